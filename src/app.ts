@@ -1,0 +1,112 @@
+/**
+ * Builds the Fastify application: security headers, compression, cookies, forms, rate limits,
+ * error pages, then each feature's routes. Staged boot lives in main.ts (config → db → migrations
+ * → demo content → this).
+ */
+import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
+import cookie from '@fastify/cookie';
+import formbody from '@fastify/formbody';
+import helmet from '@fastify/helmet';
+import compress from '@fastify/compress';
+import rateLimit from '@fastify/rate-limit';
+import { h } from 'preact';
+import type { Config } from './config.ts';
+import type { Db } from './platform/db.ts';
+import { HttpError, pageContext, sendPage } from './platform/http.ts';
+import { csrfValid } from './platform/csrf.ts';
+import { ErrorPage } from './web/pages.tsx';
+import { webRoutes } from './web/routes.ts';
+import { storyRoutes } from './stories/routes.ts';
+import { licensingRoutes } from './licensing/routes.ts';
+import { newsletterRoutes } from './newsletter/routes.ts';
+
+export interface AppServices {
+  config: Config;
+  db: Db;
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set to false on a state-changing route that authenticates another way (API keys, signed links). */
+    csrf?: boolean;
+  }
+}
+
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+function isApi(req: FastifyRequest): boolean {
+  return req.url.startsWith('/api/') || req.url === '/healthz';
+}
+
+export async function buildApp(services: AppServices): Promise<FastifyInstance> {
+  const { config } = services;
+  const app = Fastify({
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    trustProxy: config.trustProxy.length ? config.trustProxy : false,
+    bodyLimit: 1024 * 1024,
+    return503OnClosing: true,
+  });
+
+  await app.register(helmet, {
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'"],
+        connectSrc: ["'self'"],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    hsts: false,
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onSend', async (req, reply) => {
+    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+  });
+  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
+  await app.register(cookie);
+  await app.register(formbody);
+  await app.register(rateLimit, { global: false });
+
+  // CSRF: every state-changing request carries the visitor's token, unless its route opts out.
+  app.addHook('preHandler', async (req, reply) => {
+    if (!UNSAFE.has(req.method) || req.routeOptions.config?.csrf === false) return;
+    if (!csrfValid(req)) {
+      throw new HttpError(403, 'csrf', 'This form has expired or did not come from this site. Reload the page and try again.');
+    }
+  });
+
+  app.setNotFoundHandler(async (req, reply) => {
+    if (isApi(req)) return reply.code(404).send({ error: 'not_found', message: 'No such resource.' });
+    const ctx = await pageContext(services, req, reply);
+    return sendPage(req, reply, h(ErrorPage, { ctx, status: 404 }), { status: 404 });
+  });
+
+  app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
+    let status = err instanceof HttpError ? err.statusCode : (err.statusCode ?? 500);
+    if (err.validation) status = 400;
+    const dbDown = /ECONNREFUSED|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|SQLITE_BUSY/.test(String(err.message) + String(err.code));
+    if (status >= 500 && dbDown) status = 503;
+    if (status >= 500) req.log.error({ err }, 'request failed');
+    const code = err instanceof HttpError ? err.code : status === 429 ? 'rate_limited' : status === 400 ? 'bad_request' : status === 503 ? 'unavailable' : 'internal';
+    // Messages of 4xx errors are written for people; 5xx details never leave the server.
+    const message = status < 500 ? err.message : undefined;
+    if (status === 429) reply.header('retry-after', '60');
+    if (isApi(req)) return reply.code(status).send({ error: code, message: message ?? 'Internal error' });
+    const ctx = await pageContext(services, req, reply);
+    return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
+  });
+
+  await app.register(webRoutes(services));
+  await app.register(storyRoutes(services));
+  await app.register(licensingRoutes(services));
+  await app.register(newsletterRoutes(services));
+  return app;
+}

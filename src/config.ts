@@ -1,0 +1,131 @@
+/**
+ * Configuration: read from the environment once, validated with zod.
+ * A bad value stops start-up with one line naming the variable.
+ */
+import { resolve } from 'node:path';
+import { z } from 'zod';
+
+const bool = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .refine((v) => ['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off'].includes(v), {
+    message: 'must be one of 1, 0, true, false, yes, no, on, off',
+  })
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+const cidrList = z
+  .string()
+  .trim()
+  .transform((v) => (v ? v.split(/[\s,]+/).filter(Boolean) : []))
+  .refine((list) => list.every(isCidrOrIp), {
+    message: 'must be a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128)',
+  });
+
+function isCidrOrIp(v: string): boolean {
+  const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(v);
+  if (!m) return false;
+  const ip = m[1];
+  const bits = m[2] === undefined ? null : Number(m[2]);
+  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) {
+    return ip.split('.').every((o) => Number(o) <= 255) && (bits === null || bits <= 32);
+  }
+  return ip.includes(':') && (bits === null || bits <= 128);
+}
+
+function isTimeZone(tz: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = z.string().trim().refine(isTimeZone, { message: 'must be an IANA time zone such as Pacific/Auckland' });
+
+export const configSchema = z.object({
+  PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535').default(3000),
+  HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
+  DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^postgres(ql)?:\/\//.test(v), {
+      message: 'must start with postgres:// (leave it unset to use the built-in SQLite database)',
+    })
+    .default(''),
+  BASE_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^https?:\/\/[^/\s]+/.test(v), { message: 'must be an absolute http(s) URL such as https://broadsheet.example' })
+    .default(''),
+  SITE_NAME: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters').default('Broadsheet'),
+  TRUST_PROXY: cidrList.default([]),
+  SCHEDULE_TZ: timeZone.default('Pacific/Auckland'),
+  NEWSLETTER_TZ: timeZone.optional(),
+  DEMO: bool.default(true),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SMTP_URL: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^smtps?:\/\//.test(v), { message: 'must start with smtp:// or smtps://' })
+    .default(''),
+  MAIL_FROM: z.string().trim().default(''),
+});
+
+export type RawConfig = z.infer<typeof configSchema>;
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  databaseUrl: string | null;
+  engine: 'sqlite' | 'postgres';
+  baseUrl: string;
+  siteName: string;
+  trustProxy: string[];
+  scheduleTz: string;
+  newsletterTz: string;
+  demo: boolean;
+  logLevel: RawConfig['LOG_LEVEL'];
+  smtpUrl: string | null;
+  mailFrom: string;
+}
+
+export class ConfigError extends Error {}
+
+/** Validates an environment; throws ConfigError with one line naming the first bad variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const input: Record<string, string> = {};
+  for (const key of Object.keys(configSchema.shape)) {
+    const v = env[key];
+    if (v !== undefined && v !== '') input[key] = v;
+  }
+  const parsed = configSchema.safeParse(input);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const name = String(issue.path[0] ?? 'configuration');
+    const got = input[name] === undefined ? '' : ` (got ${JSON.stringify(input[name])})`;
+    throw new ConfigError(`Invalid configuration: ${name} ${issue.message}${got}`);
+  }
+  const c = parsed.data;
+  const port = c.PORT;
+  const baseUrl = (c.BASE_URL || `http://${c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST}:${port}`).replace(/\/+$/, '');
+  return {
+    port,
+    host: c.HOST,
+    dataDir: resolve(c.DATA_DIR),
+    databaseUrl: c.DATABASE_URL || null,
+    engine: c.DATABASE_URL ? 'postgres' : 'sqlite',
+    baseUrl,
+    siteName: c.SITE_NAME,
+    trustProxy: c.TRUST_PROXY,
+    scheduleTz: c.SCHEDULE_TZ,
+    newsletterTz: c.NEWSLETTER_TZ ?? c.SCHEDULE_TZ,
+    demo: c.DEMO,
+    logLevel: c.LOG_LEVEL,
+    smtpUrl: c.SMTP_URL || null,
+    mailFrom: c.MAIL_FROM || `${c.SITE_NAME} <newsletter@${new URL(baseUrl).hostname}>`,
+  };
+}

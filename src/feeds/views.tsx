@@ -1,0 +1,25 @@
+/** The World Headlines box: partner newsrooms' items with a link out. */
+import type { PartnerItem } from './store.ts';
+
+export function WorldHeadlines({ items }: { items: PartnerItem[] }) {
+  if (items.length === 0) return null;
+  return (
+    <section class="world-headlines" aria-labelledby="world-headlines-heading">
+      <h2 id="world-headlines-heading">World Headlines</h2>
+      <ul>
+        {items.map((item) => (
+          <li key={item.id}>
+            <span class="source">{item.source}</span>
+            <h3>{item.title}</h3>
+            <p>
+              {item.summary}{' '}
+              <a href={item.url} rel="noopener" aria-label={`More: ${item.title} (${item.source})`}>
+                More
+              </a>
+            </p>
+          </li>
+        ))}
+      </ul>
+    </section>
+  );
+}

@@ -1,0 +1,69 @@
+/**
+ * Database connection: SQLite (better-sqlite3, WAL, foreign keys) by default,
+ * PostgreSQL when DATABASE_URL is set. One Kysely instance per process.
+ */
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import type { Config } from '../config.ts';
+import type { Database } from './schema.ts';
+
+export type Engine = 'sqlite' | 'postgres';
+
+export interface Db {
+  kysely: Kysely<Database>;
+  engine: Engine;
+  /** The SQLite file path, or null on PostgreSQL. */
+  file: string | null;
+  close(): Promise<void>;
+}
+
+export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
+  if (config.databaseUrl) {
+    const pg = (await import('pg')).default;
+    const pool = new pg.Pool({
+      connectionString: config.databaseUrl,
+      max: 10,
+      connectionTimeoutMillis: 3000,
+      idleTimeoutMillis: 30000,
+    });
+    // A lost connection must not crash the process; queries fail and the pool reconnects.
+    pool.on('error', () => {});
+    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    return { kysely, engine: 'postgres', file: null, close: () => kysely.destroy() };
+  }
+  const SqliteDatabase = (await import('better-sqlite3')).default;
+  mkdirSync(config.dataDir, { recursive: true });
+  const file = join(config.dataDir, 'broadsheet.db');
+  const handle = new SqliteDatabase(file);
+  handle.pragma('journal_mode = WAL');
+  handle.pragma('foreign_keys = ON');
+  handle.pragma('synchronous = NORMAL');
+  handle.pragma('busy_timeout = 5000');
+  handle.pragma('cache_size = -65536');
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  return { kysely, engine: 'sqlite', file, close: () => kysely.destroy() };
+}
+
+/** True when the database answers a trivial query within the timeout. */
+export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    await Promise.race([
+      sql`select 1`.execute(db.kysely),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
+      }),
+    ]);
+    return true;
+  } catch {
+    return false;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Current time as the ISO 8601 UTC text every timestamp column stores. */
+export function nowIso(): string {
+  return new Date().toISOString();
+}

@@ -1,0 +1,88 @@
+/**
+ * The database schema as Kysely types: one interface per table, owned by its feature.
+ * Timestamps are ISO 8601 UTC text (`2009-11-25T20:48:00.000Z`) on both engines so they
+ * compare and sort the same way; booleans are 0/1 integers.
+ */
+import type { Generated } from 'kysely';
+
+export interface SectionsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: string;
+  position: number;
+}
+
+export interface SourcesTable {
+  id: Generated<number>;
+  name: string;
+  url: string | null;
+}
+
+export interface StoriesTable {
+  id: Generated<number>;
+  section_id: number;
+  slug: string;
+  title: string;
+  teaser: string;
+  /** Body in Broadsheet's Markdown subset (see src/stories/markdown.ts). */
+  body: string;
+  source_id: number | null;
+  author: string | null;
+  status: 'draft' | 'published' | 'unpublished';
+  featured: number;
+  is_demo: number;
+  /** Set for Cablegate stories: the cable they republish. */
+  cable_reference_id: string | null;
+  published_at: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface PartnerItemsTable {
+  id: Generated<number>;
+  source: string;
+  title: string;
+  summary: string;
+  url: string;
+  published_at: string;
+  is_demo: number;
+}
+
+export interface SettingsTable {
+  key: string;
+  value: string;
+}
+
+export interface NewsletterSubscribersTable {
+  id: Generated<number>;
+  email: string;
+  status: 'unconfirmed' | 'confirmed' | 'unsubscribed' | 'bounced';
+  source: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface AdsTable {
+  id: Generated<number>;
+  kind: 'text' | 'image';
+  headline: string;
+  body: string;
+  image_url: string | null;
+  link_url: string;
+  weight: number;
+  starts_at: string | null;
+  ends_at: string | null;
+  is_demo: number;
+  created_at: string;
+}
+
+export interface Database {
+  sections: SectionsTable;
+  sources: SourcesTable;
+  stories: StoriesTable;
+  partner_items: PartnerItemsTable;
+  settings: SettingsTable;
+  newsletter_subscribers: NewsletterSubscribersTable;
+  ads: AdsTable;
+}

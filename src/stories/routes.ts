@@ -1,0 +1,94 @@
+/** Home page, section pages and story pages. */
+import type { FastifyPluginAsync } from 'fastify';
+import { h } from 'preact';
+import { z } from 'zod';
+import type { AppServices } from '../app.ts';
+import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import { activeAds, pickByWeight } from '../ads/store.ts';
+import { latestPartnerItems } from '../feeds/store.ts';
+import {
+  CABLEGATE_SLUG,
+  countPublished,
+  getSectionBySlug,
+  getStory,
+  isVisible,
+  latestStories,
+  listSections,
+  storyPath,
+} from './store.ts';
+import { HomePage, SectionPage, StoryPage } from './views.tsx';
+
+export const SECTION_PAGE_SIZE = 10;
+
+const pageQuery = z.object({
+  page: z.coerce
+    .number({ message: 'page must be a number' })
+    .int('page must be a whole number')
+    .min(1, 'page must be 1 or more')
+    .max(100000, 'page is too large')
+    .default(1),
+});
+
+export function storyRoutes(services: AppServices): FastifyPluginAsync {
+  const db = services.db.kysely;
+  return async (app) => {
+    app.get('/', async (req, reply) => {
+      const [ctx, leads, sections, headlines] = await Promise.all([
+        pageContext(services, req, reply),
+        latestStories(db, { limit: 4, featured: true }),
+        listSections(db),
+        latestPartnerItems(db, 4),
+      ]);
+      const leadIds = leads.map((s) => s.id);
+      const cablegateSection = sections.find((s) => s.slug === CABLEGATE_SLUG);
+      const [bySection, cablegate] = await Promise.all([
+        Promise.all(
+          sections
+            .filter((s) => s.slug !== CABLEGATE_SLUG)
+            .map(async (section) => ({ section, stories: await latestStories(db, { limit: 3, sectionId: section.id, excludeIds: leadIds }) })),
+        ),
+        cablegateSection ? latestStories(db, { limit: 5, sectionId: cablegateSection.id }) : Promise.resolve([]),
+      ]);
+      return sendPage(req, reply, h(HomePage, { ctx, data: { leads, bySection: bySection.filter((b) => b.stories.length), cablegate, cablegateSection, headlines } }));
+    });
+
+    app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/sections/:slug', async (req, reply) => {
+      const q = pageQuery.safeParse(req.query);
+      if (!q.success) throw badRequest(q.error.issues[0].message);
+      const section = await getSectionBySlug(db, req.params.slug);
+      if (!section) throw notFound('There is no such section.');
+      const page = q.data.page;
+      const [total, stories, ctx] = await Promise.all([
+        countPublished(db, section.id),
+        latestStories(db, { limit: SECTION_PAGE_SIZE, offset: (page - 1) * SECTION_PAGE_SIZE, sectionId: section.id }),
+        pageContext(services, req, reply),
+      ]);
+      const pages = Math.max(1, Math.ceil(total / SECTION_PAGE_SIZE));
+      if (page > pages) throw notFound(`${section.name} has ${pages} page${pages === 1 ? '' : 's'}.`);
+      return sendPage(req, reply, h(SectionPage, { ctx, section, stories, page, pages }));
+    });
+
+    // /stories/<section>/<yyyy>/<mm>/<id>-<slug>: the id decides; any other spelling redirects here.
+    app.get<{ Params: { section: string; yyyy: string; mm: string; idslug: string } }>(
+      '/stories/:section/:yyyy/:mm/:idslug',
+      async (req, reply) => {
+        const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.idslug);
+        if (!m) throw notFound('There is no such story.');
+        const story = await getStory(db, Number(m[1]));
+        if (!story || !isVisible(story)) throw notFound('There is no such story.');
+        const path = storyPath(story);
+        if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
+        const [ctx, ads, headlines] = await Promise.all([pageContext(services, req, reply), activeAds(db), latestPartnerItems(db, 4)]);
+        const ad = pickByWeight(ads, Math.random());
+        return sendPage(req, reply, h(StoryPage, { ctx, story, ad, headlines }), { lastModified: story.updated_at });
+      },
+    );
+
+    app.get<{ Params: { id: string } }>('/stories/:id', async (req, reply) => {
+      const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.id);
+      const story = m ? await getStory(db, Number(m[1])) : undefined;
+      if (!story || !isVisible(story)) throw notFound('There is no such story.');
+      return reply.redirect(storyPath(story), 301);
+    });
+  };
+}

@@ -1,0 +1,276 @@
+/** Home, section and story pages. */
+import type { VNode } from 'preact';
+import type { PageContext } from '../web/context.ts';
+import { Layout } from '../web/layout.tsx';
+import { formatDateTime } from '../web/format.ts';
+import { PaywallStrip } from '../licensing/strip.tsx';
+import { AdSlot } from '../ads/views.tsx';
+import type { Ad } from '../ads/store.ts';
+import { NewsletterBox } from '../newsletter/views.tsx';
+import { WorldHeadlines } from '../feeds/views.tsx';
+import type { PartnerItem } from '../feeds/store.ts';
+import { parseMarkdown, type Block, type Inline } from './markdown.ts';
+import { storyPath, type Section, type Story } from './store.ts';
+
+function Meta({ story, showSection = true }: { story: Story; showSection?: boolean }) {
+  return (
+    <p class="meta">
+      <time dateTime={story.published_at}>{formatDateTime(story.published_at)}</time>
+      {showSection ? (
+        <>
+          {' · '}
+          <a href={`/sections/${story.section_slug}`}>{story.section_name}</a>
+        </>
+      ) : null}
+      {story.source_name ? <> · {story.source_name}</> : story.author ? <> · {story.author}</> : null}
+      {story.is_demo ? (
+        <>
+          {' '}
+          <span class="badge demo" title="Sample content shipped with a new site">
+            Demo content
+          </span>
+        </>
+      ) : null}
+    </p>
+  );
+}
+
+export function StoryListItem({ story, showSection = true }: { story: Story; showSection?: boolean }) {
+  const href = storyPath(story);
+  return (
+    <li>
+      <h3>
+        <a href={href}>{story.title}</a>
+      </h3>
+      <Meta story={story} showSection={showSection} />
+      {story.teaser ? <p>{story.teaser}</p> : null}
+      <a class="more" href={href} aria-label={`More: ${story.title}`}>
+        More
+      </a>
+    </li>
+  );
+}
+
+export interface HomeData {
+  leads: Story[];
+  bySection: { section: Section; stories: Story[] }[];
+  cablegate: Story[];
+  cablegateSection: Section | undefined;
+  headlines: PartnerItem[];
+}
+
+export function HomePage({ ctx, data }: { ctx: PageContext; data: HomeData }) {
+  const [lead, ...otherLeads] = data.leads;
+  return (
+    <Layout ctx={ctx} title={ctx.siteName} description="Independent news and a searchable archive of diplomatic cables. Free for personal reading." canonical="/">
+      <h1 class="visually-hidden">{ctx.siteName}</h1>
+      <div class="home-grid">
+        <div>
+          {lead ? (
+            <article class="lead">
+              <h2>
+                <a href={storyPath(lead)}>{lead.title}</a>
+              </h2>
+              <Meta story={lead} />
+              {lead.teaser ? <p>{lead.teaser}</p> : null}
+            </article>
+          ) : (
+            <p>No stories have been published yet.</p>
+          )}
+          {otherLeads.length ? (
+            <ul class="story-list">
+              {otherLeads.map((s) => (
+                <StoryListItem key={s.id} story={s} />
+              ))}
+            </ul>
+          ) : null}
+          {data.bySection.map(({ section, stories }) => (
+            <section class="section-block" key={section.slug} aria-labelledby={`sec-${section.slug}`}>
+              <h2 id={`sec-${section.slug}`}>
+                <a href={`/sections/${section.slug}`}>{section.name}</a>
+              </h2>
+              <ul class="story-list">
+                {stories.map((s) => (
+                  <StoryListItem key={s.id} story={s} showSection={false} />
+                ))}
+              </ul>
+            </section>
+          ))}
+        </div>
+        <div>
+          {data.cablegateSection ? (
+            <section class="section-block" aria-labelledby="latest-cablegate">
+              <h2 id="latest-cablegate">
+                <a href={`/sections/${data.cablegateSection.slug}`}>Latest from Cablegate</a>
+              </h2>
+              {data.cablegate.length ? (
+                <ul class="story-list">
+                  {data.cablegate.map((s) => (
+                    <StoryListItem key={s.id} story={s} showSection={false} />
+                  ))}
+                </ul>
+              ) : (
+                <p class="meta">No cables have been published yet.</p>
+              )}
+            </section>
+          ) : null}
+          <WorldHeadlines items={data.headlines} />
+        </div>
+      </div>
+    </Layout>
+  );
+}
+
+export function SectionPage({
+  ctx,
+  section,
+  stories,
+  page,
+  pages,
+}: {
+  ctx: PageContext;
+  section: Section;
+  stories: Story[];
+  page: number;
+  pages: number;
+}) {
+  const base = `/sections/${section.slug}`;
+  return (
+    <Layout ctx={ctx} title={page > 1 ? `${section.name} — page ${page}` : section.name} description={section.description || undefined} canonical={page > 1 ? `${base}?page=${page}` : base}>
+      <h1>{section.name}</h1>
+      {section.description ? <p class="standfirst">{section.description}</p> : null}
+      {stories.length ? (
+        <ul class="story-list">
+          {stories.map((s) => (
+            <StoryListItem key={s.id} story={s} showSection={false} />
+          ))}
+        </ul>
+      ) : (
+        <p>Nothing has been published in {section.name} yet.</p>
+      )}
+      {pages > 1 ? (
+        <nav class="pager" aria-label="Pages">
+          <span>{page > 1 ? <a href={page === 2 ? base : `${base}?page=${page - 1}`} rel="prev">← Newer</a> : null}</span>
+          <span class="meta">
+            Page {page} of {pages}
+          </span>
+          <span>{page < pages ? <a href={`${base}?page=${page + 1}`} rel="next">Older →</a> : null}</span>
+        </nav>
+      ) : null}
+    </Layout>
+  );
+}
+
+function InlineContent({ content }: { content: Inline[] }) {
+  return (
+    <>
+      {content.map((c, i) => {
+        switch (c.type) {
+          case 'text':
+            return c.text;
+          case 'strong':
+            return <strong key={i}>{c.text}</strong>;
+          case 'em':
+            return <em key={i}>{c.text}</em>;
+          case 'link':
+            return (
+              <a key={i} href={c.href} rel={/^https?:/.test(c.href) ? 'noopener' : undefined}>
+                {c.text}
+              </a>
+            );
+        }
+      })}
+    </>
+  );
+}
+
+function renderBlock(b: Block, key: number): VNode {
+  switch (b.type) {
+    case 'heading':
+      return <h2 key={key}>{b.text}</h2>;
+    case 'pre':
+      return <pre key={key}>{b.text}</pre>;
+    case 'list':
+      return (
+        <ul key={key}>
+          {b.items.map((it, i) => (
+            <li key={i}>
+              <InlineContent content={it} />
+            </li>
+          ))}
+        </ul>
+      );
+    case 'quote':
+      return (
+        <blockquote key={key}>
+          <InlineContent content={b.content} />
+        </blockquote>
+      );
+    case 'paragraph':
+      return (
+        <p key={key} id={b.id ?? undefined}>
+          <InlineContent content={b.content} />
+        </p>
+      );
+  }
+}
+
+/** Inserts the ad slot and newsletter box right after the third paragraph (or at the end of a short story). */
+export function storyBodyWithInserts(body: string, inserts: VNode[]): VNode[] {
+  const blocks = parseMarkdown(body);
+  const out: VNode[] = [];
+  let paragraphs = 0;
+  let inserted = false;
+  blocks.forEach((b, i) => {
+    out.push(renderBlock(b, i));
+    if (b.type === 'paragraph') paragraphs++;
+    if (!inserted && paragraphs === 3) {
+      out.push(...inserts);
+      inserted = true;
+    }
+  });
+  if (!inserted) out.push(...inserts);
+  return out;
+}
+
+export function StoryPage({
+  ctx,
+  story,
+  ad,
+  headlines,
+}: {
+  ctx: PageContext;
+  story: Story;
+  ad: Ad | null;
+  headlines: PartnerItem[];
+}) {
+  const path = storyPath(story);
+  const inserts = [
+    <AdSlot key="ad" ad={ctx.access.adFree ? null : ad} />,
+    <NewsletterBox key="newsletter" csrf={ctx.csrf} returnTo={path} siteName={ctx.siteName} />,
+  ];
+  return (
+    <Layout ctx={ctx} title={story.title} description={story.teaser || undefined} canonical={path}>
+      <PaywallStrip access={ctx.access} siteName={ctx.siteName} />
+      <div class="story-layout">
+        <article class="story">
+          <h1>{story.title}</h1>
+          <Meta story={story} />
+          {story.cable_reference_id ? (
+            <p class="meta">
+              Republished from the cable <strong>{story.cable_reference_id}</strong>.
+            </p>
+          ) : null}
+          <div class="story-body">{storyBodyWithInserts(story.body, inserts)}</div>
+          <p class="copyright">
+            © {story.source_name ?? ctx.siteName}. Published on {ctx.siteName} under our{' '}
+            <a href="/terms">terms of use</a>.
+          </p>
+        </article>
+        <div>
+          <WorldHeadlines items={headlines} />
+        </div>
+      </div>
+    </Layout>
+  );
+}
