@@ -1,0 +1,301 @@
+/** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
+import { parseDeclDate } from './dtg.ts';
+import { normalizeStation } from './ids.ts';
+import { decodeEntities } from './clean.ts';
+
+/** How far into a body caption searches look (FORMAT.md §11). */
+export const CAPTION_LIMIT = 2500;
+
+// ---------------------------------------------------------------------------------------------
+// E.O. line / declassification
+
+const EO_RE = /\bE\.?[ \t]?O\.?[ \t]*\d{4,5}[ \t]*:?[ \t]*([^\n]*)/i;
+const DECL_RE = /\bDECL(?:ASSIFY)?\b[ \t]*:?[ \t]*([^\n]*)/i;
+
+/** Declassification date (`YYYY-MM-DD`), the marker as written (`OADR`), or null (`N/A`, none). */
+export function parseDeclassify(caption: string): string | null {
+  const eo = EO_RE.exec(caption);
+  let text: string | null = null;
+  if (eo) {
+    const d = DECL_RE.exec(eo[1]);
+    text = d ? d[1] : eo[1];
+  } else {
+    const d = /(?:^|\n)[ \t]*DECL[ \t]*:[ \t]*([^\n]*)/i.exec(caption);
+    if (d) text = d[1];
+  }
+  if (text == null) return null;
+  text = text.replace(/\b(?:TAGS?|SUBJ(?:ECT)?)\b.*$/i, '').trim();
+  if (!text || /^N\/?A\b/i.test(text)) return null;
+  const date = parseDeclDate(text);
+  if (date) return date;
+  const nara = /(\d{1,2}\/\d{1,2}\/\d{2,4})/.exec(text);
+  if (/DECLASSIFIED/i.test(text) && nara) return parseDeclDate(nara[1]);
+  const marker = text.replace(/[.,;]+$/, '').slice(0, 60).trim();
+  return marker || null;
+}
+
+// ---------------------------------------------------------------------------------------------
+// SUBJECT
+
+const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
+const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
+const SUBJECT_END_RE =
+  /\n[ \t]*\n|\n[ \t]*(?:REF|REFS|REFTEL|REFTELS|REF\(S\)|PROGRAM REF|Classified|CLASSIFIED|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|C O N|S E C R E T|E\.O\.|TAGS|NOFORN|SIPDIS)\b|[ \t]REF(?:S|TEL|TELS)?:|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS/;
+const PORTION_PREFIX_RE = /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
+
+/** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
+export function parseSubject(caption: string, stripPortion = true): string {
+  let m = SUBJECT_LINE_RE.exec(caption);
+  if (!m) m = SUBJECT_RE.exec(caption);
+  if (!m) return '';
+  let rest = caption.slice(m.index + m[0].length);
+  // subject on a following line after a blank (SUBJECT:\n\nText)
+  if (/^[ \t]*\n/.test(rest)) {
+    const lead = /^(?:[ \t]*\n)+/.exec(rest);
+    if (lead) rest = rest.slice(lead[0].length);
+    if (/^[ \t]*(?:\d+\.|\(|REF|Classified|CLASSIFIED)/.test(rest)) return '';
+  }
+  const end = SUBJECT_END_RE.exec(rest);
+  let s = end ? rest.slice(0, end.index) : rest.slice(0, 400);
+  s = s
+    .split('\n')
+    .map((l) => l.replace(/\\\s*$/, '').trim())
+    .filter(Boolean)
+    .join(' ');
+  s = s.replace(/\b(US|U\.S\.)-[ ]/g, '$1-').replace(/([A-Za-z])- (?=[A-Z])/g, '$1-');
+  s = s.replace(/\s+/g, ' ').trim();
+  s = decodeEntities(s);
+  if (stripPortion) s = s.replace(PORTION_PREFIX_RE, '');
+  return s.trim();
+}
+
+// ---------------------------------------------------------------------------------------------
+// REF block
+
+const REF_START_RE =
+  /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
+const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
+const REF_END_RE =
+  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|¶|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n/;
+
+function refBlock(caption: string): string | null {
+  let m = REF_START_RE.exec(caption);
+  if (!m) m = REF_INLINE_RE.exec(caption);
+  if (!m) return null;
+  const rest = caption.slice(m.index + m[0].length);
+  const end = REF_END_RE.exec(rest);
+  return end ? rest.slice(0, end.index) : rest.slice(0, 1500);
+}
+
+const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
+const TOKEN_RE = /[A-Z0-9'.&]+|,/g;
+const SKIP_AFTER_RE = /^(?:AND|&|,|PREVIOUS|ET|AL)$/;
+
+/**
+ * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
+ * a year takes `year`; `ownId` is dropped.
+ */
+export function parseReferences(caption: string, year: number | null, ownId: string | null): string[] {
+  const block = refBlock(caption);
+  if (!block) return [];
+  return referencesInText(block, year, ownId);
+}
+
+/** References found in arbitrary REF text. */
+export function referencesInText(text: string, year: number | null, ownId: string | null): string[] {
+  let t = text.toUpperCase().replace(/[()[\]\/:;]/g, ' ');
+  t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
+  const tokens = t.match(TOKEN_RE) ?? [];
+  const clean = tokens.map((x) => (x === ',' ? x : x.replace(/^[.']+|[.']+$/g, '')));
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const yy = year != null ? String(year % 100).padStart(2, '0') : null;
+  let lastStation: string | null = null;
+  let lastYear: string | null = null;
+  let lastEnd = -10;
+  const push = (y: string | null, st: string, serial: string) => {
+    const n = serial.replace(/^0+/, '');
+    if (!n || !y) return;
+    const id = y + st + n;
+    if (id === ownId || seen.has(id)) return;
+    seen.add(id);
+    out.push(id);
+  };
+  for (let i = 0; i < clean.length; i++) {
+    const tok = clean[i];
+    if (!/^\d{1,7}$/.test(tok)) continue;
+    // station words before the number
+    let station: string | null = null;
+    let k = 0;
+    for (let n = Math.min(4, i); n >= 1; n--) {
+      const words = clean.slice(i - n, i);
+      if (!words.every((w) => /^[A-Z][A-Z'.]*$|^[A-Z]*0[A-Z0]*$/.test(w))) continue;
+      const joined = words.join('');
+      const st = normalizeStation(joined, false);
+      if (st) {
+        station = st;
+        k = n;
+        break;
+      }
+    }
+    if (!station && i >= 1 && /^[A-Z][A-Z0]{4,}$/.test(clean[i - 1])) {
+      const st = normalizeStation(clean[i - 1], true);
+      if (st) {
+        station = st;
+        k = 1;
+      }
+    }
+    if (station) {
+      let y: string | null = yy;
+      const prev = clean[i - k - 1];
+      if (prev && /^(?:\d{2}|\d{4}|O\d)$/.test(prev)) {
+        const p = prev.replace(/^O/, '0');
+        y = p.slice(-2);
+      }
+      if (tok.length >= 1) push(y, station, tok);
+      lastStation = station;
+      lastYear = y;
+      lastEnd = i;
+      continue;
+    }
+    // continuation: "BRASILIA 2799 AND 2764", "STATE 188314, 259032"
+    if (lastStation && i - lastEnd <= 2 && tok.length >= 2) {
+      const between = clean.slice(lastEnd + 1, i);
+      const nextIsStation = i + 1 < clean.length && /^[A-Z]{3,}$/.test(clean[i + 1]) && normalizeStation(clean[i + 1], false);
+      if (between.length && between.every((w) => SKIP_AFTER_RE.test(w)) && !nextIsStation) {
+        push(lastYear, lastStation, tok);
+        lastEnd = i;
+      }
+    }
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Classified By
+
+const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+const NAME_END_RE =
+  /(?:\b(?:for|per|under|based|E\.?\s?O\.?|reasons?|reason:|sections?)\b|\b1\.[2456]\b|[;:]|\.\s+(?:Reasons?|REASONS?)\b|\n\s*\n)/i;
+
+const TITLE_WORDS = new Set(
+  (
+    'A A/ AMB AMB. AMBASSADOR AMBASSADORS AMBASADOR AMBASSADR AMBASSADRO AMBASSADOT AMBSSADOR AMBASSAOR AMBASSDOR ' +
+    'CDA CHARGE CHARGE\' D\'AFFAIRES AFFAIRES A.I. AI DCM DEPUTY CHIEF CIEF OF MISSION ACTING POLITICAL POLITICAL/ECONOMIC ' +
+    'ECONOMIC ECON POL POLOFF ECONOFF POL/ECON POL/ECONOFF POL/MIL POLMIL POL-MIL COUNSELOR COUNSELLOR COUNSEOR COUNS. COUNS ' +
+    'OFFICER SECTION MINISTER MIN MIN. E/MIN A/EMIN EMIN POLMIN CONOFF CONSUL GENERAL PRINCIPAL ARSO RSO DIRECTOR ' +
+    'ASSISTANT SECRETARY SECRETARY UNDER SPECIAL ENVOY REPRESENTATIVE PERMANENT CHIEF, HEAD AND THE BY CLASSIFIED ' +
+    'INTERIM E/P P/E PE EP A/DCM ADCM ACTING/DCM DAS AF PAO CG CONGEN LEGATT ATTACHE DEFENSE POLITICAL-ECONOMIC ' +
+    'POLITICO-MILITARY ECONOMICS FOREIGN AFFAIRS U.S. US USUN AMBASSADOR, COORDINATOR SENIOR ADVISOR ADVISER ' +
+    'ACTING-DCM ECOPOL ECONCOUNS POLCOUNS MGMT MANAGEMENT PUBLIC OFFICER, ECON/POL POL/EC'
+  )
+    .split(/\s+/)
+    .filter(Boolean),
+);
+
+const PARTICLES = new Set(['van', 'von', 'de', 'der', 'del', 'della', 'da', 'di', 'du', 'la', 'le', 'st.', 'bin']);
+const SUFFIX_RE = /^(?:Jr\.?|JR\.?|Sr\.?|SR\.?|II|III|IV)$/;
+const NAME_TOKEN_RE = /^(?:[A-Z0-9][A-Za-z0-9'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
+
+function isTitleWord(w: string): boolean {
+  return TITLE_WORDS.has(w.toUpperCase()) || TITLE_WORDS.has(w.toUpperCase().replace(/[.,]$/, ''));
+}
+
+/** Person name inside one comma-free piece: the trailing run of name-like tokens after any titles. */
+function nameInPiece(piece: string): string | null {
+  const words = piece.replace(/\s+/g, ' ').trim().split(' ').filter(Boolean);
+  if (!words.length) return null;
+  let end = words.length;
+  while (end > 0 && /^[.,]+$/.test(words[end - 1])) end--;
+  const ws = words.slice(0, end).map((w, i, a) => (i === a.length - 1 ? w.replace(/[.,]+$/, (m) => (SUFFIX_RE.test(w) || /^[A-Z]\.$/.test(w) ? m : '')) : w));
+  // take from the end while tokens look like a name and are not titles
+  const name: string[] = [];
+  for (let i = ws.length - 1; i >= 0; i--) {
+    const w = ws[i];
+    if (SUFFIX_RE.test(w) && name.length === 0) {
+      name.unshift(w);
+      continue;
+    }
+    if (PARTICLES.has(w) && name.length > 0) {
+      name.unshift(w);
+      continue;
+    }
+    if (isTitleWord(w) || !NAME_TOKEN_RE.test(w)) break;
+    name.unshift(w);
+  }
+  while (name.length && PARTICLES.has(name[0])) name.shift();
+  const core = name.filter((w) => !SUFFIX_RE.test(w));
+  if (!core.length) return null;
+  // at most first + initials + surname (+ particles)
+  let joined = name;
+  const firstNonInitial = name.findIndex((w) => !/^[A-Z]\.$/.test(w) && !SUFFIX_RE.test(w));
+  const surnameIdx = name.length - 1 - [...name].reverse().findIndex((w) => !SUFFIX_RE.test(w));
+  const nonInitial = name.filter((w, i) => i < surnameIdx && !/^[A-Z]\.(?:[A-Z]\.)*$/.test(w) && !PARTICLES.has(w));
+  if (nonInitial.length > 1 && firstNonInitial >= 0) {
+    // drop leading unknown words (typos of titles): keep the last given name
+    const keepFrom = name.lastIndexOf(nonInitial[nonInitial.length - 1]);
+    joined = name.slice(keepFrom);
+  }
+  return joined.join(' ');
+}
+
+/** `THOMAS W. SIMONS, JR.` → `Thomas W. Simons, Jr.` (only names written all in capitals change). */
+export function normalizeName(name: string): string {
+  const n = name.replace(/(?<=[A-Z])0(?=[A-Z.\s]|$)|(?<=^|\s)0(?=[.A-Z])/g, 'O');
+  if (/[a-z]/.test(n)) return n;
+  return n
+    .toLowerCase()
+    .split(/(\s+|-)/)
+    .map((w) => {
+      if (/^(?:ii|iii|iv)$/.test(w)) return w.toUpperCase();
+      if (/^mc[a-z]/.test(w)) return 'Mc' + w[2].toUpperCase() + w.slice(3);
+      if (/^o'[a-z]/.test(w)) return "O'" + w[2].toUpperCase() + w.slice(3);
+      return w ? w[0].toUpperCase() + w.slice(1) : w;
+    })
+    .join('');
+}
+
+export interface ClassifiedBy {
+  names: string[];
+  reasons: string[];
+}
+
+const REASON_RE = /\b1\.[2456][ \t]*\(?([a-h](?:[ \t]*(?:\)|,|and|&|\/|or)?[ \t]*\(?[a-h]\b\)?)*)/i;
+
+/** Names and reasons from the `Classified By` line. */
+export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
+  CLASSIFIED_BY_RE.lastIndex = 0;
+  const m = CLASSIFIED_BY_RE.exec(caption);
+  if (!m) return { names: [], reasons: [] };
+  const rest = caption.slice(m.index + m[0].length, m.index + m[0].length + 400);
+  const endM = NAME_END_RE.exec(rest);
+  let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
+  seg = seg.replace(/\s+/g, ' ').trim();
+  const names: string[] = [];
+  // several people: "A, ACTING AND S/CT DAS B"
+  const people = seg.split(/\s+(?:AND|and)\s+(?=(?:[A-Z/]+\s+)*[A-Z][A-Za-z.]+\s+[A-Z])/);
+  for (const person of people) {
+    // pieces split on commas; "Name, Jr." kept together
+    const pieces = person.split(/,/).map((p) => p.trim());
+    let found: string | null = null;
+    for (let i = 0; i < pieces.length; i++) {
+      const n = nameInPiece(pieces[i]);
+      if (n) {
+        found = n;
+        if (i + 1 < pieces.length && SUFFIX_RE.test(pieces[i + 1].replace(/\.$/, '')) ) found = n + ', ' + pieces[i + 1].replace(/(?<!\.)$/, /^(?:Jr|JR|Sr|SR)$/.test(pieces[i + 1]) ? '.' : '');
+        break;
+      }
+    }
+    if (found) names.push(normalize ? normalizeName(found) : found);
+  }
+  const reasons: string[] = [];
+  const rm = REASON_RE.exec(caption.slice(m.index, m.index + 600));
+  if (rm) {
+    const sec = /1\.([2456])/.exec(rm[0])![1];
+    for (const l of rm[1].toLowerCase().match(/[a-h]\b/g) ?? []) {
+      const r = `1.${sec}(${l})`;
+      if (!reasons.includes(r)) reasons.push(r);
+    }
+  }
+  return { names, reasons };
+}

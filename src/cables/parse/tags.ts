@@ -1,0 +1,164 @@
+/** TAGS line parsing (5 FAH-3 Traffic Analysis by Geography and Subject), kinds and meanings. */
+import {
+  GEO_TAG_NAMES,
+  ORGANIZATION_TAGS,
+  PROGRAM_TAG_MEANINGS,
+  SUBJECT_TAGS,
+  SUBJECT_TAG_CATEGORIES,
+  SUBJECT_TAG_MEANINGS,
+  TAG_FIXES,
+} from './tables.ts';
+
+const SUBJECT_SET: ReadonlySet<string> = new Set(SUBJECT_TAGS);
+const ORG_SET: ReadonlySet<string> = new Set(ORGANIZATION_TAGS.map((t) => t.toUpperCase()));
+const FIX_MAP = new Map<string, readonly string[]>(Object.entries(TAG_FIXES));
+const TWO_WORD_FIXES = new Set(Object.keys(TAG_FIXES).filter((k) => k.includes(' ')));
+
+export type TagKind = 'geo' | 'person' | 'program' | 'subject' | 'organization' | 'unknown';
+
+/** Kind of a TAG: 2 letters → geo, comma → person, K??? → program, subject list, organization list. */
+export function tagKind(tag: string): TagKind {
+  const t = tag.trim().toUpperCase();
+  if (t.length === 2) return 'geo';
+  if (t.includes(',')) return 'person';
+  if (/^K[A-Z]{3}$/.test(t)) return 'program';
+  if (SUBJECT_SET.has(t)) return 'subject';
+  if (ORG_SET.has(t)) return 'organization';
+  return 'unknown';
+}
+
+/** Meaning of a TAG in plain words (`PTER` → "Terrorists and terrorism"), or null when unknown. */
+export function tagMeaning(tag: string): string | null {
+  const t = tag.trim().toUpperCase();
+  if (SUBJECT_TAG_MEANINGS[t]) return SUBJECT_TAG_MEANINGS[t];
+  if (PROGRAM_TAG_MEANINGS[t]) return PROGRAM_TAG_MEANINGS[t];
+  if (GEO_TAG_NAMES[t]) return GEO_TAG_NAMES[t];
+  if (SUBJECT_SET.has(t)) return SUBJECT_TAG_CATEGORIES[t[0]] ?? null;
+  return null;
+}
+
+/** A token that is a TAG on its own (never part of a multi-word tag). */
+function isKnownTag(w: string): boolean {
+  if (SUBJECT_SET.has(w) || FIX_MAP.has(w)) return true;
+  if (/^K[A-Z]{3}$/.test(w)) return true;
+  if (/^[A-Z]{2}$/.test(w)) return true;
+  if (ORG_SET.has(w)) return true;
+  if (/[\d/]/.test(w)) return true;
+  return false;
+}
+
+const CONNECTORS = new Set(['AND', 'OF', 'IN', 'THE', 'WITH', 'FOR', 'ON', 'TO']);
+
+/** Splits the words of a comma-less TAGS run into tags, grouping runs of unknown words into one tag. */
+function splitWords(text: string): string[] {
+  const words = text.split(/\s+/).filter(Boolean);
+  const out: string[] = [];
+  let phrase: string[] = [];
+  const flush = () => {
+    if (phrase.length) out.push(phrase.join(' '));
+    phrase = [];
+  };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    const u = w.toUpperCase();
+    if (i + 1 < words.length) {
+      const two = u + ' ' + words[i + 1].toUpperCase();
+      if (TWO_WORD_FIXES.has(two)) {
+        flush();
+        out.push(two);
+        i++;
+        continue;
+      }
+    }
+    const inPhrase = phrase.length > 0;
+    const nextUnknown = i + 1 < words.length && !isKnownTag(words[i + 1].toUpperCase());
+    if (inPhrase && (CONNECTORS.has(u) || (u.length === 2 && nextUnknown && /^[A-Z]+$/.test(u))) && nextUnknown) {
+      phrase.push(w);
+      continue;
+    }
+    if (isKnownTag(u) || u.length <= 3 || !/^[A-Z][A-Z'.&-]*$/i.test(w)) {
+      flush();
+      out.push(w);
+    } else {
+      phrase.push(w);
+    }
+  }
+  flush();
+  return out;
+}
+
+const TAG_CLEANUP_RES: RegExp[] = [
+  /\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\b\s*(?:PAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z)?/g,
+  /\bPAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z/g,
+];
+
+/**
+ * Tags from the text of a TAGS line (everything after `TAGS:`): canonical upper case, in order,
+ * deduplicated, glued tags split. With `canonicalize` false the tokens are returned as written
+ * (upper-cased).
+ */
+export function splitTags(text: string, canonicalize = true): string[] {
+  let t = text.replace(/[()]/g, ' ');
+  if (canonicalize) for (const re of TAG_CLEANUP_RES) t = t.replace(re, ' ');
+  const raw: string[] = [];
+  for (const piece of t.split(/[,;]/)) {
+    const p = piece.replace(/\s+/g, ' ').replace(/^[\s:.]+|[\s:.]+$/g, '');
+    if (!p) continue;
+    if (!canonicalize) {
+      for (const w of p.split(' ')) raw.push(w.toUpperCase());
+      continue;
+    }
+    for (const w of splitWords(p.replace(/:/g, ' '))) raw.push(w);
+  }
+  if (!canonicalize) return raw.filter(Boolean);
+  const out: string[] = [];
+  const seen = new Set<string>();
+  const add = (tag: string) => {
+    const u = tag.toUpperCase().replace(/\.$/, (m) => (tag.includes(',') ? m : ''));
+    if (!u || u === 'SIPDIS' || seen.has(u)) return;
+    seen.add(u);
+    out.push(u);
+  };
+  const expand = (tag: string, depth: number) => {
+    const u = tag.toUpperCase();
+    const fix = FIX_MAP.get(u);
+    if (fix && depth < 3) for (const f of fix) expand(f, depth + 1);
+    else add(u);
+  };
+  for (const r of raw) expand(r, 0);
+  return out;
+}
+
+const TAGS_RE = /(?:^|[\s.:])(?:TAGS?|TAGE|TAGA|TAGAS|TGAS|TAGSS)(?:[ \t]*:[ \t]*|[ \t]+)|(?:^|\s)(?:TABS|TAS|TGS|AGS)[ \t]*:[ \t]*/gim;
+const TAGS_STOP_RE = /\b(?:SUBJ(?:ECT)?\b|E\.\s?O\.|Classified\s+By)|\(U\)|\(SBU\)|\(C\)/i;
+const CONT_LINE_STOP_RE = /^\s*(?:SUBJ|UBJECT|E\.?\s?O\.?\s|REF|CLASSIFIED|\d+\.|\(|SIPDIS|SENSITIVE|[A-Z]{2,}\s+FOR\b)/i;
+
+/** Finds the TAGS line in a caption and returns its tags (empty when none). */
+export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean } {
+  TAGS_RE.lastIndex = 0;
+  const m = TAGS_RE.exec(caption);
+  if (!m) return { tags: [], found: false };
+  const start = m.index + m[0].length;
+  let eol = caption.indexOf('\n', start);
+  if (eol < 0) eol = caption.length;
+  let text = caption.slice(start, eol);
+  let pos = eol;
+  let stop = TAGS_STOP_RE.exec(text);
+  if (stop) text = text.slice(0, stop.index);
+  // continuation lines
+  for (let n = 0; !stop && n < 4 && pos < caption.length; n++) {
+    let next = caption.indexOf('\n', pos + 1);
+    if (next < 0) next = caption.length;
+    const line = caption.slice(pos + 1, next);
+    const endsComma = /,\s*$/.test(text);
+    if (!line.trim()) break;
+    if (CONT_LINE_STOP_RE.test(line)) break;
+    if (!endsComma && (/[a-z]/.test(line) || !/^[\sA-Z0-9,/-]+(?:SUBJ.*)?$/.test(line))) break;
+    let piece = line;
+    stop = TAGS_STOP_RE.exec(piece);
+    if (stop) piece = piece.slice(0, stop.index);
+    text += ' ' + piece;
+    pos = next;
+  }
+  return { tags: splitTags(text, canonicalize), found: true };
+}

@@ -1,0 +1,71 @@
+/** Headline title case for subjects (`titlefy`). */
+
+const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'but', 'by', 'for', 'in', 'nor', 'of', 'on', 'or', 'the', 'to', 'vs', 'vs.', 'via']);
+
+/** Acronyms and abbreviations kept upper case even when they contain vowels. */
+const ACRONYMS = new Set(
+  (
+    'US USA UK EU UN USG GOI GOJ GOP GOC GOA GOE GOK GOT GOV NATO OSCE IAEA UNSC UNGA UNSCR NGO NGOS ' +
+    'FARC ELN AUC EU3 P5 G8 G20 APEC ASEAN OAS OPEC WTO IMF ISAF AFRICOM SOUTHCOM USSOUTHCOM CENTCOM EUCOM PACOM ' +
+    'SLA JEM SWIFT VARIG ROK DPRK PRC ROC MONUC UNIFIL UNMIK GAERC CODEL STAFFDEL SCENESETTER? ' +
+    'AIDS HIV TIP PM FM DFM MFA MOD MOI MOJ CIA FBI DEA DOD DOJ DHS USAID NSC AMB? ' +
+    'PKK PLO PA HAMAS? FATAH? ANC MDC ZANU-PF SPD CDU CSU FDP OVP PSOE PP PRI PAN PRD ' +
+    'GPC TFTP MTCR WMD NPT CTBT FMCT BWC CWC PSI UAE DRC CAR ' +
+    'XXXXXXXXXXXX'
+  )
+    .split(/\s+/)
+    .filter((w) => w && !w.endsWith('?')),
+);
+
+const VOWEL_RE = /[AEIOUY]/;
+
+function isAcronym(core: string): boolean {
+  const u = core.toUpperCase();
+  if (ACRONYMS.has(u)) return true;
+  if (/^X{3,}$/.test(u)) return true;
+  if (/\d/.test(u) && /[A-Z]/.test(u)) return true;
+  if (u.length >= 2 && /^[A-Z]+$/.test(u) && !VOWEL_RE.test(u)) return true;
+  return false;
+}
+
+function capitalize(w: string): string {
+  const i = w.search(/[A-Za-z]/);
+  if (i < 0) return w;
+  return w.slice(0, i) + w[i].toUpperCase() + w.slice(i + 1);
+}
+
+/** One word (no spaces), possibly with punctuation, hyphens or slashes. */
+function titleWord(word: string, first: boolean, afterBreak: boolean): string {
+  // split compound words on - and /
+  const parts = word.split(/([-/])/);
+  return parts
+    .map((p, idx) => {
+      if (p === '-' || p === '/' || !p) return p;
+      const m = /^([^A-Za-z0-9]*)([A-Za-z0-9]+)((?:['’][A-Za-z]+)?)([^A-Za-z0-9]*)$/.exec(p);
+      if (!m) return p;
+      const [, pre, core, poss, post] = m;
+      if (isAcronym(core)) return pre + core.toUpperCase() + poss.toLowerCase() + post;
+      const mixed = /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1));
+      if (mixed) return pre + core + poss + post;
+      const lower = core.toLowerCase();
+      const isFirst = (first || afterBreak) && idx === 0;
+      if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre) return pre + lower + poss.toLowerCase() + post;
+      return pre + capitalize(lower) + poss.toLowerCase() + post;
+    })
+    .join('');
+}
+
+/** `BACK TO THE FUTURE? QADHAFI CALLS FOR ...` → `Back to the Future? Qadhafi Calls for ...`. */
+export function titlefy(subject: string): string {
+  const s = subject.trim();
+  if (!s) return '';
+  const words = s.split(/\s+/);
+  let afterBreak = false;
+  return words
+    .map((w, i) => {
+      const out = titleWord(w, i === 0, afterBreak);
+      afterBreak = /[:;?!]$/.test(w) || w === '-' || w === '--' || /^--?$/.test(w);
+      return out;
+    })
+    .join(' ');
+}
