@@ -24,6 +24,7 @@ export function Layout({ ctx, title, description, canonical, children, noindex }
         {canonical ? <link rel="canonical" href={ctx.baseUrl + canonical} /> : null}
         {noindex ? <meta name="robots" content="noindex" /> : null}
         <link rel="stylesheet" href={assetUrl('site.css')} />
+        <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
       </head>
       <body>
         <a class="skip" href="#main">

@@ -4,7 +4,7 @@ import { h } from 'preact';
 import type { AppServices } from '../app.ts';
 import { ping } from '../platform/db.ts';
 import { pageContext, sendPage } from '../platform/http.ts';
-import { getAsset } from './assets.ts';
+import { assetUrl, getAsset } from './assets.ts';
 import { TermsPage } from './pages.tsx';
 
 export function webRoutes(services: AppServices): FastifyPluginAsync {
@@ -20,6 +20,8 @@ export function webRoutes(services: AppServices): FastifyPluginAsync {
       if (req.headers['if-none-match'] === etag) return reply.code(304).send();
       return reply.send(asset.body);
     });
+
+    app.get('/favicon.ico', async (_req, reply) => reply.redirect(assetUrl('favicon.svg'), 301));
 
     app.get('/healthz', async (_req, reply) => {
       const ok = await ping(services.db);

@@ -1,0 +1,48 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ConfigError, loadConfig } from '../src/config.ts';
+
+test('defaults give a working SQLite site on 127.0.0.1:3000 with demo content', () => {
+  const c = loadConfig({});
+  assert.equal(c.port, 3000);
+  assert.equal(c.host, '127.0.0.1');
+  assert.equal(c.engine, 'sqlite');
+  assert.equal(c.databaseUrl, null);
+  assert.equal(c.demo, true);
+  assert.equal(c.siteName, 'Broadsheet');
+  assert.equal(c.baseUrl, 'http://127.0.0.1:3000');
+  assert.equal(c.scheduleTz, 'Pacific/Auckland');
+  assert.deepEqual(c.trustProxy, []);
+  assert.match(c.dataDir, /data$/);
+});
+
+test('DATABASE_URL switches to PostgreSQL; BASE_URL loses its trailing slash', () => {
+  const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/x', BASE_URL: 'https://news.example/' });
+  assert.equal(c.engine, 'postgres');
+  assert.equal(c.baseUrl, 'https://news.example');
+});
+
+test('DEMO=0 and TRUST_PROXY lists are read', () => {
+  const c = loadConfig({ DEMO: '0', TRUST_PROXY: '10.0.0.0/8, ::1/128 127.0.0.1' });
+  assert.equal(c.demo, false);
+  assert.deepEqual(c.trustProxy, ['10.0.0.0/8', '::1/128', '127.0.0.1']);
+});
+
+const bad: [Record<string, string>, RegExp][] = [
+  [{ PORT: 'abc' }, /^Invalid configuration: PORT must be a port number \(got "abc"\)$/],
+  [{ PORT: '70000' }, /^Invalid configuration: PORT must be between 0 and 65535/],
+  [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must start with postgres:\/\//],
+  [{ BASE_URL: 'news.example' }, /^Invalid configuration: BASE_URL must be an absolute http\(s\) URL/],
+  [{ TRUST_PROXY: '10.0.0.0/40' }, /^Invalid configuration: TRUST_PROXY must be a comma-separated list/],
+  [{ SCHEDULE_TZ: 'Mars/Olympus' }, /^Invalid configuration: SCHEDULE_TZ must be an IANA time zone/],
+  [{ DEMO: 'maybe' }, /^Invalid configuration: DEMO must be one of/],
+  [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
+];
+for (const [env, message] of bad) {
+  test(`a bad ${Object.keys(env)[0]} stops start-up with one line naming it`, () => {
+    assert.throws(
+      () => loadConfig(env),
+      (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'),
+    );
+  });
+}

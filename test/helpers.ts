@@ -1,0 +1,69 @@
+/**
+ * Test helpers: a Config for a throw-away database on the engine under test. With DATABASE_URL set
+ * (as CI's second run does) every test database is its own PostgreSQL schema, dropped afterwards;
+ * otherwise it is a SQLite file in a temporary directory.
+ */
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config } from '../src/config.ts';
+import { boot, type Running } from '../src/server.ts';
+
+export const ENGINE: 'sqlite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
+export const REPO_ROOT = resolve(import.meta.dirname, '..');
+export const SHARED_CABLES = resolve(REPO_ROOT, '..', 'shared', 'cables');
+
+export interface TestDb {
+  config: Config;
+  cleanup(): Promise<void>;
+}
+
+/** A Config pointing at a fresh, empty database on the engine under test. */
+export async function testDatabase(env: Record<string, string> = {}): Promise<TestDb> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'broadsheet-test-'));
+  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO: '0', ...env };
+  if (ENGINE === 'sqlite') {
+    const config = loadConfig({ ...base, DATABASE_URL: '' });
+    return { config, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
+  }
+  const pg = (await import('pg')).default;
+  const url = process.env.DATABASE_URL!;
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  await admin.end();
+  const sep = url.includes('?') ? '&' : '?';
+  const config = loadConfig({ ...base, DATABASE_URL: `${url}${sep}options=-c%20search_path%3D${schema}` });
+  return {
+    config,
+    cleanup: async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      await c.query(`drop schema if exists ${schema} cascade`);
+      await c.end();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Boots the whole site (migrations, optional demo content) on a fresh database. */
+export async function testSite(env: Record<string, string> = { DEMO: '1' }): Promise<Running & { cleanup(): Promise<void> }> {
+  const tdb = await testDatabase(env);
+  const running = await boot(tdb.config);
+  return {
+    ...running,
+    async cleanup() {
+      await running.close();
+      await tdb.cleanup();
+    },
+  };
+}
+
+/** Reads the CSRF cookie a page set and returns it with the cookie header to send back. */
+export function csrfFrom(res: { cookies: { name: string; value: string }[] }): { token: string; cookie: string } {
+  const c = res.cookies.find((x) => x.name === 'bs_csrf');
+  if (!c) throw new Error('no CSRF cookie was set');
+  return { token: c.value, cookie: `bs_csrf=${c.value}` };
+}

@@ -1,0 +1,49 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINE, testDatabase } from '../helpers.ts';
+import { connect, ping } from '../../src/platform/db.ts';
+import { migrate } from '../../src/platform/migrations.ts';
+import { loadDemoContent } from '../../src/stories/demo.ts';
+import { buildApp } from '../../src/app.ts';
+import { loadConfig } from '../../src/config.ts';
+
+test(`migrations are versioned and idempotent; demo content loads only into an empty database (${ENGINE})`, async () => {
+  const tdb = await testDatabase();
+  const db = await connect(tdb.config);
+  try {
+    const first = await migrate(db);
+    assert.ok(first.applied.includes('0001_core_content'));
+    assert.deepEqual(first.pending, []);
+    const second = await migrate(db);
+    assert.deepEqual(second.applied, []);
+    assert.equal(await loadDemoContent(db.kysely), true);
+    assert.equal(await loadDemoContent(db.kysely), false);
+    const stories = await db.kysely.selectFrom('stories').select('is_demo').execute();
+    assert.equal(stories.length, 5);
+    assert.ok(stories.every((s) => s.is_demo === 1));
+    assert.equal((await db.kysely.selectFrom('partner_items').selectAll().execute()).length, 4);
+    assert.equal((await db.kysely.selectFrom('ads').selectAll().execute()).length, 1);
+  } finally {
+    await db.close();
+    await tdb.cleanup();
+  }
+});
+
+test('healthz answers 503 when the database cannot be reached', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL (set DATABASE_URL)' }, async () => {
+  // A server that refuses connections: nothing listens on port 1.
+  const config = loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
+  const db = await connect(config);
+  const app = await buildApp({ config, db });
+  try {
+    assert.equal(await ping(db, 1000), false);
+    const res = await app.inject('/healthz');
+    assert.equal(res.statusCode, 503);
+    assert.deepEqual(res.json(), { status: 'unavailable', db: 'postgres' });
+    const page = await app.inject('/');
+    assert.equal(page.statusCode, 503);
+    assert.ok(!page.body.includes('ECONNREFUSED'), 'no internals leak');
+  } finally {
+    await app.close();
+    await db.close();
+  }
+});
