@@ -215,24 +215,23 @@ describe('FTS5 expressions run on SQLite', () => {
     ['"Shining Path"', [1]],
     ['shining peru', [1]],
     ['terror*', [1, 6]],
-    ['terrorism', [1, 6]],
-    ['chile OR peru -bolivia', [1, 3]],
-    ['chile OR peru', [1, 2, 3]],
+    ['terrorism', [6]],
+    ['chile OR peru -bolivia', [1]],
+    ['chile OR peru', [1, 2]],
     ['-bolivia', [1, 3, 5, 6]],
-    ['-bolivia -peru', [5, 6]],
+    ['-bolivia -peru', [3, 5, 6]],
     ['(shining path) OR sendero', [1, 3]],
-    ['peru -(shining path)', [2, 3]],
+    ['peru -(shining path)', [2]],
     ['"el alto"', [2]],
     ["o'brien", [5]],
     ['jose marti', [5]],
-    ['AND OR NOT', []],
+    ['AND OR NOT', [2, 6]],
     ['near(peru', []],
-    ['bolivia* OR "" ', null],
+    ['bolivia*', [2, 4]],
     ['origin:lima', null],
   ];
   for (const [q, ids] of expected) {
     it(JSON.stringify(q), () => {
-      if (!parseQuery(q).ok) return;
       assert.deepEqual(run(q), ids);
     });
   }
