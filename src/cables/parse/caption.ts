@@ -37,10 +37,10 @@ export function parseDeclassify(caption: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // SUBJECT
 
-const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
+const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/;
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
-  /\n[ \t]*\n|\n[ \t]*(?:REF|REFS|REFTEL|REFTELS|REF\(S\)|PROGRAM REF|Classified|CLASSIFIED|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|C O N|S E C R E T|E\.O\.|TAGS|NOFORN|SIPDIS)\b|[ \t]REF(?:S|TEL|TELS)?:|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS/;
+  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
 const PORTION_PREFIX_RE = /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
@@ -176,18 +176,19 @@ export function referencesInText(text: string, year: number | null, ownId: strin
 
 const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
 const NAME_END_RE =
-  /(?:\b(?:for|per|under|based|E\.?\s?O\.?|reasons?|reason:|sections?)\b|\b1\.[2456]\b|[;:]|\.\s+(?:Reasons?|REASONS?)\b|\n\s*\n)/i;
+  /(?:\b(?:for|per|under|based\s+(?:on|upon)|IAW|in\s+accordance)\s+(?:for\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|section|sec\.|12958|12065|12356|13526|b\b|d\b)|\b(?:E\.?\s?O\.?\s?\d|reasons?\b|reason:|resons?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
     'A A/ AMB AMB. AMBASSADOR AMBASSADORS AMBASADOR AMBASSADR AMBASSADRO AMBASSADOT AMBSSADOR AMBASSAOR AMBASSDOR ' +
-    'CDA CHARGE CHARGE\' D\'AFFAIRES AFFAIRES A.I. AI DCM DEPUTY CHIEF CIEF OF MISSION ACTING POLITICAL POLITICAL/ECONOMIC ' +
+    'CDA CHARGE CHARGE\' CHARG D\'AFFAIRES AFFAIRES A.I. AI DCM DEPUTY CHIEF CIEF OF MISSION ACTING POLITICAL POLITICAL/ECONOMIC CIEF AMBASSADIOR ' +
     'ECONOMIC ECON POL POLOFF ECONOFF POL/ECON POL/ECONOFF POL/MIL POLMIL POL-MIL COUNSELOR COUNSELLOR COUNSEOR COUNS. COUNS ' +
     'OFFICER SECTION MINISTER MIN MIN. E/MIN A/EMIN EMIN POLMIN CONOFF CONSUL GENERAL PRINCIPAL ARSO RSO DIRECTOR ' +
     'ASSISTANT SECRETARY SECRETARY UNDER SPECIAL ENVOY REPRESENTATIVE PERMANENT CHIEF, HEAD AND THE BY CLASSIFIED ' +
     'INTERIM E/P P/E PE EP A/DCM ADCM ACTING/DCM DAS AF PAO CG CONGEN LEGATT ATTACHE DEFENSE POLITICAL-ECONOMIC ' +
     'POLITICO-MILITARY ECONOMICS FOREIGN AFFAIRS U.S. US USUN AMBASSADOR, COORDINATOR SENIOR ADVISOR ADVISER ' +
-    'ACTING-DCM ECOPOL ECONCOUNS POLCOUNS MGMT MANAGEMENT PUBLIC OFFICER, ECON/POL POL/EC'
+    'ACTING-DCM ECOPOL ECONCOUNS POLCOUNS MGMT MANAGEMENT PUBLIC OFFICER, ECON/POL POL/EC POL/C ' +
+    'HEAD PRT GOVERNANCE ISN SCA/DAS VCI NEA EUR WHA EAP SCA AF/ ECONOMIC/POLITICAL REGIONAL AFFAIRS OFFICE'
   )
     .split(/\s+/)
     .filter(Boolean),
@@ -195,11 +196,15 @@ const TITLE_WORDS = new Set(
 
 const PARTICLES = new Set(['van', 'von', 'de', 'der', 'del', 'della', 'da', 'di', 'du', 'la', 'le', 'st.', 'bin']);
 const SUFFIX_RE = /^(?:Jr\.?|JR\.?|Sr\.?|SR\.?|II|III|IV)$/;
-const NAME_TOKEN_RE = /^(?:[A-Z0-9][A-Za-z0-9'’-]*\.?|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
+const NAME_TOKEN_RE = /^(?:0\.|[A-Z][A-Za-z0'’-]*\.?|[A-Z]\.[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
 
 function isTitleWord(w: string): boolean {
-  return TITLE_WORDS.has(w.toUpperCase()) || TITLE_WORDS.has(w.toUpperCase().replace(/[.,]$/, ''));
+  const u = w.toUpperCase().replace(/0/g, 'O');
+  if (/^[A-Z]\.$/.test(u)) return false;
+  return TITLE_WORDS.has(u) || TITLE_WORDS.has(u.replace(/[.,]$/, ''));
 }
+
+const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
 
 /** Person name inside one comma-free piece: the trailing run of name-like tokens after any titles. */
 function nameInPiece(piece: string): string | null {
@@ -226,16 +231,19 @@ function nameInPiece(piece: string): string | null {
   while (name.length && PARTICLES.has(name[0])) name.shift();
   const core = name.filter((w) => !SUFFIX_RE.test(w));
   if (!core.length) return null;
-  // at most first + initials + surname (+ particles)
-  let joined = name;
-  const firstNonInitial = name.findIndex((w) => !/^[A-Z]\.$/.test(w) && !SUFFIX_RE.test(w));
+  // surname, initials and at most one given name ("J. Dean Yap", "LEE 0. COLDREN", "Stephen M. Young")
   const surnameIdx = name.length - 1 - [...name].reverse().findIndex((w) => !SUFFIX_RE.test(w));
-  const nonInitial = name.filter((w, i) => i < surnameIdx && !/^[A-Z]\.(?:[A-Z]\.)*$/.test(w) && !PARTICLES.has(w));
-  if (nonInitial.length > 1 && firstNonInitial >= 0) {
-    // drop leading unknown words (typos of titles): keep the last given name
-    const keepFrom = name.lastIndexOf(nonInitial[nonInitial.length - 1]);
-    joined = name.slice(keepFrom);
+  let from = surnameIdx;
+  let given = 0;
+  for (let i = surnameIdx - 1; i >= 0; i--) {
+    const w = name[i];
+    if (/^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) || PARTICLES.has(w)) from = i;
+    else if (given === 0) {
+      given++;
+      from = i;
+    } else break;
   }
+  const joined = name.slice(Math.max(0, from));
   return joined.join(' ');
 }
 
@@ -260,42 +268,71 @@ export interface ClassifiedBy {
   reasons: string[];
 }
 
-const REASON_RE = /\b1\.[2456][ \t]*\(?([a-h](?:[ \t]*(?:\)|,|and|&|\/|or)?[ \t]*\(?[a-h]\b\)?)*)/i;
+const REASON_RE = /\b1\.\s?[2456][ \t]*\(?([a-h](?:[ \t]*(?:\)|,|and|&|\/|or)?[ \t]*\(?[a-h]\b\)?)*)/i;
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
   CLASSIFIED_BY_RE.lastIndex = 0;
-  const m = CLASSIFIED_BY_RE.exec(caption);
-  if (!m) return { names: [], reasons: [] };
-  const rest = caption.slice(m.index + m[0].length, m.index + m[0].length + 400);
-  const endM = NAME_END_RE.exec(rest);
-  let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
-  seg = seg.replace(/\s+/g, ' ').trim();
+  let m: RegExpExecArray | null;
+  let first: RegExpExecArray | null = null;
   const names: string[] = [];
-  // several people: "A, ACTING AND S/CT DAS B"
-  const people = seg.split(/\s+(?:AND|and)\s+(?=(?:[A-Z/]+\s+)*[A-Z][A-Za-z.]+\s+[A-Z])/);
-  for (const person of people) {
-    // pieces split on commas; "Name, Jr." kept together
-    const pieces = person.split(/,/).map((p) => p.trim());
-    let found: string | null = null;
-    for (let i = 0; i < pieces.length; i++) {
-      const n = nameInPiece(pieces[i]);
-      if (n) {
-        found = n;
-        if (i + 1 < pieces.length && SUFFIX_RE.test(pieces[i + 1].replace(/\.$/, '')) ) found = n + ', ' + pieces[i + 1].replace(/(?<!\.)$/, /^(?:Jr|JR|Sr|SR)$/.test(pieces[i + 1]) ? '.' : '');
-        break;
-      }
+  while ((m = CLASSIFIED_BY_RE.exec(caption))) {
+    if (!first) first = m;
+    const rest = caption.slice(m.index + m[0].length, m.index + m[0].length + 400);
+    const endM = NAME_END_RE.exec(rest);
+    let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
+    seg = seg.replace(/\([^)]*\)/g, ' ').replace(/:/g, ',').replace(/\s+/g, ' ').trim();
+    // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
+    if (/^LINE\b/i.test(seg)) continue;
+    let found: string[] = [];
+    SENTENCE_END_RE.lastIndex = 0;
+    const ends: number[] = [];
+    let e: RegExpExecArray | null;
+    while ((e = SENTENCE_END_RE.exec(seg))) ends.push(e.index);
+    ends.push(seg.length);
+    for (const end of ends) {
+      found = namesInSegment(seg.slice(0, end).replace(/[-\s]+$/, ''));
+      if (found.length) break;
     }
-    if (found) names.push(normalize ? normalizeName(found) : found);
+    if (found.length) {
+      for (const n of found) names.push(normalize ? normalizeName(n) : n);
+      first = m;
+      break;
+    }
   }
   const reasons: string[] = [];
-  const rm = REASON_RE.exec(caption.slice(m.index, m.index + 600));
-  if (rm) {
-    const sec = /1\.([2456])/.exec(rm[0])![1];
-    for (const l of rm[1].toLowerCase().match(/[a-h]\b/g) ?? []) {
-      const r = `1.${sec}(${l})`;
-      if (!reasons.includes(r)) reasons.push(r);
+  if (first) {
+    const rm = REASON_RE.exec(caption.slice(first.index, first.index + 600).replace(/\n/g, ' '));
+    if (rm) {
+      const sec = /1\.\s?([2456])/.exec(rm[0])![1];
+      for (const l of rm[1].toLowerCase().match(/[a-h]\b/g) ?? []) {
+        const r = `1.${sec}(${l})`;
+        if (!reasons.includes(r)) reasons.push(r);
+      }
     }
   }
   return { names, reasons };
+}
+
+function nameFromPerson(person: string): string | null {
+  const pieces = person.split(/,/).map((p) => p.trim());
+  for (let i = 0; i < pieces.length; i++) {
+    const n = nameInPiece(pieces[i]);
+    if (n && !/\d/.test(n.replace(/0/g, ''))) {
+      const next = (pieces[i + 1] ?? '').replace(/\.$/, '');
+      if (SUFFIX_RE.test(next)) return n + ', ' + next + (/^(?:Jr|JR|Sr|SR)$/.test(next) ? '.' : '');
+      return n;
+    }
+  }
+  return null;
+}
+
+function namesInSegment(seg: string): string[] {
+  const people = seg.split(/\s+(?:AND|and|&)\s+/);
+  if (people.length > 1) {
+    const each = people.map(nameFromPerson);
+    if (each.every((x) => x)) return each as string[];
+  }
+  const one = nameFromPerson(seg);
+  return one ? [one] : [];
 }
