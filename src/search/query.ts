@@ -877,7 +877,8 @@ function mergeExplicit(filters: QueryFilters, explicit: SearchFilters): string[]
  *
  * The result parses back to the same search, and normalising it again gives the same string.
  * A query that does not parse is kept as typed (whitespace collapsed), followed by the
- * explicit filters, so it still round-trips.
+ * explicit filters, so it still round-trips (should the two together parse, that reading is
+ * normalised instead).
  */
 export function normalizeQuery(
   q: string,
@@ -905,7 +906,12 @@ export function normalizeQuery(
     textPart = [...must, ...not].join(' ');
   }
   const filterPart = filterWords.join(' ');
-  return [textPart, filterPart].filter((s) => s !== '').join(' | ');
+  const out = [textPart, filterPart].filter((s) => s !== '').join(' | ');
+  // Appending filters to a broken query can, rarely, make it parse (`chile OR` + `| origin:x`);
+  // normalise that combined reading so the result stays a fixed point.
+  if (!parsed.ok && filterPart !== '' && parseQuery(out, opts).ok)
+    return normalizeQuery(out, {}, opts);
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------

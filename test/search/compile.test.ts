@@ -226,7 +226,7 @@ describe('FTS5 expressions run on SQLite', () => {
     ["o'brien", [5]],
     ['jose marti', [5]],
     ['AND OR NOT', [2, 6]],
-    ['near(peru', []],
+    ['NEAR(peru)', []],
     ['bolivia*', [2, 4]],
     ['origin:lima', null],
   ];

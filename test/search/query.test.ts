@@ -514,6 +514,7 @@ describe('normalizeQuery', () => {
     ['peru  "shining', { origin: 'Lima' }, 'peru "shining | origin:lima'],
     ['peru', { classification: 'bogus' }, 'peru | classification:bogus'],
     ['peru', { year: 1492 }, 'peru | year:1492'],
+    ['origin:"la paz" OR', { origin: 'Lima' }, 'origin:"la paz" origin:lima'],
   ];
   for (const [q, filters, expected] of cases) {
     it(`${JSON.stringify(q)} ${JSON.stringify(filters)}`, () => {
@@ -636,7 +637,7 @@ describe('normalizeQuery', () => {
           );
         },
       ),
-      { numRuns: 3000 },
+      { numRuns: 10000 },
     );
   });
 });
