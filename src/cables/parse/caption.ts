@@ -1,7 +1,7 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
 import { normalizeStation } from './ids.ts';
-import { decodeEntities } from './clean.ts';
+import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 
 /** How far into a body caption searches look (FORMAT.md §11). */
 export const CAPTION_LIMIT = 2500;
@@ -76,7 +76,7 @@ const REF_START_RE =
   /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
 const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
 const REF_END_RE =
-  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|¶|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n/;
+  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n/;
 
 function refBlock(caption: string): string | null {
   let m = REF_START_RE.exec(caption);
@@ -88,8 +88,8 @@ function refBlock(caption: string): string | null {
 }
 
 const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
-const TOKEN_RE = /[A-Z0-9'.&]+|,/g;
-const SKIP_AFTER_RE = /^(?:AND|&|,|PREVIOUS|ET|AL)$/;
+const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
+const SKIP_AFTER_RE = /^(?:AND|&)$/;
 
 /**
  * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
@@ -103,10 +103,10 @@ export function parseReferences(caption: string, year: number | null, ownId: str
 
 /** References found in arbitrary REF text. */
 export function referencesInText(text: string, year: number | null, ownId: string | null): string[] {
-  let t = text.toUpperCase().replace(/[()[\]\/:;]/g, ' ');
+  let t = removeMarkers(normalizeText(text)).toUpperCase().replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   const tokens = t.match(TOKEN_RE) ?? [];
-  const clean = tokens.map((x) => (x === ',' ? x : x.replace(/^[.']+|[.']+$/g, '')));
+  const clean = tokens.flatMap((x) => (x === ',' ? [x] : x.replace(/^[.'-]+|[.'-]+$/g, '').split(/-/).filter(Boolean)));
   const out: string[] = [];
   const seen = new Set<string>();
   const yy = year != null ? String(year % 100).padStart(2, '0') : null;
@@ -148,7 +148,7 @@ export function referencesInText(text: string, year: number | null, ownId: strin
     if (station) {
       let y: string | null = yy;
       const prev = clean[i - k - 1];
-      if (prev && /^(?:\d{2}|\d{4}|O\d)$/.test(prev)) {
+      if (prev && i - k - 1 !== lastEnd && /^(?:\d{2}|\d{4}|0\d{2}|O\d)$/.test(prev)) {
         const p = prev.replace(/^O/, '0');
         y = p.slice(-2);
       }

@@ -77,9 +77,9 @@ export function normalizeStation(raw: string, allowFuzzy = true): string | null 
   let s = raw.toUpperCase().replace(/[^A-Z0-9]/g, '');
   if (!s) return null;
   if (/\d/.test(s)) s = s.replace(/0/g, 'O').replace(/1/g, 'I');
-  if (STATION_SET.has(s)) return s;
   const alias = STATION_ALIASES[s];
   if (alias) return alias;
+  if (STATION_SET.has(s)) return s;
   const stripped = s.replace(STATION_PREFIX_RE, '');
   if (stripped !== s && stripped.length >= 2) {
     if (STATION_SET.has(stripped)) return stripped;

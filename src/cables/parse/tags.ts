@@ -153,7 +153,8 @@ export function parseTags(caption: string, canonicalize = true): { tags: string[
     const endsComma = /,\s*$/.test(text);
     if (!line.trim()) break;
     if (CONT_LINE_STOP_RE.test(line)) break;
-    if (!endsComma && (/[a-z]/.test(line) || !/^[\sA-Z0-9,/-]+(?:SUBJ.*)?$/.test(line))) break;
+    const beforeSubj = line.split(/\bSUBJ/)[0];
+    if (!endsComma && (/[a-z]/.test(beforeSubj) || !/^[\sA-Z0-9,/-]+$/.test(beforeSubj))) break;
     let piece = line;
     stop = TAGS_STOP_RE.exec(piece);
     if (stop) piece = piece.slice(0, stop.index);

@@ -5,7 +5,7 @@ const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'but', 'by', 'for', '
 /** Acronyms and abbreviations kept upper case even when they contain vowels. */
 const ACRONYMS = new Set(
   (
-    'US USA UK EU UN USG GOI GOJ GOP GOC GOA GOE GOK GOT GOV NATO OSCE IAEA UNSC UNGA UNSCR NGO NGOS ' +
+    'US USA UK EU UN USG GOI GOJ GOP GOC GOA GOE GOK GOV II III IV NATO OSCE IAEA UNSC UNGA UNSCR NGO NGOS ' +
     'FARC ELN AUC EU3 P5 G8 G20 APEC ASEAN OAS OPEC WTO IMF ISAF AFRICOM SOUTHCOM USSOUTHCOM CENTCOM EUCOM PACOM ' +
     'SLA JEM SWIFT VARIG ROK DPRK PRC ROC MONUC UNIFIL UNMIK GAERC CODEL STAFFDEL SCENESETTER? ' +
     'AIDS HIV TIP PM FM DFM MFA MOD MOI MOJ CIA FBI DEA DOD DOJ DHS USAID NSC AMB? ' +
@@ -35,7 +35,7 @@ function capitalize(w: string): string {
 }
 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
-function titleWord(word: string, first: boolean, afterBreak: boolean): string {
+function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
   // split compound words on - and /
   const parts = word.split(/([-/])/);
   return parts
@@ -44,7 +44,7 @@ function titleWord(word: string, first: boolean, afterBreak: boolean): string {
       const m = /^([^A-Za-z0-9]*)([A-Za-z0-9]+)((?:['’][A-Za-z]+)?)([^A-Za-z0-9]*)$/.exec(p);
       if (!m) return p;
       const [, pre, core, poss, post] = m;
-      if (isAcronym(core)) return pre + core.toUpperCase() + poss.toLowerCase() + post;
+      if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
       const mixed = /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1));
       if (mixed) return pre + core + poss + post;
       const lower = core.toLowerCase();
@@ -60,10 +60,11 @@ export function titlefy(subject: string): string {
   const s = subject.trim();
   if (!s) return '';
   const words = s.split(/\s+/);
+  const keepCaps = /[a-z]/.test(s);
   let afterBreak = false;
   return words
     .map((w, i) => {
-      const out = titleWord(w, i === 0, afterBreak);
+      const out = titleWord(w, i === 0, afterBreak, keepCaps);
       afterBreak = /[:;?!]$/.test(w) || w === '-' || w === '--' || /^--?$/.test(w);
       return out;
     })
