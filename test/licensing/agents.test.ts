@@ -17,24 +17,54 @@ const FIREFOX = 'Mozilla/5.0 (X11; Linux x86_64; rv:127.0) Gecko/20100101 Firefo
 describe('classifyAgent', () => {
   it('recognises AI crawlers from real user agents', () => {
     const cases: Array<[string, string]> = [
-      ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)', 'GPTBot'],
-      ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot', 'ChatGPT-User'],
-      ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot', 'OAI-SearchBot'],
-      ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)', 'ClaudeBot'],
+      [
+        'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)',
+        'GPTBot',
+      ],
+      [
+        'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; ChatGPT-User/1.0; +https://openai.com/bot',
+        'ChatGPT-User',
+      ],
+      [
+        'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko); compatible; OAI-SearchBot/1.0; +https://openai.com/searchbot',
+        'OAI-SearchBot',
+      ],
+      [
+        'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; ClaudeBot/1.0; +claudebot@anthropic.com)',
+        'ClaudeBot',
+      ],
       ['Claude-Web/1.0 (web crawler; +https://www.anthropic.com/)', 'Claude-Web'],
       ['anthropic-ai', 'anthropic-ai'],
       ['CCBot/2.0 (https://commoncrawl.org/faq/)', 'CCBot'],
       ['Google-Extended', 'Google-Extended'],
-      ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)', 'PerplexityBot'],
-      ['Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)', 'Bytespider'],
-      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15 (Amazonbot/0.1; +https://developer.amazon.com/support/amazonbot)', 'Amazonbot'],
-      ['Mozilla/5.0 (compatible; Applebot-Extended/0.1; +http://www.apple.com/go/applebot)', 'Applebot-Extended'],
+      [
+        'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; PerplexityBot/1.0; +https://perplexity.ai/perplexitybot)',
+        'PerplexityBot',
+      ],
+      [
+        'Mozilla/5.0 (Linux; Android 5.0) AppleWebKit/537.36 (KHTML, like Gecko) Mobile Safari/537.36 (compatible; Bytespider; spider-feedback@bytedance.com)',
+        'Bytespider',
+      ],
+      [
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.0 Safari/605.1.15 (Amazonbot/0.1; +https://developer.amazon.com/support/amazonbot)',
+        'Amazonbot',
+      ],
+      [
+        'Mozilla/5.0 (compatible; Applebot-Extended/0.1; +http://www.apple.com/go/applebot)',
+        'Applebot-Extended',
+      ],
       ['cohere-ai', 'cohere-ai'],
       ['Mozilla/5.0 (compatible; Diffbot/3.0; +http://www.diffbot.com)', 'Diffbot'],
-      ['Mozilla/5.0 (compatible; img2dataset; +https://github.com/rom1504/img2dataset)', 'img2dataset'],
+      [
+        'Mozilla/5.0 (compatible; img2dataset; +https://github.com/rom1504/img2dataset)',
+        'img2dataset',
+      ],
       ['Omgilibot/0.3 +http://omgili.com', 'Omgili'],
       ['Mozilla/5.0 (compatible; YouBot (+http://www.you.com))', 'YouBot'],
-      ['meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)', 'Meta-ExternalAgent'],
+      [
+        'meta-externalagent/1.1 (+https://developers.facebook.com/docs/sharing/webmasters/crawler)',
+        'Meta-ExternalAgent',
+      ],
     ];
     for (const [ua, name] of cases) {
       assert.deepEqual(classifyAgent(ua), { kind: 'ai-crawler', name }, ua);
@@ -62,12 +92,24 @@ describe('classifyAgent', () => {
   it('keeps search engines allowed', () => {
     const cases: Array<[string, string]> = [
       ['Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'Googlebot'],
-      ['Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)', 'Googlebot'],
-      ['Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36', 'Bingbot'],
+      [
+        'Mozilla/5.0 (Linux; Android 6.0.1; Nexus 5X Build/MMB29P) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0.6478.126 Mobile Safari/537.36 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)',
+        'Googlebot',
+      ],
+      [
+        'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; bingbot/2.0; +http://www.bing.com/bingbot.htm) Chrome/116.0.1938.76 Safari/537.36',
+        'Bingbot',
+      ],
       ['DuckDuckBot/1.1; (+http://duckduckgo.com/duckduckbot.html)', 'DuckDuckBot'],
-      ['Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)', 'Applebot'],
+      [
+        'Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_5) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/13.1.1 Safari/605.1.15 (Applebot/0.1; +http://www.apple.com/go/applebot)',
+        'Applebot',
+      ],
       ['Mozilla/5.0 (compatible; YandexBot/3.0; +http://yandex.com/bots)', 'YandexBot'],
-      ['Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)', 'Baiduspider'],
+      [
+        'Mozilla/5.0 (compatible; Baiduspider/2.0; +http://www.baidu.com/search/spider.html)',
+        'Baiduspider',
+      ],
     ];
     for (const [ua, name] of cases) {
       const c = classifyAgent(ua);
@@ -98,12 +140,19 @@ describe('classifyAgent', () => {
   });
 
   it('classifies ordinary browsers as browsers', () => {
-    for (const ua of [CHROME, SAFARI_IOS, FIREFOX, 'Opera/9.80 (Windows NT 6.1) Presto/2.12.388 Version/12.16']) {
+    for (const ua of [
+      CHROME,
+      SAFARI_IOS,
+      FIREFOX,
+      'Opera/9.80 (Windows NT 6.1) Presto/2.12.388 Version/12.16',
+    ]) {
       assert.deepEqual(classifyAgent(ua), { kind: 'browser', name: null }, ua);
     }
     // A phone model containing "bot" is still a browser.
     assert.equal(
-      classifyAgent('Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36').kind,
+      classifyAgent(
+        'Mozilla/5.0 (Linux; Android 9; CUBOT X19) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36',
+      ).kind,
       'browser',
     );
   });

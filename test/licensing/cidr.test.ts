@@ -87,7 +87,12 @@ describe('parseIp / normaliseIp', () => {
   });
 
   it('treats IPv4-mapped IPv6 as IPv4', () => {
-    for (const s of ['::ffff:1.2.3.4', '::FFFF:1.2.3.4', '::ffff:102:304', '0:0:0:0:0:ffff:1.2.3.4']) {
+    for (const s of [
+      '::ffff:1.2.3.4',
+      '::FFFF:1.2.3.4',
+      '::ffff:102:304',
+      '0:0:0:0:0:ffff:1.2.3.4',
+    ]) {
       const r = parseIp(s);
       assert.ok(r.ok, s);
       assert.equal(r.value.family, 4);
@@ -141,11 +146,14 @@ describe('parseIp / normaliseIp', () => {
   it('agrees with node:net isIP on near-miss strings', () => {
     const alphabet = fc.constantFrom(...'0123456789abcdefABCDEF:.%/ '.split(''));
     fc.assert(
-      fc.property(fc.array(alphabet, { maxLength: 45 }).map((a) => a.join('')), (s) => {
-        // node accepts zone ids and leading-zero-free dotted quads; we reject zones.
-        const expected = isIP(s) !== 0 && !s.includes('%');
-        assert.equal(isIpAddress(s), expected, JSON.stringify(s));
-      }),
+      fc.property(
+        fc.array(alphabet, { maxLength: 45 }).map((a) => a.join('')),
+        (s) => {
+          // node accepts zone ids and leading-zero-free dotted quads; we reject zones.
+          const expected = isIP(s) !== 0 && !s.includes('%');
+          assert.equal(isIpAddress(s), expected, JSON.stringify(s));
+        },
+      ),
       { numRuns: 5000 },
     );
   });
@@ -156,7 +164,12 @@ describe('parseCidr', () => {
     const a = cidrOk('10.0.0.0/8');
     assert.ok(a.ok);
     assert.deepEqual(
-      { family: a.value.family, prefix: a.value.prefix, cidr: a.value.cidr, cleared: a.value.hostBitsCleared },
+      {
+        family: a.value.family,
+        prefix: a.value.prefix,
+        cidr: a.value.cidr,
+        cleared: a.value.hostBitsCleared,
+      },
       { family: 4, prefix: 8, cidr: '10.0.0.0/8', cleared: false },
     );
     assert.equal(a.warning, undefined);
@@ -185,7 +198,10 @@ describe('parseCidr', () => {
     assert.equal(v6.value.hostBitsCleared, true);
     assert.equal(cidrOk('192.168.1.255/31').value.cidr, '192.168.1.254/31');
     assert.equal(cidrOk('255.255.255.255/1').value.cidr, '128.0.0.0/1');
-    assert.equal(cidrOk('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/65').value.cidr, 'ffff:ffff:ffff:ffff:8000::/65');
+    assert.equal(
+      cidrOk('ffff:ffff:ffff:ffff:ffff:ffff:ffff:ffff/65').value.cidr,
+      'ffff:ffff:ffff:ffff:8000::/65',
+    );
   });
 
   it('rejects out-of-range prefixes with a clear message', () => {
@@ -194,7 +210,16 @@ describe('parseCidr', () => {
       'invalid CIDR range "1.2.3.4/33": prefix length /33 is out of range for IPv4 (0–32)',
     );
     assert.match(cidrErr('::/129'), /\/129 is out of range for IPv6 \(0–128\)/);
-    for (const s of ['1.2.3.4/', '1.2.3.4/-1', '1.2.3.4/08', '1.2.3.4/a', '1.2.3.4/8/8', '1.2.3.4/ 8', '/8', '']) {
+    for (const s of [
+      '1.2.3.4/',
+      '1.2.3.4/-1',
+      '1.2.3.4/08',
+      '1.2.3.4/a',
+      '1.2.3.4/8/8',
+      '1.2.3.4/ 8',
+      '/8',
+      '',
+    ]) {
       cidrErr(s);
     }
     assert.match(cidrErr('1.2.3.4/08'), /leading zeros/);
@@ -367,7 +392,9 @@ describe('CidrMatcher', () => {
     const v6 = (w: number[]) =>
       w.map((x) => `${(x >>> 16).toString(16)}:${(x & 0xffff).toString(16)}`).join(':');
     // Few distinct top bits so ranges nest and collide often.
-    const near = fc.tuple(fc.integer({ min: 0, max: 3 }), word).map(([hi, lo]) => ((hi << 30) | (lo >>> 2)) >>> 0);
+    const near = fc
+      .tuple(fc.integer({ min: 0, max: 3 }), word)
+      .map(([hi, lo]) => ((hi << 30) | (lo >>> 2)) >>> 0);
     const range = fc.oneof(
       fc.tuple(near, fc.integer({ min: 0, max: 32 })).map(([w, p]) => `${v4(w)}/${p}`),
       fc
@@ -376,26 +403,30 @@ describe('CidrMatcher', () => {
     );
     const addr = fc.oneof(near.map(v4), fc.tuple(near, word, word, word).map(v6));
     fc.assert(
-      fc.property(fc.array(range, { maxLength: 60 }), fc.array(addr, { minLength: 1, maxLength: 40 }), (ranges, addrs) => {
-        const { matcher } = CidrMatcher.build(ranges.map((cidr, i) => ({ cidr, value: i })));
-        const canonical = new Map<string, number>();
-        ranges.forEach((r, i) => {
-          const p = parseCidr(r);
-          if (p.ok && !canonical.has(p.value.cidr)) canonical.set(p.value.cidr, i);
-        });
-        for (const a of addrs) {
-          let best: { cidr: string; prefix: number; value: number } | null = null;
-          for (const [cidr, value] of canonical) {
-            const p = parseCidr(cidr);
-            assert.ok(p.ok);
-            if (cidrContains(p.value, a) && (best === null || p.value.prefix > best.prefix)) {
-              best = { cidr, prefix: p.value.prefix, value };
+      fc.property(
+        fc.array(range, { maxLength: 60 }),
+        fc.array(addr, { minLength: 1, maxLength: 40 }),
+        (ranges, addrs) => {
+          const { matcher } = CidrMatcher.build(ranges.map((cidr, i) => ({ cidr, value: i })));
+          const canonical = new Map<string, number>();
+          ranges.forEach((r, i) => {
+            const p = parseCidr(r);
+            if (p.ok && !canonical.has(p.value.cidr)) canonical.set(p.value.cidr, i);
+          });
+          for (const a of addrs) {
+            let best: { cidr: string; prefix: number; value: number } | null = null;
+            for (const [cidr, value] of canonical) {
+              const p = parseCidr(cidr);
+              assert.ok(p.ok);
+              if (cidrContains(p.value, a) && (best === null || p.value.prefix > best.prefix)) {
+                best = { cidr, prefix: p.value.prefix, value };
+              }
             }
+            const got = matcher.lookup(a);
+            assert.deepEqual(got, best === null ? null : { cidr: best.cidr, value: best.value }, a);
           }
-          const got = matcher.lookup(a);
-          assert.deepEqual(got, best === null ? null : { cidr: best.cidr, value: best.value }, a);
-        }
-      }),
+        },
+      ),
       { numRuns: 500 },
     );
   });

@@ -87,7 +87,10 @@ describe('clientIp', () => {
   });
 
   it('throws on a bad TRUST_PROXY entry and caches good lists', () => {
-    assert.throws(() => clientIp('10.0.0.1', '1.1.1.1', ['10.0.0.0/33']), /TRUST_PROXY: .*out of range/);
+    assert.throws(
+      () => clientIp('10.0.0.1', '1.1.1.1', ['10.0.0.0/33']),
+      /TRUST_PROXY: .*out of range/,
+    );
     const list = ['10.0.0.0/8'];
     assert.equal(trustProxyMatcher(list), trustProxyMatcher(list));
   });
