@@ -1,0 +1,66 @@
+// Parses every record of the shared corpus (JSON lines, raw text files, csv sample) and prints
+// field coverage. The data stays in ../shared/cables; the test skips when it is absent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { readAllCables } from '../../src/cables/readers.ts';
+import { parseCable, type ParsedCable, type RawCable } from '../../src/cables/parse/index.ts';
+
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
+const CORPUS = path.resolve(repoRoot, '..', 'shared', 'cables', 'corpus');
+
+const FIELDS: [string, (p: ParsedCable) => boolean][] = [
+  ['created (DTG or source)', (p) => !!p.created],
+  ['classification', (p) => !!p.classification],
+  ['subject', (p) => !!p.subject],
+  ['tags', (p) => p.tags.length > 0],
+  ['references', (p) => p.references.length > 0],
+  ['classifiedBy', (p) => p.classifiedBy.length > 0],
+  ['summary', (p) => !!p.summary],
+  ['signers', (p) => p.signers.length > 0],
+  ['paragraphs', (p) => p.paragraphs.length > 0],
+];
+
+async function load(file: string): Promise<RawCable[]> {
+  const items = await readAllCables(file);
+  return items.filter((i) => i.ok).map((i) => (i as { raw: RawCable }).raw);
+}
+
+test('corpus: every record parses without exception', async (t) => {
+  if (!existsSync(CORPUS)) {
+    t.skip(`${CORPUS} not found (…/shared/cables not found)`);
+    return;
+  }
+  const groups: [string, RawCable[]][] = [];
+  groups.push(['wikileaks_html_cables.jsonl', await load(path.join(CORPUS, 'wikileaks_html_cables.jsonl'))]);
+  const textDir = path.join(CORPUS, 'raw-text');
+  const texts: RawCable[] = [];
+  for (const f of readdirSync(textDir).sort()) texts.push(...(await load(path.join(textDir, f))));
+  groups.push(['raw-text/*.txt', texts]);
+  groups.push(['cables_sample.csv', await load(path.join(CORPUS, 'cables_sample.csv'))]);
+
+  const lines: string[] = [];
+  let bytes = 0;
+  let ms = 0;
+  for (const [name, raws] of groups) {
+    const counts = new Map<string, number>();
+    const t0 = performance.now();
+    for (const raw of raws) {
+      bytes += (raw.header?.length ?? 0) + raw.body.length;
+      const p = parseCable(raw); // must not throw
+      assert.ok(p && Array.isArray(p.warnings));
+      assert.ok(!p.warnings.some((w) => w.startsWith('parser error')), `${raw.source}: ${p.warnings.join('; ')}`);
+      for (const [f, has] of FIELDS) if (has(p)) counts.set(f, (counts.get(f) ?? 0) + 1);
+    }
+    ms += performance.now() - t0;
+    lines.push(`${name}: ${raws.length} records`);
+    for (const [f] of FIELDS) lines.push(`  ${f.padEnd(24)} ${String(counts.get(f) ?? 0).padStart(5)} / ${raws.length}`);
+  }
+  lines.push(`throughput: ${(bytes / 1e6 / (ms / 1000)).toFixed(1)} MB/s (${(bytes / 1e6).toFixed(1)} MB in ${ms.toFixed(0)} ms)`);
+  console.log(lines.join('\n'));
+  assert.equal(groups[0][1].length, 1373);
+  assert.equal(groups[1][1].length, readdirSync(textDir).filter((f) => statSync(path.join(textDir, f)).isFile()).length);
+  assert.equal(groups[2][1].length, 2);
+});
