@@ -19,10 +19,32 @@ import { webRoutes } from './web/routes.ts';
 import { storyRoutes } from './stories/routes.ts';
 import { licensingRoutes } from './licensing/routes.ts';
 import { newsletterRoutes } from './newsletter/routes.ts';
+import { ttlCache } from './platform/cache.ts';
+import { listSections, type Section } from './stories/store.ts';
+import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
+import { activeAds, type Ad } from './ads/store.ts';
 
 export interface AppServices {
   config: Config;
   db: Db;
+  /** Per-process, seconds-long caches of what every page shows (see platform/cache.ts). */
+  shared: SharedData;
+}
+
+export interface SharedData {
+  sections: { get(): Promise<Section[]>; clear(): void };
+  partnerItems: { get(): Promise<PartnerItem[]>; clear(): void };
+  ads: { get(): Promise<Ad[]>; clear(): void };
+}
+
+export const SHARED_TTL_MS = 2000;
+
+export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedData {
+  return {
+    sections: ttlCache(() => listSections(db.kysely), ttlMs),
+    partnerItems: ttlCache(() => latestPartnerItems(db.kysely, 4), ttlMs),
+    ads: ttlCache(() => activeAds(db.kysely), ttlMs),
+  };
 }
 
 declare module 'fastify' {
@@ -38,7 +60,8 @@ function isApi(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/') || req.url === '/healthz';
 }
 
-export async function buildApp(services: AppServices): Promise<FastifyInstance> {
+export async function buildApp(base: { config: Config; db: Db; shared?: SharedData }): Promise<FastifyInstance> {
+  const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db) };
   const { config } = services;
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },

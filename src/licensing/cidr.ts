@@ -416,6 +416,12 @@ export function cidrContains(cidr: string | Cidr, ip: string): boolean {
 //   [k0, k1, k2, k3, prefix length, zero child, one child, entry index]
 // Node 0 is the IPv4 root and node 1 the IPv6 root (both /0). Roots are never
 // children, so child index 0 means "none". Entry index -1 means "none".
+//
+// Large matchers also keep a first-level table indexed by the top 16 bits of
+// the address (per family): the node to resume the walk from and the best
+// entry found above it. That replaces the first ~16 levels of the walk, where
+// a big random table is densest, with one array read. It is (re)built lazily
+// on the first lookup after a change.
 
 export interface CidrMatch<T> {
   /** Canonical CIDR of the matched range. */
@@ -434,6 +440,11 @@ const ZERO = 5;
 const ONE = 6;
 const ENTRY = 7;
 
+/** Matchers with fewer ranges than this walk from the root (no 1 MB table). */
+const TABLE_THRESHOLD = 256;
+const TABLE_BITS = 16;
+const TABLE_SIZE = 1 << TABLE_BITS;
+
 /** MASKS[b] keeps the top b bits of a word (signed int32 form, for & tests). */
 const MASKS = new Int32Array(33);
 for (let b = 0; b <= 32; b++) MASKS[b] = wordMask(b) | 0;
@@ -449,6 +460,9 @@ export class CidrMatcher<T> {
   private nodes = new Int32Array(STRIDE * 1024);
   private nodeCount = 2;
   private readonly matches: CidrMatch<T>[] = [];
+  /** [resume node, best entry] per 16-bit prefix: IPv4 then IPv6. */
+  private table: Int32Array | null = null;
+  private tableStale = true;
 
   /**
    * Builds a matcher; throws a RangeError on the first invalid or conflicting
@@ -517,6 +531,7 @@ export class CidrMatcher<T> {
     const c = r.value;
     const key = c.words;
     const len = c.prefix;
+    this.tableStale = true;
     const newEntry = (): number => {
       this.matches.push(Object.freeze({ cidr: c.cidr, value }));
       return this.matches.length - 1;
@@ -566,8 +581,44 @@ export class CidrMatcher<T> {
     }
   }
 
+  private buildTable(): void {
+    this.tableStale = false;
+    if (this.matches.length < TABLE_THRESHOLD) {
+      this.table = null;
+      return;
+    }
+    const table = this.table ?? new Int32Array(4 * TABLE_SIZE);
+    const nodes = this.nodes;
+    for (let family = 0; family < 2; family++) {
+      const base = family * 2 * TABLE_SIZE;
+      for (let hi = 0; hi < TABLE_SIZE; hi++) {
+        const a = hi << (32 - TABLE_BITS);
+        let best = -1;
+        let resume = 0;
+        let o = family * STRIDE;
+        for (;;) {
+          const len = nodes[o + LEN];
+          if (len >= TABLE_BITS) {
+            resume = o / STRIDE;
+            break;
+          }
+          if (((nodes[o] ^ a) & MASKS[len]) !== 0) break;
+          const e = nodes[o + ENTRY];
+          if (e >= 0) best = e;
+          const next = nodes[o + ZERO + ((a >>> (31 - len)) & 1)];
+          if (next === 0) break;
+          o = next * STRIDE;
+        }
+        table[base + 2 * hi] = resume;
+        table[base + 2 * hi + 1] = best;
+      }
+    }
+    this.table = table;
+  }
+
   /** Longest-prefix match for an address; null when none or not an address. */
   lookup(ip: string): CidrMatch<T> | null {
+    if (this.tableStale) this.buildTable();
     const family = parseInto(ip, scratch);
     let e: number;
     if (family === 4) e = this.lookup4(scratch[0] | 0);
@@ -586,6 +637,14 @@ export class CidrMatcher<T> {
     const nodes = this.nodes;
     let best = -1;
     let o = 0;
+    const table = this.table;
+    if (table !== null) {
+      const t = 2 * (a >>> (32 - TABLE_BITS));
+      best = table[t + 1];
+      const resume = table[t];
+      if (resume === 0) return best;
+      o = resume * STRIDE;
+    }
     for (;;) {
       const len = nodes[o + LEN];
       if (((nodes[o] ^ a) & MASKS[len]) !== 0) break;
@@ -603,6 +662,14 @@ export class CidrMatcher<T> {
     const nodes = this.nodes;
     let best = -1;
     let o = STRIDE;
+    const table = this.table;
+    if (table !== null) {
+      const t = 2 * TABLE_SIZE + 2 * (a0 >>> (32 - TABLE_BITS));
+      best = table[t + 1];
+      const resume = table[t];
+      if (resume === 0) return best;
+      o = resume * STRIDE;
+    }
     for (;;) {
       const len = nodes[o + LEN];
       let bit: number;

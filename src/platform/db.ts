@@ -41,7 +41,7 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: handle }) });
+  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
   return { kysely, engine: 'sqlite', file, close: () => kysely.destroy() };
 }
 
@@ -66,4 +66,29 @@ export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
 /** Current time as the ISO 8601 UTC text every timestamp column stores. */
 export function nowIso(): string {
   return new Date().toISOString();
+}
+
+/**
+ * Kysely prepares every query it runs; preparing is a large share of a small query's cost in
+ * better-sqlite3, so prepared statements are kept and reused by their SQL text (bounded, LRU).
+ */
+function withStatementCache(handle: import('better-sqlite3').Database, max = 500) {
+  const cache = new Map<string, import('better-sqlite3').Statement>();
+  return {
+    prepare(sqlText: string) {
+      let stmt = cache.get(sqlText);
+      if (stmt) {
+        cache.delete(sqlText);
+      } else {
+        stmt = handle.prepare(sqlText);
+        if (cache.size >= max) cache.delete(cache.keys().next().value as string);
+      }
+      cache.set(sqlText, stmt);
+      return stmt;
+    },
+    close() {
+      cache.clear();
+      handle.close();
+    },
+  } as unknown as import('better-sqlite3').Database;
 }

@@ -10,7 +10,6 @@ import type { PageContext } from '../web/context.ts';
 import { PERSONAL_ACCESS } from '../web/context.ts';
 import { csrfToken } from './csrf.ts';
 import type { AppServices } from '../app.ts';
-import { listSections } from '../stories/store.ts';
 
 export class HttpError extends Error {
   constructor(
@@ -63,7 +62,7 @@ export function sendPage(
 
 /** The context every page renders with. The CSRF token is created only if a form asks for it. */
 export async function pageContext(services: AppServices, req: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
-  const sections = await listSections(services.db.kysely).catch(() => []);
+  const sections = await services.shared.sections.get().catch(() => []);
   let token: string | undefined;
   return {
     siteName: services.config.siteName,

@@ -9,6 +9,7 @@
  *   anything else              -> paragraph (lines joined with a space)
  * Inline: **bold**, *italic*, [text](https://link) (http, https and site-relative links only).
  */
+import { Lru } from '../platform/cache.ts';
 
 export type Inline =
   | { type: 'text'; text: string }
@@ -97,6 +98,18 @@ export function parseMarkdown(source: string): Block[] {
     const num = NUMBERED.exec(text);
     const number = num ? Number(num[1]) : null;
     blocks.push({ type: 'paragraph', content: parseInline(text), number, id: number ? `p${number}` : null });
+  }
+  return blocks;
+}
+
+const parsed = new Lru<string, Block[]>(1000);
+
+/** parseMarkdown, remembered by a key that changes whenever the source does (id + updated time). */
+export function parseMarkdownCached(key: string, source: string): Block[] {
+  let blocks = parsed.get(key);
+  if (!blocks) {
+    blocks = parseMarkdown(source);
+    parsed.set(key, blocks);
   }
   return blocks;
 }

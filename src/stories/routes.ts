@@ -4,8 +4,7 @@ import { h } from 'preact';
 import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
-import { activeAds, pickByWeight } from '../ads/store.ts';
-import { latestPartnerItems } from '../feeds/store.ts';
+import { pickByWeight } from '../ads/store.ts';
 import {
   CABLEGATE_SLUG,
   countPublished,
@@ -13,7 +12,6 @@ import {
   getStory,
   isVisible,
   latestStories,
-  listSections,
   storyPath,
 } from './store.ts';
 import { HomePage, SectionPage, StoryPage } from './views.tsx';
@@ -36,8 +34,8 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
       const [ctx, leads, sections, headlines] = await Promise.all([
         pageContext(services, req, reply),
         latestStories(db, { limit: 4, featured: true }),
-        listSections(db),
-        latestPartnerItems(db, 4),
+        services.shared.sections.get(),
+        services.shared.partnerItems.get(),
       ]);
       const leadIds = leads.map((s) => s.id);
       const cablegateSection = sections.find((s) => s.slug === CABLEGATE_SLUG);
@@ -78,7 +76,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         if (!story || !isVisible(story)) throw notFound('There is no such story.');
         const path = storyPath(story);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
-        const [ctx, ads, headlines] = await Promise.all([pageContext(services, req, reply), activeAds(db), latestPartnerItems(db, 4)]);
+        const [ctx, ads, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.ads.get(), services.shared.partnerItems.get()]);
         const ad = pickByWeight(ads, Math.random());
         return sendPage(req, reply, h(StoryPage, { ctx, story, ad, headlines }), { lastModified: story.updated_at });
       },

@@ -9,7 +9,7 @@ import type { Ad } from '../ads/store.ts';
 import { NewsletterBox } from '../newsletter/views.tsx';
 import { WorldHeadlines } from '../feeds/views.tsx';
 import type { PartnerItem } from '../feeds/store.ts';
-import { parseMarkdown, type Block, type Inline } from './markdown.ts';
+import { parseMarkdownCached, type Block, type Inline } from './markdown.ts';
 import { storyPath, type Section, type Story } from './store.ts';
 
 function Meta({ story, showSection = true }: { story: Story; showSection?: boolean }) {
@@ -216,8 +216,7 @@ function renderBlock(b: Block, key: number): VNode {
 }
 
 /** Inserts the ad slot and newsletter box right after the third paragraph (or at the end of a short story). */
-export function storyBodyWithInserts(body: string, inserts: VNode[]): VNode[] {
-  const blocks = parseMarkdown(body);
+export function storyBodyWithInserts(blocks: Block[], inserts: VNode[]): VNode[] {
   const out: VNode[] = [];
   let paragraphs = 0;
   let inserted = false;
@@ -261,7 +260,7 @@ export function StoryPage({
               Republished from the cable <strong>{story.cable_reference_id}</strong>.
             </p>
           ) : null}
-          <div class="story-body">{storyBodyWithInserts(story.body, inserts)}</div>
+          <div class="story-body">{storyBodyWithInserts(parseMarkdownCached(`${story.id}:${story.updated_at}`, story.body), inserts)}</div>
           <p class="copyright">
             © {story.source_name ?? ctx.siteName}. Published on {ctx.siteName} under our{' '}
             <a href="/terms">terms of use</a>.

@@ -1,0 +1,46 @@
+/**
+ * Small in-process caches for data every page shows and editors rarely change (sections, partner
+ * items, ads). Entries live for a few seconds, so a change made through another process (a fleet on
+ * PostgreSQL) shows up everywhere within that time; nothing here must be authoritative.
+ */
+export function ttlCache<T>(load: () => Promise<T>, ttlMs: number): { get(): Promise<T>; clear(): void } {
+  let value: Promise<T> | undefined;
+  let expires = 0;
+  return {
+    get() {
+      const now = Date.now();
+      if (!value || now >= expires) {
+        expires = now + ttlMs;
+        const p = load();
+        value = p;
+        // A failed load is not kept: the next request tries again.
+        p.catch(() => {
+          if (value === p) value = undefined;
+        });
+      }
+      return value;
+    },
+    clear() {
+      value = undefined;
+    },
+  };
+}
+
+/** A bounded map that forgets the least recently used entry. */
+export class Lru<K, V> {
+  private readonly map = new Map<K, V>();
+  constructor(private readonly max: number) {}
+  get(key: K): V | undefined {
+    const v = this.map.get(key);
+    if (v !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, v);
+    }
+    return v;
+  }
+  set(key: K, value: V): void {
+    this.map.delete(key);
+    if (this.map.size >= this.max) this.map.delete(this.map.keys().next().value as K);
+    this.map.set(key, value);
+  }
+}
