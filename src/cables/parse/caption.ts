@@ -268,7 +268,7 @@ export interface ClassifiedBy {
   reasons: string[];
 }
 
-const REASON_RE = /\b1\.\s?[2456][ \t]*\(?([a-h](?:[ \t]*(?:\)|,|and|&|\/|or)?[ \t]*\(?[a-h]\b\)?)*)/i;
+const REASON_RE = /\b1\.\s?[2456][ \t]*\(?([a-h]\b\)?(?:(?:[ \t]*(?:\)|,|and|&|\/|or|\+)[ \t]*)+\(?[a-h]\b\)?)*)/i;
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {

@@ -24,7 +24,7 @@ export { titlefy } from './title.ts';
 export { normalizeText, decodeEntities, removeMarkers, cleanContent } from './clean.ts';
 
 const PARTIAL_RE = /This record is a partial extract of the original cable/i;
-const HEADER_IN_BODY_RE = /^\s*(?:VZCZ|[ZOPR]{1,2}[ \t]+\d{6}Z|DE[ \t]+R|FM[ \t])/;
+const HEADER_IN_BODY_RE = /^\s*(?:VZCZ|[ZOPR](?:[ \t][ZOPR])?[ \t]+\d{6}Z|DE[ \t]+R|FM[ \t])/;
 const BANNER_LINE_RE = /\n[ \t]*(?:UNCLAS|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D|S+[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|UNCLASSIFIED)\b/;
 const CAPTION_END_RE = /\n[ \t]*(?:1[ \t]*\.[ \t]*(?:\([A-Z/ ]{1,12}\))?[ \t]*(?!\d)|(?:BEGIN[ \t]+)?SUMMARY\b)/i;
 

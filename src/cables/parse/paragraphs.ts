@@ -13,7 +13,7 @@ export function parseParagraphs(text: string): Paragraph[] {
   let m: RegExpExecArray | null;
   while ((m = PARA_START_RE.exec(text))) {
     const n = +m[1];
-    if (n !== expect && !(n > expect && n <= expect + 3 && starts.length)) continue;
+    if (starts.length ? n !== expect && !(n > expect && n <= expect + 3) : n > 99) continue;
     let marking = m[2] ? m[2].toUpperCase().replace(/\s+/g, ' ').trim() : null;
     if (marking && !MARKING_OK_RE.test(marking)) marking = null;
     starts.push({ idx: m.index, end: m.index + m[0].length, number: n, marking });

@@ -29,7 +29,7 @@ function isAcronym(core: string): boolean {
 }
 
 function capitalize(w: string): string {
-  const i = w.search(/[A-Za-z]/);
+  const i = w.search(/\p{L}/u);
   if (i < 0) return w;
   return w.slice(0, i) + w[i].toUpperCase() + w.slice(i + 1);
 }
@@ -41,11 +41,11 @@ function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: 
   return parts
     .map((p, idx) => {
       if (p === '-' || p === '/' || !p) return p;
-      const m = /^([^A-Za-z0-9]*)([A-Za-z0-9]+)((?:['’][A-Za-z]+)?)([^A-Za-z0-9]*)$/.exec(p);
+      const m = /^([^\p{L}\p{N}]*)([\p{L}\p{N}]+)((?:['’]\p{L}+)?)([^\p{L}\p{N}]*)$/u.exec(p);
       if (!m) return p;
       const [, pre, core, poss, post] = m;
       if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
-      const mixed = /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1));
+      const mixed = /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
       if (mixed) return pre + core + poss + post;
       const lower = core.toLowerCase();
       const isFirst = (first || afterBreak) && idx === 0;
