@@ -4,6 +4,7 @@
  * compare and sort the same way; booleans are 0/1 integers.
  */
 import type { Generated } from 'kysely';
+import type { CablesTables } from '../cables/schema.ts';
 
 export interface SectionsTable {
   id: Generated<number>;
@@ -77,7 +78,7 @@ export interface AdsTable {
   created_at: string;
 }
 
-export interface Database {
+export interface CoreTables {
   sections: SectionsTable;
   sources: SourcesTable;
   stories: StoriesTable;
@@ -86,3 +87,6 @@ export interface Database {
   newsletter_subscribers: NewsletterSubscribersTable;
   ads: AdsTable;
 }
+
+/** Every table of every feature. A feature adds its tables interface to this list. */
+export interface Database extends CoreTables, CablesTables {}

@@ -1,0 +1,73 @@
+/** Cable archive migrations (range 0100–0199). */
+import type { Kysely, Migration } from 'kysely';
+import type { Engine } from '../platform/db.ts';
+import { withId } from '../platform/migration-helpers.ts';
+
+type Builder = Kysely<any>;
+
+export function cablesMigrations(engine: Engine): Record<string, Migration> {
+  const id = withId(engine);
+  return {
+    '0100_cables_archive': {
+      async up(db: Builder) {
+        await id(db.schema.createTable('cables'))
+          .addColumn('reference_id', 'text', (c) => c.notNull().unique())
+          .addColumn('wikileaks_id', 'text')
+          .addColumn('origin', 'text', (c) => c.notNull())
+          .addColumn('station', 'text', (c) => c.notNull())
+          .addColumn('created', 'text', (c) => c.notNull())
+          .addColumn('year', 'integer', (c) => c.notNull())
+          .addColumn('month', 'text', (c) => c.notNull())
+          .addColumn('released', 'text')
+          .addColumn('classification', 'text', (c) => c.notNull())
+          .addColumn('precedence', 'text')
+          .addColumn('subject', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('title', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('tags', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('summary', 'text')
+          .addColumn('declassify', 'text')
+          .addColumn('parsed', 'text', (c) => c.notNull())
+          .addColumn('header', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('partial', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('version', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('imported_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('cables_origin_created').on('cables').columns(['origin', 'created']).execute();
+        await db.schema.createIndex('cables_created').on('cables').column('created').execute();
+        await db.schema.createIndex('cables_month').on('cables').column('month').execute();
+        await db.schema.createIndex('cables_classification').on('cables').columns(['classification', 'created']).execute();
+        await id(db.schema.createTable('cable_versions'))
+          .addColumn('cable_id', 'integer', (c) => c.notNull().references('cables.id').onDelete('cascade'))
+          .addColumn('version', 'integer', (c) => c.notNull())
+          .addColumn('content_hash', 'text', (c) => c.notNull())
+          .addColumn('header', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('parsed', 'text', (c) => c.notNull())
+          .addColumn('replaced_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('cable_versions_cable').on('cable_versions').columns(['cable_id', 'version']).unique().execute();
+        await db.schema
+          .createTable('cable_references')
+          .addColumn('from_id', 'text', (c) => c.notNull())
+          .addColumn('to_id', 'text', (c) => c.notNull())
+          .addColumn('position', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cable_references_pk', ['from_id', 'to_id'])
+          .execute();
+        await db.schema.createIndex('cable_references_to').on('cable_references').column('to_id').execute();
+        await db.schema
+          .createTable('cable_tags')
+          .addColumn('reference_id', 'text', (c) => c.notNull())
+          .addColumn('tag', 'text', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cable_tags_pk', ['reference_id', 'tag'])
+          .execute();
+        await db.schema.createIndex('cable_tags_tag').on('cable_tags').columns(['tag', 'reference_id']).execute();
+      },
+      async down(db: Builder) {
+        for (const t of ['cable_tags', 'cable_references', 'cable_versions', 'cables']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+  };
+}

@@ -1,0 +1,72 @@
+/**
+ * Cable archive tables. A cable's current text lives in `cables`; earlier texts of a cable whose
+ * content changed on re-import are kept in `cable_versions`. References are stored as pairs so both
+ * directions ("references" and "referenced by") are one indexed lookup.
+ */
+import type { Generated } from 'kysely';
+
+export interface CablesTable {
+  id: Generated<number>;
+  /** Canonical id, e.g. 09LIMA1669. */
+  reference_id: string;
+  /** The id as the source gave it, when it differs from the canonical one. */
+  wikileaks_id: string | null;
+  origin: string;
+  station: string;
+  /** ISO 8601 UTC (`2009-11-25T20:48:00Z`). */
+  created: string;
+  /** Derived from `created` for browsing and facets. */
+  year: number;
+  /** `2009-11` */
+  month: string;
+  released: string | null;
+  classification: string;
+  precedence: string | null;
+  subject: string;
+  title: string;
+  /** Space-separated canonical tags with a leading and trailing space: ` PREL PGOV PE `. */
+  tags: string;
+  summary: string | null;
+  declassify: string | null;
+  /** The parser's full output (JSON text) without `body`. */
+  parsed: string;
+  header: string;
+  body: string;
+  partial: number;
+  /** sha256 of header + body: an import with the same hash changes nothing. */
+  content_hash: string;
+  version: number;
+  imported_at: string;
+  updated_at: string;
+}
+
+export interface CableVersionsTable {
+  id: Generated<number>;
+  cable_id: number;
+  version: number;
+  content_hash: string;
+  header: string;
+  body: string;
+  parsed: string;
+  replaced_at: string;
+}
+
+export interface CableReferencesTable {
+  /** The citing cable. */
+  from_id: string;
+  /** The cited reference id (may not be in the archive). */
+  to_id: string;
+  position: number;
+}
+
+export interface CableTagsTable {
+  reference_id: string;
+  tag: string;
+}
+
+export interface CablesTables {
+  cables: CablesTable;
+  cable_versions: CableVersionsTable;
+  cable_references: CableReferencesTable;
+  cable_tags: CableTagsTable;
+}
