@@ -1,0 +1,106 @@
+/**
+ * Outgoing mail. With SMTP_URL set, nodemailer sends over SMTP with a connection pool; without it,
+ * every message is written as an .eml file to DATA_DIR/outbox so a fresh install works anywhere and
+ * a developer can read what the site would have sent.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import nodemailer from 'nodemailer';
+import type { Config } from '../config.ts';
+
+export interface MailMessage {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  headers?: Record<string, string>;
+  /** Overrides MAIL_FROM. */
+  from?: string;
+}
+
+export interface SentMail {
+  messageId: string;
+  /** The .eml file for the file outbox; null over SMTP. */
+  file: string | null;
+}
+
+/** A failed send. `permanent` is true for 5xx answers (the address must not be mailed again). */
+export class MailError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly responseCode: number | null,
+  ) {
+    super(message);
+  }
+}
+
+export interface Mailer {
+  readonly kind: 'smtp' | 'file';
+  send(msg: MailMessage): Promise<SentMail>;
+  close(): Promise<void>;
+}
+
+export interface MailerOptions {
+  /** Concurrent SMTP connections (default 5). */
+  maxConnections?: number;
+  /** Messages per second across the pool; 0 = unlimited (default). */
+  ratePerSecond?: number;
+}
+
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom'>, opts: MailerOptions = {}): Mailer {
+  if (config.smtpUrl) return smtpMailer(config.smtpUrl, config.mailFrom, opts);
+  return fileMailer(join(config.dataDir, 'outbox'), config.mailFrom);
+}
+
+function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
+  const u = new URL(url);
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: u.hostname,
+    port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 25)),
+    secure: u.protocol === 'smtps:',
+    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    maxConnections: opts.maxConnections ?? 5,
+    maxMessages: Infinity,
+    ...(opts.ratePerSecond ? { rateDelta: 1000, rateLimit: opts.ratePerSecond } : {}),
+    // Local and test servers often have self-signed certificates; STARTTLS is still used when offered.
+    tls: { rejectUnauthorized: u.searchParams.get('tls') !== 'strict' ? false : true },
+    connectionTimeout: 10_000,
+    greetingTimeout: 10_000,
+    socketTimeout: 30_000,
+  } as nodemailer.TransportOptions);
+  return {
+    kind: 'smtp',
+    async send(msg) {
+      try {
+        const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers });
+        return { messageId: info.messageId, file: null };
+      } catch (err) {
+        const e = err as Error & { responseCode?: number };
+        const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+        throw new MailError(e.message, code !== null && code >= 500 && code < 600, code);
+      }
+    },
+    async close() {
+      transport.close();
+    },
+  };
+}
+
+function fileMailer(dir: string, from: string): Mailer {
+  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    kind: 'file',
+    async send(msg) {
+      mkdirSync(dir, { recursive: true });
+      const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const file = join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
+      writeFileSync(file, info.message as Buffer);
+      return { messageId: info.messageId, file };
+    },
+    async close() {},
+  };
+}
