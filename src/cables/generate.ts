@@ -168,7 +168,16 @@ const STATION_ROWS: StationRow[] = [
   ['BAGHDAD', 'BAGHDAD', 'RUEHGB', 'IZ:Iraq', 'NEA', 6677],
   ['TOKYO', 'TOKYO', 'RUEHKO', 'JA:Japan', 'EAP', 5697],
   ['BEIJING', 'BEIJING', 'RUEHBJ', 'CH:China', 'EAP', 3888],
-  ['AITTAIPEI', 'AIT TAIPEI', 'RUEHIN', 'TW:Taiwan', 'EAP', 3460, 'S', 'American Institute Taiwan, Taipei'],
+  [
+    'AITTAIPEI',
+    'AIT TAIPEI',
+    'RUEHIN',
+    'TW:Taiwan',
+    'EAP',
+    3460,
+    'S',
+    'American Institute Taiwan, Taipei',
+  ],
   ['HONGKONG', 'HONG KONG', 'RUEHHK', 'HK:Hong Kong', 'EAP', 3150, 'C'],
   ['KUWAIT', 'KUWAIT', 'RUEHKU', 'KU:Kuwait', 'NEA', 2980],
   ['CAIRO', 'CAIRO', 'RUEHEG', 'EG:Egypt', 'NEA', 2950],
@@ -180,7 +189,16 @@ const STATION_ROWS: StationRow[] = [
   ['KABUL', 'KABUL', 'RUEHBUL', 'AF:Afghanistan', 'SCA', 2250],
   ['ISLAMABAD', 'ISLAMABAD', 'RUEHIL', 'PK:Pakistan', 'SCA', 2200],
   ['BANGKOK', 'BANGKOK', 'RUEHBK', 'TH:Thailand', 'EAP', 2150],
-  ['USUNNEWYORK', 'USUN NEW YORK', 'RUCNDT', 'UNSC:United Nations', 'IO', 2100, 'M', 'USUN New York'],
+  [
+    'USUNNEWYORK',
+    'USUN NEW YORK',
+    'RUCNDT',
+    'UNSC:United Nations',
+    'IO',
+    2100,
+    'M',
+    'USUN New York',
+  ],
   ['NEWDELHI', 'NEW DELHI', 'RUEHNE', 'IN:India', 'SCA', 2100],
   ['SEOUL', 'SEOUL', 'RUEHUL', 'KS:South Korea', 'EAP', 2050],
   ['BERLIN', 'BERLIN', 'RUEHRL', 'GM:Germany', 'EUR', 2000],
@@ -191,7 +209,16 @@ const STATION_ROWS: StationRow[] = [
   ['MEXICO', 'MEXICO', 'RUEHME', 'MX:Mexico', 'WHA', 1700],
   ['BEIRUT', 'BEIRUT', 'RUEHLB', 'LE:Lebanon', 'NEA', 1600],
   ['BUENOSAIRES', 'BUENOS AIRES', 'RUEHBU', 'AR:Argentina', 'WHA', 1600],
-  ['USEUBRUSSELS', 'USEU BRUSSELS', 'RUEHBS', 'EUN:European Union', 'EUR', 1500, 'M', 'USEU Brussels'],
+  [
+    'USEUBRUSSELS',
+    'USEU BRUSSELS',
+    'RUEHBS',
+    'EUN:European Union',
+    'EUR',
+    1500,
+    'M',
+    'USEU Brussels',
+  ],
   ['ABUDHABI', 'ABU DHABI', 'RUEHAD', 'AE:United Arab Emirates', 'NEA', 1500],
   ['MADRID', 'MADRID', 'RUEHMD', 'SP:Spain', 'EUR', 1500],
   ['NAIROBI', 'NAIROBI', 'RUEHNR', 'KE:Kenya', 'AF', 1500],
@@ -222,7 +249,16 @@ const STATION_ROWS: StationRow[] = [
   ['MANAMA', 'MANAMA', 'RUEHMK', 'BA:Bahrain', 'NEA', 1000],
   ['COLOMBO', 'COLOMBO', 'RUEHLM', 'CE:Sri Lanka', 'SCA', 1000],
   ['DHAKA', 'DHAKA', 'RUEHKA', 'BG:Bangladesh', 'SCA', 1000],
-  ['UNVIEVIENNA', 'UNVIE VIENNA', 'RUEHUNV', 'IAEA:International Atomic Energy Agency', 'IO', 900, 'M', 'UNVIE'],
+  [
+    'UNVIEVIENNA',
+    'UNVIE VIENNA',
+    'RUEHUNV',
+    'IAEA:International Atomic Energy Agency',
+    'IO',
+    900,
+    'M',
+    'UNVIE',
+  ],
   ['BRUSSELS', 'BRUSSELS', 'RUEHBS', 'BE:Belgium', 'EUR', 900],
   ['VIENNA', 'VIENNA', 'RUEHVI', 'AU:Austria', 'EUR', 900],
   ['WARSAW', 'WARSAW', 'RUEHWR', 'PL:Poland', 'EUR', 900],
@@ -248,24 +284,26 @@ function titleCase(s: string): string {
   return s.toLowerCase().replace(/\b[a-z]/g, (c) => c.toUpperCase());
 }
 
-export const STATIONS: readonly Station[] = STATION_ROWS.map(([code, banner, ri, gc, region, weight, kind, origin]) => {
-  const [geo, country] = gc.split(':');
-  const k = kind ?? 'E';
-  const plad =
-    code === 'STATE'
-      ? 'SECSTATE WASHDC'
-      : k === 'C'
-        ? `AMCONSUL ${banner}`
-        : k === 'M'
-          ? `USMISSION ${banner}`
-          : k === 'S'
-            ? code === 'HAVANA'
-              ? 'USINT HAVANA'
-              : banner
-            : `AMEMBASSY ${banner}`;
-  const name = origin ?? `${k === 'C' ? 'Consulate' : 'Embassy'} ${titleCase(banner)}`;
-  return { code, banner, origin: name, plad, ri, geo, country, region, weight };
-});
+export const STATIONS: readonly Station[] = STATION_ROWS.map(
+  ([code, banner, ri, gc, region, weight, kind, origin]) => {
+    const [geo, country] = gc.split(':');
+    const k = kind ?? 'E';
+    const plad =
+      code === 'STATE'
+        ? 'SECSTATE WASHDC'
+        : k === 'C'
+          ? `AMCONSUL ${banner}`
+          : k === 'M'
+            ? `USMISSION ${banner}`
+            : k === 'S'
+              ? code === 'HAVANA'
+                ? 'USINT HAVANA'
+                : banner
+              : `AMEMBASSY ${banner}`;
+    const name = origin ?? `${k === 'C' ? 'Consulate' : 'Embassy'} ${titleCase(banner)}`;
+    return { code, banner, origin: name, plad, ri, geo, country, region, weight };
+  },
+);
 
 // ---------------------------------------------------------------------------------------------
 // Vocabulary (ranked roughly by frequency within each class).
@@ -352,7 +390,7 @@ const PLURAL_EXCEPTIONS: Record<string, string> = {
   analysis: 'analyses',
   crisis: 'crises',
   criterion: 'criteria',
-  'think': 'think',
+  think: 'think',
   tank: 'tanks',
   chief: 'chiefs',
   sheep: 'sheep',
@@ -530,20 +568,65 @@ regularly frequently occasionally rarely immediately soon later earlier again fu
 `);
 
 const PREPOSITIONS = new Weighted<string>([
-  ['of', 30], ['in', 22], ['to', 14], ['for', 12], ['on', 10], ['with', 9], ['by', 6], ['from', 6],
-  ['at', 5], ['about', 4], ['during', 2], ['after', 2], ['before', 1.5], ['under', 1.5],
-  ['between', 1.5], ['against', 1.5], ['through', 1], ['within', 1], ['without', 1], ['over', 1],
-  ['among', 0.7], ['regarding', 0.7], ['despite', 0.5], ['toward', 0.5], ['beyond', 0.3],
+  ['of', 30],
+  ['in', 22],
+  ['to', 14],
+  ['for', 12],
+  ['on', 10],
+  ['with', 9],
+  ['by', 6],
+  ['from', 6],
+  ['at', 5],
+  ['about', 4],
+  ['during', 2],
+  ['after', 2],
+  ['before', 1.5],
+  ['under', 1.5],
+  ['between', 1.5],
+  ['against', 1.5],
+  ['through', 1],
+  ['within', 1],
+  ['without', 1],
+  ['over', 1],
+  ['among', 0.7],
+  ['regarding', 0.7],
+  ['despite', 0.5],
+  ['toward', 0.5],
+  ['beyond', 0.3],
 ]);
 
 const DETERMINERS = new Weighted<string>([
-  ['the', 60], ['a', 14], ['this', 4], ['its', 4], ['their', 4], ['any', 2], ['such', 1.5],
-  ['that', 2], ['each', 1], ['another', 1], ['our', 2], ['his', 2], ['her', 1], ['no', 1],
+  ['the', 60],
+  ['a', 14],
+  ['this', 4],
+  ['its', 4],
+  ['their', 4],
+  ['any', 2],
+  ['such', 1.5],
+  ['that', 2],
+  ['each', 1],
+  ['another', 1],
+  ['our', 2],
+  ['his', 2],
+  ['her', 1],
+  ['no', 1],
 ]);
 
 const PLURAL_DETERMINERS = new Weighted<string>([
-  ['the', 40], ['', 25], ['these', 4], ['several', 4], ['many', 4], ['some', 5], ['their', 4],
-  ['its', 2], ['other', 3], ['both', 2], ['few', 1], ['all', 2], ['most', 1.5], ['two', 1.5],
+  ['the', 40],
+  ['', 25],
+  ['these', 4],
+  ['several', 4],
+  ['many', 4],
+  ['some', 5],
+  ['their', 4],
+  ['its', 2],
+  ['other', 3],
+  ['both', 2],
+  ['few', 1],
+  ['all', 2],
+  ['most', 1.5],
+  ['two', 1.5],
   ['three', 1],
 ]);
 
@@ -554,11 +637,31 @@ In_contrast Similarly As_a_result Consequently Indeed Ultimately
 `).map((s) => s.replace(/_/g, ' '));
 
 const SAY_VERBS = new Weighted<string>([
-  ['said', 30], ['noted', 12], ['told', 10], ['stressed', 6], ['explained', 5], ['added', 5],
-  ['emphasized', 4], ['commented', 3], ['observed', 3], ['asserted', 2], ['claimed', 3],
-  ['acknowledged', 3], ['confided', 2], ['complained', 2], ['argued', 2], ['underscored', 2],
-  ['lamented', 1], ['predicted', 1.5], ['speculated', 1.5], ['insisted', 1.5], ['reported', 2],
-  ['opined', 1], ['cautioned', 1.5], ['warned', 2], ['suggested', 2],
+  ['said', 30],
+  ['noted', 12],
+  ['told', 10],
+  ['stressed', 6],
+  ['explained', 5],
+  ['added', 5],
+  ['emphasized', 4],
+  ['commented', 3],
+  ['observed', 3],
+  ['asserted', 2],
+  ['claimed', 3],
+  ['acknowledged', 3],
+  ['confided', 2],
+  ['complained', 2],
+  ['argued', 2],
+  ['underscored', 2],
+  ['lamented', 1],
+  ['predicted', 1.5],
+  ['speculated', 1.5],
+  ['insisted', 1.5],
+  ['reported', 2],
+  ['opined', 1],
+  ['cautioned', 1.5],
+  ['warned', 2],
+  ['suggested', 2],
 ]);
 
 const MODALS = w(`will would could should may might must cannot`);
@@ -574,16 +677,46 @@ World_Bank Arab_League Red_Cross Human_Rights_Watch Amnesty_International
 `).map((s) => s.replace(/_/g, ' '));
 
 const TITLES = new Weighted<string>([
-  ['Foreign Minister', 10], ['Prime Minister', 8], ['President', 8], ['Deputy Foreign Minister', 6],
-  ['Minister of Defense', 4], ['Interior Minister', 4], ['Finance Minister', 4], ['MFA Director', 5],
-  ['Deputy Minister', 4], ['Ambassador', 5], ['opposition leader', 4], ['party leader', 3],
-  ['MP', 6], ['Senator', 3], ['Governor', 3], ['Mayor', 2], ['Chief of Staff', 2],
-  ['National Security Advisor', 3], ['Presidential Advisor', 3], ['Central Bank Governor', 2],
-  ['Economy Minister', 2], ['Energy Minister', 2], ['Justice Minister', 2], ['Trade Minister', 2],
-  ['Director General', 3], ['Secretary General', 2], ['Special Envoy', 2], ['Chief Justice', 1],
-  ['General', 3], ['Colonel', 2], ['Admiral', 1], ['journalist', 2], ['editor', 1.5],
-  ['professor', 1.5], ['businessman', 2], ['NGO director', 2], ['human rights activist', 2],
-  ['Embassy contact', 3], ['political analyst', 2], ['former minister', 2],
+  ['Foreign Minister', 10],
+  ['Prime Minister', 8],
+  ['President', 8],
+  ['Deputy Foreign Minister', 6],
+  ['Minister of Defense', 4],
+  ['Interior Minister', 4],
+  ['Finance Minister', 4],
+  ['MFA Director', 5],
+  ['Deputy Minister', 4],
+  ['Ambassador', 5],
+  ['opposition leader', 4],
+  ['party leader', 3],
+  ['MP', 6],
+  ['Senator', 3],
+  ['Governor', 3],
+  ['Mayor', 2],
+  ['Chief of Staff', 2],
+  ['National Security Advisor', 3],
+  ['Presidential Advisor', 3],
+  ['Central Bank Governor', 2],
+  ['Economy Minister', 2],
+  ['Energy Minister', 2],
+  ['Justice Minister', 2],
+  ['Trade Minister', 2],
+  ['Director General', 3],
+  ['Secretary General', 2],
+  ['Special Envoy', 2],
+  ['Chief Justice', 1],
+  ['General', 3],
+  ['Colonel', 2],
+  ['Admiral', 1],
+  ['journalist', 2],
+  ['editor', 1.5],
+  ['professor', 1.5],
+  ['businessman', 2],
+  ['NGO director', 2],
+  ['human rights activist', 2],
+  ['Embassy contact', 3],
+  ['political analyst', 2],
+  ['former minister', 2],
 ]);
 
 const FIRST_NAMES = w(`
@@ -640,26 +773,92 @@ Deborah Janet Carol Margaret Kathleen Christopher Joseph Lawrence Stephen Gary D
 `);
 
 const SECRETARIES: Array<[number, string]> = [
-  [1966, 'RUSK'], [1969, 'ROGERS'], [1973, 'KISSINGER'], [1977, 'VANCE'], [1980, 'MUSKIE'],
-  [1981, 'HAIG'], [1982, 'SHULTZ'], [1989, 'BAKER'], [1992, 'EAGLEBURGER'], [1993, 'CHRISTOPHER'],
-  [1997, 'ALBRIGHT'], [2001, 'POWELL'], [2005, 'RICE'], [2009, 'CLINTON'],
+  [1966, 'RUSK'],
+  [1969, 'ROGERS'],
+  [1973, 'KISSINGER'],
+  [1977, 'VANCE'],
+  [1980, 'MUSKIE'],
+  [1981, 'HAIG'],
+  [1982, 'SHULTZ'],
+  [1989, 'BAKER'],
+  [1992, 'EAGLEBURGER'],
+  [1993, 'CHRISTOPHER'],
+  [1997, 'ALBRIGHT'],
+  [2001, 'POWELL'],
+  [2005, 'RICE'],
+  [2009, 'CLINTON'],
 ];
 
 const SUBJECT_TAGS = new Weighted<string>([
-  ['PREL', 100], ['PGOV', 80], ['PTER', 32], ['PINR', 25], ['ECON', 22], ['MARR', 16], ['PHUM', 16],
-  ['MOPS', 13], ['EFIN', 10], ['ETRD', 10], ['ENRG', 9], ['EPET', 6], ['EAID', 8], ['KDEM', 8],
-  ['PINS', 7], ['KJUS', 6], ['SNAR', 6], ['KCRM', 5], ['MASS', 5], ['PARM', 5], ['KNNP', 6],
-  ['EINV', 5], ['ASEC', 5], ['CVIS', 4], ['SOCI', 5], ['PREF', 4], ['KPAO', 4], ['OVIP', 4],
-  ['KMDR', 3], ['ELAB', 3], ['EAGR', 3], ['SENV', 3], ['KIPR', 3], ['KTFN', 3], ['CASC', 2],
-  ['AMGT', 2], ['OEXC', 2], ['KWMN', 2], ['KCOR', 3], ['TBIO', 1], ['SMIG', 2], ['KISL', 2],
-  ['KGHG', 1.5], ['KHLS', 1.5], ['ETTC', 1.5], ['PBTS', 1.5], ['MCAP', 1.5], ['MNUC', 1.5],
-  ['TSPA', 0.5], ['SCUL', 1], ['ECIN', 1], ['EWWT', 0.7], ['EAIR', 0.7], ['TINT', 0.5],
+  ['PREL', 100],
+  ['PGOV', 80],
+  ['PTER', 32],
+  ['PINR', 25],
+  ['ECON', 22],
+  ['MARR', 16],
+  ['PHUM', 16],
+  ['MOPS', 13],
+  ['EFIN', 10],
+  ['ETRD', 10],
+  ['ENRG', 9],
+  ['EPET', 6],
+  ['EAID', 8],
+  ['KDEM', 8],
+  ['PINS', 7],
+  ['KJUS', 6],
+  ['SNAR', 6],
+  ['KCRM', 5],
+  ['MASS', 5],
+  ['PARM', 5],
+  ['KNNP', 6],
+  ['EINV', 5],
+  ['ASEC', 5],
+  ['CVIS', 4],
+  ['SOCI', 5],
+  ['PREF', 4],
+  ['KPAO', 4],
+  ['OVIP', 4],
+  ['KMDR', 3],
+  ['ELAB', 3],
+  ['EAGR', 3],
+  ['SENV', 3],
+  ['KIPR', 3],
+  ['KTFN', 3],
+  ['CASC', 2],
+  ['AMGT', 2],
+  ['OEXC', 2],
+  ['KWMN', 2],
+  ['KCOR', 3],
+  ['TBIO', 1],
+  ['SMIG', 2],
+  ['KISL', 2],
+  ['KGHG', 1.5],
+  ['KHLS', 1.5],
+  ['ETTC', 1.5],
+  ['PBTS', 1.5],
+  ['MCAP', 1.5],
+  ['MNUC', 1.5],
+  ['TSPA', 0.5],
+  ['SCUL', 1],
+  ['ECIN', 1],
+  ['EWWT', 0.7],
+  ['EAIR', 0.7],
+  ['TINT', 0.5],
 ]);
 
 const COLLECTIVES: Record<Station['region'], string[]> = {
   WASH: ['RUEHZL/EUROPEAN POLITICAL COLLECTIVE', 'RUEHXK/ARAB ISRAELI COLLECTIVE'],
-  EUR: ['RUEHZL/EUROPEAN POLITICAL COLLECTIVE', 'RUCNMEM/EU MEMBER STATES COLLECTIVE', 'RUEHZG/NATO EU COLLECTIVE'],
-  NEA: ['RUEHXK/ARAB ISRAELI COLLECTIVE', 'RUEHEE/ARAB LEAGUE COLLECTIVE', 'RUCNIRA/IRAN COLLECTIVE', 'RUEHZM/GULF COOPERATION COUNCIL COLLECTIVE'],
+  EUR: [
+    'RUEHZL/EUROPEAN POLITICAL COLLECTIVE',
+    'RUCNMEM/EU MEMBER STATES COLLECTIVE',
+    'RUEHZG/NATO EU COLLECTIVE',
+  ],
+  NEA: [
+    'RUEHXK/ARAB ISRAELI COLLECTIVE',
+    'RUEHEE/ARAB LEAGUE COLLECTIVE',
+    'RUCNIRA/IRAN COLLECTIVE',
+    'RUEHZM/GULF COOPERATION COUNCIL COLLECTIVE',
+  ],
   SCA: ['RUEHZG/SOUTH AND CENTRAL ASIA COLLECTIVE', 'RUCNCIS/CIS COLLECTIVE'],
   EAP: ['RUEHZU/ASIAN PACIFIC ECONOMIC COOPERATION', 'RUCNASE/ASEAN MEMBER COLLECTIVE'],
   WHA: ['RUEHWH/WESTERN HEMISPHERIC AFFAIRS DIPL POSTS', 'RUEHAC/MERCOSUR COLLECTIVE'],
@@ -683,19 +882,67 @@ const AGENCIES = [
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
 const MONTH_NAMES = [
-  'January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September',
-  'October', 'November', 'December',
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
 ];
 
 /** Approximate relative cable counts per year (the archive is dominated by 2004–2010). */
 const YEAR_WEIGHTS: Array<[number, number]> = [
-  [1966, 1], [1967, 2], [1968, 2], [1969, 3], [1970, 3], [1971, 3], [1972, 5], [1973, 30],
-  [1974, 30], [1975, 40], [1976, 45], [1977, 40], [1978, 40], [1979, 50], [1980, 40], [1981, 30],
-  [1982, 30], [1983, 40], [1984, 40], [1985, 200], [1986, 250], [1987, 250], [1988, 300],
-  [1989, 450], [1990, 600], [1991, 500], [1992, 400], [1993, 400], [1994, 400], [1995, 500],
-  [1996, 600], [1997, 700], [1998, 700], [1999, 900], [2000, 1500], [2001, 2500], [2002, 4000],
-  [2003, 9000], [2004, 16000], [2005, 24000], [2006, 35000], [2007, 43000], [2008, 44000],
-  [2009, 45000], [2010, 7500],
+  [1966, 1],
+  [1967, 2],
+  [1968, 2],
+  [1969, 3],
+  [1970, 3],
+  [1971, 3],
+  [1972, 5],
+  [1973, 30],
+  [1974, 30],
+  [1975, 40],
+  [1976, 45],
+  [1977, 40],
+  [1978, 40],
+  [1979, 50],
+  [1980, 40],
+  [1981, 30],
+  [1982, 30],
+  [1983, 40],
+  [1984, 40],
+  [1985, 200],
+  [1986, 250],
+  [1987, 250],
+  [1988, 300],
+  [1989, 450],
+  [1990, 600],
+  [1991, 500],
+  [1992, 400],
+  [1993, 400],
+  [1994, 400],
+  [1995, 500],
+  [1996, 600],
+  [1997, 700],
+  [1998, 700],
+  [1999, 900],
+  [2000, 1500],
+  [2001, 2500],
+  [2002, 4000],
+  [2003, 9000],
+  [2004, 16000],
+  [2005, 24000],
+  [2006, 35000],
+  [2007, 43000],
+  [2008, 44000],
+  [2009, 45000],
+  [2010, 7500],
 ];
 
 const FIRST_TIME = Date.UTC(1966, 11, 28, 18, 48);
@@ -817,7 +1064,8 @@ class CableFactory {
     const r = this.rng.float();
     if (redact && r < 0.25) return 'XXXXXXXXXXXX';
     if (r < 0.55) return `${TITLES.draw(this.rng)} ${this.surnames.draw(this.rng)}`;
-    if (r < 0.8) return `${TITLES.draw(this.rng)} ${this.firsts.draw(this.rng)} ${this.surnames.draw(this.rng)}`;
+    if (r < 0.8)
+      return `${TITLES.draw(this.rng)} ${this.firsts.draw(this.rng)} ${this.surnames.draw(this.rng)}`;
     return this.surnames.draw(this.rng);
   }
 
@@ -832,7 +1080,8 @@ class CableFactory {
     else if (adjN < 0.6) head = `${this.adjs.draw(rng)}, ${this.adjs.draw(rng)} ${head}`;
     const det = pl ? PLURAL_DETERMINERS.draw(rng) : DETERMINERS.draw(rng);
     let np = det ? `${det === 'a' && /^[aeiou]/.test(head) ? 'an' : det} ${head}` : head;
-    if (depth < 1 && rng.chance(0.3)) np += ` ${PREPOSITIONS.draw(rng)} ${this.nounPhrase(depth + 1)}`;
+    if (depth < 1 && rng.chance(0.3))
+      np += ` ${PREPOSITIONS.draw(rng)} ${this.nounPhrase(depth + 1)}`;
     return np;
   }
 
@@ -841,7 +1090,8 @@ class CableFactory {
     if (r < 0.38) return this.nounPhrase();
     if (r < 0.62) return this.person(ctx.redact);
     if (r < 0.78) return this.rng.pick(ACTORS);
-    if (r < 0.88) return `the ${this.rng.pick(['government', 'ministry', 'party', 'opposition', 'parliament', 'military', 'court', 'cabinet', 'president'])}`;
+    if (r < 0.88)
+      return `the ${this.rng.pick(['government', 'ministry', 'party', 'opposition', 'parliament', 'military', 'court', 'cabinet', 'president'])}`;
     if (r < 0.95) return this.rng.pick(ORGS);
     return ctx.station.country;
   }
@@ -867,7 +1117,8 @@ class CableFactory {
     else if (r < 0.78) vp = `${rng.pick(['is', 'was', 'are', 'were'])} ${ing}`;
     else if (r < 0.86) vp = `${rng.pick(['has', 'have', 'had'])} ${past}`;
     else if (r < 0.93) vp = `did not ${v}`;
-    else vp = `${rng.pick(['plans', 'intends', 'hopes', 'wants', 'agreed', 'refused', 'declined', 'promised'])} to ${v}`;
+    else
+      vp = `${rng.pick(['plans', 'intends', 'hopes', 'wants', 'agreed', 'refused', 'declined', 'promised'])} to ${v}`;
     if (rng.chance(0.18)) vp = `${this.advs.draw(rng)} ${vp}`;
     return vp;
   }
@@ -888,16 +1139,27 @@ class CableFactory {
     const r = rng.float();
     let s: string;
     if (r < 0.3) s = this.clause(ctx);
-    else if (r < 0.48) s = `${this.person(ctx.redact)} ${SAY_VERBS.draw(rng)} that ${this.clause(ctx)}`;
+    else if (r < 0.48)
+      s = `${this.person(ctx.redact)} ${SAY_VERBS.draw(rng)} that ${this.clause(ctx)}`;
     else if (r < 0.58) s = `${rng.pick(CONNECTORS)}, ${this.clause(ctx)}`;
     else if (r < 0.66) s = `According to ${this.person(ctx.redact)}, ${this.clause(ctx)}`;
-    else if (r < 0.76) s = `${this.clause(ctx)}, ${rng.pick(['but', 'and', 'while', 'although', 'because', 'since'])} ${this.clause(ctx)}`;
+    else if (r < 0.76)
+      s = `${this.clause(ctx)}, ${rng.pick(['but', 'and', 'while', 'although', 'because', 'since'])} ${this.clause(ctx)}`;
     else if (r < 0.82) {
       const q = this.clause(ctx);
       s = `${this.person(ctx.redact)} ${SAY_VERBS.draw(rng)}, "${q[0].toUpperCase()}${q.slice(1)}${rng.chance(0.5) ? '.' : ''}"`;
       return capitalize(s) + (s.endsWith('."') ? '' : '.');
     } else if (r < 0.88) {
-      const who = rng.pick(['Minister', 'government', 'party', 'President', 'Embassy', 'opposition', 'country', 'ministry']);
+      const who = rng.pick([
+        'Minister',
+        'government',
+        'party',
+        'President',
+        'Embassy',
+        'opposition',
+        'country',
+        'ministry',
+      ]);
       s = `the ${who}'s ${this.nounPhrase(1).replace(/^(the|a|an) /, '')} ${this.verbPhrase()} ${this.object(ctx)}`;
     } else if (r < 0.92) {
       s = `${this.subject(ctx)} ${rng.pick(["doesn't", "didn't", "won't", "can't", 'does not', 'did not'])} ${this.verbs.draw(rng)} ${this.object(ctx)}`;
@@ -927,14 +1189,18 @@ class CableFactory {
       const r = rng.float();
       let p: string;
       if (r < 0.3) p = this.nounPhrase(1).replace(/^(the|a|an) /, '');
-      else if (r < 0.55) p = `${this.rng.pick(ACTORS)} ${this.verbForms.get(this.verbs.draw(rng))![1]} ${this.nouns.draw(rng)}`;
-      else if (r < 0.7) p = `${this.adjs.draw(rng)} ${this.nouns.draw(rng)} ${rng.pick(['and', 'amid', 'after', 'on', 'over', 'for'])} ${this.nouns.draw(rng)}`;
-      else p = `${this.surnames.draw(rng)} ${this.verbForms.get(this.verbs.draw(rng))![1]} ${this.nounPhrase(1).replace(/^(the|a|an) /, '')}`;
+      else if (r < 0.55)
+        p = `${this.rng.pick(ACTORS)} ${this.verbForms.get(this.verbs.draw(rng))![1]} ${this.nouns.draw(rng)}`;
+      else if (r < 0.7)
+        p = `${this.adjs.draw(rng)} ${this.nouns.draw(rng)} ${rng.pick(['and', 'amid', 'after', 'on', 'over', 'for'])} ${this.nouns.draw(rng)}`;
+      else
+        p = `${this.surnames.draw(rng)} ${this.verbForms.get(this.verbs.draw(rng))![1]} ${this.nounPhrase(1).replace(/^(the|a|an) /, '')}`;
       parts.push(p);
       words += p.split(' ').length;
     }
     let s = parts.join(rng.chance(0.5) ? ', ' : '; ').toUpperCase();
-    if (rng.chance(0.55)) s = `${ctx.station.code === 'STATE' ? rng.pick(['DEMARCHE', 'GUIDANCE', 'REQUEST']) : ctx.station.country.toUpperCase()}: ${s}`;
+    if (rng.chance(0.55))
+      s = `${ctx.station.code === 'STATE' ? rng.pick(['DEMARCHE', 'GUIDANCE', 'REQUEST']) : ctx.station.country.toUpperCase()}: ${s}`;
     if (ctx.level !== 'U' && ctx.modern && rng.chance(0.2)) s = `(${ctx.portion}) ${s}`;
     return s;
   }
@@ -989,8 +1255,23 @@ class CableFactory {
                 ? `Economic Counselor ${other}`
                 : `${rng.pick(['PolOff', 'A/DCM', 'Acting Political Counselor', 'Consul General', 'Deputy Political Counselor'])} ${other}`;
     const section = ctx.year < 2003 ? '1.5' : '1.4';
-    const letters = rng.pick([['b', 'd'], ['b', 'd'], ['b', 'd'], ['d'], ['b', 'c', 'd'], ['a', 'b', 'd'], ['c'], ['b']]);
-    const list = letters.length === 1 ? `(${letters[0]})` : letters.slice(0, -1).map((l) => `(${l})`).join(', ') + ` and (${letters[letters.length - 1]})`;
+    const letters = rng.pick([
+      ['b', 'd'],
+      ['b', 'd'],
+      ['b', 'd'],
+      ['d'],
+      ['b', 'c', 'd'],
+      ['a', 'b', 'd'],
+      ['c'],
+      ['b'],
+    ]);
+    const list =
+      letters.length === 1
+        ? `(${letters[0]})`
+        : letters
+            .slice(0, -1)
+            .map((l) => `(${l})`)
+            .join(', ') + ` and (${letters[letters.length - 1]})`;
     if (ctx.year >= 2009 && rng.chance(0.15)) {
       return `CLASSIFIED BY: ${name}, ${rng.pick(['Ambassador', 'Political Counselor', 'DCM'])}, State, ${rng.pick(['EXEC', 'POL', 'ECON'])}; REASON: ${section}(${letters.join('), (').toUpperCase()})`;
     }
@@ -1013,12 +1294,22 @@ class CableFactory {
     const yy = pad(year % 100, 2);
     const id = `${yy}${station.code}${serial}`;
     const classification = CLASSIFICATIONS.draw(rng);
-    const level = classification.startsWith('SECRET') ? 'S' : classification.startsWith('CONF') ? 'C' : 'U';
+    const level = classification.startsWith('SECRET')
+      ? 'S'
+      : classification.startsWith('CONF')
+        ? 'C'
+        : 'U';
     const noforn = classification.endsWith('NOFORN');
     const fouo = classification.endsWith('ONLY');
     const modern = year >= 1995;
     const portion =
-      level === 'U' ? (fouo ? rng.pick(['SBU', 'SBU', 'U//FOUO']) : 'U') : noforn ? `${level}/NF` : level;
+      level === 'U'
+        ? fouo
+          ? rng.pick(['SBU', 'SBU', 'U//FOUO'])
+          : 'U'
+        : noforn
+          ? `${level}/NF`
+          : level;
     const secIdx = SECRETARIES.findLastIndex(([y]) => y <= year);
     const ambassador =
       station.code === 'STATE'
@@ -1053,11 +1344,16 @@ class CableFactory {
       }
       let lead: string;
       if (ctx.level === 'U' && !fouo && !modern) lead = `${n}. `;
-      else lead = `${n}. (${portion === 'U' || rng.chance(0.85) ? portion : rng.pick(['U', 'SBU', portion])}) `;
+      else
+        lead = `${n}. (${portion === 'U' || rng.chance(0.85) ? portion : rng.pick(['U', 'SBU', portion])}) `;
       const block: string[] = [];
       if (n > 2 && rng.chance(0.08)) {
         const h = `${this.nounPhrase(1).replace(/^(the|a|an) /, '')}`.toUpperCase();
-        block.push(h.length > width ? h.slice(0, width) : h, '-'.repeat(Math.min(width, h.length + 2)), ' ');
+        block.push(
+          h.length > width ? h.slice(0, width) : h,
+          '-'.repeat(Math.min(width, h.length + 2)),
+          ' ',
+        );
       }
       wrap(lead + text, width, block);
       if (rng.chance(0.06)) {
@@ -1078,20 +1374,35 @@ class CableFactory {
     const banner = bannerLine(level, ctx, station, serial, sectionCount, rng);
     body.push(banner, ' ');
     if (noforn) body.push('NOFORN ', ' ');
-    if (fouo) body.push(rng.pick(['SENSITIVE ', 'SENSITIVE BUT UNCLASSIFIED ', 'FOR OFFICIAL USE ONLY ']), ' ');
+    if (fouo)
+      body.push(
+        rng.pick(['SENSITIVE ', 'SENSITIVE BUT UNCLASSIFIED ', 'FOR OFFICIAL USE ONLY ']),
+        ' ',
+      );
     if (modern && (level !== 'U' || rng.chance(0.7))) body.push('SIPDIS ', ' ');
     if (rng.chance(0.3)) {
-      body.push(`${station.code === 'STATE' ? 'FOR' : rng.pick(['STATE FOR', 'DEPT FOR', 'DEPARTMENT FOR'])} ${rng.pick(['EUR', 'NEA', 'WHA', 'EAP', 'AF', 'SCA', 'INR', 'EEB', 'DRL', 'PM', 'ISN', 'S/CT', 'IO'])}/${rng.pick(['RPM', 'WE', 'ARP', 'IPA', 'FO', 'PPD', 'EX', 'CEN', 'B', 'RSA'])}${rng.chance(0.5) ? `, ${rng.pick(['INR', 'NSC', 'USTR', 'TREASURY', 'DOD'])}` : ''} `, ' ');
+      body.push(
+        `${station.code === 'STATE' ? 'FOR' : rng.pick(['STATE FOR', 'DEPT FOR', 'DEPARTMENT FOR'])} ${rng.pick(['EUR', 'NEA', 'WHA', 'EAP', 'AF', 'SCA', 'INR', 'EEB', 'DRL', 'PM', 'ISN', 'S/CT', 'IO'])}/${rng.pick(['RPM', 'WE', 'ARP', 'IPA', 'FO', 'PPD', 'EX', 'CEN', 'B', 'RSA'])}${rng.chance(0.5) ? `, ${rng.pick(['INR', 'NSC', 'USTR', 'TREASURY', 'DOD'])}` : ''} `,
+        ' ',
+      );
     }
     body.push(eoLine(ctx, d, rng));
     const tags = new Set<string>();
     const nTags = rng.range(2, 7);
     while (tags.size < nTags - 1) tags.add(SUBJECT_TAGS.draw(rng));
     const tagList = [...tags];
-    tagList.splice(Math.min(tagList.length, 2 + rng.int(3)), 0, station.code === 'STATE' ? rng.pick(['XX', 'IR', 'IZ', 'AF', 'RS', 'CH', 'KN']) : station.geo);
+    tagList.splice(
+      Math.min(tagList.length, 2 + rng.int(3)),
+      0,
+      station.code === 'STATE' ? rng.pick(['XX', 'IR', 'IZ', 'AF', 'RS', 'CH', 'KN']) : station.geo,
+    );
     const tagStyle = rng.float();
     body.push(
-      tagStyle < 0.8 ? `TAGS: ${tagList.join(', ')} ` : tagStyle < 0.93 ? `TAGS: ${tagList.join(' ')}` : `TAGS ${tagList.join(', ')}`,
+      tagStyle < 0.8
+        ? `TAGS: ${tagList.join(', ')} `
+        : tagStyle < 0.93
+          ? `TAGS: ${tagList.join(' ')}`
+          : `TAGS ${tagList.join(', ')}`,
     );
     wrap(`SUBJECT: ${this.subjectLine(ctx)}`, width, body);
     body.push(' ');
@@ -1119,7 +1430,10 @@ class CableFactory {
       if (sectionSize > 7000 && section < sectionCount && k < paras.length - 1) {
         section++;
         sectionSize = 0;
-        body.push(`${station.banner} ${pad(serial, 8)}  ${pad(section, 3)} OF ${pad(sectionCount, 3)} `, ' ');
+        body.push(
+          `${station.banner} ${pad(serial, 8)}  ${pad(section, 3)} OF ${pad(sectionCount, 3)} `,
+          ' ',
+        );
       }
     }
     if (!modern && rng.chance(0.3)) body.push('GP-3 ');
@@ -1162,9 +1476,7 @@ class CableFactory {
     const others = (n: number): Station[] => {
       const out: Station[] = [];
       for (let k = 0; k < n * 3 && out.length < n; k++) {
-        const o = rng.chance(0.6)
-          ? STATIONS[rng.int(STATIONS.length)]
-          : this.stationPick.draw(rng);
+        const o = rng.chance(0.6) ? STATIONS[rng.int(STATIONS.length)] : this.stationPick.draw(rng);
         if (o.code !== st.code && o.code !== 'STATE' && !out.includes(o)) {
           if (o.region === st.region || rng.chance(0.3)) out.push(o);
         }
@@ -1176,20 +1488,34 @@ class CableFactory {
       lines.push(`${prec}${second} ${dtg}`, `FM ${fromPlad}`);
       if (st.code === 'STATE') {
         const to = others(rng.range(1, 3));
-        to.forEach((o, k) => lines.push(`${k === 0 ? 'TO ' : ''}${o.plad} ${precWord}${rng.chance(0.5) ? ' ' + this.nextMcn(st.code, o.code) : ''}`));
+        to.forEach((o, k) =>
+          lines.push(
+            `${k === 0 ? 'TO ' : ''}${o.plad} ${precWord}${rng.chance(0.5) ? ' ' + this.nextMcn(st.code, o.code) : ''}`,
+          ),
+        );
       } else {
-        lines.push(`TO SECSTATE WASHDC ${precWord === 'ROUTINE' ? '' : precWord + ' '}${this.nextMcn(st.code, 'STATE')}`);
+        lines.push(
+          `TO SECSTATE WASHDC ${precWord === 'ROUTINE' ? '' : precWord + ' '}${this.nextMcn(st.code, 'STATE')}`,
+        );
       }
       const info = others(rng.range(0, 8));
       info.forEach((o, k) => lines.push(`${k === 0 ? 'INFO ' : ''}${o.plad}`));
-      if (rng.chance(0.2)) lines.push(`${k0(info) ? 'INFO ' : ''}${rng.pick(['USCINCSO', 'CINCLANT', 'SECDEF', 'USCINCEUR', 'CINCPAC'])}`);
+      if (rng.chance(0.2))
+        lines.push(
+          `${k0(info) ? 'INFO ' : ''}${rng.pick(['USCINCSO', 'CINCLANT', 'SECDEF', 'USCINCEUR', 'CINCPAC'])}`,
+        );
       return lines.join('\n');
     }
     const channel = rng.pick(['XRO', 'XRO', 'XYZ', 'XRX', 'XYZ']);
-    lines.push(`VZCZC${channel}${channel === 'XYZ' && rng.chance(0.6) ? '0000' : pad(rng.int(10000), 4)}`);
+    lines.push(
+      `VZCZC${channel}${channel === 'XYZ' && rng.chance(0.6) ? '0000' : pad(rng.int(10000), 4)}`,
+    );
     const relays = rng.chance(0.5) ? ['RUEHWEB'] : others(rng.range(1, 8)).map((o) => o.ri);
     lines.push(`${prec}${prec} ${relays.join(' ')}`);
-    const doy = Math.floor((Date.UTC(ctx.year, d.getUTCMonth(), d.getUTCDate()) - Date.UTC(ctx.year, 0, 1)) / 86400000) + 1;
+    const doy =
+      Math.floor(
+        (Date.UTC(ctx.year, d.getUTCMonth(), d.getUTCDate()) - Date.UTC(ctx.year, 0, 1)) / 86400000,
+      ) + 1;
     lines.push(
       `DE ${st.ri} #${pad(serial % 10000, 4)}${sections > 1 ? '/01' : ''} ${pad(doy, 3)}${pad(d.getUTCHours(), 2)}${pad(d.getUTCMinutes(), 2)}`,
     );
@@ -1199,18 +1525,30 @@ class CableFactory {
     if (st.code === 'STATE') {
       const to = others(rng.range(1, 5));
       if (to.length === 0) to.push(this.byCode.get('LONDON')!);
-      to.forEach((o, k) => lines.push(`${k === 0 ? 'TO ' : ''}${o.ri}/${o.plad} ${precWord} ${this.nextMcn(st.code, o.code)}`));
-      if (rng.chance(0.4)) lines.push(rng.pick(COLLECTIVES[rng.pick(STATIONS).region]) + ` ${precWord}`);
+      to.forEach((o, k) =>
+        lines.push(
+          `${k === 0 ? 'TO ' : ''}${o.ri}/${o.plad} ${precWord} ${this.nextMcn(st.code, o.code)}`,
+        ),
+      );
+      if (rng.chance(0.4))
+        lines.push(rng.pick(COLLECTIVES[rng.pick(STATIONS).region]) + ` ${precWord}`);
     } else {
       lines.push(`TO RUEHC/SECSTATE WASHDC ${precWord} ${this.nextMcn(st.code, 'STATE')}`);
     }
     const info = others(rng.range(0, 10));
     const infoLines: string[] = [];
-    if (rng.chance(0.4)) infoLines.push(`${rng.pick(COLLECTIVES[st.region])} ${rng.chance(0.5) ? 'PRIORITY' : 'ROUTINE'}`);
-    for (const o of info) infoLines.push(`${o.ri}/${o.plad} ${rng.chance(0.6) ? 'PRIORITY' : 'ROUTINE'} ${this.nextMcn(st.code, o.code)}`);
+    if (rng.chance(0.4))
+      infoLines.push(
+        `${rng.pick(COLLECTIVES[st.region])} ${rng.chance(0.5) ? 'PRIORITY' : 'ROUTINE'}`,
+      );
+    for (const o of info)
+      infoLines.push(
+        `${o.ri}/${o.plad} ${rng.chance(0.6) ? 'PRIORITY' : 'ROUTINE'} ${this.nextMcn(st.code, o.code)}`,
+      );
     if (rng.chance(0.35)) {
       const nAg = rng.range(1, 4);
-      for (let k = 0; k < nAg; k++) infoLines.push(`${rng.pick(AGENCIES)} ${rng.chance(0.5) ? 'PRIORITY' : 'ROUTINE'}`);
+      for (let k = 0; k < nAg; k++)
+        infoLines.push(`${rng.pick(AGENCIES)} ${rng.chance(0.5) ? 'PRIORITY' : 'ROUTINE'}`);
     }
     infoLines.forEach((l, k) => lines.push(k === 0 ? `INFO ${l}` : l));
     if (rng.chance(0.1) && infoLines.length) lines.push(`XMT ${rng.pick(STATIONS).plad}`);
@@ -1234,9 +1572,14 @@ interface Ctx {
   ambassador: string;
 }
 
-const CITY_MENTIONS = STATIONS.filter((s) => s.code !== 'STATE' && !s.code.startsWith('US') && !s.code.startsWith('UN') && s.code !== 'IRANRPODUBAI' && s.code !== 'AITTAIPEI').map((s) =>
-  titleCase(s.banner),
-);
+const CITY_MENTIONS = STATIONS.filter(
+  (s) =>
+    s.code !== 'STATE' &&
+    !s.code.startsWith('US') &&
+    !s.code.startsWith('UN') &&
+    s.code !== 'IRANRPODUBAI' &&
+    s.code !== 'AITTAIPEI',
+).map((s) => titleCase(s.banner));
 
 function capitalize(s: string): string {
   return s.length ? s[0].toUpperCase() + s.slice(1) : s;
@@ -1262,7 +1605,14 @@ function wrap(text: string, width: number, out: string[]): void {
   out.push(s + ' ');
 }
 
-function bannerLine(level: string, ctx: Ctx, st: Station, serial: number, sections: number, rng: Rng): string {
+function bannerLine(
+  level: string,
+  ctx: Ctx,
+  st: Station,
+  serial: number,
+  sections: number,
+  rng: Rng,
+): string {
   const word =
     level === 'S'
       ? ctx.modern && rng.chance(0.9)
@@ -1275,16 +1625,25 @@ function bannerLine(level: string, ctx: Ctx, st: Station, serial: number, sectio
         : ctx.modern
           ? 'UNCLAS'
           : 'UNCLASSIFIED';
-  const sec = sections > 1 || (ctx.modern && rng.chance(0.05)) ? ` SECTION 01 OF ${pad(sections, 2)}` : '';
+  const sec =
+    sections > 1 || (ctx.modern && rng.chance(0.05)) ? ` SECTION 01 OF ${pad(sections, 2)}` : '';
   const num = ctx.modern ? pad(serial, 6) : String(serial);
   return `${word}${sec} ${st.banner} ${num} `;
 }
 
 function eoLine(ctx: Ctx, d: Date, rng: Rng): string {
   const y = ctx.year;
-  if (y < 1972) return 'E.O. 12958: DECL: DECLASSIFIED BY NARA ' + `${pad(rng.range(1, 12), 2)}/${pad(rng.range(1, 28), 2)}/2009 `;
-  if (y < 1978) return rng.chance(0.5) ? 'E.O. 11652: GDS ' : 'E.O. 12958: AS AMENDED; DECLASSIFIED JUNE 21, 2006 ';
-  if (y < 1982) return `E.O. 12065: GDS ${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}/${pad((y + 6) % 100, 2)} `;
+  if (y < 1972)
+    return (
+      'E.O. 12958: DECL: DECLASSIFIED BY NARA ' +
+      `${pad(rng.range(1, 12), 2)}/${pad(rng.range(1, 28), 2)}/2009 `
+    );
+  if (y < 1978)
+    return rng.chance(0.5)
+      ? 'E.O. 11652: GDS '
+      : 'E.O. 12958: AS AMENDED; DECLASSIFIED JUNE 21, 2006 ';
+  if (y < 1982)
+    return `E.O. 12065: GDS ${pad(d.getUTCMonth() + 1, 2)}/${pad(d.getUTCDate(), 2)}/${pad((y + 6) % 100, 2)} `;
   if (y < 1995) return ctx.level === 'U' ? 'E.O. 12356: N/A ' : 'E.O. 12356: DECL: OADR ';
   if (ctx.level === 'U') return 'E.O. 12958: N/A ';
   const years = rng.chance(0.75) ? 10 : rng.pick([5, 15, 20, 25]);
@@ -1307,7 +1666,10 @@ export function* generateCables(opts: GenerateOptions): Generator<string> {
 }
 
 /** Write a generated corpus to `path`; resolves with the row count and byte size. */
-export async function writeGeneratedCsv(path: string, opts: WriteOptions): Promise<{ rows: number; bytes: number }> {
+export async function writeGeneratedCsv(
+  path: string,
+  opts: WriteOptions,
+): Promise<{ rows: number; bytes: number }> {
   const fd = openSync(path, 'w');
   let bytes = 0;
   let rows = 0;

@@ -68,7 +68,10 @@ export function detectFormat(path: string, firstBytes: Buffer): CableFormat {
   const trimmed = head.replace(/^\s+/, '');
   // Strong content signatures first.
   if (/^"\d+","/.test(trimmed)) return 'csv';
-  if (/^<(!doctype|html|head|body|div|h3|table)\b/i.test(trimmed) || /<h3>\s*Viewing cable/i.test(head))
+  if (
+    /^<(!doctype|html|head|body|div|h3|table)\b/i.test(trimmed) ||
+    /<h3>\s*Viewing cable/i.test(head)
+  )
     return 'html';
   if (/^\{\s*"/.test(trimmed)) return 'jsonl';
   const ext = extname(path).toLowerCase();
@@ -86,7 +89,9 @@ export function detectFormat(path: string, firstBytes: Buffer): CableFormat {
 
 /** `12/28/1966 18:48` (cables.csv, UTC) → `1966-12-28T18:48:00Z`; null when malformed. */
 export function csvDateToIso(value: string): string | null {
-  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$/.exec(value);
+  const m = /^\s*(\d{1,2})\/(\d{1,2})\/(\d{4})(?:\s+(\d{1,2}):(\d{2})(?::(\d{2}))?)?\s*$/.exec(
+    value,
+  );
   if (!m) return null;
   const mo = Number(m[1]);
   const d = Number(m[2]);
@@ -104,7 +109,8 @@ export function csvDateToIso(value: string): string | null {
 function toBuffer(chunk: unknown): Buffer {
   if (Buffer.isBuffer(chunk)) return chunk;
   if (typeof chunk === 'string') return Buffer.from(chunk, 'utf8');
-  if (chunk instanceof Uint8Array) return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+  if (chunk instanceof Uint8Array)
+    return Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength);
   throw new TypeError('unsupported stream chunk type');
 }
 
@@ -136,7 +142,9 @@ export async function* readCables(
       yield* format === 'text' ? readTextBytes(bytes, name) : readHtmlBytes(bytes, name);
       return;
     }
-    chunks = createReadStream(input, { start: startByte, highWaterMark: chunkSize })[Symbol.asyncIterator]();
+    chunks = createReadStream(input, { start: startByte, highWaterMark: chunkSize })[
+      Symbol.asyncIterator
+    ]();
   } else {
     chunks = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   }
@@ -280,7 +288,9 @@ class CsvRecordParser {
           if (b < q) {
             // An escape sequence.
             if (b + 1 >= len) {
-              return final ? { kind: 'error', message: 'unterminated quoted field', at: len } : { kind: 'incomplete' };
+              return final
+                ? { kind: 'error', message: 'unterminated quoted field', at: len }
+                : { kind: 'incomplete' };
             }
             escaped = true;
             this.append(seg, b);
@@ -331,7 +341,9 @@ class CsvRecordParser {
             }
             pos = q + 1;
           } else {
-            return final ? { kind: 'error', message: 'unterminated quoted field', at: len } : { kind: 'incomplete' };
+            return final
+              ? { kind: 'error', message: 'unterminated quoted field', at: len }
+              : { kind: 'incomplete' };
           }
         }
         fields.push(value);
@@ -340,7 +352,11 @@ class CsvRecordParser {
         let k = pos;
         while (k < len && buf[k] !== COMMA && buf[k] !== LF && buf[k] !== QUOTE) k++;
         if (k < len && buf[k] === QUOTE) {
-          return { kind: 'error', message: `stray quote in unquoted field ${fields.length + 1}`, at: k };
+          return {
+            kind: 'error',
+            message: `stray quote in unquoted field ${fields.length + 1}`,
+            at: k,
+          };
         }
         if (k >= len && !final) return { kind: 'incomplete' };
         let e = k;
@@ -360,7 +376,8 @@ class CsvRecordParser {
       }
       if (c === LF) return { kind: 'record', fields, end: pos + 1 };
       if (c === CR) {
-        if (pos + 1 >= len) return final ? { kind: 'record', fields, end: pos + 1 } : { kind: 'incomplete' };
+        if (pos + 1 >= len)
+          return final ? { kind: 'record', fields, end: pos + 1 } : { kind: 'incomplete' };
         if (buf[pos + 1] === LF) return { kind: 'record', fields, end: pos + 2 };
       }
       const shown = JSON.stringify(buf.toString('utf8', pos, Math.min(len, pos + 12)));
@@ -404,7 +421,8 @@ function countLines(buf: Buffer, from: number, to: number): number {
 }
 
 function csvRecordToRaw(fields: string[], source: string): RawCable | string {
-  if (fields.length !== CSV_COLUMNS) return `expected ${CSV_COLUMNS} fields, found ${fields.length}`;
+  if (fields.length !== CSV_COLUMNS)
+    return `expected ${CSV_COLUMNS} fields, found ${fields.length}`;
   const [, created, referenceId, origin, classification, refs, header, body] = fields;
   return {
     source,
@@ -418,7 +436,11 @@ function csvRecordToRaw(fields: string[], source: string): RawCable | string {
   };
 }
 
-async function* readCsvChunks(source: AsyncIterable<Buffer>, name: string, cur: Cursor): AsyncGenerator<ReaderItem> {
+async function* readCsvChunks(
+  source: AsyncIterable<Buffer>,
+  name: string,
+  cur: Cursor,
+): AsyncGenerator<ReaderItem> {
   const parser = new CsvRecordParser();
   let buf: Buffer = Buffer.alloc(0);
   let base = cur.byte; // absolute offset of buf[0]
@@ -463,7 +485,11 @@ async function* readCsvChunks(source: AsyncIterable<Buffer>, name: string, cur: 
         }
         const end = next < 0 ? buf.length : next;
         const err = pendingError!;
-        yield { ok: false, error: `${name} row ${cur.index + 1}: ${err.message}`, position: makePos(pos, end, err.line) };
+        yield {
+          ok: false,
+          error: `${name} row ${cur.index + 1} (line ${err.line}): ${err.message}`,
+          position: makePos(pos, end, err.line),
+        };
         cur.index++;
         cur.line = err.line + countLines(buf, pos, end);
         pos = end;
@@ -488,9 +514,15 @@ async function* readCsvChunks(source: AsyncIterable<Buffer>, name: string, cur: 
         continue;
       }
       const line = cur.line;
-      const raw = csvRecordToRaw(res.fields, `${name} row ${cur.index + 1}`);
+      // `source` names the row by the dump's own sequential id when it has one.
+      const rowNo = /^\d+$/.test(res.fields[0]) ? res.fields[0] : String(cur.index + 1);
+      const raw = csvRecordToRaw(res.fields, `${name} row ${rowNo}`);
       if (typeof raw === 'string') {
-        yield { ok: false, error: `${name} row ${cur.index + 1}: ${raw}`, position: makePos(pos, res.end, line) };
+        yield {
+          ok: false,
+          error: `${name} row ${cur.index + 1} (line ${line}): ${raw}`,
+          position: makePos(pos, res.end, line),
+        };
       } else {
         yield { ok: true, raw, position: makePos(pos, res.end, line) };
       }
@@ -503,7 +535,7 @@ async function* readCsvChunks(source: AsyncIterable<Buffer>, name: string, cur: 
       // Leftover we could not make sense of at end of input.
       yield {
         ok: false,
-        error: `${name} row ${cur.index + 1}: truncated record at end of input`,
+        error: `${name} row ${cur.index + 1} (line ${cur.line}): truncated record at end of input`,
         position: makePos(pos, buf.length, cur.line),
       };
       return;
@@ -539,7 +571,11 @@ function jsonToRaw(obj: unknown, source: string): RawCable | string {
   return raw;
 }
 
-async function* readJsonlChunks(source: AsyncIterable<Buffer>, name: string, cur: Cursor): AsyncGenerator<ReaderItem> {
+async function* readJsonlChunks(
+  source: AsyncIterable<Buffer>,
+  name: string,
+  cur: Cursor,
+): AsyncGenerator<ReaderItem> {
   let buf: Buffer = Buffer.alloc(0);
   let base = cur.byte;
   let pos = 0;
@@ -567,9 +603,17 @@ async function* readJsonlChunks(source: AsyncIterable<Buffer>, name: string, cur
         nl = buf.length;
       }
       const end = Math.min(nl + 1, buf.length);
-      const text = buf.toString('utf8', pos, nl).replace(/^\uFEFF/, '').trim();
+      const text = buf
+        .toString('utf8', pos, nl)
+        .replace(/^\uFEFF/, '')
+        .trim();
       if (text !== '') {
-        const position: ReaderPosition = { index: cur.index, line: cur.line, byteOffset: base + pos, byteEnd: base + end };
+        const position: ReaderPosition = {
+          index: cur.index,
+          line: cur.line,
+          byteOffset: base + pos,
+          byteEnd: base + end,
+        };
         const where = `${name} line ${cur.line}`;
         let parsed: unknown;
         let error: string | null = null;
@@ -613,7 +657,7 @@ export function decodeText(bytes: Uint8Array): string {
 
 const ID_FROM_NAME = /^(\d{2}[A-Z][A-Z0-9]{2,40}\d)$/;
 const HEADER_START =
-  /^(VZCZ[A-Z]+\d+|[ZOPR](?: [ZOPR])? \d{6}Z [A-Z]{3} \d{2,4}\b|(?:ZZ|OO|PP|RR)(?: [A-Z0-9]+)+\s*$|DE R[A-Z]+ #|FM [A-Z])/;
+  /^(INFO\s+[A-Z]+-00\b|VZCZ[A-Z]+\d+|[ZOPR](?: [ZOPR])? \d{6}Z [A-Z]{3} \d{2,4}\b|(?:ZZ|OO|PP|RR)(?: [A-Z0-9]+)+\s*$|DE R[A-Z]+ #|FM [A-Z])/;
 const BODY_START =
   /^\s*(UNCLAS|CONFIDENTIAL|SECRET|TOP SECRET|LIMITED OFFICIAL USE|C O N F|S E C R E T|U N C L|T O P|SIPDIS|E\.?O\.? ?1\d{4}|TAGS|SUBJECT|SUBJ\b|[A-Z][a-z]+day, \d{1,2} [A-Z][a-z]+ \d{4})/i;
 
@@ -628,7 +672,21 @@ export function splitHeaderBody(text: string): { header: string; body: string } 
   const start = i;
   for (; i < lines.length; i++) {
     const t = lines[i].trim();
-    if (t === '') break;
+    if (t === '') {
+      // A blank line ends the header unless routing lines go on after it (the Washington
+      // `INFO LOG-00 …` distribution block is followed by a blank line, then the DTG).
+      let j = i + 1;
+      while (j < lines.length && lines[j].trim() === '') j++;
+      if (
+        j < lines.length &&
+        HEADER_START.test(lines[j].trim()) &&
+        !BODY_START.test(lines[j].trim())
+      ) {
+        i = j - 1;
+        continue;
+      }
+      break;
+    }
     // A banner or caption line ends the header (checked once routing lines have begun, so a
     // header's own format lines are not mistaken for it).
     if (i > start && BODY_START.test(t) && !/^[A-Z0-9]+\//.test(t)) break;
@@ -674,7 +732,8 @@ export function decodeEntities(s: string): string {
   if (s.indexOf('&') < 0) return s;
   return s.replace(/&(#[xX][0-9a-fA-F]+|#\d+|[a-zA-Z]+);/g, (m, ent: string) => {
     if (ent[0] === '#') {
-      const code = ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
+      const code =
+        ent[1] === 'x' || ent[1] === 'X' ? parseInt(ent.slice(2), 16) : parseInt(ent.slice(1), 10);
       if (!Number.isFinite(code) || code < 0 || code > 0x10ffff) return m;
       return String.fromCodePoint(code);
     }
@@ -710,7 +769,9 @@ export function parseWikileaksHtml(html: string, name: string): RawCable | strin
     tableEnd = html.indexOf('</table>', tableStart);
     const table = html.slice(tableStart, tableEnd < 0 ? undefined : tableEnd);
     const heads = cellTexts(table, 'th').map((h) => h.toLowerCase());
-    const rows = [...table.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)].map((m) => cellTexts(m[1], 'td'));
+    const rows = [...table.matchAll(/<tr\b[^>]*>([\s\S]*?)<\/tr>/gi)].map((m) =>
+      cellTexts(m[1], 'td'),
+    );
     const data = rows.find((r) => r.length >= 5) ?? [];
     const col = (label: string, fallback: number): string | undefined => {
       const i = heads.indexOf(label);
@@ -729,7 +790,8 @@ export function parseWikileaksHtml(html: string, name: string): RawCable | strin
     if (origin !== undefined) raw.origin = origin;
   }
   if (raw.referenceId === undefined && h3) raw.referenceId = h3[1];
-  if (raw.referenceId === undefined && tableStart < 0) return 'no cable table or "Viewing cable" heading';
+  if (raw.referenceId === undefined && tableStart < 0)
+    return 'no cable table or "Viewing cable" heading';
 
   // Media URLs: links after "Appears in these articles".
   const mediaAt = html.search(/Appears in these articles/i);
@@ -745,12 +807,9 @@ export function parseWikileaksHtml(html: string, name: string): RawCable | strin
     }
   }
 
-  const pres = [...html.slice(Math.max(0, tableStart)).matchAll(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi)].map((m) =>
-    htmlText(m[1])
-      .replace(/\r\n?/g, '\n')
-      .replace(/^\n+/, '')
-      .replace(/\s+$/, ''),
-  );
+  const pres = [
+    ...html.slice(Math.max(0, tableStart)).matchAll(/<pre\b[^>]*>([\s\S]*?)<\/pre>/gi),
+  ].map((m) => htmlText(m[1]).replace(/\r\n?/g, '\n').replace(/^\n+/, '').replace(/\s+$/, ''));
   if (pres.length === 0) return 'no <pre> block with cable text';
   if (pres.length === 1) {
     raw.header = '';
