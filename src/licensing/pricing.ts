@@ -26,56 +26,60 @@ export interface Tier {
 
 export const LICENCE_CURRENCY = 'USD';
 
-export const TIERS: readonly Tier[] = Object.freeze([
-  {
-    id: 'small',
-    label: '1–19 staff',
-    minStaff: 1,
-    maxStaff: 19,
-    annualPriceCents: 42_000,
-    seatLimit: 19,
-  },
-  {
-    id: 'team',
-    label: '20–99 staff',
-    minStaff: 20,
-    maxStaff: 99,
-    annualPriceCents: 84_000,
-    seatLimit: 99,
-  },
-  {
-    id: 'department',
-    label: '100–499 staff',
-    minStaff: 100,
-    maxStaff: 499,
-    annualPriceCents: 126_000,
-    seatLimit: 499,
-  },
-  {
-    id: 'organisation',
-    label: '500–1,499 staff',
-    minStaff: 500,
-    maxStaff: 1_499,
-    annualPriceCents: 189_000,
-    seatLimit: 1_499,
-  },
-  {
-    id: 'enterprise',
-    label: '1,500–4,000 staff',
-    minStaff: 1_500,
-    maxStaff: 4_000,
-    annualPriceCents: 294_000,
-    seatLimit: 4_000,
-  },
-  {
-    id: 'negotiated',
-    label: 'More than 4,000 staff',
-    minStaff: 4_001,
-    maxStaff: null,
-    annualPriceCents: null,
-    seatLimit: null,
-  },
-] satisfies Tier[]);
+export const TIERS: readonly Tier[] = Object.freeze(
+  (
+    [
+      {
+        id: 'small',
+        label: '1–19 staff',
+        minStaff: 1,
+        maxStaff: 19,
+        annualPriceCents: 42_000,
+        seatLimit: 19,
+      },
+      {
+        id: 'team',
+        label: '20–99 staff',
+        minStaff: 20,
+        maxStaff: 99,
+        annualPriceCents: 84_000,
+        seatLimit: 99,
+      },
+      {
+        id: 'department',
+        label: '100–499 staff',
+        minStaff: 100,
+        maxStaff: 499,
+        annualPriceCents: 126_000,
+        seatLimit: 499,
+      },
+      {
+        id: 'organisation',
+        label: '500–1,499 staff',
+        minStaff: 500,
+        maxStaff: 1_499,
+        annualPriceCents: 189_000,
+        seatLimit: 1_499,
+      },
+      {
+        id: 'enterprise',
+        label: '1,500–4,000 staff',
+        minStaff: 1_500,
+        maxStaff: 4_000,
+        annualPriceCents: 294_000,
+        seatLimit: 4_000,
+      },
+      {
+        id: 'negotiated',
+        label: 'More than 4,000 staff',
+        minStaff: 4_001,
+        maxStaff: null,
+        annualPriceCents: null,
+        seatLimit: null,
+      },
+    ] satisfies Tier[]
+  ).map((t) => Object.freeze(t)),
+);
 
 /** The tier for an organisation's staff count (a whole number ≥ 1). */
 export function tierForStaff(staff: number): Tier {

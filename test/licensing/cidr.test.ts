@@ -430,4 +430,56 @@ describe('CidrMatcher', () => {
       { numRuns: 500 },
     );
   });
+  it('matches a brute-force scan with the first-level table (large matchers), including after later adds', () => {
+    let seed = 42;
+    const rand = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed ^ (seed >>> 16)) >>> 0;
+    };
+    const v4 = (w: number) => `${w >>> 24}.${(w >>> 16) & 255}.${(w >>> 8) & 255}.${w & 255}`;
+    const v6 = (w: number[]) =>
+      w.map((x) => `${(x >>> 16).toString(16)}:${(x & 0xffff).toString(16)}`).join(':');
+    // Few distinct top bytes, so short and long prefixes nest around the 16-bit table edge.
+    const near = () => ((((rand() % 3) << 24) | (rand() & 0x00ffffff)) + 0x0a000000) >>> 0;
+    const ranges: string[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      if (i % 4 === 0)
+        ranges.push(
+          `${v6([(0x20010000 | (rand() & 3)) >>> 0, rand(), rand(), rand()])}/${rand() % 129}`,
+        );
+      else ranges.push(`${v4(near())}/${rand() % 33}`);
+    }
+    const addrs: string[] = [];
+    for (let i = 0; i < 3_000; i++) {
+      addrs.push(
+        i % 4 === 0 ? v6([(0x20010000 | (rand() & 3)) >>> 0, rand(), rand(), rand()]) : v4(near()),
+      );
+    }
+    const brute = (list: string[], a: string) => {
+      let best: { cidr: string; prefix: number; value: number } | null = null;
+      const seen = new Set<string>();
+      list.forEach((r, value) => {
+        const p = parseCidr(r);
+        assert.ok(p.ok);
+        if (seen.has(p.value.cidr)) return;
+        seen.add(p.value.cidr);
+        if (cidrContains(p.value, a) && (best === null || p.value.prefix > best.prefix)) {
+          best = { cidr: p.value.cidr, prefix: p.value.prefix, value };
+        }
+      });
+      return best === null
+        ? null
+        : { cidr: (best as { cidr: string }).cidr, value: (best as { value: number }).value };
+    };
+    const first = ranges.slice(0, 2_000);
+    const { matcher } = CidrMatcher.build(first.map((cidr, value) => ({ cidr, value })));
+    assert.ok(matcher.size > 256);
+    for (const a of addrs.slice(0, 300)) assert.deepEqual(matcher.lookup(a), brute(first, a), a);
+    // Later additions must invalidate the table.
+    ranges.slice(2_000).forEach((cidr, i) => matcher.add(cidr, 2_000 + i));
+    matcher.add('0.0.0.0/0', -1);
+    matcher.add('::/0', -2);
+    const all = [...ranges, '0.0.0.0/0', '::/0'];
+    for (const a of addrs) assert.deepEqual(matcher.lookup(a), brute(all, a), a);
+  });
 });
