@@ -1510,7 +1510,8 @@ class CableFactory {
     lines.push(
       `VZCZC${channel}${channel === 'XYZ' && rng.chance(0.6) ? '0000' : pad(rng.int(10000), 4)}`,
     );
-    const relays = rng.chance(0.5) ? ['RUEHWEB'] : others(rng.range(1, 8)).map((o) => o.ri);
+    const relays = rng.chance(0.5) ? [] : others(rng.range(1, 8)).map((o) => o.ri);
+    if (relays.length === 0) relays.push('RUEHWEB');
     lines.push(`${prec}${prec} ${relays.join(' ')}`);
     const doy =
       Math.floor(
