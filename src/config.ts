@@ -4,6 +4,7 @@
  */
 import { resolve } from 'node:path';
 import { z } from 'zod';
+import { parseCidr } from './licensing/cidr.ts';
 
 const bool = z
   .string()
@@ -23,14 +24,7 @@ const cidrList = z
   });
 
 function isCidrOrIp(v: string): boolean {
-  const m = /^([0-9a-fA-F:.]+)(?:\/(\d{1,3}))?$/.exec(v);
-  if (!m) return false;
-  const ip = m[1];
-  const bits = m[2] === undefined ? null : Number(m[2]);
-  if (/^\d{1,3}(\.\d{1,3}){3}$/.test(ip)) {
-    return ip.split('.').every((o) => Number(o) <= 255) && (bits === null || bits <= 32);
-  }
-  return ip.includes(':') && (bits === null || bits <= 128);
+  return parseCidr(v).ok;
 }
 
 function isTimeZone(tz: string): boolean {

@@ -46,3 +46,10 @@ for (const [env, message] of bad) {
     );
   });
 }
+
+test('TRUST_PROXY entries must be real addresses or ranges', () => {
+  for (const bad of ['1:2', '300.1.1.1', 'example.org', '10.0.0.0/33']) {
+    assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY/, bad);
+  }
+  assert.deepEqual(loadConfig({ TRUST_PROXY: '2001:db8::/32' }).trustProxy, ['2001:db8::/32']);
+});
