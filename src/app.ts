@@ -23,12 +23,16 @@ import { ttlCache } from './platform/cache.ts';
 import { listSections, type Section } from './stories/store.ts';
 import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
 import { activeAds, type Ad } from './ads/store.ts';
+import { createMailer, type Mailer } from './platform/mail.ts';
+import { installSessionLoader } from './members/session.ts';
 
 export interface AppServices {
   config: Config;
   db: Db;
   /** Per-process, seconds-long caches of what every page shows (see platform/cache.ts). */
   shared: SharedData;
+  /** Outgoing mail (SMTP, or the file outbox); closed with the app. */
+  mailer: Mailer;
 }
 
 export interface SharedData {
@@ -60,8 +64,8 @@ function isApi(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/') || req.url === '/healthz';
 }
 
-export async function buildApp(base: { config: Config; db: Db; shared?: SharedData }): Promise<FastifyInstance> {
-  const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db) };
+export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer }): Promise<FastifyInstance> {
+  const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db), mailer: base.mailer ?? createMailer(base.config) };
   const { config } = services;
   const app = Fastify({
     logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
@@ -95,6 +99,8 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(cookie);
+  installSessionLoader(app, services.db);
+  if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
 

@@ -9,6 +9,8 @@ import { render } from 'preact-render-to-string';
 import type { PageContext } from '../web/context.ts';
 import { PERSONAL_ACCESS } from '../web/context.ts';
 import { csrfToken } from './csrf.ts';
+import { memberAccess, pageMember } from '../members/session.ts';
+import { Lru } from './cache.ts';
 import type { AppServices } from '../app.ts';
 
 export class HttpError extends Error {
@@ -32,18 +34,66 @@ const CACHE_HEADERS: Record<CachePolicy, string> = {
   'no-store': 'no-store',
 };
 
+/** Per-reply rendering state: whether the page used the visitor's CSRF token. */
+interface RenderState {
+  csrfUsed?: boolean;
+  /** While rendering into the page cache the token is a placeholder, replaced per visitor. */
+  renderingShared?: boolean;
+}
+const state = (reply: FastifyReply) => reply as unknown as RenderState;
+
+const CSRF_PLACEHOLDER = '\u0000csrf\u0000';
+const rendered = new Lru<string, { html: string; csrf: boolean }>(2000);
+
+/** Everything in the context that changes what a page looks like, as a cache-key fragment. */
+function contextKey(ctx: PageContext): string {
+  const { sections, csrf: _csrf, ...rest } = Object.getOwnPropertyDescriptors(ctx) as unknown as Record<string, PropertyDescriptor>;
+  const plain: Record<string, unknown> = {};
+  for (const [k, d] of Object.entries(rest)) if ('value' in d) plain[k] = d.value;
+  return JSON.stringify(plain) + '|' + ctx.sections.map((s) => `${s.id}:${s.slug}:${s.name}`).join(',');
+}
+
+export interface SendPageOptions {
+  status?: number;
+  cache?: CachePolicy;
+  lastModified?: string;
+  /**
+   * With a key that names every input of the page apart from the context (e.g. story id + updated
+   * time + ad id), the rendered HTML is reused for later requests with the same key and context.
+   */
+  renderKey?: string;
+}
+
 /** Renders a page to HTML and sends it with a strong validator; answers 304 when the client has it. */
 export function sendPage(
   req: FastifyRequest,
   reply: FastifyReply,
-  page: VNode<any>,
-  opts: { status?: number; cache?: CachePolicy; lastModified?: string } = {},
+  page: VNode<any> | (() => VNode<any>),
+  opts: SendPageOptions & { ctx?: PageContext } = {},
 ): FastifyReply {
-  const html = '<!doctype html>' + render(page);
+  // A page for a signed-in member shows their account in the masthead: never a shared cache.
+  if (req.member) opts = { ...opts, cache: 'private' };
+  let html: string;
+  if (opts.renderKey && opts.ctx && typeof page === 'function') {
+    const key = opts.renderKey + '|' + contextKey(opts.ctx);
+    let hit = rendered.get(key);
+    if (!hit) {
+      state(reply).renderingShared = true;
+      state(reply).csrfUsed = false;
+      try {
+        hit = { html: '<!doctype html>' + render(page()), csrf: state(reply).csrfUsed === true };
+      } finally {
+        state(reply).renderingShared = false;
+      }
+      rendered.set(key, hit);
+    }
+    html = hit.csrf ? hit.html.replaceAll(CSRF_PLACEHOLDER, opts.ctx.csrf) : hit.html;
+  } else {
+    html = '<!doctype html>' + render(typeof page === 'function' ? page() : page);
+  }
   const status = opts.status ?? 200;
-  // A page that issued a CSRF cookie while rendering belongs to this visitor only.
-  const issuedToken = (reply as unknown as { csrfIssued?: string }).csrfIssued !== undefined;
-  const cache: CachePolicy = status !== 200 ? 'no-store' : issuedToken || opts.cache === 'private' ? 'private' : (opts.cache ?? 'public');
+  // A page that shows the visitor's CSRF token belongs to this visitor only.
+  const cache: CachePolicy = status !== 200 ? 'no-store' : state(reply).csrfUsed || opts.cache === 'private' ? 'private' : (opts.cache ?? 'public');
   reply.code(status).type('text/html; charset=utf-8').header('cache-control', CACHE_HEADERS[cache]).header('vary', 'Cookie, Accept-Encoding');
   if (status === 200) {
     const etag = `"${createHash('sha1').update(html).digest('base64url')}"`;
@@ -69,11 +119,14 @@ export async function pageContext(services: AppServices, req: FastifyRequest, re
     baseUrl: services.config.baseUrl,
     path: req.url.split('?')[0],
     get csrf() {
+      state(reply).csrfUsed = true;
+      if (state(reply).renderingShared) return CSRF_PLACEHOLDER;
       token ??= csrfToken(req, reply);
       return token;
     },
     sections,
-    access: PERSONAL_ACCESS,
+    access: memberAccess(req),
+    member: pageMember(req),
     year: new Date().getUTCFullYear(),
   };
 }

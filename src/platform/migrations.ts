@@ -8,6 +8,9 @@ import { Migrator, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Engine } from './db.ts';
 import { coreMigrations } from './core-migrations.ts';
 import { cablesMigrations } from '../cables/migrations.ts';
+import { searchMigrations } from '../search/migrations.ts';
+import { jobsMigrations } from './jobs-migrations.ts';
+import { membersMigrations } from '../members/migrations.ts';
 
 /**
  * Every feature's migrations, by name. Names carry a number range per feature so their order is
@@ -18,7 +21,7 @@ import { cablesMigrations } from '../cables/migrations.ts';
  */
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   const all: Record<string, Migration> = {};
-  for (const set of [coreMigrations(engine), cablesMigrations(engine)]) {
+  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), membersMigrations(engine)]) {
     for (const [name, m] of Object.entries(set)) {
       if (all[name]) throw new Error(`two migrations are named ${name}`);
       all[name] = m;

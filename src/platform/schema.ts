@@ -5,6 +5,8 @@
  */
 import type { Generated } from 'kysely';
 import type { CablesTables } from '../cables/schema.ts';
+import type { JobsTables } from './jobs-migrations.ts';
+import type { MembersTables } from '../members/schema.ts';
 
 export interface SectionsTable {
   id: Generated<number>;
@@ -89,4 +91,4 @@ export interface CoreTables {
 }
 
 /** Every table of every feature. A feature adds its tables interface to this list. */
-export interface Database extends CoreTables, CablesTables {}
+export interface Database extends CoreTables, CablesTables, JobsTables, MembersTables {}

@@ -12,9 +12,14 @@ import {
   getStory,
   isVisible,
   latestStories,
+  listSections,
+  type Story,
   storyPath,
 } from './store.ts';
-import { HomePage, SectionPage, StoryPage } from './views.tsx';
+import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
+import { ttlCache } from '../platform/cache.ts';
+import { SHARED_TTL_MS } from '../app.ts';
+import { latestPartnerItems } from '../feeds/store.ts';
 
 export const SECTION_PAGE_SIZE = 10;
 
@@ -30,12 +35,12 @@ const pageQuery = z.object({
 export function storyRoutes(services: AppServices): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
-    app.get('/', async (req, reply) => {
-      const [ctx, leads, sections, headlines] = await Promise.all([
-        pageContext(services, req, reply),
+    // The home page's lists change only when stories are published; they are reloaded every two seconds.
+    const homeData = ttlCache(async (): Promise<HomeData> => {
+      const [leads, sections, headlines] = await Promise.all([
         latestStories(db, { limit: 4, featured: true }),
-        services.shared.sections.get(),
-        services.shared.partnerItems.get(),
+        listSections(db),
+        latestPartnerItems(db, 4),
       ]);
       const leadIds = leads.map((s) => s.id);
       const cablegateSection = sections.find((s) => s.slug === CABLEGATE_SLUG);
@@ -47,7 +52,20 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         ),
         cablegateSection ? latestStories(db, { limit: 5, sectionId: cablegateSection.id }) : Promise.resolve([]),
       ]);
-      return sendPage(req, reply, h(HomePage, { ctx, data: { leads, bySection: bySection.filter((b) => b.stories.length), cablegate, cablegateSection, headlines } }));
+      return { leads, bySection: bySection.filter((b) => b.stories.length), cablegate, cablegateSection, headlines };
+    }, SHARED_TTL_MS);
+
+    app.get('/', async (req, reply) => {
+      const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
+      const stamp = (list: Story[]) => list.map((s) => `${s.id}@${s.updated_at}`).join(',');
+      const renderKey = [
+        'home',
+        stamp(data.leads),
+        ...data.bySection.map((b) => stamp(b.stories)),
+        stamp(data.cablegate),
+        data.headlines.map((i) => i.id).join(','),
+      ].join('|');
+      return sendPage(req, reply, () => h(HomePage, { ctx, data }), { ctx, renderKey });
     });
 
     app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/sections/:slug', async (req, reply) => {
@@ -78,7 +96,11 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
         const [ctx, ads, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.ads.get(), services.shared.partnerItems.get()]);
         const ad = pickByWeight(ads, Math.random());
-        return sendPage(req, reply, h(StoryPage, { ctx, story, ad, headlines }), { lastModified: story.updated_at });
+        return sendPage(req, reply, () => h(StoryPage, { ctx, story, ad, headlines }), {
+          lastModified: story.updated_at,
+          ctx,
+          renderKey: `story:${story.id}:${story.updated_at}:${JSON.stringify(ad)}:${headlines.map((i) => i.id).join(',')}`,
+        });
       },
     );
 

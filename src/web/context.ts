@@ -8,6 +8,15 @@ export interface AccessView {
   notice: string;
 }
 
+/** The signed-in member as pages see it. */
+export interface PageMember {
+  id: number;
+  email: string;
+  role: 'reader' | 'editor' | 'admin';
+  declaredUse: 'personal' | 'work' | null;
+  workOrganisation: string | null;
+}
+
 export interface PageContext {
   siteName: string;
   baseUrl: string;
@@ -15,6 +24,8 @@ export interface PageContext {
   csrf: string;
   sections: Section[];
   access: AccessView;
+  /** Null when nobody is signed in. */
+  member: PageMember | null;
   year: number;
 }
 

@@ -60,6 +60,20 @@ describe(`pages on ${ENGINE}`, () => {
     assert.equal(res.headers['cache-control'], 'private, no-cache');
   });
 
+  test('each visitor gets their own CSRF token in a story page, and the page is never shared', async () => {
+    const first = await site.app.inject(seedPath);
+    const a = csrfFrom(first);
+    const second = await site.app.inject(seedPath);
+    const b = csrfFrom(second);
+    assert.notEqual(a.token, b.token);
+    assert.ok(second.body.includes(`value="${b.token}"`));
+    assert.ok(!second.body.includes(a.token));
+    const returning = await site.app.inject({ url: seedPath, headers: { cookie: a.cookie } });
+    assert.equal(returning.cookies.length, 0, 'no new cookie for a returning visitor');
+    assert.ok(returning.body.includes(`value="${a.token}"`));
+    assert.equal(returning.headers['cache-control'], 'private, no-cache');
+  });
+
   test('an old or wrong slug redirects permanently to the canonical URL', async () => {
     const id = seedPath.split('/').pop()!.split('-')[0];
     for (const url of [`/stories/cablegate/2009/11/${id}-old-title`, `/stories/news/2020/01/${id}`, `/stories/${id}`]) {

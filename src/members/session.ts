@@ -1,0 +1,110 @@
+/**
+ * Loading the signed-in member once per request. A visitor without a session cookie costs nothing
+ * (no query); with one, it is a single primary-key lookup joined to the member. The member is
+ * exposed as `req.member` (null when nobody is signed in or the session has ended).
+ */
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Db } from '../platform/db.ts';
+import type { AccessView } from '../web/context.ts';
+import { PERSONAL_ACCESS } from '../web/context.ts';
+import { decideAccess, type AccessWorld } from '../licensing/access.ts';
+import { CidrMatcher } from '../licensing/cidr.ts';
+import type { DeclaredUse, MemberRole } from './schema.ts';
+import { sessionMember, touchSession } from './store.ts';
+import { hashToken, looksLikeToken, SESSION_TOUCH_MS, SESSION_TTL_MS } from './tokens.ts';
+
+export const SESSION_COOKIE = 'bs_session';
+
+/** The signed-in member as every request sees it. */
+export interface SessionMember {
+  id: number;
+  email: string;
+  emailVerified: boolean;
+  role: MemberRole;
+  declaredUse: DeclaredUse | null;
+  workOrganisation: string | null;
+  /** SHA-256 of the session token (the sessions row id). */
+  sessionId: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The signed-in member, or null. Loaded by the members session hook before any handler. */
+    member: SessionMember | null;
+  }
+}
+
+/** Adds `req.member` and the hook that fills it. Call once on the root app, after @fastify/cookie. */
+export function installSessionLoader(app: FastifyInstance, db: Db, now: () => Date = () => new Date()): void {
+  app.decorateRequest('member', null);
+  app.addHook('onRequest', async (req) => {
+    req.member = null;
+    const token = req.cookies[SESSION_COOKIE];
+    if (token === undefined) return;
+    if (!looksLikeToken(token)) return;
+    const hash = hashToken(token);
+    const t = now();
+    const row = await sessionMember(db.kysely, hash, t.toISOString());
+    if (!row) return;
+    req.member = {
+      id: Number(row.member_id),
+      email: row.email,
+      emailVerified: row.email_verified_at !== null,
+      role: row.role,
+      declaredUse: row.declared_use,
+      workOrganisation: row.work_organisation,
+      sessionId: hash,
+    };
+    if (t.getTime() - Date.parse(row.last_seen_at) > SESSION_TOUCH_MS) {
+      await touchSession(db.kysely, hash, t.toISOString()).catch((err) => req.log.warn({ err }, 'could not record session activity'));
+    }
+  });
+}
+
+export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token: string): void {
+  reply.setCookie(SESSION_COOKIE, token, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.protocol === 'https',
+    maxAge: Math.floor(SESSION_TTL_MS / 1000),
+  });
+}
+
+export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
+  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
+}
+
+const NO_ORGANISATIONS: AccessWorld = {
+  organisationsById: new Map(),
+  domains: new Map(),
+  networks: new CidrMatcher<string>(),
+};
+
+/**
+ * The paywall strip for a request, as far as members know it: anonymous readers and members who
+ * read for personal use see the personal notice; a member who declared work use sees the firmer
+ * work notice. Organisations and licences are not consulted here (the licensing feature does that).
+ */
+export function memberAccess(req: FastifyRequest): AccessView {
+  const m = req.member;
+  if (!m) return PERSONAL_ACCESS;
+  const d = decideAccess(
+    {
+      member: { id: String(m.id), email: m.email, emailVerified: m.emailVerified, declaredUse: m.declaredUse, workOrganisation: m.workOrganisation },
+      clientIp: req.ip,
+      userAgent: req.headers['user-agent'] ?? '',
+      apiKey: null,
+      now: new Date(),
+    },
+    NO_ORGANISATIONS,
+  );
+  if (d.status === 'personal') return PERSONAL_ACCESS;
+  return { status: d.status, organisation: d.organisation, adFree: d.adFree, notice: d.notice };
+}
+
+/** What a page shows about the signed-in member (PageContext.member). */
+export function pageMember(req: FastifyRequest) {
+  const m = req.member;
+  return m ? { id: m.id, email: m.email, role: m.role, declaredUse: m.declaredUse, workOrganisation: m.workOrganisation } : null;
+}
