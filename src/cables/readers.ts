@@ -513,6 +513,16 @@ async function* readCsvChunks(
         resyncFrom = pos;
         continue;
       }
+      if (res.fields.length !== CSV_COLUMNS) {
+        // Usually an unescaped quote followed by a comma split a field: skip to the next row start
+        // so the rest of the broken row does not turn into a run of bogus records.
+        pendingError = {
+          message: `expected ${CSV_COLUMNS} fields, found ${res.fields.length}`,
+          line: cur.line,
+        };
+        resyncFrom = pos;
+        continue;
+      }
       const line = cur.line;
       // `source` names the row by the dump's own sequential id when it has one.
       const rowNo = /^\d+$/.test(res.fields[0]) ? res.fields[0] : String(cur.index + 1);

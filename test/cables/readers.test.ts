@@ -162,11 +162,13 @@ test('csv: a malformed row is reported with its position and reading continues',
   const bad = row(2, 'x').replace('"x"', '"he said "yes" to it\nmore text"'); // unescaped quotes
   const r3 = row(3, 'third body');
   const short = '"4","3/4/2009 5:06","09LIMA4"\n'; // 3 fields
+  const split = row(6, 'x').replace('"x"', '"a ",b\nfield"'); // 9 fields, then junk lines
+  const r7 = row(7, 'seventh');
   const r5 = row(5, 'fifth\nbody\nhere');
-  const text = r1 + bad + r3 + short + r5;
+  const text = r1 + bad + r3 + short + r5 + split + r7;
   for (const chunk of [1 << 16, 5]) {
     const items = await readAllCables(streamOf(text, chunk), { format: 'csv', name: 'cables.csv' });
-    assert.equal(items.length, 5, `chunk ${chunk}`);
+    assert.equal(items.length, 7, `chunk ${chunk}`);
     assert.equal(ok(items[0]).referenceId, '09LIMA1');
     const e = items[1];
     assert.equal(e.ok, false);
@@ -187,6 +189,14 @@ test('csv: a malformed row is reported with its position and reading continues',
     assert.equal(ok(items[4]).body, 'fifth\nbody\nhere');
     assert.equal(items[4].position.index, 4);
     assert.equal(items[4].position.line, 10);
+    assert.equal(items[5].ok, false);
+    assert.match(
+      (items[5] as { error: string }).error,
+      /row 6 \(line 14\): expected 8 fields, found 9/,
+    );
+    assert.equal(items[5].position.byteEnd, items[6].position.byteOffset);
+    assert.equal(ok(items[6]).body, 'seventh');
+    assert.equal(items[6].position.line, 17);
   }
 });
 
