@@ -9,6 +9,7 @@ import {
   parseCable,
   parseClassifiedBy,
   parseDtg,
+  splitTags,
   splitHeader,
   tagKind,
   titlefy,
@@ -112,4 +113,29 @@ test('ids, DTG, names, kinds, titles', () => {
   assert.equal(tagKind('KIPR'), 'program');
   assert.equal(tagKind('OBAMA, BARACK'), 'person');
   assert.equal(titlefy('BACK TO THE FUTURE? QADHAFI CALLS FOR CHANGE'), 'Back to the Future? Qadhafi Calls for Change');
+});
+
+test('classified by: three-word names after a title, bare middle initial, split words', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  assert.deepEqual(names('Classified By: Econ Officer Anna Maria Example for reasons 1.4 (b)'), ['Anna Maria Example']);
+  assert.deepEqual(names('Classified By: Acting Director Jane \n Q Sample for reasons 1.4 (d)'), ['Jane Q Sample']);
+  assert.deepEqual(names('Classified By: Acting DCM/John Sample for reasons 1.4 (b)'), ['John Sample']);
+  assert.deepEqual(names('Classified By: Political Counselor John Sample f \nor reasons 1.4 (b)'), ['John Sample']);
+  assert.deepEqual(names('Classified By: Charge d\'Affaires John Sample under Se \nction 1.5 b/d'), ['John Sample']);
+  assert.deepEqual(names('CLASSIFIED BY AMBASSADOR JOHN Q. SAMPLE II FR REASONS 1.4 (B)'), ['JOHN Q. SAMPLE II']);
+  assert.deepEqual(names('Classified By: Envoy for Freedonia and Sylvania Jane Q. Sample'), ['Jane Q. Sample']);
+  assert.deepEqual(names('Classified By: Economical and Political Chief Jo Sample; reasons 1.4 (b)'), ['Jo Sample']);
+  assert.deepEqual(names('Classified By: Minister-Counselor Jo Sample for reasons 1.4 (b)'), ['Jo Sample']);
+  // all-capital leftovers are not taken for a third name
+  assert.deepEqual(names('Classified By: LTC JOHN SAMPLE for reasons 1.4 (b)'), ['JOHN SAMPLE']);
+});
+
+test('tags: person in parentheses, multi-word tags, glued suffixes, short words', () => {
+  assert.deepEqual(splitTags('ovip (sample, john q.), prel, pgov'), ['OVIP', 'SAMPLE, JOHN Q.', 'PREL', 'PGOV']);
+  assert.deepEqual(splitTags('PREL HUMAN RIGHTS MEDIA REACTION REPORT'), ['PREL', 'HUMAN RIGHTS', 'MEDIA REACTION REPORT']);
+  assert.deepEqual(splitTags('PREL MEETINGS WITH AMBASSADOR NEW ZEALAND'), ['PREL', 'MEETINGS WITH AMBASSADOR', 'NEW ZEALAND']);
+  assert.deepEqual(splitTags('MARR LABORS HUMAN RIGHTSPOLMIL'), ['MARR', 'LABORS', 'HUMAN RIGHTS', 'POL', 'MIL']);
+  assert.deepEqual(splitTags('PGOV POL FOREIGN POL'), ['PGOV', 'POL', 'FOREIGN POL']);
+  assert.deepEqual(splitTags('PGOV TIP IN RURITANIA'), ['PGOV', 'TIP IN RURITANIA']);
+  assert.deepEqual(splitTags('PREL FARM REFORM RURITANIAN POLITICS'), ['PREL', 'FARM REFORM', 'RURITANIAN POLITICS']);
 });

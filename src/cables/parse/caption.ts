@@ -174,9 +174,9 @@ export function referencesInText(text: string, year: number | null, ownId: strin
 // ---------------------------------------------------------------------------------------------
 // Classified By
 
-const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
 const NAME_END_RE =
-  /(?:\b(?:for|per|under|based\s+(?:on|upon)|IAW|in\s+accordance)\s+(?:for\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|section|sec\.|12958|12065|12356|13526|b\b|d\b)|\b(?:E\.?\s?O\.?\s?\d|reasons?\b|reason:|resons?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:for|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:for\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+or\s+r|\b(?:E\.?\s?O\.?\s?\d|reasons?\b|reason:|resons?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
@@ -188,7 +188,8 @@ const TITLE_WORDS = new Set(
     'INTERIM E/P P/E PE EP A/DCM ADCM ACTING/DCM DAS AF PAO CG CONGEN LEGATT ATTACHE DEFENSE POLITICAL-ECONOMIC ' +
     'POLITICO-MILITARY ECONOMICS FOREIGN AFFAIRS U.S. US USUN AMBASSADOR, COORDINATOR SENIOR ADVISOR ADVISER ' +
     'ACTING-DCM ECOPOL ECONCOUNS POLCOUNS MGMT MANAGEMENT PUBLIC OFFICER, ECON/POL POL/EC POL/C ' +
-    'HEAD PRT GOVERNANCE ISN SCA/DAS VCI NEA EUR WHA EAP SCA AF/ ECONOMIC/POLITICAL REGIONAL AFFAIRS OFFICE'
+    'HEAD PRT GOVERNANCE ISN SCA/DAS VCI NEA EUR WHA EAP SCA AF/ ECONOMIC/POLITICAL REGIONAL AFFAIRS OFFICE ' +
+    'DIR DIR. ECMIN POLCHIEF ECONCHIEF MINCOUNS POLMINCOUNS ECONMINCOUNS COUNSEL COUNCILOR COUNCELOR OFF OFF.'
   )
     .split(/\s+/)
     .filter(Boolean),
@@ -201,7 +202,9 @@ const NAME_TOKEN_RE = /^(?:0\.|[A-Z][A-Za-z0'’-]*\.?|[A-Z]\.[A-Z][a-z]+|[A-Z]\
 function isTitleWord(w: string): boolean {
   const u = w.toUpperCase().replace(/0/g, 'O');
   if (/^[A-Z]\.$/.test(u)) return false;
-  return TITLE_WORDS.has(u) || TITLE_WORDS.has(u.replace(/[.,]$/, ''));
+  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(u.replace(/[.,]$/, ''))) return true;
+  // "Minister-Counsellor": a hyphenated word made of titles
+  return u.includes('-') && u.split('-').some((p) => p.length > 2 && TITLE_WORDS.has(p));
 }
 
 const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
@@ -215,6 +218,7 @@ function nameInPiece(piece: string): string | null {
   const ws = words.slice(0, end).map((w, i, a) => (i === a.length - 1 ? w.replace(/[.,]+$/, (m) => (SUFFIX_RE.test(w) || /^[A-Z]\.$/.test(w) ? m : '')) : w));
   // take from the end while tokens look like a name and are not titles
   const name: string[] = [];
+  let afterTitle = false; // the run follows a title word ("Officer Jessica Davis Ba")
   for (let i = ws.length - 1; i >= 0; i--) {
     const w = ws[i];
     if (SUFFIX_RE.test(w) && name.length === 0) {
@@ -225,7 +229,12 @@ function nameInPiece(piece: string): string | null {
       name.unshift(w);
       continue;
     }
-    if (isTitleWord(w) || !NAME_TOKEN_RE.test(w)) break;
+    // "Patricia A McNerney": a bare capital between a given name and the surname is an initial
+    const bareInitial = /^[A-Z]$/.test(w) && name.length > 0 && i > 0 && /^[A-Z][a-z]+$/.test(ws[i - 1]) && !isTitleWord(ws[i - 1]);
+    if (!bareInitial && (isTitleWord(w) || !NAME_TOKEN_RE.test(w))) {
+      afterTitle = isTitleWord(w) && !/^(?:and|the|by|a|classified)$/i.test(w);
+      break;
+    }
     name.unshift(w);
   }
   while (name.length && PARTICLES.has(name[0])) name.shift();
@@ -235,10 +244,15 @@ function nameInPiece(piece: string): string | null {
   const surnameIdx = name.length - 1 - [...name].reverse().findIndex((w) => !SUFFIX_RE.test(w));
   let from = surnameIdx;
   let given = 0;
+  const isInitial = (w: string, i: number) =>
+    /^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) || (/^[A-Z]$/.test(w) && i > 0 && /^[A-Z][a-z]+$/.test(name[i - 1]));
+  // two given names ("Mary Grace McGeehan") only when the whole run is three words after a title
+  const nameWords = name.slice(0, surnameIdx + 1).filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
+  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]{2,}$/.test(name[0]) ? 2 : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
-    if (/^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) || PARTICLES.has(w)) from = i;
-    else if (given === 0) {
+    if (isInitial(w, i) || PARTICLES.has(w)) from = i;
+    else if (given < maxGiven) {
       given++;
       from = i;
     } else break;
@@ -281,7 +295,13 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
     const rest = caption.slice(m.index + m[0].length, m.index + m[0].length + 400);
     const endM = NAME_END_RE.exec(rest);
     let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
-    seg = seg.replace(/\([^)]*\)/g, ' ').replace(/:/g, ',').replace(/\s+/g, ' ').trim();
+    seg = seg
+      .replace(/\([^)]*\)/g, ' ')
+      .replace(/:/g, ',')
+      .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
+      .replace(/\s+/g, ' ')
+      .replace(/(?:\s+(?:fr|fo|f|for|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
+      .trim();
     // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
     if (/^LINE\b/i.test(seg)) continue;
     let found: string[] = [];
@@ -331,7 +351,14 @@ function namesInSegment(seg: string): string[] {
   const people = seg.split(/\s+(?:AND|and|&)\s+/);
   if (people.length > 1) {
     const each = people.map(nameFromPerson);
-    if (each.every((x) => x)) return each as string[];
+    // "Economical and Political Chief Ike Reed", "Representative for Afghanistan and Pakistan …":
+    // a lone word that opens its piece or follows a lower-case word is not a person
+    const lone = (piece: string, n: string) => {
+      if (n.includes(' ')) return false;
+      const ws = piece.replace(/[.,]+\s*$/, '').trim().split(/\s+/);
+      return ws.length === 1 || (ws[ws.length - 1] === n && /^[a-z]+$/.test(ws[ws.length - 2]));
+    };
+    if (each.every((x, i) => x && !lone(people[i], x))) return each as string[];
   }
   const one = nameFromPerson(seg);
   return one ? [one] : [];

@@ -426,3 +426,9 @@ export const GEO_TAG_NAMES: Readonly<Record<string, string>> = {
   VE: 'Venezuela', VM: 'Vietnam', VT: 'Holy See', YM: 'Yemen', ZA: 'Zambia',
   ZI: 'Zimbabwe',
 };
+
+/**
+ * Free-text TAGS of several words that WikiLeaks pages print without commas (FORMAT.md §7,
+ * "oddities"); multi-word country names from `GEO_TAG_NAMES` are recognised as well.
+ */
+export const MULTI_WORD_TAGS: readonly string[] = ['HUMAN RIGHTS', 'COUNTRY CLEARANCE', 'GOI EXTERNAL', 'MEDIA REACTION'];

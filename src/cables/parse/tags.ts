@@ -1,6 +1,7 @@
 /** TAGS line parsing (5 FAH-3 Traffic Analysis by Geography and Subject), kinds and meanings. */
 import {
   GEO_TAG_NAMES,
+  MULTI_WORD_TAGS,
   ORGANIZATION_TAGS,
   PROGRAM_TAG_MEANINGS,
   SUBJECT_TAGS,
@@ -13,6 +14,16 @@ const SUBJECT_SET: ReadonlySet<string> = new Set(SUBJECT_TAGS);
 const ORG_SET: ReadonlySet<string> = new Set(ORGANIZATION_TAGS.map((t) => t.toUpperCase()));
 const FIX_MAP = new Map<string, readonly string[]>(Object.entries(TAG_FIXES));
 const TWO_WORD_FIXES = new Set(Object.keys(TAG_FIXES).filter((k) => k.includes(' ')));
+/** Glued fixes that may end an unknown word (`RIGHTSPOLMIL` → `RIGHTS` + `POLMIL`). */
+const GLUED_SUFFIXES = Object.keys(TAG_FIXES).filter((k) => !k.includes(' ') && k.length >= 5);
+/** Known multi-word tags, by word count (longest tried first). */
+const PHRASES: ReadonlySet<string> = new Set([
+  ...MULTI_WORD_TAGS,
+  ...Object.values(GEO_TAG_NAMES)
+    .map((n) => n.toUpperCase())
+    .filter((n) => /^[A-Z]+(?: [A-Z]+)+$/.test(n)),
+]);
+const MAX_PHRASE_WORDS = Math.max(...[...PHRASES].map((p) => p.split(' ').length));
 
 export type TagKind = 'geo' | 'person' | 'program' | 'subject' | 'organization' | 'unknown';
 
@@ -51,7 +62,14 @@ const CONNECTORS = new Set(['AND', 'OF', 'IN', 'THE', 'WITH', 'FOR', 'ON', 'TO']
 
 /** Splits the words of a comma-less TAGS run into tags, grouping runs of unknown words into one tag. */
 function splitWords(text: string): string[] {
-  const words = text.split(/\s+/).filter(Boolean);
+  const words: string[] = [];
+  for (const w of text.split(/\s+/)) {
+    if (!w) continue;
+    const u = w.toUpperCase();
+    const suffix = u.length >= 9 && !isKnownTag(u) ? GLUED_SUFFIXES.find((k) => u.endsWith(k) && /^[A-Z]{4,}$/.test(u.slice(0, -k.length))) : undefined;
+    if (suffix) words.push(w.slice(0, -suffix.length), w.slice(-suffix.length));
+    else words.push(w);
+  }
   const out: string[] = [];
   let phrase: string[] = [];
   const flush = () => {
@@ -61,6 +79,17 @@ function splitWords(text: string): string[] {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const u = w.toUpperCase();
+    let known = 0;
+    for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2 && !known; n--) {
+      if (PHRASES.has(words.slice(i, i + n).join(' ').toUpperCase())) known = n;
+    }
+    if (known) {
+      // a known phrase opens a tag that following unknown words may extend ("MEDIA REACTION REPORT")
+      flush();
+      phrase = words.slice(i, i + known);
+      i += known - 1;
+      continue;
+    }
     if (i + 1 < words.length) {
       const two = u + ' ' + words[i + 1].toUpperCase();
       if (TWO_WORD_FIXES.has(two)) {
@@ -76,6 +105,21 @@ function splitWords(text: string): string[] {
       phrase.push(w);
       continue;
     }
+    // "GAZA DISENGAGEMENT ISRAELI PALESTINIAN AFFAIRS": a nationality word after two or more
+    // words of a phrase starts the next tag
+    if (phrase.length >= 2 && /^[A-Z]{3,}(?:IAN|I)$/.test(u) && !isKnownTag(u)) flush();
+    const short = u.length === 3 && /^[A-Z]+$/.test(u) && !isKnownTag(u);
+    // "FOREIGN POL": a short word closes a one-word phrase
+    if (short && phrase.length === 1) {
+      phrase.push(w);
+      flush();
+      continue;
+    }
+    // "TIP IN TURKEY": a short word, a connector and an unknown word
+    if (short && !inPhrase && i + 2 < words.length && CONNECTORS.has(words[i + 1].toUpperCase()) && !isKnownTag(words[i + 2].toUpperCase())) {
+      phrase.push(w);
+      continue;
+    }
     if (isKnownTag(u) || u.length <= 3 || !/^[A-Z][A-Z'.&-]*$/i.test(w)) {
       flush();
       out.push(w);
@@ -86,6 +130,8 @@ function splitWords(text: string): string[] {
   flush();
   return out;
 }
+
+const PERSON_COMMA = '\u0001';
 
 const TAG_CLEANUP_RES: RegExp[] = [
   /\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\b\s*(?:PAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z)?/g,
@@ -98,10 +144,16 @@ const TAG_CLEANUP_RES: RegExp[] = [
  * (upper-cased).
  */
 export function splitTags(text: string, canonicalize = true): string[] {
-  let t = text.replace(/[()]/g, ' ');
+  // "OVIP (STEINBERG, JAMES B.)": a parenthesised name with a comma is one person tag
+  let t = canonicalize ? text.replace(/\(([^(),]+,[^(),]+)\)/g, (_m, inner: string) => ',' + inner.replace(',', PERSON_COMMA) + ',') : text;
+  t = t.replace(/[()]/g, ' ');
   if (canonicalize) for (const re of TAG_CLEANUP_RES) t = t.replace(re, ' ');
   const raw: string[] = [];
   for (const piece of t.split(/[,;]/)) {
+    if (piece.includes(PERSON_COMMA)) {
+      raw.push(piece.replace(PERSON_COMMA, ', ').replace(/\s+/g, ' ').trim());
+      continue;
+    }
     const p = piece.replace(/\s+/g, ' ').replace(/^[\s:.]+|[\s:.]+$/g, '');
     if (!p) continue;
     if (!canonicalize) {
