@@ -25,6 +25,7 @@ import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
 import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
+import { memberRoutes } from './members/routes.ts';
 
 export interface AppServices {
   config: Config;
@@ -137,5 +138,6 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(storyRoutes(services));
   await app.register(licensingRoutes(services));
   await app.register(newsletterRoutes(services));
+  await app.register(memberRoutes(services));
   return app;
 }

@@ -10,9 +10,25 @@ export interface LayoutProps {
   canonical?: string;
   children: ComponentChildren;
   noindex?: boolean;
+  /** Feeds announced for autodiscovery besides the site-wide ones (e.g. a section's). */
+  feeds?: FeedLink[];
+  /** Extra head elements: Open Graph, Twitter and JSON-LD metadata. */
+  head?: ComponentChildren;
 }
 
-export function Layout({ ctx, title, description, canonical, children, noindex }: LayoutProps) {
+export interface FeedLink {
+  title: string;
+  href: string;
+  type: 'rss' | 'atom';
+}
+
+/** Every page announces the site's own RSS and Atom feeds. */
+export const SITE_FEEDS: FeedLink[] = [
+  { title: 'Latest stories (RSS)', href: '/feeds/home.rss', type: 'rss' },
+  { title: 'Latest stories (Atom)', href: '/feeds/home.atom', type: 'atom' },
+];
+
+export function Layout({ ctx, title, description, canonical, children, noindex, feeds, head }: LayoutProps) {
   const fullTitle = title === ctx.siteName ? title : `${title} | ${ctx.siteName}`;
   return (
     <html lang="en">
@@ -25,6 +41,10 @@ export function Layout({ ctx, title, description, canonical, children, noindex }
         {noindex ? <meta name="robots" content="noindex" /> : null}
         <link rel="stylesheet" href={assetUrl('site.css')} />
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
+        {[...SITE_FEEDS, ...(feeds ?? [])].map((f) => (
+          <link key={f.href} rel="alternate" type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'} title={`${ctx.siteName}: ${f.title}`} href={ctx.baseUrl + f.href} />
+        ))}
+        {head}
       </head>
       <body>
         <a class="skip" href="#main">
@@ -36,6 +56,21 @@ export function Layout({ ctx, title, description, canonical, children, noindex }
               {ctx.siteName}
             </a>
             <p class="tagline">Independent news and the diplomatic cable archive</p>
+            <nav class="account-nav" aria-label="Account">
+              {ctx.member ? (
+                <>
+                  <a href="/account">{ctx.member.email}</a>
+                  <form method="post" action="/logout">
+                    <input type="hidden" name="_csrf" value={ctx.csrf} />
+                    <button type="submit">Log out</button>
+                  </form>
+                </>
+              ) : (
+                <>
+                  <a href="/login">Log in</a> / <a href="/register">Register</a>
+                </>
+              )}
+            </nav>
           </div>
           <nav class="sections" aria-label="Sections">
             <ul class="wrap">
@@ -70,8 +105,15 @@ export function Layout({ ctx, title, description, canonical, children, noindex }
               <a href="/about/licensing">organisations using it for work need a licence</a>.
             </p>
             <p>
-              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a>
+              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> · <a href="/newsletter">Newsletter</a>
             </p>
+            <form class="footer-signup" method="post" action="/newsletter/signup">
+              <label for="footer-email">The Monday Dispatch, free every week:</label>{' '}
+              <input id="footer-email" type="email" name="email" required placeholder="you@example.org" autoComplete="email" />{' '}
+              <button class="button" type="submit">
+                Subscribe
+              </button>
+            </form>
           </div>
         </footer>
       </body>

@@ -1,0 +1,64 @@
+/** The mails members receive: plain text first, with a simple HTML version of the same words. Pure. */
+import type { MailMessage } from '../platform/mail.ts';
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+interface MailParts {
+  subject: string;
+  intro: string;
+  action: string;
+  link: string;
+  after: string;
+  siteName: string;
+}
+
+function compose(to: string, p: MailParts): MailMessage {
+  const text = [p.intro, '', `${p.action}:`, p.link, '', p.after, '', `— ${p.siteName}`, ''].join('\n');
+  const html = [
+    '<!doctype html><html><body style="font-family: Georgia, serif; line-height: 1.5; color: #1a1a1a; max-width: 36rem">',
+    `<p>${esc(p.intro)}</p>`,
+    `<p><a href="${esc(p.link)}" style="display: inline-block; background: #1d3f6e; color: #fff; padding: .5rem 1rem; border-radius: 3px; text-decoration: none">${esc(p.action)}</a></p>`,
+    `<p style="font-size: .9em; color: #555">Or copy this address into your browser:<br>${esc(p.link)}</p>`,
+    `<p>${esc(p.after)}</p>`,
+    `<p>— ${esc(p.siteName)}</p>`,
+    '</body></html>',
+  ].join('\n');
+  return { to, subject: p.subject, text, html };
+}
+
+export function verificationMail(to: string, o: { siteName: string; link: string }): MailMessage {
+  return compose(to, {
+    subject: `Confirm your email address for ${o.siteName}`,
+    intro: `Thank you for registering with ${o.siteName}. Please confirm that this address is yours.`,
+    action: 'Confirm my email address',
+    link: o.link,
+    after: 'The link works for two days. If you did not register, ignore this mail and nothing will happen.',
+    siteName: o.siteName,
+  });
+}
+
+export function magicLinkMail(to: string, o: { siteName: string; link: string; newAccount: boolean }): MailMessage {
+  return compose(to, {
+    subject: `Your link to log in to ${o.siteName}`,
+    intro: o.newAccount
+      ? `Someone, hopefully you, asked to log in to ${o.siteName} with this address. There is no account for it yet; the link below creates one.`
+      : `Someone, hopefully you, asked to log in to ${o.siteName} with this address.`,
+    action: 'Log me in',
+    link: o.link,
+    after: 'The link works for ten minutes. If you did not ask for it, ignore this mail; nobody can log in without it.',
+    siteName: o.siteName,
+  });
+}
+
+export function resetMail(to: string, o: { siteName: string; link: string }): MailMessage {
+  return compose(to, {
+    subject: `Choose a new password for ${o.siteName}`,
+    intro: `Someone, hopefully you, asked to reset the password of your ${o.siteName} account.`,
+    action: 'Choose a new password',
+    link: o.link,
+    after: 'The link works for one hour and only once. If you did not ask for it, ignore this mail; your password stays as it is.',
+    siteName: o.siteName,
+  });
+}

@@ -1,0 +1,212 @@
+/**
+ * Member routes: register, log in and out, links by mail, email verification, password reset and
+ * the account page. Every form is CSRF-checked by the app's hook; every route has a rate limit.
+ */
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { h, type VNode } from 'preact';
+import type { AppServices } from '../app.ts';
+import { pageContext, sendPage } from '../platform/http.ts';
+import { MessagePage } from '../web/pages.tsx';
+import { clearSessionCookie, setSessionCookie } from './session.ts';
+import { findMemberById } from './store.ts';
+import { safeNext } from './tokens.ts';
+import {
+  checkResetToken,
+  consumeMagicLink,
+  login,
+  logout,
+  registerMember,
+  requestMagicLink,
+  requestPasswordReset,
+  resendVerification,
+  resetPassword,
+  updateDeclaredUse,
+  verifyEmail,
+  type Failure,
+  type MemberDeps,
+} from './service.ts';
+import { AccountPage, ForgotPage, LoginPage, MagicRequestPage, RegisterPage, ResetPage } from './views.tsx';
+
+/** Per client address. Kept in process memory: with several processes each enforces its own share. */
+export const AUTH_RATE_LIMITS = {
+  /** Showing the forms and the account page. */
+  page: { max: 60, timeWindow: '1 minute' },
+  register: { max: 10, timeWindow: '15 minutes' },
+  login: { max: 10, timeWindow: '5 minutes' },
+  logout: { max: 30, timeWindow: '1 minute' },
+  /** Asking for mail: login links, password links, confirmation again. */
+  mail: { max: 5, timeWindow: '15 minutes' },
+  /** Following links from mail. */
+  link: { max: 30, timeWindow: '15 minutes' },
+  reset: { max: 10, timeWindow: '15 minutes' },
+  account: { max: 30, timeWindow: '1 minute' },
+} as const;
+
+type Limit = keyof typeof AUTH_RATE_LIMITS;
+const limited = (name: Limit) => ({ config: { rateLimit: AUTH_RATE_LIMITS[name] } });
+
+/** Messages for `/account?done=…` after a redirect (no user text travels in the address). */
+const DONE: Record<string, string> = {
+  registered: 'Welcome. We have sent you a mail; follow the link in it to confirm your address.',
+  'registered-nomail': 'Welcome. We could not send the confirmation mail just now; send it again below.',
+  login: 'You are logged in.',
+  magic: 'You are logged in.',
+  'magic-new': 'Welcome. Your account is ready and your address is confirmed.',
+  reset: 'Your new password is set. Other sessions of your account have been logged out.',
+  saved: 'Saved.',
+};
+
+type Body = Record<string, unknown>;
+const str = (v: unknown) => (typeof v === 'string' ? v : '');
+
+export function memberRoutes(services: AppServices): FastifyPluginAsync {
+  return async (app) => {
+    const deps: MemberDeps = {
+      db: services.db.kysely,
+      mailer: services.mailer,
+      siteName: services.config.siteName,
+      baseUrl: services.config.baseUrl,
+      log: app.log,
+    };
+    const ua = (req: FastifyRequest) => str(req.headers['user-agent']);
+    const current = (req: FastifyRequest) => req.member?.sessionId ?? null;
+    const page = async (req: FastifyRequest, reply: FastifyReply, build: (ctx: Awaited<ReturnType<typeof pageContext>>) => VNode<any>, status = 200) => {
+      const ctx = await pageContext(services, req, reply);
+      return sendPage(req, reply, build(ctx), { status, cache: 'private' });
+    };
+    const failStatus = (f: Failure) => (f.code === 'email_taken' ? 409 : f.code === 'mail_failed' ? 503 : 400);
+    const message = (req: FastifyRequest, reply: FastifyReply, title: string, kind: 'ok' | 'error', text: string, links: [string, string][], status = 200) =>
+      page(
+        req,
+        reply,
+        (ctx) =>
+          h(MessagePage, { ctx, title, kind }, [
+            h('p', null, text),
+            h(
+              'p',
+              null,
+              links.flatMap(([href, label], i) => [i ? ' · ' : '', h('a', { href }, label)]),
+            ),
+          ]),
+        status,
+      );
+
+    // ---- register ----
+    app.get('/register', limited('page'), async (req, reply) => {
+      if (req.member) return reply.redirect('/account', 303);
+      return page(req, reply, (ctx) => h(RegisterPage, { ctx, values: { email: '', declaredUse: null, workOrganisation: null } }));
+    });
+    app.post<{ Body: Body }>('/register', limited('register'), async (req, reply) => {
+      const b = req.body ?? {};
+      const r = await registerMember(deps, {
+        email: b.email,
+        password: b.password,
+        declaredUse: b.declared_use,
+        workOrganisation: b.work_organisation,
+        userAgent: ua(req),
+        currentSession: current(req),
+      });
+      if (!r.ok) {
+        const values = { email: str(b.email), declaredUse: str(b.declared_use) || null, workOrganisation: str(b.work_organisation) || null };
+        return page(req, reply, (ctx) => h(RegisterPage, { ctx, values, error: r }), failStatus(r));
+      }
+      setSessionCookie(req, reply, r.sessionToken);
+      return reply.redirect(`/account?done=${r.mailSent ? 'registered' : 'registered-nomail'}`, 303);
+    });
+
+    // ---- log in / out ----
+    app.get<{ Querystring: Body }>('/login', limited('page'), async (req, reply) => {
+      const next = safeNext(req.query.next);
+      if (req.member) return reply.redirect(next, 303);
+      const notice = req.query.done === 'logout' ? 'You are logged out.' : null;
+      return page(req, reply, (ctx) => h(LoginPage, { ctx, email: '', next, notice }));
+    });
+    app.post<{ Body: Body }>('/login', limited('login'), async (req, reply) => {
+      const b = req.body ?? {};
+      const next = safeNext(b.next);
+      const r = await login(deps, { email: b.email, password: b.password, userAgent: ua(req), currentSession: current(req) });
+      if (!r.ok) return page(req, reply, (ctx) => h(LoginPage, { ctx, email: str(b.email), next, error: r }), r.code === 'wrong_credentials' ? 401 : 400);
+      setSessionCookie(req, reply, r.sessionToken);
+      return reply.redirect(next === '/account' ? '/account?done=login' : next, 303);
+    });
+    app.post('/logout', limited('logout'), async (req, reply) => {
+      await logout(deps, current(req));
+      clearSessionCookie(req, reply);
+      return reply.redirect('/login?done=logout', 303);
+    });
+
+    // ---- links by mail ----
+    app.get('/login/magic', limited('page'), async (req, reply) => page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })));
+    app.post<{ Body: Body }>('/login/magic', limited('mail'), async (req, reply) => {
+      const b = req.body ?? {};
+      const r = await requestMagicLink(deps, { email: b.email });
+      if (!r.ok) return page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: str(b.email), error: r }), failStatus(r));
+      return message(req, reply, 'Check your mail', 'ok', r.message, [['/login/magic', 'Send another link']]);
+    });
+    app.get<{ Params: { token: string } }>('/login/magic/:token', limited('link'), async (req, reply) => {
+      const r = await consumeMagicLink(deps, { token: req.params.token, userAgent: ua(req), currentSession: current(req) });
+      if (!r.ok) return message(req, reply, 'That login link cannot be used', 'error', r.message, [['/login/magic', 'Get a new link'], ['/login', 'Log in with a password']], 400);
+      setSessionCookie(req, reply, r.sessionToken);
+      return reply.redirect(`/account?done=${r.created ? 'magic-new' : 'magic'}`, 303);
+    });
+
+    app.get<{ Params: { token: string } }>('/verify/:token', limited('link'), async (req, reply) => {
+      const r = await verifyEmail(deps, req.params.token);
+      if (!r.ok) return message(req, reply, 'That confirmation link cannot be used', 'error', r.message, [['/account', 'Your account']], 400);
+      return message(req, reply, 'Email address confirmed', 'ok', r.message, [[req.member ? '/account' : '/login', req.member ? 'Your account' : 'Log in']]);
+    });
+    app.post('/verify/resend', limited('mail'), async (req, reply) => {
+      if (!req.member) return reply.redirect('/login?next=/account', 303);
+      const r = await resendVerification(deps, req.member.id);
+      return message(req, reply, r.ok ? 'Check your mail' : 'The mail was not sent', r.ok ? 'ok' : 'error', r.message, [['/account', 'Your account']], r.ok ? 200 : failStatus(r));
+    });
+
+    // ---- password reset ----
+    app.get('/password/forgot', limited('page'), async (req, reply) => page(req, reply, (ctx) => h(ForgotPage, { ctx, email: req.member?.email ?? '' })));
+    app.post<{ Body: Body }>('/password/forgot', limited('mail'), async (req, reply) => {
+      const b = req.body ?? {};
+      const r = await requestPasswordReset(deps, { email: b.email });
+      if (!r.ok) return page(req, reply, (ctx) => h(ForgotPage, { ctx, email: str(b.email), error: r }), failStatus(r));
+      return message(req, reply, 'Check your mail', 'ok', r.message, [['/login', 'Log in']]);
+    });
+    app.get<{ Params: { token: string } }>('/password/reset/:token', limited('link'), async (req, reply) => {
+      const r = await checkResetToken(deps, req.params.token);
+      if (!r.ok) return message(req, reply, 'That password link cannot be used', 'error', r.message, [['/password/forgot', 'Get a new link']], 400);
+      return page(req, reply, (ctx) => h(ResetPage, { ctx, token: req.params.token, email: r.email }));
+    });
+    app.post<{ Params: { token: string }; Body: Body }>('/password/reset/:token', limited('reset'), async (req, reply) => {
+      const b = req.body ?? {};
+      const r = await resetPassword(deps, { token: req.params.token, password: b.password, userAgent: ua(req) });
+      if (!r.ok) {
+        if (r.field === 'password') {
+          const check = await checkResetToken(deps, req.params.token);
+          const email = check.ok ? check.email : '';
+          return page(req, reply, (ctx) => h(ResetPage, { ctx, token: req.params.token, email, error: r }), 400);
+        }
+        return message(req, reply, 'That password link cannot be used', 'error', r.message, [['/password/forgot', 'Get a new link']], 400);
+      }
+      setSessionCookie(req, reply, r.sessionToken);
+      return reply.redirect('/account?done=reset', 303);
+    });
+
+    // ---- account ----
+    app.get<{ Querystring: Body }>('/account', limited('page'), async (req, reply) => {
+      if (!req.member) return reply.redirect('/login?next=/account', 303);
+      const member = await findMemberById(deps.db, req.member.id);
+      if (!member) return reply.redirect('/login', 303);
+      const notice = DONE[str(req.query.done)] ?? null;
+      return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice }));
+    });
+    app.post<{ Body: Body }>('/account', limited('account'), async (req, reply) => {
+      if (!req.member) return reply.redirect('/login?next=/account', 303);
+      const b = req.body ?? {};
+      const r = await updateDeclaredUse(deps, req.member.id, { declaredUse: b.declared_use, workOrganisation: b.work_organisation });
+      if (!r.ok) {
+        const member = await findMemberById(deps.db, req.member.id);
+        if (!member) return reply.redirect('/login', 303);
+        return page(req, reply, (ctx) => h(AccountPage, { ctx, member, error: r }), 400);
+      }
+      return reply.redirect('/account?done=saved', 303);
+    });
+  };
+}

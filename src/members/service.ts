@@ -1,0 +1,395 @@
+/**
+ * Member operations, one named function each, called by the web routes and the CLI alike. Each
+ * validates its input, changes nothing when the input is bad, and returns a typed result whose
+ * `message` is written for the person who asked.
+ */
+import type { Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../platform/schema.ts';
+import type { Mailer, MailMessage } from '../platform/mail.ts';
+import type { DeclaredUse, MemberRole, TokenPurpose } from './schema.ts';
+import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
+import { checkToken, CLI_LOGIN_RULE, hashToken, looksLikeToken, newToken, SESSION_TTL_MS, TOKEN_RULES } from './tokens.ts';
+import {
+  deleteSession,
+  deleteSessionsOf,
+  expireTokens,
+  findMemberByEmail,
+  findMemberById,
+  findToken,
+  insertMember,
+  insertSession,
+  insertToken,
+  normaliseEmail,
+  updateMember,
+  useToken,
+  type MemberRow,
+} from './store.ts';
+import { magicLinkMail, resetMail, verificationMail } from './mailer-templates.ts';
+
+export interface MemberDeps {
+  db: Kysely<Database>;
+  mailer: Mailer;
+  siteName: string;
+  /** Absolute base of links in mails, e.g. https://broadsheet.example */
+  baseUrl: string;
+  /** The clock; tests move it. */
+  now?: () => Date;
+  log?: { warn(obj: unknown, msg?: string): void };
+}
+
+export type Failure = { ok: false; code: string; message: string; field?: 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token' };
+export type Success<T = object> = { ok: true; message: string } & T;
+export type Result<T = object> = Success<T> | Failure;
+
+/** A new session: the token goes into the cookie, its hash into the database. */
+export interface NewSession {
+  sessionToken: string;
+  memberId: number;
+}
+
+const fail = (code: string, message: string, field?: Failure['field']): Failure => ({ ok: false, code, message, field });
+
+const emailSchema = z
+  .string({ message: 'Enter your email address.' })
+  .trim()
+  .min(1, 'Enter your email address.')
+  .max(254, 'That email address is too long.')
+  .pipe(z.email({ message: 'That does not look like an email address. Check it and try again.' }));
+
+function parseEmail(input: unknown): { ok: true; email: string } | Failure {
+  const r = emailSchema.safeParse(input);
+  return r.success ? { ok: true, email: normaliseEmail(r.data) } : fail('invalid_email', r.error.issues[0].message, 'email');
+}
+
+const declaredSchema = z.object({
+  declaredUse: z.enum(['personal', 'work'], { message: 'Say whether you read for personal use or for work.' }),
+  workOrganisation: z.string().trim().max(200, 'Keep the organisation name under 200 characters.').optional().nullable(),
+});
+
+function parseDeclared(input: { declaredUse?: unknown; workOrganisation?: unknown }): { ok: true; declaredUse: DeclaredUse; workOrganisation: string | null } | Failure {
+  const r = declaredSchema.safeParse({ declaredUse: input.declaredUse, workOrganisation: typeof input.workOrganisation === 'string' ? input.workOrganisation : null });
+  if (!r.success) {
+    const f = r.error.issues[0];
+    return fail('invalid_declared_use', f.message, f.path[0] === 'workOrganisation' ? 'work_organisation' : 'declared_use');
+  }
+  const org = r.data.declaredUse === 'work' ? r.data.workOrganisation?.replace(/\s+/g, ' ') || null : null;
+  return { ok: true, declaredUse: r.data.declaredUse, workOrganisation: org };
+}
+
+const clock = (d: MemberDeps) => (d.now ? d.now() : new Date());
+const link = (d: MemberDeps, path: string) => d.baseUrl.replace(/\/+$/, '') + path;
+
+async function startSession(d: MemberDeps, memberId: number, userAgent: string, replacing: string | null): Promise<NewSession> {
+  const now = clock(d);
+  // A fresh id at every login: a session id planted before login (fixation) never becomes authenticated.
+  if (replacing) await deleteSession(d.db, replacing);
+  const token = newToken();
+  await insertSession(d.db, {
+    hash: hashToken(token),
+    memberId,
+    now: now.toISOString(),
+    expiresAt: new Date(now.getTime() + SESSION_TTL_MS).toISOString(),
+    userAgent,
+  });
+  await updateMember(d.db, memberId, { last_login_at: now.toISOString() }, now.toISOString());
+  return { sessionToken: token, memberId };
+}
+
+async function issueToken(d: MemberDeps, purpose: TokenPurpose, email: string, memberId: number | null, rule = TOKEN_RULES[purpose]): Promise<string> {
+  const now = clock(d);
+  const token = newToken();
+  await insertToken(d.db, {
+    purpose,
+    hash: hashToken(token),
+    memberId,
+    email,
+    now: now.toISOString(),
+    expiresAt: new Date(now.getTime() + rule.ttlMs).toISOString(),
+    maxUses: rule.maxUses,
+  });
+  return token;
+}
+
+/** Sends a mail; a failure is logged and reported, never thrown at the reader. */
+async function trySend(d: MemberDeps, msg: MailMessage): Promise<boolean> {
+  try {
+    await d.mailer.send(msg);
+    return true;
+  } catch (err) {
+    d.log?.warn({ err, to: msg.to }, 'member mail could not be sent');
+    return false;
+  }
+}
+
+/** Takes one use of a token; says why when it cannot. */
+async function spendToken(d: MemberDeps, purpose: TokenPurpose, token: unknown, what: string): Promise<{ ok: true; row: NonNullable<Awaited<ReturnType<typeof findToken>>> } | Failure> {
+  const invalid = fail('invalid_token', `This ${what} link is not valid. Check that the whole address was copied, or ask for a new link.`, 'token');
+  if (!looksLikeToken(token)) return invalid;
+  const row = await findToken(d.db, purpose, hashToken(token));
+  if (!row) return invalid;
+  const now = clock(d);
+  const state = checkToken(row, now);
+  if (state === 'expired') return fail('expired_token', `This ${what} link has expired. Ask for a new one.`, 'token');
+  if (state === 'used-up') return fail('used_token', `This ${what} link has already been used. Ask for a new one.`, 'token');
+  if (!(await useToken(d.db, Number(row.id), now.toISOString()))) return fail('used_token', `This ${what} link has already been used. Ask for a new one.`, 'token');
+  return { ok: true, row };
+}
+
+// ---- operations ----
+
+export interface RegisterInput {
+  email: unknown;
+  password: unknown;
+  declaredUse?: unknown;
+  workOrganisation?: unknown;
+  userAgent?: string;
+  /** The session the browser had before (it is replaced). */
+  currentSession?: string | null;
+}
+
+export async function registerMember(d: MemberDeps, input: RegisterInput): Promise<Result<NewSession & { email: string; mailSent: boolean }>> {
+  const e = parseEmail(input.email);
+  if (!e.ok) return e;
+  if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Choose a password.', 'password');
+  const problem = passwordProblem(input.password, { email: e.email, siteName: d.siteName });
+  if (problem) return fail('weak_password', problem, 'password');
+  let declared: { declaredUse: DeclaredUse | null; workOrganisation: string | null } = { declaredUse: null, workOrganisation: null };
+  if (input.declaredUse !== undefined && input.declaredUse !== '') {
+    const p = parseDeclared({ declaredUse: input.declaredUse, workOrganisation: input.workOrganisation });
+    if (!p.ok) return p;
+    declared = p;
+  }
+  const taken = () => fail('email_taken', `There is already an account for ${e.email}. Log in, or reset the password if you have forgotten it.`, 'email');
+  if (await findMemberByEmail(d.db, e.email)) return taken();
+  const now = clock(d).toISOString();
+  let memberId: number;
+  try {
+    memberId = await insertMember(d.db, {
+      email: e.email,
+      passwordHash: await hashPassword(input.password),
+      role: 'reader',
+      declaredUse: declared.declaredUse,
+      workOrganisation: declared.workOrganisation,
+      emailVerifiedAt: null,
+      now,
+    });
+  } catch (err) {
+    // Two registrations for one address at once: the unique index lets one through.
+    if (await findMemberByEmail(d.db, e.email)) return taken();
+    throw err;
+  }
+  const token = await issueToken(d, 'verify', e.email, memberId);
+  const mailSent = await trySend(d, verificationMail(e.email, { siteName: d.siteName, link: link(d, `/verify/${token}`) }));
+  const session = await startSession(d, memberId, input.userAgent ?? '', input.currentSession ?? null);
+  return {
+    ok: true,
+    ...session,
+    email: e.email,
+    mailSent,
+    message: mailSent
+      ? `Welcome. We have sent a mail to ${e.email}; follow the link in it to confirm your address.`
+      : `Welcome. We could not send the confirmation mail to ${e.email} just now; you can send it again from your account page.`,
+  };
+}
+
+export async function verifyEmail(d: MemberDeps, token: unknown): Promise<Result<{ email: string; memberId: number }>> {
+  const spent = await spendToken(d, 'verify', token, 'confirmation');
+  if (!spent.ok) return spent;
+  const member = spent.row.member_id === null ? undefined : await findMemberById(d.db, Number(spent.row.member_id));
+  if (!member || member.email !== spent.row.email) return fail('invalid_token', 'This confirmation link belongs to an address that is no longer on an account.', 'token');
+  if (!member.email_verified_at) {
+    const now = clock(d).toISOString();
+    await updateMember(d.db, member.id, { email_verified_at: now }, now);
+  }
+  return { ok: true, email: member.email, memberId: member.id, message: `Thank you: ${member.email} is confirmed.` };
+}
+
+export async function resendVerification(d: MemberDeps, memberId: number): Promise<Result> {
+  const member = await findMemberById(d.db, memberId);
+  if (!member) return fail('no_member', 'There is no such account.');
+  if (member.email_verified_at) return { ok: true, message: `${member.email} is already confirmed.` };
+  const token = await issueToken(d, 'verify', member.email, member.id);
+  const sent = await trySend(d, verificationMail(member.email, { siteName: d.siteName, link: link(d, `/verify/${token}`) }));
+  return sent ? { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` } : fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
+}
+
+export interface LoginInput {
+  email: unknown;
+  password: unknown;
+  userAgent?: string;
+  currentSession?: string | null;
+}
+
+export async function login(d: MemberDeps, input: LoginInput): Promise<Result<NewSession & { email: string }>> {
+  const e = parseEmail(input.email);
+  if (!e.ok) return e;
+  if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Enter your password.', 'password');
+  const wrong = fail('wrong_credentials', 'That email address and password do not match an account. Check them, or log in with a link by mail.', 'password');
+  if (input.password.length > MAX_PASSWORD_LENGTH) return wrong;
+  const member = await findMemberByEmail(d.db, e.email);
+  const ok = await verifyPassword(input.password, member?.password_hash ?? null);
+  if (!member || !ok) return wrong;
+  if (member.password_hash && needsRehash(member.password_hash)) {
+    const now = clock(d).toISOString();
+    await updateMember(d.db, member.id, { password_hash: await hashPassword(input.password) }, now);
+  }
+  const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
+  return { ok: true, ...session, email: member.email, message: `You are logged in as ${member.email}.` };
+}
+
+/** Ends the session on the server: the old cookie stops working even if someone kept a copy. */
+export async function logout(d: MemberDeps, sessionId: string | null): Promise<Result> {
+  if (sessionId) await deleteSession(d.db, sessionId);
+  return { ok: true, message: 'You are logged out.' };
+}
+
+export async function requestMagicLink(d: MemberDeps, input: { email: unknown }): Promise<Result<{ email: string }>> {
+  const e = parseEmail(input.email);
+  if (!e.ok) return e;
+  const member = await findMemberByEmail(d.db, e.email);
+  const token = await issueToken(d, 'magic', e.email, member?.id ?? null);
+  const sent = await trySend(d, magicLinkMail(e.email, { siteName: d.siteName, link: link(d, `/login/magic/${token}`), newAccount: !member }));
+  if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
+  // The same answer whether or not there is an account, so the form does not reveal who has one.
+  return { ok: true, email: e.email, message: `We have sent a login link to ${e.email}. It works for ten minutes.` };
+}
+
+export async function consumeMagicLink(
+  d: MemberDeps,
+  input: { token: unknown; userAgent?: string; currentSession?: string | null },
+): Promise<Result<NewSession & { email: string; created: boolean }>> {
+  const spent = await spendToken(d, 'magic', input.token, 'login');
+  if (!spent.ok) return spent;
+  const now = clock(d).toISOString();
+  let member: MemberRow | undefined = spent.row.member_id !== null ? await findMemberById(d.db, Number(spent.row.member_id)) : await findMemberByEmail(d.db, spent.row.email);
+  let created = false;
+  if (!member) {
+    try {
+      await insertMember(d.db, { email: spent.row.email, passwordHash: null, role: 'reader', declaredUse: null, workOrganisation: null, emailVerifiedAt: now, now });
+      created = true;
+    } catch {
+      // Another use of the same link created it a moment ago.
+    }
+    member = await findMemberByEmail(d.db, spent.row.email);
+    if (!member) return fail('invalid_token', 'This login link could not be used. Ask for a new one.', 'token');
+  } else if (!member.email_verified_at && member.email === spent.row.email) {
+    // Receiving the link proves the address.
+    await updateMember(d.db, member.id, { email_verified_at: now }, now);
+  }
+  const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
+  return {
+    ok: true,
+    ...session,
+    email: member.email,
+    created,
+    message: created ? `Welcome. Your account for ${member.email} is ready.` : `You are logged in as ${member.email}.`,
+  };
+}
+
+export async function requestPasswordReset(d: MemberDeps, input: { email: unknown }): Promise<Result<{ email: string }>> {
+  const e = parseEmail(input.email);
+  if (!e.ok) return e;
+  const member = await findMemberByEmail(d.db, e.email);
+  const message = `If there is an account for ${e.email}, we have sent it a link to choose a new password. The link works for one hour.`;
+  if (!member) return { ok: true, email: e.email, message };
+  await expireTokens(d.db, 'reset', e.email, clock(d).toISOString());
+  const token = await issueToken(d, 'reset', e.email, member.id);
+  const sent = await trySend(d, resetMail(e.email, { siteName: d.siteName, link: link(d, `/password/reset/${token}`) }));
+  if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
+  return { ok: true, email: e.email, message };
+}
+
+/** Whether a reset link can still be used (for showing the form); does not use it. */
+export async function checkResetToken(d: MemberDeps, token: unknown): Promise<Result<{ email: string }>> {
+  const invalid = fail('invalid_token', 'This password reset link is not valid. Check that the whole address was copied, or ask for a new link.', 'token');
+  if (!looksLikeToken(token)) return invalid;
+  const row = await findToken(d.db, 'reset', hashToken(token));
+  if (!row) return invalid;
+  const state = checkToken(row, clock(d));
+  if (state === 'expired') return fail('expired_token', 'This password reset link has expired. Ask for a new one.', 'token');
+  if (state === 'used-up') return fail('used_token', 'This password reset link has already been used. Ask for a new one.', 'token');
+  return { ok: true, email: row.email, message: '' };
+}
+
+export async function resetPassword(
+  d: MemberDeps,
+  input: { token: unknown; password: unknown; userAgent?: string; currentSession?: string | null },
+): Promise<Result<NewSession & { email: string }>> {
+  const check = await checkResetToken(d, input.token);
+  if (!check.ok) return check;
+  if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Choose a new password.', 'password');
+  const problem = passwordProblem(input.password, { email: check.email, siteName: d.siteName });
+  if (problem) return fail('weak_password', problem, 'password');
+  const passwordHash = await hashPassword(input.password);
+  const spent = await spendToken(d, 'reset', input.token, 'password reset');
+  if (!spent.ok) return spent;
+  const member = spent.row.member_id === null ? undefined : await findMemberById(d.db, Number(spent.row.member_id));
+  if (!member) return fail('invalid_token', 'This password reset link belongs to an account that no longer exists.', 'token');
+  const now = clock(d).toISOString();
+  await updateMember(d.db, member.id, { password_hash: passwordHash, email_verified_at: member.email_verified_at ?? now }, now);
+  // Whoever knew the old password is logged out everywhere.
+  await deleteSessionsOf(d.db, member.id);
+  const session = await startSession(d, member.id, input.userAgent ?? '', null);
+  return { ok: true, ...session, email: member.email, message: 'Your new password is set and you are logged in. Other sessions of your account have been logged out.' };
+}
+
+export async function updateDeclaredUse(
+  d: MemberDeps,
+  memberId: number,
+  input: { declaredUse: unknown; workOrganisation?: unknown },
+): Promise<Result<{ declaredUse: DeclaredUse; workOrganisation: string | null }>> {
+  const p = parseDeclared(input);
+  if (!p.ok) return p;
+  const now = clock(d).toISOString();
+  await updateMember(d.db, memberId, { declared_use: p.declaredUse, work_organisation: p.workOrganisation }, now);
+  return {
+    ok: true,
+    declaredUse: p.declaredUse,
+    workOrganisation: p.workOrganisation,
+    message: p.declaredUse === 'work' ? `Saved: you read for work${p.workOrganisation ? ` at ${p.workOrganisation}` : ''}.` : 'Saved: you read for personal use.',
+  };
+}
+
+export const ROLES: readonly MemberRole[] = ['reader', 'editor', 'admin'];
+
+/**
+ * Creates an account from the command line (or gives an existing one a new role). Without a
+ * password it returns a one-time login link that works for a day.
+ */
+export async function createUser(
+  d: MemberDeps,
+  input: { email: unknown; role: unknown; password?: string | null },
+): Promise<Result<{ memberId: number; created: boolean; loginLink: string | null }>> {
+  const e = parseEmail(input.email);
+  if (!e.ok) return e;
+  if (typeof input.role !== 'string' || !ROLES.includes(input.role as MemberRole)) return fail('invalid_role', `The role must be one of ${ROLES.join(', ')}.`);
+  const role = input.role as MemberRole;
+  let passwordHash: string | null = null;
+  if (input.password != null) {
+    const problem = passwordProblem(input.password, { email: e.email, siteName: d.siteName });
+    if (problem) return fail('weak_password', problem, 'password');
+    passwordHash = await hashPassword(input.password);
+  }
+  const now = clock(d).toISOString();
+  const existing = await findMemberByEmail(d.db, e.email);
+  let memberId: number;
+  if (existing) {
+    memberId = existing.id;
+    await updateMember(d.db, memberId, passwordHash ? { role, password_hash: passwordHash } : { role }, now);
+  } else {
+    // The operator vouches for an address set with a password; a login link proves it when used.
+    memberId = await insertMember(d.db, { email: e.email, passwordHash, role, declaredUse: null, workOrganisation: null, emailVerifiedAt: passwordHash ? now : null, now });
+  }
+  if (passwordHash) await deleteSessionsOf(d.db, memberId);
+  let loginLink: string | null = null;
+  if (!passwordHash) loginLink = link(d, `/login/magic/${await issueToken(d, 'magic', e.email, memberId, CLI_LOGIN_RULE)}`);
+  const what = existing ? `${e.email} now has the role ${role}.` : `Created ${e.email} with the role ${role}.`;
+  return {
+    ok: true,
+    memberId,
+    created: !existing,
+    loginLink,
+    message: loginLink ? `${what} One-time login link (works once, for 24 hours):\n${loginLink}` : what,
+  };
+}

@@ -1,0 +1,323 @@
+/** Member pages: register, log in (password or link by mail), password reset, account. */
+import type { ComponentChildren } from 'preact';
+import type { PageContext } from '../web/context.ts';
+import { Layout } from '../web/layout.tsx';
+import { formatDateTime } from '../web/format.ts';
+import { MIN_PASSWORD_LENGTH } from './passwords.ts';
+import type { MemberRow } from './store.ts';
+import type { Failure } from './service.ts';
+
+function Csrf({ ctx }: { ctx: PageContext }) {
+  return <input type="hidden" name="_csrf" value={ctx.csrf} />;
+}
+
+function ErrorNotice({ error }: { error?: Failure | null }) {
+  if (!error) return null;
+  return (
+    <div class="notice error" role="alert" id="form-error">
+      {error.message}
+    </div>
+  );
+}
+
+function OkNotice({ children }: { children?: ComponentChildren }) {
+  return (
+    <div class="notice ok" role="status">
+      {children}
+    </div>
+  );
+}
+
+function Field(props: {
+  id: string;
+  label: string;
+  type: string;
+  name: string;
+  value?: string;
+  autocomplete?: string;
+  required?: boolean;
+  hint?: string;
+  invalid?: boolean;
+  minLength?: number;
+  maxLength?: number;
+}) {
+  const hintId = props.hint ? `${props.id}-hint` : undefined;
+  return (
+    <p class="field">
+      <label for={props.id}>{props.label}</label>
+      <input
+        id={props.id}
+        type={props.type}
+        name={props.name}
+        value={props.value}
+        autoComplete={props.autocomplete}
+        required={props.required}
+        minLength={props.minLength}
+        maxLength={props.maxLength}
+        aria-invalid={props.invalid ? 'true' : undefined}
+        aria-describedby={[hintId, props.invalid ? 'form-error' : undefined].filter(Boolean).join(' ') || undefined}
+      />
+      {props.hint ? (
+        <small id={hintId} class="hint">
+          {props.hint}
+        </small>
+      ) : null}
+    </p>
+  );
+}
+
+function DeclaredUseFields({ declaredUse, workOrganisation, error }: { declaredUse: string | null; workOrganisation: string | null; error?: Failure | null }) {
+  return (
+    <fieldset class="declared-use">
+      <legend>What do you read us for?</legend>
+      <p class="hint">Reading is free for personal use. If you read for your work, your organisation needs a licence — nothing is blocked either way.</p>
+      <label class="choice">
+        <input type="radio" name="declared_use" value="personal" checked={declaredUse === 'personal'} /> Personal use
+      </label>
+      <label class="choice">
+        <input type="radio" name="declared_use" value="work" checked={declaredUse === 'work'} /> Work
+      </label>
+      <Field
+        id="work_organisation"
+        label="Organisation (if you read for work)"
+        type="text"
+        name="work_organisation"
+        value={workOrganisation ?? ''}
+        autocomplete="organization"
+        maxLength={200}
+        invalid={error?.field === 'work_organisation'}
+      />
+    </fieldset>
+  );
+}
+
+export interface RegisterValues {
+  email: string;
+  declaredUse: string | null;
+  workOrganisation: string | null;
+}
+
+export function RegisterPage({ ctx, values, error }: { ctx: PageContext; values: RegisterValues; error?: Failure | null }) {
+  return (
+    <Layout ctx={ctx} title="Register" noindex>
+      <div class="prose auth">
+        <h1>Register</h1>
+        <p>An account lets you say how you use {ctx.siteName} and, later, manage newsletters and alerts. Reading stays free.</p>
+        <ErrorNotice error={error} />
+        <form method="post" action="/register" class="auth-form">
+          <Csrf ctx={ctx} />
+          <Field id="email" label="Email address" type="email" name="email" value={values.email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <Field
+            id="password"
+            label="Password"
+            type="password"
+            name="password"
+            autocomplete="new-password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            maxLength={200}
+            hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused; a few unrelated words work well.`}
+            invalid={error?.field === 'password'}
+          />
+          <DeclaredUseFields declaredUse={values.declaredUse} workOrganisation={values.workOrganisation} error={error} />
+          <p>
+            <button class="button" type="submit">
+              Register
+            </button>
+          </p>
+        </form>
+        <p>
+          Prefer not to have a password? <a href="/login/magic">Get a login link by mail</a> — it creates your account. Already registered?{' '}
+          <a href="/login">Log in</a>.
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
+export function LoginPage({ ctx, email, next, error, notice }: { ctx: PageContext; email: string; next: string; error?: Failure | null; notice?: string | null }) {
+  return (
+    <Layout ctx={ctx} title="Log in" noindex>
+      <div class="prose auth">
+        <h1>Log in</h1>
+        {notice ? <OkNotice>{notice}</OkNotice> : null}
+        <ErrorNotice error={error} />
+        <form method="post" action="/login" class="auth-form">
+          <Csrf ctx={ctx} />
+          <input type="hidden" name="next" value={next} />
+          <Field id="email" label="Email address" type="email" name="email" value={email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <Field id="password" label="Password" type="password" name="password" autocomplete="current-password" required maxLength={200} invalid={error?.field === 'password'} />
+          <p>
+            <button class="button" type="submit">
+              Log in
+            </button>
+          </p>
+        </form>
+        <p>
+          <a href="/login/magic">Log in with a link by mail instead</a> · <a href="/password/forgot">Forgotten your password?</a> · <a href="/register">Register</a>
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
+export function MagicRequestPage({ ctx, email, error }: { ctx: PageContext; email: string; error?: Failure | null }) {
+  return (
+    <Layout ctx={ctx} title="Log in with a link" noindex>
+      <div class="prose auth">
+        <h1>Log in with a link by mail</h1>
+        <p>We mail you a link that logs you in; it works for ten minutes. If you have no account yet, the link creates one.</p>
+        <ErrorNotice error={error} />
+        <form method="post" action="/login/magic" class="auth-form">
+          <Csrf ctx={ctx} />
+          <Field id="email" label="Email address" type="email" name="email" value={email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <p>
+            <button class="button" type="submit">
+              Send me a link
+            </button>
+          </p>
+        </form>
+        <p>
+          <a href="/login">Log in with a password</a>
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
+export function ForgotPage({ ctx, email, error }: { ctx: PageContext; email: string; error?: Failure | null }) {
+  return (
+    <Layout ctx={ctx} title="Forgotten password" noindex>
+      <div class="prose auth">
+        <h1>Forgotten your password?</h1>
+        <p>Enter the address of your account and we will mail you a link to choose a new password.</p>
+        <ErrorNotice error={error} />
+        <form method="post" action="/password/forgot" class="auth-form">
+          <Csrf ctx={ctx} />
+          <Field id="email" label="Email address" type="email" name="email" value={email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <p>
+            <button class="button" type="submit">
+              Send the link
+            </button>
+          </p>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+export function ResetPage({ ctx, token, email, error }: { ctx: PageContext; token: string; email: string; error?: Failure | null }) {
+  return (
+    <Layout ctx={ctx} title="Choose a new password" noindex>
+      <div class="prose auth">
+        <h1>Choose a new password</h1>
+        <p>For the account {email}.</p>
+        <ErrorNotice error={error} />
+        <form method="post" action={`/password/reset/${token}`} class="auth-form">
+          <Csrf ctx={ctx} />
+          <input type="text" name="username" value={email} autoComplete="username" hidden readOnly />
+          <Field
+            id="password"
+            label="New password"
+            type="password"
+            name="password"
+            autocomplete="new-password"
+            required
+            minLength={MIN_PASSWORD_LENGTH}
+            maxLength={200}
+            hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused.`}
+            invalid={error?.field === 'password'}
+          />
+          <p>
+            <button class="button" type="submit">
+              Set the new password
+            </button>
+          </p>
+        </form>
+      </div>
+    </Layout>
+  );
+}
+
+export function AccountPage({ ctx, member, notice, error }: { ctx: PageContext; member: MemberRow; notice?: string | null; error?: Failure | null }) {
+  const work = member.declared_use === 'work';
+  return (
+    <Layout ctx={ctx} title="Your account" noindex>
+      <div class="prose auth">
+        <h1>Your account</h1>
+        {notice ? <OkNotice>{notice}</OkNotice> : null}
+        <ErrorNotice error={error} />
+        <dl class="account-facts">
+          <dt>Email address</dt>
+          <dd>
+            {member.email}{' '}
+            {member.email_verified_at ? (
+              <span class="badge ok">Confirmed</span>
+            ) : (
+              <span class="badge">Not confirmed yet</span>
+            )}
+          </dd>
+          {member.role !== 'reader' ? (
+            <>
+              <dt>Role</dt>
+              <dd>{member.role === 'admin' ? 'Administrator' : 'Editor'}</dd>
+            </>
+          ) : null}
+          <dt>Member since</dt>
+          <dd>{formatDateTime(member.created_at)}</dd>
+        </dl>
+        {!member.email_verified_at ? (
+          <form method="post" action="/verify/resend" class="inline-form">
+            <Csrf ctx={ctx} />
+            <p>
+              Check your mail for the confirmation link, or{' '}
+              <button class="button secondary" type="submit">
+                send it again
+              </button>
+            </p>
+          </form>
+        ) : null}
+
+        <h2>How you use {ctx.siteName}</h2>
+        {work ? (
+          <div class="notice licence-needed" role="note">
+            <p>
+              <strong>You read {ctx.siteName} for work{member.work_organisation ? ` at ${member.work_organisation}` : ''}.</strong> Work use needs a licence
+              for your organisation. Nothing is blocked while you arrange it, and a licence removes the advertisements for everyone there.
+            </p>
+            <p>
+              <a class="button" href="/about/licensing">
+                How to get a licence
+              </a>
+            </p>
+          </div>
+        ) : member.declared_use === 'personal' ? (
+          <p>You read for personal use: everything is free for you.</p>
+        ) : (
+          <p>You have not told us yet whether you read for personal use or for work.</p>
+        )}
+        <form method="post" action="/account" class="auth-form">
+          <Csrf ctx={ctx} />
+          <DeclaredUseFields declaredUse={member.declared_use} workOrganisation={member.work_organisation} error={error} />
+          <p>
+            <button class="button" type="submit">
+              Save
+            </button>
+          </p>
+        </form>
+
+        <h2>Password and sessions</h2>
+        <p>
+          {member.password_hash ? 'To change your password, ' : 'You log in with links by mail. To set a password, '}
+          <a href="/password/forgot">ask for a password link</a>; setting a new password logs out your other sessions.
+        </p>
+        <form method="post" action="/logout" class="inline-form">
+          <Csrf ctx={ctx} />
+          <button class="button secondary" type="submit">
+            Log out
+          </button>
+        </form>
+      </div>
+    </Layout>
+  );
+}

@@ -1,0 +1,369 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINE, testSite } from '../helpers.ts';
+import { AUTH_RATE_LIMITS } from '../../src/members/routes.ts';
+import { SESSION_COOKIE } from '../../src/members/session.ts';
+import { hashToken, newToken } from '../../src/members/tokens.ts';
+import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
+
+type Site = Awaited<ReturnType<typeof testSite>>;
+type Res = Awaited<ReturnType<Site['app']['inject']>>;
+
+const GOOD_PASSWORD = 'violet harbour kettle 42';
+
+/** A browser's cookies for app.inject. */
+let lastIp = 0;
+class Jar {
+  cookies = new Map<string, string>();
+  /** Each browser comes from its own address, so the rate limits of one test do not spill into the next. */
+  ip = `10.0.${Math.floor(++lastIp / 250)}.${(lastIp % 250) + 1}`;
+  header(): string {
+    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+  }
+  take(res: Res): Res {
+    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
+      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+      else this.cookies.set(c.name, c.value);
+    }
+    return res;
+  }
+  get session(): string | undefined {
+    return this.cookies.get(SESSION_COOKIE);
+  }
+}
+
+function form(fields: Record<string, string>): string {
+  return new URLSearchParams(fields).toString();
+}
+
+describe(`members on ${ENGINE}`, () => {
+  let site: Site;
+  let smtp: TestSmtp;
+  let storyPath: string;
+
+  const get = async (jar: Jar, url: string) => jar.take(await site.app.inject({ url, remoteAddress: jar.ip, headers: { cookie: jar.header() } }));
+  /** Posts a form with the jar's CSRF token (fetching a page first when there is none yet). */
+  const post = async (jar: Jar, url: string, fields: Record<string, string>, opts: { csrf?: boolean } = {}) => {
+    if (!jar.cookies.has('bs_csrf')) await get(jar, '/login');
+    const body = opts.csrf === false ? fields : { ...fields, _csrf: jar.cookies.get('bs_csrf')! };
+    return jar.take(
+      await site.app.inject({ method: 'POST', url, remoteAddress: jar.ip, payload: form(body), headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' } }),
+    );
+  };
+  const memberCount = async () => Number((await site.db.kysely.selectFrom('members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const register = async (jar: Jar, email: string, password = GOOD_PASSWORD, extra: Record<string, string> = {}) => {
+    const mail = smtp.next(email.toLowerCase());
+    const res = await post(jar, '/register', { email, password, ...extra });
+    return { res, mail };
+  };
+
+  before(async () => {
+    smtp = await startSmtp();
+    site = await testSite({ DEMO: '1', SMTP_URL: smtp.url, SITE_NAME: 'Broadsheet' });
+    const row = await site.db.kysely.selectFrom('stories').select(['id', 'slug']).where('cable_reference_id', '=', '09LIMA1669').executeTakeFirstOrThrow();
+    storyPath = `/stories/cablegate/2009/11/${row.id}-${row.slug}`;
+  });
+  after(async () => {
+    await site.cleanup();
+    await smtp.close();
+  });
+
+  test('short, common and guessable passwords are refused with a clear message and nothing is stored', async () => {
+    const jar = new Jar();
+    const cases: [string, RegExp][] = [
+      ['short1!', /at least 10 characters \(yours has 7\)/],
+      ['password1234', /most often tried/],
+      ['Qwertyuiop!', /most often tried|counts through/],
+      ['1234567890', /counts through|most often tried/],
+      ['aaaaaaaaaaaa', /repeats/],
+      ['broadsheet2024', /name of this site|most often tried/],
+      ['margaret.h1950', /built from your email address/],
+    ];
+    for (const [password, message] of cases) {
+      const res = await post(jar, '/register', { email: 'margaret.h@example.org', password });
+      assert.equal(res.statusCode, 400, password);
+      assert.match(res.body, message, password);
+      assert.match(res.body, /value="margaret.h@example.org"/, 'the address is kept in the form');
+      assert.ok(!res.body.includes(password) || password === 'aaaaaaaaaaaa', 'the password is not echoed');
+    }
+    const bad = await post(jar, '/register', { email: 'not-an-address', password: GOOD_PASSWORD });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /does not look like an email address/);
+    assert.equal(await memberCount(), 0);
+    assert.equal(jar.session, undefined);
+  });
+
+  test('registration logs in, mails a verification link over SMTP, and the link confirms the address', async () => {
+    const jar = new Jar();
+    const { res, mail } = await register(jar, 'Reader.One@Example.org', GOOD_PASSWORD, { declared_use: 'personal' });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/account?done=registered');
+    const cookie = (res.cookies as { name: string; httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string }[]).find((c) => c.name === SESSION_COOKIE)!;
+    assert.ok(cookie.httpOnly);
+    assert.equal(cookie.sameSite, 'Lax');
+    assert.ok(!cookie.secure, 'not Secure over plain http');
+    assert.equal(cookie.path, '/');
+
+    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', 'reader.one@example.org').executeTakeFirstOrThrow();
+    assert.equal(row.email_verified_at, null);
+    assert.equal(row.declared_use, 'personal');
+    assert.match(row.password_hash!, /^scrypt\$32768\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
+    const sessionRow = await site.db.kysely.selectFrom('sessions').selectAll().executeTakeFirstOrThrow();
+    assert.equal(sessionRow.id, hashToken(jar.session!), 'only the hash of the session token is stored');
+
+    const account = await get(jar, '/account?done=registered');
+    assert.equal(account.statusCode, 200);
+    assert.equal(account.headers['cache-control'], 'private, no-cache');
+    assert.match(account.body, /reader\.one@example\.org/);
+    assert.match(account.body, /Not confirmed yet/);
+    assert.match(account.body, /action="\/logout"/);
+
+    const m = await mail;
+    assert.match(m.subject, /Confirm your email address for Broadsheet/);
+    const link = linkIn(m, '/verify/');
+    assert.ok(link.startsWith(site.config.baseUrl + '/verify/'));
+    const path = new URL(link).pathname;
+    const stored = await site.db.kysely.selectFrom('member_tokens').selectAll().where('purpose', '=', 'verify').executeTakeFirstOrThrow();
+    assert.equal(stored.token_hash, hashToken(path.split('/').pop()!));
+    // A mail scanner opening the link first does no harm: it works again for the reader.
+    for (let i = 0; i < 2; i++) {
+      const v = await get(new Jar(), path);
+      assert.equal(v.statusCode, 200);
+      assert.match(v.body, /reader\.one@example\.org is confirmed/);
+    }
+    assert.match((await get(jar, '/account')).body, /Confirmed/);
+    const bad = await get(new Jar(), '/verify/' + newToken());
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /not valid/);
+  });
+
+  test('a second account for the same address is refused', async () => {
+    const jar = new Jar();
+    const res = await post(jar, '/register', { email: ' READER.ONE@example.org ', password: 'another fine password' });
+    assert.equal(res.statusCode, 409);
+    assert.match(res.body, /already an account for reader\.one@example\.org/);
+    assert.equal(await memberCount(), 1);
+  });
+
+  test('log in and out; the session id changes at login and logout ends it on the server', async () => {
+    const jar = new Jar();
+    // An attacker plants a session id before login (fixation).
+    const planted = newToken();
+    jar.cookies.set(SESSION_COOKIE, planted);
+    const wrong = await post(jar, '/login', { email: 'reader.one@example.org', password: 'not the password at all' });
+    assert.equal(wrong.statusCode, 401);
+    assert.match(wrong.body, /do not match an account/);
+
+    const ok = await post(jar, '/login', { email: 'Reader.One@example.org', password: GOOD_PASSWORD, next: '/terms' });
+    assert.equal(ok.statusCode, 303);
+    assert.equal(ok.headers.location, '/terms');
+    const first = jar.session!;
+    assert.notEqual(first, planted);
+
+    const page = await get(jar, storyPath);
+    assert.equal(page.statusCode, 200);
+    assert.match(page.body, /href="\/account">reader\.one@example\.org<\/a>/);
+    assert.equal(page.headers['cache-control'], 'private, no-cache', 'pages for members are private');
+
+    // Logging in again while logged in also gets a new id, and the old one stops working.
+    await post(jar, '/login', { email: 'reader.one@example.org', password: GOOD_PASSWORD });
+    const second = jar.session!;
+    assert.notEqual(second, first);
+    const stale = await site.app.inject({ url: '/account', headers: { cookie: `${SESSION_COOKIE}=${first}` } });
+    assert.equal(stale.statusCode, 303);
+
+    const copy = jar.header();
+    const out = await post(jar, '/logout', {});
+    assert.equal(out.statusCode, 303);
+    assert.equal(out.headers.location, '/login?done=logout');
+    assert.equal(jar.session, undefined, 'the cookie is cleared');
+    // Someone who kept a copy of the cookie gets nothing either.
+    const replay = await site.app.inject({ url: '/account', headers: { cookie: copy } });
+    assert.equal(replay.statusCode, 303);
+    assert.equal(replay.headers.location, '/login?next=/account');
+    const home = await site.app.inject({ url: '/', headers: { cookie: copy } });
+    assert.match(home.body, /href="\/login">Log in<\/a>/);
+  });
+
+  test('anonymous pages stay public and show Log in / Register', async () => {
+    const res = await site.app.inject('/terms');
+    assert.equal(res.headers['cache-control'], 'public, max-age=60, stale-while-revalidate=300');
+    assert.match(res.body, /href="\/login">Log in<\/a> \/ <a href="\/register">Register<\/a>/);
+    // A cookie that is not a session token is ignored without a lookup.
+    const junk = await site.app.inject({ url: storyPath, headers: { cookie: `${SESSION_COOKIE}=nonsense` } });
+    assert.equal(junk.statusCode, 200);
+  });
+
+  test('password reset: a link by mail, the same rules for the new password, other sessions logged out', async () => {
+    const other = new Jar();
+    await post(other, '/login', { email: 'reader.one@example.org', password: GOOD_PASSWORD });
+    assert.ok(other.session);
+
+    const jar = new Jar();
+    const unknown = await post(jar, '/password/forgot', { email: 'nobody@example.org' });
+    assert.equal(unknown.statusCode, 200);
+    assert.match(unknown.body, /If there is an account for nobody@example.org/);
+
+    const mailP = smtp.next('reader.one@example.org');
+    const res = await post(jar, '/password/forgot', { email: 'reader.one@example.org' });
+    assert.equal(res.statusCode, 200);
+    assert.match(res.body, /If there is an account for reader\.one@example\.org/);
+    const path = new URL(linkIn(await mailP, '/password/reset/')).pathname;
+
+    const form = await get(jar, path);
+    assert.equal(form.statusCode, 200);
+    assert.match(form.body, /Choose a new password/);
+    const weak = await post(jar, path, { password: 'password123' });
+    assert.equal(weak.statusCode, 400);
+    assert.match(weak.body, /most often tried/);
+
+    const done = await post(jar, path, { password: 'lantern quarry mosaic' });
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/account?done=reset');
+    assert.ok(jar.session);
+    assert.equal((await get(jar, '/account')).statusCode, 200);
+    const oldSession = await site.app.inject({ url: '/account', headers: { cookie: `${SESSION_COOKIE}=${other.session}` } });
+    assert.equal(oldSession.statusCode, 303, 'sessions from before the reset are ended');
+
+    const again = await post(new Jar(), path, { password: 'another lantern quarry' });
+    assert.equal(again.statusCode, 400);
+    assert.match(again.body, /already been used/);
+    const oldPw = await post(new Jar(), '/login', { email: 'reader.one@example.org', password: GOOD_PASSWORD });
+    assert.equal(oldPw.statusCode, 401);
+    const newPw = await post(new Jar(), '/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' });
+    assert.equal(newPw.statusCode, 303);
+  });
+
+  test('a magic link works three times within ten minutes and not after it expires', async () => {
+    const mailP = smtp.next('reader.one@example.org');
+    const req = await post(new Jar(), '/login/magic', { email: 'reader.one@example.org' });
+    assert.equal(req.statusCode, 200);
+    assert.match(req.body, /sent a login link to reader\.one@example\.org/);
+    const mail = await mailP;
+    assert.match(mail.text, /works for ten minutes/);
+    const path = new URL(linkIn(mail, '/login/magic/')).pathname;
+
+    const sessions = new Set<string>();
+    for (let i = 0; i < 3; i++) {
+      const jar = new Jar();
+      const res = await get(jar, path);
+      assert.equal(res.statusCode, 303, `use ${i + 1}`);
+      assert.equal(res.headers.location, '/account?done=magic');
+      sessions.add(jar.session!);
+      assert.equal((await get(jar, '/account')).statusCode, 200);
+    }
+    assert.equal(sessions.size, 3, 'each use starts its own session');
+    const row = await site.db.kysely.selectFrom('member_tokens').selectAll().where('token_hash', '=', hashToken(path.split('/').pop()!)).executeTakeFirstOrThrow();
+    assert.equal(row.uses, 3);
+    assert.ok(Date.parse(row.expires_at) - Date.parse(row.created_at) === 10 * 60_000);
+
+    // Ten minutes later.
+    await site.db.kysely.updateTable('member_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', row.id).execute();
+    const late = await get(new Jar(), path);
+    assert.equal(late.statusCode, 400);
+    assert.match(late.body, /has expired/);
+  });
+
+  test('a magic link to a new address creates a confirmed account', async () => {
+    const mailP = smtp.next('new.reader@example.org');
+    await post(new Jar(), '/login/magic', { email: 'new.reader@example.org' });
+    const mail = await mailP;
+    assert.match(mail.text, /the link below creates one/);
+    const jar = new Jar();
+    const res = await get(jar, new URL(linkIn(mail, '/login/magic/')).pathname);
+    assert.equal(res.headers.location, '/account?done=magic-new');
+    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', 'new.reader@example.org').executeTakeFirstOrThrow();
+    assert.ok(row.email_verified_at);
+    assert.equal(row.password_hash, null);
+    assert.equal(row.role, 'reader');
+  });
+
+  test('declaring work use shows how to get a licence and the firmer notice on story pages', async () => {
+    const jar = new Jar();
+    await post(jar, '/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' });
+    const bad = await post(jar, '/account', { declared_use: 'hobby' });
+    assert.equal(bad.statusCode, 400);
+    assert.match(bad.body, /personal use or for work/);
+
+    const saved = await post(jar, '/account', { declared_use: 'work', work_organisation: '  Ministry   of Examples ' });
+    assert.equal(saved.statusCode, 303);
+    const account = await get(jar, saved.headers.location as string);
+    assert.match(account.body, /You read Broadsheet for work at Ministry of Examples/);
+    assert.match(account.body, /href="\/about\/licensing">How to get a licence/);
+
+    const story = await get(jar, storyPath);
+    assert.match(story.body, /paywall-strip work-unlicensed/);
+    assert.match(story.body, /Ministry of Examples has no Broadsheet licence/);
+
+    await post(jar, '/account', { declared_use: 'personal', work_organisation: 'ignored' });
+    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', 'reader.one@example.org').executeTakeFirstOrThrow();
+    assert.equal(row.declared_use, 'personal');
+    assert.equal(row.work_organisation, null);
+    assert.match((await get(jar, storyPath)).body, /paywall-strip personal/);
+  });
+
+  test('every member form refuses a request without the CSRF token', async () => {
+    const jar = new Jar();
+    await post(jar, '/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' });
+    const before = jar.session;
+    const forms: [string, Record<string, string>][] = [
+      ['/register', { email: 'csrf@example.org', password: GOOD_PASSWORD }],
+      ['/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' }],
+      ['/logout', {}],
+      ['/login/magic', { email: 'reader.one@example.org' }],
+      ['/password/forgot', { email: 'reader.one@example.org' }],
+      ['/password/reset/' + newToken(), { password: 'lantern quarry mosaic' }],
+      ['/account', { declared_use: 'work' }],
+      ['/verify/resend', {}],
+    ];
+    const mails = smtp.messages.length;
+    for (const [url, fields] of forms) {
+      const res = await post(jar, url, fields, { csrf: false });
+      assert.equal(res.statusCode, 403, url);
+      assert.match(res.body, /did not come from this site/, url);
+    }
+    assert.equal(jar.session, before, 'still logged in with the same session');
+    assert.equal(await site.db.kysely.selectFrom('members').select('id').where('email', '=', 'csrf@example.org').executeTakeFirst(), undefined);
+    assert.equal(smtp.messages.length, mails, 'no mail was sent');
+  });
+});
+
+describe(`member rate limits on ${ENGINE}`, () => {
+  let site: Site;
+  before(async () => {
+    site = await testSite({ DEMO: '0' });
+  });
+  after(() => site.cleanup());
+
+  test('every auth route answers 429 once its limit is used up', async () => {
+    const routes: [string, string, keyof typeof AUTH_RATE_LIMITS][] = [
+      ['GET', '/register', 'page'],
+      ['POST', '/register', 'register'],
+      ['GET', '/login', 'page'],
+      ['POST', '/login', 'login'],
+      ['POST', '/logout', 'logout'],
+      ['GET', '/login/magic', 'page'],
+      ['POST', '/login/magic', 'mail'],
+      ['GET', '/login/magic/x', 'link'],
+      ['GET', '/verify/x', 'link'],
+      ['POST', '/verify/resend', 'mail'],
+      ['GET', '/password/forgot', 'page'],
+      ['POST', '/password/forgot', 'mail'],
+      ['GET', '/password/reset/x', 'link'],
+      ['POST', '/password/reset/x', 'reset'],
+      ['GET', '/account', 'page'],
+      ['POST', '/account', 'account'],
+    ];
+    for (const [method, url, limit] of routes) {
+      const max = AUTH_RATE_LIMITS[limit].max;
+      for (let i = 0; i < max; i++) {
+        const res = await site.app.inject({ method: method as 'GET' | 'POST', url });
+        assert.notEqual(res.statusCode, 429, `${method} ${url} request ${i + 1} of ${max}`);
+      }
+      const over = await site.app.inject({ method: method as 'GET' | 'POST', url });
+      assert.equal(over.statusCode, 429, `${method} ${url}`);
+      assert.match(over.body, /Too many requests/);
+      assert.equal(over.headers['retry-after'], '60');
+    }
+  });
+});
