@@ -52,7 +52,7 @@ const core: Command[] = [
 ];
 
 async function allCommands(): Promise<Command[]> {
-  const extra: Command[] = [];
+  const extra: Command[] = [...(await import('./members/cli.ts')).usersCommands];
   return [...core, ...extra];
 }
 
