@@ -69,5 +69,36 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
         for (const t of ['cable_tags', 'cable_references', 'cable_versions', 'cables']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    '0101_cable_imports': {
+      // Resumable imports: one row per input file (identified by size + a hash of its first MB) with
+      // the byte offset of the last committed batch; the RawCable fields besides header and body.
+      async up(db: Builder) {
+        const big = engine === 'postgres' ? 'bigint' : 'integer';
+        await id(db.schema.createTable('cable_imports'))
+          .addColumn('file_key', 'text', (c) => c.notNull().unique())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('size', big, (c) => c.notNull())
+          .addColumn('format', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull())
+          .addColumn('byte_offset', big, (c) => c.notNull().defaultTo(0))
+          .addColumn('record_index', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('line', 'integer', (c) => c.notNull().defaultTo(1))
+          .addColumn('new_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('updated_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('unchanged_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('skipped_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('skipped', 'text', (c) => c.notNull().defaultTo('[]'))
+          .addColumn('seconds', 'real', (c) => c.notNull().defaultTo(0))
+          .addColumn('started_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .addColumn('finished_at', 'text')
+          .execute();
+        await db.schema.alterTable('cables').addColumn('source_meta', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropTable('cable_imports').ifExists().execute();
+        await db.schema.alterTable('cables').dropColumn('source_meta').execute();
+      },
+    },
   };
 }

@@ -38,6 +38,9 @@ export interface CablesTable {
   version: number;
   imported_at: string;
   updated_at: string;
+  /** The reader's fields besides header and body (id as given, dates, origin…) as JSON, so the
+   * page and the API can run the parser again on exactly what was imported. */
+  source_meta: Generated<string>;
 }
 
 export interface CableVersionsTable {
@@ -64,7 +67,33 @@ export interface CableTagsTable {
   tag: string;
 }
 
+/** One row per imported file: where the last committed batch ended, and the running counts. */
+export interface CableImportsTable {
+  id: Generated<number>;
+  /** `<size>:<sha256 of the first MiB>`: the same file under another path or mtime resumes. */
+  file_key: string;
+  path: string;
+  size: number | string;
+  format: string;
+  status: 'running' | 'done';
+  /** Byte offset where the next record starts (after the last committed batch). */
+  byte_offset: number | string;
+  record_index: number;
+  line: number;
+  new_count: number;
+  updated_count: number;
+  unchanged_count: number;
+  skipped_count: number;
+  /** JSON: the first skipped records `[{position, reason}]` (at most 100). */
+  skipped: string;
+  seconds: number;
+  started_at: string;
+  updated_at: string;
+  finished_at: string | null;
+}
+
 export interface CablesTables {
+  cable_imports: CableImportsTable;
   cables: CablesTable;
   cable_versions: CableVersionsTable;
   cable_references: CableReferencesTable;

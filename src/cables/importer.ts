@@ -1,0 +1,358 @@
+/**
+ * `importCables`: the one operation that loads cable files into the archive, called by
+ * `broadsheet cables import` (and by an editor upload page later).
+ *
+ * readers (stream) → parse pool (worker threads: parse, hash, shape rows) → store, in batches.
+ * Each batch is one transaction that writes the cables, their references, tags and stories, runs
+ * the `afterBatch` hooks, and records the byte offset where the next record starts in
+ * `cable_imports`. A killed import therefore loses at most the batch in flight, and the next run
+ * of the same file (same size and first MiB) resumes from the recorded offset. A file whose
+ * import finished is read again from the start on the next run (everything then counts as
+ * unchanged). A record the reader cannot read, or that has no reference id or date, is skipped
+ * and reported with its position; the import goes on.
+ *
+ * Hooks (`registerImportHook`) let another feature keep derived data, such as a search index, in
+ * step with the archive: `afterBatch` runs inside each batch's transaction with the reference ids
+ * written, so the derived data commits (and resumes) together with the cables; `afterImport` runs
+ * once per call after every file is done.
+ */
+import { createHash } from 'node:crypto';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { sql, type Kysely } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type { Database } from '../platform/schema.ts';
+import { detectFormat, readCables, type CableFormat, type ReaderItem, type ReaderPosition } from './readers.ts';
+import type { ParseHints } from './parse/index.ts';
+import { prepareItem, type Prepared } from './prepare.ts';
+import { PreparePool } from './pool.ts';
+import { storeCables, storeContext, type BatchResult, type PreparedCable, type StoreContext } from './store.ts';
+
+export interface SkippedRecord {
+  file: string;
+  position: ReaderPosition;
+  reason: string;
+}
+
+export interface ImportProgress {
+  file: string;
+  fileIndex: number;
+  files: number;
+  /** Bytes of all files read so far (including what an earlier, interrupted run committed). */
+  bytesDone: number;
+  bytesTotal: number;
+  /** Bytes processed by this run, for rates. */
+  bytesThisRun: number;
+  records: number;
+  new: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  seconds: number;
+}
+
+export interface FileSummary {
+  path: string;
+  format: CableFormat;
+  bytes: number;
+  /** Byte offset an interrupted earlier run had reached, or null for a fresh start. */
+  resumedFrom: number | null;
+  new: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  /** The first skipped records with their positions (at most 100 per file). */
+  skippedRecords: SkippedRecord[];
+  seconds: number;
+}
+
+export interface ImportSummary {
+  files: FileSummary[];
+  new: number;
+  updated: number;
+  unchanged: number;
+  skipped: number;
+  /** Skipped records by reason (the id in front of a reason is left out). */
+  skippedReasons: Record<string, number>;
+  seconds: number;
+}
+
+export interface BatchInfo extends BatchResult {
+  file: string;
+  /** Where the next record starts; recorded in the same transaction. */
+  nextOffset: number;
+}
+
+export interface CableImportHook {
+  name: string;
+  /** Runs inside each batch's transaction after its cables are written. */
+  afterBatch?(trx: Kysely<Database>, batch: BatchInfo): Promise<void>;
+  /** Runs once after all files of an import are done. */
+  afterImport?(db: Db, summary: ImportSummary): Promise<void>;
+}
+
+const hooks: CableImportHook[] = [];
+
+/** Adds a hook every later import runs (by name: registering the same name again replaces it). */
+export function registerImportHook(hook: CableImportHook): void {
+  const i = hooks.findIndex((h) => h.name === hook.name);
+  if (i >= 0) hooks[i] = hook;
+  else hooks.push(hook);
+}
+
+export interface ImportOptions {
+  format?: 'auto' | CableFormat;
+  hints?: ParseHints;
+  /** Cables per transaction (default 2,000). */
+  batchSize?: number;
+  /** Parse workers (default: the number of cores, at most 4; 0 parses on this thread). */
+  workers?: number;
+  onProgress?: (p: ImportProgress) => void;
+  /** Minimum time between progress calls (default 250 ms); every commit reports too. */
+  progressIntervalMs?: number;
+  /** Extra hooks for this import only, run after the registered ones. */
+  hooks?: CableImportHook[];
+}
+
+const CHUNK = 250;
+const MAX_SKIPPED_KEPT = 100;
+
+/** `<size>:<sha256 of the first MiB>`: identifies a file across renames and touches. */
+export async function fileKey(path: string, size: number): Promise<string> {
+  const fh = await open(path, 'r');
+  try {
+    const buf = Buffer.alloc(Math.min(size, 1 << 20));
+    const { bytesRead } = await fh.read(buf, 0, buf.length, 0);
+    return `${size}:${createHash('sha256').update(buf.subarray(0, bytesRead)).digest('hex')}`;
+  } finally {
+    await fh.close();
+  }
+}
+
+async function sniff(path: string): Promise<CableFormat> {
+  const fh = await open(path, 'r');
+  try {
+    const probe = Buffer.alloc(4096);
+    const { bytesRead } = await fh.read(probe, 0, probe.length, 0);
+    return detectFormat(path, probe.subarray(0, bytesRead));
+  } finally {
+    await fh.close();
+  }
+}
+
+function reasonKind(reason: string): string {
+  return reason.replace(/^[0-9]{2}[A-Z0-9]+: /, '').replace(/\s+at byte \d+.*$/, '');
+}
+
+export async function importCables(db: Db, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
+  const started = performance.now();
+  const batchSize = Math.max(1, opts.batchSize ?? 2000);
+  const workers = opts.workers ?? Math.min(4, availableParallelism());
+  const allHooks = [...hooks, ...(opts.hooks ?? [])];
+  const interval = opts.progressIntervalMs ?? 250;
+  const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
+  const bytesTotal = sizes.reduce((a, b) => a + b, 0);
+  const ctx: StoreContext = await db.kysely.transaction().execute((trx) => storeContext(trx));
+  const pool = new PreparePool(workers, opts.hints ?? {});
+  // Bulk load on SQLite: let the WAL grow during the import and fold it back in at the end.
+  if (db.engine === 'sqlite') await sql`pragma wal_autocheckpoint = 50000`.execute(db.kysely);
+  const summary: ImportSummary = { files: [], new: 0, updated: 0, unchanged: 0, skipped: 0, skippedReasons: {}, seconds: 0 };
+  let bytesBefore = 0;
+  let bytesThisRun = 0;
+  let lastReport = 0;
+  try {
+    for (let fi = 0; fi < files.length; fi++) {
+      const path = files[fi];
+      const size = sizes[fi];
+      const fileStarted = performance.now();
+      const format: CableFormat = opts.format && opts.format !== 'auto' ? opts.format : await sniff(path);
+      const key = await fileKey(path, size);
+      const now = new Date().toISOString();
+      const prior = await db.kysely.selectFrom('cable_imports').selectAll().where('file_key', '=', key).executeTakeFirst();
+      const resumable = prior && prior.status === 'running' && (format === 'csv' || format === 'jsonl') && Number(prior.byte_offset) > 0;
+      const fs: FileSummary = {
+        path,
+        format,
+        bytes: size,
+        resumedFrom: resumable ? Number(prior.byte_offset) : null,
+        new: resumable ? prior.new_count : 0,
+        updated: resumable ? prior.updated_count : 0,
+        unchanged: resumable ? prior.unchanged_count : 0,
+        skipped: resumable ? prior.skipped_count : 0,
+        skippedRecords: resumable ? (JSON.parse(prior.skipped) as SkippedRecord[]) : [],
+        seconds: 0,
+      };
+      const secondsBefore = resumable ? prior.seconds : 0;
+      let rowId: number;
+      const fresh = {
+        path,
+        size,
+        format,
+        status: 'running' as const,
+        byte_offset: 0,
+        record_index: 0,
+        line: 1,
+        new_count: 0,
+        updated_count: 0,
+        unchanged_count: 0,
+        skipped_count: 0,
+        skipped: '[]',
+        seconds: 0,
+        started_at: now,
+        updated_at: now,
+        finished_at: null,
+      };
+      if (prior && resumable) {
+        rowId = prior.id;
+        await db.kysely.updateTable('cable_imports').set({ path, updated_at: now }).where('id', '=', rowId).execute();
+      } else if (prior) {
+        rowId = prior.id;
+        await db.kysely.updateTable('cable_imports').set(fresh).where('id', '=', rowId).execute();
+      } else {
+        rowId = (await db.kysely.insertInto('cable_imports').values({ file_key: key, ...fresh }).returning('id').executeTakeFirstOrThrow()).id;
+      }
+      const startByte = resumable ? Number(prior.byte_offset) : 0;
+      let bytesDoneInFile = startByte;
+
+      let batch: Prepared[] = [];
+      const report = (force: boolean) => {
+        if (!opts.onProgress) return;
+        const t = performance.now();
+        if (!force && t - lastReport < interval) return;
+        lastReport = t;
+        opts.onProgress({
+          file: path,
+          fileIndex: fi,
+          files: files.length,
+          bytesDone: bytesBefore + bytesDoneInFile,
+          bytesTotal,
+          bytesThisRun,
+          records: fs.new + fs.updated + fs.unchanged + fs.skipped + batch.length,
+          new: fs.new,
+          updated: fs.updated,
+          unchanged: fs.unchanged,
+          skipped: fs.skipped,
+          seconds: (t - started) / 1000,
+        });
+      };
+
+      const commit = async (next: ReaderPosition | null) => {
+        const ok = batch.filter((p): p is PreparedCable => p.ok);
+        const bad = batch.filter((p): p is Extract<Prepared, { ok: false }> => !p.ok);
+        const last = batch.length ? batch[batch.length - 1].position : null;
+        const nextOffset = next ? next.byteOffset : last ? last.byteEnd : bytesDoneInFile;
+        const counts = { ...fs, skippedRecords: [...fs.skippedRecords] };
+        for (const b of bad) {
+          counts.skipped++;
+          if (counts.skippedRecords.length < MAX_SKIPPED_KEPT) counts.skippedRecords.push({ file: path, position: b.position, reason: b.reason });
+        }
+        await db.kysely.transaction().execute(async (trx) => {
+          const r = await storeCables(trx, ok, ctx);
+          for (const h of allHooks) if (h.afterBatch) await h.afterBatch(trx, { ...r, file: path, nextOffset });
+          counts.new += r.inserted.length;
+          counts.updated += r.updated.length;
+          counts.unchanged += r.unchanged.length;
+          const t = new Date().toISOString();
+          await trx
+            .updateTable('cable_imports')
+            .set({
+              byte_offset: nextOffset,
+              record_index: next ? next.index : last ? last.index + 1 : 0,
+              line: next ? next.line : 1,
+              new_count: counts.new,
+              updated_count: counts.updated,
+              unchanged_count: counts.unchanged,
+              skipped_count: counts.skipped,
+              skipped: JSON.stringify(counts.skippedRecords),
+              seconds: secondsBefore + (performance.now() - fileStarted) / 1000,
+              updated_at: t,
+              ...(next ? {} : { status: 'done' as const, finished_at: t }),
+            })
+            .where('id', '=', rowId)
+            .execute();
+        });
+        Object.assign(fs, counts);
+        for (const b of bad) {
+          const k = reasonKind(b.reason);
+          summary.skippedReasons[k] = (summary.skippedReasons[k] ?? 0) + 1;
+        }
+        batch = [];
+        report(true);
+      };
+
+      const consume = async (prepared: Prepared[]) => {
+        for (const p of prepared) {
+          if (batch.length >= batchSize) await commit(p.position);
+          batch.push(p);
+          bytesThisRun += Math.max(0, p.position.byteEnd - bytesDoneInFile);
+          bytesDoneInFile = Math.max(bytesDoneInFile, p.position.byteEnd);
+        }
+        report(false);
+      };
+
+      const inflight: Promise<Prepared[]>[] = [];
+      const maxInflight = Math.max(2, pool.size * 2 + 1);
+      let chunk: ReaderItem[] = [];
+      const reader = readCables(path, {
+        format,
+        startByte,
+        startIndex: resumable ? prior.record_index : 0,
+        startLine: resumable ? prior.line : 1,
+      });
+      for await (const item of reader) {
+        chunk.push(item);
+        if (chunk.length >= CHUNK) {
+          inflight.push(pool.run(chunk));
+          chunk = [];
+          if (inflight.length >= maxInflight) await consume(await inflight.shift()!);
+        }
+      }
+      if (chunk.length) inflight.push(pool.run(chunk));
+      while (inflight.length) await consume(await inflight.shift()!);
+      await commit(null);
+
+      fs.seconds = secondsBefore + (performance.now() - fileStarted) / 1000;
+      summary.files.push(fs);
+      summary.new += fs.new;
+      summary.updated += fs.updated;
+      summary.unchanged += fs.unchanged;
+      summary.skipped += fs.skipped;
+      bytesBefore += size;
+    }
+  } finally {
+    await pool.close();
+    if (db.engine === 'sqlite') {
+      await sql`pragma wal_autocheckpoint = 1000`.execute(db.kysely);
+      await sql`pragma wal_checkpoint(PASSIVE)`.execute(db.kysely);
+    }
+  }
+  // Reasons of records skipped by an earlier, interrupted run of a resumed file.
+  for (const f of summary.files) {
+    if (f.resumedFrom === null) continue;
+    for (const s of f.skippedRecords) {
+      if (s.position.byteOffset < f.resumedFrom) {
+        const k = reasonKind(s.reason);
+        summary.skippedReasons[k] = (summary.skippedReasons[k] ?? 0) + 1;
+      }
+    }
+  }
+  summary.seconds = (performance.now() - started) / 1000;
+  for (const h of allHooks) if (h.afterImport) await h.afterImport(db, summary);
+  return summary;
+}
+
+/**
+ * Stores already-read cables in one go on the given connection or transaction (no offsets, no
+ * workers): for small inputs such as the demo content.
+ */
+export async function importRawItems(db: Kysely<Database>, items: ReaderItem[], hints: ParseHints = {}): Promise<BatchResult & { skipped: SkippedRecord[] }> {
+  const prepared = items.map((i) => prepareItem(i, hints));
+  const ctx = await storeContext(db);
+  const r = await storeCables(
+    db,
+    prepared.filter((p): p is PreparedCable => p.ok),
+    ctx,
+  );
+  const skipped = prepared.filter((p): p is Extract<Prepared, { ok: false }> => !p.ok).map((p) => ({ file: '', position: p.position, reason: p.reason }));
+  return { ...r, skipped };
+}

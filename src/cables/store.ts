@@ -1,0 +1,360 @@
+/**
+ * Cable archive storage: batch upserts by canonical reference id (the content hash decides new /
+ * updated / unchanged; earlier texts go to cable_versions), references and tags, the Cablegate
+ * story of each cable, and the queries behind the archive pages. Same queries on both engines.
+ *
+ * Copies of one cable under different WikiLeaks ids map to one canonical id and so to one row.
+ * Every distinct text of a cable is kept: the last one read is current, earlier ones are versions.
+ * A text seen before for that cable (current or any earlier version) counts as unchanged, so
+ * importing the same files again, in any order of runs, changes nothing.
+ */
+import type { Kysely, Selectable } from 'kysely';
+import type { Database } from '../platform/schema.ts';
+import type { CablesTable } from './schema.ts';
+import type { Prepared } from './prepare.ts';
+import { CABLEGATE_SLUG, ensureSection, ensureSource } from '../stories/store.ts';
+import { slugify } from '../stories/markdown.ts';
+
+type DB = Kysely<Database>;
+export type Cable = Selectable<CablesTable>;
+export type PreparedCable = Extract<Prepared, { ok: true }>;
+
+const INSERT_ROWS = 100;
+export const ARCHIVE_SOURCE = 'Broadsheet cable archive';
+
+export interface StoreContext {
+  sectionId: number;
+  sourceId: number;
+}
+
+export interface BatchResult {
+  inserted: string[];
+  updated: string[];
+  unchanged: string[];
+}
+
+/** The Cablegate section and the archive source every cable story belongs to (created if missing). */
+export async function storeContext(db: DB): Promise<StoreContext> {
+  const section = await ensureSection(db, {
+    slug: CABLEGATE_SLUG,
+    name: 'Cablegate',
+    description: 'Diplomatic cables, republished in full with their metadata.',
+    position: 2,
+  });
+  const sourceId = await ensureSource(db, ARCHIVE_SOURCE, null);
+  return { sectionId: section.id, sourceId };
+}
+
+function chunks<T>(list: T[], size: number): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < list.length; i += size) out.push(list.slice(i, i + size));
+  return out;
+}
+
+/**
+ * Stores prepared cables. Call it inside a transaction (the importer commits each batch together
+ * with its file offset). A reference id that repeats within `items` is handled in order.
+ */
+export async function storeCables(db: DB, items: PreparedCable[], ctx: StoreContext, now = new Date().toISOString()): Promise<BatchResult> {
+  const result: BatchResult = { inserted: [], updated: [], unchanged: [] };
+  let part: PreparedCable[] = [];
+  const seen = new Set<string>();
+  for (const it of items) {
+    if (seen.has(it.cable.reference_id)) {
+      await storeUnique(db, part, ctx, now, result);
+      part = [];
+      seen.clear();
+    }
+    seen.add(it.cable.reference_id);
+    part.push(it);
+  }
+  if (part.length) await storeUnique(db, part, ctx, now, result);
+  return result;
+}
+
+async function storeUnique(db: DB, items: PreparedCable[], ctx: StoreContext, now: string, result: BatchResult): Promise<void> {
+  const existing = new Map<string, { id: number; content_hash: string; version: number }>();
+  for (const ids of chunks(
+    items.map((i) => i.cable.reference_id),
+    500,
+  )) {
+    const rows = await db.selectFrom('cables').select(['id', 'reference_id', 'content_hash', 'version']).where('reference_id', 'in', ids).execute();
+    for (const r of rows) existing.set(r.reference_id, r);
+  }
+  const changed = items.filter((i) => {
+    const e = existing.get(i.cable.reference_id);
+    return e && e.content_hash !== i.cable.content_hash;
+  });
+  const known = new Set<string>();
+  for (const part of chunks(changed, 500)) {
+    const ids = part.map((i) => existing.get(i.cable.reference_id)!.id);
+    const rows = await db.selectFrom('cable_versions').select(['cable_id', 'content_hash']).where('cable_id', 'in', ids).execute();
+    for (const r of rows) known.add(`${r.cable_id}:${r.content_hash}`);
+  }
+
+  const inserts: PreparedCable[] = [];
+  const updates: PreparedCable[] = [];
+  for (const it of items) {
+    const e = existing.get(it.cable.reference_id);
+    if (!e) inserts.push(it);
+    else if (e.content_hash === it.cable.content_hash || known.has(`${e.id}:${it.cable.content_hash}`)) result.unchanged.push(it.cable.reference_id);
+    else updates.push(it);
+  }
+
+  // New cables: multi-row inserts (24 columns × 100 rows stays under every engine's parameter limit).
+  for (const part of chunks(inserts, INSERT_ROWS)) {
+    await db
+      .insertInto('cables')
+      .values(part.map((i) => ({ ...i.cable, version: 1, imported_at: now, updated_at: now })))
+      .execute();
+  }
+  // Changed texts: keep the current one as a version, then replace it.
+  for (const it of updates) {
+    const e = existing.get(it.cable.reference_id)!;
+    await db
+      .insertInto('cable_versions')
+      .columns(['cable_id', 'version', 'content_hash', 'header', 'body', 'parsed', 'replaced_at'])
+      .expression((eb) =>
+        eb
+          .selectFrom('cables')
+          .select(['id', 'version', 'content_hash', 'header', 'body', 'parsed', eb.val(now).as('replaced_at')])
+          .where('id', '=', e.id),
+      )
+      .execute();
+    await db
+      .updateTable('cables')
+      .set({ ...it.cable, version: e.version + 1, updated_at: now })
+      .where('id', '=', e.id)
+      .execute();
+  }
+
+  const written = [...inserts, ...updates];
+  if (updates.length) {
+    const ids = updates.map((u) => u.cable.reference_id);
+    for (const part of chunks(ids, 500)) {
+      await db.deleteFrom('cable_references').where('from_id', 'in', part).execute();
+      await db.deleteFrom('cable_tags').where('reference_id', 'in', part).execute();
+    }
+  }
+  const refs = written.flatMap((w) => w.references.map((to, position) => ({ from_id: w.cable.reference_id, to_id: to, position })));
+  for (const part of chunks(refs, 1000)) {
+    await db
+      .insertInto('cable_references')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+  const tags = written.flatMap((w) => w.tags.map((tag) => ({ reference_id: w.cable.reference_id, tag })));
+  for (const part of chunks(tags, 1000)) {
+    await db
+      .insertInto('cable_tags')
+      .values(part)
+      .onConflict((oc) => oc.doNothing())
+      .execute();
+  }
+
+  // Each cable is also a Cablegate story (one per cable: stories.cable_reference_id is unique).
+  for (const part of chunks(inserts, INSERT_ROWS)) {
+    await db
+      .insertInto('stories')
+      .values(
+        part.map((i) => ({
+          section_id: ctx.sectionId,
+          slug: i.story.slug,
+          title: i.story.title,
+          teaser: i.story.teaser,
+          body: i.story.body,
+          source_id: ctx.sourceId,
+          author: null,
+          status: 'published' as const,
+          featured: 0,
+          is_demo: 0,
+          cable_reference_id: i.cable.reference_id,
+          published_at: i.story.published_at,
+          created_at: now,
+          updated_at: now,
+        })),
+      )
+      .onConflict((oc) => oc.column('cable_reference_id').doNothing())
+      .execute();
+  }
+  for (const it of updates) {
+    await db
+      .updateTable('stories')
+      .set({ title: it.story.title, slug: it.story.slug, body: it.story.body, updated_at: now })
+      .where('cable_reference_id', '=', it.cable.reference_id)
+      .execute();
+  }
+  result.inserted.push(...inserts.map((i) => i.cable.reference_id));
+  result.updated.push(...updates.map((i) => i.cable.reference_id));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Queries for the archive pages
+
+export async function getCable(db: DB, referenceId: string): Promise<Cable | undefined> {
+  return db.selectFrom('cables').selectAll().where('reference_id', '=', referenceId).executeTakeFirst();
+}
+
+export async function cableVersions(db: DB, cableId: number): Promise<{ version: number; replaced_at: string }[]> {
+  return db.selectFrom('cable_versions').select(['version', 'replaced_at']).where('cable_id', '=', cableId).orderBy('version').execute();
+}
+
+export interface CableLink {
+  reference_id: string;
+  title: string | null;
+  created: string | null;
+  /** False when the archive does not hold the cable. */
+  held: boolean;
+}
+
+/** Cables this one refers to, in the order its REF line gives them. */
+export async function referencesOut(db: DB, referenceId: string): Promise<CableLink[]> {
+  const rows = await db
+    .selectFrom('cable_references as r')
+    .leftJoin('cables as c', 'c.reference_id', 'r.to_id')
+    .select(['r.to_id', 'c.title', 'c.created', 'c.id'])
+    .where('r.from_id', '=', referenceId)
+    .orderBy('r.position')
+    .execute();
+  return rows.map((r) => ({ reference_id: r.to_id, title: r.title, created: r.created, held: r.id !== null }));
+}
+
+/** Cables that refer to this one, oldest first. */
+export async function referencedBy(db: DB, referenceId: string, limit = 200): Promise<CableLink[]> {
+  const rows = await db
+    .selectFrom('cable_references as r')
+    .innerJoin('cables as c', 'c.reference_id', 'r.from_id')
+    .select(['c.reference_id', 'c.title', 'c.created'])
+    .where('r.to_id', '=', referenceId)
+    .orderBy('c.created')
+    .orderBy('c.reference_id')
+    .limit(limit)
+    .execute();
+  return rows.map((r) => ({ ...r, held: true }));
+}
+
+/** The previous and next cable from the same origin, by creation time. */
+export async function neighbours(db: DB, cable: Pick<Cable, 'id' | 'origin' | 'created'>): Promise<{ prev?: CableLink; next?: CableLink }> {
+  const base = db.selectFrom('cables').select(['reference_id', 'title', 'created']).where('origin', '=', cable.origin);
+  const [prev, next] = await Promise.all([
+    base
+      .where((eb) => eb.or([eb('created', '<', cable.created), eb.and([eb('created', '=', cable.created), eb('id', '<', cable.id)])]))
+      .orderBy('created', 'desc')
+      .orderBy('id', 'desc')
+      .limit(1)
+      .executeTakeFirst(),
+    base
+      .where((eb) => eb.or([eb('created', '>', cable.created), eb.and([eb('created', '=', cable.created), eb('id', '>', cable.id)])]))
+      .orderBy('created')
+      .orderBy('id')
+      .limit(1)
+      .executeTakeFirst(),
+  ]);
+  return { prev: prev && { ...prev, held: true }, next: next && { ...next, held: true } };
+}
+
+export interface Count {
+  key: string;
+  count: number;
+}
+
+async function grouped(db: DB, column: 'origin' | 'month' | 'classification'): Promise<Count[]> {
+  const rows = await db
+    .selectFrom('cables')
+    .select([column, (eb) => eb.fn.countAll<number | string>().as('n')])
+    .groupBy(column)
+    .orderBy(column)
+    .execute();
+  return rows.map((r) => ({ key: String((r as Record<string, unknown>)[column]), count: Number(r.n) }));
+}
+
+export interface Facets {
+  total: number;
+  origins: Count[];
+  months: Count[];
+  years: Count[];
+  classifications: Count[];
+  tags: Count[];
+}
+
+/** Counts for the browse page: by origin (A–Z), month, year, classification and tag (most used first). */
+export async function facets(db: DB, tagLimit = 120): Promise<Facets> {
+  const [origins, months, classifications, tagRows] = await Promise.all([
+    grouped(db, 'origin'),
+    grouped(db, 'month'),
+    grouped(db, 'classification'),
+    db
+      .selectFrom('cable_tags')
+      .select(['tag', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy('tag')
+      .orderBy((eb) => eb.fn.countAll(), 'desc')
+      .orderBy('tag')
+      .limit(tagLimit)
+      .execute(),
+  ]);
+  const years = new Map<string, number>();
+  for (const m of months) years.set(m.key.slice(0, 4), (years.get(m.key.slice(0, 4)) ?? 0) + m.count);
+  return {
+    total: origins.reduce((a, o) => a + o.count, 0),
+    origins: origins.sort((a, b) => a.key.localeCompare(b.key, 'en')),
+    months,
+    years: [...years].map(([key, count]) => ({ key, count })),
+    classifications,
+    tags: tagRows.map((t) => ({ key: t.tag, count: Number(t.n) })),
+  };
+}
+
+export type CableFilter =
+  | { kind: 'origin'; value: string }
+  | { kind: 'year'; value: number }
+  | { kind: 'month'; value: string }
+  | { kind: 'classification'; value: string }
+  | { kind: 'tag'; value: string };
+
+export type CableListItem = Pick<Cable, 'reference_id' | 'title' | 'subject' | 'created' | 'origin' | 'classification'>;
+
+function filtered(db: DB, f: CableFilter) {
+  const q = db.selectFrom('cables');
+  switch (f.kind) {
+    case 'origin':
+      return q.where('origin', '=', f.value);
+    case 'year':
+      return q.where('year', '=', f.value);
+    case 'month':
+      return q.where('month', '=', f.value);
+    case 'classification':
+      return q.where('classification', '=', f.value);
+    case 'tag':
+      return q.where('reference_id', 'in', (eb) => eb.selectFrom('cable_tags').select('cable_tags.reference_id').where('tag', '=', f.value));
+  }
+}
+
+export async function listCables(db: DB, f: CableFilter, limit: number, offset: number): Promise<{ items: CableListItem[]; total: number }> {
+  const [items, total] = await Promise.all([
+    filtered(db, f)
+      .select(['reference_id', 'title', 'subject', 'created', 'origin', 'classification'])
+      .orderBy('created', 'desc')
+      .orderBy('id', 'desc')
+      .limit(limit)
+      .offset(offset)
+      .execute(),
+    filtered(db, f)
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow(),
+  ]);
+  return { items, total: Number(total.n) };
+}
+
+/** URL slug of an origin or classification (`Embassy Lima` → `embassy-lima`, `SECRET//NOFORN` → `secret-noforn`). */
+export function facetSlug(value: string): string {
+  return slugify(value) || value.toLowerCase();
+}
+
+export async function countCables(db: DB): Promise<number> {
+  const r = await db
+    .selectFrom('cables')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
