@@ -19,6 +19,7 @@ import { webRoutes } from './web/routes.ts';
 import { storyRoutes } from './stories/routes.ts';
 import { licensingRoutes } from './licensing/routes.ts';
 import { newsletterRoutes } from './newsletter/routes.ts';
+import { searchRoutes } from './search/routes.ts';
 import { ttlCache } from './platform/cache.ts';
 import { listSections, type Section } from './stories/store.ts';
 import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
@@ -138,6 +139,7 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(storyRoutes(services));
   await app.register(licensingRoutes(services));
   await app.register(newsletterRoutes(services));
+  await app.register(searchRoutes(services));
   await app.register(memberRoutes(services));
   return app;
 }

@@ -56,6 +56,13 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
               {ctx.siteName}
             </a>
             <p class="tagline">Independent news and the diplomatic cable archive</p>
+            <form class="masthead-search" method="get" action="/search" role="search">
+              <label for="masthead-q" class="visually-hidden">
+                Search the archive
+              </label>
+              <input id="masthead-q" type="search" name="q" placeholder="Search cables and stories" maxLength={500} />
+              <button type="submit">Search</button>
+            </form>
             <nav class="account-nav" aria-label="Account">
               {ctx.member ? (
                 <>

@@ -1,0 +1,294 @@
+/**
+ * In-memory facet columns: for every cable and story, the few small values that filters, facets,
+ * date sorting and the per-month chart need, in typed arrays indexed by row id. Counting facets over
+ * a match set is then a loop over integers (about a millisecond for 50,000 matches) instead of SQL
+ * GROUP BY joins. Loaded once per process on first use (a few hundred ms for 251,287 cables) and
+ * kept current from `search_changes`, which the index triggers append to, before every search; a
+ * bumped `search_state.epoch` (a bulk import finished) makes every process reload everything.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type { DocKind } from './index.ts';
+
+const NOT_VISIBLE = 0x7fffffff;
+
+/** Minutes since 1970 for an ISO timestamp (NaN-safe: 0). */
+export function isoMinutes(iso: string): number {
+  const t = Date.parse(iso.length === 10 ? iso + 'T00:00:00Z' : iso);
+  return Number.isFinite(t) ? Math.floor(t / 60000) : 0;
+}
+
+/** Month number (year * 12 + month - 1) of a minute value. */
+export function minuteMonth(minute: number): number {
+  const d = new Date(minute * 60000);
+  return d.getUTCFullYear() * 12 + d.getUTCMonth();
+}
+
+class Dictionary {
+  readonly values: string[] = [];
+  private readonly ids = new Map<string, number>();
+  id(value: string): number {
+    let i = this.ids.get(value);
+    if (i === undefined) {
+      i = this.values.length;
+      this.values.push(value);
+      this.ids.set(value, i);
+    }
+    return i;
+  }
+  get(value: string): number | undefined {
+    return this.ids.get(value);
+  }
+}
+
+const EMPTY_TAGS = new Uint16Array(0);
+
+export class CableColumns {
+  size = 0;
+  present = new Uint8Array(0);
+  origin = new Uint16Array(0);
+  cls = new Uint8Array(0);
+  minute = new Int32Array(0);
+  /** Year and month as year * 12 + month - 1. */
+  month = new Int32Array(0);
+  tags: Uint16Array[] = [];
+  count = 0;
+  readonly origins = new Dictionary();
+  /** Station code per origin id (`LIMA`), for the `origin:lima` spelling. */
+  readonly stations: string[] = [];
+  readonly classes = new Dictionary();
+  readonly tagDict = new Dictionary();
+
+  ensure(id: number): void {
+    if (id < this.size) return;
+    let size = Math.max(1024, this.size);
+    while (size <= id) size *= 2;
+    const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(size);
+      b.set(a);
+      return b;
+    };
+    this.present = grow(this.present, Uint8Array);
+    this.origin = grow(this.origin, Uint16Array);
+    this.cls = grow(this.cls, Uint8Array);
+    this.minute = grow(this.minute, Int32Array);
+    this.month = grow(this.month, Int32Array);
+    this.size = size;
+  }
+
+  set(id: number, r: { origin: string; station: string; classification: string; created: string; tags: string }): void {
+    this.ensure(id);
+    if (!this.present[id]) this.count++;
+    this.present[id] = 1;
+    const o = this.origins.id(r.origin);
+    this.stations[o] ??= r.station;
+    this.origin[id] = o;
+    this.cls[id] = this.classes.id(r.classification);
+    const m = isoMinutes(r.created);
+    this.minute[id] = m;
+    this.month[id] = minuteMonth(m);
+    const codes = r.tags.trim() ? r.tags.trim().split(/\s+/) : [];
+    this.tags[id] = codes.length ? Uint16Array.from(codes, (c) => this.tagDict.id(c)) : EMPTY_TAGS;
+  }
+
+  remove(id: number): void {
+    if (id < this.size && this.present[id]) {
+      this.present[id] = 0;
+      this.tags[id] = EMPTY_TAGS;
+      this.count--;
+    }
+  }
+
+  /** Origin ids a filter value names: the origin (`embassy lima`), its station (`lima`), or the place. */
+  originIds(value: string): number[] {
+    const v = value.toLowerCase().trim();
+    const squashed = v.replace(/[\s.'-]+/g, '');
+    const out: number[] = [];
+    this.origins.values.forEach((name, i) => {
+      const n = name.toLowerCase();
+      const place = n.replace(/^(?:american\s+|us\s+)?(?:embassy|consulate general|consulate|mission|usmission|office|interests section)\s+(?:to\s+(?:the\s+)?)?/, '');
+      const st = (this.stations[i] ?? '').toLowerCase();
+      if (n === v || place === v || st === squashed || place.replace(/[\s.'-]+/g, '') === squashed) out.push(i);
+    });
+    return out;
+  }
+}
+
+export class StoryColumns {
+  size = 0;
+  present = new Uint8Array(0);
+  section = new Uint16Array(0);
+  /** Publication minute, or NOT_VISIBLE for drafts and unpublished stories. */
+  visibleFrom = new Int32Array(0);
+  minute = new Int32Array(0);
+  month = new Int32Array(0);
+  readonly sections = new Dictionary();
+  readonly cableRef = new Map<number, string>();
+  count = 0;
+
+  ensure(id: number): void {
+    if (id < this.size) return;
+    let size = Math.max(64, this.size);
+    while (size <= id) size *= 2;
+    const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, C: new (n: number) => T): T => {
+      const b = new C(size);
+      b.set(a);
+      return b;
+    };
+    this.present = grow(this.present, Uint8Array);
+    this.section = grow(this.section, Uint16Array);
+    this.visibleFrom = grow(this.visibleFrom, Int32Array);
+    this.minute = grow(this.minute, Int32Array);
+    this.month = grow(this.month, Int32Array);
+    this.size = size;
+  }
+
+  set(id: number, r: { section: string; status: string; published_at: string; cable_reference_id: string | null }): void {
+    this.ensure(id);
+    if (!this.present[id]) this.count++;
+    this.present[id] = 1;
+    this.section[id] = this.sections.id(r.section);
+    const m = isoMinutes(r.published_at);
+    this.minute[id] = m;
+    this.month[id] = minuteMonth(m);
+    this.visibleFrom[id] = r.status === 'published' ? m : NOT_VISIBLE;
+    if (r.cable_reference_id) this.cableRef.set(id, r.cable_reference_id);
+    else this.cableRef.delete(id);
+  }
+
+  remove(id: number): void {
+    if (id < this.size && this.present[id]) {
+      this.present[id] = 0;
+      this.cableRef.delete(id);
+      this.count--;
+    }
+  }
+
+  /** Visible now: published, and the publication time has come (to the minute). */
+  visible(id: number, nowMinute: number): boolean {
+    return this.present[id] === 1 && this.visibleFrom[id] <= nowMinute;
+  }
+}
+
+interface CableRow {
+  id: number;
+  origin: string;
+  station: string;
+  classification: string;
+  created: string;
+  tags: string;
+}
+interface StoryRow {
+  id: number;
+  section: string;
+  status: string;
+  published_at: string;
+  cable_reference_id: string | null;
+}
+
+/** Above this many pending changes a full reload is cheaper than row-by-row updates. */
+const RELOAD_THRESHOLD = 20000;
+
+export class FacetColumns {
+  cables = new CableColumns();
+  stories = new StoryColumns();
+  private seq = -1;
+  private epoch = -1;
+  private syncing: Promise<void> | null = null;
+
+  constructor(private readonly db: Db) {}
+
+  /** Brings the columns up to date with the database (one cheap query when nothing changed). */
+  sync(): Promise<void> {
+    this.syncing ??= this.doSync().finally(() => {
+      this.syncing = null;
+    });
+    return this.syncing;
+  }
+
+  private async doSync(): Promise<void> {
+    const k = this.db.kysely;
+    const { rows } = await sql<{ seq: number | string; kind: string; doc_id: number | string }>`
+      select seq, kind, doc_id from (select seq, kind, doc_id from search_changes where seq > ${this.seq} order by seq limit ${RELOAD_THRESHOLD + 1}) c
+      union all select -1 as seq, 'epoch' as kind, value as doc_id from search_state where key = 'epoch'`.execute(k);
+    const epochRow = rows.find((r) => r.kind === 'epoch');
+    const epoch = Number(epochRow?.doc_id ?? 0);
+    const changes = rows.filter((r) => r.kind !== 'epoch');
+    if (epoch !== this.epoch || changes.length > RELOAD_THRESHOLD) {
+      await this.reload();
+      return;
+    }
+    if (!changes.length) return;
+    const cableIds = [...new Set(changes.filter((r) => r.kind === 'cable').map((r) => Number(r.doc_id)))];
+    const storyIds = [...new Set(changes.filter((r) => r.kind === 'story').map((r) => Number(r.doc_id)))];
+    const lastSeq = Math.max(...changes.map((r) => Number(r.seq)));
+    for (let i = 0; i < cableIds.length; i += 500) {
+      const part = cableIds.slice(i, i + 500);
+      const found = await this.cableRows(part);
+      const seen = new Set(found.map((r) => r.id));
+      for (const r of found) this.cables.set(r.id, r);
+      for (const id of part) if (!seen.has(id)) this.cables.remove(id);
+    }
+    for (let i = 0; i < storyIds.length; i += 500) {
+      const part = storyIds.slice(i, i + 500);
+      const found = await this.storyRows(part);
+      const seen = new Set(found.map((r) => r.id));
+      for (const r of found) this.stories.set(r.id, r);
+      for (const id of part) if (!seen.has(id)) this.stories.remove(id);
+    }
+    this.seq = Math.max(this.seq, lastSeq);
+  }
+
+  private async cableRows(ids: number[] | null): Promise<CableRow[]> {
+    let q = this.db.kysely
+      .selectFrom('cables')
+      .select(['id', 'origin', 'station', 'classification', 'created', 'tags']);
+    if (ids) q = q.where('id', 'in', ids);
+    return (await q.execute()) as CableRow[];
+  }
+
+  private async storyRows(ids: number[] | null): Promise<StoryRow[]> {
+    let q = this.db.kysely
+      .selectFrom('stories')
+      .innerJoin('sections', 'sections.id', 'stories.section_id')
+      .select(['stories.id as id', 'sections.slug as section', 'stories.status as status', 'stories.published_at as published_at', 'stories.cable_reference_id as cable_reference_id']);
+    if (ids) q = q.where('stories.id', 'in', ids);
+    return (await q.execute()) as StoryRow[];
+  }
+
+  /** Reads everything again (first use, or after a bulk import). */
+  async reload(): Promise<void> {
+    const k = this.db.kysely;
+    // Read the change position first: anything written while loading is applied again on the next sync.
+    const { rows } = await sql<{ seq: number | string | null; epoch: number | string | null }>`
+      select (select max(seq) from search_changes) as seq, (select value from search_state where key = 'epoch') as epoch`.execute(k);
+    const cables = new CableColumns();
+    const stories = new StoryColumns();
+    // Cables in id ranges so a quarter of a million rows never sit in memory twice at once.
+    const maxId = Number((await sql<{ m: number | null }>`select max(id) as m from cables`.execute(k)).rows[0]?.m ?? 0);
+    if (maxId) cables.ensure(maxId);
+    for (let from = 0; from < maxId; from += 50000) {
+      const part = (await k
+        .selectFrom('cables')
+        .select(['id', 'origin', 'station', 'classification', 'created', 'tags'])
+        .where('id', '>', from)
+        .where('id', '<=', from + 50000)
+        .execute()) as CableRow[];
+      for (const r of part) cables.set(r.id, r);
+    }
+    for (const r of await this.storyRows(null)) stories.set(r.id, r);
+    this.cables = cables;
+    this.stories = stories;
+    this.seq = Number(rows[0]?.seq ?? 0);
+    this.epoch = Number(rows[0]?.epoch ?? 0);
+  }
+
+  /** Ids (ascending) of every document of a kind. */
+  allIds(kind: DocKind): Int32Array {
+    const c = kind === 'cable' ? this.cables : this.stories;
+    const out = new Int32Array(c.count);
+    let n = 0;
+    for (let i = 0; i < c.size && n < out.length; i++) if (c.present[i]) out[n++] = i;
+    return n === out.length ? out : out.subarray(0, n);
+  }
+}

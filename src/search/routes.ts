@@ -1,0 +1,57 @@
+/** GET /search (results page) and GET /api/search (JSON), one parse and one service for both. */
+import type { FastifyPluginAsync } from 'fastify';
+import { h } from 'preact';
+import type { AppServices } from '../app.ts';
+import { pageContext, sendPage } from '../platform/http.ts';
+import { parseSearchParams, type SearchParams } from './query.ts';
+import { openSearchIndex } from './index.ts';
+import { SearchService, type SearchOutcome } from './service.ts';
+import { SearchPage } from './views.tsx';
+
+/** One SearchService per app (its index connection and facet columns are per process). */
+export function searchServiceFor(services: AppServices): () => Promise<SearchService> {
+  let svc: Promise<SearchService> | null = null;
+  return () => {
+    svc ??= openSearchIndex(services.db).then((index) => new SearchService(services.db, index));
+    svc.catch(() => {
+      svc = null;
+    });
+    return svc;
+  };
+}
+
+export function searchRoutes(services: AppServices): FastifyPluginAsync {
+  const service = searchServiceFor(services);
+  return async (app) => {
+    app.addHook('onClose', async () => {
+      await (await service().catch(() => null))?.index.close();
+    });
+
+    app.get('/api/search', async (req, reply) => {
+      const params = parseSearchParams(req.query);
+      if (!params.ok) return reply.code(400).send({ error: 'bad_request', message: params.error });
+      const out = await (await service()).search(params.value);
+      if (!out.ok) return reply.code(400).send({ error: 'bad_query', message: out.error.message, position: out.error.position });
+      const r = out.result;
+      reply.header('cache-control', 'public, max-age=30');
+      return { total: r.total, page: r.page, size: r.size, query: r.normalized, hits: r.hits, facets: r.facets, tookMs: r.tookMs };
+    });
+
+    app.get('/search', async (req, reply) => {
+      const ctx = await pageContext(services, req, reply);
+      const parsed = parseSearchParams(req.query);
+      const raw = req.query as Record<string, unknown>;
+      const typed = typeof raw.q === 'string' ? raw.q : '';
+      if (!parsed.ok) {
+        return sendPage(req, reply, h(SearchPage, { ctx, q: typed, params: null, outcome: null, problem: parsed.error }), { status: 400 });
+      }
+      const params: SearchParams = parsed.value;
+      const outcome: SearchOutcome = await (await service()).search(params);
+      if (outcome.ok && outcome.cableId) return reply.redirect(`/cables/${encodeURIComponent(outcome.cableId)}`, 302);
+      if (!outcome.ok) {
+        return sendPage(req, reply, h(SearchPage, { ctx, q: params.q, params, outcome: null, problem: outcome.error.message, position: outcome.error.position }), { status: 400 });
+      }
+      return sendPage(req, reply, h(SearchPage, { ctx, q: params.q, params, outcome: outcome.result }));
+    });
+  };
+}

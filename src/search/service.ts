@@ -1,0 +1,475 @@
+/**
+ * Running a search: parse (the same parse as normalizeQuery, so saved searches mean what the page
+ * showed), text match through the engine's SearchIndex, filters and drill-down facets over the
+ * in-memory columns, ordering, then the page of hits with snippets.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import { canonicalId } from '../cables/parse/ids.ts';
+import { tagMeaning } from '../cables/parse/tags.ts';
+import { storyPath } from '../stories/store.ts';
+import { tagsMatchedByText } from './compile.ts';
+import { normalizeQuery, parseQuery, type ParsedQuery, type QueryFilters, type SearchParams, type TextNode } from './query.ts';
+import { FacetColumns, isoMinutes } from './columns.ts';
+import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
+
+export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
+export type FacetName = (typeof FACETS)[number];
+export interface FacetValue {
+  value: string;
+  count: number;
+}
+export interface SearchHit {
+  kind: DocKind;
+  id: number;
+  referenceId?: string;
+  title: string;
+  /** ISO 8601 UTC. */
+  date: string;
+  origin?: string;
+  classification?: string;
+  section?: string;
+  url: string;
+  /** Safe HTML: the text escaped, then matched words wrapped in <mark>. */
+  snippet: string;
+}
+export interface SearchResult {
+  total: number;
+  page: number;
+  size: number;
+  hits: SearchHit[];
+  facets: Record<FacetName, FacetValue[]>;
+  /** Matches per month (`2009-11`), ascending, months without matches left out. */
+  months: FacetValue[];
+  tookMs: number;
+  /** The canonical query (normalizeQuery) this result answers. */
+  normalized: string;
+  /** Lower-case words to highlight (titles on the page). */
+  highlight: string[];
+}
+export type SearchOutcome =
+  | { ok: true; result: SearchResult; cableId?: undefined }
+  | { ok: true; cableId: string; result: SearchResult }
+  | { ok: false; error: { message: string; position: number } };
+
+export const COMPILE = { tagMeaning } as const;
+export const PARSE = { canonicalizeId: canonicalId } as const;
+/** Longest facet lists returned (the rest are the long tail). */
+export const FACET_LIMIT = 30;
+
+const KIND = 1,
+  ORIGIN = 2,
+  CLASS = 4,
+  TAG = 8,
+  YEAR = 16,
+  SECTION = 32,
+  OTHER = 64;
+
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
+
+/** Escapes text that carries MARK_START/MARK_END markers, then turns the markers into <mark>. */
+export function markedHtml(text: string): string {
+  const clean = text.replace(/[\u0000-\u0001\u0004-\u0008\u000b\u000c\u000e-\u001f]/g, ' ');
+  let open = false;
+  let out = '';
+  for (const part of clean.split(/([\u0002\u0003])/)) {
+    if (part === MARK_START) {
+      if (!open) out += '<mark>';
+      open = true;
+    } else if (part === MARK_END) {
+      if (open) out += '</mark>';
+      open = false;
+    } else out += escapeHtml(part);
+  }
+  return open ? out + '</mark>' : out;
+}
+
+/** Marks the given lower-case words (at word starts) in plain text: escape first, then mark. */
+export function highlightHtml(text: string, words: string[]): string {
+  if (!words.length) return escapeHtml(text);
+  const alt = words
+    .filter((w) => w.length > 0)
+    .sort((a, b) => b.length - a.length)
+    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|');
+  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})[\\p{L}\\p{N}]*`, 'giu');
+  return markedHtml(text.replace(re, (m) => MARK_START + m + MARK_END));
+}
+
+/** A short plain extract from the start of a text (no query words to centre on). */
+function lead(text: string | null | undefined, words = 40): string {
+  const t = (text ?? '').replace(/\s+/g, ' ').trim();
+  const parts = t.split(' ');
+  return parts.length > words ? parts.slice(0, words).join(' ') + ' …' : t;
+}
+
+/** The same query with its exclusions as the thing to match (for "everything but" queries). */
+function positiveOf(q: ParsedQuery): ParsedQuery {
+  const not: TextNode[] = q.not.map((n) => (n.type === 'term' || n.type === 'phrase' ? { ...n, negated: false } : n));
+  return { ...q, must: not.length === 1 ? not : [{ type: 'or', any: not }], not: [] };
+}
+
+function hasPositiveText(q: ParsedQuery, textTags: string[]): boolean {
+  return q.must.length > 0 || textTags.length > 0;
+}
+
+/** A bounded selection of the k best of n items (min-heap), best first. */
+function topK(n: number, k: number, better: (a: number, b: number) => boolean, item: (i: number) => number): number[] {
+  if (k <= 0) return [];
+  const heap: number[] = [];
+  const worseFirst = (a: number, b: number) => better(b, a);
+  const up = (i: number) => {
+    while (i > 0) {
+      const p = (i - 1) >> 1;
+      if (worseFirst(heap[i], heap[p])) {
+        [heap[i], heap[p]] = [heap[p], heap[i]];
+        i = p;
+      } else break;
+    }
+  };
+  const down = (i: number) => {
+    for (;;) {
+      const l = 2 * i + 1,
+        r = l + 1;
+      let m = i;
+      if (l < heap.length && worseFirst(heap[l], heap[m])) m = l;
+      if (r < heap.length && worseFirst(heap[r], heap[m])) m = r;
+      if (m === i) return;
+      [heap[i], heap[m]] = [heap[m], heap[i]];
+      i = m;
+    }
+  };
+  for (let i = 0; i < n; i++) {
+    const v = item(i);
+    if (heap.length < k) {
+      heap.push(v);
+      up(heap.length - 1);
+    } else if (better(v, heap[0])) {
+      heap[0] = v;
+      down(0);
+    }
+  }
+  return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
+}
+
+function monthLabel(m: number): string {
+  return `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
+}
+
+function sortFacet(counts: Map<string, number>, limit = FACET_LIMIT): FacetValue[] {
+  return [...counts]
+    .filter(([, c]) => c > 0)
+    .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+    .slice(0, limit)
+    .map(([value, count]) => ({ value, count }));
+}
+
+export class SearchService {
+  readonly columns: FacetColumns;
+  constructor(
+    private readonly db: Db,
+    readonly index: SearchIndex,
+  ) {
+    this.columns = new FacetColumns(db);
+  }
+
+  /** Looks a reference id up; returns the canonical id when the archive holds that cable. */
+  async cableExists(referenceId: string): Promise<boolean> {
+    const row = await this.db.kysely.selectFrom('cables').select('id').where('reference_id', '=', referenceId).executeTakeFirst();
+    return !!row;
+  }
+
+  async search(params: SearchParams): Promise<SearchOutcome> {
+    const t0 = performance.now();
+    const first = parseQuery(params.q, PARSE);
+    if (!first.ok) return { ok: false, error: { message: first.error.message, position: first.error.position } };
+    const explicit = { kind: params.kind, origin: params.origin, classification: params.classification, tag: params.tag, year: params.year, from: params.from, to: params.to, section: params.section };
+    const hasExplicit = Object.values(explicit).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
+    const normalized = normalizeQuery(params.q, explicit, PARSE);
+    const refId = first.query.referenceId;
+    if (refId && !hasExplicit && (await this.cableExists(refId))) {
+      const result = await this.run(parseRef(refId), params, normalized, t0, [refId]);
+      return { ok: true, cableId: refId, result };
+    }
+    const parsed = parseQuery(normalized, PARSE);
+    if (!parsed.ok) return { ok: false, error: { message: parsed.error.message, position: 0 } };
+    return { ok: true, result: await this.run(parsed.query, params, normalized, t0) };
+  }
+
+  private async run(query: ParsedQuery, params: SearchParams, normalized: string, t0: number, onlyRefs?: string[]): Promise<SearchResult> {
+    await this.columns.sync();
+    const { cables, stories } = this.columns;
+    const f: QueryFilters = query.filters;
+    const x: QueryFilters = query.excludedFilters;
+    const textTags = new Set(tagsMatchedByText(query, COMPILE));
+    const columnTags = f.tag.filter((t) => !textTags.has(t));
+    const refs = onlyRefs ?? f.ref;
+    const textQuery = hasPositiveText(query, [...textTags]) ? query : query.not.length ? positiveOf(query) : null;
+    const negate = textQuery !== null && textQuery !== query;
+    const highlight = onlyRefs ? [] : (await import('./compile.ts')).highlightTerms(query, COMPILE);
+
+    // Cable-side filter tables.
+    const flag = (size: number, ids: Iterable<number>) => {
+      const a = new Uint8Array(Math.max(size, 1));
+      for (const i of ids) if (i < a.length) a[i] = 1;
+      return a;
+    };
+    const originIn = f.origin.length ? flag(cables.origins.values.length, f.origin.flatMap((o) => cables.originIds(o))) : null;
+    const originOut = x.origin.length ? flag(cables.origins.values.length, x.origin.flatMap((o) => cables.originIds(o))) : null;
+    const clsIds = (list: string[]) => list.map((c) => cables.classes.get(c)).filter((i): i is number => i !== undefined);
+    const clsIn = f.classification.length ? flag(cables.classes.values.length, clsIds(f.classification)) : null;
+    const clsOut = x.classification.length ? flag(cables.classes.values.length, clsIds(x.classification)) : null;
+    const tagNeed = columnTags.map((t) => cables.tagDict.get(t) ?? -1);
+    const tagOut = x.tag.map((t) => cables.tagDict.get(t) ?? -1).filter((i) => i >= 0);
+    const yearIn = f.year.length ? new Set(f.year) : null;
+    const yearOut = x.year.length ? new Set(x.year) : null;
+    const fromMin = f.from ? isoMinutes(f.from) : -Infinity;
+    const toMin = f.to ? isoMinutes(f.to) + 24 * 60 - 1 : Infinity;
+    const kindIn = (k: DocKind) => (f.kind.length === 0 || f.kind.includes(k)) && !x.kind.includes(k);
+    const sectionIds = (list: string[]) => list.map((s) => stories.sections.get(s)).filter((i): i is number => i !== undefined);
+    const secIn = f.section.length ? flag(stories.sections.values.length, sectionIds(f.section)) : null;
+    const secOut = x.section.length ? flag(stories.sections.values.length, sectionIds(x.section)) : null;
+    let refCableIds: Set<number> | null = null;
+    if (refs.length) {
+      const rows = await this.db.kysely.selectFrom('cables').select('id').where('reference_id', 'in', refs).execute();
+      refCableIds = new Set(rows.map((r) => r.id));
+    }
+    const refOut = x.ref.length ? new Set(x.ref) : null;
+    let refOutIds: Set<number> | null = null;
+    if (refOut) {
+      const rows = await this.db.kysely.selectFrom('cables').select('id').where('reference_id', 'in', [...refOut]).execute();
+      refOutIds = new Set(rows.map((r) => r.id));
+    }
+    const yearOf = (month: number) => Math.floor(month / 12);
+
+    const originCounts = new Int32Array(cables.origins.values.length + 1);
+    const clsCounts = new Int32Array(cables.classes.values.length + 1);
+    const tagCounts = new Int32Array(cables.tagDict.values.length + 1);
+    const yearCounts = new Map<number, number>();
+    const sectionCounts = new Int32Array(stories.sections.values.length + 1);
+    const monthCounts = new Map<number, number>();
+    const kindCounts = { cable: 0, story: 0 };
+    const hits: Record<DocKind, Int32Array> = { cable: new Int32Array(0), story: new Int32Array(0) };
+    const matchSizes: Record<DocKind, number> = { cable: 0, story: 0 };
+
+    // Text match per kind (both kinds are matched so the kind facet can count the other one).
+    const matched = await Promise.all(
+      (['cable', 'story'] as const).map(async (kind) => {
+        if (onlyRefs) return kind === 'cable' ? Int32Array.from(refCableIds ?? []) : new Int32Array(0);
+        if (!textQuery) return this.columns.allIds(kind);
+        const ids = await this.index.match(kind, textQuery);
+        if (!ids) return this.columns.allIds(kind);
+        if (!negate) return ids;
+        const all = this.columns.allIds(kind);
+        const out = new Int32Array(all.length);
+        let n = 0,
+          j = 0;
+        for (let i = 0; i < all.length; i++) {
+          while (j < ids.length && ids[j] < all[i]) j++;
+          if (j < ids.length && ids[j] === all[i]) continue;
+          out[n++] = all[i];
+        }
+        return out.subarray(0, n);
+      }),
+    );
+
+    // Cables.
+    {
+      const ids = matched[0];
+      const out = new Int32Array(ids.length);
+      let n = 0;
+      const kindBit = kindIn('cable') ? 0 : KIND;
+      const sectionBit = secIn ? SECTION : 0;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        if (id >= cables.size || !cables.present[id]) continue;
+        let mask = kindBit | sectionBit;
+        const o = cables.origin[id];
+        if ((originIn && !originIn[o]) || (originOut && originOut[o])) mask |= ORIGIN;
+        const c = cables.cls[id];
+        if ((clsIn && !clsIn[c]) || (clsOut && clsOut[c])) mask |= CLASS;
+        const tags = cables.tags[id];
+        if (tagNeed.length || tagOut.length) {
+          for (const t of tagNeed) if (t < 0 || tags.indexOf(t) < 0) mask |= TAG;
+          for (const t of tagOut) if (tags.indexOf(t) >= 0) mask |= TAG;
+        }
+        const month = cables.month[id];
+        const y = yearOf(month);
+        if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+        const m = cables.minute[id];
+        if (m < fromMin || m > toMin || (refCableIds && !refCableIds.has(id)) || (refOutIds && refOutIds.has(id))) mask |= OTHER;
+        if (mask === 0) {
+          out[n++] = id;
+          monthCounts.set(month, (monthCounts.get(month) ?? 0) + 1);
+        }
+        if ((mask & ~KIND) === 0) kindCounts.cable++;
+        if ((mask & ~ORIGIN) === 0) originCounts[o]++;
+        if ((mask & ~CLASS) === 0) clsCounts[c]++;
+        if ((mask & ~TAG) === 0) for (let t = 0; t < tags.length; t++) tagCounts[tags[t]]++;
+        if ((mask & ~YEAR) === 0) yearCounts.set(y, (yearCounts.get(y) ?? 0) + 1);
+      }
+      hits.cable = out.subarray(0, n);
+      matchSizes.cable = ids.length;
+    }
+
+    // Stories (visible ones only). Cable-only filters leave stories out, except tags matched as text.
+    {
+      const ids = matched[1];
+      const out = new Int32Array(ids.length);
+      let n = 0;
+      const nowMin = Math.floor(Date.now() / 60000);
+      let fixed = kindIn('story') ? 0 : KIND;
+      if (originIn) fixed |= ORIGIN;
+      if (clsIn) fixed |= CLASS;
+      if (tagNeed.length) fixed |= TAG;
+      const refStories = refs.length ? new Set(refs) : null;
+      for (let i = 0; i < ids.length; i++) {
+        const id = ids[i];
+        if (id >= stories.size || !stories.visible(id, nowMin)) continue;
+        let mask = fixed;
+        const s = stories.section[id];
+        if ((secIn && !secIn[s]) || (secOut && secOut[s])) mask |= SECTION;
+        const month = stories.month[id];
+        const y = yearOf(month);
+        if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+        const m = stories.minute[id];
+        const ref = stories.cableRef.get(id);
+        if (m < fromMin || m > toMin || (refStories && !(ref && refStories.has(ref))) || (refOut && ref && refOut.has(ref))) mask |= OTHER;
+        if (mask === 0) {
+          out[n++] = id;
+          monthCounts.set(month, (monthCounts.get(month) ?? 0) + 1);
+        }
+        if ((mask & ~KIND) === 0) kindCounts.story++;
+        if ((mask & ~SECTION) === 0) sectionCounts[s]++;
+        if ((mask & ~YEAR) === 0) yearCounts.set(y, (yearCounts.get(y) ?? 0) + 1);
+      }
+      hits.story = out.subarray(0, n);
+      matchSizes.story = ids.length;
+    }
+
+    const total = hits.cable.length + hits.story.length;
+    const offset = (params.page - 1) * params.size;
+    const k = Math.min(offset + params.size, total);
+    let page: { kind: DocKind; id: number }[] = [];
+    const relevance = params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs;
+    if (k > offset) {
+      if (relevance) {
+        const ranked = await Promise.all(
+          (['cable', 'story'] as const).map(async (kind) =>
+            hits[kind].length ? (await this.index.rank(kind, query, hits[kind], k, hits[kind].length === matchSizes[kind])).map((r) => ({ kind, ...r })) : [],
+          ),
+        );
+        page = ranked
+          .flat()
+          .sort((a, b) => b.score - a.score || a.id - b.id)
+          .slice(offset, k);
+      } else {
+        const newest = params.sort !== 'oldest';
+        const nc = hits.cable.length;
+        // Items are encoded as numbers: cables i, stories nc + i.
+        const minuteOf = (v: number) => (v < nc ? cables.minute[hits.cable[v]] : stories.minute[hits.story[v - nc]]);
+        const better = (a: number, b: number) => {
+          const ma = minuteOf(a),
+            mb = minuteOf(b);
+          if (ma !== mb) return newest ? ma > mb : ma < mb;
+          return newest ? a > b : a < b;
+        };
+        page = topK(total, k, better, (i) => i)
+          .slice(offset)
+          .map((v) => (v < nc ? { kind: 'cable' as const, id: hits.cable[v] } : { kind: 'story' as const, id: hits.story[v - nc] }));
+      }
+    }
+
+    const facets: Record<FacetName, FacetValue[]> = {
+      kind: sortFacet(new Map([['cable', kindCounts.cable], ['story', kindCounts.story]])),
+      origin: sortFacet(new Map(cables.origins.values.map((v, i) => [v, originCounts[i]]))),
+      classification: sortFacet(new Map(cables.classes.values.map((v, i) => [v, clsCounts[i]]))),
+      tag: sortFacet(new Map(cables.tagDict.values.map((v, i) => [v, tagCounts[i]]))),
+      year: sortFacet(new Map([...yearCounts].map(([y, c]) => [String(y), c])), 100),
+      section: sortFacet(new Map(stories.sections.values.map((v, i) => [v, sectionCounts[i]]))),
+    };
+    const months = [...monthCounts]
+      .sort((a, b) => a[0] - b[0])
+      .map(([m, count]) => ({ value: monthLabel(m), count }));
+
+    const hitsOut = await this.hydrate(page, textQuery && !negate && !onlyRefs ? query : null, highlight);
+    return {
+      total,
+      page: params.page,
+      size: params.size,
+      hits: hitsOut,
+      facets,
+      months,
+      tookMs: Math.round((performance.now() - t0) * 10) / 10,
+      normalized,
+      highlight,
+    };
+  }
+
+  private async hydrate(page: { kind: DocKind; id: number }[], query: ParsedQuery | null, highlight: string[]): Promise<SearchHit[]> {
+    const cableIds = page.filter((p) => p.kind === 'cable').map((p) => p.id);
+    const storyIds = page.filter((p) => p.kind === 'story').map((p) => p.id);
+    const k = this.db.kysely;
+    const [cableRows, storyRows, cableSnips, storySnips] = await Promise.all([
+      cableIds.length
+        ? k.selectFrom('cables').select(['id', 'reference_id', 'title', 'subject', 'created', 'origin', 'classification', 'summary', sql<string>`substr(body, 1, 600)`.as('lead')]).where('id', 'in', cableIds).execute()
+        : [],
+      storyIds.length
+        ? k
+            .selectFrom('stories')
+            .innerJoin('sections', 'sections.id', 'stories.section_id')
+            .select(['stories.id as id', 'stories.slug as slug', 'stories.title as title', 'stories.teaser as teaser', 'stories.published_at as published_at', 'sections.slug as section_slug'])
+            .where('stories.id', 'in', storyIds)
+            .execute()
+        : [],
+      query && cableIds.length ? this.index.snippets('cable', query, cableIds) : new Map<number, string>(),
+      query && storyIds.length ? this.index.snippets('story', query, storyIds) : new Map<number, string>(),
+    ]);
+    const cablesById = new Map(cableRows.map((r) => [r.id, r]));
+    const storiesById = new Map(storyRows.map((r) => [r.id, r]));
+    const out: SearchHit[] = [];
+    for (const p of page) {
+      if (p.kind === 'cable') {
+        const r = cablesById.get(p.id);
+        if (!r) continue;
+        const snip = cableSnips.get(p.id);
+        out.push({
+          kind: 'cable',
+          id: r.id,
+          referenceId: r.reference_id,
+          title: r.title || r.subject || r.reference_id,
+          date: r.created,
+          origin: r.origin,
+          classification: r.classification,
+          url: `/cables/${r.reference_id}`,
+          snippet: snip ? markedHtml(snip) : highlightHtml(lead(r.summary || String((r as { lead?: string }).lead ?? '')), highlight),
+        });
+      } else {
+        const r = storiesById.get(p.id);
+        if (!r) continue;
+        const snip = storySnips.get(p.id);
+        out.push({
+          kind: 'story',
+          id: r.id,
+          title: r.title,
+          date: r.published_at,
+          section: r.section_slug,
+          url: storyPath(r),
+          snippet: snip ? markedHtml(snip) : highlightHtml(lead(r.teaser), highlight),
+        });
+      }
+    }
+    return out;
+  }
+}
+
+/** A query standing for exactly one cable, found by its reference id. */
+function parseRef(refId: string): ParsedQuery {
+  const q = parseQuery('', PARSE);
+  if (!q.ok) throw q.error;
+  q.query.filters.ref.push(refId);
+  q.query.referenceId = refId;
+  return q.query;
+}

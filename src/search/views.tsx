@@ -1,0 +1,335 @@
+/** The search results page: box, active filters, facets, per-month chart, hits, pagination. */
+import type { PageContext } from '../web/context.ts';
+import { Layout } from '../web/layout.tsx';
+import { formatCount, formatDate } from '../web/format.ts';
+import { tagMeaning } from '../cables/parse/tags.ts';
+import type { SearchParams } from './query.ts';
+import { FACETS, highlightHtml, type FacetName, type FacetValue, type SearchResult } from './service.ts';
+
+type UrlState = Partial<Record<'q' | 'kind' | 'origin' | 'classification' | 'year' | 'from' | 'to' | 'section' | 'sort' | 'page' | 'size', string>> & { tag?: string[] };
+
+function stateOf(p: SearchParams): UrlState {
+  const s: UrlState = { q: p.q, tag: [...p.tag] };
+  if (p.kind) s.kind = p.kind;
+  if (p.origin) s.origin = p.origin;
+  if (p.classification) s.classification = p.classification;
+  if (p.year !== undefined) s.year = String(p.year);
+  if (p.from) s.from = p.from;
+  if (p.to) s.to = p.to;
+  if (p.section) s.section = p.section;
+  if (p.sort !== (p.q.trim() ? 'relevance' : 'newest')) s.sort = p.sort;
+  if (p.size !== 20) s.size = String(p.size);
+  return s;
+}
+
+export function searchHref(s: UrlState): string {
+  const u = new URLSearchParams();
+  for (const [k, v] of Object.entries(s)) {
+    if (k === 'tag') for (const t of v as string[]) u.append('tag', t);
+    else if (v !== undefined && v !== '') u.set(k, v as string);
+  }
+  const qs = u.toString();
+  return qs ? `/search?${qs}` : '/search';
+}
+
+const FACET_TITLES: Record<FacetName, string> = {
+  kind: 'Type',
+  origin: 'Origin',
+  classification: 'Classification',
+  tag: 'Tags',
+  year: 'Year',
+  section: 'Section',
+};
+
+function facetLabel(facet: FacetName, value: string, ctx: PageContext): string {
+  if (facet === 'kind') return value === 'cable' ? 'Cables' : 'Stories';
+  if (facet === 'section') return ctx.sections.find((s) => s.slug === value)?.name ?? value;
+  if (facet === 'tag') {
+    const m = tagMeaning(value);
+    return m ? `${value} — ${m}` : value;
+  }
+  return value;
+}
+
+/** Whether a facet value is the active filter of its parameter. */
+function isActive(facet: FacetName, value: string, s: UrlState): boolean {
+  if (facet === 'tag') return (s.tag ?? []).includes(value.toUpperCase());
+  const cur = s[facet];
+  return cur !== undefined && cur.toLowerCase() === value.toLowerCase();
+}
+
+function toggle(facet: FacetName, value: string, s: UrlState): string {
+  const next: UrlState = { ...s, tag: [...(s.tag ?? [])] };
+  delete next.page;
+  if (facet === 'tag') {
+    const v = value.toUpperCase();
+    next.tag = next.tag!.includes(v) ? next.tag!.filter((t) => t !== v) : [...next.tag!, v];
+  } else if (isActive(facet, value, s)) delete next[facet];
+  else next[facet] = facet === 'classification' ? value.toLowerCase() : value;
+  return searchHref(next);
+}
+
+function Facet({ facet, values, s, ctx }: { facet: FacetName; values: FacetValue[]; s: UrlState; ctx: PageContext }) {
+  if (!values.length) return null;
+  const shown = facet === 'year' ? [...values].sort((a, b) => Number(b.value) - Number(a.value)) : values.slice(0, 12);
+  return (
+    <section class="facet" aria-labelledby={`facet-${facet}`}>
+      <h3 id={`facet-${facet}`}>{FACET_TITLES[facet]}</h3>
+      <ul>
+        {shown.map((v) => {
+          const active = isActive(facet, v.value, s);
+          return (
+            <li key={v.value}>
+              <a href={toggle(facet, v.value, s)} class={active ? 'active' : undefined} aria-current={active ? 'true' : undefined} rel="nofollow">
+                {active ? <span aria-hidden="true">✕ </span> : null}
+                {facetLabel(facet, v.value, ctx)}
+              </a>{' '}
+              <span class="count">{formatCount(v.count)}</span>
+            </li>
+          );
+        })}
+      </ul>
+    </section>
+  );
+}
+
+function monthEnd(month: string): string {
+  const [y, m] = month.split('-').map(Number);
+  const d = new Date(Date.UTC(y, m, 0));
+  return d.toISOString().slice(0, 10);
+}
+
+/** Matches per month as bars; each bar links to the same search within that month. */
+export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState }) {
+  if (months.length < 2) return null;
+  const index = (v: string) => {
+    const [y, m] = v.split('-').map(Number);
+    return y * 12 + m - 1;
+  };
+  const first = index(months[0].value);
+  const last = index(months[months.length - 1].value);
+  const span = last - first + 1;
+  const max = Math.max(...months.map((m) => m.count));
+  const W = 720,
+    H = 120,
+    bw = W / span;
+  const label = (i: number) => `${Math.floor(i / 12)}`;
+  return (
+    <figure class="month-chart">
+      <svg viewBox={`0 0 ${W} ${H + 18}`} role="img" aria-labelledby="chart-title" preserveAspectRatio="none">
+        <title id="chart-title">Matches per month, {months[0].value} to {months[months.length - 1].value}</title>
+        {months.map((m) => {
+          const i = index(m.value) - first;
+          const bh = Math.max(1, (m.count / max) * H);
+          const href = searchHref({ ...s, from: `${m.value}-01`, to: monthEnd(m.value), page: undefined });
+          return (
+            <a key={m.value} href={href} aria-label={`${m.value}: ${m.count}`}>
+              <rect class="bar" x={(i * bw).toFixed(2)} y={(H - bh).toFixed(2)} width={Math.max(bw - (bw > 3 ? 1 : 0), 0.5).toFixed(2)} height={bh.toFixed(2)}>
+                <title>
+                  {m.value}: {formatCount(m.count)}
+                </title>
+              </rect>
+            </a>
+          );
+        })}
+        <text x="0" y={H + 14} class="axis">
+          {label(first)}
+        </text>
+        <text x={W} y={H + 14} class="axis" text-anchor="end">
+          {label(last)}
+        </text>
+      </svg>
+      <figcaption>Matches per month — click a bar to see that month.</figcaption>
+    </figure>
+  );
+}
+
+const SUGGESTIONS = ['"shining path"', 'origin:lima terrorism', 'tag:PTER year:2009', 'classification:secret narcotics'];
+
+export function SearchPage({
+  ctx,
+  q,
+  params,
+  outcome,
+  problem,
+  position,
+}: {
+  ctx: PageContext;
+  q: string;
+  params: SearchParams | null;
+  outcome: SearchResult | null;
+  problem?: string;
+  position?: number;
+}) {
+  const s = params ? stateOf(params) : { q };
+  const title = q.trim() ? `Search: ${q.trim()}` : 'Search the archive';
+  const r = outcome;
+  const pages = r ? Math.max(1, Math.ceil(r.total / r.size)) : 1;
+  const activeFilters: { label: string; href: string }[] = [];
+  if (params) {
+    for (const f of ['kind', 'origin', 'classification', 'year', 'section', 'from', 'to'] as const) {
+      const v = s[f];
+      if (v) {
+        const next = { ...s, tag: [...(s.tag ?? [])] };
+        delete next[f];
+        activeFilters.push({ label: `${f}: ${v}`, href: searchHref(next) });
+      }
+    }
+    for (const t of s.tag ?? []) activeFilters.push({ label: `tag: ${t}`, href: searchHref({ ...s, tag: (s.tag ?? []).filter((x) => x !== t) }) });
+  }
+  const hidden = Object.entries(s).flatMap(([k, v]) =>
+    k === 'q' || k === 'page' ? [] : k === 'tag' ? (v as string[]).map((t) => ({ k, v: t })) : v ? [{ k, v: v as string }] : [],
+  );
+  return (
+    <Layout ctx={ctx} title={title} noindex={!!(q.trim() || activeFilters.length)} canonical="/search">
+      <div class="search-page">
+        <h1>Search the archive</h1>
+        <form class="search-main" method="get" action="/search" role="search">
+          <label for="search-q" class="visually-hidden">
+            Search cables and stories
+          </label>
+          <input id="search-q" type="search" name="q" value={q} maxLength={500} placeholder='e.g. "shining path" origin:lima' aria-describedby={problem ? 'search-problem' : undefined} />
+          {hidden.map((x) => (
+            <input key={`${x.k}=${x.v}`} type="hidden" name={x.k} value={x.v} />
+          ))}
+          <button class="button" type="submit">
+            Search
+          </button>
+        </form>
+        {problem ? (
+          <div class="notice error" role="alert" id="search-problem">
+            <p>
+              <strong>That search could not be read.</strong> {problem}
+            </p>
+            {position !== undefined && q ? (
+              <p class="query-echo">
+                <code>{q.slice(0, position)}</code>
+                <code class="at">{q.slice(position, position + 1) || ' '}</code>
+                <code>{q.slice(position + 1)}</code>
+              </p>
+            ) : null}
+            <p>
+              Words match anywhere; use quotes for a phrase (<code>"shining path"</code>), <code>OR</code> in capitals for alternatives, <code>-word</code> to leave
+              something out, <code>terror*</code> for word starts, and filters such as <code>origin:lima</code>, <code>tag:PTER</code>, <code>year:2009</code>,{' '}
+              <code>classification:secret</code>, <code>from:2009-01-01</code>.
+            </p>
+          </div>
+        ) : null}
+        {activeFilters.length ? (
+          <p class="active-filters">
+            Filters:{' '}
+            {activeFilters.map((f) => (
+              <a key={f.label} class="chip" href={f.href} rel="nofollow" aria-label={`Remove ${f.label}`}>
+                {f.label} <span aria-hidden="true">✕</span>
+              </a>
+            ))}
+          </p>
+        ) : null}
+        {r ? (
+          <div class="search-grid">
+            <div class="search-results">
+              <div class="results-head">
+                <p class="meta" role="status">
+                  {formatCount(r.total)} {r.total === 1 ? 'result' : 'results'}
+                  {r.total ? ` · page ${r.page} of ${formatCount(pages)}` : ''} · {r.tookMs} ms
+                </p>
+                {r.total > 1 ? (
+                  <p class="sort meta">
+                    Sort:{' '}
+                    {(['relevance', 'newest', 'oldest'] as const).map((o, i) => (
+                      <>
+                        {i ? ' · ' : ''}
+                        {params?.sort === o ? (
+                          <strong aria-current="true">{o}</strong>
+                        ) : (
+                          <a href={searchHref({ ...s, sort: o, page: undefined })} rel="nofollow">
+                            {o}
+                          </a>
+                        )}
+                      </>
+                    ))}
+                  </p>
+                ) : null}
+              </div>
+              <MonthChart months={r.months} s={s} />
+              {r.hits.length ? (
+                <ol class="hits" start={(r.page - 1) * r.size + 1}>
+                  {r.hits.map((hit) => (
+                    <li key={`${hit.kind}-${hit.id}`} class={`hit ${hit.kind}`}>
+                      <h2>
+                        <a href={hit.url} dangerouslySetInnerHTML={{ __html: highlightHtml(hit.title, r.highlight) }} />
+                      </h2>
+                      <p class="meta">
+                        <span class="badge">{hit.kind === 'cable' ? 'Cable' : 'Story'}</span> {hit.referenceId ? <>{hit.referenceId} · </> : null}
+                        <time dateTime={hit.date}>{formatDate(hit.date)}</time>
+                        {hit.origin ? <> · {hit.origin}</> : null}
+                        {hit.classification ? <> · {hit.classification}</> : null}
+                        {hit.section ? <> · {ctx.sections.find((x) => x.slug === hit.section)?.name ?? hit.section}</> : null}
+                      </p>
+                      <p class="snippet" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
+                    </li>
+                  ))}
+                </ol>
+              ) : r.total ? (
+                <p>
+                  There are only {formatCount(pages)} pages of results. <a href={searchHref({ ...s, page: undefined })}>Back to the first page</a>.
+                </p>
+              ) : (
+                <div class="empty-state">
+                  <h2>Nothing matched</h2>
+                  <ul>
+                    {activeFilters.length ? (
+                      <li>
+                        Remove a filter, or <a href={searchHref({ q: s.q })}>search without filters</a>.
+                      </li>
+                    ) : null}
+                    <li>Check the spelling, or use fewer or more general words.</li>
+                    <li>
+                      Use <code>*</code> for word starts (<code>terror*</code>) and <code>OR</code> for alternatives.
+                    </li>
+                    <li>
+                      Try{' '}
+                      {SUGGESTIONS.map((x, i) => (
+                        <>
+                          {i ? ', ' : ''}
+                          <a href={searchHref({ q: x })}>{x}</a>
+                        </>
+                      ))}
+                      .
+                    </li>
+                  </ul>
+                </div>
+              )}
+              {pages > 1 && r.hits.length ? (
+                <nav class="pager" aria-label="Result pages">
+                  {r.page > 1 ? (
+                    <a rel="prev" href={searchHref({ ...s, page: r.page > 2 ? String(r.page - 1) : undefined })}>
+                      ← Previous
+                    </a>
+                  ) : (
+                    <span />
+                  )}
+                  <span class="meta">
+                    Page {r.page} of {formatCount(pages)}
+                  </span>
+                  {r.page < pages && r.page < 1000 ? (
+                    <a rel="next" href={searchHref({ ...s, page: String(r.page + 1) })}>
+                      Next →
+                    </a>
+                  ) : (
+                    <span />
+                  )}
+                </nav>
+              ) : null}
+            </div>
+            <aside class="facets" aria-label="Refine">
+              {FACETS.map((f) => (
+                <Facet key={f} facet={f} values={r.facets[f]} s={s} ctx={ctx} />
+              ))}
+            </aside>
+          </div>
+        ) : null}
+      </div>
+    </Layout>
+  );
+}
