@@ -112,6 +112,7 @@ export function prepareRaw(raw: RawCable, position: ReaderPosition, hints: Parse
   return { ok: true, position, cable, references, tags, story: storyDraft(p, header, body, iso) };
 }
 
+const HEADING = /^(?=[^\n]*[A-Z]{2})[^a-z\n]{3,80}$/;
 const FIRST_PARAGRAPH = /^[ \t]*1[ \t]*\.[ \t]+(?=\(|[A-Za-z"'])/m;
 
 /** Text safe inside one Markdown paragraph: lines that would start another block are indented. */
@@ -140,8 +141,15 @@ export function storyDraft(p: ParsedCable, header: string, body: string, publish
   if (m) {
     for (const para of p.paragraphs) {
       const lead = para.number !== null ? `${para.number}. ${para.marking ? `(${para.marking}) ` : ''}` : '';
-      const t = paragraphText(para.text);
-      if (t || lead) parts.push(lead + t);
+      const blocks = para.text.split(/\n[ \t]*\n/);
+      const first = paragraphText(blocks[0]);
+      if (first || lead) parts.push(lead + first);
+      for (const block of blocks.slice(1)) {
+        const t = paragraphText(block);
+        if (!t) continue;
+        // A short line in capitals on its own (`PERU: A GOOD FRIEND IN THE REGION`) is a heading.
+        parts.push(HEADING.test(t) ? `## ${t}` : t);
+      }
     }
   } else {
     for (const block of text.split(/\n[ \t]*\n/)) {

@@ -8,7 +8,10 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
+import { Readable } from 'node:stream';
 import { nowIso } from '../platform/db.ts';
+import { importRawItems } from '../cables/importer.ts';
+import { readAllCables } from '../cables/readers.ts';
 import { CABLEGATE_SLUG, createStory, ensureSection, ensureSource } from './store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -139,19 +142,21 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
     const newsroom = await ensureSource(trx, 'Broadsheet newsroom', null);
     const archive = await ensureSource(trx, 'Broadsheet cable archive', null);
 
-    const seedBody = readFileSync(join(here, 'demo', `${SEED_CABLE_ID}.md`), 'utf8');
-    await createStory(trx, {
-      sectionId: sections.get(CABLEGATE_SLUG)!,
-      title: SEED_STORY_TITLE,
-      teaser:
-        'Embassy Lima briefs the US Southern Command commander before his visit: a reliable partner facing drug trafficking and a resurgent Shining Path.',
-      body: seedBody,
-      sourceId: archive,
-      featured: true,
-      isDemo: true,
-      cableReferenceId: SEED_CABLE_ID,
-      publishedAt: '2009-11-25T20:48:00.000Z',
-    });
+    // The seed cable goes through the cable importer like any other: cable page, story, tags.
+    const seedText = readFileSync(join(here, 'demo', `${SEED_CABLE_ID}.txt`));
+    const seed = await importRawItems(trx, await readAllCables(Readable.from([seedText]), { format: 'text', name: `${SEED_CABLE_ID}.txt` }));
+    if (!seed.inserted.includes(SEED_CABLE_ID)) throw new Error(`the demo cable ${SEED_CABLE_ID} could not be imported`);
+    await trx
+      .updateTable('stories')
+      .set({
+        teaser:
+          'Embassy Lima briefs the US Southern Command commander before his visit: a reliable partner facing drug trafficking and a resurgent Shining Path.',
+        featured: 1,
+        is_demo: 1,
+        source_id: archive,
+      })
+      .where('cable_reference_id', '=', SEED_CABLE_ID)
+      .execute();
     const now = Date.now();
     for (const s of DEMO_STORIES) {
       await createStory(trx, {
