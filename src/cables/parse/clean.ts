@@ -40,9 +40,67 @@ export const SECTION_MARKER_RE = /^[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]
 /** Pre-2004 page line: `PAGE 02 HARARE 06677 01 OF 03 291400Z` (may be followed by text). */
 export const PAGE_LINE_RE = /^[ \t]*PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]*/gm;
 
+// The same patterns for one line (sticky at the line start, `$` = end of the line). Multi-line `^`
+// regexes make V8 try every character of a body; walking the lines with indexOf and testing only
+// lines whose first/last character can start/end a match is several times faster.
+const SECTION_MARKER_LINE_RE = /[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3}[ \t]*$/y;
+const PAGE_LINE_START_RE = /[ \t]*PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]*/y;
+/** Line separators other than `\n` that `^`/`$` would honour; texts with them take the regex path. */
+const otherLineEnds = (s: string) => s.includes('\r') || s.includes('\u2028') || s.includes('\u2029');
+
+const isSpace = (c: number) => c === 32 || c === 9;
+const isDigit = (c: number) => c >= 48 && c <= 57;
+const isUpper = (c: number) => c >= 65 && c <= 90;
+
+/** Index of the first character of `line` that is not a space or tab. */
+function firstNonSpace(line: string): number {
+  let i = 0;
+  while (i < line.length && isSpace(line.charCodeAt(i))) i++;
+  return i;
+}
+
+/** Index just past the last character of `line` that is not a space or tab. */
+function lastNonSpaceEnd(line: string): number {
+  let j = line.length;
+  while (j > 0 && isSpace(line.charCodeAt(j - 1))) j--;
+  return j;
+}
+
+/** One line with a section marker emptied and a page line prefix removed. */
+function unmarkLine(line: string): string {
+  const f = firstNonSpace(line);
+  if (f === line.length) return line;
+  const e = lastNonSpaceEnd(line);
+  if (isDigit(line.charCodeAt(e - 1)) && isUpper(line.charCodeAt(f)) && line.includes('OF')) {
+    SECTION_MARKER_LINE_RE.lastIndex = 0;
+    if (SECTION_MARKER_LINE_RE.test(line)) return '';
+  }
+  if (line.startsWith('PAGE', f)) {
+    PAGE_LINE_START_RE.lastIndex = 0;
+    const m = PAGE_LINE_START_RE.exec(line);
+    if (m) return line.slice(m[0].length);
+  }
+  return line;
+}
+
 /** Removes section markers and page lines (keeps the text following a page line on its line). */
 export function removeMarkers(s: string): string {
-  return s.replace(SECTION_MARKER_RE, '').replace(PAGE_LINE_RE, '');
+  if (otherLineEnds(s)) return s.replace(SECTION_MARKER_RE, '').replace(PAGE_LINE_RE, '');
+  let out = '';
+  let copied = 0; // s[0, copied) is in `out`
+  let pos = 0;
+  while (pos <= s.length) {
+    let eol = s.indexOf('\n', pos);
+    if (eol < 0) eol = s.length;
+    const line = s.slice(pos, eol);
+    const u = unmarkLine(line);
+    if (u !== line) {
+      out += s.slice(copied, pos) + u;
+      copied = eol;
+    }
+    pos = eol + 1;
+  }
+  return copied === 0 ? s : out + s.slice(copied);
 }
 
 const CLEAN_PARA_RE = /^[ \t]*(?:\d{1,3}|[A-Z])\.[ \t]*(?:\([A-Za-z /]{1,20}\)[ \t]*)?/gm;
@@ -52,14 +110,94 @@ const SUMMARY_START_RE = /^(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[
 const SUMMARY_END_RE = /End[ \t]+(?:of[ \t]+)?Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+)?\.?/gi;
 const XXX_RE = /(?<![xX])xxx(?![xX])/g;
 
-/**
- * Reading text for search and display: paragraph numbers and portion markings, section markers,
- * heading rules, SIPDIS lines and SUMMARY / END SUMMARY markers removed.
- */
-export function cleanContent(text: string): string {
-  let t = normalizeText(text);
-  t = removeMarkers(t);
-  t = t.replace(CLEAN_PARA_RE, '');
+// line forms of the patterns above
+const CLEAN_PARA_LINE_RE = /[ \t]*(?:\d{1,3}|[A-Z])\.[ \t]*(?:\([A-Za-z /]{1,20}\)[ \t]*)?/y;
+const HEADING_DELIM_LINE_RE = /^[ \t]*[-=]{3,}[ \t]*$/;
+const SUMMARY_START_LINE_RE = /(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[A-Za-z]+)?)?[ \t]*[.:-][ \t]*)/iy;
+
+/** `summary` in any letter case needs one of these (a cheap filter before a case-insensitive search). */
+const hasMm = (s: string) => s.includes('mm') || s.includes('MM') || s.includes('Mm') || s.includes('mM');
+
+/** The line-by-line form of the cleaning regexes (same result; see `cleanMarkedRegex`). */
+function cleanLines(t: string): string {
+  // pass 1: paragraph numbers, heading rules, SIPDIS lines → kept line ranges [start, end)
+  const starts: number[] = [];
+  const ends: number[] = [];
+  const n = t.length;
+  let pos = 0;
+  while (pos <= n) {
+    let eol = t.indexOf('\n', pos);
+    if (eol < 0) eol = n;
+    const lineStart = pos;
+    pos = eol + 1;
+    let s = lineStart; // kept text starts here
+    let f = s; // first character that is not a space or tab
+    while (f < eol && isSpace(t.charCodeAt(f))) f++;
+    if (f < eol) {
+      // "1. (C) ", "A. " — only when a '.' follows a capital or 1–3 digits
+      const c0 = t.charCodeAt(f);
+      let k = f;
+      if (isUpper(c0)) k = f + 1;
+      else while (k < eol && k - f < 3 && isDigit(t.charCodeAt(k))) k++;
+      if (k > f && t.charCodeAt(k) === 46) {
+        CLEAN_PARA_LINE_RE.lastIndex = lineStart;
+        const m = CLEAN_PARA_LINE_RE.exec(t);
+        if (m) {
+          s = lineStart + m[0].length;
+          f = s;
+          while (f < eol && isSpace(t.charCodeAt(f))) f++;
+        }
+      }
+    }
+    if (f < eol) {
+      const c = t.charCodeAt(f);
+      if (c === 45 || c === 61) {
+        if (HEADING_DELIM_LINE_RE.test(t.slice(s, eol))) s = eol;
+      } else if (c === 83 && lineStart > 0 && t.startsWith('SIPDIS', f)) {
+        let e = f + 6;
+        while (e < eol && isSpace(t.charCodeAt(e))) e++;
+        if (e === eol) {
+          // the SIPDIS line goes with the empty lines before it
+          while (starts.length && starts[starts.length - 1] === ends[ends.length - 1]) {
+            starts.pop();
+            ends.pop();
+          }
+          continue;
+        }
+      }
+    }
+    starts.push(s);
+    ends.push(eol);
+  }
+  // leading empty lines
+  let first = 0;
+  while (first < starts.length - 1 && starts[first] === ends[first]) first++;
+  // pass 2: SUMMARY markers
+  const summaryWords = hasMm(t);
+  const parts: string[] = [];
+  for (let i = first; i < starts.length; i++) {
+    let s = starts[i];
+    const e = ends[i];
+    const c = s < e ? t.charCodeAt(s) : 0;
+    if (c === 83 || c === 115) {
+      SUMMARY_START_LINE_RE.lastIndex = s;
+      const m = SUMMARY_START_LINE_RE.exec(t);
+      if (m) s += m[0].length;
+    }
+    if (summaryWords && e - s >= 11) {
+      const line = t.slice(s, e);
+      parts.push(hasMm(line) ? line.replace(SUMMARY_END_RE, '') : line);
+    } else parts.push(t.slice(s, e));
+  }
+  let r = parts.join('\n');
+  if (r.includes('xxx')) r = r.replace(XXX_RE, '');
+  if (r.includes('\n\n\n')) r = r.replace(/\n{3,}/g, '\n\n');
+  return r;
+}
+
+/** The cleaning steps as whole-text regexes (used for texts with unusual line separators). */
+function cleanMarkedRegex(text: string): string {
+  let t = text.replace(CLEAN_PARA_RE, '');
   t = t.replace(HEADING_DELIM_RE, '');
   t = t.replace(SIPDIS_LINE_RE, '').replace(/^\n+/, '');
   t = t.replace(SUMMARY_START_RE, '');
@@ -67,4 +205,17 @@ export function cleanContent(text: string): string {
   t = t.replace(XXX_RE, '');
   t = t.replace(/\n{3,}/g, '\n\n');
   return t;
+}
+
+/** `cleanContent` for a text that is already normalised and has its markers removed. */
+export function cleanMarked(text: string): string {
+  return otherLineEnds(text) ? cleanMarkedRegex(text) : cleanLines(text);
+}
+
+/**
+ * Reading text for search and display: paragraph numbers and portion markings, section markers,
+ * heading rules, SIPDIS lines and SUMMARY / END SUMMARY markers removed.
+ */
+export function cleanContent(text: string): string {
+  return cleanMarked(removeMarkers(normalizeText(text)));
 }

@@ -1,6 +1,6 @@
 /** Pure cable parser: RawCable in, ParsedCable out. No I/O; never throws. */
 import type { ParseHints, ParsedCable, RawCable } from './types.ts';
-import { normalizeText, removeMarkers, cleanContent } from './clean.ts';
+import { normalizeText, removeMarkers, cleanMarked } from './clean.ts';
 import { parseDtg, parseSourceDate, fullYear } from './dtg.ts';
 import { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation } from './ids.ts';
 import { parseHeader, originFromFm } from './header.ts';
@@ -21,7 +21,7 @@ export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
 export { parseSigners } from './signers.ts';
 export { titlefy } from './title.ts';
-export { normalizeText, decodeEntities, removeMarkers, cleanContent } from './clean.ts';
+export { normalizeText, decodeEntities, removeMarkers, cleanContent, cleanMarked } from './clean.ts';
 
 const PARTIAL_RE = /This record is a partial extract of the original cable/i;
 const HEADER_IN_BODY_RE = /^\s*(?:VZCZ|[ZOPR](?:[ \t][ZOPR])?[ \t]+\d{6}Z|DE[ \t]+R|FM[ \t])/;
@@ -153,7 +153,7 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     out.summary = step(w, 'summary', () => parseSummary(marked.slice(0, 20000)), null);
     out.signers = step(w, 'signers', () => parseSigners(body), []);
     if (!out.signers.length && !out.partial) w.push('no signer found');
-    out.body = cleanContent(body).trim();
+    out.body = cleanMarked(marked).trim();
   } catch (e) {
     w.push(`parser error: ${e instanceof Error ? e.message : String(e)}`);
   }
