@@ -1,0 +1,54 @@
+/**
+ * Browser test: search from the masthead box, narrow by a facet, and keep a screenshot of the
+ * results page in test-output/ (chromium through playwright-core, as in test/web/browser.test.ts).
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const OUT = join(REPO_ROOT, 'test-output');
+/** As in test/web/browser.test.ts (importing it would run its test too). */
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+
+type Site = Awaited<ReturnType<typeof testSite>>;
+let site: Site;
+let base: string;
+
+before(async () => {
+  site = await testSite();
+  await site.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = site.app.server.address();
+  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  mkdirSync(OUT, { recursive: true });
+});
+after(() => site.cleanup());
+
+test(`a reader searches from the masthead and narrows by a facet (${ENGINE})`, { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, async () => {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    const errors: string[] = [];
+    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(base + '/');
+    await page.fill('#masthead-q', 'shining path');
+    await page.press('#masthead-q', 'Enter');
+    await page.waitForURL(/\/search\?q=shining\+path/);
+    assert.match(await page.locator('.results-head [role=status]').innerText(), /^\d+ results?/);
+    assert.ok((await page.locator('.hit').count()) >= 2, 'the cable and its story');
+    assert.ok((await page.locator('.hit mark').count()) > 0, 'matched words are highlighted');
+    await page.locator('.facet a', { hasText: 'Cables' }).click();
+    await page.waitForURL(/kind=cable/);
+    assert.ok(await page.locator('.facet a.active', { hasText: 'Cables' }).isVisible());
+    assert.ok((await page.locator('.hit.story').count()) === 0);
+    assert.match(await page.locator('.hit h2 a').first().getAttribute('href') ?? '', /^\/cables\/09LIMA1669$/);
+    await page.screenshot({ path: join(OUT, `search-${ENGINE}.png`), fullPage: true });
+    assert.deepEqual(errors, []);
+  } finally {
+    await browser.close();
+  }
+});
