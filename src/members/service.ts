@@ -11,6 +11,7 @@ import type { DeclaredUse, MemberRole, TokenPurpose } from './schema.ts';
 import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
 import { checkToken, CLI_LOGIN_RULE, hashToken, looksLikeToken, newToken, SESSION_TTL_MS, TOKEN_RULES } from './tokens.ts';
 import {
+  deleteExpired,
   deleteSession,
   deleteSessionsOf,
   expireTokens,
@@ -84,6 +85,8 @@ async function startSession(d: MemberDeps, memberId: number, userAgent: string, 
   const now = clock(d);
   // A fresh id at every login: a session id planted before login (fixation) never becomes authenticated.
   if (replacing) await deleteSession(d.db, replacing);
+  // Expired sessions and tokens are swept here, a little at every login, so no job is needed for it.
+  await deleteExpired(d.db, now.toISOString());
   const token = newToken();
   await insertSession(d.db, {
     hash: hashToken(token),

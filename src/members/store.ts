@@ -121,9 +121,11 @@ export async function deleteSessionsOf(db: Q, memberId: number, exceptHash?: str
   await q.execute();
 }
 
+/** Removes ended sessions, and tokens a day after they expired (until then a late click is told "expired"). */
 export async function deleteExpired(db: Q, now: string): Promise<void> {
   await db.deleteFrom('sessions').where('expires_at', '<=', now).execute();
-  await db.deleteFrom('member_tokens').where('expires_at', '<=', now).execute();
+  const dayBefore = new Date(Date.parse(now) - 24 * 3600_000).toISOString();
+  await db.deleteFrom('member_tokens').where('expires_at', '<=', dayBefore).execute();
 }
 
 // ---- tokens ----
