@@ -27,6 +27,7 @@ import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { memberRoutes } from './members/routes.ts';
+import { cableRoutes } from './cables/routes.ts';
 
 export interface AppServices {
   config: Config;
@@ -141,5 +142,6 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(newsletterRoutes(services));
   await app.register(searchRoutes(services));
   await app.register(memberRoutes(services));
+  await app.register(cableRoutes(services));
   return app;
 }
