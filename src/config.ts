@@ -66,6 +66,8 @@ export const configSchema = z.object({
     .refine((v) => v === '' || /^smtps?:\/\//.test(v), { message: 'must start with smtp:// or smtps://' })
     .default(''),
   MAIL_FROM: z.string().trim().default(''),
+  JOBS: bool.default(true),
+  NEWSLETTER_RATE: z.coerce.number({ message: 'must be a number of messages per second (0 = no limit)' }).min(0, 'must be 0 or more').max(100000, 'must be at most 100000').default(0),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -85,6 +87,10 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   smtpUrl: string | null;
   mailFrom: string;
+  /** Run the job worker in this server process (JOBS=0 turns it off). */
+  jobs: boolean;
+  /** Newsletter messages per second across the SMTP pool; 0 = no limit. */
+  newsletterRate: number;
 }
 
 export class ConfigError extends Error {}
@@ -121,5 +127,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     smtpUrl: c.SMTP_URL || null,
     mailFrom: c.MAIL_FROM || `${c.SITE_NAME} <newsletter@${new URL(baseUrl).hostname}>`,
+    jobs: c.JOBS,
+    newsletterRate: c.NEWSLETTER_RATE,
   };
 }

@@ -8,6 +8,8 @@ import { connect, type Db } from './platform/db.ts';
 import { migrate } from './platform/migrations.ts';
 import { loadDemoContent } from './stories/demo.ts';
 import { buildApp } from './app.ts';
+import { startWorker } from './platform/jobs.ts';
+import { newsletterJobs, newsletterService } from './newsletter/service.ts';
 
 export interface Running {
   app: FastifyInstance;
@@ -22,6 +24,7 @@ export async function boot(config: Config): Promise<Running> {
     await migrate(db);
     if (config.demo) await loadDemoContent(db.kysely);
     const app = await buildApp({ config, db });
+    const jobs = config.jobs ? startJobs(config, db) : null;
     let closed = false;
     return {
       app,
@@ -30,6 +33,7 @@ export async function boot(config: Config): Promise<Running> {
       async close() {
         if (closed) return;
         closed = true;
+        await jobs?.stop();
         await app.close();
         await db.close();
       },
@@ -38,4 +42,17 @@ export async function boot(config: Config): Promise<Running> {
     await db.close().catch(() => {});
     throw err;
   }
+}
+
+/** This process's job worker: every feature's handlers and schedules (JOBS=0 turns it off). */
+function startJobs(config: Config, db: Db) {
+  const newsletter = newsletterService({ config, db });
+  const nl = newsletterJobs(newsletter);
+  const worker = startWorker({ db }, { ...nl.handlers }, { schedules: [...nl.schedules] });
+  return {
+    async stop() {
+      await worker.stop();
+      await newsletter.close();
+    },
+  };
 }

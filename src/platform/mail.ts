@@ -17,6 +17,8 @@ export interface MailMessage {
   headers?: Record<string, string>;
   /** Overrides MAIL_FROM. */
   from?: string;
+  /** A Message-ID chosen by the caller (e.g. to trace a message in the mail server's log). */
+  messageId?: string;
 }
 
 export interface SentMail {
@@ -31,6 +33,9 @@ export class MailError extends Error {
     message: string,
     readonly permanent: boolean,
     readonly responseCode: number | null,
+    /** nodemailer's error code (ECONNECTION, ETIMEDOUT, EENVELOPE, EMESSAGE …) and SMTP command, when known. */
+    readonly code: string | null = null,
+    readonly command: string | null = null,
   ) {
     super(message);
   }
@@ -75,12 +80,12 @@ function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
     kind: 'smtp',
     async send(msg) {
       try {
-        const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers });
+        const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId });
         return { messageId: info.messageId, file: null };
       } catch (err) {
-        const e = err as Error & { responseCode?: number };
+        const e = err as Error & { responseCode?: number; code?: string; command?: string };
         const code = typeof e.responseCode === 'number' ? e.responseCode : null;
-        throw new MailError(e.message, code !== null && code >= 500 && code < 600, code);
+        throw new MailError(e.message, code !== null && code >= 500 && code < 600, code, e.code ?? null, e.command ?? null);
       }
     },
     async close() {
@@ -95,7 +100,7 @@ function fileMailer(dir: string, from: string): Mailer {
     kind: 'file',
     async send(msg) {
       mkdirSync(dir, { recursive: true });
-      const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers });
+      const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
       writeFileSync(file, info.message as Buffer);

@@ -10,6 +10,7 @@ import { coreMigrations } from './core-migrations.ts';
 import { cablesMigrations } from '../cables/migrations.ts';
 import { searchMigrations } from '../search/migrations.ts';
 import { jobsMigrations } from './jobs-migrations.ts';
+import { newsletterMigrations } from '../newsletter/migrations.ts';
 import { membersMigrations } from '../members/migrations.ts';
 
 /**
@@ -21,7 +22,7 @@ import { membersMigrations } from '../members/migrations.ts';
  */
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   const all: Record<string, Migration> = {};
-  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), membersMigrations(engine)]) {
+  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), newsletterMigrations(engine), membersMigrations(engine)]) {
     for (const [name, m] of Object.entries(set)) {
       if (all[name]) throw new Error(`two migrations are named ${name}`);
       all[name] = m;

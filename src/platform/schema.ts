@@ -6,6 +6,7 @@
 import type { Generated } from 'kysely';
 import type { CablesTables } from '../cables/schema.ts';
 import type { JobsTables } from './jobs-migrations.ts';
+import type { NewsletterTables } from '../newsletter/schema.ts';
 import type { MembersTables } from '../members/schema.ts';
 
 export interface SectionsTable {
@@ -64,6 +65,14 @@ export interface NewsletterSubscribersTable {
   source: string;
   created_at: string;
   updated_at: string;
+  // Added by 0500_newsletter_digest:
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  bounced_at: string | null;
+  /** The issue whose link the reader unsubscribed with (for per-issue figures). */
+  unsubscribed_issue_id: number | null;
+  last_error: string | null;
+  format: Generated<'html' | 'text'>;
 }
 
 export interface AdsTable {
@@ -91,4 +100,4 @@ export interface CoreTables {
 }
 
 /** Every table of every feature. A feature adds its tables interface to this list. */
-export interface Database extends CoreTables, CablesTables, JobsTables, MembersTables {}
+export interface Database extends CoreTables, CablesTables, JobsTables, NewsletterTables, MembersTables {}

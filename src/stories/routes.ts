@@ -5,6 +5,7 @@ import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { pickByWeight } from '../ads/store.ts';
+import { recordView } from '../platform/page-views.ts';
 import {
   CABLEGATE_SLUG,
   countPublished,
@@ -94,6 +95,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         if (!story || !isVisible(story)) throw notFound('There is no such story.');
         const path = storyPath(story);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
+        await recordView(db, 'story', story.id);
         const [ctx, ads, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.ads.get(), services.shared.partnerItems.get()]);
         const ad = pickByWeight(ads, Math.random());
         return sendPage(req, reply, () => h(StoryPage, { ctx, story, ad, headlines }), {
