@@ -1,0 +1,145 @@
+/** The cable importer on the engine under test: idempotence, versions, bad rows, copies, hooks. */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINE, REPO_ROOT, testDatabase, type TestDb } from '../helpers.ts';
+import { connect, type Db } from '../../src/platform/db.ts';
+import { migrate } from '../../src/platform/migrations.ts';
+import { generateCables } from '../../src/cables/generate.ts';
+import { importCables, type CableImportHook } from '../../src/cables/importer.ts';
+
+const dir = mkdtempSync(join(tmpdir(), 'broadsheet-import-'));
+const rows = [...generateCables({ count: 40, seed: 11 })];
+const fileA = join(dir, 'a.csv');
+writeFileSync(fileA, rows.join(''));
+
+async function count(db: Db, table: 'cables' | 'stories' | 'cable_versions' | 'cable_tags' | 'cable_references'): Promise<number> {
+  const r = await db.kysely
+    .selectFrom(table)
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+describe(`cable importer on ${ENGINE}`, () => {
+  let tdb: TestDb;
+  let db: Db;
+  before(async () => {
+    tdb = await testDatabase();
+    db = await connect(tdb.config);
+    await migrate(db);
+  });
+  after(async () => {
+    await db.close();
+    await tdb.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  test('importing a file twice: the second run finds every cable unchanged', async () => {
+    const first = await importCables(db, [fileA], { batchSize: 7, workers: 0 });
+    assert.deepEqual([first.new, first.updated, first.unchanged, first.skipped], [40, 0, 0, 0]);
+    assert.equal(await count(db, 'cables'), 40);
+    assert.equal(await count(db, 'stories'), 40);
+    assert.ok((await count(db, 'cable_tags')) > 40);
+    const second = await importCables(db, [fileA], { batchSize: 7, workers: 1 });
+    assert.deepEqual([second.new, second.updated, second.unchanged, second.skipped], [0, 0, 40, 0]);
+    assert.equal(await count(db, 'cables'), 40);
+    assert.equal(await count(db, 'cable_versions'), 0);
+    const story = await db.kysely.selectFrom('stories').innerJoin('sections', 'sections.id', 'stories.section_id').select(['stories.title', 'stories.body', 'stories.published_at', 'sections.slug', 'stories.cable_reference_id']).executeTakeFirstOrThrow();
+    assert.equal(story.slug, 'cablegate');
+    assert.match(story.title, /^Cablegate: /);
+    assert.ok(story.body.startsWith('```\n'), 'header block in a fence');
+    assert.ok(story.body.includes(`](/cables/${story.cable_reference_id})`), 'links to the cable page');
+    const cable = await db.kysely.selectFrom('cables').select(['created']).where('reference_id', '=', story.cable_reference_id!).executeTakeFirstOrThrow();
+    assert.equal(story.published_at, new Date(cable.created).toISOString());
+  });
+
+  test('a cable whose text changed is updated and its earlier text kept; the old text later counts as unchanged', async () => {
+    const changed = [...rows];
+    const i = 5;
+    changed[i] = changed[i].replace(/(\n2\. )/, '\n2. (U) A sentence added by a later copy.$1');
+    if (changed[i] === rows[i]) changed[i] = changed[i].replace(/"\n$/, ' Addendum."\n');
+    assert.notEqual(changed[i], rows[i]);
+    const fileB = join(dir, 'b.csv');
+    writeFileSync(fileB, changed.join(''));
+    const s = await importCables(db, [fileB], { workers: 0 });
+    assert.deepEqual([s.new, s.updated, s.unchanged], [0, 1, 39]);
+    const refId = /^"\d+","[^"]*","([^"]+)"/.exec(rows[i])![1];
+    const row = await db.kysely.selectFrom('cables').select(['id', 'version', 'body']).where('reference_id', '=', refId).executeTakeFirstOrThrow();
+    assert.equal(row.version, 2);
+    const versions = await db.kysely.selectFrom('cable_versions').selectAll().where('cable_id', '=', row.id).execute();
+    assert.equal(versions.length, 1);
+    assert.equal(versions[0].version, 1);
+    assert.notEqual(versions[0].body, row.body);
+    // The story follows the new text.
+    const story = await db.kysely.selectFrom('stories').select('body').where('cable_reference_id', '=', refId).executeTakeFirstOrThrow();
+    assert.ok(story.body.includes('later copy') || story.body.includes('Addendum'));
+    // Both texts are known now: neither file changes anything any more.
+    for (const f of [fileA, fileB]) {
+      const again = await importCables(db, [f], { workers: 0 });
+      assert.deepEqual([again.new, again.updated, again.unchanged], [0, 0, 40], f);
+    }
+    assert.equal(await count(db, 'cable_versions'), 1);
+  });
+
+  test('a malformed row is reported with its position and skipped; the rest is stored', async () => {
+    const extra = [...generateCables({ count: 6, seed: 12 })];
+    const bad = '"999","not a date","","","","","",""\n';
+    const broken = '"1000","12/1/2009 10:00","09BROKEN1","Embassy Nowhere","SECRET","","x"\n';
+    const file = join(dir, 'bad.csv');
+    writeFileSync(file, extra[0] + extra[1] + bad + extra[2] + broken + extra.slice(3).join(''));
+    const s = await importCables(db, [file], { workers: 0 });
+    assert.equal(s.new, 6);
+    assert.ok(s.skipped >= 2, `skipped ${s.skipped}`);
+    const [f] = s.files;
+    assert.equal(f.skippedRecords.length, s.skipped);
+    const first = f.skippedRecords[0];
+    assert.equal(first.position.index, 2, 'the third record');
+    assert.equal(first.position.byteOffset, Buffer.byteLength(extra[0] + extra[1]));
+    assert.ok(first.position.line > 2);
+    assert.ok(first.reason.length > 5);
+    assert.ok(Object.keys(s.skippedReasons).length >= 1);
+  });
+
+  test('two copies of one cable under different ids are one cable; each text is kept once', async () => {
+    const seed = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'cables', '09LIMA1669.txt'), 'latin1');
+    const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
+    const [head, ...bodyParts] = seed.split('\nC O N F I D E N T I A L');
+    const body = 'C O N F I D E N T I A L' + bodyParts.join('\nC O N F I D E N T I A L');
+    const row = (n: number, id: string, text: string) => `"${n}","11/25/2009 20:48","${id}","Embassy Lima","CONFIDENTIAL//NOFORN","","${esc(head)}","${esc(text)}"\n`;
+    const file = join(dir, 'copies.csv');
+    writeFileSync(file, row(1, '09LIMA1669', body) + row(2, '9LIMA1669', body + '\nCOPY B') + row(3, '09LIMA01669', body));
+    const s = await importCables(db, [file], { workers: 0 });
+    assert.deepEqual([s.new, s.updated, s.unchanged], [1, 1, 1]);
+    const cable = await db.kysely.selectFrom('cables').selectAll().where('reference_id', '=', '09LIMA1669').executeTakeFirstOrThrow();
+    assert.equal(cable.version, 2);
+    assert.equal(await count(db, 'stories'), 47);
+    const again = await importCables(db, [file], { workers: 0 });
+    assert.deepEqual([again.new, again.updated, again.unchanged], [0, 0, 3]);
+  });
+
+  test('hooks run inside each batch with the ids written, and once at the end', async () => {
+    const batches: string[][] = [];
+    let done = 0;
+    const hook: CableImportHook = {
+      name: 'test-hook',
+      async afterBatch(trx, b) {
+        batches.push([...b.inserted, ...b.updated]);
+        const n = await trx.selectFrom('cables').select('id').where('reference_id', 'in', b.inserted.length ? b.inserted : ['-']).execute();
+        assert.equal(n.length, b.inserted.length, 'the batch is visible inside its transaction');
+      },
+      async afterImport(_db, summary) {
+        done = summary.new;
+      },
+    };
+    const rows2 = [...generateCables({ count: 9, seed: 99 })];
+    const file = join(dir, 'hooks.csv');
+    writeFileSync(file, rows2.join(''));
+    const s = await importCables(db, [file], { workers: 0, batchSize: 4, hooks: [hook] });
+    assert.equal(done, s.new);
+    assert.equal(batches.flat().length, s.new + s.updated);
+    assert.ok(batches.length >= 3);
+  });
+});
