@@ -26,6 +26,7 @@ import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
 import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
+import { installLicensing } from './licensing/wiring.ts';
 import { memberRoutes } from './members/routes.ts';
 import { cableRoutes } from './cables/routes.ts';
 
@@ -103,6 +104,7 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(cookie);
   installSessionLoader(app, services.db);
+  installLicensing(app, services);
   if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());
   await app.register(formbody);
   await app.register(rateLimit, { global: false });

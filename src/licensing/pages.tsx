@@ -7,7 +7,7 @@ export interface TierView {
   price: string;
 }
 
-/** Demo price list by staff band (USD per year). */
+/** The price list by staff band (USD per year), as seeded into licence_tiers; the page reads the database. */
 export const DEMO_TIERS: TierView[] = [
   { label: '1–19 staff', price: '$420' },
   { label: '20–99 staff', price: '$840' },
@@ -61,10 +61,18 @@ export function LicensingPage({ ctx, tiers = DEMO_TIERS }: { ctx: PageContext; t
         </table>
         <h2 id="register">How to register</h2>
         <ol>
-          <li>Tell us your organisation's name, its size and the email domains and networks your staff use.</li>
+          <li>
+            <a href="/licensing/apply">Apply online</a>: tell us your organisation's name, its size and where to send the invoice (you need an account; registering is free).
+          </li>
           <li>An editor checks the application and sends an invoice for the tier that fits.</li>
           <li>Once it is paid your licence runs for twelve months, and everyone covered sees “Licensed to” your organisation.</li>
+          <li>On your organisation's page, add your email domains and office networks, invite colleagues and create API keys.</li>
         </ol>
+        <p>
+          <a class="button" href="/licensing/apply">
+            Apply for a licence
+          </a>
+        </p>
         <p>
           Reading for yourself? There is nothing to do: carry on reading, and consider subscribing to our free weekly
           newsletter.

@@ -9,7 +9,8 @@ import { render } from 'preact-render-to-string';
 import type { PageContext } from '../web/context.ts';
 import { PERSONAL_ACCESS } from '../web/context.ts';
 import { csrfToken } from './csrf.ts';
-import { memberAccess, pageMember } from '../members/session.ts';
+import { pageMember } from '../members/session.ts';
+import { requestAccess } from '../licensing/request-access.ts';
 import { Lru } from './cache.ts';
 import type { AppServices } from '../app.ts';
 
@@ -125,7 +126,7 @@ export async function pageContext(services: AppServices, req: FastifyRequest, re
       return token;
     },
     sections,
-    access: memberAccess(req),
+    access: requestAccess(req),
     member: pageMember(req),
     year: new Date().getUTCFullYear(),
   };

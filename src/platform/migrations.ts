@@ -12,6 +12,7 @@ import { searchMigrations } from '../search/migrations.ts';
 import { jobsMigrations } from './jobs-migrations.ts';
 import { newsletterMigrations } from '../newsletter/migrations.ts';
 import { membersMigrations } from '../members/migrations.ts';
+import { licensingMigrations } from '../licensing/migrations.ts';
 
 /**
  * Every feature's migrations, by name. Names carry a number range per feature so their order is
@@ -22,7 +23,7 @@ import { membersMigrations } from '../members/migrations.ts';
  */
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   const all: Record<string, Migration> = {};
-  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), newsletterMigrations(engine), membersMigrations(engine)]) {
+  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), newsletterMigrations(engine), membersMigrations(engine), licensingMigrations(engine)]) {
     for (const [name, m] of Object.entries(set)) {
       if (all[name]) throw new Error(`two migrations are named ${name}`);
       all[name] = m;

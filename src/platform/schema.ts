@@ -8,6 +8,7 @@ import type { CablesTables } from '../cables/schema.ts';
 import type { JobsTables } from './jobs-migrations.ts';
 import type { NewsletterTables } from '../newsletter/schema.ts';
 import type { MembersTables } from '../members/schema.ts';
+import type { LicensingTables } from '../licensing/schema.ts';
 
 export interface SectionsTable {
   id: Generated<number>;
@@ -100,4 +101,4 @@ export interface CoreTables {
 }
 
 /** Every table of every feature. A feature adds its tables interface to this list. */
-export interface Database extends CoreTables, CablesTables, JobsTables, NewsletterTables, MembersTables {}
+export interface Database extends CoreTables, CablesTables, JobsTables, NewsletterTables, MembersTables, LicensingTables {}

@@ -1,0 +1,79 @@
+/** Invoice presentation: the figures of a stored invoice, and its PDF (pdfkit, built-in Helvetica). */
+import PDFDocument from 'pdfkit';
+import { formatMoney, type InvoiceLine } from './pricing.ts';
+import type { InvoiceRow, OrganisationRow } from './store.ts';
+import { formatDay } from './service.ts';
+
+export interface InvoiceView {
+  number: string;
+  status: string;
+  issued: string;
+  due: string;
+  paid: string | null;
+  organisation: { name: string; contact: string };
+  lines: Array<{ description: string; quantity: number; unit: string; amount: string }>;
+  subtotal: string;
+  taxRate: string;
+  tax: string;
+  total: string;
+}
+
+export function invoiceView(inv: InvoiceRow, org: OrganisationRow): InvoiceView {
+  const lines = JSON.parse(inv.lines) as InvoiceLine[];
+  const m = (c: number) => formatMoney(c, inv.currency);
+  return {
+    number: inv.number,
+    status: inv.status,
+    issued: formatDay(inv.issued_at),
+    due: formatDay(inv.due_at),
+    paid: inv.paid_at ? formatDay(inv.paid_at) : null,
+    organisation: { name: org.name, contact: org.contact_email },
+    lines: lines.map((l) => ({ description: l.description, quantity: l.quantity, unit: m(l.unitPriceCents), amount: m(l.quantity * l.unitPriceCents) })),
+    subtotal: m(inv.subtotal_cents),
+    taxRate: `${inv.tax_rate} %`,
+    tax: m(inv.tax_cents),
+    total: m(inv.total_cents),
+  };
+}
+
+/** The invoice as a one-page A4 PDF. */
+export function invoicePdf(v: InvoiceView, siteName: string, baseUrl: string): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Invoice ${v.number}`, Author: siteName } });
+    const chunks: Buffer[] = [];
+    doc.on('data', (c: Buffer) => chunks.push(c));
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+    doc.font('Helvetica-Bold').fontSize(20).text(siteName);
+    doc.font('Helvetica').fontSize(9).fillColor('#555').text(baseUrl);
+    doc.moveDown(1.5).fillColor('#000').font('Helvetica-Bold').fontSize(16).text(`Invoice ${v.number}`);
+    doc.font('Helvetica').fontSize(10).moveDown(0.5);
+    doc.text(`Issued: ${v.issued}`);
+    doc.text(`Due: ${v.due}`);
+    doc.text(`Status: ${v.status === 'paid' ? `paid on ${v.paid}` : v.status}`);
+    doc.moveDown(1).font('Helvetica-Bold').text('Bill to');
+    doc.font('Helvetica').text(v.organisation.name).text(v.organisation.contact);
+    doc.moveDown(1.5);
+    const x = { desc: 56, qty: 340, unit: 390, amount: 470 };
+    const row = (cells: [string, string, string, string], bold = false) => {
+      const y = doc.y;
+      doc.font(bold ? 'Helvetica-Bold' : 'Helvetica');
+      doc.text(cells[0], x.desc, y, { width: 275 });
+      const after = doc.y;
+      doc.text(cells[1], x.qty, y, { width: 40, align: 'right' });
+      doc.text(cells[2], x.unit, y, { width: 70, align: 'right' });
+      doc.text(cells[3], x.amount, y, { width: 70, align: 'right' });
+      doc.y = Math.max(after, doc.y) + 4;
+      doc.x = x.desc;
+    };
+    row(['Description', 'Qty', 'Unit price', 'Amount'], true);
+    for (const l of v.lines) row([l.description, String(l.quantity), l.unit, l.amount]);
+    doc.moveDown(0.5);
+    row(['Subtotal', '', '', v.subtotal]);
+    row([`Tax at ${v.taxRate}`, '', '', v.tax]);
+    row(['Total', '', '', v.total], true);
+    doc.moveDown(2).font('Helvetica').fontSize(9).fillColor('#555');
+    doc.text(`Payment is due within 30 days. Please quote ${v.number} with your payment. The licence runs for twelve months from the day the payment is recorded.`, x.desc, doc.y, { width: 480 });
+    doc.end();
+  });
+}

@@ -1,0 +1,74 @@
+/**
+ * Licensing jobs. A daily schedule (`licensing.daily`) finds licences 30 and 7 days before their
+ * end and at their end, and enqueues one reminder job per licence, end date and kind with a unique
+ * key, so each reminder goes once however often the daily job runs; it also marks ended licences
+ * expired. `licensing.alerts` runs saved-search alerts (daily ones every day, weekly ones every
+ * seventh day).
+ */
+import type { AppServices } from '../app.ts';
+import type { Db } from '../platform/db.ts';
+import { enqueue, type JobHandler } from '../platform/jobs.ts';
+import { reminderDue, sendReminder, type LicensingDeps, type ReminderKind } from './service.ts';
+import { runAlerts, searchAlertSource, type AlertSource } from './alerts.ts';
+import { worldFor } from './world.ts';
+
+export const DAILY_JOB = 'licensing.daily';
+export const REMINDER_JOB = 'licensing.reminder';
+export const ALERTS_JOB = 'licensing.alerts';
+
+const DAY_MS = 86_400_000;
+
+export function reminderKey(licenceId: number, expiresAt: string, kind: ReminderKind): string {
+  return `licence-reminder:${licenceId}:${expiresAt}:${kind}`;
+}
+
+/** Enqueues the reminders due at `now`; returns how many new reminder jobs were created. */
+export async function enqueueReminders(db: Db, now = new Date()): Promise<number> {
+  const horizon = new Date(now.getTime() + 30 * DAY_MS).toISOString();
+  const due = await db.kysely
+    .selectFrom('licences')
+    .select(['id', 'expires_at'])
+    .where('status', '=', 'active')
+    .where('expires_at', 'is not', null)
+    .where('expires_at', '<=', horizon)
+    .execute();
+  let created = 0;
+  for (const l of due) {
+    const kind = reminderDue(new Date(l.expires_at!), now);
+    if (!kind) continue;
+    const r = await enqueue(db, REMINDER_JOB, { licenceId: l.id, kind }, { uniqueKey: reminderKey(l.id, l.expires_at!, kind) });
+    if (r.created) created++;
+    if (kind === 'expired') {
+      await db.kysely.updateTable('licences').set({ status: 'expired', updated_at: now.toISOString() }).where('id', '=', l.id).where('status', '=', 'active').execute();
+    }
+  }
+  if (due.some((l) => Date.parse(l.expires_at!) <= now.getTime())) worldFor(db).clear();
+  return created;
+}
+
+export function licensingDeps(services: AppServices, extra: Partial<LicensingDeps> = {}): LicensingDeps {
+  return {
+    db: services.db.kysely,
+    mailer: services.mailer,
+    siteName: services.config.siteName,
+    baseUrl: services.config.baseUrl,
+    changed: () => worldFor(services.db).clear(),
+    ...extra,
+  };
+}
+
+export function licensingJobHandlers(services: AppServices, opts: { now?: () => Date; alerts?: AlertSource } = {}): Record<string, JobHandler> {
+  const now = opts.now ?? (() => new Date());
+  const deps = licensingDeps(services, { now });
+  return {
+    [DAILY_JOB]: async () => {
+      await enqueueReminders(services.db, now());
+    },
+    [REMINDER_JOB]: async (payload: { licenceId: number; kind: ReminderKind }) => {
+      await sendReminder(deps, payload.licenceId, payload.kind);
+    },
+    [ALERTS_JOB]: async () => {
+      await runAlerts(deps, services.db, opts.alerts ?? searchAlertSource(services.db), now());
+    },
+  };
+}

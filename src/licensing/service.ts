@@ -1,0 +1,589 @@
+/**
+ * Licensing operations, one named function each, called by the web routes, the CLI and the jobs.
+ * Each validates its input, changes nothing when it is bad, and returns a typed result whose
+ * `message` is written for the person who asked.
+ */
+import { createHash, randomBytes } from 'node:crypto';
+import { domainToASCII } from 'node:url';
+import { resolveTxt as dnsResolveTxt } from 'node:dns/promises';
+import { sql, type Kysely } from 'kysely';
+import { z } from 'zod';
+import type { Database } from '../platform/schema.ts';
+import type { Mailer, MailMessage } from '../platform/mail.ts';
+import { parseCidr } from './cidr.ts';
+import { formatMoney, invoiceTotals, type InvoiceLine } from './pricing.ts';
+import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';
+import {
+  countSeats,
+  getInvoiceByNumber,
+  getLicence,
+  getOrganisation,
+  getTier,
+  putSetting,
+  TAX_RATE_KEY,
+  taxRatePercent,
+  type InvoiceRow,
+  type LicenceRow,
+} from './store.ts';
+import { expiredMail, invoiceMail, leadInvitationMail, licenceActiveMail, renewalMail, seatInvitationMail } from './mails.ts';
+
+export type TxtResolver = (domain: string) => Promise<string[][]>;
+
+export interface LicensingDeps {
+  db: Kysely<Database>;
+  mailer: Mailer;
+  siteName: string;
+  baseUrl: string;
+  now?: () => Date;
+  /** DNS TXT lookups (node:dns/promises by default; tests pass a fake). */
+  resolveTxt?: TxtResolver;
+  /** Called after anything that changes who is covered, so the access world reloads. */
+  changed?: () => void;
+  log?: { warn(obj: unknown, msg?: string): void };
+}
+
+export type Failure = { ok: false; code: string; message: string; status: number };
+export type Result<T = object> = ({ ok: true; message: string } & T) | Failure;
+
+const fail = (code: string, message: string, status = 400): Failure => ({ ok: false, code, message, status });
+const clock = (d: LicensingDeps) => (d.now ? d.now() : new Date());
+const DAY_MS = 86_400_000;
+export const INVOICE_DUE_DAYS = 30;
+export const INVITATION_DAYS = 14;
+export const DEFAULT_KEY_RATE = 60;
+
+export function sha256(s: string): string {
+  return createHash('sha256').update(s, 'utf8').digest('hex');
+}
+
+/** Twelve calendar months after `from` (29 February → 1 March). */
+export function addYear(from: Date): Date {
+  return new Date(Date.UTC(from.getUTCFullYear() + 1, from.getUTCMonth(), from.getUTCDate(), from.getUTCHours(), from.getUTCMinutes(), from.getUTCSeconds(), from.getUTCMilliseconds()));
+}
+
+export function formatDay(iso: string | Date): string {
+  const d = typeof iso === 'string' ? new Date(iso) : iso;
+  return d.toLocaleDateString('en-GB', { day: 'numeric', month: 'long', year: 'numeric', timeZone: 'UTC' });
+}
+
+async function trySend(d: LicensingDeps, msg: MailMessage): Promise<boolean> {
+  try {
+    await d.mailer.send(msg);
+    return true;
+  } catch (err) {
+    d.log?.warn({ err, to: msg.to }, 'licensing mail could not be sent');
+    return false;
+  }
+}
+
+const site = (d: LicensingDeps) => ({ siteName: d.siteName, baseUrl: d.baseUrl.replace(/\/+$/, '') });
+
+// ---- organisations and applications ----
+
+const emailSchema = z
+  .string({ message: 'Enter a contact email address.' })
+  .trim()
+  .toLowerCase()
+  .min(1, 'Enter a contact email address.')
+  .max(254, 'That email address is too long.')
+  .pipe(z.email({ message: 'The contact address does not look like an email address.' }));
+
+export const applicationSchema = z.object({
+  name: z.string({ message: 'Enter the organisation’s name.' }).trim().min(2, 'Enter the organisation’s name.').max(200, 'Keep the name under 200 characters.'),
+  kind: z.enum(ORGANISATION_KINDS, { message: 'Choose what kind of organisation it is.' }),
+  tier: z.string({ message: 'Choose how many staff the organisation has.' }).min(1, 'Choose how many staff the organisation has.'),
+  contact_email: emailSchema,
+  note: z.string().trim().max(2000, 'Keep the note under 2,000 characters.').optional().default(''),
+});
+
+export interface NewOrganisation {
+  name: string;
+  kind: OrganisationKind;
+  tierId: string;
+  contactEmail: string;
+}
+
+export async function createOrganisation(d: LicensingDeps, o: NewOrganisation, adminMemberId: number | null): Promise<number> {
+  const now = clock(d).toISOString();
+  const row = await d.db
+    .insertInto('organisations')
+    .values({ name: o.name, kind: o.kind, tier_id: o.tierId, contact_email: o.contactEmail, created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  const id = Number(row.id);
+  if (adminMemberId !== null) {
+    await d.db.insertInto('organisation_members').values({ organisation_id: id, member_id: adminMemberId, role: 'admin', created_at: now }).execute();
+  }
+  d.changed?.();
+  return id;
+}
+
+/**
+ * A member applies for a licence: a new organisation with them as its admin, or (renewal) another
+ * licence for an organisation they administer.
+ */
+export async function applyForLicence(
+  d: LicensingDeps,
+  memberId: number,
+  input: Record<string, unknown>,
+  existingOrganisationId?: number,
+): Promise<Result<{ organisationId: number; licenceId: number }>> {
+  const parsed = applicationSchema.safeParse(input);
+  if (!parsed.success) return fail('invalid', parsed.error.issues[0].message);
+  const a = parsed.data;
+  const tier = await getTier(d.db, a.tier);
+  if (!tier) return fail('invalid', 'Choose how many staff the organisation has.');
+  const now = clock(d).toISOString();
+  let organisationId: number;
+  if (existingOrganisationId !== undefined) {
+    const role = await d.db
+      .selectFrom('organisation_members')
+      .select('role')
+      .where('organisation_id', '=', existingOrganisationId)
+      .where('member_id', '=', memberId)
+      .executeTakeFirst();
+    if (role?.role !== 'admin') return fail('not_found', 'There is no such organisation.', 404);
+    const open = await d.db
+      .selectFrom('licences')
+      .select('id')
+      .where('organisation_id', '=', existingOrganisationId)
+      .where('status', 'in', ['applied', 'invoiced'])
+      .executeTakeFirst();
+    if (open) return fail('pending', 'This organisation already has an application waiting; we will be in touch.', 409);
+    organisationId = existingOrganisationId;
+    await d.db.updateTable('organisations').set({ name: a.name, kind: a.kind, tier_id: tier.id, contact_email: a.contact_email, updated_at: now }).where('id', '=', organisationId).execute();
+  } else {
+    organisationId = await createOrganisation(d, { name: a.name, kind: a.kind, tierId: tier.id, contactEmail: a.contact_email }, memberId);
+  }
+  const lic = await d.db
+    .insertInto('licences')
+    .values({ organisation_id: organisationId, tier_id: tier.id, status: 'applied', applied_by: memberId, note: a.note, approved_by: null, approved_at: null, starts_at: null, expires_at: null, created_at: now, updated_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  d.changed?.();
+  return {
+    ok: true,
+    organisationId,
+    licenceId: Number(lic.id),
+    message: `Thank you. We have received the application for ${a.name}; an editor will check it and send the invoice to ${a.contact_email}.`,
+  };
+}
+
+/** The next invoice number of `year`, allocated inside the caller's transaction (gap-free). */
+export async function nextInvoiceSeq(trx: Kysely<Database>, year: number): Promise<number> {
+  const r = await sql<{ last: number }>`insert into invoice_counters (year, last) values (${year}, 1)
+    on conflict (year) do update set last = invoice_counters.last + 1 returning last`.execute(trx);
+  return Number(r.rows[0].last);
+}
+
+export function invoiceNumber(year: number, seq: number): string {
+  return `BS-${year}-${String(seq).padStart(4, '0')}`;
+}
+
+/** An editor approves an application: the invoice is issued and mailed to the organisation. */
+export async function approveApplication(
+  d: LicensingDeps,
+  licenceId: number,
+  approverId: number | null,
+  opts: { priceCents?: number | null } = {},
+): Promise<Result<{ invoice: InvoiceRow }>> {
+  const lic = await getLicence(d.db, licenceId);
+  if (!lic) return fail('not_found', 'There is no such application.', 404);
+  if (lic.status !== 'applied') return fail('state', `This application is already ${lic.status}.`, 409);
+  const [org, tier] = await Promise.all([getOrganisation(d.db, lic.organisation_id), getTier(d.db, lic.tier_id)]);
+  if (!org || !tier) return fail('not_found', 'There is no such application.', 404);
+  const price = tier.annual_price_cents ?? opts.priceCents ?? null;
+  if (price === null || !Number.isSafeInteger(price) || price <= 0) {
+    return fail('price', `${tier.label} is priced by negotiation: enter the agreed annual price to approve it.`);
+  }
+  const rate = await taxRatePercent(d.db);
+  const lines: InvoiceLine[] = [{ description: `${d.siteName} annual licence, ${tier.label} — ${org.name}`, quantity: 1, unitPriceCents: price }];
+  const totals = invoiceTotals(lines, rate);
+  const now = clock(d);
+  const year = now.getUTCFullYear();
+  const invoice = await d.db.transaction().execute(async (trx) => {
+    // The state check again inside the transaction: two editors approving at once issue one invoice.
+    const moved = await trx
+      .updateTable('licences')
+      .set({ status: 'invoiced', approved_by: approverId, approved_at: now.toISOString(), updated_at: now.toISOString() })
+      .where('id', '=', licenceId)
+      .where('status', '=', 'applied')
+      .executeTakeFirst();
+    if (Number(moved.numUpdatedRows) !== 1) return null;
+    const seq = await nextInvoiceSeq(trx, year);
+    return trx
+      .insertInto('invoices')
+      .values({
+        number: invoiceNumber(year, seq),
+        year,
+        seq,
+        organisation_id: org.id,
+        licence_id: licenceId,
+        currency: tier.currency,
+        lines: JSON.stringify(lines),
+        tax_rate: String(rate),
+        subtotal_cents: totals.subtotalCents,
+        tax_cents: totals.taxCents,
+        total_cents: totals.totalCents,
+        status: 'open',
+        issued_at: now.toISOString(),
+        due_at: new Date(now.getTime() + INVOICE_DUE_DAYS * DAY_MS).toISOString(),
+        paid_at: null,
+        payment_reference: null,
+        recorded_by: null,
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  if (!invoice) return fail('state', 'This application was approved a moment ago by someone else.', 409);
+  d.changed?.();
+  await trySend(d, invoiceMail(org.contact_email, site(d), { organisation: org.name, number: invoice.number, total: formatMoney(invoice.total_cents, invoice.currency), dueDate: formatDay(invoice.due_at) }));
+  return { ok: true, invoice, message: `Approved: invoice ${invoice.number} for ${formatMoney(invoice.total_cents, invoice.currency)} was sent to ${org.contact_email}.` };
+}
+
+export async function rejectApplication(d: LicensingDeps, licenceId: number): Promise<Result> {
+  const now = clock(d).toISOString();
+  const r = await d.db.updateTable('licences').set({ status: 'rejected', updated_at: now }).where('id', '=', licenceId).where('status', '=', 'applied').executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return fail('state', 'Only an application waiting for approval can be declined.', 409);
+  d.changed?.();
+  return { ok: true, message: 'The application was declined.' };
+}
+
+/**
+ * An admin records the payment of an invoice: the licence becomes active for twelve months from
+ * the payment (or, for a renewal, from the end of the licence still running).
+ */
+export async function recordPayment(d: LicensingDeps, number: string, recordedBy: number | null, reference = ''): Promise<Result<{ licence: LicenceRow }>> {
+  const inv = await getInvoiceByNumber(d.db, number);
+  if (!inv) return fail('not_found', `There is no invoice ${number}.`, 404);
+  if (inv.status !== 'open') return fail('state', `Invoice ${number} is already ${inv.status}.`, 409);
+  const now = clock(d);
+  const running = await d.db
+    .selectFrom('licences')
+    .select((eb) => eb.fn.max('expires_at').as('until'))
+    .where('organisation_id', '=', inv.organisation_id)
+    .where('status', '=', 'active')
+    .where('expires_at', '>', now.toISOString())
+    .executeTakeFirst();
+  const start = running?.until ? new Date(String(running.until)) : now;
+  const expires = addYear(start);
+  const done = await d.db.transaction().execute(async (trx) => {
+    const paid = await trx
+      .updateTable('invoices')
+      .set({ status: 'paid', paid_at: now.toISOString(), payment_reference: reference.trim().slice(0, 200) || null, recorded_by: recordedBy })
+      .where('id', '=', inv.id)
+      .where('status', '=', 'open')
+      .executeTakeFirst();
+    if (Number(paid.numUpdatedRows) !== 1) return false;
+    await trx
+      .updateTable('licences')
+      .set({ status: 'active', starts_at: start.toISOString(), expires_at: expires.toISOString(), updated_at: now.toISOString() })
+      .where('id', '=', inv.licence_id)
+      .execute();
+    return true;
+  });
+  if (!done) return fail('state', `Invoice ${number} was recorded as paid a moment ago.`, 409);
+  d.changed?.();
+  const [org, licence] = await Promise.all([getOrganisation(d.db, inv.organisation_id), getLicence(d.db, inv.licence_id)]);
+  if (org) await trySend(d, licenceActiveMail(org.contact_email, site(d), { organisation: org.name, organisationId: org.id, expires: formatDay(expires) }));
+  return { ok: true, licence: licence!, message: `Payment recorded for ${number}. ${org?.name ?? 'The organisation'} is licensed until ${formatDay(expires)}.` };
+}
+
+/** An active licence straight away (command line: an organisation that paid by other means). */
+export async function grantLicence(d: LicensingDeps, organisationId: number, tierId: string): Promise<LicenceRow> {
+  const now = clock(d);
+  const row = await d.db
+    .insertInto('licences')
+    .values({ organisation_id: organisationId, tier_id: tierId, status: 'active', applied_by: null, note: 'granted from the command line', approved_by: null, approved_at: now.toISOString(), starts_at: now.toISOString(), expires_at: addYear(now).toISOString(), created_at: now.toISOString(), updated_at: now.toISOString() })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  d.changed?.();
+  return row;
+}
+
+const TAX_RATE = /^(?:100(?:\.0{1,3})?|\d{1,2}(?:\.\d{1,3})?)$/;
+
+export async function setTaxRate(d: LicensingDeps, input: unknown): Promise<Result<{ rate: number }>> {
+  const s = typeof input === 'string' ? input.trim().replace(/\s*%$/, '') : '';
+  if (!TAX_RATE.test(s)) return fail('invalid', 'Enter the tax rate as a percentage between 0 and 100, with at most three decimals (e.g. 15 or 8.875).');
+  const rate = Number(s);
+  await putSetting(d.db, TAX_RATE_KEY, String(rate));
+  return { ok: true, rate, message: `New invoices will charge tax at ${rate} %.` };
+}
+
+// ---- email domains ----
+
+/** Lower-case ASCII form of a domain (IDNs in punycode), or null when it is not a domain name. */
+export function normaliseDomain(input: unknown): string | null {
+  if (typeof input !== 'string') return null;
+  let s = input.trim().toLowerCase().replace(/^@/, '').replace(/\.$/, '');
+  if (s.includes('@')) s = s.slice(s.lastIndexOf('@') + 1);
+  const ascii = domainToASCII(s);
+  if (!ascii || ascii.length > 253) return null;
+  if (!/^(?=.{1,253}$)([a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z][a-z0-9-]{0,61}[a-z0-9]$/.test(ascii)) return null;
+  return ascii;
+}
+
+export const TXT_PREFIX = 'broadsheet-verification=';
+
+export async function addDomain(d: LicensingDeps, organisationId: number, input: unknown): Promise<Result<{ domain: string; token: string }>> {
+  const domain = normaliseDomain(input);
+  if (!domain) return fail('invalid', 'Enter a domain name such as example.org (the part of your colleagues’ addresses after the @).');
+  const taken = await d.db.selectFrom('org_domains').select('organisation_id').where('domain', '=', domain).executeTakeFirst();
+  if (taken) return fail('taken', taken.organisation_id === organisationId ? `${domain} is already listed.` : `${domain} is registered to another organisation. Write to us if it is yours.`, 409);
+  const token = randomBytes(18).toString('base64url');
+  try {
+    await d.db.insertInto('org_domains').values({ organisation_id: organisationId, domain, token, verified_at: null, verified_by: null, created_at: clock(d).toISOString() }).execute();
+  } catch {
+    return fail('taken', `${domain} was registered a moment ago.`, 409);
+  }
+  return { ok: true, domain, token, message: `Added ${domain}. Publish the TXT record ${TXT_PREFIX}${token} on ${domain}, then press “Check DNS”.` };
+}
+
+/** Looks for the domain's TXT record; a match verifies it. */
+export async function checkDomainDns(d: LicensingDeps, organisationId: number, domainId: number): Promise<Result> {
+  const row = await d.db.selectFrom('org_domains').selectAll().where('id', '=', domainId).where('organisation_id', '=', organisationId).executeTakeFirst();
+  if (!row) return fail('not_found', 'There is no such domain.', 404);
+  if (row.verified_at) return { ok: true, message: `${row.domain} is already verified.` };
+  const resolve = d.resolveTxt ?? ((name: string) => dnsResolveTxt(name));
+  let records: string[][];
+  try {
+    records = await resolve(row.domain);
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why = code === 'ENOTFOUND' || code === 'ENODATA' ? 'it has no TXT records yet' : 'the DNS lookup failed';
+    return fail('dns', `${row.domain} could not be verified: ${why}. DNS changes can take a while to appear; try again later.`);
+  }
+  const expected = TXT_PREFIX + row.token;
+  if (!records.some((chunks) => chunks.join('').trim() === expected)) {
+    return fail('dns', `No TXT record ${expected} was found on ${row.domain}. DNS changes can take a while to appear; try again later.`);
+  }
+  await d.db.updateTable('org_domains').set({ verified_at: clock(d).toISOString(), verified_by: 'dns' }).where('id', '=', row.id).execute();
+  d.changed?.();
+  return { ok: true, message: `${row.domain} is verified: colleagues with a confirmed address there are covered.` };
+}
+
+/** A site admin vouches for a domain without DNS. */
+export async function verifyDomainByAdmin(d: LicensingDeps, organisationId: number, domainId: number): Promise<Result> {
+  const r = await d.db
+    .updateTable('org_domains')
+    .set({ verified_at: clock(d).toISOString(), verified_by: 'admin' })
+    .where('id', '=', domainId)
+    .where('organisation_id', '=', organisationId)
+    .where('verified_at', 'is', null)
+    .executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return fail('not_found', 'There is no such unverified domain.', 404);
+  d.changed?.();
+  return { ok: true, message: 'The domain is verified.' };
+}
+
+export async function removeDomain(d: LicensingDeps, organisationId: number, domainId: number): Promise<Result> {
+  const r = await d.db.deleteFrom('org_domains').where('id', '=', domainId).where('organisation_id', '=', organisationId).executeTakeFirst();
+  if (Number(r.numDeletedRows) !== 1) return fail('not_found', 'There is no such domain.', 404);
+  d.changed?.();
+  return { ok: true, message: 'The domain was removed.' };
+}
+
+// ---- networks ----
+
+export async function addNetwork(d: LicensingDeps, organisationId: number, input: unknown, label: unknown = ''): Promise<Result<{ cidr: string }>> {
+  const s = typeof input === 'string' ? input.trim() : '';
+  if (!s) return fail('invalid', 'Enter a network range such as 203.0.113.0/24 or 2001:db8::/48.');
+  const p = parseCidr(s);
+  if (!p.ok) return fail('invalid', `${s} is not a network range: ${p.error}. Write it like 203.0.113.0/24 or 2001:db8::/48.`);
+  const c = p.value;
+  if ((c.family === 4 && c.prefix < 8) || (c.family === 6 && c.prefix < 19)) {
+    return fail('invalid', `${c.cidr} is too wide to belong to one organisation (use at least /8 for IPv4 and /19 for IPv6).`);
+  }
+  const taken = await d.db.selectFrom('org_networks').select('organisation_id').where('cidr', '=', c.cidr).executeTakeFirst();
+  if (taken) return fail('taken', taken.organisation_id === organisationId ? `${c.cidr} is already listed.` : `${c.cidr} is registered to another organisation.`, 409);
+  const text = typeof label === 'string' ? label.trim().slice(0, 100) : '';
+  try {
+    await d.db.insertInto('org_networks').values({ organisation_id: organisationId, cidr: c.cidr, label: text, created_at: clock(d).toISOString() }).execute();
+  } catch {
+    return fail('taken', `${c.cidr} was registered a moment ago.`, 409);
+  }
+  d.changed?.();
+  const note = c.cidr !== s ? ` (written canonically as ${c.cidr})` : '';
+  return { ok: true, cidr: c.cidr, message: `Added ${c.cidr}${note}: every visitor from it is covered.` };
+}
+
+export async function removeNetwork(d: LicensingDeps, organisationId: number, networkId: number): Promise<Result> {
+  const r = await d.db.deleteFrom('org_networks').where('id', '=', networkId).where('organisation_id', '=', organisationId).executeTakeFirst();
+  if (Number(r.numDeletedRows) !== 1) return fail('not_found', 'There is no such network.', 404);
+  d.changed?.();
+  return { ok: true, message: 'The network was removed.' };
+}
+
+// ---- seats and invitations ----
+
+/** Seats allowed by the organisation's tier (null: no limit set). */
+export async function seatLimit(d: LicensingDeps, organisationId: number): Promise<number | null> {
+  const org = await getOrganisation(d.db, organisationId);
+  const tier = org ? await getTier(d.db, org.tier_id) : undefined;
+  return tier?.seat_limit ?? null;
+}
+
+export function seatLimitMessage(limit: number, tierLabel: string): string {
+  return `All ${limit} seats of your licence (${tierLabel}) are taken. Remove a seat, or ask us to move you to a larger tier.`;
+}
+
+async function seatCheck(d: LicensingDeps, organisationId: number, pendingExtra: number): Promise<Failure | null> {
+  const org = await getOrganisation(d.db, organisationId);
+  const tier = org ? await getTier(d.db, org.tier_id) : undefined;
+  if (!tier || tier.seat_limit === null) return null;
+  const used = await countSeats(d.db, organisationId);
+  if (used + pendingExtra > tier.seat_limit) return fail('seat_limit', seatLimitMessage(tier.seat_limit, tier.label), 409);
+  return null;
+}
+
+export async function inviteMember(d: LicensingDeps, organisationId: number, invitedBy: { id: number; email: string } | null, emailInput: unknown): Promise<Result<{ link: string }>> {
+  const e = emailSchema.safeParse(emailInput);
+  if (!e.success) return fail('invalid', e.error.issues[0].message.replace('a contact', 'an'));
+  const email = e.data;
+  const org = await getOrganisation(d.db, organisationId);
+  if (!org) return fail('not_found', 'There is no such organisation.', 404);
+  const already = await d.db
+    .selectFrom('organisation_members')
+    .innerJoin('members', 'members.id', 'organisation_members.member_id')
+    .select('members.id')
+    .where('organisation_members.organisation_id', '=', organisationId)
+    .where('members.email', '=', email)
+    .executeTakeFirst();
+  if (already) return fail('taken', `${email} already has a seat.`, 409);
+  const now = clock(d);
+  const open = await d.db
+    .selectFrom('org_invitations')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('organisation_id', '=', organisationId)
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .executeTakeFirstOrThrow();
+  const full = await seatCheck(d, organisationId, Number(open.n) + 1);
+  if (full) return full;
+  const token = randomBytes(32).toString('base64url');
+  await d.db
+    .insertInto('org_invitations')
+    .values({ organisation_id: organisationId, email, token_hash: sha256(token), invited_by: invitedBy?.id ?? null, created_at: now.toISOString(), expires_at: new Date(now.getTime() + INVITATION_DAYS * DAY_MS).toISOString(), accepted_at: null, accepted_by: null })
+    .execute();
+  const link = `${site(d).baseUrl}/invitations/${token}`;
+  const sent = await trySend(d, seatInvitationMail(email, site(d), { organisation: org.name, link, invitedBy: invitedBy?.email ?? null }));
+  return { ok: true, link, message: sent ? `Invitation sent to ${email}.` : `The invitation for ${email} is ready, but the mail could not be sent; send them this link: ${link}` };
+}
+
+export async function findInvitation(d: LicensingDeps, token: unknown) {
+  if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
+  return d.db
+    .selectFrom('org_invitations')
+    .innerJoin('organisations', 'organisations.id', 'org_invitations.organisation_id')
+    .selectAll('org_invitations')
+    .select('organisations.name as organisation_name')
+    .where('token_hash', '=', sha256(token))
+    .executeTakeFirst();
+}
+
+export async function acceptInvitation(d: LicensingDeps, token: unknown, memberId: number): Promise<Result<{ organisationId: number }>> {
+  const inv = await findInvitation(d, token);
+  if (!inv) return fail('invalid', 'This invitation link is not valid. Ask your organisation’s administrator for a new one.', 404);
+  const now = clock(d);
+  if (inv.accepted_at) return fail('used', 'This invitation has already been accepted.', 409);
+  if (Date.parse(inv.expires_at) <= now.getTime()) return fail('expired', 'This invitation has expired. Ask your organisation’s administrator for a new one.', 410);
+  const role = await d.db.selectFrom('organisation_members').select('role').where('organisation_id', '=', inv.organisation_id).where('member_id', '=', memberId).executeTakeFirst();
+  if (!role) {
+    const full = await seatCheck(d, inv.organisation_id, 1);
+    if (full) return full;
+    await d.db.insertInto('organisation_members').values({ organisation_id: inv.organisation_id, member_id: memberId, role: 'member', created_at: now.toISOString() }).execute();
+  }
+  await d.db.updateTable('org_invitations').set({ accepted_at: now.toISOString(), accepted_by: memberId }).where('id', '=', inv.id).execute();
+  d.changed?.();
+  return { ok: true, organisationId: inv.organisation_id, message: `You have a seat on ${inv.organisation_name}’s licence.` };
+}
+
+export async function cancelInvitation(d: LicensingDeps, organisationId: number, invitationId: number): Promise<Result> {
+  const r = await d.db.deleteFrom('org_invitations').where('id', '=', invitationId).where('organisation_id', '=', organisationId).where('accepted_at', 'is', null).executeTakeFirst();
+  if (Number(r.numDeletedRows) !== 1) return fail('not_found', 'There is no such open invitation.', 404);
+  return { ok: true, message: 'The invitation was withdrawn.' };
+}
+
+export async function removeSeat(d: LicensingDeps, organisationId: number, memberId: number, actingMemberId: number): Promise<Result> {
+  if (memberId === actingMemberId) {
+    const admins = await d.db.selectFrom('organisation_members').select('member_id').where('organisation_id', '=', organisationId).where('role', '=', 'admin').execute();
+    if (admins.length <= 1 && admins[0]?.member_id === memberId) return fail('last_admin', 'You are the only administrator; the organisation needs one.', 409);
+  }
+  const r = await d.db.deleteFrom('organisation_members').where('organisation_id', '=', organisationId).where('member_id', '=', memberId).executeTakeFirst();
+  if (Number(r.numDeletedRows) !== 1) return fail('not_found', 'There is no such seat.', 404);
+  d.changed?.();
+  return { ok: true, message: 'The seat was removed.' };
+}
+
+// ---- API keys ----
+
+export async function createApiKey(d: LicensingDeps, organisationId: number, createdBy: number | null, nameInput: unknown, rateInput: unknown): Promise<Result<{ key: string }>> {
+  const name = typeof nameInput === 'string' ? nameInput.trim() : '';
+  if (!name || name.length > 100) return fail('invalid', 'Give the key a name of up to 100 characters, such as “Press office monitoring”.');
+  const rateText = typeof rateInput === 'string' && rateInput.trim() !== '' ? rateInput.trim() : String(DEFAULT_KEY_RATE);
+  const rate = /^\d{1,5}$/.test(rateText) ? Number(rateText) : NaN;
+  if (!(rate >= 1 && rate <= 10_000)) return fail('invalid', 'The rate limit must be a whole number of requests per minute between 1 and 10,000.');
+  const key = `bsk_${randomBytes(24).toString('base64url')}`;
+  await d.db
+    .insertInto('api_keys')
+    .values({ organisation_id: organisationId, name, prefix: key.slice(0, 10), key_hash: sha256(key), rate_per_minute: rate, created_by: createdBy, created_at: clock(d).toISOString(), revoked_at: null })
+    .execute();
+  d.changed?.();
+  return { ok: true, key, message: `Created the key “${name}”. Copy it now: it is shown only once.` };
+}
+
+export async function revokeApiKey(d: LicensingDeps, organisationId: number, keyId: number): Promise<Result> {
+  const r = await d.db.updateTable('api_keys').set({ revoked_at: clock(d).toISOString() }).where('id', '=', keyId).where('organisation_id', '=', organisationId).where('revoked_at', 'is', null).executeTakeFirst();
+  if (Number(r.numUpdatedRows) !== 1) return fail('not_found', 'There is no such active key.', 404);
+  d.changed?.();
+  return { ok: true, message: 'The key was revoked; requests with it are refused from now on.' };
+}
+
+// ---- leads and renewals ----
+
+export async function emailLicenceInvitation(d: LicensingDeps, organisationId: number, views: number): Promise<Result> {
+  const org = await getOrganisation(d.db, organisationId);
+  if (!org) return fail('not_found', 'There is no such organisation.', 404);
+  const sent = await trySend(d, leadInvitationMail(org.contact_email, site(d), { organisation: org.name, views }));
+  return sent ? { ok: true, message: `The licence invitation was sent to ${org.contact_email}.` } : fail('mail_failed', 'The mail could not be sent just now. Try again in a few minutes.', 503);
+}
+
+export type ReminderKind = '30' | '7' | 'expired';
+
+/** Which reminder is due for a licence at `now` (pure). */
+export function reminderDue(expiresAt: Date, now: Date): ReminderKind | null {
+  const left = expiresAt.getTime() - now.getTime();
+  if (left <= 0) return 'expired';
+  if (left <= 7 * DAY_MS) return '7';
+  if (left <= 30 * DAY_MS) return '30';
+  return null;
+}
+
+async function recipients(d: LicensingDeps, organisationId: number, contact: string): Promise<string[]> {
+  const admins = await d.db
+    .selectFrom('organisation_members')
+    .innerJoin('members', 'members.id', 'organisation_members.member_id')
+    .select('members.email')
+    .where('organisation_members.organisation_id', '=', organisationId)
+    .where('organisation_members.role', '=', 'admin')
+    .execute();
+  return [...new Set([contact, ...admins.map((a) => a.email)])];
+}
+
+/** Sends one reminder (a job: runs once per licence, expiry date and kind). */
+export async function sendReminder(d: LicensingDeps, licenceId: number, kind: ReminderKind): Promise<void> {
+  const lic = await getLicence(d.db, licenceId);
+  if (!lic || !lic.expires_at) return;
+  const org = await getOrganisation(d.db, lic.organisation_id);
+  if (!org) return;
+  const to = await recipients(d, org.id, org.contact_email);
+  for (const addr of to) {
+    const msg =
+      kind === 'expired'
+        ? expiredMail(addr, site(d), { organisation: org.name, organisationId: org.id, expired: formatDay(lic.expires_at) })
+        : renewalMail(addr, site(d), { organisation: org.name, organisationId: org.id, expires: formatDay(lic.expires_at), days: Number(kind) });
+    // A failure throws so the job is retried.
+    await d.mailer.send(msg);
+  }
+}
