@@ -52,7 +52,7 @@ const core: Command[] = [
 ];
 
 async function allCommands(): Promise<Command[]> {
-  const extra: Command[] = [...(await import('./members/cli.ts')).usersCommands, ...(await import('./cables/cli.ts')).cablesCommands, ...(await import('./newsletter/cli.ts')).newsletterCommands];
+  const extra: Command[] = [...(await import('./members/cli.ts')).usersCommands, ...(await import('./cables/cli.ts')).cablesCommands, ...(await import('./newsletter/cli.ts')).newsletterCommands, ...(await import('./licensing/cli.ts')).orgsCommands];
   return [...core, ...extra];
 }
 
