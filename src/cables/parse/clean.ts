@@ -115,8 +115,17 @@ const CLEAN_PARA_LINE_RE = /[ \t]*(?:\d{1,3}|[A-Z])\.[ \t]*(?:\([A-Za-z /]{1,20}
 const HEADING_DELIM_LINE_RE = /^[ \t]*[-=]{3,}[ \t]*$/;
 const SUMMARY_START_LINE_RE = /(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[A-Za-z]+)?)?[ \t]*[.:-][ \t]*)/iy;
 
-/** `summary` in any letter case needs one of these (a cheap filter before a case-insensitive search). */
-const hasMm = (s: string) => s.includes('mm') || s.includes('MM') || s.includes('Mm') || s.includes('mM');
+/**
+ * Positions of `summ` in any letter case: only lines holding one are searched for END SUMMARY
+ * (the full END SUMMARY regex, case-insensitive, is slow over a whole body).
+ */
+function summPositions(t: string): number[] {
+  const out: number[] = [];
+  SUMM_RE.lastIndex = 0;
+  while (SUMM_RE.exec(t)) out.push(SUMM_RE.lastIndex - 4);
+  return out;
+}
+const SUMM_RE = /summ/gi;
 
 /** The line-by-line form of the cleaning regexes (same result; see `cleanMarkedRegex`). */
 function cleanLines(t: string): string {
@@ -125,6 +134,7 @@ function cleanLines(t: string): string {
   const ends: number[] = [];
   const n = t.length;
   let pos = 0;
+  let c = 0;
   while (pos <= n) {
     let eol = t.indexOf('\n', pos);
     if (eol < 0) eol = n;
@@ -132,30 +142,31 @@ function cleanLines(t: string): string {
     pos = eol + 1;
     let s = lineStart; // kept text starts here
     let f = s; // first character that is not a space or tab
-    while (f < eol && isSpace(t.charCodeAt(f))) f++;
+    while (f < eol && ((c = t.charCodeAt(f)) === 32 || c === 9)) f++;
     if (f < eol) {
       // "1. (C) ", "A. " — only when a '.' follows a capital or 1–3 digits
       const c0 = t.charCodeAt(f);
+      c = c0;
       let k = f;
-      if (isUpper(c0)) k = f + 1;
-      else while (k < eol && k - f < 3 && isDigit(t.charCodeAt(k))) k++;
+      if (c0 >= 65 && c0 <= 90) k = f + 1;
+      else while (k < eol && k - f < 3 && ((c = t.charCodeAt(k)) >= 48 && c <= 57)) k++;
       if (k > f && t.charCodeAt(k) === 46) {
         CLEAN_PARA_LINE_RE.lastIndex = lineStart;
         const m = CLEAN_PARA_LINE_RE.exec(t);
         if (m) {
           s = lineStart + m[0].length;
           f = s;
-          while (f < eol && isSpace(t.charCodeAt(f))) f++;
+          while (f < eol && ((c = t.charCodeAt(f)) === 32 || c === 9)) f++;
         }
       }
     }
     if (f < eol) {
-      const c = t.charCodeAt(f);
+      c = t.charCodeAt(f);
       if (c === 45 || c === 61) {
         if (HEADING_DELIM_LINE_RE.test(t.slice(s, eol))) s = eol;
       } else if (c === 83 && lineStart > 0 && t.startsWith('SIPDIS', f)) {
         let e = f + 6;
-        while (e < eol && isSpace(t.charCodeAt(e))) e++;
+        while (e < eol && ((c = t.charCodeAt(e)) === 32 || c === 9)) e++;
         if (e === eol) {
           // the SIPDIS line goes with the empty lines before it
           while (starts.length && starts[starts.length - 1] === ends[ends.length - 1]) {
@@ -172,24 +183,43 @@ function cleanLines(t: string): string {
   // leading empty lines
   let first = 0;
   while (first < starts.length - 1 && starts[first] === ends[first]) first++;
-  // pass 2: SUMMARY markers
-  const summaryWords = hasMm(t);
-  const parts: string[] = [];
+  // pass 2: SUMMARY markers; runs of untouched consecutive lines are copied as one piece
+  const cand = summPositions(t);
+  let ci = 0;
+  const pieces: string[] = [];
+  let cs = -1;
+  let ce = -1;
   for (let i = first; i < starts.length; i++) {
     let s = starts[i];
     const e = ends[i];
-    const c = s < e ? t.charCodeAt(s) : 0;
-    if (c === 83 || c === 115) {
+    const c1 = s < e ? t.charCodeAt(s) : 0;
+    if (c1 === 83 || c1 === 115) {
       SUMMARY_START_LINE_RE.lastIndex = s;
       const m = SUMMARY_START_LINE_RE.exec(t);
       if (m) s += m[0].length;
     }
-    if (summaryWords && e - s >= 11) {
+    while (ci < cand.length && cand[ci] < s) ci++;
+    let changed: string | null = null;
+    if (ci < cand.length && cand[ci] < e && e - s >= 11) {
       const line = t.slice(s, e);
-      parts.push(hasMm(line) ? line.replace(SUMMARY_END_RE, '') : line);
-    } else parts.push(t.slice(s, e));
+      const r = line.replace(SUMMARY_END_RE, '');
+      if (r !== line) changed = r;
+    }
+    if (changed === null && cs >= 0 && s === ce + 1) {
+      ce = e;
+      continue;
+    }
+    if (cs >= 0) pieces.push(t.slice(cs, ce));
+    if (changed === null) {
+      cs = s;
+      ce = e;
+    } else {
+      pieces.push(changed);
+      cs = -1;
+    }
   }
-  let r = parts.join('\n');
+  if (cs >= 0) pieces.push(t.slice(cs, ce));
+  let r = pieces.join('\n');
   if (r.includes('xxx')) r = r.replace(XXX_RE, '');
   if (r.includes('\n\n\n')) r = r.replace(/\n{3,}/g, '\n\n');
   return r;

@@ -4,14 +4,41 @@ import type { Paragraph } from './types.ts';
 const PARA_START_RE = /^[ \t]*(?:[A-Z]-)?(\d{1,3})[ \t]*[.)][ \t]*(?:\(([A-Za-z]{1,4}(?:[ \t]*\/\/?[ \t]*[A-Za-z ]{1,20}?)*)\)[ \t]*)?(?=\S)/gm;
 const MARKING_OK_RE = /^(?:U|SBU|C|S|TS)(?:\s*\/\/?\s*[A-Z][A-Z ]*)*$/;
 
+const PARA_START_LINE_RE = new RegExp(PARA_START_RE.source.slice(1), 'y');
+
+/**
+ * Matches of PARA_START_RE, found by walking the lines and trying only lines whose first character
+ * can start a paragraph number (a multi-line `^` regex tries every character of the text).
+ */
+function paragraphStarts(text: string): RegExpExecArray[] {
+  if (text.includes('\r') || text.includes('\u2028') || text.includes('\u2029')) {
+    PARA_START_RE.lastIndex = 0;
+    return [...text.matchAll(PARA_START_RE)] as RegExpExecArray[];
+  }
+  const out: RegExpExecArray[] = [];
+  const n = text.length;
+  let c = 0;
+  for (let pos = 0; pos <= n; ) {
+    let eol = text.indexOf('\n', pos);
+    if (eol < 0) eol = n;
+    let f = pos;
+    while (f < eol && ((c = text.charCodeAt(f)) === 32 || c === 9)) f++;
+    if (f < eol && ((c >= 48 && c <= 57) || (c >= 65 && c <= 90 && text.charCodeAt(f + 1) === 45))) {
+      PARA_START_LINE_RE.lastIndex = pos;
+      const m = PARA_START_LINE_RE.exec(text);
+      if (m) out.push(m);
+    }
+    pos = eol + 1;
+  }
+  return out;
+}
+
 /** Splits body text (after the caption) into numbered paragraphs; unnumbered text becomes one paragraph. */
 export function parseParagraphs(text: string): Paragraph[] {
   const out: Paragraph[] = [];
-  PARA_START_RE.lastIndex = 0;
   const starts: { idx: number; end: number; number: number; marking: string | null }[] = [];
   let expect = 1;
-  let m: RegExpExecArray | null;
-  while ((m = PARA_START_RE.exec(text))) {
+  for (const m of paragraphStarts(text)) {
     const n = +m[1];
     if (starts.length ? n !== expect && !(n > expect && n <= expect + 3) : n > 99) continue;
     let marking = m[2] ? m[2].toUpperCase().replace(/\s+/g, ' ').trim() : null;
