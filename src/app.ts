@@ -28,6 +28,9 @@ import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
 import { memberRoutes } from './members/routes.ts';
+import { newsroomRoutes } from './stories/admin-routes.ts';
+import { feedRoutes } from './feeds/routes.ts';
+import { adRoutes } from './ads/routes.ts';
 import { cableRoutes } from './cables/routes.ts';
 
 export interface AppServices {
@@ -144,6 +147,9 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(newsletterRoutes(services));
   await app.register(searchRoutes(services));
   await app.register(memberRoutes(services));
+  await app.register(newsroomRoutes(services));
+  await app.register(feedRoutes(services));
+  await app.register(adRoutes(services));
   await app.register(cableRoutes(services));
   return app;
 }

@@ -13,6 +13,7 @@ import { jobsMigrations } from './jobs-migrations.ts';
 import { newsletterMigrations } from '../newsletter/migrations.ts';
 import { membersMigrations } from '../members/migrations.ts';
 import { licensingMigrations } from '../licensing/migrations.ts';
+import { newsroomMigrations } from '../stories/migrations.ts';
 
 /**
  * Every feature's migrations, by name. Names carry a number range per feature so their order is
@@ -23,7 +24,7 @@ import { licensingMigrations } from '../licensing/migrations.ts';
  */
 export function migrationsFor(engine: Engine): Record<string, Migration> {
   const all: Record<string, Migration> = {};
-  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), newsletterMigrations(engine), membersMigrations(engine), licensingMigrations(engine)]) {
+  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), newsletterMigrations(engine), membersMigrations(engine), licensingMigrations(engine), newsroomMigrations(engine)]) {
     for (const [name, m] of Object.entries(set)) {
       if (all[name]) throw new Error(`two migrations are named ${name}`);
       all[name] = m;
@@ -44,11 +45,30 @@ export interface MigrationReport {
   pending: string[];
 }
 
+/**
+ * Fault-test hook, active only when NODE_ENV=test: BROADSHEET_TEST_PAUSE_MIGRATION=<name> makes
+ * that migration stop after its changes, before it is recorded and committed, and wait there to
+ * be killed (test/faults/migrate-kill.test.ts).
+ */
+function withTestPause(migrations: Record<string, Migration>): Record<string, Migration> {
+  const name = process.env.NODE_ENV === 'test' ? process.env.BROADSHEET_TEST_PAUSE_MIGRATION : undefined;
+  const m = name ? migrations[name] : undefined;
+  if (!name || !m) return migrations;
+  const paused: Migration = {
+    async up(db) {
+      await m.up(db);
+      process.stderr.write(`paused in migration ${name}\n`);
+      await new Promise(() => setInterval(() => {}, 60_000));
+    },
+  };
+  return { ...migrations, [name]: paused };
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Db): Promise<MigrationReport> {
   const migrator = new Migrator({
     db: db.kysely,
-    provider: new StaticProvider(migrationsFor(db.engine)),
+    provider: new StaticProvider(withTestPause(migrationsFor(db.engine))),
     allowUnorderedMigrations: true,
   });
   const { error, results } = await migrator.migrateToLatest();

@@ -8,6 +8,8 @@ import type { CablesTables } from '../cables/schema.ts';
 import type { JobsTables } from './jobs-migrations.ts';
 import type { NewsletterTables } from '../newsletter/schema.ts';
 import type { MembersTables } from '../members/schema.ts';
+import type { NewsroomTables } from '../stories/schema.ts';
+import type { FeedsTables } from '../feeds/schema.ts';
 import type { LicensingTables } from '../licensing/schema.ts';
 
 export interface SectionsTable {
@@ -42,6 +44,8 @@ export interface StoriesTable {
   published_at: string;
   created_at: string;
   updated_at: string;
+  /** Added by 0600: order among the home page's lead stories (lower first; null after). */
+  lead_position: number | null;
 }
 
 export interface PartnerItemsTable {
@@ -52,6 +56,9 @@ export interface PartnerItemsTable {
   url: string;
   published_at: string;
   is_demo: number;
+  // Added by 0610_feeds_partner_feeds: the feed it came from and its de-duplication key.
+  feed_id: number | null;
+  unique_key: string | null;
 }
 
 export interface SettingsTable {
@@ -88,6 +95,11 @@ export interface AdsTable {
   ends_at: string | null;
   is_demo: number;
   created_at: string;
+  // Added by 0620_ads_targets_counts:
+  /** Space-separated section slugs the ad runs in, with spaces around (` news cablegate `); '' = everywhere. */
+  sections: Generated<string>;
+  impressions: Generated<number>;
+  clicks: Generated<number>;
 }
 
 export interface CoreTables {
@@ -101,4 +113,4 @@ export interface CoreTables {
 }
 
 /** Every table of every feature. A feature adds its tables interface to this list. */
-export interface Database extends CoreTables, CablesTables, JobsTables, NewsletterTables, MembersTables, LicensingTables {}
+export interface Database extends CoreTables, CablesTables, JobsTables, NewsletterTables, MembersTables, LicensingTables, NewsroomTables, FeedsTables {}

@@ -6,10 +6,13 @@
  *   ```                        -> preformatted block (cable headers, tables) until the closing ```
  *   - item / * item            -> bullet list
  *   > quote                    -> quotation
+ *   ```html                    -> trusted HTML block: the fenced HTML is run through the sanitiser
+ *                                 (sanitize.ts) when parsed; used for licensed press releases
  *   anything else              -> paragraph (lines joined with a space)
  * Inline: **bold**, *italic*, [text](https://link) (http, https and site-relative links only).
  */
 import { Lru } from '../platform/cache.ts';
+import { sanitizeRichHtml, toPlainText, type TrustedHtml } from './sanitize.ts';
 
 export type Inline =
   | { type: 'text'; text: string }
@@ -22,7 +25,8 @@ export type Block =
   | { type: 'paragraph'; content: Inline[]; number: number | null; id: string | null }
   | { type: 'pre'; text: string }
   | { type: 'list'; items: Inline[][] }
-  | { type: 'quote'; content: Inline[] };
+  | { type: 'quote'; content: Inline[] }
+  | { type: 'html'; html: TrustedHtml };
 
 const INLINE = /\*\*([^*]+)\*\*|\*([^*\s][^*]*)\*|\[([^\]]+)\]\(([^)\s]+)\)/g;
 
@@ -64,7 +68,8 @@ export function parseMarkdown(source: string): Block[] {
       i++;
       while (i < lines.length && !lines[i].startsWith('```')) body.push(lines[i++]);
       i++; // closing fence (or end of text)
-      blocks.push({ type: 'pre', text: body.join('\n') });
+      if (line.trim() === '```html') blocks.push({ type: 'html', html: sanitizeRichHtml(body.join('\n')) });
+      else blocks.push({ type: 'pre', text: body.join('\n') });
       continue;
     }
     const heading = /^#{1,4}\s+(.+)$/.exec(line);
@@ -127,6 +132,8 @@ export function markdownToText(source: string): string {
           return b.content.map((c) => c.text).join('');
         case 'list':
           return b.items.map((it) => '- ' + it.map((c) => c.text).join('')).join('\n');
+        case 'html':
+          return toPlainText(b.html);
       }
     })
     .join('\n\n');

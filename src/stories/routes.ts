@@ -4,7 +4,7 @@ import { h } from 'preact';
 import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
-import { pickByWeight } from '../ads/store.ts';
+import { pickAd } from '../ads/serve.ts';
 import { recordView } from '../platform/page-views.ts';
 import {
   CABLEGATE_SLUG,
@@ -23,6 +23,14 @@ import { SHARED_TTL_MS } from '../app.ts';
 import { latestPartnerItems } from '../feeds/store.ts';
 
 export const SECTION_PAGE_SIZE = 10;
+
+/** Every home-page cache of this process (one per app), so editors' changes show at once. */
+const homeCaches = new Set<{ clear(): void }>();
+
+/** Forgets the home page's lists (called after a change in the newsroom). */
+export function clearHomePage(): void {
+  for (const c of homeCaches) c.clear();
+}
 
 const pageQuery = z.object({
   page: z.coerce
@@ -55,9 +63,12 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
       ]);
       return { leads, bySection: bySection.filter((b) => b.stories.length), cablegate, cablegateSection, headlines };
     }, SHARED_TTL_MS);
+    homeCaches.add(homeData);
+    app.addHook('onClose', async () => void homeCaches.delete(homeData));
 
     app.get('/', async (req, reply) => {
       const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
+      const ad = await pickAd(services, { section: null, adFree: ctx.access.adFree });
       const stamp = (list: Story[]) => list.map((s) => `${s.id}@${s.updated_at}`).join(',');
       const renderKey = [
         'home',
@@ -65,8 +76,9 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         ...data.bySection.map((b) => stamp(b.stories)),
         stamp(data.cablegate),
         data.headlines.map((i) => i.id).join(','),
+        ad ? `${ad.id}@${ad.href}` : '',
       ].join('|');
-      return sendPage(req, reply, () => h(HomePage, { ctx, data }), { ctx, renderKey });
+      return sendPage(req, reply, () => h(HomePage, { ctx, data, ad }), { ctx, renderKey });
     });
 
     app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/sections/:slug', async (req, reply) => {
@@ -80,9 +92,10 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         latestStories(db, { limit: SECTION_PAGE_SIZE, offset: (page - 1) * SECTION_PAGE_SIZE, sectionId: section.id }),
         pageContext(services, req, reply),
       ]);
+      const ad = await pickAd(services, { section: section.slug, adFree: ctx.access.adFree });
       const pages = Math.max(1, Math.ceil(total / SECTION_PAGE_SIZE));
       if (page > pages) throw notFound(`${section.name} has ${pages} page${pages === 1 ? '' : 's'}.`);
-      return sendPage(req, reply, h(SectionPage, { ctx, section, stories, page, pages }));
+      return sendPage(req, reply, h(SectionPage, { ctx, section, stories, page, pages, ad }));
     });
 
     // /stories/<section>/<yyyy>/<mm>/<id>-<slug>: the id decides; any other spelling redirects here.
@@ -96,8 +109,8 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         const path = storyPath(story);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
         await recordView(db, 'story', story.id);
-        const [ctx, ads, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.ads.get(), services.shared.partnerItems.get()]);
-        const ad = pickByWeight(ads, Math.random());
+        const [ctx, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.partnerItems.get()]);
+        const ad = await pickAd(services, { section: story.section_slug, adFree: ctx.access.adFree });
         return sendPage(req, reply, () => h(StoryPage, { ctx, story, ad, headlines }), {
           lastModified: story.updated_at,
           ctx,

@@ -1,7 +1,7 @@
 /**
  * Stories and sections storage. Every query works on SQLite and PostgreSQL through Kysely.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database, SectionsTable, StoriesTable } from '../platform/schema.ts';
 import { nowIso } from '../platform/db.ts';
 import { slugify } from './markdown.ts';
@@ -54,6 +54,8 @@ export async function latestStories(
   if (opts.sectionId !== undefined) q = q.where('stories.section_id', '=', opts.sectionId);
   if (opts.featured) q = q.where('stories.featured', '=', 1);
   if (opts.excludeIds?.length) q = q.where('stories.id', 'not in', opts.excludeIds);
+  // Lead stories come in the editors' order (lead_position), then newest first.
+  if (opts.featured) q = q.orderBy(sql`coalesce(stories.lead_position, 1000000)`);
   return (await q
     .orderBy('stories.published_at', 'desc')
     .orderBy('stories.id', 'desc')
@@ -159,5 +161,7 @@ export async function updateStory(db: DB, id: number, patch: Partial<NewStory>):
   if (patch.featured !== undefined) values.featured = patch.featured ? 1 : 0;
   if (patch.sectionId !== undefined) values.section_id = patch.sectionId;
   if (patch.publishedAt !== undefined) values.published_at = patch.publishedAt;
+  if (patch.sourceId !== undefined) values.source_id = patch.sourceId;
+  if (patch.author !== undefined) values.author = patch.author;
   await db.updateTable('stories').set(values as never).where('id', '=', id).execute();
 }

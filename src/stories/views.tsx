@@ -4,8 +4,8 @@ import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
 import { PaywallStrip } from '../licensing/strip.tsx';
-import { AdSlot } from '../ads/views.tsx';
-import type { Ad } from '../ads/store.ts';
+import { AdSlot, withListAd, type ShownAd } from '../ads/views.tsx';
+import { storyHead } from '../feeds/meta.tsx';
 import { NewsletterBox } from '../newsletter/views.tsx';
 import { WorldHeadlines } from '../feeds/views.tsx';
 import type { PartnerItem } from '../feeds/store.ts';
@@ -59,8 +59,16 @@ export interface HomeData {
   headlines: PartnerItem[];
 }
 
-export function HomePage({ ctx, data }: { ctx: PageContext; data: HomeData }) {
+export function HomePage({ ctx, data, ad }: { ctx: PageContext; data: HomeData; ad?: ShownAd | null }) {
   const [lead, ...otherLeads] = data.leads;
+  // One ad on the home page: after the third item of the first list long enough.
+  let adLeft = ctx.access.adFree ? null : (ad ?? null);
+  const listAd = (n: number) => {
+    if (!adLeft || n < 3) return null;
+    const a = adLeft;
+    adLeft = null;
+    return a;
+  };
   return (
     <Layout ctx={ctx} title={ctx.siteName} description="Independent news and a searchable archive of diplomatic cables. Free for personal reading." canonical="/">
       <h1 class="visually-hidden">{ctx.siteName}</h1>
@@ -79,9 +87,10 @@ export function HomePage({ ctx, data }: { ctx: PageContext; data: HomeData }) {
           )}
           {otherLeads.length ? (
             <ul class="story-list">
-              {otherLeads.map((s) => (
-                <StoryListItem key={s.id} story={s} />
-              ))}
+              {withListAd(
+                otherLeads.map((s) => <StoryListItem key={s.id} story={s} />),
+                listAd(otherLeads.length),
+              )}
             </ul>
           ) : null}
           {data.bySection.map(({ section, stories }) => (
@@ -90,9 +99,10 @@ export function HomePage({ ctx, data }: { ctx: PageContext; data: HomeData }) {
                 <a href={`/sections/${section.slug}`}>{section.name}</a>
               </h2>
               <ul class="story-list">
-                {stories.map((s) => (
-                  <StoryListItem key={s.id} story={s} showSection={false} />
-                ))}
+                {withListAd(
+                  stories.map((s) => <StoryListItem key={s.id} story={s} showSection={false} />),
+                  listAd(stories.length),
+                )}
               </ul>
             </section>
           ))}
@@ -127,23 +137,30 @@ export function SectionPage({
   stories,
   page,
   pages,
+  ad,
 }: {
   ctx: PageContext;
   section: Section;
   stories: Story[];
   page: number;
   pages: number;
+  ad?: ShownAd | null;
 }) {
   const base = `/sections/${section.slug}`;
+  const feeds = [
+    { title: `${section.name} (RSS)`, href: `/feeds/sections/${section.slug}.rss`, type: 'rss' as const },
+    { title: `${section.name} (Atom)`, href: `/feeds/sections/${section.slug}.atom`, type: 'atom' as const },
+  ];
   return (
-    <Layout ctx={ctx} title={page > 1 ? `${section.name} — page ${page}` : section.name} description={section.description || undefined} canonical={page > 1 ? `${base}?page=${page}` : base}>
+    <Layout ctx={ctx} title={page > 1 ? `${section.name} — page ${page}` : section.name} description={section.description || undefined} canonical={page > 1 ? `${base}?page=${page}` : base} feeds={feeds}>
       <h1>{section.name}</h1>
       {section.description ? <p class="standfirst">{section.description}</p> : null}
       {stories.length ? (
         <ul class="story-list">
-          {stories.map((s) => (
-            <StoryListItem key={s.id} story={s} showSection={false} />
-          ))}
+          {withListAd(
+            stories.map((s) => <StoryListItem key={s.id} story={s} showSection={false} />),
+            ctx.access.adFree ? null : ad,
+          )}
         </ul>
       ) : (
         <p>Nothing has been published in {section.name} yet.</p>
@@ -184,7 +201,7 @@ function InlineContent({ content }: { content: Inline[] }) {
   );
 }
 
-function renderBlock(b: Block, key: number): VNode {
+export function renderBlock(b: Block, key: number): VNode {
   switch (b.type) {
     case 'heading':
       return <h2 key={key}>{b.text}</h2>;
@@ -212,6 +229,9 @@ function renderBlock(b: Block, key: number): VNode {
           <InlineContent content={b.content} />
         </p>
       );
+    case 'html':
+      // The only raw HTML on the site: b.html is TrustedHtml, made by the sanitiser (sanitize.ts).
+      return <div key={key} class="release-html" dangerouslySetInnerHTML={{ __html: b.html }} />;
   }
 }
 
@@ -240,7 +260,7 @@ export function StoryPage({
 }: {
   ctx: PageContext;
   story: Story;
-  ad: Ad | null;
+  ad: ShownAd | null;
   headlines: PartnerItem[];
 }) {
   const path = storyPath(story);
@@ -249,7 +269,7 @@ export function StoryPage({
     <NewsletterBox key="newsletter" csrf={ctx.csrf} returnTo={path} siteName={ctx.siteName} />,
   ];
   return (
-    <Layout ctx={ctx} title={story.title} description={story.teaser || undefined} canonical={path}>
+    <Layout ctx={ctx} title={story.title} description={story.teaser || undefined} canonical={path} head={storyHead(ctx, story)}>
       <PaywallStrip access={ctx.access} siteName={ctx.siteName} />
       <div class="story-layout">
         <article class="story">

@@ -1,0 +1,38 @@
+/** Partner feeds (newsroom range 0600–0699; registered through src/stories/migrations.ts). */
+import type { Kysely, Migration } from 'kysely';
+import type { Engine } from '../platform/db.ts';
+import { withId } from '../platform/migration-helpers.ts';
+
+type Builder = Kysely<any>;
+
+export function feedsMigrations(engine: Engine): Record<string, Migration> {
+  const id = withId(engine);
+  return {
+    '0610_feeds_partner_feeds': {
+      async up(db: Builder) {
+        await id(db.schema.createTable('partner_feeds'))
+          .addColumn('name', 'text', (c) => c.notNull())
+          .addColumn('url', 'text', (c) => c.notNull().unique())
+          .addColumn('etag', 'text')
+          .addColumn('last_modified', 'text')
+          .addColumn('last_polled_at', 'text')
+          .addColumn('last_ok_at', 'text')
+          .addColumn('last_error', 'text')
+          .addColumn('error_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('item_count', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.alterTable('partner_items').addColumn('feed_id', 'integer').execute();
+        await db.schema.alterTable('partner_items').addColumn('unique_key', 'text').execute();
+        // NULL keys (demo and hand-made items) never collide on either engine.
+        await db.schema.createIndex('partner_items_unique_key').on('partner_items').column('unique_key').unique().execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropIndex('partner_items_unique_key').ifExists().execute();
+        await db.schema.alterTable('partner_items').dropColumn('unique_key').execute();
+        await db.schema.alterTable('partner_items').dropColumn('feed_id').execute();
+        await db.schema.dropTable('partner_feeds').ifExists().execute();
+      },
+    },
+  };
+}

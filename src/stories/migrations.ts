@@ -1,0 +1,65 @@
+/**
+ * Newsroom migrations (range 0600–0699): lead-story order, the press-release queue and dashboard
+ * cable uploads here; partner feeds (src/feeds) and ad targeting and counts (src/ads) from their
+ * own folders, all registered through `newsroomMigrations`.
+ */
+import type { Kysely, Migration } from 'kysely';
+import type { Engine } from '../platform/db.ts';
+import { withId } from '../platform/migration-helpers.ts';
+import { feedsMigrations } from '../feeds/migrations.ts';
+import { adsMigrations } from '../ads/migrations.ts';
+
+type Builder = Kysely<any>;
+
+export function newsroomMigrations(engine: Engine): Record<string, Migration> {
+  const id = withId(engine);
+  return {
+    '0600_newsroom_leads_press_releases': {
+      async up(db: Builder) {
+        await db.schema.alterTable('stories').addColumn('lead_position', 'integer').execute();
+        await id(db.schema.createTable('press_releases'))
+          .addColumn('member_id', 'integer', (c) => c.notNull().references('members.id').onDelete('cascade'))
+          .addColumn('email', 'text', (c) => c.notNull())
+          .addColumn('title', 'text', (c) => c.notNull())
+          .addColumn('body', 'text', (c) => c.notNull())
+          .addColumn('licensed', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('organisation', 'text', (c) => c.notNull())
+          .addColumn('contact', 'text', (c) => c.notNull())
+          .addColumn('section_id', 'integer', (c) => c.references('sections.id').onDelete('set null'))
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+          .addColumn('reason', 'text')
+          .addColumn('story_id', 'integer', (c) => c.references('stories.id').onDelete('set null'))
+          .addColumn('decided_by', 'integer')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+        await db.schema.createIndex('press_releases_queue').on('press_releases').columns(['status', 'licensed', 'created_at']).execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropTable('press_releases').ifExists().execute();
+        await db.schema.alterTable('stories').dropColumn('lead_position').execute();
+      },
+    },
+    '0630_newsroom_cable_uploads': {
+      async up(db: Builder) {
+        await id(db.schema.createTable('cable_uploads'))
+          .addColumn('member_id', 'integer')
+          .addColumn('original_name', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('queued'))
+          .addColumn('progress', 'text')
+          .addColumn('summary', 'text')
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropTable('cable_uploads').ifExists().execute();
+      },
+    },
+    ...feedsMigrations(engine),
+    ...adsMigrations(engine),
+  };
+}
