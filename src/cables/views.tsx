@@ -66,7 +66,15 @@ function ParagraphView({ p, index }: { p: Paragraph; index: number }) {
           ({p.marking})<span class="visually-hidden"> {mark.label}</span>
         </span>
       ) : null}
-      <p>{p.text.replace(/\s*\n\s*/g, ' ')}</p>
+      <div class="para-text">
+        {p.text
+          .split(/\n[ \t]*\n/)
+          .map((t) => t.replace(/\s*\n\s*/g, ' ').trim())
+          .filter(Boolean)
+          .map((t, i) => (
+            <p key={i}>{t}</p>
+          ))}
+      </div>
     </div>
   );
 }
