@@ -72,9 +72,6 @@ function formOf(b: Body): AdFormValues {
 export function adRoutes(services: AppServices): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
-    // Expose the impression counter so tests and shutdown can flush it.
-    app.decorate('adImpressions', adServer(services).counter);
-
     app.get<{ Params: { id: string }; Querystring: Body }>('/ads/:id/click', { config: { rateLimit: { max: 120, timeWindow: '1 minute' } } }, async (req, reply) => {
       const id = Number(req.params.id);
       if (!Number.isInteger(id) || id <= 0) throw notFound('There is no such ad.');
