@@ -4,7 +4,7 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, SqliteDialect, sql } from 'kysely';
+import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 
@@ -41,8 +41,26 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
-  const kysely = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(handle) }) });
+  const kysely = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) }) });
   return { kysely, engine: 'sqlite', file, close: () => kysely.destroy() };
+}
+
+/**
+ * SQLite runs DDL inside transactions, but Kysely's SQLite adapter says it does not, so its
+ * Migrator would apply each migration statement by statement: a process killed half-way through a
+ * migration would leave half its tables behind and the migration unrecorded. Claiming transactional
+ * DDL makes the Migrator run the pending migrations and their `kysely_migration` rows in one
+ * transaction, as it does on PostgreSQL (test/faults/migrate-kill.test.ts).
+ */
+class TransactionalDdlSqliteAdapter extends SqliteAdapter {
+  override get supportsTransactionalDdl(): boolean {
+    return true;
+  }
+}
+class TransactionalDdlSqliteDialect extends SqliteDialect {
+  override createAdapter() {
+    return new TransactionalDdlSqliteAdapter();
+  }
 }
 
 /** True when the database answers a trivial query within the timeout. */

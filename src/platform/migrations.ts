@@ -4,7 +4,7 @@
  * Kysely's Migrator records applied names in `kysely_migration` and takes a lock, so two processes
  * starting together on PostgreSQL apply each migration once.
  */
-import { Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Engine } from './db.ts';
 import { coreMigrations } from './core-migrations.ts';
 import { cablesMigrations } from '../cables/migrations.ts';
@@ -66,10 +66,14 @@ function withTestPause(migrations: Record<string, Migration>): Record<string, Mi
 
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Db): Promise<MigrationReport> {
+  // On PostgreSQL the bookkeeping tables are named in the current schema: unqualified, Kysely finds
+  // a `kysely_migration` of any schema in the database and would skip creating this schema's own.
+  const schema = db.engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
   const migrator = new Migrator({
     db: db.kysely,
     provider: new StaticProvider(withTestPause(migrationsFor(db.engine))),
     allowUnorderedMigrations: true,
+    ...(schema ? { migrationTableSchema: schema } : {}),
   });
   const { error, results } = await migrator.migrateToLatest();
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
