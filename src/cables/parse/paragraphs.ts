@@ -65,14 +65,28 @@ export function parseParagraphs(text: string): Paragraph[] {
 const SUMMARY_START_RE =
   /(?:^|\n)[ \t]*(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:BEGIN[ \t]+)?SUMM?AR?Y(?:[ \t]+(?:AND|&)[ \t]+[A-Z]+(?:[ \t]+[A-Z]+)?)?(?:[ \t]*\/[ \t]*COMMENT)?[ \t]*(?:[:.-]+|(?=\n)|[ \t]+(?=[A-Z]))/i;
 const SUMMARY_END_RE = /\(?\bEND[ \t]+(?:OF[ \t]+)?SUMM?AR?Y(?:[ \t]+(?:AND|&)[ \t]+[A-Z]+(?:[ \t]+[A-Z]+)?)?\b[ \t]*\.?\)?/i;
+const SUMMARY_START_SEARCH_RE = new RegExp(SUMMARY_START_RE.source, 'gi');
+const SUMMARY_END_SEARCH_RE = new RegExp(SUMMARY_END_RE.source, 'gi');
+const SUM_RE = /sum/gi;
+
+/**
+ * `re` (global) run from the start of the line holding the first `sum`: every match of the
+ * SUMMARY patterns holds `sum` on the line it starts on, and a plain search is much cheaper.
+ */
+function execFromSum(re: RegExp, text: string): RegExpExecArray | null {
+  SUM_RE.lastIndex = 0;
+  if (!SUM_RE.exec(text)) return null;
+  re.lastIndex = Math.max(0, text.lastIndexOf('\n', SUM_RE.lastIndex - 3));
+  return re.exec(text);
+}
 const LEADING_PARA_RE = /^\s*(?:-{3,}\s*)?(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?/i;
 
 /** Text between `SUMMARY:` and `END SUMMARY` (or up to a blank line), whitespace-joined; null if none. */
 export function parseSummary(text: string): string | null {
-  const m = SUMMARY_START_RE.exec(text);
+  const m = execFromSum(SUMMARY_START_SEARCH_RE, text);
   if (!m) return null;
   let rest = text.slice(m.index + m[0].length);
-  const end = SUMMARY_END_RE.exec(rest);
+  const end = execFromSum(SUMMARY_END_SEARCH_RE, rest);
   let s: string;
   if (end && end.index < 8000) s = rest.slice(0, end.index);
   else {

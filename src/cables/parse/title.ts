@@ -28,8 +28,12 @@ function isAcronym(core: string): boolean {
   return false;
 }
 
+const ASCII_RE = /^[\x00-\x7f]*$/;
+const WORD_RE = /^([^\p{L}\p{N}]*)([\p{L}\p{N}]+)((?:['’]\p{L}+)?)([^\p{L}\p{N}]*)$/u;
+const WORD_ASCII_RE = /^([^A-Za-z0-9]*)([A-Za-z0-9]+)((?:'[A-Za-z]+)?)([^A-Za-z0-9]*)$/;
+
 function capitalize(w: string): string {
-  const i = w.search(/\p{L}/u);
+  const i = ASCII_RE.test(w) ? w.search(/[A-Za-z]/) : w.search(/\p{L}/u);
   if (i < 0) return w;
   return w.slice(0, i) + w[i].toUpperCase() + w.slice(i + 1);
 }
@@ -41,11 +45,13 @@ function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: 
   return parts
     .map((p, idx) => {
       if (p === '-' || p === '/' || !p) return p;
-      const m = /^([^\p{L}\p{N}]*)([\p{L}\p{N}]+)((?:['’]\p{L}+)?)([^\p{L}\p{N}]*)$/u.exec(p);
+      // ASCII words (nearly all) take the cheaper non-Unicode patterns, with the same result
+      const ascii = ASCII_RE.test(p);
+      const m = (ascii ? WORD_ASCII_RE : WORD_RE).exec(p);
       if (!m) return p;
       const [, pre, core, poss, post] = m;
       if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
-      const mixed = /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
+      const mixed = ascii ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1)) : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
       if (mixed) return pre + core + poss + post;
       const lower = core.toLowerCase();
       const isFirst = (first || afterBreak) && idx === 0;
