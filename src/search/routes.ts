@@ -34,7 +34,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       if (!out.ok) return reply.code(400).send({ error: 'bad_query', message: out.error.message, position: out.error.position });
       const r = out.result;
       reply.header('cache-control', 'public, max-age=30');
-      return { total: r.total, page: r.page, size: r.size, query: r.normalized, hits: r.hits, facets: r.facets, tookMs: r.tookMs };
+      return { total: r.total, page: r.page, size: r.size, query: r.normalized, order: r.order, hits: r.hits, facets: r.facets, tookMs: r.tookMs };
     });
 
     app.get('/search', async (req, reply) => {

@@ -42,6 +42,8 @@ export interface SearchResult {
   /** Matches per month (`2009-11`), ascending, months without matches left out. */
   months: FacetValue[];
   tookMs: number;
+  /** The order used: relevance, or newest/oldest (also for relevance over very large match sets). */
+  order: 'relevance' | 'newest' | 'oldest';
   /** The canonical query (normalizeQuery) this result answers. */
   normalized: string;
   /** Lower-case words to highlight (titles on the page). */
@@ -56,6 +58,13 @@ export const COMPILE = { tagMeaning } as const;
 export const PARSE = { canonicalizeId: canonicalId } as const;
 /** Longest facet lists returned (the rest are the long tail). */
 export const FACET_LIMIT = 30;
+/** Largest match set ranked by relevance (see run()). */
+export const RANK_LIMIT = 20000;
+
+/** A filter that keeps a small part of a large match set makes FTS5 ranking score the whole set. */
+function relevanceFilteredCost(hits: number, matches: number): boolean {
+  return hits < matches && matches > 4000;
+}
 
 const KIND = 1,
   ORIGIN = 2,
@@ -96,6 +105,25 @@ export function highlightHtml(text: string, words: string[]): string {
     .join('|');
   const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})[\\p{L}\\p{N}]*`, 'giu');
   return markedHtml(text.replace(re, (m) => MARK_START + m + MARK_END));
+}
+
+/**
+ * An extract of about `words` words around the first place where the highlight words occur
+ * (word starts, so stems match their inflections), with the words marked; the start of the text
+ * when none occurs. Done here rather than by the engine: FTS5's snippet() over a few rowids of a
+ * very common word costs seconds, and the result is the same on both engines.
+ */
+export function snippetHtml(text: string, highlight: string[], words = 40): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  if (!highlight.length) return escapeHtml(lead(flat, words));
+  const alt = [...highlight].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
+  const m = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})`, 'iu').exec(flat);
+  if (!m) return highlightHtml(lead(flat, words), highlight);
+  const before = flat.slice(0, m.index).split(' ');
+  const startWord = Math.max(0, before.length - 1 - Math.floor(words / 3));
+  const all = flat.split(' ');
+  const part = all.slice(startWord, startWord + words).join(' ');
+  return highlightHtml((startWord > 0 ? '… ' : '') + part + (startWord + words < all.length ? ' …' : ''), highlight);
 }
 
 /** A short plain extract from the start of a text (no query words to centre on). */
@@ -353,7 +381,12 @@ export class SearchService {
     const offset = (params.page - 1) * params.size;
     const k = Math.min(offset + params.size, total);
     let page: { kind: DocKind; id: number }[] = [];
-    const relevance = params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs;
+    let order: SearchResult['order'] = 'newest';
+    // Ranking costs about 2 µs per match in FTS5 (and needs whole-set statistics), so match sets
+    // above RANK_LIMIT are ordered newest first instead; `order` in the result says which was used.
+    const rankable = matchSizes.cable <= RANK_LIMIT && (!relevanceFilteredCost(hits.cable.length, matchSizes.cable));
+    const relevance = params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs && rankable;
+    order = relevance ? 'relevance' : params.sort === 'oldest' ? 'oldest' : 'newest';
     if (k > offset) {
       if (relevance) {
         const ranked = await Promise.all(
@@ -403,6 +436,7 @@ export class SearchService {
       facets,
       months,
       tookMs: Math.round((performance.now() - t0) * 10) / 10,
+      order,
       normalized,
       highlight,
     };
@@ -414,18 +448,18 @@ export class SearchService {
     const k = this.db.kysely;
     const [cableRows, storyRows, cableSnips, storySnips] = await Promise.all([
       cableIds.length
-        ? k.selectFrom('cables').select(['id', 'reference_id', 'title', 'subject', 'created', 'origin', 'classification', 'summary', sql<string>`substr(body, 1, 600)`.as('lead')]).where('id', 'in', cableIds).execute()
+        ? k.selectFrom('cables').select(['id', 'reference_id', 'title', 'subject', 'created', 'origin', 'classification', 'summary', sql<string>`substr(body, 1, 20000)`.as('lead')]).where('id', 'in', cableIds).execute()
         : [],
       storyIds.length
         ? k
             .selectFrom('stories')
             .innerJoin('sections', 'sections.id', 'stories.section_id')
-            .select(['stories.id as id', 'stories.slug as slug', 'stories.title as title', 'stories.teaser as teaser', 'stories.published_at as published_at', 'sections.slug as section_slug'])
+            .select(['stories.id as id', 'stories.slug as slug', 'stories.title as title', 'stories.teaser as teaser', 'stories.body as body', 'stories.published_at as published_at', 'sections.slug as section_slug'])
             .where('stories.id', 'in', storyIds)
             .execute()
         : [],
-      query && cableIds.length ? this.index.snippets('cable', query, cableIds) : new Map<number, string>(),
-      query && storyIds.length ? this.index.snippets('story', query, storyIds) : new Map<number, string>(),
+      new Map<number, string>(),
+      new Map<number, string>(),
     ]);
     const cablesById = new Map(cableRows.map((r) => [r.id, r]));
     const storiesById = new Map(storyRows.map((r) => [r.id, r]));
@@ -444,7 +478,7 @@ export class SearchService {
           origin: r.origin,
           classification: r.classification,
           url: `/cables/${r.reference_id}`,
-          snippet: snip ? markedHtml(snip) : highlightHtml(lead(r.summary || String((r as { lead?: string }).lead ?? '')), highlight),
+          snippet: snip ? markedHtml(snip) : query ? snippetHtml(String((r as { lead?: string }).lead ?? ''), highlight) : highlightHtml(lead(r.summary || String((r as { lead?: string }).lead ?? '')), highlight),
         });
       } else {
         const r = storiesById.get(p.id);
@@ -457,7 +491,7 @@ export class SearchService {
           date: r.published_at,
           section: r.section_slug,
           url: storyPath(r),
-          snippet: snip ? markedHtml(snip) : highlightHtml(lead(r.teaser), highlight),
+          snippet: snip ? markedHtml(snip) : query ? snippetHtml(`${r.teaser} ${r.body}`, highlight) : highlightHtml(lead(r.teaser), highlight),
         });
       }
     }
