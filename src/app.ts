@@ -88,7 +88,8 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
         defaultSrc: ["'self'"],
         scriptSrc: ["'self'"],
         styleSrc: ["'self'"],
-        imgSrc: ["'self'", 'data:'],
+        // Image ads and licensed press releases may show images hosted elsewhere (https only).
+        imgSrc: ["'self'", 'data:', 'https:'],
         fontSrc: ["'self'"],
         connectSrc: ["'self'"],
         objectSrc: ["'none'"],
