@@ -52,7 +52,7 @@ const core: Command[] = [
 ];
 
 async function allCommands(): Promise<Command[]> {
-  const extra: Command[] = [...(await import('./members/cli.ts')).usersCommands, ...(await import('./cables/cli.ts')).cablesCommands, ...(await import('./newsletter/cli.ts')).newsletterCommands, ...(await import('./licensing/cli.ts')).orgsCommands];
+  const extra: Command[] = [...(await import('./members/cli.ts')).usersCommands, ...(await import('./cables/cli.ts')).cablesCommands, ...(await import('./newsletter/cli.ts')).newsletterCommands, ...(await import('./licensing/cli.ts')).orgsCommands, ...(await import('./platform/backup.ts')).backupCommands];
   return [...core, ...extra];
 }
 

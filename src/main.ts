@@ -1,6 +1,7 @@
 /** `npm start`: serve the site until SIGINT/SIGTERM, then finish in-flight requests and exit. */
 import { ConfigError, loadConfig } from './config.ts';
 import { boot } from './server.ts';
+import { holdDataDir } from './platform/backup.ts';
 
 export async function serve(): Promise<void> {
   let config;
@@ -29,6 +30,7 @@ export async function serve(): Promise<void> {
     await running.close();
     process.exit(1);
   }
+  const releaseDataDir = holdDataDir(config);
   console.log(`${config.siteName} is running at ${config.baseUrl} (database: ${config.engine}${config.engine === 'sqlite' ? `, ${running.db.file}` : ''})`);
 
   let stopping = false;
@@ -39,6 +41,7 @@ export async function serve(): Promise<void> {
     const force = setTimeout(() => process.exit(1), 10_000);
     force.unref();
     await running.close();
+    releaseDataDir();
     process.exit(0);
   };
   process.on('SIGINT', () => void stop('SIGINT'));
