@@ -6,6 +6,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { connect as connectTcp, type Socket } from 'node:net';
 import nodemailer from 'nodemailer';
 import type { Config } from '../config.ts';
 
@@ -75,12 +76,16 @@ function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,
+    // Without TCP_NODELAY each message waits on Nagle's algorithm and delayed ACKs (~40 ms), which
+    // caps a connection near 20 messages/s; with it a pooled connection sends hundreds a second.
+    ...(u.protocol === 'smtp:' ? { getSocket: noDelaySocket } : {}),
   } as nodemailer.TransportOptions);
   return {
     kind: 'smtp',
     async send(msg) {
       try {
-        const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId });
+        // A fixed text encoding spares nodemailer a scan of every body to choose one.
+        const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId, textEncoding: 'quoted-printable' } as nodemailer.SendMailOptions);
         return { messageId: info.messageId, file: null };
       } catch (err) {
         const e = err as Error & { responseCode?: number; code?: string; command?: string };
@@ -92,6 +97,17 @@ function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
       transport.close();
     },
   };
+}
+
+function noDelaySocket(opts: { host: string; port: number }, cb: (err: Error | null, socket?: { connection: Socket }) => void): void {
+  const socket = connectTcp(opts.port, opts.host);
+  socket.setNoDelay(true);
+  const onError = (err: Error) => cb(err);
+  socket.once('error', onError);
+  socket.once('connect', () => {
+    socket.removeListener('error', onError);
+    cb(null, { connection: socket });
+  });
 }
 
 function fileMailer(dir: string, from: string): Mailer {
