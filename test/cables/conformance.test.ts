@@ -87,7 +87,23 @@ function fieldOf(c: Case): string {
   return g; // summary, recipients, info_recipients, titlefy, clean_content, tag_kind, by_id
 }
 
-const recip = (rs: Recipient[]) => rs.map((r) => ({ route: r.route, name: r.name, precedence: r.precedence, mcn: r.mcn }));
+const recip = (rs: Recipient[]) =>
+  rs.map((r) => ({ route: r.route, name: r.name, precedence: r.precedence, mcn: r.mcn, excluded: !!r.excluded }));
+
+/**
+ * The cases list a collective's exclusions inside it (`excluded: [names]`); the parser gives each
+ * excluded post as its own entry with `excluded: true` right after the collective. Same facts.
+ */
+function flattenExpected(rs: (Omit<Recipient, 'excluded'> & { excluded?: string[] | boolean })[]): Recipient[] {
+  const out: Recipient[] = [];
+  for (const r of rs) {
+    out.push({ route: r.route, name: r.name, precedence: r.precedence, mcn: r.mcn });
+    if (Array.isArray(r.excluded)) {
+      for (const name of r.excluded) out.push({ route: null, name, precedence: null, mcn: null, excluded: true });
+    }
+  }
+  return out;
+}
 
 /** Compares one case; returns [field, ok][] (a by_id case may check several fields). */
 export function runCase(c: Case, corpus: Map<string, RawCable>): [string, boolean | null, unknown][] {
@@ -149,7 +165,7 @@ export function runCase(c: Case, corpus: Map<string, RawCable>): [string, boolea
     case 'info_recipients': {
       const h = parseHeader(parsed ? raw!.header ?? '' : input);
       const got = recip(field === 'recipients' ? h.recipients : h.infoRecipients);
-      const exp = recip(e[field] as Recipient[]);
+      const exp = recip(flattenExpected(e[field] as Parameters<typeof flattenExpected>[0]));
       return [[field, eq(got, exp), got]];
     }
     case 'decl_date': {

@@ -9,6 +9,7 @@ import {
   parseCable,
   parseClassifiedBy,
   parseDtg,
+  parseHeader,
   splitTags,
   splitHeader,
   tagKind,
@@ -138,4 +139,15 @@ test('tags: person in parentheses, multi-word tags, glued suffixes, short words'
   assert.deepEqual(splitTags('PGOV POL FOREIGN POL'), ['PGOV', 'POL', 'FOREIGN POL']);
   assert.deepEqual(splitTags('PGOV TIP IN RURITANIA'), ['PGOV', 'TIP IN RURITANIA']);
   assert.deepEqual(splitTags('PREL FARM REFORM RURITANIAN POLITICS'), ['PREL', 'FARM REFORM', 'RURITANIAN POLITICS']);
+});
+
+test('XMT: posts excluded from a collective follow it with excluded: true', () => {
+  const h = parseHeader('FM AMEMBASSY ANYTOWN\nTO RUEHC/SECSTATE WASHDC IMMEDIATE 1234\nRUEHZZ/SAMPLE POSTS COLLECTIVE\nXMT/AMEMBASSY ONE\nAMEMBASSY TWO\nINFO XMT AMEMBASSY THREE');
+  assert.deepEqual(h.recipients, [
+    { route: 'RUEHC', name: 'SECSTATE WASHDC', precedence: 'IMMEDIATE', mcn: '1234' },
+    { route: 'RUEHZZ', name: 'SAMPLE POSTS COLLECTIVE', precedence: null, mcn: null },
+    { route: null, name: 'AMEMBASSY ONE', precedence: null, mcn: null, excluded: true },
+    { route: null, name: 'AMEMBASSY TWO', precedence: null, mcn: null, excluded: true },
+  ]);
+  assert.deepEqual(h.infoRecipients, []);
 });

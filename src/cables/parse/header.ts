@@ -55,25 +55,32 @@ export function parseAddressee(line: string): Recipient | null {
   return { route, name: s, precedence, mcn, excluded: undefined };
 }
 
+/**
+ * Addressee lines of a TO or INFO block. `XMT` (or `XMT/`) starts the posts excluded from the
+ * collective before it; they follow it as entries with `excluded: true` (until a routed line or
+ * the end of the block). An `XMT` with no recipient before it is dropped.
+ */
 function parseAddresseeBlock(lines: string[]): Recipient[] {
   const out: Recipient[] = [];
-  let last: Recipient | null = null;
+  let excluding = false;
   for (const line of lines) {
-    const t = line.trim();
+    let t = line.trim();
     if (!t) continue;
-    if (/^XMT\b/.test(t)) {
-      last = null;
-      continue;
-    }
-    if (/^[A-Z]{2,6}-\d{2}(?:\s|$)/.test(t)) continue; // Washington distribution block (LOG-00 ...)
+    const xmt = /^XMT\b[ \t]*\/?[ \t]*/.exec(t);
+    if (xmt) {
+      excluding = out.length > 0;
+      t = t.slice(xmt[0].length);
+      if (!t || !excluding) continue;
+    } else if (/^[A-Z]{2,6}-\d{2}(?:\s|$)/.test(t)) continue; // Washington distribution block (LOG-00 ...)
     const r = parseAddressee(t);
-    if (r) {
+    if (!r) continue;
+    if (excluding && r.route) excluding = false;
+    if (excluding) out.push({ route: null, name: r.name, precedence: null, mcn: null, excluded: true });
+    else {
       delete r.excluded;
       out.push(r);
-      last = r;
     }
   }
-  void last;
   return out;
 }
 
