@@ -130,14 +130,17 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
     let status = err instanceof HttpError ? err.statusCode : (err.statusCode ?? 500);
     if (err.validation) status = 400;
-    const dbDown = /ECONNREFUSED|ETIMEDOUT|Connection terminated|timeout exceeded when trying to connect|SQLITE_BUSY/.test(String(err.message) + String(err.code));
+    // Database unreachable, restarting or overloaded (PostgreSQL class 08 and 57P0x codes, a
+    // statement timeout 57014, a busy SQLite file): the request may succeed later, so 503.
+    const dbDown = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|SQLITE_BUSY|^08\d{3}$|^57P0[123]$|^57014$/.test(String(err.message)) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|SQLITE_BUSY|08\d{3}|57P0[123]|57014)$/.test(String(err.code));
     if (status >= 500 && dbDown) status = 503;
     if (status >= 500) req.log.error({ err }, 'request failed');
     const code = err instanceof HttpError ? err.code : status === 429 ? 'rate_limited' : status === 400 ? 'bad_request' : status === 503 ? 'unavailable' : 'internal';
     // Messages of 4xx errors are written for people; 5xx details never leave the server.
     const message = status < 500 ? err.message : undefined;
     if (status === 429) reply.header('retry-after', '60');
-    if (isApi(req)) return reply.code(status).send({ error: code, message: message ?? 'Internal error' });
+    if (status === 503) reply.header('retry-after', '5');
+    if (isApi(req)) return reply.code(status).send({ error: code, message: message ?? (status === 503 ? 'Temporarily unavailable; try again in a few seconds.' : 'Internal error') });
     const ctx = await pageContext(services, req, reply);
     return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
   });

@@ -10,6 +10,9 @@ import type { Database } from './schema.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
+/** PostgreSQL statement timeout for every pooled connection. */
+export const STATEMENT_TIMEOUT_MS = 30_000;
+
 export interface Db {
   kysely: Kysely<Database>;
   engine: Engine;
@@ -26,9 +29,17 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
       max: 10,
       connectionTimeoutMillis: 3000,
       idleTimeoutMillis: 30000,
+      // No request waits on one statement for ever: PostgreSQL cancels it (57014, answered as 503).
+      // Migrations lift the limit for their own transaction (src/platform/migrations.ts).
+      statement_timeout: STATEMENT_TIMEOUT_MS,
     });
-    // A lost connection must not crash the process; queries fail and the pool reconnects.
+    // A lost connection must not crash the process; queries fail and the pool reconnects. The pool
+    // only listens on idle clients: a client that is checked out when its connection drops emits
+    // 'error' too (its query is rejected separately), so every client gets a listener.
     pool.on('error', () => {});
+    pool.on('connect', (client) => {
+      client.on('error', () => {});
+    });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
     return { kysely, engine: 'postgres', file: null, close: () => kysely.destroy() };
   }
@@ -66,9 +77,13 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
 /** True when the database answers a trivial query within the timeout. */
 export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
+  // The query may fail after the timeout has already answered: that late rejection must be handled
+  // here, or it would end the process as an unhandled rejection.
+  const query = sql`select 1`.execute(db.kysely);
+  query.catch(() => {});
   try {
     await Promise.race([
-      sql`select 1`.execute(db.kysely),
+      query,
       new Promise((_, reject) => {
         timer = setTimeout(() => reject(new Error('timeout')), timeoutMs);
       }),

@@ -64,6 +64,22 @@ function withTestPause(migrations: Record<string, Migration>): Record<string, Mi
   return { ...migrations, [name]: paused };
 }
 
+/** A migration may rebuild a large table: lift the pool's statement timeout inside its transaction. */
+function withoutStatementTimeout(migrations: Record<string, Migration>): Record<string, Migration> {
+  return Object.fromEntries(
+    Object.entries(migrations).map(([name, m]) => [
+      name,
+      {
+        ...m,
+        async up(db) {
+          await sql`set local statement_timeout = 0`.execute(db);
+          await m.up(db);
+        },
+      },
+    ]),
+  );
+}
+
 /** Applies every pending migration; throws with the failing migration's name. */
 export async function migrate(db: Db): Promise<MigrationReport> {
   // On PostgreSQL the bookkeeping tables are named in the current schema: unqualified, Kysely finds
@@ -71,7 +87,7 @@ export async function migrate(db: Db): Promise<MigrationReport> {
   const schema = db.engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
   const migrator = new Migrator({
     db: db.kysely,
-    provider: new StaticProvider(withTestPause(migrationsFor(db.engine))),
+    provider: new StaticProvider(withTestPause(db.engine === 'postgres' ? withoutStatementTimeout(migrationsFor(db.engine)) : migrationsFor(db.engine))),
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
