@@ -100,5 +100,15 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('cables').dropColumn('source_meta').execute();
       },
     },
+    '0102_cable_stories_share_text': {
+      // A Cablegate story's text is rendered from its cable (src/cables/story.ts), so the cable's
+      // text is stored and indexed once instead of twice.
+      async up(db: Builder) {
+        await db.updateTable('stories').set({ body: '' }).where('cable_reference_id', 'is not', null).execute();
+      },
+      async down() {
+        // The text is rebuilt from the cable on demand; nothing to restore.
+      },
+    },
   };
 }

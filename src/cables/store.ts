@@ -163,7 +163,8 @@ async function storeUnique(db: DB, items: PreparedCable[], ctx: StoreContext, no
           slug: i.story.slug,
           title: i.story.title,
           teaser: i.story.teaser,
-          body: i.story.body,
+          // The story's text is rendered from the cable (src/cables/story.ts): stored and indexed once.
+          body: '',
           source_id: ctx.sourceId,
           author: null,
           status: 'published' as const,
@@ -181,7 +182,7 @@ async function storeUnique(db: DB, items: PreparedCable[], ctx: StoreContext, no
   for (const it of updates) {
     await db
       .updateTable('stories')
-      .set({ title: it.story.title, slug: it.story.slug, body: it.story.body, updated_at: now })
+      .set({ title: it.story.title, slug: it.story.slug, teaser: it.story.teaser, updated_at: now })
       .where('cable_reference_id', '=', it.cable.reference_id)
       .execute();
   }

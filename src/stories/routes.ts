@@ -17,6 +17,7 @@ import {
   type Story,
   storyPath,
 } from './store.ts';
+import { cableStoryMarkdown } from '../cables/story.ts';
 import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
 import { ttlCache } from '../platform/cache.ts';
 import { SHARED_TTL_MS } from '../app.ts';
@@ -111,7 +112,9 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         await recordView(db, 'story', story.id);
         const [ctx, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.partnerItems.get()]);
         const ad = await pickAd(services, { section: story.section_slug, adFree: ctx.access.adFree });
-        return sendPage(req, reply, () => h(StoryPage, { ctx, story, ad, headlines }), {
+        // A Cablegate story shows its cable's text, kept only in the archive.
+        const body = story.cable_reference_id && !story.body ? ((await cableStoryMarkdown(db, { ...story, cable_reference_id: story.cable_reference_id })) ?? '') : story.body;
+        return sendPage(req, reply, () => h(StoryPage, { ctx, story: { ...story, body }, ad, headlines }), {
           lastModified: story.updated_at,
           ctx,
           renderKey: `story:${story.id}:${story.updated_at}:${JSON.stringify(ad)}:${headlines.map((i) => i.id).join(',')}`,

@@ -1,4 +1,5 @@
 /** The cable importer on the engine under test: idempotence, versions, bad rows, copies, hooks. */
+import { cableStoryMarkdown } from '../../src/cables/story.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -47,11 +48,13 @@ describe(`cable importer on ${ENGINE}`, () => {
     assert.deepEqual([second.new, second.updated, second.unchanged, second.skipped], [0, 0, 40, 0]);
     assert.equal(await count(db, 'cables'), 40);
     assert.equal(await count(db, 'cable_versions'), 0);
-    const story = await db.kysely.selectFrom('stories').innerJoin('sections', 'sections.id', 'stories.section_id').select(['stories.title', 'stories.body', 'stories.published_at', 'sections.slug', 'stories.cable_reference_id']).executeTakeFirstOrThrow();
+    const story = await db.kysely.selectFrom('stories').innerJoin('sections', 'sections.id', 'stories.section_id').select(['stories.id', 'stories.updated_at', 'stories.title', 'stories.body', 'stories.published_at', 'sections.slug', 'stories.cable_reference_id']).executeTakeFirstOrThrow();
     assert.equal(story.slug, 'cablegate');
     assert.match(story.title, /^Cablegate: /);
-    assert.ok(story.body.startsWith('```\n'), 'header block in a fence');
-    assert.ok(story.body.includes(`](/cables/${story.cable_reference_id})`), 'links to the cable page');
+    assert.equal(story.body, '', 'the text is kept once, in the cable');
+    const text = (await cableStoryMarkdown(db.kysely, { ...story, cable_reference_id: story.cable_reference_id! }))!;
+    assert.ok(text.startsWith('```\n'), 'header block in a fence');
+    assert.ok(text.includes(`](/cables/${story.cable_reference_id})`), 'links to the cable page');
     const cable = await db.kysely.selectFrom('cables').select(['created']).where('reference_id', '=', story.cable_reference_id!).executeTakeFirstOrThrow();
     assert.equal(story.published_at, new Date(cable.created).toISOString());
   });
@@ -74,8 +77,9 @@ describe(`cable importer on ${ENGINE}`, () => {
     assert.equal(versions[0].version, 1);
     assert.notEqual(versions[0].body, row.body);
     // The story follows the new text.
-    const story = await db.kysely.selectFrom('stories').select('body').where('cable_reference_id', '=', refId).executeTakeFirstOrThrow();
-    assert.ok(story.body.includes('later copy') || story.body.includes('Addendum'));
+    const story = await db.kysely.selectFrom('stories').select(['id', 'updated_at']).where('cable_reference_id', '=', refId).executeTakeFirstOrThrow();
+    const text = (await cableStoryMarkdown(db.kysely, { ...story, cable_reference_id: refId }))!;
+    assert.ok(text.includes('later copy') || text.includes('Addendum'));
     // Both texts are known now: neither file changes anything any more.
     for (const f of [fileA, fileB]) {
       const again = await importCables(db, [f], { workers: 0 });

@@ -149,9 +149,11 @@ describe(`cable archive pages on ${ENGINE}`, () => {
   });
 
   test('the story of an imported cable links to its cable page', async () => {
-    const story = await site.db.kysely.selectFrom('stories').select(['body', 'title']).where('cable_reference_id', '=', other).executeTakeFirstOrThrow();
+    const story = await site.db.kysely.selectFrom('stories').select(['id', 'title', 'updated_at']).where('cable_reference_id', '=', other).executeTakeFirstOrThrow();
     assert.equal(story.title, 'Cablegate: Follow-Up on the SOUTHCOM Visit');
-    assert.ok(story.body.includes(`](/cables/${other})`));
+    const page = await site.app.inject(`/stories/${story.id}`);
+    const html = (await site.app.inject(page.headers.location as string)).body;
+    assert.ok(html.includes(`href="/cables/${other}"`));
   });
 });
 
