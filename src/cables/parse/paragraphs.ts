@@ -62,39 +62,70 @@ export function parseParagraphs(text: string): Paragraph[] {
   return out;
 }
 
-const SUMMARY_START_RE =
-  /(?:^|\n)[ \t]*(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:BEGIN[ \t]+)?SUMM?AR?Y(?:[ \t]+(?:AND|&)[ \t]+[A-Z]+(?:[ \t]+[A-Z]+)?)?(?:[ \t]*\/[ \t]*COMMENT)?[ \t]*(?:[:.-]+|(?=\n)|[ \t]+(?=[A-Z]))/i;
-const SUMMARY_END_RE = /\(?\bEND[ \t]+(?:OF[ \t]+)?SUMM?AR?Y(?:[ \t]+(?:AND|&)[ \t]+[A-Z]+(?:[ \t]+[A-Z]+)?)?\b[ \t]*\.?\)?/i;
+const DASHES = '-=\u2010\u2011\u2012\u2013\u2014';
+const SUMMARY_START_RE = new RegExp(
+  String.raw`(?:^|\n)[ \t]*(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:BEGIN[ \t]+)?SUMM?AR?Y` +
+    String.raw`(?:[ \t]+(?:AND|&)[ \t]+(?:TABLE[ \t]+OF[ \t]+CONTENTS|[A-Z]+(?:[ \t]+[A-Z]+)?))?(?:[ \t]*\/[ \t]*COMMENT)?` +
+    String.raw`[ \t]*(?:[:.-]+|(?=\n)|(?=[${DASHES}]{3,})|[ \t]+(?=[A-Z]))`,
+  'i',
+);
+/** END SUMMARY; END and SUMMARY may sit on two lines (`End\nSummary.`). */
+const SUMMARY_END_RE =
+  /\(?\bEND[ \t]*\n?[ \t]*(?:OF[ \t]+)?SUMM?AR?Y(?:[ \t]+(?:AND|&)[ \t]+[A-Z]+(?:[ \t]+[A-Z]+)?)?(?:[ \t]*\/[ \t]*COMMENT)?\b[ \t]*\.?\)?/i;
 const SUMMARY_START_SEARCH_RE = new RegExp(SUMMARY_START_RE.source, 'gi');
 const SUMMARY_END_SEARCH_RE = new RegExp(SUMMARY_END_RE.source, 'gi');
 const SUM_RE = /sum/gi;
 
 /**
- * `re` (global) run from the start of the line holding the first `sum`: every match of the
- * SUMMARY patterns holds `sum` on the line it starts on, and a plain search is much cheaper.
+ * `re` (global) run from the start of the line before the one holding the first `sum`: every match
+ * of the SUMMARY patterns holds `sum` on the line it starts on or the next, and a plain search is
+ * much cheaper than the full patterns over a whole body.
  */
-function execFromSum(re: RegExp, text: string): RegExpExecArray | null {
-  SUM_RE.lastIndex = 0;
+function execFromSum(re: RegExp, text: string, from = 0): RegExpExecArray | null {
+  SUM_RE.lastIndex = from;
   if (!SUM_RE.exec(text)) return null;
-  re.lastIndex = Math.max(0, text.lastIndexOf('\n', SUM_RE.lastIndex - 3));
+  const line = text.lastIndexOf('\n', SUM_RE.lastIndex - 3);
+  re.lastIndex = Math.max(from, line > 0 ? text.lastIndexOf('\n', line - 1) : 0);
   return re.exec(text);
 }
-const LEADING_PARA_RE = /^\s*(?:-{3,}\s*)?(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?/i;
+const LEADING_PARA_RE = new RegExp(String.raw`^\s*(?:[${DASHES}]{3,}\s*)?(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?`, 'i');
+const LINE_PARA_RE = /^[ \t]*\d{1,2}[ \t]*\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?/i;
+const RULE_LINE_RE = new RegExp(String.raw`^[${DASHES}]{3,}$`);
+const PARA_ONE_RE = /(?:^|\n)[ \t]*1[ \t]*\.[ \t]*(?!\d)/;
 
-/** Text between `SUMMARY:` and `END SUMMARY` (or up to a blank line), whitespace-joined; null if none. */
+/**
+ * The summary for display: the text between `SUMMARY:` and `END SUMMARY` (or, without an end
+ * marker, up to a blank line, a heading rule or the next paragraph; without a start marker but
+ * with an end marker, paragraph 1 up to the end marker). The original line breaks are kept;
+ * paragraph numbers, portion markings, blank lines and heading rules inside it are dropped and
+ * each line is trimmed. Null if there is none.
+ */
 export function parseSummary(text: string): string | null {
   const m = execFromSum(SUMMARY_START_SEARCH_RE, text);
-  if (!m) return null;
-  let rest = text.slice(m.index + m[0].length);
-  const end = execFromSum(SUMMARY_END_SEARCH_RE, rest);
   let s: string;
-  if (end && end.index < 8000) s = rest.slice(0, end.index);
-  else {
-    rest = rest.replace(LEADING_PARA_RE, '');
-    const blank = /\n[ \t]*\n|\n[ \t]*-{3,}|\n[ \t]*\d{1,2}\.[ \t]/.exec(rest);
-    s = blank ? rest.slice(0, blank.index) : rest.slice(0, 3000);
+  const firstEnd = execFromSum(SUMMARY_END_SEARCH_RE, text);
+  if (firstEnd && (!m || m.index >= firstEnd.index)) {
+    // no start marker before the end marker: paragraph 1 up to it
+    const head = text.slice(0, firstEnd.index);
+    const p1 = PARA_ONE_RE.exec(head);
+    if (!p1) return null;
+    s = head.slice(p1.index + p1[0].length);
+  } else {
+    if (!m) return null;
+    let rest = text.slice(m.index + m[0].length);
+    const end = execFromSum(SUMMARY_END_SEARCH_RE, rest);
+    if (end && end.index < 8000) s = rest.slice(0, end.index);
+    else {
+      rest = rest.replace(LEADING_PARA_RE, '');
+      const stop = new RegExp(String.raw`\n[ \t]*\n|\n?[ \t]*[${DASHES}]{3,}|\n[ \t]*\d{1,2}\.[ \t]`).exec(rest);
+      s = stop ? rest.slice(0, stop.index) : rest.slice(0, 3000);
+    }
   }
   s = s.replace(LEADING_PARA_RE, '');
-  s = s.replace(/\s+/g, ' ').trim();
-  return s || null;
+  const lines: string[] = [];
+  for (const raw of s.split('\n')) {
+    const line = raw.replace(LINE_PARA_RE, '').replace(/[ \t]+/g, ' ').trim();
+    if (line && !RULE_LINE_RE.test(line)) lines.push(line);
+  }
+  return lines.length ? lines.join('\n') : null;
 }
