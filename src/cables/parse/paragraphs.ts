@@ -91,6 +91,8 @@ function execFromSum(re: RegExp, text: string, from = 0): RegExpExecArray | null
 const LEADING_PARA_RE = new RegExp(String.raw`^\s*(?:[${DASHES}]{3,}\s*)?(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?`, 'i');
 const LINE_PARA_RE = /^[ \t]*\d{1,2}[ \t]*\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?/i;
 const RULE_LINE_RE = new RegExp(String.raw`^[${DASHES}]{3,}$`);
+/** Where a summary without an end marker stops: blank line, heading rule, next paragraph. */
+const SUMMARY_STOP_RE = new RegExp(String.raw`\n[ \t]*\n|\n?[ \t]*[${DASHES}]{3,}|\n[ \t]*\d{1,2}\.[ \t]`);
 const PARA_ONE_RE = /(?:^|\n)[ \t]*1[ \t]*\.[ \t]*(?!\d)/;
 
 /**
@@ -117,7 +119,7 @@ export function parseSummary(text: string): string | null {
     if (end && end.index < 8000) s = rest.slice(0, end.index);
     else {
       rest = rest.replace(LEADING_PARA_RE, '');
-      const stop = new RegExp(String.raw`\n[ \t]*\n|\n?[ \t]*[${DASHES}]{3,}|\n[ \t]*\d{1,2}\.[ \t]`).exec(rest);
+      const stop = SUMMARY_STOP_RE.exec(rest);
       s = stop ? rest.slice(0, stop.index) : rest.slice(0, 3000);
     }
   }
