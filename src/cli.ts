@@ -57,8 +57,7 @@ async function allCommands(): Promise<Command[]> {
 }
 
 function help(commands: Command[]): string {
-  const width = Math.max(...commands.map((c) => c.usage.length));
-  return ['Usage: broadsheet <command> [options]', '', 'Commands:', ...commands.map((c) => `  ${c.usage.padEnd(width)}  ${c.summary}`)].join('\n');
+  return ['Usage: broadsheet <command> [options]', '', 'Commands:', ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
