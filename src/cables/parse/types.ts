@@ -36,6 +36,7 @@ export interface Recipient {
   name: string;
   precedence: string | null;
   mcn: string | null;
+  /** True for a post excluded (`XMT`) from the collective listed before it; absent otherwise. */
   excluded?: boolean;
 }
 
