@@ -25,6 +25,7 @@ import {
   type Failure,
   type MemberDeps,
 } from './service.ts';
+import { memberNewsletterStatus, memberSubscribe, memberUnsubscribe } from '../newsletter/account.ts';
 import { AccountPage, ForgotPage, LoginPage, MagicRequestPage, RegisterPage, ResetPage } from './views.tsx';
 
 /** Per client address. Kept in process memory: with several processes each enforces its own share. */
@@ -54,6 +55,11 @@ const DONE: Record<string, string> = {
   'magic-new': 'Welcome. Your account is ready and your address is confirmed.',
   reset: 'Your new password is set. Other sessions of your account have been logged out.',
   saved: 'Saved.',
+  'newsletter-on': 'You are subscribed to The Monday Dispatch.',
+  'newsletter-confirm': 'We have sent you a mail; follow the link in it to confirm your subscription to The Monday Dispatch.',
+  'newsletter-nomail': 'We could not send the confirmation mail for The Monday Dispatch just now; please try again in a few minutes.',
+  'newsletter-invalid': 'Your account address cannot receive The Monday Dispatch.',
+  'newsletter-off': 'You are unsubscribed from The Monday Dispatch.',
 };
 
 type Body = Record<string, unknown>;
@@ -195,7 +201,8 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       const member = await findMemberById(deps.db, req.member.id);
       if (!member) return reply.redirect('/login', 303);
       const notice = DONE[str(req.query.done)] ?? null;
-      return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice }));
+      const newsletter = await memberNewsletterStatus(deps.db, member.email);
+      return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
     });
     app.post<{ Body: Body }>('/account', limited('account'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);
@@ -204,9 +211,23 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       if (!r.ok) {
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
-        return page(req, reply, (ctx) => h(AccountPage, { ctx, member, error: r }), 400);
+        const newsletter = await memberNewsletterStatus(deps.db, member.email);
+        return page(req, reply, (ctx) => h(AccountPage, { ctx, member, error: r, newsletter }), 400);
       }
       return reply.redirect('/account?done=saved', 303);
+    });
+    // The newsletter box on the account page (CSRF-checked like every form).
+    app.post<{ Body: Body }>('/account/newsletter', limited('account'), async (req, reply) => {
+      if (!req.member) return reply.redirect('/login?next=/account', 303);
+      const member = await findMemberById(deps.db, req.member.id);
+      if (!member) return reply.redirect('/login', 303);
+      if (str((req.body ?? {}).action) === 'unsubscribe') {
+        await memberUnsubscribe(deps.db, member.email);
+        return reply.redirect('/account?done=newsletter-off', 303);
+      }
+      const r = await memberSubscribe({ db: deps.db, mailer: services.mailer, site: { siteName: deps.siteName, baseUrl: deps.baseUrl } }, { email: member.email, verified: !!member.email_verified_at });
+      if (r === 'mail-failed') req.log.warn('newsletter confirmation not sent');
+      return reply.redirect(`/account?done=${r === 'subscribed' ? 'newsletter-on' : r === 'confirm-sent' ? 'newsletter-confirm' : r === 'invalid' ? 'newsletter-invalid' : 'newsletter-nomail'}`, 303);
     });
   };
 }

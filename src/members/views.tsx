@@ -6,6 +6,8 @@ import { formatDateTime } from '../web/format.ts';
 import { MIN_PASSWORD_LENGTH } from './passwords.ts';
 import type { MemberRow } from './store.ts';
 import type { Failure } from './service.ts';
+import { NewsletterAccountBox } from '../newsletter/views.tsx';
+import type { MemberNewsletterStatus } from '../newsletter/account.ts';
 
 function Csrf({ ctx }: { ctx: PageContext }) {
   return <input type="hidden" name="_csrf" value={ctx.csrf} />;
@@ -239,7 +241,7 @@ export function ResetPage({ ctx, token, email, error }: { ctx: PageContext; toke
   );
 }
 
-export function AccountPage({ ctx, member, notice, error }: { ctx: PageContext; member: MemberRow; notice?: string | null; error?: Failure | null }) {
+export function AccountPage({ ctx, member, notice, error, newsletter }: { ctx: PageContext; member: MemberRow; notice?: string | null; error?: Failure | null; newsletter?: MemberNewsletterStatus }) {
   const work = member.declared_use === 'work';
   return (
     <Layout ctx={ctx} title="Your account" noindex>
@@ -305,6 +307,8 @@ export function AccountPage({ ctx, member, notice, error }: { ctx: PageContext; 
             </button>
           </p>
         </form>
+
+        {newsletter ? <NewsletterAccountBox csrf={ctx.csrf} email={member.email} status={newsletter} /> : null}
 
         <h2>Password and sessions</h2>
         <p>

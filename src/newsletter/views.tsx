@@ -23,3 +23,29 @@ export function NewsletterBox({ csrf, returnTo, siteName }: { csrf: string; retu
     </section>
   );
 }
+
+/** The newsletter on the member's account page: where the address stands, and one button. */
+export function NewsletterAccountBox({ csrf, email, status }: { csrf: string; email: string; status: 'subscribed' | 'unconfirmed' | 'bounced' | 'none' }) {
+  const on = status === 'subscribed' || status === 'unconfirmed';
+  return (
+    <section class="newsletter-box account-newsletter" aria-labelledby="account-newsletter-heading">
+      <h2 id="account-newsletter-heading">{NEWSLETTER_NAME}</h2>
+      <p class="newsletter-status">
+        {status === 'subscribed'
+          ? `${email} is subscribed: the newsletter arrives every Monday morning.`
+          : status === 'unconfirmed'
+            ? `${email} is waiting for confirmation: follow the link in the mail we sent to start receiving it.`
+            : status === 'bounced'
+              ? `Mail to ${email} could not be delivered, so we stopped sending the newsletter.`
+              : `${email} is not subscribed. Our weekly newsletter brings the week's top stories and most-read cables every Monday.`}
+      </p>
+      <form method="post" action="/account/newsletter">
+        <input type="hidden" name="_csrf" value={csrf} />
+        <input type="hidden" name="action" value={on ? 'unsubscribe' : 'subscribe'} />
+        <button class={on ? 'button secondary' : 'button'} type="submit">
+          {on ? 'Unsubscribe' : status === 'bounced' ? 'Subscribe again' : 'Subscribe'}
+        </button>
+      </form>
+    </section>
+  );
+}
