@@ -1,4 +1,5 @@
 /** Cable archive pages: one cable, the browse page (with the cables-per-month chart) and listings. */
+import { cableHead } from '../feeds/meta.tsx';
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatCount, formatDate, formatDateTime } from '../web/format.ts';
@@ -104,7 +105,7 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
   const numbered = parsed.paragraphs.some((p) => p.number !== null);
   const markings = [...new Set(parsed.paragraphs.map((p) => p.marking).filter((m): m is string => !!m))];
   return (
-    <Layout ctx={ctx} title={`${id}: ${title}`} description={parsed.summary ?? undefined} canonical={cablePath(id)}>
+    <Layout ctx={ctx} title={`${id}: ${title}`} description={parsed.summary ?? undefined} canonical={cablePath(id)} head={cableHead(ctx, cable)}>
       <nav class="crumbs meta" aria-label="Breadcrumb">
         <a href="/cables">Cable archive</a> › <a href={`/cables/origin/${facetSlug(cable.origin)}`}>{cable.origin}</a> ›{' '}
         <a href={`/cables/month/${cable.month}`}>

@@ -61,9 +61,14 @@ describe(`cable archive pages on ${ENGINE}`, () => {
       `href="/cables/${other}"`,
       'rel="next"',
       'Read as a story',
+      'type="application/ld+json"',
+      'property="og:title"',
     ]) {
       assert.ok(html.includes(s), `missing: ${s}`);
     }
+    // The view is counted for the newsletter's most-read cables.
+    const views = await site.db.kysely.selectFrom('views_daily').selectAll().where('kind', '=', 'cable').execute();
+    assert.ok(views.length >= 1);
   });
 
   test('references out are linked when held and marked when not', async () => {
