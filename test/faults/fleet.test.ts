@@ -1,0 +1,149 @@
+/**
+ * A fleet: two server processes (`node src/main.ts`) on one PostgreSQL schema, on different ports.
+ * What one writes the other serves; a session started on one works on the other; scheduled jobs
+ * are enqueued once and queued jobs run once across both workers. PostgreSQL only.
+ */
+import { describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINE, testDatabase } from '../helpers.ts';
+import { connect } from '../../src/platform/db.ts';
+import { enqueue } from '../../src/platform/jobs.ts';
+import { MAIN, childEnv, freePort, startChild, waitForHttp, type Child } from './util.ts';
+
+function cookieJar() {
+  const jar = new Map<string, string>();
+  return {
+    take(res: Response) {
+      for (const c of res.headers.getSetCookie()) {
+        const [pair] = c.split(';');
+        const i = pair.indexOf('=');
+        jar.set(pair.slice(0, i), pair.slice(i + 1));
+      }
+    },
+    header: () => [...jar].map(([k, v]) => `${k}=${v}`).join('; '),
+    get: (k: string) => jar.get(k),
+  };
+}
+
+describe('fleet on PostgreSQL', () => {
+  test(
+    'two processes serve one site: shared content, sessions and jobs',
+    {
+      skip: ENGINE !== 'postgres' && 'a fleet needs PostgreSQL (set DATABASE_URL)',
+      timeout: 180_000,
+    },
+    async () => {
+      const tdb = await testDatabase();
+      const ports = [await freePort(), await freePort()];
+      const children: Child[] = [];
+      try {
+        // The second starts while the first runs (a rolling start): migrations and demo content
+        // are applied once between them.
+        for (const port of ports) {
+          const child = startChild(
+            [MAIN],
+            childEnv(tdb.config, { PORT: String(port), DEMO: '1', LOG_LEVEL: 'warn', JOBS: '1' }),
+          );
+          children.push(child);
+          await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, child);
+        }
+        const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`);
+        for (const base of [a, b]) assert.equal((await fetch(`${base}/healthz`)).status, 200);
+
+        // Register on A (a session starts there) ...
+        const jar = cookieJar();
+        const reg = await fetch(`${a}/register`);
+        jar.take(reg);
+        const email = `fleet-${Date.now()}@example.org`;
+        const post = await fetch(`${a}/register`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+          body: new URLSearchParams({
+            email,
+            password: 'Quartz-lantern-meadow-7319',
+            declared_use: 'work',
+            work_organisation: 'Fleet Research Unit',
+            _csrf: jar.get('bs_csrf')!,
+            terms: 'on',
+          }).toString(),
+        });
+        jar.take(post);
+        assert.ok(
+          jar.get('bs_session'),
+          `registered on A (${post.status}): ${(await post.text()).slice(0, 300)}`,
+        );
+        // ... and B knows the member, with what was written through A.
+        const onB = await fetch(`${b}/account`, { headers: { cookie: jar.header() } });
+        assert.equal(onB.status, 200);
+        const html = await onB.text();
+        assert.ok(html.includes(email), 'the session started on A works on B');
+        assert.ok(html.includes('Fleet Research Unit'), 'what A stored, B serves');
+        // Demo content was loaded once, not once per process.
+        const db = await connect(tdb.config);
+        try {
+          const stories = await db.kysely
+            .selectFrom('stories')
+            .select((eb) => eb.fn.countAll<string>().as('n'))
+            .executeTakeFirstOrThrow();
+          assert.equal(Number(stories.n), 5, 'demo content loaded once');
+          // Logging out on B ends the session on A too.
+          const out = await fetch(`${b}/logout`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+            body: new URLSearchParams({ _csrf: jar.get('bs_csrf')! }).toString(),
+          });
+          assert.ok(out.status < 400, `logout on B: ${out.status}`);
+          const afterA = await fetch(`${a}/account`, {
+            headers: { cookie: jar.header() },
+            redirect: 'manual',
+          });
+          assert.notEqual(afterA.status, 200, 'logged out everywhere');
+
+          // Schedules: each process ensures the next occurrence, and there is one job per occurrence.
+          const scheduled = await db.kysely
+            .selectFrom('jobs')
+            .select(['kind', 'unique_key'])
+            .where('unique_key', 'like', 'schedule:%')
+            .where('status', '=', 'queued')
+            .execute();
+          assert.ok(scheduled.length > 0, 'schedules are enqueued');
+          const perKind = new Map<string, number>();
+          for (const j of scheduled) perKind.set(j.kind, (perKind.get(j.kind) ?? 0) + 1);
+          for (const [kind, n] of perKind)
+            assert.equal(n, 1, `${kind}: one queued occurrence across two processes`);
+
+          // Queued jobs run once across both workers.
+          const ids: number[] = [];
+          for (let i = 0; i < 12; i++)
+            ids.push(
+              (await enqueue(db, 'licensing.daily', {}, { uniqueKey: `fleet-test-${i}` })).id,
+            );
+          const deadline = Date.now() + 60_000;
+          let rows: { id: number; status: string; attempts: number; locked_by: string | null }[] =
+            [];
+          while (Date.now() < deadline) {
+            rows = await db.kysely
+              .selectFrom('jobs')
+              .select(['id', 'status', 'attempts', 'locked_by'])
+              .where('id', 'in', ids)
+              .execute();
+            if (rows.every((r) => r.status === 'done' || r.status === 'failed')) break;
+            await new Promise((r) => setTimeout(r, 300));
+          }
+          assert.equal(rows.length, 12);
+          for (const r of rows) {
+            assert.equal(r.status, 'done', `job ${r.id}: ${r.status}`);
+            assert.equal(r.attempts, 1, `job ${r.id} ran once`);
+          }
+        } finally {
+          await db.close();
+        }
+      } finally {
+        await Promise.all(children.map((c) => c.kill('SIGTERM')));
+        await tdb.cleanup();
+      }
+    },
+  );
+});
