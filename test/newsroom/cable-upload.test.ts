@@ -1,0 +1,63 @@
+/** Cable import from the dashboard: an editor uploads a cables file; the importer job stores it. */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ENGINE, testSite } from '../helpers.ts';
+import { signedIn } from './helpers.ts';
+import { generateCables } from '../../src/cables/generate.ts';
+import { cableUploadJob } from '../../src/stories/cable-uploads.ts';
+
+type Site = Awaited<ReturnType<typeof testSite>>;
+let site: Site;
+before(async () => {
+  site = await testSite({ DEMO: '0', JOBS: '0' });
+});
+after(() => site.cleanup());
+
+function multipart(filename: string, content: string): { body: Buffer; type: string } {
+  const boundary = '----broadsheet-test-boundary';
+  const body = Buffer.from(
+    `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="${filename}"\r\nContent-Type: text/csv\r\n\r\n${content}\r\n--${boundary}--\r\n`,
+  );
+  return { body, type: `multipart/form-data; boundary=${boundary}` };
+}
+
+test(`an editor uploads a cables file and sees its summary (${ENGINE})`, async () => {
+  const editor = await signedIn(site.db.kysely, 'editor@example.org', 'editor');
+  const reader = await signedIn(site.db.kysely, 'reader@example.org', 'reader');
+  const csv = [...generateCables({ count: 12, seed: 3 })].join('');
+  const upload = (cookie: string, token: string | null) => {
+    const { body, type } = multipart('cables.csv', csv);
+    return site.app.inject({ method: 'POST', url: `/admin/cables${token ? `?_csrf=${token}` : ''}`, headers: { cookie, 'content-type': type }, payload: body });
+  };
+
+  const page = await site.app.inject({ url: '/admin/cables', headers: { cookie: editor.cookie } });
+  assert.equal(page.statusCode, 200);
+  assert.ok(page.body.includes('enctype="multipart/form-data"'));
+
+  assert.equal((await upload(editor.cookie, null)).statusCode, 403, 'no CSRF token');
+  assert.equal((await upload(reader.cookie, reader.csrf)).statusCode, 403, 'readers cannot import');
+  assert.equal(Number((await site.db.kysely.selectFrom('cable_uploads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n), 0);
+
+  const ok = await upload(editor.cookie, editor.csrf);
+  assert.equal(ok.statusCode, 303);
+  const id = Number(/\/admin\/cables\/(\d+)$/.exec(ok.headers.location as string)![1]);
+  const queued = await site.app.inject({ url: `/admin/cables/${id}/status`, headers: { cookie: editor.cookie } });
+  assert.equal(queued.json().status, 'queued');
+
+  // The job the worker would run (workers are off in this test).
+  await cableUploadJob(site.db)({ uploadId: id }, undefined as never);
+  const done = await site.app.inject({ url: `/admin/cables/${id}/status`, headers: { cookie: editor.cookie } });
+  const status = done.json();
+  assert.equal(status.status, 'done');
+  assert.equal(status.summary.new, 12);
+  assert.equal(status.summary.skipped, 0);
+  const cables = await site.db.kysely.selectFrom('cables').select('reference_id').execute();
+  assert.equal(cables.length, 12);
+  const progressPage = await site.app.inject({ url: `/admin/cables/${id}`, headers: { cookie: editor.cookie } });
+  assert.equal(progressPage.statusCode, 200);
+  assert.ok(progressPage.body.includes('12'));
+  // The uploaded copy is removed once imported.
+  const row = await site.db.kysely.selectFrom('cable_uploads').select('path').where('id', '=', id).executeTakeFirstOrThrow();
+  const { existsSync } = await import('node:fs');
+  assert.equal(existsSync(row.path), false);
+});
