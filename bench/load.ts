@@ -77,7 +77,7 @@ const routes: { name: string; weight: number; path: () => string }[] = [
 const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
 
 // Warm up briefly (caches, prepared statements), then measure.
-await Promise.all(routes.map((r) => autocannon({ url: server.url, connections: 2, duration: 3, requests: [{ setupRequest: (req) => ({ ...req, path: r.path() }) }] })));
+await Promise.all(routes.map((r) => autocannon({ url: server.url, connections: 2, duration: 3, requests: Array.from({ length: 200 }, () => ({ method: 'GET' as const, path: r.path() })) })));
 global.gc?.();
 const before = server.memory();
 const started = Date.now();
@@ -88,7 +88,8 @@ const results = await Promise.all(
       connections: Math.max(1, Math.round((connections * r.weight) / totalWeight)),
       duration: seconds,
       headers: { 'accept-encoding': 'gzip' },
-      requests: [{ setupRequest: (req) => ({ ...req, path: r.path() }) }],
+      // A list of concrete requests per route, cycled through by each connection.
+      requests: Array.from({ length: 500 }, () => ({ method: 'GET' as const, path: r.path() })),
     }),
   ),
 );
