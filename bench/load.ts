@@ -35,8 +35,9 @@ function importDone(): boolean {
   if (!existsSync(dbFile)) return false;
   const db = new Database(dbFile, { readonly: true });
   try {
-    const row = db.prepare(`select count(*) as n from cables`).get() as { n: number };
-    return row.n >= count;
+    // Generated ids can repeat (an update, not a new cable): a finished import is the test.
+    const row = db.prepare(`select count(*) as n from cable_imports where status = 'done'`).get() as { n: number };
+    return row.n > 0;
   } catch {
     return false;
   } finally {
