@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
 import { HttpError, pageContext, sendPage } from './platform/http.ts';
 import { csrfValid } from './platform/csrf.ts';
+import { flushViews } from './platform/page-views.ts';
 import { ErrorPage } from './web/pages.tsx';
 import { webRoutes } from './web/routes.ts';
 import { storyRoutes } from './stories/routes.ts';
@@ -110,6 +111,8 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   installSessionLoader(app, services.db);
   installLicensing(app, services);
   if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());
+  // Buffered page-view counts are written before the database closes.
+  app.addHook('onClose', async () => flushViews(services.db.kysely));
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
 

@@ -3,7 +3,7 @@
  * listings /cables/origin/<slug>, /cables/year/<yyyy>, /cables/month/<yyyy-mm>,
  * /cables/classification/<slug>, /cables/tag/<TAG>, each paginated with ?page=N.
  */
-import { recordView } from '../platform/page-views.ts';
+import { countView } from '../platform/page-views.ts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
@@ -94,7 +94,7 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
           .executeTakeFirst(),
         cableVersions(db, cable.id),
       ]);
-      await recordView(db, 'cable', cable.id);
+      countView(db, 'cable', cable.id);
       const storyHref = story && story.status === 'published' ? storyPath(story) : null;
       return sendPage(
         req,

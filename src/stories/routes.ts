@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { pickAd } from '../ads/serve.ts';
-import { recordView } from '../platform/page-views.ts';
+import { countView } from '../platform/page-views.ts';
 import {
   CABLEGATE_SLUG,
   countPublished,
@@ -109,7 +109,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         if (!story || !isVisible(story)) throw notFound('There is no such story.');
         const path = storyPath(story);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
-        await recordView(db, 'story', story.id);
+        countView(db, 'story', story.id);
         const [ctx, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.partnerItems.get()]);
         const ad = await pickAd(services, { section: story.section_slug, adFree: ctx.access.adFree });
         // A Cablegate story shows its cable's text, kept only in the archive.

@@ -1,4 +1,5 @@
 /** Archive pages over HTTP (app.inject) on the engine under test. */
+import { flushViews } from '../../src/platform/page-views.ts';
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -67,6 +68,7 @@ describe(`cable archive pages on ${ENGINE}`, () => {
       assert.ok(html.includes(s), `missing: ${s}`);
     }
     // The view is counted for the newsletter's most-read cables.
+    await flushViews(site.db.kysely);
     const views = await site.db.kysely.selectFrom('views_daily').selectAll().where('kind', '=', 'cable').execute();
     assert.ok(views.length >= 1);
   });

@@ -4,7 +4,7 @@ import { csrfFrom, ENGINE, testSite } from '../helpers.ts';
 import { decodeQp, header, startSink, type Sink } from './smtp-sink.ts';
 import { newsletterService } from '../../src/newsletter/service.ts';
 import { getSubscriber } from '../../src/newsletter/store.ts';
-import { recordView } from '../../src/platform/page-views.ts';
+import { flushViews, recordView } from '../../src/platform/page-views.ts';
 import { createStory, getSectionBySlug } from '../../src/stories/store.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -113,6 +113,7 @@ describe(`newsletter on ${ENGINE}: subscribe, confirm, digest, unsubscribe, boun
     const popular = await createStory(site.db.kysely, { sectionId: news.id, title: 'A much-read story', body: 'Text.', teaser: 'Everyone read this.' });
     for (let i = 0; i < 19; i++) await site.app.inject(`/stories/${popular}`).then((r) => site.app.inject(r.headers.location as string));
     await recordView(site.db, 'story', popular);
+    await flushViews(site.db.kysely); // page views are buffered in memory and written every few seconds
     const views = await site.db.kysely.selectFrom('views_daily').selectAll().where('item_id', '=', popular).executeTakeFirstOrThrow();
     assert.equal(views.views, 20);
 
