@@ -75,6 +75,8 @@ export function sendPage(
   // A page for a signed-in member shows their account in the masthead: never a shared cache.
   if (req.member) opts = { ...opts, cache: 'private' };
   let html: string;
+  // The validator: for a reused render, a hash of what identifies it (cheaper than hashing the page).
+  let identity: string | null = null;
   if (opts.renderKey && opts.ctx && typeof page === 'function') {
     const key = opts.renderKey + '|' + contextKey(opts.ctx);
     let hit = rendered.get(key);
@@ -88,7 +90,9 @@ export function sendPage(
       }
       rendered.set(key, hit);
     }
-    html = hit.csrf ? hit.html.replaceAll(CSRF_PLACEHOLDER, opts.ctx.csrf) : hit.html;
+    const token = hit.csrf ? opts.ctx.csrf : '';
+    html = hit.csrf ? hit.html.replaceAll(CSRF_PLACEHOLDER, token) : hit.html;
+    identity = `${key}|${token}|${hit.html.length}`;
   } else {
     html = '<!doctype html>' + render(typeof page === 'function' ? page() : page);
   }
@@ -97,7 +101,7 @@ export function sendPage(
   const cache: CachePolicy = status !== 200 ? 'no-store' : state(reply).csrfUsed || opts.cache === 'private' ? 'private' : (opts.cache ?? 'public');
   reply.code(status).type('text/html; charset=utf-8').header('cache-control', CACHE_HEADERS[cache]).header('vary', 'Cookie, Accept-Encoding');
   if (status === 200) {
-    const etag = `"${createHash('sha1').update(html).digest('base64url')}"`;
+    const etag = `"${createHash('sha1').update(identity ?? html).digest('base64url')}"`;
     reply.header('etag', etag);
     if (opts.lastModified) {
       const lm = new Date(opts.lastModified);
