@@ -21,6 +21,7 @@ import { MailError, type Mailer } from '../platform/mail.ts';
 import { backoffMs, sqliteImmediate } from '../platform/jobs.ts';
 import { getIssue, issueStats, markBounced, type Issue, type IssueStats } from './store.ts';
 import { personalise, renderIssueEmail, type RenderedIssue } from './email.ts';
+import { issueTemplate, mailDate, type MessageTemplate } from './mime.ts';
 import { linkToken } from './tokens.ts';
 
 export interface SendOptions {
@@ -28,10 +29,16 @@ export interface SendOptions {
   site: { siteName: string; baseUrl: string };
   secret: string;
   workerId?: string;
-  /** Rows claimed at once (default 500). */
+  /** Rows claimed at once, in one transaction (default 200). */
   batchSize?: number;
-  /** Messages in flight at once (default 32). */
+  /** Messages in flight at once across the SMTP pool (default 64). */
   concurrency?: number;
+  /**
+   * Accepted messages are marked sent in batched UPDATEs: at most this many wait for their mark,
+   * and none waits longer than markEveryMs (defaults 100 and 200 ms; both far inside the lease).
+   */
+  markBatch?: number;
+  markEveryMs?: number;
   /** How long a claimed row stays ours without a heartbeat (default 2 minutes). */
   leaseMs?: number;
   /** Attempts for temporary failures before a row is marked failed (default 5). */
@@ -144,8 +151,9 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Promise<SendReport> {
   const k = db.kysely;
   const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
-  const batchSize = opts.batchSize ?? 500;
-  const concurrency = opts.concurrency ?? 32;
+  const batchSize = opts.batchSize ?? 200;
+  const concurrency = opts.concurrency ?? 64;
+  const markBatch = opts.markBatch ?? 100;
   const leaseMs = opts.leaseMs ?? 120_000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const wait = opts.waitForRetries ?? true;
@@ -156,6 +164,12 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
   const msgDomain = new URL(opts.site.baseUrl).hostname || 'localhost';
   const unsubBase = `${opts.site.baseUrl}/newsletter/unsubscribe/`;
   const prefsBase = `${opts.site.baseUrl}/newsletter/preferences/`;
+  const listHeaders = { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'List-Id': `${issueListId(opts.site.siteName)} <dispatch.${msgDomain}>` };
+  // The issue is rendered and MIME-encoded once per format; each message only fills in its reader's values.
+  const raw = opts.mailer.sendRaw && opts.mailer.from ? opts.mailer.sendRaw.bind(opts.mailer) : null;
+  const templates: Record<'html' | 'text', MessageTemplate> | null = raw
+    ? { html: issueTemplate(rendered, { from: opts.mailer.from!, format: 'html', headers: listHeaders }), text: issueTemplate(rendered, { from: opts.mailer.from!, format: 'text', headers: listHeaders }) }
+    : null;
 
   const heartbeat = async () => {
     await k
@@ -168,6 +182,33 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
     await opts.heartbeat?.();
   };
   const timer = setInterval(() => void heartbeat().catch(() => {}), Math.max(100, Math.floor(leaseMs / 3)));
+
+  // Rows whose message the server accepted, waiting for their batched 'sent' mark. They stay
+  // 'sending' under this process's lease (renewed by the heartbeat) until the mark is written, so
+  // no other sender can take them; if this process dies first they become 'unknown', exactly as a
+  // row whose single UPDATE had not run yet would. The wait is bounded by markBatch/markEveryMs,
+  // which are far shorter than the lease.
+  let toMark: number[] = [];
+  let marking: Promise<void> = Promise.resolve();
+  const flushMarks = () => {
+    if (!toMark.length) return marking;
+    const ids = toMark;
+    toMark = [];
+    const at = new Date().toISOString();
+    // A failed mark leaves its rows 'sending' (later 'unknown'); it must not stop later marks.
+    marking = marking.catch(() => {}).then(() =>
+      k
+        .updateTable('newsletter_deliveries')
+        .set({ status: 'sent', sent_at: at, last_error: null, locked_until: null, updated_at: at })
+        .where('id', 'in', ids)
+        .where('locked_by', '=', workerId)
+        .where('status', 'in', ['sending', 'unknown'])
+        .execute()
+        .then(() => {}),
+    );
+    return marking;
+  };
+  const markTimer = setInterval(() => void flushMarks().catch(() => {}), Math.max(20, opts.markEveryMs ?? 200));
 
   const finish = async (id: number, values: Record<string, unknown>) => {
     await k
@@ -187,16 +228,21 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
     }
     const unsubscribe = unsubBase + linkToken(opts.secret, 'unsubscribe', sub.id, issueId);
     const preferences = prefsBase + linkToken(opts.secret, 'preferences', sub.id);
-    const body = personalise(rendered, { unsubscribe, preferences }, sub.format);
     try {
-      await opts.mailer.send({
+      if (raw && templates) {
+        const message = templates[sub.format === 'text' ? 'text' : 'html'].fill({ to: sub.email, messageId: row.message_id, date: mailDate(), unsubscribe, preferences });
+        await raw({ from: templates.html.envelopeFrom, to: sub.email, raw: message });
+      } else {
+        const body = personalise(rendered, { unsubscribe, preferences }, sub.format);
+        await opts.mailer.send({
         to: sub.email,
         subject: rendered.subject,
         text: body.text,
         html: body.html,
         messageId: row.message_id,
-        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'List-Id': `${issueListId(opts.site.siteName)} <dispatch.${msgDomain}>` },
-      });
+        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, ...listHeaders },
+        });
+      }
     } catch (err) {
       const message = String((err as Error)?.message ?? err).slice(0, 500);
       if (err instanceof MailError && err.permanent) {
@@ -216,8 +262,9 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
       }
       return;
     }
-    await finish(row.id, { status: 'sent', sent_at: new Date().toISOString(), last_error: null });
+    toMark.push(row.id);
     progress.sent++;
+    if (toMark.length >= markBatch) await flushMarks();
   }
 
   let complete = false;
@@ -245,6 +292,7 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
             }
           }),
         );
+        await flushMarks();
         opts.onProgress?.({ ...progress });
         continue;
       }
@@ -268,6 +316,8 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
       progress.unknown += await sweepExpired(k, issueId);
     }
   } finally {
+    clearInterval(markTimer);
+    await flushMarks().catch(() => {});
     clearInterval(timer);
   }
   const totals = (await issueStats(k, [issueId])).get(issueId)!;

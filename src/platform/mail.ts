@@ -42,9 +42,20 @@ export class MailError extends Error {
   }
 }
 
+/** A message already in MIME form (headers and body, CRLF line ends), with its envelope. */
+export interface RawMail {
+  from: string;
+  to: string;
+  raw: string;
+}
+
 export interface Mailer {
   readonly kind: 'smtp' | 'file';
   send(msg: MailMessage): Promise<SentMail>;
+  /** MAIL_FROM, for callers that build their own MIME message (the newsletter). */
+  readonly from?: string;
+  /** Sends a prebuilt message as it is: no MIME composition or encoding per message. */
+  sendRaw?(msg: RawMail): Promise<SentMail>;
   close(): Promise<void>;
 }
 
@@ -80,8 +91,22 @@ function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
     // caps a connection near 20 messages/s; with it a pooled connection sends hundreds a second.
     ...(u.protocol === 'smtp:' ? { getSocket: noDelaySocket } : {}),
   } as nodemailer.TransportOptions);
+  const fail = (err: unknown): never => {
+    const e = err as Error & { responseCode?: number; code?: string; command?: string };
+    const code = typeof e.responseCode === 'number' ? e.responseCode : null;
+    throw new MailError(e.message, code !== null && code >= 500 && code < 600, code, e.code ?? null, e.command ?? null);
+  };
   return {
     kind: 'smtp',
+    from,
+    async sendRaw(msg) {
+      try {
+        const info = await transport.sendMail({ envelope: { from: msg.from, to: [msg.to] }, raw: msg.raw });
+        return { messageId: info.messageId, file: null };
+      } catch (err) {
+        return fail(err);
+      }
+    },
     async send(msg) {
       try {
         // A fixed text encoding spares nodemailer a scan of every body to choose one.
@@ -114,6 +139,14 @@ function fileMailer(dir: string, from: string): Mailer {
   const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     kind: 'file',
+    from,
+    async sendRaw(msg) {
+      mkdirSync(dir, { recursive: true });
+      const stamp = new Date().toISOString().replace(/[:.]/g, '-');
+      const file = join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
+      writeFileSync(file, msg.raw);
+      return { messageId: /^Message-ID: (.*)$/im.exec(msg.raw)?.[1].trim() ?? '', file };
+    },
     async send(msg) {
       mkdirSync(dir, { recursive: true });
       const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId });
