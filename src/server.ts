@@ -7,9 +7,12 @@ import type { Config } from './config.ts';
 import { connect, type Db } from './platform/db.ts';
 import { migrate } from './platform/migrations.ts';
 import { loadDemoContent } from './stories/demo.ts';
-import { buildApp } from './app.ts';
-import { startWorker } from './platform/jobs.ts';
-import { newsletterJobs, newsletterService } from './newsletter/service.ts';
+import { buildApp, sharedData, type AppServices } from './app.ts';
+import { createMailer } from './platform/mail.ts';
+import { startWorker, type JobHandler, type Schedule } from './platform/jobs.ts';
+import * as newsletter from './newsletter/service.ts';
+import * as licensing from './licensing/jobs.ts';
+import * as newsroom from './stories/admin-routes.ts';
 
 export interface Running {
   app: FastifyInstance;
@@ -23,8 +26,10 @@ export async function boot(config: Config): Promise<Running> {
   try {
     await migrate(db);
     if (config.demo) await loadDemoContent(db.kysely);
-    const app = await buildApp({ config, db });
-    const jobs = config.jobs ? startJobs(config, db) : null;
+    // The app and the job worker share the caches and the mail transport.
+    const services: AppServices = { config, db, shared: sharedData(db), mailer: createMailer(config) };
+    const app = await buildApp(services);
+    const jobs = config.jobs ? startJobs(services, app.log) : null;
     let closed = false;
     return {
       app,
@@ -35,6 +40,7 @@ export async function boot(config: Config): Promise<Running> {
         closed = true;
         await jobs?.stop();
         await app.close();
+        await services.mailer.close();
         await db.close();
       },
     };
@@ -44,15 +50,27 @@ export async function boot(config: Config): Promise<Running> {
   }
 }
 
-/** This process's job worker: every feature's handlers and schedules (JOBS=0 turns it off). */
-function startJobs(config: Config, db: Db) {
-  const newsletter = newsletterService({ config, db });
-  const nl = newsletterJobs(newsletter);
-  const worker = startWorker({ db }, { ...nl.handlers }, { schedules: [...nl.schedules] });
-  return {
-    async stop() {
-      await worker.stop();
-      await newsletter.close();
-    },
-  };
+/**
+ * This process's one job worker (JOBS=0 turns it off): every feature's `jobHandlers` and
+ * `jobSchedules`, merged here. A feature with background work exports both and is listed below.
+ */
+export function featureJobs(services: AppServices): { handlers: Record<string, JobHandler>; schedules: Schedule[] } {
+  const parts = [
+    { handlers: newsletter.jobHandlers(services), schedules: newsletter.jobSchedules(services.config) },
+    { handlers: licensing.jobHandlers(services), schedules: licensing.jobSchedules(services.config) },
+    { handlers: newsroom.jobHandlers(services), schedules: newsroom.jobSchedules() },
+  ];
+  const handlers: Record<string, JobHandler> = {};
+  for (const p of parts) {
+    for (const [kind, h] of Object.entries(p.handlers)) {
+      if (handlers[kind]) throw new Error(`two features handle the job kind ${kind}`);
+      handlers[kind] = h;
+    }
+  }
+  return { handlers, schedules: parts.flatMap((p) => p.schedules) };
+}
+
+function startJobs(services: AppServices, log: { error(obj: unknown, msg: string): void }) {
+  const { handlers, schedules } = featureJobs(services);
+  return startWorker(services, handlers, { schedules, onError: (err, job) => log.error({ err, job: job ? `${job.kind}#${job.id}` : undefined }, 'job failed') });
 }

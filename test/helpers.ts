@@ -19,10 +19,13 @@ export interface TestDb {
   cleanup(): Promise<void>;
 }
 
-/** A Config pointing at a fresh, empty database on the engine under test. */
+/**
+ * A Config pointing at a fresh, empty database on the engine under test. No job worker
+ * (JOBS=0) unless the test asks for one with `JOBS: '1'`: tests run jobs themselves (drain()).
+ */
 export async function testDatabase(env: Record<string, string> = {}): Promise<TestDb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'broadsheet-test-'));
-  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO: '0', ...env };
+  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO: '0', JOBS: '0', ...env };
   if (ENGINE === 'sqlite') {
     const config = loadConfig({ ...base, DATABASE_URL: '' });
     return { config, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };

@@ -7,7 +7,8 @@
  */
 import type { AppServices } from '../app.ts';
 import type { Db } from '../platform/db.ts';
-import { enqueue, type JobHandler } from '../platform/jobs.ts';
+import { enqueue, schedule, type JobHandler, type Schedule } from '../platform/jobs.ts';
+import type { Config } from '../config.ts';
 import { reminderDue, sendReminder, type LicensingDeps, type ReminderKind } from './service.ts';
 import { runAlerts, searchAlertSource, type AlertSource } from './alerts.ts';
 import { worldFor } from './world.ts';
@@ -71,4 +72,14 @@ export function licensingJobHandlers(services: AppServices, opts: { now?: () => 
       await runAlerts(deps, services.db, opts.alerts ?? searchAlertSource(services.db), now());
     },
   };
+}
+
+/** Licensing's part of the process's job worker (merged in src/server.ts). */
+export function jobHandlers(services: AppServices): Record<string, JobHandler> {
+  return licensingJobHandlers(services);
+}
+
+/** Reminders at 06:00 and search alerts at 07:00 every day, in SCHEDULE_TZ. */
+export function jobSchedules(config: Config): Schedule[] {
+  return [schedule(DAILY_JOB, { hour: 6, minute: 0 }, config.scheduleTz), schedule(ALERTS_JOB, { hour: 7, minute: 0 }, config.scheduleTz)];
 }

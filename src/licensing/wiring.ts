@@ -1,18 +1,17 @@
 /**
  * Licensing on every request: the access decision (client address through TRUST_PROXY, member,
  * user agent, API key) computed against the in-memory world; 402 for unlicensed automated use of
- * the API and feeds; per-key rate limits; TDMRep headers; usage counting; and the licensing jobs.
+ * the API and feeds; per-key rate limits; TDMRep headers; usage counting. The licensing jobs are in
+ * jobs.ts and run in the process's one worker (src/server.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AppServices } from '../app.ts';
-import { schedule, startWorker, type Worker } from '../platform/jobs.ts';
 import { decideAccess, emailDomain, licenceCovers, type AccessDecision } from './access.ts';
 import { clientIp } from './client-ip.ts';
 import { sha256 } from './service.ts';
 import { UsageCounter } from './usage.ts';
 import { worldFor, type LicensingWorld } from './world.ts';
 import type { RequestAccess } from './request-access.ts';
-import { licensingJobHandlers, DAILY_JOB, ALERTS_JOB } from './jobs.ts';
 
 export const API_LICENCE_MESSAGE = 'Automated access to this site needs an API licence and key.';
 
@@ -65,7 +64,7 @@ function routeOf(decision: AccessDecision, world: LicensingWorld, seatOrgs: read
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Usage counter, access world and job worker of the licensing feature. */
+    /** Usage counter and access world of the licensing feature (its jobs run in the process's worker, src/server.ts). */
     licensing: LicensingRuntime;
   }
 }
@@ -73,7 +72,6 @@ declare module 'fastify' {
 export interface LicensingRuntime {
   usage: UsageCounter;
   world: ReturnType<typeof worldFor>;
-  worker: Worker | null;
 }
 
 /** Adds the licensing hooks to the root app. Call once, after the members session loader. */
@@ -83,7 +81,7 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
   const usage = new UsageCounter(services.db.kysely, undefined, (err) => app.log.warn({ err }, 'usage counts could not be written'));
   const buckets = new KeyBuckets();
   const tdmPolicy = `${config.baseUrl}/about/licensing`;
-  const runtime: LicensingRuntime = { usage, world, worker: null };
+  const runtime: LicensingRuntime = { usage, world };
 
   app.decorateRequest('access', null);
   app.decorate('licensing', runtime);
@@ -158,16 +156,7 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
     countView(req, reply, usage);
   });
 
-  app.addHook('onReady', async () => {
-    if (!config.jobs) return;
-    runtime.worker = startWorker(services, licensingJobHandlers(services), {
-      schedules: [schedule(DAILY_JOB, { hour: 6, minute: 0 }, config.scheduleTz), schedule(ALERTS_JOB, { hour: 7, minute: 0 }, config.scheduleTz)],
-      onError: (err, job) => app.log.error({ err, job: job?.id }, 'licensing job failed'),
-    });
-  });
-
   app.addHook('onClose', async () => {
-    await runtime.worker?.stop();
     await usage.close();
   });
 

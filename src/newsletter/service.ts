@@ -66,7 +66,27 @@ export function newsletterService(base: { config: Config; db: Db }): NewsletterS
   return svc;
 }
 
-/** Job handlers and the Monday schedule, for the worker started in src/server.ts. */
+/**
+ * The newsletter's part of the process's job worker (merged in src/server.ts). Each run gets its
+ * own service, so its SMTP pool is closed when the job ends.
+ */
+export function jobHandlers(base: { config: Config; db: Db }): Record<string, JobHandler> {
+  const wrap = (kind: string): JobHandler => async (payload, ctx) => {
+    const svc = newsletterService(base);
+    try {
+      await newsletterJobs(svc).handlers[kind](payload, ctx);
+    } finally {
+      await svc.close();
+    }
+  };
+  return { 'newsletter.weekly': wrap('newsletter.weekly'), 'newsletter.send': wrap('newsletter.send') };
+}
+
+export function jobSchedules(config: Config): Schedule[] {
+  return [schedule('newsletter.weekly', ISSUE_SCHEDULE, config.newsletterTz)];
+}
+
+/** Job handlers and the Monday schedule for one service (tests drive these directly). */
 export function newsletterJobs(svc: NewsletterService): { handlers: Record<string, JobHandler>; schedules: Schedule[] } {
   return {
     schedules: [schedule('newsletter.weekly', ISSUE_SCHEDULE, svc.config.newsletterTz)],

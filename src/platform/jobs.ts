@@ -162,6 +162,14 @@ export interface Schedule {
   kind: string;
   spec: ScheduleSpec;
   timeZone: string;
+  /** Instead of a wall-clock time: every `everyMs`, on multiples of it since the epoch (UTC). */
+  everyMs?: number;
+}
+
+/** A job every `ms` (e.g. feed polling every 15 minutes), on multiples of `ms` since the epoch. */
+export function every(kind: string, ms: number): Schedule {
+  if (!Number.isInteger(ms) || ms < 1000) throw new RangeError(`invalid interval ${ms} ms: at least 1000`);
+  return { kind, spec: { hour: 0, minute: 0 }, timeZone: 'UTC', everyMs: ms };
 }
 
 export function schedule(kind: string, spec: ScheduleSpec, timeZone: string): Schedule {
@@ -237,7 +245,7 @@ export function nextRun(after: Date, spec: ScheduleSpec, timeZone: string): Date
 
 /** Enqueues the next occurrence of a schedule (idempotent across processes). */
 export async function ensureScheduled(db: Db, s: Schedule, now = new Date()): Promise<{ runAt: Date; created: boolean }> {
-  const runAt = nextRun(now, s.spec, s.timeZone);
+  const runAt = s.everyMs ? new Date(Math.ceil((now.getTime() + 1) / s.everyMs) * s.everyMs) : nextRun(now, s.spec, s.timeZone);
   const r = await enqueue(db, s.kind, { scheduledFor: runAt.toISOString() }, { runAt, uniqueKey: `schedule:${s.kind}:${runAt.toISOString()}` });
   return { runAt, created: r.created };
 }

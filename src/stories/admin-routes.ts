@@ -17,7 +17,7 @@ import type { AppServices } from '../app.ts';
 import { HttpError, badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { CSRF_COOKIE } from '../platform/csrf.ts';
 import { nowIso } from '../platform/db.ts';
-import { enqueue, startWorker, type Worker } from '../platform/jobs.ts';
+import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
 import type { PageContext } from '../web/context.ts';
 import { pollAllFeeds } from '../feeds/poll.ts';
 import { countFeedErrors, listFeeds } from '../feeds/store.ts';
@@ -43,6 +43,22 @@ import {
 
 export const FEED_POLL_JOB = 'feeds:poll';
 export const FEED_POLL_EVERY_MS = 15 * 60_000;
+
+/** The newsroom's part of the process's job worker (merged in src/server.ts): feed polling and uploaded cable imports. */
+export function jobHandlers(services: AppServices): Record<string, JobHandler> {
+  return {
+    [FEED_POLL_JOB]: async () => {
+      const out = await pollAllFeeds(services.db.kysely);
+      if (out.some((o) => o.added > 0)) newsroomChanged(services);
+    },
+    [CABLE_UPLOAD_JOB]: cableUploadJob(services.db, () => newsroomChanged(services)),
+  };
+}
+
+/** Partner feeds are polled every 15 minutes (on the quarter hour). */
+export function jobSchedules(): Schedule[] {
+  return [every(FEED_POLL_JOB, FEED_POLL_EVERY_MS)];
+}
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 
 type Body = Record<string, unknown>;
@@ -124,31 +140,7 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
   const decisionDeps = (log: DecisionDeps['log']): DecisionDeps => ({ db, mailer: services.mailer, siteName: services.config.siteName, baseUrl: services.config.baseUrl, log });
 
   return async (root) => {
-    // ---- background jobs of the newsroom ----
-    let worker: Worker | null = null;
-    const nextPollSlot = (from = Date.now()) => new Date(Math.ceil((from + 1) / FEED_POLL_EVERY_MS) * FEED_POLL_EVERY_MS);
-    const schedulePoll = (at: Date) => enqueue(services.db, FEED_POLL_JOB, {}, { runAt: at, uniqueKey: `${FEED_POLL_JOB}:${at.toISOString()}`, maxAttempts: 1 });
-    root.addHook('onReady', async () => {
-      if (!services.config.jobs) return;
-      worker = startWorker(
-        services,
-        {
-          [FEED_POLL_JOB]: async () => {
-            try {
-              const out = await pollAllFeeds(db);
-              if (out.some((o) => o.added > 0)) newsroomChanged(services);
-            } finally {
-              await schedulePoll(nextPollSlot());
-            }
-          },
-          [CABLE_UPLOAD_JOB]: cableUploadJob(services.db, () => newsroomChanged(services)),
-        },
-        { onError: (err, job) => root.log.error({ err, job: job?.kind }, 'newsroom job failed') },
-      );
-      await schedulePoll(nextPollSlot()).catch((err) => root.log.error({ err }, 'could not schedule feed polling'));
-    });
     root.addHook('onClose', async () => {
-      await worker?.stop();
       await adServer(services).counter.stop();
     });
 

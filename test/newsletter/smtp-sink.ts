@@ -43,6 +43,8 @@ export async function startSink(opts: { keep?: boolean; rcpt?: (address: string)
       });
     },
   });
+  // A sender killed mid-message resets its connections (ECONNRESET): expected here, not a failure.
+  server.on('error', () => {});
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.server.address() as { port: number }).port;
   return {
