@@ -81,8 +81,15 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
   const server = await startServer(env);
   try {
     const list = queries();
-    // Warm-up: loads the facet columns and touches the index once.
-    await fetch(server.url + '/api/search?q=warmup');
+    // Warm-up: loads the facet columns and starts the in-process term index build; wait for it.
+    const tb = performance.now();
+    for (;;) {
+      const res = await fetch(server.url + '/api/search?q=warmup');
+      await res.arrayBuffer();
+      if (res.headers.get('x-search-index') === 'memory' || performance.now() - tb > 30 * 60_000) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    console.log(`${engine}: term index ready after ${((performance.now() - tb) / 1000).toFixed(0)} s (server RSS ${server.memory().rssMiB.toFixed(0)} MiB)`);
     const lat: number[] = [];
     const took: number[] = [];
     let errors = 0;

@@ -189,7 +189,14 @@ interface StoryRow {
 /** Above this many pending changes a full reload is cheaper than row-by-row updates. */
 const RELOAD_THRESHOLD = 20000;
 
+/** Told about what sync() saw, in order: a full reload, or documents that changed. */
+export interface ColumnsListener {
+  reloaded(): void;
+  changed(kind: DocKind, ids: number[]): Promise<void>;
+}
+
 export class FacetColumns {
+  readonly listeners: ColumnsListener[] = [];
   cables = new CableColumns();
   stories = new StoryColumns();
   private seq = -1;
@@ -237,6 +244,10 @@ export class FacetColumns {
       for (const id of part) if (!seen.has(id)) this.stories.remove(id);
     }
     this.seq = Math.max(this.seq, lastSeq);
+    for (const l of this.listeners) {
+      await l.changed('cable', cableIds);
+      await l.changed('story', storyIds);
+    }
   }
 
   private async cableRows(ids: number[] | null): Promise<CableRow[]> {
@@ -281,6 +292,7 @@ export class FacetColumns {
     this.stories = stories;
     this.seq = Number(rows[0]?.seq ?? 0);
     this.epoch = Number(rows[0]?.epoch ?? 0);
+    for (const l of this.listeners) l.reloaded();
   }
 
   /** Ids (ascending) of every document of a kind. */

@@ -62,7 +62,7 @@ function negatives(nodes: TextNode[]): TextNode[] {
 }
 
 /** Text clauses for included tags with a known meaning. */
-function tagClauses(query: ParsedQuery, tagMeaning?: TagMeaning): TextNode[] {
+export function tagClauses(query: ParsedQuery, tagMeaning?: TagMeaning): TextNode[] {
   if (!tagMeaning) return [];
   const out: TextNode[] = [];
   for (const code of query.filters.tag) {

@@ -12,7 +12,7 @@ import { SearchPage } from './views.tsx';
 export function searchServiceFor(services: AppServices): () => Promise<SearchService> {
   let svc: Promise<SearchService> | null = null;
   return () => {
-    svc ??= openSearchIndex(services.db).then((index) => new SearchService(services.db, index));
+    svc ??= openSearchIndex(services.db).then((index) => new SearchService(services.db, index, { memoryIndex: true }));
     svc.catch(() => {
       svc = null;
     });
@@ -34,6 +34,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       if (!out.ok) return reply.code(400).send({ error: 'bad_query', message: out.error.message, position: out.error.position });
       const r = out.result;
       reply.header('cache-control', 'public, max-age=30');
+      reply.header('x-search-index', (await service()).terms?.ready('cable') ? 'memory' : 'database');
       return { total: r.total, page: r.page, size: r.size, query: r.normalized, order: r.order, hits: r.hits, facets: r.facets, tookMs: r.tookMs };
     });
 

@@ -12,6 +12,7 @@ import { tagsMatchedByText } from './compile.ts';
 import { normalizeQuery, parseQuery, type ParsedQuery, type QueryFilters, type SearchParams, type TextNode } from './query.ts';
 import { FacetColumns, isoMinutes } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
+import { MemorySearchIndex } from './memory.ts';
 
 export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
 export type FacetName = (typeof FACETS)[number];
@@ -194,13 +195,37 @@ function sortFacet(counts: Map<string, number>, limit = FACET_LIMIT): FacetValue
     .map(([value, count]) => ({ value, count }));
 }
 
+export interface SearchServiceOptions {
+  /**
+   * Keep an in-process term index (terms.ts) for matching and ranking, built in the background
+   * after the first search and kept current from the change log. Off: every match and ranking
+   * goes to the database.
+   */
+  memoryIndex?: boolean;
+}
+
 export class SearchService {
   readonly columns: FacetColumns;
+  readonly index: SearchIndex;
   constructor(
     private readonly db: Db,
-    readonly index: SearchIndex,
+    index: SearchIndex,
+    opts: SearchServiceOptions = {},
   ) {
     this.columns = new FacetColumns(db);
+    if (opts.memoryIndex) {
+      const mem = new MemorySearchIndex(db, index);
+      this.index = mem;
+      this.columns.listeners.push({
+        reloaded: () => void mem.terms.rebuild(),
+        changed: (kind, ids) => mem.terms.changed(kind, ids),
+      });
+    } else this.index = index;
+  }
+
+  /** The in-process term index, when there is one. */
+  get terms() {
+    return this.index instanceof MemorySearchIndex ? this.index.terms : null;
   }
 
   /** Looks a reference id up; returns the canonical id when the archive holds that cable. */
@@ -384,7 +409,8 @@ export class SearchService {
     let order: SearchResult['order'] = 'newest';
     // Ranking costs about 2 µs per match in FTS5 (and needs whole-set statistics), so match sets
     // above RANK_LIMIT are ordered newest first instead; `order` in the result says which was used.
-    const rankable = matchSizes.cable <= RANK_LIMIT && (!relevanceFilteredCost(hits.cable.length, matchSizes.cable));
+    const inMemory = this.index instanceof MemorySearchIndex && textQuery !== null && this.index.canRank('cable', textQuery) && (matchSizes.story === 0 || this.index.canRank('story', textQuery));
+    const rankable = inMemory || (matchSizes.cable <= RANK_LIMIT && !relevanceFilteredCost(hits.cable.length, matchSizes.cable));
     const relevance = params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs && rankable;
     order = relevance ? 'relevance' : params.sort === 'oldest' ? 'oldest' : 'newest';
     if (k > offset) {

@@ -1,0 +1,787 @@
+/**
+ * In-process term index: for every stemmed term of every indexed cable and story, the documents
+ * that contain it (a bitmap over row ids for terms in more than 1/32 of the documents, a sorted id
+ * list otherwise) and the weighted term frequency in each (title hits count 10, story teasers 3,
+ * body 1; capped at 255), plus each document's length in tokens. That is enough to
+ *   - evaluate AND / OR / NOT / prefix queries by word-wise bit operations (microseconds, where
+ *     FTS5 needs 50–180 ms to enumerate a word in every document), and
+ *   - compute FTS5's bm25() exactly in JS (same idf, k1 = 1.2, b = 0.75, column weights) for any
+ *     candidate set, walking each term's postings once in id order.
+ * Phrases need positions, which are not kept: their match sets come from the database (cached per
+ * phrase until a document changes) and their frequency for ranking is approximated by the smallest
+ * frequency of their words.
+ *
+ * Terms are the engine's own: text is split into runs of letters, marks and digits (as FTS5's
+ * unicode61 does) and each distinct surface word is stemmed by asking the engine once (an in-memory
+ * FTS5 table with the same porter tokenizer on SQLite, to_tsvector('english', …) on PostgreSQL), so
+ * match sets agree with the database's. Anything the index cannot answer exactly (multi-token
+ * terms, prefixes the engine would stem, stop words) makes the caller use the database instead.
+ *
+ * Built in the background after the facet columns load (tokenising every title and body), then kept
+ * current from the same change log: changed or deleted documents are masked out of the built
+ * postings and their new versions kept in a small overlay; past OVERLAY_LIMIT documents the index is
+ * rebuilt.
+ */
+import Database from 'better-sqlite3';
+import { sql } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type { ParsedQuery, TextNode } from './query.ts';
+import type { DocKind } from './index.ts';
+
+const K1 = 1.2;
+const B = 0.75;
+/** Above this many changed documents the overlay is folded in by a rebuild. */
+const OVERLAY_LIMIT = 5000;
+const FREQ_CAP = 255;
+/** Documents read and tokenised per step of a build (each step blocks the event loop briefly). */
+const BUILD_BATCH = 500;
+const PHRASE_CACHE = 256;
+
+/** Lower-case tokens as FTS5's unicode61 tokenizer sees them (diacritics are the stemmer's business). */
+export function wordTokens(text: string): string[] {
+  const lower = text.toLowerCase();
+  // ASCII text (nearly every cable): a plain byte-class regex is several times faster.
+  if (!/[^\x00-\x7f]/.test(lower)) return lower.match(/[a-z0-9]+/g) ?? [];
+  return lower.normalize('NFC').match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
+}
+
+function popcount(x: number): number {
+  x -= (x >>> 1) & 0x55555555;
+  x = (x & 0x33333333) + ((x >>> 2) & 0x33333333);
+  return (((x + (x >>> 4)) & 0x0f0f0f0f) * 0x01010101) >>> 24;
+}
+
+/** Bits over document ids; `words` may be shorter than another set's (missing words are zero). */
+export type Bits = Uint32Array;
+
+function bitsCount(b: Bits): number {
+  let n = 0;
+  for (let i = 0; i < b.length; i++) if (b[i]) n += popcount(b[i]);
+  return n;
+}
+
+function bitsToIds(b: Bits): Int32Array {
+  const out = new Int32Array(bitsCount(b));
+  let n = 0;
+  for (let w = 0; w < b.length; w++) {
+    let x = b[w];
+    while (x) {
+      const t = x & -x;
+      out[n++] = (w << 5) + (31 - Math.clz32(t));
+      x ^= t;
+    }
+  }
+  return out;
+}
+
+/** Stems surface words the way the engine does: one list of terms per word (empty: not indexed). */
+export interface Stemmer {
+  stem(words: string[]): Promise<string[][]>;
+  close(): void;
+}
+
+/** SQLite: an in-memory FTS5 table with the index's tokenizer; fts5vocab tells what each word became. */
+export class Fts5Stemmer implements Stemmer {
+  private readonly mem = new Database(':memory:');
+  constructor(tokenize = `porter unicode61 remove_diacritics 2`) {
+    this.mem.exec(`CREATE VIRTUAL TABLE s USING fts5(w, tokenize = '${tokenize}'); CREATE VIRTUAL TABLE v USING fts5vocab(s, instance);`);
+  }
+  async stem(words: string[]): Promise<string[][]> {
+    const out: string[][] = words.map(() => []);
+    const ins = this.mem.prepare('INSERT INTO s (rowid, w) VALUES (?, ?)');
+    const read = this.mem.prepare('SELECT doc, term FROM v ORDER BY doc, offset').raw();
+    for (let i = 0; i < words.length; i += 5000) {
+      const part = words.slice(i, i + 5000);
+      this.mem.exec('DELETE FROM s');
+      this.mem.transaction(() => part.forEach((w, j) => ins.run(j + 1, w)))();
+      for (const [doc, term] of read.all() as [number, string][]) out[i + doc - 1].push(term);
+    }
+    return out;
+  }
+  close(): void {
+    this.mem.close();
+  }
+}
+
+/** PostgreSQL: to_tsvector('english', word), the same configuration the index uses. */
+export class PgStemmer implements Stemmer {
+  constructor(private readonly db: Db) {}
+  async stem(words: string[]): Promise<string[][]> {
+    const out: string[][] = words.map(() => []);
+    for (let i = 0; i < words.length; i += 5000) {
+      const part = words.slice(i, i + 5000);
+      const { rows } = await sql<{ i: string | number; v: string }>`select t.i, to_tsvector('english', t.w)::text as v from unnest(${part}::text[]) with ordinality as t(w, i)`.execute(this.db.kysely);
+      for (const r of rows) {
+        const terms: string[] = [];
+        for (const m of r.v.matchAll(/'((?:[^']|'')*)'(?::([\d,A-D]+))?/g)) {
+          const count = m[2] ? m[2].split(',').length : 1;
+          for (let c = 0; c < count; c++) terms.push(m[1].replace(/''/g, "'"));
+        }
+        out[i + Number(r.i) - 1] = terms;
+      }
+    }
+    return out;
+  }
+  close(): void {}
+}
+
+interface Doc {
+  len: number;
+  /** Weighted frequency per term id. */
+  freq: Map<number, number>;
+}
+
+/** The postings of one kind of document. */
+class KindPostings {
+  readonly termIds = new Map<string, number>();
+  readonly termNames: string[] = [];
+  /** Per term: bitmap (dense) or null. */
+  dense: (Uint32Array | null)[] = [];
+  /** Per dense term: popcount of the bitmap before each 8-word block. */
+  cum: (Uint32Array | null)[] = [];
+  /** Per sparse term: ascending ids. */
+  ids: (Int32Array | null)[] = [];
+  /** Per term: frequencies in id order. */
+  freq: Uint8Array[] = [];
+  df: number[] = [];
+  /** Documents in the built postings; length in tokens per id. */
+  present: Uint32Array = new Uint32Array(0);
+  len: Int32Array = new Int32Array(0);
+  nDocs = 0;
+  totalLen = 0;
+  /** Overlay: documents changed since the build (null content: deleted). */
+  readonly changed = new Map<number, Doc | null>();
+  dirty: Uint32Array = new Uint32Array(0);
+  overlayDocs = 0;
+  overlayLen = 0;
+
+  words(): number {
+    let max = this.present.length;
+    for (const id of this.changed.keys()) max = Math.max(max, (id >> 5) + 1);
+    return max;
+  }
+
+  term(name: string): number {
+    let t = this.termIds.get(name);
+    if (t === undefined) {
+      t = this.termNames.length;
+      this.termNames.push(name);
+      this.termIds.set(name, t);
+      this.dense.push(null);
+      this.cum.push(null);
+      this.ids.push(new Int32Array(0));
+      this.freq.push(new Uint8Array(0));
+      this.df.push(0);
+    }
+    return t;
+  }
+
+  count(): number {
+    return this.nDocs + this.overlayDocs;
+  }
+
+  avgdl(): number {
+    const n = this.count();
+    return n ? (this.totalLen + this.overlayLen) / n : 1;
+  }
+
+  isDirty(id: number): boolean {
+    const w = id >> 5;
+    return w < this.dirty.length && (this.dirty[w] & (1 << (id & 31))) !== 0;
+  }
+
+  docLen(id: number): number {
+    if (this.isDirty(id)) return this.changed.get(id)?.len ?? 0;
+    return id < this.len.length ? this.len[id] : 0;
+  }
+
+  /** Bits of the documents containing any of the terms. */
+  bits(tids: number[], size: number): Bits {
+    const out = new Uint32Array(size);
+    for (const t of tids) {
+      const d = this.dense[t];
+      if (d) for (let w = 0; w < d.length; w++) out[w] |= d[w];
+      else {
+        const ids = this.ids[t]!;
+        for (let i = 0; i < ids.length; i++) out[ids[i] >> 5] |= 1 << (ids[i] & 31);
+      }
+    }
+    if (this.changed.size) {
+      for (let w = 0; w < this.dirty.length && w < size; w++) out[w] &= ~this.dirty[w];
+      for (const [id, doc] of this.changed) {
+        if (doc && tids.some((t) => doc.freq.has(t))) out[id >> 5] |= 1 << (id & 31);
+      }
+    }
+    return out;
+  }
+
+  /** Adds each candidate's frequency of term t into acc (candidates ascending). */
+  addFreqs(t: number, cand: Int32Array, acc: Float64Array): void {
+    const f = this.freq[t];
+    const d = this.dense[t];
+    if (d) {
+      const cum = this.cum[t]!;
+      let curW = -1,
+        base = 0;
+      for (let i = 0; i < cand.length; i++) {
+        const id = cand[i];
+        const w = id >> 5;
+        if (w >= d.length) break;
+        const bit = 1 << (id & 31);
+        if ((d[w] & bit) === 0) continue;
+        if (w !== curW) {
+          if (w - curW < 8 && curW >= 0) {
+            for (let x = curW; x < w; x++) base += popcount(d[x]);
+          } else {
+            base = cum[w >> 3];
+            for (let x = w & ~7; x < w; x++) base += popcount(d[x]);
+          }
+          curW = w;
+        }
+        acc[i] += f[base + popcount(d[w] & (bit - 1))];
+      }
+    } else {
+      const ids = this.ids[t]!;
+      let j = 0;
+      for (let i = 0; i < cand.length && j < ids.length; i++) {
+        const id = cand[i];
+        while (j < ids.length && ids[j] < id) j++;
+        if (j < ids.length && ids[j] === id) acc[i] += f[j];
+      }
+    }
+    if (this.changed.size) {
+      for (let i = 0; i < cand.length; i++) {
+        const id = cand[i];
+        if (!this.isDirty(id)) continue;
+        // A dirty document's built postings are stale: replace what was added above.
+        const doc = this.changed.get(id);
+        acc[i] = (acc[i] - this.builtFreq(t, id)) + (doc?.freq.get(t) ?? 0);
+      }
+    }
+  }
+
+  private builtFreq(t: number, id: number): number {
+    const d = this.dense[t];
+    if (d) {
+      const w = id >> 5;
+      if (w >= d.length || (d[w] & (1 << (id & 31))) === 0) return 0;
+      let r = this.cum[t]![w >> 3];
+      for (let x = w & ~7; x < w; x++) r += popcount(d[x]);
+      return this.freq[t][r + popcount(d[w] & ((1 << (id & 31)) - 1))];
+    }
+    const ids = this.ids[t]!;
+    let lo = 0,
+      hi = ids.length - 1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (ids[m] === id) return this.freq[t][m];
+      if (ids[m] < id) lo = m + 1;
+      else hi = m - 1;
+    }
+    return 0;
+  }
+
+  /** Records a changed document (null: deleted or not indexed). */
+  setChanged(id: number, doc: Doc | null): void {
+    const prev = this.changed.get(id);
+    if (prev) {
+      this.overlayDocs--;
+      this.overlayLen -= prev.len;
+    }
+    if (!this.isDirty(id)) {
+      const w = id >> 5;
+      if (w >= this.dirty.length) {
+        const d = new Uint32Array(Math.max(w + 1, this.present.length));
+        d.set(this.dirty);
+        this.dirty = d;
+      }
+      this.dirty[w] |= 1 << (id & 31);
+      if (w < this.present.length && this.present[w] & (1 << (id & 31))) {
+        this.nDocs--;
+        this.totalLen -= this.len[id];
+        this.present[w] &= ~(1 << (id & 31));
+      }
+    }
+    this.changed.set(id, doc);
+    if (doc) {
+      this.overlayDocs++;
+      this.overlayLen += doc.len;
+    }
+  }
+}
+
+/** Growing posting lists during a build. */
+class Builder {
+  readonly p = new KindPostings();
+  private n: number[] = [];
+  private acc: Int32Array = new Int32Array(1024);
+  private readonly touched: number[] = [];
+  constructor(private readonly maxId: number) {
+    const words = (maxId >> 5) + 1;
+    this.p.present = new Uint32Array(words);
+    this.p.len = new Int32Array(maxId + 1);
+  }
+  private denseAt(): number {
+    return Math.max(64, (this.maxId + 1) >> 5);
+  }
+  add(id: number, doc: Doc): void {
+    const p = this.p;
+    p.present[id >> 5] |= 1 << (id & 31);
+    p.len[id] = doc.len;
+    p.nDocs++;
+    p.totalLen += doc.len;
+    for (const [t, f] of doc.freq) {
+      while (this.n.length <= t) this.n.push(0);
+      const n = this.n[t]++;
+      let fr = p.freq[t];
+      if (n >= fr.length) {
+        const g = new Uint8Array(Math.max(16, fr.length * 2));
+        g.set(fr);
+        p.freq[t] = fr = g;
+      }
+      fr[n] = f > FREQ_CAP ? FREQ_CAP : f;
+      const d = p.dense[t];
+      if (d) d[id >> 5] |= 1 << (id & 31);
+      else {
+        let ids = p.ids[t]!;
+        if (n >= ids.length) {
+          if (n >= this.denseAt()) {
+            const bm = new Uint32Array(p.present.length);
+            for (let i = 0; i < n; i++) bm[ids[i] >> 5] |= 1 << (ids[i] & 31);
+            bm[id >> 5] |= 1 << (id & 31);
+            p.dense[t] = bm;
+            p.ids[t] = null;
+            continue;
+          }
+          const g = new Int32Array(Math.max(8, ids.length * 2));
+          g.set(ids);
+          p.ids[t] = ids = g;
+        }
+        ids[n] = id;
+      }
+    }
+  }
+  /** A document's terms and length from its weighted fields, terms from `stems`. */
+  doc(fields: [string[], number][], surface: Map<string, number[]>): Doc {
+    let len = 0;
+    for (const [toks, weight] of fields) {
+      for (const w of toks) {
+        const tids = surface.get(w)!;
+        for (const t of tids) {
+          if (t >= this.acc.length) {
+            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+            g.set(this.acc);
+            this.acc = g;
+          }
+          if (this.acc[t] === 0) this.touched.push(t);
+          this.acc[t] += weight;
+          len++;
+        }
+      }
+    }
+    const freq = new Map<number, number>();
+    for (const t of this.touched) {
+      freq.set(t, Math.min(FREQ_CAP, this.acc[t]));
+      this.acc[t] = 0;
+    }
+    this.touched.length = 0;
+    return { len, freq };
+  }
+  finish(): KindPostings {
+    const p = this.p;
+    for (let t = 0; t < p.termNames.length; t++) {
+      const n = this.n[t] ?? 0;
+      p.df[t] = n;
+      p.freq[t] = p.freq[t].slice(0, n);
+      const d = p.dense[t];
+      if (d) {
+        const cum = new Uint32Array((d.length >> 3) + 1);
+        let c = 0;
+        for (let w = 0; w < d.length; w++) {
+          if ((w & 7) === 0) cum[w >> 3] = c;
+          c += popcount(d[w]);
+        }
+        p.cum[t] = cum;
+      } else p.ids[t] = p.ids[t]!.slice(0, n);
+    }
+    p.dirty = new Uint32Array(0);
+    return p;
+  }
+}
+
+const FIELDS: Record<DocKind, { table: 'cables' | 'stories'; cols: string[]; weights: number[] }> = {
+  cable: { table: 'cables', cols: ['title', 'body'], weights: [10, 1] },
+  story: { table: 'stories', cols: ['title', 'teaser', 'body'], weights: [10, 3, 1] },
+};
+
+/** A leaf of the text match that bm25 scores: a term (or prefix: several terms) or a phrase. */
+interface Leaf {
+  /** Terms whose frequencies add up (term, prefix); for a phrase, each word's terms (min taken). */
+  groups: number[][];
+  phrase: boolean;
+  bits: Bits;
+}
+
+export interface Plan {
+  bits: Bits;
+  leaves: Leaf[];
+}
+
+type Compiled = { bits: Bits; leaves: Leaf[] } | null;
+class Unsupported extends Error {}
+
+/**
+ * The term index for both kinds, with the engine's stemmer and a phrase source (the database).
+ * `ready(kind)` is false while building or after a failed update: callers then use the database.
+ */
+export class TermIndex {
+  private postings: Record<DocKind, KindPostings | null> = { cable: null, story: null };
+  /** Surface word → term ids, per kind. */
+  private surface: Record<DocKind, Map<string, number[]>> = { cable: new Map(), story: new Map() };
+  /** Surface word → stems (engine's), shared by both kinds. */
+  private readonly stems = new Map<string, string[]>();
+  private building: Promise<void> | null = null;
+  /** True from the start of a build until its postings are in place: changes wait in `pending`. */
+  private collecting = false;
+  private generation = 0;
+  private stale = true;
+  private pending: Record<DocKind, Set<number>> = { cable: new Set(), story: new Set() };
+  private readonly phraseCache = new Map<string, Int32Array>();
+  private readonly prefixCache = new Map<string, number[]>();
+  private closed = false;
+  /** Milliseconds the last full build took. */
+  lastBuildMs = 0;
+
+  constructor(
+    private readonly db: Db,
+    private readonly stemmer: Stemmer,
+    /** Ids (ascending) matching a one-phrase query, from the database. */
+    private readonly phraseIds: (kind: DocKind, phrase: string) => Promise<Int32Array>,
+  ) {}
+
+  ready(kind: DocKind): boolean {
+    return !this.stale && this.postings[kind] !== null && !this.closed;
+  }
+
+  close(): void {
+    this.closed = true;
+    this.stemmer.close();
+  }
+
+  /** Starts a full build in the background (or returns the running one). */
+  rebuild(): Promise<void> {
+    this.stale = true;
+    this.generation++;
+    const gen = this.generation;
+    const run = async () => {
+      this.collecting = true;
+      const t0 = performance.now();
+      const built: Record<DocKind, KindPostings> = { cable: await this.buildKind('cable', gen), story: await this.buildKind('story', gen) };
+      if (gen !== this.generation || this.closed) return;
+      this.postings = built;
+      this.collecting = false;
+      this.phraseCache.clear();
+      this.prefixCache.clear();
+      this.lastBuildMs = performance.now() - t0;
+      // Changes that arrived while building are applied again from their current content.
+      for (const kind of ['cable', 'story'] as const) {
+        const ids = [...this.pending[kind]];
+        this.pending[kind].clear();
+        if (ids.length) await this.applyChanges(kind, ids);
+      }
+      if (gen === this.generation) this.stale = false;
+    };
+    const p = run().catch(() => {
+      if (gen === this.generation) this.collecting = false;
+      // The database went away (shutdown) or a read failed: stay on the database path.
+    });
+    const done: Promise<void> = p.finally(() => {
+      if (this.building === done) this.building = null;
+    });
+    this.building = done;
+    return done;
+  }
+
+  /** Documents changed (from the change log): re-read them into the overlay. */
+  async changed(kind: DocKind, ids: number[]): Promise<void> {
+    if (!ids.length) return;
+    this.phraseCache.clear();
+    if (this.collecting || !this.postings[kind]) {
+      for (const id of ids) this.pending[kind].add(id);
+      return;
+    }
+    try {
+      await this.applyChanges(kind, ids);
+    } catch {
+      this.stale = true;
+      void this.rebuild();
+      return;
+    }
+    if (this.postings[kind]!.changed.size > OVERLAY_LIMIT) void this.rebuild();
+  }
+
+  private async applyChanges(kind: DocKind, ids: number[]): Promise<void> {
+    const p = this.postings[kind]!;
+    const f = FIELDS[kind];
+    for (let i = 0; i < ids.length; i += 500) {
+      const part = ids.slice(i, i + 500);
+      const rows = await this.readRows(kind, part, null);
+      await this.learn(kind, p, rows);
+      const b = new Builder(0);
+      const seen = new Set<number>();
+      for (const r of rows) {
+        seen.add(r.id);
+        p.setChanged(r.id, this.docOf(kind, p, b, r, f.weights));
+      }
+      for (const id of part) if (!seen.has(id)) p.setChanged(id, null);
+    }
+    this.prefixCache.clear();
+  }
+
+  private docOf(kind: DocKind, _p: KindPostings, b: Builder, r: Row, weights: number[]): Doc {
+    return b.doc(
+      r.tokens!.map((t, i) => [t, weights[i]] as [string[], number]),
+      this.surface[kind],
+    );
+  }
+
+  private async readRows(kind: DocKind, ids: number[] | null, range: [number, number] | null): Promise<Row[]> {
+    const f = FIELDS[kind];
+    const cols = sql.join(f.cols.map((c, i) => sql`coalesce(${sql.ref(c)}, '') as ${sql.raw(`f${i}`)}`));
+    const table = sql.table(f.table);
+    // Cables waiting for the post-import indexer are not in the database's index either.
+    const mark =
+      kind === 'cable' ? sql`and id <= coalesce((select value from search_state where key = 'cables_indexed_upto'), 9223372036854775807)` : sql``;
+    const where = ids ? sql`id in (${sql.join(ids)})` : sql`id > ${range![0]} and id <= ${range![1]}`;
+    const { rows } = await sql<Record<string, unknown>>`select id, ${cols} from ${table} where ${where} ${mark} order by id`.execute(this.db.kysely);
+    return rows.map((r) => ({ id: Number(r.id), fields: f.cols.map((_, i) => String(r[`f${i}`] ?? '')) }));
+  }
+
+  /** Makes sure every surface word in the rows has term ids for the kind. */
+  private async learn(kind: DocKind, p: KindPostings, rows: Row[]): Promise<void> {
+    const surf = this.surface[kind];
+    const unknown = new Set<string>();
+    const missing = new Set<string>();
+    for (const r of rows) {
+      r.tokens = r.fields.map(wordTokens);
+      for (const toks of r.tokens)
+        for (const w of toks)
+          if (!surf.has(w)) {
+            missing.add(w);
+            if (!this.stems.has(w)) unknown.add(w);
+          }
+    }
+    if (unknown.size) {
+      const list = [...unknown];
+      const stems = await this.stemmer.stem(list);
+      list.forEach((w, i) => this.stems.set(w, stems[i]));
+    }
+    for (const w of missing) surf.set(w, this.stems.get(w)!.map((s) => p.term(s)));
+  }
+
+  private async buildKind(kind: DocKind, gen: number): Promise<KindPostings> {
+    const f = FIELDS[kind];
+    const max = Number((await sql<{ m: number | string | null }>`select max(id) as m from ${sql.table(f.table)}`.execute(this.db.kysely)).rows[0]?.m ?? 0);
+    const b = new Builder(max);
+    this.surface[kind] = new Map();
+    for (let from = 0; from < max; from += BUILD_BATCH) {
+      if (gen !== this.generation || this.closed) throw new Error('superseded');
+      const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
+      await this.learn(kind, b.p, rows);
+      for (const r of rows) b.add(r.id, this.docOf(kind, b.p, b, r, f.weights));
+      await new Promise((r) => setImmediate(r));
+    }
+    return b.finish();
+  }
+
+  /** Term ids of one query word, or throws Unsupported when the index cannot answer it exactly. */
+  private async wordTerms(kind: DocKind, word: string, prefix: boolean): Promise<number[]> {
+    const p = this.postings[kind]!;
+    let stems = this.stems.get(word);
+    if (!stems) {
+      stems = (await this.stemmer.stem([word]))[0];
+      this.stems.set(word, stems);
+    }
+    if (stems.length !== 1) throw new Unsupported();
+    if (!prefix) {
+      const t = p.termIds.get(stems[0]);
+      return t === undefined ? [] : [t];
+    }
+    if (stems[0] !== word) throw new Unsupported();
+    const key = `${kind}\u0000${word}`;
+    let tids = this.prefixCache.get(key);
+    if (!tids) {
+      tids = [];
+      p.termNames.forEach((name, t) => {
+        if (name.startsWith(word)) tids!.push(t);
+      });
+      this.prefixCache.set(key, tids);
+    }
+    return tids;
+  }
+
+  private async phrase(kind: DocKind, text: string, size: number): Promise<Bits> {
+    const key = `${kind}\u0000${text}`;
+    let ids = this.phraseCache.get(key);
+    if (!ids) {
+      ids = await this.phraseIds(kind, text);
+      if (this.phraseCache.size >= PHRASE_CACHE) this.phraseCache.delete(this.phraseCache.keys().next().value!);
+      this.phraseCache.set(key, ids);
+    }
+    const out = new Uint32Array(size);
+    for (let i = 0; i < ids.length; i++) if (ids[i] >> 5 < size) out[ids[i] >> 5] |= 1 << (ids[i] & 31);
+    return out;
+  }
+
+  private async node(kind: DocKind, n: TextNode, size: number, leaves: Leaf[]): Promise<Compiled> {
+    const p = this.postings[kind]!;
+    switch (n.type) {
+      case 'term':
+      case 'phrase': {
+        const toks = wordTokens(n.text);
+        if (toks.length === 0) return null;
+        if (toks.length === 1 && !(n.type === 'phrase' && false)) {
+          const tids = await this.wordTerms(kind, toks[0], n.type === 'term' && n.prefix);
+          const bits = p.bits(tids, size);
+          if (!n.negated) leaves.push({ groups: [tids], phrase: false, bits });
+          return { bits, leaves };
+        }
+        if (n.type === 'term' && n.prefix) throw new Unsupported();
+        const groups: number[][] = [];
+        for (const w of toks) {
+          try {
+            groups.push(await this.wordTerms(kind, w, false));
+          } catch {
+            // Stop words and the like: left out of the frequency estimate only.
+          }
+        }
+        const bits = await this.phrase(kind, toks.join(' '), size);
+        if (!n.negated) leaves.push({ groups, phrase: true, bits });
+        return { bits, leaves };
+      }
+      case 'or': {
+        let acc: Bits | null = null;
+        for (const c of n.any) {
+          const r = await this.node(kind, c, size, leaves);
+          if (!r) continue;
+          if (!acc) acc = r.bits.slice();
+          else for (let w = 0; w < size; w++) acc[w] |= r.bits[w];
+        }
+        return acc ? { bits: acc, leaves } : null;
+      }
+      case 'and': {
+        const pos = n.all.filter((c) => !((c.type === 'term' || c.type === 'phrase') && c.negated));
+        const neg = n.all.filter((c) => (c.type === 'term' || c.type === 'phrase') && c.negated);
+        let acc: Bits | null = null;
+        for (const c of pos) {
+          const r = await this.node(kind, c, size, leaves);
+          if (!r) continue;
+          if (!acc) acc = r.bits.slice();
+          else for (let w = 0; w < size; w++) acc[w] &= r.bits[w];
+        }
+        if (!acc) return null;
+        for (const c of neg) {
+          const r = await this.node(kind, { ...c, negated: false } as TextNode, size, []);
+          if (r) for (let w = 0; w < size; w++) acc[w] &= ~r.bits[w];
+        }
+        return { bits: acc, leaves };
+      }
+    }
+  }
+
+  /**
+   * The match set and bm25 leaves of a query's text part (`extra`: the tag clauses the compiler
+   * adds), or null when the index cannot answer it exactly (the caller asks the database).
+   * `{ bits: null }` means the query has no positive text part.
+   */
+  async plan(kind: DocKind, query: ParsedQuery, extra: TextNode[]): Promise<Plan | { bits: null } | null> {
+    if (!this.ready(kind)) return null;
+    const p = this.postings[kind]!;
+    const size = p.words();
+    const leaves: Leaf[] = [];
+    try {
+      let acc: Bits | null = null;
+      for (const n of [...query.must, ...extra]) {
+        const r = await this.node(kind, n, size, leaves);
+        if (!r) continue;
+        if (!acc) acc = r.bits.slice();
+        else for (let w = 0; w < size; w++) acc[w] &= r.bits[w];
+      }
+      if (!acc) return { bits: null };
+      for (const n of query.not) {
+        const r = await this.node(kind, n.type === 'term' || n.type === 'phrase' ? { ...n, negated: false } : n, size, []);
+        if (r) for (let w = 0; w < size; w++) acc[w] &= ~r.bits[w];
+      }
+      if (!this.ready(kind) || this.postings[kind] !== p) return null;
+      return { bits: acc, leaves };
+    } catch (e) {
+      if (e instanceof Unsupported) return null;
+      throw e;
+    }
+  }
+
+  ids(plan: Plan): Int32Array {
+    return bitsToIds(plan.bits);
+  }
+
+  /** bm25 (as FTS5 computes it, higher is better) of each candidate (ascending ids). */
+  scores(kind: DocKind, plan: Plan, cand: Int32Array): Float64Array {
+    const p = this.postings[kind]!;
+    const n = p.count();
+    const avgdl = p.avgdl();
+    const score = new Float64Array(cand.length);
+    const norm = new Float64Array(cand.length);
+    for (let i = 0; i < cand.length; i++) norm[i] = K1 * (1 - B + (B * p.docLen(cand[i])) / avgdl);
+    const acc = new Float64Array(cand.length);
+    const tmp = new Float64Array(cand.length);
+    for (const leaf of plan.leaves) {
+      const hits = bitsCount(leaf.bits);
+      let idf = Math.log((n - hits + 0.5) / (hits + 0.5));
+      if (idf <= 0) idf = 1e-6;
+      acc.fill(0);
+      leaf.groups.forEach((g, gi) => {
+        const target = leaf.phrase ? tmp : acc;
+        if (leaf.phrase) tmp.fill(0);
+        for (const t of g) p.addFreqs(t, cand, target);
+        if (leaf.phrase) for (let i = 0; i < cand.length; i++) acc[i] = gi === 0 ? tmp[i] : Math.min(acc[i], tmp[i]);
+      });
+      if (leaf.phrase) {
+        // A phrase occurs at least once where it matched; at most as often as its rarest word.
+        const w = leaf.bits;
+        for (let i = 0; i < cand.length; i++) {
+          const id = cand[i];
+          const inside = (id >> 5) < w.length && (w[id >> 5] & (1 << (id & 31))) !== 0;
+          acc[i] = inside ? Math.max(1, leaf.groups.length ? acc[i] : 1) : 0;
+        }
+      }
+      for (let i = 0; i < cand.length; i++) {
+        const f = acc[i];
+        if (f > 0) score[i] += (idf * (f * (K1 + 1))) / (f + norm[i]);
+      }
+    }
+    return score;
+  }
+
+  /** Memory held by the postings (bytes, approximate). */
+  memoryBytes(): number {
+    let n = 0;
+    for (const kind of ['cable', 'story'] as const) {
+      const p = this.postings[kind];
+      if (!p) continue;
+      n += p.present.byteLength + p.len.byteLength;
+      for (let t = 0; t < p.termNames.length; t++) n += (p.dense[t]?.byteLength ?? 0) + (p.cum[t]?.byteLength ?? 0) + (p.ids[t]?.byteLength ?? 0) + p.freq[t].byteLength + 48;
+    }
+    return n;
+  }
+
+  termCount(kind: DocKind): number {
+    return this.postings[kind]?.termNames.length ?? 0;
+  }
+}
+
+interface Row {
+  id: number;
+  fields: string[];
+  /** Tokens per field (filled by learn()). */
+  tokens?: string[][];
+}

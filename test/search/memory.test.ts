@@ -1,0 +1,131 @@
+/**
+ * The in-process term index (src/search/terms.ts, memory.ts) against the database's own index on a
+ * small generated corpus: the same match sets and totals for words, AND/OR/NOT, prefixes, phrases
+ * and tag clauses; identical newest/oldest pages and facets; relevance top 10 overlapping the
+ * database's ranking (SQLite: FTS5 bm25, which the index computes the same way; at least 8 of 10,
+ * phrases being approximated). It also follows a changed and a deleted cable.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINE, testSite } from '../helpers.ts';
+import { loadCables } from '../../bench/_cables.ts';
+import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { openSearchIndex } from '../../src/search/index.ts';
+import { SearchService, type SearchResult } from '../../src/search/service.ts';
+import { parseSearchParams } from '../../src/search/query.ts';
+
+type Site = Awaited<ReturnType<typeof testSite>>;
+
+const QUERIES = [
+  'government',
+  'minister economy',
+  'security council reform',
+  'government OR narcotics',
+  'minister -economy',
+  'terror*',
+  'econ*',
+  '"prime minister"',
+  '"human rights" election',
+  'tag:PGOV minister',
+  'government origin:"Embassy Baghdad"',
+  'economy year:2008',
+  'zzzzqqq',
+];
+
+describe(`in-memory term index on ${ENGINE}`, () => {
+  let site: Site;
+  let dir: string;
+  let fast: SearchService;
+  let exact: SearchService;
+
+  const run = async (svc: SearchService, q: string, extra: Record<string, string> = {}): Promise<SearchResult> => {
+    const p = parseSearchParams({ q, size: '10', ...extra });
+    assert.ok(p.ok);
+    const out = await svc.search(p.value);
+    assert.ok(out.ok, q);
+    return out.result;
+  };
+
+  before(async () => {
+    site = await testSite({ DEMO: '0' });
+    dir = mkdtempSync(join(tmpdir(), 'bs-terms-'));
+    const file = join(dir, 'cables.csv');
+    await writeGeneratedCsv(file, { count: 1500, seed: 7 });
+    await loadCables(site.db, file);
+    fast = new SearchService(site.db, await openSearchIndex(site.db), { memoryIndex: true });
+    exact = new SearchService(site.db, await openSearchIndex(site.db));
+    await run(fast, 'warmup');
+    for (let i = 0; i < 600 && !fast.terms!.ready('cable'); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(fast.terms!.ready('cable'), 'the term index was built');
+  });
+
+  after(async () => {
+    await fast?.index.close();
+    await exact?.index.close();
+    await site?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const same = async (q: string) => {
+    for (const sort of ['newest', 'oldest'] as const) {
+      const a = await run(fast, q, { sort });
+      const b = await run(exact, q, { sort });
+      assert.equal(a.total, b.total, `${q}: total`);
+      assert.deepEqual(a.facets, b.facets, `${q}: facets`);
+      assert.deepEqual(a.months, b.months, `${q}: months`);
+      assert.deepEqual(
+        a.hits.map((h) => h.id),
+        b.hits.map((h) => h.id),
+        `${q}: ${sort} page`,
+      );
+    }
+  };
+
+  test('match sets, totals, facets and date-ordered pages equal the database path', async () => {
+    for (const q of QUERIES) await same(q);
+  });
+
+  test('the match set of each query is exactly the database one', async () => {
+    const mem = fast.index as import('../../src/search/memory.ts').MemorySearchIndex;
+    for (const q of QUERIES) {
+      const p = parseSearchParams({ q });
+      assert.ok(p.ok);
+      const { parseQuery } = await import('../../src/search/query.ts');
+      const parsed = parseQuery(q, {});
+      assert.ok(parsed.ok);
+      const a = await mem.match('cable', parsed.query);
+      const b = await mem.inner.match('cable', parsed.query);
+      assert.deepEqual(a && Array.from(a), b && Array.from(b), q);
+    }
+  });
+
+  test('relevance: every query answered in memory, top 10 overlapping the database ranking', async () => {
+    for (const q of QUERIES) {
+      const a = await run(fast, q);
+      const b = await run(exact, q);
+      assert.equal(a.total, b.total, q);
+      if (!a.total) continue;
+      assert.equal(a.order, 'relevance', q);
+      if (ENGINE !== 'sqlite' || b.order !== 'relevance') continue;
+      const ids = new Set(b.hits.map((h) => h.id));
+      const overlap = a.hits.filter((h) => ids.has(h.id)).length;
+      const need = q.includes('"') ? 6 : 8;
+      assert.ok(overlap >= Math.min(need, b.hits.length), `${q}: ${overlap} of ${b.hits.length} shared`);
+    }
+  });
+
+  test('follows changed and deleted cables through the change log', async () => {
+    const k = site.db.kysely;
+    const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute()).map((r) => r.id);
+    await k.updateTable('cables').set({ title: 'Quokkaland Quokka Affairs', body: 'The quokka delegation met the government.' }).where('id', '=', ids[0]).execute();
+    await k.deleteFrom('cables').where('id', '=', ids[1]).execute();
+    for (const q of ['quokka', 'government', 'minister']) await same(q);
+    const r = await run(fast, 'quokka');
+    assert.equal(r.total, 1);
+    assert.equal(r.hits[0].id, ids[0]);
+    assert.equal(r.order, 'relevance');
+  });
+});
