@@ -63,6 +63,12 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** Set to false on a state-changing route that authenticates another way (API keys, signed links). */
     csrf?: boolean;
+    /**
+     * Set to false on a route that answers without the database (health check, static assets): the
+     * per-request hooks that would read it (session loader, licensing) skip it, so such a route
+     * still answers, with what it knows, while the database is unreachable.
+     */
+    database?: boolean;
   }
 }
 

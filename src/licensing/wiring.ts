@@ -88,6 +88,8 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
 
   app.addHook('onRequest', async (req, reply) => {
     req.access = null;
+    // Health check and assets need no access decision, and must answer while the database is down.
+    if (req.routeOptions.config?.database === false) return;
     const w = await world.get();
     const now = new Date();
     const ip = clientIp(req.socket.remoteAddress ?? req.ip, req.headers['x-forwarded-for'] as string | undefined, config.trustProxy);

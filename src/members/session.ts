@@ -39,6 +39,7 @@ export function installSessionLoader(app: FastifyInstance, db: Db, now: () => Da
   app.decorateRequest('member', null);
   app.addHook('onRequest', async (req) => {
     req.member = null;
+    if (req.routeOptions.config?.database === false) return;
     const token = req.cookies[SESSION_COOKIE];
     if (token === undefined) return;
     if (!looksLikeToken(token)) return;

@@ -6,6 +6,7 @@ import { migrate } from '../../src/platform/migrations.ts';
 import { loadDemoContent } from '../../src/stories/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
+import { assetUrl } from '../../src/web/assets.ts';
 
 test(`migrations are versioned and idempotent; demo content loads only into an empty database (${ENGINE})`, async () => {
   const tdb = await testDatabase();
@@ -39,6 +40,11 @@ test('healthz answers 503 when the database cannot be reached', { skip: ENGINE !
     const res = await app.inject('/healthz');
     assert.equal(res.statusCode, 503);
     assert.deepEqual(res.json(), { status: 'unavailable', db: 'postgres' });
+    // A session cookie does not make the health check or the assets reach for the database.
+    const withCookie = await app.inject({ url: '/healthz', headers: { cookie: `bs_session=${'a'.repeat(43)}` } });
+    assert.equal(withCookie.statusCode, 503);
+    assert.deepEqual(withCookie.json(), { status: 'unavailable', db: 'postgres' });
+    assert.equal((await app.inject(assetUrl('favicon.svg'))).statusCode, 200, 'assets are served without the database');
     const page = await app.inject('/');
     assert.equal(page.statusCode, 503);
     assert.ok(!page.body.includes('ECONNREFUSED'), 'no internals leak');
