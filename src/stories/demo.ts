@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { Kysely } from 'kysely';
+import { PostgresAdapter, sql, type Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 import { Readable } from 'node:stream';
 import { nowIso } from '../platform/db.ts';
@@ -133,9 +133,17 @@ export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
   return !row;
 }
 
-/** Loads the demo content into an empty database; does nothing if anything is already there. */
+/**
+ * Loads the demo content into an empty database; does nothing if anything is already there.
+ * Processes of a fleet starting together all find the database empty: on PostgreSQL they take
+ * turns under a transaction-scoped advisory lock (one per schema), so the first loads the content
+ * and the others then see it there (otherwise they fail on the sections' unique slugs).
+ */
 export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
+    if (trx.getExecutor().adapter instanceof PostgresAdapter) {
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.broadsheet_demo_content'))`.execute(trx);
+    }
     if (!(await isEmpty(trx))) return false;
     const sections = new Map<string, number>();
     for (const s of DEMO_SECTIONS) sections.set(s.slug, (await ensureSection(trx, s)).id);

@@ -1,5 +1,6 @@
 /**
- * A fleet: two server processes (`node src/main.ts`) on one PostgreSQL schema, on different ports.
+ * A fleet: three server processes (`node src/main.ts`) started together on one empty PostgreSQL
+ * schema, on different ports; the tests below use two of them.
  * What one writes the other serves; a session started on one works on the other; scheduled jobs
  * are enqueued once and queued jobs run once across both workers. PostgreSQL only.
  */
@@ -8,6 +9,7 @@ import assert from 'node:assert/strict';
 import { ENGINE, testDatabase } from '../helpers.ts';
 import { connect } from '../../src/platform/db.ts';
 import { enqueue } from '../../src/platform/jobs.ts';
+import { migrationsFor } from '../../src/platform/migrations.ts';
 import { MAIN, childEnv, freePort, startChild, waitForHttp, type Child } from './util.ts';
 
 function cookieJar() {
@@ -27,28 +29,39 @@ function cookieJar() {
 
 describe('fleet on PostgreSQL', () => {
   test(
-    'two processes serve one site: shared content, sessions and jobs',
+    'three processes started together serve one site: shared content, sessions and jobs',
     {
       skip: ENGINE !== 'postgres' && 'a fleet needs PostgreSQL (set DATABASE_URL)',
       timeout: 180_000,
     },
     async () => {
       const tdb = await testDatabase();
-      const ports = [await freePort(), await freePort()];
+      const ports = [await freePort(), await freePort(), await freePort()];
       const children: Child[] = [];
       try {
-        // The second starts while the first runs (a rolling start): migrations and demo content
-        // are applied once between them.
+        // All three start at the same moment on the empty schema: each migration is applied once
+        // (the migrator's lock) and the demo content loaded once (its own lock), and all come up.
         for (const port of ports) {
-          const child = startChild(
-            [MAIN],
-            childEnv(tdb.config, { PORT: String(port), DEMO: '1', LOG_LEVEL: 'warn', JOBS: '1' }),
+          children.push(
+            startChild(
+              [MAIN],
+              childEnv(tdb.config, { PORT: String(port), DEMO: '1', LOG_LEVEL: 'warn', JOBS: '1' }),
+            ),
           );
-          children.push(child);
-          await waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, child);
         }
+        await Promise.all(
+          ports.map((port, i) =>
+            Promise.race([
+              waitForHttp(`http://127.0.0.1:${port}/healthz`, 90_000, children[i]),
+              children[i].exited.then(({ code, signal }) => {
+                throw new Error(`process ${i} ended (${code ?? signal}):\n${children[i].output()}`);
+              }),
+            ]),
+          ),
+        );
+        for (const port of ports)
+          assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
         const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`);
-        for (const base of [a, b]) assert.equal((await fetch(`${base}/healthz`)).status, 200);
 
         // Register on A (a session starts there) ...
         const jar = cookieJar();
@@ -87,6 +100,15 @@ describe('fleet on PostgreSQL', () => {
             .select((eb) => eb.fn.countAll<string>().as('n'))
             .executeTakeFirstOrThrow();
           assert.equal(Number(stories.n), 5, 'demo content loaded once');
+          const recorded = await db.kysely
+            .selectFrom('kysely_migration' as never)
+            .select('name' as never)
+            .execute();
+          assert.equal(
+            recorded.length,
+            Object.keys(migrationsFor('postgres')).length,
+            'every migration recorded once',
+          );
           // Logging out on B ends the session on A too.
           const out = await fetch(`${b}/logout`, {
             method: 'POST',
@@ -112,7 +134,7 @@ describe('fleet on PostgreSQL', () => {
           const perKind = new Map<string, number>();
           for (const j of scheduled) perKind.set(j.kind, (perKind.get(j.kind) ?? 0) + 1);
           for (const [kind, n] of perKind)
-            assert.equal(n, 1, `${kind}: one queued occurrence across two processes`);
+            assert.equal(n, 1, `${kind}: one queued occurrence across the processes`);
 
           // Queued jobs run once across both workers.
           const ids: number[] = [];
