@@ -1,9 +1,10 @@
 // Cable import end to end: `npm run bench -- import [--count N] [--seed S] [--workers W]`
 // Generates (or reuses) the synthetic cables.csv, measures the parser alone on one core, then runs
 // `broadsheet cables import` (the CLI command itself) into a fresh SQLite database and prints
-// cables/s, seconds, database size and peak RSS.
+// cables/s, seconds (search index included), database size, peak RSS, the CPU time of the import
+// (all threads) and the load average before and after (the figures only mean something next to it).
 import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
-import { availableParallelism, cpus, tmpdir } from 'node:os';
+import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { generateCables, writeGeneratedCsv } from '../src/cables/generate.ts';
@@ -22,6 +23,10 @@ const seed = Number(arg('seed') ?? 1);
 const workers = arg('workers');
 const here = path.dirname(fileURLToPath(import.meta.url));
 const mb = (n: number) => n / 1e6;
+const load = () =>
+  loadavg()
+    .map((x) => x.toFixed(2))
+    .join(' ');
 
 /** True when `file` starts with the first rows the generator makes for this count and seed. */
 function sameCorpus(file: string): boolean {
@@ -54,6 +59,7 @@ if (file) {
 }
 const size = statSync(file).size;
 console.log(`machine   ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`);
+console.log(`load      ${load()} (1, 5, 15 min) before`);
 
 // Parser alone, one core: the first 20,000 records (read first, so only parsing is timed).
 {
@@ -82,8 +88,10 @@ process.env.DEMO = '0';
 const cmd = cablesCommands.find((c) => c.name === 'cables import')!;
 try {
   const t0 = performance.now();
+  const cpu0 = process.cpuUsage();
   const code = await cmd.run([...(workers ? ['--workers', workers] : []), file]);
   const sec = (performance.now() - t0) / 1000;
+  const cpu = process.cpuUsage(cpu0);
   if (code !== 0) throw new Error(`import exited with ${code}`);
   const db = await connect({ dataDir, databaseUrl: null });
   const n = Number(
@@ -101,7 +109,11 @@ try {
       `${workers ? ` (${workers} parse workers)` : ''}`,
   );
   console.log(`database  ${mb(dbBytes).toFixed(0)} MB (SQLite, ${n} cables + ${n} stories)`);
+  console.log(
+    `cpu       ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (all threads: ${((cpu.user + cpu.system) / 1e6 / sec).toFixed(2)} cores busy on average)`,
+  );
   console.log(`peak RSS  ${(process.resourceUsage().maxRSS / 1024).toFixed(0)} MB`);
+  console.log(`load      ${load()} (1, 5, 15 min) after`);
 } finally {
   rmSync(dataDir, { recursive: true, force: true });
 }

@@ -141,6 +141,21 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
   let drawn = false;
   return {
     update(p) {
+      if (p.indexing) {
+        const { indexed, total } = p.indexing;
+        const pct = (total ? (indexed / total) * 100 : 100).toFixed(1).padStart(5);
+        const tail = `search index ${pct}%  ${indexed.toLocaleString('en-US')} of ${total.toLocaleString('en-US')} cables`;
+        if (tty) {
+          stream.write(`\r${tail}\x1b[K`);
+          drawn = true;
+        } else {
+          const now = Date.now();
+          if (now - lastLine < 1000 && indexed < total) return;
+          lastLine = now;
+          stream.write(`progress ${tail}\n`);
+        }
+        return;
+      }
       const rate = p.seconds > 0 ? mb(p.bytesThisRun) / p.seconds : 0;
       const left = p.bytesTotal - p.bytesDone;
       const eta = rate > 0 ? mb(left) / rate : Infinity;
@@ -171,6 +186,7 @@ export function formatSummary(s: ImportSummary): string {
     `Imported ${s.files.length} file${s.files.length === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s: ` +
       `${s.new} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.skipped} skipped.`,
   ];
+  if (s.indexed) lines.push(`  search index: ${s.indexed} cables indexed in ${s.indexSeconds.toFixed(1)} s.`);
   for (const f of s.files) {
     if (f.resumedFrom !== null) lines.push(`  ${f.path}: resumed at byte ${f.resumedFrom} after an interrupted run.`);
   }

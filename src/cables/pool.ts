@@ -1,12 +1,32 @@
 /**
  * A small worker_threads pool that parses and prepares chunks of reader items off the main thread,
- * so that on two cores one core parses while the other writes to the database. With `size` 0, or
- * when a worker cannot start, chunks are prepared on the calling thread instead.
+ * so that on two cores the workers parse while the main thread writes to the database. With `size`
+ * 0, or when a worker cannot start, chunks are prepared on the calling thread instead.
+ *
+ * Tasks are posted to a worker as soon as they are submitted (to the one with the fewest pending),
+ * not when it asks for more: the main thread spends long stretches inside synchronous SQLite
+ * commits, and a worker that had to wait for the main thread to hand it its next chunk would sit
+ * idle for all of them. The caller bounds the number of tasks in flight.
+ *
+ * Running from TypeScript sources (tsx), a worker does not inherit the loader that the main thread
+ * was started with (`--import tsx` in execArgv is not applied to workers on Node 20: the worker
+ * failed to load and every chunk was quietly prepared on the main thread), so the worker starts
+ * from a small module that registers tsx and then imports parse-worker.ts.
  */
 import { Worker } from 'node:worker_threads';
 import { prepareItem, type Prepared } from './prepare.ts';
 import type { ReaderItem } from './readers.ts';
 import type { ParseHints } from './parse/index.ts';
+
+/** How to start a parse worker from this module's location (a .ts source under tsx, or built .js). */
+function workerEntry(): URL {
+  const self = import.meta.url;
+  if (!self.endsWith('.ts')) return new URL('./parse-worker.js', self);
+  const target = new URL('./parse-worker.ts', self).href;
+  const tsx = import.meta.resolve('tsx/esm/api');
+  const code = `import { register } from ${JSON.stringify(tsx)};\nregister();\nawait import(${JSON.stringify(target)});\n`;
+  return new URL('data:text/javascript,' + encodeURIComponent(code));
+}
 
 interface Task {
   id: number;
@@ -17,12 +37,12 @@ interface Task {
 
 interface Slot {
   worker: Worker;
-  busy: Task | null;
+  /** Tasks posted to this worker, oldest first (a worker answers in the order it was sent). */
+  pending: Map<number, Task>;
 }
 
 export class PreparePool {
   private slots: Slot[] = [];
-  private queue: Task[] = [];
   private nextId = 1;
   private broken = false;
 
@@ -30,22 +50,22 @@ export class PreparePool {
     size: number,
     private readonly hints: ParseHints = {},
   ) {
+    let entry: URL | null = null;
     for (let i = 0; i < size; i++) {
       try {
-        const worker = new Worker(new URL('./parse-worker.ts', import.meta.url), { execArgv: process.execArgv });
-        const slot: Slot = { worker, busy: null };
+        entry ??= workerEntry();
+        const worker = new Worker(entry);
+        const slot: Slot = { worker, pending: new Map() };
         worker.on('message', (msg: { id: number; out?: Prepared[]; error?: string }) => {
-          const task = slot.busy;
-          slot.busy = null;
-          if (task) {
-            if (msg.out) task.resolve(msg.out);
-            else task.reject(new Error(msg.error ?? 'worker failed'));
-          }
-          this.pump();
+          const task = slot.pending.get(msg.id);
+          if (!task) return;
+          slot.pending.delete(msg.id);
+          if (msg.out) task.resolve(msg.out);
+          else task.reject(new Error(msg.error ?? 'worker failed'));
         });
-        worker.on('error', () => this.fail(slot));
+        worker.on('error', (err) => this.fail(slot, err));
         worker.on('exit', (code) => {
-          if (code !== 0) this.fail(slot);
+          if (code !== 0) this.fail(slot, new Error(`exited with code ${code}`));
         });
         this.slots.push(slot);
       } catch {
@@ -58,32 +78,32 @@ export class PreparePool {
     return this.slots.length;
   }
 
+  /** True once a worker failed (or could not start) and chunks are prepared on the calling thread. */
+  get degraded(): boolean {
+    return this.broken;
+  }
+
   /** Prepares the items (in order) on a worker, or here when there is none. */
   run(items: ReaderItem[]): Promise<Prepared[]> {
     if (!this.slots.length || this.broken) return Promise.resolve(items.map((i) => prepareItem(i, this.hints)));
+    let slot = this.slots[0];
+    for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     return new Promise((resolve, reject) => {
-      this.queue.push({ id: this.nextId++, items, resolve, reject });
-      this.pump();
+      const task: Task = { id: this.nextId++, items, resolve, reject };
+      slot.pending.set(task.id, task);
+      slot.worker.postMessage({ id: task.id, items, hints: this.hints });
     });
   }
 
-  private pump(): void {
-    for (const slot of this.slots) {
-      if (slot.busy || !this.queue.length) continue;
-      const task = this.queue.shift()!;
-      slot.busy = task;
-      slot.worker.postMessage({ id: task.id, items: task.items, hints: this.hints });
-    }
-  }
-
-  /** A dead worker: its task and everything queued are prepared here, and the pool stops using workers. */
-  private fail(slot: Slot): void {
+  /** A dead worker: its tasks are prepared here, and the pool stops using workers. */
+  private fail(slot: Slot, err: Error): void {
+    if (!this.slots.includes(slot)) return;
+    if (!this.broken) process.emitWarning(`cable parse worker failed, preparing on the main thread instead: ${err.message}`);
     this.broken = true;
-    const tasks = [...(slot.busy ? [slot.busy] : []), ...this.queue];
-    slot.busy = null;
-    this.queue = [];
-    for (const t of tasks) t.resolve(t.items.map((i) => prepareItem(i, this.hints)));
+    const tasks = [...slot.pending.values()];
+    slot.pending.clear();
     this.slots = this.slots.filter((s) => s !== slot);
+    for (const t of tasks) t.resolve(t.items.map((i) => prepareItem(i, this.hints)));
   }
 
   async close(): Promise<void> {

@@ -43,8 +43,11 @@ export interface StoryDraft {
   published_at: string;
 }
 
+/** What the import stores of a cable's story: its text is rendered from the cable (story.ts). */
+export type StoryMeta = Omit<StoryDraft, 'body'>;
+
 export type Prepared =
-  | { ok: true; position: ReaderPosition; cable: CableRow; references: string[]; tags: string[]; story: StoryDraft }
+  | { ok: true; position: ReaderPosition; cable: CableRow; references: string[]; tags: string[]; story: StoryMeta }
   | { ok: false; position: ReaderPosition; reason: string };
 
 /** The parser's output as stored in `cables.parsed`: everything but the text itself. */
@@ -109,7 +112,7 @@ export function prepareRaw(raw: RawCable, position: ReaderPosition, hints: Parse
   };
   const references = [...new Set(p.references.filter((r) => r && r !== p.referenceId))];
   const tags = [...new Set(p.tags)];
-  return { ok: true, position, cable, references, tags, story: storyDraft(p, header, body, iso) };
+  return { ok: true, position, cable, references, tags, story: storyMeta(p, iso) };
 }
 
 const HEADING = /^(?=[^\n]*[A-Z]{2})[^a-z\n]{3,80}$/;
@@ -130,6 +133,23 @@ function paragraphText(s: string): string {
  * #p3 anchors), and a link to the cable's archive page.
  */
 export function storyDraft(p: ParsedCable, header: string, body: string, publishedAt: string): StoryDraft {
+  return { ...storyMeta(p, publishedAt), body: storyBody(p, header, body) };
+}
+
+/** Title, slug, teaser and date of a cable's story (all an import stores; the text is built on display). */
+export function storyMeta(p: ParsedCable, publishedAt: string): StoryMeta {
+  const id = p.referenceId!;
+  const title = `Cablegate: ${p.title || p.subject || id}`;
+  const teaser = (p.summary ?? '').replace(/\s+/g, ' ').trim();
+  return {
+    title,
+    slug: slugify(title) || id.toLowerCase(),
+    teaser: teaser.length > 300 ? teaser.slice(0, 297).replace(/\s+\S*$/, '') + '…' : teaser,
+    published_at: publishedAt,
+  };
+}
+
+function storyBody(p: ParsedCable, header: string, body: string): string {
   const id = p.referenceId!;
   const text = body.replace(/\r\n?/g, '\n');
   const numbered = p.paragraphs.filter((x) => x.number !== null);
@@ -158,13 +178,5 @@ export function storyDraft(p: ParsedCable, header: string, body: string, publish
     }
   }
   parts.push(`[Read cable ${id} in the archive](/cables/${id})`);
-  const title = `Cablegate: ${p.title || p.subject || id}`;
-  const teaser = (p.summary ?? '').replace(/\s+/g, ' ').trim();
-  return {
-    title,
-    slug: slugify(title) || id.toLowerCase(),
-    teaser: teaser.length > 300 ? teaser.slice(0, 297).replace(/\s+\S*$/, '') + '…' : teaser,
-    body: parts.join('\n\n') + '\n',
-    published_at: publishedAt,
-  };
+  return parts.join('\n\n') + '\n';
 }

@@ -8,7 +8,7 @@
  * A text seen before for that cable (current or any earlier version) counts as unchanged, so
  * importing the same files again, in any order of runs, changes nothing.
  */
-import type { Kysely, Selectable } from 'kysely';
+import { CompiledQuery, PostgresAdapter, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 import type { CablesTable } from './schema.ts';
 import type { Prepared } from './prepare.ts';
@@ -19,7 +19,6 @@ type DB = Kysely<Database>;
 export type Cable = Selectable<CablesTable>;
 export type PreparedCable = Extract<Prepared, { ok: true }>;
 
-const INSERT_ROWS = 100;
 export const ARCHIVE_SOURCE = 'Broadsheet cable archive';
 
 export interface StoreContext {
@@ -51,36 +50,201 @@ function chunks<T>(list: T[], size: number): T[][] {
   return out;
 }
 
+// ---------------------------------------------------------------------------------------------
+// Bulk statements. A batch is written with a few large multi-row statements whose SQL is built
+// here (not through the query builder, whose compile time grows with every value) and whose row
+// counts come from a small fixed set (`sizes`), so SQLite's prepared-statement cache keeps reusing
+// the same dozen statements for the whole import.
+
+type Engine = 'sqlite' | 'postgres';
+
+/** Bound parameters per statement: under SQLite's 32,766 and PostgreSQL's 65,535. */
+const MAX_PARAMS = 30000;
+/** Rows per multi-row INSERT of cables (each row carries a cable's text). */
+export const INSERT_ROWS = 500;
+/** Keys per `IN (…)` lookup. */
+const LOOKUP_KEYS = 1000;
+
+function engineOf(db: DB): Engine {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
+
+/**
+ * Splits `n` into statement sizes: as many `max` as fit, then the rest in powers of two
+ * (so every statement has one of about log2(max) + 1 shapes).
+ */
+function sizes(n: number, max: number): number[] {
+  const out: number[] = [];
+  while (n >= max) {
+    out.push(max);
+    n -= max;
+  }
+  for (let p = 1 << 30; p >= 1; p >>= 1) if (n & p) out.push(p);
+  return out;
+}
+
+const texts = new Map<string, string>();
+
+function placeholders(engine: Engine, rows: number, width: number): string {
+  const groups: string[] = [];
+  let n = 1;
+  for (let r = 0; r < rows; r++) {
+    const ph: string[] = [];
+    for (let c = 0; c < width; c++) ph.push(engine === 'postgres' ? `$${n++}` : '?');
+    groups.push(width === 1 ? ph[0] : `(${ph.join(', ')})`);
+  }
+  return groups.join(', ');
+}
+
+/** `insert into table (cols) values (…), (…) tail`, cached by shape. */
+function insertText(engine: Engine, table: string, columns: readonly string[], rows: number, tail: string): string {
+  const key = `i|${engine}|${table}|${rows}|${tail}`;
+  let t = texts.get(key);
+  if (t === undefined) {
+    t = `insert into ${table} (${columns.join(', ')}) values ${placeholders(engine, rows, columns.length)}${tail}`;
+    texts.set(key, t);
+  }
+  return t;
+}
+
+/** Inserts rows (arrays in `columns` order) with as few statements as the parameter limit allows. */
+async function insertRows(db: DB, engine: Engine, table: string, columns: readonly string[], rows: unknown[][], tail = '', maxRows = Infinity): Promise<void> {
+  const per = Math.max(1, Math.min(maxRows, Math.floor(MAX_PARAMS / columns.length)));
+  let i = 0;
+  for (const n of sizes(rows.length, per)) {
+    const params: unknown[] = [];
+    for (let r = i; r < i + n; r++) for (const v of rows[r]) params.push(v);
+    i += n;
+    await db.executeQuery(CompiledQuery.raw(insertText(engine, table, columns, n, tail), params));
+  }
+}
+
+interface Existing {
+  id: number;
+  reference_id: string;
+  content_hash: string;
+  version: number;
+}
+
+/** The stored id, hash and version of each of `ids` that is in the archive. */
+async function existingCables(db: DB, engine: Engine, ids: string[]): Promise<Map<string, Existing>> {
+  const out = new Map<string, Existing>();
+  let i = 0;
+  for (const n of sizes(ids.length, LOOKUP_KEYS)) {
+    const key = `s|${engine}|${n}`;
+    let text = texts.get(key);
+    if (text === undefined) {
+      text = `select id, reference_id, content_hash, version from cables where reference_id in (${placeholders(engine, n, 1)})`;
+      texts.set(key, text);
+    }
+    const r = await db.executeQuery<Existing>(CompiledQuery.raw(text, ids.slice(i, i + n)));
+    i += n;
+    for (const row of r.rows) out.set(row.reference_id, { ...row, id: Number(row.id), version: Number(row.version) });
+  }
+  return out;
+}
+
+const CABLE_COLUMNS = [
+  'reference_id',
+  'wikileaks_id',
+  'origin',
+  'station',
+  'created',
+  'year',
+  'month',
+  'released',
+  'classification',
+  'precedence',
+  'subject',
+  'title',
+  'tags',
+  'summary',
+  'declassify',
+  'parsed',
+  'header',
+  'body',
+  'partial',
+  'content_hash',
+  'source_meta',
+  'version',
+  'imported_at',
+  'updated_at',
+] as const;
+
+const STORY_COLUMNS = [
+  'section_id',
+  'slug',
+  'title',
+  'teaser',
+  'body',
+  'source_id',
+  'author',
+  'status',
+  'featured',
+  'is_demo',
+  'cable_reference_id',
+  'published_at',
+  'created_at',
+  'updated_at',
+] as const;
+
+function cableValues(c: PreparedCable['cable'], now: string): unknown[] {
+  return [
+    c.reference_id,
+    c.wikileaks_id,
+    c.origin,
+    c.station,
+    c.created,
+    c.year,
+    c.month,
+    c.released,
+    c.classification,
+    c.precedence,
+    c.subject,
+    c.title,
+    c.tags,
+    c.summary,
+    c.declassify,
+    c.parsed,
+    c.header,
+    c.body,
+    c.partial,
+    c.content_hash,
+    c.source_meta,
+    1,
+    now,
+    now,
+  ];
+}
+
 /**
  * Stores prepared cables. Call it inside a transaction (the importer commits each batch together
  * with its file offset). A reference id that repeats within `items` is handled in order.
  */
 export async function storeCables(db: DB, items: PreparedCable[], ctx: StoreContext, now = new Date().toISOString()): Promise<BatchResult> {
   const result: BatchResult = { inserted: [], updated: [], unchanged: [] };
+  const engine = engineOf(db);
   let part: PreparedCable[] = [];
   const seen = new Set<string>();
   for (const it of items) {
     if (seen.has(it.cable.reference_id)) {
-      await storeUnique(db, part, ctx, now, result);
+      await storeUnique(db, engine, part, ctx, now, result);
       part = [];
       seen.clear();
     }
     seen.add(it.cable.reference_id);
     part.push(it);
   }
-  if (part.length) await storeUnique(db, part, ctx, now, result);
+  if (part.length) await storeUnique(db, engine, part, ctx, now, result);
   return result;
 }
 
-async function storeUnique(db: DB, items: PreparedCable[], ctx: StoreContext, now: string, result: BatchResult): Promise<void> {
-  const existing = new Map<string, { id: number; content_hash: string; version: number }>();
-  for (const ids of chunks(
+async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: StoreContext, now: string, result: BatchResult): Promise<void> {
+  const existing = await existingCables(
+    db,
+    engine,
     items.map((i) => i.cable.reference_id),
-    500,
-  )) {
-    const rows = await db.selectFrom('cables').select(['id', 'reference_id', 'content_hash', 'version']).where('reference_id', 'in', ids).execute();
-    for (const r of rows) existing.set(r.reference_id, r);
-  }
+  );
   const changed = items.filter((i) => {
     const e = existing.get(i.cable.reference_id);
     return e && e.content_hash !== i.cable.content_hash;
@@ -101,13 +265,16 @@ async function storeUnique(db: DB, items: PreparedCable[], ctx: StoreContext, no
     else updates.push(it);
   }
 
-  // New cables: multi-row inserts (24 columns × 100 rows stays under every engine's parameter limit).
-  for (const part of chunks(inserts, INSERT_ROWS)) {
-    await db
-      .insertInto('cables')
-      .values(part.map((i) => ({ ...i.cable, version: 1, imported_at: now, updated_at: now })))
-      .execute();
-  }
+  // New cables: a few large multi-row inserts.
+  await insertRows(
+    db,
+    engine,
+    'cables',
+    CABLE_COLUMNS,
+    inserts.map((i) => cableValues(i.cable, now)),
+    '',
+    INSERT_ROWS,
+  );
   // Changed texts: keep the current one as a version, then replace it.
   for (const it of updates) {
     const e = existing.get(it.cable.reference_id)!;
@@ -136,49 +303,41 @@ async function storeUnique(db: DB, items: PreparedCable[], ctx: StoreContext, no
       await db.deleteFrom('cable_tags').where('reference_id', 'in', part).execute();
     }
   }
-  const refs = written.flatMap((w) => w.references.map((to, position) => ({ from_id: w.cable.reference_id, to_id: to, position })));
-  for (const part of chunks(refs, 1000)) {
-    await db
-      .insertInto('cable_references')
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
+  const refs: unknown[][] = [];
+  const tags: unknown[][] = [];
+  for (const w of written) {
+    const id = w.cable.reference_id;
+    w.references.forEach((to, position) => refs.push([id, to, position]));
+    for (const tag of w.tags) tags.push([id, tag]);
   }
-  const tags = written.flatMap((w) => w.tags.map((tag) => ({ reference_id: w.cable.reference_id, tag })));
-  for (const part of chunks(tags, 1000)) {
-    await db
-      .insertInto('cable_tags')
-      .values(part)
-      .onConflict((oc) => oc.doNothing())
-      .execute();
-  }
+  await insertRows(db, engine, 'cable_references', ['from_id', 'to_id', 'position'], refs, ' on conflict do nothing');
+  await insertRows(db, engine, 'cable_tags', ['reference_id', 'tag'], tags, ' on conflict do nothing');
 
   // Each cable is also a Cablegate story (one per cable: stories.cable_reference_id is unique).
-  for (const part of chunks(inserts, INSERT_ROWS)) {
-    await db
-      .insertInto('stories')
-      .values(
-        part.map((i) => ({
-          section_id: ctx.sectionId,
-          slug: i.story.slug,
-          title: i.story.title,
-          teaser: i.story.teaser,
-          // The story's text is rendered from the cable (src/cables/story.ts): stored and indexed once.
-          body: '',
-          source_id: ctx.sourceId,
-          author: null,
-          status: 'published' as const,
-          featured: 0,
-          is_demo: 0,
-          cable_reference_id: i.cable.reference_id,
-          published_at: i.story.published_at,
-          created_at: now,
-          updated_at: now,
-        })),
-      )
-      .onConflict((oc) => oc.column('cable_reference_id').doNothing())
-      .execute();
-  }
+  // The story's text is rendered from the cable (src/cables/story.ts): stored and indexed once.
+  await insertRows(
+    db,
+    engine,
+    'stories',
+    STORY_COLUMNS,
+    inserts.map((i) => [
+      ctx.sectionId,
+      i.story.slug,
+      i.story.title,
+      i.story.teaser,
+      '',
+      ctx.sourceId,
+      null,
+      'published',
+      0,
+      0,
+      i.cable.reference_id,
+      i.story.published_at,
+      now,
+      now,
+    ]),
+    ' on conflict (cable_reference_id) do nothing',
+  );
   for (const it of updates) {
     await db
       .updateTable('stories')
@@ -218,7 +377,12 @@ export async function referencesOut(db: DB, referenceId: string): Promise<CableL
     .where('r.from_id', '=', referenceId)
     .orderBy('r.position')
     .execute();
-  return rows.map((r) => ({ reference_id: r.to_id, title: r.title, created: r.created, held: r.id !== null }));
+  return rows.map((r) => ({
+    reference_id: r.to_id,
+    title: r.title,
+    created: r.created,
+    held: r.id !== null,
+  }));
 }
 
 /** Cables that refer to this one, oldest first. */
@@ -267,7 +431,10 @@ async function grouped(db: DB, column: 'origin' | 'month' | 'classification'): P
     .groupBy(column)
     .orderBy(column)
     .execute();
-  return rows.map((r) => ({ key: String((r as Record<string, unknown>)[column]), count: Number(r.n) }));
+  return rows.map((r) => ({
+    key: String((r as Record<string, unknown>)[column]),
+    count: Number(r.n),
+  }));
 }
 
 export interface Facets {

@@ -9,12 +9,27 @@ import { ENGINE, REPO_ROOT, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
 import { migrate } from '../../src/platform/migrations.ts';
 import { generateCables } from '../../src/cables/generate.ts';
-import { importCables, type CableImportHook } from '../../src/cables/importer.ts';
+import { importCables, importRawItems, type CableImportHook } from '../../src/cables/importer.ts';
+import { PreparePool } from '../../src/cables/pool.ts';
+import { readAllCables } from '../../src/cables/readers.ts';
+import { deferCableIndex } from '../../src/search/index.ts';
+import { sql } from 'kysely';
 
 const dir = mkdtempSync(join(tmpdir(), 'broadsheet-import-'));
 const rows = [...generateCables({ count: 40, seed: 11 })];
 const fileA = join(dir, 'a.csv');
 writeFileSync(fileA, rows.join(''));
+
+/** Cables in the full-text index (FTS5 keeps one docsize row per indexed document). */
+async function indexedCables(db: Db): Promise<number> {
+  const table = db.engine === 'sqlite' ? 'cables_fts_docsize' : 'cables_search';
+  return Number((await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(db.kysely)).rows[0].n);
+}
+
+async function indexMark(db: Db): Promise<number | null> {
+  const r = (await sql<{ value: number | string }>`select value from search_state where key = 'cables_indexed_upto'`.execute(db.kysely)).rows[0];
+  return r ? Number(r.value) : null;
+}
 
 async function count(db: Db, table: 'cables' | 'stories' | 'cable_versions' | 'cable_tags' | 'cable_references'): Promise<number> {
   const r = await db.kysely
@@ -44,6 +59,9 @@ describe(`cable importer on ${ENGINE}`, () => {
     assert.equal(await count(db, 'cables'), 40);
     assert.equal(await count(db, 'stories'), 40);
     assert.ok((await count(db, 'cable_tags')) > 40);
+    assert.equal(first.indexed, 40, 'indexed after the load');
+    assert.equal(await indexedCables(db), 40);
+    assert.equal(await indexMark(db), null, 'the import mark is gone once the index is built');
     const second = await importCables(db, [fileA], { batchSize: 7, workers: 1 });
     assert.deepEqual([second.new, second.updated, second.unchanged, second.skipped], [0, 0, 40, 0]);
     assert.equal(await count(db, 'cables'), 40);
@@ -145,5 +163,67 @@ describe(`cable importer on ${ENGINE}`, () => {
     assert.equal(done, s.new);
     assert.equal(batches.flat().length, s.new + s.updated);
     assert.ok(batches.length >= 3);
+  });
+
+  test('the parse pool prepares on worker threads', async () => {
+    const items = await readAllCables(fileA, { format: 'csv' });
+    const pool = new PreparePool(2);
+    try {
+      const out = (await Promise.all([pool.run(items.slice(0, 20)), pool.run(items.slice(20))])).flat();
+      assert.equal(out.length, items.length);
+      assert.ok(out.every((p) => p.ok));
+      assert.equal(pool.degraded, false, 'no worker failed and nothing fell back to this thread');
+      assert.equal(pool.size, 2);
+    } finally {
+      await pool.close();
+    }
+  });
+
+  test('cables an interrupted import loaded are indexed by the next run; a file loaded to its end resumes there', async () => {
+    const before = await count(db, 'cables');
+    assert.equal(await indexedCables(db), before);
+    // What a run killed after its last batch (while indexing) leaves: rows above the mark, not
+    // indexed, and its file still running with the offset at the end.
+    await deferCableIndex(db);
+    const rows3 = [...generateCables({ count: 5, seed: 321 })];
+    const file3 = join(dir, 'interrupted.csv');
+    writeFileSync(file3, rows3.join(''));
+    const loaded = await importRawItems(db.kysely, await readAllCables(file3, { format: 'csv' }));
+    assert.equal(loaded.inserted.length, 5);
+    assert.equal(await indexedCables(db), before, 'the triggers skip rows above the mark');
+    await db.kysely.updateTable('cable_imports').set({ status: 'running' }).where('path', '=', fileA).execute();
+    const prior = await db.kysely.selectFrom('cable_imports').selectAll().where('path', '=', fileA).executeTakeFirstOrThrow();
+    const s = await importCables(db, [fileA], { workers: 0 });
+    assert.equal(s.files[0].resumedFrom, readFileSync(fileA).length, 'resumed at the end of the file');
+    assert.deepEqual([s.new, s.updated, s.unchanged], [prior.new_count, prior.updated_count, prior.unchanged_count], 'the counts of the interrupted run');
+    assert.equal(s.indexed, 5);
+    assert.equal(await indexedCables(db), before + 5);
+    assert.equal(await indexMark(db), null);
+    const row = await db.kysely.selectFrom('cable_imports').select(['status', 'finished_at']).where('path', '=', fileA).executeTakeFirstOrThrow();
+    assert.equal(row.status, 'done');
+    assert.ok(row.finished_at);
+  });
+
+  test('a failed import still indexes what it committed', async () => {
+    const before = await count(db, 'cables');
+    const rows4 = [...generateCables({ count: 12, seed: 4242 })];
+    const file = join(dir, 'fails.csv');
+    writeFileSync(file, rows4.join(''));
+    let batches = 0;
+    const hook: CableImportHook = {
+      name: 'fail-second-batch',
+      async afterBatch() {
+        if (++batches === 2) throw new Error('disk on fire');
+      },
+    };
+    await assert.rejects(importCables(db, [file], { workers: 0, batchSize: 5, hooks: [hook] }), /disk on fire/);
+    const after1 = await count(db, 'cables');
+    assert.equal(after1, before + 5, 'the first batch committed, the second rolled back');
+    assert.equal(await indexedCables(db), after1);
+    assert.equal(await indexMark(db), null);
+    const s = await importCables(db, [file], { workers: 0, batchSize: 5 });
+    assert.equal(s.files[0].resumedFrom !== null, true);
+    assert.equal(await count(db, 'cables'), before + 12);
+    assert.equal(await indexedCables(db), before + 12);
   });
 });
