@@ -2,7 +2,8 @@
  * A SearchIndex that answers from the in-process term index (terms.ts) when it can, and from the
  * engine's index (sqlite.ts / postgres.ts) otherwise: while the term index is building, for query
  * shapes it cannot answer exactly, and for snippets. Match sets are the engine's own (same terms);
- * relevance is FTS5's bm25 formula computed in JS over the whole match set, on both engines.
+ * relevance is FTS5's bm25 formula computed in JS, exactly, on both engines (top-k pruned with
+ * champion lists, terms.ts).
  */
 import type { Db } from '../platform/db.ts';
 import { tagClauses } from './compile.ts';
@@ -59,8 +60,7 @@ export class MemorySearchIndex implements SearchIndex {
     if (!candidates.length || k <= 0) return [];
     const plan = await this.plan(kind, query);
     if (!plan || !plan.bits) return this.inner.rank(kind, query, candidates, k, all);
-    const s = this.terms.scores(kind, plan as Plan, candidates);
-    return topScores(candidates, s, k);
+    return this.terms.top(kind, plan as Plan, candidates, k);
   }
 
   snippets(kind: DocKind, query: ParsedQuery, ids: number[]): Promise<Map<number, string>> {
@@ -73,40 +73,4 @@ export class MemorySearchIndex implements SearchIndex {
   }
 }
 
-/** The k best (score descending, then id ascending) by a bounded min-heap. */
-export function topScores(ids: Int32Array, score: Float64Array, k: number): RankedId[] {
-  const heap: number[] = [];
-  const worse = (a: number, b: number) => score[a] < score[b] || (score[a] === score[b] && ids[a] > ids[b]);
-  const swap = (i: number, j: number) => {
-    const t = heap[i];
-    heap[i] = heap[j];
-    heap[j] = t;
-  };
-  for (let i = 0; i < ids.length; i++) {
-    if (heap.length < k) {
-      heap.push(i);
-      let c = heap.length - 1;
-      while (c > 0) {
-        const p = (c - 1) >> 1;
-        if (worse(heap[c], heap[p])) {
-          swap(c, p);
-          c = p;
-        } else break;
-      }
-    } else if (worse(heap[0], i)) {
-      heap[0] = i;
-      let c = 0;
-      for (;;) {
-        const l = 2 * c + 1,
-          r = l + 1;
-        let m = c;
-        if (l < heap.length && worse(heap[l], heap[m])) m = l;
-        if (r < heap.length && worse(heap[r], heap[m])) m = r;
-        if (m === c) break;
-        swap(c, m);
-        c = m;
-      }
-    }
-  }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0)).map((i) => ({ id: ids[i], score: score[i] }));
-}
+export { topScores } from './terms.ts';

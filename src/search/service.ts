@@ -183,6 +183,27 @@ function topK(n: number, k: number, better: (a: number, b: number) => boolean, i
   return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
 }
 
+/** Counts per small non-negative integer (months, years) in a typed array; others in a Map. */
+class Tally {
+  private readonly counts = new Int32Array(12 * 2200);
+  private readonly other = new Map<number, number>();
+  private lo = Infinity;
+  private hi = -1;
+  add(v: number): void {
+    if (v >= 0 && v < this.counts.length) {
+      this.counts[v]++;
+      if (v < this.lo) this.lo = v;
+      if (v > this.hi) this.hi = v;
+    } else this.other.set(v, (this.other.get(v) ?? 0) + 1);
+  }
+  /** [value, count] for every value counted. */
+  entries(): [number, number][] {
+    const out: [number, number][] = [...this.other];
+    for (let v = this.lo; v <= this.hi; v++) if (this.counts[v]) out.push([v, this.counts[v]]);
+    return out;
+  }
+}
+
 function monthLabel(m: number): string {
   return `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
 }
@@ -300,9 +321,9 @@ export class SearchService {
     const originCounts = new Int32Array(cables.origins.values.length + 1);
     const clsCounts = new Int32Array(cables.classes.values.length + 1);
     const tagCounts = new Int32Array(cables.tagDict.values.length + 1);
-    const yearCounts = new Map<number, number>();
+    const yearCounts = new Tally();
     const sectionCounts = new Int32Array(stories.sections.values.length + 1);
-    const monthCounts = new Map<number, number>();
+    const monthCounts = new Tally();
     const kindCounts = { cable: 0, story: 0 };
     const hits: Record<DocKind, Int32Array> = { cable: new Int32Array(0), story: new Int32Array(0) };
     const matchSizes: Record<DocKind, number> = { cable: 0, story: 0 };
@@ -355,13 +376,13 @@ export class SearchService {
         if (m < fromMin || m > toMin || (refCableIds && !refCableIds.has(id)) || (refOutIds && refOutIds.has(id))) mask |= OTHER;
         if (mask === 0) {
           out[n++] = id;
-          monthCounts.set(month, (monthCounts.get(month) ?? 0) + 1);
+          monthCounts.add(month);
         }
         if ((mask & ~KIND) === 0) kindCounts.cable++;
         if ((mask & ~ORIGIN) === 0) originCounts[o]++;
         if ((mask & ~CLASS) === 0) clsCounts[c]++;
         if ((mask & ~TAG) === 0) for (let t = 0; t < tags.length; t++) tagCounts[tags[t]]++;
-        if ((mask & ~YEAR) === 0) yearCounts.set(y, (yearCounts.get(y) ?? 0) + 1);
+        if ((mask & ~YEAR) === 0) yearCounts.add(y);
       }
       hits.cable = out.subarray(0, n);
       matchSizes.cable = ids.length;
@@ -392,11 +413,11 @@ export class SearchService {
         if (m < fromMin || m > toMin || (refStories && !(ref && refStories.has(ref))) || (refOut && ref && refOut.has(ref))) mask |= OTHER;
         if (mask === 0) {
           out[n++] = id;
-          monthCounts.set(month, (monthCounts.get(month) ?? 0) + 1);
+          monthCounts.add(month);
         }
         if ((mask & ~KIND) === 0) kindCounts.story++;
         if ((mask & ~SECTION) === 0) sectionCounts[s]++;
-        if ((mask & ~YEAR) === 0) yearCounts.set(y, (yearCounts.get(y) ?? 0) + 1);
+        if ((mask & ~YEAR) === 0) yearCounts.add(y);
       }
       hits.story = out.subarray(0, n);
       matchSizes.story = ids.length;
@@ -446,10 +467,11 @@ export class SearchService {
       origin: sortFacet(new Map(cables.origins.values.map((v, i) => [v, originCounts[i]]))),
       classification: sortFacet(new Map(cables.classes.values.map((v, i) => [v, clsCounts[i]]))),
       tag: sortFacet(new Map(cables.tagDict.values.map((v, i) => [v, tagCounts[i]]))),
-      year: sortFacet(new Map([...yearCounts].map(([y, c]) => [String(y), c])), 100),
+      year: sortFacet(new Map(yearCounts.entries().map(([y, c]) => [String(y), c])), 100),
       section: sortFacet(new Map(stories.sections.values.map((v, i) => [v, sectionCounts[i]]))),
     };
-    const months = [...monthCounts]
+    const months = monthCounts
+      .entries()
       .sort((a, b) => a[0] - b[0])
       .map(([m, count]) => ({ value: monthLabel(m), count }));
 

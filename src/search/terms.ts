@@ -26,7 +26,7 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
-import type { DocKind } from './index.ts';
+import type { DocKind, RankedId } from './index.ts';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -36,6 +36,25 @@ const FREQ_CAP = 255;
 /** Documents read and tokenised per step of a build (each step blocks the event loop briefly). */
 const BUILD_BATCH = 500;
 const PHRASE_CACHE = 256;
+/** Top-k pruning settings (tests lower them to exercise pruning on a small corpus). */
+export const PRUNING = {
+  /** Longest champion list per term (documents with the largest bm25 term weight). */
+  champions: 2048,
+  /** Champion list prefixes tried for top-k before scoring every candidate. */
+  tiers: [256, 2048],
+  /** Candidate sets below this size are scored in full (cheaper than bounding). */
+  from: 12000,
+};
+const HIST = 4096;
+
+interface Champion {
+  /** Documents, best weight first. */
+  ids: Int32Array;
+  /** Their weights f / (f + k1·(1 − b + b·len/avgdl)), descending. */
+  w: Float64Array;
+  /** The avgdl the weights were computed with. */
+  avgdl: number;
+}
 
 /** Lower-case tokens as FTS5's unicode61 tokenizer sees them (diacritics are the stemmer's business). */
 export function wordTokens(text: string): string[] {
@@ -43,6 +62,50 @@ export function wordTokens(text: string): string[] {
   // ASCII text (nearly every cable): a plain byte-class regex is several times faster.
   if (!/[^\x00-\x7f]/.test(lower)) return lower.match(/[a-z0-9]+/g) ?? [];
   return lower.normalize('NFC').match(/[\p{L}\p{M}\p{N}]+/gu) ?? [];
+}
+
+/** FTS5's idf: log((N − n + 0.5) / (n + 0.5)), floored at 1e-6. */
+function idfOf(n: number, hits: number): number {
+  const idf = Math.log((n - hits + 0.5) / (hits + 0.5));
+  return idf <= 0 ? 1e-6 : idf;
+}
+
+/** The k best (score descending, then id ascending) by a bounded min-heap. */
+export function topScores(ids: Int32Array, score: Float64Array, k: number): RankedId[] {
+  const heap: number[] = [];
+  const worse = (a: number, b: number) => score[a] < score[b] || (score[a] === score[b] && ids[a] > ids[b]);
+  const swap = (i: number, j: number) => {
+    const t = heap[i];
+    heap[i] = heap[j];
+    heap[j] = t;
+  };
+  for (let i = 0; i < ids.length; i++) {
+    if (heap.length < k) {
+      heap.push(i);
+      let c = heap.length - 1;
+      while (c > 0) {
+        const p = (c - 1) >> 1;
+        if (worse(heap[c], heap[p])) {
+          swap(c, p);
+          c = p;
+        } else break;
+      }
+    } else if (worse(heap[0], i)) {
+      heap[0] = i;
+      let c = 0;
+      for (;;) {
+        const l = 2 * c + 1,
+          r = l + 1;
+        let m = c;
+        if (l < heap.length && worse(heap[l], heap[m])) m = l;
+        if (r < heap.length && worse(heap[r], heap[m])) m = r;
+        if (m === c) break;
+        swap(c, m);
+        c = m;
+      }
+    }
+  }
+  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0)).map((i) => ({ id: ids[i], score: score[i] }));
 }
 
 function popcount(x: number): number {
@@ -152,6 +215,8 @@ class KindPostings {
   /** Overlay: documents changed since the build (null content: deleted). */
   readonly changed = new Map<number, Doc | null>();
   dirty: Uint32Array = new Uint32Array(0);
+  /** Per term: champion list (see champion()); undefined until first asked for. */
+  champs: (Champion | null | undefined)[] = [];
   overlayDocs = 0;
   overlayLen = 0;
 
@@ -279,6 +344,59 @@ class KindPostings {
       else hi = m - 1;
     }
     return 0;
+  }
+
+  /**
+   * Champion list of a dense term (computed on first use, kept until the postings are replaced):
+   * up to PRUNING.champions documents with the largest bm25 term weight f / (f + k1·(1 − b + b·len/avgdl))
+   * at the avgdl of the moment, best first. Every document of the term outside the list weighs at
+   * most the last weight in it. null: the term is sparse (its documents are few: all scored exactly).
+   */
+  champion(t: number): Champion | null {
+    let c = this.champs[t];
+    if (c !== undefined) return c;
+    const d = this.dense[t];
+    if (!d || this.df[t] <= PRUNING.champions) {
+      this.champs[t] = null;
+      return null;
+    }
+    const f = this.freq[t];
+    const df = this.df[t];
+    const avgdl = this.avgdl();
+    const len = this.len;
+    const w = new Float64Array(df);
+    const ids = new Int32Array(df);
+    const hist = new Int32Array(HIST + 1);
+    let r = 0;
+    for (let x = 0; x < d.length; x++) {
+      let bits = d[x];
+      while (bits) {
+        const low = bits & -bits;
+        const id = (x << 5) + (31 - Math.clz32(low));
+        bits ^= low;
+        const fr = f[r];
+        const wt = fr / (fr + K1 * (1 - B + (B * len[id]) / avgdl));
+        w[r] = wt;
+        ids[r] = id;
+        hist[(wt * HIST) | 0]++;
+        r++;
+      }
+    }
+    // The bucket holding the CHAMPIONS-th best weight: everything in higher buckets is kept.
+    let cut = HIST,
+      above = 0;
+    while (cut > 0 && above + hist[cut] < PRUNING.champions) above += hist[cut--];
+    const keep: number[] = [];
+    for (let i = 0; i < df; i++) if (((w[i] * HIST) | 0) >= cut) keep.push(i);
+    keep.sort((a, b) => w[b] - w[a] || ids[a] - ids[b]);
+    const n = Math.min(keep.length, PRUNING.champions);
+    c = { ids: new Int32Array(n), w: new Float64Array(n), avgdl };
+    for (let i = 0; i < n; i++) {
+      c.ids[i] = ids[keep[i]];
+      c.w[i] = w[keep[i]];
+    }
+    this.champs[t] = c;
+    return c;
   }
 
   /** Records a changed document (null: deleted or not indexed). */
@@ -451,6 +569,8 @@ export class TermIndex {
   private closed = false;
   /** Milliseconds the last full build took. */
   lastBuildMs = 0;
+  /** Top-k rankings answered from champion lists / by scoring every candidate. */
+  readonly rankStats = { pruned: 0, full: 0 };
 
   constructor(
     private readonly db: Db,
@@ -736,8 +856,7 @@ export class TermIndex {
     const tmp = new Float64Array(cand.length);
     for (const leaf of plan.leaves) {
       const hits = bitsCount(leaf.bits);
-      let idf = Math.log((n - hits + 0.5) / (hits + 0.5));
-      if (idf <= 0) idf = 1e-6;
+      const idf = idfOf(n, hits);
       acc.fill(0);
       leaf.groups.forEach((g, gi) => {
         const target = leaf.phrase ? tmp : acc;
@@ -760,6 +879,87 @@ export class TermIndex {
       }
     }
     return score;
+  }
+
+  /**
+   * The k best candidates (ascending ids) by bm25, score descending then id ascending: exactly
+   * what scoring every candidate gives. Large candidate sets are pruned first (MaxScore over champion
+   * lists): the candidates in the leaves' champion lists (plus changed documents) are scored; every
+   * other candidate's score is at most the sum over leaves of idf·(k1+1)·(the weight bound of the
+   * leaf's terms outside their lists), so when the k-th best scored candidate beats that bound the
+   * rest need not be looked at. Otherwise a longer prefix of the lists is tried, then every candidate.
+   */
+  top(kind: DocKind, plan: Plan, cand: Int32Array, k: number): RankedId[] {
+    if (cand.length >= PRUNING.from && k <= 200 && plan.leaves.length) {
+      const r = this.pruned(kind, plan, cand, k);
+      if (r) {
+        this.rankStats.pruned++;
+        return r;
+      }
+    }
+    this.rankStats.full++;
+    return topScores(cand, this.scores(kind, plan, cand), k);
+  }
+
+  private pruned(kind: DocKind, plan: Plan, cand: Int32Array, k: number): RankedId[] | null {
+    const p = this.postings[kind]!;
+    const n = p.count();
+    const avgdl = p.avgdl();
+    const size = Math.max(p.words(), (cand[cand.length - 1] >> 5) + 1);
+    const cb = new Uint32Array(size);
+    for (let i = 0; i < cand.length; i++) cb[cand[i] >> 5] |= 1 << (cand[i] & 31);
+    const idfs = plan.leaves.map((leaf) => idfOf(n, bitsCount(leaf.bits)));
+    // A document's phrase frequency is at least 1: its weight is at most 1 / (1 + k1·(1 − b)).
+    const one = 1 / (1 + K1 * (1 - B));
+    for (const m of PRUNING.tiers) {
+      const sb = new Uint32Array(size);
+      /** Marks a group's exactly scored candidates; returns the weight bound for the others. */
+      const group = (g: number[]): number => {
+        let bound = 0;
+        for (const t of g) {
+          const c = p.champion(t);
+          if (!c) {
+            const d = p.dense[t];
+            if (d) for (let w = 0; w < d.length && w < size; w++) sb[w] |= d[w] & cb[w];
+            else {
+              const ids = p.ids[t]!;
+              for (let i = 0; i < ids.length; i++) {
+                const id = ids[i];
+                if (cb[id >> 5] & (1 << (id & 31))) sb[id >> 5] |= 1 << (id & 31);
+              }
+            }
+            continue;
+          }
+          const last = Math.min(m, c.ids.length - 1);
+          const b = c.w[last];
+          for (let i = 0; i < last && c.w[i] > b; i++) {
+            const id = c.ids[i];
+            if (cb[id >> 5] & (1 << (id & 31))) sb[id >> 5] |= 1 << (id & 31);
+          }
+          bound += b * Math.max(1, avgdl / c.avgdl);
+        }
+        // bm25's term weight is subadditive in the frequency, and below 1.
+        return Math.min(1, bound);
+      };
+      let ub = 0;
+      plan.leaves.forEach((leaf, li) => {
+        let b: number;
+        if (!leaf.phrase) b = Math.min(1, leaf.groups.reduce((s, g) => s + group(g), 0));
+        else {
+          let least = 1;
+          for (const g of leaf.groups) least = Math.min(least, group(g));
+          b = Math.min(1, Math.max(one, leaf.groups.length ? least : one));
+        }
+        ub += idfs[li] * (K1 + 1) * b;
+      });
+      // Changed documents: their built postings are stale, so they are always scored.
+      if (p.changed.size) for (let w = 0; w < p.dirty.length && w < size; w++) sb[w] |= p.dirty[w] & cb[w];
+      const s = bitsToIds(sb);
+      if (s.length < k) continue;
+      const best = topScores(s, this.scores(kind, plan, s), k);
+      if (best[k - 1].score > ub * (1 + 1e-9) + 1e-12) return best;
+    }
+    return null;
   }
 
   /** Memory held by the postings (bytes, approximate). */

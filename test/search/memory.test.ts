@@ -117,12 +117,54 @@ describe(`in-memory term index on ${ENGINE}`, () => {
     }
   });
 
+  test('top-k pruning with champion lists gives exactly the pages of scoring every match', async () => {
+    const { PRUNING } = await import('../../src/search/terms.ts');
+    const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
+    const stats = fast.terms!.rankStats;
+    const queries = [...QUERIES, 'government minister', 'security OR council', 'minister -government', 'embassy', 'government year:2008'];
+    const pages = async () => {
+      const out: string[] = [];
+      for (const q of queries)
+        for (const page of ['1', '3'])
+          for (const extra of [{}, { classification: 'secret' }] as Record<string, string>[]) {
+            const r = await run(fast, q, { page, ...extra });
+            out.push(`${q} ${page} ${JSON.stringify(extra)}: ${r.total} ${r.order} ${r.hits.map((h) => h.id).join(',')}`);
+          }
+      return out;
+    };
+    try {
+      PRUNING.from = Infinity;
+      const full = await pages();
+      // Tiny champion lists on the small corpus: prunes where it can, falls back where it cannot.
+      Object.assign(PRUNING, { champions: 48, tiers: [6, 48], from: 0 });
+      const before = stats.pruned;
+      const pruned = await pages();
+      assert.deepEqual(pruned, full);
+      assert.ok(stats.pruned > before, `pruned ${stats.pruned - before} rankings`);
+    } finally {
+      Object.assign(PRUNING, saved);
+    }
+  });
+
   test('follows changed and deleted cables through the change log', async () => {
     const k = site.db.kysely;
     const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute()).map((r) => r.id);
     await k.updateTable('cables').set({ title: 'Quokkaland Quokka Affairs', body: 'The quokka delegation met the government.' }).where('id', '=', ids[0]).execute();
     await k.deleteFrom('cables').where('id', '=', ids[1]).execute();
     for (const q of ['quokka', 'government', 'minister']) await same(q);
+    {
+      const { PRUNING } = await import('../../src/search/terms.ts');
+      const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
+      try {
+        PRUNING.from = Infinity;
+        const full = await run(fast, 'government quokka');
+        Object.assign(PRUNING, { champions: 48, tiers: [6, 48], from: 0 });
+        const pruned = await run(fast, 'government quokka');
+        assert.deepEqual(pruned.hits.map((h) => h.id), full.hits.map((h) => h.id));
+      } finally {
+        Object.assign(PRUNING, saved);
+      }
+    }
     const r = await run(fast, 'quokka');
     assert.equal(r.total, 1);
     assert.equal(r.hits[0].id, ids[0]);
