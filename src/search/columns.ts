@@ -59,6 +59,40 @@ export class CableColumns {
   readonly classes = new Dictionary();
   readonly tagDict = new Dictionary();
 
+  /** Tags flattened for tight loops (built on first use); ids set or removed since are in `over`. */
+  private flat: { start: Int32Array; data: Uint16Array; over: Uint8Array; changed: number } | null = null;
+
+  /**
+   * Every cable's tags in one array: tag ids of `id` are data[start[id] .. start[id + 1]), unless
+   * over[id] is set (changed since: read tags[id]). Rebuilt after many changes.
+   */
+  flatTags(): { start: Int32Array; data: Uint16Array; over: Uint8Array } {
+    if (this.flat && this.flat.changed < 20000 && this.flat.over.length >= this.size) return this.flat;
+    const start = new Int32Array(this.size + 1);
+    let n = 0;
+    for (let id = 0; id < this.size; id++) {
+      start[id] = n;
+      n += this.tags[id]?.length ?? 0;
+    }
+    start[this.size] = n;
+    const data = new Uint16Array(n);
+    for (let id = 0; id < this.size; id++) {
+      const t = this.tags[id];
+      if (t?.length) data.set(t, start[id]);
+    }
+    this.flat = { start, data, over: new Uint8Array(this.size), changed: 0 };
+    return this.flat;
+  }
+
+  private touched(id: number): void {
+    const f = this.flat;
+    if (!f) return;
+    if (id < f.over.length) {
+      if (!f.over[id]) f.changed++;
+      f.over[id] = 1;
+    } else this.flat = null;
+  }
+
   ensure(id: number): void {
     if (id < this.size) return;
     let size = Math.max(1024, this.size);
@@ -89,12 +123,14 @@ export class CableColumns {
     this.month[id] = minuteMonth(m);
     const codes = r.tags.trim() ? r.tags.trim().split(/\s+/) : [];
     this.tags[id] = codes.length ? Uint16Array.from(codes, (c) => this.tagDict.id(c)) : EMPTY_TAGS;
+    this.touched(id);
   }
 
   remove(id: number): void {
     if (id < this.size && this.present[id]) {
       this.present[id] = 0;
       this.tags[id] = EMPTY_TAGS;
+      this.touched(id);
       this.count--;
     }
   }

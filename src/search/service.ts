@@ -120,11 +120,24 @@ export function snippetHtml(text: string, highlight: string[], words = 40): stri
   const alt = [...highlight].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
   const m = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})`, 'iu').exec(flat);
   if (!m) return highlightHtml(lead(flat, words), highlight);
-  const before = flat.slice(0, m.index).split(' ');
-  const startWord = Math.max(0, before.length - 1 - Math.floor(words / 3));
-  const all = flat.split(' ');
-  const part = all.slice(startWord, startWord + words).join(' ');
-  return highlightHtml((startWord > 0 ? '… ' : '') + part + (startWord + words < all.length ? ' …' : ''), highlight);
+  // Start `words / 3` words before the match, end `words` words later (scanning spaces, not splitting
+  // the whole text: bodies run to 20,000 characters).
+  const back = Math.floor(words / 3);
+  let start = 0;
+  for (let i = m.index - 1, c = 0; i >= 0; i--) {
+    if (flat.charCodeAt(i) === 32 && ++c === back + 1) {
+      start = i + 1;
+      break;
+    }
+  }
+  let end = flat.length;
+  for (let i = start, c = 0; i < flat.length; i++) {
+    if (flat.charCodeAt(i) === 32 && ++c === words) {
+      end = i;
+      break;
+    }
+  }
+  return highlightHtml((start > 0 ? '… ' : '') + flat.slice(start, end) + (end < flat.length ? ' …' : ''), highlight);
 }
 
 /** A short plain extract from the start of a text (no query words to centre on). */
@@ -356,34 +369,57 @@ export class SearchService {
       let n = 0;
       const kindBit = kindIn('cable') ? 0 : KIND;
       const sectionBit = secIn ? SECTION : 0;
+      // Typed arrays in locals and tags from one flat array: this loop runs over up to every cable.
+      const { present, origin, cls, month: monthOf, minute } = cables;
+      const size = cables.size;
+      const { start: tagStart, data: tagData, over: tagOver } = cables.flatTags();
+      const allTags = cables.tags;
+      const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
+      const byYear = yearIn !== null || yearOut !== null;
+      const byTime = fromMin !== -Infinity || toMin !== Infinity || refCableIds !== null || refOutIds !== null;
+      let kindCount = 0;
       for (let i = 0; i < ids.length; i++) {
         const id = ids[i];
-        if (id >= cables.size || !cables.present[id]) continue;
+        if (id >= size || !present[id]) continue;
         let mask = kindBit | sectionBit;
-        const o = cables.origin[id];
+        const o = origin[id];
         if ((originIn && !originIn[o]) || (originOut && originOut[o])) mask |= ORIGIN;
-        const c = cables.cls[id];
+        const c = cls[id];
         if ((clsIn && !clsIn[c]) || (clsOut && clsOut[c])) mask |= CLASS;
-        const tags = cables.tags[id];
-        if (tagNeed.length || tagOut.length) {
-          for (const t of tagNeed) if (t < 0 || tags.indexOf(t) < 0) mask |= TAG;
-          for (const t of tagOut) if (tags.indexOf(t) >= 0) mask |= TAG;
+        let tags: Uint16Array = tagData;
+        let t0 = tagStart[id],
+          t1 = tagStart[id + 1];
+        if (tagOver[id]) {
+          tags = allTags[id];
+          t0 = 0;
+          t1 = tags.length;
         }
-        const month = cables.month[id];
+        if (tagFilter) {
+          for (const t of tagNeed) {
+            let found = false;
+            for (let j = t0; j < t1; j++) if (tags[j] === t) found = true;
+            if (t < 0 || !found) mask |= TAG;
+          }
+          for (const t of tagOut) for (let j = t0; j < t1; j++) if (tags[j] === t) mask |= TAG;
+        }
+        const month = monthOf[id];
         const y = yearOf(month);
-        if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
-        const m = cables.minute[id];
-        if (m < fromMin || m > toMin || (refCableIds && !refCableIds.has(id)) || (refOutIds && refOutIds.has(id))) mask |= OTHER;
+        if (byYear && ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y)))) mask |= YEAR;
+        if (byTime) {
+          const m = minute[id];
+          if (m < fromMin || m > toMin || (refCableIds && !refCableIds.has(id)) || (refOutIds && refOutIds.has(id))) mask |= OTHER;
+        }
         if (mask === 0) {
           out[n++] = id;
           monthCounts.add(month);
         }
-        if ((mask & ~KIND) === 0) kindCounts.cable++;
+        if ((mask & ~KIND) === 0) kindCount++;
         if ((mask & ~ORIGIN) === 0) originCounts[o]++;
         if ((mask & ~CLASS) === 0) clsCounts[c]++;
-        if ((mask & ~TAG) === 0) for (let t = 0; t < tags.length; t++) tagCounts[tags[t]]++;
+        if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tagCounts[tags[j]]++;
         if ((mask & ~YEAR) === 0) yearCounts.add(y);
       }
+      kindCounts.cable += kindCount;
       hits.cable = out.subarray(0, n);
       matchSizes.cable = ids.length;
     }
