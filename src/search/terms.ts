@@ -6,7 +6,10 @@
  *   - evaluate AND / OR / NOT / prefix queries by word-wise bit operations (microseconds, where
  *     FTS5 needs 50–180 ms to enumerate a word in every document), and
  *   - compute FTS5's bm25() exactly in JS (same idf, k1 = 1.2, b = 0.75, column weights) for any
- *     candidate set, walking each term's postings once in id order.
+ *     candidate set, walking each term's postings once in id order, and
+ *   - find the exact top k of a large candidate set from per-term champion lists (the documents
+ *     with the largest term weight) and an upper bound for everything else (see top()), scoring
+ *     every candidate only when the bound does not settle it.
  * Phrases need positions, which are not kept: their match sets come from the database (cached per
  * phrase until a document changes) and their frequency for ranking is approximated by the smallest
  * frequency of their words.
