@@ -84,7 +84,11 @@ export class CableColumns {
     return this.flat;
   }
 
+  /** Bumped on every set/remove (cached whole-archive counts are keyed by it). */
+  version = 0;
+
   private touched(id: number): void {
+    this.version++;
     const f = this.flat;
     if (!f) return;
     if (id < f.over.length) {

@@ -10,7 +10,7 @@ import { tagMeaning } from '../cables/parse/tags.ts';
 import { storyPath } from '../stories/store.ts';
 import { tagsMatchedByText } from './compile.ts';
 import { normalizeQuery, parseQuery, type ParsedQuery, type QueryFilters, type SearchParams, type TextNode } from './query.ts';
-import { FacetColumns, isoMinutes } from './columns.ts';
+import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
 import { MemorySearchIndex } from './memory.ts';
 
@@ -57,6 +57,8 @@ export type SearchOutcome =
 
 export const COMPILE = { tagMeaning } as const;
 export const PARSE = { canonicalizeId: canonicalId } as const;
+/** Facet counting by complement for match sets covering most cables (tests turn it off to compare). */
+export const FACET_COMPLEMENT = { enabled: true };
 /** Longest facet lists returned (the rest are the long tail). */
 export const FACET_LIMIT = 30;
 /** Largest match set ranked by relevance (see run()). */
@@ -202,16 +204,16 @@ class Tally {
   private readonly other = new Map<number, number>();
   private lo = Infinity;
   private hi = -1;
-  add(v: number): void {
+  add(v: number, by = 1): void {
     if (v >= 0 && v < this.counts.length) {
-      this.counts[v]++;
+      this.counts[v] += by;
       if (v < this.lo) this.lo = v;
       if (v > this.hi) this.hi = v;
-    } else this.other.set(v, (this.other.get(v) ?? 0) + 1);
+    } else this.other.set(v, (this.other.get(v) ?? 0) + by);
   }
-  /** [value, count] for every value counted. */
+  /** [value, count] for every value counted (counts not zero). */
   entries(): [number, number][] {
-    const out: [number, number][] = [...this.other];
+    const out: [number, number][] = [...this.other].filter(([, c]) => c !== 0);
     for (let v = this.lo; v <= this.hi; v++) if (this.counts[v]) out.push([v, this.counts[v]]);
     return out;
   }
@@ -255,6 +257,30 @@ export class SearchService {
         changed: (kind, ids) => mem.terms.changed(kind, ids),
       });
     } else this.index = index;
+  }
+
+  private totals: { of: CableColumns; version: number; origin: Int32Array; cls: Int32Array; tag: Int32Array; months: [number, number][]; years: [number, number][] } | null = null;
+
+  /** Facet counts over every cable (cached until the columns change). */
+  private cableTotals() {
+    const c = this.columns.cables;
+    if (this.totals && this.totals.of === c && this.totals.version === c.version) return this.totals;
+    const origin = new Int32Array(c.origins.values.length + 1);
+    const cls = new Int32Array(c.classes.values.length + 1);
+    const tag = new Int32Array(c.tagDict.values.length + 1);
+    const months = new Tally();
+    const years = new Tally();
+    for (let id = 0; id < c.size; id++) {
+      if (!c.present[id]) continue;
+      origin[c.origin[id]]++;
+      cls[c.cls[id]]++;
+      const tags = c.tags[id];
+      for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
+      months.add(c.month[id]);
+      years.add(Math.floor(c.month[id] / 12));
+    }
+    this.totals = { of: c, version: c.version, origin, cls, tag, months: months.entries(), years: years.entries() };
+    return this.totals;
   }
 
   /** The in-process term index, when there is one. */
@@ -378,7 +404,40 @@ export class SearchService {
       const byYear = yearIn !== null || yearOut !== null;
       const byTime = fromMin !== -Infinity || toMin !== Infinity || refCableIds !== null || refOutIds !== null;
       let kindCount = 0;
-      for (let i = 0; i < ids.length; i++) {
+      const unfiltered = kindBit === 0 && sectionBit === 0 && !originIn && !originOut && !clsIn && !clsOut && !tagFilter && !byYear && !byTime;
+      if (unfiltered && FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
+        // Most cables match and nothing filters: every count is the whole archive's (cached) minus
+        // the cables that do not match.
+        const all = this.cableTotals();
+        originCounts.set(all.origin.subarray(0, originCounts.length));
+        clsCounts.set(all.cls.subarray(0, clsCounts.length));
+        tagCounts.set(all.tag.subarray(0, tagCounts.length));
+        for (const [m, c] of all.months) monthCounts.add(m, c);
+        for (const [y, c] of all.years) yearCounts.add(y, c);
+        let j = 0;
+        for (let id = 0; id < size; id++) {
+          while (j < ids.length && ids[j] < id) j++;
+          if (j < ids.length && ids[j] === id) {
+            if (present[id]) out[n++] = id;
+            continue;
+          }
+          if (!present[id]) continue;
+          originCounts[origin[id]]--;
+          clsCounts[cls[id]]--;
+          let tags: Uint16Array = tagData;
+          let t0 = tagStart[id],
+            t1 = tagStart[id + 1];
+          if (tagOver[id]) {
+            tags = allTags[id];
+            t0 = 0;
+            t1 = tags.length;
+          }
+          for (let x = t0; x < t1; x++) tagCounts[tags[x]]--;
+          monthCounts.add(monthOf[id], -1);
+          yearCounts.add(yearOf(monthOf[id]), -1);
+        }
+        kindCount = n;
+      } else for (let i = 0; i < ids.length; i++) {
         const id = ids[i];
         if (id >= size || !present[id]) continue;
         let mask = kindBit | sectionBit;

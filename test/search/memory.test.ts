@@ -146,12 +146,41 @@ describe(`in-memory term index on ${ENGINE}`, () => {
     }
   });
 
+  test('facets of match sets covering most cables (counted by complement) equal counting every match', async () => {
+    const { FACET_COMPLEMENT } = await import('../../src/search/service.ts');
+    const qs = ['government', 'minister', '-zzzzqqq', 'government OR narcotics', 'minister -economy', 'econ*'];
+    const look = async () => {
+      const out: unknown[] = [];
+      for (const q of qs) {
+        const r = await run(fast, q, { sort: 'newest' });
+        out.push([q, r.total, r.facets, r.months, r.hits.map((h) => h.id)]);
+      }
+      return out;
+    };
+    try {
+      FACET_COMPLEMENT.enabled = false;
+      const every = await look();
+      FACET_COMPLEMENT.enabled = true;
+      assert.deepEqual(await look(), every);
+    } finally {
+      FACET_COMPLEMENT.enabled = true;
+    }
+  });
+
   test('follows changed and deleted cables through the change log', async () => {
     const k = site.db.kysely;
     const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute()).map((r) => r.id);
     await k.updateTable('cables').set({ title: 'Quokkaland Quokka Affairs', body: 'The quokka delegation met the government.' }).where('id', '=', ids[0]).execute();
     await k.deleteFrom('cables').where('id', '=', ids[1]).execute();
     for (const q of ['quokka', 'government', 'minister']) await same(q);
+    {
+      const { FACET_COMPLEMENT } = await import('../../src/search/service.ts');
+      const a = await run(fast, 'government');
+      FACET_COMPLEMENT.enabled = false;
+      const b = await run(fast, 'government');
+      FACET_COMPLEMENT.enabled = true;
+      assert.deepEqual([a.total, a.facets, a.months], [b.total, b.facets, b.months]);
+    }
     {
       const { PRUNING } = await import('../../src/search/terms.ts');
       const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
