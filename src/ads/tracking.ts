@@ -3,21 +3,16 @@
  * seconds in one small update per ad; clicks go through `/ads/<id>/click?sig=…`, signed with an
  * HMAC whose secret lives in the settings table (created once, shared by every process).
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { storedSecret } from '../platform/settings.ts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 
 const SECRET_KEY = 'ads.click_secret';
 
 /** The click-signing secret, created on first use; concurrent first uses agree on one value. */
-export async function clickSecret(db: Kysely<Database>): Promise<string> {
-  await db
-    .insertInto('settings')
-    .values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SECRET_KEY).executeTakeFirstOrThrow();
-  return row.value;
+export function clickSecret(db: Kysely<Database>): Promise<string> {
+  return storedSecret(db, SECRET_KEY);
 }
 
 export function clickSignature(secret: string, adId: number): string {

@@ -4,21 +4,16 @@
  * with a secret that is generated on first start and kept in the settings table, so every process
  * on one database signs alike and nothing has to be stored per link.
  */
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { storedSecret } from '../platform/settings.ts';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 
 export const SECRET_KEY = 'newsletter_link_secret';
 
 /** Reads the link secret, creating it once (safe when several processes start together). */
-export async function linkSecret(db: Kysely<Database>): Promise<string> {
-  await db
-    .insertInto('settings')
-    .values({ key: SECRET_KEY, value: randomBytes(32).toString('base64url') })
-    .onConflict((oc) => oc.column('key').doNothing())
-    .execute();
-  const row = await db.selectFrom('settings').select('value').where('key', '=', SECRET_KEY).executeTakeFirstOrThrow();
-  return row.value;
+export function linkSecret(db: Kysely<Database>): Promise<string> {
+  return storedSecret(db, SECRET_KEY);
 }
 
 export type LinkPurpose = 'confirm' | 'unsubscribe' | 'preferences';

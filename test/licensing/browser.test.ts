@@ -12,10 +12,8 @@ import { SMTPServer } from 'smtp-server';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(REPO_ROOT, 'test-output');
 const mails: string[] = [];
 let smtp: SMTPServer;
 let site: Awaited<ReturnType<typeof testSite>>;

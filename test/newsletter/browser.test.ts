@@ -15,11 +15,8 @@ import { startSmtp, type ReceivedMail, type TestSmtp } from '../members/smtp.ts'
 import { decodeQp, header } from './smtp-sink.ts';
 import { signedIn } from '../newsroom/helpers.ts';
 import { newsletterService } from '../../src/newsletter/service.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(REPO_ROOT, 'test-output');
-// As in test/web/browser.test.ts (importing it would run its test here too).
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;

@@ -7,11 +7,8 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(REPO_ROOT, 'test-output');
-/** As in test/web/browser.test.ts (importing it would run its test too). */
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;

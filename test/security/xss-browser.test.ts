@@ -24,9 +24,8 @@ import { listTiers } from '../../src/licensing/store.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { createMailer } from '../../src/platform/mail.ts';
+import { CHROMIUM, CHROMIUM_ARGS } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
 
 /** A marker word (to find the field on the page and in search) followed by the payloads. */
 const PAYLOAD = [

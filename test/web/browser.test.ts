@@ -8,10 +8,8 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { SEED_STORY_TITLE } from '../../src/stories/demo.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-const OUT = join(REPO_ROOT, 'test-output');
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;

@@ -10,10 +10,8 @@ import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { generateCables } from '../../src/cables/generate.ts';
 import { importCables } from '../../src/cables/importer.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
-const OUT = join(REPO_ROOT, 'test-output');
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;

@@ -8,12 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
-import { CHROMIUM_ARGS } from './browser.test.ts';
 import { RSS, feedServer, signedIn } from '../newsroom/helpers.ts';
 import { submitRelease } from '../../src/stories/press-releases.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
-const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-const OUT = join(REPO_ROOT, 'test-output');
 
 let site: Awaited<ReturnType<typeof testSite>>;
 let feeds: Awaited<ReturnType<typeof feedServer>>;

@@ -1,0 +1,13 @@
+/**
+ * Browser tests drive Debian's chromium with playwright-core; every browser test launches it the
+ * same way and saves its screenshots under test-output/.
+ */
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { REPO_ROOT } from './helpers.ts';
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+export const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking'];
+export const OUT = join(REPO_ROOT, 'test-output');
+/** A `skip` value for node:test: false when chromium is there, else the reason. */
+export const NO_CHROMIUM: string | false = !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)`;
