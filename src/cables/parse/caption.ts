@@ -78,8 +78,29 @@ const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
 const REF_END_RE =
   /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n/;
 
+const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
+
+/**
+ * `REF_START_RE.exec(caption)`: a match can only start at 0 or at a `\n`, and its first letter
+ * (after spaces and tabs) is a P or an R, so only such lines are tried (the case-insensitive
+ * regex with a leading alternation is slow over a whole caption).
+ */
+function refStart(caption: string): RegExpExecArray | null {
+  const n = caption.length;
+  for (let p = 0; p >= 0 && p < n; p = caption.indexOf('\n', p + 1)) {
+    let f = caption.charCodeAt(p) === 10 ? p + 1 : p;
+    let c = 0;
+    while (f < n && ((c = caption.charCodeAt(f)) === 32 || c === 9)) f++;
+    if (f >= n || (c !== 80 && c !== 112 && c !== 82 && c !== 114)) continue;
+    REF_START_AT_RE.lastIndex = p;
+    const m = REF_START_AT_RE.exec(caption);
+    if (m) return m;
+  }
+  return null;
+}
+
 function refBlock(caption: string): string | null {
-  let m = REF_START_RE.exec(caption);
+  let m = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
   if (!m) return null;
   const rest = caption.slice(m.index + m[0].length);

@@ -43,12 +43,13 @@ export function parseAddressee(line: string): Recipient | null {
     s = s.slice(0, mm.index).trim();
   }
   let precedence: string | null = null;
-  const pm = ADDR_PRECEDENCE_RE.exec(' ' + s);
+  const sp = ' ' + s;
+  const pm = ADDR_PRECEDENCE_RE.exec(sp);
   if (pm) {
     precedence = pm[1].replace(/\s+/g, ' ').replace('PIORITY', 'PRIORITY');
     const idx = pm.index;
-    const after = (' ' + s).slice(idx + pm[0].length).trim();
-    s = (' ' + s).slice(0, idx).trim();
+    const after = sp.slice(idx + pm[0].length).trim();
+    s = sp.slice(0, idx).trim();
     if (!mcn && /^\d{4,}$/.test(after)) mcn = after;
   }
   if (!s) return null;
@@ -85,6 +86,16 @@ function parseAddresseeBlock(lines: string[]): Recipient[] {
 }
 
 const BLOCK_STOP_RE = /^[ \t]*(?:BT|ZEN|ZFF|ACCT|NNNN|E\.O\.|TAGS|SUBJ|UNCLAS|C O N|S E C|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\b/;
+
+const TO_INFO_RE = /^[ \t]*(TO|INFO)\b[ \t]*(.*)$/;
+
+/** Whether the first character after spaces and tabs is a T or an I (needed for TO_INFO_RE). */
+function mayOpenBlock(line: string): boolean {
+  let f = 0;
+  let c = 0;
+  while (f < line.length && ((c = line.charCodeAt(f)) === 32 || c === 9)) f++;
+  return c === 84 || c === 73;
+}
 
 /** Parses a routing header; every field is null/empty when absent. */
 export function parseHeader(header: string): HeaderInfo {
@@ -125,8 +136,8 @@ export function parseHeader(header: string): HeaderInfo {
   const to: string[] = [];
   const inf: string[] = [];
   for (const raw of lines) {
-    const line = raw.replace(/\s+$/, '');
-    const m = /^[ \t]*(TO|INFO)\b[ \t]*(.*)$/.exec(line);
+    const line = raw.trimEnd(); // same characters as \s
+    const m = mayOpenBlock(line) ? TO_INFO_RE.exec(line) : null;
     if (m) {
       mode = m[1] === 'TO' ? 'to' : 'info';
       if (m[2]) (mode === 'to' ? to : inf).push(m[2]);

@@ -82,9 +82,19 @@ const SUM_RE = /sum/gi;
  * much cheaper than the full patterns over a whole body.
  */
 function execFromSum(re: RegExp, text: string, from = 0): RegExpExecArray | null {
+  return execFromSumAt(re, text, from, sumIndex(text, from));
+}
+
+/** Index of the first `sum` (any case) at or after `from`, or -1. */
+function sumIndex(text: string, from: number): number {
   SUM_RE.lastIndex = from;
-  if (!SUM_RE.exec(text)) return null;
-  const line = text.lastIndexOf('\n', SUM_RE.lastIndex - 3);
+  return SUM_RE.exec(text) ? SUM_RE.lastIndex - 3 : -1;
+}
+
+/** `execFromSum` with the `sum` search already done (`at` = its result). */
+function execFromSumAt(re: RegExp, text: string, from: number, at: number): RegExpExecArray | null {
+  if (at < 0) return null;
+  const line = text.lastIndexOf('\n', at);
   re.lastIndex = Math.max(from, line > 0 ? text.lastIndexOf('\n', line - 1) : 0);
   return re.exec(text);
 }
@@ -103,9 +113,11 @@ const PARA_ONE_RE = /(?:^|\n)[ \t]*1[ \t]*\.[ \t]*(?!\d)/;
  * each line is trimmed. Null if there is none.
  */
 export function parseSummary(text: string): string | null {
-  const m = execFromSum(SUMMARY_START_SEARCH_RE, text);
+  // both searches start from the same first `sum`
+  const firstSum = sumIndex(text, 0);
+  const m = execFromSumAt(SUMMARY_START_SEARCH_RE, text, 0, firstSum);
   let s: string;
-  const firstEnd = execFromSum(SUMMARY_END_SEARCH_RE, text);
+  const firstEnd = execFromSumAt(SUMMARY_END_SEARCH_RE, text, 0, firstSum);
   if (firstEnd && (!m || m.index >= firstEnd.index)) {
     // no start marker before the end marker: paragraph 1 up to it
     const head = text.slice(0, firstEnd.index);

@@ -58,6 +58,14 @@ function isKnownTag(w: string): boolean {
   return false;
 }
 
+/** First words of the known multi-word tags. */
+const PHRASE_FIRST_WORDS: ReadonlySet<string> = new Set([...PHRASES].map((p) => p.split(' ')[0]));
+
+/** Appends the words of `phrase` as one tag (nothing when empty). */
+function flush(out: string[], phrase: string[]): void {
+  if (phrase.length) out.push(phrase.join(' '));
+}
+
 const CONNECTORS = new Set(['AND', 'OF', 'IN', 'THE', 'WITH', 'FOR', 'ON', 'TO']);
 
 /** Splits the words of a comma-less TAGS run into tags, grouping runs of unknown words into one tag. */
@@ -72,20 +80,19 @@ function splitWords(text: string): string[] {
   }
   const out: string[] = [];
   let phrase: string[] = [];
-  const flush = () => {
-    if (phrase.length) out.push(phrase.join(' '));
-    phrase = [];
-  };
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     const u = w.toUpperCase();
     let known = 0;
-    for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2 && !known; n--) {
-      if (PHRASES.has(words.slice(i, i + n).join(' ').toUpperCase())) known = n;
+    // only words that open a known phrase need the phrase lookups (words hold no spaces)
+    if (PHRASE_FIRST_WORDS.has(u)) {
+      for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2 && !known; n--) {
+        if (PHRASES.has(words.slice(i, i + n).join(' ').toUpperCase())) known = n;
+      }
     }
     if (known) {
       // a known phrase opens a tag that following unknown words may extend ("MEDIA REACTION REPORT")
-      flush();
+      flush(out, phrase);
       phrase = words.slice(i, i + known);
       i += known - 1;
       continue;
@@ -93,7 +100,8 @@ function splitWords(text: string): string[] {
     if (i + 1 < words.length) {
       const two = u + ' ' + words[i + 1].toUpperCase();
       if (TWO_WORD_FIXES.has(two)) {
-        flush();
+        flush(out, phrase);
+        phrase = [];
         out.push(two);
         i++;
         continue;
@@ -107,12 +115,16 @@ function splitWords(text: string): string[] {
     }
     // "GAZA DISENGAGEMENT ISRAELI PALESTINIAN AFFAIRS": a nationality word after two or more
     // words of a phrase starts the next tag
-    if (phrase.length >= 2 && /^[A-Z]{3,}(?:IAN|I)$/.test(u) && !isKnownTag(u)) flush();
+    if (phrase.length >= 2 && /^[A-Z]{3,}(?:IAN|I)$/.test(u) && !isKnownTag(u)) {
+      flush(out, phrase);
+      phrase = [];
+    }
     const short = u.length === 3 && /^[A-Z]+$/.test(u) && !isKnownTag(u);
     // "FOREIGN POL": a short word closes a one-word phrase
     if (short && phrase.length === 1) {
       phrase.push(w);
-      flush();
+      flush(out, phrase);
+      phrase = [];
       continue;
     }
     // "TIP IN TURKEY": a short word, a connector and an unknown word
@@ -121,13 +133,14 @@ function splitWords(text: string): string[] {
       continue;
     }
     if (isKnownTag(u) || u.length <= 3 || !/^[A-Z][A-Z'.&-]*$/i.test(w)) {
-      flush();
+      flush(out, phrase);
+      phrase = [];
       out.push(w);
     } else {
       phrase.push(w);
     }
   }
-  flush();
+  flush(out, phrase);
   return out;
 }
 
@@ -165,20 +178,23 @@ export function splitTags(text: string, canonicalize = true): string[] {
   if (!canonicalize) return raw.filter(Boolean);
   const out: string[] = [];
   const seen = new Set<string>();
-  const add = (tag: string) => {
-    const u = tag.toUpperCase().replace(/\.$/, (m) => (tag.includes(',') ? m : ''));
-    if (!u || u === 'SIPDIS' || seen.has(u)) return;
-    seen.add(u);
-    out.push(u);
-  };
-  const expand = (tag: string, depth: number) => {
-    const u = tag.toUpperCase();
-    const fix = FIX_MAP.get(u);
-    if (fix && depth < 3) for (const f of fix) expand(f, depth + 1);
-    else add(u);
-  };
-  for (const r of raw) expand(r, 0);
+  for (const r of raw) expandTag(r, 0, out, seen);
   return out;
+}
+
+/** Adds `tag` (upper case, fixes expanded) to `out` unless already seen. */
+function expandTag(tag: string, depth: number, out: string[], seen: Set<string>): void {
+  const u = tag.toUpperCase();
+  const fix = FIX_MAP.get(u);
+  if (fix && depth < 3) for (const f of fix) expandTag(f, depth + 1, out, seen);
+  else addTag(u, out, seen);
+}
+
+function addTag(tag: string, out: string[], seen: Set<string>): void {
+  const u = tag.endsWith('.') && !tag.includes(',') ? tag.slice(0, -1).toUpperCase() : tag.toUpperCase();
+  if (!u || u === 'SIPDIS' || seen.has(u)) return;
+  seen.add(u);
+  out.push(u);
 }
 
 const TAGS_RE = /(?:^|[\s.:])(?:TAGS?|TAGE|TAGA|TAGAS|TGAS|TAGSS)(?:[ \t]*:[ \t]*|[ \t]+)|(?:^|\s)(?:TABS|TAS|TGS|AGS)[ \t]*:[ \t]*/gim;

@@ -38,41 +38,52 @@ function capitalize(w: string): string {
   return w.slice(0, i) + w[i].toUpperCase() + w.slice(i + 1);
 }
 
+/** One part of a compound word (`idx` = its position among the `-`/`/`-separated parts). */
+function titlePart(p: string, idx: number, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
+  if (p === '-' || p === '/' || !p) return p;
+  // ASCII words (nearly all) take the cheaper non-Unicode patterns, with the same result
+  const ascii = ASCII_RE.test(p);
+  const m = (ascii ? WORD_ASCII_RE : WORD_RE).exec(p);
+  if (!m) return p;
+  const pre = m[1];
+  const core = m[2];
+  const poss = m[3];
+  const post = m[4];
+  if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
+  const mixed = ascii ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1)) : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
+  if (mixed) return pre + core + poss + post;
+  const lower = core.toLowerCase();
+  const isFirst = (first || afterBreak) && idx === 0;
+  if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre) return pre + lower + poss.toLowerCase() + post;
+  return pre + capitalize(lower) + poss.toLowerCase() + post;
+}
+
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
 function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
   // split compound words on - and /
+  if (!word.includes('-') && !word.includes('/')) return titlePart(word, 0, first, afterBreak, keepCaps);
   const parts = word.split(/([-/])/);
-  return parts
-    .map((p, idx) => {
-      if (p === '-' || p === '/' || !p) return p;
-      // ASCII words (nearly all) take the cheaper non-Unicode patterns, with the same result
-      const ascii = ASCII_RE.test(p);
-      const m = (ascii ? WORD_ASCII_RE : WORD_RE).exec(p);
-      if (!m) return p;
-      const [, pre, core, poss, post] = m;
-      if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
-      const mixed = ascii ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1)) : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
-      if (mixed) return pre + core + poss + post;
-      const lower = core.toLowerCase();
-      const isFirst = (first || afterBreak) && idx === 0;
-      if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre) return pre + lower + poss.toLowerCase() + post;
-      return pre + capitalize(lower) + poss.toLowerCase() + post;
-    })
-    .join('');
+  let out = '';
+  for (let idx = 0; idx < parts.length; idx++) out += titlePart(parts[idx], idx, first, afterBreak, keepCaps);
+  return out;
 }
+
+const WS_RE = /\s+/;
+const BREAK_END_RE = /[:;?!]$/;
 
 /** `BACK TO THE FUTURE? QADHAFI CALLS FOR ...` → `Back to the Future? Qadhafi Calls for ...`. */
 export function titlefy(subject: string): string {
   const s = subject.trim();
   if (!s) return '';
-  const words = s.split(/\s+/);
+  const words = s.split(WS_RE);
   const keepCaps = /[a-z]/.test(s);
   let afterBreak = false;
-  return words
-    .map((w, i) => {
-      const out = titleWord(w, i === 0, afterBreak, keepCaps);
-      afterBreak = /[:;?!]$/.test(w) || w === '-' || w === '--' || /^--?$/.test(w);
-      return out;
-    })
-    .join(' ');
+  let out = '';
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i];
+    if (i > 0) out += ' ';
+    out += titleWord(w, i === 0, afterBreak, keepCaps);
+    afterBreak = BREAK_END_RE.test(w) || w === '-' || w === '--';
+  }
+  return out;
 }
