@@ -83,20 +83,45 @@ function unmarkLine(line: string): string {
   return line;
 }
 
+// Sticky forms run on the whole text at a line start: `$` (multi-line) is the end of that line, as no
+// character class of the patterns matches `\n` (texts with other line ends take the regex path).
+const SECTION_MARKER_AT_RE = new RegExp(SECTION_MARKER_LINE_RE.source, 'my');
+const PAGE_LINE_AT_RE = new RegExp(PAGE_LINE_START_RE.source, 'y');
+
 /** Removes section markers and page lines (keeps the text following a page line on its line). */
 export function removeMarkers(s: string): string {
   if (otherLineEnds(s)) return s.replace(SECTION_MARKER_RE, '').replace(PAGE_LINE_RE, '');
+  // same as `unmarkLine` on every line, without slicing the unchanged lines out of the text
   let out = '';
   let copied = 0; // s[0, copied) is in `out`
   let pos = 0;
-  while (pos <= s.length) {
+  let nextOf = -2; // index of the next 'OF' at or after `pos` (-1: none)
+  const n = s.length;
+  while (pos <= n) {
     let eol = s.indexOf('\n', pos);
-    if (eol < 0) eol = s.length;
-    const line = s.slice(pos, eol);
-    const u = unmarkLine(line);
-    if (u !== line) {
-      out += s.slice(copied, pos) + u;
-      copied = eol;
+    if (eol < 0) eol = n;
+    let f = pos;
+    while (f < eol && isSpace(s.charCodeAt(f))) f++;
+    if (f < eol) {
+      let e = eol;
+      while (e > pos && isSpace(s.charCodeAt(e - 1))) e--;
+      let u: string | null = null;
+      if (isDigit(s.charCodeAt(e - 1)) && isUpper(s.charCodeAt(f))) {
+        if (nextOf !== -1 && nextOf < pos) nextOf = s.indexOf('OF', pos);
+        if (nextOf >= 0 && nextOf + 2 <= eol) {
+          SECTION_MARKER_AT_RE.lastIndex = pos;
+          if (SECTION_MARKER_AT_RE.test(s)) u = '';
+        }
+      }
+      if (u === null && s.startsWith('PAGE', f)) {
+        PAGE_LINE_AT_RE.lastIndex = pos;
+        const m = PAGE_LINE_AT_RE.exec(s);
+        if (m) u = s.slice(pos + m[0].length, eol);
+      }
+      if (u !== null && u.length !== eol - pos) {
+        out += s.slice(copied, pos) + u;
+        copied = eol;
+      }
     }
     pos = eol + 1;
   }

@@ -138,7 +138,10 @@ export function parseSummary(text: string): string | null {
   s = s.replace(LEADING_PARA_RE, '');
   const lines: string[] = [];
   for (const raw of s.split('\n')) {
-    const line = raw.replace(LINE_PARA_RE, '').replace(/[ \t]+/g, ' ').trim();
+    let line = raw.replace(LINE_PARA_RE, '');
+    // collapsing runs of spaces and tabs changes nothing when there is no tab and no double space
+    if (line.includes('\t') || line.includes('  ')) line = line.replace(/[ \t]+/g, ' ');
+    line = line.trim();
     if (line && !RULE_LINE_RE.test(line)) lines.push(line);
   }
   return lines.length ? lines.join('\n') : null;
