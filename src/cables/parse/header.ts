@@ -25,10 +25,12 @@ const DIGRAPH_PRECEDENCE: Record<string, Precedence> = { ZZ: 'FLASH', OO: 'IMMED
 
 const ADDR_PRECEDENCE_RE = /[ \t]+(NIACT[ \t]+IMMEDIATE|IMMEDIATE|PRIORITY|PIORITY|ROUTINE|FLASH)\b/;
 const MCN_RE = /[ \t]+(\d{4,})[ \t]*$/;
+const NEEDS_COLLAPSE_RE = /[^\S ]| {2}/;
 
 /** One addressee line: `RUEHC/SECSTATE WASHDC IMMEDIATE 4460` → {route, name, precedence, mcn}. */
 export function parseAddressee(line: string): Recipient | null {
-  let s = line.replace(/\s+/g, ' ').trim();
+  // collapsing whitespace runs only changes lines with a double space or a whitespace other than ' '
+  let s = (NEEDS_COLLAPSE_RE.test(line) ? line.replace(/\s+/g, ' ') : line).trim();
   if (!s) return null;
   let route: string | null = null;
   const rm = /^(R[A-Z0-9]{3,7})\/(.*)$/.exec(s);
