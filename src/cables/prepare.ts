@@ -4,6 +4,8 @@
  * main thread only writes. No I/O.
  */
 import { createHash } from 'node:crypto';
+import type { Selectable } from 'kysely';
+import type { CablesTable } from './schema.ts';
 import { parseCable, type ParseHints, type ParsedCable, type RawCable } from './parse/index.ts';
 import type { ReaderItem, ReaderPosition } from './readers.ts';
 import { slugify } from '../stories/markdown.ts';
@@ -11,29 +13,8 @@ import { slugify } from '../stories/markdown.ts';
 /** The reader's fields besides header and body, kept so the parser can run again on the same input. */
 export type SourceMeta = Omit<RawCable, 'header' | 'body'>;
 
-export interface CableRow {
-  reference_id: string;
-  wikileaks_id: string | null;
-  origin: string;
-  station: string;
-  created: string;
-  year: number;
-  month: string;
-  released: string | null;
-  classification: string;
-  precedence: string | null;
-  subject: string;
-  title: string;
-  tags: string;
-  summary: string | null;
-  declassify: string | null;
-  parsed: string;
-  header: string;
-  body: string;
-  partial: number;
-  content_hash: string;
-  source_meta: string;
-}
+/** A `cables` row as the importer writes it (the store adds id, version and the timestamps). */
+export type CableRow = Omit<Selectable<CablesTable>, 'id' | 'version' | 'imported_at' | 'updated_at'>;
 
 export interface StoryDraft {
   title: string;
