@@ -10,6 +10,23 @@ import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { DocKind } from './index.ts';
 
+type TypedColumn = Uint8Array | Uint16Array | Int32Array;
+
+/** The next power-of-two capacity (at least `min`) that holds slot `id`. */
+function grownSize(current: number, id: number, min: number): number {
+  let size = Math.max(min, current);
+  while (size <= id) size *= 2;
+  return size;
+}
+
+/** A copy of a column in a larger array of the same type. */
+function grownColumn<T extends TypedColumn>(a: T, C: new (n: number) => T, size: number): T {
+  const b = new C(size);
+  b.set(a);
+  return b;
+}
+
+
 const NOT_VISIBLE = 0x7fffffff;
 
 /** Minutes since 1970 for an ISO timestamp (NaN-safe: 0). */
@@ -99,13 +116,8 @@ export class CableColumns {
 
   ensure(id: number): void {
     if (id < this.size) return;
-    let size = Math.max(1024, this.size);
-    while (size <= id) size *= 2;
-    const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, C: new (n: number) => T): T => {
-      const b = new C(size);
-      b.set(a);
-      return b;
-    };
+    const size = grownSize(this.size, id, 1024);
+    const grow = <T extends TypedColumn>(a: T, C: new (n: number) => T) => grownColumn(a, C, size);
     this.present = grow(this.present, Uint8Array);
     this.origin = grow(this.origin, Uint16Array);
     this.cls = grow(this.cls, Uint8Array);
@@ -168,13 +180,8 @@ export class StoryColumns {
 
   ensure(id: number): void {
     if (id < this.size) return;
-    let size = Math.max(64, this.size);
-    while (size <= id) size *= 2;
-    const grow = <T extends Uint8Array | Uint16Array | Int32Array>(a: T, C: new (n: number) => T): T => {
-      const b = new C(size);
-      b.set(a);
-      return b;
-    };
+    const size = grownSize(this.size, id, 64);
+    const grow = <T extends TypedColumn>(a: T, C: new (n: number) => T) => grownColumn(a, C, size);
     this.present = grow(this.present, Uint8Array);
     this.section = grow(this.section, Uint16Array);
     this.visibleFrom = grow(this.visibleFrom, Int32Array);
