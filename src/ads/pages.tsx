@@ -1,7 +1,8 @@
 /** Ad management pages. */
 import type { PageContext } from '../web/context.ts';
 import { formatCount, formatDate } from '../web/format.ts';
-import { AdminLayout, Csrf } from '../stories/admin-views.tsx';
+import { AdminLayout } from '../stories/admin-views.tsx';
+import { Csrf } from '../web/components.tsx';
 import type { Section } from '../stories/store.ts';
 import type { Ad } from './store.ts';
 

@@ -2,7 +2,8 @@
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
-import { AdminLayout, Csrf } from '../stories/admin-views.tsx';
+import { AdminLayout } from '../stories/admin-views.tsx';
+import { Csrf } from '../web/components.tsx';
 import type { PartnerFeed, PartnerItem } from './store.ts';
 
 export function WorldPage({ ctx, items, page, pages }: { ctx: PageContext; items: PartnerItem[]; page: number; pages: number }) {

@@ -7,10 +7,7 @@ import { KIND_LABELS, ORGANISATION_KINDS } from './schema.ts';
 import type { ApiKeyRow, DomainRow, InvitationRow, InvoiceRow, LicenceRow, NetworkRow, OrganisationRow, SavedSearchRow, TierRow } from './store.ts';
 import type { InvoiceView } from './invoice.ts';
 import { formatDay, TXT_PREFIX } from './service.ts';
-
-export function Csrf({ ctx }: { ctx: PageContext }) {
-  return <input type="hidden" name="_csrf" value={ctx.csrf} />;
-}
+import { Csrf } from '../web/components.tsx';
 
 export function Notices({ notice, error }: { notice?: string | null; error?: string | null }) {
   return (

@@ -8,10 +8,7 @@ import type { MemberRow } from './store.ts';
 import type { Failure } from './service.ts';
 import { NewsletterAccountBox } from '../newsletter/views.tsx';
 import type { MemberNewsletterStatus } from '../newsletter/account.ts';
-
-function Csrf({ ctx }: { ctx: PageContext }) {
-  return <input type="hidden" name="_csrf" value={ctx.csrf} />;
-}
+import { Csrf } from '../web/components.tsx';
 
 function ErrorNotice({ error }: { error?: Failure | null }) {
   if (!error) return null;

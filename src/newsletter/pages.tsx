@@ -5,11 +5,12 @@ import { formatDateTime } from '../web/format.ts';
 import type { DigestItem } from './rank.ts';
 import type { Issue, IssueStats, Subscriber, SubscriberCounts } from './store.ts';
 import { NEWSLETTER_NAME } from './views.tsx';
+import { Csrf } from '../web/components.tsx';
 
 function SubscribeForm({ ctx, email }: { ctx: PageContext; email?: string }) {
   return (
     <form method="post" action="/newsletter/subscribe" class="newsletter-form">
-      <input type="hidden" name="_csrf" value={ctx.csrf} />
+      <Csrf ctx={ctx} />
       <input type="hidden" name="return_to" value="/newsletter" />
       <label for="nl-email">Email address</label>{' '}
       <input id="nl-email" type="email" name="email" required autoComplete="email" value={email ?? ''} placeholder="you@example.org" />{' '}

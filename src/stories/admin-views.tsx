@@ -8,10 +8,7 @@ import type { Section, Story } from './store.ts';
 import { storyPath } from './store.ts';
 import type { PressRelease } from './press-releases.ts';
 import type { CableUpload } from './cable-uploads.ts';
-
-export function Csrf({ ctx }: { ctx: PageContext }) {
-  return <input type="hidden" name="_csrf" value={ctx.csrf} />;
-}
+import { Csrf } from '../web/components.tsx';
 
 export function AdminLayout({ ctx, title, children, notice, error, refresh }: { ctx: PageContext; title: string; children: ComponentChildren; notice?: string | null; error?: string | null; refresh?: number }) {
   return (
