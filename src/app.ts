@@ -21,7 +21,7 @@ import { storyRoutes } from './stories/routes.ts';
 import { licensingRoutes } from './licensing/routes.ts';
 import { newsletterRoutes } from './newsletter/routes.ts';
 import { searchRoutes } from './search/routes.ts';
-import { ttlCache } from './platform/cache.ts';
+import { SHARED_TTL_MS, ttlCache } from './platform/cache.ts';
 import { listSections, type Section } from './stories/store.ts';
 import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
 import { activeAds, type Ad } from './ads/store.ts';
@@ -49,7 +49,6 @@ export interface SharedData {
   ads: { get(): Promise<Ad[]>; clear(): void };
 }
 
-export const SHARED_TTL_MS = 2000;
 
 export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedData {
   return {

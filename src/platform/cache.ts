@@ -3,6 +3,9 @@
  * items, ads). Entries live for a few seconds, so a change made through another process (a fleet on
  * PostgreSQL) shows up everywhere within that time; nothing here must be authoritative.
  */
+/** How long per-process copies of shared page data live. */
+export const SHARED_TTL_MS = 2000;
+
 export function ttlCache<T>(load: () => Promise<T>, ttlMs: number): { get(): Promise<T>; clear(): void } {
   let value: Promise<T> | undefined;
   let expires = 0;

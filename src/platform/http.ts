@@ -7,7 +7,6 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import type { PageContext } from '../web/context.ts';
-import { PERSONAL_ACCESS } from '../web/context.ts';
 import { csrfToken } from './csrf.ts';
 import { pageMember } from '../members/session.ts';
 import { requestAccess } from '../licensing/request-access.ts';

@@ -19,8 +19,7 @@ import {
 } from './store.ts';
 import { cableStoryMarkdown } from '../cables/story.ts';
 import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
-import { ttlCache } from '../platform/cache.ts';
-import { SHARED_TTL_MS } from '../app.ts';
+import { SHARED_TTL_MS, ttlCache } from '../platform/cache.ts';
 import { latestPartnerItems } from '../feeds/store.ts';
 
 export const SECTION_PAGE_SIZE = 10;
