@@ -7,6 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../src/config.ts';
 import { boot, type Running } from '../src/server.ts';
 
@@ -69,4 +70,13 @@ export function csrfFrom(res: { cookies: { name: string; value: string }[] }): {
   const c = res.cookies.find((x) => x.name === 'bs_csrf');
   if (!c) throw new Error('no CSRF cookie was set');
   return { token: c.value, cookie: `bs_csrf=${c.value}` };
+}
+
+/** A TCP port on 127.0.0.1 that nothing listens on right now. */
+export async function freePort(): Promise<number> {
+  const srv = createServer();
+  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+  const port = (srv.address() as { port: number }).port;
+  await new Promise<void>((r) => srv.close(() => r()));
+  return port;
 }

@@ -6,19 +6,11 @@ import { sql } from 'kysely';
 import type { Config } from '../../src/config.ts';
 import type { Db } from '../../src/platform/db.ts';
 import { REPO_ROOT } from '../helpers.ts';
+import { freePort } from '../helpers.ts';
+export { freePort };
 
 export const CLI = join(REPO_ROOT, 'src', 'cli.ts');
 export const MAIN = join(REPO_ROOT, 'src', 'main.ts');
-
-export async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const port = (s.address() as { port: number }).port;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 /** The environment of a child process using the test database. */
 export function childEnv(

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
+import { freePort } from '../helpers.ts';
 
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -18,14 +19,6 @@ let site: Site;
 let smtp: TestSmtp;
 let base: string;
 let storyPath: string;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 before(async () => {
   smtp = await startSmtp();

@@ -16,6 +16,7 @@ import { decodeQp, header } from './smtp-sink.ts';
 import { signedIn } from '../newsroom/helpers.ts';
 import { newsletterService } from '../../src/newsletter/service.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
+import { freePort } from '../helpers.ts';
 
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -23,14 +24,6 @@ let site: Site;
 let smtp: TestSmtp;
 let base: string;
 let storyPath: string;
-
-async function freePort(): Promise<number> {
-  const srv = createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as { port: number }).port;
-  await new Promise<void>((r) => srv.close(() => r()));
-  return port;
-}
 
 /** A signed newsletter link (`<id>[.<issue>].<signature>`) of this site in a mail's text. */
 function signedLink(mail: ReceivedMail, path: string): string {
