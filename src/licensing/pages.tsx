@@ -7,17 +7,8 @@ export interface TierView {
   price: string;
 }
 
-/** The price list by staff band (USD per year), as seeded into licence_tiers; the page reads the database. */
-export const DEMO_TIERS: TierView[] = [
-  { label: '1–19 staff', price: '$420' },
-  { label: '20–99 staff', price: '$840' },
-  { label: '100–499 staff', price: '$1,260' },
-  { label: '500–1,499 staff', price: '$1,890' },
-  { label: '1,500–4,000 staff', price: '$2,940' },
-  { label: 'More than 4,000 staff', price: 'By negotiation' },
-];
-
-export function LicensingPage({ ctx, tiers = DEMO_TIERS }: { ctx: PageContext; tiers?: TierView[] }) {
+/** `tiers` come from the licence tiers stored in the database (seeded from pricing.ts). */
+export function LicensingPage({ ctx, tiers }: { ctx: PageContext; tiers: TierView[] }) {
   const s = ctx.siteName;
   return (
     <Layout ctx={ctx} title="Our ethical paywall" description={`${s} is free for personal reading. Organisations that use it for work buy an annual licence.`} canonical="/about/licensing">
