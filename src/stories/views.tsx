@@ -277,7 +277,11 @@ export function StoryPage({
           <Meta story={story} />
           {story.cable_reference_id ? (
             <p class="meta">
-              Republished from the cable <strong>{story.cable_reference_id}</strong>.
+              Republished from the cable{' '}
+              <a href={`/cables/${story.cable_reference_id}`}>
+                <strong>{story.cable_reference_id}</strong>
+              </a>
+              .
             </p>
           ) : null}
           <div class="story-body">{storyBodyWithInserts(parseMarkdownCached(`${story.id}:${story.updated_at}`, story.body), inserts)}</div>
