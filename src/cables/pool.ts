@@ -8,25 +8,13 @@
  * commits, and a worker that had to wait for the main thread to hand it its next chunk would sit
  * idle for all of them. The caller bounds the number of tasks in flight.
  *
- * Running from TypeScript sources (tsx), a worker does not inherit the loader that the main thread
- * was started with (`--import tsx` in execArgv is not applied to workers on Node 20: the worker
- * failed to load and every chunk was quietly prepared on the main thread), so the worker starts
- * from a small module that registers tsx and then imports parse-worker.ts.
+ * Workers start through src/platform/workers.ts (which makes them load under tsx too).
  */
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { startWorker } from '../platform/workers.ts';
 import { prepareItem, type Prepared } from './prepare.ts';
 import type { ReaderItem } from './readers.ts';
 import type { ParseHints } from './parse/index.ts';
-
-/** How to start a parse worker from this module's location (a .ts source under tsx, or built .js). */
-function workerEntry(): URL {
-  const self = import.meta.url;
-  if (!self.endsWith('.ts')) return new URL('./parse-worker.js', self);
-  const target = new URL('./parse-worker.ts', self).href;
-  const tsx = import.meta.resolve('tsx/esm/api');
-  const code = `import { register } from ${JSON.stringify(tsx)};\nregister();\nawait import(${JSON.stringify(target)});\n`;
-  return new URL('data:text/javascript,' + encodeURIComponent(code));
-}
 
 interface Task {
   id: number;
@@ -50,11 +38,9 @@ export class PreparePool {
     size: number,
     private readonly hints: ParseHints = {},
   ) {
-    let entry: URL | null = null;
     for (let i = 0; i < size; i++) {
       try {
-        entry ??= workerEntry();
-        const worker = new Worker(entry);
+        const worker = startWorker(import.meta.url, './parse-worker.ts');
         const slot: Slot = { worker, pending: new Map() };
         worker.on('message', (msg: { id: number; out?: Prepared[]; error?: string }) => {
           const task = slot.pending.get(msg.id);

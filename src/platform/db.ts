@@ -18,6 +18,8 @@ export interface Db {
   engine: Engine;
   /** The SQLite file path, or null on PostgreSQL. */
   file: string | null;
+  /** The PostgreSQL connection string (so a worker thread can open its own), or null on SQLite. */
+  url: string | null;
   close(): Promise<void>;
 }
 
@@ -41,7 +43,7 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
       client.on('error', () => {});
     });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, engine: 'postgres', file: null, close: () => kysely.destroy() };
+    return { kysely, engine: 'postgres', file: null, url: config.databaseUrl, close: () => kysely.destroy() };
   }
   const SqliteDatabase = (await import('better-sqlite3')).default;
   mkdirSync(config.dataDir, { recursive: true });
@@ -53,7 +55,7 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
   const kysely = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) }) });
-  return { kysely, engine: 'sqlite', file, close: () => kysely.destroy() };
+  return { kysely, engine: 'sqlite', file, url: null, close: () => kysely.destroy() };
 }
 
 /**
