@@ -9,7 +9,7 @@ import type { Db } from '../platform/db.ts';
 import { tagClauses } from './compile.ts';
 import { parseQuery, type ParsedQuery } from './query.ts';
 import type { DocKind, RankedId, SearchIndex } from './index.ts';
-import { Fts5Stemmer, PgStemmer, TermIndex, type Plan } from './terms.ts';
+import { Fts5Stemmer, PgStemmer, TermIndex, type Plan, type TermIndexOptions } from './terms.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
 
 export class MemorySearchIndex implements SearchIndex {
@@ -20,6 +20,7 @@ export class MemorySearchIndex implements SearchIndex {
   constructor(
     db: Db,
     readonly inner: SearchIndex,
+    options: TermIndexOptions = {},
   ) {
     this.engine = inner.engine;
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
@@ -28,7 +29,7 @@ export class MemorySearchIndex implements SearchIndex {
       if (!q.ok) throw q.error;
       const query: ParsedQuery = { ...q.query, must: [{ type: 'phrase', text: phrase, negated: false }] };
       return (await inner.match(kind, query)) ?? new Int32Array(0);
-    });
+    }, options);
   }
 
   private async plan(kind: DocKind, query: ParsedQuery): Promise<Plan | { bits: null } | null> {

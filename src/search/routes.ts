@@ -1,4 +1,5 @@
 /** GET /search (results page) and GET /api/search (JSON), one parse and one service for both. */
+import { join } from 'node:path';
 import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import type { AppServices } from '../app.ts';
@@ -8,11 +9,14 @@ import { openSearchIndex } from './index.ts';
 import { SearchService, type SearchOutcome } from './service.ts';
 import { SearchPage } from './views.tsx';
 
+/** The term index kept between runs, in DATA_DIR. */
+export const TERMS_FILE = 'search-terms.bin';
+
 /** One SearchService per app (its index connection and facet columns are per process). */
 export function searchServiceFor(services: AppServices): () => Promise<SearchService> {
   let svc: Promise<SearchService> | null = null;
   return () => {
-    svc ??= openSearchIndex(services.db).then((index) => new SearchService(services.db, index, { memoryIndex: true }));
+    svc ??= openSearchIndex(services.db).then((index) => new SearchService(services.db, index, { memoryIndex: true, termsFile: join(services.config.dataDir, TERMS_FILE) }));
     svc.catch(() => {
       svc = null;
     });

@@ -238,6 +238,8 @@ export interface SearchServiceOptions {
    * goes to the database.
    */
   memoryIndex?: boolean;
+  /** Where the term index is kept between runs (DATA_DIR/search-terms.bin in the app). */
+  termsFile?: string | null;
 }
 
 export class SearchService {
@@ -250,7 +252,7 @@ export class SearchService {
   ) {
     this.columns = new FacetColumns(db);
     if (opts.memoryIndex) {
-      const mem = new MemorySearchIndex(db, index);
+      const mem = new MemorySearchIndex(db, index, { file: opts.termsFile ?? null });
       this.index = mem;
       this.columns.listeners.push({
         reloaded: () => void mem.terms.rebuild(),

@@ -27,7 +27,10 @@
  */
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
+import { dirname } from 'node:path';
 import type { Db } from '../platform/db.ts';
+import { startWorker } from '../platform/workers.ts';
+import { decodeSnapshot, readSnapshotFile, type Snapshot, type Stamp } from './terms-file.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
 import type { DocKind, RankedId } from './index.ts';
 
@@ -76,7 +79,8 @@ function idfOf(n: number, hits: number): number {
 /** The k best (score descending, then id ascending) by a bounded min-heap. */
 export function topScores(ids: Int32Array, score: Float64Array, k: number): RankedId[] {
   const heap: number[] = [];
-  const worse = (a: number, b: number) => score[a] < score[b] || (score[a] === score[b] && ids[a] > ids[b]);
+  const worse = (a: number, b: number) =>
+    score[a] < score[b] || (score[a] === score[b] && ids[a] > ids[b]);
   const swap = (i: number, j: number) => {
     const t = heap[i];
     heap[i] = heap[j];
@@ -108,7 +112,9 @@ export function topScores(ids: Int32Array, score: Float64Array, k: number): Rank
       }
     }
   }
-  return heap.sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0)).map((i) => ({ id: ids[i], score: score[i] }));
+  return heap
+    .sort((a, b) => (worse(a, b) ? 1 : worse(b, a) ? -1 : 0))
+    .map((i) => ({ id: ids[i], score: score[i] }));
 }
 
 function popcount(x: number): number {
@@ -150,7 +156,9 @@ export interface Stemmer {
 export class Fts5Stemmer implements Stemmer {
   private readonly mem = new Database(':memory:');
   constructor(tokenize = `porter unicode61 remove_diacritics 2`) {
-    this.mem.exec(`CREATE VIRTUAL TABLE s USING fts5(w, tokenize = '${tokenize}'); CREATE VIRTUAL TABLE v USING fts5vocab(s, instance);`);
+    this.mem.exec(
+      `CREATE VIRTUAL TABLE s USING fts5(w, tokenize = '${tokenize}'); CREATE VIRTUAL TABLE v USING fts5vocab(s, instance);`,
+    );
   }
   async stem(words: string[]): Promise<string[][]> {
     const out: string[][] = words.map(() => []);
@@ -176,7 +184,12 @@ export class PgStemmer implements Stemmer {
     const out: string[][] = words.map(() => []);
     for (let i = 0; i < words.length; i += 5000) {
       const part = words.slice(i, i + 5000);
-      const { rows } = await sql<{ i: string | number; v: string }>`select t.i, to_tsvector('english', t.w)::text as v from unnest(${part}::text[]) with ordinality as t(w, i)`.execute(this.db.kysely);
+      const { rows } = await sql<{
+        i: string | number;
+        v: string;
+      }>`select t.i, to_tsvector('english', t.w)::text as v from unnest(${part}::text[]) with ordinality as t(w, i)`.execute(
+        this.db.kysely,
+      );
       for (const r of rows) {
         const terms: string[] = [];
         for (const m of r.v.matchAll(/'((?:[^']|'')*)'(?::([\d,A-D]+))?/g)) {
@@ -198,7 +211,7 @@ interface Doc {
 }
 
 /** The postings of one kind of document. */
-class KindPostings {
+export class KindPostings {
   readonly termIds = new Map<string, number>();
   readonly termNames: string[] = [];
   /** Per term: bitmap (dense) or null. */
@@ -323,7 +336,7 @@ class KindPostings {
         if (!this.isDirty(id)) continue;
         // A dirty document's built postings are stale: replace what was added above.
         const doc = this.changed.get(id);
-        acc[i] = (acc[i] - this.builtFreq(t, id)) + (doc?.freq.get(t) ?? 0);
+        acc[i] = acc[i] - this.builtFreq(t, id) + (doc?.freq.get(t) ?? 0);
       }
     }
   }
@@ -530,10 +543,11 @@ class Builder {
   }
 }
 
-const FIELDS: Record<DocKind, { table: 'cables' | 'stories'; cols: string[]; weights: number[] }> = {
-  cable: { table: 'cables', cols: ['title', 'body'], weights: [10, 1] },
-  story: { table: 'stories', cols: ['title', 'teaser', 'body'], weights: [10, 3, 1] },
-};
+const FIELDS: Record<DocKind, { table: 'cables' | 'stories'; cols: string[]; weights: number[] }> =
+  {
+    cable: { table: 'cables', cols: ['title', 'body'], weights: [10, 1] },
+    story: { table: 'stories', cols: ['title', 'teaser', 'body'], weights: [10, 3, 1] },
+  };
 
 /** A leaf of the text match that bm25 scores: a term (or prefix: several terms) or a phrase. */
 interface Leaf {
@@ -550,6 +564,14 @@ export interface Plan {
 
 type Compiled = { bits: Bits; leaves: Leaf[] } | null;
 class Unsupported extends Error {}
+class TooMany extends Error {}
+
+export interface TermIndexOptions {
+  /** Where to keep the built index between runs (null: rebuild on every start). */
+  file?: string | null;
+  /** false: build on this thread (tests that want no worker). */
+  worker?: boolean;
+}
 
 /**
  * The term index for both kinds, with the engine's stemmer and a phrase source (the database).
@@ -570,8 +592,10 @@ export class TermIndex {
   private readonly phraseCache = new Map<string, Int32Array>();
   private readonly prefixCache = new Map<string, number[]>();
   private closed = false;
-  /** Milliseconds the last full build took. */
+  /** Milliseconds the last full build (or load) took, and where the index came from. */
   lastBuildMs = 0;
+  lastBuildSource: 'file' | 'worker' | 'thread' | null = null;
+  private worker: import('node:worker_threads').Worker | null = null;
   /** Top-k rankings answered from champion lists / by scoring every candidate. */
   readonly rankStats = { pruned: 0, full: 0 };
 
@@ -580,6 +604,7 @@ export class TermIndex {
     private readonly stemmer: Stemmer,
     /** Ids (ascending) matching a one-phrase query, from the database. */
     private readonly phraseIds: (kind: DocKind, phrase: string) => Promise<Int32Array>,
+    private readonly options: TermIndexOptions = {},
   ) {}
 
   ready(kind: DocKind): boolean {
@@ -588,10 +613,16 @@ export class TermIndex {
 
   close(): void {
     this.closed = true;
+    void this.worker?.terminate();
     this.stemmer.close();
   }
 
-  /** Starts a full build in the background (or returns the running one). */
+  /**
+   * Starts a full build in the background (or returns the running one). The snapshot kept in the
+   * index file is used instead when it was taken from this database at the current epoch and
+   * catching up from the change log is cheap; otherwise a worker thread builds (on this thread
+   * only when no worker can start) and keeps the result in the file.
+   */
   rebuild(): Promise<void> {
     this.stale = true;
     this.generation++;
@@ -599,18 +630,30 @@ export class TermIndex {
     const run = async () => {
       this.collecting = true;
       const t0 = performance.now();
-      const built: Record<DocKind, KindPostings> = { cable: await this.buildKind('cable', gen), story: await this.buildKind('story', gen) };
-      if (gen !== this.generation || this.closed) return;
-      this.postings = built;
-      this.collecting = false;
-      this.phraseCache.clear();
-      this.prefixCache.clear();
+      let snap = await this.kept();
+      this.lastBuildSource = 'file';
+      if (!snap && !this.closed && gen === this.generation) {
+        snap = await this.buildInWorker();
+        this.lastBuildSource = 'worker';
+      }
+      if (!snap && !this.closed && gen === this.generation) {
+        snap = await this.snapshot(gen);
+        this.lastBuildSource = 'thread';
+      }
+      if (!snap || gen !== this.generation || this.closed) return;
+      this.install(snap);
       this.lastBuildMs = performance.now() - t0;
-      // Changes that arrived while building are applied again from their current content.
+      // Changes since the snapshot was taken, and those that arrived while building, are applied
+      // again from their current content.
+      const since = await this.changesSince(snap.stamp.seq, Infinity);
       for (const kind of ['cable', 'story'] as const) {
-        const ids = [...this.pending[kind]];
+        const ids = new Set([...this.pending[kind], ...since[kind]]);
         this.pending[kind].clear();
-        if (ids.length) await this.applyChanges(kind, ids);
+        if (ids.size)
+          await this.applyChanges(
+            kind,
+            [...ids].sort((a, b) => a - b),
+          );
       }
       if (gen === this.generation) this.stale = false;
     };
@@ -623,6 +666,132 @@ export class TermIndex {
     });
     this.building = done;
     return done;
+  }
+
+  /** Puts a built or loaded snapshot in place. */
+  private install(snap: Snapshot): void {
+    this.postings = { ...snap.postings };
+    this.surface = { ...snap.surface };
+    for (const kind of ['cable', 'story'] as const) {
+      const names = snap.postings[kind].termNames;
+      for (const [w, tids] of snap.surface[kind])
+        if (!this.stems.has(w))
+          this.stems.set(
+            w,
+            tids.map((t) => names[t]),
+          );
+    }
+    this.collecting = false;
+    this.phraseCache.clear();
+    this.prefixCache.clear();
+  }
+
+  /** Where this database is in its history (and its instance id, made on first use). */
+  private async stamp(): Promise<Stamp> {
+    const k = this.db.kysely;
+    const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
+    await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
+      k,
+    );
+    const { rows } = await sql<{
+      instance: number | string | null;
+      epoch: number | string | null;
+      seq: number | string | null;
+    }>`select
+      (select value from search_state where key = 'instance') as instance,
+      (select value from search_state where key = 'epoch') as epoch,
+      (select max(seq) from search_changes) as seq`.execute(k);
+    return {
+      instance: Number(rows[0]?.instance ?? 0),
+      epoch: Number(rows[0]?.epoch ?? 0),
+      seq: Number(rows[0]?.seq ?? 0),
+      engine: this.db.engine,
+    };
+  }
+
+  /** Documents changed after change-log position `seq`, or null when there are more than `limit`. */
+  private async changesSince(seq: number, limit: number): Promise<Record<DocKind, number[]>> {
+    const lim = Number.isFinite(limit) ? sql`limit ${limit + 1}` : sql``;
+    const { rows } = await sql<{
+      kind: string;
+      doc_id: number | string;
+    }>`select kind, doc_id from search_changes where seq > ${seq} order by seq ${lim}`.execute(
+      this.db.kysely,
+    );
+    if (rows.length > limit) throw new TooMany();
+    const out: Record<DocKind, number[]> = { cable: [], story: [] };
+    for (const r of rows)
+      if (r.kind === 'cable' || r.kind === 'story') out[r.kind].push(Number(r.doc_id));
+    return out;
+  }
+
+  /** The snapshot in the index file, when it belongs to this database and is recent enough. */
+  private async kept(): Promise<Snapshot | null> {
+    if (!this.options.file) return null;
+    const snap = await readSnapshotFile(this.options.file);
+    if (!snap) return null;
+    const now = await this.stamp();
+    if (
+      snap.stamp.instance !== now.instance ||
+      snap.stamp.epoch !== now.epoch ||
+      snap.stamp.engine !== now.engine ||
+      snap.stamp.seq > now.seq
+    )
+      return null;
+    try {
+      await this.changesSince(snap.stamp.seq, OVERLAY_LIMIT);
+    } catch (e) {
+      if (e instanceof TooMany) return null;
+      throw e;
+    }
+    return snap;
+  }
+
+  /** Builds in a worker thread; null when no worker could run it. */
+  private buildInWorker(): Promise<Snapshot | null> {
+    if (this.options.worker === false) return Promise.resolve(null);
+    return new Promise((resolve) => {
+      let worker: import('node:worker_threads').Worker;
+      try {
+        worker = startWorker(import.meta.url, './terms-worker.ts');
+      } catch {
+        resolve(null);
+        return;
+      }
+      this.worker = worker;
+      let settled = false;
+      const finish = (snap: Snapshot | null) => {
+        if (settled) return;
+        settled = true;
+        if (this.worker === worker) this.worker = null;
+        void worker.terminate();
+        resolve(snap);
+      };
+      worker.on('message', (msg: { blob?: Uint8Array; error?: string }) =>
+        finish(msg.blob ? decodeSnapshot(msg.blob) : null),
+      );
+      worker.on('error', () => finish(null));
+      worker.on('exit', () => finish(null));
+      const dataDir = this.db.file
+        ? dirname(this.db.file)
+        : this.options.file
+          ? dirname(this.options.file)
+          : '.';
+      worker.postMessage({ dataDir, url: this.db.url, file: this.options.file ?? null });
+    });
+  }
+
+  /** Builds both kinds here, reading the stamp first (see Stamp). */
+  async snapshot(gen = this.generation): Promise<Snapshot> {
+    const stamp = await this.stamp();
+    const cable = await this.buildKind('cable', gen);
+    const cableSurface = this.surface.cable;
+    const story = await this.buildKind('story', gen);
+    return {
+      stamp,
+      postings: { cable, story },
+      surface: { cable: cableSurface, story: this.surface.story },
+    };
   }
 
   /** Documents changed (from the change log): re-read them into the overlay. */
@@ -668,16 +837,31 @@ export class TermIndex {
     );
   }
 
-  private async readRows(kind: DocKind, ids: number[] | null, range: [number, number] | null): Promise<Row[]> {
+  private async readRows(
+    kind: DocKind,
+    ids: number[] | null,
+    range: [number, number] | null,
+  ): Promise<Row[]> {
     const f = FIELDS[kind];
-    const cols = sql.join(f.cols.map((c, i) => sql`coalesce(${sql.ref(c)}, '') as ${sql.raw(`f${i}`)}`));
+    const cols = sql.join(
+      f.cols.map((c, i) => sql`coalesce(${sql.ref(c)}, '') as ${sql.raw(`f${i}`)}`),
+    );
     const table = sql.table(f.table);
     // Cables waiting for the post-import indexer are not in the database's index either.
     const mark =
-      kind === 'cable' ? sql`and id <= coalesce((select value from search_state where key = 'cables_indexed_upto'), 9223372036854775807)` : sql``;
-    const where = ids ? sql`id in (${sql.join(ids)})` : sql`id > ${range![0]} and id <= ${range![1]}`;
-    const { rows } = await sql<Record<string, unknown>>`select id, ${cols} from ${table} where ${where} ${mark} order by id`.execute(this.db.kysely);
-    return rows.map((r) => ({ id: Number(r.id), fields: f.cols.map((_, i) => String(r[`f${i}`] ?? '')) }));
+      kind === 'cable'
+        ? sql`and id <= coalesce((select value from search_state where key = 'cables_indexed_upto'), 9223372036854775807)`
+        : sql``;
+    const where = ids
+      ? sql`id in (${sql.join(ids)})`
+      : sql`id > ${range![0]} and id <= ${range![1]}`;
+    const { rows } = await sql<
+      Record<string, unknown>
+    >`select id, ${cols} from ${table} where ${where} ${mark} order by id`.execute(this.db.kysely);
+    return rows.map((r) => ({
+      id: Number(r.id),
+      fields: f.cols.map((_, i) => String(r[`f${i}`] ?? '')),
+    }));
   }
 
   /** Makes sure every surface word in the rows has term ids for the kind. */
@@ -699,12 +883,22 @@ export class TermIndex {
       const stems = await this.stemmer.stem(list);
       list.forEach((w, i) => this.stems.set(w, stems[i]));
     }
-    for (const w of missing) surf.set(w, this.stems.get(w)!.map((s) => p.term(s)));
+    for (const w of missing)
+      surf.set(
+        w,
+        this.stems.get(w)!.map((s) => p.term(s)),
+      );
   }
 
   private async buildKind(kind: DocKind, gen: number): Promise<KindPostings> {
     const f = FIELDS[kind];
-    const max = Number((await sql<{ m: number | string | null }>`select max(id) as m from ${sql.table(f.table)}`.execute(this.db.kysely)).rows[0]?.m ?? 0);
+    const max = Number(
+      (
+        await sql<{
+          m: number | string | null;
+        }>`select max(id) as m from ${sql.table(f.table)}`.execute(this.db.kysely)
+      ).rows[0]?.m ?? 0,
+    );
     const b = new Builder(max);
     this.surface[kind] = new Map();
     for (let from = 0; from < max; from += BUILD_BATCH) {
@@ -748,11 +942,13 @@ export class TermIndex {
     let ids = this.phraseCache.get(key);
     if (!ids) {
       ids = await this.phraseIds(kind, text);
-      if (this.phraseCache.size >= PHRASE_CACHE) this.phraseCache.delete(this.phraseCache.keys().next().value!);
+      if (this.phraseCache.size >= PHRASE_CACHE)
+        this.phraseCache.delete(this.phraseCache.keys().next().value!);
       this.phraseCache.set(key, ids);
     }
     const out = new Uint32Array(size);
-    for (let i = 0; i < ids.length; i++) if (ids[i] >> 5 < size) out[ids[i] >> 5] |= 1 << (ids[i] & 31);
+    for (let i = 0; i < ids.length; i++)
+      if (ids[i] >> 5 < size) out[ids[i] >> 5] |= 1 << (ids[i] & 31);
     return out;
   }
 
@@ -817,7 +1013,11 @@ export class TermIndex {
    * adds), or null when the index cannot answer it exactly (the caller asks the database).
    * `{ bits: null }` means the query has no positive text part.
    */
-  async plan(kind: DocKind, query: ParsedQuery, extra: TextNode[]): Promise<Plan | { bits: null } | null> {
+  async plan(
+    kind: DocKind,
+    query: ParsedQuery,
+    extra: TextNode[],
+  ): Promise<Plan | { bits: null } | null> {
     if (!this.ready(kind)) return null;
     const p = this.postings[kind]!;
     const size = p.words();
@@ -832,7 +1032,12 @@ export class TermIndex {
       }
       if (!acc) return { bits: null };
       for (const n of query.not) {
-        const r = await this.node(kind, n.type === 'term' || n.type === 'phrase' ? { ...n, negated: false } : n, size, []);
+        const r = await this.node(
+          kind,
+          n.type === 'term' || n.type === 'phrase' ? { ...n, negated: false } : n,
+          size,
+          [],
+        );
         if (r) for (let w = 0; w < size; w++) acc[w] &= ~r.bits[w];
       }
       if (!this.ready(kind) || this.postings[kind] !== p) return null;
@@ -865,14 +1070,16 @@ export class TermIndex {
         const target = leaf.phrase ? tmp : acc;
         if (leaf.phrase) tmp.fill(0);
         for (const t of g) p.addFreqs(t, cand, target);
-        if (leaf.phrase) for (let i = 0; i < cand.length; i++) acc[i] = gi === 0 ? tmp[i] : Math.min(acc[i], tmp[i]);
+        if (leaf.phrase)
+          for (let i = 0; i < cand.length; i++)
+            acc[i] = gi === 0 ? tmp[i] : Math.min(acc[i], tmp[i]);
       });
       if (leaf.phrase) {
         // A phrase occurs at least once where it matched; at most as often as its rarest word.
         const w = leaf.bits;
         for (let i = 0; i < cand.length; i++) {
           const id = cand[i];
-          const inside = (id >> 5) < w.length && (w[id >> 5] & (1 << (id & 31))) !== 0;
+          const inside = id >> 5 < w.length && (w[id >> 5] & (1 << (id & 31))) !== 0;
           acc[i] = inside ? Math.max(1, leaf.groups.length ? acc[i] : 1) : 0;
         }
       }
@@ -947,7 +1154,11 @@ export class TermIndex {
       let ub = 0;
       plan.leaves.forEach((leaf, li) => {
         let b: number;
-        if (!leaf.phrase) b = Math.min(1, leaf.groups.reduce((s, g) => s + group(g), 0));
+        if (!leaf.phrase)
+          b = Math.min(
+            1,
+            leaf.groups.reduce((s, g) => s + group(g), 0),
+          );
         else {
           let least = 1;
           for (const g of leaf.groups) least = Math.min(least, group(g));
@@ -956,7 +1167,8 @@ export class TermIndex {
         ub += idfs[li] * (K1 + 1) * b;
       });
       // Changed documents: their built postings are stale, so they are always scored.
-      if (p.changed.size) for (let w = 0; w < p.dirty.length && w < size; w++) sb[w] |= p.dirty[w] & cb[w];
+      if (p.changed.size)
+        for (let w = 0; w < p.dirty.length && w < size; w++) sb[w] |= p.dirty[w] & cb[w];
       const s = bitsToIds(sb);
       if (s.length < k) continue;
       const best = topScores(s, this.scores(kind, plan, s), k);
@@ -972,7 +1184,13 @@ export class TermIndex {
       const p = this.postings[kind];
       if (!p) continue;
       n += p.present.byteLength + p.len.byteLength;
-      for (let t = 0; t < p.termNames.length; t++) n += (p.dense[t]?.byteLength ?? 0) + (p.cum[t]?.byteLength ?? 0) + (p.ids[t]?.byteLength ?? 0) + p.freq[t].byteLength + 48;
+      for (let t = 0; t < p.termNames.length; t++)
+        n +=
+          (p.dense[t]?.byteLength ?? 0) +
+          (p.cum[t]?.byteLength ?? 0) +
+          (p.ids[t]?.byteLength ?? 0) +
+          p.freq[t].byteLength +
+          48;
     }
     return n;
   }

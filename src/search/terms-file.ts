@@ -1,0 +1,191 @@
+/**
+ * The term index (terms.ts) as one binary blob: what a worker thread hands back after a build and
+ * what is kept in DATA_DIR so a restart loads the index in a second instead of rebuilding it for
+ * minutes. The blob is stamped with where in the database's history it was built (an instance id,
+ * the bulk-import epoch and the change-log position); the loader catches up from `search_changes`.
+ *
+ * Layout: "BSTERMS" + format byte, a little-endian u32 header length, the header as JSON (term
+ * names, surface words, counts, and where each array lives), padding to 8 bytes, then the arrays,
+ * each at a 4-byte aligned offset. Decoding makes views into the blob (no copies).
+ */
+import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { KindPostings } from './terms.ts';
+import type { DocKind } from './index.ts';
+
+const MAGIC = 'BSTERMS';
+const FORMAT = 1;
+
+/** Where in the database's history a snapshot was taken. */
+export interface Stamp {
+  /** Random id of the database (search_state 'instance'): another database never matches. */
+  instance: number;
+  /** search_state 'epoch' (bumped after every bulk import). */
+  epoch: number;
+  /** Highest search_changes.seq before the build read anything. */
+  seq: number;
+  engine: 'sqlite' | 'postgres';
+}
+
+export interface Snapshot {
+  stamp: Stamp;
+  postings: Record<DocKind, KindPostings>;
+  /** Surface word → term ids, per kind. */
+  surface: Record<DocKind, Map<string, number[]>>;
+}
+
+type ArrayKind = 'u32' | 'i32' | 'u8';
+type Ref = [kind: ArrayKind, offset: number, length: number] | null;
+
+interface KindHeader {
+  nDocs: number;
+  totalLen: number;
+  terms: string[];
+  df: number[];
+  present: Ref;
+  len: Ref;
+  /** Per term: [dense, cum, ids, freq]. */
+  arrays: Ref[][];
+  surface: [string, number[]][];
+}
+
+interface Header {
+  stamp: Stamp;
+  kinds: Record<DocKind, KindHeader>;
+}
+
+type Typed = Uint32Array | Int32Array | Uint8Array;
+
+export function encodeSnapshot(s: Snapshot): Uint8Array {
+  const parts: Typed[] = [];
+  let size = 0;
+  const put = (a: Typed | null): Ref => {
+    if (!a) return null;
+    size = (size + 3) & ~3;
+    const ref: Ref = [
+      a instanceof Uint32Array ? 'u32' : a instanceof Int32Array ? 'i32' : 'u8',
+      size,
+      a.length,
+    ];
+    parts.push(a);
+    size += a.byteLength;
+    return ref;
+  };
+  const kinds = {} as Record<DocKind, KindHeader>;
+  for (const kind of ['cable', 'story'] as const) {
+    const p = s.postings[kind];
+    kinds[kind] = {
+      nDocs: p.nDocs,
+      totalLen: p.totalLen,
+      terms: p.termNames,
+      df: p.df,
+      present: put(p.present),
+      len: put(p.len),
+      arrays: p.termNames.map((_, t) => [
+        put(p.dense[t]),
+        put(p.cum[t]),
+        put(p.ids[t]),
+        put(p.freq[t]),
+      ]),
+      surface: [...s.surface[kind]],
+    };
+  }
+  const header = Buffer.from(JSON.stringify({ stamp: s.stamp, kinds } satisfies Header), 'utf8');
+  const start = (MAGIC.length + 1 + 4 + header.length + 7) & ~7;
+  const out = new Uint8Array(start + size);
+  out.set(Buffer.from(MAGIC, 'latin1'), 0);
+  out[MAGIC.length] = FORMAT;
+  new DataView(out.buffer).setUint32(MAGIC.length + 1, header.length, true);
+  out.set(header, MAGIC.length + 5);
+  // Second pass: copy each array to the offset put() gave it.
+  let at = 0;
+  for (const a of parts) {
+    at = (at + 3) & ~3;
+    out.set(new Uint8Array(a.buffer, a.byteOffset, a.byteLength), start + at);
+    at += a.byteLength;
+  }
+  return out;
+}
+
+/** The snapshot in a blob, or null when it is not one (another format, truncated). */
+export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
+  if (blob.byteOffset % 8 !== 0) blob = blob.slice();
+  if (
+    blob.length < MAGIC.length + 5 ||
+    Buffer.from(blob.buffer, blob.byteOffset, MAGIC.length).toString('latin1') !== MAGIC ||
+    blob[MAGIC.length] !== FORMAT
+  )
+    return null;
+  const headerLen = new DataView(blob.buffer, blob.byteOffset).getUint32(MAGIC.length + 1, true);
+  if (MAGIC.length + 5 + headerLen > blob.length) return null;
+  let header: Header;
+  try {
+    header = JSON.parse(
+      Buffer.from(blob.buffer, blob.byteOffset + MAGIC.length + 5, headerLen).toString('utf8'),
+    ) as Header;
+  } catch {
+    return null;
+  }
+  const start = blob.byteOffset + ((MAGIC.length + 5 + headerLen + 7) & ~7);
+  const end = blob.byteOffset + blob.length;
+  const view = (ref: Ref): Typed | null => {
+    if (!ref) return null;
+    const [kind, offset, length] = ref;
+    const bytes = kind === 'u8' ? length : length * 4;
+    if (start + offset + bytes > end) throw new RangeError('truncated');
+    return kind === 'u32'
+      ? new Uint32Array(blob.buffer, start + offset, length)
+      : kind === 'i32'
+        ? new Int32Array(blob.buffer, start + offset, length)
+        : new Uint8Array(blob.buffer, start + offset, length);
+  };
+  try {
+    const postings = {} as Record<DocKind, KindPostings>;
+    const surface = {} as Record<DocKind, Map<string, number[]>>;
+    for (const kind of ['cable', 'story'] as const) {
+      const k = header.kinds[kind];
+      const p = new KindPostings();
+      p.nDocs = k.nDocs;
+      p.totalLen = k.totalLen;
+      p.present = (view(k.present) as Uint32Array | null) ?? new Uint32Array(0);
+      p.len = (view(k.len) as Int32Array | null) ?? new Int32Array(0);
+      k.terms.forEach((name, t) => {
+        p.termIds.set(name, t);
+        p.termNames.push(name);
+        const [dense, cum, ids, freq] = k.arrays[t];
+        p.dense.push(view(dense) as Uint32Array | null);
+        p.cum.push(view(cum) as Uint32Array | null);
+        p.ids.push(view(ids) as Int32Array | null);
+        p.freq.push((view(freq) as Uint8Array | null) ?? new Uint8Array(0));
+        p.df.push(k.df[t]);
+      });
+      postings[kind] = p;
+      surface[kind] = new Map(k.surface);
+    }
+    return { stamp: header.stamp, postings, surface };
+  } catch {
+    return null;
+  }
+}
+
+/** Writes the blob next to its final name, then renames it: a reader never sees half a file. */
+export async function writeSnapshotFile(file: string, blob: Uint8Array): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Date.now()}.tmp`;
+  try {
+    await writeFile(tmp, blob);
+    await rename(tmp, file);
+  } catch (e) {
+    await unlink(tmp).catch(() => {});
+    throw e;
+  }
+}
+
+/** The snapshot kept in `file`, or null when there is none (or it is unreadable). */
+export async function readSnapshotFile(file: string): Promise<Snapshot | null> {
+  let buf: Buffer;
+  try {
+    buf = await readFile(file);
+  } catch {
+    return null;
+  }
+  return decodeSnapshot(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+}

@@ -1,0 +1,36 @@
+/**
+ * Worker thread that builds the term index (terms.ts) with its own database connection, so the
+ * minutes of tokenising every title and body never hold the server's event loop. It answers with
+ * the encoded snapshot (terms-file.ts; the buffer is transferred, not copied) after writing it to
+ * the index file when one is given.
+ */
+import { parentPort } from 'node:worker_threads';
+import { connect } from '../platform/db.ts';
+import { Fts5Stemmer, PgStemmer, TermIndex } from './terms.ts';
+import { encodeSnapshot, writeSnapshotFile } from './terms-file.ts';
+
+export interface BuildRequest {
+  /** SQLite: the database file's directory; PostgreSQL: the connection string. */
+  dataDir: string;
+  url: string | null;
+  /** Where to keep the snapshot (null: do not keep it). */
+  file: string | null;
+}
+
+parentPort!.once('message', async (req: BuildRequest) => {
+  try {
+    const db = await connect({ databaseUrl: req.url ?? undefined, dataDir: req.dataDir } as never);
+    const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
+    try {
+      const terms = new TermIndex(db, stemmer, async () => new Int32Array(0));
+      const blob = encodeSnapshot(await terms.snapshot());
+      if (req.file) await writeSnapshotFile(req.file, blob).catch(() => {});
+      parentPort!.postMessage({ blob }, [blob.buffer as ArrayBuffer]);
+    } finally {
+      stemmer.close();
+      await db.close();
+    }
+  } catch (err) {
+    parentPort!.postMessage({ error: String((err as Error)?.stack ?? err) });
+  }
+});

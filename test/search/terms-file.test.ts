@@ -1,0 +1,152 @@
+/**
+ * The term index kept in DATA_DIR (src/search/terms-file.ts): built in a worker thread and written
+ * once, loaded by the next process instead of rebuilt, caught up from the change log, and never
+ * used when it belongs to another database or is damaged.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { ENGINE, testSite } from '../helpers.ts';
+import { loadCables } from '../../bench/_cables.ts';
+import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { openSearchIndex } from '../../src/search/index.ts';
+import { SearchService } from '../../src/search/service.ts';
+import { parseSearchParams } from '../../src/search/query.ts';
+import { decodeSnapshot, encodeSnapshot } from '../../src/search/terms-file.ts';
+
+type Site = Awaited<ReturnType<typeof testSite>>;
+
+const QUERIES = [
+  'government',
+  'minister economy',
+  'terror*',
+  'government OR narcotics',
+  'minister -economy',
+  'zebrafish',
+];
+
+describe(`term index file on ${ENGINE}`, () => {
+  let site: Site;
+  let dir: string;
+  let file: string;
+  const open: SearchService[] = [];
+
+  const service = async (): Promise<SearchService> => {
+    const svc = new SearchService(site.db, await openSearchIndex(site.db), {
+      memoryIndex: true,
+      termsFile: file,
+    });
+    open.push(svc);
+    await search(svc, 'warmup');
+    for (let i = 0; i < 600 && !svc.terms!.ready('cable'); i++)
+      await new Promise((r) => setTimeout(r, 50));
+    assert.ok(svc.terms!.ready('cable'), 'the term index is ready');
+    return svc;
+  };
+  const search = async (svc: SearchService, q: string) => {
+    const p = parseSearchParams({ q, size: '10' });
+    assert.ok(p.ok);
+    const out = await svc.search(p.value);
+    assert.ok(out.ok, q);
+    return out.result;
+  };
+  const answers = async (svc: SearchService) => {
+    const out: unknown[] = [];
+    for (const q of QUERIES) {
+      const r = await search(svc, q);
+      out.push([q, r.total, r.order, r.hits.map((h) => h.id), r.facets]);
+    }
+    return out;
+  };
+
+  before(async () => {
+    site = await testSite({ DEMO: '0' });
+    dir = mkdtempSync(join(tmpdir(), 'bs-termsfile-'));
+    file = join(dir, 'search-terms.bin');
+    const csv = join(dir, 'cables.csv');
+    await writeGeneratedCsv(csv, { count: 400, seed: 11 });
+    await loadCables(site.db, csv);
+  });
+
+  after(async () => {
+    for (const s of open) await s.index.close();
+    await site?.cleanup();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  let first: unknown[];
+
+  test('the first build runs in a worker thread and is kept in the file', async () => {
+    const svc = await service();
+    assert.equal(svc.terms!.lastBuildSource, 'worker');
+    assert.ok(existsSync(file), 'the index file was written');
+    first = await answers(svc);
+  });
+
+  test('encoding and decoding a snapshot gives the same index', () => {
+    const blob = new Uint8Array(readFileSync(file));
+    const snap = decodeSnapshot(blob);
+    assert.ok(snap);
+    const again = encodeSnapshot(snap);
+    assert.deepEqual(Buffer.from(again), Buffer.from(blob));
+    assert.equal(
+      decodeSnapshot(blob.subarray(0, blob.length - 10)),
+      null,
+      'a truncated file is refused',
+    );
+    assert.equal(decodeSnapshot(new Uint8Array(64)), null, 'something else is refused');
+  });
+
+  test('the next process loads the file and answers exactly as the built index did', async () => {
+    const svc = await service();
+    assert.equal(svc.terms!.lastBuildSource, 'file');
+    assert.deepEqual(await answers(svc), first);
+  });
+
+  test('changes made after the file was written are caught up from the change log', async () => {
+    const k = site.db.kysely;
+    const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute()).map(
+      (r) => r.id,
+    );
+    await k
+      .updateTable('cables')
+      .set({ title: 'Zebrafish Affairs', body: 'The zebrafish delegation met the government.' })
+      .where('id', '=', ids[0])
+      .execute();
+    await k.deleteFrom('cables').where('id', '=', ids[1]).execute();
+    const svc = await service();
+    assert.equal(svc.terms!.lastBuildSource, 'file');
+    const exact = new SearchService(site.db, await openSearchIndex(site.db));
+    open.push(exact);
+    const z = await search(svc, 'zebrafish');
+    assert.deepEqual(
+      z.hits.map((h) => h.id),
+      [ids[0]],
+    );
+    for (const q of QUERIES) {
+      const a = await search(svc, q);
+      const b = await search(exact, q);
+      assert.equal(a.total, b.total, q);
+      assert.ok(!a.hits.some((h) => h.id === ids[1]), `${q}: the deleted cable is gone`);
+    }
+  });
+
+  test('a damaged file or one from another database is rebuilt, not used', async () => {
+    const good = readFileSync(file);
+    writeFileSync(file, good.subarray(0, good.length >> 1));
+    const a = await service();
+    assert.equal(a.terms!.lastBuildSource, 'worker');
+    assert.equal((await search(a, 'zebrafish')).total, 1);
+    await sql`update search_state set value = value + 1 where key = 'instance'`.execute(
+      site.db.kysely,
+    );
+    const b = await service();
+    assert.equal(b.terms!.lastBuildSource, 'worker', 'another database instance');
+    const c = await service();
+    assert.equal(c.terms!.lastBuildSource, 'file', 'the rebuilt file is used next time');
+    assert.deepEqual(await answers(c), await answers(b));
+  });
+});
