@@ -13,7 +13,7 @@ import { KindPostings } from './terms.ts';
 import type { DocKind } from './index.ts';
 
 const MAGIC = 'BSTERMS';
-const FORMAT = 1;
+const FORMAT = 2;
 
 /** Where in the database's history a snapshot was taken. */
 export interface Stamp {
@@ -33,7 +33,7 @@ export interface Snapshot {
   surface: Record<DocKind, Map<string, number[]>>;
 }
 
-type ArrayKind = 'u32' | 'i32' | 'u8';
+type ArrayKind = 'u32' | 'i32' | 'u8' | 'f32';
 type Ref = [kind: ArrayKind, offset: number, length: number] | null;
 
 interface KindHeader {
@@ -43,8 +43,11 @@ interface KindHeader {
   df: number[];
   present: Ref;
   len: Ref;
-  /** Per term: [dense, cum, ids, freq]. */
+  /** Per term: [dense, cum, ids, freq, champion ids, champion weights]. */
   arrays: Ref[][];
+  /** Champion lists: the list length they were made for, and per term the avgdl (null: none). */
+  champsSize: number;
+  champAvgdl: (number | null)[];
   surface: [string, number[]][];
 }
 
@@ -53,7 +56,7 @@ interface Header {
   kinds: Record<DocKind, KindHeader>;
 }
 
-type Typed = Uint32Array | Int32Array | Uint8Array;
+type Typed = Uint32Array | Int32Array | Uint8Array | Float32Array;
 
 export function encodeSnapshot(s: Snapshot): Uint8Array {
   const parts: Typed[] = [];
@@ -85,7 +88,11 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
         put(p.cum[t]),
         put(p.ids[t]),
         put(p.freq[t]),
+        put(p.champs[t]?.ids ?? null),
+        put(p.champs[t]?.w ?? null),
       ]),
+      champsSize: p.champsSize,
+      champAvgdl: p.termNames.map((_, t) => p.champs[t]?.avgdl ?? null),
       surface: [...s.surface[kind]],
     };
   }
@@ -151,13 +158,21 @@ export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
       k.terms.forEach((name, t) => {
         p.termIds.set(name, t);
         p.termNames.push(name);
-        const [dense, cum, ids, freq] = k.arrays[t];
+        const [dense, cum, ids, freq, champIds, champW] = k.arrays[t];
         p.dense.push(view(dense) as Uint32Array | null);
         p.cum.push(view(cum) as Uint32Array | null);
         p.ids.push(view(ids) as Int32Array | null);
         p.freq.push((view(freq) as Uint8Array | null) ?? new Uint8Array(0));
         p.df.push(k.df[t]);
+        const avgdl = k.champAvgdl[t];
+        if (avgdl !== null)
+          p.champs[t] = {
+            ids: view(champIds) as Int32Array,
+            w: view(champW) as Float32Array,
+            avgdl,
+          };
       });
+      p.champsSize = k.champsSize;
       postings[kind] = p;
       surface[kind] = new Map(k.surface);
     }

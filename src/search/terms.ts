@@ -53,13 +53,25 @@ export const PRUNING = {
 };
 const HIST = 4096;
 
-interface Champion {
+export interface Champion {
   /** Documents, best weight first. */
   ids: Int32Array;
-  /** Their weights f / (f + k1·(1 − b + b·len/avgdl)), descending. */
-  w: Float64Array;
+  /**
+   * Their weights f / (f + k1·(1 − b + b·len/avgdl)), descending, rounded up to float32: they are
+   * only compared with each other and used as upper bounds (exact scores come from the postings).
+   */
+  w: Float32Array;
   /** The avgdl the weights were computed with. */
   avgdl: number;
+}
+
+const f32 = new Float32Array(1);
+const f32bits = new Uint32Array(f32.buffer);
+/** The smallest float32 at or above x (x ≥ 0). */
+function float32Up(x: number): number {
+  f32[0] = x;
+  if (f32[0] < x) f32bits[0]++;
+  return f32[0];
 }
 
 /** Lower-case tokens as FTS5's unicode61 tokenizer sees them (diacritics are the stemmer's business). */
@@ -233,6 +245,8 @@ export class KindPostings {
   dirty: Uint32Array = new Uint32Array(0);
   /** Per term: champion list (see champion()); undefined until first asked for. */
   champs: (Champion | null | undefined)[] = [];
+  /** The list length (PRUNING.champions) the champion lists were made for. */
+  champsSize = PRUNING.champions;
   overlayDocs = 0;
   overlayLen = 0;
 
@@ -369,6 +383,10 @@ export class KindPostings {
    * most the last weight in it. null: the term is sparse (its documents are few: all scored exactly).
    */
   champion(t: number): Champion | null {
+    if (this.champsSize !== PRUNING.champions) {
+      this.champs = [];
+      this.champsSize = PRUNING.champions;
+    }
     let c = this.champs[t];
     if (c !== undefined) return c;
     const d = this.dense[t];
@@ -406,10 +424,10 @@ export class KindPostings {
     for (let i = 0; i < df; i++) if (((w[i] * HIST) | 0) >= cut) keep.push(i);
     keep.sort((a, b) => w[b] - w[a] || ids[a] - ids[b]);
     const n = Math.min(keep.length, PRUNING.champions);
-    c = { ids: new Int32Array(n), w: new Float64Array(n), avgdl };
+    c = { ids: new Int32Array(n), w: new Float32Array(n), avgdl };
     for (let i = 0; i < n; i++) {
       c.ids[i] = ids[keep[i]];
-      c.w[i] = w[keep[i]];
+      c.w[i] = float32Up(w[keep[i]]);
     }
     this.champs[t] = c;
     return c;
