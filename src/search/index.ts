@@ -76,6 +76,9 @@ export async function indexCablesAfterImport(
   let indexed = 0;
   for (;;) {
     const done = await k.transaction().execute(async (trx) => {
+      // A batch of tsvectors under GIN (and RUM) can outlast the pool's statement timeout on a busy
+      // machine: bulk indexing lifts it for its own transaction, as migrations do.
+      if (db.engine === 'postgres') await sql`set local statement_timeout = 0`.execute(trx);
       const row = (await sql<{ value: number | string }>`select value from search_state where key = 'cables_indexed_upto'`.execute(trx)).rows[0];
       if (!row) return true;
       const from = Number(row.value);
@@ -117,6 +120,7 @@ export async function optimizeIndex(db: Db): Promise<void> {
 export async function rebuildCableIndex(db: Db, opts: { fromId?: number; batch?: number; onProgress?: (p: IndexProgress) => void } = {}): Promise<{ indexed: number }> {
   const fromId = opts.fromId ?? 0;
   await db.kysely.transaction().execute(async (trx) => {
+    if (db.engine === 'postgres') await sql`set local statement_timeout = 0`.execute(trx);
     if (db.engine === 'sqlite') {
       // External content: entries are removed with the values they were indexed with.
       await sql`insert into cables_fts (cables_fts, rowid, title, body) select 'delete', id, title, body from cables
