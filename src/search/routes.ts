@@ -5,41 +5,50 @@ import { h } from 'preact';
 import type { AppServices } from '../app.ts';
 import { pageContext, sendPage } from '../platform/http.ts';
 import { parseSearchParams, type SearchParams } from './query.ts';
-import { openSearchIndex } from './index.ts';
-import { SearchService, type SearchOutcome } from './service.ts';
+import type { SearchOutcome } from './service.ts';
+import { WorkerSearcher, type Searcher } from './remote.ts';
 import { SearchPage } from './views.tsx';
 
 /** The term index kept between runs, in DATA_DIR. */
 export const TERMS_FILE = 'search-terms.bin';
 
-/** One SearchService per app (its index connection and facet columns are per process). */
-export function searchServiceFor(services: AppServices): () => Promise<SearchService> {
-  let svc: Promise<SearchService> | null = null;
-  return () => {
-    svc ??= openSearchIndex(services.db).then((index) => new SearchService(services.db, index, { memoryIndex: true, termsFile: join(services.config.dataDir, TERMS_FILE) }));
-    svc.catch(() => {
-      svc = null;
-    });
-    return svc;
-  };
+/** One Searcher per app (a worker thread holding the facet columns and the term index). */
+export function searcherFor(services: AppServices): () => Searcher {
+  let searcher: Searcher | null = null;
+  return () =>
+    (searcher ??= new WorkerSearcher(services.db, {
+      termsFile: join(services.config.dataDir, TERMS_FILE),
+    }));
 }
 
 export function searchRoutes(services: AppServices): FastifyPluginAsync {
-  const service = searchServiceFor(services);
+  const service = searcherFor(services);
   return async (app) => {
     app.addHook('onClose', async () => {
-      await (await service().catch(() => null))?.index.close();
+      await service().close();
     });
 
     app.get('/api/search', async (req, reply) => {
       const params = parseSearchParams(req.query);
       if (!params.ok) return reply.code(400).send({ error: 'bad_request', message: params.error });
-      const out = await (await service()).search(params.value);
-      if (!out.ok) return reply.code(400).send({ error: 'bad_query', message: out.error.message, position: out.error.position });
+      const out = await service().search(params.value);
+      if (!out.ok)
+        return reply
+          .code(400)
+          .send({ error: 'bad_query', message: out.error.message, position: out.error.position });
       const r = out.result;
       reply.header('cache-control', 'public, max-age=30');
-      reply.header('x-search-index', (await service()).terms?.ready('cable') ? 'memory' : 'database');
-      return { total: r.total, page: r.page, size: r.size, query: r.normalized, order: r.order, hits: r.hits, facets: r.facets, tookMs: r.tookMs };
+      reply.header('x-search-index', service().index);
+      return {
+        total: r.total,
+        page: r.page,
+        size: r.size,
+        query: r.normalized,
+        order: r.order,
+        hits: r.hits,
+        facets: r.facets,
+        tookMs: r.tookMs,
+      };
     });
 
     app.get('/search', async (req, reply) => {
@@ -48,15 +57,37 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       const raw = req.query as Record<string, unknown>;
       const typed = typeof raw.q === 'string' ? raw.q : '';
       if (!parsed.ok) {
-        return sendPage(req, reply, h(SearchPage, { ctx, q: typed, params: null, outcome: null, problem: parsed.error }), { status: 400 });
+        return sendPage(
+          req,
+          reply,
+          h(SearchPage, { ctx, q: typed, params: null, outcome: null, problem: parsed.error }),
+          { status: 400 },
+        );
       }
       const params: SearchParams = parsed.value;
-      const outcome: SearchOutcome = await (await service()).search(params);
-      if (outcome.ok && outcome.cableId) return reply.redirect(`/cables/${encodeURIComponent(outcome.cableId)}`, 302);
+      const outcome: SearchOutcome = await service().search(params);
+      if (outcome.ok && outcome.cableId)
+        return reply.redirect(`/cables/${encodeURIComponent(outcome.cableId)}`, 302);
       if (!outcome.ok) {
-        return sendPage(req, reply, h(SearchPage, { ctx, q: params.q, params, outcome: null, problem: outcome.error.message, position: outcome.error.position }), { status: 400 });
+        return sendPage(
+          req,
+          reply,
+          h(SearchPage, {
+            ctx,
+            q: params.q,
+            params,
+            outcome: null,
+            problem: outcome.error.message,
+            position: outcome.error.position,
+          }),
+          { status: 400 },
+        );
       }
-      return sendPage(req, reply, h(SearchPage, { ctx, q: params.q, params, outcome: outcome.result }));
+      return sendPage(
+        req,
+        reply,
+        h(SearchPage, { ctx, q: params.q, params, outcome: outcome.result }),
+      );
     });
   };
 }
