@@ -25,9 +25,15 @@ async function sqliteUp(db: Builder): Promise<void> {
   const run = (text: string) => sql.raw(text).execute(db);
   await run(`CREATE TABLE search_state (key TEXT PRIMARY KEY, value INTEGER NOT NULL)`);
   await run(`INSERT INTO search_state (key, value) VALUES ('epoch', 1)`);
-  await run(`CREATE TABLE search_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, doc_id INTEGER NOT NULL)`);
-  await run(`CREATE VIRTUAL TABLE cables_fts USING fts5(title, body, content = 'cables', content_rowid = 'id', ${TOKENIZE})`);
-  await run(`CREATE VIRTUAL TABLE stories_fts USING fts5(title, teaser, body, content = 'stories', content_rowid = 'id', ${TOKENIZE})`);
+  await run(
+    `CREATE TABLE search_changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, kind TEXT NOT NULL, doc_id INTEGER NOT NULL)`,
+  );
+  await run(
+    `CREATE VIRTUAL TABLE cables_fts USING fts5(title, body, content = 'cables', content_rowid = 'id', ${TOKENIZE})`,
+  );
+  await run(
+    `CREATE VIRTUAL TABLE stories_fts USING fts5(title, teaser, body, content = 'stories', content_rowid = 'id', ${TOKENIZE})`,
+  );
   await run(`CREATE TRIGGER cables_search_ai AFTER INSERT ON cables WHEN ${sqliteIndexed('new')} BEGIN
     INSERT INTO cables_fts (rowid, title, body) VALUES (new.id, new.title, new.body);
     INSERT INTO search_changes (kind, doc_id) VALUES ('cable', new.id);
@@ -60,10 +66,18 @@ async function sqliteUp(db: Builder): Promise<void> {
 }
 
 async function sqliteDown(db: Builder): Promise<void> {
-  for (const t of ['cables_search_ai', 'cables_search_ad', 'cables_search_au', 'stories_search_ai', 'stories_search_ad', 'stories_search_au']) {
+  for (const t of [
+    'cables_search_ai',
+    'cables_search_ad',
+    'cables_search_au',
+    'stories_search_ai',
+    'stories_search_ad',
+    'stories_search_au',
+  ]) {
     await sql.raw(`DROP TRIGGER IF EXISTS ${t}`).execute(db);
   }
-  for (const t of ['cables_fts', 'stories_fts', 'search_changes', 'search_state']) await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
+  for (const t of ['cables_fts', 'stories_fts', 'search_changes', 'search_state'])
+    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
 }
 
 /** The weighted document vectors; the same expressions are used by the bulk indexer. */
@@ -76,7 +90,9 @@ async function pgUp(db: Builder): Promise<void> {
   const run = (text: string) => sql.raw(text).execute(db);
   await run(`CREATE TABLE search_state (key TEXT PRIMARY KEY, value BIGINT NOT NULL)`);
   await run(`INSERT INTO search_state (key, value) VALUES ('epoch', 1)`);
-  await run(`CREATE TABLE search_changes (seq BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, doc_id INTEGER NOT NULL)`);
+  await run(
+    `CREATE TABLE search_changes (seq BIGSERIAL PRIMARY KEY, kind TEXT NOT NULL, doc_id INTEGER NOT NULL)`,
+  );
   await run(`CREATE TABLE cables_search (id INTEGER PRIMARY KEY, tsv TSVECTOR NOT NULL)`);
   await run(`CREATE TABLE stories_search (id INTEGER PRIMARY KEY, tsv TSVECTOR NOT NULL)`);
   await run(`CREATE INDEX cables_search_tsv ON cables_search USING gin (tsv)`);
@@ -111,10 +127,16 @@ async function pgUp(db: Builder): Promise<void> {
       INSERT INTO search_changes (kind, doc_id) VALUES ('story', NEW.id);
       RETURN NEW;
     END $$`);
-  await run(`CREATE TRIGGER cables_search_sync AFTER INSERT OR UPDATE OR DELETE ON cables FOR EACH ROW EXECUTE FUNCTION search_cables_sync()`);
-  await run(`CREATE TRIGGER stories_search_sync AFTER INSERT OR UPDATE OR DELETE ON stories FOR EACH ROW EXECUTE FUNCTION search_stories_sync()`);
+  await run(
+    `CREATE TRIGGER cables_search_sync AFTER INSERT OR UPDATE OR DELETE ON cables FOR EACH ROW EXECUTE FUNCTION search_cables_sync()`,
+  );
+  await run(
+    `CREATE TRIGGER stories_search_sync AFTER INSERT OR UPDATE OR DELETE ON stories FOR EACH ROW EXECUTE FUNCTION search_stories_sync()`,
+  );
   await run(`INSERT INTO cables_search (id, tsv) SELECT c.id, ${PG_CABLE_TSV('c')} FROM cables c`);
-  await run(`INSERT INTO stories_search (id, tsv) SELECT s.id, ${PG_STORY_TSV('s')} FROM stories s`);
+  await run(
+    `INSERT INTO stories_search (id, tsv) SELECT s.id, ${PG_STORY_TSV('s')} FROM stories s`,
+  );
 }
 
 async function pgDown(db: Builder): Promise<void> {
@@ -122,29 +144,28 @@ async function pgDown(db: Builder): Promise<void> {
   await sql.raw(`DROP TRIGGER IF EXISTS stories_search_sync ON stories`).execute(db);
   await sql.raw(`DROP FUNCTION IF EXISTS search_cables_sync()`).execute(db);
   await sql.raw(`DROP FUNCTION IF EXISTS search_stories_sync()`).execute(db);
-  for (const t of ['cables_search', 'stories_search', 'search_changes', 'search_state']) await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
+  for (const t of ['cables_search', 'stories_search', 'search_changes', 'search_state'])
+    await sql.raw(`DROP TABLE IF EXISTS ${t}`).execute(db);
 }
 
 /**
- * PostgreSQL with the `rum` extension available (Debian: postgresql-15-rum): RUM indexes give
- * ranked index scans (`ORDER BY tsv <=> query LIMIT k`). Without it this changes nothing and
- * ranking falls back to ts_rank_cd (see postgres.ts).
+ * 0201 once replaced the GIN indexes with RUM indexes where the `rum` extension was installed (for
+ * ranked index scans). Ranking moved to the in-process term index (docs/decisions/0003), and RUM
+ * made bulk indexing many times slower (each insert rewrites positional posting trees; a
+ * 20,000-cable batch took minutes where GIN takes 26 s), so 0201 now does nothing and 0202 puts GIN
+ * back on databases that have RUM.
  */
-async function pgRumUp(db: Builder): Promise<void> {
-  const run = (text: string) => sql.raw(text).execute(db);
-  await run('SAVEPOINT search_rum');
-  try {
-    // One extension per database, in public, so every schema (tests use one each) can use it.
-    await run('CREATE EXTENSION IF NOT EXISTS rum SCHEMA public');
-    const { rows } = await sql<{ nspname: string }>`select n.nspname from pg_extension e join pg_namespace n on n.oid = e.extnamespace where e.extname = 'rum'`.execute(db);
-    const ops = `"${rows[0].nspname}".rum_tsvector_ops`;
-    await run(`CREATE INDEX cables_search_rum ON cables_search USING rum (tsv ${ops})`);
-    await run(`CREATE INDEX stories_search_rum ON stories_search USING rum (tsv ${ops})`);
-    await run('DROP INDEX cables_search_tsv');
-    await run('DROP INDEX stories_search_tsv');
-    await run('RELEASE SAVEPOINT search_rum');
-  } catch {
-    await run('ROLLBACK TO SAVEPOINT search_rum');
+async function pgGinBack(db: Builder): Promise<void> {
+  const { rows } = await sql<{ indexname: string }>`select indexname from pg_indexes
+    where schemaname = current_schema() and indexname in ('cables_search_rum', 'stories_search_rum')`.execute(
+    db,
+  );
+  for (const { indexname } of rows) {
+    const table = indexname.replace(/_rum$/, '');
+    await sql
+      .raw(`CREATE INDEX IF NOT EXISTS ${table}_tsv ON ${table} USING gin (tsv)`)
+      .execute(db);
+    await sql.raw(`DROP INDEX ${indexname}`).execute(db);
   }
 }
 
@@ -152,7 +173,8 @@ export function searchMigrations(engine: Engine): Record<string, Migration> {
   if (engine === 'postgres') {
     return {
       '0200_search_index': { up: pgUp, down: pgDown },
-      '0201_search_rum': { up: pgRumUp, async down() {} },
+      '0201_search_rum': { async up() {}, async down() {} },
+      '0202_search_gin': { up: pgGinBack, async down() {} },
     };
   }
   return { '0200_search_index': { up: sqliteUp, down: sqliteDown } };
