@@ -13,7 +13,7 @@ import { KindPostings } from './terms.ts';
 import type { DocKind } from './index.ts';
 
 const MAGIC = 'BSTERMS';
-const FORMAT = 2;
+const FORMAT = 3;
 
 /** Where in the database's history a snapshot was taken. */
 export interface Stamp {
@@ -48,6 +48,9 @@ interface KindHeader {
   /** Champion lists: the list length they were made for, and per term the avgdl (null: none). */
   champsSize: number;
   champAvgdl: (number | null)[];
+  /** Tracked adjacent pairs: their keys and bitmaps. */
+  pairKeys: number[];
+  pairBits: Ref[];
   surface: [string, number[]][];
 }
 
@@ -93,6 +96,8 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
       ]),
       champsSize: p.champsSize,
       champAvgdl: p.termNames.map((_, t) => p.champs[t]?.avgdl ?? null),
+      pairKeys: [...p.pairs.keys()],
+      pairBits: [...p.pairs.values()].map(put),
       surface: [...s.surface[kind]],
     };
   }
@@ -173,6 +178,7 @@ export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
           };
       });
       p.champsSize = k.champsSize;
+      k.pairKeys.forEach((key, i) => p.pairs.set(key, view(k.pairBits[i]) as Uint32Array));
       postings[kind] = p;
       surface[kind] = new Map(k.surface);
     }

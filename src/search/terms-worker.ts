@@ -6,7 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { connect } from '../platform/db.ts';
-import { Fts5Stemmer, PgStemmer, TermIndex } from './terms.ts';
+import { Fts5Stemmer, PAIRS, PRUNING, PgStemmer, TermIndex } from './terms.ts';
 import { encodeSnapshot, writeSnapshotFile } from './terms-file.ts';
 
 export interface BuildRequest {
@@ -15,10 +15,15 @@ export interface BuildRequest {
   url: string | null;
   /** Where to keep the snapshot (null: do not keep it). */
   file: string | null;
+  /** The caller's settings (tests change them). */
+  pairs: typeof PAIRS;
+  pruning: typeof PRUNING;
 }
 
 parentPort!.once('message', async (req: BuildRequest) => {
   try {
+    Object.assign(PAIRS, req.pairs);
+    Object.assign(PRUNING, req.pruning);
     const db = await connect({ databaseUrl: req.url ?? undefined, dataDir: req.dataDir } as never);
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {

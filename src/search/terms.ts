@@ -31,6 +31,7 @@ import { dirname } from 'node:path';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import { decodeSnapshot, readSnapshotFile, type Snapshot, type Stamp } from './terms-file.ts';
+import type { BuildRequest } from './terms-worker.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
 import type { DocKind, RankedId } from './index.ts';
 
@@ -220,6 +221,117 @@ interface Doc {
   len: number;
   /** Weighted frequency per term id. */
   freq: Map<number, number>;
+  /** Tracked adjacent pairs (pairKey) in the document (overlay documents only). */
+  pairs?: Set<number>;
+}
+
+/** Term ids below 2^21 can be paired; the key of "a then b" is a·2^21 + b (an exact double). */
+const PAIR_SHIFT = 2 ** 21;
+export function pairKey(a: number, b: number): number {
+  return a * PAIR_SHIFT + b;
+}
+
+/** Which adjacent pairs the build tracks (tests lower the share to track pairs of a small corpus). */
+export const PAIRS = {
+  /** Pairs are chosen from the first documents of a build… */
+  sample: 10000,
+  /** …where they occur in at least this share of them. */
+  share: 1 / 32,
+};
+
+/**
+ * The keys of the adjacent term pairs in a document's fields, as the engine's phrase search sees
+ * adjacency. FTS5: consecutive tokens of one column (no stop words). PostgreSQL: one position
+ * sequence over the concatenated fields (the first token of a field follows the last token of the
+ * fields before that kept a lexeme), stop words occupy a position but pair with nothing, a
+ * hyphenated compound takes a position of its own before its parts (so the word before it does
+ * not pair with its first part), and a hyphen before a digit makes a signed number (no pair).
+ */
+export function docPairKeys(
+  engine: 'sqlite' | 'postgres',
+  texts: string[],
+  surface: Map<string, number[]>,
+  out: number[],
+): void {
+  const pg = engine === 'postgres';
+  let lastLexeme = -1;
+  for (const text of texts) {
+    let lower = text.toLowerCase();
+    const ascii = !/[^\x00-\x7f]/.test(lower);
+    if (!ascii) lower = lower.normalize('NFC');
+    const re = ascii ? /[a-z0-9]+/g : /[\p{L}\p{M}\p{N}]+/gu;
+    let prev = pg ? lastLexeme : -1;
+    let prevEnd = -1;
+    for (let m = re.exec(lower); m; m = re.exec(lower)) {
+      const word = m[0];
+      const start = m.index;
+      const end = start + word.length;
+      const tids = surface.get(word);
+      let t = tids && tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
+      let lexeme = !!tids?.length;
+      if (pg) {
+        const joined = prevEnd >= 0 && start === prevEnd + 1 && lower[prevEnd] === '-';
+        if (joined && /[0-9]/.test(word[0])) {
+          // "-10": a lexeme that is not this word's term; it pairs with nothing.
+          prev = -1;
+          t = -1;
+          lexeme = true;
+        } else if (!joined && lower[end] === '-' && /[a-z\p{L}]/u.test(lower[end + 1] ?? ''))
+          prev = -1;
+      }
+      if (prev >= 0 && t >= 0) out.push(prev * PAIR_SHIFT + t);
+      prev = t;
+      if (lexeme) lastLexeme = t;
+      prevEnd = end;
+    }
+  }
+}
+
+/**
+ * Collects adjacent-pair postings during a build: the pairs frequent in the first PAIRS.sample
+ * documents get a bitmap over every document; the others are not tracked (their phrases go to
+ * the database).
+ */
+class PairTracker {
+  private sampleIds: number[] = [];
+  private sampleKeys: number[][] = [];
+  private readonly counts = new Map<number, number>();
+  private tracked: Map<number, Uint32Array> | null = null;
+  constructor(private readonly words: number) {}
+
+  add(id: number, keys: number[]): void {
+    const tracked = this.tracked;
+    if (tracked) {
+      for (let i = 0; i < keys.length; i++) {
+        const bm = tracked.get(keys[i]);
+        if (bm) bm[id >> 5] |= 1 << (id & 31);
+      }
+      return;
+    }
+    const uniq = [...new Set(keys)];
+    this.sampleIds.push(id);
+    this.sampleKeys.push(uniq);
+    for (const k of uniq) this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
+    if (this.sampleIds.length >= PAIRS.sample) this.decide();
+  }
+
+  private decide(): void {
+    const min = Math.max(1, Math.ceil(this.sampleIds.length * PAIRS.share));
+    const tracked = new Map<number, Uint32Array>();
+    for (const [k, c] of this.counts) if (c >= min) tracked.set(k, new Uint32Array(this.words));
+    this.counts.clear();
+    this.tracked = tracked;
+    const ids = this.sampleIds;
+    const keys = this.sampleKeys;
+    this.sampleIds = [];
+    this.sampleKeys = [];
+    ids.forEach((id, i) => this.add(id, keys[i]));
+  }
+
+  finish(): Map<number, Uint32Array> {
+    if (!this.tracked) this.decide();
+    return this.tracked!;
+  }
 }
 
 /** The postings of one kind of document. */
@@ -247,6 +359,8 @@ export class KindPostings {
   champs: (Champion | null | undefined)[] = [];
   /** The list length (PRUNING.champions) the champion lists were made for. */
   champsSize = PRUNING.champions;
+  /** Tracked adjacent pairs (pairKey → bitmap of the documents with "a then b"). */
+  pairs = new Map<number, Uint32Array>();
   overlayDocs = 0;
   overlayLen = 0;
 
@@ -306,6 +420,19 @@ export class KindPostings {
       for (const [id, doc] of this.changed) {
         if (doc && tids.some((t) => doc.freq.has(t))) out[id >> 5] |= 1 << (id & 31);
       }
+    }
+    return out;
+  }
+
+  /** Bits of the documents with the tracked pair `key` (see docPairKeys). */
+  pairBits(key: number, size: number): Bits {
+    const out = new Uint32Array(size);
+    const d = this.pairs.get(key)!;
+    out.set(d.length > size ? d.subarray(0, size) : d);
+    if (this.changed.size) {
+      for (let w = 0; w < this.dirty.length && w < size; w++) out[w] &= ~this.dirty[w];
+      for (const [id, doc] of this.changed)
+        if (doc?.pairs?.has(key)) out[id >> 5] |= 1 << (id & 31);
     }
     return out;
   }
@@ -616,6 +743,8 @@ export class TermIndex {
   private worker: import('node:worker_threads').Worker | null = null;
   /** Top-k rankings answered from champion lists / by scoring every candidate. */
   readonly rankStats = { pruned: 0, full: 0 };
+  /** Two-word phrases answered from tracked pairs / sent to the database. */
+  readonly phraseStats = { pairs: 0, database: 0 };
 
   constructor(
     private readonly db: Db,
@@ -795,7 +924,13 @@ export class TermIndex {
         : this.options.file
           ? dirname(this.options.file)
           : '.';
-      worker.postMessage({ dataDir, url: this.db.url, file: this.options.file ?? null });
+      worker.postMessage({
+        dataDir,
+        url: this.db.url,
+        file: this.options.file ?? null,
+        pairs: { ...PAIRS },
+        pruning: { ...PRUNING, tiers: [...PRUNING.tiers] },
+      } satisfies BuildRequest);
     });
   }
 
@@ -839,9 +974,14 @@ export class TermIndex {
       await this.learn(kind, p, rows);
       const b = new Builder(0);
       const seen = new Set<number>();
+      const keys: number[] = [];
       for (const r of rows) {
         seen.add(r.id);
-        p.setChanged(r.id, this.docOf(kind, p, b, r, f.weights));
+        const doc = this.docOf(kind, p, b, r, f.weights);
+        keys.length = 0;
+        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        doc.pairs = new Set(keys.filter((k) => p.pairs.has(k)));
+        p.setChanged(r.id, doc);
       }
       for (const id of part) if (!seen.has(id)) p.setChanged(id, null);
     }
@@ -918,15 +1058,24 @@ export class TermIndex {
       ).rows[0]?.m ?? 0,
     );
     const b = new Builder(max);
+    const pairs = new PairTracker((max >> 5) + 1);
+    const keys: number[] = [];
     this.surface[kind] = new Map();
     for (let from = 0; from < max; from += BUILD_BATCH) {
       if (gen !== this.generation || this.closed) throw new Error('superseded');
       const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
       await this.learn(kind, b.p, rows);
-      for (const r of rows) b.add(r.id, this.docOf(kind, b.p, b, r, f.weights));
+      for (const r of rows) {
+        b.add(r.id, this.docOf(kind, b.p, b, r, f.weights));
+        keys.length = 0;
+        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        pairs.add(r.id, keys);
+      }
       await new Promise((r) => setImmediate(r));
     }
-    return b.finish();
+    const built = b.finish();
+    built.pairs = pairs.finish();
+    return built;
   }
 
   /** Term ids of one query word, or throws Unsupported when the index cannot answer it exactly. */
@@ -953,6 +1102,30 @@ export class TermIndex {
       this.prefixCache.set(key, tids);
     }
     return tids;
+  }
+
+  /** A two-word phrase whose word pair is tracked: its documents, exactly; otherwise null. */
+  private async pairPhrase(kind: DocKind, toks: string[], size: number): Promise<Bits | null> {
+    if (toks.length !== 2) return null;
+    const p = this.postings[kind]!;
+    const terms: number[] = [];
+    for (const w of toks) {
+      let stems = this.stems.get(w);
+      if (!stems) {
+        stems = (await this.stemmer.stem([w]))[0];
+        this.stems.set(w, stems);
+      }
+      const t = stems.length === 1 ? p.termIds.get(stems[0]) : undefined;
+      if (t === undefined) return null;
+      terms.push(t);
+    }
+    const key = pairKey(terms[0], terms[1]);
+    if (!p.pairs.has(key)) {
+      this.phraseStats.database++;
+      return null;
+    }
+    this.phraseStats.pairs++;
+    return p.pairBits(key, size);
   }
 
   private async phrase(kind: DocKind, text: string, size: number): Promise<Bits> {
@@ -992,7 +1165,9 @@ export class TermIndex {
             // Stop words and the like: left out of the frequency estimate only.
           }
         }
-        const bits = await this.phrase(kind, toks.join(' '), size);
+        const bits =
+          (await this.pairPhrase(kind, toks, size)) ??
+          (await this.phrase(kind, toks.join(' '), size));
         if (!n.negated) leaves.push({ groups, phrase: true, bits });
         return { bits, leaves };
       }
