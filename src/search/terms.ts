@@ -940,6 +940,10 @@ export class TermIndex {
     const cable = await this.buildKind('cable', gen);
     const cableSurface = this.surface.cable;
     const story = await this.buildKind('story', gen);
+    // Champion lists of every frequent term now, so no search pays for one on first use.
+    for (const p of [cable, story])
+      for (let t = 0; t < p.termNames.length; t++)
+        if (p.dense[t] && p.df[t] > PRUNING.champions) p.champion(t);
     return {
       stamp,
       postings: { cable, story },
@@ -1355,7 +1359,9 @@ export class TermIndex {
         else {
           let least = 1;
           for (const g of leaf.groups) least = Math.min(least, group(g));
-          b = Math.min(1, Math.max(one, leaf.groups.length ? least : one));
+          // Every word of a matched phrase occurs in the document, so its (estimated) frequency is
+          // at most each word's: outside every word's list, at most the smallest bound.
+          b = leaf.groups.length ? least : one;
         }
         ub += idfs[li] * (K1 + 1) * b;
       });

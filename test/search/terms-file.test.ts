@@ -16,6 +16,7 @@ import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { parseSearchParams } from '../../src/search/query.ts';
 import { decodeSnapshot, encodeSnapshot } from '../../src/search/terms-file.ts';
+import { PRUNING } from '../../src/search/terms.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -62,7 +63,11 @@ describe(`term index file on ${ENGINE}`, () => {
     return out;
   };
 
+  const savedPruning = { ...PRUNING, tiers: [...PRUNING.tiers] };
+
   before(async () => {
+    // Short champion lists, so terms of this small archive get them.
+    Object.assign(PRUNING, { champions: 16, tiers: [4, 16] });
     site = await testSite({ DEMO: '0' });
     dir = mkdtempSync(join(tmpdir(), 'bs-termsfile-'));
     file = join(dir, 'search-terms.bin');
@@ -72,6 +77,7 @@ describe(`term index file on ${ENGINE}`, () => {
   });
 
   after(async () => {
+    Object.assign(PRUNING, savedPruning);
     for (const s of open) await s.index.close();
     await site?.cleanup();
     if (dir) rmSync(dir, { recursive: true, force: true });
@@ -90,6 +96,16 @@ describe(`term index file on ${ENGINE}`, () => {
     const blob = new Uint8Array(readFileSync(file));
     const snap = decodeSnapshot(blob);
     assert.ok(snap);
+    // The build made the champion lists of its frequent terms; they are kept with the postings.
+    const p = snap.postings.cable;
+    const frequent = p.termNames
+      .map((_, t) => t)
+      .filter((t) => p.dense[t] && p.df[t] > PRUNING.champions);
+    assert.ok(frequent.length > 0);
+    assert.ok(
+      frequent.every((t) => p.champs[t]?.ids.length === PRUNING.champions),
+      'champion lists in the file',
+    );
     const again = encodeSnapshot(snap);
     assert.deepEqual(Buffer.from(again), Buffer.from(blob));
     assert.equal(
