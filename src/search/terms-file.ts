@@ -68,7 +68,13 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
     if (!a) return null;
     size = (size + 3) & ~3;
     const ref: Ref = [
-      a instanceof Uint32Array ? 'u32' : a instanceof Int32Array ? 'i32' : 'u8',
+      a instanceof Uint32Array
+        ? 'u32'
+        : a instanceof Int32Array
+          ? 'i32'
+          : a instanceof Float32Array
+            ? 'f32'
+            : 'u8',
       size,
       a.length,
     ];
@@ -144,11 +150,10 @@ export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
     const [kind, offset, length] = ref;
     const bytes = kind === 'u8' ? length : length * 4;
     if (start + offset + bytes > end) throw new RangeError('truncated');
-    return kind === 'u32'
-      ? new Uint32Array(blob.buffer, start + offset, length)
-      : kind === 'i32'
-        ? new Int32Array(blob.buffer, start + offset, length)
-        : new Uint8Array(blob.buffer, start + offset, length);
+    if (kind === 'u32') return new Uint32Array(blob.buffer, start + offset, length);
+    if (kind === 'i32') return new Int32Array(blob.buffer, start + offset, length);
+    if (kind === 'f32') return new Float32Array(blob.buffer, start + offset, length);
+    return new Uint8Array(blob.buffer, start + offset, length);
   };
   try {
     const postings = {} as Record<DocKind, KindPostings>;

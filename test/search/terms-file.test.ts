@@ -103,7 +103,10 @@ describe(`term index file on ${ENGINE}`, () => {
       .filter((t) => p.dense[t] && p.df[t] > PRUNING.champions);
     assert.ok(frequent.length > 0);
     assert.ok(
-      frequent.every((t) => p.champs[t]?.ids.length === PRUNING.champions),
+      frequent.every(
+        (t) =>
+          p.champs[t]?.ids.length === PRUNING.champions && p.champs[t]?.w instanceof Float32Array,
+      ),
       'champion lists in the file',
     );
     const again = encodeSnapshot(snap);
