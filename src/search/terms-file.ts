@@ -13,7 +13,7 @@ import { KindPostings } from './terms.ts';
 import type { DocKind } from './index.ts';
 
 const MAGIC = 'BSTERMS';
-const FORMAT = 3;
+const FORMAT = 4;
 
 /** Where in the database's history a snapshot was taken. */
 export interface Stamp {
