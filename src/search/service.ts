@@ -8,8 +8,15 @@ import type { Db } from '../platform/db.ts';
 import { canonicalId } from '../cables/parse/ids.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
 import { storyPath } from '../stories/store.ts';
-import { tagsMatchedByText } from './compile.ts';
-import { normalizeQuery, parseQuery, type ParsedQuery, type QueryFilters, type SearchParams, type TextNode } from './query.ts';
+import { highlightTerms, tagsMatchedByText } from './compile.ts';
+import {
+  normalizeQuery,
+  parseQuery,
+  type ParsedQuery,
+  type QueryFilters,
+  type SearchParams,
+  type TextNode,
+} from './query.ts';
 import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
 import { MemorySearchIndex } from './memory.ts';
@@ -78,7 +85,10 @@ const KIND = 1,
   OTHER = 64;
 
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 /** Escapes text that carries MARK_START/MARK_END markers, then turns the markers into <mark>. */
@@ -98,60 +108,111 @@ export function markedHtml(text: string): string {
   return open ? out + '</mark>' : out;
 }
 
+/** Regular expressions for a highlight list, reused across the hits of a search (and searches). */
+const matchers = new Map<string, { first: RegExp; all: RegExp }>();
+function matcher(words: string[]): { first: RegExp; all: RegExp } {
+  const key = words.join('\u0000');
+  let m = matchers.get(key);
+  if (!m) {
+    const alt = words
+      .filter((w) => w.length > 0)
+      .sort((a, b) => b.length - a.length)
+      .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+      .join('|');
+    m = {
+      first: new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})`, 'iu'),
+      all: new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})[\\p{L}\\p{N}]*`, 'giu'),
+    };
+    if (matchers.size >= 256) matchers.delete(matchers.keys().next().value!);
+    matchers.set(key, m);
+  }
+  return m;
+}
+
 /** Marks the given lower-case words (at word starts) in plain text: escape first, then mark. */
 export function highlightHtml(text: string, words: string[]): string {
-  if (!words.length) return escapeHtml(text);
-  const alt = words
-    .filter((w) => w.length > 0)
-    .sort((a, b) => b.length - a.length)
-    .map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
-    .join('|');
-  const re = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})[\\p{L}\\p{N}]*`, 'giu');
+  if (!words.some((w) => w.length > 0)) return escapeHtml(text);
+  const re = matcher(words).all;
+  re.lastIndex = 0;
   return markedHtml(text.replace(re, (m) => MARK_START + m + MARK_END));
+}
+
+/** JavaScript's \s: the characters a run of which becomes one space in an extract. */
+function isSpace(c: number): boolean {
+  return (
+    c === 32 ||
+    (c >= 9 && c <= 13) ||
+    c === 160 ||
+    c === 0x1680 ||
+    (c >= 0x2000 && c <= 0x200a) ||
+    c === 0x2028 ||
+    c === 0x2029 ||
+    c === 0x202f ||
+    c === 0x205f ||
+    c === 0x3000 ||
+    c === 0xfeff
+  );
+}
+
+/**
+ * The text from `from` to the start of its `words`-th inner whitespace run, with runs collapsed to
+ * one space (leading and trailing whitespace dropped), and whether more text follows. Only the
+ * extract is touched: bodies run to 20,000 characters.
+ */
+function wordsFrom(text: string, from: number, words: number): { part: string; more: boolean } {
+  while (from < text.length && isSpace(text.charCodeAt(from))) from++;
+  let count = 0;
+  for (let i = from; i < text.length; i++) {
+    if (!isSpace(text.charCodeAt(i))) continue;
+    let j = i;
+    while (j < text.length && isSpace(text.charCodeAt(j))) j++;
+    if (j === text.length) return { part: text.slice(from, i).replace(/\s+/g, ' '), more: false };
+    if (++count === words) return { part: text.slice(from, i).replace(/\s+/g, ' '), more: true };
+    i = j - 1;
+  }
+  return { part: text.slice(from).replace(/\s+/g, ' '), more: false };
 }
 
 /**
  * An extract of about `words` words around the first place where the highlight words occur
  * (word starts, so stems match their inflections), with the words marked; the start of the text
  * when none occurs. Done here rather than by the engine: FTS5's snippet() over a few rowids of a
- * very common word costs seconds, and the result is the same on both engines.
+ * very common word costs seconds, and the result is the same on both engines. It starts `words / 3`
+ * words before the match and runs `words` words.
  */
 export function snippetHtml(text: string, highlight: string[], words = 40): string {
-  const flat = text.replace(/\s+/g, ' ').trim();
-  if (!highlight.length) return escapeHtml(lead(flat, words));
-  const alt = [...highlight].sort((a, b) => b.length - a.length).map((w) => w.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')).join('|');
-  const m = new RegExp(`(?<![\\p{L}\\p{N}])(?:${alt})`, 'iu').exec(flat);
-  if (!m) return highlightHtml(lead(flat, words), highlight);
-  // Start `words / 3` words before the match, end `words` words later (scanning spaces, not splitting
-  // the whole text: bodies run to 20,000 characters).
+  if (!highlight.some((w) => w.length > 0)) return escapeHtml(lead(text, words));
+  const m = matcher(highlight).first.exec(text);
+  if (!m) return highlightHtml(lead(text, words), highlight);
+  // Back `words / 3` whitespace runs from the match (a run at the very start does not count).
   const back = Math.floor(words / 3);
   let start = 0;
   for (let i = m.index - 1, c = 0; i >= 0; i--) {
-    if (flat.charCodeAt(i) === 32 && ++c === back + 1) {
+    if (!isSpace(text.charCodeAt(i))) continue;
+    let j = i;
+    while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
+    if (j < 0) break;
+    if (++c === back + 1) {
       start = i + 1;
       break;
     }
+    i = j + 1;
   }
-  let end = flat.length;
-  for (let i = start, c = 0; i < flat.length; i++) {
-    if (flat.charCodeAt(i) === 32 && ++c === words) {
-      end = i;
-      break;
-    }
-  }
-  return highlightHtml((start > 0 ? '… ' : '') + flat.slice(start, end) + (end < flat.length ? ' …' : ''), highlight);
+  const { part, more } = wordsFrom(text, start, words);
+  return highlightHtml((start > 0 ? '… ' : '') + part + (more ? ' …' : ''), highlight);
 }
 
 /** A short plain extract from the start of a text (no query words to centre on). */
 function lead(text: string | null | undefined, words = 40): string {
-  const t = (text ?? '').replace(/\s+/g, ' ').trim();
-  const parts = t.split(' ');
-  return parts.length > words ? parts.slice(0, words).join(' ') + ' …' : t;
+  const { part, more } = wordsFrom(text ?? '', 0, words);
+  return more ? part + ' …' : part;
 }
 
 /** The same query with its exclusions as the thing to match (for "everything but" queries). */
 function positiveOf(q: ParsedQuery): ParsedQuery {
-  const not: TextNode[] = q.not.map((n) => (n.type === 'term' || n.type === 'phrase' ? { ...n, negated: false } : n));
+  const not: TextNode[] = q.not.map((n) =>
+    n.type === 'term' || n.type === 'phrase' ? { ...n, negated: false } : n,
+  );
   return { ...q, must: not.length === 1 ? not : [{ type: 'or', any: not }], not: [] };
 }
 
@@ -160,7 +221,12 @@ function hasPositiveText(q: ParsedQuery, textTags: string[]): boolean {
 }
 
 /** A bounded selection of the k best of n items (min-heap), best first. */
-function topK(n: number, k: number, better: (a: number, b: number) => boolean, item: (i: number) => number): number[] {
+function topK(
+  n: number,
+  k: number,
+  better: (a: number, b: number) => boolean,
+  item: (i: number) => number,
+): number[] {
   if (k <= 0) return [];
   const heap: number[] = [];
   const worseFirst = (a: number, b: number) => better(b, a);
@@ -261,12 +327,21 @@ export class SearchService {
     } else this.index = index;
   }
 
-  private totals: { of: CableColumns; version: number; origin: Int32Array; cls: Int32Array; tag: Int32Array; months: [number, number][]; years: [number, number][] } | null = null;
+  private totals: {
+    of: CableColumns;
+    version: number;
+    origin: Int32Array;
+    cls: Int32Array;
+    tag: Int32Array;
+    months: [number, number][];
+    years: [number, number][];
+  } | null = null;
 
   /** Facet counts over every cable (cached until the columns change). */
   private cableTotals() {
     const c = this.columns.cables;
-    if (this.totals && this.totals.of === c && this.totals.version === c.version) return this.totals;
+    if (this.totals && this.totals.of === c && this.totals.version === c.version)
+      return this.totals;
     const origin = new Int32Array(c.origins.values.length + 1);
     const cls = new Int32Array(c.classes.values.length + 1);
     const tag = new Int32Array(c.tagDict.values.length + 1);
@@ -281,7 +356,15 @@ export class SearchService {
       months.add(c.month[id]);
       years.add(Math.floor(c.month[id] / 12));
     }
-    this.totals = { of: c, version: c.version, origin, cls, tag, months: months.entries(), years: years.entries() };
+    this.totals = {
+      of: c,
+      version: c.version,
+      origin,
+      cls,
+      tag,
+      months: months.entries(),
+      years: years.entries(),
+    };
     return this.totals;
   }
 
@@ -292,16 +375,32 @@ export class SearchService {
 
   /** Looks a reference id up; returns the canonical id when the archive holds that cable. */
   async cableExists(referenceId: string): Promise<boolean> {
-    const row = await this.db.kysely.selectFrom('cables').select('id').where('reference_id', '=', referenceId).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('cables')
+      .select('id')
+      .where('reference_id', '=', referenceId)
+      .executeTakeFirst();
     return !!row;
   }
 
   async search(params: SearchParams): Promise<SearchOutcome> {
     const t0 = performance.now();
     const first = parseQuery(params.q, PARSE);
-    if (!first.ok) return { ok: false, error: { message: first.error.message, position: first.error.position } };
-    const explicit = { kind: params.kind, origin: params.origin, classification: params.classification, tag: params.tag, year: params.year, from: params.from, to: params.to, section: params.section };
-    const hasExplicit = Object.values(explicit).some((v) => (Array.isArray(v) ? v.length > 0 : v !== undefined));
+    if (!first.ok)
+      return { ok: false, error: { message: first.error.message, position: first.error.position } };
+    const explicit = {
+      kind: params.kind,
+      origin: params.origin,
+      classification: params.classification,
+      tag: params.tag,
+      year: params.year,
+      from: params.from,
+      to: params.to,
+      section: params.section,
+    };
+    const hasExplicit = Object.values(explicit).some((v) =>
+      Array.isArray(v) ? v.length > 0 : v !== undefined,
+    );
     const normalized = normalizeQuery(params.q, explicit, PARSE);
     const refId = first.query.referenceId;
     if (refId && !hasExplicit && (await this.cableExists(refId))) {
@@ -313,7 +412,13 @@ export class SearchService {
     return { ok: true, result: await this.run(parsed.query, params, normalized, t0) };
   }
 
-  private async run(query: ParsedQuery, params: SearchParams, normalized: string, t0: number, onlyRefs?: string[]): Promise<SearchResult> {
+  private async run(
+    query: ParsedQuery,
+    params: SearchParams,
+    normalized: string,
+    t0: number,
+    onlyRefs?: string[],
+  ): Promise<SearchResult> {
     await this.columns.sync();
     const { cables, stories } = this.columns;
     const f: QueryFilters = query.filters;
@@ -321,9 +426,13 @@ export class SearchService {
     const textTags = new Set(tagsMatchedByText(query, COMPILE));
     const columnTags = f.tag.filter((t) => !textTags.has(t));
     const refs = onlyRefs ?? f.ref;
-    const textQuery = hasPositiveText(query, [...textTags]) ? query : query.not.length ? positiveOf(query) : null;
+    const textQuery = hasPositiveText(query, [...textTags])
+      ? query
+      : query.not.length
+        ? positiveOf(query)
+        : null;
     const negate = textQuery !== null && textQuery !== query;
-    const highlight = onlyRefs ? [] : (await import('./compile.ts')).highlightTerms(query, COMPILE);
+    const highlight = onlyRefs ? [] : highlightTerms(query, COMPILE);
 
     // Cable-side filter tables.
     const flag = (size: number, ids: Iterable<number>) => {
@@ -331,30 +440,59 @@ export class SearchService {
       for (const i of ids) if (i < a.length) a[i] = 1;
       return a;
     };
-    const originIn = f.origin.length ? flag(cables.origins.values.length, f.origin.flatMap((o) => cables.originIds(o))) : null;
-    const originOut = x.origin.length ? flag(cables.origins.values.length, x.origin.flatMap((o) => cables.originIds(o))) : null;
-    const clsIds = (list: string[]) => list.map((c) => cables.classes.get(c)).filter((i): i is number => i !== undefined);
-    const clsIn = f.classification.length ? flag(cables.classes.values.length, clsIds(f.classification)) : null;
-    const clsOut = x.classification.length ? flag(cables.classes.values.length, clsIds(x.classification)) : null;
+    const originIn = f.origin.length
+      ? flag(
+          cables.origins.values.length,
+          f.origin.flatMap((o) => cables.originIds(o)),
+        )
+      : null;
+    const originOut = x.origin.length
+      ? flag(
+          cables.origins.values.length,
+          x.origin.flatMap((o) => cables.originIds(o)),
+        )
+      : null;
+    const clsIds = (list: string[]) =>
+      list.map((c) => cables.classes.get(c)).filter((i): i is number => i !== undefined);
+    const clsIn = f.classification.length
+      ? flag(cables.classes.values.length, clsIds(f.classification))
+      : null;
+    const clsOut = x.classification.length
+      ? flag(cables.classes.values.length, clsIds(x.classification))
+      : null;
     const tagNeed = columnTags.map((t) => cables.tagDict.get(t) ?? -1);
     const tagOut = x.tag.map((t) => cables.tagDict.get(t) ?? -1).filter((i) => i >= 0);
     const yearIn = f.year.length ? new Set(f.year) : null;
     const yearOut = x.year.length ? new Set(x.year) : null;
     const fromMin = f.from ? isoMinutes(f.from) : -Infinity;
     const toMin = f.to ? isoMinutes(f.to) + 24 * 60 - 1 : Infinity;
-    const kindIn = (k: DocKind) => (f.kind.length === 0 || f.kind.includes(k)) && !x.kind.includes(k);
-    const sectionIds = (list: string[]) => list.map((s) => stories.sections.get(s)).filter((i): i is number => i !== undefined);
-    const secIn = f.section.length ? flag(stories.sections.values.length, sectionIds(f.section)) : null;
-    const secOut = x.section.length ? flag(stories.sections.values.length, sectionIds(x.section)) : null;
+    const kindIn = (k: DocKind) =>
+      (f.kind.length === 0 || f.kind.includes(k)) && !x.kind.includes(k);
+    const sectionIds = (list: string[]) =>
+      list.map((s) => stories.sections.get(s)).filter((i): i is number => i !== undefined);
+    const secIn = f.section.length
+      ? flag(stories.sections.values.length, sectionIds(f.section))
+      : null;
+    const secOut = x.section.length
+      ? flag(stories.sections.values.length, sectionIds(x.section))
+      : null;
     let refCableIds: Set<number> | null = null;
     if (refs.length) {
-      const rows = await this.db.kysely.selectFrom('cables').select('id').where('reference_id', 'in', refs).execute();
+      const rows = await this.db.kysely
+        .selectFrom('cables')
+        .select('id')
+        .where('reference_id', 'in', refs)
+        .execute();
       refCableIds = new Set(rows.map((r) => r.id));
     }
     const refOut = x.ref.length ? new Set(x.ref) : null;
     let refOutIds: Set<number> | null = null;
     if (refOut) {
-      const rows = await this.db.kysely.selectFrom('cables').select('id').where('reference_id', 'in', [...refOut]).execute();
+      const rows = await this.db.kysely
+        .selectFrom('cables')
+        .select('id')
+        .where('reference_id', 'in', [...refOut])
+        .execute();
       refOutIds = new Set(rows.map((r) => r.id));
     }
     const yearOf = (month: number) => Math.floor(month / 12);
@@ -366,13 +504,17 @@ export class SearchService {
     const sectionCounts = new Int32Array(stories.sections.values.length + 1);
     const monthCounts = new Tally();
     const kindCounts = { cable: 0, story: 0 };
-    const hits: Record<DocKind, Int32Array> = { cable: new Int32Array(0), story: new Int32Array(0) };
+    const hits: Record<DocKind, Int32Array> = {
+      cable: new Int32Array(0),
+      story: new Int32Array(0),
+    };
     const matchSizes: Record<DocKind, number> = { cable: 0, story: 0 };
 
     // Text match per kind (both kinds are matched so the kind facet can count the other one).
     const matched = await Promise.all(
       (['cable', 'story'] as const).map(async (kind) => {
-        if (onlyRefs) return kind === 'cable' ? Int32Array.from(refCableIds ?? []) : new Int32Array(0);
+        if (onlyRefs)
+          return kind === 'cable' ? Int32Array.from(refCableIds ?? []) : new Int32Array(0);
         if (!textQuery) return this.columns.allIds(kind);
         const ids = await this.index.match(kind, textQuery);
         if (!ids) return this.columns.allIds(kind);
@@ -404,9 +546,19 @@ export class SearchService {
       const allTags = cables.tags;
       const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
       const byYear = yearIn !== null || yearOut !== null;
-      const byTime = fromMin !== -Infinity || toMin !== Infinity || refCableIds !== null || refOutIds !== null;
+      const byTime =
+        fromMin !== -Infinity || toMin !== Infinity || refCableIds !== null || refOutIds !== null;
       let kindCount = 0;
-      const unfiltered = kindBit === 0 && sectionBit === 0 && !originIn && !originOut && !clsIn && !clsOut && !tagFilter && !byYear && !byTime;
+      const unfiltered =
+        kindBit === 0 &&
+        sectionBit === 0 &&
+        !originIn &&
+        !originOut &&
+        !clsIn &&
+        !clsOut &&
+        !tagFilter &&
+        !byYear &&
+        !byTime;
       if (unfiltered && FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
         // Most cables match and nothing filters: every count is the whole archive's (cached) minus
         // the cables that do not match.
@@ -439,47 +591,54 @@ export class SearchService {
           yearCounts.add(yearOf(monthOf[id]), -1);
         }
         kindCount = n;
-      } else for (let i = 0; i < ids.length; i++) {
-        const id = ids[i];
-        if (id >= size || !present[id]) continue;
-        let mask = kindBit | sectionBit;
-        const o = origin[id];
-        if ((originIn && !originIn[o]) || (originOut && originOut[o])) mask |= ORIGIN;
-        const c = cls[id];
-        if ((clsIn && !clsIn[c]) || (clsOut && clsOut[c])) mask |= CLASS;
-        let tags: Uint16Array = tagData;
-        let t0 = tagStart[id],
-          t1 = tagStart[id + 1];
-        if (tagOver[id]) {
-          tags = allTags[id];
-          t0 = 0;
-          t1 = tags.length;
-        }
-        if (tagFilter) {
-          for (const t of tagNeed) {
-            let found = false;
-            for (let j = t0; j < t1; j++) if (tags[j] === t) found = true;
-            if (t < 0 || !found) mask |= TAG;
+      } else
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i];
+          if (id >= size || !present[id]) continue;
+          let mask = kindBit | sectionBit;
+          const o = origin[id];
+          if ((originIn && !originIn[o]) || (originOut && originOut[o])) mask |= ORIGIN;
+          const c = cls[id];
+          if ((clsIn && !clsIn[c]) || (clsOut && clsOut[c])) mask |= CLASS;
+          let tags: Uint16Array = tagData;
+          let t0 = tagStart[id],
+            t1 = tagStart[id + 1];
+          if (tagOver[id]) {
+            tags = allTags[id];
+            t0 = 0;
+            t1 = tags.length;
           }
-          for (const t of tagOut) for (let j = t0; j < t1; j++) if (tags[j] === t) mask |= TAG;
+          if (tagFilter) {
+            for (const t of tagNeed) {
+              let found = false;
+              for (let j = t0; j < t1; j++) if (tags[j] === t) found = true;
+              if (t < 0 || !found) mask |= TAG;
+            }
+            for (const t of tagOut) for (let j = t0; j < t1; j++) if (tags[j] === t) mask |= TAG;
+          }
+          const month = monthOf[id];
+          const y = yearOf(month);
+          if (byYear && ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y)))) mask |= YEAR;
+          if (byTime) {
+            const m = minute[id];
+            if (
+              m < fromMin ||
+              m > toMin ||
+              (refCableIds && !refCableIds.has(id)) ||
+              (refOutIds && refOutIds.has(id))
+            )
+              mask |= OTHER;
+          }
+          if (mask === 0) {
+            out[n++] = id;
+            monthCounts.add(month);
+          }
+          if ((mask & ~KIND) === 0) kindCount++;
+          if ((mask & ~ORIGIN) === 0) originCounts[o]++;
+          if ((mask & ~CLASS) === 0) clsCounts[c]++;
+          if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tagCounts[tags[j]]++;
+          if ((mask & ~YEAR) === 0) yearCounts.add(y);
         }
-        const month = monthOf[id];
-        const y = yearOf(month);
-        if (byYear && ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y)))) mask |= YEAR;
-        if (byTime) {
-          const m = minute[id];
-          if (m < fromMin || m > toMin || (refCableIds && !refCableIds.has(id)) || (refOutIds && refOutIds.has(id))) mask |= OTHER;
-        }
-        if (mask === 0) {
-          out[n++] = id;
-          monthCounts.add(month);
-        }
-        if ((mask & ~KIND) === 0) kindCount++;
-        if ((mask & ~ORIGIN) === 0) originCounts[o]++;
-        if ((mask & ~CLASS) === 0) clsCounts[c]++;
-        if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tagCounts[tags[j]]++;
-        if ((mask & ~YEAR) === 0) yearCounts.add(y);
-      }
       kindCounts.cable += kindCount;
       hits.cable = out.subarray(0, n);
       matchSizes.cable = ids.length;
@@ -507,7 +666,13 @@ export class SearchService {
         if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
         const m = stories.minute[id];
         const ref = stories.cableRef.get(id);
-        if (m < fromMin || m > toMin || (refStories && !(ref && refStories.has(ref))) || (refOut && ref && refOut.has(ref))) mask |= OTHER;
+        if (
+          m < fromMin ||
+          m > toMin ||
+          (refStories && !(ref && refStories.has(ref))) ||
+          (refOut && ref && refOut.has(ref))
+        )
+          mask |= OTHER;
         if (mask === 0) {
           out[n++] = id;
           monthCounts.add(month);
@@ -527,15 +692,33 @@ export class SearchService {
     let order: SearchResult['order'] = 'newest';
     // Ranking costs about 2 µs per match in FTS5 (and needs whole-set statistics), so match sets
     // above RANK_LIMIT are ordered newest first instead; `order` in the result says which was used.
-    const inMemory = this.index instanceof MemorySearchIndex && textQuery !== null && this.index.canRank('cable', textQuery) && (matchSizes.story === 0 || this.index.canRank('story', textQuery));
-    const rankable = inMemory || (matchSizes.cable <= RANK_LIMIT && !relevanceFilteredCost(hits.cable.length, matchSizes.cable));
-    const relevance = params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs && rankable;
+    const inMemory =
+      this.index instanceof MemorySearchIndex &&
+      textQuery !== null &&
+      this.index.canRank('cable', textQuery) &&
+      (matchSizes.story === 0 || this.index.canRank('story', textQuery));
+    const rankable =
+      inMemory ||
+      (matchSizes.cable <= RANK_LIMIT &&
+        !relevanceFilteredCost(hits.cable.length, matchSizes.cable));
+    const relevance =
+      params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs && rankable;
     order = relevance ? 'relevance' : params.sort === 'oldest' ? 'oldest' : 'newest';
     if (k > offset) {
       if (relevance) {
         const ranked = await Promise.all(
           (['cable', 'story'] as const).map(async (kind) =>
-            hits[kind].length ? (await this.index.rank(kind, query, hits[kind], k, hits[kind].length === matchSizes[kind])).map((r) => ({ kind, ...r })) : [],
+            hits[kind].length
+              ? (
+                  await this.index.rank(
+                    kind,
+                    query,
+                    hits[kind],
+                    k,
+                    hits[kind].length === matchSizes[kind],
+                  )
+                ).map((r) => ({ kind, ...r }))
+              : [],
           ),
         );
         page = ranked
@@ -546,7 +729,8 @@ export class SearchService {
         const newest = params.sort !== 'oldest';
         const nc = hits.cable.length;
         // Items are encoded as numbers: cables i, stories nc + i.
-        const minuteOf = (v: number) => (v < nc ? cables.minute[hits.cable[v]] : stories.minute[hits.story[v - nc]]);
+        const minuteOf = (v: number) =>
+          v < nc ? cables.minute[hits.cable[v]] : stories.minute[hits.story[v - nc]];
         const better = (a: number, b: number) => {
           const ma = minuteOf(a),
             mb = minuteOf(b);
@@ -555,12 +739,21 @@ export class SearchService {
         };
         page = topK(total, k, better, (i) => i)
           .slice(offset)
-          .map((v) => (v < nc ? { kind: 'cable' as const, id: hits.cable[v] } : { kind: 'story' as const, id: hits.story[v - nc] }));
+          .map((v) =>
+            v < nc
+              ? { kind: 'cable' as const, id: hits.cable[v] }
+              : { kind: 'story' as const, id: hits.story[v - nc] },
+          );
       }
     }
 
     const facets: Record<FacetName, FacetValue[]> = {
-      kind: sortFacet(new Map([['cable', kindCounts.cable], ['story', kindCounts.story]])),
+      kind: sortFacet(
+        new Map([
+          ['cable', kindCounts.cable],
+          ['story', kindCounts.story],
+        ]),
+      ),
       origin: sortFacet(new Map(cables.origins.values.map((v, i) => [v, originCounts[i]]))),
       classification: sortFacet(new Map(cables.classes.values.map((v, i) => [v, clsCounts[i]]))),
       tag: sortFacet(new Map(cables.tagDict.values.map((v, i) => [v, tagCounts[i]]))),
@@ -572,7 +765,11 @@ export class SearchService {
       .sort((a, b) => a[0] - b[0])
       .map(([m, count]) => ({ value: monthLabel(m), count }));
 
-    const hitsOut = await this.hydrate(page, textQuery && !negate && !onlyRefs ? query : null, highlight);
+    const hitsOut = await this.hydrate(
+      page,
+      textQuery && !negate && !onlyRefs ? query : null,
+      highlight,
+    );
     return {
       total,
       page: params.page,
@@ -587,19 +784,45 @@ export class SearchService {
     };
   }
 
-  private async hydrate(page: { kind: DocKind; id: number }[], query: ParsedQuery | null, highlight: string[]): Promise<SearchHit[]> {
+  private async hydrate(
+    page: { kind: DocKind; id: number }[],
+    query: ParsedQuery | null,
+    highlight: string[],
+  ): Promise<SearchHit[]> {
     const cableIds = page.filter((p) => p.kind === 'cable').map((p) => p.id);
     const storyIds = page.filter((p) => p.kind === 'story').map((p) => p.id);
     const k = this.db.kysely;
     const [cableRows, storyRows, cableSnips, storySnips] = await Promise.all([
       cableIds.length
-        ? k.selectFrom('cables').select(['id', 'reference_id', 'title', 'subject', 'created', 'origin', 'classification', 'summary', sql<string>`substr(body, 1, 20000)`.as('lead')]).where('id', 'in', cableIds).execute()
+        ? k
+            .selectFrom('cables')
+            .select([
+              'id',
+              'reference_id',
+              'title',
+              'subject',
+              'created',
+              'origin',
+              'classification',
+              'summary',
+              sql<string>`substr(body, 1, 20000)`.as('lead'),
+            ])
+            .where('id', 'in', cableIds)
+            .execute()
         : [],
       storyIds.length
         ? k
             .selectFrom('stories')
             .innerJoin('sections', 'sections.id', 'stories.section_id')
-            .select(['stories.id as id', 'stories.slug as slug', 'stories.title as title', 'stories.teaser as teaser', 'stories.body as body', 'stories.published_at as published_at', 'sections.slug as section_slug'])
+            .select([
+              'stories.id as id',
+              'stories.slug as slug',
+              'stories.title as title',
+              'stories.teaser as teaser',
+              'stories.body as body',
+              'stories.published_at as published_at',
+              'sections.slug as section_slug',
+            ])
             .where('stories.id', 'in', storyIds)
             .execute()
         : [],
@@ -623,7 +846,14 @@ export class SearchService {
           origin: r.origin,
           classification: r.classification,
           url: `/cables/${r.reference_id}`,
-          snippet: snip ? markedHtml(snip) : query ? snippetHtml(String((r as { lead?: string }).lead ?? ''), highlight) : highlightHtml(lead(r.summary || String((r as { lead?: string }).lead ?? '')), highlight),
+          snippet: snip
+            ? markedHtml(snip)
+            : query
+              ? snippetHtml(String((r as { lead?: string }).lead ?? ''), highlight)
+              : highlightHtml(
+                  lead(r.summary || String((r as { lead?: string }).lead ?? '')),
+                  highlight,
+                ),
         });
       } else {
         const r = storiesById.get(p.id);
@@ -636,7 +866,11 @@ export class SearchService {
           date: r.published_at,
           section: r.section_slug,
           url: storyPath(r),
-          snippet: snip ? markedHtml(snip) : query ? snippetHtml(`${r.teaser} ${r.body}`, highlight) : highlightHtml(lead(r.teaser), highlight),
+          snippet: snip
+            ? markedHtml(snip)
+            : query
+              ? snippetHtml(`${r.teaser} ${r.body}`, highlight)
+              : highlightHtml(lead(r.teaser), highlight),
         });
       }
     }
