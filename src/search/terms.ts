@@ -233,7 +233,7 @@ export function pairKey(a: number, b: number): number {
 
 /** Which adjacent pairs the build tracks (tests lower the share to track pairs of a small corpus). */
 export const PAIRS = {
-  /** Pairs are chosen from the first documents of a build… */
+  /** Pairs are chosen from a sample of this many documents spread over the archive… */
   sample: 10000,
   /** …where they occur in at least this share of them. */
   share: 1 / 32,
@@ -288,49 +288,33 @@ export function docPairKeys(
 }
 
 /**
- * Collects adjacent-pair postings during a build: the pairs frequent in the first PAIRS.sample
- * documents get a bitmap over every document; the others are not tracked (their phrases go to
- * the database).
+ * Adjacent-pair postings of a build: the pairs frequent in a sample of the documents (spread over
+ * the whole id range, read before the build's pass) get a bitmap over every document; the others
+ * are not tracked (their phrases go to the database).
  */
 class PairTracker {
-  private sampleIds: number[] = [];
-  private sampleKeys: number[][] = [];
-  private readonly counts = new Map<number, number>();
-  private tracked: Map<number, Uint32Array> | null = null;
-  constructor(private readonly words: number) {}
+  private readonly tracked = new Map<number, Uint32Array>();
+  constructor(
+    private readonly words: number,
+    sample: number[][],
+  ) {
+    const counts = new Map<number, number>();
+    for (const keys of sample)
+      for (const k of new Set(keys)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    const min = Math.max(1, Math.ceil(sample.length * PAIRS.share));
+    for (const [k, c] of counts) if (c >= min) this.tracked.set(k, new Uint32Array(this.words));
+  }
 
   add(id: number, keys: number[]): void {
     const tracked = this.tracked;
-    if (tracked) {
-      for (let i = 0; i < keys.length; i++) {
-        const bm = tracked.get(keys[i]);
-        if (bm) bm[id >> 5] |= 1 << (id & 31);
-      }
-      return;
+    for (let i = 0; i < keys.length; i++) {
+      const bm = tracked.get(keys[i]);
+      if (bm) bm[id >> 5] |= 1 << (id & 31);
     }
-    const uniq = [...new Set(keys)];
-    this.sampleIds.push(id);
-    this.sampleKeys.push(uniq);
-    for (const k of uniq) this.counts.set(k, (this.counts.get(k) ?? 0) + 1);
-    if (this.sampleIds.length >= PAIRS.sample) this.decide();
-  }
-
-  private decide(): void {
-    const min = Math.max(1, Math.ceil(this.sampleIds.length * PAIRS.share));
-    const tracked = new Map<number, Uint32Array>();
-    for (const [k, c] of this.counts) if (c >= min) tracked.set(k, new Uint32Array(this.words));
-    this.counts.clear();
-    this.tracked = tracked;
-    const ids = this.sampleIds;
-    const keys = this.sampleKeys;
-    this.sampleIds = [];
-    this.sampleKeys = [];
-    ids.forEach((id, i) => this.add(id, keys[i]));
   }
 
   finish(): Map<number, Uint32Array> {
-    if (!this.tracked) this.decide();
-    return this.tracked!;
+    return this.tracked;
   }
 }
 
@@ -1062,9 +1046,9 @@ export class TermIndex {
       ).rows[0]?.m ?? 0,
     );
     const b = new Builder(max);
-    const pairs = new PairTracker((max >> 5) + 1);
-    const keys: number[] = [];
     this.surface[kind] = new Map();
+    const pairs = new PairTracker((max >> 5) + 1, await this.pairSample(kind, b, max, gen));
+    const keys: number[] = [];
     for (let from = 0; from < max; from += BUILD_BATCH) {
       if (gen !== this.generation || this.closed) throw new Error('superseded');
       const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
@@ -1080,6 +1064,33 @@ export class TermIndex {
     const built = b.finish();
     built.pairs = pairs.finish();
     return built;
+  }
+
+  /**
+   * The adjacent-pair keys of about PAIRS.sample documents read in BUILD_BATCH id ranges spread
+   * evenly over [0, max] (all documents when there are fewer), to choose the pairs to track.
+   */
+  private async pairSample(
+    kind: DocKind,
+    b: Builder,
+    max: number,
+    gen: number,
+  ): Promise<number[][]> {
+    const out: number[][] = [];
+    const ranges = Math.max(1, Math.ceil(PAIRS.sample / BUILD_BATCH));
+    const step = Math.max(BUILD_BATCH, Math.floor(max / ranges));
+    for (let from = 0; from < max && out.length < PAIRS.sample; from += step) {
+      if (gen !== this.generation || this.closed) throw new Error('superseded');
+      const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
+      await this.learn(kind, b.p, rows);
+      for (const r of rows) {
+        const keys: number[] = [];
+        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        out.push(keys);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+    return out;
   }
 
   /** Term ids of one query word, or throws Unsupported when the index cannot answer it exactly. */
