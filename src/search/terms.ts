@@ -965,7 +965,7 @@ export class TermIndex {
       const keys: number[] = [];
       for (const r of rows) {
         seen.add(r.id);
-        const doc = this.docOf(kind, p, b, r, f.weights);
+        const doc = this.docOf(kind, b, r, f.weights);
         keys.length = 0;
         docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
         doc.pairs = new Set(keys.filter((k) => p.pairs.has(k)));
@@ -976,7 +976,7 @@ export class TermIndex {
     this.prefixCache.clear();
   }
 
-  private docOf(kind: DocKind, _p: KindPostings, b: Builder, r: Row, weights: number[]): Doc {
+  private docOf(kind: DocKind, b: Builder, r: Row, weights: number[]): Doc {
     return b.doc(
       r.tokens!.map((t, i) => [t, weights[i]] as [string[], number]),
       this.surface[kind],
@@ -1054,7 +1054,7 @@ export class TermIndex {
       const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
       await this.learn(kind, b.p, rows);
       for (const r of rows) {
-        b.add(r.id, this.docOf(kind, b.p, b, r, f.weights));
+        b.add(r.id, this.docOf(kind, b, r, f.weights));
         keys.length = 0;
         docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
         pairs.add(r.id, keys);
@@ -1119,22 +1119,14 @@ export class TermIndex {
     return tids;
   }
 
-  /** A two-word phrase whose word pair is tracked: its documents, exactly; otherwise null. */
-  private async pairPhrase(kind: DocKind, toks: string[], size: number): Promise<Bits | null> {
-    if (toks.length !== 2) return null;
+  /**
+   * A two-word phrase whose word pair is tracked: its documents, exactly; otherwise null. `groups`
+   * are the words' terms as node() looked them up (a word left out or not one term: no pair).
+   */
+  private pairPhrase(kind: DocKind, words: number, groups: number[][], size: number): Bits | null {
+    if (words !== 2 || groups.length !== 2 || groups.some((g) => g.length !== 1)) return null;
     const p = this.postings[kind]!;
-    const terms: number[] = [];
-    for (const w of toks) {
-      let stems = this.stems.get(w);
-      if (!stems) {
-        stems = (await this.stemmer.stem([w]))[0];
-        this.stems.set(w, stems);
-      }
-      const t = stems.length === 1 ? p.termIds.get(stems[0]) : undefined;
-      if (t === undefined) return null;
-      terms.push(t);
-    }
-    const key = pairKey(terms[0], terms[1]);
+    const key = pairKey(groups[0][0], groups[1][0]);
     if (!p.pairs.has(key)) {
       this.phraseStats.database++;
       return null;
@@ -1165,7 +1157,7 @@ export class TermIndex {
       case 'phrase': {
         const toks = wordTokens(n.text);
         if (toks.length === 0) return null;
-        if (toks.length === 1 && !(n.type === 'phrase' && false)) {
+        if (toks.length === 1) {
           const tids = await this.wordTerms(kind, toks[0], n.type === 'term' && n.prefix);
           const bits = p.bits(tids, size);
           if (!n.negated) leaves.push({ groups: [tids], phrase: false, bits });
@@ -1181,7 +1173,7 @@ export class TermIndex {
           }
         }
         const bits =
-          (await this.pairPhrase(kind, toks, size)) ??
+          this.pairPhrase(kind, toks.length, groups, size) ??
           (await this.phrase(kind, toks.join(' '), size));
         if (!n.negated) leaves.push({ groups, phrase: true, bits });
         return { bits, leaves };
