@@ -18,12 +18,16 @@ export interface Db {
   engine: Engine;
   /** The SQLite file path, or null on PostgreSQL. */
   file: string | null;
-  /** The PostgreSQL connection string (so a worker thread can open its own), or null on SQLite. */
-  url: string | null;
+  /** What connect() was given: a worker thread opens its own connection to the same database with it. */
+  target: DbTarget;
   close(): Promise<void>;
 }
 
-export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): Promise<Db> {
+/** Where a database is: the PostgreSQL URL, or the directory of the SQLite file. */
+export type DbTarget = Pick<Config, 'databaseUrl' | 'dataDir'>;
+
+export async function connect(config: DbTarget): Promise<Db> {
+  const target: DbTarget = { databaseUrl: config.databaseUrl, dataDir: config.dataDir };
   if (config.databaseUrl) {
     const pg = (await import('pg')).default;
     const pool = new pg.Pool({
@@ -43,7 +47,7 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
       client.on('error', () => {});
     });
     const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-    return { kysely, engine: 'postgres', file: null, url: config.databaseUrl, close: () => kysely.destroy() };
+    return { kysely, engine: 'postgres', file: null, target, close: () => kysely.destroy() };
   }
   const SqliteDatabase = (await import('better-sqlite3')).default;
   mkdirSync(config.dataDir, { recursive: true });
@@ -54,8 +58,10 @@ export async function connect(config: Pick<Config, 'databaseUrl' | 'dataDir'>): 
   handle.pragma('synchronous = NORMAL');
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
-  const kysely = new Kysely<Database>({ dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) }) });
-  return { kysely, engine: 'sqlite', file, url: null, close: () => kysely.destroy() };
+  const kysely = new Kysely<Database>({
+    dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) }),
+  });
+  return { kysely, engine: 'sqlite', file, target, close: () => kysely.destroy() };
 }
 
 /**

@@ -5,7 +5,6 @@
  * (or one dies: the database was unreachable when it started, say), searches run in this thread
  * instead, through the same SearchService, and a new worker is tried half a minute later.
  */
-import { dirname } from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
@@ -66,8 +65,7 @@ export class WorkerSearcher implements Searcher {
       return this.worker;
     try {
       const data: SearchWorkerData = {
-        dataDir: this.db.file ? dirname(this.db.file) : '.',
-        url: this.db.url,
+        db: this.db.target,
         termsFile: this.options.termsFile,
       };
       const worker = startWorker(import.meta.url, './search-worker.ts', { workerData: data });

@@ -4,20 +4,19 @@
  * ranking over the whole archive run beside the server's event loop instead of on it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
-import { connect } from '../platform/db.ts';
+import { connect, type DbTarget } from '../platform/db.ts';
 import { openSearchIndex } from './index.ts';
 import { SearchService } from './service.ts';
 import type { SearchParams } from './query.ts';
 
 export interface SearchWorkerData {
-  /** SQLite: the database file's directory; PostgreSQL: the connection string. */
-  dataDir: string;
-  url: string | null;
+  /** The database to search (its own connection). */
+  db: DbTarget;
   termsFile: string | null;
 }
 
 const data = workerData as SearchWorkerData;
-const db = await connect({ databaseUrl: data.url ?? undefined, dataDir: data.dataDir } as never);
+const db = await connect(data.db);
 const service = new SearchService(db, await openSearchIndex(db), {
   memoryIndex: true,
   termsFile: data.termsFile,

@@ -5,14 +5,13 @@
  * the index file when one is given.
  */
 import { parentPort } from 'node:worker_threads';
-import { connect } from '../platform/db.ts';
+import { connect, type DbTarget } from '../platform/db.ts';
 import { Fts5Stemmer, PAIRS, PRUNING, PgStemmer, TermIndex } from './terms.ts';
 import { encodeSnapshot, writeSnapshotFile } from './terms-file.ts';
 
 export interface BuildRequest {
-  /** SQLite: the database file's directory; PostgreSQL: the connection string. */
-  dataDir: string;
-  url: string | null;
+  /** The database to build from (its own connection). */
+  db: DbTarget;
   /** Where to keep the snapshot (null: do not keep it). */
   file: string | null;
   /** The caller's settings (tests change them). */
@@ -24,7 +23,7 @@ parentPort!.once('message', async (req: BuildRequest) => {
   try {
     Object.assign(PAIRS, req.pairs);
     Object.assign(PRUNING, req.pruning);
-    const db = await connect({ databaseUrl: req.url ?? undefined, dataDir: req.dataDir } as never);
+    const db = await connect(req.db);
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {
       const terms = new TermIndex(db, stemmer, async () => new Int32Array(0));

@@ -27,7 +27,6 @@
  */
 import Database from 'better-sqlite3';
 import { sql } from 'kysely';
-import { dirname } from 'node:path';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import { decodeSnapshot, readSnapshotFile, type Snapshot, type Stamp } from './terms-file.ts';
@@ -903,14 +902,8 @@ export class TermIndex {
       );
       worker.on('error', () => finish(null));
       worker.on('exit', () => finish(null));
-      const dataDir = this.db.file
-        ? dirname(this.db.file)
-        : this.options.file
-          ? dirname(this.options.file)
-          : '.';
       worker.postMessage({
-        dataDir,
-        url: this.db.url,
+        db: this.db.target,
         file: this.options.file ?? null,
         pairs: { ...PAIRS },
         pruning: { ...PRUNING, tiers: [...PRUNING.tiers] },
