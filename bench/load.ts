@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { ROOT, machine, startServer } from './_server.ts';
+import { ROOT, machine, searchIndexReady, startServer } from './_server.ts';
 import { writeGeneratedCsv } from '../src/cables/generate.ts';
 
 function arg(name: string, def: number): number {
@@ -77,19 +77,8 @@ const routes: { name: string; weight: number; path: () => string }[] = [
 ];
 const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
 
-// The search worker loads its facet columns and term index (from DATA_DIR/search-terms.bin, or a
-// build in its own thread the first time): until then searches are answered from the database, as
-// after every start; the measured run is the steady state after it.
-{
-  const t0 = Date.now();
-  for (;;) {
-    const res = await fetch(server.url + '/api/search?q=warmup');
-    await res.arrayBuffer();
-    if (res.headers.get('x-search-index') === 'memory' || Date.now() - t0 > 30 * 60_000) break;
-    await new Promise((r) => setTimeout(r, 1000));
-  }
-  console.error(`search term index ready after ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-}
+// The measured run is the steady state after the search worker's term index is in place.
+console.error(`search term index ready after ${(await searchIndexReady(server)).toFixed(0)} s`);
 // First requests build per-process state (caches, rendered pages): let them finish.
 for (const r of routes) {
   const t0 = Date.now();

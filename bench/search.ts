@@ -10,7 +10,7 @@
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { machine, startServer } from './_server.ts';
+import { machine, searchIndexReady, startServer } from './_server.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/platform/migrations.ts';
 import { loadCables } from './_cables.ts';
@@ -87,15 +87,8 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
   const server = await startServer(env);
   try {
     const list = queries();
-    // Warm-up: loads the facet columns and starts the in-process term index build; wait for it.
-    const tb = performance.now();
-    for (;;) {
-      const res = await fetch(server.url + '/api/search?q=warmup');
-      await res.arrayBuffer();
-      if (res.headers.get('x-search-index') === 'memory' || performance.now() - tb > 30 * 60_000) break;
-      await new Promise((r) => setTimeout(r, 1000));
-    }
-    console.log(`${engine}: term index ready after ${((performance.now() - tb) / 1000).toFixed(0)} s (server RSS ${server.memory().rssMiB.toFixed(0)} MiB)`);
+    const ready = await searchIndexReady(server);
+    console.log(`${engine}: term index ready after ${ready.toFixed(0)} s (server RSS ${server.memory().rssMiB.toFixed(0)} MiB)`);
     // Warm-up: 40 queries of the same shapes from another seed (compiles the hot paths; the
     // measured queries' own phrases and facets are not pre-computed by it, except by chance).
     for (const url of queries(7).slice(0, 40)) await (await fetch(server.url + url)).arrayBuffer();
