@@ -434,32 +434,21 @@ export class SearchService {
     const negate = textQuery !== null && textQuery !== query;
     const highlight = onlyRefs ? [] : highlightTerms(query, COMPILE);
 
-    // Cable-side filter tables.
-    const flag = (size: number, ids: Iterable<number>) => {
+    // Filter tables: for a filter's values (ids of a facet's dictionary), a flag per id; null when
+    // the filter is not set.
+    const flags = (size: number, values: string[], idsOf: (v: string) => number[]) => {
+      if (!values.length) return null;
       const a = new Uint8Array(Math.max(size, 1));
-      for (const i of ids) if (i < a.length) a[i] = 1;
+      for (const v of values) for (const i of idsOf(v)) if (i < a.length) a[i] = 1;
       return a;
     };
-    const originIn = f.origin.length
-      ? flag(
-          cables.origins.values.length,
-          f.origin.flatMap((o) => cables.originIds(o)),
-        )
-      : null;
-    const originOut = x.origin.length
-      ? flag(
-          cables.origins.values.length,
-          x.origin.flatMap((o) => cables.originIds(o)),
-        )
-      : null;
-    const clsIds = (list: string[]) =>
-      list.map((c) => cables.classes.get(c)).filter((i): i is number => i !== undefined);
-    const clsIn = f.classification.length
-      ? flag(cables.classes.values.length, clsIds(f.classification))
-      : null;
-    const clsOut = x.classification.length
-      ? flag(cables.classes.values.length, clsIds(x.classification))
-      : null;
+    const one = (id: number | undefined) => (id === undefined ? [] : [id]);
+    const originIds = (o: string) => cables.originIds(o);
+    const originIn = flags(cables.origins.values.length, f.origin, originIds);
+    const originOut = flags(cables.origins.values.length, x.origin, originIds);
+    const clsIds = (c: string) => one(cables.classes.get(c));
+    const clsIn = flags(cables.classes.values.length, f.classification, clsIds);
+    const clsOut = flags(cables.classes.values.length, x.classification, clsIds);
     const tagNeed = columnTags.map((t) => cables.tagDict.get(t) ?? -1);
     const tagOut = x.tag.map((t) => cables.tagDict.get(t) ?? -1).filter((i) => i >= 0);
     const yearIn = f.year.length ? new Set(f.year) : null;
@@ -468,33 +457,25 @@ export class SearchService {
     const toMin = f.to ? isoMinutes(f.to) + 24 * 60 - 1 : Infinity;
     const kindIn = (k: DocKind) =>
       (f.kind.length === 0 || f.kind.includes(k)) && !x.kind.includes(k);
-    const sectionIds = (list: string[]) =>
-      list.map((s) => stories.sections.get(s)).filter((i): i is number => i !== undefined);
-    const secIn = f.section.length
-      ? flag(stories.sections.values.length, sectionIds(f.section))
-      : null;
-    const secOut = x.section.length
-      ? flag(stories.sections.values.length, sectionIds(x.section))
-      : null;
-    let refCableIds: Set<number> | null = null;
-    if (refs.length) {
-      const rows = await this.db.kysely
-        .selectFrom('cables')
-        .select('id')
-        .where('reference_id', 'in', refs)
-        .execute();
-      refCableIds = new Set(rows.map((r) => r.id));
-    }
+    const sectionIds = (sec: string) => one(stories.sections.get(sec));
+    const secIn = flags(stories.sections.values.length, f.section, sectionIds);
+    const secOut = flags(stories.sections.values.length, x.section, sectionIds);
+    // Row ids of the cables with these reference ids (null: no such filter).
+    const cableIdsOf = async (list: string[]) =>
+      list.length
+        ? new Set(
+            (
+              await this.db.kysely
+                .selectFrom('cables')
+                .select('id')
+                .where('reference_id', 'in', list)
+                .execute()
+            ).map((r) => r.id),
+          )
+        : null;
+    const refCableIds = await cableIdsOf(refs);
     const refOut = x.ref.length ? new Set(x.ref) : null;
-    let refOutIds: Set<number> | null = null;
-    if (refOut) {
-      const rows = await this.db.kysely
-        .selectFrom('cables')
-        .select('id')
-        .where('reference_id', 'in', [...refOut])
-        .execute();
-      refOutIds = new Set(rows.map((r) => r.id));
-    }
+    const refOutIds = await cableIdsOf(x.ref);
     const yearOf = (month: number) => Math.floor(month / 12);
 
     const originCounts = new Int32Array(cables.origins.values.length + 1);
