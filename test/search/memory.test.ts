@@ -7,17 +7,17 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ENGINE, testSite } from '../helpers.ts';
-import { loadCables } from '../../bench/_cables.ts';
-import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
 import { parseSearchParams } from '../../src/search/query.ts';
-
-type Site = Awaited<ReturnType<typeof testSite>>;
+import {
+  generatedArchive,
+  searchParams,
+  termIndexReady,
+  type Archive,
+  type Site,
+} from './archive.ts';
 
 const QUERIES = [
   'government',
@@ -36,37 +36,33 @@ const QUERIES = [
 ];
 
 describe(`in-memory term index on ${ENGINE}`, () => {
+  let archive: Archive;
   let site: Site;
-  let dir: string;
   let fast: SearchService;
   let exact: SearchService;
 
-  const run = async (svc: SearchService, q: string, extra: Record<string, string> = {}): Promise<SearchResult> => {
-    const p = parseSearchParams({ q, size: '10', ...extra });
-    assert.ok(p.ok);
-    const out = await svc.search(p.value);
+  const run = async (
+    svc: SearchService,
+    q: string,
+    extra: Record<string, string> = {},
+  ): Promise<SearchResult> => {
+    const out = await svc.search(searchParams({ q, ...extra }));
     assert.ok(out.ok, q);
     return out.result;
   };
 
   before(async () => {
-    site = await testSite({ DEMO: '0' });
-    dir = mkdtempSync(join(tmpdir(), 'bs-terms-'));
-    const file = join(dir, 'cables.csv');
-    await writeGeneratedCsv(file, { count: 1500, seed: 7 });
-    await loadCables(site.db, file);
+    archive = await generatedArchive(1500, 7);
+    site = archive.site;
     fast = new SearchService(site.db, await openSearchIndex(site.db), { memoryIndex: true });
     exact = new SearchService(site.db, await openSearchIndex(site.db));
-    await run(fast, 'warmup');
-    for (let i = 0; i < 600 && !fast.terms!.ready('cable'); i++) await new Promise((r) => setTimeout(r, 50));
-    assert.ok(fast.terms!.ready('cable'), 'the term index was built');
+    await termIndexReady(fast);
   });
 
   after(async () => {
     await fast?.index.close();
     await exact?.index.close();
-    await site?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await archive?.cleanup();
   });
 
   const same = async (q: string) => {
@@ -113,7 +109,10 @@ describe(`in-memory term index on ${ENGINE}`, () => {
       const ids = new Set(b.hits.map((h) => h.id));
       const overlap = a.hits.filter((h) => ids.has(h.id)).length;
       const need = q.includes('"') ? 6 : 8;
-      assert.ok(overlap >= Math.min(need, b.hits.length), `${q}: ${overlap} of ${b.hits.length} shared`);
+      assert.ok(
+        overlap >= Math.min(need, b.hits.length),
+        `${q}: ${overlap} of ${b.hits.length} shared`,
+      );
     }
   });
 
@@ -121,14 +120,23 @@ describe(`in-memory term index on ${ENGINE}`, () => {
     const { PRUNING } = await import('../../src/search/terms.ts');
     const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
     const stats = fast.terms!.rankStats;
-    const queries = [...QUERIES, 'government minister', 'security OR council', 'minister -government', 'embassy', 'government year:2008'];
+    const queries = [
+      ...QUERIES,
+      'government minister',
+      'security OR council',
+      'minister -government',
+      'embassy',
+      'government year:2008',
+    ];
     const pages = async () => {
       const out: string[] = [];
       for (const q of queries)
         for (const page of ['1', '3'])
           for (const extra of [{}, { classification: 'secret' }] as Record<string, string>[]) {
             const r = await run(fast, q, { page, ...extra });
-            out.push(`${q} ${page} ${JSON.stringify(extra)}: ${r.total} ${r.order} ${r.hits.map((h) => h.id).join(',')}`);
+            out.push(
+              `${q} ${page} ${JSON.stringify(extra)}: ${r.total} ${r.order} ${r.hits.map((h) => h.id).join(',')}`,
+            );
           }
       return out;
     };
@@ -148,7 +156,14 @@ describe(`in-memory term index on ${ENGINE}`, () => {
 
   test('facets of match sets covering most cables (counted by complement) equal counting every match', async () => {
     const { FACET_COMPLEMENT } = await import('../../src/search/service.ts');
-    const qs = ['government', 'minister', '-zzzzqqq', 'government OR narcotics', 'minister -economy', 'econ*'];
+    const qs = [
+      'government',
+      'minister',
+      '-zzzzqqq',
+      'government OR narcotics',
+      'minister -economy',
+      'econ*',
+    ];
     const look = async () => {
       const out: unknown[] = [];
       for (const q of qs) {
@@ -169,8 +184,17 @@ describe(`in-memory term index on ${ENGINE}`, () => {
 
   test('follows changed and deleted cables through the change log', async () => {
     const k = site.db.kysely;
-    const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute()).map((r) => r.id);
-    await k.updateTable('cables').set({ title: 'Quokkaland Quokka Affairs', body: 'The quokka delegation met the government.' }).where('id', '=', ids[0]).execute();
+    const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute()).map(
+      (r) => r.id,
+    );
+    await k
+      .updateTable('cables')
+      .set({
+        title: 'Quokkaland Quokka Affairs',
+        body: 'The quokka delegation met the government.',
+      })
+      .where('id', '=', ids[0])
+      .execute();
     await k.deleteFrom('cables').where('id', '=', ids[1]).execute();
     for (const q of ['quokka', 'government', 'minister']) await same(q);
     {
@@ -189,7 +213,10 @@ describe(`in-memory term index on ${ENGINE}`, () => {
         const full = await run(fast, 'government quokka');
         Object.assign(PRUNING, { champions: 48, tiers: [6, 48], from: 0 });
         const pruned = await run(fast, 'government quokka');
-        assert.deepEqual(pruned.hits.map((h) => h.id), full.hits.map((h) => h.id));
+        assert.deepEqual(
+          pruned.hits.map((h) => h.id),
+          full.hits.map((h) => h.id),
+        );
       } finally {
         Object.assign(PRUNING, saved);
       }

@@ -7,19 +7,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { ENGINE, testSite } from '../helpers.ts';
-import { loadCables } from '../../bench/_cables.ts';
-import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { parseQuery } from '../../src/search/query.ts';
 import { PAIRS, docPairKeys, pairKey } from '../../src/search/terms.ts';
 import type { MemorySearchIndex } from '../../src/search/memory.ts';
-
-type Site = Awaited<ReturnType<typeof testSite>>;
+import { generatedArchive, termIndexReady, type Archive, type Site } from './archive.ts';
 
 /** Title and body pairs written to probe adjacency (ours, not corpus text). */
 const CRAFTED: [string, string][] = [
@@ -52,43 +46,39 @@ const PHRASES = [
 ];
 
 describe(`two-word phrases from adjacent pairs on ${ENGINE}`, () => {
+  let archive: Archive;
   let site: Site;
-  let dir: string;
   let svc: SearchService;
   const saved = { ...PAIRS };
 
-  before(async () => {
-    site = await testSite({ DEMO: '0' });
-    dir = mkdtempSync(join(tmpdir(), 'bs-phrases-'));
-    const csv = join(dir, 'cables.csv');
-    await writeGeneratedCsv(csv, { count: 300, seed: 3 });
-    await loadCables(site.db, csv);
-    const k = site.db.kysely;
-    const ids = (
-      await k.selectFrom('cables').select('id').orderBy('id').limit(CRAFTED.length).execute()
-    ).map((r) => r.id);
-    for (let i = 0; i < CRAFTED.length; i++)
-      await k
+  /** Gives the cables with these ids (in order) the crafted titles and bodies. */
+  const rewrite = async (ids: number[], texts: [string, string][]) => {
+    for (let i = 0; i < texts.length; i++)
+      await site.db.kysely
         .updateTable('cables')
-        .set({ title: CRAFTED[i][0], body: CRAFTED[i][1] })
+        .set({ title: texts[i][0], body: texts[i][1] })
         .where('id', '=', ids[i])
         .execute();
+  };
+  const cableIds = async (order: 'asc' | 'desc', n: number) =>
+    (
+      await site.db.kysely.selectFrom('cables').select('id').orderBy('id', order).limit(n).execute()
+    ).map((r) => r.id);
+
+  before(async () => {
+    archive = await generatedArchive(300, 3);
+    site = archive.site;
+    await rewrite(await cableIds('asc', CRAFTED.length), CRAFTED);
     // Every pair is tracked on this small archive.
     Object.assign(PAIRS, { sample: 1_000_000, share: 0 });
     svc = new SearchService(site.db, await openSearchIndex(site.db), { memoryIndex: true });
-    const p = parseQuery('warmup', {});
-    assert.ok(p.ok);
-    await svc.search({ q: 'warmup', tag: [], sort: 'relevance', page: 1, size: 10 } as never);
-    for (let i = 0; i < 600 && !svc.terms!.ready('cable'); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    assert.ok(svc.terms!.ready('cable'));
+    await termIndexReady(svc);
   });
 
   after(async () => {
     Object.assign(PAIRS, saved);
     await svc?.index.close();
-    await site?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await archive?.cleanup();
   });
 
   const compare = async () => {
@@ -111,30 +101,12 @@ describe(`two-word phrases from adjacent pairs on ${ENGINE}`, () => {
   });
 
   test('and for documents changed after the build', async () => {
-    const k = site.db.kysely;
-    const last = (
-      await k
-        .selectFrom('cables')
-        .select('id')
-        .orderBy('id', 'desc')
-        .limit(CHANGED.length)
-        .execute()
-    ).map((r) => r.id);
-    for (let i = 0; i < CHANGED.length; i++)
-      await k
-        .updateTable('cables')
-        .set({ title: CHANGED[i][0], body: CHANGED[i][1] })
-        .where('id', '=', last[i])
-        .execute();
-    await k
+    await rewrite(await cableIds('desc', CHANGED.length), CHANGED);
+    const [first] = await cableIds('asc', 1);
+    await site.db.kysely
       .updateTable('cables')
       .set({ body: 'Nothing to see.' })
-      .where(
-        'id',
-        '=',
-        (await k.selectFrom('cables').select('id').orderBy('id').limit(1).executeTakeFirstOrThrow())
-          .id,
-      )
+      .where('id', '=', first)
       .execute();
     assert.ok((await compare()) >= 10);
   });

@@ -5,18 +5,12 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE, testSite } from '../helpers.ts';
-import { loadCables } from '../../bench/_cables.ts';
-import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { WorkerSearcher } from '../../src/search/remote.ts';
-import { parseSearchParams, type SearchParams } from '../../src/search/query.ts';
-
-type Site = Awaited<ReturnType<typeof testSite>>;
+import { generatedArchive, searchParams as params, type Archive } from './archive.ts';
 
 const QUERIES: Record<string, string>[] = [
   { q: 'government' },
@@ -26,33 +20,22 @@ const QUERIES: Record<string, string>[] = [
   { q: '', year: '2008' },
 ];
 
-const params = (raw: Record<string, string>): SearchParams => {
-  const p = parseSearchParams({ size: '10', ...raw });
-  assert.ok(p.ok);
-  return p.value;
-};
-
 describe(`search worker on ${ENGINE}`, () => {
-  let site: Site;
-  let dir: string;
+  let archive: Archive;
   let local: SearchService;
   let remote: WorkerSearcher;
 
   before(async () => {
-    site = await testSite({ DEMO: '0' });
-    dir = mkdtempSync(join(tmpdir(), 'bs-remote-'));
-    const csv = join(dir, 'cables.csv');
-    await writeGeneratedCsv(csv, { count: 300, seed: 5 });
-    await loadCables(site.db, csv);
-    local = new SearchService(site.db, await openSearchIndex(site.db));
-    remote = new WorkerSearcher(site.db, { termsFile: join(dir, 'search-terms.bin') });
+    archive = await generatedArchive(300, 5);
+    const { db } = archive.site;
+    local = new SearchService(db, await openSearchIndex(db));
+    remote = new WorkerSearcher(db, { termsFile: join(archive.dir, 'search-terms.bin') });
   });
 
   after(async () => {
     await remote?.close();
     await local?.index.close();
-    await site?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await archive?.cleanup();
   });
 
   const comparable = (out: Awaited<ReturnType<SearchService['search']>>) => {

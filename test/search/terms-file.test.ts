@@ -5,20 +5,21 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { ENGINE, testSite } from '../helpers.ts';
-import { loadCables } from '../../bench/_cables.ts';
-import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
-import { parseSearchParams } from '../../src/search/query.ts';
 import { decodeSnapshot, encodeSnapshot } from '../../src/search/terms-file.ts';
 import { PRUNING } from '../../src/search/terms.ts';
-
-type Site = Awaited<ReturnType<typeof testSite>>;
+import {
+  generatedArchive,
+  searchParams,
+  termIndexReady,
+  type Archive,
+  type Site,
+} from './archive.ts';
 
 const QUERIES = [
   'government',
@@ -30,8 +31,8 @@ const QUERIES = [
 ];
 
 describe(`term index file on ${ENGINE}`, () => {
+  let archive: Archive;
   let site: Site;
-  let dir: string;
   let file: string;
   const open: SearchService[] = [];
 
@@ -41,16 +42,11 @@ describe(`term index file on ${ENGINE}`, () => {
       termsFile: file,
     });
     open.push(svc);
-    await search(svc, 'warmup');
-    for (let i = 0; i < 600 && !svc.terms!.ready('cable'); i++)
-      await new Promise((r) => setTimeout(r, 50));
-    assert.ok(svc.terms!.ready('cable'), 'the term index is ready');
+    await termIndexReady(svc);
     return svc;
   };
   const search = async (svc: SearchService, q: string) => {
-    const p = parseSearchParams({ q, size: '10' });
-    assert.ok(p.ok);
-    const out = await svc.search(p.value);
+    const out = await svc.search(searchParams({ q }));
     assert.ok(out.ok, q);
     return out.result;
   };
@@ -68,19 +64,15 @@ describe(`term index file on ${ENGINE}`, () => {
   before(async () => {
     // Short champion lists, so terms of this small archive get them.
     Object.assign(PRUNING, { champions: 16, tiers: [4, 16] });
-    site = await testSite({ DEMO: '0' });
-    dir = mkdtempSync(join(tmpdir(), 'bs-termsfile-'));
-    file = join(dir, 'search-terms.bin');
-    const csv = join(dir, 'cables.csv');
-    await writeGeneratedCsv(csv, { count: 400, seed: 11 });
-    await loadCables(site.db, csv);
+    archive = await generatedArchive(400, 11);
+    site = archive.site;
+    file = join(archive.dir, 'search-terms.bin');
   });
 
   after(async () => {
     Object.assign(PRUNING, savedPruning);
     for (const s of open) await s.index.close();
-    await site?.cleanup();
-    if (dir) rmSync(dir, { recursive: true, force: true });
+    await archive?.cleanup();
   });
 
   let first: unknown[];
