@@ -65,6 +65,13 @@ export async function testSite(env: Record<string, string> = { DEMO: '1' }): Pro
   };
 }
 
+/** Starts a test site's HTTP server on a free local port; returns its base URL. */
+export async function listenLocal(site: Pick<Running, 'app'>): Promise<string> {
+  await site.app.listen({ port: 0, host: '127.0.0.1' });
+  const addr = site.app.server.address();
+  return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+}
+
 /** Reads the CSRF cookie a page set and returns it with the cookie header to send back. */
 export function csrfFrom(res: { cookies: { name: string; value: string }[] }): { token: string; cookie: string } {
   const c = res.cookies.find((x) => x.name === 'bs_csrf');

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { SMTPServer } from 'smtp-server';
-import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
@@ -35,9 +35,7 @@ before(async () => {
   await new Promise<void>((r) => smtp.listen(0, '127.0.0.1', r));
   const port = (smtp.server.address() as { port: number }).port;
   site = await testSite({ DEMO: '1', JOBS: '0', SMTP_URL: `smtp://127.0.0.1:${port}` });
-  await site.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = site.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = await listenLocal(site);
   mkdirSync(OUT, { recursive: true });
 });
 after(async () => {

@@ -6,7 +6,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 
 
@@ -16,9 +16,7 @@ let base: string;
 
 before(async () => {
   site = await testSite();
-  await site.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = site.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = await listenLocal(site);
   mkdirSync(OUT, { recursive: true });
 });
 after(() => site.cleanup());

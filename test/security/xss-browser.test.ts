@@ -12,7 +12,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE, testSite } from '../helpers.ts';
+import { ENGINE, testSite, listenLocal } from '../helpers.ts';
 import { RSS, feedServer, signedIn } from '../newsroom/helpers.ts';
 import { createStory, getStory, storyPath } from '../../src/stories/store.ts';
 import { approveRelease, submitRelease } from '../../src/stories/press-releases.ts';
@@ -53,9 +53,7 @@ const dir = mkdtempSync(join(tmpdir(), 'broadsheet-xss-'));
 
 before(async () => {
   site = await testSite({ DEMO: '1', JOBS: '0' });
-  await site.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = site.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = await listenLocal(site);
   feeds = await feedServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/rss+xml' });
     res.end(

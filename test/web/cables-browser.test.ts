@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
 import { generateCables } from '../../src/cables/generate.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
@@ -23,9 +23,7 @@ before(async () => {
   dir = mkdtempSync(join(tmpdir(), 'broadsheet-cables-browser-'));
   writeFileSync(join(dir, 'c.csv'), [...generateCables({ count: 400, seed: 3 })].join(''));
   await importCables(site.db, [join(dir, 'c.csv')], { workers: 0 });
-  await site.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = site.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = await listenLocal(site);
   mkdirSync(OUT, { recursive: true });
 });
 after(async () => {

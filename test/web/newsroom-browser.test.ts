@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
 import { RSS, feedServer, signedIn } from '../newsroom/helpers.ts';
 import { submitRelease } from '../../src/stories/press-releases.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
@@ -19,9 +19,7 @@ let base: string;
 
 before(async () => {
   site = await testSite({ DEMO: '1', JOBS: '0' });
-  await site.app.listen({ port: 0, host: '127.0.0.1' });
-  const addr = site.app.server.address();
-  base = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
+  base = await listenLocal(site);
   feeds = await feedServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/rss+xml' });
     res.end(RSS([{ guid: 'w1', title: 'Harvest season begins early', link: 'https://wire.example/harvest', description: 'Farmers report an early start.', pubDate: new Date().toUTCString() }]));
