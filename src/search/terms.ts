@@ -52,6 +52,8 @@ export const PRUNING = {
   from: 12000,
 };
 const HIST = 4096;
+/** Group champion lists kept per kind (16 KB each). */
+const GROUP_CHAMPIONS = 64;
 
 export interface Champion {
   /** Documents, best weight first. */
@@ -342,6 +344,8 @@ export class KindPostings {
   champs: (Champion | null | undefined)[] = [];
   /** The list length (PRUNING.champions) the champion lists were made for. */
   champsSize = PRUNING.champions;
+  /** Champion lists of term groups (see groupChampion()), by their term ids. */
+  readonly groupChamps = new Map<string, Champion | null>();
   /** Tracked adjacent pairs (pairKey → bitmap of the documents with "a then b"). */
   pairs = new Map<number, Uint32Array>();
   overlayDocs = 0;
@@ -493,10 +497,7 @@ export class KindPostings {
    * most the last weight in it. null: the term is sparse (its documents are few: all scored exactly).
    */
   champion(t: number): Champion | null {
-    if (this.champsSize !== PRUNING.champions) {
-      this.champs = [];
-      this.champsSize = PRUNING.champions;
-    }
+    this.checkChampsSize();
     let c = this.champs[t];
     if (c !== undefined) return c;
     const d = this.dense[t];
@@ -506,40 +507,108 @@ export class KindPostings {
     }
     const f = this.freq[t];
     const df = this.df[t];
-    const avgdl = this.avgdl();
-    const len = this.len;
-    const w = new Float64Array(df);
     const ids = new Int32Array(df);
-    const hist = new Int32Array(HIST + 1);
     let r = 0;
     for (let x = 0; x < d.length; x++) {
       let bits = d[x];
       while (bits) {
         const low = bits & -bits;
-        const id = (x << 5) + (31 - Math.clz32(low));
+        ids[r++] = (x << 5) + (31 - Math.clz32(low));
         bits ^= low;
-        const fr = f[r];
-        const wt = fr / (fr + K1 * (1 - B + (B * len[id]) / avgdl));
-        w[r] = wt;
-        ids[r] = id;
-        hist[(wt * HIST) | 0]++;
-        r++;
       }
+    }
+    c = this.bestWeights(ids, f);
+    this.champs[t] = c;
+    return c;
+  }
+
+  /**
+   * Champion list of a group of terms whose frequencies add up (a prefix and its expansions), made
+   * on first use and kept (a few dozen) until the postings are replaced: the documents with the
+   * largest weight F / (F + k1·(1 − b + b·len/avgdl)), F the sum of the group's frequencies in the
+   * document. Every document outside it weighs at most its last weight, whichever of the terms it
+   * has. null: the group's documents are few (all scored exactly).
+   */
+  groupChampion(tids: number[]): Champion | null {
+    this.checkChampsSize();
+    const key = tids.join(',');
+    let c = this.groupChamps.get(key);
+    if (c !== undefined) return c;
+    const sum = new Int32Array(this.len.length);
+    for (const t of tids) {
+      const f = this.freq[t];
+      const d = this.dense[t];
+      if (d) {
+        let r = 0;
+        for (let x = 0; x < d.length; x++) {
+          let bits = d[x];
+          while (bits) {
+            const low = bits & -bits;
+            const id = (x << 5) + (31 - Math.clz32(low));
+            bits ^= low;
+            if (id < sum.length) sum[id] += f[r];
+            r++;
+          }
+        }
+      } else {
+        const ids = this.ids[t]!;
+        for (let i = 0; i < ids.length; i++) if (ids[i] < sum.length) sum[ids[i]] += f[i];
+      }
+    }
+    let n = 0;
+    for (let id = 0; id < sum.length; id++) if (sum[id] > 0) n++;
+    if (n <= PRUNING.champions) c = null;
+    else {
+      const ids = new Int32Array(n);
+      const freqs = new Int32Array(n);
+      for (let id = 0, r = 0; id < sum.length; id++)
+        if (sum[id] > 0) {
+          ids[r] = id;
+          freqs[r++] = sum[id];
+        }
+      c = this.bestWeights(ids, freqs);
+    }
+    if (this.groupChamps.size >= GROUP_CHAMPIONS)
+      this.groupChamps.delete(this.groupChamps.keys().next().value!);
+    this.groupChamps.set(key, c);
+    return c;
+  }
+
+  /** Champion lists follow PRUNING.champions (tests change it): made again when it changed. */
+  private checkChampsSize(): void {
+    if (this.champsSize !== PRUNING.champions) {
+      this.champs = [];
+      this.groupChamps.clear();
+      this.champsSize = PRUNING.champions;
+    }
+  }
+
+  /** The PRUNING.champions documents (of `ids`, with frequencies `f`) with the largest bm25 weight. */
+  private bestWeights(ids: Int32Array, f: ArrayLike<number>): Champion {
+    const n = ids.length;
+    const avgdl = this.avgdl();
+    const len = this.len;
+    const w = new Float64Array(n);
+    const hist = new Int32Array(HIST + 1);
+    for (let r = 0; r < n; r++) {
+      const fr = f[r];
+      const wt = fr / (fr + K1 * (1 - B + (B * len[ids[r]]) / avgdl));
+      w[r] = wt;
+      hist[(wt * HIST) | 0]++;
     }
     // The bucket holding the CHAMPIONS-th best weight: everything in higher buckets is kept.
     let cut = HIST,
       above = 0;
     while (cut > 0 && above + hist[cut] < PRUNING.champions) above += hist[cut--];
     const keep: number[] = [];
-    for (let i = 0; i < df; i++) if (((w[i] * HIST) | 0) >= cut) keep.push(i);
+    for (let i = 0; i < n; i++) if (((w[i] * HIST) | 0) >= cut) keep.push(i);
     keep.sort((a, b) => w[b] - w[a] || ids[a] - ids[b]);
-    const n = Math.min(keep.length, PRUNING.champions);
-    c = { ids: new Int32Array(n), w: new Float32Array(n), avgdl };
-    for (let i = 0; i < n; i++) {
+    const k = Math.min(keep.length, PRUNING.champions);
+    const c: Champion = { ids: new Int32Array(k), w: new Float32Array(k), avgdl };
+    for (let i = 0; i < k; i++) {
       c.ids[i] = ids[keep[i]];
       c.w[i] = float32Up(w[keep[i]]);
     }
-    this.champs[t] = c;
     return c;
   }
 
@@ -725,7 +794,7 @@ export class TermIndex {
   lastBuildSource: 'file' | 'worker' | 'thread' | null = null;
   private worker: import('node:worker_threads').Worker | null = null;
   /** Top-k rankings answered from champion lists / by scoring every candidate. */
-  readonly rankStats = { pruned: 0, full: 0 };
+  readonly rankStats = { pruned: 0, full: 0, groupLists: 0 };
   /** Two-word phrases answered from tracked pairs / sent to the database. */
   readonly phraseStats = { pairs: 0, database: 0 };
 
@@ -1317,7 +1386,23 @@ export class TermIndex {
     for (const m of PRUNING.tiers) {
       const sb = new Uint32Array(size);
       /** Marks a group's exactly scored candidates; returns the weight bound for the others. */
+      /** Marks the candidates in the first m entries of a list; returns the weight bound for the rest. */
+      const listed = (c: Champion): number => {
+        const last = Math.min(m, c.ids.length - 1);
+        const b = c.w[last];
+        for (let i = 0; i < last && c.w[i] > b; i++) {
+          const id = c.ids[i];
+          if (cb[id >> 5] & (1 << (id & 31))) sb[id >> 5] |= 1 << (id & 31);
+        }
+        return b * Math.max(1, avgdl / c.avgdl);
+      };
       const group = (g: number[]): number => {
+        // Several terms (a prefix): the group's own list bounds their summed frequency.
+        const gc = g.length > 1 ? p.groupChampion(g) : null;
+        if (gc) {
+          this.rankStats.groupLists++;
+          return Math.min(1, listed(gc));
+        }
         let bound = 0;
         for (const t of g) {
           const c = p.champion(t);
@@ -1333,13 +1418,7 @@ export class TermIndex {
             }
             continue;
           }
-          const last = Math.min(m, c.ids.length - 1);
-          const b = c.w[last];
-          for (let i = 0; i < last && c.w[i] > b; i++) {
-            const id = c.ids[i];
-            if (cb[id >> 5] & (1 << (id & 31))) sb[id >> 5] |= 1 << (id & 31);
-          }
-          bound += b * Math.max(1, avgdl / c.avgdl);
+          bound += listed(c);
         }
         // bm25's term weight is subadditive in the frequency, and below 1.
         return Math.min(1, bound);

@@ -127,6 +127,9 @@ describe(`in-memory term index on ${ENGINE}`, () => {
       'minister -government',
       'embassy',
       'government year:2008',
+      'econ* minister',
+      'terror* OR government',
+      'milit* secur* reform',
     ];
     const pages = async () => {
       const out: string[] = [];
@@ -146,9 +149,11 @@ describe(`in-memory term index on ${ENGINE}`, () => {
       // Tiny champion lists on the small corpus: prunes where it can, falls back where it cannot.
       Object.assign(PRUNING, { champions: 48, tiers: [6, 48], from: 0 });
       const before = stats.pruned;
+      const lists = stats.groupLists;
       const pruned = await pages();
       assert.deepEqual(pruned, full);
       assert.ok(stats.pruned > before, `pruned ${stats.pruned - before} rankings`);
+      assert.ok(stats.groupLists > lists, 'prefixes bounded by their group champion lists');
     } finally {
       Object.assign(PRUNING, saved);
     }
@@ -210,13 +215,17 @@ describe(`in-memory term index on ${ENGINE}`, () => {
       const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
       try {
         PRUNING.from = Infinity;
-        const full = await run(fast, 'government quokka');
-        Object.assign(PRUNING, { champions: 48, tiers: [6, 48], from: 0 });
-        const pruned = await run(fast, 'government quokka');
-        assert.deepEqual(
-          pruned.hits.map((h) => h.id),
-          full.hits.map((h) => h.id),
-        );
+        for (const q of ['government quokka', 'gov*', 'quokk* OR minist*']) {
+          PRUNING.from = Infinity;
+          const full = await run(fast, q);
+          Object.assign(PRUNING, { champions: 48, tiers: [6, 48], from: 0 });
+          const pruned = await run(fast, q);
+          assert.deepEqual(
+            pruned.hits.map((h) => h.id),
+            full.hits.map((h) => h.id),
+            q,
+          );
+        }
       } finally {
         Object.assign(PRUNING, saved);
       }
