@@ -285,6 +285,35 @@ class Tally {
   }
 }
 
+/**
+ * Counts per month number (year * 12 + month - 1) for a facet loop: a plain array increment per
+ * document, folded into a Tally of months or of years once at the end (months outside the array's
+ * range, which real dates never reach, go to the Tally directly).
+ */
+class MonthTally {
+  private static readonly SIZE = 12 * 2200;
+  private readonly counts = new Int32Array(MonthTally.SIZE);
+  private readonly other = new Tally();
+  private lo = MonthTally.SIZE;
+  private hi = -1;
+  add(m: number): void {
+    if (m >= 0 && m < MonthTally.SIZE) {
+      this.counts[m]++;
+      if (m < this.lo) this.lo = m;
+      if (m > this.hi) this.hi = m;
+    } else this.other.add(m);
+  }
+  addTo(months: Tally): void {
+    for (let m = this.lo; m <= this.hi; m++) if (this.counts[m]) months.add(m, this.counts[m]);
+    for (const [m, c] of this.other.entries()) months.add(m, c);
+  }
+  addYearsTo(years: Tally): void {
+    for (let m = this.lo; m <= this.hi; m++)
+      if (this.counts[m]) years.add(Math.floor(m / 12), this.counts[m]);
+    for (const [m, c] of this.other.entries()) years.add(Math.floor(m / 12), c);
+  }
+}
+
 function monthLabel(m: number): string {
   return `${Math.floor(m / 12)}-${String((m % 12) + 1).padStart(2, '0')}`;
 }
@@ -530,6 +559,7 @@ export class SearchService {
       const byTime =
         fromMin !== -Infinity || toMin !== Infinity || refCableIds !== null || refOutIds !== null;
       let kindCount = 0;
+      const months = new MonthTally();
       const unfiltered =
         kindBit === 0 &&
         sectionBit === 0 &&
@@ -572,7 +602,28 @@ export class SearchService {
           yearCounts.add(yearOf(monthOf[id]), -1);
         }
         kindCount = n;
-      } else
+      } else if (unfiltered) {
+        // Nothing filters: every matching cable is a hit and counts in every facet.
+        for (let i = 0; i < ids.length; i++) {
+          const id = ids[i];
+          if (id >= size || !present[id]) continue;
+          out[n++] = id;
+          originCounts[origin[id]]++;
+          clsCounts[cls[id]]++;
+          if (tagOver[id]) {
+            const tags = allTags[id];
+            for (let x = 0; x < tags.length; x++) tagCounts[tags[x]]++;
+          } else
+            for (let x = tagStart[id], end = tagStart[id + 1]; x < end; x++)
+              tagCounts[tagData[x]]++;
+          months.add(monthOf[id]);
+        }
+        kindCount = n;
+        months.addTo(monthCounts);
+        months.addYearsTo(yearCounts);
+      } else {
+        // Years are counted per month (folded into years once, after the loop).
+        const yearMonths = new MonthTally();
         for (let i = 0; i < ids.length; i++) {
           const id = ids[i];
           if (id >= size || !present[id]) continue;
@@ -598,8 +649,10 @@ export class SearchService {
             for (const t of tagOut) for (let j = t0; j < t1; j++) if (tags[j] === t) mask |= TAG;
           }
           const month = monthOf[id];
-          const y = yearOf(month);
-          if (byYear && ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y)))) mask |= YEAR;
+          if (byYear) {
+            const y = yearOf(month);
+            if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+          }
           if (byTime) {
             const m = minute[id];
             if (
@@ -612,14 +665,17 @@ export class SearchService {
           }
           if (mask === 0) {
             out[n++] = id;
-            monthCounts.add(month);
+            months.add(month);
           }
           if ((mask & ~KIND) === 0) kindCount++;
           if ((mask & ~ORIGIN) === 0) originCounts[o]++;
           if ((mask & ~CLASS) === 0) clsCounts[c]++;
           if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tagCounts[tags[j]]++;
-          if ((mask & ~YEAR) === 0) yearCounts.add(y);
+          if ((mask & ~YEAR) === 0) yearMonths.add(month);
         }
+        months.addTo(monthCounts);
+        yearMonths.addYearsTo(yearCounts);
+      }
       kindCounts.cable += kindCount;
       hits.cable = out.subarray(0, n);
       matchSizes.cable = ids.length;
