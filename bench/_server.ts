@@ -1,5 +1,7 @@
 /** Benchmark helper: runs the site as its own process (as in production) and reports its memory. */
 import { spawn, type ChildProcess } from 'node:child_process';
+import { Agent, get } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
@@ -18,7 +20,9 @@ export interface BenchServer {
 
 export async function startServer(env: Record<string, string>): Promise<BenchServer> {
   const port = await freePort();
-  const child = spawn(process.execPath, ['--import', 'tsx', join(ROOT, 'src/main.ts')], {
+  // BENCH_SERVER_ARGS: extra Node options for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'src/main.ts')], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -61,13 +65,49 @@ export async function searchIndexReady(server: BenchServer): Promise<number> {
   for (;;) {
     const res = await fetch(server.url + '/api/search?q=warmup');
     await res.arrayBuffer();
-    if (res.headers.get('x-search-index') === 'memory' || performance.now() - t0 > 30 * 60_000) break;
+    if (res.headers.get('x-search-index') === 'memory' || performance.now() - t0 > 30 * 60_000)
+      break;
     await new Promise((r) => setTimeout(r, 1000));
   }
   return (performance.now() - t0) / 1000;
 }
 
 export function machine(): string {
-  const cpus = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/) ?? [])[1] ?? 'unknown CPU';
+  const cpus =
+    (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.+)/) ?? [])[1] ??
+    'unknown CPU';
   return `${cpus.trim()}, ${Number(readFileSync('/proc/cpuinfo', 'utf8').match(/^processor/gm)?.length)} cores, Node ${process.version}`;
+}
+
+export interface HttpResult {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+}
+
+/**
+ * A lean HTTP client for load generators that share the server's cores: node:http over kept-alive
+ * connections, asking for gzip as API clients (curl --compressed, Python requests) do and
+ * decompressing the answer. fetch() costs about 2 ms of CPU per request here, four times as much,
+ * and that CPU is taken from the server being measured.
+ */
+export function httpClient(base: string, sockets = 64): (path: string) => Promise<HttpResult> {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  return (path) =>
+    new Promise((resolve, reject) => {
+      get(base + path, { agent, headers: { 'accept-encoding': 'gzip' } }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('error', reject);
+        res.on('end', () => {
+          try {
+            const raw = Buffer.concat(chunks);
+            const body = res.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+            resolve({ status: res.statusCode ?? 0, headers: res.headers, body });
+          } catch (e) {
+            reject(e as Error);
+          }
+        });
+      }).on('error', reject);
+    });
 }
