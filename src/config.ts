@@ -2,6 +2,7 @@
  * Configuration: read from the environment once, validated with zod.
  * A bad value stops start-up with one line naming the variable.
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseCidr } from './licensing/cidr.ts';
@@ -68,6 +69,7 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().trim().default(''),
   JOBS: bool.default(true),
   NEWSLETTER_RATE: z.coerce.number({ message: 'must be a number of messages per second (0 = no limit)' }).min(0, 'must be 0 or more').max(100000, 'must be at most 100000').default(0),
+  SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -91,6 +93,17 @@ export interface Config {
   jobs: boolean;
   /** Newsletter messages per second across the SMTP pool; 0 = no limit. */
   newsletterRate: number;
+  /** Search worker threads (0: searches run on the main thread); see defaultSearchWorkers(). */
+  searchWorkers: number;
+}
+
+/**
+ * One search thread per core but one (the event loop's), at least one and at most four. On two
+ * cores a second search thread made searches slower: it competes with the event loop and the
+ * HTTP work (docs/benchmarks.md).
+ */
+export function defaultSearchWorkers(cores: number): number {
+  return Math.max(1, Math.min(4, cores - 1));
 }
 
 export class ConfigError extends Error {}
@@ -129,5 +142,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mailFrom: c.MAIL_FROM || `${c.SITE_NAME} <newsletter@${new URL(baseUrl).hostname}>`,
     jobs: c.JOBS,
     newsletterRate: c.NEWSLETTER_RATE,
+    searchWorkers: c.SEARCH_WORKERS ?? defaultSearchWorkers(availableParallelism()),
   };
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ConfigError, loadConfig } from '../src/config.ts';
+import { ConfigError, defaultSearchWorkers, loadConfig } from '../src/config.ts';
 
 test('defaults give a working SQLite site on 127.0.0.1:3000 with demo content', () => {
   const c = loadConfig({});
@@ -37,6 +37,9 @@ const bad: [Record<string, string>, RegExp][] = [
   [{ SCHEDULE_TZ: 'Mars/Olympus' }, /^Invalid configuration: SCHEDULE_TZ must be an IANA time zone/],
   [{ DEMO: 'maybe' }, /^Invalid configuration: DEMO must be one of/],
   [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
+  [{ SEARCH_WORKERS: 'two' }, /^Invalid configuration: SEARCH_WORKERS must be a number of search threads/],
+  [{ SEARCH_WORKERS: '1.5' }, /^Invalid configuration: SEARCH_WORKERS must be a whole number/],
+  [{ SEARCH_WORKERS: '17' }, /^Invalid configuration: SEARCH_WORKERS must be at most 16/],
 ];
 for (const [env, message] of bad) {
   test(`a bad ${Object.keys(env)[0]} stops start-up with one line naming it`, () => {
@@ -52,4 +55,11 @@ test('TRUST_PROXY entries must be real addresses or ranges', () => {
     assert.throws(() => loadConfig({ TRUST_PROXY: bad }), /TRUST_PROXY/, bad);
   }
   assert.deepEqual(loadConfig({ TRUST_PROXY: '2001:db8::/32' }).trustProxy, ['2001:db8::/32']);
+});
+
+test('search threads: one per core but the event loop\'s, 1 to 4 by default; SEARCH_WORKERS sets them', () => {
+  assert.deepEqual([1, 2, 3, 4, 8, 64].map(defaultSearchWorkers), [1, 1, 2, 3, 4, 4]);
+  assert.equal(loadConfig({ SEARCH_WORKERS: '0' }).searchWorkers, 0);
+  assert.equal(loadConfig({ SEARCH_WORKERS: '3' }).searchWorkers, 3);
+  assert.ok(loadConfig({}).searchWorkers >= 1);
 });

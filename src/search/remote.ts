@@ -1,9 +1,16 @@
 /**
- * Searches answered by a worker thread (search-worker.ts) that holds the facet columns and the term
+ * Searches answered by worker threads (search-worker.ts) that hold the facet columns and the term
  * index, so the server's event loop keeps serving pages while a search counts facets or ranks
- * over a quarter of a million cables, and a search uses the second core. When no worker can start
- * (or one dies: the database was unreachable when it started, say), searches run in this thread
- * instead, through the same SearchService, and a new worker is tried half a minute later.
+ * over a quarter of a million cables, and searches use the other cores. Each search goes to the
+ * worker with the fewest searches in hand, so a slow one does not hold up the others.
+ *
+ * The first worker (the leader) loads the term index from its file or builds it; the others
+ * (followers) are handed the leader's index as shared memory (a SharedArrayBuffer, see
+ * terms-file.ts), so N workers hold one copy of it, and never build one themselves.
+ *
+ * When no worker can start (or one dies: the database was unreachable when it started, say), its
+ * searches run on the remaining workers, or in this thread when none is left, through the same
+ * SearchService; a new worker is tried half a minute later.
  */
 import type { Worker } from 'node:worker_threads';
 import type { Db } from '../platform/db.ts';
@@ -11,17 +18,19 @@ import { startWorker } from '../platform/workers.ts';
 import { openSearchIndex } from './index.ts';
 import type { SearchParams } from './query.ts';
 import { SearchService, type SearchOutcome } from './service.ts';
-import type { SearchWorkerData } from './search-worker.ts';
+import type { SearchWorkerData, WorkerReply } from './search-worker.ts';
 
 /** What answers searches for the web app. */
 export interface Searcher {
   search(params: SearchParams): Promise<SearchOutcome>;
   /** Where the last answer's matching came from: the in-memory term index, or the database. */
   readonly index: 'memory' | 'database';
+  /** Search worker threads whose term index has been ready, of those wanted. */
+  readonly workers: { warm: number; total: number };
   close(): Promise<void>;
 }
 
-/** After a worker failed, searches run in this thread for this long before a new worker is tried. */
+/** After a worker failed, its slot stays empty for this long before a new worker is tried. */
 const RETRY_MS = 30_000;
 
 interface Pending {
@@ -33,89 +42,122 @@ interface Pending {
 export interface SearcherOptions {
   /** Where the term index is kept between runs. */
   termsFile: string | null;
-  /** false: answer in this thread (no worker). */
-  worker?: boolean;
+  /** Search worker threads (0: answer in this thread). Default 1. */
+  workers?: number;
 }
 
-/** A Searcher on a worker thread, falling back to this thread. */
+/** One worker thread and the searches it has in hand. */
+interface Slot {
+  worker: Worker | null;
+  pending: Map<number, Pending>;
+  /** When its last worker failed (a new one is tried a while later). */
+  failedAt: number;
+  /** Its term index has been ready (searches go to such workers first), and where it came from. */
+  warm: boolean;
+  source: string | null;
+}
+
+/** A Searcher on worker threads, falling back to this thread. */
 export class WorkerSearcher implements Searcher {
-  private worker: Worker | null = null;
-  private readonly pending = new Map<number, Pending>();
+  private readonly slots: Slot[];
   private nextId = 1;
   private local: Promise<SearchService> | null = null;
   private closed = false;
+  /** The term index the leader has in place, as shared memory, for followers (see module comment). */
+  private shared: Uint8Array | null = null;
   index: 'memory' | 'database' = 'database';
-
-  /** When the last worker failed (a new one is tried a while later). */
-  private failedAt = -Infinity;
 
   constructor(
     private readonly db: Db,
     private readonly options: SearcherOptions,
-  ) {}
+  ) {
+    this.slots = Array.from({ length: Math.max(0, options.workers ?? 1) }, () => ({
+      worker: null,
+      pending: new Map(),
+      failedAt: -Infinity,
+      warm: false,
+      source: null,
+    }));
+  }
 
-  /** The worker, started on first use and again a while after one failed (null: search here). */
-  private current(): Worker | null {
-    if (
-      this.worker ||
-      this.closed ||
-      this.options.worker === false ||
-      Date.now() - this.failedAt < RETRY_MS
-    )
-      return this.worker;
+  /** The slot's worker, started on first use and again a while after one failed (null: none). */
+  private current(i: number): Worker | null {
+    const slot = this.slots[i];
+    if (slot.worker || this.closed || Date.now() - slot.failedAt < RETRY_MS) return slot.worker;
     try {
       const data: SearchWorkerData = {
         db: this.db.target,
         termsFile: this.options.termsFile,
+        role: i === 0 ? 'leader' : 'follower',
+        shared: i === 0 ? null : this.shared,
       };
       const worker = startWorker(import.meta.url, './search-worker.ts', { workerData: data });
-      worker.on(
-        'message',
-        (msg: {
-          id?: number;
-          outcome?: SearchOutcome;
-          index?: 'memory' | 'database';
-          error?: string;
-          code?: string;
-        }) => {
-          if (msg.id === undefined) return;
-          const p = this.pending.get(msg.id);
-          if (!p) return;
-          this.pending.delete(msg.id);
-          if (this.pending.size === 0) worker.unref();
-          if (msg.outcome) {
-            this.index = msg.index ?? 'database';
-            p.resolve(msg.outcome);
-          } else
-            p.reject(
-              Object.assign(
-                new Error(msg.error ?? 'search failed'),
-                msg.code ? { code: msg.code } : {},
-              ),
-            );
-        },
-      );
-      worker.on('error', (err) => this.fail(worker, err));
+      worker.on('message', (msg: WorkerReply) => this.reply(slot, worker, msg));
+      worker.on('error', (err) => this.fail(slot, worker, err));
       worker.on('exit', (code) =>
-        this.fail(worker, new Error(`search worker exited with code ${code}`)),
+        this.fail(slot, worker, new Error(`search worker exited with code ${code}`)),
       );
       worker.unref();
-      this.worker = worker;
+      slot.worker = worker;
+      slot.warm = false;
+      slot.source = null;
     } catch (err) {
-      this.failedAt = Date.now();
-      process.emitWarning(
-        `search worker did not start, searching on the main thread: ${(err as Error).message}`,
-      );
+      slot.failedAt = Date.now();
+      process.emitWarning(`search worker did not start: ${(err as Error).message}`);
     }
-    return this.worker;
+    return slot.worker;
   }
 
-  /** The worker thread answering searches now (null: this thread answers). */
+  private reply(slot: Slot, worker: Worker, msg: WorkerReply): void {
+    if ('shared' in msg) {
+      // The leader installed an index: the followers take the same memory.
+      this.shared = msg.shared;
+      for (const s of this.slots)
+        if (s !== slot && s.worker) s.worker.postMessage({ shared: msg.shared });
+      return;
+    }
+    if ('warm' in msg) {
+      if (slot.worker === worker) {
+        slot.warm = true;
+        slot.source = msg.source;
+      }
+      return;
+    }
+    if (!('id' in msg)) return;
+    const p = slot.pending.get(msg.id);
+    if (!p) return;
+    slot.pending.delete(msg.id);
+    if (slot.pending.size === 0) worker.unref();
+    if ('outcome' in msg) {
+      this.index = msg.index;
+      p.resolve(msg.outcome);
+    } else
+      p.reject(
+        Object.assign(new Error(msg.error ?? 'search failed'), msg.code ? { code: msg.code } : {}),
+      );
+  }
+
+  /** Search workers whose term index has been ready, and workers wanted. */
+  get workers(): { warm: number; total: number } {
+    return { warm: this.slots.filter((s) => s.worker && s.warm).length, total: this.slots.length };
+  }
+
+  /** Per worker slot: running, its index ready, where the index came from (file, worker, shared). */
+  status(): { running: boolean; warm: boolean; source: string | null }[] {
+    return this.slots.map((s) => ({ running: !!s.worker, warm: s.warm, source: s.source }));
+  }
+
+  /** The first worker thread (null: none is running). */
   get thread(): Worker | null {
-    return this.worker;
+    return this.slots[0]?.worker ?? null;
   }
 
-  /** This thread's SearchService (no worker, or it died). */
+  /** The worker threads running now. */
+  get threads(): Worker[] {
+    return this.slots.flatMap((s) => (s.worker ? [s.worker] : []));
+  }
+
+  /** This thread's SearchService (no worker, or they died). */
   private service(): Promise<SearchService> {
     this.local ??= openSearchIndex(this.db).then(
       (index) =>
@@ -128,45 +170,65 @@ export class WorkerSearcher implements Searcher {
   }
 
   async search(params: SearchParams): Promise<SearchOutcome> {
-    const worker = this.current();
-    if (!worker) {
+    // The running worker with the fewest searches in hand, among those whose term index is
+    // ready when there are any (one still loading answers from the database, slowly).
+    let best: Slot | null = null;
+    let worker: Worker | null = null;
+    for (let i = 0; i < this.slots.length; i++) {
+      const w = this.current(i);
+      const s = this.slots[i];
+      if (
+        w &&
+        (!best ||
+          (s.warm && !best.warm) ||
+          (s.warm === best.warm && s.pending.size < best.pending.size))
+      ) {
+        best = s;
+        worker = w;
+      }
+    }
+    if (!best || !worker) {
       const svc = await this.service();
       const out = await svc.search(params);
       this.index = svc.terms?.ready('cable') ? 'memory' : 'database';
       return out;
     }
+    const slot = best;
+    const w = worker;
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.pending.set(id, { params, resolve, reject });
-      worker.ref();
-      worker.postMessage({ id, params });
+      slot.pending.set(id, { params, resolve, reject });
+      w.ref();
+      w.postMessage({ id, params });
     });
   }
 
-  /** A dead worker: its searches (and every later one) run in this thread. */
-  private fail(worker: Worker, err: Error): void {
-    if (this.worker !== worker) return;
-    this.worker = null;
-    this.failedAt = Date.now();
-    if (!this.closed)
-      process.emitWarning(`search worker failed, searching on the main thread: ${err.message}`);
-    const waiting = [...this.pending.values()];
-    this.pending.clear();
-    // Until a new worker is tried (RETRY_MS later), searches run here.
+  /** A dead worker: its searches go to the others (or this thread) until a new one is tried. */
+  private fail(slot: Slot, worker: Worker, err: Error): void {
+    if (slot.worker !== worker) return;
+    slot.worker = null;
+    slot.failedAt = Date.now();
+    if (!this.closed) process.emitWarning(`search worker failed: ${err.message}`);
+    const waiting = [...slot.pending.values()];
+    slot.pending.clear();
     for (const p of waiting) this.search(p.params).then(p.resolve, p.reject);
   }
 
   async close(): Promise<void> {
     this.closed = true;
-    const worker = this.worker;
-    this.worker = null;
-    if (worker) {
-      const exited = new Promise<void>((r) => worker.once('exit', () => r()));
-      worker.postMessage({ close: true });
-      const timer = setTimeout(() => void worker.terminate(), 5000);
-      await exited;
-      clearTimeout(timer);
-    }
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        const worker = slot.worker;
+        slot.worker = null;
+        if (!worker) return;
+        const exited = new Promise<void>((r) => worker.once('exit', () => r()));
+        worker.postMessage({ close: true });
+        const timer = setTimeout(() => void worker.terminate(), 5000);
+        await exited;
+        clearTimeout(timer);
+      }),
+    );
+    this.shared = null;
     const local = await this.local?.catch(() => null);
     await local?.index.close();
   }

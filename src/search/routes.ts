@@ -12,12 +12,13 @@ import { SearchPage } from './views.tsx';
 /** The term index kept between runs, in DATA_DIR. */
 export const TERMS_FILE = 'search-terms.bin';
 
-/** One Searcher per app (a worker thread holding the facet columns and the term index). */
+/** One Searcher per app (worker threads holding the facet columns and the term index). */
 export function searcherFor(services: AppServices): () => Searcher {
   let searcher: Searcher | null = null;
   return () =>
     (searcher ??= new WorkerSearcher(services.db, {
       termsFile: join(services.config.dataDir, TERMS_FILE),
+      workers: services.config.searchWorkers,
     }));
 }
 
@@ -39,6 +40,8 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       const r = out.result;
       reply.header('cache-control', 'public, max-age=30');
       reply.header('x-search-index', service().index);
+      const { warm, total } = service().workers;
+      reply.header('x-search-workers', `${warm}/${total}`);
       return {
         total: r.total,
         page: r.page,

@@ -1,34 +1,65 @@
 /**
  * Worker thread that answers searches (see remote.ts): it holds the facet columns and the term
  * index and runs SearchService with its own database connection, so matching, facet counting and
- * ranking over the whole archive run beside the server's event loop instead of on it.
+ * ranking over the whole archive run beside the server's event loop instead of on it. The leader
+ * loads or builds the term index and tells the parent (in shared memory); followers are handed it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
 import { openSearchIndex } from './index.ts';
-import { SearchService } from './service.ts';
+import { SearchService, type SearchOutcome } from './service.ts';
 import type { SearchParams } from './query.ts';
 
 export interface SearchWorkerData {
   /** The database to search (its own connection). */
   db: DbTarget;
   termsFile: string | null;
+  role: 'leader' | 'follower';
+  /** A follower: the leader's term index when it has one already (shared memory). */
+  shared: Uint8Array | null;
 }
+
+/** To the worker: a search, the leader's new term index (followers), or close. */
+export type WorkerRequest =
+  { id: number; params: SearchParams } | { shared: Uint8Array } | { close: true };
+
+/** From the worker: started; the term index is ready; (the leader) its index to share; answers. */
+export type WorkerReply =
+  | { ready: true }
+  | { warm: true; source: string | null }
+  | { shared: Uint8Array }
+  | { id: number; outcome: SearchOutcome; index: 'memory' | 'database' }
+  | { id: number; error: string; code?: string };
 
 const data = workerData as SearchWorkerData;
 const db = await connect(data.db);
 const service = new SearchService(db, await openSearchIndex(db), {
   memoryIndex: true,
   termsFile: data.termsFile,
+  terms: {
+    role: data.role,
+    onShared: (blob) => parentPort!.postMessage({ shared: blob } satisfies WorkerReply),
+    onReady: () =>
+      parentPort!.postMessage({
+        warm: true,
+        source: service.terms?.lastBuildSource ?? null,
+      } satisfies WorkerReply),
+  },
 });
+// Load the facet columns now (their first load starts the term index: a follower installs the
+// leader's, when it has one already), not on the first search sent here.
+if (data.shared) service.terms?.offer(data.shared, { later: true });
+void service.columns.sync().catch(() => {});
 
-type Message = { id: number; params: SearchParams } | { close: true };
-
-parentPort!.on('message', async (msg: Message) => {
+parentPort!.on('message', async (msg: WorkerRequest) => {
   if ('close' in msg) {
     await service.index.close().catch(() => {});
     await db.close().catch(() => {});
     parentPort!.close();
+    return;
+  }
+  if ('shared' in msg) {
+    void service.terms?.offer(msg.shared);
     return;
   }
   try {
@@ -37,13 +68,13 @@ parentPort!.on('message', async (msg: Message) => {
       id: msg.id,
       outcome,
       index: service.terms?.ready('cable') ? 'memory' : 'database',
-    });
+    } satisfies WorkerReply);
   } catch (err) {
     parentPort!.postMessage({
       id: msg.id,
       error: String((err as Error)?.message ?? err),
       code: (err as { code?: string })?.code,
-    });
+    } satisfies WorkerReply);
   }
 });
-parentPort!.postMessage({ ready: true });
+parentPort!.postMessage({ ready: true } satisfies WorkerReply);

@@ -20,6 +20,7 @@ import {
 import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
 import { MemorySearchIndex } from './memory.ts';
+import type { TermIndexOptions } from './terms.ts';
 
 export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
 export type FacetName = (typeof FACETS)[number];
@@ -335,6 +336,8 @@ export interface SearchServiceOptions {
   memoryIndex?: boolean;
   /** Where the term index is kept between runs (DATA_DIR/search-terms.bin in the app). */
   termsFile?: string | null;
+  /** The term index's role among search threads and what it tells (see TermIndexOptions). */
+  terms?: Pick<TermIndexOptions, 'role' | 'onShared' | 'onReady'>;
 }
 
 export class SearchService {
@@ -347,7 +350,7 @@ export class SearchService {
   ) {
     this.columns = new FacetColumns(db);
     if (opts.memoryIndex) {
-      const mem = new MemorySearchIndex(db, index, { file: opts.termsFile ?? null });
+      const mem = new MemorySearchIndex(db, index, { ...opts.terms, file: opts.termsFile ?? null });
       this.index = mem;
       this.columns.listeners.push({
         reloaded: () => void mem.terms.rebuild(),

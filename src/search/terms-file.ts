@@ -8,7 +8,7 @@
  * names, surface words, counts, and where each array lives), padding to 8 bytes, then the arrays,
  * each at a 4-byte aligned offset. Decoding makes views into the blob (no copies).
  */
-import { readFile, rename, writeFile, unlink } from 'node:fs/promises';
+import { open, rename, writeFile, unlink } from 'node:fs/promises';
 import { KindPostings } from './terms.ts';
 import type { DocKind } from './index.ts';
 
@@ -31,6 +31,8 @@ export interface Snapshot {
   postings: Record<DocKind, KindPostings>;
   /** Surface word → term ids, per kind. */
   surface: Record<DocKind, Map<string, number[]>>;
+  /** The blob it was decoded from (its arrays are views into it). */
+  blob?: Uint8Array;
 }
 
 type ArrayKind = 'u32' | 'i32' | 'u8' | 'f32';
@@ -61,7 +63,11 @@ interface Header {
 
 type Typed = Uint32Array | Int32Array | Uint8Array | Float32Array;
 
-export function encodeSnapshot(s: Snapshot): Uint8Array {
+/**
+ * The blob of a snapshot; `shared`: in a SharedArrayBuffer, so other threads can be handed the
+ * same memory (a posted SharedArrayBuffer is not copied).
+ */
+export function encodeSnapshot(s: Snapshot, shared = false): Uint8Array {
   const parts: Typed[] = [];
   let size = 0;
   const put = (a: Typed | null): Ref => {
@@ -109,7 +115,9 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
   }
   const header = Buffer.from(JSON.stringify({ stamp: s.stamp, kinds } satisfies Header), 'utf8');
   const start = (MAGIC.length + 1 + 4 + header.length + 7) & ~7;
-  const out = new Uint8Array(start + size);
+  const out = new Uint8Array(
+    shared ? new SharedArrayBuffer(start + size) : new ArrayBuffer(start + size),
+  );
   out.set(Buffer.from(MAGIC, 'latin1'), 0);
   out[MAGIC.length] = FORMAT;
   new DataView(out.buffer).setUint32(MAGIC.length + 1, header.length, true);
@@ -127,6 +135,7 @@ export function encodeSnapshot(s: Snapshot): Uint8Array {
 /** The snapshot in a blob, or null when it is not one (another format, truncated). */
 export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
   if (blob.byteOffset % 8 !== 0) blob = blob.slice();
+  const whole = blob;
   if (
     blob.length < MAGIC.length + 5 ||
     Buffer.from(blob.buffer, blob.byteOffset, MAGIC.length).toString('latin1') !== MAGIC ||
@@ -187,7 +196,7 @@ export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
       postings[kind] = p;
       surface[kind] = new Map(k.surface);
     }
-    return { stamp: header.stamp, postings, surface };
+    return { stamp: header.stamp, postings, surface, blob: whole };
   } catch {
     return null;
   }
@@ -205,13 +214,27 @@ export async function writeSnapshotFile(file: string, blob: Uint8Array): Promise
   }
 }
 
-/** The snapshot kept in `file`, or null when there is none (or it is unreadable). */
+/**
+ * The snapshot kept in `file`, or null when there is none (or it is unreadable). It is read into
+ * shared memory, so the other search threads can be handed it without a copy.
+ */
 export async function readSnapshotFile(file: string): Promise<Snapshot | null> {
-  let buf: Buffer;
+  let blob: Uint8Array;
   try {
-    buf = await readFile(file);
+    const fh = await open(file, 'r');
+    try {
+      const { size } = await fh.stat();
+      blob = new Uint8Array(new SharedArrayBuffer(size));
+      for (let at = 0; at < size;) {
+        const { bytesRead } = await fh.read(blob, at, size - at, at);
+        if (bytesRead === 0) return null;
+        at += bytesRead;
+      }
+    } finally {
+      await fh.close();
+    }
   } catch {
     return null;
   }
-  return decodeSnapshot(new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength));
+  return decodeSnapshot(blob);
 }

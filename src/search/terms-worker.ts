@@ -1,7 +1,7 @@
 /**
  * Worker thread that builds the term index (terms.ts) with its own database connection, so the
  * minutes of tokenising every title and body never hold the server's event loop. It answers with
- * the encoded snapshot (terms-file.ts; the buffer is transferred, not copied) after writing it to
+ * the encoded snapshot (terms-file.ts; in shared memory, not copied) after writing it to
  * the index file when one is given.
  */
 import { parentPort } from 'node:worker_threads';
@@ -27,9 +27,10 @@ parentPort!.once('message', async (req: BuildRequest) => {
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {
       const terms = new TermIndex(db, stemmer, async () => new Int32Array(0));
-      const blob = encodeSnapshot(await terms.snapshot());
+      // In shared memory: the thread that asked hands the same memory to the other search threads.
+      const blob = encodeSnapshot(await terms.snapshot(), true);
       if (req.file) await writeSnapshotFile(req.file, blob).catch(() => {});
-      parentPort!.postMessage({ blob }, [blob.buffer as ArrayBuffer]);
+      parentPort!.postMessage({ blob });
     } finally {
       stemmer.close();
       await db.close();

@@ -768,6 +768,15 @@ export interface TermIndexOptions {
   file?: string | null;
   /** false: build on this thread (tests that want no worker). */
   worker?: boolean;
+  /**
+   * follower: never load or build an index, only install the ones offered (another thread's, in
+   * shared memory: see offer()). Default leader.
+   */
+  role?: 'leader' | 'follower';
+  /** Told about each index put in place whose blob is shared memory (for followers). */
+  onShared?: (blob: Uint8Array) => void;
+  /** Told each time the index becomes ready (after a load, build or catch-up). */
+  onReady?: () => void;
 }
 
 /**
@@ -791,8 +800,11 @@ export class TermIndex {
   private closed = false;
   /** Milliseconds the last full build (or load) took, and where the index came from. */
   lastBuildMs = 0;
-  lastBuildSource: 'file' | 'worker' | 'thread' | null = null;
+  lastBuildSource: 'file' | 'worker' | 'thread' | 'shared' | null = null;
   private worker: import('node:worker_threads').Worker | null = null;
+  /** A follower's latest offered index (see offer()), and the snapshot in place. */
+  private offered: Uint8Array | null = null;
+  private installed: Snapshot | null = null;
   /** Top-k rankings answered from champion lists / by scoring every candidate. */
   readonly rankStats = { pruned: 0, full: 0, groupLists: 0 };
   /** Two-word phrases answered from tracked pairs / sent to the database. */
@@ -805,6 +817,17 @@ export class TermIndex {
     private readonly phraseIds: (kind: DocKind, phrase: string) => Promise<Int32Array>,
     private readonly options: TermIndexOptions = {},
   ) {}
+
+  /**
+   * A follower is handed the index another thread put in place (a blob in shared memory): it is
+   * installed when it belongs to this database's present epoch, as a kept file would be; until
+   * then (or when it does not) searches go to the database.
+   */
+  offer(blob: Uint8Array, opts: { later?: boolean } = {}): Promise<void> {
+    this.offered = blob;
+    // later: kept for the first rebuild (the facet columns' first load starts it).
+    return opts.later ? Promise.resolve() : this.rebuild();
+  }
 
   ready(kind: DocKind): boolean {
     return !this.stale && this.postings[kind] !== null && !this.closed;
@@ -829,6 +852,20 @@ export class TermIndex {
     const run = async () => {
       this.collecting = true;
       const t0 = performance.now();
+      if (this.options.role === 'follower') {
+        // Only an offered index is installed (the leader loads or builds one and offers it). The
+        // one in place already is kept, caught up again, when it is still current.
+        const again = this.installed?.blob === this.offered ? this.installed : null;
+        const snap = again ?? (this.offered ? decodeSnapshot(this.offered) : null);
+        if (!snap || !(await this.current(snap))) return;
+        if (gen !== this.generation || this.closed) return;
+        if (again) this.collecting = false;
+        else this.install(snap);
+        this.lastBuildSource = 'shared';
+        await this.catchUp(snap, gen);
+        this.lastBuildMs = performance.now() - t0;
+        return;
+      }
       let snap = await this.kept();
       this.lastBuildSource = 'file';
       if (!snap && !this.closed && gen === this.generation) {
@@ -842,19 +879,8 @@ export class TermIndex {
       if (!snap || gen !== this.generation || this.closed) return;
       this.install(snap);
       this.lastBuildMs = performance.now() - t0;
-      // Changes since the snapshot was taken, and those that arrived while building, are applied
-      // again from their current content.
-      const since = await this.changesSince(snap.stamp.seq, Infinity);
-      for (const kind of ['cable', 'story'] as const) {
-        const ids = new Set([...this.pending[kind], ...since[kind]]);
-        this.pending[kind].clear();
-        if (ids.size)
-          await this.applyChanges(
-            kind,
-            [...ids].sort((a, b) => a - b),
-          );
-      }
-      if (gen === this.generation) this.stale = false;
+      if ((await this.catchUp(snap, gen)) && snap.blob?.buffer instanceof SharedArrayBuffer)
+        this.options.onShared?.(snap.blob);
     };
     const p = run().catch(() => {
       if (gen === this.generation) this.collecting = false;
@@ -867,8 +893,34 @@ export class TermIndex {
     return done;
   }
 
+  /**
+   * After install(): applies the changes made since the snapshot was taken, and those that arrived
+   * while building, from their current content. True when the index is ready.
+   */
+  private async catchUp(snap: Snapshot, gen: number): Promise<boolean> {
+    const since = await this.changesSince(snap.stamp.seq, Infinity);
+    for (const kind of ['cable', 'story'] as const) {
+      const ids = new Set([...this.pending[kind], ...since[kind]]);
+      this.pending[kind].clear();
+      if (ids.size)
+        await this.applyChanges(
+          kind,
+          [...ids].sort((a, b) => a - b),
+        );
+    }
+    if (gen !== this.generation) return false;
+    this.stale = false;
+    this.options.onReady?.();
+    return true;
+  }
+
   /** Puts a built or loaded snapshot in place. */
   private install(snap: Snapshot): void {
+    // The presence bitmaps change with every changed document: each thread has its own, even when
+    // the rest of the index is memory shared with other threads.
+    for (const p of Object.values(snap.postings))
+      if (p.present.buffer instanceof SharedArrayBuffer) p.present = p.present.slice();
+    this.installed = snap;
     this.postings = { ...snap.postings };
     this.surface = { ...snap.surface };
     for (const kind of ['cable', 'story'] as const) {
@@ -928,7 +980,11 @@ export class TermIndex {
   private async kept(): Promise<Snapshot | null> {
     if (!this.options.file) return null;
     const snap = await readSnapshotFile(this.options.file);
-    if (!snap) return null;
+    return snap && (await this.current(snap)) ? snap : null;
+  }
+
+  /** True when a snapshot was taken from this database at its present epoch, not long ago. */
+  private async current(snap: Snapshot): Promise<boolean> {
     const now = await this.stamp();
     if (
       snap.stamp.instance !== now.instance ||
@@ -936,14 +992,14 @@ export class TermIndex {
       snap.stamp.engine !== now.engine ||
       snap.stamp.seq > now.seq
     )
-      return null;
+      return false;
     try {
       await this.changesSince(snap.stamp.seq, OVERLAY_LIMIT);
     } catch (e) {
-      if (e instanceof TooMany) return null;
+      if (e instanceof TooMany) return false;
       throw e;
     }
-    return snap;
+    return true;
   }
 
   /** Builds in a worker thread; null when no worker could run it. */

@@ -1,7 +1,8 @@
 /**
- * Searches answered by the search worker thread (src/search/remote.ts): the same outcomes as a
+ * Searches answered by the search worker threads (src/search/remote.ts): the same outcomes as a
  * SearchService in this thread, bad queries answered (not thrown), and when the worker dies the
- * searches in flight and after it are answered here.
+ * searches in flight and after it are answered here. With two workers the second is handed the
+ * first's term index in shared memory, both follow changes, and one dying leaves the other.
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -82,5 +83,75 @@ describe(`search worker on ${ENGINE}`, () => {
       b.result.hits.map((h) => h.id),
       c.result.hits.map((h) => h.id),
     );
+  });
+
+  test("two workers: the follower is handed the leader's index, both answer alike and follow changes; one dying leaves the other", async () => {
+    const { db } = archive.site;
+    const pair = new WorkerSearcher(db, {
+      termsFile: join(archive.dir, 'search-terms.bin'),
+      workers: 2,
+    });
+    try {
+      // Concurrent searches until both workers have their index (the second waits for the first's).
+      const deadline = Date.now() + 60_000;
+      while (pair.workers.warm < 2 && Date.now() < deadline)
+        await Promise.all(QUERIES.map((raw) => pair.search(params(raw))));
+      const status = pair.status();
+      assert.deepEqual(
+        status.map((s) => [s.running, s.warm]),
+        [
+          [true, true],
+          [true, true],
+        ],
+      );
+      assert.ok(['file', 'worker'].includes(status[0].source ?? ''), `leader: ${status[0].source}`);
+      assert.equal(
+        status[1].source,
+        'shared',
+        'the follower installs the shared index, not its own',
+      );
+      // Four at a time, so both answer: the same outcomes as a search in this thread.
+      for (const raw of QUERIES) {
+        const outs = await Promise.all([1, 2, 3, 4].map(() => pair.search(params(raw))));
+        const b = await local.search(params(raw));
+        for (const a of outs) assert.deepEqual(comparable(a), comparable(b), JSON.stringify(raw));
+      }
+      // A changed cable is found by whichever worker answers.
+      const k = db.kysely;
+      const id = (
+        await k
+          .selectFrom('cables')
+          .select('id')
+          .orderBy('id', 'desc')
+          .limit(1)
+          .executeTakeFirstOrThrow()
+      ).id;
+      await k
+        .updateTable('cables')
+        .set({ body: 'The wombat delegation arrived.' })
+        .where('id', '=', id)
+        .execute();
+      const found = await Promise.all(
+        [1, 2, 3, 4, 5, 6].map(() => pair.search(params({ q: 'wombat' }))),
+      );
+      for (const f of found) {
+        assert.ok(f.ok);
+        assert.deepEqual(
+          f.result.hits.map((h) => h.id),
+          [id],
+        );
+      }
+      assert.equal(pair.index, 'memory');
+      // The leader dies: the follower answers (from its own copy of the views) until a new leader starts.
+      await pair.threads[0].terminate();
+      const after = await pair.search(params({ q: 'wombat' }));
+      assert.ok(after.ok && after.result.total === 1);
+      assert.deepEqual(
+        pair.status().map((s) => s.running),
+        [false, true],
+      );
+    } finally {
+      await pair.close();
+    }
   });
 });
