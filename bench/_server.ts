@@ -56,16 +56,20 @@ export async function startServer(env: Record<string, string>): Promise<BenchSer
 }
 
 /**
- * Searches until the server's search worker answers from its term index (loaded from
+ * Searches until the server's search workers answer from their term index (loaded from
  * DATA_DIR/search-terms.bin, or built in its own thread the first time; until then searches come
- * from the database, as after every start). Returns the seconds it took (gives up after 30 min).
+ * from the database, as after every start), every one of them. Returns the seconds it took (gives up after 30 min).
  */
 export async function searchIndexReady(server: BenchServer): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     const res = await fetch(server.url + '/api/search?q=warmup');
     await res.arrayBuffer();
-    if (res.headers.get('x-search-index') === 'memory' || performance.now() - t0 > 30 * 60_000)
+    const [warm, total] = (res.headers.get('x-search-workers') ?? '0/0').split('/').map(Number);
+    if (
+      (res.headers.get('x-search-index') === 'memory' && warm === total) ||
+      performance.now() - t0 > 30 * 60_000
+    )
       break;
     await new Promise((r) => setTimeout(r, 1000));
   }

@@ -161,10 +161,16 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
     console.log(
       `${engine}: term index ready after ${ready.toFixed(0)} s (server RSS ${server.memory().rssMiB.toFixed(0)} MiB)`,
     );
-    // Warm-up: 40 queries of the same shapes from another seed (compiles the hot paths; the
-    // measured queries' own phrases and facets are not pre-computed by it, except by chance).
+    // Warm-up: 40 queries of the same shapes from another seed, from as many clients (compiles the
+    // hot paths in every search worker; the measured queries' own phrases and facets are not
+    // pre-computed by it, except by chance).
     const get = httpClient(server.url);
-    for (const url of queries(7).slice(0, 40)) await get(url);
+    const warmUp = queries(7).slice(0, 40);
+    await Promise.all(
+      Array.from({ length: CLIENTS }, async () => {
+        for (let url = warmUp.shift(); url; url = warmUp.shift()) await get(url);
+      }),
+    );
     const lat: number[] = [];
     const took: number[] = [];
     const each: { url: string; ms: number; took: number }[] = [];
