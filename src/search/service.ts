@@ -297,12 +297,12 @@ class MonthTally {
   private readonly other = new Tally();
   private lo = MonthTally.SIZE;
   private hi = -1;
-  add(m: number): void {
+  add(m: number, by = 1): void {
     if (m >= 0 && m < MonthTally.SIZE) {
-      this.counts[m]++;
+      this.counts[m] += by;
       if (m < this.lo) this.lo = m;
       if (m > this.hi) this.hi = m;
-    } else this.other.add(m);
+    } else this.other.add(m, by);
   }
   addTo(months: Tally): void {
     for (let m = this.lo; m <= this.hi; m++) if (this.counts[m]) months.add(m, this.counts[m]);
@@ -325,6 +325,189 @@ function sortFacet(counts: Map<string, number>, limit = FACET_LIMIT): FacetValue
     .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
     .slice(0, limit)
     .map(([value, count]) => ({ value, count }));
+}
+
+/** The cable columns a counting loop reads, with every cable's tags in one flat array. */
+interface CableScan {
+  present: Uint8Array;
+  origin: Uint16Array;
+  cls: Uint8Array;
+  month: Int32Array;
+  minute: Int32Array;
+  size: number;
+  /** Tag ids of `id`: tagData[tagStart[id] .. tagStart[id + 1]), or allTags[id] when tagOver[id]. */
+  tagStart: Int32Array;
+  tagData: Uint16Array;
+  tagOver: Uint8Array;
+  allTags: Uint16Array[];
+}
+
+/** Facet counts of cables (per dictionary id); months of the hits, and months for the year facet. */
+interface CableCounts {
+  origin: Int32Array;
+  cls: Int32Array;
+  tag: Int32Array;
+  months: MonthTally;
+  yearMonths: MonthTally;
+}
+
+/** The filters on cables: flag tables per dictionary id, or null when not set. */
+interface CableFilter {
+  /** Bits every cable fails (kind or section filters that leave cables out). */
+  mask: number;
+  originIn: Uint8Array | null;
+  originOut: Uint8Array | null;
+  clsIn: Uint8Array | null;
+  clsOut: Uint8Array | null;
+  tagNeed: number[];
+  tagOut: number[];
+  yearIn: Set<number> | null;
+  yearOut: Set<number> | null;
+  fromMin: number;
+  toMin: number;
+  refIn: Set<number> | null;
+  refOut: Set<number> | null;
+}
+
+function isFiltering(f: CableFilter): boolean {
+  return (
+    f.mask !== 0 ||
+    !!(f.originIn || f.originOut || f.clsIn || f.clsOut || f.yearIn || f.yearOut) ||
+    f.tagNeed.length > 0 ||
+    f.tagOut.length > 0 ||
+    f.fromMin !== -Infinity ||
+    f.toMin !== Infinity ||
+    f.refIn !== null ||
+    f.refOut !== null
+  );
+}
+
+/** Nothing filters: every matching cable is a hit and counts in every facet. Returns the hits. */
+function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
+  const { present, origin, cls, month, size, tagStart, tagData, tagOver, allTags } = c;
+  const { origin: oc, cls: cc, tag: tc, months } = k;
+  let n = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id >= size || !present[id]) continue;
+    out[n++] = id;
+    oc[origin[id]]++;
+    cc[cls[id]]++;
+    if (tagOver[id]) {
+      const tags = allTags[id];
+      for (let x = 0; x < tags.length; x++) tc[tags[x]]++;
+    } else for (let x = tagStart[id], end = tagStart[id + 1]; x < end; x++) tc[tagData[x]]++;
+    months.add(month[id]);
+  }
+  return n;
+}
+
+/**
+ * Nothing filters and most cables match: the counts hold the whole archive's; every cable that
+ * does not match is taken off them (months too). Returns the hits (the matching cables present).
+ */
+function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
+  const { present, origin, cls, month, size, tagStart, tagData, tagOver, allTags } = c;
+  const { origin: oc, cls: cc, tag: tc, months } = k;
+  let n = 0;
+  let from = 0;
+  for (let i = 0; i <= ids.length; i++) {
+    // The cables between the previous match and this one do not match.
+    const to = i < ids.length ? Math.min(ids[i], size) : size;
+    for (let id = from; id < to; id++) {
+      if (!present[id]) continue;
+      oc[origin[id]]--;
+      cc[cls[id]]--;
+      if (tagOver[id]) {
+        const tags = allTags[id];
+        for (let x = 0; x < tags.length; x++) tc[tags[x]]--;
+      } else for (let x = tagStart[id], end = tagStart[id + 1]; x < end; x++) tc[tagData[x]]--;
+      months.add(month[id], -1);
+    }
+    if (i === ids.length) break;
+    const id = ids[i];
+    if (id < size && present[id]) out[n++] = id;
+    from = Math.max(from, id + 1);
+  }
+  return n;
+}
+
+/**
+ * Filters set: a cable is a hit when it passes them all, and counts in a facet when it passes
+ * every filter but that facet's own (drill-down). Returns the hits and the kind facet's count.
+ */
+function countFiltered(
+  ids: Int32Array,
+  c: CableScan,
+  f: CableFilter,
+  k: CableCounts,
+  out: Int32Array,
+): { n: number; kindCount: number } {
+  const {
+    present,
+    origin,
+    cls,
+    month: monthOf,
+    minute,
+    size,
+    tagStart,
+    tagData,
+    tagOver,
+    allTags,
+  } = c;
+  const { origin: oc, cls: cc, tag: tc, months, yearMonths } = k;
+  const { originIn, originOut, clsIn, clsOut, tagNeed, tagOut, yearIn, yearOut } = f;
+  const { fromMin, toMin, refIn, refOut } = f;
+  const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
+  const byYear = yearIn !== null || yearOut !== null;
+  const byTime = fromMin !== -Infinity || toMin !== Infinity || refIn !== null || refOut !== null;
+  let n = 0;
+  let kindCount = 0;
+  for (let i = 0; i < ids.length; i++) {
+    const id = ids[i];
+    if (id >= size || !present[id]) continue;
+    let mask = f.mask;
+    const o = origin[id];
+    if ((originIn && !originIn[o]) || (originOut && originOut[o])) mask |= ORIGIN;
+    const cl = cls[id];
+    if ((clsIn && !clsIn[cl]) || (clsOut && clsOut[cl])) mask |= CLASS;
+    let tags: Uint16Array = tagData;
+    let t0 = tagStart[id],
+      t1 = tagStart[id + 1];
+    if (tagOver[id]) {
+      tags = allTags[id];
+      t0 = 0;
+      t1 = tags.length;
+    }
+    if (tagFilter) {
+      for (const t of tagNeed) {
+        let found = false;
+        for (let j = t0; j < t1; j++) if (tags[j] === t) found = true;
+        if (t < 0 || !found) mask |= TAG;
+      }
+      for (const t of tagOut) for (let j = t0; j < t1; j++) if (tags[j] === t) mask |= TAG;
+    }
+    const month = monthOf[id];
+    if (byYear) {
+      const y = Math.floor(month / 12);
+      if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+    }
+    if (byTime) {
+      const m = minute[id];
+      if (m < fromMin || m > toMin || (refIn && !refIn.has(id)) || (refOut && refOut.has(id)))
+        mask |= OTHER;
+    }
+    if (mask === 0) {
+      out[n++] = id;
+      months.add(month);
+    }
+    if ((mask & ~KIND) === 0) kindCount++;
+    if ((mask & ~ORIGIN) === 0) oc[o]++;
+    if ((mask & ~CLASS) === 0) cc[cl]++;
+    if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tc[tags[j]]++;
+    if ((mask & ~YEAR) === 0) yearMonths.add(month);
+  }
+  return { n, kindCount };
 }
 
 export interface SearchServiceOptions {
@@ -545,139 +728,69 @@ export class SearchService {
       }),
     );
 
-    // Cables.
+    // Cables: each counting loop is a function of its own, so each is compiled for its own work
+    // (inside this long function a rarely taken loop ran unoptimised: 30 ms instead of 5).
     {
       const ids = matched[0];
       const out = new Int32Array(ids.length);
-      let n = 0;
       const kindBit = kindIn('cable') ? 0 : KIND;
       const sectionBit = secIn ? SECTION : 0;
-      // Typed arrays in locals and tags from one flat array: this loop runs over up to every cable.
-      const { present, origin, cls, month: monthOf, minute } = cables;
-      const size = cables.size;
       const { start: tagStart, data: tagData, over: tagOver } = cables.flatTags();
-      const allTags = cables.tags;
-      const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
-      const byYear = yearIn !== null || yearOut !== null;
-      const byTime =
-        fromMin !== -Infinity || toMin !== Infinity || refCableIds !== null || refOutIds !== null;
-      let kindCount = 0;
-      const months = new MonthTally();
-      const unfiltered =
-        kindBit === 0 &&
-        sectionBit === 0 &&
-        !originIn &&
-        !originOut &&
-        !clsIn &&
-        !clsOut &&
-        !tagFilter &&
-        !byYear &&
-        !byTime;
-      if (unfiltered && FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
-        // Most cables match and nothing filters: every count is the whole archive's (cached) minus
-        // the cables that do not match.
-        const all = this.cableTotals();
-        originCounts.set(all.origin.subarray(0, originCounts.length));
-        clsCounts.set(all.cls.subarray(0, clsCounts.length));
-        tagCounts.set(all.tag.subarray(0, tagCounts.length));
-        for (const [m, c] of all.months) monthCounts.add(m, c);
-        for (const [y, c] of all.years) yearCounts.add(y, c);
-        let j = 0;
-        for (let id = 0; id < size; id++) {
-          while (j < ids.length && ids[j] < id) j++;
-          if (j < ids.length && ids[j] === id) {
-            if (present[id]) out[n++] = id;
-            continue;
-          }
-          if (!present[id]) continue;
-          originCounts[origin[id]]--;
-          clsCounts[cls[id]]--;
-          let tags: Uint16Array = tagData;
-          let t0 = tagStart[id],
-            t1 = tagStart[id + 1];
-          if (tagOver[id]) {
-            tags = allTags[id];
-            t0 = 0;
-            t1 = tags.length;
-          }
-          for (let x = t0; x < t1; x++) tagCounts[tags[x]]--;
-          monthCounts.add(monthOf[id], -1);
-          yearCounts.add(yearOf(monthOf[id]), -1);
-        }
+      const scan: CableScan = {
+        present: cables.present,
+        origin: cables.origin,
+        cls: cables.cls,
+        month: cables.month,
+        minute: cables.minute,
+        size: cables.size,
+        tagStart,
+        tagData,
+        tagOver,
+        allTags: cables.tags,
+      };
+      const counts: CableCounts = {
+        origin: originCounts,
+        cls: clsCounts,
+        tag: tagCounts,
+        months: new MonthTally(),
+        yearMonths: new MonthTally(),
+      };
+      const filter: CableFilter = {
+        mask: kindBit | sectionBit,
+        originIn,
+        originOut,
+        clsIn,
+        clsOut,
+        tagNeed,
+        tagOut,
+        yearIn,
+        yearOut,
+        fromMin,
+        toMin,
+        refIn: refCableIds,
+        refOut: refOutIds,
+      };
+      let n: number;
+      let kindCount: number;
+      if (!isFiltering(filter)) {
+        if (FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
+          // Most cables match: every count is the whole archive's (cached) minus the cables that
+          // do not match.
+          const all = this.cableTotals();
+          originCounts.set(all.origin.subarray(0, originCounts.length));
+          clsCounts.set(all.cls.subarray(0, clsCounts.length));
+          tagCounts.set(all.tag.subarray(0, tagCounts.length));
+          for (const [m, c] of all.months) monthCounts.add(m, c);
+          for (const [y, c] of all.years) yearCounts.add(y, c);
+          n = countOthersOut(ids, scan, counts, out);
+        } else n = countEvery(ids, scan, counts, out);
         kindCount = n;
-      } else if (unfiltered) {
-        // Nothing filters: every matching cable is a hit and counts in every facet.
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i];
-          if (id >= size || !present[id]) continue;
-          out[n++] = id;
-          originCounts[origin[id]]++;
-          clsCounts[cls[id]]++;
-          if (tagOver[id]) {
-            const tags = allTags[id];
-            for (let x = 0; x < tags.length; x++) tagCounts[tags[x]]++;
-          } else
-            for (let x = tagStart[id], end = tagStart[id + 1]; x < end; x++)
-              tagCounts[tagData[x]]++;
-          months.add(monthOf[id]);
-        }
-        kindCount = n;
-        months.addTo(monthCounts);
-        months.addYearsTo(yearCounts);
+        counts.months.addTo(monthCounts);
+        counts.months.addYearsTo(yearCounts);
       } else {
-        // Years are counted per month (folded into years once, after the loop).
-        const yearMonths = new MonthTally();
-        for (let i = 0; i < ids.length; i++) {
-          const id = ids[i];
-          if (id >= size || !present[id]) continue;
-          let mask = kindBit | sectionBit;
-          const o = origin[id];
-          if ((originIn && !originIn[o]) || (originOut && originOut[o])) mask |= ORIGIN;
-          const c = cls[id];
-          if ((clsIn && !clsIn[c]) || (clsOut && clsOut[c])) mask |= CLASS;
-          let tags: Uint16Array = tagData;
-          let t0 = tagStart[id],
-            t1 = tagStart[id + 1];
-          if (tagOver[id]) {
-            tags = allTags[id];
-            t0 = 0;
-            t1 = tags.length;
-          }
-          if (tagFilter) {
-            for (const t of tagNeed) {
-              let found = false;
-              for (let j = t0; j < t1; j++) if (tags[j] === t) found = true;
-              if (t < 0 || !found) mask |= TAG;
-            }
-            for (const t of tagOut) for (let j = t0; j < t1; j++) if (tags[j] === t) mask |= TAG;
-          }
-          const month = monthOf[id];
-          if (byYear) {
-            const y = yearOf(month);
-            if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
-          }
-          if (byTime) {
-            const m = minute[id];
-            if (
-              m < fromMin ||
-              m > toMin ||
-              (refCableIds && !refCableIds.has(id)) ||
-              (refOutIds && refOutIds.has(id))
-            )
-              mask |= OTHER;
-          }
-          if (mask === 0) {
-            out[n++] = id;
-            months.add(month);
-          }
-          if ((mask & ~KIND) === 0) kindCount++;
-          if ((mask & ~ORIGIN) === 0) originCounts[o]++;
-          if ((mask & ~CLASS) === 0) clsCounts[c]++;
-          if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tagCounts[tags[j]]++;
-          if ((mask & ~YEAR) === 0) yearMonths.add(month);
-        }
-        months.addTo(monthCounts);
-        yearMonths.addYearsTo(yearCounts);
+        ({ n, kindCount } = countFiltered(ids, scan, filter, counts, out));
+        counts.months.addTo(monthCounts);
+        counts.yearMonths.addYearsTo(yearCounts);
       }
       kindCounts.cable += kindCount;
       hits.cable = out.subarray(0, n);
