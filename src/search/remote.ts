@@ -110,8 +110,10 @@ export class WorkerSearcher implements Searcher {
 
   private reply(slot: Slot, worker: Worker, msg: WorkerReply): void {
     if ('shared' in msg) {
-      // The leader installed an index: the followers take the same memory.
-      this.shared = msg.shared;
+      // The leader installed an index: the followers take the same memory (kept here for
+      // followers started later; a single worker has none, and holding it would keep an old index
+      // alive after the leader moved on).
+      if (this.slots.length > 1) this.shared = msg.shared;
       for (const s of this.slots)
         if (s !== slot && s.worker) s.worker.postMessage({ shared: msg.shared });
       return;
