@@ -284,34 +284,9 @@ class Tally {
     for (let v = this.lo; v <= this.hi; v++) if (this.counts[v]) out.push([v, this.counts[v]]);
     return out;
   }
-}
-
-/**
- * Counts per month number (year * 12 + month - 1) for a facet loop: a plain array increment per
- * document, folded into a Tally of months or of years once at the end (months outside the array's
- * range, which real dates never reach, go to the Tally directly).
- */
-class MonthTally {
-  private static readonly SIZE = 12 * 2200;
-  private readonly counts = new Int32Array(MonthTally.SIZE);
-  private readonly other = new Tally();
-  private lo = MonthTally.SIZE;
-  private hi = -1;
-  add(m: number, by = 1): void {
-    if (m >= 0 && m < MonthTally.SIZE) {
-      this.counts[m] += by;
-      if (m < this.lo) this.lo = m;
-      if (m > this.hi) this.hi = m;
-    } else this.other.add(m, by);
-  }
-  addTo(months: Tally): void {
-    for (let m = this.lo; m <= this.hi; m++) if (this.counts[m]) months.add(m, this.counts[m]);
-    for (const [m, c] of this.other.entries()) months.add(m, c);
-  }
+  /** Counts of months (year * 12 + month - 1) added to a tally of their years. */
   addYearsTo(years: Tally): void {
-    for (let m = this.lo; m <= this.hi; m++)
-      if (this.counts[m]) years.add(Math.floor(m / 12), this.counts[m]);
-    for (const [m, c] of this.other.entries()) years.add(Math.floor(m / 12), c);
+    for (const [m, c] of this.entries()) years.add(Math.floor(m / 12), c);
   }
 }
 
@@ -342,13 +317,16 @@ interface CableScan {
   allTags: Uint16Array[];
 }
 
-/** Facet counts of cables (per dictionary id); months of the hits, and months for the year facet. */
+/**
+ * Facet counts of cables (per dictionary id); months of the hits, and (filters set) months of the
+ * cables the year facet counts, folded into years after the loop.
+ */
 interface CableCounts {
   origin: Int32Array;
   cls: Int32Array;
   tag: Int32Array;
-  months: MonthTally;
-  yearMonths: MonthTally;
+  months: Tally;
+  yearMonths: Tally;
 }
 
 /** The filters on cables: flag tables per dictionary id, or null when not set. */
@@ -382,22 +360,30 @@ function isFiltering(f: CableFilter): boolean {
   );
 }
 
+/** Adds `by` (1 or -1) to every facet count of cable `id`: origin, classification, tags, month. */
+function countCable(c: CableScan, k: CableCounts, id: number, by: number): void {
+  k.origin[c.origin[id]] += by;
+  k.cls[c.cls[id]] += by;
+  const tc = k.tag;
+  if (c.tagOver[id]) {
+    const tags = c.allTags[id];
+    for (let x = 0; x < tags.length; x++) tc[tags[x]] += by;
+  } else {
+    const data = c.tagData;
+    for (let x = c.tagStart[id], end = c.tagStart[id + 1]; x < end; x++) tc[data[x]] += by;
+  }
+  k.months.add(c.month[id], by);
+}
+
 /** Nothing filters: every matching cable is a hit and counts in every facet. Returns the hits. */
 function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, origin, cls, month, size, tagStart, tagData, tagOver, allTags } = c;
-  const { origin: oc, cls: cc, tag: tc, months } = k;
+  const { present, size } = c;
   let n = 0;
   for (let i = 0; i < ids.length; i++) {
     const id = ids[i];
     if (id >= size || !present[id]) continue;
     out[n++] = id;
-    oc[origin[id]]++;
-    cc[cls[id]]++;
-    if (tagOver[id]) {
-      const tags = allTags[id];
-      for (let x = 0; x < tags.length; x++) tc[tags[x]]++;
-    } else for (let x = tagStart[id], end = tagStart[id + 1]; x < end; x++) tc[tagData[x]]++;
-    months.add(month[id]);
+    countCable(c, k, id, 1);
   }
   return n;
 }
@@ -407,23 +393,13 @@ function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Arr
  * does not match is taken off them (months too). Returns the hits (the matching cables present).
  */
 function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, origin, cls, month, size, tagStart, tagData, tagOver, allTags } = c;
-  const { origin: oc, cls: cc, tag: tc, months } = k;
+  const { present, size } = c;
   let n = 0;
   let from = 0;
   for (let i = 0; i <= ids.length; i++) {
     // The cables between the previous match and this one do not match.
     const to = i < ids.length ? Math.min(ids[i], size) : size;
-    for (let id = from; id < to; id++) {
-      if (!present[id]) continue;
-      oc[origin[id]]--;
-      cc[cls[id]]--;
-      if (tagOver[id]) {
-        const tags = allTags[id];
-        for (let x = 0; x < tags.length; x++) tc[tags[x]]--;
-      } else for (let x = tagStart[id], end = tagStart[id + 1]; x < end; x++) tc[tagData[x]]--;
-      months.add(month[id], -1);
-    }
+    for (let id = from; id < to; id++) if (present[id]) countCable(c, k, id, -1);
     if (i === ids.length) break;
     const id = ids[i];
     if (id < size && present[id]) out[n++] = id;
@@ -520,7 +496,7 @@ export interface SearchServiceOptions {
   /** Where the term index is kept between runs (DATA_DIR/search-terms.bin in the app). */
   termsFile?: string | null;
   /** The term index's role among search threads and what it tells (see TermIndexOptions). */
-  terms?: Pick<TermIndexOptions, 'role' | 'onShared' | 'onReady'>;
+  terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady'>;
 }
 
 export class SearchService {
@@ -549,7 +525,6 @@ export class SearchService {
     cls: Int32Array;
     tag: Int32Array;
     months: [number, number][];
-    years: [number, number][];
   } | null = null;
 
   /** Facet counts over every cable (cached until the columns change). */
@@ -561,7 +536,6 @@ export class SearchService {
     const cls = new Int32Array(c.classes.values.length + 1);
     const tag = new Int32Array(c.tagDict.values.length + 1);
     const months = new Tally();
-    const years = new Tally();
     for (let id = 0; id < c.size; id++) {
       if (!c.present[id]) continue;
       origin[c.origin[id]]++;
@@ -569,7 +543,6 @@ export class SearchService {
       const tags = c.tags[id];
       for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
       months.add(c.month[id]);
-      years.add(Math.floor(c.month[id] / 12));
     }
     this.totals = {
       of: c,
@@ -578,7 +551,6 @@ export class SearchService {
       cls,
       tag,
       months: months.entries(),
-      years: years.entries(),
     };
     return this.totals;
   }
@@ -752,8 +724,8 @@ export class SearchService {
         origin: originCounts,
         cls: clsCounts,
         tag: tagCounts,
-        months: new MonthTally(),
-        yearMonths: new MonthTally(),
+        months: monthCounts,
+        yearMonths: new Tally(),
       };
       const filter: CableFilter = {
         mask: kindBit | sectionBit,
@@ -781,15 +753,13 @@ export class SearchService {
           clsCounts.set(all.cls.subarray(0, clsCounts.length));
           tagCounts.set(all.tag.subarray(0, tagCounts.length));
           for (const [m, c] of all.months) monthCounts.add(m, c);
-          for (const [y, c] of all.years) yearCounts.add(y, c);
           n = countOthersOut(ids, scan, counts, out);
         } else n = countEvery(ids, scan, counts, out);
         kindCount = n;
-        counts.months.addTo(monthCounts);
-        counts.months.addYearsTo(yearCounts);
+        // Nothing filters: the year facet counts the hits (only cables are counted so far).
+        monthCounts.addYearsTo(yearCounts);
       } else {
         ({ n, kindCount } = countFiltered(ids, scan, filter, counts, out));
-        counts.months.addTo(monthCounts);
         counts.yearMonths.addYearsTo(yearCounts);
       }
       kindCounts.cable += kindCount;
