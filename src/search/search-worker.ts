@@ -38,6 +38,7 @@ const service = new SearchService(db, await openSearchIndex(db), {
   termsFile: data.termsFile,
   terms: {
     role: data.role,
+    shared: data.shared,
     onShared: (blob) => parentPort!.postMessage({ shared: blob } satisfies WorkerReply),
     onReady: () =>
       parentPort!.postMessage({
@@ -48,7 +49,6 @@ const service = new SearchService(db, await openSearchIndex(db), {
 });
 // Load the facet columns now (their first load starts the term index: a follower installs the
 // leader's, when it has one already), not on the first search sent here.
-if (data.shared) service.terms?.offer(data.shared, { later: true });
 void service.columns.sync().catch(() => {});
 
 parentPort!.on('message', async (msg: WorkerRequest) => {

@@ -505,19 +505,8 @@ export class KindPostings {
       this.champs[t] = null;
       return null;
     }
-    const f = this.freq[t];
-    const df = this.df[t];
-    const ids = new Int32Array(df);
-    let r = 0;
-    for (let x = 0; x < d.length; x++) {
-      let bits = d[x];
-      while (bits) {
-        const low = bits & -bits;
-        ids[r++] = (x << 5) + (31 - Math.clz32(low));
-        bits ^= low;
-      }
-    }
-    c = this.bestWeights(ids, f);
+    // A bitmap's frequencies are stored in id order: the r-th set bit has freq[r].
+    c = this.bestWeights(bitsToIds(d), this.freq[t]);
     this.champs[t] = c;
     return c;
   }
@@ -536,24 +525,11 @@ export class KindPostings {
     if (c !== undefined) return c;
     const sum = new Int32Array(this.len.length);
     for (const t of tids) {
-      const f = this.freq[t];
+      // Frequencies are in id order, for a bitmap's set bits as for an id list.
       const d = this.dense[t];
-      if (d) {
-        let r = 0;
-        for (let x = 0; x < d.length; x++) {
-          let bits = d[x];
-          while (bits) {
-            const low = bits & -bits;
-            const id = (x << 5) + (31 - Math.clz32(low));
-            bits ^= low;
-            if (id < sum.length) sum[id] += f[r];
-            r++;
-          }
-        }
-      } else {
-        const ids = this.ids[t]!;
-        for (let i = 0; i < ids.length; i++) if (ids[i] < sum.length) sum[ids[i]] += f[i];
-      }
+      const ids = d ? bitsToIds(d) : this.ids[t]!;
+      const f = this.freq[t];
+      for (let i = 0; i < ids.length; i++) if (ids[i] < sum.length) sum[ids[i]] += f[i];
     }
     let n = 0;
     for (let id = 0; id < sum.length; id++) if (sum[id] > 0) n++;
@@ -773,6 +749,8 @@ export interface TermIndexOptions {
    * shared memory: see offer()). Default leader.
    */
   role?: 'leader' | 'follower';
+  /** A follower's first index, when the leader has one already (installed by the first build). */
+  shared?: Uint8Array | null;
   /** Told about each index put in place whose blob is shared memory (for followers). */
   onShared?: (blob: Uint8Array) => void;
   /** Told each time the index becomes ready (after a load, build or catch-up). */
@@ -816,17 +794,18 @@ export class TermIndex {
     /** Ids (ascending) matching a one-phrase query, from the database. */
     private readonly phraseIds: (kind: DocKind, phrase: string) => Promise<Int32Array>,
     private readonly options: TermIndexOptions = {},
-  ) {}
+  ) {
+    this.offered = options.shared ?? null;
+  }
 
   /**
    * A follower is handed the index another thread put in place (a blob in shared memory): it is
    * installed when it belongs to this database's present epoch, as a kept file would be; until
    * then (or when it does not) searches go to the database.
    */
-  offer(blob: Uint8Array, opts: { later?: boolean } = {}): Promise<void> {
+  offer(blob: Uint8Array): Promise<void> {
     this.offered = blob;
-    // later: kept for the first rebuild (the facet columns' first load starts it).
-    return opts.later ? Promise.resolve() : this.rebuild();
+    return this.rebuild();
   }
 
   ready(kind: DocKind): boolean {
@@ -1441,7 +1420,6 @@ export class TermIndex {
     const one = 1 / (1 + K1 * (1 - B));
     for (const m of PRUNING.tiers) {
       const sb = new Uint32Array(size);
-      /** Marks a group's exactly scored candidates; returns the weight bound for the others. */
       /** Marks the candidates in the first m entries of a list; returns the weight bound for the rest. */
       const listed = (c: Champion): number => {
         const last = Math.min(m, c.ids.length - 1);
@@ -1452,6 +1430,7 @@ export class TermIndex {
         }
         return b * Math.max(1, avgdl / c.avgdl);
       };
+      /** Marks a group's exactly scored candidates; returns the weight bound for the others. */
       const group = (g: number[]): number => {
         // Several terms (a prefix): the group's own list bounds their summed frequency.
         const gc = g.length > 1 ? p.groupChampion(g) : null;
