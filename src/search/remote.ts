@@ -141,7 +141,8 @@ export class WorkerSearcher implements Searcher {
 
   /** Search workers whose term index has been ready, and workers wanted. */
   get workers(): { warm: number; total: number } {
-    return { warm: this.slots.filter((s) => s.worker && s.warm).length, total: this.slots.length };
+    const all = this.status();
+    return { warm: all.filter((s) => s.running && s.warm).length, total: all.length };
   }
 
   /** Per worker slot: running, its index ready, where the index came from (file, worker, shared). */
@@ -175,33 +176,29 @@ export class WorkerSearcher implements Searcher {
     // The running worker with the fewest searches in hand, among those whose term index is
     // ready when there are any (one still loading answers from the database, slowly).
     let best: Slot | null = null;
-    let worker: Worker | null = null;
     for (let i = 0; i < this.slots.length; i++) {
-      const w = this.current(i);
       const s = this.slots[i];
+      if (!this.current(i)) continue;
       if (
-        w &&
-        (!best ||
-          (s.warm && !best.warm) ||
-          (s.warm === best.warm && s.pending.size < best.pending.size))
-      ) {
+        !best ||
+        (s.warm && !best.warm) ||
+        (s.warm === best.warm && s.pending.size < best.pending.size)
+      )
         best = s;
-        worker = w;
-      }
     }
-    if (!best || !worker) {
+    const slot = best;
+    const worker = slot?.worker;
+    if (!slot || !worker) {
       const svc = await this.service();
       const out = await svc.search(params);
       this.index = svc.terms?.ready('cable') ? 'memory' : 'database';
       return out;
     }
-    const slot = best;
-    const w = worker;
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
       slot.pending.set(id, { params, resolve, reject });
-      w.ref();
-      w.postMessage({ id, params });
+      worker.ref();
+      worker.postMessage({ id, params });
     });
   }
 
