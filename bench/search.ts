@@ -103,6 +103,16 @@ function queries(seed = 1): string[] {
   return out;
 }
 
+/** `clients` concurrent clients, each taking the next item of `items` until none is left. */
+async function fromClients<T>(clients: number, items: T[], each: (item: T) => Promise<unknown>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: clients }, async () => {
+      while (next < items.length) await each(items[next++]);
+    }),
+  );
+}
+
 function pct(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
@@ -166,35 +176,25 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
     // pre-computed by it, except by chance).
     const get = httpClient(server.url);
     const warmUp = queries(7).slice(0, 40);
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        for (let url = warmUp.shift(); url; url = warmUp.shift()) await get(url);
-      }),
-    );
+    await fromClients(CLIENTS, warmUp, get);
     const lat: number[] = [];
     const took: number[] = [];
     const each: { url: string; ms: number; took: number }[] = [];
     let errors = 0;
-    let next = 0;
     const t0 = performance.now();
-    await Promise.all(
-      Array.from({ length: CLIENTS }, async () => {
-        while (next < list.length) {
-          const url = list[next++];
-          const s = performance.now();
-          const res = await get(url);
-          const body = JSON.parse(res.body.toString('utf8')) as {
-            tookMs?: number;
-            facets?: Record<string, unknown>;
-          };
-          const ms = performance.now() - s;
-          lat.push(ms);
-          each.push({ url, ms, took: body.tookMs ?? -1 });
-          if (res.status !== 200 || !body.facets) errors++;
-          else took.push(body.tookMs ?? 0);
-        }
-      }),
-    );
+    await fromClients(CLIENTS, list, async (url) => {
+      const s = performance.now();
+      const res = await get(url);
+      const body = JSON.parse(res.body.toString('utf8')) as {
+        tookMs?: number;
+        facets?: Record<string, unknown>;
+      };
+      const ms = performance.now() - s;
+      lat.push(ms);
+      each.push({ url, ms, took: body.tookMs ?? -1 });
+      if (res.status !== 200 || !body.facets) errors++;
+      else took.push(body.tookMs ?? 0);
+    });
     const seconds = (performance.now() - t0) / 1000;
     lat.sort((a, b) => a - b);
     took.sort((a, b) => a - b);
