@@ -4,6 +4,7 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { TokenPurpose } from './schema.ts';
+import { safeRedirect } from '../lib/safe-redirect.ts';
 
 /** 32 random bytes, URL-safe (43 characters). */
 export function newToken(): string {
@@ -55,9 +56,7 @@ export function checkToken(t: TokenState, now: Date): TokenCheck {
   return 'ok';
 }
 
-/** A local path to return to after logging in; anything else (other sites, `//host`) becomes /account. */
+/** A local path to return to after logging in; anything else (other sites, `//host`, `/\t/host`) becomes /account. */
 export function safeNext(next: unknown, fallback = '/account'): string {
-  if (typeof next !== 'string' || !next.startsWith('/') || next.startsWith('//') || next.startsWith('/\\')) return fallback;
-  if (/[\r\n]/.test(next) || next.length > 500) return fallback;
-  return next;
+  return safeRedirect(next, fallback);
 }

@@ -10,6 +10,7 @@ import { badRequest, HttpError, notFound, pageContext, requireRole, sendPage } f
 import { csrfValid } from '../platform/csrf.ts';
 import { zonedTimeToUtc } from '../platform/jobs.ts';
 import { MessagePage } from '../web/pages.tsx';
+import { safeRedirect } from '../lib/safe-redirect.ts';
 import { getStory, isVisible, storyPath } from '../stories/store.ts';
 import {
   confirmSubscriber,
@@ -33,9 +34,7 @@ import { EditorDashboard, EditorIssuePage, IssuePage, NewsletterHomePage, Prefer
 import { NEWSLETTER_NAME } from './views.tsx';
 import type { DigestItem } from './rank.ts';
 
-function safeReturn(path: unknown): string {
-  return typeof path === 'string' && /^\/(?!\/)[\w\-./?=&%]*$/.test(path) ? path : '/';
-}
+const safeReturn = (path: unknown): string => safeRedirect(path, '/');
 
 const SIGNUP_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' } };
 
