@@ -29,6 +29,7 @@ import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
 import { memberRoutes } from './members/routes.ts';
+import type { ScryptParams } from './members/passwords.ts';
 import { newsroomRoutes } from './stories/admin-routes.ts';
 import { feedRoutes } from './feeds/routes.ts';
 import { adRoutes } from './ads/routes.ts';
@@ -41,6 +42,10 @@ export interface AppServices {
   shared: SharedData;
   /** Outgoing mail (SMTP, or the file outbox); closed with the app. */
   mailer: Mailer;
+  /** The clock of time-based limits (members' mail per address); tests move it. */
+  clock?: () => Date;
+  /** Cost of new password hashes; only tests that do not test hashing lower it. */
+  passwordParams?: ScryptParams;
 }
 
 export interface SharedData {
@@ -77,7 +82,7 @@ function isApi(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/') || req.url === '/healthz';
 }
 
-export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer }): Promise<FastifyInstance> {
+export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer; clock?: () => Date; passwordParams?: ScryptParams }): Promise<FastifyInstance> {
   const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db), mailer: base.mailer ?? createMailer(base.config) };
   const { config } = services;
   const app = Fastify({

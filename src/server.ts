@@ -21,13 +21,16 @@ export interface Running {
   close(): Promise<void>;
 }
 
-export async function boot(config: Config): Promise<Running> {
+/** What tests may set that configuration does not: a clock to move, a cheaper password hash. */
+export type BootOptions = Pick<AppServices, 'clock' | 'passwordParams'>;
+
+export async function boot(config: Config, options: BootOptions = {}): Promise<Running> {
   const db = await connect(config);
   try {
     await migrate(db);
     if (config.demo) await loadDemoContent(db.kysely);
     // The app and the job worker share the caches and the mail transport.
-    const services: AppServices = { config, db, shared: sharedData(db), mailer: createMailer(config) };
+    const services: AppServices = { config, db, shared: sharedData(db), mailer: createMailer(config), ...options };
     const app = await buildApp(services);
     const jobs = config.jobs ? startJobs(services, app.log) : null;
     let closed = false;

@@ -205,7 +205,7 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
 
   // 3 and 4. Organisation signals, strongest first.
   const candidates: Array<{ org: Organisation; route: 'seat' | 'domain' | 'network' }> = [];
-  if (member !== null && member.seatOrganisationId != null) {
+  if (member !== null && member.emailVerified && member.seatOrganisationId != null) {
     const org = world.organisationsById.get(member.seatOrganisationId);
     if (org !== undefined) candidates.push({ org, route: 'seat' });
   }

@@ -96,7 +96,8 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
     const key = bearer(req);
     const keyEntry = key ? (w.apiKeys.get(sha256(key)) ?? null) : null;
     const m = req.member;
-    const seatOrgs = m ? (w.seats.get(m.id) ?? []) : [];
+    // An unconfirmed address holds no seat, as it holds no domain: it may not be the member's.
+    const seatOrgs = m?.emailVerified ? (w.seats.get(m.id) ?? []) : [];
     // Of several seats, the one whose organisation is covered speaks for the member.
     const seat = seatOrgs.find((id) => {
       const o = w.organisationsById.get(id);

@@ -62,3 +62,15 @@ export function resetMail(to: string, o: { siteName: string; link: string }): Ma
     siteName: o.siteName,
   });
 }
+
+/** Sent instead of a confirmation when someone registers with an address that already has an account. */
+export function alreadyRegisteredMail(to: string, o: { siteName: string; link: string }): MailMessage {
+  return compose(to, {
+    subject: `You already have an account with ${o.siteName}`,
+    intro: `Someone, hopefully you, tried to register with ${o.siteName} using this address. There is already an account for it, so nothing was changed.`,
+    action: 'Log me in',
+    link: o.link,
+    after: 'The link works for ten minutes. If you have forgotten your password, log in with the link and ask for a password link from your account page. If you did not try to register, ignore this mail.',
+    siteName: o.siteName,
+  });
+}

@@ -50,5 +50,13 @@ export function membersMigrations(engine: Engine): Record<string, Migration> {
         for (const t of ['member_tokens', 'sessions', 'members']) await db.schema.dropTable(t).ifExists().execute();
       },
     },
+    '0301_member_tokens_browser': {
+      async up(db: Builder) {
+        await db.schema.alterTable('member_tokens').addColumn('browser_hash', 'text').execute();
+      },
+      async down(db: Builder) {
+        await db.schema.alterTable('member_tokens').dropColumn('browser_hash').execute();
+      },
+    },
   };
 }

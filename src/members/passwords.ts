@@ -12,8 +12,11 @@ export interface ScryptParams {
   p: number;
 }
 
-/** 2^15 × 8 × 128 bytes = 32 MB and roughly 50–100 ms per hash. */
-export const DEFAULT_PARAMS: ScryptParams = { N: 2 ** 15, r: 8, p: 1 };
+/**
+ * OWASP's minimum for scrypt (N=2^17, r=8, p=1): 2^17 × 8 × 128 bytes = 128 MB per hash. Hashes
+ * stored with lower parameters still verify and are replaced at the next successful login.
+ */
+export const DEFAULT_PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LEN = 32;
 const SALT_LEN = 16;
 
@@ -21,8 +24,9 @@ function scryptAsync(password: string, salt: Buffer, keylen: number, opts: Scryp
   return new Promise((resolve, reject) => scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
 }
 
+/** scrypt needs 128·N·r bytes; maxmem allows that plus room, so the parameters never fail for want of it. */
 function options(p: ScryptParams): ScryptOptions {
-  return { N: p.N, r: p.r, p: p.p, maxmem: 256 * p.N * p.r + 1024 * 1024 };
+  return { N: p.N, r: p.r, p: p.p, maxmem: 128 * p.N * p.r * 2 + 1024 * 1024 };
 }
 
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_PARAMS): Promise<string> {
@@ -44,11 +48,14 @@ function parse(stored: string): Parsed | null {
   return { N, r, p, salt: Buffer.from(m[4], 'base64url'), key: Buffer.from(m[5], 'base64url') };
 }
 
-export async function verifyPassword(password: string, stored: string | null): Promise<boolean> {
+/**
+ * Checks a password against a stored hash. Without a usable hash it spends the same work (a hash
+ * at `params`, the cost new hashes get) so response times do not tell which accounts exist.
+ */
+export async function verifyPassword(password: string, stored: string | null, params: ScryptParams = DEFAULT_PARAMS): Promise<boolean> {
   const parsed = stored ? parse(stored) : null;
   if (!parsed) {
-    // Spend the same time as a real check so response times do not tell which accounts exist.
-    await hashPassword(password);
+    await hashPassword(password, params);
     return false;
   }
   const key = await scryptAsync(password.normalize('NFC'), parsed.salt, parsed.key.length, options(parsed));

@@ -9,12 +9,13 @@ import { pageContext, sendPage } from '../platform/http.ts';
 import { MessagePage } from '../web/pages.tsx';
 import { clearSessionCookie, setSessionCookie } from './session.ts';
 import { findMemberById } from './store.ts';
-import { safeNext } from './tokens.ts';
+import { hashToken, looksLikeToken, newToken, safeNext, TOKEN_RULES } from './tokens.ts';
 import {
   checkResetToken,
   consumeMagicLink,
   login,
   logout,
+  memberMailLimiter,
   registerMember,
   requestMagicLink,
   requestPasswordReset,
@@ -62,6 +63,13 @@ const DONE: Record<string, string> = {
   'newsletter-off': 'You are unsubscribed from The Monday Dispatch.',
 };
 
+/**
+ * The sign-up cookie: set by every accepted registration form (whether or not the address had an
+ * account, so the answer is the same), it marks the browser that registered. Only its hash is kept,
+ * with the confirmation link; that browser opening the link keeps the password it chose.
+ */
+export const SIGNUP_COOKIE = 'bs_signup';
+
 type Body = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
@@ -73,6 +81,9 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       siteName: services.config.siteName,
       baseUrl: services.config.baseUrl,
       log: app.log,
+      now: services.clock,
+      passwordParams: services.passwordParams,
+      mailLimit: memberMailLimiter(),
     };
     const ua = (req: FastifyRequest) => str(req.headers['user-agent']);
     const current = (req: FastifyRequest) => req.member?.sessionId ?? null;
@@ -98,26 +109,33 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       );
 
     // ---- register ----
-    app.get('/register', limited('page'), async (req, reply) => {
+    app.get<{ Querystring: Body }>('/register', limited('page'), async (req, reply) => {
+      if (req.query.done === 'sent') {
+        return message(req, reply, 'Check your mail', 'ok', 'We have sent you a mail. Follow the link in it, in this browser if you can, to confirm your address and finish creating your account; the link works for two days.', [
+          ['/login/magic', 'No mail? Get a login link'],
+          ['/', 'Front page'],
+        ]);
+      }
       if (req.member) return reply.redirect('/account', 303);
       return page(req, reply, (ctx) => h(RegisterPage, { ctx, values: { email: '', declaredUse: null, workOrganisation: null } }));
     });
     app.post<{ Body: Body }>('/register', limited('register'), async (req, reply) => {
       const b = req.body ?? {};
+      const signup = newToken();
       const r = await registerMember(deps, {
         email: b.email,
         password: b.password,
         declaredUse: b.declared_use,
         workOrganisation: b.work_organisation,
-        userAgent: ua(req),
-        currentSession: current(req),
+        browserHash: hashToken(signup),
       });
       if (!r.ok) {
         const values = { email: str(b.email), declaredUse: str(b.declared_use) || null, workOrganisation: str(b.work_organisation) || null };
         return page(req, reply, (ctx) => h(RegisterPage, { ctx, values, error: r }), failStatus(r));
       }
-      setSessionCookie(req, reply, r.sessionToken);
-      return reply.redirect(`/account?done=${r.mailSent ? 'registered' : 'registered-nomail'}`, 303);
+      // The same answer for a new address and for one with an account: no session, a sign-up cookie.
+      reply.setCookie(SIGNUP_COOKIE, signup, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https', maxAge: Math.floor(TOKEN_RULES.verify.ttlMs / 1000) });
+      return reply.redirect('/register?done=sent', 303);
     });
 
     // ---- log in / out ----
@@ -157,9 +175,21 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     app.get<{ Params: { token: string } }>('/verify/:token', limited('link'), async (req, reply) => {
-      const r = await verifyEmail(deps, req.params.token);
+      const signup = req.cookies[SIGNUP_COOKIE];
+      const r = await verifyEmail(deps, {
+        token: req.params.token,
+        browserHash: looksLikeToken(signup) ? hashToken(signup) : null,
+        current: req.member ? { memberId: req.member.id, sessionId: req.member.sessionId } : null,
+        userAgent: ua(req),
+      });
       if (!r.ok) return message(req, reply, 'That confirmation link cannot be used', 'error', r.message, [['/account', 'Your account']], 400);
-      return message(req, reply, 'Email address confirmed', 'ok', r.message, [[req.member ? '/account' : '/login', req.member ? 'Your account' : 'Log in']]);
+      if (r.session) {
+        setSessionCookie(req, reply, r.session.sessionToken);
+        reply.clearCookie(SIGNUP_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
+      }
+      const signedIn = r.session !== null || req.member?.id === r.memberId;
+      const links: [string, string][] = signedIn ? [['/account', 'Your account']] : r.passwordRemoved ? [['/login/magic', 'Log in with a link by mail']] : [['/login', 'Log in']];
+      return message(req, reply, 'Email address confirmed', 'ok', r.message, links);
     });
     app.post('/verify/resend', limited('mail'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);

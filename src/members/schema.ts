@@ -51,6 +51,11 @@ export interface MemberTokensTable {
   uses: number;
   /** How many times the token may be used before it expires (mail scanners open links first). */
   max_uses: number;
+  /**
+   * SHA-256 of the sign-up cookie of the browser that registered (verification tokens only): that
+   * browser opening the link proves it both chose the password and reads the mail.
+   */
+  browser_hash: string | null;
 }
 
 export interface MembersTables {

@@ -8,13 +8,15 @@ import { z } from 'zod';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
 import type { DeclaredUse, MemberRole, TokenPurpose } from './schema.ts';
-import { hashPassword, MAX_PASSWORD_LENGTH, needsRehash, passwordProblem, verifyPassword } from './passwords.ts';
-import { checkToken, CLI_LOGIN_RULE, hashToken, looksLikeToken, newToken, SESSION_TTL_MS, TOKEN_RULES } from './tokens.ts';
+import { DEFAULT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, passwordProblem, verifyPassword, type ScryptParams } from './passwords.ts';
+import { checkToken, CLI_LOGIN_RULE, HOUR, hashToken, looksLikeToken, newToken, SESSION_TTL_MS, TOKEN_RULES } from './tokens.ts';
+import { KeyedLimiter } from '../lib/keyed-limit.ts';
 import {
   deleteExpired,
   deleteSession,
   deleteSessionsOf,
   expireTokens,
+  expireTokensOf,
   findMemberByEmail,
   findMemberById,
   findToken,
@@ -26,7 +28,7 @@ import {
   useToken,
   type MemberRow,
 } from './store.ts';
-import { magicLinkMail, resetMail, verificationMail } from './mailer-templates.ts';
+import { alreadyRegisteredMail, magicLinkMail, resetMail, verificationMail } from './mailer-templates.ts';
 
 export interface MemberDeps {
   db: Kysely<Database>;
@@ -37,6 +39,17 @@ export interface MemberDeps {
   /** The clock; tests move it. */
   now?: () => Date;
   log?: { warn(obj: unknown, msg?: string): void };
+  /** Cost of new password hashes; DEFAULT_PARAMS unless a test that does not test hashing lowers it. */
+  passwordParams?: ScryptParams;
+  /** Mail to one address is limited here (login links, confirmations, password links); none when absent (the CLI). */
+  mailLimit?: KeyedLimiter;
+}
+
+/** Mails about an account that one address may receive: a few an hour, whoever asks and from wherever. */
+export const MAIL_PER_ADDRESS = { max: 5, windowMs: HOUR } as const;
+
+export function memberMailLimiter(): KeyedLimiter {
+  return new KeyedLimiter(MAIL_PER_ADDRESS.max, MAIL_PER_ADDRESS.windowMs);
 }
 
 export type Failure = { ok: false; code: string; message: string; field?: 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token' };
@@ -79,6 +92,9 @@ function parseDeclared(input: { declaredUse?: unknown; workOrganisation?: unknow
 }
 
 const clock = (d: MemberDeps) => (d.now ? d.now() : new Date());
+const params = (d: MemberDeps) => d.passwordParams ?? DEFAULT_PARAMS;
+/** Whether one more mail may go to `email` now (counted when it may). */
+const mailAllowed = (d: MemberDeps, email: string) => !d.mailLimit || d.mailLimit.take(normaliseEmail(email), clock(d).getTime());
 const link = (d: MemberDeps, path: string) => d.baseUrl.replace(/\/+$/, '') + path;
 
 async function startSession(d: MemberDeps, memberId: number, userAgent: string, replacing: string | null): Promise<NewSession> {
@@ -99,7 +115,7 @@ async function startSession(d: MemberDeps, memberId: number, userAgent: string, 
   return { sessionToken: token, memberId };
 }
 
-async function issueToken(d: MemberDeps, purpose: TokenPurpose, email: string, memberId: number | null, rule = TOKEN_RULES[purpose]): Promise<string> {
+async function issueToken(d: MemberDeps, purpose: TokenPurpose, email: string, memberId: number | null, rule = TOKEN_RULES[purpose], browserHash: string | null = null): Promise<string> {
   const now = clock(d);
   const token = newToken();
   await insertToken(d.db, {
@@ -110,6 +126,7 @@ async function issueToken(d: MemberDeps, purpose: TokenPurpose, email: string, m
     now: now.toISOString(),
     expiresAt: new Date(now.getTime() + rule.ttlMs).toISOString(),
     maxUses: rule.maxUses,
+    browserHash,
   });
   return token;
 }
@@ -146,12 +163,18 @@ export interface RegisterInput {
   password: unknown;
   declaredUse?: unknown;
   workOrganisation?: unknown;
-  userAgent?: string;
-  /** The session the browser had before (it is replaced). */
-  currentSession?: string | null;
+  /** SHA-256 of the sign-up cookie the route gives this browser (see verifyEmail). */
+  browserHash: string;
 }
 
-export async function registerMember(d: MemberDeps, input: RegisterInput): Promise<Result<NewSession & { email: string; mailSent: boolean }>> {
+/**
+ * Registration answers the same way, after the same work (one password hash, one token, one
+ * mail), whether or not the address already has an account, so the form does not tell who has
+ * one: a new address gets an unconfirmed account and a confirmation link; an address with an
+ * account gets a mail saying so, with a login link. Nobody is logged in here: the account is
+ * used once the address is confirmed (or by logging in with its password).
+ */
+export async function registerMember(d: MemberDeps, input: RegisterInput): Promise<Result<{ email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
   if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Choose a password.', 'password');
@@ -163,55 +186,82 @@ export async function registerMember(d: MemberDeps, input: RegisterInput): Promi
     if (!p.ok) return p;
     declared = p;
   }
-  const taken = () => fail('email_taken', `There is already an account for ${e.email}. Log in, or reset the password if you have forgotten it.`, 'email');
-  if (await findMemberByEmail(d.db, e.email)) return taken();
+  const passwordHash = await hashPassword(input.password, params(d));
   const now = clock(d).toISOString();
-  let memberId: number;
-  try {
-    memberId = await insertMember(d.db, {
-      email: e.email,
-      passwordHash: await hashPassword(input.password),
-      role: 'reader',
-      declaredUse: declared.declaredUse,
-      workOrganisation: declared.workOrganisation,
-      emailVerifiedAt: null,
-      now,
-    });
-  } catch (err) {
-    // Two registrations for one address at once: the unique index lets one through.
-    if (await findMemberByEmail(d.db, e.email)) return taken();
-    throw err;
+  let memberId: number | null = null;
+  if (!(await findMemberByEmail(d.db, e.email))) {
+    try {
+      memberId = await insertMember(d.db, {
+        email: e.email,
+        passwordHash,
+        role: 'reader',
+        declaredUse: declared.declaredUse,
+        workOrganisation: declared.workOrganisation,
+        emailVerifiedAt: null,
+        now,
+      });
+    } catch (err) {
+      // Two registrations for one address at once: the unique index lets one through.
+      if (!(await findMemberByEmail(d.db, e.email))) throw err;
+    }
   }
-  const token = await issueToken(d, 'verify', e.email, memberId);
-  const mailSent = await trySend(d, verificationMail(e.email, { siteName: d.siteName, link: link(d, `/verify/${token}`) }));
-  const session = await startSession(d, memberId, input.userAgent ?? '', input.currentSession ?? null);
+  const existing = memberId === null ? await findMemberByEmail(d.db, e.email) : undefined;
+  const mail =
+    memberId !== null
+      ? verificationMail(e.email, { siteName: d.siteName, link: link(d, `/verify/${await issueToken(d, 'verify', e.email, memberId, TOKEN_RULES.verify, input.browserHash)}`) })
+      : alreadyRegisteredMail(e.email, { siteName: d.siteName, link: link(d, `/login/magic/${await issueToken(d, 'magic', e.email, existing?.id ?? null)}`) });
+  const sent = mailAllowed(d, e.email) ? await trySend(d, mail) : true;
+  if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
   return {
     ok: true,
-    ...session,
     email: e.email,
-    mailSent,
-    message: mailSent
-      ? `Welcome. We have sent a mail to ${e.email}; follow the link in it to confirm your address.`
-      : `Welcome. We could not send the confirmation mail to ${e.email} just now; you can send it again from your account page.`,
+    message: `We have sent a mail to ${e.email}. Follow the link in it to confirm the address; the link works for two days.`,
   };
 }
 
-export async function verifyEmail(d: MemberDeps, token: unknown): Promise<Result<{ email: string; memberId: number }>> {
-  const spent = await spendToken(d, 'verify', token, 'confirmation');
+export interface VerifyInput {
+  token: unknown;
+  /** SHA-256 of the browser's sign-up cookie, if it has one. */
+  browserHash?: string | null;
+  /** The session the browser has (its member and id), if any. */
+  current?: { memberId: number; sessionId: string } | null;
+  userAgent?: string;
+}
+
+/**
+ * Confirms an address. The link proves who reads the mail; only the browser that registered (its
+ * sign-up cookie) or a session of the account shows the same person chose the password. Opened
+ * anywhere else, the address is confirmed for its reader and a password set before confirmation
+ * is removed, as whoever registered may have been someone else. Either way every other session
+ * of the account ends. The registering browser is logged in.
+ */
+export async function verifyEmail(d: MemberDeps, input: VerifyInput): Promise<Result<{ email: string; memberId: number; session: NewSession | null; passwordRemoved: boolean }>> {
+  const spent = await spendToken(d, 'verify', input.token, 'confirmation');
   if (!spent.ok) return spent;
   const member = spent.row.member_id === null ? undefined : await findMemberById(d.db, Number(spent.row.member_id));
   if (!member || member.email !== spent.row.email) return fail('invalid_token', 'This confirmation link belongs to an address that is no longer on an account.', 'token');
+  const bound = spent.row.browser_hash !== null && !!input.browserHash && spent.row.browser_hash === input.browserHash;
+  const signedIn = input.current?.memberId === member.id ? input.current.sessionId : null;
+  let passwordRemoved = false;
   if (!member.email_verified_at) {
     const now = clock(d).toISOString();
-    await updateMember(d.db, member.id, { email_verified_at: now }, now);
+    passwordRemoved = !bound && !signedIn && member.password_hash !== null;
+    await updateMember(d.db, member.id, passwordRemoved ? { email_verified_at: now, password_hash: null } : { email_verified_at: now }, now);
+    await deleteSessionsOf(d.db, member.id, signedIn ?? undefined);
   }
-  return { ok: true, email: member.email, memberId: member.id, message: `Thank you: ${member.email} is confirmed.` };
+  const session = bound && !signedIn ? await startSession(d, member.id, input.userAgent ?? '', input.current?.sessionId ?? null) : null;
+  const message = passwordRemoved
+    ? `Thank you: ${member.email} is confirmed. The password chosen when the account was created has been removed, because this link was opened outside the browser that created it: log in with a link by mail, then ask for a password link if you want a password.`
+    : `Thank you: ${member.email} is confirmed.`;
+  return { ok: true, email: member.email, memberId: member.id, session, passwordRemoved, message };
 }
 
 export async function resendVerification(d: MemberDeps, memberId: number): Promise<Result> {
   const member = await findMemberById(d.db, memberId);
   if (!member) return fail('no_member', 'There is no such account.');
   if (member.email_verified_at) return { ok: true, message: `${member.email} is already confirmed.` };
+  // Over the limit for this address: the same answer, and no mail.
+  if (!mailAllowed(d, member.email)) return { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` };
   const token = await issueToken(d, 'verify', member.email, member.id);
   const sent = await trySend(d, verificationMail(member.email, { siteName: d.siteName, link: link(d, `/verify/${token}`) }));
   return sent ? { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` } : fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
@@ -231,11 +281,12 @@ export async function login(d: MemberDeps, input: LoginInput): Promise<Result<Ne
   const wrong = fail('wrong_credentials', 'That email address and password do not match an account. Check them, or log in with a link by mail.', 'password');
   if (input.password.length > MAX_PASSWORD_LENGTH) return wrong;
   const member = await findMemberByEmail(d.db, e.email);
-  const ok = await verifyPassword(input.password, member?.password_hash ?? null);
+  const ok = await verifyPassword(input.password, member?.password_hash ?? null, params(d));
   if (!member || !ok) return wrong;
-  if (member.password_hash && needsRehash(member.password_hash)) {
+  // Stored at a lower cost than today's: replaced now that the password is known.
+  if (member.password_hash && needsRehash(member.password_hash, params(d))) {
     const now = clock(d).toISOString();
-    await updateMember(d.db, member.id, { password_hash: await hashPassword(input.password) }, now);
+    await updateMember(d.db, member.id, { password_hash: await hashPassword(input.password, params(d)) }, now);
   }
   const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
   return { ok: true, ...session, email: member.email, message: `You are logged in as ${member.email}.` };
@@ -251,11 +302,14 @@ export async function requestMagicLink(d: MemberDeps, input: { email: unknown })
   const e = parseEmail(input.email);
   if (!e.ok) return e;
   const member = await findMemberByEmail(d.db, e.email);
+  // The same answer whether or not there is an account, so the form does not reveal who has one,
+  // and when the address has had its share of mail for now (then nothing is sent).
+  const answer = { ok: true as const, email: e.email, message: `We have sent a login link to ${e.email}. It works for ten minutes.` };
+  if (!mailAllowed(d, e.email)) return answer;
   const token = await issueToken(d, 'magic', e.email, member?.id ?? null);
   const sent = await trySend(d, magicLinkMail(e.email, { siteName: d.siteName, link: link(d, `/login/magic/${token}`), newAccount: !member }));
   if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
-  // The same answer whether or not there is an account, so the form does not reveal who has one.
-  return { ok: true, email: e.email, message: `We have sent a login link to ${e.email}. It works for ten minutes.` };
+  return answer;
 }
 
 export async function consumeMagicLink(
@@ -277,8 +331,10 @@ export async function consumeMagicLink(
     member = await findMemberByEmail(d.db, spent.row.email);
     if (!member) return fail('invalid_token', 'This login link could not be used. Ask for a new one.', 'token');
   } else if (!member.email_verified_at && member.email === spent.row.email) {
-    // Receiving the link proves the address.
-    await updateMember(d.db, member.id, { email_verified_at: now }, now);
+    // Receiving the link proves the address, not that its reader chose the password set before:
+    // that password goes, and so does every session opened with it.
+    await updateMember(d.db, member.id, { email_verified_at: now, password_hash: null }, now);
+    await deleteSessionsOf(d.db, member.id);
   }
   const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
   return {
@@ -295,12 +351,24 @@ export async function requestPasswordReset(d: MemberDeps, input: { email: unknow
   if (!e.ok) return e;
   const member = await findMemberByEmail(d.db, e.email);
   const message = `If there is an account for ${e.email}, we have sent it a link to choose a new password. The link works for one hour.`;
-  if (!member) return { ok: true, email: e.email, message };
-  await expireTokens(d.db, 'reset', e.email, clock(d).toISOString());
-  const token = await issueToken(d, 'reset', e.email, member.id);
-  const sent = await trySend(d, resetMail(e.email, { siteName: d.siteName, link: link(d, `/password/reset/${token}`) }));
-  if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
-  return { ok: true, email: e.email, message };
+  const answer = { ok: true as const, email: e.email, message };
+  // One answer for every address, and the mail leaves in the background, so neither the words,
+  // the status nor the time taken tell whether the address has an account.
+  const token = newToken();
+  if (!member || !mailAllowed(d, e.email)) return answer;
+  const now = clock(d);
+  await expireTokens(d.db, 'reset', e.email, now.toISOString());
+  await insertToken(d.db, {
+    purpose: 'reset',
+    hash: hashToken(token),
+    memberId: member.id,
+    email: e.email,
+    now: now.toISOString(),
+    expiresAt: new Date(now.getTime() + TOKEN_RULES.reset.ttlMs).toISOString(),
+    maxUses: TOKEN_RULES.reset.maxUses,
+  });
+  void trySend(d, resetMail(e.email, { siteName: d.siteName, link: link(d, `/password/reset/${token}`) }));
+  return answer;
 }
 
 /** Whether a reset link can still be used (for showing the form); does not use it. */
@@ -324,7 +392,7 @@ export async function resetPassword(
   if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Choose a new password.', 'password');
   const problem = passwordProblem(input.password, { email: check.email, siteName: d.siteName });
   if (problem) return fail('weak_password', problem, 'password');
-  const passwordHash = await hashPassword(input.password);
+  const passwordHash = await hashPassword(input.password, params(d));
   const spent = await spendToken(d, 'reset', input.token, 'password reset');
   if (!spent.ok) return spent;
   const member = spent.row.member_id === null ? undefined : await findMemberById(d.db, Number(spent.row.member_id));
@@ -358,12 +426,18 @@ export const ROLES: readonly MemberRole[] = ['reader', 'editor', 'admin'];
 
 /**
  * Creates an account from the command line (or gives an existing one a new role). Without a
- * password it returns a one-time login link that works for a day.
+ * password it returns a one-time login link that works for a day; using it confirms the address.
+ *
+ * An existing account whose address was never confirmed may have been registered by anyone, so it
+ * is reset before it gets anything: its password (unless the operator sets one here), its sessions
+ * and its outstanding links go, and it is used again only through the new login link (or the
+ * operator's password). Any change of role ends the account's sessions, so no session opened
+ * before the change carries it.
  */
 export async function createUser(
   d: MemberDeps,
   input: { email: unknown; role: unknown; password?: string | null },
-): Promise<Result<{ memberId: number; created: boolean; loginLink: string | null }>> {
+): Promise<Result<{ memberId: number; created: boolean; loginLink: string | null; reset: boolean }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
   if (typeof input.role !== 'string' || !ROLES.includes(input.role as MemberRole)) return fail('invalid_role', `The role must be one of ${ROLES.join(', ')}.`);
@@ -372,27 +446,38 @@ export async function createUser(
   if (input.password != null) {
     const problem = passwordProblem(input.password, { email: e.email, siteName: d.siteName });
     if (problem) return fail('weak_password', problem, 'password');
-    passwordHash = await hashPassword(input.password);
+    passwordHash = await hashPassword(input.password, params(d));
   }
   const now = clock(d).toISOString();
   const existing = await findMemberByEmail(d.db, e.email);
   let memberId: number;
+  const reset = !!existing && !existing.email_verified_at;
   if (existing) {
     memberId = existing.id;
-    await updateMember(d.db, memberId, passwordHash ? { role, password_hash: passwordHash } : { role }, now);
+    if (reset) {
+      // The operator vouches for an address given a password here, as for a new account.
+      await updateMember(d.db, memberId, { role, password_hash: passwordHash, email_verified_at: passwordHash ? now : null, declared_use: null, work_organisation: null }, now);
+      await expireTokensOf(d.db, memberId, now);
+    } else {
+      await updateMember(d.db, memberId, passwordHash ? { role, password_hash: passwordHash } : { role }, now);
+    }
+    if (reset || passwordHash || existing.role !== role) await deleteSessionsOf(d.db, memberId);
   } else {
     // The operator vouches for an address set with a password; a login link proves it when used.
     memberId = await insertMember(d.db, { email: e.email, passwordHash, role, declaredUse: null, workOrganisation: null, emailVerifiedAt: passwordHash ? now : null, now });
   }
-  if (passwordHash) await deleteSessionsOf(d.db, memberId);
   let loginLink: string | null = null;
   if (!passwordHash) loginLink = link(d, `/login/magic/${await issueToken(d, 'magic', e.email, memberId, CLI_LOGIN_RULE)}`);
-  const what = existing ? `${e.email} now has the role ${role}.` : `Created ${e.email} with the role ${role}.`;
+  let what = existing ? `${e.email} now has the role ${role}.` : `Created ${e.email} with the role ${role}.`;
+  if (reset) {
+    what += ` Its address had never been confirmed, so it was reset: its earlier password, sessions and links no longer work${passwordHash ? '; it now has the password given' : ', and the role takes effect when the link below is used'}.`;
+  }
   return {
     ok: true,
     memberId,
     created: !existing,
     loginLink,
+    reset,
     message: loginLink ? `${what} One-time login link (works once, for 24 hours):\n${loginLink}` : what,
   };
 }

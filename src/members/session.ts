@@ -19,7 +19,12 @@ export const SESSION_COOKIE = 'bs_session';
 export interface SessionMember {
   id: number;
   email: string;
+  /** Whether the address is confirmed. Until it is, the member holds no role and no organisation's coverage. */
   emailVerified: boolean;
+  /**
+   * The role this request may use: the stored role once the address is confirmed, `reader` before
+   * (an unconfirmed account may have been registered by someone who does not own the address).
+   */
   role: MemberRole;
   declaredUse: DeclaredUse | null;
   workOrganisation: string | null;
@@ -47,11 +52,12 @@ export function installSessionLoader(app: FastifyInstance, db: Db, now: () => Da
     const t = now();
     const row = await sessionMember(db.kysely, hash, t.toISOString());
     if (!row) return;
+    const emailVerified = row.email_verified_at !== null;
     req.member = {
       id: Number(row.member_id),
       email: row.email,
-      emailVerified: row.email_verified_at !== null,
-      role: row.role,
+      emailVerified,
+      role: emailVerified ? row.role : 'reader',
       declaredUse: row.declared_use,
       workOrganisation: row.work_organisation,
       sessionId: hash,

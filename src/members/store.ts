@@ -132,7 +132,7 @@ export async function deleteExpired(db: Q, now: string): Promise<void> {
 
 export async function insertToken(
   db: Q,
-  t: { purpose: TokenPurpose; hash: string; memberId: number | null; email: string; now: string; expiresAt: string; maxUses: number },
+  t: { purpose: TokenPurpose; hash: string; memberId: number | null; email: string; now: string; expiresAt: string; maxUses: number; browserHash?: string | null },
 ): Promise<void> {
   await db
     .insertInto('member_tokens')
@@ -146,6 +146,7 @@ export async function insertToken(
       used_at: null,
       uses: 0,
       max_uses: t.maxUses,
+      browser_hash: t.browserHash ?? null,
     })
     .execute();
 }
@@ -167,6 +168,11 @@ export async function useToken(db: Q, id: number, now: string): Promise<boolean>
     .where(sql<boolean>`uses < max_uses`)
     .executeTakeFirst();
   return Number(r.numUpdatedRows) === 1;
+}
+
+/** Makes every unused token of a member useless (its address or owner changed hands). */
+export async function expireTokensOf(db: Q, memberId: number, now: string): Promise<void> {
+  await db.updateTable('member_tokens').set({ expires_at: now }).where('member_id', '=', memberId).where('expires_at', '>', now).execute();
 }
 
 /** Makes the other unused tokens of one purpose for a member useless (a new reset link replaces older ones). */

@@ -160,6 +160,10 @@ describe('decideAccess: personal', () => {
       { member: member({ email: 'x@acme.com', emailVerified: false }) },
     ],
     [
+      'seat in a licensed organisation held by an unconfirmed address',
+      { member: member({ seatOrganisationId: 'acme', emailVerified: false }) },
+    ],
+    [
       'verified email at an unverified domain claim',
       { member: member({ email: 'x@acme-claimed.com' }) },
     ],
@@ -226,12 +230,6 @@ describe('decideAccess: licensed', () => {
     [
       'seat in a licensed organisation',
       { member: member({ seatOrganisationId: 'acme' }) },
-      'acme',
-      'seat',
-    ],
-    [
-      'seat does not need a verified email',
-      { member: member({ seatOrganisationId: 'acme', emailVerified: false }) },
       'acme',
       'seat',
     ],
