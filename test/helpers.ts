@@ -9,7 +9,7 @@ import { join, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../src/config.ts';
-import { boot, type Running } from '../src/server.ts';
+import { boot, type BootOptions, type Running } from '../src/server.ts';
 
 export const ENGINE: 'sqlite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
@@ -53,9 +53,9 @@ export async function testDatabase(env: Record<string, string> = {}): Promise<Te
 }
 
 /** Boots the whole site (migrations, optional demo content) on a fresh database. */
-export async function testSite(env: Record<string, string> = { DEMO: '1' }): Promise<Running & { cleanup(): Promise<void> }> {
+export async function testSite(env: Record<string, string> = { DEMO: '1' }, options: BootOptions = {}): Promise<Running & { cleanup(): Promise<void> }> {
   const tdb = await testDatabase(env);
-  const running = await boot(tdb.config);
+  const running = await boot(tdb.config, options);
   return {
     ...running,
     async cleanup() {
@@ -64,6 +64,12 @@ export async function testSite(env: Record<string, string> = { DEMO: '1' }): Pro
     },
   };
 }
+
+/**
+ * Cheap password hashes for tests that do not test hashing (the site's own cost, scrypt N=2^17,
+ * takes seconds on a busy test machine). Pass as `testSite(env, { passwordParams: TEST_PASSWORD_PARAMS })`.
+ */
+export const TEST_PASSWORD_PARAMS = { N: 2 ** 10, r: 8, p: 1 };
 
 /** Starts a test site's HTTP server on a free local port; returns its base URL. */
 export async function listenLocal(site: Pick<Running, 'app'>): Promise<string> {

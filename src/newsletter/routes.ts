@@ -11,6 +11,7 @@ import { csrfValid } from '../platform/csrf.ts';
 import { zonedTimeToUtc } from '../platform/jobs.ts';
 import { MessagePage } from '../web/pages.tsx';
 import { safeRedirect } from '../lib/safe-redirect.ts';
+import { KeyedLimiter } from '../lib/keyed-limit.ts';
 import { getStory, isVisible, storyPath } from '../stories/store.ts';
 import {
   confirmSubscriber,
@@ -37,10 +38,14 @@ import type { DigestItem } from './rank.ts';
 const safeReturn = (path: unknown): string => safeRedirect(path, '/');
 
 const SIGNUP_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' } };
+/** Confirmation mails one address may receive, whoever asks: a few an hour. */
+export const CONFIRMATIONS_PER_ADDRESS = { max: 3, windowMs: 3600_000 } as const;
 
 export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
   const db = services.db.kysely;
   const nl = newsletterService(services);
+  const confirmations = new KeyedLimiter(CONFIRMATIONS_PER_ADDRESS.max, CONFIRMATIONS_PER_ADDRESS.windowMs);
+  const now = () => (services.clock ? services.clock() : new Date()).getTime();
   return async (app) => {
     app.addHook('onClose', async () => nl.close());
     // Mail clients may send the RFC 8058 one-click POST as multipart; its body is not needed.
@@ -68,7 +73,8 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       const secret = await nl.secret();
       const mail = confirmationEmail(nl.site, `${nl.site.baseUrl}/newsletter/confirm/${linkToken(secret, 'confirm', result.subscriber.id)}`);
       try {
-        await nl.mailer().send({ to: result.email, ...mail });
+        // Past its share of confirmations for now, the address gets no more mail; the answer is the same.
+        if (confirmations.take(result.email, now())) await nl.mailer().send({ to: result.email, ...mail });
       } catch (err) {
         req.log.warn({ err }, 'newsletter confirmation not sent');
         return message(req, reply, 'We could not send the confirmation email', 'error', [`${result.email} is saved, but the confirmation email could not be sent just now. Please try again in a few minutes.`, back], 503);
