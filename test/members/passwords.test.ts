@@ -8,7 +8,7 @@ test('scrypt hashes carry their salt and parameters and verify only the right pa
   const a = await hashPassword('violet harbour kettle');
   const b = await hashPassword('violet harbour kettle');
   assert.notEqual(a, b, 'per-user salt');
-  assert.match(a, /^scrypt\$32768\$8\$1\$/);
+  assert.match(a, /^scrypt\$131072\$8\$1\$/, 'OWASP minimum: N=2^17, r=8, p=1');
   assert.ok(await verifyPassword('violet harbour kettle', a));
   assert.ok(!(await verifyPassword('violet harbour kettlE', a)));
   assert.ok(!(await verifyPassword('anything', null)));
@@ -17,6 +17,7 @@ test('scrypt hashes carry their salt and parameters and verify only the right pa
   const cheap = await hashPassword('violet harbour kettle', { N: 1024, r: 8, p: 1 });
   assert.ok(await verifyPassword('violet harbour kettle', cheap));
   assert.ok(needsRehash(cheap));
+  assert.ok(needsRehash('scrypt$32768$8$1$' + a.split('$').slice(4).join('$')), 'the former default is below today’s');
   assert.ok(!needsRehash(a));
 });
 
