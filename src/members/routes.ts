@@ -49,8 +49,7 @@ const limited = (name: Limit) => ({ config: { rateLimit: AUTH_RATE_LIMITS[name] 
 
 /** Messages for `/account?done=…` after a redirect (no user text travels in the address). */
 const DONE: Record<string, string> = {
-  registered: 'Welcome. We have sent you a mail; follow the link in it to confirm your address.',
-  'registered-nomail': 'Welcome. We could not send the confirmation mail just now; send it again below.',
+  confirmed: 'Thank you: your address is confirmed, and you are logged in.',
   login: 'You are logged in.',
   magic: 'You are logged in.',
   'magic-new': 'Welcome. Your account is ready and your address is confirmed.',
@@ -186,6 +185,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       if (r.session) {
         setSessionCookie(req, reply, r.session.sessionToken);
         reply.clearCookie(SIGNUP_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
+        return reply.redirect('/account?done=confirmed', 303);
       }
       const signedIn = r.session !== null || req.member?.id === r.memberId;
       const links: [string, string][] = signedIn ? [['/account', 'Your account']] : r.passwordRemoved ? [['/login/magic', 'Log in with a link by mail']] : [['/login', 'Log in']];

@@ -63,13 +63,13 @@ test(`a member applies, an admin approves and records payment, the member is lic
     await reader.fill('#email', email);
     await reader.fill('#password', password);
     await reader.click('form.auth-form button[type=submit]');
-    await reader.waitForURL(/\/account/);
+    await reader.waitForURL(/\/register\?done=sent/);
     const mail = await waitForMail(/Confirm your email address/);
     // The mail links to BASE_URL; the test server listens on another port.
     const link = /https?:\/\/[^/\s]+(\/verify\/[A-Za-z0-9_-]{43})/.exec(mail)![1];
     await reader.goto(base + link);
     assert.match(await reader.locator('.notice').innerText(), /is confirmed/);
-    await reader.locator('form[action="/logout"] button').click();
+    await reader.locator('.account-nav form[action="/logout"] button').click();
     await reader.goto(base + '/login');
     await reader.fill('#email', email);
     await reader.fill('#password', password);
