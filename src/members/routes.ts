@@ -187,7 +187,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
         reply.clearCookie(SIGNUP_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
         return reply.redirect('/account?done=confirmed', 303);
       }
-      const signedIn = r.session !== null || req.member?.id === r.memberId;
+      const signedIn = req.member?.id === r.memberId;
       const links: [string, string][] = signedIn ? [['/account', 'Your account']] : r.passwordRemoved ? [['/login/magic', 'Log in with a link by mail']] : [['/login', 'Log in']];
       return message(req, reply, 'Email address confirmed', 'ok', r.message, links);
     });

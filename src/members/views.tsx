@@ -102,6 +102,7 @@ export function RegisterPage({ ctx, values, error }: { ctx: PageContext; values:
       <div class="prose auth">
         <h1>Register</h1>
         <p>An account lets you say how you use {ctx.siteName} and, later, manage newsletters and alerts. Reading stays free.</p>
+        <p>We send a link to the address you give; following it, in this browser, confirms the address and logs you in.</p>
         <ErrorNotice error={error} />
         <form method="post" action="/register" class="auth-form">
           <Csrf ctx={ctx} />
@@ -259,7 +260,10 @@ export function AccountPage({ ctx, member, notice, error, newsletter }: { ctx: P
           {member.role !== 'reader' ? (
             <>
               <dt>Role</dt>
-              <dd>{member.role === 'admin' ? 'Administrator' : 'Editor'}</dd>
+              <dd>
+                {member.role === 'admin' ? 'Administrator' : 'Editor'}
+                {member.email_verified_at ? '' : ' (once your address is confirmed)'}
+              </dd>
             </>
           ) : null}
           <dt>Member since</dt>
