@@ -53,6 +53,8 @@ const DONE: Record<string, string> = {
   login: 'You are logged in.',
   magic: 'You are logged in.',
   'magic-new': 'Welcome. Your account is ready and your address is confirmed.',
+  'magic-confirmed':
+    'You are logged in and your address is confirmed. The password set before it was confirmed has been removed, as it may not have been yours; ask for a password link below to choose one.',
   reset: 'Your new password is set. Other sessions of your account have been logged out.',
   saved: 'Saved.',
   'newsletter-on': 'You are subscribed to The Monday Dispatch.',
@@ -170,7 +172,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       const r = await consumeMagicLink(deps, { token: req.params.token, userAgent: ua(req), currentSession: current(req) });
       if (!r.ok) return message(req, reply, 'That login link cannot be used', 'error', r.message, [['/login/magic', 'Get a new link'], ['/login', 'Log in with a password']], 400);
       setSessionCookie(req, reply, r.sessionToken);
-      return reply.redirect(`/account?done=${r.created ? 'magic-new' : 'magic'}`, 303);
+      return reply.redirect(`/account?done=${r.created ? 'magic-new' : r.passwordRemoved ? 'magic-confirmed' : 'magic'}`, 303);
     });
 
     app.get<{ Params: { token: string } }>('/verify/:token', limited('link'), async (req, reply) => {

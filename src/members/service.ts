@@ -315,12 +315,13 @@ export async function requestMagicLink(d: MemberDeps, input: { email: unknown })
 export async function consumeMagicLink(
   d: MemberDeps,
   input: { token: unknown; userAgent?: string; currentSession?: string | null },
-): Promise<Result<NewSession & { email: string; created: boolean }>> {
+): Promise<Result<NewSession & { email: string; created: boolean; passwordRemoved: boolean }>> {
   const spent = await spendToken(d, 'magic', input.token, 'login');
   if (!spent.ok) return spent;
   const now = clock(d).toISOString();
   let member: MemberRow | undefined = spent.row.member_id !== null ? await findMemberById(d.db, Number(spent.row.member_id)) : await findMemberByEmail(d.db, spent.row.email);
   let created = false;
+  let passwordRemoved = false;
   if (!member) {
     try {
       await insertMember(d.db, { email: spent.row.email, passwordHash: null, role: 'reader', declaredUse: null, workOrganisation: null, emailVerifiedAt: now, now });
@@ -335,6 +336,7 @@ export async function consumeMagicLink(
     // that password goes, and so does every session opened with it.
     await updateMember(d.db, member.id, { email_verified_at: now, password_hash: null }, now);
     await deleteSessionsOf(d.db, member.id);
+    passwordRemoved = member.password_hash !== null;
   }
   const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
   return {
@@ -342,6 +344,7 @@ export async function consumeMagicLink(
     ...session,
     email: member.email,
     created,
+    passwordRemoved,
     message: created ? `Welcome. Your account for ${member.email} is ready.` : `You are logged in as ${member.email}.`,
   };
 }

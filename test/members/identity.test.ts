@@ -119,7 +119,9 @@ describe(`identity before privilege on ${ENGINE}`, () => {
     const dave = jar();
     const mail = smtp.next(email);
     assert.equal((await dave.post('/login/magic', { email })).statusCode, 200);
-    assert.equal((await dave.get(new URL(linkIn(await mail, '/login/magic/')).pathname)).statusCode, 303);
+    const signedIn = await dave.get(new URL(linkIn(await mail, '/login/magic/')).pathname);
+    assert.equal(signedIn.headers.location, '/account?done=magic-confirmed');
+    assert.match((await dave.get('/account?done=magic-confirmed')).body, /password set before it was confirmed has been removed/);
     const access = (await dave.get('/api/access')).json();
     assert.deepEqual([access.status, access.coveredBy], ['licensed', 'domain']);
 
