@@ -28,6 +28,7 @@ import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
+import { installCanonicalPaths } from './platform/request-path.ts';
 import { memberRoutes } from './members/routes.ts';
 import { newsroomRoutes } from './stories/admin-routes.ts';
 import { feedRoutes } from './feeds/routes.ts';
@@ -74,7 +75,7 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function isApi(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/') || req.url === '/healthz';
+  return req.routePath.startsWith('/api/') || req.routePath === '/healthz';
 }
 
 export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer }): Promise<FastifyInstance> {
@@ -86,6 +87,8 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });
+  // First of all hooks: every later decision reads the path the router matched (req.routePath).
+  installCanonicalPaths(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {

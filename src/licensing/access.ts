@@ -15,17 +15,21 @@
  *    - Revoked, unknown organisation or organisation unlicensed →
  *      automated-unlicensed. Presenting a key is automated use whatever
  *      the User-Agent says.
- * 2. AI crawler or media-monitor User-Agent → automated-unlicensed, even
- *    from a licensed network or signed in as a licensed member: licences
- *    accredit people, machines need a key. Search engines are not automated
- *    use; they go on as personal readers.
+ * 2. AI crawler or media-monitor User-Agent, or one too long to be a real
+ *    browser's → automated-unlicensed, even from a licensed network or
+ *    signed in as a licensed member: licences accredit people, machines
+ *    need a key. Search engines are not automated use and go on as personal
+ *    readers, but only from their published address ranges
+ *    (world.searchEngines): a client that names a search engine from
+ *    anywhere else is an unlicensed crawler.
  * 3. Licensed coverage, routes in this order:
  *    seat → verified-email domain → network.
  *    Who the reader is (an invitation, a verified address) beats where they
  *    are (a network range), so a licensed seat wins over an unlicensed
  *    office network, and a licensed member visiting another organisation's
  *    office is reported under their own organisation.
- *    - Seat: member.seatOrganisationId names an organisation with cover.
+ *    - Seat: member.seatOrganisationId names an organisation with cover, and
+ *      the member's account is confirmed (emailVerified).
  *    - Domain: the member's email is verified and its domain, or a parent
  *      domain, is a verified organisation domain. The most specific verified
  *      domain decides (mirroring longest-prefix for networks): if
@@ -89,6 +93,8 @@ export interface AccessWorld {
   >;
   /** Network ranges → organisation id. */
   readonly networks: CidrMatcher<string>;
+  /** Published ranges of the search engines; without them no search-engine claim is believed. */
+  readonly searchEngines?: { verifies(name: string, ip: string): boolean };
 }
 
 export interface AccessDecision {
@@ -192,8 +198,10 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
     };
   }
 
-  // 2. AI crawlers and media monitors.
-  if (isAutomatedUse(classifyAgent(input.userAgent))) {
+  // 2. AI crawlers and media monitors, and search engines outside their ranges.
+  const agent = classifyAgent(input.userAgent);
+  const fakeSearchEngine = agent.kind === 'search-engine' && !(world.searchEngines?.verifies(agent.name ?? '', input.clientIp) ?? false);
+  if (isAutomatedUse(agent) || fakeSearchEngine) {
     return {
       status: 'automated-unlicensed',
       organisation: null,
@@ -205,7 +213,8 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
 
   // 3 and 4. Organisation signals, strongest first.
   const candidates: Array<{ org: Organisation; route: 'seat' | 'domain' | 'network' }> = [];
-  if (member !== null && member.seatOrganisationId != null) {
+  // Only a confirmed account holds a seat or a domain's coverage.
+  if (member !== null && member.emailVerified && member.seatOrganisationId != null) {
     const org = world.organisationsById.get(member.seatOrganisationId);
     if (org !== undefined) candidates.push({ org, route: 'seat' });
   }
