@@ -36,7 +36,9 @@
  *      dept.example.gov and example.gov are both registered,
  *      staff@dept.example.gov belongs to dept.example.gov's organisation.
  *      Unverified domain claims and unverified emails are ignored entirely.
- *    - Network: the longest-prefix range containing clientIp decides.
+ *    - Network: the longest-prefix range containing clientIp decides, but a
+ *      covered organisation's range (world.coveringNetworks) is tried first,
+ *      so a narrower range of an uncovered organisation cannot hide it.
  *    → licensed, adFree, "Licensed to <Org>".
  * 4. A known organisation without cover, found by the same routes in the
  *    same order (seat, domain, network) → work-unlicensed naming it. This
@@ -93,6 +95,12 @@ export interface AccessWorld {
   >;
   /** Network ranges → organisation id. */
   readonly networks: CidrMatcher<string>;
+  /**
+   * The ranges of organisations whose licence covered when the world was loaded. Looked up before
+   * `networks`, so an unlicensed organisation's narrower range inside a licensed one does not hide
+   * that licence.
+   */
+  readonly coveringNetworks?: CidrMatcher<string>;
   /** Published ranges of the search engines; without them no search-engine claim is believed. */
   readonly searchEngines?: { verifies(name: string, ip: string): boolean };
 }
@@ -222,6 +230,11 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
     const domain = emailDomain(member.email);
     const org = domain === null ? null : organisationForDomain(world, domain);
     if (org !== null) candidates.push({ org, route: 'domain' });
+  }
+  const cover = world.coveringNetworks?.lookup(input.clientIp) ?? null;
+  if (cover !== null) {
+    const org = world.organisationsById.get(cover.value);
+    if (org !== undefined && licenceCovers(org.licence, now)) candidates.push({ org, route: 'network' });
   }
   const net = world.networks.lookup(input.clientIp);
   if (net !== null) {

@@ -72,7 +72,7 @@ const add: Command = {
           console.error(r.message);
           continue;
         }
-        await d.db.updateTable('org_domains').set({ verified_at: new Date().toISOString(), verified_by: 'admin' }).where('domain', '=', r.domain).execute();
+        await d.db.updateTable('org_domains').set({ verified_at: new Date().toISOString(), verified_by: 'admin', expires_at: null }).where('organisation_id', '=', id).where('domain', '=', r.domain).execute();
       }
       for (const n of v.network) {
         const r = await addNetwork(d, id, n, '');

@@ -68,7 +68,7 @@ function routeOf(decision: AccessDecision, world: LicensingWorld, seatOrgs: read
       d = dot < 0 ? null : d.slice(dot + 1);
     }
   }
-  if (world.networks.lookup(ip)?.value === org) return 'network';
+  if (world.coveringNetworks?.lookup(ip)?.value === org || world.networks.lookup(ip)?.value === org) return 'network';
   return null;
 }
 
