@@ -536,7 +536,7 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
                   {state === 'verified' ? (
                     `${dm.verified_by === 'admin' ? 'by us' : dm.verified_by === 'mail' ? `by a code mailed to ${dm.mail_address ?? 'an address there'}` : 'by DNS'} on ${formatDay(dm.verified_at!)}`
                   ) : state === 'expired' ? (
-                    `: it was not verified within ${DOMAIN_CLAIM_DAYS} days. Remove it and add it again to start over.`
+                    `— it was not verified within ${DOMAIN_CLAIM_DAYS} days. Remove it and add it again to start over.`
                   ) : (
                     <>
                       until {formatDay(dm.expires_at ?? dm.created_at)}: publish the TXT record <code>{TXT_PREFIX + dm.token}</code> on {dm.domain}{' '}
