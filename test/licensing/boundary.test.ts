@@ -119,3 +119,27 @@ describe(`the crawler boundary on ${ENGINE}`, () => {
     assert.equal((await site.app.inject({ url: '/api/access', headers: { 'user-agent': GOOGLEBOT }, remoteAddress: '66.249.96.1' })).statusCode, 402);
   });
 });
+
+describe('canonicalPath', () => {
+  test('plain paths pass through decoded; every hidden spelling is refused', async () => {
+    const { canonicalPath, rawPath } = await import('../../src/platform/request-path.ts');
+    const ok: Array<[string, string]> = [
+      ['/', '/'],
+      ['/api/search', '/api/search'],
+      ['/stories/news/2026/12/2-a-slug', '/stories/news/2026/12/2-a-slug'],
+      ['/no%20such%20page', '/no such page'],
+      ['/caf%C3%A9', '/café'],
+      ['/a:b@c,d;e+f', '/a:b@c,d;e+f'],
+      ['/.well-known/tdmrep.json', '/.well-known/tdmrep.json'],
+    ];
+    for (const [input, decoded] of ok) assert.equal(canonicalPath(input), decoded, input);
+    const refused = [
+      '', 'api', '*', 'http://x/api', '/%61pi', '/%41PI', '/%7e', '/%2e', '/%2E', '/%5f', '/%2d', '/%30',
+      '/a%2Fb', '/a%2fb', '/a%5Cb', '/%2561pi', '/%25', '/%', '/%4', '/%zz', '/%00', '/%0a', '/%7F',
+      '//api', '/api//search', '/./api', '/api/.', '/x/../api', '/..', '/api\\search', '/caf\u00e9', '/a b', '/a\tb',
+    ];
+    for (const input of refused) assert.equal(canonicalPath(input), null, JSON.stringify(input));
+    assert.equal(rawPath('/api/search?q=%61#frag'), '/api/search');
+    assert.equal(rawPath('/sitemap.xml#x?y'), '/sitemap.xml');
+  });
+});
