@@ -462,8 +462,11 @@ export async function mailDomainCode(d: LicensingDeps, organisationId: number, d
   if (emailDomain(address) !== row.domain) return fail('invalid', `The address must be at ${row.domain} itself (…@${row.domain}); ${address} is not.`);
   const org = await getOrganisation(d.db, organisationId);
   if (!org) return fail('not_found', 'There is no such organisation.', 404);
-  const code = newCode();
   const now = clock(d);
+  // One code a minute per claim: the address belongs to someone who may not have asked for it.
+  const lastSent = row.mail_code_expires_at ? Date.parse(row.mail_code_expires_at) - DOMAIN_CODE_MINUTES * 60_000 : 0;
+  if (now.getTime() - lastSent < 60_000) return fail('too_soon', 'A code was mailed less than a minute ago. Wait a minute before asking for another.', 429);
+  const code = newCode();
   await d.db
     .updateTable('org_domains')
     .set({ mail_address: address, mail_code_hash: sha256(`${row.id}:${code}`), mail_code_expires_at: new Date(now.getTime() + DOMAIN_CODE_MINUTES * 60_000).toISOString(), mail_attempts: 0 })
@@ -710,7 +713,14 @@ export interface AcceptingMember {
   emailVerified: boolean;
 }
 
-export async function acceptInvitation(d: LicensingDeps, token: unknown, m: AcceptingMember): Promise<Result<{ organisationId: number }>> {
+/** Accepts an invitation for a member (given whole, or by id and read from the database). */
+export async function acceptInvitation(d: LicensingDeps, token: unknown, who: AcceptingMember | number): Promise<Result<{ organisationId: number }>> {
+  let m: AcceptingMember;
+  if (typeof who === 'number') {
+    const row = await d.db.selectFrom('members').select(['id', 'email', 'email_verified_at']).where('id', '=', who).executeTakeFirst();
+    if (!row) return fail('not_found', 'There is no such account.', 404);
+    m = { id: Number(row.id), email: row.email, emailVerified: row.email_verified_at !== null };
+  } else m = who;
   const inv = await findInvitation(d, token);
   if (!inv) return fail('invalid', 'This invitation link is not valid. Ask your organisation’s administrator for a new one.', 404);
   const now = clock(d);

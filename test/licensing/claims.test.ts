@@ -208,12 +208,27 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
     const sent = await post(realBoss, `/org/${real}/domains/${id}/mail`, { address: 'IT@Mail-Proof.test' });
     assert.equal(sent.statusCode, 200);
     assert.match(sent.body, /A code was mailed to it@mail-proof\.test/);
+    const soon = await post(realBoss, `/org/${real}/domains/${id}/mail`, { address: 'it@mail-proof.test' });
+    assert.equal(soon.statusCode, 429);
+    assert.match(soon.body, /less than a minute ago/);
+    assert.equal(outbox().filter((m) => m.includes('To: it@mail-proof.test')).length, 1);
     const mail = outbox().find((m) => m.includes('To: it@mail-proof.test'))!;
     const code = /The code is (\d{8})/.exec(mail)![1];
     const wrong = String((Number(code) + 1) % 100_000_000).padStart(8, '0');
     const bad = await post(realBoss, `/org/${real}/domains/${id}/code`, { code: wrong });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /not the code we mailed/);
+    // Five wrong codes use the code up: even the right one is refused until a new one is mailed.
+    const other = await post(realBoss, `/org/${real}/domains`, { domain: 'guarded.test' });
+    assert.equal(other.statusCode, 200);
+    const gid = (await site.db.kysely.selectFrom('org_domains').select('id').where('domain', '=', 'guarded.test').executeTakeFirstOrThrow()).id;
+    await post(realBoss, `/org/${real}/domains/${gid}/mail`, { address: 'it@guarded.test' });
+    const gcode = /The code is (\d{8})/.exec(outbox().find((m) => m.includes('To: it@guarded.test'))!)![1];
+    const gwrong = String((Number(gcode) + 7) % 100_000_000).padStart(8, '0');
+    for (let i = 0; i < 5; i++) assert.equal((await post(realBoss, `/org/${real}/domains/${gid}/code`, { code: gwrong })).statusCode, 400);
+    const locked = await post(realBoss, `/org/${real}/domains/${gid}/code`, { code: gcode });
+    assert.equal(locked.statusCode, 429);
+    assert.match(locked.body, /Too many wrong codes/);
     const ok = await post(realBoss, `/org/${real}/domains/${id}/code`, { code });
     assert.equal(ok.statusCode, 200);
     assert.match(ok.body, /mail-proof\.test is verified by the code mailed to it@mail-proof\.test/);
