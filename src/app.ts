@@ -87,8 +87,6 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
   });
-  // First of all hooks: every later decision reads the path the router matched (req.routePath).
-  installCanonicalPaths(app);
 
   await app.register(helmet, {
     contentSecurityPolicy: {
@@ -116,6 +114,9 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(cookie);
+  // Before every hook that decides anything (session, licensing, CSRF, rate limits): they read the
+  // path the router matched (req.routePath); a path not written canonically is refused here.
+  installCanonicalPaths(app);
   installSessionLoader(app, services.db);
   installLicensing(app, services);
   if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());

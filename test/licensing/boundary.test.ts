@@ -16,13 +16,13 @@ const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 /** A GET with the request target sent exactly as written (no client-side normalisation). */
-function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string }> {
+function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
     const req = request({ host: u.hostname, port: u.port, method: 'GET', path: target, headers: { connection: 'close', ...headers } }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
     });
     req.on('error', reject);
     req.end();
@@ -86,6 +86,7 @@ describe(`the crawler boundary on ${ENGINE}`, () => {
       const r = await rawGet(base, url, { 'user-agent': BROWSER });
       assert.equal(r.status, 400, `${url} for a browser`);
       assert.match(r.body, /not written in its plain form/, url);
+      assert.match(String(r.headers['content-security-policy'] ?? ''), /default-src 'self'/, `${url} keeps the security headers`);
     }
   });
 
