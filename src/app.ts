@@ -28,6 +28,7 @@ import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
+import { installCanonicalPaths } from './platform/request-path.ts';
 import { memberRoutes } from './members/routes.ts';
 import type { ScryptParams } from './members/passwords.ts';
 import { newsroomRoutes } from './stories/admin-routes.ts';
@@ -79,7 +80,7 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function isApi(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/') || req.url === '/healthz';
+  return req.routePath.startsWith('/api/') || req.routePath === '/healthz';
 }
 
 export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer; clock?: () => Date; passwordParams?: ScryptParams }): Promise<FastifyInstance> {
@@ -118,6 +119,9 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   });
   await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
   await app.register(cookie);
+  // Before every hook that decides anything (session, licensing, CSRF, rate limits): they read the
+  // path the router matched (req.routePath); a path not written canonically is refused here.
+  installCanonicalPaths(app);
   installSessionLoader(app, services.db);
   installLicensing(app, services);
   if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());

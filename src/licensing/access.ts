@@ -15,24 +15,30 @@
  *    - Revoked, unknown organisation or organisation unlicensed →
  *      automated-unlicensed. Presenting a key is automated use whatever
  *      the User-Agent says.
- * 2. AI crawler or media-monitor User-Agent → automated-unlicensed, even
- *    from a licensed network or signed in as a licensed member: licences
- *    accredit people, machines need a key. Search engines are not automated
- *    use; they go on as personal readers.
+ * 2. AI crawler or media-monitor User-Agent, or one too long to be a real
+ *    browser's → automated-unlicensed, even from a licensed network or
+ *    signed in as a licensed member: licences accredit people, machines
+ *    need a key. Search engines are not automated use and go on as personal
+ *    readers, but only from their published address ranges
+ *    (world.searchEngines): a client that names a search engine from
+ *    anywhere else is an unlicensed crawler.
  * 3. Licensed coverage, routes in this order:
  *    seat → verified-email domain → network.
  *    Who the reader is (an invitation, a verified address) beats where they
  *    are (a network range), so a licensed seat wins over an unlicensed
  *    office network, and a licensed member visiting another organisation's
  *    office is reported under their own organisation.
- *    - Seat: member.seatOrganisationId names an organisation with cover.
+ *    - Seat: member.seatOrganisationId names an organisation with cover, and
+ *      the member's account is confirmed (emailVerified).
  *    - Domain: the member's email is verified and its domain, or a parent
  *      domain, is a verified organisation domain. The most specific verified
  *      domain decides (mirroring longest-prefix for networks): if
  *      dept.example.gov and example.gov are both registered,
  *      staff@dept.example.gov belongs to dept.example.gov's organisation.
  *      Unverified domain claims and unverified emails are ignored entirely.
- *    - Network: the longest-prefix range containing clientIp decides.
+ *    - Network: the longest-prefix range containing clientIp decides, but a
+ *      covered organisation's range (world.coveringNetworks) is tried first,
+ *      so a narrower range of an uncovered organisation cannot hide it.
  *    → licensed, adFree, "Licensed to <Org>".
  * 4. A known organisation without cover, found by the same routes in the
  *    same order (seat, domain, network) → work-unlicensed naming it. This
@@ -89,6 +95,14 @@ export interface AccessWorld {
   >;
   /** Network ranges → organisation id. */
   readonly networks: CidrMatcher<string>;
+  /**
+   * The ranges of organisations whose licence covered when the world was loaded. Looked up before
+   * `networks`, so an unlicensed organisation's narrower range inside a licensed one does not hide
+   * that licence.
+   */
+  readonly coveringNetworks?: CidrMatcher<string>;
+  /** Published ranges of the search engines; without them no search-engine claim is believed. */
+  readonly searchEngines?: { verifies(name: string, ip: string): boolean };
 }
 
 export interface AccessDecision {
@@ -192,8 +206,10 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
     };
   }
 
-  // 2. AI crawlers and media monitors.
-  if (isAutomatedUse(classifyAgent(input.userAgent))) {
+  // 2. AI crawlers and media monitors, and search engines outside their ranges.
+  const agent = classifyAgent(input.userAgent);
+  const fakeSearchEngine = agent.kind === 'search-engine' && !(world.searchEngines?.verifies(agent.name ?? '', input.clientIp) ?? false);
+  if (isAutomatedUse(agent) || fakeSearchEngine) {
     return {
       status: 'automated-unlicensed',
       organisation: null,
@@ -205,6 +221,7 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
 
   // 3 and 4. Organisation signals, strongest first.
   const candidates: Array<{ org: Organisation; route: 'seat' | 'domain' | 'network' }> = [];
+  // Only a confirmed account holds a seat or a domain's coverage.
   if (member !== null && member.emailVerified && member.seatOrganisationId != null) {
     const org = world.organisationsById.get(member.seatOrganisationId);
     if (org !== undefined) candidates.push({ org, route: 'seat' });
@@ -213,6 +230,11 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
     const domain = emailDomain(member.email);
     const org = domain === null ? null : organisationForDomain(world, domain);
     if (org !== null) candidates.push({ org, route: 'domain' });
+  }
+  const cover = world.coveringNetworks?.lookup(input.clientIp) ?? null;
+  if (cover !== null) {
+    const org = world.organisationsById.get(cover.value);
+    if (org !== undefined && licenceCovers(org.licence, now)) candidates.push({ org, route: 'network' });
   }
   const net = world.networks.lookup(input.clientIp);
   if (net !== null) {

@@ -13,7 +13,7 @@
  * appear in the string.
  */
 
-export type AgentKind = 'ai-crawler' | 'media-monitor' | 'search-engine' | 'browser' | 'other';
+export type AgentKind = 'ai-crawler' | 'media-monitor' | 'search-engine' | 'browser' | 'other' | 'oversized';
 
 export interface AgentClass {
   readonly kind: AgentKind;
@@ -174,14 +174,19 @@ const AGENT_RE = new RegExp(
   'i',
 );
 
+/** Real user agents are a few hundred characters; a longer one is padding meant to hide a name. */
+export const MAX_USER_AGENT = 1024;
+
+const OVERSIZED: AgentClass = Object.freeze({ kind: 'oversized', name: null });
 const BROWSER: AgentClass = Object.freeze({ kind: 'browser', name: null });
 const OTHER: AgentClass = Object.freeze({ kind: 'other', name: null });
 
 export function classifyAgent(userAgent: string | null | undefined): AgentClass {
   if (!userAgent) return OTHER;
-  // Real user agents are short; bound the work on hostile input.
-  const ua = userAgent.length > 1024 ? userAgent.slice(0, 1024) : userAgent;
-  const m = AGENT_RE.exec(ua);
+  // The whole string is examined; one too long for a browser is automated use in itself (and is
+  // not scanned, which also bounds the work on hostile input).
+  if (userAgent.length > MAX_USER_AGENT) return OVERSIZED;
+  const m = AGENT_RE.exec(userAgent);
   if (m === null) return OTHER;
   const named = m[1] ?? m[2];
   if (named !== undefined) return NAMED.get(named.toLowerCase()) ?? OTHER;
@@ -189,7 +194,7 @@ export function classifyAgent(userAgent: string | null | undefined): AgentClass 
   return BROWSER;
 }
 
-/** True for agents whose use needs an API licence (AI crawlers, media monitors). */
+/** True for agents whose use needs an API licence (AI crawlers, media monitors, padded agents). */
 export function isAutomatedUse(c: AgentClass): boolean {
-  return c.kind === 'ai-crawler' || c.kind === 'media-monitor';
+  return c.kind === 'ai-crawler' || c.kind === 'media-monitor' || c.kind === 'oversized';
 }

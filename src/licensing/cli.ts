@@ -10,6 +10,9 @@ import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';
 import { getTier, listOrganisations, listTiers, licencesOf } from './store.ts';
 import { organisationLicence } from './world.ts';
 import { parseCidr } from './cidr.ts';
+import { join } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { fetchPublishedList, parseSearchEngineFile, refreshSearchEngines, SEARCH_ENGINES_FILE, searchEnginesPath, writeSearchEngineFile, type ListFetcher } from './crawlers.ts';
 
 async function withDeps<T>(fn: (d: LicensingDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -69,7 +72,7 @@ const add: Command = {
           console.error(r.message);
           continue;
         }
-        await d.db.updateTable('org_domains').set({ verified_at: new Date().toISOString(), verified_by: 'admin' }).where('domain', '=', r.domain).execute();
+        await d.db.updateTable('org_domains').set({ verified_at: new Date().toISOString(), verified_by: 'admin', expires_at: null }).where('organisation_id', '=', id).where('domain', '=', r.domain).execute();
       }
       for (const n of v.network) {
         const r = await addNetwork(d, id, n, '');
@@ -109,4 +112,32 @@ const list: Command = {
   },
 };
 
-export const orgsCommands: Command[] = [add, list];
+/** The fetcher `crawlers refresh` uses (tests replace it: the engines' lists are not reachable from them). */
+export const crawlerLists: { fetch: ListFetcher } = { fetch: (url) => fetchPublishedList(url) };
+
+const refreshCrawlers: Command = {
+  name: 'crawlers refresh',
+  usage: 'broadsheet crawlers refresh [--out FILE]',
+  summary: 'Fetch the search engines’ published address ranges (https) into DATA_DIR/search-engines.json, or FILE.',
+  async run(args) {
+    let v;
+    try {
+      v = parseArgs({ args, options: { out: { type: 'string' } }, strict: true }).values;
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+    const config = loadConfig();
+    const out = v.out ?? join(config.dataDir, SEARCH_ENGINES_FILE);
+    // Start from what is in force: the refreshed copy if there is one, else the shipped list.
+    const from = v.out && existsSync(v.out) ? v.out : searchEnginesPath(config.dataDir);
+    const current = parseSearchEngineFile(readFileSync(from, 'utf8'));
+    const report = await refreshSearchEngines(current, crawlerLists.fetch, new Date());
+    for (const line of report.lines) console.log(line);
+    writeSearchEngineFile(out, report.file);
+    console.log(`Wrote ${out}.${report.failures ? ` ${report.failures} list(s) could not be refreshed; their ranges were kept.` : ''}`);
+    return report.failures ? 1 : 0;
+  },
+};
+
+/** The licensing commands: organisations, and the search engines' address ranges. */
+export const orgsCommands: Command[] = [add, list, refreshCrawlers];

@@ -97,3 +97,17 @@ export function alertMail(to: string, s: SiteRef, o: { query: string; items: Arr
     s.siteName,
   );
 }
+
+export function domainCodeMail(to: string, s: SiteRef, o: { organisation: string; domain: string; code: string; minutes: number }): MailMessage {
+  return compose(
+    to,
+    `Your ${s.siteName} code for ${o.domain}`,
+    [
+      `${o.organisation} asked to verify ${o.domain} on ${s.siteName}, so that colleagues with a confirmed address there are covered by its licence.`,
+      `The code is ${o.code}. Enter it on the organisation's page within ${o.minutes} minutes.`,
+      `If you did not expect this, ignore this mail: nothing changes without the code.`,
+    ],
+    null,
+    s.siteName,
+  );
+}

@@ -1,6 +1,7 @@
 /** Licensing migrations (range 0400–0499). */
 import type { Kysely, Migration } from 'kysely';
 import type { Engine } from '../platform/db.ts';
+import { sql } from 'kysely';
 import { withId } from '../platform/migration-helpers.ts';
 import { LICENCE_CURRENCY, TIERS } from './pricing.ts';
 
@@ -158,6 +159,75 @@ export function licensingMigrations(engine: Engine): Record<string, Migration> {
       },
       async down(db: Builder) {
         for (const t of ['saved_searches', 'usage_daily', 'api_keys', 'org_invitations', 'org_networks', 'org_domains']) await db.schema.dropTable(t).ifExists().execute();
+      },
+    },
+    '0402_licensing_claims_proven': {
+      // Claims count only once proven: organisations record when staff approved them; domains and
+      // networks lose their global uniqueness (an unproven claim must never block the owner) and
+      // keep it only among proven claims (partial unique indexes); domains get an expiry and a
+      // mailed code; networks wait for approval; invitations may be bound to an address or open.
+      async up(db: Builder) {
+        await db.schema.alterTable('organisations').addColumn('approved_at', 'text').execute();
+        // Organisations an editor approved (an invoice was issued) or staff created from the
+        // command line (no admin member) are approved already.
+        await sql`update organisations set approved_at = created_at
+          where exists (select 1 from licences l where l.organisation_id = organisations.id and l.status in ('invoiced', 'active', 'expired'))
+             or not exists (select 1 from organisation_members m where m.organisation_id = organisations.id and m.role = 'admin')`.execute(db);
+
+        await id(db.schema.createTable('org_domains_0402'))
+          .addColumn('organisation_id', 'integer', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+          .addColumn('domain', 'text', (c) => c.notNull())
+          .addColumn('token', 'text', (c) => c.notNull())
+          .addColumn('verified_at', 'text')
+          .addColumn('verified_by', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('expires_at', 'text')
+          .addColumn('mail_address', 'text')
+          .addColumn('mail_code_hash', 'text')
+          .addColumn('mail_code_expires_at', 'text')
+          .addColumn('mail_attempts', 'integer', (c) => c.notNull().defaultTo(0))
+          .execute();
+        // Unverified claims made before this migration get a week from now to be proven.
+        const week = new Date(Date.now() + 7 * 86_400_000).toISOString();
+        await sql`insert into org_domains_0402 (id, organisation_id, domain, token, verified_at, verified_by, created_at, expires_at, mail_attempts)
+          select id, organisation_id, domain, token, verified_at, verified_by, created_at, case when verified_at is null then ${week} else null end, 0 from org_domains`.execute(db);
+        await db.schema.dropTable('org_domains').execute();
+        await db.schema.alterTable('org_domains_0402').renameTo('org_domains').execute();
+        await db.schema.createIndex('org_domains_org_domain').on('org_domains').columns(['organisation_id', 'domain']).unique().execute();
+        await db.schema.createIndex('org_domains_domain').on('org_domains').column('domain').execute();
+        await sql`create unique index org_domains_verified on org_domains (domain) where verified_at is not null`.execute(db);
+
+        await id(db.schema.createTable('org_networks_0402'))
+          .addColumn('organisation_id', 'integer', (c) => c.notNull().references('organisations.id').onDelete('cascade'))
+          .addColumn('cidr', 'text', (c) => c.notNull())
+          .addColumn('label', 'text', (c) => c.notNull().defaultTo(''))
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
+          .addColumn('decided_by', 'integer', (c) => c.references('members.id').onDelete('set null'))
+          .addColumn('decided_at', 'text')
+          .execute();
+        // Ranges already listed stay in force only for organisations that were approved.
+        await sql`insert into org_networks_0402 (id, organisation_id, cidr, label, created_at, status)
+          select n.id, n.organisation_id, n.cidr, n.label, n.created_at,
+            case when o.approved_at is not null then 'approved' else 'pending' end
+          from org_networks n join organisations o on o.id = n.organisation_id`.execute(db);
+        await db.schema.dropTable('org_networks').execute();
+        await db.schema.alterTable('org_networks_0402').renameTo('org_networks').execute();
+        await db.schema.createIndex('org_networks_org_cidr').on('org_networks').columns(['organisation_id', 'cidr']).unique().execute();
+        await db.schema.createIndex('org_networks_status').on('org_networks').column('status').execute();
+        await sql`create unique index org_networks_approved on org_networks (cidr) where status = 'approved'`.execute(db);
+
+        if (engine === 'postgres') {
+          for (const t of ['org_domains', 'org_networks']) {
+            await sql`select setval(pg_get_serial_sequence(${t}, 'id'), coalesce((select max(id) from ${sql.table(t)}), 0) + 1, false)`.execute(db);
+          }
+        }
+
+        await db.schema.alterTable('org_invitations').addColumn('open', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      },
+      async down(db: Builder) {
+        await db.schema.alterTable('org_invitations').dropColumn('open').execute();
+        await db.schema.alterTable('organisations').dropColumn('approved_at').execute();
       },
     },
   };

@@ -17,6 +17,12 @@ import {
   addNetwork,
   applyForLicence,
   approveApplication,
+  approveNetwork,
+  createOpenInvitation,
+  enterDomainCode,
+  mailDomainCode,
+  organisationInForce,
+  refuseNetwork,
   cancelInvitation,
   checkDomainDns,
   createApiKey,
@@ -36,7 +42,9 @@ import {
 } from './service.ts';
 import {
   apiKeysOf,
+  approvedNetworks,
   domainsOf,
+  pendingNetworks,
   getInvoiceByNumber,
   getOrganisation,
   getTier,
@@ -58,6 +66,7 @@ import { AdminLicensingPage, AlertsPage, ApplyPage, InvitationPage, InvoicePage,
 import { invoicePdf, invoiceView } from './invoice.ts';
 import { organisationLicence, worldFor } from './world.ts';
 import { licenceCovers } from './access.ts';
+import { cidrContains, parseCidr } from './cidr.ts';
 import { deleteSavedSearch, saveSearch, savedSearchesOf } from './alerts.ts';
 
 /** DNS TXT lookups for domain verification; tests replace `resolveTxt`. */
@@ -146,6 +155,9 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
         canManage,
         isSiteAdmin,
         memberId: req.member!.id,
+        approved: org.approved_at !== null,
+        inForce: await organisationInForce(deps(), org.id, now),
+        now: now.toISOString(),
       };
     }
 
@@ -210,19 +222,48 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
       if (req.member!.role !== 'admin') throw new HttpError(403, 'forbidden', 'Only an administrator can do this.');
     };
     const queuePage = async (req: FastifyRequest, reply: FastifyReply, result?: { ok: true; message: string } | Failure) => {
-      const [queue, tiers, taxRate] = await Promise.all([licenceQueue(db), listTiers(db), taxRatePercent(db)]);
+      const [queue, tiers, taxRate, pending, approvedRanges] = await Promise.all([licenceQueue(db), listTiers(db), taxRatePercent(db), pendingNetworks(db), approvedNetworks(db)]);
+      // Next to each pending range: the approved ranges of other organisations it overlaps.
+      const networks = pending.map((n) => {
+        const mine = parseCidr(n.cidr);
+        const overlaps = !mine.ok
+          ? []
+          : approvedRanges
+              .filter((a) => Number(a.organisation_id) !== n.organisation_id)
+              .filter((a) => {
+                const p = parseCidr(a.cidr);
+                return p.ok && p.value.family === mine.value.family && (cidrContains(p.value, mine.value.network) || cidrContains(mine.value, p.value.network));
+              })
+              .map((a) => `${a.cidr} (${a.organisation_name})`);
+        return { ...n, overlaps };
+      });
       const status = result && !result.ok ? result.status : 200;
       return page(
         req,
         reply,
-        (ctx) => h(AdminLicensingPage, { ctx, queue: queue.map((q) => ({ ...q, id: Number(q.id), organisation_id: Number(q.organisation_id) })), tiers, taxRate, isAdmin: req.member!.role === 'admin', notice: result?.ok ? result.message : null, error: result && !result.ok ? result.message : null }),
+        (ctx) => h(AdminLicensingPage, { ctx, queue: queue.map((q) => ({ ...q, id: Number(q.id), organisation_id: Number(q.organisation_id) })), tiers, taxRate, networks, isAdmin: req.member!.role === 'admin', notice: result?.ok ? result.message : null, error: result && !result.ok ? result.message : null }),
         status,
       );
     };
-    app.get('/admin/licensing', LIMIT, async (req, reply) => {
+    const QUEUE_DONE: Record<string, string> = { 'network-approved': 'The range was approved: visitors from it are recognised from now on.', 'network-refused': 'The range was refused and removed.' };
+    app.get<{ Querystring: Body }>('/admin/licensing', LIMIT, async (req, reply) => {
       if (!req.member) return login(req, reply);
       requireStaff(req);
-      return queuePage(req, reply);
+      const done = QUEUE_DONE[str(req.query.done)];
+      return queuePage(req, reply, done ? { ok: true, message: done } : undefined);
+    });
+    // Network ranges waiting for approval: post/redirect/get on success, the page with the reason otherwise.
+    app.post<{ Params: { nid: string } }>('/admin/licensing/networks/:nid/approve', FORM_LIMIT, async (req, reply) => {
+      requireStaff(req);
+      const r = await approveNetwork(deps(), intParam(req.params.nid), req.member!.id);
+      if (!r.ok) return queuePage(req, reply, r);
+      return reply.redirect('/admin/licensing?done=network-approved#networks', 303);
+    });
+    app.post<{ Params: { nid: string } }>('/admin/licensing/networks/:nid/refuse', FORM_LIMIT, async (req, reply) => {
+      requireStaff(req);
+      const r = await refuseNetwork(deps(), intParam(req.params.nid));
+      if (!r.ok) return queuePage(req, reply, r);
+      return reply.redirect('/admin/licensing?done=network-refused#networks', 303);
     });
     app.post<{ Params: { id: string }; Body: Body }>('/admin/licensing/:id/approve', FORM_LIMIT, async (req, reply) => {
       requireStaff(req);
@@ -314,9 +355,13 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
       if (req.member!.role !== 'admin') throw notFound();
       return verifyDomainByAdmin(deps(), id, intParam(req.params.did));
     });
-    orgPost('/org/:id/networks', (id, b) => addNetwork(deps(), id, b.cidr, b.label));
+    // From the organisation's admin a range waits for an editor; a site admin's counts at once.
+    orgPost('/org/:id/networks', (id, b, req) => addNetwork(deps(), id, b.cidr, b.label, req.member!.role === 'admin' ? { approvedBy: req.member!.id } : 'pending'));
     orgPost('/org/:id/networks/:nid/remove', (id, _b, req) => removeNetwork(deps(), id, intParam(req.params.nid)));
+    orgPost('/org/:id/domains/:did/mail', (id, b, req) => mailDomainCode(deps(), id, intParam(req.params.did), b.address));
+    orgPost('/org/:id/domains/:did/code', (id, b, req) => enterDomainCode(deps(), id, intParam(req.params.did), b.code));
     orgPost('/org/:id/invitations', (id, b, req) => inviteMember(deps(), id, { id: req.member!.id, email: req.member!.email }, b.email));
+    orgPost('/org/:id/invitations/open', (id, _b, req) => createOpenInvitation(deps(), id, { id: req.member!.id }));
     orgPost('/org/:id/invitations/:iid/cancel', (id, _b, req) => cancelInvitation(deps(), id, intParam(req.params.iid)));
     orgPost('/org/:id/seats/:mid/remove', (id, _b, req) => removeSeat(deps(), id, intParam(req.params.mid), req.member!.id));
     orgPost('/org/:id/keys', async (id, b, req) => {
@@ -336,7 +381,7 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
     });
     app.post<{ Params: { token: string } }>('/invitations/:token', FORM_LIMIT, async (req, reply) => {
       if (!req.member) return login(req, reply);
-      const r = await acceptInvitation(deps(), req.params.token, req.member.id);
+      const r = await acceptInvitation(deps(), req.params.token, req.member);
       if (!r.ok) {
         const inv = await findInvitation(deps(), req.params.token);
         if (!inv) throw new HttpError(r.status, r.code, r.message);

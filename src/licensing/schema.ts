@@ -48,6 +48,11 @@ export interface OrganisationsTable {
   contact_email: string;
   created_at: string;
   updated_at: string;
+  /**
+   * When staff approved the organisation (an editor approved its application, or it was created
+   * from the command line); null until then. Its domains, networks and seats count only after.
+   */
+  approved_at: string | null;
 }
 
 export interface OrganisationMembersTable {
@@ -105,22 +110,40 @@ export interface InvoiceCountersTable {
 export interface OrgDomainsTable {
   id: Generated<number>;
   organisation_id: number;
-  /** Lower-case ASCII (IDNs in punycode); unique across organisations. */
+  /**
+   * Lower-case ASCII (IDNs in punycode). Several organisations may claim a domain; only one may
+   * have it verified (a partial unique index), and unverified claims never block anyone.
+   */
   domain: string;
   /** Expected TXT record value: broadsheet-verification=<token>. */
   token: string;
   verified_at: string | null;
-  verified_by: 'dns' | 'admin' | null;
+  verified_by: 'dns' | 'mail' | 'admin' | null;
   created_at: string;
+  /** An unverified claim lapses at this time (null once verified). */
+  expires_at: string | null;
+  /** Address at the domain a verification code was mailed to. */
+  mail_address: string | null;
+  /** SHA-256 of the code mailed to mail_address. */
+  mail_code_hash: string | null;
+  mail_code_expires_at: string | null;
+  /** Wrong codes entered for the current code. */
+  mail_attempts: Generated<number>;
 }
+
+export type NetworkStatus = 'pending' | 'approved';
 
 export interface OrgNetworksTable {
   id: Generated<number>;
   organisation_id: number;
-  /** Canonical CIDR; unique across organisations. */
+  /** Canonical CIDR; unique among approved ranges (a partial unique index). */
   cidr: string;
   label: string;
   created_at: string;
+  /** A range counts only once an editor or admin approved it. */
+  status: NetworkStatus;
+  decided_by: number | null;
+  decided_at: string | null;
 }
 
 export interface OrgInvitationsTable {
@@ -133,6 +156,11 @@ export interface OrgInvitationsTable {
   expires_at: string;
   accepted_at: string | null;
   accepted_by: number | null;
+  /**
+   * 1: an open link, taken by whoever holds it (made deliberately by the organisation's admin);
+   * 0: only the invited address, signed in with a confirmed account, can accept it.
+   */
+  open: Generated<number>;
 }
 
 export interface ApiKeysTable {

@@ -3,14 +3,15 @@
  * Each validates its input, changes nothing when it is bad, and returns a typed result whose
  * `message` is written for the person who asked.
  */
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { domainToASCII } from 'node:url';
 import { resolveTxt as dnsResolveTxt } from 'node:dns/promises';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
-import { parseCidr } from './cidr.ts';
+import { cidrContains, parseCidr, type Cidr } from './cidr.ts';
+import { emailDomain } from './access.ts';
 import { formatMoney, invoiceTotals, type InvoiceLine } from './pricing.ts';
 import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';
 import {
@@ -25,7 +26,7 @@ import {
   type InvoiceRow,
   type LicenceRow,
 } from './store.ts';
-import { expiredMail, invoiceMail, leadInvitationMail, licenceActiveMail, renewalMail, seatInvitationMail } from './mails.ts';
+import { domainCodeMail, expiredMail, invoiceMail, leadInvitationMail, licenceActiveMail, renewalMail, seatInvitationMail } from './mails.ts';
 
 export type TxtResolver = (domain: string) => Promise<string[][]>;
 
@@ -107,7 +108,8 @@ export async function createOrganisation(d: LicensingDeps, o: NewOrganisation, a
   const now = clock(d).toISOString();
   const row = await d.db
     .insertInto('organisations')
-    .values({ name: o.name, kind: o.kind, tier_id: o.tierId, contact_email: o.contactEmail, created_at: now, updated_at: now })
+    // Created by staff or the command line (no applicant): approved from the start.
+    .values({ name: o.name, kind: o.kind, tier_id: o.tierId, contact_email: o.contactEmail, created_at: now, updated_at: now, approved_at: adminMemberId === null ? now : null })
     .returning('id')
     .executeTakeFirstOrThrow();
   const id = Number(row.id);
@@ -210,6 +212,7 @@ export async function approveApplication(
       .where('status', '=', 'applied')
       .executeTakeFirst();
     if (Number(moved.numUpdatedRows) !== 1) return null;
+    await trx.updateTable('organisations').set({ approved_at: now.toISOString() }).where('id', '=', org.id).where('approved_at', 'is', null).execute();
     const seq = await nextInvoiceSeq(trx, year);
     return trx
       .insertInto('invoices')
@@ -297,6 +300,7 @@ export async function grantLicence(d: LicensingDeps, organisationId: number, tie
     .values({ organisation_id: organisationId, tier_id: tierId, status: 'active', applied_by: null, note: 'granted from the command line', approved_by: null, approved_at: now.toISOString(), starts_at: now.toISOString(), expires_at: addYear(now).toISOString(), created_at: now.toISOString(), updated_at: now.toISOString() })
     .returningAll()
     .executeTakeFirstOrThrow();
+  await d.db.updateTable('organisations').set({ approved_at: now.toISOString() }).where('id', '=', organisationId).where('approved_at', 'is', null).execute();
   d.changed?.();
   return row;
 }
@@ -325,25 +329,101 @@ export function normaliseDomain(input: unknown): string | null {
 }
 
 export const TXT_PREFIX = 'broadsheet-verification=';
+/** An unverified domain claim lapses after this many days. */
+export const DOMAIN_CLAIM_DAYS = 7;
+export const DOMAIN_CODE_MINUTES = 30;
+export const DOMAIN_CODE_ATTEMPTS = 5;
+
+/**
+ * Mail providers where anyone can open an address: a code mailed there proves nothing about an
+ * organisation, so these domains can be verified by DNS (which their owners will not do) or by a
+ * site admin only.
+ */
+export const PUBLIC_MAIL_DOMAINS = new Set([
+  'gmail.com', 'googlemail.com', 'outlook.com', 'hotmail.com', 'hotmail.co.uk', 'live.com', 'msn.com', 'yahoo.com', 'yahoo.co.uk', 'ymail.com',
+  'icloud.com', 'me.com', 'mac.com', 'aol.com', 'proton.me', 'protonmail.com', 'pm.me', 'gmx.com', 'gmx.net', 'gmx.de', 'web.de', 'mail.com',
+  'yandex.com', 'yandex.ru', 'mail.ru', 'zoho.com', 'fastmail.com', 'tutanota.com', 'tuta.io', 'qq.com', '163.com', 'hey.com',
+]);
+
+export type DomainState = 'verified' | 'pending-verification' | 'expired';
+
+/** Where a domain claim stands at `now` (pure). */
+export function domainState(row: { verified_at: string | null; expires_at: string | null }, now: Date): DomainState {
+  if (row.verified_at) return 'verified';
+  if (row.expires_at !== null && Date.parse(row.expires_at) <= now.getTime()) return 'expired';
+  return 'pending-verification';
+}
+
+async function verifiedElsewhere(d: LicensingDeps, organisationId: number, domain: string): Promise<boolean> {
+  const r = await d.db.selectFrom('org_domains').select('id').where('domain', '=', domain).where('verified_at', 'is not', null).where('organisation_id', '!=', organisationId).executeTakeFirst();
+  return r !== undefined;
+}
+
+const otherOwner = (domain: string) => `${domain} is verified by another organisation. Write to us if it is yours.`;
 
 export async function addDomain(d: LicensingDeps, organisationId: number, input: unknown): Promise<Result<{ domain: string; token: string }>> {
   const domain = normaliseDomain(input);
   if (!domain) return fail('invalid', 'Enter a domain name such as example.org (the part of your colleagues’ addresses after the @).');
-  const taken = await d.db.selectFrom('org_domains').select('organisation_id').where('domain', '=', domain).executeTakeFirst();
-  if (taken) return fail('taken', taken.organisation_id === organisationId ? `${domain} is already listed.` : `${domain} is registered to another organisation. Write to us if it is yours.`, 409);
+  // Only a verified claim of another organisation refuses; unverified claims never block anyone.
+  if (await verifiedElsewhere(d, organisationId, domain)) return fail('taken', otherOwner(domain), 409);
+  const now = clock(d);
   const token = randomBytes(18).toString('base64url');
-  try {
-    await d.db.insertInto('org_domains').values({ organisation_id: organisationId, domain, token, verified_at: null, verified_by: null, created_at: clock(d).toISOString() }).execute();
-  } catch {
-    return fail('taken', `${domain} was registered a moment ago.`, 409);
+  const expires = new Date(now.getTime() + DOMAIN_CLAIM_DAYS * DAY_MS).toISOString();
+  const mine = await d.db.selectFrom('org_domains').selectAll().where('organisation_id', '=', organisationId).where('domain', '=', domain).executeTakeFirst();
+  if (mine) {
+    if (domainState(mine, now) !== 'expired') return fail('taken', `${domain} is already listed.`, 409);
+    // An expired claim starts again with a new token and a new week.
+    await d.db.updateTable('org_domains').set({ token, created_at: now.toISOString(), expires_at: expires, mail_address: null, mail_code_hash: null, mail_code_expires_at: null, mail_attempts: 0 }).where('id', '=', mine.id).execute();
+  } else {
+    try {
+      await d.db.insertInto('org_domains').values({ organisation_id: organisationId, domain, token, verified_at: null, verified_by: null, created_at: now.toISOString(), expires_at: expires }).execute();
+    } catch {
+      return fail('taken', `${domain} was added a moment ago.`, 409);
+    }
   }
-  return { ok: true, domain, token, message: `Added ${domain}. Publish the TXT record ${TXT_PREFIX}${token} on ${domain}, then press “Check DNS”.` };
+  return {
+    ok: true,
+    domain,
+    token,
+    message: `Added ${domain}. Prove it is yours within ${DOMAIN_CLAIM_DAYS} days: publish the TXT record ${TXT_PREFIX}${token} on ${domain} and press “Check DNS”, or have a code mailed to an address at ${domain}.`,
+  };
+}
+
+/** Marks a claim verified, unless another organisation verified the domain first. */
+async function markVerified(d: LicensingDeps, organisationId: number, row: { id: number; domain: string }, by: 'dns' | 'mail' | 'admin'): Promise<Failure | null> {
+  if (await verifiedElsewhere(d, organisationId, row.domain)) return fail('taken', otherOwner(row.domain), 409);
+  try {
+    await d.db
+      .updateTable('org_domains')
+      .set({ verified_at: clock(d).toISOString(), verified_by: by, expires_at: null, mail_code_hash: null, mail_code_expires_at: null })
+      .where('id', '=', row.id)
+      .execute();
+  } catch {
+    return fail('taken', otherOwner(row.domain), 409);
+  }
+  // The other organisations' unverified claims on the domain are settled now.
+  await d.db.deleteFrom('org_domains').where('domain', '=', row.domain).where('verified_at', 'is', null).where('organisation_id', '!=', organisationId).execute();
+  d.changed?.();
+  return null;
+}
+
+async function openClaim(d: LicensingDeps, organisationId: number, domainId: number): Promise<Failure | NonNullable<Awaited<ReturnType<typeof claimRow>>>> {
+  const row = await claimRow(d, organisationId, domainId);
+  if (!row) return fail('not_found', 'There is no such domain.', 404);
+  if (!row.verified_at && domainState(row, clock(d)) === 'expired') {
+    return fail('expired', `The claim on ${row.domain} expired before it was verified. Remove it and add it again to start over.`, 410);
+  }
+  return row;
+}
+
+function claimRow(d: LicensingDeps, organisationId: number, domainId: number) {
+  return d.db.selectFrom('org_domains').selectAll().where('id', '=', domainId).where('organisation_id', '=', organisationId).executeTakeFirst();
 }
 
 /** Looks for the domain's TXT record; a match verifies it. */
 export async function checkDomainDns(d: LicensingDeps, organisationId: number, domainId: number): Promise<Result> {
-  const row = await d.db.selectFrom('org_domains').selectAll().where('id', '=', domainId).where('organisation_id', '=', organisationId).executeTakeFirst();
-  if (!row) return fail('not_found', 'There is no such domain.', 404);
+  const row = await openClaim(d, organisationId, domainId);
+  if ('ok' in row) return row;
   if (row.verified_at) return { ok: true, message: `${row.domain} is already verified.` };
   const resolve = d.resolveTxt ?? ((name: string) => dnsResolveTxt(name));
   let records: string[][];
@@ -358,22 +438,73 @@ export async function checkDomainDns(d: LicensingDeps, organisationId: number, d
   if (!records.some((chunks) => chunks.join('').trim() === expected)) {
     return fail('dns', `No TXT record ${expected} was found on ${row.domain}. DNS changes can take a while to appear; try again later.`);
   }
-  await d.db.updateTable('org_domains').set({ verified_at: clock(d).toISOString(), verified_by: 'dns' }).where('id', '=', row.id).execute();
-  d.changed?.();
+  const refused = await markVerified(d, organisationId, row, 'dns');
+  if (refused) return refused;
   return { ok: true, message: `${row.domain} is verified: colleagues with a confirmed address there are covered.` };
+}
+
+function newCode(): string {
+  // Eight digits, uniformly drawn.
+  return String(randomBytes(4).readUInt32BE(0) % 100_000_000).padStart(8, '0');
+}
+
+/** Mails a verification code to an address at the claimed domain. */
+export async function mailDomainCode(d: LicensingDeps, organisationId: number, domainId: number, addressInput: unknown): Promise<Result> {
+  const row = await openClaim(d, organisationId, domainId);
+  if ('ok' in row) return row;
+  if (row.verified_at) return { ok: true, message: `${row.domain} is already verified.` };
+  if (PUBLIC_MAIL_DOMAINS.has(row.domain)) {
+    return fail('public_mail', `Anyone can open an address at ${row.domain}, so a code mailed there proves nothing. Verify it by DNS, or write to us.`);
+  }
+  const e = emailSchema.safeParse(addressInput);
+  if (!e.success) return fail('invalid', `Enter an address at ${row.domain}, such as it@${row.domain}.`);
+  const address = e.data;
+  if (emailDomain(address) !== row.domain) return fail('invalid', `The address must be at ${row.domain} itself (…@${row.domain}); ${address} is not.`);
+  const org = await getOrganisation(d.db, organisationId);
+  if (!org) return fail('not_found', 'There is no such organisation.', 404);
+  const now = clock(d);
+  // One code a minute per claim: the address belongs to someone who may not have asked for it.
+  const lastSent = row.mail_code_expires_at ? Date.parse(row.mail_code_expires_at) - DOMAIN_CODE_MINUTES * 60_000 : 0;
+  if (now.getTime() - lastSent < 60_000) return fail('too_soon', 'A code was mailed less than a minute ago. Wait a minute before asking for another.', 429);
+  const code = newCode();
+  await d.db
+    .updateTable('org_domains')
+    .set({ mail_address: address, mail_code_hash: sha256(`${row.id}:${code}`), mail_code_expires_at: new Date(now.getTime() + DOMAIN_CODE_MINUTES * 60_000).toISOString(), mail_attempts: 0 })
+    .where('id', '=', row.id)
+    .execute();
+  const sent = await trySend(d, domainCodeMail(address, site(d), { organisation: org.name, domain: row.domain, code, minutes: DOMAIN_CODE_MINUTES }));
+  if (!sent) return fail('mail_failed', 'The code could not be mailed just now. Try again in a few minutes.', 503);
+  return { ok: true, message: `A code was mailed to ${address}. Enter it below within ${DOMAIN_CODE_MINUTES} minutes.` };
+}
+
+/** Checks a mailed code; the right one verifies the domain. */
+export async function enterDomainCode(d: LicensingDeps, organisationId: number, domainId: number, codeInput: unknown): Promise<Result> {
+  const row = await openClaim(d, organisationId, domainId);
+  if ('ok' in row) return row;
+  if (row.verified_at) return { ok: true, message: `${row.domain} is already verified.` };
+  const now = clock(d);
+  if (!row.mail_code_hash || !row.mail_code_expires_at) return fail('no_code', `No code has been mailed for ${row.domain} yet.`);
+  if (Date.parse(row.mail_code_expires_at) <= now.getTime()) return fail('code_expired', 'That code has expired. Have a new one mailed.');
+  if (Number(row.mail_attempts) >= DOMAIN_CODE_ATTEMPTS) return fail('code_attempts', 'Too many wrong codes. Have a new one mailed.', 429);
+  const code = typeof codeInput === 'string' ? codeInput.replace(/[\s-]/g, '') : '';
+  if (!/^\d{8}$/.test(code)) return fail('invalid', 'Enter the eight-digit code from the mail.');
+  const expected = Buffer.from(row.mail_code_hash, 'hex');
+  const given = Buffer.from(sha256(`${row.id}:${code}`), 'hex');
+  if (!timingSafeEqual(expected, given)) {
+    await d.db.updateTable('org_domains').set({ mail_attempts: sql`mail_attempts + 1` }).where('id', '=', row.id).execute();
+    return fail('wrong_code', 'That is not the code we mailed. Check it and try again.');
+  }
+  const refused = await markVerified(d, organisationId, row, 'mail');
+  if (refused) return refused;
+  return { ok: true, message: `${row.domain} is verified by the code mailed to ${row.mail_address}: colleagues with a confirmed address there are covered.` };
 }
 
 /** A site admin vouches for a domain without DNS. */
 export async function verifyDomainByAdmin(d: LicensingDeps, organisationId: number, domainId: number): Promise<Result> {
-  const r = await d.db
-    .updateTable('org_domains')
-    .set({ verified_at: clock(d).toISOString(), verified_by: 'admin' })
-    .where('id', '=', domainId)
-    .where('organisation_id', '=', organisationId)
-    .where('verified_at', 'is', null)
-    .executeTakeFirst();
-  if (Number(r.numUpdatedRows) !== 1) return fail('not_found', 'There is no such unverified domain.', 404);
-  d.changed?.();
+  const row = await claimRow(d, organisationId, domainId);
+  if (!row || row.verified_at) return fail('not_found', 'There is no such unverified domain.', 404);
+  const refused = await markVerified(d, organisationId, row, 'admin');
+  if (refused) return refused;
   return { ok: true, message: 'The domain is verified.' };
 }
 
@@ -386,7 +517,30 @@ export async function removeDomain(d: LicensingDeps, organisationId: number, dom
 
 // ---- networks ----
 
-export async function addNetwork(d: LicensingDeps, organisationId: number, input: unknown, label: unknown = ''): Promise<Result<{ cidr: string }>> {
+function overlaps(a: Cidr, b: Cidr): boolean {
+  return a.family === b.family && (cidrContains(a, b.network) || cidrContains(b, a.network));
+}
+
+/** Another organisation's approved range overlapping `c`, if any. */
+async function overlappingApproved(d: LicensingDeps, organisationId: number, c: Cidr): Promise<string | null> {
+  const rows = await d.db.selectFrom('org_networks').select('cidr').where('status', '=', 'approved').where('organisation_id', '!=', organisationId).execute();
+  for (const r of rows) {
+    const p = parseCidr(r.cidr);
+    if (p.ok && overlaps(p.value, c)) return p.value.cidr;
+  }
+  return null;
+}
+
+const overlapMessage = (mine: string, theirs: string) =>
+  mine === theirs
+    ? `${mine} is registered to another organisation. Write to us if the addresses are yours.`
+    : `${mine} overlaps ${theirs}, which is approved for another organisation, so it cannot be added. Write to us if the addresses are yours.`;
+
+/**
+ * Adds a network range. From an organisation's admin it waits for an editor's approval
+ * (`approvedBy: 'pending'`); staff and the command line add it approved (a member id, or null).
+ */
+export async function addNetwork(d: LicensingDeps, organisationId: number, input: unknown, label: unknown = '', approval: { approvedBy: number | null } | 'pending' = { approvedBy: null }): Promise<Result<{ cidr: string }>> {
   const s = typeof input === 'string' ? input.trim() : '';
   if (!s) return fail('invalid', 'Enter a network range such as 203.0.113.0/24 or 2001:db8::/48.');
   const p = parseCidr(s);
@@ -395,17 +549,55 @@ export async function addNetwork(d: LicensingDeps, organisationId: number, input
   if ((c.family === 4 && c.prefix < 8) || (c.family === 6 && c.prefix < 19)) {
     return fail('invalid', `${c.cidr} is too wide to belong to one organisation (use at least /8 for IPv4 and /19 for IPv6).`);
   }
-  const taken = await d.db.selectFrom('org_networks').select('organisation_id').where('cidr', '=', c.cidr).executeTakeFirst();
-  if (taken) return fail('taken', taken.organisation_id === organisationId ? `${c.cidr} is already listed.` : `${c.cidr} is registered to another organisation.`, 409);
+  const mine = await d.db.selectFrom('org_networks').select('id').where('organisation_id', '=', organisationId).where('cidr', '=', c.cidr).executeTakeFirst();
+  if (mine) return fail('taken', `${c.cidr} is already listed.`, 409);
+  const other = await overlappingApproved(d, organisationId, c);
+  if (other) return fail('taken', overlapMessage(c.cidr, other), 409);
   const text = typeof label === 'string' ? label.trim().slice(0, 100) : '';
+  const now = clock(d).toISOString();
+  const approved = approval !== 'pending';
   try {
-    await d.db.insertInto('org_networks').values({ organisation_id: organisationId, cidr: c.cidr, label: text, created_at: clock(d).toISOString() }).execute();
+    await d.db
+      .insertInto('org_networks')
+      .values({ organisation_id: organisationId, cidr: c.cidr, label: text, created_at: now, status: approved ? 'approved' : 'pending', decided_by: approved ? approval.approvedBy : null, decided_at: approved ? now : null })
+      .execute();
   } catch {
     return fail('taken', `${c.cidr} was registered a moment ago.`, 409);
   }
   d.changed?.();
   const note = c.cidr !== s ? ` (written canonically as ${c.cidr})` : '';
-  return { ok: true, cidr: c.cidr, message: `Added ${c.cidr}${note}: every visitor from it is covered.` };
+  return approved
+    ? { ok: true, cidr: c.cidr, message: `Added ${c.cidr}${note}: every visitor from it is covered while the licence is active.` }
+    : { ok: true, cidr: c.cidr, message: `Added ${c.cidr}${note}. It counts once our editors have approved it; the page shows when they have.` };
+}
+
+/** An editor or admin approves a pending range (refused if another organisation's approved range overlaps it). */
+export async function approveNetwork(d: LicensingDeps, networkId: number, approverId: number): Promise<Result> {
+  const row = await d.db.selectFrom('org_networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+  if (!row || row.status !== 'pending') return fail('not_found', 'There is no such range waiting for approval.', 404);
+  const p = parseCidr(row.cidr);
+  if (!p.ok) return fail('invalid', `${row.cidr} is not a network range.`);
+  const other = await overlappingApproved(d, row.organisation_id, p.value);
+  if (other) return fail('taken', overlapMessage(row.cidr, other), 409);
+  const now = clock(d).toISOString();
+  try {
+    const r = await d.db.updateTable('org_networks').set({ status: 'approved', decided_by: approverId, decided_at: now }).where('id', '=', networkId).where('status', '=', 'pending').executeTakeFirst();
+    if (Number(r.numUpdatedRows) !== 1) return fail('state', 'This range was decided a moment ago.', 409);
+  } catch {
+    return fail('taken', `${row.cidr} is approved for another organisation.`, 409);
+  }
+  d.changed?.();
+  const org = await getOrganisation(d.db, row.organisation_id);
+  return { ok: true, message: `Approved ${row.cidr} for ${org?.name ?? 'the organisation'}.` };
+}
+
+/** An editor or admin refuses a pending range: it is removed. */
+export async function refuseNetwork(d: LicensingDeps, networkId: number): Promise<Result> {
+  const row = await d.db.selectFrom('org_networks').selectAll().where('id', '=', networkId).executeTakeFirst();
+  if (!row || row.status !== 'pending') return fail('not_found', 'There is no such range waiting for approval.', 404);
+  await d.db.deleteFrom('org_networks').where('id', '=', networkId).where('status', '=', 'pending').execute();
+  const org = await getOrganisation(d.db, row.organisation_id);
+  return { ok: true, message: `Refused ${row.cidr} for ${org?.name ?? 'the organisation'}; it was removed.` };
 }
 
 export async function removeNetwork(d: LicensingDeps, organisationId: number, networkId: number): Promise<Result> {
@@ -437,12 +629,36 @@ async function seatCheck(d: LicensingDeps, organisationId: number, pendingExtra:
   return null;
 }
 
+/** Whether the organisation was approved by staff and its licence covers at `now`. */
+export async function organisationInForce(d: LicensingDeps, organisationId: number, now: Date): Promise<boolean> {
+  const org = await getOrganisation(d.db, organisationId);
+  if (!org || !org.approved_at) return false;
+  const rows = await d.db.selectFrom('licences').select(['organisation_id', 'status', 'expires_at']).where('organisation_id', '=', organisationId).execute();
+  return rows.some((r) => r.status === 'active' && r.expires_at !== null && Date.parse(r.expires_at) > now.getTime());
+}
+
+const NOT_IN_FORCE = 'Seats can be given once the organisation’s licence is active.';
+
+async function openInvitationCount(d: LicensingDeps, organisationId: number, now: Date): Promise<number> {
+  const open = await d.db
+    .selectFrom('org_invitations')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .where('organisation_id', '=', organisationId)
+    .where('accepted_at', 'is', null)
+    .where('expires_at', '>', now.toISOString())
+    .executeTakeFirstOrThrow();
+  return Number(open.n);
+}
+
+/** Invites one address: only that address, signed in with a confirmed account, can accept. */
 export async function inviteMember(d: LicensingDeps, organisationId: number, invitedBy: { id: number; email: string } | null, emailInput: unknown): Promise<Result<{ link: string }>> {
   const e = emailSchema.safeParse(emailInput);
   if (!e.success) return fail('invalid', e.error.issues[0].message.replace('a contact', 'an'));
   const email = e.data;
   const org = await getOrganisation(d.db, organisationId);
   if (!org) return fail('not_found', 'There is no such organisation.', 404);
+  const now = clock(d);
+  if (!(await organisationInForce(d, organisationId, now))) return fail('unlicensed', NOT_IN_FORCE, 409);
   const already = await d.db
     .selectFrom('organisation_members')
     .innerJoin('members', 'members.id', 'organisation_members.member_id')
@@ -451,24 +667,33 @@ export async function inviteMember(d: LicensingDeps, organisationId: number, inv
     .where('members.email', '=', email)
     .executeTakeFirst();
   if (already) return fail('taken', `${email} already has a seat.`, 409);
-  const now = clock(d);
-  const open = await d.db
-    .selectFrom('org_invitations')
-    .select((eb) => eb.fn.countAll<string | number>().as('n'))
-    .where('organisation_id', '=', organisationId)
-    .where('accepted_at', 'is', null)
-    .where('expires_at', '>', now.toISOString())
-    .executeTakeFirstOrThrow();
-  const full = await seatCheck(d, organisationId, Number(open.n) + 1);
+  const full = await seatCheck(d, organisationId, (await openInvitationCount(d, organisationId, now)) + 1);
   if (full) return full;
   const token = randomBytes(32).toString('base64url');
   await d.db
     .insertInto('org_invitations')
-    .values({ organisation_id: organisationId, email, token_hash: sha256(token), invited_by: invitedBy?.id ?? null, created_at: now.toISOString(), expires_at: new Date(now.getTime() + INVITATION_DAYS * DAY_MS).toISOString(), accepted_at: null, accepted_by: null })
+    .values({ organisation_id: organisationId, email, token_hash: sha256(token), invited_by: invitedBy?.id ?? null, created_at: now.toISOString(), expires_at: new Date(now.getTime() + INVITATION_DAYS * DAY_MS).toISOString(), accepted_at: null, accepted_by: null, open: 0 })
     .execute();
   const link = `${site(d).baseUrl}/invitations/${token}`;
   const sent = await trySend(d, seatInvitationMail(email, site(d), { organisation: org.name, link, invitedBy: invitedBy?.email ?? null }));
-  return { ok: true, link, message: sent ? `Invitation sent to ${email}.` : `The invitation for ${email} is ready, but the mail could not be sent; send them this link: ${link}` };
+  return { ok: true, link, message: sent ? `Invitation sent to ${email}; only ${email} can accept it.` : `The invitation for ${email} is ready, but the mail could not be sent; send them this link: ${link} (only ${email} can accept it).` };
+}
+
+/** An open link, made deliberately: whoever holds it and has a confirmed account takes one seat. */
+export async function createOpenInvitation(d: LicensingDeps, organisationId: number, invitedBy: { id: number } | null): Promise<Result<{ link: string }>> {
+  const org = await getOrganisation(d.db, organisationId);
+  if (!org) return fail('not_found', 'There is no such organisation.', 404);
+  const now = clock(d);
+  if (!(await organisationInForce(d, organisationId, now))) return fail('unlicensed', NOT_IN_FORCE, 409);
+  const full = await seatCheck(d, organisationId, (await openInvitationCount(d, organisationId, now)) + 1);
+  if (full) return full;
+  const token = randomBytes(32).toString('base64url');
+  await d.db
+    .insertInto('org_invitations')
+    .values({ organisation_id: organisationId, email: '', token_hash: sha256(token), invited_by: invitedBy?.id ?? null, created_at: now.toISOString(), expires_at: new Date(now.getTime() + INVITATION_DAYS * DAY_MS).toISOString(), accepted_at: null, accepted_by: null, open: 1 })
+    .execute();
+  const link = `${site(d).baseUrl}/invitations/${token}`;
+  return { ok: true, link, message: `Open link created: anyone who has it can take one seat until ${formatDay(new Date(now.getTime() + INVITATION_DAYS * DAY_MS))}. Copy it now, it is shown only once: ${link}` };
 }
 
 export async function findInvitation(d: LicensingDeps, token: unknown) {
@@ -482,19 +707,39 @@ export async function findInvitation(d: LicensingDeps, token: unknown) {
     .executeTakeFirst();
 }
 
-export async function acceptInvitation(d: LicensingDeps, token: unknown, memberId: number): Promise<Result<{ organisationId: number }>> {
+export interface AcceptingMember {
+  id: number;
+  email: string;
+  emailVerified: boolean;
+}
+
+/** Accepts an invitation for a member (given whole, or by id and read from the database). */
+export async function acceptInvitation(d: LicensingDeps, token: unknown, who: AcceptingMember | number): Promise<Result<{ organisationId: number }>> {
+  let m: AcceptingMember;
+  if (typeof who === 'number') {
+    const row = await d.db.selectFrom('members').select(['id', 'email', 'email_verified_at']).where('id', '=', who).executeTakeFirst();
+    if (!row) return fail('not_found', 'There is no such account.', 404);
+    m = { id: Number(row.id), email: row.email, emailVerified: row.email_verified_at !== null };
+  } else m = who;
   const inv = await findInvitation(d, token);
   if (!inv) return fail('invalid', 'This invitation link is not valid. Ask your organisation’s administrator for a new one.', 404);
   const now = clock(d);
   if (inv.accepted_at) return fail('used', 'This invitation has already been accepted.', 409);
   if (Date.parse(inv.expires_at) <= now.getTime()) return fail('expired', 'This invitation has expired. Ask your organisation’s administrator for a new one.', 410);
-  const role = await d.db.selectFrom('organisation_members').select('role').where('organisation_id', '=', inv.organisation_id).where('member_id', '=', memberId).executeTakeFirst();
+  if (!m.emailVerified) return fail('unconfirmed', 'Confirm your email address first (follow the link we mailed you), then accept the invitation.', 403);
+  if (Number(inv.open) !== 1 && inv.email.toLowerCase() !== m.email.toLowerCase()) {
+    return fail('wrong_address', `This invitation is for ${inv.email}. Sign in with that address to accept it.`, 403);
+  }
+  if (!(await organisationInForce(d, inv.organisation_id, now))) return fail('unlicensed', `${inv.organisation_name}’s licence is not active, so its invitations cannot be accepted now.`, 409);
+  const role = await d.db.selectFrom('organisation_members').select('role').where('organisation_id', '=', inv.organisation_id).where('member_id', '=', m.id).executeTakeFirst();
   if (!role) {
     const full = await seatCheck(d, inv.organisation_id, 1);
     if (full) return full;
-    await d.db.insertInto('organisation_members').values({ organisation_id: inv.organisation_id, member_id: memberId, role: 'member', created_at: now.toISOString() }).execute();
   }
-  await d.db.updateTable('org_invitations').set({ accepted_at: now.toISOString(), accepted_by: memberId }).where('id', '=', inv.id).execute();
+  // Taken once: the first to mark the invitation accepted takes the seat.
+  const taken = await d.db.updateTable('org_invitations').set({ accepted_at: now.toISOString(), accepted_by: m.id }).where('id', '=', inv.id).where('accepted_at', 'is', null).executeTakeFirst();
+  if (Number(taken.numUpdatedRows) !== 1) return fail('used', 'This invitation has already been accepted.', 409);
+  if (!role) await d.db.insertInto('organisation_members').values({ organisation_id: inv.organisation_id, member_id: m.id, role: 'member', created_at: now.toISOString() }).execute();
   d.changed?.();
   return { ok: true, organisationId: inv.organisation_id, message: `You have a seat on ${inv.organisation_name}’s licence.` };
 }

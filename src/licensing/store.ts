@@ -200,3 +200,26 @@ export async function leads(db: Q, fromDay: string, nowIso: string) {
     .execute();
   return rows.map((r) => ({ ...r, views: Number(r.views), last_day: String(r.last_day) }));
 }
+
+/** Ranges waiting for an editor's approval, oldest first, with their organisation. */
+export async function pendingNetworks(db: Q) {
+  const rows = await db
+    .selectFrom('org_networks')
+    .innerJoin('organisations', 'organisations.id', 'org_networks.organisation_id')
+    .select(['org_networks.id', 'org_networks.cidr', 'org_networks.label', 'org_networks.created_at', 'organisations.id as organisation_id', 'organisations.name as organisation_name', 'organisations.approved_at'])
+    .where('org_networks.status', '=', 'pending')
+    .orderBy('org_networks.created_at')
+    .orderBy('org_networks.id')
+    .execute();
+  return rows.map((r) => ({ ...r, id: Number(r.id), organisation_id: Number(r.organisation_id) }));
+}
+
+/** Every approved range with its organisation's name (to show overlaps next to pending ranges). */
+export async function approvedNetworks(db: Q) {
+  return db
+    .selectFrom('org_networks')
+    .innerJoin('organisations', 'organisations.id', 'org_networks.organisation_id')
+    .select(['org_networks.cidr', 'organisations.id as organisation_id', 'organisations.name as organisation_name'])
+    .where('org_networks.status', '=', 'approved')
+    .execute();
+}

@@ -6,7 +6,7 @@ import { formatMoney } from './pricing.ts';
 import { KIND_LABELS, ORGANISATION_KINDS } from './schema.ts';
 import type { ApiKeyRow, DomainRow, InvitationRow, InvoiceRow, LicenceRow, NetworkRow, OrganisationRow, SavedSearchRow, TierRow } from './store.ts';
 import type { InvoiceView } from './invoice.ts';
-import { formatDay, TXT_PREFIX } from './service.ts';
+import { DOMAIN_CLAIM_DAYS, domainState, formatDay, TXT_PREFIX } from './service.ts';
 import { Csrf } from '../web/components.tsx';
 
 export function Notices({ notice, error }: { notice?: string | null; error?: string | null }) {
@@ -123,7 +123,19 @@ type QueueRow = {
   currency: string | null;
 };
 
-export function AdminLicensingPage({ ctx, queue, tiers, taxRate, isAdmin, notice, error }: { ctx: PageContext; queue: QueueRow[]; tiers: TierRow[]; taxRate: number; isAdmin: boolean; notice?: string | null; error?: string | null }) {
+export interface PendingNetworkRow {
+  id: number;
+  cidr: string;
+  label: string;
+  created_at: string;
+  organisation_id: number;
+  organisation_name: string;
+  approved_at: string | null;
+  /** Approved ranges of other organisations this one overlaps, as "cidr (name)". */
+  overlaps: string[];
+}
+
+export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], isAdmin, notice, error }: { ctx: PageContext; queue: QueueRow[]; tiers: TierRow[]; taxRate: number; networks?: PendingNetworkRow[]; isAdmin: boolean; notice?: string | null; error?: string | null }) {
   const tierLabel = (id: string) => tiers.find((t) => t.id === id)?.label ?? id;
   const applied = queue.filter((q) => q.status === 'applied');
   const invoiced = queue.filter((q) => q.status === 'invoiced');
@@ -159,6 +171,34 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, isAdmin, notice
                     ) : null}
                   </PostButton>{' '}
                   <PostButton ctx={ctx} action={`/admin/licensing/${q.id}/reject`} label="Decline" />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <h2 id="networks">Network ranges waiting for approval ({networks.length})</h2>
+        <p>A range counts only once approved. Check that the addresses belong to the organisation (its IT department, the registry's records) before approving.</p>
+        {networks.length === 0 ? <p>None.</p> : null}
+        <table class="data">
+          <tbody>
+            {networks.map((n) => (
+              <tr id={`network-${n.id}`}>
+                <td>
+                  <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} for <a href={`/org/${n.organisation_id}`}>{n.organisation_name}</a>
+                  <br />
+                  <small>
+                    added on {formatDay(n.created_at)}
+                    {n.approved_at ? '' : '; the organisation itself is not approved yet'}
+                  </small>
+                  {n.overlaps.length ? (
+                    <p class="notice error">
+                      Overlaps {n.overlaps.join(', ')}, approved for another organisation: it cannot be approved.
+                    </p>
+                  ) : null}
+                </td>
+                <td>
+                  {n.overlaps.length ? null : <PostButton ctx={ctx} action={`/admin/licensing/networks/${n.id}/approve`} label="Approve" />}{' '}
+                  <PostButton ctx={ctx} action={`/admin/licensing/networks/${n.id}/refuse`} label="Refuse" />
                 </td>
               </tr>
             ))}
@@ -367,6 +407,18 @@ export interface OrgPageData {
   canManage: boolean;
   isSiteAdmin: boolean;
   memberId: number;
+  /** Staff approved the organisation (an editor approved its application, or it was created by staff). */
+  approved: boolean;
+  /** Approved and licensed now: its domains, networks and seats count. */
+  inForce: boolean;
+  /** ISO time the page was built (claim states are computed against it). */
+  now: string;
+}
+
+/** A claim's state in plain words. */
+export function ClaimState({ state }: { state: 'pending-verification' | 'pending-approval' | 'verified' | 'approved' | 'expired' }) {
+  const words = { 'pending-verification': 'Pending verification', 'pending-approval': 'Pending approval', verified: 'Verified', approved: 'Approved', expired: 'Expired' }[state];
+  return <span class={`claim-state ${state}`}>{words}</span>;
 }
 
 export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext; data: OrgPageData; notice?: string | null; error?: string | null; newKey?: string | null }) {
@@ -380,8 +432,14 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
         : current.status === 'expired'
           ? `Expired on ${current.expiresAt ? formatDay(current.expiresAt) : '—'}`
           : 'No licence';
-  const openInvites = data.invitations.filter((i) => !i.accepted_at && Date.parse(i.expires_at) > Date.now());
+  const nowMs = Date.parse(data.now);
+  const openInvites = data.invitations.filter((i) => !i.accepted_at && Date.parse(i.expires_at) > nowMs);
   const limit = tier?.seat_limit ?? null;
+  const inForceNote = data.inForce
+    ? null
+    : data.approved
+      ? 'The licence is not active, so verified domains, approved networks and seats cover nobody until it is.'
+      : 'Our editors have not approved this organisation yet: its domains, networks and seats count once they have and the licence is active.';
   return (
     <Layout ctx={ctx} title={org.name} noindex>
       <div class="org-page">
@@ -415,6 +473,11 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
             </ul>
           ) : null}
         </section>
+        {inForceNote ? (
+          <p class="notice" id="claims-in-force">
+            {inForceNote}
+          </p>
+        ) : null}
         <section>
           <h2>Usage</h2>
           <UsageChart points={data.usage} days={data.days} />
@@ -433,18 +496,28 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
             ))}
           </ul>
           {canManage ? (
-            <form method="post" action={`${base}/invitations`} class="inline-form">
-              <Csrf ctx={ctx} />
-              <label for="invite-email">Invite a colleague by email</label> <input id="invite-email" name="email" type="email" required maxLength={254} /> <button type="submit">Send invitation</button>
-            </form>
+            <>
+              <form method="post" action={`${base}/invitations`} class="inline-form">
+                <Csrf ctx={ctx} />
+                <label for="invite-email">Invite a colleague by email</label> <input id="invite-email" name="email" type="email" required maxLength={254} /> <button type="submit">Send invitation</button>
+                <br />
+                <small>Only that address, signed in with a confirmed account, can accept it.</small>
+              </form>
+              <form method="post" action={`${base}/invitations/open`} class="inline-form open-link">
+                <Csrf ctx={ctx} />
+                <strong>Open link:</strong> anyone who has the link (and a confirmed account) can take a seat, whatever their address. Share it only where you would share a seat.{' '}
+                <button type="submit">Create an open link</button>
+              </form>
+            </>
           ) : null}
           {openInvites.length ? (
             <>
-              <h3>Open invitations</h3>
+              <h3>Invitations not yet accepted</h3>
               <ul class="plain">
                 {openInvites.map((i) => (
                   <li>
-                    {i.email}, until {formatDay(i.expires_at)} {canManage ? <PostButton ctx={ctx} action={`${base}/invitations/${i.id}/cancel`} label="Withdraw" /> : null}
+                    {Number(i.open) === 1 ? <strong>Open link (anyone holding it)</strong> : `For ${i.email} only`}, until {formatDay(i.expires_at)} — <span class="claim-state pending">Pending</span>{' '}
+                    {canManage ? <PostButton ctx={ctx} action={`${base}/invitations/${i.id}/cancel`} label="Withdraw" /> : null}
                   </li>
                 ))}
               </ul>
@@ -453,23 +526,42 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
         </section>
         <section>
           <h2>Email domains</h2>
-          <p>Colleagues with a confirmed address at a verified domain are covered without an invitation.</p>
+          <p>Colleagues with a confirmed address at a verified domain are covered without an invitation. A domain you add counts once it is verified, by DNS or by a code mailed to an address there; unverified, it lapses after {DOMAIN_CLAIM_DAYS} days.</p>
           <ul class="plain">
-            {data.domains.map((dm) => (
-              <li id={`domain-${dm.domain}`}>
-                <strong>{dm.domain}</strong> —{' '}
-                {dm.verified_at ? (
-                  `verified ${dm.verified_by === 'admin' ? 'by us' : 'by DNS'} on ${formatDay(dm.verified_at)}`
-                ) : (
-                  <>
-                    not verified yet: publish the TXT record <code>{TXT_PREFIX + dm.token}</code> on {dm.domain}{' '}
-                    {canManage ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/check`} label="Check DNS" /> : null}
-                    {data.isSiteAdmin ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/verify`} label="Verify as site admin" /> : null}
-                  </>
-                )}{' '}
-                {canManage ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/remove`} label="Remove" /> : null}
-              </li>
-            ))}
+            {data.domains.map((dm) => {
+              const state = domainState(dm, new Date(nowMs));
+              return (
+                <li id={`domain-${dm.domain}`}>
+                  <strong>{dm.domain}</strong> — <ClaimState state={state} />{' '}
+                  {state === 'verified' ? (
+                    `${dm.verified_by === 'admin' ? 'by us' : dm.verified_by === 'mail' ? `by a code mailed to ${dm.mail_address ?? 'an address there'}` : 'by DNS'} on ${formatDay(dm.verified_at!)}`
+                  ) : state === 'expired' ? (
+                    `— it was not verified within ${DOMAIN_CLAIM_DAYS} days. Remove it and add it again to start over.`
+                  ) : (
+                    <>
+                      until {formatDay(dm.expires_at ?? dm.created_at)}: publish the TXT record <code>{TXT_PREFIX + dm.token}</code> on {dm.domain}{' '}
+                      {canManage ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/check`} label="Check DNS" /> : null}
+                      {data.isSiteAdmin ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/verify`} label="Verify as site admin" /> : null}
+                      {canManage ? (
+                        <>
+                          <form method="post" action={`${base}/domains/${dm.id}/mail`} class="inline-form">
+                            <Csrf ctx={ctx} />
+                            <label for={`mail-${dm.id}`}>or mail a code to</label> <input id={`mail-${dm.id}`} name="address" type="email" placeholder={`it@${dm.domain}`} required maxLength={254} /> <button type="submit">Mail a code</button>
+                          </form>
+                          {dm.mail_code_hash ? (
+                            <form method="post" action={`${base}/domains/${dm.id}/code`} class="inline-form">
+                              <Csrf ctx={ctx} />
+                              <label for={`code-${dm.id}`}>Code mailed to {dm.mail_address}</label> <input id={`code-${dm.id}`} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={12} size={10} /> <button type="submit">Verify</button>
+                            </form>
+                          ) : null}
+                        </>
+                      ) : null}
+                    </>
+                  )}{' '}
+                  {canManage ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/remove`} label="Remove" /> : null}
+                </li>
+              );
+            })}
           </ul>
           {canManage ? (
             <form method="post" action={`${base}/domains`} class="inline-form">
@@ -480,11 +572,12 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
         </section>
         <section>
           <h2>Networks</h2>
-          <p>Every visitor from these ranges is covered (IPv4 or IPv6, e.g. 203.0.113.0/24 or 2001:db8::/48).</p>
+          <p>Every visitor from an approved range is covered (IPv4 or IPv6, e.g. 203.0.113.0/24 or 2001:db8::/48). A range you add counts once our editors have checked and approved it.</p>
           <ul class="plain">
             {data.networks.map((n) => (
-              <li>
-                <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} {canManage ? <PostButton ctx={ctx} action={`${base}/networks/${n.id}/remove`} label="Remove" /> : null}
+              <li id={`network-${n.id}`}>
+                <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} — <ClaimState state={n.status === 'approved' ? 'approved' : 'pending-approval'} />{' '}
+                {canManage ? <PostButton ctx={ctx} action={`${base}/networks/${n.id}/remove`} label="Remove" /> : null}
               </li>
             ))}
           </ul>
@@ -548,15 +641,17 @@ export function MyOrganisationsPage({ ctx, orgs }: { ctx: PageContext; orgs: Arr
   );
 }
 
-export function InvitationPage({ ctx, organisation, email, token, error }: { ctx: PageContext; organisation: string; email: string; token: string; error?: string | null }) {
+export function InvitationPage({ ctx, organisation, email, token, error }: { ctx: PageContext; organisation: string; /** '' for an open link. */ email: string; token: string; error?: string | null }) {
   return (
     <Layout ctx={ctx} title={`Join ${organisation}`} noindex>
       <div class="prose">
         <h1>Join {organisation}</h1>
         <Notices error={error} />
         <p>
-          This invitation to a seat on {organisation}’s licence was sent to {email}. Accepting it links your account
-          {ctx.member ? ` (${ctx.member.email})` : ''} to the organisation.
+          {email
+            ? `This invitation to a seat on ${organisation}’s licence is for ${email}: only that address, signed in with a confirmed account, can accept it.`
+            : `This is an open link to a seat on ${organisation}’s licence: anyone signed in with a confirmed account can take it, once.`}{' '}
+          Accepting it links your account{ctx.member ? ` (${ctx.member.email})` : ''} to the organisation.
         </p>
         {ctx.member ? (
           <form method="post" action={`/invitations/${token}`}>

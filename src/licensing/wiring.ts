@@ -11,6 +11,7 @@ import { clientIp } from './client-ip.ts';
 import { sha256 } from './service.ts';
 import { UsageCounter } from './usage.ts';
 import { worldFor, type LicensingWorld } from './world.ts';
+import { searchEngineSource } from './crawlers.ts';
 import type { RequestAccess } from './request-access.ts';
 
 export const API_LICENCE_MESSAGE = 'Automated access to this site needs an API licence and key.';
@@ -18,6 +19,15 @@ export const API_LICENCE_MESSAGE = 'Automated access to this site needs an API l
 /** Paths whose automated use needs a key: the JSON API and the feeds. */
 export function isAutomatedPath(path: string): boolean {
   return path.startsWith('/api/') || path.startsWith('/feeds/') || path.endsWith('.xml');
+}
+
+/**
+ * Whether a request is automated use that needs a key, decided on what the router matched: the
+ * decoded path (req.routePath, canonical by then) and the route's own pattern.
+ */
+export function isAutomatedRequest(req: FastifyRequest): boolean {
+  const pattern = req.routeOptions.url;
+  return isAutomatedPath(req.routePath) || (typeof pattern === 'string' && isAutomatedPath(pattern));
 }
 
 /** Token buckets per API key: `rate` requests a minute, with bursts up to the same number. */
@@ -48,7 +58,7 @@ function routeOf(decision: AccessDecision, world: LicensingWorld, seatOrgs: read
   if (decision.coveredBy) return decision.coveredBy;
   const org = decision.organisation?.id;
   if (!org) return null;
-  if (seatOrgs.includes(org)) return 'seat';
+  if (emailVerified && seatOrgs.includes(org)) return 'seat';
   if (email && emailVerified) {
     let d = emailDomain(email);
     while (d) {
@@ -58,7 +68,7 @@ function routeOf(decision: AccessDecision, world: LicensingWorld, seatOrgs: read
       d = dot < 0 ? null : d.slice(dot + 1);
     }
   }
-  if (world.networks.lookup(ip)?.value === org) return 'network';
+  if (world.coveringNetworks?.lookup(ip)?.value === org || world.networks.lookup(ip)?.value === org) return 'network';
   return null;
 }
 
@@ -80,6 +90,7 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
   const world = worldFor(services.db);
   const usage = new UsageCounter(services.db.kysely, undefined, (err) => app.log.warn({ err }, 'usage counts could not be written'));
   const buckets = new KeyBuckets();
+  const searchEngines = searchEngineSource(config.dataDir, 60_000, (err) => app.log.warn({ err }, 'search-engine ranges could not be read'));
   const tdmPolicy = `${config.baseUrl}/about/licensing`;
   const runtime: LicensingRuntime = { usage, world };
 
@@ -112,7 +123,7 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
         apiKey: key ? (keyEntry ? { organisationId: keyEntry.organisationId, revoked: keyEntry.revoked } : { organisationId: '', revoked: true }) : null,
         now,
       },
-      w,
+      { ...w, searchEngines: searchEngines() },
     );
     req.access = {
       decision,
@@ -120,8 +131,7 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
       route: routeOf(decision, w, seatOrgs, m?.email ?? null, m?.emailVerified ?? false, ip),
       apiKeyId: keyEntry && decision.status === 'automated-licensed' ? keyEntry.id : null,
     };
-    const path = req.url.split('?')[0];
-    if (decision.status === 'automated-unlicensed' && isAutomatedPath(path)) {
+    if (decision.status === 'automated-unlicensed' && isAutomatedRequest(req)) {
       return reply
         .code(402)
         .header('cache-control', 'no-store')
@@ -171,7 +181,7 @@ function countView(req: FastifyRequest, reply: FastifyReply, usage: UsageCounter
   const a = req.access;
   if (!a || !a.decision.organisation || req.method !== 'GET' || reply.statusCode >= 400) return;
   const type = String(reply.getHeader('content-type') ?? '');
-  const page = type.startsWith('text/html') || (reply.statusCode === 304 && !req.url.startsWith('/assets/'));
+  const page = type.startsWith('text/html') || (reply.statusCode === 304 && !req.routePath.startsWith('/assets/'));
   if (!page && a.apiKeyId === null) return;
   const status = a.decision.status;
   usage.count(Number(a.decision.organisation.id), status === 'licensed' || status === 'automated-licensed', a.route ?? 'network');

@@ -1,6 +1,8 @@
 /**
- * The access world: every organisation with its licence status, the verified and claimed email
- * domains, a CidrMatcher of network ranges, seats and API keys, loaded into memory per process and
+ * The access world: every organisation with its licence status, and what proves who belongs to
+ * it — verified email domains, approved network ranges and seats — counted only for organisations
+ * staff approved (claims of an organisation still waiting for approval, unverified domains and
+ * ranges waiting for an editor count for nothing); API keys. Loaded into memory per process and
  * reloaded every few seconds (or at once after a change made by this process), so deciding a
  * request's access is a few map lookups and one trie walk.
  */
@@ -54,10 +56,10 @@ export function organisationLicence(rows: readonly LicenceRowLite[], now: Date):
 
 export async function loadWorld(db: Kysely<Database>, now = new Date()): Promise<LicensingWorld> {
   const [orgs, licences, domains, networks, seats, keys] = await Promise.all([
-    db.selectFrom('organisations').select(['id', 'name']).execute(),
+    db.selectFrom('organisations').select(['id', 'name', 'approved_at']).execute(),
     db.selectFrom('licences').select(['organisation_id', 'status', 'expires_at']).where('status', 'in', ['applied', 'invoiced', 'active', 'expired']).execute(),
-    db.selectFrom('org_domains').select(['organisation_id', 'domain', 'verified_at']).execute(),
-    db.selectFrom('org_networks').select(['organisation_id', 'cidr']).execute(),
+    db.selectFrom('org_domains').select(['organisation_id', 'domain', 'verified_at']).where('verified_at', 'is not', null).execute(),
+    db.selectFrom('org_networks').select(['organisation_id', 'cidr']).where('status', '=', 'approved').execute(),
     db.selectFrom('organisation_members').select(['organisation_id', 'member_id']).execute(),
     db.selectFrom('api_keys').select(['id', 'organisation_id', 'key_hash', 'revoked_at', 'rate_per_minute']).execute(),
   ]);
@@ -71,18 +73,24 @@ export async function loadWorld(db: Kysely<Database>, now = new Date()): Promise
   for (const o of orgs) {
     organisationsById.set(String(o.id), { id: String(o.id), name: o.name, licence: organisationLicence(byOrg.get(o.id) ?? [], now) });
   }
+  const approved = new Set(orgs.filter((o) => o.approved_at !== null).map((o) => Number(o.id)));
   const domainMap = new Map<string, { organisationId: string; verified: boolean }>();
-  for (const d of domains) domainMap.set(d.domain, { organisationId: String(d.organisation_id), verified: d.verified_at !== null });
-  const { matcher } = CidrMatcher.build(networks.map((n) => ({ cidr: n.cidr, value: String(n.organisation_id) })));
+  for (const d of domains) if (approved.has(Number(d.organisation_id))) domainMap.set(d.domain, { organisationId: String(d.organisation_id), verified: true });
+  const counted = networks.filter((n) => approved.has(Number(n.organisation_id)));
+  const { matcher } = CidrMatcher.build(counted.map((n) => ({ cidr: n.cidr, value: String(n.organisation_id) })));
+  // The ranges of organisations covered now: a narrower range of an unlicensed organisation never
+  // hides the licence of the organisation whose range contains it.
+  const covering = CidrMatcher.build(counted.filter((n) => licenceCovers(organisationsById.get(String(n.organisation_id))!.licence, now)).map((n) => ({ cidr: n.cidr, value: String(n.organisation_id) }))).matcher;
   const seatMap = new Map<number, string[]>();
   for (const s of seats) {
+    if (!approved.has(Number(s.organisation_id))) continue;
     const list = seatMap.get(Number(s.member_id)) ?? [];
     list.push(String(s.organisation_id));
     seatMap.set(Number(s.member_id), list);
   }
   const apiKeys = new Map<string, ApiKeyEntry>();
   for (const k of keys) apiKeys.set(k.key_hash, { id: Number(k.id), organisationId: String(k.organisation_id), revoked: k.revoked_at !== null, ratePerMinute: k.rate_per_minute });
-  return { organisationsById, domains: domainMap, networks: matcher, seats: seatMap, apiKeys, loadedAt: now };
+  return { organisationsById, domains: domainMap, networks: matcher, coveringNetworks: covering, seats: seatMap, apiKeys, loadedAt: now };
 }
 
 export interface WorldCache {

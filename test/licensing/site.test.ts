@@ -205,8 +205,9 @@ describe(`licensing on ${ENGINE}`, () => {
     assert.equal((await site.app.inject({ url: '/api/access', headers: { authorization: 'Bearer bsk_not-a-key' } })).statusCode, 402);
     await post(m.cookie, `${orgPath}/keys/${row.id}/revoke`);
     assert.equal((await site.app.inject({ url: '/api/access', headers: { authorization: `Bearer ${key}` } })).statusCode, 402);
-    // A search-engine crawler is a personal reader.
-    assert.equal((await site.app.inject({ url: '/api/access', headers: { 'user-agent': 'Googlebot/2.1' } })).json().status, 'personal');
+    // A search-engine crawler is a personal reader, from its published ranges only.
+    assert.equal((await site.app.inject({ url: '/api/access', remoteAddress: '66.249.66.1', headers: { 'user-agent': 'Googlebot/2.1' } })).json().status, 'personal');
+    assert.equal((await site.app.inject({ url: '/api/access', headers: { 'user-agent': 'Googlebot/2.1' } })).statusCode, 402);
   });
 
   test('an organisation admin sees and changes only their own organisation', async () => {
