@@ -1,0 +1,87 @@
+/**
+ * Control characters never reach the database. Every text a query sends (a form field, a feed item,
+ * a cable, an organisation's name) loses C0 controls other than tab, line feed and carriage return,
+ * DEL, C1 controls and unpaired UTF-16 surrogates before the driver sees it: no page, feed, mail or
+ * export can then be handed a NUL or an escape sequence from stored text, and PostgreSQL (which
+ * refuses NUL in text) answers the same as SQLite.
+ *
+ * The boundary is the connection itself (`cleanTextDialect` wraps the dialect's driver), so it holds
+ * for builder queries, `sql` templates and precompiled `CompiledQuery.raw` statements alike.
+ */
+import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
+
+/** C0 except \t \n \r, DEL, C1, and a surrogate without its pair. */
+const UNSAFE_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const HAS_UNSAFE = new RegExp(UNSAFE_TEXT.source);
+
+/** The text without control characters (see above); the same string when it has none. */
+export function stripControlChars(s: string): string {
+  return HAS_UNSAFE.test(s) ? s.replace(UNSAFE_TEXT, '') : s;
+}
+
+/** True when `s` has a character that `stripControlChars` removes. */
+export function hasControlChars(s: string): boolean {
+  return HAS_UNSAFE.test(s);
+}
+
+/** Every string in a form/JSON body or query (nested objects and arrays too), cleaned in place. */
+export function stripControlCharsDeep<T>(value: T): T {
+  if (typeof value === 'string') return stripControlChars(value) as T;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) value[i] = stripControlCharsDeep(value[i]);
+    return value;
+  }
+  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Uint8Array)) {
+    const proto = Object.getPrototypeOf(value);
+    if (proto === Object.prototype || proto === null) {
+      const o = value as Record<string, unknown>;
+      for (const k of Object.keys(o)) o[k] = stripControlCharsDeep(o[k]);
+    }
+  }
+  return value;
+}
+
+function cleanParameters(q: CompiledQuery): CompiledQuery {
+  const params = q.parameters;
+  let out: unknown[] | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (typeof p === 'string' && HAS_UNSAFE.test(p)) {
+      out ??= params.slice();
+      out[i] = p.replace(UNSAFE_TEXT, '');
+    }
+  }
+  return out ? { ...q, parameters: out } : q;
+}
+
+const CLEANED = Symbol('cleanedConnection');
+
+function cleanConnection(c: DatabaseConnection): DatabaseConnection {
+  const marked = c as DatabaseConnection & { [CLEANED]?: true };
+  if (marked[CLEANED]) return c;
+  const execute = c.executeQuery.bind(c);
+  const stream = c.streamQuery.bind(c);
+  marked.executeQuery = <R>(q: CompiledQuery): Promise<QueryResult<R>> => execute<R>(cleanParameters(q));
+  marked.streamQuery = <R>(q: CompiledQuery, chunkSize?: number) => stream<R>(cleanParameters(q), chunkSize);
+  marked[CLEANED] = true;
+  return c;
+}
+
+/** The dialect with every query's text parameters cleaned on their way to the database. */
+export function cleanTextDialect(dialect: Dialect): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: (): Driver => {
+      const driver = dialect.createDriver();
+      return new Proxy(driver, {
+        get(target, prop) {
+          if (prop === 'acquireConnection') return async () => cleanConnection(await target.acquireConnection());
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+  };
+}
