@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
 import { HttpError, pageContext, sendPage } from './platform/http.ts';
 import { csrfValid, fromThisSite } from './platform/csrf.ts';
+import { stripControlCharsDeep } from './platform/stored-text.ts';
 import { flushViews } from './platform/page-views.ts';
 import { ErrorPage } from './web/pages.tsx';
 import { webRoutes } from './web/routes.ts';
@@ -120,6 +121,12 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   app.addHook('onClose', async () => flushViews(services.db.kysely));
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
+
+  // Submitted text loses its control characters before any route validates it (the database
+  // connection strips them again from whatever is written: platform/stored-text.ts).
+  app.addHook('preValidation', async (req) => {
+    if (req.body !== null && typeof req.body === 'object') stripControlCharsDeep(req.body);
+  });
 
   // CSRF: every state-changing request comes from this site (Sec-Fetch-Site, Origin) and carries
   // the visitor's token, unless its route opts out.
