@@ -31,12 +31,10 @@ export function stripControlCharsDeep<T>(value: T): T {
     for (let i = 0; i < value.length; i++) value[i] = stripControlCharsDeep(value[i]);
     return value;
   }
-  if (value !== null && typeof value === 'object' && !Buffer.isBuffer(value) && !(value instanceof Uint8Array)) {
-    const proto = Object.getPrototypeOf(value);
-    if (proto === Object.prototype || proto === null) {
-      const o = value as Record<string, unknown>;
-      for (const k of Object.keys(o)) o[k] = stripControlCharsDeep(o[k]);
-    }
+  // Parsed bodies are plain records (some parsers give them a prototype-less prototype of their own).
+  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof Date)) {
+    const o = value as Record<string, unknown>;
+    for (const k of Object.keys(o)) o[k] = stripControlCharsDeep(o[k]);
   }
   return value;
 }
