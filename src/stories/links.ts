@@ -62,8 +62,9 @@ export function safeHref(raw: string, kind: LinkKind = 'link'): string | null {
   if (!a || !b) return null;
   if (a.origin === BASE_A.origin && b.origin === BASE_B.origin) {
     if (kind === 'image') return null;
-    const rest = a.pathname + a.search + a.hash;
-    if (rest !== b.pathname + b.search + b.hash) return null;
+    // Path, query and fragment as serialised (an empty `?` or `#` included).
+    const rest = a.href.slice(a.origin.length);
+    if (rest !== b.href.slice(b.origin.length)) return null;
     return rest.startsWith('//') ? '/.' + rest : rest;
   }
   if (kind === 'frame' || a.href !== b.href) return null;
