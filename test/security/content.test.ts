@@ -165,6 +165,21 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
     assert.ok(dot && new URL(dot, origin).origin === origin, `dot path: ${dot}`);
     for (const word of ['backslash', 'slashes', 'tab', 'mixed', 'scheme', 'js']) assert.ok(page.body.includes(word), `${word} kept as text`);
   });
+
+  test('an ad cannot link (or redirect) to another site through a backslash or scheme-relative path', async () => {
+    for (const link_url of ['/\\evil.example/x', '//evil.example/x', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)']) {
+      const r = await post('/admin/ads', editor, { kind: 'text', headline: 'Bad link ad', link_url, weight: '1' });
+      assert.equal(r.statusCode, 400, JSON.stringify(link_url));
+    }
+    for (const image_url of ['/\\evil.example/a.png', 'http://img.example/a.png']) {
+      const r = await post('/admin/ads', editor, { kind: 'image', headline: 'Bad image ad', image_url, link_url: '/about', weight: '1' });
+      assert.equal(r.statusCode, 400, image_url);
+    }
+    const stored = await site.db.kysely.selectFrom('ads').select('headline').where('headline', 'like', 'Bad %').execute();
+    assert.deepEqual(stored, []);
+    const ok = await post('/admin/ads', editor, { kind: 'image', headline: 'Good ad', image_url: 'https://img.example/a.png', link_url: '/about/licensing', weight: '1' });
+    assert.equal(ok.statusCode, 303);
+  });
 });
 
 describe(`CSRF cookie and request origin (${ENGINE})`, () => {
