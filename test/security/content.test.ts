@@ -12,7 +12,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompiledQuery, sql } from 'kysely';
 import { parseDocument } from 'htmlparser2';
-import { ENGINE, testSite } from '../helpers.ts';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { importCables } from '../../src/cables/importer.ts';
 import { FORM, form, signedIn } from '../newsroom/helpers.ts';
 import { addNetwork, createOrganisation, grantLicence } from '../../src/licensing/service.ts';
 import { licensingDeps } from '../../src/licensing/jobs.ts';
@@ -179,6 +183,24 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
     assert.deepEqual(stored, []);
     const ok = await post('/admin/ads', editor, { kind: 'image', headline: 'Good ad', image_url: 'https://img.example/a.png', link_url: '/about/licensing', weight: '1' });
     assert.equal(ok.statusCode, 303);
+  });
+
+  test('an imported cable stores no control characters either', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'broadsheet-controls-'));
+    try {
+      const text = readFileSync(join(REPO_ROOT, 'test/fixtures/cables/09LIMA1669.txt'), 'utf8')
+        .replace('Summary: Embassy Lima', `Summary:${BARE} Embassy\u0085 Lima\u001b`)
+        .replace('SCENESETTER FOR', `SCENESETTER${BARE} FOR`);
+      const file = join(dir, '09LIMA1669.txt');
+      writeFileSync(file, text);
+      const imported = await importCables(site.db, [file], { workers: 0 });
+      assert.equal(imported.new + imported.updated, 1, JSON.stringify(imported));
+      const values = await texts(site, 'cables');
+      assert.ok(values.some((v) => v.includes('Embassy Lima')), 'the cable is stored');
+      for (const v of values) assert.ok(!CONTROL.test(v), `cables stores ${JSON.stringify(v.slice(0, 200))}`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
