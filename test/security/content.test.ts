@@ -202,6 +202,19 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  test('the cable upload (token in the address) refuses cross-site requests too', async () => {
+    const up = (headers: Record<string, string>) =>
+      site.app.inject({ method: 'POST', url: `/admin/cables?_csrf=${editor.csrf}`, headers: { cookie: editor.cookie, 'content-type': 'text/plain', ...headers }, payload: 'x' });
+    for (const headers of [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }]) {
+      const r = await up(headers);
+      assert.equal(r.statusCode, 403, JSON.stringify(headers));
+      assert.match(r.body, /did not come from this site/);
+    }
+    // From the site itself the request reaches the upload, which asks for a file.
+    const own = await up({ 'sec-fetch-site': 'same-origin', origin: new URL(site.config.baseUrl).origin });
+    assert.equal(own.statusCode, 400);
+  });
 });
 
 describe(`CSRF cookie and request origin (${ENGINE})`, () => {
