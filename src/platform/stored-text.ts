@@ -1,9 +1,10 @@
 /**
- * Control characters never reach the database. Every text a query sends (a form field, a feed item,
- * a cable, an organisation's name) loses C0 controls other than tab, line feed and carriage return,
- * DEL, C1 controls and unpaired UTF-16 surrogates before the driver sees it: no page, feed, mail or
- * export can then be handed a NUL or an escape sequence from stored text, and PostgreSQL (which
- * refuses NUL in text) answers the same as SQLite.
+ * Control characters never reach the database. Every text a writing statement (insert, update,
+ * merge) sends, be it a form field, a feed item, a cable or an organisation's name, loses C0
+ * controls other than tab, line feed and carriage return, DEL, C1 controls and unpaired UTF-16
+ * surrogates before the driver sees it: no page, feed, mail or export can then be handed a NUL or
+ * an escape sequence from stored text, and PostgreSQL (which refuses NUL in text) stores the same
+ * as SQLite.
  *
  * The boundary is the connection itself (`cleanTextDialect` wraps the dialect's driver), so it holds
  * for builder queries, `sql` templates and precompiled `CompiledQuery.raw` statements alike.
@@ -39,7 +40,21 @@ export function stripControlCharsDeep<T>(value: T): T {
   return value;
 }
 
+const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'MergeQueryNode']);
+/** A raw statement that writes: `insert`/`update`/`merge`, or a `with` whose statements do. */
+const WRITE_SQL = /^\s*(?:insert|update|merge|replace)\b|^\s*with\b[\s\S]*?\b(?:insert|update|merge)\b/i;
+
+/**
+ * Whether a query writes rows. Reads keep their parameters as given: a lookup never matches stored
+ * text by a character that cannot be stored, and some reads pass control characters on purpose
+ * (the search highlighter's markers).
+ */
+export function isWrite(q: CompiledQuery): boolean {
+  return WRITE_NODES.has(q.query.kind) || WRITE_SQL.test(q.sql);
+}
+
 function cleanParameters(q: CompiledQuery): CompiledQuery {
+  if (!isWrite(q)) return q;
   const params = q.parameters;
   let out: unknown[] | null = null;
   for (let i = 0; i < params.length; i++) {
