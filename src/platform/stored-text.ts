@@ -53,8 +53,25 @@ export function isWrite(q: CompiledQuery): boolean {
   return WRITE_NODES.has(q.query.kind) || WRITE_SQL.test(q.sql);
 }
 
+/**
+ * A read's NUL becomes U+0001: PostgreSQL refuses NUL in text (a lookup such as /sections/n%00ews
+ * would fail with an error), and as neither is ever stored the lookup still matches nothing.
+ */
+function readParameters(q: CompiledQuery): CompiledQuery {
+  const params = q.parameters;
+  let out: unknown[] | null = null;
+  for (let i = 0; i < params.length; i++) {
+    const p = params[i];
+    if (typeof p === 'string' && p.includes('\u0000')) {
+      out ??= params.slice();
+      out[i] = p.replaceAll('\u0000', '\u0001');
+    }
+  }
+  return out ? { ...q, parameters: out } : q;
+}
+
 function cleanParameters(q: CompiledQuery): CompiledQuery {
-  if (!isWrite(q)) return q;
+  if (!isWrite(q)) return readParameters(q);
   const params = q.parameters;
   let out: unknown[] | null = null;
   for (let i = 0; i < params.length; i++) {

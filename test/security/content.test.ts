@@ -216,6 +216,13 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
     const own = await up({ 'sec-fetch-site': 'same-origin', origin: new URL(site.config.baseUrl).origin });
     assert.equal(own.statusCode, 400);
   });
+
+  test('a NUL in an address is a page that does not exist, not an error (PostgreSQL refuses NUL in text)', async () => {
+    for (const url of ['/sections/n%00ews', '/cables/origin/li%00ma', '/sections/%00']) {
+      const r = await site.app.inject(url);
+      assert.equal(r.statusCode, 404, url);
+    }
+  });
 });
 
 describe(`CSRF cookie and request origin (${ENGINE})`, () => {
