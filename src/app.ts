@@ -13,7 +13,8 @@ import { h } from 'preact';
 import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
 import { HttpError, pageContext, sendPage } from './platform/http.ts';
-import { csrfValid } from './platform/csrf.ts';
+import { csrfValid, fromThisSite } from './platform/csrf.ts';
+import { stripControlCharsDeep } from './platform/stored-text.ts';
 import { flushViews } from './platform/page-views.ts';
 import { ErrorPage } from './web/pages.tsx';
 import { webRoutes } from './web/routes.ts';
@@ -130,10 +131,17 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(formbody);
   await app.register(rateLimit, { global: false });
 
-  // CSRF: every state-changing request carries the visitor's token, unless its route opts out.
+  // Submitted text loses its control characters before any route validates it (the database
+  // connection strips them again from whatever is written: platform/stored-text.ts).
+  app.addHook('preValidation', async (req) => {
+    if (req.body !== null && typeof req.body === 'object') stripControlCharsDeep(req.body);
+  });
+
+  // CSRF: every state-changing request comes from this site (Sec-Fetch-Site, Origin) and carries
+  // the visitor's token, unless its route opts out.
   app.addHook('preHandler', async (req, reply) => {
     if (!UNSAFE.has(req.method) || req.routeOptions.config?.csrf === false) return;
-    if (!csrfValid(req)) {
+    if (!fromThisSite(req, config.baseUrl) || !csrfValid(req)) {
       throw new HttpError(403, 'csrf', 'This form has expired or did not come from this site. Reload the page and try again.');
     }
   });

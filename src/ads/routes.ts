@@ -6,7 +6,7 @@ import type { AppServices } from '../app.ts';
 import { HttpError, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { editorsOnly, newsroomChanged } from '../stories/admin-auth.ts';
 import { listSections } from '../stories/store.ts';
-import { httpUrl } from '../feeds/parse.ts';
+import { safeHref } from '../stories/links.ts';
 import { adServer } from './serve.ts';
 import { validClick } from './tracking.ts';
 import { countClick, createAd, deleteAd, getAd, listAds, sectionsField, type AdInput } from './store.ts';
@@ -42,10 +42,16 @@ export function parseAdForm(b: Body, sectionSlugs: string[]): { ok: true; ad: Ad
   const r = adSchema.safeParse(b);
   if (!r.success) return { ok: false, message: r.error.issues[0].message };
   const d = r.data;
-  const link = httpUrl(d.link_url) ?? (/^\/(?!\/)/.test(d.link_url) ? d.link_url : null);
+  // Read as a browser reads them (links.ts): `/\\host` or `//host` is another site, not a path here.
+  const webOrPath = (raw: string) => {
+    const href = safeHref(raw);
+    return href !== null && (/^https?:/i.test(href) || href.startsWith('/')) ? href : null;
+  };
+  const link = webOrPath(d.link_url);
   if (!link) return { ok: false, message: 'The link must be an http:// or https:// address, or a path on this site.' };
-  const image = d.image_url ? (httpUrl(d.image_url) ?? (/^\/(?!\/)/.test(d.image_url) ? d.image_url : null)) : null;
-  if (d.kind === 'image' && !image) return { ok: false, message: 'An image ad needs the image’s http(s) address.' };
+  const sitePath = d.image_url ? webOrPath(d.image_url) : null;
+  const image = d.image_url ? (safeHref(d.image_url, 'image') ?? (sitePath?.startsWith('/') ? sitePath : null)) : null;
+  if (d.kind === 'image' && !image) return { ok: false, message: 'An image ad needs the image’s https address (or a path on this site).' };
   const starts = toIso(d.starts_at);
   const ends = toIso(d.ends_at);
   if (starts && ends && ends <= starts) return { ok: false, message: 'The end date must be after the start date.' };

@@ -1,12 +1,14 @@
 /**
  * Database connection: SQLite (better-sqlite3, WAL, foreign keys) by default,
- * PostgreSQL when DATABASE_URL is set. One Kysely instance per process.
+ * PostgreSQL when DATABASE_URL is set. One Kysely instance per process. Text parameters lose their
+ * control characters on the way in (stored-text.ts).
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
+import { cleanTextDialect } from './stored-text.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -46,7 +48,7 @@ export async function connect(config: DbTarget): Promise<Db> {
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const kysely = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+    const kysely = new Kysely<Database>({ dialect: cleanTextDialect(new PostgresDialect({ pool })) });
     return { kysely, engine: 'postgres', file: null, target, close: () => kysely.destroy() };
   }
   const SqliteDatabase = (await import('better-sqlite3')).default;
@@ -59,7 +61,7 @@ export async function connect(config: DbTarget): Promise<Db> {
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
   const kysely = new Kysely<Database>({
-    dialect: new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) }),
+    dialect: cleanTextDialect(new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) })),
   });
   return { kysely, engine: 'sqlite', file, target, close: () => kysely.destroy() };
 }

@@ -2,7 +2,7 @@
  * HTTP helpers shared by feature routes: rendering a page with validators (ETag, Last-Modified)
  * and cache headers, building the page context, and typed HTTP errors with stable codes.
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
@@ -37,13 +37,39 @@ const CACHE_HEADERS: Record<CachePolicy, string> = {
 /** Per-reply rendering state: whether the page used the visitor's CSRF token. */
 interface RenderState {
   csrfUsed?: boolean;
-  /** While rendering into the page cache the token is a placeholder, replaced per visitor. */
-  renderingShared?: boolean;
+  /**
+   * While rendering into the page cache the token is this render's slot marker: random, made after
+   * the page's content was read, so no content can contain it.
+   */
+  renderingShared?: string;
 }
 const state = (reply: FastifyReply) => reply as unknown as RenderState;
 
-const CSRF_PLACEHOLDER = '\u0000csrf\u0000';
-const rendered = new Lru<string, { html: string; csrf: boolean }>(2000);
+/**
+ * A reused render: the page split where the site's own `_csrf` fields take the visitor's token.
+ * Filling in joins the segments with the token; nothing else on the page is ever rewritten, so
+ * whatever a story, a press release or a cable contains can never become a token slot.
+ */
+interface CachedRender {
+  segments: string[];
+  length: number;
+}
+const rendered = new Lru<string, CachedRender>(2000);
+
+/** What precedes every token slot: the value of a hidden `_csrf` field that the site renders. */
+const CSRF_FIELD = '<input type="hidden" name="_csrf" value="';
+
+/**
+ * Splits a page rendered with `marker` as its token into the segments around the site's `_csrf`
+ * fields; null when the marker shows up anywhere else (then the page is rendered per request).
+ */
+export function csrfSegments(html: string, marker: string): string[] | null {
+  const segments = html.split(marker);
+  for (let i = 0; i < segments.length - 1; i++) {
+    if (!segments[i].endsWith(CSRF_FIELD) || !segments[i + 1].startsWith('"')) return null;
+  }
+  return segments;
+}
 
 /** Everything in the context that changes what a page looks like, as a cache-key fragment. */
 function contextKey(ctx: PageContext): string {
@@ -80,18 +106,28 @@ export function sendPage(
     const key = opts.renderKey + '|' + contextKey(opts.ctx);
     let hit = rendered.get(key);
     if (!hit) {
-      state(reply).renderingShared = true;
+      const marker = randomBytes(18).toString('hex');
+      state(reply).renderingShared = marker;
       state(reply).csrfUsed = false;
+      let segments: string[] | null;
       try {
-        hit = { html: '<!doctype html>' + render(page()), csrf: state(reply).csrfUsed === true };
+        segments = csrfSegments('<!doctype html>' + render(page()), marker);
       } finally {
-        state(reply).renderingShared = false;
+        state(reply).renderingShared = undefined;
       }
-      rendered.set(key, hit);
+      if (segments) {
+        hit = { segments, length: segments.reduce((n, x) => n + x.length, 0) };
+        rendered.set(key, hit);
+      }
     }
-    const token = hit.csrf ? opts.ctx.csrf : '';
-    html = hit.csrf ? hit.html.replaceAll(CSRF_PLACEHOLDER, token) : hit.html;
-    identity = `${key}|${token}|${hit.html.length}`;
+    if (hit) {
+      const token = hit.segments.length > 1 ? opts.ctx.csrf : '';
+      html = hit.segments.length > 1 ? hit.segments.join(token) : hit.segments[0];
+      identity = `${key}|${token}|${hit.length}`;
+    } else {
+      // The token was asked for outside a `_csrf` field: this page is not reused.
+      html = '<!doctype html>' + render(page());
+    }
   } else {
     html = '<!doctype html>' + render(typeof page === 'function' ? page() : page);
   }
@@ -124,7 +160,8 @@ export async function pageContext(services: AppServices, req: FastifyRequest, re
     path: req.url.split('?')[0],
     get csrf() {
       state(reply).csrfUsed = true;
-      if (state(reply).renderingShared) return CSRF_PLACEHOLDER;
+      const marker = state(reply).renderingShared;
+      if (marker) return marker;
       token ??= csrfToken(req, reply);
       return token;
     },

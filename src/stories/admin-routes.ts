@@ -15,7 +15,7 @@ import { render } from 'preact-render-to-string';
 import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { HttpError, badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
-import { CSRF_COOKIE } from '../platform/csrf.ts';
+import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
 import { nowIso } from '../platform/db.ts';
 import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
 import type { PageContext } from '../web/context.ts';
@@ -367,7 +367,7 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
       });
       // Multipart bodies are not parsed before the CSRF hook, so the token travels in the address too.
       app.post<{ Querystring: Body }>('/admin/cables', { config: { csrf: false } }, async (req, reply) => {
-        if (!sameToken(req.cookies[CSRF_COOKIE], str(req.query._csrf) || str(req.headers['x-csrf-token']))) {
+        if (!fromThisSite(req, services.config.baseUrl) || !sameToken(csrfCookie(req), str(req.query._csrf) || str(req.headers['x-csrf-token']))) {
           throw new HttpError(403, 'csrf', 'This form has expired or did not come from this site. Reload the page and try again.');
         }
         if (!req.isMultipart()) throw badRequest('Choose a cables file to upload.');

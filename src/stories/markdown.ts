@@ -9,10 +9,12 @@
  *   ```html                    -> trusted HTML block: the fenced HTML is run through the sanitiser
  *                                 (sanitize.ts) when parsed; used for licensed press releases
  *   anything else              -> paragraph (lines joined with a space)
- * Inline: **bold**, *italic*, [text](https://link) (http, https and site-relative links only).
+ * Inline: **bold**, *italic*, [text](https://link) (http, https, mailto and same-origin links, read
+ * as a browser reads them: links.ts; any other link keeps its words only).
  */
 import { Lru } from '../platform/cache.ts';
 import { sanitizeRichHtml, toPlainText, type TrustedHtml } from './sanitize.ts';
+import { safeHref } from './links.ts';
 
 export type Inline =
   | { type: 'text'; text: string }
@@ -38,16 +40,19 @@ export function parseInline(text: string): Inline[] {
     if (at > last) out.push({ type: 'text', text: text.slice(last, at) });
     if (m[1] !== undefined) out.push({ type: 'strong', text: m[1] });
     else if (m[2] !== undefined) out.push({ type: 'em', text: m[2] });
-    else if (isSafeHref(m[4])) out.push({ type: 'link', text: m[3], href: m[4] });
-    else out.push({ type: 'text', text: m[3] });
+    else {
+      const href = safeHref(m[4]);
+      out.push(href === null ? { type: 'text', text: m[3] } : { type: 'link', text: m[3], href });
+    }
     last = at + m[0].length;
   }
   if (last < text.length) out.push({ type: 'text', text: text.slice(last) });
   return out;
 }
 
+/** True when `href` may be rendered as a link (safeHref in links.ts gives the address to render). */
 export function isSafeHref(href: string): boolean {
-  return /^https?:\/\/[^\s]+$/i.test(href) || /^\/(?!\/)[^\s]*$/.test(href) || /^#[\w-]+$/.test(href);
+  return safeHref(href) !== null;
 }
 
 /** Numbered cable paragraphs (`3. (C) text`) get an anchor id `p3`. */

@@ -5,12 +5,18 @@
  * other way in.
  *
  * - Rich (licensed press releases): a small allowlist of text tags, links (http, https, mailto and
- *   site-relative; rel="noopener nofollow"), images (http/https), no scripts, styles, event
- *   handlers, forms or iframes from other sites (only same-site iframe paths survive).
+ *   same-origin, read as a browser reads them: links.ts; rel="noopener nofollow"), images (https
+ *   only), no scripts, styles, event handlers, forms or iframes from other sites (only same-site
+ *   iframe paths survive).
  * - Plain (unlicensed releases, partner feed summaries): every tag removed, links and bare URLs
  *   dropped, entities decoded: the result is text, which the views escape like any other.
+ *
+ * Both lose control characters (C0 but tab and line breaks, DEL, C1, unpaired surrogates), from the
+ * input and from what entities decode to.
  */
 import sanitizeHtml from 'sanitize-html';
+import { stripControlChars } from '../platform/stored-text.ts';
+import { safeHref, type LinkKind } from './links.ts';
 
 declare const trusted: unique symbol;
 /** HTML that went through the sanitiser. Only this module makes values of this type. */
@@ -26,7 +32,7 @@ const RICH: sanitizeHtml.IOptions = {
     td: ['colspan', 'rowspan'],
   },
   allowedSchemes: ['http', 'https', 'mailto'],
-  allowedSchemesByTag: { img: ['http', 'https'], iframe: ['https'] },
+  allowedSchemesByTag: { img: ['https'], iframe: ['https'] },
   allowProtocolRelative: false,
   // Iframes only from this site (relative paths); every foreign frame is removed.
   allowedIframeHostnames: [],
@@ -34,14 +40,27 @@ const RICH: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'title'],
   transformTags: {
-    a: sanitizeHtml.simpleTransform('a', { rel: 'noopener nofollow' }),
+    a: (tagName, attribs) => ({ tagName, attribs: { ...withSafeUrl(attribs, 'href', 'link'), rel: 'noopener nofollow' } }),
+    img: (tagName, attribs) => ({ tagName, attribs: withSafeUrl(attribs, 'src', 'image') }),
+    iframe: (tagName, attribs) => ({ tagName, attribs: withSafeUrl(attribs, 'src', 'frame') }),
   },
-  exclusiveFilter: (frame) => frame.tag === 'iframe' && !/^\/(?!\/)/.test(frame.attribs.src ?? ''),
+  // An image without an (https) address and a frame without a same-site path are removed.
+  exclusiveFilter: (frame) => (frame.tag === 'iframe' && !/^\/(?!\/)/.test(frame.attribs.src ?? '')) || (frame.tag === 'img' && !frame.attribs.src),
 };
+
+/** The attribute rewritten to the address a browser would go to, or removed when that is not allowed. */
+function withSafeUrl(attribs: sanitizeHtml.Attributes, name: string, kind: LinkKind): sanitizeHtml.Attributes {
+  if (attribs[name] === undefined) return attribs;
+  const out = { ...attribs };
+  const url = safeHref(attribs[name], kind);
+  if (url === null) delete out[name];
+  else out[name] = url;
+  return out;
+}
 
 /** Cleans HTML from a licensed submitter: formatting, links and images stay; everything active goes. */
 export function sanitizeRichHtml(html: string): TrustedHtml {
-  return sanitizeHtml(html, RICH).trim() as TrustedHtml;
+  return stripControlChars(sanitizeHtml(stripControlChars(html), RICH)).trim() as TrustedHtml;
 }
 
 const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" };
@@ -63,9 +82,9 @@ const URLISH = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"')\]]+/gi;
  * never its address), bare URLs and Markdown links are removed.
  */
 export function toPlainText(html: string): string {
-  const withBreaks = html.replace(/<\s*(br|\/p|\/div|\/li|\/h[1-6]|\/blockquote|\/tr)\b[^>]*>/gi, '\n');
+  const withBreaks = stripControlChars(html).replace(/<\s*(br|\/p|\/div|\/li|\/h[1-6]|\/blockquote|\/tr)\b[^>]*>/gi, '\n');
   const stripped = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {}, nonTextTags: RICH.nonTextTags });
-  return decodeEntities(stripped)
+  return stripControlChars(decodeEntities(stripped))
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(URLISH, '')
     .replace(/[ \t\f\v\u00a0]+/g, ' ')

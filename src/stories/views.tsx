@@ -191,7 +191,7 @@ function InlineContent({ content }: { content: Inline[] }) {
             return <em key={i}>{c.text}</em>;
           case 'link':
             return (
-              <a key={i} href={c.href} rel={/^https?:/.test(c.href) ? 'noopener' : undefined}>
+              <a key={i} href={c.href} rel={/^https?:/i.test(c.href) ? 'noopener' : undefined}>
                 {c.text}
               </a>
             );

@@ -306,8 +306,11 @@ describe(`security over HTTP (${ENGINE})`, () => {
         remoteAddress: '127.0.0.1',
         headers: { 'x-forwarded-proto': 'https' },
       });
-      const c = login.cookies.find((x) => x.name === 'bs_csrf');
+      // Over https the CSRF cookie carries the __Host- prefix (Secure, Path=/, no Domain).
+      const c = login.cookies.find((x) => x.name === '__Host-bs_csrf');
       assert.equal(c?.secure, true, 'cookies are Secure behind an https proxy');
+      assert.equal(c?.path, '/');
+      assert.equal(c?.domain, undefined);
       const notProxy = await proxied.app.inject({
         url: '/',
         remoteAddress: '198.51.100.9',

@@ -30,6 +30,18 @@ test('inline: bold, italic and only safe links', () => {
   assert.deepEqual(parseInline('[x](//evil.example)'), [{ type: 'text', text: 'x' }]);
 });
 
+test('inline links are read as a browser reads them: backslash and scheme-relative forms leave no link', () => {
+  for (const href of ['/\\evil.example/x', '\\\\evil.example', '/\\/evil.example', '\\/evil.example', 'http:evil.example', 'JaVaScRiPt:alert%281%29'])
+    assert.deepEqual(parseInline(`[site](${href})`), [{ type: 'text', text: 'site' }], href);
+  assert.deepEqual(parseInline('[p](/a/../b?c#d) [m](mailto:desk@ok.example) [f](#p3)'), [
+    { type: 'link', text: 'p', href: '/b?c#d' },
+    { type: 'text', text: ' ' },
+    { type: 'link', text: 'm', href: 'mailto:desk@ok.example' },
+    { type: 'text', text: ' ' },
+    { type: 'link', text: 'f', href: '#p3' },
+  ]);
+});
+
 test('markdownToText keeps the words', () => {
   assert.equal(markdownToText('## H\n\nA **b**.'), 'H\n\nA b.');
 });
