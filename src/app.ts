@@ -14,6 +14,7 @@ import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
 import { HttpError, pageContext, sendPage } from './platform/http.ts';
 import { csrfValid } from './platform/csrf.ts';
+import { requestSerializer } from './platform/log-redact.ts';
 import { flushViews } from './platform/page-views.ts';
 import { ErrorPage } from './web/pages.tsx';
 import { webRoutes } from './web/routes.ts';
@@ -81,7 +82,8 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db), mailer: base.mailer ?? createMailer(base.config) };
   const { config } = services;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Request URLs are logged with their secrets (sign-in links, signed links, tokens) redacted.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestSerializer } },
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
