@@ -356,6 +356,7 @@ export async function outboundFetch(url: string, opts: OutboundOptions): Promise
 /** One request/response on a connection to a checked address. */
 function exchange(u: URL, opts: OutboundOptions, allow: OutboundAllow, resolve: Resolver, deadline: { at: number; answered: boolean }): Promise<Omit<OutboundResponse, 'url'>> {
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+  deadline.answered = false;
   return new Promise((done, fail) => {
     let settled = false;
     let refusal: OutboundError | null = null;
