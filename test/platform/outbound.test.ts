@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
+import { loadConfig } from '../../src/config.ts';
+import { feedLimits } from '../../src/feeds/poll.ts';
 import { classifyAddress, isPublicAddress, mayConnect, OutboundError, outboundFetch, parseIp, parseOutboundAllow, type Resolver } from '../../src/platform/outbound.ts';
 
 const SEED = 20261205;
@@ -191,6 +193,18 @@ describe('address classifier', () => {
     assert.equal(mayConnect(parseOutboundAllow(''), 'x', '10.0.0.1'), false);
     for (const bad of ['10.0.0.0/33', 'http://x', '::1/129', 'a..b', '[::1]', '1.2.3.4/8/8']) assert.throws(() => parseOutboundAllow(bad), RangeError, bad);
   });
+});
+
+test('OUTBOUND_ALLOW: empty by default; addresses, ranges and host names; a bad entry stops start-up', () => {
+  assert.deepEqual(loadConfig({}).outboundAllow, []);
+  const c = loadConfig({ OUTBOUND_ALLOW: '10.0.0.0/8, feeds.intranet.example *.corp.example,fd00::/8' });
+  assert.deepEqual(c.outboundAllow, ['10.0.0.0/8', 'feeds.intranet.example', '*.corp.example', 'fd00::/8']);
+  const allow = feedLimits(c).allow!;
+  assert.equal(mayConnect(allow, 'x', '10.9.9.9'), true);
+  assert.equal(mayConnect(allow, 'a.corp.example', '192.168.0.1'), true);
+  assert.equal(mayConnect(feedLimits(loadConfig({})).allow!, 'x', '10.9.9.9'), false);
+  assert.throws(() => loadConfig({ OUTBOUND_ALLOW: '10.0.0.0/8,http://intranet/' }), /^Error: Invalid configuration: OUTBOUND_ALLOW must list IP addresses, CIDR ranges or host names.*"http:\/\/intranet\/"/);
+  assert.throws(() => loadConfig({ OUTBOUND_ALLOW: '10.0.0.0/40' }), /OUTBOUND_ALLOW.*prefix length must be 0–32/);
 });
 
 // ---------------------------------------------------------------------------

@@ -10,6 +10,9 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENGINE, testSite } from '../helpers.ts';
 import { FORM, RSS, form, signedIn } from '../newsroom/helpers.ts';
+import { sharedData } from '../../src/app.ts';
+import { createMailer } from '../../src/platform/mail.ts';
+import { FEED_POLL_JOB, jobHandlers } from '../../src/stories/admin-routes.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -124,5 +127,19 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
       const missing = await addFeed('Intranet missing', `http://feeds.intranet.test:${port}/missing`);
       assert.equal(missing.feed?.last_error, 'the server answered 404');
     });
+  });
+
+  test('the scheduled poll of every feed applies the same rule and the same allow-list', async () => {
+    const mailer = createMailer(site.config);
+    const poll = jobHandlers({ config: site.config, db: site.db, shared: sharedData(site.db), mailer })[FEED_POLL_JOB];
+    const before = hits.length;
+    await site.db.kysely.updateTable('partner_feeds').set({ last_error: null, etag: null, last_modified: null }).execute();
+    await withNames({ 'feeds.intranet.test': '127.0.0.1', 'news.partner.test': '10.0.0.7', 'cdn.partner.test': '::ffff:169.254.169.254' }, () => poll({}, {} as never));
+    await mailer.close();
+    const feeds = await site.db.kysely.selectFrom('partner_feeds').select(['name', 'last_error']).execute();
+    for (const f of feeds.filter((x) => x.name.startsWith('Inside ') || x.name.startsWith('Redirecting ') || x.name.startsWith('Rebound '))) assert.equal(f.last_error, 'the address is not public', f.name);
+    assert.equal(feeds.find((f) => f.name === 'Intranet')?.last_error, null);
+    assert.ok(!hits.slice(before).some((h) => h.startsWith('/rss')), 'loopback was never fetched');
+    assert.ok(hits.slice(before).includes('/public-rss'), 'the allowed intranet feed was polled');
   });
 });
