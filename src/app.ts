@@ -78,12 +78,12 @@ function isApi(req: FastifyRequest): boolean {
   return req.url.startsWith('/api/') || req.url === '/healthz';
 }
 
-export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer }): Promise<FastifyInstance> {
+export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer; /** Where log lines go (stdout by default). */ logStream?: { write(line: string): void } }): Promise<FastifyInstance> {
   const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db), mailer: base.mailer ?? createMailer(base.config) };
   const { config } = services;
   const app = Fastify({
     // Request URLs are logged with their secrets (sign-in links, signed links, tokens) redacted.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestSerializer } },
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestSerializer }, ...(base.logStream ? { stream: base.logStream } : {}) },
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

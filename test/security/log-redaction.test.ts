@@ -111,3 +111,31 @@ test('the running server logs requests without the tokens in their URLs', async 
     await tdb.cleanup();
   }
 });
+
+test('the web app given a log stream writes request lines there, redacted, for every method', async () => {
+  const { connect } = await import('../../src/platform/db.ts');
+  const { migrate } = await import('../../src/platform/migrations.ts');
+  const { buildApp } = await import('../../src/app.ts');
+  const tdb = await testDatabase({ LOG_LEVEL: 'info' });
+  const db = await connect(tdb.config);
+  const lines: string[] = [];
+  try {
+    await migrate(db);
+    const app = await buildApp({ config: tdb.config, db, logStream: { write: (l: string) => void lines.push(l) } });
+    try {
+      const token = randomBytes(32).toString('base64url');
+      await app.inject({ method: 'GET', url: `/password/reset/${token}` });
+      await app.inject({ method: 'POST', url: `/password/reset/${token}`, payload: 'password=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      await app.inject({ method: 'POST', url: `/admin/cables?_csrf=${token}` });
+      const log = lines.join('');
+      assert.ok(!log.includes(token), log);
+      assert.equal(log.split(`"url":"/password/reset/${REDACTED}"`).length - 1, 2, log);
+      assert.ok(log.includes(`"url":"/admin/cables?_csrf=${REDACTED}"`), log);
+    } finally {
+      await app.close();
+    }
+  } finally {
+    await db.close();
+    await tdb.cleanup();
+  }
+});
