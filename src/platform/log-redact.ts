@@ -5,8 +5,9 @@
  * otherwise use them. `redactUrl` replaces:
  * - the path segment after a known token prefix, and everything after it;
  * - any other path segment that looks like a random token (long, mixed letters and digits, or hex);
- * - the value of a query parameter whose name says it is secret (token, sig, key, _csrf …), and any
- *   other query value that looks like a random token.
+ * - the value of a query parameter whose name says it is secret (token, sig, key, _csrf …), any
+ *   other query value that looks like a random token, and secrets inside a local address passed in
+ *   the query (the `next` of a sign-in redirect).
  * What remains (route, ids, the names of the parameters) is enough to read the log.
  */
 import type { FastifyRequest } from 'fastify';
@@ -54,7 +55,14 @@ export function redactUrl(url: string): string {
       const name = pair.slice(0, eq);
       const value = pair.slice(eq + 1);
       if (value === '') return pair;
-      return SECRET_PARAM.test(decoded(name)) || looksLikeToken(decoded(value)) ? `${name}=${REDACTED}` : pair;
+      const plain = decoded(value);
+      if (SECRET_PARAM.test(decoded(name))) return `${name}=${REDACTED}`;
+      // A local address carried along (`/login?next=/invitations/<token>`) is redacted by the same rules.
+      if (plain.startsWith('/') && !plain.startsWith('//')) {
+        const inner = redactUrl(plain);
+        return inner === plain ? pair : `${name}=${encodeURIComponent(inner).replace(/%2F/g, '/')}`;
+      }
+      return looksLikeToken(plain) ? `${name}=${REDACTED}` : pair;
     })
     .join('&');
   return `${safePath}?${safeQuery}`;

@@ -30,6 +30,9 @@ test('token routes, signed links and secret query values are redacted; ordinary 
     [`/api/search?q=embassy&api_key=${TOKEN}`, `/api/search?q=embassy&api_key=${REDACTED}`],
     [`/anything?x=${TOKEN}`, `/anything?x=${REDACTED}`],
     [`/some/${TOKEN}/deeper`, `/some/${REDACTED}/deeper`],
+    [`/login?next=${encodeURIComponent(`/invitations/${TOKEN}`)}`, `/login?next=/invitations/${encodeURIComponent(REDACTED)}`],
+    ['/login?next=/invitations/abcdefghij', `/login?next=/invitations/${encodeURIComponent(REDACTED)}`],
+    ['/login?next=/account', '/login?next=/account'],
     ['/verify/resend', '/verify/resend'],
     ['/login/magic', '/login/magic'],
     ['/stories/ceasefire-talks-resume-in-geneva-2025', '/stories/ceasefire-talks-resume-in-geneva-2025'],
@@ -49,6 +52,7 @@ test('property: a random token never survives, wherever a token route or query p
     fc.property(prefix, param, token, fc.constantFrom('', '/', '/accept', '?saved=1'), (p, name, t, tail) => {
       assert.ok(!redactUrl(`${p}${t}${tail}`).includes(t), `${p}${t}${tail}`);
       assert.ok(!redactUrl(`/ads/3/click?${name}=${encodeURIComponent(t)}&x=1`).includes(t));
+      assert.ok(!redactUrl(`/login?next=${encodeURIComponent(`${p}${t}${tail}`)}`).includes(t));
     }),
     { seed: 20261205, numRuns: 1000 },
   );
