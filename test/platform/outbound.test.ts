@@ -1,6 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import fc from 'fast-check';
 import { loadConfig } from '../../src/config.ts';
@@ -372,3 +377,35 @@ describe('outbound fetch', () => {
     assert.equal((await refusal(outboundFetch('not a url', { ...LIMITS, resolve }))).kind, 'bad-address');
   });
 });
+
+/** A self-signed certificate for localhost, made with openssl (null when openssl is missing). */
+function selfSigned(): { key: string; cert: string } | null {
+  const dir = mkdtempSync(join(tmpdir(), 'bs-cert-'));
+  try {
+    const r = spawnSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { encoding: 'utf8' });
+    if (r.status !== 0) return null;
+    return { key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') };
+  } catch {
+    return null;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const tls = selfSigned();
+test('https: a certificate that does not verify is refused in plain words', { skip: tls ? false : 'openssl is not installed' }, async () => {
+  const server = createHttpsServer(tls!, (_req, res) => res.end('secret'));
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    for (const host of ['127.0.0.1', 'localhost']) {
+      const err = await refusal(outboundFetch(`https://${host}:${port}/`, { ...LIMITS, allow: parseOutboundAllow('127.0.0.1,localhost') }));
+      assert.equal(err.kind, 'tls', host);
+      assert.equal(err.message, 'the secure connection could not be verified');
+    }
+  } finally {
+    server.closeAllConnections();
+    await new Promise<void>((r) => server.close(() => r()));
+  }
+});
+
