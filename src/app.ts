@@ -15,6 +15,7 @@ import type { Db } from './platform/db.ts';
 import { HttpError, pageContext, sendPage } from './platform/http.ts';
 import { csrfValid, fromThisSite } from './platform/csrf.ts';
 import { stripControlCharsDeep } from './platform/stored-text.ts';
+import { requestSerializer } from './platform/log-redact.ts';
 import { flushViews } from './platform/page-views.ts';
 import { ErrorPage } from './web/pages.tsx';
 import { webRoutes } from './web/routes.ts';
@@ -84,11 +85,21 @@ function isApi(req: FastifyRequest): boolean {
   return req.routePath.startsWith('/api/') || req.routePath === '/healthz';
 }
 
-export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer; clock?: () => Date; passwordParams?: ScryptParams }): Promise<FastifyInstance> {
+export async function buildApp(base: {
+  config: Config;
+  db: Db;
+  shared?: SharedData;
+  mailer?: Mailer;
+  clock?: () => Date;
+  passwordParams?: ScryptParams;
+  /** Where log lines go (stdout by default). */
+  logStream?: { write(line: string): void };
+}): Promise<FastifyInstance> {
   const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db), mailer: base.mailer ?? createMailer(base.config) };
   const { config } = services;
   const app = Fastify({
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel },
+    // Request URLs are logged with their secrets (sign-in links, signed links, tokens) redacted.
+    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestSerializer }, ...(base.logStream ? { stream: base.logStream } : {}) },
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,

@@ -6,6 +6,7 @@ import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { parseCidr } from './licensing/cidr.ts';
+import { allowEntryError } from './platform/outbound.ts';
 
 const bool = z
   .string()
@@ -69,6 +70,16 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().trim().default(''),
   JOBS: bool.default(true),
   NEWSLETTER_RATE: z.coerce.number({ message: 'must be a number of messages per second (0 = no limit)' }).min(0, 'must be 0 or more').max(100000, 'must be at most 100000').default(0),
+  SMTP_TLS_INSECURE: bool.default(false),
+  OUTBOUND_ALLOW: z
+    .string()
+    .trim()
+    .transform((v) => (v ? v.split(/[\s,]+/).filter(Boolean) : []))
+    .superRefine((list, ctx) => {
+      const bad = list.map(allowEntryError).find((e) => e !== null);
+      if (bad) ctx.addIssue({ code: 'custom', message: `must list IP addresses, CIDR ranges or host names (e.g. 10.0.0.0/8,feeds.intranet.example): ${bad}` });
+    })
+    .default([]),
   SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
 });
 
@@ -89,6 +100,10 @@ export interface Config {
   logLevel: RawConfig['LOG_LEVEL'];
   smtpUrl: string | null;
   mailFrom: string;
+  /** SMTP_TLS_INSECURE=1: the SMTP server's certificate is not verified (a warning is logged at start). */
+  smtpTlsInsecure: boolean;
+  /** Intranet hosts and ranges outbound requests (partner feeds) may reach although they are not public. */
+  outboundAllow: string[];
   /** Run the job worker in this server process (JOBS=0 turns it off). */
   jobs: boolean;
   /** Newsletter messages per second across the SMTP pool; 0 = no limit. */
@@ -140,6 +155,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: c.LOG_LEVEL,
     smtpUrl: c.SMTP_URL || null,
     mailFrom: c.MAIL_FROM || `${c.SITE_NAME} <newsletter@${new URL(baseUrl).hostname}>`,
+    smtpTlsInsecure: c.SMTP_TLS_INSECURE,
+    outboundAllow: c.OUTBOUND_ALLOW,
     jobs: c.JOBS,
     newsletterRate: c.NEWSLETTER_RATE,
     searchWorkers: c.SEARCH_WORKERS ?? defaultSearchWorkers(availableParallelism()),

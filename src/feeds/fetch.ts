@@ -1,14 +1,21 @@
 /**
- * Fetching a partner feed defensively: conditional GET (ETag / Last-Modified), a time limit for the
- * whole exchange, a size cap enforced while the body streams in, at most five redirects, http(s)
- * only. Every failure is a FeedError whose message goes to the dashboard.
+ * Fetching a partner feed through the site's one outbound fetch (src/platform/outbound.ts): public
+ * http(s) addresses only (unless the operator allows an intranet source with OUTBOUND_ALLOW), every
+ * redirect hop checked, at most five of them, a time limit for the whole exchange and a size cap
+ * enforced while the body streams in; conditional GET (ETag / Last-Modified). Every failure is a
+ * FeedError whose message, in plain words without the remote server's text, goes to the dashboard.
  */
 import { FeedError } from './parse.ts';
+import { OutboundError, outboundFetch, type OutboundAllow, type Resolver } from '../platform/outbound.ts';
 
 export interface FetchLimits {
   timeoutMs: number;
   maxBytes: number;
   maxRedirects: number;
+  /** Intranet hosts and ranges the operator allows (OUTBOUND_ALLOW); none by default. */
+  allow?: OutboundAllow;
+  /** Name resolution (the system's by default). */
+  resolve?: Resolver;
 }
 
 export const FEED_LIMITS: FetchLimits = { timeoutMs: 10_000, maxBytes: 2 * 1024 * 1024, maxRedirects: 5 };
@@ -17,59 +24,20 @@ export type FetchResult =
   | { status: 'not-modified' }
   | { status: 'ok'; body: string; etag: string | null; lastModified: string | null; url: string };
 
+const header = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
+
 export async function fetchFeed(url: string, validators: { etag?: string | null; lastModified?: string | null }, limits: FetchLimits = FEED_LIMITS): Promise<FetchResult> {
-  const signal = AbortSignal.timeout(limits.timeoutMs);
-  let current = url;
+  const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8', 'user-agent': 'Broadsheet feed reader' };
+  if (validators.etag) headers['if-none-match'] = validators.etag;
+  if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
+  let res;
   try {
-    for (let hop = 0; ; hop++) {
-      const u = new URL(current);
-      if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new FeedError(`refused a ${u.protocol} address`);
-      const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8', 'user-agent': 'Broadsheet feed reader' };
-      if (validators.etag) headers['if-none-match'] = validators.etag;
-      if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
-      const res = await fetch(current, { headers, redirect: 'manual', signal });
-      if (res.status >= 300 && res.status < 400 && res.status !== 304) {
-        await res.body?.cancel().catch(() => {});
-        const loc = res.headers.get('location');
-        if (!loc) throw new FeedError(`redirect ${res.status} without a Location`);
-        if (hop + 1 > limits.maxRedirects) throw new FeedError(`more than ${limits.maxRedirects} redirects`);
-        current = new URL(loc, current).href;
-        continue;
-      }
-      if (res.status === 304) {
-        await res.body?.cancel().catch(() => {});
-        return { status: 'not-modified' };
-      }
-      if (res.status !== 200) {
-        await res.body?.cancel().catch(() => {});
-        throw new FeedError(`the server answered ${res.status}`);
-      }
-      const declared = Number(res.headers.get('content-length') ?? NaN);
-      if (declared > limits.maxBytes) {
-        await res.body?.cancel().catch(() => {});
-        throw new FeedError(`larger than ${Math.round(limits.maxBytes / 1024)} KiB`);
-      }
-      const chunks: Buffer[] = [];
-      let size = 0;
-      if (res.body) {
-        const reader = res.body.getReader();
-        for (;;) {
-          const { done, value } = await reader.read();
-          if (done) break;
-          size += value.byteLength;
-          if (size > limits.maxBytes) {
-            await reader.cancel().catch(() => {});
-            throw new FeedError(`larger than ${Math.round(limits.maxBytes / 1024)} KiB`);
-          }
-          chunks.push(Buffer.from(value));
-        }
-      }
-      return { status: 'ok', body: Buffer.concat(chunks).toString('utf8'), etag: res.headers.get('etag'), lastModified: res.headers.get('last-modified'), url: current };
-    }
+    res = await outboundFetch(url, { headers, timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, maxRedirects: limits.maxRedirects, allow: limits.allow, resolve: limits.resolve });
   } catch (err) {
-    if (err instanceof FeedError) throw err;
-    const e = err as Error & { cause?: { code?: string; message?: string } };
-    if (e.name === 'TimeoutError' || e.name === 'AbortError' || signal.aborted) throw new FeedError(`no complete answer within ${limits.timeoutMs / 1000} s`);
-    throw new FeedError(`could not fetch: ${e.cause?.code ?? e.cause?.message ?? e.message}`);
+    if (err instanceof OutboundError) throw new FeedError(err.message);
+    throw new FeedError('the feed could not be fetched');
   }
+  if (res.status === 304) return { status: 'not-modified' };
+  if (res.status !== 200) throw new FeedError(`the server answered ${res.status}`);
+  return { status: 'ok', body: res.body.toString('utf8'), etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']), url: res.url };
 }

@@ -47,6 +47,7 @@ export function FeedsAdminPage({ ctx, feeds, notice, error, values }: { ctx: Pag
   return (
     <AdminLayout ctx={ctx} title="Partner feeds" notice={notice} error={error}>
       <p>RSS 2.0 and Atom feeds are polled every 15 minutes; new items appear in World Headlines and on <a href="/world">/world</a>.</p>
+      <p>Feeds are fetched only from public addresses. A feed on your organisation’s own network needs the site operator to allow it (the OUTBOUND_ALLOW setting).</p>
       {feeds.length ? (
         <table class="admin-table">
           <thead>

@@ -78,12 +78,13 @@ function clean(title: string): string {
 
 export function parseFeed(xml: string, feedUrl?: string, now = new Date()): ParsedFeed {
   const valid = XMLValidator.validate(xml);
-  if (valid !== true) throw new FeedError(`not well-formed XML: ${valid.err.msg} (line ${valid.err.line})`);
+  // The validator's text quotes the document, so only the line number is shown.
+  if (valid !== true) throw new FeedError(`not a feed: not well-formed XML (line ${valid.err.line})`);
   let doc: Record<string, any>;
   try {
     doc = parser.parse(xml);
   } catch (err) {
-    throw new FeedError(`not well-formed XML: ${(err as Error).message}`);
+    throw new FeedError('not a feed: not well-formed XML');
   }
   const items: FeedItem[] = [];
   let dropped = 0;
@@ -115,5 +116,5 @@ export function parseFeed(xml: string, feedUrl?: string, now = new Date()): Pars
     }
     return { kind: 'atom', title: clean(text(f.title)), items, dropped };
   }
-  throw new FeedError('neither an RSS 2.0 nor an Atom feed');
+  throw new FeedError('not a feed: neither an RSS 2.0 nor an Atom feed');
 }

@@ -5,6 +5,8 @@
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
+import type { Config } from '../config.ts';
+import { parseOutboundAllow } from '../platform/outbound.ts';
 import { fetchFeed, FEED_LIMITS, type FetchLimits } from './fetch.ts';
 import { FeedError, parseFeed } from './parse.ts';
 import { getFeed, listFeeds, saveItems, type PartnerFeed } from './store.ts';
@@ -15,6 +17,11 @@ export interface PollOutcome {
   added: number;
   dropped: number;
   error: string | null;
+}
+
+/** The feed limits with the operator's allow-list for intranet feeds (OUTBOUND_ALLOW). */
+export function feedLimits(config: Pick<Config, 'outboundAllow'>): FetchLimits {
+  return { ...FEED_LIMITS, allow: parseOutboundAllow(config.outboundAllow) };
 }
 
 export async function pollFeed(db: Kysely<Database>, feed: PartnerFeed, limits: FetchLimits = FEED_LIMITS, now = new Date()): Promise<PollOutcome> {
@@ -42,7 +49,8 @@ export async function pollFeed(db: Kysely<Database>, feed: PartnerFeed, limits: 
       .execute();
     return { feedId: feed.id, status: 'updated', added, dropped: parsed.dropped, error: null };
   } catch (err) {
-    const message = err instanceof FeedError ? err.message : `unexpected error: ${(err as Error)?.message ?? err}`;
+    // Only FeedError messages are written for editors; anything else may carry internal detail.
+    const message = err instanceof FeedError ? err.message : 'the feed could not be read';
     await db
       .updateTable('partner_feeds')
       .set((eb) => ({ last_polled_at: at, last_error: message.slice(0, 500), error_count: eb('error_count', '+', 1) }))

@@ -12,7 +12,7 @@ import { editorsOnly, newsroomChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG, getSectionBySlug, latestStories, listSections, storyPath, type Story } from '../stories/store.ts';
 import { slugify } from '../stories/markdown.ts';
 import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
-import { pollFeedById } from './poll.ts';
+import { feedLimits, pollFeedById } from './poll.ts';
 import { httpUrl } from './parse.ts';
 import { atom, newsSitemap, rss, sitemapIndex, SITEMAP_MAX_URLS, sitemapPages, urlset, type FeedEntry, type FeedMeta } from './syndication.ts';
 import { FeedsAdminPage, WorldPage } from './pages.tsx';
@@ -185,12 +185,12 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
           return sendPage(req, reply, h(FeedsAdminPage, { ctx, feeds, error, values: { name, url: str(req.body?.url) } }), { status: 400 });
         }
         const id = await addFeed(db, name, url!, nowIso());
-        await pollFeedById(db, id);
+        await pollFeedById(db, id, feedLimits(services.config));
         newsroomChanged(services);
         return reply.redirect('/admin/feeds?done=added', 303);
       });
       admin.post<{ Params: { id: string } }>('/admin/feeds/:id/poll', async (req, reply) => {
-        await pollFeedById(db, Number(req.params.id) || 0);
+        await pollFeedById(db, Number(req.params.id) || 0, feedLimits(services.config));
         newsroomChanged(services);
         return reply.redirect('/admin/feeds?done=polled', 303);
       });

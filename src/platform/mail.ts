@@ -2,6 +2,11 @@
  * Outgoing mail. With SMTP_URL set, nodemailer sends over SMTP with a connection pool; without it,
  * every message is written as an .eml file to DATA_DIR/outbox so a fresh install works anywhere and
  * a developer can read what the site would have sent.
+ *
+ * TLS (smtps://, or STARTTLS when the server offers it) always verifies the server's certificate
+ * and name, unless SMTP_TLS_INSECURE=1 says otherwise (a warning is emitted when the mailer is
+ * made). With a user name in SMTP_URL and a server other than this machine, STARTTLS is required:
+ * the password is never sent in clear, even if someone on the path strips the STARTTLS offer.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -66,12 +71,32 @@ export interface MailerOptions {
   ratePerSecond?: number;
 }
 
-export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom'>, opts: MailerOptions = {}): Mailer {
-  if (config.smtpUrl) return smtpMailer(config.smtpUrl, config.mailFrom, opts);
+export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom'> & Partial<Pick<Config, 'smtpTlsInsecure'>>, opts: MailerOptions = {}): Mailer {
+  if (config.smtpUrl) {
+    const insecure = config.smtpTlsInsecure === true;
+    if (insecure) warnInsecure();
+    return smtpMailer(config.smtpUrl, config.mailFrom, opts, insecure);
+  }
   return fileMailer(join(config.dataDir, 'outbox'), config.mailFrom);
 }
 
-function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
+export const INSECURE_TLS_WARNING = 'SMTP_TLS_INSECURE is set: the SMTP server\'s certificate is not verified, so anyone on the network path can read the mail and the SMTP password. Use it only for a test server.';
+
+let warned = false;
+/** Once per process, when the first mailer is made (at start). */
+function warnInsecure(): void {
+  if (warned) return;
+  warned = true;
+  process.emitWarning(INSECURE_TLS_WARNING, { code: 'BROADSHEET_SMTP_TLS_INSECURE' });
+}
+
+/** This machine: mail to it never crosses a network, so a plain connection is no exposure. */
+function isLocalHost(host: string): boolean {
+  const h = host.replace(/^\[|\]$/g, '').toLowerCase();
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
+function smtpMailer(url: string, from: string, opts: MailerOptions, insecure: boolean): Mailer {
   const u = new URL(url);
   const transport = nodemailer.createTransport({
     pool: true,
@@ -82,8 +107,10 @@ function smtpMailer(url: string, from: string, opts: MailerOptions): Mailer {
     maxConnections: opts.maxConnections ?? 5,
     maxMessages: Infinity,
     ...(opts.ratePerSecond ? { rateDelta: 1000, rateLimit: opts.ratePerSecond } : {}),
-    // Local and test servers often have self-signed certificates; STARTTLS is still used when offered.
-    tls: { rejectUnauthorized: u.searchParams.get('tls') !== 'strict' ? false : true },
+    // Certificates are verified (name and chain) unless the operator turned it off explicitly.
+    tls: { rejectUnauthorized: !insecure, minVersion: 'TLSv1.2' },
+    // A password goes to another machine only inside TLS: no silent fallback to plain text.
+    requireTLS: u.protocol === 'smtp:' && Boolean(u.username) && !isLocalHost(u.hostname),
     connectionTimeout: 10_000,
     greetingTimeout: 10_000,
     socketTimeout: 30_000,

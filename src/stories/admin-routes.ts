@@ -19,7 +19,7 @@ import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
 import { nowIso } from '../platform/db.ts';
 import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
 import type { PageContext } from '../web/context.ts';
-import { pollAllFeeds } from '../feeds/poll.ts';
+import { feedLimits, pollAllFeeds } from '../feeds/poll.ts';
 import { countFeedErrors, listFeeds } from '../feeds/store.ts';
 import { adServer } from '../ads/serve.ts';
 import { editorsOnly, newsroomChanged } from './admin-auth.ts';
@@ -48,7 +48,7 @@ export const FEED_POLL_EVERY_MS = 15 * 60_000;
 export function jobHandlers(services: AppServices): Record<string, JobHandler> {
   return {
     [FEED_POLL_JOB]: async () => {
-      const out = await pollAllFeeds(services.db.kysely);
+      const out = await pollAllFeeds(services.db.kysely, feedLimits(services.config));
       if (out.some((o) => o.added > 0)) newsroomChanged(services);
     },
     [CABLE_UPLOAD_JOB]: cableUploadJob(services.db, () => newsroomChanged(services)),

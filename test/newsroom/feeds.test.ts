@@ -3,10 +3,12 @@ import assert from 'node:assert/strict';
 import { ENGINE, testSite } from '../helpers.ts';
 import { addFeed, getFeed, latestPartnerItems } from '../../src/feeds/store.ts';
 import { pollFeed } from '../../src/feeds/poll.ts';
+import { parseOutboundAllow } from '../../src/platform/outbound.ts';
 import { ATOM, RSS, feedServer } from './helpers.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
-const LIMITS = { timeoutMs: 800, maxBytes: 64 * 1024, maxRedirects: 5 };
+// The feed server listens on loopback, which only an operator's allow-list lets the site reach.
+const LIMITS = { timeoutMs: 800, maxBytes: 64 * 1024, maxRedirects: 5, allow: parseOutboundAllow('127.0.0.1') };
 
 describe(`partner feed polling on ${ENGINE}`, () => {
   let site: Site;
