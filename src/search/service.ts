@@ -535,7 +535,7 @@ export interface SearchServiceOptions {
   /** Where the term index is kept between runs (DATA_DIR/search-terms.bin in the app). */
   termsFile?: string | null;
   /** The term index's role among search threads and what it tells (see TermIndexOptions). */
-  terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady'>;
+  terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady' | 'worker'>;
 }
 
 export class SearchService {
