@@ -54,6 +54,8 @@ export interface SearchRuntime {
   scheduler: FairScheduler<SearchOutcome>;
   /** Milliseconds, for the rate limits (tests pass their own). */
   now: () => number;
+  /** What answers the searches (worker threads, started when the server listens). */
+  searcher: () => Searcher;
 }
 
 const runtimes = new WeakMap<Db, SearchRuntime>();
@@ -81,6 +83,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
     limiter: new RateLimiter(),
     scheduler: new FairScheduler(Math.max(1, services.config.searchWorkers), c.queuePerClient, 1000),
     now: () => Date.now(),
+    searcher: service,
   };
   runtimes.set(services.db, runtime);
 
