@@ -71,10 +71,10 @@ export const configSchema = z.object({
   NEWSLETTER_RATE: z.coerce.number({ message: 'must be a number of messages per second (0 = no limit)' }).min(0, 'must be 0 or more').max(100000, 'must be at most 100000').default(0),
   SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
   SEARCH_TIME_LIMIT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').default(3000),
-  SEARCH_RATE: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(30),
-  SEARCH_BURST: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(10),
-  SEARCH_RATE_LICENSED: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(300),
-  SEARCH_BURST_LICENSED: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(60),
+  SEARCH_RATE: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(60),
+  SEARCH_BURST: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(20),
+  SEARCH_RATE_LICENSED: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(600),
+  SEARCH_BURST_LICENSED: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(120),
   SEARCH_QUEUE_PER_CLIENT: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
 });
 

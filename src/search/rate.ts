@@ -11,17 +11,13 @@ export interface RateBudget {
   burst: number;
 }
 
+/** The budgets (SEARCH_RATE, SEARCH_BURST, SEARCH_RATE_LICENSED, SEARCH_BURST_LICENSED). */
 export interface RateLimits {
   /** Readers (the client address). */
   reader: RateBudget;
   /** Licensed organisations and API keys. */
   licensed: RateBudget;
 }
-
-export const DEFAULT_RATE_LIMITS: RateLimits = {
-  reader: { perMinute: 30, burst: 10 },
-  licensed: { perMinute: 300, burst: 60 },
-};
 
 /** The client a search counts against, and which budget it has. */
 export interface SearchClient {
