@@ -10,6 +10,11 @@ import assert from 'node:assert/strict';
 import client from 'prom-client';
 import { ENGINE, testSite } from '../helpers.ts';
 import { searchRuntimeOf, type SearchRuntime } from '../../src/search/routes.ts';
+import { addNetwork, createOrganisation, grantLicence } from '../../src/licensing/service.ts';
+import { licensingDeps } from '../../src/licensing/jobs.ts';
+import { worldFor } from '../../src/licensing/world.ts';
+import { sharedData } from '../../src/app.ts';
+import { createMailer } from '../../src/platform/mail.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -87,6 +92,35 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
       assert.equal(await refused('rate'), before + 3);
     } finally {
       rt.settings.rate.reader = { perMinute: 100000, burst: 100000 };
+    }
+  });
+
+  test('a licensed organisation has its own, larger budget; a forged X-Forwarded-For changes nothing', async () => {
+    const d = licensingDeps({ config: site.config, db: site.db, shared: sharedData(site.db), mailer: createMailer(site.config) });
+    const org = await createOrganisation(d, { name: 'Search Office', kind: 'company', tierId: 'small', contactEmail: 'it@search.test' }, null);
+    await addNetwork(d, org, '203.0.113.0/24');
+    await grantLicence(d, org, 'small');
+    worldFor(site.db).clear();
+    rt.settings.rate.reader = { perMinute: 2, burst: 2 };
+    rt.settings.rate.licensed = { perMinute: 5, burst: 5 };
+    try {
+      clock = 5_000_000;
+      // Two addresses of the organisation share its budget of 5.
+      for (const ip of ['203.0.113.7', '203.0.113.8', '203.0.113.7', '203.0.113.8', '203.0.113.9'])
+        assert.equal((await get('/api/search?q=peru', ip)).statusCode, 200, ip);
+      const over = await get('/api/search?q=peru', '203.0.113.7');
+      assert.equal(over.statusCode, 429);
+      assert.match(over.json().message, /Searches from your organisation are limited to 5 a minute/);
+      // A reader who claims the organisation's address in X-Forwarded-For (no trusted proxy) is a reader.
+      const forged = { 'x-forwarded-for': '203.0.113.7' };
+      assert.equal((await get('/api/search?q=peru', '10.0.0.9', forged)).statusCode, 200);
+      assert.equal((await get('/api/search?q=peru', '10.0.0.9', forged)).statusCode, 200);
+      const reader = await get('/api/search?q=peru', '10.0.0.9', forged);
+      assert.equal(reader.statusCode, 429);
+      assert.match(reader.json().message, /Searches from your address are limited to 2 a minute/);
+    } finally {
+      rt.settings.rate.reader = { perMinute: 100000, burst: 100000 };
+      rt.settings.rate.licensed = structuredClone(saved.rate.licensed);
     }
   });
 
