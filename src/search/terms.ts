@@ -29,7 +29,13 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
-import { decodeSnapshot, readSnapshotFile, type Snapshot, type Stamp } from './terms-file.ts';
+import {
+  decodeSnapshot,
+  readSnapshotFile,
+  readSnapshotStamp,
+  type Snapshot,
+  type Stamp,
+} from './terms-file.ts';
 import type { BuildRequest } from './terms-worker.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
 import type { DocKind, RankedId } from './index.ts';
@@ -959,12 +965,15 @@ export class TermIndex {
   /** The snapshot in the index file, when it belongs to this database and is recent enough. */
   private async kept(): Promise<Snapshot | null> {
     if (!this.options.file) return null;
+    // A file of another epoch or database is not read whole (nor decoded) only to be thrown away.
+    const stamp = await readSnapshotStamp(this.options.file);
+    if (!stamp || !(await this.current({ stamp }))) return null;
     const snap = await readSnapshotFile(this.options.file);
     return snap && (await this.current(snap)) ? snap : null;
   }
 
   /** True when a snapshot was taken from this database at its present epoch, not long ago. */
-  private async current(snap: Snapshot): Promise<boolean> {
+  private async current(snap: Pick<Snapshot, 'stamp'>): Promise<boolean> {
     const now = await this.stamp();
     if (
       snap.stamp.instance !== now.instance ||
