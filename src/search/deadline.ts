@@ -13,12 +13,20 @@ export class SearchTimeout extends Error {
 }
 
 export class Deadline {
-  readonly at: number;
+  private at: number;
   constructor(
     readonly limitMs: number,
-    private readonly now: () => number = () => performance.now(),
+    /** The clock (milliseconds). */
+    readonly now: () => number = () => performance.now(),
   ) {
     this.at = now() + limitMs;
+  }
+  /**
+   * Moves the deadline by the time since `since` (a reading of `now`): time spent waiting for
+   * work shared with other searches (the first load of the facet columns) is not this search's.
+   */
+  exclude(since: number): void {
+    this.at += Math.max(0, this.now() - since);
   }
   get passed(): boolean {
     return this.now() >= this.at;

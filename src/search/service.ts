@@ -686,7 +686,11 @@ export class SearchService {
     t0: number,
     onlyRefs?: string[],
   ): Promise<SearchResult> {
+    const deadline = currentDeadline();
+    const waitFrom = deadline?.now();
     await this.columns.sync();
+    // Waiting for the columns (loaded once for every search) does not count against this search.
+    if (deadline && waitFrom !== undefined) deadline.exclude(waitFrom);
     checkDeadline();
     // Read before matching: a term index that becomes ready meanwhile did not answer this search.
     const warming = !!this.terms && !(this.terms.ready('cable') && this.terms.ready('story'));
