@@ -148,7 +148,8 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
     assert.match(page.body, /Too many searches waiting\./);
     // Another client's search waits for one of 10.0.0.5's searches, not for all four.
     const other = get('/api/search?q=peru', '10.0.0.6');
-    await new Promise((r) => setImmediate(r));
+    // The request reaches the queue after its hooks (which may read the database).
+    for (let i = 0; i < 2000 && rt.scheduler.waitingFor('ip:10.0.0.6') === 0; i++) await new Promise((r) => setTimeout(r, 5));
     assert.equal(rt.scheduler.waitingFor('ip:10.0.0.6'), 1);
     for (let i = 0; i < slots; i++) gates.shift()!();
     await new Promise((r) => setTimeout(r, 0));
