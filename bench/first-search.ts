@@ -31,10 +31,19 @@ async function prepare(): Promise<void> {
   const db = await connect({ dataDir: dir } as never);
   try {
     await migrate(db);
-    const n = Number((await db.kysely.selectFrom('cables').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const n = Number(
+      (
+        await db.kysely
+          .selectFrom('cables')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
     if (n < COUNT) {
       const r = await loadCables(db, csv);
-      console.log(`loaded ${r.loaded} cables in ${r.loadSeconds.toFixed(0)} s, indexed in ${r.indexSeconds.toFixed(0)} s`);
+      console.log(
+        `loaded ${r.loaded} cables in ${r.loadSeconds.toFixed(0)} s, indexed in ${r.indexSeconds.toFixed(0)} s`,
+      );
     }
   } finally {
     await db.close();
@@ -42,14 +51,23 @@ async function prepare(): Promise<void> {
 }
 
 async function firstSearches(label: string): Promise<void> {
-  const server = await startServer({ DATA_DIR: dir, DATABASE_URL: '', DEMO: '0', JOBS: '0', SEARCH_RATE: '100000', SEARCH_BURST: '100000' });
+  const server = await startServer({
+    DATA_DIR: dir,
+    DATABASE_URL: '',
+    DEMO: '0',
+    JOBS: '0',
+    SEARCH_RATE: '100000',
+    SEARCH_BURST: '100000',
+  });
   try {
     const out: string[] = [];
     for (const q of ['lima', 'government minister', 'terror*', 'lima']) {
       const t = performance.now();
       const res = await fetch(`${server.url}/api/search?q=${encodeURIComponent(q)}`);
       const body = (await res.json()) as { warming?: boolean; total?: number };
-      out.push(`${q}: ${res.status} ${(performance.now() - t).toFixed(0)} ms${body.warming ? ' (warming)' : ''}`);
+      out.push(
+        `${q}: ${res.status} ${(performance.now() - t).toFixed(0)} ms${body.warming ? ' (warming)' : ''}`,
+      );
     }
     console.log(`${label}: ${out.join(' · ')}`);
   } finally {

@@ -33,7 +33,8 @@ export const DEFAULT_COST_LIMITS: CostLimits = {
   maxExpandedTotal: 8000,
 };
 
-export type CostReason = 'words' | 'alternatives' | 'phrase' | 'prefixes' | 'expansion' | 'expanded';
+export type CostReason =
+  'words' | 'alternatives' | 'phrase' | 'prefixes' | 'expansion' | 'expanded';
 
 export interface CostRefusal {
   reason: CostReason;

@@ -71,7 +71,11 @@ export class FairQueue<T> {
 /** A search refused because its client (or everyone) has too many waiting. */
 export class QueueFull extends Error {
   constructor(readonly scope: 'client' | 'all') {
-    super(scope === 'client' ? 'too many searches waiting for this client' : 'too many searches waiting');
+    super(
+      scope === 'client'
+        ? 'too many searches waiting for this client'
+        : 'too many searches waiting',
+    );
   }
 }
 

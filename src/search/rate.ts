@@ -33,7 +33,9 @@ export function addressKey(ip: string): string {
   const right = tail !== undefined && tail ? tail.split(':') : [];
   if (right.length && right[right.length - 1].includes('.')) return ip; // IPv4-mapped forms
   const groups =
-    tail === undefined ? left : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
+    tail === undefined
+      ? left
+      : [...left, ...Array(8 - left.length - right.length).fill('0'), ...right];
   return `${groups
     .slice(0, 4)
     .map((g) => (parseInt(g || '0', 16) || 0).toString(16))
@@ -50,7 +52,11 @@ export function searchClient(
 ): SearchClient {
   if (access?.apiKeyId !== null && access?.apiKeyId !== undefined)
     return { key: `key:${access.apiKeyId}`, licensed: true };
-  if (access && (access.status === 'licensed' || access.status === 'automated-licensed') && access.organisationId)
+  if (
+    access &&
+    (access.status === 'licensed' || access.status === 'automated-licensed') &&
+    access.organisationId
+  )
     return { key: `org:${access.organisationId}`, licensed: true };
   return { key: `ip:${addressKey(ip)}`, licensed: false };
 }
@@ -97,7 +103,8 @@ export class RateLimiter {
       const full = b.tokens + (now - b.at) * (b.budget.perMinute / 60_000) >= b.budget.burst;
       if (full) this.buckets.delete(k);
     }
-    while (this.buckets.size >= this.maxClients) this.buckets.delete(this.buckets.keys().next().value!);
+    while (this.buckets.size >= this.maxClients)
+      this.buckets.delete(this.buckets.keys().next().value!);
   }
 
   get size(): number {

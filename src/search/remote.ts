@@ -179,7 +179,10 @@ export class WorkerSearcher implements Searcher {
     for (let i = 0; i < this.slots.length; i++) this.current(i);
   }
 
-  async search(params: SearchParams, budget: Omit<SearchBudget, 'now'> = {}): Promise<SearchOutcome> {
+  async search(
+    params: SearchParams,
+    budget: Omit<SearchBudget, 'now'> = {},
+  ): Promise<SearchOutcome> {
     // The running worker with the fewest searches in hand, among those whose term index is
     // ready when there are any (one still loading answers from the database, slowly).
     let best: Slot | null = null;

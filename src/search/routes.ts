@@ -81,18 +81,32 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       rate: { reader: { ...c.reader }, licensed: { ...c.licensed } },
     },
     limiter: new RateLimiter(),
-    scheduler: new FairScheduler(Math.max(1, services.config.searchWorkers), c.queuePerClient, 1000),
+    scheduler: new FairScheduler(
+      Math.max(1, services.config.searchWorkers),
+      c.queuePerClient,
+      1000,
+    ),
     now: () => Date.now(),
     searcher: service,
   };
   runtimes.set(services.db, runtime);
 
   /** Rate limit, then a turn in the fair queue, then the search within its cost and time. */
-  const admit = async (req: FastifyRequest, reply: FastifyReply, params: SearchParams): Promise<Admission> => {
+  const admit = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    params: SearchParams,
+  ): Promise<Admission> => {
     const a = req.access;
     const client = searchClient(
       a?.clientIp ?? req.ip,
-      a ? { status: a.decision.status, organisationId: a.decision.organisation?.id ?? null, apiKeyId: a.apiKeyId } : null,
+      a
+        ? {
+            status: a.decision.status,
+            organisationId: a.decision.organisation?.id ?? null,
+            apiKeyId: a.apiKeyId,
+          }
+        : null,
     );
     const budget = client.licensed ? runtime.settings.rate.licensed : runtime.settings.rate.reader;
     const taken = runtime.limiter.take(client.key, budget, runtime.now());
@@ -111,7 +125,11 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
     reply.raw.once('close', onClose);
     try {
       const { cost, timeMs } = runtime.settings;
-      const outcome = await runtime.scheduler.run(client.key, () => service().search(params, { cost, timeMs }), gone.signal);
+      const outcome = await runtime.scheduler.run(
+        client.key,
+        () => service().search(params, { cost, timeMs }),
+        gone.signal,
+      );
       if (!outcome.ok && outcome.error.kind === 'cost') searchRefused.inc({ reason: 'cost' });
       if (!outcome.ok && outcome.error.kind === 'time') searchRefused.inc({ reason: 'time' });
       return { ok: true, outcome };
@@ -163,17 +181,32 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
           .code(admitted.status)
           .header('retry-after', String(admitted.retryAfter))
           .header('cache-control', 'no-store')
-          .send({ error: API_ERRORS[admitted.notice as 'rate' | 'busy'], message: admitted.message, retryAfter: admitted.retryAfter });
+          .send({
+            error: API_ERRORS[admitted.notice as 'rate' | 'busy'],
+            message: admitted.message,
+            retryAfter: admitted.retryAfter,
+          });
       }
       const out = admitted.outcome;
       if (!out.ok) {
         observe(t0, 'refused', 'none');
         reply.header('cache-control', 'no-store');
         if (out.error.kind === 'time')
-          return reply.code(503).header('retry-after', '30').send({ error: 'search_time_limit', message: out.error.message });
+          return reply
+            .code(503)
+            .header('retry-after', '30')
+            .send({ error: 'search_time_limit', message: out.error.message });
         if (out.error.kind === 'cost')
-          return reply.code(400).send({ error: 'search_too_costly', message: out.error.message, limit: out.error.reason });
-        return reply.code(400).send({ error: 'bad_query', message: out.error.message, position: out.error.position });
+          return reply
+            .code(400)
+            .send({
+              error: 'search_too_costly',
+              message: out.error.message,
+              limit: out.error.reason,
+            });
+        return reply
+          .code(400)
+          .send({ error: 'bad_query', message: out.error.message, position: out.error.position });
       }
       const r = out.result;
       observe(t0, 'ok', r.warming ? 'database' : 'memory');
@@ -217,7 +250,14 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         return sendPage(
           req,
           reply,
-          h(SearchPage, { ctx, q: params.q, params, outcome: null, problem: admitted.message, notice: admitted.notice }),
+          h(SearchPage, {
+            ctx,
+            q: params.q,
+            params,
+            outcome: null,
+            problem: admitted.message,
+            notice: admitted.notice,
+          }),
           { status: admitted.status },
         );
       }

@@ -22,7 +22,8 @@ export interface SearchWorkerData {
 /** To the worker: a search, the leader's new term index (followers), or close. */
 export type WorkerRequest =
   | { id: number; params: SearchParams; budget?: Omit<SearchBudget, 'now'> }
-  | { shared: Uint8Array } | { close: true };
+  | { shared: Uint8Array }
+  | { close: true };
 
 /** From the worker: started; the term index is ready; (the leader) its index to share; answers. */
 export type WorkerReply =

@@ -22,7 +22,13 @@ import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts
 import { MemorySearchIndex } from './memory.ts';
 import type { TermIndexOptions } from './terms.ts';
 import { checkCost, queryShape, type CostLimits, type CostReason } from './budget.ts';
-import { currentDeadline, checkDeadline, Deadline, SearchTimeout, withDeadline } from './deadline.ts';
+import {
+  currentDeadline,
+  checkDeadline,
+  Deadline,
+  SearchTimeout,
+  withDeadline,
+} from './deadline.ts';
 
 export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
 export type FacetName = (typeof FACETS)[number];

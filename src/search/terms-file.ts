@@ -226,12 +226,22 @@ export async function readSnapshotStamp(file: string): Promise<Stamp | null> {
       const head = new Uint8Array(1024);
       const { bytesRead } = await fh.read(head, 0, head.length, 0);
       const b = Buffer.from(head.buffer, 0, bytesRead);
-      if (bytesRead < MAGIC.length + 5 || b.toString('latin1', 0, MAGIC.length) !== MAGIC || b[MAGIC.length] !== FORMAT) return null;
+      if (
+        bytesRead < MAGIC.length + 5 ||
+        b.toString('latin1', 0, MAGIC.length) !== MAGIC ||
+        b[MAGIC.length] !== FORMAT
+      )
+        return null;
       const text = b.toString('utf8', MAGIC.length + 5);
       const m = /^\{"stamp":(\{[^{}]*\})/.exec(text);
       if (!m) return null;
       const s = JSON.parse(m[1]) as Stamp;
-      return typeof s.instance === 'number' && typeof s.epoch === 'number' && typeof s.seq === 'number' && (s.engine === 'sqlite' || s.engine === 'postgres') ? s : null;
+      return typeof s.instance === 'number' &&
+        typeof s.epoch === 'number' &&
+        typeof s.seq === 'number' &&
+        (s.engine === 'sqlite' || s.engine === 'postgres')
+        ? s
+        : null;
     } finally {
       await fh.close();
     }

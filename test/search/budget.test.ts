@@ -6,7 +6,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { checkCost, DEFAULT_COST_LIMITS, queryShape, type CostLimits } from '../../src/search/budget.ts';
+import {
+  checkCost,
+  DEFAULT_COST_LIMITS,
+  queryShape,
+  type CostLimits,
+} from '../../src/search/budget.ts';
 import { parseQuery } from '../../src/search/query.ts';
 
 const shapeOf = (q: string) => {
@@ -25,7 +30,12 @@ const LIMITS: CostLimits = {
 };
 
 test('the shape counts words, alternatives, phrase words and distinct word starts', () => {
-  assert.deepEqual(shapeOf('peru terrorism'), { words: 2, alternatives: 0, phrases: [], prefixes: [] });
+  assert.deepEqual(shapeOf('peru terrorism'), {
+    words: 2,
+    alternatives: 0,
+    phrases: [],
+    prefixes: [],
+  });
   assert.deepEqual(shapeOf('"shining path" OR sendero -bolivia'), {
     words: 4,
     alternatives: 2,
@@ -39,12 +49,23 @@ test('the shape counts words, alternatives, phrase words and distinct word start
     prefixes: ['terror', 'bol'],
   });
   // Filters cost nothing here (they are column lookups).
-  assert.deepEqual(shapeOf('origin:lima tag:PTER year:2009'), { words: 0, alternatives: 0, phrases: [], prefixes: [] });
-  assert.deepEqual(shapeOf('-(chile OR peru)'), { words: 2, alternatives: 2, phrases: [], prefixes: [] });
+  assert.deepEqual(shapeOf('origin:lima tag:PTER year:2009'), {
+    words: 0,
+    alternatives: 0,
+    phrases: [],
+    prefixes: [],
+  });
+  assert.deepEqual(shapeOf('-(chile OR peru)'), {
+    words: 2,
+    alternatives: 2,
+    phrases: [],
+    prefixes: [],
+  });
 });
 
 test('each limit refuses with a message naming what to narrow; at the limit the query passes', () => {
-  const at = (q: string, expansion?: (p: string) => number | null) => checkCost(shapeOf(q), LIMITS, expansion);
+  const at = (q: string, expansion?: (p: string) => number | null) =>
+    checkCost(shapeOf(q), LIMITS, expansion);
   assert.equal(at('a1 b1 c1 d1 e1 f1'), null);
   const words = at('a1 b1 c1 d1 e1 f1 g1');
   assert.equal(words?.reason, 'words');
@@ -69,13 +90,29 @@ test('each limit refuses with a message naming what to narrow; at the limit the 
   const exp = (p: string) => counts[p] ?? null;
   const wide = checkCost(shapeOf('e1 ex*'), { ...LIMITS, maxPrefixes: 3 }, exp);
   assert.equal(wide, null);
-  const e = checkCost(shapeOf('el* co*'), { ...LIMITS, maxPrefixes: 3 }, (p) => (p === 'co' ? 12000 : exp(p)));
+  const e = checkCost(shapeOf('el* co*'), { ...LIMITS, maxPrefixes: 3 }, (p) =>
+    p === 'co' ? 12000 : exp(p),
+  );
   assert.equal(e?.reason, 'expansion');
-  assert.equal(e?.message, 'This search expands `co*` to 12,000 words (at most 100); use a longer prefix.');
-  assert.equal(checkCost(shapeOf('el* ex*'), LIMITS, exp)?.reason, 'expanded', '160 words together is over 150');
-  assert.match(checkCost(shapeOf('el* ex*'), LIMITS, exp)!.message, /expand to 160 words together \(at most 150\)/);
+  assert.equal(
+    e?.message,
+    'This search expands `co*` to 12,000 words (at most 100); use a longer prefix.',
+  );
+  assert.equal(
+    checkCost(shapeOf('el* ex*'), LIMITS, exp)?.reason,
+    'expanded',
+    '160 words together is over 150',
+  );
+  assert.match(
+    checkCost(shapeOf('el* ex*'), LIMITS, exp)!.message,
+    /expand to 160 words together \(at most 150\)/,
+  );
   assert.equal(checkCost(shapeOf('el* ec*'), { ...LIMITS, maxExpandedTotal: 195 }, exp), null);
-  assert.equal(checkCost(shapeOf('zz* yy*'), LIMITS, () => null), null, 'unknown expansions are not counted');
+  assert.equal(
+    checkCost(shapeOf('zz* yy*'), LIMITS, () => null),
+    null,
+    'unknown expansions are not counted',
+  );
 });
 
 test('the 500-character OR of word starts is refused before any matching', () => {
@@ -93,8 +130,24 @@ test('seeded random queries: the shape matches a direct count and the first limi
   const clause = fc.oneof(
     word.map((w) => ({ text: w, words: 1, prefix: null as string | null, alt: 0, phrase: 0 })),
     word.map((w) => ({ text: `${w}*`, words: 1, prefix: w, alt: 0, phrase: 0 })),
-    fc.array(word, { minLength: 2, maxLength: 5 }).map((ws) => ({ text: `"${ws.join(' ')}"`, words: ws.length, prefix: null, alt: 0, phrase: ws.length })),
-    fc.array(word, { minLength: 2, maxLength: 4 }).map((ws) => ({ text: ws.join(' OR '), words: ws.length, prefix: null, alt: ws.length, phrase: 0 })),
+    fc
+      .array(word, { minLength: 2, maxLength: 5 })
+      .map((ws) => ({
+        text: `"${ws.join(' ')}"`,
+        words: ws.length,
+        prefix: null,
+        alt: 0,
+        phrase: ws.length,
+      })),
+    fc
+      .array(word, { minLength: 2, maxLength: 4 })
+      .map((ws) => ({
+        text: ws.join(' OR '),
+        words: ws.length,
+        prefix: null,
+        alt: ws.length,
+        phrase: 0,
+      })),
   );
   fc.assert(
     fc.property(fc.array(clause, { minLength: 1, maxLength: 8 }), (clauses) => {
@@ -106,7 +159,11 @@ test('seeded random queries: the shape matches a direct count and the first limi
       assert.equal(shape.words, words, q);
       const prefixes = [...new Set(clauses.flatMap((c) => (c.prefix ? [c.prefix] : [])))];
       assert.deepEqual(shape.prefixes, prefixes, q);
-      assert.equal(Math.max(0, ...shape.phrases.map((p) => p.words)), Math.max(0, ...clauses.map((c) => c.phrase)), q);
+      assert.equal(
+        Math.max(0, ...shape.phrases.map((p) => p.words)),
+        Math.max(0, ...clauses.map((c) => c.phrase)),
+        q,
+      );
       const refusal = checkCost(shape, LIMITS);
       const expected =
         words > LIMITS.maxWords

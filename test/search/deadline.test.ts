@@ -22,9 +22,15 @@ describe(`search budget in the search thread on ${ENGINE}`, () => {
     archive = await generatedArchive(400, 11);
     const { db: conn } = archive.site;
     db = new SearchService(conn, await openSearchIndex(conn));
-    mem = new SearchService(conn, await openSearchIndex(conn), { memoryIndex: true, terms: { worker: false } });
+    mem = new SearchService(conn, await openSearchIndex(conn), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
     // A follower that is never offered an index: its term index never becomes ready.
-    cold = new SearchService(conn, await openSearchIndex(conn), { memoryIndex: true, terms: { role: 'follower' } });
+    cold = new SearchService(conn, await openSearchIndex(conn), {
+      memoryIndex: true,
+      terms: { role: 'follower' },
+    });
     await termIndexReady(mem);
   });
 
@@ -40,7 +46,10 @@ describe(`search budget in the search thread on ${ENGINE}`, () => {
     assert.equal(stopped.ok, false);
     assert.ok(!stopped.ok);
     assert.equal(stopped.error.kind, 'time');
-    assert.match(stopped.error.message, /took longer than the 0 ms a search may take and was stopped\. Narrow it/);
+    assert.match(
+      stopped.error.message,
+      /took longer than the 0 ms a search may take and was stopped\. Narrow it/,
+    );
     const done = await mem.search(searchParams({ q: 'government' }), { timeMs: 1, now: frozen });
     assert.ok(done.ok && done.result.total > 0);
     // A clock that jumps after its first readings: whichever check point comes after the jump
@@ -74,11 +83,20 @@ describe(`search budget in the search thread on ${ENGINE}`, () => {
         t += 1e9;
         return sync();
       };
-      const out = await fresh.search(searchParams({ q: 'government' }), { timeMs: 5000, now: () => t });
+      const out = await fresh.search(searchParams({ q: 'government' }), {
+        timeMs: 5000,
+        now: () => t,
+      });
       assert.ok(out.ok, 'answered');
       t += 1e9;
-      const stopped = await fresh.search(searchParams({ q: 'government' }), { timeMs: 5000, now: () => (t += 1e9) });
-      assert.ok(!stopped.ok && stopped.error.kind === 'time', 'the clock moving elsewhere still stops it');
+      const stopped = await fresh.search(searchParams({ q: 'government' }), {
+        timeMs: 5000,
+        now: () => (t += 1e9),
+      });
+      assert.ok(
+        !stopped.ok && stopped.error.kind === 'time',
+        'the clock moving elsewhere still stops it',
+      );
     } finally {
       await fresh.index.close();
     }
@@ -89,12 +107,19 @@ describe(`search budget in the search thread on ${ENGINE}`, () => {
     assert.ok(plain.ok, 'within the default budget');
     const n = mem.terms!.prefixCount('cable', 'go')!;
     assert.ok(n >= 2, 'go* expands to several words');
-    const out = await mem.search(searchParams({ q: 'go*' }), { cost: { ...DEFAULT_COST_LIMITS, maxExpansion: n - 1 } });
+    const out = await mem.search(searchParams({ q: 'go*' }), {
+      cost: { ...DEFAULT_COST_LIMITS, maxExpansion: n - 1 },
+    });
     assert.ok(!out.ok);
     assert.equal(out.error.kind, 'cost');
     assert.equal(out.error.reason, 'expansion');
-    assert.equal(out.error.message, `This search expands \`go*\` to ${n.toLocaleString('en-GB')} words (at most ${(n - 1).toLocaleString('en-GB')}); use a longer prefix.`);
-    const many = await db.search(searchParams({ q: 'aa* bb* cc* dd* ee* ff* gg* hh* ii*' }), { cost: DEFAULT_COST_LIMITS });
+    assert.equal(
+      out.error.message,
+      `This search expands \`go*\` to ${n.toLocaleString('en-GB')} words (at most ${(n - 1).toLocaleString('en-GB')}); use a longer prefix.`,
+    );
+    const many = await db.search(searchParams({ q: 'aa* bb* cc* dd* ee* ff* gg* hh* ii*' }), {
+      cost: DEFAULT_COST_LIMITS,
+    });
     assert.ok(!many.ok && many.error.kind === 'cost' && many.error.reason === 'prefixes');
   });
 
@@ -108,7 +133,11 @@ describe(`search budget in the search thread on ${ENGINE}`, () => {
       assert.equal(c.result.warming, true, q);
       assert.equal(m.result.warming, false, q);
       assert.equal(d.result.warming, false, 'no term index: nothing to warm up');
-      assert.deepEqual(c.result.hits.map((h) => h.id), d.result.hits.map((h) => h.id), q);
+      assert.deepEqual(
+        c.result.hits.map((h) => h.id),
+        d.result.hits.map((h) => h.id),
+        q,
+      );
       assert.equal(c.result.total, d.result.total, q);
     }
   });

@@ -101,7 +101,7 @@ function gate() {
 }
 const tick = () => new Promise((r) => setImmediate(r));
 
-test('the scheduler runs at most `slots` tasks; a second client goes before the first one\'s backlog', async () => {
+test("the scheduler runs at most `slots` tasks; a second client goes before the first one's backlog", async () => {
   const s = new FairScheduler<string>(1, 3);
   const started: string[] = [];
   const gates = new Map<string, ReturnType<typeof gate>>();
@@ -113,7 +113,10 @@ test('the scheduler runs at most `slots` tasks; a second client goes before the 
   };
   const results = ['a1', 'a2', 'a3', 'a4'].map((n) => s.run('a', task(n)));
   const b = s.run('b', task('b1'));
-  await assert.rejects(s.run('a', task('a6')), (e: unknown) => e instanceof QueueFull && e.scope === 'client');
+  await assert.rejects(
+    s.run('a', task('a6')),
+    (e: unknown) => e instanceof QueueFull && e.scope === 'client',
+  );
   assert.deepEqual(started, ['a1']);
   assert.equal(s.active, 1);
   assert.equal(s.waiting, 4);
@@ -123,7 +126,11 @@ test('the scheduler runs at most `slots` tasks; a second client goes before the 
   assert.deepEqual(started, ['a1', 'a2'], 'a was first in the rotation');
   gates.get('a2')!.open();
   await tick();
-  assert.deepEqual(started, ['a1', 'a2', 'b1'], 'b waited for one of a\'s searches, not all of them');
+  assert.deepEqual(
+    started,
+    ['a1', 'a2', 'b1'],
+    "b waited for one of a's searches, not all of them",
+  );
   gates.get('b1')!.open();
   assert.equal(await b, 'b1');
   await tick();
@@ -141,10 +148,14 @@ test('a failing task frees its slot; an aborted waiting task never runs', async 
   const first = s.run('a', () => g.p.then(() => Promise.reject(new Error('boom'))));
   const ac = new AbortController();
   let ran = false;
-  const second = s.run('b', async () => {
-    ran = true;
-    return 2;
-  }, ac.signal);
+  const second = s.run(
+    'b',
+    async () => {
+      ran = true;
+      return 2;
+    },
+    ac.signal,
+  );
   const third = s.run('c', async () => 3);
   ac.abort(new Error('went away'));
   await assert.rejects(second, /went away/);

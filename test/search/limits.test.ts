@@ -20,8 +20,7 @@ type Site = Awaited<ReturnType<typeof testSite>>;
 
 async function refused(reason: string): Promise<number> {
   const m = (await client.register.getSingleMetric('broadsheet_search_refused_total')?.get()) as
-    | { values: { labels: Record<string, string>; value: number }[] }
-    | undefined;
+    { values: { labels: Record<string, string>; value: number }[] } | undefined;
   return m?.values.find((v) => v.labels.reason === reason)?.value ?? 0;
 }
 
@@ -53,7 +52,10 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
     assert.equal(api.statusCode, 400);
     assert.equal(api.json().error, 'search_too_costly');
     assert.equal(api.json().limit, 'prefixes');
-    assert.match(api.json().message, /9 word starts \(words ending in \*\); at most 8 are allowed\. Write some of the words out in full\./);
+    assert.match(
+      api.json().message,
+      /9 word starts \(words ending in \*\); at most 8 are allowed\. Write some of the words out in full\./,
+    );
     assert.equal(api.headers['cache-control'], 'no-store');
     const page = await get(`/search?q=${q}`);
     assert.equal(page.statusCode, 400);
@@ -79,15 +81,26 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
       assert.equal(api.statusCode, 429);
       assert.equal(api.headers['retry-after'], '30');
       assert.equal(api.json().error, 'rate_limited');
-      assert.match(api.json().message, /Searches from your address are limited to 2 a minute \(2 at once\)\. Try again in 30 s\./);
+      assert.match(
+        api.json().message,
+        /Searches from your address are limited to 2 a minute \(2 at once\)\. Try again in 30 s\./,
+      );
       const page = await get('/search?q=peru', '10.0.0.1');
       assert.equal(page.statusCode, 429);
       assert.equal(page.headers['retry-after'], '30');
       assert.match(page.body, /Too many searches in a short time\./);
       assert.match(page.body, /Try again in 30 s\./);
-      assert.equal((await get('/api/search?q=peru', '10.0.0.2')).statusCode, 200, 'another address has its own budget');
+      assert.equal(
+        (await get('/api/search?q=peru', '10.0.0.2')).statusCode,
+        200,
+        'another address has its own budget',
+      );
       clock += 30_000;
-      assert.equal((await get('/api/search?q=peru', '10.0.0.1')).statusCode, 200, 'one search a half-minute later');
+      assert.equal(
+        (await get('/api/search?q=peru', '10.0.0.1')).statusCode,
+        200,
+        'one search a half-minute later',
+      );
       assert.equal((await get('/api/search?q=peru', '10.0.0.1')).statusCode, 429);
       assert.equal(await refused('rate'), before + 3);
     } finally {
@@ -96,8 +109,17 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
   });
 
   test('a licensed organisation has its own, larger budget; a forged X-Forwarded-For changes nothing', async () => {
-    const d = licensingDeps({ config: site.config, db: site.db, shared: sharedData(site.db), mailer: createMailer(site.config) });
-    const org = await createOrganisation(d, { name: 'Search Office', kind: 'company', tierId: 'small', contactEmail: 'it@search.test' }, null);
+    const d = licensingDeps({
+      config: site.config,
+      db: site.db,
+      shared: sharedData(site.db),
+      mailer: createMailer(site.config),
+    });
+    const org = await createOrganisation(
+      d,
+      { name: 'Search Office', kind: 'company', tierId: 'small', contactEmail: 'it@search.test' },
+      null,
+    );
     await addNetwork(d, org, '203.0.113.0/24');
     await grantLicence(d, org, 'small');
     worldFor(site.db).clear();
@@ -110,7 +132,10 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
         assert.equal((await get('/api/search?q=peru', ip)).statusCode, 200, ip);
       const over = await get('/api/search?q=peru', '203.0.113.7');
       assert.equal(over.statusCode, 429);
-      assert.match(over.json().message, /Searches from your organisation are limited to 5 a minute/);
+      assert.match(
+        over.json().message,
+        /Searches from your organisation are limited to 5 a minute/,
+      );
       // A reader who claims the organisation's address in X-Forwarded-For (no trusted proxy) is a reader.
       const forged = { 'x-forwarded-for': '203.0.113.7' };
       assert.equal((await get('/api/search?q=peru', '10.0.0.9', forged)).statusCode, 200);
@@ -136,7 +161,8 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
     const slots = rt.scheduler.slots;
     const busy: Promise<unknown>[] = [];
     // The client at 10.0.0.5 fills every search slot and its own queue.
-    for (let i = 0; i < slots + 4; i++) busy.push(rt.scheduler.run('ip:10.0.0.5', hold(`a${i}`)).catch(() => {}));
+    for (let i = 0; i < slots + 4; i++)
+      busy.push(rt.scheduler.run('ip:10.0.0.5', hold(`a${i}`)).catch(() => {}));
     assert.equal(rt.scheduler.waitingFor('ip:10.0.0.5'), 4);
     const api = await get('/api/search?q=peru', '10.0.0.5');
     assert.equal(api.statusCode, 429);
@@ -149,7 +175,8 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
     // Another client's search waits for one of 10.0.0.5's searches, not for all four.
     const other = get('/api/search?q=peru', '10.0.0.6');
     // The request reaches the queue after its hooks (which may read the database).
-    for (let i = 0; i < 2000 && rt.scheduler.waitingFor('ip:10.0.0.6') === 0; i++) await new Promise((r) => setTimeout(r, 5));
+    for (let i = 0; i < 2000 && rt.scheduler.waitingFor('ip:10.0.0.6') === 0; i++)
+      await new Promise((r) => setTimeout(r, 5));
     assert.equal(rt.scheduler.waitingFor('ip:10.0.0.6'), 1);
     for (let i = 0; i < slots; i++) gates.shift()!();
     await new Promise((r) => setTimeout(r, 0));
@@ -173,7 +200,10 @@ describe(`search limits over HTTP on ${ENGINE}`, () => {
       const api = await get('/api/search?q=peru');
       assert.equal(api.statusCode, 503);
       assert.equal(api.json().error, 'search_time_limit');
-      assert.match(api.json().message, /took longer than the 0 ms a search may take and was stopped/);
+      assert.match(
+        api.json().message,
+        /took longer than the 0 ms a search may take and was stopped/,
+      );
       assert.ok(api.headers['retry-after']);
       const page = await get('/search?q=peru');
       assert.equal(page.statusCode, 503);

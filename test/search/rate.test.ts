@@ -47,11 +47,26 @@ test('seeded random request times: never more than burst + rate × elapsed searc
 });
 
 test('the client: API key, then a licensed organisation, then the address (IPv6 by /64)', () => {
-  assert.deepEqual(searchClient('1.2.3.4', { status: 'automated-licensed', organisationId: '7', apiKeyId: 3 }), { key: 'key:3', licensed: true });
-  assert.deepEqual(searchClient('1.2.3.4', { status: 'licensed', organisationId: '7', apiKeyId: null }), { key: 'org:7', licensed: true });
-  assert.deepEqual(searchClient('1.2.3.4', { status: 'work-unlicensed', organisationId: '7', apiKeyId: null }), { key: 'ip:1.2.3.4', licensed: false });
-  assert.deepEqual(searchClient('1.2.3.4', { status: 'personal', organisationId: null, apiKeyId: null }), { key: 'ip:1.2.3.4', licensed: false });
-  assert.deepEqual(searchClient('2001:db8:1:2:3:4:5:6', null), { key: 'ip:2001:db8:1:2::/64', licensed: false });
+  assert.deepEqual(
+    searchClient('1.2.3.4', { status: 'automated-licensed', organisationId: '7', apiKeyId: 3 }),
+    { key: 'key:3', licensed: true },
+  );
+  assert.deepEqual(
+    searchClient('1.2.3.4', { status: 'licensed', organisationId: '7', apiKeyId: null }),
+    { key: 'org:7', licensed: true },
+  );
+  assert.deepEqual(
+    searchClient('1.2.3.4', { status: 'work-unlicensed', organisationId: '7', apiKeyId: null }),
+    { key: 'ip:1.2.3.4', licensed: false },
+  );
+  assert.deepEqual(
+    searchClient('1.2.3.4', { status: 'personal', organisationId: null, apiKeyId: null }),
+    { key: 'ip:1.2.3.4', licensed: false },
+  );
+  assert.deepEqual(searchClient('2001:db8:1:2:3:4:5:6', null), {
+    key: 'ip:2001:db8:1:2::/64',
+    licensed: false,
+  });
   assert.equal(addressKey('2001:db8:1:2::1'), '2001:db8:1:2::/64');
   assert.equal(addressKey('2001:db8::1'), '2001:db8:0:0::/64');
   assert.equal(addressKey('::1'), '0:0:0:0::/64');

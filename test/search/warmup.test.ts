@@ -24,9 +24,17 @@ describe(`search from the first request on ${ENGINE}`, () => {
     const rt = searchRuntimeOf(site.db)!;
     const searcher = rt.searcher();
     assert.ok(searcher instanceof WorkerSearcher);
-    assert.deepEqual(searcher.status().map((s) => s.running), [false], 'nothing started before listening');
+    assert.deepEqual(
+      searcher.status().map((s) => s.running),
+      [false],
+      'nothing started before listening',
+    );
     base = await listenLocal(site);
-    assert.deepEqual(searcher.status().map((s) => s.running), [true], 'started at listen, before any search');
+    assert.deepEqual(
+      searcher.status().map((s) => s.running),
+      [true],
+      'started at listen, before any search',
+    );
     const res = await fetch(`${base}/api/search?q=peru`);
     assert.equal(res.status, 200);
     const body = (await res.json()) as { warming: boolean; note?: string; total: number };
@@ -51,12 +59,16 @@ describe(`the first search after start on ${ENGINE}`, () => {
     const first = await site.app.inject('/search?q=peru');
     assert.equal(first.statusCode, 200);
     assert.match(first.body, /id="search-warming"/);
-    assert.match(first.body, /The search index is warming up<\/strong> after a restart\. Results come straight from the database/);
+    assert.match(
+      first.body,
+      /The search index is warming up<\/strong> after a restart\. Results come straight from the database/,
+    );
     assert.match(first.body, /class="hits"/, 'with results');
     assert.equal(first.headers['cache-control'], 'no-store');
     // Once the index is ready the note goes away.
     const searcher = searchRuntimeOf(site.db)!.searcher();
-    for (let i = 0; i < 400 && searcher.workers.warm < 1; i++) await new Promise((r) => setTimeout(r, 50));
+    for (let i = 0; i < 400 && searcher.workers.warm < 1; i++)
+      await new Promise((r) => setTimeout(r, 50));
     assert.equal(searcher.workers.warm, 1, 'the term index became ready');
     const later = await site.app.inject('/api/search?q=peru');
     assert.equal(later.json().warming, false);
