@@ -61,7 +61,8 @@ const cableIds = (db.prepare(`select reference_id from cables order by random() 
 const origins = (db.prepare(`select origin, count(*) n from cables group by origin order by n desc limit 40`).all() as { origin: string }[]).map((r) => r.origin).filter(Boolean);
 db.close();
 
-const server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '', DEMO: '0', JOBS: '0' });
+// Every simulated reader comes from one address: the per-client search rate limit and queue bound would refuse them.
+const server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '', DEMO: '0', JOBS: '0', SEARCH_RATE: '100000', SEARCH_BURST: '100000', SEARCH_QUEUE_PER_CLIENT: '1000' });
 const home = await (await fetch(server.url + '/')).text();
 const storyPaths = [...new Set([...home.matchAll(/href="(\/stories\/[^"#?]+)"/g)].map((m) => m[1]))];
 if (!storyPaths.length) throw new Error('no story links on the home page');

@@ -81,6 +81,12 @@ export const configSchema = z.object({
     })
     .default([]),
   SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
+  SEARCH_TIME_LIMIT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').default(3000),
+  SEARCH_RATE: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(60),
+  SEARCH_BURST: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(20),
+  SEARCH_RATE_LICENSED: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(600),
+  SEARCH_BURST_LICENSED: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(120),
+  SEARCH_QUEUE_PER_CLIENT: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -110,6 +116,13 @@ export interface Config {
   newsletterRate: number;
   /** Search worker threads (0: searches run on the main thread); see defaultSearchWorkers(). */
   searchWorkers: number;
+  /** Search budgets: time limit inside the search thread, rates per client, queue per client. */
+  search: {
+    timeLimitMs: number;
+    reader: { perMinute: number; burst: number };
+    licensed: { perMinute: number; burst: number };
+    queuePerClient: number;
+  };
 }
 
 /**
@@ -160,5 +173,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: c.JOBS,
     newsletterRate: c.NEWSLETTER_RATE,
     searchWorkers: c.SEARCH_WORKERS ?? defaultSearchWorkers(availableParallelism()),
+    search: {
+      timeLimitMs: c.SEARCH_TIME_LIMIT_MS,
+      reader: { perMinute: c.SEARCH_RATE, burst: c.SEARCH_BURST },
+      licensed: { perMinute: c.SEARCH_RATE_LICENSED, burst: c.SEARCH_BURST_LICENSED },
+      queuePerClient: c.SEARCH_QUEUE_PER_CLIENT,
+    },
   };
 }

@@ -63,3 +63,17 @@ test('search threads: one per core but the event loop\'s, 1 to 4 by default; SEA
   assert.equal(loadConfig({ SEARCH_WORKERS: '3' }).searchWorkers, 3);
   assert.ok(loadConfig({}).searchWorkers >= 1);
 });
+
+test('search budgets: time limit, rates per client and per licensed organisation, queue per client', () => {
+  assert.deepEqual(loadConfig({}).search, {
+    timeLimitMs: 3000,
+    reader: { perMinute: 60, burst: 20 },
+    licensed: { perMinute: 600, burst: 120 },
+    queuePerClient: 4,
+  });
+  const c = loadConfig({ SEARCH_TIME_LIMIT_MS: '1500', SEARCH_RATE: '10', SEARCH_BURST: '5', SEARCH_RATE_LICENSED: '100', SEARCH_BURST_LICENSED: '50', SEARCH_QUEUE_PER_CLIENT: '2' });
+  assert.deepEqual(c.search, { timeLimitMs: 1500, reader: { perMinute: 10, burst: 5 }, licensed: { perMinute: 100, burst: 50 }, queuePerClient: 2 });
+  assert.throws(() => loadConfig({ SEARCH_TIME_LIMIT_MS: '50' }), /SEARCH_TIME_LIMIT_MS must be at least 100/);
+  assert.throws(() => loadConfig({ SEARCH_RATE: '0' }), /SEARCH_RATE must be at least 1/);
+  assert.throws(() => loadConfig({ SEARCH_QUEUE_PER_CLIENT: 'many' }), /SEARCH_QUEUE_PER_CLIENT must be a number of searches/);
+});

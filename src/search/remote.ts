@@ -17,12 +17,13 @@ import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import { openSearchIndex } from './index.ts';
 import type { SearchParams } from './query.ts';
-import { SearchService, type SearchOutcome } from './service.ts';
+import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchWorkerData, WorkerReply } from './search-worker.ts';
 
 /** What answers searches for the web app. */
 export interface Searcher {
-  search(params: SearchParams): Promise<SearchOutcome>;
+  /** A search within its budget (cost limits, time limit; plain data, it crosses to a thread). */
+  search(params: SearchParams, budget?: Omit<SearchBudget, 'now'>): Promise<SearchOutcome>;
   /** Where the last answer's matching came from: the in-memory term index, or the database. */
   readonly index: 'memory' | 'database';
   /** Search worker threads whose term index has been ready, of those wanted. */
@@ -35,6 +36,7 @@ const RETRY_MS = 30_000;
 
 interface Pending {
   params: SearchParams;
+  budget: Omit<SearchBudget, 'now'>;
   resolve(v: SearchOutcome): void;
   reject(e: Error): void;
 }
@@ -172,7 +174,15 @@ export class WorkerSearcher implements Searcher {
     return this.local;
   }
 
-  async search(params: SearchParams): Promise<SearchOutcome> {
+  /** Starts the worker threads now (at listen), so the first search finds them loading. */
+  start(): void {
+    for (let i = 0; i < this.slots.length; i++) this.current(i);
+  }
+
+  async search(
+    params: SearchParams,
+    budget: Omit<SearchBudget, 'now'> = {},
+  ): Promise<SearchOutcome> {
     // The running worker with the fewest searches in hand, among those whose term index is
     // ready when there are any (one still loading answers from the database, slowly).
     let best: Slot | null = null;
@@ -190,15 +200,15 @@ export class WorkerSearcher implements Searcher {
     const worker = slot?.worker;
     if (!slot || !worker) {
       const svc = await this.service();
-      const out = await svc.search(params);
+      const out = await svc.search(params, budget);
       this.index = svc.terms?.ready('cable') ? 'memory' : 'database';
       return out;
     }
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      slot.pending.set(id, { params, resolve, reject });
+      slot.pending.set(id, { params, budget, resolve, reject });
       worker.ref();
-      worker.postMessage({ id, params });
+      worker.postMessage({ id, params, budget });
     });
   }
 
@@ -210,7 +220,7 @@ export class WorkerSearcher implements Searcher {
     if (!this.closed) process.emitWarning(`search worker failed: ${err.message}`);
     const waiting = [...slot.pending.values()];
     slot.pending.clear();
-    for (const p of waiting) this.search(p.params).then(p.resolve, p.reject);
+    for (const p of waiting) this.search(p.params, p.budget).then(p.resolve, p.reject);
   }
 
   async close(): Promise<void> {

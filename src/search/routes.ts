@@ -1,13 +1,30 @@
-/** GET /search (results page) and GET /api/search (JSON), one parse and one service for both. */
+/**
+ * GET /search (results page) and GET /api/search (JSON), one parse and one service for both.
+ *
+ * Every search has a budget: a per-client rate limit (readers by client address; licensed
+ * organisations and API keys a larger one of their own), a bounded per-client queue served
+ * round-robin in front of the search threads (fair-queue.ts), a cost limit checked before matching
+ * (budget.ts) and a time limit inside the search thread (deadline.ts).
+ *
+ *   over the rate limit          429, Retry-After, "try again in N s"
+ *   too many of its own waiting  429, Retry-After: 1
+ *   over the cost budget         400, saying what to narrow
+ *   stopped at the time limit    503, saying what to narrow (the same search would stop again)
+ */
 import { join } from 'node:path';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import type { AppServices } from '../app.ts';
+import type { Db } from '../platform/db.ts';
 import { pageContext, sendPage } from '../platform/http.ts';
 import { parseSearchParams, type SearchParams } from './query.ts';
 import type { SearchOutcome } from './service.ts';
 import { WorkerSearcher, type Searcher } from './remote.ts';
-import { SearchPage } from './views.tsx';
+import { SearchPage, type SearchNotice } from './views.tsx';
+import { DEFAULT_COST_LIMITS, type CostLimits } from './budget.ts';
+import { FairScheduler, QueueFull } from './fair-queue.ts';
+import { RateLimiter, searchClient, type RateLimits } from './rate.ts';
+import { searchLatency, searchRefused, watchSearch } from './metrics.ts';
 
 /** The term index kept between runs, in DATA_DIR. */
 export const TERMS_FILE = 'search-terms.bin';
@@ -22,23 +39,178 @@ export function searcherFor(services: AppServices): () => Searcher {
     }));
 }
 
+/** The budgets searches run under (from the configuration; tests change them on a running app). */
+export interface SearchSettings {
+  cost: CostLimits;
+  /** Time limit inside the search thread (ms). */
+  timeMs: number;
+  rate: RateLimits;
+}
+
+/** A running app's search admission: settings, rate buckets, the fair queue, the clock. */
+export interface SearchRuntime {
+  settings: SearchSettings;
+  limiter: RateLimiter;
+  scheduler: FairScheduler<SearchOutcome>;
+  /** Milliseconds, for the rate limits (tests pass their own). */
+  now: () => number;
+  /** What answers the searches (worker threads, started when the server listens). */
+  searcher: () => Searcher;
+}
+
+const runtimes = new WeakMap<Db, SearchRuntime>();
+
+/** The search runtime of the app serving this database (tests adjust its settings and clock). */
+export function searchRuntimeOf(db: Db): SearchRuntime | undefined {
+  return runtimes.get(db);
+}
+
+type Admission =
+  | { ok: true; outcome: SearchOutcome }
+  | { ok: false; status: 429; notice: SearchNotice; message: string; retryAfter: number };
+
+const API_ERRORS = { rate: 'rate_limited', busy: 'too_many_waiting' } as const;
+
 export function searchRoutes(services: AppServices): FastifyPluginAsync {
   const service = searcherFor(services);
+  const c = services.config.search;
+  const runtime: SearchRuntime = {
+    settings: {
+      cost: { ...DEFAULT_COST_LIMITS },
+      timeMs: c.timeLimitMs,
+      rate: { reader: { ...c.reader }, licensed: { ...c.licensed } },
+    },
+    limiter: new RateLimiter(),
+    scheduler: new FairScheduler(
+      Math.max(1, services.config.searchWorkers),
+      c.queuePerClient,
+      1000,
+    ),
+    now: () => Date.now(),
+    searcher: service,
+  };
+  runtimes.set(services.db, runtime);
+
+  /** Rate limit, then a turn in the fair queue, then the search within its cost and time. */
+  const admit = async (
+    req: FastifyRequest,
+    reply: FastifyReply,
+    params: SearchParams,
+  ): Promise<Admission> => {
+    const a = req.access;
+    const client = searchClient(
+      a?.clientIp ?? req.ip,
+      a
+        ? {
+            status: a.decision.status,
+            organisationId: a.decision.organisation?.id ?? null,
+            apiKeyId: a.apiKeyId,
+          }
+        : null,
+    );
+    const budget = client.licensed ? runtime.settings.rate.licensed : runtime.settings.rate.reader;
+    const taken = runtime.limiter.take(client.key, budget, runtime.now());
+    if (!taken.ok) {
+      searchRefused.inc({ reason: 'rate' });
+      return {
+        ok: false,
+        status: 429,
+        notice: 'rate',
+        retryAfter: taken.retryAfter,
+        message: `Searches from ${client.licensed ? 'your organisation' : 'your address'} are limited to ${budget.perMinute} a minute (${budget.burst} at once). Try again in ${taken.retryAfter} s.`,
+      };
+    }
+    const gone = new AbortController();
+    const onClose = () => gone.abort(new Error('the request went away'));
+    reply.raw.once('close', onClose);
+    try {
+      const { cost, timeMs } = runtime.settings;
+      const outcome = await runtime.scheduler.run(
+        client.key,
+        () => service().search(params, { cost, timeMs }),
+        gone.signal,
+      );
+      if (!outcome.ok && outcome.error.kind === 'cost') searchRefused.inc({ reason: 'cost' });
+      if (!outcome.ok && outcome.error.kind === 'time') searchRefused.inc({ reason: 'time' });
+      return { ok: true, outcome };
+    } catch (e) {
+      if (!(e instanceof QueueFull)) throw e;
+      searchRefused.inc({ reason: 'queue' });
+      return {
+        ok: false,
+        status: 429,
+        notice: 'busy',
+        retryAfter: 1,
+        message:
+          e.scope === 'client'
+            ? 'You already have several searches waiting to be answered. Wait for them to finish, then try again.'
+            : 'The search service has too many searches waiting. Try again in a moment.',
+      };
+    } finally {
+      reply.raw.off('close', onClose);
+    }
+  };
+
+  /** Records the latency of a finished search request. */
+  const observe = (t0: number, outcome: 'ok' | 'refused' | 'failed', index: string) =>
+    searchLatency.observe({ outcome, index }, (performance.now() - t0) / 1000);
+
   return async (app) => {
+    const unwatch = watchSearch({
+      waiting: () => runtime.scheduler.waiting,
+      workers: () => service().workers,
+    });
+    // Search threads start with the server, so the first search finds them loading already.
+    app.addHook('onListen', async () => {
+      const s = service();
+      if (s instanceof WorkerSearcher) s.start();
+    });
     app.addHook('onClose', async () => {
+      unwatch();
       await service().close();
     });
 
     app.get('/api/search', async (req, reply) => {
+      const t0 = performance.now();
       const params = parseSearchParams(req.query);
       if (!params.ok) return reply.code(400).send({ error: 'bad_request', message: params.error });
-      const out = await service().search(params.value);
-      if (!out.ok)
+      const admitted = await admit(req, reply, params.value);
+      if (!admitted.ok) {
+        observe(t0, 'refused', 'none');
+        return reply
+          .code(admitted.status)
+          .header('retry-after', String(admitted.retryAfter))
+          .header('cache-control', 'no-store')
+          .send({
+            error: API_ERRORS[admitted.notice as 'rate' | 'busy'],
+            message: admitted.message,
+            retryAfter: admitted.retryAfter,
+          });
+      }
+      const out = admitted.outcome;
+      if (!out.ok) {
+        observe(t0, 'refused', 'none');
+        reply.header('cache-control', 'no-store');
+        if (out.error.kind === 'time')
+          return reply
+            .code(503)
+            .header('retry-after', '30')
+            .send({ error: 'search_time_limit', message: out.error.message });
+        if (out.error.kind === 'cost')
+          return reply
+            .code(400)
+            .send({
+              error: 'search_too_costly',
+              message: out.error.message,
+              limit: out.error.reason,
+            });
         return reply
           .code(400)
           .send({ error: 'bad_query', message: out.error.message, position: out.error.position });
+      }
       const r = out.result;
-      reply.header('cache-control', 'public, max-age=30');
+      observe(t0, 'ok', r.warming ? 'database' : 'memory');
+      reply.header('cache-control', r.warming ? 'no-store' : 'public, max-age=30');
       reply.header('x-search-index', service().index);
       const { warm, total } = service().workers;
       reply.header('x-search-workers', `${warm}/${total}`);
@@ -51,10 +223,13 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         hits: r.hits,
         facets: r.facets,
         tookMs: r.tookMs,
+        warming: r.warming,
+        ...(r.warming ? { note: WARMING_NOTE } : {}),
       };
     });
 
     app.get('/search', async (req, reply) => {
+      const t0 = performance.now();
       const ctx = await pageContext(services, req, reply);
       const parsed = parseSearchParams(req.query);
       const raw = req.query as Record<string, unknown>;
@@ -68,10 +243,33 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         );
       }
       const params: SearchParams = parsed.value;
-      const outcome: SearchOutcome = await service().search(params);
-      if (outcome.ok && outcome.cableId)
+      const admitted = await admit(req, reply, params);
+      if (!admitted.ok) {
+        observe(t0, 'refused', 'none');
+        reply.header('retry-after', String(admitted.retryAfter));
+        return sendPage(
+          req,
+          reply,
+          h(SearchPage, {
+            ctx,
+            q: params.q,
+            params,
+            outcome: null,
+            problem: admitted.message,
+            notice: admitted.notice,
+          }),
+          { status: admitted.status },
+        );
+      }
+      const outcome = admitted.outcome;
+      if (outcome.ok && outcome.cableId) {
+        observe(t0, 'ok', outcome.result.warming ? 'database' : 'memory');
         return reply.redirect(`/cables/${encodeURIComponent(outcome.cableId)}`, 302);
+      }
       if (!outcome.ok) {
+        observe(t0, 'refused', 'none');
+        const kind = outcome.error.kind ?? 'syntax';
+        if (kind === 'time') reply.header('retry-after', '30');
         return sendPage(
           req,
           reply,
@@ -81,16 +279,23 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
             params,
             outcome: null,
             problem: outcome.error.message,
-            position: outcome.error.position,
+            position: kind === 'syntax' ? outcome.error.position : undefined,
+            notice: kind,
           }),
-          { status: 400 },
+          { status: kind === 'time' ? 503 : 400 },
         );
       }
+      observe(t0, 'ok', outcome.result.warming ? 'database' : 'memory');
       return sendPage(
         req,
         reply,
         h(SearchPage, { ctx, q: params.q, params, outcome: outcome.result }),
+        outcome.result.warming ? { cache: 'no-store' } : {},
       );
     });
   };
 }
+
+/** Said with answers given while the term index warms up (the API's `note`). */
+export const WARMING_NOTE =
+  'The search index is warming up after a restart: results come from the database for now, so searches are slower and very large result sets are listed newest first.';

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
 import { openSearchIndex } from './index.ts';
-import { SearchService, type SearchOutcome } from './service.ts';
+import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchParams } from './query.ts';
 
 export interface SearchWorkerData {
@@ -21,7 +21,9 @@ export interface SearchWorkerData {
 
 /** To the worker: a search, the leader's new term index (followers), or close. */
 export type WorkerRequest =
-  { id: number; params: SearchParams } | { shared: Uint8Array } | { close: true };
+  | { id: number; params: SearchParams; budget?: Omit<SearchBudget, 'now'> }
+  | { shared: Uint8Array }
+  | { close: true };
 
 /** From the worker: started; the term index is ready; (the leader) its index to share; answers. */
 export type WorkerReply =
@@ -63,7 +65,7 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     return;
   }
   try {
-    const outcome = await service.search(msg.params);
+    const outcome = await service.search(msg.params, msg.budget ?? {});
     parentPort!.postMessage({
       id: msg.id,
       outcome,

@@ -21,6 +21,14 @@ import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import type { TermIndexOptions } from './terms.ts';
+import { checkCost, queryShape, type CostLimits, type CostReason } from './budget.ts';
+import {
+  currentDeadline,
+  checkDeadline,
+  Deadline,
+  SearchTimeout,
+  withDeadline,
+} from './deadline.ts';
 
 export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
 export type FacetName = (typeof FACETS)[number];
@@ -57,11 +65,42 @@ export interface SearchResult {
   normalized: string;
   /** Lower-case words to highlight (titles on the page). */
   highlight: string[];
+  /**
+   * The term index was still being loaded or built: the text was matched by the database (slower,
+   * same matches; large match sets are ordered newest first instead of by relevance).
+   */
+  warming: boolean;
+}
+/**
+ * Why a search was not answered: the query could not be read (`syntax`), it asks for more work
+ * than a search may do (`cost`, with the limit it went over), or it ran past its time limit (`time`).
+ */
+export interface SearchProblem {
+  message: string;
+  /** 0-based index of the offending character (syntax), else -1. */
+  position: number;
+  kind?: 'syntax' | 'cost' | 'time';
+  reason?: CostReason;
 }
 export type SearchOutcome =
   | { ok: true; result: SearchResult; cableId?: undefined }
   | { ok: true; cableId: string; result: SearchResult }
-  | { ok: false; error: { message: string; position: number } };
+  | { ok: false; error: SearchProblem };
+
+/** What one search may cost (the route passes them; absent: no limit). */
+export interface SearchBudget {
+  cost?: CostLimits;
+  /** Time limit inside the search thread, in milliseconds. */
+  timeMs?: number | null;
+  /** The clock the time limit is measured on (tests pass their own). */
+  now?: () => number;
+}
+
+/** The message of a search stopped at its time limit. */
+export function timeLimitMessage(limitMs: number): string {
+  const s = limitMs >= 1000 ? `${Math.round(limitMs / 100) / 10} s` : `${Math.round(limitMs)} ms`;
+  return `This search took longer than the ${s} a search may take and was stopped. Narrow it: use fewer word starts (*) or alternatives (OR), longer prefixes, or a filter such as origin:, tag: or year:.`;
+}
 
 export const COMPILE = { tagMeaning } as const;
 export const PARSE = { canonicalizeId: canonicalId } as const;
@@ -378,8 +417,10 @@ function countCable(c: CableScan, k: CableCounts, id: number, by: number): void 
 /** Nothing filters: every matching cable is a hit and counts in every facet. Returns the hits. */
 function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
   const { present, size } = c;
+  const deadline = currentDeadline();
   let n = 0;
   for (let i = 0; i < ids.length; i++) {
+    if ((i & 0x3fff) === 0) deadline?.check();
     const id = ids[i];
     if (id >= size || !present[id]) continue;
     out[n++] = id;
@@ -394,9 +435,11 @@ function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Arr
  */
 function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
   const { present, size } = c;
+  const deadline = currentDeadline();
   let n = 0;
   let from = 0;
   for (let i = 0; i <= ids.length; i++) {
+    if ((i & 0x3fff) === 0) deadline?.check();
     // The cables between the previous match and this one do not match.
     const to = i < ids.length ? Math.min(ids[i], size) : size;
     for (let id = from; id < to; id++) if (present[id]) countCable(c, k, id, -1);
@@ -437,9 +480,11 @@ function countFiltered(
   const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
   const byYear = yearIn !== null || yearOut !== null;
   const byTime = fromMin !== -Infinity || toMin !== Infinity || refIn !== null || refOut !== null;
+  const deadline = currentDeadline();
   let n = 0;
   let kindCount = 0;
   for (let i = 0; i < ids.length; i++) {
+    if ((i & 0x3fff) === 0) deadline?.check();
     const id = ids[i];
     if (id >= size || !present[id]) continue;
     let mask = f.mask;
@@ -496,7 +541,7 @@ export interface SearchServiceOptions {
   /** Where the term index is kept between runs (DATA_DIR/search-terms.bin in the app). */
   termsFile?: string | null;
   /** The term index's role among search threads and what it tells (see TermIndexOptions). */
-  terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady'>;
+  terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady' | 'worker'>;
 }
 
 export class SearchService {
@@ -570,11 +615,43 @@ export class SearchService {
     return !!row;
   }
 
-  async search(params: SearchParams): Promise<SearchOutcome> {
+  /** Indexed words a word start expands to (the most of either kind), when the term index knows. */
+  private expansion(prefix: string): number | null {
+    const terms = this.terms;
+    if (!terms) return null;
+    let most: number | null = null;
+    for (const kind of ['cable', 'story'] as const) {
+      const n = terms.prefixCount(kind, prefix);
+      if (n !== null) most = Math.max(most ?? 0, n);
+    }
+    return most;
+  }
+
+  async search(params: SearchParams, budget: SearchBudget = {}): Promise<SearchOutcome> {
+    const deadline =
+      budget.timeMs !== undefined && budget.timeMs !== null
+        ? new Deadline(budget.timeMs, budget.now)
+        : null;
+    try {
+      return await withDeadline(deadline, () => this.searchWithin(params, budget));
+    } catch (e) {
+      if (e instanceof SearchTimeout)
+        return {
+          ok: false,
+          error: { message: timeLimitMessage(e.limitMs), position: -1, kind: 'time' },
+        };
+      throw e;
+    }
+  }
+
+  private async searchWithin(params: SearchParams, budget: SearchBudget): Promise<SearchOutcome> {
     const t0 = performance.now();
     const first = parseQuery(params.q, PARSE);
     if (!first.ok)
-      return { ok: false, error: { message: first.error.message, position: first.error.position } };
+      return {
+        ok: false,
+        error: { message: first.error.message, position: first.error.position, kind: 'syntax' },
+      };
     const explicit = {
       kind: params.kind,
       origin: params.origin,
@@ -595,7 +672,16 @@ export class SearchService {
       return { ok: true, cableId: refId, result };
     }
     const parsed = parseQuery(normalized, PARSE);
-    if (!parsed.ok) return { ok: false, error: { message: parsed.error.message, position: 0 } };
+    if (!parsed.ok)
+      return { ok: false, error: { message: parsed.error.message, position: 0, kind: 'syntax' } };
+    if (budget.cost) {
+      const refused = checkCost(queryShape(parsed.query), budget.cost, (p) => this.expansion(p));
+      if (refused)
+        return {
+          ok: false,
+          error: { message: refused.message, position: -1, kind: 'cost', reason: refused.reason },
+        };
+    }
     return { ok: true, result: await this.run(parsed.query, params, normalized, t0) };
   }
 
@@ -606,7 +692,14 @@ export class SearchService {
     t0: number,
     onlyRefs?: string[],
   ): Promise<SearchResult> {
+    const deadline = currentDeadline();
+    const waitFrom = deadline?.now();
     await this.columns.sync();
+    // Waiting for the columns (loaded once for every search) does not count against this search.
+    if (deadline && waitFrom !== undefined) deadline.exclude(waitFrom);
+    checkDeadline();
+    // Read before matching: a term index that becomes ready meanwhile did not answer this search.
+    const warming = !!this.terms && !(this.terms.ready('cable') && this.terms.ready('story'));
     const { cables, stories } = this.columns;
     const f: QueryFilters = query.filters;
     const x: QueryFilters = query.excludedFilters;
@@ -700,6 +793,7 @@ export class SearchService {
       }),
     );
 
+    checkDeadline();
     // Cables: each counting loop is a function of its own, so each is compiled for its own work
     // (inside this long function a rarely taken loop ran unoptimised: 30 ms instead of 5).
     {
@@ -778,7 +872,9 @@ export class SearchService {
       if (clsIn) fixed |= CLASS;
       if (tagNeed.length) fixed |= TAG;
       const refStories = refs.length ? new Set(refs) : null;
+      const deadline = currentDeadline();
       for (let i = 0; i < ids.length; i++) {
+        if ((i & 0x3fff) === 0) deadline?.check();
         const id = ids[i];
         if (id >= stories.size || !stories.visible(id, nowMin)) continue;
         let mask = fixed;
@@ -808,6 +904,7 @@ export class SearchService {
       matchSizes.story = ids.length;
     }
 
+    checkDeadline();
     const total = hits.cable.length + hits.story.length;
     const offset = (params.page - 1) * params.size;
     const k = Math.min(offset + params.size, total);
@@ -888,6 +985,7 @@ export class SearchService {
       .sort((a, b) => a[0] - b[0])
       .map(([m, count]) => ({ value: monthLabel(m), count }));
 
+    checkDeadline();
     const hitsOut = await this.hydrate(
       page,
       textQuery && !negate && !onlyRefs ? query : null,
@@ -904,6 +1002,7 @@ export class SearchService {
       order,
       normalized,
       highlight,
+      warming,
     };
   }
 

@@ -215,6 +215,42 @@ export async function writeSnapshotFile(file: string, blob: Uint8Array): Promise
 }
 
 /**
+ * The stamp of the snapshot kept in `file`, read from the start of its header only (the header
+ * begins with it), or null when there is none or it cannot be read. Lets a reader skip reading and
+ * decoding a whole file that belongs to another epoch (after a bulk import, say).
+ */
+export async function readSnapshotStamp(file: string): Promise<Stamp | null> {
+  try {
+    const fh = await open(file, 'r');
+    try {
+      const head = new Uint8Array(1024);
+      const { bytesRead } = await fh.read(head, 0, head.length, 0);
+      const b = Buffer.from(head.buffer, 0, bytesRead);
+      if (
+        bytesRead < MAGIC.length + 5 ||
+        b.toString('latin1', 0, MAGIC.length) !== MAGIC ||
+        b[MAGIC.length] !== FORMAT
+      )
+        return null;
+      const text = b.toString('utf8', MAGIC.length + 5);
+      const m = /^\{"stamp":(\{[^{}]*\})/.exec(text);
+      if (!m) return null;
+      const s = JSON.parse(m[1]) as Stamp;
+      return typeof s.instance === 'number' &&
+        typeof s.epoch === 'number' &&
+        typeof s.seq === 'number' &&
+        (s.engine === 'sqlite' || s.engine === 'postgres')
+        ? s
+        : null;
+    } finally {
+      await fh.close();
+    }
+  } catch {
+    return null;
+  }
+}
+
+/**
  * The snapshot kept in `file`, or null when there is none (or it is unreadable). It is read into
  * shared memory, so the other search threads can be handed it without a copy.
  */

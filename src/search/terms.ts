@@ -29,10 +29,17 @@ import Database from 'better-sqlite3';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
-import { decodeSnapshot, readSnapshotFile, type Snapshot, type Stamp } from './terms-file.ts';
+import {
+  decodeSnapshot,
+  readSnapshotFile,
+  readSnapshotStamp,
+  type Snapshot,
+  type Stamp,
+} from './terms-file.ts';
 import type { BuildRequest } from './terms-worker.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
 import type { DocKind, RankedId } from './index.ts';
+import { checkDeadline, currentDeadline } from './deadline.ts';
 
 const K1 = 1.2;
 const B = 0.75;
@@ -958,12 +965,15 @@ export class TermIndex {
   /** The snapshot in the index file, when it belongs to this database and is recent enough. */
   private async kept(): Promise<Snapshot | null> {
     if (!this.options.file) return null;
+    // A file of another epoch or database is not read whole (nor decoded) only to be thrown away.
+    const stamp = await readSnapshotStamp(this.options.file);
+    if (!stamp || !(await this.current({ stamp }))) return null;
     const snap = await readSnapshotFile(this.options.file);
     return snap && (await this.current(snap)) ? snap : null;
   }
 
   /** True when a snapshot was taken from this database at its present epoch, not long ago. */
-  private async current(snap: Snapshot): Promise<boolean> {
+  private async current(snap: Pick<Snapshot, 'stamp'>): Promise<boolean> {
     const now = await this.stamp();
     if (
       snap.stamp.instance !== now.instance ||
@@ -1204,16 +1214,35 @@ export class TermIndex {
       return t === undefined ? [] : [t];
     }
     if (stems[0] !== word) throw new Unsupported();
+    return this.prefixTerms(kind, word);
+  }
+
+  /** Term ids of the indexed words starting with `word` (cached per index). */
+  private prefixTerms(kind: DocKind, word: string): number[] {
+    const p = this.postings[kind]!;
     const key = `${kind}\u0000${word}`;
     let tids = this.prefixCache.get(key);
     if (!tids) {
-      tids = [];
-      p.termNames.forEach((name, t) => {
-        if (name.startsWith(word)) tids!.push(t);
-      });
+      const deadline = currentDeadline();
+      const names = p.termNames;
+      const found: number[] = [];
+      for (let t = 0; t < names.length; t++) {
+        if ((t & 0xffff) === 0) deadline?.check();
+        if (names[t].startsWith(word)) found.push(t);
+      }
+      tids = found;
       this.prefixCache.set(key, tids);
     }
     return tids;
+  }
+
+  /**
+   * How many indexed words of a kind a word start (one lower-case token) expands to; null while the
+   * index is not ready. Cheap after the first time (the expansion is cached for the search).
+   */
+  prefixCount(kind: DocKind, word: string): number | null {
+    if (!this.ready(kind)) return null;
+    return this.prefixTerms(kind, word).length;
   }
 
   /**
@@ -1248,6 +1277,7 @@ export class TermIndex {
   }
 
   private async node(kind: DocKind, n: TextNode, size: number, leaves: Leaf[]): Promise<Compiled> {
+    checkDeadline();
     const p = this.postings[kind]!;
     switch (n.type) {
       case 'term':
@@ -1359,7 +1389,9 @@ export class TermIndex {
     for (let i = 0; i < cand.length; i++) norm[i] = K1 * (1 - B + (B * p.docLen(cand[i])) / avgdl);
     const acc = new Float64Array(cand.length);
     const tmp = new Float64Array(cand.length);
+    const deadline = currentDeadline();
     for (const leaf of plan.leaves) {
+      deadline?.check();
       const hits = bitsCount(leaf.bits);
       const idf = idfOf(n, hits);
       acc.fill(0);
@@ -1419,6 +1451,7 @@ export class TermIndex {
     // A document's phrase frequency is at least 1: its weight is at most 1 / (1 + k1·(1 − b)).
     const one = 1 / (1 + K1 * (1 - B));
     for (const m of PRUNING.tiers) {
+      checkDeadline();
       const sb = new Uint32Array(size);
       /** Marks the candidates in the first m entries of a list; returns the weight bound for the rest. */
       const listed = (c: Champion): number => {

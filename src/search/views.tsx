@@ -144,6 +144,17 @@ export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState })
   );
 }
 
+/** Why a search was not answered: unreadable, too costly, too slow, over the rate limit, queue full. */
+export type SearchNotice = 'syntax' | 'cost' | 'time' | 'rate' | 'busy';
+
+const NOTICE_TITLES: Record<SearchNotice, string> = {
+  syntax: 'That search could not be read.',
+  cost: 'That search asks for more work than one search may do.',
+  time: 'That search took too long and was stopped.',
+  rate: 'Too many searches in a short time.',
+  busy: 'Too many searches waiting.',
+};
+
 const SUGGESTIONS = ['"shining path"', 'origin:lima terrorism', 'tag:PTER year:2009', 'classification:secret narcotics'];
 
 export function SearchPage({
@@ -153,6 +164,7 @@ export function SearchPage({
   outcome,
   problem,
   position,
+  notice = 'syntax',
 }: {
   ctx: PageContext;
   q: string;
@@ -160,6 +172,7 @@ export function SearchPage({
   outcome: SearchResult | null;
   problem?: string;
   position?: number;
+  notice?: SearchNotice;
 }) {
   const s = params ? stateOf(params) : { q };
   const title = q.trim() ? `Search: ${q.trim()}` : 'Search the archive';
@@ -199,7 +212,7 @@ export function SearchPage({
         {problem ? (
           <div class="notice error" role="alert" id="search-problem">
             <p>
-              <strong>That search could not be read.</strong> {problem}
+              <strong>{NOTICE_TITLES[notice]}</strong> {problem}
             </p>
             {position !== undefined && q ? (
               <p class="query-echo">
@@ -208,11 +221,11 @@ export function SearchPage({
                 <code>{q.slice(position + 1)}</code>
               </p>
             ) : null}
-            <p>
+            {notice === 'syntax' || notice === 'cost' || notice === 'time' ? <p>
               Words match anywhere; use quotes for a phrase (<code>"shining path"</code>), <code>OR</code> in capitals for alternatives, <code>-word</code> to leave
               something out, <code>terror*</code> for word starts, and filters such as <code>origin:lima</code>, <code>tag:PTER</code>, <code>year:2009</code>,{' '}
               <code>classification:secret</code>, <code>from:2009-01-01</code>.
-            </p>
+            </p> : null}
           </div>
         ) : null}
         {activeFilters.length ? (
@@ -223,6 +236,12 @@ export function SearchPage({
                 {f.label} <span aria-hidden="true">✕</span>
               </a>
             ))}
+          </p>
+        ) : null}
+        {r?.warming ? (
+          <p class="notice" role="note" id="search-warming">
+            <strong>The search index is warming up</strong> after a restart. Results come straight from the database for now: searches are slower, and very
+            large result sets are listed newest first instead of by relevance.
           </p>
         ) : null}
         {r ? (

@@ -11,7 +11,7 @@ import { sql } from 'kysely';
 import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
-import { decodeSnapshot, encodeSnapshot } from '../../src/search/terms-file.ts';
+import { decodeSnapshot, encodeSnapshot, readSnapshotStamp } from '../../src/search/terms-file.ts';
 import { PRUNING } from '../../src/search/terms.ts';
 import {
   generatedArchive,
@@ -109,6 +109,19 @@ describe(`term index file on ${ENGINE}`, () => {
       'a truncated file is refused',
     );
     assert.equal(decodeSnapshot(new Uint8Array(64)), null, 'something else is refused');
+  });
+
+  test('the stamp is read from the start of the file alone (a stale file is not read whole)', async () => {
+    const snap = decodeSnapshot(new Uint8Array(readFileSync(file)));
+    assert.ok(snap);
+    assert.deepEqual(await readSnapshotStamp(file), snap.stamp);
+    // The first kilobyte is enough: the rest of the file may be missing.
+    const head = join(archive.dir, 'head.bin');
+    writeFileSync(head, readFileSync(file).subarray(0, 1024));
+    assert.deepEqual(await readSnapshotStamp(head), snap.stamp);
+    writeFileSync(head, Buffer.from('BSTERMS not an index at all'));
+    assert.equal(await readSnapshotStamp(head), null);
+    assert.equal(await readSnapshotStamp(join(archive.dir, 'missing.bin')), null);
   });
 
   test('the next process loads the file and answers exactly as the built index did', async () => {
