@@ -18,7 +18,8 @@ let feeds: Awaited<ReturnType<typeof feedServer>>;
 let base: string;
 
 before(async () => {
-  site = await testSite({ DEMO: '1', JOBS: '0' });
+  // The partner feed is served on loopback, which the site reaches only when the operator allows it.
+  site = await testSite({ DEMO: '1', JOBS: '0', OUTBOUND_ALLOW: '127.0.0.1' });
   base = await listenLocal(site);
   feeds = await feedServer((_req, res) => {
     res.writeHead(200, { 'content-type': 'application/rss+xml' });
