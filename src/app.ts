@@ -28,6 +28,7 @@ import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
+import { installPolicy } from './platform/policy.ts';
 import { memberRoutes } from './members/routes.ts';
 import { newsroomRoutes } from './stories/admin-routes.ts';
 import { feedRoutes } from './feeds/routes.ts';
@@ -115,6 +116,9 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
   await app.register(cookie);
   installSessionLoader(app, services.db);
   installLicensing(app, services);
+  // Who may do what: every route names its policy, checked here before its handler (after the
+  // session and licensing hooks, which say who is asking).
+  installPolicy(app);
   if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());
   // Buffered page-view counts are written before the database closes.
   app.addHook('onClose', async () => flushViews(services.db.kysely));

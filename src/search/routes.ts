@@ -29,7 +29,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       await service().close();
     });
 
-    app.get('/api/search', async (req, reply) => {
+    app.get('/api/search', { config: { policy: 'api.read' } }, async (req, reply) => {
       const params = parseSearchParams(req.query);
       if (!params.ok) return reply.code(400).send({ error: 'bad_request', message: params.error });
       const out = await service().search(params.value);
@@ -54,7 +54,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       };
     });
 
-    app.get('/search', async (req, reply) => {
+    app.get('/search', { config: { policy: 'public' } }, async (req, reply) => {
       const ctx = await pageContext(services, req, reply);
       const parsed = parseSearchParams(req.query);
       const raw = req.query as Record<string, unknown>;
