@@ -197,7 +197,7 @@ export interface RoutePolicy {
 /**
  * Installs the policy on an app, before any route: a route declared without a known policy stops
  * the app from starting (naming the route); every request to a route is checked against its
- * policy before the handler. Anonymous visitors asking for a page they may not see are sent to log
+ * policy before the handler (after its rate limit). Anonymous visitors asking for a page they may not see are sent to log
  * in and back. Returns the registry of declared routes.
  */
 export function installPolicy(app: FastifyInstance): RoutePolicy[] {
@@ -211,7 +211,9 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
     }
     for (const method of methods) registry.push({ method, url: route.url, policy });
   });
-  app.addHook('onRequest', async (req, reply) => {
+  // After the route's rate limit (route hooks run after these onRequest hooks, so the check waits
+  // for preValidation) and before the CSRF check and the handler.
+  app.addHook('preValidation', async (req, reply) => {
     if (req.is404) return;
     const action = req.routeOptions.config?.policy;
     // Unreachable for registered routes (onRoute refuses them); fail closed all the same.
@@ -223,7 +225,7 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
       return;
     }
     if (actor.kind !== 'member' && action !== 'api.read' && (req.method === 'GET' || req.method === 'HEAD')) {
-      return reply.header('cache-control', 'no-store').redirect(`/login?next=${encodeURIComponent(req.url)}`, 303);
+      return reply.header('cache-control', 'no-store').redirect(`/login?next=${encodeURIComponent(req.url).replace(/%2F/g, '/')}`, 303);
     }
     throw refusal(actor, action);
   });
