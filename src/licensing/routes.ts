@@ -324,7 +324,7 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
     app.get('/alerts', LIMIT('alerts.manage'), async (req, reply) => {
       return alertsPage(req, reply);
     });
-    app.post<{ Body: Body }>('/alerts', FORM_LIMIT('alerts.manage'), async (req, reply) => {
+    app.post<{ Body: Body }>('/alerts', FORM_LIMIT('alerts.create'), async (req, reply) => {
       if (!covered(req)) return alertsPage(req, reply, { ok: false, code: 'unlicensed', message: 'Alerts on saved searches come with an organisation’s licence.', status: 403 });
       const r = await saveSearch(deps(), req.member!.id, req.body?.q, req.body?.frequency);
       return alertsPage(req, reply, r, r.ok ? '' : str(req.body?.q));
