@@ -68,6 +68,35 @@ const ALLOWED: Record<string, readonly ActorName[]> = {
   'licensing.admin': ['admin'],
 };
 
+/**
+ * The routes anyone may use, reviewed one by one (HEAD follows GET). A route newly declared
+ * `public` or `api.read` fails the test until it is added here: a forgotten check cannot hide
+ * behind a wrong declaration.
+ */
+const OPEN_ROUTES: Record<'public' | 'api.read', ReadonlySet<string>> = {
+  public: new Set([
+    'GET /assets/:name', 'GET /favicon.ico', 'GET /healthz', 'GET /terms', 'GET /',
+    'GET /sections/:slug', 'GET /stories/:section/:yyyy/:mm/:idslug', 'GET /stories/:id',
+    'GET /about/licensing', 'GET /.well-known/tdmrep.json', 'GET /invitations/:token',
+    'POST /newsletter/subscribe', 'POST /newsletter/signup', 'GET /newsletter',
+    'GET /newsletter/issues/:n', 'GET /newsletter/confirm/:token',
+    'GET /newsletter/unsubscribe/:token', 'POST /newsletter/unsubscribe/:token',
+    'GET /newsletter/preferences/:token', 'POST /newsletter/preferences/:token', 'GET /search',
+    'GET /register', 'POST /register', 'GET /login', 'POST /login', 'POST /logout',
+    'GET /login/magic', 'POST /login/magic', 'GET /login/magic/:token', 'GET /verify/:token',
+    'GET /password/forgot', 'POST /password/forgot', 'GET /password/reset/:token',
+    'POST /password/reset/:token', 'GET /robots.txt', 'GET /world', 'GET /ads/:id/click',
+    'GET /cables', 'GET /cables/:id', 'GET /cables/:id/raw', 'GET /cables/origin/:slug',
+    'GET /cables/year/:year', 'GET /cables/month/:month', 'GET /cables/classification/:slug',
+    'GET /cables/tag/:tag'
+  ]),
+  'api.read': new Set([
+    'GET /api/access', 'GET /api/search', 'GET /feeds/home.:kind', 'GET /feeds/sections/:file',
+    'GET /feeds/cables/origins/:file', 'GET /sitemap.xml', 'GET /sitemaps/:file',
+    'GET /sitemap-news.xml', 'GET /api/cables/:id'
+  ]),
+};
+
 /** Policies whose refusal hides the thing itself: 404, not 403 (visitors asking for a page still go to log in). */
 const HIDDEN = new Set(['org.view', 'org.manage', 'org.verify-domain', 'licensing.review', 'licensing.admin']);
 
@@ -242,6 +271,12 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
     }
     for (const { method, url, policy } of site.app.routePolicies) {
       assert.ok(site.app.hasRoute({ method: method as 'GET', url }), `${method} ${url} is routed`);
+      if (policy === 'public' || policy === 'api.read') {
+        const key = `${method === 'HEAD' ? 'GET' : method} ${url}`;
+        assert.ok(OPEN_ROUTES[policy].has(key), `${key} is declared ${policy}: review it and add it to OPEN_ROUTES`);
+      }
+      for (const [open, list] of Object.entries(OPEN_ROUTES))
+        if (list.has(`${method} ${url}`)) assert.equal(policy, open, `${method} ${url} is listed as ${open} but declares ${policy}`);
       assert.ok(policy in ALLOWED, `${method} ${url} names ${policy}, which this test does not know: add who may do it to ALLOWED`);
     }
     for (const m of ['GET', 'HEAD', 'POST']) assert.ok(routes.some(([x]) => x === m), `${m} routes are walked`);
