@@ -15,6 +15,7 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './http.ts';
+import { API_LICENCE_MESSAGE } from '../licensing/wiring.ts';
 
 export type MemberRole = 'reader' | 'editor' | 'admin';
 export type OrgRole = 'admin' | 'member';
@@ -152,7 +153,7 @@ const CONFIRM_FIRST = 'Confirm your email address first: follow the link in the 
 /** The answer to a refused actor: the friendly 403, or 404 where the site hides what exists. */
 export function refusal(actor: Actor, action: Action): HttpError {
   const signedIn = actor.kind === 'member';
-  if (action === 'api.read') return new HttpError(402, 'licence_required', 'Automated access to this site needs an API licence and key.');
+  if (action === 'api.read') return new HttpError(402, 'licence_required', API_LICENCE_MESSAGE);
   if (action === 'org.view' || action === 'org.manage') return new HttpError(404, 'not_found', 'There is no such organisation.');
   if (action === 'licensing.review' || action === 'licensing.admin') {
     if (action === 'licensing.admin' && isStaff(actor)) return new HttpError(403, 'forbidden', 'Only an administrator can do this.');
@@ -197,8 +198,8 @@ export interface RoutePolicy {
 /**
  * Installs the policy on an app, before any route: a route declared without a known policy stops
  * the app from starting (naming the route); every request to a route is checked against its
- * policy before the handler (after its rate limit). Anonymous visitors asking for a page they may not see are sent to log
- * in and back. Returns the registry of declared routes.
+ * policy before the handler (after its rate limit). Anonymous visitors asking for a page they may
+ * not see are sent to log in and back. Returns the registry of declared routes.
  */
 export function installPolicy(app: FastifyInstance): RoutePolicy[] {
   const registry: RoutePolicy[] = [];
