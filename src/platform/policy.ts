@@ -172,6 +172,27 @@ export function refusal(actor: Actor, action: Action): HttpError {
   return new HttpError(403, 'forbidden', 'Your account cannot do that.');
 }
 
+/**
+ * Where a visitor who is not signed in goes back to after logging in, when logging in is the
+ * answer: any page they may not see, and the forms of what any member may do (their account,
+ * applying, invitations, alerts, press releases), which return to the page the form is on.
+ * Null when the answer is a refusal instead.
+ */
+const FORM_PAGE: Partial<Record<Action, string>> = {
+  'account.manage': '/account',
+  'licence.apply': '/licensing/apply',
+  'org.list': '/org',
+  'alerts.manage': '/alerts',
+  'alerts.create': '/alerts',
+  'press-release.submit': '/press-releases/new',
+};
+export function signInFirst(actor: Actor, action: Action, method: string, url: string): string | null {
+  if (actor.kind === 'member' || action === 'api.read') return null;
+  if (method === 'GET' || method === 'HEAD') return url;
+  if (action === 'invitation.accept') return url.split('?')[0];
+  return FORM_PAGE[action] ?? null;
+}
+
 /** Throws the refusal unless the actor may do the action (on the subject). */
 export function authorize<A extends Action>(actor: Actor, action: A, subject?: SubjectOf<A>): void {
   if (!can(actor, action, subject)) throw refusal(actor, action);
@@ -225,9 +246,8 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
       if (action !== 'public' && action !== 'api.read') reply.header('cache-control', 'no-store');
       return;
     }
-    if (actor.kind !== 'member' && action !== 'api.read' && (req.method === 'GET' || req.method === 'HEAD')) {
-      return reply.header('cache-control', 'no-store').redirect(`/login?next=${encodeURIComponent(req.url).replace(/%2F/g, '/')}`, 303);
-    }
+    const next = signInFirst(actor, action, req.method, req.url);
+    if (next !== null) return reply.header('cache-control', 'no-store').redirect(`/login?next=${encodeURIComponent(next).replace(/%2F/g, '/')}`, 303);
     throw refusal(actor, action);
   });
   return registry;

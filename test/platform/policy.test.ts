@@ -5,7 +5,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTIONS, authorize, can, refusal, type Actor } from '../../src/platform/policy.ts';
+import { ACTIONS, authorize, can, refusal, signInFirst, type Actor } from '../../src/platform/policy.ts';
 
 const member = (role: 'reader' | 'editor' | 'admin', confirmed = true): Actor => ({ kind: 'member', id: 7, email: 'm@example.org', role, confirmed });
 const anonymous: Actor = { kind: 'anonymous' };
@@ -70,4 +70,15 @@ test('refusals: 404 where the site hides what exists, 402 for automated use, oth
   assert.match(refusal(member('editor', false), 'newsroom.edit').message, /Confirm your email address/);
   assert.match(refusal(member('reader', false), 'licence.apply').message, /Confirm your email address/);
   assert.match(refusal(anonymous, 'ads.manage').message, /Log in as an editor/);
+});
+
+test('visitors are sent to log in for pages and for members’ forms, and come back to the page', () => {
+  assert.equal(signInFirst(anonymous, 'newsroom.edit', 'GET', '/admin?x=1'), '/admin?x=1');
+  assert.equal(signInFirst(crawler, 'org.view', 'HEAD', '/org/3'), '/org/3');
+  assert.equal(signInFirst(anonymous, 'account.manage', 'POST', '/account/newsletter'), '/account');
+  assert.equal(signInFirst(apiKey, 'invitation.accept', 'POST', '/invitations/abc?x=1'), '/invitations/abc');
+  assert.equal(signInFirst(anonymous, 'ads.manage', 'POST', '/admin/ads'), null);
+  assert.equal(signInFirst(anonymous, 'org.manage', 'POST', '/org/3/domains'), null);
+  assert.equal(signInFirst(crawler, 'api.read', 'GET', '/api/search'), null);
+  assert.equal(signInFirst(member('reader'), 'newsroom.edit', 'GET', '/admin'), null);
 });

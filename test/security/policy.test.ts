@@ -97,6 +97,9 @@ const OPEN_ROUTES: Record<'public' | 'api.read', ReadonlySet<string>> = {
   ]),
 };
 
+/** What any member may do: a visitor who posts one of these forms is sent to log in, not refused. */
+const SIGN_IN_FORMS = new Set(['account.manage', 'licence.apply', 'invitation.accept', 'alerts.manage', 'alerts.create', 'press-release.submit']);
+
 /** Policies whose refusal hides the thing itself: 404, not 403 (visitors asking for a page still go to log in). */
 const HIDDEN = new Set(['org.view', 'org.manage', 'org.verify-domain', 'licensing.review', 'licensing.admin']);
 
@@ -352,7 +355,7 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
           continue;
         }
         const signedIn = SIGNED_IN.includes(who);
-        if (!signedIn && (method === 'GET' || method === 'HEAD') && policy !== 'api.read') {
+        if (!signedIn && policy !== 'api.read' && (method === 'GET' || method === 'HEAD' || SIGN_IN_FORMS.has(policy))) {
           if (!toLogin) failures.push(`not sent to log in: ${where}`);
         } else if (HIDDEN.has(policy) && !(policy === 'licensing.admin' && STAFF.includes(who))) {
           if (s !== 404) failures.push(`not hidden (404): ${where}`);
