@@ -31,6 +31,7 @@ import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
 import { installCanonicalPaths } from './platform/request-path.ts';
+import { installPolicy } from './platform/policy.ts';
 import { memberRoutes } from './members/routes.ts';
 import type { ScryptParams } from './members/passwords.ts';
 import { newsroomRoutes } from './stories/admin-routes.ts';
@@ -136,6 +137,9 @@ export async function buildApp(base: {
   installCanonicalPaths(app);
   installSessionLoader(app, services.db);
   installLicensing(app, services);
+  // Who may do what: every route names its policy, checked here before its handler (after the
+  // session and licensing hooks, which say who is asking).
+  installPolicy(app);
   if (!base.mailer) app.addHook('onClose', async () => services.mailer.close());
   // Buffered page-view counts are written before the database closes.
   app.addHook('onClose', async () => flushViews(services.db.kysely));

@@ -4,7 +4,7 @@ import { h } from 'preact';
 import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { HttpError, notFound, pageContext, sendPage } from '../platform/http.ts';
-import { editorsOnly, newsroomChanged } from '../stories/admin-auth.ts';
+import { newsroomChanged } from '../stories/admin-auth.ts';
 import { listSections } from '../stories/store.ts';
 import { safeHref } from '../stories/links.ts';
 import { adServer } from './serve.ts';
@@ -78,7 +78,7 @@ function formOf(b: Body): AdFormValues {
 export function adRoutes(services: AppServices): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
-    app.get<{ Params: { id: string }; Querystring: Body }>('/ads/:id/click', { config: { rateLimit: { max: 120, timeWindow: '1 minute' } } }, async (req, reply) => {
+    app.get<{ Params: { id: string }; Querystring: Body }>('/ads/:id/click', { config: { policy: 'public', rateLimit: { max: 120, timeWindow: '1 minute' } } }, async (req, reply) => {
       const id = Number(req.params.id);
       if (!Number.isInteger(id) || id <= 0) throw notFound('There is no such ad.');
       const secret = await adServer(services).secret();
@@ -91,8 +91,7 @@ export function adRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     await app.register(async (admin) => {
-      editorsOnly(admin);
-      admin.get<{ Querystring: Body }>('/admin/ads', async (req, reply) => {
+      admin.get<{ Querystring: Body }>('/admin/ads', { config: { policy: 'ads.manage' } }, async (req, reply) => {
         const ctx = await pageContext(services, req, reply);
         return sendPage(req, reply, h(AdsAdminPage, { ctx, ads: await listAds(db), notice: DONE[str(req.query.done)] ?? null }), { cache: 'no-store' });
       });
@@ -100,8 +99,8 @@ export function adRoutes(services: AppServices): FastifyPluginAsync {
         const ctx = await pageContext(services, req, reply);
         return sendPage(req, reply, h(AdFormPage, { ctx, values, id, sections: await listSections(db), error }), { status: error ? 400 : 200, cache: 'no-store' });
       };
-      admin.get('/admin/ads/new', (req, reply) => form(req, reply, formOf({ weight: '1' }), null));
-      admin.get<{ Params: { id: string } }>('/admin/ads/:id/edit', async (req, reply) => {
+      admin.get('/admin/ads/new', { config: { policy: 'ads.manage' } }, (req, reply) => form(req, reply, formOf({ weight: '1' }), null));
+      admin.get<{ Params: { id: string } }>('/admin/ads/:id/edit', { config: { policy: 'ads.manage' } }, async (req, reply) => {
         const ad = await getAd(db, Number(req.params.id) || 0);
         if (!ad) throw notFound('There is no such ad.');
         return form(
@@ -133,9 +132,9 @@ export function adRoutes(services: AppServices): FastifyPluginAsync {
         newsroomChanged(services);
         return reply.redirect('/admin/ads?done=saved', 303);
       };
-      admin.post('/admin/ads', (req, reply) => save(req, reply, null));
-      admin.post<{ Params: { id: string } }>('/admin/ads/:id', (req, reply) => save(req, reply, Number(req.params.id) || -1));
-      admin.post<{ Params: { id: string } }>('/admin/ads/:id/delete', async (req, reply) => {
+      admin.post('/admin/ads', { config: { policy: 'ads.manage' } }, (req, reply) => save(req, reply, null));
+      admin.post<{ Params: { id: string } }>('/admin/ads/:id', { config: { policy: 'ads.manage' } }, (req, reply) => save(req, reply, Number(req.params.id) || -1));
+      admin.post<{ Params: { id: string } }>('/admin/ads/:id/delete', { config: { policy: 'ads.manage' } }, async (req, reply) => {
         await deleteAd(db, Number(req.params.id) || 0);
         newsroomChanged(services);
         return reply.redirect('/admin/ads?done=deleted', 303);

@@ -73,12 +73,12 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
   }
 
   return async (app) => {
-    app.get('/cables', async (req, reply) => {
+    app.get('/cables', { config: { policy: 'public' } }, async (req, reply) => {
       const [ctx, f] = await Promise.all([pageContext(services, req, reply), facetCache.get()]);
       return sendPage(req, reply, h(BrowsePage, { ctx, facets: f }));
     });
 
-    app.get<{ Params: { id: string } }>('/cables/:id', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/cables/:id', { config: { policy: 'public' } }, async (req, reply) => {
       const cable = await resolve(req.params.id, reply, '');
       if (!cable) return reply;
       const [ctx, refsOut, refsIn, around, story, versions] = await Promise.all([
@@ -117,7 +117,7 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
       );
     });
 
-    app.get<{ Params: { id: string } }>('/cables/:id/raw', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/cables/:id/raw', { config: { policy: 'public' } }, async (req, reply) => {
       const cable = await resolve(req.params.id, reply, '/raw');
       if (!cable) return reply;
       const text = (cable.header ? cable.header.replace(/\s+$/, '') + '\n\n' : '') + cable.body;
@@ -128,7 +128,7 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
         .send(text);
     });
 
-    app.get<{ Params: { id: string } }>('/api/cables/:id', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/api/cables/:id', { config: { policy: 'api.read' } }, async (req, reply) => {
       const cable = await resolve(req.params.id, reply, '', '/api/cables/');
       if (!cable) return reply;
       return reply.header('cache-control', 'public, max-age=300').send(parsedOf(cable));
@@ -153,20 +153,20 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
       return sendPage(req, reply, h(ListingPage, { ctx, ...view, items: list.items, total: list.total, page, pages, chart }));
     }
 
-    app.get<{ Params: { slug: string } }>('/cables/origin/:slug', async (req, reply) => {
+    app.get<{ Params: { slug: string } }>('/cables/origin/:slug', { config: { policy: 'public' } }, async (req, reply) => {
       const f = await facetCache.get();
       const origin = f.origins.find((o) => facetSlug(o.key) === req.params.slug);
       if (!origin) throw notFound('The archive has no cables from that origin.');
       return listing(req, reply, { kind: 'origin', value: origin.key }, { heading: `Cables from ${origin.key}`, base: `/cables/origin/${req.params.slug}` });
     });
 
-    app.get<{ Params: { year: string } }>('/cables/year/:year', async (req, reply) => {
+    app.get<{ Params: { year: string } }>('/cables/year/:year', { config: { policy: 'public' } }, async (req, reply) => {
       if (!/^\d{4}$/.test(req.params.year)) throw badRequest('The year must have four digits, like 2009.');
       const year = Number(req.params.year);
       return listing(req, reply, { kind: 'year', value: year }, { heading: `Cables of ${year}`, base: `/cables/year/${year}`, chart: true });
     });
 
-    app.get<{ Params: { month: string } }>('/cables/month/:month', async (req, reply) => {
+    app.get<{ Params: { month: string } }>('/cables/month/:month', { config: { policy: 'public' } }, async (req, reply) => {
       const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(req.params.month);
       if (!m) throw badRequest('The month must look like 2009-11.');
       return listing(
@@ -177,14 +177,14 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
       );
     });
 
-    app.get<{ Params: { slug: string } }>('/cables/classification/:slug', async (req, reply) => {
+    app.get<{ Params: { slug: string } }>('/cables/classification/:slug', { config: { policy: 'public' } }, async (req, reply) => {
       const f = await facetCache.get();
       const c = f.classifications.find((o) => facetSlug(o.key) === req.params.slug);
       if (!c) throw notFound('The archive has no cables with that classification.');
       return listing(req, reply, { kind: 'classification', value: c.key }, { heading: `${c.key} cables`, base: `/cables/classification/${req.params.slug}` });
     });
 
-    app.get<{ Params: { tag: string } }>('/cables/tag/:tag', async (req, reply) => {
+    app.get<{ Params: { tag: string } }>('/cables/tag/:tag', { config: { policy: 'public' } }, async (req, reply) => {
       const tag = req.params.tag.trim().toUpperCase();
       if (!/^[A-Z0-9][A-Z0-9 ,.'-]{0,60}$/.test(tag)) throw badRequest('That is not a cable tag (tags look like PREL or PE).');
       if (tag !== req.params.tag) return reply.redirect(`/cables/tag/${encodeURIComponent(tag)}`, 301);

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { nowIso } from '../platform/db.ts';
-import { editorsOnly, newsroomChanged } from '../stories/admin-auth.ts';
+import { newsroomChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG, getSectionBySlug, latestStories, listSections, storyPath, type Story } from '../stories/store.ts';
 import { slugify } from '../stories/markdown.ts';
 import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
@@ -52,14 +52,14 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
 
   return async (app) => {
     // ---- syndication out ----
-    app.get<{ Params: { kind: string } }>('/feeds/home.:kind', async (req, reply) => {
+    app.get<{ Params: { kind: string } }>('/feeds/home.:kind', { config: { policy: 'api.read' } }, async (req, reply) => {
       const kind = req.params.kind;
       if (kind !== 'rss' && kind !== 'atom') return reply.callNotFound();
       const entries = storyEntries(await latestStories(db, { limit: FEED_SIZE }));
       return sendFeed(reply, kind, { title: site, description: 'The latest stories.', link: base() + '/', self: `${base()}/feeds/home.${kind}`, updated: newest(entries) }, entries);
     });
 
-    app.get<{ Params: { file: string } }>('/feeds/sections/:file', async (req, reply) => {
+    app.get<{ Params: { file: string } }>('/feeds/sections/:file', { config: { policy: 'api.read' } }, async (req, reply) => {
       const m = feedFile(req.params.file);
       if (!m) return reply.callNotFound();
       const section = await getSectionBySlug(db, m[1]);
@@ -70,7 +70,7 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
       return sendFeed(reply, kind, meta, entries);
     });
 
-    app.get<{ Params: { file: string } }>('/feeds/cables/origins/:file', async (req, reply) => {
+    app.get<{ Params: { file: string } }>('/feeds/cables/origins/:file', { config: { policy: 'api.read' } }, async (req, reply) => {
       const m = feedFile(req.params.file);
       if (!m) return reply.callNotFound();
       const origins = await db.selectFrom('cables').select('origin').distinct().execute();
@@ -132,7 +132,7 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
     }
     const xml = (reply: FastifyReply, body: string) => reply.header('cache-control', 'public, max-age=600').type('application/xml; charset=utf-8').send(body);
 
-    app.get('/sitemap.xml', async (_req, reply) => {
+    app.get('/sitemap.xml', { config: { policy: 'api.read' } }, async (_req, reply) => {
       const c = await counts();
       if (c.pages + c.stories + c.cables <= SITEMAP_MAX_URLS) {
         const all = [...(await urlsOf('pages', 1, SITEMAP_MAX_URLS)), ...(await urlsOf('stories', 1, SITEMAP_MAX_URLS)), ...(await urlsOf('cables', 1, SITEMAP_MAX_URLS))];
@@ -140,26 +140,26 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
       }
       return xml(reply, sitemapIndex(sitemapPages(c).map((p) => `${base()}/sitemaps/${p.kind}-${p.page}.xml`)));
     });
-    app.get<{ Params: { file: string } }>('/sitemaps/:file', async (req, reply) => {
+    app.get<{ Params: { file: string } }>('/sitemaps/:file', { config: { policy: 'api.read' } }, async (req, reply) => {
       const m = /^(pages|stories|cables)-(\d{1,6})\.xml$/.exec(req.params.file);
       if (!m) return reply.callNotFound();
       const urls = await urlsOf(m[1], Number(m[2]), SITEMAP_MAX_URLS);
       if (!urls.length && m[2] !== '1') return reply.callNotFound();
       return xml(reply, urlset(urls));
     });
-    app.get('/sitemap-news.xml', async (_req, reply) => {
+    app.get('/sitemap-news.xml', { config: { policy: 'api.read' } }, async (_req, reply) => {
       const since = new Date(Date.now() - 48 * 3600_000).toISOString();
       const stories = (await latestStories(db, { limit: 1000 })).filter((s) => s.published_at >= since);
       return xml(reply, newsSitemap(site, stories.map((s) => ({ url: base() + storyPath(s), title: s.title, published: s.published_at }))));
     });
-    app.get('/robots.txt', async (_req, reply) => {
+    app.get('/robots.txt', { config: { policy: 'public' } }, async (_req, reply) => {
       reply.header('cache-control', 'public, max-age=3600').type('text/plain; charset=utf-8');
       return `User-agent: *\nAllow: /\nDisallow: /admin\nDisallow: /ads/\n\nSitemap: ${base()}/sitemap.xml\nSitemap: ${base()}/sitemap-news.xml\n`;
     });
 
     // ---- World Headlines page ----
     const pageQuery = z.object({ page: z.coerce.number({ message: 'page must be a number' }).int('page must be a whole number').min(1, 'page must be 1 or more').max(10000, 'page is too large').default(1) });
-    app.get<{ Querystring: Body }>('/world', async (req, reply) => {
+    app.get<{ Querystring: Body }>('/world', { config: { policy: 'public' } }, async (req, reply) => {
       const q = pageQuery.safeParse(req.query);
       if (!q.success) throw badRequest(q.error.issues[0].message);
       const [total, items, ctx] = await Promise.all([countPartnerItems(db), latestPartnerItems(db, WORLD_PAGE_SIZE, (q.data.page - 1) * WORLD_PAGE_SIZE), pageContext(services, req, reply)]);
@@ -170,12 +170,11 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
 
     // ---- partner feeds (editors) ----
     await app.register(async (admin) => {
-      editorsOnly(admin);
-      admin.get<{ Querystring: Body }>('/admin/feeds', async (req, reply) => {
+      admin.get<{ Querystring: Body }>('/admin/feeds', { config: { policy: 'feeds.manage' } }, async (req, reply) => {
         const ctx = await pageContext(services, req, reply);
         return sendPage(req, reply, h(FeedsAdminPage, { ctx, feeds: await listFeeds(db), notice: DONE[str(req.query.done)] ?? null }), { cache: 'no-store' });
       });
-      admin.post<{ Body: Body }>('/admin/feeds', async (req, reply) => {
+      admin.post<{ Body: Body }>('/admin/feeds', { config: { policy: 'feeds.manage' } }, async (req, reply) => {
         const name = str(req.body?.name).trim().slice(0, 100);
         const url = httpUrl(str(req.body?.url));
         const feeds = await listFeeds(db);
@@ -189,12 +188,12 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
         newsroomChanged(services);
         return reply.redirect('/admin/feeds?done=added', 303);
       });
-      admin.post<{ Params: { id: string } }>('/admin/feeds/:id/poll', async (req, reply) => {
+      admin.post<{ Params: { id: string } }>('/admin/feeds/:id/poll', { config: { policy: 'feeds.manage' } }, async (req, reply) => {
         await pollFeedById(db, Number(req.params.id) || 0, feedLimits(services.config));
         newsroomChanged(services);
         return reply.redirect('/admin/feeds?done=polled', 303);
       });
-      admin.post<{ Params: { id: string } }>('/admin/feeds/:id/delete', async (req, reply) => {
+      admin.post<{ Params: { id: string } }>('/admin/feeds/:id/delete', { config: { policy: 'feeds.manage' } }, async (req, reply) => {
         await deleteFeed(db, Number(req.params.id) || 0);
         return reply.redirect('/admin/feeds?done=deleted', 303);
       });

@@ -28,6 +28,7 @@ import {
 } from './service.ts';
 import { memberNewsletterStatus, memberSubscribe, memberUnsubscribe } from '../newsletter/account.ts';
 import { AccountPage, ForgotPage, LoginPage, MagicRequestPage, RegisterPage, ResetPage } from './views.tsx';
+import type { Action } from '../platform/policy.ts';
 
 /** Per client address. Kept in process memory: with several processes each enforces its own share. */
 export const AUTH_RATE_LIMITS = {
@@ -45,7 +46,8 @@ export const AUTH_RATE_LIMITS = {
 } as const;
 
 type Limit = keyof typeof AUTH_RATE_LIMITS;
-const limited = (name: Limit) => ({ config: { rateLimit: AUTH_RATE_LIMITS[name] } });
+/** A route's options: its rate limit and its authorisation policy (src/platform/policy.ts). */
+const limited = (name: Limit, policy: Action) => ({ config: { policy, rateLimit: AUTH_RATE_LIMITS[name] } });
 
 /** Messages for `/account?done=…` after a redirect (no user text travels in the address). */
 const DONE: Record<string, string> = {
@@ -110,7 +112,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       );
 
     // ---- register ----
-    app.get<{ Querystring: Body }>('/register', limited('page'), async (req, reply) => {
+    app.get<{ Querystring: Body }>('/register', limited('page', 'public'), async (req, reply) => {
       if (req.query.done === 'sent') {
         return message(req, reply, 'Check your mail', 'ok', 'We have sent you a mail. Follow the link in it, in this browser if you can, to confirm your address and finish creating your account; the link works for two days.', [
           ['/login/magic', 'No mail? Get a login link'],
@@ -120,7 +122,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       if (req.member) return reply.redirect('/account', 303);
       return page(req, reply, (ctx) => h(RegisterPage, { ctx, values: { email: '', declaredUse: null, workOrganisation: null } }));
     });
-    app.post<{ Body: Body }>('/register', limited('register'), async (req, reply) => {
+    app.post<{ Body: Body }>('/register', limited('register', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const signup = newToken();
       const r = await registerMember(deps, {
@@ -140,13 +142,13 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // ---- log in / out ----
-    app.get<{ Querystring: Body }>('/login', limited('page'), async (req, reply) => {
+    app.get<{ Querystring: Body }>('/login', limited('page', 'public'), async (req, reply) => {
       const next = safeNext(req.query.next);
       if (req.member) return reply.redirect(next, 303);
       const notice = req.query.done === 'logout' ? 'You are logged out.' : null;
       return page(req, reply, (ctx) => h(LoginPage, { ctx, email: '', next, notice }));
     });
-    app.post<{ Body: Body }>('/login', limited('login'), async (req, reply) => {
+    app.post<{ Body: Body }>('/login', limited('login', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const next = safeNext(b.next);
       const r = await login(deps, { email: b.email, password: b.password, userAgent: ua(req), currentSession: current(req) });
@@ -154,28 +156,28 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       setSessionCookie(req, reply, r.sessionToken);
       return reply.redirect(next === '/account' ? '/account?done=login' : next, 303);
     });
-    app.post('/logout', limited('logout'), async (req, reply) => {
+    app.post('/logout', limited('logout', 'public'), async (req, reply) => {
       await logout(deps, current(req));
       clearSessionCookie(req, reply);
       return reply.redirect('/login?done=logout', 303);
     });
 
     // ---- links by mail ----
-    app.get('/login/magic', limited('page'), async (req, reply) => page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })));
-    app.post<{ Body: Body }>('/login/magic', limited('mail'), async (req, reply) => {
+    app.get('/login/magic', limited('page', 'public'), async (req, reply) => page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })));
+    app.post<{ Body: Body }>('/login/magic', limited('mail', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const r = await requestMagicLink(deps, { email: b.email });
       if (!r.ok) return page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: str(b.email), error: r }), failStatus(r));
       return message(req, reply, 'Check your mail', 'ok', r.message, [['/login/magic', 'Send another link']]);
     });
-    app.get<{ Params: { token: string } }>('/login/magic/:token', limited('link'), async (req, reply) => {
+    app.get<{ Params: { token: string } }>('/login/magic/:token', limited('link', 'public'), async (req, reply) => {
       const r = await consumeMagicLink(deps, { token: req.params.token, userAgent: ua(req), currentSession: current(req) });
       if (!r.ok) return message(req, reply, 'That login link cannot be used', 'error', r.message, [['/login/magic', 'Get a new link'], ['/login', 'Log in with a password']], 400);
       setSessionCookie(req, reply, r.sessionToken);
       return reply.redirect(`/account?done=${r.created ? 'magic-new' : r.passwordRemoved ? 'magic-confirmed' : 'magic'}`, 303);
     });
 
-    app.get<{ Params: { token: string } }>('/verify/:token', limited('link'), async (req, reply) => {
+    app.get<{ Params: { token: string } }>('/verify/:token', limited('link', 'public'), async (req, reply) => {
       const signup = req.cookies[SIGNUP_COOKIE];
       const r = await verifyEmail(deps, {
         token: req.params.token,
@@ -193,26 +195,26 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       const links: [string, string][] = signedIn ? [['/account', 'Your account']] : r.passwordRemoved ? [['/login/magic', 'Log in with a link by mail']] : [['/login', 'Log in']];
       return message(req, reply, 'Email address confirmed', 'ok', r.message, links);
     });
-    app.post('/verify/resend', limited('mail'), async (req, reply) => {
+    app.post('/verify/resend', limited('mail', 'account.manage'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);
       const r = await resendVerification(deps, req.member.id);
       return message(req, reply, r.ok ? 'Check your mail' : 'The mail was not sent', r.ok ? 'ok' : 'error', r.message, [['/account', 'Your account']], r.ok ? 200 : failStatus(r));
     });
 
     // ---- password reset ----
-    app.get('/password/forgot', limited('page'), async (req, reply) => page(req, reply, (ctx) => h(ForgotPage, { ctx, email: req.member?.email ?? '' })));
-    app.post<{ Body: Body }>('/password/forgot', limited('mail'), async (req, reply) => {
+    app.get('/password/forgot', limited('page', 'public'), async (req, reply) => page(req, reply, (ctx) => h(ForgotPage, { ctx, email: req.member?.email ?? '' })));
+    app.post<{ Body: Body }>('/password/forgot', limited('mail', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const r = await requestPasswordReset(deps, { email: b.email });
       if (!r.ok) return page(req, reply, (ctx) => h(ForgotPage, { ctx, email: str(b.email), error: r }), failStatus(r));
       return message(req, reply, 'Check your mail', 'ok', r.message, [['/login', 'Log in']]);
     });
-    app.get<{ Params: { token: string } }>('/password/reset/:token', limited('link'), async (req, reply) => {
+    app.get<{ Params: { token: string } }>('/password/reset/:token', limited('link', 'public'), async (req, reply) => {
       const r = await checkResetToken(deps, req.params.token);
       if (!r.ok) return message(req, reply, 'That password link cannot be used', 'error', r.message, [['/password/forgot', 'Get a new link']], 400);
       return page(req, reply, (ctx) => h(ResetPage, { ctx, token: req.params.token, email: r.email }));
     });
-    app.post<{ Params: { token: string }; Body: Body }>('/password/reset/:token', limited('reset'), async (req, reply) => {
+    app.post<{ Params: { token: string }; Body: Body }>('/password/reset/:token', limited('reset', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const r = await resetPassword(deps, { token: req.params.token, password: b.password, userAgent: ua(req) });
       if (!r.ok) {
@@ -228,7 +230,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // ---- account ----
-    app.get<{ Querystring: Body }>('/account', limited('page'), async (req, reply) => {
+    app.get<{ Querystring: Body }>('/account', limited('page', 'account.manage'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);
       const member = await findMemberById(deps.db, req.member.id);
       if (!member) return reply.redirect('/login', 303);
@@ -236,7 +238,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       const newsletter = await memberNewsletterStatus(deps.db, member.email);
       return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
     });
-    app.post<{ Body: Body }>('/account', limited('account'), async (req, reply) => {
+    app.post<{ Body: Body }>('/account', limited('account', 'account.manage'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);
       const b = req.body ?? {};
       const r = await updateDeclaredUse(deps, req.member.id, { declaredUse: b.declared_use, workOrganisation: b.work_organisation });
@@ -249,7 +251,7 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
       return reply.redirect('/account?done=saved', 303);
     });
     // The newsletter box on the account page (CSRF-checked like every form).
-    app.post<{ Body: Body }>('/account/newsletter', limited('account'), async (req, reply) => {
+    app.post<{ Body: Body }>('/account/newsletter', limited('account', 'account.manage'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);
       const member = await findMemberById(deps.db, req.member.id);
       if (!member) return reply.redirect('/login', 303);

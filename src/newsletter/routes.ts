@@ -6,7 +6,7 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type VNode } from 'preact';
 import { z } from 'zod';
 import type { AppServices } from '../app.ts';
-import { badRequest, HttpError, notFound, pageContext, requireRole, sendPage } from '../platform/http.ts';
+import { badRequest, HttpError, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { csrfValid } from '../platform/csrf.ts';
 import { zonedTimeToUtc } from '../platform/jobs.ts';
 import { MessagePage } from '../web/pages.tsx';
@@ -86,12 +86,12 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return message(req, reply, result.outcome === 'pending' ? 'Please confirm your address' : 'Almost done', 'ok', [text, back]);
     }
 
-    app.post('/newsletter/subscribe', { config: SIGNUP_LIMIT }, handleSubscribe);
+    app.post('/newsletter/subscribe', { config: { ...SIGNUP_LIMIT, policy: 'public' } }, handleSubscribe);
 
     // The footer box: cached public pages carry no CSRF token, so this form is checked by origin
     // instead (browsers send Origin / Sec-Fetch-Site on form posts). Without those headers the
     // reader gets the sign-up page with the address filled in and one more click.
-    app.post('/newsletter/signup', { config: { ...SIGNUP_LIMIT, csrf: false } }, async (req, reply) => {
+    app.post('/newsletter/signup', { config: { ...SIGNUP_LIMIT, policy: 'public', csrf: false } }, async (req, reply) => {
       if (csrfValid(req) || sameOrigin(req, services.config.baseUrl)) return handleSubscribe(req, reply);
       const body = (req.body ?? {}) as Record<string, unknown>;
       const email = typeof body.email === 'string' ? body.email.slice(0, 254) : '';
@@ -99,12 +99,12 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return sendPage(req, reply, h(NewsletterHomePage, { ctx, issues: await listIssues(db, { sentOnly: true, limit: 20 }), email }), { cache: 'no-store' });
     });
 
-    app.get('/newsletter', async (req, reply) => {
+    app.get('/newsletter', { config: { policy: 'public' } }, async (req, reply) => {
       const [ctx, issues] = await Promise.all([pageContext(services, req, reply), listIssues(db, { sentOnly: true, limit: 200 })]);
       return sendPage(req, reply, h(NewsletterHomePage, { ctx, issues }));
     });
 
-    app.get<{ Params: { n: string } }>('/newsletter/issues/:n', async (req, reply) => {
+    app.get<{ Params: { n: string } }>('/newsletter/issues/:n', { config: { policy: 'public' } }, async (req, reply) => {
       const n = /^\d{1,9}$/.test(req.params.n) ? Number(req.params.n) : NaN;
       const issue = Number.isFinite(n) ? await getIssueByNumber(db, n) : undefined;
       if (!issue || issue.status !== 'sent') throw notFound(`There is no issue ${req.params.n} of ${NEWSLETTER_NAME} yet.`);
@@ -119,7 +119,7 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return { sub, issueId: v.issueId };
     };
 
-    app.get<{ Params: { token: string } }>('/newsletter/confirm/:token', async (req, reply) => {
+    app.get<{ Params: { token: string } }>('/newsletter/confirm/:token', { config: { policy: 'public' } }, async (req, reply) => {
       const { sub } = await linkSubscriber('confirm', req.params.token);
       if (sub.status === 'unsubscribed' || sub.status === 'bounced') {
         return message(req, reply, 'This link has expired', 'error', [`${sub.email} is not subscribed any more. To subscribe again, use the form on any story page.`], 410);
@@ -135,12 +135,12 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
     // Unsubscribe: the link in the mail shows one button (so a mail scanner fetching links does
     // not unsubscribe anyone); a POST — that button, or the mail client's RFC 8058 one-click —
     // unsubscribes at once. The signed token is the authorisation, so no CSRF token is needed.
-    app.get<{ Params: { token: string } }>('/newsletter/unsubscribe/:token', async (req, reply) => {
+    app.get<{ Params: { token: string } }>('/newsletter/unsubscribe/:token', { config: { policy: 'public' } }, async (req, reply) => {
       const { sub } = await linkSubscriber('unsubscribe', req.params.token);
       const ctx = await pageContext(services, req, reply);
       return sendPage(req, reply, h(UnsubscribePage, { ctx, subscriber: sub, action: `/newsletter/unsubscribe/${req.params.token}`, done: false }), { cache: 'no-store' });
     });
-    app.post<{ Params: { token: string } }>('/newsletter/unsubscribe/:token', { config: { csrf: false, rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (req, reply) => {
+    app.post<{ Params: { token: string } }>('/newsletter/unsubscribe/:token', { config: { policy: 'public', csrf: false, rateLimit: { max: 60, timeWindow: '1 minute' } } }, async (req, reply) => {
       const { sub, issueId } = await linkSubscriber('unsubscribe', req.params.token);
       const after = await unsubscribe(db, sub.id, issueId);
       const body = (req.body ?? {}) as Record<string, unknown>;
@@ -152,12 +152,12 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     const prefsSchema = z.object({ format: z.enum(['html', 'text'], { message: 'Choose a format.' }), subscribed: z.literal('1').optional() });
-    app.get<{ Params: { token: string }; Querystring: { saved?: string } }>('/newsletter/preferences/:token', async (req, reply) => {
+    app.get<{ Params: { token: string }; Querystring: { saved?: string } }>('/newsletter/preferences/:token', { config: { policy: 'public' } }, async (req, reply) => {
       const { sub } = await linkSubscriber('preferences', req.params.token);
       const ctx = await pageContext(services, req, reply);
       return sendPage(req, reply, h(PreferencesPage, { ctx, subscriber: sub, action: `/newsletter/preferences/${req.params.token}`, saved: req.query.saved === '1' }), { cache: 'no-store' });
     });
-    app.post<{ Params: { token: string } }>('/newsletter/preferences/:token', async (req, reply) => {
+    app.post<{ Params: { token: string } }>('/newsletter/preferences/:token', { config: { policy: 'public' } }, async (req, reply) => {
       const { sub } = await linkSubscriber('preferences', req.params.token);
       const parsed = prefsSchema.safeParse(req.body ?? {});
       if (!parsed.success) throw badRequest(parsed.error.issues[0].message);
@@ -167,7 +167,6 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
 
     // ------------------------------------------------------------------ editors
     const loadIssue = async (req: FastifyRequest<{ Params: { id: string } }>): Promise<Issue> => {
-      requireRole(req, 'editor');
       const issue = /^\d{1,9}$/.test(req.params.id) ? await getIssue(db, Number(req.params.id)) : undefined;
       if (!issue) throw notFound('There is no such issue.');
       return issue;
@@ -177,20 +176,18 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
     };
     const back = (reply: FastifyReply, issue: Issue, notice: string) => reply.redirect(`/newsletter/editor/issues/${issue.id}?notice=${encodeURIComponent(notice)}`, 303);
 
-    app.get('/newsletter/editor', async (req, reply) => {
-      requireRole(req, 'editor');
+    app.get('/newsletter/editor', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const [ctx, counts, issues] = await Promise.all([pageContext(services, req, reply), subscriberCounts(db), listIssues(db, { limit: 100 })]);
       const stats = await issueStats(db, issues.map((i) => i.id));
       return sendPage(req, reply, h(EditorDashboard, { ctx, counts, issues, stats }), { cache: 'no-store' });
     });
 
-    app.post('/newsletter/editor/compose', async (req, reply) => {
-      requireRole(req, 'editor');
+    app.post('/newsletter/editor/compose', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await nl.nextIssue();
       return reply.redirect(`/newsletter/editor/issues/${issue.id}`, 303);
     });
 
-    app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/newsletter/editor/issues/:id', async (req, reply) => {
+    app.get<{ Params: { id: string }; Querystring: { notice?: string } }>('/newsletter/editor/issues/:id', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       const [ctx, stats] = await Promise.all([pageContext(services, req, reply), issueStats(db, [issue.id])]);
       const notice = typeof req.query.notice === 'string' ? req.query.notice.slice(0, 300) : undefined;
@@ -198,7 +195,7 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // The email exactly as sent (inline styles need their own, stricter-elsewhere CSP).
-    app.get<{ Params: { id: string } }>('/newsletter/editor/issues/:id/email.html', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/newsletter/editor/issues/:id/email.html', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       const r = renderIssueEmail(issue, nl.site);
       const body = personalise(r, { unsubscribe: '#unsubscribe', preferences: '#preferences' }, 'html');
@@ -208,13 +205,13 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
         .header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; frame-ancestors 'self'")
         .send(body.html);
     });
-    app.get<{ Params: { id: string } }>('/newsletter/editor/issues/:id/email.txt', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/newsletter/editor/issues/:id/email.txt', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       const body = personalise(renderIssueEmail(issue, nl.site), { unsubscribe: '(your unsubscribe link)', preferences: '(your preferences link)' }, 'text');
       return reply.type('text/plain; charset=utf-8').header('cache-control', 'no-store').send(body.text);
     });
 
-    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/intro', async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/intro', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       editable(issue);
       const parsed = z.object({ intro: z.string().trim().min(1, 'The introduction must not be empty.').max(2000, 'The introduction is too long (2,000 characters at most).') }).safeParse(req.body ?? {});
@@ -223,7 +220,7 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return back(reply, issue, 'The introduction is saved.');
     });
 
-    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/items/remove', async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/items/remove', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       editable(issue);
       const parsed = z.object({ index: z.coerce.number().int().min(0).max(issue.items.length - 1) }).safeParse(req.body ?? {});
@@ -233,7 +230,7 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return back(reply, issue, `Removed: ${removed.title}`);
     });
 
-    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/items/add', async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/items/add', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       editable(issue);
       const raw = String(((req.body ?? {}) as Record<string, unknown>).item ?? '').trim();
@@ -245,15 +242,15 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return back(reply, issue, `Added: ${item.title}`);
     });
 
-    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/test', { config: { rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/test', { config: { policy: 'newsletter.edit', rateLimit: { max: 10, timeWindow: '1 minute' } } }, async (req, reply) => {
       const issue = await loadIssue(req);
-      const member = requireRole(req, 'editor');
+      const member = req.member!;
       if (!member.email) throw badRequest('Your account has no email address to send the test to.');
       await sendTest(issue, member.email, { mailer: nl.mailer(), site: nl.site });
       return back(reply, issue, `A test was sent to ${member.email}.`);
     });
 
-    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/schedule', async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/schedule', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       editable(issue);
       const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(String(((req.body ?? {}) as Record<string, unknown>).at ?? ''));
@@ -265,7 +262,7 @@ export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
       return back(reply, issue, `Scheduled for ${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]} (${services.config.newsletterTz}).`);
     });
 
-    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/send', async (req, reply) => {
+    app.post<{ Params: { id: string } }>('/newsletter/editor/issues/:id/send', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const issue = await loadIssue(req);
       editable(issue);
       await startIssueSend(services.db, issue.id);

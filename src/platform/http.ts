@@ -1,6 +1,7 @@
 /**
  * HTTP helpers shared by feature routes: rendering a page with validators (ETag, Last-Modified)
- * and cache headers, building the page context, and typed HTTP errors with stable codes.
+ * and cache headers, building the page context, and typed HTTP errors with stable codes. Who may
+ * do what is decided in policy.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -170,20 +171,4 @@ export async function pageContext(services: AppServices, req: FastifyRequest, re
     member: pageMember(req),
     year: new Date().getUTCFullYear(),
   };
-}
-
-export type Role = 'reader' | 'editor' | 'admin';
-const ROLE_RANK: Record<Role, number> = { reader: 1, editor: 2, admin: 3 };
-
-/**
- * Guards a route for a role or higher (admin ≥ editor ≥ reader), reading `req.member` as the
- * members feature sets it; refuses with 403 when nobody with that role is signed in.
- */
-export function requireRole(req: FastifyRequest, role: Role): { id?: number | string; email?: string; role: Role } {
-  const member = (req as unknown as { member?: { id?: number | string; email?: string; role?: string } | null }).member;
-  const has = member?.role && member.role in ROLE_RANK ? ROLE_RANK[member.role as Role] : 0;
-  if (!member || has < ROLE_RANK[role]) {
-    throw new HttpError(403, 'forbidden', member ? `This page is for ${role}s only.` : `This page is for ${role}s only. Sign in with an ${role} account.`);
-  }
-  return member as { id?: number | string; email?: string; role: Role };
 }

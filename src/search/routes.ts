@@ -170,7 +170,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       await service().close();
     });
 
-    app.get('/api/search', async (req, reply) => {
+    app.get('/api/search', { config: { policy: 'api.read' } }, async (req, reply) => {
       const t0 = performance.now();
       const params = parseSearchParams(req.query);
       if (!params.ok) return reply.code(400).send({ error: 'bad_request', message: params.error });
@@ -228,7 +228,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       };
     });
 
-    app.get('/search', async (req, reply) => {
+    app.get('/search', { config: { policy: 'public' } }, async (req, reply) => {
       const t0 = performance.now();
       const ctx = await pageContext(services, req, reply);
       const parsed = parseSearchParams(req.query);

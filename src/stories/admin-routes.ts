@@ -22,7 +22,7 @@ import type { PageContext } from '../web/context.ts';
 import { feedLimits, pollAllFeeds } from '../feeds/poll.ts';
 import { countFeedErrors, listFeeds } from '../feeds/store.ts';
 import { adServer } from '../ads/serve.ts';
-import { editorsOnly, newsroomChanged } from './admin-auth.ts';
+import { newsroomChanged } from './admin-auth.ts';
 import { parseMarkdown, slugify } from './markdown.ts';
 import { renderBlock } from './views.tsx';
 import { createStory, ensureSource, getStory, listSections, storyPath, updateStory, type Story } from './store.ts';
@@ -151,18 +151,17 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
 
     // ---- press releases: any registered member submits ----
     await root.register(async (app) => {
-      const submitLimit = { config: { rateLimit: { max: 10, timeWindow: '1 hour' } } };
+      const submitLimit = { config: { policy: 'press-release.submit', rateLimit: { max: 10, timeWindow: '1 hour' } } } as const;
       const licensedOf = (ctx: PageContext) => ctx.access.status === 'licensed';
-      app.get<{ Querystring: Body }>('/press-releases/new', async (req, reply) => {
-        if (!req.member) return reply.redirect('/login?next=/press-releases/new', 303);
+      app.get<{ Querystring: Body }>('/press-releases/new', { config: { policy: 'press-release.submit' } }, async (req, reply) => {
         const sections = await listSections(db);
         return page(req, reply, (ctx) => h(SubmitReleasePage, { ctx, sections, licensed: licensedOf(ctx), values: {}, done: str(req.query.done) === '1' }));
       });
       app.post<{ Body: Body }>('/press-releases', submitLimit, async (req, reply) => {
-        if (!req.member) throw new HttpError(403, 'forbidden', 'Log in to submit a press release.');
+        const member = req.member!;
         const ctx = await pageContext(services, req, reply);
         const b = req.body ?? {};
-        const r = await submitRelease(db, { memberId: req.member.id, email: req.member.email, licensed: licensedOf(ctx) }, b);
+        const r = await submitRelease(db, { memberId: member.id, email: member.email, licensed: licensedOf(ctx) }, b);
         if (!r.ok) {
           const sections = await listSections(db);
           const values = Object.fromEntries(['title', 'body', 'organisation', 'contact', 'section_id'].map((k) => [k, str(b[k])]));
@@ -174,10 +173,9 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
 
     // ---- the newsroom ----
     await root.register(async (app) => {
-      editorsOnly(app);
       await app.register(multipart, { limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6 } });
 
-      app.get<{ Querystring: Body }>('/admin', async (req, reply) => {
+      app.get<{ Querystring: Body }>('/admin', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const now = nowIso();
         const [drafts, scheduled, pendingReleases, feeds, stories, leads, uploads] = await Promise.all([
           db.selectFrom('stories').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'draft').executeTakeFirstOrThrow(),
@@ -212,13 +210,13 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
       }
 
       // Stories
-      app.get('/admin/stories/new', async (req, reply) => {
+      app.get('/admin/stories/new', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const sections = await listSections(db);
         const values: StoryFormValues = { title: '', teaser: '', body: '', section_id: sections[0]?.id ?? null, source: '', author: '', featured: false, status: 'draft', published_at: toLocalField(nowIso()) };
         return page(req, reply, (ctx) => h(StoryForm, { ctx, values, sections }));
       });
 
-      app.get<{ Params: { id: string }; Querystring: Body }>('/admin/stories/:id/edit', async (req, reply) => {
+      app.get<{ Params: { id: string }; Querystring: Body }>('/admin/stories/:id/edit', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const story = await getStory(db, Number(req.params.id) || 0);
         if (!story) throw notFound('There is no such story.');
         const sections = await listSections(db);
@@ -261,11 +259,11 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
         newsroomChanged(services);
         return reply.redirect(`/admin/stories/${storyId}/edit?done=saved`, 303);
       };
-      app.post<{ Body: Body }>('/admin/stories', (req, reply) => saveStory(req, reply));
-      app.post<{ Params: { id: string }; Body: Body }>('/admin/stories/:id', (req, reply) => saveStory(req, reply, Number(req.params.id) || -1));
+      app.post<{ Body: Body }>('/admin/stories', { config: { policy: 'newsroom.edit' } }, (req, reply) => saveStory(req, reply));
+      app.post<{ Params: { id: string }; Body: Body }>('/admin/stories/:id', { config: { policy: 'newsroom.edit' } }, (req, reply) => saveStory(req, reply, Number(req.params.id) || -1));
 
       // The live preview: the script posts the text (with the CSRF header) and shows the answer.
-      app.post<{ Body: Body }>('/admin/preview', async (req, reply) => {
+      app.post<{ Body: Body }>('/admin/preview', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const body = str(req.body?.body);
         if (body.length > 500_000) throw badRequest('The text is too long to preview.');
         reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
@@ -273,7 +271,7 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
       });
 
       // Home page leads
-      app.post<{ Body: Body }>('/admin/leads', async (req, reply) => {
+      app.post<{ Body: Body }>('/admin/leads', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const b = req.body ?? {};
         const ids = Object.keys(b)
           .map((k) => /^pos_(\d+)$/.exec(k)?.[1])
@@ -295,11 +293,11 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
       });
 
       // Sections
-      app.get<{ Querystring: Body }>('/admin/sections', async (req, reply) => {
+      app.get<{ Querystring: Body }>('/admin/sections', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const sections = await listSections(db);
         return page(req, reply, (ctx) => h(SectionsPage, { ctx, sections, notice: doneNotice(req.query) }));
       });
-      app.post<{ Body: Body }>('/admin/sections', async (req, reply) => {
+      app.post<{ Body: Body }>('/admin/sections', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const name = str(req.body?.name).trim().slice(0, 60);
         const description = str(req.body?.description).trim().slice(0, 300);
         const slug = slugify(name);
@@ -311,7 +309,7 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
         newsroomChanged(services);
         return reply.redirect('/admin/sections?done=section-added', 303);
       });
-      app.post<{ Body: Body }>('/admin/sections/order', async (req, reply) => {
+      app.post<{ Body: Body }>('/admin/sections/order', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
         const b = req.body ?? {};
         const sections = await listSections(db);
         for (const s of sections) {
@@ -328,7 +326,7 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
       });
 
       // Press-release queue
-      app.get<{ Querystring: Body }>('/admin/press-releases', async (req, reply) => {
+      app.get<{ Querystring: Body }>('/admin/press-releases', { config: { policy: 'press-release.review' } }, async (req, reply) => {
         const [queue, recent] = await Promise.all([releaseQueue(db), recentDecisions(db)]);
         return page(req, reply, (ctx) => h(ReleaseQueuePage, { ctx, queue, recent, notice: doneNotice(req.query) }));
       });
@@ -339,21 +337,21 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
         const preview = h('div', { dangerouslySetInnerHTML: { __html: previewHtml(releaseStoryBody(release)) } });
         return page(req, reply, (ctx) => h(ReleaseEditPage, { ctx, release, sections, preview, error }), status);
       };
-      app.get<{ Params: { id: string } }>('/admin/press-releases/:id', (req, reply) => releasePage(req, reply, Number(req.params.id) || 0));
-      app.post<{ Params: { id: string }; Body: Body }>('/admin/press-releases/:id/approve', async (req, reply) => {
+      app.get<{ Params: { id: string } }>('/admin/press-releases/:id', { config: { policy: 'press-release.review' } }, (req, reply) => releasePage(req, reply, Number(req.params.id) || 0));
+      app.post<{ Params: { id: string }; Body: Body }>('/admin/press-releases/:id/approve', { config: { policy: 'press-release.review' } }, async (req, reply) => {
         const id = Number(req.params.id) || 0;
         const r = await approveRelease(decisionDeps(req.log), id, req.member!.id, Number(req.body?.section_id) || 0);
         if (!r.ok) return releasePage(req, reply, id, r.message, 400);
         newsroomChanged(services);
         return reply.redirect('/admin/press-releases?done=approved', 303);
       });
-      app.post<{ Params: { id: string }; Body: Body }>('/admin/press-releases/:id/reject', async (req, reply) => {
+      app.post<{ Params: { id: string }; Body: Body }>('/admin/press-releases/:id/reject', { config: { policy: 'press-release.review' } }, async (req, reply) => {
         const id = Number(req.params.id) || 0;
         const r = await rejectRelease(decisionDeps(req.log), id, req.member!.id, req.body?.reason);
         if (!r.ok) return releasePage(req, reply, id, r.message, 400);
         return reply.redirect('/admin/press-releases?done=rejected', 303);
       });
-      app.post<{ Params: { id: string }; Body: Body }>('/admin/press-releases/:id/edit', async (req, reply) => {
+      app.post<{ Params: { id: string }; Body: Body }>('/admin/press-releases/:id/edit', { config: { policy: 'press-release.review' } }, async (req, reply) => {
         const id = Number(req.params.id) || 0;
         const r = await editRelease(db, id, req.body ?? {});
         if (!r.ok) return releasePage(req, reply, id, r.message, 400);
@@ -361,12 +359,12 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
       });
 
       // Cable uploads
-      app.get('/admin/cables', async (req, reply) => {
+      app.get('/admin/cables', { config: { policy: 'cables.upload' } }, async (req, reply) => {
         const uploads = await recentUploads(db, 20);
         return page(req, reply, (ctx) => h(CableUploadPage, { ctx, uploads, maxMb: MAX_UPLOAD_BYTES / 1024 / 1024 }));
       });
       // Multipart bodies are not parsed before the CSRF hook, so the token travels in the address too.
-      app.post<{ Querystring: Body }>('/admin/cables', { config: { csrf: false } }, async (req, reply) => {
+      app.post<{ Querystring: Body }>('/admin/cables', { config: { policy: 'cables.upload', csrf: false } }, async (req, reply) => {
         if (!fromThisSite(req, services.config.baseUrl) || !sameToken(csrfCookie(req), str(req.query._csrf) || str(req.headers['x-csrf-token']))) {
           throw new HttpError(403, 'csrf', 'This form has expired or did not come from this site. Reload the page and try again.');
         }
@@ -396,12 +394,12 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
         const id = await recordUpload(services.db, { memberId: req.member!.id, originalName: file.filename, path, size });
         return reply.redirect(`/admin/cables/${id}`, 303);
       });
-      app.get<{ Params: { id: string } }>('/admin/cables/:id', async (req, reply) => {
+      app.get<{ Params: { id: string } }>('/admin/cables/:id', { config: { policy: 'cables.upload' } }, async (req, reply) => {
         const upload = await getUpload(db, Number(req.params.id) || 0);
         if (!upload) throw notFound('There is no such import.');
         return page(req, reply, (ctx) => h(CableUploadStatusPage, { ctx, upload }));
       });
-      app.get<{ Params: { id: string } }>('/admin/cables/:id/status', async (req, reply) => {
+      app.get<{ Params: { id: string } }>('/admin/cables/:id/status', { config: { policy: 'cables.upload' } }, async (req, reply) => {
         const upload = await getUpload(db, Number(req.params.id) || 0);
         if (!upload) throw notFound('There is no such import.');
         reply.header('cache-control', 'no-store');

@@ -66,7 +66,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
     homeCaches.add(homeData);
     app.addHook('onClose', async () => void homeCaches.delete(homeData));
 
-    app.get('/', async (req, reply) => {
+    app.get('/', { config: { policy: 'public' } }, async (req, reply) => {
       const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
       const ad = await pickAd(services, { section: null, adFree: ctx.access.adFree });
       const stamp = (list: Story[]) => list.map((s) => `${s.id}@${s.updated_at}`).join(',');
@@ -81,7 +81,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
       return sendPage(req, reply, () => h(HomePage, { ctx, data, ad }), { ctx, renderKey });
     });
 
-    app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/sections/:slug', async (req, reply) => {
+    app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/sections/:slug', { config: { policy: 'public' } }, async (req, reply) => {
       const q = pageQuery.safeParse(req.query);
       if (!q.success) throw badRequest(q.error.issues[0].message);
       const section = await getSectionBySlug(db, req.params.slug);
@@ -101,6 +101,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
     // /stories/<section>/<yyyy>/<mm>/<id>-<slug>: the id decides; any other spelling redirects here.
     app.get<{ Params: { section: string; yyyy: string; mm: string; idslug: string } }>(
       '/stories/:section/:yyyy/:mm/:idslug',
+      { config: { policy: 'public' } },
       async (req, reply) => {
         const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.idslug);
         if (!m) throw notFound('There is no such story.');
@@ -121,7 +122,7 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: { id: string } }>('/stories/:id', async (req, reply) => {
+    app.get<{ Params: { id: string } }>('/stories/:id', { config: { policy: 'public' } }, async (req, reply) => {
       const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.id);
       const story = m ? await getStory(db, Number(m[1])) : undefined;
       if (!story || !isVisible(story)) throw notFound('There is no such story.');

@@ -47,7 +47,7 @@ describe(`newsletter on ${ENGINE}: subscribe, confirm, digest, unsubscribe, boun
     assert.ok(m, `no ${path} link in the mail`);
     return m[1];
   };
-  const editor = { 'x-test-member': JSON.stringify({ id: 1, email: 'editor@news.test', role: 'editor' }) };
+  const editor = { 'x-test-member': JSON.stringify({ id: 1, email: 'editor@news.test', role: 'editor', emailVerified: true }) };
 
   async function subscribeAndConfirm(email: string): Promise<number> {
     const page = await site.app.inject(seedPath);
@@ -206,11 +206,13 @@ describe(`newsletter on ${ENGINE}: subscribe, confirm, digest, unsubscribe, boun
     }
   });
 
-  test('editor routes: 403 for visitors and readers; editors preview, edit, test, schedule and send', async () => {
+  test('editor routes: visitors are sent to log in, readers get 403; editors preview, edit, test, schedule and send', async () => {
     const news = (await getSectionBySlug(site.db.kysely, 'news'))!;
     const extraStory = await createStory(site.db.kysely, { sectionId: news.id, title: 'Added by hand', body: 'Text.', publishedAt: '2020-01-01T00:00:00.000Z' });
-    assert.equal((await site.app.inject('/newsletter/editor')).statusCode, 403);
-    assert.equal((await site.app.inject({ url: '/newsletter/editor', headers: { 'x-test-member': JSON.stringify({ id: 2, role: 'reader', email: 'r@x.org' }) } })).statusCode, 403);
+    const visitor = await site.app.inject('/newsletter/editor');
+    assert.equal(visitor.statusCode, 303);
+    assert.equal(visitor.headers.location, '/login?next=/newsletter/editor');
+    assert.equal((await site.app.inject({ url: '/newsletter/editor', headers: { 'x-test-member': JSON.stringify({ id: 2, role: 'reader', email: 'r@x.org', emailVerified: true }) } })).statusCode, 403);
     const dash = await site.app.inject({ url: '/newsletter/editor', headers: editor });
     assert.equal(dash.statusCode, 200);
     assert.match(dash.body, /Subscribers/);
