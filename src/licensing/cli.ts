@@ -133,6 +133,11 @@ const refreshCrawlers: Command = {
     const current = parseSearchEngineFile(readFileSync(from, 'utf8'));
     const report = await refreshSearchEngines(current, crawlerLists.fetch, new Date());
     for (const line of report.lines) console.log(line);
+    if (report.refreshed === 0) {
+      // Nothing new: writing a copy would only hide later updates of the shipped list.
+      console.log(`No list could be refreshed; ${out} was not written.`);
+      return 1;
+    }
     writeSearchEngineFile(out, report.file);
     console.log(`Wrote ${out}.${report.failures ? ` ${report.failures} list(s) could not be refreshed; their ranges were kept.` : ''}`);
     return report.failures ? 1 : 0;

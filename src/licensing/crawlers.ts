@@ -154,6 +154,15 @@ export interface RefreshReport {
   file: SearchEngineFile;
   lines: string[];
   failures: number;
+  /** Engines whose list was fetched and read. */
+  refreshed: number;
+}
+
+/** A fetch error in words: undici's "fetch failed" hides the reason in `cause`. */
+function reason(err: unknown): string {
+  const e = err as Error & { cause?: { code?: string; message?: string } };
+  const cause = e.cause?.code ?? e.cause?.message;
+  return cause ? `${e.message} (${cause})` : e.message;
 }
 
 /**
@@ -163,6 +172,7 @@ export interface RefreshReport {
 export async function refreshSearchEngines(file: SearchEngineFile, fetcher: ListFetcher, now: Date): Promise<RefreshReport> {
   const lines: string[] = [];
   let failures = 0;
+  let refreshed = 0;
   const engines: SearchEngineEntry[] = [];
   for (const e of file.engines) {
     if (!e.url) {
@@ -175,13 +185,14 @@ export async function refreshSearchEngines(file: SearchEngineFile, fetcher: List
       const when = now.toISOString();
       engines.push({ ...e, ranges, fetchedAt: when, source: `Fetched from ${e.url} on ${when}${creationTime ? ` (list created ${creationTime})` : ''}.` });
       lines.push(`${e.name}: ${ranges.length} range(s) from ${e.url}.`);
+      refreshed++;
     } catch (err) {
       failures++;
       engines.push(e);
-      lines.push(`${e.name}: could not refresh from ${e.url}: ${(err as Error).message}; ${e.ranges.length} range(s) kept.`);
+      lines.push(`${e.name}: could not refresh from ${e.url}: ${reason(err)}; ${e.ranges.length} range(s) kept.`);
     }
   }
-  return { file: { ...file, engines }, lines, failures };
+  return { file: { ...file, engines }, lines, failures, refreshed };
 }
 
 /** Writes the file whole or not at all (temporary file, then rename). */

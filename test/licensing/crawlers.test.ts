@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -78,6 +78,15 @@ describe('search-engine ranges', () => {
         throw new Error('the server answered 503');
       };
       const cmd = orgsCommands.find((c) => c.name === 'crawlers refresh')!;
+      // Every list unreachable: nothing is written (a copy would hide later updates of the shipped file).
+      const working = crawlerLists.fetch;
+      crawlerLists.fetch = async () => {
+        throw Object.assign(new Error('fetch failed'), { cause: { code: 'ENOTFOUND' } });
+      };
+      assert.equal(await cmd.run([]), 1);
+      assert.match(out.join('\n'), /Googlebot: could not refresh from https:\/\/\S+: fetch failed \(ENOTFOUND\)/);
+      assert.equal(existsSync(join(dir, 'search-engines.json')), false);
+      crawlerLists.fetch = working;
       const code = await cmd.run([]);
       assert.equal(code, 1, 'some lists failed');
       assert.ok(asked.every((u) => u.startsWith('https://')));
