@@ -4,6 +4,7 @@
  * search engine in its User-Agent is that engine only from one of the engine's ranges. Refreshing
  * fetches each engine's published JSON list (https only, with a time and size limit).
  */
+import { outboundFetch } from '../platform/outbound.ts';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
@@ -122,32 +123,22 @@ export type ListFetcher = (url: string) => Promise<string>;
 
 export const LIST_LIMITS = { timeoutMs: 15_000, maxBytes: 1024 * 1024 };
 
-/** GET over https with a time limit for the whole exchange and a size cap while the body streams. */
+/**
+ * GET over https through the site's one outbound fetch (public addresses only, checked after DNS
+ * and on every redirect hop), with a time limit for the whole exchange and a size cap.
+ */
 export async function fetchPublishedList(url: string, limits = LIST_LIMITS): Promise<string> {
   const u = new URL(url);
   if (u.protocol !== 'https:') throw new Error(`refused ${u.protocol} (https only)`);
-  const signal = AbortSignal.timeout(limits.timeoutMs);
-  const res = await fetch(u, { headers: { accept: 'application/json', 'user-agent': 'Broadsheet crawler ranges' }, redirect: 'error', signal });
-  if (res.status !== 200) {
-    await res.body?.cancel().catch(() => {});
-    throw new Error(`the server answered ${res.status}`);
-  }
-  const chunks: Buffer[] = [];
-  let size = 0;
-  if (res.body) {
-    const reader = res.body.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) break;
-      size += value.byteLength;
-      if (size > limits.maxBytes) {
-        await reader.cancel().catch(() => {});
-        throw new Error(`the list is larger than ${Math.round(limits.maxBytes / 1024)} KiB`);
-      }
-      chunks.push(Buffer.from(value));
-    }
-  }
-  return Buffer.concat(chunks).toString('utf8');
+  const res = await outboundFetch(u.href, {
+    headers: { accept: 'application/json', 'user-agent': 'Broadsheet crawler ranges' },
+    timeoutMs: limits.timeoutMs,
+    maxBytes: limits.maxBytes,
+    maxRedirects: 3,
+  });
+  if (!res.url.startsWith('https:')) throw new Error('it redirects to an address that is not https://');
+  if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
+  return res.body.toString('utf8');
 }
 
 export interface RefreshReport {
