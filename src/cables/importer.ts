@@ -32,7 +32,7 @@ import { availableParallelism } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
-import { detectFormat, readCables, type CableFormat, type ReaderItem, type ReaderPosition } from './readers.ts';
+import { byteOrderMark, detectFormat, readCables, type CableFormat, type ReaderItem, type ReaderPosition } from './readers.ts';
 import type { ParseHints } from './parse/index.ts';
 import { prepareItem, type Prepared } from './prepare.ts';
 import { PreparePool } from './pool.ts';
@@ -155,12 +155,15 @@ export async function fileKey(path: string, size: number): Promise<string> {
   }
 }
 
-async function sniff(path: string): Promise<CableFormat> {
+/** The file's format, and whether it is UTF-16 (read as converted text: its offsets cannot resume). */
+async function sniff(path: string): Promise<{ format: CableFormat; utf16: boolean }> {
   const fh = await open(path, 'r');
   try {
     const probe = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(probe, 0, probe.length, 0);
-    return detectFormat(path, probe.subarray(0, bytesRead));
+    const head = probe.subarray(0, bytesRead);
+    const bom = byteOrderMark(head);
+    return { format: detectFormat(path, head), utf16: !!bom && bom.encoding !== 'utf8' };
   } finally {
     await fh.close();
   }
@@ -213,11 +216,12 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
       const path = files[fi];
       const size = sizes[fi];
       const fileStarted = performance.now();
-      const format: CableFormat = opts.format && opts.format !== 'auto' ? opts.format : await sniff(path);
+      const sniffed = await sniff(path);
+      const format: CableFormat = opts.format && opts.format !== 'auto' ? opts.format : sniffed.format;
       const key = await fileKey(path, size);
       const now = new Date().toISOString();
       const prior = await db.kysely.selectFrom('cable_imports').selectAll().where('file_key', '=', key).executeTakeFirst();
-      const resumable = prior && prior.status === 'running' && (format === 'csv' || format === 'jsonl') && Number(prior.byte_offset) > 0;
+      const resumable = prior && prior.status === 'running' && (format === 'csv' || format === 'jsonl') && !sniffed.utf16 && Number(prior.byte_offset) > 0;
       const fs: FileSummary = {
         path,
         format,
