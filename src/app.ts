@@ -33,6 +33,7 @@ import { newsroomRoutes } from './stories/admin-routes.ts';
 import { feedRoutes } from './feeds/routes.ts';
 import { adRoutes } from './ads/routes.ts';
 import { cableRoutes } from './cables/routes.ts';
+import { installRequestMetrics, opsRoutes } from './platform/metrics.ts';
 
 export interface AppServices {
   config: Config;
@@ -74,7 +75,7 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function isApi(req: FastifyRequest): boolean {
-  return req.url.startsWith('/api/') || req.url === '/healthz';
+  return req.url.startsWith('/api/') || req.url === '/healthz' || req.url === '/readyz' || req.url === '/livez';
 }
 
 export async function buildApp(base: { config: Config; db: Db; shared?: SharedData; mailer?: Mailer }): Promise<FastifyInstance> {
@@ -87,6 +88,7 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
     return503OnClosing: true,
   });
 
+  installRequestMetrics(app);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -153,6 +155,7 @@ export async function buildApp(base: { config: Config; db: Db; shared?: SharedDa
     return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
   });
 
+  await app.register(opsRoutes(services));
   await app.register(webRoutes(services));
   await app.register(storyRoutes(services));
   await app.register(licensingRoutes(services));

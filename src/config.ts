@@ -69,6 +69,8 @@ export const configSchema = z.object({
   MAIL_FROM: z.string().trim().default(''),
   JOBS: bool.default(true),
   NEWSLETTER_RATE: z.coerce.number({ message: 'must be a number of messages per second (0 = no limit)' }).min(0, 'must be 0 or more').max(100000, 'must be at most 100000').default(0),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (a long random secret)').max(200, 'must be at most 200 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').optional(),
   SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
 });
 
@@ -95,6 +97,10 @@ export interface Config {
   newsletterRate: number;
   /** Search worker threads (0: searches run on the main thread); see defaultSearchWorkers(). */
   searchWorkers: number;
+  /** Bearer token that opens /metrics on the site's port (null: not served there). */
+  metricsToken: string | null;
+  /** A separate 127.0.0.1 port serving only /metrics (null: none). */
+  metricsPort: number | null;
 }
 
 /**
@@ -143,5 +149,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     jobs: c.JOBS,
     newsletterRate: c.NEWSLETTER_RATE,
     searchWorkers: c.SEARCH_WORKERS ?? defaultSearchWorkers(availableParallelism()),
+    metricsToken: c.METRICS_TOKEN ?? null,
+    metricsPort: c.METRICS_PORT ?? null,
   };
 }

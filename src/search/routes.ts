@@ -8,6 +8,7 @@ import { parseSearchParams, type SearchParams } from './query.ts';
 import type { SearchOutcome } from './service.ts';
 import { WorkerSearcher, type Searcher } from './remote.ts';
 import { SearchPage } from './views.tsx';
+import { addReadinessCheck } from '../platform/metrics.ts';
 
 /** The term index kept between runs, in DATA_DIR. */
 export const TERMS_FILE = 'search-terms.bin';
@@ -24,6 +25,12 @@ export function searcherFor(services: AppServices): () => Searcher {
 
 export function searchRoutes(services: AppServices): FastifyPluginAsync {
   const service = searcherFor(services);
+  // Ready: searches are answered; degraded while a worker's term index is not ready (or workers
+  // failed and searches run on the event loop or in the database).
+  addReadinessCheck(services, 'search', async () => {
+    const { warm, total } = service().workers;
+    return { ok: true, degraded: warm < total, workers: { warm, total }, index: service().index };
+  });
   return async (app) => {
     app.addHook('onClose', async () => {
       await service().close();
