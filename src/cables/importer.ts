@@ -38,6 +38,7 @@ import { prepareItem, type Prepared } from './prepare.ts';
 import { PreparePool } from './pool.ts';
 import { storeCables, storeContext, type BatchResult, type PreparedCable, type StoreContext } from './store.ts';
 import { deferCableIndex, indexCablesAfterImport } from '../search/index.ts';
+import { markDocumentsStale } from '../feeds/documents.ts';
 
 export interface SkippedRecord {
   file: string;
@@ -430,6 +431,8 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
     }
   }
   summary.seconds = (performance.now() - started) / 1000;
+  // The stored sitemaps and cable feeds are remade (served meanwhile).
+  await markDocumentsStale(db.kysely);
   for (const h of allHooks) if (h.afterImport) await h.afterImport(db, summary);
   return summary;
 }

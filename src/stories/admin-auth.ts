@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { AppServices } from '../app.ts';
 import { HttpError } from '../platform/http.ts';
 import { clearHomePage } from './routes.ts';
+import { markDocumentsStale } from '../feeds/documents.ts';
 
 export function isEditor(role: string | undefined | null): boolean {
   return role === 'editor' || role === 'admin';
@@ -23,10 +24,14 @@ export function editorsOnly(app: FastifyInstance): void {
   });
 }
 
-/** After any change in the newsroom: this process shows it on the next request. */
-export function newsroomChanged(services: Pick<AppServices, 'shared'>): void {
+/**
+ * After any change in the newsroom: this process shows it on the next request, and the stored
+ * sitemaps and feeds are remade (every process serves the new ones within seconds).
+ */
+export function newsroomChanged(services: Pick<AppServices, 'shared'> & Partial<Pick<AppServices, 'db'>>): void {
   services.shared.sections.clear();
   services.shared.partnerItems.clear();
   services.shared.ads.clear();
   clearHomePage();
+  if (services.db) markDocumentsStale(services.db.kysely).catch(() => {});
 }
