@@ -121,7 +121,7 @@ export function registerImportHook(hook: CableImportHook): void {
 export interface ImportOptions {
   format?: 'auto' | CableFormat;
   hints?: ParseHints;
-  /** Cables per transaction (default 5,000). */
+  /** Cables per transaction (default DEFAULT_BATCH). */
   batchSize?: number;
   /** Parse workers (default: the number of cores, at most 4; 0 parses on this thread). */
   workers?: number;
@@ -133,14 +133,19 @@ export interface ImportOptions {
 }
 
 const CHUNK = 250;
-const DEFAULT_BATCH = 5000;
+/**
+ * Cables per transaction: small, so that a commit holds SQLite's write lock (and a PostgreSQL
+ * transaction its locks) for tens of milliseconds, not seconds, while pages are served.
+ */
+export const DEFAULT_BATCH = 400;
 const MAX_SKIPPED_KEPT = 100;
 /**
- * Cables per search-indexing transaction on PostgreSQL: one statement computes and indexes every
- * tsvector of a batch (about 1.4 ms a cable under GIN on a 2-core machine, so under 3 s; the
- * indexer lifts the statement timeout for its transactions anyway).
+ * Cables per search-indexing transaction: one statement computes and indexes every tsvector of a
+ * batch on PostgreSQL (about 1.4 ms a cable under GIN on a 2-core machine, so under a second), a
+ * batch of FTS5 rows on SQLite; small enough that the write lock is never held for long while the
+ * site serves pages.
  */
-const PG_INDEX_BATCH = 2000;
+const INDEX_BATCH = { postgres: 500, sqlite: 1000 } as const;
 /** SQLite page cache during an import (KiB): a batch's pages stay in memory until its commit. */
 const IMPORT_CACHE_KIB = 262144;
 
@@ -385,7 +390,7 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
       skipped: summary.skipped,
     };
     const r = await indexCablesAfterImport(db, {
-      batch: db.engine === 'postgres' ? PG_INDEX_BATCH : undefined,
+      batch: INDEX_BATCH[db.engine],
       onProgress: (p) =>
         opts.onProgress?.({
           file: files[files.length - 1] ?? '',
@@ -408,7 +413,7 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
     // What the failed run committed still gets its search index (a resumed run would do it too).
     if (!loaded)
       await indexCablesAfterImport(db, {
-        batch: db.engine === 'postgres' ? PG_INDEX_BATCH : undefined,
+        batch: INDEX_BATCH[db.engine],
       }).catch(() => {});
     throw err;
   } finally {

@@ -48,7 +48,7 @@ test(`an editor uploads a cables file and sees its summary (${ENGINE})`, async (
   await cableUploadJob(site.db)({ uploadId: id }, undefined as never);
   const done = await site.app.inject({ url: `/admin/cables/${id}/status`, headers: { cookie: editor.cookie } });
   const status = done.json();
-  assert.equal(status.status, 'done');
+  assert.equal(status.status, 'done', status.error);
   assert.equal(status.summary.new, 12);
   assert.equal(status.summary.skipped, 0);
   const cables = await site.db.kysely.selectFrom('cables').select('reference_id').execute();
