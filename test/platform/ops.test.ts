@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { ENGINE, freePort, testSite } from '../helpers.ts';
 import { enqueue } from '../../src/platform/jobs.ts';
 import { loadConfig } from '../../src/config.ts';
+import { addReadinessCheck } from '../../src/platform/metrics.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 const TOKEN = 'metrics-secret-0123456789abcdef';
@@ -127,6 +128,14 @@ test('without METRICS_TOKEN or METRICS_PORT, /metrics is 404; bad settings are r
   try {
     const res = await site.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
     assert.equal(res.statusCode, 404);
+    // A failing check makes the process not ready; its reason stays in the log.
+    addReadinessCheck(site, 'boom', async () => {
+      throw new Error('secret internals at /srv/x');
+    });
+    const ready = await site.app.inject('/readyz');
+    assert.equal(ready.statusCode, 503);
+    assert.deepEqual(ready.json().checks.boom, { ok: false, error: 'the check failed' });
+    assert.ok(!ready.body.includes('secret internals'));
   } finally {
     await site.cleanup();
   }
