@@ -13,7 +13,9 @@ import { CABLEGATE_SLUG } from '../stories/store.ts';
 import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
 import { pollFeedById } from './poll.ts';
 import { httpUrl } from './parse.ts';
-import { chooseEncoding, notModified } from './syndication.ts';
+import { chooseEncoding, notModified, SITEMAP_MAX_URLS } from './syndication.ts';
+import { ttlCache } from '../platform/cache.ts';
+import { slugify } from '../stories/markdown.ts';
 import { DocumentStore, isDocumentPath } from './documents.ts';
 import { FeedsAdminPage, WorldPage } from './pages.tsx';
 
@@ -32,6 +34,8 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
 
   /** Sends a stored document: the encoding the client takes, 304 when it has this version. */
   async function sendDocument(req: FastifyRequest, reply: FastifyReply, path: string) {
+    const unknown = await knownDocument(path);
+    if (unknown) throw notFound(unknown);
     const doc = await documents.get(path);
     if ('missing' in doc) throw notFound(doc.missing);
     if ('busy' in doc) throw new HttpError(503, 'unavailable', 'This document is being made; try again in a few seconds.');
@@ -49,6 +53,27 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
   }
   // Stored documents carry their own compressed forms: the compression plugin leaves them alone.
   const stored = { compress: false } as const;
+
+  // Addresses that cannot name a document are answered here, from cached lists, so that a stream of
+  // made-up addresses costs neither builds nor writes to the documents table.
+  const originSlugs = ttlCache(async () => new Set((await db.selectFrom('cables').select('origin').distinct().execute()).map((o) => slugify(o.origin))), 60_000);
+  const sitemapCounts = ttlCache(async () => {
+    const [stories, cables] = await Promise.all([
+      db.selectFrom('stories').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'published').executeTakeFirstOrThrow(),
+      db.selectFrom('cables').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+    ]);
+    // One page of pages; stories counted with scheduled ones (an upper bound: the build decides).
+    return { pages: 0, stories: Number(stories.n), cables: Number(cables.n) } as Record<string, number>;
+  }, 60_000);
+  async function knownDocument(path: string): Promise<string | null> {
+    let m = /^\/feeds\/sections\/([a-z0-9-]+)\./.exec(path);
+    if (m) return (await services.shared.sections.get()).some((s) => s.slug === m![1]) ? null : 'There is no such section.';
+    m = /^\/feeds\/cables\/origins\/([a-z0-9-]+)\./.exec(path);
+    if (m) return (await originSlugs.get()).has(m[1]) ? null : 'There are no cables from that origin.';
+    m = /^\/sitemaps\/(pages|stories|cables)-(\d+)\.xml$/.exec(path);
+    if (m) return Number(m[2]) <= Math.max(1, Math.ceil((await sitemapCounts.get())[m[1]] / SITEMAP_MAX_URLS)) ? null : 'There is no such sitemap page.';
+    return null;
+  }
 
   return async (app) => {
     app.addHook('onClose', async () => documents.close());
