@@ -17,6 +17,7 @@ import { promisify } from 'node:util';
 import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
+import client from 'prom-client';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
 import { startWorker } from '../platform/workers.ts';
@@ -286,6 +287,23 @@ class Builder {
   }
 }
 
+/** Builds started by this process, by kind of document and outcome (made, missing, failed). */
+function buildsCounter(): client.Counter<'kind' | 'outcome'> {
+  const name = 'broadsheet_document_builds_total';
+  return (
+    (client.register.getSingleMetric(name) as client.Counter<'kind' | 'outcome'> | undefined) ??
+    new client.Counter({ name, help: 'Sitemaps and feeds made by this process, by kind and outcome.', labelNames: ['kind', 'outcome'] })
+  );
+}
+
+function kindOf(path: string): string {
+  if (path.startsWith('/sitemaps/')) return path.replace(/^\/sitemaps\/([a-z]+)-.*$/, 'sitemap-$1');
+  if (path.startsWith('/feeds/sections/')) return 'feed-section';
+  if (path.startsWith('/feeds/cables/origins/')) return 'feed-origin';
+  if (path.startsWith('/feeds/home.')) return 'feed-home';
+  return path === '/sitemap-news.xml' ? 'sitemap-news' : 'sitemap';
+}
+
 export interface DocumentStoreOptions {
   /** Build on a worker thread (default true; false builds on this thread, for tests and tools). */
   worker?: boolean;
@@ -391,10 +409,13 @@ export class DocumentStore {
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) return true; // made, or being made, elsewhere
       await this.opts.onBuild?.(path);
+      const counted = buildsCounter();
       try {
         const found = await this.builder.make(path, now);
+        counted.inc({ kind: kindOf(path), outcome: found ? 'made' : 'missing' });
         return found;
       } catch (err) {
+        counted.inc({ kind: kindOf(path), outcome: 'failed' });
         await this.db.kysely.updateTable('documents').set({ building_until: null }).where('path', '=', path).execute().catch(() => {});
         throw err;
       }

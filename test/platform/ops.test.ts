@@ -75,6 +75,7 @@ describe(`operations endpoints on ${ENGINE}`, () => {
     await site.app.inject('/feeds/home.rss');
     await site.app.inject('/feeds/home.atom');
     await site.app.inject('/no/such/page');
+    await site.app.inject('/sitemaps/cables-1.xml');
     await enqueue(site.db, 'ops:test', { n: 1 }, { uniqueKey: 'ops-test-1' });
     await enqueue(site.db, 'ops:test', { n: 2 }, { uniqueKey: 'ops-test-2' });
     await enqueue(site.db, 'ops:later', {}, { runAt: new Date(Date.now() + 3600_000) });
@@ -92,6 +93,8 @@ describe(`operations endpoints on ${ENGINE}`, () => {
     assert.equal(sample(text, 'broadsheet_http_request_duration_seconds_count', { route: '(unmatched)', method: 'GET', status: '4xx' }), 1);
     assert.equal(sample(text, 'broadsheet_http_request_duration_seconds_bucket', { route: '/feeds/home.:kind', method: 'GET', status: '2xx', le: '+Inf' }), 2);
     assert.ok(!text.includes('/no/such/page'));
+    assert.ok((sample(text, 'broadsheet_document_builds_total', { kind: 'sitemap-cables', outcome: 'made' }) ?? 0) >= 1);
+    assert.ok((sample(text, 'broadsheet_document_builds_total', { kind: 'feed-home', outcome: 'made' }) ?? 0) >= 2);
     assert.equal(sample(text, 'broadsheet_job_backlog', { kind: 'ops:test', status: 'queued' }), 2);
     assert.equal(sample(text, 'broadsheet_job_backlog', { kind: 'ops:later', status: 'queued' }), null, 'a job not yet due is no backlog');
     assert.ok((sample(text, 'broadsheet_job_oldest_due_seconds', { kind: 'ops:test' }) ?? -1) >= 0);
