@@ -38,6 +38,7 @@ import { newsroomRoutes } from './stories/admin-routes.ts';
 import { feedRoutes } from './feeds/routes.ts';
 import { adRoutes } from './ads/routes.ts';
 import { cableRoutes } from './cables/routes.ts';
+import { installRequestMetrics, opsRoutes } from './platform/metrics.ts';
 
 export interface AppServices {
   config: Config;
@@ -83,7 +84,7 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function isApi(req: FastifyRequest): boolean {
-  return req.routePath.startsWith('/api/') || req.routePath === '/healthz';
+  return req.routePath.startsWith('/api/') || req.routePath === '/healthz' || req.routePath === '/readyz' || req.routePath === '/livez';
 }
 
 export async function buildApp(base: {
@@ -106,6 +107,7 @@ export async function buildApp(base: {
     return503OnClosing: true,
   });
 
+  installRequestMetrics(app);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -185,6 +187,7 @@ export async function buildApp(base: {
     return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
   });
 
+  await app.register(opsRoutes(services));
   await app.register(webRoutes(services));
   await app.register(storyRoutes(services));
   await app.register(licensingRoutes(services));

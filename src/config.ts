@@ -80,6 +80,8 @@ export const configSchema = z.object({
       if (bad) ctx.addIssue({ code: 'custom', message: `must list IP addresses, CIDR ranges or host names (e.g. 10.0.0.0/8,feeds.intranet.example): ${bad}` });
     })
     .default([]),
+  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (a long random secret)').max(200, 'must be at most 200 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
+  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').optional(),
   SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
   SEARCH_TIME_LIMIT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').default(3000),
   SEARCH_RATE: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(60),
@@ -123,6 +125,10 @@ export interface Config {
     licensed: { perMinute: number; burst: number };
     queuePerClient: number;
   };
+  /** Bearer token that opens /metrics on the site's port (null: not served there). */
+  metricsToken: string | null;
+  /** A separate 127.0.0.1 port serving only /metrics (null: none). */
+  metricsPort: number | null;
 }
 
 /**
@@ -179,5 +185,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       licensed: { perMinute: c.SEARCH_RATE_LICENSED, burst: c.SEARCH_BURST_LICENSED },
       queuePerClient: c.SEARCH_QUEUE_PER_CLIENT,
     },
+    metricsToken: c.METRICS_TOKEN ?? null,
+    metricsPort: c.METRICS_PORT ?? null,
   };
 }

@@ -13,6 +13,7 @@ import { startWorker, type JobHandler, type Schedule } from './platform/jobs.ts'
 import * as newsletter from './newsletter/service.ts';
 import * as licensing from './licensing/jobs.ts';
 import * as newsroom from './stories/admin-routes.ts';
+import { startMetricsServer } from './platform/metrics.ts';
 
 export interface Running {
   app: FastifyInstance;
@@ -32,6 +33,10 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
     // The app and the job worker share the caches and the mail transport.
     const services: AppServices = { config, db, shared: sharedData(db), mailer: createMailer(config), ...options };
     const app = await buildApp(services);
+    const metricsServer = config.metricsPort ? await startMetricsServer(config).catch(async (err) => {
+      await app.close();
+      throw new Error(`METRICS_PORT ${config.metricsPort}: ${(err as Error).message}`);
+    }) : null;
     const jobs = config.jobs ? startJobs(services, app.log) : null;
     let closed = false;
     return {
@@ -42,6 +47,7 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
         if (closed) return;
         closed = true;
         await jobs?.stop();
+        await new Promise<void>((r) => (metricsServer ? metricsServer.close(() => r()) : r()));
         await app.close();
         await services.mailer.close();
         await db.close();

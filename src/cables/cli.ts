@@ -208,12 +208,12 @@ const importCommand: Command = {
     const { loadConfig } = await import('../config.ts');
     const { connect } = await import('../platform/db.ts');
     const { migrate } = await import('../platform/migrations.ts');
-    const { importCables } = await import('./importer.ts');
+    const { importInWorker } = await import('./import-runner.ts');
     const db = await connect(loadConfig());
     const progress = progressPrinter();
     try {
       await migrate(db);
-      const summary = await importCables(db, a.files, {
+      const summary = await importInWorker(db, a.files, {
         format: a.format,
         batchSize: a['batch-size'],
         workers: a.workers,

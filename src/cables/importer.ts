@@ -32,12 +32,13 @@ import { availableParallelism } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
-import { detectFormat, readCables, type CableFormat, type ReaderItem, type ReaderPosition } from './readers.ts';
+import { byteOrderMark, detectFormat, readCables, type CableFormat, type ReaderItem, type ReaderPosition } from './readers.ts';
 import type { ParseHints } from './parse/index.ts';
 import { prepareItem, type Prepared } from './prepare.ts';
 import { PreparePool } from './pool.ts';
 import { storeCables, storeContext, type BatchResult, type PreparedCable, type StoreContext } from './store.ts';
 import { deferCableIndex, indexCablesAfterImport } from '../search/index.ts';
+import { markDocumentsStale } from '../feeds/documents.ts';
 
 export interface SkippedRecord {
   file: string;
@@ -120,7 +121,7 @@ export function registerImportHook(hook: CableImportHook): void {
 export interface ImportOptions {
   format?: 'auto' | CableFormat;
   hints?: ParseHints;
-  /** Cables per transaction (default 5,000). */
+  /** Cables per transaction (default DEFAULT_BATCH). */
   batchSize?: number;
   /** Parse workers (default: the number of cores, at most 4; 0 parses on this thread). */
   workers?: number;
@@ -132,14 +133,19 @@ export interface ImportOptions {
 }
 
 const CHUNK = 250;
-const DEFAULT_BATCH = 5000;
+/**
+ * Cables per transaction: small, so that a commit holds SQLite's write lock (and a PostgreSQL
+ * transaction its locks) for tens of milliseconds, not seconds, while pages are served.
+ */
+export const DEFAULT_BATCH = 400;
 const MAX_SKIPPED_KEPT = 100;
 /**
- * Cables per search-indexing transaction on PostgreSQL: one statement computes and indexes every
- * tsvector of a batch (about 1.4 ms a cable under GIN on a 2-core machine, so under 3 s; the
- * indexer lifts the statement timeout for its transactions anyway).
+ * Cables per search-indexing transaction: one statement computes and indexes every tsvector of a
+ * batch on PostgreSQL (about 1.4 ms a cable under GIN on a 2-core machine, so under a second), a
+ * batch of FTS5 rows on SQLite; small enough that the write lock is never held for long while the
+ * site serves pages.
  */
-const PG_INDEX_BATCH = 2000;
+const INDEX_BATCH = { postgres: 500, sqlite: 1000 } as const;
 /** SQLite page cache during an import (KiB): a batch's pages stay in memory until its commit. */
 const IMPORT_CACHE_KIB = 262144;
 
@@ -155,12 +161,15 @@ export async function fileKey(path: string, size: number): Promise<string> {
   }
 }
 
-async function sniff(path: string): Promise<CableFormat> {
+/** The file's format, and whether it is UTF-16 (read as converted text: its offsets cannot resume). */
+async function sniff(path: string): Promise<{ format: CableFormat; utf16: boolean }> {
   const fh = await open(path, 'r');
   try {
     const probe = Buffer.alloc(4096);
     const { bytesRead } = await fh.read(probe, 0, probe.length, 0);
-    return detectFormat(path, probe.subarray(0, bytesRead));
+    const head = probe.subarray(0, bytesRead);
+    const bom = byteOrderMark(head);
+    return { format: detectFormat(path, head), utf16: !!bom && bom.encoding !== 'utf8' };
   } finally {
     await fh.close();
   }
@@ -213,11 +222,12 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
       const path = files[fi];
       const size = sizes[fi];
       const fileStarted = performance.now();
-      const format: CableFormat = opts.format && opts.format !== 'auto' ? opts.format : await sniff(path);
+      const sniffed = await sniff(path);
+      const format: CableFormat = opts.format && opts.format !== 'auto' ? opts.format : sniffed.format;
       const key = await fileKey(path, size);
       const now = new Date().toISOString();
       const prior = await db.kysely.selectFrom('cable_imports').selectAll().where('file_key', '=', key).executeTakeFirst();
-      const resumable = prior && prior.status === 'running' && (format === 'csv' || format === 'jsonl') && Number(prior.byte_offset) > 0;
+      const resumable = prior && prior.status === 'running' && (format === 'csv' || format === 'jsonl') && !sniffed.utf16 && Number(prior.byte_offset) > 0;
       const fs: FileSummary = {
         path,
         format,
@@ -380,7 +390,7 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
       skipped: summary.skipped,
     };
     const r = await indexCablesAfterImport(db, {
-      batch: db.engine === 'postgres' ? PG_INDEX_BATCH : undefined,
+      batch: INDEX_BATCH[db.engine],
       onProgress: (p) =>
         opts.onProgress?.({
           file: files[files.length - 1] ?? '',
@@ -403,7 +413,7 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
     // What the failed run committed still gets its search index (a resumed run would do it too).
     if (!loaded)
       await indexCablesAfterImport(db, {
-        batch: db.engine === 'postgres' ? PG_INDEX_BATCH : undefined,
+        batch: INDEX_BATCH[db.engine],
       }).catch(() => {});
     throw err;
   } finally {
@@ -426,6 +436,8 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
     }
   }
   summary.seconds = (performance.now() - started) / 1000;
+  // The stored sitemaps and cable feeds are remade (served meanwhile).
+  await markDocumentsStale(db.kysely);
   for (const h of allHooks) if (h.afterImport) await h.afterImport(db, summary);
   return summary;
 }

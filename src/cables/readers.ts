@@ -9,9 +9,15 @@
  *
  * Every reader yields ReaderItem values: a bad record becomes an `{ok: false}` item carrying its
  * position, and reading goes on with the next record.
+ *
+ * Bounded and linear: a csv record or jsonl line that does not fit the bytes read so far is collected
+ * as a list of chunks and joined once (never re-joined per chunk), and a csv field or jsonl line
+ * larger than `maxFieldBytes` is refused as its record's error without being kept in memory. A
+ * byte-order mark (UTF-8, UTF-16 LE/BE) is honoured in every format; UTF-16 csv/jsonl is converted
+ * to UTF-8 as it streams, and its positions are then offsets in that UTF-8 text.
  */
 import { createReadStream } from 'node:fs';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, stat } from 'node:fs/promises';
 import { basename, extname } from 'node:path';
 import type { RawCable } from './parse/types.ts';
 
@@ -47,6 +53,44 @@ export interface ReadOptions {
   startLine?: number;
   /** Read size for files (bytes). */
   chunkSize?: number;
+  /**
+   * Largest csv field, jsonl line or text/html file (bytes, default MAX_FIELD_BYTES): a larger one
+   * is its record's error and reading goes on.
+   */
+  maxFieldBytes?: number;
+  /** Work counters (bytes copied into joined buffers, bytes handed to the record parser). */
+  stats?: ReaderStats;
+}
+
+/** Default for `maxFieldBytes`. */
+export const MAX_FIELD_BYTES = 16 * 1024 * 1024;
+
+export function formatBytes(n: number): string {
+  if (n >= 1 << 20 && n % (1 << 20) === 0) return `${n / (1 << 20)} MiB`;
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024} KiB`;
+  return `${n} bytes`;
+}
+
+export type TextEncoding = 'utf8' | 'utf16le' | 'utf16be';
+
+/** The byte-order mark at the start of `b`, if any. */
+export function byteOrderMark(b: Uint8Array): { encoding: TextEncoding; length: number } | null {
+  if (b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf) return { encoding: 'utf8', length: 3 };
+  if (b[0] === 0xff && b[1] === 0xfe) return { encoding: 'utf16le', length: 2 };
+  if (b[0] === 0xfe && b[1] === 0xff) return { encoding: 'utf16be', length: 2 };
+  return null;
+}
+
+/** UTF-16 bytes (no mark, even length) as text. */
+function decodeUtf16(b: Uint8Array, encoding: 'utf16le' | 'utf16be'): string {
+  const even = Buffer.from(b.buffer, b.byteOffset, b.byteLength - (b.byteLength % 2));
+  if (encoding === 'utf16le') return even.toString('utf16le');
+  return Buffer.from(even).swap16().toString('utf16le');
+}
+
+export interface ReaderStats {
+  bytesCopied: number;
+  bytesParsed: number;
 }
 
 const QUOTE = 0x22;
@@ -62,9 +106,11 @@ const CSV_COLUMNS = 8;
 
 /** Guess the format of a file from its name and its first bytes. */
 export function detectFormat(path: string, firstBytes: Buffer): CableFormat {
-  let start = 0;
-  if (firstBytes[0] === 0xef && firstBytes[1] === 0xbb && firstBytes[2] === 0xbf) start = 3;
-  const head = firstBytes.toString('latin1', start, Math.min(firstBytes.length, start + 4096));
+  const bom = byteOrderMark(firstBytes);
+  const head =
+    bom && bom.encoding !== 'utf8'
+      ? decodeUtf16(firstBytes.subarray(2, 2 + 8192), bom.encoding)
+      : firstBytes.toString('latin1', bom ? 3 : 0, Math.min(firstBytes.length, (bom ? 3 : 0) + 4096));
   const trimmed = head.replace(/^\s+/, '');
   // Strong content signatures first.
   if (/^"\d+","/.test(trimmed)) return 'csv';
@@ -124,6 +170,8 @@ export async function* readCables(
   let format = opts.format ?? 'auto';
   const startByte = opts.startByte ?? 0;
   const chunkSize = opts.chunkSize ?? 1 << 20;
+  const limit = Math.max(1, opts.maxFieldBytes ?? MAX_FIELD_BYTES);
+  const stats = opts.stats ?? { bytesCopied: 0, bytesParsed: 0 };
 
   let chunks: AsyncIterator<unknown>;
   if (typeof input === 'string') {
@@ -138,6 +186,11 @@ export async function* readCables(
       }
     }
     if (format === 'text' || format === 'html') {
+      const { size } = await stat(input);
+      if (size > limit) {
+        yield wholeInputTooLarge(name, size, limit);
+        return;
+      }
       const bytes = await readFile(input);
       yield* format === 'text' ? readTextBytes(bytes, name) : readHtmlBytes(bytes, name);
       return;
@@ -149,32 +202,87 @@ export async function* readCables(
     chunks = (input as AsyncIterable<unknown>)[Symbol.asyncIterator]();
   }
 
-  // Streams (and auto-detected files opened above) continue here.
-  let first: Buffer | null = null;
-  if (format === 'auto') {
+  // The first bytes: enough to see a byte-order mark (at the start of the input) and to sniff the
+  // format of a stream.
+  const want = format === 'auto' ? 4096 : 3;
+  const head: Buffer[] = [];
+  let headLength = 0;
+  let ended = false;
+  while (headLength < want) {
     const r = await chunks.next();
-    first = r.done ? Buffer.alloc(0) : toBuffer(r.value);
-    format = detectFormat(opts.name ?? '', first);
+    if (r.done) {
+      ended = true;
+      break;
+    }
+    const b = toBuffer(r.value);
+    head.push(b);
+    headLength += b.length;
   }
-  const source = (async function* () {
-    if (first) yield first;
+  let first = head.length === 1 ? head[0] : Buffer.concat(head, headLength);
+  if (format === 'auto') format = detectFormat(opts.name ?? '', first);
+  const bom = startByte === 0 ? byteOrderMark(first) : null;
+  if (bom) first = first.subarray(bom.length);
+  const rest = async function* (): AsyncGenerator<Buffer> {
+    if (first.length) yield first;
+    if (ended) return;
     for (;;) {
       const r = await chunks.next();
       if (r.done) return;
       yield toBuffer(r.value);
     }
-  })();
+  };
+  const source = bom && bom.encoding !== 'utf8' ? utf16ToUtf8(rest(), bom.encoding) : rest();
 
   if (format === 'text' || format === 'html') {
+    // One cable per input, bounded like a field (the mark was read off above; UTF-16 is now UTF-8).
     const parts: Buffer[] = [];
-    for await (const c of source) parts.push(c);
+    let size = 0;
+    for await (const c of source) {
+      size += c.length;
+      if (size <= limit) parts.push(c);
+    }
+    if (size > limit) {
+      yield wholeInputTooLarge(name, size, limit);
+      return;
+    }
     const bytes = Buffer.concat(parts);
     yield* format === 'text' ? readTextBytes(bytes, name) : readHtmlBytes(bytes, name);
     return;
   }
-  const pos = { index: opts.startIndex ?? 0, line: opts.startLine ?? 1, byte: startByte };
-  if (format === 'csv') yield* readCsvChunks(source, name, pos);
-  else yield* readJsonlChunks(source, name, pos);
+  // UTF-16 input is read as the UTF-8 text it converts to: positions count that text's bytes.
+  const byte = bom ? (bom.encoding === 'utf8' ? bom.length : 0) : startByte;
+  const pos = { index: opts.startIndex ?? 0, line: opts.startLine ?? 1, byte };
+  if (format === 'csv') yield* readCsvChunks(source, name, pos, limit, stats);
+  else yield* readJsonlChunks(source, name, pos, limit, stats);
+}
+
+function wholeInputTooLarge(name: string, size: number, limit: number): ReaderItem {
+  return {
+    ok: false,
+    error: `${name}: the file is larger than ${formatBytes(limit)}`,
+    position: { index: 0, line: 1, byteOffset: 0, byteEnd: size },
+  };
+}
+
+/** UTF-16 chunks (mark removed) as UTF-8 chunks; characters split across chunks are kept whole. */
+async function* utf16ToUtf8(
+  source: AsyncIterable<Buffer>,
+  encoding: 'utf16le' | 'utf16be',
+): AsyncGenerator<Buffer> {
+  const decoder = new TextDecoder('utf-16le', { ignoreBOM: true });
+  let carry: Buffer | null = null;
+  for await (const chunk of source) {
+    // A copy: the byte swap below must not touch the caller's buffer.
+    const b: Buffer = carry ? Buffer.concat([carry, chunk]) : Buffer.from(chunk);
+    const even = b.length - (b.length % 2);
+    carry = even < b.length ? b.subarray(even) : null;
+    const units = b.subarray(0, even);
+    if (encoding === 'utf16be') units.swap16();
+    const text = decoder.decode(units, { stream: true });
+    if (text) yield Buffer.from(text, 'utf8');
+  }
+  const tail = decoder.decode();
+  if (tail) yield Buffer.from(tail, 'utf8');
 }
 
 /** Convenience: read every item of an input into an array (small inputs only). */
@@ -197,7 +305,8 @@ interface Cursor {
 }
 
 type RecordResult =
-  | { kind: 'record'; fields: string[]; end: number }
+  /** `tooLong`: the 1-based number of a field over the size limit (its value is left empty). */
+  | { kind: 'record'; fields: string[]; end: number; tooLong?: number }
   | { kind: 'incomplete' }
   | { kind: 'error'; message: string; at: number }
   | { kind: 'blank'; end: number };
@@ -208,6 +317,7 @@ type RecordResult =
  * straight from the buffer, escaped fields are assembled in a scratch buffer first.
  */
 class CsvRecordParser {
+  constructor(private readonly maxField: number) {}
   private buf: Buffer = Buffer.alloc(0);
   private len = 0;
   private nextQuote = -1;
@@ -264,6 +374,7 @@ class CsvRecordParser {
     const buf = this.buf;
     const len = this.len;
     const fields: string[] = [];
+    let tooLong = 0;
     let pos = start;
     if (pos < len && (buf[pos] === LF || (buf[pos] === CR && buf[pos + 1] === LF))) {
       return { kind: 'blank', end: buf[pos] === LF ? pos + 1 : pos + 2 };
@@ -274,10 +385,11 @@ class CsvRecordParser {
         if (!final) return { kind: 'incomplete' };
         if (fields.length === 0) return { kind: 'incomplete' };
         fields.push('');
-        return { kind: 'record', fields, end: pos };
+        return { kind: 'record', fields, end: pos, tooLong };
       }
       if (buf[pos] === QUOTE) {
         pos++;
+        const fieldStart = pos;
         let seg = pos;
         let escaped = false;
         this.w = 0;
@@ -333,7 +445,11 @@ class CsvRecordParser {
             }
             seg = pos;
           } else if (q < len) {
-            if (escaped) {
+            if (q - fieldStart > this.maxField) {
+              // Refused: not decoded (the record becomes an error).
+              if (!tooLong) tooLong = fields.length + 1;
+              value = '';
+            } else if (escaped) {
               this.append(seg, q);
               value = this.scratch.toString('utf8', 0, this.w);
             } else {
@@ -361,24 +477,25 @@ class CsvRecordParser {
         if (k >= len && !final) return { kind: 'incomplete' };
         let e = k;
         if (e > pos && buf[e - 1] === CR && (e >= len || buf[e] === LF)) e--;
-        fields.push(buf.toString('utf8', pos, e));
+        if (e - pos > this.maxField && !tooLong) tooLong = fields.length + 1;
+        fields.push(e - pos > this.maxField ? '' : buf.toString('utf8', pos, e));
         pos = e;
       }
       // After a field: separator, end of record or end of input.
       if (pos >= len) {
         if (!final) return { kind: 'incomplete' };
-        return { kind: 'record', fields, end: pos };
+        return { kind: 'record', fields, end: pos, tooLong };
       }
       const c = buf[pos];
       if (c === COMMA) {
         pos++;
         continue;
       }
-      if (c === LF) return { kind: 'record', fields, end: pos + 1 };
+      if (c === LF) return { kind: 'record', fields, end: pos + 1, tooLong };
       if (c === CR) {
         if (pos + 1 >= len)
-          return final ? { kind: 'record', fields, end: pos + 1 } : { kind: 'incomplete' };
-        if (buf[pos + 1] === LF) return { kind: 'record', fields, end: pos + 2 };
+          return final ? { kind: 'record', fields, end: pos + 1, tooLong } : { kind: 'incomplete' };
+        if (buf[pos + 1] === LF) return { kind: 'record', fields, end: pos + 2, tooLong };
       }
       const shown = JSON.stringify(buf.toString('utf8', pos, Math.min(len, pos + 12)));
       return {
@@ -436,19 +553,125 @@ function csvRecordToRaw(fields: string[], source: string): RawCable | string {
   };
 }
 
+const S_FIELD = 0; // at the start of a field
+const S_UNQUOTED = 1;
+const S_QUOTED = 2;
+const S_ESCAPE = 3; // after a backslash inside quotes
+const S_CLOSED = 4; // after a field's closing quote
+const S_CLOSED_CR = 5; // after a closing quote and a CR
+
+/**
+ * Finds where a csv record ends when it does not fit the bytes read so far: fed chunk after chunk,
+ * it looks at each byte once and keeps its state in between, so a record of any length costs one
+ * pass, and the chunks are joined once, when it is known to be complete. It also measures fields:
+ * once one grows past the limit the record is refused and its bytes need not be kept; the scanner
+ * then only looks for the record's end (leniently, as nothing of it will be parsed).
+ */
+class CsvRecordScanner {
+  private state = S_FIELD;
+  private field = 1;
+  private fieldBytes = 0;
+  /** Line feeds seen in this record (its terminator included). */
+  lines = 0;
+  /** The 1-based number of the first field over the limit, or 0. */
+  tooLong = 0;
+
+  constructor(private readonly limit: number) {}
+
+  reset(): void {
+    this.state = S_FIELD;
+    this.field = 1;
+    this.fieldBytes = 0;
+    this.lines = 0;
+    this.tooLong = 0;
+  }
+
+  private grow(): void {
+    if (++this.fieldBytes > this.limit && !this.tooLong) this.tooLong = this.field;
+  }
+
+  private nextField(): void {
+    this.field++;
+    this.fieldBytes = 0;
+    this.state = S_FIELD;
+  }
+
+  /**
+   * Scans `buf` from `from`. Returns the index just past the record's line feed; or, before a field
+   * is too long, just past a byte that makes the record malformed (the parser reports it then);
+   * or -1 when the record goes on past `buf`.
+   */
+  scan(buf: Buffer, from: number): number {
+    for (let i = from; i < buf.length; i++) {
+      const c = buf[i];
+      if (c === LF) this.lines++;
+      switch (this.state) {
+        case S_FIELD:
+          if (c === QUOTE) this.state = S_QUOTED;
+          else if (c === COMMA) this.nextField();
+          else if (c === LF) return i + 1;
+          else {
+            this.state = S_UNQUOTED;
+            this.grow();
+          }
+          break;
+        case S_UNQUOTED:
+          if (c === COMMA) this.nextField();
+          else if (c === LF) return i + 1;
+          else if (c === QUOTE && !this.tooLong) return i + 1;
+          else this.grow();
+          break;
+        case S_QUOTED:
+          if (c === QUOTE) this.state = S_CLOSED;
+          else {
+            if (c === BACKSLASH) this.state = S_ESCAPE;
+            this.grow();
+          }
+          break;
+        case S_ESCAPE:
+          this.state = S_QUOTED;
+          this.grow();
+          break;
+        case S_CLOSED:
+        case S_CLOSED_CR:
+          if (c === COMMA && this.state === S_CLOSED) this.nextField();
+          else if (c === LF) return i + 1;
+          else if (c === CR && this.state === S_CLOSED) this.state = S_CLOSED_CR;
+          else if (!this.tooLong) return i + 1;
+          else this.state = S_UNQUOTED;
+          break;
+      }
+    }
+    return -1;
+  }
+}
+
 async function* readCsvChunks(
   source: AsyncIterable<Buffer>,
   name: string,
   cur: Cursor,
+  limit: number,
+  stats: ReaderStats,
 ): AsyncGenerator<ReaderItem> {
-  const parser = new CsvRecordParser();
+  const parser = new CsvRecordParser(limit);
+  const scanner = new CsvRecordScanner(limit);
   let buf: Buffer = Buffer.alloc(0);
   let base = cur.byte; // absolute offset of buf[0]
   let pos = 0;
-  let resyncFrom = -1; // when >= 0: skipping a malformed record that started at `pos`
-  let pendingError: { message: string; line: number } | null = null;
+  let resyncFrom = -1; // when >= 0: skipping a malformed record, looking for a row start from here
+  /** The malformed record being skipped: its message, first line, start and the lines dropped so far. */
+  let pendingError: { message: string; line: number; start: number; lines: number } | null = null;
   const it = source[Symbol.asyncIterator]();
   let final = false;
+  const read = async (): Promise<Buffer | null> => {
+    const r = await it.next();
+    if (r.done) {
+      final = true;
+      return null;
+    }
+    return r.value;
+  };
+  const tooLarge = (field: number) => `field ${field} is larger than ${formatBytes(limit)}`;
 
   const makePos = (start: number, end: number, line: number): ReaderPosition => ({
     index: cur.index,
@@ -458,40 +681,20 @@ async function* readCsvChunks(
   });
 
   for (;;) {
-    // Refill: keep the unconsumed tail and append the next chunk.
-    if (!final) {
-      const r = await it.next();
-      if (r.done) {
-        final = true;
-      } else if (pos >= buf.length) {
-        base += buf.length;
-        buf = r.value;
-        pos = 0;
-      } else {
-        base += pos;
-        buf = Buffer.concat([buf.subarray(pos), r.value]);
-        if (resyncFrom >= 0) resyncFrom -= pos;
-        pos = 0;
-      }
-    }
     parser.reset(buf);
     for (;;) {
       if (resyncFrom >= 0) {
         const next = findRowStart(buf, resyncFrom);
-        if (next < 0 && !final) {
-          // Need more input to find where the next row starts; keep the bad record buffered.
-          if (next === -1) resyncFrom = buf.length;
-          break;
-        }
+        if (next < 0 && !final) break; // need more input to find where the next row starts
         const end = next < 0 ? buf.length : next;
         const err = pendingError!;
         yield {
           ok: false,
           error: `${name} row ${cur.index + 1} (line ${err.line}): ${err.message}`,
-          position: makePos(pos, end, err.line),
+          position: { index: cur.index, line: err.line, byteOffset: err.start, byteEnd: base + end },
         };
         cur.index++;
-        cur.line = err.line + countLines(buf, pos, end);
+        cur.line = err.line + err.lines + countLines(buf, pos, end);
         pos = end;
         resyncFrom = -1;
         pendingError = null;
@@ -499,6 +702,8 @@ async function* readCsvChunks(
       }
       if (pos >= buf.length) break;
       const res = parser.parse(pos, final);
+      stats.bytesParsed +=
+        (res.kind === 'record' || res.kind === 'blank' ? res.end : buf.length) - pos;
       if (res.kind === 'incomplete') {
         if (final) pos = buf.length; // only blank trailing bytes
         break;
@@ -509,7 +714,7 @@ async function* readCsvChunks(
         continue;
       }
       if (res.kind === 'error') {
-        pendingError = { message: res.message, line: cur.line };
+        pendingError = { message: res.message, line: cur.line, start: base + pos, lines: 0 };
         resyncFrom = pos;
         continue;
       }
@@ -519,6 +724,8 @@ async function* readCsvChunks(
         pendingError = {
           message: `expected ${CSV_COLUMNS} fields, found ${res.fields.length}`,
           line: cur.line,
+          start: base + pos,
+          lines: 0,
         };
         resyncFrom = pos;
         continue;
@@ -526,7 +733,7 @@ async function* readCsvChunks(
       const line = cur.line;
       // `source` names the row by the dump's own sequential id when it has one.
       const rowNo = /^\d+$/.test(res.fields[0]) ? res.fields[0] : String(cur.index + 1);
-      const raw = csvRecordToRaw(res.fields, `${name} row ${rowNo}`);
+      const raw = res.tooLong ? tooLarge(res.tooLong) : csvRecordToRaw(res.fields, `${name} row ${rowNo}`);
       if (typeof raw === 'string') {
         yield {
           ok: false,
@@ -540,16 +747,93 @@ async function* readCsvChunks(
       cur.line += countLines(buf, pos, res.end);
       pos = res.end;
     }
-    if (final && resyncFrom < 0 && pos >= buf.length) return;
-    if (final && resyncFrom < 0) {
-      // Leftover we could not make sense of at end of input.
-      yield {
-        ok: false,
-        error: `${name} row ${cur.index + 1} (line ${cur.line}): truncated record at end of input`,
-        position: makePos(pos, buf.length, cur.line),
-      };
+    if (final) {
+      if (resyncFrom < 0 && pos < buf.length) {
+        // Leftover we could not make sense of at end of input.
+        yield {
+          ok: false,
+          error: `${name} row ${cur.index + 1} (line ${cur.line}): truncated record at end of input`,
+          position: makePos(pos, buf.length, cur.line),
+        };
+      }
       return;
     }
+
+    // More input is needed.
+    if (resyncFrom >= 0) {
+      // Skipping a malformed record: only the bytes from its last line break on can still matter.
+      const lastNl = buf.lastIndexOf(LF);
+      const keep = lastNl >= resyncFrom ? lastNl : buf.length;
+      pendingError!.lines += countLines(buf, pos, keep);
+      const chunk = await read();
+      const tail = buf.subarray(keep);
+      base += keep;
+      buf = chunk ? Buffer.concat([tail, chunk]) : tail;
+      stats.bytesCopied += chunk ? buf.length : 0;
+      pos = 0;
+      resyncFrom = 0;
+      continue;
+    }
+    if (pos >= buf.length) {
+      const chunk = await read();
+      base += buf.length;
+      buf = chunk ?? Buffer.alloc(0);
+      pos = 0;
+      continue;
+    }
+    // A record that goes on past the buffer: collect chunks until the scanner sees its end, then
+    // join them once.
+    scanner.reset();
+    const recordLine = cur.line;
+    const recordStart = base + pos;
+    let lastPart = buf.subarray(pos);
+    let lastStart = recordStart; // absolute offset of lastPart[0]
+    const parts: Buffer[] = [lastPart];
+    let size = lastPart.length;
+    let end = scanner.scan(lastPart, 0);
+    if (end >= 0 && !scanner.tooLong) {
+      // The parser and the scanner disagree about this record: give the parser one more chunk.
+      end = -1;
+      const chunk = await read();
+      if (chunk) {
+        parts.push(chunk);
+        size += chunk.length;
+      }
+    } else {
+      while (end < 0) {
+        const chunk = await read();
+        if (!chunk) break;
+        lastStart += lastPart.length;
+        lastPart = chunk;
+        end = scanner.scan(chunk, 0);
+        if (scanner.tooLong) {
+          // Refused: nothing of it is kept; the scan goes on to its end.
+          parts.length = 0;
+          size = 0;
+        } else {
+          parts.push(chunk);
+          size += chunk.length;
+        }
+      }
+    }
+    if (!scanner.tooLong) {
+      base = recordStart;
+      buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+      if (parts.length > 1) stats.bytesCopied += size;
+      pos = 0;
+      continue;
+    }
+    const recordEnd = end >= 0 ? lastStart + end : lastStart + lastPart.length;
+    yield {
+      ok: false,
+      error: `${name} row ${cur.index + 1} (line ${recordLine}): ${tooLarge(scanner.tooLong)}`,
+      position: { index: cur.index, line: recordLine, byteOffset: recordStart, byteEnd: recordEnd },
+    };
+    cur.index++;
+    cur.line += scanner.lines;
+    buf = end >= 0 ? lastPart.subarray(end) : Buffer.alloc(0);
+    base = recordEnd;
+    pos = 0;
   }
 }
 
@@ -585,26 +869,28 @@ async function* readJsonlChunks(
   source: AsyncIterable<Buffer>,
   name: string,
   cur: Cursor,
+  limit: number,
+  stats: ReaderStats,
 ): AsyncGenerator<ReaderItem> {
   let buf: Buffer = Buffer.alloc(0);
   let base = cur.byte;
   let pos = 0;
   const it = source[Symbol.asyncIterator]();
   let final = false;
-  for (;;) {
-    if (!final) {
-      const r = await it.next();
-      if (r.done) final = true;
-      else if (pos >= buf.length) {
-        base += buf.length;
-        buf = r.value;
-        pos = 0;
-      } else {
-        base += pos;
-        buf = Buffer.concat([buf.subarray(pos), r.value]);
-        pos = 0;
-      }
+  const read = async (): Promise<Buffer | null> => {
+    const r = await it.next();
+    if (r.done) {
+      final = true;
+      return null;
     }
+    return r.value;
+  };
+  const tooLarge = (start: number, end: number): ReaderItem => ({
+    ok: false,
+    error: `${name} line ${cur.line}: the line is larger than ${formatBytes(limit)}`,
+    position: { index: cur.index, line: cur.line, byteOffset: start, byteEnd: end },
+  });
+  for (;;) {
     for (;;) {
       if (pos >= buf.length) break;
       let nl = buf.indexOf(LF, pos);
@@ -613,6 +899,14 @@ async function* readJsonlChunks(
         nl = buf.length;
       }
       const end = Math.min(nl + 1, buf.length);
+      if (nl - pos > limit) {
+        yield tooLarge(base + pos, base + end);
+        cur.index++;
+        cur.line++;
+        pos = end;
+        continue;
+      }
+      stats.bytesParsed += end - pos;
       const text = buf
         .toString('utf8', pos, nl)
         .replace(/^\uFEFF/, '')
@@ -645,6 +939,50 @@ async function* readJsonlChunks(
       pos = end;
     }
     if (final) return;
+    if (pos >= buf.length) {
+      const chunk = await read();
+      base += buf.length;
+      buf = chunk ?? Buffer.alloc(0);
+      pos = 0;
+      continue;
+    }
+    // A line that goes on past the buffer: collect chunks up to one with a line feed, join once.
+    const lineStart = base + pos;
+    let lastPart = buf.subarray(pos);
+    let lastStart = lineStart;
+    const parts: Buffer[] = [lastPart];
+    let size = lastPart.length;
+    let refused = size > limit;
+    let nl = -1;
+    while (nl < 0) {
+      const chunk = await read();
+      if (!chunk) break;
+      lastStart += lastPart.length;
+      lastPart = chunk;
+      nl = chunk.indexOf(LF);
+      if (!refused && size + (nl < 0 ? chunk.length : nl) > limit) refused = true;
+      if (refused) {
+        parts.length = 0;
+        size = 0;
+      } else {
+        parts.push(chunk);
+        size += chunk.length;
+      }
+    }
+    if (!refused) {
+      base = lineStart;
+      buf = parts.length === 1 ? parts[0] : Buffer.concat(parts, size);
+      if (parts.length > 1) stats.bytesCopied += size;
+      pos = 0;
+      continue;
+    }
+    const lineEnd = nl >= 0 ? lastStart + nl + 1 : lastStart + lastPart.length;
+    yield tooLarge(lineStart, lineEnd);
+    cur.index++;
+    cur.line++;
+    buf = nl >= 0 ? lastPart.subarray(nl + 1) : Buffer.alloc(0);
+    base = lineEnd;
+    pos = 0;
   }
 }
 
@@ -653,13 +991,21 @@ async function* readJsonlChunks(
 
 const utf8Strict = new TextDecoder('utf-8', { fatal: true });
 
-/** UTF-8 when the bytes are valid UTF-8, Latin-1 otherwise; BOM dropped; CRLF/CR → LF. */
+/**
+ * UTF-16 when the bytes start with its byte-order mark; otherwise UTF-8 when they are valid UTF-8,
+ * Latin-1 if not; the mark dropped; CRLF/CR → LF.
+ */
 export function decodeText(bytes: Uint8Array): string {
   let text: string;
-  try {
-    text = utf8Strict.decode(bytes);
-  } catch {
-    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+  const bom = byteOrderMark(bytes);
+  if (bom && bom.encoding !== 'utf8') {
+    text = decodeUtf16(bytes.subarray(bom.length), bom.encoding);
+  } else {
+    try {
+      text = utf8Strict.decode(bytes);
+    } catch {
+      text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('latin1');
+    }
   }
   if (text.charCodeAt(0) === 0xfeff) text = text.slice(1);
   return text.replace(/\r\n?/g, '\n');

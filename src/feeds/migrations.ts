@@ -34,5 +34,25 @@ export function feedsMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('partner_feeds').ifExists().execute();
       },
     },
+    '0645_feeds_documents': {
+      async up(db: Builder) {
+        const bytes = engine === 'postgres' ? 'bytea' : 'blob';
+        await db.schema
+          .createTable('documents')
+          .addColumn('path', 'text', (c) => c.primaryKey())
+          .addColumn('content_type', 'text', (c) => c.notNull())
+          .addColumn('etag', 'text', (c) => c.notNull())
+          .addColumn('body', bytes)
+          .addColumn('body_gzip', bytes)
+          .addColumn('body_br', bytes)
+          .addColumn('built_at', 'text', (c) => c.notNull())
+          .addColumn('stale', 'integer', (c) => c.notNull().defaultTo(0))
+          .addColumn('building_until', 'text')
+          .execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropTable('documents').ifExists().execute();
+      },
+    },
   };
 }

@@ -19,6 +19,25 @@ export interface PartnerFeedsTable {
   created_at: string;
 }
 
+/** Sitemaps and feeds made ahead of requests (src/feeds/documents.ts), with their compressed forms. */
+export interface DocumentsTable {
+  /** The address it is served at, e.g. /sitemaps/cables-1.xml. */
+  path: string;
+  content_type: string;
+  /** Hash of `body`; '' while the first version is being made. */
+  etag: string;
+  body: Buffer | null;
+  body_gzip: Buffer | null;
+  body_br: Buffer | null;
+  /** When this version was made (Last-Modified). */
+  built_at: string;
+  /** 1 after a change (an import, a publish): served while a new version is made; 2: changed during its build. */
+  stale: number;
+  /** A process making a new version holds this lease (others serve what there is, or wait). */
+  building_until: string | null;
+}
+
 export interface FeedsTables {
   partner_feeds: PartnerFeedsTable;
+  documents: DocumentsTable;
 }

@@ -133,3 +133,40 @@ export function sitemapPages(counts: Record<string, number>, pageSize = SITEMAP_
   for (const [kind, n] of Object.entries(counts)) for (let p = 1; p <= Math.max(1, Math.ceil(n / pageSize)); p++) out.push({ kind, page: p });
   return out;
 }
+
+/**
+ * The stored form to send for an Accept-Encoding header: br, then gzip, by the client's q-values
+ * (a coding with q=0 is refused; `*` stands for the codings not named); null for the plain bytes.
+ */
+export function chooseEncoding(acceptEncoding: string, have: { br: boolean; gzip: boolean }): 'br' | 'gzip' | null {
+  const q = new Map<string, number>();
+  for (const part of acceptEncoding.toLowerCase().split(',')) {
+    const [name, ...params] = part.trim().split(';');
+    if (!name) continue;
+    const qp = params.map((p) => /^\s*q\s*=\s*([0-9.]+)\s*$/.exec(p)).find(Boolean);
+    const v = qp ? Number(qp[1]) : 1;
+    q.set(name.trim(), Number.isFinite(v) ? v : 0);
+  }
+  const weight = (c: string) => q.get(c) ?? q.get('*') ?? 0;
+  const options = (['br', 'gzip'] as const).filter((c) => have[c] && weight(c) > 0);
+  if (!options.length) return null;
+  return options.reduce((best, c) => (weight(c) > weight(best) ? c : best));
+}
+
+/**
+ * True when a conditional request already has this version: If-None-Match naming the ETag (in any
+ * of its encodings, weak or strong) or `*`; without it, If-Modified-Since not before Last-Modified.
+ */
+export function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, etag: string, lastModified: string): boolean {
+  if (ifNoneMatch) {
+    return ifNoneMatch.split(',').some((t) => {
+      const tag = t.trim().replace(/^W\//, '');
+      return tag === '*' || tag.replace(/-(br|gzip)"$/, '"') === `"${etag}"`;
+    });
+  }
+  if (ifModifiedSince) {
+    const since = Date.parse(ifModifiedSince);
+    return Number.isFinite(since) && since >= Date.parse(lastModified);
+  }
+  return false;
+}

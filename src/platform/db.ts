@@ -28,7 +28,17 @@ export interface Db {
 /** Where a database is: the PostgreSQL URL, or the directory of the SQLite file. */
 export type DbTarget = Pick<Config, 'databaseUrl' | 'dataDir'>;
 
-export async function connect(config: DbTarget): Promise<Db> {
+export interface ConnectOptions {
+  /**
+   * SQLite: start every transaction with BEGIN IMMEDIATE (the write lock first, waiting up to
+   * busy_timeout). A connection that writes next to another writing connection needs it: a deferred
+   * transaction that read first cannot take the write lock after the other committed (SQLITE_BUSY
+   * at once, no wait). The import worker's connection uses it.
+   */
+  immediateTransactions?: boolean;
+}
+
+export async function connect(config: DbTarget, opts: ConnectOptions = {}): Promise<Db> {
   const target: DbTarget = { databaseUrl: config.databaseUrl, dataDir: config.dataDir };
   if (config.databaseUrl) {
     const pg = (await import('pg')).default;
@@ -61,7 +71,7 @@ export async function connect(config: DbTarget): Promise<Db> {
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
   const kysely = new Kysely<Database>({
-    dialect: cleanTextDialect(new TransactionalDdlSqliteDialect({ database: withStatementCache(handle) })),
+    dialect: cleanTextDialect(new TransactionalDdlSqliteDialect({ database: withStatementCache(handle, 500, opts.immediateTransactions ?? false) })),
   });
   return { kysely, engine: 'sqlite', file, target, close: () => kysely.destroy() };
 }
@@ -115,10 +125,11 @@ export function nowIso(): string {
  * Kysely prepares every query it runs; preparing is a large share of a small query's cost in
  * better-sqlite3, so prepared statements are kept and reused by their SQL text (bounded, LRU).
  */
-function withStatementCache(handle: import('better-sqlite3').Database, max = 500) {
+function withStatementCache(handle: import('better-sqlite3').Database, max = 500, immediate = false) {
   const cache = new Map<string, import('better-sqlite3').Statement>();
   return {
     prepare(sqlText: string) {
+      if (immediate && sqlText === 'begin') sqlText = 'begin immediate';
       let stmt = cache.get(sqlText);
       if (stmt) {
         cache.delete(sqlText);

@@ -25,6 +25,7 @@ import { DEFAULT_COST_LIMITS, type CostLimits } from './budget.ts';
 import { FairScheduler, QueueFull } from './fair-queue.ts';
 import { RateLimiter, searchClient, type RateLimits } from './rate.ts';
 import { searchLatency, searchRefused, watchSearch } from './metrics.ts';
+import { addReadinessCheck } from '../platform/metrics.ts';
 
 /** The term index kept between runs, in DATA_DIR. */
 export const TERMS_FILE = 'search-terms.bin';
@@ -155,6 +156,12 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
   const observe = (t0: number, outcome: 'ok' | 'refused' | 'failed', index: string) =>
     searchLatency.observe({ outcome, index }, (performance.now() - t0) / 1000);
 
+  // Ready: searches are answered; degraded while a worker's term index is not ready (or workers
+  // failed and searches run on the event loop or in the database).
+  addReadinessCheck(services, 'search', async () => {
+    const { warm, total } = service().workers;
+    return { ok: true, degraded: warm < total, workers: { warm, total }, index: service().index };
+  });
   return async (app) => {
     const unwatch = watchSearch({
       waiting: () => runtime.scheduler.waiting,

@@ -369,7 +369,18 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
           throw new HttpError(403, 'csrf', 'This form has expired or did not come from this site. Reload the page and try again.');
         }
         if (!req.isMultipart()) throw badRequest('Choose a cables file to upload.');
-        const file = await req.file();
+        // A body the multipart parser cannot read is the sender's fault: 400 with what was wrong.
+        const unreadable = (err: unknown) => {
+          const e = err as { statusCode?: number; message?: string };
+          if (e?.statusCode && e.statusCode < 500) return err;
+          return badRequest(`The upload could not be read (${String(e?.message ?? err).slice(0, 200)}). Choose the file and send it again.`);
+        };
+        let file: Awaited<ReturnType<typeof req.file>>;
+        try {
+          file = await req.file();
+        } catch (err) {
+          throw unreadable(err);
+        }
         if (!file || !file.filename) throw badRequest('Choose a cables file to upload.');
         const dir = join(services.config.dataDir, 'uploads');
         await mkdir(dir, { recursive: true });
@@ -377,11 +388,15 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
         const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${safe}`);
         let size = 0;
         file.file.on('data', (c: Buffer) => (size += c.length));
+        // A failure writing the copy is ours (500); a failure reading the body is the sender's (400).
+        let writeError: unknown = null;
+        const out = createWriteStream(path).on('error', (err) => (writeError ??= err));
         try {
-          await pipeline(file.file, createWriteStream(path));
+          await pipeline(file.file, out);
         } catch (err) {
           await rm(path, { force: true });
-          throw err;
+          // The pipeline passes a broken body's error on to the copy too: the body's own error decides.
+          throw writeError && !file.file.errored ? err : unreadable(err);
         }
         if (file.file.truncated) {
           await rm(path, { force: true });

@@ -1,7 +1,7 @@
 /**
  * Cable files uploaded from the dashboard: the upload is streamed to DATA_DIR/uploads (with a size
  * cap), recorded in `cable_uploads`, and imported by a `cables:upload` job with the CLI's importer
- * (`importCables`). Progress is written to the row at most every second, so the progress page (and
+ * (`importCables`, on its own worker thread and database connection: import-runner.ts). Progress is written to the row at most every second, so the progress page (and
  * any process of a fleet) can show it; the file is removed when the import ends.
  */
 import { rm } from 'node:fs/promises';
@@ -44,9 +44,9 @@ export function cableUploadJob(db: Db, onDone?: () => void): JobHandler {
     let lastWrite = 0;
     let writing: Promise<unknown> = Promise.resolve();
     try {
-      // Loaded when needed: the importer pulls in the parser and its worker pool.
-      const { importCables } = await import('../cables/importer.ts');
-      const summary = await importCables(db, [upload.path], {
+      // On its own thread and connection (small transactions): pages keep their latency meanwhile.
+      const { importInWorker } = await import('../cables/import-runner.ts');
+      const summary = await importInWorker(db, [upload.path], {
         workers: 1,
         onProgress: (p) => {
           const now = Date.now();

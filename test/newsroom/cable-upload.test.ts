@@ -48,7 +48,7 @@ test(`an editor uploads a cables file and sees its summary (${ENGINE})`, async (
   await cableUploadJob(site.db)({ uploadId: id }, undefined as never);
   const done = await site.app.inject({ url: `/admin/cables/${id}/status`, headers: { cookie: editor.cookie } });
   const status = done.json();
-  assert.equal(status.status, 'done');
+  assert.equal(status.status, 'done', status.error);
   assert.equal(status.summary.new, 12);
   assert.equal(status.summary.skipped, 0);
   const cables = await site.db.kysely.selectFrom('cables').select('reference_id').execute();
@@ -60,4 +60,27 @@ test(`an editor uploads a cables file and sees its summary (${ENGINE})`, async (
   const row = await site.db.kysely.selectFrom('cable_uploads').select('path').where('id', '=', id).executeTakeFirstOrThrow();
   const { existsSync } = await import('node:fs');
   assert.equal(existsSync(row.path), false);
+});
+
+test(`a malformed multipart upload is a 400 with a message, and records nothing (${ENGINE})`, async () => {
+  const editor = await signedIn(site.db.kysely, 'editor2@example.org', 'editor');
+  const before = Number((await site.db.kysely.selectFrom('cable_uploads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  const boundary = '----broadsheet-test-boundary';
+  const head = `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cables.csv"\r\nContent-Type: text/csv\r\n\r\n`;
+  const cases: [string, string, string | Buffer][] = [
+    ['no boundary', 'multipart/form-data', `${head}"1","x"\r\n--${boundary}--\r\n`],
+    ['cut off before the closing boundary', `multipart/form-data; boundary=${boundary}`, `${head}"1","3/4/2009 5:06","09LIMA1"`],
+    ['headers never end', `multipart/form-data; boundary=${boundary}`, `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="a.csv"\r\n`],
+    ['not multipart at all', `multipart/form-data; boundary=${boundary}`, 'just some text'],
+  ];
+  for (const [what, type, payload] of cases) {
+    const res = await site.app.inject({ method: 'POST', url: `/admin/cables?_csrf=${editor.csrf}`, headers: { cookie: editor.cookie, 'content-type': type }, payload });
+    assert.equal(res.statusCode, 400, `${what}: ${res.statusCode} ${res.body.slice(0, 200)}`);
+    assert.match(res.body, /upload could not be read|Choose a cables file/, what);
+  }
+  const after = Number((await site.db.kysely.selectFrom('cable_uploads').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+  assert.equal(after, before);
+  const { readdirSync, existsSync } = await import('node:fs');
+  const dir = `${site.config.dataDir}/uploads`;
+  assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], 'no partial file is left behind');
 });

@@ -1,0 +1,25 @@
+/**
+ * Worker thread running one import (see import-runner.ts): its own database connection, so the
+ * import's reads, parsing and commits never hold the event loop or the connection that serves
+ * pages. Progress and the summary go back as messages.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connect, type DbTarget } from '../platform/db.ts';
+import { importCables, type ImportOptions } from './importer.ts';
+
+type Options = Omit<ImportOptions, 'onProgress' | 'hooks'>;
+const { target, files, options } = workerData as { target: DbTarget; files: string[]; options: Options };
+
+// Transactions take the write lock first: the web process writes to the same SQLite file meanwhile.
+const db = await connect(target, { immediateTransactions: true });
+try {
+  const summary = await importCables(db, files, {
+    ...options,
+    onProgress: (p) => parentPort!.postMessage({ type: 'progress', progress: p }),
+  });
+  parentPort!.postMessage({ type: 'done', summary });
+} catch (err) {
+  parentPort!.postMessage({ type: 'error', message: String((err as Error)?.message ?? err) });
+} finally {
+  await db.close();
+}

@@ -1,0 +1,23 @@
+/**
+ * Worker thread that makes sitemaps and feeds (see documents.ts): its own database connection, so
+ * the queries over the archive, the XML and the compression stay off the event loop.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { connect, type DbTarget } from '../platform/db.ts';
+import { makeDocument, type SiteInfo } from './documents.ts';
+
+const { target, site } = workerData as { target: DbTarget; site: SiteInfo };
+const db = await connect(target);
+let queue: Promise<unknown> = Promise.resolve();
+
+parentPort!.on('message', (msg: { id: number; path: string; now: string }) => {
+  // One build at a time: the connection is this thread's only one.
+  queue = queue.then(async () => {
+    try {
+      const found = await makeDocument(db.kysely, msg.path, site, new Date(msg.now));
+      parentPort!.postMessage({ id: msg.id, found });
+    } catch (err) {
+      parentPort!.postMessage({ id: msg.id, error: String((err as Error)?.message ?? err) });
+    }
+  });
+});
