@@ -306,13 +306,13 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // Access: public (load balancers); answers without the database.
-    app.get('/livez', { config: { database: false } }, async (_req, reply) => {
+    app.get('/livez', { config: { policy: 'public', database: false } }, async (_req, reply) => {
       reply.header('cache-control', 'no-store');
       return { status: 'ok' };
     });
 
     // Access: public (load balancers); says which check failed, never more.
-    app.get('/readyz', { config: { database: false } }, async (req, reply) => {
+    app.get('/readyz', { config: { policy: 'public', database: false } }, async (req, reply) => {
       const r = await readiness(services.db, (check, err) => req.log.warn({ err, check }, 'readiness check failed'));
       reply.header('cache-control', 'no-store');
       return reply
@@ -320,8 +320,9 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
         .send({ status: r.ready ? 'ready' : 'not ready', checks: r.checks });
     });
 
-    // Access: operators holding METRICS_TOKEN (Bearer); 404 when no token is configured.
-    app.get('/metrics', { config: { database: false, csrf: false } }, async (req, reply) => {
+    // Access: operators holding METRICS_TOKEN (Bearer), checked here like a link carrying its own
+    // token (policy 'public'); 404 when no token is configured.
+    app.get('/metrics', { config: { policy: 'public', database: false, csrf: false } }, async (req, reply) => {
       const token = services.config.metricsToken;
       if (!token) return reply.callNotFound();
       reply.header('cache-control', 'no-store');

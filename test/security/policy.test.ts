@@ -88,7 +88,7 @@ const OPEN_ROUTES: Record<'public' | 'api.read', ReadonlySet<string>> = {
     'POST /password/reset/:token', 'GET /robots.txt', 'GET /world', 'GET /ads/:id/click',
     'GET /cables', 'GET /cables/:id', 'GET /cables/:id/raw', 'GET /cables/origin/:slug',
     'GET /cables/year/:year', 'GET /cables/month/:month', 'GET /cables/classification/:slug',
-    'GET /cables/tag/:tag'
+    'GET /cables/tag/:tag', 'GET /livez', 'GET /readyz', 'GET /metrics'
   ]),
   'api.read': new Set([
     'GET /api/access', 'GET /api/search', 'GET /feeds/home.:kind', 'GET /feeds/sections/:file',
