@@ -101,7 +101,7 @@ describe(`identity before privilege on ${ENGINE}`, () => {
   test("a licensed organisation's domain covers only a confirmed address, and confirming ends the pre-registered session and password", async () => {
     const t = now.toISOString();
     const adminId = await insertMember(site.db.kysely, { email: 'head@orga.example', passwordHash: null, role: 'reader', declaredUse: null, workOrganisation: null, emailVerifiedAt: t, now: t });
-    const org = await site.db.kysely.insertInto('organisations').values({ name: 'Orga Research', kind: 'company', tier_id: 'small', contact_email: 'head@orga.example', created_at: t, updated_at: t }).returning('id').executeTakeFirstOrThrow();
+    const org = await site.db.kysely.insertInto('organisations').values({ name: 'Orga Research', kind: 'company', tier_id: 'small', contact_email: 'head@orga.example', approved_at: t, created_at: t, updated_at: t }).returning('id').executeTakeFirstOrThrow();
     const orgId = Number(org.id);
     await site.db.kysely.insertInto('organisation_members').values({ organisation_id: orgId, member_id: adminId, role: 'admin', created_at: t }).execute();
     await site.db.kysely
