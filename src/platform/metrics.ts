@@ -321,19 +321,20 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // Access: operators holding METRICS_TOKEN (Bearer), checked here like a link carrying its own
-    // token (policy 'public'); 404 when no token is configured.
-    app.get('/metrics', { config: { policy: 'public', database: false, csrf: false } }, async (req, reply) => {
-      const token = services.config.metricsToken;
-      if (!token) return reply.callNotFound();
-      reply.header('cache-control', 'no-store');
-      if (!metricsAuthorised(req, token)) {
-        return reply
-          .code(401)
-          .header('www-authenticate', 'Bearer realm="metrics"')
-          .send({ error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' });
-      }
-      return reply.type(registry.contentType).send(await metricsText());
-    });
+    // token (policy 'public'). Without a token the route does not exist (404).
+    const token = services.config.metricsToken;
+    if (token) {
+      app.get('/metrics', { config: { policy: 'public', database: false, csrf: false } }, async (req, reply) => {
+        reply.header('cache-control', 'no-store');
+        if (!metricsAuthorised(req, token)) {
+          return reply
+            .code(401)
+            .header('www-authenticate', 'Bearer realm="metrics"')
+            .send({ error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' });
+        }
+        return reply.type(registry.contentType).send(await metricsText());
+      });
+    }
   };
 }
 

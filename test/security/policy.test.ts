@@ -88,7 +88,7 @@ const OPEN_ROUTES: Record<'public' | 'api.read', ReadonlySet<string>> = {
     'POST /password/reset/:token', 'GET /robots.txt', 'GET /world', 'GET /ads/:id/click',
     'GET /cables', 'GET /cables/:id', 'GET /cables/:id/raw', 'GET /cables/origin/:slug',
     'GET /cables/year/:year', 'GET /cables/month/:month', 'GET /cables/classification/:slug',
-    'GET /cables/tag/:tag', 'GET /livez', 'GET /readyz', 'GET /metrics'
+    'GET /cables/tag/:tag', 'GET /livez', 'GET /readyz'
   ]),
   'api.read': new Set([
     'GET /api/access', 'GET /api/search', 'GET /feeds/home.:kind', 'GET /feeds/sections/:file',
@@ -198,6 +198,8 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
       .insertInto('licences')
       .values({ organisation_id: orgA, tier_id: tier.id, status: 'active', applied_by: ids.orgAdmin, note: '', approved_by: ids.admin, approved_at: now.toISOString(), starts_at: now.toISOString(), expires_at: new Date(now.getTime() + 300 * 86_400_000).toISOString(), created_at: now.toISOString(), updated_at: now.toISOString() })
       .execute();
+    // Organisation A is approved by staff (its licence is active), so its invitations count.
+    await db.updateTable('organisations').set({ approved_at: now.toISOString() }).where('id', '=', orgA).execute();
     const inv = await inviteMember(d, orgA, null, 'orgmember@example.org');
     assert.ok(inv.ok, JSON.stringify(inv));
     const joined = await acceptInvitation(d, inv.link.split('/').pop(), ids.orgMember);
@@ -221,8 +223,10 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
     headers.anonymous = { ...browser, cookie: `bs_csrf=${csrf}`, 'x-csrf-token': csrf };
     headers.crawler = { 'user-agent': 'Mozilla/5.0 AppleWebKit/537.36 (KHTML, like Gecko; compatible; GPTBot/1.2; +https://openai.com/gptbot)', cookie: `bs_csrf=${csrf}`, 'x-csrf-token': csrf };
     headers.apiKey = { 'user-agent': 'probe-client/1.0', authorization: `Bearer ${key.ok ? key.key : ''}`, cookie: `bs_csrf=${csrf}`, 'x-csrf-token': csrf };
-    // Registered through the form: signed in, address not confirmed.
-    headers.unconfirmed = await session('/register', { email: 'unconfirmed@example.org', password: PASSWORD });
+    // Registered through the form (which signs no one in), then signed in with the password: address not confirmed.
+    const registered = await site.app.inject({ method: 'POST', url: '/register', remoteAddress: nextIp(), headers: { ...browser, 'content-type': 'application/x-www-form-urlencoded', cookie: `bs_csrf=${csrf}` }, payload: form({ email: 'unconfirmed@example.org', password: PASSWORD }) });
+    assert.equal(registered.statusCode, 303, registered.body);
+    headers.unconfirmed = await session('/login', { email: 'unconfirmed@example.org', password: PASSWORD });
     for (const who of ['unconfirmedEditor', 'reader', 'orgMember', 'orgAdmin', 'otherOrgAdmin', 'editor', 'admin'] as const)
       headers[who] = await session('/login', { email: `${who.toLowerCase()}@example.org`, password: PASSWORD });
 
