@@ -1,7 +1,8 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { normalizeStation } from './ids.ts';
+import { editDistance, nearestSameLength, nearestStation, normalizeStation } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
+import { findLabel } from './labels.ts';
 
 /** How far into a body caption searches look (FORMAT.md §11). */
 export const CAPTION_LIMIT = 2500;
@@ -45,10 +46,39 @@ const PORTION_PREFIX_RE = /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
+  return readSubject(caption, stripPortion).subject;
+}
+
+/** The subject and, when its label was misspelt, the label as written. */
+export function readSubject(caption: string, stripPortion = true): { subject: string; written?: string } {
   let m = SUBJECT_LINE_RE.exec(caption);
   if (!m) m = SUBJECT_RE.exec(caption);
-  if (!m) return '';
-  let rest = caption.slice(m.index + m[0].length);
+  const hit = findLabel(caption, 'SUBJECT', 0, m ? m.index + 1 : caption.length);
+  if (!m && !hit) return { subject: '' };
+  let start: number;
+  let written: string | undefined;
+  if (hit && (!m || hit.index <= m.index + (m[0].length - m[0].trimStart().length))) {
+    start = hit.end;
+    if (!hit.exact) written = hit.written;
+  } else start = m!.index + m![0].length;
+  const subject = subjectFrom(caption.slice(start), stripPortion);
+  return written && subject ? { subject, written } : { subject };
+}
+
+const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
+
+/** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
+function nextFieldIn(rest: string): number {
+  let ref: { index: number } | null = findLabel(rest, 'REF', 0, Math.min(rest.length, 600));
+  // glued to the last word with no space at all: "…TALKSREF: A. STATE 123"
+  const glued = GLUED_REF_RE.exec(rest.slice(0, 600));
+  if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
+  const cb = classifiedByAt(rest.slice(0, 600));
+  const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
+  return at.length ? Math.min(...at) : -1;
+}
+
+function subjectFrom(rest: string, stripPortion: boolean): string {
   // subject on a following line after a blank (SUBJECT:\n\nText)
   if (/^[ \t]*\n/.test(rest)) {
     const lead = /^(?:[ \t]*\n)+/.exec(rest);
@@ -56,7 +86,14 @@ export function parseSubject(caption: string, stripPortion = true): string {
     if (/^[ \t]*(?:\d+\.|\(|REF|Classified|CLASSIFIED)/.test(rest)) return '';
   }
   const end = SUBJECT_END_RE.exec(rest);
-  let s = end ? rest.slice(0, end.index) : rest.slice(0, 400);
+  let stop = end ? end.index : -1;
+  const next = nextFieldIn(rest);
+  const glued = next >= 0 && (stop < 0 || next < stop);
+  if (glued) stop = next;
+  let s = stop >= 0 ? rest.slice(0, stop) : rest.slice(0, 400);
+  // "SUBJECT: X; REF: …": the punctuation between the run-together fields is not the subject's
+  if (glued) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
+  else s = s.replace(/[ \t]*[;,][ \t]*$/, '');
   s = s
     .split('\n')
     .map((l) => l.replace(/\\\s*$/, '').trim())
@@ -99,16 +136,55 @@ function refStart(caption: string): RegExpExecArray | null {
   return null;
 }
 
+/** Lines of the original printout that may interrupt a REF list: page heads, repeated banners, caveats. */
+const PRINTOUT_LINE_RE =
+  /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/;
+
+const PAGE_HEAD_RE = /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
+
+/**
+ * Removes printout lines (page heads, repeated banners) from a REF list, with the blank lines
+ * around them, so that a page break inside the list neither ends it nor adds its station and serial.
+ */
+export function dropPrintoutLines(text: string): { text: string; dropped: number } {
+  const lines = text.split('\n');
+  const keep: boolean[] = lines.map(() => true);
+  let dropped = 0;
+  for (let i = 0; i < lines.length; i++) {
+    // a page head with the list going on after it on the same line: keep the rest
+    const head = PAGE_HEAD_RE.exec(lines[i]);
+    if (head && lines[i].slice(head[0].length).trim()) {
+      lines[i] = lines[i].slice(head[0].length);
+      dropped++;
+      continue;
+    }
+    if (!PRINTOUT_LINE_RE.test(lines[i]) || !lines[i].trim()) continue;
+    keep[i] = false;
+    dropped++;
+    for (let j = i - 1; j >= 0 && !lines[j].trim(); j--) keep[j] = false;
+    for (let j = i + 1; j < lines.length && !lines[j].trim(); j++) keep[j] = false;
+  }
+  return dropped ? { text: lines.filter((_, i) => keep[i]).join('\n'), dropped } : { text, dropped };
+}
+
 function refBlock(caption: string): string | null {
-  let m = refStart(caption);
+  let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
-  if (!m) return null;
-  const rest = caption.slice(m.index + m[0].length);
+  // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
+  const hit = findLabel(caption, 'REF', 0, m ? m.index + 1 : caption.length);
+  const start = hit && (!m || hit.index < m.index + (m[0].length - m[0].trimStart().length)) ? hit.end : m ? m.index + m[0].length : -1;
+  if (start < 0) return null;
+  let rest = caption.slice(start, start + 3000);
+  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/.test(rest)) rest = dropPrintoutLines(rest).text;
   const end = REF_END_RE.exec(rest);
   return end ? rest.slice(0, end.index) : rest.slice(0, 1500);
 }
 
 const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
+const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
+const YEAR_SERIAL_RE = /\b([A-Z]{4,17})[ \t]+(\d{2})-(\d{2,7})\b/g;
+const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
+const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
 
@@ -124,7 +200,14 @@ export function parseReferences(caption: string, year: number | null, ownId: str
 
 /** References found in arbitrary REF text. */
 export function referencesInText(text: string, year: number | null, ownId: string | null): string[] {
-  let t = removeMarkers(normalizeText(text)).toUpperCase().replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
+  let t = removeMarkers(normalizeText(text)).toUpperCase();
+  // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
+  t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
+  // "STATE 07-1234": a two-digit year prefix on the serial
+  t = t.replace(YEAR_SERIAL_RE, (m, st: string, yy: string, serial: string) => (normalizeStation(st, false) ? `${yy} ${st} ${serial}` : m));
+  // "07STATE 1234": the year glued to the station
+  t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
+  t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   const tokens = t.match(TOKEN_RE) ?? [];
   const clean = tokens.flatMap((x) => (x === ',' ? [x] : x.replace(/^[.'-]+|[.'-]+$/g, '').split(/-/).filter(Boolean)));
@@ -166,6 +249,26 @@ export function referencesInText(text: string, year: number | null, ownId: strin
         k = 1;
       }
     }
+    // one damaged letter in a four-letter station ("LIAM") when only one station is that close
+    if (!station && i >= 1 && /^[A-Z]{4}$/.test(clean[i - 1]) && tok.length >= 2) {
+      const st = nearestSameLength(clean[i - 1]);
+      if (st) {
+        station = st;
+        k = 1;
+      }
+    }
+    // a damaged station of two or three words ("BUENOS AIRS")
+    for (let n = 2; !station && n <= Math.min(3, i); n++) {
+      const words = clean.slice(i - n, i);
+      if (!words.every((w) => /^[A-Z]{2,}$/.test(w))) continue;
+      const joined = words.join('');
+      if (joined.length < 8) continue;
+      const st = nearestStation(joined);
+      if (st) {
+        station = st;
+        k = n;
+      }
+    }
     if (station) {
       let y: string | null = yy;
       const prev = clean[i - k - 1];
@@ -173,6 +276,8 @@ export function referencesInText(text: string, year: number | null, ownId: strin
         const p = prev.replace(/^O/, '0');
         y = p.slice(-2);
       }
+      const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
+      if (after) y = after[1].slice(-2);
       if (tok.length >= 1) push(y, station, tok);
       lastStation = station;
       lastYear = y;
@@ -184,7 +289,8 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       const between = clean.slice(lastEnd + 1, i);
       const nextIsStation = i + 1 < clean.length && /^[A-Z]{3,}$/.test(clean[i + 1]) && normalizeStation(clean[i + 1], false);
       if (between.length && between.every((w) => SKIP_AFTER_RE.test(w)) && !nextIsStation) {
-        push(lastYear, lastStation, tok);
+        const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
+        push(after ? after[1].slice(-2) : lastYear, lastStation, tok);
         lastEnd = i;
       }
     }
@@ -196,8 +302,42 @@ export function referencesInText(text: string, year: number | null, ownId: strin
 // Classified By
 
 const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+/** A word that may be a damaged `CLASSIFIED` before `BY` (`Clasified By`, `CLASSIFED BY;`). */
+const CLASSIFIED_BY_LOOSE_RE = /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
+
+export interface LooseHit {
+  index: number;
+  end: number;
+  written: string;
+  exact: boolean;
+}
+
+/** Every `Classified By` label in `text`, as written or with up to two damaged letters, in order. */
+export function classifiedByLabels(text: string): LooseHit[] {
+  const out: LooseHit[] = [];
+  CLASSIFIED_BY_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CLASSIFIED_BY_RE.exec(text))) out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
+  if (text.indexOf('y') < 0 && text.indexOf('Y') < 0) return out;
+  CLASSIFIED_BY_LOOSE_RE.lastIndex = 0;
+  while ((m = CLASSIFIED_BY_LOOSE_RE.exec(text))) {
+    const w = m[1].toUpperCase();
+    if (w === 'CLASSIFIED' || editDistance(w, 'CLASSIFIED', 2) > 2) continue;
+    // the label is written in capitals or capitalised, like the format's
+    if (m[1] !== w && m[1][0] !== 'C') continue;
+    const at = m.index;
+    if (out.some((h) => at >= h.index && at < h.end)) continue;
+    out.push({ index: at, end: at + m[0].length, written: `${m[1]} ${m[2]}`, exact: false });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+/** The first `Classified By` label in `text`, or null. */
+export function classifiedByAt(text: string): LooseHit | null {
+  return classifiedByLabels(text)[0] ?? null;
+}
 const NAME_END_RE =
-  /(?:\b(?:for|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:for\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+or\s+r|\b(?:E\.?\s?O\.?\s?\d|reasons?\b|reason:|resons?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
@@ -220,12 +360,38 @@ const PARTICLES = new Set(['van', 'von', 'de', 'der', 'del', 'della', 'da', 'di'
 const SUFFIX_RE = /^(?:Jr\.?|JR\.?|Sr\.?|SR\.?|II|III|IV)$/;
 const NAME_TOKEN_RE = /^(?:0\.|[A-Z][A-Za-z0'’-]*\.?|[A-Z]\.[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
 
+/**
+ * Words of rank and office, for recognising titles written with a damaged letter or two
+ * (`Ambassdor`, `Politcal`, `Counselour`): a word this close to one of them is a title.
+ */
+const TITLE_STEMS = [
+  'AMBASSADOR', 'COUNSELOR', 'COUNSELLOR', 'OFFICER', 'MINISTER', 'DIRECTOR', 'DEPUTY', 'SECRETARY', 'POLITICAL',
+  'ECONOMIC', 'ASSISTANT', 'AFFAIRES', 'CONSUL', 'GENERAL', 'PRINCIPAL', 'COORDINATOR', 'REPRESENTATIVE', 'SPECIAL',
+  'ACTING', 'MISSION', 'SECTION', 'CHIEF', 'CHARGE', 'ATTACHE', 'ADVISOR', 'MANAGEMENT', 'REGIONAL', 'COMMERCIAL',
+  'DEFENSE', 'INTERIM', 'ECONOFF', 'POLOFF', 'SENIOR', 'PERMANENT',
+];
+const fuzzyTitleCache = new Map<string, boolean>();
+
+/** A title word with one damaged letter (two in long words); names stay names (exact stems only match exactly). */
+function isDamagedTitle(u: string): boolean {
+  if (u.length < 5 || !/^[A-Z]+$/.test(u)) return false;
+  let hit = fuzzyTitleCache.get(u);
+  if (hit !== undefined) return hit;
+  hit = TITLE_STEMS.some((t) => t[0] === u[0] && editDistance(u, t, t.length >= 9 ? 2 : 1) <= (t.length >= 9 ? 2 : 1));
+  if (fuzzyTitleCache.size < 5000) fuzzyTitleCache.set(u, hit);
+  return hit;
+}
+
 function isTitleWord(w: string): boolean {
   const u = w.toUpperCase().replace(/0/g, 'O');
   if (/^[A-Z]\.$/.test(u)) return false;
-  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(u.replace(/[.,]$/, ''))) return true;
+  const bare = u.replace(/[.,]$/, '');
+  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(bare)) return true;
+  // an office written with a slash is never a name (`POL/ECON`, `PA/PD`)
+  if (/^[A-Z.]+\/[A-Z./]+$/.test(bare)) return true;
+  if (isDamagedTitle(bare)) return true;
   // "Minister-Counsellor": a hyphenated word made of titles
-  return u.includes('-') && u.split('-').some((p) => p.length > 2 && TITLE_WORDS.has(p));
+  return u.includes('-') && u.split('-').some((p) => p.length > 2 && (TITLE_WORDS.has(p) || isDamagedTitle(p)));
 }
 
 const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
@@ -307,21 +473,49 @@ const REASON_RE = /\b1\.\s?[2456][ \t]*\(?([a-h]\b\)?(?:(?:[ \t]*(?:\)|,|and|&|\
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
-  CLASSIFIED_BY_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  let first: RegExpExecArray | null = null;
+  return readClassifiedBy(caption, normalize);
+}
+
+/** Words a name line may break inside (`Hoyt Y\nee`): a lower-case run after a line break joins the word before it unless it is one of these. */
+const LOWER_WORDS = new Set(['for', 'and', 'of', 'per', 'the', 'under', 'in', 'on', 'by', 'at', 'a', 'an', 'to', 'reason', 'reasons', 'de', 'da', 'di', 'du', 'del', 'van', 'von', 'der', 'la', 'le', 'bin', 'y']);
+
+/** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
+function joinBrokenWords(text: string): string {
+  // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
+  return text.replace(/(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
+    LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right) ? m : left + right,
+  );
+}
+
+/** Only words of office before a ` - ` (`DCM - JOHN DOE`): the name follows the dash. */
+function onlyTitles(text: string): boolean {
+  const ws = text.replace(/[,.:]/g, ' ').trim().split(/\s+/).filter(Boolean);
+  return ws.length > 0 && ws.every((w) => isTitleWord(w) || /^(?:and|of|the|for|a\.i\.)$/i.test(w) || (/^[A-Z]{2,5}$/.test(w) && ws.length <= 2));
+}
+
+/** Names and reasons, and the label as written when it was misspelt. */
+export function readClassifiedBy(caption: string, normalize = true): ClassifiedBy & { written?: string } {
+  let first: LooseHit | null = null;
   const names: string[] = [];
-  while ((m = CLASSIFIED_BY_RE.exec(caption))) {
+  let written: string | undefined;
+  for (const m of classifiedByLabels(caption)) {
     if (!first) first = m;
-    const rest = caption.slice(m.index + m[0].length, m.index + m[0].length + 400);
-    const endM = NAME_END_RE.exec(rest);
+    let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
+    let endM = NAME_END_RE.exec(rest);
+    // "DCM - JOHN DOE": a dash after words of office only
+    if (endM && /^\s-\s$/.test(endM[0]) && onlyTitles(rest.slice(0, endM.index))) {
+      rest = rest.slice(endM.index + endM[0].length);
+      endM = NAME_END_RE.exec(rest);
+    }
     let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
     seg = seg
       .replace(/\([^)]*\)/g, ' ')
       .replace(/:/g, ',')
       .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
+      // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
+      .replace(/(?<![A-Za-z'])([A-Z][A-Z/]{1,9})-(?=[A-Z][A-Za-z]+\b)/g, (x, office: string) => (isTitleWord(office) ? office + ' ' : x))
       .replace(/\s+/g, ' ')
-      .replace(/(?:\s+(?:fr|fo|f|for|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
+      .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
       .trim();
     // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
     if (/^LINE\b/i.test(seg)) continue;
@@ -338,6 +532,7 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
     if (found.length) {
       for (const n of found) names.push(normalize ? normalizeName(n) : n);
       first = m;
+      if (!m.exact) written = m.written;
       break;
     }
   }
@@ -352,7 +547,7 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
       }
     }
   }
-  return { names, reasons };
+  return written ? { names, reasons, written } : { names, reasons };
 }
 
 function nameFromPerson(person: string): string | null {

@@ -67,6 +67,28 @@ export function nearestStation(s: string): string | null {
   return res;
 }
 
+const sameLengthCache = new Map<string, string | null>();
+
+/** The one known station that differs from `s` by one changed or swapped letter, or null. */
+export function nearestSameLength(s: string): string | null {
+  const hit = sameLengthCache.get(s);
+  if (hit !== undefined) return hit;
+  let best: string | null = null;
+  let count = 0;
+  if (!STATION_SET.has(s)) {
+    for (const st of STATIONS) {
+      if (st.length !== s.length) continue;
+      if (editDistance(s, st, 1) === 1) {
+        best = st;
+        count++;
+      }
+    }
+  }
+  const res = count === 1 ? best : null;
+  if (sameLengthCache.size < 10000) sameLengthCache.set(s, res);
+  return res;
+}
+
 const STATION_PREFIX_RE = /^(?:AMEMBASSY|EMBASSY|AMCONSUL|CONSULATE|USMISSION|EFTO|NOFORN|SIPDIS|AMCONSULATE)/;
 
 /**
@@ -92,12 +114,14 @@ export function normalizeStation(raw: string, allowFuzzy = true): string | null 
     const tail = s.slice(i);
     if (STATION_SET.has(tail)) return tail;
   }
-  if (s.length >= 4) return nearestStation(s);
+  // one damaged letter, also in a short name (`LMA`), when only one station is that close
+  if (s.length >= 3) return nearestStation(s);
   return null;
 }
 
 const SECTION_GARBAGE_RE = /^[SECTIONKQ]{4,8}\d[\dQ](?:[OQ0]?F|O)\d\d?/;
 const TOSEC_RE = /TOSEC\d+$/;
+const LOOSE_SECTION_RE = /^([A-Z01]{4,8})(\d{1,2})(?:[O0Q]?F|O)(\d{1,2})(?=[A-Z])/;
 const DUPLICATE_RE = /^(.*?[A-Z])0*(\d+)SUSPECTEDDUPLICATE0*(\d+)$/;
 const PADDED_JUNK_RE = /^([A-Z]+?)0+(\d{1,7})Z[A-Z]{1,3}\d+$/;
 const LOOSE_ID_RE = /^([A-Z]+?)(\d{1,7})$/;
@@ -116,6 +140,9 @@ export function canonicalId(id: string): string | null {
     if (m[2] && m[2] !== year) rest = m[2] + rest;
     rest = rest.replace(TOSEC_RE, '');
     rest = rest.replace(SECTION_GARBAGE_RE, '');
+    // a section prefix with damaged letters (`SECT1ON01OF02`, `SECTION1OF2`)
+    const ls = LOOSE_SECTION_RE.exec(rest);
+    if (ls && editDistance(ls[1].replace(/1/g, 'I').replace(/0/g, 'O'), 'SECTION', 2) <= 2) rest = rest.slice(ls[0].length);
     let station: string;
     let serial: string;
     const dup = DUPLICATE_RE.exec(rest);

@@ -46,11 +46,22 @@ export function splitHeader(text: string): { header: string; body: string } {
   return { header: text.slice(0, m.index), body: text.slice(m.index + 1) };
 }
 
+/**
+ * Every warning about a step that threw starts with this. Such a warning is a parser bug, never a
+ * property of the cable: tests look for it with `stepFailures`.
+ */
+export const STEP_FAILED = 'parser step failed: ';
+
+/** The warnings of `p` that report a parser step that threw (empty for a healthy parse). */
+export function stepFailures(p: Pick<ParsedCable, 'warnings'>): string[] {
+  return p.warnings.filter((w) => w.startsWith(STEP_FAILED));
+}
+
 function step<T>(warnings: string[], what: string, fn: () => T, fallback: T): T {
   try {
     return fn();
   } catch (e) {
-    warnings.push(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+    warnings.push(`${STEP_FAILED}${what}: ${e instanceof Error ? e.message : String(e)}`);
     return fallback;
   }
 }
@@ -60,8 +71,10 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
   const out = emptyResult();
   const w = out.warnings;
   try {
-    let header = normalizeText(raw.header ?? '');
-    let body = normalizeText(raw.body ?? '');
+    if (raw.header != null && typeof raw.header !== 'string') w.push('the header is not text; it was ignored');
+    if (raw.body != null && typeof raw.body !== 'string') w.push('the body is not text; it was ignored');
+    let header = normalizeText(typeof raw.header === 'string' ? raw.header : '');
+    let body = normalizeText(typeof raw.body === 'string' ? raw.body : '');
     if (!header.trim()) {
       const sp = splitHeader(body);
       if (sp.header) {
@@ -155,7 +168,7 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     if (!out.signers.length && !out.partial) w.push('no signer found');
     out.body = cleanMarked(marked).trim();
   } catch (e) {
-    w.push(`parser error: ${e instanceof Error ? e.message : String(e)}`);
+    w.push(`${STEP_FAILED}parse: ${e instanceof Error ? e.message : String(e)}`);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import {
   SUBJECT_TAG_MEANINGS,
   TAG_FIXES,
 } from './tables.ts';
+import { findLabel } from './labels.ts';
 
 const SUBJECT_SET: ReadonlySet<string> = new Set(SUBJECT_TAGS);
 const ORG_SET: ReadonlySet<string> = new Set(ORGANIZATION_TAGS.map((t) => t.toUpperCase()));
@@ -202,16 +203,22 @@ const TAGS_STOP_RE = /\b(?:SUBJ(?:ECT)?\b|E\.\s?O\.|Classified\s+By)|\(U\)|\(SBU
 const CONT_LINE_STOP_RE = /^\s*(?:SUBJ|UBJECT|E\.?\s?O\.?\s|REF|CLASSIFIED|\d+\.|\(|SIPDIS|SENSITIVE|[A-Z]{2,}\s+FOR\b)/i;
 
 /** Finds the TAGS line in a caption and returns its tags (empty when none). */
-export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean } {
+export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean; written?: string } {
   TAGS_RE.lastIndex = 0;
   const m = TAGS_RE.exec(caption);
-  if (!m) return { tags: [], found: false };
-  const start = m.index + m[0].length;
+  const hit = findLabel(caption, 'TAGS', 0, m ? m.index + 1 : caption.length);
+  if (!m && !hit) return { tags: [], found: false };
+  const useHit = !!hit && (!m || hit.index < m.index + 1);
+  const start = useHit ? hit!.end : m!.index + m![0].length;
+  const written = useHit && !hit!.exact ? hit!.written : undefined;
   let eol = caption.indexOf('\n', start);
   if (eol < 0) eol = caption.length;
   let text = caption.slice(start, eol);
   let pos = eol;
   let stop = TAGS_STOP_RE.exec(text);
+  // a SUBJECT or REF label later on the same line ends the tags (fields run together)
+  const next = findLabel(text, 'SUBJECT') ?? findLabel(text, 'REF');
+  if (next && (!stop || next.index < stop.index)) stop = Object.assign([text.slice(next.index)], { index: next.index, input: text, groups: undefined }) as RegExpExecArray;
   if (stop) text = text.slice(0, stop.index);
   // continuation lines
   for (let n = 0; !stop && n < 4 && pos < caption.length; n++) {
@@ -229,5 +236,5 @@ export function parseTags(caption: string, canonicalize = true): { tags: string[
     text += ' ' + piece;
     pos = next;
   }
-  return { tags: splitTags(text, canonicalize), found: true };
+  return { tags: splitTags(text, canonicalize), found: true, ...(written ? { written } : {}) };
 }

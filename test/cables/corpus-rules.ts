@@ -1,0 +1,50 @@
+// Consistency rules for parsed cables that need no expected result (used by corpus.test.ts).
+import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
+
+/**
+ * Consistency rules over unlabelled cables: each names a way a field can be wrong that shows
+ * without an expected result. `count` is how many cables break the rule.
+ */
+const LETTERED_ITEM_RE = /(?:^|[\s;,])(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])[.)])[ \t]*(?=[A-Z0-9(])/g;
+const REF_LINE_RE = /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\))?[ \t]*:([^]*?)(?=\n[ \t]*\n|\n[ \t]*(?:Classified|CLASSIFIED|\d{1,2}\.[ \t]|SUMMARY|Summary)|$)/;
+/** Words that are never a signer's surname: the cable's own vocabulary and English function words. */
+const COMMON_WORDS = new Set(
+  (
+    'THE AND OF TO IN FOR ON AT BY WITH FROM AS IS ARE WAS WERE BE BEEN IT THIS THAT THESE THOSE NOT NO YES ' +
+    'END TEXT COMMENT SUMMARY NOTE QUOTE UNQUOTE CABLE MESSAGE SECTION PAGE REF REFS REFTEL TAGS SUBJECT ' +
+    'SIPDIS NOFORN UNCLASSIFIED CONFIDENTIAL SECRET CLASSIFIED SENSITIVE EMBASSY STATE DEPARTMENT ' +
+    'MINIMIZE CONSIDERED REGARDS THANKS ACTION REQUEST INFORMATION ALL ONLY ALSO WILL WOULD'
+  ).split(' '),
+);
+const NAME_SHAPE_RE =
+  /^(?:(?:[A-Z]\.|[A-Z]\.[A-Z]\.|[A-Z]|Mc[A-Z][a-z]+|[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?|[A-Z]{2,}(?:['’-][A-Z]+)?|van|von|de|der|del|da|di|du|la|le|bin|St\.)(?: |$))+(?:, (?:Jr\.|Sr\.|II|III|IV))?$/;
+
+export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => boolean }[] = [
+  {
+    field: 'references',
+    rule: 'a REF: line with lettered items but fewer references found',
+    breaks: (p) => {
+      const m = REF_LINE_RE.exec(p.body);
+      if (!m) return false;
+      const letters = new Set<string>();
+      for (const x of m[1].matchAll(LETTERED_ITEM_RE)) letters.add(x[1] ?? x[2] ?? x[3]);
+      // lettered lists run A, B, C…: count only a run that starts at A
+      let n = 0;
+      while (letters.has(String.fromCharCode(65 + n))) n++;
+      return n >= 2 && p.references.length < n;
+    },
+  },
+  { field: 'subject', rule: 'a subject containing REF: or CLASSIFIED BY', breaks: (p) => /\bREF(?:S|TELS?)?\s*:|CLASSIFIED\s+BY/i.test(p.subject) },
+  {
+    field: 'tags',
+    rule: 'tags that are neither TAG codes nor country codes',
+    breaks: (p) => p.tags.some((t) => tagKind(t) === 'unknown'),
+  },
+  {
+    field: 'classifiedBy',
+    rule: 'classified-by values not shaped like a person\'s name',
+    breaks: (p) => p.classifiedBy.some((n) => !NAME_SHAPE_RE.test(n) || n.split(' ').length > 5),
+  },
+  { field: 'signers', rule: 'signers that are common words', breaks: (p) => p.signers.some((s) => COMMON_WORDS.has(s.toUpperCase())) },
+];
+
