@@ -1,6 +1,6 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { editDistance, nearestSameLength, nearestStation, normalizeStation } from './ids.ts';
+import { editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 
@@ -184,6 +184,7 @@ const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 const YEAR_SERIAL_RE = /\b([A-Z]{4,17})[ \t]+(\d{2})-(\d{2,7})\b/g;
 const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
+const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
@@ -209,6 +210,8 @@ export function referencesInText(text: string, year: number | null, ownId: strin
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
   t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
+  // "BELGRADE743": station and serial glued, no year
+  t = t.replace(GLUED_SERIAL_RE, (m, st: string, serial: string) => (normalizeStation(st, false) ? `${st} ${serial}` : m));
   const tokens = t.match(TOKEN_RE) ?? [];
   const clean = tokens.flatMap((x) => (x === ',' ? [x] : x.replace(/^[.'-]+|[.'-]+$/g, '').split(/-/).filter(Boolean)));
   const out: string[] = [];
@@ -267,6 +270,14 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       if (st) {
         station = st;
         k = n;
+      }
+    }
+    // a unique abbreviation of a station's name ("CASA" for CASABLANCA)
+    if (!station && i >= 1 && /^[A-Z]{4,16}$/.test(clean[i - 1]) && tok.length >= 2) {
+      const st = stationByPrefix(clean[i - 1]);
+      if (st) {
+        station = st;
+        k = 1;
       }
     }
     if (station) {

@@ -89,6 +89,27 @@ export function nearestSameLength(s: string): string | null {
   return res;
 }
 
+const prefixCache = new Map<string, string | null>();
+
+/** The one known station whose name starts with `s` (four letters or more), or null. */
+export function stationByPrefix(s: string): string | null {
+  const hit = prefixCache.get(s);
+  if (hit !== undefined) return hit;
+  let best: string | null = null;
+  let count = 0;
+  if (s.length >= 4 && !STATION_SET.has(s)) {
+    for (const st of STATIONS) {
+      if (st.length > s.length && st.startsWith(s)) {
+        best = st;
+        count++;
+      }
+    }
+  }
+  const res = count === 1 ? best : null;
+  if (prefixCache.size < 10000) prefixCache.set(s, res);
+  return res;
+}
+
 const STATION_PREFIX_RE = /^(?:AMEMBASSY|EMBASSY|AMCONSUL|CONSULATE|USMISSION|EFTO|NOFORN|SIPDIS|AMCONSULATE)/;
 
 /**

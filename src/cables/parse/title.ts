@@ -25,6 +25,8 @@ const VOWEL_RE = /[AEIOUY]/;
 
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
+  // ordinals (`9TH`, `21ST`) are words, not acronyms
+  if (/^\d+(?:ST|ND|RD|TH)$/.test(u)) return false;
   if (ACRONYMS.has(u)) return true;
   if (/^X{3,}$/.test(u)) return true;
   if (/\d/.test(u) && /[A-Z]/.test(u)) return true;
