@@ -25,8 +25,8 @@ const VOWEL_RE = /[AEIOUY]/;
 
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
-  // ordinals (`9TH`, `21ST`) are words, not acronyms
-  if (/^\d+(?:ST|ND|RD|TH)$/.test(u)) return false;
+  // ordinals and decades (`9TH`, `21ST`, `1990S`) are words, not acronyms
+  if (/^\d+(?:S|ST|ND|RD|TH)$/.test(u)) return false;
   if (ACRONYMS.has(u)) return true;
   if (/^X{3,}$/.test(u)) return true;
   if (/\d/.test(u) && /[A-Z]/.test(u)) return true;
@@ -62,7 +62,8 @@ function titlePart(p: string, idx: number, first: boolean, afterBreak: boolean, 
   const lower = core.toLowerCase();
   const isFirst = (first || afterBreak) && idx === 0;
   if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre) return pre + lower + poss.toLowerCase() + post;
-  return pre + capitalize(lower) + poss.toLowerCase() + post;
+  // a word that starts with a digit (`9th`, `1990s`) has no capital to give
+  return pre + (/^\d/.test(lower) ? lower : capitalize(lower)) + poss.toLowerCase() + post;
 }
 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
