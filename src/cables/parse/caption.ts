@@ -68,12 +68,13 @@ export function readSubject(caption: string, stripPortion = true): { subject: st
 const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
 /** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
-function nextFieldIn(rest: string): number {
-  let ref: { index: number } | null = findLabel(rest, 'REF', 0, Math.min(rest.length, 600));
+function nextFieldIn(rest: string, limit: number): number {
+  const head = rest.slice(0, Math.min(limit + 12, 600));
+  let ref: { index: number } | null = findLabel(head, 'REF');
   // glued to the last word with no space at all: "…TALKSREF: A. STATE 123"
-  const glued = GLUED_REF_RE.exec(rest.slice(0, 600));
+  const glued = GLUED_REF_RE.exec(head);
   if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
-  const cb = classifiedByAt(rest.slice(0, 600));
+  const cb = classifiedByAt(head);
   const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
   return at.length ? Math.min(...at) : -1;
 }
@@ -87,7 +88,7 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
   }
   const end = SUBJECT_END_RE.exec(rest);
   let stop = end ? end.index : -1;
-  const next = nextFieldIn(rest);
+  const next = nextFieldIn(rest, stop >= 0 ? stop : 600);
   const glued = next >= 0 && (stop < 0 || next < stop);
   if (glued) stop = next;
   let s = stop >= 0 ? rest.slice(0, stop) : rest.slice(0, 400);
@@ -323,13 +324,16 @@ export interface LooseHit {
   exact: boolean;
 }
 
-/** Every `Classified By` label in `text`, as written or with up to two damaged letters, in order. */
-export function classifiedByLabels(text: string): LooseHit[] {
+/**
+ * Every `Classified By` label in `text`, as written or (with `loose`) with up to two damaged
+ * letters, in order.
+ */
+export function classifiedByLabels(text: string, loose = true): LooseHit[] {
   const out: LooseHit[] = [];
   CLASSIFIED_BY_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = CLASSIFIED_BY_RE.exec(text))) out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
-  if (text.indexOf('y') < 0 && text.indexOf('Y') < 0) return out;
+  if (!loose || (text.indexOf('y') < 0 && text.indexOf('Y') < 0)) return out;
   CLASSIFIED_BY_LOOSE_RE.lastIndex = 0;
   while ((m = CLASSIFIED_BY_LOOSE_RE.exec(text))) {
     const w = m[1].toUpperCase();
@@ -509,7 +513,15 @@ export function readClassifiedBy(caption: string, normalize = true): ClassifiedB
   let first: LooseHit | null = null;
   const names: string[] = [];
   let written: string | undefined;
-  for (const m of classifiedByLabels(caption)) {
+  // labels as written first; damaged ones only when those give no name
+  const exact = classifiedByLabels(caption, false);
+  let labels = exact;
+  for (let pass = 0; pass < 2 && !names.length; pass++) {
+    if (pass === 1) {
+      labels = classifiedByLabels(caption).filter((h) => !h.exact);
+      if (!labels.length) break;
+    }
+  for (const m of labels) {
     if (!first) first = m;
     let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
     let endM = NAME_END_RE.exec(rest);
@@ -547,6 +559,8 @@ export function readClassifiedBy(caption: string, normalize = true): ClassifiedB
       break;
     }
   }
+  }
+  if (!names.length) first = exact[0] ?? first;
   const reasons: string[] = [];
   if (first) {
     const rm = REASON_RE.exec(caption.slice(first.index, first.index + 600).replace(/\n/g, ' '));

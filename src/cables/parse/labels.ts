@@ -34,7 +34,19 @@ const isLetter = (c: number) => isUpper(c) || isLower(c);
 const isSpace = (c: number) => c === 32 || c === 9;
 
 /** How close `word` (upper case) is to a form of the label: 0 exact, 1 one damaged letter, 9 not. */
+const closenessCache = new Map<string, number>();
+
 function closeness(word: string, label: LabelName): number {
+  const key = label + ' ' + word;
+  let c = closenessCache.get(key);
+  if (c === undefined) {
+    c = computeCloseness(word, label);
+    if (closenessCache.size < 20000) closenessCache.set(key, c);
+  }
+  return c;
+}
+
+function computeCloseness(word: string, label: LabelName): number {
   let best = 9;
   for (const f of FORMS[label]) {
     if (word === f) return 0;
@@ -60,6 +72,9 @@ function tagsFollow(text: string, from: number): boolean {
 export function findLabel(text: string, label: LabelName, from = 0, to = text.length): LabelHit | null {
   const n = text.length;
   const last = Math.min(n, to);
+  // every spelling starts with the label's letter (TAGS also as `AGS`): other words are skipped unread
+  const f1 = label.charCodeAt(0);
+  const f2 = label === 'TAGS' ? 65 : f1;
   let i = from;
   while (i < last) {
     const c = text.charCodeAt(i);
@@ -70,9 +85,10 @@ export function findLabel(text: string, label: LabelName, from = 0, to = text.le
     let j = i + 1;
     while (j < n && isLetter(text.charCodeAt(j))) j++;
     const len = j - i;
+    const u = c & 0xdf;
     const prev = i > 0 ? text.charCodeAt(i - 1) : 10;
-    // a label starts a word: after a line break, spaces or punctuation, or (glued) after a lower-case letter run
-    if (len >= 3 && len <= 11 && !isLetter(prev) && prev !== 39 && prev !== 0x2019) {
+    // a label starts a word: after a line break, spaces or punctuation
+    if ((u === f1 || u === f2) && len >= 3 && len <= 11 && !isLetter(prev) && prev !== 39 && prev !== 0x2019) {
       const hit = tryAt(text, label, i, j, n);
       if (hit) return hit;
     }
