@@ -183,10 +183,26 @@ export function splitTags(text: string, canonicalize = true): string[] {
   return out;
 }
 
+const GEO_SET: ReadonlySet<string> = new Set(Object.keys(GEO_TAG_NAMES));
+const isCode4 = (w: string) => SUBJECT_SET.has(w) || (/^K[A-Z]{3}$/.test(w) && !!PROGRAM_TAG_MEANINGS[w]);
+
+/**
+ * Two TAG codes written without a space, split by their shape (5 FAH-3: subject and program TAGS
+ * have four letters, country TAGS two): `KDEMAF` → KDEM + AF, `PRELPGOV` → PREL + PGOV. Null when
+ * the word is not two known codes.
+ */
+export function splitGluedCodes(w: string): string[] | null {
+  if (!/^[A-Z]{6}$|^[A-Z]{8}$/.test(w) || ORG_SET.has(w) || SUBJECT_SET.has(w)) return null;
+  if (w.length === 8) return isCode4(w.slice(0, 4)) && isCode4(w.slice(4)) ? [w.slice(0, 4), w.slice(4)] : null;
+  if (isCode4(w.slice(0, 4)) && GEO_SET.has(w.slice(4))) return [w.slice(0, 4), w.slice(4)];
+  if (GEO_SET.has(w.slice(0, 2)) && isCode4(w.slice(2))) return [w.slice(0, 2), w.slice(2)];
+  return null;
+}
+
 /** Adds `tag` (upper case, fixes expanded) to `out` unless already seen. */
 function expandTag(tag: string, depth: number, out: string[], seen: Set<string>): void {
   const u = tag.toUpperCase();
-  const fix = FIX_MAP.get(u);
+  const fix = FIX_MAP.get(u) ?? splitGluedCodes(u);
   if (fix && depth < 3) for (const f of fix) expandTag(f, depth + 1, out, seen);
   else addTag(u, out, seen);
 }
