@@ -16,8 +16,9 @@ const COMMON_WORDS = new Set(
     'MINIMIZE CONSIDERED REGARDS THANKS ACTION REQUEST INFORMATION ALL ONLY ALSO WILL WOULD'
   ).split(' '),
 );
-const NAME_SHAPE_RE =
-  /^(?:(?:[A-Z]\.|[A-Z]\.[A-Z]\.|[A-Z]|Mc[A-Z][a-z]+|[A-Z][a-z'’]+(?:-[A-Z][a-z'’]+)?|[A-Z]{2,}(?:['’-][A-Z]+)?|van|von|de|der|del|da|di|du|la|le|bin|St\.)(?: |$))+(?:, (?:Jr\.|Sr\.|II|III|IV))?$/;
+/** A person's name: given names or initials, then a surname, optionally a suffix; any case. */
+const NAME_WORD = "(?:[A-Z]\\.(?:[A-Z]\\.)?|[A-Z](?:['’][A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z]{2,}(?:['’-][A-Z]+)*|[A-Z]|van|von|de|der|del|da|di|du|la|le|bin|St\\.)";
+const NAME_SHAPE_RE = new RegExp(`^${NAME_WORD}(?: ${NAME_WORD})*(?:,? (?:Jr\\.|Sr\\.|JR\\.|SR\\.|II|III|IV))?$`);
 
 export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => boolean }[] = [
   {
@@ -34,7 +35,7 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
       return n >= 2 && p.references.length < n;
     },
   },
-  { field: 'subject', rule: 'a subject containing REF: or CLASSIFIED BY', breaks: (p) => /\bREF(?:S|TELS?)?\s*:|CLASSIFIED\s+BY/i.test(p.subject) },
+  { field: 'subject', rule: 'a subject containing REF: or CLASSIFIED BY', breaks: (p) => /REF(?:S|TELS?)?\s*:|CLASSIFIED\s+BY/i.test(p.subject) },
   {
     field: 'tags',
     rule: 'tags that are neither TAG codes nor country codes',
@@ -45,6 +46,10 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
     rule: 'classified-by values not shaped like a person\'s name',
     breaks: (p) => p.classifiedBy.some((n) => !NAME_SHAPE_RE.test(n) || n.split(' ').length > 5),
   },
-  { field: 'signers', rule: 'signers that are common words', breaks: (p) => p.signers.some((s) => COMMON_WORDS.has(s.toUpperCase())) },
+  {
+    field: 'signers',
+    rule: 'signers that are common words or end-of-text markers (NNNN)',
+    breaks: (p) => p.signers.some((s) => COMMON_WORDS.has(s.toUpperCase()) || /^N{2,}$/.test(s)),
+  },
 ];
 

@@ -52,11 +52,50 @@ function throughput(raws: RawCable[]): string[] {
   ];
 }
 
-/** Cables breaking each rule in the JSON-lines corpus: may only go down. */
-const RULE_LIMITS: Record<string, number> = {};
+/**
+ * Cables breaking each rule in the JSON-lines corpus: may only go down. Before the rules of
+ * docs/cables.md ("Reading unseen cables"): references 31, subject 1, tags 57, classifiedBy 5,
+ * signers 1. What is left: references to e-mails, telcons and reports (not cables); TAGS the cables
+ * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`).
+ */
+const RULE_LIMITS: Record<string, number> = { references: 27, subject: 0, tags: 56, classifiedBy: 5, signers: 0 };
 
-/** Cables with each field found, per group; asserted (a step that stops finding a field fails). */
-const COVERAGE: Record<string, Record<string, number>> = {};
+/** Cables with each field found, per group: a step that stops finding a field fails the test. */
+const COVERAGE: Record<string, Record<string, number>> = {
+  'wikileaks_html_cables.jsonl': {
+    'created (DTG or source)': 1373,
+    classification: 1373,
+    subject: 1361,
+    tags: 1372,
+    references: 740,
+    classifiedBy: 1230,
+    summary: 1073,
+    signers: 1231,
+    paragraphs: 1373,
+  },
+  'raw-text/*.txt': {
+    'created (DTG or source)': 24,
+    classification: 24,
+    subject: 24,
+    tags: 24,
+    references: 10,
+    classifiedBy: 11,
+    summary: 19,
+    signers: 23,
+    paragraphs: 24,
+  },
+  'cables_sample.csv': {
+    'created (DTG or source)': 2,
+    classification: 2,
+    subject: 2,
+    tags: 2,
+    references: 2,
+    classifiedBy: 0,
+    summary: 1,
+    signers: 2,
+    paragraphs: 2,
+  },
+};
 
 test('corpus: every record parses with no step failing; coverage and consistency are asserted', async (t) => {
   if (!existsSync(CORPUS)) {
@@ -105,7 +144,11 @@ test('corpus: every record parses with no step failing; coverage and consistency
   assert.equal(groups[0][1].length, 1373);
   assert.equal(groups[1][1].length, readdirSync(textDir).filter((f) => statSync(path.join(textDir, f)).isFile()).length);
   assert.equal(groups[2][1].length, 2);
-  assert.deepEqual(coverage, COVERAGE);
+  for (const [group, fields] of Object.entries(COVERAGE)) {
+    for (const [f, n] of Object.entries(fields)) {
+      assert.ok(coverage[group][f] >= n, `${group}: ${f} found in ${coverage[group][f]} records, fewer than ${n}`);
+    }
+  }
   for (const r of RULES) {
     const n = broken.get(r.field)?.length ?? 0;
     assert.ok(r.field in RULE_LIMITS, `${r.field}: no limit recorded`);
