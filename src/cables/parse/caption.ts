@@ -168,15 +168,23 @@ export function dropPrintoutLines(text: string): { text: string; dropped: number
   return dropped ? { text: lines.filter((_, i) => keep[i]).join('\n'), dropped } : { text, dropped };
 }
 
-function refBlock(caption: string): string | null {
+function refBlock(caption: string, notes?: string[]): string | null {
   let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
   const hit = findLabel(caption, 'REF', 0, m ? m.index + 1 : caption.length);
   const start = hit && (!m || hit.index < m.index + (m[0].length - m[0].trimStart().length)) ? hit.end : m ? m.index + m[0].length : -1;
   if (start < 0) return null;
+  if (notes && hit && start === hit.end && !hit.exact) notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
-  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/.test(rest)) rest = dropPrintoutLines(rest).text;
+  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/.test(rest)) {
+    const d = dropPrintoutLines(rest);
+    const end = REF_END_RE.exec(d.text);
+    const kept = end ? d.text.slice(0, end.index) : d.text;
+    // a note only when the printout lines sat inside the list (it reads on past them)
+    if (notes && d.dropped && kept.length > (REF_END_RE.exec(rest)?.index ?? rest.length)) notes.push('page-break lines of the printout inside the REF list were skipped');
+    rest = d.text;
+  }
   const end = REF_END_RE.exec(rest);
   return end ? rest.slice(0, end.index) : rest.slice(0, 1500);
 }
@@ -194,14 +202,17 @@ const SKIP_AFTER_RE = /^(?:AND|&)$/;
  * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
  * a year takes `year`; `ownId` is dropped.
  */
-export function parseReferences(caption: string, year: number | null, ownId: string | null): string[] {
-  const block = refBlock(caption);
+export function parseReferences(caption: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
+  const block = refBlock(caption, notes);
   if (!block) return [];
-  return referencesInText(block, year, ownId);
+  return referencesInText(block, year, ownId, notes);
 }
 
 /** References found in arbitrary REF text. */
-export function referencesInText(text: string, year: number | null, ownId: string | null): string[] {
+export function referencesInText(text: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
+  const guessed = (written: string, station: string) => {
+    if (notes) notes.push(`reference station "${written}" read as ${station}`);
+  };
   let t = removeMarkers(normalizeText(text)).toUpperCase();
   // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
@@ -251,6 +262,7 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       if (st) {
         station = st;
         k = 1;
+        if (st !== clean[i - 1]) guessed(clean[i - 1], st);
       }
     }
     // one damaged letter in a four-letter station ("LIAM") when only one station is that close
@@ -259,6 +271,7 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       if (st) {
         station = st;
         k = 1;
+        if (st !== clean[i - 1]) guessed(clean[i - 1], st);
       }
     }
     // a damaged station of two or three words ("BUENOS AIRS")
@@ -271,6 +284,7 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       if (st) {
         station = st;
         k = n;
+        guessed(words.join(' '), st);
       }
     }
     // a unique abbreviation of a station's name ("CASA" for CASABLANCA)
@@ -279,6 +293,7 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       if (st) {
         station = st;
         k = 1;
+        if (st !== clean[i - 1]) guessed(clean[i - 1], st);
       }
     }
     if (station) {

@@ -5,7 +5,7 @@ import { parseDtg, parseSourceDate, fullYear } from './dtg.ts';
 import { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation } from './ids.ts';
 import { parseHeader, originFromFm } from './header.ts';
 import { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
-import { CAPTION_LIMIT, parseClassifiedBy, parseDeclassify, parseReferences, parseSubject } from './caption.ts';
+import { CAPTION_LIMIT, parseDeclassify, parseReferences, readClassifiedBy, readSubject } from './caption.ts';
 import { parseTags } from './tags.ts';
 import { parseParagraphs, parseSummary } from './paragraphs.ts';
 import { parseSigners } from './signers.ts';
@@ -16,7 +16,8 @@ export { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation, 
 export { parseDtg, parseSourceDate, parseDeclDate, fullYear } from './dtg.ts';
 export { parseHeader, parseAddressee, originFromFm } from './header.ts';
 export { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
-export { parseDeclassify, parseSubject, parseReferences, referencesInText, parseClassifiedBy, normalizeName } from './caption.ts';
+export { parseDeclassify, parseSubject, readSubject, parseReferences, referencesInText, parseClassifiedBy, readClassifiedBy, normalizeName } from './caption.ts';
+export { findLabel, type LabelHit, type LabelName } from './labels.ts';
 export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
 export { parseSigners } from './signers.ts';
@@ -90,7 +91,10 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     const givenId = raw.referenceId?.trim() || hints.referenceId?.trim() || null;
     const canon = givenId ? canonicalId(givenId) : null;
     out.referenceId = canon;
-    if (givenId && canon && canon !== givenId) out.wikileaksId = givenId;
+    if (givenId && canon && canon !== givenId) {
+      out.wikileaksId = givenId;
+      w.push(`reference id given as "${givenId}"; read as ${canon}`);
+    }
     if (givenId && !canon) w.push(`reference id "${givenId}" could not be repaired`);
 
     // header
@@ -136,18 +140,24 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     if (!out.classification) w.push('no classification found');
 
     out.declassify = step(w, 'declassify', () => parseDeclassify(caption), null);
-    const tg = step(w, 'tags', () => parseTags(captionForSubject), { tags: [], found: false });
+    const tg = step(w, 'tags', () => parseTags(captionForSubject), { tags: [], found: false } as ReturnType<typeof parseTags>);
     out.tags = tg.tags;
     if (!tg.found) w.push('no TAGS line found');
-    out.subject = step(w, 'subject', () => parseSubject(captionForSubject), '');
+    else if (tg.written) w.push(`the TAGS label is written "${tg.written}"; read as TAGS`);
+    const subj = step(w, 'subject', () => readSubject(captionForSubject), { subject: '' } as ReturnType<typeof readSubject>);
+    out.subject = subj.subject;
     if (!out.subject) w.push('no SUBJECT found');
+    else if (subj.written) w.push(`the SUBJECT label is written "${subj.written}"; read as SUBJECT`);
     out.title = titlefy(out.subject);
 
     const year = hints.year ?? (out.referenceId ? yearFromId(out.referenceId) : null) ?? (out.created ? +out.created.slice(0, 4) : null);
     const ownId = out.referenceId ?? (hints.referenceId ? canonicalId(hints.referenceId) : null);
-    out.references = step(w, 'references', () => parseReferences(caption, year, ownId), []);
+    const refNotes: string[] = [];
+    out.references = step(w, 'references', () => parseReferences(caption, year, ownId, refNotes), []);
+    for (const n of new Set(refNotes)) w.push(n);
 
-    const cb = step(w, 'classified by', () => parseClassifiedBy(caption), { names: [], reasons: [] });
+    const cb = step(w, 'classified by', () => readClassifiedBy(caption), { names: [], reasons: [] } as ReturnType<typeof readClassifiedBy>);
+    if (cb.written) w.push(`the Classified By label is written "${cb.written}"; read as Classified By`);
     out.classifiedBy = cb.names;
     out.reasons = cb.reasons;
     if (out.classification && !out.classification.startsWith('UNCLASSIFIED') && !cb.names.length) {
