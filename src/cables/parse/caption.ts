@@ -53,7 +53,7 @@ export function parseSubject(caption: string, stripPortion = true): string {
 export function readSubject(caption: string, stripPortion = true): { subject: string; written?: string } {
   let m = SUBJECT_LINE_RE.exec(caption);
   if (!m) m = SUBJECT_RE.exec(caption);
-  const hit = findLabel(caption, 'SUBJECT', 0, m ? m.index + 1 : caption.length);
+  const hit = findLabel(caption, 'SUBJECT', 0, m ? m.index + m[0].length : caption.length);
   if (!m && !hit) return { subject: '' };
   let start: number;
   let written: string | undefined;
@@ -172,7 +172,7 @@ function refBlock(caption: string, notes?: string[]): string | null {
   let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
-  const hit = findLabel(caption, 'REF', 0, m ? m.index + 1 : caption.length);
+  const hit = findLabel(caption, 'REF', 0, m ? m.index + m[0].length : caption.length);
   const start = hit && (!m || hit.index < m.index + (m[0].length - m[0].trimStart().length)) ? hit.end : m ? m.index + m[0].length : -1;
   if (start < 0) return null;
   if (notes && hit && start === hit.end && !hit.exact) notes.push(`the REF label is written "${hit.written}"; read as REF`);

@@ -222,9 +222,10 @@ const CONT_LINE_STOP_RE = /^\s*(?:SUBJ|UBJECT|E\.?\s?O\.?\s|REF|CLASSIFIED|\d+\.
 export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean; written?: string } {
   TAGS_RE.lastIndex = 0;
   const m = TAGS_RE.exec(caption);
-  const hit = findLabel(caption, 'TAGS', 0, m ? m.index + 1 : caption.length);
+  const hit = findLabel(caption, 'TAGS', 0, m ? m.index + m[0].length : caption.length);
   if (!m && !hit) return { tags: [], found: false };
-  const useHit = !!hit && (!m || hit.index < m.index + 1);
+  // the tolerant reader wins where both found the same label (it also takes `TAGS -`, `TAGS;`)
+  const useHit = !!hit && (!m || hit.index <= m.index + 1);
   const start = useHit ? hit!.end : m!.index + m![0].length;
   const written = useHit && !hit!.exact ? hit!.written : undefined;
   let eol = caption.indexOf('\n', start);
