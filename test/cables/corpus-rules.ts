@@ -6,7 +6,8 @@ import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
  * without an expected result. `count` is how many cables break the rule.
  */
 const LETTERED_ITEM_RE = /(?:^|[\s;,])(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])[.)])[ \t]*(?=[A-Z0-9(])/g;
-const REF_LINE_RE = /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\))?[ \t]*:([^]*?)(?=\n[ \t]*\n|\n[ \t]*(?:Classified|CLASSIFIED|\d{1,2}\.[ \t]|SUMMARY|Summary)|$)/;
+const REF_LINE_RE =
+  /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\))?[ \t]*:([^]*?)(?=\n[ \t]*\n|\n[ \t]*(?:Classified|CLASSIFIED|\d{1,2}\.[ \t]|SUMMARY|Summary)|$)/;
 /** Words that are never a signer's surname: the cable's own vocabulary and English function words. */
 const COMMON_WORDS = new Set(
   (
@@ -17,8 +18,11 @@ const COMMON_WORDS = new Set(
   ).split(' '),
 );
 /** A person's name: given names or initials, then a surname, optionally a suffix; any case. */
-const NAME_WORD = "(?:[A-Z]\\.(?:[A-Z]\\.)?|[A-Z](?:['’][A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z]{2,}(?:['’-][A-Z]+)*|[A-Z]|van|von|de|der|del|da|di|du|la|le|bin|St\\.)";
-const NAME_SHAPE_RE = new RegExp(`^${NAME_WORD}(?: ${NAME_WORD})*(?:,? (?:Jr\\.|Sr\\.|JR\\.|SR\\.|II|III|IV))?$`);
+const NAME_WORD =
+  "(?:[A-Z]\\.(?:[A-Z]\\.)?|[A-Z](?:['’][A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z]{2,}(?:['’-][A-Z]+)*|[A-Z]|van|von|de|der|del|da|di|du|la|le|bin|St\\.)";
+const NAME_SHAPE_RE = new RegExp(
+  `^${NAME_WORD}(?: ${NAME_WORD})*(?:,? (?:Jr\\.|Sr\\.|JR\\.|SR\\.|II|III|IV))?$`,
+);
 
 export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => boolean }[] = [
   {
@@ -35,7 +39,11 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
       return n >= 2 && p.references.length < n;
     },
   },
-  { field: 'subject', rule: 'a subject containing REF: or CLASSIFIED BY', breaks: (p) => /REF(?:S|TELS?)?\s*:|CLASSIFIED\s+BY/i.test(p.subject) },
+  {
+    field: 'subject',
+    rule: 'a subject containing REF: or CLASSIFIED BY',
+    breaks: (p) => /REF(?:S|TELS?)?\s*:|CLASSIFIED\s+BY/i.test(p.subject),
+  },
   {
     field: 'tags',
     rule: 'tags that are neither TAG codes nor country codes',
@@ -43,7 +51,7 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
   },
   {
     field: 'classifiedBy',
-    rule: 'classified-by values not shaped like a person\'s name',
+    rule: "classified-by values not shaped like a person's name",
     breaks: (p) => p.classifiedBy.some((n) => !NAME_SHAPE_RE.test(n) || n.split(' ').length > 5),
   },
   {
@@ -52,4 +60,3 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
     breaks: (p) => p.signers.some((s) => COMMON_WORDS.has(s.toUpperCase()) || /^N{2,}$/.test(s)),
   },
 ];
-

@@ -17,14 +17,40 @@ import {
 } from '../../src/cables/parse/index.ts';
 
 test('field labels: misspelt by a letter, any punctuation after them', () => {
-  for (const label of ['TAGS;', 'TAGS,', 'TAGS:', 'TAGS.', 'TAGE:', 'TGAS:', 'TAQS;', 'TAGSS', 'Tags -']) {
-    assert.deepEqual(parseTags(`E.O. 12958: DECL: 01/02/2019\n${label} PREL, PGOV, XY\nSUBJECT: SOMETHING`).tags, ['PREL', 'PGOV', 'XY'], label);
+  for (const label of [
+    'TAGS;',
+    'TAGS,',
+    'TAGS:',
+    'TAGS.',
+    'TAGE:',
+    'TGAS:',
+    'TAQS;',
+    'TAGSS',
+    'Tags -',
+  ]) {
+    assert.deepEqual(
+      parseTags(`E.O. 12958: DECL: 01/02/2019\n${label} PREL, PGOV, XY\nSUBJECT: SOMETHING`).tags,
+      ['PREL', 'PGOV', 'XY'],
+      label,
+    );
   }
   for (const label of ['SUBJECT;', 'SUBJECT -', 'SUBJET:', 'SUBJCT:', 'SUJBECT:', 'Subject,']) {
-    assert.equal(parseSubject(`TAGS: PREL\n${label} A PLAIN SUBJECT\n\n1. (C) Text.`), 'A PLAIN SUBJECT', label);
+    assert.equal(
+      parseSubject(`TAGS: PREL\n${label} A PLAIN SUBJECT\n\n1. (C) Text.`),
+      'A PLAIN SUBJECT',
+      label,
+    );
   }
   for (const label of ['REF;', 'REFS,', 'RFE:', 'REFTEL;', 'Ref(s):']) {
-    assert.deepEqual(parseReferences(`SUBJECT: X\n${label} A. STATE 1234 B. 07 ANYWHERE 5 C. LIMA 66\n\n1. Text`, 2008, null), ['08STATE1234', '08LIMA66'], label);
+    assert.deepEqual(
+      parseReferences(
+        `SUBJECT: X\n${label} A. STATE 1234 B. 07 ANYWHERE 5 C. LIMA 66\n\n1. Text`,
+        2008,
+        null,
+      ),
+      ['08STATE1234', '08LIMA66'],
+      label,
+    );
   }
   // ordinary words are not labels
   assert.equal(findLabel('THE BAGS: WERE PACKED', 'TAGS'), null);
@@ -33,45 +59,82 @@ test('field labels: misspelt by a letter, any punctuation after them', () => {
 });
 
 test('fields run together on one line end each other', () => {
-  const caption = 'E.O. 12958: DECL: 01/02/2019 TAGS: PREL PGOV XY SUBJECT: TALKS GO ON; REF: A. STATE 1234 B. LIMA 55\n\n1. (C) Text.';
+  const caption =
+    'E.O. 12958: DECL: 01/02/2019 TAGS: PREL PGOV XY SUBJECT: TALKS GO ON; REF: A. STATE 1234 B. LIMA 55\n\n1. (C) Text.';
   assert.deepEqual(parseTags(caption).tags, ['PREL', 'PGOV', 'XY']);
   assert.equal(parseSubject(caption), 'TALKS GO ON');
   assert.deepEqual(parseReferences(caption, 2009, null), ['09STATE1234', '09LIMA55']);
   assert.equal(parseSubject('SUBJECT: TALKS GO ONREF: A. STATE 1234\n\n1. x'), 'TALKS GO ON');
-  assert.equal(parseSubject('SUBJECT: TALKS GO ON Classified By: Ambassador Jo Roe for reasons 1.4 (b)'), 'TALKS GO ON');
-  assert.equal(parseSubject('SUBJECT: TALKS GO ON\nE.O. 12958: DECL: 01/02/2019\n\n1. x'), 'TALKS GO ON');
+  assert.equal(
+    parseSubject('SUBJECT: TALKS GO ON Classified By: Ambassador Jo Roe for reasons 1.4 (b)'),
+    'TALKS GO ON',
+  );
+  assert.equal(
+    parseSubject('SUBJECT: TALKS GO ON\nE.O. 12958: DECL: 01/02/2019\n\n1. x'),
+    'TALKS GO ON',
+  );
 });
 
 test('reference lists: years in other places, originator aliases, printout lines', () => {
   const refs = (s: string, own: string | null = null) => parseReferences(s, 2009, own);
   // a year in parentheses after the serial, two or four digits
-  assert.deepEqual(refs('REF: A. STATE 1234 (2007) B. LIMA 55 (08) C. LIMA 66'), ['07STATE1234', '08LIMA55', '09LIMA66']);
+  assert.deepEqual(refs('REF: A. STATE 1234 (2007) B. LIMA 55 (08) C. LIMA 66'), [
+    '07STATE1234',
+    '08LIMA55',
+    '09LIMA66',
+  ]);
   // the parenthesised year belongs to the item before it, never to the next one
   assert.deepEqual(refs('REF: LIMA 1; BOGOTA 2 (08) LIMA 3'), ['09LIMA1', '08BOGOTA2', '09LIMA3']);
   // a two-digit year glued to the station, or prefixed to the serial
   assert.deepEqual(refs('REF: A. 07STATE 1234 B. STATE 06-55'), ['07STATE1234', '06STATE55']);
   // originator aliases (tables.json station_aliases)
-  assert.deepEqual(refs('REF: A. SECSTATE 1234 B. SECSTATE WASHDC 5678 C. 08 USUN 9'), ['09STATE1234', '09STATE5678', '08USUNNEWYORK9']);
+  assert.deepEqual(refs('REF: A. SECSTATE 1234 B. SECSTATE WASHDC 5678 C. 08 USUN 9'), [
+    '09STATE1234',
+    '09STATE5678',
+    '08USUNNEWYORK9',
+  ]);
   // station and serial written together, a unique abbreviation of the station
-  assert.deepEqual(refs('REF: A) LIMA 725 B) LIMA743 C) 05 CASA 12'), ['09LIMA725', '09LIMA743', '05CASABLANCA12']);
+  assert.deepEqual(refs('REF: A) LIMA 725 B) LIMA743 C) 05 CASA 12'), [
+    '09LIMA725',
+    '09LIMA743',
+    '05CASABLANCA12',
+  ]);
   // a page break of the printout inside the list: page head, repeated banner, blank lines
-  const printout = 'REF: A. STATE 1234\n     B. LIMA 55\n\n\nCONFIDENTIAL\n\nPAGE 02        LIMA  01700  021000Z\n\n     C. LIMA 66\n     D. BOGOTA 77\n\nClassified By: x';
+  const printout =
+    'REF: A. STATE 1234\n     B. LIMA 55\n\n\nCONFIDENTIAL\n\nPAGE 02        LIMA  01700  021000Z\n\n     C. LIMA 66\n     D. BOGOTA 77\n\nClassified By: x';
   assert.deepEqual(refs(printout), ['09STATE1234', '09LIMA55', '09LIMA66', '09BOGOTA77']);
-  const banner = 'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
+  const banner =
+    'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
   assert.deepEqual(refs(banner), ['09STATE1234', '09LIMA55', '09LIMA66']);
   // the list goes on after a page head on the same line
-  assert.deepEqual(refs('REF: A. STATE 1\n CONFIDENTIAL\nPAGE 02 LIMA 01700 01 OF 02 082030Z  B. LIMA 2\nClassified By: x'), ['09STATE1', '09LIMA2']);
+  assert.deepEqual(
+    refs(
+      'REF: A. STATE 1\n CONFIDENTIAL\nPAGE 02 LIMA 01700 01 OF 02 082030Z  B. LIMA 2\nClassified By: x',
+    ),
+    ['09STATE1', '09LIMA2'],
+  );
 });
 
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
-  assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), ['09BANGKOK55', '09LIMA44', '09BUENOSAIRES12', '09NAIROBI9']);
+  assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [
+    '09BANGKOK55',
+    '09LIMA44',
+    '09BUENOSAIRES12',
+    '09NAIROBI9',
+  ]);
   // BERN and BONN are both one letter from BENN: no guess
   assert.deepEqual(refs('REF: A. BENN 55'), []);
   // a damaged station is reported
-  const p = parseCable({ referenceId: '09LIMA1700', body: 'UNCLAS LIMA 001700\n\nSUBJECT: X\nREF: BANGOK 55\n\n1. Text.\n\nROE\n' });
+  const p = parseCable({
+    referenceId: '09LIMA1700',
+    body: 'UNCLAS LIMA 001700\n\nSUBJECT: X\nREF: BANGOK 55\n\n1. Text.\n\nROE\n',
+  });
   assert.deepEqual(p.references, ['09BANGKOK55']);
-  assert.ok(p.warnings.includes('reference station "BANGOK" read as BANGKOK'), p.warnings.join('; '));
+  assert.ok(
+    p.warnings.includes('reference station "BANGOK" read as BANGKOK'),
+    p.warnings.join('; '),
+  );
 });
 
 test('reference ids: a letter changed or dropped, a section prefix with damaged letters', () => {
@@ -86,14 +149,24 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
 
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
   const names = (s: string) => parseClassifiedBy(s, false).names;
-  assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z\nee for reasons 1.4 (b)'), ['Ann Zee']);
-  assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z ee for reasons 1.4 (b)'), ['Ann Zee']);
-  assert.deepEqual(names('Classified By: Political Officer Jo\nanna Roe for reasons 1.4 (b)'), ['Joanna Roe']);
+  assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z\nee for reasons 1.4 (b)'), [
+    'Ann Zee',
+  ]);
+  assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z ee for reasons 1.4 (b)'), [
+    'Ann Zee',
+  ]);
+  assert.deepEqual(names('Classified By: Political Officer Jo\nanna Roe for reasons 1.4 (b)'), [
+    'Joanna Roe',
+  ]);
   assert.deepEqual(names('Classified By: Ambassdor Roe for reasons 1.4 (b)'), ['Roe']);
-  assert.deepEqual(names('Classified By: Politcal Counselour Jo Roe for reasons 1.4 (b)'), ['Jo Roe']);
+  assert.deepEqual(names('Classified By: Politcal Counselour Jo Roe for reasons 1.4 (b)'), [
+    'Jo Roe',
+  ]);
   assert.deepEqual(names('CLASSIFIED BY: DCM - JOHN ROE, REASONS 1.4 (B)'), ['JOHN ROE']);
   assert.deepEqual(names('CLASSIFIED BY: A/DCM-JOHN ROE, REASONS 1.4 (B)'), ['JOHN ROE']);
-  assert.deepEqual(names('CLASSIFIED BY POL-ECON CHIEF JOHN Q. ROE F0R REASONS 1.4 (B) AND (D)'), ['JOHN Q. ROE']);
+  assert.deepEqual(names('CLASSIFIED BY POL-ECON CHIEF JOHN Q. ROE F0R REASONS 1.4 (B) AND (D)'), [
+    'JOHN Q. ROE',
+  ]);
   assert.deepEqual(names('Classified By: Ambassador Jo Roe f0r reas0ns 1.4 (b)'), ['Jo Roe']);
   // a misspelt label
   assert.deepEqual(names('Classifed By: Ambassador Jo Roe for reasons 1.4 (b)'), ['Jo Roe']);
@@ -108,7 +181,12 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\n\nST. JOHN\n'), ['ST. JOHN']);
   // two surnames without a particle are two signers
   assert.deepEqual(parseSigners('Text.\n\nROE DOE\n'), ['ROE', 'DOE']);
-  assert.deepEqual(parseSigners('Text.\n\nROE\n\nDeclassified/Released US Department of State EO Systematic Review 30 JUN 2005\n\nNNN'), ['ROE']);
+  assert.deepEqual(
+    parseSigners(
+      'Text.\n\nROE\n\nDeclassified/Released US Department of State EO Systematic Review 30 JUN 2005\n\nNNN',
+    ),
+    ['ROE'],
+  );
   assert.deepEqual(parseSigners('Text.\n\nCOMMENT\n'), []);
 });
 
@@ -116,7 +194,10 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   assert.equal(titlefy("UNHCR'S REPORT ON THE 3RD CAMP"), "UNHCR's Report on the 3rd Camp");
   assert.equal(titlefy('IRAQ--GOI’S NEW PLAN'), 'Iraq--GOI’s New Plan');
   assert.equal(titlefy('SCENESETTER FOR DoD VISIT'), 'Scenesetter for DoD Visit');
-  assert.equal(titlefy("MEETING WITH DoD's TEAM IN THE 1990S"), "Meeting With DoD's Team in the 1990s");
+  assert.equal(
+    titlefy("MEETING WITH DoD's TEAM IN THE 1990S"),
+    "Meeting With DoD's Team in the 1990s",
+  );
   // a subject written in mixed case keeps its capitals
   assert.equal(titlefy('Iraq: GoI and KRG talks'), 'Iraq: GoI and KRG Talks');
 });

@@ -51,12 +51,22 @@ function computeCloseness(word: string, label: LabelName): number {
   for (const f of FORMS[label]) {
     if (word === f) return 0;
     // one edit is a misspelling only for words long enough to stay recognisable
-    if (f.length >= 4 && Math.abs(word.length - f.length) <= 1 && editDistance(word, f, 1) <= 1) best = 1;
+    if (f.length >= 4 && Math.abs(word.length - f.length) <= 1 && editDistance(word, f, 1) <= 1)
+      best = 1;
   }
   // `RFE:`: the three letters of REF in another order
-  if (best > 1 && label === 'REF' && word.length === 3 && [...word].sort().join('') === 'EFR') best = 1;
+  if (best > 1 && label === 'REF' && word.length === 3 && [...word].sort().join('') === 'EFR')
+    best = 1;
   // `SUBJECT` has room for two damaged letters (`SUJBECT`, `SUBEJCT`)
-  if (best > 1 && label === 'SUBJECT' && word.length >= 6 && word.length <= 8 && word[0] === 'S' && editDistance(word, 'SUBJECT', 2) <= 2) best = 2;
+  if (
+    best > 1 &&
+    label === 'SUBJECT' &&
+    word.length >= 6 &&
+    word.length <= 8 &&
+    word[0] === 'S' &&
+    editDistance(word, 'SUBJECT', 2) <= 2
+  )
+    best = 2;
   return best;
 }
 
@@ -69,7 +79,12 @@ function tagsFollow(text: string, from: number): boolean {
  * The first occurrence of `label` in `text` starting in [`from`, `to`) (the caption), or null. `inline` hits
  * (mid-line) need a colon or semicolon after the label, or for TAGS words that look like TAGS.
  */
-export function findLabel(text: string, label: LabelName, from = 0, to = text.length): LabelHit | null {
+export function findLabel(
+  text: string,
+  label: LabelName,
+  from = 0,
+  to = text.length,
+): LabelHit | null {
   const n = text.length;
   const last = Math.min(n, to);
   // every spelling starts with the label's letter (TAGS also as `AGS`): other words are skipped unread
@@ -88,7 +103,14 @@ export function findLabel(text: string, label: LabelName, from = 0, to = text.le
     const u = c & 0xdf;
     const prev = i > 0 ? text.charCodeAt(i - 1) : 10;
     // a label starts a word: after a line break, spaces or punctuation
-    if ((u === f1 || u === f2) && len >= 3 && len <= 11 && !isLetter(prev) && prev !== 39 && prev !== 0x2019) {
+    if (
+      (u === f1 || u === f2) &&
+      len >= 3 &&
+      len <= 11 &&
+      !isLetter(prev) &&
+      prev !== 39 &&
+      prev !== 0x2019
+    ) {
       const hit = tryAt(text, label, i, j, n);
       if (hit) return hit;
     }
@@ -107,7 +129,8 @@ function tryAt(text: string, label: LabelName, i: number, j: number, n: number):
   if (close > 2) return null;
   // written in capitals or capitalised (`Subject`), never in lower case unless a colon follows
   const caps = word === upper;
-  const capitalised = !caps && isUpper(word.charCodeAt(0)) && word.slice(1) === word.slice(1).toLowerCase();
+  const capitalised =
+    !caps && isUpper(word.charCodeAt(0)) && word.slice(1) === word.slice(1).toLowerCase();
   // line start: only spaces (or a portion mark / number) between the line break and the label
   let k = i - 1;
   while (k >= 0 && isSpace(text.charCodeAt(k))) k--;
@@ -137,5 +160,11 @@ function tryAt(text: string, label: LabelName, i: number, j: number, n: number):
     } else if (!colon || !caps) return null;
     if (close > 0 && !caps) return null;
   }
-  return { index: i, end: e, written: word + (punct ? punct.trim() : ''), exact: close === 0, inline: !lineStart };
+  return {
+    index: i,
+    end: e,
+    written: word + (punct ? punct.trim() : ''),
+    exact: close === 0,
+    inline: !lineStart,
+  };
 }
