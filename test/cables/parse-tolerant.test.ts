@@ -168,6 +168,11 @@ test('classified by: broken words, damaged titles, offices glued by a dash, digi
     'JOHN Q. ROE',
   ]);
   assert.deepEqual(names('Classified By: Ambassador Jo Roe f0r reas0ns 1.4 (b)'), ['Jo Roe']);
+  assert.deepEqual(names('CLASSIFIED BY: AMBASSADOR ANN R\nOE FOR REASONS 1.4 (B)'), ['ANN ROE']);
+  assert.deepEqual(names('Classified By: Ambassador Ann Roe fo\nr reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Ambassador Ann Roe fro reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Poloff-Ann Roe for reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Acting Political Counselor Jo Ann Roe for reasons 1.4 (b)'), ['Jo Ann Roe']);
   // a misspelt label
   assert.deepEqual(names('Classifed By: Ambassador Jo Roe for reasons 1.4 (b)'), ['Jo Roe']);
   assert.deepEqual(names('CLASIFIED BY; AMBASSADOR JO ROE FOR REASONS 1.4 (B)'), ['JO ROE']);

@@ -367,7 +367,7 @@ export function classifiedByAt(text: string): LooseHit | null {
   return classifiedByLabels(text)[0] ?? null;
 }
 const NAME_END_RE =
-  /(?:\b(?:f[o0]r|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
@@ -465,7 +465,7 @@ function nameInPiece(piece: string): string | null {
     /^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) || (/^[A-Z]$/.test(w) && i > 0 && /^[A-Z][a-z]+$/.test(name[i - 1]));
   // two given names ("Mary Grace McGeehan") only when the whole run is three words after a title
   const nameWords = name.slice(0, surnameIdx + 1).filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
-  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]{2,}$/.test(name[0]) ? 2 : 1;
+  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]+$/.test(name[0]) ? 2 : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
     if (isInitial(w, i) || PARTICLES.has(w)) from = i;
@@ -511,6 +511,12 @@ const LOWER_WORDS = new Set(['for', 'and', 'of', 'per', 'the', 'under', 'in', 'o
 
 /** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
 function joinBrokenWords(text: string): string {
+  // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
+  if (text.indexOf('\n') >= 0) {
+    text = text.replace(/(?<![A-Za-z.'’])([A-Z]+)\n[ \t]*([A-Z]{1,2})(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
+      /^(?:II|IV|JR|SR)$/.test(right) || isTitleWord(left) ? m : left + right,
+    );
+  }
   // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
   return text.replace(/(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
     LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right) ? m : left + right,
@@ -551,7 +557,7 @@ export function readClassifiedBy(caption: string, normalize = true): ClassifiedB
       .replace(/:/g, ',')
       .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
       // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
-      .replace(/(?<![A-Za-z'])([A-Z][A-Z/]{1,9})-(?=[A-Z][A-Za-z]+\b)/g, (x, office: string) => (isTitleWord(office) ? office + ' ' : x))
+      .replace(/(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g, (x, office: string) => (isTitleWord(office) ? office + ' ' : x))
       .replace(/\s+/g, ' ')
       .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
       .trim();
