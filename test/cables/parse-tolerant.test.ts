@@ -143,6 +143,9 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.equal(canonicalId('09SECT1ON01OF02LIMA123'), '09LIMA123');
   assert.equal(canonicalId('09SECTION1OF2LIMA123'), '09LIMA123');
   assert.equal(canonicalId('09S1CTION01OF02LIMA12'), '09LIMA12');
+  // a letter O for a zero in the year or the serial
+  assert.equal(canonicalId('O9LIMA123'), '09LIMA123');
+  assert.equal(canonicalId('09LIMA1O69'), '09LIMA1069');
   // two stations equally close: not guessed
   assert.equal(canonicalId('09BENN123'), null);
 });

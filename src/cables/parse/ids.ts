@@ -154,6 +154,8 @@ const LOOSE_ID_RE = /^([A-Z]+?)(\d{1,7})$/;
 export function canonicalId(id: string): string | null {
   try {
     let s = id.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    // a letter O for a zero in the year (`O9LIMA123`)
+    if (/^(?:O\d|\dO)[A-Z]/.test(s)) s = s.slice(0, 2).replace(/O/g, '0') + s.slice(2);
     let m = /^(\d{2})(\d{2})?(.*)$/.exec(s);
     if (!m) return null;
     const year = m[1];
@@ -176,7 +178,12 @@ export function canonicalId(id: string): string | null {
       serial = junk[2];
     } else {
       m = LOOSE_ID_RE.exec(rest);
-      if (!m) return null;
+      // letters O and I for digits inside the serial (`LIMA1O69`)
+      if (!m) {
+        const d = /^([A-Z]+?)(\d[\dOI]*)$/.exec(rest);
+        if (!d || !/\d/.test(d[2])) return null;
+        m = [d[0], d[1], d[2].replace(/O/g, '0').replace(/I/g, '1')] as unknown as RegExpExecArray;
+      }
       station = m[1];
       serial = m[2];
     }
