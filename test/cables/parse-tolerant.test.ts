@@ -65,6 +65,9 @@ test('fields run together on one line end each other', () => {
   assert.equal(parseSubject(caption), 'TALKS GO ON');
   assert.deepEqual(parseReferences(caption, 2009, null), ['09STATE1234', '09LIMA55']);
   assert.equal(parseSubject('SUBJECT: TALKS GO ONREF: A. STATE 1234\n\n1. x'), 'TALKS GO ON');
+  // a caption written in mixed case with its fields on one line
+  assert.equal(parseSubject('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on\n\n(U) Classified by Ambassador Jo Roe'), 'talks go on');
+  assert.deepEqual(parseTags('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on').tags, ['PREL', 'TU']);
   assert.equal(
     parseSubject('SUBJECT: TALKS GO ON Classified By: Ambassador Jo Roe for reasons 1.4 (b)'),
     'TALKS GO ON',

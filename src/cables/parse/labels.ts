@@ -153,11 +153,11 @@ function tryAt(text: string, label: LabelName, i: number, j: number, n: number):
     if (!punct && close === 0 && label === 'TAGS' && !tagsFollow(text, e)) return null;
     if (!punct && label === 'REF' && (!caps || upper.startsWith('REFERENCE'))) return null;
   } else {
-    // mid-line: the field before ran into this one
+    // mid-line: the field before ran into this one (`… Tags: prel, tu Subject: …`)
     if (!caps && !capitalised) return null;
     if (label === 'TAGS') {
       if (!(colon || (close === 0 && tagsFollow(text, e) && caps))) return null;
-    } else if (!colon || !caps) return null;
+    } else if (!colon || (!caps && !(capitalised && close === 0))) return null;
     if (close > 0 && !caps) return null;
   }
   return {
