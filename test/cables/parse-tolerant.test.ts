@@ -65,6 +65,9 @@ test('fields run together on one line end each other', () => {
   assert.equal(parseSubject(caption), 'TALKS GO ON');
   assert.deepEqual(parseReferences(caption, 2009, null), ['09STATE1234', '09LIMA55']);
   assert.equal(parseSubject('SUBJECT: TALKS GO ONREF: A. STATE 1234\n\n1. x'), 'TALKS GO ON');
+  // a double-spaced caption: the subject goes on after a blank line when its line cannot end it
+  assert.equal(parseSubject('SUBJECT: FUNDS TO PROTECT THE \n\nRIVERS - REAL PROGRESS \n\nREF: 08 LIMA 1 \n\n1. x'), 'FUNDS TO PROTECT THE RIVERS - REAL PROGRESS');
+  assert.equal(parseSubject('SUBJECT: TALKS AND\n\n1. (C) Text.'), 'TALKS AND');
   // a caption written in mixed case with its fields on one line
   assert.equal(parseSubject('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on\n\n(U) Classified by Ambassador Jo Roe'), 'talks go on');
   assert.deepEqual(parseTags('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on').tags, ['PREL', 'TU']);

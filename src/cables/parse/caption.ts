@@ -79,6 +79,11 @@ function nextFieldIn(rest: string, limit: number): number {
   return at.length ? Math.min(...at) : -1;
 }
 
+/** Words a subject cannot end with: the line after a blank line continues it. */
+const DANGLING_END_RE = /(?:^|[ \t])(?:THE|OF|AND|TO|FOR|IN|ON|A|AN|WITH|BY|AT|FROM|OR|-|--|&)[ \t]*$/;
+/** A line that starts a field or a paragraph, never a subject's continuation. */
+const SUBJECT_START_STOP_RE = /^[ \t]*(?:\d{1,2}[.)]|\(|[A-Z][A-Za-z]*[ \t]*(?:\(S\))?:|REF|Classified|CLASSIFIED|SUMMARY|Summary|SIPDIS|NOFORN|SENSITIVE)/;
+
 function subjectFrom(rest: string, stripPortion: boolean): string {
   // subject on a following line after a blank (SUBJECT:\n\nText)
   if (/^[ \t]*\n/.test(rest)) {
@@ -92,6 +97,19 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
   const glued = next >= 0 && (stop < 0 || next < stop);
   if (glued) stop = next;
   let s = stop >= 0 ? rest.slice(0, stop) : rest.slice(0, 400);
+  // a double-spaced caption: a subject cut by a blank line after a word that cannot end it
+  // ("… TO PROTECT THE\n\nENVIRONMENT") goes on with the next line when that is no field or paragraph
+  for (let n = 0; n < 3 && !glued && end && stop === end.index && /^\n[ \t]*\n/.test(end[0]) && DANGLING_END_RE.test(s); n++) {
+    const lead = /^(?:[ \t]*\n)+/.exec(rest.slice(stop));
+    const more = rest.slice(stop + (lead ? lead[0].length : 0));
+    if (!more.trim() || SUBJECT_START_STOP_RE.test(more) || SUBJECT_END_RE.exec('\n' + more)?.index === 0) break;
+    const end2 = SUBJECT_END_RE.exec(more);
+    const piece = end2 ? more.slice(0, end2.index) : more.split('\n')[0];
+    s += '\n' + piece;
+    if (!end2 || !/^\n[ \t]*\n/.test(end2[0])) break;
+    rest = more;
+    stop = end2.index;
+  }
   // "SUBJECT: X; REF: …": the punctuation between the run-together fields is not the subject's
   if (glued) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
   else s = s.replace(/[ \t]*[;,][ \t]*$/, '');
