@@ -152,6 +152,8 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   // a letter O for a zero in the year or the serial
   assert.equal(canonicalId('O9LIMA123'), '09LIMA123');
   assert.equal(canonicalId('09LIMA1O69'), '09LIMA1069');
+  // never more than seven digits
+  assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
   assert.equal(canonicalId('09BENN123'), null);
 });

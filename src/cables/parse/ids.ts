@@ -180,7 +180,7 @@ export function canonicalId(id: string): string | null {
       m = LOOSE_ID_RE.exec(rest);
       // letters O and I for digits inside the serial (`LIMA1O69`)
       if (!m) {
-        const d = /^([A-Z]+?)(\d[\dOI]*)$/.exec(rest);
+        const d = /^([A-Z]+?)(\d[\dOI]{0,6})$/.exec(rest);
         if (!d || !/\d/.test(d[2])) return null;
         m = [d[0], d[1], d[2].replace(/O/g, '0').replace(/I/g, '1')] as unknown as RegExpExecArray;
       }
