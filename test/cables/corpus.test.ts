@@ -65,7 +65,7 @@ const COVERAGE: Record<string, Record<string, number>> = {
   'wikileaks_html_cables.jsonl': {
     'created (DTG or source)': 1373,
     classification: 1373,
-    subject: 1361,
+    subject: 1362,
     tags: 1372,
     references: 740,
     classifiedBy: 1230,
