@@ -85,39 +85,24 @@ export function findLabel(
   from = 0,
   to = text.length,
 ): LabelHit | null {
-  const n = text.length;
-  const last = Math.min(n, to);
-  // every spelling starts with the label's letter (TAGS also as `AGS`): other words are skipped unread
-  const f1 = label.charCodeAt(0);
-  const f2 = label === 'TAGS' ? 65 : f1;
-  let i = from;
-  while (i < last) {
-    const c = text.charCodeAt(i);
-    if (!isLetter(c)) {
-      i++;
-      continue;
-    }
-    let j = i + 1;
-    while (j < n && isLetter(text.charCodeAt(j))) j++;
-    const len = j - i;
-    const u = c & 0xdf;
-    const prev = i > 0 ? text.charCodeAt(i - 1) : 10;
-    // a label starts a word: after a line break, spaces or punctuation
-    if (
-      (u === f1 || u === f2) &&
-      len >= 3 &&
-      len <= 11 &&
-      !isLetter(prev) &&
-      prev !== 39 &&
-      prev !== 0x2019
-    ) {
-      const hit = tryAt(text, label, i, j, n);
-      if (hit) return hit;
-    }
-    i = j;
+  // candidate words (3–11 letters starting with the label's letter) are found by the regex engine
+  const re = CANDIDATE_RES[label];
+  re.lastIndex = from;
+  const last = Math.min(text.length, to);
+  let m: RegExpExecArray | null;
+  while ((m = re.exec(text)) && m.index < last) {
+    const hit = tryAt(text, label, m.index, m.index + m[0].length, text.length);
+    if (hit) return hit;
   }
   return null;
 }
+
+/** Words that may be a label: not inside another word or after an apostrophe. */
+const CANDIDATE_RES: Record<LabelName, RegExp> = {
+  TAGS: /(?<![A-Za-z'’])(?:[Tt][A-Za-z]{2,10}|AGS)(?![A-Za-z])/g,
+  SUBJECT: /(?<![A-Za-z'’])[Ss][A-Za-z]{2,10}(?![A-Za-z])/g,
+  REF: /(?<![A-Za-z'’])[Rr][A-Za-z]{2,10}(?![A-Za-z])/g,
+};
 
 function tryAt(text: string, label: LabelName, i: number, j: number, n: number): LabelHit | null {
   const word = text.slice(i, j);
