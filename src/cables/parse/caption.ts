@@ -525,7 +525,7 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
 }
 
 /** Words a name line may break inside (`Hoyt Y\nee`): a lower-case run after a line break joins the word before it unless it is one of these. */
-const LOWER_WORDS = new Set(['for', 'and', 'of', 'per', 'the', 'under', 'in', 'on', 'by', 'at', 'a', 'an', 'to', 'reason', 'reasons', 'de', 'da', 'di', 'du', 'del', 'van', 'von', 'der', 'la', 'le', 'bin', 'y']);
+const LOWER_WORDS = new Set(['for', 'and', 'of', 'per', 'the', 'under', 'in', 'on', 'by', 'at', 'a', 'an', 'to', 'as', 'is', 'was', 'from', 'with', 'based', 'due', 'see', 'sec', 'reason', 'reasons', 'acting', 'de', 'da', 'di', 'du', 'del', 'van', 'von', 'der', 'la', 'le', 'bin', 'y']);
 
 /** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
 function joinBrokenWords(text: string): string {
