@@ -1,6 +1,6 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix } from './ids.ts';
+import { editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 
@@ -223,7 +223,8 @@ const SKIP_AFTER_RE = /^(?:AND|&)$/;
 export function parseReferences(caption: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
   const block = refBlock(caption, notes);
   if (!block) return [];
-  return referencesInText(block, year, ownId, notes);
+  // an item without a year takes the citing cable's year, known from its own id when not given
+  return referencesInText(block, year ?? (ownId ? yearFromId(ownId) : null), ownId, notes);
 }
 
 /** References found in arbitrary REF text. */
