@@ -52,7 +52,7 @@ const TARGET = 0.97;
  */
 const SHORT_OF_TARGET: Record<string, string> = {
   references:
-    '3 of 20 validation cases fail; their text is not looked at (only tuning failures are), and no rule from the format ' +
+    '2 of 20 validation cases fail; their text is not looked at (only tuning failures are), and no other rule from the format ' +
     'tried so far (years in other places, aliases, printout lines, damaged stations, glued serials) changed them',
 };
 
@@ -68,7 +68,7 @@ const FLOORS: Record<string, { tuning: number; validation: number }> = {
   info_recipients: { tuning: 4, validation: 2 },
   media_urls: { tuning: 0, validation: 0 },
   recipients: { tuning: 4, validation: 2 },
-  references: { tuning: 63, validation: 17 },
+  references: { tuning: 63, validation: 18 },
   signers: { tuning: 20, validation: 10 },
   subject: { tuning: 29, validation: 10 },
   summary: { tuning: 11, validation: 6 },

@@ -95,6 +95,8 @@ test('reference lists: years in other places, originator aliases, printout lines
   assert.deepEqual(refs('REF: A. 07STATE 1234 B. STATE 06-55'), ['07STATE1234', '06STATE55']);
   // no year anywhere: the citing cable's, from its own id when the year is not given
   assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), ['07STATE12', '06LIMA3']);
+  // an item letter glued to the year or the station
+  assert.deepEqual(refs('REF: A.08 STATE 1234 B.LIMA 55 C.2007 BOGOTA 3'), ['08STATE1234', '09LIMA55', '07BOGOTA3']);
   // originator aliases (tables.json station_aliases)
   assert.deepEqual(refs('REF: A. SECSTATE 1234 B. SECSTATE WASHDC 5678 C. 08 USUN 9'), [
     '09STATE1234',

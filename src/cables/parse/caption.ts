@@ -244,7 +244,16 @@ export function referencesInText(text: string, year: number | null, ownId: strin
   // "BELGRADE743": station and serial glued, no year
   t = t.replace(GLUED_SERIAL_RE, (m, st: string, serial: string) => (normalizeStation(st, false) ? `${st} ${serial}` : m));
   const tokens = t.match(TOKEN_RE) ?? [];
-  const clean = tokens.flatMap((x) => (x === ',' ? [x] : x.replace(/^[.'-]+|[.'-]+$/g, '').split(/-/).filter(Boolean)));
+  // an item letter glued to what follows ("A.08", "B.STATE") is a separate token
+  const clean = tokens.flatMap((x) =>
+    x === ','
+      ? [x]
+      : x
+          .replace(/^[.'-]+|[.'-]+$/g, '')
+          .replace(/^([A-Z])\.(?=[A-Z]{3}|\d)/, '$1 ')
+          .split(/[- ]/)
+          .filter(Boolean),
+  );
   const out: string[] = [];
   const seen = new Set<string>();
   const yy = year != null ? String(year % 100).padStart(2, '0') : null;
