@@ -8,6 +8,20 @@ import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
 const LETTERED_ITEM_RE = /(?:^|[\s;,])(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])[.)])[ \t]*(?=[A-Z0-9(])/g;
 const REF_LINE_RE =
   /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\))?[ \t]*:([^]*?)(?=\n[ \t]*\n|\n[ \t]*(?:Classified|CLASSIFIED|\d{1,2}\.[ \t]|SUMMARY|Summary)|$)/;
+/**
+ * Items of a REF list that cite something other than a cable: e-mails, telcons, memos, letters,
+ * reports (daily reports, IIRs, OSC reports), a message known only by its DTG, the Foreign Affairs
+ * Manual/Handbook. A cable is cited by an originator word and a serial (`LONDON 825`,
+ * `07 STATE 1234`); a number that is part of a date (`12/14/07`, `JULY 15`) is not a serial.
+ */
+const OTHER_DOCUMENT_RE = /E-?MAILS?\b|\bTELCONS?\b|\bMEMO|\bLETTER\b|\bREPORTS?\b|\bDAILY\b|\bIIR\b|\bOSC\b|\bDTG|\bFA[MH]\b/;
+const MONTH_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
+function citesCable(item: string): boolean {
+  const t = item.toUpperCase();
+  if (OTHER_DOCUMENT_RE.test(t)) return false;
+  for (const x of t.matchAll(/([A-Z]{2,})[ \t-]*(\d{1,7})\b(?![\/.]\d)/g)) if (!MONTH_RE.test(x[1])) return true;
+  return false;
+}
 /** Words that are never a signer's surname: the cable's own vocabulary and English function words. */
 const COMMON_WORDS = new Set(
   (
@@ -27,16 +41,26 @@ const NAME_SHAPE_RE = new RegExp(
 export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => boolean }[] = [
   {
     field: 'references',
-    rule: 'a REF: line with lettered items but fewer references found',
+    rule: 'a REF: line with lettered items citing cables but fewer references found',
     breaks: (p) => {
       const m = REF_LINE_RE.exec(p.body);
       if (!m) return false;
-      const letters = new Set<string>();
-      for (const x of m[1].matchAll(LETTERED_ITEM_RE)) letters.add(x[1] ?? x[2] ?? x[3]);
+      // the text of each lettered item ("A. A) BRASILIA 236": both markers open item A)
+      const items = new Map<string, string>();
+      const hits = [...m[1].matchAll(LETTERED_ITEM_RE)];
+      hits.forEach((x, i) => {
+        const letter = x[1] ?? x[2] ?? x[3];
+        const text = m[1].slice(x.index! + x[0].length, i + 1 < hits.length ? hits[i + 1].index : m[1].length);
+        items.set(letter, (items.get(letter) ?? '') + ' ' + text);
+      });
       // lettered lists run A, B, C…: count only a run that starts at A
       let n = 0;
-      while (letters.has(String.fromCharCode(65 + n))) n++;
-      return n >= 2 && p.references.length < n;
+      while (items.has(String.fromCharCode(65 + n))) n++;
+      if (n < 2) return false;
+      // only items that cite a cable count: a word and a serial, not another kind of document
+      let cables = 0;
+      for (let i = 0; i < n; i++) if (citesCable(items.get(String.fromCharCode(65 + i))!)) cables++;
+      return p.references.length < cables;
     },
   },
   {

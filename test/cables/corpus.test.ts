@@ -55,10 +55,11 @@ function throughput(raws: RawCable[]): string[] {
 /**
  * Cables breaking each rule in the JSON-lines corpus: may only go down. Before the rules of
  * docs/cables.md ("Reading unseen cables"): references 31, subject 1, tags 57, classifiedBy 5,
- * signers 1. What is left: references to e-mails, telcons and reports (not cables); TAGS the cables
+ * signers 1. The references rule counts only items that cite a cable (27 cables broke it while items
+ * citing e-mails, telcons and reports counted too; none is left). What is left: TAGS the cables
  * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`).
  */
-const RULE_LIMITS: Record<string, number> = { references: 27, subject: 0, tags: 56, classifiedBy: 5, signers: 0 };
+const RULE_LIMITS: Record<string, number> = { references: 0, subject: 0, tags: 56, classifiedBy: 5, signers: 0 };
 
 /** Cables with each field found, per group: a step that stops finding a field fails the test. */
 const COVERAGE: Record<string, Record<string, number>> = {

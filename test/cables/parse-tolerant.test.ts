@@ -93,6 +93,15 @@ test('reference lists: years in other places, originator aliases, printout lines
   assert.deepEqual(refs('REF: LIMA 1; BOGOTA 2 (08) LIMA 3'), ['09LIMA1', '08BOGOTA2', '09LIMA3']);
   // a two-digit year glued to the station, or prefixed to the serial
   assert.deepEqual(refs('REF: A. 07STATE 1234 B. STATE 06-55'), ['07STATE1234', '06STATE55']);
+  // a year written apart between the station and the serial, or after the serial and a slash
+  assert.deepEqual(refs('REF: A. STATE 07 1234 B. STATE 2006 4567 C. LIMA 00789/08 D. LIMA 55'), [
+    '07STATE1234',
+    '06STATE4567',
+    '08LIMA789',
+    '09LIMA55',
+  ]);
+  // a date after a serial is not its year, and two numbers after a station without a year are not read as one
+  assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), ['09STATE1234', '09LIMA12', '09LIMA34']);
   // no year anywhere: the citing cable's, from its own id when the year is not given
   assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), ['07STATE12', '06LIMA3']);
   // an item letter glued to the year or the station
