@@ -100,6 +100,13 @@ test('reference lists: years in other places, originator aliases, printout lines
     '08LIMA789',
     '09LIMA55',
   ]);
+  // the same after a station of two or three words or an alias
+  assert.deepEqual(refs('REF: A. ABU DHABI 07 1234 B. NEW DELHI 06-55 C. SECSTATE WASHDC 08-99 D. BUENOS AIRES 321'), [
+    '07ABUDHABI1234',
+    '06NEWDELHI55',
+    '08STATE99',
+    '09BUENOSAIRES321',
+  ]);
   // a date after a serial is not its year, and two numbers after a station without a year are not read as one
   assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), ['09STATE1234', '09LIMA12', '09LIMA34']);
   // no year anywhere: the citing cable's, from its own id when the year is not given

@@ -209,16 +209,31 @@ function refBlock(caption: string, notes?: string[]): string | null {
 
 const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
-const YEAR_SERIAL_RE = /\b([A-Z]{4,17})[ \t]+(\d{2})-(\d{2,7})\b/g;
+// "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
+const YEAR_SERIAL_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2})-(\d{2,7})\b/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
-const YEAR_APART_RE = /\b([A-Z]{4,17})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
-// "PANAMA 00789/08": the year after the serial and a slash (not a date: nothing more after it)
+const YEAR_APART_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
 const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
 const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
+
+/**
+ * `WORDS YY SERIAL` → `WORDS' YY STATION SERIAL` when the last one to three words name a station
+ * (the words before them stay in place); unchanged otherwise.
+ */
+function yearInFront(m: string, words: string, yy: string, serial: string): string {
+  const w = words.split(/[ \t]+/);
+  for (let k = w.length; k >= 1; k--) {
+    const st = w.slice(w.length - k).join(' ');
+    if (!normalizeStation(st, false)) continue;
+    const before = w.slice(0, w.length - k).join(' ');
+    return `${before ? before + ' ' : ''}${yy.slice(-2)} ${st} ${serial}`;
+  }
+  return m;
+}
 
 /**
  * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
@@ -239,9 +254,8 @@ export function referencesInText(text: string, year: number | null, ownId: strin
   let t = removeMarkers(normalizeText(text)).toUpperCase();
   // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
-  // "STATE 07-1234": a two-digit year prefix on the serial
-  t = t.replace(YEAR_SERIAL_RE, (m, st: string, yy: string, serial: string) => (normalizeStation(st, false) ? `${yy} ${st} ${serial}` : m));
-  t = t.replace(YEAR_APART_RE, (m, st: string, yy: string, serial: string) => (normalizeStation(st, false) ? `${yy.slice(-2)} ${st} ${serial}` : m));
+  // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
+  t = t.replace(YEAR_SERIAL_RE, yearInFront).replace(YEAR_APART_RE, yearInFront);
   t = t.replace(SLASH_YEAR_RE, "$1 YR'$2 ");
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
