@@ -132,6 +132,21 @@ test('reference lists: years in other places, originator aliases, printout lines
   const banner =
     'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
   assert.deepEqual(refs(banner), ['09STATE1234', '09LIMA55', '09LIMA66']);
+  // a banner in lower case (`S e c r e t section 02 of 03 riyadh 000182`) is a printout line too
+  assert.deepEqual(refs('REF: A. KABUL 500\nS e c r e t section 02 of 03 riyadh 000182\nB. KABUL 501\n\n1. (C) x'), [
+    '09KABUL500',
+    '09KABUL501',
+  ]);
+  // blank lines left by a page break do not end the list when the next item follows them
+  assert.deepEqual(refs('REF: A. KABUL 500\n \n \n \nB. KABUL 501\n\n\n\nThe talks went on.'), ['09KABUL500', '09KABUL501']);
+  const marker = parseCable({
+    referenceId: '10RIYADH182',
+    body:
+      'C O N F I D E N T I A L SECTION 01 OF 03 RIYADH 000182 \n \nE.O. 12958: DECL: 02/10/2020 \nTAGS: PREL SA \n' +
+      'SUBJECT: VISIT \n \nREF: A. KABUL 500 \n \nRIYADH 00000182  001.2 OF 003 \n \n \nB. KABUL 501 \n \n' +
+      'Classified By: Ambassador James B. Smith for reasons 1.4 (B) and (D) \n \n1. (C) Text.\n',
+  });
+  assert.deepEqual(marker.references, ['10KABUL500', '10KABUL501']);
   // the list goes on after a page head on the same line
   assert.deepEqual(
     refs(

@@ -132,7 +132,7 @@ const REF_START_RE =
   /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
 const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
 const REF_END_RE =
-  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n/;
+  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -157,7 +157,7 @@ function refStart(caption: string): RegExpExecArray | null {
 
 /** Lines of the original printout that may interrupt a REF list: page heads, repeated banners, caveats. */
 const PRINTOUT_LINE_RE =
-  /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/;
+  /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
 const PAGE_HEAD_RE = /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
 
@@ -165,25 +165,32 @@ const PAGE_HEAD_RE = /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8
  * Removes printout lines (page heads, repeated banners) from a REF list, with the blank lines
  * around them, so that a page break inside the list neither ends it nor adds its station and serial.
  */
-export function dropPrintoutLines(text: string): { text: string; dropped: number } {
+export function dropPrintoutLines(text: string): { text: string; dropped: number; at: number } {
   const lines = text.split('\n');
   const keep: boolean[] = lines.map(() => true);
   let dropped = 0;
+  let firstLine = -1;
   for (let i = 0; i < lines.length; i++) {
     // a page head with the list going on after it on the same line: keep the rest
     const head = PAGE_HEAD_RE.exec(lines[i]);
     if (head && lines[i].slice(head[0].length).trim()) {
       lines[i] = lines[i].slice(head[0].length);
       dropped++;
+      if (firstLine < 0) firstLine = i;
       continue;
     }
     if (!PRINTOUT_LINE_RE.test(lines[i]) || !lines[i].trim()) continue;
     keep[i] = false;
     dropped++;
+    if (firstLine < 0) firstLine = i;
     for (let j = i - 1; j >= 0 && !lines[j].trim(); j--) keep[j] = false;
     for (let j = i + 1; j < lines.length && !lines[j].trim(); j++) keep[j] = false;
   }
-  return dropped ? { text: lines.filter((_, i) => keep[i]).join('\n'), dropped } : { text, dropped };
+  if (!dropped) return { text, dropped, at: text.length };
+  // `at`: where the first printout line was, in the returned text
+  const kept = lines.filter((_, i) => keep[i]);
+  const before = lines.slice(0, firstLine).filter((_, i) => keep[i]);
+  return { text: kept.join('\n'), dropped, at: before.length ? before.join('\n').length : 0 };
 }
 
 function refBlock(caption: string, notes?: string[]): string | null {
@@ -195,12 +202,12 @@ function refBlock(caption: string, notes?: string[]): string | null {
   if (start < 0) return null;
   if (notes && hit && start === hit.end && !hit.exact) notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
-  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/.test(rest)) {
+  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/i.test(rest)) {
     const d = dropPrintoutLines(rest);
     const end = REF_END_RE.exec(d.text);
     const kept = end ? d.text.slice(0, end.index) : d.text;
     // a note only when the printout lines sat inside the list (it reads on past them)
-    if (notes && d.dropped && kept.length > (REF_END_RE.exec(rest)?.index ?? rest.length)) notes.push('page-break lines of the printout inside the REF list were skipped');
+    if (notes && d.dropped && kept.slice(d.at).trim()) notes.push('page-break lines of the printout inside the REF list were skipped');
     rest = d.text;
   }
   const end = REF_END_RE.exec(rest);
