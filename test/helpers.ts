@@ -13,7 +13,8 @@ import { boot, type BootOptions, type Running } from '../src/server.ts';
 
 export const ENGINE: 'sqlite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
-export const SHARED_CABLES = resolve(REPO_ROOT, '..', 'shared', 'cables');
+/** The shared cable data (read only); `SHARED_CABLES` points elsewhere when the tree is not beside it. */
+export const SHARED_CABLES = process.env.SHARED_CABLES || resolve(REPO_ROOT, '..', 'shared', 'cables');
 
 export interface TestDb {
   config: Config;

@@ -98,6 +98,31 @@ function declassification(value: string | null, today: string): string {
   return `${formatDate(value)} — ${value <= today ? 'has passed' : 'not yet reached'}`;
 }
 
+/**
+ * "How this cable was read": the parser's warnings, so a reader can see which fields were guessed
+ * (a misspelt label, a damaged station name) or not found. The same list is `warnings` in
+ * `/api/cables/<id>`.
+ */
+export function ReadingNotes({ warnings }: { warnings: string[] }) {
+  return (
+    <details class="cable-reading">
+      <summary>How this cable was read{warnings.length ? ` (${warnings.length} ${warnings.length === 1 ? 'note' : 'notes'})` : ''}</summary>
+      {warnings.length ? (
+        <>
+          <p class="meta">The fields above were read from the cable text by rules that follow the cable format. Where the text strays from it, the parser noted what it did:</p>
+          <ul>
+            {warnings.map((w, i) => (
+              <li key={i}>{w}</li>
+            ))}
+          </ul>
+        </>
+      ) : (
+        <p class="meta">Every field above was found where the cable format puts it; nothing was guessed.</p>
+      )}
+    </details>
+  );
+}
+
 export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData }) {
   const { cable, parsed } = data;
   const id = cable.reference_id;
@@ -215,6 +240,8 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
           <summary>Routing header and caption</summary>
           <pre>{cable.header ? cable.header + '\n\n' : ''}{numbered ? captionOf(cable.body) : ''}</pre>
         </details>
+
+        <ReadingNotes warnings={parsed.warnings} />
 
         <section class="cable-body" aria-label="Cable text">
           {numbered ? parsed.paragraphs.map((p, i) => <ParagraphView key={i} p={p} index={i} />) : <pre>{cable.body}</pre>}

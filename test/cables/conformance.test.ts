@@ -4,7 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { SHARED_CABLES } from '../helpers.ts';
+import { partOf } from './split.ts';
 import {
   canonicalId,
   cleanContent,
@@ -23,8 +24,7 @@ import {
   type Recipient,
 } from '../../src/cables/parse/index.ts';
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-const SHARED = path.resolve(repoRoot, '..', 'shared', 'cables');
+const SHARED = SHARED_CABLES;
 const CASES = path.join(SHARED, 'cases', 'parser-cases.json');
 const JSONL = path.join(SHARED, 'corpus', 'wikileaks_html_cables.jsonl');
 
@@ -44,7 +44,38 @@ export const OUT_OF_SCOPE: Record<string, string> = {
 
 /** Every field with at least this many available cases must reach TARGET. */
 const MIN_CASES = 20;
-const TARGET = 0.95;
+const TARGET = 0.97;
+
+/**
+ * Fields with enough cases whose validation part is below TARGET, with the reason. Each is a
+ * failure of the target that the test prints on every run; its floor below still holds it.
+ */
+const SHORT_OF_TARGET: Record<string, string> = {
+  references:
+    '2 of 20 validation cases fail; their text is not looked at (only tuning failures are), and no other rule from the format ' +
+    'tried so far (years in other places, aliases, printout lines, damaged stations, glued serials) changed them',
+};
+
+/**
+ * Passed cases per part that each field must keep (fields with few cases included): a change may
+ * raise these, never lower them.
+ */
+const FLOORS: Record<string, { tuning: number; validation: number }> = {
+  canonical_id: { tuning: 132, validation: 42 },
+  classified_by: { tuning: 99, validation: 49 },
+  clean_content: { tuning: 6, validation: 4 },
+  decl_date: { tuning: 6, validation: 4 },
+  info_recipients: { tuning: 4, validation: 2 },
+  media_urls: { tuning: 0, validation: 0 },
+  recipients: { tuning: 4, validation: 2 },
+  references: { tuning: 63, validation: 18 },
+  signers: { tuning: 20, validation: 10 },
+  subject: { tuning: 29, validation: 10 },
+  summary: { tuning: 11, validation: 6 },
+  tag_kind: { tuning: 4, validation: 3 },
+  tags: { tuning: 41, validation: 18 },
+  titlefy: { tuning: 16, validation: 8 },
+};
 
 function loadCorpus(): Map<string, RawCable> {
   const map = new Map<string, RawCable>();
@@ -204,38 +235,80 @@ export function runCase(c: Case, corpus: Map<string, RawCable>): [string, boolea
   }
 }
 
-test('conformance: parser-cases.json field accuracy', (t) => {
+interface Tally {
+  cases: number;
+  passed: number;
+  unavailable: number;
+}
+
+const pct = (t: Tally) => (t.cases ? ((100 * t.passed) / t.cases).toFixed(1) : '-');
+
+test('conformance: the tuning/validation split is stable and about 70/30', () => {
+  assert.equal(partOf('references/000-07TBILISI1732'), partOf('references/000-07TBILISI1732'));
+  let v = 0;
+  const n = 2000;
+  for (let i = 0; i < n; i++) if (partOf(`case/${i}`) === 'validation') v++;
+  assert.ok(v / n > 0.25 && v / n < 0.35, `${v} of ${n} in validation`);
+});
+
+test('conformance: parser-cases.json field accuracy, tuning and validation parts', (t) => {
   if (!existsSync(CASES)) {
     t.skip(`${SHARED} not found`);
     return;
   }
   const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
   const corpus = loadCorpus();
-  const stats = new Map<string, { cases: number; passed: number; unavailable: number }>();
+  const stats = new Map<string, Record<'tuning' | 'validation', Tally>>();
   const failures: string[] = [];
   for (const c of cases) {
+    const part = partOf(c.name);
     for (const [field, ok, got] of runCase(c, corpus)) {
-      const s = stats.get(field) ?? { cases: 0, passed: 0, unavailable: 0 };
-      stats.set(field, s);
+      let s = stats.get(field);
+      if (!s) {
+        s = { tuning: { cases: 0, passed: 0, unavailable: 0 }, validation: { cases: 0, passed: 0, unavailable: 0 } };
+        stats.set(field, s);
+      }
+      const p = s[part];
       if (ok === null) {
-        s.unavailable++;
+        p.unavailable++;
         continue;
       }
-      s.cases++;
-      if (ok) s.passed++;
-      else if (!(field in OUT_OF_SCOPE)) failures.push(`${c.name}: got ${JSON.stringify(got)} expected ${JSON.stringify(c.expected)}`);
+      p.cases++;
+      if (ok) p.passed++;
+      // only tuning failures are ever shown: the validation part stays unseen
+      else if (part === 'tuning' && !(field in OUT_OF_SCOPE)) failures.push(`${c.name}: got ${JSON.stringify(got)} expected ${JSON.stringify(c.expected)}`);
     }
   }
   const rows = [...stats.entries()].sort((a, b) => a[0].localeCompare(b[0]));
-  const lines = ['field                 cases  passed  accuracy  (not available)'];
+  const lines = ['field                 tuning: cases passed accuracy | validation: cases passed accuracy | n/a'];
   for (const [f, s] of rows) {
-    const acc = s.cases ? ((100 * s.passed) / s.cases).toFixed(1) : '-';
-    lines.push(`${f.padEnd(20)} ${String(s.cases).padStart(6)} ${String(s.passed).padStart(7)} ${String(acc).padStart(8)} % ${String(s.unavailable).padStart(6)}`);
+    const cell = (x: Tally) => `${String(x.cases).padStart(6)} ${String(x.passed).padStart(6)} ${pct(x).padStart(7)} %`;
+    lines.push(`${f.padEnd(20)} ${cell(s.tuning)}       | ${cell(s.validation)}            | ${s.tuning.unavailable + s.validation.unavailable}`);
   }
   console.log(lines.join('\n'));
   if (process.env.CABLES_VERBOSE) console.log(failures.join('\n'));
   for (const [f, s] of rows) {
-    if (f in OUT_OF_SCOPE || s.cases < MIN_CASES) continue;
-    assert.ok(s.passed / s.cases >= TARGET, `${f}: ${s.passed}/${s.cases} below ${TARGET * 100} %`);
+    if (f in OUT_OF_SCOPE) continue;
+    const total = s.tuning.cases + s.validation.cases;
+    const floor = FLOORS[f];
+    if (total >= MIN_CASES) {
+      const v = s.validation;
+      const reached = v.cases > 0 && v.passed / v.cases >= TARGET;
+      if (f in SHORT_OF_TARGET) {
+        // an open shortfall is printed, may not get worse, and must be struck off once the target is met
+        console.log(`SHORT OF TARGET: ${f} validation ${v.passed}/${v.cases} (${pct(v)} %) below ${TARGET * 100} %: ${SHORT_OF_TARGET[f]}`);
+        assert.ok(!reached, `${f} now meets the target: remove it from SHORT_OF_TARGET`);
+      } else {
+        assert.ok(reached, `${f}: validation ${v.passed}/${v.cases} below ${TARGET * 100} %`);
+      }
+      assert.ok(floor, `${f}: no tuning floor recorded`);
+    }
+    if (floor) {
+      // fields with few cases are held at their own level; every field keeps its tuning level
+      assert.ok(s.tuning.passed >= floor.tuning, `${f}: tuning ${s.tuning.passed}/${s.tuning.cases} below ${floor.tuning}`);
+      assert.ok(s.validation.passed >= floor.validation, `${f}: validation ${s.validation.passed}/${s.validation.cases} below ${floor.validation}`);
+    } else if (total > 0) {
+      assert.fail(`${f}: no floor recorded for a field with ${total} cases`);
+    }
   }
 });

@@ -20,7 +20,7 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     site = await testSite();
     dir = mkdtempSync(join(tmpdir(), 'broadsheet-pages-'));
     const file = join(dir, 'c.csv');
-    // 120 synthetic cables plus one that cites the demo cable and one the archive lacks.
+    // 120 synthetic cables plus one that cites the demo cable and one the archive lacks (and, below, one that strays from the format).
     const rows = [...generateCables({ count: 120, seed: 21 })];
     writeFileSync(file, rows.join(''));
     const s = await importCables(site.db, [file], { workers: 0 });
@@ -30,6 +30,10 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     const c = await importCables(site.db, [join(dir, 'citing.csv')], { workers: 0 });
     assert.equal(c.new, 1, JSON.stringify(c));
     other = '09LIMA1700';
+    // a cable whose caption strays from the format: its page says how it was read
+    const strays = `"9002","12/3/2009 10:00","09LIMA1701","Embassy Lima","CONFIDENTIAL","","R 031000Z DEC 09\nFM AMEMBASSY LIMA\nTO SECSTATE WASHDC","C O N F I D E N T I A L LIMA 001701\n\nE.O. 12958: DECL: 2019/12/03\nTAGE; PREL, PE\nSUBJECT: A SECOND FOLLOW-UP\n\nREF: A. LIMA 1669 B. BANGOK 12\n\nClassified By: Ambassador for reasons 1.4 (b) and (d)\n\n1. (C) Text of the follow-up.\n\nMCKINLEY\n"\n`;
+    writeFileSync(join(dir, 'strays.csv'), strays);
+    assert.equal((await importCables(site.db, [join(dir, 'strays.csv')], { workers: 0 })).new, 1);
   });
   after(async () => {
     await site.cleanup();
@@ -82,6 +86,26 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     assert.ok(res.body.includes('rel="prev"'), 'previous cable from Embassy Lima');
   });
 
+  test('the page and the API show how the cable was read: every guess is listed', async () => {
+    const page = await site.app.inject('/cables/09LIMA1701');
+    assert.equal(page.statusCode, 200);
+    const details = /<details class="cable-reading"><summary>How this cable was read \((\d+) notes?\)<\/summary>([^]*?)<\/details>/.exec(page.body);
+    assert.ok(details, 'the page has a "how this cable was read" disclosure');
+    const api = (await site.app.inject('/api/cables/09LIMA1701')).json() as { warnings: string[]; tags: string[]; references: string[] };
+    assert.deepEqual(api.tags, ['PREL', 'PE']);
+    assert.deepEqual(api.references, ['09LIMA1669', '09BANGKOK12']);
+    for (const w of ['the TAGS label is written "TAGE;"; read as TAGS', 'reference station "BANGOK" read as BANGKOK', 'no Classified By line found']) {
+      assert.ok(api.warnings.includes(w), `API warnings lack: ${w}`);
+      assert.ok(details[2].includes(w.replace(/"/g, '&quot;')), `page lacks: ${w}`);
+    }
+    assert.equal(Number(details[1]), api.warnings.length);
+    // a cable read without guesses says so
+    const demo = await site.app.inject('/cables/09LIMA1669');
+    const demoApi = (await site.app.inject('/api/cables/09LIMA1669')).json() as { warnings: string[] };
+    if (!demoApi.warnings.length) assert.ok(demo.body.includes('nothing was guessed'));
+    else assert.ok(demo.body.includes(`How this cable was read (${demoApi.warnings.length} note`));
+  });
+
   test('raw text, JSON API, canonical redirects and 404s', async () => {
     const raw = await site.app.inject('/cables/09LIMA1669/raw');
     assert.equal(raw.statusCode, 200);
@@ -116,7 +140,7 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     const res = await site.app.inject('/cables');
     assert.equal(res.statusCode, 200);
     const html = res.body;
-    assert.ok(html.includes('122 cables'));
+    assert.ok(html.includes('123 cables'));
     assert.match(html, /<svg[^>]*role="img"/);
     assert.match(html, /<a href="\/cables\/month\/2009-11"><rect /);
     assert.ok(html.includes('href="/cables/year/2009"'));

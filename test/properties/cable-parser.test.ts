@@ -12,6 +12,7 @@ import fc from 'fast-check';
 import {
   parseCable,
   canonicalId,
+  stepFailures,
   type ParsedCable,
   type RawCable,
 } from '../../src/cables/parse/index.ts';
@@ -19,16 +20,16 @@ import { readAllCables } from '../../src/cables/readers.ts';
 import { SHARED_CABLES } from '../helpers.ts';
 
 const CORPUS = join(SHARED_CABLES, 'corpus');
+/** Fixed, so a failure is reproducible and the tests never fail by chance; `CABLE_PROPERTY_SEED` tries another. */
+const SEED = Number(process.env.CABLE_PROPERTY_SEED ?? 20261205);
 const ID_RE = /^\d{2}[A-Z]{4,17}\d{1,7}$/;
 const TIMESTAMP_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?Z$/;
 const DAY_RE = /^\d{4}-\d{2}-\d{2}$/;
 
 function checkParsed(p: ParsedCable, what: string): void {
   assert.ok(p && Array.isArray(p.warnings), what);
-  assert.ok(
-    !p.warnings.some((w) => w.startsWith('parser error')),
-    `${what}: ${p.warnings.join('; ')}`,
-  );
+  // any step that threw is a failure, whatever step it was
+  assert.deepEqual(stepFailures(p), [], `${what}: a parser step failed`);
   if (p.referenceId !== null) {
     assert.match(p.referenceId, ID_RE, what);
     assert.equal(
@@ -212,7 +213,7 @@ describe('cable parser properties', () => {
       fc.property(rawArb, (raw) => {
         checkParsed(parseCable(raw), JSON.stringify(raw).slice(0, 300));
       }),
-      { numRuns: 1500 },
+      { numRuns: 1500, seed: SEED },
     );
   });
 
@@ -242,7 +243,7 @@ describe('cable parser properties', () => {
         assert.match(c, ID_RE, s);
         assert.equal(canonicalId(c), c, s);
       }),
-      { numRuns: 5000 },
+      { numRuns: 5000, seed: SEED },
     );
   });
 
@@ -274,7 +275,7 @@ describe('cable parser properties', () => {
           );
         },
       ),
-      { numRuns: 800 },
+      { numRuns: 800, seed: SEED },
     );
   });
 });

@@ -1,7 +1,8 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { normalizeStation } from './ids.ts';
+import { editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
+import { findLabel } from './labels.ts';
 
 /** How far into a body caption searches look (FORMAT.md §11). */
 export const CAPTION_LIMIT = 2500;
@@ -40,15 +41,50 @@ export function parseDeclassify(caption: string): string | null {
 const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/;
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
-  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
+  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
 const PORTION_PREFIX_RE = /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
+  return readSubject(caption, stripPortion).subject;
+}
+
+/** The subject and, when its label was misspelt, the label as written. */
+export function readSubject(caption: string, stripPortion = true): { subject: string; written?: string } {
   let m = SUBJECT_LINE_RE.exec(caption);
   if (!m) m = SUBJECT_RE.exec(caption);
-  if (!m) return '';
-  let rest = caption.slice(m.index + m[0].length);
+  const hit = findLabel(caption, 'SUBJECT', 0, m ? m.index + m[0].length : caption.length);
+  if (!m && !hit) return { subject: '' };
+  let start: number;
+  let written: string | undefined;
+  if (hit && (!m || hit.index <= m.index + (m[0].length - m[0].trimStart().length))) {
+    start = hit.end;
+    if (!hit.exact) written = hit.written;
+  } else start = m!.index + m![0].length;
+  const subject = subjectFrom(caption.slice(start), stripPortion);
+  return written && subject ? { subject, written } : { subject };
+}
+
+const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
+
+/** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
+function nextFieldIn(rest: string, limit: number): number {
+  const head = rest.slice(0, Math.min(limit + 12, 600));
+  let ref: { index: number } | null = findLabel(head, 'REF');
+  // glued to the last word with no space at all: "…TALKSREF: A. STATE 123"
+  const glued = GLUED_REF_RE.exec(head);
+  if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
+  const cb = classifiedByAt(head);
+  const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
+  return at.length ? Math.min(...at) : -1;
+}
+
+/** Words a subject cannot end with: the line after a blank line continues it. */
+const DANGLING_END_RE = /(?:^|[ \t])(?:THE|OF|AND|TO|FOR|IN|ON|A|AN|WITH|BY|AT|FROM|OR|-|--|&)[ \t]*$/;
+/** A line that starts a field or a paragraph, never a subject's continuation. */
+const SUBJECT_START_STOP_RE = /^[ \t]*(?:\d{1,2}[.)]|\(|[A-Z][A-Za-z]*[ \t]*(?:\(S\))?:|REF|Classified|CLASSIFIED|SUMMARY|Summary|SIPDIS|NOFORN|SENSITIVE)/;
+
+function subjectFrom(rest: string, stripPortion: boolean): string {
   // subject on a following line after a blank (SUBJECT:\n\nText)
   if (/^[ \t]*\n/.test(rest)) {
     const lead = /^(?:[ \t]*\n)+/.exec(rest);
@@ -56,7 +92,27 @@ export function parseSubject(caption: string, stripPortion = true): string {
     if (/^[ \t]*(?:\d+\.|\(|REF|Classified|CLASSIFIED)/.test(rest)) return '';
   }
   const end = SUBJECT_END_RE.exec(rest);
-  let s = end ? rest.slice(0, end.index) : rest.slice(0, 400);
+  let stop = end ? end.index : -1;
+  const next = nextFieldIn(rest, stop >= 0 ? stop : 600);
+  const glued = next >= 0 && (stop < 0 || next < stop);
+  if (glued) stop = next;
+  let s = stop >= 0 ? rest.slice(0, stop) : rest.slice(0, 400);
+  // a double-spaced caption: a subject cut by a blank line after a word that cannot end it
+  // ("… TO PROTECT THE\n\nENVIRONMENT") goes on with the next line when that is no field or paragraph
+  for (let n = 0; n < 3 && !glued && end && stop === end.index && /^\n[ \t]*\n/.test(end[0]) && DANGLING_END_RE.test(s); n++) {
+    const lead = /^(?:[ \t]*\n)+/.exec(rest.slice(stop));
+    const more = rest.slice(stop + (lead ? lead[0].length : 0));
+    if (!more.trim() || SUBJECT_START_STOP_RE.test(more) || SUBJECT_END_RE.exec('\n' + more)?.index === 0) break;
+    const end2 = SUBJECT_END_RE.exec(more);
+    const piece = end2 ? more.slice(0, end2.index) : more.split('\n')[0];
+    s += '\n' + piece;
+    if (!end2 || !/^\n[ \t]*\n/.test(end2[0])) break;
+    rest = more;
+    stop = end2.index;
+  }
+  // "SUBJECT: X; REF: …": the punctuation between the run-together fields is not the subject's
+  if (glued) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
+  else s = s.replace(/[ \t]*[;,][ \t]*$/, '');
   s = s
     .split('\n')
     .map((l) => l.replace(/\\\s*$/, '').trim())
@@ -76,7 +132,7 @@ const REF_START_RE =
   /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
 const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
 const REF_END_RE =
-  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n/;
+  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -99,35 +155,132 @@ function refStart(caption: string): RegExpExecArray | null {
   return null;
 }
 
-function refBlock(caption: string): string | null {
-  let m = refStart(caption);
+/** Lines of the original printout that may interrupt a REF list: page heads, repeated banners, caveats. */
+const PRINTOUT_LINE_RE =
+  /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
+
+const PAGE_HEAD_RE = /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
+
+/**
+ * Removes printout lines (page heads, repeated banners) from a REF list, with the blank lines
+ * around them, so that a page break inside the list neither ends it nor adds its station and serial.
+ */
+export function dropPrintoutLines(text: string): { text: string; dropped: number; at: number } {
+  const lines = text.split('\n');
+  const keep: boolean[] = lines.map(() => true);
+  let dropped = 0;
+  let firstLine = -1;
+  for (let i = 0; i < lines.length; i++) {
+    // a page head with the list going on after it on the same line: keep the rest
+    const head = PAGE_HEAD_RE.exec(lines[i]);
+    if (head && lines[i].slice(head[0].length).trim()) {
+      lines[i] = lines[i].slice(head[0].length);
+      dropped++;
+      if (firstLine < 0) firstLine = i;
+      continue;
+    }
+    if (!PRINTOUT_LINE_RE.test(lines[i]) || !lines[i].trim()) continue;
+    keep[i] = false;
+    dropped++;
+    if (firstLine < 0) firstLine = i;
+    for (let j = i - 1; j >= 0 && !lines[j].trim(); j--) keep[j] = false;
+    for (let j = i + 1; j < lines.length && !lines[j].trim(); j++) keep[j] = false;
+  }
+  if (!dropped) return { text, dropped, at: text.length };
+  // `at`: where the first printout line was, in the returned text
+  const kept = lines.filter((_, i) => keep[i]);
+  const before = lines.slice(0, firstLine).filter((_, i) => keep[i]);
+  return { text: kept.join('\n'), dropped, at: before.length ? before.join('\n').length : 0 };
+}
+
+function refBlock(caption: string, notes?: string[]): string | null {
+  let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
-  if (!m) return null;
-  const rest = caption.slice(m.index + m[0].length);
+  // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
+  const hit = findLabel(caption, 'REF', 0, m ? m.index + m[0].length : caption.length);
+  const start = hit && (!m || hit.index < m.index + (m[0].length - m[0].trimStart().length)) ? hit.end : m ? m.index + m[0].length : -1;
+  if (start < 0) return null;
+  if (notes && hit && start === hit.end && !hit.exact) notes.push(`the REF label is written "${hit.written}"; read as REF`);
+  let rest = caption.slice(start, start + 3000);
+  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/i.test(rest)) {
+    const d = dropPrintoutLines(rest);
+    const end = REF_END_RE.exec(d.text);
+    const kept = end ? d.text.slice(0, end.index) : d.text;
+    // a note only when the printout lines sat inside the list (it reads on past them)
+    if (notes && d.dropped && kept.slice(d.at).trim()) notes.push('page-break lines of the printout inside the REF list were skipped');
+    rest = d.text;
+  }
   const end = REF_END_RE.exec(rest);
   return end ? rest.slice(0, end.index) : rest.slice(0, 1500);
 }
 
 const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
+const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
+// "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
+const YEAR_SERIAL_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2})-(\d{2,7})\b/g;
+// "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
+const YEAR_APART_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
+const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
+const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
+const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
+const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
+
+/**
+ * `WORDS YY SERIAL` → `WORDS' YY STATION SERIAL` when the last one to three words name a station
+ * (the words before them stay in place); unchanged otherwise.
+ */
+function yearInFront(m: string, words: string, yy: string, serial: string): string {
+  const w = words.split(/[ \t]+/);
+  for (let k = w.length; k >= 1; k--) {
+    const st = w.slice(w.length - k).join(' ');
+    if (!normalizeStation(st, false)) continue;
+    const before = w.slice(0, w.length - k).join(' ');
+    return `${before ? before + ' ' : ''}${yy.slice(-2)} ${st} ${serial}`;
+  }
+  return m;
+}
 
 /**
  * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
  * a year takes `year`; `ownId` is dropped.
  */
-export function parseReferences(caption: string, year: number | null, ownId: string | null): string[] {
-  const block = refBlock(caption);
+export function parseReferences(caption: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
+  const block = refBlock(caption, notes);
   if (!block) return [];
-  return referencesInText(block, year, ownId);
+  // an item without a year takes the citing cable's year, known from its own id when not given
+  return referencesInText(block, year ?? (ownId ? yearFromId(ownId) : null), ownId, notes);
 }
 
 /** References found in arbitrary REF text. */
-export function referencesInText(text: string, year: number | null, ownId: string | null): string[] {
-  let t = removeMarkers(normalizeText(text)).toUpperCase().replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
+export function referencesInText(text: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
+  const guessed = (written: string, station: string) => {
+    if (notes) notes.push(`reference station "${written}" read as ${station}`);
+  };
+  let t = removeMarkers(normalizeText(text)).toUpperCase();
+  // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
+  t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
+  // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
+  t = t.replace(YEAR_SERIAL_RE, yearInFront).replace(YEAR_APART_RE, yearInFront);
+  t = t.replace(SLASH_YEAR_RE, "$1 YR'$2 ");
+  // "07STATE 1234": the year glued to the station
+  t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
+  t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
+  // "BELGRADE743": station and serial glued, no year
+  t = t.replace(GLUED_SERIAL_RE, (m, st: string, serial: string) => (normalizeStation(st, false) ? `${st} ${serial}` : m));
   const tokens = t.match(TOKEN_RE) ?? [];
-  const clean = tokens.flatMap((x) => (x === ',' ? [x] : x.replace(/^[.'-]+|[.'-]+$/g, '').split(/-/).filter(Boolean)));
+  // an item letter glued to what follows ("A.08", "B.STATE") is a separate token
+  const clean = tokens.flatMap((x) =>
+    x === ','
+      ? [x]
+      : x
+          .replace(/^[.'-]+|[.'-]+$/g, '')
+          .replace(/^([A-Z])\.(?=[A-Z]{3}|\d)/, '$1 ')
+          .split(/[- ]/)
+          .filter(Boolean),
+  );
   const out: string[] = [];
   const seen = new Set<string>();
   const yy = year != null ? String(year % 100).padStart(2, '0') : null;
@@ -164,6 +317,38 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       if (st) {
         station = st;
         k = 1;
+        if (st !== clean[i - 1]) guessed(clean[i - 1], st);
+      }
+    }
+    // one damaged letter in a four-letter station ("LIAM") when only one station is that close
+    if (!station && i >= 1 && /^[A-Z]{4}$/.test(clean[i - 1]) && tok.length >= 2) {
+      const st = nearestSameLength(clean[i - 1]);
+      if (st) {
+        station = st;
+        k = 1;
+        if (st !== clean[i - 1]) guessed(clean[i - 1], st);
+      }
+    }
+    // a damaged station of two or three words ("BUENOS AIRS")
+    for (let n = 2; !station && n <= Math.min(3, i); n++) {
+      const words = clean.slice(i - n, i);
+      if (!words.every((w) => /^[A-Z]{2,}$/.test(w))) continue;
+      const joined = words.join('');
+      if (joined.length < 8) continue;
+      const st = nearestStation(joined);
+      if (st) {
+        station = st;
+        k = n;
+        guessed(words.join(' '), st);
+      }
+    }
+    // a unique abbreviation of a station's name ("CASA" for CASABLANCA)
+    if (!station && i >= 1 && /^[A-Z]{4,16}$/.test(clean[i - 1]) && tok.length >= 2) {
+      const st = stationByPrefix(clean[i - 1]);
+      if (st) {
+        station = st;
+        k = 1;
+        if (st !== clean[i - 1]) guessed(clean[i - 1], st);
       }
     }
     if (station) {
@@ -173,6 +358,8 @@ export function referencesInText(text: string, year: number | null, ownId: strin
         const p = prev.replace(/^O/, '0');
         y = p.slice(-2);
       }
+      const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
+      if (after) y = after[1].slice(-2);
       if (tok.length >= 1) push(y, station, tok);
       lastStation = station;
       lastYear = y;
@@ -184,7 +371,8 @@ export function referencesInText(text: string, year: number | null, ownId: strin
       const between = clean.slice(lastEnd + 1, i);
       const nextIsStation = i + 1 < clean.length && /^[A-Z]{3,}$/.test(clean[i + 1]) && normalizeStation(clean[i + 1], false);
       if (between.length && between.every((w) => SKIP_AFTER_RE.test(w)) && !nextIsStation) {
-        push(lastYear, lastStation, tok);
+        const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
+        push(after ? after[1].slice(-2) : lastYear, lastStation, tok);
         lastEnd = i;
       }
     }
@@ -196,8 +384,45 @@ export function referencesInText(text: string, year: number | null, ownId: strin
 // Classified By
 
 const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+/** A word that may be a damaged `CLASSIFIED` before `BY` (`Clasified By`, `CLASSIFED BY;`). */
+const CLASSIFIED_BY_LOOSE_RE = /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
+
+export interface LooseHit {
+  index: number;
+  end: number;
+  written: string;
+  exact: boolean;
+}
+
+/**
+ * Every `Classified By` label in `text`, as written or (with `loose`) with up to two damaged
+ * letters, in order.
+ */
+export function classifiedByLabels(text: string, loose = true): LooseHit[] {
+  const out: LooseHit[] = [];
+  CLASSIFIED_BY_RE.lastIndex = 0;
+  let m: RegExpExecArray | null;
+  while ((m = CLASSIFIED_BY_RE.exec(text))) out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
+  if (!loose || (text.indexOf('y') < 0 && text.indexOf('Y') < 0)) return out;
+  CLASSIFIED_BY_LOOSE_RE.lastIndex = 0;
+  while ((m = CLASSIFIED_BY_LOOSE_RE.exec(text))) {
+    const w = m[1].toUpperCase();
+    if (w === 'CLASSIFIED' || editDistance(w, 'CLASSIFIED', 2) > 2) continue;
+    // the label is written in capitals or capitalised, like the format's
+    if (m[1] !== w && m[1][0] !== 'C') continue;
+    const at = m.index;
+    if (out.some((h) => at >= h.index && at < h.end)) continue;
+    out.push({ index: at, end: at + m[0].length, written: `${m[1]} ${m[2]}`, exact: false });
+  }
+  return out.sort((a, b) => a.index - b.index);
+}
+
+/** The first `Classified By` label in `text`, or null. */
+export function classifiedByAt(text: string): LooseHit | null {
+  return classifiedByLabels(text)[0] ?? null;
+}
 const NAME_END_RE =
-  /(?:\b(?:for|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:for\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+or\s+r|\b(?:E\.?\s?O\.?\s?\d|reasons?\b|reason:|resons?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
@@ -220,12 +445,38 @@ const PARTICLES = new Set(['van', 'von', 'de', 'der', 'del', 'della', 'da', 'di'
 const SUFFIX_RE = /^(?:Jr\.?|JR\.?|Sr\.?|SR\.?|II|III|IV)$/;
 const NAME_TOKEN_RE = /^(?:0\.|[A-Z][A-Za-z0'’-]*\.?|[A-Z]\.[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
 
+/**
+ * Words of rank and office, for recognising titles written with a damaged letter or two
+ * (`Ambassdor`, `Politcal`, `Counselour`): a word this close to one of them is a title.
+ */
+const TITLE_STEMS = [
+  'AMBASSADOR', 'COUNSELOR', 'COUNSELLOR', 'OFFICER', 'MINISTER', 'DIRECTOR', 'DEPUTY', 'SECRETARY', 'POLITICAL',
+  'ECONOMIC', 'ASSISTANT', 'AFFAIRES', 'CONSUL', 'GENERAL', 'PRINCIPAL', 'COORDINATOR', 'REPRESENTATIVE', 'SPECIAL',
+  'ACTING', 'MISSION', 'SECTION', 'CHIEF', 'CHARGE', 'ATTACHE', 'ADVISOR', 'MANAGEMENT', 'REGIONAL', 'COMMERCIAL',
+  'DEFENSE', 'INTERIM', 'ECONOFF', 'POLOFF', 'SENIOR', 'PERMANENT',
+];
+const fuzzyTitleCache = new Map<string, boolean>();
+
+/** A title word with one damaged letter (two in long words); names stay names (exact stems only match exactly). */
+function isDamagedTitle(u: string): boolean {
+  if (u.length < 5 || !/^[A-Z]+$/.test(u)) return false;
+  let hit = fuzzyTitleCache.get(u);
+  if (hit !== undefined) return hit;
+  hit = TITLE_STEMS.some((t) => t[0] === u[0] && editDistance(u, t, t.length >= 9 ? 2 : 1) <= (t.length >= 9 ? 2 : 1));
+  if (fuzzyTitleCache.size < 5000) fuzzyTitleCache.set(u, hit);
+  return hit;
+}
+
 function isTitleWord(w: string): boolean {
   const u = w.toUpperCase().replace(/0/g, 'O');
   if (/^[A-Z]\.$/.test(u)) return false;
-  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(u.replace(/[.,]$/, ''))) return true;
+  const bare = u.replace(/[.,]$/, '');
+  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(bare)) return true;
+  // an office written with a slash is never a name (`POL/ECON`, `PA/PD`)
+  if (/^[A-Z.]+\/[A-Z./]+$/.test(bare)) return true;
+  if (isDamagedTitle(bare)) return true;
   // "Minister-Counsellor": a hyphenated word made of titles
-  return u.includes('-') && u.split('-').some((p) => p.length > 2 && TITLE_WORDS.has(p));
+  return u.includes('-') && u.split('-').some((p) => p.length > 2 && (TITLE_WORDS.has(p) || isDamagedTitle(p)));
 }
 
 const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
@@ -269,7 +520,7 @@ function nameInPiece(piece: string): string | null {
     /^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) || (/^[A-Z]$/.test(w) && i > 0 && /^[A-Z][a-z]+$/.test(name[i - 1]));
   // two given names ("Mary Grace McGeehan") only when the whole run is three words after a title
   const nameWords = name.slice(0, surnameIdx + 1).filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
-  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]{2,}$/.test(name[0]) ? 2 : 1;
+  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]+$/.test(name[0]) ? 2 : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
     if (isInitial(w, i) || PARTICLES.has(w)) from = i;
@@ -307,21 +558,63 @@ const REASON_RE = /\b1\.\s?[2456][ \t]*\(?([a-h]\b\)?(?:(?:[ \t]*(?:\)|,|and|&|\
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
-  CLASSIFIED_BY_RE.lastIndex = 0;
-  let m: RegExpExecArray | null;
-  let first: RegExpExecArray | null = null;
+  return readClassifiedBy(caption, normalize);
+}
+
+/** Words a name line may break inside (`Hoyt Y\nee`): a lower-case run after a line break joins the word before it unless it is one of these. */
+const LOWER_WORDS = new Set(['for', 'and', 'of', 'per', 'the', 'under', 'in', 'on', 'by', 'at', 'a', 'an', 'to', 'as', 'is', 'was', 'from', 'with', 'based', 'due', 'see', 'sec', 'reason', 'reasons', 'acting', 'de', 'da', 'di', 'du', 'del', 'van', 'von', 'der', 'la', 'le', 'bin', 'y']);
+
+/** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
+function joinBrokenWords(text: string): string {
+  // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
+  if (text.indexOf('\n') >= 0) {
+    text = text.replace(/(?<![A-Za-z.'’])([A-Z]+)\n[ \t]*([A-Z]{1,2})(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
+      /^(?:II|IV|JR|SR)$/.test(right) || isTitleWord(left) ? m : left + right,
+    );
+  }
+  // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
+  return text.replace(/(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
+    LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right) ? m : left + right,
+  );
+}
+
+/** Only words of office before a ` - ` (`DCM - JOHN DOE`): the name follows the dash. */
+function onlyTitles(text: string): boolean {
+  const ws = text.replace(/[,.:]/g, ' ').trim().split(/\s+/).filter(Boolean);
+  return ws.length > 0 && ws.every((w) => isTitleWord(w) || /^(?:and|of|the|for|a\.i\.)$/i.test(w) || (/^[A-Z]{2,5}$/.test(w) && ws.length <= 2));
+}
+
+/** Names and reasons, and the label as written when it was misspelt. */
+export function readClassifiedBy(caption: string, normalize = true): ClassifiedBy & { written?: string } {
+  let first: LooseHit | null = null;
   const names: string[] = [];
-  while ((m = CLASSIFIED_BY_RE.exec(caption))) {
+  let written: string | undefined;
+  // labels as written first; damaged ones only when those give no name
+  const exact = classifiedByLabels(caption, false);
+  let labels = exact;
+  for (let pass = 0; pass < 2 && !names.length; pass++) {
+    if (pass === 1) {
+      labels = classifiedByLabels(caption).filter((h) => !h.exact);
+      if (!labels.length) break;
+    }
+  for (const m of labels) {
     if (!first) first = m;
-    const rest = caption.slice(m.index + m[0].length, m.index + m[0].length + 400);
-    const endM = NAME_END_RE.exec(rest);
+    let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
+    let endM = NAME_END_RE.exec(rest);
+    // "DCM - JOHN DOE": a dash after words of office only
+    if (endM && /^\s-\s$/.test(endM[0]) && onlyTitles(rest.slice(0, endM.index))) {
+      rest = rest.slice(endM.index + endM[0].length);
+      endM = NAME_END_RE.exec(rest);
+    }
     let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
     seg = seg
       .replace(/\([^)]*\)/g, ' ')
       .replace(/:/g, ',')
       .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
+      // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
+      .replace(/(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g, (x, office: string) => (isTitleWord(office) ? office + ' ' : x))
       .replace(/\s+/g, ' ')
-      .replace(/(?:\s+(?:fr|fo|f|for|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
+      .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
       .trim();
     // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
     if (/^LINE\b/i.test(seg)) continue;
@@ -338,9 +631,12 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
     if (found.length) {
       for (const n of found) names.push(normalize ? normalizeName(n) : n);
       first = m;
+      if (!m.exact) written = m.written;
       break;
     }
   }
+  }
+  if (!names.length) first = exact[0] ?? first;
   const reasons: string[] = [];
   if (first) {
     const rm = REASON_RE.exec(caption.slice(first.index, first.index + 600).replace(/\n/g, ' '));
@@ -352,7 +648,7 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
       }
     }
   }
-  return { names, reasons };
+  return written ? { names, reasons, written } : { names, reasons };
 }
 
 function nameFromPerson(person: string): string | null {

@@ -67,6 +67,49 @@ export function nearestStation(s: string): string | null {
   return res;
 }
 
+const sameLengthCache = new Map<string, string | null>();
+
+/** The one known station that differs from `s` by one changed or swapped letter, or null. */
+export function nearestSameLength(s: string): string | null {
+  const hit = sameLengthCache.get(s);
+  if (hit !== undefined) return hit;
+  let best: string | null = null;
+  let count = 0;
+  if (!STATION_SET.has(s)) {
+    for (const st of STATIONS) {
+      if (st.length !== s.length) continue;
+      if (editDistance(s, st, 1) === 1) {
+        best = st;
+        count++;
+      }
+    }
+  }
+  const res = count === 1 ? best : null;
+  if (sameLengthCache.size < 10000) sameLengthCache.set(s, res);
+  return res;
+}
+
+const prefixCache = new Map<string, string | null>();
+
+/** The one known station whose name starts with `s` (four letters or more), or null. */
+export function stationByPrefix(s: string): string | null {
+  const hit = prefixCache.get(s);
+  if (hit !== undefined) return hit;
+  let best: string | null = null;
+  let count = 0;
+  if (s.length >= 4 && !STATION_SET.has(s)) {
+    for (const st of STATIONS) {
+      if (st.length > s.length && st.startsWith(s)) {
+        best = st;
+        count++;
+      }
+    }
+  }
+  const res = count === 1 ? best : null;
+  if (prefixCache.size < 10000) prefixCache.set(s, res);
+  return res;
+}
+
 const STATION_PREFIX_RE = /^(?:AMEMBASSY|EMBASSY|AMCONSUL|CONSULATE|USMISSION|EFTO|NOFORN|SIPDIS|AMCONSULATE)/;
 
 /**
@@ -92,12 +135,14 @@ export function normalizeStation(raw: string, allowFuzzy = true): string | null 
     const tail = s.slice(i);
     if (STATION_SET.has(tail)) return tail;
   }
-  if (s.length >= 4) return nearestStation(s);
+  // one damaged letter, also in a short name (`LMA`), when only one station is that close
+  if (s.length >= 3) return nearestStation(s);
   return null;
 }
 
 const SECTION_GARBAGE_RE = /^[SECTIONKQ]{4,8}\d[\dQ](?:[OQ0]?F|O)\d\d?/;
 const TOSEC_RE = /TOSEC\d+$/;
+const LOOSE_SECTION_RE = /^([A-Z01]{4,8})(\d{1,2})(?:[O0Q]?F|O)(\d{1,2})(?=[A-Z])/;
 const DUPLICATE_RE = /^(.*?[A-Z])0*(\d+)SUSPECTEDDUPLICATE0*(\d+)$/;
 const PADDED_JUNK_RE = /^([A-Z]+?)0+(\d{1,7})Z[A-Z]{1,3}\d+$/;
 const LOOSE_ID_RE = /^([A-Z]+?)(\d{1,7})$/;
@@ -109,6 +154,8 @@ const LOOSE_ID_RE = /^([A-Z]+?)(\d{1,7})$/;
 export function canonicalId(id: string): string | null {
   try {
     let s = id.toUpperCase().replace(/[^A-Z0-9]/g, '');
+    // a letter O for a zero in the year (`O9LIMA123`)
+    if (/^(?:O\d|\dO)[A-Z]/.test(s)) s = s.slice(0, 2).replace(/O/g, '0') + s.slice(2);
     let m = /^(\d{2})(\d{2})?(.*)$/.exec(s);
     if (!m) return null;
     const year = m[1];
@@ -116,6 +163,9 @@ export function canonicalId(id: string): string | null {
     if (m[2] && m[2] !== year) rest = m[2] + rest;
     rest = rest.replace(TOSEC_RE, '');
     rest = rest.replace(SECTION_GARBAGE_RE, '');
+    // a section prefix with damaged letters (`SECT1ON01OF02`, `SECTION1OF2`)
+    const ls = LOOSE_SECTION_RE.exec(rest);
+    if (ls && editDistance(ls[1].replace(/1/g, 'I').replace(/0/g, 'O'), 'SECTION', 2) <= 2) rest = rest.slice(ls[0].length);
     let station: string;
     let serial: string;
     const dup = DUPLICATE_RE.exec(rest);
@@ -128,7 +178,12 @@ export function canonicalId(id: string): string | null {
       serial = junk[2];
     } else {
       m = LOOSE_ID_RE.exec(rest);
-      if (!m) return null;
+      // letters O and I for digits inside the serial (`LIMA1O69`)
+      if (!m) {
+        const d = /^([A-Z]+?)(\d[\dOI]{0,6})$/.exec(rest);
+        if (!d || !/\d/.test(d[2])) return null;
+        m = [d[0], d[1], d[2].replace(/O/g, '0').replace(/I/g, '1')] as unknown as RegExpExecArray;
+      }
       station = m[1];
       serial = m[2];
     }

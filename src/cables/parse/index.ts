@@ -5,7 +5,7 @@ import { parseDtg, parseSourceDate, fullYear } from './dtg.ts';
 import { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation } from './ids.ts';
 import { parseHeader, originFromFm } from './header.ts';
 import { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
-import { CAPTION_LIMIT, parseClassifiedBy, parseDeclassify, parseReferences, parseSubject } from './caption.ts';
+import { CAPTION_LIMIT, parseDeclassify, parseReferences, readClassifiedBy, readSubject } from './caption.ts';
 import { parseTags } from './tags.ts';
 import { parseParagraphs, parseSummary } from './paragraphs.ts';
 import { parseSigners } from './signers.ts';
@@ -16,7 +16,8 @@ export { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation, 
 export { parseDtg, parseSourceDate, parseDeclDate, fullYear } from './dtg.ts';
 export { parseHeader, parseAddressee, originFromFm } from './header.ts';
 export { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
-export { parseDeclassify, parseSubject, parseReferences, referencesInText, parseClassifiedBy, normalizeName } from './caption.ts';
+export { parseDeclassify, parseSubject, readSubject, parseReferences, referencesInText, parseClassifiedBy, readClassifiedBy, normalizeName } from './caption.ts';
+export { findLabel, type LabelHit, type LabelName } from './labels.ts';
 export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
 export { parseSigners } from './signers.ts';
@@ -46,11 +47,22 @@ export function splitHeader(text: string): { header: string; body: string } {
   return { header: text.slice(0, m.index), body: text.slice(m.index + 1) };
 }
 
+/**
+ * Every warning about a step that threw starts with this. Such a warning is a parser bug, never a
+ * property of the cable: tests look for it with `stepFailures`.
+ */
+export const STEP_FAILED = 'parser step failed: ';
+
+/** The warnings of `p` that report a parser step that threw (empty for a healthy parse). */
+export function stepFailures(p: Pick<ParsedCable, 'warnings'>): string[] {
+  return p.warnings.filter((w) => w.startsWith(STEP_FAILED));
+}
+
 function step<T>(warnings: string[], what: string, fn: () => T, fallback: T): T {
   try {
     return fn();
   } catch (e) {
-    warnings.push(`${what} failed: ${e instanceof Error ? e.message : String(e)}`);
+    warnings.push(`${STEP_FAILED}${what}: ${e instanceof Error ? e.message : String(e)}`);
     return fallback;
   }
 }
@@ -60,8 +72,10 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
   const out = emptyResult();
   const w = out.warnings;
   try {
-    let header = normalizeText(raw.header ?? '');
-    let body = normalizeText(raw.body ?? '');
+    if (raw.header != null && typeof raw.header !== 'string') w.push('the header is not text; it was ignored');
+    if (raw.body != null && typeof raw.body !== 'string') w.push('the body is not text; it was ignored');
+    let header = normalizeText(typeof raw.header === 'string' ? raw.header : '');
+    let body = normalizeText(typeof raw.body === 'string' ? raw.body : '');
     if (!header.trim()) {
       const sp = splitHeader(body);
       if (sp.header) {
@@ -77,7 +91,10 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     const givenId = raw.referenceId?.trim() || hints.referenceId?.trim() || null;
     const canon = givenId ? canonicalId(givenId) : null;
     out.referenceId = canon;
-    if (givenId && canon && canon !== givenId) out.wikileaksId = givenId;
+    if (givenId && canon && canon !== givenId) {
+      out.wikileaksId = givenId;
+      w.push(`reference id given as "${givenId}"; read as ${canon}`);
+    }
     if (givenId && !canon) w.push(`reference id "${givenId}" could not be repaired`);
 
     // header
@@ -123,18 +140,24 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     if (!out.classification) w.push('no classification found');
 
     out.declassify = step(w, 'declassify', () => parseDeclassify(caption), null);
-    const tg = step(w, 'tags', () => parseTags(captionForSubject), { tags: [], found: false });
+    const tg = step(w, 'tags', () => parseTags(captionForSubject), { tags: [], found: false } as ReturnType<typeof parseTags>);
     out.tags = tg.tags;
     if (!tg.found) w.push('no TAGS line found');
-    out.subject = step(w, 'subject', () => parseSubject(captionForSubject), '');
+    else if (tg.written) w.push(`the TAGS label is written "${tg.written}"; read as TAGS`);
+    const subj = step(w, 'subject', () => readSubject(captionForSubject), { subject: '' } as ReturnType<typeof readSubject>);
+    out.subject = subj.subject;
     if (!out.subject) w.push('no SUBJECT found');
+    else if (subj.written) w.push(`the SUBJECT label is written "${subj.written}"; read as SUBJECT`);
     out.title = titlefy(out.subject);
 
     const year = hints.year ?? (out.referenceId ? yearFromId(out.referenceId) : null) ?? (out.created ? +out.created.slice(0, 4) : null);
     const ownId = out.referenceId ?? (hints.referenceId ? canonicalId(hints.referenceId) : null);
-    out.references = step(w, 'references', () => parseReferences(caption, year, ownId), []);
+    const refNotes: string[] = [];
+    out.references = step(w, 'references', () => parseReferences(caption, year, ownId, refNotes), []);
+    for (const n of new Set(refNotes)) w.push(n);
 
-    const cb = step(w, 'classified by', () => parseClassifiedBy(caption), { names: [], reasons: [] });
+    const cb = step(w, 'classified by', () => readClassifiedBy(caption), { names: [], reasons: [] } as ReturnType<typeof readClassifiedBy>);
+    if (cb.written) w.push(`the Classified By label is written "${cb.written}"; read as Classified By`);
     out.classifiedBy = cb.names;
     out.reasons = cb.reasons;
     if (out.classification && !out.classification.startsWith('UNCLASSIFIED') && !cb.names.length) {
@@ -155,7 +178,7 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     if (!out.signers.length && !out.partial) w.push('no signer found');
     out.body = cleanMarked(marked).trim();
   } catch (e) {
-    w.push(`parser error: ${e instanceof Error ? e.message : String(e)}`);
+    w.push(`${STEP_FAILED}parse: ${e instanceof Error ? e.message : String(e)}`);
   }
   return out;
 }

@@ -9,6 +9,7 @@ import {
   SUBJECT_TAG_MEANINGS,
   TAG_FIXES,
 } from './tables.ts';
+import { findLabel } from './labels.ts';
 
 const SUBJECT_SET: ReadonlySet<string> = new Set(SUBJECT_TAGS);
 const ORG_SET: ReadonlySet<string> = new Set(ORGANIZATION_TAGS.map((t) => t.toUpperCase()));
@@ -182,10 +183,26 @@ export function splitTags(text: string, canonicalize = true): string[] {
   return out;
 }
 
+const GEO_SET: ReadonlySet<string> = new Set(Object.keys(GEO_TAG_NAMES));
+const isCode4 = (w: string) => SUBJECT_SET.has(w) || (/^K[A-Z]{3}$/.test(w) && !!PROGRAM_TAG_MEANINGS[w]);
+
+/**
+ * Two TAG codes written without a space, split by their shape (5 FAH-3: subject and program TAGS
+ * have four letters, country TAGS two): `KDEMAF` → KDEM + AF, `PRELPGOV` → PREL + PGOV. Null when
+ * the word is not two known codes.
+ */
+export function splitGluedCodes(w: string): string[] | null {
+  if (!/^[A-Z]{6}$|^[A-Z]{8}$/.test(w) || ORG_SET.has(w) || SUBJECT_SET.has(w)) return null;
+  if (w.length === 8) return isCode4(w.slice(0, 4)) && isCode4(w.slice(4)) ? [w.slice(0, 4), w.slice(4)] : null;
+  if (isCode4(w.slice(0, 4)) && GEO_SET.has(w.slice(4))) return [w.slice(0, 4), w.slice(4)];
+  if (GEO_SET.has(w.slice(0, 2)) && isCode4(w.slice(2))) return [w.slice(0, 2), w.slice(2)];
+  return null;
+}
+
 /** Adds `tag` (upper case, fixes expanded) to `out` unless already seen. */
 function expandTag(tag: string, depth: number, out: string[], seen: Set<string>): void {
   const u = tag.toUpperCase();
-  const fix = FIX_MAP.get(u);
+  const fix = FIX_MAP.get(u) ?? splitGluedCodes(u);
   if (fix && depth < 3) for (const f of fix) expandTag(f, depth + 1, out, seen);
   else addTag(u, out, seen);
 }
@@ -202,16 +219,23 @@ const TAGS_STOP_RE = /\b(?:SUBJ(?:ECT)?\b|E\.\s?O\.|Classified\s+By)|\(U\)|\(SBU
 const CONT_LINE_STOP_RE = /^\s*(?:SUBJ|UBJECT|E\.?\s?O\.?\s|REF|CLASSIFIED|\d+\.|\(|SIPDIS|SENSITIVE|[A-Z]{2,}\s+FOR\b)/i;
 
 /** Finds the TAGS line in a caption and returns its tags (empty when none). */
-export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean } {
+export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean; written?: string } {
   TAGS_RE.lastIndex = 0;
   const m = TAGS_RE.exec(caption);
-  if (!m) return { tags: [], found: false };
-  const start = m.index + m[0].length;
+  const hit = findLabel(caption, 'TAGS', 0, m ? m.index + m[0].length : caption.length);
+  if (!m && !hit) return { tags: [], found: false };
+  // the tolerant reader wins where both found the same label (it also takes `TAGS -`, `TAGS;`)
+  const useHit = !!hit && (!m || hit.index <= m.index + 1);
+  const start = useHit ? hit!.end : m!.index + m![0].length;
+  const written = useHit && !hit!.exact ? hit!.written : undefined;
   let eol = caption.indexOf('\n', start);
   if (eol < 0) eol = caption.length;
   let text = caption.slice(start, eol);
   let pos = eol;
   let stop = TAGS_STOP_RE.exec(text);
+  // a SUBJECT or REF label later on the same line ends the tags (fields run together)
+  const next = findLabel(text, 'SUBJECT') ?? findLabel(text, 'REF');
+  if (next && (!stop || next.index < stop.index)) stop = Object.assign([text.slice(next.index)], { index: next.index, input: text, groups: undefined }) as RegExpExecArray;
   if (stop) text = text.slice(0, stop.index);
   // continuation lines
   for (let n = 0; !stop && n < 4 && pos < caption.length; n++) {
@@ -229,5 +253,5 @@ export function parseTags(caption: string, canonicalize = true): { tags: string[
     text += ' ' + piece;
     pos = next;
   }
-  return { tags: splitTags(text, canonicalize), found: true };
+  return { tags: splitTags(text, canonicalize), found: true, ...(written ? { written } : {}) };
 }

@@ -11,6 +11,10 @@ const ACRONYMS = new Set(
     'AIDS HIV TIP PM FM DFM MFA MOD MOI MOJ CIA FBI DEA DOD DOJ DHS USAID NSC AMB? ' +
     'PKK PLO PA HAMAS? FATAH? ANC MDC ZANU-PF SPD CDU CSU FDP OVP PSOE PP PRI PAN PRD ' +
     'GPC TFTP MTCR WMD NPT CTBT FMCT BWC CWC PSI UAE DRC CAR ' +
+    'UNHCR UNICEF UNESCO UNDP UNEP UNAMA UNAMI UNAMID UNMIS UNODC UNRWA UNDOF UNOCI MINUSTAH OECD OIC AU ECOWAS SADC ' +
+    'IGAD EUFOR KFOR OAU GCC CIS CSTO SCO LAF IDF ISI IRGC MEK KDP PUK KRG LTTE ANP ICC ICJ ICTY ' +
+    'OPCW IEA IFAD WFP ILO UNAIDS PEPFAR MCC OPIC USTR DNI ODNI NASA NOAA EPA CFIUS ' +
+    'MERCOSUR UNASUR CARICOM SICA AQI AQIM AQAP TTP MILF ' +
     'XXXXXXXXXXXX'
   )
     .split(/\s+/)
@@ -21,6 +25,8 @@ const VOWEL_RE = /[AEIOUY]/;
 
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
+  // ordinals and decades (`9TH`, `21ST`, `1990S`) are words, not acronyms
+  if (/^\d+(?:S|ST|ND|RD|TH)$/.test(u)) return false;
   if (ACRONYMS.has(u)) return true;
   if (/^X{3,}$/.test(u)) return true;
   if (/\d/.test(u) && /[A-Z]/.test(u)) return true;
@@ -49,13 +55,15 @@ function titlePart(p: string, idx: number, first: boolean, afterBreak: boolean, 
   const core = m[2];
   const poss = m[3];
   const post = m[4];
-  if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
+  // a word written in mixed case on purpose (`DoD`, `GoI`, `McCain`) stays as written
   const mixed = ascii ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1)) : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
   if (mixed) return pre + core + poss + post;
+  if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
   const lower = core.toLowerCase();
   const isFirst = (first || afterBreak) && idx === 0;
   if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre) return pre + lower + poss.toLowerCase() + post;
-  return pre + capitalize(lower) + poss.toLowerCase() + post;
+  // a word that starts with a digit (`9th`, `1990s`) has no capital to give
+  return pre + (/^\d/.test(lower) ? lower : capitalize(lower)) + poss.toLowerCase() + post;
 }
 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
@@ -69,6 +77,18 @@ function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: 
 }
 
 const WS_RE = /\s+/;
+
+/** Whether most words with letters hold a lower-case letter (the subject is not written in capitals). */
+function mixedCaseText(words: string[]): boolean {
+  let lettered = 0;
+  let lower = 0;
+  for (const w of words) {
+    if (!/[A-Za-z\u00c0-\u024f]/.test(w)) continue;
+    lettered++;
+    if (/[a-z\u00df-\u00ff]/.test(w)) lower++;
+  }
+  return lower > 0 && lower * 2 >= lettered;
+}
 const BREAK_END_RE = /[:;?!]$/;
 
 /** `BACK TO THE FUTURE? QADHAFI CALLS FOR ...` → `Back to the Future? Qadhafi Calls for ...`. */
@@ -76,7 +96,9 @@ export function titlefy(subject: string): string {
   const s = subject.trim();
   if (!s) return '';
   const words = s.split(WS_RE);
-  const keepCaps = /[a-z]/.test(s);
+  // a subject written in mixed case keeps its capitals (they are acronyms); one written in
+  // capitals with a few mixed-case words (`DoD`) is title-cased around them
+  const keepCaps = mixedCaseText(words);
   let afterBreak = false;
   let out = '';
   for (let i = 0; i < words.length; i++) {

@@ -1,0 +1,86 @@
+// Consistency rules for parsed cables that need no expected result (used by corpus.test.ts).
+import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
+
+/**
+ * Consistency rules over unlabelled cables: each names a way a field can be wrong that shows
+ * without an expected result. `count` is how many cables break the rule.
+ */
+const LETTERED_ITEM_RE = /(?:^|[\s;,])(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])[.)])[ \t]*(?=[A-Z0-9(])/g;
+const REF_LINE_RE =
+  /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\))?[ \t]*:([^]*?)(?=\n[ \t]*\n|\n[ \t]*(?:Classified|CLASSIFIED|\d{1,2}\.[ \t]|SUMMARY|Summary)|$)/;
+/**
+ * Items of a REF list that cite something other than a cable: e-mails, telcons, memos, letters,
+ * reports (daily reports, IIRs, OSC reports), a message known only by its DTG, the Foreign Affairs
+ * Manual/Handbook. A cable is cited by an originator word and a serial (`LONDON 825`,
+ * `07 STATE 1234`); a number that is part of a date (`12/14/07`, `JULY 15`) is not a serial.
+ */
+const OTHER_DOCUMENT_RE = /E-?MAILS?\b|\bTELCONS?\b|\bMEMO|\bLETTER\b|\bREPORTS?\b|\bDAILY\b|\bIIR\b|\bOSC\b|\bDTG|\bFA[MH]\b/;
+const MONTH_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
+function citesCable(item: string): boolean {
+  const t = item.toUpperCase();
+  if (OTHER_DOCUMENT_RE.test(t)) return false;
+  for (const x of t.matchAll(/([A-Z]{2,})[ \t-]*(\d{1,7})\b(?![\/.]\d)/g)) if (!MONTH_RE.test(x[1])) return true;
+  return false;
+}
+/** Words that are never a signer's surname: the cable's own vocabulary and English function words. */
+const COMMON_WORDS = new Set(
+  (
+    'THE AND OF TO IN FOR ON AT BY WITH FROM AS IS ARE WAS WERE BE BEEN IT THIS THAT THESE THOSE NOT NO YES ' +
+    'END TEXT COMMENT SUMMARY NOTE QUOTE UNQUOTE CABLE MESSAGE SECTION PAGE REF REFS REFTEL TAGS SUBJECT ' +
+    'SIPDIS NOFORN UNCLASSIFIED CONFIDENTIAL SECRET CLASSIFIED SENSITIVE EMBASSY STATE DEPARTMENT ' +
+    'MINIMIZE CONSIDERED REGARDS THANKS ACTION REQUEST INFORMATION ALL ONLY ALSO WILL WOULD'
+  ).split(' '),
+);
+/** A person's name: given names or initials, then a surname, optionally a suffix; any case. */
+const NAME_WORD =
+  "(?:[A-Z]\\.(?:[A-Z]\\.)?|[A-Z](?:['’][A-Z])?[a-z]+(?:[A-Z][a-z]+)?(?:-[A-Z][a-z]+)?|[A-Z]{2,}(?:['’-][A-Z]+)*|[A-Z]|van|von|de|der|del|da|di|du|la|le|bin|St\\.)";
+const NAME_SHAPE_RE = new RegExp(
+  `^${NAME_WORD}(?: ${NAME_WORD})*(?:,? (?:Jr\\.|Sr\\.|JR\\.|SR\\.|II|III|IV))?$`,
+);
+
+export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => boolean }[] = [
+  {
+    field: 'references',
+    rule: 'a REF: line with lettered items citing cables but fewer references found',
+    breaks: (p) => {
+      const m = REF_LINE_RE.exec(p.body);
+      if (!m) return false;
+      // the text of each lettered item ("A. A) BRASILIA 236": both markers open item A)
+      const items = new Map<string, string>();
+      const hits = [...m[1].matchAll(LETTERED_ITEM_RE)];
+      hits.forEach((x, i) => {
+        const letter = x[1] ?? x[2] ?? x[3];
+        const text = m[1].slice(x.index! + x[0].length, i + 1 < hits.length ? hits[i + 1].index : m[1].length);
+        items.set(letter, (items.get(letter) ?? '') + ' ' + text);
+      });
+      // lettered lists run A, B, C…: count only a run that starts at A
+      let n = 0;
+      while (items.has(String.fromCharCode(65 + n))) n++;
+      if (n < 2) return false;
+      // only items that cite a cable count: a word and a serial, not another kind of document
+      let cables = 0;
+      for (let i = 0; i < n; i++) if (citesCable(items.get(String.fromCharCode(65 + i))!)) cables++;
+      return p.references.length < cables;
+    },
+  },
+  {
+    field: 'subject',
+    rule: 'a subject containing REF: or CLASSIFIED BY',
+    breaks: (p) => /REF(?:S|TELS?)?\s*:|CLASSIFIED\s+BY/i.test(p.subject),
+  },
+  {
+    field: 'tags',
+    rule: 'tags that are neither TAG codes nor country codes',
+    breaks: (p) => p.tags.some((t) => tagKind(t) === 'unknown'),
+  },
+  {
+    field: 'classifiedBy',
+    rule: "classified-by values not shaped like a person's name",
+    breaks: (p) => p.classifiedBy.some((n) => !NAME_SHAPE_RE.test(n) || n.split(' ').length > 5),
+  },
+  {
+    field: 'signers',
+    rule: 'signers that are common words or end-of-text markers (NNNN)',
+    breaks: (p) => p.signers.some((s) => COMMON_WORDS.has(s.toUpperCase()) || /^N{2,}$/.test(s)),
+  },
+];

@@ -1,0 +1,303 @@
+// Text that strays from the format in the ways unseen cables do (docs/cables.md, "Reading unseen
+// cables"). Every fixture is invented; each test names the format rule it holds the parser to.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import {
+  canonicalId,
+  findLabel,
+  parseCable,
+  parseClassifiedBy,
+  parseReferences,
+  parseSigners,
+  parseSubject,
+  parseTags,
+  splitTags,
+  stepFailures,
+  titlefy,
+} from '../../src/cables/parse/index.ts';
+
+test('field labels: misspelt by a letter, any punctuation after them', () => {
+  for (const label of [
+    'TAGS;',
+    'TAGS,',
+    'TAGS:',
+    'TAGS.',
+    'TAGE:',
+    'TGAS:',
+    'TAQS;',
+    'TAGSS',
+    'Tags -',
+  ]) {
+    assert.deepEqual(
+      parseTags(`E.O. 12958: DECL: 01/02/2019\n${label} PREL, PGOV, XY\nSUBJECT: SOMETHING`).tags,
+      ['PREL', 'PGOV', 'XY'],
+      label,
+    );
+  }
+  for (const label of ['SUBJECT;', 'SUBJECT -', 'SUBJET:', 'SUBJCT:', 'SUJBECT:', 'Subject,']) {
+    assert.equal(
+      parseSubject(`TAGS: PREL\n${label} A PLAIN SUBJECT\n\n1. (C) Text.`),
+      'A PLAIN SUBJECT',
+      label,
+    );
+  }
+  for (const label of ['REF;', 'REFS,', 'RFE:', 'REFTEL;', 'Ref(s):']) {
+    assert.deepEqual(
+      parseReferences(
+        `SUBJECT: X\n${label} A. STATE 1234 B. 07 ANYWHERE 5 C. LIMA 66\n\n1. Text`,
+        2008,
+        null,
+      ),
+      ['08STATE1234', '08LIMA66'],
+      label,
+    );
+  }
+  // ordinary words are not labels
+  assert.equal(findLabel('THE BAGS: WERE PACKED', 'TAGS'), null);
+  assert.equal(findLabel('1. THE REFUGEE: COUNT', 'REF'), null);
+  assert.equal(findLabel('We will subject: them', 'SUBJECT'), null);
+});
+
+test('fields run together on one line end each other', () => {
+  const caption =
+    'E.O. 12958: DECL: 01/02/2019 TAGS: PREL PGOV XY SUBJECT: TALKS GO ON; REF: A. STATE 1234 B. LIMA 55\n\n1. (C) Text.';
+  assert.deepEqual(parseTags(caption).tags, ['PREL', 'PGOV', 'XY']);
+  assert.equal(parseSubject(caption), 'TALKS GO ON');
+  assert.deepEqual(parseReferences(caption, 2009, null), ['09STATE1234', '09LIMA55']);
+  assert.equal(parseSubject('SUBJECT: TALKS GO ONREF: A. STATE 1234\n\n1. x'), 'TALKS GO ON');
+  // a double-spaced caption: the subject goes on after a blank line when its line cannot end it
+  assert.equal(parseSubject('SUBJECT: FUNDS TO PROTECT THE \n\nRIVERS - REAL PROGRESS \n\nREF: 08 LIMA 1 \n\n1. x'), 'FUNDS TO PROTECT THE RIVERS - REAL PROGRESS');
+  assert.equal(parseSubject('SUBJECT: TALKS AND\n\n1. (C) Text.'), 'TALKS AND');
+  // a caption written in mixed case with its fields on one line
+  assert.equal(parseSubject('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on\n\n(U) Classified by Ambassador Jo Roe'), 'talks go on');
+  assert.deepEqual(parseTags('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on').tags, ['PREL', 'TU']);
+  assert.equal(
+    parseSubject('SUBJECT: TALKS GO ON Classified By: Ambassador Jo Roe for reasons 1.4 (b)'),
+    'TALKS GO ON',
+  );
+  assert.equal(
+    parseSubject('SUBJECT: TALKS GO ON\nE.O. 12958: DECL: 01/02/2019\n\n1. x'),
+    'TALKS GO ON',
+  );
+});
+
+test('reference lists: years in other places, originator aliases, printout lines', () => {
+  const refs = (s: string, own: string | null = null) => parseReferences(s, 2009, own);
+  // a year in parentheses after the serial, two or four digits
+  assert.deepEqual(refs('REF: A. STATE 1234 (2007) B. LIMA 55 (08) C. LIMA 66'), [
+    '07STATE1234',
+    '08LIMA55',
+    '09LIMA66',
+  ]);
+  // the parenthesised year belongs to the item before it, never to the next one
+  assert.deepEqual(refs('REF: LIMA 1; BOGOTA 2 (08) LIMA 3'), ['09LIMA1', '08BOGOTA2', '09LIMA3']);
+  // a two-digit year glued to the station, or prefixed to the serial
+  assert.deepEqual(refs('REF: A. 07STATE 1234 B. STATE 06-55'), ['07STATE1234', '06STATE55']);
+  // a year written apart between the station and the serial, or after the serial and a slash
+  assert.deepEqual(refs('REF: A. STATE 07 1234 B. STATE 2006 4567 C. LIMA 00789/08 D. LIMA 55'), [
+    '07STATE1234',
+    '06STATE4567',
+    '08LIMA789',
+    '09LIMA55',
+  ]);
+  // the same after a station of two or three words or an alias
+  assert.deepEqual(refs('REF: A. ABU DHABI 07 1234 B. NEW DELHI 06-55 C. SECSTATE WASHDC 08-99 D. BUENOS AIRES 321'), [
+    '07ABUDHABI1234',
+    '06NEWDELHI55',
+    '08STATE99',
+    '09BUENOSAIRES321',
+  ]);
+  // a date after a serial is not its year, and two numbers after a station without a year are not read as one
+  assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), ['09STATE1234', '09LIMA12', '09LIMA34']);
+  // no year anywhere: the citing cable's, from its own id when the year is not given
+  assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), ['07STATE12', '06LIMA3']);
+  // an item letter glued to the year or the station
+  assert.deepEqual(refs('REF: A.08 STATE 1234 B.LIMA 55 C.2007 BOGOTA 3'), ['08STATE1234', '09LIMA55', '07BOGOTA3']);
+  // originator aliases (tables.json station_aliases)
+  assert.deepEqual(refs('REF: A. SECSTATE 1234 B. SECSTATE WASHDC 5678 C. 08 USUN 9'), [
+    '09STATE1234',
+    '09STATE5678',
+    '08USUNNEWYORK9',
+  ]);
+  // station and serial written together, a unique abbreviation of the station
+  assert.deepEqual(refs('REF: A) LIMA 725 B) LIMA743 C) 05 CASA 12'), [
+    '09LIMA725',
+    '09LIMA743',
+    '05CASABLANCA12',
+  ]);
+  // a page break of the printout inside the list: page head, repeated banner, blank lines
+  const printout =
+    'REF: A. STATE 1234\n     B. LIMA 55\n\n\nCONFIDENTIAL\n\nPAGE 02        LIMA  01700  021000Z\n\n     C. LIMA 66\n     D. BOGOTA 77\n\nClassified By: x';
+  assert.deepEqual(refs(printout), ['09STATE1234', '09LIMA55', '09LIMA66', '09BOGOTA77']);
+  const banner =
+    'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
+  assert.deepEqual(refs(banner), ['09STATE1234', '09LIMA55', '09LIMA66']);
+  // a banner in lower case (`S e c r e t section 02 of 03 riyadh 000182`) is a printout line too
+  assert.deepEqual(refs('REF: A. KABUL 500\nS e c r e t section 02 of 03 riyadh 000182\nB. KABUL 501\n\n1. (C) x'), [
+    '09KABUL500',
+    '09KABUL501',
+  ]);
+  // blank lines left by a page break do not end the list when the next item follows them
+  assert.deepEqual(refs('REF: A. KABUL 500\n \n \n \nB. KABUL 501\n\n\n\nThe talks went on.'), ['09KABUL500', '09KABUL501']);
+  const marker = parseCable({
+    referenceId: '10RIYADH182',
+    body:
+      'C O N F I D E N T I A L SECTION 01 OF 03 RIYADH 000182 \n \nE.O. 12958: DECL: 02/10/2020 \nTAGS: PREL SA \n' +
+      'SUBJECT: VISIT \n \nREF: A. KABUL 500 \n \nRIYADH 00000182  001.2 OF 003 \n \n \nB. KABUL 501 \n \n' +
+      'Classified By: Ambassador James B. Smith for reasons 1.4 (B) and (D) \n \n1. (C) Text.\n',
+  });
+  assert.deepEqual(marker.references, ['10KABUL500', '10KABUL501']);
+  // the list goes on after a page head on the same line
+  assert.deepEqual(
+    refs(
+      'REF: A. STATE 1\n CONFIDENTIAL\nPAGE 02 LIMA 01700 01 OF 02 082030Z  B. LIMA 2\nClassified By: x',
+    ),
+    ['09STATE1', '09LIMA2'],
+  );
+});
+
+test('reference stations with one damaged letter are read when only one station is that close', () => {
+  const refs = (s: string) => parseReferences(s, 2009, null);
+  assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [
+    '09BANGKOK55',
+    '09LIMA44',
+    '09BUENOSAIRES12',
+    '09NAIROBI9',
+  ]);
+  // BERN and BONN are both one letter from BENN: no guess
+  assert.deepEqual(refs('REF: A. BENN 55'), []);
+  // a damaged station is reported
+  const p = parseCable({
+    referenceId: '09LIMA1700',
+    body: 'UNCLAS LIMA 001700\n\nSUBJECT: X\nREF: BANGOK 55\n\n1. Text.\n\nROE\n',
+  });
+  assert.deepEqual(p.references, ['09BANGKOK55']);
+  assert.ok(
+    p.warnings.includes('reference station "BANGOK" read as BANGKOK'),
+    p.warnings.join('; '),
+  );
+});
+
+test('reference ids: a letter changed or dropped, a section prefix with damaged letters', () => {
+  assert.equal(canonicalId('09LMA123'), '09LIMA123');
+  assert.equal(canonicalId('09NAIROB123'), '09NAIROBI123');
+  assert.equal(canonicalId('09SECT1ON01OF02LIMA123'), '09LIMA123');
+  assert.equal(canonicalId('09SECTION1OF2LIMA123'), '09LIMA123');
+  assert.equal(canonicalId('09S1CTION01OF02LIMA12'), '09LIMA12');
+  // a letter O for a zero in the year or the serial
+  assert.equal(canonicalId('O9LIMA123'), '09LIMA123');
+  assert.equal(canonicalId('09LIMA1O69'), '09LIMA1069');
+  // never more than seven digits
+  assert.equal(canonicalId('00LIMA1000O000'), null);
+  // two stations equally close: not guessed
+  assert.equal(canonicalId('09BENN123'), null);
+});
+
+test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z\nee for reasons 1.4 (b)'), [
+    'Ann Zee',
+  ]);
+  assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z ee for reasons 1.4 (b)'), [
+    'Ann Zee',
+  ]);
+  assert.deepEqual(names('Classified By: Political Officer Jo\nanna Roe for reasons 1.4 (b)'), [
+    'Joanna Roe',
+  ]);
+  assert.deepEqual(names('Classified By: Ambassdor Roe for reasons 1.4 (b)'), ['Roe']);
+  assert.deepEqual(names('Classified By: Politcal Counselour Jo Roe for reasons 1.4 (b)'), [
+    'Jo Roe',
+  ]);
+  assert.deepEqual(names('CLASSIFIED BY: DCM - JOHN ROE, REASONS 1.4 (B)'), ['JOHN ROE']);
+  assert.deepEqual(names('CLASSIFIED BY: A/DCM-JOHN ROE, REASONS 1.4 (B)'), ['JOHN ROE']);
+  assert.deepEqual(names('CLASSIFIED BY POL-ECON CHIEF JOHN Q. ROE F0R REASONS 1.4 (B) AND (D)'), [
+    'JOHN Q. ROE',
+  ]);
+  assert.deepEqual(names('Classified By: Ambassador Jo Roe f0r reas0ns 1.4 (b)'), ['Jo Roe']);
+  assert.deepEqual(names('CLASSIFIED BY: AMBASSADOR ANN R\nOE FOR REASONS 1.4 (B)'), ['ANN ROE']);
+  assert.deepEqual(names('Classified By: Ambassador Ann Roe fo\nr reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Ambassador Ann Roe fro reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Poloff-Ann Roe for reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Acting Political Counselor Jo Ann Roe for reasons 1.4 (b)'), ['Jo Ann Roe']);
+  // a misspelt label
+  assert.deepEqual(names('Classifed By: Ambassador Jo Roe for reasons 1.4 (b)'), ['Jo Roe']);
+  assert.deepEqual(names('CLASIFIED BY; AMBASSADOR JO ROE FOR REASONS 1.4 (B)'), ['JO ROE']);
+  // lower-case words after a break stay words
+  assert.deepEqual(names('Classified By: Ambassador Jo Roe\nfor reasons 1.4 (b)'), ['Jo Roe']);
+});
+
+test('signers: a surname of two words opened by a particle; end markers are not signers', () => {
+  assert.deepEqual(parseSigners('Text.\n\nVAN DER BERG\n'), ['VAN DER BERG']);
+  assert.deepEqual(parseSigners('Text.\n\nDE LA CRUZ\n'), ['DE LA CRUZ']);
+  assert.deepEqual(parseSigners('Text.\n\nST. JOHN\n'), ['ST. JOHN']);
+  // two surnames without a particle are two signers
+  assert.deepEqual(parseSigners('Text.\n\nROE DOE\n'), ['ROE', 'DOE']);
+  assert.deepEqual(
+    parseSigners(
+      'Text.\n\nROE\n\nDeclassified/Released US Department of State EO Systematic Review 30 JUN 2005\n\nNNN',
+    ),
+    ['ROE'],
+  );
+  assert.deepEqual(parseSigners('Text.\n\nCOMMENT\n'), []);
+});
+
+test('title case: acronyms inside words, ordinals, words written in mixed case on purpose', () => {
+  assert.equal(titlefy("UNHCR'S REPORT ON THE 3RD CAMP"), "UNHCR's Report on the 3rd Camp");
+  assert.equal(titlefy('IRAQ--GOI’S NEW PLAN'), 'Iraq--GOI’s New Plan');
+  assert.equal(titlefy('SCENESETTER FOR DoD VISIT'), 'Scenesetter for DoD Visit');
+  assert.equal(
+    titlefy("MEETING WITH DoD's TEAM IN THE 1990S"),
+    "Meeting With DoD's Team in the 1990s",
+  );
+  // a subject written in mixed case keeps its capitals
+  assert.equal(titlefy('Iraq: GoI and KRG talks'), 'Iraq: GoI and KRG Talks');
+});
+
+test('tags: two codes written together split by their shape', () => {
+  assert.deepEqual(splitTags('KDEMAF, PRELPGOV, UNESCO'), ['KDEM', 'AF', 'PREL', 'PGOV', 'UNESCO']);
+  // an unknown six-letter word stays as written
+  assert.deepEqual(splitTags('PREL, ABCDEF'), ['PREL', 'ABCDEF']);
+});
+
+test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {
+  const body = [
+    'C O N F I D E N T I A L LIMA 001700',
+    '',
+    'E.O. 12958: DECL: 2019/01/01',
+    'TAGE; PREL, PE',
+    'SUBJET: TALKS RESUME',
+    'REF: A. LIMA 1669 B. BANGOK 12',
+    '     C. STATE 55',
+    '',
+    'CONFIDENTIAL',
+    '',
+    'PAGE 02        LIMA  01700  021000Z',
+    '',
+    '     D. LIAM 77',
+    '',
+    'Clasified By: Ambassador Jane Roe for reasons 1.4 (b) and (d)',
+    '',
+    '1. (C) Text.',
+    '',
+    'ROE',
+    '',
+  ].join('\n');
+  const p = parseCable({ referenceId: '09LIMA01700', body });
+  assert.deepEqual(stepFailures(p), []);
+  assert.deepEqual(p.tags, ['PREL', 'PE']);
+  assert.equal(p.subject, 'TALKS RESUME');
+  assert.deepEqual(p.references, ['09LIMA1669', '09BANGKOK12', '09STATE55', '09LIMA77']);
+  assert.deepEqual(p.classifiedBy, ['Jane Roe']);
+  assert.deepEqual(p.signers, ['ROE']);
+  for (const w of [
+    'reference id given as "09LIMA01700"; read as 09LIMA1700',
+    'the TAGS label is written "TAGE;"; read as TAGS',
+    'the SUBJECT label is written "SUBJET:"; read as SUBJECT',
+    'page-break lines of the printout inside the REF list were skipped',
+    'reference station "BANGOK" read as BANGKOK',
+    'reference station "LIAM" read as LIMA',
+    'the Classified By label is written "Clasified By"; read as Classified By',
+  ]) {
+    assert.ok(p.warnings.includes(w), `missing warning: ${w}\n${p.warnings.join('\n')}`);
+  }
+});
