@@ -45,6 +45,37 @@ function metric<T>(name: string, make: () => T): T {
   return (registry.getSingleMetric(name) as T | undefined) ?? make();
 }
 
+/**
+ * A gauge read from the database at scrape time. When the database does not answer, the gauge is
+ * left out of the scrape (see /readyz) instead of showing stale or zero values.
+ */
+function dbGauge(
+  name: string,
+  help: string,
+  labelNames: string[],
+  read: (db: Db, set: (labels: Record<string, string>, value: number) => void) => Promise<void>,
+): void {
+  metric(
+    name,
+    () =>
+      new client.Gauge({
+        name,
+        help,
+        labelNames,
+        async collect() {
+          this.reset();
+          const db = source;
+          if (!db) return;
+          try {
+            await read(db, (labels, value) => this.set(labels, value));
+          } catch {
+            this.reset();
+          }
+        },
+      }),
+  );
+}
+
 /** The process's metrics, created once however many apps the process builds. */
 function metrics() {
   if (!registry.getSingleMetric('process_cpu_user_seconds_total'))
@@ -59,157 +90,64 @@ function metrics() {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       }),
   );
-  metric(
-    'broadsheet_job_backlog',
-    () =>
-      new client.Gauge({
-        name: 'broadsheet_job_backlog',
-        help: 'Jobs that are due and not yet done, by kind and status (queued, running).',
-        labelNames: ['kind', 'status'],
-        async collect() {
-          this.reset();
-          const db = source;
-          if (!db) return;
-          try {
-            const rows = await db.kysely
-              .selectFrom('jobs')
-              .select(['kind', 'status', (eb) => eb.fn.countAll<number | string>().as('n')])
-              .where('status', 'in', ['queued', 'running'])
-              .where('run_at', '<=', new Date().toISOString())
-              .groupBy(['kind', 'status'])
-              .execute();
-            for (const r of rows) this.set({ kind: r.kind, status: r.status }, Number(r.n));
-          } catch {
-            // The database did not answer: this gauge is left out of the scrape (see /readyz).
-            this.reset();
-          }
-        },
-      }),
-  );
-  metric(
-    'broadsheet_job_oldest_due_seconds',
-    () =>
-      new client.Gauge({
-        name: 'broadsheet_job_oldest_due_seconds',
-        help: 'How long the oldest due, queued job of each kind has waited.',
-        labelNames: ['kind'],
-        async collect() {
-          this.reset();
-          const db = source;
-          if (!db) return;
-          try {
-            const now = new Date();
-            const rows = await db.kysely
-              .selectFrom('jobs')
-              .select(['kind', (eb) => eb.fn.min('run_at').as('oldest')])
-              .where('status', '=', 'queued')
-              .where('run_at', '<=', now.toISOString())
-              .groupBy('kind')
-              .execute();
-            for (const r of rows)
-              this.set(
-                { kind: r.kind },
-                Math.max(0, (now.getTime() - Date.parse(String(r.oldest))) / 1000),
-              );
-          } catch {
-            // The database did not answer: this gauge is left out of the scrape (see /readyz).
-            this.reset();
-          }
-        },
-      }),
-  );
-  metric(
-    'broadsheet_cable_imports_running',
-    () =>
-      new client.Gauge({
-        name: 'broadsheet_cable_imports_running',
-        help: 'Dashboard cable imports queued or running.',
-        labelNames: ['status'],
-        async collect() {
-          this.reset();
-          const db = source;
-          if (!db) return;
-          try {
-            const rows = await db.kysely
-              .selectFrom('cable_uploads')
-              .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
-              .where('status', 'in', ['queued', 'running'])
-              .groupBy('status')
-              .execute();
-            this.set({ status: 'queued' }, 0);
-            this.set({ status: 'running' }, 0);
-            for (const r of rows) this.set({ status: r.status }, Number(r.n));
-          } catch {
-            // The database did not answer: this gauge is left out of the scrape (see /readyz).
-            this.reset();
-          }
-        },
-      }),
-  );
-  metric(
-    'broadsheet_cable_import_progress',
-    () =>
-      new client.Gauge({
-        name: 'broadsheet_cable_import_progress',
-        help: 'Running dashboard cable imports: bytes read and to read, and records by outcome so far.',
-        labelNames: ['measure'],
-        async collect() {
-          this.reset();
-          const db = source;
-          if (!db) return;
-          try {
-            const rows = await db.kysely
-              .selectFrom('cable_uploads')
-              .select(['progress', 'size'])
-              .where('status', '=', 'running')
-              .execute();
-            const totals: Record<string, number> = { bytes_done: 0, bytes_total: 0 };
-            for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] = 0;
-            for (const r of rows) {
-              let p: Record<string, unknown> = {};
-              try {
-                p = r.progress ? (JSON.parse(r.progress) as Record<string, unknown>) : {};
-              } catch {
-                p = {};
-              }
-              totals.bytes_done += Number(p.bytesDone) || 0;
-              totals.bytes_total += Number(p.bytesTotal) || Number(r.size) || 0;
-              for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] += Number(p[o]) || 0;
-            }
-            for (const [measure, v] of Object.entries(totals)) this.set({ measure }, v);
-          } catch {
-            // The database did not answer: this gauge is left out of the scrape (see /readyz).
-            this.reset();
-          }
-        },
-      }),
-  );
-  metric(
-    'broadsheet_newsletter_deliveries',
-    () =>
-      new client.Gauge({
-        name: 'broadsheet_newsletter_deliveries',
-        help: 'Newsletter deliveries by outcome ("unknown": the SMTP server may or may not have taken the message).',
-        labelNames: ['outcome'],
-        async collect() {
-          this.reset();
-          const db = source;
-          if (!db) return;
-          try {
-            const rows = await db.kysely
-              .selectFrom('newsletter_deliveries')
-              .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
-              .groupBy('status')
-              .execute();
-            for (const o of DELIVERY_OUTCOMES) this.set({ outcome: o }, 0);
-            for (const r of rows) this.set({ outcome: r.status }, Number(r.n));
-          } catch {
-            // The database did not answer: this gauge is left out of the scrape (see /readyz).
-            this.reset();
-          }
-        },
-      }),
-  );
+  dbGauge('broadsheet_job_backlog', 'Jobs that are due and not yet done, by kind and status (queued, running).', ['kind', 'status'], async (db, set) => {
+    const rows = await db.kysely
+      .selectFrom('jobs')
+      .select(['kind', 'status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('status', 'in', ['queued', 'running'])
+      .where('run_at', '<=', new Date().toISOString())
+      .groupBy(['kind', 'status'])
+      .execute();
+    for (const r of rows) set({ kind: r.kind, status: r.status }, Number(r.n));
+  });
+  dbGauge('broadsheet_job_oldest_due_seconds', 'How long the oldest due, queued job of each kind has waited.', ['kind'], async (db, set) => {
+    const now = new Date();
+    const rows = await db.kysely
+      .selectFrom('jobs')
+      .select(['kind', (eb) => eb.fn.min('run_at').as('oldest')])
+      .where('status', '=', 'queued')
+      .where('run_at', '<=', now.toISOString())
+      .groupBy('kind')
+      .execute();
+    for (const r of rows) set({ kind: r.kind }, Math.max(0, (now.getTime() - Date.parse(String(r.oldest))) / 1000));
+  });
+  dbGauge('broadsheet_cable_imports_running', 'Dashboard cable imports queued or running.', ['status'], async (db, set) => {
+    const rows = await db.kysely
+      .selectFrom('cable_uploads')
+      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .where('status', 'in', ['queued', 'running'])
+      .groupBy('status')
+      .execute();
+    set({ status: 'queued' }, 0);
+    set({ status: 'running' }, 0);
+    for (const r of rows) set({ status: r.status }, Number(r.n));
+  });
+  dbGauge('broadsheet_cable_import_progress', 'Running dashboard cable imports: bytes read and to read, and records by outcome so far.', ['measure'], async (db, set) => {
+    const rows = await db.kysely.selectFrom('cable_uploads').select(['progress', 'size']).where('status', '=', 'running').execute();
+    const totals: Record<string, number> = { bytes_done: 0, bytes_total: 0 };
+    for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] = 0;
+    for (const r of rows) {
+      let p: Record<string, unknown> = {};
+      try {
+        p = r.progress ? (JSON.parse(r.progress) as Record<string, unknown>) : {};
+      } catch {
+        p = {};
+      }
+      totals.bytes_done += Number(p.bytesDone) || 0;
+      totals.bytes_total += Number(p.bytesTotal) || Number(r.size) || 0;
+      for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] += Number(p[o]) || 0;
+    }
+    for (const [measure, v] of Object.entries(totals)) set({ measure }, v);
+  });
+  dbGauge('broadsheet_newsletter_deliveries', 'Newsletter deliveries by outcome ("unknown": the SMTP server may or may not have taken the message).', ['outcome'], async (db, set) => {
+    const rows = await db.kysely
+      .selectFrom('newsletter_deliveries')
+      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+      .groupBy('status')
+      .execute();
+    for (const o of DELIVERY_OUTCOMES) set({ outcome: o }, 0);
+    for (const r of rows) set({ outcome: r.status }, Number(r.n));
+  });
   return { requests };
 }
 
