@@ -63,7 +63,7 @@ describe('fleet on PostgreSQL', () => {
           assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
         const [a, b] = ports.map((p) => `http://127.0.0.1:${p}`);
 
-        // Register on A (a session starts there) ...
+        // Register and log in on A (a session starts there) ...
         const jar = cookieJar();
         const reg = await fetch(`${a}/register`);
         jar.take(reg);
@@ -82,9 +82,22 @@ describe('fleet on PostgreSQL', () => {
           }).toString(),
         });
         jar.take(post);
+        assert.equal(post.status, 303, `registered on A: ${(await post.text()).slice(0, 300)}`);
+        // Registration signs no one in: log in on A with the new password.
+        const login = await fetch(`${a}/login`, {
+          method: 'POST',
+          redirect: 'manual',
+          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+          body: new URLSearchParams({
+            email,
+            password: 'Quartz-lantern-meadow-7319',
+            _csrf: jar.get('bs_csrf')!,
+          }).toString(),
+        });
+        jar.take(login);
         assert.ok(
           jar.get('bs_session'),
-          `registered on A (${post.status}): ${(await post.text()).slice(0, 300)}`,
+          `logged in on A (${login.status}): ${(await login.text()).slice(0, 300)}`,
         );
         // ... and B knows the member, with what was written through A.
         const onB = await fetch(`${b}/account`, { headers: { cookie: jar.header() } });
