@@ -107,6 +107,13 @@ test('reference lists: years in other places, originator aliases, printout lines
     '08STATE99',
     '09BUENOSAIRES321',
   ]);
+  // four digits that open the next item are its year, not a serial after a year
+  assert.deepEqual(refs('REF: LIMA 55 2007 STATE 1234; LAHORE 25 07 NEW DELHI 12'), [
+    '09LIMA55',
+    '07STATE1234',
+    '09LAHORE25',
+    '07NEWDELHI12',
+  ]);
   // a date after a serial is not its year, and two numbers after a station without a year are not read as one
   assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), ['09STATE1234', '09LIMA12', '09LIMA34']);
   // no year anywhere: the citing cable's, from its own id when the year is not given

@@ -231,7 +231,12 @@ const SKIP_AFTER_RE = /^(?:AND|&)$/;
  * `WORDS YY SERIAL` → `WORDS' YY STATION SERIAL` when the last one to three words name a station
  * (the words before them stay in place); unchanged otherwise.
  */
-function yearInFront(m: string, words: string, yy: string, serial: string): string {
+function yearInFront(m: string, words: string, yy: string, serial: string, at: number, all: string): string {
+  // "LIMA 55 2007 STATE 1234": the four digits are the next item's year, not this item's serial
+  if (/^(?:19|20)\d{2}$/.test(serial)) {
+    const next = /^[ \t,;]*([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})/.exec(all.slice(at + m.length));
+    if (next && next[1].split(/[ \t]+/).some((_, i, w) => normalizeStation(w.slice(0, i + 1).join(' '), false))) return m;
+  }
   const w = words.split(/[ \t]+/);
   for (let k = w.length; k >= 1; k--) {
     const st = w.slice(w.length - k).join(' ');
