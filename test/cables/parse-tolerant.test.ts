@@ -198,6 +198,13 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
   assert.equal(canonicalId('09BENN123'), null);
+  // the same ids written whole in a REF list, with a note
+  const notes: string[] = [];
+  assert.deepEqual(parseReferences('REF: A. 09SECTION01OF02LIMA1234 B. 08SECT1ON1OF2BOGOTA55', 2010, null, notes), [
+    '09LIMA1234',
+    '08BOGOTA55',
+  ]);
+  assert.ok(notes.includes('reference id given as "09SECTION01OF02LIMA1234"; read as 09LIMA1234'), notes.join('\n'));
 });
 
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {

@@ -1,6 +1,6 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
+import { canonicalId, editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 
@@ -223,6 +223,7 @@ const YEAR_APART_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:
 const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
 const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
+const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
@@ -271,6 +272,14 @@ export function referencesInText(text: string, year: number | null, ownId: strin
   t = t.replace(SLASH_YEAR_RE, "$1 YR'$2 ");
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
+  // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
+  t = t.replace(SECTION_ID_RE, (m) => {
+    const id = canonicalId(m);
+    const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
+    if (!parts) return m;
+    if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
+    return `${parts[1]} ${parts[2]} ${parts[3]}`;
+  });
   t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   // "BELGRADE743": station and serial glued, no year
