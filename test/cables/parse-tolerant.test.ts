@@ -139,6 +139,12 @@ test('reference lists: years in other places, originator aliases, printout lines
   const banner =
     'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
   assert.deepEqual(refs(banner), ['09STATE1234', '09LIMA55', '09LIMA66']);
+  // items numbered at the start of a line are not numbered paragraphs
+  assert.deepEqual(refs('REF: 1. STATE 1234\n2. LIMA 55\n3. 07 BOGOTA 6 (NOTAL)\n\n1. (C) The talks: LIMA 77.'), [
+    '09STATE1234',
+    '09LIMA55',
+    '07BOGOTA6',
+  ]);
   // a banner in lower case (`S e c r e t section 02 of 03 riyadh 000182`) is a printout line too
   assert.deepEqual(refs('REF: A. KABUL 500\nS e c r e t section 02 of 03 riyadh 000182\nB. KABUL 501\n\n1. (C) x'), [
     '09KABUL500',

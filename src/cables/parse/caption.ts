@@ -131,8 +131,13 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
 const REF_START_RE =
   /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
 const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
+/**
+ * Where a REF list ends: a Classified By line, a numbered paragraph (not a numbered item that is
+ * only a station and a serial: `2. LIMA 55`), a summary, or two blank lines not followed by the next
+ * lettered item.
+ */
 const REF_END_RE =
-  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
+  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
