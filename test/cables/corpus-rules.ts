@@ -7,19 +7,22 @@ import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
  */
 const LETTERED_ITEM_RE = /(?:^|[\s;,])(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])[.)])[ \t]*(?=[A-Z0-9(])/g;
 const REF_LINE_RE =
-  /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\))?[ \t]*:([^]*?)(?=\n[ \t]*\n|\n[ \t]*(?:Classified|CLASSIFIED|\d{1,2}\.[ \t]|SUMMARY|Summary)|$)/;
+  /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\)|ERENCES?)?[ \t]*[:;]([^]*?)(?=\n[ \t]*(?:Classified|CLASSIFIED|1\.[ \t]|\(?[A-Z/]{1,5}\)?[ \t]*1\.|SUMMARY|Summary)|\n[ \t]*\n[ \t]*\n|$)/i;
 /**
  * Items of a REF list that cite something other than a cable: e-mails, telcons, memos, letters,
  * reports (daily reports, IIRs, OSC reports), a message known only by its DTG, the Foreign Affairs
  * Manual/Handbook. A cable is cited by an originator word and a serial (`LONDON 825`,
- * `07 STATE 1234`); a number that is part of a date (`12/14/07`, `JULY 15`) is not a serial.
+ * `07 STATE 1234`); a number that is part of a date (`12/14/07`, `JULY 15`, `8 MAY 08`) is not a serial.
  */
 const OTHER_DOCUMENT_RE = /E-?MAILS?\b|\bTELCONS?\b|\bMEMO|\bLETTER\b|\bREPORTS?\b|\bDAILY\b|\bIIR\b|\bOSC\b|\bDTG|\bFA[MH]\b/;
 const MONTH_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
+/** A word of three letters or more and a number that is not part of a date (`3/23`, `8 MAY 08`). */
+const DAY_OR_SERIAL_RE =
+  /([A-Z]{3,})[ \t-]*(\d{1,7})\b(?![\/.]\d)(?![ \t]+(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\b)/g;
 function citesCable(item: string): boolean {
   const t = item.toUpperCase();
   if (OTHER_DOCUMENT_RE.test(t)) return false;
-  for (const x of t.matchAll(/([A-Z]{2,})[ \t-]*(\d{1,7})\b(?![\/.]\d)/g)) if (!MONTH_RE.test(x[1])) return true;
+  for (const x of t.matchAll(DAY_OR_SERIAL_RE)) if (!MONTH_RE.test(x[1])) return true;
   return false;
 }
 /** Words that are never a signer's surname: the cable's own vocabulary and English function words. */

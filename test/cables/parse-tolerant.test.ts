@@ -107,6 +107,13 @@ test('reference lists: years in other places, originator aliases, printout lines
     '08STATE99',
     '09BUENOSAIRES321',
   ]);
+  // four digits that open the next item are its year, not a serial after a year
+  assert.deepEqual(refs('REF: LIMA 55 2007 STATE 1234; LAHORE 25 07 NEW DELHI 12'), [
+    '09LIMA55',
+    '07STATE1234',
+    '09LAHORE25',
+    '07NEWDELHI12',
+  ]);
   // a date after a serial is not its year, and two numbers after a station without a year are not read as one
   assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), ['09STATE1234', '09LIMA12', '09LIMA34']);
   // no year anywhere: the citing cable's, from its own id when the year is not given
@@ -132,6 +139,12 @@ test('reference lists: years in other places, originator aliases, printout lines
   const banner =
     'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
   assert.deepEqual(refs(banner), ['09STATE1234', '09LIMA55', '09LIMA66']);
+  // items numbered at the start of a line are not numbered paragraphs
+  assert.deepEqual(refs('REF: 1. STATE 1234\n2. LIMA 55\n3. 07 BOGOTA 6 (NOTAL)\n\n1. (C) The talks: LIMA 77.'), [
+    '09STATE1234',
+    '09LIMA55',
+    '07BOGOTA6',
+  ]);
   // a banner in lower case (`S e c r e t section 02 of 03 riyadh 000182`) is a printout line too
   assert.deepEqual(refs('REF: A. KABUL 500\nS e c r e t section 02 of 03 riyadh 000182\nB. KABUL 501\n\n1. (C) x'), [
     '09KABUL500',
@@ -191,6 +204,13 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
   assert.equal(canonicalId('09BENN123'), null);
+  // the same ids written whole in a REF list, with a note
+  const notes: string[] = [];
+  assert.deepEqual(parseReferences('REF: A. 09SECTION01OF02LIMA1234 B. 08SECT1ON1OF2BOGOTA55', 2010, null, notes), [
+    '09LIMA1234',
+    '08BOGOTA55',
+  ]);
+  assert.ok(notes.includes('reference id given as "09SECTION01OF02LIMA1234"; read as 09LIMA1234'), notes.join('\n'));
 });
 
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {

@@ -1,6 +1,6 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
+import { canonicalId, editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 
@@ -131,8 +131,13 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
 const REF_START_RE =
   /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
 const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
+/**
+ * Where a REF list ends: a Classified By line, a numbered paragraph (not a numbered item that is
+ * only a station and a serial: `2. LIMA 55`), a summary, or two blank lines not followed by the next
+ * lettered item.
+ */
 const REF_END_RE =
-  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t]|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
+  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -223,6 +228,7 @@ const YEAR_APART_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:
 const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
 const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
+const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
@@ -231,7 +237,12 @@ const SKIP_AFTER_RE = /^(?:AND|&)$/;
  * `WORDS YY SERIAL` → `WORDS' YY STATION SERIAL` when the last one to three words name a station
  * (the words before them stay in place); unchanged otherwise.
  */
-function yearInFront(m: string, words: string, yy: string, serial: string): string {
+function yearInFront(m: string, words: string, yy: string, serial: string, at: number, all: string): string {
+  // "LIMA 55 2007 STATE 1234": the four digits are the next item's year, not this item's serial
+  if (/^(?:19|20)\d{2}$/.test(serial)) {
+    const next = /^[ \t,;]*([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})/.exec(all.slice(at + m.length));
+    if (next && next[1].split(/[ \t]+/).some((_, i, w) => normalizeStation(w.slice(0, i + 1).join(' '), false))) return m;
+  }
   const w = words.split(/[ \t]+/);
   for (let k = w.length; k >= 1; k--) {
     const st = w.slice(w.length - k).join(' ');
@@ -266,6 +277,14 @@ export function referencesInText(text: string, year: number | null, ownId: strin
   t = t.replace(SLASH_YEAR_RE, "$1 YR'$2 ");
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
+  // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
+  t = t.replace(SECTION_ID_RE, (m) => {
+    const id = canonicalId(m);
+    const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
+    if (!parts) return m;
+    if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
+    return `${parts[1]} ${parts[2]} ${parts[3]}`;
+  });
   t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   // "BELGRADE743": station and serial glued, no year
