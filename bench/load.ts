@@ -24,10 +24,16 @@ const count = arg('count', 251287);
 
 const dataDir = join(ROOT, 'bench', 'out', `load-${count}`);
 const dbFile = join(dataDir, 'broadsheet.db');
-const csv = count === 251287 && existsSync('/tmp/cables-251287.csv') ? '/tmp/cables-251287.csv' : join(ROOT, 'bench', 'out', `cables-${count}-1.csv`);
+const csv =
+  count === 251287 && existsSync('/tmp/cables-251287.csv')
+    ? '/tmp/cables-251287.csv'
+    : join(ROOT, 'bench', 'out', `cables-${count}-1.csv`);
 
 function cli(args: string[]) {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], { env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' }, stdio: 'inherit' });
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
+    env: { ...process.env, DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'silent' },
+    stdio: 'inherit',
+  });
   if (r.status !== 0) throw new Error(`broadsheet ${args.join(' ')} failed`);
 }
 
@@ -36,7 +42,9 @@ function importDone(): boolean {
   const db = new Database(dbFile, { readonly: true });
   try {
     // Generated ids can repeat (an update, not a new cable): a finished import is the test.
-    const row = db.prepare(`select count(*) as n from cable_imports where status = 'done'`).get() as { n: number };
+    const row = db
+      .prepare(`select count(*) as n from cable_imports where status = 'done'`)
+      .get() as { n: number };
     return row.n > 0;
   } catch {
     return false;
@@ -57,24 +65,67 @@ if (!importDone()) {
 
 // Sample ids and paths from the database.
 const db = new Database(dbFile, { readonly: true });
-const cableIds = (db.prepare(`select reference_id from cables order by random() limit 2000`).all() as { reference_id: string }[]).map((r) => r.reference_id);
-const origins = (db.prepare(`select origin, count(*) n from cables group by origin order by n desc limit 40`).all() as { origin: string }[]).map((r) => r.origin).filter(Boolean);
+const cableIds = (
+  db.prepare(`select reference_id from cables order by random() limit 2000`).all() as {
+    reference_id: string;
+  }[]
+).map((r) => r.reference_id);
+const origins = (
+  db
+    .prepare(`select origin, count(*) n from cables group by origin order by n desc limit 40`)
+    .all() as { origin: string }[]
+)
+  .map((r) => r.origin)
+  .filter(Boolean);
 db.close();
 
 // Every simulated reader comes from one address: the per-client search rate limit and queue bound would refuse them.
-const server = await startServer({ DATA_DIR: dataDir, DATABASE_URL: '', DEMO: '0', JOBS: '0', SEARCH_RATE: '100000', SEARCH_BURST: '100000', SEARCH_QUEUE_PER_CLIENT: '1000' });
+const server = await startServer({
+  DATA_DIR: dataDir,
+  DATABASE_URL: '',
+  DEMO: '0',
+  JOBS: '0',
+  SEARCH_RATE: '100000',
+  SEARCH_BURST: '100000',
+  SEARCH_QUEUE_PER_CLIENT: '1000',
+});
 const home = await (await fetch(server.url + '/')).text();
-const storyPaths = [...new Set([...home.matchAll(/href="(\/stories\/[^"#?]+)"/g)].map((m) => m[1]))];
+const storyPaths = [
+  ...new Set([...home.matchAll(/href="(\/stories\/[^"#?]+)"/g)].map((m) => m[1])),
+];
 if (!storyPaths.length) throw new Error('no story links on the home page');
-const words = ['terrorism', 'election', 'oil', 'embassy', 'minister', 'security', 'trade', 'military', 'human rights', 'energy'];
+const words = [
+  'terrorism',
+  'election',
+  'oil',
+  'embassy',
+  'minister',
+  'security',
+  'trade',
+  'military',
+  'human rights',
+  'energy',
+];
 const pick = <T>(xs: T[]) => xs[Math.floor(Math.random() * xs.length)];
 
 const routes: { name: string; weight: number; path: () => string }[] = [
   { name: 'home', weight: 2, path: () => '/' },
   { name: 'story', weight: 2, path: () => pick(storyPaths) },
   { name: 'cable', weight: 3, path: () => `/cables/${pick(cableIds)}` },
-  { name: 'search+facets', weight: 2, path: () => `/search?q=${encodeURIComponent(pick(words))}&origin=${encodeURIComponent(pick(origins))}` },
-  { name: 'api', weight: 1, path: () => (Math.random() < 0.5 ? `/api/cables/${pick(cableIds)}` : `/api/search?q=${encodeURIComponent(pick(words))}`) },
+  {
+    name: 'search+facets',
+    weight: 2,
+    path: () =>
+      `/search?q=${encodeURIComponent(pick(words))}&origin=${encodeURIComponent(pick(origins))}`,
+  },
+  {
+    name: 'api',
+    weight: 1,
+    path: () =>
+      Math.random() < 0.5
+        ? `/api/cables/${pick(cableIds)}`
+        : `/api/search?q=${encodeURIComponent(pick(words))}`,
+  },
 ];
 const totalWeight = routes.reduce((s, r) => s + r.weight, 0);
 
@@ -88,7 +139,16 @@ for (const r of routes) {
   console.error(`first ${r.name}: ${res.status} in ${Date.now() - t0} ms`);
 }
 // Warm up briefly (caches, prepared statements), then measure.
-await Promise.all(routes.map((r) => autocannon({ url: server.url, connections: 2, duration: 3, requests: Array.from({ length: 200 }, () => ({ method: 'GET' as const, path: r.path() })) })));
+await Promise.all(
+  routes.map((r) =>
+    autocannon({
+      url: server.url,
+      connections: 2,
+      duration: 3,
+      requests: Array.from({ length: 200 }, () => ({ method: 'GET' as const, path: r.path() })),
+    }),
+  ),
+);
 global.gc?.();
 const before = server.memory();
 const started = Date.now();
@@ -112,19 +172,33 @@ await server.stop();
 
 let total = 0;
 let errors = 0;
-const lines = [`machine   ${machine()}`, `database  SQLite, ${cableIds.length ? '' : 'no '}${count.toLocaleString('en')} generated cables (${dataDir})`, `load      ${connections} connections for ${seconds} s, ${routes.map((r) => `${r.name}×${Math.max(1, Math.round((connections * r.weight) / totalWeight))}`).join(', ')}`, ''];
-lines.push(`${'route'.padEnd(14)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}`);
+const lines = [
+  `machine   ${machine()}`,
+  `database  SQLite, ${cableIds.length ? '' : 'no '}${count.toLocaleString('en')} generated cables (${dataDir})`,
+  `load      ${connections} connections for ${seconds} s, ${routes.map((r) => `${r.name}×${Math.max(1, Math.round((connections * r.weight) / totalWeight))}`).join(', ')}`,
+  '',
+];
+lines.push(
+  `${'route'.padEnd(14)} ${'req/s'.padStart(8)} ${'p50 ms'.padStart(7)} ${'p99 ms'.padStart(7)} ${'errors'.padStart(7)}`,
+);
 routes.forEach((r, i) => {
   const res = results[i];
   const n = res.requests.total;
   const err = res.errors + res.timeouts + res.non2xx;
   total += n;
   errors += err;
-  lines.push(`${r.name.padEnd(14)} ${(n / elapsed).toFixed(0).padStart(8)} ${String(res.latency.p50).padStart(7)} ${String(res.latency.p99).padStart(7)} ${String(err).padStart(7)}`);
+  lines.push(
+    `${r.name.padEnd(14)} ${(n / elapsed).toFixed(0).padStart(8)} ${String(res.latency.p50).padStart(7)} ${String(res.latency.p99).padStart(7)} ${String(err).padStart(7)}`,
+  );
 });
-lines.push(`${'all'.padEnd(14)} ${(total / elapsed).toFixed(0).padStart(8)} ${''.padStart(7)} ${''.padStart(7)} ${String(errors).padStart(7)}`);
+lines.push(
+  `${'all'.padEnd(14)} ${(total / elapsed).toFixed(0).padStart(8)} ${''.padStart(7)} ${''.padStart(7)} ${String(errors).padStart(7)}`,
+);
 const growth = ((after.rssMiB - before.rssMiB) / before.rssMiB) * 100;
-lines.push('', `server RSS before ${before.rssMiB.toFixed(0)} MiB, after ${after.rssMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %), peak ${after.peakMiB.toFixed(0)} MiB`);
+lines.push(
+  '',
+  `server RSS before ${before.rssMiB.toFixed(0)} MiB, after ${after.rssMiB.toFixed(0)} MiB (${growth >= 0 ? '+' : ''}${growth.toFixed(1)} %), peak ${after.peakMiB.toFixed(0)} MiB`,
+);
 console.log(lines.join('\n'));
 if (errors > 0 || growth > 20) {
   console.error(errors > 0 ? `FAIL: ${errors} errors` : `FAIL: RSS grew ${growth.toFixed(1)} %`);

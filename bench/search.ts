@@ -165,7 +165,12 @@ async function prepare(engine: 'sqlite' | 'postgres'): Promise<Record<string, st
 async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
   const env = await prepare(engine);
   // Every bench client comes from one address: the per-client search rate limit and queue bound measure nothing here.
-  const server = await startServer({ ...env, SEARCH_RATE: '100000', SEARCH_BURST: '100000', SEARCH_QUEUE_PER_CLIENT: '1000' });
+  const server = await startServer({
+    ...env,
+    SEARCH_RATE: '100000',
+    SEARCH_BURST: '100000',
+    SEARCH_QUEUE_PER_CLIENT: '1000',
+  });
   try {
     const list = queries();
     const ready = await searchIndexReady(server);

@@ -59,7 +59,6 @@ export interface SharedData {
   ads: { get(): Promise<Ad[]>; clear(): void };
 }
 
-
 export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedData {
   return {
     sections: ttlCache(() => listSections(db.kysely), ttlMs),
@@ -84,7 +83,12 @@ declare module 'fastify' {
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 function isApi(req: FastifyRequest): boolean {
-  return req.routePath.startsWith('/api/') || req.routePath === '/healthz' || req.routePath === '/readyz' || req.routePath === '/livez';
+  return (
+    req.routePath.startsWith('/api/') ||
+    req.routePath === '/healthz' ||
+    req.routePath === '/readyz' ||
+    req.routePath === '/livez'
+  );
 }
 
 export async function buildApp(base: {
@@ -97,11 +101,22 @@ export async function buildApp(base: {
   /** Where log lines go (stdout by default). */
   logStream?: { write(line: string): void };
 }): Promise<FastifyInstance> {
-  const services: AppServices = { ...base, shared: base.shared ?? sharedData(base.db), mailer: base.mailer ?? createMailer(base.config) };
+  const services: AppServices = {
+    ...base,
+    shared: base.shared ?? sharedData(base.db),
+    mailer: base.mailer ?? createMailer(base.config),
+  };
   const { config } = services;
   const app = Fastify({
     // Request URLs are logged with their secrets (sign-in links, signed links, tokens) redacted.
-    logger: config.logLevel === 'silent' ? false : { level: config.logLevel, serializers: { req: requestSerializer }, ...(base.logStream ? { stream: base.logStream } : {}) },
+    logger:
+      config.logLevel === 'silent'
+        ? false
+        : {
+            level: config.logLevel,
+            serializers: { req: requestSerializer },
+            ...(base.logStream ? { stream: base.logStream } : {}),
+          },
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     bodyLimit: 1024 * 1024,
     return503OnClosing: true,
@@ -130,9 +145,15 @@ export async function buildApp(base: {
     crossOriginEmbedderPolicy: false,
   });
   app.addHook('onSend', async (req, reply) => {
-    if (req.protocol === 'https') reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
+    if (req.protocol === 'https')
+      reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
   });
-  await app.register(compress, { global: true, threshold: 1024, encodings: ['br', 'gzip', 'deflate'], brotliOptions: { params: { 1: 4 } } as never });
+  await app.register(compress, {
+    global: true,
+    threshold: 1024,
+    encodings: ['br', 'gzip', 'deflate'],
+    brotliOptions: { params: { 1: 4 } } as never,
+  });
   await app.register(cookie);
   // Before every hook that decides anything (session, licensing, CSRF, rate limits): they read the
   // path the router matched (req.routePath); a path not written canonically is refused here.
@@ -159,33 +180,69 @@ export async function buildApp(base: {
   app.addHook('preHandler', async (req, reply) => {
     if (!UNSAFE.has(req.method) || req.routeOptions.config?.csrf === false) return;
     if (!fromThisSite(req, config.baseUrl) || !csrfValid(req)) {
-      throw new HttpError(403, 'csrf', 'This form has expired or did not come from this site. Reload the page and try again.');
+      throw new HttpError(
+        403,
+        'csrf',
+        'This form has expired or did not come from this site. Reload the page and try again.',
+      );
     }
   });
 
   app.setNotFoundHandler(async (req, reply) => {
-    if (isApi(req)) return reply.code(404).send({ error: 'not_found', message: 'No such resource.' });
+    if (isApi(req))
+      return reply.code(404).send({ error: 'not_found', message: 'No such resource.' });
     const ctx = await pageContext(services, req, reply);
     return sendPage(req, reply, h(ErrorPage, { ctx, status: 404 }), { status: 404 });
   });
 
-  app.setErrorHandler(async (err: Error & { statusCode?: number; validation?: unknown; code?: string }, req, reply) => {
-    let status = err instanceof HttpError ? err.statusCode : (err.statusCode ?? 500);
-    if (err.validation) status = 400;
-    // Database unreachable, restarting or overloaded (PostgreSQL class 08 and 57P0x codes, a
-    // statement timeout 57014, a busy SQLite file): the request may succeed later, so 503.
-    const dbDown = /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|SQLITE_BUSY|^08\d{3}$|^57P0[123]$|^57014$/.test(String(err.message)) || /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|SQLITE_BUSY|08\d{3}|57P0[123]|57014)$/.test(String(err.code));
-    if (status >= 500 && dbDown) status = 503;
-    if (status >= 500) req.log.error({ err }, 'request failed');
-    const code = err instanceof HttpError ? err.code : status === 429 ? 'rate_limited' : status === 400 ? 'bad_request' : status === 503 ? 'unavailable' : 'internal';
-    // Messages of 4xx errors are written for people; 5xx details never leave the server.
-    const message = status < 500 ? err.message : undefined;
-    if (status === 429) reply.header('retry-after', '60');
-    if (status === 503) reply.header('retry-after', '5');
-    if (isApi(req)) return reply.code(status).send({ error: code, message: message ?? (status === 503 ? 'Temporarily unavailable; try again in a few seconds.' : 'Internal error') });
-    const ctx = await pageContext(services, req, reply);
-    return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
-  });
+  app.setErrorHandler(
+    async (
+      err: Error & { statusCode?: number; validation?: unknown; code?: string },
+      req,
+      reply,
+    ) => {
+      let status = err instanceof HttpError ? err.statusCode : (err.statusCode ?? 500);
+      if (err.validation) status = 400;
+      // Database unreachable, restarting or overloaded (PostgreSQL class 08 and 57P0x codes, a
+      // statement timeout 57014, a busy SQLite file): the request may succeed later, so 503.
+      const dbDown =
+        /ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|Connection terminated|timeout exceeded when trying to connect|SQLITE_BUSY|^08\d{3}$|^57P0[123]$|^57014$/.test(
+          String(err.message),
+        ) ||
+        /^(ECONNREFUSED|ECONNRESET|ETIMEDOUT|EPIPE|SQLITE_BUSY|08\d{3}|57P0[123]|57014)$/.test(
+          String(err.code),
+        );
+      if (status >= 500 && dbDown) status = 503;
+      if (status >= 500) req.log.error({ err }, 'request failed');
+      const code =
+        err instanceof HttpError
+          ? err.code
+          : status === 429
+            ? 'rate_limited'
+            : status === 400
+              ? 'bad_request'
+              : status === 503
+                ? 'unavailable'
+                : 'internal';
+      // Messages of 4xx errors are written for people; 5xx details never leave the server.
+      const message = status < 500 ? err.message : undefined;
+      if (status === 429) reply.header('retry-after', '60');
+      if (status === 503) reply.header('retry-after', '5');
+      if (isApi(req))
+        return reply
+          .code(status)
+          .send({
+            error: code,
+            message:
+              message ??
+              (status === 503
+                ? 'Temporarily unavailable; try again in a few seconds.'
+                : 'Internal error'),
+          });
+      const ctx = await pageContext(services, req, reply);
+      return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
+    },
+  );
 
   await app.register(opsRoutes(services));
   await app.register(webRoutes(services));

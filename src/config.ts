@@ -22,7 +22,8 @@ const cidrList = z
   .trim()
   .transform((v) => (v ? v.split(/[\s,]+/).filter(Boolean) : []))
   .refine((list) => list.every(isCidrOrIp), {
-    message: 'must be a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128)',
+    message:
+      'must be a comma-separated list of IP addresses or CIDR ranges (e.g. 127.0.0.1/32,::1/128)',
   });
 
 function isCidrOrIp(v: string): boolean {
@@ -38,10 +39,18 @@ function isTimeZone(tz: string): boolean {
   }
 }
 
-const timeZone = z.string().trim().refine(isTimeZone, { message: 'must be an IANA time zone such as Pacific/Auckland' });
+const timeZone = z
+  .string()
+  .trim()
+  .refine(isTimeZone, { message: 'must be an IANA time zone such as Pacific/Auckland' });
 
 export const configSchema = z.object({
-  PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(0, 'must be between 0 and 65535').max(65535, 'must be between 0 and 65535').default(3000),
+  PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(0, 'must be between 0 and 65535')
+    .max(65535, 'must be between 0 and 65535')
+    .default(3000),
   HOST: z.string().trim().min(1, 'must not be empty').default('127.0.0.1'),
   DATA_DIR: z.string().trim().min(1, 'must not be empty').default('./data'),
   DATABASE_URL: z
@@ -54,9 +63,16 @@ export const configSchema = z.object({
   BASE_URL: z
     .string()
     .trim()
-    .refine((v) => v === '' || /^https?:\/\/[^/\s]+/.test(v), { message: 'must be an absolute http(s) URL such as https://broadsheet.example' })
+    .refine((v) => v === '' || /^https?:\/\/[^/\s]+/.test(v), {
+      message: 'must be an absolute http(s) URL such as https://broadsheet.example',
+    })
     .default(''),
-  SITE_NAME: z.string().trim().min(1, 'must not be empty').max(80, 'must be at most 80 characters').default('Broadsheet'),
+  SITE_NAME: z
+    .string()
+    .trim()
+    .min(1, 'must not be empty')
+    .max(80, 'must be at most 80 characters')
+    .default('Broadsheet'),
   TRUST_PROXY: cidrList.default([]),
   SCHEDULE_TZ: timeZone.default('Pacific/Auckland'),
   NEWSLETTER_TZ: timeZone.optional(),
@@ -65,11 +81,17 @@ export const configSchema = z.object({
   SMTP_URL: z
     .string()
     .trim()
-    .refine((v) => v === '' || /^smtps?:\/\//.test(v), { message: 'must start with smtp:// or smtps://' })
+    .refine((v) => v === '' || /^smtps?:\/\//.test(v), {
+      message: 'must start with smtp:// or smtps://',
+    })
     .default(''),
   MAIL_FROM: z.string().trim().default(''),
   JOBS: bool.default(true),
-  NEWSLETTER_RATE: z.coerce.number({ message: 'must be a number of messages per second (0 = no limit)' }).min(0, 'must be 0 or more').max(100000, 'must be at most 100000').default(0),
+  NEWSLETTER_RATE: z.coerce
+    .number({ message: 'must be a number of messages per second (0 = no limit)' })
+    .min(0, 'must be 0 or more')
+    .max(100000, 'must be at most 100000')
+    .default(0),
   SMTP_TLS_INSECURE: bool.default(false),
   OUTBOUND_ALLOW: z
     .string()
@@ -77,18 +99,68 @@ export const configSchema = z.object({
     .transform((v) => (v ? v.split(/[\s,]+/).filter(Boolean) : []))
     .superRefine((list, ctx) => {
       const bad = list.map(allowEntryError).find((e) => e !== null);
-      if (bad) ctx.addIssue({ code: 'custom', message: `must list IP addresses, CIDR ranges or host names (e.g. 10.0.0.0/8,feeds.intranet.example): ${bad}` });
+      if (bad)
+        ctx.addIssue({
+          code: 'custom',
+          message: `must list IP addresses, CIDR ranges or host names (e.g. 10.0.0.0/8,feeds.intranet.example): ${bad}`,
+        });
     })
     .default([]),
-  METRICS_TOKEN: z.string().trim().min(16, 'must be at least 16 characters (a long random secret)').max(200, 'must be at most 200 characters').regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces').optional(),
-  METRICS_PORT: z.coerce.number({ message: 'must be a port number' }).int('must be a whole number').min(1, 'must be between 1 and 65535').max(65535, 'must be between 1 and 65535').optional(),
-  SEARCH_WORKERS: z.coerce.number({ message: 'must be a number of search threads (0 = search on the main thread)' }).int('must be a whole number').min(0, 'must be 0 or more').max(16, 'must be at most 16').optional(),
-  SEARCH_TIME_LIMIT_MS: z.coerce.number({ message: 'must be a number of milliseconds' }).int('must be a whole number').min(100, 'must be at least 100').max(600000, 'must be at most 600000').default(3000),
-  SEARCH_RATE: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(60),
-  SEARCH_BURST: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(20),
-  SEARCH_RATE_LICENSED: z.coerce.number({ message: 'must be a number of searches a minute' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(600),
-  SEARCH_BURST_LICENSED: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(100000, 'must be at most 100000').default(120),
-  SEARCH_QUEUE_PER_CLIENT: z.coerce.number({ message: 'must be a number of searches' }).int('must be a whole number').min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(4),
+  METRICS_TOKEN: z
+    .string()
+    .trim()
+    .min(16, 'must be at least 16 characters (a long random secret)')
+    .max(200, 'must be at most 200 characters')
+    .regex(/^[\x21-\x7e]+$/, 'must be printable ASCII without spaces')
+    .optional(),
+  METRICS_PORT: z.coerce
+    .number({ message: 'must be a port number' })
+    .int('must be a whole number')
+    .min(1, 'must be between 1 and 65535')
+    .max(65535, 'must be between 1 and 65535')
+    .optional(),
+  SEARCH_WORKERS: z.coerce
+    .number({ message: 'must be a number of search threads (0 = search on the main thread)' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(16, 'must be at most 16')
+    .optional(),
+  SEARCH_TIME_LIMIT_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(100, 'must be at least 100')
+    .max(600000, 'must be at most 600000')
+    .default(3000),
+  SEARCH_RATE: z.coerce
+    .number({ message: 'must be a number of searches a minute' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100000, 'must be at most 100000')
+    .default(60),
+  SEARCH_BURST: z.coerce
+    .number({ message: 'must be a number of searches' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100000, 'must be at most 100000')
+    .default(20),
+  SEARCH_RATE_LICENSED: z.coerce
+    .number({ message: 'must be a number of searches a minute' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100000, 'must be at most 100000')
+    .default(600),
+  SEARCH_BURST_LICENSED: z.coerce
+    .number({ message: 'must be a number of searches' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(100000, 'must be at most 100000')
+    .default(120),
+  SEARCH_QUEUE_PER_CLIENT: z.coerce
+    .number({ message: 'must be a number of searches' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(1000, 'must be at most 1000')
+    .default(4),
 });
 
 export type RawConfig = z.infer<typeof configSchema>;
@@ -158,7 +230,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   const port = c.PORT;
-  const baseUrl = (c.BASE_URL || `http://${c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST}:${port}`).replace(/\/+$/, '');
+  const baseUrl = (
+    c.BASE_URL || `http://${c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST}:${port}`
+  ).replace(/\/+$/, '');
   return {
     port,
     host: c.HOST,

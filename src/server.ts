@@ -31,12 +31,20 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
     await migrate(db);
     if (config.demo) await loadDemoContent(db.kysely);
     // The app and the job worker share the caches and the mail transport.
-    const services: AppServices = { config, db, shared: sharedData(db), mailer: createMailer(config), ...options };
+    const services: AppServices = {
+      config,
+      db,
+      shared: sharedData(db),
+      mailer: createMailer(config),
+      ...options,
+    };
     const app = await buildApp(services);
-    const metricsServer = config.metricsPort ? await startMetricsServer(config).catch(async (err) => {
-      await app.close();
-      throw new Error(`METRICS_PORT ${config.metricsPort}: ${(err as Error).message}`);
-    }) : null;
+    const metricsServer = config.metricsPort
+      ? await startMetricsServer(config).catch(async (err) => {
+          await app.close();
+          throw new Error(`METRICS_PORT ${config.metricsPort}: ${(err as Error).message}`);
+        })
+      : null;
     const jobs = config.jobs ? startJobs(services, app.log) : null;
     let closed = false;
     return {
@@ -63,10 +71,19 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
  * This process's one job worker (JOBS=0 turns it off): every feature's `jobHandlers` and
  * `jobSchedules`, merged here. A feature with background work exports both and is listed below.
  */
-export function featureJobs(services: AppServices): { handlers: Record<string, JobHandler>; schedules: Schedule[] } {
+export function featureJobs(services: AppServices): {
+  handlers: Record<string, JobHandler>;
+  schedules: Schedule[];
+} {
   const parts = [
-    { handlers: newsletter.jobHandlers(services), schedules: newsletter.jobSchedules(services.config) },
-    { handlers: licensing.jobHandlers(services), schedules: licensing.jobSchedules(services.config) },
+    {
+      handlers: newsletter.jobHandlers(services),
+      schedules: newsletter.jobSchedules(services.config),
+    },
+    {
+      handlers: licensing.jobHandlers(services),
+      schedules: licensing.jobSchedules(services.config),
+    },
     { handlers: newsroom.jobHandlers(services), schedules: newsroom.jobSchedules() },
   ];
   const handlers: Record<string, JobHandler> = {};
@@ -81,5 +98,9 @@ export function featureJobs(services: AppServices): { handlers: Record<string, J
 
 function startJobs(services: AppServices, log: { error(obj: unknown, msg: string): void }) {
   const { handlers, schedules } = featureJobs(services);
-  return startWorker(services, handlers, { schedules, onError: (err, job) => log.error({ err, job: job ? `${job.kind}#${job.id}` : undefined }, 'job failed') });
+  return startWorker(services, handlers, {
+    schedules,
+    onError: (err, job) =>
+      log.error({ err, job: job ? `${job.kind}#${job.id}` : undefined }, 'job failed'),
+  });
 }

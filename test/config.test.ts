@@ -17,7 +17,10 @@ test('defaults give a working SQLite site on 127.0.0.1:3000 with demo content', 
 });
 
 test('DATABASE_URL switches to PostgreSQL; BASE_URL loses its trailing slash', () => {
-  const c = loadConfig({ DATABASE_URL: 'postgres://u@db:5432/x', BASE_URL: 'https://news.example/' });
+  const c = loadConfig({
+    DATABASE_URL: 'postgres://u@db:5432/x',
+    BASE_URL: 'https://news.example/',
+  });
   assert.equal(c.engine, 'postgres');
   assert.equal(c.baseUrl, 'https://news.example');
 });
@@ -31,13 +34,28 @@ test('DEMO=0 and TRUST_PROXY lists are read', () => {
 const bad: [Record<string, string>, RegExp][] = [
   [{ PORT: 'abc' }, /^Invalid configuration: PORT must be a port number \(got "abc"\)$/],
   [{ PORT: '70000' }, /^Invalid configuration: PORT must be between 0 and 65535/],
-  [{ DATABASE_URL: 'mysql://x' }, /^Invalid configuration: DATABASE_URL must start with postgres:\/\//],
-  [{ BASE_URL: 'news.example' }, /^Invalid configuration: BASE_URL must be an absolute http\(s\) URL/],
-  [{ TRUST_PROXY: '10.0.0.0/40' }, /^Invalid configuration: TRUST_PROXY must be a comma-separated list/],
-  [{ SCHEDULE_TZ: 'Mars/Olympus' }, /^Invalid configuration: SCHEDULE_TZ must be an IANA time zone/],
+  [
+    { DATABASE_URL: 'mysql://x' },
+    /^Invalid configuration: DATABASE_URL must start with postgres:\/\//,
+  ],
+  [
+    { BASE_URL: 'news.example' },
+    /^Invalid configuration: BASE_URL must be an absolute http\(s\) URL/,
+  ],
+  [
+    { TRUST_PROXY: '10.0.0.0/40' },
+    /^Invalid configuration: TRUST_PROXY must be a comma-separated list/,
+  ],
+  [
+    { SCHEDULE_TZ: 'Mars/Olympus' },
+    /^Invalid configuration: SCHEDULE_TZ must be an IANA time zone/,
+  ],
   [{ DEMO: 'maybe' }, /^Invalid configuration: DEMO must be one of/],
   [{ LOG_LEVEL: 'loud' }, /^Invalid configuration: LOG_LEVEL /],
-  [{ SEARCH_WORKERS: 'two' }, /^Invalid configuration: SEARCH_WORKERS must be a number of search threads/],
+  [
+    { SEARCH_WORKERS: 'two' },
+    /^Invalid configuration: SEARCH_WORKERS must be a number of search threads/,
+  ],
   [{ SEARCH_WORKERS: '1.5' }, /^Invalid configuration: SEARCH_WORKERS must be a whole number/],
   [{ SEARCH_WORKERS: '17' }, /^Invalid configuration: SEARCH_WORKERS must be at most 16/],
 ];
@@ -45,7 +63,8 @@ for (const [env, message] of bad) {
   test(`a bad ${Object.keys(env)[0]} stops start-up with one line naming it`, () => {
     assert.throws(
       () => loadConfig(env),
-      (err: unknown) => err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'),
+      (err: unknown) =>
+        err instanceof ConfigError && message.test(err.message) && !err.message.includes('\n'),
     );
   });
 }
@@ -57,7 +76,7 @@ test('TRUST_PROXY entries must be real addresses or ranges', () => {
   assert.deepEqual(loadConfig({ TRUST_PROXY: '2001:db8::/32' }).trustProxy, ['2001:db8::/32']);
 });
 
-test('search threads: one per core but the event loop\'s, 1 to 4 by default; SEARCH_WORKERS sets them', () => {
+test("search threads: one per core but the event loop's, 1 to 4 by default; SEARCH_WORKERS sets them", () => {
   assert.deepEqual([1, 2, 3, 4, 8, 64].map(defaultSearchWorkers), [1, 1, 2, 3, 4, 4]);
   assert.equal(loadConfig({ SEARCH_WORKERS: '0' }).searchWorkers, 0);
   assert.equal(loadConfig({ SEARCH_WORKERS: '3' }).searchWorkers, 3);
@@ -71,9 +90,27 @@ test('search budgets: time limit, rates per client and per licensed organisation
     licensed: { perMinute: 600, burst: 120 },
     queuePerClient: 4,
   });
-  const c = loadConfig({ SEARCH_TIME_LIMIT_MS: '1500', SEARCH_RATE: '10', SEARCH_BURST: '5', SEARCH_RATE_LICENSED: '100', SEARCH_BURST_LICENSED: '50', SEARCH_QUEUE_PER_CLIENT: '2' });
-  assert.deepEqual(c.search, { timeLimitMs: 1500, reader: { perMinute: 10, burst: 5 }, licensed: { perMinute: 100, burst: 50 }, queuePerClient: 2 });
-  assert.throws(() => loadConfig({ SEARCH_TIME_LIMIT_MS: '50' }), /SEARCH_TIME_LIMIT_MS must be at least 100/);
+  const c = loadConfig({
+    SEARCH_TIME_LIMIT_MS: '1500',
+    SEARCH_RATE: '10',
+    SEARCH_BURST: '5',
+    SEARCH_RATE_LICENSED: '100',
+    SEARCH_BURST_LICENSED: '50',
+    SEARCH_QUEUE_PER_CLIENT: '2',
+  });
+  assert.deepEqual(c.search, {
+    timeLimitMs: 1500,
+    reader: { perMinute: 10, burst: 5 },
+    licensed: { perMinute: 100, burst: 50 },
+    queuePerClient: 2,
+  });
+  assert.throws(
+    () => loadConfig({ SEARCH_TIME_LIMIT_MS: '50' }),
+    /SEARCH_TIME_LIMIT_MS must be at least 100/,
+  );
   assert.throws(() => loadConfig({ SEARCH_RATE: '0' }), /SEARCH_RATE must be at least 1/);
-  assert.throws(() => loadConfig({ SEARCH_QUEUE_PER_CLIENT: 'many' }), /SEARCH_QUEUE_PER_CLIENT must be a number of searches/);
+  assert.throws(
+    () => loadConfig({ SEARCH_QUEUE_PER_CLIENT: 'many' }),
+    /SEARCH_QUEUE_PER_CLIENT must be a number of searches/,
+  );
 });

@@ -14,7 +14,8 @@ import { boot, type BootOptions, type Running } from '../src/server.ts';
 export const ENGINE: 'sqlite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
 export const REPO_ROOT = resolve(import.meta.dirname, '..');
 /** The shared cable data (read only); `SHARED_CABLES` points elsewhere when the tree is not beside it. */
-export const SHARED_CABLES = process.env.SHARED_CABLES || resolve(REPO_ROOT, '..', 'shared', 'cables');
+export const SHARED_CABLES =
+  process.env.SHARED_CABLES || resolve(REPO_ROOT, '..', 'shared', 'cables');
 
 export interface TestDb {
   config: Config;
@@ -40,7 +41,10 @@ export async function testDatabase(env: Record<string, string> = {}): Promise<Te
   await admin.query(`create schema ${schema}`);
   await admin.end();
   const sep = url.includes('?') ? '&' : '?';
-  const config = loadConfig({ ...base, DATABASE_URL: `${url}${sep}options=-c%20search_path%3D${schema}` });
+  const config = loadConfig({
+    ...base,
+    DATABASE_URL: `${url}${sep}options=-c%20search_path%3D${schema}`,
+  });
   return {
     config,
     cleanup: async () => {
@@ -54,7 +58,10 @@ export async function testDatabase(env: Record<string, string> = {}): Promise<Te
 }
 
 /** Boots the whole site (migrations, optional demo content) on a fresh database. */
-export async function testSite(env: Record<string, string> = { DEMO: '1' }, options: BootOptions = {}): Promise<Running & { cleanup(): Promise<void> }> {
+export async function testSite(
+  env: Record<string, string> = { DEMO: '1' },
+  options: BootOptions = {},
+): Promise<Running & { cleanup(): Promise<void> }> {
   const tdb = await testDatabase(env);
   const running = await boot(tdb.config, options);
   return {
@@ -80,7 +87,10 @@ export async function listenLocal(site: Pick<Running, 'app'>): Promise<string> {
 }
 
 /** Reads the CSRF cookie a page set and returns it with the cookie header to send back. */
-export function csrfFrom(res: { cookies: { name: string; value: string }[] }): { token: string; cookie: string } {
+export function csrfFrom(res: { cookies: { name: string; value: string }[] }): {
+  token: string;
+  cookie: string;
+} {
   const c = res.cookies.find((x) => x.name === 'bs_csrf');
   if (!c) throw new Error('no CSRF cookie was set');
   return { token: c.value, cookie: `bs_csrf=${c.value}` };

@@ -40,11 +40,18 @@ export function splitArgs(args: string[], withValue: string[], flags: string[] =
 
 function validate<T>(schema: z.ZodType<T>, value: unknown): T {
   const r = schema.safeParse(value);
-  if (!r.success) throw new UsageError(r.error.issues.map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message).join('\n'));
+  if (!r.success)
+    throw new UsageError(
+      r.error.issues
+        .map((i) => (i.path.length ? `${i.path.join('.')}: ` : '') + i.message)
+        .join('\n'),
+    );
   return r.data;
 }
 
-const formatSchema = z.enum(FORMATS, { message: `--format must be one of ${FORMATS.join(', ')}` }).default('auto');
+const formatSchema = z
+  .enum(FORMATS, { message: `--format must be one of ${FORMATS.join(', ')}` })
+  .default('auto');
 const intOption = (name: string, min: number, max: number) =>
   z.coerce
     .number({ message: `${name} must be a number` })
@@ -58,7 +65,9 @@ const parseArgs = z.object({
     .string()
     .trim()
     .min(1)
-    .refine((v) => canonicalId(v) !== null, { message: '--reference-id is not a cable reference id (like 09LIMA1669)' })
+    .refine((v) => canonicalId(v) !== null, {
+      message: '--reference-id is not a cable reference id (like 09LIMA1669)',
+    })
     .optional(),
   year: intOption('--year', 1966, 2030).optional(),
   files: z.array(z.string().min(1)).min(1, 'give at least one FILE, or - for standard input'),
@@ -70,8 +79,10 @@ function where(source: string, p: ReaderPosition): string {
 
 const parseCommand: Command = {
   name: 'cables parse',
-  usage: 'broadsheet cables parse [--format auto|csv|jsonl|text|html] [--reference-id ID] [--year YYYY] FILE...|-',
-  summary: 'Print each cable as one JSON object per line (the parser fields); warnings go to stderr.',
+  usage:
+    'broadsheet cables parse [--format auto|csv|jsonl|text|html] [--reference-id ID] [--year YYYY] FILE...|-',
+  summary:
+    'Print each cable as one JSON object per line (the parser fields); warnings go to stderr.',
   async run(args) {
     const { options, positionals } = splitArgs(args, ['format', 'reference-id', 'year']);
     const a = validate(parseArgs, { ...options, files: positionals });
@@ -90,8 +101,10 @@ const parseCommand: Command = {
           continue;
         }
         const parsed = parseCable(item.raw, hints);
-        for (const w of parsed.warnings) console.error(`${where(name, item.position)}: warning: ${w}`);
-        if (!out.write(JSON.stringify(parsed) + '\n')) await new Promise((r) => out.once('drain', r));
+        for (const w of parsed.warnings)
+          console.error(`${where(name, item.position)}: warning: ${w}`);
+        if (!out.write(JSON.stringify(parsed) + '\n'))
+          await new Promise((r) => out.once('drain', r));
       }
     }
     return problems ? 1 : 0;
@@ -131,11 +144,16 @@ function duration(s: number): string {
   if (!Number.isFinite(s) || s < 0) return '--:--';
   const m = Math.floor(s / 60);
   const sec = Math.floor(s % 60);
-  return m >= 60 ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m` : `${m}:${String(sec).padStart(2, '0')}`;
+  return m >= 60
+    ? `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+    : `${m}:${String(sec).padStart(2, '0')}`;
 }
 
 /** Progress as a bar (terminal) or as plain lines (a pipe or a file), on stderr. */
-export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { update(p: ImportProgress): void; done(): void } {
+export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): {
+  update(p: ImportProgress): void;
+  done(): void;
+} {
   const tty = !!stream.isTTY;
   let lastLine = 0;
   let drawn = false;
@@ -172,7 +190,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): { 
         const now = Date.now();
         if (now - lastLine < 1000) return;
         lastLine = now;
-        stream.write(`progress ${tail}  new ${p.new} updated ${p.updated} unchanged ${p.unchanged} skipped ${p.skipped}\n`);
+        stream.write(
+          `progress ${tail}  new ${p.new} updated ${p.updated} unchanged ${p.unchanged} skipped ${p.skipped}\n`,
+        );
       }
     },
     done() {
@@ -186,18 +206,23 @@ export function formatSummary(s: ImportSummary): string {
     `Imported ${s.files.length} file${s.files.length === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s: ` +
       `${s.new} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.skipped} skipped.`,
   ];
-  if (s.indexed) lines.push(`  search index: ${s.indexed} cables indexed in ${s.indexSeconds.toFixed(1)} s.`);
+  if (s.indexed)
+    lines.push(`  search index: ${s.indexed} cables indexed in ${s.indexSeconds.toFixed(1)} s.`);
   for (const f of s.files) {
-    if (f.resumedFrom !== null) lines.push(`  ${f.path}: resumed at byte ${f.resumedFrom} after an interrupted run.`);
+    if (f.resumedFrom !== null)
+      lines.push(`  ${f.path}: resumed at byte ${f.resumedFrom} after an interrupted run.`);
   }
-  for (const [reason, n] of Object.entries(s.skippedReasons).sort((a, b) => b[1] - a[1])) lines.push(`  skipped ${n}: ${reason}`);
+  for (const [reason, n] of Object.entries(s.skippedReasons).sort((a, b) => b[1] - a[1]))
+    lines.push(`  skipped ${n}: ${reason}`);
   return lines.join('\n');
 }
 
 const importCommand: Command = {
   name: 'cables import',
-  usage: 'broadsheet cables import [--format auto|csv|jsonl|text|html] [--batch-size N] [--workers N] FILE...',
-  summary: 'Store cables (resumable; running it again changes nothing); shows progress and a summary.',
+  usage:
+    'broadsheet cables import [--format auto|csv|jsonl|text|html] [--batch-size N] [--workers N] FILE...',
+  summary:
+    'Store cables (resumable; running it again changes nothing); shows progress and a summary.',
   async run(args) {
     const { options, positionals } = splitArgs(args, ['format', 'batch-size', 'workers']);
     const a = validate(importArgs, { ...options, files: positionals });
@@ -222,8 +247,12 @@ const importCommand: Command = {
       });
       progress.done();
       for (const f of summary.files) {
-        for (const r of f.skippedRecords) console.error(`${where(f.path, r.position)}: skipped: ${r.reason}`);
-        if (f.skipped > f.skippedRecords.length) console.error(`${f.path}: … and ${f.skipped - f.skippedRecords.length} more skipped records`);
+        for (const r of f.skippedRecords)
+          console.error(`${where(f.path, r.position)}: skipped: ${r.reason}`);
+        if (f.skipped > f.skippedRecords.length)
+          console.error(
+            `${f.path}: … and ${f.skipped - f.skippedRecords.length} more skipped records`,
+          );
       }
       console.log(formatSummary(summary));
       return 0;
@@ -253,12 +282,20 @@ const generateCommand: Command = {
     const { rows, bytes } = await writeGeneratedCsv(a.out, {
       count: a.count,
       seed: a.seed,
-      onProgress: (r) => process.stderr.isTTY && process.stderr.write(`\r${r.toLocaleString('en-US')} rows`),
+      onProgress: (r) =>
+        process.stderr.isTTY && process.stderr.write(`\r${r.toLocaleString('en-US')} rows`),
     });
     if (process.stderr.isTTY) process.stderr.write('\n');
-    console.log(`Wrote ${rows} cables (${mb(bytes).toFixed(1)} MB) to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s.`);
+    console.log(
+      `Wrote ${rows} cables (${mb(bytes).toFixed(1)} MB) to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
+    );
     return 0;
   },
 };
 
-export const cablesCommands: Command[] = [parseCommand, canonicalCommand, importCommand, generateCommand];
+export const cablesCommands: Command[] = [
+  parseCommand,
+  canonicalCommand,
+  importCommand,
+  generateCommand,
+];

@@ -10,20 +10,34 @@ import type { ImportOptions, ImportProgress, ImportSummary } from './importer.ts
 export type WorkerImportOptions = Omit<ImportOptions, 'hooks'>;
 
 /** Imports `files` on a worker thread; only `db.target` is used here, never its connection. */
-export function importInWorker(db: Pick<Db, 'target'>, files: string[], opts: WorkerImportOptions = {}): Promise<ImportSummary> {
+export function importInWorker(
+  db: Pick<Db, 'target'>,
+  files: string[],
+  opts: WorkerImportOptions = {},
+): Promise<ImportSummary> {
   const { onProgress, ...options } = opts;
   return new Promise((resolve, reject) => {
     let settled = false;
-    const worker = startWorker(import.meta.url, './import-worker.ts', { workerData: { target: db.target, files, options } });
-    worker.on('message', (msg: { type: 'progress'; progress: ImportProgress } | { type: 'done'; summary: ImportSummary } | { type: 'error'; message: string }) => {
-      if (msg.type === 'progress') {
-        onProgress?.(msg.progress);
-      } else if (!settled) {
-        settled = true;
-        if (msg.type === 'done') resolve(msg.summary);
-        else reject(new Error(msg.message));
-      }
+    const worker = startWorker(import.meta.url, './import-worker.ts', {
+      workerData: { target: db.target, files, options },
     });
+    worker.on(
+      'message',
+      (
+        msg:
+          | { type: 'progress'; progress: ImportProgress }
+          | { type: 'done'; summary: ImportSummary }
+          | { type: 'error'; message: string },
+      ) => {
+        if (msg.type === 'progress') {
+          onProgress?.(msg.progress);
+        } else if (!settled) {
+          settled = true;
+          if (msg.type === 'done') resolve(msg.summary);
+          else reject(new Error(msg.message));
+        }
+      },
+    );
     worker.on('error', (err) => {
       if (settled) return;
       settled = true;

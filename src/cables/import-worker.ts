@@ -8,7 +8,11 @@ import { connect, type DbTarget } from '../platform/db.ts';
 import { importCables, type ImportOptions } from './importer.ts';
 
 type Options = Omit<ImportOptions, 'onProgress' | 'hooks'>;
-const { target, files, options } = workerData as { target: DbTarget; files: string[]; options: Options };
+const { target, files, options } = workerData as {
+  target: DbTarget;
+  files: string[];
+  options: Options;
+};
 
 // Transactions take the write lock first: the web process writes to the same SQLite file meanwhile.
 const db = await connect(target, { immediateTransactions: true });

@@ -32,11 +32,24 @@ import { availableParallelism } from 'node:os';
 import { sql, type Kysely } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
-import { byteOrderMark, detectFormat, readCables, type CableFormat, type ReaderItem, type ReaderPosition } from './readers.ts';
+import {
+  byteOrderMark,
+  detectFormat,
+  readCables,
+  type CableFormat,
+  type ReaderItem,
+  type ReaderPosition,
+} from './readers.ts';
 import type { ParseHints } from './parse/index.ts';
 import { prepareItem, type Prepared } from './prepare.ts';
 import { PreparePool } from './pool.ts';
-import { storeCables, storeContext, type BatchResult, type PreparedCable, type StoreContext } from './store.ts';
+import {
+  storeCables,
+  storeContext,
+  type BatchResult,
+  type PreparedCable,
+  type StoreContext,
+} from './store.ts';
 import { deferCableIndex, indexCablesAfterImport } from '../search/index.ts';
 import { markDocumentsStale } from '../feeds/documents.ts';
 
@@ -179,7 +192,11 @@ function reasonKind(reason: string): string {
   return reason.replace(/^[0-9]{2}[A-Z0-9]+: /, '').replace(/\s+at byte \d+.*$/, '');
 }
 
-export async function importCables(db: Db, files: string[], opts: ImportOptions = {}): Promise<ImportSummary> {
+export async function importCables(
+  db: Db,
+  files: string[],
+  opts: ImportOptions = {},
+): Promise<ImportSummary> {
   const started = performance.now();
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
   const workers = opts.workers ?? Math.min(4, availableParallelism());
@@ -196,7 +213,10 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
   // killed process; a power cut can lose the last commits, which the file offsets then redo).
   let cacheBefore: number | null = null;
   if (db.engine === 'sqlite') {
-    cacheBefore = Number((await sql<{ cache_size: number }>`pragma cache_size`.execute(db.kysely)).rows[0]?.cache_size ?? -65536);
+    cacheBefore = Number(
+      (await sql<{ cache_size: number }>`pragma cache_size`.execute(db.kysely)).rows[0]
+        ?.cache_size ?? -65536,
+    );
     await sql.raw(`pragma cache_size = -${IMPORT_CACHE_KIB}`).execute(db.kysely);
     await sql`pragma temp_store = memory`.execute(db.kysely);
     await sql`pragma wal_autocheckpoint = 50000`.execute(db.kysely);
@@ -223,11 +243,21 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
       const size = sizes[fi];
       const fileStarted = performance.now();
       const sniffed = await sniff(path);
-      const format: CableFormat = opts.format && opts.format !== 'auto' ? opts.format : sniffed.format;
+      const format: CableFormat =
+        opts.format && opts.format !== 'auto' ? opts.format : sniffed.format;
       const key = await fileKey(path, size);
       const now = new Date().toISOString();
-      const prior = await db.kysely.selectFrom('cable_imports').selectAll().where('file_key', '=', key).executeTakeFirst();
-      const resumable = prior && prior.status === 'running' && (format === 'csv' || format === 'jsonl') && !sniffed.utf16 && Number(prior.byte_offset) > 0;
+      const prior = await db.kysely
+        .selectFrom('cable_imports')
+        .selectAll()
+        .where('file_key', '=', key)
+        .executeTakeFirst();
+      const resumable =
+        prior &&
+        prior.status === 'running' &&
+        (format === 'csv' || format === 'jsonl') &&
+        !sniffed.utf16 &&
+        Number(prior.byte_offset) > 0;
       const fs: FileSummary = {
         path,
         format,
@@ -262,12 +292,22 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
       };
       if (prior && resumable) {
         rowId = prior.id;
-        await db.kysely.updateTable('cable_imports').set({ path, updated_at: now }).where('id', '=', rowId).execute();
+        await db.kysely
+          .updateTable('cable_imports')
+          .set({ path, updated_at: now })
+          .where('id', '=', rowId)
+          .execute();
       } else if (prior) {
         rowId = prior.id;
         await db.kysely.updateTable('cable_imports').set(fresh).where('id', '=', rowId).execute();
       } else {
-        rowId = (await db.kysely.insertInto('cable_imports').values({ file_key: key, ...fresh }).returning('id').executeTakeFirstOrThrow()).id;
+        rowId = (
+          await db.kysely
+            .insertInto('cable_imports')
+            .values({ file_key: key, ...fresh })
+            .returning('id')
+            .executeTakeFirstOrThrow()
+        ).id;
       }
       rowIds.push(rowId);
       const startByte = resumable ? Number(prior.byte_offset) : 0;
@@ -303,11 +343,13 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
         const counts = { ...fs, skippedRecords: [...fs.skippedRecords] };
         for (const b of bad) {
           counts.skipped++;
-          if (counts.skippedRecords.length < MAX_SKIPPED_KEPT) counts.skippedRecords.push({ file: path, position: b.position, reason: b.reason });
+          if (counts.skippedRecords.length < MAX_SKIPPED_KEPT)
+            counts.skippedRecords.push({ file: path, position: b.position, reason: b.reason });
         }
         await db.kysely.transaction().execute(async (trx) => {
           const r = await storeCables(trx, ok, ctx);
-          for (const h of allHooks) if (h.afterBatch) await h.afterBatch(trx, { ...r, file: path, nextOffset });
+          for (const h of allHooks)
+            if (h.afterBatch) await h.afterBatch(trx, { ...r, file: path, nextOffset });
           counts.new += r.inserted.length;
           counts.updated += r.updated.length;
           counts.unchanged += r.unchanged.length;
@@ -408,7 +450,12 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
     summary.indexed = r.indexed;
     summary.indexSeconds = (performance.now() - indexStarted) / 1000;
     const t = new Date().toISOString();
-    if (rowIds.length) await db.kysely.updateTable('cable_imports').set({ status: 'done', finished_at: t, updated_at: t }).where('id', 'in', rowIds).execute();
+    if (rowIds.length)
+      await db.kysely
+        .updateTable('cable_imports')
+        .set({ status: 'done', finished_at: t, updated_at: t })
+        .where('id', 'in', rowIds)
+        .execute();
   } catch (err) {
     // What the failed run committed still gets its search index (a resumed run would do it too).
     if (!loaded)
@@ -446,7 +493,11 @@ export async function importCables(db: Db, files: string[], opts: ImportOptions 
  * Stores already-read cables in one go on the given connection or transaction (no offsets, no
  * workers): for small inputs such as the demo content.
  */
-export async function importRawItems(db: Kysely<Database>, items: ReaderItem[], hints: ParseHints = {}): Promise<BatchResult & { skipped: SkippedRecord[] }> {
+export async function importRawItems(
+  db: Kysely<Database>,
+  items: ReaderItem[],
+  hints: ParseHints = {},
+): Promise<BatchResult & { skipped: SkippedRecord[] }> {
   const prepared = items.map((i) => prepareItem(i, hints));
   const ctx = await storeContext(db);
   const r = await storeCables(
@@ -454,6 +505,8 @@ export async function importRawItems(db: Kysely<Database>, items: ReaderItem[], 
     prepared.filter((p): p is PreparedCable => p.ok),
     ctx,
   );
-  const skipped = prepared.filter((p): p is Extract<Prepared, { ok: false }> => !p.ok).map((p) => ({ file: '', position: p.position, reason: p.reason }));
+  const skipped = prepared
+    .filter((p): p is Extract<Prepared, { ok: false }> => !p.ok)
+    .map((p) => ({ file: '', position: p.position, reason: p.reason }));
   return { ...r, skipped };
 }

@@ -110,7 +110,11 @@ export function detectFormat(path: string, firstBytes: Buffer): CableFormat {
   const head =
     bom && bom.encoding !== 'utf8'
       ? decodeUtf16(firstBytes.subarray(2, 2 + 8192), bom.encoding)
-      : firstBytes.toString('latin1', bom ? 3 : 0, Math.min(firstBytes.length, (bom ? 3 : 0) + 4096));
+      : firstBytes.toString(
+          'latin1',
+          bom ? 3 : 0,
+          Math.min(firstBytes.length, (bom ? 3 : 0) + 4096),
+        );
   const trimmed = head.replace(/^\s+/, '');
   // Strong content signatures first.
   if (/^"\d+","/.test(trimmed)) return 'csv';
@@ -691,7 +695,12 @@ async function* readCsvChunks(
         yield {
           ok: false,
           error: `${name} row ${cur.index + 1} (line ${err.line}): ${err.message}`,
-          position: { index: cur.index, line: err.line, byteOffset: err.start, byteEnd: base + end },
+          position: {
+            index: cur.index,
+            line: err.line,
+            byteOffset: err.start,
+            byteEnd: base + end,
+          },
         };
         cur.index++;
         cur.line = err.line + err.lines + countLines(buf, pos, end);
@@ -733,7 +742,9 @@ async function* readCsvChunks(
       const line = cur.line;
       // `source` names the row by the dump's own sequential id when it has one.
       const rowNo = /^\d+$/.test(res.fields[0]) ? res.fields[0] : String(cur.index + 1);
-      const raw = res.tooLong ? tooLarge(res.tooLong) : csvRecordToRaw(res.fields, `${name} row ${rowNo}`);
+      const raw = res.tooLong
+        ? tooLarge(res.tooLong)
+        : csvRecordToRaw(res.fields, `${name} row ${rowNo}`);
       if (typeof raw === 'string') {
         yield {
           ok: false,

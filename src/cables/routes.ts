@@ -61,7 +61,12 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
   }
 
   /** The cable for an id in a URL; a non-canonical id redirects (301) to the canonical one. */
-  async function resolve(id: string, reply: FastifyReply, suffix: string, prefix = '/cables/'): Promise<Cable | null> {
+  async function resolve(
+    id: string,
+    reply: FastifyReply,
+    suffix: string,
+    prefix = '/cables/',
+  ): Promise<Cable | null> {
     const canon = canonicalId(id);
     if (canon && canon !== id) {
       reply.redirect(`${prefix}${encodeURIComponent(canon)}${suffix}`, 301);
@@ -78,61 +83,79 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
       return sendPage(req, reply, h(BrowsePage, { ctx, facets: f }));
     });
 
-    app.get<{ Params: { id: string } }>('/cables/:id', { config: { policy: 'public' } }, async (req, reply) => {
-      const cable = await resolve(req.params.id, reply, '');
-      if (!cable) return reply;
-      const [ctx, refsOut, refsIn, around, story, versions] = await Promise.all([
-        pageContext(services, req, reply),
-        referencesOut(db, cable.reference_id),
-        referencedBy(db, cable.reference_id),
-        neighbours(db, cable),
-        db
-          .selectFrom('stories')
-          .innerJoin('sections', 'sections.id', 'stories.section_id')
-          .select(['stories.id', 'stories.slug', 'stories.published_at', 'stories.status', 'sections.slug as section_slug'])
-          .where('stories.cable_reference_id', '=', cable.reference_id)
-          .executeTakeFirst(),
-        cableVersions(db, cable.id),
-      ]);
-      countView(db, 'cable', cable.id);
-      const storyHref = story && story.status === 'published' ? storyPath(story) : null;
-      return sendPage(
-        req,
-        reply,
-        h(CablePage, {
-          ctx,
-          data: {
-            cable,
-            parsed: parsedOf(cable),
-            refsOut,
-            refsIn,
-            prev: around.prev,
-            next: around.next,
-            storyHref,
-            versions: versions.length,
-            today: new Date().toISOString().slice(0, 10),
-          },
-        }),
-        { lastModified: cable.updated_at },
-      );
-    });
+    app.get<{ Params: { id: string } }>(
+      '/cables/:id',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const cable = await resolve(req.params.id, reply, '');
+        if (!cable) return reply;
+        const [ctx, refsOut, refsIn, around, story, versions] = await Promise.all([
+          pageContext(services, req, reply),
+          referencesOut(db, cable.reference_id),
+          referencedBy(db, cable.reference_id),
+          neighbours(db, cable),
+          db
+            .selectFrom('stories')
+            .innerJoin('sections', 'sections.id', 'stories.section_id')
+            .select([
+              'stories.id',
+              'stories.slug',
+              'stories.published_at',
+              'stories.status',
+              'sections.slug as section_slug',
+            ])
+            .where('stories.cable_reference_id', '=', cable.reference_id)
+            .executeTakeFirst(),
+          cableVersions(db, cable.id),
+        ]);
+        countView(db, 'cable', cable.id);
+        const storyHref = story && story.status === 'published' ? storyPath(story) : null;
+        return sendPage(
+          req,
+          reply,
+          h(CablePage, {
+            ctx,
+            data: {
+              cable,
+              parsed: parsedOf(cable),
+              refsOut,
+              refsIn,
+              prev: around.prev,
+              next: around.next,
+              storyHref,
+              versions: versions.length,
+              today: new Date().toISOString().slice(0, 10),
+            },
+          }),
+          { lastModified: cable.updated_at },
+        );
+      },
+    );
 
-    app.get<{ Params: { id: string } }>('/cables/:id/raw', { config: { policy: 'public' } }, async (req, reply) => {
-      const cable = await resolve(req.params.id, reply, '/raw');
-      if (!cable) return reply;
-      const text = (cable.header ? cable.header.replace(/\s+$/, '') + '\n\n' : '') + cable.body;
-      return reply
-        .type('text/plain; charset=utf-8')
-        .header('cache-control', 'public, max-age=300')
-        .header('content-disposition', `inline; filename="${cable.reference_id}.txt"`)
-        .send(text);
-    });
+    app.get<{ Params: { id: string } }>(
+      '/cables/:id/raw',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const cable = await resolve(req.params.id, reply, '/raw');
+        if (!cable) return reply;
+        const text = (cable.header ? cable.header.replace(/\s+$/, '') + '\n\n' : '') + cable.body;
+        return reply
+          .type('text/plain; charset=utf-8')
+          .header('cache-control', 'public, max-age=300')
+          .header('content-disposition', `inline; filename="${cable.reference_id}.txt"`)
+          .send(text);
+      },
+    );
 
-    app.get<{ Params: { id: string } }>('/api/cables/:id', { config: { policy: 'api.read' } }, async (req, reply) => {
-      const cable = await resolve(req.params.id, reply, '', '/api/cables/');
-      if (!cable) return reply;
-      return reply.header('cache-control', 'public, max-age=300').send(parsedOf(cable));
-    });
+    app.get<{ Params: { id: string } }>(
+      '/api/cables/:id',
+      { config: { policy: 'api.read' } },
+      async (req, reply) => {
+        const cable = await resolve(req.params.id, reply, '', '/api/cables/');
+        if (!cable) return reply;
+        return reply.header('cache-control', 'public, max-age=300').send(parsedOf(cable));
+      },
+    );
 
     async function listing(
       req: FastifyRequest,
@@ -148,49 +171,108 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
       ]);
       const pages = Math.max(1, Math.ceil(list.total / CABLE_PAGE_SIZE));
       if (list.total === 0) throw notFound(`The archive has no cables here: ${view.heading}.`);
-      if (page > pages) throw notFound(`${view.heading} has ${pages} page${pages === 1 ? '' : 's'}.`);
-      const chart = f && filter.kind === 'year' ? f.months.filter((m) => m.key.startsWith(`${filter.value}-`)) : undefined;
-      return sendPage(req, reply, h(ListingPage, { ctx, ...view, items: list.items, total: list.total, page, pages, chart }));
-    }
-
-    app.get<{ Params: { slug: string } }>('/cables/origin/:slug', { config: { policy: 'public' } }, async (req, reply) => {
-      const f = await facetCache.get();
-      const origin = f.origins.find((o) => facetSlug(o.key) === req.params.slug);
-      if (!origin) throw notFound('The archive has no cables from that origin.');
-      return listing(req, reply, { kind: 'origin', value: origin.key }, { heading: `Cables from ${origin.key}`, base: `/cables/origin/${req.params.slug}` });
-    });
-
-    app.get<{ Params: { year: string } }>('/cables/year/:year', { config: { policy: 'public' } }, async (req, reply) => {
-      if (!/^\d{4}$/.test(req.params.year)) throw badRequest('The year must have four digits, like 2009.');
-      const year = Number(req.params.year);
-      return listing(req, reply, { kind: 'year', value: year }, { heading: `Cables of ${year}`, base: `/cables/year/${year}`, chart: true });
-    });
-
-    app.get<{ Params: { month: string } }>('/cables/month/:month', { config: { policy: 'public' } }, async (req, reply) => {
-      const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(req.params.month);
-      if (!m) throw badRequest('The month must look like 2009-11.');
-      return listing(
+      if (page > pages)
+        throw notFound(`${view.heading} has ${pages} page${pages === 1 ? '' : 's'}.`);
+      const chart =
+        f && filter.kind === 'year'
+          ? f.months.filter((m) => m.key.startsWith(`${filter.value}-`))
+          : undefined;
+      return sendPage(
         req,
         reply,
-        { kind: 'month', value: req.params.month },
-        { heading: `Cables of ${MONTH_NAMES[Number(m[2]) - 1]} ${m[1]}`, intro: `Part of ${m[1]}.`, base: `/cables/month/${req.params.month}` },
+        h(ListingPage, { ctx, ...view, items: list.items, total: list.total, page, pages, chart }),
       );
-    });
+    }
 
-    app.get<{ Params: { slug: string } }>('/cables/classification/:slug', { config: { policy: 'public' } }, async (req, reply) => {
-      const f = await facetCache.get();
-      const c = f.classifications.find((o) => facetSlug(o.key) === req.params.slug);
-      if (!c) throw notFound('The archive has no cables with that classification.');
-      return listing(req, reply, { kind: 'classification', value: c.key }, { heading: `${c.key} cables`, base: `/cables/classification/${req.params.slug}` });
-    });
+    app.get<{ Params: { slug: string } }>(
+      '/cables/origin/:slug',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const f = await facetCache.get();
+        const origin = f.origins.find((o) => facetSlug(o.key) === req.params.slug);
+        if (!origin) throw notFound('The archive has no cables from that origin.');
+        return listing(
+          req,
+          reply,
+          { kind: 'origin', value: origin.key },
+          { heading: `Cables from ${origin.key}`, base: `/cables/origin/${req.params.slug}` },
+        );
+      },
+    );
 
-    app.get<{ Params: { tag: string } }>('/cables/tag/:tag', { config: { policy: 'public' } }, async (req, reply) => {
-      const tag = req.params.tag.trim().toUpperCase();
-      if (!/^[A-Z0-9][A-Z0-9 ,.'-]{0,60}$/.test(tag)) throw badRequest('That is not a cable tag (tags look like PREL or PE).');
-      if (tag !== req.params.tag) return reply.redirect(`/cables/tag/${encodeURIComponent(tag)}`, 301);
-      const { tagMeaning } = await import('./parse/index.ts');
-      const meaning = tagMeaning(tag);
-      return listing(req, reply, { kind: 'tag', value: tag }, { heading: `Cables tagged ${tag}`, intro: meaning ? `${tag}: ${meaning}.` : undefined, base: `/cables/tag/${encodeURIComponent(tag)}` });
-    });
+    app.get<{ Params: { year: string } }>(
+      '/cables/year/:year',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        if (!/^\d{4}$/.test(req.params.year))
+          throw badRequest('The year must have four digits, like 2009.');
+        const year = Number(req.params.year);
+        return listing(
+          req,
+          reply,
+          { kind: 'year', value: year },
+          { heading: `Cables of ${year}`, base: `/cables/year/${year}`, chart: true },
+        );
+      },
+    );
+
+    app.get<{ Params: { month: string } }>(
+      '/cables/month/:month',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const m = /^(\d{4})-(0[1-9]|1[0-2])$/.exec(req.params.month);
+        if (!m) throw badRequest('The month must look like 2009-11.');
+        return listing(
+          req,
+          reply,
+          { kind: 'month', value: req.params.month },
+          {
+            heading: `Cables of ${MONTH_NAMES[Number(m[2]) - 1]} ${m[1]}`,
+            intro: `Part of ${m[1]}.`,
+            base: `/cables/month/${req.params.month}`,
+          },
+        );
+      },
+    );
+
+    app.get<{ Params: { slug: string } }>(
+      '/cables/classification/:slug',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const f = await facetCache.get();
+        const c = f.classifications.find((o) => facetSlug(o.key) === req.params.slug);
+        if (!c) throw notFound('The archive has no cables with that classification.');
+        return listing(
+          req,
+          reply,
+          { kind: 'classification', value: c.key },
+          { heading: `${c.key} cables`, base: `/cables/classification/${req.params.slug}` },
+        );
+      },
+    );
+
+    app.get<{ Params: { tag: string } }>(
+      '/cables/tag/:tag',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const tag = req.params.tag.trim().toUpperCase();
+        if (!/^[A-Z0-9][A-Z0-9 ,.'-]{0,60}$/.test(tag))
+          throw badRequest('That is not a cable tag (tags look like PREL or PE).');
+        if (tag !== req.params.tag)
+          return reply.redirect(`/cables/tag/${encodeURIComponent(tag)}`, 301);
+        const { tagMeaning } = await import('./parse/index.ts');
+        const meaning = tagMeaning(tag);
+        return listing(
+          req,
+          reply,
+          { kind: 'tag', value: tag },
+          {
+            heading: `Cables tagged ${tag}`,
+            intro: meaning ? `${tag}: ${meaning}.` : undefined,
+            base: `/cables/tag/${encodeURIComponent(tag)}`,
+          },
+        );
+      },
+    );
   };
 }

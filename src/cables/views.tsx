@@ -4,9 +4,29 @@ import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatCount, formatDate, formatDateTime } from '../web/format.ts';
 import { tagMeaning, type ParsedCable, type Paragraph } from './parse/index.ts';
-import { facetSlug, type Cable, type CableLink, type CableListItem, type Count, type Facets } from './store.ts';
+import {
+  facetSlug,
+  type Cable,
+  type CableLink,
+  type CableListItem,
+  type Count,
+  type Facets,
+} from './store.ts';
 
-export const MONTH_NAMES = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+export const MONTH_NAMES = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 
 export function cablePath(id: string): string {
   return `/cables/${encodeURIComponent(id)}`;
@@ -28,7 +48,10 @@ export function markingInfo(marking: string | null): { cls: string; label: strin
     label = 'Confidential';
   } else if (base === 'SBU') label = 'Sensitive but unclassified';
   else if (base === 'LOU') label = 'Limited official use';
-  return { cls: cls + (nf ? ' mark-nf' : ''), label: label + (nf ? ', no foreign nationals (NOFORN)' : '') };
+  return {
+    cls: cls + (nf ? ' mark-nf' : ''),
+    label: label + (nf ? ', no foreign nationals (NOFORN)' : ''),
+  };
 }
 
 function LinkList({ items, empty }: { items: CableLink[]; empty: string }) {
@@ -45,7 +68,8 @@ function LinkList({ items, empty }: { items: CableLink[]; empty: string }) {
             </>
           ) : (
             <>
-              <span class="ref-missing">{r.reference_id}</span> <span class="meta">(not in the archive)</span>
+              <span class="ref-missing">{r.reference_id}</span>{' '}
+              <span class="meta">(not in the archive)</span>
             </>
           )}
         </li>
@@ -106,10 +130,16 @@ function declassification(value: string | null, today: string): string {
 export function ReadingNotes({ warnings }: { warnings: string[] }) {
   return (
     <details class="cable-reading">
-      <summary>How this cable was read{warnings.length ? ` (${warnings.length} ${warnings.length === 1 ? 'note' : 'notes'})` : ''}</summary>
+      <summary>
+        How this cable was read
+        {warnings.length ? ` (${warnings.length} ${warnings.length === 1 ? 'note' : 'notes'})` : ''}
+      </summary>
       {warnings.length ? (
         <>
-          <p class="meta">The fields above were read from the cable text by rules that follow the cable format. Where the text strays from it, the parser noted what it did:</p>
+          <p class="meta">
+            The fields above were read from the cable text by rules that follow the cable format.
+            Where the text strays from it, the parser noted what it did:
+          </p>
           <ul>
             {warnings.map((w, i) => (
               <li key={i}>{w}</li>
@@ -117,7 +147,9 @@ export function ReadingNotes({ warnings }: { warnings: string[] }) {
           </ul>
         </>
       ) : (
-        <p class="meta">Every field above was found where the cable format puts it; nothing was guessed.</p>
+        <p class="meta">
+          Every field above was found where the cable format puts it; nothing was guessed.
+        </p>
       )}
     </details>
   );
@@ -128,11 +160,20 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
   const id = cable.reference_id;
   const title = cable.title || cable.subject || id;
   const numbered = parsed.paragraphs.some((p) => p.number !== null);
-  const markings = [...new Set(parsed.paragraphs.map((p) => p.marking).filter((m): m is string => !!m))];
+  const markings = [
+    ...new Set(parsed.paragraphs.map((p) => p.marking).filter((m): m is string => !!m)),
+  ];
   return (
-    <Layout ctx={ctx} title={`${id}: ${title}`} description={parsed.summary ?? undefined} canonical={cablePath(id)} head={cableHead(ctx, cable)}>
+    <Layout
+      ctx={ctx}
+      title={`${id}: ${title}`}
+      description={parsed.summary ?? undefined}
+      canonical={cablePath(id)}
+      head={cableHead(ctx, cable)}
+    >
       <nav class="crumbs meta" aria-label="Breadcrumb">
-        <a href="/cables">Cable archive</a> › <a href={`/cables/origin/${facetSlug(cable.origin)}`}>{cable.origin}</a> ›{' '}
+        <a href="/cables">Cable archive</a> ›{' '}
+        <a href={`/cables/origin/${facetSlug(cable.origin)}`}>{cable.origin}</a> ›{' '}
         <a href={`/cables/month/${cable.month}`}>
           {MONTH_NAMES[Number(cable.month.slice(5, 7)) - 1]} {cable.year}
         </a>
@@ -140,7 +181,8 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
       <article class="cable">
         <h1>{title}</h1>
         <p class="meta">
-          Cable {id} · <a href={`${cablePath(id)}/raw`}>Raw text</a> · <a href={`/api/cables/${id}`}>JSON</a>
+          Cable {id} · <a href={`${cablePath(id)}/raw`}>Raw text</a> ·{' '}
+          <a href={`/api/cables/${id}`}>JSON</a>
           {data.storyHref ? (
             <>
               {' '}
@@ -154,7 +196,9 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
               <th scope="row">Reference id</th>
               <td>
                 {id}
-                {cable.wikileaks_id ? <span class="meta"> (given as {cable.wikileaks_id})</span> : null}
+                {cable.wikileaks_id ? (
+                  <span class="meta"> (given as {cable.wikileaks_id})</span>
+                ) : null}
               </td>
             </tr>
             <tr>
@@ -168,7 +212,9 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
             <tr>
               <th scope="row">Classification</th>
               <td>
-                <a href={`/cables/classification/${facetSlug(cable.classification)}`}>{cable.classification}</a>
+                <a href={`/cables/classification/${facetSlug(cable.classification)}`}>
+                  {cable.classification}
+                </a>
               </td>
             </tr>
             <tr>
@@ -205,7 +251,9 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
               <th scope="row">Classified by</th>
               <td>
                 {parsed.classifiedBy.length ? parsed.classifiedBy.join('; ') : 'Not given'}
-                {parsed.reasons.length ? <span class="meta"> · reasons {parsed.reasons.join(', ')}</span> : null}
+                {parsed.reasons.length ? (
+                  <span class="meta"> · reasons {parsed.reasons.join(', ')}</span>
+                ) : null}
               </td>
             </tr>
             <tr>
@@ -238,13 +286,20 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
 
         <details class="cable-header">
           <summary>Routing header and caption</summary>
-          <pre>{cable.header ? cable.header + '\n\n' : ''}{numbered ? captionOf(cable.body) : ''}</pre>
+          <pre>
+            {cable.header ? cable.header + '\n\n' : ''}
+            {numbered ? captionOf(cable.body) : ''}
+          </pre>
         </details>
 
         <ReadingNotes warnings={parsed.warnings} />
 
         <section class="cable-body" aria-label="Cable text">
-          {numbered ? parsed.paragraphs.map((p, i) => <ParagraphView key={i} p={p} index={i} />) : <pre>{cable.body}</pre>}
+          {numbered ? (
+            parsed.paragraphs.map((p, i) => <ParagraphView key={i} p={p} index={i} />)
+          ) : (
+            <pre>{cable.body}</pre>
+          )}
         </section>
 
         <div class="cable-refs">
@@ -299,8 +354,15 @@ export function MonthChart({ months, height = 180 }: { months: Count[]; height?:
   const step = Math.max(1, Math.ceil(years.length / 12));
   return (
     <figure class="month-chart">
-      <svg viewBox={`0 0 ${width} ${height}`} role="img" aria-labelledby="month-chart-title" preserveAspectRatio="none">
-        <title id="month-chart-title">Cables per month, {all[0].key} to {all[all.length - 1].key}; highest {formatCount(max)}</title>
+      <svg
+        viewBox={`0 0 ${width} ${height}`}
+        role="img"
+        aria-labelledby="month-chart-title"
+        preserveAspectRatio="none"
+      >
+        <title id="month-chart-title">
+          Cables per month, {all[0].key} to {all[all.length - 1].key}; highest {formatCount(max)}
+        </title>
         <line x1={left} y1={8} x2={left} y2={8 + plotH} class="axis" />
         <line x1={left} y1={8 + plotH} x2={width - 6} y2={8 + plotH} class="axis" />
         <text x={left - 4} y={14} class="tick" text-anchor="end">
@@ -315,9 +377,16 @@ export function MonthChart({ months, height = 180 }: { months: Count[]; height?:
           const [y, mo] = m.key.split('-');
           return (
             <a key={m.key} href={`/cables/month/${m.key}`}>
-              <rect x={r1(left + i * bw)} y={r1(8 + plotH - h)} width={r1(Math.max(bw - (bw > 3 ? 1 : 0), 0.8))} height={r1(h)} class="bar">
+              <rect
+                x={r1(left + i * bw)}
+                y={r1(8 + plotH - h)}
+                width={r1(Math.max(bw - (bw > 3 ? 1 : 0), 0.8))}
+                height={r1(h)}
+                class="bar"
+              >
                 <title>
-                  {MONTH_NAMES[Number(mo) - 1]} {y}: {formatCount(m.count)} cable{m.count === 1 ? '' : 's'}
+                  {MONTH_NAMES[Number(mo) - 1]} {y}: {formatCount(m.count)} cable
+                  {m.count === 1 ? '' : 's'}
                 </title>
               </rect>
             </a>
@@ -366,20 +435,31 @@ export function BrowsePage({ ctx, facets }: { ctx: PageContext; facets: Facets }
     byLetter.set(letter, [...(byLetter.get(letter) ?? []), o]);
   }
   return (
-    <Layout ctx={ctx} title="Cable archive" description="Browse the diplomatic cable archive by origin, date, classification and tag." canonical="/cables">
+    <Layout
+      ctx={ctx}
+      title="Cable archive"
+      description="Browse the diplomatic cable archive by origin, date, classification and tag."
+      canonical="/cables"
+    >
       <h1>Cable archive</h1>
       <p class="standfirst">
-        {formatCount(facets.total)} cable{facets.total === 1 ? '' : 's'} from {formatCount(facets.origins.length)} origin
+        {formatCount(facets.total)} cable{facets.total === 1 ? '' : 's'} from{' '}
+        {formatCount(facets.origins.length)} origin
         {facets.origins.length === 1 ? '' : 's'}. Browse by date, origin, classification or tag.
       </p>
-      {facets.total === 0 ? <p>The archive is empty: an editor imports cables with <code>broadsheet cables import</code>.</p> : null}
+      {facets.total === 0 ? (
+        <p>
+          The archive is empty: an editor imports cables with <code>broadsheet cables import</code>.
+        </p>
+      ) : null}
       <section aria-labelledby="by-month">
         <h2 id="by-month">By month</h2>
         <MonthChart months={facets.months} />
         <ul class="facet-inline">
           {facets.years.map((y) => (
             <li key={y.key}>
-              <a href={`/cables/year/${y.key}`}>{y.key}</a> <span class="count">{formatCount(y.count)}</span>
+              <a href={`/cables/year/${y.key}`}>{y.key}</a>{' '}
+              <span class="count">{formatCount(y.count)}</span>
             </li>
           ))}
         </ul>
@@ -390,7 +470,8 @@ export function BrowsePage({ ctx, facets }: { ctx: PageContext; facets: Facets }
           <ul class="facet-list">
             {facets.classifications.map((c) => (
               <li key={c.key}>
-                <a href={`/cables/classification/${facetSlug(c.key)}`}>{c.key}</a> <span class="count">{formatCount(c.count)}</span>
+                <a href={`/cables/classification/${facetSlug(c.key)}`}>{c.key}</a>{' '}
+                <span class="count">{formatCount(c.count)}</span>
               </li>
             ))}
           </ul>
@@ -400,7 +481,10 @@ export function BrowsePage({ ctx, facets }: { ctx: PageContext; facets: Facets }
           <ul class="facet-inline">
             {facets.tags.map((t) => (
               <li key={t.key}>
-                <a href={`/cables/tag/${encodeURIComponent(t.key)}`} title={tagMeaning(t.key) ?? undefined}>
+                <a
+                  href={`/cables/tag/${encodeURIComponent(t.key)}`}
+                  title={tagMeaning(t.key) ?? undefined}
+                >
                   {t.key}
                 </a>{' '}
                 <span class="count">{formatCount(t.count)}</span>
@@ -424,7 +508,8 @@ export function BrowsePage({ ctx, facets }: { ctx: PageContext; facets: Facets }
             <ul class="facet-list">
               {list.map((o) => (
                 <li key={o.key}>
-                  <a href={`/cables/origin/${facetSlug(o.key)}`}>{o.key}</a> <span class="count">{formatCount(o.count)}</span>
+                  <a href={`/cables/origin/${facetSlug(o.key)}`}>{o.key}</a>{' '}
+                  <span class="count">{formatCount(o.count)}</span>
                 </li>
               ))}
             </ul>
@@ -457,7 +542,11 @@ export function ListingPage({
   chart?: Count[];
 }) {
   return (
-    <Layout ctx={ctx} title={page > 1 ? `${heading} — page ${page}` : heading} canonical={page > 1 ? `${base}?page=${page}` : base}>
+    <Layout
+      ctx={ctx}
+      title={page > 1 ? `${heading} — page ${page}` : heading}
+      canonical={page > 1 ? `${base}?page=${page}` : base}
+    >
       <nav class="crumbs meta" aria-label="Breadcrumb">
         <a href="/cables">Cable archive</a>
       </nav>
@@ -485,11 +574,23 @@ export function ListingPage({
       )}
       {pages > 1 ? (
         <nav class="pager" aria-label="Pages">
-          <span>{page > 1 ? <a href={page === 2 ? base : `${base}?page=${page - 1}`} rel="prev">← Newer</a> : null}</span>
+          <span>
+            {page > 1 ? (
+              <a href={page === 2 ? base : `${base}?page=${page - 1}`} rel="prev">
+                ← Newer
+              </a>
+            ) : null}
+          </span>
           <span class="meta">
             Page {page} of {formatCount(pages)}
           </span>
-          <span>{page < pages ? <a href={`${base}?page=${page + 1}`} rel="next">Older →</a> : null}</span>
+          <span>
+            {page < pages ? (
+              <a href={`${base}?page=${page + 1}`} rel="next">
+                Older →
+              </a>
+            ) : null}
+          </span>
         </nav>
       ) : null}
     </Layout>

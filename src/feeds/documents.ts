@@ -21,9 +21,25 @@ import client from 'prom-client';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
 import { startWorker } from '../platform/workers.ts';
-import { getSectionBySlug, latestStories, listSections, storyPath, type Story } from '../stories/store.ts';
+import {
+  getSectionBySlug,
+  latestStories,
+  listSections,
+  storyPath,
+  type Story,
+} from '../stories/store.ts';
 import { slugify } from '../stories/markdown.ts';
-import { atom, newsSitemap, rss, sitemapIndex, SITEMAP_MAX_URLS, sitemapPages, urlset, type FeedEntry, type FeedMeta } from './syndication.ts';
+import {
+  atom,
+  newsSitemap,
+  rss,
+  sitemapIndex,
+  SITEMAP_MAX_URLS,
+  sitemapPages,
+  urlset,
+  type FeedEntry,
+  type FeedMeta,
+} from './syndication.ts';
 
 export const FEED_SIZE = 30;
 /** A document is remade in the background when it is older than this (even without a change). */
@@ -74,23 +90,56 @@ function feed(kind: string, meta: FeedMeta, entries: FeedEntry[], siteName: stri
  * Builds the document at `path` from the database: its text, or a message when there is no such
  * document (an unknown section or origin, a sitemap page past the last).
  */
-export async function buildDocument(db: Kysely<Database>, path: string, site: SiteInfo, now = new Date()): Promise<Built | { missing: string }> {
+export async function buildDocument(
+  db: Kysely<Database>,
+  path: string,
+  site: SiteInfo,
+  now = new Date(),
+): Promise<Built | { missing: string }> {
   const base = site.baseUrl;
   const nowIso = now.toISOString();
   const storyEntries = (stories: Story[]): FeedEntry[] =>
-    stories.map((s) => ({ id: base + storyPath(s), title: s.title, url: base + storyPath(s), summary: s.teaser, published: s.published_at, updated: s.updated_at, author: s.author ?? s.source_name, category: s.section_name }));
+    stories.map((s) => ({
+      id: base + storyPath(s),
+      title: s.title,
+      url: base + storyPath(s),
+      summary: s.teaser,
+      published: s.published_at,
+      updated: s.updated_at,
+      author: s.author ?? s.source_name,
+      category: s.section_name,
+    }));
 
   let m = /^\/feeds\/home\.(rss|atom)$/.exec(path);
   if (m) {
     const entries = storyEntries(await latestStories(db, { limit: FEED_SIZE, now: nowIso }));
-    return feed(m[1], { title: site.siteName, description: 'The latest stories.', link: base + '/', self: base + path, updated: newest(entries) }, entries, site.siteName);
+    return feed(
+      m[1],
+      {
+        title: site.siteName,
+        description: 'The latest stories.',
+        link: base + '/',
+        self: base + path,
+        updated: newest(entries),
+      },
+      entries,
+      site.siteName,
+    );
   }
   m = /^\/feeds\/sections\/([a-z0-9-]+)\.(rss|atom)$/.exec(path);
   if (m) {
     const section = await getSectionBySlug(db, m[1]);
     if (!section) return { missing: 'There is no such section.' };
-    const entries = storyEntries(await latestStories(db, { limit: FEED_SIZE, sectionId: section.id, now: nowIso }));
-    const meta = { title: `${site.siteName}: ${section.name}`, description: section.description || `The latest from ${section.name}.`, link: `${base}/sections/${section.slug}`, self: base + path, updated: newest(entries) };
+    const entries = storyEntries(
+      await latestStories(db, { limit: FEED_SIZE, sectionId: section.id, now: nowIso }),
+    );
+    const meta = {
+      title: `${site.siteName}: ${section.name}`,
+      description: section.description || `The latest from ${section.name}.`,
+      link: `${base}/sections/${section.slug}`,
+      self: base + path,
+      updated: newest(entries),
+    };
     return feed(m[2], meta, entries, site.siteName);
   }
   m = /^\/feeds\/cables\/origins\/([a-z0-9-]+)\.(rss|atom)$/.exec(path);
@@ -100,7 +149,16 @@ export async function buildDocument(db: Kysely<Database>, path: string, site: Si
     if (!origin) return { missing: 'There are no cables from that origin.' };
     const cables = await db
       .selectFrom('cables')
-      .select(['reference_id', 'title', 'subject', 'summary', 'created', 'updated_at', 'origin', 'classification'])
+      .select([
+        'reference_id',
+        'title',
+        'subject',
+        'summary',
+        'created',
+        'updated_at',
+        'origin',
+        'classification',
+      ])
       .where('origin', '=', origin)
       .orderBy('created', 'desc')
       .limit(FEED_SIZE)
@@ -115,29 +173,59 @@ export async function buildDocument(db: Kysely<Database>, path: string, site: Si
       author: c.origin,
       category: c.classification,
     }));
-    const meta = { title: `${site.siteName}: cables from ${origin}`, description: `Diplomatic cables sent from ${origin}.`, link: `${base}/cables`, self: base + path, updated: newest(entries) };
+    const meta = {
+      title: `${site.siteName}: cables from ${origin}`,
+      description: `Diplomatic cables sent from ${origin}.`,
+      link: `${base}/cables`,
+      self: base + path,
+      updated: newest(entries),
+    };
     return feed(m[2], meta, entries, site.siteName);
   }
 
   async function counts() {
     const [stories, cables, sections] = await Promise.all([
-      db.selectFrom('stories').select((eb) => eb.fn.countAll<number | string>().as('n')).where('status', '=', 'published').where('published_at', '<=', nowIso).executeTakeFirstOrThrow(),
-      db.selectFrom('cables').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow(),
+      db
+        .selectFrom('stories')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .where('status', '=', 'published')
+        .where('published_at', '<=', nowIso)
+        .executeTakeFirstOrThrow(),
+      db
+        .selectFrom('cables')
+        .select((eb) => eb.fn.countAll<number | string>().as('n'))
+        .executeTakeFirstOrThrow(),
       listSections(db),
     ]);
-    return { pages: STATIC_PATHS.length + sections.length, stories: Number(stories.n), cables: Number(cables.n) };
+    return {
+      pages: STATIC_PATHS.length + sections.length,
+      stories: Number(stories.n),
+      cables: Number(cables.n),
+    };
   }
-  async function urlsOf(kind: string, page: number, size: number): Promise<{ loc: string; lastmod?: string | null }[]> {
+  async function urlsOf(
+    kind: string,
+    page: number,
+    size: number,
+  ): Promise<{ loc: string; lastmod?: string | null }[]> {
     const offset = (page - 1) * size;
     if (kind === 'pages') {
       const sections = await listSections(db);
-      return [...STATIC_PATHS, ...sections.map((s) => `/sections/${s.slug}`)].slice(offset, offset + size).map((p) => ({ loc: base + p }));
+      return [...STATIC_PATHS, ...sections.map((s) => `/sections/${s.slug}`)]
+        .slice(offset, offset + size)
+        .map((p) => ({ loc: base + p }));
     }
     if (kind === 'stories') {
       const rows = await db
         .selectFrom('stories')
         .innerJoin('sections', 'sections.id', 'stories.section_id')
-        .select(['stories.id', 'stories.slug', 'stories.published_at', 'stories.updated_at', 'sections.slug as section_slug'])
+        .select([
+          'stories.id',
+          'stories.slug',
+          'stories.published_at',
+          'stories.updated_at',
+          'sections.slug as section_slug',
+        ])
         .where('stories.status', '=', 'published')
         .where('stories.published_at', '<=', nowIso)
         .orderBy('stories.id')
@@ -146,17 +234,33 @@ export async function buildDocument(db: Kysely<Database>, path: string, site: Si
         .execute();
       return rows.map((s) => ({ loc: base + storyPath(s), lastmod: s.updated_at }));
     }
-    const rows = await db.selectFrom('cables').select(['reference_id', 'updated_at']).orderBy('id').limit(size).offset(offset).execute();
-    return rows.map((c) => ({ loc: `${base}/cables/${encodeURIComponent(c.reference_id)}`, lastmod: c.updated_at }));
+    const rows = await db
+      .selectFrom('cables')
+      .select(['reference_id', 'updated_at'])
+      .orderBy('id')
+      .limit(size)
+      .offset(offset)
+      .execute();
+    return rows.map((c) => ({
+      loc: `${base}/cables/${encodeURIComponent(c.reference_id)}`,
+      lastmod: c.updated_at,
+    }));
   }
 
   if (path === '/sitemap.xml') {
     const c = await counts();
     if (c.pages + c.stories + c.cables <= SITEMAP_MAX_URLS) {
-      const all = [...(await urlsOf('pages', 1, SITEMAP_MAX_URLS)), ...(await urlsOf('stories', 1, SITEMAP_MAX_URLS)), ...(await urlsOf('cables', 1, SITEMAP_MAX_URLS))];
+      const all = [
+        ...(await urlsOf('pages', 1, SITEMAP_MAX_URLS)),
+        ...(await urlsOf('stories', 1, SITEMAP_MAX_URLS)),
+        ...(await urlsOf('cables', 1, SITEMAP_MAX_URLS)),
+      ];
       return { body: urlset(all), contentType: XML };
     }
-    return { body: sitemapIndex(sitemapPages(c).map((p) => `${base}/sitemaps/${p.kind}-${p.page}.xml`)), contentType: XML };
+    return {
+      body: sitemapIndex(sitemapPages(c).map((p) => `${base}/sitemaps/${p.kind}-${p.page}.xml`)),
+      contentType: XML,
+    };
   }
   m = /^\/sitemaps\/(pages|stories|cables)-(\d{1,6})\.xml$/.exec(path);
   if (m) {
@@ -166,8 +270,20 @@ export async function buildDocument(db: Kysely<Database>, path: string, site: Si
   }
   if (path === '/sitemap-news.xml') {
     const since = new Date(now.getTime() - 48 * 3600_000).toISOString();
-    const stories = (await latestStories(db, { limit: 1000, now: nowIso })).filter((s) => s.published_at >= since);
-    return { body: newsSitemap(site.siteName, stories.map((s) => ({ url: base + storyPath(s), title: s.title, published: s.published_at }))), contentType: XML };
+    const stories = (await latestStories(db, { limit: 1000, now: nowIso })).filter(
+      (s) => s.published_at >= since,
+    );
+    return {
+      body: newsSitemap(
+        site.siteName,
+        stories.map((s) => ({
+          url: base + storyPath(s),
+          title: s.title,
+          published: s.published_at,
+        })),
+      ),
+      contentType: XML,
+    };
   }
   return { missing: 'There is no such document.' };
 }
@@ -179,7 +295,12 @@ const brotliAsync = promisify(brotliCompress);
  * Builds the document and stores it with its compressed forms (a missing document deletes its row).
  * Returns false when there is no such document.
  */
-export async function makeDocument(db: Kysely<Database>, path: string, site: SiteInfo, now = new Date()): Promise<boolean> {
+export async function makeDocument(
+  db: Kysely<Database>,
+  path: string,
+  site: SiteInfo,
+  now = new Date(),
+): Promise<boolean> {
   const built = await buildDocument(db, path, site, now);
   if ('missing' in built) {
     await db.deleteFrom('documents').where('path', '=', path).execute();
@@ -188,15 +309,32 @@ export async function makeDocument(db: Kysely<Database>, path: string, site: Sit
   const body = Buffer.from(built.body, 'utf8');
   const [gz, br] = await Promise.all([
     gzipAsync(body, { level: 6 }),
-    brotliAsync(body, { params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+    brotliAsync(body, {
+      params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+    }),
   ]);
   const etag = createHash('sha256').update(body).digest('base64url').slice(0, 27);
-  const row = { content_type: built.contentType, etag, body, body_gzip: gz, body_br: br, built_at: now.toISOString(), building_until: null };
+  const row = {
+    content_type: built.contentType,
+    etag,
+    body,
+    body_gzip: gz,
+    body_br: br,
+    built_at: now.toISOString(),
+    building_until: null,
+  };
   await db
     .insertInto('documents')
     .values({ path, ...row, stale: 0 })
     // A change during the build (stale = 2) leaves the new version stale: it may predate the change.
-    .onConflict((oc) => oc.column('path').doUpdateSet({ ...row, stale: sql<number>`case when documents.stale = 2 then 1 else 0 end` }))
+    .onConflict((oc) =>
+      oc
+        .column('path')
+        .doUpdateSet({
+          ...row,
+          stale: sql<number>`case when documents.stale = 2 then 1 else 0 end`,
+        }),
+    )
     .execute();
   return true;
 }
@@ -242,7 +380,9 @@ class Builder {
   private start(): Worker | null {
     if (this.worker || this.broken || !this.useWorker) return this.worker;
     try {
-      const w = startWorker(import.meta.url, './documents-worker.ts', { workerData: { target: this.db.target, site: this.site } });
+      const w = startWorker(import.meta.url, './documents-worker.ts', {
+        workerData: { target: this.db.target, site: this.site },
+      });
       w.unref();
       w.on('message', (msg: { id: number; found?: boolean; error?: string }) => {
         const p = this.pending.get(msg.id);
@@ -292,7 +432,11 @@ function buildsCounter(): client.Counter<'kind' | 'outcome'> {
   const name = 'broadsheet_document_builds_total';
   return (
     (client.register.getSingleMetric(name) as client.Counter<'kind' | 'outcome'> | undefined) ??
-    new client.Counter({ name, help: 'Sitemaps and feeds made by this process, by kind and outcome.', labelNames: ['kind', 'outcome'] })
+    new client.Counter({
+      name,
+      help: 'Sitemaps and feeds made by this process, by kind and outcome.',
+      labelNames: ['kind', 'outcome'],
+    })
   );
 }
 
@@ -333,9 +477,14 @@ export class DocumentStore {
     const t = this.now();
     const cached = this.cache.get(path);
     if (cached && t - cached.checkedAt < CHECK_MS) return cached.doc;
-    const row = await this.db.kysely.selectFrom('documents').select(['etag', 'built_at', 'stale', 'building_until']).where('path', '=', path).executeTakeFirst();
+    const row = await this.db.kysely
+      .selectFrom('documents')
+      .select(['etag', 'built_at', 'stale', 'building_until'])
+      .where('path', '=', path)
+      .executeTakeFirst();
     if (row && row.etag) {
-      if (row.stale || t - Date.parse(row.built_at) > MAX_AGE_MS) this.refresh(path, row.building_until);
+      if (row.stale || t - Date.parse(row.built_at) > MAX_AGE_MS)
+        this.refresh(path, row.building_until);
       if (cached && cached.doc.etag === row.etag) {
         cached.checkedAt = t;
         return cached.doc;
@@ -371,9 +520,21 @@ export class DocumentStore {
   }
 
   private async load(path: string): Promise<StoredDocument | null> {
-    const r = await this.db.kysely.selectFrom('documents').selectAll().where('path', '=', path).executeTakeFirst();
+    const r = await this.db.kysely
+      .selectFrom('documents')
+      .selectAll()
+      .where('path', '=', path)
+      .executeTakeFirst();
     if (!r || !r.etag || !r.body) return null;
-    return { path, contentType: r.content_type, etag: r.etag, builtAt: r.built_at, body: Buffer.from(r.body), gzip: r.body_gzip ? Buffer.from(r.body_gzip) : null, br: r.body_br ? Buffer.from(r.body_br) : null };
+    return {
+      path,
+      contentType: r.content_type,
+      etag: r.etag,
+      builtAt: r.built_at,
+      body: Buffer.from(r.body),
+      gzip: r.body_gzip ? Buffer.from(r.body_gzip) : null,
+      br: r.body_br ? Buffer.from(r.body_br) : null,
+    };
   }
 
   /** A new version in the background (the current one is served meanwhile). */
@@ -396,16 +557,34 @@ export class DocumentStore {
       // Claim the lease: a placeholder row for a new document, or the row when no lease is held.
       await this.db.kysely
         .insertInto('documents')
-        .values({ path, content_type: XML, etag: '', body: null, body_gzip: null, body_br: null, built_at: now.toISOString(), stale: 1, building_until: null })
+        .values({
+          path,
+          content_type: XML,
+          etag: '',
+          body: null,
+          body_gzip: null,
+          body_br: null,
+          built_at: now.toISOString(),
+          stale: 1,
+          building_until: null,
+        })
         .onConflict((oc) => oc.column('path').doNothing())
         .execute();
       const claimed = await this.db.kysely
         .updateTable('documents')
         .set({ building_until: until })
         .where('path', '=', path)
-        .where((eb) => eb.or([eb('building_until', 'is', null), eb('building_until', '<', now.toISOString())]))
+        .where((eb) =>
+          eb.or([eb('building_until', 'is', null), eb('building_until', '<', now.toISOString())]),
+        )
         // Still wanted: not made yet, stale, or too old (another process may have just made it).
-        .where((eb) => eb.or([eb('etag', '=', ''), eb('stale', '>', 0), eb('built_at', '<', new Date(now.getTime() - MAX_AGE_MS).toISOString())]))
+        .where((eb) =>
+          eb.or([
+            eb('etag', '=', ''),
+            eb('stale', '>', 0),
+            eb('built_at', '<', new Date(now.getTime() - MAX_AGE_MS).toISOString()),
+          ]),
+        )
         .executeTakeFirst();
       if (Number(claimed.numUpdatedRows) === 0) return true; // made, or being made, elsewhere
       await this.opts.onBuild?.(path);
@@ -416,7 +595,12 @@ export class DocumentStore {
         return found;
       } catch (err) {
         counted.inc({ kind: kindOf(path), outcome: 'failed' });
-        await this.db.kysely.updateTable('documents').set({ building_until: null }).where('path', '=', path).execute().catch(() => {});
+        await this.db.kysely
+          .updateTable('documents')
+          .set({ building_until: null })
+          .where('path', '=', path)
+          .execute()
+          .catch(() => {});
         throw err;
       }
     })().finally(() => this.inflight.delete(path));

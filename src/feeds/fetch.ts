@@ -6,7 +6,12 @@
  * FeedError whose message, in plain words without the remote server's text, goes to the dashboard.
  */
 import { FeedError } from './parse.ts';
-import { OutboundError, outboundFetch, type OutboundAllow, type Resolver } from '../platform/outbound.ts';
+import {
+  OutboundError,
+  outboundFetch,
+  type OutboundAllow,
+  type Resolver,
+} from '../platform/outbound.ts';
 
 export interface FetchLimits {
   timeoutMs: number;
@@ -18,26 +23,51 @@ export interface FetchLimits {
   resolve?: Resolver;
 }
 
-export const FEED_LIMITS: FetchLimits = { timeoutMs: 10_000, maxBytes: 2 * 1024 * 1024, maxRedirects: 5 };
+export const FEED_LIMITS: FetchLimits = {
+  timeoutMs: 10_000,
+  maxBytes: 2 * 1024 * 1024,
+  maxRedirects: 5,
+};
 
 export type FetchResult =
   | { status: 'not-modified' }
   | { status: 'ok'; body: string; etag: string | null; lastModified: string | null; url: string };
 
-const header = (v: string | string[] | undefined): string | null => (Array.isArray(v) ? (v[0] ?? null) : (v ?? null));
+const header = (v: string | string[] | undefined): string | null =>
+  Array.isArray(v) ? (v[0] ?? null) : (v ?? null);
 
-export async function fetchFeed(url: string, validators: { etag?: string | null; lastModified?: string | null }, limits: FetchLimits = FEED_LIMITS): Promise<FetchResult> {
-  const headers: Record<string, string> = { accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8', 'user-agent': 'Broadsheet feed reader' };
+export async function fetchFeed(
+  url: string,
+  validators: { etag?: string | null; lastModified?: string | null },
+  limits: FetchLimits = FEED_LIMITS,
+): Promise<FetchResult> {
+  const headers: Record<string, string> = {
+    accept: 'application/rss+xml, application/atom+xml, application/xml;q=0.9, text/xml;q=0.8',
+    'user-agent': 'Broadsheet feed reader',
+  };
   if (validators.etag) headers['if-none-match'] = validators.etag;
   if (validators.lastModified) headers['if-modified-since'] = validators.lastModified;
   let res;
   try {
-    res = await outboundFetch(url, { headers, timeoutMs: limits.timeoutMs, maxBytes: limits.maxBytes, maxRedirects: limits.maxRedirects, allow: limits.allow, resolve: limits.resolve });
+    res = await outboundFetch(url, {
+      headers,
+      timeoutMs: limits.timeoutMs,
+      maxBytes: limits.maxBytes,
+      maxRedirects: limits.maxRedirects,
+      allow: limits.allow,
+      resolve: limits.resolve,
+    });
   } catch (err) {
     if (err instanceof OutboundError) throw new FeedError(err.message);
     throw new FeedError('the feed could not be fetched');
   }
   if (res.status === 304) return { status: 'not-modified' };
   if (res.status !== 200) throw new FeedError(`the server answered ${res.status}`);
-  return { status: 'ok', body: res.body.toString('utf8'), etag: header(res.headers.etag), lastModified: header(res.headers['last-modified']), url: res.url };
+  return {
+    status: 'ok',
+    body: res.body.toString('utf8'),
+    etag: header(res.headers.etag),
+    lastModified: header(res.headers['last-modified']),
+    url: res.url,
+  };
 }

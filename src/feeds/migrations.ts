@@ -25,7 +25,12 @@ export function feedsMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('partner_items').addColumn('feed_id', 'integer').execute();
         await db.schema.alterTable('partner_items').addColumn('unique_key', 'text').execute();
         // NULL keys (demo and hand-made items) never collide on either engine.
-        await db.schema.createIndex('partner_items_unique_key').on('partner_items').column('unique_key').unique().execute();
+        await db.schema
+          .createIndex('partner_items_unique_key')
+          .on('partner_items')
+          .column('unique_key')
+          .unique()
+          .execute();
       },
       async down(db: Builder) {
         await db.schema.dropIndex('partner_items_unique_key').ifExists().execute();

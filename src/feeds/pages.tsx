@@ -6,9 +6,24 @@ import { AdminLayout } from '../stories/admin-views.tsx';
 import { Csrf } from '../web/components.tsx';
 import type { PartnerFeed, PartnerItem } from './store.ts';
 
-export function WorldPage({ ctx, items, page, pages }: { ctx: PageContext; items: PartnerItem[]; page: number; pages: number }) {
+export function WorldPage({
+  ctx,
+  items,
+  page,
+  pages,
+}: {
+  ctx: PageContext;
+  items: PartnerItem[];
+  page: number;
+  pages: number;
+}) {
   return (
-    <Layout ctx={ctx} title="World Headlines" description="Headlines from our partner newsrooms." canonical={page > 1 ? `/world?page=${page}` : '/world'}>
+    <Layout
+      ctx={ctx}
+      title="World Headlines"
+      description="Headlines from our partner newsrooms."
+      canonical={page > 1 ? `/world?page=${page}` : '/world'}
+    >
       <h1>World Headlines</h1>
       <p class="standfirst">Headlines from our partner newsrooms, linking to their own pages.</p>
       {items.length ? (
@@ -32,7 +47,11 @@ export function WorldPage({ ctx, items, page, pages }: { ctx: PageContext; items
       )}
       {pages > 1 ? (
         <nav class="pager" aria-label="Pages">
-          <span>{page > 1 ? <a href={page === 2 ? '/world' : `/world?page=${page - 1}`}>← Newer</a> : null}</span>
+          <span>
+            {page > 1 ? (
+              <a href={page === 2 ? '/world' : `/world?page=${page - 1}`}>← Newer</a>
+            ) : null}
+          </span>
           <span class="meta">
             Page {page} of {pages}
           </span>
@@ -43,11 +62,29 @@ export function WorldPage({ ctx, items, page, pages }: { ctx: PageContext; items
   );
 }
 
-export function FeedsAdminPage({ ctx, feeds, notice, error, values }: { ctx: PageContext; feeds: PartnerFeed[]; notice?: string | null; error?: string | null; values?: { name: string; url: string } }) {
+export function FeedsAdminPage({
+  ctx,
+  feeds,
+  notice,
+  error,
+  values,
+}: {
+  ctx: PageContext;
+  feeds: PartnerFeed[];
+  notice?: string | null;
+  error?: string | null;
+  values?: { name: string; url: string };
+}) {
   return (
     <AdminLayout ctx={ctx} title="Partner feeds" notice={notice} error={error}>
-      <p>RSS 2.0 and Atom feeds are polled every 15 minutes; new items appear in World Headlines and on <a href="/world">/world</a>.</p>
-      <p>Feeds are fetched only from public addresses. A feed on your organisation’s own network needs the site operator to allow it (the OUTBOUND_ALLOW setting).</p>
+      <p>
+        RSS 2.0 and Atom feeds are polled every 15 minutes; new items appear in World Headlines and
+        on <a href="/world">/world</a>.
+      </p>
+      <p>
+        Feeds are fetched only from public addresses. A feed on your organisation’s own network
+        needs the site operator to allow it (the OUTBOUND_ALLOW setting).
+      </p>
       {feeds.length ? (
         <table class="admin-table">
           <thead>
@@ -66,7 +103,11 @@ export function FeedsAdminPage({ ctx, feeds, notice, error, values }: { ctx: Pag
                 <td class="url">{f.url}</td>
                 <td>
                   {f.last_polled_at ? formatDateTime(f.last_polled_at) : 'never'}
-                  {f.last_error ? <p class="feed-error">Error: {f.last_error}</p> : f.last_polled_at ? ' — OK' : null}
+                  {f.last_error ? (
+                    <p class="feed-error">Error: {f.last_error}</p>
+                  ) : f.last_polled_at ? (
+                    ' — OK'
+                  ) : null}
                 </td>
                 <td>{f.item_count}</td>
                 <td>
@@ -92,7 +133,14 @@ export function FeedsAdminPage({ ctx, feeds, notice, error, values }: { ctx: Pag
       <form method="post" action="/admin/feeds" class="admin-form">
         <Csrf ctx={ctx} />
         <label for="feed-name">Source name</label>
-        <input id="feed-name" name="name" type="text" required maxLength={100} value={values?.name ?? ''} />
+        <input
+          id="feed-name"
+          name="name"
+          type="text"
+          required
+          maxLength={100}
+          value={values?.name ?? ''}
+        />
         <label for="feed-url">Feed address (RSS or Atom)</label>
         <input id="feed-url" name="url" type="url" required value={values?.url ?? ''} />
         <button type="submit">Add feed</button>

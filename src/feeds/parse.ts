@@ -79,7 +79,8 @@ function clean(title: string): string {
 export function parseFeed(xml: string, feedUrl?: string, now = new Date()): ParsedFeed {
   const valid = XMLValidator.validate(xml);
   // The validator's text quotes the document, so only the line number is shown.
-  if (valid !== true) throw new FeedError(`not a feed: not well-formed XML (line ${valid.err.line})`);
+  if (valid !== true)
+    throw new FeedError(`not a feed: not well-formed XML (line ${valid.err.line})`);
   let doc: Record<string, any>;
   try {
     doc = parser.parse(xml);
@@ -88,7 +89,13 @@ export function parseFeed(xml: string, feedUrl?: string, now = new Date()): Pars
   }
   const items: FeedItem[] = [];
   let dropped = 0;
-  const push = (raw: { key: string; title: string; summary: string; link: string; date: string }) => {
+  const push = (raw: {
+    key: string;
+    title: string;
+    summary: string;
+    link: string;
+    date: string;
+  }) => {
     const url = httpUrl(raw.link, feedUrl);
     const title = clean(raw.title);
     if (!url || !title) {
@@ -96,13 +103,25 @@ export function parseFeed(xml: string, feedUrl?: string, now = new Date()): Pars
       return;
     }
     if (items.length >= MAX_ITEMS) return;
-    items.push({ key: (raw.key.trim() || url).slice(0, 1000), title, summary: plainSummary(raw.summary, 300), url, publishedAt: isoDate(raw.date, now) });
+    items.push({
+      key: (raw.key.trim() || url).slice(0, 1000),
+      title,
+      summary: plainSummary(raw.summary, 300),
+      url,
+      publishedAt: isoDate(raw.date, now),
+    });
   };
   if (doc.rss?.channel) {
     const ch = Array.isArray(doc.rss.channel) ? doc.rss.channel[0] : doc.rss.channel;
     for (const it of (ch.item ?? []) as any[]) {
       const link = text(it.link);
-      push({ key: text(it.guid), title: text(it.title), summary: text(it.description) || text(it.encoded), link, date: text(it.pubDate) || text(it.date) });
+      push({
+        key: text(it.guid),
+        title: text(it.title),
+        summary: text(it.description) || text(it.encoded),
+        link,
+        date: text(it.pubDate) || text(it.date),
+      });
     }
     return { kind: 'rss', title: clean(text(ch.title)), items, dropped };
   }
@@ -112,7 +131,13 @@ export function parseFeed(xml: string, feedUrl?: string, now = new Date()): Pars
       const links = (e.link ?? []) as any[];
       const alt = links.find((l) => !l['@_rel'] || l['@_rel'] === 'alternate') ?? links[0];
       const href = alt ? String(alt['@_href'] ?? text(alt)) : '';
-      push({ key: text(e.id), title: text(e.title), summary: text(e.summary) || text(e.content), link: href, date: text(e.published) || text(e.updated) });
+      push({
+        key: text(e.id),
+        title: text(e.title),
+        summary: text(e.summary) || text(e.content),
+        link: href,
+        date: text(e.published) || text(e.updated),
+      });
     }
     return { kind: 'atom', title: clean(text(f.title)), items, dropped };
   }

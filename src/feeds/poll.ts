@@ -24,12 +24,25 @@ export function feedLimits(config: Pick<Config, 'outboundAllow'>): FetchLimits {
   return { ...FEED_LIMITS, allow: parseOutboundAllow(config.outboundAllow) };
 }
 
-export async function pollFeed(db: Kysely<Database>, feed: PartnerFeed, limits: FetchLimits = FEED_LIMITS, now = new Date()): Promise<PollOutcome> {
+export async function pollFeed(
+  db: Kysely<Database>,
+  feed: PartnerFeed,
+  limits: FetchLimits = FEED_LIMITS,
+  now = new Date(),
+): Promise<PollOutcome> {
   const at = now.toISOString();
   try {
-    const res = await fetchFeed(feed.url, { etag: feed.etag, lastModified: feed.last_modified }, limits);
+    const res = await fetchFeed(
+      feed.url,
+      { etag: feed.etag, lastModified: feed.last_modified },
+      limits,
+    );
     if (res.status === 'not-modified') {
-      await db.updateTable('partner_feeds').set({ last_polled_at: at, last_ok_at: at, last_error: null, error_count: 0 }).where('id', '=', feed.id).execute();
+      await db
+        .updateTable('partner_feeds')
+        .set({ last_polled_at: at, last_ok_at: at, last_error: null, error_count: 0 })
+        .where('id', '=', feed.id)
+        .execute();
       return { feedId: feed.id, status: 'not-modified', added: 0, dropped: 0, error: null };
     }
     const parsed = parseFeed(res.body, res.url, now);
@@ -53,7 +66,11 @@ export async function pollFeed(db: Kysely<Database>, feed: PartnerFeed, limits: 
     const message = err instanceof FeedError ? err.message : 'the feed could not be read';
     await db
       .updateTable('partner_feeds')
-      .set((eb) => ({ last_polled_at: at, last_error: message.slice(0, 500), error_count: eb('error_count', '+', 1) }))
+      .set((eb) => ({
+        last_polled_at: at,
+        last_error: message.slice(0, 500),
+        error_count: eb('error_count', '+', 1),
+      }))
       .where('id', '=', feed.id)
       .execute()
       .catch(() => {});
@@ -61,13 +78,21 @@ export async function pollFeed(db: Kysely<Database>, feed: PartnerFeed, limits: 
   }
 }
 
-export async function pollFeedById(db: Kysely<Database>, id: number, limits?: FetchLimits): Promise<PollOutcome | null> {
+export async function pollFeedById(
+  db: Kysely<Database>,
+  id: number,
+  limits?: FetchLimits,
+): Promise<PollOutcome | null> {
   const feed = await getFeed(db, id);
   return feed ? pollFeed(db, feed, limits) : null;
 }
 
 /** Polls every feed, a few at a time. */
-export async function pollAllFeeds(db: Kysely<Database>, limits?: FetchLimits, concurrency = 4): Promise<PollOutcome[]> {
+export async function pollAllFeeds(
+  db: Kysely<Database>,
+  limits?: FetchLimits,
+  concurrency = 4,
+): Promise<PollOutcome[]> {
   const feeds = await listFeeds(db);
   const out: PollOutcome[] = [];
   let next = 0;

@@ -108,7 +108,10 @@ ${locs.map((l) => `  <sitemap><loc>${x(l)}</loc></sitemap>`).join('\n')}
 `;
 }
 
-export function newsSitemap(siteName: string, entries: { url: string; title: string; published: string }[]): string {
+export function newsSitemap(
+  siteName: string,
+  entries: { url: string; title: string; published: string }[],
+): string {
   return `<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9" xmlns:news="http://www.google.com/schemas/sitemap-news/0.9">
 ${entries
@@ -128,9 +131,13 @@ ${entries
 }
 
 /** Which sitemap files cover `counts` URLs per kind at `pageSize` URLs per file. */
-export function sitemapPages(counts: Record<string, number>, pageSize = SITEMAP_MAX_URLS): { kind: string; page: number }[] {
+export function sitemapPages(
+  counts: Record<string, number>,
+  pageSize = SITEMAP_MAX_URLS,
+): { kind: string; page: number }[] {
   const out: { kind: string; page: number }[] = [];
-  for (const [kind, n] of Object.entries(counts)) for (let p = 1; p <= Math.max(1, Math.ceil(n / pageSize)); p++) out.push({ kind, page: p });
+  for (const [kind, n] of Object.entries(counts))
+    for (let p = 1; p <= Math.max(1, Math.ceil(n / pageSize)); p++) out.push({ kind, page: p });
   return out;
 }
 
@@ -138,7 +145,10 @@ export function sitemapPages(counts: Record<string, number>, pageSize = SITEMAP_
  * The stored form to send for an Accept-Encoding header: br, then gzip, by the client's q-values
  * (a coding with q=0 is refused; `*` stands for the codings not named); null for the plain bytes.
  */
-export function chooseEncoding(acceptEncoding: string, have: { br: boolean; gzip: boolean }): 'br' | 'gzip' | null {
+export function chooseEncoding(
+  acceptEncoding: string,
+  have: { br: boolean; gzip: boolean },
+): 'br' | 'gzip' | null {
   const q = new Map<string, number>();
   for (const part of acceptEncoding.toLowerCase().split(',')) {
     const [name, ...params] = part.trim().split(';');
@@ -157,7 +167,12 @@ export function chooseEncoding(acceptEncoding: string, have: { br: boolean; gzip
  * True when a conditional request already has this version: If-None-Match naming the ETag (in any
  * of its encodings, weak or strong) or `*`; without it, If-Modified-Since not before Last-Modified.
  */
-export function notModified(ifNoneMatch: string | undefined, ifModifiedSince: string | undefined, etag: string, lastModified: string): boolean {
+export function notModified(
+  ifNoneMatch: string | undefined,
+  ifModifiedSince: string | undefined,
+  etag: string,
+  lastModified: string,
+): boolean {
   if (ifNoneMatch) {
     return ifNoneMatch.split(',').some((t) => {
       const tag = t.trim().replace(/^W\//, '');

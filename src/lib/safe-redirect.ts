@@ -16,7 +16,8 @@ export const MAX_REDIRECT_LENGTH = 2000;
  * control characters, spaces or backslashes, too long, or resolving to another origin.
  */
 export function safeRedirect(input: unknown, fallback = '/'): string {
-  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_REDIRECT_LENGTH) return fallback;
+  if (typeof input !== 'string' || input.length === 0 || input.length > MAX_REDIRECT_LENGTH)
+    return fallback;
   // Browsers strip or reinterpret these before resolving; a plain path never needs them.
   if (/[\u0000-\u0020\u007f\\]/.test(input)) return fallback;
   if (!input.startsWith('/') || input.startsWith('//')) return fallback;
@@ -37,6 +38,7 @@ export function safeRedirect(input: unknown, fallback = '/'): string {
   } catch {
     return fallback;
   }
-  if (again.origin !== PROBE_ORIGIN || again.pathname + again.search + again.hash !== path) return fallback;
+  if (again.origin !== PROBE_ORIGIN || again.pathname + again.search + again.hash !== path)
+    return fallback;
   return path;
 }

@@ -208,7 +208,9 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
 
   // 2. AI crawlers and media monitors, and search engines outside their ranges.
   const agent = classifyAgent(input.userAgent);
-  const fakeSearchEngine = agent.kind === 'search-engine' && !(world.searchEngines?.verifies(agent.name ?? '', input.clientIp) ?? false);
+  const fakeSearchEngine =
+    agent.kind === 'search-engine' &&
+    !(world.searchEngines?.verifies(agent.name ?? '', input.clientIp) ?? false);
   if (isAutomatedUse(agent) || fakeSearchEngine) {
     return {
       status: 'automated-unlicensed',
@@ -234,7 +236,8 @@ export function decideAccess(input: AccessInput, world: AccessWorld): AccessDeci
   const cover = world.coveringNetworks?.lookup(input.clientIp) ?? null;
   if (cover !== null) {
     const org = world.organisationsById.get(cover.value);
-    if (org !== undefined && licenceCovers(org.licence, now)) candidates.push({ org, route: 'network' });
+    if (org !== undefined && licenceCovers(org.licence, now))
+      candidates.push({ org, route: 'network' });
   }
   const net = world.networks.lookup(input.clientIp);
   if (net !== null) {

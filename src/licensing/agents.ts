@@ -13,7 +13,8 @@
  * appear in the string.
  */
 
-export type AgentKind = 'ai-crawler' | 'media-monitor' | 'search-engine' | 'browser' | 'other' | 'oversized';
+export type AgentKind =
+  'ai-crawler' | 'media-monitor' | 'search-engine' | 'browser' | 'other' | 'oversized';
 
 export interface AgentClass {
   readonly kind: AgentKind;

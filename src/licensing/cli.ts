@@ -5,14 +5,29 @@ import { connect } from '../platform/db.ts';
 import { migrate } from '../platform/migrations.ts';
 import { createMailer } from '../platform/mail.ts';
 import { UsageError, type Command } from '../platform/cli.ts';
-import { addDomain, addNetwork, createOrganisation, grantLicence, normaliseDomain, type LicensingDeps } from './service.ts';
+import {
+  addDomain,
+  addNetwork,
+  createOrganisation,
+  grantLicence,
+  normaliseDomain,
+  type LicensingDeps,
+} from './service.ts';
 import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';
 import { getTier, listOrganisations, listTiers, licencesOf } from './store.ts';
 import { organisationLicence } from './world.ts';
 import { parseCidr } from './cidr.ts';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
-import { fetchPublishedList, parseSearchEngineFile, refreshSearchEngines, SEARCH_ENGINES_FILE, searchEnginesPath, writeSearchEngineFile, type ListFetcher } from './crawlers.ts';
+import {
+  fetchPublishedList,
+  parseSearchEngineFile,
+  refreshSearchEngines,
+  SEARCH_ENGINES_FILE,
+  searchEnginesPath,
+  writeSearchEngineFile,
+  type ListFetcher,
+} from './crawlers.ts';
 
 async function withDeps<T>(fn: (d: LicensingDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
@@ -29,8 +44,10 @@ async function withDeps<T>(fn: (d: LicensingDeps) => Promise<T>): Promise<T> {
 
 const add: Command = {
   name: 'orgs add',
-  usage: 'broadsheet orgs add --name NAME [--kind KIND] [--contact EMAIL] [--domain D]... [--network CIDR]... [--tier T] [--paid]',
-  summary: 'Create an organisation with verified domains and networks; --paid gives it an active licence for a year.',
+  usage:
+    'broadsheet orgs add --name NAME [--kind KIND] [--contact EMAIL] [--domain D]... [--network CIDR]... [--tier T] [--paid]',
+  summary:
+    'Create an organisation with verified domains and networks; --paid gives it an active licence for a year.',
   async run(args) {
     let v;
     try {
@@ -52,27 +69,43 @@ const add: Command = {
     }
     const name = v.name?.trim();
     if (!name) throw new UsageError('--name is required.');
-    if (!ORGANISATION_KINDS.includes(v.kind as OrganisationKind)) throw new UsageError(`--kind must be one of ${ORGANISATION_KINDS.join(', ')}.`);
+    if (!ORGANISATION_KINDS.includes(v.kind as OrganisationKind))
+      throw new UsageError(`--kind must be one of ${ORGANISATION_KINDS.join(', ')}.`);
     const domains = v.domain.map((d) => ({ d, n: normaliseDomain(d) }));
     const badDomain = domains.find((x) => !x.n);
-    if (badDomain) throw new UsageError(`--domain ${badDomain.d} is not a domain name (e.g. example.org).`);
+    if (badDomain)
+      throw new UsageError(`--domain ${badDomain.d} is not a domain name (e.g. example.org).`);
     for (const n of v.network) {
       const p = parseCidr(n);
       if (!p.ok) throw new UsageError(`--network ${n}: ${p.error}`);
     }
     return withDeps(async (d) => {
       const tier = await getTier(d.db, v.tier);
-      if (!tier) throw new UsageError(`--tier must be one of ${(await listTiers(d.db)).map((t) => t.id).join(', ')}.`);
-      const contact = v.contact?.trim().toLowerCase() || (domains[0] ? `licensing@${domains[0].n}` : '');
-      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(contact)) throw new UsageError('--contact EMAIL is required when no --domain is given.');
-      const id = await createOrganisation(d, { name, kind: v.kind as OrganisationKind, tierId: tier.id, contactEmail: contact }, null);
+      if (!tier)
+        throw new UsageError(
+          `--tier must be one of ${(await listTiers(d.db)).map((t) => t.id).join(', ')}.`,
+        );
+      const contact =
+        v.contact?.trim().toLowerCase() || (domains[0] ? `licensing@${domains[0].n}` : '');
+      if (!/^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(contact))
+        throw new UsageError('--contact EMAIL is required when no --domain is given.');
+      const id = await createOrganisation(
+        d,
+        { name, kind: v.kind as OrganisationKind, tierId: tier.id, contactEmail: contact },
+        null,
+      );
       for (const { n } of domains) {
         const r = await addDomain(d, id, n);
         if (!r.ok) {
           console.error(r.message);
           continue;
         }
-        await d.db.updateTable('org_domains').set({ verified_at: new Date().toISOString(), verified_by: 'admin', expires_at: null }).where('organisation_id', '=', id).where('domain', '=', r.domain).execute();
+        await d.db
+          .updateTable('org_domains')
+          .set({ verified_at: new Date().toISOString(), verified_by: 'admin', expires_at: null })
+          .where('organisation_id', '=', id)
+          .where('domain', '=', r.domain)
+          .execute();
       }
       for (const n of v.network) {
         const r = await addNetwork(d, id, n, '');
@@ -104,7 +137,10 @@ const list: Command = {
       const now = new Date();
       for (const o of orgs) {
         const lic = organisationLicence(await licencesOf(d.db, o.id), now);
-        const status = lic.status === 'active' ? `active until ${lic.expiresAt!.toISOString().slice(0, 10)}` : lic.status;
+        const status =
+          lic.status === 'active'
+            ? `active until ${lic.expiresAt!.toISOString().slice(0, 10)}`
+            : lic.status;
         console.log(`${String(o.id).padStart(5)}  ${o.name}  [${o.kind}, ${o.tier_id}]  ${status}`);
       }
       return 0;
@@ -118,7 +154,8 @@ export const crawlerLists: { fetch: ListFetcher } = { fetch: (url) => fetchPubli
 const refreshCrawlers: Command = {
   name: 'crawlers refresh',
   usage: 'broadsheet crawlers refresh [--out FILE]',
-  summary: 'Fetch the search engines’ published address ranges (https) into DATA_DIR/search-engines.json, or FILE.',
+  summary:
+    'Fetch the search engines’ published address ranges (https) into DATA_DIR/search-engines.json, or FILE.',
   async run(args) {
     let v;
     try {
@@ -139,7 +176,9 @@ const refreshCrawlers: Command = {
       return 1;
     }
     writeSearchEngineFile(out, report.file);
-    console.log(`Wrote ${out}.${report.failures ? ` ${report.failures} list(s) could not be refreshed; their ranges were kept.` : ''}`);
+    console.log(
+      `Wrote ${out}.${report.failures ? ` ${report.failures} list(s) could not be refreshed; their ranges were kept.` : ''}`,
+    );
     return report.failures ? 1 : 0;
   },
 };

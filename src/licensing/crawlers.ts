@@ -20,7 +20,10 @@ const engineSchema = z.object({
   fetchedAt: z.string().nullable(),
   ranges: z.array(z.string()),
 });
-const fileSchema = z.object({ about: z.array(z.string()).default([]), engines: z.array(engineSchema) });
+const fileSchema = z.object({
+  about: z.array(z.string()).default([]),
+  engines: z.array(engineSchema),
+});
 export type SearchEngineFile = z.infer<typeof fileSchema>;
 export type SearchEngineEntry = z.infer<typeof engineSchema>;
 
@@ -47,7 +50,11 @@ export function parseSearchEngineFile(text: string): SearchEngineFile {
     for (const r of e.ranges) {
       const p = parseCidr(r);
       if (!p.ok) throw new Error(`${e.name}: ${r} is not a network range (${p.error})`);
-      if ((p.value.family === 4 && p.value.prefix < 8) || (p.value.family === 6 && p.value.prefix < 19)) throw new Error(`${e.name}: ${r} is too wide`);
+      if (
+        (p.value.family === 4 && p.value.prefix < 8) ||
+        (p.value.family === 6 && p.value.prefix < 19)
+      )
+        throw new Error(`${e.name}: ${r} is too wide`);
     }
   }
   return f;
@@ -63,11 +70,16 @@ export function searchEnginesPath(dataDir: string): string {
  * The ranges of a data directory, re-read when the file changes (checked at most every `checkMs`).
  * A file that cannot be read or parsed keeps the ranges loaded before (or the shipped ones).
  */
-export function searchEngineSource(dataDir: string, checkMs = 60_000, onError?: (err: unknown) => void): () => SearchEngineRanges {
+export function searchEngineSource(
+  dataDir: string,
+  checkMs = 60_000,
+  onError?: (err: unknown) => void,
+): () => SearchEngineRanges {
   let current: SearchEngineRanges | null = null;
   let stamp = '';
   let checkedAt = 0;
-  const load = (path: string) => new SearchEngineRanges(parseSearchEngineFile(readFileSync(path, 'utf8')).engines);
+  const load = (path: string) =>
+    new SearchEngineRanges(parseSearchEngineFile(readFileSync(path, 'utf8')).engines);
   return () => {
     const now = Date.now();
     if (current && now - checkedAt < checkMs) return current;
@@ -92,7 +104,10 @@ export function searchEngineSource(dataDir: string, checkMs = 60_000, onError?: 
  * The ranges in an engine's published list. The engines publish `{ "creationTime", "prefixes":
  * [{ "ipv4Prefix": "…" } | { "ipv6Prefix": "…" }] }`; a plain array of CIDR strings is accepted too.
  */
-export function parsePublishedList(body: string): { ranges: string[]; creationTime: string | null } {
+export function parsePublishedList(body: string): {
+  ranges: string[];
+  creationTime: string | null;
+} {
   let json: unknown;
   try {
     json = JSON.parse(body);
@@ -102,9 +117,17 @@ export function parsePublishedList(body: string): { ranges: string[]; creationTi
   let raw: unknown[];
   let creationTime: string | null = null;
   if (Array.isArray(json)) raw = json;
-  else if (json && typeof json === 'object' && Array.isArray((json as { prefixes?: unknown }).prefixes)) {
+  else if (
+    json &&
+    typeof json === 'object' &&
+    Array.isArray((json as { prefixes?: unknown }).prefixes)
+  ) {
     const o = json as { prefixes: unknown[]; creationTime?: unknown };
-    raw = o.prefixes.map((p) => (p && typeof p === 'object' ? ((p as Record<string, unknown>).ipv4Prefix ?? (p as Record<string, unknown>).ipv6Prefix) : p));
+    raw = o.prefixes.map((p) =>
+      p && typeof p === 'object'
+        ? ((p as Record<string, unknown>).ipv4Prefix ?? (p as Record<string, unknown>).ipv6Prefix)
+        : p,
+    );
     if (typeof o.creationTime === 'string') creationTime = o.creationTime;
   } else throw new Error('the list has no "prefixes"');
   const ranges: string[] = [];
@@ -112,7 +135,11 @@ export function parsePublishedList(body: string): { ranges: string[]; creationTi
     if (typeof r !== 'string') throw new Error('an entry of the list is not a range');
     const p = parseCidr(r.trim());
     if (!p.ok) throw new Error(`${r} is not a network range (${p.error})`);
-    if ((p.value.family === 4 && p.value.prefix < 8) || (p.value.family === 6 && p.value.prefix < 19)) throw new Error(`${p.value.cidr} is too wide to be a crawler's range`);
+    if (
+      (p.value.family === 4 && p.value.prefix < 8) ||
+      (p.value.family === 6 && p.value.prefix < 19)
+    )
+      throw new Error(`${p.value.cidr} is too wide to be a crawler's range`);
     ranges.push(p.value.cidr);
   }
   if (ranges.length === 0) throw new Error('the list is empty');
@@ -136,7 +163,8 @@ export async function fetchPublishedList(url: string, limits = LIST_LIMITS): Pro
     maxBytes: limits.maxBytes,
     maxRedirects: 3,
   });
-  if (!res.url.startsWith('https:')) throw new Error('it redirects to an address that is not https://');
+  if (!res.url.startsWith('https:'))
+    throw new Error('it redirects to an address that is not https://');
   if (res.status !== 200) throw new Error(`the server answered ${res.status}`);
   return res.body.toString('utf8');
 }
@@ -160,7 +188,11 @@ function reason(err: unknown): string {
  * Fetches every engine's list. An engine whose list cannot be fetched or read keeps the ranges it
  * had, and the report says why; an engine without a list is left as it is.
  */
-export async function refreshSearchEngines(file: SearchEngineFile, fetcher: ListFetcher, now: Date): Promise<RefreshReport> {
+export async function refreshSearchEngines(
+  file: SearchEngineFile,
+  fetcher: ListFetcher,
+  now: Date,
+): Promise<RefreshReport> {
   const lines: string[] = [];
   let failures = 0;
   let refreshed = 0;
@@ -174,13 +206,20 @@ export async function refreshSearchEngines(file: SearchEngineFile, fetcher: List
     try {
       const { ranges, creationTime } = parsePublishedList(await fetcher(e.url));
       const when = now.toISOString();
-      engines.push({ ...e, ranges, fetchedAt: when, source: `Fetched from ${e.url} on ${when}${creationTime ? ` (list created ${creationTime})` : ''}.` });
+      engines.push({
+        ...e,
+        ranges,
+        fetchedAt: when,
+        source: `Fetched from ${e.url} on ${when}${creationTime ? ` (list created ${creationTime})` : ''}.`,
+      });
       lines.push(`${e.name}: ${ranges.length} range(s) from ${e.url}.`);
       refreshed++;
     } catch (err) {
       failures++;
       engines.push(e);
-      lines.push(`${e.name}: could not refresh from ${e.url}: ${reason(err)}; ${e.ranges.length} range(s) kept.`);
+      lines.push(
+        `${e.name}: could not refresh from ${e.url}: ${reason(err)}; ${e.ranges.length} range(s) kept.`,
+      );
     }
   }
   return { file: { ...file, engines }, lines, failures, refreshed };

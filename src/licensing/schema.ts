@@ -5,7 +5,16 @@
  */
 import type { Generated } from 'kysely';
 
-export const ORGANISATION_KINDS = ['government', 'company', 'law-firm', 'pr-agency', 'media-monitor', 'ngo', 'university', 'other'] as const;
+export const ORGANISATION_KINDS = [
+  'government',
+  'company',
+  'law-firm',
+  'pr-agency',
+  'media-monitor',
+  'ngo',
+  'university',
+  'other',
+] as const;
 export type OrganisationKind = (typeof ORGANISATION_KINDS)[number];
 
 export const KIND_LABELS: Record<OrganisationKind, string> = {

@@ -42,7 +42,11 @@ export async function listOrganisations(db: Q): Promise<OrganisationRow[]> {
   return db.selectFrom('organisations').selectAll().orderBy('name').orderBy('id').execute();
 }
 
-export async function organisationRole(db: Q, organisationId: number, memberId: number): Promise<'admin' | 'member' | null> {
+export async function organisationRole(
+  db: Q,
+  organisationId: number,
+  memberId: number,
+): Promise<'admin' | 'member' | null> {
   const r = await db
     .selectFrom('organisation_members')
     .select('role')
@@ -52,7 +56,10 @@ export async function organisationRole(db: Q, organisationId: number, memberId: 
   return r?.role ?? null;
 }
 
-export async function organisationsOfMember(db: Q, memberId: number): Promise<Array<OrganisationRow & { role: 'admin' | 'member' }>> {
+export async function organisationsOfMember(
+  db: Q,
+  memberId: number,
+): Promise<Array<OrganisationRow & { role: 'admin' | 'member' }>> {
   return db
     .selectFrom('organisation_members')
     .innerJoin('organisations', 'organisations.id', 'organisation_members.organisation_id')
@@ -67,7 +74,12 @@ export async function seatsOf(db: Q, organisationId: number) {
   return db
     .selectFrom('organisation_members')
     .innerJoin('members', 'members.id', 'organisation_members.member_id')
-    .select(['members.id as member_id', 'members.email', 'organisation_members.role', 'organisation_members.created_at'])
+    .select([
+      'members.id as member_id',
+      'members.email',
+      'organisation_members.role',
+      'organisation_members.created_at',
+    ])
     .where('organisation_members.organisation_id', '=', organisationId)
     .orderBy('organisation_members.created_at')
     .execute();
@@ -83,7 +95,12 @@ export async function countSeats(db: Q, organisationId: number): Promise<number>
 }
 
 export async function licencesOf(db: Q, organisationId: number): Promise<LicenceRow[]> {
-  return db.selectFrom('licences').selectAll().where('organisation_id', '=', organisationId).orderBy('id', 'desc').execute();
+  return db
+    .selectFrom('licences')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 export async function getLicence(db: Q, id: number): Promise<LicenceRow | undefined> {
@@ -91,7 +108,12 @@ export async function getLicence(db: Q, id: number): Promise<LicenceRow | undefi
 }
 
 export async function invoicesOf(db: Q, organisationId: number): Promise<InvoiceRow[]> {
-  return db.selectFrom('invoices').selectAll().where('organisation_id', '=', organisationId).orderBy('id', 'desc').execute();
+  return db
+    .selectFrom('invoices')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 export async function getInvoiceByNumber(db: Q, number: string): Promise<InvoiceRow | undefined> {
@@ -99,19 +121,39 @@ export async function getInvoiceByNumber(db: Q, number: string): Promise<Invoice
 }
 
 export async function domainsOf(db: Q, organisationId: number): Promise<DomainRow[]> {
-  return db.selectFrom('org_domains').selectAll().where('organisation_id', '=', organisationId).orderBy('domain').execute();
+  return db
+    .selectFrom('org_domains')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('domain')
+    .execute();
 }
 
 export async function networksOf(db: Q, organisationId: number): Promise<NetworkRow[]> {
-  return db.selectFrom('org_networks').selectAll().where('organisation_id', '=', organisationId).orderBy('cidr').execute();
+  return db
+    .selectFrom('org_networks')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('cidr')
+    .execute();
 }
 
 export async function invitationsOf(db: Q, organisationId: number): Promise<InvitationRow[]> {
-  return db.selectFrom('org_invitations').selectAll().where('organisation_id', '=', organisationId).orderBy('id', 'desc').execute();
+  return db
+    .selectFrom('org_invitations')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 export async function apiKeysOf(db: Q, organisationId: number): Promise<ApiKeyRow[]> {
-  return db.selectFrom('api_keys').selectAll().where('organisation_id', '=', organisationId).orderBy('id', 'desc').execute();
+  return db
+    .selectFrom('api_keys')
+    .selectAll()
+    .where('organisation_id', '=', organisationId)
+    .orderBy('id', 'desc')
+    .execute();
 }
 
 /** Applications waiting for an editor, and approved licences whose invoice is unpaid. */
@@ -143,7 +185,11 @@ export async function licenceQueue(db: Q) {
 }
 
 export async function getSetting(db: Q, key: string): Promise<string | null> {
-  const r = await db.selectFrom('settings').select('value').where('key', '=', key).executeTakeFirst();
+  const r = await db
+    .selectFrom('settings')
+    .select('value')
+    .where('key', '=', key)
+    .executeTakeFirst();
   return r?.value ?? null;
 }
 
@@ -194,7 +240,12 @@ export async function leads(db: Q, fromDay: string, nowIso: string) {
     ])
     .where('usage_daily.day', '>=', fromDay)
     .where('usage_daily.organisation_id', 'not in', covered)
-    .groupBy(['organisations.id', 'organisations.name', 'organisations.kind', 'organisations.contact_email'])
+    .groupBy([
+      'organisations.id',
+      'organisations.name',
+      'organisations.kind',
+      'organisations.contact_email',
+    ])
     .orderBy(sql`sum(usage_daily.count)`, 'desc')
     .orderBy('organisations.name')
     .execute();
@@ -206,7 +257,15 @@ export async function pendingNetworks(db: Q) {
   const rows = await db
     .selectFrom('org_networks')
     .innerJoin('organisations', 'organisations.id', 'org_networks.organisation_id')
-    .select(['org_networks.id', 'org_networks.cidr', 'org_networks.label', 'org_networks.created_at', 'organisations.id as organisation_id', 'organisations.name as organisation_name', 'organisations.approved_at'])
+    .select([
+      'org_networks.id',
+      'org_networks.cidr',
+      'org_networks.label',
+      'org_networks.created_at',
+      'organisations.id as organisation_id',
+      'organisations.name as organisation_name',
+      'organisations.approved_at',
+    ])
     .where('org_networks.status', '=', 'pending')
     .orderBy('org_networks.created_at')
     .orderBy('org_networks.id')
@@ -219,7 +278,11 @@ export async function approvedNetworks(db: Q) {
   return db
     .selectFrom('org_networks')
     .innerJoin('organisations', 'organisations.id', 'org_networks.organisation_id')
-    .select(['org_networks.cidr', 'organisations.id as organisation_id', 'organisations.name as organisation_name'])
+    .select([
+      'org_networks.cidr',
+      'organisations.id as organisation_id',
+      'organisations.name as organisation_name',
+    ])
     .where('org_networks.status', '=', 'approved')
     .execute();
 }

@@ -4,7 +4,17 @@ import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatMoney } from './pricing.ts';
 import { KIND_LABELS, ORGANISATION_KINDS } from './schema.ts';
-import type { ApiKeyRow, DomainRow, InvitationRow, InvoiceRow, LicenceRow, NetworkRow, OrganisationRow, SavedSearchRow, TierRow } from './store.ts';
+import type {
+  ApiKeyRow,
+  DomainRow,
+  InvitationRow,
+  InvoiceRow,
+  LicenceRow,
+  NetworkRow,
+  OrganisationRow,
+  SavedSearchRow,
+  TierRow,
+} from './store.ts';
 import type { InvoiceView } from './invoice.ts';
 import { DOMAIN_CLAIM_DAYS, domainState, formatDay, TXT_PREFIX } from './service.ts';
 import { Csrf } from '../web/components.tsx';
@@ -26,7 +36,19 @@ export function Notices({ notice, error }: { notice?: string | null; error?: str
   );
 }
 
-function PostButton({ ctx, action, label, confirm: _c, children }: { ctx: PageContext; action: string; label: string; confirm?: string; children?: ComponentChildren }) {
+function PostButton({
+  ctx,
+  action,
+  label,
+  confirm: _c,
+  children,
+}: {
+  ctx: PageContext;
+  action: string;
+  label: string;
+  confirm?: string;
+  children?: ComponentChildren;
+}) {
   return (
     <form method="post" action={action} class="inline-form">
       <Csrf ctx={ctx} />
@@ -37,7 +59,9 @@ function PostButton({ ctx, action, label, confirm: _c, children }: { ctx: PageCo
 }
 
 export function tierPrice(t: Pick<TierRow, 'annual_price_cents' | 'currency'>): string {
-  return t.annual_price_cents === null ? 'By negotiation' : formatMoney(t.annual_price_cents, t.currency).replace(/\.00$/, '');
+  return t.annual_price_cents === null
+    ? 'By negotiation'
+    : formatMoney(t.annual_price_cents, t.currency).replace(/\.00$/, '');
 }
 
 export interface ApplyValues {
@@ -48,22 +72,46 @@ export interface ApplyValues {
   note: string;
 }
 
-export function ApplyPage({ ctx, tiers, values, error, renewing }: { ctx: PageContext; tiers: TierRow[]; values: ApplyValues; error?: string | null; renewing?: OrganisationRow | null }) {
+export function ApplyPage({
+  ctx,
+  tiers,
+  values,
+  error,
+  renewing,
+}: {
+  ctx: PageContext;
+  tiers: TierRow[];
+  values: ApplyValues;
+  error?: string | null;
+  renewing?: OrganisationRow | null;
+}) {
   const action = renewing ? `/licensing/apply?organisation=${renewing.id}` : '/licensing/apply';
   return (
-    <Layout ctx={ctx} title={renewing ? `Renew the licence of ${renewing.name}` : 'Apply for a licence'} noindex>
+    <Layout
+      ctx={ctx}
+      title={renewing ? `Renew the licence of ${renewing.name}` : 'Apply for a licence'}
+      noindex
+    >
       <div class="prose auth">
         <h1>{renewing ? `Renew the licence of ${renewing.name}` : 'Apply for a licence'}</h1>
         <p>
-          Tell us about your organisation. An editor checks the application and sends an invoice for the tier that fits; once it is
-          paid, the licence runs for twelve months. You become the organisation’s administrator.
+          Tell us about your organisation. An editor checks the application and sends an invoice for
+          the tier that fits; once it is paid, the licence runs for twelve months. You become the
+          organisation’s administrator.
         </p>
         <Notices error={error} />
         <form method="post" action={action} class="auth-form">
           <Csrf ctx={ctx} />
           <p class="field">
             <label for="name">Organisation name</label>
-            <input id="name" name="name" value={values.name} required maxLength={200} autoComplete="organization" />
+            <input
+              id="name"
+              name="name"
+              value={values.name}
+              required
+              maxLength={200}
+              autoComplete="organization"
+            />
           </p>
           <p class="field">
             <label for="kind">Kind of organisation</label>
@@ -88,7 +136,15 @@ export function ApplyPage({ ctx, tiers, values, error, renewing }: { ctx: PageCo
           </p>
           <p class="field">
             <label for="contact_email">Contact email for invoices and reminders</label>
-            <input id="contact_email" name="contact_email" type="email" value={values.contact_email} required maxLength={254} autoComplete="email" />
+            <input
+              id="contact_email"
+              name="contact_email"
+              type="email"
+              value={values.contact_email}
+              required
+              maxLength={254}
+              autoComplete="email"
+            />
           </p>
           <p class="field">
             <label for="note">Anything we should know (optional)</label>
@@ -135,7 +191,25 @@ export interface PendingNetworkRow {
   overlaps: string[];
 }
 
-export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], isAdmin, notice, error }: { ctx: PageContext; queue: QueueRow[]; tiers: TierRow[]; taxRate: number; networks?: PendingNetworkRow[]; isAdmin: boolean; notice?: string | null; error?: string | null }) {
+export function AdminLicensingPage({
+  ctx,
+  queue,
+  tiers,
+  taxRate,
+  networks = [],
+  isAdmin,
+  notice,
+  error,
+}: {
+  ctx: PageContext;
+  queue: QueueRow[];
+  tiers: TierRow[];
+  taxRate: number;
+  networks?: PendingNetworkRow[];
+  isAdmin: boolean;
+  notice?: string | null;
+  error?: string | null;
+}) {
   const tierLabel = (id: string) => tiers.find((t) => t.id === id)?.label ?? id;
   const applied = queue.filter((q) => q.status === 'applied');
   const invoiced = queue.filter((q) => q.status === 'invoiced');
@@ -155,36 +229,52 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], 
             {applied.map((q) => (
               <tr id={`licence-${q.id}`}>
                 <td>
-                  <a href={`/org/${q.organisation_id}`}>{q.organisation_name}</a> ({KIND_LABELS[q.kind as keyof typeof KIND_LABELS] ?? q.kind}), {tierLabel(q.tier_id)}
+                  <a href={`/org/${q.organisation_id}`}>{q.organisation_name}</a> (
+                  {KIND_LABELS[q.kind as keyof typeof KIND_LABELS] ?? q.kind}),{' '}
+                  {tierLabel(q.tier_id)}
                   <br />
                   <small>
-                    by {q.applicant_email ?? 'the command line'} on {formatDay(q.created_at)}; invoices to {q.contact_email}
+                    by {q.applicant_email ?? 'the command line'} on {formatDay(q.created_at)};
+                    invoices to {q.contact_email}
                     {q.note ? ` — “${q.note}”` : ''}
                   </small>
                 </td>
                 <td>
-                  <PostButton ctx={ctx} action={`/admin/licensing/${q.id}/approve`} label="Approve and send invoice">
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/licensing/${q.id}/approve`}
+                    label="Approve and send invoice"
+                  >
                     {q.tier_id === 'negotiated' ? (
                       <label>
-                        Agreed annual price (USD) <input name="price" inputMode="decimal" required size={8} />
+                        Agreed annual price (USD){' '}
+                        <input name="price" inputMode="decimal" required size={8} />
                       </label>
                     ) : null}
                   </PostButton>{' '}
-                  <PostButton ctx={ctx} action={`/admin/licensing/${q.id}/reject`} label="Decline" />
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/licensing/${q.id}/reject`}
+                    label="Decline"
+                  />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
         <h2 id="networks">Network ranges waiting for approval ({networks.length})</h2>
-        <p>A range counts only once approved. Check that the addresses belong to the organisation (its IT department, the registry's records) before approving.</p>
+        <p>
+          A range counts only once approved. Check that the addresses belong to the organisation
+          (its IT department, the registry's records) before approving.
+        </p>
         {networks.length === 0 ? <p>None.</p> : null}
         <table class="data">
           <tbody>
             {networks.map((n) => (
               <tr id={`network-${n.id}`}>
                 <td>
-                  <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} for <a href={`/org/${n.organisation_id}`}>{n.organisation_name}</a>
+                  <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} for{' '}
+                  <a href={`/org/${n.organisation_id}`}>{n.organisation_name}</a>
                   <br />
                   <small>
                     added on {formatDay(n.created_at)}
@@ -192,13 +282,24 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], 
                   </small>
                   {n.overlaps.length ? (
                     <p class="notice error">
-                      Overlaps {n.overlaps.join(', ')}, approved for another organisation: it cannot be approved.
+                      Overlaps {n.overlaps.join(', ')}, approved for another organisation: it cannot
+                      be approved.
                     </p>
                   ) : null}
                 </td>
                 <td>
-                  {n.overlaps.length ? null : <PostButton ctx={ctx} action={`/admin/licensing/networks/${n.id}/approve`} label="Approve" />}{' '}
-                  <PostButton ctx={ctx} action={`/admin/licensing/networks/${n.id}/refuse`} label="Refuse" />
+                  {n.overlaps.length ? null : (
+                    <PostButton
+                      ctx={ctx}
+                      action={`/admin/licensing/networks/${n.id}/approve`}
+                      label="Approve"
+                    />
+                  )}{' '}
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/licensing/networks/${n.id}/refuse`}
+                    label="Refuse"
+                  />
                 </td>
               </tr>
             ))}
@@ -211,12 +312,19 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], 
             {invoiced.map((q) => (
               <tr id={`invoice-${q.invoice_number}`}>
                 <td>
-                  <a href={`/licensing/invoices/${q.invoice_number}`}>{q.invoice_number}</a> — {q.organisation_name},{' '}
-                  {q.total_cents !== null && q.currency ? formatMoney(q.total_cents, q.currency) : ''}
+                  <a href={`/licensing/invoices/${q.invoice_number}`}>{q.invoice_number}</a> —{' '}
+                  {q.organisation_name},{' '}
+                  {q.total_cents !== null && q.currency
+                    ? formatMoney(q.total_cents, q.currency)
+                    : ''}
                 </td>
                 <td>
                   {isAdmin ? (
-                    <PostButton ctx={ctx} action={`/admin/licensing/invoices/${q.invoice_number}/paid`} label="Record payment">
+                    <PostButton
+                      ctx={ctx}
+                      action={`/admin/licensing/invoices/${q.invoice_number}/paid`}
+                      label="Record payment"
+                    >
                       <label>
                         Reference <input name="reference" size={14} maxLength={200} />
                       </label>
@@ -247,7 +355,13 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], 
                 </td>
                 <td>{q.status}</td>
                 <td>{q.expires_at ? formatDay(q.expires_at) : '—'}</td>
-                <td>{q.invoice_number ? <a href={`/licensing/invoices/${q.invoice_number}`}>{q.invoice_number}</a> : '—'}</td>
+                <td>
+                  {q.invoice_number ? (
+                    <a href={`/licensing/invoices/${q.invoice_number}`}>{q.invoice_number}</a>
+                  ) : (
+                    '—'
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -256,7 +370,14 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], 
         {isAdmin ? (
           <form method="post" action="/admin/licensing/settings" class="inline-form">
             <Csrf ctx={ctx} />
-            <label for="tax_rate">Tax rate on new invoices (%)</label> <input id="tax_rate" name="tax_rate" value={String(taxRate)} size={6} inputMode="decimal" />{' '}
+            <label for="tax_rate">Tax rate on new invoices (%)</label>{' '}
+            <input
+              id="tax_rate"
+              name="tax_rate"
+              value={String(taxRate)}
+              size={6}
+              inputMode="decimal"
+            />{' '}
             <button type="submit">Save</button>
           </form>
         ) : (
@@ -267,14 +388,28 @@ export function AdminLicensingPage({ ctx, queue, tiers, taxRate, networks = [], 
   );
 }
 
-export function InvoicePage({ ctx, v, siteName }: { ctx: PageContext; v: InvoiceView; siteName: string }) {
+export function InvoicePage({
+  ctx,
+  v,
+  siteName,
+}: {
+  ctx: PageContext;
+  v: InvoiceView;
+  siteName: string;
+}) {
   return (
     <Layout ctx={ctx} title={`Invoice ${v.number}`} noindex>
       <article class="invoice">
         <header>
           <p class="invoice-from">{siteName}</p>
           <h1>Invoice {v.number}</h1>
-          <p class="invoice-status">{v.status === 'paid' ? `Paid on ${v.paid}` : v.status === 'open' ? `Due on ${v.due}` : v.status}</p>
+          <p class="invoice-status">
+            {v.status === 'paid'
+              ? `Paid on ${v.paid}`
+              : v.status === 'open'
+                ? `Due on ${v.due}`
+                : v.status}
+          </p>
         </header>
         <dl class="account-facts">
           <dt>Issued</dt>
@@ -330,7 +465,10 @@ export function InvoicePage({ ctx, v, siteName }: { ctx: PageContext; v: Invoice
             </tr>
           </tfoot>
         </table>
-        <p>Please quote {v.number} with your payment. The licence runs for twelve months from the day the payment is recorded.</p>
+        <p>
+          Please quote {v.number} with your payment. The licence runs for twelve months from the day
+          the payment is recorded.
+        </p>
         <p class="no-print">
           <a href={`/licensing/invoices/${v.number}.pdf`}>Download as PDF</a>
         </p>
@@ -357,7 +495,12 @@ export function UsageChart({ points, days }: { points: UsagePoint[]; days: strin
   const total = points.reduce((s, p) => s + p.covered + p.uncovered, 0);
   return (
     <figure class="usage-chart">
-      <svg viewBox={`0 0 ${W} ${H}`} role="img" aria-label={`Page views per day over the last ${days.length} days: ${total} in all`} width="100%">
+      <svg
+        viewBox={`0 0 ${W} ${H}`}
+        role="img"
+        aria-label={`Page views per day over the last ${days.length} days: ${total} in all`}
+        width="100%"
+      >
         <line x1={pad} y1={H - pad} x2={W} y2={H - pad} stroke="#888" />
         <text x={pad - 4} y={y(max) + 4} text-anchor="end" font-size="10">
           {max}
@@ -372,8 +515,20 @@ export function UsageChart({ points, days }: { points: UsagePoint[]; days: strin
           return (
             <g>
               <title>{`${d}: ${p.covered} covered, ${p.uncovered} not covered`}</title>
-              <rect x={x} y={y(p.covered)} width={Math.max(1, bw - 1)} height={H - pad - y(p.covered)} fill="#1d3f6e" />
-              <rect x={x} y={y(p.covered + p.uncovered)} width={Math.max(1, bw - 1)} height={y(p.covered) - y(p.covered + p.uncovered)} fill="#c9772b" />
+              <rect
+                x={x}
+                y={y(p.covered)}
+                width={Math.max(1, bw - 1)}
+                height={H - pad - y(p.covered)}
+                fill="#1d3f6e"
+              />
+              <rect
+                x={x}
+                y={y(p.covered + p.uncovered)}
+                width={Math.max(1, bw - 1)}
+                height={y(p.covered) - y(p.covered + p.uncovered)}
+                fill="#c9772b"
+              />
             </g>
           );
         })}
@@ -385,7 +540,8 @@ export function UsageChart({ points, days }: { points: UsagePoint[]; days: strin
         </text>
       </svg>
       <figcaption>
-        Page views per day, last {days.length} days: <span class="key covered">covered</span> and <span class="key uncovered">not covered</span> ({total} in all).
+        Page views per day, last {days.length} days: <span class="key covered">covered</span> and{' '}
+        <span class="key uncovered">not covered</span> ({total} in all).
       </figcaption>
     </figure>
   );
@@ -416,12 +572,34 @@ export interface OrgPageData {
 }
 
 /** A claim's state in plain words. */
-export function ClaimState({ state }: { state: 'pending-verification' | 'pending-approval' | 'verified' | 'approved' | 'expired' }) {
-  const words = { 'pending-verification': 'Pending verification', 'pending-approval': 'Pending approval', verified: 'Verified', approved: 'Approved', expired: 'Expired' }[state];
+export function ClaimState({
+  state,
+}: {
+  state: 'pending-verification' | 'pending-approval' | 'verified' | 'approved' | 'expired';
+}) {
+  const words = {
+    'pending-verification': 'Pending verification',
+    'pending-approval': 'Pending approval',
+    verified: 'Verified',
+    approved: 'Approved',
+    expired: 'Expired',
+  }[state];
   return <span class={`claim-state ${state}`}>{words}</span>;
 }
 
-export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext; data: OrgPageData; notice?: string | null; error?: string | null; newKey?: string | null }) {
+export function OrgPage({
+  ctx,
+  data,
+  notice,
+  error,
+  newKey,
+}: {
+  ctx: PageContext;
+  data: OrgPageData;
+  notice?: string | null;
+  error?: string | null;
+  newKey?: string | null;
+}) {
   const { org, tier, current, canManage } = data;
   const base = `/org/${org.id}`;
   const statusText =
@@ -433,7 +611,9 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
           ? `Expired on ${current.expiresAt ? formatDay(current.expiresAt) : '—'}`
           : 'No licence';
   const nowMs = Date.parse(data.now);
-  const openInvites = data.invitations.filter((i) => !i.accepted_at && Date.parse(i.expires_at) > nowMs);
+  const openInvites = data.invitations.filter(
+    (i) => !i.accepted_at && Date.parse(i.expires_at) > nowMs,
+  );
   const limit = tier?.seat_limit ?? null;
   const inForceNote = data.inForce
     ? null
@@ -460,14 +640,20 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
           </p>
           {canManage && current.status !== 'pending' ? (
             <p>
-              <a href={`/licensing/apply?organisation=${org.id}`}>{current.status === 'active' ? 'Renew the licence' : 'Apply for a licence'}</a>
+              <a href={`/licensing/apply?organisation=${org.id}`}>
+                {current.status === 'active' ? 'Renew the licence' : 'Apply for a licence'}
+              </a>
             </p>
           ) : null}
           {data.invoices.length ? (
             <ul>
               {data.invoices.map((i) => (
                 <li>
-                  <a href={`/licensing/invoices/${i.number}`}>Invoice {i.number}</a> — {formatMoney(i.total_cents, i.currency)}, {i.status === 'paid' ? `paid ${formatDay(i.paid_at!)}` : `due ${formatDay(i.due_at)}`}
+                  <a href={`/licensing/invoices/${i.number}`}>Invoice {i.number}</a> —{' '}
+                  {formatMoney(i.total_cents, i.currency)},{' '}
+                  {i.status === 'paid'
+                    ? `paid ${formatDay(i.paid_at!)}`
+                    : `due ${formatDay(i.due_at)}`}
                 </li>
               ))}
             </ul>
@@ -491,7 +677,13 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
             {data.seats.map((s) => (
               <li>
                 {s.email} {s.role === 'admin' ? <span class="badge">administrator</span> : null}{' '}
-                {canManage && s.member_id !== data.memberId ? <PostButton ctx={ctx} action={`${base}/seats/${s.member_id}/remove`} label="Remove" /> : null}
+                {canManage && s.member_id !== data.memberId ? (
+                  <PostButton
+                    ctx={ctx}
+                    action={`${base}/seats/${s.member_id}/remove`}
+                    label="Remove"
+                  />
+                ) : null}
               </li>
             ))}
           </ul>
@@ -499,13 +691,16 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
             <>
               <form method="post" action={`${base}/invitations`} class="inline-form">
                 <Csrf ctx={ctx} />
-                <label for="invite-email">Invite a colleague by email</label> <input id="invite-email" name="email" type="email" required maxLength={254} /> <button type="submit">Send invitation</button>
+                <label for="invite-email">Invite a colleague by email</label>{' '}
+                <input id="invite-email" name="email" type="email" required maxLength={254} />{' '}
+                <button type="submit">Send invitation</button>
                 <br />
                 <small>Only that address, signed in with a confirmed account, can accept it.</small>
               </form>
               <form method="post" action={`${base}/invitations/open`} class="inline-form open-link">
                 <Csrf ctx={ctx} />
-                <strong>Open link:</strong> anyone who has the link (and a confirmed account) can take a seat, whatever their address. Share it only where you would share a seat.{' '}
+                <strong>Open link:</strong> anyone who has the link (and a confirmed account) can
+                take a seat, whatever their address. Share it only where you would share a seat.{' '}
                 <button type="submit">Create an open link</button>
               </form>
             </>
@@ -516,8 +711,20 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
               <ul class="plain">
                 {openInvites.map((i) => (
                   <li>
-                    {Number(i.open) === 1 ? <strong>Open link (anyone holding it)</strong> : `For ${i.email} only`}, until {formatDay(i.expires_at)} — <span class="claim-state pending">Pending</span>{' '}
-                    {canManage ? <PostButton ctx={ctx} action={`${base}/invitations/${i.id}/cancel`} label="Withdraw" /> : null}
+                    {Number(i.open) === 1 ? (
+                      <strong>Open link (anyone holding it)</strong>
+                    ) : (
+                      `For ${i.email} only`
+                    )}
+                    , until {formatDay(i.expires_at)} —{' '}
+                    <span class="claim-state pending">Pending</span>{' '}
+                    {canManage ? (
+                      <PostButton
+                        ctx={ctx}
+                        action={`${base}/invitations/${i.id}/cancel`}
+                        label="Withdraw"
+                      />
+                    ) : null}
                   </li>
                 ))}
               </ul>
@@ -526,7 +733,11 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
         </section>
         <section>
           <h2>Email domains</h2>
-          <p>Colleagues with a confirmed address at a verified domain are covered without an invitation. A domain you add counts once it is verified, by DNS or by a code mailed to an address there; unverified, it lapses after {DOMAIN_CLAIM_DAYS} days.</p>
+          <p>
+            Colleagues with a confirmed address at a verified domain are covered without an
+            invitation. A domain you add counts once it is verified, by DNS or by a code mailed to
+            an address there; unverified, it lapses after {DOMAIN_CLAIM_DAYS} days.
+          </p>
           <ul class="plain">
             {data.domains.map((dm) => {
               const state = domainState(dm, new Date(nowMs));
@@ -539,26 +750,74 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
                     `— it was not verified within ${DOMAIN_CLAIM_DAYS} days. Remove it and add it again to start over.`
                   ) : (
                     <>
-                      until {formatDay(dm.expires_at ?? dm.created_at)}: publish the TXT record <code>{TXT_PREFIX + dm.token}</code> on {dm.domain}{' '}
-                      {canManage ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/check`} label="Check DNS" /> : null}
-                      {data.isSiteAdmin ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/verify`} label="Verify as site admin" /> : null}
+                      until {formatDay(dm.expires_at ?? dm.created_at)}: publish the TXT record{' '}
+                      <code>{TXT_PREFIX + dm.token}</code> on {dm.domain}{' '}
+                      {canManage ? (
+                        <PostButton
+                          ctx={ctx}
+                          action={`${base}/domains/${dm.id}/check`}
+                          label="Check DNS"
+                        />
+                      ) : null}
+                      {data.isSiteAdmin ? (
+                        <PostButton
+                          ctx={ctx}
+                          action={`${base}/domains/${dm.id}/verify`}
+                          label="Verify as site admin"
+                        />
+                      ) : null}
                       {canManage ? (
                         <>
-                          <form method="post" action={`${base}/domains/${dm.id}/mail`} class="inline-form">
+                          <form
+                            method="post"
+                            action={`${base}/domains/${dm.id}/mail`}
+                            class="inline-form"
+                          >
                             <Csrf ctx={ctx} />
-                            <label for={`mail-${dm.id}`}>or mail a code to</label> <input id={`mail-${dm.id}`} name="address" type="email" placeholder={`it@${dm.domain}`} required maxLength={254} /> <button type="submit">Mail a code</button>
+                            <label for={`mail-${dm.id}`}>or mail a code to</label>{' '}
+                            <input
+                              id={`mail-${dm.id}`}
+                              name="address"
+                              type="email"
+                              placeholder={`it@${dm.domain}`}
+                              required
+                              maxLength={254}
+                            />{' '}
+                            <button type="submit">Mail a code</button>
                           </form>
                           {dm.mail_code_hash ? (
-                            <form method="post" action={`${base}/domains/${dm.id}/code`} class="inline-form">
+                            <form
+                              method="post"
+                              action={`${base}/domains/${dm.id}/code`}
+                              class="inline-form"
+                            >
                               <Csrf ctx={ctx} />
-                              <label for={`code-${dm.id}`}>Code mailed to {dm.mail_address}</label> <input id={`code-${dm.id}`} name="code" inputMode="numeric" autoComplete="one-time-code" required maxLength={12} size={10} /> <button type="submit">Verify</button>
+                              <label for={`code-${dm.id}`}>
+                                Code mailed to {dm.mail_address}
+                              </label>{' '}
+                              <input
+                                id={`code-${dm.id}`}
+                                name="code"
+                                inputMode="numeric"
+                                autoComplete="one-time-code"
+                                required
+                                maxLength={12}
+                                size={10}
+                              />{' '}
+                              <button type="submit">Verify</button>
                             </form>
                           ) : null}
                         </>
                       ) : null}
                     </>
                   )}{' '}
-                  {canManage ? <PostButton ctx={ctx} action={`${base}/domains/${dm.id}/remove`} label="Remove" /> : null}
+                  {canManage ? (
+                    <PostButton
+                      ctx={ctx}
+                      action={`${base}/domains/${dm.id}/remove`}
+                      label="Remove"
+                    />
+                  ) : null}
                 </li>
               );
             })}
@@ -566,25 +825,36 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
           {canManage ? (
             <form method="post" action={`${base}/domains`} class="inline-form">
               <Csrf ctx={ctx} />
-              <label for="domain">Add a domain</label> <input id="domain" name="domain" placeholder="example.org" required maxLength={253} /> <button type="submit">Add domain</button>
+              <label for="domain">Add a domain</label>{' '}
+              <input id="domain" name="domain" placeholder="example.org" required maxLength={253} />{' '}
+              <button type="submit">Add domain</button>
             </form>
           ) : null}
         </section>
         <section>
           <h2>Networks</h2>
-          <p>Every visitor from an approved range is covered (IPv4 or IPv6, e.g. 203.0.113.0/24 or 2001:db8::/48). A range you add counts once our editors have checked and approved it.</p>
+          <p>
+            Every visitor from an approved range is covered (IPv4 or IPv6, e.g. 203.0.113.0/24 or
+            2001:db8::/48). A range you add counts once our editors have checked and approved it.
+          </p>
           <ul class="plain">
             {data.networks.map((n) => (
               <li id={`network-${n.id}`}>
-                <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} — <ClaimState state={n.status === 'approved' ? 'approved' : 'pending-approval'} />{' '}
-                {canManage ? <PostButton ctx={ctx} action={`${base}/networks/${n.id}/remove`} label="Remove" /> : null}
+                <code>{n.cidr}</code> {n.label ? `(${n.label})` : ''} —{' '}
+                <ClaimState state={n.status === 'approved' ? 'approved' : 'pending-approval'} />{' '}
+                {canManage ? (
+                  <PostButton ctx={ctx} action={`${base}/networks/${n.id}/remove`} label="Remove" />
+                ) : null}
               </li>
             ))}
           </ul>
           {canManage ? (
             <form method="post" action={`${base}/networks`} class="inline-form">
               <Csrf ctx={ctx} />
-              <label for="cidr">Add a range</label> <input id="cidr" name="cidr" required maxLength={60} /> <label for="net-label">Label</label> <input id="net-label" name="label" maxLength={100} />{' '}
+              <label for="cidr">Add a range</label>{' '}
+              <input id="cidr" name="cidr" required maxLength={60} />{' '}
+              <label for="net-label">Label</label>{' '}
+              <input id="net-label" name="label" maxLength={100} />{' '}
               <button type="submit">Add network</button>
             </form>
           ) : null}
@@ -592,14 +862,20 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
         <section>
           <h2>API keys</h2>
           <p>
-            For licensed automated use. Send the key as <code>Authorization: Bearer &lt;key&gt;</code>.
+            For licensed automated use. Send the key as{' '}
+            <code>Authorization: Bearer &lt;key&gt;</code>.
           </p>
           <ul class="plain">
             {data.keys.map((k) => (
               <li>
-                <strong>{k.name}</strong> <code>{k.prefix}…</code>, {k.rate_per_minute} requests a minute,{' '}
-                {k.revoked_at ? `revoked ${formatDay(k.revoked_at)}` : `created ${formatDay(k.created_at)}`}{' '}
-                {canManage && !k.revoked_at ? <PostButton ctx={ctx} action={`${base}/keys/${k.id}/revoke`} label="Revoke" /> : null}
+                <strong>{k.name}</strong> <code>{k.prefix}…</code>, {k.rate_per_minute} requests a
+                minute,{' '}
+                {k.revoked_at
+                  ? `revoked ${formatDay(k.revoked_at)}`
+                  : `created ${formatDay(k.created_at)}`}{' '}
+                {canManage && !k.revoked_at ? (
+                  <PostButton ctx={ctx} action={`${base}/keys/${k.id}/revoke`} label="Revoke" />
+                ) : null}
               </li>
             ))}
           </ul>
@@ -607,8 +883,11 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
             current.status === 'active' ? (
               <form method="post" action={`${base}/keys`} class="inline-form">
                 <Csrf ctx={ctx} />
-                <label for="key-name">Name</label> <input id="key-name" name="name" required maxLength={100} /> <label for="key-rate">Requests a minute</label>{' '}
-                <input id="key-rate" name="rate" value="60" size={5} inputMode="numeric" /> <button type="submit">Create key</button>
+                <label for="key-name">Name</label>{' '}
+                <input id="key-name" name="name" required maxLength={100} />{' '}
+                <label for="key-rate">Requests a minute</label>{' '}
+                <input id="key-rate" name="rate" value="60" size={5} inputMode="numeric" />{' '}
+                <button type="submit">Create key</button>
               </form>
             ) : (
               <p>API keys can be created once the licence is active.</p>
@@ -620,7 +899,13 @@ export function OrgPage({ ctx, data, notice, error, newKey }: { ctx: PageContext
   );
 }
 
-export function MyOrganisationsPage({ ctx, orgs }: { ctx: PageContext; orgs: Array<OrganisationRow & { role: string }> }) {
+export function MyOrganisationsPage({
+  ctx,
+  orgs,
+}: {
+  ctx: PageContext;
+  orgs: Array<OrganisationRow & { role: string }>;
+}) {
   return (
     <Layout ctx={ctx} title="Your organisations" noindex>
       <div class="prose">
@@ -641,7 +926,19 @@ export function MyOrganisationsPage({ ctx, orgs }: { ctx: PageContext; orgs: Arr
   );
 }
 
-export function InvitationPage({ ctx, organisation, email, token, error }: { ctx: PageContext; organisation: string; /** '' for an open link. */ email: string; token: string; error?: string | null }) {
+export function InvitationPage({
+  ctx,
+  organisation,
+  email,
+  token,
+  error,
+}: {
+  ctx: PageContext;
+  organisation: string;
+  /** '' for an open link. */ email: string;
+  token: string;
+  error?: string | null;
+}) {
   return (
     <Layout ctx={ctx} title={`Join ${organisation}`} noindex>
       <div class="prose">
@@ -651,7 +948,8 @@ export function InvitationPage({ ctx, organisation, email, token, error }: { ctx
           {email
             ? `This invitation to a seat on ${organisation}’s licence is for ${email}: only that address, signed in with a confirmed account, can accept it.`
             : `This is an open link to a seat on ${organisation}’s licence: anyone signed in with a confirmed account can take it, once.`}{' '}
-          Accepting it links your account{ctx.member ? ` (${ctx.member.email})` : ''} to the organisation.
+          Accepting it links your account{ctx.member ? ` (${ctx.member.email})` : ''} to the
+          organisation.
         </p>
         {ctx.member ? (
           <form method="post" action={`/invitations/${token}`}>
@@ -671,12 +969,32 @@ export function InvitationPage({ ctx, organisation, email, token, error }: { ctx
   );
 }
 
-export function LeadsPage({ ctx, leads, notice, error }: { ctx: PageContext; leads: Array<{ id: number; name: string; kind: string; contact_email: string; views: number; last_day: string }>; notice?: string | null; error?: string | null }) {
+export function LeadsPage({
+  ctx,
+  leads,
+  notice,
+  error,
+}: {
+  ctx: PageContext;
+  leads: Array<{
+    id: number;
+    name: string;
+    kind: string;
+    contact_email: string;
+    views: number;
+    last_day: string;
+  }>;
+  notice?: string | null;
+  error?: string | null;
+}) {
   return (
     <Layout ctx={ctx} title="Leads" noindex>
       <div class="licensing-admin">
         <h1>Leads</h1>
-        <p>Known organisations without an active licence whose staff used the site in the last 30 days, most use first.</p>
+        <p>
+          Known organisations without an active licence whose staff used the site in the last 30
+          days, most use first.
+        </p>
         <Notices notice={notice} error={error} />
         <table class="data">
           <thead>
@@ -691,24 +1009,45 @@ export function LeadsPage({ ctx, leads, notice, error }: { ctx: PageContext; lea
             {leads.map((l) => (
               <tr>
                 <td>
-                  <a href={`/org/${l.id}`}>{l.name}</a> ({KIND_LABELS[l.kind as keyof typeof KIND_LABELS] ?? l.kind})
+                  <a href={`/org/${l.id}`}>{l.name}</a> (
+                  {KIND_LABELS[l.kind as keyof typeof KIND_LABELS] ?? l.kind})
                 </td>
                 <td class="num">{l.views}</td>
                 <td>{l.last_day}</td>
                 <td>
-                  <PostButton ctx={ctx} action={`/admin/licensing/leads/${l.id}/invite`} label={`Email licence invitation to ${l.contact_email}`} />
+                  <PostButton
+                    ctx={ctx}
+                    action={`/admin/licensing/leads/${l.id}/invite`}
+                    label={`Email licence invitation to ${l.contact_email}`}
+                  />
                 </td>
               </tr>
             ))}
           </tbody>
         </table>
-        {leads.length === 0 ? <p>No unlicensed organisation has used the site in the last 30 days.</p> : null}
+        {leads.length === 0 ? (
+          <p>No unlicensed organisation has used the site in the last 30 days.</p>
+        ) : null}
       </div>
     </Layout>
   );
 }
 
-export function AlertsPage({ ctx, searches, covered, notice, error, q }: { ctx: PageContext; searches: SavedSearchRow[]; covered: boolean; notice?: string | null; error?: string | null; q?: string }) {
+export function AlertsPage({
+  ctx,
+  searches,
+  covered,
+  notice,
+  error,
+  q,
+}: {
+  ctx: PageContext;
+  searches: SavedSearchRow[];
+  covered: boolean;
+  notice?: string | null;
+  error?: string | null;
+  q?: string;
+}) {
   return (
     <Layout ctx={ctx} title="Saved searches and alerts" noindex>
       <div class="prose">
@@ -719,7 +1058,14 @@ export function AlertsPage({ ctx, searches, covered, notice, error, q }: { ctx: 
             <Csrf ctx={ctx} />
             <p class="field">
               <label for="q">Search</label>
-              <input id="q" name="q" value={q ?? ''} required maxLength={500} placeholder={'"shining path" origin:lima'} />
+              <input
+                id="q"
+                name="q"
+                value={q ?? ''}
+                required
+                maxLength={500}
+                placeholder={'"shining path" origin:lima'}
+              />
             </p>
             <p class="field">
               <label for="frequency">Alerts</label>
@@ -734,13 +1080,15 @@ export function AlertsPage({ ctx, searches, covered, notice, error, q }: { ctx: 
           </form>
         ) : (
           <p>
-            Alerts on saved searches come with an organisation’s licence. <a href="/about/licensing">About licences</a>
+            Alerts on saved searches come with an organisation’s licence.{' '}
+            <a href="/about/licensing">About licences</a>
           </p>
         )}
         <ul class="plain">
           {searches.map((s) => (
             <li>
-              <code>{s.query}</code> — {s.frequency} <PostButton ctx={ctx} action={`/alerts/${s.id}/delete`} label="Remove" />
+              <code>{s.query}</code> — {s.frequency}{' '}
+              <PostButton ctx={ctx} action={`/alerts/${s.id}/delete`} label="Remove" />
             </li>
           ))}
         </ul>

@@ -27,13 +27,19 @@ export function isAutomatedPath(path: string): boolean {
  */
 export function isAutomatedRequest(req: FastifyRequest): boolean {
   const pattern = req.routeOptions.url;
-  return isAutomatedPath(req.routePath) || (typeof pattern === 'string' && isAutomatedPath(pattern));
+  return (
+    isAutomatedPath(req.routePath) || (typeof pattern === 'string' && isAutomatedPath(pattern))
+  );
 }
 
 /** Token buckets per API key: `rate` requests a minute, with bursts up to the same number. */
 export class KeyBuckets {
   private buckets = new Map<number, { tokens: number; at: number }>();
-  take(keyId: number, ratePerMinute: number, now = Date.now()): { ok: boolean; remaining: number; retryAfter: number } {
+  take(
+    keyId: number,
+    ratePerMinute: number,
+    now = Date.now(),
+  ): { ok: boolean; remaining: number; retryAfter: number } {
     const b = this.buckets.get(keyId) ?? { tokens: ratePerMinute, at: now };
     b.tokens = Math.min(ratePerMinute, b.tokens + ((now - b.at) / 60_000) * ratePerMinute);
     b.at = now;
@@ -42,7 +48,11 @@ export class KeyBuckets {
       b.tokens -= 1;
       return { ok: true, remaining: Math.floor(b.tokens), retryAfter: 0 };
     }
-    return { ok: false, remaining: 0, retryAfter: Math.ceil(((1 - b.tokens) * 60) / ratePerMinute) };
+    return {
+      ok: false,
+      remaining: 0,
+      retryAfter: Math.ceil(((1 - b.tokens) * 60) / ratePerMinute),
+    };
   }
 }
 
@@ -54,7 +64,14 @@ function bearer(req: FastifyRequest): string | null {
 }
 
 /** Which route recognised the (uncovered or covered) organisation of a decision. */
-function routeOf(decision: AccessDecision, world: LicensingWorld, seatOrgs: readonly string[], email: string | null, emailVerified: boolean, ip: string): RequestAccess['route'] {
+function routeOf(
+  decision: AccessDecision,
+  world: LicensingWorld,
+  seatOrgs: readonly string[],
+  email: string | null,
+  emailVerified: boolean,
+  ip: string,
+): RequestAccess['route'] {
   if (decision.coveredBy) return decision.coveredBy;
   const org = decision.organisation?.id;
   if (!org) return null;
@@ -68,7 +85,8 @@ function routeOf(decision: AccessDecision, world: LicensingWorld, seatOrgs: read
       d = dot < 0 ? null : d.slice(dot + 1);
     }
   }
-  if (world.coveringNetworks?.lookup(ip)?.value === org || world.networks.lookup(ip)?.value === org) return 'network';
+  if (world.coveringNetworks?.lookup(ip)?.value === org || world.networks.lookup(ip)?.value === org)
+    return 'network';
   return null;
 }
 
@@ -88,9 +106,13 @@ export interface LicensingRuntime {
 export function installLicensing(app: FastifyInstance, services: AppServices): LicensingRuntime {
   const { config } = services;
   const world = worldFor(services.db);
-  const usage = new UsageCounter(services.db.kysely, undefined, (err) => app.log.warn({ err }, 'usage counts could not be written'));
+  const usage = new UsageCounter(services.db.kysely, undefined, (err) =>
+    app.log.warn({ err }, 'usage counts could not be written'),
+  );
   const buckets = new KeyBuckets();
-  const searchEngines = searchEngineSource(config.dataDir, 60_000, (err) => app.log.warn({ err }, 'search-engine ranges could not be read'));
+  const searchEngines = searchEngineSource(config.dataDir, 60_000, (err) =>
+    app.log.warn({ err }, 'search-engine ranges could not be read'),
+  );
   const tdmPolicy = `${config.baseUrl}/about/licensing`;
   const runtime: LicensingRuntime = { usage, world };
 
@@ -103,24 +125,44 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
     if (req.routeOptions.config?.database === false) return;
     const w = await world.get();
     const now = new Date();
-    const ip = clientIp(req.socket.remoteAddress ?? req.ip, req.headers['x-forwarded-for'] as string | undefined, config.trustProxy);
+    const ip = clientIp(
+      req.socket.remoteAddress ?? req.ip,
+      req.headers['x-forwarded-for'] as string | undefined,
+      config.trustProxy,
+    );
     const key = bearer(req);
     const keyEntry = key ? (w.apiKeys.get(sha256(key)) ?? null) : null;
     const m = req.member;
     // An unconfirmed address holds no seat, as it holds no domain: it may not be the member's.
     const seatOrgs = m?.emailVerified ? (w.seats.get(m.id) ?? []) : [];
     // Of several seats, the one whose organisation is covered speaks for the member.
-    const seat = seatOrgs.find((id) => {
-      const o = w.organisationsById.get(id);
-      return o !== undefined && licenceCovers(o.licence, now);
-    }) ?? seatOrgs[0] ?? null;
+    const seat =
+      seatOrgs.find((id) => {
+        const o = w.organisationsById.get(id);
+        return o !== undefined && licenceCovers(o.licence, now);
+      }) ??
+      seatOrgs[0] ??
+      null;
     const decision = decideAccess(
       {
-        member: m ? { id: String(m.id), email: m.email, emailVerified: m.emailVerified, declaredUse: m.declaredUse, workOrganisation: m.workOrganisation, seatOrganisationId: seat } : null,
+        member: m
+          ? {
+              id: String(m.id),
+              email: m.email,
+              emailVerified: m.emailVerified,
+              declaredUse: m.declaredUse,
+              workOrganisation: m.workOrganisation,
+              seatOrganisationId: seat,
+            }
+          : null,
         clientIp: ip,
         userAgent: req.headers['user-agent'] ?? '',
         // An unknown key counts as a revoked one: it is automated use without a licence.
-        apiKey: key ? (keyEntry ? { organisationId: keyEntry.organisationId, revoked: keyEntry.revoked } : { organisationId: '', revoked: true }) : null,
+        apiKey: key
+          ? keyEntry
+            ? { organisationId: keyEntry.organisationId, revoked: keyEntry.revoked }
+            : { organisationId: '', revoked: true }
+          : null,
         now,
       },
       { ...w, searchEngines: searchEngines() },
@@ -137,19 +179,26 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
         .header('cache-control', 'no-store')
         .send({
           error: 'licence_required',
-          message: key ? `${decision.notice} ${API_LICENCE_MESSAGE}` : `${API_LICENCE_MESSAGE} ${decision.notice}`,
+          message: key
+            ? `${decision.notice} ${API_LICENCE_MESSAGE}`
+            : `${API_LICENCE_MESSAGE} ${decision.notice}`,
           licensing: tdmPolicy,
           apply: `${config.baseUrl}/licensing/apply`,
         });
     }
     if (keyEntry && req.access.apiKeyId !== null) {
       const t = buckets.take(keyEntry.id, keyEntry.ratePerMinute);
-      reply.header('x-ratelimit-limit', String(keyEntry.ratePerMinute)).header('x-ratelimit-remaining', String(t.remaining));
+      reply
+        .header('x-ratelimit-limit', String(keyEntry.ratePerMinute))
+        .header('x-ratelimit-remaining', String(t.remaining));
       if (!t.ok) {
         return reply
           .code(429)
           .header('retry-after', String(t.retryAfter))
-          .send({ error: 'rate_limited', message: `This API key allows ${keyEntry.ratePerMinute} requests a minute. Try again in ${t.retryAfter} s.` });
+          .send({
+            error: 'rate_limited',
+            message: `This API key allows ${keyEntry.ratePerMinute} requests a minute. Try again in ${t.retryAfter} s.`,
+          });
       }
     }
   });
@@ -160,7 +209,8 @@ export function installLicensing(app: FastifyInstance, services: AppServices): L
     const status = req.access?.decision.status;
     if (status && status !== 'personal') {
       const cc = reply.getHeader('cache-control');
-      if (typeof cc === 'string' && cc.startsWith('public')) reply.header('cache-control', 'private, no-cache');
+      if (typeof cc === 'string' && cc.startsWith('public'))
+        reply.header('cache-control', 'private, no-cache');
     }
     return payload;
   });
@@ -181,8 +231,14 @@ function countView(req: FastifyRequest, reply: FastifyReply, usage: UsageCounter
   const a = req.access;
   if (!a || !a.decision.organisation || req.method !== 'GET' || reply.statusCode >= 400) return;
   const type = String(reply.getHeader('content-type') ?? '');
-  const page = type.startsWith('text/html') || (reply.statusCode === 304 && !req.routePath.startsWith('/assets/'));
+  const page =
+    type.startsWith('text/html') ||
+    (reply.statusCode === 304 && !req.routePath.startsWith('/assets/'));
   if (!page && a.apiKeyId === null) return;
   const status = a.decision.status;
-  usage.count(Number(a.decision.organisation.id), status === 'licensed' || status === 'automated-licensed', a.route ?? 'network');
+  usage.count(
+    Number(a.decision.organisation.id),
+    status === 'licensed' || status === 'automated-licensed',
+    a.route ?? 'network',
+  );
 }

@@ -2,7 +2,10 @@
 import type { MailMessage } from '../platform/mail.ts';
 
 function esc(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
+  return s.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!,
+  );
 }
 
 interface MailParts {
@@ -15,7 +18,9 @@ interface MailParts {
 }
 
 function compose(to: string, p: MailParts): MailMessage {
-  const text = [p.intro, '', `${p.action}:`, p.link, '', p.after, '', `— ${p.siteName}`, ''].join('\n');
+  const text = [p.intro, '', `${p.action}:`, p.link, '', p.after, '', `— ${p.siteName}`, ''].join(
+    '\n',
+  );
   const html = [
     '<!doctype html><html><body style="font-family: Georgia, serif; line-height: 1.5; color: #1a1a1a; max-width: 36rem">',
     `<p>${esc(p.intro)}</p>`,
@@ -34,12 +39,16 @@ export function verificationMail(to: string, o: { siteName: string; link: string
     intro: `Thank you for registering with ${o.siteName}. Please confirm that this address is yours.`,
     action: 'Confirm my email address',
     link: o.link,
-    after: 'The link works for two days. If you did not register, ignore this mail and nothing will happen.',
+    after:
+      'The link works for two days. If you did not register, ignore this mail and nothing will happen.',
     siteName: o.siteName,
   });
 }
 
-export function magicLinkMail(to: string, o: { siteName: string; link: string; newAccount: boolean }): MailMessage {
+export function magicLinkMail(
+  to: string,
+  o: { siteName: string; link: string; newAccount: boolean },
+): MailMessage {
   return compose(to, {
     subject: `Your link to log in to ${o.siteName}`,
     intro: o.newAccount
@@ -47,7 +56,8 @@ export function magicLinkMail(to: string, o: { siteName: string; link: string; n
       : `Someone, hopefully you, asked to log in to ${o.siteName} with this address.`,
     action: 'Log me in',
     link: o.link,
-    after: 'The link works for ten minutes. If you did not ask for it, ignore this mail; nobody can log in without it.',
+    after:
+      'The link works for ten minutes. If you did not ask for it, ignore this mail; nobody can log in without it.',
     siteName: o.siteName,
   });
 }
@@ -58,19 +68,24 @@ export function resetMail(to: string, o: { siteName: string; link: string }): Ma
     intro: `Someone, hopefully you, asked to reset the password of your ${o.siteName} account.`,
     action: 'Choose a new password',
     link: o.link,
-    after: 'The link works for one hour and only once. If you did not ask for it, ignore this mail; your password stays as it is.',
+    after:
+      'The link works for one hour and only once. If you did not ask for it, ignore this mail; your password stays as it is.',
     siteName: o.siteName,
   });
 }
 
 /** Sent instead of a confirmation when someone registers with an address that already has an account. */
-export function alreadyRegisteredMail(to: string, o: { siteName: string; link: string }): MailMessage {
+export function alreadyRegisteredMail(
+  to: string,
+  o: { siteName: string; link: string },
+): MailMessage {
   return compose(to, {
     subject: `You already have an account with ${o.siteName}`,
     intro: `Someone, hopefully you, tried to register with ${o.siteName} using this address. There is already an account for it, so nothing was changed.`,
     action: 'Log me in',
     link: o.link,
-    after: 'The link works for ten minutes. If you have forgotten your password, log in with the link and ask for a password link from your account page. If you did not try to register, ignore this mail.',
+    after:
+      'The link works for ten minutes. If you have forgotten your password, log in with the link and ask for a password link from your account page. If you did not try to register, ignore this mail.',
     siteName: o.siteName,
   });
 }

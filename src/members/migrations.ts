@@ -24,14 +24,20 @@ export function membersMigrations(engine: Engine): Record<string, Migration> {
         await db.schema
           .createTable('sessions')
           .addColumn('id', 'text', (c) => c.primaryKey())
-          .addColumn('member_id', 'integer', (c) => c.notNull().references('members.id').onDelete('cascade'))
+          .addColumn('member_id', 'integer', (c) =>
+            c.notNull().references('members.id').onDelete('cascade'),
+          )
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('expires_at', 'text', (c) => c.notNull())
           .addColumn('last_seen_at', 'text', (c) => c.notNull())
           .addColumn('user_agent', 'text', (c) => c.notNull().defaultTo(''))
           .execute();
         await db.schema.createIndex('sessions_member').on('sessions').column('member_id').execute();
-        await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
+        await db.schema
+          .createIndex('sessions_expires')
+          .on('sessions')
+          .column('expires_at')
+          .execute();
         await id(db.schema.createTable('member_tokens'))
           .addColumn('purpose', 'text', (c) => c.notNull())
           .addColumn('token_hash', 'text', (c) => c.notNull().unique())
@@ -43,11 +49,20 @@ export function membersMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('uses', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('max_uses', 'integer', (c) => c.notNull().defaultTo(1))
           .execute();
-        await db.schema.createIndex('member_tokens_email').on('member_tokens').columns(['email', 'purpose']).execute();
-        await db.schema.createIndex('member_tokens_expires').on('member_tokens').column('expires_at').execute();
+        await db.schema
+          .createIndex('member_tokens_email')
+          .on('member_tokens')
+          .columns(['email', 'purpose'])
+          .execute();
+        await db.schema
+          .createIndex('member_tokens_expires')
+          .on('member_tokens')
+          .column('expires_at')
+          .execute();
       },
       async down(db: Builder) {
-        for (const t of ['member_tokens', 'sessions', 'members']) await db.schema.dropTable(t).ifExists().execute();
+        for (const t of ['member_tokens', 'sessions', 'members'])
+          await db.schema.dropTable(t).ifExists().execute();
       },
     },
     '0301_member_tokens_browser': {

@@ -20,8 +20,15 @@ export const DEFAULT_PARAMS: ScryptParams = { N: 2 ** 17, r: 8, p: 1 };
 const KEY_LEN = 32;
 const SALT_LEN = 16;
 
-function scryptAsync(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
-  return new Promise((resolve, reject) => scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+function scryptAsync(
+  password: string,
+  salt: Buffer,
+  keylen: number,
+  opts: ScryptOptions,
+): Promise<Buffer> {
+  return new Promise((resolve, reject) =>
+    scrypt(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))),
+  );
 }
 
 /** scrypt needs 128·N·r bytes; maxmem allows that plus room, so the parameters never fail for want of it. */
@@ -29,7 +36,10 @@ function options(p: ScryptParams): ScryptOptions {
   return { N: p.N, r: p.r, p: p.p, maxmem: 128 * p.N * p.r * 2 + 1024 * 1024 };
 }
 
-export async function hashPassword(password: string, params: ScryptParams = DEFAULT_PARAMS): Promise<string> {
+export async function hashPassword(
+  password: string,
+  params: ScryptParams = DEFAULT_PARAMS,
+): Promise<string> {
   const salt = randomBytes(SALT_LEN);
   const key = await scryptAsync(password.normalize('NFC'), salt, KEY_LEN, options(params));
   return `scrypt$${params.N}$${params.r}$${params.p}$${salt.toString('base64url')}$${key.toString('base64url')}`;
@@ -44,7 +54,8 @@ function parse(stored: string): Parsed | null {
   const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9_-]+)\$([A-Za-z0-9_-]+)$/.exec(stored);
   if (!m) return null;
   const [N, r, p] = [Number(m[1]), Number(m[2]), Number(m[3])];
-  if (N < 2 || (N & (N - 1)) !== 0 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16) return null;
+  if (N < 2 || (N & (N - 1)) !== 0 || N > 2 ** 20 || r < 1 || r > 32 || p < 1 || p > 16)
+    return null;
   return { N, r, p, salt: Buffer.from(m[4], 'base64url'), key: Buffer.from(m[5], 'base64url') };
 }
 
@@ -52,13 +63,22 @@ function parse(stored: string): Parsed | null {
  * Checks a password against a stored hash. Without a usable hash it spends the same work (a hash
  * at `params`, the cost new hashes get) so response times do not tell which accounts exist.
  */
-export async function verifyPassword(password: string, stored: string | null, params: ScryptParams = DEFAULT_PARAMS): Promise<boolean> {
+export async function verifyPassword(
+  password: string,
+  stored: string | null,
+  params: ScryptParams = DEFAULT_PARAMS,
+): Promise<boolean> {
   const parsed = stored ? parse(stored) : null;
   if (!parsed) {
     await hashPassword(password, params);
     return false;
   }
-  const key = await scryptAsync(password.normalize('NFC'), parsed.salt, parsed.key.length, options(parsed));
+  const key = await scryptAsync(
+    password.normalize('NFC'),
+    parsed.salt,
+    parsed.key.length,
+    options(parsed),
+  );
   return key.length === parsed.key.length && timingSafeEqual(key, parsed.key);
 }
 
@@ -76,12 +96,16 @@ export const MAX_PASSWORD_LENGTH = 200;
  * Pure. Refuses short passwords, common passwords and their simple variations (digits or symbols
  * around a common word, repeated or sequential characters), the site's name and the email's name.
  */
-export function passwordProblem(password: string, context: { email?: string; siteName?: string } = {}): string | null {
+export function passwordProblem(
+  password: string,
+  context: { email?: string; siteName?: string } = {},
+): string | null {
   const chars = [...password];
   if (chars.length < MIN_PASSWORD_LENGTH) {
     return `Choose a password of at least ${MIN_PASSWORD_LENGTH} characters (yours has ${chars.length}). A few unrelated words make a good one.`;
   }
-  if (chars.length > MAX_PASSWORD_LENGTH) return `Choose a password of at most ${MAX_PASSWORD_LENGTH} characters.`;
+  if (chars.length > MAX_PASSWORD_LENGTH)
+    return `Choose a password of at most ${MAX_PASSWORD_LENGTH} characters.`;
   const lower = password.toLowerCase();
   const personal: string[] = [];
   if (context.siteName) personal.push(context.siteName.toLowerCase().replace(/\s+/g, ''));
@@ -93,7 +117,11 @@ export function passwordProblem(password: string, context: { email?: string; sit
   const core = compact.replace(/^[^a-z]+|[^a-z]+$/g, '');
   for (const word of personal) {
     if (!word) continue;
-    if (compact === word || core === word || compact.replace(/[^a-z]/g, '') === word.replace(/[^a-z]/g, '')) {
+    if (
+      compact === word ||
+      core === word ||
+      compact.replace(/[^a-z]/g, '') === word.replace(/[^a-z]/g, '')
+    ) {
       return 'That password is too easy to guess: it is built from your email address or the name of this site. Choose something else.';
     }
   }
@@ -107,12 +135,25 @@ export function passwordProblem(password: string, context: { email?: string; sit
 }
 
 function deLeet(s: string): string {
-  return s.replace(/[@4]/g, 'a').replace(/3/g, 'e').replace(/[1!]/g, 'i').replace(/0/g, 'o').replace(/[$5]/g, 's').replace(/7/g, 't');
+  return s
+    .replace(/[@4]/g, 'a')
+    .replace(/3/g, 'e')
+    .replace(/[1!]/g, 'i')
+    .replace(/0/g, 'o')
+    .replace(/[$5]/g, 's')
+    .replace(/7/g, 't');
 }
 
 /** abcdefghij, 0123456789, 9876543210, or a run along the keyboard such as qwertyuiop. */
 function isSequence(s: string): boolean {
-  const rows = ['1234567890', 'qwertyuiop', 'asdfghjkl', 'zxcvbnm', 'abcdefghijklmnopqrstuvwxyz', '01234567890'];
+  const rows = [
+    '1234567890',
+    'qwertyuiop',
+    'asdfghjkl',
+    'zxcvbnm',
+    'abcdefghijklmnopqrstuvwxyz',
+    '01234567890',
+  ];
   for (const row of rows) {
     const rev = [...row].reverse().join('');
     if ((row + row).includes(s) || (rev + rev).includes(s)) return true;

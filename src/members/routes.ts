@@ -26,8 +26,19 @@ import {
   type Failure,
   type MemberDeps,
 } from './service.ts';
-import { memberNewsletterStatus, memberSubscribe, memberUnsubscribe } from '../newsletter/account.ts';
-import { AccountPage, ForgotPage, LoginPage, MagicRequestPage, RegisterPage, ResetPage } from './views.tsx';
+import {
+  memberNewsletterStatus,
+  memberSubscribe,
+  memberUnsubscribe,
+} from '../newsletter/account.ts';
+import {
+  AccountPage,
+  ForgotPage,
+  LoginPage,
+  MagicRequestPage,
+  RegisterPage,
+  ResetPage,
+} from './views.tsx';
 import type { Action } from '../platform/policy.ts';
 
 /** Per client address. Kept in process memory: with several processes each enforces its own share. */
@@ -47,7 +58,9 @@ export const AUTH_RATE_LIMITS = {
 
 type Limit = keyof typeof AUTH_RATE_LIMITS;
 /** A route's options: its rate limit and its authorisation policy (src/platform/policy.ts). */
-const limited = (name: Limit, policy: Action) => ({ config: { policy, rateLimit: AUTH_RATE_LIMITS[name] } });
+const limited = (name: Limit, policy: Action) => ({
+  config: { policy, rateLimit: AUTH_RATE_LIMITS[name] },
+});
 
 /** Messages for `/account?done=…` after a redirect (no user text travels in the address). */
 const DONE: Record<string, string> = {
@@ -60,8 +73,10 @@ const DONE: Record<string, string> = {
   reset: 'Your new password is set. Other sessions of your account have been logged out.',
   saved: 'Saved.',
   'newsletter-on': 'You are subscribed to The Monday Dispatch.',
-  'newsletter-confirm': 'We have sent you a mail; follow the link in it to confirm your subscription to The Monday Dispatch.',
-  'newsletter-nomail': 'We could not send the confirmation mail for The Monday Dispatch just now; please try again in a few minutes.',
+  'newsletter-confirm':
+    'We have sent you a mail; follow the link in it to confirm your subscription to The Monday Dispatch.',
+  'newsletter-nomail':
+    'We could not send the confirmation mail for The Monday Dispatch just now; please try again in a few minutes.',
   'newsletter-invalid': 'Your account address cannot receive The Monday Dispatch.',
   'newsletter-off': 'You are unsubscribed from The Monday Dispatch.',
 };
@@ -90,12 +105,26 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     };
     const ua = (req: FastifyRequest) => str(req.headers['user-agent']);
     const current = (req: FastifyRequest) => req.member?.sessionId ?? null;
-    const page = async (req: FastifyRequest, reply: FastifyReply, build: (ctx: Awaited<ReturnType<typeof pageContext>>) => VNode<any>, status = 200) => {
+    const page = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      build: (ctx: Awaited<ReturnType<typeof pageContext>>) => VNode<any>,
+      status = 200,
+    ) => {
       const ctx = await pageContext(services, req, reply);
       return sendPage(req, reply, build(ctx), { status, cache: 'private' });
     };
-    const failStatus = (f: Failure) => (f.code === 'email_taken' ? 409 : f.code === 'mail_failed' ? 503 : 400);
-    const message = (req: FastifyRequest, reply: FastifyReply, title: string, kind: 'ok' | 'error', text: string, links: [string, string][], status = 200) =>
+    const failStatus = (f: Failure) =>
+      f.code === 'email_taken' ? 409 : f.code === 'mail_failed' ? 503 : 400;
+    const message = (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      title: string,
+      kind: 'ok' | 'error',
+      text: string,
+      links: [string, string][],
+      status = 200,
+    ) =>
       page(
         req,
         reply,
@@ -114,13 +143,22 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     // ---- register ----
     app.get<{ Querystring: Body }>('/register', limited('page', 'public'), async (req, reply) => {
       if (req.query.done === 'sent') {
-        return message(req, reply, 'Check your mail', 'ok', 'We have sent you a mail. Follow the link in it, in this browser if you can, to confirm your address and finish creating your account; the link works for two days.', [
-          ['/login/magic', 'No mail? Get a login link'],
-          ['/', 'Front page'],
-        ]);
+        return message(
+          req,
+          reply,
+          'Check your mail',
+          'ok',
+          'We have sent you a mail. Follow the link in it, in this browser if you can, to confirm your address and finish creating your account; the link works for two days.',
+          [
+            ['/login/magic', 'No mail? Get a login link'],
+            ['/', 'Front page'],
+          ],
+        );
       }
       if (req.member) return reply.redirect('/account', 303);
-      return page(req, reply, (ctx) => h(RegisterPage, { ctx, values: { email: '', declaredUse: null, workOrganisation: null } }));
+      return page(req, reply, (ctx) =>
+        h(RegisterPage, { ctx, values: { email: '', declaredUse: null, workOrganisation: null } }),
+      );
     });
     app.post<{ Body: Body }>('/register', limited('register', 'public'), async (req, reply) => {
       const b = req.body ?? {};
@@ -133,11 +171,21 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
         browserHash: hashToken(signup),
       });
       if (!r.ok) {
-        const values = { email: str(b.email), declaredUse: str(b.declared_use) || null, workOrganisation: str(b.work_organisation) || null };
+        const values = {
+          email: str(b.email),
+          declaredUse: str(b.declared_use) || null,
+          workOrganisation: str(b.work_organisation) || null,
+        };
         return page(req, reply, (ctx) => h(RegisterPage, { ctx, values, error: r }), failStatus(r));
       }
       // The same answer for a new address and for one with an account: no session, a sign-up cookie.
-      reply.setCookie(SIGNUP_COOKIE, signup, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https', maxAge: Math.floor(TOKEN_RULES.verify.ttlMs / 1000) });
+      reply.setCookie(SIGNUP_COOKIE, signup, {
+        path: '/',
+        httpOnly: true,
+        sameSite: 'lax',
+        secure: req.protocol === 'https',
+        maxAge: Math.floor(TOKEN_RULES.verify.ttlMs / 1000),
+      });
       return reply.redirect('/register?done=sent', 303);
     });
 
@@ -151,8 +199,19 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     app.post<{ Body: Body }>('/login', limited('login', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const next = safeNext(b.next);
-      const r = await login(deps, { email: b.email, password: b.password, userAgent: ua(req), currentSession: current(req) });
-      if (!r.ok) return page(req, reply, (ctx) => h(LoginPage, { ctx, email: str(b.email), next, error: r }), r.code === 'wrong_credentials' ? 401 : 400);
+      const r = await login(deps, {
+        email: b.email,
+        password: b.password,
+        userAgent: ua(req),
+        currentSession: current(req),
+      });
+      if (!r.ok)
+        return page(
+          req,
+          reply,
+          (ctx) => h(LoginPage, { ctx, email: str(b.email), next, error: r }),
+          r.code === 'wrong_credentials' ? 401 : 400,
+        );
       setSessionCookie(req, reply, r.sessionToken);
       return reply.redirect(next === '/account' ? '/account?done=login' : next, 303);
     });
@@ -163,105 +222,242 @@ export function memberRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // ---- links by mail ----
-    app.get('/login/magic', limited('page', 'public'), async (req, reply) => page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })));
+    app.get('/login/magic', limited('page', 'public'), async (req, reply) =>
+      page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })),
+    );
     app.post<{ Body: Body }>('/login/magic', limited('mail', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const r = await requestMagicLink(deps, { email: b.email });
-      if (!r.ok) return page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: str(b.email), error: r }), failStatus(r));
-      return message(req, reply, 'Check your mail', 'ok', r.message, [['/login/magic', 'Send another link']]);
+      if (!r.ok)
+        return page(
+          req,
+          reply,
+          (ctx) => h(MagicRequestPage, { ctx, email: str(b.email), error: r }),
+          failStatus(r),
+        );
+      return message(req, reply, 'Check your mail', 'ok', r.message, [
+        ['/login/magic', 'Send another link'],
+      ]);
     });
-    app.get<{ Params: { token: string } }>('/login/magic/:token', limited('link', 'public'), async (req, reply) => {
-      const r = await consumeMagicLink(deps, { token: req.params.token, userAgent: ua(req), currentSession: current(req) });
-      if (!r.ok) return message(req, reply, 'That login link cannot be used', 'error', r.message, [['/login/magic', 'Get a new link'], ['/login', 'Log in with a password']], 400);
-      setSessionCookie(req, reply, r.sessionToken);
-      return reply.redirect(`/account?done=${r.created ? 'magic-new' : r.passwordRemoved ? 'magic-confirmed' : 'magic'}`, 303);
-    });
+    app.get<{ Params: { token: string } }>(
+      '/login/magic/:token',
+      limited('link', 'public'),
+      async (req, reply) => {
+        const r = await consumeMagicLink(deps, {
+          token: req.params.token,
+          userAgent: ua(req),
+          currentSession: current(req),
+        });
+        if (!r.ok)
+          return message(
+            req,
+            reply,
+            'That login link cannot be used',
+            'error',
+            r.message,
+            [
+              ['/login/magic', 'Get a new link'],
+              ['/login', 'Log in with a password'],
+            ],
+            400,
+          );
+        setSessionCookie(req, reply, r.sessionToken);
+        return reply.redirect(
+          `/account?done=${r.created ? 'magic-new' : r.passwordRemoved ? 'magic-confirmed' : 'magic'}`,
+          303,
+        );
+      },
+    );
 
-    app.get<{ Params: { token: string } }>('/verify/:token', limited('link', 'public'), async (req, reply) => {
-      const signup = req.cookies[SIGNUP_COOKIE];
-      const r = await verifyEmail(deps, {
-        token: req.params.token,
-        browserHash: looksLikeToken(signup) ? hashToken(signup) : null,
-        current: req.member ? { memberId: req.member.id, sessionId: req.member.sessionId } : null,
-        userAgent: ua(req),
-      });
-      if (!r.ok) return message(req, reply, 'That confirmation link cannot be used', 'error', r.message, [['/account', 'Your account']], 400);
-      if (r.session) {
-        setSessionCookie(req, reply, r.session.sessionToken);
-        reply.clearCookie(SIGNUP_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
-        return reply.redirect('/account?done=confirmed', 303);
-      }
-      const signedIn = req.member?.id === r.memberId;
-      const links: [string, string][] = signedIn ? [['/account', 'Your account']] : r.passwordRemoved ? [['/login/magic', 'Log in with a link by mail']] : [['/login', 'Log in']];
-      return message(req, reply, 'Email address confirmed', 'ok', r.message, links);
-    });
+    app.get<{ Params: { token: string } }>(
+      '/verify/:token',
+      limited('link', 'public'),
+      async (req, reply) => {
+        const signup = req.cookies[SIGNUP_COOKIE];
+        const r = await verifyEmail(deps, {
+          token: req.params.token,
+          browserHash: looksLikeToken(signup) ? hashToken(signup) : null,
+          current: req.member ? { memberId: req.member.id, sessionId: req.member.sessionId } : null,
+          userAgent: ua(req),
+        });
+        if (!r.ok)
+          return message(
+            req,
+            reply,
+            'That confirmation link cannot be used',
+            'error',
+            r.message,
+            [['/account', 'Your account']],
+            400,
+          );
+        if (r.session) {
+          setSessionCookie(req, reply, r.session.sessionToken);
+          reply.clearCookie(SIGNUP_COOKIE, {
+            path: '/',
+            httpOnly: true,
+            sameSite: 'lax',
+            secure: req.protocol === 'https',
+          });
+          return reply.redirect('/account?done=confirmed', 303);
+        }
+        const signedIn = req.member?.id === r.memberId;
+        const links: [string, string][] = signedIn
+          ? [['/account', 'Your account']]
+          : r.passwordRemoved
+            ? [['/login/magic', 'Log in with a link by mail']]
+            : [['/login', 'Log in']];
+        return message(req, reply, 'Email address confirmed', 'ok', r.message, links);
+      },
+    );
     app.post('/verify/resend', limited('mail', 'account.manage'), async (req, reply) => {
       if (!req.member) return reply.redirect('/login?next=/account', 303);
       const r = await resendVerification(deps, req.member.id);
-      return message(req, reply, r.ok ? 'Check your mail' : 'The mail was not sent', r.ok ? 'ok' : 'error', r.message, [['/account', 'Your account']], r.ok ? 200 : failStatus(r));
+      return message(
+        req,
+        reply,
+        r.ok ? 'Check your mail' : 'The mail was not sent',
+        r.ok ? 'ok' : 'error',
+        r.message,
+        [['/account', 'Your account']],
+        r.ok ? 200 : failStatus(r),
+      );
     });
 
     // ---- password reset ----
-    app.get('/password/forgot', limited('page', 'public'), async (req, reply) => page(req, reply, (ctx) => h(ForgotPage, { ctx, email: req.member?.email ?? '' })));
+    app.get('/password/forgot', limited('page', 'public'), async (req, reply) =>
+      page(req, reply, (ctx) => h(ForgotPage, { ctx, email: req.member?.email ?? '' })),
+    );
     app.post<{ Body: Body }>('/password/forgot', limited('mail', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const r = await requestPasswordReset(deps, { email: b.email });
-      if (!r.ok) return page(req, reply, (ctx) => h(ForgotPage, { ctx, email: str(b.email), error: r }), failStatus(r));
+      if (!r.ok)
+        return page(
+          req,
+          reply,
+          (ctx) => h(ForgotPage, { ctx, email: str(b.email), error: r }),
+          failStatus(r),
+        );
       return message(req, reply, 'Check your mail', 'ok', r.message, [['/login', 'Log in']]);
     });
-    app.get<{ Params: { token: string } }>('/password/reset/:token', limited('link', 'public'), async (req, reply) => {
-      const r = await checkResetToken(deps, req.params.token);
-      if (!r.ok) return message(req, reply, 'That password link cannot be used', 'error', r.message, [['/password/forgot', 'Get a new link']], 400);
-      return page(req, reply, (ctx) => h(ResetPage, { ctx, token: req.params.token, email: r.email }));
-    });
-    app.post<{ Params: { token: string }; Body: Body }>('/password/reset/:token', limited('reset', 'public'), async (req, reply) => {
-      const b = req.body ?? {};
-      const r = await resetPassword(deps, { token: req.params.token, password: b.password, userAgent: ua(req) });
-      if (!r.ok) {
-        if (r.field === 'password') {
-          const check = await checkResetToken(deps, req.params.token);
-          const email = check.ok ? check.email : '';
-          return page(req, reply, (ctx) => h(ResetPage, { ctx, token: req.params.token, email, error: r }), 400);
+    app.get<{ Params: { token: string } }>(
+      '/password/reset/:token',
+      limited('link', 'public'),
+      async (req, reply) => {
+        const r = await checkResetToken(deps, req.params.token);
+        if (!r.ok)
+          return message(
+            req,
+            reply,
+            'That password link cannot be used',
+            'error',
+            r.message,
+            [['/password/forgot', 'Get a new link']],
+            400,
+          );
+        return page(req, reply, (ctx) =>
+          h(ResetPage, { ctx, token: req.params.token, email: r.email }),
+        );
+      },
+    );
+    app.post<{ Params: { token: string }; Body: Body }>(
+      '/password/reset/:token',
+      limited('reset', 'public'),
+      async (req, reply) => {
+        const b = req.body ?? {};
+        const r = await resetPassword(deps, {
+          token: req.params.token,
+          password: b.password,
+          userAgent: ua(req),
+        });
+        if (!r.ok) {
+          if (r.field === 'password') {
+            const check = await checkResetToken(deps, req.params.token);
+            const email = check.ok ? check.email : '';
+            return page(
+              req,
+              reply,
+              (ctx) => h(ResetPage, { ctx, token: req.params.token, email, error: r }),
+              400,
+            );
+          }
+          return message(
+            req,
+            reply,
+            'That password link cannot be used',
+            'error',
+            r.message,
+            [['/password/forgot', 'Get a new link']],
+            400,
+          );
         }
-        return message(req, reply, 'That password link cannot be used', 'error', r.message, [['/password/forgot', 'Get a new link']], 400);
-      }
-      setSessionCookie(req, reply, r.sessionToken);
-      return reply.redirect('/account?done=reset', 303);
-    });
+        setSessionCookie(req, reply, r.sessionToken);
+        return reply.redirect('/account?done=reset', 303);
+      },
+    );
 
     // ---- account ----
-    app.get<{ Querystring: Body }>('/account', limited('page', 'account.manage'), async (req, reply) => {
-      if (!req.member) return reply.redirect('/login?next=/account', 303);
-      const member = await findMemberById(deps.db, req.member.id);
-      if (!member) return reply.redirect('/login', 303);
-      const notice = DONE[str(req.query.done)] ?? null;
-      const newsletter = await memberNewsletterStatus(deps.db, member.email);
-      return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
-    });
-    app.post<{ Body: Body }>('/account', limited('account', 'account.manage'), async (req, reply) => {
-      if (!req.member) return reply.redirect('/login?next=/account', 303);
-      const b = req.body ?? {};
-      const r = await updateDeclaredUse(deps, req.member.id, { declaredUse: b.declared_use, workOrganisation: b.work_organisation });
-      if (!r.ok) {
+    app.get<{ Querystring: Body }>(
+      '/account',
+      limited('page', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
+        const notice = DONE[str(req.query.done)] ?? null;
         const newsletter = await memberNewsletterStatus(deps.db, member.email);
-        return page(req, reply, (ctx) => h(AccountPage, { ctx, member, error: r, newsletter }), 400);
-      }
-      return reply.redirect('/account?done=saved', 303);
-    });
+        return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
+      },
+    );
+    app.post<{ Body: Body }>(
+      '/account',
+      limited('account', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
+        const b = req.body ?? {};
+        const r = await updateDeclaredUse(deps, req.member.id, {
+          declaredUse: b.declared_use,
+          workOrganisation: b.work_organisation,
+        });
+        if (!r.ok) {
+          const member = await findMemberById(deps.db, req.member.id);
+          if (!member) return reply.redirect('/login', 303);
+          const newsletter = await memberNewsletterStatus(deps.db, member.email);
+          return page(
+            req,
+            reply,
+            (ctx) => h(AccountPage, { ctx, member, error: r, newsletter }),
+            400,
+          );
+        }
+        return reply.redirect('/account?done=saved', 303);
+      },
+    );
     // The newsletter box on the account page (CSRF-checked like every form).
-    app.post<{ Body: Body }>('/account/newsletter', limited('account', 'account.manage'), async (req, reply) => {
-      if (!req.member) return reply.redirect('/login?next=/account', 303);
-      const member = await findMemberById(deps.db, req.member.id);
-      if (!member) return reply.redirect('/login', 303);
-      if (str((req.body ?? {}).action) === 'unsubscribe') {
-        await memberUnsubscribe(deps.db, member.email);
-        return reply.redirect('/account?done=newsletter-off', 303);
-      }
-      const r = await memberSubscribe({ db: deps.db, mailer: services.mailer, site: { siteName: deps.siteName, baseUrl: deps.baseUrl } }, { email: member.email, verified: !!member.email_verified_at });
-      if (r === 'mail-failed') req.log.warn('newsletter confirmation not sent');
-      return reply.redirect(`/account?done=${r === 'subscribed' ? 'newsletter-on' : r === 'confirm-sent' ? 'newsletter-confirm' : r === 'invalid' ? 'newsletter-invalid' : 'newsletter-nomail'}`, 303);
-    });
+    app.post<{ Body: Body }>(
+      '/account/newsletter',
+      limited('account', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
+        const member = await findMemberById(deps.db, req.member.id);
+        if (!member) return reply.redirect('/login', 303);
+        if (str((req.body ?? {}).action) === 'unsubscribe') {
+          await memberUnsubscribe(deps.db, member.email);
+          return reply.redirect('/account?done=newsletter-off', 303);
+        }
+        const r = await memberSubscribe(
+          {
+            db: deps.db,
+            mailer: services.mailer,
+            site: { siteName: deps.siteName, baseUrl: deps.baseUrl },
+          },
+          { email: member.email, verified: !!member.email_verified_at },
+        );
+        if (r === 'mail-failed') req.log.warn('newsletter confirmation not sent');
+        return reply.redirect(
+          `/account?done=${r === 'subscribed' ? 'newsletter-on' : r === 'confirm-sent' ? 'newsletter-confirm' : r === 'invalid' ? 'newsletter-invalid' : 'newsletter-nomail'}`,
+          303,
+        );
+      },
+    );
   };
 }

@@ -8,8 +8,25 @@ import { z } from 'zod';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
 import type { DeclaredUse, MemberRole, TokenPurpose } from './schema.ts';
-import { DEFAULT_PARAMS, hashPassword, MAX_PASSWORD_LENGTH, needsRehash, passwordProblem, verifyPassword, type ScryptParams } from './passwords.ts';
-import { checkToken, CLI_LOGIN_RULE, HOUR, hashToken, looksLikeToken, newToken, SESSION_TTL_MS, TOKEN_RULES } from './tokens.ts';
+import {
+  DEFAULT_PARAMS,
+  hashPassword,
+  MAX_PASSWORD_LENGTH,
+  needsRehash,
+  passwordProblem,
+  verifyPassword,
+  type ScryptParams,
+} from './passwords.ts';
+import {
+  checkToken,
+  CLI_LOGIN_RULE,
+  HOUR,
+  hashToken,
+  looksLikeToken,
+  newToken,
+  SESSION_TTL_MS,
+  TOKEN_RULES,
+} from './tokens.ts';
 import { KeyedLimiter } from '../lib/keyed-limit.ts';
 import {
   deleteExpired,
@@ -28,7 +45,12 @@ import {
   useToken,
   type MemberRow,
 } from './store.ts';
-import { alreadyRegisteredMail, magicLinkMail, resetMail, verificationMail } from './mailer-templates.ts';
+import {
+  alreadyRegisteredMail,
+  magicLinkMail,
+  resetMail,
+  verificationMail,
+} from './mailer-templates.ts';
 
 export interface MemberDeps {
   db: Kysely<Database>;
@@ -52,7 +74,12 @@ export function memberMailLimiter(): KeyedLimiter {
   return new KeyedLimiter(MAIL_PER_ADDRESS.max, MAIL_PER_ADDRESS.windowMs);
 }
 
-export type Failure = { ok: false; code: string; message: string; field?: 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token' };
+export type Failure = {
+  ok: false;
+  code: string;
+  message: string;
+  field?: 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token';
+};
 export type Success<T = object> = { ok: true; message: string } & T;
 export type Result<T = object> = Success<T> | Failure;
 
@@ -62,7 +89,12 @@ export interface NewSession {
   memberId: number;
 }
 
-const fail = (code: string, message: string, field?: Failure['field']): Failure => ({ ok: false, code, message, field });
+const fail = (code: string, message: string, field?: Failure['field']): Failure => ({
+  ok: false,
+  code,
+  message,
+  field,
+});
 
 const emailSchema = z
   .string({ message: 'Enter your email address.' })
@@ -73,31 +105,57 @@ const emailSchema = z
 
 function parseEmail(input: unknown): { ok: true; email: string } | Failure {
   const r = emailSchema.safeParse(input);
-  return r.success ? { ok: true, email: normaliseEmail(r.data) } : fail('invalid_email', r.error.issues[0].message, 'email');
+  return r.success
+    ? { ok: true, email: normaliseEmail(r.data) }
+    : fail('invalid_email', r.error.issues[0].message, 'email');
 }
 
 const declaredSchema = z.object({
-  declaredUse: z.enum(['personal', 'work'], { message: 'Say whether you read for personal use or for work.' }),
-  workOrganisation: z.string().trim().max(200, 'Keep the organisation name under 200 characters.').optional().nullable(),
+  declaredUse: z.enum(['personal', 'work'], {
+    message: 'Say whether you read for personal use or for work.',
+  }),
+  workOrganisation: z
+    .string()
+    .trim()
+    .max(200, 'Keep the organisation name under 200 characters.')
+    .optional()
+    .nullable(),
 });
 
-function parseDeclared(input: { declaredUse?: unknown; workOrganisation?: unknown }): { ok: true; declaredUse: DeclaredUse; workOrganisation: string | null } | Failure {
-  const r = declaredSchema.safeParse({ declaredUse: input.declaredUse, workOrganisation: typeof input.workOrganisation === 'string' ? input.workOrganisation : null });
+function parseDeclared(input: {
+  declaredUse?: unknown;
+  workOrganisation?: unknown;
+}): { ok: true; declaredUse: DeclaredUse; workOrganisation: string | null } | Failure {
+  const r = declaredSchema.safeParse({
+    declaredUse: input.declaredUse,
+    workOrganisation: typeof input.workOrganisation === 'string' ? input.workOrganisation : null,
+  });
   if (!r.success) {
     const f = r.error.issues[0];
-    return fail('invalid_declared_use', f.message, f.path[0] === 'workOrganisation' ? 'work_organisation' : 'declared_use');
+    return fail(
+      'invalid_declared_use',
+      f.message,
+      f.path[0] === 'workOrganisation' ? 'work_organisation' : 'declared_use',
+    );
   }
-  const org = r.data.declaredUse === 'work' ? r.data.workOrganisation?.replace(/\s+/g, ' ') || null : null;
+  const org =
+    r.data.declaredUse === 'work' ? r.data.workOrganisation?.replace(/\s+/g, ' ') || null : null;
   return { ok: true, declaredUse: r.data.declaredUse, workOrganisation: org };
 }
 
 const clock = (d: MemberDeps) => (d.now ? d.now() : new Date());
 const params = (d: MemberDeps) => d.passwordParams ?? DEFAULT_PARAMS;
 /** Whether one more mail may go to `email` now (counted when it may). */
-const mailAllowed = (d: MemberDeps, email: string) => !d.mailLimit || d.mailLimit.take(normaliseEmail(email), clock(d).getTime());
+const mailAllowed = (d: MemberDeps, email: string) =>
+  !d.mailLimit || d.mailLimit.take(normaliseEmail(email), clock(d).getTime());
 const link = (d: MemberDeps, path: string) => d.baseUrl.replace(/\/+$/, '') + path;
 
-async function startSession(d: MemberDeps, memberId: number, userAgent: string, replacing: string | null): Promise<NewSession> {
+async function startSession(
+  d: MemberDeps,
+  memberId: number,
+  userAgent: string,
+  replacing: string | null,
+): Promise<NewSession> {
   const now = clock(d);
   // A fresh id at every login: a session id planted before login (fixation) never becomes authenticated.
   if (replacing) await deleteSession(d.db, replacing);
@@ -115,7 +173,14 @@ async function startSession(d: MemberDeps, memberId: number, userAgent: string, 
   return { sessionToken: token, memberId };
 }
 
-async function issueToken(d: MemberDeps, purpose: TokenPurpose, email: string, memberId: number | null, rule = TOKEN_RULES[purpose], browserHash: string | null = null): Promise<string> {
+async function issueToken(
+  d: MemberDeps,
+  purpose: TokenPurpose,
+  email: string,
+  memberId: number | null,
+  rule = TOKEN_RULES[purpose],
+  browserHash: string | null = null,
+): Promise<string> {
   const now = clock(d);
   const token = newToken();
   await insertToken(d.db, {
@@ -143,16 +208,36 @@ async function trySend(d: MemberDeps, msg: MailMessage): Promise<boolean> {
 }
 
 /** Takes one use of a token; says why when it cannot. */
-async function spendToken(d: MemberDeps, purpose: TokenPurpose, token: unknown, what: string): Promise<{ ok: true; row: NonNullable<Awaited<ReturnType<typeof findToken>>> } | Failure> {
-  const invalid = fail('invalid_token', `This ${what} link is not valid. Check that the whole address was copied, or ask for a new link.`, 'token');
+async function spendToken(
+  d: MemberDeps,
+  purpose: TokenPurpose,
+  token: unknown,
+  what: string,
+): Promise<{ ok: true; row: NonNullable<Awaited<ReturnType<typeof findToken>>> } | Failure> {
+  const invalid = fail(
+    'invalid_token',
+    `This ${what} link is not valid. Check that the whole address was copied, or ask for a new link.`,
+    'token',
+  );
   if (!looksLikeToken(token)) return invalid;
   const row = await findToken(d.db, purpose, hashToken(token));
   if (!row) return invalid;
   const now = clock(d);
   const state = checkToken(row, now);
-  if (state === 'expired') return fail('expired_token', `This ${what} link has expired. Ask for a new one.`, 'token');
-  if (state === 'used-up') return fail('used_token', `This ${what} link has already been used. Ask for a new one.`, 'token');
-  if (!(await useToken(d.db, Number(row.id), now.toISOString()))) return fail('used_token', `This ${what} link has already been used. Ask for a new one.`, 'token');
+  if (state === 'expired')
+    return fail('expired_token', `This ${what} link has expired. Ask for a new one.`, 'token');
+  if (state === 'used-up')
+    return fail(
+      'used_token',
+      `This ${what} link has already been used. Ask for a new one.`,
+      'token',
+    );
+  if (!(await useToken(d.db, Number(row.id), now.toISOString())))
+    return fail(
+      'used_token',
+      `This ${what} link has already been used. Ask for a new one.`,
+      'token',
+    );
   return { ok: true, row };
 }
 
@@ -174,15 +259,25 @@ export interface RegisterInput {
  * account gets a mail saying so, with a login link. Nobody is logged in here: the account is
  * used once the address is confirmed (or by logging in with its password).
  */
-export async function registerMember(d: MemberDeps, input: RegisterInput): Promise<Result<{ email: string }>> {
+export async function registerMember(
+  d: MemberDeps,
+  input: RegisterInput,
+): Promise<Result<{ email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
-  if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Choose a password.', 'password');
+  if (typeof input.password !== 'string' || input.password === '')
+    return fail('invalid_password', 'Choose a password.', 'password');
   const problem = passwordProblem(input.password, { email: e.email, siteName: d.siteName });
   if (problem) return fail('weak_password', problem, 'password');
-  let declared: { declaredUse: DeclaredUse | null; workOrganisation: string | null } = { declaredUse: null, workOrganisation: null };
+  let declared: { declaredUse: DeclaredUse | null; workOrganisation: string | null } = {
+    declaredUse: null,
+    workOrganisation: null,
+  };
   if (input.declaredUse !== undefined && input.declaredUse !== '') {
-    const p = parseDeclared({ declaredUse: input.declaredUse, workOrganisation: input.workOrganisation });
+    const p = parseDeclared({
+      declaredUse: input.declaredUse,
+      workOrganisation: input.workOrganisation,
+    });
     if (!p.ok) return p;
     declared = p;
   }
@@ -208,10 +303,26 @@ export async function registerMember(d: MemberDeps, input: RegisterInput): Promi
   const existing = memberId === null ? await findMemberByEmail(d.db, e.email) : undefined;
   const mail =
     memberId !== null
-      ? verificationMail(e.email, { siteName: d.siteName, link: link(d, `/verify/${await issueToken(d, 'verify', e.email, memberId, TOKEN_RULES.verify, input.browserHash)}`) })
-      : alreadyRegisteredMail(e.email, { siteName: d.siteName, link: link(d, `/login/magic/${await issueToken(d, 'magic', e.email, existing?.id ?? null)}`) });
+      ? verificationMail(e.email, {
+          siteName: d.siteName,
+          link: link(
+            d,
+            `/verify/${await issueToken(d, 'verify', e.email, memberId, TOKEN_RULES.verify, input.browserHash)}`,
+          ),
+        })
+      : alreadyRegisteredMail(e.email, {
+          siteName: d.siteName,
+          link: link(
+            d,
+            `/login/magic/${await issueToken(d, 'magic', e.email, existing?.id ?? null)}`,
+          ),
+        });
   const sent = mailAllowed(d, e.email) ? await trySend(d, mail) : true;
-  if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
+  if (!sent)
+    return fail(
+      'mail_failed',
+      'The mail could not be sent just now. Please try again in a few minutes.',
+    );
   return {
     ok: true,
     email: e.email,
@@ -235,21 +346,47 @@ export interface VerifyInput {
  * is removed, as whoever registered may have been someone else. Either way every other session
  * of the account ends. The registering browser is logged in.
  */
-export async function verifyEmail(d: MemberDeps, input: VerifyInput): Promise<Result<{ email: string; memberId: number; session: NewSession | null; passwordRemoved: boolean }>> {
+export async function verifyEmail(
+  d: MemberDeps,
+  input: VerifyInput,
+): Promise<
+  Result<{ email: string; memberId: number; session: NewSession | null; passwordRemoved: boolean }>
+> {
   const spent = await spendToken(d, 'verify', input.token, 'confirmation');
   if (!spent.ok) return spent;
-  const member = spent.row.member_id === null ? undefined : await findMemberById(d.db, Number(spent.row.member_id));
-  if (!member || member.email !== spent.row.email) return fail('invalid_token', 'This confirmation link belongs to an address that is no longer on an account.', 'token');
-  const bound = spent.row.browser_hash !== null && !!input.browserHash && spent.row.browser_hash === input.browserHash;
+  const member =
+    spent.row.member_id === null
+      ? undefined
+      : await findMemberById(d.db, Number(spent.row.member_id));
+  if (!member || member.email !== spent.row.email)
+    return fail(
+      'invalid_token',
+      'This confirmation link belongs to an address that is no longer on an account.',
+      'token',
+    );
+  const bound =
+    spent.row.browser_hash !== null &&
+    !!input.browserHash &&
+    spent.row.browser_hash === input.browserHash;
   const signedIn = input.current?.memberId === member.id ? input.current.sessionId : null;
   let passwordRemoved = false;
   if (!member.email_verified_at) {
     const now = clock(d).toISOString();
     passwordRemoved = !bound && !signedIn && member.password_hash !== null;
-    await updateMember(d.db, member.id, passwordRemoved ? { email_verified_at: now, password_hash: null } : { email_verified_at: now }, now);
+    await updateMember(
+      d.db,
+      member.id,
+      passwordRemoved
+        ? { email_verified_at: now, password_hash: null }
+        : { email_verified_at: now },
+      now,
+    );
     await deleteSessionsOf(d.db, member.id, signedIn ?? undefined);
   }
-  const session = bound && !signedIn ? await startSession(d, member.id, input.userAgent ?? '', input.current?.sessionId ?? null) : null;
+  const session =
+    bound && !signedIn
+      ? await startSession(d, member.id, input.userAgent ?? '', input.current?.sessionId ?? null)
+      : null;
   const message = passwordRemoved
     ? `Thank you: ${member.email} is confirmed. The password chosen when the account was created has been removed, because this link was opened outside the browser that created it: log in with a link by mail, then ask for a password link if you want a password.`
     : `Thank you: ${member.email} is confirmed.`;
@@ -259,12 +396,22 @@ export async function verifyEmail(d: MemberDeps, input: VerifyInput): Promise<Re
 export async function resendVerification(d: MemberDeps, memberId: number): Promise<Result> {
   const member = await findMemberById(d.db, memberId);
   if (!member) return fail('no_member', 'There is no such account.');
-  if (member.email_verified_at) return { ok: true, message: `${member.email} is already confirmed.` };
+  if (member.email_verified_at)
+    return { ok: true, message: `${member.email} is already confirmed.` };
   // Over the limit for this address: the same answer, and no mail.
-  if (!mailAllowed(d, member.email)) return { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` };
+  if (!mailAllowed(d, member.email))
+    return { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` };
   const token = await issueToken(d, 'verify', member.email, member.id);
-  const sent = await trySend(d, verificationMail(member.email, { siteName: d.siteName, link: link(d, `/verify/${token}`) }));
-  return sent ? { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` } : fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
+  const sent = await trySend(
+    d,
+    verificationMail(member.email, { siteName: d.siteName, link: link(d, `/verify/${token}`) }),
+  );
+  return sent
+    ? { ok: true, message: `We have sent a new confirmation mail to ${member.email}.` }
+    : fail(
+        'mail_failed',
+        'The mail could not be sent just now. Please try again in a few minutes.',
+      );
 }
 
 export interface LoginInput {
@@ -274,11 +421,19 @@ export interface LoginInput {
   currentSession?: string | null;
 }
 
-export async function login(d: MemberDeps, input: LoginInput): Promise<Result<NewSession & { email: string }>> {
+export async function login(
+  d: MemberDeps,
+  input: LoginInput,
+): Promise<Result<NewSession & { email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
-  if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Enter your password.', 'password');
-  const wrong = fail('wrong_credentials', 'That email address and password do not match an account. Check them, or log in with a link by mail.', 'password');
+  if (typeof input.password !== 'string' || input.password === '')
+    return fail('invalid_password', 'Enter your password.', 'password');
+  const wrong = fail(
+    'wrong_credentials',
+    'That email address and password do not match an account. Check them, or log in with a link by mail.',
+    'password',
+  );
   if (input.password.length > MAX_PASSWORD_LENGTH) return wrong;
   const member = await findMemberByEmail(d.db, e.email);
   const ok = await verifyPassword(input.password, member?.password_hash ?? null, params(d));
@@ -286,10 +441,25 @@ export async function login(d: MemberDeps, input: LoginInput): Promise<Result<Ne
   // Stored at a lower cost than today's: replaced now that the password is known.
   if (member.password_hash && needsRehash(member.password_hash, params(d))) {
     const now = clock(d).toISOString();
-    await updateMember(d.db, member.id, { password_hash: await hashPassword(input.password, params(d)) }, now);
+    await updateMember(
+      d.db,
+      member.id,
+      { password_hash: await hashPassword(input.password, params(d)) },
+      now,
+    );
   }
-  const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
-  return { ok: true, ...session, email: member.email, message: `You are logged in as ${member.email}.` };
+  const session = await startSession(
+    d,
+    member.id,
+    input.userAgent ?? '',
+    input.currentSession ?? null,
+  );
+  return {
+    ok: true,
+    ...session,
+    email: member.email,
+    message: `You are logged in as ${member.email}.`,
+  };
 }
 
 /** Ends the session on the server: the old cookie stops working even if someone kept a copy. */
@@ -298,17 +468,35 @@ export async function logout(d: MemberDeps, sessionId: string | null): Promise<R
   return { ok: true, message: 'You are logged out.' };
 }
 
-export async function requestMagicLink(d: MemberDeps, input: { email: unknown }): Promise<Result<{ email: string }>> {
+export async function requestMagicLink(
+  d: MemberDeps,
+  input: { email: unknown },
+): Promise<Result<{ email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
   const member = await findMemberByEmail(d.db, e.email);
   // The same answer whether or not there is an account, so the form does not reveal who has one,
   // and when the address has had its share of mail for now (then nothing is sent).
-  const answer = { ok: true as const, email: e.email, message: `We have sent a login link to ${e.email}. It works for ten minutes.` };
+  const answer = {
+    ok: true as const,
+    email: e.email,
+    message: `We have sent a login link to ${e.email}. It works for ten minutes.`,
+  };
   if (!mailAllowed(d, e.email)) return answer;
   const token = await issueToken(d, 'magic', e.email, member?.id ?? null);
-  const sent = await trySend(d, magicLinkMail(e.email, { siteName: d.siteName, link: link(d, `/login/magic/${token}`), newAccount: !member }));
-  if (!sent) return fail('mail_failed', 'The mail could not be sent just now. Please try again in a few minutes.');
+  const sent = await trySend(
+    d,
+    magicLinkMail(e.email, {
+      siteName: d.siteName,
+      link: link(d, `/login/magic/${token}`),
+      newAccount: !member,
+    }),
+  );
+  if (!sent)
+    return fail(
+      'mail_failed',
+      'The mail could not be sent just now. Please try again in a few minutes.',
+    );
   return answer;
 }
 
@@ -319,18 +507,34 @@ export async function consumeMagicLink(
   const spent = await spendToken(d, 'magic', input.token, 'login');
   if (!spent.ok) return spent;
   const now = clock(d).toISOString();
-  let member: MemberRow | undefined = spent.row.member_id !== null ? await findMemberById(d.db, Number(spent.row.member_id)) : await findMemberByEmail(d.db, spent.row.email);
+  let member: MemberRow | undefined =
+    spent.row.member_id !== null
+      ? await findMemberById(d.db, Number(spent.row.member_id))
+      : await findMemberByEmail(d.db, spent.row.email);
   let created = false;
   let passwordRemoved = false;
   if (!member) {
     try {
-      await insertMember(d.db, { email: spent.row.email, passwordHash: null, role: 'reader', declaredUse: null, workOrganisation: null, emailVerifiedAt: now, now });
+      await insertMember(d.db, {
+        email: spent.row.email,
+        passwordHash: null,
+        role: 'reader',
+        declaredUse: null,
+        workOrganisation: null,
+        emailVerifiedAt: now,
+        now,
+      });
       created = true;
     } catch {
       // Another use of the same link created it a moment ago.
     }
     member = await findMemberByEmail(d.db, spent.row.email);
-    if (!member) return fail('invalid_token', 'This login link could not be used. Ask for a new one.', 'token');
+    if (!member)
+      return fail(
+        'invalid_token',
+        'This login link could not be used. Ask for a new one.',
+        'token',
+      );
   } else if (!member.email_verified_at && member.email === spent.row.email) {
     // Receiving the link proves the address, not that its reader chose the password set before:
     // that password goes, and so does every session opened with it.
@@ -338,18 +542,28 @@ export async function consumeMagicLink(
     await deleteSessionsOf(d.db, member.id);
     passwordRemoved = member.password_hash !== null;
   }
-  const session = await startSession(d, member.id, input.userAgent ?? '', input.currentSession ?? null);
+  const session = await startSession(
+    d,
+    member.id,
+    input.userAgent ?? '',
+    input.currentSession ?? null,
+  );
   return {
     ok: true,
     ...session,
     email: member.email,
     created,
     passwordRemoved,
-    message: created ? `Welcome. Your account for ${member.email} is ready.` : `You are logged in as ${member.email}.`,
+    message: created
+      ? `Welcome. Your account for ${member.email} is ready.`
+      : `You are logged in as ${member.email}.`,
   };
 }
 
-export async function requestPasswordReset(d: MemberDeps, input: { email: unknown }): Promise<Result<{ email: string }>> {
+export async function requestPasswordReset(
+  d: MemberDeps,
+  input: { email: unknown },
+): Promise<Result<{ email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
   const member = await findMemberByEmail(d.db, e.email);
@@ -370,19 +584,39 @@ export async function requestPasswordReset(d: MemberDeps, input: { email: unknow
     expiresAt: new Date(now.getTime() + TOKEN_RULES.reset.ttlMs).toISOString(),
     maxUses: TOKEN_RULES.reset.maxUses,
   });
-  void trySend(d, resetMail(e.email, { siteName: d.siteName, link: link(d, `/password/reset/${token}`) }));
+  void trySend(
+    d,
+    resetMail(e.email, { siteName: d.siteName, link: link(d, `/password/reset/${token}`) }),
+  );
   return answer;
 }
 
 /** Whether a reset link can still be used (for showing the form); does not use it. */
-export async function checkResetToken(d: MemberDeps, token: unknown): Promise<Result<{ email: string }>> {
-  const invalid = fail('invalid_token', 'This password reset link is not valid. Check that the whole address was copied, or ask for a new link.', 'token');
+export async function checkResetToken(
+  d: MemberDeps,
+  token: unknown,
+): Promise<Result<{ email: string }>> {
+  const invalid = fail(
+    'invalid_token',
+    'This password reset link is not valid. Check that the whole address was copied, or ask for a new link.',
+    'token',
+  );
   if (!looksLikeToken(token)) return invalid;
   const row = await findToken(d.db, 'reset', hashToken(token));
   if (!row) return invalid;
   const state = checkToken(row, clock(d));
-  if (state === 'expired') return fail('expired_token', 'This password reset link has expired. Ask for a new one.', 'token');
-  if (state === 'used-up') return fail('used_token', 'This password reset link has already been used. Ask for a new one.', 'token');
+  if (state === 'expired')
+    return fail(
+      'expired_token',
+      'This password reset link has expired. Ask for a new one.',
+      'token',
+    );
+  if (state === 'used-up')
+    return fail(
+      'used_token',
+      'This password reset link has already been used. Ask for a new one.',
+      'token',
+    );
   return { ok: true, email: row.email, message: '' };
 }
 
@@ -392,20 +626,40 @@ export async function resetPassword(
 ): Promise<Result<NewSession & { email: string }>> {
   const check = await checkResetToken(d, input.token);
   if (!check.ok) return check;
-  if (typeof input.password !== 'string' || input.password === '') return fail('invalid_password', 'Choose a new password.', 'password');
+  if (typeof input.password !== 'string' || input.password === '')
+    return fail('invalid_password', 'Choose a new password.', 'password');
   const problem = passwordProblem(input.password, { email: check.email, siteName: d.siteName });
   if (problem) return fail('weak_password', problem, 'password');
   const passwordHash = await hashPassword(input.password, params(d));
   const spent = await spendToken(d, 'reset', input.token, 'password reset');
   if (!spent.ok) return spent;
-  const member = spent.row.member_id === null ? undefined : await findMemberById(d.db, Number(spent.row.member_id));
-  if (!member) return fail('invalid_token', 'This password reset link belongs to an account that no longer exists.', 'token');
+  const member =
+    spent.row.member_id === null
+      ? undefined
+      : await findMemberById(d.db, Number(spent.row.member_id));
+  if (!member)
+    return fail(
+      'invalid_token',
+      'This password reset link belongs to an account that no longer exists.',
+      'token',
+    );
   const now = clock(d).toISOString();
-  await updateMember(d.db, member.id, { password_hash: passwordHash, email_verified_at: member.email_verified_at ?? now }, now);
+  await updateMember(
+    d.db,
+    member.id,
+    { password_hash: passwordHash, email_verified_at: member.email_verified_at ?? now },
+    now,
+  );
   // Whoever knew the old password is logged out everywhere.
   await deleteSessionsOf(d.db, member.id);
   const session = await startSession(d, member.id, input.userAgent ?? '', null);
-  return { ok: true, ...session, email: member.email, message: 'Your new password is set and you are logged in. Other sessions of your account have been logged out.' };
+  return {
+    ok: true,
+    ...session,
+    email: member.email,
+    message:
+      'Your new password is set and you are logged in. Other sessions of your account have been logged out.',
+  };
 }
 
 export async function updateDeclaredUse(
@@ -416,12 +670,20 @@ export async function updateDeclaredUse(
   const p = parseDeclared(input);
   if (!p.ok) return p;
   const now = clock(d).toISOString();
-  await updateMember(d.db, memberId, { declared_use: p.declaredUse, work_organisation: p.workOrganisation }, now);
+  await updateMember(
+    d.db,
+    memberId,
+    { declared_use: p.declaredUse, work_organisation: p.workOrganisation },
+    now,
+  );
   return {
     ok: true,
     declaredUse: p.declaredUse,
     workOrganisation: p.workOrganisation,
-    message: p.declaredUse === 'work' ? `Saved: you read for work${p.workOrganisation ? ` at ${p.workOrganisation}` : ''}.` : 'Saved: you read for personal use.',
+    message:
+      p.declaredUse === 'work'
+        ? `Saved: you read for work${p.workOrganisation ? ` at ${p.workOrganisation}` : ''}.`
+        : 'Saved: you read for personal use.',
   };
 }
 
@@ -440,10 +702,13 @@ export const ROLES: readonly MemberRole[] = ['reader', 'editor', 'admin'];
 export async function createUser(
   d: MemberDeps,
   input: { email: unknown; role: unknown; password?: string | null },
-): Promise<Result<{ memberId: number; created: boolean; loginLink: string | null; reset: boolean }>> {
+): Promise<
+  Result<{ memberId: number; created: boolean; loginLink: string | null; reset: boolean }>
+> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
-  if (typeof input.role !== 'string' || !ROLES.includes(input.role as MemberRole)) return fail('invalid_role', `The role must be one of ${ROLES.join(', ')}.`);
+  if (typeof input.role !== 'string' || !ROLES.includes(input.role as MemberRole))
+    return fail('invalid_role', `The role must be one of ${ROLES.join(', ')}.`);
   const role = input.role as MemberRole;
   let passwordHash: string | null = null;
   if (input.password != null) {
@@ -459,19 +724,49 @@ export async function createUser(
     memberId = existing.id;
     if (reset) {
       // The operator vouches for an address given a password here, as for a new account.
-      await updateMember(d.db, memberId, { role, password_hash: passwordHash, email_verified_at: passwordHash ? now : null, declared_use: null, work_organisation: null }, now);
+      await updateMember(
+        d.db,
+        memberId,
+        {
+          role,
+          password_hash: passwordHash,
+          email_verified_at: passwordHash ? now : null,
+          declared_use: null,
+          work_organisation: null,
+        },
+        now,
+      );
       await expireTokensOf(d.db, memberId, now);
     } else {
-      await updateMember(d.db, memberId, passwordHash ? { role, password_hash: passwordHash } : { role }, now);
+      await updateMember(
+        d.db,
+        memberId,
+        passwordHash ? { role, password_hash: passwordHash } : { role },
+        now,
+      );
     }
     if (reset || passwordHash || existing.role !== role) await deleteSessionsOf(d.db, memberId);
   } else {
     // The operator vouches for an address set with a password; a login link proves it when used.
-    memberId = await insertMember(d.db, { email: e.email, passwordHash, role, declaredUse: null, workOrganisation: null, emailVerifiedAt: passwordHash ? now : null, now });
+    memberId = await insertMember(d.db, {
+      email: e.email,
+      passwordHash,
+      role,
+      declaredUse: null,
+      workOrganisation: null,
+      emailVerifiedAt: passwordHash ? now : null,
+      now,
+    });
   }
   let loginLink: string | null = null;
-  if (!passwordHash) loginLink = link(d, `/login/magic/${await issueToken(d, 'magic', e.email, memberId, CLI_LOGIN_RULE)}`);
-  let what = existing ? `${e.email} now has the role ${role}.` : `Created ${e.email} with the role ${role}.`;
+  if (!passwordHash)
+    loginLink = link(
+      d,
+      `/login/magic/${await issueToken(d, 'magic', e.email, memberId, CLI_LOGIN_RULE)}`,
+    );
+  let what = existing
+    ? `${e.email} now has the role ${role}.`
+    : `Created ${e.email} with the role ${role}.`;
   if (reset) {
     what += ` Its address had never been confirmed, so it was reset: its earlier password, sessions and links no longer work${passwordHash ? '; it now has the password given' : ', and the role takes effect when the link below is used'}.`;
   }
@@ -481,6 +776,8 @@ export async function createUser(
     created: !existing,
     loginLink,
     reset,
-    message: loginLink ? `${what} One-time login link (works once, for 24 hours):\n${loginLink}` : what,
+    message: loginLink
+      ? `${what} One-time login link (works once, for 24 hours):\n${loginLink}`
+      : what,
   };
 }

@@ -40,7 +40,11 @@ declare module 'fastify' {
 }
 
 /** Adds `req.member` and the hook that fills it. Call once on the root app, after @fastify/cookie. */
-export function installSessionLoader(app: FastifyInstance, db: Db, now: () => Date = () => new Date()): void {
+export function installSessionLoader(
+  app: FastifyInstance,
+  db: Db,
+  now: () => Date = () => new Date(),
+): void {
   app.decorateRequest('member', null);
   app.addHook('onRequest', async (req) => {
     req.member = null;
@@ -63,7 +67,9 @@ export function installSessionLoader(app: FastifyInstance, db: Db, now: () => Da
       sessionId: hash,
     };
     if (t.getTime() - Date.parse(row.last_seen_at) > SESSION_TOUCH_MS) {
-      await touchSession(db.kysely, hash, t.toISOString()).catch((err) => req.log.warn({ err }, 'could not record session activity'));
+      await touchSession(db.kysely, hash, t.toISOString()).catch((err) =>
+        req.log.warn({ err }, 'could not record session activity'),
+      );
     }
   });
 }
@@ -79,7 +85,12 @@ export function setSessionCookie(req: FastifyRequest, reply: FastifyReply, token
 }
 
 export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): void {
-  reply.clearCookie(SESSION_COOKIE, { path: '/', httpOnly: true, sameSite: 'lax', secure: req.protocol === 'https' });
+  reply.clearCookie(SESSION_COOKIE, {
+    path: '/',
+    httpOnly: true,
+    sameSite: 'lax',
+    secure: req.protocol === 'https',
+  });
 }
 
 const NO_ORGANISATIONS: AccessWorld = {
@@ -98,7 +109,13 @@ export function memberAccess(req: FastifyRequest): AccessView {
   if (!m) return PERSONAL_ACCESS;
   const d = decideAccess(
     {
-      member: { id: String(m.id), email: m.email, emailVerified: m.emailVerified, declaredUse: m.declaredUse, workOrganisation: m.workOrganisation },
+      member: {
+        id: String(m.id),
+        email: m.email,
+        emailVerified: m.emailVerified,
+        declaredUse: m.declaredUse,
+        workOrganisation: m.workOrganisation,
+      },
       clientIp: req.ip,
       userAgent: req.headers['user-agent'] ?? '',
       apiKey: null,
@@ -113,5 +130,13 @@ export function memberAccess(req: FastifyRequest): AccessView {
 /** What a page shows about the signed-in member (PageContext.member). */
 export function pageMember(req: FastifyRequest) {
   const m = req.member;
-  return m ? { id: m.id, email: m.email, role: m.role, declaredUse: m.declaredUse, workOrganisation: m.workOrganisation } : null;
+  return m
+    ? {
+        id: m.id,
+        email: m.email,
+        role: m.role,
+        declaredUse: m.declaredUse,
+        workOrganisation: m.workOrganisation,
+      }
+    : null;
 }

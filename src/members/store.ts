@@ -1,7 +1,13 @@
 /** Member queries (Kysely; the same SQL on SQLite and PostgreSQL). */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../platform/schema.ts';
-import type { DeclaredUse, MemberRole, MembersTable, MemberTokensTable, TokenPurpose } from './schema.ts';
+import type {
+  DeclaredUse,
+  MemberRole,
+  MembersTable,
+  MemberTokensTable,
+  TokenPurpose,
+} from './schema.ts';
 
 type Q = Kysely<Database>;
 export type MemberRow = Selectable<MembersTable>;
@@ -13,7 +19,11 @@ export function normaliseEmail(email: string): string {
 }
 
 export async function findMemberByEmail(db: Q, email: string): Promise<MemberRow | undefined> {
-  return db.selectFrom('members').selectAll().where('email', '=', normaliseEmail(email)).executeTakeFirst();
+  return db
+    .selectFrom('members')
+    .selectAll()
+    .where('email', '=', normaliseEmail(email))
+    .executeTakeFirst();
 }
 
 export async function findMemberById(db: Q, id: number): Promise<MemberRow | undefined> {
@@ -49,9 +59,24 @@ export async function insertMember(db: Q, m: NewMember): Promise<number> {
   return Number(row.id);
 }
 
-export type MemberPatch = Partial<Pick<MembersTable, 'password_hash' | 'role' | 'declared_use' | 'work_organisation' | 'email_verified_at' | 'last_login_at'>>;
+export type MemberPatch = Partial<
+  Pick<
+    MembersTable,
+    | 'password_hash'
+    | 'role'
+    | 'declared_use'
+    | 'work_organisation'
+    | 'email_verified_at'
+    | 'last_login_at'
+  >
+>;
 
-export async function updateMember(db: Q, id: number, patch: MemberPatch, now: string): Promise<void> {
+export async function updateMember(
+  db: Q,
+  id: number,
+  patch: MemberPatch,
+  now: string,
+): Promise<void> {
   await db
     .updateTable('members')
     .set({ ...patch, updated_at: now })
@@ -64,7 +89,10 @@ export async function listMembers(db: Q): Promise<MemberRow[]> {
 }
 
 export async function countMembers(db: Q): Promise<number> {
-  const r = await db.selectFrom('members').select((eb) => eb.fn.countAll<string | number>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('members')
+    .select((eb) => eb.fn.countAll<string | number>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -81,7 +109,11 @@ export interface SessionMemberRow {
 }
 
 /** The member of a live session: one primary-key lookup joined to its member. */
-export async function sessionMember(db: Q, sessionHash: string, now: string): Promise<SessionMemberRow | undefined> {
+export async function sessionMember(
+  db: Q,
+  sessionHash: string,
+  now: string,
+): Promise<SessionMemberRow | undefined> {
   return db
     .selectFrom('sessions')
     .innerJoin('members', 'members.id', 'sessions.member_id')
@@ -99,10 +131,20 @@ export async function sessionMember(db: Q, sessionHash: string, now: string): Pr
     .executeTakeFirst();
 }
 
-export async function insertSession(db: Q, s: { hash: string; memberId: number; now: string; expiresAt: string; userAgent: string }): Promise<void> {
+export async function insertSession(
+  db: Q,
+  s: { hash: string; memberId: number; now: string; expiresAt: string; userAgent: string },
+): Promise<void> {
   await db
     .insertInto('sessions')
-    .values({ id: s.hash, member_id: s.memberId, created_at: s.now, expires_at: s.expiresAt, last_seen_at: s.now, user_agent: s.userAgent.slice(0, 300) })
+    .values({
+      id: s.hash,
+      member_id: s.memberId,
+      created_at: s.now,
+      expires_at: s.expiresAt,
+      last_seen_at: s.now,
+      user_agent: s.userAgent.slice(0, 300),
+    })
     .execute();
 }
 
@@ -115,7 +157,11 @@ export async function deleteSession(db: Q, hash: string): Promise<void> {
 }
 
 /** Ends every session of a member (after a password reset), optionally keeping one. */
-export async function deleteSessionsOf(db: Q, memberId: number, exceptHash?: string): Promise<void> {
+export async function deleteSessionsOf(
+  db: Q,
+  memberId: number,
+  exceptHash?: string,
+): Promise<void> {
   let q = db.deleteFrom('sessions').where('member_id', '=', memberId);
   if (exceptHash) q = q.where('id', '!=', exceptHash);
   await q.execute();
@@ -132,7 +178,16 @@ export async function deleteExpired(db: Q, now: string): Promise<void> {
 
 export async function insertToken(
   db: Q,
-  t: { purpose: TokenPurpose; hash: string; memberId: number | null; email: string; now: string; expiresAt: string; maxUses: number; browserHash?: string | null },
+  t: {
+    purpose: TokenPurpose;
+    hash: string;
+    memberId: number | null;
+    email: string;
+    now: string;
+    expiresAt: string;
+    maxUses: number;
+    browserHash?: string | null;
+  },
 ): Promise<void> {
   await db
     .insertInto('member_tokens')
@@ -151,8 +206,17 @@ export async function insertToken(
     .execute();
 }
 
-export async function findToken(db: Q, purpose: TokenPurpose, hash: string): Promise<TokenRow | undefined> {
-  return db.selectFrom('member_tokens').selectAll().where('token_hash', '=', hash).where('purpose', '=', purpose).executeTakeFirst();
+export async function findToken(
+  db: Q,
+  purpose: TokenPurpose,
+  hash: string,
+): Promise<TokenRow | undefined> {
+  return db
+    .selectFrom('member_tokens')
+    .selectAll()
+    .where('token_hash', '=', hash)
+    .where('purpose', '=', purpose)
+    .executeTakeFirst();
 }
 
 /**
@@ -172,11 +236,21 @@ export async function useToken(db: Q, id: number, now: string): Promise<boolean>
 
 /** Makes every unused token of a member useless (its address or owner changed hands). */
 export async function expireTokensOf(db: Q, memberId: number, now: string): Promise<void> {
-  await db.updateTable('member_tokens').set({ expires_at: now }).where('member_id', '=', memberId).where('expires_at', '>', now).execute();
+  await db
+    .updateTable('member_tokens')
+    .set({ expires_at: now })
+    .where('member_id', '=', memberId)
+    .where('expires_at', '>', now)
+    .execute();
 }
 
 /** Makes the other unused tokens of one purpose for a member useless (a new reset link replaces older ones). */
-export async function expireTokens(db: Q, purpose: TokenPurpose, email: string, now: string): Promise<void> {
+export async function expireTokens(
+  db: Q,
+  purpose: TokenPurpose,
+  email: string,
+  now: string,
+): Promise<void> {
   await db
     .updateTable('member_tokens')
     .set({ expires_at: now })

@@ -54,7 +54,9 @@ function Field(props: {
         minLength={props.minLength}
         maxLength={props.maxLength}
         aria-invalid={props.invalid ? 'true' : undefined}
-        aria-describedby={[hintId, props.invalid ? 'form-error' : undefined].filter(Boolean).join(' ') || undefined}
+        aria-describedby={
+          [hintId, props.invalid ? 'form-error' : undefined].filter(Boolean).join(' ') || undefined
+        }
       />
       {props.hint ? (
         <small id={hintId} class="hint">
@@ -65,16 +67,34 @@ function Field(props: {
   );
 }
 
-function DeclaredUseFields({ declaredUse, workOrganisation, error }: { declaredUse: string | null; workOrganisation: string | null; error?: Failure | null }) {
+function DeclaredUseFields({
+  declaredUse,
+  workOrganisation,
+  error,
+}: {
+  declaredUse: string | null;
+  workOrganisation: string | null;
+  error?: Failure | null;
+}) {
   return (
     <fieldset class="declared-use">
       <legend>What do you read us for?</legend>
-      <p class="hint">Reading is free for personal use. If you read for your work, your organisation needs a licence — nothing is blocked either way.</p>
+      <p class="hint">
+        Reading is free for personal use. If you read for your work, your organisation needs a
+        licence — nothing is blocked either way.
+      </p>
       <label class="choice">
-        <input type="radio" name="declared_use" value="personal" checked={declaredUse === 'personal'} /> Personal use
+        <input
+          type="radio"
+          name="declared_use"
+          value="personal"
+          checked={declaredUse === 'personal'}
+        />{' '}
+        Personal use
       </label>
       <label class="choice">
-        <input type="radio" name="declared_use" value="work" checked={declaredUse === 'work'} /> Work
+        <input type="radio" name="declared_use" value="work" checked={declaredUse === 'work'} />{' '}
+        Work
       </label>
       <Field
         id="work_organisation"
@@ -96,17 +116,41 @@ export interface RegisterValues {
   workOrganisation: string | null;
 }
 
-export function RegisterPage({ ctx, values, error }: { ctx: PageContext; values: RegisterValues; error?: Failure | null }) {
+export function RegisterPage({
+  ctx,
+  values,
+  error,
+}: {
+  ctx: PageContext;
+  values: RegisterValues;
+  error?: Failure | null;
+}) {
   return (
     <Layout ctx={ctx} title="Register" noindex>
       <div class="prose auth">
         <h1>Register</h1>
-        <p>An account lets you say how you use {ctx.siteName} and, later, manage newsletters and alerts. Reading stays free.</p>
-        <p>We send a link to the address you give; following it, in this browser, confirms the address and logs you in.</p>
+        <p>
+          An account lets you say how you use {ctx.siteName} and, later, manage newsletters and
+          alerts. Reading stays free.
+        </p>
+        <p>
+          We send a link to the address you give; following it, in this browser, confirms the
+          address and logs you in.
+        </p>
         <ErrorNotice error={error} />
         <form method="post" action="/register" class="auth-form">
           <Csrf ctx={ctx} />
-          <Field id="email" label="Email address" type="email" name="email" value={values.email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <Field
+            id="email"
+            label="Email address"
+            type="email"
+            name="email"
+            value={values.email}
+            autocomplete="email"
+            required
+            maxLength={254}
+            invalid={error?.field === 'email'}
+          />
           <Field
             id="password"
             label="Password"
@@ -119,7 +163,11 @@ export function RegisterPage({ ctx, values, error }: { ctx: PageContext; values:
             hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused; a few unrelated words work well.`}
             invalid={error?.field === 'password'}
           />
-          <DeclaredUseFields declaredUse={values.declaredUse} workOrganisation={values.workOrganisation} error={error} />
+          <DeclaredUseFields
+            declaredUse={values.declaredUse}
+            workOrganisation={values.workOrganisation}
+            error={error}
+          />
           <p>
             <button class="button" type="submit">
               Register
@@ -127,15 +175,27 @@ export function RegisterPage({ ctx, values, error }: { ctx: PageContext; values:
           </p>
         </form>
         <p>
-          Prefer not to have a password? <a href="/login/magic">Get a login link by mail</a> — it creates your account. Already registered?{' '}
-          <a href="/login">Log in</a>.
+          Prefer not to have a password? <a href="/login/magic">Get a login link by mail</a> — it
+          creates your account. Already registered? <a href="/login">Log in</a>.
         </p>
       </div>
     </Layout>
   );
 }
 
-export function LoginPage({ ctx, email, next, error, notice }: { ctx: PageContext; email: string; next: string; error?: Failure | null; notice?: string | null }) {
+export function LoginPage({
+  ctx,
+  email,
+  next,
+  error,
+  notice,
+}: {
+  ctx: PageContext;
+  email: string;
+  next: string;
+  error?: Failure | null;
+  notice?: string | null;
+}) {
   return (
     <Layout ctx={ctx} title="Log in" noindex>
       <div class="prose auth">
@@ -145,8 +205,27 @@ export function LoginPage({ ctx, email, next, error, notice }: { ctx: PageContex
         <form method="post" action="/login" class="auth-form">
           <Csrf ctx={ctx} />
           <input type="hidden" name="next" value={next} />
-          <Field id="email" label="Email address" type="email" name="email" value={email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
-          <Field id="password" label="Password" type="password" name="password" autocomplete="current-password" required maxLength={200} invalid={error?.field === 'password'} />
+          <Field
+            id="email"
+            label="Email address"
+            type="email"
+            name="email"
+            value={email}
+            autocomplete="email"
+            required
+            maxLength={254}
+            invalid={error?.field === 'email'}
+          />
+          <Field
+            id="password"
+            label="Password"
+            type="password"
+            name="password"
+            autocomplete="current-password"
+            required
+            maxLength={200}
+            invalid={error?.field === 'password'}
+          />
           <p>
             <button class="button" type="submit">
               Log in
@@ -154,23 +233,45 @@ export function LoginPage({ ctx, email, next, error, notice }: { ctx: PageContex
           </p>
         </form>
         <p>
-          <a href="/login/magic">Log in with a link by mail instead</a> · <a href="/password/forgot">Forgotten your password?</a> · <a href="/register">Register</a>
+          <a href="/login/magic">Log in with a link by mail instead</a> ·{' '}
+          <a href="/password/forgot">Forgotten your password?</a> · <a href="/register">Register</a>
         </p>
       </div>
     </Layout>
   );
 }
 
-export function MagicRequestPage({ ctx, email, error }: { ctx: PageContext; email: string; error?: Failure | null }) {
+export function MagicRequestPage({
+  ctx,
+  email,
+  error,
+}: {
+  ctx: PageContext;
+  email: string;
+  error?: Failure | null;
+}) {
   return (
     <Layout ctx={ctx} title="Log in with a link" noindex>
       <div class="prose auth">
         <h1>Log in with a link by mail</h1>
-        <p>We mail you a link that logs you in; it works for ten minutes. If you have no account yet, the link creates one.</p>
+        <p>
+          We mail you a link that logs you in; it works for ten minutes. If you have no account yet,
+          the link creates one.
+        </p>
         <ErrorNotice error={error} />
         <form method="post" action="/login/magic" class="auth-form">
           <Csrf ctx={ctx} />
-          <Field id="email" label="Email address" type="email" name="email" value={email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <Field
+            id="email"
+            label="Email address"
+            type="email"
+            name="email"
+            value={email}
+            autocomplete="email"
+            required
+            maxLength={254}
+            invalid={error?.field === 'email'}
+          />
           <p>
             <button class="button" type="submit">
               Send me a link
@@ -185,16 +286,36 @@ export function MagicRequestPage({ ctx, email, error }: { ctx: PageContext; emai
   );
 }
 
-export function ForgotPage({ ctx, email, error }: { ctx: PageContext; email: string; error?: Failure | null }) {
+export function ForgotPage({
+  ctx,
+  email,
+  error,
+}: {
+  ctx: PageContext;
+  email: string;
+  error?: Failure | null;
+}) {
   return (
     <Layout ctx={ctx} title="Forgotten password" noindex>
       <div class="prose auth">
         <h1>Forgotten your password?</h1>
-        <p>Enter the address of your account and we will mail you a link to choose a new password.</p>
+        <p>
+          Enter the address of your account and we will mail you a link to choose a new password.
+        </p>
         <ErrorNotice error={error} />
         <form method="post" action="/password/forgot" class="auth-form">
           <Csrf ctx={ctx} />
-          <Field id="email" label="Email address" type="email" name="email" value={email} autocomplete="email" required maxLength={254} invalid={error?.field === 'email'} />
+          <Field
+            id="email"
+            label="Email address"
+            type="email"
+            name="email"
+            value={email}
+            autocomplete="email"
+            required
+            maxLength={254}
+            invalid={error?.field === 'email'}
+          />
           <p>
             <button class="button" type="submit">
               Send the link
@@ -206,7 +327,17 @@ export function ForgotPage({ ctx, email, error }: { ctx: PageContext; email: str
   );
 }
 
-export function ResetPage({ ctx, token, email, error }: { ctx: PageContext; token: string; email: string; error?: Failure | null }) {
+export function ResetPage({
+  ctx,
+  token,
+  email,
+  error,
+}: {
+  ctx: PageContext;
+  token: string;
+  email: string;
+  error?: Failure | null;
+}) {
   return (
     <Layout ctx={ctx} title="Choose a new password" noindex>
       <div class="prose auth">
@@ -215,7 +346,14 @@ export function ResetPage({ ctx, token, email, error }: { ctx: PageContext; toke
         <ErrorNotice error={error} />
         <form method="post" action={`/password/reset/${token}`} class="auth-form">
           <Csrf ctx={ctx} />
-          <input type="text" name="username" value={email} autoComplete="username" hidden readOnly />
+          <input
+            type="text"
+            name="username"
+            value={email}
+            autoComplete="username"
+            hidden
+            readOnly
+          />
           <Field
             id="password"
             label="New password"
@@ -239,7 +377,19 @@ export function ResetPage({ ctx, token, email, error }: { ctx: PageContext; toke
   );
 }
 
-export function AccountPage({ ctx, member, notice, error, newsletter }: { ctx: PageContext; member: MemberRow; notice?: string | null; error?: Failure | null; newsletter?: MemberNewsletterStatus }) {
+export function AccountPage({
+  ctx,
+  member,
+  notice,
+  error,
+  newsletter,
+}: {
+  ctx: PageContext;
+  member: MemberRow;
+  notice?: string | null;
+  error?: Failure | null;
+  newsletter?: MemberNewsletterStatus;
+}) {
   const work = member.declared_use === 'work';
   return (
     <Layout ctx={ctx} title="Your account" noindex>
@@ -285,8 +435,12 @@ export function AccountPage({ ctx, member, notice, error, newsletter }: { ctx: P
         {work ? (
           <div class="notice licence-needed" role="note">
             <p>
-              <strong>You read {ctx.siteName} for work{member.work_organisation ? ` at ${member.work_organisation}` : ''}.</strong> Work use needs a licence
-              for your organisation. Nothing is blocked while you arrange it, and a licence removes the advertisements for everyone there.
+              <strong>
+                You read {ctx.siteName} for work
+                {member.work_organisation ? ` at ${member.work_organisation}` : ''}.
+              </strong>{' '}
+              Work use needs a licence for your organisation. Nothing is blocked while you arrange
+              it, and a licence removes the advertisements for everyone there.
             </p>
             <p>
               <a class="button" href="/about/licensing">
@@ -301,7 +455,11 @@ export function AccountPage({ ctx, member, notice, error, newsletter }: { ctx: P
         )}
         <form method="post" action="/account" class="auth-form">
           <Csrf ctx={ctx} />
-          <DeclaredUseFields declaredUse={member.declared_use} workOrganisation={member.work_organisation} error={error} />
+          <DeclaredUseFields
+            declaredUse={member.declared_use}
+            workOrganisation={member.work_organisation}
+            error={error}
+          />
           <p>
             <button class="button" type="submit">
               Save
@@ -309,12 +467,17 @@ export function AccountPage({ ctx, member, notice, error, newsletter }: { ctx: P
           </p>
         </form>
 
-        {newsletter ? <NewsletterAccountBox csrf={ctx.csrf} email={member.email} status={newsletter} /> : null}
+        {newsletter ? (
+          <NewsletterAccountBox csrf={ctx.csrf} email={member.email} status={newsletter} />
+        ) : null}
 
         <h2>Password and sessions</h2>
         <p>
-          {member.password_hash ? 'To change your password, ' : 'You log in with links by mail. To set a password, '}
-          <a href="/password/forgot">ask for a password link</a>; setting a new password logs out your other sessions.
+          {member.password_hash
+            ? 'To change your password, '
+            : 'You log in with links by mail. To set a password, '}
+          <a href="/password/forgot">ask for a password link</a>; setting a new password logs out
+          your other sessions.
         </p>
         <form method="post" action="/logout" class="inline-form">
           <Csrf ctx={ctx} />

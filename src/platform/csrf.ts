@@ -53,7 +53,8 @@ export function csrfToken(req: FastifyRequest, reply: FastifyReply): string {
 export function csrfValid(req: FastifyRequest): boolean {
   const cookie = csrfCookie(req);
   const body = req.body as Record<string, unknown> | undefined;
-  const sent = (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? req.headers['x-csrf-token'];
+  const sent =
+    (typeof body?._csrf === 'string' ? body._csrf : undefined) ?? req.headers['x-csrf-token'];
   if (typeof cookie !== 'string' || typeof sent !== 'string' || !TOKEN.test(cookie)) return false;
   const a = Buffer.from(cookie);
   const b = Buffer.from(sent);

@@ -58,7 +58,9 @@ export async function connect(config: DbTarget, opts: ConnectOptions = {}): Prom
     pool.on('connect', (client) => {
       client.on('error', () => {});
     });
-    const kysely = new Kysely<Database>({ dialect: cleanTextDialect(new PostgresDialect({ pool })) });
+    const kysely = new Kysely<Database>({
+      dialect: cleanTextDialect(new PostgresDialect({ pool })),
+    });
     return { kysely, engine: 'postgres', file: null, target, close: () => kysely.destroy() };
   }
   const SqliteDatabase = (await import('better-sqlite3')).default;
@@ -71,7 +73,11 @@ export async function connect(config: DbTarget, opts: ConnectOptions = {}): Prom
   handle.pragma('busy_timeout = 5000');
   handle.pragma('cache_size = -65536');
   const kysely = new Kysely<Database>({
-    dialect: cleanTextDialect(new TransactionalDdlSqliteDialect({ database: withStatementCache(handle, 500, opts.immediateTransactions ?? false) })),
+    dialect: cleanTextDialect(
+      new TransactionalDdlSqliteDialect({
+        database: withStatementCache(handle, 500, opts.immediateTransactions ?? false),
+      }),
+    ),
   });
   return { kysely, engine: 'sqlite', file, target, close: () => kysely.destroy() };
 }
@@ -125,7 +131,11 @@ export function nowIso(): string {
  * Kysely prepares every query it runs; preparing is a large share of a small query's cost in
  * better-sqlite3, so prepared statements are kept and reused by their SQL text (bounded, LRU).
  */
-function withStatementCache(handle: import('better-sqlite3').Database, max = 500, immediate = false) {
+function withStatementCache(
+  handle: import('better-sqlite3').Database,
+  max = 500,
+  immediate = false,
+) {
   const cache = new Map<string, import('better-sqlite3').Statement>();
   return {
     prepare(sqlText: string) {

@@ -74,10 +74,16 @@ export function csrfSegments(html: string, marker: string): string[] | null {
 
 /** Everything in the context that changes what a page looks like, as a cache-key fragment. */
 function contextKey(ctx: PageContext): string {
-  const { sections, csrf: _csrf, ...rest } = Object.getOwnPropertyDescriptors(ctx) as unknown as Record<string, PropertyDescriptor>;
+  const {
+    sections,
+    csrf: _csrf,
+    ...rest
+  } = Object.getOwnPropertyDescriptors(ctx) as unknown as Record<string, PropertyDescriptor>;
   const plain: Record<string, unknown> = {};
   for (const [k, d] of Object.entries(rest)) if ('value' in d) plain[k] = d.value;
-  return JSON.stringify(plain) + '|' + ctx.sections.map((s) => `${s.id}:${s.slug}:${s.name}`).join(',');
+  return (
+    JSON.stringify(plain) + '|' + ctx.sections.map((s) => `${s.id}:${s.slug}:${s.name}`).join(',')
+  );
 }
 
 export interface SendPageOptions {
@@ -134,10 +140,21 @@ export function sendPage(
   }
   const status = opts.status ?? 200;
   // A page that shows the visitor's CSRF token belongs to this visitor only.
-  const cache: CachePolicy = status !== 200 ? 'no-store' : state(reply).csrfUsed || opts.cache === 'private' ? 'private' : (opts.cache ?? 'public');
-  reply.code(status).type('text/html; charset=utf-8').header('cache-control', CACHE_HEADERS[cache]).header('vary', 'Cookie, Accept-Encoding');
+  const cache: CachePolicy =
+    status !== 200
+      ? 'no-store'
+      : state(reply).csrfUsed || opts.cache === 'private'
+        ? 'private'
+        : (opts.cache ?? 'public');
+  reply
+    .code(status)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', CACHE_HEADERS[cache])
+    .header('vary', 'Cookie, Accept-Encoding');
   if (status === 200) {
-    const etag = `"${createHash('sha1').update(identity ?? html).digest('base64url')}"`;
+    const etag = `"${createHash('sha1')
+      .update(identity ?? html)
+      .digest('base64url')}"`;
     reply.header('etag', etag);
     if (opts.lastModified) {
       const lm = new Date(opts.lastModified);
@@ -152,7 +169,11 @@ export function sendPage(
 }
 
 /** The context every page renders with. The CSRF token is created only if a form asks for it. */
-export async function pageContext(services: AppServices, req: FastifyRequest, reply: FastifyReply): Promise<PageContext> {
+export async function pageContext(
+  services: AppServices,
+  req: FastifyRequest,
+  reply: FastifyReply,
+): Promise<PageContext> {
   const sections = await services.shared.sections.get().catch(() => []);
   let token: string | undefined;
   return {

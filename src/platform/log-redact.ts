@@ -15,12 +15,21 @@ import type { FastifyRequest } from 'fastify';
 export const REDACTED = '[redacted]';
 
 /** Paths whose next segment is a secret (routes in members, newsletter and licensing). */
-const TOKEN_PREFIXES = ['/login/magic/', '/password/reset/', '/verify/', '/newsletter/confirm/', '/newsletter/unsubscribe/', '/newsletter/preferences/', '/invitations/'];
+const TOKEN_PREFIXES = [
+  '/login/magic/',
+  '/password/reset/',
+  '/verify/',
+  '/newsletter/confirm/',
+  '/newsletter/unsubscribe/',
+  '/newsletter/preferences/',
+  '/invitations/',
+];
 
 /** Literal routes under those prefixes that are not tokens. */
 const NOT_TOKENS = new Set(['/verify/resend']);
 
-const SECRET_PARAM = /token|secret|sig|signature|passw|pass$|^pw$|key|csrf|session|auth|code|otp|hash|nonce|ticket/i;
+const SECRET_PARAM =
+  /token|secret|sig|signature|passw|pass$|^pw$|key|csrf|session|auth|code|otp|hash|nonce|ticket/i;
 
 /** Long, URL-safe, and random-looking: mixed case with a digit, or a long run of hex. */
 export function looksLikeToken(value: string): boolean {
@@ -44,8 +53,13 @@ export function redactUrl(url: string): string {
   let safePath = path;
   const lower = path.toLowerCase();
   const prefix = TOKEN_PREFIXES.find((p) => lower.startsWith(p) && lower.length > p.length);
-  if (prefix && !NOT_TOKENS.has(lower.replace(/\/+$/, ''))) safePath = path.slice(0, prefix.length) + REDACTED;
-  else safePath = path.split('/').map((seg) => (looksLikeToken(decoded(seg)) ? REDACTED : seg)).join('/');
+  if (prefix && !NOT_TOKENS.has(lower.replace(/\/+$/, '')))
+    safePath = path.slice(0, prefix.length) + REDACTED;
+  else
+    safePath = path
+      .split('/')
+      .map((seg) => (looksLikeToken(decoded(seg)) ? REDACTED : seg))
+      .join('/');
   if (query === null) return safePath;
   const safeQuery = query
     .split('&')

@@ -71,7 +71,11 @@ export interface MailerOptions {
   ratePerSecond?: number;
 }
 
-export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom'> & Partial<Pick<Config, 'smtpTlsInsecure'>>, opts: MailerOptions = {}): Mailer {
+export function createMailer(
+  config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailFrom'> &
+    Partial<Pick<Config, 'smtpTlsInsecure'>>,
+  opts: MailerOptions = {},
+): Mailer {
   if (config.smtpUrl) {
     const insecure = config.smtpTlsInsecure === true;
     if (insecure) warnInsecure();
@@ -80,7 +84,8 @@ export function createMailer(config: Pick<Config, 'smtpUrl' | 'dataDir' | 'mailF
   return fileMailer(join(config.dataDir, 'outbox'), config.mailFrom);
 }
 
-export const INSECURE_TLS_WARNING = 'SMTP_TLS_INSECURE is set: the SMTP server\'s certificate is not verified, so anyone on the network path can read the mail and the SMTP password. Use it only for a test server.';
+export const INSECURE_TLS_WARNING =
+  "SMTP_TLS_INSECURE is set: the SMTP server's certificate is not verified, so anyone on the network path can read the mail and the SMTP password. Use it only for a test server.";
 
 let warned = false;
 /** Once per process, when the first mailer is made (at start). */
@@ -103,7 +108,9 @@ function smtpMailer(url: string, from: string, opts: MailerOptions, insecure: bo
     host: u.hostname,
     port: Number(u.port || (u.protocol === 'smtps:' ? 465 : 25)),
     secure: u.protocol === 'smtps:',
-    auth: u.username ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) } : undefined,
+    auth: u.username
+      ? { user: decodeURIComponent(u.username), pass: decodeURIComponent(u.password) }
+      : undefined,
     maxConnections: opts.maxConnections ?? 5,
     maxMessages: Infinity,
     ...(opts.ratePerSecond ? { rateDelta: 1000, rateLimit: opts.ratePerSecond } : {}),
@@ -121,14 +128,23 @@ function smtpMailer(url: string, from: string, opts: MailerOptions, insecure: bo
   const fail = (err: unknown): never => {
     const e = err as Error & { responseCode?: number; code?: string; command?: string };
     const code = typeof e.responseCode === 'number' ? e.responseCode : null;
-    throw new MailError(e.message, code !== null && code >= 500 && code < 600, code, e.code ?? null, e.command ?? null);
+    throw new MailError(
+      e.message,
+      code !== null && code >= 500 && code < 600,
+      code,
+      e.code ?? null,
+      e.command ?? null,
+    );
   };
   return {
     kind: 'smtp',
     from,
     async sendRaw(msg) {
       try {
-        const info = await transport.sendMail({ envelope: { from: msg.from, to: [msg.to] }, raw: msg.raw });
+        const info = await transport.sendMail({
+          envelope: { from: msg.from, to: [msg.to] },
+          raw: msg.raw,
+        });
         return { messageId: info.messageId, file: null };
       } catch (err) {
         return fail(err);
@@ -137,12 +153,27 @@ function smtpMailer(url: string, from: string, opts: MailerOptions, insecure: bo
     async send(msg) {
       try {
         // A fixed text encoding spares nodemailer a scan of every body to choose one.
-        const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId, textEncoding: 'quoted-printable' } as nodemailer.SendMailOptions);
+        const info = await transport.sendMail({
+          from: msg.from ?? from,
+          to: msg.to,
+          subject: msg.subject,
+          text: msg.text,
+          html: msg.html,
+          headers: msg.headers,
+          messageId: msg.messageId,
+          textEncoding: 'quoted-printable',
+        } as nodemailer.SendMailOptions);
         return { messageId: info.messageId, file: null };
       } catch (err) {
         const e = err as Error & { responseCode?: number; code?: string; command?: string };
         const code = typeof e.responseCode === 'number' ? e.responseCode : null;
-        throw new MailError(e.message, code !== null && code >= 500 && code < 600, code, e.code ?? null, e.command ?? null);
+        throw new MailError(
+          e.message,
+          code !== null && code >= 500 && code < 600,
+          code,
+          e.code ?? null,
+          e.command ?? null,
+        );
       }
     },
     async close() {
@@ -151,7 +182,10 @@ function smtpMailer(url: string, from: string, opts: MailerOptions, insecure: bo
   };
 }
 
-function noDelaySocket(opts: { host: string; port: number }, cb: (err: Error | null, socket?: { connection: Socket }) => void): void {
+function noDelaySocket(
+  opts: { host: string; port: number },
+  cb: (err: Error | null, socket?: { connection: Socket }) => void,
+): void {
   const socket = connectTcp(opts.port, opts.host);
   socket.setNoDelay(true);
   const onError = (err: Error) => cb(err);
@@ -163,7 +197,11 @@ function noDelaySocket(opts: { host: string; port: number }, cb: (err: Error | n
 }
 
 function fileMailer(dir: string, from: string): Mailer {
-  const transport = nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  const transport = nodemailer.createTransport({
+    streamTransport: true,
+    buffer: true,
+    newline: 'unix',
+  });
   return {
     kind: 'file',
     from,
@@ -176,7 +214,15 @@ function fileMailer(dir: string, from: string): Mailer {
     },
     async send(msg) {
       mkdirSync(dir, { recursive: true });
-      const info = await transport.sendMail({ from: msg.from ?? from, to: msg.to, subject: msg.subject, text: msg.text, html: msg.html, headers: msg.headers, messageId: msg.messageId });
+      const info = await transport.sendMail({
+        from: msg.from ?? from,
+        to: msg.to,
+        subject: msg.subject,
+        text: msg.text,
+        html: msg.html,
+        headers: msg.headers,
+        messageId: msg.messageId,
+      });
       const stamp = new Date().toISOString().replace(/[:.]/g, '-');
       const file = join(dir, `${stamp}-${randomBytes(4).toString('hex')}.eml`);
       writeFileSync(file, info.message as Buffer);

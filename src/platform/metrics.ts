@@ -90,64 +90,94 @@ function metrics() {
         buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       }),
   );
-  dbGauge('broadsheet_job_backlog', 'Jobs that are due and not yet done, by kind and status (queued, running).', ['kind', 'status'], async (db, set) => {
-    const rows = await db.kysely
-      .selectFrom('jobs')
-      .select(['kind', 'status', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('status', 'in', ['queued', 'running'])
-      .where('run_at', '<=', new Date().toISOString())
-      .groupBy(['kind', 'status'])
-      .execute();
-    for (const r of rows) set({ kind: r.kind, status: r.status }, Number(r.n));
-  });
-  dbGauge('broadsheet_job_oldest_due_seconds', 'How long the oldest due, queued job of each kind has waited.', ['kind'], async (db, set) => {
-    const now = new Date();
-    const rows = await db.kysely
-      .selectFrom('jobs')
-      .select(['kind', (eb) => eb.fn.min('run_at').as('oldest')])
-      .where('status', '=', 'queued')
-      .where('run_at', '<=', now.toISOString())
-      .groupBy('kind')
-      .execute();
-    for (const r of rows) set({ kind: r.kind }, Math.max(0, (now.getTime() - Date.parse(String(r.oldest))) / 1000));
-  });
-  dbGauge('broadsheet_cable_imports_running', 'Dashboard cable imports queued or running.', ['status'], async (db, set) => {
-    const rows = await db.kysely
-      .selectFrom('cable_uploads')
-      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .where('status', 'in', ['queued', 'running'])
-      .groupBy('status')
-      .execute();
-    set({ status: 'queued' }, 0);
-    set({ status: 'running' }, 0);
-    for (const r of rows) set({ status: r.status }, Number(r.n));
-  });
-  dbGauge('broadsheet_cable_import_progress', 'Running dashboard cable imports: bytes read and to read, and records by outcome so far.', ['measure'], async (db, set) => {
-    const rows = await db.kysely.selectFrom('cable_uploads').select(['progress', 'size']).where('status', '=', 'running').execute();
-    const totals: Record<string, number> = { bytes_done: 0, bytes_total: 0 };
-    for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] = 0;
-    for (const r of rows) {
-      let p: Record<string, unknown> = {};
-      try {
-        p = r.progress ? (JSON.parse(r.progress) as Record<string, unknown>) : {};
-      } catch {
-        p = {};
+  dbGauge(
+    'broadsheet_job_backlog',
+    'Jobs that are due and not yet done, by kind and status (queued, running).',
+    ['kind', 'status'],
+    async (db, set) => {
+      const rows = await db.kysely
+        .selectFrom('jobs')
+        .select(['kind', 'status', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('status', 'in', ['queued', 'running'])
+        .where('run_at', '<=', new Date().toISOString())
+        .groupBy(['kind', 'status'])
+        .execute();
+      for (const r of rows) set({ kind: r.kind, status: r.status }, Number(r.n));
+    },
+  );
+  dbGauge(
+    'broadsheet_job_oldest_due_seconds',
+    'How long the oldest due, queued job of each kind has waited.',
+    ['kind'],
+    async (db, set) => {
+      const now = new Date();
+      const rows = await db.kysely
+        .selectFrom('jobs')
+        .select(['kind', (eb) => eb.fn.min('run_at').as('oldest')])
+        .where('status', '=', 'queued')
+        .where('run_at', '<=', now.toISOString())
+        .groupBy('kind')
+        .execute();
+      for (const r of rows)
+        set({ kind: r.kind }, Math.max(0, (now.getTime() - Date.parse(String(r.oldest))) / 1000));
+    },
+  );
+  dbGauge(
+    'broadsheet_cable_imports_running',
+    'Dashboard cable imports queued or running.',
+    ['status'],
+    async (db, set) => {
+      const rows = await db.kysely
+        .selectFrom('cable_uploads')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .where('status', 'in', ['queued', 'running'])
+        .groupBy('status')
+        .execute();
+      set({ status: 'queued' }, 0);
+      set({ status: 'running' }, 0);
+      for (const r of rows) set({ status: r.status }, Number(r.n));
+    },
+  );
+  dbGauge(
+    'broadsheet_cable_import_progress',
+    'Running dashboard cable imports: bytes read and to read, and records by outcome so far.',
+    ['measure'],
+    async (db, set) => {
+      const rows = await db.kysely
+        .selectFrom('cable_uploads')
+        .select(['progress', 'size'])
+        .where('status', '=', 'running')
+        .execute();
+      const totals: Record<string, number> = { bytes_done: 0, bytes_total: 0 };
+      for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] = 0;
+      for (const r of rows) {
+        let p: Record<string, unknown> = {};
+        try {
+          p = r.progress ? (JSON.parse(r.progress) as Record<string, unknown>) : {};
+        } catch {
+          p = {};
+        }
+        totals.bytes_done += Number(p.bytesDone) || 0;
+        totals.bytes_total += Number(p.bytesTotal) || Number(r.size) || 0;
+        for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] += Number(p[o]) || 0;
       }
-      totals.bytes_done += Number(p.bytesDone) || 0;
-      totals.bytes_total += Number(p.bytesTotal) || Number(r.size) || 0;
-      for (const o of IMPORT_OUTCOMES) totals[`records_${o}`] += Number(p[o]) || 0;
-    }
-    for (const [measure, v] of Object.entries(totals)) set({ measure }, v);
-  });
-  dbGauge('broadsheet_newsletter_deliveries', 'Newsletter deliveries by outcome ("unknown": the SMTP server may or may not have taken the message).', ['outcome'], async (db, set) => {
-    const rows = await db.kysely
-      .selectFrom('newsletter_deliveries')
-      .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
-      .groupBy('status')
-      .execute();
-    for (const o of DELIVERY_OUTCOMES) set({ outcome: o }, 0);
-    for (const r of rows) set({ outcome: r.status }, Number(r.n));
-  });
+      for (const [measure, v] of Object.entries(totals)) set({ measure }, v);
+    },
+  );
+  dbGauge(
+    'broadsheet_newsletter_deliveries',
+    'Newsletter deliveries by outcome ("unknown": the SMTP server may or may not have taken the message).',
+    ['outcome'],
+    async (db, set) => {
+      const rows = await db.kysely
+        .selectFrom('newsletter_deliveries')
+        .select(['status', (eb) => eb.fn.countAll<number | string>().as('n')])
+        .groupBy('status')
+        .execute();
+      for (const o of DELIVERY_OUTCOMES) set({ outcome: o }, 0);
+      for (const r of rows) set({ outcome: r.status }, Number(r.n));
+    },
+  );
   return { requests };
 }
 
@@ -194,7 +224,10 @@ async function pendingMigrations(db: Db): Promise<string[]> {
   return Object.keys(migrationsFor(db.engine)).filter((n) => !applied.has(n));
 }
 
-export async function readiness(db: Db, onError: (check: string, err: unknown) => void = () => {}): Promise<Readiness> {
+export async function readiness(
+  db: Db,
+  onError: (check: string, err: unknown) => void = () => {},
+): Promise<Readiness> {
   const out: Readiness['checks'] = {};
   const started = performance.now();
   const up = await ping(db);
@@ -251,7 +284,9 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
 
     // Access: public (load balancers); says which check failed, never more.
     app.get('/readyz', { config: { policy: 'public', database: false } }, async (req, reply) => {
-      const r = await readiness(services.db, (check, err) => req.log.warn({ err, check }, 'readiness check failed'));
+      const r = await readiness(services.db, (check, err) =>
+        req.log.warn({ err, check }, 'readiness check failed'),
+      );
       reply.header('cache-control', 'no-store');
       return reply
         .code(r.ready ? 200 : 503)
@@ -262,16 +297,23 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
     // token (policy 'public'). Without a token the route does not exist (404).
     const token = services.config.metricsToken;
     if (token) {
-      app.get('/metrics', { config: { policy: 'public', database: false, csrf: false } }, async (req, reply) => {
-        reply.header('cache-control', 'no-store');
-        if (!metricsAuthorised(req, token)) {
-          return reply
-            .code(401)
-            .header('www-authenticate', 'Bearer realm="metrics"')
-            .send({ error: 'unauthorized', message: 'Send Authorization: Bearer <METRICS_TOKEN>.' });
-        }
-        return reply.type(registry.contentType).send(await metricsText());
-      });
+      app.get(
+        '/metrics',
+        { config: { policy: 'public', database: false, csrf: false } },
+        async (req, reply) => {
+          reply.header('cache-control', 'no-store');
+          if (!metricsAuthorised(req, token)) {
+            return reply
+              .code(401)
+              .header('www-authenticate', 'Bearer realm="metrics"')
+              .send({
+                error: 'unauthorized',
+                message: 'Send Authorization: Bearer <METRICS_TOKEN>.',
+              });
+          }
+          return reply.type(registry.contentType).send(await metricsText());
+        },
+      );
     }
   };
 }

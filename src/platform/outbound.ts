@@ -117,7 +117,8 @@ const V4_REFUSED: [string, number, string][] = [
 
 function classifyV4(g: number[]): AddressClass {
   const n = v4Number(g);
-  for (const [base, prefix, why] of V4_REFUSED) if (inV4(n, base, prefix)) return { public: false, why };
+  for (const [base, prefix, why] of V4_REFUSED)
+    if (inV4(n, base, prefix)) return { public: false, why };
   return { public: true };
 }
 
@@ -160,7 +161,8 @@ function classifyV6(g: number[]): AddressClass {
   if (startsWith(g, [0x2001, 0x0db8], 32)) return { public: false, why: 'documentation' };
   if (startsWith(g, [0x3fff], 20)) return { public: false, why: 'documentation' };
   // IETF protocol assignments: Teredo (which embeds an IPv4 address), ORCHID, benchmarking, AMT …
-  if (startsWith(g, [0x2001, 0], 23)) return { public: false, why: 'IETF protocol assignments (Teredo, benchmarking …)' };
+  if (startsWith(g, [0x2001, 0], 23))
+    return { public: false, why: 'IETF protocol assignments (Teredo, benchmarking …)' };
   return { public: true };
 }
 
@@ -194,7 +196,8 @@ export interface OutboundAllow {
 
 export const ALLOW_NONE: OutboundAllow = { ranges: [], hosts: new Set(), suffixes: [] };
 
-const HOST_NAME = /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
+const HOST_NAME =
+  /^(\*\.)?([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*\.?$/i;
 
 /** Why an allow-list entry is not valid, or null when it is. */
 export function allowEntryError(entry: string): string | null {
@@ -202,10 +205,12 @@ export function allowEntryError(entry: string): string | null {
   if (more.length) return `"${entry}" is not an address, a CIDR range or a host name`;
   const ip = parseIp(addr);
   if (ip) {
-    if (addr.includes('%') || addr.startsWith('[')) return `"${entry}": write the address without brackets or zone`;
+    if (addr.includes('%') || addr.startsWith('['))
+      return `"${entry}": write the address without brackets or zone`;
     if (bits === undefined) return null;
     const max = ip.family === 4 ? 32 : 128;
-    if (!/^(0|[1-9][0-9]{0,2})$/.test(bits) || Number(bits) > max) return `"${entry}": the prefix length must be 0–${max}`;
+    if (!/^(0|[1-9][0-9]{0,2})$/.test(bits) || Number(bits) > max)
+      return `"${entry}": the prefix length must be 0–${max}`;
     return null;
   }
   if (bits === undefined && HOST_NAME.test(entry) && entry.length <= 253) return null;
@@ -223,7 +228,12 @@ export function parseOutboundAllow(entries: string | readonly string[]): Outboun
     if (error) throw new RangeError(error);
     const [addr, bits] = entry.split('/');
     const ip = parseIp(addr);
-    if (ip) ranges.push({ family: ip.family, groups: ip.groups, bits: bits === undefined ? (ip.family === 4 ? 32 : 128) : Number(bits) });
+    if (ip)
+      ranges.push({
+        family: ip.family,
+        groups: ip.groups,
+        bits: bits === undefined ? (ip.family === 4 ? 32 : 128) : Number(bits),
+      });
     else {
       const name = entry.toLowerCase().replace(/\.$/, '');
       if (name.startsWith('*.')) suffixes.push(name.slice(1));
@@ -246,7 +256,8 @@ function rangeHas(r: Range, ip: Ip): boolean {
 /** The IPv4 address an IPv4-mapped IPv6 address stands for (the form a dual-stack resolver may return). */
 function unmapped(ip: Ip): Ip {
   const g = ip.groups;
-  if (ip.family === 6 && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff) return { family: 4, groups: [g[6], g[7]] };
+  if (ip.family === 6 && g.slice(0, 5).every((x) => x === 0) && g[5] === 0xffff)
+    return { family: 4, groups: [g[6], g[7]] };
   return ip;
 }
 
@@ -270,7 +281,18 @@ export function mayConnect(allow: OutboundAllow, host: string, address: string):
 // ---------------------------------------------------------------------------
 // Fetching
 
-export type OutboundErrorKind = 'bad-address' | 'not-public' | 'not-found' | 'unreachable' | 'tls' | 'no-answer' | 'incomplete' | 'too-large' | 'redirects' | 'bad-redirect' | 'protocol';
+export type OutboundErrorKind =
+  | 'bad-address'
+  | 'not-public'
+  | 'not-found'
+  | 'unreachable'
+  | 'tls'
+  | 'no-answer'
+  | 'incomplete'
+  | 'too-large'
+  | 'redirects'
+  | 'bad-redirect'
+  | 'protocol';
 
 /** A failed outbound request; `message` is plain words, safe to show to the person who asked. */
 export class OutboundError extends Error {
@@ -293,7 +315,9 @@ export type Resolver = (host: string) => Promise<ResolvedAddress[]>;
 
 export const systemResolver: Resolver = (host) =>
   new Promise((resolve, reject) => {
-    dns.lookup(host, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses)));
+    dns.lookup(host, { all: true, verbatim: true }, (err, addresses) =>
+      err ? reject(err) : resolve(addresses),
+    );
   });
 
 export interface OutboundOptions {
@@ -330,18 +354,35 @@ export async function outboundFetch(url: string, opts: OutboundOptions): Promise
   try {
     current = new URL(url);
   } catch {
-    throw new OutboundError('bad-address', 'the address is not a valid http:// or https:// address');
+    throw new OutboundError(
+      'bad-address',
+      'the address is not a valid http:// or https:// address',
+    );
   }
   for (let hop = 0; ; hop++) {
     if (current.protocol !== 'http:' && current.protocol !== 'https:') {
-      throw new OutboundError('bad-address', hop ? 'it redirects to an address that is not http:// or https://' : 'only http:// and https:// addresses can be fetched');
+      throw new OutboundError(
+        'bad-address',
+        hop
+          ? 'it redirects to an address that is not http:// or https://'
+          : 'only http:// and https:// addresses can be fetched',
+      );
     }
-    if (current.username || current.password) throw new OutboundError('bad-address', 'addresses with a user name or password are not fetched');
+    if (current.username || current.password)
+      throw new OutboundError(
+        'bad-address',
+        'addresses with a user name or password are not fetched',
+      );
     const res = await exchange(current, opts, allow, resolve, deadline);
     if (REDIRECTS.has(res.status)) {
       const location = res.headers.location;
-      if (!location) throw new OutboundError('bad-redirect', `the server answered ${res.status} without saying where to`);
-      if (hop + 1 > opts.maxRedirects) throw new OutboundError('redirects', `more than ${opts.maxRedirects} redirects`);
+      if (!location)
+        throw new OutboundError(
+          'bad-redirect',
+          `the server answered ${res.status} without saying where to`,
+        );
+      if (hop + 1 > opts.maxRedirects)
+        throw new OutboundError('redirects', `more than ${opts.maxRedirects} redirects`);
       try {
         current = new URL(location, current);
       } catch {
@@ -354,7 +395,13 @@ export async function outboundFetch(url: string, opts: OutboundOptions): Promise
 }
 
 /** One request/response on a connection to a checked address. */
-function exchange(u: URL, opts: OutboundOptions, allow: OutboundAllow, resolve: Resolver, deadline: { at: number; answered: boolean }): Promise<Omit<OutboundResponse, 'url'>> {
+function exchange(
+  u: URL,
+  opts: OutboundOptions,
+  allow: OutboundAllow,
+  resolve: Resolver,
+  deadline: { at: number; answered: boolean },
+): Promise<Omit<OutboundResponse, 'url'>> {
   const host = u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
   deadline.answered = false;
   return new Promise((done, fail) => {
@@ -370,7 +417,15 @@ function exchange(u: URL, opts: OutboundOptions, allow: OutboundAllow, resolve: 
       } else done(value!);
     };
     const timer = setTimeout(
-      () => finish(new OutboundError(deadline.answered ? 'incomplete' : 'no-answer', deadline.answered ? `no complete answer within ${seconds(opts.timeoutMs)}` : `no answer within ${seconds(opts.timeoutMs)}`)),
+      () =>
+        finish(
+          new OutboundError(
+            deadline.answered ? 'incomplete' : 'no-answer',
+            deadline.answered
+              ? `no complete answer within ${seconds(opts.timeoutMs)}`
+              : `no answer within ${seconds(opts.timeoutMs)}`,
+          ),
+        ),
       Math.max(0, deadline.at - Date.now()),
     );
 
@@ -386,11 +441,16 @@ function exchange(u: URL, opts: OutboundOptions, allow: OutboundAllow, resolve: 
     } else {
       // The one resolution of this hop: every address must be public (or allowed), and the socket
       // connects to one of exactly these addresses.
-      lookup = ((hostname: string, options: { all?: boolean; family?: number }, callback: (...args: unknown[]) => void) => {
+      lookup = ((
+        hostname: string,
+        options: { all?: boolean; family?: number },
+        callback: (...args: unknown[]) => void,
+      ) => {
         resolve(hostname).then(
           (found) => {
             const wanted = found.filter((a) => !options.family || a.family === options.family);
-            if (!wanted.length) return callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }));
+            if (!wanted.length)
+              return callback(Object.assign(new Error('no address'), { code: 'ENOTFOUND' }));
             if (!wanted.every((a) => mayConnect(allow, hostname, a.address))) {
               refusal = new OutboundError('not-public', 'the address is not public');
               return callback(refusal);
@@ -435,12 +495,16 @@ function exchange(u: URL, opts: OutboundOptions, allow: OutboundAllow, resolve: 
       let size = 0;
       res.on('data', (chunk: Buffer) => {
         size += chunk.length;
-        if (size > opts.maxBytes) finish(new OutboundError('too-large', `larger than ${kib(opts.maxBytes)}`));
+        if (size > opts.maxBytes)
+          finish(new OutboundError('too-large', `larger than ${kib(opts.maxBytes)}`));
         else chunks.push(chunk);
       });
-      res.on('end', () => finish(null, { status, headers: res.headers, body: Buffer.concat(chunks) }));
+      res.on('end', () =>
+        finish(null, { status, headers: res.headers, body: Buffer.concat(chunks) }),
+      );
       res.on('close', () => {
-        if (!res.complete) finish(new OutboundError('incomplete', 'the server broke off its answer'));
+        if (!res.complete)
+          finish(new OutboundError('incomplete', 'the server broke off its answer'));
       });
     });
     req.end();
@@ -451,8 +515,20 @@ function exchange(u: URL, opts: OutboundOptions, allow: OutboundAllow, resolve: 
 function describe(err: Error & { code?: string }): OutboundError {
   if (err instanceof OutboundError) return err;
   const code = err.code ?? '';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_FAIL' || code === 'EAI_NODATA' || code === 'EAI_NONAME') return new OutboundError('not-found', 'the host name could not be found');
-  if (/CERT|SSL|TLS|ERR_SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/i.test(code) || /certificate|ssl|tls/i.test(err.message)) return new OutboundError('tls', 'the secure connection could not be verified');
-  if (code === 'HPE_HEADER_OVERFLOW' || code.startsWith('HPE_')) return new OutboundError('protocol', 'the server did not answer in HTTP');
+  if (
+    code === 'ENOTFOUND' ||
+    code === 'EAI_AGAIN' ||
+    code === 'EAI_FAIL' ||
+    code === 'EAI_NODATA' ||
+    code === 'EAI_NONAME'
+  )
+    return new OutboundError('not-found', 'the host name could not be found');
+  if (
+    /CERT|SSL|TLS|ERR_SSL|SELF_SIGNED|UNABLE_TO_VERIFY|HOSTNAME|ALTNAME/i.test(code) ||
+    /certificate|ssl|tls/i.test(err.message)
+  )
+    return new OutboundError('tls', 'the secure connection could not be verified');
+  if (code === 'HPE_HEADER_OVERFLOW' || code.startsWith('HPE_'))
+    return new OutboundError('protocol', 'the server did not answer in HTTP');
   return new OutboundError('unreachable', 'the server could not be reached');
 }

@@ -98,9 +98,17 @@ export function isAction(x: unknown): x is Action {
 /** The actor of a request, from what the session and licensing hooks found. */
 export function actorOf(req: FastifyRequest): Actor {
   const m = req.member;
-  if (m) return { kind: 'member', id: m.id, email: m.email, role: m.role, confirmed: m.emailVerified === true };
+  if (m)
+    return {
+      kind: 'member',
+      id: m.id,
+      email: m.email,
+      role: m.role,
+      confirmed: m.emailVerified === true,
+    };
   const d = req.access?.decision;
-  if (d?.status === 'automated-licensed' && d.organisation) return { kind: 'api-key', organisationId: Number(d.organisation.id) };
+  if (d?.status === 'automated-licensed' && d.organisation)
+    return { kind: 'api-key', organisationId: Number(d.organisation.id) };
   if (d?.status === 'automated-unlicensed') return { kind: 'crawler' };
   return { kind: 'anonymous' };
 }
@@ -129,8 +137,10 @@ const RULES: Record<Action, Rule> = {
   'org.list': isConfirmed,
   'alerts.manage': isConfirmed,
   'alerts.create': (a, s?: AlertSubject) => isConfirmed(a) && (s === undefined || s.licensed),
-  'org.view': (a, s?: OrgSubject) => isConfirmed(a) && (s === undefined || s.actorRole === 'admin' || isStaff(a)),
-  'org.manage': (a, s?: OrgSubject) => isConfirmed(a) && (s === undefined || s.actorRole === 'admin' || isSiteAdmin(a)),
+  'org.view': (a, s?: OrgSubject) =>
+    isConfirmed(a) && (s === undefined || s.actorRole === 'admin' || isStaff(a)),
+  'org.manage': (a, s?: OrgSubject) =>
+    isConfirmed(a) && (s === undefined || s.actorRole === 'admin' || isSiteAdmin(a)),
   'org.verify-domain': isSiteAdmin,
   'newsroom.edit': isStaff,
   'press-release.review': isStaff,
@@ -147,25 +157,46 @@ export function can<A extends Action>(actor: Actor, action: A, subject?: Subject
   return RULES[action](actor, subject);
 }
 
-const STAFF_ACTIONS: ReadonlySet<Action> = new Set(['newsroom.edit', 'press-release.review', 'cables.upload', 'ads.manage', 'feeds.manage', 'newsletter.edit']);
-const CONFIRM_FIRST = 'Confirm your email address first: follow the link in the mail we sent you, or send a new one from your account page.';
+const STAFF_ACTIONS: ReadonlySet<Action> = new Set([
+  'newsroom.edit',
+  'press-release.review',
+  'cables.upload',
+  'ads.manage',
+  'feeds.manage',
+  'newsletter.edit',
+]);
+const CONFIRM_FIRST =
+  'Confirm your email address first: follow the link in the mail we sent you, or send a new one from your account page.';
 
 /** The answer to a refused actor: the friendly 403, or 404 where the site hides what exists. */
 export function refusal(actor: Actor, action: Action): HttpError {
   const signedIn = actor.kind === 'member';
   if (action === 'api.read') return new HttpError(402, 'licence_required', API_LICENCE_MESSAGE);
-  if (action === 'org.view' || action === 'org.manage') return new HttpError(404, 'not_found', 'There is no such organisation.');
+  if (action === 'org.view' || action === 'org.manage')
+    return new HttpError(404, 'not_found', 'There is no such organisation.');
   if (action === 'licensing.review' || action === 'licensing.admin') {
-    if (action === 'licensing.admin' && isStaff(actor)) return new HttpError(403, 'forbidden', 'Only an administrator can do this.');
+    if (action === 'licensing.admin' && isStaff(actor))
+      return new HttpError(403, 'forbidden', 'Only an administrator can do this.');
     return new HttpError(404, 'not_found', 'Not found');
   }
   if (action === 'org.verify-domain') return new HttpError(404, 'not_found', 'Not found');
-  if (action === 'alerts.create' && isConfirmed(actor)) return new HttpError(403, 'unlicensed', 'Alerts on saved searches come with an organisation’s licence.');
+  if (action === 'alerts.create' && isConfirmed(actor))
+    return new HttpError(
+      403,
+      'unlicensed',
+      'Alerts on saved searches come with an organisation’s licence.',
+    );
   if (STAFF_ACTIONS.has(action)) {
     if (!signedIn) return new HttpError(403, 'forbidden', 'Log in as an editor to do that.');
-    if (actor.role !== 'reader' && !actor.confirmed) return new HttpError(403, 'unconfirmed', CONFIRM_FIRST);
-    if (action === 'newsletter.edit') return new HttpError(403, 'forbidden', 'The newsletter editor is for editors only.');
-    return new HttpError(403, 'forbidden', 'The newsroom is for editors. Your account can read and submit press releases, but not edit the site.');
+    if (actor.role !== 'reader' && !actor.confirmed)
+      return new HttpError(403, 'unconfirmed', CONFIRM_FIRST);
+    if (action === 'newsletter.edit')
+      return new HttpError(403, 'forbidden', 'The newsletter editor is for editors only.');
+    return new HttpError(
+      403,
+      'forbidden',
+      'The newsroom is for editors. Your account can read and submit press releases, but not edit the site.',
+    );
   }
   if (!signedIn) return new HttpError(403, 'forbidden', 'Log in to do that.');
   if (!actor.confirmed) return new HttpError(403, 'unconfirmed', CONFIRM_FIRST);
@@ -186,7 +217,12 @@ const FORM_PAGE: Partial<Record<Action, string>> = {
   'alerts.create': '/alerts',
   'press-release.submit': '/press-releases/new',
 };
-export function signInFirst(actor: Actor, action: Action, method: string, url: string): string | null {
+export function signInFirst(
+  actor: Actor,
+  action: Action,
+  method: string,
+  url: string,
+): string | null {
   if (actor.kind === 'member' || action === 'api.read') return null;
   if (method === 'GET' || method === 'HEAD') return url;
   if (action === 'invitation.accept') return url.split('?')[0];
@@ -229,7 +265,9 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
     const methods = Array.isArray(route.method) ? route.method : [route.method];
     const policy = (route.config as { policy?: unknown } | undefined)?.policy;
     if (!isAction(policy)) {
-      throw new Error(`Route ${methods.join(',')} ${route.url} names no authorisation policy (config.policy${policy === undefined ? '' : ` is ${JSON.stringify(policy)}`}); give it one of: ${ACTIONS.join(', ')}.`);
+      throw new Error(
+        `Route ${methods.join(',')} ${route.url} names no authorisation policy (config.policy${policy === undefined ? '' : ` is ${JSON.stringify(policy)}`}); give it one of: ${ACTIONS.join(', ')}.`,
+      );
     }
     for (const method of methods) registry.push({ method, url: route.url, policy });
   });
@@ -239,7 +277,8 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
     if (req.is404) return;
     const action = req.routeOptions.config?.policy;
     // Unreachable for registered routes (onRoute refuses them); fail closed all the same.
-    if (!isAction(action)) throw new HttpError(403, 'forbidden', 'This address has no access rule.');
+    if (!isAction(action))
+      throw new HttpError(403, 'forbidden', 'This address has no access rule.');
     const actor = actorOf(req);
     if (can(actor, action)) {
       // What only some may see is never stored by a shared cache (pages set their own policy).
@@ -247,7 +286,10 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
       return;
     }
     const next = signInFirst(actor, action, req.method, req.url);
-    if (next !== null) return reply.header('cache-control', 'no-store').redirect(`/login?next=${encodeURIComponent(next).replace(/%2F/g, '/')}`, 303);
+    if (next !== null)
+      return reply
+        .header('cache-control', 'no-store')
+        .redirect(`/login?next=${encodeURIComponent(next).replace(/%2F/g, '/')}`, 303);
     throw refusal(actor, action);
   });
   return registry;

@@ -17,7 +17,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './http.ts';
 
-export const NON_CANONICAL_MESSAGE = 'This address is not written in its plain form (encoded letters, “//”, “/./” or “/../”). Use the address without them.';
+export const NON_CANONICAL_MESSAGE =
+  'This address is not written in its plain form (encoded letters, “//”, “/./” or “/../”). Use the address without them.';
 
 /** The path part of a request target, before `?` (and a `#`, which no client should send). */
 export function rawPath(url: string): string {

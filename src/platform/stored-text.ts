@@ -12,7 +12,8 @@
 import type { CompiledQuery, DatabaseConnection, Dialect, Driver, QueryResult } from 'kysely';
 
 /** C0 except \t \n \r, DEL, C1, and a surrogate without its pair. */
-const UNSAFE_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+const UNSAFE_TEXT =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
 const HAS_UNSAFE = new RegExp(UNSAFE_TEXT.source);
 
 /** The text without control characters (see above); the same string when it has none. */
@@ -33,7 +34,12 @@ export function stripControlCharsDeep<T>(value: T): T {
     return value;
   }
   // Parsed bodies are plain records (some parsers give them a prototype-less prototype of their own).
-  if (value !== null && typeof value === 'object' && !ArrayBuffer.isView(value) && !(value instanceof Date)) {
+  if (
+    value !== null &&
+    typeof value === 'object' &&
+    !ArrayBuffer.isView(value) &&
+    !(value instanceof Date)
+  ) {
     const o = value as Record<string, unknown>;
     for (const k of Object.keys(o)) o[k] = stripControlCharsDeep(o[k]);
   }
@@ -42,7 +48,8 @@ export function stripControlCharsDeep<T>(value: T): T {
 
 const WRITE_NODES = new Set(['InsertQueryNode', 'UpdateQueryNode', 'MergeQueryNode']);
 /** A raw statement that writes: `insert`/`update`/`merge`, or a `with` whose statements do. */
-const WRITE_SQL = /^\s*(?:insert|update|merge|replace)\b|^\s*with\b[\s\S]*?\b(?:insert|update|merge)\b/i;
+const WRITE_SQL =
+  /^\s*(?:insert|update|merge|replace)\b|^\s*with\b[\s\S]*?\b(?:insert|update|merge)\b/i;
 
 /**
  * Whether a query writes rows. Reads keep their parameters as given: a lookup never matches stored
@@ -91,8 +98,10 @@ function cleanConnection(c: DatabaseConnection): DatabaseConnection {
   if (marked[CLEANED]) return c;
   const execute = c.executeQuery.bind(c);
   const stream = c.streamQuery.bind(c);
-  marked.executeQuery = <R>(q: CompiledQuery): Promise<QueryResult<R>> => execute<R>(cleanParameters(q));
-  marked.streamQuery = <R>(q: CompiledQuery, chunkSize?: number) => stream<R>(cleanParameters(q), chunkSize);
+  marked.executeQuery = <R>(q: CompiledQuery): Promise<QueryResult<R>> =>
+    execute<R>(cleanParameters(q));
+  marked.streamQuery = <R>(q: CompiledQuery, chunkSize?: number) =>
+    stream<R>(cleanParameters(q), chunkSize);
   marked[CLEANED] = true;
   return c;
 }
@@ -107,7 +116,8 @@ export function cleanTextDialect(dialect: Dialect): Dialect {
       const driver = dialect.createDriver();
       return new Proxy(driver, {
         get(target, prop) {
-          if (prop === 'acquireConnection') return async () => cleanConnection(await target.acquireConnection());
+          if (prop === 'acquireConnection')
+            return async () => cleanConnection(await target.acquireConnection());
           const v = Reflect.get(target, prop, target) as unknown;
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },

@@ -204,13 +204,11 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
             .header('retry-after', '30')
             .send({ error: 'search_time_limit', message: out.error.message });
         if (out.error.kind === 'cost')
-          return reply
-            .code(400)
-            .send({
-              error: 'search_too_costly',
-              message: out.error.message,
-              limit: out.error.reason,
-            });
+          return reply.code(400).send({
+            error: 'search_too_costly',
+            message: out.error.message,
+            limit: out.error.reason,
+          });
         return reply
           .code(400)
           .send({ error: 'bad_query', message: out.error.message, position: out.error.position });

@@ -4,9 +4,30 @@ import { Layout } from '../web/layout.tsx';
 import { formatCount, formatDate } from '../web/format.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
 import type { SearchParams } from './query.ts';
-import { FACETS, highlightHtml, type FacetName, type FacetValue, type SearchResult } from './service.ts';
+import {
+  FACETS,
+  highlightHtml,
+  type FacetName,
+  type FacetValue,
+  type SearchResult,
+} from './service.ts';
 
-type UrlState = Partial<Record<'q' | 'kind' | 'origin' | 'classification' | 'year' | 'from' | 'to' | 'section' | 'sort' | 'page' | 'size', string>> & { tag?: string[] };
+type UrlState = Partial<
+  Record<
+    | 'q'
+    | 'kind'
+    | 'origin'
+    | 'classification'
+    | 'year'
+    | 'from'
+    | 'to'
+    | 'section'
+    | 'sort'
+    | 'page'
+    | 'size',
+    string
+  >
+> & { tag?: string[] };
 
 function stateOf(p: SearchParams): UrlState {
   const s: UrlState = { q: p.q, tag: [...p.tag] };
@@ -69,9 +90,22 @@ function toggle(facet: FacetName, value: string, s: UrlState): string {
   return searchHref(next);
 }
 
-function Facet({ facet, values, s, ctx }: { facet: FacetName; values: FacetValue[]; s: UrlState; ctx: PageContext }) {
+function Facet({
+  facet,
+  values,
+  s,
+  ctx,
+}: {
+  facet: FacetName;
+  values: FacetValue[];
+  s: UrlState;
+  ctx: PageContext;
+}) {
   if (!values.length) return null;
-  const shown = facet === 'year' ? [...values].sort((a, b) => Number(b.value) - Number(a.value)) : values.slice(0, 12);
+  const shown =
+    facet === 'year'
+      ? [...values].sort((a, b) => Number(b.value) - Number(a.value))
+      : values.slice(0, 12);
   return (
     <section class="facet" aria-labelledby={`facet-${facet}`}>
       <h3 id={`facet-${facet}`}>{FACET_TITLES[facet]}</h3>
@@ -80,7 +114,12 @@ function Facet({ facet, values, s, ctx }: { facet: FacetName; values: FacetValue
           const active = isActive(facet, v.value, s);
           return (
             <li key={v.value}>
-              <a href={toggle(facet, v.value, s)} class={active ? 'active' : undefined} aria-current={active ? 'true' : undefined} rel="nofollow">
+              <a
+                href={toggle(facet, v.value, s)}
+                class={active ? 'active' : undefined}
+                aria-current={active ? 'true' : undefined}
+                rel="nofollow"
+              >
                 {active ? <span aria-hidden="true">✕ </span> : null}
                 {facetLabel(facet, v.value, ctx)}
               </a>{' '}
@@ -116,15 +155,33 @@ export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState })
   const label = (i: number) => `${Math.floor(i / 12)}`;
   return (
     <figure class="month-chart">
-      <svg viewBox={`0 0 ${W} ${H + 18}`} role="img" aria-labelledby="chart-title" preserveAspectRatio="none">
-        <title id="chart-title">Matches per month, {months[0].value} to {months[months.length - 1].value}</title>
+      <svg
+        viewBox={`0 0 ${W} ${H + 18}`}
+        role="img"
+        aria-labelledby="chart-title"
+        preserveAspectRatio="none"
+      >
+        <title id="chart-title">
+          Matches per month, {months[0].value} to {months[months.length - 1].value}
+        </title>
         {months.map((m) => {
           const i = index(m.value) - first;
           const bh = Math.max(1, (m.count / max) * H);
-          const href = searchHref({ ...s, from: `${m.value}-01`, to: monthEnd(m.value), page: undefined });
+          const href = searchHref({
+            ...s,
+            from: `${m.value}-01`,
+            to: monthEnd(m.value),
+            page: undefined,
+          });
           return (
             <a key={m.value} href={href} aria-label={`${m.value}: ${m.count}`}>
-              <rect class="bar" x={(i * bw).toFixed(2)} y={(H - bh).toFixed(2)} width={Math.max(bw - (bw > 3 ? 1 : 0), 0.5).toFixed(2)} height={bh.toFixed(2)}>
+              <rect
+                class="bar"
+                x={(i * bw).toFixed(2)}
+                y={(H - bh).toFixed(2)}
+                width={Math.max(bw - (bw > 3 ? 1 : 0), 0.5).toFixed(2)}
+                height={bh.toFixed(2)}
+              >
                 <title>
                   {m.value}: {formatCount(m.count)}
                 </title>
@@ -155,7 +212,12 @@ const NOTICE_TITLES: Record<SearchNotice, string> = {
   busy: 'Too many searches waiting.',
 };
 
-const SUGGESTIONS = ['"shining path"', 'origin:lima terrorism', 'tag:PTER year:2009', 'classification:secret narcotics'];
+const SUGGESTIONS = [
+  '"shining path"',
+  'origin:lima terrorism',
+  'tag:PTER year:2009',
+  'classification:secret narcotics',
+];
 
 export function SearchPage({
   ctx,
@@ -180,7 +242,15 @@ export function SearchPage({
   const pages = r ? Math.max(1, Math.ceil(r.total / r.size)) : 1;
   const activeFilters: { label: string; href: string }[] = [];
   if (params) {
-    for (const f of ['kind', 'origin', 'classification', 'year', 'section', 'from', 'to'] as const) {
+    for (const f of [
+      'kind',
+      'origin',
+      'classification',
+      'year',
+      'section',
+      'from',
+      'to',
+    ] as const) {
       const v = s[f];
       if (v) {
         const next = { ...s, tag: [...(s.tag ?? [])] };
@@ -188,20 +258,43 @@ export function SearchPage({
         activeFilters.push({ label: `${f}: ${v}`, href: searchHref(next) });
       }
     }
-    for (const t of s.tag ?? []) activeFilters.push({ label: `tag: ${t}`, href: searchHref({ ...s, tag: (s.tag ?? []).filter((x) => x !== t) }) });
+    for (const t of s.tag ?? [])
+      activeFilters.push({
+        label: `tag: ${t}`,
+        href: searchHref({ ...s, tag: (s.tag ?? []).filter((x) => x !== t) }),
+      });
   }
   const hidden = Object.entries(s).flatMap(([k, v]) =>
-    k === 'q' || k === 'page' ? [] : k === 'tag' ? (v as string[]).map((t) => ({ k, v: t })) : v ? [{ k, v: v as string }] : [],
+    k === 'q' || k === 'page'
+      ? []
+      : k === 'tag'
+        ? (v as string[]).map((t) => ({ k, v: t }))
+        : v
+          ? [{ k, v: v as string }]
+          : [],
   );
   return (
-    <Layout ctx={ctx} title={title} noindex={!!(q.trim() || activeFilters.length)} canonical="/search">
+    <Layout
+      ctx={ctx}
+      title={title}
+      noindex={!!(q.trim() || activeFilters.length)}
+      canonical="/search"
+    >
       <div class="search-page">
         <h1>Search the archive</h1>
         <form class="search-main" method="get" action="/search" role="search">
           <label for="search-q" class="visually-hidden">
             Search cables and stories
           </label>
-          <input id="search-q" type="search" name="q" value={q} maxLength={500} placeholder='e.g. "shining path" origin:lima' aria-describedby={problem ? 'search-problem' : undefined} />
+          <input
+            id="search-q"
+            type="search"
+            name="q"
+            value={q}
+            maxLength={500}
+            placeholder='e.g. "shining path" origin:lima'
+            aria-describedby={problem ? 'search-problem' : undefined}
+          />
           {hidden.map((x) => (
             <input key={`${x.k}=${x.v}`} type="hidden" name={x.k} value={x.v} />
           ))}
@@ -221,18 +314,28 @@ export function SearchPage({
                 <code>{q.slice(position + 1)}</code>
               </p>
             ) : null}
-            {notice === 'syntax' || notice === 'cost' || notice === 'time' ? <p>
-              Words match anywhere; use quotes for a phrase (<code>"shining path"</code>), <code>OR</code> in capitals for alternatives, <code>-word</code> to leave
-              something out, <code>terror*</code> for word starts, and filters such as <code>origin:lima</code>, <code>tag:PTER</code>, <code>year:2009</code>,{' '}
-              <code>classification:secret</code>, <code>from:2009-01-01</code>.
-            </p> : null}
+            {notice === 'syntax' || notice === 'cost' || notice === 'time' ? (
+              <p>
+                Words match anywhere; use quotes for a phrase (<code>"shining path"</code>),{' '}
+                <code>OR</code> in capitals for alternatives, <code>-word</code> to leave something
+                out, <code>terror*</code> for word starts, and filters such as{' '}
+                <code>origin:lima</code>, <code>tag:PTER</code>, <code>year:2009</code>,{' '}
+                <code>classification:secret</code>, <code>from:2009-01-01</code>.
+              </p>
+            ) : null}
           </div>
         ) : null}
         {activeFilters.length ? (
           <p class="active-filters">
             Filters:{' '}
             {activeFilters.map((f) => (
-              <a key={f.label} class="chip" href={f.href} rel="nofollow" aria-label={`Remove ${f.label}`}>
+              <a
+                key={f.label}
+                class="chip"
+                href={f.href}
+                rel="nofollow"
+                aria-label={`Remove ${f.label}`}
+              >
                 {f.label} <span aria-hidden="true">✕</span>
               </a>
             ))}
@@ -240,8 +343,9 @@ export function SearchPage({
         ) : null}
         {r?.warming ? (
           <p class="notice" role="note" id="search-warming">
-            <strong>The search index is warming up</strong> after a restart. Results come straight from the database for now: searches are slower, and very
-            large result sets are listed newest first instead of by relevance.
+            <strong>The search index is warming up</strong> after a restart. Results come straight
+            from the database for now: searches are slower, and very large result sets are listed
+            newest first instead of by relevance.
           </p>
         ) : null}
         {r ? (
@@ -276,14 +380,26 @@ export function SearchPage({
                   {r.hits.map((hit) => (
                     <li key={`${hit.kind}-${hit.id}`} class={`hit ${hit.kind}`}>
                       <h2>
-                        <a href={hit.url} dangerouslySetInnerHTML={{ __html: highlightHtml(hit.title, r.highlight) }} />
+                        <a
+                          href={hit.url}
+                          dangerouslySetInnerHTML={{
+                            __html: highlightHtml(hit.title, r.highlight),
+                          }}
+                        />
                       </h2>
                       <p class="meta">
-                        <span class="badge">{hit.kind === 'cable' ? 'Cable' : 'Story'}</span> {hit.referenceId ? <>{hit.referenceId} · </> : null}
+                        <span class="badge">{hit.kind === 'cable' ? 'Cable' : 'Story'}</span>{' '}
+                        {hit.referenceId ? <>{hit.referenceId} · </> : null}
                         <time dateTime={hit.date}>{formatDate(hit.date)}</time>
                         {hit.origin ? <> · {hit.origin}</> : null}
                         {hit.classification ? <> · {hit.classification}</> : null}
-                        {hit.section ? <> · {ctx.sections.find((x) => x.slug === hit.section)?.name ?? hit.section}</> : null}
+                        {hit.section ? (
+                          <>
+                            {' '}
+                            ·{' '}
+                            {ctx.sections.find((x) => x.slug === hit.section)?.name ?? hit.section}
+                          </>
+                        ) : null}
                       </p>
                       <p class="snippet" dangerouslySetInnerHTML={{ __html: hit.snippet }} />
                     </li>
@@ -291,7 +407,8 @@ export function SearchPage({
                 </ol>
               ) : r.total ? (
                 <p>
-                  There are only {formatCount(pages)} pages of results. <a href={searchHref({ ...s, page: undefined })}>Back to the first page</a>.
+                  There are only {formatCount(pages)} pages of results.{' '}
+                  <a href={searchHref({ ...s, page: undefined })}>Back to the first page</a>.
                 </p>
               ) : (
                 <div class="empty-state">
@@ -299,12 +416,14 @@ export function SearchPage({
                   <ul>
                     {activeFilters.length ? (
                       <li>
-                        Remove a filter, or <a href={searchHref({ q: s.q })}>search without filters</a>.
+                        Remove a filter, or{' '}
+                        <a href={searchHref({ q: s.q })}>search without filters</a>.
                       </li>
                     ) : null}
                     <li>Check the spelling, or use fewer or more general words.</li>
                     <li>
-                      Use <code>*</code> for word starts (<code>terror*</code>) and <code>OR</code> for alternatives.
+                      Use <code>*</code> for word starts (<code>terror*</code>) and <code>OR</code>{' '}
+                      for alternatives.
                     </li>
                     <li>
                       Try{' '}
@@ -322,7 +441,10 @@ export function SearchPage({
               {pages > 1 && r.hits.length ? (
                 <nav class="pager" aria-label="Result pages">
                   {r.page > 1 ? (
-                    <a rel="prev" href={searchHref({ ...s, page: r.page > 2 ? String(r.page - 1) : undefined })}>
+                    <a
+                      rel="prev"
+                      href={searchHref({ ...s, page: r.page > 2 ? String(r.page - 1) : undefined })}
+                    >
                       ← Previous
                     </a>
                   ) : (

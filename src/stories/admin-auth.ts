@@ -7,7 +7,9 @@ import { markDocumentsStale } from '../feeds/documents.ts';
  * After any change in the newsroom: this process shows it on the next request, and the stored
  * sitemaps and feeds are remade (every process serves the new ones within seconds).
  */
-export function newsroomChanged(services: Pick<AppServices, 'shared'> & Partial<Pick<AppServices, 'db'>>): void {
+export function newsroomChanged(
+  services: Pick<AppServices, 'shared'> & Partial<Pick<AppServices, 'db'>>,
+): void {
   services.shared.sections.clear();
   services.shared.partnerItems.clear();
   services.shared.ads.clear();

@@ -15,18 +15,40 @@ import type { CableUploadsTable } from './schema.ts';
 export type CableUpload = Selectable<CableUploadsTable>;
 export const CABLE_UPLOAD_JOB = 'cables:upload';
 
-export async function recordUpload(db: Db, u: { memberId: number | null; originalName: string; path: string; size: number }): Promise<number> {
+export async function recordUpload(
+  db: Db,
+  u: { memberId: number | null; originalName: string; path: string; size: number },
+): Promise<number> {
   const now = nowIso();
   const row = await db.kysely
     .insertInto('cable_uploads')
-    .values({ member_id: u.memberId, original_name: u.originalName.slice(0, 200), path: u.path, size: u.size, status: 'queued', progress: null, summary: null, error: null, created_at: now, updated_at: now })
+    .values({
+      member_id: u.memberId,
+      original_name: u.originalName.slice(0, 200),
+      path: u.path,
+      size: u.size,
+      status: 'queued',
+      progress: null,
+      summary: null,
+      error: null,
+      created_at: now,
+      updated_at: now,
+    })
     .returning('id')
     .executeTakeFirstOrThrow();
-  await enqueue(db, CABLE_UPLOAD_JOB, { uploadId: row.id }, { uniqueKey: `cable-upload:${row.id}`, maxAttempts: 3 });
+  await enqueue(
+    db,
+    CABLE_UPLOAD_JOB,
+    { uploadId: row.id },
+    { uniqueKey: `cable-upload:${row.id}`, maxAttempts: 3 },
+  );
   return row.id;
 }
 
-export async function getUpload(db: Kysely<Database>, id: number): Promise<CableUpload | undefined> {
+export async function getUpload(
+  db: Kysely<Database>,
+  id: number,
+): Promise<CableUpload | undefined> {
   return db.selectFrom('cable_uploads').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
@@ -39,7 +61,12 @@ export function cableUploadJob(db: Db, onDone?: () => void): JobHandler {
   return async (payload: { uploadId: number }) => {
     const upload = await getUpload(db.kysely, Number(payload.uploadId));
     if (!upload || upload.status === 'done' || upload.status === 'failed') return;
-    const set = (patch: Partial<Omit<CableUpload, 'id'>>) => db.kysely.updateTable('cable_uploads').set({ ...patch, updated_at: nowIso() }).where('id', '=', upload.id).execute();
+    const set = (patch: Partial<Omit<CableUpload, 'id'>>) =>
+      db.kysely
+        .updateTable('cable_uploads')
+        .set({ ...patch, updated_at: nowIso() })
+        .where('id', '=', upload.id)
+        .execute();
     await set({ status: 'running', error: null });
     let lastWrite = 0;
     let writing: Promise<unknown> = Promise.resolve();
@@ -52,7 +79,9 @@ export function cableUploadJob(db: Db, onDone?: () => void): JobHandler {
           const now = Date.now();
           if (now - lastWrite < 1000) return;
           lastWrite = now;
-          writing = writing.then(() => set({ progress: JSON.stringify({ ...p, file: upload.original_name }) })).catch(() => {});
+          writing = writing
+            .then(() => set({ progress: JSON.stringify({ ...p, file: upload.original_name }) }))
+            .catch(() => {});
         },
       });
       await writing;

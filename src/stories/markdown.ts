@@ -73,7 +73,8 @@ export function parseMarkdown(source: string): Block[] {
       i++;
       while (i < lines.length && !lines[i].startsWith('```')) body.push(lines[i++]);
       i++; // closing fence (or end of text)
-      if (line.trim() === '```html') blocks.push({ type: 'html', html: sanitizeRichHtml(body.join('\n')) });
+      if (line.trim() === '```html')
+        blocks.push({ type: 'html', html: sanitizeRichHtml(body.join('\n')) });
       else blocks.push({ type: 'pre', text: body.join('\n') });
       continue;
     }
@@ -96,18 +97,29 @@ export function parseMarkdown(source: string): Block[] {
     }
     if (line.startsWith('>')) {
       const body: string[] = [];
-      while (i < lines.length && lines[i].startsWith('>')) body.push(lines[i++].replace(/^>\s?/, ''));
+      while (i < lines.length && lines[i].startsWith('>'))
+        body.push(lines[i++].replace(/^>\s?/, ''));
       blocks.push({ type: 'quote', content: parseInline(body.join(' ')) });
       continue;
     }
     const body: string[] = [];
-    while (i < lines.length && lines[i].trim() !== '' && !lines[i].startsWith('```') && !/^#{1,4}\s/.test(lines[i])) {
+    while (
+      i < lines.length &&
+      lines[i].trim() !== '' &&
+      !lines[i].startsWith('```') &&
+      !/^#{1,4}\s/.test(lines[i])
+    ) {
       body.push(lines[i++].trim());
     }
     const text = body.join(' ');
     const num = NUMBERED.exec(text);
     const number = num ? Number(num[1]) : null;
-    blocks.push({ type: 'paragraph', content: parseInline(text), number, id: number ? `p${number}` : null });
+    blocks.push({
+      type: 'paragraph',
+      content: parseInline(text),
+      number,
+      id: number ? `p${number}` : null,
+    });
   }
   return blocks;
 }

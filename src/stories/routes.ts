@@ -57,11 +57,26 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         Promise.all(
           sections
             .filter((s) => s.slug !== CABLEGATE_SLUG)
-            .map(async (section) => ({ section, stories: await latestStories(db, { limit: 3, sectionId: section.id, excludeIds: leadIds }) })),
+            .map(async (section) => ({
+              section,
+              stories: await latestStories(db, {
+                limit: 3,
+                sectionId: section.id,
+                excludeIds: leadIds,
+              }),
+            })),
         ),
-        cablegateSection ? latestStories(db, { limit: 5, sectionId: cablegateSection.id }) : Promise.resolve([]),
+        cablegateSection
+          ? latestStories(db, { limit: 5, sectionId: cablegateSection.id })
+          : Promise.resolve([]),
       ]);
-      return { leads, bySection: bySection.filter((b) => b.stories.length), cablegate, cablegateSection, headlines };
+      return {
+        leads,
+        bySection: bySection.filter((b) => b.stories.length),
+        cablegate,
+        cablegateSection,
+        headlines,
+      };
     }, SHARED_TTL_MS);
     homeCaches.add(homeData);
     app.addHook('onClose', async () => void homeCaches.delete(homeData));
@@ -81,22 +96,31 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
       return sendPage(req, reply, () => h(HomePage, { ctx, data, ad }), { ctx, renderKey });
     });
 
-    app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>('/sections/:slug', { config: { policy: 'public' } }, async (req, reply) => {
-      const q = pageQuery.safeParse(req.query);
-      if (!q.success) throw badRequest(q.error.issues[0].message);
-      const section = await getSectionBySlug(db, req.params.slug);
-      if (!section) throw notFound('There is no such section.');
-      const page = q.data.page;
-      const [total, stories, ctx] = await Promise.all([
-        countPublished(db, section.id),
-        latestStories(db, { limit: SECTION_PAGE_SIZE, offset: (page - 1) * SECTION_PAGE_SIZE, sectionId: section.id }),
-        pageContext(services, req, reply),
-      ]);
-      const ad = await pickAd(services, { section: section.slug, adFree: ctx.access.adFree });
-      const pages = Math.max(1, Math.ceil(total / SECTION_PAGE_SIZE));
-      if (page > pages) throw notFound(`${section.name} has ${pages} page${pages === 1 ? '' : 's'}.`);
-      return sendPage(req, reply, h(SectionPage, { ctx, section, stories, page, pages, ad }));
-    });
+    app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>(
+      '/sections/:slug',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const q = pageQuery.safeParse(req.query);
+        if (!q.success) throw badRequest(q.error.issues[0].message);
+        const section = await getSectionBySlug(db, req.params.slug);
+        if (!section) throw notFound('There is no such section.');
+        const page = q.data.page;
+        const [total, stories, ctx] = await Promise.all([
+          countPublished(db, section.id),
+          latestStories(db, {
+            limit: SECTION_PAGE_SIZE,
+            offset: (page - 1) * SECTION_PAGE_SIZE,
+            sectionId: section.id,
+          }),
+          pageContext(services, req, reply),
+        ]);
+        const ad = await pickAd(services, { section: section.slug, adFree: ctx.access.adFree });
+        const pages = Math.max(1, Math.ceil(total / SECTION_PAGE_SIZE));
+        if (page > pages)
+          throw notFound(`${section.name} has ${pages} page${pages === 1 ? '' : 's'}.`);
+        return sendPage(req, reply, h(SectionPage, { ctx, section, stories, page, pages, ad }));
+      },
+    );
 
     // /stories/<section>/<yyyy>/<mm>/<id>-<slug>: the id decides; any other spelling redirects here.
     app.get<{ Params: { section: string; yyyy: string; mm: string; idslug: string } }>(
@@ -110,23 +134,44 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
         const path = storyPath(story);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
         countView(db, 'story', story.id);
-        const [ctx, headlines] = await Promise.all([pageContext(services, req, reply), services.shared.partnerItems.get()]);
-        const ad = await pickAd(services, { section: story.section_slug, adFree: ctx.access.adFree });
-        // A Cablegate story shows its cable's text, kept only in the archive.
-        const body = story.cable_reference_id && !story.body ? ((await cableStoryMarkdown(db, { ...story, cable_reference_id: story.cable_reference_id })) ?? '') : story.body;
-        return sendPage(req, reply, () => h(StoryPage, { ctx, story: { ...story, body }, ad, headlines }), {
-          lastModified: story.updated_at,
-          ctx,
-          renderKey: `story:${story.id}:${story.updated_at}:${JSON.stringify(ad)}:${headlines.map((i) => i.id).join(',')}`,
+        const [ctx, headlines] = await Promise.all([
+          pageContext(services, req, reply),
+          services.shared.partnerItems.get(),
+        ]);
+        const ad = await pickAd(services, {
+          section: story.section_slug,
+          adFree: ctx.access.adFree,
         });
+        // A Cablegate story shows its cable's text, kept only in the archive.
+        const body =
+          story.cable_reference_id && !story.body
+            ? ((await cableStoryMarkdown(db, {
+                ...story,
+                cable_reference_id: story.cable_reference_id,
+              })) ?? '')
+            : story.body;
+        return sendPage(
+          req,
+          reply,
+          () => h(StoryPage, { ctx, story: { ...story, body }, ad, headlines }),
+          {
+            lastModified: story.updated_at,
+            ctx,
+            renderKey: `story:${story.id}:${story.updated_at}:${JSON.stringify(ad)}:${headlines.map((i) => i.id).join(',')}`,
+          },
+        );
       },
     );
 
-    app.get<{ Params: { id: string } }>('/stories/:id', { config: { policy: 'public' } }, async (req, reply) => {
-      const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.id);
-      const story = m ? await getStory(db, Number(m[1])) : undefined;
-      if (!story || !isVisible(story)) throw notFound('There is no such story.');
-      return reply.redirect(storyPath(story), 301);
-    });
+    app.get<{ Params: { id: string } }>(
+      '/stories/:id',
+      { config: { policy: 'public' } },
+      async (req, reply) => {
+        const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.id);
+        const story = m ? await getStory(db, Number(m[1])) : undefined;
+        if (!story || !isVisible(story)) throw notFound('There is no such story.');
+        return reply.redirect(storyPath(story), 301);
+      },
+    );
   };
 }

@@ -23,7 +23,33 @@ declare const trusted: unique symbol;
 export type TrustedHtml = string & { readonly [trusted]: true };
 
 const RICH: sanitizeHtml.IOptions = {
-  allowedTags: ['p', 'br', 'strong', 'b', 'em', 'i', 'u', 'a', 'ul', 'ol', 'li', 'blockquote', 'h2', 'h3', 'h4', 'img', 'figure', 'figcaption', 'table', 'thead', 'tbody', 'tr', 'th', 'td', 'iframe'],
+  allowedTags: [
+    'p',
+    'br',
+    'strong',
+    'b',
+    'em',
+    'i',
+    'u',
+    'a',
+    'ul',
+    'ol',
+    'li',
+    'blockquote',
+    'h2',
+    'h3',
+    'h4',
+    'img',
+    'figure',
+    'figcaption',
+    'table',
+    'thead',
+    'tbody',
+    'tr',
+    'th',
+    'td',
+    'iframe',
+  ],
   allowedAttributes: {
     a: ['href', 'title', 'rel'],
     img: ['src', 'alt', 'width', 'height'],
@@ -40,16 +66,25 @@ const RICH: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
   nonTextTags: ['script', 'style', 'textarea', 'option', 'noscript', 'template', 'title'],
   transformTags: {
-    a: (tagName, attribs) => ({ tagName, attribs: { ...withSafeUrl(attribs, 'href', 'link'), rel: 'noopener nofollow' } }),
+    a: (tagName, attribs) => ({
+      tagName,
+      attribs: { ...withSafeUrl(attribs, 'href', 'link'), rel: 'noopener nofollow' },
+    }),
     img: (tagName, attribs) => ({ tagName, attribs: withSafeUrl(attribs, 'src', 'image') }),
     iframe: (tagName, attribs) => ({ tagName, attribs: withSafeUrl(attribs, 'src', 'frame') }),
   },
   // An image without an (https) address and a frame without a same-site path are removed.
-  exclusiveFilter: (frame) => (frame.tag === 'iframe' && !/^\/(?!\/)/.test(frame.attribs.src ?? '')) || (frame.tag === 'img' && !frame.attribs.src),
+  exclusiveFilter: (frame) =>
+    (frame.tag === 'iframe' && !/^\/(?!\/)/.test(frame.attribs.src ?? '')) ||
+    (frame.tag === 'img' && !frame.attribs.src),
 };
 
 /** The attribute rewritten to the address a browser would go to, or removed when that is not allowed. */
-function withSafeUrl(attribs: sanitizeHtml.Attributes, name: string, kind: LinkKind): sanitizeHtml.Attributes {
+function withSafeUrl(
+  attribs: sanitizeHtml.Attributes,
+  name: string,
+  kind: LinkKind,
+): sanitizeHtml.Attributes {
   if (attribs[name] === undefined) return attribs;
   const out = { ...attribs };
   const url = safeHref(attribs[name], kind);
@@ -63,12 +98,21 @@ export function sanitizeRichHtml(html: string): TrustedHtml {
   return stripControlChars(sanitizeHtml(stripControlChars(html), RICH)).trim() as TrustedHtml;
 }
 
-const ENTITIES: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', '#39': "'" };
+const ENTITIES: Record<string, string> = {
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  '#39': "'",
+};
 
 function decodeEntities(s: string): string {
   return s.replace(/&(#x[0-9a-f]+|#\d+|[a-z]+\d*);/gi, (m, e: string) => {
     if (e[0] === '#') {
-      const code = e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
+      const code =
+        e[1] === 'x' || e[1] === 'X' ? parseInt(e.slice(2), 16) : parseInt(e.slice(1), 10);
       return Number.isFinite(code) && code > 0 && code < 0x110000 ? String.fromCodePoint(code) : '';
     }
     return ENTITIES[e.toLowerCase()] ?? m;
@@ -82,8 +126,15 @@ const URLISH = /\b(?:https?:\/\/|ftp:\/\/|www\.)[^\s<>"')\]]+/gi;
  * never its address), bare URLs and Markdown links are removed.
  */
 export function toPlainText(html: string): string {
-  const withBreaks = stripControlChars(html).replace(/<\s*(br|\/p|\/div|\/li|\/h[1-6]|\/blockquote|\/tr)\b[^>]*>/gi, '\n');
-  const stripped = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {}, nonTextTags: RICH.nonTextTags });
+  const withBreaks = stripControlChars(html).replace(
+    /<\s*(br|\/p|\/div|\/li|\/h[1-6]|\/blockquote|\/tr)\b[^>]*>/gi,
+    '\n',
+  );
+  const stripped = sanitizeHtml(withBreaks, {
+    allowedTags: [],
+    allowedAttributes: {},
+    nonTextTags: RICH.nonTextTags,
+  });
   return stripControlChars(decodeEntities(stripped))
     .replace(/\[([^\]]*)\]\([^)]*\)/g, '$1')
     .replace(URLISH, '')

@@ -22,7 +22,11 @@ function Meta({ story, showSection = true }: { story: Story; showSection?: boole
           <a href={`/sections/${story.section_slug}`}>{story.section_name}</a>
         </>
       ) : null}
-      {story.source_name ? <> · {story.source_name}</> : story.author ? <> · {story.author}</> : null}
+      {story.source_name ? (
+        <> · {story.source_name}</>
+      ) : story.author ? (
+        <> · {story.author}</>
+      ) : null}
       {story.is_demo ? (
         <>
           {' '}
@@ -35,7 +39,13 @@ function Meta({ story, showSection = true }: { story: Story; showSection?: boole
   );
 }
 
-export function StoryListItem({ story, showSection = true }: { story: Story; showSection?: boolean }) {
+export function StoryListItem({
+  story,
+  showSection = true,
+}: {
+  story: Story;
+  showSection?: boolean;
+}) {
   const href = storyPath(story);
   return (
     <li>
@@ -59,7 +69,15 @@ export interface HomeData {
   headlines: PartnerItem[];
 }
 
-export function HomePage({ ctx, data, ad }: { ctx: PageContext; data: HomeData; ad?: ShownAd | null }) {
+export function HomePage({
+  ctx,
+  data,
+  ad,
+}: {
+  ctx: PageContext;
+  data: HomeData;
+  ad?: ShownAd | null;
+}) {
   const [lead, ...otherLeads] = data.leads;
   // One ad on the home page: after the third item of the first list long enough.
   let adLeft = ctx.access.adFree ? null : (ad ?? null);
@@ -70,7 +88,12 @@ export function HomePage({ ctx, data, ad }: { ctx: PageContext; data: HomeData; 
     return a;
   };
   return (
-    <Layout ctx={ctx} title={ctx.siteName} description="Independent news and a searchable archive of diplomatic cables. Free for personal reading." canonical="/">
+    <Layout
+      ctx={ctx}
+      title={ctx.siteName}
+      description="Independent news and a searchable archive of diplomatic cables. Free for personal reading."
+      canonical="/"
+    >
       <h1 class="visually-hidden">{ctx.siteName}</h1>
       <div class="home-grid">
         <div>
@@ -94,7 +117,11 @@ export function HomePage({ ctx, data, ad }: { ctx: PageContext; data: HomeData; 
             </ul>
           ) : null}
           {data.bySection.map(({ section, stories }) => (
-            <section class="section-block" key={section.slug} aria-labelledby={`sec-${section.slug}`}>
+            <section
+              class="section-block"
+              key={section.slug}
+              aria-labelledby={`sec-${section.slug}`}
+            >
               <h2 id={`sec-${section.slug}`}>
                 <a href={`/sections/${section.slug}`}>{section.name}</a>
               </h2>
@@ -148,11 +175,25 @@ export function SectionPage({
 }) {
   const base = `/sections/${section.slug}`;
   const feeds = [
-    { title: `${section.name} (RSS)`, href: `/feeds/sections/${section.slug}.rss`, type: 'rss' as const },
-    { title: `${section.name} (Atom)`, href: `/feeds/sections/${section.slug}.atom`, type: 'atom' as const },
+    {
+      title: `${section.name} (RSS)`,
+      href: `/feeds/sections/${section.slug}.rss`,
+      type: 'rss' as const,
+    },
+    {
+      title: `${section.name} (Atom)`,
+      href: `/feeds/sections/${section.slug}.atom`,
+      type: 'atom' as const,
+    },
   ];
   return (
-    <Layout ctx={ctx} title={page > 1 ? `${section.name} — page ${page}` : section.name} description={section.description || undefined} canonical={page > 1 ? `${base}?page=${page}` : base} feeds={feeds}>
+    <Layout
+      ctx={ctx}
+      title={page > 1 ? `${section.name} — page ${page}` : section.name}
+      description={section.description || undefined}
+      canonical={page > 1 ? `${base}?page=${page}` : base}
+      feeds={feeds}
+    >
       <h1>{section.name}</h1>
       {section.description ? <p class="standfirst">{section.description}</p> : null}
       {stories.length ? (
@@ -167,11 +208,23 @@ export function SectionPage({
       )}
       {pages > 1 ? (
         <nav class="pager" aria-label="Pages">
-          <span>{page > 1 ? <a href={page === 2 ? base : `${base}?page=${page - 1}`} rel="prev">← Newer</a> : null}</span>
+          <span>
+            {page > 1 ? (
+              <a href={page === 2 ? base : `${base}?page=${page - 1}`} rel="prev">
+                ← Newer
+              </a>
+            ) : null}
+          </span>
           <span class="meta">
             Page {page} of {pages}
           </span>
-          <span>{page < pages ? <a href={`${base}?page=${page + 1}`} rel="next">Older →</a> : null}</span>
+          <span>
+            {page < pages ? (
+              <a href={`${base}?page=${page + 1}`} rel="next">
+                Older →
+              </a>
+            ) : null}
+          </span>
         </nav>
       ) : null}
     </Layout>
@@ -269,7 +322,13 @@ export function StoryPage({
     <NewsletterBox key="newsletter" csrf={ctx.csrf} returnTo={path} siteName={ctx.siteName} />,
   ];
   return (
-    <Layout ctx={ctx} title={story.title} description={story.teaser || undefined} canonical={path} head={storyHead(ctx, story)}>
+    <Layout
+      ctx={ctx}
+      title={story.title}
+      description={story.teaser || undefined}
+      canonical={path}
+      head={storyHead(ctx, story)}
+    >
       <PaywallStrip access={ctx.access} siteName={ctx.siteName} />
       <div class="story-layout">
         <article class="story">
@@ -284,7 +343,12 @@ export function StoryPage({
               .
             </p>
           ) : null}
-          <div class="story-body">{storyBodyWithInserts(parseMarkdownCached(`${story.id}:${story.updated_at}`, story.body), inserts)}</div>
+          <div class="story-body">
+            {storyBodyWithInserts(
+              parseMarkdownCached(`${story.id}:${story.updated_at}`, story.body),
+              inserts,
+            )}
+          </div>
           <p class="copyright">
             © {story.source_name ?? ctx.siteName}. Published on {ctx.siteName} under our{' '}
             <a href="/terms">terms of use</a>.

@@ -39,7 +39,8 @@ interface Case {
 
 /** Fields whose accuracy we do not assert, with the reason (also in docs/cables.md). */
 export const OUT_OF_SCOPE: Record<string, string> = {
-  references_typed: 'typed references (email/telcon/report kinds) are not part of the ParsedCable contract',
+  references_typed:
+    'typed references (email/telcon/report kinds) are not part of the ParsedCable contract',
 };
 
 /** Every field with at least this many available cases must reach TARGET. */
@@ -120,32 +121,46 @@ function fieldOf(c: Case): string {
 }
 
 const recip = (rs: Recipient[]) =>
-  rs.map((r) => ({ route: r.route, name: r.name, precedence: r.precedence, mcn: r.mcn, excluded: !!r.excluded }));
+  rs.map((r) => ({
+    route: r.route,
+    name: r.name,
+    precedence: r.precedence,
+    mcn: r.mcn,
+    excluded: !!r.excluded,
+  }));
 
 /**
  * The cases list a collective's exclusions inside it (`excluded: [names]`); the parser gives each
  * excluded post as its own entry with `excluded: true` right after the collective. Same facts.
  */
-function flattenExpected(rs: (Omit<Recipient, 'excluded'> & { excluded?: string[] | boolean })[]): Recipient[] {
+function flattenExpected(
+  rs: (Omit<Recipient, 'excluded'> & { excluded?: string[] | boolean })[],
+): Recipient[] {
   const out: Recipient[] = [];
   for (const r of rs) {
     out.push({ route: r.route, name: r.name, precedence: r.precedence, mcn: r.mcn });
     if (Array.isArray(r.excluded)) {
-      for (const name of r.excluded) out.push({ route: null, name, precedence: null, mcn: null, excluded: true });
+      for (const name of r.excluded)
+        out.push({ route: null, name, precedence: null, mcn: null, excluded: true });
     }
   }
   return out;
 }
 
 /** Compares one case; returns [field, ok][] (a by_id case may check several fields). */
-export function runCase(c: Case, corpus: Map<string, RawCable>): [string, boolean | null, unknown][] {
+export function runCase(
+  c: Case,
+  corpus: Map<string, RawCable>,
+): [string, boolean | null, unknown][] {
   const p = c.params ?? {};
   const e = c.expected;
   const field = fieldOf(c);
   let raw: RawCable | undefined;
   if (c.input === null) {
     // every null-input case is looked up in the corpus by its cable id (as given, then canonical)
-    raw = c.cable_id ? corpus.get(c.cable_id) ?? corpus.get(canonicalId(c.cable_id) ?? '') : undefined;
+    raw = c.cable_id
+      ? (corpus.get(c.cable_id) ?? corpus.get(canonicalId(c.cable_id) ?? ''))
+      : undefined;
     if (!raw) return [[field, null, undefined]];
   }
   const year = typeof p.year === 'number' ? p.year : undefined;
@@ -195,7 +210,7 @@ export function runCase(c: Case, corpus: Map<string, RawCable>): [string, boolea
     }
     case 'recipients':
     case 'info_recipients': {
-      const h = parseHeader(parsed ? raw!.header ?? '' : input);
+      const h = parseHeader(parsed ? (raw!.header ?? '') : input);
       const got = recip(field === 'recipients' ? h.recipients : h.infoRecipients);
       const exp = recip(flattenExpected(e[field] as Parameters<typeof flattenExpected>[0]));
       return [[field, eq(got, exp), got]];
@@ -224,9 +239,16 @@ export function runCase(c: Case, corpus: Map<string, RawCable>): [string, boolea
       return [[field, eq(parsed!.mediaUrls, e.media_urls), parsed!.mediaUrls]];
     case 'by_id': {
       const res: [string, boolean | null, unknown][] = [];
-      if ('transmission_id' in e) res.push(['transmission_id', parsed!.transmissionId === e.transmission_id, parsed!.transmissionId]);
-      if ('canonical_id' in e) res.push(['canonical_id', parsed!.referenceId === e.canonical_id, parsed!.referenceId]);
-      if ('is_partial' in e) res.push(['is_partial', parsed!.partial === e.is_partial, parsed!.partial]);
+      if ('transmission_id' in e)
+        res.push([
+          'transmission_id',
+          parsed!.transmissionId === e.transmission_id,
+          parsed!.transmissionId,
+        ]);
+      if ('canonical_id' in e)
+        res.push(['canonical_id', parsed!.referenceId === e.canonical_id, parsed!.referenceId]);
+      if ('is_partial' in e)
+        res.push(['is_partial', parsed!.partial === e.is_partial, parsed!.partial]);
       if ('tags' in e) res.push(['tags', eq(parsed!.tags, e.tags), parsed!.tags]);
       if ('signers' in e) res.push(['signers', eq(parsed!.signers, e.signers), parsed!.signers]);
       return res;
@@ -266,7 +288,10 @@ test('conformance: parser-cases.json field accuracy, tuning and validation parts
     for (const [field, ok, got] of runCase(c, corpus)) {
       let s = stats.get(field);
       if (!s) {
-        s = { tuning: { cases: 0, passed: 0, unavailable: 0 }, validation: { cases: 0, passed: 0, unavailable: 0 } };
+        s = {
+          tuning: { cases: 0, passed: 0, unavailable: 0 },
+          validation: { cases: 0, passed: 0, unavailable: 0 },
+        };
         stats.set(field, s);
       }
       const p = s[part];
@@ -277,14 +302,22 @@ test('conformance: parser-cases.json field accuracy, tuning and validation parts
       p.cases++;
       if (ok) p.passed++;
       // only tuning failures are ever shown: the validation part stays unseen
-      else if (part === 'tuning' && !(field in OUT_OF_SCOPE)) failures.push(`${c.name}: got ${JSON.stringify(got)} expected ${JSON.stringify(c.expected)}`);
+      else if (part === 'tuning' && !(field in OUT_OF_SCOPE))
+        failures.push(
+          `${c.name}: got ${JSON.stringify(got)} expected ${JSON.stringify(c.expected)}`,
+        );
     }
   }
   const rows = [...stats.entries()].sort((a, b) => a[0].localeCompare(b[0]));
-  const lines = ['field                 tuning: cases passed accuracy | validation: cases passed accuracy | n/a'];
+  const lines = [
+    'field                 tuning: cases passed accuracy | validation: cases passed accuracy | n/a',
+  ];
   for (const [f, s] of rows) {
-    const cell = (x: Tally) => `${String(x.cases).padStart(6)} ${String(x.passed).padStart(6)} ${pct(x).padStart(7)} %`;
-    lines.push(`${f.padEnd(20)} ${cell(s.tuning)}       | ${cell(s.validation)}            | ${s.tuning.unavailable + s.validation.unavailable}`);
+    const cell = (x: Tally) =>
+      `${String(x.cases).padStart(6)} ${String(x.passed).padStart(6)} ${pct(x).padStart(7)} %`;
+    lines.push(
+      `${f.padEnd(20)} ${cell(s.tuning)}       | ${cell(s.validation)}            | ${s.tuning.unavailable + s.validation.unavailable}`,
+    );
   }
   console.log(lines.join('\n'));
   if (process.env.CABLES_VERBOSE) console.log(failures.join('\n'));
@@ -297,7 +330,9 @@ test('conformance: parser-cases.json field accuracy, tuning and validation parts
       const reached = v.cases > 0 && v.passed / v.cases >= TARGET;
       if (f in SHORT_OF_TARGET) {
         // an open shortfall is printed, may not get worse, and must be struck off once the target is met
-        console.log(`SHORT OF TARGET: ${f} validation ${v.passed}/${v.cases} (${pct(v)} %) below ${TARGET * 100} %: ${SHORT_OF_TARGET[f]}`);
+        console.log(
+          `SHORT OF TARGET: ${f} validation ${v.passed}/${v.cases} (${pct(v)} %) below ${TARGET * 100} %: ${SHORT_OF_TARGET[f]}`,
+        );
         assert.ok(!reached, `${f} now meets the target: remove it from SHORT_OF_TARGET`);
       } else {
         assert.ok(reached, `${f}: validation ${v.passed}/${v.cases} below ${TARGET * 100} %`);
@@ -306,8 +341,14 @@ test('conformance: parser-cases.json field accuracy, tuning and validation parts
     }
     if (floor) {
       // fields with few cases are held at their own level; every field keeps its tuning level
-      assert.ok(s.tuning.passed >= floor.tuning, `${f}: tuning ${s.tuning.passed}/${s.tuning.cases} below ${floor.tuning}`);
-      assert.ok(s.validation.passed >= floor.validation, `${f}: validation ${s.validation.passed}/${s.validation.cases} below ${floor.validation}`);
+      assert.ok(
+        s.tuning.passed >= floor.tuning,
+        `${f}: tuning ${s.tuning.passed}/${s.tuning.cases} below ${floor.tuning}`,
+      );
+      assert.ok(
+        s.validation.passed >= floor.validation,
+        `${f}: validation ${s.validation.passed}/${s.validation.cases} below ${floor.validation}`,
+      );
     } else if (total > 0) {
       assert.fail(`${f}: no floor recorded for a field with ${total} cases`);
     }

@@ -14,7 +14,8 @@ const REF_LINE_RE =
  * Manual/Handbook. A cable is cited by an originator word and a serial (`LONDON 825`,
  * `07 STATE 1234`); a number that is part of a date (`12/14/07`, `JULY 15`, `8 MAY 08`) is not a serial.
  */
-const OTHER_DOCUMENT_RE = /E-?MAILS?\b|\bTELCONS?\b|\bMEMO|\bLETTER\b|\bREPORTS?\b|\bDAILY\b|\bIIR\b|\bOSC\b|\bDTG|\bFA[MH]\b/;
+const OTHER_DOCUMENT_RE =
+  /E-?MAILS?\b|\bTELCONS?\b|\bMEMO|\bLETTER\b|\bREPORTS?\b|\bDAILY\b|\bIIR\b|\bOSC\b|\bDTG|\bFA[MH]\b/;
 const MONTH_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 /** A word of three letters or more and a number that is not part of a date (`3/23`, `8 MAY 08`). */
 const DAY_OR_SERIAL_RE =
@@ -53,7 +54,10 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
       const hits = [...m[1].matchAll(LETTERED_ITEM_RE)];
       hits.forEach((x, i) => {
         const letter = x[1] ?? x[2] ?? x[3];
-        const text = m[1].slice(x.index! + x[0].length, i + 1 < hits.length ? hits[i + 1].index : m[1].length);
+        const text = m[1].slice(
+          x.index! + x[0].length,
+          i + 1 < hits.length ? hits[i + 1].index : m[1].length,
+        );
         items.set(letter, (items.get(letter) ?? '') + ' ' + text);
       });
       // lettered lists run A, B, C…: count only a run that starts at A

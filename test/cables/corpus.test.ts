@@ -6,7 +6,12 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { SHARED_CABLES } from '../helpers.ts';
 import { readAllCables } from '../../src/cables/readers.ts';
-import { parseCable, stepFailures, type ParsedCable, type RawCable } from '../../src/cables/parse/index.ts';
+import {
+  parseCable,
+  stepFailures,
+  type ParsedCable,
+  type RawCable,
+} from '../../src/cables/parse/index.ts';
 import { RULES } from './corpus-rules.ts';
 
 const CORPUS = path.join(SHARED_CABLES, 'corpus');
@@ -59,7 +64,13 @@ function throughput(raws: RawCable[]): string[] {
  * citing e-mails, telcons and reports counted too; none is left). What is left: TAGS the cables
  * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`).
  */
-const RULE_LIMITS: Record<string, number> = { references: 0, subject: 0, tags: 56, classifiedBy: 5, signers: 0 };
+const RULE_LIMITS: Record<string, number> = {
+  references: 0,
+  subject: 0,
+  tags: 56,
+  classifiedBy: 5,
+  signers: 0,
+};
 
 /** Cables with each field found, per group: a step that stops finding a field fails the test. */
 const COVERAGE: Record<string, Record<string, number>> = {
@@ -104,7 +115,10 @@ test('corpus: every record parses with no step failing; coverage and consistency
     return;
   }
   const groups: [string, RawCable[]][] = [];
-  groups.push(['wikileaks_html_cables.jsonl', await load(path.join(CORPUS, 'wikileaks_html_cables.jsonl'))]);
+  groups.push([
+    'wikileaks_html_cables.jsonl',
+    await load(path.join(CORPUS, 'wikileaks_html_cables.jsonl')),
+  ]);
   const textDir = path.join(CORPUS, 'raw-text');
   const texts: RawCable[] = [];
   for (const f of readdirSync(textDir).sort()) texts.push(...(await load(path.join(textDir, f))));
@@ -132,7 +146,8 @@ test('corpus: every record parses with no step failing; coverage and consistency
     }
     coverage[name] = Object.fromEntries(FIELDS.map(([f]) => [f, counts.get(f) ?? 0]));
     lines.push(`${name}: ${raws.length} records`);
-    for (const [f] of FIELDS) lines.push(`  ${f.padEnd(24)} ${String(counts.get(f) ?? 0).padStart(5)} / ${raws.length}`);
+    for (const [f] of FIELDS)
+      lines.push(`  ${f.padEnd(24)} ${String(counts.get(f) ?? 0).padStart(5)} / ${raws.length}`);
   }
   lines.push(`consistency rules (${groups[0][0]}, cables breaking each):`);
   for (const r of RULES) {
@@ -143,16 +158,25 @@ test('corpus: every record parses with no step failing; coverage and consistency
   lines.push(...throughput(groups.flatMap(([, raws]) => raws)));
   console.log(lines.join('\n'));
   assert.equal(groups[0][1].length, 1373);
-  assert.equal(groups[1][1].length, readdirSync(textDir).filter((f) => statSync(path.join(textDir, f)).isFile()).length);
+  assert.equal(
+    groups[1][1].length,
+    readdirSync(textDir).filter((f) => statSync(path.join(textDir, f)).isFile()).length,
+  );
   assert.equal(groups[2][1].length, 2);
   for (const [group, fields] of Object.entries(COVERAGE)) {
     for (const [f, n] of Object.entries(fields)) {
-      assert.ok(coverage[group][f] >= n, `${group}: ${f} found in ${coverage[group][f]} records, fewer than ${n}`);
+      assert.ok(
+        coverage[group][f] >= n,
+        `${group}: ${f} found in ${coverage[group][f]} records, fewer than ${n}`,
+      );
     }
   }
   for (const r of RULES) {
     const n = broken.get(r.field)?.length ?? 0;
     assert.ok(r.field in RULE_LIMITS, `${r.field}: no limit recorded`);
-    assert.ok(n <= RULE_LIMITS[r.field], `${r.field}: ${n} cables break "${r.rule}" (limit ${RULE_LIMITS[r.field]})`);
+    assert.ok(
+      n <= RULE_LIMITS[r.field],
+      `${r.field}: ${n} cables break "${r.rule}" (limit ${RULE_LIMITS[r.field]})`,
+    );
   }
 });

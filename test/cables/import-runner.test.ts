@@ -41,19 +41,32 @@ describe(`imports off the web thread on ${ENGINE}`, () => {
       },
     });
     const progress: ImportProgress[] = [];
-    const summary = await importInWorker({ target: db.target, kysely: untouchable } as Db & { kysely: never }, [file], { workers: 0, progressIntervalMs: 0, onProgress: (p) => progress.push(p) });
+    const summary = await importInWorker(
+      { target: db.target, kysely: untouchable } as Db & { kysely: never },
+      [file],
+      { workers: 0, progressIntervalMs: 0, onProgress: (p) => progress.push(p) },
+    );
     assert.equal(summary.new, 60);
     assert.equal(summary.skipped, 0);
     assert.ok(progress.length > 0, 'progress reached the caller');
     assert.equal(progress.at(-1)!.bytesTotal, summary.files[0].bytes);
-    const n = await db.kysely.selectFrom('cables').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+    const n = await db.kysely
+      .selectFrom('cables')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .executeTakeFirstOrThrow();
     assert.equal(Number(n.n), 60);
-    const row = await db.kysely.selectFrom('cable_imports').select('status').executeTakeFirstOrThrow();
+    const row = await db.kysely
+      .selectFrom('cable_imports')
+      .select('status')
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'done');
   });
 
   test('a failing import rejects with its message', async () => {
-    await assert.rejects(importInWorker(db, [join(dir, 'missing.csv')], { workers: 0 }), /ENOENT|no such file/);
+    await assert.rejects(
+      importInWorker(db, [join(dir, 'missing.csv')], { workers: 0 }),
+      /ENOENT|no such file/,
+    );
   });
 
   test('transactions hold hundreds of cables, not thousands', async () => {
@@ -63,9 +76,18 @@ describe(`imports off the web thread on ${ENGINE}`, () => {
     const sizes: number[] = [];
     const summary = await importCables(db, [file], {
       workers: 0,
-      hooks: [{ name: 'count', afterBatch: async (_trx, b) => void sizes.push(b.inserted.length + b.updated.length + b.unchanged.length) }],
+      hooks: [
+        {
+          name: 'count',
+          afterBatch: async (_trx, b) =>
+            void sizes.push(b.inserted.length + b.updated.length + b.unchanged.length),
+        },
+      ],
     });
-    assert.equal(sizes.reduce((a, b) => a + b, 0), summary.new + summary.updated + summary.unchanged);
+    assert.equal(
+      sizes.reduce((a, b) => a + b, 0),
+      summary.new + summary.updated + summary.unchanged,
+    );
     assert.ok(summary.new > 900);
     assert.ok(sizes.length >= Math.ceil(1000 / DEFAULT_BATCH), `batches: ${sizes.join(', ')}`);
     assert.ok(Math.max(...sizes) <= DEFAULT_BATCH, `batches: ${sizes.join(', ')}`);

@@ -73,7 +73,11 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     }
     // The view is counted for the newsletter's most-read cables.
     await flushViews(site.db.kysely);
-    const views = await site.db.kysely.selectFrom('views_daily').selectAll().where('kind', '=', 'cable').execute();
+    const views = await site.db.kysely
+      .selectFrom('views_daily')
+      .selectAll()
+      .where('kind', '=', 'cable')
+      .execute();
     assert.ok(views.length >= 1);
   });
 
@@ -89,19 +93,32 @@ describe(`cable archive pages on ${ENGINE}`, () => {
   test('the page and the API show how the cable was read: every guess is listed', async () => {
     const page = await site.app.inject('/cables/09LIMA1701');
     assert.equal(page.statusCode, 200);
-    const details = /<details class="cable-reading"><summary>How this cable was read \((\d+) notes?\)<\/summary>([^]*?)<\/details>/.exec(page.body);
+    const details =
+      /<details class="cable-reading"><summary>How this cable was read \((\d+) notes?\)<\/summary>([^]*?)<\/details>/.exec(
+        page.body,
+      );
     assert.ok(details, 'the page has a "how this cable was read" disclosure');
-    const api = (await site.app.inject('/api/cables/09LIMA1701')).json() as { warnings: string[]; tags: string[]; references: string[] };
+    const api = (await site.app.inject('/api/cables/09LIMA1701')).json() as {
+      warnings: string[];
+      tags: string[];
+      references: string[];
+    };
     assert.deepEqual(api.tags, ['PREL', 'PE']);
     assert.deepEqual(api.references, ['09LIMA1669', '09BANGKOK12']);
-    for (const w of ['the TAGS label is written "TAGE;"; read as TAGS', 'reference station "BANGOK" read as BANGKOK', 'no Classified By line found']) {
+    for (const w of [
+      'the TAGS label is written "TAGE;"; read as TAGS',
+      'reference station "BANGOK" read as BANGKOK',
+      'no Classified By line found',
+    ]) {
       assert.ok(api.warnings.includes(w), `API warnings lack: ${w}`);
       assert.ok(details[2].includes(w.replace(/"/g, '&quot;')), `page lacks: ${w}`);
     }
     assert.equal(Number(details[1]), api.warnings.length);
     // a cable read without guesses says so
     const demo = await site.app.inject('/cables/09LIMA1669');
-    const demoApi = (await site.app.inject('/api/cables/09LIMA1669')).json() as { warnings: string[] };
+    const demoApi = (await site.app.inject('/api/cables/09LIMA1669')).json() as {
+      warnings: string[];
+    };
     if (!demoApi.warnings.length) assert.ok(demo.body.includes('nothing was guessed'));
     else assert.ok(demo.body.includes(`How this cable was read (${demoApi.warnings.length} note`));
   });
@@ -147,14 +164,28 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     assert.ok(html.includes('href="/cables/origin/embassy-lima"'));
     assert.ok(html.includes('href="/cables/classification/confidential-noforn"'));
     assert.ok(html.includes('href="/cables/tag/PREL"'));
-    const origins = [...html.matchAll(/href="\/cables\/origin\/[^"]+">([^<]+)<\/a>/g)].map((m) => m[1]);
-    assert.deepEqual(origins, [...origins].sort((a, b) => a.localeCompare(b, 'en')), 'origins are A–Z');
+    const origins = [...html.matchAll(/href="\/cables\/origin\/[^"]+">([^<]+)<\/a>/g)].map(
+      (m) => m[1],
+    );
+    assert.deepEqual(
+      origins,
+      [...origins].sort((a, b) => a.localeCompare(b, 'en')),
+      'origins are A–Z',
+    );
   });
 
   test('listings paginate and validate ?page', async () => {
     const f = await site.app.inject('/cables');
-    const year = /href="\/cables\/year\/(\d{4})">\d{4}<\/a> <span class="count">(\d+)/.exec(f.body)!;
-    const lists = ['/cables/origin/embassy-lima', `/cables/year/${year[1]}`, '/cables/month/2009-11', '/cables/classification/confidential-noforn', '/cables/tag/PREL'];
+    const year = /href="\/cables\/year\/(\d{4})">\d{4}<\/a> <span class="count">(\d+)/.exec(
+      f.body,
+    )!;
+    const lists = [
+      '/cables/origin/embassy-lima',
+      `/cables/year/${year[1]}`,
+      '/cables/month/2009-11',
+      '/cables/classification/confidential-noforn',
+      '/cables/tag/PREL',
+    ];
     for (const url of lists) {
       const r = await site.app.inject(url);
       assert.equal(r.statusCode, 200, url);
@@ -180,7 +211,11 @@ describe(`cable archive pages on ${ENGINE}`, () => {
   });
 
   test('the story of an imported cable links to its cable page', async () => {
-    const story = await site.db.kysely.selectFrom('stories').select(['id', 'title', 'updated_at']).where('cable_reference_id', '=', other).executeTakeFirstOrThrow();
+    const story = await site.db.kysely
+      .selectFrom('stories')
+      .select(['id', 'title', 'updated_at'])
+      .where('cable_reference_id', '=', other)
+      .executeTakeFirstOrThrow();
     assert.equal(story.title, 'Cablegate: Follow-Up on the SOUTHCOM Visit');
     const page = await site.app.inject(`/stories/${story.id}`);
     const html = (await site.app.inject(page.headers.location as string)).body;
@@ -190,25 +225,42 @@ describe(`cable archive pages on ${ENGINE}`, () => {
 
 const CORPUS = join(SHARED_CABLES, 'corpus', 'wikileaks_html_cables.jsonl');
 
-test(`the shared corpus imports and its cable pages render (${ENGINE})`, { skip: !existsSync(CORPUS) && `${CORPUS} is absent: the shared cable corpus is not on this machine`, timeout: 600_000 }, async () => {
-  const site = await testSite({ DEMO: '0' });
-  try {
-    const s = await importCables(site.db, [CORPUS]);
-    assert.ok(s.new > 1200, JSON.stringify({ ...s, files: undefined }));
-    assert.equal(s.new + s.updated + s.unchanged + s.skipped, 1373);
-    const again = await importCables(site.db, [CORPUS]);
-    assert.equal(again.new + again.updated, 0);
-    const ids = await site.db.kysely.selectFrom('cables').select('reference_id').orderBy('reference_id').limit(1000).execute();
-    for (const { reference_id } of [ids[0], ids[Math.floor(ids.length / 2)], ids[ids.length - 1]]) {
-      const r = await site.app.inject(`/cables/${reference_id}`);
-      assert.equal(r.statusCode, 200, reference_id);
-      assert.ok(r.body.includes('class="cable-meta"'));
-      const api = await site.app.inject(`/api/cables/${reference_id}`);
-      assert.equal(api.json().referenceId, reference_id);
+test(
+  `the shared corpus imports and its cable pages render (${ENGINE})`,
+  {
+    skip:
+      !existsSync(CORPUS) && `${CORPUS} is absent: the shared cable corpus is not on this machine`,
+    timeout: 600_000,
+  },
+  async () => {
+    const site = await testSite({ DEMO: '0' });
+    try {
+      const s = await importCables(site.db, [CORPUS]);
+      assert.ok(s.new > 1200, JSON.stringify({ ...s, files: undefined }));
+      assert.equal(s.new + s.updated + s.unchanged + s.skipped, 1373);
+      const again = await importCables(site.db, [CORPUS]);
+      assert.equal(again.new + again.updated, 0);
+      const ids = await site.db.kysely
+        .selectFrom('cables')
+        .select('reference_id')
+        .orderBy('reference_id')
+        .limit(1000)
+        .execute();
+      for (const { reference_id } of [
+        ids[0],
+        ids[Math.floor(ids.length / 2)],
+        ids[ids.length - 1],
+      ]) {
+        const r = await site.app.inject(`/cables/${reference_id}`);
+        assert.equal(r.statusCode, 200, reference_id);
+        assert.ok(r.body.includes('class="cable-meta"'));
+        const api = await site.app.inject(`/api/cables/${reference_id}`);
+        assert.equal(api.json().referenceId, reference_id);
+      }
+      const browse = await site.app.inject('/cables');
+      assert.equal(browse.statusCode, 200);
+    } finally {
+      await site.cleanup();
     }
-    const browse = await site.app.inject('/cables');
-    assert.equal(browse.statusCode, 200);
-  } finally {
-    await site.cleanup();
-  }
-});
+  },
+);

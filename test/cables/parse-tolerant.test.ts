@@ -66,11 +66,24 @@ test('fields run together on one line end each other', () => {
   assert.deepEqual(parseReferences(caption, 2009, null), ['09STATE1234', '09LIMA55']);
   assert.equal(parseSubject('SUBJECT: TALKS GO ONREF: A. STATE 1234\n\n1. x'), 'TALKS GO ON');
   // a double-spaced caption: the subject goes on after a blank line when its line cannot end it
-  assert.equal(parseSubject('SUBJECT: FUNDS TO PROTECT THE \n\nRIVERS - REAL PROGRESS \n\nREF: 08 LIMA 1 \n\n1. x'), 'FUNDS TO PROTECT THE RIVERS - REAL PROGRESS');
+  assert.equal(
+    parseSubject(
+      'SUBJECT: FUNDS TO PROTECT THE \n\nRIVERS - REAL PROGRESS \n\nREF: 08 LIMA 1 \n\n1. x',
+    ),
+    'FUNDS TO PROTECT THE RIVERS - REAL PROGRESS',
+  );
   assert.equal(parseSubject('SUBJECT: TALKS AND\n\n1. (C) Text.'), 'TALKS AND');
   // a caption written in mixed case with its fields on one line
-  assert.equal(parseSubject('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on\n\n(U) Classified by Ambassador Jo Roe'), 'talks go on');
-  assert.deepEqual(parseTags('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on').tags, ['PREL', 'TU']);
+  assert.equal(
+    parseSubject(
+      'E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on\n\n(U) Classified by Ambassador Jo Roe',
+    ),
+    'talks go on',
+  );
+  assert.deepEqual(
+    parseTags('E.o. 12958: decl: 01/07/2014 Tags: prel, tu Subject: talks go on').tags,
+    ['PREL', 'TU'],
+  );
   assert.equal(
     parseSubject('SUBJECT: TALKS GO ON Classified By: Ambassador Jo Roe for reasons 1.4 (b)'),
     'TALKS GO ON',
@@ -101,12 +114,12 @@ test('reference lists: years in other places, originator aliases, printout lines
     '09LIMA55',
   ]);
   // the same after a station of two or three words or an alias
-  assert.deepEqual(refs('REF: A. ABU DHABI 07 1234 B. NEW DELHI 06-55 C. SECSTATE WASHDC 08-99 D. BUENOS AIRES 321'), [
-    '07ABUDHABI1234',
-    '06NEWDELHI55',
-    '08STATE99',
-    '09BUENOSAIRES321',
-  ]);
+  assert.deepEqual(
+    refs(
+      'REF: A. ABU DHABI 07 1234 B. NEW DELHI 06-55 C. SECSTATE WASHDC 08-99 D. BUENOS AIRES 321',
+    ),
+    ['07ABUDHABI1234', '06NEWDELHI55', '08STATE99', '09BUENOSAIRES321'],
+  );
   // four digits that open the next item are its year, not a serial after a year
   assert.deepEqual(refs('REF: LIMA 55 2007 STATE 1234; LAHORE 25 07 NEW DELHI 12'), [
     '09LIMA55',
@@ -115,11 +128,22 @@ test('reference lists: years in other places, originator aliases, printout lines
     '07NEWDELHI12',
   ]);
   // a date after a serial is not its year, and two numbers after a station without a year are not read as one
-  assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), ['09STATE1234', '09LIMA12', '09LIMA34']);
+  assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), [
+    '09STATE1234',
+    '09LIMA12',
+    '09LIMA34',
+  ]);
   // no year anywhere: the citing cable's, from its own id when the year is not given
-  assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), ['07STATE12', '06LIMA3']);
+  assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), [
+    '07STATE12',
+    '06LIMA3',
+  ]);
   // an item letter glued to the year or the station
-  assert.deepEqual(refs('REF: A.08 STATE 1234 B.LIMA 55 C.2007 BOGOTA 3'), ['08STATE1234', '09LIMA55', '07BOGOTA3']);
+  assert.deepEqual(refs('REF: A.08 STATE 1234 B.LIMA 55 C.2007 BOGOTA 3'), [
+    '08STATE1234',
+    '09LIMA55',
+    '07BOGOTA3',
+  ]);
   // originator aliases (tables.json station_aliases)
   assert.deepEqual(refs('REF: A. SECSTATE 1234 B. SECSTATE WASHDC 5678 C. 08 USUN 9'), [
     '09STATE1234',
@@ -140,18 +164,20 @@ test('reference lists: years in other places, originator aliases, printout lines
     'REF: A. STATE 1234\nB. LIMA 55\nC O N F I D E N T I A L SECTION 02 OF 03 LIMA 001700\nC. LIMA 66\n\n1. (C) x';
   assert.deepEqual(refs(banner), ['09STATE1234', '09LIMA55', '09LIMA66']);
   // items numbered at the start of a line are not numbered paragraphs
-  assert.deepEqual(refs('REF: 1. STATE 1234\n2. LIMA 55\n3. 07 BOGOTA 6 (NOTAL)\n\n1. (C) The talks: LIMA 77.'), [
-    '09STATE1234',
-    '09LIMA55',
-    '07BOGOTA6',
-  ]);
+  assert.deepEqual(
+    refs('REF: 1. STATE 1234\n2. LIMA 55\n3. 07 BOGOTA 6 (NOTAL)\n\n1. (C) The talks: LIMA 77.'),
+    ['09STATE1234', '09LIMA55', '07BOGOTA6'],
+  );
   // a banner in lower case (`S e c r e t section 02 of 03 riyadh 000182`) is a printout line too
-  assert.deepEqual(refs('REF: A. KABUL 500\nS e c r e t section 02 of 03 riyadh 000182\nB. KABUL 501\n\n1. (C) x'), [
+  assert.deepEqual(
+    refs('REF: A. KABUL 500\nS e c r e t section 02 of 03 riyadh 000182\nB. KABUL 501\n\n1. (C) x'),
+    ['09KABUL500', '09KABUL501'],
+  );
+  // blank lines left by a page break do not end the list when the next item follows them
+  assert.deepEqual(refs('REF: A. KABUL 500\n \n \n \nB. KABUL 501\n\n\n\nThe talks went on.'), [
     '09KABUL500',
     '09KABUL501',
   ]);
-  // blank lines left by a page break do not end the list when the next item follows them
-  assert.deepEqual(refs('REF: A. KABUL 500\n \n \n \nB. KABUL 501\n\n\n\nThe talks went on.'), ['09KABUL500', '09KABUL501']);
   const marker = parseCable({
     referenceId: '10RIYADH182',
     body:
@@ -206,11 +232,14 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.equal(canonicalId('09BENN123'), null);
   // the same ids written whole in a REF list, with a note
   const notes: string[] = [];
-  assert.deepEqual(parseReferences('REF: A. 09SECTION01OF02LIMA1234 B. 08SECT1ON1OF2BOGOTA55', 2010, null, notes), [
-    '09LIMA1234',
-    '08BOGOTA55',
-  ]);
-  assert.ok(notes.includes('reference id given as "09SECTION01OF02LIMA1234"; read as 09LIMA1234'), notes.join('\n'));
+  assert.deepEqual(
+    parseReferences('REF: A. 09SECTION01OF02LIMA1234 B. 08SECT1ON1OF2BOGOTA55', 2010, null, notes),
+    ['09LIMA1234', '08BOGOTA55'],
+  );
+  assert.ok(
+    notes.includes('reference id given as "09SECTION01OF02LIMA1234"; read as 09LIMA1234'),
+    notes.join('\n'),
+  );
 });
 
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
@@ -238,7 +267,10 @@ test('classified by: broken words, damaged titles, offices glued by a dash, digi
   assert.deepEqual(names('Classified By: Ambassador Ann Roe fo\nr reasons 1.4 (b)'), ['Ann Roe']);
   assert.deepEqual(names('Classified By: Ambassador Ann Roe fro reasons 1.4 (b)'), ['Ann Roe']);
   assert.deepEqual(names('Classified By: Poloff-Ann Roe for reasons 1.4 (b)'), ['Ann Roe']);
-  assert.deepEqual(names('Classified By: Acting Political Counselor Jo Ann Roe for reasons 1.4 (b)'), ['Jo Ann Roe']);
+  assert.deepEqual(
+    names('Classified By: Acting Political Counselor Jo Ann Roe for reasons 1.4 (b)'),
+    ['Jo Ann Roe'],
+  );
   // a misspelt label
   assert.deepEqual(names('Classifed By: Ambassador Jo Roe for reasons 1.4 (b)'), ['Jo Roe']);
   assert.deepEqual(names('CLASIFIED BY; AMBASSADOR JO ROE FOR REASONS 1.4 (B)'), ['JO ROE']);

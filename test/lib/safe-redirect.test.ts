@@ -3,7 +3,11 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { safeRedirect } from '../../src/lib/safe-redirect.ts';
 
-const ORIGINS = ['https://news.example', 'http://127.0.0.1:3000', 'https://broadsheet.example:8443'];
+const ORIGINS = [
+  'https://news.example',
+  'http://127.0.0.1:3000',
+  'https://broadsheet.example:8443',
+];
 
 /** Where a browser goes for a Location header `value` sent by a page at `origin`. */
 function resolve(value: string, origin: string): URL {
@@ -38,12 +42,16 @@ test('return addresses that leave the site, however they are written, fall back'
   for (const x of hostile) {
     assert.equal(safeRedirect(x, '/account'), '/account', JSON.stringify(x));
   }
-  for (const x of [undefined, null, 42, ['/a'], { toString: () => '/a' }]) assert.equal(safeRedirect(x), '/');
+  for (const x of [undefined, null, 42, ['/a'], { toString: () => '/a' }])
+    assert.equal(safeRedirect(x), '/');
 });
 
 test('paths on the site are kept, normalised as a browser reads them', () => {
   assert.equal(safeRedirect('/terms'), '/terms');
-  assert.equal(safeRedirect('/invitations/abc_DEF-123?x=1#top'), '/invitations/abc_DEF-123?x=1#top');
+  assert.equal(
+    safeRedirect('/invitations/abc_DEF-123?x=1#top'),
+    '/invitations/abc_DEF-123?x=1#top',
+  );
   assert.equal(safeRedirect('/search?q=peru%20lima&page=2'), '/search?q=peru%20lima&page=2');
   // Percent-encoded slashes and tabs stay encoded: the browser does not decode them into a host.
   assert.equal(safeRedirect('/%09/evil.example/phish'), '/%09/evil.example/phish');
@@ -53,9 +61,38 @@ test('paths on the site are kept, normalised as a browser reads them', () => {
 });
 
 test('property: for any string, the answer stays on the site and is the path it resolves to', () => {
-  const pieces = fc.constantFrom('/', '//', '\\', '\t', '\n', '\r', ' ', '.', '..', '%2e', '%2F', '%09', '%5C', '@', ':', '?', '#', 'evil.example', 'http:', 'https://', 'a', '\u0000', '\u3002', 'é');
+  const pieces = fc.constantFrom(
+    '/',
+    '//',
+    '\\',
+    '\t',
+    '\n',
+    '\r',
+    ' ',
+    '.',
+    '..',
+    '%2e',
+    '%2F',
+    '%09',
+    '%5C',
+    '@',
+    ':',
+    '?',
+    '#',
+    'evil.example',
+    'http:',
+    'https://',
+    'a',
+    '\u0000',
+    '\u3002',
+    'é',
+  );
   const tricky = fc.array(pieces, { maxLength: 12 }).map((a) => a.join(''));
-  const any = fc.oneof(fc.string({ unit: 'binary', maxLength: 40 }), tricky, tricky.map((s) => '/' + s));
+  const any = fc.oneof(
+    fc.string({ unit: 'binary', maxLength: 40 }),
+    tricky,
+    tricky.map((s) => '/' + s),
+  );
   fc.assert(
     fc.property(any, fc.constantFrom(...ORIGINS), (input, origin) => {
       const out = safeRedirect(input, '/account');

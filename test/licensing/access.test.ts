@@ -154,7 +154,10 @@ describe('decideAccess: personal', () => {
     ['anonymous browser on an unknown network', {}],
     ['member who declared personal use', { member: member({ declaredUse: 'personal' }) }],
     ['member who declared nothing', { member: member() }],
-    ['search engine crawler from its published range', { userAgent: GOOGLEBOT, clientIp: '66.249.66.1' }],
+    [
+      'search engine crawler from its published range',
+      { userAgent: GOOGLEBOT, clientIp: '66.249.66.1' },
+    ],
     ['generic script', { userAgent: CURL }],
     ['empty user agent', { userAgent: '' }],
     [
@@ -371,22 +374,42 @@ describe('decideAccess: automated', () => {
 
   it('a search engine’s name from outside its published ranges is an unlicensed crawler', () => {
     for (const clientIp of ['8.8.8.8', '192.0.2.5', '66.249.96.1', 'garbage']) {
-      const d = decide({ userAgent: GOOGLEBOT, clientIp, member: member({ email: 'x@acme.com', seatOrganisationId: 'acme' }) });
-      assert.deepEqual([d.status, d.adFree, d.coveredBy, d.notice], ['automated-unlicensed', false, null, AUTOMATED_NOTICE], clientIp);
+      const d = decide({
+        userAgent: GOOGLEBOT,
+        clientIp,
+        member: member({ email: 'x@acme.com', seatOrganisationId: 'acme' }),
+      });
+      assert.deepEqual(
+        [d.status, d.adFree, d.coveredBy, d.notice],
+        ['automated-unlicensed', false, null, AUTOMATED_NOTICE],
+        clientIp,
+      );
     }
     // A world that knows no ranges believes no search engine.
-    const d = decideAccess({ member: null, clientIp: '66.249.66.1', userAgent: GOOGLEBOT, apiKey: null, now: NOW }, { ...world, searchEngines: undefined });
+    const d = decideAccess(
+      { member: null, clientIp: '66.249.66.1', userAgent: GOOGLEBOT, apiKey: null, now: NOW },
+      { ...world, searchEngines: undefined },
+    );
     assert.equal(d.status, 'automated-unlicensed');
   });
 
   it('a crawler name hidden behind padding is still found, and padding alone is automated', () => {
-    assert.equal(decide({ userAgent: `${CHROME} ${'x'.repeat(1100)} GPTBot/1.0` }).status, 'automated-unlicensed');
-    assert.equal(decide({ userAgent: `${CHROME} ${'x'.repeat(1100)}` }).status, 'automated-unlicensed');
+    assert.equal(
+      decide({ userAgent: `${CHROME} ${'x'.repeat(1100)} GPTBot/1.0` }).status,
+      'automated-unlicensed',
+    );
+    assert.equal(
+      decide({ userAgent: `${CHROME} ${'x'.repeat(1100)}` }).status,
+      'automated-unlicensed',
+    );
     assert.equal(decide({ userAgent: CHROME }).status, 'personal');
   });
 
   it('a seat needs a confirmed account', () => {
-    assert.deepEqual(decide({ member: member({ seatOrganisationId: 'acme', emailVerified: false }) }), personal());
+    assert.deepEqual(
+      decide({ member: member({ seatOrganisationId: 'acme', emailVerified: false }) }),
+      personal(),
+    );
   });
 
   it('revoked key', () => {

@@ -12,18 +12,42 @@ import { ENGINE, listenLocal, testSite } from '../helpers.ts';
 type Site = Awaited<ReturnType<typeof testSite>>;
 
 const GPTBOT = 'Mozilla/5.0 (compatible; GPTBot/1.2; +https://openai.com/gptbot)';
-const BROWSER = 'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
+const BROWSER =
+  'Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/126.0 Safari/537.36';
 const GOOGLEBOT = 'Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)';
 
 /** A GET with the request target sent exactly as written (no client-side normalisation). */
-function rawGet(base: string, target: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, string | string[] | undefined> }> {
+function rawGet(
+  base: string,
+  target: string,
+  headers: Record<string, string> = {},
+): Promise<{
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}> {
   const u = new URL(base);
   return new Promise((resolve, reject) => {
-    const req = request({ host: u.hostname, port: u.port, method: 'GET', path: target, headers: { connection: 'close', ...headers } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), headers: res.headers }));
-    });
+    const req = request(
+      {
+        host: u.hostname,
+        port: u.port,
+        method: 'GET',
+        path: target,
+        headers: { connection: 'close', ...headers },
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c) => chunks.push(c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            headers: res.headers,
+          }),
+        );
+      },
+    );
     req.on('error', reject);
     req.end();
   });
@@ -40,12 +64,25 @@ describe(`the crawler boundary on ${ENGINE}`, () => {
     await site.cleanup();
   });
 
-  const licensed = ['/api/search?q=lima', '/api/cables/09LIMA1669', '/feeds/home.rss', '/sitemap.xml'];
+  const licensed = [
+    '/api/search?q=lima',
+    '/api/cables/09LIMA1669',
+    '/feeds/home.rss',
+    '/sitemap.xml',
+  ];
 
   test('the plain paths answer a browser and refuse an AI crawler', async () => {
     for (const url of licensed) {
-      assert.equal((await rawGet(base, url, { 'user-agent': BROWSER })).status, 200, `${url} for a browser`);
-      assert.equal((await rawGet(base, url, { 'user-agent': GPTBOT })).status, 402, `${url} for GPTBot`);
+      assert.equal(
+        (await rawGet(base, url, { 'user-agent': BROWSER })).status,
+        200,
+        `${url} for a browser`,
+      );
+      assert.equal(
+        (await rawGet(base, url, { 'user-agent': GPTBOT })).status,
+        402,
+        `${url} for GPTBot`,
+      );
     }
   });
 
@@ -82,17 +119,30 @@ describe(`the crawler boundary on ${ENGINE}`, () => {
       assert.doesNotMatch(r.body, /09LIMA1669.*LIMA|<urlset|<rss/, `${url} leaks content`);
     }
     // The encoded spellings are refused outright with a readable message, for everyone.
-    for (const url of ['/%61pi/search?q=lima', '/sitemap%2Exml', '/./api/search?q=lima', '//api/search?q=lima', '/%2561pi/search?q=lima']) {
+    for (const url of [
+      '/%61pi/search?q=lima',
+      '/sitemap%2Exml',
+      '/./api/search?q=lima',
+      '//api/search?q=lima',
+      '/%2561pi/search?q=lima',
+    ]) {
       const r = await rawGet(base, url, { 'user-agent': BROWSER });
       assert.equal(r.status, 400, `${url} for a browser`);
       assert.match(r.body, /not written in its plain form/, url);
-      assert.match(String(r.headers['content-security-policy'] ?? ''), /default-src 'self'/, `${url} keeps the security headers`);
+      assert.match(
+        String(r.headers['content-security-policy'] ?? ''),
+        /default-src 'self'/,
+        `${url} keeps the security headers`,
+      );
     }
   });
 
   test('encoded characters that are not a hidden path still work', async () => {
     // A space and non-ASCII text are encoded in any path; they reach the route as before.
-    assert.equal((await rawGet(base, '/search?q=lima%20peru', { 'user-agent': BROWSER })).status, 200);
+    assert.equal(
+      (await rawGet(base, '/search?q=lima%20peru', { 'user-agent': BROWSER })).status,
+      200,
+    );
     assert.equal((await rawGet(base, '/no%20such%20page', { 'user-agent': BROWSER })).status, 404);
     assert.equal((await rawGet(base, '/caf%C3%A9', { 'user-agent': BROWSER })).status, 404);
   });
@@ -107,17 +157,58 @@ describe(`the crawler boundary on ${ENGINE}`, () => {
   });
 
   test('a client calling itself a search engine is believed only from its published ranges', async () => {
-    const fake = await site.app.inject({ url: '/api/search?q=lima', headers: { 'user-agent': GOOGLEBOT }, remoteAddress: '203.0.113.9' });
+    const fake = await site.app.inject({
+      url: '/api/search?q=lima',
+      headers: { 'user-agent': GOOGLEBOT },
+      remoteAddress: '203.0.113.9',
+    });
     assert.equal(fake.statusCode, 402);
-    assert.equal((await site.app.inject({ url: '/sitemap.xml', headers: { 'user-agent': GOOGLEBOT }, remoteAddress: '127.0.0.1' })).statusCode, 402);
-    assert.equal((await site.app.inject({ url: '/api/search?q=lima', headers: { 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0)' }, remoteAddress: '198.51.100.7' })).statusCode, 402);
+    assert.equal(
+      (
+        await site.app.inject({
+          url: '/sitemap.xml',
+          headers: { 'user-agent': GOOGLEBOT },
+          remoteAddress: '127.0.0.1',
+        })
+      ).statusCode,
+      402,
+    );
+    assert.equal(
+      (
+        await site.app.inject({
+          url: '/api/search?q=lima',
+          headers: { 'user-agent': 'Mozilla/5.0 (compatible; bingbot/2.0)' },
+          remoteAddress: '198.51.100.7',
+        })
+      ).statusCode,
+      402,
+    );
     // From Googlebot's long-documented range: a search engine, treated as a personal reader.
-    const real = await site.app.inject({ url: '/sitemap.xml', headers: { 'user-agent': GOOGLEBOT }, remoteAddress: '66.249.66.1' });
+    const real = await site.app.inject({
+      url: '/sitemap.xml',
+      headers: { 'user-agent': GOOGLEBOT },
+      remoteAddress: '66.249.66.1',
+    });
     assert.equal(real.statusCode, 200);
-    const access = (await site.app.inject({ url: '/api/access', headers: { 'user-agent': GOOGLEBOT }, remoteAddress: '66.249.66.1' })).json();
+    const access = (
+      await site.app.inject({
+        url: '/api/access',
+        headers: { 'user-agent': GOOGLEBOT },
+        remoteAddress: '66.249.66.1',
+      })
+    ).json();
     assert.equal(access.status, 'personal');
     // Googlebot's name from Bing's or anyone else's address is not Googlebot.
-    assert.equal((await site.app.inject({ url: '/api/access', headers: { 'user-agent': GOOGLEBOT }, remoteAddress: '66.249.96.1' })).statusCode, 402);
+    assert.equal(
+      (
+        await site.app.inject({
+          url: '/api/access',
+          headers: { 'user-agent': GOOGLEBOT },
+          remoteAddress: '66.249.96.1',
+        })
+      ).statusCode,
+      402,
+    );
   });
 });
 
@@ -135,9 +226,39 @@ describe('canonicalPath', () => {
     ];
     for (const [input, decoded] of ok) assert.equal(canonicalPath(input), decoded, input);
     const refused = [
-      '', 'api', '*', 'http://x/api', '/%61pi', '/%41PI', '/%7e', '/%2e', '/%2E', '/%5f', '/%2d', '/%30',
-      '/a%2Fb', '/a%2fb', '/a%5Cb', '/%2561pi', '/%25', '/%', '/%4', '/%zz', '/%00', '/%0a', '/%7F',
-      '//api', '/api//search', '/./api', '/api/.', '/x/../api', '/..', '/api\\search', '/caf\u00e9', '/a b', '/a\tb',
+      '',
+      'api',
+      '*',
+      'http://x/api',
+      '/%61pi',
+      '/%41PI',
+      '/%7e',
+      '/%2e',
+      '/%2E',
+      '/%5f',
+      '/%2d',
+      '/%30',
+      '/a%2Fb',
+      '/a%2fb',
+      '/a%5Cb',
+      '/%2561pi',
+      '/%25',
+      '/%',
+      '/%4',
+      '/%zz',
+      '/%00',
+      '/%0a',
+      '/%7F',
+      '//api',
+      '/api//search',
+      '/./api',
+      '/api/.',
+      '/x/../api',
+      '/..',
+      '/api\\search',
+      '/caf\u00e9',
+      '/a b',
+      '/a\tb',
     ];
     for (const input of refused) assert.equal(canonicalPath(input), null, JSON.stringify(input));
     assert.equal(rawPath('/api/search?q=%61#frag'), '/api/search');

@@ -26,7 +26,8 @@ describe('search-engine ranges', () => {
     for (const e of f.engines) {
       assert.ok(e.source.length > 0, `${e.name} says where its ranges come from`);
       if (e.url) assert.match(e.url, /^https:\/\//, `${e.name} list is fetched over https`);
-      if (e.fetchedAt === null) assert.doesNotMatch(e.source, /^Fetched/, `${e.name} is not claimed to be fetched`);
+      if (e.fetchedAt === null)
+        assert.doesNotMatch(e.source, /^Fetched/, `${e.name} is not claimed to be fetched`);
     }
     assert.match(f.about.join(' '), /broadsheet crawlers refresh/);
     const google = f.engines.find((e) => e.name === 'Googlebot')!;
@@ -48,13 +49,29 @@ describe('search-engine ranges', () => {
   });
 
   test('published lists are read strictly', () => {
-    const list = JSON.stringify({ creationTime: '2026-11-30T00:00:00', prefixes: [{ ipv4Prefix: '66.249.64.0/27' }, { ipv6Prefix: '2001:4860:4801:10::/64' }, { ipv4Prefix: '66.249.64.0/27' }] });
-    assert.deepEqual(parsePublishedList(list), { ranges: ['66.249.64.0/27', '2001:4860:4801:10::/64'], creationTime: '2026-11-30T00:00:00' });
+    const list = JSON.stringify({
+      creationTime: '2026-11-30T00:00:00',
+      prefixes: [
+        { ipv4Prefix: '66.249.64.0/27' },
+        { ipv6Prefix: '2001:4860:4801:10::/64' },
+        { ipv4Prefix: '66.249.64.0/27' },
+      ],
+    });
+    assert.deepEqual(parsePublishedList(list), {
+      ranges: ['66.249.64.0/27', '2001:4860:4801:10::/64'],
+      creationTime: '2026-11-30T00:00:00',
+    });
     assert.deepEqual(parsePublishedList('["192.0.2.0/24"]').ranges, ['192.0.2.0/24']);
     assert.throws(() => parsePublishedList('<html>'), /not JSON/);
     assert.throws(() => parsePublishedList('{"prefixes": []}'), /empty/);
-    assert.throws(() => parsePublishedList('{"prefixes": [{"ipv4Prefix": "0.0.0.0/0"}]}'), /too wide/);
-    assert.throws(() => parsePublishedList('{"prefixes": [{"ipv4Prefix": "66.249.64.0/33"}]}'), /not a network range/);
+    assert.throws(
+      () => parsePublishedList('{"prefixes": [{"ipv4Prefix": "0.0.0.0/0"}]}'),
+      /too wide/,
+    );
+    assert.throws(
+      () => parsePublishedList('{"prefixes": [{"ipv4Prefix": "66.249.64.0/33"}]}'),
+      /not a network range/,
+    );
     assert.throws(() => parsePublishedList('{"other": 1}'), /prefixes/);
   });
 
@@ -73,7 +90,11 @@ describe('search-engine ranges', () => {
       const asked: string[] = [];
       crawlerLists.fetch = async (url) => {
         asked.push(url);
-        if (url.includes('googlebot')) return JSON.stringify({ creationTime: '2026-12-01T00:00:00', prefixes: [{ ipv4Prefix: '66.249.64.0/27' }, { ipv4Prefix: '192.178.4.0/27' }] });
+        if (url.includes('googlebot'))
+          return JSON.stringify({
+            creationTime: '2026-12-01T00:00:00',
+            prefixes: [{ ipv4Prefix: '66.249.64.0/27' }, { ipv4Prefix: '192.178.4.0/27' }],
+          });
         if (url.includes('bing')) return '{"prefixes": "nope"}';
         throw new Error('the server answered 503');
       };
@@ -84,7 +105,10 @@ describe('search-engine ranges', () => {
         throw Object.assign(new Error('fetch failed'), { cause: { code: 'ENOTFOUND' } });
       };
       assert.equal(await cmd.run([]), 1);
-      assert.match(out.join('\n'), /Googlebot: could not refresh from https:\/\/\S+: fetch failed \(ENOTFOUND\)/);
+      assert.match(
+        out.join('\n'),
+        /Googlebot: could not refresh from https:\/\/\S+: fetch failed \(ENOTFOUND\)/,
+      );
       assert.equal(existsSync(join(dir, 'search-engines.json')), false);
       crawlerLists.fetch = working;
       const code = await cmd.run([]);
@@ -94,7 +118,10 @@ describe('search-engine ranges', () => {
       const google = written.engines.find((e) => e.name === 'Googlebot')!;
       assert.deepEqual(google.ranges, ['66.249.64.0/27', '192.178.4.0/27']);
       assert.ok(google.fetchedAt);
-      assert.match(google.source, /^Fetched from https:\/\/developers\.google\.com\/.* \(list created 2026-12-01T00:00:00\)\.$/);
+      assert.match(
+        google.source,
+        /^Fetched from https:\/\/developers\.google\.com\/.* \(list created 2026-12-01T00:00:00\)\.$/,
+      );
       const bing = written.engines.find((e) => e.name === 'Bingbot')!;
       assert.equal(bing.fetchedAt, null, 'an unreadable list leaves the engine as it was');
       assert.match(out.join('\n'), /Bingbot: could not refresh/);
@@ -106,7 +133,11 @@ describe('search-engine ranges', () => {
       writeFileSync(join(dir, 'search-engines.json'), '{');
       const errors: unknown[] = [];
       const src = searchEngineSource(dir, 0, (e) => errors.push(e));
-      assert.equal(src().verifies('Googlebot', '66.249.66.1'), true, 'falls back to the shipped ranges');
+      assert.equal(
+        src().verifies('Googlebot', '66.249.66.1'),
+        true,
+        'falls back to the shipped ranges',
+      );
       assert.equal(errors.length, 1);
     } finally {
       crawlerLists.fetch = saved.fetch;

@@ -13,7 +13,6 @@ import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
 import { freePort } from '../helpers.ts';
 
-
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;
 let smtp: TestSmtp;
@@ -27,7 +26,11 @@ before(async () => {
   // BASE_URL is the address the links in mails point to.
   site = await testSite({ DEMO: '1', SMTP_URL: smtp.url, BASE_URL: base });
   await site.app.listen({ port, host: '127.0.0.1' });
-  const row = await site.db.kysely.selectFrom('stories').select(['id', 'slug']).where('cable_reference_id', '=', '09LIMA1669').executeTakeFirstOrThrow();
+  const row = await site.db.kysely
+    .selectFrom('stories')
+    .select(['id', 'slug'])
+    .where('cable_reference_id', '=', '09LIMA1669')
+    .executeTakeFirstOrThrow();
   storyPath = `/stories/cablegate/2009/11/${row.id}-${row.slug}`;
   mkdirSync(OUT, { recursive: true });
 });
@@ -36,73 +39,97 @@ after(async () => {
   await smtp.close();
 });
 
-test(`a reader registers, confirms, logs out and in, and declares work use (${ENGINE})`, { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)` }, async () => {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  const email = 'browser.member@example.org';
-  const password = 'orchard lantern velvet';
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
+test(
+  `a reader registers, confirms, logs out and in, and declares work use (${ENGINE})`,
+  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)` },
+  async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    const email = 'browser.member@example.org';
+    const password = 'orchard lantern velvet';
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(String(e)));
 
-    await page.goto(base + '/');
-    await page.locator('.account-nav').getByRole('link', { name: 'Register' }).click();
-    await page.waitForURL(/\/register$/);
-    // A common password first: refused with a message, the address kept.
-    await page.fill('#email', email);
-    await page.fill('#password', 'password2024');
-    await page.check('input[name=declared_use][value=personal]');
-    await page.click('form.auth-form button[type=submit]');
-    await page.waitForSelector('.notice.error');
-    assert.match(await page.locator('.notice.error').innerText(), /most often tried/);
-    assert.equal(await page.inputValue('#email'), email);
-    await page.screenshot({ path: join(OUT, `member-register-refused-${ENGINE}.png`), fullPage: true });
-    // The refused form answered 400 on purpose; only errors from here on count.
-    errors.length = 0;
+      await page.goto(base + '/');
+      await page.locator('.account-nav').getByRole('link', { name: 'Register' }).click();
+      await page.waitForURL(/\/register$/);
+      // A common password first: refused with a message, the address kept.
+      await page.fill('#email', email);
+      await page.fill('#password', 'password2024');
+      await page.check('input[name=declared_use][value=personal]');
+      await page.click('form.auth-form button[type=submit]');
+      await page.waitForSelector('.notice.error');
+      assert.match(await page.locator('.notice.error').innerText(), /most often tried/);
+      assert.equal(await page.inputValue('#email'), email);
+      await page.screenshot({
+        path: join(OUT, `member-register-refused-${ENGINE}.png`),
+        fullPage: true,
+      });
+      // The refused form answered 400 on purpose; only errors from here on count.
+      errors.length = 0;
 
-    const mailP = smtp.next(email);
-    await page.fill('#password', password);
-    await page.click('form.auth-form button[type=submit]');
-    await page.waitForURL(/\/register\?done=sent$/);
-    assert.match(await page.locator('.notice.ok').innerText(), /sent you a mail/);
+      const mailP = smtp.next(email);
+      await page.fill('#password', password);
+      await page.click('form.auth-form button[type=submit]');
+      await page.waitForURL(/\/register\?done=sent$/);
+      assert.match(await page.locator('.notice.ok').innerText(), /sent you a mail/);
 
-    // Confirming in the browser that registered keeps the password and logs in.
-    const link = linkIn(await mailP, '/verify/');
-    assert.ok(link.startsWith(base + '/verify/'), link);
-    await page.goto(link);
-    assert.match(await page.locator('.notice.ok').innerText(), /is confirmed/);
-    assert.match(await page.locator('.account-nav').innerText(), new RegExp(email.replace(/\./g, '\\.')));
-    await page.screenshot({ path: join(OUT, `member-verified-${ENGINE}.png`), fullPage: true });
+      // Confirming in the browser that registered keeps the password and logs in.
+      const link = linkIn(await mailP, '/verify/');
+      assert.ok(link.startsWith(base + '/verify/'), link);
+      await page.goto(link);
+      assert.match(await page.locator('.notice.ok').innerText(), /is confirmed/);
+      assert.match(
+        await page.locator('.account-nav').innerText(),
+        new RegExp(email.replace(/\./g, '\\.')),
+      );
+      await page.screenshot({ path: join(OUT, `member-verified-${ENGINE}.png`), fullPage: true });
 
-    // Log out from the masthead, then log in again.
-    await page.locator('.account-nav').getByRole('button', { name: 'Log out' }).click();
-    await page.waitForURL(/\/login\?done=logout$/);
-    assert.match(await page.locator('.notice.ok').innerText(), /logged out/);
-    assert.ok(await page.locator('.account-nav').getByRole('link', { name: 'Log in' }).isVisible());
-    await page.fill('#email', email);
-    await page.fill('#password', password);
-    await page.click('form.auth-form button[type=submit]');
-    await page.waitForURL(/\/account\?done=login$/);
-    assert.match(await page.locator('.account-facts').innerText(), /\bconfirmed$/im);
+      // Log out from the masthead, then log in again.
+      await page.locator('.account-nav').getByRole('button', { name: 'Log out' }).click();
+      await page.waitForURL(/\/login\?done=logout$/);
+      assert.match(await page.locator('.notice.ok').innerText(), /logged out/);
+      assert.ok(
+        await page.locator('.account-nav').getByRole('link', { name: 'Log in' }).isVisible(),
+      );
+      await page.fill('#email', email);
+      await page.fill('#password', password);
+      await page.click('form.auth-form button[type=submit]');
+      await page.waitForURL(/\/account\?done=login$/);
+      assert.match(await page.locator('.account-facts').innerText(), /\bconfirmed$/im);
 
-    // Declare work use.
-    await page.check('input[name=declared_use][value=work]');
-    await page.fill('#work_organisation', 'Harbour Policy Institute');
-    await page.click('form[action="/account"] button[type=submit]');
-    await page.waitForURL(/\/account\?done=saved$/);
-    assert.match(await page.locator('.licence-needed').innerText(), /for work at Harbour Policy Institute/);
-    assert.equal(await page.locator('.licence-needed a').getAttribute('href'), '/about/licensing');
-    await page.screenshot({ path: join(OUT, `member-account-work-${ENGINE}.png`), fullPage: true });
+      // Declare work use.
+      await page.check('input[name=declared_use][value=work]');
+      await page.fill('#work_organisation', 'Harbour Policy Institute');
+      await page.click('form[action="/account"] button[type=submit]');
+      await page.waitForURL(/\/account\?done=saved$/);
+      assert.match(
+        await page.locator('.licence-needed').innerText(),
+        /for work at Harbour Policy Institute/,
+      );
+      assert.equal(
+        await page.locator('.licence-needed a').getAttribute('href'),
+        '/about/licensing',
+      );
+      await page.screenshot({
+        path: join(OUT, `member-account-work-${ENGINE}.png`),
+        fullPage: true,
+      });
 
-    await page.goto(base + storyPath);
-    const strip = page.locator('.paywall-strip');
-    assert.equal(await strip.getAttribute('class'), 'paywall-strip work-unlicensed');
-    assert.match(await strip.innerText(), /Harbour Policy Institute has no Broadsheet licence/);
-    await page.screenshot({ path: join(OUT, `member-story-work-${ENGINE}.png`), fullPage: false });
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
-});
+      await page.goto(base + storyPath);
+      const strip = page.locator('.paywall-strip');
+      assert.equal(await strip.getAttribute('class'), 'paywall-strip work-unlicensed');
+      assert.match(await strip.innerText(), /Harbour Policy Institute has no Broadsheet licence/);
+      await page.screenshot({
+        path: join(OUT, `member-story-work-${ENGINE}.png`),
+        fullPage: false,
+      });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);

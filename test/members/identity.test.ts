@@ -31,8 +31,17 @@ describe(`identity before privilege on ${ENGINE}`, () => {
   async function usersAdd(args: string[]): Promise<string> {
     const out: string[] = [];
     const err: string[] = [];
-    const env = { DATA_DIR: site.config.dataDir, DATABASE_URL: site.config.databaseUrl ?? '', LOG_LEVEL: 'silent', DEMO: '0', BASE_URL: site.config.baseUrl };
-    const cmd = usersCommandsWith({ stdin: Readable.from(['']), out: (l) => out.push(l), err: (l) => err.push(l) }, env).find((c) => c.name === 'users add')!;
+    const env = {
+      DATA_DIR: site.config.dataDir,
+      DATABASE_URL: site.config.databaseUrl ?? '',
+      LOG_LEVEL: 'silent',
+      DEMO: '0',
+      BASE_URL: site.config.baseUrl,
+    };
+    const cmd = usersCommandsWith(
+      { stdin: Readable.from(['']), out: (l) => out.push(l), err: (l) => err.push(l) },
+      env,
+    ).find((c) => c.name === 'users add')!;
     assert.equal(await cmd.run(args), 0, err.join('\n'));
     return out.join('\n');
   }
@@ -52,7 +61,10 @@ describe(`identity before privilege on ${ENGINE}`, () => {
 
   before(async () => {
     smtp = await startSmtp();
-    site = await testSite({ DEMO: '1', SMTP_URL: smtp.url, SITE_NAME: 'Broadsheet' }, { clock: () => now, passwordParams: TEST_PASSWORD_PARAMS });
+    site = await testSite(
+      { DEMO: '1', SMTP_URL: smtp.url, SITE_NAME: 'Broadsheet' },
+      { clock: () => now, passwordParams: TEST_PASSWORD_PARAMS },
+    );
   });
   after(async () => {
     await site.cleanup();
@@ -72,25 +84,47 @@ describe(`identity before privilege on ${ENGINE}`, () => {
       assert.doesNotMatch(res.body, /Newsroom|Licence applications/);
     }
     assert.match(out, /never been confirmed, so it was reset/);
-    assert.equal((await attacker.get('/account')).statusCode, 303, "the attacker's session has ended");
-    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', email).executeTakeFirstOrThrow();
+    assert.equal(
+      (await attacker.get('/account')).statusCode,
+      303,
+      "the attacker's session has ended",
+    );
+    const row = await site.db.kysely
+      .selectFrom('members')
+      .selectAll()
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
     assert.equal(row.password_hash, null, "the attacker's password is gone");
     assert.equal(row.email_verified_at, null);
-    assert.equal((await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode, 401);
+    assert.equal(
+      (await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode,
+      401,
+    );
 
     // The real editor uses the link the operator passed on.
     const editor = jar();
     assert.equal((await editor.get(link)).statusCode, 303);
     assert.equal((await editor.get('/admin')).statusCode, 200);
     assert.equal((await editor.get('/admin/licensing')).statusCode, 200);
-    assert.equal((await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode, 401);
+    assert.equal(
+      (await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode,
+      401,
+    );
     assert.notEqual((await attacker.get('/admin')).statusCode, 200);
   });
 
   test('an unconfirmed account holds no role, whatever its row says', async () => {
     const email = 'unconfirmed.admin@example.org';
     const t = now.toISOString();
-    await insertMember(site.db.kysely, { email, passwordHash: await hashPassword(ATTACKER_PASSWORD, TEST_PASSWORD_PARAMS), role: 'admin', declaredUse: null, workOrganisation: null, emailVerifiedAt: null, now: t });
+    await insertMember(site.db.kysely, {
+      email,
+      passwordHash: await hashPassword(ATTACKER_PASSWORD, TEST_PASSWORD_PARAMS),
+      role: 'admin',
+      declaredUse: null,
+      workOrganisation: null,
+      emailVerifiedAt: null,
+      now: t,
+    });
     const j = jar();
     assert.equal((await j.post('/login', { email, password: ATTACKER_PASSWORD })).statusCode, 303);
     assert.equal((await j.get('/admin')).statusCode, 403);
@@ -100,20 +134,69 @@ describe(`identity before privilege on ${ENGINE}`, () => {
 
   test("a licensed organisation's domain covers only a confirmed address, and confirming ends the pre-registered session and password", async () => {
     const t = now.toISOString();
-    const adminId = await insertMember(site.db.kysely, { email: 'head@orga.example', passwordHash: null, role: 'reader', declaredUse: null, workOrganisation: null, emailVerifiedAt: t, now: t });
-    const org = await site.db.kysely.insertInto('organisations').values({ name: 'Orga Research', kind: 'company', tier_id: 'small', contact_email: 'head@orga.example', approved_at: t, created_at: t, updated_at: t }).returning('id').executeTakeFirstOrThrow();
+    const adminId = await insertMember(site.db.kysely, {
+      email: 'head@orga.example',
+      passwordHash: null,
+      role: 'reader',
+      declaredUse: null,
+      workOrganisation: null,
+      emailVerifiedAt: t,
+      now: t,
+    });
+    const org = await site.db.kysely
+      .insertInto('organisations')
+      .values({
+        name: 'Orga Research',
+        kind: 'company',
+        tier_id: 'small',
+        contact_email: 'head@orga.example',
+        approved_at: t,
+        created_at: t,
+        updated_at: t,
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
     const orgId = Number(org.id);
-    await site.db.kysely.insertInto('organisation_members').values({ organisation_id: orgId, member_id: adminId, role: 'admin', created_at: t }).execute();
+    await site.db.kysely
+      .insertInto('organisation_members')
+      .values({ organisation_id: orgId, member_id: adminId, role: 'admin', created_at: t })
+      .execute();
     await site.db.kysely
       .insertInto('licences')
-      .values({ organisation_id: orgId, tier_id: 'small', status: 'active', applied_by: adminId, note: '', approved_by: null, approved_at: t, starts_at: '2026-01-01T00:00:00.000Z', expires_at: '2099-01-01T00:00:00.000Z', created_at: t, updated_at: t })
+      .values({
+        organisation_id: orgId,
+        tier_id: 'small',
+        status: 'active',
+        applied_by: adminId,
+        note: '',
+        approved_by: null,
+        approved_at: t,
+        starts_at: '2026-01-01T00:00:00.000Z',
+        expires_at: '2099-01-01T00:00:00.000Z',
+        created_at: t,
+        updated_at: t,
+      })
       .execute();
-    await site.db.kysely.insertInto('org_domains').values({ organisation_id: orgId, domain: 'orga.example', token: 'x', verified_at: t, verified_by: 'admin', created_at: t }).execute();
+    await site.db.kysely
+      .insertInto('org_domains')
+      .values({
+        organisation_id: orgId,
+        domain: 'orga.example',
+        token: 'x',
+        verified_at: t,
+        verified_by: 'admin',
+        created_at: t,
+      })
+      .execute();
     site.app.licensing.world.clear();
 
     const email = 'dave@orga.example';
     const attacker = await preRegister(email);
-    assert.equal((await attacker.get('/api/access')).json().status, 'personal', 'an unconfirmed address is not covered');
+    assert.equal(
+      (await attacker.get('/api/access')).json().status,
+      'personal',
+      'an unconfirmed address is not covered',
+    );
 
     // The real Dave signs in with a link by mail, which confirms the address.
     const dave = jar();
@@ -121,22 +204,48 @@ describe(`identity before privilege on ${ENGINE}`, () => {
     assert.equal((await dave.post('/login/magic', { email })).statusCode, 200);
     const signedIn = await dave.get(new URL(linkIn(await mail, '/login/magic/')).pathname);
     assert.equal(signedIn.headers.location, '/account?done=magic-confirmed');
-    assert.match((await dave.get('/account?done=magic-confirmed')).body, /password set before it was confirmed has been removed/);
+    assert.match(
+      (await dave.get('/account?done=magic-confirmed')).body,
+      /password set before it was confirmed has been removed/,
+    );
     const access = (await dave.get('/api/access')).json();
     assert.deepEqual([access.status, access.coveredBy], ['licensed', 'domain']);
 
-    assert.equal((await attacker.get('/account')).statusCode, 303, "the attacker's old session has ended");
+    assert.equal(
+      (await attacker.get('/account')).statusCode,
+      303,
+      "the attacker's old session has ended",
+    );
     assert.equal((await attacker.get('/api/access')).json().status, 'personal');
-    assert.equal((await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode, 401, "the attacker's password no longer works");
+    assert.equal(
+      (await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode,
+      401,
+      "the attacker's password no longer works",
+    );
   });
 
   test('a seat held by an unconfirmed account does not cover it', async () => {
     const t = now.toISOString();
-    const orgId = Number((await site.db.kysely.selectFrom('organisations').select('id').where('name', '=', 'Orga Research').executeTakeFirstOrThrow()).id);
+    const orgId = Number(
+      (
+        await site.db.kysely
+          .selectFrom('organisations')
+          .select('id')
+          .where('name', '=', 'Orga Research')
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
     const email = 'seat.holder@elsewhere.example';
     const attacker = await preRegister(email);
-    const member = await site.db.kysely.selectFrom('members').select('id').where('email', '=', email).executeTakeFirstOrThrow();
-    await site.db.kysely.insertInto('organisation_members').values({ organisation_id: orgId, member_id: member.id, role: 'member', created_at: t }).execute();
+    const member = await site.db.kysely
+      .selectFrom('members')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
+    await site.db.kysely
+      .insertInto('organisation_members')
+      .values({ organisation_id: orgId, member_id: member.id, role: 'member', created_at: t })
+      .execute();
     site.app.licensing.world.clear();
     assert.equal((await attacker.get('/api/access')).json().status, 'personal');
   });
@@ -153,9 +262,20 @@ describe(`identity before privilege on ${ENGINE}`, () => {
     assert.equal(res.statusCode, 200);
     assert.match(res.body, /victim@example\.org is confirmed/);
     assert.match(res.body, /has been removed/);
-    assert.equal(victim.session, undefined, 'following a confirmation link elsewhere does not log in');
-    assert.equal((await attacker.get('/account')).statusCode, 303, 'every session of the account has ended');
-    assert.equal((await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode, 401);
+    assert.equal(
+      victim.session,
+      undefined,
+      'following a confirmation link elsewhere does not log in',
+    );
+    assert.equal(
+      (await attacker.get('/account')).statusCode,
+      303,
+      'every session of the account has ended',
+    );
+    assert.equal(
+      (await jar().post('/login', { email, password: ATTACKER_PASSWORD })).statusCode,
+      401,
+    );
   });
 
   test('a role change ends the sessions opened before it', async () => {
@@ -185,10 +305,14 @@ describe(`identity before privilege on ${ENGINE}`, () => {
       answers.push({
         status: res.statusCode,
         location: res.headers.location,
-        cookies: (res.cookies as { name: string; httpOnly?: boolean; maxAge?: number }[]).map((c) => `${c.name}:${c.httpOnly}:${c.maxAge}`).sort(),
+        cookies: (res.cookies as { name: string; httpOnly?: boolean; maxAge?: number }[])
+          .map((c) => `${c.name}:${c.httpOnly}:${c.maxAge}`)
+          .sort(),
         session: j.session !== undefined,
         body: res.body.replaceAll(email, 'ADDRESS'),
-        page: page.body.replace(/name="_csrf" value="[^"]*"/g, '').replace(/<meta name="csrf-token" content="[^"]*"/g, ''),
+        page: page.body
+          .replace(/name="_csrf" value="[^"]*"/g, '')
+          .replace(/<meta name="csrf-token" content="[^"]*"/g, ''),
         pageStatus: page.statusCode,
       });
       assert.ok(j.cookies.get(SIGNUP_COOKIE));
@@ -202,7 +326,10 @@ describe(`identity before privilege on ${ENGINE}`, () => {
     const bodies = [];
     for (const email of ['known.reader@example.org', 'nobody.here@example.org']) {
       const res = await jar().post('/password/forgot', { email });
-      bodies.push({ status: res.statusCode, body: res.body.replaceAll(email, 'ADDRESS').replace(/name="_csrf" value="[^"]*"/g, '') });
+      bodies.push({
+        status: res.statusCode,
+        body: res.body.replaceAll(email, 'ADDRESS').replace(/name="_csrf" value="[^"]*"/g, ''),
+      });
     }
     assert.deepEqual(bodies[1], bodies[0]);
   });
@@ -222,7 +349,11 @@ describe(`identity before privilege on ${ENGINE}`, () => {
     const mail = smtp.next(email);
     await jar().post('/login/magic', { email });
     await mail;
-    assert.equal(mailsTo(email), MAIL_PER_ADDRESS.max + 1, 'an hour later the address gets mail again');
+    assert.equal(
+      mailsTo(email),
+      MAIL_PER_ADDRESS.max + 1,
+      'an hour later the address gets mail again',
+    );
 
     // Confirmations asked for from the account page count against the same address.
     const member = await preRegister('resender@example.org');
@@ -251,8 +382,19 @@ describe(`identity before privilege on ${ENGINE}`, () => {
 
   test('return addresses after logging in stay on this site', async () => {
     const email = 'known.reader@example.org';
-    await site.db.kysely.updateTable('members').set({ password_hash: await hashPassword('quiet meadow lantern 7', TEST_PASSWORD_PARAMS) }).where('email', '=', email).execute();
-    const hostile = ['/\t/evil.example/phish', '/\\evil.example', '//evil.example', '/..//evil.example', 'https://evil.example/', '/\n/evil.example'];
+    await site.db.kysely
+      .updateTable('members')
+      .set({ password_hash: await hashPassword('quiet meadow lantern 7', TEST_PASSWORD_PARAMS) })
+      .where('email', '=', email)
+      .execute();
+    const hostile = [
+      '/\t/evil.example/phish',
+      '/\\evil.example',
+      '//evil.example',
+      '/..//evil.example',
+      'https://evil.example/',
+      '/\n/evil.example',
+    ];
     for (const next of hostile) {
       const j = jar();
       const res = await j.post('/login', { email, password: 'quiet meadow lantern 7', next });
@@ -283,11 +425,27 @@ describe(`password hashing cost on ${ENGINE}`, () => {
     const t = new Date().toISOString();
     const email = 'old.hash@example.org';
     const password = 'copper kettle orchard';
-    await insertMember(site.db.kysely, { email, passwordHash: await hashPassword(password, { N: 2 ** 15, r: 8, p: 1 }), role: 'reader', declaredUse: null, workOrganisation: null, emailVerifiedAt: t, now: t });
+    await insertMember(site.db.kysely, {
+      email,
+      passwordHash: await hashPassword(password, { N: 2 ** 15, r: 8, p: 1 }),
+      role: 'reader',
+      declaredUse: null,
+      workOrganisation: null,
+      emailVerifiedAt: t,
+      now: t,
+    });
     const j = new Jar(site.app);
     assert.equal((await j.post('/login', { email, password })).statusCode, 303);
-    const row = await site.db.kysely.selectFrom('members').select('password_hash').where('email', '=', email).executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('members')
+      .select('password_hash')
+      .where('email', '=', email)
+      .executeTakeFirstOrThrow();
     assert.match(row.password_hash!, /^scrypt\$131072\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
-    assert.equal((await new Jar(site.app).post('/login', { email, password })).statusCode, 303, 'the new hash verifies');
+    assert.equal(
+      (await new Jar(site.app).post('/login', { email, password })).statusCode,
+      303,
+      'the new hash verifies',
+    );
   });
 });

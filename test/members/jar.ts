@@ -15,8 +15,14 @@ export class Jar {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
   take(res: Res): Res {
-    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
-      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+    for (const c of res.cookies as {
+      name: string;
+      value: string;
+      maxAge?: number;
+      expires?: Date;
+    }[]) {
+      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now()))
+        this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
     return res;
@@ -25,14 +31,25 @@ export class Jar {
     return this.cookies.get(SESSION_COOKIE);
   }
   async get(url: string): Promise<Res> {
-    return this.take(await this.app.inject({ url, remoteAddress: this.ip, headers: { cookie: this.header() } }));
+    return this.take(
+      await this.app.inject({ url, remoteAddress: this.ip, headers: { cookie: this.header() } }),
+    );
   }
   /** Posts a form with the jar's CSRF token (fetching a page first when there is none yet). */
   async post(url: string, fields: Record<string, string>): Promise<Res> {
     if (!this.cookies.has('bs_csrf')) await this.get('/login');
-    const payload = new URLSearchParams({ ...fields, _csrf: this.cookies.get('bs_csrf')! }).toString();
+    const payload = new URLSearchParams({
+      ...fields,
+      _csrf: this.cookies.get('bs_csrf')!,
+    }).toString();
     return this.take(
-      await this.app.inject({ method: 'POST', url, remoteAddress: this.ip, payload, headers: { cookie: this.header(), 'content-type': 'application/x-www-form-urlencoded' } }),
+      await this.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: this.ip,
+        payload,
+        headers: { cookie: this.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     );
   }
 }

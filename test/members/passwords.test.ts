@@ -1,8 +1,19 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { hashPassword, needsRehash, passwordProblem, verifyPassword } from '../../src/members/passwords.ts';
+import {
+  hashPassword,
+  needsRehash,
+  passwordProblem,
+  verifyPassword,
+} from '../../src/members/passwords.ts';
 import { COMMON_PASSWORD_COUNT, isCommonPassword } from '../../src/members/common-passwords.ts';
-import { checkToken, hashToken, looksLikeToken, newToken, safeNext } from '../../src/members/tokens.ts';
+import {
+  checkToken,
+  hashToken,
+  looksLikeToken,
+  newToken,
+  safeNext,
+} from '../../src/members/tokens.ts';
 
 test('scrypt hashes carry their salt and parameters and verify only the right password', async () => {
   const a = await hashPassword('violet harbour kettle');
@@ -17,7 +28,10 @@ test('scrypt hashes carry their salt and parameters and verify only the right pa
   const cheap = await hashPassword('violet harbour kettle', { N: 1024, r: 8, p: 1 });
   assert.ok(await verifyPassword('violet harbour kettle', cheap));
   assert.ok(needsRehash(cheap));
-  assert.ok(needsRehash('scrypt$32768$8$1$' + a.split('$').slice(4).join('$')), 'the former default is below today’s');
+  assert.ok(
+    needsRehash('scrypt$32768$8$1$' + a.split('$').slice(4).join('$')),
+    'the former default is below today’s',
+  );
   assert.ok(!needsRehash(a));
 });
 
@@ -39,11 +53,29 @@ test('password rules: length, common passwords and their variations, personal wo
     ['x'.repeat(201), /at most 200/],
   ];
   for (const [pw, re] of refused) assert.match(passwordProblem(pw) ?? 'accepted', re, pw);
-  assert.match(passwordProblem('Broadsheet!!', { siteName: 'Broadsheet' }) ?? '', /name of this site/);
-  assert.match(passwordProblem('jane.doe2024', { email: 'jane.doe@example.org' }) ?? '', /email address/);
-  assert.match(passwordProblem('wellington1', { email: 'wellington@example.org' }) ?? '', /email address/);
-  for (const ok of ['violet harbour kettle', 'Tr0mbone-Quarry-9', 'ünïcødé pässwörd', 'my cat eats olives']) {
-    assert.equal(passwordProblem(ok, { email: 'reader@example.org', siteName: 'Broadsheet' }), null, ok);
+  assert.match(
+    passwordProblem('Broadsheet!!', { siteName: 'Broadsheet' }) ?? '',
+    /name of this site/,
+  );
+  assert.match(
+    passwordProblem('jane.doe2024', { email: 'jane.doe@example.org' }) ?? '',
+    /email address/,
+  );
+  assert.match(
+    passwordProblem('wellington1', { email: 'wellington@example.org' }) ?? '',
+    /email address/,
+  );
+  for (const ok of [
+    'violet harbour kettle',
+    'Tr0mbone-Quarry-9',
+    'ünïcødé pässwörd',
+    'my cat eats olives',
+  ]) {
+    assert.equal(
+      passwordProblem(ok, { email: 'reader@example.org', siteName: 'Broadsheet' }),
+      null,
+      ok,
+    );
   }
   assert.match(passwordProblem('ab') ?? '', /yours has 2/);
 });
@@ -56,14 +88,31 @@ test('tokens: random, URL-safe, stored as SHA-256, with expiry and a use count',
   assert.ok(!looksLikeToken('short'));
   assert.ok(!looksLikeToken(t + '!'));
   const now = new Date('2026-01-01T12:00:00Z');
-  assert.equal(checkToken({ expires_at: '2026-01-01T12:10:00.000Z', uses: 2, max_uses: 5 }, now), 'ok');
-  assert.equal(checkToken({ expires_at: '2026-01-01T12:00:00.000Z', uses: 0, max_uses: 5 }, now), 'expired');
-  assert.equal(checkToken({ expires_at: '2026-01-01T12:10:00.000Z', uses: 5, max_uses: 5 }, now), 'used-up');
+  assert.equal(
+    checkToken({ expires_at: '2026-01-01T12:10:00.000Z', uses: 2, max_uses: 5 }, now),
+    'ok',
+  );
+  assert.equal(
+    checkToken({ expires_at: '2026-01-01T12:00:00.000Z', uses: 0, max_uses: 5 }, now),
+    'expired',
+  );
+  assert.equal(
+    checkToken({ expires_at: '2026-01-01T12:10:00.000Z', uses: 5, max_uses: 5 }, now),
+    'used-up',
+  );
 });
 
 test('safeNext keeps local paths only', () => {
   assert.equal(safeNext('/stories/x?y=1'), '/stories/x?y=1');
-  for (const bad of ['https://evil.example/', '//evil.example', '/\\evil.example', 'relative', undefined, 42, '/a\r\nSet-Cookie: x=y']) {
+  for (const bad of [
+    'https://evil.example/',
+    '//evil.example',
+    '/\\evil.example',
+    'relative',
+    undefined,
+    42,
+    '/a\r\nSet-Cookie: x=y',
+  ]) {
     assert.equal(safeNext(bad), '/account', String(bad));
   }
 });

@@ -21,8 +21,14 @@ class Jar {
     return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
   }
   take(res: Res): Res {
-    for (const c of res.cookies as { name: string; value: string; maxAge?: number; expires?: Date }[]) {
-      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now())) this.cookies.delete(c.name);
+    for (const c of res.cookies as {
+      name: string;
+      value: string;
+      maxAge?: number;
+      expires?: Date;
+    }[]) {
+      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now()))
+        this.cookies.delete(c.name);
       else this.cookies.set(c.name, c.value);
     }
     return res;
@@ -41,17 +47,44 @@ describe(`members on ${ENGINE}`, () => {
   let smtp: TestSmtp;
   let storyPath: string;
 
-  const get = async (jar: Jar, url: string) => jar.take(await site.app.inject({ url, remoteAddress: jar.ip, headers: { cookie: jar.header() } }));
+  const get = async (jar: Jar, url: string) =>
+    jar.take(
+      await site.app.inject({ url, remoteAddress: jar.ip, headers: { cookie: jar.header() } }),
+    );
   /** Posts a form with the jar's CSRF token (fetching a page first when there is none yet). */
-  const post = async (jar: Jar, url: string, fields: Record<string, string>, opts: { csrf?: boolean } = {}) => {
+  const post = async (
+    jar: Jar,
+    url: string,
+    fields: Record<string, string>,
+    opts: { csrf?: boolean } = {},
+  ) => {
     if (!jar.cookies.has('bs_csrf')) await get(jar, '/login');
     const body = opts.csrf === false ? fields : { ...fields, _csrf: jar.cookies.get('bs_csrf')! };
     return jar.take(
-      await site.app.inject({ method: 'POST', url, remoteAddress: jar.ip, payload: form(body), headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' } }),
+      await site.app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: jar.ip,
+        payload: form(body),
+        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+      }),
     );
   };
-  const memberCount = async () => Number((await site.db.kysely.selectFrom('members').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
-  const register = async (jar: Jar, email: string, password = GOOD_PASSWORD, extra: Record<string, string> = {}) => {
+  const memberCount = async () =>
+    Number(
+      (
+        await site.db.kysely
+          .selectFrom('members')
+          .select((eb) => eb.fn.countAll().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  const register = async (
+    jar: Jar,
+    email: string,
+    password = GOOD_PASSWORD,
+    extra: Record<string, string> = {},
+  ) => {
     const mail = smtp.next(email.toLowerCase());
     const res = await post(jar, '/register', { email, password, ...extra });
     return { res, mail };
@@ -59,8 +92,15 @@ describe(`members on ${ENGINE}`, () => {
 
   before(async () => {
     smtp = await startSmtp();
-    site = await testSite({ DEMO: '1', SMTP_URL: smtp.url, SITE_NAME: 'Broadsheet' }, { passwordParams: TEST_PASSWORD_PARAMS });
-    const row = await site.db.kysely.selectFrom('stories').select(['id', 'slug']).where('cable_reference_id', '=', '09LIMA1669').executeTakeFirstOrThrow();
+    site = await testSite(
+      { DEMO: '1', SMTP_URL: smtp.url, SITE_NAME: 'Broadsheet' },
+      { passwordParams: TEST_PASSWORD_PARAMS },
+    );
+    const row = await site.db.kysely
+      .selectFrom('stories')
+      .select(['id', 'slug'])
+      .where('cable_reference_id', '=', '09LIMA1669')
+      .executeTakeFirstOrThrow();
     storyPath = `/stories/cablegate/2009/11/${row.id}-${row.slug}`;
   });
   after(async () => {
@@ -84,7 +124,10 @@ describe(`members on ${ENGINE}`, () => {
       assert.equal(res.statusCode, 400, password);
       assert.match(res.body, message, password);
       assert.match(res.body, /value="margaret.h@example.org"/, 'the address is kept in the form');
-      assert.ok(!res.body.includes(password) || password === 'aaaaaaaaaaaa', 'the password is not echoed');
+      assert.ok(
+        !res.body.includes(password) || password === 'aaaaaaaaaaaa',
+        'the password is not echoed',
+      );
     }
     const bad = await post(jar, '/register', { email: 'not-an-address', password: GOOD_PASSWORD });
     assert.equal(bad.statusCode, 400);
@@ -95,11 +138,21 @@ describe(`members on ${ENGINE}`, () => {
 
   test('registration mails a verification link over SMTP; the registering browser follows it and is logged in', async () => {
     const jar = new Jar();
-    const { res, mail } = await register(jar, 'Reader.One@Example.org', GOOD_PASSWORD, { declared_use: 'personal' });
+    const { res, mail } = await register(jar, 'Reader.One@Example.org', GOOD_PASSWORD, {
+      declared_use: 'personal',
+    });
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, '/register?done=sent');
     assert.equal(jar.session, undefined, 'nobody is logged in before the address is confirmed');
-    const cookie = (res.cookies as { name: string; httpOnly?: boolean; sameSite?: string; secure?: boolean; path?: string }[]).find((c) => c.name === SIGNUP_COOKIE)!;
+    const cookie = (
+      res.cookies as {
+        name: string;
+        httpOnly?: boolean;
+        sameSite?: string;
+        secure?: boolean;
+        path?: string;
+      }[]
+    ).find((c) => c.name === SIGNUP_COOKIE)!;
     assert.ok(cookie.httpOnly);
     assert.equal(cookie.sameSite, 'Lax');
     assert.ok(!cookie.secure, 'not Secure over plain http');
@@ -108,7 +161,11 @@ describe(`members on ${ENGINE}`, () => {
     assert.equal(sent.statusCode, 200);
     assert.match(sent.body, /Check your mail/);
 
-    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', 'reader.one@example.org').executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('members')
+      .selectAll()
+      .where('email', '=', 'reader.one@example.org')
+      .executeTakeFirstOrThrow();
     assert.equal(row.email_verified_at, null);
     assert.equal(row.declared_use, 'personal');
     assert.match(row.password_hash!, /^scrypt\$1024\$8\$1\$[\w-]{22}\$[\w-]{43}$/);
@@ -118,17 +175,32 @@ describe(`members on ${ENGINE}`, () => {
     const link = linkIn(m, '/verify/');
     assert.ok(link.startsWith(site.config.baseUrl + '/verify/'));
     const path = new URL(link).pathname;
-    const stored = await site.db.kysely.selectFrom('member_tokens').selectAll().where('purpose', '=', 'verify').executeTakeFirstOrThrow();
+    const stored = await site.db.kysely
+      .selectFrom('member_tokens')
+      .selectAll()
+      .where('purpose', '=', 'verify')
+      .executeTakeFirstOrThrow();
     assert.equal(stored.token_hash, hashToken(path.split('/').pop()!));
-    assert.equal(stored.browser_hash, hashToken(jar.cookies.get(SIGNUP_COOKIE)!), 'the link is tied to the browser that registered');
+    assert.equal(
+      stored.browser_hash,
+      hashToken(jar.cookies.get(SIGNUP_COOKIE)!),
+      'the link is tied to the browser that registered',
+    );
 
     const v = await get(jar, path);
     assert.equal(v.statusCode, 303);
     assert.equal(v.headers.location, '/account?done=confirmed');
     assert.ok(jar.session, 'the registering browser is logged in');
     assert.equal(jar.cookies.get(SIGNUP_COOKIE), undefined, 'the sign-up cookie has done its work');
-    const sessionRow = await site.db.kysely.selectFrom('sessions').selectAll().executeTakeFirstOrThrow();
-    assert.equal(sessionRow.id, hashToken(jar.session!), 'only the hash of the session token is stored');
+    const sessionRow = await site.db.kysely
+      .selectFrom('sessions')
+      .selectAll()
+      .executeTakeFirstOrThrow();
+    assert.equal(
+      sessionRow.id,
+      hashToken(jar.session!),
+      'only the hash of the session token is stored',
+    );
     const account = await get(jar, '/account?done=confirmed');
     assert.equal(account.statusCode, 200);
     assert.match(account.body, /your address is confirmed, and you are logged in/);
@@ -151,7 +223,10 @@ describe(`members on ${ENGINE}`, () => {
   test('registering an address that has an account answers the same and mails its owner instead', async () => {
     const jar = new Jar();
     const mailP = smtp.next('reader.one@example.org');
-    const res = await post(jar, '/register', { email: ' READER.ONE@example.org ', password: 'another fine password' });
+    const res = await post(jar, '/register', {
+      email: ' READER.ONE@example.org ',
+      password: 'another fine password',
+    });
     assert.equal(res.statusCode, 303);
     assert.equal(res.headers.location, '/register?done=sent');
     assert.ok(jar.cookies.get(SIGNUP_COOKIE));
@@ -160,7 +235,10 @@ describe(`members on ${ENGINE}`, () => {
     const mail = await mailP;
     assert.match(mail.subject, /already have an account/);
     assert.ok(linkIn(mail, '/login/magic/'));
-    const bad = await post(new Jar(), '/login', { email: 'reader.one@example.org', password: 'another fine password' });
+    const bad = await post(new Jar(), '/login', {
+      email: 'reader.one@example.org',
+      password: 'another fine password',
+    });
     assert.equal(bad.statusCode, 401, 'the password given with it changed nothing');
   });
 
@@ -169,11 +247,18 @@ describe(`members on ${ENGINE}`, () => {
     // An attacker plants a session id before login (fixation).
     const planted = newToken();
     jar.cookies.set(SESSION_COOKIE, planted);
-    const wrong = await post(jar, '/login', { email: 'reader.one@example.org', password: 'not the password at all' });
+    const wrong = await post(jar, '/login', {
+      email: 'reader.one@example.org',
+      password: 'not the password at all',
+    });
     assert.equal(wrong.statusCode, 401);
     assert.match(wrong.body, /do not match an account/);
 
-    const ok = await post(jar, '/login', { email: 'Reader.One@example.org', password: GOOD_PASSWORD, next: '/terms' });
+    const ok = await post(jar, '/login', {
+      email: 'Reader.One@example.org',
+      password: GOOD_PASSWORD,
+      next: '/terms',
+    });
     assert.equal(ok.statusCode, 303);
     assert.equal(ok.headers.location, '/terms');
     const first = jar.session!;
@@ -182,13 +267,20 @@ describe(`members on ${ENGINE}`, () => {
     const page = await get(jar, storyPath);
     assert.equal(page.statusCode, 200);
     assert.match(page.body, /href="\/account">reader\.one@example\.org<\/a>/);
-    assert.equal(page.headers['cache-control'], 'private, no-cache', 'pages for members are private');
+    assert.equal(
+      page.headers['cache-control'],
+      'private, no-cache',
+      'pages for members are private',
+    );
 
     // Logging in again while logged in also gets a new id, and the old one stops working.
     await post(jar, '/login', { email: 'reader.one@example.org', password: GOOD_PASSWORD });
     const second = jar.session!;
     assert.notEqual(second, first);
-    const stale = await site.app.inject({ url: '/account', headers: { cookie: `${SESSION_COOKIE}=${first}` } });
+    const stale = await site.app.inject({
+      url: '/account',
+      headers: { cookie: `${SESSION_COOKIE}=${first}` },
+    });
     assert.equal(stale.statusCode, 303);
 
     const copy = jar.header();
@@ -209,7 +301,10 @@ describe(`members on ${ENGINE}`, () => {
     assert.equal(res.headers['cache-control'], 'public, max-age=60, stale-while-revalidate=300');
     assert.match(res.body, /href="\/login">Log in<\/a> \/ <a href="\/register">Register<\/a>/);
     // A cookie that is not a session token is ignored without a lookup.
-    const junk = await site.app.inject({ url: storyPath, headers: { cookie: `${SESSION_COOKIE}=nonsense` } });
+    const junk = await site.app.inject({
+      url: storyPath,
+      headers: { cookie: `${SESSION_COOKIE}=nonsense` },
+    });
     assert.equal(junk.statusCode, 200);
   });
 
@@ -241,15 +336,24 @@ describe(`members on ${ENGINE}`, () => {
     assert.equal(done.headers.location, '/account?done=reset');
     assert.ok(jar.session);
     assert.equal((await get(jar, '/account')).statusCode, 200);
-    const oldSession = await site.app.inject({ url: '/account', headers: { cookie: `${SESSION_COOKIE}=${other.session}` } });
+    const oldSession = await site.app.inject({
+      url: '/account',
+      headers: { cookie: `${SESSION_COOKIE}=${other.session}` },
+    });
     assert.equal(oldSession.statusCode, 303, 'sessions from before the reset are ended');
 
     const again = await post(new Jar(), path, { password: 'another lantern quarry' });
     assert.equal(again.statusCode, 400);
     assert.match(again.body, /already been used/);
-    const oldPw = await post(new Jar(), '/login', { email: 'reader.one@example.org', password: GOOD_PASSWORD });
+    const oldPw = await post(new Jar(), '/login', {
+      email: 'reader.one@example.org',
+      password: GOOD_PASSWORD,
+    });
     assert.equal(oldPw.statusCode, 401);
-    const newPw = await post(new Jar(), '/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' });
+    const newPw = await post(new Jar(), '/login', {
+      email: 'reader.one@example.org',
+      password: 'lantern quarry mosaic',
+    });
     assert.equal(newPw.statusCode, 303);
   });
 
@@ -272,12 +376,20 @@ describe(`members on ${ENGINE}`, () => {
       assert.equal((await get(jar, '/account')).statusCode, 200);
     }
     assert.equal(sessions.size, 3, 'each use starts its own session');
-    const row = await site.db.kysely.selectFrom('member_tokens').selectAll().where('token_hash', '=', hashToken(path.split('/').pop()!)).executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('member_tokens')
+      .selectAll()
+      .where('token_hash', '=', hashToken(path.split('/').pop()!))
+      .executeTakeFirstOrThrow();
     assert.equal(row.uses, 3);
     assert.ok(Date.parse(row.expires_at) - Date.parse(row.created_at) === 10 * 60_000);
 
     // Ten minutes later.
-    await site.db.kysely.updateTable('member_tokens').set({ expires_at: new Date(Date.now() - 1000).toISOString() }).where('id', '=', row.id).execute();
+    await site.db.kysely
+      .updateTable('member_tokens')
+      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      .where('id', '=', row.id)
+      .execute();
     const late = await get(new Jar(), path);
     assert.equal(late.statusCode, 400);
     assert.match(late.body, /has expired/);
@@ -291,7 +403,11 @@ describe(`members on ${ENGINE}`, () => {
     const jar = new Jar();
     const res = await get(jar, new URL(linkIn(mail, '/login/magic/')).pathname);
     assert.equal(res.headers.location, '/account?done=magic-new');
-    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', 'new.reader@example.org').executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('members')
+      .selectAll()
+      .where('email', '=', 'new.reader@example.org')
+      .executeTakeFirstOrThrow();
     assert.ok(row.email_verified_at);
     assert.equal(row.password_hash, null);
     assert.equal(row.role, 'reader');
@@ -299,12 +415,18 @@ describe(`members on ${ENGINE}`, () => {
 
   test('declaring work use shows how to get a licence and the firmer notice on story pages', async () => {
     const jar = new Jar();
-    await post(jar, '/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' });
+    await post(jar, '/login', {
+      email: 'reader.one@example.org',
+      password: 'lantern quarry mosaic',
+    });
     const bad = await post(jar, '/account', { declared_use: 'hobby' });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /personal use or for work/);
 
-    const saved = await post(jar, '/account', { declared_use: 'work', work_organisation: '  Ministry   of Examples ' });
+    const saved = await post(jar, '/account', {
+      declared_use: 'work',
+      work_organisation: '  Ministry   of Examples ',
+    });
     assert.equal(saved.statusCode, 303);
     const account = await get(jar, saved.headers.location as string);
     assert.match(account.body, /You read Broadsheet for work at Ministry of Examples/);
@@ -315,7 +437,11 @@ describe(`members on ${ENGINE}`, () => {
     assert.match(story.body, /Ministry of Examples has no Broadsheet licence/);
 
     await post(jar, '/account', { declared_use: 'personal', work_organisation: 'ignored' });
-    const row = await site.db.kysely.selectFrom('members').selectAll().where('email', '=', 'reader.one@example.org').executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('members')
+      .selectAll()
+      .where('email', '=', 'reader.one@example.org')
+      .executeTakeFirstOrThrow();
     assert.equal(row.declared_use, 'personal');
     assert.equal(row.work_organisation, null);
     assert.match((await get(jar, storyPath)).body, /paywall-strip personal/);
@@ -323,7 +449,10 @@ describe(`members on ${ENGINE}`, () => {
 
   test('every member form refuses a request without the CSRF token', async () => {
     const jar = new Jar();
-    await post(jar, '/login', { email: 'reader.one@example.org', password: 'lantern quarry mosaic' });
+    await post(jar, '/login', {
+      email: 'reader.one@example.org',
+      password: 'lantern quarry mosaic',
+    });
     const before = jar.session;
     const forms: [string, Record<string, string>][] = [
       ['/register', { email: 'csrf@example.org', password: GOOD_PASSWORD }],
@@ -342,7 +471,14 @@ describe(`members on ${ENGINE}`, () => {
       assert.match(res.body, /did not come from this site/, url);
     }
     assert.equal(jar.session, before, 'still logged in with the same session');
-    assert.equal(await site.db.kysely.selectFrom('members').select('id').where('email', '=', 'csrf@example.org').executeTakeFirst(), undefined);
+    assert.equal(
+      await site.db.kysely
+        .selectFrom('members')
+        .select('id')
+        .where('email', '=', 'csrf@example.org')
+        .executeTakeFirst(),
+      undefined,
+    );
     assert.equal(smtp.messages.length, mails, 'no mail was sent');
   });
 });

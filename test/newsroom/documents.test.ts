@@ -8,7 +8,12 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import { ENGINE, testSite } from '../helpers.ts';
-import { DocumentStore, MAX_AGE_MS, markDocumentsStale, type StoredDocument } from '../../src/feeds/documents.ts';
+import {
+  DocumentStore,
+  MAX_AGE_MS,
+  markDocumentsStale,
+  type StoredDocument,
+} from '../../src/feeds/documents.ts';
 import { chooseEncoding, notModified } from '../../src/feeds/syndication.ts';
 import { createStory, listSections } from '../../src/stories/store.ts';
 
@@ -35,7 +40,11 @@ test('Accept-Encoding picks the stored form by q-value; conditional requests mat
   assert.equal(notModified('"abc"', undefined, 'abc', lm), true);
   assert.equal(notModified('W/"abc-br"', undefined, 'abc', lm), true);
   assert.equal(notModified('"x", "abc-gzip"', undefined, 'abc', lm), true);
-  assert.equal(notModified('"abd"', 'Sat, 05 Dec 2026 11:00:00 GMT', 'abc', lm), false, 'If-None-Match wins over If-Modified-Since');
+  assert.equal(
+    notModified('"abd"', 'Sat, 05 Dec 2026 11:00:00 GMT', 'abc', lm),
+    false,
+    'If-None-Match wins over If-Modified-Since',
+  );
   assert.equal(notModified(undefined, 'Sat, 05 Dec 2026 10:00:00 GMT', 'abc', lm), true);
   assert.equal(notModified(undefined, 'Sat, 05 Dec 2026 09:59:59 GMT', 'abc', lm), false);
   assert.equal(notModified(undefined, 'not a date', 'abc', lm), false);
@@ -51,7 +60,9 @@ describe(`stored documents on ${ENGINE}`, () => {
   test('many requests for a document not made yet: one build; the rest wait for it and get the same bytes', async () => {
     let builds = 0;
     const store = new DocumentStore(site.db, SITE, { worker: false, onBuild: () => void builds++ });
-    const all = await Promise.all(Array.from({ length: 8 }, () => store.get('/sitemaps/stories-1.xml')));
+    const all = await Promise.all(
+      Array.from({ length: 8 }, () => store.get('/sitemaps/stories-1.xml')),
+    );
     assert.equal(builds, 1);
     const etags = new Set(all.map((d) => doc(d).etag));
     assert.equal(etags.size, 1);
@@ -69,7 +80,10 @@ describe(`stored documents on ${ENGINE}`, () => {
     let builds = 0;
     const a = new DocumentStore(site.db, SITE, { worker: false, onBuild: () => void builds++ });
     const b = new DocumentStore(site.db, SITE, { worker: false, onBuild: () => void builds++ });
-    const [x, y] = await Promise.all([a.get('/sitemaps/pages-1.xml'), b.get('/sitemaps/pages-1.xml')]);
+    const [x, y] = await Promise.all([
+      a.get('/sitemaps/pages-1.xml'),
+      b.get('/sitemaps/pages-1.xml'),
+    ]);
     assert.equal(builds, 1);
     assert.equal(doc(x).etag, doc(y).etag);
     await Promise.all([a.close(), b.close()]);
@@ -78,15 +92,26 @@ describe(`stored documents on ${ENGINE}`, () => {
   test('after a change the old version is served while one new version is made; then the new one', async () => {
     let t = Date.parse('2026-12-05T10:00:00Z');
     let builds = 0;
-    const store = new DocumentStore(site.db, SITE, { worker: false, clock: () => t, onBuild: () => void builds++ });
+    const store = new DocumentStore(site.db, SITE, {
+      worker: false,
+      clock: () => t,
+      onBuild: () => void builds++,
+    });
     const first = doc(await store.get('/feeds/home.rss'));
     assert.equal(builds, 1);
     const sections = await listSections(site.db.kysely);
-    await createStory(site.db.kysely, { sectionId: sections[0].id, title: 'Harbour reopens after the storm', body: 'Ships are back.', status: 'published', publishedAt: new Date(t - 1000).toISOString() });
+    await createStory(site.db.kysely, {
+      sectionId: sections[0].id,
+      title: 'Harbour reopens after the storm',
+      body: 'Ships are back.',
+      status: 'published',
+      publishedAt: new Date(t - 1000).toISOString(),
+    });
     await markDocumentsStale(site.db.kysely);
     t += 5_000; // past the per-process check interval
     const during = await Promise.all([store.get('/feeds/home.rss'), store.get('/feeds/home.rss')]);
-    for (const d of during) assert.equal(doc(d).etag, first.etag, 'the previous version is served meanwhile');
+    for (const d of during)
+      assert.equal(doc(d).etag, first.etag, 'the previous version is served meanwhile');
     await store.idle();
     assert.equal(builds, 2, 'one rebuild for the change');
     t += 5_000;
@@ -104,15 +129,26 @@ describe(`stored documents on ${ENGINE}`, () => {
 
   test('a document that does not exist is a message, and leaves no row behind', async () => {
     const store = new DocumentStore(site.db, SITE, { worker: false });
-    assert.deepEqual(await store.get('/feeds/sections/no-such-section.rss'), { missing: 'There is no such document.' });
-    assert.deepEqual(await store.get('/sitemaps/cables-7.xml'), { missing: 'There is no such document.' });
-    const rows = await site.db.kysely.selectFrom('documents').select('path').where('path', 'in', ['/feeds/sections/no-such-section.rss', '/sitemaps/cables-7.xml']).execute();
+    assert.deepEqual(await store.get('/feeds/sections/no-such-section.rss'), {
+      missing: 'There is no such document.',
+    });
+    assert.deepEqual(await store.get('/sitemaps/cables-7.xml'), {
+      missing: 'There is no such document.',
+    });
+    const rows = await site.db.kysely
+      .selectFrom('documents')
+      .select('path')
+      .where('path', 'in', ['/feeds/sections/no-such-section.rss', '/sitemaps/cables-7.xml'])
+      .execute();
     assert.deepEqual(rows, []);
     await store.close();
   });
 
   test('over HTTP (built on the worker thread): stored encodings, ETag, Last-Modified, 304, 404', async () => {
-    const plain = await site.app.inject({ url: '/sitemap.xml', headers: { 'accept-encoding': 'identity' } });
+    const plain = await site.app.inject({
+      url: '/sitemap.xml',
+      headers: { 'accept-encoding': 'identity' },
+    });
     assert.equal(plain.statusCode, 200);
     assert.equal(plain.headers['content-encoding'], undefined);
     assert.match(String(plain.headers['content-type']), /^application\/xml/);
@@ -122,28 +158,67 @@ describe(`stored documents on ${ENGINE}`, () => {
     assert.ok(plain.headers['last-modified']);
     assert.equal(plain.headers.vary, 'accept-encoding');
 
-    const br = await site.app.inject({ url: '/sitemap.xml', headers: { 'accept-encoding': 'gzip, br' } });
+    const br = await site.app.inject({
+      url: '/sitemap.xml',
+      headers: { 'accept-encoding': 'gzip, br' },
+    });
     assert.equal(br.headers['content-encoding'], 'br');
     assert.equal(brotliDecompressSync(br.rawPayload).toString('utf8'), plain.body);
     assert.equal(br.headers.etag, etag.replace(/"$/, '-br"'));
-    const gz = await site.app.inject({ url: '/sitemap.xml', headers: { 'accept-encoding': 'gzip' } });
+    const gz = await site.app.inject({
+      url: '/sitemap.xml',
+      headers: { 'accept-encoding': 'gzip' },
+    });
     assert.equal(gz.headers['content-encoding'], 'gzip');
     assert.equal(gunzipSync(gz.rawPayload).toString('utf8'), plain.body);
 
-    assert.equal((await site.app.inject({ url: '/sitemap.xml', headers: { 'if-none-match': etag } })).statusCode, 304);
-    assert.equal((await site.app.inject({ url: '/sitemap.xml', headers: { 'if-none-match': String(br.headers.etag), 'accept-encoding': 'gzip' } })).statusCode, 304);
-    assert.equal((await site.app.inject({ url: '/sitemap.xml', headers: { 'if-modified-since': String(plain.headers['last-modified']) } })).statusCode, 304);
+    assert.equal(
+      (await site.app.inject({ url: '/sitemap.xml', headers: { 'if-none-match': etag } }))
+        .statusCode,
+      304,
+    );
+    assert.equal(
+      (
+        await site.app.inject({
+          url: '/sitemap.xml',
+          headers: { 'if-none-match': String(br.headers.etag), 'accept-encoding': 'gzip' },
+        })
+      ).statusCode,
+      304,
+    );
+    assert.equal(
+      (
+        await site.app.inject({
+          url: '/sitemap.xml',
+          headers: { 'if-modified-since': String(plain.headers['last-modified']) },
+        })
+      ).statusCode,
+      304,
+    );
 
     const rss = await site.app.inject('/feeds/home.rss');
     assert.equal(rss.statusCode, 200);
     assert.match(String(rss.headers['content-type']), /^application\/rss\+xml/);
     // Made-up addresses are answered from cached lists, without a build.
-    const noSection = await site.app.inject({ url: '/feeds/sections/nope.rss', headers: { accept: 'text/html' } });
+    const noSection = await site.app.inject({
+      url: '/feeds/sections/nope.rss',
+      headers: { accept: 'text/html' },
+    });
     assert.equal(noSection.statusCode, 404);
     assert.match(noSection.body, /There is no such section\./);
-    assert.match((await site.app.inject('/feeds/cables/origins/nowhere-at-all.atom')).body, /There are no cables from that origin\./);
-    assert.match((await site.app.inject('/sitemaps/stories-9999.xml')).body, /There is no such sitemap page\./);
-    const rows = await site.db.kysely.selectFrom('documents').select('path').where('path', 'like', '%nope%').execute();
+    assert.match(
+      (await site.app.inject('/feeds/cables/origins/nowhere-at-all.atom')).body,
+      /There are no cables from that origin\./,
+    );
+    assert.match(
+      (await site.app.inject('/sitemaps/stories-9999.xml')).body,
+      /There is no such sitemap page\./,
+    );
+    const rows = await site.db.kysely
+      .selectFrom('documents')
+      .select('path')
+      .where('path', 'like', '%nope%')
+      .execute();
     assert.deepEqual(rows, []);
     assert.equal((await site.app.inject('/sitemaps/other-1.xml')).statusCode, 404);
     assert.equal((await site.app.inject('/sitemaps/cables-99.xml')).statusCode, 404);
@@ -170,14 +245,22 @@ describe(`a change while a document is being made (${ENGINE})`, () => {
       },
     });
     const first = doc(await store.get('/feeds/home.atom'));
-    const row = await site.db.kysely.selectFrom('documents').select(['stale', 'etag']).where('path', '=', '/feeds/home.atom').executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('documents')
+      .select(['stale', 'etag'])
+      .where('path', '=', '/feeds/home.atom')
+      .executeTakeFirstOrThrow();
     assert.equal(row.etag, first.etag);
     assert.equal(Number(row.stale), 1);
     t += 5_000;
     await store.get('/feeds/home.atom');
     await store.idle();
     assert.equal(builds, 2);
-    const after = await site.db.kysely.selectFrom('documents').select('stale').where('path', '=', '/feeds/home.atom').executeTakeFirstOrThrow();
+    const after = await site.db.kysely
+      .selectFrom('documents')
+      .select('stale')
+      .where('path', '=', '/feeds/home.atom')
+      .executeTakeFirstOrThrow();
     assert.equal(Number(after.stale), 0);
     await store.close();
   });

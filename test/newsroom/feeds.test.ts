@@ -8,7 +8,12 @@ import { ATOM, RSS, feedServer } from './helpers.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 // The feed server listens on loopback, which only an operator's allow-list lets the site reach.
-const LIMITS = { timeoutMs: 800, maxBytes: 64 * 1024, maxRedirects: 5, allow: parseOutboundAllow('127.0.0.1') };
+const LIMITS = {
+  timeoutMs: 800,
+  maxBytes: 64 * 1024,
+  maxRedirects: 5,
+  allow: parseOutboundAllow('127.0.0.1'),
+};
 
 describe(`partner feed polling on ${ENGINE}`, () => {
   let site: Site;
@@ -26,12 +31,26 @@ describe(`partner feed polling on ${ENGINE}`, () => {
           res.writeHead(304).end();
           return;
         }
-        res.writeHead(200, { 'content-type': 'application/rss+xml', etag: '"v1"', 'last-modified': 'Tue, 10 Jun 2025 04:00:00 GMT' });
+        res.writeHead(200, {
+          'content-type': 'application/rss+xml',
+          etag: '"v1"',
+          'last-modified': 'Tue, 10 Jun 2025 04:00:00 GMT',
+        });
         res.end(
           RSS([
-            { guid: 'g-1', title: 'Ceasefire talks resume', link: 'https://partner.example/a', description: '<p>Talks <b>resume</b> in <a href="https://partner.example">Geneva</a>.</p>' },
+            {
+              guid: 'g-1',
+              title: 'Ceasefire talks resume',
+              link: 'https://partner.example/a',
+              description:
+                '<p>Talks <b>resume</b> in <a href="https://partner.example">Geneva</a>.</p>',
+            },
             { guid: 'g-2', title: 'Aid convoy arrives', link: 'https://partner.example/b' },
-            { guid: 'g-2', title: 'Aid convoy arrives (repeat)', link: 'https://partner.example/b' },
+            {
+              guid: 'g-2',
+              title: 'Aid convoy arrives (repeat)',
+              link: 'https://partner.example/b',
+            },
             { title: 'No guid, link decides', link: 'https://partner.example/c' },
             { guid: 'g-3', title: 'Sneaky', link: 'javascript:alert(1)' },
             { guid: 'g-4', title: 'FTP', link: 'ftp://partner.example/x' },
@@ -40,9 +59,13 @@ describe(`partner feed polling on ${ENGINE}`, () => {
       } else if (path === '/atom') {
         res.writeHead(200, { 'content-type': 'application/atom+xml' }).end(ATOM);
       } else if (path === '/bad') {
-        res.writeHead(200, { 'content-type': 'application/xml' }).end('<rss version="2.0"><channel><title>Broken</title><item></channel>');
+        res
+          .writeHead(200, { 'content-type': 'application/xml' })
+          .end('<rss version="2.0"><channel><title>Broken</title><item></channel>');
       } else if (path === '/html') {
-        res.writeHead(200, { 'content-type': 'text/html' }).end('<html><body>Not a feed</body></html>');
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<html><body>Not a feed</body></html>');
       } else if (path === '/huge') {
         res.writeHead(200, { 'content-type': 'application/rss+xml' });
         const chunk = Buffer.alloc(16 * 1024, 'x');
@@ -70,7 +93,11 @@ describe(`partner feed polling on ${ENGINE}`, () => {
     await site.cleanup();
   });
 
-  const feed = async (name: string, path: string) => (await getFeed(site.db.kysely, await addFeed(site.db.kysely, name, srv.url + path, new Date().toISOString())))!;
+  const feed = async (name: string, path: string) =>
+    (await getFeed(
+      site.db.kysely,
+      await addFeed(site.db.kysely, name, srv.url + path, new Date().toISOString()),
+    ))!;
 
   test('good RSS: items stored once each, links other than http(s) dropped, summaries plain text; a second poll is a 304', async () => {
     const db = site.db.kysely;
@@ -79,7 +106,12 @@ describe(`partner feed polling on ${ENGINE}`, () => {
     assert.equal(first.status, 'updated');
     assert.equal(first.added, 3);
     assert.equal(first.dropped, 2);
-    const items = await db.selectFrom('partner_items').selectAll().where('feed_id', '=', f.id).orderBy('id').execute();
+    const items = await db
+      .selectFrom('partner_items')
+      .selectAll()
+      .where('feed_id', '=', f.id)
+      .orderBy('id')
+      .execute();
     assert.deepEqual(
       items.map((i) => i.title),
       ['Ceasefire talks resume', 'Aid convoy arrives', 'No guid, link decides'],
@@ -91,10 +123,18 @@ describe(`partner feed polling on ${ENGINE}`, () => {
     assert.equal(again.status, 'not-modified');
     assert.equal(conditional, 1, 'the second request carried If-None-Match');
     // Without validators the same items come back and are not stored twice.
-    await db.updateTable('partner_feeds').set({ etag: null, last_modified: null }).where('id', '=', f.id).execute();
+    await db
+      .updateTable('partner_feeds')
+      .set({ etag: null, last_modified: null })
+      .where('id', '=', f.id)
+      .execute();
     const third = await pollFeed(db, (await getFeed(db, f.id))!, LIMITS);
     assert.equal(third.added, 0);
-    assert.equal((await db.selectFrom('partner_items').select('id').where('feed_id', '=', f.id).execute()).length, 3);
+    assert.equal(
+      (await db.selectFrom('partner_items').select('id').where('feed_id', '=', f.id).execute())
+        .length,
+      3,
+    );
     assert.ok(rssHits >= 3);
   });
 
@@ -103,7 +143,11 @@ describe(`partner feed polling on ${ENGINE}`, () => {
     const r = await pollFeed(site.db.kysely, f, LIMITS);
     assert.equal(r.status, 'updated');
     assert.equal(r.added, 1);
-    const [item] = await site.db.kysely.selectFrom('partner_items').selectAll().where('feed_id', '=', f.id).execute();
+    const [item] = await site.db.kysely
+      .selectFrom('partner_items')
+      .selectAll()
+      .where('feed_id', '=', f.id)
+      .execute();
     assert.equal(item.title, 'Floods & drought in the south');
     assert.equal(item.summary, 'Rivers rose fast.');
     assert.equal(item.url, 'https://atom.example/2025/floods');

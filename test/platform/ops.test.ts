@@ -15,7 +15,9 @@ function sample(text: string, name: string, labels: Record<string, string>): num
     if (!line.startsWith(name + '{') && line !== name && !line.startsWith(name + ' ')) continue;
     const m = /^([^{ ]+)(?:\{(.*)\})? (\S+)$/.exec(line);
     if (!m || m[1] !== name) continue;
-    const have = Object.fromEntries([...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]));
+    const have = Object.fromEntries(
+      [...(m[2] ?? '').matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((x) => [x[1], x[2]]),
+    );
     if (Object.entries(labels).every(([k, v]) => have[k] === v)) return Number(m[3]);
   }
   return null;
@@ -47,9 +49,21 @@ describe(`operations endpoints on ${ENGINE}`, () => {
     assert.equal(typeof body.checks.search.degraded, 'boolean');
 
     const db = site.db.kysely;
-    const last = await db.selectFrom('kysely_migration' as never).select('name' as never).orderBy('name' as never, 'desc').limit(1).executeTakeFirstOrThrow() as { name: string };
-    const row = await db.selectFrom('kysely_migration' as never).selectAll().where('name' as never, '=', last.name as never).executeTakeFirstOrThrow();
-    await db.deleteFrom('kysely_migration' as never).where('name' as never, '=', last.name as never).execute();
+    const last = (await db
+      .selectFrom('kysely_migration' as never)
+      .select('name' as never)
+      .orderBy('name' as never, 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow()) as { name: string };
+    const row = await db
+      .selectFrom('kysely_migration' as never)
+      .selectAll()
+      .where('name' as never, '=', last.name as never)
+      .executeTakeFirstOrThrow();
+    await db
+      .deleteFrom('kysely_migration' as never)
+      .where('name' as never, '=', last.name as never)
+      .execute();
     try {
       const bad = await site.app.inject('/readyz');
       assert.equal(bad.statusCode, 503);
@@ -57,16 +71,34 @@ describe(`operations endpoints on ${ENGINE}`, () => {
       assert.deepEqual(bad.json().checks.migrations, { ok: false, pending: [last.name] });
       assert.equal(bad.json().checks.database.ok, true);
     } finally {
-      await db.insertInto('kysely_migration' as never).values(row as never).execute();
+      await db
+        .insertInto('kysely_migration' as never)
+        .values(row as never)
+        .execute();
     }
     assert.equal((await site.app.inject('/readyz')).statusCode, 200);
   });
 
   test('/metrics needs the bearer token', async () => {
     assert.equal((await site.app.inject('/metrics')).statusCode, 401);
-    assert.equal((await site.app.inject({ url: '/metrics', headers: { authorization: 'Bearer wrong-token-0123456789' } })).statusCode, 401);
-    assert.equal((await site.app.inject({ url: '/metrics', headers: { authorization: `Basic ${TOKEN}` } })).statusCode, 401);
-    const res = await site.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+    assert.equal(
+      (
+        await site.app.inject({
+          url: '/metrics',
+          headers: { authorization: 'Bearer wrong-token-0123456789' },
+        })
+      ).statusCode,
+      401,
+    );
+    assert.equal(
+      (await site.app.inject({ url: '/metrics', headers: { authorization: `Basic ${TOKEN}` } }))
+        .statusCode,
+      401,
+    );
+    const res = await site.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.equal(res.statusCode, 200);
     assert.match(String(res.headers['content-type']), /^text\/plain; version=0\.0\.4/);
   });
@@ -82,28 +114,89 @@ describe(`operations endpoints on ${ENGINE}`, () => {
     const now = new Date().toISOString();
     await site.db.kysely
       .insertInto('cable_uploads')
-      .values({ member_id: null, original_name: 'c.csv', path: '/nonexistent', size: 1000, status: 'running', progress: JSON.stringify({ bytesDone: 400, bytesTotal: 1000, new: 7, updated: 1, unchanged: 2, skipped: 3 }), summary: null, error: null, created_at: now, updated_at: now })
+      .values({
+        member_id: null,
+        original_name: 'c.csv',
+        path: '/nonexistent',
+        size: 1000,
+        status: 'running',
+        progress: JSON.stringify({
+          bytesDone: 400,
+          bytesTotal: 1000,
+          new: 7,
+          updated: 1,
+          unchanged: 2,
+          skipped: 3,
+        }),
+        summary: null,
+        error: null,
+        created_at: now,
+        updated_at: now,
+      })
       .execute();
 
-    const text = (await site.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })).body;
+    const text = (
+      await site.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } })
+    ).body;
     assert.notEqual(sample(text, 'process_cpu_user_seconds_total', {}), null);
     assert.notEqual(sample(text, 'nodejs_eventloop_lag_seconds', {}), null);
     // One series for both feed addresses: the route pattern, not the address.
-    assert.equal(sample(text, 'broadsheet_http_request_duration_seconds_count', { route: '/feeds/home.:kind', method: 'GET', status: '2xx' }), 2);
-    assert.equal(sample(text, 'broadsheet_http_request_duration_seconds_count', { route: '(unmatched)', method: 'GET', status: '4xx' }), 1);
-    assert.equal(sample(text, 'broadsheet_http_request_duration_seconds_bucket', { route: '/feeds/home.:kind', method: 'GET', status: '2xx', le: '+Inf' }), 2);
+    assert.equal(
+      sample(text, 'broadsheet_http_request_duration_seconds_count', {
+        route: '/feeds/home.:kind',
+        method: 'GET',
+        status: '2xx',
+      }),
+      2,
+    );
+    assert.equal(
+      sample(text, 'broadsheet_http_request_duration_seconds_count', {
+        route: '(unmatched)',
+        method: 'GET',
+        status: '4xx',
+      }),
+      1,
+    );
+    assert.equal(
+      sample(text, 'broadsheet_http_request_duration_seconds_bucket', {
+        route: '/feeds/home.:kind',
+        method: 'GET',
+        status: '2xx',
+        le: '+Inf',
+      }),
+      2,
+    );
     assert.ok(!text.includes('/no/such/page'));
-    assert.ok((sample(text, 'broadsheet_document_builds_total', { kind: 'sitemap-cables', outcome: 'made' }) ?? 0) >= 1);
-    assert.ok((sample(text, 'broadsheet_document_builds_total', { kind: 'feed-home', outcome: 'made' }) ?? 0) >= 2);
+    assert.ok(
+      (sample(text, 'broadsheet_document_builds_total', {
+        kind: 'sitemap-cables',
+        outcome: 'made',
+      }) ?? 0) >= 1,
+    );
+    assert.ok(
+      (sample(text, 'broadsheet_document_builds_total', { kind: 'feed-home', outcome: 'made' }) ??
+        0) >= 2,
+    );
     assert.equal(sample(text, 'broadsheet_job_backlog', { kind: 'ops:test', status: 'queued' }), 2);
-    assert.equal(sample(text, 'broadsheet_job_backlog', { kind: 'ops:later', status: 'queued' }), null, 'a job not yet due is no backlog');
+    assert.equal(
+      sample(text, 'broadsheet_job_backlog', { kind: 'ops:later', status: 'queued' }),
+      null,
+      'a job not yet due is no backlog',
+    );
     assert.ok((sample(text, 'broadsheet_job_oldest_due_seconds', { kind: 'ops:test' }) ?? -1) >= 0);
     assert.equal(sample(text, 'broadsheet_cable_imports_running', { status: 'running' }), 1);
     assert.equal(sample(text, 'broadsheet_cable_import_progress', { measure: 'bytes_done' }), 400);
-    assert.equal(sample(text, 'broadsheet_cable_import_progress', { measure: 'bytes_total' }), 1000);
+    assert.equal(
+      sample(text, 'broadsheet_cable_import_progress', { measure: 'bytes_total' }),
+      1000,
+    );
     assert.equal(sample(text, 'broadsheet_cable_import_progress', { measure: 'records_new' }), 7);
-    assert.equal(sample(text, 'broadsheet_cable_import_progress', { measure: 'records_skipped' }), 3);
-    for (const outcome of ['sent', 'failed', 'bounced', 'unknown']) assert.equal(sample(text, 'broadsheet_newsletter_deliveries', { outcome }), 0, outcome);
+    assert.equal(
+      sample(text, 'broadsheet_cable_import_progress', { measure: 'records_skipped' }),
+      3,
+    );
+    for (const outcome of ['sent', 'failed', 'bounced', 'unknown'])
+      assert.equal(sample(text, 'broadsheet_newsletter_deliveries', { outcome }), 0, outcome);
   });
 });
 
@@ -112,7 +205,12 @@ describe(`metrics on a separate local port (${ENGINE})`, () => {
   let port: number;
   before(async () => {
     port = await freePort();
-    site = await testSite({ DEMO: '0', JOBS: '0', METRICS_PORT: String(port), SEARCH_WORKERS: '0' });
+    site = await testSite({
+      DEMO: '0',
+      JOBS: '0',
+      METRICS_PORT: String(port),
+      SEARCH_WORKERS: '0',
+    });
   });
   after(() => site.cleanup());
 
@@ -129,7 +227,10 @@ describe(`metrics on a separate local port (${ENGINE})`, () => {
 test('without METRICS_TOKEN or METRICS_PORT, /metrics is 404; bad settings are refused', async () => {
   const site = await testSite({ DEMO: '0', JOBS: '0', SEARCH_WORKERS: '0' });
   try {
-    const res = await site.app.inject({ url: '/metrics', headers: { authorization: `Bearer ${TOKEN}` } });
+    const res = await site.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
     assert.equal(res.statusCode, 404);
     // A failing check makes the process not ready; its reason stays in the log.
     addReadinessCheck(site, 'boom', async () => {
@@ -142,6 +243,12 @@ test('without METRICS_TOKEN or METRICS_PORT, /metrics is 404; bad settings are r
   } finally {
     await site.cleanup();
   }
-  assert.throws(() => loadConfig({ METRICS_TOKEN: 'short' }), /METRICS_TOKEN must be at least 16 characters/);
-  assert.throws(() => loadConfig({ METRICS_PORT: '70000' }), /METRICS_PORT must be between 1 and 65535/);
+  assert.throws(
+    () => loadConfig({ METRICS_TOKEN: 'short' }),
+    /METRICS_TOKEN must be at least 16 characters/,
+  );
+  assert.throws(
+    () => loadConfig({ METRICS_PORT: '70000' }),
+    /METRICS_PORT must be between 1 and 65535/,
+  );
 });

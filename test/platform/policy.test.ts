@@ -5,9 +5,22 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ACTIONS, authorize, can, refusal, signInFirst, type Actor } from '../../src/platform/policy.ts';
+import {
+  ACTIONS,
+  authorize,
+  can,
+  refusal,
+  signInFirst,
+  type Actor,
+} from '../../src/platform/policy.ts';
 
-const member = (role: 'reader' | 'editor' | 'admin', confirmed = true): Actor => ({ kind: 'member', id: 7, email: 'm@example.org', role, confirmed });
+const member = (role: 'reader' | 'editor' | 'admin', confirmed = true): Actor => ({
+  kind: 'member',
+  id: 7,
+  email: 'm@example.org',
+  role,
+  confirmed,
+});
 const anonymous: Actor = { kind: 'anonymous' };
 const crawler: Actor = { kind: 'crawler' };
 const apiKey: Actor = { kind: 'api-key', organisationId: 1 };
@@ -46,10 +59,28 @@ test('what each actor may do without a subject', () => {
   assert.deepEqual(allowed(apiKey), ['public', 'api.read']);
   assert.deepEqual(allowed(crawler), ['public']);
   const reader = allowed(member('reader'));
-  for (const x of ['press-release.submit', 'licence.apply', 'invitation.accept', 'org.list', 'alerts.manage']) assert.ok(reader.includes(x as never), x);
-  for (const x of ['newsroom.edit', 'ads.manage', 'licensing.review', 'licensing.admin', 'org.verify-domain']) assert.ok(!reader.includes(x as never), x);
+  for (const x of [
+    'press-release.submit',
+    'licence.apply',
+    'invitation.accept',
+    'org.list',
+    'alerts.manage',
+  ])
+    assert.ok(reader.includes(x as never), x);
+  for (const x of [
+    'newsroom.edit',
+    'ads.manage',
+    'licensing.review',
+    'licensing.admin',
+    'org.verify-domain',
+  ])
+    assert.ok(!reader.includes(x as never), x);
   const editor = allowed(member('editor'));
-  assert.ok(editor.includes('licensing.review') && !editor.includes('licensing.admin') && !editor.includes('org.verify-domain'));
+  assert.ok(
+    editor.includes('licensing.review') &&
+      !editor.includes('licensing.admin') &&
+      !editor.includes('org.verify-domain'),
+  );
   assert.deepEqual(allowed(member('admin')), [...ACTIONS]);
 });
 
@@ -57,7 +88,11 @@ test('alerts need a licence covering the request', () => {
   assert.equal(can(member('reader'), 'alerts.create', { licensed: true }), true);
   assert.equal(can(member('admin'), 'alerts.create', { licensed: false }), false);
   assert.equal(can(member('reader', false), 'alerts.create', { licensed: true }), false);
-  assert.throws(() => authorize(member('reader'), 'alerts.create', { licensed: false }), (e: { statusCode: number; message: string }) => e.statusCode === 403 && /licence/.test(e.message));
+  assert.throws(
+    () => authorize(member('reader'), 'alerts.create', { licensed: false }),
+    (e: { statusCode: number; message: string }) =>
+      e.statusCode === 403 && /licence/.test(e.message),
+  );
 });
 
 test('refusals: 404 where the site hides what exists, 402 for automated use, otherwise 403 with a reason', () => {
@@ -67,8 +102,14 @@ test('refusals: 404 where the site hides what exists, 402 for automated use, oth
   assert.equal(refusal(member('reader'), 'licensing.admin').statusCode, 404);
   assert.equal(refusal(crawler, 'api.read').statusCode, 402);
   assert.match(refusal(member('reader'), 'newsroom.edit').message, /newsroom is for editors/);
-  assert.match(refusal(member('editor', false), 'newsroom.edit').message, /Confirm your email address/);
-  assert.match(refusal(member('reader', false), 'licence.apply').message, /Confirm your email address/);
+  assert.match(
+    refusal(member('editor', false), 'newsroom.edit').message,
+    /Confirm your email address/,
+  );
+  assert.match(
+    refusal(member('reader', false), 'licence.apply').message,
+    /Confirm your email address/,
+  );
   assert.match(refusal(anonymous, 'ads.manage').message, /Log in as an editor/);
 });
 
@@ -76,7 +117,10 @@ test('visitors are sent to log in for pages and for members’ forms, and come b
   assert.equal(signInFirst(anonymous, 'newsroom.edit', 'GET', '/admin?x=1'), '/admin?x=1');
   assert.equal(signInFirst(crawler, 'org.view', 'HEAD', '/org/3'), '/org/3');
   assert.equal(signInFirst(anonymous, 'account.manage', 'POST', '/account/newsletter'), '/account');
-  assert.equal(signInFirst(apiKey, 'invitation.accept', 'POST', '/invitations/abc?x=1'), '/invitations/abc');
+  assert.equal(
+    signInFirst(apiKey, 'invitation.accept', 'POST', '/invitations/abc?x=1'),
+    '/invitations/abc',
+  );
   assert.equal(signInFirst(anonymous, 'ads.manage', 'POST', '/admin/ads'), null);
   assert.equal(signInFirst(anonymous, 'org.manage', 'POST', '/org/3/domains'), null);
   assert.equal(signInFirst(crawler, 'api.read', 'GET', '/api/search'), null);

@@ -41,7 +41,11 @@ async function server(options: SMTPServerOptions, host = '127.0.0.1') {
 }
 
 const base = { dataDir: tmpdir(), mailFrom: 'news@example.org' };
-const msg = { to: 'reader@example.org', subject: 'Your sign-in link', text: 'https://news.example/login/magic/secret' };
+const msg = {
+  to: 'reader@example.org',
+  subject: 'Your sign-in link',
+  text: 'https://news.example/login/magic/secret',
+};
 
 test('SMTP_TLS_INSECURE is off unless set, and is read as a boolean', () => {
   assert.equal(loadConfig({}).smtpTlsInsecure, false);
@@ -91,11 +95,23 @@ test('SMTP_TLS_INSECURE=1 sends over unverified TLS and warns once', async () =>
   const onWarning = (w: Error) => warnings.push(w);
   process.on('warning', onWarning);
   const smtp = await server({});
-  const mailer = createMailer({ ...base, smtpUrl: `smtp://127.0.0.1:${smtp.port}`, smtpTlsInsecure: true });
-  const again = createMailer({ ...base, smtpUrl: `smtp://127.0.0.1:${smtp.port}`, smtpTlsInsecure: true });
+  const mailer = createMailer({
+    ...base,
+    smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+    smtpTlsInsecure: true,
+  });
+  const again = createMailer({
+    ...base,
+    smtpUrl: `smtp://127.0.0.1:${smtp.port}`,
+    smtpTlsInsecure: true,
+  });
   try {
     await mailer.send(msg);
-    assert.deepEqual(smtp.received, [{ to: 'reader@example.org', secure: true }], 'STARTTLS was still used');
+    assert.deepEqual(
+      smtp.received,
+      [{ to: 'reader@example.org', secure: true }],
+      'STARTTLS was still used',
+    );
     await new Promise((r) => setImmediate(r));
     assert.equal(warnings.filter((w) => w.message === INSECURE_TLS_WARNING).length, 1);
   } finally {
@@ -122,15 +138,19 @@ const lan = Object.values(networkInterfaces())
   .flat()
   .find((i) => i && i.family === 'IPv4' && !i.internal)?.address;
 
-test('a password is never sent in clear to another machine, even when STARTTLS is not offered', { skip: lan ? false : 'this machine has no non-loopback IPv4 address' }, async () => {
-  const smtp = await server({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true }, lan);
-  const mailer = createMailer({ ...base, smtpUrl: `smtp://mailer:s3cret@${lan}:${smtp.port}` });
-  try {
-    await assert.rejects(mailer.send(msg), MailError);
-    assert.deepEqual(smtp.logins, [], 'no AUTH was attempted');
-    assert.equal(smtp.received.length, 0);
-  } finally {
-    await mailer.close();
-    await smtp.close();
-  }
-});
+test(
+  'a password is never sent in clear to another machine, even when STARTTLS is not offered',
+  { skip: lan ? false : 'this machine has no non-loopback IPv4 address' },
+  async () => {
+    const smtp = await server({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true }, lan);
+    const mailer = createMailer({ ...base, smtpUrl: `smtp://mailer:s3cret@${lan}:${smtp.port}` });
+    try {
+      await assert.rejects(mailer.send(msg), MailError);
+      assert.deepEqual(smtp.logins, [], 'no AUTH was attempted');
+      assert.equal(smtp.received.length, 0);
+    } finally {
+      await mailer.close();
+      await smtp.close();
+    }
+  },
+);

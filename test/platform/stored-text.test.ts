@@ -8,12 +8,20 @@ import { CompiledQuery, sql } from 'kysely';
 import fc from 'fast-check';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
-import { hasControlChars, isWrite, stripControlChars, stripControlCharsDeep } from '../../src/platform/stored-text.ts';
+import {
+  hasControlChars,
+  isWrite,
+  stripControlChars,
+  stripControlCharsDeep,
+} from '../../src/platform/stored-text.ts';
 
 test('stripControlChars removes C0 (but tab and line breaks), DEL, C1 and unpaired surrogates only', () => {
   assert.equal(stripControlChars('a\u0000b\u0001c\u001bd\u007fe\u0080f\u009fg'), 'abcdefg');
   assert.equal(stripControlChars('tab\there\nline\r\n'), 'tab\there\nline\r\n');
-  assert.equal(stripControlChars('lone \ud800 high, lone \udc00 low, pair \ud83d\ude00 kept'), 'lone  high, lone  low, pair \ud83d\ude00 kept');
+  assert.equal(
+    stripControlChars('lone \ud800 high, lone \udc00 low, pair \ud83d\ude00 kept'),
+    'lone  high, lone  low, pair \ud83d\ude00 kept',
+  );
   assert.equal(stripControlChars('é ü ¶ \u00a0 \u2028 \ufeff'), 'é ü ¶ \u00a0 \u2028 \ufeff');
   const same = 'plain text';
   assert.equal(stripControlChars(same), same);
@@ -32,7 +40,11 @@ test('stripControlChars removes C0 (but tab and line breaks), DEL, C1 and unpair
     }),
     { seed: 20261205, numRuns: 2000 },
   );
-  const body: Record<string, unknown> = Object.assign(Object.create(null), { a: 'x\u0000', b: ['y\u0007', { c: 'z\u0085' }], n: 3 });
+  const body: Record<string, unknown> = Object.assign(Object.create(null), {
+    a: 'x\u0000',
+    b: ['y\u0007', { c: 'z\u0085' }],
+    n: 3,
+  });
   assert.deepEqual({ ...stripControlCharsDeep(body) }, { a: 'x', b: ['y', { c: 'z' }], n: 3 });
 });
 
@@ -50,19 +62,30 @@ describe(`the database connection cleans what it writes (${ENGINE})`, () => {
   });
 
   test('insert and update statements of every kind store no control characters', async () => {
-    const k = db.kysely as unknown as import('kysely').Kysely<{ notes: { id: number; body: string } }>;
+    const k = db.kysely as unknown as import('kysely').Kysely<{
+      notes: { id: number; body: string };
+    }>;
     await k.insertInto('notes').values({ id: 1, body: 'one\u0000\u001b' }).execute();
     await sql`insert into notes (id, body) values (2, ${'two\u0085\ud800'})`.execute(db.kysely);
     const p = (n: number) => (db.engine === 'postgres' ? `$${n}` : '?');
-    await db.kysely.executeQuery(CompiledQuery.raw(`insert into notes (id, body) values (3, ${p(1)})`, ['three\u0007']));
-    await db.kysely.executeQuery(CompiledQuery.raw(`  WITH x AS (SELECT 1) UPDATE notes SET body = ${p(1)} WHERE id = 3`, ['three again\u009b']));
+    await db.kysely.executeQuery(
+      CompiledQuery.raw(`insert into notes (id, body) values (3, ${p(1)})`, ['three\u0007']),
+    );
+    await db.kysely.executeQuery(
+      CompiledQuery.raw(`  WITH x AS (SELECT 1) UPDATE notes SET body = ${p(1)} WHERE id = 3`, [
+        'three again\u009b',
+      ]),
+    );
     await k.updateTable('notes').set({ body: 'one again\u007f' }).where('id', '=', 1).execute();
     const rows = await k.selectFrom('notes').select(['id', 'body']).orderBy('id').execute();
-    assert.deepEqual(rows.map((r) => [Number(r.id), r.body]), [
-      [1, 'one again'],
-      [2, 'two'],
-      [3, 'three again'],
-    ]);
+    assert.deepEqual(
+      rows.map((r) => [Number(r.id), r.body]),
+      [
+        [1, 'one again'],
+        [2, 'two'],
+        [3, 'three again'],
+      ],
+    );
   });
 
   test('reads keep their parameters as given (the search highlighter passes \\u0002/\\u0003 markers)', async () => {
@@ -70,11 +93,18 @@ describe(`the database connection cleans what it writes (${ENGINE})`, () => {
     assert.equal(r.rows[0].x, '\u0002mark\u0003');
     // A NUL in a lookup (which PostgreSQL would refuse) finds nothing, on both engines.
     await sql`insert into notes (id, body) values (9, 'needle')`.execute(db.kysely);
-    const found = await sql<{ id: number }>`select id from notes where body = ${'nee\u0000dle'} or body = ${'needle\u0000'}`.execute(db.kysely);
+    const found = await sql<{
+      id: number;
+    }>`select id from notes where body = ${'nee\u0000dle'} or body = ${'needle\u0000'}`.execute(
+      db.kysely,
+    );
     assert.deepEqual(found.rows, []);
     assert.equal(isWrite(CompiledQuery.raw('select * from notes where body = ?', [])), false);
     assert.equal(isWrite(CompiledQuery.raw('select updated_at from notes for update', [])), false);
-    assert.equal(isWrite(CompiledQuery.raw('with a as (select 1) insert into notes select 1', [])), true);
+    assert.equal(
+      isWrite(CompiledQuery.raw('with a as (select 1) insert into notes select 1', [])),
+      true,
+    );
     assert.equal(isWrite(CompiledQuery.raw('\n  INSERT INTO notes values (1)', [])), true);
   });
 });

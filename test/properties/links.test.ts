@@ -19,15 +19,68 @@ import { renderBlock } from '../../src/stories/views.tsx';
 import { stripControlChars } from '../../src/platform/stored-text.ts';
 
 const SEED = 20261205;
-const ORIGINS = ['https://news.example', 'http://localhost:3000', 'https://a.broadsheet.invalid', 'http://b.broadsheet.invalid:8080'];
-const PIECES = [
-  '/', '/', '\\', '\\', '.', '..', ':', '//', 'http', 'https', 'HTTPS', 'mailto', 'javascript', 'data', 'file', 'evil.example', 'news.example',
-  'a', 'x', '%2f', '%5C', '%2e', '@', '#', '?', '=', '&', ' ', '\t', '\n', '\r', '\u0000', '\u001f', '\u00a0', 'ê', ':80', 'user:pw@',
+const ORIGINS = [
+  'https://news.example',
+  'http://localhost:3000',
+  'https://a.broadsheet.invalid',
+  'http://b.broadsheet.invalid:8080',
 ];
-const HTML_PIECES = [...PIECES, '&#92;', '&#x2F;', '&Tab;', '&NewLine;', '&colon;', '&#0;', '&#x5c;', '&sol;', '&amp;'];
+const PIECES = [
+  '/',
+  '/',
+  '\\',
+  '\\',
+  '.',
+  '..',
+  ':',
+  '//',
+  'http',
+  'https',
+  'HTTPS',
+  'mailto',
+  'javascript',
+  'data',
+  'file',
+  'evil.example',
+  'news.example',
+  'a',
+  'x',
+  '%2f',
+  '%5C',
+  '%2e',
+  '@',
+  '#',
+  '?',
+  '=',
+  '&',
+  ' ',
+  '\t',
+  '\n',
+  '\r',
+  '\u0000',
+  '\u001f',
+  '\u00a0',
+  'ê',
+  ':80',
+  'user:pw@',
+];
+const HTML_PIECES = [
+  ...PIECES,
+  '&#92;',
+  '&#x2F;',
+  '&Tab;',
+  '&NewLine;',
+  '&colon;',
+  '&#0;',
+  '&#x5c;',
+  '&sol;',
+  '&amp;',
+];
 
 const rawArb = fc.array(fc.constantFrom(...PIECES), { maxLength: 10 }).map((xs) => xs.join(''));
-const htmlRawArb = fc.array(fc.constantFrom(...HTML_PIECES), { maxLength: 10 }).map((xs) => xs.join(''));
+const htmlRawArb = fc
+  .array(fc.constantFrom(...HTML_PIECES), { maxLength: 10 })
+  .map((xs) => xs.join(''));
 
 function resolve(href: string, origin: string): URL | null {
   try {
@@ -41,29 +94,57 @@ function resolve(href: string, origin: string): URL | null {
 function assertFaithful(raw: string, out: string | null, kind: 'link' | 'image'): void {
   if (out === null) return;
   assert.equal(out, browserTrim(out), `rendered address has edge controls: ${JSON.stringify(out)}`);
-  assert.ok(!/[\t\n\r]/.test(out), `rendered address has tabs or line breaks: ${JSON.stringify(out)}`);
+  assert.ok(
+    !/[\t\n\r]/.test(out),
+    `rendered address has tabs or line breaks: ${JSON.stringify(out)}`,
+  );
   for (const origin of ORIGINS) {
     const target = resolve(raw, origin);
     const got = resolve(out, origin);
-    assert.ok(target && got, `${JSON.stringify(raw)} → ${JSON.stringify(out)} does not parse against ${origin}`);
-    assert.equal(got.href, target.href, `${JSON.stringify(raw)} → ${JSON.stringify(out)} against ${origin}`);
-    if (kind === 'image') assert.equal(got.protocol, 'https:', `image ${JSON.stringify(raw)} → ${out}`);
-    else assert.ok(['http:', 'https:', 'mailto:'].includes(got.protocol), `${JSON.stringify(raw)} → ${out}`);
+    assert.ok(
+      target && got,
+      `${JSON.stringify(raw)} → ${JSON.stringify(out)} does not parse against ${origin}`,
+    );
+    assert.equal(
+      got.href,
+      target.href,
+      `${JSON.stringify(raw)} → ${JSON.stringify(out)} against ${origin}`,
+    );
+    if (kind === 'image')
+      assert.equal(got.protocol, 'https:', `image ${JSON.stringify(raw)} → ${out}`);
+    else
+      assert.ok(
+        ['http:', 'https:', 'mailto:'].includes(got.protocol),
+        `${JSON.stringify(raw)} → ${out}`,
+      );
     assert.ok(!got.username && !got.password, `credentials in ${out}`);
-    if (!isExternal(out)) assert.equal(got.origin, origin, `${JSON.stringify(raw)} → ${JSON.stringify(out)} leaves ${origin}`);
+    if (!isExternal(out))
+      assert.equal(
+        got.origin,
+        origin,
+        `${JSON.stringify(raw)} → ${JSON.stringify(out)} leaves ${origin}`,
+      );
   }
   if (isExternal(out)) {
     // An absolute address means the same thing on every origin.
     const all = new Set(ORIGINS.map((o) => resolve(out, o)!.href));
     assert.equal(all.size, 1, out);
   } else if (kind === 'link') {
-    assert.ok(/^(\/(?!\/)|#)/.test(out), `relative address must be a path or a fragment: ${JSON.stringify(out)}`);
+    assert.ok(
+      /^(\/(?!\/)|#)/.test(out),
+      `relative address must be a path or a fragment: ${JSON.stringify(out)}`,
+    );
   }
 }
 
 function attrs(html: string, tag: string, name: string): (string | undefined)[] {
   const out: (string | undefined)[] = [];
-  const walk = (n: { type?: string; name?: string; attribs?: Record<string, string>; children?: unknown[] }) => {
+  const walk = (n: {
+    type?: string;
+    name?: string;
+    attribs?: Record<string, string>;
+    children?: unknown[];
+  }) => {
     if (n.type === 'tag' && n.name === tag) out.push(n.attribs?.[name]);
     for (const c of (n.children ?? []) as (typeof n)[]) walk(c);
   };
@@ -138,7 +219,8 @@ describe('links are read as a browser reads them', () => {
         // Submitted HTML loses its control characters first (as all stored text does).
         const browserValue = attrs(stripControlChars(input), 'a', 'href')[0] ?? '';
         const out = sanitizeRichHtml(input);
-        for (const href of attrs(out, 'a', 'href')) if (href !== undefined) assertFaithful(browserValue, href, 'link');
+        for (const href of attrs(out, 'a', 'href'))
+          if (href !== undefined) assertFaithful(browserValue, href, 'link');
         for (const src of attrs(out, 'img', 'src')) {
           assert.ok(src !== undefined, `an image without an address survived: ${out}`);
           assertFaithful(browserValue, src, 'image');

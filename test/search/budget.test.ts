@@ -130,24 +130,20 @@ test('seeded random queries: the shape matches a direct count and the first limi
   const clause = fc.oneof(
     word.map((w) => ({ text: w, words: 1, prefix: null as string | null, alt: 0, phrase: 0 })),
     word.map((w) => ({ text: `${w}*`, words: 1, prefix: w, alt: 0, phrase: 0 })),
-    fc
-      .array(word, { minLength: 2, maxLength: 5 })
-      .map((ws) => ({
-        text: `"${ws.join(' ')}"`,
-        words: ws.length,
-        prefix: null,
-        alt: 0,
-        phrase: ws.length,
-      })),
-    fc
-      .array(word, { minLength: 2, maxLength: 4 })
-      .map((ws) => ({
-        text: ws.join(' OR '),
-        words: ws.length,
-        prefix: null,
-        alt: ws.length,
-        phrase: 0,
-      })),
+    fc.array(word, { minLength: 2, maxLength: 5 }).map((ws) => ({
+      text: `"${ws.join(' ')}"`,
+      words: ws.length,
+      prefix: null,
+      alt: 0,
+      phrase: ws.length,
+    })),
+    fc.array(word, { minLength: 2, maxLength: 4 }).map((ws) => ({
+      text: ws.join(' OR '),
+      words: ws.length,
+      prefix: null,
+      alt: ws.length,
+      phrase: 0,
+    })),
   );
   fc.assert(
     fc.property(fc.array(clause, { minLength: 1, maxLength: 8 }), (clauses) => {

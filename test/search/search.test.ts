@@ -13,10 +13,37 @@ import { createStory, getSectionBySlug, updateStory } from '../../src/stories/st
 import { indexCablesAfterImport, deferCableIndex } from '../../src/search/index.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
-type Api = { total: number; page: number; size: number; hits: { kind: string; id: number; referenceId?: string; title: string; date: string; url: string; snippet: string; origin?: string; classification?: string; section?: string }[]; facets: Record<string, { value: string; count: number }[]>; tookMs: number };
+type Api = {
+  total: number;
+  page: number;
+  size: number;
+  hits: {
+    kind: string;
+    id: number;
+    referenceId?: string;
+    title: string;
+    date: string;
+    url: string;
+    snippet: string;
+    origin?: string;
+    classification?: string;
+    section?: string;
+  }[];
+  facets: Record<string, { value: string; count: number }[]>;
+  tookMs: number;
+};
 
 /** A small cable in the CSV-free shape the readers give, built from our own words. */
-function rawCable(id: string, station: string, origin: string, created: string, classification: string, tags: string, subject: string, text: string) {
+function rawCable(
+  id: string,
+  station: string,
+  origin: string,
+  created: string,
+  classification: string,
+  tags: string,
+  subject: string,
+  text: string,
+) {
   return {
     referenceId: id,
     created,
@@ -29,17 +56,56 @@ function rawCable(id: string, station: string, origin: string, created: string, 
 }
 
 const EXTRA = [
-  rawCable('08LIMA100', 'LIMA', 'Embassy Lima', '2008-03-04T10:00:00Z', 'SECRET', 'PGOV, PTER, PE', 'PERU: TERRORISM IN THE VALLEYS', 'The valleys saw terrorism and coca growing.'),
-  rawCable('09LIMA200', 'LIMA', 'Embassy Lima', '2009-05-06T10:00:00Z', 'UNCLASSIFIED', 'ECON, PE', 'PERU: MINING ECONOMY GROWS', 'Mining exports grew and the economy expanded.'),
-  rawCable('09SANTIAGO300', 'SANTIAGO', 'Embassy Santiago', '2009-07-08T10:00:00Z', 'CONFIDENTIAL', 'PREL, PTER, CI', 'CHILE: COUNTERTERRORISM TALKS', 'Chile and Peru discussed terrorism and border security.'),
-  rawCable('07BOGOTA400', 'BOGOTA', 'Embassy Bogota', '2007-09-10T10:00:00Z', 'SECRET//NOFORN', 'SNAR, PTER, CO', 'COLOMBIA: NARCOTICS AND TERRORISM', 'Narcotics trafficking funds terrorism in the region.'),
+  rawCable(
+    '08LIMA100',
+    'LIMA',
+    'Embassy Lima',
+    '2008-03-04T10:00:00Z',
+    'SECRET',
+    'PGOV, PTER, PE',
+    'PERU: TERRORISM IN THE VALLEYS',
+    'The valleys saw terrorism and coca growing.',
+  ),
+  rawCable(
+    '09LIMA200',
+    'LIMA',
+    'Embassy Lima',
+    '2009-05-06T10:00:00Z',
+    'UNCLASSIFIED',
+    'ECON, PE',
+    'PERU: MINING ECONOMY GROWS',
+    'Mining exports grew and the economy expanded.',
+  ),
+  rawCable(
+    '09SANTIAGO300',
+    'SANTIAGO',
+    'Embassy Santiago',
+    '2009-07-08T10:00:00Z',
+    'CONFIDENTIAL',
+    'PREL, PTER, CI',
+    'CHILE: COUNTERTERRORISM TALKS',
+    'Chile and Peru discussed terrorism and border security.',
+  ),
+  rawCable(
+    '07BOGOTA400',
+    'BOGOTA',
+    'Embassy Bogota',
+    '2007-09-10T10:00:00Z',
+    'SECRET//NOFORN',
+    'SNAR, PTER, CO',
+    'COLOMBIA: NARCOTICS AND TERRORISM',
+    'Narcotics trafficking funds terrorism in the region.',
+  ),
 ];
 
 describe(`search on ${ENGINE}`, () => {
   let site: Site;
   const api = async (qs: string) => {
     const res = await site.app.inject(`/api/search?${qs}`);
-    return { status: res.statusCode, body: res.json() as Api & { error?: string; message?: string } };
+    return {
+      status: res.statusCode,
+      body: res.json() as Api & { error?: string; message?: string },
+    };
   };
 
   before(async () => {
@@ -47,7 +113,11 @@ describe(`search on ${ENGINE}`, () => {
     site = await testSite({ DEMO: '1', SEARCH_RATE: '100000', SEARCH_BURST: '100000' });
     const k = site.db.kysely;
     // The demo content imports the seed cable; if it did not, index one from our fixture.
-    const seed = await k.selectFrom('cables').select('id').where('reference_id', '=', '09LIMA1669').executeTakeFirst();
+    const seed = await k
+      .selectFrom('cables')
+      .select('id')
+      .where('reference_id', '=', '09LIMA1669')
+      .executeTakeFirst();
     if (!seed) {
       const items = await readAllCables(join(REPO_ROOT, 'test/fixtures/cables/09LIMA1669.txt'));
       const raw = items.find((i) => i.ok);
@@ -63,18 +133,36 @@ describe(`search on ${ENGINE}`, () => {
 
   test('the seed cable is a cable and a story', async () => {
     const k = site.db.kysely;
-    assert.ok(await k.selectFrom('cables').select('id').where('reference_id', '=', '09LIMA1669').executeTakeFirst());
-    assert.ok(await k.selectFrom('stories').select('id').where('cable_reference_id', '=', '09LIMA1669').executeTakeFirst());
+    assert.ok(
+      await k
+        .selectFrom('cables')
+        .select('id')
+        .where('reference_id', '=', '09LIMA1669')
+        .executeTakeFirst(),
+    );
+    assert.ok(
+      await k
+        .selectFrom('stories')
+        .select('id')
+        .where('cable_reference_id', '=', '09LIMA1669')
+        .executeTakeFirst(),
+    );
   });
 
   test('09LIMA1669 is found by "Shining Path", origin:lima terrorism and its reference id', async () => {
     for (const q of ['"Shining Path"', 'origin:lima terrorism']) {
       const { status, body } = await api(`q=${encodeURIComponent(q)}&kind=cable`);
       assert.equal(status, 200, q);
-      assert.ok(body.hits.some((h) => h.referenceId === '09LIMA1669'), `${q} finds the seed cable`);
+      assert.ok(
+        body.hits.some((h) => h.referenceId === '09LIMA1669'),
+        `${q} finds the seed cable`,
+      );
     }
     const phrase = await api(`q=${encodeURIComponent('"Shining Path"')}`);
-    assert.ok(phrase.body.hits.some((h) => h.kind === 'story'), 'and the story that republishes it');
+    assert.ok(
+      phrase.body.hits.some((h) => h.kind === 'story'),
+      'and the story that republishes it',
+    );
     const hit = phrase.body.hits.find((h) => h.referenceId === '09LIMA1669')!;
     assert.match(hit.snippet, /<mark>Shining(?:<\/mark> <mark>| )Path<\/mark>/i);
     assert.equal(hit.url, '/cables/09LIMA1669');
@@ -91,11 +179,16 @@ describe(`search on ${ENGINE}`, () => {
   test('tag codes match their meanings', async () => {
     const { body } = await api('q=tag:PTER');
     const ids = body.hits.map((h) => h.referenceId).filter(Boolean);
-    for (const id of ['09LIMA1669', '08LIMA100', '09SANTIAGO300', '07BOGOTA400']) assert.ok(ids.includes(id), id);
+    for (const id of ['09LIMA1669', '08LIMA100', '09SANTIAGO300', '07BOGOTA400'])
+      assert.ok(ids.includes(id), id);
     assert.ok(!ids.includes('09LIMA200'));
     // A story mentioning "terrorists and terrorism" in words, without the code.
     const news = (await getSectionBySlug(site.db.kysely, 'news'))!;
-    const id = await createStory(site.db.kysely, { sectionId: news.id, title: 'A primer', body: 'On terrorists and terrorism in the Andes.' });
+    const id = await createStory(site.db.kysely, {
+      sectionId: news.id,
+      title: 'A primer',
+      body: 'On terrorists and terrorism in the Andes.',
+    });
     const again = await api('q=tag:PTER&kind=story');
     assert.ok(again.body.hits.some((h) => h.id === id));
   });
@@ -103,7 +196,8 @@ describe(`search on ${ENGINE}`, () => {
   test('facets drill down: each counts with every filter but its own', async () => {
     const all = (await api('q=terrorism&kind=cable')).body;
     const lima = (await api('q=terrorism&kind=cable&origin=lima')).body;
-    const count = (b: Api, f: string, v: string) => b.facets[f].find((x) => x.value === v)?.count ?? 0;
+    const count = (b: Api, f: string, v: string) =>
+      b.facets[f].find((x) => x.value === v)?.count ?? 0;
     assert.equal(lima.total, lima.hits.filter((h) => h.origin === 'Embassy Lima').length);
     assert.ok(lima.total >= 2);
     // The origin facet ignores the origin filter: the same counts as without it.
@@ -111,15 +205,25 @@ describe(`search on ${ENGINE}`, () => {
     assert.equal(count(lima, 'origin', 'Embassy Lima'), lima.total);
     assert.ok(count(lima, 'origin', 'Embassy Santiago') >= 1);
     // Other facets do apply it.
-    assert.equal(lima.facets.year.reduce((n, y) => n + y.count, 0), lima.total);
-    assert.ok(!lima.facets.classification.some((c) => c.value === 'SECRET//NOFORN'), 'Bogota is filtered out of other facets');
+    assert.equal(
+      lima.facets.year.reduce((n, y) => n + y.count, 0),
+      lima.total,
+    );
+    assert.ok(
+      !lima.facets.classification.some((c) => c.value === 'SECRET//NOFORN'),
+      'Bogota is filtered out of other facets',
+    );
     // The kind facet counts the other kind too.
     assert.ok(count(lima, 'kind', 'cable') === lima.total);
     const secret = (await api('q=terrorism&classification=secret')).body;
     assert.ok(secret.hits.every((h) => h.classification?.startsWith('SECRET')));
-    assert.ok(count(secret, 'classification', 'CONFIDENTIAL//NOFORN') >= 1, 'the classification facet ignores its own filter');
+    assert.ok(
+      count(secret, 'classification', 'CONFIDENTIAL//NOFORN') >= 1,
+      'the classification facet ignores its own filter',
+    );
     // Facets are sorted by count.
-    for (const list of Object.values(all.facets)) for (let i = 1; i < list.length; i++) assert.ok(list[i - 1].count >= list[i].count);
+    for (const list of Object.values(all.facets))
+      for (let i = 1; i < list.length; i++) assert.ok(list[i - 1].count >= list[i].count);
     // Filters alone browse the archive.
     const browse = (await api('year=2009&kind=cable')).body;
     assert.ok(browse.total >= 3);
@@ -132,15 +236,25 @@ describe(`search on ${ENGINE}`, () => {
     const dates = full.hits.map((h) => h.date);
     assert.deepEqual(dates, [...dates].sort().reverse());
     const oldest = (await api('kind=cable&sort=oldest&size=100')).body;
-    assert.deepEqual(oldest.hits.map((h) => h.id), full.hits.map((h) => h.id).reverse());
+    assert.deepEqual(
+      oldest.hits.map((h) => h.id),
+      full.hits.map((h) => h.id).reverse(),
+    );
     const p1 = (await api('kind=cable&sort=newest&size=2')).body;
     const p2 = (await api('kind=cable&sort=newest&size=2&page=2')).body;
     assert.equal(p1.total, full.total);
-    assert.deepEqual([...p1.hits, ...p2.hits].map((h) => h.id), full.hits.slice(0, 4).map((h) => h.id));
+    assert.deepEqual(
+      [...p1.hits, ...p2.hits].map((h) => h.id),
+      full.hits.slice(0, 4).map((h) => h.id),
+    );
     const beyond = (await api('kind=cable&size=2&page=999')).body;
     assert.equal(beyond.hits.length, 0);
     const rel = (await api('q=terrorism&sort=relevance&kind=cable')).body;
-    assert.equal(rel.hits[0].title.toLowerCase().includes('terror'), true, 'a title match ranks first');
+    assert.equal(
+      rel.hits[0].title.toLowerCase().includes('terror'),
+      true,
+      'a title match ranks first',
+    );
   });
 
   test('bad syntax and bad parameters are 400s with reasons; the page explains', async () => {
@@ -165,10 +279,18 @@ describe(`search on ${ENGINE}`, () => {
   test('the index follows story create, update, unpublish and delete', async () => {
     const k = site.db.kysely;
     const news = (await getSectionBySlug(k, 'news'))!;
-    const found = async (q: string) => (await api(`q=${encodeURIComponent(q)}&kind=story`)).body.hits.map((h) => h.id);
-    const id = await createStory(k, { sectionId: news.id, title: 'Quinoa harvest report', body: 'Farmers on the altiplano expect a record quinoa harvest.' });
+    const found = async (q: string) =>
+      (await api(`q=${encodeURIComponent(q)}&kind=story`)).body.hits.map((h) => h.id);
+    const id = await createStory(k, {
+      sectionId: news.id,
+      title: 'Quinoa harvest report',
+      body: 'Farmers on the altiplano expect a record quinoa harvest.',
+    });
     assert.ok((await found('quinoa')).includes(id));
-    await updateStory(k, id, { title: 'Llama census report', body: 'Herders counted llamas on the altiplano.' });
+    await updateStory(k, id, {
+      title: 'Llama census report',
+      body: 'Herders counted llamas on the altiplano.',
+    });
     assert.ok(!(await found('quinoa')).includes(id));
     assert.ok((await found('llama')).includes(id), 'porter stems llamas to llama');
     await updateStory(k, id, { status: 'unpublished' });
@@ -197,7 +319,11 @@ describe(`search on ${ENGINE}`, () => {
     assert.ok(empty.body.includes('href="/search?q=%22shining+path%22"'));
     // Escape, then mark: markup in a story never reaches the page unescaped.
     const news = (await getSectionBySlug(site.db.kysely, 'news'))!;
-    await createStory(site.db.kysely, { sectionId: news.id, title: 'Markup <script>alert(1)</script> xylophone', body: 'The <b>xylophone</b> & more.' });
+    await createStory(site.db.kysely, {
+      sectionId: news.id,
+      title: 'Markup <script>alert(1)</script> xylophone',
+      body: 'The <b>xylophone</b> & more.',
+    });
     const esc = await site.app.inject('/search?q=xylophone');
     assert.ok(!esc.body.includes('<script>alert(1)'));
     assert.ok(esc.body.includes('&lt;script&gt;'));
@@ -211,4 +337,3 @@ describe(`search on ${ENGINE}`, () => {
     assert.equal((body as unknown as { query: string }).query, 'terrorism | origin:lima year:2009');
   });
 });
-

@@ -27,7 +27,8 @@ import { createMailer } from '../../src/platform/mail.ts';
 type Site = Awaited<ReturnType<typeof testSite>>;
 
 /** Any character the storage boundary removes (C0 but \t \n \r, DEL, C1, unpaired surrogates). */
-const CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const CONTROL =
+  /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 /** The placeholder the page cache used to fill in with the visitor's token. */
 const OLD_SLOT = '\u0000csrf\u0000';
 const NASTY = `\u0000\u0001\u0007\u001b[31m\u007f\u0085\u009b\ud800`;
@@ -36,7 +37,12 @@ const BARE = '\u0000\u0007\u000b\u009b\u007f';
 
 function elements(html: string, name: string): Record<string, string>[] {
   const out: Record<string, string>[] = [];
-  const walk = (n: { type?: string; name?: string; attribs?: Record<string, string>; children?: unknown[] }) => {
+  const walk = (n: {
+    type?: string;
+    name?: string;
+    attribs?: Record<string, string>;
+    children?: unknown[];
+  }) => {
     if (n.type === 'tag' && n.name === name) out.push(n.attribs ?? {});
     for (const c of (n.children ?? []) as (typeof n)[]) walk(c);
   };
@@ -46,7 +52,10 @@ function elements(html: string, name: string): Record<string, string>[] {
 
 /** Every text column of every row of `table`, for scanning. */
 async function texts(site: Site, table: string): Promise<string[]> {
-  const rows = (await site.db.kysely.selectFrom(table as never).selectAll().execute()) as Record<string, unknown>[];
+  const rows = (await site.db.kysely
+    .selectFrom(table as never)
+    .selectAll()
+    .execute()) as Record<string, unknown>[];
   return rows.flatMap((r) => Object.values(r).filter((v): v is string => typeof v === 'string'));
 }
 
@@ -60,27 +69,73 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
     site = await testSite({ DEMO: '1', JOBS: '0' });
     editor = await signedIn(site.db.kysely, 'desk@example.org', 'editor');
     submitter = await signedIn(site.db.kysely, 'press@ngo.example', 'reader');
-    news = (await site.db.kysely.selectFrom('sections').select('id').where('slug', '=', 'news').executeTakeFirstOrThrow()).id;
+    news = (
+      await site.db.kysely
+        .selectFrom('sections')
+        .select('id')
+        .where('slug', '=', 'news')
+        .executeTakeFirstOrThrow()
+    ).id;
     // The submitter writes from a licensed organisation's network: their releases keep images.
-    const d = licensingDeps({ config: site.config, db: site.db, shared: sharedData(site.db), mailer: createMailer(site.config) });
-    const org = await createOrganisation(d, { name: 'NGO Press Office', kind: 'company', tierId: 'small', contactEmail: 'it@ngo.example' }, null);
+    const d = licensingDeps({
+      config: site.config,
+      db: site.db,
+      shared: sharedData(site.db),
+      mailer: createMailer(site.config),
+    });
+    const org = await createOrganisation(
+      d,
+      {
+        name: 'NGO Press Office',
+        kind: 'company',
+        tierId: 'small',
+        contactEmail: 'it@ngo.example',
+      },
+      null,
+    );
     await addNetwork(d, org, '198.51.100.0/24');
     await grantLicence(d, org, 'small');
     worldFor(site.db).clear();
   });
   after(() => site.cleanup());
 
-  const post = (url: string, who: { cookie: string; csrf: string }, fields: Record<string, string>, extra: { remoteAddress?: string; headers?: Record<string, string> } = {}) =>
-    site.app.inject({ method: 'POST', url, remoteAddress: extra.remoteAddress, headers: { ...FORM, cookie: who.cookie, ...extra.headers }, payload: form({ ...fields, _csrf: who.csrf }) });
+  const post = (
+    url: string,
+    who: { cookie: string; csrf: string },
+    fields: Record<string, string>,
+    extra: { remoteAddress?: string; headers?: Record<string, string> } = {},
+  ) =>
+    site.app.inject({
+      method: 'POST',
+      url,
+      remoteAddress: extra.remoteAddress,
+      headers: { ...FORM, cookie: who.cookie, ...extra.headers },
+      payload: form({ ...fields, _csrf: who.csrf }),
+    });
 
   async function publishRelease(title: string, body: string): Promise<string> {
-    const r = await post('/press-releases', submitter, { title, body, organisation: 'NGO', contact: 'press@ngo.example', section_id: String(news) }, { remoteAddress: LICENSED_IP });
+    const r = await post(
+      '/press-releases',
+      submitter,
+      { title, body, organisation: 'NGO', contact: 'press@ngo.example', section_id: String(news) },
+      { remoteAddress: LICENSED_IP },
+    );
     assert.equal(r.statusCode, 303, r.body.slice(0, 300));
-    const rel = await site.db.kysely.selectFrom('press_releases').selectAll().where('title', '=', title).executeTakeFirstOrThrow();
+    const rel = await site.db.kysely
+      .selectFrom('press_releases')
+      .selectAll()
+      .where('title', '=', title)
+      .executeTakeFirstOrThrow();
     assert.equal(rel.licensed, 1, 'submitted from the licensed network');
-    const ok = await post(`/admin/press-releases/${rel.id}/approve`, editor, { section_id: String(news) });
+    const ok = await post(`/admin/press-releases/${rel.id}/approve`, editor, {
+      section_id: String(news),
+    });
     assert.equal(ok.statusCode, 303);
-    const done = await site.db.kysely.selectFrom('press_releases').select('story_id').where('id', '=', rel.id).executeTakeFirstOrThrow();
+    const done = await site.db.kysely
+      .selectFrom('press_releases')
+      .select('story_id')
+      .where('id', '=', rel.id)
+      .executeTakeFirstOrThrow();
     const moved = await site.app.inject(`/stories/${done.story_id}`);
     return moved.headers.location as string;
   }
@@ -96,47 +151,111 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
     for (const token of ['A'.repeat(40), 'B'.repeat(40), 'A'.repeat(40), 'B'.repeat(40)]) {
       const page = await site.app.inject({ url: path, headers: { cookie: `bs_csrf=${token}` } });
       assert.equal(page.statusCode, 200);
-      const img = elements(page.body, 'img').find((a) => (a.src ?? '').includes('collector.example'));
+      const img = elements(page.body, 'img').find((a) =>
+        (a.src ?? '').includes('collector.example'),
+      );
       assert.ok(img, 'the release keeps its (https) image');
       assert.ok(!img.src.includes(token), `the image address carries the token: ${img.src}`);
       const fields = elements(page.body, 'input').filter((a) => a.name === '_csrf');
-      assert.ok(fields.length >= 1 && fields.every((a) => a.value === token), 'the site’s own forms carry the visitor’s token');
+      assert.ok(
+        fields.length >= 1 && fields.every((a) => a.value === token),
+        'the site’s own forms carry the visitor’s token',
+      );
       // Everywhere else on the page the token does not appear at all.
       const occurrences = page.body.split(token).length - 1;
-      assert.equal(occurrences, fields.length, `the token appears ${occurrences} times for ${fields.length} _csrf fields`);
+      assert.equal(
+        occurrences,
+        fields.length,
+        `the token appears ${occurrences} times for ${fields.length} _csrf fields`,
+      );
       assert.ok(!page.body.includes('\u0000'), 'no NUL on the page');
     }
-    const stored = await site.db.kysely.selectFrom('press_releases').select('body').where('title', '=', 'Clinic report with chart').executeTakeFirstOrThrow();
-    assert.ok(!CONTROL.test(stored.body), `no control characters stored: ${JSON.stringify(stored.body)}`);
+    const stored = await site.db.kysely
+      .selectFrom('press_releases')
+      .select('body')
+      .where('title', '=', 'Clinic report with chart')
+      .executeTakeFirstOrThrow();
+    assert.ok(
+      !CONTROL.test(stored.body),
+      `no control characters stored: ${JSON.stringify(stored.body)}`,
+    );
   });
 
   test('control characters are stored nowhere: press releases, stories, organisation names, declared work, raw statements', async () => {
     // A plain (unlicensed) release over HTTP.
-    const plainR = await post('/press-releases', submitter, { title: `Plain${NASTY} release`, body: `Body${NASTY} text`, organisation: `Org${NASTY}`, contact: `Desk${NASTY}`, section_id: String(news) });
+    const plainR = await post('/press-releases', submitter, {
+      title: `Plain${NASTY} release`,
+      body: `Body${NASTY} text`,
+      organisation: `Org${NASTY}`,
+      contact: `Desk${NASTY}`,
+      section_id: String(news),
+    });
     assert.equal(plainR.statusCode, 303);
     // A title of nothing but controls is a missing title: refused, nothing stored.
     const before = (await texts(site, 'press_releases')).length;
-    const empty = await post('/press-releases', submitter, { title: BARE, body: 'x', organisation: 'o', contact: 'c' });
+    const empty = await post('/press-releases', submitter, {
+      title: BARE,
+      body: 'x',
+      organisation: 'o',
+      contact: 'c',
+    });
     assert.equal(empty.statusCode, 400);
     assert.match(empty.body, /Enter the title/);
     assert.equal((await texts(site, 'press_releases')).length, before);
     // A story by an editor.
-    const story = await post('/admin/stories', editor, { title: `Story${NASTY} title`, teaser: `Teaser${NASTY}`, body: `Body${NASTY}\n\nMore`, section_id: String(news), source: `Wire${NASTY}`, author: `Ann${NASTY}`, status: 'published', intent: 'save' });
+    const story = await post('/admin/stories', editor, {
+      title: `Story${NASTY} title`,
+      teaser: `Teaser${NASTY}`,
+      body: `Body${NASTY}\n\nMore`,
+      section_id: String(news),
+      source: `Wire${NASTY}`,
+      author: `Ann${NASTY}`,
+      status: 'published',
+      intent: 'save',
+    });
     assert.equal(story.statusCode, 303, story.body.slice(0, 300));
     // An organisation applying for a licence, and a member's declared work organisation.
-    const apply = await post('/licensing/apply', submitter, { name: `Acme${BARE} Ltd`, kind: 'company', tier: 'small', contact_email: 'it@acme.example', note: `Note${NASTY}` });
+    const apply = await post('/licensing/apply', submitter, {
+      name: `Acme${BARE} Ltd`,
+      kind: 'company',
+      tier: 'small',
+      contact_email: 'it@acme.example',
+      note: `Note${NASTY}`,
+    });
     assert.equal(apply.statusCode, 303, apply.body.slice(0, 300));
-    const account = await post('/account', submitter, { declared_use: 'work', work_organisation: `Acme${NASTY}` });
+    const account = await post('/account', submitter, {
+      declared_use: 'work',
+      work_organisation: `Acme${NASTY}`,
+    });
     assert.equal(account.statusCode, 303);
     // Raw statements (the cable store's precompiled path, sql templates) go through the same boundary.
-    await sql`insert into sources (name) values (${`Raw${BARE}\ud800 source`})`.execute(site.db.kysely);
-    await site.db.kysely.executeQuery(CompiledQuery.raw(site.db.engine === 'postgres' ? 'update sources set name = $1 where name = $2' : 'update sources set name = ? where name = ?', [`Compiled${BARE}\udfff source`, 'Raw source']));
-    for (const table of ['press_releases', 'stories', 'sources', 'organisations', 'licences', 'members']) {
+    await sql`insert into sources (name) values (${`Raw${BARE}\ud800 source`})`.execute(
+      site.db.kysely,
+    );
+    await site.db.kysely.executeQuery(
+      CompiledQuery.raw(
+        site.db.engine === 'postgres'
+          ? 'update sources set name = $1 where name = $2'
+          : 'update sources set name = ? where name = ?',
+        [`Compiled${BARE}\udfff source`, 'Raw source'],
+      ),
+    );
+    for (const table of [
+      'press_releases',
+      'stories',
+      'sources',
+      'organisations',
+      'licences',
+      'members',
+    ]) {
       const values = await texts(site, table);
       for (const v of values) assert.ok(!CONTROL.test(v), `${table} stores ${JSON.stringify(v)}`);
     }
     const names = await site.db.kysely.selectFrom('sources').select('name').execute();
-    assert.ok(names.some((n) => n.name === 'Compiled source'), 'the compiled statement found the cleaned row and wrote clean text');
+    assert.ok(
+      names.some((n) => n.name === 'Compiled source'),
+      'the compiled statement found the cleaned row and wrote clean text',
+    );
     const orgs = await site.db.kysely.selectFrom('organisations').select('name').execute();
     assert.ok(orgs.some((o) => o.name === 'Acme Ltd'));
     const page = await site.app.inject({ url: '/' });
@@ -148,9 +267,20 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
       'Links: [backslash](/\\evil.example/x) [slashes](//evil.example/y) [tab](/\t/evil.example/z) [dot](/.//evil.example/w)',
       '[mixed](\\/evil.example/v) [scheme](http:evil.example) [js](javascript:alert(1)) [ok](/about/licensing) [out](https://ok.example/r) [mail](mailto:desk@ok.example)',
     ].join(' ');
-    const r = await post('/admin/stories', editor, { title: 'Links test story', teaser: '', body, section_id: String(news), status: 'published', intent: 'save' });
+    const r = await post('/admin/stories', editor, {
+      title: 'Links test story',
+      teaser: '',
+      body,
+      section_id: String(news),
+      status: 'published',
+      intent: 'save',
+    });
     assert.equal(r.statusCode, 303);
-    const row = await site.db.kysely.selectFrom('stories').select('id').where('title', '=', 'Links test story').executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('stories')
+      .select('id')
+      .where('title', '=', 'Links test story')
+      .executeTakeFirstOrThrow();
     const path = (await site.app.inject(`/stories/${row.id}`)).headers.location as string;
     const page = await site.app.inject(path);
     assert.equal(page.statusCode, 200);
@@ -163,25 +293,57 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
       assert.ok(['http:', 'https:', 'mailto:'].includes(u.protocol), href);
       assert.ok(u.hostname !== 'evil.example', `${href} leaves the site for evil.example`);
     }
-    assert.ok(hrefs.includes('/about/licensing') && hrefs.includes('https://ok.example/r') && hrefs.includes('mailto:desk@ok.example'));
+    assert.ok(
+      hrefs.includes('/about/licensing') &&
+        hrefs.includes('https://ok.example/r') &&
+        hrefs.includes('mailto:desk@ok.example'),
+    );
     // /.//evil.example/w is a path on this site and stays one.
     const dot = hrefs.find((h) => h.includes('evil.example/w'));
     assert.ok(dot && new URL(dot, origin).origin === origin, `dot path: ${dot}`);
-    for (const word of ['backslash', 'slashes', 'tab', 'mixed', 'scheme', 'js']) assert.ok(page.body.includes(word), `${word} kept as text`);
+    for (const word of ['backslash', 'slashes', 'tab', 'mixed', 'scheme', 'js'])
+      assert.ok(page.body.includes(word), `${word} kept as text`);
   });
 
   test('an ad cannot link (or redirect) to another site through a backslash or scheme-relative path', async () => {
-    for (const link_url of ['/\\evil.example/x', '//evil.example/x', '\\\\evil.example', '/\t/evil.example', 'javascript:alert(1)']) {
-      const r = await post('/admin/ads', editor, { kind: 'text', headline: 'Bad link ad', link_url, weight: '1' });
+    for (const link_url of [
+      '/\\evil.example/x',
+      '//evil.example/x',
+      '\\\\evil.example',
+      '/\t/evil.example',
+      'javascript:alert(1)',
+    ]) {
+      const r = await post('/admin/ads', editor, {
+        kind: 'text',
+        headline: 'Bad link ad',
+        link_url,
+        weight: '1',
+      });
       assert.equal(r.statusCode, 400, JSON.stringify(link_url));
     }
     for (const image_url of ['/\\evil.example/a.png', 'http://img.example/a.png']) {
-      const r = await post('/admin/ads', editor, { kind: 'image', headline: 'Bad image ad', image_url, link_url: '/about', weight: '1' });
+      const r = await post('/admin/ads', editor, {
+        kind: 'image',
+        headline: 'Bad image ad',
+        image_url,
+        link_url: '/about',
+        weight: '1',
+      });
       assert.equal(r.statusCode, 400, image_url);
     }
-    const stored = await site.db.kysely.selectFrom('ads').select('headline').where('headline', 'like', 'Bad %').execute();
+    const stored = await site.db.kysely
+      .selectFrom('ads')
+      .select('headline')
+      .where('headline', 'like', 'Bad %')
+      .execute();
     assert.deepEqual(stored, []);
-    const ok = await post('/admin/ads', editor, { kind: 'image', headline: 'Good ad', image_url: 'https://img.example/a.png', link_url: '/about/licensing', weight: '1' });
+    const ok = await post('/admin/ads', editor, {
+      kind: 'image',
+      headline: 'Good ad',
+      image_url: 'https://img.example/a.png',
+      link_url: '/about/licensing',
+      weight: '1',
+    });
     assert.equal(ok.statusCode, 303);
   });
 
@@ -196,8 +358,12 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
       const imported = await importCables(site.db, [file], { workers: 0 });
       assert.equal(imported.new + imported.updated, 1, JSON.stringify(imported));
       const values = await texts(site, 'cables');
-      assert.ok(values.some((v) => v.includes('Embassy Lima')), 'the cable is stored');
-      for (const v of values) assert.ok(!CONTROL.test(v), `cables stores ${JSON.stringify(v.slice(0, 200))}`);
+      assert.ok(
+        values.some((v) => v.includes('Embassy Lima')),
+        'the cable is stored',
+      );
+      for (const v of values)
+        assert.ok(!CONTROL.test(v), `cables stores ${JSON.stringify(v.slice(0, 200))}`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -205,15 +371,26 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
 
   test('the cable upload (token in the address) refuses cross-site requests too', async () => {
     const up = (headers: Record<string, string>) =>
-      site.app.inject({ method: 'POST', url: `/admin/cables?_csrf=${editor.csrf}`, headers: { cookie: editor.cookie, 'content-type': 'text/plain', ...headers }, payload: 'x' });
-    const foreign: Record<string, string>[] = [{ 'sec-fetch-site': 'cross-site' }, { origin: 'https://evil.example' }];
+      site.app.inject({
+        method: 'POST',
+        url: `/admin/cables?_csrf=${editor.csrf}`,
+        headers: { cookie: editor.cookie, 'content-type': 'text/plain', ...headers },
+        payload: 'x',
+      });
+    const foreign: Record<string, string>[] = [
+      { 'sec-fetch-site': 'cross-site' },
+      { origin: 'https://evil.example' },
+    ];
     for (const headers of foreign) {
       const r = await up(headers);
       assert.equal(r.statusCode, 403, JSON.stringify(headers));
       assert.match(r.body, /did not come from this site/);
     }
     // From the site itself the request reaches the upload, which asks for a file.
-    const own = await up({ 'sec-fetch-site': 'same-origin', origin: new URL(site.config.baseUrl).origin });
+    const own = await up({
+      'sec-fetch-site': 'same-origin',
+      origin: new URL(site.config.baseUrl).origin,
+    });
     assert.equal(own.statusCode, 400);
   });
 
@@ -234,19 +411,36 @@ describe(`CSRF cookie and request origin (${ENGINE})`, () => {
   let site: Site;
   before(async () => {
     // Behind a proxy that says which scheme the visitor used.
-    site = await testSite({ DEMO: '0', JOBS: '0', TRUST_PROXY: '127.0.0.1/32', BASE_URL: 'https://news.example' });
+    site = await testSite({
+      DEMO: '0',
+      JOBS: '0',
+      TRUST_PROXY: '127.0.0.1/32',
+      BASE_URL: 'https://news.example',
+    });
   });
   after(() => site.cleanup());
 
   const TOKEN = 'k'.repeat(40);
   let n = 0;
   const subscribe = (headers: Record<string, string>, cookie = `bs_csrf=${TOKEN}`) =>
-    site.app.inject({ method: 'POST', url: '/newsletter/subscribe', remoteAddress: '127.0.0.1', headers: { ...FORM, cookie, 'x-forwarded-for': `203.0.113.${n % 250}`, ...headers }, payload: form({ email: `r${n++}@example.org`, _csrf: TOKEN }) });
-  const refused = (r: { statusCode: number; body: string }) => r.statusCode === 403 && /did not come from this site/.test(r.body);
+    site.app.inject({
+      method: 'POST',
+      url: '/newsletter/subscribe',
+      remoteAddress: '127.0.0.1',
+      headers: { ...FORM, cookie, 'x-forwarded-for': `203.0.113.${n % 250}`, ...headers },
+      payload: form({ email: `r${n++}@example.org`, _csrf: TOKEN }),
+    });
+  const refused = (r: { statusCode: number; body: string }) =>
+    r.statusCode === 403 && /did not come from this site/.test(r.body);
 
   test('the cookie is __Host-bs_csrf (Secure, Path=/, no Domain) under https and bs_csrf under http', async () => {
-    const https = await site.app.inject({ url: '/login', headers: { 'x-forwarded-proto': 'https' } });
-    const set = ([] as string[]).concat(https.headers['set-cookie'] ?? []).find((c) => c.startsWith('__Host-bs_csrf='));
+    const https = await site.app.inject({
+      url: '/login',
+      headers: { 'x-forwarded-proto': 'https' },
+    });
+    const set = ([] as string[])
+      .concat(https.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('__Host-bs_csrf='));
     assert.ok(set, `set-cookie: ${https.headers['set-cookie']}`);
     assert.match(set, /;\s*Secure/i);
     assert.match(set, /;\s*Path=\/(;|$)/i);
@@ -256,7 +450,9 @@ describe(`CSRF cookie and request origin (${ENGINE})`, () => {
     const field = elements(https.body, 'input').find((a) => a.name === '_csrf');
     assert.equal(field?.value, token);
     const http = await site.app.inject({ url: '/login' });
-    const plain = ([] as string[]).concat(http.headers['set-cookie'] ?? []).find((c) => c.startsWith('bs_csrf='));
+    const plain = ([] as string[])
+      .concat(http.headers['set-cookie'] ?? [])
+      .find((c) => c.startsWith('bs_csrf='));
     assert.ok(plain);
     assert.doesNotMatch(plain, /Secure/i);
     // Under https only the __Host- cookie counts: a plain bs_csrf (which any subdomain could plant) does not.
@@ -266,19 +462,41 @@ describe(`CSRF cookie and request origin (${ENGINE})`, () => {
   });
 
   test('Sec-Fetch-Site: cross-site (and same-site) is refused even with a valid token; same-origin, none and absent go on to the token check', async () => {
-    for (const v of ['cross-site', 'same-site']) assert.ok(refused(await subscribe({ 'sec-fetch-site': v })), v);
-    for (const v of ['same-origin', 'none']) assert.equal((await subscribe({ 'sec-fetch-site': v })).statusCode, 200, v);
+    for (const v of ['cross-site', 'same-site'])
+      assert.ok(refused(await subscribe({ 'sec-fetch-site': v })), v);
+    for (const v of ['same-origin', 'none'])
+      assert.equal((await subscribe({ 'sec-fetch-site': v })).statusCode, 200, v);
     assert.equal((await subscribe({})).statusCode, 200, 'absent');
     // The token check still applies after a same-origin header.
-    const noToken = await site.app.inject({ method: 'POST', url: '/newsletter/subscribe', headers: { ...FORM, 'sec-fetch-site': 'same-origin' }, payload: form({ email: 'x@example.org' }) });
+    const noToken = await site.app.inject({
+      method: 'POST',
+      url: '/newsletter/subscribe',
+      headers: { ...FORM, 'sec-fetch-site': 'same-origin' },
+      payload: form({ email: 'x@example.org' }),
+    });
     assert.ok(refused(noToken));
   });
 
   test('an Origin other than the site’s own is refused even with a valid token', async () => {
-    for (const o of ['https://evil.example', 'null', 'https://news.example.evil.example', 'http://news.example', 'not a url']) assert.ok(refused(await subscribe({ origin: o })), o);
+    for (const o of [
+      'https://evil.example',
+      'null',
+      'https://news.example.evil.example',
+      'http://news.example',
+      'not a url',
+    ])
+      assert.ok(refused(await subscribe({ origin: o })), o);
     // BASE_URL's origin, and the origin the request was addressed to.
     assert.equal((await subscribe({ origin: 'https://news.example' })).statusCode, 200);
     assert.equal((await subscribe({ origin: 'http://localhost' })).statusCode, 200);
-    assert.equal((await subscribe({ origin: 'https://localhost', host: 'localhost', 'x-forwarded-proto': 'https' }, `__Host-bs_csrf=${TOKEN}`)).statusCode, 200);
+    assert.equal(
+      (
+        await subscribe(
+          { origin: 'https://localhost', host: 'localhost', 'x-forwarded-proto': 'https' },
+          `__Host-bs_csrf=${TOKEN}`,
+        )
+      ).statusCode,
+      200,
+    );
   });
 });

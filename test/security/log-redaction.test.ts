@@ -21,7 +21,10 @@ test('token routes, signed links and secret query values are redacted; ordinary 
     [`/verify/${TOKEN}?next=/account`, `/verify/${REDACTED}?next=/account`],
     ['/newsletter/confirm/12.abcdefghijklmnopqrstuv', `/newsletter/confirm/${REDACTED}`],
     ['/newsletter/unsubscribe/12.7.abcdefghijklmnopqrstuv', `/newsletter/unsubscribe/${REDACTED}`],
-    ['/newsletter/preferences/12.abcdefghijklmnopqrstuv?saved=1', `/newsletter/preferences/${REDACTED}?saved=1`],
+    [
+      '/newsletter/preferences/12.abcdefghijklmnopqrstuv?saved=1',
+      `/newsletter/preferences/${REDACTED}?saved=1`,
+    ],
     [`/invitations/${TOKEN}`, `/invitations/${REDACTED}`],
     ['/invitations/short', `/invitations/${REDACTED}`],
     [`/LOGIN/MAGIC/${TOKEN}`, `/LOGIN/MAGIC/${REDACTED}`],
@@ -30,12 +33,21 @@ test('token routes, signed links and secret query values are redacted; ordinary 
     [`/api/search?q=embassy&api_key=${TOKEN}`, `/api/search?q=embassy&api_key=${REDACTED}`],
     [`/anything?x=${TOKEN}`, `/anything?x=${REDACTED}`],
     [`/some/${TOKEN}/deeper`, `/some/${REDACTED}/deeper`],
-    [`/login?next=${encodeURIComponent(`/invitations/${TOKEN}`)}`, `/login?next=/invitations/${encodeURIComponent(REDACTED)}`],
-    ['/login?next=/invitations/abcdefghij', `/login?next=/invitations/${encodeURIComponent(REDACTED)}`],
+    [
+      `/login?next=${encodeURIComponent(`/invitations/${TOKEN}`)}`,
+      `/login?next=/invitations/${encodeURIComponent(REDACTED)}`,
+    ],
+    [
+      '/login?next=/invitations/abcdefghij',
+      `/login?next=/invitations/${encodeURIComponent(REDACTED)}`,
+    ],
     ['/login?next=/account', '/login?next=/account'],
     ['/verify/resend', '/verify/resend'],
     ['/login/magic', '/login/magic'],
-    ['/stories/ceasefire-talks-resume-in-geneva-2025', '/stories/ceasefire-talks-resume-in-geneva-2025'],
+    [
+      '/stories/ceasefire-talks-resume-in-geneva-2025',
+      '/stories/ceasefire-talks-resume-in-geneva-2025',
+    ],
     ['/cables/09BUENOSAIRES777', '/cables/09BUENOSAIRES777'],
     ['/search?q=buenos+aires&page=2', '/search?q=buenos+aires&page=2'],
     ['/world?page=3', '/world?page=3'],
@@ -45,15 +57,31 @@ test('token routes, signed links and secret query values are redacted; ordinary 
 });
 
 test('property: a random token never survives, wherever a token route or query puts it', () => {
-  const token = fc.uint8Array({ minLength: 16, maxLength: 48 }).map((b) => Buffer.from(b).toString('base64url'));
-  const prefix = fc.constantFrom('/login/magic/', '/password/reset/', '/verify/', '/newsletter/confirm/', '/newsletter/unsubscribe/', '/newsletter/preferences/', '/invitations/');
+  const token = fc
+    .uint8Array({ minLength: 16, maxLength: 48 })
+    .map((b) => Buffer.from(b).toString('base64url'));
+  const prefix = fc.constantFrom(
+    '/login/magic/',
+    '/password/reset/',
+    '/verify/',
+    '/newsletter/confirm/',
+    '/newsletter/unsubscribe/',
+    '/newsletter/preferences/',
+    '/invitations/',
+  );
   const param = fc.constantFrom('token', 'sig', '_csrf', 'key', 'api_key', 'signature', 'secret');
   fc.assert(
-    fc.property(prefix, param, token, fc.constantFrom('', '/', '/accept', '?saved=1'), (p, name, t, tail) => {
-      assert.ok(!redactUrl(`${p}${t}${tail}`).includes(t), `${p}${t}${tail}`);
-      assert.ok(!redactUrl(`/ads/3/click?${name}=${encodeURIComponent(t)}&x=1`).includes(t));
-      assert.ok(!redactUrl(`/login?next=${encodeURIComponent(`${p}${t}${tail}`)}`).includes(t));
-    }),
+    fc.property(
+      prefix,
+      param,
+      token,
+      fc.constantFrom('', '/', '/accept', '?saved=1'),
+      (p, name, t, tail) => {
+        assert.ok(!redactUrl(`${p}${t}${tail}`).includes(t), `${p}${t}${tail}`);
+        assert.ok(!redactUrl(`/ads/3/click?${name}=${encodeURIComponent(t)}&x=1`).includes(t));
+        assert.ok(!redactUrl(`/login?next=${encodeURIComponent(`${p}${t}${tail}`)}`).includes(t));
+      },
+    ),
     { seed: 20261205, numRuns: 1000 },
   );
 });
@@ -62,7 +90,16 @@ test('the running server logs requests without the tokens in their URLs', async 
   const tdb = await testDatabase();
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts')], {
-    env: { ...process.env, DATA_DIR: tdb.config.dataDir, DATABASE_URL: tdb.config.databaseUrl ?? '', PORT: String(port), LOG_LEVEL: 'info', DEMO: '0', JOBS: '0', SEARCH_WORKERS: '0' },
+    env: {
+      ...process.env,
+      DATA_DIR: tdb.config.dataDir,
+      DATABASE_URL: tdb.config.databaseUrl ?? '',
+      PORT: String(port),
+      LOG_LEVEL: 'info',
+      DEMO: '0',
+      JOBS: '0',
+      SEARCH_WORKERS: '0',
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';
@@ -94,15 +131,31 @@ test('the running server logs requests without the tokens in their URLs', async 
       `/search?q=embassy&token=${secrets[5]}`,
     ];
     for (const u of urls) await (await fetch(base + u, { redirect: 'manual' })).arrayBuffer();
-    await fetch(`${base}/newsletter/unsubscribe/${nl}`, { method: 'POST', redirect: 'manual' }).then((r) => r.arrayBuffer());
+    await fetch(`${base}/newsletter/unsubscribe/${nl}`, {
+      method: 'POST',
+      redirect: 'manual',
+    }).then((r) => r.arrayBuffer());
     // The log is written asynchronously: wait until the last request shows.
     const until = Date.now() + 10_000;
-    while (Date.now() < until && (out.match(/"url":"\/search\?q=embassy/g) ?? []).length < 1) await new Promise((r) => setTimeout(r, 100));
+    while (Date.now() < until && (out.match(/"url":"\/search\?q=embassy/g) ?? []).length < 1)
+      await new Promise((r) => setTimeout(r, 100));
     const lines = out.split('\n').filter((l) => l.includes('"url"'));
     assert.ok(lines.length >= urls.length, `the requests were logged:\n${out}`);
-    for (const s of [...secrets, nl, nl.split('.')[1]]) assert.ok(!out.includes(s), `a secret was logged:\n${out}`);
-    for (const route of ['/login/magic/', '/password/reset/', '/verify/', '/invitations/', '/newsletter/confirm/', '/newsletter/unsubscribe/', '/newsletter/preferences/']) {
-      assert.ok(lines.some((l) => l.includes(`"url":"${route}${REDACTED}"`)), `${route} is logged, redacted`);
+    for (const s of [...secrets, nl, nl.split('.')[1]])
+      assert.ok(!out.includes(s), `a secret was logged:\n${out}`);
+    for (const route of [
+      '/login/magic/',
+      '/password/reset/',
+      '/verify/',
+      '/invitations/',
+      '/newsletter/confirm/',
+      '/newsletter/unsubscribe/',
+      '/newsletter/preferences/',
+    ]) {
+      assert.ok(
+        lines.some((l) => l.includes(`"url":"${route}${REDACTED}"`)),
+        `${route} is logged, redacted`,
+      );
     }
     assert.ok(lines.some((l) => l.includes(`"url":"/ads/1/click?sig=${REDACTED}"`)));
     assert.ok(lines.some((l) => l.includes(`"url":"/search?q=embassy&token=${REDACTED}"`)));
@@ -125,11 +178,20 @@ test('the web app given a log stream writes request lines there, redacted, for e
   const lines: string[] = [];
   try {
     await migrate(db);
-    const app = await buildApp({ config: tdb.config, db, logStream: { write: (l: string) => void lines.push(l) } });
+    const app = await buildApp({
+      config: tdb.config,
+      db,
+      logStream: { write: (l: string) => void lines.push(l) },
+    });
     try {
       const token = randomBytes(32).toString('base64url');
       await app.inject({ method: 'GET', url: `/password/reset/${token}` });
-      await app.inject({ method: 'POST', url: `/password/reset/${token}`, payload: 'password=x', headers: { 'content-type': 'application/x-www-form-urlencoded' } });
+      await app.inject({
+        method: 'POST',
+        url: `/password/reset/${token}`,
+        payload: 'password=x',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      });
       await app.inject({ method: 'POST', url: `/admin/cables?_csrf=${token}` });
       const log = lines.join('');
       assert.ok(!log.includes(token), log);

@@ -18,22 +18,36 @@ let app: FastifyInstance;
 const pages = new Map<string, string>();
 
 function Page({ ctx, content }: { ctx: PageContext; content: string }) {
-  return h('html', null, h('body', null, [
-    h('img', { key: 'i', src: `https://collector.example/c.png?t=${content}`, alt: content }),
-    h('p', { key: 'p' }, content),
-    h('div', { key: 'd', dangerouslySetInnerHTML: { __html: content.replace(/[<>&"]/g, '') } }),
-    h('form', { key: 'f', method: 'post' }, h('input', { type: 'hidden', name: '_csrf', value: ctx.csrf })),
-  ]));
+  return h(
+    'html',
+    null,
+    h('body', null, [
+      h('img', { key: 'i', src: `https://collector.example/c.png?t=${content}`, alt: content }),
+      h('p', { key: 'p' }, content),
+      h('div', { key: 'd', dangerouslySetInnerHTML: { __html: content.replace(/[<>&"]/g, '') } }),
+      h(
+        'form',
+        { key: 'f', method: 'post' },
+        h('input', { type: 'hidden', name: '_csrf', value: ctx.csrf }),
+      ),
+    ]),
+  );
 }
 
 before(async () => {
   app = Fastify();
   await app.register(cookie);
-  const services = { config: { siteName: 'Test', baseUrl: 'http://localhost' }, shared: { sections: { get: async () => [] } } } as unknown as AppServices;
+  const services = {
+    config: { siteName: 'Test', baseUrl: 'http://localhost' },
+    shared: { sections: { get: async () => [] } },
+  } as unknown as AppServices;
   app.get<{ Querystring: { id: string } }>('/page', async (req, reply) => {
     const ctx = await pageContext(services, req, reply);
     const content = pages.get(req.query.id) ?? '';
-    return sendPage(req, reply, () => h(Page, { ctx, content }), { ctx, renderKey: `page:${req.query.id}` });
+    return sendPage(req, reply, () => h(Page, { ctx, content }), {
+      ctx,
+      renderKey: `page:${req.query.id}`,
+    });
   });
 });
 after(() => app.close());
@@ -43,7 +57,10 @@ const TOKENS = ['T'.repeat(40), 'u'.repeat(40)];
 async function check(id: string, content: string) {
   pages.set(id, content);
   for (const token of [...TOKENS, ...TOKENS]) {
-    const res = await app.inject({ url: `/page?id=${id}`, headers: { cookie: `bs_csrf=${token}` } });
+    const res = await app.inject({
+      url: `/page?id=${id}`,
+      headers: { cookie: `bs_csrf=${token}` },
+    });
     assert.equal(res.statusCode, 200);
     const n = res.body.split(token).length - 1;
     assert.equal(n, 1, `token appears ${n} times for ${JSON.stringify(content)}: ${res.body}`);
@@ -53,21 +70,41 @@ async function check(id: string, content: string) {
 
 test('content with the old placeholder, NULs or a look-alike token field never receives the token', async () => {
   await check('placeholder', '\u0000csrf\u0000');
-  await check('many', 'a\u0000csrf\u0000b\u0000csrf\u0000<input type="hidden" name="_csrf" value="\u0000csrf\u0000">');
+  await check(
+    'many',
+    'a\u0000csrf\u0000b\u0000csrf\u0000<input type="hidden" name="_csrf" value="\u0000csrf\u0000">',
+  );
   await check('plain', 'no slots here');
 });
 
 test('random content (seeded) never receives the token', async () => {
-  const pieces = fc.constantFrom('\u0000', 'csrf', '<input type="hidden" name="_csrf" value="', '"', '/>', 'T', 'u', ' ', 'x', '&');
+  const pieces = fc.constantFrom(
+    '\u0000',
+    'csrf',
+    '<input type="hidden" name="_csrf" value="',
+    '"',
+    '/>',
+    'T',
+    'u',
+    ' ',
+    'x',
+    '&',
+  );
   let i = 0;
   await fc.assert(
-    fc.asyncProperty(fc.array(pieces, { maxLength: 12 }).map((xs) => xs.join('')), async (content) => check(`r${i++}`, content)),
+    fc.asyncProperty(
+      fc.array(pieces, { maxLength: 12 }).map((xs) => xs.join('')),
+      async (content) => check(`r${i++}`, content),
+    ),
     { seed: 20261205, numRuns: 150 },
   );
 });
 
 test('segments are cut only where a _csrf field holds the marker', () => {
-  assert.deepEqual(csrfSegments('<p>a</p><input type="hidden" name="_csrf" value="M"/>', 'M'), ['<p>a</p><input type="hidden" name="_csrf" value="', '"/>']);
+  assert.deepEqual(csrfSegments('<p>a</p><input type="hidden" name="_csrf" value="M"/>', 'M'), [
+    '<p>a</p><input type="hidden" name="_csrf" value="',
+    '"/>',
+  ]);
   assert.equal(csrfSegments('<a href="?t=M">', 'M'), null);
   assert.equal(csrfSegments('<input type="hidden" name="_csrf" value="xM"/>', 'M'), null);
   assert.deepEqual(csrfSegments('<p>none</p>', 'M'), ['<p>none</p>']);

@@ -25,7 +25,9 @@ async function withNames<T>(map: Record<string, string>, fn: () => Promise<T>): 
     const address = map[host];
     if (!address) return (original as (...a: unknown[]) => void)(host, options, callback);
     const family = address.includes(':') ? 6 : 4;
-    process.nextTick(() => (opts.all ? cb(null, [{ address, family }]) : cb(null, address, family)));
+    process.nextTick(() =>
+      opts.all ? cb(null, [{ address, family }]) : cb(null, address, family),
+    );
   }) as typeof dns.lookup;
   try {
     return await fn();
@@ -44,11 +46,38 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
     site = await testSite({ DEMO: '0', JOBS: '0', OUTBOUND_ALLOW: 'feeds.intranet.test' });
     server = createServer((req, res) => {
       hits.push(req.url ?? '/');
-      if (req.url?.startsWith('/rss')) res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(RSS([{ guid: 'inside-1', title: 'Internal payroll figures', link: 'https://intranet.example/payroll' }]));
-      else if (req.url === '/public-rss') res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(RSS([{ guid: 'ok-1', title: 'Intranet bulletin published', link: 'https://intranet.example/bulletin' }]));
-      else if (req.url === '/redirect') res.writeHead(302, { location: `http://127.0.0.1:${port}/rss` }).end();
-      else if (req.url === '/redirect-name') res.writeHead(302, { location: `http://localhost:${port}/rss` }).end();
-      else if (req.url === '/console') res.writeHead(200, { 'content-type': 'text/html' }).end('<html><title>Admin console</title><body>root password: hunter2</body></html>');
+      if (req.url?.startsWith('/rss'))
+        res
+          .writeHead(200, { 'content-type': 'application/rss+xml' })
+          .end(
+            RSS([
+              {
+                guid: 'inside-1',
+                title: 'Internal payroll figures',
+                link: 'https://intranet.example/payroll',
+              },
+            ]),
+          );
+      else if (req.url === '/public-rss')
+        res
+          .writeHead(200, { 'content-type': 'application/rss+xml' })
+          .end(
+            RSS([
+              {
+                guid: 'ok-1',
+                title: 'Intranet bulletin published',
+                link: 'https://intranet.example/bulletin',
+              },
+            ]),
+          );
+      else if (req.url === '/redirect')
+        res.writeHead(302, { location: `http://127.0.0.1:${port}/rss` }).end();
+      else if (req.url === '/redirect-name')
+        res.writeHead(302, { location: `http://localhost:${port}/rss` }).end();
+      else if (req.url === '/console')
+        res
+          .writeHead(200, { 'content-type': 'text/html' })
+          .end('<html><title>Admin console</title><body>root password: hunter2</body></html>');
       else res.writeHead(404).end();
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -61,10 +90,26 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
   });
 
   async function addFeed(name: string, url: string) {
-    const ed = await signedIn(site.db.kysely, `ed-${Math.random().toString(36).slice(2)}@example.org`, 'editor');
-    const res = await site.app.inject({ method: 'POST', url: '/admin/feeds', headers: { ...FORM, cookie: ed.cookie }, payload: form({ _csrf: ed.csrf, name, url }) });
-    const feed = await site.db.kysely.selectFrom('partner_feeds').selectAll().where('name', '=', name).executeTakeFirst();
-    const dashboard = await site.app.inject({ url: '/admin/feeds', headers: { cookie: ed.cookie } });
+    const ed = await signedIn(
+      site.db.kysely,
+      `ed-${Math.random().toString(36).slice(2)}@example.org`,
+      'editor',
+    );
+    const res = await site.app.inject({
+      method: 'POST',
+      url: '/admin/feeds',
+      headers: { ...FORM, cookie: ed.cookie },
+      payload: form({ _csrf: ed.csrf, name, url }),
+    });
+    const feed = await site.db.kysely
+      .selectFrom('partner_feeds')
+      .selectAll()
+      .where('name', '=', name)
+      .executeTakeFirst();
+    const dashboard = await site.app.inject({
+      url: '/admin/feeds',
+      headers: { cookie: ed.cookie },
+    });
     return { res, feed, dashboard: dashboard.body };
   }
 
@@ -73,7 +118,14 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
   test('a feed on loopback is not fetched and its items never reach /world', async () => {
     const before = hits.length;
     // Each spelling of loopback gets its own query so that none is taken for an already registered feed.
-    for (const url of [`http://127.0.0.1:${port}/rss?a`, `http://[::1]:${port}/rss?b`, `http://[::ffff:127.0.0.1]:${port}/rss?c`, `http://2130706433:${port}/rss?d`, `http://0x7f.1:${port}/rss?e`, `http://localhost:${port}/rss?f`]) {
+    for (const url of [
+      `http://127.0.0.1:${port}/rss?a`,
+      `http://[::1]:${port}/rss?b`,
+      `http://[::ffff:127.0.0.1]:${port}/rss?c`,
+      `http://2130706433:${port}/rss?d`,
+      `http://0x7f.1:${port}/rss?e`,
+      `http://localhost:${port}/rss?f`,
+    ]) {
       const { res, feed, dashboard } = await addFeed(`Inside ${url}`, url);
       assert.equal(res.statusCode, 303, url);
       assert.equal(feed?.last_error, 'the address is not public', url);
@@ -88,7 +140,10 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
     await withNames({ 'feeds.intranet.test': '127.0.0.1' }, async () => {
       for (const path of ['/redirect', '/redirect-name']) {
         const before = hits.length;
-        const { feed } = await addFeed(`Redirecting ${path}`, `http://feeds.intranet.test:${port}${path}`);
+        const { feed } = await addFeed(
+          `Redirecting ${path}`,
+          `http://feeds.intranet.test:${port}${path}`,
+        );
         assert.equal(feed?.last_error, 'the address is not public', path);
         assert.deepEqual(hits.slice(before), [path], 'only the allowed first hop was requested');
       }
@@ -97,12 +152,15 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
   });
 
   test('a public-looking name that resolves to a private address is refused', async () => {
-    await withNames({ 'news.partner.test': '10.0.0.7', 'cdn.partner.test': '::ffff:169.254.169.254' }, async () => {
-      for (const host of ['news.partner.test', 'cdn.partner.test']) {
-        const { feed } = await addFeed(`Rebound ${host}`, `http://${host}/rss`);
-        assert.equal(feed?.last_error, 'the address is not public', host);
-      }
-    });
+    await withNames(
+      { 'news.partner.test': '10.0.0.7', 'cdn.partner.test': '::ffff:169.254.169.254' },
+      async () => {
+        for (const host of ['news.partner.test', 'cdn.partner.test']) {
+          const { feed } = await addFeed(`Rebound ${host}`, `http://${host}/rss`);
+          assert.equal(feed?.last_error, 'the address is not public', host);
+        }
+      },
+    );
   });
 
   test('errors on the dashboard do not reveal which internal ports answer or what they say', async () => {
@@ -112,7 +170,11 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
     await new Promise<void>((r) => closed.close(() => r()));
     const a = await addFeed('Closed port', `http://127.0.0.1:${closedPort}/`);
     const b = await addFeed('Open port', `http://127.0.0.1:${port}/console`);
-    assert.equal(a.feed?.last_error, b.feed?.last_error, 'an open and a closed internal port look the same');
+    assert.equal(
+      a.feed?.last_error,
+      b.feed?.last_error,
+      'an open and a closed internal port look the same',
+    );
     assert.doesNotMatch(b.dashboard, /ECONNREFUSED|hunter2|Admin console|neither an RSS/);
   });
 
@@ -124,20 +186,47 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
       assert.match(await world(), /Intranet bulletin published/);
       const html = await addFeed('Intranet console', `http://feeds.intranet.test:${port}/console`);
       assert.equal(html.feed?.last_error, 'not a feed: neither an RSS 2.0 nor an Atom feed');
-      const missing = await addFeed('Intranet missing', `http://feeds.intranet.test:${port}/missing`);
+      const missing = await addFeed(
+        'Intranet missing',
+        `http://feeds.intranet.test:${port}/missing`,
+      );
       assert.equal(missing.feed?.last_error, 'the server answered 404');
     });
   });
 
   test('the scheduled poll of every feed applies the same rule and the same allow-list', async () => {
     const mailer = createMailer(site.config);
-    const poll = jobHandlers({ config: site.config, db: site.db, shared: sharedData(site.db), mailer })[FEED_POLL_JOB];
+    const poll = jobHandlers({
+      config: site.config,
+      db: site.db,
+      shared: sharedData(site.db),
+      mailer,
+    })[FEED_POLL_JOB];
     const before = hits.length;
-    await site.db.kysely.updateTable('partner_feeds').set({ last_error: null, etag: null, last_modified: null }).execute();
-    await withNames({ 'feeds.intranet.test': '127.0.0.1', 'news.partner.test': '10.0.0.7', 'cdn.partner.test': '::ffff:169.254.169.254' }, () => poll({}, {} as never));
+    await site.db.kysely
+      .updateTable('partner_feeds')
+      .set({ last_error: null, etag: null, last_modified: null })
+      .execute();
+    await withNames(
+      {
+        'feeds.intranet.test': '127.0.0.1',
+        'news.partner.test': '10.0.0.7',
+        'cdn.partner.test': '::ffff:169.254.169.254',
+      },
+      () => poll({}, {} as never),
+    );
     await mailer.close();
-    const feeds = await site.db.kysely.selectFrom('partner_feeds').select(['name', 'last_error']).execute();
-    for (const f of feeds.filter((x) => x.name.startsWith('Inside ') || x.name.startsWith('Redirecting ') || x.name.startsWith('Rebound '))) assert.equal(f.last_error, 'the address is not public', f.name);
+    const feeds = await site.db.kysely
+      .selectFrom('partner_feeds')
+      .select(['name', 'last_error'])
+      .execute();
+    for (const f of feeds.filter(
+      (x) =>
+        x.name.startsWith('Inside ') ||
+        x.name.startsWith('Redirecting ') ||
+        x.name.startsWith('Rebound '),
+    ))
+      assert.equal(f.last_error, 'the address is not public', f.name);
     assert.equal(feeds.find((f) => f.name === 'Intranet')?.last_error, null);
     assert.ok(!hits.slice(before).some((h) => h.startsWith('/rss')), 'loopback was never fetched');
     assert.ok(hits.slice(before).includes('/public-rss'), 'the allowed intranet feed was polled');

@@ -3,7 +3,9 @@ import assert from 'node:assert/strict';
 import { markdownToText, parseInline, parseMarkdown, slugify } from '../../src/stories/markdown.ts';
 
 test('blocks: headings, pre, lists, quotes and numbered cable paragraphs with anchors', () => {
-  const blocks = parseMarkdown('```\nDE RUEHPE #1669\nR 252048Z NOV 09\n```\n\n## Peru\n\n1. (C) First\nline.\n\n- one\n- two\n  continued\n\n> said\n\nPlain.');
+  const blocks = parseMarkdown(
+    '```\nDE RUEHPE #1669\nR 252048Z NOV 09\n```\n\n## Peru\n\n1. (C) First\nline.\n\n- one\n- two\n  continued\n\n> said\n\nPlain.',
+  );
   assert.deepEqual(
     blocks.map((b) => b.type),
     ['pre', 'heading', 'paragraph', 'list', 'quote', 'paragraph'],
@@ -26,12 +28,22 @@ test('inline: bold, italic and only safe links', () => {
     { type: 'text', text: ' ' },
     { type: 'link', text: 'd', href: '/about/licensing' },
   ]);
-  assert.deepEqual(parseInline('[x](javascript:alert(1))'), [{ type: 'text', text: 'x' }, { type: 'text', text: ')' }]);
+  assert.deepEqual(parseInline('[x](javascript:alert(1))'), [
+    { type: 'text', text: 'x' },
+    { type: 'text', text: ')' },
+  ]);
   assert.deepEqual(parseInline('[x](//evil.example)'), [{ type: 'text', text: 'x' }]);
 });
 
 test('inline links are read as a browser reads them: backslash and scheme-relative forms leave no link', () => {
-  for (const href of ['/\\evil.example/x', '\\\\evil.example', '/\\/evil.example', '\\/evil.example', 'http:evil.example', 'JaVaScRiPt:alert%281%29'])
+  for (const href of [
+    '/\\evil.example/x',
+    '\\\\evil.example',
+    '/\\/evil.example',
+    '\\/evil.example',
+    'http:evil.example',
+    'JaVaScRiPt:alert%281%29',
+  ])
     assert.deepEqual(parseInline(`[site](${href})`), [{ type: 'text', text: 'site' }], href);
   assert.deepEqual(parseInline('[p](/a/../b?c#d) [m](mailto:desk@ok.example) [f](#p3)'), [
     { type: 'link', text: 'p', href: '/b?c#d' },
@@ -47,7 +59,10 @@ test('markdownToText keeps the words', () => {
 });
 
 test('slugify', () => {
-  assert.equal(slugify('Cablegate: Scenesetter for USSOUTHCOM Commander, General Douglas M. Fraser'), 'cablegate-scenesetter-for-ussouthcom-commander-general-douglas-m-fraser');
+  assert.equal(
+    slugify('Cablegate: Scenesetter for USSOUTHCOM Commander, General Douglas M. Fraser'),
+    'cablegate-scenesetter-for-ussouthcom-commander-general-douglas-m-fraser',
+  );
   assert.equal(slugify('Café & Crème — déjà vu'), 'cafe-and-creme-deja-vu');
   assert.equal(slugify('!!!'), 'story');
   assert.ok(slugify('word '.repeat(40)).length <= 80);

@@ -1,6 +1,14 @@
 /** The caption block of a body: E.O./declassification, SUBJECT, REF, Classified By + reasons. */
 import { parseDeclDate } from './dtg.ts';
-import { canonicalId, editDistance, nearestSameLength, nearestStation, normalizeStation, stationByPrefix, yearFromId } from './ids.ts';
+import {
+  canonicalId,
+  editDistance,
+  nearestSameLength,
+  nearestStation,
+  normalizeStation,
+  stationByPrefix,
+  yearFromId,
+} from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 
@@ -31,7 +39,10 @@ export function parseDeclassify(caption: string): string | null {
   if (date) return date;
   const nara = /(\d{1,2}\/\d{1,2}\/\d{2,4})/.exec(text);
   if (/DECLASSIFIED/i.test(text) && nara) return parseDeclDate(nara[1]);
-  const marker = text.replace(/[.,;]+$/, '').slice(0, 60).trim();
+  const marker = text
+    .replace(/[.,;]+$/, '')
+    .slice(0, 60)
+    .trim();
   return marker || null;
 }
 
@@ -42,7 +53,8 @@ const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
   /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
-const PORTION_PREFIX_RE = /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
+const PORTION_PREFIX_RE =
+  /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
@@ -50,7 +62,10 @@ export function parseSubject(caption: string, stripPortion = true): string {
 }
 
 /** The subject and, when its label was misspelt, the label as written. */
-export function readSubject(caption: string, stripPortion = true): { subject: string; written?: string } {
+export function readSubject(
+  caption: string,
+  stripPortion = true,
+): { subject: string; written?: string } {
   let m = SUBJECT_LINE_RE.exec(caption);
   if (!m) m = SUBJECT_RE.exec(caption);
   const hit = findLabel(caption, 'SUBJECT', 0, m ? m.index + m[0].length : caption.length);
@@ -80,9 +95,11 @@ function nextFieldIn(rest: string, limit: number): number {
 }
 
 /** Words a subject cannot end with: the line after a blank line continues it. */
-const DANGLING_END_RE = /(?:^|[ \t])(?:THE|OF|AND|TO|FOR|IN|ON|A|AN|WITH|BY|AT|FROM|OR|-|--|&)[ \t]*$/;
+const DANGLING_END_RE =
+  /(?:^|[ \t])(?:THE|OF|AND|TO|FOR|IN|ON|A|AN|WITH|BY|AT|FROM|OR|-|--|&)[ \t]*$/;
 /** A line that starts a field or a paragraph, never a subject's continuation. */
-const SUBJECT_START_STOP_RE = /^[ \t]*(?:\d{1,2}[.)]|\(|[A-Z][A-Za-z]*[ \t]*(?:\(S\))?:|REF|Classified|CLASSIFIED|SUMMARY|Summary|SIPDIS|NOFORN|SENSITIVE)/;
+const SUBJECT_START_STOP_RE =
+  /^[ \t]*(?:\d{1,2}[.)]|\(|[A-Z][A-Za-z]*[ \t]*(?:\(S\))?:|REF|Classified|CLASSIFIED|SUMMARY|Summary|SIPDIS|NOFORN|SENSITIVE)/;
 
 function subjectFrom(rest: string, stripPortion: boolean): string {
   // subject on a following line after a blank (SUBJECT:\n\nText)
@@ -99,10 +116,24 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
   let s = stop >= 0 ? rest.slice(0, stop) : rest.slice(0, 400);
   // a double-spaced caption: a subject cut by a blank line after a word that cannot end it
   // ("… TO PROTECT THE\n\nENVIRONMENT") goes on with the next line when that is no field or paragraph
-  for (let n = 0; n < 3 && !glued && end && stop === end.index && /^\n[ \t]*\n/.test(end[0]) && DANGLING_END_RE.test(s); n++) {
+  for (
+    let n = 0;
+    n < 3 &&
+    !glued &&
+    end &&
+    stop === end.index &&
+    /^\n[ \t]*\n/.test(end[0]) &&
+    DANGLING_END_RE.test(s);
+    n++
+  ) {
     const lead = /^(?:[ \t]*\n)+/.exec(rest.slice(stop));
     const more = rest.slice(stop + (lead ? lead[0].length : 0));
-    if (!more.trim() || SUBJECT_START_STOP_RE.test(more) || SUBJECT_END_RE.exec('\n' + more)?.index === 0) break;
+    if (
+      !more.trim() ||
+      SUBJECT_START_STOP_RE.test(more) ||
+      SUBJECT_END_RE.exec('\n' + more)?.index === 0
+    )
+      break;
     const end2 = SUBJECT_END_RE.exec(more);
     const piece = end2 ? more.slice(0, end2.index) : more.split('\n')[0];
     s += '\n' + piece;
@@ -164,7 +195,8 @@ function refStart(caption: string): RegExpExecArray | null {
 const PRINTOUT_LINE_RE =
   /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
-const PAGE_HEAD_RE = /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
+const PAGE_HEAD_RE =
+  /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
 
 /**
  * Removes printout lines (page heads, repeated banners) from a REF list, with the blank lines
@@ -203,16 +235,27 @@ function refBlock(caption: string, notes?: string[]): string | null {
   if (!m) m = REF_INLINE_RE.exec(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
   const hit = findLabel(caption, 'REF', 0, m ? m.index + m[0].length : caption.length);
-  const start = hit && (!m || hit.index < m.index + (m[0].length - m[0].trimStart().length)) ? hit.end : m ? m.index + m[0].length : -1;
+  const start =
+    hit && (!m || hit.index < m.index + (m[0].length - m[0].trimStart().length))
+      ? hit.end
+      : m
+        ? m.index + m[0].length
+        : -1;
   if (start < 0) return null;
-  if (notes && hit && start === hit.end && !hit.exact) notes.push(`the REF label is written "${hit.written}"; read as REF`);
+  if (notes && hit && start === hit.end && !hit.exact)
+    notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
-  if (/\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/i.test(rest)) {
+  if (
+    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/i.test(
+      rest,
+    )
+  ) {
     const d = dropPrintoutLines(rest);
     const end = REF_END_RE.exec(d.text);
     const kept = end ? d.text.slice(0, end.index) : d.text;
     // a note only when the printout lines sat inside the list (it reads on past them)
-    if (notes && d.dropped && kept.slice(d.at).trim()) notes.push('page-break lines of the printout inside the REF list were skipped');
+    if (notes && d.dropped && kept.slice(d.at).trim())
+      notes.push('page-break lines of the printout inside the REF list were skipped');
     rest = d.text;
   }
   const end = REF_END_RE.exec(rest);
@@ -224,7 +267,8 @@ const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 // "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
 const YEAR_SERIAL_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2})-(\d{2,7})\b/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
-const YEAR_APART_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
+const YEAR_APART_RE =
+  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
 const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
 const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
@@ -237,11 +281,24 @@ const SKIP_AFTER_RE = /^(?:AND|&)$/;
  * `WORDS YY SERIAL` → `WORDS' YY STATION SERIAL` when the last one to three words name a station
  * (the words before them stay in place); unchanged otherwise.
  */
-function yearInFront(m: string, words: string, yy: string, serial: string, at: number, all: string): string {
+function yearInFront(
+  m: string,
+  words: string,
+  yy: string,
+  serial: string,
+  at: number,
+  all: string,
+): string {
   // "LIMA 55 2007 STATE 1234": the four digits are the next item's year, not this item's serial
   if (/^(?:19|20)\d{2}$/.test(serial)) {
     const next = /^[ \t,;]*([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})/.exec(all.slice(at + m.length));
-    if (next && next[1].split(/[ \t]+/).some((_, i, w) => normalizeStation(w.slice(0, i + 1).join(' '), false))) return m;
+    if (
+      next &&
+      next[1]
+        .split(/[ \t]+/)
+        .some((_, i, w) => normalizeStation(w.slice(0, i + 1).join(' '), false))
+    )
+      return m;
   }
   const w = words.split(/[ \t]+/);
   for (let k = w.length; k >= 1; k--) {
@@ -257,7 +314,12 @@ function yearInFront(m: string, words: string, yy: string, serial: string, at: n
  * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
  * a year takes `year`; `ownId` is dropped.
  */
-export function parseReferences(caption: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
+export function parseReferences(
+  caption: string,
+  year: number | null,
+  ownId: string | null,
+  notes?: string[],
+): string[] {
   const block = refBlock(caption, notes);
   if (!block) return [];
   // an item without a year takes the citing cable's year, known from its own id when not given
@@ -265,7 +327,12 @@ export function parseReferences(caption: string, year: number | null, ownId: str
 }
 
 /** References found in arbitrary REF text. */
-export function referencesInText(text: string, year: number | null, ownId: string | null, notes?: string[]): string[] {
+export function referencesInText(
+  text: string,
+  year: number | null,
+  ownId: string | null,
+  notes?: string[],
+): string[] {
   const guessed = (written: string, station: string) => {
     if (notes) notes.push(`reference station "${written}" read as ${station}`);
   };
@@ -288,7 +355,9 @@ export function referencesInText(text: string, year: number | null, ownId: strin
   t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   // "BELGRADE743": station and serial glued, no year
-  t = t.replace(GLUED_SERIAL_RE, (m, st: string, serial: string) => (normalizeStation(st, false) ? `${st} ${serial}` : m));
+  t = t.replace(GLUED_SERIAL_RE, (m, st: string, serial: string) =>
+    normalizeStation(st, false) ? `${st} ${serial}` : m,
+  );
   const tokens = t.match(TOKEN_RE) ?? [];
   // an item letter glued to what follows ("A.08", "B.STATE") is a separate token
   const clean = tokens.flatMap((x) =>
@@ -388,7 +457,10 @@ export function referencesInText(text: string, year: number | null, ownId: strin
     // continuation: "BRASILIA 2799 AND 2764", "STATE 188314, 259032"
     if (lastStation && i - lastEnd <= 2 && tok.length >= 2) {
       const between = clean.slice(lastEnd + 1, i);
-      const nextIsStation = i + 1 < clean.length && /^[A-Z]{3,}$/.test(clean[i + 1]) && normalizeStation(clean[i + 1], false);
+      const nextIsStation =
+        i + 1 < clean.length &&
+        /^[A-Z]{3,}$/.test(clean[i + 1]) &&
+        normalizeStation(clean[i + 1], false);
       if (between.length && between.every((w) => SKIP_AFTER_RE.test(w)) && !nextIsStation) {
         const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
         push(after ? after[1].slice(-2) : lastYear, lastStation, tok);
@@ -402,9 +474,11 @@ export function referencesInText(text: string, year: number | null, ownId: strin
 // ---------------------------------------------------------------------------------------------
 // Classified By
 
-const CLASSIFIED_BY_RE = /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+const CLASSIFIED_BY_RE =
+  /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
 /** A word that may be a damaged `CLASSIFIED` before `BY` (`Clasified By`, `CLASSIFED BY;`). */
-const CLASSIFIED_BY_LOOSE_RE = /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
+const CLASSIFIED_BY_LOOSE_RE =
+  /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
 
 export interface LooseHit {
   index: number;
@@ -421,7 +495,8 @@ export function classifiedByLabels(text: string, loose = true): LooseHit[] {
   const out: LooseHit[] = [];
   CLASSIFIED_BY_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
-  while ((m = CLASSIFIED_BY_RE.exec(text))) out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
+  while ((m = CLASSIFIED_BY_RE.exec(text)))
+    out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
   if (!loose || (text.indexOf('y') < 0 && text.indexOf('Y') < 0)) return out;
   CLASSIFIED_BY_LOOSE_RE.lastIndex = 0;
   while ((m = CLASSIFIED_BY_LOOSE_RE.exec(text))) {
@@ -446,7 +521,7 @@ const NAME_END_RE =
 const TITLE_WORDS = new Set(
   (
     'A A/ AMB AMB. AMBASSADOR AMBASSADORS AMBASADOR AMBASSADR AMBASSADRO AMBASSADOT AMBSSADOR AMBASSAOR AMBASSDOR ' +
-    'CDA CHARGE CHARGE\' CHARG D\'AFFAIRES AFFAIRES A.I. AI DCM DEPUTY CHIEF CIEF OF MISSION ACTING POLITICAL POLITICAL/ECONOMIC CIEF AMBASSADIOR ' +
+    "CDA CHARGE CHARGE' CHARG D'AFFAIRES AFFAIRES A.I. AI DCM DEPUTY CHIEF CIEF OF MISSION ACTING POLITICAL POLITICAL/ECONOMIC CIEF AMBASSADIOR " +
     'ECONOMIC ECON POL POLOFF ECONOFF POL/ECON POL/ECONOFF POL/MIL POLMIL POL-MIL COUNSELOR COUNSELLOR COUNSEOR COUNS. COUNS ' +
     'OFFICER SECTION MINISTER MIN MIN. E/MIN A/EMIN EMIN POLMIN CONOFF CONSUL GENERAL PRINCIPAL ARSO RSO DIRECTOR ' +
     'ASSISTANT SECRETARY SECRETARY UNDER SPECIAL ENVOY REPRESENTATIVE PERMANENT CHIEF, HEAD AND THE BY CLASSIFIED ' +
@@ -460,19 +535,64 @@ const TITLE_WORDS = new Set(
     .filter(Boolean),
 );
 
-const PARTICLES = new Set(['van', 'von', 'de', 'der', 'del', 'della', 'da', 'di', 'du', 'la', 'le', 'st.', 'bin']);
+const PARTICLES = new Set([
+  'van',
+  'von',
+  'de',
+  'der',
+  'del',
+  'della',
+  'da',
+  'di',
+  'du',
+  'la',
+  'le',
+  'st.',
+  'bin',
+]);
 const SUFFIX_RE = /^(?:Jr\.?|JR\.?|Sr\.?|SR\.?|II|III|IV)$/;
-const NAME_TOKEN_RE = /^(?:0\.|[A-Z][A-Za-z0'’-]*\.?|[A-Z]\.[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
+const NAME_TOKEN_RE =
+  /^(?:0\.|[A-Z][A-Za-z0'’-]*\.?|[A-Z]\.[A-Z][a-z]+|[A-Z]\.(?:[A-Z]\.)*|Mc[A-Z][a-z]+|O'[A-Z][A-Za-z]+)$/;
 
 /**
  * Words of rank and office, for recognising titles written with a damaged letter or two
  * (`Ambassdor`, `Politcal`, `Counselour`): a word this close to one of them is a title.
  */
 const TITLE_STEMS = [
-  'AMBASSADOR', 'COUNSELOR', 'COUNSELLOR', 'OFFICER', 'MINISTER', 'DIRECTOR', 'DEPUTY', 'SECRETARY', 'POLITICAL',
-  'ECONOMIC', 'ASSISTANT', 'AFFAIRES', 'CONSUL', 'GENERAL', 'PRINCIPAL', 'COORDINATOR', 'REPRESENTATIVE', 'SPECIAL',
-  'ACTING', 'MISSION', 'SECTION', 'CHIEF', 'CHARGE', 'ATTACHE', 'ADVISOR', 'MANAGEMENT', 'REGIONAL', 'COMMERCIAL',
-  'DEFENSE', 'INTERIM', 'ECONOFF', 'POLOFF', 'SENIOR', 'PERMANENT',
+  'AMBASSADOR',
+  'COUNSELOR',
+  'COUNSELLOR',
+  'OFFICER',
+  'MINISTER',
+  'DIRECTOR',
+  'DEPUTY',
+  'SECRETARY',
+  'POLITICAL',
+  'ECONOMIC',
+  'ASSISTANT',
+  'AFFAIRES',
+  'CONSUL',
+  'GENERAL',
+  'PRINCIPAL',
+  'COORDINATOR',
+  'REPRESENTATIVE',
+  'SPECIAL',
+  'ACTING',
+  'MISSION',
+  'SECTION',
+  'CHIEF',
+  'CHARGE',
+  'ATTACHE',
+  'ADVISOR',
+  'MANAGEMENT',
+  'REGIONAL',
+  'COMMERCIAL',
+  'DEFENSE',
+  'INTERIM',
+  'ECONOFF',
+  'POLOFF',
+  'SENIOR',
+  'PERMANENT',
 ];
 const fuzzyTitleCache = new Map<string, boolean>();
 
@@ -481,7 +601,9 @@ function isDamagedTitle(u: string): boolean {
   if (u.length < 5 || !/^[A-Z]+$/.test(u)) return false;
   let hit = fuzzyTitleCache.get(u);
   if (hit !== undefined) return hit;
-  hit = TITLE_STEMS.some((t) => t[0] === u[0] && editDistance(u, t, t.length >= 9 ? 2 : 1) <= (t.length >= 9 ? 2 : 1));
+  hit = TITLE_STEMS.some(
+    (t) => t[0] === u[0] && editDistance(u, t, t.length >= 9 ? 2 : 1) <= (t.length >= 9 ? 2 : 1),
+  );
   if (fuzzyTitleCache.size < 5000) fuzzyTitleCache.set(u, hit);
   return hit;
 }
@@ -495,7 +617,10 @@ function isTitleWord(w: string): boolean {
   if (/^[A-Z.]+\/[A-Z./]+$/.test(bare)) return true;
   if (isDamagedTitle(bare)) return true;
   // "Minister-Counsellor": a hyphenated word made of titles
-  return u.includes('-') && u.split('-').some((p) => p.length > 2 && (TITLE_WORDS.has(p) || isDamagedTitle(p)));
+  return (
+    u.includes('-') &&
+    u.split('-').some((p) => p.length > 2 && (TITLE_WORDS.has(p) || isDamagedTitle(p)))
+  );
 }
 
 const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
@@ -506,7 +631,13 @@ function nameInPiece(piece: string): string | null {
   if (!words.length) return null;
   let end = words.length;
   while (end > 0 && /^[.,]+$/.test(words[end - 1])) end--;
-  const ws = words.slice(0, end).map((w, i, a) => (i === a.length - 1 ? w.replace(/[.,]+$/, (m) => (SUFFIX_RE.test(w) || /^[A-Z]\.$/.test(w) ? m : '')) : w));
+  const ws = words
+    .slice(0, end)
+    .map((w, i, a) =>
+      i === a.length - 1
+        ? w.replace(/[.,]+$/, (m) => (SUFFIX_RE.test(w) || /^[A-Z]\.$/.test(w) ? m : ''))
+        : w,
+    );
   // take from the end while tokens look like a name and are not titles
   const name: string[] = [];
   let afterTitle = false; // the run follows a title word ("Officer Jessica Davis Ba")
@@ -521,7 +652,12 @@ function nameInPiece(piece: string): string | null {
       continue;
     }
     // "Patricia A McNerney": a bare capital between a given name and the surname is an initial
-    const bareInitial = /^[A-Z]$/.test(w) && name.length > 0 && i > 0 && /^[A-Z][a-z]+$/.test(ws[i - 1]) && !isTitleWord(ws[i - 1]);
+    const bareInitial =
+      /^[A-Z]$/.test(w) &&
+      name.length > 0 &&
+      i > 0 &&
+      /^[A-Z][a-z]+$/.test(ws[i - 1]) &&
+      !isTitleWord(ws[i - 1]);
     if (!bareInitial && (isTitleWord(w) || !NAME_TOKEN_RE.test(w))) {
       afterTitle = isTitleWord(w) && !/^(?:and|the|by|a|classified)$/i.test(w);
       break;
@@ -536,9 +672,12 @@ function nameInPiece(piece: string): string | null {
   let from = surnameIdx;
   let given = 0;
   const isInitial = (w: string, i: number) =>
-    /^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) || (/^[A-Z]$/.test(w) && i > 0 && /^[A-Z][a-z]+$/.test(name[i - 1]));
+    /^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) ||
+    (/^[A-Z]$/.test(w) && i > 0 && /^[A-Z][a-z]+$/.test(name[i - 1]));
   // two given names ("Mary Grace McGeehan") only when the whole run is three words after a title
-  const nameWords = name.slice(0, surnameIdx + 1).filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
+  const nameWords = name
+    .slice(0, surnameIdx + 1)
+    .filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
   const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]+$/.test(name[0]) ? 2 : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
@@ -573,7 +712,8 @@ export interface ClassifiedBy {
   reasons: string[];
 }
 
-const REASON_RE = /\b1\.\s?[2456][ \t]*\(?([a-h]\b\)?(?:(?:[ \t]*(?:\)|,|and|&|\/|or|\+)[ \t]*)+\(?[a-h]\b\)?)*)/i;
+const REASON_RE =
+  /\b1\.\s?[2456][ \t]*\(?([a-h]\b\)?(?:(?:[ \t]*(?:\)|,|and|&|\/|or|\+)[ \t]*)+\(?[a-h]\b\)?)*)/i;
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
@@ -581,30 +721,85 @@ export function parseClassifiedBy(caption: string, normalize = true): Classified
 }
 
 /** Words a name line may break inside (`Hoyt Y\nee`): a lower-case run after a line break joins the word before it unless it is one of these. */
-const LOWER_WORDS = new Set(['for', 'and', 'of', 'per', 'the', 'under', 'in', 'on', 'by', 'at', 'a', 'an', 'to', 'as', 'is', 'was', 'from', 'with', 'based', 'due', 'see', 'sec', 'reason', 'reasons', 'acting', 'de', 'da', 'di', 'du', 'del', 'van', 'von', 'der', 'la', 'le', 'bin', 'y']);
+const LOWER_WORDS = new Set([
+  'for',
+  'and',
+  'of',
+  'per',
+  'the',
+  'under',
+  'in',
+  'on',
+  'by',
+  'at',
+  'a',
+  'an',
+  'to',
+  'as',
+  'is',
+  'was',
+  'from',
+  'with',
+  'based',
+  'due',
+  'see',
+  'sec',
+  'reason',
+  'reasons',
+  'acting',
+  'de',
+  'da',
+  'di',
+  'du',
+  'del',
+  'van',
+  'von',
+  'der',
+  'la',
+  'le',
+  'bin',
+  'y',
+]);
 
 /** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
 function joinBrokenWords(text: string): string {
   // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
   if (text.indexOf('\n') >= 0) {
-    text = text.replace(/(?<![A-Za-z.'’])([A-Z]+)\n[ \t]*([A-Z]{1,2})(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
-      /^(?:II|IV|JR|SR)$/.test(right) || isTitleWord(left) ? m : left + right,
+    text = text.replace(
+      /(?<![A-Za-z.'’])([A-Z]+)\n[ \t]*([A-Z]{1,2})(?![A-Za-z.'’])/g,
+      (m, left: string, right: string) =>
+        /^(?:II|IV|JR|SR)$/.test(right) || isTitleWord(left) ? m : left + right,
     );
   }
   // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
-  return text.replace(/(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g, (m, left: string, right: string) =>
-    LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right) ? m : left + right,
+  return text.replace(
+    /(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g,
+    (m, left: string, right: string) =>
+      LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right)
+        ? m
+        : left + right,
   );
 }
 
 /** Only words of office before a ` - ` (`DCM - JOHN DOE`): the name follows the dash. */
 function onlyTitles(text: string): boolean {
   const ws = text.replace(/[,.:]/g, ' ').trim().split(/\s+/).filter(Boolean);
-  return ws.length > 0 && ws.every((w) => isTitleWord(w) || /^(?:and|of|the|for|a\.i\.)$/i.test(w) || (/^[A-Z]{2,5}$/.test(w) && ws.length <= 2));
+  return (
+    ws.length > 0 &&
+    ws.every(
+      (w) =>
+        isTitleWord(w) ||
+        /^(?:and|of|the|for|a\.i\.)$/i.test(w) ||
+        (/^[A-Z]{2,5}$/.test(w) && ws.length <= 2),
+    )
+  );
 }
 
 /** Names and reasons, and the label as written when it was misspelt. */
-export function readClassifiedBy(caption: string, normalize = true): ClassifiedBy & { written?: string } {
+export function readClassifiedBy(
+  caption: string,
+  normalize = true,
+): ClassifiedBy & { written?: string } {
   let first: LooseHit | null = null;
   const names: string[] = [];
   let written: string | undefined;
@@ -616,44 +811,47 @@ export function readClassifiedBy(caption: string, normalize = true): ClassifiedB
       labels = classifiedByLabels(caption).filter((h) => !h.exact);
       if (!labels.length) break;
     }
-  for (const m of labels) {
-    if (!first) first = m;
-    let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
-    let endM = NAME_END_RE.exec(rest);
-    // "DCM - JOHN DOE": a dash after words of office only
-    if (endM && /^\s-\s$/.test(endM[0]) && onlyTitles(rest.slice(0, endM.index))) {
-      rest = rest.slice(endM.index + endM[0].length);
-      endM = NAME_END_RE.exec(rest);
+    for (const m of labels) {
+      if (!first) first = m;
+      let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
+      let endM = NAME_END_RE.exec(rest);
+      // "DCM - JOHN DOE": a dash after words of office only
+      if (endM && /^\s-\s$/.test(endM[0]) && onlyTitles(rest.slice(0, endM.index))) {
+        rest = rest.slice(endM.index + endM[0].length);
+        endM = NAME_END_RE.exec(rest);
+      }
+      let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
+      seg = seg
+        .replace(/\([^)]*\)/g, ' ')
+        .replace(/:/g, ',')
+        .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
+        // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
+        .replace(
+          /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g,
+          (x, office: string) => (isTitleWord(office) ? office + ' ' : x),
+        )
+        .replace(/\s+/g, ' ')
+        .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
+        .trim();
+      // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
+      if (/^LINE\b/i.test(seg)) continue;
+      let found: string[] = [];
+      SENTENCE_END_RE.lastIndex = 0;
+      const ends: number[] = [];
+      let e: RegExpExecArray | null;
+      while ((e = SENTENCE_END_RE.exec(seg))) ends.push(e.index);
+      ends.push(seg.length);
+      for (const end of ends) {
+        found = namesInSegment(seg.slice(0, end).replace(/[-\s]+$/, ''));
+        if (found.length) break;
+      }
+      if (found.length) {
+        for (const n of found) names.push(normalize ? normalizeName(n) : n);
+        first = m;
+        if (!m.exact) written = m.written;
+        break;
+      }
     }
-    let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
-    seg = seg
-      .replace(/\([^)]*\)/g, ' ')
-      .replace(/:/g, ',')
-      .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
-      // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
-      .replace(/(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g, (x, office: string) => (isTitleWord(office) ? office + ' ' : x))
-      .replace(/\s+/g, ' ')
-      .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
-      .trim();
-    // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
-    if (/^LINE\b/i.test(seg)) continue;
-    let found: string[] = [];
-    SENTENCE_END_RE.lastIndex = 0;
-    const ends: number[] = [];
-    let e: RegExpExecArray | null;
-    while ((e = SENTENCE_END_RE.exec(seg))) ends.push(e.index);
-    ends.push(seg.length);
-    for (const end of ends) {
-      found = namesInSegment(seg.slice(0, end).replace(/[-\s]+$/, ''));
-      if (found.length) break;
-    }
-    if (found.length) {
-      for (const n of found) names.push(normalize ? normalizeName(n) : n);
-      first = m;
-      if (!m.exact) written = m.written;
-      break;
-    }
-  }
   }
   if (!names.length) first = exact[0] ?? first;
   const reasons: string[] = [];
@@ -676,7 +874,8 @@ function nameFromPerson(person: string): string | null {
     const n = nameInPiece(pieces[i]);
     if (n && !/\d/.test(n.replace(/0/g, ''))) {
       const next = (pieces[i + 1] ?? '').replace(/\.$/, '');
-      if (SUFFIX_RE.test(next)) return n + ', ' + next + (/^(?:Jr|JR|Sr|SR)$/.test(next) ? '.' : '');
+      if (SUFFIX_RE.test(next))
+        return n + ', ' + next + (/^(?:Jr|JR|Sr|SR)$/.test(next) ? '.' : '');
       return n;
     }
   }
@@ -691,7 +890,10 @@ function namesInSegment(seg: string): string[] {
     // a lone word that opens its piece or follows a lower-case word is not a person
     const lone = (piece: string, n: string) => {
       if (n.includes(' ')) return false;
-      const ws = piece.replace(/[.,]+\s*$/, '').trim().split(/\s+/);
+      const ws = piece
+        .replace(/[.,]+\s*$/, '')
+        .trim()
+        .split(/\s+/);
       return ws.length === 1 || (ws[ws.length - 1] === n && /^[a-z]+$/.test(ws[ws.length - 2]));
     };
     if (each.every((x, i) => x && !lone(people[i], x))) return each as string[];

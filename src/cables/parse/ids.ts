@@ -19,7 +19,8 @@ export function isKnownStation(s: string): boolean {
 /** Optimal-string-alignment distance, stopping early above `max`. */
 export function editDistance(a: string, b: string, max = 3): number {
   if (Math.abs(a.length - b.length) > max) return max + 1;
-  const n = a.length, m = b.length;
+  const n = a.length,
+    m = b.length;
   let prev2 = new Array<number>(m + 1).fill(0);
   let prev = new Array<number>(m + 1);
   let cur = new Array<number>(m + 1);
@@ -30,7 +31,8 @@ export function editDistance(a: string, b: string, max = 3): number {
     for (let j = 1; j <= m; j++) {
       const cost = a.charCodeAt(i - 1) === b.charCodeAt(j - 1) ? 0 : 1;
       let v = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) v = Math.min(v, prev2[j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        v = Math.min(v, prev2[j - 2] + 1);
       cur[j] = v;
       if (v < rowMin) rowMin = v;
     }
@@ -110,7 +112,8 @@ export function stationByPrefix(s: string): string | null {
   return res;
 }
 
-const STATION_PREFIX_RE = /^(?:AMEMBASSY|EMBASSY|AMCONSUL|CONSULATE|USMISSION|EFTO|NOFORN|SIPDIS|AMCONSULATE)/;
+const STATION_PREFIX_RE =
+  /^(?:AMEMBASSY|EMBASSY|AMCONSUL|CONSULATE|USMISSION|EFTO|NOFORN|SIPDIS|AMCONSULATE)/;
 
 /**
  * A station as written (`RIO DE JAN`, `SECSTATE`, `HCMC`, `SANTIAG0`) to its station code, or null
@@ -165,7 +168,8 @@ export function canonicalId(id: string): string | null {
     rest = rest.replace(SECTION_GARBAGE_RE, '');
     // a section prefix with damaged letters (`SECT1ON01OF02`, `SECTION1OF2`)
     const ls = LOOSE_SECTION_RE.exec(rest);
-    if (ls && editDistance(ls[1].replace(/1/g, 'I').replace(/0/g, 'O'), 'SECTION', 2) <= 2) rest = rest.slice(ls[0].length);
+    if (ls && editDistance(ls[1].replace(/1/g, 'I').replace(/0/g, 'O'), 'SECTION', 2) <= 2)
+      rest = rest.slice(ls[0].length);
     let station: string;
     let serial: string;
     const dup = DUPLICATE_RE.exec(rest);

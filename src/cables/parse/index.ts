@@ -5,37 +5,90 @@ import { parseDtg, parseSourceDate, fullYear } from './dtg.ts';
 import { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation } from './ids.ts';
 import { parseHeader, originFromFm } from './header.ts';
 import { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
-import { CAPTION_LIMIT, parseDeclassify, parseReferences, readClassifiedBy, readSubject } from './caption.ts';
+import {
+  CAPTION_LIMIT,
+  parseDeclassify,
+  parseReferences,
+  readClassifiedBy,
+  readSubject,
+} from './caption.ts';
 import { parseTags } from './tags.ts';
 import { parseParagraphs, parseSummary } from './paragraphs.ts';
 import { parseSigners } from './signers.ts';
 import { titlefy } from './title.ts';
 
 export * from './types.ts';
-export { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation, nearestStation, editDistance } from './ids.ts';
+export {
+  canonicalId,
+  isCanonical,
+  stationFromId,
+  yearFromId,
+  normalizeStation,
+  nearestStation,
+  editDistance,
+} from './ids.ts';
 export { parseDtg, parseSourceDate, parseDeclDate, fullYear } from './dtg.ts';
 export { parseHeader, parseAddressee, originFromFm } from './header.ts';
 export { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
-export { parseDeclassify, parseSubject, readSubject, parseReferences, referencesInText, parseClassifiedBy, readClassifiedBy, normalizeName } from './caption.ts';
+export {
+  parseDeclassify,
+  parseSubject,
+  readSubject,
+  parseReferences,
+  referencesInText,
+  parseClassifiedBy,
+  readClassifiedBy,
+  normalizeName,
+} from './caption.ts';
 export { findLabel, type LabelHit, type LabelName } from './labels.ts';
 export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
 export { parseSigners } from './signers.ts';
 export { titlefy } from './title.ts';
-export { normalizeText, decodeEntities, removeMarkers, cleanContent, cleanMarked } from './clean.ts';
+export {
+  normalizeText,
+  decodeEntities,
+  removeMarkers,
+  cleanContent,
+  cleanMarked,
+} from './clean.ts';
 
 const PARTIAL_RE = /This record is a partial extract of the original cable/i;
 const HEADER_IN_BODY_RE = /^\s*(?:VZCZ|[ZOPR](?:[ \t][ZOPR])?[ \t]+\d{6}Z|DE[ \t]+R|FM[ \t])/;
-const BANNER_LINE_RE = /\n[ \t]*(?:UNCLAS|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D|S+[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|UNCLASSIFIED)\b/;
-const CAPTION_END_RE = /\n[ \t]*(?:1[ \t]*\.[ \t]*(?:\([A-Z/ ]{1,12}\))?[ \t]*(?!\d)|(?:BEGIN[ \t]+)?SUMMARY\b)/i;
+const BANNER_LINE_RE =
+  /\n[ \t]*(?:UNCLAS|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D|S+[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|UNCLASSIFIED)\b/;
+const CAPTION_END_RE =
+  /\n[ \t]*(?:1[ \t]*\.[ \t]*(?:\([A-Z/ ]{1,12}\))?[ \t]*(?!\d)|(?:BEGIN[ \t]+)?SUMMARY\b)/i;
 
 function emptyResult(): ParsedCable {
   return {
-    referenceId: null, wikileaksId: null, origin: null, station: null, created: null, released: null,
-    classification: null, precedence: null, transmissionId: null, section: null, sectionCount: null,
-    recipients: [], infoRecipients: [], declassify: null, tags: [], subject: '', title: '', references: [],
-    classifiedBy: [], reasons: [], summary: null, signers: [], paragraphs: [], partial: false, mediaUrls: [],
-    body: '', warnings: [],
+    referenceId: null,
+    wikileaksId: null,
+    origin: null,
+    station: null,
+    created: null,
+    released: null,
+    classification: null,
+    precedence: null,
+    transmissionId: null,
+    section: null,
+    sectionCount: null,
+    recipients: [],
+    infoRecipients: [],
+    declassify: null,
+    tags: [],
+    subject: '',
+    title: '',
+    references: [],
+    classifiedBy: [],
+    reasons: [],
+    summary: null,
+    signers: [],
+    paragraphs: [],
+    partial: false,
+    mediaUrls: [],
+    body: '',
+    warnings: [],
   };
 }
 
@@ -72,8 +125,10 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
   const out = emptyResult();
   const w = out.warnings;
   try {
-    if (raw.header != null && typeof raw.header !== 'string') w.push('the header is not text; it was ignored');
-    if (raw.body != null && typeof raw.body !== 'string') w.push('the body is not text; it was ignored');
+    if (raw.header != null && typeof raw.header !== 'string')
+      w.push('the header is not text; it was ignored');
+    if (raw.body != null && typeof raw.body !== 'string')
+      w.push('the body is not text; it was ignored');
     let header = normalizeText(typeof raw.header === 'string' ? raw.header : '');
     let body = normalizeText(typeof raw.body === 'string' ? raw.body : '');
     if (!header.trim()) {
@@ -120,7 +175,11 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
       const st = normalizeStation(banner.station);
       if (y && st) out.referenceId = String(y % 100).padStart(2, '0') + st + banner.serial;
     }
-    out.station = out.referenceId ? stationFromId(out.referenceId) : banner.station ? normalizeStation(banner.station) : null;
+    out.station = out.referenceId
+      ? stationFromId(out.referenceId)
+      : banner.station
+        ? normalizeStation(banner.station)
+        : null;
 
     // dates
     out.created = h.created ?? parseSourceDate(raw.created);
@@ -134,30 +193,51 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     let caption = marked.slice(0, CAPTION_LIMIT);
     const capClassified = /Classified[ \t]+By/i.exec(caption);
     const capEnd = CAPTION_END_RE.exec(caption.slice(capClassified ? capClassified.index : 0));
-    const captionForSubject = capEnd ? caption.slice(0, (capClassified ? capClassified.index : 0) + capEnd.index + 1) : caption;
+    const captionForSubject = capEnd
+      ? caption.slice(0, (capClassified ? capClassified.index : 0) + capEnd.index + 1)
+      : caption;
 
-    out.classification = normalizeClassification(raw.classification) ?? classificationFrom(banner, caption);
+    out.classification =
+      normalizeClassification(raw.classification) ?? classificationFrom(banner, caption);
     if (!out.classification) w.push('no classification found');
 
     out.declassify = step(w, 'declassify', () => parseDeclassify(caption), null);
-    const tg = step(w, 'tags', () => parseTags(captionForSubject), { tags: [], found: false } as ReturnType<typeof parseTags>);
+    const tg = step(w, 'tags', () => parseTags(captionForSubject), {
+      tags: [],
+      found: false,
+    } as ReturnType<typeof parseTags>);
     out.tags = tg.tags;
     if (!tg.found) w.push('no TAGS line found');
     else if (tg.written) w.push(`the TAGS label is written "${tg.written}"; read as TAGS`);
-    const subj = step(w, 'subject', () => readSubject(captionForSubject), { subject: '' } as ReturnType<typeof readSubject>);
+    const subj = step(w, 'subject', () => readSubject(captionForSubject), {
+      subject: '',
+    } as ReturnType<typeof readSubject>);
     out.subject = subj.subject;
     if (!out.subject) w.push('no SUBJECT found');
-    else if (subj.written) w.push(`the SUBJECT label is written "${subj.written}"; read as SUBJECT`);
+    else if (subj.written)
+      w.push(`the SUBJECT label is written "${subj.written}"; read as SUBJECT`);
     out.title = titlefy(out.subject);
 
-    const year = hints.year ?? (out.referenceId ? yearFromId(out.referenceId) : null) ?? (out.created ? +out.created.slice(0, 4) : null);
+    const year =
+      hints.year ??
+      (out.referenceId ? yearFromId(out.referenceId) : null) ??
+      (out.created ? +out.created.slice(0, 4) : null);
     const ownId = out.referenceId ?? (hints.referenceId ? canonicalId(hints.referenceId) : null);
     const refNotes: string[] = [];
-    out.references = step(w, 'references', () => parseReferences(caption, year, ownId, refNotes), []);
+    out.references = step(
+      w,
+      'references',
+      () => parseReferences(caption, year, ownId, refNotes),
+      [],
+    );
     for (const n of new Set(refNotes)) w.push(n);
 
-    const cb = step(w, 'classified by', () => readClassifiedBy(caption), { names: [], reasons: [] } as ReturnType<typeof readClassifiedBy>);
-    if (cb.written) w.push(`the Classified By label is written "${cb.written}"; read as Classified By`);
+    const cb = step(w, 'classified by', () => readClassifiedBy(caption), {
+      names: [],
+      reasons: [],
+    } as ReturnType<typeof readClassifiedBy>);
+    if (cb.written)
+      w.push(`the Classified By label is written "${cb.written}"; read as Classified By`);
     out.classifiedBy = cb.names;
     out.reasons = cb.reasons;
     if (out.classification && !out.classification.startsWith('UNCLASSIFIED') && !cb.names.length) {

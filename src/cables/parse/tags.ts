@@ -75,7 +75,10 @@ function splitWords(text: string): string[] {
   for (const w of text.split(/\s+/)) {
     if (!w) continue;
     const u = w.toUpperCase();
-    const suffix = u.length >= 9 && !isKnownTag(u) ? GLUED_SUFFIXES.find((k) => u.endsWith(k) && /^[A-Z]{4,}$/.test(u.slice(0, -k.length))) : undefined;
+    const suffix =
+      u.length >= 9 && !isKnownTag(u)
+        ? GLUED_SUFFIXES.find((k) => u.endsWith(k) && /^[A-Z]{4,}$/.test(u.slice(0, -k.length)))
+        : undefined;
     if (suffix) words.push(w.slice(0, -suffix.length), w.slice(-suffix.length));
     else words.push(w);
   }
@@ -88,7 +91,15 @@ function splitWords(text: string): string[] {
     // only words that open a known phrase need the phrase lookups (words hold no spaces)
     if (PHRASE_FIRST_WORDS.has(u)) {
       for (let n = Math.min(MAX_PHRASE_WORDS, words.length - i); n >= 2 && !known; n--) {
-        if (PHRASES.has(words.slice(i, i + n).join(' ').toUpperCase())) known = n;
+        if (
+          PHRASES.has(
+            words
+              .slice(i, i + n)
+              .join(' ')
+              .toUpperCase(),
+          )
+        )
+          known = n;
       }
     }
     if (known) {
@@ -110,7 +121,11 @@ function splitWords(text: string): string[] {
     }
     const inPhrase = phrase.length > 0;
     const nextUnknown = i + 1 < words.length && !isKnownTag(words[i + 1].toUpperCase());
-    if (inPhrase && (CONNECTORS.has(u) || (u.length === 2 && nextUnknown && /^[A-Z]+$/.test(u))) && nextUnknown) {
+    if (
+      inPhrase &&
+      (CONNECTORS.has(u) || (u.length === 2 && nextUnknown && /^[A-Z]+$/.test(u))) &&
+      nextUnknown
+    ) {
       phrase.push(w);
       continue;
     }
@@ -129,7 +144,13 @@ function splitWords(text: string): string[] {
       continue;
     }
     // "TIP IN TURKEY": a short word, a connector and an unknown word
-    if (short && !inPhrase && i + 2 < words.length && CONNECTORS.has(words[i + 1].toUpperCase()) && !isKnownTag(words[i + 2].toUpperCase())) {
+    if (
+      short &&
+      !inPhrase &&
+      i + 2 < words.length &&
+      CONNECTORS.has(words[i + 1].toUpperCase()) &&
+      !isKnownTag(words[i + 2].toUpperCase())
+    ) {
       phrase.push(w);
       continue;
     }
@@ -159,7 +180,12 @@ const TAG_CLEANUP_RES: RegExp[] = [
  */
 export function splitTags(text: string, canonicalize = true): string[] {
   // "OVIP (STEINBERG, JAMES B.)": a parenthesised name with a comma is one person tag
-  let t = canonicalize ? text.replace(/\(([^(),]+,[^(),]+)\)/g, (_m, inner: string) => ',' + inner.replace(',', PERSON_COMMA) + ',') : text;
+  let t = canonicalize
+    ? text.replace(
+        /\(([^(),]+,[^(),]+)\)/g,
+        (_m, inner: string) => ',' + inner.replace(',', PERSON_COMMA) + ',',
+      )
+    : text;
   t = t.replace(/[()]/g, ' ');
   if (canonicalize) for (const re of TAG_CLEANUP_RES) t = t.replace(re, ' ');
   const raw: string[] = [];
@@ -184,7 +210,8 @@ export function splitTags(text: string, canonicalize = true): string[] {
 }
 
 const GEO_SET: ReadonlySet<string> = new Set(Object.keys(GEO_TAG_NAMES));
-const isCode4 = (w: string) => SUBJECT_SET.has(w) || (/^K[A-Z]{3}$/.test(w) && !!PROGRAM_TAG_MEANINGS[w]);
+const isCode4 = (w: string) =>
+  SUBJECT_SET.has(w) || (/^K[A-Z]{3}$/.test(w) && !!PROGRAM_TAG_MEANINGS[w]);
 
 /**
  * Two TAG codes written without a space, split by their shape (5 FAH-3: subject and program TAGS
@@ -193,7 +220,8 @@ const isCode4 = (w: string) => SUBJECT_SET.has(w) || (/^K[A-Z]{3}$/.test(w) && !
  */
 export function splitGluedCodes(w: string): string[] | null {
   if (!/^[A-Z]{6}$|^[A-Z]{8}$/.test(w) || ORG_SET.has(w) || SUBJECT_SET.has(w)) return null;
-  if (w.length === 8) return isCode4(w.slice(0, 4)) && isCode4(w.slice(4)) ? [w.slice(0, 4), w.slice(4)] : null;
+  if (w.length === 8)
+    return isCode4(w.slice(0, 4)) && isCode4(w.slice(4)) ? [w.slice(0, 4), w.slice(4)] : null;
   if (isCode4(w.slice(0, 4)) && GEO_SET.has(w.slice(4))) return [w.slice(0, 4), w.slice(4)];
   if (GEO_SET.has(w.slice(0, 2)) && isCode4(w.slice(2))) return [w.slice(0, 2), w.slice(2)];
   return null;
@@ -208,18 +236,24 @@ function expandTag(tag: string, depth: number, out: string[], seen: Set<string>)
 }
 
 function addTag(tag: string, out: string[], seen: Set<string>): void {
-  const u = tag.endsWith('.') && !tag.includes(',') ? tag.slice(0, -1).toUpperCase() : tag.toUpperCase();
+  const u =
+    tag.endsWith('.') && !tag.includes(',') ? tag.slice(0, -1).toUpperCase() : tag.toUpperCase();
   if (!u || u === 'SIPDIS' || seen.has(u)) return;
   seen.add(u);
   out.push(u);
 }
 
-const TAGS_RE = /(?:^|[\s.:])(?:TAGS?|TAGE|TAGA|TAGAS|TGAS|TAGSS)(?:[ \t]*:[ \t]*|[ \t]+)|(?:^|\s)(?:TABS|TAS|TGS|AGS)[ \t]*:[ \t]*/gim;
+const TAGS_RE =
+  /(?:^|[\s.:])(?:TAGS?|TAGE|TAGA|TAGAS|TGAS|TAGSS)(?:[ \t]*:[ \t]*|[ \t]+)|(?:^|\s)(?:TABS|TAS|TGS|AGS)[ \t]*:[ \t]*/gim;
 const TAGS_STOP_RE = /\b(?:SUBJ(?:ECT)?\b|E\.\s?O\.|Classified\s+By)|\(U\)|\(SBU\)|\(C\)/i;
-const CONT_LINE_STOP_RE = /^\s*(?:SUBJ|UBJECT|E\.?\s?O\.?\s|REF|CLASSIFIED|\d+\.|\(|SIPDIS|SENSITIVE|[A-Z]{2,}\s+FOR\b)/i;
+const CONT_LINE_STOP_RE =
+  /^\s*(?:SUBJ|UBJECT|E\.?\s?O\.?\s|REF|CLASSIFIED|\d+\.|\(|SIPDIS|SENSITIVE|[A-Z]{2,}\s+FOR\b)/i;
 
 /** Finds the TAGS line in a caption and returns its tags (empty when none). */
-export function parseTags(caption: string, canonicalize = true): { tags: string[]; found: boolean; written?: string } {
+export function parseTags(
+  caption: string,
+  canonicalize = true,
+): { tags: string[]; found: boolean; written?: string } {
   TAGS_RE.lastIndex = 0;
   const m = TAGS_RE.exec(caption);
   const hit = findLabel(caption, 'TAGS', 0, m ? m.index + m[0].length : caption.length);
@@ -235,7 +269,12 @@ export function parseTags(caption: string, canonicalize = true): { tags: string[
   let stop = TAGS_STOP_RE.exec(text);
   // a SUBJECT or REF label later on the same line ends the tags (fields run together)
   const next = findLabel(text, 'SUBJECT') ?? findLabel(text, 'REF');
-  if (next && (!stop || next.index < stop.index)) stop = Object.assign([text.slice(next.index)], { index: next.index, input: text, groups: undefined }) as RegExpExecArray;
+  if (next && (!stop || next.index < stop.index))
+    stop = Object.assign([text.slice(next.index)], {
+      index: next.index,
+      input: text,
+      groups: undefined,
+    }) as RegExpExecArray;
   if (stop) text = text.slice(0, stop.index);
   // continuation lines
   for (let n = 0; !stop && n < 4 && pos < caption.length; n++) {

@@ -1,6 +1,25 @@
 /** Headline title case for subjects (`titlefy`). */
 
-const SMALL_WORDS = new Set(['a', 'an', 'and', 'as', 'at', 'but', 'by', 'for', 'in', 'nor', 'of', 'on', 'or', 'the', 'to', 'vs', 'vs.', 'via']);
+const SMALL_WORDS = new Set([
+  'a',
+  'an',
+  'and',
+  'as',
+  'at',
+  'but',
+  'by',
+  'for',
+  'in',
+  'nor',
+  'of',
+  'on',
+  'or',
+  'the',
+  'to',
+  'vs',
+  'vs.',
+  'via',
+]);
 
 /** Acronyms and abbreviations kept upper case even when they contain vowels. */
 const ACRONYMS = new Set(
@@ -45,7 +64,13 @@ function capitalize(w: string): string {
 }
 
 /** One part of a compound word (`idx` = its position among the `-`/`/`-separated parts). */
-function titlePart(p: string, idx: number, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
+function titlePart(
+  p: string,
+  idx: number,
+  first: boolean,
+  afterBreak: boolean,
+  keepCaps: boolean,
+): string {
   if (p === '-' || p === '/' || !p) return p;
   // ASCII words (nearly all) take the cheaper non-Unicode patterns, with the same result
   const ascii = ASCII_RE.test(p);
@@ -56,12 +81,19 @@ function titlePart(p: string, idx: number, first: boolean, afterBreak: boolean, 
   const poss = m[3];
   const post = m[4];
   // a word written in mixed case on purpose (`DoD`, `GoI`, `McCain`) stays as written
-  const mixed = ascii ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1)) : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
+  const mixed = ascii
+    ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1))
+    : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
   if (mixed) return pre + core + poss + post;
-  if (isAcronym(core) || (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))) return pre + core.toUpperCase() + poss.toLowerCase() + post;
+  if (
+    isAcronym(core) ||
+    (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))
+  )
+    return pre + core.toUpperCase() + poss.toLowerCase() + post;
   const lower = core.toLowerCase();
   const isFirst = (first || afterBreak) && idx === 0;
-  if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre) return pre + lower + poss.toLowerCase() + post;
+  if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre)
+    return pre + lower + poss.toLowerCase() + post;
   // a word that starts with a digit (`9th`, `1990s`) has no capital to give
   return pre + (/^\d/.test(lower) ? lower : capitalize(lower)) + poss.toLowerCase() + post;
 }
@@ -69,10 +101,12 @@ function titlePart(p: string, idx: number, first: boolean, afterBreak: boolean, 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
 function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
   // split compound words on - and /
-  if (!word.includes('-') && !word.includes('/')) return titlePart(word, 0, first, afterBreak, keepCaps);
+  if (!word.includes('-') && !word.includes('/'))
+    return titlePart(word, 0, first, afterBreak, keepCaps);
   const parts = word.split(/([-/])/);
   let out = '';
-  for (let idx = 0; idx < parts.length; idx++) out += titlePart(parts[idx], idx, first, afterBreak, keepCaps);
+  for (let idx = 0; idx < parts.length; idx++)
+    out += titlePart(parts[idx], idx, first, afterBreak, keepCaps);
   return out;
 }
 
