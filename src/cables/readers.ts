@@ -62,6 +62,28 @@ export interface ReadOptions {
   stats?: ReaderStats;
 }
 
+/** The chunks of a byte stream, one at a time; `final` once the stream has ended. */
+function chunkSource(source: AsyncIterable<Buffer>): {
+  read(): Promise<Buffer | null>;
+  readonly final: boolean;
+} {
+  const it = source[Symbol.asyncIterator]();
+  let final = false;
+  return {
+    async read() {
+      const r = await it.next();
+      if (r.done) {
+        final = true;
+        return null;
+      }
+      return r.value;
+    },
+    get final() {
+      return final;
+    },
+  };
+}
+
 /** Default for `maxFieldBytes`. */
 export const MAX_FIELD_BYTES = 16 * 1024 * 1024;
 
@@ -665,16 +687,7 @@ async function* readCsvChunks(
   let resyncFrom = -1; // when >= 0: skipping a malformed record, looking for a row start from here
   /** The malformed record being skipped: its message, first line, start and the lines dropped so far. */
   let pendingError: { message: string; line: number; start: number; lines: number } | null = null;
-  const it = source[Symbol.asyncIterator]();
-  let final = false;
-  const read = async (): Promise<Buffer | null> => {
-    const r = await it.next();
-    if (r.done) {
-      final = true;
-      return null;
-    }
-    return r.value;
-  };
+  const input = chunkSource(source);
   const tooLarge = (field: number) => `field ${field} is larger than ${formatBytes(limit)}`;
 
   const makePos = (start: number, end: number, line: number): ReaderPosition => ({
@@ -689,7 +702,7 @@ async function* readCsvChunks(
     for (;;) {
       if (resyncFrom >= 0) {
         const next = findRowStart(buf, resyncFrom);
-        if (next < 0 && !final) break; // need more input to find where the next row starts
+        if (next < 0 && !input.final) break; // need more input to find where the next row starts
         const end = next < 0 ? buf.length : next;
         const err = pendingError!;
         yield {
@@ -710,11 +723,11 @@ async function* readCsvChunks(
         continue;
       }
       if (pos >= buf.length) break;
-      const res = parser.parse(pos, final);
+      const res = parser.parse(pos, input.final);
       stats.bytesParsed +=
         (res.kind === 'record' || res.kind === 'blank' ? res.end : buf.length) - pos;
       if (res.kind === 'incomplete') {
-        if (final) pos = buf.length; // only blank trailing bytes
+        if (input.final) pos = buf.length; // only blank trailing bytes
         break;
       }
       if (res.kind === 'blank') {
@@ -758,7 +771,7 @@ async function* readCsvChunks(
       cur.line += countLines(buf, pos, res.end);
       pos = res.end;
     }
-    if (final) {
+    if (input.final) {
       if (resyncFrom < 0 && pos < buf.length) {
         // Leftover we could not make sense of at end of input.
         yield {
@@ -776,7 +789,7 @@ async function* readCsvChunks(
       const lastNl = buf.lastIndexOf(LF);
       const keep = lastNl >= resyncFrom ? lastNl : buf.length;
       pendingError!.lines += countLines(buf, pos, keep);
-      const chunk = await read();
+      const chunk = await input.read();
       const tail = buf.subarray(keep);
       base += keep;
       buf = chunk ? Buffer.concat([tail, chunk]) : tail;
@@ -786,7 +799,7 @@ async function* readCsvChunks(
       continue;
     }
     if (pos >= buf.length) {
-      const chunk = await read();
+      const chunk = await input.read();
       base += buf.length;
       buf = chunk ?? Buffer.alloc(0);
       pos = 0;
@@ -805,14 +818,14 @@ async function* readCsvChunks(
     if (end >= 0 && !scanner.tooLong) {
       // The parser and the scanner disagree about this record: give the parser one more chunk.
       end = -1;
-      const chunk = await read();
+      const chunk = await input.read();
       if (chunk) {
         parts.push(chunk);
         size += chunk.length;
       }
     } else {
       while (end < 0) {
-        const chunk = await read();
+        const chunk = await input.read();
         if (!chunk) break;
         lastStart += lastPart.length;
         lastPart = chunk;
@@ -886,16 +899,7 @@ async function* readJsonlChunks(
   let buf: Buffer = Buffer.alloc(0);
   let base = cur.byte;
   let pos = 0;
-  const it = source[Symbol.asyncIterator]();
-  let final = false;
-  const read = async (): Promise<Buffer | null> => {
-    const r = await it.next();
-    if (r.done) {
-      final = true;
-      return null;
-    }
-    return r.value;
-  };
+  const input = chunkSource(source);
   const tooLarge = (start: number, end: number): ReaderItem => ({
     ok: false,
     error: `${name} line ${cur.line}: the line is larger than ${formatBytes(limit)}`,
@@ -906,7 +910,7 @@ async function* readJsonlChunks(
       if (pos >= buf.length) break;
       let nl = buf.indexOf(LF, pos);
       if (nl < 0) {
-        if (!final) break;
+        if (!input.final) break;
         nl = buf.length;
       }
       const end = Math.min(nl + 1, buf.length);
@@ -949,9 +953,9 @@ async function* readJsonlChunks(
       cur.line++;
       pos = end;
     }
-    if (final) return;
+    if (input.final) return;
     if (pos >= buf.length) {
-      const chunk = await read();
+      const chunk = await input.read();
       base += buf.length;
       buf = chunk ?? Buffer.alloc(0);
       pos = 0;
@@ -966,7 +970,7 @@ async function* readJsonlChunks(
     let refused = size > limit;
     let nl = -1;
     while (nl < 0) {
-      const chunk = await read();
+      const chunk = await input.read();
       if (!chunk) break;
       lastStart += lastPart.length;
       lastPart = chunk;
