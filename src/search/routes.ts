@@ -248,46 +248,39 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         );
       }
       const params: SearchParams = parsed.value;
-      const admitted = await admit(req, reply, params);
-      if (!admitted.ok) {
+      /** The search page saying why this search was not answered. */
+      const refused = (
+        status: number,
+        retryAfter: number | null,
+        problem: string,
+        notice: SearchNotice,
+        position?: number,
+      ) => {
         observe(t0, 'refused', 'none');
-        reply.header('retry-after', String(admitted.retryAfter));
+        if (retryAfter !== null) reply.header('retry-after', String(retryAfter));
         return sendPage(
           req,
           reply,
-          h(SearchPage, {
-            ctx,
-            q: params.q,
-            params,
-            outcome: null,
-            problem: admitted.message,
-            notice: admitted.notice,
-          }),
-          { status: admitted.status },
+          h(SearchPage, { ctx, q: params.q, params, outcome: null, problem, position, notice }),
+          { status },
         );
-      }
+      };
+      const admitted = await admit(req, reply, params);
+      if (!admitted.ok)
+        return refused(admitted.status, admitted.retryAfter, admitted.message, admitted.notice);
       const outcome = admitted.outcome;
       if (outcome.ok && outcome.cableId) {
         observe(t0, 'ok', outcome.result.warming ? 'database' : 'memory');
         return reply.redirect(`/cables/${encodeURIComponent(outcome.cableId)}`, 302);
       }
       if (!outcome.ok) {
-        observe(t0, 'refused', 'none');
         const kind = outcome.error.kind ?? 'syntax';
-        if (kind === 'time') reply.header('retry-after', '30');
-        return sendPage(
-          req,
-          reply,
-          h(SearchPage, {
-            ctx,
-            q: params.q,
-            params,
-            outcome: null,
-            problem: outcome.error.message,
-            position: kind === 'syntax' ? outcome.error.position : undefined,
-            notice: kind,
-          }),
-          { status: kind === 'time' ? 503 : 400 },
+        return refused(
+          kind === 'time' ? 503 : 400,
+          kind === 'time' ? 30 : null,
+          outcome.error.message,
+          kind,
+          kind === 'syntax' ? outcome.error.position : undefined,
         );
       }
       observe(t0, 'ok', outcome.result.warming ? 'database' : 'memory');
