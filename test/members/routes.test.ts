@@ -5,6 +5,7 @@ import { AUTH_RATE_LIMITS, SIGNUP_COOKIE } from '../../src/members/routes.ts';
 import { SESSION_COOKIE } from '../../src/members/session.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
+import { Jar } from './jar.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 type Res = Awaited<ReturnType<Site['app']['inject']>>;
@@ -12,31 +13,6 @@ type Res = Awaited<ReturnType<Site['app']['inject']>>;
 const GOOD_PASSWORD = 'violet harbour kettle 42';
 
 /** A browser's cookies for app.inject. */
-let lastIp = 0;
-class Jar {
-  cookies = new Map<string, string>();
-  /** Each browser comes from its own address, so the rate limits of one test do not spill into the next. */
-  ip = `10.0.${Math.floor(++lastIp / 250)}.${(lastIp % 250) + 1}`;
-  header(): string {
-    return [...this.cookies].map(([k, v]) => `${k}=${v}`).join('; ');
-  }
-  take(res: Res): Res {
-    for (const c of res.cookies as {
-      name: string;
-      value: string;
-      maxAge?: number;
-      expires?: Date;
-    }[]) {
-      if (c.value === '' || c.maxAge === 0 || (c.expires && c.expires.getTime() < Date.now()))
-        this.cookies.delete(c.name);
-      else this.cookies.set(c.name, c.value);
-    }
-    return res;
-  }
-  get session(): string | undefined {
-    return this.cookies.get(SESSION_COOKIE);
-  }
-}
 
 function form(fields: Record<string, string>): string {
   return new URLSearchParams(fields).toString();
@@ -109,7 +85,7 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('short, common and guessable passwords are refused with a clear message and nothing is stored', async () => {
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     const cases: [string, RegExp][] = [
       ['short1!', /at least 10 characters \(yours has 7\)/],
       ['password1234', /most often tried/],
@@ -137,7 +113,7 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('registration mails a verification link over SMTP; the registering browser follows it and is logged in', async () => {
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     const { res, mail } = await register(jar, 'Reader.One@Example.org', GOOD_PASSWORD, {
       declared_use: 'personal',
     });
@@ -210,18 +186,18 @@ describe(`members on ${ENGINE}`, () => {
     assert.match(account.body, /action="\/logout"/);
     // A mail scanner opening the link afterwards does no harm.
     for (let i = 0; i < 2; i++) {
-      const again = await get(new Jar(), path);
+      const again = await get(new Jar(site.app), path);
       assert.equal(again.statusCode, 200);
       assert.match(again.body, /reader\.one@example\.org is confirmed/);
     }
     assert.equal((await get(jar, '/account')).statusCode, 200, 'still logged in');
-    const bad = await get(new Jar(), '/verify/' + newToken());
+    const bad = await get(new Jar(site.app), '/verify/' + newToken());
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /not valid/);
   });
 
   test('registering an address that has an account answers the same and mails its owner instead', async () => {
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     const mailP = smtp.next('reader.one@example.org');
     const res = await post(jar, '/register', {
       email: ' READER.ONE@example.org ',
@@ -235,7 +211,7 @@ describe(`members on ${ENGINE}`, () => {
     const mail = await mailP;
     assert.match(mail.subject, /already have an account/);
     assert.ok(linkIn(mail, '/login/magic/'));
-    const bad = await post(new Jar(), '/login', {
+    const bad = await post(new Jar(site.app), '/login', {
       email: 'reader.one@example.org',
       password: 'another fine password',
     });
@@ -243,7 +219,7 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('log in and out; the session id changes at login and logout ends it on the server', async () => {
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     // An attacker plants a session id before login (fixation).
     const planted = newToken();
     jar.cookies.set(SESSION_COOKIE, planted);
@@ -309,11 +285,11 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('password reset: a link by mail, the same rules for the new password, other sessions logged out', async () => {
-    const other = new Jar();
+    const other = new Jar(site.app);
     await post(other, '/login', { email: 'reader.one@example.org', password: GOOD_PASSWORD });
     assert.ok(other.session);
 
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     const unknown = await post(jar, '/password/forgot', { email: 'nobody@example.org' });
     assert.equal(unknown.statusCode, 200);
     assert.match(unknown.body, /If there is an account for nobody@example.org/);
@@ -342,15 +318,15 @@ describe(`members on ${ENGINE}`, () => {
     });
     assert.equal(oldSession.statusCode, 303, 'sessions from before the reset are ended');
 
-    const again = await post(new Jar(), path, { password: 'another lantern quarry' });
+    const again = await post(new Jar(site.app), path, { password: 'another lantern quarry' });
     assert.equal(again.statusCode, 400);
     assert.match(again.body, /already been used/);
-    const oldPw = await post(new Jar(), '/login', {
+    const oldPw = await post(new Jar(site.app), '/login', {
       email: 'reader.one@example.org',
       password: GOOD_PASSWORD,
     });
     assert.equal(oldPw.statusCode, 401);
-    const newPw = await post(new Jar(), '/login', {
+    const newPw = await post(new Jar(site.app), '/login', {
       email: 'reader.one@example.org',
       password: 'lantern quarry mosaic',
     });
@@ -359,7 +335,7 @@ describe(`members on ${ENGINE}`, () => {
 
   test('a magic link works three times within ten minutes and not after it expires', async () => {
     const mailP = smtp.next('reader.one@example.org');
-    const req = await post(new Jar(), '/login/magic', { email: 'reader.one@example.org' });
+    const req = await post(new Jar(site.app), '/login/magic', { email: 'reader.one@example.org' });
     assert.equal(req.statusCode, 200);
     assert.match(req.body, /sent a login link to reader\.one@example\.org/);
     const mail = await mailP;
@@ -368,7 +344,7 @@ describe(`members on ${ENGINE}`, () => {
 
     const sessions = new Set<string>();
     for (let i = 0; i < 3; i++) {
-      const jar = new Jar();
+      const jar = new Jar(site.app);
       const res = await get(jar, path);
       assert.equal(res.statusCode, 303, `use ${i + 1}`);
       assert.equal(res.headers.location, '/account?done=magic');
@@ -390,17 +366,17 @@ describe(`members on ${ENGINE}`, () => {
       .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
       .where('id', '=', row.id)
       .execute();
-    const late = await get(new Jar(), path);
+    const late = await get(new Jar(site.app), path);
     assert.equal(late.statusCode, 400);
     assert.match(late.body, /has expired/);
   });
 
   test('a magic link to a new address creates a confirmed account', async () => {
     const mailP = smtp.next('new.reader@example.org');
-    await post(new Jar(), '/login/magic', { email: 'new.reader@example.org' });
+    await post(new Jar(site.app), '/login/magic', { email: 'new.reader@example.org' });
     const mail = await mailP;
     assert.match(mail.text, /the link below creates one/);
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     const res = await get(jar, new URL(linkIn(mail, '/login/magic/')).pathname);
     assert.equal(res.headers.location, '/account?done=magic-new');
     const row = await site.db.kysely
@@ -414,7 +390,7 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('declaring work use shows how to get a licence and the firmer notice on story pages', async () => {
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     await post(jar, '/login', {
       email: 'reader.one@example.org',
       password: 'lantern quarry mosaic',
@@ -448,7 +424,7 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('every member form refuses a request without the CSRF token', async () => {
-    const jar = new Jar();
+    const jar = new Jar(site.app);
     await post(jar, '/login', {
       email: 'reader.one@example.org',
       password: 'lantern quarry mosaic',
