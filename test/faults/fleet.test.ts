@@ -68,33 +68,28 @@ describe('fleet on PostgreSQL', () => {
         const reg = await fetch(`${a}/register`);
         jar.take(reg);
         const email = `fleet-${Date.now()}@example.org`;
-        const post = await fetch(`${a}/register`, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
-          body: new URLSearchParams({
-            email,
-            password: 'Quartz-lantern-meadow-7319',
-            declared_use: 'work',
-            work_organisation: 'Fleet Research Unit',
-            _csrf: jar.get('bs_csrf')!,
-            terms: 'on',
-          }).toString(),
+        const password = 'Quartz-lantern-meadow-7319';
+        /** Posts a form to A with the jar's cookies and CSRF token, keeping what it sets. */
+        const postForm = async (path: string, fields: Record<string, string>) => {
+          const res = await fetch(`${a}${path}`, {
+            method: 'POST',
+            redirect: 'manual',
+            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+            body: new URLSearchParams({ ...fields, _csrf: jar.get('bs_csrf')! }).toString(),
+          });
+          jar.take(res);
+          return res;
+        };
+        const post = await postForm('/register', {
+          email,
+          password,
+          declared_use: 'work',
+          work_organisation: 'Fleet Research Unit',
+          terms: 'on',
         });
-        jar.take(post);
         assert.equal(post.status, 303, `registered on A: ${(await post.text()).slice(0, 300)}`);
         // Registration signs no one in: log in on A with the new password.
-        const login = await fetch(`${a}/login`, {
-          method: 'POST',
-          redirect: 'manual',
-          headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
-          body: new URLSearchParams({
-            email,
-            password: 'Quartz-lantern-meadow-7319',
-            _csrf: jar.get('bs_csrf')!,
-          }).toString(),
-        });
-        jar.take(login);
+        const login = await postForm('/login', { email, password });
         assert.ok(
           jar.get('bs_session'),
           `logged in on A (${login.status}): ${(await login.text()).slice(0, 300)}`,
