@@ -10,7 +10,8 @@ import { readCables } from '../src/cables/readers.ts';
 import { parseCable, type RawCable } from '../src/cables/parse/index.ts';
 import { deferCableIndex, indexCablesAfterImport } from '../src/search/index.ts';
 
-export type CableInsert = Parameters<ReturnType<Kysely<Database>['insertInto']>['values']>[0] & Record<string, unknown>;
+export type CableInsert = Parameters<ReturnType<Kysely<Database>['insertInto']>['values']>[0] &
+  Record<string, unknown>;
 
 /** The `cables` row for one raw cable, or null when it has no usable id or date. */
 export function cableRow(raw: RawCable): { row: Record<string, unknown>; tags: string[] } | null {
@@ -39,7 +40,9 @@ export function cableRow(raw: RawCable): { row: Record<string, unknown>; tags: s
       header: raw.header ?? '',
       body: raw.body,
       partial: p.partial ? 1 : 0,
-      content_hash: createHash('sha256').update((raw.header ?? '') + body).digest('hex'),
+      content_hash: createHash('sha256')
+        .update((raw.header ?? '') + body)
+        .digest('hex'),
       version: 1,
       imported_at: now,
       updated_at: now,
@@ -48,20 +51,47 @@ export function cableRow(raw: RawCable): { row: Record<string, unknown>; tags: s
   };
 }
 
-export async function insertCables(db: Kysely<Database>, rows: NonNullable<ReturnType<typeof cableRow>>[]): Promise<void> {
+export async function insertCables(
+  db: Kysely<Database>,
+  rows: NonNullable<ReturnType<typeof cableRow>>[],
+): Promise<void> {
   if (!rows.length) return;
   await db.transaction().execute(async (trx) => {
     for (let i = 0; i < rows.length; i += 50) {
       const part = rows.slice(i, i + 50);
-      await trx.insertInto('cables').values(part.map((r) => r.row) as never).onConflict((oc) => oc.column('reference_id').doNothing()).execute();
-      const tags = part.flatMap((r) => r.tags.map((tag) => ({ reference_id: r.row.reference_id as string, tag })));
-      if (tags.length) await trx.insertInto('cable_tags').values(tags).onConflict((oc) => oc.doNothing()).execute();
+      await trx
+        .insertInto('cables')
+        .values(part.map((r) => r.row) as never)
+        .onConflict((oc) => oc.column('reference_id').doNothing())
+        .execute();
+      const tags = part.flatMap((r) =>
+        r.tags.map((tag) => ({ reference_id: r.row.reference_id as string, tag })),
+      );
+      if (tags.length)
+        await trx
+          .insertInto('cable_tags')
+          .values(tags)
+          .onConflict((oc) => oc.doNothing())
+          .execute();
     }
   });
 }
 
 /** Loads up to `limit` cables from a file; returns how many rows were inserted and the seconds taken. */
-export async function loadCables(db: Db, file: string, opts: { limit?: number; batch?: number; onProgress?: (n: number) => void } = {}): Promise<{ loaded: number; loadSeconds: number; indexSeconds: number }> {
+/** How many cables the database holds (a bench loads the corpus only when it has fewer). */
+export async function cableCount(db: Db): Promise<number> {
+  const r = await db.kysely
+    .selectFrom('cables')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(r.n);
+}
+
+export async function loadCables(
+  db: Db,
+  file: string,
+  opts: { limit?: number; batch?: number; onProgress?: (n: number) => void } = {},
+): Promise<{ loaded: number; loadSeconds: number; indexSeconds: number }> {
   const t0 = performance.now();
   await deferCableIndex(db);
   let batch: NonNullable<ReturnType<typeof cableRow>>[] = [];
@@ -83,5 +113,9 @@ export async function loadCables(db: Db, file: string, opts: { limit?: number; b
   n += batch.length;
   const t1 = performance.now();
   await indexCablesAfterImport(db);
-  return { loaded: n, loadSeconds: (t1 - t0) / 1000, indexSeconds: (performance.now() - t1) / 1000 };
+  return {
+    loaded: n,
+    loadSeconds: (t1 - t0) / 1000,
+    indexSeconds: (performance.now() - t1) / 1000,
+  };
 }

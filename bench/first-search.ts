@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { startServer, machine } from './_server.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/platform/migrations.ts';
-import { loadCables } from './_cables.ts';
+import { cableCount, loadCables } from './_cables.ts';
 import { writeGeneratedCsv } from '../src/cables/generate.ts';
 
 const { values } = parseArgs({
@@ -31,14 +31,7 @@ async function prepare(): Promise<void> {
   const db = await connect({ dataDir: dir } as never);
   try {
     await migrate(db);
-    const n = Number(
-      (
-        await db.kysely
-          .selectFrom('cables')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const n = await cableCount(db);
     if (n < COUNT) {
       const r = await loadCables(db, csv);
       console.log(

@@ -13,7 +13,7 @@ import { parseArgs } from 'node:util';
 import { httpClient, machine, searchIndexReady, startServer } from './_server.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/platform/migrations.ts';
-import { loadCables } from './_cables.ts';
+import { cableCount, loadCables } from './_cables.ts';
 import { writeGeneratedCsv } from '../src/cables/generate.ts';
 import { indexCablesAfterImport } from '../src/search/index.ts';
 
@@ -133,14 +133,7 @@ async function prepare(engine: 'sqlite' | 'postgres'): Promise<Record<string, st
   } as never);
   try {
     await migrate(db);
-    const n = Number(
-      (
-        await db.kysely
-          .selectFrom('cables')
-          .select((eb) => eb.fn.countAll().as('n'))
-          .executeTakeFirstOrThrow()
-      ).n,
-    );
+    const n = await cableCount(db);
     if (n < COUNT) {
       console.log(`${engine}: loading ${COUNT} cables…`);
       const r = await loadCables(db, values.file!);
