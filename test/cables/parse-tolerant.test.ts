@@ -195,6 +195,29 @@ test('reference lists: years in other places, originator aliases, printout lines
   );
 });
 
+test('reference lists: O for a zero, an item split after a glued year, a post named city first', () => {
+  const refs = (s: string, own: string | null = null) => parseReferences(s, 2009, own);
+  // the letter O for a zero in a serial, a year, a parenthesised year or a year glued to the station
+  assert.deepEqual(
+    refs('REF: A. CAPETOWN O00840 B. NAHA 9O9 C. MUMBAI 245 (2O05) D. O4MOSCOW 153 E. LIMA 5 (O3)'),
+    ['09CAPETOWN840', '09NAHA909', '05MUMBAI245', '04MOSCOW153', '03LIMA5'],
+  );
+  // a word that only starts with O is not a number (`01OSAKAKOBE` keeps its letter)
+  assert.deepEqual(refs('REF: 01OSAKAKOBE 92 ; OSLO 7'), ['01OSAKAKOBE92', '09OSLO7']);
+  // a year glued to the station, the serial on the next line
+  assert.deepEqual(refs('REF: A. 05KUWAIT\n000245\nB. 09KOLKATA\n590\n\nClassified By: x'), [
+    '05KUWAIT245',
+    '09KOLKATA590',
+  ]);
+  // an office post written city first (`DUBAI RPO` is RPODUBAI), with a note
+  const notes: string[] = [];
+  assert.deepEqual(parseReferences('REF: DUBAI RPO 378', 2009, '09RPODUBAI379', notes), [
+    '09RPODUBAI378',
+  ]);
+  assert.deepEqual(notes, ['reference station "DUBAI RPO" read as RPODUBAI']);
+  assert.deepEqual(refs('REF: A. BRUSSELS USEU 12 B. LIMA POL 5'), ['09USEUBRUSSELS12']);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [

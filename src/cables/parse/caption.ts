@@ -270,7 +270,13 @@ const YEAR_SERIAL_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2})-(
 const YEAR_APART_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
 const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
-const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})[ \t]+(?=\d)/g;
+// the serial may follow on the next line (an item split over lines: `05KUWAIT\n245`)
+const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)(?=\d)/g;
+/**
+ * A number written with the letter O for a zero (`O00840`, `2O05`, `9O9`, `(O3)`), or a year so
+ * written glued to the station (`O4MOSCOW`): a word of digits and O's with at least one digit.
+ */
+const O_FOR_ZERO_RE = /\b(?=[O\d]*\d)[O\d]+\b|\b(?=O?\d)[O\d]{2}(?=[A-Z]{4,17}[ \t\n]+\d)/g;
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
 const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
@@ -337,6 +343,7 @@ export function referencesInText(
     if (notes) notes.push(`reference station "${written}" read as ${station}`);
   };
   let t = removeMarkers(normalizeText(text)).toUpperCase();
+  if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
   // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
@@ -398,6 +405,20 @@ export function referencesInText(
         station = st;
         k = n;
         break;
+      }
+    }
+    // a post named city first, office after (`DUBAI RPO` for RPODUBAI, `BRUSSELS USEU`)
+    if (
+      !station &&
+      i >= 2 &&
+      /^[A-Z]{2,6}$/.test(clean[i - 1]) &&
+      /^[A-Z]{4,}$/.test(clean[i - 2])
+    ) {
+      const st = normalizeStation(clean[i - 1] + clean[i - 2], false);
+      if (st) {
+        station = st;
+        k = 2;
+        guessed(`${clean[i - 2]} ${clean[i - 1]}`, st);
       }
     }
     if (!station && i >= 1 && /^[A-Z][A-Z0]{4,}$/.test(clean[i - 1])) {
