@@ -218,6 +218,19 @@ test('reference lists: O for a zero, an item split after a glued year, a post na
   assert.deepEqual(refs('REF: A. BRUSSELS USEU 12 B. LIMA POL 5'), ['09USEUBRUSSELS12']);
 });
 
+test('reference lists: words of the cable are not damaged stations; a parenthesised year before AND', () => {
+  const refs = (s: string) => parseReferences(s, 2010, null);
+  // PARAS is one letter from PARIS and CABLES from NAPLES, but they are words of the cable
+  assert.deepEqual(refs('REF: A. LIMA 123 (PARAS 3-4) B. LIMA 456 (CABLES 12 AND 13)'), [
+    '10LIMA123',
+    '10LIMA456',
+  ]);
+  // a damaged station is still read (`PARRIS`)
+  assert.deepEqual(refs('REF: PARRIS 77'), ['10PARIS77']);
+  // a serial after AND shares the station also when the year of the item before is in parentheses
+  assert.deepEqual(refs('REF: STATE 1234 (2009) AND 5678 (2008)'), ['09STATE1234', '08STATE5678']);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [

@@ -282,6 +282,18 @@ const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
+/**
+ * Ordinary words of a cable that stand before a number (`PARAS 3-4`, `CABLES 12`): never read as a
+ * damaged or abbreviated station, however close they are to one (`PARAS` is one letter from PARIS).
+ */
+const CABLE_WORDS = new Set(
+  (
+    'PARA PARAS PARAGRAPH PARAGRAPHS CABLE CABLES TABLE TABLES ITEM ITEMS PAGE PAGES LINE LINES NOTE NOTES ' +
+    'ANNEX ARTICLE ARTICLES SECTION SECTIONS CHAPTER TITLE VOLUME PART PARTS PHASE STAGE STAGES ROUND ' +
+    'GROUP UNIT ROOM FORM FILE CASE YEAR YEARS MONTH MONTHS WEEK WEEKS DAYS TOTAL STATES STATUS SENATE ' +
+    'SECRET GENERAL PARTY PARTIES RESOLUTION DECREE ORDER BILL CODE RULE RULES POINT POINTS NUMBER'
+  ).split(' '),
+);
 
 /**
  * `WORDS YY SERIAL` → `WORDS' YY STATION SERIAL` when the last one to three words name a station
@@ -421,7 +433,8 @@ export function referencesInText(
         guessed(`${clean[i - 2]} ${clean[i - 1]}`, st);
       }
     }
-    if (!station && i >= 1 && /^[A-Z][A-Z0]{4,}$/.test(clean[i - 1])) {
+    const plain = i >= 1 && !CABLE_WORDS.has(clean[i - 1]);
+    if (!station && plain && /^[A-Z][A-Z0]{4,}$/.test(clean[i - 1])) {
       const st = normalizeStation(clean[i - 1], true);
       if (st) {
         station = st;
@@ -430,7 +443,7 @@ export function referencesInText(
       }
     }
     // one damaged letter in a four-letter station ("LIAM") when only one station is that close
-    if (!station && i >= 1 && /^[A-Z]{4}$/.test(clean[i - 1]) && tok.length >= 2) {
+    if (!station && plain && /^[A-Z]{4}$/.test(clean[i - 1]) && tok.length >= 2) {
       const st = nearestSameLength(clean[i - 1]);
       if (st) {
         station = st;
@@ -441,7 +454,7 @@ export function referencesInText(
     // a damaged station of two or three words ("BUENOS AIRS")
     for (let n = 2; !station && n <= Math.min(3, i); n++) {
       const words = clean.slice(i - n, i);
-      if (!words.every((w) => /^[A-Z]{2,}$/.test(w))) continue;
+      if (!words.every((w) => /^[A-Z]{2,}$/.test(w) && !CABLE_WORDS.has(w))) continue;
       const joined = words.join('');
       if (joined.length < 8) continue;
       const st = nearestStation(joined);
@@ -452,7 +465,7 @@ export function referencesInText(
       }
     }
     // a unique abbreviation of a station's name ("CASA" for CASABLANCA)
-    if (!station && i >= 1 && /^[A-Z]{4,16}$/.test(clean[i - 1]) && tok.length >= 2) {
+    if (!station && plain && /^[A-Z]{4,16}$/.test(clean[i - 1]) && tok.length >= 2) {
       const st = stationByPrefix(clean[i - 1]);
       if (st) {
         station = st;
@@ -476,13 +489,14 @@ export function referencesInText(
       continue;
     }
     // continuation: "BRASILIA 2799 AND 2764", "STATE 188314, 259032"
-    if (lastStation && i - lastEnd <= 2 && tok.length >= 2) {
-      const between = clean.slice(lastEnd + 1, i);
+    // (a year in parentheses after the serial before, `STATE 1234 (2009) AND 5678`, is passed over)
+    if (lastStation && i - lastEnd <= 4 && tok.length >= 2) {
+      const between = clean.slice(lastEnd + 1, i).filter((w) => !YEAR_TOKEN_RE.test(w));
       const nextIsStation =
         i + 1 < clean.length &&
         /^[A-Z]{3,}$/.test(clean[i + 1]) &&
         normalizeStation(clean[i + 1], false);
-      if (between.length && between.every((w) => SKIP_AFTER_RE.test(w)) && !nextIsStation) {
+      if (between.length === 1 && SKIP_AFTER_RE.test(between[0]) && !nextIsStation) {
         const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
         push(after ? after[1].slice(-2) : lastYear, lastStation, tok);
         lastEnd = i;
