@@ -231,6 +231,38 @@ test('reference lists: words of the cable are not damaged stations; a parenthesi
   assert.deepEqual(refs('REF: STATE 1234 (2009) AND 5678 (2008)'), ['09STATE1234', '08STATE5678']);
 });
 
+test('reference lists end where the cable goes on: paragraphs, headings, caption fields', () => {
+  const refs = (s: string) => parseReferences(s, 2009, null);
+  const after = [
+    '(SBU) Post met officials in Rome 12 times.', // a paragraph opened by its portion mark
+    '(C) Post met officials in Rome 12 times.',
+    '1.(C) Post met officials in Rome 12 times.', // numbered, no space before the mark
+    '\u00b61. (C) Rome 12', // the paragraph sign of the web pages
+    'I. SUMMARY\n\nROME 12', // a summary heading
+    'BACKGROUND\n----------\n\nRome 12', // a heading above a rule
+    'SENSITIVE BUT UNCLASSIFIED, PLEASE PROTECT ACCORDINGLY. Rome 12.',
+    'This is an action request. See Rome 12.',
+    'TAGS: PREL\nSUBJECT: MEETING IN ROME 12 MAY', // the caption goes on
+  ];
+  for (const a of after) assert.deepEqual(refs(`REF: STATE 1234\n\n${a}`), ['09STATE1234'], a);
+  // the handling line also ends a list on the same line
+  assert.deepEqual(refs('REF: STATE 1234 Sensitive but unclassified - entire text. Rome 12'), [
+    '09STATE1234',
+  ]);
+  // an item opened by a one-letter mark is still an item
+  assert.deepEqual(refs('REF: (A) STATE 1234\n(B) LIMA 55\n(C) Sao Paulo 42\n\n(C) The talks.'), [
+    '09STATE1234',
+    '09LIMA55',
+    '09SAOPAULO42',
+  ]);
+  // a caption written twice (cut short, then whole): the second REF list is read too
+  const twice =
+    'SUBJECT: MEETING\nREF: A. KABUL 673\n\n\nS e c r e t section 01 of 03 kabul 000693\n\n' +
+    'E.o. 12958: decl: 02/25/2020\nTags: pgov, af\nSubject: meeting\n\nRef: a. kabul 673\nb. 09 kabul 3068\n\n' +
+    'Classified By: Deputy Director Ann Roe for Reasons 1.4(b) and (d)\n';
+  assert.deepEqual(parseReferences(twice, 2010, null), ['10KABUL673', '09KABUL3068']);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [

@@ -164,11 +164,15 @@ const REF_START_RE =
 const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
 /**
  * Where a REF list ends: a Classified By line, a numbered paragraph (not a numbered item that is
- * only a station and a serial: `2. LIMA 55`), a summary, or two blank lines not followed by the next
- * lettered item.
+ * only a station and a serial: `2. LIMA 55`; also `1.(C)`, `1 (C)`), a summary (also as a heading
+ * `I. SUMMARY`), a paragraph opened by its portion mark when it is not numbered (`(SBU) …`, `(C) The
+ * …`: a one-letter mark followed by a sentence, not by an item such as `(C) LIMA 55`), another field
+ * of the caption (`E.O.`, `TAGS:`, `SUBJECT:`), a heading rule (`-----`) or a heading above one, the
+ * handling line `SENSITIVE BUT UNCLASSIFIED` (anywhere), `This is an action request`, or two blank
+ * lines not followed by the next lettered item.
  */
 const REF_END_RE =
-  /\n[ \t]*(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|(?:BEGIN[ \t]+)?SUMMARY|Summary|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary))|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
+  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|U\/\/?FOUO|[CS]\/\/?(?:NF|NOFORN|REL\b[^)\n]{0,20})|SBU\/\/?NF)\)|\((?:U|C|S)\)[ \t]+(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -230,7 +234,15 @@ export function dropPrintoutLines(text: string): { text: string; dropped: number
   return { text: kept.join('\n'), dropped, at: before.length ? before.join('\n').length : 0 };
 }
 
-function refBlock(caption: string, notes?: string[]): string | null {
+/** The field labels of a caption that start it again (a cable whose caption is repeated). */
+const CAPTION_FIELD_RE =
+  /^\n[ \t]*¶?(?:E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;])/;
+
+/**
+ * The text of the REF list; `rest` is where the caption goes on when the list ended at another
+ * field of the caption (the caption written again, with its own REF list), else null.
+ */
+function refBlock(caption: string, notes?: string[]): { text: string; rest: string | null } | null {
   let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
@@ -259,7 +271,9 @@ function refBlock(caption: string, notes?: string[]): string | null {
     rest = d.text;
   }
   const end = REF_END_RE.exec(rest);
-  return end ? rest.slice(0, end.index) : rest.slice(0, 1500);
+  if (!end) return { text: rest.slice(0, 1500), rest: null };
+  const again = CAPTION_FIELD_RE.test(end[0]) ? caption.slice(start) : null;
+  return { text: rest.slice(0, end.index), rest: again };
 }
 
 const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
@@ -341,7 +355,13 @@ export function parseReferences(
   const block = refBlock(caption, notes);
   if (!block) return [];
   // an item without a year takes the citing cable's year, known from its own id when not given
-  return referencesInText(block, year ?? (ownId ? yearFromId(ownId) : null), ownId, notes);
+  const y = year ?? (ownId ? yearFromId(ownId) : null);
+  const refs = referencesInText(block.text, y, ownId, notes);
+  // a caption written twice (cut short, then whole): the REF list of the second one too
+  const again = block.rest ? refBlock(block.rest) : null;
+  if (again)
+    for (const r of referencesInText(again.text, y, ownId)) if (!refs.includes(r)) refs.push(r);
+  return refs;
 }
 
 /** References found in arbitrary REF text. */
