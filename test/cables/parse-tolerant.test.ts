@@ -271,8 +271,18 @@ test('reference stations with one damaged letter are read when only one station 
     '09BUENOSAIRES12',
     '09NAIROBI9',
   ]);
-  // BERN and BONN are both one letter from BENN: no guess
+  // BERN and BONN are both one letter from BENN (and BENIN one letter longer): no guess
   assert.deepEqual(refs('REF: A. BENN 55'), []);
+  // a short station with a letter dropped; a long one with a letter dropped near its start is the
+  // nearest station, not the station its end spells (`USEBRUSSELS` is not BRUSSELS)
+  assert.deepEqual(refs('REF: A. LMA 55 B. KBUL 44 C. USEBRUSSELS 12 D. UNVIEVIENA 3'), [
+    '09LIMA55',
+    '09KABUL44',
+    '09USEUBRUSSELS12',
+    '09UNVIEVIENNA3',
+  ]);
+  // months and short words of the cable are not short stations
+  assert.deepEqual(refs('REF: LIMA E-MAIL OF MAR 12; PART 2'), []);
   // a damaged station is reported
   const p = parseCable({
     referenceId: '09LIMA1700',

@@ -11,6 +11,7 @@ import {
 } from './ids.ts';
 import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
+import { STATIONS } from './tables.ts';
 
 /** How far into a body caption searches look (FORMAT.md §11). */
 export const CAPTION_LIMIT = 2500;
@@ -305,7 +306,8 @@ const CABLE_WORDS = new Set(
     'PARA PARAS PARAGRAPH PARAGRAPHS CABLE CABLES TABLE TABLES ITEM ITEMS PAGE PAGES LINE LINES NOTE NOTES ' +
     'ANNEX ARTICLE ARTICLES SECTION SECTIONS CHAPTER TITLE VOLUME PART PARTS PHASE STAGE STAGES ROUND ' +
     'GROUP UNIT ROOM FORM FILE CASE YEAR YEARS MONTH MONTHS WEEK WEEKS DAYS TOTAL STATES STATUS SENATE ' +
-    'SECRET GENERAL PARTY PARTIES RESOLUTION DECREE ORDER BILL CODE RULE RULES POINT POINTS NUMBER'
+    'SECRET GENERAL PARTY PARTIES RESOLUTION DECREE ORDER BILL CODE RULE RULES POINT POINTS NUMBER ' +
+    'THE AND FOR NOT DAY TEL MSG JAN FEB MAR APR MAY JUN JUL AUG SEP SEPT OCT NOV DEC'
   ).split(' '),
 );
 
@@ -362,6 +364,42 @@ export function parseReferences(
   if (again)
     for (const r of referencesInText(again.text, y, ownId)) if (!refs.includes(r)) refs.push(r);
   return refs;
+}
+
+/** Whether `a` is `b` with two neighbouring letters swapped. */
+function swapped(a: string, b: string): boolean {
+  let i = 0;
+  while (i < a.length && a[i] === b[i]) i++;
+  return (
+    i < a.length - 1 && a[i] === b[i + 1] && a[i + 1] === b[i] && a.slice(i + 2) === b.slice(i + 2)
+  );
+}
+
+const shortCache = new Map<string, string | null>();
+/**
+ * The one station of four or five letters that `w` (three or four letters) is one dropped letter
+ * short of (`LMA` → LIMA, `KBUL` → KABUL), or null when none is, or another station is as close
+ * by a changed, added or swapped letter.
+ */
+function oneLetterShort(w: string): string | null {
+  const hit = shortCache.get(w);
+  if (hit !== undefined) return hit;
+  let best: string | null = null;
+  let count = 0;
+  let other = false;
+  for (const st of STATIONS) {
+    if (Math.abs(st.length - w.length) > 1) continue;
+    if (editDistance(w, st, 1) <= 1) {
+      if (st.length === w.length + 1) {
+        best = st;
+        count++;
+      } else other = true;
+    } else if (st.length === w.length && swapped(w, st)) other = true;
+  }
+  // no guess when a station is as close another way (`BENN`: BENIN, but also BERN and BONN)
+  const res = count === 1 && !other ? best : null;
+  if (shortCache.size < 10000) shortCache.set(w, res);
+  return res;
 }
 
 /** References found in arbitrary REF text. */
@@ -455,7 +493,9 @@ export function referencesInText(
     }
     const plain = i >= 1 && !CABLE_WORDS.has(clean[i - 1]);
     if (!station && plain && /^[A-Z][A-Z0]{4,}$/.test(clean[i - 1])) {
-      const st = normalizeStation(clean[i - 1], true);
+      // the nearest station before a station found at the end of the word (`USEBRUSSELS` is
+      // USEUBRUSSELS with a letter dropped, not BRUSSELS with junk in front)
+      const st = nearestStation(clean[i - 1]) ?? normalizeStation(clean[i - 1], true);
       if (st) {
         station = st;
         k = 1;
@@ -469,6 +509,15 @@ export function referencesInText(
         station = st;
         k = 1;
         if (st !== clean[i - 1]) guessed(clean[i - 1], st);
+      }
+    }
+    // a short station with a letter dropped ("LMA", "KBUL") when only one station is that close
+    if (!station && plain && /^[A-Z]{3,4}$/.test(clean[i - 1]) && tok.length >= 2) {
+      const st = oneLetterShort(clean[i - 1]);
+      if (st) {
+        station = st;
+        k = 1;
+        guessed(clean[i - 1], st);
       }
     }
     // a damaged station of two or three words ("BUENOS AIRS")
