@@ -218,7 +218,7 @@ test('reference lists: O for a zero, an item split after a glued year, a post na
   assert.deepEqual(refs('REF: A. BRUSSELS USEU 12 B. LIMA POL 5'), ['09USEUBRUSSELS12']);
 });
 
-test('reference lists: words of the cable are not damaged stations; a parenthesised year before AND', () => {
+test('reference lists: words of the cable are not damaged stations; years from a DTG or before AND', () => {
   const refs = (s: string) => parseReferences(s, 2010, null);
   // PARAS is one letter from PARIS and CABLES from NAPLES, but they are words of the cable
   assert.deepEqual(refs('REF: A. LIMA 123 (PARAS 3-4) B. LIMA 456 (CABLES 12 AND 13)'), [
@@ -227,6 +227,11 @@ test('reference lists: words of the cable are not damaged stations; a parenthesi
   ]);
   // a damaged station is still read (`PARRIS`)
   assert.deepEqual(refs('REF: PARRIS 77'), ['10PARIS77']);
+  // the DTG of the cited cable after its serial gives the item's year
+  assert.deepEqual(refs('REF: A. STATE 1234 (DTG 311200Z DEC 09) B. STATE 5678 (091234Z FEB 10)'), [
+    '09STATE1234',
+    '10STATE5678',
+  ]);
   // a serial after AND shares the station also when the year of the item before is in parentheses
   assert.deepEqual(refs('REF: STATE 1234 (2009) AND 5678 (2008)'), ['09STATE1234', '08STATE5678']);
 });

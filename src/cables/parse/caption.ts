@@ -279,6 +279,9 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
 
 const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
+/** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
+const DTG_YEAR_RE =
+  /(\d)([ \t]*\(?[ \t]*(?:DTG[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
 // "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
 const YEAR_SERIAL_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2})-(\d{2,7})\b/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
@@ -415,6 +418,7 @@ export function referencesInText(
   let t = removeMarkers(normalizeText(text)).toUpperCase();
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
   // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
+  t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
   t = t.replace(YEAR_SERIAL_RE, yearInFront).replace(YEAR_APART_RE, yearInFront);
