@@ -227,6 +227,13 @@ test('reference lists: words of the cable are not damaged stations; years from a
   ]);
   // a damaged station is still read (`PARRIS`)
   assert.deepEqual(refs('REF: PARRIS 77'), ['10PARIS77']);
+  // the year with a hyphen or slash on either side of the serial, four digits glued to the station
+  assert.deepEqual(
+    refs('REF: A. STATE-08-1234 B. LIMA/07/55 C. BOGOTA 1234-06 D. QUITO 77/2005 E. 2004STATE99'),
+    ['08STATE1234', '07LIMA55', '06BOGOTA1234', '05QUITO77', '04STATE99'],
+  );
+  // a date is not a year: LIMA 03/05/07 is no reference, a range of serials keeps the cable's year
+  assert.deepEqual(refs('REF: A. LIMA E-MAIL 03/05/07 B. STATE 1234-1236'), ['10STATE1234']);
   // the DTG of the cited cable after its serial gives the item's year
   assert.deepEqual(refs('REF: A. STATE 1234 (DTG 311200Z DEC 09) B. STATE 5678 (091234Z FEB 10)'), [
     '09STATE1234',

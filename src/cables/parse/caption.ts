@@ -277,19 +277,20 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
   return { text: rest.slice(0, end.index), rest: again };
 }
 
-const COMPACT_ID_RE = /\b(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
+const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 /** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
 const DTG_YEAR_RE =
   /(\d)([ \t]*\(?[ \t]*(?:DTG[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
 // "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
-const YEAR_SERIAL_RE = /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2})-(\d{2,7})\b/g;
+const YEAR_SERIAL_RE =
+  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
 const YEAR_APART_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
-const SLASH_YEAR_RE = /(?<![\d\/])(\d{3,7})\/(\d{2})\b(?![\/.-]?\d)/g;
+const SLASH_YEAR_RE = /(?<![\d\/-])(\d{2,7})[\/-]((?:19|20)\d{2}|\d{2})\b(?![\/.-]?\d)/g;
 // the serial may follow on the next line (an item split over lines: `05KUWAIT\n245`)
-const GLUED_YEAR_RE = /\b(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)(?=\d)/g;
+const GLUED_YEAR_RE = /\b(?:19|20)?(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)(?=\d)/g;
 /**
  * A number written with the letter O for a zero (`O00840`, `2O05`, `9O9`, `(O3)`), or a year so
  * written glued to the station (`O4MOSCOW`): a word of digits and O's with at least one digit.
@@ -421,8 +422,18 @@ export function referencesInText(
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
-  t = t.replace(YEAR_SERIAL_RE, yearInFront).replace(YEAR_APART_RE, yearInFront);
-  t = t.replace(SLASH_YEAR_RE, "$1 YR'$2 ");
+  t = t
+    .replace(YEAR_SERIAL_RE, (m, w: string, yy: string, serial: string, at: number, all: string) =>
+      // `QUITO 77/2005`: the year is after the slash, the serial before it
+      m.includes('/') && /^(?:19|20)\d{2}$/.test(serial)
+        ? m
+        : yearInFront(m, w, yy, serial, at, all),
+    )
+    .replace(YEAR_APART_RE, yearInFront);
+  // (two digits on both sides of the slash are a date, `12/08`, not a serial and a year)
+  t = t.replace(SLASH_YEAR_RE, (m, n: string, y: string) =>
+    n.length < 3 && y.length < 4 ? m : `${n} YR'${y} `,
+  );
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
   // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
