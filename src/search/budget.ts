@@ -7,7 +7,7 @@
  * other limits apply).
  */
 import type { ParsedQuery, TextNode } from './query.ts';
-import { wordTokens } from './terms.ts';
+import { wordTokens } from './terms-stemmers.ts';
 
 export interface CostLimits {
   /** Words in the text part (every word of phrases, alternatives and exclusions). */

@@ -113,6 +113,8 @@ export interface ParsedQuery {
   excludedFilters: QueryFilters;
   /** Set when the whole query is just a reference id (`09 LIMA 1669` → `09LIMA1669`). */
   referenceId: string | null;
+  /** How parts of the query were read differently from how they were written (unknown fields). */
+  notices?: string[];
 }
 
 export class QuerySyntaxError extends Error {
@@ -258,6 +260,8 @@ type Clause = { kind: 'atom'; atom: Atom } | { kind: 'or'; alternatives: Atom[];
 
 class Parser {
   private i = 0;
+  /** Things said about how the query was read (see ParsedQuery.notices). */
+  readonly notices: string[] = [];
   constructor(
     private readonly s: string,
     private readonly opts: ParseOptions,
@@ -419,13 +423,8 @@ class Parser {
     const namePos = this.i;
     const name = rawName.toLowerCase();
     this.i += rawName.length + 1;
-    if (!(FIELD_NAMES as readonly string[]).includes(name)) {
-      this.fail(
-        `Unknown field ${quoteForMessage(rawName)} at ${at(namePos)}: use one of ${FIELD_NAMES.join(', ')}` +
-          ` (or put the text in quotes to search for it).`,
-        namePos,
-      );
-    }
+    if (!(FIELD_NAMES as readonly string[]).includes(name))
+      return this.unknownField(rawName, negated, start);
     const field = name as FieldName;
     const valuePos = this.i;
     let raw: string;
@@ -449,6 +448,29 @@ class Parser {
     }
     const { value, values } = this.fieldValue(field, raw, valuePos);
     return { kind: 'field', node: { type: 'field', field, value, negated }, values, pos: start };
+  }
+
+  /**
+   * `name:` that is no field (`TAGS: PREL` pasted from a cable, `foo:bar`) is read as words: the
+   * name and a value written right after the colon as a phrase (`"foo bar"`), else the name as a
+   * word and whatever follows as the rest of the query. A notice says so.
+   */
+  private unknownField(rawName: string, negated: boolean, start: number): Atom {
+    const notice =
+      `${quoteForMessage(rawName + ':')} is not a filter, so it was searched for as words. ` +
+      `Filters are ${FIELD_NAMES.map((f) => f + ':').join(', ')}.`;
+    if (!this.notices.includes(notice)) this.notices.push(notice);
+    const valueStart = this.i;
+    while (!endsWord(this.s[this.i])) this.i++;
+    const value = this.s.slice(valueStart, this.i);
+    if (value && !value.includes('*'))
+      return {
+        kind: 'node',
+        node: { type: 'phrase', text: collapse(`${rawName} ${value}`), negated },
+        pos: start,
+      };
+    this.i = valueStart;
+    return { kind: 'node', node: this.term(rawName, start, negated), pos: start };
   }
 
   private fieldValue(
@@ -725,13 +747,15 @@ export function parseQuery(q: string, opts: ParseOptions = {}): ParseResult {
         ),
       };
     }
-    const clauses = new Parser(q, opts).sequence(0, 0);
+    const parser = new Parser(q, opts);
+    const clauses = parser.sequence(0, 0);
     const query: ParsedQuery = {
       must: [],
       not: [],
       filters: emptyFilters(),
       excludedFilters: emptyFilters(),
       referenceId: looksLikeReferenceId(q, opts.canonicalizeId),
+      ...(parser.notices.length ? { notices: parser.notices } : {}),
     };
     build(clauses, query);
     return { ok: true, query };

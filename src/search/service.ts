@@ -531,6 +531,65 @@ function countFiltered(
   return { n, kindCount };
 }
 
+/** A document on the page being built. */
+interface PageItem {
+  kind: DocKind;
+  id: number;
+}
+
+/** The first item of the page and the number of best items it needs (offset + size, at most total). */
+function pageBounds(params: SearchParams, total: number): { offset: number; k: number } {
+  const offset = (params.page - 1) * params.size;
+  return { offset, k: Math.min(offset + params.size, total) };
+}
+
+/** The ids of `all` (ascending) that are not in `ids` (ascending). */
+function idsNotIn(all: Int32Array, ids: Int32Array): Int32Array {
+  const out = new Int32Array(all.length);
+  let n = 0,
+    j = 0;
+  for (let i = 0; i < all.length; i++) {
+    while (j < ids.length && ids[j] < all[i]) j++;
+    if (j < ids.length && ids[j] === all[i]) continue;
+    out[n++] = all[i];
+  }
+  return out.subarray(0, n);
+}
+
+/** The filters of one search, resolved against the columns (see SearchService.filtersOf). */
+interface RunFilters {
+  originIn: Uint8Array | null;
+  originOut: Uint8Array | null;
+  clsIn: Uint8Array | null;
+  clsOut: Uint8Array | null;
+  /** Tag ids every cable must have (-1: a tag no cable has), tags matched as text left out. */
+  tagNeed: number[];
+  tagOut: number[];
+  yearIn: Set<number> | null;
+  yearOut: Set<number> | null;
+  fromMin: number;
+  toMin: number;
+  kindIn: (k: DocKind) => boolean;
+  secIn: Uint8Array | null;
+  secOut: Uint8Array | null;
+  /** Reference ids asked for (ref: filter, or the one cable a reference id search stands for). */
+  refs: string[];
+  refCableIds: Set<number> | null;
+  refOut: Set<string> | null;
+  refOutIds: Set<number> | null;
+}
+
+/** Hit and drill-down facet counts of one search. */
+interface RunCounts {
+  origin: Int32Array;
+  cls: Int32Array;
+  tag: Int32Array;
+  year: Tally;
+  section: Int32Array;
+  months: Tally;
+  kind: Record<DocKind, number>;
+}
+
 export interface SearchServiceOptions {
   /**
    * Keep an in-process term index (terms.ts) for matching and ranking, built in the background
@@ -685,6 +744,10 @@ export class SearchService {
     return { ok: true, result: await this.run(parsed.query, params, normalized, t0) };
   }
 
+  /**
+   * One search over the columns: resolve the filters, match the text per kind, count hits and
+   * drill-down facets (cables, then stories), order and cut the page, then read its hits.
+   */
   private async run(
     query: ParsedQuery,
     params: SearchParams,
@@ -700,12 +763,7 @@ export class SearchService {
     checkDeadline();
     // Read before matching: a term index that becomes ready meanwhile did not answer this search.
     const warming = !!this.terms && !(this.terms.ready('cable') && this.terms.ready('story'));
-    const { cables, stories } = this.columns;
-    const f: QueryFilters = query.filters;
-    const x: QueryFilters = query.excludedFilters;
     const textTags = new Set(tagsMatchedByText(query, COMPILE));
-    const columnTags = f.tag.filter((t) => !textTags.has(t));
-    const refs = onlyRefs ?? f.ref;
     const textQuery = hasPositiveText(query, [...textTags])
       ? query
       : query.not.length
@@ -713,9 +771,67 @@ export class SearchService {
         : null;
     const negate = textQuery !== null && textQuery !== query;
     const highlight = onlyRefs ? [] : highlightTerms(query, COMPILE);
+    const filters = await this.filtersOf(query, textTags, onlyRefs);
 
-    // Filter tables: for a filter's values (ids of a facet's dictionary), a flag per id; null when
-    // the filter is not set.
+    const matched = await this.matchText(textQuery, negate, filters, onlyRefs);
+    checkDeadline();
+    const counts = this.newCounts();
+    const hits: Record<DocKind, Int32Array> = {
+      cable: this.countCables(matched.cable, filters, counts),
+      story: this.countStories(matched.story, filters, counts),
+    };
+    const matchSizes: Record<DocKind, number> = {
+      cable: matched.cable.length,
+      story: matched.story.length,
+    };
+
+    checkDeadline();
+    const relevance =
+      params.sort === 'relevance' &&
+      textQuery !== null &&
+      !negate &&
+      !onlyRefs &&
+      this.rankable(textQuery, hits, matchSizes);
+    const order: SearchResult['order'] = relevance
+      ? 'relevance'
+      : params.sort === 'oldest'
+        ? 'oldest'
+        : 'newest';
+    const page = relevance
+      ? await this.relevancePage(query, hits, matchSizes, params)
+      : this.datePage(hits, params, order === 'oldest');
+    const { facets, months } = this.facetsOf(counts);
+
+    checkDeadline();
+    const hitsOut = await this.hydrate(
+      page,
+      textQuery && !negate && !onlyRefs ? query : null,
+      highlight,
+    );
+    return {
+      total: hits.cable.length + hits.story.length,
+      page: params.page,
+      size: params.size,
+      hits: hitsOut,
+      facets,
+      months,
+      tookMs: Math.round((performance.now() - t0) * 10) / 10,
+      order,
+      normalized,
+      highlight,
+      warming,
+    };
+  }
+
+  /** The query's filters as flag tables over the columns' dictionaries (null: filter not set). */
+  private async filtersOf(
+    query: ParsedQuery,
+    textTags: Set<string>,
+    onlyRefs: string[] | undefined,
+  ): Promise<RunFilters> {
+    const { cables, stories } = this.columns;
+    const f: QueryFilters = query.filters;
+    const x: QueryFilters = query.excludedFilters;
     const flags = (size: number, values: string[], idsOf: (v: string) => number[]) => {
       if (!values.length) return null;
       const a = new Uint8Array(Math.max(size, 1));
@@ -724,22 +840,8 @@ export class SearchService {
     };
     const one = (id: number | undefined) => (id === undefined ? [] : [id]);
     const originIds = (o: string) => cables.originIds(o);
-    const originIn = flags(cables.origins.values.length, f.origin, originIds);
-    const originOut = flags(cables.origins.values.length, x.origin, originIds);
     const clsIds = (c: string) => one(cables.classes.get(c));
-    const clsIn = flags(cables.classes.values.length, f.classification, clsIds);
-    const clsOut = flags(cables.classes.values.length, x.classification, clsIds);
-    const tagNeed = columnTags.map((t) => cables.tagDict.get(t) ?? -1);
-    const tagOut = x.tag.map((t) => cables.tagDict.get(t) ?? -1).filter((i) => i >= 0);
-    const yearIn = f.year.length ? new Set(f.year) : null;
-    const yearOut = x.year.length ? new Set(x.year) : null;
-    const fromMin = f.from ? isoMinutes(f.from) : -Infinity;
-    const toMin = f.to ? isoMinutes(f.to) + 24 * 60 - 1 : Infinity;
-    const kindIn = (k: DocKind) =>
-      (f.kind.length === 0 || f.kind.includes(k)) && !x.kind.includes(k);
     const sectionIds = (sec: string) => one(stories.sections.get(sec));
-    const secIn = flags(stories.sections.values.length, f.section, sectionIds);
-    const secOut = flags(stories.sections.values.length, x.section, sectionIds);
     // Row ids of the cables with these reference ids (null: no such filter).
     const cableIdsOf = async (list: string[]) =>
       list.length
@@ -753,257 +855,277 @@ export class SearchService {
             ).map((r) => r.id),
           )
         : null;
-    const refCableIds = await cableIdsOf(refs);
-    const refOut = x.ref.length ? new Set(x.ref) : null;
-    const refOutIds = await cableIdsOf(x.ref);
-    const yearOf = (month: number) => Math.floor(month / 12);
-
-    const originCounts = new Int32Array(cables.origins.values.length + 1);
-    const clsCounts = new Int32Array(cables.classes.values.length + 1);
-    const tagCounts = new Int32Array(cables.tagDict.values.length + 1);
-    const yearCounts = new Tally();
-    const sectionCounts = new Int32Array(stories.sections.values.length + 1);
-    const monthCounts = new Tally();
-    const kindCounts = { cable: 0, story: 0 };
-    const hits: Record<DocKind, Int32Array> = {
-      cable: new Int32Array(0),
-      story: new Int32Array(0),
+    const refs = onlyRefs ?? f.ref;
+    return {
+      originIn: flags(cables.origins.values.length, f.origin, originIds),
+      originOut: flags(cables.origins.values.length, x.origin, originIds),
+      clsIn: flags(cables.classes.values.length, f.classification, clsIds),
+      clsOut: flags(cables.classes.values.length, x.classification, clsIds),
+      tagNeed: f.tag.filter((t) => !textTags.has(t)).map((t) => cables.tagDict.get(t) ?? -1),
+      tagOut: x.tag.map((t) => cables.tagDict.get(t) ?? -1).filter((i) => i >= 0),
+      yearIn: f.year.length ? new Set(f.year) : null,
+      yearOut: x.year.length ? new Set(x.year) : null,
+      fromMin: f.from ? isoMinutes(f.from) : -Infinity,
+      toMin: f.to ? isoMinutes(f.to) + 24 * 60 - 1 : Infinity,
+      kindIn: (k: DocKind) => (f.kind.length === 0 || f.kind.includes(k)) && !x.kind.includes(k),
+      secIn: flags(stories.sections.values.length, f.section, sectionIds),
+      secOut: flags(stories.sections.values.length, x.section, sectionIds),
+      refs,
+      refCableIds: await cableIdsOf(refs),
+      refOut: x.ref.length ? new Set(x.ref) : null,
+      refOutIds: await cableIdsOf(x.ref),
     };
-    const matchSizes: Record<DocKind, number> = { cable: 0, story: 0 };
+  }
 
-    // Text match per kind (both kinds are matched so the kind facet can count the other one).
-    const matched = await Promise.all(
+  /** Text match per kind (both kinds are matched so the kind facet can count the other one). */
+  private async matchText(
+    textQuery: ParsedQuery | null,
+    negate: boolean,
+    filters: RunFilters,
+    onlyRefs: string[] | undefined,
+  ): Promise<Record<DocKind, Int32Array>> {
+    const [cable, story] = await Promise.all(
       (['cable', 'story'] as const).map(async (kind) => {
         if (onlyRefs)
-          return kind === 'cable' ? Int32Array.from(refCableIds ?? []) : new Int32Array(0);
+          return kind === 'cable' ? Int32Array.from(filters.refCableIds ?? []) : new Int32Array(0);
         if (!textQuery) return this.columns.allIds(kind);
         const ids = await this.index.match(kind, textQuery);
         if (!ids) return this.columns.allIds(kind);
         if (!negate) return ids;
-        const all = this.columns.allIds(kind);
-        const out = new Int32Array(all.length);
-        let n = 0,
-          j = 0;
-        for (let i = 0; i < all.length; i++) {
-          while (j < ids.length && ids[j] < all[i]) j++;
-          if (j < ids.length && ids[j] === all[i]) continue;
-          out[n++] = all[i];
-        }
-        return out.subarray(0, n);
+        return idsNotIn(this.columns.allIds(kind), ids);
       }),
     );
+    return { cable, story };
+  }
 
-    checkDeadline();
-    // Cables: each counting loop is a function of its own, so each is compiled for its own work
-    // (inside this long function a rarely taken loop ran unoptimised: 30 ms instead of 5).
-    {
-      const ids = matched[0];
-      const out = new Int32Array(ids.length);
-      const kindBit = kindIn('cable') ? 0 : KIND;
-      const sectionBit = secIn ? SECTION : 0;
-      const { start: tagStart, data: tagData, over: tagOver } = cables.flatTags();
-      const scan: CableScan = {
-        present: cables.present,
-        origin: cables.origin,
-        cls: cables.cls,
-        month: cables.month,
-        minute: cables.minute,
-        size: cables.size,
-        tagStart,
-        tagData,
-        tagOver,
-        allTags: cables.tags,
-      };
-      const counts: CableCounts = {
-        origin: originCounts,
-        cls: clsCounts,
-        tag: tagCounts,
-        months: monthCounts,
-        yearMonths: new Tally(),
-      };
-      const filter: CableFilter = {
-        mask: kindBit | sectionBit,
-        originIn,
-        originOut,
-        clsIn,
-        clsOut,
-        tagNeed,
-        tagOut,
-        yearIn,
-        yearOut,
-        fromMin,
-        toMin,
-        refIn: refCableIds,
-        refOut: refOutIds,
-      };
-      let n: number;
-      let kindCount: number;
-      if (!isFiltering(filter)) {
-        if (FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
-          // Most cables match: every count is the whole archive's (cached) minus the cables that
-          // do not match.
-          const all = this.cableTotals();
-          originCounts.set(all.origin.subarray(0, originCounts.length));
-          clsCounts.set(all.cls.subarray(0, clsCounts.length));
-          tagCounts.set(all.tag.subarray(0, tagCounts.length));
-          for (const [m, c] of all.months) monthCounts.add(m, c);
-          n = countOthersOut(ids, scan, counts, out);
-        } else n = countEvery(ids, scan, counts, out);
-        kindCount = n;
-        // Nothing filters: the year facet counts the hits (only cables are counted so far).
-        monthCounts.addYearsTo(yearCounts);
-      } else {
-        ({ n, kindCount } = countFiltered(ids, scan, filter, counts, out));
-        counts.yearMonths.addYearsTo(yearCounts);
-      }
-      kindCounts.cable += kindCount;
-      hits.cable = out.subarray(0, n);
-      matchSizes.cable = ids.length;
+  private newCounts(): RunCounts {
+    const { cables, stories } = this.columns;
+    return {
+      origin: new Int32Array(cables.origins.values.length + 1),
+      cls: new Int32Array(cables.classes.values.length + 1),
+      tag: new Int32Array(cables.tagDict.values.length + 1),
+      year: new Tally(),
+      section: new Int32Array(stories.sections.values.length + 1),
+      months: new Tally(),
+      kind: { cable: 0, story: 0 },
+    };
+  }
+
+  /**
+   * The matching cables that pass the filters (returned), and their facet counts. Each counting
+   * loop is a function of its own, so each is compiled for its own work (inside one long function
+   * a rarely taken loop ran unoptimised: 30 ms instead of 5).
+   */
+  private countCables(ids: Int32Array, rf: RunFilters, counts: RunCounts): Int32Array {
+    const cables = this.columns.cables;
+    const out = new Int32Array(ids.length);
+    const { start: tagStart, data: tagData, over: tagOver } = cables.flatTags();
+    const scan: CableScan = {
+      present: cables.present,
+      origin: cables.origin,
+      cls: cables.cls,
+      month: cables.month,
+      minute: cables.minute,
+      size: cables.size,
+      tagStart,
+      tagData,
+      tagOver,
+      allTags: cables.tags,
+    };
+    const k: CableCounts = {
+      origin: counts.origin,
+      cls: counts.cls,
+      tag: counts.tag,
+      months: counts.months,
+      yearMonths: new Tally(),
+    };
+    const filter: CableFilter = {
+      mask: (rf.kindIn('cable') ? 0 : KIND) | (rf.secIn ? SECTION : 0),
+      originIn: rf.originIn,
+      originOut: rf.originOut,
+      clsIn: rf.clsIn,
+      clsOut: rf.clsOut,
+      tagNeed: rf.tagNeed,
+      tagOut: rf.tagOut,
+      yearIn: rf.yearIn,
+      yearOut: rf.yearOut,
+      fromMin: rf.fromMin,
+      toMin: rf.toMin,
+      refIn: rf.refCableIds,
+      refOut: rf.refOutIds,
+    };
+    let n: number;
+    let kindCount: number;
+    if (!isFiltering(filter)) {
+      if (FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
+        // Most cables match: every count is the whole archive's (cached) minus the cables that
+        // do not match.
+        const all = this.cableTotals();
+        k.origin.set(all.origin.subarray(0, k.origin.length));
+        k.cls.set(all.cls.subarray(0, k.cls.length));
+        k.tag.set(all.tag.subarray(0, k.tag.length));
+        for (const [m, c] of all.months) k.months.add(m, c);
+        n = countOthersOut(ids, scan, k, out);
+      } else n = countEvery(ids, scan, k, out);
+      kindCount = n;
+      // Nothing filters: the year facet counts the hits (only cables are counted so far).
+      k.months.addYearsTo(counts.year);
+    } else {
+      ({ n, kindCount } = countFiltered(ids, scan, filter, k, out));
+      k.yearMonths.addYearsTo(counts.year);
     }
+    counts.kind.cable += kindCount;
+    return out.subarray(0, n);
+  }
 
-    // Stories (visible ones only). Cable-only filters leave stories out, except tags matched as text.
-    {
-      const ids = matched[1];
-      const out = new Int32Array(ids.length);
-      let n = 0;
-      const nowMin = Math.floor(Date.now() / 60000);
-      let fixed = kindIn('story') ? 0 : KIND;
-      if (originIn) fixed |= ORIGIN;
-      if (clsIn) fixed |= CLASS;
-      if (tagNeed.length) fixed |= TAG;
-      const refStories = refs.length ? new Set(refs) : null;
-      const deadline = currentDeadline();
-      for (let i = 0; i < ids.length; i++) {
-        if ((i & 0x3fff) === 0) deadline?.check();
-        const id = ids[i];
-        if (id >= stories.size || !stories.visible(id, nowMin)) continue;
-        let mask = fixed;
-        const s = stories.section[id];
-        if ((secIn && !secIn[s]) || (secOut && secOut[s])) mask |= SECTION;
-        const month = stories.month[id];
-        const y = yearOf(month);
-        if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
-        const m = stories.minute[id];
-        const ref = stories.cableRef.get(id);
-        if (
-          m < fromMin ||
-          m > toMin ||
-          (refStories && !(ref && refStories.has(ref))) ||
-          (refOut && ref && refOut.has(ref))
-        )
-          mask |= OTHER;
-        if (mask === 0) {
-          out[n++] = id;
-          monthCounts.add(month);
-        }
-        if ((mask & ~KIND) === 0) kindCounts.story++;
-        if ((mask & ~SECTION) === 0) sectionCounts[s]++;
-        if ((mask & ~YEAR) === 0) yearCounts.add(y);
+  /**
+   * The matching stories that pass the filters (returned), and their facet counts. Visible
+   * stories only; cable-only filters leave stories out, except tags matched as text.
+   */
+  private countStories(ids: Int32Array, rf: RunFilters, counts: RunCounts): Int32Array {
+    const stories = this.columns.stories;
+    const out = new Int32Array(ids.length);
+    let n = 0;
+    const nowMin = Math.floor(Date.now() / 60000);
+    let fixed = rf.kindIn('story') ? 0 : KIND;
+    if (rf.originIn) fixed |= ORIGIN;
+    if (rf.clsIn) fixed |= CLASS;
+    if (rf.tagNeed.length) fixed |= TAG;
+    const { secIn, secOut, yearIn, yearOut, fromMin, toMin, refOut } = rf;
+    const refStories = rf.refs.length ? new Set(rf.refs) : null;
+    const deadline = currentDeadline();
+    for (let i = 0; i < ids.length; i++) {
+      if ((i & 0x3fff) === 0) deadline?.check();
+      const id = ids[i];
+      if (id >= stories.size || !stories.visible(id, nowMin)) continue;
+      let mask = fixed;
+      const s = stories.section[id];
+      if ((secIn && !secIn[s]) || (secOut && secOut[s])) mask |= SECTION;
+      const month = stories.month[id];
+      const y = Math.floor(month / 12);
+      if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+      const m = stories.minute[id];
+      const ref = stories.cableRef.get(id);
+      if (
+        m < fromMin ||
+        m > toMin ||
+        (refStories && !(ref && refStories.has(ref))) ||
+        (refOut && ref && refOut.has(ref))
+      )
+        mask |= OTHER;
+      if (mask === 0) {
+        out[n++] = id;
+        counts.months.add(month);
       }
-      hits.story = out.subarray(0, n);
-      matchSizes.story = ids.length;
+      if ((mask & ~KIND) === 0) counts.kind.story++;
+      if ((mask & ~SECTION) === 0) counts.section[s]++;
+      if ((mask & ~YEAR) === 0) counts.year.add(y);
     }
+    return out.subarray(0, n);
+  }
 
-    checkDeadline();
-    const total = hits.cable.length + hits.story.length;
-    const offset = (params.page - 1) * params.size;
-    const k = Math.min(offset + params.size, total);
-    let page: { kind: DocKind; id: number }[] = [];
-    let order: SearchResult['order'] = 'newest';
-    // Ranking costs about 2 µs per match in FTS5 (and needs whole-set statistics), so match sets
-    // above RANK_LIMIT are ordered newest first instead; `order` in the result says which was used.
+  /**
+   * Whether the hits can be ordered by relevance. Ranking costs about 2 µs per match in FTS5 (and
+   * needs whole-set statistics), so match sets above RANK_LIMIT are ordered newest first instead
+   * unless the term index ranks them; `order` in the result says which was used.
+   */
+  private rankable(
+    textQuery: ParsedQuery,
+    hits: Record<DocKind, Int32Array>,
+    matchSizes: Record<DocKind, number>,
+  ): boolean {
     const inMemory =
       this.index instanceof MemorySearchIndex &&
-      textQuery !== null &&
       this.index.canRank('cable', textQuery) &&
       (matchSizes.story === 0 || this.index.canRank('story', textQuery));
-    const rankable =
+    return (
       inMemory ||
       (matchSizes.cable <= RANK_LIMIT &&
-        !relevanceFilteredCost(hits.cable.length, matchSizes.cable));
-    const relevance =
-      params.sort === 'relevance' && textQuery !== null && !negate && !onlyRefs && rankable;
-    order = relevance ? 'relevance' : params.sort === 'oldest' ? 'oldest' : 'newest';
-    if (k > offset) {
-      if (relevance) {
-        const ranked = await Promise.all(
-          (['cable', 'story'] as const).map(async (kind) =>
-            hits[kind].length
-              ? (
-                  await this.index.rank(
-                    kind,
-                    query,
-                    hits[kind],
-                    k,
-                    hits[kind].length === matchSizes[kind],
-                  )
-                ).map((r) => ({ kind, ...r }))
-              : [],
-          ),
-        );
-        page = ranked
-          .flat()
-          .sort((a, b) => b.score - a.score || a.id - b.id)
-          .slice(offset, k);
-      } else {
-        const newest = params.sort !== 'oldest';
-        const nc = hits.cable.length;
-        // Items are encoded as numbers: cables i, stories nc + i.
-        const minuteOf = (v: number) =>
-          v < nc ? cables.minute[hits.cable[v]] : stories.minute[hits.story[v - nc]];
-        const better = (a: number, b: number) => {
-          const ma = minuteOf(a),
-            mb = minuteOf(b);
-          if (ma !== mb) return newest ? ma > mb : ma < mb;
-          return newest ? a > b : a < b;
-        };
-        page = topK(total, k, better, (i) => i)
-          .slice(offset)
-          .map((v) =>
-            v < nc
-              ? { kind: 'cable' as const, id: hits.cable[v] }
-              : { kind: 'story' as const, id: hits.story[v - nc] },
-          );
-      }
-    }
+        !relevanceFilteredCost(hits.cable.length, matchSizes.cable))
+    );
+  }
 
+  /** The requested page of hits by relevance: the top k of each kind, merged by score. */
+  private async relevancePage(
+    query: ParsedQuery,
+    hits: Record<DocKind, Int32Array>,
+    matchSizes: Record<DocKind, number>,
+    params: SearchParams,
+  ): Promise<PageItem[]> {
+    const { offset, k } = pageBounds(params, hits.cable.length + hits.story.length);
+    if (k <= offset) return [];
+    const ranked = await Promise.all(
+      (['cable', 'story'] as const).map(async (kind) =>
+        hits[kind].length
+          ? (
+              await this.index.rank(
+                kind,
+                query,
+                hits[kind],
+                k,
+                hits[kind].length === matchSizes[kind],
+              )
+            ).map((r) => ({ kind, ...r }))
+          : [],
+      ),
+    );
+    return ranked
+      .flat()
+      .sort((a, b) => b.score - a.score || a.id - b.id)
+      .slice(offset, k);
+  }
+
+  /** The requested page of hits by date (newest or oldest first, then by id). */
+  private datePage(
+    hits: Record<DocKind, Int32Array>,
+    params: SearchParams,
+    oldest: boolean,
+  ): PageItem[] {
+    const { cables, stories } = this.columns;
+    const total = hits.cable.length + hits.story.length;
+    const { offset, k } = pageBounds(params, total);
+    if (k <= offset) return [];
+    const newest = !oldest;
+    const nc = hits.cable.length;
+    // Items are encoded as numbers: cables i, stories nc + i.
+    const minuteOf = (v: number) =>
+      v < nc ? cables.minute[hits.cable[v]] : stories.minute[hits.story[v - nc]];
+    const better = (a: number, b: number) => {
+      const ma = minuteOf(a),
+        mb = minuteOf(b);
+      if (ma !== mb) return newest ? ma > mb : ma < mb;
+      return newest ? a > b : a < b;
+    };
+    return topK(total, k, better, (i) => i)
+      .slice(offset)
+      .map((v) =>
+        v < nc
+          ? { kind: 'cable' as const, id: hits.cable[v] }
+          : { kind: 'story' as const, id: hits.story[v - nc] },
+      );
+  }
+
+  /** The facet lists and the per-month chart from the counts. */
+  private facetsOf(counts: RunCounts): Pick<SearchResult, 'facets' | 'months'> {
+    const { cables, stories } = this.columns;
     const facets: Record<FacetName, FacetValue[]> = {
       kind: sortFacet(
         new Map([
-          ['cable', kindCounts.cable],
-          ['story', kindCounts.story],
+          ['cable', counts.kind.cable],
+          ['story', counts.kind.story],
         ]),
       ),
-      origin: sortFacet(new Map(cables.origins.values.map((v, i) => [v, originCounts[i]]))),
-      classification: sortFacet(new Map(cables.classes.values.map((v, i) => [v, clsCounts[i]]))),
-      tag: sortFacet(new Map(cables.tagDict.values.map((v, i) => [v, tagCounts[i]]))),
-      year: sortFacet(new Map(yearCounts.entries().map(([y, c]) => [String(y), c])), 100),
-      section: sortFacet(new Map(stories.sections.values.map((v, i) => [v, sectionCounts[i]]))),
+      origin: sortFacet(new Map(cables.origins.values.map((v, i) => [v, counts.origin[i]]))),
+      classification: sortFacet(new Map(cables.classes.values.map((v, i) => [v, counts.cls[i]]))),
+      tag: sortFacet(new Map(cables.tagDict.values.map((v, i) => [v, counts.tag[i]]))),
+      year: sortFacet(new Map(counts.year.entries().map(([y, c]) => [String(y), c])), 100),
+      section: sortFacet(new Map(stories.sections.values.map((v, i) => [v, counts.section[i]]))),
     };
-    const months = monthCounts
+    const months = counts.months
       .entries()
       .sort((a, b) => a[0] - b[0])
       .map(([m, count]) => ({ value: monthLabel(m), count }));
-
-    checkDeadline();
-    const hitsOut = await this.hydrate(
-      page,
-      textQuery && !negate && !onlyRefs ? query : null,
-      highlight,
-    );
-    return {
-      total,
-      page: params.page,
-      size: params.size,
-      hits: hitsOut,
-      facets,
-      months,
-      tookMs: Math.round((performance.now() - t0) * 10) / 10,
-      order,
-      normalized,
-      highlight,
-      warming,
-    };
+    return { facets, months };
   }
 
   private async hydrate(

@@ -9,7 +9,7 @@
  * each at a 4-byte aligned offset. Decoding makes views into the blob (no copies).
  */
 import { open, rename, writeFile, unlink } from 'node:fs/promises';
-import { KindPostings } from './terms.ts';
+import { KindPostings } from './terms-postings.ts';
 import type { DocKind } from './index.ts';
 
 const MAGIC = 'BSTERMS';

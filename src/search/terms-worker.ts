@@ -6,7 +6,10 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
-import { Fts5Stemmer, PAIRS, PRUNING, PgStemmer, TermIndex } from './terms.ts';
+import { TermIndex } from './terms.ts';
+import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
+import { PAIRS } from './terms-pairs.ts';
+import { PRUNING } from './terms-postings.ts';
 import { encodeSnapshot, writeSnapshotFile } from './terms-file.ts';
 
 export interface BuildRequest {

@@ -117,7 +117,7 @@ describe(`in-memory term index on ${ENGINE}`, () => {
   });
 
   test('top-k pruning with champion lists gives exactly the pages of scoring every match', async () => {
-    const { PRUNING } = await import('../../src/search/terms.ts');
+    const { PRUNING } = await import('../../src/search/terms-postings.ts');
     const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
     const stats = fast.terms!.rankStats;
     const queries = [
@@ -211,7 +211,7 @@ describe(`in-memory term index on ${ENGINE}`, () => {
       assert.deepEqual([a.total, a.facets, a.months], [b.total, b.facets, b.months]);
     }
     {
-      const { PRUNING } = await import('../../src/search/terms.ts');
+      const { PRUNING } = await import('../../src/search/terms-postings.ts');
       const saved = { ...PRUNING, tiers: [...PRUNING.tiers] };
       try {
         PRUNING.from = Infinity;

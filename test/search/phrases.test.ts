@@ -11,7 +11,7 @@ import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { parseQuery } from '../../src/search/query.ts';
-import { PAIRS, docPairKeys, pairKey } from '../../src/search/terms.ts';
+import { PAIRS, docPairKeys, pairKey } from '../../src/search/terms-pairs.ts';
 import type { MemorySearchIndex } from '../../src/search/memory.ts';
 import { generatedArchive, termIndexReady, type Archive, type Site } from './archive.ts';
 

@@ -138,6 +138,47 @@ describe('parseQuery: valid queries', () => {
   });
 });
 
+describe('parseQuery: unknown fields are words', () => {
+  const FILTERS =
+    'Filters are origin:, tag:, classification:, year:, ref:, kind:, section:, from:, to:.';
+  const cases: Array<[string, TextNode[], TextNode[], string[]]> = [
+    ['foo:bar', [ph('foo bar')], [], ['foo']],
+    ['TAGS: PREL', [t('TAGS'), t('PREL')], [], ['TAGS']],
+    ['peru Author:smith', [t('peru'), ph('Author smith')], [], ['Author']],
+    ['peru -author:smith', [t('peru')], [ph('author smith', true)], ['author']],
+    [
+      'subject: "shining path" tags:',
+      [t('subject'), ph('shining path'), t('tags')],
+      [],
+      ['subject', 'tags'],
+    ],
+    ['foo:bar* chile', [t('foo'), pre('bar'), t('chile')], [], ['foo']],
+    ['foo:a foo:b', [ph('foo a'), ph('foo b')], [], ['foo']],
+  ];
+  for (const [q, must, not, names] of cases) {
+    it(q, () => {
+      const got = parsed(q);
+      assert.deepEqual(got.must, must);
+      assert.deepEqual(got.not, not);
+      assert.deepEqual(
+        got.notices,
+        names.map((n) => `"${n}:" is not a filter, so it was searched for as words. ${FILTERS}`),
+      );
+    });
+  }
+
+  it('known fields keep their meaning and say nothing', () => {
+    const got = parsed('origin:lima Tag:PTER');
+    assert.equal(got.notices, undefined);
+    assert.deepEqual(got.filters.tag, ['PTER']);
+  });
+
+  it('normalises to the words it searched for', () => {
+    assert.equal(normalizeQuery('TAGS: PREL'), 'prel tags');
+    assert.equal(normalizeQuery('foo:bar'), '"foo bar"');
+  });
+});
+
 describe('parseQuery: reference ids', () => {
   const cases: Array<[string, string | null]> = [
     ['09LIMA1669', '09LIMA1669'],
@@ -224,16 +265,6 @@ describe('parseQuery: syntax errors', () => {
     ['tag:', 'tag: at character 1 needs a value, as in tag:PTER.', 0],
     ['origin: lima', 'origin: at character 1 needs a value, as in origin:lima.', 0],
     ['peru year:', 'year: at character 6 needs a value, as in year:2009.', 5],
-    [
-      'foo:bar',
-      'Unknown field "foo" at character 1: use one of origin, tag, classification, year, ref, kind, section, from, to (or put the text in quotes to search for it).',
-      0,
-    ],
-    [
-      'peru Author:smith',
-      'Unknown field "Author" at character 6: use one of origin, tag, classification, year, ref, kind, section, from, to (or put the text in quotes to search for it).',
-      5,
-    ],
     [
       'year:abc',
       'year: at character 6 needs a four-digit year between 1966 and 2100, not "abc".',

@@ -12,7 +12,7 @@ import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { decodeSnapshot, encodeSnapshot, readSnapshotStamp } from '../../src/search/terms-file.ts';
-import { PRUNING } from '../../src/search/terms.ts';
+import { PRUNING } from '../../src/search/terms-postings.ts';
 import {
   generatedArchive,
   searchParams,

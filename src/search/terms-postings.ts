@@ -1,0 +1,454 @@
+/**
+ * The postings of one kind of document (per term: a bitmap or a sorted id list, and the weighted
+ * frequencies in id order), their champion lists for top-k pruning, the overlay of documents
+ * changed since the build, and the Builder that grows them during a build.
+ */
+import { bitsToIds, popcount, type Bits } from './terms-bitmaps.ts';
+
+export const K1 = 1.2;
+export const B = 0.75;
+export const FREQ_CAP = 255;
+/** Top-k pruning settings (tests lower them to exercise pruning on a small corpus). */
+export const PRUNING = {
+  /** Longest champion list per term (documents with the largest bm25 term weight). */
+  champions: 2048,
+  /** Champion list prefixes tried for top-k before scoring every candidate. */
+  tiers: [256, 2048],
+  /** Candidate sets below this size are scored in full (cheaper than bounding). */
+  from: 12000,
+};
+const HIST = 4096;
+/** Group champion lists kept per kind (16 KB each). */
+const GROUP_CHAMPIONS = 64;
+
+export interface Champion {
+  /** Documents, best weight first. */
+  ids: Int32Array;
+  /**
+   * Their weights f / (f + k1·(1 − b + b·len/avgdl)), descending, rounded up to float32: they are
+   * only compared with each other and used as upper bounds (exact scores come from the postings).
+   */
+  w: Float32Array;
+  /** The avgdl the weights were computed with. */
+  avgdl: number;
+}
+
+const f32 = new Float32Array(1);
+const f32bits = new Uint32Array(f32.buffer);
+/** The smallest float32 at or above x (x ≥ 0). */
+export function float32Up(x: number): number {
+  f32[0] = x;
+  if (f32[0] < x) f32bits[0]++;
+  return f32[0];
+}
+
+/** FTS5's idf: log((N − n + 0.5) / (n + 0.5)), floored at 1e-6. */
+export function idfOf(n: number, hits: number): number {
+  const idf = Math.log((n - hits + 0.5) / (hits + 0.5));
+  return idf <= 0 ? 1e-6 : idf;
+}
+
+export interface Doc {
+  len: number;
+  /** Weighted frequency per term id. */
+  freq: Map<number, number>;
+  /** Tracked adjacent pairs (pairKey) in the document (overlay documents only). */
+  pairs?: Set<number>;
+}
+
+/** The postings of one kind of document. */
+export class KindPostings {
+  readonly termIds = new Map<string, number>();
+  readonly termNames: string[] = [];
+  /** Per term: bitmap (dense) or null. */
+  dense: (Uint32Array | null)[] = [];
+  /** Per dense term: popcount of the bitmap before each 8-word block. */
+  cum: (Uint32Array | null)[] = [];
+  /** Per sparse term: ascending ids. */
+  ids: (Int32Array | null)[] = [];
+  /** Per term: frequencies in id order. */
+  freq: Uint8Array[] = [];
+  df: number[] = [];
+  /** Documents in the built postings; length in tokens per id. */
+  present: Uint32Array = new Uint32Array(0);
+  len: Int32Array = new Int32Array(0);
+  nDocs = 0;
+  totalLen = 0;
+  /** Overlay: documents changed since the build (null content: deleted). */
+  readonly changed = new Map<number, Doc | null>();
+  dirty: Uint32Array = new Uint32Array(0);
+  /** Per term: champion list (see champion()); undefined until first asked for. */
+  champs: (Champion | null | undefined)[] = [];
+  /** The list length (PRUNING.champions) the champion lists were made for. */
+  champsSize = PRUNING.champions;
+  /** Champion lists of term groups (see groupChampion()), by their term ids. */
+  readonly groupChamps = new Map<string, Champion | null>();
+  /** Tracked adjacent pairs (pairKey → bitmap of the documents with "a then b"). */
+  pairs = new Map<number, Uint32Array>();
+  overlayDocs = 0;
+  overlayLen = 0;
+
+  words(): number {
+    let max = this.present.length;
+    for (const id of this.changed.keys()) max = Math.max(max, (id >> 5) + 1);
+    return max;
+  }
+
+  term(name: string): number {
+    let t = this.termIds.get(name);
+    if (t === undefined) {
+      t = this.termNames.length;
+      this.termNames.push(name);
+      this.termIds.set(name, t);
+      this.dense.push(null);
+      this.cum.push(null);
+      this.ids.push(new Int32Array(0));
+      this.freq.push(new Uint8Array(0));
+      this.df.push(0);
+    }
+    return t;
+  }
+
+  count(): number {
+    return this.nDocs + this.overlayDocs;
+  }
+
+  avgdl(): number {
+    const n = this.count();
+    return n ? (this.totalLen + this.overlayLen) / n : 1;
+  }
+
+  isDirty(id: number): boolean {
+    const w = id >> 5;
+    return w < this.dirty.length && (this.dirty[w] & (1 << (id & 31))) !== 0;
+  }
+
+  docLen(id: number): number {
+    if (this.isDirty(id)) return this.changed.get(id)?.len ?? 0;
+    return id < this.len.length ? this.len[id] : 0;
+  }
+
+  /** Bits of the documents containing any of the terms. */
+  bits(tids: number[], size: number): Bits {
+    const out = new Uint32Array(size);
+    for (const t of tids) {
+      const d = this.dense[t];
+      if (d) for (let w = 0; w < d.length; w++) out[w] |= d[w];
+      else {
+        const ids = this.ids[t]!;
+        for (let i = 0; i < ids.length; i++) out[ids[i] >> 5] |= 1 << (ids[i] & 31);
+      }
+    }
+    if (this.changed.size) {
+      for (let w = 0; w < this.dirty.length && w < size; w++) out[w] &= ~this.dirty[w];
+      for (const [id, doc] of this.changed) {
+        if (doc && tids.some((t) => doc.freq.has(t))) out[id >> 5] |= 1 << (id & 31);
+      }
+    }
+    return out;
+  }
+
+  /** Bits of the documents with the tracked pair `key` (see docPairKeys). */
+  pairBits(key: number, size: number): Bits {
+    const out = new Uint32Array(size);
+    const d = this.pairs.get(key)!;
+    out.set(d.length > size ? d.subarray(0, size) : d);
+    if (this.changed.size) {
+      for (let w = 0; w < this.dirty.length && w < size; w++) out[w] &= ~this.dirty[w];
+      for (const [id, doc] of this.changed)
+        if (doc?.pairs?.has(key)) out[id >> 5] |= 1 << (id & 31);
+    }
+    return out;
+  }
+
+  /** Adds each candidate's frequency of term t into acc (candidates ascending). */
+  addFreqs(t: number, cand: Int32Array, acc: Float64Array): void {
+    const f = this.freq[t];
+    const d = this.dense[t];
+    if (d) {
+      const cum = this.cum[t]!;
+      let curW = -1,
+        base = 0;
+      for (let i = 0; i < cand.length; i++) {
+        const id = cand[i];
+        const w = id >> 5;
+        if (w >= d.length) break;
+        const bit = 1 << (id & 31);
+        if ((d[w] & bit) === 0) continue;
+        if (w !== curW) {
+          if (w - curW < 8 && curW >= 0) {
+            for (let x = curW; x < w; x++) base += popcount(d[x]);
+          } else {
+            base = cum[w >> 3];
+            for (let x = w & ~7; x < w; x++) base += popcount(d[x]);
+          }
+          curW = w;
+        }
+        acc[i] += f[base + popcount(d[w] & (bit - 1))];
+      }
+    } else {
+      const ids = this.ids[t]!;
+      let j = 0;
+      for (let i = 0; i < cand.length && j < ids.length; i++) {
+        const id = cand[i];
+        while (j < ids.length && ids[j] < id) j++;
+        if (j < ids.length && ids[j] === id) acc[i] += f[j];
+      }
+    }
+    if (this.changed.size) {
+      for (let i = 0; i < cand.length; i++) {
+        const id = cand[i];
+        if (!this.isDirty(id)) continue;
+        // A dirty document's built postings are stale: replace what was added above.
+        const doc = this.changed.get(id);
+        acc[i] = acc[i] - this.builtFreq(t, id) + (doc?.freq.get(t) ?? 0);
+      }
+    }
+  }
+
+  private builtFreq(t: number, id: number): number {
+    const d = this.dense[t];
+    if (d) {
+      const w = id >> 5;
+      if (w >= d.length || (d[w] & (1 << (id & 31))) === 0) return 0;
+      let r = this.cum[t]![w >> 3];
+      for (let x = w & ~7; x < w; x++) r += popcount(d[x]);
+      return this.freq[t][r + popcount(d[w] & ((1 << (id & 31)) - 1))];
+    }
+    const ids = this.ids[t]!;
+    let lo = 0,
+      hi = ids.length - 1;
+    while (lo <= hi) {
+      const m = (lo + hi) >> 1;
+      if (ids[m] === id) return this.freq[t][m];
+      if (ids[m] < id) lo = m + 1;
+      else hi = m - 1;
+    }
+    return 0;
+  }
+
+  /**
+   * Champion list of a dense term (computed on first use, kept until the postings are replaced):
+   * up to PRUNING.champions documents with the largest bm25 term weight f / (f + k1·(1 − b + b·len/avgdl))
+   * at the avgdl of the moment, best first. Every document of the term outside the list weighs at
+   * most the last weight in it. null: the term is sparse (its documents are few: all scored exactly).
+   */
+  champion(t: number): Champion | null {
+    this.checkChampsSize();
+    let c = this.champs[t];
+    if (c !== undefined) return c;
+    const d = this.dense[t];
+    if (!d || this.df[t] <= PRUNING.champions) {
+      this.champs[t] = null;
+      return null;
+    }
+    // A bitmap's frequencies are stored in id order: the r-th set bit has freq[r].
+    c = this.bestWeights(bitsToIds(d), this.freq[t]);
+    this.champs[t] = c;
+    return c;
+  }
+
+  /**
+   * Champion list of a group of terms whose frequencies add up (a prefix and its expansions), made
+   * on first use and kept (a few dozen) until the postings are replaced: the documents with the
+   * largest weight F / (F + k1·(1 − b + b·len/avgdl)), F the sum of the group's frequencies in the
+   * document. Every document outside it weighs at most its last weight, whichever of the terms it
+   * has. null: the group's documents are few (all scored exactly).
+   */
+  groupChampion(tids: number[]): Champion | null {
+    this.checkChampsSize();
+    const key = tids.join(',');
+    let c = this.groupChamps.get(key);
+    if (c !== undefined) return c;
+    const sum = new Int32Array(this.len.length);
+    for (const t of tids) {
+      // Frequencies are in id order, for a bitmap's set bits as for an id list.
+      const d = this.dense[t];
+      const ids = d ? bitsToIds(d) : this.ids[t]!;
+      const f = this.freq[t];
+      for (let i = 0; i < ids.length; i++) if (ids[i] < sum.length) sum[ids[i]] += f[i];
+    }
+    let n = 0;
+    for (let id = 0; id < sum.length; id++) if (sum[id] > 0) n++;
+    if (n <= PRUNING.champions) c = null;
+    else {
+      const ids = new Int32Array(n);
+      const freqs = new Int32Array(n);
+      for (let id = 0, r = 0; id < sum.length; id++)
+        if (sum[id] > 0) {
+          ids[r] = id;
+          freqs[r++] = sum[id];
+        }
+      c = this.bestWeights(ids, freqs);
+    }
+    if (this.groupChamps.size >= GROUP_CHAMPIONS)
+      this.groupChamps.delete(this.groupChamps.keys().next().value!);
+    this.groupChamps.set(key, c);
+    return c;
+  }
+
+  /** Champion lists follow PRUNING.champions (tests change it): made again when it changed. */
+  private checkChampsSize(): void {
+    if (this.champsSize !== PRUNING.champions) {
+      this.champs = [];
+      this.groupChamps.clear();
+      this.champsSize = PRUNING.champions;
+    }
+  }
+
+  /** The PRUNING.champions documents (of `ids`, with frequencies `f`) with the largest bm25 weight. */
+  private bestWeights(ids: Int32Array, f: ArrayLike<number>): Champion {
+    const n = ids.length;
+    const avgdl = this.avgdl();
+    const len = this.len;
+    const w = new Float64Array(n);
+    const hist = new Int32Array(HIST + 1);
+    for (let r = 0; r < n; r++) {
+      const fr = f[r];
+      const wt = fr / (fr + K1 * (1 - B + (B * len[ids[r]]) / avgdl));
+      w[r] = wt;
+      hist[(wt * HIST) | 0]++;
+    }
+    // The bucket holding the CHAMPIONS-th best weight: everything in higher buckets is kept.
+    let cut = HIST,
+      above = 0;
+    while (cut > 0 && above + hist[cut] < PRUNING.champions) above += hist[cut--];
+    const keep: number[] = [];
+    for (let i = 0; i < n; i++) if (((w[i] * HIST) | 0) >= cut) keep.push(i);
+    keep.sort((a, b) => w[b] - w[a] || ids[a] - ids[b]);
+    const k = Math.min(keep.length, PRUNING.champions);
+    const c: Champion = { ids: new Int32Array(k), w: new Float32Array(k), avgdl };
+    for (let i = 0; i < k; i++) {
+      c.ids[i] = ids[keep[i]];
+      c.w[i] = float32Up(w[keep[i]]);
+    }
+    return c;
+  }
+
+  /** Records a changed document (null: deleted or not indexed). */
+  setChanged(id: number, doc: Doc | null): void {
+    const prev = this.changed.get(id);
+    if (prev) {
+      this.overlayDocs--;
+      this.overlayLen -= prev.len;
+    }
+    if (!this.isDirty(id)) {
+      const w = id >> 5;
+      if (w >= this.dirty.length) {
+        const d = new Uint32Array(Math.max(w + 1, this.present.length));
+        d.set(this.dirty);
+        this.dirty = d;
+      }
+      this.dirty[w] |= 1 << (id & 31);
+      if (w < this.present.length && this.present[w] & (1 << (id & 31))) {
+        this.nDocs--;
+        this.totalLen -= this.len[id];
+        this.present[w] &= ~(1 << (id & 31));
+      }
+    }
+    this.changed.set(id, doc);
+    if (doc) {
+      this.overlayDocs++;
+      this.overlayLen += doc.len;
+    }
+  }
+}
+
+/** Growing posting lists during a build. */
+export class Builder {
+  readonly p = new KindPostings();
+  private n: number[] = [];
+  private acc: Int32Array = new Int32Array(1024);
+  private readonly touched: number[] = [];
+  constructor(private readonly maxId: number) {
+    const words = (maxId >> 5) + 1;
+    this.p.present = new Uint32Array(words);
+    this.p.len = new Int32Array(maxId + 1);
+  }
+  private denseAt(): number {
+    return Math.max(64, (this.maxId + 1) >> 5);
+  }
+  add(id: number, doc: Doc): void {
+    const p = this.p;
+    p.present[id >> 5] |= 1 << (id & 31);
+    p.len[id] = doc.len;
+    p.nDocs++;
+    p.totalLen += doc.len;
+    for (const [t, f] of doc.freq) {
+      while (this.n.length <= t) this.n.push(0);
+      const n = this.n[t]++;
+      let fr = p.freq[t];
+      if (n >= fr.length) {
+        const g = new Uint8Array(Math.max(16, fr.length * 2));
+        g.set(fr);
+        p.freq[t] = fr = g;
+      }
+      fr[n] = f > FREQ_CAP ? FREQ_CAP : f;
+      const d = p.dense[t];
+      if (d) d[id >> 5] |= 1 << (id & 31);
+      else {
+        let ids = p.ids[t]!;
+        if (n >= ids.length) {
+          if (n >= this.denseAt()) {
+            const bm = new Uint32Array(p.present.length);
+            for (let i = 0; i < n; i++) bm[ids[i] >> 5] |= 1 << (ids[i] & 31);
+            bm[id >> 5] |= 1 << (id & 31);
+            p.dense[t] = bm;
+            p.ids[t] = null;
+            continue;
+          }
+          const g = new Int32Array(Math.max(8, ids.length * 2));
+          g.set(ids);
+          p.ids[t] = ids = g;
+        }
+        ids[n] = id;
+      }
+    }
+  }
+  /** A document's terms and length from its weighted fields, terms from `stems`. */
+  doc(fields: [string[], number][], surface: Map<string, number[]>): Doc {
+    let len = 0;
+    for (const [toks, weight] of fields) {
+      for (const w of toks) {
+        const tids = surface.get(w)!;
+        for (const t of tids) {
+          if (t >= this.acc.length) {
+            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+            g.set(this.acc);
+            this.acc = g;
+          }
+          if (this.acc[t] === 0) this.touched.push(t);
+          this.acc[t] += weight;
+          len++;
+        }
+      }
+    }
+    const freq = new Map<number, number>();
+    for (const t of this.touched) {
+      freq.set(t, Math.min(FREQ_CAP, this.acc[t]));
+      this.acc[t] = 0;
+    }
+    this.touched.length = 0;
+    return { len, freq };
+  }
+  finish(): KindPostings {
+    const p = this.p;
+    for (let t = 0; t < p.termNames.length; t++) {
+      const n = this.n[t] ?? 0;
+      p.df[t] = n;
+      p.freq[t] = p.freq[t].slice(0, n);
+      const d = p.dense[t];
+      if (d) {
+        const cum = new Uint32Array((d.length >> 3) + 1);
+        let c = 0;
+        for (let w = 0; w < d.length; w++) {
+          if ((w & 7) === 0) cum[w >> 3] = c;
+          c += popcount(d[w]);
+        }
+        p.cum[t] = cum;
+      } else p.ids[t] = p.ids[t]!.slice(0, n);
+    }
+    p.dirty = new Uint32Array(0);
+    return p;
+  }
+}
