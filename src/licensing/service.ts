@@ -8,6 +8,7 @@ import { domainToASCII } from 'node:url';
 import { resolveTxt as dnsResolveTxt } from 'node:dns/promises';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import type { Failure as SharedFailure, Success } from '../lib/result.ts';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
 import { cidrContains, parseCidr, type Cidr } from './cidr.ts';
@@ -51,8 +52,9 @@ export interface LicensingDeps {
   log?: { warn(obj: unknown, msg?: string): void };
 }
 
-export type Failure = { ok: false; code: string; message: string; status: number };
-export type Result<T = object> = ({ ok: true; message: string } & T) | Failure;
+/** Licensing failures always carry the status a route answers with. */
+export type Failure = SharedFailure & { status: number };
+export type Result<T = object> = Success<T> | Failure;
 
 const fail = (code: string, message: string, status = 400): Failure => ({
   ok: false,

@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context.ts';
 import { assetUrl } from './assets.ts';
+import type { Flash } from '../lib/flash.ts';
 
 export interface LayoutProps {
   ctx: PageContext;
@@ -28,7 +29,16 @@ export const SITE_FEEDS: FeedLink[] = [
   { title: 'Latest stories (Atom)', href: '/feeds/home.atom', type: 'atom' },
 ];
 
-export function Layout({ ctx, title, description, canonical, children, noindex, feeds, head }: LayoutProps) {
+export function Layout({
+  ctx,
+  title,
+  description,
+  canonical,
+  children,
+  noindex,
+  feeds,
+  head,
+}: LayoutProps) {
   const fullTitle = title === ctx.siteName ? title : `${title} | ${ctx.siteName}`;
   return (
     <html lang="en">
@@ -42,7 +52,13 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
         <link rel="stylesheet" href={assetUrl('site.css')} />
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         {[...SITE_FEEDS, ...(feeds ?? [])].map((f) => (
-          <link key={f.href} rel="alternate" type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'} title={`${ctx.siteName}: ${f.title}`} href={ctx.baseUrl + f.href} />
+          <link
+            key={f.href}
+            rel="alternate"
+            type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'}
+            title={`${ctx.siteName}: ${f.title}`}
+            href={ctx.baseUrl + f.href}
+          />
         ))}
         {head}
       </head>
@@ -60,7 +76,13 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
               <label for="masthead-q" class="visually-hidden">
                 Search the archive
               </label>
-              <input id="masthead-q" type="search" name="q" placeholder="Search cables and stories" maxLength={500} />
+              <input
+                id="masthead-q"
+                type="search"
+                name="q"
+                placeholder="Search cables and stories"
+                maxLength={500}
+              />
               <button type="submit">Search</button>
             </form>
             <nav class="account-nav" aria-label="Account">
@@ -103,6 +125,7 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
           </nav>
         </header>
         <main id="main" class="wrap">
+          {ctx.flash && <FlashNotice flash={ctx.flash} />}
           {children}
         </main>
         <footer class="site-footer">
@@ -112,11 +135,19 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
               <a href="/about/licensing">organisations using it for work need a licence</a>.
             </p>
             <p>
-              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> · <a href="/newsletter">Newsletter</a>
+              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> ·{' '}
+              <a href="/newsletter">Newsletter</a>
             </p>
             <form class="footer-signup" method="post" action="/newsletter/signup">
               <label for="footer-email">The Monday Dispatch, free every week:</label>{' '}
-              <input id="footer-email" type="email" name="email" required placeholder="you@example.org" autoComplete="email" />{' '}
+              <input
+                id="footer-email"
+                type="email"
+                name="email"
+                required
+                placeholder="you@example.org"
+                autoComplete="email"
+              />{' '}
               <button class="button" type="submit">
                 Subscribe
               </button>
@@ -125,5 +156,19 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
         </footer>
       </body>
     </html>
+  );
+}
+
+/** The message left by the form just posted: green when done, amber when partly done, red when refused. */
+function FlashNotice({ flash }: { flash: Flash }) {
+  return (
+    <div class={`notice flash ${flash.kind}`} role={flash.kind === 'error' ? 'alert' : 'status'}>
+      <p>{flash.message}</p>
+      {flash.secret && (
+        <p>
+          <code class="secret">{flash.secret}</code>
+        </p>
+      )}
+    </div>
   );
 }
