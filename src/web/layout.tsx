@@ -29,16 +29,7 @@ export const SITE_FEEDS: FeedLink[] = [
   { title: 'Latest stories (Atom)', href: '/feeds/home.atom', type: 'atom' },
 ];
 
-export function Layout({
-  ctx,
-  title,
-  description,
-  canonical,
-  children,
-  noindex,
-  feeds,
-  head,
-}: LayoutProps) {
+export function Layout({ ctx, title, description, canonical, children, noindex, feeds, head }: LayoutProps) {
   const fullTitle = title === ctx.siteName ? title : `${title} | ${ctx.siteName}`;
   return (
     <html lang="en">
@@ -52,13 +43,7 @@ export function Layout({
         <link rel="stylesheet" href={assetUrl('site.css')} />
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         {[...SITE_FEEDS, ...(feeds ?? [])].map((f) => (
-          <link
-            key={f.href}
-            rel="alternate"
-            type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'}
-            title={`${ctx.siteName}: ${f.title}`}
-            href={ctx.baseUrl + f.href}
-          />
+          <link key={f.href} rel="alternate" type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'} title={`${ctx.siteName}: ${f.title}`} href={ctx.baseUrl + f.href} />
         ))}
         {head}
       </head>
@@ -76,13 +61,7 @@ export function Layout({
               <label for="masthead-q" class="visually-hidden">
                 Search the archive
               </label>
-              <input
-                id="masthead-q"
-                type="search"
-                name="q"
-                placeholder="Search cables and stories"
-                maxLength={500}
-              />
+              <input id="masthead-q" type="search" name="q" placeholder="Search cables and stories" maxLength={500} />
               <button type="submit">Search</button>
             </form>
             <nav class="account-nav" aria-label="Account">
@@ -135,19 +114,11 @@ export function Layout({
               <a href="/about/licensing">organisations using it for work need a licence</a>.
             </p>
             <p>
-              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> ·{' '}
-              <a href="/newsletter">Newsletter</a>
+              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> · <a href="/newsletter">Newsletter</a>
             </p>
             <form class="footer-signup" method="post" action="/newsletter/signup">
               <label for="footer-email">The Monday Dispatch, free every week:</label>{' '}
-              <input
-                id="footer-email"
-                type="email"
-                name="email"
-                required
-                placeholder="you@example.org"
-                autoComplete="email"
-              />{' '}
+              <input id="footer-email" type="email" name="email" required placeholder="you@example.org" autoComplete="email" />{' '}
               <button class="button" type="submit">
                 Subscribe
               </button>
