@@ -8,6 +8,8 @@ import { domainToASCII } from 'node:url';
 import { resolveTxt as dnsResolveTxt } from 'node:dns/promises';
 import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
+import type { Failure as SharedFailure, Success } from '../lib/result.ts';
+import { emailSchema, type Application } from './schemas.ts';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
 import { cidrContains, parseCidr, type Cidr } from './cidr.ts';
@@ -51,8 +53,9 @@ export interface LicensingDeps {
   log?: { warn(obj: unknown, msg?: string): void };
 }
 
-export type Failure = { ok: false; code: string; message: string; status: number };
-export type Result<T = object> = ({ ok: true; message: string } & T) | Failure;
+/** Licensing failures always carry the status a route answers with. */
+export type Failure = SharedFailure & { status: number };
+export type Result<T = object> = Success<T> | Failure;
 
 const fail = (code: string, message: string, status = 400): Failure => ({
   ok: false,
@@ -112,28 +115,6 @@ const site = (d: LicensingDeps) => ({
 
 // ---- organisations and applications ----
 
-const emailSchema = z
-  .string({ message: 'Enter a contact email address.' })
-  .trim()
-  .toLowerCase()
-  .min(1, 'Enter a contact email address.')
-  .max(254, 'That email address is too long.')
-  .pipe(z.email({ message: 'The contact address does not look like an email address.' }));
-
-export const applicationSchema = z.object({
-  name: z
-    .string({ message: 'Enter the organisation’s name.' })
-    .trim()
-    .min(2, 'Enter the organisation’s name.')
-    .max(200, 'Keep the name under 200 characters.'),
-  kind: z.enum(ORGANISATION_KINDS, { message: 'Choose what kind of organisation it is.' }),
-  tier: z
-    .string({ message: 'Choose how many staff the organisation has.' })
-    .min(1, 'Choose how many staff the organisation has.'),
-  contact_email: emailSchema,
-  note: z.string().trim().max(2000, 'Keep the note under 2,000 characters.').optional().default(''),
-});
-
 export interface NewOrganisation {
   name: string;
   kind: OrganisationKind;
@@ -179,12 +160,9 @@ export async function createOrganisation(
 export async function applyForLicence(
   d: LicensingDeps,
   memberId: number,
-  input: Record<string, unknown>,
+  a: Application,
   existingOrganisationId?: number,
 ): Promise<Result<{ organisationId: number; licenceId: number }>> {
-  const parsed = applicationSchema.safeParse(input);
-  if (!parsed.success) return fail('invalid', parsed.error.issues[0].message);
-  const a = parsed.data;
   const tier = await getTier(d.db, a.tier);
   if (!tier) return fail('invalid', 'Choose how many staff the organisation has.');
   const now = clock(d).toISOString();

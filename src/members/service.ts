@@ -5,6 +5,7 @@
  */
 import type { Kysely } from 'kysely';
 import { z } from 'zod';
+import type { Failure, Result } from '../lib/result.ts';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
 import type { DeclaredUse, MemberRole, TokenPurpose } from './schema.ts';
@@ -74,14 +75,9 @@ export function memberMailLimiter(): KeyedLimiter {
   return new KeyedLimiter(MAIL_PER_ADDRESS.max, MAIL_PER_ADDRESS.windowMs);
 }
 
-export type Failure = {
-  ok: false;
-  code: string;
-  message: string;
-  field?: 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token';
-};
-export type Success<T = object> = { ok: true; message: string } & T;
-export type Result<T = object> = Success<T> | Failure;
+/** The form fields a member's action can be refused for. */
+export type MemberField = 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token';
+export type { Failure, Result, Success } from '../lib/result.ts';
 
 /** A new session: the token goes into the cookie, its hash into the database. */
 export interface NewSession {
@@ -89,7 +85,7 @@ export interface NewSession {
   memberId: number;
 }
 
-const fail = (code: string, message: string, field?: Failure['field']): Failure => ({
+const fail = (code: string, message: string, field?: MemberField): Failure => ({
   ok: false,
   code,
   message,

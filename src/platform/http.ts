@@ -12,6 +12,7 @@ import { csrfToken } from './csrf.ts';
 import { pageMember } from '../members/session.ts';
 import { requestAccess } from '../licensing/request-access.ts';
 import { Lru } from './cache.ts';
+import { takeFlash } from '../lib/flash.ts';
 import type { AppServices } from '../app.ts';
 
 export class HttpError extends Error {
@@ -38,6 +39,8 @@ const CACHE_HEADERS: Record<CachePolicy, string> = {
 /** Per-reply rendering state: whether the page used the visitor's CSRF token. */
 interface RenderState {
   csrfUsed?: boolean;
+  /** The page shows a one-time message (src/lib/flash.ts). */
+  flashShown?: boolean;
   /**
    * While rendering into the page cache the token is this render's slot marker: random, made after
    * the page's content was read, so no content can contain it.
@@ -109,6 +112,9 @@ export function sendPage(
   let html: string;
   // The validator: for a reused render, a hash of what identifies it (cheaper than hashing the page).
   let identity: string | null = null;
+  // A page showing a one-time message is this visitor's, once: not reused, not stored.
+  if (opts.ctx?.flash) state(reply).flashShown = true;
+  if (state(reply).flashShown) opts = { ...opts, renderKey: undefined };
   if (opts.renderKey && opts.ctx && typeof page === 'function') {
     const key = opts.renderKey + '|' + contextKey(opts.ctx);
     let hit = rendered.get(key);
@@ -141,7 +147,7 @@ export function sendPage(
   const status = opts.status ?? 200;
   // A page that shows the visitor's CSRF token belongs to this visitor only.
   const cache: CachePolicy =
-    status !== 200
+    status !== 200 || state(reply).flashShown
       ? 'no-store'
       : state(reply).csrfUsed || opts.cache === 'private'
         ? 'private'
@@ -176,6 +182,8 @@ export async function pageContext(
 ): Promise<PageContext> {
   const sections = await services.shared.sections.get().catch(() => []);
   let token: string | undefined;
+  const flash = takeFlash(req, reply);
+  if (flash) state(reply).flashShown = true;
   return {
     siteName: services.config.siteName,
     baseUrl: services.config.baseUrl,
@@ -191,5 +199,6 @@ export async function pageContext(
     access: requestAccess(req),
     member: pageMember(req),
     year: new Date().getUTCFullYear(),
+    flash,
   };
 }

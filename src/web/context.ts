@@ -1,8 +1,10 @@
 /** What every page needs to know about the request it renders for. */
 import type { Section } from '../stories/store.ts';
+import type { Flash } from '../lib/flash.ts';
 
 export interface AccessView {
-  status: 'personal' | 'licensed' | 'work-unlicensed' | 'automated-licensed' | 'automated-unlicensed';
+  status:
+    'personal' | 'licensed' | 'work-unlicensed' | 'automated-licensed' | 'automated-unlicensed';
   organisation: { id: string; name: string } | null;
   adFree: boolean;
   notice: string;
@@ -27,6 +29,8 @@ export interface PageContext {
   /** Null when nobody is signed in. */
   member: PageMember | null;
   year: number;
+  /** The one-time message left by the form posted just before (post/redirect/get). */
+  flash?: Flash | null;
 }
 
 export const PERSONAL_ACCESS: AccessView = {

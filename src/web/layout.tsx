@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context.ts';
 import { assetUrl } from './assets.ts';
+import type { Flash } from '../lib/flash.ts';
 
 export interface LayoutProps {
   ctx: PageContext;
@@ -103,6 +104,7 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
           </nav>
         </header>
         <main id="main" class="wrap">
+          {ctx.flash && <FlashNotice flash={ctx.flash} />}
           {children}
         </main>
         <footer class="site-footer">
@@ -125,5 +127,19 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
         </footer>
       </body>
     </html>
+  );
+}
+
+/** The message left by the form just posted: green when done, amber when partly done, red when refused. */
+function FlashNotice({ flash }: { flash: Flash }) {
+  return (
+    <div class={`notice flash ${flash.kind}`} role={flash.kind === 'error' ? 'alert' : 'status'}>
+      <p>{flash.message}</p>
+      {flash.secret && (
+        <p>
+          <code class="secret">{flash.secret}</code>
+        </p>
+      )}
+    </div>
   );
 }
