@@ -93,7 +93,7 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (process.argv[1]?.endsWith('cli.ts') || process.argv[1]?.endsWith('broadsheet') || process.argv[1]?.endsWith('broadsheet.js')) {
+if (/(cli\.ts|cli\.js|broadsheet|broadsheet\.js)$/.test(process.argv[1] ?? '')) {
   const code = await main(process.argv.slice(2));
   if (argvIsServe()) {
     // serve keeps running

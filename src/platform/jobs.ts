@@ -29,6 +29,8 @@ export interface EnqueueOptions {
   uniqueKey?: string;
   /** Attempts before the job is marked failed (default 5). */
   maxAttempts?: number;
+  /** The current time (default the wall clock); tests pass their own clock. */
+  now?: Date;
 }
 
 export interface EnqueueResult {
@@ -40,13 +42,14 @@ export interface EnqueueResult {
 /** Adds a job; with a uniqueKey, adding it again changes nothing and returns the existing job. */
 export async function enqueue(db: Db | Kysely<Database>, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
   const k = kysely(db);
-  const now = new Date().toISOString();
+  const at = opts.now ?? new Date();
+  const now = at.toISOString();
   const inserted = await k
     .insertInto('jobs')
     .values({
       kind,
       payload: JSON.stringify(payload ?? {}),
-      run_at: (opts.runAt ?? new Date()).toISOString(),
+      run_at: (opts.runAt ?? at).toISOString(),
       status: 'queued',
       attempts: 0,
       max_attempts: opts.maxAttempts ?? 5,
@@ -117,8 +120,8 @@ export function backoffMs(attempts: number, baseMs = 30_000, maxMs = 3_600_000):
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-export async function completeJob(db: Db, job: Job, workerId: string): Promise<void> {
-  const now = new Date().toISOString();
+export async function completeJob(db: Db, job: Job, workerId: string, at = new Date()): Promise<void> {
+  const now = at.toISOString();
   await db.kysely
     .updateTable('jobs')
     .set({ status: 'done', locked_by: null, locked_until: null, last_error: null, updated_at: now })
@@ -128,8 +131,14 @@ export async function completeJob(db: Db, job: Job, workerId: string): Promise<v
 }
 
 /** Records a failure: back to the queue after a backoff, or failed for good after max_attempts. */
-export async function failJob(db: Db, job: Job, workerId: string, error: unknown, opts: { baseMs?: number; maxMs?: number } = {}): Promise<'retry' | 'failed'> {
-  const now = new Date();
+export async function failJob(
+  db: Db,
+  job: Job,
+  workerId: string,
+  error: unknown,
+  opts: { baseMs?: number; maxMs?: number; now?: Date } = {},
+): Promise<'retry' | 'failed'> {
+  const now = opts.now ?? new Date();
   const message = String((error as Error)?.message ?? error).slice(0, 2000);
   const final = job.attempts >= job.max_attempts;
   await db.kysely
@@ -279,6 +288,11 @@ export interface WorkerOptions {
   /** False: do not poll in the background; only drain() runs jobs (CLI, tests). Default true. */
   poll?: boolean;
   onError?: (err: unknown, job?: Job) => void;
+  /**
+   * The clock leases, backoffs and schedules are computed from (default the wall clock). Tests
+   * pass their own to move time forward without waiting; the heartbeat still runs on a real timer.
+   */
+  now?: () => Date;
 }
 
 export interface Worker {
@@ -297,6 +311,7 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
   const pollMs = opts.pollMs ?? 1000;
   const concurrency = Math.max(1, opts.concurrency ?? 2);
   const leaseMs = opts.leaseMs ?? 60_000;
+  const now = opts.now ?? (() => new Date());
   const schedules: Schedule[] = [...(opts.schedules ?? [])];
   const kinds = Object.keys(handlers);
   const onError = opts.onError ?? ((err, job) => console.error(`job ${job ? `${job.kind}#${job.id}` : ''} failed: ${(err as Error)?.message ?? err}`));
@@ -307,16 +322,17 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
   let lastEnsured = 0;
 
   async function ensureSchedules(force = false) {
-    if (!force && Date.now() - lastEnsured < 60_000) return;
-    lastEnsured = Date.now();
-    for (const s of schedules) await ensureScheduled(db, s);
+    const t = now();
+    if (!force && t.getTime() - lastEnsured < 60_000) return;
+    lastEnsured = t.getTime();
+    for (const s of schedules) await ensureScheduled(db, s, t);
   }
 
   async function run(job: Job) {
     const heartbeat = async () => {
       await db.kysely
         .updateTable('jobs')
-        .set({ locked_until: new Date(Date.now() + leaseMs).toISOString(), updated_at: new Date().toISOString() })
+        .set({ locked_until: new Date(now().getTime() + leaseMs).toISOString(), updated_at: now().toISOString() })
         .where('id', '=', job.id)
         .where('locked_by', '=', id)
         .where('status', '=', 'running')
@@ -325,7 +341,7 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
     const timer = setInterval(() => void heartbeat().catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
     try {
       if (job.attempts > job.max_attempts) {
-        await failJob(db, job, id, new Error(`gave up after ${job.max_attempts} attempts (the last one's process stopped)`));
+        await failJob(db, job, id, new Error(`gave up after ${job.max_attempts} attempts (the last one's process stopped)`), { now: now() });
         return;
       }
       let payload: unknown;
@@ -335,10 +351,10 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
         payload = {};
       }
       await handlers[job.kind](payload, { job, workerId: id, heartbeat, signal: abort.signal });
-      await completeJob(db, job, id);
+      await completeJob(db, job, id, now());
     } catch (err) {
       onError(err, job);
-      await failJob(db, job, id, err, { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs }).catch((e) => onError(e, job));
+      await failJob(db, job, id, err, { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs, now: now() }).catch((e) => onError(e, job));
     } finally {
       clearInterval(timer);
       if (schedules.some((s) => s.kind === job.kind)) lastEnsured = 0;
@@ -347,7 +363,7 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
 
   /** Claims one job and starts it; false when nothing is due. */
   async function claimOne(): Promise<{ done: Promise<void> } | null> {
-    const job = await claimJob(db, kinds, id, leaseMs);
+    const job = await claimJob(db, kinds, id, leaseMs, now());
     if (!job) return null;
     const p = run(job).finally(() => running.delete(p));
     running.add(p);
@@ -384,7 +400,7 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
     async schedule(kind, spec, timeZone) {
       const s = schedule(kind, spec, timeZone);
       schedules.push(s);
-      await ensureScheduled(db, s);
+      await ensureScheduled(db, s, now());
     },
     async drain() {
       await ready;
