@@ -1,0 +1,652 @@
+/**
+ * Fairness: `npm run bench -- fairness [--engine sqlite|postgres] [--count 251287] [--seconds 60]
+ *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]`
+ *
+ * One well-behaved reader (home, a story, /terms, a cable page and a simple search, one request at
+ * a time with a short pause between them, as a person reads) is measured alone, then again while
+ * abusive clients run in another process: 8 heavy searchers (a 500-character OR-of-prefixes query,
+ * and the costliest query the budget lets through, as fast as they can), 8 sitemap fetchers
+ * (/sitemaps/cables-N.xml, half of them without compression) and one editor uploading a
+ * 20,000-cable file through the dashboard's upload route (/admin/cables), whose import runs while
+ * the reader is measured. The site runs as its own process (SQLite, or PostgreSQL with --engine
+ * postgres), with its default search budgets, behind a trusted proxy address so each client is
+ * told apart by X-Forwarded-For as behind a real load balancer.
+ *
+ * Prints the reader's p50/p95/max for pages and for searches, alone and under abuse, the abusers'
+ * answers (200, refusals 429/400/503, errors), the import's time and the server's peak RSS, and
+ * whether the reader's p95 under abuse stays within 2× its p95 alone.
+ *
+ * Generating and loading the archive takes minutes, so both are kept under the cache directory
+ * (the generated csv files; for SQLite a data directory, for PostgreSQL a database `fair_<count>`)
+ * and reused; each run works on a copy (a copied directory, a database made from the template), so
+ * the upload imports the same new cables every time.
+ */
+import { fork, spawnSync } from 'node:child_process';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
+import { createReadStream } from 'node:fs';
+import { Agent, request, type IncomingHttpHeaders } from 'node:http';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import pg from 'pg';
+import { ROOT, machine, searchIndexReady, startServer, type BenchServer } from './_server.ts';
+import { cableCount, loadCables } from './_cables.ts';
+import { connect } from '../src/platform/db.ts';
+import { migrate } from '../src/platform/migrations.ts';
+import { loadDemoContent } from '../src/stories/demo.ts';
+import { Rng, writeGeneratedCsv } from '../src/cables/generate.ts';
+
+const { values } = parseArgs({
+  options: {
+    engine: { type: 'string', default: 'sqlite' },
+    count: { type: 'string', default: '251287' },
+    upload: { type: 'string', default: '20000' },
+    seconds: { type: 'string', default: '60' },
+    'cache-dir': { type: 'string', default: join(ROOT, 'bench', 'out', 'fairness') },
+    'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
+    abusers: { type: 'string' },
+  },
+});
+
+// ---------------------------------------------------------------------------------------------
+// A small HTTP client: kept-alive connections, chosen headers, the body counted but not kept
+// unless asked for (a sitemap fetcher does not need 5 MB in memory).
+
+interface Answer {
+  status: number;
+  headers: IncomingHttpHeaders;
+  body: string;
+  ms: number;
+}
+
+function client(base: string, headers: Record<string, string>, sockets = 1) {
+  const agent = new Agent({ keepAlive: true, maxSockets: sockets });
+  return (
+    path: string,
+    opts: {
+      method?: string;
+      body?: () => NodeJS.ReadableStream | Buffer | string;
+      headers?: Record<string, string>;
+      keep?: boolean;
+      timeoutMs?: number;
+    } = {},
+  ): Promise<Answer> =>
+    new Promise((resolve, reject) => {
+      const t0 = performance.now();
+      const req = request(
+        base + path,
+        { agent, method: opts.method ?? 'GET', headers: { ...headers, ...opts.headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => {
+            if (opts.keep) chunks.push(c);
+          });
+          res.on('error', reject);
+          res.on('end', () =>
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+              ms: performance.now() - t0,
+            }),
+          );
+        },
+      );
+      req.setTimeout(opts.timeoutMs ?? 120_000, () => req.destroy(new Error('timeout')));
+      req.on('error', reject);
+      const b = opts.body?.();
+      if (b === undefined) req.end();
+      else if (typeof b === 'string' || Buffer.isBuffer(b)) req.end(b);
+      else (b as NodeJS.ReadableStream).pipe(req);
+    });
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+// ---------------------------------------------------------------------------------------------
+// The abusers, in their own process (so their work does not delay the reader's own event loop).
+
+interface AbuserPlan {
+  url: string;
+  sitemaps: string[];
+  uploadFile: string;
+  editor: { email: string; password: string };
+}
+
+interface Tally {
+  requests: number;
+  byStatus: Record<string, number>;
+  errors: number;
+  bytes: number;
+}
+
+interface AbuseReport {
+  heavy: Tally;
+  sitemaps: Tally;
+  upload: {
+    status: string;
+    uploadSeconds: number;
+    importSeconds: number;
+    summary: unknown;
+    error: string | null;
+  };
+}
+
+const tally = (): Tally => ({ requests: 0, byStatus: {}, errors: 0, bytes: 0 });
+
+/** A 500-character query of OR-ed word starts (as the abusive clients in the issue sent). */
+function longOrQuery(): string {
+  const starts = 'co de pr re in st ma tr se po ca pa ex di mi go fo pe ec na ba su te an ar'.split(
+    ' ',
+  );
+  const parts: string[] = [];
+  let i = 0;
+  while (parts.join(' OR ').length < 490) parts.push(`${starts[i++ % starts.length]}${i}*`);
+  return parts.join(' OR ').slice(0, 500);
+}
+
+/** The costliest query the default budget lets through: 8 short word starts OR-ed with common words. */
+function heaviestAllowedQuery(n: number): string {
+  const starts = ['gov', 'min', 'sec', 'pol', 'ele', 'mil', 'eco', 'pre', 'par', 'tra', 'con'];
+  const words = ['embassy', 'government', 'minister', 'security', 'president', 'official'];
+  const p = Array.from({ length: 8 }, (_, i) => `${starts[(n + i) % starts.length]}*`);
+  return [...p, ...words.slice(0, 8)].join(' OR ');
+}
+
+async function runAbusers(plan: AbuserPlan): Promise<void> {
+  let stopping = false;
+  const heavy = tally();
+  const sitemaps = tally();
+  const count = (t: Tally, status: number, bytes = 0) => {
+    t.requests++;
+    t.byStatus[status] = (t.byStatus[status] ?? 0) + 1;
+    t.bytes += bytes;
+  };
+  const loops: Promise<void>[] = [];
+  const long = longOrQuery();
+  for (let i = 0; i < 8; i++) {
+    const get = client(plan.url, {
+      'x-forwarded-for': `10.66.1.${i + 1}`,
+      'accept-encoding': 'gzip',
+    });
+    loops.push(
+      (async () => {
+        for (let n = 0; !stopping; n++) {
+          const q = n % 2 === 0 ? long : heaviestAllowedQuery(n + i);
+          try {
+            const path = n % 4 < 2 ? '/api/search' : '/search';
+            const r = await get(`${path}?q=${encodeURIComponent(q)}`);
+            count(heavy, r.status);
+            if (r.status >= 500 && r.status !== 503) heavy.errors++;
+          } catch {
+            heavy.errors++;
+            await sleep(100);
+          }
+        }
+      })(),
+    );
+  }
+  for (let i = 0; i < 8; i++) {
+    const headers: Record<string, string> = { 'x-forwarded-for': `10.66.2.${i + 1}` };
+    if (i % 2 === 0) headers['accept-encoding'] = 'gzip';
+    const get = client(plan.url, headers);
+    loops.push(
+      (async () => {
+        for (let n = i; !stopping; n++) {
+          try {
+            const r = await get(plan.sitemaps[n % plan.sitemaps.length]);
+            count(sitemaps, r.status, Number(r.headers['content-length'] ?? 0));
+            if (r.status >= 500 && r.status !== 503) sitemaps.errors++;
+          } catch {
+            sitemaps.errors++;
+            await sleep(100);
+          }
+        }
+      })(),
+    );
+  }
+  const upload: AbuseReport['upload'] = {
+    status: 'not started',
+    uploadSeconds: 0,
+    importSeconds: 0,
+    summary: null,
+    error: null,
+  };
+  loops.push(
+    (async () => {
+      const cookies = new Map<string, string>();
+      const get = client(plan.url, { 'x-forwarded-for': '10.66.3.1', origin: plan.url });
+      const jar = (r: Answer) => {
+        for (const c of [r.headers['set-cookie'] ?? []].flat()) {
+          const [kv] = c.split(';');
+          const at = kv.indexOf('=');
+          cookies.set(kv.slice(0, at), kv.slice(at + 1));
+        }
+        return r;
+      };
+      const cookie = () => [...cookies].map(([k, v]) => `${k}=${v}`).join('; ');
+      try {
+        jar(await get('/login', { headers: { cookie: cookie() } }));
+        const login = jar(
+          await get('/login', {
+            method: 'POST',
+            headers: { cookie: cookie(), 'content-type': 'application/x-www-form-urlencoded' },
+            body: () =>
+              new URLSearchParams({
+                email: plan.editor.email,
+                password: plan.editor.password,
+                _csrf: cookies.get('bs_csrf') ?? '',
+              }).toString(),
+          }),
+        );
+        if (login.status !== 303) throw new Error(`login answered ${login.status}`);
+        const boundary = '----fairness-bench-boundary';
+        const head = Buffer.from(
+          `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cables-upload.csv"\r\nContent-Type: text/csv\r\n\r\n`,
+        );
+        const tail = Buffer.from(`\r\n--${boundary}--\r\n`);
+        const size = head.length + statSync(plan.uploadFile).size + tail.length;
+        const { PassThrough } = await import('node:stream');
+        const t0 = performance.now();
+        upload.status = 'uploading';
+        const posted = await get(`/admin/cables?_csrf=${cookies.get('bs_csrf')}`, {
+          method: 'POST',
+          timeoutMs: 600_000,
+          headers: {
+            cookie: cookie(),
+            'content-type': `multipart/form-data; boundary=${boundary}`,
+            'content-length': String(size),
+          },
+          body: () => {
+            const out = new PassThrough();
+            out.write(head);
+            createReadStream(plan.uploadFile)
+              .on('end', () => out.end(tail))
+              .pipe(out, { end: false });
+            return out;
+          },
+        });
+        if (posted.status !== 303) throw new Error(`upload answered ${posted.status}`);
+        const t1 = performance.now();
+        upload.uploadSeconds = (t1 - t0) / 1000;
+        upload.status = 'importing';
+        const statusPath = `${posted.headers.location}/status`;
+        for (;;) {
+          await sleep(1000);
+          const s = await get(statusPath, { headers: { cookie: cookie() }, keep: true });
+          const body = JSON.parse(s.body) as { status: string; summary: unknown; error: string };
+          if (body.status === 'done' || body.status === 'failed') {
+            upload.status = body.status;
+            upload.summary = body.summary;
+            upload.error = body.error;
+            upload.importSeconds = (performance.now() - t1) / 1000;
+            break;
+          }
+        }
+      } catch (err) {
+        upload.status = 'failed';
+        upload.error = String((err as Error).message ?? err);
+      }
+      process.send!({ type: 'import-ended' });
+    })(),
+  );
+  process.on('message', async (m: { type: string }) => {
+    if (m.type !== 'stop') return;
+    stopping = true;
+    // The loops end after their request in flight; the upload loop may still be importing.
+    await Promise.race([Promise.all(loops.slice(0, 16)), sleep(30_000)]);
+    const report: AbuseReport = { heavy, sitemaps, upload };
+    process.send!({ type: 'report', report }, () => process.exit(0));
+  });
+  process.send!({ type: 'started' });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Preparing the archive once (cached), and a fresh copy per run.
+
+interface Prepared {
+  env: Record<string, string>;
+  dataDir: string;
+  cleanup(): Promise<void>;
+}
+
+function cli(env: Record<string, string>, args: string[], stdin?: string) {
+  const r = spawnSync(process.execPath, ['--import', 'tsx', join(ROOT, 'src/cli.ts'), ...args], {
+    env: { ...process.env, LOG_LEVEL: 'silent', ...env },
+    input: stdin,
+    stdio: [stdin === undefined ? 'ignore' : 'pipe', 'ignore', 'inherit'],
+  });
+  if (r.status !== 0) throw new Error(`broadsheet ${args.join(' ')} failed`);
+}
+
+async function generated(file: string, count: number, seed: number): Promise<string> {
+  if (!existsSync(file)) {
+    console.error(`generating ${count} cables (seed ${seed}) into ${file} …`);
+    await writeGeneratedCsv(`${file}.part`, { count, seed });
+    renameSync(`${file}.part`, file);
+  }
+  return file;
+}
+
+const EDITOR = { email: 'fairness-editor@example.org', password: 'fairness bench editor password' };
+
+async function prepare(
+  engine: 'sqlite' | 'postgres',
+  count: number,
+  cacheDir: string,
+): Promise<Prepared> {
+  const csv = await generated(join(cacheDir, `cables-${count}-seed1.csv`), count, 1);
+  const baseDir = join(cacheDir, `${engine}-${count}`);
+  const runDir = join(cacheDir, `${engine}-${count}-run`);
+  const baseDb = `fair_${count}`;
+  const runDb = `fair_${count}_run`;
+  const pgUrl = (db: string) => {
+    const u = new URL(values['pg-url']!);
+    u.pathname = `/${db}`;
+    return u.toString();
+  };
+  const admin = async (stmt: string) => {
+    const c = new pg.Client({ connectionString: values['pg-url'] });
+    await c.connect();
+    try {
+      await c.query(stmt);
+    } finally {
+      await c.end();
+    }
+  };
+  const env = (dir: string, db: string): Record<string, string> => ({
+    DATA_DIR: dir,
+    DATABASE_URL: engine === 'postgres' ? pgUrl(db) : '',
+  });
+  const ready = join(baseDir, 'prepared');
+  mkdirSync(baseDir, { recursive: true });
+  if (!existsSync(ready)) {
+    if (engine === 'postgres') {
+      try {
+        await admin(`create database ${baseDb}`);
+      } catch (err) {
+        if (!/already exists/.test(String(err))) throw err;
+      }
+    }
+    const target = env(baseDir, baseDb);
+    const db = await connect({
+      dataDir: target.DATA_DIR,
+      databaseUrl: target.DATABASE_URL || null,
+    });
+    try {
+      await migrate(db);
+      await loadDemoContent(db.kysely);
+      const have = await cableCount(db);
+      if (have < count) {
+        console.error(`loading ${count} cables into ${engine} (${have} there) …`);
+        const r = await loadCables(db, csv, {
+          limit: count,
+          onProgress: (n) => n % 20000 === 0 && console.error(`  ${n} cables`),
+        });
+        console.error(
+          `loaded ${r.loaded} cables in ${r.loadSeconds.toFixed(0)} s, indexed in ${r.indexSeconds.toFixed(0)} s`,
+        );
+      }
+    } finally {
+      await db.close();
+    }
+    cli(
+      target,
+      ['users', 'add', EDITOR.email, '--role', 'editor', '--password-stdin'],
+      EDITOR.password + '\n',
+    );
+    // One start builds the search term index file and the sitemaps, both kept for the runs.
+    const server = await startServer({ ...target, DEMO: '0', JOBS: '0' });
+    try {
+      console.error(`term index ready after ${(await searchIndexReady(server)).toFixed(0)} s`);
+      await sitemapPaths(server.url);
+    } finally {
+      await server.stop();
+    }
+    writeFileSync(ready, new Date().toISOString());
+  }
+  // A fresh copy for this run.
+  rmSync(runDir, { recursive: true, force: true });
+  mkdirSync(runDir, { recursive: true });
+  for (const f of readdirSync(baseDir)) {
+    if (statSync(join(baseDir, f)).isFile()) copyFileSync(join(baseDir, f), join(runDir, f));
+  }
+  if (engine === 'postgres') {
+    await admin(`drop database if exists ${runDb} with (force)`);
+    await admin(`create database ${runDb} template ${baseDb}`);
+  }
+  return {
+    env: env(runDir, runDb),
+    dataDir: runDir,
+    async cleanup() {
+      rmSync(runDir, { recursive: true, force: true });
+      if (engine === 'postgres') await admin(`drop database if exists ${runDb} with (force)`);
+    },
+  };
+}
+
+/** The cable sitemaps listed in /sitemap.xml, each fetched until made (they are built on first request). */
+async function sitemapPaths(url: string): Promise<string[]> {
+  const get = client(url, {});
+  let index = await get('/sitemap.xml', { keep: true });
+  for (let i = 0; i < 600 && index.status !== 200; i++) {
+    await sleep(1000);
+    index = await get('/sitemap.xml', { keep: true });
+  }
+  if (index.status !== 200) throw new Error(`/sitemap.xml answered ${index.status}`);
+  const found = [...index.body.matchAll(/<loc>[^<]*?(\/sitemaps\/cables-\d+\.xml)<\/loc>/g)];
+  // A small archive (a quick run) fits in one sitemap: /sitemap.xml is then the big document.
+  const paths = found.length ? found.map((m) => m[1]) : ['/sitemap.xml'];
+  for (const p of paths) {
+    for (let i = 0; i < 600; i++) {
+      const r = await get(p);
+      if (r.status === 200) break;
+      await sleep(1000);
+    }
+  }
+  return paths;
+}
+
+// ---------------------------------------------------------------------------------------------
+// The well-behaved reader.
+
+interface Sample {
+  kind: 'page' | 'search';
+  ms: number;
+  status: number;
+}
+
+async function reader(
+  url: string,
+  paths: { stories: string[]; cables: string[] },
+  until: () => boolean,
+): Promise<Sample[]> {
+  const rng = new Rng(7);
+  const get = client(url, { 'x-forwarded-for': '10.77.0.1', 'accept-encoding': 'gzip' });
+  const words = [
+    'lima',
+    'embassy',
+    'minister',
+    'oil',
+    'election',
+    '"human rights"',
+    'trade',
+    'security',
+  ];
+  const pick = <T>(xs: T[]) => xs[rng.int(xs.length)];
+  const samples: Sample[] = [];
+  for (let n = 0; !until(); n++) {
+    const step = n % 5;
+    const [kind, path]: [Sample['kind'], string] =
+      step === 0
+        ? ['page', '/']
+        : step === 1
+          ? ['page', pick(paths.stories)]
+          : step === 2
+            ? ['page', '/terms']
+            : step === 3
+              ? ['page', pick(paths.cables)]
+              : ['search', `/search?q=${encodeURIComponent(pick(words))}`];
+    try {
+      const r = await get(path);
+      samples.push({ kind, ms: r.ms, status: r.status });
+    } catch {
+      samples.push({ kind, ms: NaN, status: 0 });
+    }
+    // A person reads before the next click (and stays well inside the search rate limit).
+    await sleep(250);
+  }
+  return samples;
+}
+
+function stats(samples: Sample[], kind: Sample['kind']) {
+  const ok = samples.filter((s) => s.kind === kind && s.status === 200).map((s) => s.ms);
+  ok.sort((a, b) => a - b);
+  const q = (p: number) => ok[Math.min(ok.length - 1, Math.floor(p * ok.length))] ?? NaN;
+  return {
+    n: ok.length,
+    bad: samples.filter((s) => s.kind === kind && s.status !== 200).length,
+    p50: q(0.5),
+    p95: q(0.95),
+    max: ok[ok.length - 1] ?? NaN,
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const engine = values.engine === 'postgres' ? 'postgres' : 'sqlite';
+  const count = Number(values.count);
+  const uploadCount = Number(values.upload);
+  const seconds = Number(values.seconds);
+  const cacheDir = values['cache-dir']!;
+  mkdirSync(cacheDir, { recursive: true });
+  const uploadFile = await generated(
+    join(cacheDir, `cables-${uploadCount}-seed2.csv`),
+    uploadCount,
+    2,
+  );
+  const prepared = await prepare(engine, count, cacheDir);
+  let server: BenchServer | null = null;
+  try {
+    server = await startServer({
+      ...prepared.env,
+      DEMO: '0',
+      JOBS: '1',
+      TRUST_PROXY: '127.0.0.1/32',
+    });
+    const url = server.url;
+    console.error(`term index ready after ${(await searchIndexReady(server)).toFixed(0)} s`);
+    const sitemaps = await sitemapPaths(url);
+    const get = client(url, { 'x-forwarded-for': '10.77.0.2' });
+    const home = await get('/', { keep: true });
+    const stories = [
+      ...new Set([...home.body.matchAll(/href="(\/stories\/[^"#?]+)"/g)].map((m) => m[1])),
+    ];
+    const first = await get(sitemaps[0], { keep: true });
+    const cables = [...first.body.matchAll(/<loc>[^<]*?(\/cables\/[^<]+)<\/loc>/g)].map(
+      (m) => m[1],
+    );
+    if (!stories.length || !cables.length) throw new Error('no story or cable links found');
+    const rng = new Rng(11);
+    const cablePaths = Array.from({ length: 200 }, () => cables[rng.int(cables.length)]);
+    const paths = { stories, cables: cablePaths };
+
+    // Warm up (first requests build per-process caches), then the reader alone.
+    const warm = Date.now() + 5000;
+    await reader(url, paths, () => Date.now() > warm);
+    const load0 = loadavg();
+    const aloneEnd = Date.now() + seconds * 1000;
+    const alone = await reader(url, paths, () => Date.now() > aloneEnd);
+    const aloneMem = server.memory();
+
+    // The abusers start; the reader is measured for the same time, and until the import has ended.
+    const child = fork(
+      join(ROOT, 'bench', 'fairness.ts'),
+      [
+        '--abusers',
+        JSON.stringify({ url, sitemaps, uploadFile, editor: EDITOR } satisfies AbuserPlan),
+      ],
+      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+    );
+    let importEnded = false;
+    let started!: () => void;
+    const startedP = new Promise<void>((r) => (started = r));
+    const reportP = new Promise<AbuseReport>((resolve) =>
+      child.on('message', (m: { type: string; report?: AbuseReport }) => {
+        if (m.type === 'started') started();
+        if (m.type === 'import-ended') importEnded = true;
+        if (m.type === 'report') resolve(m.report!);
+      }),
+    );
+    await startedP;
+    const load1 = loadavg();
+    const abuseStart = Date.now();
+    const abused = await reader(
+      url,
+      paths,
+      () =>
+        (Date.now() - abuseStart > seconds * 1000 && importEnded) ||
+        Date.now() - abuseStart > 15 * 60_000,
+    );
+    const abuseSeconds = (Date.now() - abuseStart) / 1000;
+    const load2 = loadavg();
+    child.send({ type: 'stop' });
+    const report = await reportP;
+    const mem = server.memory();
+
+    const fmt = (x: number) => (Number.isFinite(x) ? x.toFixed(0) : '-').padStart(7);
+    const row = (label: string, s: ReturnType<typeof stats>) =>
+      `${label.padEnd(22)} ${String(s.n).padStart(6)} ${fmt(s.p50)} ${fmt(s.p95)} ${fmt(s.max)} ${String(s.bad).padStart(6)}`;
+    const la = (l: number[]) => l.map((x) => x.toFixed(2)).join(' ');
+    const statuses = (t: Tally) =>
+      Object.entries(t.byStatus)
+        .map(([k, v]) => `${k}×${v}`)
+        .join(', ');
+    const pages = [stats(alone, 'page'), stats(abused, 'page')];
+    const searches = [stats(alone, 'search'), stats(abused, 'search')];
+    const lines = [
+      `machine   ${machine()}`,
+      `database  ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${count.toLocaleString('en')} generated cables (seed 1)`,
+      `load avg  alone ${la(load0)} · abuse start ${la(load1)} · abuse end ${la(load2)} (1/5/15 min; the machine is shared)`,
+      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload)`,
+      '',
+      `${'reader'.padEnd(22)} ${'n'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'not ok'.padStart(6)}`,
+      row('pages alone', pages[0]),
+      row('pages with abuse', pages[1]),
+      row('searches alone', searches[0]),
+      row('searches with abuse', searches[1]),
+      '',
+      `heavy searchers   ${report.heavy.requests} requests: ${statuses(report.heavy)}; errors ${report.heavy.errors}`,
+      `sitemap fetchers  ${report.sitemaps.requests} requests: ${statuses(report.sitemaps)}; errors ${report.sitemaps.errors}; ${(report.sitemaps.bytes / 1024 / 1024).toFixed(0)} MiB sent`,
+      `upload            ${report.upload.status}: sent in ${report.upload.uploadSeconds.toFixed(1)} s, imported in ${report.upload.importSeconds.toFixed(1)} s${report.upload.summary ? ` ${JSON.stringify(report.upload.summary)}` : ''}${report.upload.error ? ` (${report.upload.error})` : ''}`,
+      `server RSS        alone ${aloneMem.rssMiB.toFixed(0)} MiB, after abuse ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`,
+      '',
+    ];
+    const ratio = (a: ReturnType<typeof stats>, b: ReturnType<typeof stats>) => b.p95 / a.p95;
+    const pr = ratio(pages[0], pages[1]);
+    const sr = ratio(searches[0], searches[1]);
+    lines.push(
+      `target    reader p95 with abuse ≤ 2× alone: pages ${pr.toFixed(2)}× ${pr <= 2 ? 'met' : 'MISSED'}, searches ${sr.toFixed(2)}× ${sr <= 2 ? 'met' : 'MISSED'}`,
+    );
+    console.log(lines.join('\n'));
+    const readerErrors = pages[1].bad + searches[1].bad + pages[0].bad + searches[0].bad;
+    if (pr > 2 || sr > 2 || readerErrors > 0 || report.upload.status !== 'done')
+      process.exitCode = 1;
+  } finally {
+    await server?.stop();
+    await prepared.cleanup();
+  }
+}
+
+if (values.abusers) await runAbusers(JSON.parse(values.abusers) as AbuserPlan);
+else await main();
