@@ -275,6 +275,27 @@ test('reference lists end where the cable goes on: paragraphs, headings, caption
   assert.deepEqual(parseReferences(twice, 2010, null), ['10KABUL673', '09KABUL3068']);
 });
 
+test('a subject running into a REF label without a colon: both fields are read', () => {
+  const cases: [string, string, string[]][] = [
+    ['SUBJECT: TALKS. REF A. LIMA 123 B. STATE 456', 'TALKS.', ['09LIMA123', '09STATE456']],
+    ['SUBJECT: TALKS REF (A) LIMA 123', 'TALKS', ['09LIMA123']],
+    ['SUBJECT: TALKS REF LIMA 123', 'TALKS', ['09LIMA123']],
+    ['SUBJECT: TALKS REF - 08 LIMA 123', 'TALKS', ['08LIMA123']],
+    [
+      'SUBJECT: (C/NF) TALKS IN THE UK PRIMEREF: A. LONDON 1939  B. LONDON 1704',
+      'TALKS IN THE UK PRIME',
+      ['09LONDON1939', '09LONDON1704'],
+    ],
+  ];
+  for (const [text, subject, refs] of cases) {
+    assert.equal(parseSubject(text), subject, text);
+    assert.deepEqual(parseReferences(text, 2009, null), refs, text);
+  }
+  // a REF word not followed by an item is part of the subject
+  assert.equal(parseSubject('SUBJECT: THE REF COUNT IS UP'), 'THE REF COUNT IS UP');
+  assert.deepEqual(parseReferences('SUBJECT: THE REF COUNT IS UP', 2009, null), []);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [

@@ -81,6 +81,14 @@ export function readSubject(
   return written && subject ? { subject, written } : { subject };
 }
 
+/**
+ * A REF label in capitals in the subject, the subject running straight into it without a colon
+ * (`SUBJECT: TALKS REF A. LIMA 1`, `… TALKS. REF (A) LIMA 1`, `… TALKS REF LIMA 1`,
+ * `… TALKSREF: LIMA 1`): it needs a lettered item or a station and a serial right after it.
+ */
+const REF_IN_SUBJECT_RE =
+  /(?:[ \t]|(?<=[A-Z]))(?:REFTELS?|REFS?|REFERENCES?)(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}[ \t]+\d)/;
+
 const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
 /** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
@@ -90,6 +98,9 @@ function nextFieldIn(rest: string, limit: number): number {
   // glued to the last word with no space at all: "…TALKSREF: A. STATE 123"
   const glued = GLUED_REF_RE.exec(head);
   if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
+  // a REF label with no colon, followed by a lettered item or a station and serial
+  const bare = REF_IN_SUBJECT_RE.exec(head);
+  if (bare && (!ref || bare.index < ref.index)) ref = { index: bare.index };
   const cb = classifiedByAt(head);
   const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
   return at.length ? Math.min(...at) : -1;
@@ -235,6 +246,17 @@ export function dropPrintoutLines(text: string): { text: string; dropped: number
   return { text: kept.join('\n'), dropped, at: before.length ? before.join('\n').length : 0 };
 }
 
+function refInSubject(caption: string): { index: number; 0: string } | null {
+  const subj = SUBJECT_LINE_RE.exec(caption);
+  if (!subj) return null;
+  const from = subj.index + subj[0].length;
+  const blank = /\n[ \t]*\n/.exec(caption.slice(from));
+  const text = caption.slice(from, blank ? from + blank.index : caption.length);
+  const m = REF_IN_SUBJECT_RE.exec(text);
+  if (!m) return null;
+  return { index: from + m.index, 0: m[0] };
+}
+
 /** The field labels of a caption that start it again (a cable whose caption is repeated). */
 const CAPTION_FIELD_RE =
   /^\n[ \t]*¶?(?:E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;])/;
@@ -246,6 +268,7 @@ const CAPTION_FIELD_RE =
 function refBlock(caption: string, notes?: string[]): { text: string; rest: string | null } | null {
   let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
+  if (!m) m = refInSubject(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
   const hit = findLabel(caption, 'REF', 0, m ? m.index + m[0].length : caption.length);
   const start =
