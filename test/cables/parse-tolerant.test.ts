@@ -296,6 +296,29 @@ test('a subject running into a REF label without a colon: both fields are read',
   assert.deepEqual(parseReferences('SUBJECT: THE REF COUNT IS UP', 2009, null), []);
 });
 
+test('reference items that name another kind of document, and dates, cite no cable', () => {
+  const refs = (s: string) => parseReferences(s, 2009, null);
+  // the words of an e-mail, telcon, memcon, letter or report item are not read as a cable
+  assert.deepEqual(refs('REF: A. EMAIL FROM POL/LIMA 12 JAN 09 B. STATE 1234'), ['09STATE1234']);
+  assert.deepEqual(refs('REF: A. OSC REPORT EUP20080707950031 (MOSCOW 12) B. STATE 1'), [
+    '09STATE1',
+  ]);
+  assert.deepEqual(refs('REF: A. LETTER FROM AMBASSADOR TO MINISTER, LIMA 12 MAY B. STATE 1'), [
+    '09STATE1',
+  ]);
+  // the item ends at AND, a comma or semicolon, a line end or the next lettered item
+  assert.deepEqual(refs('REF: JONES EMAIL 5/5 AND LIMA 55; C. TELCON 12/1/08, D LIMA 66'), [
+    '09LIMA55',
+    '09LIMA66',
+  ]);
+  // a cable that mentions an e-mail after its serial is still a cable
+  assert.deepEqual(refs('REF: A. LIMA 123 (EMAIL) B. STATE 456'), ['09LIMA123', '09STATE456']);
+  // a day before a month, and numbers around a slash, are dates
+  assert.deepEqual(refs('REF: A. TELCON WITH BOGOTA 12 MAY B. LIMA 55 C. PARIS 12/5'), [
+    '09LIMA55',
+  ]);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [

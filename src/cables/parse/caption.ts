@@ -322,6 +322,11 @@ const O_FOR_ZERO_RE = /\b(?=[O\d]*\d)[O\d]+\b|\b(?=O?\d)[O\d]{2}(?=[A-Z]{4,17}[ 
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
 const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
+const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
+/** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
+const OTHER_DOCUMENT_RE =
+  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
 /**
@@ -467,6 +472,11 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
+  // what is left of numbers around a slash is a date (`12/5`, `5/11/07`), never a serial
+  t = t.replace(SLASH_DATE_RE, ' ');
+  // an item that names another kind of document (FORMAT.md §6: e-mails, telcons, memcons, letters,
+  // reports, DTG-only messages) cites no cable after that word, up to the next item
+  t = t.replace(OTHER_DOCUMENT_RE, '$1 ');
   t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   // "BELGRADE743": station and serial glued, no year
@@ -589,7 +599,8 @@ export function referencesInText(
       }
       const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
       if (after) y = after[1].slice(-2);
-      if (tok.length >= 1) push(y, station, tok);
+      // a day before a month (`LIMA 12 MAY`) is part of a date, not a serial
+      if (!(tok.length <= 2 && MONTH_TOKEN_RE.test(clean[i + 1] ?? ''))) push(y, station, tok);
       lastStation = station;
       lastYear = y;
       lastEnd = i;
