@@ -319,6 +319,28 @@ test('reference items that name another kind of document, and dates, cite no cab
   ]);
 });
 
+test('reference lists as the other distributions write them: entities, CRLF, double spacing', () => {
+  const refs = (s: string) => parseReferences(s, 2004, null);
+  const list =
+    'REF: A. OTTAWA 2258\n\n     B. (B) OTTAWA 1245\n     C. 03\n\nHANOI 2323 D. HCMC 196';
+  const want = ['04OTTAWA2258', '04OTTAWA1245', '03HANOI2323', '04HOCHIMINHCITY196'];
+  assert.deepEqual(refs(list), want);
+  // newlines as entities (the web pages), CRLF, csv backslash-newlines, no-break spaces
+  assert.deepEqual(refs(list.replace(/\n/g, '&#x000A;')), want);
+  assert.deepEqual(refs(list.replace(/\n/g, '\r\n')), want);
+  assert.deepEqual(refs(list.replace(/\n/g, '\\\n')), want);
+  assert.deepEqual(refs(list.replace(/ /g, '\u00a0')), want);
+  // double spaced: every line followed by a blank one
+  assert.deepEqual(refs(list.replace(/\n/g, '\n \n')), want);
+  // a page head in lower case inside the list
+  assert.deepEqual(
+    refs('REF: A. STATE 40721\n confidential\npage 02 rome 01196 01 of 02 082030z  B. ROME 1098'),
+    ['04STATE40721', '04ROME1098'],
+  );
+  // prose after two blank lines still ends the list
+  assert.deepEqual(refs('REF: LIMA 1\n\n\nTHE 2009 ELECTIONS IN ROME 5 PROVINCES'), ['04LIMA1']);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [

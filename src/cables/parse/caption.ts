@@ -181,10 +181,11 @@ const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
  * …`: a one-letter mark followed by a sentence, not by an item such as `(C) LIMA 55`), another field
  * of the caption (`E.O.`, `TAGS:`, `SUBJECT:`), a heading rule (`-----`) or a heading above one, the
  * handling line `SENSITIVE BUT UNCLASSIFIED` (anywhere), `This is an action request`, or two blank
- * lines not followed by the next lettered item.
+ * lines not followed by the next item (lettered, also with a second mark, `B. (B) …`, or a line that
+ * opens with a station and a serial, as in a double-spaced list).
  */
 const REF_END_RE =
-  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
+  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Z]\)|\[[A-Z]\]|[A-Z](?:\.\)?|\)))[ \t]*)+[A-Z0-9][^\n]*\d|(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Z][.)]|AND\b))))/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -212,7 +213,7 @@ const PRINTOUT_LINE_RE =
   /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
 const PAGE_HEAD_RE =
-  /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
+  /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/i;
 
 /**
  * Removes printout lines (page heads, repeated banners) from a REF list, with the blank lines
@@ -386,6 +387,10 @@ export function parseReferences(
   ownId: string | null,
   notes?: string[],
 ): string[] {
+  // text as written in the other distributions: CRLF, entities (`&#x000A;`), csv `\`-newlines,
+  // no-break spaces; the list ends are found on lines as the cable has them
+  if (/[\r\u00a0]|&#?\w+;|\\\n/.test(caption))
+    caption = normalizeText(caption).replace(/\u00a0/g, ' ');
   const block = refBlock(caption, notes);
   if (!block) return [];
   // an item without a year takes the citing cable's year, known from its own id when not given
