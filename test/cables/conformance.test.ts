@@ -70,7 +70,7 @@ const FLOORS: Record<string, { tuning: number; validation: number }> = {
   info_recipients: { tuning: 4, validation: 2 },
   media_urls: { tuning: 0, validation: 0 },
   recipients: { tuning: 4, validation: 2 },
-  references: { tuning: 63, validation: 18 },
+  references: { tuning: 63, validation: 19 },
   signers: { tuning: 20, validation: 10 },
   subject: { tuning: 29, validation: 10 },
   summary: { tuning: 11, validation: 6 },

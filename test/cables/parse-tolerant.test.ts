@@ -337,6 +337,24 @@ test('reference lists as the other distributions write them: entities, CRLF, dou
     refs('REF: A. STATE 40721\n confidential\npage 02 rome 01196 01 of 02 082030z  B. ROME 1098'),
     ['04STATE40721', '04ROME1098'],
   );
+  // written on one line (a reflowed text): a page head inside the list, a corrected-copy line after it,
+  // a REF label without a colon before a bare item letter
+  assert.deepEqual(
+    refs('REF: A. STATE 40721 CONFIDENTIAL PAGE 02 ROME 01196 01 OF 02 082030Z B. ROME 1098'),
+    ['04STATE40721', '04ROME1098'],
+  );
+  assert.deepEqual(refs('REF: Panama 01764 C O R R E C T E D COPY OF PANAMA 1957 - TEXT'), [
+    '04PANAMA1764',
+  ]);
+  assert.deepEqual(
+    refs('SUBJECT: NOT DOWN FOR THE COUNT - YET REF A WELLINGTON 721 B WELLINGTON 690'),
+    ['04WELLINGTON721', '04WELLINGTON690'],
+  );
+  // a one-letter item mark before a station of words that open sentences is an item, not a paragraph
+  assert.deepEqual(
+    refs('REF: (A) THE HAGUE 109\n(B) THE HAGUE 108\n(C) THE HAGUE 097\n(D) 09 THE HAGUE 759'),
+    ['04THEHAGUE109', '04THEHAGUE108', '04THEHAGUE97', '09THEHAGUE759'],
+  );
   // prose after two blank lines still ends the list
   assert.deepEqual(refs('REF: LIMA 1\n\n\nTHE 2009 ELECTIONS IN ROME 5 PROVINCES'), ['04LIMA1']);
 });
