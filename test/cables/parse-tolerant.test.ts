@@ -355,6 +355,14 @@ test('reference lists as the other distributions write them: entities, CRLF, dou
     refs('REF: (A) THE HAGUE 109\n(B) THE HAGUE 108\n(C) THE HAGUE 097\n(D) 09 THE HAGUE 759'),
     ['04THEHAGUE109', '04THEHAGUE108', '04THEHAGUE97', '09THEHAGUE759'],
   );
+  // an item that runs over lines after two blank lines: a second mark, or a number within three lines
+  assert.deepEqual(
+    refs(
+      'REF: A. (A) PARIS\n7682 AND PREVIOUS\n\n\nB. (B) EMBASSY\nPARIS DAILY REPORT\n\nC. (C) PARIS\n7527',
+    ),
+    ['04PARIS7682', '04PARIS7527'],
+  );
+  assert.deepEqual(refs('REF: A. LIMA 1\n\n\nB. 08\nLIMA\n2'), ['04LIMA1', '08LIMA2']);
   // prose after two blank lines still ends the list
   assert.deepEqual(refs('REF: LIMA 1\n\n\nTHE 2009 ELECTIONS IN ROME 5 PROVINCES'), ['04LIMA1']);
 });

@@ -181,11 +181,11 @@ const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
  * …`: a one-letter mark followed by a sentence, not by an item such as `(C) LIMA 55`), another field
  * of the caption (`E.O.`, `TAGS:`, `SUBJECT:`), a heading rule (`-----`) or a heading above one, the
  * handling line `SENSITIVE BUT UNCLASSIFIED` (anywhere), `This is an action request`, or two blank
- * lines not followed by the next item (lettered, also with a second mark, `B. (B) …`, or a line that
- * opens with a station and a serial, as in a double-spaced list).
+ * lines not followed by the next item (lettered with a number within three lines, or with a second
+ * mark, `B. (B) …`, or a line that opens with a station and a serial, as in a double-spaced list).
  */
 const REF_END_RE =
-  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?!(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]+\d)(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|C[ \t]?O[ \t]?R[ \t]?R[ \t]?E[ \t]?C[ \t]?T[ \t]?E[ \t]?D[ \t]+C[ \t]?O[ \t]?P[ \t]?Y|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Z]\)|\[[A-Z]\]|[A-Z](?:\.\)?|\)))[ \t]*)+[A-Z0-9][^\n]*\d|(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Z][.)]|AND\b))))/;
+  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?!(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]+\d)(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|C[ \t]?O[ \t]?R[ \t]?R[ \t]?E[ \t]?C[ \t]?T[ \t]?E[ \t]?D[ \t]+C[ \t]?O[ \t]?P[ \t]?Y|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Z]\)|\[[A-Z]\]|[A-Z](?:\.\)?|\)))[ \t]*){2,}[A-Z0-9]|(?:(?:\([A-Z]\)|\[[A-Z]\]|[A-Z](?:\.\)?|\)))[ \t]*)+[A-Z0-9][^\n]*(?:\n[^\n]*){0,2}?\d|(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Z][.)]|AND\b))))/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -324,7 +324,7 @@ const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
 const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
-  /\bPAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z\b/g;
+  /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
 const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
