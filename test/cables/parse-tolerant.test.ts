@@ -291,6 +291,14 @@ test('a subject running into a REF label without a colon: both fields are read',
     assert.equal(parseSubject(text), subject, text);
     assert.deepEqual(parseReferences(text, 2009, null), refs, text);
   }
+  // written Ref, before a marked item; and a bare item letter at the end of a wrapped line
+  assert.deepEqual(
+    parseReferences('Subject: Uninsured Fleet Ref A) London 002351 B) State 069339', 2010, null),
+    ['10LONDON2351', '10STATE69339'],
+  );
+  assert.deepEqual(parseReferences('SUBJECT: THE COUNT - YET REF A\nWELLINGTON 721', 2006, null), [
+    '06WELLINGTON721',
+  ]);
   // a REF word not followed by an item is part of the subject
   assert.equal(parseSubject('SUBJECT: THE REF COUNT IS UP'), 'THE REF COUNT IS UP');
   assert.deepEqual(parseReferences('SUBJECT: THE REF COUNT IS UP', 2009, null), []);

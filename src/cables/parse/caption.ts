@@ -84,10 +84,11 @@ export function readSubject(
 /**
  * A REF label in capitals in the subject, the subject running straight into it without a colon
  * (`SUBJECT: TALKS REF A. LIMA 1`, `… TALKS. REF (A) LIMA 1`, `… TALKS REF LIMA 1`,
- * `… TALKSREF: LIMA 1`): it needs a lettered item or a station and a serial right after it.
+ * `… TALKSREF: LIMA 1`): it needs a lettered item or a station and a serial right after it. Written
+ * `Ref` it needs a marked item (`… Fleet Ref A) London 2351`).
  */
 const REF_IN_SUBJECT_RE =
-  /(?:[ \t]|(?<=[A-Z]))(?:REFTELS?|REFS?|REFERENCES?)(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z][ \t]+)?(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}[ \t]+\d)/;
+  /(?:[ \t]|(?<=[A-Z]))(?:(?:REFTELS?|REFS?|REFERENCES?)(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z]\s+)?(?:(?:19|20)?\d{2}\s+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}\s+\d)|(?<=[ \t])(?:Reftels?|Refs?)[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)))/;
 
 const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
@@ -185,7 +186,7 @@ const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
  * mark, `B. (B) …`, or a line that opens with a station and a serial, as in a double-spaced list).
  */
 const REF_END_RE =
-  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?!(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]+\d)(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|C[ \t]?O[ \t]?R[ \t]?R[ \t]?E[ \t]?C[ \t]?T[ \t]?E[ \t]?D[ \t]+C[ \t]?O[ \t]?P[ \t]?Y|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Z]\)|\[[A-Z]\]|[A-Z](?:\.\)?|\)))[ \t]*){2,}[A-Z0-9]|(?:(?:\([A-Z]\)|\[[A-Z]\]|[A-Z](?:\.\)?|\)))[ \t]*)+[A-Z0-9][^\n]*(?:\n[^\n]*){0,2}?\d|(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Z][.)]|AND\b))))/;
+  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?!(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]+\d)(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|[Cc][ \t]*[Oo][ \t]*[Rr][ \t]*[Rr][ \t]*[Ee][ \t]*[Cc][ \t]*[Tt][ \t]*[Ee][ \t]*[Dd]\s+[Cc][ \t]*[Oo][ \t]*[Pp][ \t]*[Yy]|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Za-z](?:\.\)?|\)))[ \t]*){2,}[A-Za-z0-9]|(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Za-z](?:\.\)?|\)))[ \t]*)+[A-Za-z0-9][^\n]*(?:\n[^\n]*){0,2}?\d|(?:(?:19|20)?\d{2}[ \t]+)?(?:[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}|[A-Z][a-z'.-]*(?:[ \t]+[A-Z][a-z'.-]*){0,2}|[a-z][a-z'.-]*(?:[ \t]+[a-z][a-z'.-]*){0,2})[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Za-z][.)]|\[[A-Za-z]\]|AND\b|and\b))))/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -283,7 +284,7 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
     notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
   if (
-    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/i.test(
+    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z|[a-z][a-z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d)/i.test(
       rest,
     )
   ) {
