@@ -371,6 +371,13 @@ test('reference lists as the other distributions write them: entities, CRLF, dou
     ['04PARIS7682', '04PARIS7527'],
   );
   assert.deepEqual(refs('REF: A. LIMA 1\n\n\nB. 08\nLIMA\n2'), ['04LIMA1', '08LIMA2']);
+  // a serial padded to eight digits as in a section marker; a section marker inside the list, also
+  // broken over lines, is the citing cable's own serial, not a reference
+  assert.deepEqual(refs('REF: A. 08 BEIJING 00000123 B. LIMA 5'), ['08BEIJING123', '04LIMA5']);
+  assert.deepEqual(
+    refs('REF: A) 05 SAO PAULO 703; B) 05 SAO PAUL 614 SAO PAULO 00000161\n001.3 OF 005'),
+    ['05SAOPAULO703', '05SAOPAULO614'],
+  );
   // prose after two blank lines still ends the list
   assert.deepEqual(refs('REF: LIMA 1\n\n\nTHE 2009 ELECTIONS IN ROME 5 PROVINCES'), ['04LIMA1']);
 });

@@ -302,7 +302,7 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
   return { text: rest.slice(0, end.index), rest: again };
 }
 
-const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
+const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 /** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
 const DTG_YEAR_RE =
@@ -321,11 +321,12 @@ const GLUED_YEAR_RE = /\b(?:19|20)?(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)
  * written glued to the station (`O4MOSCOW`): a word of digits and O's with at least one digit.
  */
 const O_FOR_ZERO_RE = /\b(?=[O\d]*\d)[O\d]+\b|\b(?=O?\d)[O\d]{2}(?=[A-Z]{4,17}[ \t\n]+\d)/g;
-const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
+const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(0*\d{2,7})\b/g;
 const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
   /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
+const INLINE_MARKER_RE = /\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
 const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
@@ -480,6 +481,9 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
+  // a section marker inside a list on one line (`SAO PAULO 00000161 001.3 OF 005`): its padded serial
+  // is the citing cable's, not a reference
+  t = t.replace(INLINE_MARKER_RE, ' ');
   // a page head of the printout inside a list written on one line (a reflowed text)
   if (t.includes('PAGE')) t = t.replace(PAGE_INLINE_RE, ' ');
   // what is left of numbers around a slash is a date (`12/5`, `5/11/07`), never a serial
@@ -520,7 +524,8 @@ export function referencesInText(
   };
   for (let i = 0; i < clean.length; i++) {
     const tok = clean[i];
-    if (!/^\d{1,7}$/.test(tok)) continue;
+    // a serial has up to seven digits after zeros of padding (`BEIJING 00000123`, as in a section marker)
+    if (!/^0*\d{1,7}$/.test(tok)) continue;
     // station words before the number
     let station: string | null = null;
     let k = 0;
