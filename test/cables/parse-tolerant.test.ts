@@ -439,6 +439,28 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   );
 });
 
+test('reference ids written whole and damaged the ways of the malformed ids are repaired', () => {
+  const notes: string[] = [];
+  assert.deepEqual(
+    parseReferences(
+      'REF: A. 09LMA123 B. 06MADRID002583ZFR2585 C. 85NOFORNMOGADISHU1643',
+      2009,
+      null,
+      notes,
+    ),
+    ['09LIMA123', '06MADRID2583', '85MOGADISHU1643'],
+  );
+  assert.ok(
+    notes.includes('reference id given as "06MADRID002583ZFR2585"; read as 06MADRID2583'),
+    notes.join('; '),
+  );
+  // report numbers are not ids
+  assert.deepEqual(
+    parseReferences('REF: A. OSC EUP20080707950031 B. DAR-T TS-323-08A', 2009, null),
+    [],
+  );
+});
+
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
   const names = (s: string) => parseClassifiedBy(s, false).names;
   assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z\nee for reasons 1.4 (b)'), [

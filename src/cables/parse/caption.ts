@@ -323,6 +323,12 @@ const GLUED_YEAR_RE = /\b(?:19|20)?(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)
 const O_FOR_ZERO_RE = /\b(?=[O\d]*\d)[O\d]+\b|\b(?=O?\d)[O\d]{2}(?=[A-Z]{4,17}[ \t\n]+\d)/g;
 const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(0*\d{2,7})\b/g;
 const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
+/**
+ * An id written whole but damaged the ways of FORMAT.md §2 (`06MADRID002583ZFR2585` padded with
+ * junk, `85NOFORNMOGADISHU1643`, `09LMA123`): read as `canonicalId` reads it.
+ */
+const DAMAGED_ID_RE = /\b\d{2}[A-Z][A-Z0-9]{2,40}\d\b/g;
+const CLEAN_ID_RE = /^\d{2}[A-Z]{4,17}\d{1,7}$/;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
   /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
@@ -474,6 +480,15 @@ export function referencesInText(
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
   // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
+  t = t.replace(DAMAGED_ID_RE, (m) => {
+    // a clean id is read below; a short station (`09LMA123`) or junk among the digits is repaired here
+    if (!/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) && !/[A-Z]\d+[A-Z]/.test(m)) return m;
+    const id = canonicalId(m);
+    const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
+    if (!parts || !normalizeStation(parts[2], false)) return m;
+    if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
+    return `${parts[1]} ${parts[2]} ${parts[3]}`;
+  });
   t = t.replace(SECTION_ID_RE, (m) => {
     const id = canonicalId(m);
     const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
