@@ -53,9 +53,11 @@ const TARGET = 0.97;
  */
 const SHORT_OF_TARGET: Record<string, string> = {
   references:
-    '2 of 20 validation cases fail; their text is not looked at (only tuning failures are), and no other rule from the format ' +
-    'tried so far (years in other places, also written apart or after a slash; aliases; printout lines, also lower-case banners and ' +
-    'the blank lines a section marker leaves; damaged stations; glued serials; section-prefixed ids) changed them',
+    '1 of 20 validation cases fails (19/20 = 95 %: one case more would be 100 %, there is no 97 % between); its text is not ' +
+    'looked at (only tuning failures are). Rules from the format tried since 18/20 that mended one: list ends on a reflowed ' +
+    'line (page heads, a corrected-copy line), Ref/REF labels without a colon in the subject; tried with no change: years by ' +
+    'hyphen, slash or DTG, O for zero, damaged short stations, non-cable items, list ends, double spacing, padded serials, ' +
+    'damaged whole ids; four more taken from typed-reference tuning cases were fitting and dropped',
 };
 
 /**
@@ -70,7 +72,7 @@ const FLOORS: Record<string, { tuning: number; validation: number }> = {
   info_recipients: { tuning: 4, validation: 2 },
   media_urls: { tuning: 0, validation: 0 },
   recipients: { tuning: 4, validation: 2 },
-  references: { tuning: 63, validation: 18 },
+  references: { tuning: 63, validation: 19 },
   signers: { tuning: 20, validation: 10 },
   subject: { tuning: 29, validation: 10 },
   summary: { tuning: 11, validation: 6 },

@@ -6,8 +6,12 @@ import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
  * without an expected result. `count` is how many cables break the rule.
  */
 const LETTERED_ITEM_RE = /(?:^|[\s;,])(?:\(([A-Z])\)|\[([A-Z])\]|([A-Z])[.)])[ \t]*(?=[A-Z0-9(])/g;
+/**
+ * A REF line: the label at the start of a line in any case, or in capitals in the middle of a line
+ * when the subject runs into it (`… UK PRIMEREF: A. LONDON 1939`).
+ */
 const REF_LINE_RE =
-  /(?:^|\n)[ \t]*REF(?:S|TELS?|\(S\)|ERENCES?)?[ \t]*[:;]([^]*?)(?=\n[ \t]*(?:Classified|CLASSIFIED|1\.[ \t]|\(?[A-Z/]{1,5}\)?[ \t]*1\.|SUMMARY|Summary)|\n[ \t]*\n[ \t]*\n|$)/i;
+  /(?:(?:^|\n)[ \t]*[Rr][Ee][Ff]|(?<=[A-Z \t])REF)(?:[Ss]|[Tt][Ee][Ll][Ss]?|\([Ss]\)|[Ee][Rr][Ee][Nn][Cc][Ee][Ss]?)?[ \t]*[:;]([^]*?)(?=\n[ \t]*(?:Classified|CLASSIFIED|1\.[ \t]|\(?[A-Z/]{1,5}\)?[ \t]*1\.|SUMMARY|Summary)|\n[ \t]*\n[ \t]*\n|$)/;
 /**
  * Items of a REF list that cite something other than a cable: e-mails, telcons, memos, letters,
  * reports (daily reports, IIRs, OSC reports), a message known only by its DTG, the Foreign Affairs

@@ -61,7 +61,8 @@ function throughput(raws: RawCable[]): string[] {
  * Cables breaking each rule in the JSON-lines corpus: may only go down. Before the rules of
  * docs/cables.md ("Reading unseen cables"): references 31, subject 1, tags 57, classifiedBy 5,
  * signers 1. The references rule counts only items that cite a cable (27 cables broke it while items
- * citing e-mails, telcons and reports counted too; none is left). What is left: TAGS the cables
+ * citing e-mails, telcons and reports counted too; none is left; a REF label glued to the end of the
+ * subject, `… UK PRIMEREF: A. LONDON 1939`, is counted too since, and was the one cable left). What is left: TAGS the cables
  * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`).
  */
 const RULE_LIMITS: Record<string, number> = {
@@ -79,7 +80,7 @@ const COVERAGE: Record<string, Record<string, number>> = {
     classification: 1373,
     subject: 1362,
     tags: 1372,
-    references: 740,
+    references: 742,
     classifiedBy: 1230,
     summary: 1073,
     signers: 1231,

@@ -275,6 +275,113 @@ test('reference lists end where the cable goes on: paragraphs, headings, caption
   assert.deepEqual(parseReferences(twice, 2010, null), ['10KABUL673', '09KABUL3068']);
 });
 
+test('a subject running into a REF label without a colon: both fields are read', () => {
+  const cases: [string, string, string[]][] = [
+    ['SUBJECT: TALKS. REF A. LIMA 123 B. STATE 456', 'TALKS.', ['09LIMA123', '09STATE456']],
+    ['SUBJECT: TALKS REF (A) LIMA 123', 'TALKS', ['09LIMA123']],
+    ['SUBJECT: TALKS REF LIMA 123', 'TALKS', ['09LIMA123']],
+    ['SUBJECT: TALKS REF - 08 LIMA 123', 'TALKS', ['08LIMA123']],
+    [
+      'SUBJECT: (C/NF) TALKS IN THE UK PRIMEREF: A. LONDON 1939  B. LONDON 1704',
+      'TALKS IN THE UK PRIME',
+      ['09LONDON1939', '09LONDON1704'],
+    ],
+  ];
+  for (const [text, subject, refs] of cases) {
+    assert.equal(parseSubject(text), subject, text);
+    assert.deepEqual(parseReferences(text, 2009, null), refs, text);
+  }
+  // written Ref, before a marked item; and a bare item letter at the end of a wrapped line
+  assert.deepEqual(
+    parseReferences('Subject: Uninsured Fleet Ref A) London 002351 B) State 069339', 2010, null),
+    ['10LONDON2351', '10STATE69339'],
+  );
+  assert.deepEqual(parseReferences('SUBJECT: THE COUNT - YET REF A\nWELLINGTON 721', 2006, null), [
+    '06WELLINGTON721',
+  ]);
+  // a REF word not followed by an item is part of the subject
+  assert.equal(parseSubject('SUBJECT: THE REF COUNT IS UP'), 'THE REF COUNT IS UP');
+  assert.deepEqual(parseReferences('SUBJECT: THE REF COUNT IS UP', 2009, null), []);
+});
+
+test('reference items that name another kind of document, and dates, cite no cable', () => {
+  const refs = (s: string) => parseReferences(s, 2009, null);
+  // the words of an e-mail, telcon, memcon, letter or report item are not read as a cable
+  assert.deepEqual(refs('REF: A. EMAIL FROM POL/LIMA 12 JAN 09 B. STATE 1234'), ['09STATE1234']);
+  assert.deepEqual(refs('REF: A. OSC REPORT EUP20080707950031 (MOSCOW 12) B. STATE 1'), [
+    '09STATE1',
+  ]);
+  assert.deepEqual(refs('REF: A. LETTER FROM AMBASSADOR TO MINISTER, LIMA 12 MAY B. STATE 1'), [
+    '09STATE1',
+  ]);
+  // the item ends at AND, a comma or semicolon, a line end or the next lettered item
+  assert.deepEqual(refs('REF: JONES EMAIL 5/5 AND LIMA 55; C. TELCON 12/1/08, D LIMA 66'), [
+    '09LIMA55',
+    '09LIMA66',
+  ]);
+  // a cable that mentions an e-mail after its serial is still a cable
+  assert.deepEqual(refs('REF: A. LIMA 123 (EMAIL) B. STATE 456'), ['09LIMA123', '09STATE456']);
+  // a day before a month, and numbers around a slash, are dates
+  assert.deepEqual(refs('REF: A. TELCON WITH BOGOTA 12 MAY B. LIMA 55 C. PARIS 12/5'), [
+    '09LIMA55',
+  ]);
+});
+
+test('reference lists as the other distributions write them: entities, CRLF, double spacing', () => {
+  const refs = (s: string) => parseReferences(s, 2004, null);
+  const list =
+    'REF: A. OTTAWA 2258\n\n     B. (B) OTTAWA 1245\n     C. 03\n\nHANOI 2323 D. HCMC 196';
+  const want = ['04OTTAWA2258', '04OTTAWA1245', '03HANOI2323', '04HOCHIMINHCITY196'];
+  assert.deepEqual(refs(list), want);
+  // newlines as entities (the web pages), CRLF, csv backslash-newlines, no-break spaces
+  assert.deepEqual(refs(list.replace(/\n/g, '&#x000A;')), want);
+  assert.deepEqual(refs(list.replace(/\n/g, '\r\n')), want);
+  assert.deepEqual(refs(list.replace(/\n/g, '\\\n')), want);
+  assert.deepEqual(refs(list.replace(/ /g, '\u00a0')), want);
+  // double spaced: every line followed by a blank one
+  assert.deepEqual(refs(list.replace(/\n/g, '\n \n')), want);
+  // a page head in lower case inside the list
+  assert.deepEqual(
+    refs('REF: A. STATE 40721\n confidential\npage 02 rome 01196 01 of 02 082030z  B. ROME 1098'),
+    ['04STATE40721', '04ROME1098'],
+  );
+  // written on one line (a reflowed text): a page head inside the list, a corrected-copy line after it,
+  // a REF label without a colon before a bare item letter
+  assert.deepEqual(
+    refs('REF: A. STATE 40721 CONFIDENTIAL PAGE 02 ROME 01196 01 OF 02 082030Z B. ROME 1098'),
+    ['04STATE40721', '04ROME1098'],
+  );
+  assert.deepEqual(refs('REF: Panama 01764 C O R R E C T E D COPY OF PANAMA 1957 - TEXT'), [
+    '04PANAMA1764',
+  ]);
+  assert.deepEqual(
+    refs('SUBJECT: NOT DOWN FOR THE COUNT - YET REF A WELLINGTON 721 B WELLINGTON 690'),
+    ['04WELLINGTON721', '04WELLINGTON690'],
+  );
+  // a one-letter item mark before a station of words that open sentences is an item, not a paragraph
+  assert.deepEqual(
+    refs('REF: (A) THE HAGUE 109\n(B) THE HAGUE 108\n(C) THE HAGUE 097\n(D) 09 THE HAGUE 759'),
+    ['04THEHAGUE109', '04THEHAGUE108', '04THEHAGUE97', '09THEHAGUE759'],
+  );
+  // an item that runs over lines after two blank lines: a second mark, or a number within three lines
+  assert.deepEqual(
+    refs(
+      'REF: A. (A) PARIS\n7682 AND PREVIOUS\n\n\nB. (B) EMBASSY\nPARIS DAILY REPORT\n\nC. (C) PARIS\n7527',
+    ),
+    ['04PARIS7682', '04PARIS7527'],
+  );
+  assert.deepEqual(refs('REF: A. LIMA 1\n\n\nB. 08\nLIMA\n2'), ['04LIMA1', '08LIMA2']);
+  // a serial padded to eight digits as in a section marker; a section marker inside the list, also
+  // broken over lines, is the citing cable's own serial, not a reference
+  assert.deepEqual(refs('REF: A. 08 BEIJING 00000123 B. LIMA 5'), ['08BEIJING123', '04LIMA5']);
+  assert.deepEqual(
+    refs('REF: A) 05 SAO PAULO 703; B) 05 SAO PAUL 614 SAO PAULO 00000161\n001.3 OF 005'),
+    ['05SAOPAULO703', '05SAOPAULO614'],
+  );
+  // prose after two blank lines still ends the list
+  assert.deepEqual(refs('REF: LIMA 1\n\n\nTHE 2009 ELECTIONS IN ROME 5 PROVINCES'), ['04LIMA1']);
+});
+
 test('reference stations with one damaged letter are read when only one station is that close', () => {
   const refs = (s: string) => parseReferences(s, 2009, null);
   assert.deepEqual(refs('REF: A. BANGOK 55 B. LIAM 44 C. BUENOS AIRS 12 D. NAIROB 9'), [
@@ -329,6 +436,28 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.ok(
     notes.includes('reference id given as "09SECTION01OF02LIMA1234"; read as 09LIMA1234'),
     notes.join('\n'),
+  );
+});
+
+test('reference ids written whole and damaged the ways of the malformed ids are repaired', () => {
+  const notes: string[] = [];
+  assert.deepEqual(
+    parseReferences(
+      'REF: A. 09LMA123 B. 06MADRID002583ZFR2585 C. 85NOFORNMOGADISHU1643',
+      2009,
+      null,
+      notes,
+    ),
+    ['09LIMA123', '06MADRID2583', '85MOGADISHU1643'],
+  );
+  assert.ok(
+    notes.includes('reference id given as "06MADRID002583ZFR2585"; read as 06MADRID2583'),
+    notes.join('; '),
+  );
+  // report numbers are not ids
+  assert.deepEqual(
+    parseReferences('REF: A. OSC EUP20080707950031 B. DAR-T TS-323-08A', 2009, null),
+    [],
   );
 });
 

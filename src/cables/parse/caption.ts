@@ -81,6 +81,15 @@ export function readSubject(
   return written && subject ? { subject, written } : { subject };
 }
 
+/**
+ * A REF label in capitals in the subject, the subject running straight into it without a colon
+ * (`SUBJECT: TALKS REF A. LIMA 1`, `… TALKS. REF (A) LIMA 1`, `… TALKS REF LIMA 1`,
+ * `… TALKSREF: LIMA 1`): it needs a lettered item or a station and a serial right after it. Written
+ * `Ref` it needs a marked item (`… Fleet Ref A) London 2351`).
+ */
+const REF_IN_SUBJECT_RE =
+  /(?:[ \t]|(?<=[A-Z]))(?:(?:REFTELS?|REFS?|REFERENCES?)(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z]\s+)?(?:(?:19|20)?\d{2}\s+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}\s+\d)|(?<=[ \t])(?:Reftels?|Refs?)[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)))/;
+
 const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
 /** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
@@ -90,6 +99,9 @@ function nextFieldIn(rest: string, limit: number): number {
   // glued to the last word with no space at all: "…TALKSREF: A. STATE 123"
   const glued = GLUED_REF_RE.exec(head);
   if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
+  // a REF label with no colon, followed by a lettered item or a station and serial
+  const bare = REF_IN_SUBJECT_RE.exec(head);
+  if (bare && (!ref || bare.index < ref.index)) ref = { index: bare.index };
   const cb = classifiedByAt(head);
   const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
   return at.length ? Math.min(...at) : -1;
@@ -170,10 +182,11 @@ const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
  * …`: a one-letter mark followed by a sentence, not by an item such as `(C) LIMA 55`), another field
  * of the caption (`E.O.`, `TAGS:`, `SUBJECT:`), a heading rule (`-----`) or a heading above one, the
  * handling line `SENSITIVE BUT UNCLASSIFIED` (anywhere), `This is an action request`, or two blank
- * lines not followed by the next lettered item.
+ * lines not followed by the next item (lettered with a number within three lines, or with a second
+ * mark, `B. (B) …`, or a line that opens with a station and a serial, as in a double-spaced list).
  */
 const REF_END_RE =
-  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|U\/\/?FOUO|[CS]\/\/?(?:NF|NOFORN|REL\b[^)\n]{0,20})|SBU\/\/?NF)\)|\((?:U|C|S)\)[ \t]+(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*(?:\([A-Z]\)|\[[A-Z]\]|[A-Z][.)])[ \t]*[A-Z0-9][^\n]*\d)/;
+  /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?!(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]+\d)(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|[Cc][ \t]*[Oo][ \t]*[Rr][ \t]*[Rr][ \t]*[Ee][ \t]*[Cc][ \t]*[Tt][ \t]*[Ee][ \t]*[Dd]\s+[Cc][ \t]*[Oo][ \t]*[Pp][ \t]*[Yy]|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Za-z](?:\.\)?|\)))[ \t]*){2,}[A-Za-z0-9]|(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Za-z](?:\.\)?|\)))[ \t]*)+[A-Za-z0-9][^\n]*(?:\n[^\n]*){0,2}?\d|(?:(?:19|20)?\d{2}[ \t]+)?(?:[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}|[A-Z][a-z'.-]*(?:[ \t]+[A-Z][a-z'.-]*){0,2}|[a-z][a-z'.-]*(?:[ \t]+[a-z][a-z'.-]*){0,2})[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Za-z][.)]|\[[A-Za-z]\]|AND\b|and\b))))/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
 
@@ -201,7 +214,7 @@ const PRINTOUT_LINE_RE =
   /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
 const PAGE_HEAD_RE =
-  /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/;
+  /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/i;
 
 /**
  * Removes printout lines (page heads, repeated banners) from a REF list, with the blank lines
@@ -235,6 +248,17 @@ export function dropPrintoutLines(text: string): { text: string; dropped: number
   return { text: kept.join('\n'), dropped, at: before.length ? before.join('\n').length : 0 };
 }
 
+function refInSubject(caption: string): { index: number; 0: string } | null {
+  const subj = SUBJECT_LINE_RE.exec(caption);
+  if (!subj) return null;
+  const from = subj.index + subj[0].length;
+  const blank = /\n[ \t]*\n/.exec(caption.slice(from));
+  const text = caption.slice(from, blank ? from + blank.index : caption.length);
+  const m = REF_IN_SUBJECT_RE.exec(text);
+  if (!m) return null;
+  return { index: from + m.index, 0: m[0] };
+}
+
 /** The field labels of a caption that start it again (a cable whose caption is repeated). */
 const CAPTION_FIELD_RE =
   /^\n[ \t]*¶?(?:E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;])/;
@@ -246,6 +270,7 @@ const CAPTION_FIELD_RE =
 function refBlock(caption: string, notes?: string[]): { text: string; rest: string | null } | null {
   let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
+  if (!m) m = refInSubject(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
   const hit = findLabel(caption, 'REF', 0, m ? m.index + m[0].length : caption.length);
   const start =
@@ -259,7 +284,7 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
     notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
   if (
-    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z)/i.test(
+    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z|[a-z][a-z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d)/i.test(
       rest,
     )
   ) {
@@ -277,7 +302,7 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
   return { text: rest.slice(0, end.index), rest: again };
 }
 
-const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(\d{1,7})\b/g;
+const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 /** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
 const DTG_YEAR_RE =
@@ -296,9 +321,23 @@ const GLUED_YEAR_RE = /\b(?:19|20)?(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)
  * written glued to the station (`O4MOSCOW`): a word of digits and O's with at least one digit.
  */
 const O_FOR_ZERO_RE = /\b(?=[O\d]*\d)[O\d]+\b|\b(?=O?\d)[O\d]{2}(?=[A-Z]{4,17}[ \t\n]+\d)/g;
-const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(\d{2,7})\b/g;
+const GLUED_SERIAL_RE = /\b([A-Z]{4,17})(0*\d{2,7})\b/g;
 const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}\d{1,7}\b/g;
+/**
+ * An id written whole but damaged the ways of FORMAT.md §2 (`06MADRID002583ZFR2585` padded with
+ * junk, `85NOFORNMOGADISHU1643`, `09LMA123`): read as `canonicalId` reads it.
+ */
+const DAMAGED_ID_RE = /\b\d{2}[A-Z][A-Z0-9]{2,40}\d\b/g;
+const CLEAN_ID_RE = /^\d{2}[A-Z]{4,17}\d{1,7}$/;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
+const PAGE_INLINE_RE =
+  /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
+const INLINE_MARKER_RE = /\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
+const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
+/** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
+const OTHER_DOCUMENT_RE =
+  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
 /**
@@ -358,6 +397,10 @@ export function parseReferences(
   ownId: string | null,
   notes?: string[],
 ): string[] {
+  // text as written in the other distributions: CRLF, entities (`&#x000A;`), csv `\`-newlines,
+  // no-break spaces; the list ends are found on lines as the cable has them
+  if (/[\r\u00a0]|&#?\w+;|\\\n/.test(caption))
+    caption = normalizeText(caption).replace(/\u00a0/g, ' ');
   const block = refBlock(caption, notes);
   if (!block) return [];
   // an item without a year takes the citing cable's year, known from its own id when not given
@@ -437,6 +480,15 @@ export function referencesInText(
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
   // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
+  t = t.replace(DAMAGED_ID_RE, (m) => {
+    // a clean id is read below; a short station (`09LMA123`) or junk among the digits is repaired here
+    if (!/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) && !/[A-Z]\d+[A-Z]/.test(m)) return m;
+    const id = canonicalId(m);
+    const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
+    if (!parts || !normalizeStation(parts[2], false)) return m;
+    if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
+    return `${parts[1]} ${parts[2]} ${parts[3]}`;
+  });
   t = t.replace(SECTION_ID_RE, (m) => {
     const id = canonicalId(m);
     const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
@@ -444,6 +496,16 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
+  // a section marker inside a list on one line (`SAO PAULO 00000161 001.3 OF 005`): its padded serial
+  // is the citing cable's, not a reference
+  t = t.replace(INLINE_MARKER_RE, ' ');
+  // a page head of the printout inside a list written on one line (a reflowed text)
+  if (t.includes('PAGE')) t = t.replace(PAGE_INLINE_RE, ' ');
+  // what is left of numbers around a slash is a date (`12/5`, `5/11/07`), never a serial
+  t = t.replace(SLASH_DATE_RE, ' ');
+  // an item that names another kind of document (FORMAT.md §6: e-mails, telcons, memcons, letters,
+  // reports, DTG-only messages) cites no cable after that word, up to the next item
+  t = t.replace(OTHER_DOCUMENT_RE, '$1 ');
   t = t.replace(/[()[\]\/:]/g, ' ').replace(/;/g, ' , ');
   t = t.replace(COMPACT_ID_RE, '$1 $2 $3');
   // "BELGRADE743": station and serial glued, no year
@@ -477,7 +539,8 @@ export function referencesInText(
   };
   for (let i = 0; i < clean.length; i++) {
     const tok = clean[i];
-    if (!/^\d{1,7}$/.test(tok)) continue;
+    // a serial has up to seven digits after zeros of padding (`BEIJING 00000123`, as in a section marker)
+    if (!/^0*\d{1,7}$/.test(tok)) continue;
     // station words before the number
     let station: string | null = null;
     let k = 0;
@@ -566,7 +629,8 @@ export function referencesInText(
       }
       const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
       if (after) y = after[1].slice(-2);
-      if (tok.length >= 1) push(y, station, tok);
+      // a day before a month (`LIMA 12 MAY`) is part of a date, not a serial
+      if (!(tok.length <= 2 && MONTH_TOKEN_RE.test(clean[i + 1] ?? ''))) push(y, station, tok);
       lastStation = station;
       lastYear = y;
       lastEnd = i;
