@@ -57,3 +57,35 @@ test(
     }
   },
 );
+
+test(
+  `a reader pastes a cable's TAGS line and pages past the end (${ENGINE})`,
+  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` },
+  async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(base + '/');
+      await page.fill('#masthead-q', 'TAGS: PREL PTER');
+      await page.press('#masthead-q', 'Enter');
+      await page.waitForURL(/\/search\?q=TAGS/);
+      assert.match(
+        await page.locator('#search-notices').innerText(),
+        /"TAGS:" is not a filter, so it was searched for as words/,
+      );
+      assert.ok((await page.locator('.hit').count()) >= 1);
+      await page.screenshot({ path: join(OUT, `search-notice-${ENGINE}.png`), fullPage: true });
+      await page.goto(base + '/search?q=peru&page=40');
+      const past = page.locator('#search-past-end');
+      assert.match(await past.innerText(), /Page 40 is past the end of these results/);
+      assert.doesNotMatch(await page.locator('.results-head').innerText(), /page 40 of/i);
+      await page.screenshot({ path: join(OUT, `search-past-end-${ENGINE}.png`), fullPage: true });
+      await past.locator('a').click();
+      await page.waitForURL(/\/search\?q=peru/);
+      assert.ok((await page.locator('.hit').count()) >= 1, 'the last page has results');
+    } finally {
+      await browser.close();
+    }
+  },
+);
