@@ -1,6 +1,7 @@
 /**
  * `npm run bench -- search [--engine sqlite|postgres|both] [--file /tmp/cables-251287.csv]
- *   [--data-dir /tmp/bsbench/sqlite] [--pg-url postgres://postgres@127.0.0.1:5432/bench]`
+ *   [--data-dir /tmp/bsbench/sqlite] [--pg-url postgres://postgres@127.0.0.1:5432/bench]
+ *   [--count 251287]`
  *
  * Loads the 251,287 generated cables once per engine (reader → parser → rows, index deferred and
  * built after the load, as an import does; an already loaded database is reused), starts the
@@ -24,10 +25,12 @@ const { values } = parseArgs({
     'data-dir': { type: 'string', default: '/tmp/bsbench/sqlite' },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/bench' },
     clients: { type: 'string', default: '4' },
+    /** Cables generated (with --file naming a file of that many; a smaller archive runs faster). */
+    count: { type: 'string', default: '251287' },
   },
 });
 const CLIENTS = Number(values.clients);
-const COUNT = 251287;
+const COUNT = Number(values.count);
 
 /** Words that occur in the generated cables, from very common to rare. */
 const WORDS = [

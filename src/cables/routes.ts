@@ -26,6 +26,7 @@ import {
 } from './store.ts';
 import { BrowsePage, CablePage, ListingPage, MONTH_NAMES } from './views.tsx';
 import { storyPath } from '../stories/store.ts';
+import { relatedCables } from '../search/routes.ts';
 
 export const CABLE_PAGE_SIZE = 50;
 
@@ -89,6 +90,17 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
       async (req, reply) => {
         const cable = await resolve(req.params.id, reply, '');
         if (!cable) return reply;
+        // Beside its references: how many cables cite it, and the cables most like it.
+        const beside = Promise.all([
+          db
+            .selectFrom('cable_references as r')
+            .innerJoin('cables as c', 'c.reference_id', 'r.from_id')
+            .select((eb) => eb.fn.countAll<number | string>().as('n'))
+            .where('r.to_id', '=', cable.reference_id)
+            .executeTakeFirst(),
+          relatedCables(services.db, cable.reference_id),
+        ]);
+        beside.catch(() => {}); // awaited below; a failure there is this request's error
         const [ctx, refsOut, refsIn, around, story, versions] = await Promise.all([
           pageContext(services, req, reply),
           referencesOut(db, cable.reference_id),
@@ -108,6 +120,7 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
             .executeTakeFirst(),
           cableVersions(db, cable.id),
         ]);
+        const [citedBy, related] = await beside;
         countView(db, 'cable', cable.id);
         const storyHref = story && story.status === 'published' ? storyPath(story) : null;
         return sendPage(
@@ -120,6 +133,8 @@ export function cableRoutes(services: AppServices): FastifyPluginAsync {
               parsed: parsedOf(cable),
               refsOut,
               refsIn,
+              citedBy: Number(citedBy?.n ?? 0),
+              related: related && related.map((r) => ({ ...r, held: true })),
               prev: around.prev,
               next: around.next,
               storyHref,

@@ -109,6 +109,10 @@ export interface CablePageData {
   parsed: ParsedCable;
   refsOut: CableLink[];
   refsIn: CableLink[];
+  /** How many cables in the archive cite this one (refsIn lists the first of them). */
+  citedBy: number;
+  /** The cables most like this one (null: not known now, the section is left out). */
+  related: CableLink[] | null;
   prev?: CableLink;
   next?: CableLink;
   storyHref: string | null;
@@ -309,8 +313,27 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
           </section>
           <section>
             <h2>Referenced by</h2>
+            {data.citedBy ? (
+              <p class="meta cited-by">
+                Cited by {formatCount(data.citedBy)} {data.citedBy === 1 ? 'cable' : 'cables'} in
+                the archive
+                {data.citedBy > data.refsIn.length
+                  ? ` (the first ${formatCount(data.refsIn.length)} listed)`
+                  : ''}
+                .
+              </p>
+            ) : null}
             <LinkList items={data.refsIn} empty="No cable in the archive cites this one." />
           </section>
+          {data.related ? (
+            <section class="cable-related">
+              <h2>Related cables</h2>
+              <LinkList items={data.related} empty="No other cable shares its distinctive words." />
+              {data.related.length ? (
+                <p class="meta">The cables sharing the most of this cable's distinctive words.</p>
+              ) : null}
+            </section>
+          ) : null}
         </div>
         <nav class="pager" aria-label={`Cables from ${cable.origin}`}>
           <span>

@@ -19,11 +19,17 @@ import { openSearchIndex } from './index.ts';
 import type { SearchParams } from './query.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchWorkerData, WorkerReply } from './search-worker.ts';
+import type { RelatedCable } from './related.ts';
 
 /** What answers searches for the web app. */
 export interface Searcher {
   /** A search within its budget (cost limits, time limit; plain data, it crosses to a thread). */
   search(params: SearchParams, budget?: Omit<SearchBudget, 'now'>): Promise<SearchOutcome>;
+  /**
+   * The `k` cables most like a cable, from a search thread whose term index is ready, within
+   * `timeMs` there; null when no such thread is running (or the cable is unknown, or time ran out).
+   */
+  related(referenceId: string, k: number, timeMs: number): Promise<RelatedCable[] | null>;
   /** Where the last answer's matching came from: the in-memory term index, or the database. */
   readonly index: 'memory' | 'database';
   /** Search worker threads whose term index has been ready, of those wanted. */
@@ -41,6 +47,11 @@ interface Pending {
   reject(e: Error): void;
 }
 
+/** A related-cables question in a worker's hands (a failed worker's are answered null). */
+interface Asked {
+  resolve(v: RelatedCable[] | null): void;
+}
+
 export interface SearcherOptions {
   /** Where the term index is kept between runs. */
   termsFile: string | null;
@@ -52,6 +63,7 @@ export interface SearcherOptions {
 interface Slot {
   worker: Worker | null;
   pending: Map<number, Pending>;
+  asked: Map<number, Asked>;
   /** When its last worker failed (a new one is tried a while later). */
   failedAt: number;
   /** Its term index has been ready (searches go to such workers first), and where it came from. */
@@ -76,6 +88,7 @@ export class WorkerSearcher implements Searcher {
     this.slots = Array.from({ length: Math.max(0, options.workers ?? 1) }, () => ({
       worker: null,
       pending: new Map(),
+      asked: new Map(),
       failedAt: -Infinity,
       warm: false,
       source: null,
@@ -128,17 +141,25 @@ export class WorkerSearcher implements Searcher {
       return;
     }
     if (!('id' in msg)) return;
+    const asked = slot.asked.get(msg.id);
+    if (asked) {
+      slot.asked.delete(msg.id);
+      if (slot.pending.size === 0 && slot.asked.size === 0) worker.unref();
+      asked.resolve('related' in msg ? msg.related : null);
+      return;
+    }
     const p = slot.pending.get(msg.id);
     if (!p) return;
     slot.pending.delete(msg.id);
-    if (slot.pending.size === 0) worker.unref();
+    if (slot.pending.size === 0 && slot.asked.size === 0) worker.unref();
     if ('outcome' in msg) {
       this.index = msg.index;
       p.resolve(msg.outcome);
-    } else
+    } else if ('error' in msg)
       p.reject(
         Object.assign(new Error(msg.error ?? 'search failed'), msg.code ? { code: msg.code } : {}),
       );
+    else p.reject(new Error('search failed'));
   }
 
   /** Search workers whose term index has been ready, and workers wanted. */
@@ -212,6 +233,31 @@ export class WorkerSearcher implements Searcher {
     });
   }
 
+  async related(referenceId: string, k: number, timeMs: number): Promise<RelatedCable[] | null> {
+    // Only a thread whose term index is ready: the answer must be cheap, and a cable page does
+    // not wait for an index to load (nor starts a thread).
+    let best: Slot | null = null;
+    for (const s of this.slots)
+      if (
+        s.worker &&
+        s.warm &&
+        (!best || s.pending.size + s.asked.size < best.pending.size + best.asked.size)
+      )
+        best = s;
+    const worker = best?.worker;
+    if (!best || !worker) {
+      const local = this.local ? await this.local.catch(() => null) : null;
+      return local ? local.related(referenceId, k, timeMs) : null;
+    }
+    const slot = best;
+    return new Promise((resolve) => {
+      const id = this.nextId++;
+      slot.asked.set(id, { resolve });
+      worker.ref();
+      worker.postMessage({ id, related: { referenceId, k, timeMs } });
+    });
+  }
+
   /** A dead worker: its searches go to the others (or this thread) until a new one is tried. */
   private fail(slot: Slot, worker: Worker, err: Error): void {
     if (slot.worker !== worker) return;
@@ -220,6 +266,8 @@ export class WorkerSearcher implements Searcher {
     if (!this.closed) process.emitWarning(`search worker failed: ${err.message}`);
     const waiting = [...slot.pending.values()];
     slot.pending.clear();
+    for (const a of slot.asked.values()) a.resolve(null);
+    slot.asked.clear();
     for (const p of waiting) this.search(p.params, p.budget).then(p.resolve, p.reject);
   }
 

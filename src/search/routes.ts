@@ -18,6 +18,9 @@ import type { AppServices } from '../app.ts';
 import type { Db } from '../platform/db.ts';
 import { pageContext, sendPage } from '../platform/http.ts';
 import { parseSearchParams, type SearchParams } from './query.ts';
+import { pageState } from './forgiving.ts';
+import type { RelatedCable } from './related.ts';
+import { Lru } from '../platform/cache.ts';
 import type { SearchOutcome } from './service.ts';
 import { WorkerSearcher, type Searcher } from './remote.ts';
 import { SearchPage, type SearchNotice } from './views.tsx';
@@ -60,6 +63,39 @@ export interface SearchRuntime {
 }
 
 const runtimes = new WeakMap<Db, SearchRuntime>();
+
+/** Related cables per cable page: how many, the search thread's time limit, the page's wait. */
+export const RELATED = { k: 6, timeMs: 150, waitMs: 300, cacheMs: 10 * 60_000, cached: 5000 };
+const relatedCache = new WeakMap<Db, Lru<string, { at: number; list: RelatedCable[] }>>();
+
+/**
+ * The cables most like a cable, for its page: from a search thread whose term index is ready,
+ * within RELATED.timeMs there and RELATED.waitMs here, remembered for RELATED.cacheMs. Null (the
+ * page leaves the section out) while no index is ready or when the answer is late.
+ */
+export async function relatedCables(db: Db, referenceId: string): Promise<RelatedCable[] | null> {
+  const runtime = runtimes.get(db);
+  if (!runtime) return null;
+  let cache = relatedCache.get(db);
+  if (!cache) relatedCache.set(db, (cache = new Lru(RELATED.cached)));
+  const hit = cache.get(referenceId);
+  const now = Date.now();
+  if (hit && now - hit.at < RELATED.cacheMs) return hit.list;
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), RELATED.waitMs)));
+  try {
+    const list = await Promise.race([
+      runtime.searcher().related(referenceId, RELATED.k, RELATED.timeMs),
+      late,
+    ]);
+    if (list) cache.set(referenceId, { at: now, list });
+    return list;
+  } catch {
+    return null;
+  } finally {
+    clearTimeout(timer);
+  }
+}
 
 /** The search runtime of the app serving this database (tests adjust its settings and clock). */
 export function searchRuntimeOf(db: Db): SearchRuntime | undefined {
@@ -223,6 +259,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         total: r.total,
         page: r.page,
         size: r.size,
+        pages: pageState(r.total, r.size, r.page).pages,
         query: r.normalized,
         order: r.order,
         hits: r.hits,
@@ -230,6 +267,8 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         tookMs: r.tookMs,
         warming: r.warming,
         ...(r.warming ? { note: WARMING_NOTE } : {}),
+        notices: r.notices,
+        ...(out.location ? { location: out.location } : {}),
       };
     });
 
@@ -269,9 +308,10 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
       if (!admitted.ok)
         return refused(admitted.status, admitted.retryAfter, admitted.message, admitted.notice);
       const outcome = admitted.outcome;
-      if (outcome.ok && outcome.cableId) {
+      // The query named one document (a reference id, a pasted link): go to it.
+      if (outcome.ok && outcome.location) {
         observe(t0, 'ok', outcome.result.warming ? 'database' : 'memory');
-        return reply.redirect(`/cables/${encodeURIComponent(outcome.cableId)}`, 302);
+        return reply.redirect(outcome.location, 302);
       }
       if (!outcome.ok) {
         const kind = outcome.error.kind ?? 'syntax';

@@ -9,6 +9,7 @@ import { connect, type DbTarget } from '../platform/db.ts';
 import { openSearchIndex } from './index.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchParams } from './query.ts';
+import type { RelatedCable } from './related.ts';
 
 export interface SearchWorkerData {
   /** The database to search (its own connection). */
@@ -22,6 +23,7 @@ export interface SearchWorkerData {
 /** To the worker: a search, the leader's new term index (followers), or close. */
 export type WorkerRequest =
   | { id: number; params: SearchParams; budget?: Omit<SearchBudget, 'now'> }
+  | { id: number; related: { referenceId: string; k: number; timeMs: number } }
   | { shared: Uint8Array }
   | { close: true };
 
@@ -31,6 +33,7 @@ export type WorkerReply =
   | { warm: true; source: string | null }
   | { shared: Uint8Array }
   | { id: number; outcome: SearchOutcome; index: 'memory' | 'database' }
+  | { id: number; related: RelatedCable[] | null }
   | { id: number; error: string; code?: string };
 
 const data = workerData as SearchWorkerData;
@@ -65,6 +68,12 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     return;
   }
   try {
+    if ('related' in msg) {
+      const { referenceId, k, timeMs } = msg.related;
+      const related = await service.related(referenceId, k, timeMs);
+      parentPort!.postMessage({ id: msg.id, related } satisfies WorkerReply);
+      return;
+    }
     const outcome = await service.search(msg.params, msg.budget ?? {});
     parentPort!.postMessage({
       id: msg.id,

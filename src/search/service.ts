@@ -21,6 +21,8 @@ import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import type { TermIndexOptions } from './terms.ts';
+import { pastedLink, type PastedLink } from './forgiving.ts';
+import { distinctiveWords, RELATED_TEXT, type RelatedCable } from './related.ts';
 import { checkCost, queryShape, type CostLimits, type CostReason } from './budget.ts';
 import {
   currentDeadline,
@@ -46,7 +48,13 @@ export interface SearchHit {
   origin?: string;
   classification?: string;
   section?: string;
+  /** The document's page: a cable's archive page, a story's page. */
   url: string;
+  /**
+   * A cable with a Cablegate story: the story's page. The cable and its story are one result,
+   * with the story's title and the cable's snippet, metadata and page (`url`).
+   */
+  storyUrl?: string;
   /** Safe HTML: the text escaped, then matched words wrapped in <mark>. */
   snippet: string;
 }
@@ -70,6 +78,8 @@ export interface SearchResult {
    * same matches; large match sets are ordered newest first instead of by relevance).
    */
   warming: boolean;
+  /** How parts of the query were read differently from how they were written (plain sentences). */
+  notices: string[];
 }
 /**
  * Why a search was not answered: the query could not be read (`syntax`), it asks for more work
@@ -82,10 +92,23 @@ export interface SearchProblem {
   kind?: 'syntax' | 'cost' | 'time';
   reason?: CostReason;
 }
+/**
+ * An answered search. `location`: the query named one document (a reference id, a pasted link to
+ * a cable or story of this site) and the result is that document; the search page sends the
+ * reader to this path. `cableId`: that document is this cable.
+ */
 export type SearchOutcome =
-  | { ok: true; result: SearchResult; cableId?: undefined }
-  | { ok: true; cableId: string; result: SearchResult }
+  | { ok: true; result: SearchResult; cableId?: undefined; location?: string }
+  | { ok: true; cableId: string; result: SearchResult; location?: string }
   | { ok: false; error: SearchProblem };
+
+/** The documents a search stands for when the query names them (a reference id, a link). */
+interface OnlyDocs {
+  /** Cables by reference id. */
+  cables: string[];
+  /** Stories by row id. */
+  stories: number[];
+}
 
 /** What one search may cost (the route passes them; absent: no limit). */
 export interface SearchBudget {
@@ -674,6 +697,69 @@ export class SearchService {
     return !!row;
   }
 
+  /**
+   * The `k` cables most like this one (see related.ts), best first; null when the term index is
+   * not ready, the cable is unknown, or the time limit (`timeMs`) ran out.
+   */
+  async related(
+    referenceId: string,
+    k: number,
+    timeMs: number,
+    now?: () => number,
+  ): Promise<RelatedCable[] | null> {
+    try {
+      return await withDeadline(new Deadline(timeMs, now), () =>
+        this.relatedWithin(referenceId, k),
+      );
+    } catch (e) {
+      if (e instanceof SearchTimeout) return null;
+      throw e;
+    }
+  }
+
+  private async relatedWithin(referenceId: string, k: number): Promise<RelatedCable[] | null> {
+    const terms = this.terms;
+    if (!terms) return null;
+    await this.columns.sync();
+    if (!terms.ready('cable')) return null;
+    const cable = await this.db.kysely
+      .selectFrom('cables')
+      .select(['id', 'title', sql<string>`substr(body, 1, ${RELATED_TEXT})`.as('text')])
+      .where('reference_id', '=', referenceId)
+      .executeTakeFirst();
+    if (!cable) return null;
+    const words = distinctiveWords(`${cable.title ?? ''} ${cable.text}`, (w) =>
+      terms.wordFrequencies('cable', w),
+    );
+    if (!words?.length) return words && [];
+    checkDeadline();
+    const parsed = parseQuery(words.join(' OR '), PARSE);
+    if (!parsed.ok) return null;
+    const ids = await this.index.match('cable', parsed.query);
+    if (!ids) return null;
+    const others = ids.filter((id) => id !== cable.id && this.columns.cables.present[id] === 1);
+    if (!others.length) return [];
+    checkDeadline();
+    const ranked = await this.index.rank('cable', parsed.query, others, k, false);
+    if (!ranked.length) return [];
+    const rows = await this.db.kysely
+      .selectFrom('cables')
+      .select(['id', 'reference_id', 'title', 'created'])
+      .where(
+        'id',
+        'in',
+        ranked.map((r) => r.id),
+      )
+      .execute();
+    const byId = new Map(rows.map((r) => [r.id, r]));
+    return ranked.flatMap((r) => {
+      const row = byId.get(r.id);
+      return row
+        ? [{ reference_id: row.reference_id, title: row.title, created: row.created }]
+        : [];
+    });
+  }
+
   /** Indexed words a word start expands to (the most of either kind), when the term index knows. */
   private expansion(prefix: string): number | null {
     const terms = this.terms;
@@ -727,8 +813,13 @@ export class SearchService {
     const normalized = normalizeQuery(params.q, explicit, PARSE);
     const refId = first.query.referenceId;
     if (refId && !hasExplicit && (await this.cableExists(refId))) {
-      const result = await this.run(parseRef(refId), params, normalized, t0, [refId]);
-      return { ok: true, cableId: refId, result };
+      const result = await this.run(parseRef(refId), params, normalized, t0, onlyCable(refId));
+      return { ok: true, cableId: refId, result, location: `/cables/${refId}` };
+    }
+    const link = hasExplicit ? null : pastedLink(params.q, PARSE.canonicalizeId);
+    if (link) {
+      const linked = await this.linked(link, params, t0);
+      if (linked) return linked;
     }
     const parsed = parseQuery(normalized, PARSE);
     if (!parsed.ok)
@@ -741,7 +832,52 @@ export class SearchService {
           error: { message: refused.message, position: -1, kind: 'cost', reason: refused.reason },
         };
     }
-    return { ok: true, result: await this.run(parsed.query, params, normalized, t0) };
+    const result = await this.run(parsed.query, params, normalized, t0);
+    return { ok: true, result: { ...result, notices: first.query.notices ?? [] } };
+  }
+
+  /**
+   * A pasted link to a cable or story of this site: the result is that document alone (a
+   * Cablegate story is its cable, with the story's title), and `location` its path here. Null when
+   * the archive holds no such (visible) document: the text is then searched as words.
+   */
+  private async linked(
+    link: PastedLink,
+    params: SearchParams,
+    t0: number,
+  ): Promise<SearchOutcome | null> {
+    if (link.kind === 'cable') {
+      const id = link.referenceId;
+      if (!(await this.cableExists(id))) return null;
+      const result = await this.run(parseRef(id), params, id, t0, onlyCable(id));
+      return { ok: true, cableId: id, result, location: `/cables/${id}` };
+    }
+    const story = await this.db.kysely
+      .selectFrom('stories')
+      .innerJoin('sections', 'sections.id', 'stories.section_id')
+      .select([
+        'stories.id as id',
+        'stories.slug as slug',
+        'stories.published_at as published_at',
+        'stories.cable_reference_id as cable_reference_id',
+        'sections.slug as section_slug',
+      ])
+      .where('stories.id', '=', link.id)
+      .where('stories.status', '=', 'published')
+      .where('stories.published_at', '<=', new Date().toISOString())
+      .executeTakeFirst();
+    if (!story) return null;
+    const location = storyPath(story);
+    const ref = story.cable_reference_id;
+    if (ref && (await this.cableExists(ref))) {
+      const result = await this.run(parseRef(ref), params, ref, t0, onlyCable(ref));
+      return { ok: true, cableId: ref, result, location };
+    }
+    const q = parseQuery('', PARSE);
+    if (!q.ok) throw q.error;
+    const only = { cables: [], stories: [story.id] };
+    const result = await this.run(q.query, params, params.q.trim(), t0, only);
+    return { ok: true, result, location };
   }
 
   /**
@@ -753,7 +889,7 @@ export class SearchService {
     params: SearchParams,
     normalized: string,
     t0: number,
-    onlyRefs?: string[],
+    only?: OnlyDocs,
   ): Promise<SearchResult> {
     const deadline = currentDeadline();
     const waitFrom = deadline?.now();
@@ -770,10 +906,10 @@ export class SearchService {
         ? positiveOf(query)
         : null;
     const negate = textQuery !== null && textQuery !== query;
-    const highlight = onlyRefs ? [] : highlightTerms(query, COMPILE);
-    const filters = await this.filtersOf(query, textTags, onlyRefs);
+    const highlight = only ? [] : highlightTerms(query, COMPILE);
+    const filters = await this.filtersOf(query, textTags, only);
 
-    const matched = await this.matchText(textQuery, negate, filters, onlyRefs);
+    const matched = await this.matchText(textQuery, negate, filters, only);
     checkDeadline();
     const counts = this.newCounts();
     const hits: Record<DocKind, Int32Array> = {
@@ -790,7 +926,7 @@ export class SearchService {
       params.sort === 'relevance' &&
       textQuery !== null &&
       !negate &&
-      !onlyRefs &&
+      !only &&
       this.rankable(textQuery, hits, matchSizes);
     const order: SearchResult['order'] = relevance
       ? 'relevance'
@@ -805,7 +941,7 @@ export class SearchService {
     checkDeadline();
     const hitsOut = await this.hydrate(
       page,
-      textQuery && !negate && !onlyRefs ? query : null,
+      textQuery && !negate && !only ? query : null,
       highlight,
     );
     return {
@@ -820,6 +956,7 @@ export class SearchService {
       normalized,
       highlight,
       warming,
+      notices: [],
     };
   }
 
@@ -827,7 +964,7 @@ export class SearchService {
   private async filtersOf(
     query: ParsedQuery,
     textTags: Set<string>,
-    onlyRefs: string[] | undefined,
+    only: OnlyDocs | undefined,
   ): Promise<RunFilters> {
     const { cables, stories } = this.columns;
     const f: QueryFilters = query.filters;
@@ -855,7 +992,7 @@ export class SearchService {
             ).map((r) => r.id),
           )
         : null;
-    const refs = onlyRefs ?? f.ref;
+    const refs = only ? only.cables : f.ref;
     return {
       originIn: flags(cables.origins.values.length, f.origin, originIds),
       originOut: flags(cables.origins.values.length, x.origin, originIds),
@@ -877,17 +1014,24 @@ export class SearchService {
     };
   }
 
-  /** Text match per kind (both kinds are matched so the kind facet can count the other one). */
+  /**
+   * Text match per kind (both kinds are matched so the kind facet can count the other one). A
+   * Cablegate story whose cable is in the archive is left out: the cable and its story are one
+   * document, found, counted and ranked as the cable (the story's title and text are made from
+   * the cable's), and shown with the story's title (see hydrate()).
+   */
   private async matchText(
     textQuery: ParsedQuery | null,
     negate: boolean,
     filters: RunFilters,
-    onlyRefs: string[] | undefined,
+    only: OnlyDocs | undefined,
   ): Promise<Record<DocKind, Int32Array>> {
     const [cable, story] = await Promise.all(
       (['cable', 'story'] as const).map(async (kind) => {
-        if (onlyRefs)
-          return kind === 'cable' ? Int32Array.from(filters.refCableIds ?? []) : new Int32Array(0);
+        if (only)
+          return kind === 'cable'
+            ? Int32Array.from(filters.refCableIds ?? []).sort()
+            : Int32Array.from(only.stories).sort();
         if (!textQuery) return this.columns.allIds(kind);
         const ids = await this.index.match(kind, textQuery);
         if (!ids) return this.columns.allIds(kind);
@@ -895,7 +1039,23 @@ export class SearchService {
         return idsNotIn(this.columns.allIds(kind), ids);
       }),
     );
-    return { cable, story };
+    return { cable, story: this.withoutCableStories(story) };
+  }
+
+  /** The stories of `ids` that are documents of their own (not a Cablegate story of a stored cable). */
+  private withoutCableStories(ids: Int32Array): Int32Array {
+    const { cable: cableOf, size } = this.columns.stories;
+    const present = this.columns.cables.present;
+    const cableSize = this.columns.cables.size;
+    const out = new Int32Array(ids.length);
+    let n = 0;
+    for (let i = 0; i < ids.length; i++) {
+      const id = ids[i];
+      const c = id < size ? cableOf[id] : 0;
+      if (c > 0 && c < cableSize && present[c]) continue;
+      out[n++] = id;
+    }
+    return n === ids.length ? ids : out.subarray(0, n);
   }
 
   private newCounts(): RunCounts {
@@ -1173,6 +1333,7 @@ export class SearchService {
       new Map<number, string>(),
       new Map<number, string>(),
     ]);
+    const cableStories = await this.cableStories(cableRows.map((r) => r.reference_id));
     const cablesById = new Map(cableRows.map((r) => [r.id, r]));
     const storiesById = new Map(storyRows.map((r) => [r.id, r]));
     const out: SearchHit[] = [];
@@ -1181,15 +1342,17 @@ export class SearchService {
         const r = cablesById.get(p.id);
         if (!r) continue;
         const snip = cableSnips.get(p.id);
+        const story = cableStories.get(r.reference_id);
         out.push({
           kind: 'cable',
           id: r.id,
           referenceId: r.reference_id,
-          title: r.title || r.subject || r.reference_id,
+          title: story?.title || r.title || r.subject || r.reference_id,
           date: r.created,
           origin: r.origin,
           classification: r.classification,
           url: `/cables/${r.reference_id}`,
+          ...(story ? { storyUrl: storyPath(story) } : {}),
           snippet: snip
             ? markedHtml(snip)
             : query
@@ -1220,6 +1383,39 @@ export class SearchService {
     }
     return out;
   }
+
+  /** The visible Cablegate stories of these cables (title and page), by reference id. */
+  private async cableStories(
+    refs: string[],
+  ): Promise<
+    Map<
+      string,
+      { id: number; title: string; slug: string; section_slug: string; published_at: string }
+    >
+  > {
+    if (!refs.length) return new Map();
+    const rows = await this.db.kysely
+      .selectFrom('stories')
+      .innerJoin('sections', 'sections.id', 'stories.section_id')
+      .select([
+        'stories.cable_reference_id as ref',
+        'stories.id as id',
+        'stories.published_at as published_at',
+        'stories.title as title',
+        'stories.slug as slug',
+        'sections.slug as section_slug',
+      ])
+      .where('stories.cable_reference_id', 'in', refs)
+      .where('stories.status', '=', 'published')
+      .where('stories.published_at', '<=', new Date().toISOString())
+      .execute();
+    return new Map(rows.map((r) => [r.ref!, r]));
+  }
+}
+
+/** The one cable a search stands for. */
+function onlyCable(referenceId: string): OnlyDocs {
+  return { cables: [referenceId], stories: [] };
 }
 
 /** A query standing for exactly one cable, found by its reference id. */

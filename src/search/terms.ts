@@ -586,6 +586,23 @@ export class TermIndex {
   }
 
   /**
+   * How many documents of a kind hold each word (words that stem to one indexed term; others are
+   * left out), with the number of documents; null while the index is not ready. For picking a
+   * document's distinctive words (related documents).
+   */
+  wordFrequencies(kind: DocKind, words: string[]): { n: number; df: Map<string, number> } | null {
+    if (!this.ready(kind)) return null;
+    const p = this.postings[kind]!;
+    const surface = this.surface[kind];
+    const df = new Map<string, number>();
+    for (const w of words) {
+      const tids = surface.get(w);
+      if (tids?.length === 1 && tids[0] < p.df.length) df.set(w, p.df[tids[0]]);
+    }
+    return { n: p.count(), df };
+  }
+
+  /**
    * A two-word phrase whose word pair is tracked: its documents, exactly; otherwise null. `groups`
    * are the words' terms as node() looked them up (a word left out or not one term: no pair).
    */

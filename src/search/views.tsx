@@ -4,6 +4,7 @@ import { Layout } from '../web/layout.tsx';
 import { formatCount, formatDate } from '../web/format.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
 import type { SearchParams } from './query.ts';
+import { aroundPosition, pageState, shortQuery } from './forgiving.ts';
 import {
   FACETS,
   highlightHtml,
@@ -237,9 +238,11 @@ export function SearchPage({
   notice?: SearchNotice;
 }) {
   const s = params ? stateOf(params) : { q };
-  const title = q.trim() ? `Search: ${q.trim()}` : 'Search the archive';
+  const title = q.trim() ? `Search: ${shortQuery(q)}` : 'Search the archive';
   const r = outcome;
-  const pages = r ? Math.max(1, Math.ceil(r.total / r.size)) : 1;
+  const { pages, past } = r ? pageState(r.total, r.size, r.page) : { pages: 1, past: false };
+  const lastPage = (n: number) => searchHref({ ...s, page: n > 1 ? String(n) : undefined });
+  const echo = position !== undefined && q ? aroundPosition(q, position) : null;
   const activeFilters: { label: string; href: string }[] = [];
   if (params) {
     for (const f of [
@@ -307,11 +310,11 @@ export function SearchPage({
             <p>
               <strong>{NOTICE_TITLES[notice]}</strong> {problem}
             </p>
-            {position !== undefined && q ? (
+            {echo ? (
               <p class="query-echo">
-                <code>{q.slice(0, position)}</code>
-                <code class="at">{q.slice(position, position + 1) || ' '}</code>
-                <code>{q.slice(position + 1)}</code>
+                <code>{echo.before}</code>
+                <code class="at">{echo.at || ' '}</code>
+                <code>{echo.after}</code>
               </p>
             ) : null}
             {notice === 'syntax' || notice === 'cost' || notice === 'time' ? (
@@ -341,6 +344,13 @@ export function SearchPage({
             ))}
           </p>
         ) : null}
+        {r?.notices.length ? (
+          <div class="notice" role="note" id="search-notices">
+            {r.notices.map((n) => (
+              <p key={n}>{n}</p>
+            ))}
+          </div>
+        ) : null}
         {r?.warming ? (
           <p class="notice" role="note" id="search-warming">
             <strong>The search index is warming up</strong> after a restart. Results come straight
@@ -354,7 +364,8 @@ export function SearchPage({
               <div class="results-head">
                 <p class="meta" role="status">
                   {formatCount(r.total)} {r.total === 1 ? 'result' : 'results'}
-                  {r.total ? ` · page ${r.page} of ${formatCount(pages)}` : ''} · {r.tookMs} ms
+                  {r.total && !past ? ` · page ${r.page} of ${formatCount(pages)}` : ''} ·{' '}
+                  {r.tookMs} ms
                 </p>
                 {r.total > 1 ? (
                   <p class="sort meta">
@@ -393,6 +404,12 @@ export function SearchPage({
                         <time dateTime={hit.date}>{formatDate(hit.date)}</time>
                         {hit.origin ? <> · {hit.origin}</> : null}
                         {hit.classification ? <> · {hit.classification}</> : null}
+                        {hit.storyUrl ? (
+                          <>
+                            {' '}
+                            · <a href={hit.storyUrl}>Read as a Cablegate story</a>
+                          </>
+                        ) : null}
                         {hit.section ? (
                           <>
                             {' '}
@@ -406,9 +423,15 @@ export function SearchPage({
                   ))}
                 </ol>
               ) : r.total ? (
-                <p>
-                  There are only {formatCount(pages)} pages of results.{' '}
-                  <a href={searchHref({ ...s, page: undefined })}>Back to the first page</a>.
+                <p class="notice" id="search-past-end">
+                  Page {formatCount(r.page)} is past the end of these results:{' '}
+                  {pages === 1 ? 'they fit on one page' : `there are ${formatCount(pages)} pages`}.{' '}
+                  <a href={lastPage(pages)}>
+                    {pages === 1
+                      ? 'See the results'
+                      : `Go to the last page (${formatCount(pages)})`}
+                  </a>
+                  .
                 </p>
               ) : (
                 <div class="empty-state">

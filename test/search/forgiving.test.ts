@@ -6,8 +6,8 @@ import { canonicalId } from '../../src/cables/parse/ids.ts';
 import { aroundPosition, pageState, pastedLink, shortQuery } from '../../src/search/forgiving.ts';
 
 describe('pastedLink', () => {
-  const cable = (referenceId: string) => ({ kind: 'cable', referenceId });
-  const story = (id: number) => ({ kind: 'story', id });
+  const cable = (referenceId: string) => ({ kind: 'cable' as const, referenceId });
+  const story = (id: number) => ({ kind: 'story' as const, id });
   const cases: Array<[string, ReturnType<typeof pastedLink>]> = [
     ['http://localhost:3000/cables/09LIMA1669', cable('09LIMA1669')],
     ['https://news.example.org/cables/09LIMA1669', cable('09LIMA1669')],

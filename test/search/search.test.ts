@@ -24,6 +24,7 @@ type Api = {
     title: string;
     date: string;
     url: string;
+    storyUrl?: string;
     snippet: string;
     origin?: string;
     classification?: string;
@@ -159,11 +160,11 @@ describe(`search on ${ENGINE}`, () => {
       );
     }
     const phrase = await api(`q=${encodeURIComponent('"Shining Path"')}`);
-    assert.ok(
-      phrase.body.hits.some((h) => h.kind === 'story'),
-      'and the story that republishes it',
-    );
+    // The story that republishes it is part of the same result: its title, the cable's page.
+    assert.equal(phrase.body.hits.filter((h) => h.kind === 'story').length, 0);
     const hit = phrase.body.hits.find((h) => h.referenceId === '09LIMA1669')!;
+    assert.match(hit.title, /^Cablegate: /);
+    assert.match(hit.storyUrl ?? '', /^\/stories\/cablegate\//);
     assert.match(hit.snippet, /<mark>Shining(?:<\/mark> <mark>| )Path<\/mark>/i);
     assert.equal(hit.url, '/cables/09LIMA1669');
     for (const q of ['09LIMA1669', '09 LIMA 1669', '09lima001669']) {
