@@ -4,15 +4,16 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { z } from 'zod';
 import type { AppServices } from '../app.ts';
 import { HttpError, badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
 import { nowIso } from '../platform/db.ts';
 import { newsroomChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG } from '../stories/store.ts';
 import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
-import { feedLimits, pollFeedById } from './poll.ts';
-import { httpUrl } from './parse.ts';
+import { feedLimits, pollFeedById, type PollOutcome } from './poll.ts';
+import { parseInput, text, type RawForm } from '../lib/form.ts';
+import { redirectWith, type Flash } from '../lib/flash.ts';
+import { feedForm, worldQuery } from './schemas.ts';
 import { chooseEncoding, notModified, SITEMAP_MAX_URLS } from './syndication.ts';
 import { ttlCache } from '../platform/cache.ts';
 import { slugify } from '../stories/markdown.ts';
@@ -20,14 +21,29 @@ import { DocumentStore, isDocumentPath } from './documents.ts';
 import { FeedsAdminPage, WorldPage } from './pages.tsx';
 
 const WORLD_PAGE_SIZE = 20;
-type Body = Record<string, unknown>;
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-const DONE: Record<string, string> = {
-  added: 'Feed added and polled.',
-  deleted: 'Feed removed.',
-  polled: 'Feed polled.',
-};
+/** What a poll of one feed did, in plain words, and whether it worked (the colour of the message). */
+function pollFlash(name: string, out: PollOutcome | null, before: 'added' | 'polled'): Flash {
+  if (!out) return { kind: 'error', message: 'There is no such feed.' };
+  const lead = before === 'added' ? `${name} was added, but its` : `${name}:`;
+  if (out.status === 'error')
+    return {
+      kind: before === 'added' ? 'partial' : 'error',
+      message:
+        before === 'added'
+          ? `${lead} first fetch failed (${out.error}). It is tried again every 15 minutes; check the address if this persists.`
+          : `${lead} the fetch failed (${out.error}).`,
+    };
+  const got =
+    out.status === 'not-modified'
+      ? 'nothing new since the last fetch'
+      : `${out.added} new headline${out.added === 1 ? '' : 's'}`;
+  return {
+    kind: 'ok',
+    message:
+      before === 'added' ? `${name} was added and fetched: ${got}.` : `${name} fetched: ${got}.`,
+  };
+}
 
 export function feedRoutes(services: AppServices): FastifyPluginAsync {
   const db = services.db.kysely;
@@ -163,95 +179,84 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
     });
 
     // ---- World Headlines page ----
-    const pageQuery = z.object({
-      page: z.coerce
-        .number({ message: 'page must be a number' })
-        .int('page must be a whole number')
-        .min(1, 'page must be 1 or more')
-        .max(10000, 'page is too large')
-        .default(1),
+    app.get('/world', { config: { policy: 'public' } }, async (req, reply) => {
+      const q = parseInput(worldQuery, req.query);
+      if (!q.ok) throw badRequest(q.message);
+      const [total, items, ctx] = await Promise.all([
+        countPartnerItems(db),
+        latestPartnerItems(db, WORLD_PAGE_SIZE, (q.value.page - 1) * WORLD_PAGE_SIZE),
+        pageContext(services, req, reply),
+      ]);
+      const pages = Math.max(1, Math.ceil(total / WORLD_PAGE_SIZE));
+      if (q.value.page > pages)
+        throw notFound(`World Headlines has ${pages} page${pages === 1 ? '' : 's'}.`);
+      return sendPage(req, reply, h(WorldPage, { ctx, items, page: q.value.page, pages }));
     });
-    app.get<{ Querystring: Body }>(
-      '/world',
-      { config: { policy: 'public' } },
-      async (req, reply) => {
-        const q = pageQuery.safeParse(req.query);
-        if (!q.success) throw badRequest(q.error.issues[0].message);
-        const [total, items, ctx] = await Promise.all([
-          countPartnerItems(db),
-          latestPartnerItems(db, WORLD_PAGE_SIZE, (q.data.page - 1) * WORLD_PAGE_SIZE),
-          pageContext(services, req, reply),
-        ]);
-        const pages = Math.max(1, Math.ceil(total / WORLD_PAGE_SIZE));
-        if (q.data.page > pages)
-          throw notFound(`World Headlines has ${pages} page${pages === 1 ? '' : 's'}.`);
-        return sendPage(req, reply, h(WorldPage, { ctx, items, page: q.data.page, pages }));
-      },
-    );
 
     // ---- partner feeds (editors) ----
     await app.register(async (admin) => {
-      admin.get<{ Querystring: Body }>(
-        '/admin/feeds',
-        { config: { policy: 'feeds.manage' } },
-        async (req, reply) => {
-          const ctx = await pageContext(services, req, reply);
-          return sendPage(
-            req,
-            reply,
-            h(FeedsAdminPage, {
-              ctx,
-              feeds: await listFeeds(db),
-              notice: DONE[str(req.query.done)] ?? null,
-            }),
-            { cache: 'no-store' },
-          );
-        },
+      const feedsPage = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        error?: string,
+        values?: { name: string; url: string },
+      ) => {
+        const ctx = await pageContext(services, req, reply);
+        return sendPage(
+          req,
+          reply,
+          h(FeedsAdminPage, { ctx, feeds: await listFeeds(db), error, values }),
+          { status: error ? 400 : 200, cache: 'no-store' },
+        );
+      };
+      admin.get('/admin/feeds', { config: { policy: 'feeds.manage' } }, (req, reply) =>
+        feedsPage(req, reply),
       );
-      admin.post<{ Body: Body }>(
-        '/admin/feeds',
-        { config: { policy: 'feeds.manage' } },
-        async (req, reply) => {
-          const name = str(req.body?.name).trim().slice(0, 100);
-          const url = httpUrl(str(req.body?.url));
-          const feeds = await listFeeds(db);
-          const error = !name
-            ? 'Give the source a name (it is shown with each headline).'
-            : !url
-              ? 'Give the feed’s http:// or https:// address.'
-              : feeds.some((f) => f.url === url)
-                ? 'That feed is already registered.'
-                : null;
-          if (error) {
-            const ctx = await pageContext(services, req, reply);
-            return sendPage(
-              req,
-              reply,
-              h(FeedsAdminPage, { ctx, feeds, error, values: { name, url: str(req.body?.url) } }),
-              { status: 400 },
-            );
-          }
-          const id = await addFeed(db, name, url!, nowIso());
-          await pollFeedById(db, id, feedLimits(services.config));
-          newsroomChanged(services);
-          return reply.redirect('/admin/feeds?done=added', 303);
-        },
-      );
+      admin.post('/admin/feeds', { config: { policy: 'feeds.manage' } }, async (req, reply) => {
+        const raw = (req.body ?? {}) as RawForm;
+        const values = { name: text(raw.name).trim(), url: text(raw.url) };
+        const p = parseInput(feedForm, raw);
+        if (!p.ok) return feedsPage(req, reply, p.message, values);
+        const { name, url } = p.value;
+        if ((await listFeeds(db)).some((f) => f.url === url))
+          return feedsPage(req, reply, 'That feed is already registered.', values);
+        const id = await addFeed(db, name, url, nowIso());
+        const out = await pollFeedById(db, id, feedLimits(services.config));
+        newsroomChanged(services);
+        return redirectWith(req, reply, '/admin/feeds', pollFlash(name, out, 'added'));
+      });
       admin.post<{ Params: { id: string } }>(
         '/admin/feeds/:id/poll',
         { config: { policy: 'feeds.manage' } },
         async (req, reply) => {
-          await pollFeedById(db, Number(req.params.id) || 0, feedLimits(services.config));
+          const id = Number(req.params.id) || 0;
+          const feed = (await listFeeds(db)).find((f) => f.id === id);
+          const out = await pollFeedById(db, id, feedLimits(services.config));
           newsroomChanged(services);
-          return reply.redirect('/admin/feeds?done=polled', 303);
+          return redirectWith(
+            req,
+            reply,
+            '/admin/feeds',
+            pollFlash(feed?.name ?? '', out, 'polled'),
+          );
         },
       );
       admin.post<{ Params: { id: string } }>(
         '/admin/feeds/:id/delete',
         { config: { policy: 'feeds.manage' } },
         async (req, reply) => {
-          await deleteFeed(db, Number(req.params.id) || 0);
-          return reply.redirect('/admin/feeds?done=deleted', 303);
+          const id = Number(req.params.id) || 0;
+          const feed = (await listFeeds(db)).find((f) => f.id === id);
+          if (!feed)
+            return redirectWith(req, reply, '/admin/feeds', {
+              kind: 'error',
+              message: 'There is no such feed: it may have been removed already.',
+            });
+          await deleteFeed(db, id);
+          return redirectWith(req, reply, '/admin/feeds', {
+            kind: 'ok',
+            message: `${feed.name} was removed.`,
+          });
         },
       );
     });

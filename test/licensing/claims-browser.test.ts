@@ -155,7 +155,7 @@ test(
         fullPage: true,
       });
       await row.getByRole('button', { name: 'Approve' }).click();
-      await ep.waitForURL(/done=network-approved/);
+      await ep.waitForURL(/\/admin\/licensing#networks$/);
       assert.match(await ep.getByRole('status').innerText(), /The range was approved/);
       assert.match(await ep.locator('#networks').innerText(), /\(0\)/);
       await page.reload();

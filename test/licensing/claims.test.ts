@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { followFlash } from '../flash.ts';
 import { ENGINE, testSite } from '../helpers.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
@@ -100,7 +101,7 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
     });
     return { id, cookie: `bs_session=${token}` };
   }
-  const post = (who: Who, url: string, form: Record<string, string> = {}) =>
+  const postRaw = (who: Who, url: string, form: Record<string, string> = {}) =>
     site.app.inject({
       method: 'POST',
       url,
@@ -110,6 +111,9 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
       },
       payload: new URLSearchParams({ ...form, _csrf: CSRF }).toString(),
     });
+  /** Posts a form as a browser does: a 303 (post/redirect/get) is followed to the page with its message. */
+  const post = async (who: Who, url: string, form: Record<string, string> = {}) =>
+    followFlash(site.app, await postRaw(who, url, form), who.cookie);
   const get = (who: Who | null, url: string, remoteAddress?: string) =>
     site.app.inject({ url, remoteAddress, headers: who ? { cookie: who.cookie } : {} });
   const access = async (who: Who | null, remoteAddress = '198.51.100.77') => {
@@ -129,7 +133,7 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
       : [];
   };
   async function newcomerOrg(who: Who, name: string): Promise<number> {
-    const r = await post(who, '/licensing/apply', {
+    const r = await postRaw(who, '/licensing/apply', {
       name,
       kind: 'company',
       tier: 'small',
@@ -232,13 +236,12 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
     });
     assert.equal(noToken.statusCode, 403);
     assert.equal((await post(reader, `/admin/licensing/networks/${id}/approve`)).statusCode, 404);
-    const approved = await post(editor, `/admin/licensing/networks/${id}/approve`);
+    const approved = await postRaw(editor, `/admin/licensing/networks/${id}/approve`);
     assert.equal(approved.statusCode, 303);
-    assert.equal(approved.headers.location, '/admin/licensing?done=network-approved#networks');
-    assert.match(
-      (await get(editor, '/admin/licensing?done=network-approved')).body,
-      /Network ranges waiting for approval \(0\)/,
-    );
+    assert.equal(approved.headers.location, '/admin/licensing#networks');
+    const queuePage = await followFlash(site.app, approved, editor.cookie);
+    assert.match(queuePage.body, /Network ranges waiting for approval \(0\)/);
+    assert.match(queuePage.body, /The range was approved/);
     assert.match((await get(applicant, `/org/${n}`)).body, /class="claim-state approved">Approved/);
     // Approved, but the organisation itself is only an application: still nobody is named.
     assert.equal((await access(null, '198.18.5.9')).status, 'personal');
@@ -262,7 +265,7 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
         .where('cidr', '=', '198.18.6.0/24')
         .executeTakeFirstOrThrow()
     ).id;
-    const refused = await post(editor, `/admin/licensing/networks/${id2}/refuse`);
+    const refused = await postRaw(editor, `/admin/licensing/networks/${id2}/refuse`);
     assert.equal(refused.statusCode, 303);
     assert.equal(
       (await site.db.kysely.selectFrom('org_networks').select('id').where('id', '=', id2).execute())
@@ -497,7 +500,7 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
       .set({ email_verified_at: new Date().toISOString() })
       .where('id', '=', unconfirmed.id)
       .execute();
-    const taken = await post(unconfirmed, `/invitations/${token}`);
+    const taken = await postRaw(unconfirmed, `/invitations/${token}`);
     assert.equal(taken.statusCode, 303);
     const seat = await access(unconfirmed);
     assert.deepEqual([seat.status, seat.coveredBy], ['licensed', 'seat']);
@@ -514,7 +517,7 @@ describe(`claims count only when proven, on ${ENGINE}`, () => {
     const stranger = await member('stranger@anywhere.test');
     const unconfirmedStranger = await member('drifter@anywhere.test', 'reader', false);
     assert.equal((await post(unconfirmedStranger, `/invitations/${link}`)).statusCode, 403);
-    assert.equal((await post(stranger, `/invitations/${link}`)).statusCode, 303);
+    assert.equal((await postRaw(stranger, `/invitations/${link}`)).statusCode, 303);
     assert.equal((await post(thief, `/invitations/${link}`)).statusCode, 409);
     assert.equal((await access(stranger)).status, 'licensed');
   });

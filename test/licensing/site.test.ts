@@ -8,6 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { followFlash } from '../flash.ts';
 import { ENGINE, testSite } from '../helpers.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
@@ -93,7 +94,7 @@ describe(`licensing on ${ENGINE}`, () => {
     await proxied.cleanup();
   });
 
-  const post = (cookie: string, url: string, form: Record<string, string> = {}, csrf = true) =>
+  const postRaw = (cookie: string, url: string, form: Record<string, string> = {}, csrf = true) =>
     site.app.inject({
       method: 'POST',
       url,
@@ -103,6 +104,13 @@ describe(`licensing on ${ENGINE}`, () => {
       },
       payload: new URLSearchParams(csrf ? { ...form, _csrf: CSRF } : form).toString(),
     });
+  /** Posts a form as a browser does: a 303 (post/redirect/get) is followed to the page with its message. */
+  const post = async (
+    cookie: string,
+    url: string,
+    form: Record<string, string> = {},
+    csrf = true,
+  ) => followFlash(site.app, await postRaw(cookie, url, form, csrf), cookie);
   const get = (cookie: string, url: string) => site.app.inject({ url, headers: { cookie } });
 
   test('the proxy rule: X-Forwarded-For counts only from a trusted proxy', async () => {
@@ -174,7 +182,7 @@ describe(`licensing on ${ENGINE}`, () => {
     });
     assert.equal(bad.statusCode, 400);
     assert.match(bad.body, /Enter the organisation’s name/);
-    const r = await post(m.cookie, '/licensing/apply', {
+    const r = await postRaw(m.cookie, '/licensing/apply', {
       name: 'Acme Law',
       kind: 'law-firm',
       tier: 'small',
@@ -183,7 +191,9 @@ describe(`licensing on ${ENGINE}`, () => {
     assert.equal(r.statusCode, 303);
     const orgPath = r.headers.location!.split('?')[0];
     const orgId = Number(orgPath.split('/')[2]);
-    assert.match((await get(m.cookie, r.headers.location!)).body, /Application or invoice pending/);
+    const applied = await followFlash(site.app, r, m.cookie);
+    assert.match(applied.body, /Application or invoice pending/);
+    assert.match(applied.body, /Your application is with our editors/);
 
     // Tax set by an admin (an editor may not), then the editor approves.
     assert.equal(
@@ -301,7 +311,7 @@ describe(`licensing on ${ENGINE}`, () => {
     assert.equal(page.headers['cache-control'], 'private, no-cache');
 
     // A second invoice takes the next number.
-    const again = await post(m.cookie, `/licensing/apply?organisation=${orgId}`, {
+    const again = await postRaw(m.cookie, `/licensing/apply?organisation=${orgId}`, {
       name: 'Acme Law',
       kind: 'law-firm',
       tier: 'small',
@@ -578,7 +588,7 @@ describe(`licensing on ${ENGINE}`, () => {
       const token = /\/invitations\/([A-Za-z0-9_-]{43})/.exec(mail.replace(/=\r?\n/g, ''))![1];
       const one = await member(site, 'one@elsewhere.test');
       assert.match((await get(one.cookie, `/invitations/${token}`)).body, /Join Seat Co/);
-      const accepted = await post(one.cookie, `/invitations/${token}`);
+      const accepted = await postRaw(one.cookie, `/invitations/${token}`);
       assert.equal(accepted.statusCode, 303);
       const access = (await get(one.cookie, '/api/access')).json();
       assert.deepEqual([access.status, access.coveredBy], ['licensed', 'seat']);
