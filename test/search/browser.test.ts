@@ -7,8 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
-
+import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;
@@ -21,29 +20,36 @@ before(async () => {
 });
 after(() => site.cleanup());
 
-test(`a reader searches from the masthead and narrows by a facet (${ENGINE})`, { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` }, async () => {
-  const { chromium } = await import('playwright-core');
-  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-    const errors: string[] = [];
-    page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
-    page.on('pageerror', (e) => errors.push(String(e)));
-    await page.goto(base + '/');
-    await page.fill('#masthead-q', 'shining path');
-    await page.press('#masthead-q', 'Enter');
-    await page.waitForURL(/\/search\?q=shining\+path/);
-    assert.match(await page.locator('.results-head [role=status]').innerText(), /^\d+ results?/);
-    assert.ok((await page.locator('.hit').count()) >= 2, 'the cable and its story');
-    assert.ok((await page.locator('.hit mark').count()) > 0, 'matched words are highlighted');
-    await page.locator('.facet a', { hasText: 'Cables' }).click();
-    await page.waitForURL(/kind=cable/);
-    assert.ok(await page.locator('.facet a.active', { hasText: 'Cables' }).isVisible());
-    assert.ok((await page.locator('.hit.story').count()) === 0);
-    assert.match(await page.locator('.hit h2 a').first().getAttribute('href') ?? '', /^\/cables\/09LIMA1669$/);
-    await page.screenshot({ path: join(OUT, `search-${ENGINE}.png`), fullPage: true });
-    assert.deepEqual(errors, []);
-  } finally {
-    await browser.close();
-  }
-});
+test(
+  `a reader searches from the masthead and narrows by a facet (${ENGINE})`,
+  { skip: NO_CHROMIUM },
+  async () => {
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      const errors: string[] = [];
+      page.on('console', (m) => m.type() === 'error' && errors.push(m.text()));
+      page.on('pageerror', (e) => errors.push(String(e)));
+      await page.goto(base + '/');
+      await page.fill('#masthead-q', 'shining path');
+      await page.press('#masthead-q', 'Enter');
+      await page.waitForURL(/\/search\?q=shining\+path/);
+      assert.match(await page.locator('.results-head [role=status]').innerText(), /^\d+ results?/);
+      assert.ok((await page.locator('.hit').count()) >= 2, 'the cable and its story');
+      assert.ok((await page.locator('.hit mark').count()) > 0, 'matched words are highlighted');
+      await page.locator('.facet a', { hasText: 'Cables' }).click();
+      await page.waitForURL(/kind=cable/);
+      assert.ok(await page.locator('.facet a.active', { hasText: 'Cables' }).isVisible());
+      assert.ok((await page.locator('.hit.story').count()) === 0);
+      assert.match(
+        (await page.locator('.hit h2 a').first().getAttribute('href')) ?? '',
+        /^\/cables\/09LIMA1669$/,
+      );
+      await page.screenshot({ path: join(OUT, `search-${ENGINE}.png`), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);
