@@ -6,7 +6,7 @@
 // src/platform/workers.ts finds a worker as the .js sibling of the module that starts it. Shared
 // code goes into chunks next to them, and modules imported lazily stay lazy. The data folders the
 // code reads next to itself (web/assets, licensing/data, stories/demo) are copied alongside.
-// Packages in node_modules are not bundled.
+// Packages are bundled, except the few listed in EXTERNAL.
 //
 //   node scripts/build.mjs              build
 //   node scripts/build.mjs --if-stale   build only when the sources changed since the last build
@@ -28,6 +28,9 @@ import { fileURLToPath } from 'node:url';
 export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const DIST = join(ROOT, 'dist');
 const STAMP = '.build-stamp';
+
+/** Packages loaded from node_modules at run time rather than bundled (see build()). */
+const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'pdfkit', 'tsx', 'esbuild'];
 
 /** Folders of data read at run time relative to the module that reads them: source → name in dist/. */
 const DATA_DIRS = [
@@ -120,7 +123,16 @@ export async function build(outdir = DIST) {
     format: 'esm',
     platform: 'node',
     target: 'node20',
-    packages: 'external',
+    // Packages are bundled too: loading one large file is much faster than resolving and loading
+    // the thousand small ones in node_modules. These stay there: native code (better-sqlite3), the
+    // PostgreSQL client (loaded only with DATABASE_URL; it requires pg-native when present),
+    // pdfkit (reads its font files next to itself; loaded at the first invoice PDF), and the
+    // development tools.
+    external: EXTERNAL,
+    // Bundled CommonJS code calls require() for Node's own modules.
+    banner: {
+      js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+    },
     chunkNames: 'chunk-[hash]',
     sourcemap: 'linked',
     legalComments: 'none',

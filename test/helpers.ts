@@ -5,17 +5,14 @@
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../src/config.ts';
 import { boot, type BootOptions, type Running } from '../src/server.ts';
 
-export const ENGINE: 'sqlite' | 'postgres' = process.env.DATABASE_URL ? 'postgres' : 'sqlite';
-export const REPO_ROOT = resolve(import.meta.dirname, '..');
-/** The shared cable data (read only); `SHARED_CABLES` points elsewhere when the tree is not beside it. */
-export const SHARED_CABLES =
-  process.env.SHARED_CABLES || resolve(REPO_ROOT, '..', 'shared', 'cables');
+import { ENGINE } from './prerequisites.ts';
+export { ENGINE, REPO_ROOT, SHARED_CABLES, requires, skipWithout } from './prerequisites.ts';
 
 export interface TestDb {
   config: Config;

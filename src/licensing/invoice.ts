@@ -1,5 +1,6 @@
 /** Invoice presentation: the figures of a stored invoice, and its PDF (pdfkit, built-in Helvetica). */
-import PDFDocument from 'pdfkit';
+// pdfkit is loaded when the first invoice PDF is made: it is the slowest package to load (fonts,
+// compression tables), and most processes never make one.
 import { formatMoney, type InvoiceLine } from './pricing.ts';
 import type { InvoiceRow, OrganisationRow } from './store.ts';
 import { formatDay } from './service.ts';
@@ -37,7 +38,8 @@ export function invoiceView(inv: InvoiceRow, org: OrganisationRow): InvoiceView 
 }
 
 /** The invoice as a one-page A4 PDF. */
-export function invoicePdf(v: InvoiceView, siteName: string, baseUrl: string): Promise<Buffer> {
+export async function invoicePdf(v: InvoiceView, siteName: string, baseUrl: string): Promise<Buffer> {
+  const { default: PDFDocument } = await import('pdfkit');
   return new Promise((resolve, reject) => {
     const doc = new PDFDocument({ size: 'A4', margin: 56, info: { Title: `Invoice ${v.number}`, Author: siteName } });
     const chunks: Buffer[] = [];

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { SHARED_CABLES } from '../helpers.ts';
 import { partOf } from './split.ts';
 import {
   canonicalId,
@@ -23,6 +22,7 @@ import {
   type RawCable,
   type Recipient,
 } from '../../src/cables/parse/index.ts';
+import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
 
 const SHARED = SHARED_CABLES;
 const CASES = path.join(SHARED, 'cases', 'parser-cases.json');
@@ -277,10 +277,7 @@ test('conformance: the tuning/validation split is stable and about 70/30', () =>
 });
 
 test('conformance: parser-cases.json field accuracy, tuning and validation parts', (t) => {
-  if (!existsSync(CASES)) {
-    t.skip(`${SHARED} not found`);
-    return;
-  }
+  if (skipWithout(t, existsSync(CASES), `${SHARED} not found`)) return;
   const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
   const corpus = loadCorpus();
   const stats = new Map<string, Record<'tuning' | 'validation', Tally>>();

@@ -4,7 +4,6 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { SHARED_CABLES } from '../helpers.ts';
 import { readAllCables } from '../../src/cables/readers.ts';
 import {
   parseCable,
@@ -13,6 +12,7 @@ import {
   type RawCable,
 } from '../../src/cables/parse/index.ts';
 import { RULES } from './corpus-rules.ts';
+import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
 
 const CORPUS = path.join(SHARED_CABLES, 'corpus');
 
@@ -111,10 +111,7 @@ const COVERAGE: Record<string, Record<string, number>> = {
 };
 
 test('corpus: every record parses with no step failing; coverage and consistency are asserted', async (t) => {
-  if (!existsSync(CORPUS)) {
-    t.skip(`${CORPUS} not found (…/shared/cables not found)`);
-    return;
-  }
+  if (skipWithout(t, existsSync(CORPUS), `${CORPUS} not found (…/shared/cables not found)`)) return;
   const groups: [string, RawCable[]][] = [];
   groups.push([
     'wikileaks_html_cables.jsonl',

@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { generateCables, STATIONS, writeGeneratedCsv } from '../../src/cables/generate.ts';
 import { csvDateToIso, readAllCables } from '../../src/cables/readers.ts';
 import type { RawCable } from '../../src/cables/parse/types.ts';
+import { requires } from '../prerequisites.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = path.resolve(repoRoot, '..', 'shared', 'cables');
@@ -175,7 +176,12 @@ test('word frequencies are Zipf-like', () => {
 
 test(
   'embedded station codes are real codes',
-  { skip: existsSync(tablesPath) ? false : `no ${tablesPath}` },
+  {
+    skip: requires(
+      existsSync(tablesPath),
+      `no ${tablesPath} (the shared corpus is not beside this tree)`,
+    ),
+  },
   () => {
     const tables = JSON.parse(readFileSync(tablesPath, 'utf8')) as { stations: string[] };
     const known = new Set(tables.stations);

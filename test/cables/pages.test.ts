@@ -9,6 +9,7 @@ import { ENGINE, SHARED_CABLES, testSite } from '../helpers.ts';
 import { generateCables } from '../../src/cables/generate.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { parseCable } from '../../src/cables/parse/index.ts';
+import { requires } from '../prerequisites.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -228,8 +229,10 @@ const CORPUS = join(SHARED_CABLES, 'corpus', 'wikileaks_html_cables.jsonl');
 test(
   `the shared corpus imports and its cable pages render (${ENGINE})`,
   {
-    skip:
-      !existsSync(CORPUS) && `${CORPUS} is absent: the shared cable corpus is not on this machine`,
+    skip: requires(
+      existsSync(CORPUS),
+      `${CORPUS} is absent: the shared cable corpus is not on this machine`,
+    ),
     timeout: 600_000,
   },
   async () => {

@@ -16,11 +16,12 @@ import {
 } from '../../src/cables/readers.ts';
 import { generateCables } from '../../src/cables/generate.ts';
 import type { RawCable } from '../../src/cables/parse/types.ts';
+import { requires } from '../prerequisites.ts';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
 const shared = path.resolve(repoRoot, '..', 'shared', 'cables');
 const hasShared = existsSync(path.join(shared, 'corpus'));
-const skipShared = hasShared ? false : `shared cable corpus not found at ${shared}`;
+const skipShared = requires(hasShared, `shared cable corpus not found at ${shared}`);
 
 const tmp = mkdtempSync(path.join(tmpdir(), 'cable-readers-'));
 process.on('exit', () => rmSync(tmp, { recursive: true, force: true }));

@@ -12,7 +12,7 @@ import { SMTPServer } from 'smtp-server';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
-import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 
 const mails: string[] = [];
 let smtp: SMTPServer;
@@ -54,7 +54,7 @@ async function waitForMail(match: RegExp): Promise<string> {
 
 test(
   `a member applies, an admin approves and records payment, the member is licensed (${ENGINE})`,
-  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` },
+  { skip: NO_CHROMIUM },
   async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -10,7 +10,7 @@ import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
-import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 import { freePort } from '../helpers.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -41,7 +41,7 @@ after(async () => {
 
 test(
   `a reader registers, confirms, logs out and in, and declares work use (${ENGINE})`,
-  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed (apt-get install chromium)` },
+  { skip: NO_CHROMIUM },
   async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -20,6 +20,7 @@ import {
   parseOutboundAllow,
   type Resolver,
 } from '../../src/platform/outbound.ts';
+import { requires } from '../prerequisites.ts';
 
 const SEED = 20261205;
 
@@ -579,7 +580,7 @@ function selfSigned(): { key: string; cert: string } | null {
 const tls = selfSigned();
 test(
   'https: a certificate that does not verify is refused in plain words',
-  { skip: tls ? false : 'openssl is not installed' },
+  { skip: requires(tls, 'openssl is not installed') },
   async () => {
     const server = createHttpsServer(tls!, (_req, res) => res.end('secret'));
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));

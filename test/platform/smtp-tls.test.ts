@@ -9,6 +9,7 @@ import { networkInterfaces, tmpdir } from 'node:os';
 import { SMTPServer, type SMTPServerOptions } from 'smtp-server';
 import { createMailer, INSECURE_TLS_WARNING, MailError } from '../../src/platform/mail.ts';
 import { loadConfig } from '../../src/config.ts';
+import { requires } from '../prerequisites.ts';
 
 interface Received {
   to: string;
@@ -140,7 +141,7 @@ const lan = Object.values(networkInterfaces())
 
 test(
   'a password is never sent in clear to another machine, even when STARTTLS is not offered',
-  { skip: lan ? false : 'this machine has no non-loopback IPv4 address' },
+  { skip: requires(lan, 'this machine has no non-loopback IPv4 address') },
   async () => {
     const smtp = await server({ disabledCommands: ['STARTTLS'], allowInsecureAuth: true }, lan);
     const mailer = createMailer({ ...base, smtpUrl: `smtp://mailer:s3cret@${lan}:${smtp.port}` });

@@ -17,7 +17,7 @@ import {
   type RawCable,
 } from '../../src/cables/parse/index.ts';
 import { readAllCables } from '../../src/cables/readers.ts';
-import { SHARED_CABLES } from '../helpers.ts';
+import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
 
 const CORPUS = join(SHARED_CABLES, 'corpus');
 /** Fixed, so a failure is reproducible and the tests never fail by chance; `CABLE_PROPERTY_SEED` tries another. */
@@ -248,10 +248,14 @@ describe('cable parser properties', () => {
   });
 
   it('real cables, mutated (lines deleted, duplicated, swapped; garbage injected; truncated), never make it throw', async (t) => {
-    if (!existsSync(join(CORPUS, 'wikileaks_html_cables.jsonl'))) {
-      t.skip(`${CORPUS} not found: the shared cable corpus is needed for the mutation test`);
+    if (
+      skipWithout(
+        t,
+        existsSync(join(CORPUS, 'wikileaks_html_cables.jsonl')),
+        `${CORPUS} not found: the shared cable corpus is needed for the mutation test`,
+      )
+    )
       return;
-    }
     const raws = await corpus();
     assert.ok(raws.length > 100);
     for (const raw of raws) checkParsed(parseCable(raw), raw.source ?? 'corpus');

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
-import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;
@@ -22,7 +22,7 @@ after(() => site.cleanup());
 
 test(
   `a reader searches from the masthead and narrows by a facet (${ENGINE})`,
-  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` },
+  { skip: NO_CHROMIUM },
   async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -60,7 +60,7 @@ test(
 
 test(
   `a reader pastes a cable's TAGS line and pages past the end (${ENGINE})`,
-  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` },
+  { skip: NO_CHROMIUM },
   async () => {
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

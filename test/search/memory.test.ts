@@ -7,7 +7,6 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
 import { parseSearchParams } from '../../src/search/query.ts';
@@ -18,6 +17,7 @@ import {
   type Archive,
   type Site,
 } from './archive.ts';
+import { ENGINE } from '../prerequisites.ts';
 
 const QUERIES = [
   'government',

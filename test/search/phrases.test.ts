@@ -7,13 +7,13 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { parseQuery } from '../../src/search/query.ts';
 import { PAIRS, docPairKeys, pairKey } from '../../src/search/terms-pairs.ts';
 import type { MemorySearchIndex } from '../../src/search/memory.ts';
 import { generatedArchive, termIndexReady, type Archive, type Site } from './archive.ts';
+import { ENGINE } from '../prerequisites.ts';
 
 /** Title and body pairs written to probe adjacency (ours, not corpus text). */
 const CRAFTED: [string, string][] = [

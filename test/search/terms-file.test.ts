@@ -8,7 +8,6 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { ENGINE } from '../helpers.ts';
 import { openSearchIndex } from '../../src/search/index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { decodeSnapshot, encodeSnapshot, readSnapshotStamp } from '../../src/search/terms-file.ts';
@@ -20,6 +19,7 @@ import {
   type Archive,
   type Site,
 } from './archive.ts';
+import { ENGINE } from '../prerequisites.ts';
 
 const QUERIES = [
   'government',

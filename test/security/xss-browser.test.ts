@@ -25,7 +25,7 @@ import { listTiers } from '../../src/licensing/store.ts';
 import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { createMailer } from '../../src/platform/mail.ts';
-import { CHROMIUM, CHROMIUM_ARGS } from '../browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM } from '../browser.ts';
 
 /** A marker word (to find the field on the page and in search) followed by the payloads. */
 const PAYLOAD = [
@@ -85,7 +85,7 @@ after(async () => {
 
 test(
   `no user-supplied field runs script in the browser (${ENGINE})`,
-  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed`, timeout: 120_000 },
+  { skip: NO_CHROMIUM, timeout: 120_000 },
   async () => {
     const db = site.db.kysely;
     const mailer = createMailer(site.config);

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
 import { RSS, feedServer, signedIn } from '../newsroom/helpers.ts';
 import { submitRelease } from '../../src/stories/press-releases.ts';
-import { CHROMIUM, CHROMIUM_ARGS, OUT } from '../browser.ts';
+import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 
 let site: Awaited<ReturnType<typeof testSite>>;
 let feeds: Awaited<ReturnType<typeof feedServer>>;
@@ -43,7 +43,7 @@ after(async () => {
 
 test(
   `an editor publishes a story, approves a press release and adds a feed; a reader sees them (${ENGINE})`,
-  { skip: !existsSync(CHROMIUM) && `${CHROMIUM} is not installed` },
+  { skip: NO_CHROMIUM },
   async () => {
     const editor = await signedIn(site.db.kysely, 'desk@example.org', 'editor');
     const submitter = await signedIn(site.db.kysely, 'comms@ngo.example', 'reader');
