@@ -204,12 +204,13 @@ export interface Config {
 }
 
 /**
- * One search thread per core but one (the event loop's), at least one and at most four. On two
- * cores a second search thread made searches slower: it competes with the event loop and the
- * HTTP work (docs/benchmarks.md).
+ * One search thread per core but one (the event loop's), at least two and at most four. Two at
+ * least so a simple search has a thread while a heavy one runs (heavy searches may take all threads
+ * but one: src/search/fair-queue.ts); on two cores that costs some search throughput under a
+ * flood of simple searches (docs/benchmarks.md), and keeps readers' searches quick under abuse.
  */
 export function defaultSearchWorkers(cores: number): number {
-  return Math.max(1, Math.min(4, cores - 1));
+  return Math.max(2, Math.min(4, cores - 1));
 }
 
 export class ConfigError extends Error {}

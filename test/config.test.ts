@@ -76,8 +76,8 @@ test('TRUST_PROXY entries must be real addresses or ranges', () => {
   assert.deepEqual(loadConfig({ TRUST_PROXY: '2001:db8::/32' }).trustProxy, ['2001:db8::/32']);
 });
 
-test("search threads: one per core but the event loop's, 1 to 4 by default; SEARCH_WORKERS sets them", () => {
-  assert.deepEqual([1, 2, 3, 4, 8, 64].map(defaultSearchWorkers), [1, 1, 2, 3, 4, 4]);
+test("search threads: one per core but the event loop's, 2 to 4 by default; SEARCH_WORKERS sets them", () => {
+  assert.deepEqual([1, 2, 3, 4, 8, 64].map(defaultSearchWorkers), [2, 2, 2, 3, 4, 4]);
   assert.equal(loadConfig({ SEARCH_WORKERS: '0' }).searchWorkers, 0);
   assert.equal(loadConfig({ SEARCH_WORKERS: '3' }).searchWorkers, 3);
   assert.ok(loadConfig({}).searchWorkers >= 1);

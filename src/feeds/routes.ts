@@ -45,6 +45,9 @@ function pollFlash(name: string, out: PollOutcome | null, before: 'added' | 'pol
   };
 }
 
+/** Sitemaps and feeds one client may fetch a minute (429 with Retry-After beyond). */
+export const DOCUMENT_RATE = 60;
+
 export function feedRoutes(services: AppServices): FastifyPluginAsync {
   const db = services.db.kysely;
   const base = () => services.config.baseUrl;
@@ -91,7 +94,12 @@ export function feedRoutes(services: AppServices): FastifyPluginAsync {
     return reply.send(enc === 'br' ? doc.br : enc === 'gzip' ? doc.gzip : doc.body);
   }
   // Stored documents carry their own compressed forms: the compression plugin leaves them alone.
-  const stored = { compress: false, config: { policy: 'api.read' } } as const;
+  // Each is megabytes on a large archive: a client may fetch DOCUMENT_RATE a minute (crawlers
+  // and feed readers need a handful), so a few clients cannot fill the site's bandwidth and cores.
+  const stored = {
+    compress: false,
+    config: { policy: 'api.read', rateLimit: { max: DOCUMENT_RATE, timeWindow: '1 minute' } },
+  } as const;
 
   // Addresses that cannot name a document are answered here, from cached lists, so that a stream of
   // made-up addresses costs neither builds nor writes to the documents table.

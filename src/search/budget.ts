@@ -140,3 +140,18 @@ export function checkCost(
     };
   return null;
 }
+
+/**
+ * Which lane of the fair queue a query waits in (fair-queue.ts): word starts, OR alternatives
+ * beyond a few, many words or a long phrase make it heavy (it may run up to the time limit); the
+ * searches people type most (a few words, a short phrase) are light and always find a search
+ * thread free when there are two or more.
+ */
+export function searchLane(shape: QueryShape): 'light' | 'heavy' {
+  return shape.prefixes.length > 0 ||
+    shape.alternatives > 4 ||
+    shape.words > 8 ||
+    shape.phrases.some((p) => p.words > 6)
+    ? 'heavy'
+    : 'light';
+}

@@ -4,7 +4,15 @@
  * client that sends many searches only ever has one of them ahead of another client's next search,
  * so it cannot delay anyone by more than one query's time per turn; its searches beyond its own
  * queue's bound are refused (the route answers 429). No I/O here: the tasks are the caller's.
+ *
+ * Searches come in two lanes. A heavy search (word starts, many alternatives: up to the time limit
+ * each) may take every slot but one, so with two or more slots a simple search never waits behind
+ * heavy ones, whoever sends them; simple searches may take any free slot, and go first when
+ * both lanes have searches waiting (each client's simple searches are rate limited, so heavy
+ * searches still get their turn).
  */
+
+export type Lane = 'light' | 'heavy';
 
 /** Per-client FIFO queues served round-robin (clients in the order they last became waiting). */
 export class FairQueue<T> {
@@ -83,41 +91,73 @@ interface Job<R> {
   task: () => Promise<R>;
   resolve(v: R): void;
   reject(e: unknown): void;
+  lane: Lane;
 }
 
-/** Runs tasks at most `slots` at a time, taken from a FairQueue. */
+/** Runs tasks at most `slots` at a time, taken from a FairQueue per lane. */
 export class FairScheduler<R> {
   private running = 0;
-  private readonly queue: FairQueue<Job<R>>;
+  private runningHeavy = 0;
+  private readonly queues: Record<Lane, FairQueue<Job<R>>>;
 
   constructor(
     readonly slots: number,
     perClient: number,
     maxTotal = Infinity,
   ) {
-    this.queue = new FairQueue(perClient, maxTotal);
+    // One bound per client across both lanes is kept by checking the sum in run().
+    this.queues = {
+      light: new FairQueue(perClient, maxTotal),
+      heavy: new FairQueue(perClient, maxTotal),
+    };
+    this.perClient = perClient;
+    this.maxTotal = maxTotal;
+  }
+
+  private readonly perClient: number;
+  private readonly maxTotal: number;
+
+  /** Heavy searches running at once: all slots but one (one when there is a single slot). */
+  get heavySlots(): number {
+    return Math.max(1, this.slots - 1);
+  }
+
+  private canStart(lane: Lane): boolean {
+    if (this.running >= this.slots) return false;
+    return lane === 'light' || this.runningHeavy < this.heavySlots;
   }
 
   /**
-   * Runs `task` when its client's turn comes. Rejects with QueueFull (nothing runs) when the
-   * client's queue is full; an aborted `signal` takes a waiting task out (rejecting with its reason).
+   * Runs `task` when its client's turn comes in its lane. Rejects with QueueFull (nothing runs)
+   * when the client's queue is full; an aborted `signal` takes a waiting task out (rejecting with
+   * its reason).
    */
-  run(client: string, task: () => Promise<R>, signal?: AbortSignal): Promise<R> {
+  run(
+    client: string,
+    task: () => Promise<R>,
+    signal?: AbortSignal,
+    lane: Lane = 'light',
+  ): Promise<R> {
     return new Promise<R>((resolve, reject) => {
-      const job: Job<R> = { task, resolve, reject };
-      if (this.running < this.slots && this.queue.size === 0) {
+      const job: Job<R> = { task, resolve, reject, lane };
+      const queue = this.queues[lane];
+      if (this.canStart(lane) && queue.size === 0) {
         this.start(job);
         return;
       }
-      const r = this.queue.push(client, job);
-      if (r !== 'queued') {
-        reject(new QueueFull(r === 'client-full' ? 'client' : 'all'));
+      if (this.waitingFor(client) >= this.perClient) {
+        reject(new QueueFull('client'));
         return;
       }
+      if (this.waiting >= this.maxTotal) {
+        reject(new QueueFull('all'));
+        return;
+      }
+      queue.push(client, job);
       signal?.addEventListener(
         'abort',
         () => {
-          if (this.queue.remove(client, job)) reject(signal.reason ?? new Error('aborted'));
+          if (queue.remove(client, job)) reject(signal.reason ?? new Error('aborted'));
         },
         { once: true },
       );
@@ -126,6 +166,7 @@ export class FairScheduler<R> {
 
   private start(job: Job<R>): void {
     this.running++;
+    if (job.lane === 'heavy') this.runningHeavy++;
     let p: Promise<R>;
     try {
       p = job.task();
@@ -134,21 +175,27 @@ export class FairScheduler<R> {
     }
     p.then(job.resolve, job.reject).finally(() => {
       this.running--;
+      if (job.lane === 'heavy') this.runningHeavy--;
       this.pump();
     });
   }
 
   private pump(): void {
-    while (this.running < this.slots) {
-      const next = this.queue.shift();
-      if (!next) return;
-      this.start(next.item);
+    for (;;) {
+      const lane: Lane | null =
+        this.queues.light.size && this.canStart('light')
+          ? 'light'
+          : this.queues.heavy.size && this.canStart('heavy')
+            ? 'heavy'
+            : null;
+      if (!lane) return;
+      this.start(this.queues[lane].shift()!.item);
     }
   }
 
   /** Searches waiting (not running). */
   get waiting(): number {
-    return this.queue.size;
+    return this.queues.light.size + this.queues.heavy.size;
   }
 
   /** Searches running now. */
@@ -158,6 +205,6 @@ export class FairScheduler<R> {
 
   /** Searches one client has waiting. */
   waitingFor(client: string): number {
-    return this.queue.depth(client);
+    return this.queues.light.depth(client) + this.queues.heavy.depth(client);
   }
 }

@@ -17,14 +17,14 @@ import { h } from 'preact';
 import type { AppServices } from '../app.ts';
 import type { Db } from '../platform/db.ts';
 import { pageContext, sendPage } from '../platform/http.ts';
-import { parseSearchParams, type SearchParams } from './query.ts';
+import { parseQuery, parseSearchParams, type SearchParams } from './query.ts';
 import { pageState } from './forgiving.ts';
 import type { RelatedCable } from './related.ts';
 import { Lru } from '../platform/cache.ts';
 import type { SearchOutcome } from './service.ts';
 import { WorkerSearcher, type Searcher } from './remote.ts';
 import { SearchPage, type SearchNotice } from './views.tsx';
-import { DEFAULT_COST_LIMITS, type CostLimits } from './budget.ts';
+import { DEFAULT_COST_LIMITS, queryShape, searchLane, type CostLimits } from './budget.ts';
 import { FairScheduler, QueueFull } from './fair-queue.ts';
 import { RateLimiter, searchClient, type RateLimits } from './rate.ts';
 import { searchLatency, searchRefused, watchSearch } from './metrics.ts';
@@ -106,6 +106,12 @@ type Admission =
   | { ok: true; outcome: SearchOutcome }
   | { ok: false; status: 429; notice: SearchNotice; message: string; retryAfter: number };
 
+/** The fair queue's lane for a query (a query that does not parse is answered at once: light). */
+function laneOf(q: string): 'light' | 'heavy' {
+  const parsed = parseQuery(q ?? '');
+  return parsed.ok ? searchLane(queryShape(parsed.query)) : 'light';
+}
+
 const API_ERRORS = { rate: 'rate_limited', busy: 'too_many_waiting' } as const;
 
 export function searchRoutes(services: AppServices): FastifyPluginAsync {
@@ -166,6 +172,7 @@ export function searchRoutes(services: AppServices): FastifyPluginAsync {
         client.key,
         () => service().search(params, { cost, timeMs }),
         gone.signal,
+        laneOf(params.q),
       );
       if (!outcome.ok && outcome.error.kind === 'cost') searchRefused.inc({ reason: 'cost' });
       if (!outcome.ok && outcome.error.kind === 'time') searchRefused.inc({ reason: 'time' });

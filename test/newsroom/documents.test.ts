@@ -16,6 +16,7 @@ import {
 } from '../../src/feeds/documents.ts';
 import { chooseEncoding, notModified } from '../../src/feeds/syndication.ts';
 import { createStory, listSections } from '../../src/stories/store.ts';
+import { DOCUMENT_RATE } from '../../src/feeds/routes.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 const SITE = { baseUrl: 'https://news.example', siteName: 'Broadsheet' };
@@ -222,6 +223,21 @@ describe(`stored documents on ${ENGINE}`, () => {
     assert.deepEqual(rows, []);
     assert.equal((await site.app.inject('/sitemaps/other-1.xml')).statusCode, 404);
     assert.equal((await site.app.inject('/sitemaps/cables-99.xml')).statusCode, 404);
+  });
+
+  test('one client fetches at most DOCUMENT_RATE documents a minute; then 429 with Retry-After, others are served', async () => {
+    const get = (ip: string) =>
+      site.app.inject({
+        url: '/feeds/home.rss',
+        remoteAddress: ip,
+        headers: { 'accept-encoding': 'gzip' },
+      });
+    for (let i = 0; i < DOCUMENT_RATE; i++) assert.equal((await get('10.44.0.1')).statusCode, 200);
+    const refused = await get('10.44.0.1');
+    assert.equal(refused.statusCode, 429);
+    assert.ok(Number(refused.headers['retry-after']) > 0);
+    assert.equal(refused.body.includes('<rss'), false, 'no document in the refusal');
+    assert.equal((await get('10.44.0.2')).statusCode, 200, 'another client is served');
   });
 });
 

@@ -10,6 +10,7 @@ import {
   checkCost,
   DEFAULT_COST_LIMITS,
   queryShape,
+  searchLane,
   type CostLimits,
 } from '../../src/search/budget.ts';
 import { parseQuery } from '../../src/search/query.ts';
@@ -175,4 +176,16 @@ test('seeded random queries: the shape matches a direct count and the first limi
     }),
     { seed: 20261205, numRuns: 500 },
   );
+});
+
+test('the searches people type are light; word starts and long ORs wait in the heavy lane', () => {
+  for (const q of ['lima', 'oil embassy', '"human rights"', 'minister -oil', 'a OR b OR c'])
+    assert.equal(searchLane(shapeOf(q)), 'light', q);
+  for (const q of [
+    'terror*',
+    'a OR b OR c OR d OR e',
+    'one two three four five six seven eight nine',
+    '"one two three four five six seven"',
+  ])
+    assert.equal(searchLane(shapeOf(q)), 'heavy', q);
 });

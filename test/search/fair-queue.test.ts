@@ -165,3 +165,61 @@ test('a failing task frees its slot; an aborted waiting task never runs', async 
   assert.equal(ran, false);
   assert.equal(s.active, 0);
 });
+
+test('heavy searches take every slot but one: a simple search from anyone starts at once', async () => {
+  const s = new FairScheduler<string>(2, 4);
+  const started: string[] = [];
+  const gates = new Map<string, ReturnType<typeof gate>>();
+  const task = (name: string) => () => {
+    started.push(name);
+    const g = gate();
+    gates.set(name, g);
+    return g.p.then(() => name);
+  };
+  // Eight clients each send a heavy search: one runs, the others wait their turn.
+  const heavy = Array.from({ length: 8 }, (_, i) =>
+    s.run(`abuser${i}`, task(`h${i}`), undefined, 'heavy'),
+  );
+  assert.equal(s.heavySlots, 1);
+  assert.deepEqual(started, ['h0']);
+  assert.equal(s.waiting, 7);
+  // A reader's simple search takes the slot kept free.
+  const light = s.run('reader', task('l1'), undefined, 'light');
+  assert.deepEqual(started, ['h0', 'l1']);
+  gates.get('l1')!.open();
+  assert.equal(await light, 'l1');
+  // When a heavy search ends, the next client's heavy search starts, still leaving one slot.
+  gates.get('h0')!.open();
+  await tick();
+  assert.deepEqual(started, ['h0', 'l1', 'h1']);
+  assert.equal(s.active, 1);
+  // With both lanes waiting, the simple search goes first.
+  const l2 = s.run('reader', task('l2'), undefined, 'light');
+  const l3 = s.run('reader2', task('l3'), undefined, 'light');
+  assert.deepEqual(started, ['h0', 'l1', 'h1', 'l2'], 'l2 took the free slot');
+  gates.get('h1')!.open();
+  await tick();
+  assert.deepEqual(started, ['h0', 'l1', 'h1', 'l2', 'l3'], 'light before the next heavy');
+  gates.get('l2')!.open();
+  gates.get('l3')!.open();
+  await Promise.all([l2, l3]);
+  await tick();
+  for (let i = 2; i < 8; i++) {
+    await tick();
+    gates.get(`h${i}`)!.open();
+  }
+  assert.deepEqual(await Promise.all(heavy), ['h0', 'h1', 'h2', 'h3', 'h4', 'h5', 'h6', 'h7']);
+});
+
+test("one client's bound counts its searches waiting in both lanes", async () => {
+  const s = new FairScheduler<number>(1, 2);
+  const g = gate();
+  const running = s.run('a', () => g.p.then(() => 0), undefined, 'heavy');
+  const waiting = [s.run('a', async () => 1, undefined, 'heavy'), s.run('a', async () => 2)];
+  await assert.rejects(
+    s.run('a', async () => 3),
+    (e: unknown) => e instanceof QueueFull && e.scope === 'client',
+  );
+  g.open();
+  assert.deepEqual(await Promise.all([running, ...waiting]), [0, 1, 2]);
+});
