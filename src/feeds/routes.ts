@@ -5,8 +5,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { HttpError, badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { HttpError, badRequest, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { nowIso } from '../platform/db.ts';
 import { newsroomChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG } from '../stories/store.ts';
@@ -29,7 +30,7 @@ const DONE: Record<string, string> = {
   polled: 'Feed polled.',
 };
 
-export function feedRoutes(services: AppServices): FastifyPluginAsync {
+export function feedRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   const base = () => services.config.baseUrl;
   const site = services.config.siteName;

@@ -6,8 +6,9 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type VNode } from 'preact';
-import type { AppServices } from '../app.ts';
-import { HttpError, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { HttpError, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { actorOf, authorize, can, type Action } from '../platform/policy.ts';
 import type { PageContext } from '../web/context.ts';
 import { LicensingPage } from './pages.tsx';
@@ -79,7 +80,7 @@ import {
 import { invoicePdf, invoiceView } from './invoice.ts';
 import { organisationLicence, worldFor } from './world.ts';
 import { licenceCovers } from './access.ts';
-import { cidrContains, parseCidr } from './cidr.ts';
+import { cidrContains, parseCidr } from '../lib/cidr.ts';
 import { deleteSavedSearch, saveSearch, savedSearchesOf } from './alerts.ts';
 
 /** DNS TXT lookups for domain verification; tests replace `resolveTxt`. */
@@ -107,7 +108,7 @@ function daysBack(now: Date, n: number): string[] {
   return out;
 }
 
-export function licensingRoutes(services: AppServices): FastifyPluginAsync {
+export function licensingRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const db = services.db.kysely;
     const deps = () =>
@@ -231,15 +232,13 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
 
     app.get('/.well-known/tdmrep.json', { config: { policy: 'public' } }, async (_req, reply) => {
       reply.header('cache-control', 'public, max-age=3600');
-      return reply
-        .type('application/json')
-        .send([
-          {
-            location: '/*',
-            'tdm-reservation': 1,
-            'tdm-policy': `${services.config.baseUrl}/about/licensing`,
-          },
-        ]);
+      return reply.type('application/json').send([
+        {
+          location: '/*',
+          'tdm-reservation': 1,
+          'tdm-policy': `${services.config.baseUrl}/about/licensing`,
+        },
+      ]);
     });
 
     app.get('/api/access', { config: { policy: 'api.read' } }, async (req, reply) => {

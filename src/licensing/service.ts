@@ -10,7 +10,7 @@ import { sql, type Kysely } from 'kysely';
 import { z } from 'zod';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
-import { cidrContains, parseCidr, type Cidr } from './cidr.ts';
+import { cidrContains, parseCidr, type Cidr } from '../lib/cidr.ts';
 import { emailDomain } from './access.ts';
 import { formatMoney, invoiceTotals, type InvoiceLine } from './pricing.ts';
 import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';

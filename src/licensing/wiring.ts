@@ -5,9 +5,9 @@
  * jobs.ts and run in the process's one worker (src/server.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import { decideAccess, emailDomain, licenceCovers, type AccessDecision } from './access.ts';
-import { clientIp } from './client-ip.ts';
+import { clientIp } from '../lib/client-ip.ts';
 import { sha256 } from './service.ts';
 import { UsageCounter } from './usage.ts';
 import { worldFor, type LicensingWorld } from './world.ts';
@@ -103,7 +103,7 @@ export interface LicensingRuntime {
 }
 
 /** Adds the licensing hooks to the root app. Call once, after the members session loader. */
-export function installLicensing(app: FastifyInstance, services: AppServices): LicensingRuntime {
+export function installLicensing(app: FastifyInstance, services: Services): LicensingRuntime {
   const { config } = services;
   const world = worldFor(services.db);
   const usage = new UsageCounter(services.db.kysely, undefined, (err) =>

@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { DocKind } from './index.ts';
+import type { DocKind } from './search-index.ts';
 
 type TypedColumn = Uint8Array | Uint16Array | Int32Array;
 
@@ -25,7 +25,6 @@ function grownColumn<T extends TypedColumn>(a: T, C: new (n: number) => T, size:
   b.set(a);
   return b;
 }
-
 
 const NOT_VISIBLE = 0x7fffffff;
 
@@ -77,14 +76,16 @@ export class CableColumns {
   readonly tagDict = new Dictionary();
 
   /** Tags flattened for tight loops (built on first use); ids set or removed since are in `over`. */
-  private flat: { start: Int32Array; data: Uint16Array; over: Uint8Array; changed: number } | null = null;
+  private flat: { start: Int32Array; data: Uint16Array; over: Uint8Array; changed: number } | null =
+    null;
 
   /**
    * Every cable's tags in one array: tag ids of `id` are data[start[id] .. start[id + 1]), unless
    * over[id] is set (changed since: read tags[id]). Rebuilt after many changes.
    */
   flatTags(): { start: Int32Array; data: Uint16Array; over: Uint8Array } {
-    if (this.flat && this.flat.changed < 20000 && this.flat.over.length >= this.size) return this.flat;
+    if (this.flat && this.flat.changed < 20000 && this.flat.over.length >= this.size)
+      return this.flat;
     const start = new Int32Array(this.size + 1);
     let n = 0;
     for (let id = 0; id < this.size; id++) {
@@ -126,7 +127,10 @@ export class CableColumns {
     this.size = size;
   }
 
-  set(id: number, r: { origin: string; station: string; classification: string; created: string; tags: string }): void {
+  set(
+    id: number,
+    r: { origin: string; station: string; classification: string; created: string; tags: string },
+  ): void {
     this.ensure(id);
     if (!this.present[id]) this.count++;
     this.present[id] = 1;
@@ -158,9 +162,13 @@ export class CableColumns {
     const out: number[] = [];
     this.origins.values.forEach((name, i) => {
       const n = name.toLowerCase();
-      const place = n.replace(/^(?:american\s+|us\s+)?(?:embassy|consulate general|consulate|mission|usmission|office|interests section)\s+(?:to\s+(?:the\s+)?)?/, '');
+      const place = n.replace(
+        /^(?:american\s+|us\s+)?(?:embassy|consulate general|consulate|mission|usmission|office|interests section)\s+(?:to\s+(?:the\s+)?)?/,
+        '',
+      );
       const st = (this.stations[i] ?? '').toLowerCase();
-      if (n === v || place === v || st === squashed || place.replace(/[\s.'-]+/g, '') === squashed) out.push(i);
+      if (n === v || place === v || st === squashed || place.replace(/[\s.'-]+/g, '') === squashed)
+        out.push(i);
     });
     return out;
   }
@@ -190,7 +198,10 @@ export class StoryColumns {
     this.size = size;
   }
 
-  set(id: number, r: { section: string; status: string; published_at: string; cable_reference_id: string | null }): void {
+  set(
+    id: number,
+    r: { section: string; status: string; published_at: string; cable_reference_id: string | null },
+  ): void {
     this.ensure(id);
     if (!this.present[id]) this.count++;
     this.present[id] = 1;
@@ -264,7 +275,9 @@ export class FacetColumns {
     const k = this.db.kysely;
     const { rows } = await sql<{ seq: number | string; kind: string; doc_id: number | string }>`
       select seq, kind, doc_id from (select seq, kind, doc_id from search_changes where seq > ${this.seq} order by seq limit ${RELOAD_THRESHOLD + 1}) c
-      union all select -1 as seq, 'epoch' as kind, value as doc_id from search_state where key = 'epoch'`.execute(k);
+      union all select -1 as seq, 'epoch' as kind, value as doc_id from search_state where key = 'epoch'`.execute(
+      k,
+    );
     const epochRow = rows.find((r) => r.kind === 'epoch');
     const epoch = Number(epochRow?.doc_id ?? 0);
     const changes = rows.filter((r) => r.kind !== 'epoch');
@@ -273,8 +286,12 @@ export class FacetColumns {
       return;
     }
     if (!changes.length) return;
-    const cableIds = [...new Set(changes.filter((r) => r.kind === 'cable').map((r) => Number(r.doc_id)))];
-    const storyIds = [...new Set(changes.filter((r) => r.kind === 'story').map((r) => Number(r.doc_id)))];
+    const cableIds = [
+      ...new Set(changes.filter((r) => r.kind === 'cable').map((r) => Number(r.doc_id))),
+    ];
+    const storyIds = [
+      ...new Set(changes.filter((r) => r.kind === 'story').map((r) => Number(r.doc_id))),
+    ];
     const lastSeq = Math.max(...changes.map((r) => Number(r.seq)));
     for (let i = 0; i < cableIds.length; i += 500) {
       const part = cableIds.slice(i, i + 500);
@@ -309,7 +326,13 @@ export class FacetColumns {
     let q = this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
-      .select(['stories.id as id', 'sections.slug as section', 'stories.status as status', 'stories.published_at as published_at', 'stories.cable_reference_id as cable_reference_id']);
+      .select([
+        'stories.id as id',
+        'sections.slug as section',
+        'stories.status as status',
+        'stories.published_at as published_at',
+        'stories.cable_reference_id as cable_reference_id',
+      ]);
     if (ids) q = q.where('stories.id', 'in', ids);
     return (await q.execute()) as StoryRow[];
   }
@@ -319,11 +342,15 @@ export class FacetColumns {
     const k = this.db.kysely;
     // Read the change position first: anything written while loading is applied again on the next sync.
     const { rows } = await sql<{ seq: number | string | null; epoch: number | string | null }>`
-      select (select max(seq) from search_changes) as seq, (select value from search_state where key = 'epoch') as epoch`.execute(k);
+      select (select max(seq) from search_changes) as seq, (select value from search_state where key = 'epoch') as epoch`.execute(
+      k,
+    );
     const cables = new CableColumns();
     const stories = new StoryColumns();
     // Cables in id ranges so a quarter of a million rows never sit in memory twice at once.
-    const maxId = Number((await sql<{ m: number | null }>`select max(id) as m from cables`.execute(k)).rows[0]?.m ?? 0);
+    const maxId = Number(
+      (await sql<{ m: number | null }>`select max(id) as m from cables`.execute(k)).rows[0]?.m ?? 0,
+    );
     if (maxId) cables.ensure(maxId);
     for (let from = 0; from < maxId; from += 50000) {
       const part = (await k

@@ -8,7 +8,7 @@
 import type { Db } from '../platform/db.ts';
 import { tagClauses } from './compile.ts';
 import { parseQuery, type ParsedQuery } from './query.ts';
-import type { DocKind, RankedId, SearchIndex } from './index.ts';
+import type { DocKind, RankedId, SearchIndex } from './search-index.ts';
 import { Fts5Stemmer, PgStemmer, TermIndex, type Plan, type TermIndexOptions } from './terms.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
 
@@ -24,12 +24,20 @@ export class MemorySearchIndex implements SearchIndex {
   ) {
     this.engine = inner.engine;
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
-    this.terms = new TermIndex(db, stemmer, async (kind, phrase) => {
-      const q = parseQuery('', {});
-      if (!q.ok) throw q.error;
-      const query: ParsedQuery = { ...q.query, must: [{ type: 'phrase', text: phrase, negated: false }] };
-      return (await inner.match(kind, query)) ?? new Int32Array(0);
-    }, options);
+    this.terms = new TermIndex(
+      db,
+      stemmer,
+      async (kind, phrase) => {
+        const q = parseQuery('', {});
+        if (!q.ok) throw q.error;
+        const query: ParsedQuery = {
+          ...q.query,
+          must: [{ type: 'phrase', text: phrase, negated: false }],
+        };
+        return (await inner.match(kind, query)) ?? new Int32Array(0);
+      },
+      options,
+    );
   }
 
   private async plan(kind: DocKind, query: ParsedQuery): Promise<Plan | { bits: null } | null> {
@@ -57,7 +65,13 @@ export class MemorySearchIndex implements SearchIndex {
     return this.terms.ids(plan as Plan);
   }
 
-  async rank(kind: DocKind, query: ParsedQuery, candidates: Int32Array, k: number, all: boolean): Promise<RankedId[]> {
+  async rank(
+    kind: DocKind,
+    query: ParsedQuery,
+    candidates: Int32Array,
+    k: number,
+    all: boolean,
+  ): Promise<RankedId[]> {
     if (!candidates.length || k <= 0) return [];
     const plan = await this.plan(kind, query);
     if (!plan || !plan.bits) return this.inner.rank(kind, query, candidates, k, all);

@@ -38,7 +38,7 @@ import {
 } from './terms-file.ts';
 import type { BuildRequest } from './terms-worker.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
-import type { DocKind, RankedId } from './index.ts';
+import type { DocKind, RankedId } from './search-index.ts';
 import { checkDeadline, currentDeadline } from './deadline.ts';
 
 const K1 = 1.2;

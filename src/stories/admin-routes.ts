@@ -1,7 +1,7 @@
 /**
  * The newsroom (/admin, editors and admins): dashboard, story editor with preview, sections, home
- * page leads, the press-release queue and cable uploads; plus the public press-release form and
- * the newsroom's background jobs (partner-feed polling, uploaded cable imports).
+ * page leads, the press-release queue and cable uploads; plus the public press-release form. Its
+ * background work is in jobs.ts (uploaded cable imports) and src/feeds/jobs.ts (feed polling).
  */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
@@ -13,13 +13,12 @@ import multipart from '@fastify/multipart';
 import { h, type VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { HttpError, badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { HttpError, badRequest, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
 import { nowIso } from '../platform/db.ts';
-import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
 import type { PageContext } from '../web/context.ts';
-import { feedLimits, pollAllFeeds } from '../feeds/poll.ts';
 import { countFeedErrors, listFeeds } from '../feeds/store.ts';
 import { adServer } from '../ads/serve.ts';
 import { newsroomChanged } from './admin-auth.ts';
@@ -46,13 +45,7 @@ import {
   submitRelease,
   type DecisionDeps,
 } from './press-releases.ts';
-import {
-  CABLE_UPLOAD_JOB,
-  cableUploadJob,
-  getUpload,
-  recentUploads,
-  recordUpload,
-} from './cable-uploads.ts';
+import { getUpload, recentUploads, recordUpload } from './cable-uploads.ts';
 import {
   CableUploadPage,
   CableUploadStatusPage,
@@ -66,24 +59,6 @@ import {
   type StoryFormValues,
 } from './admin-views.tsx';
 
-export const FEED_POLL_JOB = 'feeds:poll';
-export const FEED_POLL_EVERY_MS = 15 * 60_000;
-
-/** The newsroom's part of the process's job worker (merged in src/server.ts): feed polling and uploaded cable imports. */
-export function jobHandlers(services: AppServices): Record<string, JobHandler> {
-  return {
-    [FEED_POLL_JOB]: async () => {
-      const out = await pollAllFeeds(services.db.kysely, feedLimits(services.config));
-      if (out.some((o) => o.added > 0)) newsroomChanged(services);
-    },
-    [CABLE_UPLOAD_JOB]: cableUploadJob(services.db, () => newsroomChanged(services)),
-  };
-}
-
-/** Partner feeds are polled every 15 minutes (on the quarter hour). */
-export function jobSchedules(): Schedule[] {
-  return [every(FEED_POLL_JOB, FEED_POLL_EVERY_MS)];
-}
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 
 type Body = Record<string, unknown>;
@@ -173,7 +148,7 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
+export function newsroomRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   const decisionDeps = (log: DecisionDeps['log']): DecisionDeps => ({
     db,

@@ -2,8 +2,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { badRequest, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { pickAd } from '../ads/serve.ts';
 import { countView } from '../platform/page-views.ts';
 import {
@@ -41,7 +42,7 @@ const pageQuery = z.object({
     .default(1),
 });
 
-export function storyRoutes(services: AppServices): FastifyPluginAsync {
+export function storyRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
     // The home page's lists change only when stories are published; they are reloaded every two seconds.

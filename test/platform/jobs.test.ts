@@ -3,8 +3,18 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/platform/migrations.ts';
-import { backoffMs, claimJob, enqueue, nextRun, offsetMs, schedule, startWorker, zonedTimeToUtc, type ScheduleSpec } from '../../src/platform/jobs.ts';
+import { migrate } from '../../src/features.ts';
+import {
+  backoffMs,
+  claimJob,
+  enqueue,
+  nextRun,
+  offsetMs,
+  schedule,
+  startWorker,
+  zonedTimeToUtc,
+  type ScheduleSpec,
+} from '../../src/platform/jobs.ts';
 
 const MON_7: ScheduleSpec = { weekday: 1, hour: 7, minute: 0 };
 const SUN_0230: ScheduleSpec = { weekday: 0, hour: 2, minute: 30 };
@@ -13,39 +23,201 @@ const SUN_0130: ScheduleSpec = { weekday: 0, hour: 1, minute: 30 };
 describe('nextRun (pure)', () => {
   const cases: [string, string, ScheduleSpec, string, string][] = [
     // [why, after, spec, zone, expected]
-    ['Auckland summer: Monday 07:00 NZDT is Sunday 18:00 UTC', '2026-11-27T00:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-11-29T18:00:00.000Z'],
-    ['Auckland winter: Monday 07:00 NZST is Sunday 19:00 UTC', '2026-07-01T00:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-07-05T19:00:00.000Z'],
-    ['one millisecond before an occurrence gives that occurrence', '2026-11-29T17:59:59.999Z', MON_7, 'Pacific/Auckland', '2026-11-29T18:00:00.000Z'],
-    ['exactly at an occurrence gives the next week', '2026-11-29T18:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-12-06T18:00:00.000Z'],
-    ['Monday before DST starts in Auckland (NZST)', '2026-09-15T00:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-09-20T19:00:00.000Z'],
-    ['Monday right after DST starts in Auckland (NZDT, one hour earlier in UTC)', '2026-09-20T19:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-09-27T18:00:00.000Z'],
-    ['Monday before DST ends in Auckland (NZDT)', '2026-03-25T00:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-03-29T18:00:00.000Z'],
-    ['Monday right after DST ends in Auckland (NZST)', '2026-03-29T18:00:00.000Z', MON_7, 'Pacific/Auckland', '2026-04-05T19:00:00.000Z'],
-    ['across the new year in Auckland', '2026-12-31T20:00:00.000Z', MON_7, 'Pacific/Auckland', '2027-01-03T18:00:00.000Z'],
-    ['from Monday 06:59 local, the same morning', '2026-11-29T17:59:00.000Z', MON_7, 'Pacific/Auckland', '2026-11-29T18:00:00.000Z'],
-    ['from Monday 07:01 local, next week', '2026-11-29T18:01:00.000Z', MON_7, 'Pacific/Auckland', '2026-12-06T18:00:00.000Z'],
-    ['Auckland gap: Sunday 02:30 does not exist on 27 Sep 2026, runs at 03:30 NZDT', '2026-09-26T00:00:00.000Z', SUN_0230, 'Pacific/Auckland', '2026-09-26T14:30:00.000Z'],
-    ['Auckland overlap: Sunday 02:30 on 5 Apr 2026 happens twice, runs at the first', '2026-04-04T00:00:00.000Z', SUN_0230, 'Pacific/Auckland', '2026-04-04T13:30:00.000Z'],
-    ['Auckland overlap: after the first 02:30 it does not run again at the second', '2026-04-04T13:30:00.000Z', SUN_0230, 'Pacific/Auckland', '2026-04-11T14:30:00.000Z'],
-    ['London winter: Monday 07:00 GMT', '2026-01-07T00:00:00.000Z', MON_7, 'Europe/London', '2026-01-12T07:00:00.000Z'],
-    ['London summer: Monday 07:00 BST is 06:00 UTC', '2026-06-02T00:00:00.000Z', MON_7, 'Europe/London', '2026-06-08T06:00:00.000Z'],
-    ['London: first Monday after BST starts', '2026-03-27T00:00:00.000Z', MON_7, 'Europe/London', '2026-03-30T06:00:00.000Z'],
-    ['London: first Monday after BST ends', '2026-10-24T00:00:00.000Z', MON_7, 'Europe/London', '2026-10-26T07:00:00.000Z'],
-    ['London gap: Sunday 01:30 does not exist on 29 Mar 2026, runs at 02:30 BST', '2026-03-28T12:00:00.000Z', SUN_0130, 'Europe/London', '2026-03-29T01:30:00.000Z'],
-    ['London overlap: Sunday 01:30 on 25 Oct 2026 runs at the first (BST)', '2026-10-24T12:00:00.000Z', SUN_0130, 'Europe/London', '2026-10-25T00:30:00.000Z'],
-    ['London overlap: not again at the second 01:30', '2026-10-25T00:30:00.000Z', SUN_0130, 'Europe/London', '2026-11-01T01:30:00.000Z'],
-    ['daily (no weekday) in UTC', '2026-05-05T10:00:00.000Z', { hour: 9, minute: 15 }, 'UTC', '2026-05-06T09:15:00.000Z'],
-    ['daily, later the same day', '2026-05-05T08:00:00.000Z', { hour: 9, minute: 15 }, 'UTC', '2026-05-05T09:15:00.000Z'],
-    ['daily through the Auckland gap', '2026-09-26T12:00:00.000Z', { hour: 2, minute: 0 }, 'Pacific/Auckland', '2026-09-26T14:00:00.000Z'],
-    ['a zone west of UTC: Monday 07:00 in New York (EST)', '2026-12-01T00:00:00.000Z', MON_7, 'America/New_York', '2026-12-07T12:00:00.000Z'],
-    ['Chatham Islands (+12:45/+13:45)', '2026-11-27T00:00:00.000Z', MON_7, 'Pacific/Chatham', '2026-11-29T17:15:00.000Z'],
+    [
+      'Auckland summer: Monday 07:00 NZDT is Sunday 18:00 UTC',
+      '2026-11-27T00:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-11-29T18:00:00.000Z',
+    ],
+    [
+      'Auckland winter: Monday 07:00 NZST is Sunday 19:00 UTC',
+      '2026-07-01T00:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-07-05T19:00:00.000Z',
+    ],
+    [
+      'one millisecond before an occurrence gives that occurrence',
+      '2026-11-29T17:59:59.999Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-11-29T18:00:00.000Z',
+    ],
+    [
+      'exactly at an occurrence gives the next week',
+      '2026-11-29T18:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-12-06T18:00:00.000Z',
+    ],
+    [
+      'Monday before DST starts in Auckland (NZST)',
+      '2026-09-15T00:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-09-20T19:00:00.000Z',
+    ],
+    [
+      'Monday right after DST starts in Auckland (NZDT, one hour earlier in UTC)',
+      '2026-09-20T19:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-09-27T18:00:00.000Z',
+    ],
+    [
+      'Monday before DST ends in Auckland (NZDT)',
+      '2026-03-25T00:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-03-29T18:00:00.000Z',
+    ],
+    [
+      'Monday right after DST ends in Auckland (NZST)',
+      '2026-03-29T18:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-04-05T19:00:00.000Z',
+    ],
+    [
+      'across the new year in Auckland',
+      '2026-12-31T20:00:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2027-01-03T18:00:00.000Z',
+    ],
+    [
+      'from Monday 06:59 local, the same morning',
+      '2026-11-29T17:59:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-11-29T18:00:00.000Z',
+    ],
+    [
+      'from Monday 07:01 local, next week',
+      '2026-11-29T18:01:00.000Z',
+      MON_7,
+      'Pacific/Auckland',
+      '2026-12-06T18:00:00.000Z',
+    ],
+    [
+      'Auckland gap: Sunday 02:30 does not exist on 27 Sep 2026, runs at 03:30 NZDT',
+      '2026-09-26T00:00:00.000Z',
+      SUN_0230,
+      'Pacific/Auckland',
+      '2026-09-26T14:30:00.000Z',
+    ],
+    [
+      'Auckland overlap: Sunday 02:30 on 5 Apr 2026 happens twice, runs at the first',
+      '2026-04-04T00:00:00.000Z',
+      SUN_0230,
+      'Pacific/Auckland',
+      '2026-04-04T13:30:00.000Z',
+    ],
+    [
+      'Auckland overlap: after the first 02:30 it does not run again at the second',
+      '2026-04-04T13:30:00.000Z',
+      SUN_0230,
+      'Pacific/Auckland',
+      '2026-04-11T14:30:00.000Z',
+    ],
+    [
+      'London winter: Monday 07:00 GMT',
+      '2026-01-07T00:00:00.000Z',
+      MON_7,
+      'Europe/London',
+      '2026-01-12T07:00:00.000Z',
+    ],
+    [
+      'London summer: Monday 07:00 BST is 06:00 UTC',
+      '2026-06-02T00:00:00.000Z',
+      MON_7,
+      'Europe/London',
+      '2026-06-08T06:00:00.000Z',
+    ],
+    [
+      'London: first Monday after BST starts',
+      '2026-03-27T00:00:00.000Z',
+      MON_7,
+      'Europe/London',
+      '2026-03-30T06:00:00.000Z',
+    ],
+    [
+      'London: first Monday after BST ends',
+      '2026-10-24T00:00:00.000Z',
+      MON_7,
+      'Europe/London',
+      '2026-10-26T07:00:00.000Z',
+    ],
+    [
+      'London gap: Sunday 01:30 does not exist on 29 Mar 2026, runs at 02:30 BST',
+      '2026-03-28T12:00:00.000Z',
+      SUN_0130,
+      'Europe/London',
+      '2026-03-29T01:30:00.000Z',
+    ],
+    [
+      'London overlap: Sunday 01:30 on 25 Oct 2026 runs at the first (BST)',
+      '2026-10-24T12:00:00.000Z',
+      SUN_0130,
+      'Europe/London',
+      '2026-10-25T00:30:00.000Z',
+    ],
+    [
+      'London overlap: not again at the second 01:30',
+      '2026-10-25T00:30:00.000Z',
+      SUN_0130,
+      'Europe/London',
+      '2026-11-01T01:30:00.000Z',
+    ],
+    [
+      'daily (no weekday) in UTC',
+      '2026-05-05T10:00:00.000Z',
+      { hour: 9, minute: 15 },
+      'UTC',
+      '2026-05-06T09:15:00.000Z',
+    ],
+    [
+      'daily, later the same day',
+      '2026-05-05T08:00:00.000Z',
+      { hour: 9, minute: 15 },
+      'UTC',
+      '2026-05-05T09:15:00.000Z',
+    ],
+    [
+      'daily through the Auckland gap',
+      '2026-09-26T12:00:00.000Z',
+      { hour: 2, minute: 0 },
+      'Pacific/Auckland',
+      '2026-09-26T14:00:00.000Z',
+    ],
+    [
+      'a zone west of UTC: Monday 07:00 in New York (EST)',
+      '2026-12-01T00:00:00.000Z',
+      MON_7,
+      'America/New_York',
+      '2026-12-07T12:00:00.000Z',
+    ],
+    [
+      'Chatham Islands (+12:45/+13:45)',
+      '2026-11-27T00:00:00.000Z',
+      MON_7,
+      'Pacific/Chatham',
+      '2026-11-29T17:15:00.000Z',
+    ],
   ];
   for (const [why, after, spec, zone, expected] of cases) {
     test(why, () => assert.equal(nextRun(new Date(after), spec, zone).toISOString(), expected));
   }
 
   test('local wall time of a result matches the spec, and it is the first one (property)', () => {
-    const zones = ['Pacific/Auckland', 'Europe/London', 'America/New_York', 'Australia/Lord_Howe', 'UTC'];
+    const zones = [
+      'Pacific/Auckland',
+      'Europe/London',
+      'America/New_York',
+      'Australia/Lord_Howe',
+      'UTC',
+    ];
     fc.assert(
       fc.property(
         fc.date({ min: new Date('2000-01-01'), max: new Date('2040-01-01'), noInvalidDate: true }),
@@ -61,9 +233,16 @@ describe('nextRun (pure)', () => {
           // Asking one millisecond earlier gives the same instant: nothing was skipped.
           assert.equal(nextRun(new Date(r.getTime() - 1), spec, zone).getTime(), r.getTime());
           const local = new Date(r.getTime() + offsetMs(r.getTime(), zone));
-          const wallMatches = local.getUTCDay() === weekday && local.getUTCHours() === hour && local.getUTCMinutes() === minute;
+          const wallMatches =
+            local.getUTCDay() === weekday &&
+            local.getUTCHours() === hour &&
+            local.getUTCMinutes() === minute;
           // Only a time inside a DST gap is moved (forward, by the gap, at most an hour here).
-          if (!wallMatches) assert.ok(local.getUTCDay() === weekday && local.getUTCHours() * 60 + local.getUTCMinutes() - (hour * 60 + minute) <= 60);
+          if (!wallMatches)
+            assert.ok(
+              local.getUTCDay() === weekday &&
+                local.getUTCHours() * 60 + local.getUTCMinutes() - (hour * 60 + minute) <= 60,
+            );
         },
       ),
       { numRuns: 3000 },
@@ -71,8 +250,14 @@ describe('nextRun (pure)', () => {
   });
 
   test('zonedTimeToUtc round-trips ordinary times', () => {
-    assert.equal(zonedTimeToUtc(2026, 11, 30, 7, 0, 'Pacific/Auckland').toISOString(), '2026-11-29T18:00:00.000Z');
-    assert.equal(zonedTimeToUtc(2026, 7, 6, 7, 0, 'Pacific/Auckland').toISOString(), '2026-07-05T19:00:00.000Z');
+    assert.equal(
+      zonedTimeToUtc(2026, 11, 30, 7, 0, 'Pacific/Auckland').toISOString(),
+      '2026-11-29T18:00:00.000Z',
+    );
+    assert.equal(
+      zonedTimeToUtc(2026, 7, 6, 7, 0, 'Pacific/Auckland').toISOString(),
+      '2026-07-05T19:00:00.000Z',
+    );
   });
 
   test('bad specs and zones are refused', () => {
@@ -83,7 +268,10 @@ describe('nextRun (pure)', () => {
   });
 
   test('backoff doubles and is capped', () => {
-    assert.deepEqual([1, 2, 3, 4].map((n) => backoffMs(n, 1000, 5000)), [1000, 2000, 4000, 5000]);
+    assert.deepEqual(
+      [1, 2, 3, 4].map((n) => backoffMs(n, 1000, 5000)),
+      [1000, 2000, 4000, 5000],
+    );
   });
 });
 
@@ -100,11 +288,16 @@ describe(`job queue on ${ENGINE}`, () => {
     await tdb.cleanup();
   });
   const clear = () => db.kysely.deleteFrom('jobs').execute();
-  const get = (id: number) => db.kysely.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
+  const get = (id: number) =>
+    db.kysely.selectFrom('jobs').selectAll().where('id', '=', id).executeTakeFirstOrThrow();
 
   test('a unique key makes enqueue idempotent, also when racing', async () => {
     await clear();
-    const results = await Promise.all(Array.from({ length: 8 }, () => enqueue(db, 'newsletter.issue', { week: '2026-W48' }, { uniqueKey: 'newsletter:2026-W48' })));
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () =>
+        enqueue(db, 'newsletter.issue', { week: '2026-W48' }, { uniqueKey: 'newsletter:2026-W48' }),
+      ),
+    );
     assert.equal(new Set(results.map((r) => r.id)).size, 1);
     assert.equal(results.filter((r) => r.created).length, 1);
     const rows = await db.kysely.selectFrom('jobs').selectAll().execute();
@@ -113,7 +306,10 @@ describe(`job queue on ${ENGINE}`, () => {
     // Without a key every enqueue adds a job.
     await enqueue(db, 'x', {});
     await enqueue(db, 'x', {});
-    assert.equal((await db.kysely.selectFrom('jobs').select('id').where('kind', '=', 'x').execute()).length, 2);
+    assert.equal(
+      (await db.kysely.selectFrom('jobs').select('id').where('kind', '=', 'x').execute()).length,
+      2,
+    );
   });
 
   test('claiming takes due jobs of known kinds only, each once, oldest first', async () => {
@@ -122,9 +318,15 @@ describe(`job queue on ${ENGINE}`, () => {
     const b = await enqueue(db, 'a', { n: 2 }, { runAt: new Date(Date.now() - 1000) });
     await enqueue(db, 'a', { n: 3 }, { runAt: new Date(Date.now() + 60_000) });
     await enqueue(db, 'other', {});
-    const claims = await Promise.all(Array.from({ length: 6 }, (_, i) => claimJob(db, ['a'], `w${i}`, 30_000)));
+    const claims = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => claimJob(db, ['a'], `w${i}`, 30_000)),
+    );
     const got = claims.filter(Boolean).map((j) => j!.id);
-    assert.deepEqual(got.sort(), [a.id, b.id].sort(), 'two due jobs, each claimed by exactly one claimer');
+    assert.deepEqual(
+      got.sort(),
+      [a.id, b.id].sort(),
+      'two due jobs, each claimed by exactly one claimer',
+    );
     const ja = await get(a.id);
     assert.equal(ja.status, 'running');
     assert.equal(ja.attempts, 1);
@@ -137,7 +339,11 @@ describe(`job queue on ${ENGINE}`, () => {
     const { id } = await enqueue(db, 'lease', {});
     const first = await claimJob(db, ['lease'], 'crashed', 100);
     assert.equal(first?.id, id);
-    assert.equal(await claimJob(db, ['lease'], 'other', 100), undefined, 'not while the lease holds');
+    assert.equal(
+      await claimJob(db, ['lease'], 'other', 100),
+      undefined,
+      'not while the lease holds',
+    );
     await new Promise((r) => setTimeout(r, 150));
     const again = await claimJob(db, ['lease'], 'other', 100);
     assert.equal(again?.id, id);
@@ -191,7 +397,11 @@ describe(`job queue on ${ENGINE}`, () => {
     await claimJob(db, ['dies'], 'crashed', 1);
     await new Promise((r) => setTimeout(r, 10));
     let ran = false;
-    const worker = startWorker({ db }, { dies: async () => void (ran = true) }, { poll: false, onError: () => {} });
+    const worker = startWorker(
+      { db },
+      { dies: async () => void (ran = true) },
+      { poll: false, onError: () => {} },
+    );
     await worker.drain();
     await worker.stop();
     assert.equal(ran, false);
@@ -203,13 +413,21 @@ describe(`job queue on ${ENGINE}`, () => {
   test('the polling worker runs due jobs in the background and stops cleanly', async () => {
     await clear();
     const seen: number[] = [];
-    const worker = startWorker({ db }, { tick: async (p: { n: number }) => void seen.push(p.n) }, { pollMs: 20, concurrency: 3 });
+    const worker = startWorker(
+      { db },
+      { tick: async (p: { n: number }) => void seen.push(p.n) },
+      { pollMs: 20, concurrency: 3 },
+    );
     for (let n = 0; n < 5; n++) await enqueue(db, 'tick', { n });
     const deadline = Date.now() + 5000;
     while (seen.length < 5 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     await worker.stop();
     assert.deepEqual(seen.sort(), [0, 1, 2, 3, 4]);
-    const left = await db.kysely.selectFrom('jobs').select('status').where('status', '!=', 'done').execute();
+    const left = await db.kysely
+      .selectFrom('jobs')
+      .select('status')
+      .where('status', '!=', 'done')
+      .execute();
     assert.deepEqual(left, []);
   });
 
@@ -217,7 +435,11 @@ describe(`job queue on ${ENGINE}`, () => {
     await clear();
     const { id } = await enqueue(db, 'long', {});
     let calls = 0;
-    const a = startWorker({ db }, { long: async () => void (calls++, await new Promise((r) => setTimeout(r, 400))) }, { poll: false, leaseMs: 150 });
+    const a = startWorker(
+      { db },
+      { long: async () => void (calls++, await new Promise((r) => setTimeout(r, 400))) },
+      { poll: false, leaseMs: 150 },
+    );
     const running = a.drain();
     await new Promise((r) => setTimeout(r, 250));
     assert.equal(await claimJob(db, ['long'], 'thief', 150), undefined, 'the lease was renewed');
@@ -235,7 +457,11 @@ describe(`job queue on ${ENGINE}`, () => {
     await w2.schedule('digest', MON_7, 'Pacific/Auckland');
     await w1.drain();
     await Promise.all([w1.stop(), w2.stop()]);
-    const rows = await db.kysely.selectFrom('jobs').selectAll().where('kind', '=', 'digest').execute();
+    const rows = await db.kysely
+      .selectFrom('jobs')
+      .selectAll()
+      .where('kind', '=', 'digest')
+      .execute();
     assert.equal(rows.length, 1);
     const expected = nextRun(new Date(), MON_7, 'Pacific/Auckland').toISOString();
     assert.equal(rows[0].run_at, expected);
