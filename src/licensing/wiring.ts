@@ -13,8 +13,9 @@ import { UsageCounter } from './usage.ts';
 import { worldFor, type LicensingWorld } from './world.ts';
 import { searchEngineSource } from './crawlers.ts';
 import type { RequestAccess } from './request-access.ts';
+import { API_LICENCE_MESSAGE } from '../platform/policy.ts';
 
-export const API_LICENCE_MESSAGE = 'Automated access to this site needs an API licence and key.';
+export { API_LICENCE_MESSAGE };
 
 /** Paths whose automated use needs a key: the JSON API and the feeds. */
 export function isAutomatedPath(path: string): boolean {

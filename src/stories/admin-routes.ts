@@ -19,7 +19,6 @@ import { pageContext } from '../web/context.ts';
 import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
 import { nowIso } from '../platform/db.ts';
 import type { PageContext } from '../web/context.ts';
-import { countFeedErrors, listFeeds } from '../feeds/store.ts';
 import { adServer } from '../ads/serve.ts';
 import { newsroomChanged } from './admin-auth.ts';
 import { parseMarkdown, slugify } from './markdown.ts';
@@ -251,7 +250,14 @@ export function newsroomRoutes(services: Services): FastifyPluginAsync {
                 .where('published_at', '>', now)
                 .executeTakeFirstOrThrow(),
               countPendingReleases(db),
-              listFeeds(db),
+              // Partner feeds that failed last time they were polled (src/feeds).
+              db
+                .selectFrom('partner_feeds')
+                .select(['name', 'last_error'])
+                .where('last_error', 'is not', null)
+                .orderBy('name')
+                .orderBy('id')
+                .execute(),
               storyList(50),
               storyList(20, true),
               recentUploads(db, 5),

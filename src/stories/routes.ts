@@ -21,7 +21,6 @@ import {
 import { cableStoryMarkdown } from '../cables/story.ts';
 import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
 import { SHARED_TTL_MS, ttlCache } from '../platform/cache.ts';
-import { latestPartnerItems } from '../feeds/store.ts';
 
 export const SECTION_PAGE_SIZE = 10;
 
@@ -50,7 +49,8 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
       const [leads, sections, headlines] = await Promise.all([
         latestStories(db, { limit: 4, featured: true }),
         listSections(db),
-        latestPartnerItems(db, 4),
+        // The latest partner items, as the feeds feature shares them.
+        services.shared.partnerItems.get(),
       ]);
       const leadIds = leads.map((s) => s.id);
       const cablegateSection = sections.find((s) => s.slug === CABLEGATE_SLUG);
