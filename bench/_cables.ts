@@ -8,7 +8,7 @@ import type { Database } from '../src/platform/schema.ts';
 import type { Db } from '../src/platform/db.ts';
 import { readCables } from '../src/cables/readers.ts';
 import { parseCable, type RawCable } from '../src/cables/parse/index.ts';
-import { deferCableIndex, indexCablesAfterImport } from '../src/search/index.ts';
+import { deferCableIndex, indexCablesAfterImport } from '../src/search/search-index.ts';
 
 export type CableInsert = Parameters<ReturnType<Kysely<Database>['insertInto']>['values']>[0] &
   Record<string, unknown>;

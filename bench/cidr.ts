@@ -3,7 +3,7 @@
 // 1,000,000 lookups of address strings, half drawn from inside loaded ranges.
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { CidrMatcher } from '../src/licensing/cidr.ts';
+import { CidrMatcher } from '../src/lib/cidr.ts';
 
 const RANGES = Number(process.argv[2] ?? 100_000);
 const LOOKUPS = Number(process.argv[3] ?? 1_000_000);

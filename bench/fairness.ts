@@ -41,7 +41,7 @@ import pg from 'pg';
 import { ROOT, machine, searchIndexReady, startServer, type BenchServer } from './_server.ts';
 import { cableCount, loadCables } from './_cables.ts';
 import { connect } from '../src/platform/db.ts';
-import { migrate } from '../src/platform/migrations.ts';
+import { migrate } from '../src/features.ts';
 import { loadDemoContent } from '../src/stories/demo.ts';
 import { Rng, writeGeneratedCsv } from '../src/cables/generate.ts';
 

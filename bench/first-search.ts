@@ -11,7 +11,7 @@ import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { startServer, machine } from './_server.ts';
 import { connect } from '../src/platform/db.ts';
-import { migrate } from '../src/platform/migrations.ts';
+import { migrate } from '../src/features.ts';
 import { cableCount, loadCables } from './_cables.ts';
 import { writeGeneratedCsv } from '../src/cables/generate.ts';
 

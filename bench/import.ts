@@ -3,7 +3,17 @@
 // `broadsheet cables import` (the CLI command itself) into a fresh SQLite database and prints
 // cables/s, seconds (search index included), database size, peak RSS, the CPU time of the import
 // (all threads) and the load average before and after (the figures only mean something next to it).
-import { existsSync, mkdirSync, mkdtempSync, openSync, readSync, closeSync, readdirSync, rmSync, statSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readSync,
+  closeSync,
+  readdirSync,
+  rmSync,
+  statSync,
+} from 'node:fs';
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +22,7 @@ import { readCables } from '../src/cables/readers.ts';
 import { parseCable } from '../src/cables/parse/index.ts';
 import { cablesCommands } from '../src/cables/cli.ts';
 import { connect } from '../src/platform/db.ts';
+import { commandContext } from '../src/features.ts';
 
 function arg(name: string): string | undefined {
   const i = process.argv.indexOf(`--${name}`);
@@ -45,7 +56,10 @@ function sameCorpus(file: string): boolean {
   return got.equals(want);
 }
 
-const cached = [path.join(here, 'out', `cables-${count}-${seed}.csv`), ...(seed === 1 ? [path.join(tmpdir(), `cables-${count}.csv`)] : [])];
+const cached = [
+  path.join(here, 'out', `cables-${count}-${seed}.csv`),
+  ...(seed === 1 ? [path.join(tmpdir(), `cables-${count}.csv`)] : []),
+];
 let file = cached.find(sameCorpus);
 if (file) {
   console.log(`corpus    reusing ${file}`);
@@ -55,17 +69,22 @@ if (file) {
   const t0 = performance.now();
   const { rows, bytes } = await writeGeneratedCsv(file, { count, seed });
   const s = (performance.now() - t0) / 1000;
-  console.log(`corpus    generated ${rows} rows, ${mb(bytes).toFixed(1)} MB in ${s.toFixed(1)} s → ${file}`);
+  console.log(
+    `corpus    generated ${rows} rows, ${mb(bytes).toFixed(1)} MB in ${s.toFixed(1)} s → ${file}`,
+  );
 }
 const size = statSync(file).size;
-console.log(`machine   ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`);
+console.log(
+  `machine   ${cpus()[0]?.model ?? 'unknown cpu'}, ${availableParallelism()} cores, Node ${process.version}`,
+);
 console.log(`load      ${load()} (1, 5, 15 min) before`);
 
 // Parser alone, one core: the first 20,000 records (read first, so only parsing is timed).
 {
   const sample: { raw: Parameters<typeof parseCable>[0]; bytes: number }[] = [];
   for await (const item of readCables(file, { format: 'csv' })) {
-    if (item.ok) sample.push({ raw: item.raw, bytes: item.position.byteEnd - item.position.byteOffset });
+    if (item.ok)
+      sample.push({ raw: item.raw, bytes: item.position.byteEnd - item.position.byteOffset });
     if (sample.length >= 20000) break;
   }
   for (const s of sample.slice(0, 500)) parseCable(s.raw);
@@ -76,7 +95,9 @@ console.log(`load      ${load()} (1, 5, 15 min) before`);
     bytes += s.bytes;
   }
   const sec = (performance.now() - t0) / 1000;
-  console.log(`parser    ${sample.length} cables, ${mb(bytes).toFixed(1)} MB in ${sec.toFixed(2)} s: ${(mb(bytes) / sec).toFixed(1)} MB/s, ${(sample.length / sec).toFixed(0)} cables/s (one core)`);
+  console.log(
+    `parser    ${sample.length} cables, ${mb(bytes).toFixed(1)} MB in ${sec.toFixed(2)} s: ${(mb(bytes) / sec).toFixed(1)} MB/s, ${(sample.length / sec).toFixed(0)} cables/s (one core)`,
+  );
 }
 
 // End to end through the CLI command into a fresh SQLite database.
@@ -89,7 +110,7 @@ const cmd = cablesCommands.find((c) => c.name === 'cables import')!;
 try {
   const t0 = performance.now();
   const cpu0 = process.cpuUsage();
-  const code = await cmd.run([...(workers ? ['--workers', workers] : []), file]);
+  const code = await cmd.run([...(workers ? ['--workers', workers] : []), file], commandContext);
   const sec = (performance.now() - t0) / 1000;
   const cpu = process.cpuUsage(cpu0);
   if (code !== 0) throw new Error(`import exited with ${code}`);
@@ -103,7 +124,10 @@ try {
     ).n,
   );
   await db.close();
-  const dbBytes = readdirSync(dataDir).reduce((a, f) => a + statSync(path.join(dataDir, f)).size, 0);
+  const dbBytes = readdirSync(dataDir).reduce(
+    (a, f) => a + statSync(path.join(dataDir, f)).size,
+    0,
+  );
   console.log(
     `import    ${n} cables, ${mb(size).toFixed(1)} MB in ${sec.toFixed(1)} s: ${(n / sec).toFixed(0)} cables/s, ${(mb(size) / sec).toFixed(1)} MB/s end to end` +
       `${workers ? ` (${workers} parse workers)` : ''}`,

@@ -12,7 +12,7 @@ import { tmpdir, cpus } from 'node:os';
 import { join } from 'node:path';
 import { loadConfig } from '../src/config.ts';
 import { connect } from '../src/platform/db.ts';
-import { migrate } from '../src/platform/migrations.ts';
+import { migrate } from '../src/features.ts';
 import { newsletterService } from '../src/newsletter/service.ts';
 import { issueForSlot } from '../src/newsletter/compose.ts';
 import { loadDemoContent } from '../src/stories/demo.ts';
@@ -21,14 +21,23 @@ import { createMailer } from '../src/platform/mail.ts';
 const N = Number(process.argv[2] ?? 100_000);
 const CONNECTIONS = Number(process.argv[3] ?? 8);
 
-const sink = fork(join(import.meta.dirname, '_sink.ts'), [], { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'pipe', 'inherit', 'ipc'] });
+const sink = fork(join(import.meta.dirname, '_sink.ts'), [], {
+  execArgv: ['--import', 'tsx'],
+  stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+});
 const port = await new Promise<number>((resolve) =>
   sink.stdout!.on('data', (d) => {
     const m = /port (\d+)/.exec(String(d));
     if (m) resolve(Number(m[1]));
   }),
 );
-const sinkStats = () => new Promise<{ total: number; cpuMs: number }>((resolve) => (sink.once('message', (m: { total: number; cpuMs: number }) => resolve(m)), sink.send('count')));
+const sinkStats = () =>
+  new Promise<{ total: number; cpuMs: number }>(
+    (resolve) => (
+      sink.once('message', (m: { total: number; cpuMs: number }) => resolve(m)),
+      sink.send('count')
+    ),
+  );
 
 const dataDir = mkdtempSync(join(tmpdir(), 'bs-bench-nl-'));
 let schema: string | null = null;
@@ -42,7 +51,13 @@ if (databaseUrl) {
   await c.end();
   databaseUrl += `${databaseUrl.includes('?') ? '&' : '?'}options=-c%20search_path%3D${schema}`;
 }
-const config = loadConfig({ DATA_DIR: dataDir, DATABASE_URL: databaseUrl, SMTP_URL: `smtp://127.0.0.1:${port}`, LOG_LEVEL: 'silent', BASE_URL: 'https://broadsheet.example' });
+const config = loadConfig({
+  DATA_DIR: dataDir,
+  DATABASE_URL: databaseUrl,
+  SMTP_URL: `smtp://127.0.0.1:${port}`,
+  LOG_LEVEL: 'silent',
+  BASE_URL: 'https://broadsheet.example',
+});
 const db = await connect(config);
 try {
   await migrate(db);
@@ -52,16 +67,33 @@ try {
   for (let i = 0; i < N; i += 1000) {
     await db.kysely
       .insertInto('newsletter_subscribers')
-      .values(Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({ email: `reader${i + j}@example.org`, status: 'confirmed' as const, source: 'bench', created_at: now, updated_at: now, confirmed_at: now })))
+      .values(
+        Array.from({ length: Math.min(1000, N - i) }, (_, j) => ({
+          email: `reader${i + j}@example.org`,
+          status: 'confirmed' as const,
+          source: 'bench',
+          created_at: now,
+          updated_at: now,
+          confirmed_at: now,
+        })),
+      )
       .execute();
   }
-  console.log(`${N.toLocaleString('en')} confirmed subscribers inserted in ${((Date.now() - t0) / 1000).toFixed(1)} s (${config.engine})`);
+  console.log(
+    `${N.toLocaleString('en')} confirmed subscribers inserted in ${((Date.now() - t0) / 1000).toFixed(1)} s (${config.engine})`,
+  );
 
   const svc = newsletterService({ config, db });
   // A pool of the requested size (the service's default is 8 connections).
-  const mailer = createMailer(config, { maxConnections: CONNECTIONS, ratePerSecond: config.newsletterRate });
+  const mailer = createMailer(config, {
+    maxConnections: CONNECTIONS,
+    ratePerSecond: config.newsletterRate,
+  });
   svc.mailer = () => mailer;
-  const issue = await issueForSlot(db.kysely, new Date(Date.now() + 86_400_000), { timeZone: config.newsletterTz, siteName: config.siteName });
+  const issue = await issueForSlot(db.kysely, new Date(Date.now() + 86_400_000), {
+    timeZone: config.newsletterTz,
+    siteName: config.siteName,
+  });
   const sinkBefore = await sinkStats();
   const cpu0 = process.cpuUsage();
   const start = Date.now();
@@ -71,7 +103,9 @@ try {
     onProgress: (p) => {
       if (Date.now() - last < 5000) return;
       last = Date.now();
-      console.log(`  ${p.sent.toLocaleString('en')} sent, ${(p.sent / ((Date.now() - start) / 1000)).toFixed(0)}/s`);
+      console.log(
+        `  ${p.sent.toLocaleString('en')} sent, ${(p.sent / ((Date.now() - start) / 1000)).toFixed(0)}/s`,
+      );
     },
   });
   const secs = (Date.now() - start) / 1000;
@@ -82,9 +116,15 @@ try {
   const senderCpuMs = (cpu.user + cpu.system) / 1000;
   const sinkCpuMs = sinkAfter.cpuMs - sinkBefore.cpuMs;
   const rssMb = process.resourceUsage().maxRSS / 1024;
-  console.log(`Newsletter: ${report.sent.toLocaleString('en')} messages in ${secs.toFixed(1)} s = ${(report.sent / secs).toFixed(0)} messages/s; sink received ${received.toLocaleString('en')}; complete: ${report.complete}`);
-  console.log(`CPU per message: sender ${((senderCpuMs / report.sent) * 1000).toFixed(0)} µs, SMTP sink ${((sinkCpuMs / report.sent) * 1000).toFixed(0)} µs`);
-  console.log(`peak RSS (sender process): ${rssMb.toFixed(0)} MB; ${CONNECTIONS} SMTP connections; engine ${config.engine}; ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}); Node ${process.version}`);
+  console.log(
+    `Newsletter: ${report.sent.toLocaleString('en')} messages in ${secs.toFixed(1)} s = ${(report.sent / secs).toFixed(0)} messages/s; sink received ${received.toLocaleString('en')}; complete: ${report.complete}`,
+  );
+  console.log(
+    `CPU per message: sender ${((senderCpuMs / report.sent) * 1000).toFixed(0)} µs, SMTP sink ${((sinkCpuMs / report.sent) * 1000).toFixed(0)} µs`,
+  );
+  console.log(
+    `peak RSS (sender process): ${rssMb.toFixed(0)} MB; ${CONNECTIONS} SMTP connections; engine ${config.engine}; ${cpus().length} CPUs (${cpus()[0]?.model ?? 'unknown'}); Node ${process.version}`,
+  );
 } finally {
   await db.close();
   sink.kill();

@@ -13,10 +13,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { httpClient, machine, searchIndexReady, startServer } from './_server.ts';
 import { connect } from '../src/platform/db.ts';
-import { migrate } from '../src/platform/migrations.ts';
+import { migrate } from '../src/features.ts';
 import { cableCount, loadCables } from './_cables.ts';
 import { writeGeneratedCsv } from '../src/cables/generate.ts';
-import { indexCablesAfterImport } from '../src/search/index.ts';
+import { indexCablesAfterImport } from '../src/search/search-index.ts';
 
 const { values } = parseArgs({
   options: {

@@ -1,7 +1,7 @@
 /**
  * Builds the Fastify application: security headers, compression, cookies, forms, rate limits,
- * error pages, then each feature's routes. Staged boot lives in main.ts (config → db → migrations
- * → demo content → this).
+ * error pages, then each feature of src/features.ts (its request hooks, then its plugin). Staged
+ * boot lives in server.ts (config → db → migrations → demo content → this).
  */
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
@@ -12,73 +12,27 @@ import rateLimit from '@fastify/rate-limit';
 import { h } from 'preact';
 import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
-import { HttpError, pageContext, sendPage } from './platform/http.ts';
+import { HttpError, sendPage } from './platform/http.ts';
 import { csrfValid, fromThisSite } from './platform/csrf.ts';
 import { stripControlCharsDeep } from './platform/stored-text.ts';
 import { requestSerializer } from './platform/log-redact.ts';
 import { flushViews } from './platform/page-views.ts';
-import { ErrorPage } from './web/pages.tsx';
-import { webRoutes } from './web/routes.ts';
-import { storyRoutes } from './stories/routes.ts';
-import { licensingRoutes } from './licensing/routes.ts';
-import { newsletterRoutes } from './newsletter/routes.ts';
-import { searchRoutes } from './search/routes.ts';
-import { SHARED_TTL_MS, ttlCache } from './platform/cache.ts';
-import { listSections, type Section } from './stories/store.ts';
-import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
-import { activeAds, type Ad } from './ads/store.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
-import { installSessionLoader } from './members/session.ts';
-import { installLicensing } from './licensing/wiring.ts';
 import { installCanonicalPaths } from './platform/request-path.ts';
 import { installPolicy } from './platform/policy.ts';
-import { memberRoutes } from './members/routes.ts';
-import type { ScryptParams } from './members/passwords.ts';
-import { newsroomRoutes } from './stories/admin-routes.ts';
-import { feedRoutes } from './feeds/routes.ts';
-import { adRoutes } from './ads/routes.ts';
-import { cableRoutes } from './cables/routes.ts';
-import { installRequestMetrics, opsRoutes } from './platform/metrics.ts';
+import { installRequestMetrics } from './platform/metrics.ts';
+import {
+  servicesPlugin,
+  type MigrationCatalogue,
+  type ServiceOptions,
+  type Services,
+  type SharedCaches,
+} from './platform/services.ts';
+import { ErrorPage } from './web/pages.tsx';
+import { pageContext } from './web/context.ts';
+import { contentChangedFor, features, migrationsFor, sharedData } from './features.ts';
 
-export interface AppServices {
-  config: Config;
-  db: Db;
-  /** Per-process, seconds-long caches of what every page shows (see platform/cache.ts). */
-  shared: SharedData;
-  /** Outgoing mail (SMTP, or the file outbox); closed with the app. */
-  mailer: Mailer;
-  /** The clock of time-based limits (members' mail per address); tests move it. */
-  clock?: () => Date;
-  /** Cost of new password hashes; only tests that do not test hashing lower it. */
-  passwordParams?: ScryptParams;
-}
-
-export interface SharedData {
-  sections: { get(): Promise<Section[]>; clear(): void };
-  partnerItems: { get(): Promise<PartnerItem[]>; clear(): void };
-  ads: { get(): Promise<Ad[]>; clear(): void };
-}
-
-export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedData {
-  return {
-    sections: ttlCache(() => listSections(db.kysely), ttlMs),
-    partnerItems: ttlCache(() => latestPartnerItems(db.kysely, 4), ttlMs),
-    ads: ttlCache(() => activeAds(db.kysely), ttlMs),
-  };
-}
-
-declare module 'fastify' {
-  interface FastifyContextConfig {
-    /** Set to false on a state-changing route that authenticates another way (API keys, signed links). */
-    csrf?: boolean;
-    /**
-     * Set to false on a route that answers without the database (health check, static assets): the
-     * per-request hooks that would read it (session loader, licensing) skip it, so such a route
-     * still answers, with what it knows, while the database is unreachable.
-     */
-    database?: boolean;
-  }
-}
+export { sharedData };
 
 const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -91,18 +45,21 @@ function isApi(req: FastifyRequest): boolean {
   );
 }
 
-export async function buildApp(base: {
-  config: Config;
-  db: Db;
-  shared?: SharedData;
-  mailer?: Mailer;
-  clock?: () => Date;
-  passwordParams?: ScryptParams;
-  /** Where log lines go (stdout by default). */
-  logStream?: { write(line: string): void };
-}): Promise<FastifyInstance> {
-  const services: AppServices = {
-    ...base,
+export async function buildApp(
+  base: ServiceOptions & {
+    config: Config;
+    db: Db;
+    shared?: SharedCaches;
+    mailer?: Mailer;
+    /** Where log lines go (stdout by default). */
+    logStream?: { write(line: string): void };
+  },
+): Promise<FastifyInstance> {
+  const { logStream, ...rest } = base;
+  const services: Services & { migrations: MigrationCatalogue; contentChanged: () => void } = {
+    migrations: migrationsFor,
+    contentChanged: contentChangedFor(base.db),
+    ...rest,
     shared: base.shared ?? sharedData(base.db),
     mailer: base.mailer ?? createMailer(base.config),
   };
@@ -115,7 +72,7 @@ export async function buildApp(base: {
         : {
             level: config.logLevel,
             serializers: { req: requestSerializer },
-            ...(base.logStream ? { stream: base.logStream } : {}),
+            ...(logStream ? { stream: logStream } : {}),
           },
     trustProxy: config.trustProxy.length ? config.trustProxy : false,
     bodyLimit: 1024 * 1024,
@@ -123,6 +80,8 @@ export async function buildApp(base: {
   });
 
   installRequestMetrics(app);
+  // The shared services as decorators (app.db, app.config, app.mailer, app.shared, …).
+  await app.register(servicesPlugin, services);
   await app.register(helmet, {
     contentSecurityPolicy: {
       useDefaults: false,
@@ -158,8 +117,9 @@ export async function buildApp(base: {
   // Before every hook that decides anything (session, licensing, CSRF, rate limits): they read the
   // path the router matched (req.routePath); a path not written canonically is refused here.
   installCanonicalPaths(app);
-  installSessionLoader(app, services.db);
-  installLicensing(app, services);
+  // Who is asking: each feature's request hooks, in list order (members' session, then licensing's
+  // access decision).
+  for (const f of features) f.requestHooks?.(app);
   // Who may do what: every route names its policy, checked here before its handler (after the
   // session and licensing hooks, which say who is asking).
   installPolicy(app);
@@ -229,31 +189,19 @@ export async function buildApp(base: {
       if (status === 429) reply.header('retry-after', '60');
       if (status === 503) reply.header('retry-after', '5');
       if (isApi(req))
-        return reply
-          .code(status)
-          .send({
-            error: code,
-            message:
-              message ??
-              (status === 503
-                ? 'Temporarily unavailable; try again in a few seconds.'
-                : 'Internal error'),
-          });
+        return reply.code(status).send({
+          error: code,
+          message:
+            message ??
+            (status === 503
+              ? 'Temporarily unavailable; try again in a few seconds.'
+              : 'Internal error'),
+        });
       const ctx = await pageContext(services, req, reply);
       return sendPage(req, reply, h(ErrorPage, { ctx, status, message }), { status });
     },
   );
 
-  await app.register(opsRoutes(services));
-  await app.register(webRoutes(services));
-  await app.register(storyRoutes(services));
-  await app.register(licensingRoutes(services));
-  await app.register(newsletterRoutes(services));
-  await app.register(searchRoutes(services));
-  await app.register(memberRoutes(services));
-  await app.register(newsroomRoutes(services));
-  await app.register(feedRoutes(services));
-  await app.register(adRoutes(services));
-  await app.register(cableRoutes(services));
+  for (const f of features) if (f.plugin) await app.register(f.plugin);
   return app;
 }

@@ -1,9 +1,9 @@
 /** `broadsheet <command>`: the same services as the web app, from the command line. */
 import { ConfigError, loadConfig } from './config.ts';
 import { connect } from './platform/db.ts';
-import { migrate } from './platform/migrations.ts';
 import { UsageError, type Command } from './platform/cli.ts';
 import { loadDemoContent } from './stories/demo.ts';
+import { commandContext, featureCommands, migrate } from './features.ts';
 
 const core: Command[] = [
   {
@@ -25,7 +25,11 @@ const core: Command[] = [
       const db = await connect(config);
       try {
         const { applied } = await migrate(db);
-        console.log(applied.length ? `Applied ${applied.length} migration(s): ${applied.join(', ')}` : 'The database is up to date.');
+        console.log(
+          applied.length
+            ? `Applied ${applied.length} migration(s): ${applied.join(', ')}`
+            : 'The database is up to date.',
+        );
         return 0;
       } finally {
         await db.close();
@@ -42,7 +46,11 @@ const core: Command[] = [
       try {
         await migrate(db);
         const loaded = await loadDemoContent(db.kysely);
-        console.log(loaded ? 'Demo content loaded.' : 'The database already has content; nothing was changed.');
+        console.log(
+          loaded
+            ? 'Demo content loaded.'
+            : 'The database already has content; nothing was changed.',
+        );
         return 0;
       } finally {
         await db.close();
@@ -52,12 +60,16 @@ const core: Command[] = [
 ];
 
 async function allCommands(): Promise<Command[]> {
-  const extra: Command[] = [...(await import('./members/cli.ts')).usersCommands, ...(await import('./cables/cli.ts')).cablesCommands, ...(await import('./newsletter/cli.ts')).newsletterCommands, ...(await import('./licensing/cli.ts')).orgsCommands, ...(await import('./platform/backup.ts')).backupCommands];
-  return [...core, ...extra];
+  return [...core, ...(await featureCommands())];
 }
 
 function help(commands: Command[]): string {
-  return ['Usage: broadsheet <command> [options]', '', 'Commands:', ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`)].join('\n');
+  return [
+    'Usage: broadsheet <command> [options]',
+    '',
+    'Commands:',
+    ...commands.map((c) => `  ${c.usage}\n      ${c.summary}`),
+  ].join('\n');
 }
 
 export async function main(argv: string[]): Promise<number> {
@@ -78,7 +90,7 @@ export async function main(argv: string[]): Promise<number> {
   }
   const rest = argv.slice(cmd.name.split(' ').length);
   try {
-    return await cmd.run(rest);
+    return await cmd.run(rest, commandContext);
   } catch (err) {
     if (err instanceof ConfigError) {
       console.error(err.message);

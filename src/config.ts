@@ -5,7 +5,7 @@
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import { z } from 'zod';
-import { parseCidr } from './licensing/cidr.ts';
+import { parseCidr } from './lib/cidr.ts';
 import { allowEntryError } from './platform/outbound.ts';
 
 const bool = z

@@ -5,15 +5,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { connect, type Db } from './platform/db.ts';
-import { migrate } from './platform/migrations.ts';
 import { loadDemoContent } from './stories/demo.ts';
-import { buildApp, sharedData, type AppServices } from './app.ts';
+import { buildApp } from './app.ts';
 import { createMailer } from './platform/mail.ts';
-import { startWorker, type JobHandler, type Schedule } from './platform/jobs.ts';
-import * as newsletter from './newsletter/service.ts';
-import * as licensing from './licensing/jobs.ts';
-import * as newsroom from './stories/admin-routes.ts';
+import { startWorker } from './platform/jobs.ts';
+import type { ServiceOptions, Services } from './platform/services.ts';
 import { startMetricsServer } from './platform/metrics.ts';
+import { contentChangedFor, featureJobs, migrate, sharedData } from './features.ts';
+
+export { featureJobs };
 
 export interface Running {
   app: FastifyInstance;
@@ -23,7 +23,7 @@ export interface Running {
 }
 
 /** What tests may set that configuration does not: a clock to move, a cheaper password hash. */
-export type BootOptions = Pick<AppServices, 'clock' | 'passwordParams'>;
+export type BootOptions = ServiceOptions;
 
 export async function boot(config: Config, options: BootOptions = {}): Promise<Running> {
   const db = await connect(config);
@@ -31,11 +31,12 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
     await migrate(db);
     if (config.demo) await loadDemoContent(db.kysely);
     // The app and the job worker share the caches and the mail transport.
-    const services: AppServices = {
+    const services: Services = {
       config,
       db,
       shared: sharedData(db),
       mailer: createMailer(config),
+      contentChanged: contentChangedFor(db),
       ...options,
     };
     const app = await buildApp(services);
@@ -67,36 +68,7 @@ export async function boot(config: Config, options: BootOptions = {}): Promise<R
   }
 }
 
-/**
- * This process's one job worker (JOBS=0 turns it off): every feature's `jobHandlers` and
- * `jobSchedules`, merged here. A feature with background work exports both and is listed below.
- */
-export function featureJobs(services: AppServices): {
-  handlers: Record<string, JobHandler>;
-  schedules: Schedule[];
-} {
-  const parts = [
-    {
-      handlers: newsletter.jobHandlers(services),
-      schedules: newsletter.jobSchedules(services.config),
-    },
-    {
-      handlers: licensing.jobHandlers(services),
-      schedules: licensing.jobSchedules(services.config),
-    },
-    { handlers: newsroom.jobHandlers(services), schedules: newsroom.jobSchedules() },
-  ];
-  const handlers: Record<string, JobHandler> = {};
-  for (const p of parts) {
-    for (const [kind, h] of Object.entries(p.handlers)) {
-      if (handlers[kind]) throw new Error(`two features handle the job kind ${kind}`);
-      handlers[kind] = h;
-    }
-  }
-  return { handlers, schedules: parts.flatMap((p) => p.schedules) };
-}
-
-function startJobs(services: AppServices, log: { error(obj: unknown, msg: string): void }) {
+function startJobs(services: Services, log: { error(obj: unknown, msg: string): void }) {
   const { handlers, schedules } = featureJobs(services);
   return startWorker(services, handlers, {
     schedules,

@@ -2,8 +2,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { HttpError, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { HttpError, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { newsroomChanged } from '../stories/admin-auth.ts';
 import { listSections } from '../stories/store.ts';
 import { safeHref } from '../stories/links.ts';
@@ -129,7 +130,7 @@ function formOf(b: Body): AdFormValues {
   };
 }
 
-export function adRoutes(services: AppServices): FastifyPluginAsync {
+export function adRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
     app.get<{ Params: { id: string }; Querystring: Body }>(

@@ -3,7 +3,7 @@
  * section, one picked by weight, with its signed click address; the impression is counted in memory.
  * Readers whose organisation is licensed (ad-free) get none and count nothing.
  */
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import { adsForSection, pickByWeight } from './store.ts';
 import { clickSecret, clickUrl, ImpressionCounter } from './tracking.ts';
 import type { ShownAd } from './views.tsx';
@@ -15,7 +15,7 @@ interface AdServer {
 
 const servers = new WeakMap<object, AdServer>();
 
-export function adServer(services: Pick<AppServices, 'db'>): AdServer {
+export function adServer(services: Pick<Services, 'db'>): AdServer {
   let s = servers.get(services.db);
   if (!s) {
     const db = services.db.kysely;
@@ -35,7 +35,10 @@ export function adServer(services: Pick<AppServices, 'db'>): AdServer {
   return s;
 }
 
-export async function pickAd(services: Pick<AppServices, 'db' | 'shared'>, opts: { section: string | null; adFree: boolean; random?: number }): Promise<ShownAd | null> {
+export async function pickAd(
+  services: Pick<Services, 'db' | 'shared'>,
+  opts: { section: string | null; adFree: boolean; random?: number },
+): Promise<ShownAd | null> {
   if (opts.adFree) return null;
   const ads = adsForSection(await services.shared.ads.get(), opts.section);
   const ad = pickByWeight(ads, opts.random ?? Math.random());

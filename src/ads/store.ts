@@ -1,6 +1,7 @@
 /** House ads: stored adverts shown in the fixed-size slot inside stories. */
 import type { Kysely, Selectable } from 'kysely';
-import type { AdsTable, Database } from '../platform/schema.ts';
+import type { Database } from '../platform/schema.ts';
+import type { AdsTable } from './schema.ts';
 import { nowIso } from '../platform/db.ts';
 
 export type Ad = Selectable<AdsTable>;
@@ -33,8 +34,13 @@ export function pickByWeight<T extends { weight: number }>(ads: T[], random: num
 }
 
 /** Ads that may run in a section: untargeted ads, and ads naming the section. */
-export function adsForSection<T extends { sections: string }>(ads: T[], sectionSlug: string | null): T[] {
-  return ads.filter((a) => !a.sections.trim() || (sectionSlug !== null && a.sections.includes(` ${sectionSlug} `)));
+export function adsForSection<T extends { sections: string }>(
+  ads: T[],
+  sectionSlug: string | null,
+): T[] {
+  return ads.filter(
+    (a) => !a.sections.trim() || (sectionSlug !== null && a.sections.includes(` ${sectionSlug} `)),
+  );
 }
 
 /** ` news cablegate ` from a list of slugs (the stored form, so a LIKE/includes finds whole slugs). */
@@ -64,7 +70,11 @@ export interface AdInput {
 }
 
 export async function createAd(db: Kysely<Database>, a: AdInput): Promise<number> {
-  const r = await db.insertInto('ads').values({ ...a, is_demo: 0, created_at: nowIso() }).returning('id').executeTakeFirstOrThrow();
+  const r = await db
+    .insertInto('ads')
+    .values({ ...a, is_demo: 0, created_at: nowIso() })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return r.id;
 }
 
@@ -77,5 +87,9 @@ export async function deleteAd(db: Kysely<Database>, id: number): Promise<void> 
 }
 
 export async function countClick(db: Kysely<Database>, id: number): Promise<void> {
-  await db.updateTable('ads').set((eb) => ({ clicks: eb('clicks', '+', 1) })).where('id', '=', id).execute();
+  await db
+    .updateTable('ads')
+    .set((eb) => ({ clicks: eb('clicks', '+', 1) }))
+    .where('id', '=', id)
+    .execute();
 }

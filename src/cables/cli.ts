@@ -223,7 +223,7 @@ const importCommand: Command = {
     'broadsheet cables import [--format auto|csv|jsonl|text|html] [--batch-size N] [--workers N] FILE...',
   summary:
     'Store cables (resumable; running it again changes nothing); shows progress and a summary.',
-  async run(args) {
+  async run(args, ctx) {
     const { options, positionals } = splitArgs(args, ['format', 'batch-size', 'workers']);
     const a = validate(importArgs, { ...options, files: positionals });
     const { existsSync, statSync } = await import('node:fs');
@@ -232,12 +232,11 @@ const importCommand: Command = {
     }
     const { loadConfig } = await import('../config.ts');
     const { connect } = await import('../platform/db.ts');
-    const { migrate } = await import('../platform/migrations.ts');
     const { importInWorker } = await import('./import-runner.ts');
     const db = await connect(loadConfig());
     const progress = progressPrinter();
     try {
-      await migrate(db);
+      await ctx.migrate(db);
       const summary = await importInWorker(db, a.files, {
         format: a.format,
         batchSize: a['batch-size'],

@@ -50,7 +50,7 @@ import {
   type PreparedCable,
   type StoreContext,
 } from './store.ts';
-import { deferCableIndex, indexCablesAfterImport } from '../search/index.ts';
+import { deferCableIndex, indexCablesAfterImport } from '../search/search-index.ts';
 import { markDocumentsStale } from '../feeds/documents.ts';
 
 export interface SkippedRecord {

@@ -7,8 +7,9 @@ import { countView } from '../platform/page-views.ts';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { badRequest, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { Lru, ttlCache } from '../platform/cache.ts';
 import { canonicalId, parseCable, type ParsedCable } from './parse/index.ts';
 import { rawFromStored } from './prepare.ts';
@@ -45,7 +46,7 @@ function pageOf(req: FastifyRequest): number {
   return q.data.page;
 }
 
-export function cableRoutes(services: AppServices): FastifyPluginAsync {
+export function cableRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   // Facet counts scan the archive; a few seconds of staleness is fine for browsing.
   const facetCache = ttlCache(() => facets(db), 5000);

@@ -99,3 +99,7 @@ export interface CablesTables {
   cable_references: CableReferencesTable;
   cable_tags: CableTagsTable;
 }
+
+declare module '../platform/schema.ts' {
+  interface Database extends CablesTables {}
+}

@@ -1,5 +1,5 @@
 /** Cable archive pages: one cable, the browse page (with the cables-per-month chart) and listings. */
-import { cableHead } from '../feeds/meta.tsx';
+import { cableHead } from '../stories/meta.tsx';
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatCount, formatDate, formatDateTime } from '../web/format.ts';

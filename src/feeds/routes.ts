@@ -4,8 +4,10 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import type { AppServices } from '../app.ts';
-import { HttpError, badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import { z } from 'zod';
+import type { Services } from '../platform/services.ts';
+import { HttpError, badRequest, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { nowIso } from '../platform/db.ts';
 import { newsroomChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG } from '../stories/store.ts';
@@ -48,7 +50,7 @@ function pollFlash(name: string, out: PollOutcome | null, before: 'added' | 'pol
 /** Sitemaps and feeds one client may fetch a minute (429 with Retry-After beyond). */
 export const DOCUMENT_RATE = 60;
 
-export function feedRoutes(services: AppServices): FastifyPluginAsync {
+export function feedRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   const base = () => services.config.baseUrl;
   const site = services.config.siteName;

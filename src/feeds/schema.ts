@@ -41,3 +41,24 @@ export interface FeedsTables {
   partner_feeds: PartnerFeedsTable;
   documents: DocumentsTable;
 }
+
+export interface PartnerItemsTable {
+  id: Generated<number>;
+  source: string;
+  title: string;
+  summary: string;
+  url: string;
+  published_at: string;
+  is_demo: number;
+  // Added by 0610_feeds_partner_feeds: the feed it came from and its de-duplication key.
+  feed_id: number | null;
+  unique_key: string | null;
+}
+
+export interface PartnerItemsTables {
+  partner_items: PartnerItemsTable;
+}
+
+declare module '../platform/schema.ts' {
+  interface Database extends PartnerItemsTables, FeedsTables {}
+}

@@ -1,7 +1,8 @@
 /** Partner items (World Headlines) and the partner feeds they are polled from. */
 import { createHash } from 'node:crypto';
 import type { Kysely, Selectable } from 'kysely';
-import type { Database, PartnerItemsTable } from '../platform/schema.ts';
+import type { Database } from '../platform/schema.ts';
+import type { PartnerItemsTable } from './schema.ts';
 import type { PartnerFeedsTable } from './schema.ts';
 import type { FeedItem } from './parse.ts';
 
@@ -21,7 +22,10 @@ export async function latestPartnerItems(db: DB, limit = 4, offset = 0): Promise
 }
 
 export async function countPartnerItems(db: DB): Promise<number> {
-  const r = await db.selectFrom('partner_items').select((eb) => eb.fn.countAll<number | string>().as('n')).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('partner_items')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -34,7 +38,11 @@ export async function getFeed(db: DB, id: number): Promise<PartnerFeed | undefin
 }
 
 export async function addFeed(db: DB, name: string, url: string, now: string): Promise<number> {
-  const row = await db.insertInto('partner_feeds').values({ name, url, error_count: 0, item_count: 0, created_at: now }).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('partner_feeds')
+    .values({ name, url, error_count: 0, item_count: 0, created_at: now })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
@@ -43,7 +51,11 @@ export async function deleteFeed(db: DB, id: number): Promise<void> {
 }
 
 export async function countFeedErrors(db: DB): Promise<number> {
-  const r = await db.selectFrom('partner_feeds').select((eb) => eb.fn.countAll<number | string>().as('n')).where('last_error', 'is not', null).executeTakeFirstOrThrow();
+  const r = await db
+    .selectFrom('partner_feeds')
+    .select((eb) => eb.fn.countAll<number | string>().as('n'))
+    .where('last_error', 'is not', null)
+    .executeTakeFirstOrThrow();
   return Number(r.n);
 }
 
@@ -53,12 +65,25 @@ export function itemKey(feedId: number, key: string): string {
 }
 
 /** Stores new items (already-known keys are skipped); returns how many were new. */
-export async function saveItems(db: DB, feed: Pick<PartnerFeed, 'id' | 'name'>, items: FeedItem[]): Promise<number> {
+export async function saveItems(
+  db: DB,
+  feed: Pick<PartnerFeed, 'id' | 'name'>,
+  items: FeedItem[],
+): Promise<number> {
   let added = 0;
   for (const it of items) {
     const r = await db
       .insertInto('partner_items')
-      .values({ source: feed.name, title: it.title, summary: it.summary, url: it.url, published_at: it.publishedAt, is_demo: 0, feed_id: feed.id, unique_key: itemKey(feed.id, it.key) })
+      .values({
+        source: feed.name,
+        title: it.title,
+        summary: it.summary,
+        url: it.url,
+        published_at: it.publishedAt,
+        is_demo: 0,
+        feed_id: feed.id,
+        unique_key: itemKey(feed.id, it.key),
+      })
       .onConflict((oc) => oc.column('unique_key').doNothing())
       .returning('id')
       .executeTakeFirst();

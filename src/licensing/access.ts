@@ -50,7 +50,7 @@
  * 6. Otherwise → personal.
  */
 import { classifyAgent, isAutomatedUse } from './agents.ts';
-import type { CidrMatcher } from './cidr.ts';
+import type { CidrMatcher } from '../lib/cidr.ts';
 
 export type AccessStatus =
   'personal' | 'licensed' | 'work-unlicensed' | 'automated-licensed' | 'automated-unlicensed';

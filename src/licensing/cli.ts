@@ -2,9 +2,8 @@
 import { parseArgs } from 'node:util';
 import { loadConfig } from '../config.ts';
 import { connect } from '../platform/db.ts';
-import { migrate } from '../platform/migrations.ts';
 import { createMailer } from '../platform/mail.ts';
-import { UsageError, type Command } from '../platform/cli.ts';
+import { UsageError, type Command, type CommandContext } from '../platform/cli.ts';
 import {
   addDomain,
   addNetwork,
@@ -16,7 +15,7 @@ import {
 import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';
 import { getTier, listOrganisations, listTiers, licencesOf } from './store.ts';
 import { organisationLicence } from './world.ts';
-import { parseCidr } from './cidr.ts';
+import { parseCidr } from '../lib/cidr.ts';
 import { join } from 'node:path';
 import { existsSync, readFileSync } from 'node:fs';
 import {
@@ -29,12 +28,12 @@ import {
   type ListFetcher,
 } from './crawlers.ts';
 
-async function withDeps<T>(fn: (d: LicensingDeps) => Promise<T>): Promise<T> {
+async function withDeps<T>(ctx: CommandContext, fn: (d: LicensingDeps) => Promise<T>): Promise<T> {
   const config = loadConfig();
   const db = await connect(config);
   const mailer = createMailer(config);
   try {
-    await migrate(db);
+    await ctx.migrate(db);
     return await fn({ db: db.kysely, mailer, siteName: config.siteName, baseUrl: config.baseUrl });
   } finally {
     await mailer.close();
@@ -48,7 +47,7 @@ const add: Command = {
     'broadsheet orgs add --name NAME [--kind KIND] [--contact EMAIL] [--domain D]... [--network CIDR]... [--tier T] [--paid]',
   summary:
     'Create an organisation with verified domains and networks; --paid gives it an active licence for a year.',
-  async run(args) {
+  async run(args, ctx) {
     let v;
     try {
       v = parseArgs({
@@ -79,7 +78,7 @@ const add: Command = {
       const p = parseCidr(n);
       if (!p.ok) throw new UsageError(`--network ${n}: ${p.error}`);
     }
-    return withDeps(async (d) => {
+    return withDeps(ctx, async (d) => {
       const tier = await getTier(d.db, v.tier);
       if (!tier)
         throw new UsageError(
@@ -126,9 +125,9 @@ const list: Command = {
   name: 'orgs list',
   usage: 'broadsheet orgs list',
   summary: 'List organisations with their licence status.',
-  async run(args) {
+  async run(args, ctx) {
     if (args.length) throw new UsageError(`unexpected argument ${args[0]}`);
-    return withDeps(async (d) => {
+    return withDeps(ctx, async (d) => {
       const orgs = await listOrganisations(d.db);
       if (!orgs.length) {
         console.log('No organisations yet.');
@@ -156,7 +155,7 @@ const refreshCrawlers: Command = {
   usage: 'broadsheet crawlers refresh [--out FILE]',
   summary:
     'Fetch the search engines’ published address ranges (https) into DATA_DIR/search-engines.json, or FILE.',
-  async run(args) {
+  async run(args, ctx) {
     let v;
     try {
       v = parseArgs({ args, options: { out: { type: 'string' } }, strict: true }).values;

@@ -8,7 +8,7 @@ import { outboundFetch } from '../platform/outbound.ts';
 import { existsSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { CidrMatcher, parseCidr } from './cidr.ts';
+import { CidrMatcher, parseCidr } from '../lib/cidr.ts';
 
 export const SHIPPED_SEARCH_ENGINES = join(import.meta.dirname, 'data', 'search-engines.json');
 export const SEARCH_ENGINES_FILE = 'search-engines.json';

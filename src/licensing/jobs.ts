@@ -5,7 +5,7 @@
  * expired. `licensing.alerts` runs saved-search alerts (daily ones every day, weekly ones every
  * seventh day).
  */
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import type { Db } from '../platform/db.ts';
 import { enqueue, schedule, type JobHandler, type Schedule } from '../platform/jobs.ts';
 import type { Config } from '../config.ts';
@@ -37,17 +37,30 @@ export async function enqueueReminders(db: Db, now = new Date()): Promise<number
   for (const l of due) {
     const kind = reminderDue(new Date(l.expires_at!), now);
     if (!kind) continue;
-    const r = await enqueue(db, REMINDER_JOB, { licenceId: l.id, kind }, { uniqueKey: reminderKey(l.id, l.expires_at!, kind) });
+    const r = await enqueue(
+      db,
+      REMINDER_JOB,
+      { licenceId: l.id, kind },
+      { uniqueKey: reminderKey(l.id, l.expires_at!, kind) },
+    );
     if (r.created) created++;
     if (kind === 'expired') {
-      await db.kysely.updateTable('licences').set({ status: 'expired', updated_at: now.toISOString() }).where('id', '=', l.id).where('status', '=', 'active').execute();
+      await db.kysely
+        .updateTable('licences')
+        .set({ status: 'expired', updated_at: now.toISOString() })
+        .where('id', '=', l.id)
+        .where('status', '=', 'active')
+        .execute();
     }
   }
   if (due.some((l) => Date.parse(l.expires_at!) <= now.getTime())) worldFor(db).clear();
   return created;
 }
 
-export function licensingDeps(services: AppServices, extra: Partial<LicensingDeps> = {}): LicensingDeps {
+export function licensingDeps(
+  services: Services,
+  extra: Partial<LicensingDeps> = {},
+): LicensingDeps {
   return {
     db: services.db.kysely,
     mailer: services.mailer,
@@ -58,7 +71,10 @@ export function licensingDeps(services: AppServices, extra: Partial<LicensingDep
   };
 }
 
-export function licensingJobHandlers(services: AppServices, opts: { now?: () => Date; alerts?: AlertSource } = {}): Record<string, JobHandler> {
+export function licensingJobHandlers(
+  services: Services,
+  opts: { now?: () => Date; alerts?: AlertSource } = {},
+): Record<string, JobHandler> {
   const now = opts.now ?? (() => new Date());
   const deps = licensingDeps(services, { now });
   return {
@@ -75,11 +91,14 @@ export function licensingJobHandlers(services: AppServices, opts: { now?: () => 
 }
 
 /** Licensing's part of the process's job worker (merged in src/server.ts). */
-export function jobHandlers(services: AppServices): Record<string, JobHandler> {
+export function jobHandlers(services: Services): Record<string, JobHandler> {
   return licensingJobHandlers(services);
 }
 
 /** Reminders at 06:00 and search alerts at 07:00 every day, in SCHEDULE_TZ. */
 export function jobSchedules(config: Config): Schedule[] {
-  return [schedule(DAILY_JOB, { hour: 6, minute: 0 }, config.scheduleTz), schedule(ALERTS_JOB, { hour: 7, minute: 0 }, config.scheduleTz)];
+  return [
+    schedule(DAILY_JOB, { hour: 6, minute: 0 }, config.scheduleTz),
+    schedule(ALERTS_JOB, { hour: 7, minute: 0 }, config.scheduleTz),
+  ];
 }

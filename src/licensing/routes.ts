@@ -6,7 +6,7 @@
  * Forms are checked against src/licensing/schemas.ts and answer with post/redirect/get.
  */
 import type { FastifyPluginAsync } from 'fastify';
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import { routeKit } from './routes/common.ts';
 import { publicRoutes } from './routes/public.ts';
 import { staffRoutes } from './routes/staff.ts';
@@ -16,7 +16,7 @@ import { alertRoutes } from './routes/alerts.ts';
 
 export { licensingDns } from './routes/common.ts';
 
-export function licensingRoutes(services: AppServices): FastifyPluginAsync {
+export function licensingRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const kit = routeKit(services, app);
     publicRoutes(app, kit);

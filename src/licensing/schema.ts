@@ -221,3 +221,7 @@ export interface LicensingTables {
   usage_daily: UsageDailyTable;
   saved_searches: SavedSearchesTable;
 }
+
+declare module '../platform/schema.ts' {
+  interface Database extends LicensingTables {}
+}

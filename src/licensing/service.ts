@@ -12,7 +12,7 @@ import type { Failure as SharedFailure, Success } from '../lib/result.ts';
 import { emailSchema, type Application } from './schemas.ts';
 import type { Database } from '../platform/schema.ts';
 import type { Mailer, MailMessage } from '../platform/mail.ts';
-import { cidrContains, parseCidr, type Cidr } from './cidr.ts';
+import { cidrContains, parseCidr, type Cidr } from '../lib/cidr.ts';
 import { emailDomain } from './access.ts';
 import { formatMoney, invoiceTotals, type InvoiceLine } from './pricing.ts';
 import { ORGANISATION_KINDS, type OrganisationKind } from './schema.ts';

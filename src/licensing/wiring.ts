@@ -5,16 +5,17 @@
  * jobs.ts and run in the process's one worker (src/server.ts).
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import { decideAccess, emailDomain, licenceCovers, type AccessDecision } from './access.ts';
-import { clientIp } from './client-ip.ts';
+import { clientIp } from '../lib/client-ip.ts';
 import { sha256 } from './service.ts';
 import { UsageCounter } from './usage.ts';
 import { worldFor, type LicensingWorld } from './world.ts';
 import { searchEngineSource } from './crawlers.ts';
 import type { RequestAccess } from './request-access.ts';
+import { API_LICENCE_MESSAGE } from '../platform/policy.ts';
 
-export const API_LICENCE_MESSAGE = 'Automated access to this site needs an API licence and key.';
+export { API_LICENCE_MESSAGE };
 
 /** Paths whose automated use needs a key: the JSON API and the feeds. */
 export function isAutomatedPath(path: string): boolean {
@@ -103,7 +104,7 @@ export interface LicensingRuntime {
 }
 
 /** Adds the licensing hooks to the root app. Call once, after the members session loader. */
-export function installLicensing(app: FastifyInstance, services: AppServices): LicensingRuntime {
+export function installLicensing(app: FastifyInstance, services: Services): LicensingRuntime {
   const { config } = services;
   const world = worldFor(services.db);
   const usage = new UsageCounter(services.db.kysely, undefined, (err) =>

@@ -10,7 +10,7 @@ import type { Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 import type { Db } from '../platform/db.ts';
 import { ttlCache } from '../platform/cache.ts';
-import { CidrMatcher } from './cidr.ts';
+import { CidrMatcher } from '../lib/cidr.ts';
 import { licenceCovers, type AccessWorld, type Licence, type Organisation } from './access.ts';
 
 export interface ApiKeyEntry {

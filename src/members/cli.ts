@@ -1,7 +1,6 @@
 /** `broadsheet users …`: create accounts (the first admin) and list them. */
 import { loadConfig } from '../config.ts';
 import { connect } from '../platform/db.ts';
-import { migrate } from '../platform/migrations.ts';
 import { createMailer } from '../platform/mail.ts';
 import { UsageError, type Command } from '../platform/cli.ts';
 import { createUser, ROLES } from './service.ts';
@@ -29,7 +28,8 @@ function parseAddArgs(args: string[]): { email: string; role: string; passwordSt
     else positionals.push(a);
   }
   if (positionals.length !== 1) throw new UsageError('give exactly one email address');
-  if (!ROLES.includes(role as never)) throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
+  if (!ROLES.includes(role as never))
+    throw new UsageError(`--role must be one of ${ROLES.join(', ')}`);
   return { email: positionals[0], role, passwordStdin };
 }
 
@@ -39,23 +39,31 @@ export interface UsersIo {
   err: (line: string) => void;
 }
 
-const processIo: UsersIo = { stdin: process.stdin, out: (l) => console.log(l), err: (l) => console.error(l) };
+const processIo: UsersIo = {
+  stdin: process.stdin,
+  out: (l) => console.log(l),
+  err: (l) => console.error(l),
+};
 
-export function usersCommandsWith(io: UsersIo, env: NodeJS.ProcessEnv = process.env): Command[] {
+export function memberCommandsWith(io: UsersIo, env: NodeJS.ProcessEnv = process.env): Command[] {
   return [
     {
       name: 'users add',
       usage: 'broadsheet users add EMAIL [--role reader|editor|admin] [--password-stdin]',
-      summary: 'Create an account (or change its role); prints a one-time login link unless a password is given on stdin.',
-      async run(args) {
+      summary:
+        'Create an account (or change its role); prints a one-time login link unless a password is given on stdin.',
+      async run(args, ctx) {
         const opts = parseAddArgs(args);
         const password = opts.passwordStdin ? await readPassword(io.stdin) : null;
         const config = loadConfig(env);
         const db = await connect(config);
         const mailer = createMailer(config);
         try {
-          await migrate(db);
-          const r = await createUser({ db: db.kysely, mailer, siteName: config.siteName, baseUrl: config.baseUrl }, { email: opts.email, role: opts.role, password });
+          await ctx.migrate(db);
+          const r = await createUser(
+            { db: db.kysely, mailer, siteName: config.siteName, baseUrl: config.baseUrl },
+            { email: opts.email, role: opts.role, password },
+          );
           if (!r.ok) {
             io.err(r.message);
             return 1;
@@ -72,15 +80,17 @@ export function usersCommandsWith(io: UsersIo, env: NodeJS.ProcessEnv = process.
       name: 'users list',
       usage: 'broadsheet users list',
       summary: 'List accounts with their role, confirmation and declared use.',
-      async run(args) {
+      async run(args, ctx) {
         if (args.length) throw new UsageError('users list takes no arguments');
         const config = loadConfig(env);
         const db = await connect(config);
         try {
-          await migrate(db);
+          await ctx.migrate(db);
           const rows = await listMembers(db.kysely);
           if (!rows.length) {
-            io.out('No accounts yet. Create the first administrator with: broadsheet users add EMAIL --role admin');
+            io.out(
+              'No accounts yet. Create the first administrator with: broadsheet users add EMAIL --role admin',
+            );
             return 0;
           }
           const table = [
@@ -90,12 +100,20 @@ export function usersCommandsWith(io: UsersIo, env: NodeJS.ProcessEnv = process.
               m.email,
               m.role,
               m.email_verified_at ? 'yes' : 'no',
-              m.declared_use === 'work' ? `work${m.work_organisation ? ` (${m.work_organisation})` : ''}` : (m.declared_use ?? '-'),
+              m.declared_use === 'work'
+                ? `work${m.work_organisation ? ` (${m.work_organisation})` : ''}`
+                : (m.declared_use ?? '-'),
               m.created_at.slice(0, 10),
             ]),
           ];
           const widths = table[0].map((_, i) => Math.max(...table.map((r) => r[i].length)));
-          for (const r of table) io.out(r.map((c, i) => c.padEnd(widths[i])).join('  ').trimEnd());
+          for (const r of table)
+            io.out(
+              r
+                .map((c, i) => c.padEnd(widths[i]))
+                .join('  ')
+                .trimEnd(),
+            );
           return 0;
         } finally {
           await db.close();
@@ -105,4 +123,4 @@ export function usersCommandsWith(io: UsersIo, env: NodeJS.ProcessEnv = process.
   ];
 }
 
-export const usersCommands: Command[] = usersCommandsWith(processIo);
+export const memberCommands: Command[] = memberCommandsWith(processIo);

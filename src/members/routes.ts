@@ -4,8 +4,9 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type VNode } from 'preact';
-import type { AppServices } from '../app.ts';
-import { pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { MessagePage } from '../web/pages.tsx';
 import { clearSessionCookie, setSessionCookie } from './session.ts';
 import { findMemberById } from './store.ts';
@@ -91,7 +92,7 @@ export const SIGNUP_COOKIE = 'bs_signup';
 type Body = Record<string, unknown>;
 const str = (v: unknown) => (typeof v === 'string' ? v : '');
 
-export function memberRoutes(services: AppServices): FastifyPluginAsync {
+export function memberRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const deps: MemberDeps = {
       db: services.db.kysely,

@@ -63,3 +63,7 @@ export interface MembersTables {
   sessions: SessionsTable;
   member_tokens: MemberTokensTable;
 }
+
+declare module '../platform/schema.ts' {
+  interface Database extends MembersTables {}
+}

@@ -5,10 +5,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Db } from '../platform/db.ts';
-import type { AccessView } from '../web/context.ts';
-import { PERSONAL_ACCESS } from '../web/context.ts';
-import { decideAccess, type AccessWorld } from '../licensing/access.ts';
-import { CidrMatcher } from '../licensing/cidr.ts';
+import type { PageMember } from '../web/context.ts';
 import type { DeclaredUse, MemberRole } from './schema.ts';
 import { sessionMember, touchSession } from './store.ts';
 import { hashToken, looksLikeToken, SESSION_TOUCH_MS, SESSION_TTL_MS } from './tokens.ts';
@@ -93,42 +90,8 @@ export function clearSessionCookie(req: FastifyRequest, reply: FastifyReply): vo
   });
 }
 
-const NO_ORGANISATIONS: AccessWorld = {
-  organisationsById: new Map(),
-  domains: new Map(),
-  networks: new CidrMatcher<string>(),
-};
-
-/**
- * The paywall strip for a request, as far as members know it: anonymous readers and members who
- * read for personal use see the personal notice; a member who declared work use sees the firmer
- * work notice. Organisations and licences are not consulted here (the licensing feature does that).
- */
-export function memberAccess(req: FastifyRequest): AccessView {
-  const m = req.member;
-  if (!m) return PERSONAL_ACCESS;
-  const d = decideAccess(
-    {
-      member: {
-        id: String(m.id),
-        email: m.email,
-        emailVerified: m.emailVerified,
-        declaredUse: m.declaredUse,
-        workOrganisation: m.workOrganisation,
-      },
-      clientIp: req.ip,
-      userAgent: req.headers['user-agent'] ?? '',
-      apiKey: null,
-      now: new Date(),
-    },
-    NO_ORGANISATIONS,
-  );
-  if (d.status === 'personal') return PERSONAL_ACCESS;
-  return { status: d.status, organisation: d.organisation, adFree: d.adFree, notice: d.notice };
-}
-
 /** What a page shows about the signed-in member (PageContext.member). */
-export function pageMember(req: FastifyRequest) {
+export function pageMember(req: FastifyRequest): PageMember | null {
   const m = req.member;
   return m
     ? {

@@ -1,19 +1,21 @@
 /** `broadsheet newsletter preview` and `broadsheet newsletter send [--now]`. */
 import { loadConfig } from '../config.ts';
 import { connect } from '../platform/db.ts';
-import { migrate } from '../platform/migrations.ts';
-import { UsageError, type Command } from '../platform/cli.ts';
+import { UsageError, type Command, type CommandContext } from '../platform/cli.ts';
 import { personalise, renderIssueEmail } from './email.ts';
 import { newsletterService, type NewsletterService } from './service.ts';
 import { updateIssue } from './store.ts';
 import { NEWSLETTER_NAME } from './views.tsx';
 
-async function withService<T>(fn: (svc: NewsletterService) => Promise<T>): Promise<T> {
+async function withService<T>(
+  ctx: CommandContext,
+  fn: (svc: NewsletterService) => Promise<T>,
+): Promise<T> {
   const config = loadConfig();
   const db = await connect(config);
   const svc = newsletterService({ config, db });
   try {
-    await migrate(db);
+    await ctx.migrate(db);
     return await fn(svc);
   } finally {
     await svc.close();
@@ -35,14 +37,22 @@ export const newsletterCommands: Command[] = [
     name: 'newsletter preview',
     usage: 'broadsheet newsletter preview [--html]',
     summary: `Print the next issue of ${NEWSLETTER_NAME} (plain text, or its HTML part).`,
-    async run(args) {
+    async run(args, ctx) {
       const html = args.includes('--html');
-      if (args.some((a) => a !== '--html')) throw new UsageError(`unknown option: ${args.find((a) => a !== '--html')}`);
-      return withService(async (svc) => {
+      if (args.some((a) => a !== '--html'))
+        throw new UsageError(`unknown option: ${args.find((a) => a !== '--html')}`);
+      return withService(ctx, async (svc) => {
         const issue = await svc.nextIssue();
-        const body = personalise(renderIssueEmail(issue, svc.site), { unsubscribe: '(unsubscribe link)', preferences: '(preferences link)' }, 'html');
+        const body = personalise(
+          renderIssueEmail(issue, svc.site),
+          { unsubscribe: '(unsubscribe link)', preferences: '(preferences link)' },
+          'html',
+        );
         if (html) console.log(body.html);
-        else console.log(`Subject: ${issue.subject}\nIssue: No. ${issue.number} (${issue.week_key}, ${issue.status})\n\n${body.text}`);
+        else
+          console.log(
+            `Subject: ${issue.subject}\nIssue: No. ${issue.number} (${issue.week_key}, ${issue.status})\n\n${body.text}`,
+          );
         return 0;
       });
     },
@@ -50,11 +60,13 @@ export const newsletterCommands: Command[] = [
   {
     name: 'newsletter send',
     usage: 'broadsheet newsletter send [--now]',
-    summary: 'Queue the next issue for its Monday send time, or with --now send it from here (resumes an interrupted send).',
-    async run(args) {
+    summary:
+      'Queue the next issue for its Monday send time, or with --now send it from here (resumes an interrupted send).',
+    async run(args, ctx) {
       const now = args.includes('--now');
-      if (args.some((a) => a !== '--now')) throw new UsageError(`unknown option: ${args.find((a) => a !== '--now')}`);
-      return withService(async (svc) => {
+      if (args.some((a) => a !== '--now'))
+        throw new UsageError(`unknown option: ${args.find((a) => a !== '--now')}`);
+      return withService(ctx, async (svc) => {
         const issue = await svc.nextIssue();
         if (issue.status === 'sent') {
           console.log(`Issue ${issue.number} (${issue.week_key}) was already sent; nothing to do.`);
@@ -62,13 +74,20 @@ export const newsletterCommands: Command[] = [
         }
         if (!now) {
           if (issue.status === 'sending') {
-            console.log(`Issue ${issue.number} is being sent; use --now to help or resume from here.`);
+            console.log(
+              `Issue ${issue.number} is being sent; use --now to help or resume from here.`,
+            );
             return 0;
           }
           const at = new Date(issue.scheduled_for ?? Date.now());
-          await updateIssue(svc.db.kysely, issue.id, { status: 'scheduled', scheduled_for: at.toISOString() });
+          await updateIssue(svc.db.kysely, issue.id, {
+            status: 'scheduled',
+            scheduled_for: at.toISOString(),
+          });
           await svc.queueSend(issue.id, at);
-          console.log(`Issue ${issue.number} is scheduled for ${at.toISOString()}; the site's job worker sends it.`);
+          console.log(
+            `Issue ${issue.number} is scheduled for ${at.toISOString()}; the site's job worker sends it.`,
+          );
           return 0;
         }
         const started = Date.now();
@@ -78,7 +97,11 @@ export const newsletterCommands: Command[] = [
           onProgress: (p) => {
             if (Date.now() - last < 500) return;
             last = Date.now();
-            const line = progressLine(p.sent + p.bounced + p.failed + p.unknown + p.skipped, 0, started);
+            const line = progressLine(
+              p.sent + p.bounced + p.failed + p.unknown + p.skipped,
+              0,
+              started,
+            );
             if (tty) process.stderr.write(`\r${line.replace(/\/0 .*ETA.*$/, '')}`);
           },
         });
@@ -88,7 +111,10 @@ export const newsletterCommands: Command[] = [
           `Issue ${issue.number}: ${report.complete ? 'complete' : 'not complete yet'}. This run sent ${report.sent} in ${((Date.now() - started) / 1000).toFixed(1)} s.` +
             ` All recipients: ${t.recipients}; sent ${t.sent}, bounced ${t.bounced}, failed ${t.failed}, unknown ${t.unknown}, skipped ${t.skipped}, pending ${t.pending}.`,
         );
-        if (t.unknown) console.log(`${t.unknown} message(s) are 'unknown': a sending process stopped after handing them to the mail server. They are not resent; see the editors' dashboard.`);
+        if (t.unknown)
+          console.log(
+            `${t.unknown} message(s) are 'unknown': a sending process stopped after handing them to the mail server. They are not resent; see the editors' dashboard.`,
+          );
         return report.complete ? 0 : 1;
       });
     },

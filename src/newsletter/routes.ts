@@ -5,8 +5,9 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type VNode } from 'preact';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { badRequest, HttpError, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { badRequest, HttpError, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { csrfValid } from '../platform/csrf.ts';
 import { zonedTimeToUtc } from '../platform/jobs.ts';
 import { MessagePage } from '../web/pages.tsx';
@@ -48,7 +49,7 @@ const SIGNUP_LIMIT = { rateLimit: { max: 10, timeWindow: '1 minute' } };
 /** Confirmation mails one address may receive, whoever asks: a few an hour. */
 export const CONFIRMATIONS_PER_ADDRESS = { max: 3, windowMs: 3600_000 } as const;
 
-export function newsletterRoutes(services: AppServices): FastifyPluginAsync {
+export function newsletterRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   const nl = newsletterService(services);
   const confirmations = new KeyedLimiter(

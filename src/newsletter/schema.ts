@@ -26,7 +26,8 @@ export interface NewsletterIssuesTable {
   updated_at: string;
 }
 
-export type DeliveryStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'unknown' | 'skipped';
+export type DeliveryStatus =
+  'pending' | 'sending' | 'sent' | 'failed' | 'bounced' | 'unknown' | 'skipped';
 
 export interface NewsletterDeliveriesTable {
   id: Generated<number>;
@@ -57,4 +58,29 @@ export interface NewsletterTables {
   newsletter_issues: NewsletterIssuesTable;
   newsletter_deliveries: NewsletterDeliveriesTable;
   views_daily: ViewsDailyTable;
+}
+
+export interface NewsletterSubscribersTable {
+  id: Generated<number>;
+  email: string;
+  status: 'unconfirmed' | 'confirmed' | 'unsubscribed' | 'bounced';
+  source: string;
+  created_at: string;
+  updated_at: string;
+  // Added by 0500_newsletter_digest:
+  confirmed_at: string | null;
+  unsubscribed_at: string | null;
+  bounced_at: string | null;
+  /** The issue whose link the reader unsubscribed with (for per-issue figures). */
+  unsubscribed_issue_id: number | null;
+  last_error: string | null;
+  format: Generated<'html' | 'text'>;
+}
+
+export interface SubscribersTables {
+  newsletter_subscribers: NewsletterSubscribersTable;
+}
+
+declare module '../platform/schema.ts' {
+  interface Database extends SubscribersTables, NewsletterTables {}
 }

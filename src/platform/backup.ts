@@ -22,7 +22,7 @@ import {
 import { join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config.ts';
 import { UsageError, type Command } from './cli.ts';
-import { migrationsFor } from './migrations.ts';
+import type { MigrationCatalogue } from './services.ts';
 
 const PG_BACKUP = [
   'broadsheet backup works on the built-in SQLite database only; this site uses PostgreSQL (DATABASE_URL).',
@@ -78,6 +78,7 @@ function mb(bytes: number): string {
 /** Checks a file is a Broadsheet SQLite database this version can run; returns its migration names. */
 export async function inspectBackup(
   file: string,
+  migrationsFor: MigrationCatalogue,
 ): Promise<{ ok: true; migrations: string[] } | { ok: false; error: string }> {
   if (!existsSync(file)) return { ok: false, error: `${file} does not exist.` };
   const Sqlite = (await import('better-sqlite3')).default;
@@ -119,7 +120,7 @@ export const backupCommands: Command[] = [
     usage: 'broadsheet backup FILE',
     summary:
       'Copy the SQLite database to FILE while the site keeps running (PostgreSQL: use pg_dump).',
-    async run(args) {
+    async run(args, ctx) {
       const target = oneFile(args);
       const config = loadConfig();
       if (config.engine === 'postgres') {
@@ -158,7 +159,7 @@ export const backupCommands: Command[] = [
         handle.close();
         if (process.stderr.isTTY) process.stderr.write('\n');
       }
-      const check = await inspectBackup(target);
+      const check = await inspectBackup(target, ctx.migrations);
       if (!check.ok) {
         console.error(`The backup could not be verified: ${check.error}`);
         return 1;
@@ -173,7 +174,7 @@ export const backupCommands: Command[] = [
     name: 'restore',
     usage: 'broadsheet restore FILE',
     summary: 'Replace the SQLite database with a backup; refused while a server runs on DATA_DIR.',
-    async run(args) {
+    async run(args, ctx) {
       const source = oneFile(args);
       const config = loadConfig();
       if (config.engine === 'postgres') {
@@ -187,7 +188,7 @@ export const backupCommands: Command[] = [
         );
         return 1;
       }
-      const check = await inspectBackup(source);
+      const check = await inspectBackup(source, ctx.migrations);
       if (!check.ok) {
         console.error(`Nothing was changed: ${check.error}`);
         return 1;

@@ -7,13 +7,23 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
-import type { PageContext } from '../web/context.ts';
+import type { Config } from '../config.ts';
 import { csrfToken } from './csrf.ts';
-import { pageMember } from '../members/session.ts';
-import { requestAccess } from '../licensing/request-access.ts';
 import { Lru } from './cache.ts';
-import { takeFlash } from '../lib/flash.ts';
-import type { AppServices } from '../app.ts';
+import { takeFlash, type Flash } from '../lib/flash.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** Set to false on a state-changing route that authenticates another way (API keys, signed links). */
+    csrf?: boolean;
+    /**
+     * Set to false on a route that answers without the database (health check, static assets): the
+     * per-request hooks that would read it (session loader, licensing) skip it, so such a route
+     * still answers, with what it knows, while the database is unreachable.
+     */
+    database?: boolean;
+  }
+}
 
 export class HttpError extends Error {
   constructor(
@@ -75,18 +85,31 @@ export function csrfSegments(html: string, marker: string): string[] | null {
   return segments;
 }
 
-/** Everything in the context that changes what a page looks like, as a cache-key fragment. */
-function contextKey(ctx: PageContext): string {
-  const {
-    sections,
-    csrf: _csrf,
-    ...rest
-  } = Object.getOwnPropertyDescriptors(ctx) as unknown as Record<string, PropertyDescriptor>;
+/**
+ * What every page's context holds at least; src/web/context.ts adds what features contribute
+ * (sections, access, member).
+ */
+export interface BasePageContext {
+  siteName: string;
+  baseUrl: string;
+  path: string;
+  /** The visitor's CSRF token, created only if a form asks for it. */
+  csrf: string;
+  year: number;
+  /** The one-time message left by the form posted just before (post/redirect/get). */
+  flash?: Flash | null;
+}
+
+/**
+ * Everything in the context that changes what a page looks like, as a cache-key fragment: every
+ * plain value (the CSRF token is a getter and filled in per visitor).
+ */
+function contextKey(ctx: BasePageContext): string {
   const plain: Record<string, unknown> = {};
-  for (const [k, d] of Object.entries(rest)) if ('value' in d) plain[k] = d.value;
-  return (
-    JSON.stringify(plain) + '|' + ctx.sections.map((s) => `${s.id}:${s.slug}:${s.name}`).join(',')
-  );
+  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(ctx))) {
+    if (k !== 'csrf' && 'value' in d) plain[k] = d.value;
+  }
+  return JSON.stringify(plain);
 }
 
 export interface SendPageOptions {
@@ -105,7 +128,7 @@ export function sendPage(
   req: FastifyRequest,
   reply: FastifyReply,
   page: VNode<any> | (() => VNode<any>),
-  opts: SendPageOptions & { ctx?: PageContext } = {},
+  opts: SendPageOptions & { ctx?: BasePageContext } = {},
 ): FastifyReply {
   // A page for a signed-in member shows their account in the masthead: never a shared cache.
   if (req.member) opts = { ...opts, cache: 'private' };
@@ -174,19 +197,21 @@ export function sendPage(
   return reply.send(html);
 }
 
-/** The context every page renders with. The CSRF token is created only if a form asks for it. */
-export async function pageContext(
-  services: AppServices,
+/**
+ * The platform's part of every page's context (src/web/context.ts builds the whole). The CSRF
+ * token is created only if a form asks for it.
+ */
+export function basePageContext(
+  config: Pick<Config, 'siteName' | 'baseUrl'>,
   req: FastifyRequest,
   reply: FastifyReply,
-): Promise<PageContext> {
-  const sections = await services.shared.sections.get().catch(() => []);
+): BasePageContext {
   let token: string | undefined;
   const flash = takeFlash(req, reply);
   if (flash) state(reply).flashShown = true;
   return {
-    siteName: services.config.siteName,
-    baseUrl: services.config.baseUrl,
+    siteName: config.siteName,
+    baseUrl: config.baseUrl,
     path: req.url.split('?')[0],
     get csrf() {
       state(reply).csrfUsed = true;
@@ -195,9 +220,6 @@ export async function pageContext(
       token ??= csrfToken(req, reply);
       return token;
     },
-    sections,
-    access: requestAccess(req),
-    member: pageMember(req),
     year: new Date().getUTCFullYear(),
     flash,
   };

@@ -26,32 +26,15 @@ export function jobsMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
         await db.schema.createIndex('jobs_due').on('jobs').columns(['status', 'run_at']).execute();
-        await db.schema.createIndex('jobs_lease').on('jobs').columns(['status', 'locked_until']).execute();
+        await db.schema
+          .createIndex('jobs_lease')
+          .on('jobs')
+          .columns(['status', 'locked_until'])
+          .execute();
       },
       async down(db: Builder) {
         await db.schema.dropTable('jobs').ifExists().execute();
       },
     },
   };
-}
-
-export interface JobsTable {
-  id: import('kysely').Generated<number>;
-  kind: string;
-  /** JSON text. */
-  payload: string;
-  run_at: string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  attempts: number;
-  max_attempts: number;
-  locked_by: string | null;
-  locked_until: string | null;
-  last_error: string | null;
-  unique_key: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
-export interface JobsTables {
-  jobs: JobsTable;
 }

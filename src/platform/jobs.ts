@@ -18,7 +18,7 @@ import { randomBytes } from 'node:crypto';
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Db } from './db.ts';
 import type { Database } from './schema.ts';
-import type { JobsTable } from './jobs-migrations.ts';
+import type { JobsTable } from './schema.ts';
 
 export type Job = Selectable<JobsTable>;
 
@@ -40,7 +40,12 @@ export interface EnqueueResult {
 }
 
 /** Adds a job; with a uniqueKey, adding it again changes nothing and returns the existing job. */
-export async function enqueue(db: Db | Kysely<Database>, kind: string, payload: unknown, opts: EnqueueOptions = {}): Promise<EnqueueResult> {
+export async function enqueue(
+  db: Db | Kysely<Database>,
+  kind: string,
+  payload: unknown,
+  opts: EnqueueOptions = {},
+): Promise<EnqueueResult> {
   const k = kysely(db);
   const at = opts.now ?? new Date();
   const now = at.toISOString();
@@ -61,7 +66,11 @@ export async function enqueue(db: Db | Kysely<Database>, kind: string, payload: 
     .returning('id')
     .executeTakeFirst();
   if (inserted) return { id: inserted.id, created: true };
-  const existing = await k.selectFrom('jobs').select('id').where('unique_key', '=', opts.uniqueKey!).executeTakeFirstOrThrow();
+  const existing = await k
+    .selectFrom('jobs')
+    .select('id')
+    .where('unique_key', '=', opts.uniqueKey!)
+    .executeTakeFirstOrThrow();
   return { id: existing.id, created: false };
 }
 
@@ -76,7 +85,13 @@ function kysely(db: Db | Kysely<Database>): Kysely<Database> {
  * Claims one due job of the given kinds for `workerId`: a queued job whose run_at has come, or a
  * running job whose lease expired (its process died). Returns undefined when nothing is due.
  */
-export async function claimJob(db: Db, kinds: string[], workerId: string, leaseMs: number, now = new Date()): Promise<Job | undefined> {
+export async function claimJob(
+  db: Db,
+  kinds: string[],
+  workerId: string,
+  leaseMs: number,
+  now = new Date(),
+): Promise<Job | undefined> {
   if (!kinds.length) return undefined;
   const nowIso = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
@@ -101,7 +116,10 @@ export async function claimJob(db: Db, kinds: string[], workerId: string, leaseM
  * Runs `fn` in a SQLite `BEGIN IMMEDIATE` transaction: the write lock is taken before reading, so
  * two processes sharing the file never claim the same row and never fail with a stale snapshot.
  */
-export async function sqliteImmediate<T>(db: Db, fn: (conn: Kysely<Database>) => Promise<T>): Promise<T> {
+export async function sqliteImmediate<T>(
+  db: Db,
+  fn: (conn: Kysely<Database>) => Promise<T>,
+): Promise<T> {
   return db.kysely.connection().execute(async (conn) => {
     await sql`begin immediate`.execute(conn);
     try {
@@ -145,7 +163,9 @@ export async function failJob(
     .updateTable('jobs')
     .set({
       status: final ? 'failed' : 'queued',
-      run_at: final ? job.run_at : new Date(now.getTime() + backoffMs(job.attempts, opts.baseMs, opts.maxMs)).toISOString(),
+      run_at: final
+        ? job.run_at
+        : new Date(now.getTime() + backoffMs(job.attempts, opts.baseMs, opts.maxMs)).toISOString(),
       locked_by: null,
       locked_until: null,
       last_error: message,
@@ -177,7 +197,8 @@ export interface Schedule {
 
 /** A job every `ms` (e.g. feed polling every 15 minutes), on multiples of `ms` since the epoch. */
 export function every(kind: string, ms: number): Schedule {
-  if (!Number.isInteger(ms) || ms < 1000) throw new RangeError(`invalid interval ${ms} ms: at least 1000`);
+  if (!Number.isInteger(ms) || ms < 1000)
+    throw new RangeError(`invalid interval ${ms} ms: at least 1000`);
   return { kind, spec: { hour: 0, minute: 0 }, timeZone: 'UTC', everyMs: ms };
 }
 
@@ -189,8 +210,14 @@ export function schedule(kind: string, spec: ScheduleSpec, timeZone: string): Sc
 
 function validateSpec(spec: ScheduleSpec): void {
   const ok = (v: number, max: number) => Number.isInteger(v) && v >= 0 && v <= max;
-  if ((spec.weekday !== undefined && !ok(spec.weekday, 6)) || !ok(spec.hour, 23) || !ok(spec.minute, 59)) {
-    throw new RangeError(`invalid schedule ${JSON.stringify(spec)}: weekday 0–6, hour 0–23, minute 0–59`);
+  if (
+    (spec.weekday !== undefined && !ok(spec.weekday, 6)) ||
+    !ok(spec.hour, 23) ||
+    !ok(spec.minute, 59)
+  ) {
+    throw new RangeError(
+      `invalid schedule ${JSON.stringify(spec)}: weekday 0–6, hour 0–23, minute 0–59`,
+    );
   }
 }
 
@@ -213,8 +240,16 @@ export function offsetMs(t: number, timeZone: string): number {
     formatters.set(timeZone, f);
   }
   const p: Record<string, number> = {};
-  for (const part of f.formatToParts(new Date(t))) if (part.type !== 'literal') p[part.type] = Number(part.value);
-  const local = Date.UTC(p.year, p.month - 1, p.day, p.hour === 24 ? 0 : p.hour, p.minute, p.second);
+  for (const part of f.formatToParts(new Date(t)))
+    if (part.type !== 'literal') p[part.type] = Number(part.value);
+  const local = Date.UTC(
+    p.year,
+    p.month - 1,
+    p.day,
+    p.hour === 24 ? 0 : p.hour,
+    p.minute,
+    p.second,
+  );
   return local - Math.floor(t / 1000) * 1000;
 }
 
@@ -223,11 +258,20 @@ export function offsetMs(t: number, timeZone: string): number {
  * first of its two instants; a time that does not exist (clocks going forward) moves forward by
  * the length of the gap (02:30 on a 02:00→03:00 night is 03:30).
  */
-export function zonedTimeToUtc(year: number, month: number, day: number, hour: number, minute: number, timeZone: string): Date {
+export function zonedTimeToUtc(
+  year: number,
+  month: number,
+  day: number,
+  hour: number,
+  minute: number,
+  timeZone: string,
+): Date {
   const wall = Date.UTC(year, month - 1, day, hour, minute);
   const before = offsetMs(wall - 86_400_000, timeZone);
   const after = offsetMs(wall + 86_400_000, timeZone);
-  const valid = [...new Set([before, after])].map((o) => wall - o).filter((u) => u + offsetMs(u, timeZone) === wall);
+  const valid = [...new Set([before, after])]
+    .map((o) => wall - o)
+    .filter((u) => u + offsetMs(u, timeZone) === wall);
   if (valid.length) return new Date(Math.min(...valid));
   return new Date(wall - before);
 }
@@ -246,16 +290,34 @@ export function nextRun(after: Date, spec: ScheduleSpec, timeZone: string): Date
   for (let i = 0; i <= 8; i++) {
     const day = new Date(Date.UTC(y, m, d + i));
     if (spec.weekday !== undefined && day.getUTCDay() !== spec.weekday) continue;
-    const at = zonedTimeToUtc(day.getUTCFullYear(), day.getUTCMonth() + 1, day.getUTCDate(), spec.hour, spec.minute, timeZone);
+    const at = zonedTimeToUtc(
+      day.getUTCFullYear(),
+      day.getUTCMonth() + 1,
+      day.getUTCDate(),
+      spec.hour,
+      spec.minute,
+      timeZone,
+    );
     if (at.getTime() > t) return at;
   }
   throw new Error('unreachable: no occurrence within 8 days');
 }
 
 /** Enqueues the next occurrence of a schedule (idempotent across processes). */
-export async function ensureScheduled(db: Db, s: Schedule, now = new Date()): Promise<{ runAt: Date; created: boolean }> {
-  const runAt = s.everyMs ? new Date(Math.ceil((now.getTime() + 1) / s.everyMs) * s.everyMs) : nextRun(now, s.spec, s.timeZone);
-  const r = await enqueue(db, s.kind, { scheduledFor: runAt.toISOString() }, { runAt, uniqueKey: `schedule:${s.kind}:${runAt.toISOString()}` });
+export async function ensureScheduled(
+  db: Db,
+  s: Schedule,
+  now = new Date(),
+): Promise<{ runAt: Date; created: boolean }> {
+  const runAt = s.everyMs
+    ? new Date(Math.ceil((now.getTime() + 1) / s.everyMs) * s.everyMs)
+    : nextRun(now, s.spec, s.timeZone);
+  const r = await enqueue(
+    db,
+    s.kind,
+    { scheduledFor: runAt.toISOString() },
+    { runAt, uniqueKey: `schedule:${s.kind}:${runAt.toISOString()}` },
+  );
   return { runAt, created: r.created };
 }
 
@@ -305,7 +367,11 @@ export interface Worker {
   stop(): Promise<void>;
 }
 
-export function startWorker(services: { db: Db }, handlers: Record<string, JobHandler>, opts: WorkerOptions = {}): Worker {
+export function startWorker(
+  services: { db: Db },
+  handlers: Record<string, JobHandler>,
+  opts: WorkerOptions = {},
+): Worker {
   const { db } = services;
   const id = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const pollMs = opts.pollMs ?? 1000;
@@ -314,7 +380,12 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
   const now = opts.now ?? (() => new Date());
   const schedules: Schedule[] = [...(opts.schedules ?? [])];
   const kinds = Object.keys(handlers);
-  const onError = opts.onError ?? ((err, job) => console.error(`job ${job ? `${job.kind}#${job.id}` : ''} failed: ${(err as Error)?.message ?? err}`));
+  const onError =
+    opts.onError ??
+    ((err, job) =>
+      console.error(
+        `job ${job ? `${job.kind}#${job.id}` : ''} failed: ${(err as Error)?.message ?? err}`,
+      ));
   const abort = new AbortController();
   const running = new Set<Promise<void>>();
   let stopped = false;
@@ -338,7 +409,10 @@ export function startWorker(services: { db: Db }, handlers: Record<string, JobHa
         .where('status', '=', 'running')
         .execute();
     };
-    const timer = setInterval(() => void heartbeat().catch(() => {}), Math.max(50, Math.floor(leaseMs / 3)));
+    const timer = setInterval(
+      () => void heartbeat().catch(() => {}),
+      Math.max(50, Math.floor(leaseMs / 3)),
+    );
     try {
       if (job.attempts > job.max_attempts) {
         await failJob(db, job, id, new Error(`gave up after ${job.max_attempts} attempts (the last one's process stopped)`), { now: now() });

@@ -20,10 +20,9 @@ import { createHash, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { sql } from 'kysely';
 import client from 'prom-client';
-import type { AppServices } from '../app.ts';
+import type { MigrationCatalogue, Services } from './services.ts';
 import type { Config } from '../config.ts';
 import { ping, type Db } from './db.ts';
-import { migrationsFor } from './migrations.ts';
 
 export const registry = client.register;
 
@@ -203,7 +202,7 @@ const checks = new WeakMap<Db, Map<string, Check>>();
 
 /** Adds a readiness check for the app using `db` (a feature's own: search, for one). */
 export function addReadinessCheck(
-  services: Pick<AppServices, 'db'>,
+  services: Pick<Services, 'db'>,
   name: string,
   check: Check,
 ): void {
@@ -218,7 +217,7 @@ export interface Readiness {
 }
 
 /** Migrations known to this build that the database has not recorded as applied. */
-async function pendingMigrations(db: Db): Promise<string[]> {
+async function pendingMigrations(db: Db, migrationsFor: MigrationCatalogue): Promise<string[]> {
   const rows = await sql<{ name: string }>`select name from kysely_migration`.execute(db.kysely);
   const applied = new Set(rows.rows.map((r) => r.name));
   return Object.keys(migrationsFor(db.engine)).filter((n) => !applied.has(n));
@@ -226,6 +225,7 @@ async function pendingMigrations(db: Db): Promise<string[]> {
 
 export async function readiness(
   db: Db,
+  migrationsFor: MigrationCatalogue,
   onError: (check: string, err: unknown) => void = () => {},
 ): Promise<Readiness> {
   const out: Readiness['checks'] = {};
@@ -234,7 +234,7 @@ export async function readiness(
   out.database = { ok: up, engine: db.engine, ms: Math.round(performance.now() - started) };
   if (up) {
     try {
-      const pending = await pendingMigrations(db);
+      const pending = await pendingMigrations(db, migrationsFor);
       out.migrations = { ok: pending.length === 0, pending };
     } catch (err) {
       onError('migrations', err);
@@ -268,7 +268,7 @@ export function installRequestMetrics(app: FastifyInstance): void {
 }
 
 /** /livez, /readyz and (when configured) /metrics on the site's port. */
-export function opsRoutes(services: AppServices): FastifyPluginAsync {
+export function opsRoutes(services: Services, migrations: MigrationCatalogue): FastifyPluginAsync {
   return async (app) => {
     metrics();
     source = services.db;
@@ -284,7 +284,7 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
 
     // Access: public (load balancers); says which check failed, never more.
     app.get('/readyz', { config: { policy: 'public', database: false } }, async (req, reply) => {
-      const r = await readiness(services.db, (check, err) =>
+      const r = await readiness(services.db, migrations, (check, err) =>
         req.log.warn({ err, check }, 'readiness check failed'),
       );
       reply.header('cache-control', 'no-store');
@@ -303,13 +303,10 @@ export function opsRoutes(services: AppServices): FastifyPluginAsync {
         async (req, reply) => {
           reply.header('cache-control', 'no-store');
           if (!metricsAuthorised(req, token)) {
-            return reply
-              .code(401)
-              .header('www-authenticate', 'Bearer realm="metrics"')
-              .send({
-                error: 'unauthorized',
-                message: 'Send Authorization: Bearer <METRICS_TOKEN>.',
-              });
+            return reply.code(401).header('www-authenticate', 'Bearer realm="metrics"').send({
+              error: 'unauthorized',
+              message: 'Send Authorization: Bearer <METRICS_TOKEN>.',
+            });
           }
           return reply.type(registry.contentType).send(await metricsText());
         },

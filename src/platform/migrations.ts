@@ -1,19 +1,13 @@
 /**
  * Versioned migrations, applied in name order on start and by `broadsheet migrate`.
- * Each feature appends its own entries; names are `NNNN_feature_what` and never change once released.
+ * Each feature contributes its own through its manifest (src/platform/feature.ts); the feature list
+ * (src/features.ts) assembles the catalogue. Names are `NNNN_feature_what` and never change once released.
  * Kysely's Migrator records applied names in `kysely_migration` and takes a lock, so two processes
  * starting together on PostgreSQL apply each migration once.
  */
 import { Migrator, sql, type Migration, type MigrationProvider } from 'kysely';
 import type { Db, Engine } from './db.ts';
-import { coreMigrations } from './core-migrations.ts';
-import { cablesMigrations } from '../cables/migrations.ts';
-import { searchMigrations } from '../search/migrations.ts';
-import { jobsMigrations } from './jobs-migrations.ts';
-import { newsletterMigrations } from '../newsletter/migrations.ts';
-import { membersMigrations } from '../members/migrations.ts';
-import { licensingMigrations } from '../licensing/migrations.ts';
-import { newsroomMigrations } from '../stories/migrations.ts';
+import type { MigrationCatalogue } from './services.ts';
 
 /**
  * Every feature's migrations, by name. Names carry a number range per feature so their order is
@@ -22,15 +16,19 @@ import { newsroomMigrations } from '../stories/migrations.ts';
  * Migrations of different features may be applied out of name order (a newer feature release can
  * add 0105 after 0301 ran), so each feature's migrations depend only on earlier ranges.
  */
-export function migrationsFor(engine: Engine): Record<string, Migration> {
-  const all: Record<string, Migration> = {};
-  for (const set of [coreMigrations(engine), cablesMigrations(engine), searchMigrations(engine), jobsMigrations(engine), newsletterMigrations(engine), membersMigrations(engine), licensingMigrations(engine), newsroomMigrations(engine)]) {
-    for (const [name, m] of Object.entries(set)) {
-      if (all[name]) throw new Error(`two migrations are named ${name}`);
-      all[name] = m;
+export function migrationCatalogue(
+  sets: Array<(engine: Engine) => Record<string, Migration>>,
+): MigrationCatalogue {
+  return (engine) => {
+    const all: Record<string, Migration> = {};
+    for (const set of sets.map((s) => s(engine))) {
+      for (const [name, m] of Object.entries(set)) {
+        if (all[name]) throw new Error(`two migrations are named ${name}`);
+        all[name] = m;
+      }
     }
-  }
-  return all;
+    return all;
+  };
 }
 
 class StaticProvider implements MigrationProvider {
@@ -51,7 +49,8 @@ export interface MigrationReport {
  * be killed (test/faults/migrate-kill.test.ts).
  */
 function withTestPause(migrations: Record<string, Migration>): Record<string, Migration> {
-  const name = process.env.NODE_ENV === 'test' ? process.env.BROADSHEET_TEST_PAUSE_MIGRATION : undefined;
+  const name =
+    process.env.NODE_ENV === 'test' ? process.env.BROADSHEET_TEST_PAUSE_MIGRATION : undefined;
   const m = name ? migrations[name] : undefined;
   if (!name || !m) return migrations;
   const paused: Migration = {
@@ -81,13 +80,22 @@ function withoutStatementTimeout(migrations: Record<string, Migration>): Record<
 }
 
 /** Applies every pending migration; throws with the failing migration's name. */
-export async function migrate(db: Db): Promise<MigrationReport> {
+export async function migrate(db: Db, migrationsFor: MigrationCatalogue): Promise<MigrationReport> {
   // On PostgreSQL the bookkeeping tables are named in the current schema: unqualified, Kysely finds
   // a `kysely_migration` of any schema in the database and would skip creating this schema's own.
-  const schema = db.engine === 'postgres' ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s : undefined;
+  const schema =
+    db.engine === 'postgres'
+      ? (await sql<{ s: string }>`select current_schema() as s`.execute(db.kysely)).rows[0]?.s
+      : undefined;
   const migrator = new Migrator({
     db: db.kysely,
-    provider: new StaticProvider(withTestPause(db.engine === 'postgres' ? withoutStatementTimeout(migrationsFor(db.engine)) : migrationsFor(db.engine))),
+    provider: new StaticProvider(
+      withTestPause(
+        db.engine === 'postgres'
+          ? withoutStatementTimeout(migrationsFor(db.engine))
+          : migrationsFor(db.engine),
+      ),
+    ),
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
@@ -95,7 +103,9 @@ export async function migrate(db: Db): Promise<MigrationReport> {
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error) {
     const failed = (results ?? []).find((r) => r.status === 'Error');
-    throw new Error(`Migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? error}`);
+    throw new Error(
+      `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? error}`,
+    );
   }
   const all = await migrator.getMigrations();
   return { applied, pending: all.filter((m) => !m.executedAt).map((m) => m.name) };

@@ -15,7 +15,9 @@
  */
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { HttpError } from './http.ts';
-import { API_LICENCE_MESSAGE } from '../licensing/wiring.ts';
+
+/** What a refused automated request is told (the licensing hook says it too). */
+export const API_LICENCE_MESSAGE = 'Automated access to this site needs an API licence and key.';
 
 export type MemberRole = 'reader' | 'editor' | 'admin';
 export type OrgRole = 'admin' | 'member';

@@ -8,7 +8,7 @@
  */
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
-import type { DocKind } from './index.ts';
+import type { DocKind } from './search-index.ts';
 
 type TypedColumn = Uint8Array | Uint16Array | Int32Array;
 

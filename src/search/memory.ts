@@ -8,7 +8,7 @@
 import type { Db } from '../platform/db.ts';
 import { tagClauses } from './compile.ts';
 import { parseQuery, type ParsedQuery } from './query.ts';
-import type { DocKind, RankedId, SearchIndex } from './index.ts';
+import type { DocKind, RankedId, SearchIndex } from './search-index.ts';
 import { TermIndex, type Plan, type TermIndexOptions } from './terms.ts';
 import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';

@@ -8,7 +8,13 @@ import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { toTsQuery } from './compile.ts';
 import type { ParsedQuery } from './query.ts';
-import { MARK_END, MARK_START, type DocKind, type RankedId, type SearchIndex } from './index.ts';
+import {
+  MARK_END,
+  MARK_START,
+  type DocKind,
+  type RankedId,
+  type SearchIndex,
+} from './search-index.ts';
 import { COMPILE } from './service.ts';
 
 /** Candidate sets up to this size are ranked directly by id (primary-key lookups). */

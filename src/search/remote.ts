@@ -15,7 +15,7 @@
 import type { Worker } from 'node:worker_threads';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
-import { openSearchIndex } from './index.ts';
+import { openSearchIndex } from './search-index.ts';
 import type { SearchParams } from './query.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchWorkerData, WorkerReply } from './search-worker.ts';

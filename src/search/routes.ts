@@ -14,9 +14,10 @@
 import { join } from 'node:path';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import type { Db } from '../platform/db.ts';
-import { pageContext, sendPage } from '../platform/http.ts';
+import { sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { parseQuery, parseSearchParams, type SearchParams } from './query.ts';
 import { pageState } from './forgiving.ts';
 import type { RelatedCable } from './related.ts';
@@ -34,7 +35,7 @@ import { addReadinessCheck } from '../platform/metrics.ts';
 export const TERMS_FILE = 'search-terms.bin';
 
 /** One Searcher per app (worker threads holding the facet columns and the term index). */
-export function searcherFor(services: AppServices): () => Searcher {
+export function searcherFor(services: Services): () => Searcher {
   let searcher: Searcher | null = null;
   return () =>
     (searcher ??= new WorkerSearcher(services.db, {
@@ -114,7 +115,7 @@ function laneOf(q: string): 'light' | 'heavy' {
 
 const API_ERRORS = { rate: 'rate_limited', busy: 'too_many_waiting' } as const;
 
-export function searchRoutes(services: AppServices): FastifyPluginAsync {
+export function searchRoutes(services: Services): FastifyPluginAsync {
   const service = searcherFor(services);
   const c = services.config.search;
   const runtime: SearchRuntime = {

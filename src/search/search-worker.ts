@@ -6,7 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
-import { openSearchIndex } from './index.ts';
+import { openSearchIndex } from './search-index.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchParams } from './query.ts';
 import type { RelatedCable } from './related.ts';

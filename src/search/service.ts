@@ -18,7 +18,7 @@ import {
   type TextNode,
 } from './query.ts';
 import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
-import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './index.ts';
+import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import type { TermIndexOptions } from './terms.ts';
 import { pastedLink, type PastedLink } from './forgiving.ts';

@@ -7,7 +7,7 @@
  */
 import Database from 'better-sqlite3';
 import type { ParsedQuery } from './query.ts';
-import { MARK_END, MARK_START, type DocKind } from './index.ts';
+import { MARK_END, MARK_START, type DocKind } from './search-index.ts';
 
 const TABLE: Record<DocKind, string> = { cable: 'cables_fts', story: 'stories_fts' };
 /** bm25 column weights: the title counts ten times the body (stories: teaser three times). */

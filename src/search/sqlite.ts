@@ -15,7 +15,7 @@ import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import { toFts5Match } from './compile.ts';
 import type { ParsedQuery } from './query.ts';
-import type { DocKind, RankedId, SearchIndex } from './index.ts';
+import type { DocKind, RankedId, SearchIndex } from './search-index.ts';
 import { COMPILE } from './service.ts';
 import {
   Fts5Reads,

@@ -2,7 +2,7 @@
  * Bit sets over document ids (one bit per row id, 32 per word) and the bounded top-k of a scored
  * id list: the primitives the term index evaluates queries and ranks with.
  */
-import type { RankedId } from './index.ts';
+import type { RankedId } from './search-index.ts';
 
 export function popcount(x: number): number {
   x -= (x >>> 1) & 0x55555555;

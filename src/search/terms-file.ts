@@ -10,7 +10,7 @@
  */
 import { open, rename, writeFile, unlink } from 'node:fs/promises';
 import { KindPostings } from './terms-postings.ts';
-import type { DocKind } from './index.ts';
+import type { DocKind } from './search-index.ts';
 
 const MAGIC = 'BSTERMS';
 const FORMAT = 4;

@@ -41,7 +41,7 @@ import {
 } from './terms-file.ts';
 import type { BuildRequest } from './terms-worker.ts';
 import type { ParsedQuery, TextNode } from './query.ts';
-import type { DocKind, RankedId } from './index.ts';
+import type { DocKind, RankedId } from './search-index.ts';
 import { checkDeadline, currentDeadline } from './deadline.ts';
 import { bitsCount, bitsToIds, topScores, type Bits } from './terms-bitmaps.ts';
 import { wordTokens, type Stemmer } from './terms-stemmers.ts';

@@ -1,18 +1,16 @@
 /** Forgetting the newsroom's caches after a change (who may use it is decided in src/platform/policy.ts). */
-import type { AppServices } from '../app.ts';
+import type { SharedCache, SharedCaches, Services } from '../platform/services.ts';
 import { clearHomePage } from './routes.ts';
-import { markDocumentsStale } from '../feeds/documents.ts';
 
 /**
- * After any change in the newsroom: this process shows it on the next request, and the stored
- * sitemaps and feeds are remade (every process serves the new ones within seconds).
+ * After any change in the newsroom: this process shows it on the next request (every shared cache
+ * is emptied), and whatever features derive from content (the stored sitemaps and feeds) is remade
+ * (every process serves the new ones within seconds).
  */
 export function newsroomChanged(
-  services: Pick<AppServices, 'shared'> & Partial<Pick<AppServices, 'db'>>,
+  services: { shared: SharedCaches } & Partial<Pick<Services, 'contentChanged'>>,
 ): void {
-  services.shared.sections.clear();
-  services.shared.partnerItems.clear();
-  services.shared.ads.clear();
+  for (const cache of Object.values(services.shared) as SharedCache<unknown>[]) cache.clear();
   clearHomePage();
-  if (services.db) markDocumentsStale(services.db.kysely).catch(() => {});
+  services.contentChanged?.();
 }

@@ -7,12 +7,9 @@
  */
 import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
-import type { AppServices } from '../app.ts';
-import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
-import { feedLimits, pollAllFeeds } from '../feeds/poll.ts';
+import type { Services } from '../platform/services.ts';
 import { adServer } from '../ads/serve.ts';
 import { newsroomChanged } from './admin-auth.ts';
-import { CABLE_UPLOAD_JOB, cableUploadJob } from './cable-uploads.ts';
 import { newsroomKit } from './admin/common.ts';
 import { dashboardRoutes } from './admin/dashboard.ts';
 import { storyRoutes } from './admin/stories.ts';
@@ -23,25 +20,7 @@ import { MAX_UPLOAD_BYTES, uploadRoutes } from './admin/uploads.ts';
 export { previewHtml } from './admin/stories.ts';
 export { MAX_UPLOAD_BYTES };
 
-export const FEED_POLL_JOB = 'feeds:poll';
-export const FEED_POLL_EVERY_MS = 15 * 60_000;
-
-/** The newsroom's part of the process's job worker (merged in src/server.ts): feed polling and uploaded cable imports. */
-export function jobHandlers(services: AppServices): Record<string, JobHandler> {
-  return {
-    [FEED_POLL_JOB]: async () => {
-      const out = await pollAllFeeds(services.db.kysely, feedLimits(services.config));
-      if (out.some((o) => o.added > 0)) newsroomChanged(services);
-    },
-    [CABLE_UPLOAD_JOB]: cableUploadJob(services.db, () => newsroomChanged(services)),
-  };
-}
-
-/** Partner feeds are polled every 15 minutes (on the quarter hour). */
-export function jobSchedules(): Schedule[] {
-  return [every(FEED_POLL_JOB, FEED_POLL_EVERY_MS)];
-}
-export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
+export function newsroomRoutes(services: Services): FastifyPluginAsync {
   const kit = newsroomKit(services);
   return async (root) => {
     root.addHook('onClose', async () => {

@@ -1,31 +1,33 @@
 /**
- * Newsroom migrations (range 0600–0699): lead-story order, the press-release queue and dashboard
- * cable uploads here; partner feeds (src/feeds) and ad targeting and counts (src/ads) from their
- * own folders, all registered through `newsroomMigrations`.
+ * Stories migrations (range 0600–0699, shared with feeds and ads, which list their own in their
+ * manifests): lead-story order, the press-release queue and dashboard cable uploads. The released
+ * names keep their `newsroom` word: a migration name never changes.
  */
 import type { Kysely, Migration } from 'kysely';
 import type { Engine } from '../platform/db.ts';
 import { withId } from '../platform/migration-helpers.ts';
-import { feedsMigrations } from '../feeds/migrations.ts';
-import { adsMigrations } from '../ads/migrations.ts';
 
 type Builder = Kysely<any>;
 
-export function newsroomMigrations(engine: Engine): Record<string, Migration> {
+export function storiesMigrations(engine: Engine): Record<string, Migration> {
   const id = withId(engine);
   return {
     '0600_newsroom_leads_press_releases': {
       async up(db: Builder) {
         await db.schema.alterTable('stories').addColumn('lead_position', 'integer').execute();
         await id(db.schema.createTable('press_releases'))
-          .addColumn('member_id', 'integer', (c) => c.notNull().references('members.id').onDelete('cascade'))
+          .addColumn('member_id', 'integer', (c) =>
+            c.notNull().references('members.id').onDelete('cascade'),
+          )
           .addColumn('email', 'text', (c) => c.notNull())
           .addColumn('title', 'text', (c) => c.notNull())
           .addColumn('body', 'text', (c) => c.notNull())
           .addColumn('licensed', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('organisation', 'text', (c) => c.notNull())
           .addColumn('contact', 'text', (c) => c.notNull())
-          .addColumn('section_id', 'integer', (c) => c.references('sections.id').onDelete('set null'))
+          .addColumn('section_id', 'integer', (c) =>
+            c.references('sections.id').onDelete('set null'),
+          )
           .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
           .addColumn('reason', 'text')
           .addColumn('story_id', 'integer', (c) => c.references('stories.id').onDelete('set null'))
@@ -33,7 +35,11 @@ export function newsroomMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('press_releases_queue').on('press_releases').columns(['status', 'licensed', 'created_at']).execute();
+        await db.schema
+          .createIndex('press_releases_queue')
+          .on('press_releases')
+          .columns(['status', 'licensed', 'created_at'])
+          .execute();
       },
       async down(db: Builder) {
         await db.schema.dropTable('press_releases').ifExists().execute();
@@ -59,7 +65,5 @@ export function newsroomMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('cable_uploads').ifExists().execute();
       },
     },
-    ...feedsMigrations(engine),
-    ...adsMigrations(engine),
   };
 }

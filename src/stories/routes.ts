@@ -2,8 +2,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
-import type { AppServices } from '../app.ts';
-import { badRequest, notFound, pageContext, sendPage } from '../platform/http.ts';
+import type { Services } from '../platform/services.ts';
+import { badRequest, notFound, sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { pickAd } from '../ads/serve.ts';
 import { countView } from '../platform/page-views.ts';
 import {
@@ -20,7 +21,6 @@ import {
 import { cableStoryMarkdown } from '../cables/story.ts';
 import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
 import { SHARED_TTL_MS, ttlCache } from '../platform/cache.ts';
-import { latestPartnerItems } from '../feeds/store.ts';
 
 export const SECTION_PAGE_SIZE = 10;
 
@@ -41,7 +41,7 @@ const pageQuery = z.object({
     .default(1),
 });
 
-export function storyRoutes(services: AppServices): FastifyPluginAsync {
+export function storyRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
     // The home page's lists change only when stories are published; they are reloaded every two seconds.
@@ -49,7 +49,8 @@ export function storyRoutes(services: AppServices): FastifyPluginAsync {
       const [leads, sections, headlines] = await Promise.all([
         latestStories(db, { limit: 4, featured: true }),
         listSections(db),
-        latestPartnerItems(db, 4),
+        // The latest partner items, as the feeds feature shares them.
+        services.shared.partnerItems.get(),
       ]);
       const leadIds = leads.map((s) => s.id);
       const cablegateSection = sections.find((s) => s.slug === CABLEGATE_SLUG);

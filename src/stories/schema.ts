@@ -43,3 +43,49 @@ export interface NewsroomTables {
   press_releases: PressReleasesTable;
   cable_uploads: CableUploadsTable;
 }
+
+export interface SectionsTable {
+  id: Generated<number>;
+  slug: string;
+  name: string;
+  description: string;
+  position: number;
+}
+
+export interface SourcesTable {
+  id: Generated<number>;
+  name: string;
+  url: string | null;
+}
+
+export interface StoriesTable {
+  id: Generated<number>;
+  section_id: number;
+  slug: string;
+  title: string;
+  teaser: string;
+  /** Body in Broadsheet's Markdown subset (see src/stories/markdown.ts). */
+  body: string;
+  source_id: number | null;
+  author: string | null;
+  status: 'draft' | 'published' | 'unpublished';
+  featured: number;
+  is_demo: number;
+  /** Set for Cablegate stories: the cable they republish. */
+  cable_reference_id: string | null;
+  published_at: string;
+  created_at: string;
+  updated_at: string;
+  /** Added by 0600: order among the home page's lead stories (lower first; null after). */
+  lead_position: number | null;
+}
+
+export interface StoriesTables {
+  sections: SectionsTable;
+  sources: SourcesTable;
+  stories: StoriesTable;
+}
+
+declare module '../platform/schema.ts' {
+  interface Database extends StoriesTables, NewsroomTables {}
+}

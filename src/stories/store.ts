@@ -2,7 +2,8 @@
  * Stories and sections storage. Every query works on SQLite and PostgreSQL through Kysely.
  */
 import { sql, type Kysely, type Selectable } from 'kysely';
-import type { Database, SectionsTable, StoriesTable } from '../platform/schema.ts';
+import type { Database } from '../platform/schema.ts';
+import type { SectionsTable, StoriesTable } from './schema.ts';
 import { nowIso } from '../platform/db.ts';
 import { slugify } from './markdown.ts';
 
@@ -46,7 +47,14 @@ export async function getSectionBySlug(db: DB, slug: string): Promise<Section | 
 /** Published stories, newest first, optionally within one section. */
 export async function latestStories(
   db: DB,
-  opts: { limit: number; offset?: number; sectionId?: number; featured?: boolean; excludeIds?: number[]; now?: string },
+  opts: {
+    limit: number;
+    offset?: number;
+    sectionId?: number;
+    featured?: boolean;
+    excludeIds?: number[];
+    now?: string;
+  },
 ): Promise<Story[]> {
   let q = storyQuery(db)
     .where('stories.status', '=', 'published')
@@ -76,7 +84,8 @@ export async function countPublished(db: DB, sectionId?: number, now = nowIso())
 }
 
 export async function getStory(db: DB, id: number): Promise<Story | undefined> {
-  return (await storyQuery(db).where('stories.id', '=', id).executeTakeFirst()) as Story | undefined;
+  return (await storyQuery(db).where('stories.id', '=', id).executeTakeFirst()) as
+    Story | undefined;
 }
 
 /** Published and visible now (the public can read it). */
@@ -85,26 +94,48 @@ export function isVisible(story: StoryRow, now = nowIso()): boolean {
 }
 
 /** The permanent URL: /stories/<section>/<yyyy>/<mm>/<id>-<slug>. */
-export function storyPath(story: Pick<Story, 'id' | 'slug' | 'section_slug' | 'published_at'>): string {
+export function storyPath(
+  story: Pick<Story, 'id' | 'slug' | 'section_slug' | 'published_at'>,
+): string {
   const yyyy = story.published_at.slice(0, 4);
   const mm = story.published_at.slice(5, 7);
   return `/stories/${story.section_slug}/${yyyy}/${mm}/${story.id}-${story.slug}`;
 }
 
-export async function ensureSection(db: DB, s: { slug: string; name: string; description?: string; position?: number }): Promise<Section> {
+export async function ensureSection(
+  db: DB,
+  s: { slug: string; name: string; description?: string; position?: number },
+): Promise<Section> {
   const existing = await getSectionBySlug(db, s.slug);
   if (existing) return existing;
   return db
     .insertInto('sections')
-    .values({ slug: s.slug, name: s.name, description: s.description ?? '', position: s.position ?? 0 })
+    .values({
+      slug: s.slug,
+      name: s.name,
+      description: s.description ?? '',
+      position: s.position ?? 0,
+    })
     .returningAll()
     .executeTakeFirstOrThrow();
 }
 
-export async function ensureSource(db: DB, name: string, url: string | null = null): Promise<number> {
-  const existing = await db.selectFrom('sources').select('id').where('name', '=', name).executeTakeFirst();
+export async function ensureSource(
+  db: DB,
+  name: string,
+  url: string | null = null,
+): Promise<number> {
+  const existing = await db
+    .selectFrom('sources')
+    .select('id')
+    .where('name', '=', name)
+    .executeTakeFirst();
   if (existing) return existing.id;
-  const row = await db.insertInto('sources').values({ name, url }).returning('id').executeTakeFirstOrThrow();
+  const row = await db
+    .insertInto('sources')
+    .values({ name, url })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return row.id;
 }
 
@@ -163,5 +194,9 @@ export async function updateStory(db: DB, id: number, patch: Partial<NewStory>):
   if (patch.publishedAt !== undefined) values.published_at = patch.publishedAt;
   if (patch.sourceId !== undefined) values.source_id = patch.sourceId;
   if (patch.author !== undefined) values.author = patch.author;
-  await db.updateTable('stories').set(values as never).where('id', '=', id).execute();
+  await db
+    .updateTable('stories')
+    .set(values as never)
+    .where('id', '=', id)
+    .execute();
 }

@@ -5,10 +5,9 @@ import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
 import { PaywallStrip } from '../licensing/strip.tsx';
 import { AdSlot, withListAd, type ShownAd } from '../ads/views.tsx';
-import { storyHead } from '../feeds/meta.tsx';
+import { storyHead } from './meta.tsx';
 import { NewsletterBox } from '../newsletter/views.tsx';
-import { WorldHeadlines } from '../feeds/views.tsx';
-import type { PartnerItem } from '../feeds/store.ts';
+import { WorldHeadlines, type Headline } from './headlines.tsx';
 import { parseMarkdownCached, type Block, type Inline } from './markdown.ts';
 import { storyPath, type Section, type Story } from './store.ts';
 
@@ -66,7 +65,7 @@ export interface HomeData {
   bySection: { section: Section; stories: Story[] }[];
   cablegate: Story[];
   cablegateSection: Section | undefined;
-  headlines: PartnerItem[];
+  headlines: Headline[];
 }
 
 export function HomePage({
@@ -314,7 +313,7 @@ export function StoryPage({
   ctx: PageContext;
   story: Story;
   ad: ShownAd | null;
-  headlines: PartnerItem[];
+  headlines: Headline[];
 }) {
   const path = storyPath(story);
   const inserts = [

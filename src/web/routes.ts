@@ -1,13 +1,14 @@
 /** Site-wide routes: assets, health check, terms. */
 import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
-import type { AppServices } from '../app.ts';
+import type { Services } from '../platform/services.ts';
 import { ping } from '../platform/db.ts';
-import { pageContext, sendPage } from '../platform/http.ts';
+import { sendPage } from '../platform/http.ts';
+import { pageContext } from '../web/context.ts';
 import { assetUrl, getAsset } from './assets.ts';
 import { TermsPage } from './pages.tsx';
 
-export function webRoutes(services: AppServices): FastifyPluginAsync {
+export function webRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     app.get<{ Params: { name: string }; Querystring: { v?: string } }>(
       '/assets/:name',

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { ENGINE, testDatabase } from '../helpers.ts';
 import { connect } from '../../src/platform/db.ts';
 import { enqueue } from '../../src/platform/jobs.ts';
-import { migrationsFor } from '../../src/platform/migrations.ts';
+import { migrationsFor } from '../../src/features.ts';
 import { MAIN, childEnv, freePort, startChild, waitForHttp, type Child } from './util.ts';
 
 function cookieJar() {

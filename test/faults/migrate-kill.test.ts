@@ -13,7 +13,7 @@ import { spawnSync } from 'node:child_process';
 import { sql } from 'kysely';
 import { ENGINE, REPO_ROOT, testDatabase } from '../helpers.ts';
 import { connect } from '../../src/platform/db.ts';
-import { migrate, migrationsFor } from '../../src/platform/migrations.ts';
+import { migrate, migrationsFor } from '../../src/features.ts';
 import { CLI, childEnv, count, schemaFingerprint, startChild } from './util.ts';
 
 async function referenceFingerprint(): Promise<string[]> {

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { createConnection, createServer, type Server, type Socket } from 'node:net';
 import { ENGINE, testDatabase } from '../helpers.ts';
 import { connect } from '../../src/platform/db.ts';
-import { migrate } from '../../src/platform/migrations.ts';
+import { migrate } from '../../src/features.ts';
 import { loadDemoContent } from '../../src/stories/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';

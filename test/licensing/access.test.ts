@@ -1,6 +1,6 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CidrMatcher } from '../../src/licensing/cidr.ts';
+import { CidrMatcher } from '../../src/lib/cidr.ts';
 import { SearchEngineRanges } from '../../src/licensing/crawlers.ts';
 import {
   AUTOMATED_NOTICE,

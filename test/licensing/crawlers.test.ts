@@ -17,6 +17,7 @@ import {
 } from '../../src/licensing/crawlers.ts';
 import { SEARCH_ENGINES } from '../../src/licensing/agents.ts';
 import { crawlerLists, orgsCommands } from '../../src/licensing/cli.ts';
+import { commandContext } from '../../src/features.ts';
 
 describe('search-engine ranges', () => {
   test('the shipped file names every search engine, says where each list comes from, and seeds only documented ranges', () => {
@@ -104,14 +105,14 @@ describe('search-engine ranges', () => {
       crawlerLists.fetch = async () => {
         throw Object.assign(new Error('fetch failed'), { cause: { code: 'ENOTFOUND' } });
       };
-      assert.equal(await cmd.run([]), 1);
+      assert.equal(await cmd.run([], commandContext), 1);
       assert.match(
         out.join('\n'),
         /Googlebot: could not refresh from https:\/\/\S+: fetch failed \(ENOTFOUND\)/,
       );
       assert.equal(existsSync(join(dir, 'search-engines.json')), false);
       crawlerLists.fetch = working;
-      const code = await cmd.run([]);
+      const code = await cmd.run([], commandContext);
       assert.equal(code, 1, 'some lists failed');
       assert.ok(asked.every((u) => u.startsWith('https://')));
       const written = parseSearchEngineFile(readFileSync(join(dir, 'search-engines.json'), 'utf8'));

@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { Migrator, sql, type Migration } from 'kysely';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate, migrationsFor } from '../../src/platform/migrations.ts';
+import { migrate, migrationsFor } from '../../src/features.ts';
 
 const CLAIMS = '0402_licensing_claims_proven';
 

@@ -2,26 +2,36 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
-import { usersCommandsWith } from '../../src/members/cli.ts';
+import { memberCommandsWith } from '../../src/members/cli.ts';
 import { UsageError } from '../../src/platform/cli.ts';
 import { boot, type Running } from '../../src/server.ts';
 import { SESSION_COOKIE } from '../../src/members/session.ts';
+import { commandContext } from '../../src/features.ts';
 
 describe(`broadsheet users on ${ENGINE}`, () => {
   let tdb: TestDb;
   let env: NodeJS.ProcessEnv;
   before(async () => {
     tdb = await testDatabase();
-    env = { DATA_DIR: tdb.config.dataDir, DATABASE_URL: tdb.config.databaseUrl ?? '', LOG_LEVEL: 'silent', DEMO: '0', BASE_URL: 'https://news.example' };
+    env = {
+      DATA_DIR: tdb.config.dataDir,
+      DATABASE_URL: tdb.config.databaseUrl ?? '',
+      LOG_LEVEL: 'silent',
+      DEMO: '0',
+      BASE_URL: 'https://news.example',
+    };
   });
   after(() => tdb.cleanup());
 
   async function run(args: string[], stdin = '') {
     const out: string[] = [];
     const err: string[] = [];
-    const cmds = usersCommandsWith({ stdin: Readable.from([stdin]), out: (l) => out.push(l), err: (l) => err.push(l) }, env);
+    const cmds = memberCommandsWith(
+      { stdin: Readable.from([stdin]), out: (l) => out.push(l), err: (l) => err.push(l) },
+      env,
+    );
     const name = `users ${args[0]}`;
-    const code = await cmds.find((c) => c.name === name)!.run(args.slice(1));
+    const code = await cmds.find((c) => c.name === name)!.run(args.slice(1), commandContext);
     return { code, out: out.join('\n'), err: err.join('\n') };
   }
 
@@ -43,8 +53,13 @@ describe(`broadsheet users on ${ENGINE}`, () => {
       site = await boot(tdb.config);
       const first = await site.app.inject(link[1]);
       assert.equal(first.statusCode, 303);
-      const cookie = (first.cookies as { name: string; value: string }[]).find((c) => c.name === SESSION_COOKIE)!;
-      const account = await site.app.inject({ url: '/account', headers: { cookie: `${SESSION_COOKIE}=${cookie.value}` } });
+      const cookie = (first.cookies as { name: string; value: string }[]).find(
+        (c) => c.name === SESSION_COOKIE,
+      )!;
+      const account = await site.app.inject({
+        url: '/account',
+        headers: { cookie: `${SESSION_COOKIE}=${cookie.value}` },
+      });
       assert.equal(account.statusCode, 200);
       assert.match(account.body, /Administrator/);
       const second = await site.app.inject(link[1]);
@@ -56,10 +71,16 @@ describe(`broadsheet users on ${ENGINE}`, () => {
   });
 
   test('users add --password-stdin applies the password rules and sets the password', async () => {
-    const weak = await run(['add', 'editor@example.org', '--role=editor', '--password-stdin'], 'password123\n');
+    const weak = await run(
+      ['add', 'editor@example.org', '--role=editor', '--password-stdin'],
+      'password123\n',
+    );
     assert.equal(weak.code, 1);
     assert.match(weak.err, /most often tried/);
-    const ok = await run(['add', 'editor@example.org', '--role=editor', '--password-stdin'], 'granite meadow whistle\n');
+    const ok = await run(
+      ['add', 'editor@example.org', '--role=editor', '--password-stdin'],
+      'granite meadow whistle\n',
+    );
     assert.equal(ok.code, 0, ok.err);
     assert.equal(ok.out, 'Created editor@example.org with the role editor.');
 
@@ -67,11 +88,17 @@ describe(`broadsheet users on ${ENGINE}`, () => {
     try {
       site = await boot(tdb.config);
       const page = await site.app.inject('/login');
-      const csrf = (page.cookies as { name: string; value: string }[]).find((c) => c.name === 'bs_csrf')!.value;
+      const csrf = (page.cookies as { name: string; value: string }[]).find(
+        (c) => c.name === 'bs_csrf',
+      )!.value;
       const res = await site.app.inject({
         method: 'POST',
         url: '/login',
-        payload: new URLSearchParams({ email: 'editor@example.org', password: 'granite meadow whistle', _csrf: csrf }).toString(),
+        payload: new URLSearchParams({
+          email: 'editor@example.org',
+          password: 'granite meadow whistle',
+          _csrf: csrf,
+        }).toString(),
         headers: { cookie: `bs_csrf=${csrf}`, 'content-type': 'application/x-www-form-urlencoded' },
       });
       assert.equal(res.statusCode, 303);
@@ -81,7 +108,10 @@ describe(`broadsheet users on ${ENGINE}`, () => {
   });
 
   test('users add on an existing address changes its role; bad arguments are usage errors', async () => {
-    const r = await run(['add', 'editor@example.org', '--role', 'admin', '--password-stdin'], 'granite meadow whistle');
+    const r = await run(
+      ['add', 'editor@example.org', '--role', 'admin', '--password-stdin'],
+      'granite meadow whistle',
+    );
     assert.equal(r.code, 0);
     assert.match(r.out, /editor@example.org now has the role admin/);
     await assert.rejects(run(['add', 'x@example.org', '--role', 'owner']), UsageError);

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Readable } from 'node:stream';
 import { ENGINE, TEST_PASSWORD_PARAMS, testSite } from '../helpers.ts';
-import { usersCommandsWith } from '../../src/members/cli.ts';
+import { memberCommandsWith } from '../../src/members/cli.ts';
 import { SIGNUP_COOKIE } from '../../src/members/routes.ts';
 import { MAIL_PER_ADDRESS } from '../../src/members/service.ts';
 import { CONFIRMATIONS_PER_ADDRESS } from '../../src/newsletter/routes.ts';
@@ -15,6 +15,7 @@ import { hashPassword } from '../../src/members/passwords.ts';
 import { insertMember } from '../../src/members/store.ts';
 import { Jar } from './jar.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
+import { commandContext } from '../../src/features.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -38,11 +39,11 @@ describe(`identity before privilege on ${ENGINE}`, () => {
       DEMO: '0',
       BASE_URL: site.config.baseUrl,
     };
-    const cmd = usersCommandsWith(
+    const cmd = memberCommandsWith(
       { stdin: Readable.from(['']), out: (l) => out.push(l), err: (l) => err.push(l) },
       env,
     ).find((c) => c.name === 'users add')!;
-    assert.equal(await cmd.run(args), 0, err.join('\n'));
+    assert.equal(await cmd.run(args, commandContext), 0, err.join('\n'));
     return out.join('\n');
   }
 

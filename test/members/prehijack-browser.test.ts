@@ -11,8 +11,9 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { ENGINE, freePort, TEST_PASSWORD_PARAMS, testSite } from '../helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, OUT } from '../browser.ts';
-import { usersCommandsWith } from '../../src/members/cli.ts';
+import { memberCommandsWith } from '../../src/members/cli.ts';
 import { startSmtp, type TestSmtp } from './smtp.ts';
+import { commandContext } from '../../src/features.ts';
 
 let site: Awaited<ReturnType<typeof testSite>>;
 let smtp: TestSmtp;
@@ -68,11 +69,11 @@ test(
         DEMO: '0',
         BASE_URL: base,
       };
-      const add = usersCommandsWith(
+      const add = memberCommandsWith(
         { stdin: Readable.from(['']), out: (l) => out.push(l), err: (l) => out.push(l) },
         env,
       ).find((c) => c.name === 'users add')!;
-      assert.equal(await add.run([email, '--role', 'admin']), 0, out.join('\n'));
+      assert.equal(await add.run([email, '--role', 'admin'], commandContext), 0, out.join('\n'));
       const link = /(https?:\/\/\S+\/login\/magic\/[\w-]{43})/.exec(out.join('\n'))![1];
 
       // The attacker's browser is refused the newsroom and the licensing desk.

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE, testDatabase } from '../helpers.ts';
 import { connect, ping } from '../../src/platform/db.ts';
-import { migrate } from '../../src/platform/migrations.ts';
+import { migrate } from '../../src/features.ts';
 import { loadDemoContent } from '../../src/stories/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
@@ -30,26 +30,40 @@ test(`migrations are versioned and idempotent; demo content loads only into an e
   }
 });
 
-test('healthz answers 503 when the database cannot be reached', { skip: ENGINE !== 'postgres' && 'needs PostgreSQL (set DATABASE_URL)' }, async () => {
-  // A server that refuses connections: nothing listens on port 1.
-  const config = loadConfig({ DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none', LOG_LEVEL: 'silent' });
-  const db = await connect(config);
-  const app = await buildApp({ config, db });
-  try {
-    assert.equal(await ping(db, 1000), false);
-    const res = await app.inject('/healthz');
-    assert.equal(res.statusCode, 503);
-    assert.deepEqual(res.json(), { status: 'unavailable', db: 'postgres' });
-    // A session cookie does not make the health check or the assets reach for the database.
-    const withCookie = await app.inject({ url: '/healthz', headers: { cookie: `bs_session=${'a'.repeat(43)}` } });
-    assert.equal(withCookie.statusCode, 503);
-    assert.deepEqual(withCookie.json(), { status: 'unavailable', db: 'postgres' });
-    assert.equal((await app.inject(assetUrl('favicon.svg'))).statusCode, 200, 'assets are served without the database');
-    const page = await app.inject('/');
-    assert.equal(page.statusCode, 503);
-    assert.ok(!page.body.includes('ECONNREFUSED'), 'no internals leak');
-  } finally {
-    await app.close();
-    await db.close();
-  }
-});
+test(
+  'healthz answers 503 when the database cannot be reached',
+  { skip: ENGINE !== 'postgres' && 'needs PostgreSQL (set DATABASE_URL)' },
+  async () => {
+    // A server that refuses connections: nothing listens on port 1.
+    const config = loadConfig({
+      DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none',
+      LOG_LEVEL: 'silent',
+    });
+    const db = await connect(config);
+    const app = await buildApp({ config, db });
+    try {
+      assert.equal(await ping(db, 1000), false);
+      const res = await app.inject('/healthz');
+      assert.equal(res.statusCode, 503);
+      assert.deepEqual(res.json(), { status: 'unavailable', db: 'postgres' });
+      // A session cookie does not make the health check or the assets reach for the database.
+      const withCookie = await app.inject({
+        url: '/healthz',
+        headers: { cookie: `bs_session=${'a'.repeat(43)}` },
+      });
+      assert.equal(withCookie.statusCode, 503);
+      assert.deepEqual(withCookie.json(), { status: 'unavailable', db: 'postgres' });
+      assert.equal(
+        (await app.inject(assetUrl('favicon.svg'))).statusCode,
+        200,
+        'assets are served without the database',
+      );
+      const page = await app.inject('/');
+      assert.equal(page.statusCode, 503);
+      assert.ok(!page.body.includes('ECONNREFUSED'), 'no internals leak');
+    } finally {
+      await app.close();
+      await db.close();
+    }
+  },
+);

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/platform/migrations.ts';
+import { migrate } from '../../src/features.ts';
 import {
   backoffMs,
   claimJob,

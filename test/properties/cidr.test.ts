@@ -6,7 +6,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { CidrMatcher } from '../../src/licensing/cidr.ts';
+import { CidrMatcher } from '../../src/lib/cidr.ts';
 
 interface Range {
   family: 4 | 6;

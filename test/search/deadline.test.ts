@@ -6,7 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSearchIndex } from '../../src/search/index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { DEFAULT_COST_LIMITS } from '../../src/search/budget.ts';
 import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';

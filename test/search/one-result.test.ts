@@ -13,7 +13,7 @@ import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { readAllCables } from '../../src/cables/readers.ts';
 import { importRawItems } from '../../src/cables/importer.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
-import { openSearchIndex } from '../../src/search/index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
 import { searchParams, termIndexReady } from './archive.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;

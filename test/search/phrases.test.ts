@@ -7,7 +7,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { openSearchIndex } from '../../src/search/index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { parseQuery } from '../../src/search/query.ts';
 import { PAIRS, docPairKeys, pairKey } from '../../src/search/terms-pairs.ts';

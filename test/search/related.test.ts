@@ -9,7 +9,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
-import { openSearchIndex } from '../../src/search/index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { distinctiveWords } from '../../src/search/related.ts';
 import { searchRuntimeOf } from '../../src/search/routes.ts';

@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { openSearchIndex } from '../../src/search/index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { WorkerSearcher } from '../../src/search/remote.ts';
 import { generatedArchive, searchParams as params, type Archive } from './archive.ts';

@@ -10,7 +10,7 @@ import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { cableRow, insertCables } from '../../bench/_cables.ts';
 import { readAllCables } from '../../src/cables/readers.ts';
 import { createStory, getSectionBySlug, updateStory } from '../../src/stories/store.ts';
-import { indexCablesAfterImport, deferCableIndex } from '../../src/search/index.ts';
+import { indexCablesAfterImport, deferCableIndex } from '../../src/search/search-index.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 type Api = {

@@ -6,7 +6,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { MARK_END, MARK_START } from '../../src/search/index.ts';
+import { MARK_END, MARK_START } from '../../src/search/search-index.ts';
 import { highlightHtml, markedHtml, snippetHtml } from '../../src/search/service.ts';
 
 function escapeHtml(s: string): string {

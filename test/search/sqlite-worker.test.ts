@@ -17,10 +17,10 @@ import { REPO_ROOT } from '../helpers.ts';
 import { loadCables } from '../../bench/_cables.ts';
 import { writeGeneratedCsv } from '../../src/cables/generate.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/platform/migrations.ts';
+import { migrate } from '../../src/features.ts';
 import { parseQuery, type ParsedQuery } from '../../src/search/query.ts';
 import { SqliteSearchIndex, TIER_THRESHOLD } from '../../src/search/sqlite.ts';
-import type { DocKind } from '../../src/search/index.ts';
+import type { DocKind } from '../../src/search/search-index.ts';
 
 const QUERIES = [
   'government',

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { openSearchIndex } from '../../src/search/index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { decodeSnapshot, encodeSnapshot, readSnapshotStamp } from '../../src/search/terms-file.ts';
 import { PRUNING } from '../../src/search/terms-postings.ts';

@@ -171,7 +171,7 @@ test('the running server logs requests without the tokens in their URLs', async 
 
 test('the web app given a log stream writes request lines there, redacted, for every method', async () => {
   const { connect } = await import('../../src/platform/db.ts');
-  const { migrate } = await import('../../src/platform/migrations.ts');
+  const { migrate } = await import('../../src/features.ts');
   const { buildApp } = await import('../../src/app.ts');
   const tdb = await testDatabase({ LOG_LEVEL: 'info' });
   const db = await connect(tdb.config);

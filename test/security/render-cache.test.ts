@@ -10,8 +10,9 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import cookie from '@fastify/cookie';
 import { h } from 'preact';
 import fc from 'fast-check';
-import { pageContext, sendPage, csrfSegments } from '../../src/platform/http.ts';
-import type { AppServices } from '../../src/app.ts';
+import { sendPage, csrfSegments } from '../../src/platform/http.ts';
+import { pageContext } from '../../src/web/context.ts';
+import type { Services } from '../../src/platform/services.ts';
 import type { PageContext } from '../../src/web/context.ts';
 
 let app: FastifyInstance;
@@ -40,7 +41,7 @@ before(async () => {
   const services = {
     config: { siteName: 'Test', baseUrl: 'http://localhost' },
     shared: { sections: { get: async () => [] } },
-  } as unknown as AppServices;
+  } as unknown as Services;
   app.get<{ Querystring: { id: string } }>('/page', async (req, reply) => {
     const ctx = await pageContext(services, req, reply);
     const content = pages.get(req.query.id) ?? '';

@@ -12,7 +12,7 @@ import { ENGINE, testSite } from '../helpers.ts';
 import { FORM, RSS, form, signedIn } from '../newsroom/helpers.ts';
 import { sharedData } from '../../src/app.ts';
 import { createMailer } from '../../src/platform/mail.ts';
-import { FEED_POLL_JOB, jobHandlers } from '../../src/stories/admin-routes.ts';
+import { FEED_POLL_JOB, jobHandlers } from '../../src/feeds/jobs.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -47,29 +47,25 @@ describe(`partner feeds cannot reach inside the server's network on ${ENGINE}`, 
     server = createServer((req, res) => {
       hits.push(req.url ?? '/');
       if (req.url?.startsWith('/rss'))
-        res
-          .writeHead(200, { 'content-type': 'application/rss+xml' })
-          .end(
-            RSS([
-              {
-                guid: 'inside-1',
-                title: 'Internal payroll figures',
-                link: 'https://intranet.example/payroll',
-              },
-            ]),
-          );
+        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(
+          RSS([
+            {
+              guid: 'inside-1',
+              title: 'Internal payroll figures',
+              link: 'https://intranet.example/payroll',
+            },
+          ]),
+        );
       else if (req.url === '/public-rss')
-        res
-          .writeHead(200, { 'content-type': 'application/rss+xml' })
-          .end(
-            RSS([
-              {
-                guid: 'ok-1',
-                title: 'Intranet bulletin published',
-                link: 'https://intranet.example/bulletin',
-              },
-            ]),
-          );
+        res.writeHead(200, { 'content-type': 'application/rss+xml' }).end(
+          RSS([
+            {
+              guid: 'ok-1',
+              title: 'Intranet bulletin published',
+              link: 'https://intranet.example/bulletin',
+            },
+          ]),
+        );
       else if (req.url === '/redirect')
         res.writeHead(302, { location: `http://127.0.0.1:${port}/rss` }).end();
       else if (req.url === '/redirect-name')

@@ -4,8 +4,9 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { JSX } from 'preact';
-import type { AppServices } from '../../app.ts';
-import { notFound, pageContext, sendPage } from '../../platform/http.ts';
+import type { Services } from '../../platform/services.ts';
+import { notFound, sendPage } from '../../platform/http.ts';
+import { pageContext } from '../../web/context.ts';
 import { actorOf, authorize, can, type Action } from '../../platform/policy.ts';
 import type { PageContext } from '../../web/context.ts';
 import { parseInput } from '../../lib/form.ts';
@@ -43,8 +44,8 @@ export type Outcome = { ok: true; message: string } | Failure;
 
 /** Everything a licensing route module needs, built once per registration. */
 export interface LicensingRouteKit {
-  services: AppServices;
-  db: AppServices['db']['kysely'];
+  services: Services;
+  db: Services['db']['kysely'];
   deps: () => LicensingDeps;
   page: (
     req: FastifyRequest,
@@ -63,7 +64,7 @@ export interface LicensingRouteKit {
   }>;
 }
 
-export function routeKit(services: AppServices, app: FastifyInstance): LicensingRouteKit {
+export function routeKit(services: Services, app: FastifyInstance): LicensingRouteKit {
   const db = services.db.kysely;
   const deps = () => licensingDeps(services, { resolveTxt: licensingDns.resolveTxt, log: app.log });
   const page: LicensingRouteKit['page'] = async (req, reply, build, status = 200) => {

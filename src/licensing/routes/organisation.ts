@@ -7,7 +7,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import type { z } from 'zod';
-import { pageContext, sendPage } from '../../platform/http.ts';
+import { sendPage } from '../../platform/http.ts';
+import { pageContext } from '../../web/context.ts';
 import { actorOf, can, type Action } from '../../platform/policy.ts';
 import { parseInput } from '../../lib/form.ts';
 import {

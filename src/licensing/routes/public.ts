@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance } from 'fastify';
 import { h } from 'preact';
-import { HttpError, notFound, pageContext, sendPage } from '../../platform/http.ts';
+import { HttpError, notFound, sendPage } from '../../platform/http.ts';
+import { pageContext } from '../../web/context.ts';
 import { parseInput } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
 import { LicensingPage } from '../pages.tsx';

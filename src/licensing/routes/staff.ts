@@ -26,7 +26,7 @@ import {
   taxRatePercent,
 } from '../store.ts';
 import { AdminLicensingPage, LeadsPage } from '../views.tsx';
-import { cidrContains, parseCidr } from '../cidr.ts';
+import { cidrContains, parseCidr } from '../../lib/cidr.ts';
 import { approveForm, paymentForm, taxForm } from '../schemas.ts';
 import {
   answer,

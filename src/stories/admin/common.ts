@@ -1,14 +1,15 @@
 /** What the newsroom's route modules share: the database, page rendering and mail for decisions. */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { JSX } from 'preact';
-import type { AppServices } from '../../app.ts';
-import { pageContext, sendPage } from '../../platform/http.ts';
+import type { Services } from '../../platform/services.ts';
+import { sendPage } from '../../platform/http.ts';
+import { pageContext } from '../../web/context.ts';
 import type { PageContext } from '../../web/context.ts';
 import type { DecisionDeps } from '../press-releases.ts';
 
 export interface NewsroomKit {
-  services: AppServices;
-  db: AppServices['db']['kysely'];
+  services: Services;
+  db: Services['db']['kysely'];
   /** A newsroom page (never stored by caches); `status` 400 for a refused form. */
   page: (
     req: FastifyRequest,
@@ -19,7 +20,7 @@ export interface NewsroomKit {
   decisionDeps: (log: DecisionDeps['log']) => DecisionDeps;
 }
 
-export function newsroomKit(services: AppServices): NewsroomKit {
+export function newsroomKit(services: Services): NewsroomKit {
   const db = services.db.kysely;
   return {
     services,

@@ -5,7 +5,6 @@ import { nowIso } from '../../platform/db.ts';
 import { badRequest } from '../../platform/http.ts';
 import { parseInput } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
-import { listFeeds } from '../../feeds/store.ts';
 import { newsroomChanged } from '../admin-auth.ts';
 import type { Story } from '../store.ts';
 import { countPendingReleases } from '../press-releases.ts';
@@ -53,7 +52,14 @@ export function dashboardRoutes(app: FastifyInstance, kit: NewsroomKit): void {
         .where('published_at', '>', now)
         .executeTakeFirstOrThrow(),
       countPendingReleases(db),
-      listFeeds(db),
+      // Partner feeds that failed last time they were polled (src/feeds).
+      db
+        .selectFrom('partner_feeds')
+        .select(['name', 'last_error'])
+        .where('last_error', 'is not', null)
+        .orderBy('name')
+        .orderBy('id')
+        .execute(),
       storyList(50),
       storyList(20, true),
       recentUploads(db, 5),

@@ -4,7 +4,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { notFound, pageContext, sendPage } from '../../platform/http.ts';
+import { notFound, sendPage } from '../../platform/http.ts';
+import { pageContext } from '../../web/context.ts';
 import { parseInput, text, type RawForm } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
 import type { PageContext } from '../../web/context.ts';

@@ -1,7 +1,18 @@
-/** The World Headlines box: partner newsrooms' items with a link out. */
-import type { PartnerItem } from './store.ts';
+/**
+ * The World Headlines box: partner newsrooms' items with a link out (the feeds feature polls them
+ * into `partner_items` and offers the latest as the `partnerItems` shared cache).
+ */
 
-export function WorldHeadlines({ items }: { items: PartnerItem[] }) {
+/** A partner item as the box shows it. */
+export interface Headline {
+  id: number;
+  source: string;
+  title: string;
+  summary: string;
+  url: string;
+}
+
+export function WorldHeadlines({ items }: { items: Headline[] }) {
   if (items.length === 0) return null;
   return (
     <section class="world-headlines" aria-labelledby="world-headlines-heading">

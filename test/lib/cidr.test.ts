@@ -9,7 +9,7 @@ import {
   normaliseIp,
   parseCidr,
   parseIp,
-} from '../../src/licensing/cidr.ts';
+} from '../../src/lib/cidr.ts';
 
 function cidrOk(s: string) {
   const r = parseCidr(s);

@@ -1,7 +1,7 @@
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CidrMatcher } from '../../src/licensing/cidr.ts';
-import { clientIp, forwardedAddress, trustProxyMatcher } from '../../src/licensing/client-ip.ts';
+import { CidrMatcher } from '../../src/lib/cidr.ts';
+import { clientIp, forwardedAddress, trustProxyMatcher } from '../../src/lib/client-ip.ts';
 
 // Our load balancers: 10.0.0.0/8 and 2001:db8:ffff::/48; a CDN edge host.
 const TRUST = ['10.0.0.0/8', '2001:db8:ffff::/48', '198.51.100.7'];

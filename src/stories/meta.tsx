@@ -6,7 +6,7 @@
  */
 import type { VNode } from 'preact';
 import type { PageContext } from '../web/context.ts';
-import { storyPath, type Story } from '../stories/store.ts';
+import { storyPath, type Story } from './store.ts';
 
 export function jsonLd(data: unknown): string {
   return JSON.stringify(data)
@@ -47,13 +47,17 @@ export function articleHead(m: ArticleMeta): VNode[] {
     <meta key="og:title" property="og:title" content={m.title} />,
     <meta key="og:url" property="og:url" content={m.url} />,
     <meta key="og:site_name" property="og:site_name" content={m.publisher} />,
-    ...(m.description ? [<meta key="og:description" property="og:description" content={m.description} />] : []),
+    ...(m.description
+      ? [<meta key="og:description" property="og:description" content={m.description} />]
+      : []),
     <meta key="article:published_time" property="article:published_time" content={m.published} />,
     <meta key="article:modified_time" property="article:modified_time" content={m.modified} />,
     <meta key="article:section" property="article:section" content={m.section} />,
     <meta key="twitter:card" name="twitter:card" content="summary" />,
     <meta key="twitter:title" name="twitter:title" content={m.title} />,
-    ...(m.description ? [<meta key="twitter:description" name="twitter:description" content={m.description} />] : []),
+    ...(m.description
+      ? [<meta key="twitter:description" name="twitter:description" content={m.description} />]
+      : []),
     <script key="ld" type="application/ld+json" dangerouslySetInnerHTML={{ __html: jsonLd(ld) }} />,
   ];
 }
@@ -74,7 +78,15 @@ export function storyHead(ctx: Pick<PageContext, 'baseUrl' | 'siteName'>, story:
 /** For cable pages (/cables/<id>): pass the cable row. */
 export function cableHead(
   ctx: Pick<PageContext, 'baseUrl' | 'siteName'>,
-  cable: { reference_id: string; title: string; subject: string; summary: string | null; created: string; updated_at: string; origin: string },
+  cable: {
+    reference_id: string;
+    title: string;
+    subject: string;
+    summary: string | null;
+    created: string;
+    updated_at: string;
+    origin: string;
+  },
 ): VNode[] {
   return articleHead({
     url: `${ctx.baseUrl}/cables/${encodeURIComponent(cable.reference_id)}`,

@@ -1,0 +1,21 @@
+/** Partner feeds are polled by the job worker every 15 minutes (on the quarter hour). */
+import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
+import type { Services } from '../platform/services.ts';
+import { newsroomChanged } from '../stories/admin-auth.ts';
+import { feedLimits, pollAllFeeds } from './poll.ts';
+
+export const FEED_POLL_JOB = 'feeds:poll';
+export const FEED_POLL_EVERY_MS = 15 * 60_000;
+
+export function jobHandlers(services: Services): Record<string, JobHandler> {
+  return {
+    [FEED_POLL_JOB]: async () => {
+      const out = await pollAllFeeds(services.db.kysely, feedLimits(services.config));
+      if (out.some((o) => o.added > 0)) newsroomChanged(services);
+    },
+  };
+}
+
+export function jobSchedules(): Schedule[] {
+  return [every(FEED_POLL_JOB, FEED_POLL_EVERY_MS)];
+}

@@ -1,0 +1,175 @@
+/**
+ * The search index behind one interface, with one implementation per engine (sqlite.ts,
+ * postgres.ts), and the bulk-import hook.
+ *
+ * Import hook (for src/cables/importer.ts):
+ *   await deferCableIndex(db);        // before the first batch: rows loaded from now on are not
+ *                                     // indexed row by row (the triggers skip ids above a mark)
+ *   ...insert/upsert batches...
+ *   await indexCablesAfterImport(db); // after the last batch: indexes every row above the mark in
+ *                                     // committed batches, advancing the mark with each one
+ * Both are idempotent and crash-safe: a killed import or a killed indexing run leaves the mark at
+ * the last committed batch, so calling them again (a resumed import) continues where it stopped.
+ * Rows above the mark that are updated or deleted before indexing are simply indexed (or not) from
+ * their current content. `rebuildCableIndex(db, { fromId })` re-indexes from scratch above an id.
+ */
+import { sql } from 'kysely';
+import type { Db } from '../platform/db.ts';
+import type { ParsedQuery } from './query.ts';
+
+export type DocKind = 'cable' | 'story';
+
+/** Marker characters around highlighted words in snippets (escaped and turned into <mark> later). */
+export const MARK_START = '\u0002';
+export const MARK_END = '\u0003';
+
+export interface RankedId {
+  id: number;
+  score: number;
+}
+
+export interface SearchIndex {
+  readonly engine: 'sqlite' | 'postgres';
+  /**
+   * Ids (ascending) of the documents of a kind whose text matches the query's text part (with its
+   * exclusions); null when the query has no text part, meaning "every document".
+   */
+  match(kind: DocKind, query: ParsedQuery): Promise<Int32Array | null>;
+  /**
+   * The `k` best documents by relevance among `candidates` (ascending ids that all match), best first.
+   * `all` says the candidates are the whole match set (no filter narrowed it).
+   */
+  rank(
+    kind: DocKind,
+    query: ParsedQuery,
+    candidates: Int32Array,
+    k: number,
+    all: boolean,
+  ): Promise<RankedId[]>;
+  /** A short extract per id with the matched words between MARK_START and MARK_END. */
+  snippets(kind: DocKind, query: ParsedQuery, ids: number[]): Promise<Map<number, string>>;
+  close(): Promise<void>;
+}
+
+/** Makes rows loaded from now on wait for indexCablesAfterImport (see the module comment). */
+export async function deferCableIndex(db: Db): Promise<void> {
+  await sql`insert into search_state (key, value)
+    select 'cables_indexed_upto', coalesce(max(id), 0) from cables where true
+    on conflict (key) do nothing`.execute(db.kysely);
+}
+
+export interface IndexProgress {
+  indexed: number;
+  total: number;
+}
+
+/**
+ * Indexes the cables above the import mark in committed batches, then removes the mark (so the
+ * triggers index every row again) and tells every process to reload its facet columns.
+ */
+export async function indexCablesAfterImport(
+  db: Db,
+  opts: { batch?: number; onProgress?: (p: IndexProgress) => void } = {},
+): Promise<{ indexed: number }> {
+  const batch = opts.batch ?? 20000;
+  const k = db.kysely;
+  const mark = async () =>
+    (
+      await sql<{
+        value: number | string;
+      }>`select value from search_state where key = 'cables_indexed_upto'`.execute(k)
+    ).rows[0];
+  const first = await mark();
+  if (!first) return { indexed: 0 };
+  const max = Number(
+    (await sql<{ m: number | null }>`select max(id) as m from cables`.execute(k)).rows[0]?.m ?? 0,
+  );
+  const start = Number(first.value);
+  let indexed = 0;
+  for (;;) {
+    const done = await k.transaction().execute(async (trx) => {
+      // A batch of tsvectors under GIN (and RUM) can outlast the pool's statement timeout on a busy
+      // machine: bulk indexing lifts it for its own transaction, as migrations do.
+      if (db.engine === 'postgres') await sql`set local statement_timeout = 0`.execute(trx);
+      const row = (
+        await sql<{
+          value: number | string;
+        }>`select value from search_state where key = 'cables_indexed_upto'`.execute(trx)
+      ).rows[0];
+      if (!row) return true;
+      const from = Number(row.value);
+      const top = Number(
+        (await sql<{ m: number | null }>`select max(id) as m from cables`.execute(trx)).rows[0]
+          ?.m ?? 0,
+      );
+      const to = Math.min(from + batch, top);
+      if (to > from) {
+        if (db.engine === 'sqlite') {
+          await sql`insert into cables_fts (rowid, title, body) select id, title, body from cables where id > ${from} and id <= ${to}`.execute(
+            trx,
+          );
+        } else {
+          await sql`insert into cables_search (id, tsv)
+            select c.id, setweight(to_tsvector('english', coalesce(c.title, '')), 'A') || setweight(to_tsvector('english', coalesce(c.body, '')), 'D')
+            from cables c where c.id > ${from} and c.id <= ${to}
+            on conflict (id) do update set tsv = excluded.tsv`.execute(trx);
+        }
+        indexed += to - from;
+      }
+      if (to >= top) {
+        await sql`delete from search_state where key = 'cables_indexed_upto'`.execute(trx);
+        await sql`update search_state set value = value + 1 where key = 'epoch'`.execute(trx);
+        return true;
+      }
+      await sql`update search_state set value = ${to} where key = 'cables_indexed_upto'`.execute(
+        trx,
+      );
+      return false;
+    });
+    opts.onProgress?.({
+      indexed: Math.min(indexed, Math.max(0, max - start)),
+      total: Math.max(0, max - start),
+    });
+    if (done) break;
+  }
+  if (indexed > 0) await optimizeIndex(db);
+  return { indexed };
+}
+
+/** Merges the index into as few segments as the engine allows (worth it after a bulk load). */
+export async function optimizeIndex(db: Db): Promise<void> {
+  if (db.engine === 'sqlite')
+    await sql`insert into cables_fts (cables_fts) values ('optimize')`.execute(db.kysely);
+  else await sql`analyze cables_search`.execute(db.kysely);
+}
+
+/** Re-indexes every cable above `fromId` (0: all), in the same resumable way as an import. */
+export async function rebuildCableIndex(
+  db: Db,
+  opts: { fromId?: number; batch?: number; onProgress?: (p: IndexProgress) => void } = {},
+): Promise<{ indexed: number }> {
+  const fromId = opts.fromId ?? 0;
+  await db.kysely.transaction().execute(async (trx) => {
+    if (db.engine === 'postgres') await sql`set local statement_timeout = 0`.execute(trx);
+    if (db.engine === 'sqlite') {
+      // External content: entries are removed with the values they were indexed with.
+      await sql`insert into cables_fts (cables_fts, rowid, title, body) select 'delete', id, title, body from cables
+        where id > ${fromId} and id <= coalesce((select value from search_state where key = 'cables_indexed_upto'), 9223372036854775807)`.execute(
+        trx,
+      );
+    } else {
+      await sql`delete from cables_search where id > ${fromId}`.execute(trx);
+    }
+    await sql`delete from search_state where key = 'cables_indexed_upto'`.execute(trx);
+    await sql`insert into search_state (key, value) values ('cables_indexed_upto', ${fromId})`.execute(
+      trx,
+    );
+  });
+  return indexCablesAfterImport(db, opts);
+}
+
+/** The engine's SearchIndex for a connected database. */
+export async function openSearchIndex(db: Db): Promise<SearchIndex> {
+  if (db.engine === 'postgres') return new (await import('./postgres.ts')).PostgresSearchIndex(db);
+  return (await import('./sqlite.ts')).SqliteSearchIndex.open(db);
+}
