@@ -332,7 +332,8 @@ const CLEAN_ID_RE = /^\d{2}[A-Z]{4,17}\d{1,7}$/;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
   /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
-const INLINE_MARKER_RE = /\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
+const INLINE_MARKER_RE =
+  /(?:(?<=^|[\s\d;,)])(?:[A-Z][A-Z'.-]*\s+){1,3})?\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
 const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
@@ -496,8 +497,8 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
-  // a section marker inside a list on one line (`SAO PAULO 00000161 001.3 OF 005`): its padded serial
-  // is the citing cable's, not a reference
+  // a section marker inside a list on one line (`SAO PAULO 00000161 001.3 OF 005`): its station and
+  // padded serial are the citing cable's, not a reference
   t = t.replace(INLINE_MARKER_RE, ' ');
   // a page head of the printout inside a list written on one line (a reflowed text)
   if (t.includes('PAGE')) t = t.replace(PAGE_INLINE_RE, ' ');
