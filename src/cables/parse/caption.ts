@@ -296,6 +296,9 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
       notes.push('page-break lines of the printout inside the REF list were skipped');
     rest = d.text;
   }
+  // a REF heading underlined by a rule (`REFERENCES\n----------`): the list starts after the rule
+  const rule = /^[ \t]*\n[ \t]*[-=_]{4,}[ \t]*(?=\n)/.exec(rest);
+  if (rule) rest = rest.slice(rule[0].length);
   const end = REF_END_RE.exec(rest);
   if (!end) return { text: rest.slice(0, 1500), rest: null };
   const again = CAPTION_FIELD_RE.test(end[0]) ? caption.slice(start) : null;
