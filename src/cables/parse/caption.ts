@@ -331,7 +331,6 @@ const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}
  * junk, `85NOFORNMOGADISHU1643`, `09LMA123`): read as `canonicalId` reads it.
  */
 const DAMAGED_ID_RE = /\b\d{2}[A-Z][A-Z0-9]{2,40}\d\b/g;
-const CLEAN_ID_RE = /^\d{2}[A-Z]{4,17}\d{1,7}$/;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
   /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
@@ -465,7 +464,8 @@ export function referencesInText(
   };
   let t = removeMarkers(normalizeText(text)).toUpperCase();
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
-  // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
+  // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
+  // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
@@ -483,7 +483,6 @@ export function referencesInText(
   );
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
-  // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
   t = t.replace(DAMAGED_ID_RE, (m) => {
     // a clean id is read below; a short station (`09LMA123`) or junk among the digits is repaired here
     if (!/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) && !/[A-Z]\d+[A-Z]/.test(m)) return m;
@@ -493,6 +492,7 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
+  // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
   t = t.replace(SECTION_ID_RE, (m) => {
     const id = canonicalId(m);
     const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
