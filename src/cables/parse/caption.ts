@@ -100,7 +100,7 @@ function nextFieldIn(rest: string, limit: number): number {
   const glued = GLUED_REF_RE.exec(head);
   if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
   // a REF label with no colon, followed by a lettered item or a station and serial
-  const bare = REF_IN_SUBJECT_RE.exec(head);
+  const bare = head.includes('REF') || head.includes('Ref') ? REF_IN_SUBJECT_RE.exec(head) : null;
   if (bare && (!ref || bare.index < ref.index)) ref = { index: bare.index };
   const cb = classifiedByAt(head);
   const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
@@ -402,7 +402,13 @@ export function parseReferences(
 ): string[] {
   // text as written in the other distributions: CRLF, entities (`&#x000A;`), csv `\`-newlines,
   // no-break spaces; the list ends are found on lines as the cable has them
-  if (/[\r\u00a0]|&#?\w+;|\\\n/.test(caption))
+  if (
+    (caption.includes('\r') ||
+      caption.includes('\u00a0') ||
+      caption.includes('&') ||
+      caption.includes('\\\n')) &&
+    /[\r\u00a0]|&#?\w+;|\\\n/.test(caption)
+  )
     caption = normalizeText(caption).replace(/\u00a0/g, ' ');
   const block = refBlock(caption, notes);
   if (!block) return [];
