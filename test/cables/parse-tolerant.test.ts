@@ -374,10 +374,19 @@ test('reference lists as the other distributions write them: entities, CRLF, dou
   // a serial padded to eight digits as in a section marker; a section marker inside the list, also
   // broken over lines, is the citing cable's own serial, not a reference
   assert.deepEqual(refs('REF: A. 08 BEIJING 00000123 B. LIMA 5'), ['08BEIJING123', '04LIMA5']);
+  assert.deepEqual(refs('REF: 2009 CAIRO 2394 LIMA 00001234 002 OF 003 2009 CAIRO 491'), [
+    '09CAIRO2394',
+    '09CAIRO491',
+  ]);
   assert.deepEqual(
     refs('REF: A) 05 SAO PAULO 703; B) 05 SAO PAUL 614 SAO PAULO 00000161\n001.3 OF 005'),
     ['05SAOPAULO703', '05SAOPAULO614'],
   );
+  // a REF heading underlined by a rule: the list starts after the rule
+  assert.deepEqual(refs('REFERENCES\n----------\nA. LIMA 1\nB. LIMA 2\n\n1. (C) x'), [
+    '04LIMA1',
+    '04LIMA2',
+  ]);
   // prose after two blank lines still ends the list
   assert.deepEqual(refs('REF: LIMA 1\n\n\nTHE 2009 ELECTIONS IN ROME 5 PROVINCES'), ['04LIMA1']);
 });

@@ -100,7 +100,7 @@ function nextFieldIn(rest: string, limit: number): number {
   const glued = GLUED_REF_RE.exec(head);
   if (glued && (!ref || glued.index + 1 < ref.index)) ref = { index: glued.index + 1 };
   // a REF label with no colon, followed by a lettered item or a station and serial
-  const bare = REF_IN_SUBJECT_RE.exec(head);
+  const bare = head.includes('REF') || head.includes('Ref') ? REF_IN_SUBJECT_RE.exec(head) : null;
   if (bare && (!ref || bare.index < ref.index)) ref = { index: bare.index };
   const cb = classifiedByAt(head);
   const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
@@ -296,6 +296,9 @@ function refBlock(caption: string, notes?: string[]): { text: string; rest: stri
       notes.push('page-break lines of the printout inside the REF list were skipped');
     rest = d.text;
   }
+  // a REF heading underlined by a rule (`REFERENCES\n----------`): the list starts after the rule
+  const rule = /^[ \t]*\n[ \t]*[-=_]{4,}[ \t]*(?=\n)/.exec(rest);
+  if (rule) rest = rest.slice(rule[0].length);
   const end = REF_END_RE.exec(rest);
   if (!end) return { text: rest.slice(0, 1500), rest: null };
   const again = CAPTION_FIELD_RE.test(end[0]) ? caption.slice(start) : null;
@@ -328,11 +331,11 @@ const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}
  * junk, `85NOFORNMOGADISHU1643`, `09LMA123`): read as `canonicalId` reads it.
  */
 const DAMAGED_ID_RE = /\b\d{2}[A-Z][A-Z0-9]{2,40}\d\b/g;
-const CLEAN_ID_RE = /^\d{2}[A-Z]{4,17}\d{1,7}$/;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
   /\bPAGE\s+\d{1,3}\s+[A-Z][A-Z .'-]*?\s+\d{3,8}(?:\s+\d{2}\s+OF\s+\d{2})?\s+\d{6}Z\b/g;
-const INLINE_MARKER_RE = /\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
+const INLINE_MARKER_RE =
+  /(?:(?<=^|[\s\d;,)])(?:[A-Z][A-Z'.-]*\s+){1,3})?\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
 const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
@@ -399,7 +402,13 @@ export function parseReferences(
 ): string[] {
   // text as written in the other distributions: CRLF, entities (`&#x000A;`), csv `\`-newlines,
   // no-break spaces; the list ends are found on lines as the cable has them
-  if (/[\r\u00a0]|&#?\w+;|\\\n/.test(caption))
+  if (
+    (caption.includes('\r') ||
+      caption.includes('\u00a0') ||
+      caption.includes('&') ||
+      caption.includes('\\\n')) &&
+    /[\r\u00a0]|&#?\w+;|\\\n/.test(caption)
+  )
     caption = normalizeText(caption).replace(/\u00a0/g, ' ');
   const block = refBlock(caption, notes);
   if (!block) return [];
@@ -461,7 +470,8 @@ export function referencesInText(
   };
   let t = removeMarkers(normalizeText(text)).toUpperCase();
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
-  // a year in parentheses after the serial ("STATE 1234 (2007)") becomes a marker token after it
+  // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
+  // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
@@ -479,7 +489,6 @@ export function referencesInText(
   );
   // "07STATE 1234": the year glued to the station
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
-  // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
   t = t.replace(DAMAGED_ID_RE, (m) => {
     // a clean id is read below; a short station (`09LMA123`) or junk among the digits is repaired here
     if (!/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) && !/[A-Z]\d+[A-Z]/.test(m)) return m;
@@ -489,6 +498,7 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
+  // an id written whole with a section prefix ("09SECTION01OF02LIMA1234", "09SECT1ON01OF02LIMA1234")
   t = t.replace(SECTION_ID_RE, (m) => {
     const id = canonicalId(m);
     const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
@@ -496,8 +506,8 @@ export function referencesInText(
     if (notes) notes.push(`reference id given as "${m}"; read as ${id}`);
     return `${parts[1]} ${parts[2]} ${parts[3]}`;
   });
-  // a section marker inside a list on one line (`SAO PAULO 00000161 001.3 OF 005`): its padded serial
-  // is the citing cable's, not a reference
+  // a section marker inside a list on one line (`SAO PAULO 00000161 001.3 OF 005`): its station and
+  // padded serial are the citing cable's, not a reference
   t = t.replace(INLINE_MARKER_RE, ' ');
   // a page head of the printout inside a list written on one line (a reflowed text)
   if (t.includes('PAGE')) t = t.replace(PAGE_INLINE_RE, ' ');
