@@ -1296,7 +1296,7 @@ export class SearchService {
     const cableIds = page.filter((p) => p.kind === 'cable').map((p) => p.id);
     const storyIds = page.filter((p) => p.kind === 'story').map((p) => p.id);
     const k = this.db.kysely;
-    const [cableRows, storyRows, cableSnips, storySnips] = await Promise.all([
+    const [cableRows, storyRows, cableStories, cableSnips, storySnips] = await Promise.all([
       cableIds.length
         ? k
             .selectFrom('cables')
@@ -1330,10 +1330,10 @@ export class SearchService {
             .where('stories.id', 'in', storyIds)
             .execute()
         : [],
+      this.cableStories(cableIds),
       new Map<number, string>(),
       new Map<number, string>(),
     ]);
-    const cableStories = await this.cableStories(cableRows.map((r) => r.reference_id));
     const cablesById = new Map(cableRows.map((r) => [r.id, r]));
     const storiesById = new Map(storyRows.map((r) => [r.id, r]));
     const out: SearchHit[] = [];
@@ -1386,17 +1386,18 @@ export class SearchService {
 
   /** The visible Cablegate stories of these cables (title and page), by reference id. */
   private async cableStories(
-    refs: string[],
+    cableIds: number[],
   ): Promise<
     Map<
       string,
       { id: number; title: string; slug: string; section_slug: string; published_at: string }
     >
   > {
-    if (!refs.length) return new Map();
+    if (!cableIds.length) return new Map();
     const rows = await this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
+      .innerJoin('cables', 'cables.reference_id', 'stories.cable_reference_id')
       .select([
         'stories.cable_reference_id as ref',
         'stories.id as id',
@@ -1405,7 +1406,7 @@ export class SearchService {
         'stories.slug as slug',
         'sections.slug as section_slug',
       ])
-      .where('stories.cable_reference_id', 'in', refs)
+      .where('cables.id', 'in', cableIds)
       .where('stories.status', '=', 'published')
       .where('stories.published_at', '<=', new Date().toISOString())
       .execute();

@@ -49,7 +49,8 @@ export function searchParams(raw: Record<string, string>): SearchParams {
 /** Searches once (which starts the term index) and waits until the index is ready. */
 export async function termIndexReady(svc: SearchService): Promise<void> {
   await svc.search(searchParams({ q: 'warmup' }));
-  for (let i = 0; i < 600 && !svc.terms!.ready('cable'); i++)
+  // Up to two minutes: a build in a worker thread is slow on a machine busy with other work.
+  for (let i = 0; i < 2400 && !svc.terms!.ready('cable'); i++)
     await new Promise((r) => setTimeout(r, 50));
   assert.ok(svc.terms!.ready('cable'), 'the term index is ready');
 }

@@ -100,8 +100,9 @@ describe(`search worker on ${ENGINE}`, () => {
       workers: 2,
     });
     try {
-      // Concurrent searches until both workers have their index (the second waits for the first's).
-      const deadline = Date.now() + 60_000;
+      // Concurrent searches until both workers have their index (the second waits for the first's);
+      // up to three minutes, for a machine busy with other work.
+      const deadline = Date.now() + 180_000;
       while (pair.workers.warm < 2 && Date.now() < deadline)
         await Promise.all(QUERIES.map((raw) => pair.search(params(raw))));
       const status = pair.status();
