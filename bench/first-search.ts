@@ -4,7 +4,10 @@
  * first `/api/search?q=lima` is timed from the moment /healthz answers, then a few more searches
  * while the index warms up; then the same after a restart with the index file in place.
  *
- *   npm run bench -- first-search [--count 30000] [--data-dir /tmp/bsbench/first]
+ *   npm run bench -- first-search [--count 30000] [--data-dir /tmp/bsbench/first] [--pg-url URL]
+ *
+ * With --pg-url the archive is loaded into (or found in) that PostgreSQL database instead; the data
+ * directory then only holds the csv and the term-index file.
  */
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
@@ -19,16 +22,18 @@ const { values } = parseArgs({
   options: {
     count: { type: 'string', default: '30000' },
     'data-dir': { type: 'string', default: '/tmp/bsbench/first' },
+    'pg-url': { type: 'string', default: '' },
   },
 });
 const COUNT = Number(values.count);
 const dir = values['data-dir']!;
 const csv = join(dir, `cables-${COUNT}.csv`);
+const DATABASE_URL = values['pg-url']!;
 
 async function prepare(): Promise<void> {
   mkdirSync(dir, { recursive: true });
   if (!existsSync(csv)) await writeGeneratedCsv(csv, { count: COUNT, seed: 1 } as never);
-  const db = await connect({ dataDir: dir } as never);
+  const db = await connect({ dataDir: dir, databaseUrl: DATABASE_URL || null });
   try {
     await migrate(db);
     const n = await cableCount(db);
@@ -46,7 +51,7 @@ async function prepare(): Promise<void> {
 async function firstSearches(label: string): Promise<void> {
   const server = await startServer({
     DATA_DIR: dir,
-    DATABASE_URL: '',
+    DATABASE_URL,
     DEMO: '0',
     JOBS: '0',
     SEARCH_RATE: '100000',
@@ -68,12 +73,12 @@ async function firstSearches(label: string): Promise<void> {
   }
 }
 
-console.log(machine());
+console.log(`${machine()}, ${DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${COUNT} cables`);
 await prepare();
 rmSync(join(dir, 'search-terms.bin'), { force: true });
 await firstSearches('no index file');
 // Let a server build and keep the index, then time a restart that loads it.
-const server = await startServer({ DATA_DIR: dir, DATABASE_URL: '', DEMO: '0', JOBS: '0' });
+const server = await startServer({ DATA_DIR: dir, DATABASE_URL, DEMO: '0', JOBS: '0' });
 for (let i = 0; i < 600 && !existsSync(join(dir, 'search-terms.bin')); i++) {
   await fetch(`${server.url}/api/search?q=warm`).catch(() => {});
   await new Promise((r) => setTimeout(r, 500));

@@ -139,3 +139,32 @@ test(`a malformed multipart upload is a 400 with a message, and records nothing 
   const dir = `${site.config.dataDir}/uploads`;
   assert.deepEqual(existsSync(dir) ? readdirSync(dir) : [], [], 'no partial file is left behind');
 });
+
+test(`an upload that starts with a byte-order mark and has one oversized field imports every other cable (${ENGINE})`, async () => {
+  const editor = await signedIn(site.db.kysely, 'editor3@example.org', 'editor');
+  const rows = [...generateCables({ count: 5, seed: 9 })];
+  // The third cable's body (the last field) is larger than a field may be (16 MiB).
+  const cut = rows[2].lastIndexOf(',"');
+  rows[2] = `${rows[2].slice(0, cut)},"${'x'.repeat(17 * 1024 * 1024)}"\n`;
+  const { body, type } = multipart('bom.csv', `\ufeff${rows.join('')}`);
+  const res = await site.app.inject({
+    method: 'POST',
+    url: `/admin/cables?_csrf=${editor.csrf}`,
+    headers: { cookie: editor.cookie, 'content-type': type },
+    payload: body,
+  });
+  assert.equal(res.statusCode, 303, res.body.slice(0, 200));
+  const id = Number(/\/admin\/cables\/(\d+)$/.exec(res.headers.location as string)![1]);
+  await cableUploadJob(site.db)({ uploadId: id }, undefined as never);
+  const status = (
+    await site.app.inject({
+      url: `/admin/cables/${id}/status`,
+      headers: { cookie: editor.cookie },
+    })
+  ).json();
+  assert.equal(status.status, 'done', status.error);
+  const s = status.summary;
+  assert.equal(s.new + s.updated + s.unchanged, 4, JSON.stringify(s));
+  assert.equal(s.skipped, 1, 'the oversized record is skipped, with its reason');
+  assert.match(JSON.stringify(s.skippedReasons), /larger than/);
+});
