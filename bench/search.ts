@@ -14,7 +14,7 @@ import { httpClient, machine, searchIndexReady, startServer } from './_server.ts
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/platform/migrations.ts';
 import { cableCount, loadCables } from './_cables.ts';
-import { writeGeneratedCsv } from '../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../tools/generate-cables.ts';
 import { indexCablesAfterImport } from '../src/search/index.ts';
 
 const { values } = parseArgs({

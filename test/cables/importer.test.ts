@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
 import { migrate } from '../../src/platform/migrations.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables, importRawItems, type CableImportHook } from '../../src/cables/importer.ts';
 import { PreparePool } from '../../src/cables/pool.ts';
 import { readAllCables } from '../../src/cables/readers.ts';

@@ -6,7 +6,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE, SHARED_CABLES, testSite } from '../helpers.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { parseCable } from '../../src/cables/parse/index.ts';
 import { requires } from '../prerequisites.ts';

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testSite } from '../helpers.ts';
 import { loadCables } from '../../bench/_cables.ts';
-import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../../tools/generate-cables.ts';
 import { parseSearchParams, type SearchParams } from '../../src/search/query.ts';
 import type { SearchService } from '../../src/search/service.ts';
 
