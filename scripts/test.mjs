@@ -11,15 +11,15 @@
 //   browser   the name ends in browser.test.ts (drives chromium)
 //   cli       the name is cli.test.ts, the file is under test/faults/, or it starts processes
 //             (imports node:child_process)
-//   database  it opens a database or starts the site: calls testDatabase(), testSite(), connect(),
-//             migrate() or boot()
+//   database  it opens a database or starts the site: it, or a test helper it imports, calls
+//             testDatabase(), testSite(), connect(), migrate() or boot()
 //   unit      everything else: pure code, run several files at once
 // Each test file has its own database (a temporary SQLite file, or its own PostgreSQL schema), so
 // the database tier also runs two files at once; the cli and browser tiers run one at a time
 // because they start whole servers and browsers on a 2-core machine.
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { spawnSync } from 'node:child_process';
 
 export const TIERS = ['unit', 'database', 'cli', 'browser'];
@@ -39,9 +39,27 @@ function walk(dir, out) {
   return out;
 }
 
+/** A test file's text and that of the test helpers it imports (test/**, not test/helpers.ts). */
+function withHelpers(file, seen = new Set()) {
+  if (seen.has(file)) return '';
+  seen.add(file);
+  let text = readFileSync(file, 'utf8');
+  for (const m of text.matchAll(/from '(\.{1,2}\/[^']+\.tsx?)'/g)) {
+    const dep = join(dirname(file), m[1]);
+    if (
+      dep.startsWith('test') &&
+      !/^test[\\/](helpers|prerequisites|browser)\.ts$/.test(dep) &&
+      existsSync(dep)
+    ) {
+      text += '\n' + withHelpers(dep, seen);
+    }
+  }
+  return text;
+}
+
 export function tierOf(file) {
   if (/browser\.test\.tsx?$/.test(file)) return 'browser';
-  const text = readFileSync(file, 'utf8');
+  const text = withHelpers(file);
   if (
     /(^|\/)cli\.test\.tsx?$/.test(file) ||
     file.split(/[\\/]/).includes('faults') ||
