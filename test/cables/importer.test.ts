@@ -23,15 +23,28 @@ writeFileSync(fileA, rows.join(''));
 /** Cables in the full-text index (FTS5 keeps one docsize row per indexed document). */
 async function indexedCables(db: Db): Promise<number> {
   const table = db.engine === 'sqlite' ? 'cables_fts_docsize' : 'cables_search';
-  return Number((await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(db.kysely)).rows[0].n);
+  return Number(
+    (
+      await sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`.execute(
+        db.kysely,
+      )
+    ).rows[0].n,
+  );
 }
 
 async function indexMark(db: Db): Promise<number | null> {
-  const r = (await sql<{ value: number | string }>`select value from search_state where key = 'cables_indexed_upto'`.execute(db.kysely)).rows[0];
+  const r = (
+    await sql<{
+      value: number | string;
+    }>`select value from search_state where key = 'cables_indexed_upto'`.execute(db.kysely)
+  ).rows[0];
   return r ? Number(r.value) : null;
 }
 
-async function count(db: Db, table: 'cables' | 'stories' | 'cable_versions' | 'cable_tags' | 'cable_references'): Promise<number> {
+async function count(
+  db: Db,
+  table: 'cables' | 'stories' | 'cable_versions' | 'cable_tags' | 'cable_references',
+): Promise<number> {
   const r = await db.kysely
     .selectFrom(table)
     .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -66,14 +79,33 @@ describe(`cable importer on ${ENGINE}`, () => {
     assert.deepEqual([second.new, second.updated, second.unchanged, second.skipped], [0, 0, 40, 0]);
     assert.equal(await count(db, 'cables'), 40);
     assert.equal(await count(db, 'cable_versions'), 0);
-    const story = await db.kysely.selectFrom('stories').innerJoin('sections', 'sections.id', 'stories.section_id').select(['stories.id', 'stories.updated_at', 'stories.title', 'stories.body', 'stories.published_at', 'sections.slug', 'stories.cable_reference_id']).executeTakeFirstOrThrow();
+    const story = await db.kysely
+      .selectFrom('stories')
+      .innerJoin('sections', 'sections.id', 'stories.section_id')
+      .select([
+        'stories.id',
+        'stories.updated_at',
+        'stories.title',
+        'stories.body',
+        'stories.published_at',
+        'sections.slug',
+        'stories.cable_reference_id',
+      ])
+      .executeTakeFirstOrThrow();
     assert.equal(story.slug, 'cablegate');
     assert.match(story.title, /^Cablegate: /);
     assert.equal(story.body, '', 'the text is kept once, in the cable');
-    const text = (await cableStoryMarkdown(db.kysely, { ...story, cable_reference_id: story.cable_reference_id! }))!;
+    const text = (await cableStoryMarkdown(db.kysely, {
+      ...story,
+      cable_reference_id: story.cable_reference_id!,
+    }))!;
     assert.ok(text.startsWith('```\n'), 'header block in a fence');
     assert.ok(text.includes(`](/cables/${story.cable_reference_id})`), 'links to the cable page');
-    const cable = await db.kysely.selectFrom('cables').select(['created']).where('reference_id', '=', story.cable_reference_id!).executeTakeFirstOrThrow();
+    const cable = await db.kysely
+      .selectFrom('cables')
+      .select(['created'])
+      .where('reference_id', '=', story.cable_reference_id!)
+      .executeTakeFirstOrThrow();
     assert.equal(story.published_at, new Date(cable.created).toISOString());
   });
 
@@ -88,14 +120,26 @@ describe(`cable importer on ${ENGINE}`, () => {
     const s = await importCables(db, [fileB], { workers: 0 });
     assert.deepEqual([s.new, s.updated, s.unchanged], [0, 1, 39]);
     const refId = /^"\d+","[^"]*","([^"]+)"/.exec(rows[i])![1];
-    const row = await db.kysely.selectFrom('cables').select(['id', 'version', 'body']).where('reference_id', '=', refId).executeTakeFirstOrThrow();
+    const row = await db.kysely
+      .selectFrom('cables')
+      .select(['id', 'version', 'body'])
+      .where('reference_id', '=', refId)
+      .executeTakeFirstOrThrow();
     assert.equal(row.version, 2);
-    const versions = await db.kysely.selectFrom('cable_versions').selectAll().where('cable_id', '=', row.id).execute();
+    const versions = await db.kysely
+      .selectFrom('cable_versions')
+      .selectAll()
+      .where('cable_id', '=', row.id)
+      .execute();
     assert.equal(versions.length, 1);
     assert.equal(versions[0].version, 1);
     assert.notEqual(versions[0].body, row.body);
     // The story follows the new text.
-    const story = await db.kysely.selectFrom('stories').select(['id', 'updated_at']).where('cable_reference_id', '=', refId).executeTakeFirstOrThrow();
+    const story = await db.kysely
+      .selectFrom('stories')
+      .select(['id', 'updated_at'])
+      .where('cable_reference_id', '=', refId)
+      .executeTakeFirstOrThrow();
     const text = (await cableStoryMarkdown(db.kysely, { ...story, cable_reference_id: refId }))!;
     assert.ok(text.includes('later copy') || text.includes('Addendum'));
     // Both texts are known now: neither file changes anything any more.
@@ -126,16 +170,29 @@ describe(`cable importer on ${ENGINE}`, () => {
   });
 
   test('two copies of one cable under different ids are one cable; each text is kept once', async () => {
-    const seed = readFileSync(join(REPO_ROOT, 'test', 'fixtures', 'cables', '09LIMA1669.txt'), 'latin1');
+    const seed = readFileSync(
+      join(REPO_ROOT, 'test', 'fixtures', 'cables', '09LIMA1669.txt'),
+      'latin1',
+    );
     const esc = (s: string) => s.replace(/\\/g, '\\\\').replace(/"/g, '\\"');
     const [head, ...bodyParts] = seed.split('\nC O N F I D E N T I A L');
     const body = 'C O N F I D E N T I A L' + bodyParts.join('\nC O N F I D E N T I A L');
-    const row = (n: number, id: string, text: string) => `"${n}","11/25/2009 20:48","${id}","Embassy Lima","CONFIDENTIAL//NOFORN","","${esc(head)}","${esc(text)}"\n`;
+    const row = (n: number, id: string, text: string) =>
+      `"${n}","11/25/2009 20:48","${id}","Embassy Lima","CONFIDENTIAL//NOFORN","","${esc(head)}","${esc(text)}"\n`;
     const file = join(dir, 'copies.csv');
-    writeFileSync(file, row(1, '09LIMA1669', body) + row(2, '9LIMA1669', body + '\nCOPY B') + row(3, '09LIMA01669', body));
+    writeFileSync(
+      file,
+      row(1, '09LIMA1669', body) +
+        row(2, '9LIMA1669', body + '\nCOPY B') +
+        row(3, '09LIMA01669', body),
+    );
     const s = await importCables(db, [file], { workers: 0 });
     assert.deepEqual([s.new, s.updated, s.unchanged], [1, 1, 1]);
-    const cable = await db.kysely.selectFrom('cables').selectAll().where('reference_id', '=', '09LIMA1669').executeTakeFirstOrThrow();
+    const cable = await db.kysely
+      .selectFrom('cables')
+      .selectAll()
+      .where('reference_id', '=', '09LIMA1669')
+      .executeTakeFirstOrThrow();
     assert.equal(cable.version, 2);
     assert.equal(await count(db, 'stories'), 47);
     const again = await importCables(db, [file], { workers: 0 });
@@ -149,7 +206,11 @@ describe(`cable importer on ${ENGINE}`, () => {
       name: 'test-hook',
       async afterBatch(trx, b) {
         batches.push([...b.inserted, ...b.updated]);
-        const n = await trx.selectFrom('cables').select('id').where('reference_id', 'in', b.inserted.length ? b.inserted : ['-']).execute();
+        const n = await trx
+          .selectFrom('cables')
+          .select('id')
+          .where('reference_id', 'in', b.inserted.length ? b.inserted : ['-'])
+          .execute();
         assert.equal(n.length, b.inserted.length, 'the batch is visible inside its transaction');
       },
       async afterImport(_db, summary) {
@@ -169,7 +230,9 @@ describe(`cable importer on ${ENGINE}`, () => {
     const items = await readAllCables(fileA, { format: 'csv' });
     const pool = new PreparePool(2);
     try {
-      const out = (await Promise.all([pool.run(items.slice(0, 20)), pool.run(items.slice(20))])).flat();
+      const out = (
+        await Promise.all([pool.run(items.slice(0, 20)), pool.run(items.slice(20))])
+      ).flat();
       assert.equal(out.length, items.length);
       assert.ok(out.every((p) => p.ok));
       assert.equal(pool.degraded, false, 'no worker failed and nothing fell back to this thread');
@@ -191,17 +254,84 @@ describe(`cable importer on ${ENGINE}`, () => {
     const loaded = await importRawItems(db.kysely, await readAllCables(file3, { format: 'csv' }));
     assert.equal(loaded.inserted.length, 5);
     assert.equal(await indexedCables(db), before, 'the triggers skip rows above the mark');
-    await db.kysely.updateTable('cable_imports').set({ status: 'running' }).where('path', '=', fileA).execute();
-    const prior = await db.kysely.selectFrom('cable_imports').selectAll().where('path', '=', fileA).executeTakeFirstOrThrow();
+    await db.kysely
+      .updateTable('cable_imports')
+      .set({ status: 'running' })
+      .where('path', '=', fileA)
+      .execute();
+    const prior = await db.kysely
+      .selectFrom('cable_imports')
+      .selectAll()
+      .where('path', '=', fileA)
+      .executeTakeFirstOrThrow();
     const s = await importCables(db, [fileA], { workers: 0 });
-    assert.equal(s.files[0].resumedFrom, readFileSync(fileA).length, 'resumed at the end of the file');
-    assert.deepEqual([s.new, s.updated, s.unchanged], [prior.new_count, prior.updated_count, prior.unchanged_count], 'the counts of the interrupted run');
+    assert.equal(
+      s.files[0].resumedFrom,
+      readFileSync(fileA).length,
+      'resumed at the end of the file',
+    );
+    assert.deepEqual(
+      [s.new, s.updated, s.unchanged],
+      [prior.new_count, prior.updated_count, prior.unchanged_count],
+      'the counts of the interrupted run',
+    );
     assert.equal(s.indexed, 5);
     assert.equal(await indexedCables(db), before + 5);
     assert.equal(await indexMark(db), null);
-    const row = await db.kysely.selectFrom('cable_imports').select(['status', 'finished_at']).where('path', '=', fileA).executeTakeFirstOrThrow();
+    const row = await db.kysely
+      .selectFrom('cable_imports')
+      .select(['status', 'finished_at'])
+      .where('path', '=', fileA)
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'done');
     assert.ok(row.finished_at);
+  });
+
+  test('an interrupted import resumes at the recorded byte offset; a changed file under the same name starts again', async () => {
+    const rows = [...generateCables({ count: 10, seed: 777 })];
+    const file = join(dir, 'resume.csv');
+    writeFileSync(file, rows.join(''));
+    const first = await importCables(db, [file], { workers: 0 });
+    assert.equal(first.new + first.updated + first.unchanged, 10);
+    // What a run killed after its first 6 records leaves: the offset where record 7 starts, and
+    // the counts so far.
+    const offset = Buffer.byteLength(rows.slice(0, 6).join(''));
+    await db.kysely
+      .updateTable('cable_imports')
+      .set({
+        status: 'running',
+        byte_offset: offset,
+        record_index: 6,
+        new_count: 6,
+        updated_count: 0,
+        unchanged_count: 0,
+        finished_at: null,
+      })
+      .where('path', '=', file)
+      .execute();
+    const again = await importCables(db, [file], { workers: 0 });
+    assert.equal(again.files[0].resumedFrom, offset, 'resumed where record 7 starts');
+    assert.deepEqual(
+      [again.new, again.updated, again.unchanged],
+      [6, 0, 4],
+      'the 6 counted before the stop, and only the 4 records after the offset read again',
+    );
+
+    // The same name with other content is not the file the offset belongs to: read from the start.
+    const changed = [...generateCables({ count: 12, seed: 778 })];
+    writeFileSync(file, changed.join(''));
+    await db.kysely
+      .updateTable('cable_imports')
+      .set({ status: 'running', byte_offset: offset })
+      .where('path', '=', file)
+      .execute();
+    const fresh = await importCables(db, [file], { workers: 0 });
+    assert.equal(fresh.files[0].resumedFrom, null);
+    assert.equal(
+      fresh.new + fresh.updated + fresh.unchanged,
+      12,
+      'every record of the new file is read',
+    );
   });
 
   test('a failed import still indexes what it committed', async () => {
@@ -216,7 +346,10 @@ describe(`cable importer on ${ENGINE}`, () => {
         if (++batches === 2) throw new Error('disk on fire');
       },
     };
-    await assert.rejects(importCables(db, [file], { workers: 0, batchSize: 5, hooks: [hook] }), /disk on fire/);
+    await assert.rejects(
+      importCables(db, [file], { workers: 0, batchSize: 5, hooks: [hook] }),
+      /disk on fire/,
+    );
     const after1 = await count(db, 'cables');
     assert.equal(after1, before + 5, 'the first batch committed, the second rolled back');
     assert.equal(await indexedCables(db), after1);
