@@ -46,10 +46,13 @@ export function searchParams(raw: Record<string, string>): SearchParams {
   return p.value;
 }
 
-/** Searches once (which starts the term index) and waits until the index is ready. */
+/**
+ * Searches once (which starts the term index) and waits until the index is ready: however long
+ * the build takes on a busy machine, up to ten minutes.
+ */
 export async function termIndexReady(svc: SearchService): Promise<void> {
   await svc.search(searchParams({ q: 'warmup' }));
-  for (let i = 0; i < 600 && !svc.terms!.ready('cable'); i++)
+  for (let i = 0; i < 12_000 && !svc.terms!.ready('cable'); i++)
     await new Promise((r) => setTimeout(r, 50));
   assert.ok(svc.terms!.ready('cable'), 'the term index is ready');
 }
