@@ -43,7 +43,7 @@ import { cableCount, loadCables } from './_cables.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
 import { loadDemoContent } from '../src/stories/demo.ts';
-import { Rng, writeGeneratedCsv } from '../src/cables/generate.ts';
+import { Rng, writeGeneratedCsv } from '../tools/generate-cables.ts';
 
 const { values } = parseArgs({
   options: {

@@ -16,7 +16,7 @@ import { startServer, machine } from './_server.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
 import { cableCount, loadCables } from './_cables.ts';
-import { writeGeneratedCsv } from '../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../tools/generate-cables.ts';
 
 const { values } = parseArgs({
   options: {

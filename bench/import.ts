@@ -17,7 +17,7 @@ import {
 import { availableParallelism, cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCables, writeGeneratedCsv } from '../src/cables/generate.ts';
+import { generateCables, writeGeneratedCsv } from '../tools/generate-cables.ts';
 import { readCables } from '../src/cables/readers.ts';
 import { parseCable } from '../src/cables/parse/index.ts';
 import { cablesCommands } from '../src/cables/cli.ts';

@@ -12,7 +12,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { ROOT, machine, searchIndexReady, startServer } from './_server.ts';
-import { writeGeneratedCsv } from '../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../tools/generate-cables.ts';
 
 function arg(name: string, def: number): number {
   const i = process.argv.indexOf(`--${name}`);

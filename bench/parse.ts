@@ -4,7 +4,7 @@ import { existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeGeneratedCsv } from '../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../tools/generate-cables.ts';
 import { readCables } from '../src/cables/readers.ts';
 import type { ParseHints, RawCable } from '../src/cables/parse/types.ts';
 

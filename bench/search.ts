@@ -15,7 +15,7 @@ import { httpClient, machine, searchIndexReady, startServer } from './_server.ts
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
 import { cableCount, loadCables } from './_cables.ts';
-import { writeGeneratedCsv } from '../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../tools/generate-cables.ts';
 import { indexCablesAfterImport } from '../src/search/search-index.ts';
 
 const { values } = parseArgs({

@@ -1,4 +1,4 @@
-/** `broadsheet cables …`: parse, canonical-id, import and generate. */
+/** `broadsheet cables …`: parse, canonical-id and import. */
 import { z } from 'zod';
 import { UsageError, type Command } from '../platform/cli.ts';
 import { canonicalId, parseCable, type ParseHints } from './parse/index.ts';
@@ -262,39 +262,8 @@ const importCommand: Command = {
   },
 };
 
-const generateArgs = z.object({
-  count: intOption('--count', 1, 10_000_000),
-  seed: intOption('--seed', 0, 2 ** 32 - 1).default(1),
-  out: z.string({ message: '--out FILE.csv is required' }).min(1, '--out FILE.csv is required'),
-});
-
-const generateCommand: Command = {
-  name: 'cables generate',
-  usage: 'broadsheet cables generate --count N [--seed S] --out FILE.csv',
-  summary: 'Write a deterministic synthetic cables.csv (same count and seed give the same bytes).',
-  async run(args) {
-    const { options, positionals } = splitArgs(args, ['count', 'seed', 'out']);
-    if (positionals.length) throw new UsageError(`unexpected argument: ${positionals[0]}`);
-    const a = validate(generateArgs, options);
-    const { writeGeneratedCsv } = await import('./generate.ts');
-    const t0 = performance.now();
-    const { rows, bytes } = await writeGeneratedCsv(a.out, {
-      count: a.count,
-      seed: a.seed,
-      onProgress: (r) =>
-        process.stderr.isTTY && process.stderr.write(`\r${r.toLocaleString('en-US')} rows`),
-    });
-    if (process.stderr.isTTY) process.stderr.write('\n');
-    console.log(
-      `Wrote ${rows} cables (${mb(bytes).toFixed(1)} MB) to ${a.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
-    );
-    return 0;
-  },
-};
-
 export const cablesCommands: Command[] = [
   parseCommand,
   canonicalCommand,
   importCommand,
-  generateCommand,
 ];

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { generateCables, STATIONS, writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { generateCables, STATIONS, writeGeneratedCsv } from '../../tools/generate-cables.ts';
 import { csvDateToIso, readAllCables } from '../../src/cables/readers.ts';
 import type { RawCable } from '../../src/cables/parse/types.ts';
 import { requires } from '../prerequisites.ts';

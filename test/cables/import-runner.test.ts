@@ -11,7 +11,7 @@ import { join } from 'node:path';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { DEFAULT_BATCH, importCables, type ImportProgress } from '../../src/cables/importer.ts';
 import { importInWorker } from '../../src/cables/import-runner.ts';
 

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testDatabase, type TestDb } from '../helpers.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables, importRawItems, type CableImportHook } from '../../src/cables/importer.ts';
 import { PreparePool } from '../../src/cables/pool.ts';
 import { readAllCables } from '../../src/cables/readers.ts';
@@ -285,6 +285,53 @@ describe(`cable importer on ${ENGINE}`, () => {
       .executeTakeFirstOrThrow();
     assert.equal(row.status, 'done');
     assert.ok(row.finished_at);
+  });
+
+  test('an interrupted import resumes at the recorded byte offset; a changed file under the same name starts again', async () => {
+    const rows = [...generateCables({ count: 10, seed: 777 })];
+    const file = join(dir, 'resume.csv');
+    writeFileSync(file, rows.join(''));
+    const first = await importCables(db, [file], { workers: 0 });
+    assert.equal(first.new + first.updated + first.unchanged, 10);
+    // What a run killed after its first 6 records leaves: the offset where record 7 starts, and
+    // the counts so far.
+    const offset = Buffer.byteLength(rows.slice(0, 6).join(''));
+    await db.kysely
+      .updateTable('cable_imports')
+      .set({
+        status: 'running',
+        byte_offset: offset,
+        record_index: 6,
+        new_count: 6,
+        updated_count: 0,
+        unchanged_count: 0,
+        finished_at: null,
+      })
+      .where('path', '=', file)
+      .execute();
+    const again = await importCables(db, [file], { workers: 0 });
+    assert.equal(again.files[0].resumedFrom, offset, 'resumed where record 7 starts');
+    assert.deepEqual(
+      [again.new, again.updated, again.unchanged],
+      [6, 0, 4],
+      'the 6 counted before the stop, and only the 4 records after the offset read again',
+    );
+
+    // The same name with other content is not the file the offset belongs to: read from the start.
+    const changed = [...generateCables({ count: 12, seed: 778 })];
+    writeFileSync(file, changed.join(''));
+    await db.kysely
+      .updateTable('cable_imports')
+      .set({ status: 'running', byte_offset: offset })
+      .where('path', '=', file)
+      .execute();
+    const fresh = await importCables(db, [file], { workers: 0 });
+    assert.equal(fresh.files[0].resumedFrom, null);
+    assert.equal(
+      fresh.new + fresh.updated + fresh.unchanged,
+      12,
+      'every record of the new file is read',
+    );
   });
 
   test('a failed import still indexes what it committed', async () => {

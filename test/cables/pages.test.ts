@@ -6,10 +6,11 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE, SHARED_CABLES, testSite } from '../helpers.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { parseCable } from '../../src/cables/parse/index.ts';
 import { requires } from '../prerequisites.ts';
+import { CABLE_PAGE_SIZE } from '../../src/cables/routes.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -21,8 +22,8 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     site = await testSite();
     dir = mkdtempSync(join(tmpdir(), 'broadsheet-pages-'));
     const file = join(dir, 'c.csv');
-    // 120 synthetic cables plus one that cites the demo cable and one the archive lacks (and, below, one that strays from the format).
-    const rows = [...generateCables({ count: 120, seed: 21 })];
+    // 200 synthetic cables (enough for a classification to fill two pages) plus one that cites the demo cable and one the archive lacks (and, below, one that strays from the format).
+    const rows = [...generateCables({ count: 200, seed: 21 })];
     writeFileSync(file, rows.join(''));
     const s = await importCables(site.db, [file], { workers: 0 });
     assert.equal(s.skipped, 0);
@@ -158,7 +159,7 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     const res = await site.app.inject('/cables');
     assert.equal(res.statusCode, 200);
     const html = res.body;
-    assert.ok(html.includes('123 cables'));
+    assert.ok(html.includes('203 cables'));
     assert.match(html, /<svg[^>]*role="img"/);
     assert.match(html, /<a href="\/cables\/month\/2009-11"><rect /);
     assert.ok(html.includes('href="/cables/year/2009"'));
@@ -192,12 +193,35 @@ describe(`cable archive pages on ${ENGINE}`, () => {
       assert.equal(r.statusCode, 200, url);
       assert.ok(r.body.includes('class="cable-list"'), url);
     }
-    const all = await site.app.inject('/cables/classification/unclassified');
-    if (all.statusCode === 200 && all.body.includes('Page 1 of')) {
-      const p2 = await site.app.inject('/cables/classification/unclassified?page=2');
-      assert.equal(p2.statusCode, 200);
-      assert.ok(p2.body.includes('rel="prev"'));
-    }
+    // The largest classification of the 202 cables fills more than one page.
+    const [slug, count] = [
+      ...f.body.matchAll(
+        /href="\/cables\/classification\/([a-z0-9-]+)">[^<]+<\/a> <span class="count">(\d+)/g,
+      ),
+    ]
+      .map((m) => [m[1], Number(m[2])] as const)
+      .sort((a, b) => b[1] - a[1])[0];
+    assert.ok(count > CABLE_PAGE_SIZE, `${slug}: ${count} cables`);
+    const pages = Math.ceil(count / CABLE_PAGE_SIZE);
+    const ids = (body: string) =>
+      [...body.matchAll(/href="\/cables\/(\d{2}[A-Z][A-Z0-9]+)"/g)].map((m) => m[1]);
+    const p1 = await site.app.inject(`/cables/classification/${slug}`);
+    assert.equal(p1.statusCode, 200);
+    assert.ok(p1.body.includes(`Page 1 of ${pages}`), 'page 1 says how many pages there are');
+    assert.ok(p1.body.includes('rel="next"') && !p1.body.includes('rel="prev"'));
+    const p2 = await site.app.inject(`/cables/classification/${slug}?page=2`);
+    assert.equal(p2.statusCode, 200);
+    assert.ok(p2.body.includes(`Page 2 of ${pages}`));
+    assert.ok(p2.body.includes('rel="prev"'));
+    assert.equal(p2.body.includes('rel="next"'), pages > 2);
+    const first = new Set(ids(p1.body));
+    assert.equal(first.size, CABLE_PAGE_SIZE, 'a full first page');
+    const second = ids(p2.body);
+    assert.equal(new Set(second).size, Math.min(CABLE_PAGE_SIZE, count - CABLE_PAGE_SIZE));
+    assert.ok(
+      second.every((id) => !first.has(id)),
+      'page 2 continues where page 1 stopped',
+    );
     for (const bad of ['abc', '0', '-1', '1.5']) {
       const r = await site.app.inject(`/cables/tag/PREL?page=${bad}`);
       assert.equal(r.statusCode, 400, bad);

@@ -14,7 +14,7 @@ import {
   splitHeaderBody,
   type ReaderItem,
 } from '../../src/cables/readers.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import type { RawCable } from '../../src/cables/parse/types.ts';
 import { requires } from '../prerequisites.ts';
 

@@ -3,7 +3,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE, testSite } from '../helpers.ts';
 import { signedIn } from './helpers.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { cableUploadJob } from '../../src/stories/cable-uploads.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;

@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSearchIndex } from '../../src/search/search-index.ts';
-import { SearchService, type SearchResult } from '../../src/search/service.ts';
+import { FACET_LIMIT, SearchService, type SearchResult } from '../../src/search/service.ts';
 import { parseSearchParams } from '../../src/search/query.ts';
 import {
   generatedArchive,
@@ -82,6 +82,59 @@ describe(`in-memory term index on ${ENGINE}`, () => {
 
   test('match sets, totals, facets and date-ordered pages equal the database path', async () => {
     for (const q of QUERIES) await same(q);
+  });
+
+  test('facet and month counts equal SQL GROUP BY over the matching cables (an oracle sharing no code with either path)', async () => {
+    const { parseQuery } = await import('../../src/search/query.ts');
+    const mem = fast.index as import('../../src/search/memory.ts').MemorySearchIndex;
+    const db = site.db.kysely;
+    const top = (rows: { value: string | number; n: number | string | bigint }[], limit: number) =>
+      rows
+        .map((r) => ({ value: String(r.value), count: Number(r.n) }))
+        .filter((r) => r.count > 0)
+        .sort((a, b) => b.count - a.count || (a.value < b.value ? -1 : 1))
+        .slice(0, limit);
+    let checked = 0;
+    for (const q of QUERIES.filter((q) => !q.includes(':'))) {
+      const parsed = parseQuery(q, {});
+      assert.ok(parsed.ok);
+      const ids = await mem.inner.match('cable', parsed.query);
+      if (!ids || !ids.length) continue;
+      const set = Array.from(ids);
+      const groupBy = async (column: 'origin' | 'classification' | 'year' | 'month') =>
+        (await db
+          .selectFrom('cables')
+          .select([`${column} as value`, (eb) => eb.fn.countAll().as('n')])
+          .where('id', 'in', set)
+          .groupBy(column)
+          .execute()) as { value: string | number; n: number }[];
+      const tags = (await db
+        .selectFrom('cable_tags')
+        .innerJoin('cables', 'cables.reference_id', 'cable_tags.reference_id')
+        .select(['cable_tags.tag as value', (eb) => eb.fn.countAll().as('n')])
+        .where('cables.id', 'in', set)
+        .groupBy('cable_tags.tag')
+        .execute()) as { value: string; n: number }[];
+      const oracle = {
+        origin: top(await groupBy('origin'), FACET_LIMIT),
+        classification: top(await groupBy('classification'), FACET_LIMIT),
+        year: top(await groupBy('year'), 100),
+        tag: top(tags, FACET_LIMIT),
+      };
+      const months = top(await groupBy('month'), Infinity).sort((a, b) =>
+        a.value < b.value ? -1 : 1,
+      );
+      for (const svc of [fast, exact]) {
+        const r = await run(svc, q, { kind: 'cable' });
+        assert.equal(r.total, set.length, `${q}: total`);
+        for (const name of ['origin', 'classification', 'year', 'tag'] as const) {
+          assert.deepEqual(r.facets[name], oracle[name], `${q}: ${name}`);
+        }
+        assert.deepEqual(r.months, months, `${q}: months`);
+      }
+      checked++;
+    }
+    assert.ok(checked >= 5, `${checked} queries checked`);
   });
 
   test('the match set of each query is exactly the database one', async () => {

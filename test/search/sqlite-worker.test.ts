@@ -15,7 +15,7 @@ import { pathToFileURL } from 'node:url';
 import Database from 'better-sqlite3';
 import { REPO_ROOT } from '../helpers.ts';
 import { loadCables } from '../../bench/_cables.ts';
-import { writeGeneratedCsv } from '../../src/cables/generate.ts';
+import { writeGeneratedCsv } from '../../tools/generate-cables.ts';
 import { connect, type Db } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
 import { parseQuery, type ParsedQuery } from '../../src/search/query.ts';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
-import { generateCables } from '../../src/cables/generate.ts';
+import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 

@@ -1700,3 +1700,55 @@ export async function writeGeneratedCsv(
   opts.onProgress?.(rows, bytes);
   return { rows, bytes };
 }
+
+/**
+ * `npm run generate -- --count N [--seed S] --out FILE.csv`: writes the corpus the benchmarks and
+ * tests use (same count and seed give the same bytes).
+ */
+async function main(argv: string[]): Promise<number> {
+  const { parseArgs } = await import('node:util');
+  const usage = 'usage: npm run generate -- --count N [--seed S] --out FILE.csv';
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: {
+        count: { type: 'string' },
+        seed: { type: 'string', default: '1' },
+        out: { type: 'string' },
+      },
+    }));
+  } catch (err) {
+    console.error(`${(err as Error).message}\n${usage}`);
+    return 2;
+  }
+  const count = Number(values.count);
+  const seed = Number(values.seed);
+  if (!Number.isInteger(count) || count < 1 || count > 10_000_000) {
+    console.error(`--count must be a whole number from 1 to 10,000,000\n${usage}`);
+    return 2;
+  }
+  if (!Number.isInteger(seed) || seed < 0 || seed > 2 ** 32 - 1) {
+    console.error(`--seed must be a whole number from 0 to ${2 ** 32 - 1}\n${usage}`);
+    return 2;
+  }
+  if (!values.out) {
+    console.error(`--out FILE.csv is required\n${usage}`);
+    return 2;
+  }
+  const t0 = performance.now();
+  const { rows, bytes } = await writeGeneratedCsv(values.out, {
+    count,
+    seed,
+    onProgress: (r) =>
+      process.stderr.isTTY && process.stderr.write(`\r${r.toLocaleString('en-US')} rows`),
+  });
+  if (process.stderr.isTTY) process.stderr.write('\n');
+  console.log(
+    `Wrote ${rows} cables (${(bytes / 1048576).toFixed(1)} MB) to ${values.out} in ${((performance.now() - t0) / 1000).toFixed(1)} s.`,
+  );
+  return 0;
+}
+
+if (process.argv[1] && import.meta.filename === process.argv[1])
+  process.exitCode = await main(process.argv.slice(2));
