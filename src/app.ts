@@ -27,6 +27,7 @@ import { SHARED_TTL_MS, ttlCache } from './platform/cache.ts';
 import { listSections, type Section } from './stories/store.ts';
 import { latestPartnerItems, type PartnerItem } from './feeds/store.ts';
 import { activeAds, type Ad } from './ads/store.ts';
+import { archiveSummary, type ArchiveSummary } from './cables/summary.ts';
 import { createMailer, type Mailer } from './platform/mail.ts';
 import { installSessionLoader } from './members/session.ts';
 import { installLicensing } from './licensing/wiring.ts';
@@ -57,6 +58,8 @@ export interface SharedData {
   sections: { get(): Promise<Section[]>; clear(): void };
   partnerItems: { get(): Promise<PartnerItem[]>; clear(): void };
   ads: { get(): Promise<Ad[]>; clear(): void };
+  /** The cable archive's counts on the home page (a count over the archive: kept longer). */
+  archive: { get(): Promise<ArchiveSummary>; clear(): void };
 }
 
 export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedData {
@@ -64,6 +67,7 @@ export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedData {
     sections: ttlCache(() => listSections(db.kysely), ttlMs),
     partnerItems: ttlCache(() => latestPartnerItems(db.kysely, 4), ttlMs),
     ads: ttlCache(() => activeAds(db.kysely), ttlMs),
+    archive: ttlCache(() => archiveSummary(db.kysely), ttlMs * 5),
   };
 }
 

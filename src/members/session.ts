@@ -135,6 +135,7 @@ export function pageMember(req: FastifyRequest) {
         id: m.id,
         email: m.email,
         role: m.role,
+        confirmed: m.emailVerified === true,
         declaredUse: m.declaredUse,
         workOrganisation: m.workOrganisation,
       }

@@ -2,7 +2,8 @@
 import type { Section } from '../stories/store.ts';
 
 export interface AccessView {
-  status: 'personal' | 'licensed' | 'work-unlicensed' | 'automated-licensed' | 'automated-unlicensed';
+  status:
+    'personal' | 'licensed' | 'work-unlicensed' | 'automated-licensed' | 'automated-unlicensed';
   organisation: { id: string; name: string } | null;
   adFree: boolean;
   notice: string;
@@ -13,6 +14,8 @@ export interface PageMember {
   id: number;
   email: string;
   role: 'reader' | 'editor' | 'admin';
+  /** Whether the address is confirmed (an unconfirmed member holds no role). */
+  confirmed: boolean;
   declaredUse: 'personal' | 'work' | null;
   workOrganisation: string | null;
 }

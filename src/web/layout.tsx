@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context.ts';
 import { assetUrl } from './assets.ts';
+import { AdminNav, adminLinksFor, isAdminPath } from './admin-nav.tsx';
 
 export interface LayoutProps {
   ctx: PageContext;
@@ -28,8 +29,18 @@ export const SITE_FEEDS: FeedLink[] = [
   { title: 'Latest stories (Atom)', href: '/feeds/home.atom', type: 'atom' },
 ];
 
-export function Layout({ ctx, title, description, canonical, children, noindex, feeds, head }: LayoutProps) {
+export function Layout({
+  ctx,
+  title,
+  description,
+  canonical,
+  children,
+  noindex,
+  feeds,
+  head,
+}: LayoutProps) {
   const fullTitle = title === ctx.siteName ? title : `${title} | ${ctx.siteName}`;
+  const staffHome = adminLinksFor(ctx.member)[0]?.href ?? null;
   return (
     <html lang="en">
       <head>
@@ -42,7 +53,13 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
         <link rel="stylesheet" href={assetUrl('site.css')} />
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         {[...SITE_FEEDS, ...(feeds ?? [])].map((f) => (
-          <link key={f.href} rel="alternate" type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'} title={`${ctx.siteName}: ${f.title}`} href={ctx.baseUrl + f.href} />
+          <link
+            key={f.href}
+            rel="alternate"
+            type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'}
+            title={`${ctx.siteName}: ${f.title}`}
+            href={ctx.baseUrl + f.href}
+          />
         ))}
         {head}
       </head>
@@ -51,22 +68,45 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
           Skip to content
         </a>
         <header class="masthead">
+          {/* Phones: the checkbox opens the menu (sections and account) without a script. */}
+          <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label="Show the menu" />
           <div class="wrap masthead-inner">
             <a class="brand" href="/">
               {ctx.siteName}
             </a>
             <p class="tagline">Independent news and the diplomatic cable archive</p>
+            <label class="menu-button" for="nav-toggle" aria-hidden="true">
+              Menu
+            </label>
             <form class="masthead-search" method="get" action="/search" role="search">
               <label for="masthead-q" class="visually-hidden">
                 Search the archive
               </label>
-              <input id="masthead-q" type="search" name="q" placeholder="Search cables and stories" maxLength={500} />
+              <input
+                id="masthead-q"
+                type="search"
+                name="q"
+                placeholder="Search cables and stories"
+                maxLength={500}
+              />
               <button type="submit">Search</button>
             </form>
             <nav class="account-nav" aria-label="Account">
               {ctx.member ? (
                 <>
-                  <a href="/account">{ctx.member.email}</a>
+                  {staffHome ? (
+                    <a
+                      class="admin-link"
+                      href={staffHome}
+                      aria-current={isAdminPath(ctx.path) ? 'page' : undefined}
+                    >
+                      Admin
+                    </a>
+                  ) : null}
+                  <a href="/account" title={ctx.member.email}>
+                    <span class="account-email">{ctx.member.email}</span>
+                    <span class="account-short">Account</span>
+                  </a>
                   <form method="post" action="/logout">
                     <input type="hidden" name="_csrf" value={ctx.csrf} />
                     <button type="submit">Log out</button>
@@ -74,7 +114,8 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
                 </>
               ) : (
                 <>
-                  <a href="/login">Log in</a> / <a href="/register">Register</a>
+                  <a href="/login">Log in</a> <span aria-hidden="true">/</span>{' '}
+                  <a href="/register">Register</a>
                 </>
               )}
             </nav>
@@ -84,6 +125,16 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
               <li>
                 <a href="/" aria-current={ctx.path === '/' ? 'page' : undefined}>
                   Home
+                </a>
+              </li>
+              <li>
+                <a
+                  href="/cables"
+                  aria-current={
+                    ctx.path === '/cables' || ctx.path.startsWith('/cables/') ? 'page' : undefined
+                  }
+                >
+                  Cables
                 </a>
               </li>
               {ctx.sections.map((s) => {
@@ -97,12 +148,18 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
                 );
               })}
               <li>
-                <a href="/about/licensing">Licensing</a>
+                <a
+                  href="/about/licensing"
+                  aria-current={ctx.path === '/about/licensing' ? 'page' : undefined}
+                >
+                  Licensing
+                </a>
               </li>
             </ul>
           </nav>
         </header>
         <main id="main" class="wrap">
+          {isAdminPath(ctx.path) ? <AdminNav ctx={ctx} /> : null}
           {children}
         </main>
         <footer class="site-footer">
@@ -112,11 +169,19 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
               <a href="/about/licensing">organisations using it for work need a licence</a>.
             </p>
             <p>
-              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> · <a href="/newsletter">Newsletter</a>
+              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> ·{' '}
+              <a href="/newsletter">Newsletter</a>
             </p>
             <form class="footer-signup" method="post" action="/newsletter/signup">
               <label for="footer-email">The Monday Dispatch, free every week:</label>{' '}
-              <input id="footer-email" type="email" name="email" required placeholder="you@example.org" autoComplete="email" />{' '}
+              <input
+                id="footer-email"
+                type="email"
+                name="email"
+                required
+                placeholder="you@example.org"
+                autoComplete="email"
+              />{' '}
               <button class="button" type="submit">
                 Subscribe
               </button>
