@@ -26,7 +26,7 @@ before(async () => {
 after(() => site?.cleanup());
 
 /** Pages per person, and visits per path shape (digits stand for any number). */
-const MAX_PAGES = 90;
+const MAX_PAGES = 60;
 const MAX_PER_SHAPE = 2;
 
 /** Links a crawler must not follow: they change state, spend a token or leave the HTML site. */
