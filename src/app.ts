@@ -34,6 +34,7 @@ import { installLicensing } from './licensing/wiring.ts';
 import { installCanonicalPaths } from './platform/request-path.ts';
 import { installPolicy } from './platform/policy.ts';
 import { memberRoutes } from './members/routes.ts';
+import { usersAdminRoutes } from './members/admin-users.tsx';
 import type { ScryptParams } from './members/passwords.ts';
 import { newsroomRoutes } from './stories/admin-routes.ts';
 import { feedRoutes } from './feeds/routes.ts';
@@ -255,6 +256,7 @@ export async function buildApp(base: {
   await app.register(newsletterRoutes(services));
   await app.register(searchRoutes(services));
   await app.register(memberRoutes(services));
+  await app.register(usersAdminRoutes(services));
   await app.register(newsroomRoutes(services));
   await app.register(feedRoutes(services));
   await app.register(adRoutes(services));

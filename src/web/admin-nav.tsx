@@ -25,6 +25,7 @@ export const ADMIN_LINKS: readonly AdminLink[] = [
   { href: '/newsletter/editor', label: 'Newsletter', policy: 'newsletter.edit' },
   { href: '/admin/licensing', label: 'Licensing', policy: 'licensing.review' },
   { href: '/admin/licensing/leads', label: 'Leads', policy: 'licensing.review' },
+  { href: '/admin/users', label: 'Users', policy: 'members.list' },
 ];
 
 /** The actor a page is rendered for, as the policy sees it. */

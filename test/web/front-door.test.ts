@@ -143,10 +143,36 @@ test(`each admin link names the policy of its route, and shows to exactly those 
     0,
     'an unconfirmed editor holds no role',
   );
+  const editorSees = adminLinksFor(members.find((m) => m.role === 'editor' && m.confirmed)!).map(
+    (l) => l.href,
+  );
+  assert.equal(editorSees.includes('/admin/licensing'), true);
   assert.equal(
-    adminLinksFor(members.find((m) => m.role === 'editor' && m.confirmed)!).length,
+    editorSees.includes('/admin/users'),
+    false,
+    'the list of accounts is for administrators',
+  );
+  assert.equal(
+    adminLinksFor(members.find((m) => m.role === 'admin' && m.confirmed)!).length,
     ADMIN_LINKS.length,
   );
+});
+
+test(`administrators find every account on /admin/users; editors are refused (${ENGINE})`, async () => {
+  const admin = await signedIn(site.db.kysely, 'chief@example.org', 'admin');
+  const editor = await signedIn(site.db.kysely, 'sub@example.org', 'editor');
+  const page = await get('/admin/users', admin.cookie);
+  assert.equal(page.statusCode, 200);
+  assert.match(page.body, /<h1>Users<\/h1>/);
+  assert.match(page.body, /<a href="\/admin\/users" aria-current="page">Users<\/a>/);
+  for (const email of ['chief@example.org', 'sub@example.org'])
+    assert.match(page.body, new RegExp(`<td class="url">${email}</td>`));
+  const found = await get('/admin/users?q=CHIEF', admin.cookie);
+  assert.match(found.body, /chief@example\.org/);
+  assert.doesNotMatch(found.body, /sub@example\.org/);
+  assert.equal((await get('/admin/users', editor.cookie)).statusCode, 403);
+  assert.doesNotMatch((await get('/admin', editor.cookie)).body, /href="\/admin\/users"/);
+  assert.match((await get('/admin', admin.cookie)).body, /href="\/admin\/users"/);
 });
 
 test('a capitals line at the end of a cable paragraph is a heading; sentences and markings are not', () => {
