@@ -103,10 +103,7 @@ export function Layout({
                       Admin
                     </a>
                   ) : null}
-                  <a href="/account" title={ctx.member.email}>
-                    <span class="account-email">{ctx.member.email}</span>
-                    <span class="account-short">Account</span>
-                  </a>
+                  <a href="/account">{ctx.member.email}</a>
                   <form method="post" action="/logout">
                     <input type="hidden" name="_csrf" value={ctx.csrf} />
                     <button type="submit">Log out</button>
@@ -114,8 +111,7 @@ export function Layout({
                 </>
               ) : (
                 <>
-                  <a href="/login">Log in</a> <span aria-hidden="true">/</span>{' '}
-                  <a href="/register">Register</a>
+                  <a href="/login">Log in</a> / <a href="/register">Register</a>
                 </>
               )}
             </nav>
