@@ -579,7 +579,10 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
           (method === 'GET' || method === 'HEAD' || SIGN_IN_FORMS.has(policy))
         ) {
           if (!toLogin) failures.push(`not sent to log in: ${where}`);
-        } else if (HIDDEN.has(policy) && !((policy === 'licensing.admin' || policy === 'members.list') && STAFF.includes(who))) {
+        } else if (
+          HIDDEN.has(policy) &&
+          !((policy === 'licensing.admin' || policy === 'members.list') && STAFF.includes(who))
+        ) {
           if (s !== 404) failures.push(`not hidden (404): ${where}`);
         } else if (policy === 'api.read') {
           if (s !== 402)
