@@ -78,29 +78,57 @@ function LinkList({ items, empty }: { items: CableLink[]; empty: string }) {
   );
 }
 
+/**
+ * A heading the cable's author typed between paragraphs ("PERU: A GOOD FRIEND IN THE REGION"):
+ * one short line in capitals, not a sentence. The parser leaves it at the end of the paragraph
+ * before it; the page shows it as a heading of its own, between the two paragraph boxes.
+ */
+export function isCableHeading(block: string): boolean {
+  const t = block.trim();
+  return (
+    t.length >= 3 &&
+    t.length <= 90 &&
+    !t.includes('\n') &&
+    /[A-Z]{2}/.test(t) &&
+    !/[a-z]/.test(t) &&
+    !/[.;,]$/.test(t) &&
+    !/^\(?[A-Z]{1,2}(\/\/[A-Z]+)?\)$/.test(t)
+  );
+}
+
 function ParagraphView({ p, index }: { p: Paragraph; index: number }) {
   const id = p.number !== null ? `p${p.number}` : `u${index + 1}`;
   const mark = markingInfo(p.marking);
+  const blocks = p.text
+    .split(/\n[ \t]*\n/)
+    .map((t) => t.trim())
+    .filter(Boolean);
+  const headings: string[] = [];
+  while (blocks.length > 1 && isCableHeading(blocks[blocks.length - 1]))
+    headings.unshift(blocks.pop()!);
   return (
-    <div id={id} class={`cable-para ${mark.cls}`}>
-      <a class="pnum" href={`#${id}`} title="Link to this paragraph">
-        {p.number !== null ? `${p.number}.` : '¶'}
-      </a>
-      {p.marking ? (
-        <span class="marking" title={mark.label}>
-          ({p.marking})<span class="visually-hidden"> {mark.label}</span>
-        </span>
-      ) : null}
-      <div class="para-text">
-        {p.text
-          .split(/\n[ \t]*\n/)
-          .map((t) => t.replace(/\s*\n\s*/g, ' ').trim())
-          .filter(Boolean)
-          .map((t, i) => (
-            <p key={i}>{t}</p>
+    <>
+      <div id={id} class={`cable-para ${mark.cls}`}>
+        <a class="pnum" href={`#${id}`} title="Link to this paragraph">
+          {p.number !== null ? `${p.number}.` : '¶'}
+        </a>
+        {p.marking ? (
+          <span class="marking" title={mark.label}>
+            ({p.marking})<span class="visually-hidden"> {mark.label}</span>
+          </span>
+        ) : null}
+        <div class="para-text">
+          {blocks.map((t, i) => (
+            <p key={i}>{t.replace(/\s*\n\s*/g, ' ')}</p>
           ))}
+        </div>
       </div>
-    </div>
+      {headings.map((h, i) => (
+        <h2 key={`h${i}`} class="cable-heading">
+          {h}
+        </h2>
+      ))}
+    </>
   );
 }
 

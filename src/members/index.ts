@@ -5,6 +5,7 @@ import type { Feature } from '../platform/feature.ts';
 import { SERVICES_PLUGIN, servicesOf } from '../platform/services.ts';
 import { addPagePart } from '../web/context.ts';
 import { memberRoutes } from './routes.ts';
+import { usersAdminRoutes } from './admin-users.tsx';
 import { membersMigrations } from './migrations.ts';
 import { installSessionLoader, pageMember } from './session.ts';
 import type { ScryptParams } from './passwords.ts';
@@ -22,6 +23,7 @@ export const members: Feature = {
     async (app: FastifyInstance) => {
       addPagePart(app, (req) => ({ member: pageMember(req) }));
       await app.register(memberRoutes(servicesOf(app)));
+      await app.register(usersAdminRoutes(servicesOf(app)));
     },
     { name: 'members', dependencies: [SERVICES_PLUGIN, 'web'] },
   ),

@@ -98,6 +98,7 @@ export function pageMember(req: FastifyRequest): PageMember | null {
         id: m.id,
         email: m.email,
         role: m.role,
+        confirmed: m.emailVerified === true,
         declaredUse: m.declaredUse,
         workOrganisation: m.workOrganisation,
       }

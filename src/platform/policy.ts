@@ -87,6 +87,8 @@ export const ACTIONS = [
   'licensing.review',
   /** Site admins: recording payments, the tax rate. Editors: 403; others: 404. */
   'licensing.admin',
+  /** Site admins: the list of accounts and their roles. Editors: 403; others: 404. */
+  'members.list',
 ] as const;
 
 export type Action = (typeof ACTIONS)[number];
@@ -152,6 +154,7 @@ const RULES: Record<Action, Rule> = {
   'newsletter.edit': isStaff,
   'licensing.review': isStaff,
   'licensing.admin': isSiteAdmin,
+  'members.list': isSiteAdmin,
 };
 
 /** Whether the actor may do the action (on the subject, for subject-scoped actions). */
@@ -176,8 +179,8 @@ export function refusal(actor: Actor, action: Action): HttpError {
   if (action === 'api.read') return new HttpError(402, 'licence_required', API_LICENCE_MESSAGE);
   if (action === 'org.view' || action === 'org.manage')
     return new HttpError(404, 'not_found', 'There is no such organisation.');
-  if (action === 'licensing.review' || action === 'licensing.admin') {
-    if (action === 'licensing.admin' && isStaff(actor))
+  if (action === 'licensing.review' || action === 'licensing.admin' || action === 'members.list') {
+    if (action !== 'licensing.review' && isStaff(actor))
       return new HttpError(403, 'forbidden', 'Only an administrator can do this.');
     return new HttpError(404, 'not_found', 'Not found');
   }

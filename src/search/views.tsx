@@ -305,6 +305,10 @@ export function SearchPage({
             Search
           </button>
         </form>
+        <p class="search-archive-link">
+          Or browse the <a href="/cables">cable archive</a> by embassy, month, classification and
+          tag.
+        </p>
         {problem ? (
           <div class="notice error" role="alert" id="search-problem">
             <p>

@@ -13,10 +13,6 @@ import { Csrf } from '../web/components.tsx';
 export function AdminLayout({ ctx, title, children, notice, error, refresh }: { ctx: PageContext; title: string; children: ComponentChildren; notice?: string | null; error?: string | null; refresh?: number }) {
   return (
     <Layout ctx={ctx} title={title} noindex head={[<script key="admin" src={assetUrl('admin.js')} defer />, ...(refresh ? [<meta key="refresh" httpEquiv="refresh" content={String(refresh)} />] : [])]}>
-      <nav class="admin-nav" aria-label="Newsroom">
-        <a href="/admin">Dashboard</a> <a href="/admin/stories/new">New story</a> <a href="/admin/sections">Sections</a> <a href="/admin/press-releases">Press releases</a>{' '}
-        <a href="/admin/feeds">Partner feeds</a> <a href="/admin/ads">Ads</a> <a href="/admin/cables">Cable import</a>
-      </nav>
       <div class="admin">
         <h1>{title}</h1>
         {notice ? (

@@ -83,7 +83,11 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
     app.addHook('onClose', async () => void homeCaches.delete(homeData));
 
     app.get('/', { config: { policy: 'public' } }, async (req, reply) => {
-      const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
+      const [ctx, data, archive] = await Promise.all([
+        pageContext(services, req, reply),
+        homeData.get(),
+        services.shared.archive.get(),
+      ]);
       const ad = await pickAd(services, { section: null, adFree: ctx.access.adFree });
       const stamp = (list: Story[]) => list.map((s) => `${s.id}@${s.updated_at}`).join(',');
       const renderKey = [
@@ -93,8 +97,12 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         stamp(data.cablegate),
         data.headlines.map((i) => i.id).join(','),
         ad ? `${ad.id}@${ad.href}` : '',
+        JSON.stringify(archive),
       ].join('|');
-      return sendPage(req, reply, () => h(HomePage, { ctx, data, ad }), { ctx, renderKey });
+      return sendPage(req, reply, () => h(HomePage, { ctx, data, ad, archive }), {
+        ctx,
+        renderKey,
+      });
     });
 
     app.get<{ Params: { slug: string }; Querystring: Record<string, unknown> }>(

@@ -1,6 +1,8 @@
 /** Home, section and story pages. */
 import type { VNode } from 'preact';
 import type { PageContext } from '../web/context.ts';
+import { ArchiveBox } from '../cables/archive-box.tsx';
+import type { ArchiveSummary } from '../cables/summary.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
 import { PaywallStrip } from '../licensing/strip.tsx';
@@ -72,10 +74,12 @@ export function HomePage({
   ctx,
   data,
   ad,
+  archive,
 }: {
   ctx: PageContext;
   data: HomeData;
   ad?: ShownAd | null;
+  archive?: ArchiveSummary;
 }) {
   const [lead, ...otherLeads] = data.leads;
   // One ad on the home page: after the third item of the first list long enough.
@@ -134,6 +138,7 @@ export function HomePage({
           ))}
         </div>
         <div>
+          {archive ? <ArchiveBox archive={archive} /> : null}
           {data.cablegateSection ? (
             <section class="section-block" aria-labelledby="latest-cablegate">
               <h2 id="latest-cablegate">
@@ -348,6 +353,17 @@ export function StoryPage({
               inserts,
             )}
           </div>
+          {story.cable_reference_id ? (
+            <p class="archive-link">
+              <a href={`/cables/${story.cable_reference_id}`}>
+                Read the original cable in the archive
+              </a>{' '}
+              <span class="meta">
+                {story.cable_reference_id}, with its header, references and numbered paragraphs ·{' '}
+                <a href="/cables">browse the cable archive</a>
+              </span>
+            </p>
+          ) : null}
           <p class="copyright">
             © {story.source_name ?? ctx.siteName}. Published on {ctx.siteName} under our{' '}
             <a href="/terms">terms of use</a>.

@@ -22,6 +22,8 @@ export interface PageMember {
   id: number;
   email: string;
   role: 'reader' | 'editor' | 'admin';
+  /** Whether the address is confirmed (an unconfirmed member holds no role). */
+  confirmed: boolean;
   declaredUse: 'personal' | 'work' | null;
   workOrganisation: string | null;
 }

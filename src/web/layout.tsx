@@ -3,6 +3,7 @@ import type { ComponentChildren } from 'preact';
 import type { PageContext } from './context.ts';
 import { assetUrl } from './assets.ts';
 import type { Flash } from '../lib/flash.ts';
+import { AdminNav, adminLinksFor, isAdminPath } from './admin-nav.tsx';
 
 export interface LayoutProps {
   ctx: PageContext;
@@ -29,8 +30,18 @@ export const SITE_FEEDS: FeedLink[] = [
   { title: 'Latest stories (Atom)', href: '/feeds/home.atom', type: 'atom' },
 ];
 
-export function Layout({ ctx, title, description, canonical, children, noindex, feeds, head }: LayoutProps) {
+export function Layout({
+  ctx,
+  title,
+  description,
+  canonical,
+  children,
+  noindex,
+  feeds,
+  head,
+}: LayoutProps) {
   const fullTitle = title === ctx.siteName ? title : `${title} | ${ctx.siteName}`;
+  const staffHome = adminLinksFor(ctx.member)[0]?.href ?? null;
   return (
     <html lang="en">
       <head>
@@ -43,7 +54,13 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
         <link rel="stylesheet" href={assetUrl('site.css')} />
         <link rel="icon" href={assetUrl('favicon.svg')} type="image/svg+xml" />
         {[...SITE_FEEDS, ...(feeds ?? [])].map((f) => (
-          <link key={f.href} rel="alternate" type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'} title={`${ctx.siteName}: ${f.title}`} href={ctx.baseUrl + f.href} />
+          <link
+            key={f.href}
+            rel="alternate"
+            type={f.type === 'rss' ? 'application/rss+xml' : 'application/atom+xml'}
+            title={`${ctx.siteName}: ${f.title}`}
+            href={ctx.baseUrl + f.href}
+          />
         ))}
         {head}
       </head>
@@ -52,21 +69,41 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
           Skip to content
         </a>
         <header class="masthead">
+          {/* Phones: the checkbox opens the menu (sections and account) without a script. */}
+          <input type="checkbox" id="nav-toggle" class="nav-toggle" aria-label="Show the menu" />
           <div class="wrap masthead-inner">
             <a class="brand" href="/">
               {ctx.siteName}
             </a>
             <p class="tagline">Independent news and the diplomatic cable archive</p>
+            <label class="menu-button" for="nav-toggle" aria-hidden="true">
+              Menu
+            </label>
             <form class="masthead-search" method="get" action="/search" role="search">
               <label for="masthead-q" class="visually-hidden">
                 Search the archive
               </label>
-              <input id="masthead-q" type="search" name="q" placeholder="Search cables and stories" maxLength={500} />
+              <input
+                id="masthead-q"
+                type="search"
+                name="q"
+                placeholder="Search cables and stories"
+                maxLength={500}
+              />
               <button type="submit">Search</button>
             </form>
             <nav class="account-nav" aria-label="Account">
               {ctx.member ? (
                 <>
+                  {staffHome ? (
+                    <a
+                      class="admin-link"
+                      href={staffHome}
+                      aria-current={isAdminPath(ctx.path) ? 'page' : undefined}
+                    >
+                      Admin
+                    </a>
+                  ) : null}
                   <a href="/account">{ctx.member.email}</a>
                   <form method="post" action="/logout">
                     <input type="hidden" name="_csrf" value={ctx.csrf} />
@@ -87,6 +124,16 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
                   Home
                 </a>
               </li>
+              <li>
+                <a
+                  href="/cables"
+                  aria-current={
+                    ctx.path === '/cables' || ctx.path.startsWith('/cables/') ? 'page' : undefined
+                  }
+                >
+                  Cables
+                </a>
+              </li>
               {ctx.sections.map((s) => {
                 const href = `/sections/${s.slug}`;
                 return (
@@ -98,12 +145,18 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
                 );
               })}
               <li>
-                <a href="/about/licensing">Licensing</a>
+                <a
+                  href="/about/licensing"
+                  aria-current={ctx.path === '/about/licensing' ? 'page' : undefined}
+                >
+                  Licensing
+                </a>
               </li>
             </ul>
           </nav>
         </header>
         <main id="main" class="wrap">
+          {isAdminPath(ctx.path) ? <AdminNav ctx={ctx} /> : null}
           {ctx.flash && <FlashNotice flash={ctx.flash} />}
           {children}
         </main>
@@ -114,11 +167,19 @@ export function Layout({ ctx, title, description, canonical, children, noindex, 
               <a href="/about/licensing">organisations using it for work need a licence</a>.
             </p>
             <p>
-              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> · <a href="/newsletter">Newsletter</a>
+              <a href="/terms">Terms of use</a> · <a href="/about/licensing">Licensing</a> ·{' '}
+              <a href="/newsletter">Newsletter</a>
             </p>
             <form class="footer-signup" method="post" action="/newsletter/signup">
               <label for="footer-email">The Monday Dispatch, free every week:</label>{' '}
-              <input id="footer-email" type="email" name="email" required placeholder="you@example.org" autoComplete="email" />{' '}
+              <input
+                id="footer-email"
+                type="email"
+                name="email"
+                required
+                placeholder="you@example.org"
+                autoComplete="email"
+              />{' '}
               <button class="button" type="submit">
                 Subscribe
               </button>

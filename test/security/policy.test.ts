@@ -87,6 +87,7 @@ const ALLOWED: Record<string, readonly ActorName[]> = {
   'newsletter.edit': STAFF,
   'licensing.review': STAFF,
   'licensing.admin': ['admin'],
+  'members.list': ['admin'],
 };
 
 /**
@@ -174,6 +175,7 @@ const HIDDEN = new Set([
   'org.verify-domain',
   'licensing.review',
   'licensing.admin',
+  'members.list',
 ]);
 
 /** Columns that count views, impressions, clicks and use, written every few seconds in the background. */
@@ -577,7 +579,10 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
           (method === 'GET' || method === 'HEAD' || SIGN_IN_FORMS.has(policy))
         ) {
           if (!toLogin) failures.push(`not sent to log in: ${where}`);
-        } else if (HIDDEN.has(policy) && !(policy === 'licensing.admin' && STAFF.includes(who))) {
+        } else if (
+          HIDDEN.has(policy) &&
+          !((policy === 'licensing.admin' || policy === 'members.list') && STAFF.includes(who))
+        ) {
           if (s !== 404) failures.push(`not hidden (404): ${where}`);
         } else if (policy === 'api.read') {
           if (s !== 402)
