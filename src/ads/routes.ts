@@ -1,146 +1,31 @@
 /** House ads: the signed click-through redirect, and ad management for editors (/admin/ads). */
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
 import { HttpError, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { newsroomChanged } from '../stories/admin-auth.ts';
 import { listSections } from '../stories/store.ts';
-import { safeHref } from '../stories/links.ts';
 import { adServer } from './serve.ts';
 import { validClick } from './tracking.ts';
-import {
-  countClick,
-  createAd,
-  deleteAd,
-  getAd,
-  listAds,
-  sectionsField,
-  type AdInput,
-} from './store.ts';
+import { countClick, createAd, deleteAd, getAd, listAds } from './store.ts';
 import { AdFormPage, AdsAdminPage, type AdFormValues } from './pages.tsx';
-
-type Body = Record<string, unknown>;
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
-const DONE: Record<string, string> = { saved: 'Ad saved.', deleted: 'Ad removed.' };
-
-const dateField = z
-  .string()
-  .trim()
-  .default('')
-  .refine(
-    (v) => v === '' || /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2})?$/.test(v),
-    'Give dates as YYYY-MM-DD.',
-  );
-
-const adSchema = z.object({
-  kind: z.enum(['text', 'image'], { message: 'Choose text or image.' }),
-  headline: z
-    .string()
-    .trim()
-    .min(1, 'Give the ad a headline (for image ads it is the image’s text alternative).')
-    .max(120, 'Keep the headline under 120 characters.'),
-  body: z.string().trim().max(300, 'Keep the text under 300 characters.').default(''),
-  image_url: z.string().trim().default(''),
-  link_url: z.string().trim().min(1, 'Give the address the ad links to.'),
-  weight: z.coerce
-    .number({ message: 'The weight must be a number.' })
-    .int('The weight must be a whole number.')
-    .min(0, 'The weight must be 0 or more.')
-    .max(1000, 'The weight must be at most 1000.'),
-  starts_at: dateField,
-  ends_at: dateField,
-});
-
-function toIso(v: string): string | null {
-  if (!v) return null;
-  return new Date(v.length === 10 ? `${v}T00:00:00Z` : `${v}:00Z`).toISOString();
-}
-
-export function parseAdForm(
-  b: Body,
-  sectionSlugs: string[],
-): { ok: true; ad: AdInput } | { ok: false; message: string } {
-  const r = adSchema.safeParse(b);
-  if (!r.success) return { ok: false, message: r.error.issues[0].message };
-  const d = r.data;
-  // Read as a browser reads them (links.ts): `/\\host` or `//host` is another site, not a path here.
-  const webOrPath = (raw: string) => {
-    const href = safeHref(raw);
-    return href !== null && (/^https?:/i.test(href) || href.startsWith('/')) ? href : null;
-  };
-  const link = webOrPath(d.link_url);
-  if (!link)
-    return {
-      ok: false,
-      message: 'The link must be an http:// or https:// address, or a path on this site.',
-    };
-  const sitePath = d.image_url ? webOrPath(d.image_url) : null;
-  const image = d.image_url
-    ? (safeHref(d.image_url, 'image') ?? (sitePath?.startsWith('/') ? sitePath : null))
-    : null;
-  if (d.kind === 'image' && !image)
-    return {
-      ok: false,
-      message: 'An image ad needs the image’s https address (or a path on this site).',
-    };
-  const starts = toIso(d.starts_at);
-  const ends = toIso(d.ends_at);
-  if (starts && ends && ends <= starts)
-    return { ok: false, message: 'The end date must be after the start date.' };
-  const picked = Array.isArray(b.sections)
-    ? b.sections.map(String)
-    : typeof b.sections === 'string'
-      ? [b.sections]
-      : [];
-  const unknown = picked.find((s) => !sectionSlugs.includes(s));
-  if (unknown) return { ok: false, message: `There is no section ${unknown}.` };
-  return {
-    ok: true,
-    ad: {
-      kind: d.kind,
-      headline: d.headline,
-      body: d.body,
-      image_url: image,
-      link_url: link,
-      weight: d.weight,
-      starts_at: starts,
-      ends_at: ends,
-      sections: sectionsField(picked),
-    },
-  };
-}
-
-function formOf(b: Body): AdFormValues {
-  return {
-    kind: str(b.kind) === 'image' ? 'image' : 'text',
-    headline: str(b.headline),
-    body: str(b.body),
-    image_url: str(b.image_url),
-    link_url: str(b.link_url),
-    weight: str(b.weight) || '1',
-    starts_at: str(b.starts_at),
-    ends_at: str(b.ends_at),
-    sections: Array.isArray(b.sections)
-      ? b.sections.map(String)
-      : typeof b.sections === 'string'
-        ? [b.sections]
-        : [],
-  };
-}
+import { parseInput, type RawForm } from '../lib/form.ts';
+import { redirectWith } from '../lib/flash.ts';
+import { clickQuery, formOf, parseAdForm } from './schemas.ts';
 
 export function adRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   return async (app) => {
-    app.get<{ Params: { id: string }; Querystring: Body }>(
+    app.get<{ Params: { id: string } }>(
       '/ads/:id/click',
       { config: { policy: 'public', rateLimit: { max: 120, timeWindow: '1 minute' } } },
       async (req, reply) => {
         const id = Number(req.params.id);
         if (!Number.isInteger(id) || id <= 0) throw notFound('There is no such ad.');
         const secret = await adServer(services).secret();
-        if (!validClick(secret, id, req.query.sig))
+        const q = parseInput(clickQuery, req.query);
+        if (!q.ok || !validClick(secret, id, q.value.sig))
           throw new HttpError(403, 'bad_signature', 'That ad link is not valid.');
         const ad = await getAd(db, id);
         if (!ad) throw notFound('That ad has ended.');
@@ -151,26 +36,15 @@ export function adRoutes(services: Services): FastifyPluginAsync {
     );
 
     await app.register(async (admin) => {
-      admin.get<{ Querystring: Body }>(
-        '/admin/ads',
-        { config: { policy: 'ads.manage' } },
-        async (req, reply) => {
-          const ctx = await pageContext(services, req, reply);
-          return sendPage(
-            req,
-            reply,
-            h(AdsAdminPage, {
-              ctx,
-              ads: await listAds(db),
-              notice: DONE[str(req.query.done)] ?? null,
-            }),
-            { cache: 'no-store' },
-          );
-        },
-      );
+      admin.get('/admin/ads', { config: { policy: 'ads.manage' } }, async (req, reply) => {
+        const ctx = await pageContext(services, req, reply);
+        return sendPage(req, reply, h(AdsAdminPage, { ctx, ads: await listAds(db) }), {
+          cache: 'no-store',
+        });
+      });
       const form = async (
-        req: any,
-        reply: any,
+        req: FastifyRequest,
+        reply: FastifyReply,
         values: AdFormValues,
         id: number | null,
         error?: string,
@@ -210,8 +84,8 @@ export function adRoutes(services: Services): FastifyPluginAsync {
           );
         },
       );
-      const save = async (req: any, reply: any, id: number | null) => {
-        const b = (req.body ?? {}) as Body;
+      const save = async (req: FastifyRequest, reply: FastifyReply, id: number | null) => {
+        const b = (req.body ?? {}) as RawForm;
         const sections = await listSections(db);
         const r = parseAdForm(
           b,
@@ -223,7 +97,10 @@ export function adRoutes(services: Services): FastifyPluginAsync {
           await db.updateTable('ads').set(r.ad).where('id', '=', id).execute();
         } else await createAd(db, r.ad);
         newsroomChanged(services);
-        return reply.redirect('/admin/ads?done=saved', 303);
+        return redirectWith(req, reply, '/admin/ads', {
+          kind: 'ok',
+          message: `Ad “${r.ad.headline}” saved.`,
+        });
       };
       admin.post('/admin/ads', { config: { policy: 'ads.manage' } }, (req, reply) =>
         save(req, reply, null),
@@ -237,9 +114,18 @@ export function adRoutes(services: Services): FastifyPluginAsync {
         '/admin/ads/:id/delete',
         { config: { policy: 'ads.manage' } },
         async (req, reply) => {
-          await deleteAd(db, Number(req.params.id) || 0);
+          const ad = await getAd(db, Number(req.params.id) || 0);
+          if (!ad)
+            return redirectWith(req, reply, '/admin/ads', {
+              kind: 'error',
+              message: 'There is no such ad: it may have been removed already.',
+            });
+          await deleteAd(db, ad.id);
           newsroomChanged(services);
-          return reply.redirect('/admin/ads?done=deleted', 303);
+          return redirectWith(req, reply, '/admin/ads', {
+            kind: 'ok',
+            message: `Ad “${ad.headline}” removed.`,
+          });
         },
       );
     });

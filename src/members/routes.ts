@@ -3,7 +3,8 @@
  * the account page. Every form is CSRF-checked by the app's hook; every route has a rate limit.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { h, type VNode } from 'preact';
+import { h, type JSX } from 'preact';
+import { text as field, type RawForm } from '../lib/form.ts';
 import type { Services } from '../platform/services.ts';
 import { sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
@@ -89,9 +90,6 @@ const DONE: Record<string, string> = {
  */
 export const SIGNUP_COOKIE = 'bs_signup';
 
-type Body = Record<string, unknown>;
-const str = (v: unknown) => (typeof v === 'string' ? v : '');
-
 export function memberRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
     const deps: MemberDeps = {
@@ -104,12 +102,12 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       passwordParams: services.passwordParams,
       mailLimit: memberMailLimiter(),
     };
-    const ua = (req: FastifyRequest) => str(req.headers['user-agent']);
+    const ua = (req: FastifyRequest) => field(req.headers['user-agent']);
     const current = (req: FastifyRequest) => req.member?.sessionId ?? null;
     const page = async (
       req: FastifyRequest,
       reply: FastifyReply,
-      build: (ctx: Awaited<ReturnType<typeof pageContext>>) => VNode<any>,
+      build: (ctx: Awaited<ReturnType<typeof pageContext>>) => JSX.Element,
       status = 200,
     ) => {
       const ctx = await pageContext(services, req, reply);
@@ -142,26 +140,33 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       );
 
     // ---- register ----
-    app.get<{ Querystring: Body }>('/register', limited('page', 'public'), async (req, reply) => {
-      if (req.query.done === 'sent') {
-        return message(
-          req,
-          reply,
-          'Check your mail',
-          'ok',
-          'We have sent you a mail. Follow the link in it, in this browser if you can, to confirm your address and finish creating your account; the link works for two days.',
-          [
-            ['/login/magic', 'No mail? Get a login link'],
-            ['/', 'Front page'],
-          ],
+    app.get<{ Querystring: RawForm }>(
+      '/register',
+      limited('page', 'public'),
+      async (req, reply) => {
+        if (req.query.done === 'sent') {
+          return message(
+            req,
+            reply,
+            'Check your mail',
+            'ok',
+            'We have sent you a mail. Follow the link in it, in this browser if you can, to confirm your address and finish creating your account; the link works for two days.',
+            [
+              ['/login/magic', 'No mail? Get a login link'],
+              ['/', 'Front page'],
+            ],
+          );
+        }
+        if (req.member) return reply.redirect('/account', 303);
+        return page(req, reply, (ctx) =>
+          h(RegisterPage, {
+            ctx,
+            values: { email: '', declaredUse: null, workOrganisation: null },
+          }),
         );
-      }
-      if (req.member) return reply.redirect('/account', 303);
-      return page(req, reply, (ctx) =>
-        h(RegisterPage, { ctx, values: { email: '', declaredUse: null, workOrganisation: null } }),
-      );
-    });
-    app.post<{ Body: Body }>('/register', limited('register', 'public'), async (req, reply) => {
+      },
+    );
+    app.post<{ Body: RawForm }>('/register', limited('register', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const signup = newToken();
       const r = await registerMember(deps, {
@@ -173,9 +178,9 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       });
       if (!r.ok) {
         const values = {
-          email: str(b.email),
-          declaredUse: str(b.declared_use) || null,
-          workOrganisation: str(b.work_organisation) || null,
+          email: field(b.email),
+          declaredUse: field(b.declared_use) || null,
+          workOrganisation: field(b.work_organisation) || null,
         };
         return page(req, reply, (ctx) => h(RegisterPage, { ctx, values, error: r }), failStatus(r));
       }
@@ -191,13 +196,13 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
     });
 
     // ---- log in / out ----
-    app.get<{ Querystring: Body }>('/login', limited('page', 'public'), async (req, reply) => {
+    app.get<{ Querystring: RawForm }>('/login', limited('page', 'public'), async (req, reply) => {
       const next = safeNext(req.query.next);
       if (req.member) return reply.redirect(next, 303);
       const notice = req.query.done === 'logout' ? 'You are logged out.' : null;
       return page(req, reply, (ctx) => h(LoginPage, { ctx, email: '', next, notice }));
     });
-    app.post<{ Body: Body }>('/login', limited('login', 'public'), async (req, reply) => {
+    app.post<{ Body: RawForm }>('/login', limited('login', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const next = safeNext(b.next);
       const r = await login(deps, {
@@ -210,7 +215,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         return page(
           req,
           reply,
-          (ctx) => h(LoginPage, { ctx, email: str(b.email), next, error: r }),
+          (ctx) => h(LoginPage, { ctx, email: field(b.email), next, error: r }),
           r.code === 'wrong_credentials' ? 401 : 400,
         );
       setSessionCookie(req, reply, r.sessionToken);
@@ -226,14 +231,14 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
     app.get('/login/magic', limited('page', 'public'), async (req, reply) =>
       page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })),
     );
-    app.post<{ Body: Body }>('/login/magic', limited('mail', 'public'), async (req, reply) => {
+    app.post<{ Body: RawForm }>('/login/magic', limited('mail', 'public'), async (req, reply) => {
       const b = req.body ?? {};
       const r = await requestMagicLink(deps, { email: b.email });
       if (!r.ok)
         return page(
           req,
           reply,
-          (ctx) => h(MagicRequestPage, { ctx, email: str(b.email), error: r }),
+          (ctx) => h(MagicRequestPage, { ctx, email: field(b.email), error: r }),
           failStatus(r),
         );
       return message(req, reply, 'Check your mail', 'ok', r.message, [
@@ -328,18 +333,22 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
     app.get('/password/forgot', limited('page', 'public'), async (req, reply) =>
       page(req, reply, (ctx) => h(ForgotPage, { ctx, email: req.member?.email ?? '' })),
     );
-    app.post<{ Body: Body }>('/password/forgot', limited('mail', 'public'), async (req, reply) => {
-      const b = req.body ?? {};
-      const r = await requestPasswordReset(deps, { email: b.email });
-      if (!r.ok)
-        return page(
-          req,
-          reply,
-          (ctx) => h(ForgotPage, { ctx, email: str(b.email), error: r }),
-          failStatus(r),
-        );
-      return message(req, reply, 'Check your mail', 'ok', r.message, [['/login', 'Log in']]);
-    });
+    app.post<{ Body: RawForm }>(
+      '/password/forgot',
+      limited('mail', 'public'),
+      async (req, reply) => {
+        const b = req.body ?? {};
+        const r = await requestPasswordReset(deps, { email: b.email });
+        if (!r.ok)
+          return page(
+            req,
+            reply,
+            (ctx) => h(ForgotPage, { ctx, email: field(b.email), error: r }),
+            failStatus(r),
+          );
+        return message(req, reply, 'Check your mail', 'ok', r.message, [['/login', 'Log in']]);
+      },
+    );
     app.get<{ Params: { token: string } }>(
       '/password/reset/:token',
       limited('link', 'public'),
@@ -360,7 +369,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         );
       },
     );
-    app.post<{ Params: { token: string }; Body: Body }>(
+    app.post<{ Params: { token: string }; Body: RawForm }>(
       '/password/reset/:token',
       limited('reset', 'public'),
       async (req, reply) => {
@@ -397,19 +406,19 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
     );
 
     // ---- account ----
-    app.get<{ Querystring: Body }>(
+    app.get<{ Querystring: RawForm }>(
       '/account',
       limited('page', 'account.manage'),
       async (req, reply) => {
         if (!req.member) return reply.redirect('/login?next=/account', 303);
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
-        const notice = DONE[str(req.query.done)] ?? null;
+        const notice = DONE[field(req.query.done)] ?? null;
         const newsletter = await memberNewsletterStatus(deps.db, member.email);
         return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
       },
     );
-    app.post<{ Body: Body }>(
+    app.post<{ Body: RawForm }>(
       '/account',
       limited('account', 'account.manage'),
       async (req, reply) => {
@@ -434,14 +443,14 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       },
     );
     // The newsletter box on the account page (CSRF-checked like every form).
-    app.post<{ Body: Body }>(
+    app.post<{ Body: RawForm }>(
       '/account/newsletter',
       limited('account', 'account.manage'),
       async (req, reply) => {
         if (!req.member) return reply.redirect('/login?next=/account', 303);
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
-        if (str((req.body ?? {}).action) === 'unsubscribe') {
+        if (field((req.body ?? {}).action) === 'unsubscribe') {
           await memberUnsubscribe(deps.db, member.email);
           return reply.redirect('/account?done=newsletter-off', 303);
         }

@@ -245,7 +245,7 @@ export function EditorDashboard({ ctx, counts, issues, stats }: { ctx: PageConte
   );
 }
 
-export function EditorIssuePage({ ctx, issue, stats, notice, tz }: { ctx: PageContext; issue: Issue; stats: IssueStats; notice?: string; tz: string }) {
+export function EditorIssuePage({ ctx, issue, stats, notice, error, tz }: { ctx: PageContext; issue: Issue; stats: IssueStats; notice?: string; error?: string; tz: string }) {
   const editable = issue.status === 'draft' || issue.status === 'scheduled';
   const base = `/newsletter/editor/issues/${issue.id}`;
   const Csrf = () => <input type="hidden" name="_csrf" value={ctx.csrf} />;
@@ -260,6 +260,11 @@ export function EditorIssuePage({ ctx, issue, stats, notice, tz }: { ctx: PageCo
         {notice ? (
           <p class="notice ok" role="status">
             {notice}
+          </p>
+        ) : null}
+        {error ? (
+          <p class="notice error" role="alert">
+            {error}
           </p>
         ) : null}
         <table>

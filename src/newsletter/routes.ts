@@ -3,8 +3,7 @@
  * (one-click unsubscribe per RFC 8058), the public archive, and the editors' desk.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { h, type VNode } from 'preact';
-import { z } from 'zod';
+import { h, type JSX } from 'preact';
 import type { Services } from '../platform/services.ts';
 import { badRequest, HttpError, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
@@ -13,6 +12,9 @@ import { zonedTimeToUtc } from '../platform/jobs.ts';
 import { MessagePage } from '../web/pages.tsx';
 import { safeRedirect } from '../lib/safe-redirect.ts';
 import { KeyedLimiter } from '../lib/keyed-limit.ts';
+import { parseInput } from '../lib/form.ts';
+import { redirectWith } from '../lib/flash.ts';
+import { addItemForm, introForm, prefsSchema, removeItemForm, scheduleForm } from './schemas.ts';
 import { getStory, isVisible, storyPath } from '../stories/store.ts';
 import {
   confirmSubscriber,
@@ -70,7 +72,7 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       reply: FastifyReply,
       title: string,
       kind: 'ok' | 'error',
-      lines: (string | VNode<any>)[],
+      lines: (string | JSX.Element)[],
       status = 200,
     ) => {
       const ctx = await pageContext(services, req, reply);
@@ -284,10 +286,6 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       },
     );
 
-    const prefsSchema = z.object({
-      format: z.enum(['html', 'text'], { message: 'Choose a format.' }),
-      subscribed: z.literal('1').optional(),
-    });
     app.get<{ Params: { token: string }; Querystring: { saved?: string } }>(
       '/newsletter/preferences/:token',
       { config: { policy: 'public' } },
@@ -312,11 +310,11 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       { config: { policy: 'public' } },
       async (req, reply) => {
         const { sub } = await linkSubscriber('preferences', req.params.token);
-        const parsed = prefsSchema.safeParse(req.body ?? {});
-        if (!parsed.success) throw badRequest(parsed.error.issues[0].message);
+        const parsed = parseInput(prefsSchema, req.body);
+        if (!parsed.ok) throw badRequest(parsed.message);
         await setPreferences(db, sub.id, {
-          format: parsed.data.format,
-          subscribed: parsed.data.subscribed === '1',
+          format: parsed.value.format,
+          subscribed: parsed.value.subscribed === '1',
         });
         return reply.redirect(`/newsletter/preferences/${req.params.token}?saved=1`, 303);
       },
@@ -338,11 +336,33 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
           `Issue ${issue.number} is ${issue.status} and can no longer be changed.`,
         );
     };
-    const back = (reply: FastifyReply, issue: Issue, notice: string) =>
-      reply.redirect(
-        `/newsletter/editor/issues/${issue.id}?notice=${encodeURIComponent(notice)}`,
-        303,
+    /** Post/redirect/get: back to the issue with a one-time message (nothing the editor typed in the address). */
+    const back = (req: FastifyRequest, reply: FastifyReply, issue: Issue, message: string) =>
+      redirectWith(req, reply, `/newsletter/editor/issues/${issue.id}`, { kind: 'ok', message });
+    /** The issue page; with `error`, the form's refusal at 400, nothing changed. */
+    const issuePage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      issue: Issue,
+      error?: string,
+    ) => {
+      const [ctx, stats] = await Promise.all([
+        pageContext(services, req, reply),
+        issueStats(db, [issue.id]),
+      ]);
+      return sendPage(
+        req,
+        reply,
+        h(EditorIssuePage, {
+          ctx,
+          issue,
+          stats: stats.get(issue.id)!,
+          error,
+          tz: services.config.newsletterTz,
+        }),
+        { status: error ? 400 : 200, cache: 'no-store' },
       );
+    };
 
     app.get('/newsletter/editor', { config: { policy: 'newsletter.edit' } }, async (req, reply) => {
       const [ctx, counts, issues] = await Promise.all([
@@ -368,30 +388,10 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       },
     );
 
-    app.get<{ Params: { id: string }; Querystring: { notice?: string } }>(
+    app.get<{ Params: { id: string } }>(
       '/newsletter/editor/issues/:id',
       { config: { policy: 'newsletter.edit' } },
-      async (req, reply) => {
-        const issue = await loadIssue(req);
-        const [ctx, stats] = await Promise.all([
-          pageContext(services, req, reply),
-          issueStats(db, [issue.id]),
-        ]);
-        const notice =
-          typeof req.query.notice === 'string' ? req.query.notice.slice(0, 300) : undefined;
-        return sendPage(
-          req,
-          reply,
-          h(EditorIssuePage, {
-            ctx,
-            issue,
-            stats: stats.get(issue.id)!,
-            notice,
-            tz: services.config.newsletterTz,
-          }),
-          { cache: 'no-store' },
-        );
-      },
+      async (req, reply) => issuePage(req, reply, await loadIssue(req)),
     );
 
     // The email exactly as sent (inline styles need their own, stricter-elsewhere CSP).
@@ -439,18 +439,10 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       async (req, reply) => {
         const issue = await loadIssue(req);
         editable(issue);
-        const parsed = z
-          .object({
-            intro: z
-              .string()
-              .trim()
-              .min(1, 'The introduction must not be empty.')
-              .max(2000, 'The introduction is too long (2,000 characters at most).'),
-          })
-          .safeParse(req.body ?? {});
-        if (!parsed.success) throw badRequest(parsed.error.issues[0].message);
-        await updateIssue(db, issue.id, { intro: parsed.data.intro });
-        return back(reply, issue, 'The introduction is saved.');
+        const parsed = parseInput(introForm, req.body);
+        if (!parsed.ok) return issuePage(req, reply, issue, parsed.message);
+        await updateIssue(db, issue.id, { intro: parsed.value.intro });
+        return back(req, reply, issue, 'The introduction is saved.');
       },
     );
 
@@ -460,21 +452,15 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       async (req, reply) => {
         const issue = await loadIssue(req);
         editable(issue);
-        const parsed = z
-          .object({
-            index: z.coerce
-              .number()
-              .int()
-              .min(0)
-              .max(issue.items.length - 1),
-          })
-          .safeParse(req.body ?? {});
-        if (!parsed.success) throw badRequest('That item is not in this issue.');
-        const removed = issue.items[parsed.data.index];
+        const parsed = parseInput(removeItemForm, req.body);
+        if (!parsed.ok || parsed.value.index >= issue.items.length)
+          return issuePage(req, reply, issue, 'That item is not in this issue.');
+        const index = parsed.value.index;
+        const removed = issue.items[index];
         await updateIssue(db, issue.id, {
-          items: issue.items.filter((_, i) => i !== parsed.data.index),
+          items: issue.items.filter((_, i) => i !== index),
         });
-        return back(reply, issue, `Removed: ${removed.title}`);
+        return back(req, reply, issue, `Removed: ${removed.title}`);
       },
     );
 
@@ -484,14 +470,19 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       async (req, reply) => {
         const issue = await loadIssue(req);
         editable(issue);
-        const raw = String(((req.body ?? {}) as Record<string, unknown>).item ?? '').trim();
+        const parsed = parseInput(addItemForm, req.body);
+        if (!parsed.ok) return issuePage(req, reply, issue, parsed.message);
+        const raw = parsed.value.item;
         const item = await findItem(raw);
         if (!item)
-          throw badRequest(
+          return issuePage(
+            req,
+            reply,
+            issue,
             `No published story or cable matches “${raw.slice(0, 80)}”. Give a story's number or address, or a cable reference such as 09LIMA1669.`,
           );
         if (issue.items.some((i) => i.kind === item.kind && i.id === item.id))
-          throw badRequest(`“${item.title}” is already in this issue.`);
+          return issuePage(req, reply, issue, `“${item.title}” is already in this issue.`);
         const items =
           item.kind === 'story'
             ? [
@@ -501,7 +492,7 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
               ]
             : [...issue.items, item];
         await updateIssue(db, issue.id, { items });
-        return back(reply, issue, `Added: ${item.title}`);
+        return back(req, reply, issue, `Added: ${item.title}`);
       },
     );
 
@@ -512,9 +503,14 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
         const issue = await loadIssue(req);
         const member = req.member!;
         if (!member.email)
-          throw badRequest('Your account has no email address to send the test to.');
+          return issuePage(
+            req,
+            reply,
+            issue,
+            'Your account has no email address to send the test to.',
+          );
         await sendTest(issue, member.email, { mailer: nl.mailer(), site: nl.site });
-        return back(reply, issue, `A test was sent to ${member.email}.`);
+        return back(req, reply, issue, `A test was sent to ${member.email}.`);
       },
     );
 
@@ -524,16 +520,21 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
       async (req, reply) => {
         const issue = await loadIssue(req);
         editable(issue);
-        const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(
-          String(((req.body ?? {}) as Record<string, unknown>).at ?? ''),
-        );
-        if (!m) throw badRequest('Give the date and time to send, e.g. 2026-11-30T07:00.');
+        const parsed = parseInput(scheduleForm, req.body);
+        if (!parsed.ok) return issuePage(req, reply, issue, parsed.message);
+        const m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})$/.exec(parsed.value.at)!;
         const at = zonedTimeToUtc(+m[1], +m[2], +m[3], +m[4], +m[5], services.config.newsletterTz);
         if (Number.isNaN(at.getTime()) || at.getTime() < Date.now() - 60_000)
-          throw badRequest('That time has passed; choose a time in the future or send now.');
+          return issuePage(
+            req,
+            reply,
+            issue,
+            'That time has passed; choose a time in the future or send now.',
+          );
         await updateIssue(db, issue.id, { status: 'scheduled', scheduled_for: at.toISOString() });
         await nl.queueSend(issue.id, at);
         return back(
+          req,
           reply,
           issue,
           `Scheduled for ${m[3]}/${m[2]}/${m[1]} ${m[4]}:${m[5]} (${services.config.newsletterTz}).`,
@@ -549,7 +550,7 @@ export function newsletterRoutes(services: Services): FastifyPluginAsync {
         editable(issue);
         await startIssueSend(services.db, issue.id);
         await nl.queueSend(issue.id);
-        return back(reply, issue, 'Sending has started; the figures below update as it goes.');
+        return back(req, reply, issue, 'Sending has started; the figures below update as it goes.');
       },
     );
 

@@ -122,7 +122,7 @@ test(
       await desk.waitForURL(/\/newsletter\/editor\/issues\/\d+$/);
       const issueId = Number(/\/issues\/(\d+)$/.exec(desk.url())![1]);
       await desk.getByRole('button', { name: 'Send now to every confirmed subscriber' }).click();
-      await desk.waitForURL(/notice=/);
+      await desk.locator('.notice.flash').waitFor();
       assert.match(await desk.locator('body').innerText(), /Sending has started/);
       const digestMail = smtp.next(email, 15_000);
       const report = await svc.send(issueId);

@@ -4,7 +4,7 @@ import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
 import { HttpError, badRequest, notFound } from '../../platform/http.ts';
 import { csrfCookie, fromThisSite } from '../../platform/csrf.ts';
@@ -46,59 +46,83 @@ export function uploadRoutes(app: FastifyInstance, kit: NewsroomKit): void {
           'This form has expired or did not come from this site. Reload the page and try again.',
         );
       }
-      if (!req.isMultipart()) throw badRequest('Choose a cables file to upload.');
-      // A body the multipart parser cannot read is the sender's fault: 400 with what was wrong.
-      const unreadable = (err: unknown) => {
-        const e = err as { statusCode?: number; message?: string };
-        if (e?.statusCode && e.statusCode < 500) return err;
-        return badRequest(
-          `The upload could not be read (${String(e?.message ?? err).slice(0, 200)}). Choose the file and send it again.`,
-        );
-      };
-      let file: Awaited<ReturnType<typeof req.file>>;
       try {
-        file = await req.file();
+        return await receive(req, reply);
       } catch (err) {
-        throw unreadable(err);
+        // A refused upload (nothing stored): the form again with the reason, at the same status.
+        const status = (err as { statusCode?: unknown }).statusCode;
+        if (typeof status === 'number' && status >= 400 && status < 500) {
+          const uploads = await recentUploads(db, 20);
+          return page(
+            req,
+            reply,
+            (ctx) =>
+              h(CableUploadPage, {
+                ctx,
+                uploads,
+                error: (err as Error).message,
+                maxMb: MAX_UPLOAD_BYTES / 1024 / 1024,
+              }),
+            status,
+          );
+        }
+        throw err;
       }
-      if (!file || !file.filename) throw badRequest('Choose a cables file to upload.');
-      const dir = join(services.config.dataDir, 'uploads');
-      await mkdir(dir, { recursive: true });
-      const safe = file.filename.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80);
-      const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${safe}`);
-      let size = 0;
-      file.file.on('data', (c: Buffer) => (size += c.length));
-      // A failure writing the copy is ours (500); a failure reading the body is the sender's (400).
-      let writeError: unknown = null;
-      const out = createWriteStream(path).on('error', (err) => (writeError ??= err));
-      try {
-        await pipeline(file.file, out);
-      } catch (err) {
-        await rm(path, { force: true });
-        // The pipeline passes a broken body's error on to the copy too: the body's own error decides.
-        throw writeError && !file.file.errored ? err : unreadable(err);
-      }
-      if (file.file.truncated) {
-        await rm(path, { force: true });
-        throw new HttpError(
-          413,
-          'too_large',
-          `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`,
-        );
-      }
-      if (size === 0) {
-        await rm(path, { force: true });
-        throw badRequest('The file is empty.');
-      }
-      const id = await recordUpload(services.db, {
-        memberId: req.member!.id,
-        originalName: file.filename,
-        path,
-        size,
-      });
-      return reply.redirect(`/admin/cables/${id}`, 303);
     },
   );
+  const receive = async (req: FastifyRequest, reply: FastifyReply) => {
+    if (!req.isMultipart()) throw badRequest('Choose a cables file to upload.');
+    // A body the multipart parser cannot read is the sender's fault: 400 with what was wrong.
+    const unreadable = (err: unknown) => {
+      const e = err as { statusCode?: number; message?: string };
+      if (e?.statusCode && e.statusCode < 500) return err;
+      return badRequest(
+        `The upload could not be read (${String(e?.message ?? err).slice(0, 200)}). Choose the file and send it again.`,
+      );
+    };
+    let file: Awaited<ReturnType<typeof req.file>>;
+    try {
+      file = await req.file();
+    } catch (err) {
+      throw unreadable(err);
+    }
+    if (!file || !file.filename) throw badRequest('Choose a cables file to upload.');
+    const dir = join(services.config.dataDir, 'uploads');
+    await mkdir(dir, { recursive: true });
+    const safe = file.filename.replace(/[^A-Za-z0-9._-]+/g, '_').slice(-80);
+    const path = join(dir, `${Date.now()}-${randomBytes(4).toString('hex')}-${safe}`);
+    let size = 0;
+    file.file.on('data', (c: Buffer) => (size += c.length));
+    // A failure writing the copy is ours (500); a failure reading the body is the sender's (400).
+    let writeError: unknown = null;
+    const out = createWriteStream(path).on('error', (err) => (writeError ??= err));
+    try {
+      await pipeline(file.file, out);
+    } catch (err) {
+      await rm(path, { force: true });
+      // The pipeline passes a broken body's error on to the copy too: the body's own error decides.
+      throw writeError && !file.file.errored ? err : unreadable(err);
+    }
+    if (file.file.truncated) {
+      await rm(path, { force: true });
+      throw new HttpError(
+        413,
+        'too_large',
+        `The file is larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB.`,
+      );
+    }
+    if (size === 0) {
+      await rm(path, { force: true });
+      throw badRequest('The file is empty.');
+    }
+    const id = await recordUpload(services.db, {
+      memberId: req.member!.id,
+      originalName: file.filename,
+      path,
+      size,
+    });
+    return reply.redirect(`/admin/cables/${id}`, 303);
+  };
   app.get<{ Params: { id: string } }>(
     '/admin/cables/:id',
     { config: { policy: 'cables.upload' } },
