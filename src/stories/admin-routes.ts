@@ -23,8 +23,7 @@ import { feedLimits, pollAllFeeds } from '../feeds/poll.ts';
 import { countFeedErrors, listFeeds } from '../feeds/store.ts';
 import { adServer } from '../ads/serve.ts';
 import { newsroomChanged } from './admin-auth.ts';
-import { parseMarkdown, slugify } from './markdown.ts';
-import { renderBlock } from './views.tsx';
+import { renderMarkdown, slugify } from './markdown.ts';
 import {
   createStory,
   ensureSource,
@@ -101,15 +100,9 @@ const DONE: Record<string, string> = {
 };
 const doneNotice = (q: unknown) => DONE[str((q as Body)?.done)] ?? null;
 
-/** The Markdown subset rendered as it will appear in a story. */
+/** The Markdown rendered as it will appear in a story. */
 export function previewHtml(body: string): string {
-  return render(
-    h(
-      'div',
-      null,
-      parseMarkdown(body).map((b, i) => renderBlock(b, i)),
-    ) as VNode,
-  ).replace(/^<div>|<\/div>$/g, '');
+  return renderMarkdown(body);
 }
 
 const storySchema = z.object({
