@@ -44,6 +44,7 @@ import {
   releaseStoryBody,
   submitRelease,
   type DecisionDeps,
+  releasePreview,
 } from './press-releases.ts';
 import {
   CABLE_UPLOAD_JOB,
@@ -242,6 +243,20 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
         }
         return reply.redirect('/press-releases/new?done=1', 303);
       });
+      // The submission form's live preview: the release as it will be published for this submitter.
+      app.post<{ Body: Body }>(
+        '/press-releases/preview',
+        {
+          config: { policy: 'press-release.submit', rateLimit: { max: 600, timeWindow: '1 hour' } },
+        },
+        async (req, reply) => {
+          const body = str(req.body?.body);
+          if (body.length > 50_000) throw badRequest('The text is too long to preview.');
+          const ctx = await pageContext(services, req, reply);
+          reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+          return releasePreview(body, licensedOf(ctx));
+        },
+      );
     });
 
     // ---- the newsroom ----
@@ -418,6 +433,9 @@ export function newsroomRoutes(services: AppServices): FastifyPluginAsync {
           const body = str(req.body?.body);
           if (body.length > 500_000) throw badRequest('The text is too long to preview.');
           reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+          const mode = str(req.body?.mode);
+          if (mode === 'release-licensed' || mode === 'release-plain')
+            return releasePreview(body, mode === 'release-licensed');
           return previewHtml(body);
         },
       );

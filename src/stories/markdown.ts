@@ -189,9 +189,12 @@ function inlineText(children: Token[]): string {
 /**
  * Plain text of a body (teasers, feeds, search, the text part of mails): the words, a blank line
  * between blocks, `- ` before list items (`1. ` in numbered lists), table cells separated by ` | `,
- * and link addresses after their words when `links` is set.
+ * and link addresses after their words when `links` is set (site paths made absolute with `baseUrl`).
  */
-export function markdownToText(source: string, opts: { links?: boolean } = {}): string {
+export function markdownToText(
+  source: string,
+  opts: { links?: boolean; baseUrl?: string } = {},
+): string {
   const tokens = parserFor().parse(source, {});
   const blocks: string[] = [];
   // Lines of the list or table being read (joined by single line breaks).
@@ -252,7 +255,8 @@ export function markdownToText(source: string, opts: { links?: boolean } = {}): 
           for (const c of tok.children ?? []) {
             if (c.type === 'link_open') href = String(c.attrGet('href') ?? '') || null;
             else if (c.type === 'link_close') {
-              if (href) text += ` (${href})`;
+              if (href)
+                text += ` (${href.startsWith('/') && opts.baseUrl ? opts.baseUrl + href : href})`;
               href = null;
             } else text += inlineText([c]);
           }
