@@ -35,7 +35,13 @@ async function withDeps<T>(fn: (d: LicensingDeps) => Promise<T>): Promise<T> {
   const mailer = createMailer(config);
   try {
     await migrate(db);
-    return await fn({ db: db.kysely, mailer, siteName: config.siteName, baseUrl: config.baseUrl });
+    return await fn({
+      db: db.kysely,
+      mailer,
+      siteName: config.siteName,
+      baseUrl: config.baseUrl,
+      payment: config.payment,
+    });
   } finally {
     await mailer.close();
     await db.close();

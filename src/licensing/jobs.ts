@@ -2,7 +2,8 @@
  * Licensing jobs. A daily schedule (`licensing.daily`) finds licences 30 and 7 days before their
  * end and at their end, and enqueues one reminder job per licence, end date and kind with a unique
  * key, so each reminder goes once however often the daily job runs; it also marks ended licences
- * expired. `licensing.alerts` runs saved-search alerts (daily ones every day, weekly ones every
+ * expired, and mails each invoice that passed its due date unpaid one reminder (overdue.ts).
+ * `licensing.alerts` runs saved-search alerts (daily ones every day, weekly ones every
  * seventh day).
  */
 import type { AppServices } from '../app.ts';
@@ -12,6 +13,7 @@ import type { Config } from '../config.ts';
 import { reminderDue, sendReminder, type LicensingDeps, type ReminderKind } from './service.ts';
 import { runAlerts, searchAlertSource, type AlertSource } from './alerts.ts';
 import { worldFor } from './world.ts';
+import { remindOverdueInvoices } from './overdue.ts';
 
 export const DAILY_JOB = 'licensing.daily';
 export const REMINDER_JOB = 'licensing.reminder';
@@ -37,33 +39,51 @@ export async function enqueueReminders(db: Db, now = new Date()): Promise<number
   for (const l of due) {
     const kind = reminderDue(new Date(l.expires_at!), now);
     if (!kind) continue;
-    const r = await enqueue(db, REMINDER_JOB, { licenceId: l.id, kind }, { uniqueKey: reminderKey(l.id, l.expires_at!, kind) });
+    const r = await enqueue(
+      db,
+      REMINDER_JOB,
+      { licenceId: l.id, kind },
+      { uniqueKey: reminderKey(l.id, l.expires_at!, kind) },
+    );
     if (r.created) created++;
     if (kind === 'expired') {
-      await db.kysely.updateTable('licences').set({ status: 'expired', updated_at: now.toISOString() }).where('id', '=', l.id).where('status', '=', 'active').execute();
+      await db.kysely
+        .updateTable('licences')
+        .set({ status: 'expired', updated_at: now.toISOString() })
+        .where('id', '=', l.id)
+        .where('status', '=', 'active')
+        .execute();
     }
   }
   if (due.some((l) => Date.parse(l.expires_at!) <= now.getTime())) worldFor(db).clear();
   return created;
 }
 
-export function licensingDeps(services: AppServices, extra: Partial<LicensingDeps> = {}): LicensingDeps {
+export function licensingDeps(
+  services: AppServices,
+  extra: Partial<LicensingDeps> = {},
+): LicensingDeps {
   return {
     db: services.db.kysely,
     mailer: services.mailer,
     siteName: services.config.siteName,
     baseUrl: services.config.baseUrl,
+    payment: services.config.payment,
     changed: () => worldFor(services.db).clear(),
     ...extra,
   };
 }
 
-export function licensingJobHandlers(services: AppServices, opts: { now?: () => Date; alerts?: AlertSource } = {}): Record<string, JobHandler> {
+export function licensingJobHandlers(
+  services: AppServices,
+  opts: { now?: () => Date; alerts?: AlertSource } = {},
+): Record<string, JobHandler> {
   const now = opts.now ?? (() => new Date());
   const deps = licensingDeps(services, { now });
   return {
     [DAILY_JOB]: async () => {
       await enqueueReminders(services.db, now());
+      await remindOverdueInvoices(deps, now());
     },
     [REMINDER_JOB]: async (payload: { licenceId: number; kind: ReminderKind }) => {
       await sendReminder(deps, payload.licenceId, payload.kind);
@@ -81,5 +101,8 @@ export function jobHandlers(services: AppServices): Record<string, JobHandler> {
 
 /** Reminders at 06:00 and search alerts at 07:00 every day, in SCHEDULE_TZ. */
 export function jobSchedules(config: Config): Schedule[] {
-  return [schedule(DAILY_JOB, { hour: 6, minute: 0 }, config.scheduleTz), schedule(ALERTS_JOB, { hour: 7, minute: 0 }, config.scheduleTz)];
+  return [
+    schedule(DAILY_JOB, { hour: 6, minute: 0 }, config.scheduleTz),
+    schedule(ALERTS_JOB, { hour: 7, minute: 0 }, config.scheduleTz),
+  ];
 }

@@ -77,6 +77,7 @@ import {
   type UsagePoint,
 } from './views.tsx';
 import { invoicePdf, invoiceView } from './invoice.ts';
+import { paymentInstructions } from './payment.ts';
 import { organisationLicence, worldFor } from './world.ts';
 import { licenceCovers } from './access.ts';
 import { cidrContains, parseCidr } from './cidr.ts';
@@ -360,6 +361,7 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
         reply,
         (ctx) =>
           h(AdminLicensingPage, {
+            paymentConfigured: paymentInstructions(services.config.payment, '').configured,
             ctx,
             queue: queue.map((q) => ({
               ...q,
@@ -511,8 +513,9 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
         });
         const org = (await getOrganisation(db, inv.organisation_id))!;
         const v = invoiceView(inv, org);
+        const pay = paymentInstructions(services.config.payment, v.number);
         if (pdf) {
-          const body = await invoicePdf(v, services.config.siteName, services.config.baseUrl);
+          const body = await invoicePdf(v, services.config.siteName, services.config.baseUrl, pay);
           return reply
             .type('application/pdf')
             .header('cache-control', 'private, no-cache')
@@ -520,7 +523,7 @@ export function licensingRoutes(services: AppServices): FastifyPluginAsync {
             .send(body);
         }
         return page(req, reply, (ctx) =>
-          h(InvoicePage, { ctx, v, siteName: services.config.siteName }),
+          h(InvoicePage, { ctx, v, siteName: services.config.siteName, pay }),
         );
       },
     );
