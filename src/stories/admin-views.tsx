@@ -4,6 +4,7 @@ import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { assetUrl } from '../web/assets.ts';
 import { MarkdownField } from './markdown-field.tsx';
+import { importOutcome } from '../cables/import-outcome.ts';
 import { formatDateTime, formatCount } from '../web/format.ts';
 import type { Section, Story } from './store.ts';
 import { storyPath } from './store.ts';
@@ -738,6 +739,7 @@ export function CableUploadStatusPage({ ctx, upload }: { ctx: PageContext; uploa
         skippedReasons: Record<string, number>;
       })
     : null;
+  const o = s ? importOutcome(s) : null;
   const running = upload.status === 'queued' || upload.status === 'running';
   const pct =
     p && p.bytesTotal
@@ -762,30 +764,38 @@ export function CableUploadStatusPage({ ctx, upload }: { ctx: PageContext; uploa
         <progress class="js-progress" max="100" value={String(pct)}>
           {pct}%
         </progress>
-        <p class="js-counts">
-          {p
-            ? `${formatCount(p.records)} records read: ${formatCount(p.new)} new, ${formatCount(p.updated)} updated, ${formatCount(p.unchanged)} unchanged, ${formatCount(p.skipped)} skipped`
-            : 'Waiting to start…'}
-        </p>
+        {running || !s ? (
+          <p class="js-counts">
+            {p
+              ? `${formatCount(p.records)} records read so far: ${formatCount(p.new)} new, ${formatCount(p.updated)} updated, ${formatCount(p.unchanged)} unchanged, ${formatCount(p.skipped)} skipped`
+              : running
+                ? 'Waiting to start…'
+                : ''}
+          </p>
+        ) : null}
       </div>
       {s ? (
-        <div class="notice ok">
+        <div class={o!.ok ? 'notice ok' : 'notice error'} role={o!.ok ? 'status' : 'alert'}>
           <p>
-            Done in {s.seconds.toFixed(1)} s: {formatCount(s.new)} new, {formatCount(s.updated)}{' '}
-            updated, {formatCount(s.unchanged)} unchanged, {formatCount(s.skipped)} skipped.
+            {o!.ok ? `Done in ${s.seconds.toFixed(1)} s: ` : 'Nothing was imported: '}
+            {o!.counts}
           </p>
-          {Object.keys(s.skippedReasons).length ? (
-            <ul>
-              {Object.entries(s.skippedReasons).map(([r, n]) => (
-                <li key={r}>
-                  {r}: {n}
-                </li>
-              ))}
-            </ul>
+          {o!.reasons.length ? (
+            <>
+              <p>Skipped records, by reason:</p>
+              <ul>
+                {o!.reasons.map(([r, n]) => (
+                  <li key={r}>
+                    {r}: {formatCount(n)}
+                  </li>
+                ))}
+              </ul>
+            </>
           ) : null}
         </div>
       ) : null}
-      {upload.error ? <p class="notice error">The import failed: {upload.error}</p> : null}
+      {upload.error && !s ? <p class="notice error">The import failed: {upload.error}</p> : null}
+      {upload.error && s && o?.failure ? <p class="notice error">{o.failure}</p> : null}
       <p>
         <a href="/admin/cables">All imports</a>
       </p>
