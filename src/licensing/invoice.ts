@@ -117,7 +117,8 @@ export function invoicePdf(
     if (pay.bank.length)
       doc.text(`Payment reference: ${pay.reference}`, x.desc, doc.y, { width: 480 });
     doc.moveDown(0.5).fontSize(9).fillColor('#333');
-    for (const line of paymentLines(pay, v.due))
+    // The bank details are listed above; the lines add the due date, link, notes and contact.
+    for (const line of paymentLines(pay, v.due).filter((l) => !l.startsWith('By bank transfer:')))
       doc.text(line, x.desc, doc.y, { width: 480 }).moveDown(0.3);
     doc
       .fillColor('#555')
