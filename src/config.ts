@@ -163,7 +163,84 @@ export const configSchema = z.object({
     .default(4),
 });
 
-export type RawConfig = z.infer<typeof configSchema>;
+/** Payment instructions printed on invoices (docs/licensing.md: "Getting paid"). */
+const paymentSchema = z.object({
+  PAYMENT_ACCOUNT_HOLDER: z.string().trim().max(140, 'must be at most 140 characters').default(''),
+  PAYMENT_IBAN: z
+    .string()
+    .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+    .refine((v) => v === '' || ibanValid(v), {
+      message:
+        'must be a valid IBAN (country code, check digits and account, e.g. DE89 3704 0044 0532 0130 00)',
+    })
+    .default(''),
+  PAYMENT_BIC: z
+    .string()
+    .transform((v) => v.replace(/\s+/g, '').toUpperCase())
+    .refine((v) => v === '' || /^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$/.test(v), {
+      message: 'must be a BIC of 8 or 11 letters and digits (e.g. COBADEFFXXX)',
+    })
+    .default(''),
+  PAYMENT_BANK: z.string().trim().max(140, 'must be at most 140 characters').default(''),
+  PAYMENT_INSTRUCTIONS: z.string().trim().max(1000, 'must be at most 1000 characters').default(''),
+  PAYMENT_LINK: z
+    .string()
+    .trim()
+    .refine((v) => v === '' || /^https:\/\/[^/\s]+/.test(v), {
+      message: 'must be an https:// address where an invoice can be paid',
+    })
+    .default(''),
+  PAYMENT_TERMS_DAYS: z.coerce
+    .number({ message: 'must be a number of days' })
+    .int('must be a whole number of days')
+    .min(1, 'must be at least 1 day')
+    .max(365, 'must be at most 365 days')
+    .default(30),
+  BILLING_CONTACT: z.string().trim().max(200, 'must be at most 200 characters').default(''),
+});
+
+/** ISO 13616 check: letters as numbers, the whole modulo 97 is 1. */
+export function ibanValid(iban: string): boolean {
+  if (!/^[A-Z]{2}\d{2}[A-Z0-9]{10,30}$/.test(iban)) return false;
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  let rest = 0;
+  for (const ch of moved) {
+    const n = ch >= 'A' ? String(ch.charCodeAt(0) - 55) : ch;
+    for (const d of n) rest = (rest * 10 + Number(d)) % 97;
+  }
+  return rest === 1;
+}
+
+const fullSchema = configSchema.extend(paymentSchema.shape);
+
+export type RawConfig = z.infer<typeof fullSchema>;
+
+/** How invoices are paid; every field may be empty (then invoices say whom to contact). */
+export interface PaymentSettings {
+  accountHolder: string;
+  iban: string;
+  bic: string;
+  bank: string;
+  /** Free text (another way to pay, or anything the bank details do not say). */
+  instructions: string;
+  /** An https address where invoices can be paid online. */
+  link: string;
+  /** Days from issue to due date. */
+  termsDays: number;
+  /** Whom to ask about an invoice (an address or phone); defaults to MAIL_FROM. */
+  contact: string;
+}
+
+/**
+ * The site's public address: BASE_URL, or http://HOST:PORT (localhost for a wildcard host). The
+ * site, the CLI and every mail build links with it.
+ */
+export function siteBaseUrl(c: { BASE_URL: string; HOST: string; PORT: number }): string {
+  return (
+    c.BASE_URL ||
+    `http://${c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST}:${c.PORT}`
+  ).replace(/\/+$/, '');
+}
 
 export interface Config {
   port: number;
@@ -201,6 +278,8 @@ export interface Config {
   metricsToken: string | null;
   /** A separate 127.0.0.1 port serving only /metrics (null: none). */
   metricsPort: number | null;
+  /** Payment instructions on invoices (PAYMENT_* variables). */
+  payment: PaymentSettings;
 }
 
 /**
@@ -218,11 +297,11 @@ export class ConfigError extends Error {}
 /** Validates an environment; throws ConfigError with one line naming the first bad variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const input: Record<string, string> = {};
-  for (const key of Object.keys(configSchema.shape)) {
+  for (const key of Object.keys(fullSchema.shape)) {
     const v = env[key];
     if (v !== undefined && v !== '') input[key] = v;
   }
-  const parsed = configSchema.safeParse(input);
+  const parsed = fullSchema.safeParse(input);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const name = String(issue.path[0] ?? 'configuration');
@@ -231,9 +310,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   }
   const c = parsed.data;
   const port = c.PORT;
-  const baseUrl = (
-    c.BASE_URL || `http://${c.HOST === '0.0.0.0' || c.HOST === '::' ? 'localhost' : c.HOST}:${port}`
-  ).replace(/\/+$/, '');
+  const baseUrl = siteBaseUrl(c);
   return {
     port,
     host: c.HOST,
@@ -262,5 +339,18 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     },
     metricsToken: c.METRICS_TOKEN ?? null,
     metricsPort: c.METRICS_PORT ?? null,
+    payment: {
+      accountHolder: c.PAYMENT_ACCOUNT_HOLDER,
+      iban: c.PAYMENT_IBAN,
+      bic: c.PAYMENT_BIC,
+      bank: c.PAYMENT_BANK,
+      instructions: c.PAYMENT_INSTRUCTIONS,
+      link: c.PAYMENT_LINK,
+      termsDays: c.PAYMENT_TERMS_DAYS,
+      contact:
+        c.BILLING_CONTACT ||
+        c.MAIL_FROM ||
+        `${c.SITE_NAME} <newsletter@${new URL(baseUrl).hostname}>`,
+    },
   };
 }

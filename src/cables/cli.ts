@@ -4,6 +4,7 @@ import { UsageError, type Command } from '../platform/cli.ts';
 import { canonicalId, parseCable, type ParseHints } from './parse/index.ts';
 import { readCables, type ReaderPosition } from './readers.ts';
 import type { ImportProgress, ImportSummary } from './importer.ts';
+import { importOutcome } from './import-outcome.ts';
 
 const FORMATS = ['auto', 'csv', 'jsonl', 'text', 'html'] as const;
 
@@ -202,9 +203,9 @@ export function progressPrinter(stream: NodeJS.WriteStream = process.stderr): {
 }
 
 export function formatSummary(s: ImportSummary): string {
+  const o = importOutcome(s);
   const lines = [
-    `Imported ${s.files.length} file${s.files.length === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s: ` +
-      `${s.new} new, ${s.updated} updated, ${s.unchanged} unchanged, ${s.skipped} skipped.`,
+    `${o.ok ? 'Imported' : 'Nothing imported from'} ${s.files.length} file${s.files.length === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s: ${o.counts}`,
   ];
   if (s.indexed)
     lines.push(`  search index: ${s.indexed} cables indexed in ${s.indexSeconds.toFixed(1)} s.`);
@@ -212,8 +213,8 @@ export function formatSummary(s: ImportSummary): string {
     if (f.resumedFrom !== null)
       lines.push(`  ${f.path}: resumed at byte ${f.resumedFrom} after an interrupted run.`);
   }
-  for (const [reason, n] of Object.entries(s.skippedReasons).sort((a, b) => b[1] - a[1]))
-    lines.push(`  skipped ${n}: ${reason}`);
+  for (const [reason, count] of o.reasons) lines.push(`  skipped ${count}: ${reason}`);
+  if (o.failure) lines.push(o.failure);
   return lines.join('\n');
 }
 
@@ -252,6 +253,11 @@ const importCommand: Command = {
           console.error(
             `${f.path}: … and ${f.skipped - f.skippedRecords.length} more skipped records`,
           );
+      }
+      const outcome = importOutcome(summary);
+      if (!outcome.ok) {
+        console.error(formatSummary(summary));
+        return 1;
       }
       console.log(formatSummary(summary));
       return 0;

@@ -2,10 +2,12 @@
  * Fetching a partner feed through the site's one outbound fetch (src/platform/outbound.ts): public
  * http(s) addresses only (unless the operator allows an intranet source with OUTBOUND_ALLOW), every
  * redirect hop checked, at most five of them, a time limit for the whole exchange and a size cap
- * enforced while the body streams in; conditional GET (ETag / Last-Modified). Every failure is a
+ * enforced while the body streams in; conditional GET (ETag / Last-Modified); the body decoded by
+ * its declared charset (charset.ts). Every failure is a
  * FeedError whose message, in plain words without the remote server's text, goes to the dashboard.
  */
 import { FeedError } from './parse.ts';
+import { decodeFeed } from './charset.ts';
 import {
   OutboundError,
   outboundFetch,
@@ -65,7 +67,7 @@ export async function fetchFeed(
   if (res.status !== 200) throw new FeedError(`the server answered ${res.status}`);
   return {
     status: 'ok',
-    body: res.body.toString('utf8'),
+    body: decodeFeed(res.body, header(res.headers['content-type'])),
     etag: header(res.headers.etag),
     lastModified: header(res.headers['last-modified']),
     url: res.url,

@@ -34,7 +34,13 @@ async function withDeps<T>(ctx: CommandContext, fn: (d: LicensingDeps) => Promis
   const mailer = createMailer(config);
   try {
     await ctx.migrate(db);
-    return await fn({ db: db.kysely, mailer, siteName: config.siteName, baseUrl: config.baseUrl });
+    return await fn({
+      db: db.kysely,
+      mailer,
+      siteName: config.siteName,
+      baseUrl: config.baseUrl,
+      payment: config.payment,
+    });
   } finally {
     await mailer.close();
     await db.close();

@@ -2,7 +2,8 @@
  * Licensing jobs. A daily schedule (`licensing.daily`) finds licences 30 and 7 days before their
  * end and at their end, and enqueues one reminder job per licence, end date and kind with a unique
  * key, so each reminder goes once however often the daily job runs; it also marks ended licences
- * expired. `licensing.alerts` runs saved-search alerts (daily ones every day, weekly ones every
+ * expired, and mails each invoice that passed its due date unpaid one reminder (overdue.ts).
+ * `licensing.alerts` runs saved-search alerts (daily ones every day, weekly ones every
  * seventh day).
  */
 import type { Services } from '../platform/services.ts';
@@ -12,6 +13,7 @@ import type { Config } from '../config.ts';
 import { reminderDue, sendReminder, type LicensingDeps, type ReminderKind } from './service.ts';
 import { runAlerts, searchAlertSource, type AlertSource } from './alerts.ts';
 import { worldFor } from './world.ts';
+import { remindOverdueInvoices } from './overdue.ts';
 
 export const DAILY_JOB = 'licensing.daily';
 export const REMINDER_JOB = 'licensing.reminder';
@@ -66,6 +68,7 @@ export function licensingDeps(
     mailer: services.mailer,
     siteName: services.config.siteName,
     baseUrl: services.config.baseUrl,
+    payment: services.config.payment,
     changed: () => worldFor(services.db).clear(),
     ...extra,
   };
@@ -80,6 +83,7 @@ export function licensingJobHandlers(
   return {
     [DAILY_JOB]: async () => {
       await enqueueReminders(services.db, now());
+      await remindOverdueInvoices(deps, now());
     },
     [REMINDER_JOB]: async (payload: { licenceId: number; kind: ReminderKind }) => {
       await sendReminder(deps, payload.licenceId, payload.kind);

@@ -41,7 +41,7 @@ export interface SiteRef {
 export function invoiceMail(
   to: string,
   s: SiteRef,
-  o: { organisation: string; number: string; total: string; dueDate: string },
+  o: { organisation: string; number: string; total: string; dueDate: string; payment: string[] },
 ): MailMessage {
   return compose(
     to,
@@ -49,6 +49,25 @@ export function invoiceMail(
     [
       `Your application for a ${s.siteName} licence for ${o.organisation} has been approved.`,
       `Invoice ${o.number} for ${o.total} is due on ${o.dueDate}. The licence starts when the payment is recorded and runs for twelve months.`,
+      ...o.payment,
+    ],
+    { label: 'View and print the invoice', link: `${s.baseUrl}/licensing/invoices/${o.number}` },
+    s.siteName,
+  );
+}
+
+/** Sent once when an open invoice passes its due date. */
+export function overdueInvoiceMail(
+  to: string,
+  s: SiteRef,
+  o: { organisation: string; number: string; total: string; dueDate: string; payment: string[] },
+): MailMessage {
+  return compose(
+    to,
+    `Reminder: invoice ${o.number} was due on ${o.dueDate}`,
+    [
+      `Invoice ${o.number} for ${o.total} for the ${s.siteName} licence of ${o.organisation} was due on ${o.dueDate}, and we have not recorded a payment yet. If you have paid in the last few days, thank you, and please ignore this reminder.`,
+      ...o.payment,
     ],
     { label: 'View and print the invoice', link: `${s.baseUrl}/licensing/invoices/${o.number}` },
     s.siteName,

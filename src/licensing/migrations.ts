@@ -337,5 +337,14 @@ export function licensingMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.alterTable('organisations').dropColumn('approved_at').execute();
       },
     },
+    '0403_licensing_invoice_reminders': {
+      async up(db: Builder) {
+        // When the one overdue reminder for an invoice was claimed (null: not yet).
+        await db.schema.alterTable('invoices').addColumn('reminded_at', 'text').execute();
+      },
+      async down(db: Builder) {
+        await db.schema.alterTable('invoices').dropColumn('reminded_at').execute();
+      },
+    },
   };
 }

@@ -3,7 +3,7 @@
  * (verified email domains, network ranges, seats by invitation), API keys, usage counters and
  * saved-search alerts. Money is in integer minor units; timestamps ISO 8601 UTC text.
  */
-import type { Generated } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 export const ORGANISATION_KINDS = [
   'government',
@@ -109,6 +109,8 @@ export interface InvoicesTable {
   paid_at: string | null;
   payment_reference: string | null;
   recorded_by: number | null;
+  /** When the overdue reminder was claimed for sending (it goes once); null before. */
+  reminded_at: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 export interface InvoiceCountersTable {

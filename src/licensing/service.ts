@@ -38,6 +38,9 @@ import {
   seatInvitationMail,
 } from './mails.ts';
 
+import type { PaymentSettings } from '../config.ts';
+import { paymentInstructions, paymentLines } from './payment.ts';
+
 export type TxtResolver = (domain: string) => Promise<string[][]>;
 
 export interface LicensingDeps {
@@ -51,6 +54,8 @@ export interface LicensingDeps {
   /** Called after anything that changes who is covered, so the access world reloads. */
   changed?: () => void;
   log?: { warn(obj: unknown, msg?: string): void };
+  /** Payment instructions for invoices and their mails (PAYMENT_* settings). */
+  payment?: PaymentSettings;
 }
 
 /** Licensing failures always carry the status a route answers with. */
@@ -107,6 +112,10 @@ async function trySend(d: LicensingDeps, msg: MailMessage): Promise<boolean> {
     return false;
   }
 }
+
+/** The payment settings in force (none set: invoices say whom to contact). */
+export const paymentOf = (d: LicensingDeps): PaymentSettings =>
+  d.payment ?? { accountHolder: '', iban: '', bic: '', bank: '', instructions: '', link: '', termsDays: INVOICE_DUE_DAYS, contact: d.siteName };
 
 const site = (d: LicensingDeps) => ({
   siteName: d.siteName,
@@ -316,7 +325,7 @@ export async function approveApplication(
         total_cents: totals.totalCents,
         status: 'open',
         issued_at: now.toISOString(),
-        due_at: new Date(now.getTime() + INVOICE_DUE_DAYS * DAY_MS).toISOString(),
+        due_at: new Date(now.getTime() + (d.payment?.termsDays ?? INVOICE_DUE_DAYS) * DAY_MS).toISOString(),
         paid_at: null,
         payment_reference: null,
         recorded_by: null,
@@ -334,6 +343,7 @@ export async function approveApplication(
       number: invoice.number,
       total: formatMoney(invoice.total_cents, invoice.currency),
       dueDate: formatDay(invoice.due_at),
+      payment: paymentLines(paymentInstructions(paymentOf(d), invoice.number), formatDay(invoice.due_at)),
     }),
   );
   return {

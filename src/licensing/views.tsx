@@ -16,6 +16,7 @@ import type {
   TierRow,
 } from './store.ts';
 import type { InvoiceView } from './invoice.ts';
+import { NO_PAYMENT_DETAILS, type PaymentInstructions } from './payment.ts';
 import { DOMAIN_CLAIM_DAYS, domainState, formatDay, TXT_PREFIX } from './service.ts';
 import { Csrf } from '../web/components.tsx';
 
@@ -200,8 +201,10 @@ export function AdminLicensingPage({
   isAdmin,
   notice,
   error,
+  paymentConfigured = true,
 }: {
   ctx: PageContext;
+  paymentConfigured?: boolean;
   queue: QueueRow[];
   tiers: TierRow[];
   taxRate: number;
@@ -222,6 +225,11 @@ export function AdminLicensingPage({
           <a href="/admin/licensing/leads">Leads: unlicensed organisations using the site</a>
         </p>
         <Notices notice={notice} error={error} />
+        {paymentConfigured ? null : (
+          <p class="notice error" role="alert">
+            {NO_PAYMENT_DETAILS}
+          </p>
+        )}
         <h2>Applications waiting for approval ({applied.length})</h2>
         {applied.length === 0 ? <p>None.</p> : null}
         <table class="data">
@@ -388,14 +396,64 @@ export function AdminLicensingPage({
   );
 }
 
+/** How to pay the invoice (or, when nothing is set, whom to contact; staff are told to set it). */
+function PaymentBox({ v, pay, staff }: { v: InvoiceView; pay: PaymentInstructions; staff: boolean }) {
+  if (v.status === 'paid') return <p>Thank you: this invoice was paid on {v.paid}.</p>;
+  return (
+    <section class="invoice-payment">
+      <h2>How to pay</h2>
+      {staff && !pay.configured ? (
+        <p class="notice error" role="alert">
+          {NO_PAYMENT_DETAILS}
+        </p>
+      ) : null}
+      {pay.configured ? (
+        <>
+          <p>
+            Payment is due by <strong>{v.due}</strong>. Please quote <strong>{pay.reference}</strong> as the payment reference.
+          </p>
+          {pay.bank.length ? (
+            <dl class="account-facts">
+              {pay.bank.map(([k, val]) => (
+                <>
+                  <dt>{k}</dt>
+                  <dd>{val}</dd>
+                </>
+              ))}
+              <dt>Reference</dt>
+              <dd>{pay.reference}</dd>
+            </dl>
+          ) : null}
+          {pay.link ? (
+            <p>
+              <a class="button" href={pay.link} rel="noopener">
+                Pay online
+              </a>
+            </p>
+          ) : null}
+          {pay.note ? <p>{pay.note}</p> : null}
+          <p>Questions about this invoice: {pay.contact}.</p>
+        </>
+      ) : (
+        <p>
+          Payment is due by <strong>{v.due}</strong>. To pay, contact {pay.contact} and quote <strong>{pay.reference}</strong>: we will send you the payment details.
+        </p>
+      )}
+      <p>The licence runs for twelve months from the day the payment is recorded.</p>
+    </section>
+  );
+}
+
 export function InvoicePage({
   ctx,
   v,
   siteName,
+  pay,
 }: {
   ctx: PageContext;
   v: InvoiceView;
   siteName: string;
+  pay: PaymentInstructions;
 }) {
   return (
     <Layout ctx={ctx} title={`Invoice ${v.number}`} noindex>
@@ -465,10 +523,7 @@ export function InvoicePage({
             </tr>
           </tfoot>
         </table>
-        <p>
-          Please quote {v.number} with your payment. The licence runs for twelve months from the day
-          the payment is recorded.
-        </p>
+        <PaymentBox v={v} pay={pay} staff={ctx.member?.role === 'admin' || ctx.member?.role === 'editor'} />
         <p class="no-print">
           <a href={`/licensing/invoices/${v.number}.pdf`}>Download as PDF</a>
         </p>

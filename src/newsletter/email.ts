@@ -6,6 +6,7 @@
 import type { DigestItem } from './rank.ts';
 import type { Issue } from './store.ts';
 import { NEWSLETTER_NAME } from './views.tsx';
+import { markdownToText, renderMarkdown } from '../stories/markdown.ts';
 
 export const UNSUBSCRIBE_PLACEHOLDER = '%%UNSUBSCRIBE_URL%%';
 export const PREFERENCES_PLACEHOLDER = '%%PREFERENCES_URL%%';
@@ -16,7 +17,8 @@ export interface RenderedIssue {
   text: string;
 }
 
-const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const esc = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 const FONT = "font-family:Georgia,'Times New Roman',serif;";
 const SANS = 'font-family:Helvetica,Arial,sans-serif;';
@@ -35,7 +37,20 @@ function heading(text: string): string {
   return `<tr><td style="padding:8px 0 14px 0;border-top:2px solid #111111;"><p style="margin:0;${SANS}font-size:13px;font-weight:bold;letter-spacing:0.08em;text-transform:uppercase;color:#111111;">${esc(text)}</p></td></tr>`;
 }
 
-export function renderIssueEmail(issue: Pick<Issue, 'number' | 'subject' | 'intro' | 'items'>, site: { siteName: string; baseUrl: string }): RenderedIssue {
+/** The introduction's Markdown as mail HTML: the site's renderer, inline styles, absolute links. */
+function introHtml(intro: string, baseUrl: string): string {
+  return renderMarkdown(intro)
+    .replace(
+      /<(p|ul|ol|table|blockquote|h2|pre)>/g,
+      (_m, tag: string) => `<${tag} style="margin:0 0 12px 0;">`,
+    )
+    .replace(/href="\/(?!\/)/g, `href="${esc(baseUrl)}/`);
+}
+
+export function renderIssueEmail(
+  issue: Pick<Issue, 'number' | 'subject' | 'intro' | 'items'>,
+  site: { siteName: string; baseUrl: string },
+): RenderedIssue {
   const stories = issue.items.filter((i) => i.kind === 'story');
   const cables = issue.items.filter((i) => i.kind === 'cable');
   const webUrl = `${site.baseUrl}/newsletter/issues/${issue.number}`;
@@ -48,7 +63,7 @@ export function renderIssueEmail(issue: Pick<Issue, 'number' | 'subject' | 'intr
 <p style="margin:0;${SANS}font-size:12px;color:#555555;">${esc(site.siteName)} · No. ${issue.number} · <a href="${esc(webUrl)}" style="color:#555555;">Read it on the web</a></p>
 <h1 style="margin:6px 0 12px 0;${FONT}font-size:32px;line-height:1.15;color:#111111;font-weight:normal;">${esc(NEWSLETTER_NAME)}</h1>
 </td></tr>
-<tr><td style="padding:20px 32px 8px 32px;"><p style="margin:0;${FONT}font-size:17px;line-height:1.55;color:#222222;">${esc(issue.intro).replace(/\n/g, '<br>')}</p></td></tr>
+<tr><td style="padding:20px 32px 8px 32px;${FONT}font-size:17px;line-height:1.55;color:#222222;">${introHtml(issue.intro, site.baseUrl)}</td></tr>
 <tr><td style="padding:12px 32px 0 32px;"><table role="presentation" width="100%" cellpadding="0" cellspacing="0" border="0">
 ${stories.length ? heading('Top stories of the week') + stories.map((i) => itemHtml(i, site.baseUrl)).join('\n') : ''}
 ${cables.length ? heading('Most-read cables') + cables.map((i) => itemHtml(i, site.baseUrl)).join('\n') : ''}
@@ -60,12 +75,18 @@ ${cables.length ? heading('Most-read cables') + cables.map((i) => itemHtml(i, si
 </table></td></tr></table>
 </body></html>`;
 
-  const textItem = (i: DigestItem) => [`${i.title}`, `${i.section}${i.teaser ? ` — ${i.teaser}` : ''}`, `${site.baseUrl}${i.path}`, ''].join('\n');
+  const textItem = (i: DigestItem) =>
+    [
+      `${i.title}`,
+      `${i.section}${i.teaser ? ` — ${i.teaser}` : ''}`,
+      `${site.baseUrl}${i.path}`,
+      '',
+    ].join('\n');
   const text = [
     `${NEWSLETTER_NAME} — ${site.siteName}, No. ${issue.number}`,
     `Read it on the web: ${webUrl}`,
     '',
-    issue.intro,
+    markdownToText(issue.intro, { links: true, baseUrl: site.baseUrl }),
     '',
     ...(stories.length ? ['TOP STORIES OF THE WEEK', '', ...stories.map(textItem)] : []),
     ...(cables.length ? ['MOST-READ CABLES', '', ...cables.map(textItem)] : []),
@@ -79,12 +100,24 @@ ${cables.length ? heading('Most-read cables') + cables.map((i) => itemHtml(i, si
 }
 
 /** Fills one recipient's links into a rendered issue. */
-export function personalise(r: RenderedIssue, links: { unsubscribe: string; preferences: string }, format: 'html' | 'text'): { html?: string; text: string } {
-  const fill = (s: string) => s.split(UNSUBSCRIBE_PLACEHOLDER).join(links.unsubscribe).split(PREFERENCES_PLACEHOLDER).join(links.preferences);
+export function personalise(
+  r: RenderedIssue,
+  links: { unsubscribe: string; preferences: string },
+  format: 'html' | 'text',
+): { html?: string; text: string } {
+  const fill = (s: string) =>
+    s
+      .split(UNSUBSCRIBE_PLACEHOLDER)
+      .join(links.unsubscribe)
+      .split(PREFERENCES_PLACEHOLDER)
+      .join(links.preferences);
   return { text: fill(r.text), html: format === 'html' ? fill(r.html) : undefined };
 }
 
-export function confirmationEmail(site: { siteName: string }, confirmUrl: string): { subject: string; text: string; html: string } {
+export function confirmationEmail(
+  site: { siteName: string },
+  confirmUrl: string,
+): { subject: string; text: string; html: string } {
   const text = [
     `Please confirm that you want ${NEWSLETTER_NAME}, the weekly newsletter of ${site.siteName}.`,
     '',

@@ -6,6 +6,8 @@ import type { DigestItem } from './rank.ts';
 import type { Issue, IssueStats, Subscriber, SubscriberCounts } from './store.ts';
 import { NEWSLETTER_NAME } from './views.tsx';
 import { Csrf } from '../web/components.tsx';
+import { MarkdownField } from '../stories/markdown-field.tsx';
+import { renderMarkdown } from '../stories/markdown.ts';
 
 function SubscribeForm({ ctx, email }: { ctx: PageContext; email?: string }) {
   return (
@@ -13,7 +15,15 @@ function SubscribeForm({ ctx, email }: { ctx: PageContext; email?: string }) {
       <Csrf ctx={ctx} />
       <input type="hidden" name="return_to" value="/newsletter" />
       <label for="nl-email">Email address</label>{' '}
-      <input id="nl-email" type="email" name="email" required autoComplete="email" value={email ?? ''} placeholder="you@example.org" />{' '}
+      <input
+        id="nl-email"
+        type="email"
+        name="email"
+        required
+        autoComplete="email"
+        value={email ?? ''}
+        placeholder="you@example.org"
+      />{' '}
       <button class="button" type="submit">
         Subscribe
       </button>
@@ -55,14 +65,28 @@ function Items({ items }: { items: DigestItem[] }) {
   );
 }
 
-export function NewsletterHomePage({ ctx, issues, email }: { ctx: PageContext; issues: Issue[]; email?: string }) {
+export function NewsletterHomePage({
+  ctx,
+  issues,
+  email,
+}: {
+  ctx: PageContext;
+  issues: Issue[];
+  email?: string;
+}) {
   return (
-    <Layout ctx={ctx} title={NEWSLETTER_NAME} canonical="/newsletter" description={`${NEWSLETTER_NAME}: the best of ${ctx.siteName} every Monday morning.`}>
+    <Layout
+      ctx={ctx}
+      title={NEWSLETTER_NAME}
+      canonical="/newsletter"
+      description={`${NEWSLETTER_NAME}: the best of ${ctx.siteName} every Monday morning.`}
+    >
       <div class="prose">
         <h1>{NEWSLETTER_NAME}</h1>
         <p class="standfirst">
-          Every Monday at seven in the morning: the week's top stories from every section of {ctx.siteName} and the most-read cables
-          in the archive. Free; one email a week; leave with one click.
+          Every Monday at seven in the morning: the week's top stories from every section of{' '}
+          {ctx.siteName} and the most-read cables in the archive. Free; one email a week; leave with
+          one click.
         </p>
         {email ? <p class="notice ok">Check the address and press Subscribe to finish.</p> : null}
         <SubscribeForm ctx={ctx} email={email} />
@@ -87,14 +111,18 @@ export function NewsletterHomePage({ ctx, issues, email }: { ctx: PageContext; i
 
 export function IssuePage({ ctx, issue }: { ctx: PageContext; issue: Issue }) {
   return (
-    <Layout ctx={ctx} title={`${issue.subject} (No. ${issue.number})`} canonical={`/newsletter/issues/${issue.number}`}>
+    <Layout
+      ctx={ctx}
+      title={`${issue.subject} (No. ${issue.number})`}
+      canonical={`/newsletter/issues/${issue.number}`}
+    >
       <div class="prose">
         <p class="meta">
           <a href="/newsletter">{NEWSLETTER_NAME}</a> · No. {issue.number}
           {issue.sent_at ? <> · {formatDateTime(issue.sent_at)}</> : null}
         </p>
         <h1>{issue.subject}</h1>
-        <p class="standfirst">{issue.intro}</p>
+        <div class="standfirst" dangerouslySetInnerHTML={{ __html: renderMarkdown(issue.intro) }} />
         <Items items={issue.items} />
         <p>
           <a href="/newsletter">Get {NEWSLETTER_NAME} by email</a>
@@ -104,7 +132,17 @@ export function IssuePage({ ctx, issue }: { ctx: PageContext; issue: Issue }) {
   );
 }
 
-export function UnsubscribePage({ ctx, subscriber, action, done }: { ctx: PageContext; subscriber: Subscriber; action: string; done: boolean }) {
+export function UnsubscribePage({
+  ctx,
+  subscriber,
+  action,
+  done,
+}: {
+  ctx: PageContext;
+  subscriber: Subscriber;
+  action: string;
+  done: boolean;
+}) {
   return (
     <Layout ctx={ctx} title="Unsubscribe" noindex>
       <div class="prose">
@@ -117,7 +155,9 @@ export function UnsubscribePage({ ctx, subscriber, action, done }: { ctx: PageCo
           </div>
         ) : (
           <form method="post" action={action}>
-            <p>Stop sending {NEWSLETTER_NAME} to {subscriber.email}?</p>
+            <p>
+              Stop sending {NEWSLETTER_NAME} to {subscriber.email}?
+            </p>
             <button class="button" type="submit" name="confirm" value="1">
               Unsubscribe
             </button>
@@ -128,7 +168,17 @@ export function UnsubscribePage({ ctx, subscriber, action, done }: { ctx: PageCo
   );
 }
 
-export function PreferencesPage({ ctx, subscriber, action, saved }: { ctx: PageContext; subscriber: Subscriber; action: string; saved: boolean }) {
+export function PreferencesPage({
+  ctx,
+  subscriber,
+  action,
+  saved,
+}: {
+  ctx: PageContext;
+  subscriber: Subscriber;
+  action: string;
+  saved: boolean;
+}) {
   const subscribed = subscriber.status === 'confirmed' || subscriber.status === 'unconfirmed';
   return (
     <Layout ctx={ctx} title="Newsletter preferences" noindex>
@@ -140,22 +190,39 @@ export function PreferencesPage({ ctx, subscriber, action, saved }: { ctx: PageC
           </p>
         ) : null}
         <p>Address: {subscriber.email}</p>
-        {subscriber.status === 'bounced' ? <p class="notice error">Mail to this address could not be delivered, so we stopped sending it.</p> : null}
+        {subscriber.status === 'bounced' ? (
+          <p class="notice error">
+            Mail to this address could not be delivered, so we stopped sending it.
+          </p>
+        ) : null}
         <form method="post" action={action}>
           <input type="hidden" name="_csrf" value={ctx.csrf} />
           <fieldset>
             <legend>Format</legend>
             <label>
-              <input type="radio" name="format" value="html" checked={subscriber.format === 'html'} /> Designed email (with a plain-text copy)
+              <input
+                type="radio"
+                name="format"
+                value="html"
+                checked={subscriber.format === 'html'}
+              />{' '}
+              Designed email (with a plain-text copy)
             </label>
             <br />
             <label>
-              <input type="radio" name="format" value="text" checked={subscriber.format === 'text'} /> Plain text only
+              <input
+                type="radio"
+                name="format"
+                value="text"
+                checked={subscriber.format === 'text'}
+              />{' '}
+              Plain text only
             </label>
           </fieldset>
           <p>
             <label>
-              <input type="checkbox" name="subscribed" value="1" checked={subscribed} /> Send me {NEWSLETTER_NAME} every Monday
+              <input type="checkbox" name="subscribed" value="1" checked={subscribed} /> Send me{' '}
+              {NEWSLETTER_NAME} every Monday
             </label>
           </p>
           <button class="button" type="submit">
@@ -177,7 +244,17 @@ const STAT_COLUMNS: [keyof IssueStats, string][] = [
   ['unsubscribed', 'Unsubscribed'],
 ];
 
-export function EditorDashboard({ ctx, counts, issues, stats }: { ctx: PageContext; counts: SubscriberCounts; issues: Issue[]; stats: Map<number, IssueStats> }) {
+export function EditorDashboard({
+  ctx,
+  counts,
+  issues,
+  stats,
+}: {
+  ctx: PageContext;
+  counts: SubscriberCounts;
+  issues: Issue[];
+  stats: Map<number, IssueStats>;
+}) {
   return (
     <Layout ctx={ctx} title={`${NEWSLETTER_NAME}: editors`} noindex>
       <div class="prose">
@@ -253,7 +330,8 @@ export function EditorIssuePage({ ctx, issue, stats, notice, error, tz }: { ctx:
     <Layout ctx={ctx} title={`No. ${issue.number}: ${issue.subject}`} noindex>
       <div class="prose">
         <p class="meta">
-          <a href="/newsletter/editor">All issues</a> · No. {issue.number} · {issue.week_key} · status: <strong>{issue.status}</strong>
+          <a href="/newsletter/editor">All issues</a> · No. {issue.number} · {issue.week_key} ·
+          status: <strong>{issue.status}</strong>
           {issue.scheduled_for ? <> · goes out {formatDateTime(issue.scheduled_for)}</> : null}
         </p>
         <h1>{issue.subject}</h1>
@@ -282,34 +360,49 @@ export function EditorIssuePage({ ctx, issue, stats, notice, error, tz }: { ctx:
           </tbody>
         </table>
         <p>
-          <a href={`${base}/email.html`}>Preview the email</a> · <a href={`${base}/email.txt`}>Plain-text part</a>
+          <a href={`${base}/email.html`}>Preview the email</a> ·{' '}
+          <a href={`${base}/email.txt`}>Plain-text part</a>
         </p>
         {editable ? (
           <form method="post" action={`${base}/intro`}>
             <Csrf />
-            <label for="intro">Introduction</label>
-            <br />
-            <textarea id="intro" name="intro" rows={4} cols={70} maxLength={2000}>
-              {issue.intro}
-            </textarea>
-            <br />
+            <MarkdownField
+              id="intro"
+              name="intro"
+              label="Introduction"
+              value={issue.intro}
+              previewUrl="/admin/preview"
+              rows={4}
+              maxLength={2000}
+              required={false}
+            />
             <button class="button" type="submit">
               Save the introduction
             </button>
           </form>
         ) : (
-          <p class="standfirst">{issue.intro}</p>
+          <div
+            class="standfirst"
+            dangerouslySetInnerHTML={{ __html: renderMarkdown(issue.intro) }}
+          />
         )}
         <h2>Items</h2>
         <ol>
           {issue.items.map((item, index) => (
             <li key={`${item.kind}${item.id}`}>
-              <a href={item.path}>{item.title}</a> <span class="meta">({item.section}, {item.views} views{item.pick ? ", editors' pick" : ''})</span>
+              <a href={item.path}>{item.title}</a>{' '}
+              <span class="meta">
+                ({item.section}, {item.views} views{item.pick ? ", editors' pick" : ''})
+              </span>
               {editable ? (
                 <form method="post" action={`${base}/items/remove`} class="inline">
                   <Csrf />
                   <input type="hidden" name="index" value={String(index)} />
-                  <button class="button secondary" type="submit" aria-label={`Remove ${item.title}`}>
+                  <button
+                    class="button secondary"
+                    type="submit"
+                    aria-label={`Remove ${item.title}`}
+                  >
                     Remove
                   </button>
                 </form>
@@ -321,7 +414,9 @@ export function EditorIssuePage({ ctx, issue, stats, notice, error, tz }: { ctx:
           <>
             <form method="post" action={`${base}/items/add`}>
               <Csrf />
-              <label for="add-item">Add a story (its number or address) or a cable (its reference, e.g. 09LIMA1669)</label>
+              <label for="add-item">
+                Add a story (its number or address) or a cable (its reference, e.g. 09LIMA1669)
+              </label>
               <br />
               <input id="add-item" name="item" required maxLength={300} size={40} />{' '}
               <button class="button" type="submit">

@@ -3,6 +3,8 @@ import type { ComponentChildren } from 'preact';
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { assetUrl } from '../web/assets.ts';
+import { MarkdownField } from './markdown-field.tsx';
+import { importOutcome } from '../cables/import-outcome.ts';
 import { formatDateTime, formatCount } from '../web/format.ts';
 import type { Section, Story } from './store.ts';
 import { storyPath } from './store.ts';
@@ -10,7 +12,21 @@ import type { PressRelease } from './press-releases.ts';
 import type { CableUpload } from './cable-uploads.ts';
 import { Csrf } from '../web/components.tsx';
 
-export function AdminLayout({ ctx, title, children, notice, error, refresh }: { ctx: PageContext; title: string; children: ComponentChildren; notice?: string | null; error?: string | null; refresh?: number }) {
+export function AdminLayout({
+  ctx,
+  title,
+  children,
+  notice,
+  error,
+  refresh,
+}: {
+  ctx: PageContext;
+  title: string;
+  children: ComponentChildren;
+  notice?: string | null;
+  error?: string | null;
+  refresh?: number;
+}) {
   return (
     <Layout ctx={ctx} title={title} noindex head={[<script key="admin" src={assetUrl('admin.js')} defer />, ...(refresh ? [<meta key="refresh" httpEquiv="refresh" content={String(refresh)} />] : [])]}>
       <div class="admin">
@@ -46,7 +62,17 @@ function statusOf(s: Story, now: string): string {
   return s.status;
 }
 
-export function Dashboard({ ctx, data, notice, now }: { ctx: PageContext; data: DashboardData; notice?: string | null; now: string }) {
+export function Dashboard({
+  ctx,
+  data,
+  notice,
+  now,
+}: {
+  ctx: PageContext;
+  data: DashboardData;
+  notice?: string | null;
+  now: string;
+}) {
   return (
     <AdminLayout ctx={ctx} title="Newsroom" notice={notice}>
       <ul class="at-a-glance">
@@ -58,12 +84,14 @@ export function Dashboard({ ctx, data, notice, now }: { ctx: PageContext; data: 
         </li>
         <li>
           <a href="/admin/press-releases">
-            <strong>{data.pendingReleases}</strong> press release{data.pendingReleases === 1 ? '' : 's'} waiting
+            <strong>{data.pendingReleases}</strong> press release
+            {data.pendingReleases === 1 ? '' : 's'} waiting
           </a>
         </li>
         <li class={data.feedErrors.length ? 'bad' : ''}>
           <a href="/admin/feeds">
-            <strong>{data.feedErrors.length}</strong> feed error{data.feedErrors.length === 1 ? '' : 's'}
+            <strong>{data.feedErrors.length}</strong> feed error
+            {data.feedErrors.length === 1 ? '' : 's'}
           </a>
         </li>
       </ul>
@@ -97,11 +125,25 @@ export function Dashboard({ ctx, data, notice, now }: { ctx: PageContext; data: 
               {data.leads.map((s, i) => (
                 <tr key={s.id}>
                   <td>
-                    <input type="number" name={`pos_${s.id}`} value={String(s.lead_position ?? i + 1)} min="1" max="99" aria-label={`Order of ${s.title}`} class="narrow" />
+                    <input
+                      type="number"
+                      name={`pos_${s.id}`}
+                      value={String(s.lead_position ?? i + 1)}
+                      min="1"
+                      max="99"
+                      aria-label={`Order of ${s.title}`}
+                      class="narrow"
+                    />
                   </td>
                   <td>{s.title}</td>
                   <td>
-                    <input type="checkbox" name={`keep_${s.id}`} value="1" checked aria-label={`Keep ${s.title} as a lead`} />
+                    <input
+                      type="checkbox"
+                      name={`keep_${s.id}`}
+                      value="1"
+                      checked
+                      aria-label={`Keep ${s.title} as a lead`}
+                    />
                   </td>
                 </tr>
               ))}
@@ -164,10 +206,31 @@ export function toLocalField(iso: string): string {
   return iso.slice(0, 16);
 }
 
-export function StoryForm({ ctx, values, sections, error, notice, preview, path }: { ctx: PageContext; values: StoryFormValues; sections: Section[]; error?: string | null; notice?: string | null; preview?: ComponentChildren; path?: string | null }) {
+export function StoryForm({
+  ctx,
+  values,
+  sections,
+  error,
+  notice,
+  preview,
+  path,
+}: {
+  ctx: PageContext;
+  values: StoryFormValues;
+  sections: Section[];
+  error?: string | null;
+  notice?: string | null;
+  preview?: ComponentChildren;
+  path?: string | null;
+}) {
   const action = values.id ? `/admin/stories/${values.id}` : '/admin/stories';
   return (
-    <AdminLayout ctx={ctx} title={values.id ? 'Edit story' : 'New story'} error={error} notice={notice}>
+    <AdminLayout
+      ctx={ctx}
+      title={values.id ? 'Edit story' : 'New story'}
+      error={error}
+      notice={notice}
+    >
       {path ? (
         <p>
           Public address: <a href={path}>{path}</a>
@@ -179,20 +242,15 @@ export function StoryForm({ ctx, values, sections, error, notice, preview, path 
         <input id="title" name="title" type="text" required maxLength={200} value={values.title} />
         <label for="teaser">Standfirst (shown in lists)</label>
         <input id="teaser" name="teaser" type="text" maxLength={400} value={values.teaser} />
-        <div class="editor-grid">
-          <div>
-            <label for="body">Text (Markdown: ## heading, **bold**, *italic*, [link](https://…), - list, &gt; quote, ``` block)</label>
-            <textarea id="body" name="body" rows={18} required data-preview="story-preview">
-              {values.body}
-            </textarea>
-          </div>
-          <div>
-            <p class="label">Preview</p>
-            <div id="story-preview" class="story-body preview" aria-live="polite">
-              {preview ?? <p class="meta">Press “Preview” to see the text as readers will.</p>}
-            </div>
-          </div>
-        </div>
+        <MarkdownField
+          id="body"
+          name="body"
+          label="Text"
+          value={values.body}
+          previewUrl="/admin/preview"
+          rows={18}
+          preview={preview}
+        />
         <label for="section_id">Section</label>
         <select id="section_id" name="section_id" required>
           {sections.map((s) => (
@@ -201,12 +259,15 @@ export function StoryForm({ ctx, values, sections, error, notice, preview, path 
             </option>
           ))}
         </select>
-        <label for="source">Source (organisation credited; leave empty for our own reporting)</label>
+        <label for="source">
+          Source (organisation credited; leave empty for our own reporting)
+        </label>
         <input id="source" name="source" type="text" maxLength={200} value={values.source} />
         <label for="author">Author</label>
         <input id="author" name="author" type="text" maxLength={200} value={values.author} />
         <label class="check">
-          <input type="checkbox" name="featured" value="1" checked={values.featured} /> Lead story on the home page
+          <input type="checkbox" name="featured" value="1" checked={values.featured} /> Lead story
+          on the home page
         </label>
         <label for="status">Status</label>
         <select id="status" name="status">
@@ -221,7 +282,12 @@ export function StoryForm({ ctx, values, sections, error, notice, preview, path 
           </option>
         </select>
         <label for="published_at">Publish time (UTC; a future time schedules the story)</label>
-        <input id="published_at" name="published_at" type="datetime-local" value={values.published_at} />
+        <input
+          id="published_at"
+          name="published_at"
+          type="datetime-local"
+          value={values.published_at}
+        />
         <p class="actions">
           <button type="submit" name="intent" value="save">
             Save
@@ -235,7 +301,17 @@ export function StoryForm({ ctx, values, sections, error, notice, preview, path 
   );
 }
 
-export function SectionsPage({ ctx, sections, error, notice }: { ctx: PageContext; sections: Section[]; error?: string | null; notice?: string | null }) {
+export function SectionsPage({
+  ctx,
+  sections,
+  error,
+  notice,
+}: {
+  ctx: PageContext;
+  sections: Section[];
+  error?: string | null;
+  notice?: string | null;
+}) {
   return (
     <AdminLayout ctx={ctx} title="Sections" error={error} notice={notice}>
       <form method="post" action="/admin/sections/order" class="admin-form">
@@ -253,13 +329,32 @@ export function SectionsPage({ ctx, sections, error, notice }: { ctx: PageContex
             {sections.map((s) => (
               <tr key={s.id}>
                 <td>
-                  <input class="narrow" type="number" name={`pos_${s.id}`} value={String(s.position)} aria-label={`Order of ${s.name}`} />
+                  <input
+                    class="narrow"
+                    type="number"
+                    name={`pos_${s.id}`}
+                    value={String(s.position)}
+                    aria-label={`Order of ${s.name}`}
+                  />
                 </td>
                 <td>
-                  <input type="text" name={`name_${s.id}`} value={s.name} aria-label={`Name of ${s.name}`} maxLength={60} required />
+                  <input
+                    type="text"
+                    name={`name_${s.id}`}
+                    value={s.name}
+                    aria-label={`Name of ${s.name}`}
+                    maxLength={60}
+                    required
+                  />
                 </td>
                 <td>
-                  <input type="text" name={`desc_${s.id}`} value={s.description} aria-label={`Description of ${s.name}`} maxLength={300} />
+                  <input
+                    type="text"
+                    name={`desc_${s.id}`}
+                    value={s.description}
+                    aria-label={`Description of ${s.name}`}
+                    maxLength={300}
+                  />
                 </td>
                 <td>
                   <a href={`/sections/${s.slug}`}>/sections/{s.slug}</a>
@@ -283,7 +378,17 @@ export function SectionsPage({ ctx, sections, error, notice }: { ctx: PageContex
   );
 }
 
-export function ReleaseQueuePage({ ctx, queue, recent, notice }: { ctx: PageContext; queue: PressRelease[]; recent: PressRelease[]; notice?: string | null }) {
+export function ReleaseQueuePage({
+  ctx,
+  queue,
+  recent,
+  notice,
+}: {
+  ctx: PageContext;
+  queue: PressRelease[];
+  recent: PressRelease[];
+  notice?: string | null;
+}) {
   return (
     <AdminLayout ctx={ctx} title="Press releases" notice={notice}>
       {queue.length ? (
@@ -304,7 +409,13 @@ export function ReleaseQueuePage({ ctx, queue, recent, notice }: { ctx: PageCont
                 </td>
                 <td>{r.organisation}</td>
                 <td>{formatDateTime(r.created_at)}</td>
-                <td>{r.licensed ? <span class="badge ok">Licensed: links and images kept</span> : 'Plain text'}</td>
+                <td>
+                  {r.licensed ? (
+                    <span class="badge ok">Licensed: links and images kept</span>
+                  ) : (
+                    'Plain text'
+                  )}
+                </td>
               </tr>
             ))}
           </tbody>
@@ -329,13 +440,28 @@ export function ReleaseQueuePage({ ctx, queue, recent, notice }: { ctx: PageCont
   );
 }
 
-export function ReleaseEditPage({ ctx, release, sections, preview, error }: { ctx: PageContext; release: PressRelease; sections: Section[]; preview: ComponentChildren; error?: string | null }) {
+export function ReleaseEditPage({
+  ctx,
+  release,
+  sections,
+  preview,
+  error,
+}: {
+  ctx: PageContext;
+  release: PressRelease;
+  sections: Section[];
+  preview: ComponentChildren;
+  error?: string | null;
+}) {
   const a = `/admin/press-releases/${release.id}`;
   return (
     <AdminLayout ctx={ctx} title={`Press release: ${release.title}`} error={error}>
       <p class="meta">
-        From {release.organisation} ({release.contact}), submitted by {release.email} on {formatDateTime(release.created_at)}.{' '}
-        {release.licensed ? 'Licensed organisation: links and images are kept (sanitised).' : 'Not licensed: published as plain text, links removed.'}
+        From {release.organisation} ({release.contact}), submitted by {release.email} on{' '}
+        {formatDateTime(release.created_at)}.{' '}
+        {release.licensed
+          ? 'Licensed organisation: links and images are kept (sanitised).'
+          : 'Not licensed: published as plain text, links removed.'}
       </p>
       <h2>As it will appear</h2>
       <div class="story-body preview">{preview}</div>
@@ -358,15 +484,41 @@ export function ReleaseEditPage({ ctx, release, sections, preview, error }: { ct
           <form method="post" action={`${a}/edit`} class="admin-form">
             <Csrf ctx={ctx} />
             <label for="r-title">Title</label>
-            <input id="r-title" name="title" type="text" value={release.title} required maxLength={200} />
-            <label for="r-body">Text{release.licensed ? ' (HTML)' : ''}</label>
-            <textarea id="r-body" name="body" rows={12} required>
-              {release.body}
-            </textarea>
+            <input
+              id="r-title"
+              name="title"
+              type="text"
+              value={release.title}
+              required
+              maxLength={200}
+            />
+            <MarkdownField
+              id="r-body"
+              name="body"
+              label={release.licensed ? 'Text (Markdown or HTML)' : 'Text (links are removed)'}
+              value={release.body}
+              previewUrl="/admin/preview"
+              mode={release.licensed ? 'release-licensed' : 'release-plain'}
+              links={release.licensed === 1}
+            />
             <label for="r-org">Organisation</label>
-            <input id="r-org" name="organisation" type="text" value={release.organisation} required maxLength={200} />
+            <input
+              id="r-org"
+              name="organisation"
+              type="text"
+              value={release.organisation}
+              required
+              maxLength={200}
+            />
             <label for="r-contact">Press contact</label>
-            <input id="r-contact" name="contact" type="text" value={release.contact} required maxLength={300} />
+            <input
+              id="r-contact"
+              name="contact"
+              type="text"
+              value={release.contact}
+              required
+              maxLength={300}
+            />
             <label for="r-section">Suggested section</label>
             <select id="r-section" name="section_id">
               {sections.map((s) => (
@@ -397,7 +549,21 @@ export function ReleaseEditPage({ ctx, release, sections, preview, error }: { ct
   );
 }
 
-export function SubmitReleasePage({ ctx, sections, licensed, values, error, done }: { ctx: PageContext; sections: Section[]; licensed: boolean; values: Record<string, string>; error?: string | null; done?: boolean }) {
+export function SubmitReleasePage({
+  ctx,
+  sections,
+  licensed,
+  values,
+  error,
+  done,
+}: {
+  ctx: PageContext;
+  sections: Section[];
+  licensed: boolean;
+  values: Record<string, string>;
+  error?: string | null;
+  done?: boolean;
+}) {
   return (
     <Layout ctx={ctx} title="Submit a press release" noindex>
       <div class="prose admin">
@@ -413,25 +579,55 @@ export function SubmitReleasePage({ ctx, sections, licensed, values, error, done
           </p>
         ) : null}
         {licensed ? (
-          <p class="notice ok">Your organisation is licensed: your release keeps its links and images (HTML is accepted and cleaned), and it goes to the top of the editors' queue.</p>
+          <p class="notice ok">
+            Your organisation is licensed: your release keeps its links and images (HTML is accepted
+            and cleaned), and it goes to the top of the editors' queue.
+          </p>
         ) : (
           <p class="notice licence-needed">
-            Releases from organisations without a licence are published as plain text: links, images and formatting are removed. <a href="/about/licensing">Licensed organisations</a> keep
-            them.
+            Releases from organisations without a licence keep their Markdown formatting (bold,
+            paragraphs, lists, tables) but lose links and images.{' '}
+            <a href="/about/licensing">Licensed organisations</a> keep them.
           </p>
         )}
         <form method="post" action="/press-releases" class="admin-form">
           <Csrf ctx={ctx} />
           <label for="pr-title">Title</label>
-          <input id="pr-title" name="title" type="text" required maxLength={200} value={values.title ?? ''} />
-          <label for="pr-body">Text</label>
-          <textarea id="pr-body" name="body" rows={14} required>
-            {values.body ?? ''}
-          </textarea>
+          <input
+            id="pr-title"
+            name="title"
+            type="text"
+            required
+            maxLength={200}
+            value={values.title ?? ''}
+          />
+          <MarkdownField
+            id="pr-body"
+            name="body"
+            label="Text"
+            value={values.body ?? ''}
+            previewUrl="/press-releases/preview"
+            rows={14}
+            links={licensed}
+          />
           <label for="pr-org">Organisation</label>
-          <input id="pr-org" name="organisation" type="text" required maxLength={200} value={values.organisation ?? ''} />
+          <input
+            id="pr-org"
+            name="organisation"
+            type="text"
+            required
+            maxLength={200}
+            value={values.organisation ?? ''}
+          />
           <label for="pr-contact">Press contact (name, email or phone)</label>
-          <input id="pr-contact" name="contact" type="text" required maxLength={300} value={values.contact ?? ''} />
+          <input
+            id="pr-contact"
+            name="contact"
+            type="text"
+            required
+            maxLength={300}
+            value={values.contact ?? ''}
+          />
           <label for="pr-section">Suggested section</label>
           <select id="pr-section" name="section_id">
             {sections.map((s) => (
@@ -472,11 +668,31 @@ function UploadTable({ uploads }: { uploads: CableUpload[] }) {
   );
 }
 
-export function CableUploadPage({ ctx, uploads, error, maxMb }: { ctx: PageContext; uploads: CableUpload[]; error?: string | null; maxMb: number }) {
+export function CableUploadPage({
+  ctx,
+  uploads,
+  error,
+  maxMb,
+}: {
+  ctx: PageContext;
+  uploads: CableUpload[];
+  error?: string | null;
+  maxMb: number;
+}) {
   return (
     <AdminLayout ctx={ctx} title="Import cables" error={error}>
-      <p>Upload a cables file (cables.csv, JSON lines, or text/HTML cables; up to {formatCount(maxMb)} MB). It is imported in the background with the same importer as the command line; a re-upload of the same file updates changed cables and resumes an interrupted import.</p>
-      <form method="post" action={`/admin/cables?_csrf=${encodeURIComponent(ctx.csrf)}`} enctype="multipart/form-data" class="admin-form">
+      <p>
+        Upload a cables file (cables.csv, JSON lines, or text/HTML cables; up to{' '}
+        {formatCount(maxMb)} MB). It is imported in the background with the same importer as the
+        command line; a re-upload of the same file updates changed cables and resumes an interrupted
+        import.
+      </p>
+      <form
+        method="post"
+        action={`/admin/cables?_csrf=${encodeURIComponent(ctx.csrf)}`}
+        enctype="multipart/form-data"
+        class="admin-form"
+      >
         <Csrf ctx={ctx} />
         <label for="cables-file">Cables file</label>
         <input id="cables-file" name="file" type="file" required />
@@ -488,40 +704,84 @@ export function CableUploadPage({ ctx, uploads, error, maxMb }: { ctx: PageConte
 }
 
 export function CableUploadStatusPage({ ctx, upload }: { ctx: PageContext; upload: CableUpload }) {
-  const p = upload.progress ? (JSON.parse(upload.progress) as { bytesDone: number; bytesTotal: number; records: number; new: number; updated: number; unchanged: number; skipped: number }) : null;
-  const s = upload.summary ? (JSON.parse(upload.summary) as { new: number; updated: number; unchanged: number; skipped: number; seconds: number; skippedReasons: Record<string, number> }) : null;
+  const p = upload.progress
+    ? (JSON.parse(upload.progress) as {
+        bytesDone: number;
+        bytesTotal: number;
+        records: number;
+        new: number;
+        updated: number;
+        unchanged: number;
+        skipped: number;
+      })
+    : null;
+  const s = upload.summary
+    ? (JSON.parse(upload.summary) as {
+        new: number;
+        updated: number;
+        unchanged: number;
+        skipped: number;
+        seconds: number;
+        skippedReasons: Record<string, number>;
+      })
+    : null;
+  const o = s ? importOutcome(s) : null;
   const running = upload.status === 'queued' || upload.status === 'running';
-  const pct = p && p.bytesTotal ? Math.floor((100 * p.bytesDone) / p.bytesTotal) : upload.status === 'done' ? 100 : 0;
+  const pct =
+    p && p.bytesTotal
+      ? Math.floor((100 * p.bytesDone) / p.bytesTotal)
+      : upload.status === 'done'
+        ? 100
+        : 0;
   return (
-    <AdminLayout ctx={ctx} title={`Import: ${upload.original_name}`} refresh={running ? 3 : undefined}>
-      <div class="import-status" data-status-url={`/admin/cables/${upload.id}/status`} data-status={upload.status}>
+    <AdminLayout
+      ctx={ctx}
+      title={`Import: ${upload.original_name}`}
+      refresh={running ? 3 : undefined}
+    >
+      <div
+        class="import-status"
+        data-status-url={`/admin/cables/${upload.id}/status`}
+        data-status={upload.status}
+      >
         <p>
           Status: <strong class="js-status">{upload.status}</strong>
         </p>
         <progress class="js-progress" max="100" value={String(pct)}>
           {pct}%
         </progress>
-        <p class="js-counts">
-          {p ? `${formatCount(p.records)} records read: ${formatCount(p.new)} new, ${formatCount(p.updated)} updated, ${formatCount(p.unchanged)} unchanged, ${formatCount(p.skipped)} skipped` : 'Waiting to start…'}
-        </p>
+        {running || !s ? (
+          <p class="js-counts">
+            {p
+              ? `${formatCount(p.records)} records read so far: ${formatCount(p.new)} new, ${formatCount(p.updated)} updated, ${formatCount(p.unchanged)} unchanged, ${formatCount(p.skipped)} skipped`
+              : running
+                ? 'Waiting to start…'
+                : ''}
+          </p>
+        ) : null}
       </div>
       {s ? (
-        <div class="notice ok">
+        <div class={o!.ok ? 'notice ok' : 'notice error'} role={o!.ok ? 'status' : 'alert'}>
           <p>
-            Done in {s.seconds.toFixed(1)} s: {formatCount(s.new)} new, {formatCount(s.updated)} updated, {formatCount(s.unchanged)} unchanged, {formatCount(s.skipped)} skipped.
+            {o!.ok ? `Done in ${s.seconds.toFixed(1)} s: ` : 'Nothing was imported: '}
+            {o!.counts}
           </p>
-          {Object.keys(s.skippedReasons).length ? (
-            <ul>
-              {Object.entries(s.skippedReasons).map(([r, n]) => (
-                <li key={r}>
-                  {r}: {n}
-                </li>
-              ))}
-            </ul>
+          {o!.reasons.length ? (
+            <>
+              <p>Skipped records, by reason:</p>
+              <ul>
+                {o!.reasons.map(([r, n]) => (
+                  <li key={r}>
+                    {r}: {formatCount(n)}
+                  </li>
+                ))}
+              </ul>
+            </>
           ) : null}
         </div>
       ) : null}
-      {upload.error ? <p class="notice error">The import failed: {upload.error}</p> : null}
+      {upload.error && !s ? <p class="notice error">The import failed: {upload.error}</p> : null}
+      {upload.error && s && o?.failure ? <p class="notice error">{o.failure}</p> : null}
       <p>
         <a href="/admin/cables">All imports</a>
       </p>

@@ -5,6 +5,7 @@
  * any process of a fleet) can show it; the file is removed when the import ends.
  */
 import { rm } from 'node:fs/promises';
+import { importOutcome } from '../cables/import-outcome.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
@@ -86,7 +87,14 @@ export function cableUploadJob(db: Db, onDone?: () => void): JobHandler {
       });
       await writing;
       const { files: _files, ...totals } = summary;
-      await set({ status: 'done', summary: JSON.stringify(totals) });
+      const outcome = importOutcome(totals);
+      // The summary replaces the last progress report, so the page counts the import once.
+      await set({
+        status: outcome.ok ? 'done' : 'failed',
+        summary: JSON.stringify(totals),
+        progress: null,
+        error: outcome.failure,
+      });
       await rm(upload.path, { force: true });
       onDone?.();
     } catch (err) {

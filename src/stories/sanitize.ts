@@ -16,7 +16,7 @@
  */
 import sanitizeHtml from 'sanitize-html';
 import { stripControlChars } from '../platform/stored-text.ts';
-import { safeHref, type LinkKind } from './links.ts';
+import { isExternal, safeHref, type LinkKind } from './links.ts';
 
 declare const trusted: unique symbol;
 /** HTML that went through the sanitiser. Only this module makes values of this type. */
@@ -91,6 +91,56 @@ function withSafeUrl(
   if (url === null) delete out[name];
   else out[name] = url;
   return out;
+}
+
+// Markdown's output: the rich set plus code, rules, struck text, numbered-list starts and the
+// `pN` anchors of cable paragraphs; headings are at most <h2> under the page's <h1>.
+const MARKDOWN: sanitizeHtml.IOptions = {
+  ...RICH,
+  allowedTags: [
+    ...(RICH.allowedTags as string[]),
+    'pre',
+    'code',
+    'hr',
+    's',
+    'del',
+    'div',
+    'h5',
+    'h6',
+  ],
+  allowedAttributes: {
+    ...(RICH.allowedAttributes as Record<string, string[]>),
+    a: ['href', 'title', 'rel'],
+    p: ['id'],
+    ol: ['start'],
+    div: ['class'],
+  },
+  allowedClasses: { div: ['release-html'] },
+  transformTags: {
+    ...RICH.transformTags,
+    // Links written by staff are followed (those in a submitted release's HTML block keep the
+    // nofollow the rich rules gave them); links to other sites open without an opener.
+    a: (tagName, attribs) => {
+      const { rel, ...out } = withSafeUrl(attribs, 'href', 'link');
+      if (!out.href || !isExternal(out.href)) return { tagName, attribs: out };
+      return {
+        tagName,
+        attribs: { ...out, rel: /\bnofollow\b/.test(rel ?? '') ? 'noopener nofollow' : 'noopener' },
+      };
+    },
+    h1: 'h2',
+    p: (tagName, attribs) => ({
+      tagName,
+      attribs: /^p\d{1,3}$/.test(attribs.id ?? '')
+        ? { id: attribs.id! }
+        : ({} as sanitizeHtml.Attributes),
+    }),
+  },
+};
+
+/** Cleans the HTML the Markdown renderer made (markdown.ts); the same rules as rich HTML. */
+export function sanitizeMarkdownHtml(html: string): TrustedHtml {
+  return stripControlChars(sanitizeHtml(stripControlChars(html), MARKDOWN)).trim() as TrustedHtml;
 }
 
 /** Cleans HTML from a licensed submitter: formatting, links and images stay; everything active goes. */

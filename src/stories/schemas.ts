@@ -35,6 +35,13 @@ export type StoryInput = z.output<typeof storySchema>;
 /** The live preview: the text to render. */
 export const previewForm = z.object({
   body: z.string().max(500_000, 'The text is too long to preview.').default(''),
+  /** A press release's preview shows it as it will be published, for a licensed submitter or not. */
+  mode: z.string().max(40).optional(),
+});
+
+/** The press-release form's live preview. */
+export const releasePreviewForm = z.object({
+  body: z.string().max(50_000, 'The text is too long to preview.').default(''),
 });
 
 /** A new section. */

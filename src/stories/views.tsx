@@ -10,7 +10,8 @@ import { AdSlot, withListAd, type ShownAd } from '../ads/views.tsx';
 import { storyHead } from './meta.tsx';
 import { NewsletterBox } from '../newsletter/views.tsx';
 import { WorldHeadlines, type Headline } from './headlines.tsx';
-import { parseMarkdownCached, type Block, type Inline } from './markdown.ts';
+import { renderMarkdownBlocksCached } from './markdown.ts';
+import type { TrustedHtml } from './sanitize.ts';
 import { storyPath, type Section, type Story } from './store.ts';
 
 function Meta({ story, showSection = true }: { story: Story; showSection?: boolean }) {
@@ -235,77 +236,28 @@ export function SectionPage({
   );
 }
 
-function InlineContent({ content }: { content: Inline[] }) {
+/** Rendered Markdown blocks as one element (the HTML is TrustedHtml, made by the sanitiser). */
+function MarkdownPart({ blocks }: { blocks: Array<{ html: TrustedHtml }> }) {
   return (
-    <>
-      {content.map((c, i) => {
-        switch (c.type) {
-          case 'text':
-            return c.text;
-          case 'strong':
-            return <strong key={i}>{c.text}</strong>;
-          case 'em':
-            return <em key={i}>{c.text}</em>;
-          case 'link':
-            return (
-              <a key={i} href={c.href} rel={/^https?:/i.test(c.href) ? 'noopener' : undefined}>
-                {c.text}
-              </a>
-            );
-        }
-      })}
-    </>
+    <div class="md" dangerouslySetInnerHTML={{ __html: blocks.map((b) => b.html).join('\n') }} />
   );
 }
 
-export function renderBlock(b: Block, key: number): VNode {
-  switch (b.type) {
-    case 'heading':
-      return <h2 key={key}>{b.text}</h2>;
-    case 'pre':
-      return <pre key={key}>{b.text}</pre>;
-    case 'list':
-      return (
-        <ul key={key}>
-          {b.items.map((it, i) => (
-            <li key={i}>
-              <InlineContent content={it} />
-            </li>
-          ))}
-        </ul>
-      );
-    case 'quote':
-      return (
-        <blockquote key={key}>
-          <InlineContent content={b.content} />
-        </blockquote>
-      );
-    case 'paragraph':
-      return (
-        <p key={key} id={b.id ?? undefined}>
-          <InlineContent content={b.content} />
-        </p>
-      );
-    case 'html':
-      // The only raw HTML on the site: b.html is TrustedHtml, made by the sanitiser (sanitize.ts).
-      return <div key={key} class="release-html" dangerouslySetInnerHTML={{ __html: b.html }} />;
-  }
-}
-
 /** Inserts the ad slot and newsletter box right after the third paragraph (or at the end of a short story). */
-export function storyBodyWithInserts(blocks: Block[], inserts: VNode[]): VNode[] {
-  const out: VNode[] = [];
+export function storyBodyWithInserts(
+  blocks: Array<{ html: TrustedHtml; paragraph: boolean }>,
+  inserts: VNode[],
+): VNode[] {
   let paragraphs = 0;
-  let inserted = false;
-  blocks.forEach((b, i) => {
-    out.push(renderBlock(b, i));
-    if (b.type === 'paragraph') paragraphs++;
-    if (!inserted && paragraphs === 3) {
-      out.push(...inserts);
-      inserted = true;
+  let at = blocks.length;
+  for (let i = 0; i < blocks.length; i++) {
+    if (blocks[i].paragraph && ++paragraphs === 3) {
+      at = i + 1;
+      break;
     }
-  });
-  if (!inserted) out.push(...inserts);
+  }
+  const out: VNode[] = [<MarkdownPart key="before" blocks={blocks.slice(0, at)} />, ...inserts];
+  if (at < blocks.length) out.push(<MarkdownPart key="after" blocks={blocks.slice(at)} />);
   return out;
 }
 
@@ -349,7 +301,7 @@ export function StoryPage({
           ) : null}
           <div class="story-body">
             {storyBodyWithInserts(
-              parseMarkdownCached(`${story.id}:${story.updated_at}`, story.body),
+              renderMarkdownBlocksCached(`${story.id}:${story.updated_at}`, story.body),
               inserts,
             )}
           </div>

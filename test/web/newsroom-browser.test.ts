@@ -87,8 +87,8 @@ test(
       await page.fill('#title', 'Bridge opens after ten years');
       await page.fill('#teaser', 'Commuters cross the river at last.');
       await page.fill('#body', '## The opening\n\nThe bridge **opened** this morning.');
-      await page.waitForSelector('#story-preview strong');
-      assert.equal(await page.locator('#story-preview h2').innerText(), 'The opening');
+      await page.waitForSelector('#body-preview strong');
+      assert.equal(await page.locator('#body-preview h2').innerText(), 'The opening');
       await page.selectOption('#section_id', String(news.id));
       await page.selectOption('#status', 'published');
       await page.check('input[name=featured]');

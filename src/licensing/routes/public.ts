@@ -13,6 +13,7 @@ import { acceptInvitation, applyForLicence, findInvitation } from '../service.ts
 import { getInvoiceByNumber, getOrganisation, listTiers, type OrganisationRow } from '../store.ts';
 import { ApplyPage, InvitationPage, InvoicePage, tierPrice } from '../views.tsx';
 import { invoicePdf, invoiceView } from '../invoice.ts';
+import { paymentInstructions } from '../payment.ts';
 import { applicationSchema, applyQuery } from '../schemas.ts';
 import { FORM_LIMIT, LIMIT, type LicensingRouteKit } from './common.ts';
 
@@ -141,8 +142,9 @@ export function publicRoutes(app: FastifyInstance, kit: LicensingRouteKit): void
       });
       const org = (await getOrganisation(db, inv.organisation_id))!;
       const v = invoiceView(inv, org);
+      const pay = paymentInstructions(services.config.payment, v.number);
       if (pdf) {
-        const body = await invoicePdf(v, services.config.siteName, services.config.baseUrl);
+        const body = await invoicePdf(v, services.config.siteName, services.config.baseUrl, pay);
         return reply
           .type('application/pdf')
           .header('cache-control', 'private, no-cache')
@@ -150,7 +152,7 @@ export function publicRoutes(app: FastifyInstance, kit: LicensingRouteKit): void
           .send(body);
       }
       return page(req, reply, (ctx) =>
-        h(InvoicePage, { ctx, v, siteName: services.config.siteName }),
+        h(InvoicePage, { ctx, v, siteName: services.config.siteName, pay }),
       );
     },
   );

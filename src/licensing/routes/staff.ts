@@ -27,6 +27,7 @@ import {
 } from '../store.ts';
 import { AdminLicensingPage, LeadsPage } from '../views.tsx';
 import { cidrContains, parseCidr } from '../../lib/cidr.ts';
+import { paymentInstructions } from '../payment.ts';
 import { approveForm, paymentForm, taxForm } from '../schemas.ts';
 import {
   answer,
@@ -39,7 +40,7 @@ import {
 } from './common.ts';
 
 export function staffRoutes(app: FastifyInstance, kit: LicensingRouteKit): void {
-  const { db, deps, page } = kit;
+  const { db, deps, page, services } = kit;
 
   const queuePage = async (req: FastifyRequest, reply: FastifyReply, error?: Failure) => {
     const [queue, tiers, taxRate, pending, approvedRanges] = await Promise.all([
@@ -73,6 +74,7 @@ export function staffRoutes(app: FastifyInstance, kit: LicensingRouteKit): void 
       reply,
       (ctx) =>
         h(AdminLicensingPage, {
+          paymentConfigured: paymentInstructions(services.config.payment, '').configured,
           ctx,
           queue: queue.map((q) => ({
             ...q,

@@ -4,7 +4,7 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { h } from 'preact';
-import { notFound, sendPage } from '../../platform/http.ts';
+import { badRequest, notFound, sendPage } from '../../platform/http.ts';
 import { pageContext } from '../../web/context.ts';
 import { parseInput, text, type RawForm } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
@@ -19,10 +19,16 @@ import {
   rejectRelease,
   releaseQueue,
   releaseStoryBody,
+  releasePreview,
   submitRelease,
 } from '../press-releases.ts';
 import { ReleaseEditPage, ReleaseQueuePage, SubmitReleasePage } from '../admin-views.tsx';
-import { releaseApproveForm, releaseForm, releaseRejectForm } from '../schemas.ts';
+import {
+  releaseApproveForm,
+  releaseForm,
+  releasePreviewForm,
+  releaseRejectForm,
+} from '../schemas.ts';
 import { previewHtml } from './stories.ts';
 import { idParam, type NewsroomKit } from './common.ts';
 
@@ -79,6 +85,20 @@ export function releaseSubmitRoutes(app: FastifyInstance, kit: NewsroomKit): voi
         'Thank you. The editors will read your release; we will mail you when it is published.',
     });
   });
+  // The submission form's live preview: the release as it will be published for this submitter.
+  app.post(
+    '/press-releases/preview',
+    {
+      config: { policy: 'press-release.submit', rateLimit: { max: 600, timeWindow: '1 hour' } },
+    },
+    async (req, reply) => {
+      const p = parseInput(releasePreviewForm, req.body);
+      if (!p.ok) throw badRequest(p.message);
+      const ctx = await pageContext(services, req, reply);
+      reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+      return releasePreview(p.value.body, licensedOf(ctx));
+    },
+  );
 }
 
 /** The editors' queue. */

@@ -7,8 +7,8 @@ import { nowIso } from '../../platform/db.ts';
 import { parseInput, text, type RawForm } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
 import { newsroomChanged } from '../admin-auth.ts';
-import { parseMarkdown, slugify } from '../markdown.ts';
-import { renderBlock } from '../views.tsx';
+import { renderMarkdown, slugify } from '../markdown.ts';
+import { releasePreview } from '../press-releases.ts';
 import {
   createStory,
   ensureSource,
@@ -22,15 +22,9 @@ import { StoryForm, toLocalField, type StoryFormValues } from '../admin-views.ts
 import { previewForm, storySchema } from '../schemas.ts';
 import { idParam, type NewsroomKit } from './common.ts';
 
-/** The Markdown subset rendered as it will appear in a story. */
+/** The Markdown rendered as it will appear in a story. */
 export function previewHtml(body: string): string {
-  return render(
-    h(
-      'div',
-      null,
-      parseMarkdown(body).map((b, i) => renderBlock(b, i)),
-    ) as VNode,
-  ).replace(/^<div>|<\/div>$/g, '');
+  return renderMarkdown(body);
 }
 
 /** The form as posted, to show again with its message. */
@@ -159,6 +153,9 @@ export function storyRoutes(app: FastifyInstance, kit: NewsroomKit): void {
     const p = parseInput(previewForm, req.body);
     if (!p.ok) throw badRequest(p.message);
     reply.header('cache-control', 'no-store').type('text/html; charset=utf-8');
+    const mode = p.value.mode;
+    if (mode === 'release-licensed' || mode === 'release-plain')
+      return releasePreview(p.value.body, mode === 'release-licensed');
     return previewHtml(p.value.body);
   });
 }
