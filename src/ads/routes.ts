@@ -5,7 +5,7 @@ import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
 import { HttpError, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
-import { newsroomChanged } from '../stories/admin-auth.ts';
+import { storiesChanged } from '../stories/admin-auth.ts';
 import { listSections } from '../stories/store.ts';
 import { safeHref } from '../stories/links.ts';
 import { adServer } from './serve.ts';
@@ -222,7 +222,7 @@ export function adRoutes(services: Services): FastifyPluginAsync {
           if (!(await getAd(db, id))) throw notFound('There is no such ad.');
           await db.updateTable('ads').set(r.ad).where('id', '=', id).execute();
         } else await createAd(db, r.ad);
-        newsroomChanged(services);
+        storiesChanged(services);
         return reply.redirect('/admin/ads?done=saved', 303);
       };
       admin.post('/admin/ads', { config: { policy: 'ads.manage' } }, (req, reply) =>
@@ -238,7 +238,7 @@ export function adRoutes(services: Services): FastifyPluginAsync {
         { config: { policy: 'ads.manage' } },
         async (req, reply) => {
           await deleteAd(db, Number(req.params.id) || 0);
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin/ads?done=deleted', 303);
         },
       );

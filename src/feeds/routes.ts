@@ -9,7 +9,7 @@ import type { Services } from '../platform/services.ts';
 import { HttpError, badRequest, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { nowIso } from '../platform/db.ts';
-import { newsroomChanged } from '../stories/admin-auth.ts';
+import { storiesChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG } from '../stories/store.ts';
 import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
 import { feedLimits, pollFeedById } from './poll.ts';
@@ -234,7 +234,7 @@ export function feedRoutes(services: Services): FastifyPluginAsync {
           }
           const id = await addFeed(db, name, url!, nowIso());
           await pollFeedById(db, id, feedLimits(services.config));
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin/feeds?done=added', 303);
         },
       );
@@ -243,7 +243,7 @@ export function feedRoutes(services: Services): FastifyPluginAsync {
         { config: { policy: 'feeds.manage' } },
         async (req, reply) => {
           await pollFeedById(db, Number(req.params.id) || 0, feedLimits(services.config));
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin/feeds?done=polled', 303);
         },
       );

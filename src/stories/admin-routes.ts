@@ -20,7 +20,7 @@ import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
 import { nowIso } from '../platform/db.ts';
 import type { PageContext } from '../web/context.ts';
 import { adServer } from '../ads/serve.ts';
-import { newsroomChanged } from './admin-auth.ts';
+import { storiesChanged } from './admin-auth.ts';
 import { parseMarkdown, slugify } from './markdown.ts';
 import { renderBlock } from './views.tsx';
 import {
@@ -147,7 +147,7 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function newsroomRoutes(services: Services): FastifyPluginAsync {
+export function storyAdminRoutes(services: Services): FastifyPluginAsync {
   const db = services.db.kysely;
   const decisionDeps = (log: DecisionDeps['log']): DecisionDeps => ({
     db,
@@ -384,7 +384,7 @@ export function newsroomRoutes(services: Services): FastifyPluginAsync {
         let storyId = id;
         if (id) await updateStory(db, id, fields);
         else storyId = await createStory(db, { ...fields, slug: slugify(d.title) });
-        newsroomChanged(services);
+        storiesChanged(services);
         return reply.redirect(`/admin/stories/${storyId}/edit?done=saved`, 303);
       };
       app.post<{ Body: Body }>(
@@ -439,7 +439,7 @@ export function newsroomRoutes(services: Services): FastifyPluginAsync {
             .set({ updated_at: nowIso() })
             .where('id', 'in', ids.length ? ids : [-1])
             .execute();
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin?done=leads', 303);
         },
       );
@@ -472,7 +472,7 @@ export function newsroomRoutes(services: Services): FastifyPluginAsync {
             return page(req, reply, (ctx) => h(SectionsPage, { ctx, sections, error }), 400);
           const position = Math.max(0, ...sections.map((s) => s.position)) + 1;
           await db.insertInto('sections').values({ slug, name, description, position }).execute();
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin/sections?done=section-added', 303);
         },
       );
@@ -495,7 +495,7 @@ export function newsroomRoutes(services: Services): FastifyPluginAsync {
               .where('id', '=', s.id)
               .execute();
           }
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin/sections?done=sections', 303);
         },
       );
@@ -548,7 +548,7 @@ export function newsroomRoutes(services: Services): FastifyPluginAsync {
             Number(req.body?.section_id) || 0,
           );
           if (!r.ok) return releasePage(req, reply, id, r.message, 400);
-          newsroomChanged(services);
+          storiesChanged(services);
           return reply.redirect('/admin/press-releases?done=approved', 303);
         },
       );
