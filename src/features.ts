@@ -1,6 +1,7 @@
 /**
  * Every feature of the site, in the order they are installed: request hooks and page parts apply in
- * this order (members' session before licensing's access decision), then their plugins register.
+ * this order (members' session before licensing's access decision), plugins register after the
+ * plugins they depend on, and `broadsheet help` lists commands in this order.
  * Adding a feature: make `src/<feature>/index.ts` export its manifest (src/platform/feature.ts)
  * and add it to this list.
  */
@@ -23,16 +24,16 @@ import { feeds } from './feeds/index.ts';
 import { ads } from './ads/index.ts';
 
 export const features: readonly Feature[] = [
-  ops,
   web,
   stories,
-  cables,
-  search,
   members,
-  licensing,
+  cables,
   newsletter,
+  licensing,
+  search,
   feeds,
   ads,
+  ops,
 ];
 
 /** Every feature's migrations, by name. */

@@ -4,7 +4,7 @@ import { h } from 'preact';
 import type { Services } from '../platform/services.ts';
 import { HttpError, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
-import { newsroomChanged } from '../stories/admin-auth.ts';
+import { storiesChanged } from '../stories/admin-auth.ts';
 import { listSections } from '../stories/store.ts';
 import { adServer } from './serve.ts';
 import { validClick } from './tracking.ts';
@@ -96,7 +96,7 @@ export function adRoutes(services: Services): FastifyPluginAsync {
           if (!(await getAd(db, id))) throw notFound('There is no such ad.');
           await db.updateTable('ads').set(r.ad).where('id', '=', id).execute();
         } else await createAd(db, r.ad);
-        newsroomChanged(services);
+        storiesChanged(services);
         return redirectWith(req, reply, '/admin/ads', {
           kind: 'ok',
           message: `Ad “${r.ad.headline}” saved.`,
@@ -121,7 +121,7 @@ export function adRoutes(services: Services): FastifyPluginAsync {
               message: 'There is no such ad: it may have been removed already.',
             });
           await deleteAd(db, ad.id);
-          newsroomChanged(services);
+          storiesChanged(services);
           return redirectWith(req, reply, '/admin/ads', {
             kind: 'ok',
             message: `Ad “${ad.headline}” removed.`,

@@ -21,9 +21,9 @@
  * done, so a run killed while indexing resumes at the end of the file and finishes the index;
  * one killed while loading resumes the load and then indexes everything loaded since the mark.
  *
- * Hooks (`registerImportHook`) let another feature keep derived data, such as a search index, in
- * step with the archive: `afterBatch` runs inside each batch's transaction with the reference ids
- * written, so the derived data commits (and resumes) together with the cables; `afterImport` runs
+ * Hooks (`importCables(…, { hooks })`) let the caller keep derived data in step with the archive:
+ * `afterBatch` runs inside each batch's transaction with the reference ids written, so the derived
+ * data commits (and resumes) together with the cables; `afterImport` runs
  * once per call after every file is done.
  */
 import { createHash } from 'node:crypto';
@@ -122,15 +122,6 @@ export interface CableImportHook {
   afterImport?(db: Db, summary: ImportSummary): Promise<void>;
 }
 
-const hooks: CableImportHook[] = [];
-
-/** Adds a hook every later import runs (by name: registering the same name again replaces it). */
-export function registerImportHook(hook: CableImportHook): void {
-  const i = hooks.findIndex((h) => h.name === hook.name);
-  if (i >= 0) hooks[i] = hook;
-  else hooks.push(hook);
-}
-
 export interface ImportOptions {
   format?: 'auto' | CableFormat;
   hints?: ParseHints;
@@ -141,7 +132,7 @@ export interface ImportOptions {
   onProgress?: (p: ImportProgress) => void;
   /** Minimum time between progress calls (default 250 ms); every commit reports too. */
   progressIntervalMs?: number;
-  /** Extra hooks for this import only, run after the registered ones. */
+  /** Hooks this import runs (see the module comment). */
   hooks?: CableImportHook[];
 }
 
@@ -200,7 +191,7 @@ export async function importCables(
   const started = performance.now();
   const batchSize = Math.max(1, opts.batchSize ?? DEFAULT_BATCH);
   const workers = opts.workers ?? Math.min(4, availableParallelism());
-  const allHooks = [...hooks, ...(opts.hooks ?? [])];
+  const allHooks = opts.hooks ?? [];
   const interval = opts.progressIntervalMs ?? 250;
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);

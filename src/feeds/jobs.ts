@@ -1,7 +1,7 @@
 /** Partner feeds are polled by the job worker every 15 minutes (on the quarter hour). */
 import { every, type JobHandler, type Schedule } from '../platform/jobs.ts';
 import type { Services } from '../platform/services.ts';
-import { newsroomChanged } from '../stories/admin-auth.ts';
+import { storiesChanged } from '../stories/admin-auth.ts';
 import { feedLimits, pollAllFeeds } from './poll.ts';
 
 export const FEED_POLL_JOB = 'feeds:poll';
@@ -11,7 +11,7 @@ export function jobHandlers(services: Services): Record<string, JobHandler> {
   return {
     [FEED_POLL_JOB]: async () => {
       const out = await pollAllFeeds(services.db.kysely, feedLimits(services.config));
-      if (out.some((o) => o.added > 0)) newsroomChanged(services);
+      if (out.some((o) => o.added > 0)) storiesChanged(services);
     },
   };
 }

@@ -9,7 +9,7 @@ import type { Services } from '../platform/services.ts';
 import { HttpError, badRequest, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { nowIso } from '../platform/db.ts';
-import { newsroomChanged } from '../stories/admin-auth.ts';
+import { storiesChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG } from '../stories/store.ts';
 import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
 import { feedLimits, pollFeedById, type PollOutcome } from './poll.ts';
@@ -232,7 +232,7 @@ export function feedRoutes(services: Services): FastifyPluginAsync {
           return feedsPage(req, reply, 'That feed is already registered.', values);
         const id = await addFeed(db, name, url, nowIso());
         const out = await pollFeedById(db, id, feedLimits(services.config));
-        newsroomChanged(services);
+        storiesChanged(services);
         return redirectWith(req, reply, '/admin/feeds', pollFlash(name, out, 'added'));
       });
       admin.post<{ Params: { id: string } }>(
@@ -242,7 +242,7 @@ export function feedRoutes(services: Services): FastifyPluginAsync {
           const id = Number(req.params.id) || 0;
           const feed = (await listFeeds(db)).find((f) => f.id === id);
           const out = await pollFeedById(db, id, feedLimits(services.config));
-          newsroomChanged(services);
+          storiesChanged(services);
           return redirectWith(
             req,
             reply,

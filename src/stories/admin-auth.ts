@@ -7,7 +7,7 @@ import { clearHomePage } from './routes.ts';
  * is emptied), and whatever features derive from content (the stored sitemaps and feeds) is remade
  * (every process serves the new ones within seconds).
  */
-export function newsroomChanged(
+export function storiesChanged(
   services: { shared: SharedCaches } & Partial<Pick<Services, 'contentChanged'>>,
 ): void {
   for (const cache of Object.values(services.shared) as SharedCache<unknown>[]) cache.clear();

@@ -9,7 +9,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import multipart from '@fastify/multipart';
 import type { Services } from '../platform/services.ts';
 import { adServer } from '../ads/serve.ts';
-import { newsroomChanged } from './admin-auth.ts';
+import { storiesChanged } from './admin-auth.ts';
 import { newsroomKit } from './admin/common.ts';
 import { dashboardRoutes } from './admin/dashboard.ts';
 import { storyRoutes } from './admin/stories.ts';
@@ -20,7 +20,7 @@ import { MAX_UPLOAD_BYTES, uploadRoutes } from './admin/uploads.ts';
 export { previewHtml } from './admin/stories.ts';
 export { MAX_UPLOAD_BYTES };
 
-export function newsroomRoutes(services: Services): FastifyPluginAsync {
+export function storyAdminRoutes(services: Services): FastifyPluginAsync {
   const kit = newsroomKit(services);
   return async (root) => {
     root.addHook('onClose', async () => {

@@ -6,7 +6,7 @@ import { SERVICES_PLUGIN, servicesOf, type SharedCache } from '../platform/servi
 import { ttlCache } from '../platform/cache.ts';
 import { addPagePart } from '../web/context.ts';
 import { storyRoutes } from './routes.ts';
-import { newsroomRoutes } from './admin-routes.ts';
+import { storyAdminRoutes } from './admin-routes.ts';
 import { storiesMigrations } from './migrations.ts';
 import { listSections, type Section } from './store.ts';
 import { jobHandlers } from './jobs.ts';
@@ -28,7 +28,7 @@ export const stories: Feature = {
         sections: await services.shared.sections.get().catch(() => []),
       }));
       await app.register(storyRoutes(services));
-      await app.register(newsroomRoutes(services));
+      await app.register(storyAdminRoutes(services));
     },
     { name: 'stories', dependencies: [SERVICES_PLUGIN, 'web'] },
   ),

@@ -39,7 +39,7 @@ export interface CableUploadsTable {
   updated_at: string;
 }
 
-export interface NewsroomTables {
+export interface StoryAdminTables {
   press_releases: PressReleasesTable;
   cable_uploads: CableUploadsTable;
 }
@@ -87,5 +87,5 @@ export interface StoriesTables {
 }
 
 declare module '../platform/schema.ts' {
-  interface Database extends StoriesTables, NewsroomTables {}
+  interface Database extends StoriesTables, StoryAdminTables {}
 }

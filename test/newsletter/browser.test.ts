@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { startSmtp, type ReceivedMail, type TestSmtp } from '../members/smtp.ts';
 import { decodeQp, header } from './smtp-sink.ts';
-import { signedIn } from '../newsroom/helpers.ts';
+import { signedIn } from '../stories/helpers.ts';
 import { newsletterService } from '../../src/newsletter/service.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 import { freePort } from '../helpers.ts';

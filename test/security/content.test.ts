@@ -17,7 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { importCables } from '../../src/cables/importer.ts';
-import { FORM, form, signedIn } from '../newsroom/helpers.ts';
+import { FORM, form, signedIn } from '../stories/helpers.ts';
 import { addNetwork, createOrganisation, grantLicence } from '../../src/licensing/service.ts';
 import { licensingDeps } from '../../src/licensing/jobs.ts';
 import { worldFor } from '../../src/licensing/world.ts';

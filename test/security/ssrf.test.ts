@@ -9,7 +9,7 @@ import dns from 'node:dns';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ENGINE, testSite } from '../helpers.ts';
-import { FORM, RSS, form, signedIn } from '../newsroom/helpers.ts';
+import { FORM, RSS, form, signedIn } from '../stories/helpers.ts';
 import { sharedData } from '../../src/app.ts';
 import { createMailer } from '../../src/platform/mail.ts';
 import { FEED_POLL_JOB, jobHandlers } from '../../src/feeds/jobs.ts';

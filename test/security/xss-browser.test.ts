@@ -13,7 +13,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ENGINE, testSite, listenLocal } from '../helpers.ts';
-import { RSS, feedServer, signedIn } from '../newsroom/helpers.ts';
+import { RSS, feedServer, signedIn } from '../stories/helpers.ts';
 import { createStory, getStory, storyPath } from '../../src/stories/store.ts';
 import { approveRelease, submitRelease } from '../../src/stories/press-releases.ts';
 import { addFeed, getFeed } from '../../src/feeds/store.ts';

@@ -5,7 +5,7 @@ import { nowIso } from '../../platform/db.ts';
 import { badRequest } from '../../platform/http.ts';
 import { parseInput } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
-import { newsroomChanged } from '../admin-auth.ts';
+import { storiesChanged } from '../admin-auth.ts';
 import type { Story } from '../store.ts';
 import { countPendingReleases } from '../press-releases.ts';
 import { recentUploads } from '../cable-uploads.ts';
@@ -106,7 +106,7 @@ export function dashboardRoutes(app: FastifyInstance, kit: NewsroomKit): void {
       .set({ updated_at: nowIso() })
       .where('id', 'in', ids.length ? ids : [-1])
       .execute();
-    newsroomChanged(services);
+    storiesChanged(services);
     return redirectWith(req, reply, '/admin', {
       kind: 'ok',
       message: 'The home page leads are saved.',

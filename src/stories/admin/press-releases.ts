@@ -9,7 +9,7 @@ import { pageContext } from '../../web/context.ts';
 import { parseInput, text, type RawForm } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
 import type { PageContext } from '../../web/context.ts';
-import { newsroomChanged } from '../admin-auth.ts';
+import { storiesChanged } from '../admin-auth.ts';
 import { listSections } from '../store.ts';
 import {
   approveRelease,
@@ -146,7 +146,7 @@ export function releaseQueueRoutes(app: FastifyInstance, kit: NewsroomKit): void
       if (!p.ok) return releasePage(req, reply, id, p.message, 400);
       const r = await approveRelease(decisionDeps(req.log), id, req.member!.id, p.value.section_id);
       if (!r.ok) return releasePage(req, reply, id, r.message, 400);
-      newsroomChanged(services);
+      storiesChanged(services);
       return redirectWith(req, reply, '/admin/press-releases', {
         kind: r.mailed ? 'ok' : 'partial',
         message: r.mailed

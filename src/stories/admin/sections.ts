@@ -4,7 +4,7 @@ import { h } from 'preact';
 import { badRequest } from '../../platform/http.ts';
 import { parseInput, text } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
-import { newsroomChanged } from '../admin-auth.ts';
+import { storiesChanged } from '../admin-auth.ts';
 import { slugify } from '../markdown.ts';
 import { listSections } from '../store.ts';
 import { SectionsPage } from '../admin-views.tsx';
@@ -34,7 +34,7 @@ export function sectionRoutes(app: FastifyInstance, kit: NewsroomKit): void {
     const { name, description } = p.value;
     const position = Math.max(0, ...sections.map((s) => s.position)) + 1;
     await db.insertInto('sections').values({ slug, name, description, position }).execute();
-    newsroomChanged(services);
+    storiesChanged(services);
     return redirectWith(req, reply, '/admin/sections', {
       kind: 'ok',
       message: `Section “${name}” added at /sections/${slug}.`,
@@ -58,7 +58,7 @@ export function sectionRoutes(app: FastifyInstance, kit: NewsroomKit): void {
         .where('id', '=', s.id)
         .execute();
     }
-    newsroomChanged(services);
+    storiesChanged(services);
     return redirectWith(req, reply, '/admin/sections', { kind: 'ok', message: 'Sections saved.' });
   });
 }

@@ -6,7 +6,7 @@ import { badRequest, notFound } from '../../platform/http.ts';
 import { nowIso } from '../../platform/db.ts';
 import { parseInput, text, type RawForm } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
-import { newsroomChanged } from '../admin-auth.ts';
+import { storiesChanged } from '../admin-auth.ts';
 import { renderMarkdown, slugify } from '../markdown.ts';
 import { releasePreview } from '../press-releases.ts';
 import {
@@ -128,7 +128,7 @@ export function storyRoutes(app: FastifyInstance, kit: NewsroomKit): void {
     let storyId = id;
     if (id) await updateStory(db, id, fields);
     else storyId = await createStory(db, { ...fields, slug: slugify(d.title) });
-    newsroomChanged(services);
+    storiesChanged(services);
     const message =
       d.status === 'published'
         ? Date.parse(publishedAt) > Date.now()

@@ -7,24 +7,45 @@ import { insertMember, insertSession } from '../../src/members/store.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 
 /** A member with the role, signed in: returns the cookie header (session + CSRF) and the token. */
-export async function signedIn(db: Kysely<Database>, email: string, role: 'reader' | 'editor' | 'admin') {
+export async function signedIn(
+  db: Kysely<Database>,
+  email: string,
+  role: 'reader' | 'editor' | 'admin',
+) {
   const now = new Date().toISOString();
-  const memberId = await insertMember(db, { email, passwordHash: null, role, declaredUse: null, workOrganisation: null, emailVerifiedAt: now, now });
+  const memberId = await insertMember(db, {
+    email,
+    passwordHash: null,
+    role,
+    declaredUse: null,
+    workOrganisation: null,
+    emailVerifiedAt: now,
+    now,
+  });
   const token = newToken();
-  await insertSession(db, { hash: hashToken(token), memberId, now, expiresAt: new Date(Date.now() + 86_400_000).toISOString(), userAgent: 'test' });
+  await insertSession(db, {
+    hash: hashToken(token),
+    memberId,
+    now,
+    expiresAt: new Date(Date.now() + 86_400_000).toISOString(),
+    userAgent: 'test',
+  });
   const csrf = 'c'.repeat(40);
   return { memberId, token, csrf, cookie: `bs_session=${token}; bs_csrf=${csrf}` };
 }
 
 export function form(fields: Record<string, string | string[]>): string {
   const p = new URLSearchParams();
-  for (const [k, v] of Object.entries(fields)) for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
+  for (const [k, v] of Object.entries(fields))
+    for (const x of Array.isArray(v) ? v : [v]) p.append(k, x);
   return p.toString();
 }
 
 export const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
-export async function feedServer(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ url: string; server: Server; close(): Promise<void> }> {
+export async function feedServer(
+  handler: (req: IncomingMessage, res: ServerResponse) => void,
+): Promise<{ url: string; server: Server; close(): Promise<void> }> {
   const server = createServer(handler);
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const { port } = server.address() as AddressInfo;
@@ -39,7 +60,9 @@ export async function feedServer(handler: (req: IncomingMessage, res: ServerResp
   };
 }
 
-export const RSS = (items: { guid?: string; title: string; link: string; description?: string; pubDate?: string }[]) => `<?xml version="1.0" encoding="UTF-8"?>
+export const RSS = (
+  items: { guid?: string; title: string; link: string; description?: string; pubDate?: string }[],
+) => `<?xml version="1.0" encoding="UTF-8"?>
 <rss version="2.0"><channel><title>Partner Wire</title><link>https://partner.example/</link><description>Partner news</description>
 ${items.map((i) => `<item><title>${i.title}</title><link>${i.link}</link>${i.guid ? `<guid>${i.guid}</guid>` : ''}<description><![CDATA[${i.description ?? ''}]]></description><pubDate>${i.pubDate ?? 'Tue, 10 Jun 2025 04:00:00 GMT'}</pubDate></item>`).join('\n')}
 </channel></rss>`;

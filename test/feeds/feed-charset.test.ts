@@ -10,7 +10,7 @@ import { addFeed, getFeed } from '../../src/feeds/store.ts';
 import { pollFeed } from '../../src/feeds/poll.ts';
 import { contentTypeCharset, decodeFeed, xmlDeclaredEncoding } from '../../src/feeds/charset.ts';
 import { parseOutboundAllow } from '../../src/platform/outbound.ts';
-import { feedServer } from './helpers.ts';
+import { feedServer } from '../stories/helpers.ts';
 
 const LIMITS = {
   timeoutMs: 2000,

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
-import { RSS, feedServer, signedIn } from '../newsroom/helpers.ts';
+import { RSS, feedServer, signedIn } from '../stories/helpers.ts';
 import { submitRelease } from '../../src/stories/press-releases.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 

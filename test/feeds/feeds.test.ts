@@ -4,7 +4,7 @@ import { ENGINE, testSite } from '../helpers.ts';
 import { addFeed, getFeed, latestPartnerItems } from '../../src/feeds/store.ts';
 import { pollFeed } from '../../src/feeds/poll.ts';
 import { parseOutboundAllow } from '../../src/platform/outbound.ts';
-import { ATOM, RSS, feedServer } from './helpers.ts';
+import { ATOM, RSS, feedServer } from '../stories/helpers.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 // The feed server listens on loopback, which only an operator's allow-list lets the site reach.
@@ -174,7 +174,7 @@ describe(`partner feed polling on ${ENGINE}`, () => {
   }
 
   test('broken feeds show on the dashboard and never break pages', async () => {
-    const { signedIn } = await import('./helpers.ts');
+    const { signedIn } = await import('../stories/helpers.ts');
     const ed = await signedIn(site.db.kysely, 'feeds-editor@example.org', 'editor');
     const dash = await site.app.inject({ url: '/admin', headers: { cookie: ed.cookie } });
     assert.equal(dash.statusCode, 200);
