@@ -15,6 +15,10 @@ const server = new SMTPServer({
   },
 });
 server.server.on('connection', (s: import('node:net').Socket) => s.setNoDelay(true));
-server.listen(0, '127.0.0.1', () => console.log(`port ${(server.server.address() as { port: number }).port}`));
-process.on('message', () => process.send?.({ total, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }));
+server.listen(0, '127.0.0.1', () =>
+  console.log(`port ${(server.server.address() as { port: number }).port}`),
+);
+process.on('message', () =>
+  process.send?.({ total, cpuMs: (process.cpuUsage().user + process.cpuUsage().system) / 1000 }),
+);
 setInterval(() => {}, 1 << 30);

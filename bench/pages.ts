@@ -9,7 +9,12 @@ import { parseArgs } from 'node:util';
 import autocannon from 'autocannon';
 import { machine, startServer } from './_server.ts';
 
-const { values } = parseArgs({ options: { seconds: { type: 'string', default: '10' }, connections: { type: 'string', default: '10' } } });
+const { values } = parseArgs({
+  options: {
+    seconds: { type: 'string', default: '10' },
+    connections: { type: 'string', default: '10' },
+  },
+});
 const duration = Number(values.seconds);
 const connections = Number(values.connections);
 

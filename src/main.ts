@@ -18,7 +18,10 @@ export async function serve(): Promise<void> {
   try {
     running = await boot(config);
   } catch (err) {
-    const where = config.engine === 'postgres' ? 'PostgreSQL at DATABASE_URL' : `the SQLite database in ${config.dataDir}`;
+    const where =
+      config.engine === 'postgres'
+        ? 'PostgreSQL at DATABASE_URL'
+        : `the SQLite database in ${config.dataDir}`;
     console.error(`Could not start: ${(err as Error).message} (using ${where})`);
     process.exit(1);
   }
@@ -31,7 +34,9 @@ export async function serve(): Promise<void> {
     process.exit(1);
   }
   const releaseDataDir = holdDataDir(config);
-  console.log(`${config.siteName} is running at ${config.baseUrl} (database: ${config.engine}${config.engine === 'sqlite' ? `, ${running.db.file}` : ''})`);
+  console.log(
+    `${config.siteName} is running at ${config.baseUrl} (database: ${config.engine}${config.engine === 'sqlite' ? `, ${running.db.file}` : ''})`,
+  );
 
   let stopping = false;
   const stop = async (signal: string) => {

@@ -18,7 +18,15 @@ export interface AdFormValues {
   sections: string[];
 }
 
-export function AdsAdminPage({ ctx, ads, notice }: { ctx: PageContext; ads: Ad[]; notice?: string | null }) {
+export function AdsAdminPage({
+  ctx,
+  ads,
+  notice,
+}: {
+  ctx: PageContext;
+  ads: Ad[];
+  notice?: string | null;
+}) {
   return (
     <AdminLayout ctx={ctx} title="House ads" notice={notice}>
       <p>
@@ -46,7 +54,8 @@ export function AdsAdminPage({ ctx, ads, notice }: { ctx: PageContext; ads: Ad[]
               </td>
               <td>{a.weight}</td>
               <td>
-                {a.starts_at ? formatDate(a.starts_at) : 'now'} – {a.ends_at ? formatDate(a.ends_at) : 'open'}
+                {a.starts_at ? formatDate(a.starts_at) : 'now'} –{' '}
+                {a.ends_at ? formatDate(a.ends_at) : 'open'}
               </td>
               <td>{a.sections.trim() || 'all'}</td>
               <td>{formatCount(Number(a.impressions))}</td>
@@ -67,7 +76,19 @@ export function AdsAdminPage({ ctx, ads, notice }: { ctx: PageContext; ads: Ad[]
   );
 }
 
-export function AdFormPage({ ctx, values, id, sections, error }: { ctx: PageContext; values: AdFormValues; id: number | null; sections: Section[]; error?: string }) {
+export function AdFormPage({
+  ctx,
+  values,
+  id,
+  sections,
+  error,
+}: {
+  ctx: PageContext;
+  values: AdFormValues;
+  id: number | null;
+  sections: Section[];
+  error?: string;
+}) {
   return (
     <AdminLayout ctx={ctx} title={id ? 'Edit ad' : 'New ad'} error={error}>
       <form method="post" action={id ? `/admin/ads/${id}` : '/admin/ads'} class="admin-form">
@@ -82,7 +103,14 @@ export function AdFormPage({ ctx, values, id, sections, error }: { ctx: PageCont
           </option>
         </select>
         <label for="ad-headline">Headline</label>
-        <input id="ad-headline" name="headline" type="text" required maxLength={120} value={values.headline} />
+        <input
+          id="ad-headline"
+          name="headline"
+          type="text"
+          required
+          maxLength={120}
+          value={values.headline}
+        />
         <label for="ad-body">Text</label>
         <input id="ad-body" name="body" type="text" maxLength={300} value={values.body} />
         <label for="ad-image">Image address (image ads; 600×120)</label>
@@ -90,7 +118,14 @@ export function AdFormPage({ ctx, values, id, sections, error }: { ctx: PageCont
         <label for="ad-link">Links to</label>
         <input id="ad-link" name="link_url" type="text" required value={values.link_url} />
         <label for="ad-weight">Weight (how often it shows, relative to other ads)</label>
-        <input id="ad-weight" name="weight" type="number" min="0" max="1000" value={values.weight} />
+        <input
+          id="ad-weight"
+          name="weight"
+          type="number"
+          min="0"
+          max="1000"
+          value={values.weight}
+        />
         <label for="ad-start">Starts (YYYY-MM-DD, empty for now)</label>
         <input id="ad-start" name="starts_at" type="date" value={values.starts_at} />
         <label for="ad-end">Ends (empty for no end)</label>
@@ -99,7 +134,13 @@ export function AdFormPage({ ctx, values, id, sections, error }: { ctx: PageCont
           <legend>Sections (none ticked: everywhere)</legend>
           {sections.map((s) => (
             <label key={s.slug} class="check">
-              <input type="checkbox" name="sections" value={s.slug} checked={values.sections.includes(s.slug)} /> {s.name}
+              <input
+                type="checkbox"
+                name="sections"
+                value={s.slug}
+                checked={values.sections.includes(s.slug)}
+              />{' '}
+              {s.name}
             </label>
           ))}
         </fieldset>

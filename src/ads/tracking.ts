@@ -58,7 +58,11 @@ export class ImpressionCounter {
       this.pending = new Map();
       for (const [id, n] of batch) {
         try {
-          await this.db.updateTable('ads').set((eb) => ({ impressions: eb('impressions', '+', n) })).where('id', '=', id).execute();
+          await this.db
+            .updateTable('ads')
+            .set((eb) => ({ impressions: eb('impressions', '+', n) }))
+            .where('id', '=', id)
+            .execute();
         } catch {
           this.pending.set(id, (this.pending.get(id) ?? 0) + n);
         }

@@ -268,8 +268,4 @@ const importCommand: Command = {
   },
 };
 
-export const cablesCommands: Command[] = [
-  parseCommand,
-  canonicalCommand,
-  importCommand,
-];
+export const cablesCommands: Command[] = [parseCommand, canonicalCommand, importCommand];

@@ -35,12 +35,22 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('imported_at', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('cables_origin_created').on('cables').columns(['origin', 'created']).execute();
+        await db.schema
+          .createIndex('cables_origin_created')
+          .on('cables')
+          .columns(['origin', 'created'])
+          .execute();
         await db.schema.createIndex('cables_created').on('cables').column('created').execute();
         await db.schema.createIndex('cables_month').on('cables').column('month').execute();
-        await db.schema.createIndex('cables_classification').on('cables').columns(['classification', 'created']).execute();
+        await db.schema
+          .createIndex('cables_classification')
+          .on('cables')
+          .columns(['classification', 'created'])
+          .execute();
         await id(db.schema.createTable('cable_versions'))
-          .addColumn('cable_id', 'integer', (c) => c.notNull().references('cables.id').onDelete('cascade'))
+          .addColumn('cable_id', 'integer', (c) =>
+            c.notNull().references('cables.id').onDelete('cascade'),
+          )
           .addColumn('version', 'integer', (c) => c.notNull())
           .addColumn('content_hash', 'text', (c) => c.notNull())
           .addColumn('header', 'text', (c) => c.notNull())
@@ -48,7 +58,12 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('parsed', 'text', (c) => c.notNull())
           .addColumn('replaced_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('cable_versions_cable').on('cable_versions').columns(['cable_id', 'version']).unique().execute();
+        await db.schema
+          .createIndex('cable_versions_cable')
+          .on('cable_versions')
+          .columns(['cable_id', 'version'])
+          .unique()
+          .execute();
         await db.schema
           .createTable('cable_references')
           .addColumn('from_id', 'text', (c) => c.notNull())
@@ -56,17 +71,26 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('position', 'integer', (c) => c.notNull())
           .addPrimaryKeyConstraint('cable_references_pk', ['from_id', 'to_id'])
           .execute();
-        await db.schema.createIndex('cable_references_to').on('cable_references').column('to_id').execute();
+        await db.schema
+          .createIndex('cable_references_to')
+          .on('cable_references')
+          .column('to_id')
+          .execute();
         await db.schema
           .createTable('cable_tags')
           .addColumn('reference_id', 'text', (c) => c.notNull())
           .addColumn('tag', 'text', (c) => c.notNull())
           .addPrimaryKeyConstraint('cable_tags_pk', ['reference_id', 'tag'])
           .execute();
-        await db.schema.createIndex('cable_tags_tag').on('cable_tags').columns(['tag', 'reference_id']).execute();
+        await db.schema
+          .createIndex('cable_tags_tag')
+          .on('cable_tags')
+          .columns(['tag', 'reference_id'])
+          .execute();
       },
       async down(db: Builder) {
-        for (const t of ['cable_tags', 'cable_references', 'cable_versions', 'cables']) await db.schema.dropTable(t).ifExists().execute();
+        for (const t of ['cable_tags', 'cable_references', 'cable_versions', 'cables'])
+          await db.schema.dropTable(t).ifExists().execute();
       },
     },
     '0101_cable_imports': {
@@ -93,7 +117,10 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .addColumn('finished_at', 'text')
           .execute();
-        await db.schema.alterTable('cables').addColumn('source_meta', 'text', (c) => c.notNull().defaultTo('{}')).execute();
+        await db.schema
+          .alterTable('cables')
+          .addColumn('source_meta', 'text', (c) => c.notNull().defaultTo('{}'))
+          .execute();
       },
       async down(db: Builder) {
         await db.schema.dropTable('cable_imports').ifExists().execute();
@@ -104,7 +131,11 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
       // A Cablegate story's text is rendered from its cable (src/cables/story.ts), so the cable's
       // text is stored and indexed once instead of twice.
       async up(db: Builder) {
-        await db.updateTable('stories').set({ body: '' }).where('cable_reference_id', 'is not', null).execute();
+        await db
+          .updateTable('stories')
+          .set({ body: '' })
+          .where('cable_reference_id', 'is not', null)
+          .execute();
       },
       async down() {
         // The text is rebuilt from the cable on demand; nothing to restore.

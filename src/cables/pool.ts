@@ -71,7 +71,8 @@ export class PreparePool {
 
   /** Prepares the items (in order) on a worker, or here when there is none. */
   run(items: ReaderItem[]): Promise<Prepared[]> {
-    if (!this.slots.length || this.broken) return Promise.resolve(items.map((i) => prepareItem(i, this.hints)));
+    if (!this.slots.length || this.broken)
+      return Promise.resolve(items.map((i) => prepareItem(i, this.hints)));
     let slot = this.slots[0];
     for (const s of this.slots) if (s.pending.size < slot.pending.size) slot = s;
     return new Promise((resolve, reject) => {
@@ -84,7 +85,10 @@ export class PreparePool {
   /** A dead worker: its tasks are prepared here, and the pool stops using workers. */
   private fail(slot: Slot, err: Error): void {
     if (!this.slots.includes(slot)) return;
-    if (!this.broken) process.emitWarning(`cable parse worker failed, preparing on the main thread instead: ${err.message}`);
+    if (!this.broken)
+      process.emitWarning(
+        `cable parse worker failed, preparing on the main thread instead: ${err.message}`,
+      );
     this.broken = true;
     const tasks = [...slot.pending.values()];
     slot.pending.clear();

@@ -14,7 +14,10 @@ import { slugify } from '../stories/markdown.ts';
 export type SourceMeta = Omit<RawCable, 'header' | 'body'>;
 
 /** A `cables` row as the importer writes it (the store adds id, version and the timestamps). */
-export type CableRow = Omit<Selectable<CablesTable>, 'id' | 'version' | 'imported_at' | 'updated_at'>;
+export type CableRow = Omit<
+  Selectable<CablesTable>,
+  'id' | 'version' | 'imported_at' | 'updated_at'
+>;
 
 export interface StoryDraft {
   title: string;
@@ -28,7 +31,14 @@ export interface StoryDraft {
 export type StoryMeta = Omit<StoryDraft, 'body'>;
 
 export type Prepared =
-  | { ok: true; position: ReaderPosition; cable: CableRow; references: string[]; tags: string[]; story: StoryMeta }
+  | {
+      ok: true;
+      position: ReaderPosition;
+      cable: CableRow;
+      references: string[];
+      tags: string[];
+      story: StoryMeta;
+    }
   | { ok: false; position: ReaderPosition; reason: string };
 
 /** The parser's output as stored in `cables.parsed`: everything but the text itself. */
@@ -42,7 +52,11 @@ export function contentHash(header: string, body: string): string {
 }
 
 /** Rebuilds the RawCable a stored cable was imported from. */
-export function rawFromStored(row: { header: string; body: string; source_meta: string }): RawCable {
+export function rawFromStored(row: {
+  header: string;
+  body: string;
+  source_meta: string;
+}): RawCable {
   let meta: SourceMeta = {};
   try {
     meta = JSON.parse(row.source_meta) as SourceMeta;
@@ -57,13 +71,24 @@ export function prepareItem(item: ReaderItem, hints: ParseHints = {}): Prepared 
   return prepareRaw(item.raw, item.position, hints);
 }
 
-export function prepareRaw(raw: RawCable, position: ReaderPosition, hints: ParseHints = {}): Prepared {
+export function prepareRaw(
+  raw: RawCable,
+  position: ReaderPosition,
+  hints: ParseHints = {},
+): Prepared {
   const p = parseCable(raw, hints);
-  if (!p.referenceId) return { ok: false, position, reason: 'no reference id (none given and none found in the banner)' };
+  if (!p.referenceId)
+    return {
+      ok: false,
+      position,
+      reason: 'no reference id (none given and none found in the banner)',
+    };
   if (!p.created) return { ok: false, position, reason: `${p.referenceId}: no creation date` };
   const created = new Date(p.created);
-  if (Number.isNaN(created.getTime())) return { ok: false, position, reason: `${p.referenceId}: bad creation date ${p.created}` };
-  if (!(raw.body ?? '').trim()) return { ok: false, position, reason: `${p.referenceId}: empty text` };
+  if (Number.isNaN(created.getTime()))
+    return { ok: false, position, reason: `${p.referenceId}: bad creation date ${p.created}` };
+  if (!(raw.body ?? '').trim())
+    return { ok: false, position, reason: `${p.referenceId}: empty text` };
   const header = raw.header ?? '';
   const body = raw.body ?? '';
   const { header: _h, body: _b, ...meta } = raw;
@@ -113,7 +138,12 @@ function paragraphText(s: string): string {
  * in a ``` fence, numbered paragraphs as paragraphs (`3. (C) …`, so the story page gives them
  * #p3 anchors), and a link to the cable's archive page.
  */
-export function storyDraft(p: ParsedCable, header: string, body: string, publishedAt: string): StoryDraft {
+export function storyDraft(
+  p: ParsedCable,
+  header: string,
+  body: string,
+  publishedAt: string,
+): StoryDraft {
   return { ...storyMeta(p, publishedAt), body: storyBody(p, header, body) };
 }
 
@@ -136,12 +166,15 @@ function storyBody(p: ParsedCable, header: string, body: string): string {
   const numbered = p.paragraphs.filter((x) => x.number !== null);
   const m = numbered.length ? FIRST_PARAGRAPH.exec(text) : null;
   const caption = (m ? text.slice(0, m.index) : '').replace(/```/g, "'''").trim();
-  const head = [header.replace(/\r\n?/g, '\n').replace(/```/g, "'''").trim(), caption].filter(Boolean).join('\n\n');
+  const head = [header.replace(/\r\n?/g, '\n').replace(/```/g, "'''").trim(), caption]
+    .filter(Boolean)
+    .join('\n\n');
   const parts: string[] = [];
   if (head) parts.push('```\n' + head + '\n```');
   if (m) {
     for (const para of p.paragraphs) {
-      const lead = para.number !== null ? `${para.number}. ${para.marking ? `(${para.marking}) ` : ''}` : '';
+      const lead =
+        para.number !== null ? `${para.number}. ${para.marking ? `(${para.marking}) ` : ''}` : '';
       const blocks = para.text.split(/\n[ \t]*\n/);
       const first = paragraphText(blocks[0]);
       if (first || lead) parts.push(lead + first);

@@ -97,7 +97,13 @@ function placeholders(engine: Engine, rows: number, width: number): string {
 }
 
 /** `insert into table (cols) values (…), (…) tail`, cached by shape. */
-function insertText(engine: Engine, table: string, columns: readonly string[], rows: number, tail: string): string {
+function insertText(
+  engine: Engine,
+  table: string,
+  columns: readonly string[],
+  rows: number,
+  tail: string,
+): string {
   const key = `i|${engine}|${table}|${rows}|${tail}`;
   let t = texts.get(key);
   if (t === undefined) {
@@ -108,7 +114,15 @@ function insertText(engine: Engine, table: string, columns: readonly string[], r
 }
 
 /** Inserts rows (arrays in `columns` order) with as few statements as the parameter limit allows. */
-async function insertRows(db: DB, engine: Engine, table: string, columns: readonly string[], rows: unknown[][], tail = '', maxRows = Infinity): Promise<void> {
+async function insertRows(
+  db: DB,
+  engine: Engine,
+  table: string,
+  columns: readonly string[],
+  rows: unknown[][],
+  tail = '',
+  maxRows = Infinity,
+): Promise<void> {
   const per = Math.max(1, Math.min(maxRows, Math.floor(MAX_PARAMS / columns.length)));
   let i = 0;
   for (const n of sizes(rows.length, per)) {
@@ -127,7 +141,11 @@ interface Existing {
 }
 
 /** The stored id, hash and version of each of `ids` that is in the archive. */
-async function existingCables(db: DB, engine: Engine, ids: string[]): Promise<Map<string, Existing>> {
+async function existingCables(
+  db: DB,
+  engine: Engine,
+  ids: string[],
+): Promise<Map<string, Existing>> {
   const out = new Map<string, Existing>();
   let i = 0;
   for (const n of sizes(ids.length, LOOKUP_KEYS)) {
@@ -139,7 +157,8 @@ async function existingCables(db: DB, engine: Engine, ids: string[]): Promise<Ma
     }
     const r = await db.executeQuery<Existing>(CompiledQuery.raw(text, ids.slice(i, i + n)));
     i += n;
-    for (const row of r.rows) out.set(row.reference_id, { ...row, id: Number(row.id), version: Number(row.version) });
+    for (const row of r.rows)
+      out.set(row.reference_id, { ...row, id: Number(row.id), version: Number(row.version) });
   }
   return out;
 }
@@ -221,7 +240,12 @@ function cableValues(c: PreparedCable['cable'], now: string): unknown[] {
  * Stores prepared cables. Call it inside a transaction (the importer commits each batch together
  * with its file offset). A reference id that repeats within `items` is handled in order.
  */
-export async function storeCables(db: DB, items: PreparedCable[], ctx: StoreContext, now = new Date().toISOString()): Promise<BatchResult> {
+export async function storeCables(
+  db: DB,
+  items: PreparedCable[],
+  ctx: StoreContext,
+  now = new Date().toISOString(),
+): Promise<BatchResult> {
   const result: BatchResult = { inserted: [], updated: [], unchanged: [] };
   const engine = engineOf(db);
   let part: PreparedCable[] = [];
@@ -239,7 +263,14 @@ export async function storeCables(db: DB, items: PreparedCable[], ctx: StoreCont
   return result;
 }
 
-async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: StoreContext, now: string, result: BatchResult): Promise<void> {
+async function storeUnique(
+  db: DB,
+  engine: Engine,
+  items: PreparedCable[],
+  ctx: StoreContext,
+  now: string,
+  result: BatchResult,
+): Promise<void> {
   const existing = await existingCables(
     db,
     engine,
@@ -252,7 +283,11 @@ async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: 
   const known = new Set<string>();
   for (const part of chunks(changed, 500)) {
     const ids = part.map((i) => existing.get(i.cable.reference_id)!.id);
-    const rows = await db.selectFrom('cable_versions').select(['cable_id', 'content_hash']).where('cable_id', 'in', ids).execute();
+    const rows = await db
+      .selectFrom('cable_versions')
+      .select(['cable_id', 'content_hash'])
+      .where('cable_id', 'in', ids)
+      .execute();
     for (const r of rows) known.add(`${r.cable_id}:${r.content_hash}`);
   }
 
@@ -261,7 +296,11 @@ async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: 
   for (const it of items) {
     const e = existing.get(it.cable.reference_id);
     if (!e) inserts.push(it);
-    else if (e.content_hash === it.cable.content_hash || known.has(`${e.id}:${it.cable.content_hash}`)) result.unchanged.push(it.cable.reference_id);
+    else if (
+      e.content_hash === it.cable.content_hash ||
+      known.has(`${e.id}:${it.cable.content_hash}`)
+    )
+      result.unchanged.push(it.cable.reference_id);
     else updates.push(it);
   }
 
@@ -284,7 +323,15 @@ async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: 
       .expression((eb) =>
         eb
           .selectFrom('cables')
-          .select(['id', 'version', 'content_hash', 'header', 'body', 'parsed', eb.val(now).as('replaced_at')])
+          .select([
+            'id',
+            'version',
+            'content_hash',
+            'header',
+            'body',
+            'parsed',
+            eb.val(now).as('replaced_at'),
+          ])
           .where('id', '=', e.id),
       )
       .execute();
@@ -310,8 +357,22 @@ async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: 
     w.references.forEach((to, position) => refs.push([id, to, position]));
     for (const tag of w.tags) tags.push([id, tag]);
   }
-  await insertRows(db, engine, 'cable_references', ['from_id', 'to_id', 'position'], refs, ' on conflict do nothing');
-  await insertRows(db, engine, 'cable_tags', ['reference_id', 'tag'], tags, ' on conflict do nothing');
+  await insertRows(
+    db,
+    engine,
+    'cable_references',
+    ['from_id', 'to_id', 'position'],
+    refs,
+    ' on conflict do nothing',
+  );
+  await insertRows(
+    db,
+    engine,
+    'cable_tags',
+    ['reference_id', 'tag'],
+    tags,
+    ' on conflict do nothing',
+  );
 
   // Each cable is also a Cablegate story (one per cable: stories.cable_reference_id is unique).
   // The story's text is rendered from the cable (src/cables/story.ts): stored and indexed once.
@@ -353,11 +414,23 @@ async function storeUnique(db: DB, engine: Engine, items: PreparedCable[], ctx: 
 // Queries for the archive pages
 
 export async function getCable(db: DB, referenceId: string): Promise<Cable | undefined> {
-  return db.selectFrom('cables').selectAll().where('reference_id', '=', referenceId).executeTakeFirst();
+  return db
+    .selectFrom('cables')
+    .selectAll()
+    .where('reference_id', '=', referenceId)
+    .executeTakeFirst();
 }
 
-export async function cableVersions(db: DB, cableId: number): Promise<{ version: number; replaced_at: string }[]> {
-  return db.selectFrom('cable_versions').select(['version', 'replaced_at']).where('cable_id', '=', cableId).orderBy('version').execute();
+export async function cableVersions(
+  db: DB,
+  cableId: number,
+): Promise<{ version: number; replaced_at: string }[]> {
+  return db
+    .selectFrom('cable_versions')
+    .select(['version', 'replaced_at'])
+    .where('cable_id', '=', cableId)
+    .orderBy('version')
+    .execute();
 }
 
 export interface CableLink {
@@ -400,17 +473,33 @@ export async function referencedBy(db: DB, referenceId: string, limit = 200): Pr
 }
 
 /** The previous and next cable from the same origin, by creation time. */
-export async function neighbours(db: DB, cable: Pick<Cable, 'id' | 'origin' | 'created'>): Promise<{ prev?: CableLink; next?: CableLink }> {
-  const base = db.selectFrom('cables').select(['reference_id', 'title', 'created']).where('origin', '=', cable.origin);
+export async function neighbours(
+  db: DB,
+  cable: Pick<Cable, 'id' | 'origin' | 'created'>,
+): Promise<{ prev?: CableLink; next?: CableLink }> {
+  const base = db
+    .selectFrom('cables')
+    .select(['reference_id', 'title', 'created'])
+    .where('origin', '=', cable.origin);
   const [prev, next] = await Promise.all([
     base
-      .where((eb) => eb.or([eb('created', '<', cable.created), eb.and([eb('created', '=', cable.created), eb('id', '<', cable.id)])]))
+      .where((eb) =>
+        eb.or([
+          eb('created', '<', cable.created),
+          eb.and([eb('created', '=', cable.created), eb('id', '<', cable.id)]),
+        ]),
+      )
       .orderBy('created', 'desc')
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst(),
     base
-      .where((eb) => eb.or([eb('created', '>', cable.created), eb.and([eb('created', '=', cable.created), eb('id', '>', cable.id)])]))
+      .where((eb) =>
+        eb.or([
+          eb('created', '>', cable.created),
+          eb.and([eb('created', '=', cable.created), eb('id', '>', cable.id)]),
+        ]),
+      )
       .orderBy('created')
       .orderBy('id')
       .limit(1)
@@ -462,7 +551,8 @@ export async function facets(db: DB, tagLimit = 120): Promise<Facets> {
       .execute(),
   ]);
   const years = new Map<string, number>();
-  for (const m of months) years.set(m.key.slice(0, 4), (years.get(m.key.slice(0, 4)) ?? 0) + m.count);
+  for (const m of months)
+    years.set(m.key.slice(0, 4), (years.get(m.key.slice(0, 4)) ?? 0) + m.count);
   return {
     total: origins.reduce((a, o) => a + o.count, 0),
     origins: origins.sort((a, b) => a.key.localeCompare(b.key, 'en')),
@@ -480,7 +570,10 @@ export type CableFilter =
   | { kind: 'classification'; value: string }
   | { kind: 'tag'; value: string };
 
-export type CableListItem = Pick<Cable, 'reference_id' | 'title' | 'subject' | 'created' | 'origin' | 'classification'>;
+export type CableListItem = Pick<
+  Cable,
+  'reference_id' | 'title' | 'subject' | 'created' | 'origin' | 'classification'
+>;
 
 function filtered(db: DB, f: CableFilter) {
   const q = db.selectFrom('cables');
@@ -494,11 +587,18 @@ function filtered(db: DB, f: CableFilter) {
     case 'classification':
       return q.where('classification', '=', f.value);
     case 'tag':
-      return q.where('reference_id', 'in', (eb) => eb.selectFrom('cable_tags').select('cable_tags.reference_id').where('tag', '=', f.value));
+      return q.where('reference_id', 'in', (eb) =>
+        eb.selectFrom('cable_tags').select('cable_tags.reference_id').where('tag', '=', f.value),
+      );
   }
 }
 
-export async function listCables(db: DB, f: CableFilter, limit: number, offset: number): Promise<{ items: CableListItem[]; total: number }> {
+export async function listCables(
+  db: DB,
+  f: CableFilter,
+  limit: number,
+  offset: number,
+): Promise<{ items: CableListItem[]; total: number }> {
   const [items, total] = await Promise.all([
     filtered(db, f)
       .select(['reference_id', 'title', 'subject', 'created', 'origin', 'classification'])

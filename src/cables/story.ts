@@ -11,7 +11,10 @@ import { rawFromStored, storyDraft } from './prepare.ts';
 const built = new Lru<string, string>(500);
 
 /** Markdown of the story that republishes `referenceId`, or null when the cable is not stored. */
-export async function cableStoryMarkdown(db: Kysely<Database>, story: { id: number; updated_at: string; cable_reference_id: string }): Promise<string | null> {
+export async function cableStoryMarkdown(
+  db: Kysely<Database>,
+  story: { id: number; updated_at: string; cable_reference_id: string },
+): Promise<string | null> {
   const key = `${story.id}:${story.updated_at}`;
   const cached = built.get(key);
   if (cached !== undefined) return cached;
@@ -22,7 +25,12 @@ export async function cableStoryMarkdown(db: Kysely<Database>, story: { id: numb
     .executeTakeFirst();
   if (!row) return null;
   const parsed = parseCable(rawFromStored(row), { referenceId: story.cable_reference_id });
-  const md = storyDraft({ ...parsed, referenceId: story.cable_reference_id }, row.header, row.body, row.created).body;
+  const md = storyDraft(
+    { ...parsed, referenceId: story.cable_reference_id },
+    row.header,
+    row.body,
+    row.created,
+  ).body;
   built.set(key, md);
   return md;
 }

@@ -328,12 +328,10 @@ export async function makeDocument(
     .values({ path, ...row, stale: 0 })
     // A change during the build (stale = 2) leaves the new version stale: it may predate the change.
     .onConflict((oc) =>
-      oc
-        .column('path')
-        .doUpdateSet({
-          ...row,
-          stale: sql<number>`case when documents.stale = 2 then 1 else 0 end`,
-        }),
+      oc.column('path').doUpdateSet({
+        ...row,
+        stale: sql<number>`case when documents.stale = 2 then 1 else 0 end`,
+      }),
     )
     .execute();
   return true;

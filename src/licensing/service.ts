@@ -115,7 +115,16 @@ async function trySend(d: LicensingDeps, msg: MailMessage): Promise<boolean> {
 
 /** The payment settings in force (none set: invoices say whom to contact). */
 export const paymentOf = (d: LicensingDeps): PaymentSettings =>
-  d.payment ?? { accountHolder: '', iban: '', bic: '', bank: '', instructions: '', link: '', termsDays: INVOICE_DUE_DAYS, contact: d.siteName };
+  d.payment ?? {
+    accountHolder: '',
+    iban: '',
+    bic: '',
+    bank: '',
+    instructions: '',
+    link: '',
+    termsDays: INVOICE_DUE_DAYS,
+    contact: d.siteName,
+  };
 
 const site = (d: LicensingDeps) => ({
   siteName: d.siteName,
@@ -325,7 +334,9 @@ export async function approveApplication(
         total_cents: totals.totalCents,
         status: 'open',
         issued_at: now.toISOString(),
-        due_at: new Date(now.getTime() + (d.payment?.termsDays ?? INVOICE_DUE_DAYS) * DAY_MS).toISOString(),
+        due_at: new Date(
+          now.getTime() + (d.payment?.termsDays ?? INVOICE_DUE_DAYS) * DAY_MS,
+        ).toISOString(),
         paid_at: null,
         payment_reference: null,
         recorded_by: null,
@@ -343,7 +354,10 @@ export async function approveApplication(
       number: invoice.number,
       total: formatMoney(invoice.total_cents, invoice.currency),
       dueDate: formatDay(invoice.due_at),
-      payment: paymentLines(paymentInstructions(paymentOf(d), invoice.number), formatDay(invoice.due_at)),
+      payment: paymentLines(
+        paymentInstructions(paymentOf(d), invoice.number),
+        formatDay(invoice.due_at),
+      ),
     }),
   );
   return {

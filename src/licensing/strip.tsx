@@ -6,15 +6,18 @@ export function PaywallStrip({ access, siteName }: { access: AccessView; siteNam
     return (
       <aside class="paywall-strip licensed" aria-label="Licence status">
         <span>
-          <strong>Licensed to {access.organisation?.name ?? 'your organisation'}</strong> — thank you for supporting
-          independent journalism.
+          <strong>Licensed to {access.organisation?.name ?? 'your organisation'}</strong> — thank
+          you for supporting independent journalism.
         </span>
       </aside>
     );
   }
   const firmer = access.status === 'work-unlicensed' || access.status === 'automated-unlicensed';
   return (
-    <aside class={`paywall-strip ${firmer ? 'work-unlicensed' : 'personal'}`} aria-label="Ethical paywall">
+    <aside
+      class={`paywall-strip ${firmer ? 'work-unlicensed' : 'personal'}`}
+      aria-label="Ethical paywall"
+    >
       <span>
         <strong>{siteName} has an ethical paywall.</strong>{' '}
         {firmer ? access.notice : 'Free for personal reading — a licence is needed for work use.'}

@@ -44,8 +44,18 @@ export class UsageCounter {
             const [org, day, covered, route] = key.split('|');
             await trx
               .insertInto('usage_daily')
-              .values({ organisation_id: Number(org), day, covered: Number(covered), route, count: n })
-              .onConflict((oc) => oc.columns(['organisation_id', 'day', 'covered', 'route']).doUpdateSet((eb) => ({ count: eb('usage_daily.count', '+', n) })))
+              .values({
+                organisation_id: Number(org),
+                day,
+                covered: Number(covered),
+                route,
+                count: n,
+              })
+              .onConflict((oc) =>
+                oc
+                  .columns(['organisation_id', 'day', 'covered', 'route'])
+                  .doUpdateSet((eb) => ({ count: eb('usage_daily.count', '+', n) })),
+              )
               .execute();
           }
         });

@@ -397,7 +397,15 @@ export function AdminLicensingPage({
 }
 
 /** How to pay the invoice (or, when nothing is set, whom to contact; staff are told to set it). */
-function PaymentBox({ v, pay, staff }: { v: InvoiceView; pay: PaymentInstructions; staff: boolean }) {
+function PaymentBox({
+  v,
+  pay,
+  staff,
+}: {
+  v: InvoiceView;
+  pay: PaymentInstructions;
+  staff: boolean;
+}) {
   if (v.status === 'paid') return <p>Thank you: this invoice was paid on {v.paid}.</p>;
   return (
     <section class="invoice-payment">
@@ -410,7 +418,8 @@ function PaymentBox({ v, pay, staff }: { v: InvoiceView; pay: PaymentInstruction
       {pay.configured ? (
         <>
           <p>
-            Payment is due by <strong>{v.due}</strong>. Please quote <strong>{pay.reference}</strong> as the payment reference.
+            Payment is due by <strong>{v.due}</strong>. Please quote{' '}
+            <strong>{pay.reference}</strong> as the payment reference.
           </p>
           {pay.bank.length ? (
             <dl class="account-facts">
@@ -436,7 +445,8 @@ function PaymentBox({ v, pay, staff }: { v: InvoiceView; pay: PaymentInstruction
         </>
       ) : (
         <p>
-          Payment is due by <strong>{v.due}</strong>. To pay, contact {pay.contact} and quote <strong>{pay.reference}</strong>: we will send you the payment details.
+          Payment is due by <strong>{v.due}</strong>. To pay, contact {pay.contact} and quote{' '}
+          <strong>{pay.reference}</strong>: we will send you the payment details.
         </p>
       )}
       <p>The licence runs for twelve months from the day the payment is recorded.</p>
@@ -523,7 +533,11 @@ export function InvoicePage({
             </tr>
           </tfoot>
         </table>
-        <PaymentBox v={v} pay={pay} staff={ctx.member?.role === 'admin' || ctx.member?.role === 'editor'} />
+        <PaymentBox
+          v={v}
+          pay={pay}
+          staff={ctx.member?.role === 'admin' || ctx.member?.role === 'editor'}
+        />
         <p class="no-print">
           <a href={`/licensing/invoices/${v.number}.pdf`}>Download as PDF</a>
         </p>

@@ -12,8 +12,15 @@ import { linkSecret, linkToken } from './tokens.ts';
 
 export type MemberNewsletterStatus = 'subscribed' | 'unconfirmed' | 'bounced' | 'none';
 
-export async function memberNewsletterStatus(db: Kysely<Database>, email: string): Promise<MemberNewsletterStatus> {
-  const row = await db.selectFrom('newsletter_subscribers').select('status').where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+export async function memberNewsletterStatus(
+  db: Kysely<Database>,
+  email: string,
+): Promise<MemberNewsletterStatus> {
+  const row = await db
+    .selectFrom('newsletter_subscribers')
+    .select('status')
+    .where('email', '=', email.trim().toLowerCase())
+    .executeTakeFirst();
   if (!row) return 'none';
   if (row.status === 'confirmed') return 'subscribed';
   if (row.status === 'unconfirmed' || row.status === 'bounced') return row.status;
@@ -27,7 +34,10 @@ export interface MemberNewsletterDeps {
 }
 
 /** 'subscribed', 'confirm-sent' (a confirmation mail is on its way), 'mail-failed' or 'invalid'. */
-export async function memberSubscribe(d: MemberNewsletterDeps, member: { email: string; verified: boolean }): Promise<'subscribed' | 'confirm-sent' | 'mail-failed' | 'invalid'> {
+export async function memberSubscribe(
+  d: MemberNewsletterDeps,
+  member: { email: string; verified: boolean },
+): Promise<'subscribed' | 'confirm-sent' | 'mail-failed' | 'invalid'> {
   const r = await subscribe(d.db, member.email, '/account');
   if (r.outcome === 'invalid') return 'invalid';
   if (r.outcome === 'already') return 'subscribed';
@@ -36,7 +46,10 @@ export async function memberSubscribe(d: MemberNewsletterDeps, member: { email: 
     return 'subscribed';
   }
   const secret = await linkSecret(d.db);
-  const mail = confirmationEmail(d.site, `${d.site.baseUrl}/newsletter/confirm/${linkToken(secret, 'confirm', r.subscriber.id)}`);
+  const mail = confirmationEmail(
+    d.site,
+    `${d.site.baseUrl}/newsletter/confirm/${linkToken(secret, 'confirm', r.subscriber.id)}`,
+  );
   try {
     await d.mailer.send({ to: r.email, ...mail });
     return 'confirm-sent';
@@ -46,6 +59,10 @@ export async function memberSubscribe(d: MemberNewsletterDeps, member: { email: 
 }
 
 export async function memberUnsubscribe(db: Kysely<Database>, email: string): Promise<void> {
-  const row = await db.selectFrom('newsletter_subscribers').select('id').where('email', '=', email.trim().toLowerCase()).executeTakeFirst();
+  const row = await db
+    .selectFrom('newsletter_subscribers')
+    .select('id')
+    .where('email', '=', email.trim().toLowerCase())
+    .executeTakeFirst();
   if (row) await unsubscribe(db, row.id, null);
 }

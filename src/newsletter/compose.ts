@@ -8,7 +8,13 @@ import { nowIso } from '../platform/db.ts';
 import { nextRun, offsetMs, type ScheduleSpec } from '../platform/jobs.ts';
 import { viewsBetween } from '../platform/page-views.ts';
 import { latestStories, storyPath, type Story } from '../stories/store.ts';
-import { DEFAULT_RANK, rankDigest, type Candidate, type DigestItem, type RankOptions } from './rank.ts';
+import {
+  DEFAULT_RANK,
+  rankDigest,
+  type Candidate,
+  type DigestItem,
+  type RankOptions,
+} from './rank.ts';
 import { getIssueByWeek, toIssue, type Issue } from './store.ts';
 import { NEWSLETTER_NAME } from './views.tsx';
 
@@ -35,33 +41,66 @@ export function weekKey(at: Date, timeZone: string): string {
 }
 
 export function issueDateLabel(slot: Date, timeZone: string): string {
-  return new Intl.DateTimeFormat('en-GB', { timeZone, day: 'numeric', month: 'long', year: 'numeric' }).format(slot);
+  return new Intl.DateTimeFormat('en-GB', {
+    timeZone,
+    day: 'numeric',
+    month: 'long',
+    year: 'numeric',
+  }).format(slot);
 }
 
 function storyCandidate(s: Story, views: number): Candidate {
-  return { kind: 'story', id: s.id, title: s.title, section: s.section_name, teaser: s.teaser, path: storyPath(s), publishedAt: s.published_at, views, pick: s.featured === 1 };
+  return {
+    kind: 'story',
+    id: s.id,
+    title: s.title,
+    section: s.section_name,
+    teaser: s.teaser,
+    path: storyPath(s),
+    publishedAt: s.published_at,
+    views,
+    pick: s.featured === 1,
+  };
 }
 
 /** The week's candidates, ranked. */
-export async function digestItems(db: DB, windowStart: Date, windowEnd: Date, opts: RankOptions = DEFAULT_RANK): Promise<DigestItem[]> {
+export async function digestItems(
+  db: DB,
+  windowStart: Date,
+  windowEnd: Date,
+  opts: RankOptions = DEFAULT_RANK,
+): Promise<DigestItem[]> {
   const startIso = windowStart.toISOString();
   const endIso = windowEnd.toISOString();
   // Whole UTC days that overlap the window.
   const fromDay = startIso.slice(0, 10);
   const toDay = new Date(windowEnd.getTime() + 86_400_000).toISOString().slice(0, 10);
-  const [storyViews, cableViews] = await Promise.all([viewsBetween(db, 'story', fromDay, toDay), viewsBetween(db, 'cable', fromDay, toDay, 50)]);
+  const [storyViews, cableViews] = await Promise.all([
+    viewsBetween(db, 'story', fromDay, toDay),
+    viewsBetween(db, 'cable', fromDay, toDay, 50),
+  ]);
 
   const base = db
     .selectFrom('stories')
     .innerJoin('sections', 'sections.id', 'stories.section_id')
     .leftJoin('sources', 'sources.id', 'stories.source_id')
     .selectAll('stories')
-    .select(['sections.slug as section_slug', 'sections.name as section_name', 'sources.name as source_name', 'sources.url as source_url'])
+    .select([
+      'sections.slug as section_slug',
+      'sections.name as section_name',
+      'sources.name as source_name',
+      'sources.url as source_url',
+    ])
     .where('stories.status', '=', 'published')
     .where('stories.published_at', '<', endIso);
   const viewedIds = [...storyViews.keys()];
   const weekStories = (await base
-    .where((eb) => eb.or([eb('stories.published_at', '>=', startIso), ...(viewedIds.length ? [eb('stories.id', 'in', viewedIds)] : [])]))
+    .where((eb) =>
+      eb.or([
+        eb('stories.published_at', '>=', startIso),
+        ...(viewedIds.length ? [eb('stories.id', 'in', viewedIds)] : []),
+      ]),
+    )
     .orderBy('stories.published_at', 'desc')
     .limit(500)
     .execute()) as Story[];
@@ -69,7 +108,11 @@ export async function digestItems(db: DB, windowStart: Date, windowEnd: Date, op
 
   const cableIds = [...cableViews.keys()];
   const cables = cableIds.length
-    ? await db.selectFrom('cables').select(['id', 'reference_id', 'title', 'subject', 'summary', 'origin', 'created']).where('id', 'in', cableIds).execute()
+    ? await db
+        .selectFrom('cables')
+        .select(['id', 'reference_id', 'title', 'subject', 'summary', 'origin', 'created'])
+        .where('id', 'in', cableIds)
+        .execute()
     : [];
 
   const ranked = rankDigest(
@@ -97,7 +140,8 @@ export function defaultIntro(siteName: string, items: DigestItem[]): string {
   const stories = items.filter((i) => i.kind === 'story').length;
   const cables = items.filter((i) => i.kind === 'cable').length;
   const parts = [`${stories} ${stories === 1 ? 'story' : 'stories'}`];
-  if (cables) parts.push(`the ${cables} most-read ${cables === 1 ? 'cable' : 'cables'} in the archive`);
+  if (cables)
+    parts.push(`the ${cables} most-read ${cables === 1 ? 'cable' : 'cables'} in the archive`);
   return `Good morning. Here is the best of ${siteName} from the past week: ${parts.join(' and ')}.`;
 }
 
@@ -105,7 +149,11 @@ export function defaultIntro(siteName: string, items: DigestItem[]): string {
  * The issue for the week of `slot` (a Monday 07:00), composed now if it does not exist yet. An
  * existing issue is returned as it is: editors' changes are never overwritten.
  */
-export async function issueForSlot(db: DB, slot: Date, opts: { timeZone: string; siteName: string; now?: Date; rank?: RankOptions }): Promise<Issue> {
+export async function issueForSlot(
+  db: DB,
+  slot: Date,
+  opts: { timeZone: string; siteName: string; now?: Date; rank?: RankOptions },
+): Promise<Issue> {
   const key = weekKey(slot, opts.timeZone);
   const existing = await getIssueByWeek(db, key);
   if (existing) return existing;
@@ -114,7 +162,10 @@ export async function issueForSlot(db: DB, slot: Date, opts: { timeZone: string;
   const windowStart = new Date(slot.getTime() - WEEK_MS);
   const items = await digestItems(db, windowStart, windowEnd, opts.rank);
   for (let attempt = 0; attempt < 5; attempt++) {
-    const max = await db.selectFrom('newsletter_issues').select((eb) => eb.fn.max('number').as('n')).executeTakeFirst();
+    const max = await db
+      .selectFrom('newsletter_issues')
+      .select((eb) => eb.fn.max('number').as('n'))
+      .executeTakeFirst();
     const number = Number(max?.n ?? 0) + 1;
     const ts = nowIso();
     try {

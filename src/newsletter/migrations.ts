@@ -19,8 +19,15 @@ export function newsletterMigrations(engine: Engine): Record<string, Migration> 
         ] as const) {
           await db.schema.alterTable('newsletter_subscribers').addColumn(name, type).execute();
         }
-        await db.schema.alterTable('newsletter_subscribers').addColumn('format', 'text', (c) => c.notNull().defaultTo('html')).execute();
-        await db.schema.createIndex('newsletter_subscribers_status').on('newsletter_subscribers').columns(['status', 'id']).execute();
+        await db.schema
+          .alterTable('newsletter_subscribers')
+          .addColumn('format', 'text', (c) => c.notNull().defaultTo('html'))
+          .execute();
+        await db.schema
+          .createIndex('newsletter_subscribers_status')
+          .on('newsletter_subscribers')
+          .columns(['status', 'id'])
+          .execute();
 
         await id(db.schema.createTable('newsletter_issues'))
           .addColumn('number', 'integer', (c) => c.notNull().unique())
@@ -38,8 +45,12 @@ export function newsletterMigrations(engine: Engine): Record<string, Migration> 
           .execute();
 
         await id(db.schema.createTable('newsletter_deliveries'))
-          .addColumn('issue_id', 'integer', (c) => c.notNull().references('newsletter_issues.id').onDelete('cascade'))
-          .addColumn('subscriber_id', 'integer', (c) => c.notNull().references('newsletter_subscribers.id').onDelete('cascade'))
+          .addColumn('issue_id', 'integer', (c) =>
+            c.notNull().references('newsletter_issues.id').onDelete('cascade'),
+          )
+          .addColumn('subscriber_id', 'integer', (c) =>
+            c.notNull().references('newsletter_subscribers.id').onDelete('cascade'),
+          )
           .addColumn('status', 'text', (c) => c.notNull().defaultTo('pending'))
           .addColumn('attempts', 'integer', (c) => c.notNull().defaultTo(0))
           .addColumn('locked_by', 'text')
@@ -51,7 +62,11 @@ export function newsletterMigrations(engine: Engine): Record<string, Migration> 
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .addUniqueConstraint('newsletter_deliveries_once', ['issue_id', 'subscriber_id'])
           .execute();
-        await db.schema.createIndex('newsletter_deliveries_claim').on('newsletter_deliveries').columns(['issue_id', 'status', 'next_attempt_at']).execute();
+        await db.schema
+          .createIndex('newsletter_deliveries_claim')
+          .on('newsletter_deliveries')
+          .columns(['issue_id', 'status', 'next_attempt_at'])
+          .execute();
 
         await db.schema
           .createTable('views_daily')
@@ -63,7 +78,8 @@ export function newsletterMigrations(engine: Engine): Record<string, Migration> 
           .execute();
       },
       async down(db: Builder) {
-        for (const t of ['views_daily', 'newsletter_deliveries', 'newsletter_issues']) await db.schema.dropTable(t).ifExists().execute();
+        for (const t of ['views_daily', 'newsletter_deliveries', 'newsletter_issues'])
+          await db.schema.dropTable(t).ifExists().execute();
       },
     },
   };

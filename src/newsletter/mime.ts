@@ -55,7 +55,10 @@ function qpValue(v: string): string {
   let out = '';
   let col = 0;
   for (const b of Buffer.from(v, 'utf8')) {
-    const tok = b >= 33 && b <= 126 && b !== 61 ? String.fromCharCode(b) : '=' + b.toString(16).toUpperCase().padStart(2, '0');
+    const tok =
+      b >= 33 && b <= 126 && b !== 61
+        ? String.fromCharCode(b)
+        : '=' + b.toString(16).toUpperCase().padStart(2, '0');
     if (col + tok.length > MAX - 1) {
       out += '=\r\n';
       col = 0;
@@ -72,7 +75,10 @@ function qpPart(body: string): Piece[] {
   let at = 0;
   for (const m of body.matchAll(re)) {
     pieces.push(qp(body.slice(at, m.index), false));
-    pieces.push({ slot: m[0] === UNSUBSCRIBE_PLACEHOLDER ? 'unsubscribe' : 'preferences', qp: true });
+    pieces.push({
+      slot: m[0] === UNSUBSCRIBE_PLACEHOLDER ? 'unsubscribe' : 'preferences',
+      qp: true,
+    });
     at = m.index! + m[0].length;
   }
   pieces.push(qp(body.slice(at), true));
@@ -88,7 +94,9 @@ function fromHeader(from: string): { header: string; address: string } {
   const [a] = addressparser(from, { flatten: true }) as { name: string; address: string }[];
   const address = a?.address || from;
   if (!a?.name) return { header: `From: ${address}\r\n`, address };
-  const name = /^[\x20-\x7e]*$/.test(a.name) ? `"${a.name.replace(/["\\]/g, '\\$&')}"` : mimeFuncs.encodeWord(a.name, 'Q', 52);
+  const name = /^[\x20-\x7e]*$/.test(a.name)
+    ? `"${a.name.replace(/["\\]/g, '\\$&')}"`
+    : mimeFuncs.encodeWord(a.name, 'Q', 52);
   return { header: `From: ${name} <${address}>\r\n`, address };
 }
 
@@ -96,12 +104,33 @@ function fromHeader(from: string): { header: string; address: string } {
  * The message template for one issue and format: `html` gives multipart/alternative (text and
  * HTML), `text` a single plain-text part. `headers` are fixed per issue (List-Id and the like).
  */
-export function issueTemplate(r: RenderedIssue, opts: { from: string; format: 'html' | 'text'; headers: Record<string, string> }): MessageTemplate {
+export function issueTemplate(
+  r: RenderedIssue,
+  opts: { from: string; format: 'html' | 'text'; headers: Record<string, string> },
+): MessageTemplate {
   const from = fromHeader(opts.from);
-  const head: Piece[] = [from.header, 'To: ', { slot: 'to', qp: false }, '\r\n', headerValue('Subject', r.subject), 'Message-ID: ', { slot: 'messageId', qp: false }, '\r\n'];
-  head.push('Date: ', { slot: 'date', qp: false }, '\r\n', 'MIME-Version: 1.0\r\n', 'List-Unsubscribe: <', { slot: 'unsubscribe', qp: false }, '>\r\n');
+  const head: Piece[] = [
+    from.header,
+    'To: ',
+    { slot: 'to', qp: false },
+    '\r\n',
+    headerValue('Subject', r.subject),
+    'Message-ID: ',
+    { slot: 'messageId', qp: false },
+    '\r\n',
+  ];
+  head.push(
+    'Date: ',
+    { slot: 'date', qp: false },
+    '\r\n',
+    'MIME-Version: 1.0\r\n',
+    'List-Unsubscribe: <',
+    { slot: 'unsubscribe', qp: false },
+    '>\r\n',
+  );
   for (const [k, v] of Object.entries(opts.headers)) head.push(headerValue(k, v));
-  const partHead = (type: string) => `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
+  const partHead = (type: string) =>
+    `Content-Type: ${type}; charset=utf-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n`;
   let pieces: Piece[];
   if (opts.format === 'text') {
     pieces = [...head, partHead('text/plain'), ...qpPart(r.text), '\r\n'];
@@ -130,7 +159,8 @@ export function issueTemplate(r: RenderedIssue, opts: { from: string; format: 'h
     envelopeFrom: from.address,
     fill(values) {
       let out = '';
-      for (const p of merged) out += typeof p === 'string' ? p : p.qp ? qpValue(values[p.slot]) : values[p.slot];
+      for (const p of merged)
+        out += typeof p === 'string' ? p : p.qp ? qpValue(values[p.slot]) : values[p.slot];
       return out;
     },
   };

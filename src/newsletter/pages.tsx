@@ -322,7 +322,21 @@ export function EditorDashboard({
   );
 }
 
-export function EditorIssuePage({ ctx, issue, stats, notice, error, tz }: { ctx: PageContext; issue: Issue; stats: IssueStats; notice?: string; error?: string; tz: string }) {
+export function EditorIssuePage({
+  ctx,
+  issue,
+  stats,
+  notice,
+  error,
+  tz,
+}: {
+  ctx: PageContext;
+  issue: Issue;
+  stats: IssueStats;
+  notice?: string;
+  error?: string;
+  tz: string;
+}) {
   const editable = issue.status === 'draft' || issue.status === 'scheduled';
   const base = `/newsletter/editor/issues/${issue.id}`;
   const Csrf = () => <input type="hidden" name="_csrf" value={ctx.csrf} />;

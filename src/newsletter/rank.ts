@@ -75,13 +75,22 @@ function dedupe(list: Candidate[]): Candidate[] {
   });
 }
 
-export function rankDigest(input: { stories: Candidate[]; cables: Candidate[]; fallback?: Candidate[] }, opts: RankOptions = DEFAULT_RANK): { stories: Candidate[]; cables: Candidate[] } {
-  const stories = pickTop(dedupe(input.stories).sort(compareCandidates), opts.maxStories, opts.perSection);
+export function rankDigest(
+  input: { stories: Candidate[]; cables: Candidate[]; fallback?: Candidate[] },
+  opts: RankOptions = DEFAULT_RANK,
+): { stories: Candidate[]; cables: Candidate[] } {
+  const stories = pickTop(
+    dedupe(input.stories).sort(compareCandidates),
+    opts.maxStories,
+    opts.perSection,
+  );
   if (stories.length < opts.maxStories && input.fallback?.length) {
     const have = new Set(stories.map((s) => s.id));
     const extra = dedupe(input.fallback)
       .filter((c) => !have.has(c.id))
-      .sort((a, b) => (a.publishedAt !== b.publishedAt ? (a.publishedAt < b.publishedAt ? 1 : -1) : a.id - b.id))
+      .sort((a, b) =>
+        a.publishedAt !== b.publishedAt ? (a.publishedAt < b.publishedAt ? 1 : -1) : a.id - b.id,
+      )
       .slice(0, opts.maxStories - stories.length);
     stories.push(...extra);
   }

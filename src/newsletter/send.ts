@@ -89,7 +89,14 @@ export async function startIssueSend(db: Db, issueId: number): Promise<boolean> 
       .expression(
         trx
           .selectFrom('newsletter_subscribers')
-          .select([sql.lit(issueId).as('issue_id'), 'id', sql.lit('pending').as('status'), sql.lit(0).as('attempts'), sql.lit(now).as('next_attempt_at'), sql.lit(now).as('updated_at')])
+          .select([
+            sql.lit(issueId).as('issue_id'),
+            'id',
+            sql.lit('pending').as('status'),
+            sql.lit(0).as('attempts'),
+            sql.lit(now).as('next_attempt_at'),
+            sql.lit(now).as('updated_at'),
+          ])
           .where('status', '=', 'confirmed'),
       )
       .onConflict((oc) => oc.columns(['issue_id', 'subscriber_id']).doNothing())
@@ -105,7 +112,14 @@ interface Claimed {
   message_id: string;
 }
 
-async function claimBatch(db: Db, issueId: number, workerId: string, n: number, leaseMs: number, msgDomain: string): Promise<Claimed[]> {
+async function claimBatch(
+  db: Db,
+  issueId: number,
+  workerId: string,
+  n: number,
+  leaseMs: number,
+  msgDomain: string,
+): Promise<Claimed[]> {
   const now = new Date();
   const nowIso = now.toISOString();
   const until = new Date(now.getTime() + leaseMs).toISOString();
@@ -113,17 +127,37 @@ async function claimBatch(db: Db, issueId: number, workerId: string, n: number, 
   const set = sql`status = 'sending', locked_by = ${workerId}, locked_until = ${until}, attempts = attempts + 1, message_id = ${messageId}, updated_at = ${nowIso}`;
   const pick = sql`select id from newsletter_deliveries where issue_id = ${issueId} and status = 'pending' and next_attempt_at <= ${nowIso} order by id limit ${n}`;
   if (db.engine === 'postgres') {
-    const r = await sql<Claimed>`update newsletter_deliveries set ${set} where id in (${pick} for update skip locked) returning id, subscriber_id, attempts, message_id`.execute(db.kysely);
+    const r =
+      await sql<Claimed>`update newsletter_deliveries set ${set} where id in (${pick} for update skip locked) returning id, subscriber_id, attempts, message_id`.execute(
+        db.kysely,
+      );
     return r.rows;
   }
-  return sqliteImmediate(db, async (conn) => (await sql<Claimed>`update newsletter_deliveries set ${set} where id in (${pick}) returning id, subscriber_id, attempts, message_id`.execute(conn)).rows);
+  return sqliteImmediate(
+    db,
+    async (conn) =>
+      (
+        await sql<Claimed>`update newsletter_deliveries set ${set} where id in (${pick}) returning id, subscriber_id, attempts, message_id`.execute(
+          conn,
+        )
+      ).rows,
+  );
 }
 
 /** Rows whose process died mid-send: never resent blindly, recorded as 'unknown'. */
-export async function sweepExpired(db: Kysely<Database>, issueId: number, now = new Date()): Promise<number> {
+export async function sweepExpired(
+  db: Kysely<Database>,
+  issueId: number,
+  now = new Date(),
+): Promise<number> {
   const r = await db
     .updateTable('newsletter_deliveries')
-    .set({ status: 'unknown', last_error: 'The sending process stopped after claiming this message; it may or may not have been delivered.', updated_at: now.toISOString() })
+    .set({
+      status: 'unknown',
+      last_error:
+        'The sending process stopped after claiming this message; it may or may not have been delivered.',
+      updated_at: now.toISOString(),
+    })
     .where('issue_id', '=', issueId)
     .where('status', '=', 'sending')
     .where('locked_until', '<', now.toISOString())
@@ -135,7 +169,11 @@ export async function sweepExpired(db: Kysely<Database>, issueId: number, now = 
 export function definitelyNotSent(err: unknown): boolean {
   if (err instanceof MailError) {
     if (err.responseCode !== null) return err.responseCode >= 400 && err.responseCode < 500;
-    if (err.command === 'CONN' || ['ECONNECTION', 'EAUTH', 'EDNS', 'ETLS', 'EENVELOPE'].includes(err.code ?? '')) return true;
+    if (
+      err.command === 'CONN' ||
+      ['ECONNECTION', 'EAUTH', 'EDNS', 'ETLS', 'EENVELOPE'].includes(err.code ?? '')
+    )
+      return true;
     return /ECONNREFUSED|ENOTFOUND|EHOSTUNREACH|Greeting never received/.test(err.message);
   }
   // Not from the SMTP transport (e.g. the file outbox could not write): nothing left the process.
@@ -150,25 +188,48 @@ const sleep = (ms: number, signal?: AbortSignal) =>
 
 export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Promise<SendReport> {
   const k = db.kysely;
-  const workerId = opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
+  const workerId =
+    opts.workerId ?? `${hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`;
   const batchSize = opts.batchSize ?? 200;
   const concurrency = opts.concurrency ?? 64;
   const markBatch = opts.markBatch ?? 100;
   const leaseMs = opts.leaseMs ?? 120_000;
   const maxAttempts = opts.maxAttempts ?? 5;
   const wait = opts.waitForRetries ?? true;
-  const progress: SendProgress = { sent: 0, bounced: 0, failed: 0, retried: 0, unknown: 0, skipped: 0 };
+  const progress: SendProgress = {
+    sent: 0,
+    bounced: 0,
+    failed: 0,
+    retried: 0,
+    unknown: 0,
+    skipped: 0,
+  };
   const issue = await getIssue(k, issueId);
   if (!issue) throw new Error(`There is no issue with id ${issueId}.`);
   const rendered = renderIssueEmail(issue, opts.site);
   const msgDomain = new URL(opts.site.baseUrl).hostname || 'localhost';
   const unsubBase = `${opts.site.baseUrl}/newsletter/unsubscribe/`;
   const prefsBase = `${opts.site.baseUrl}/newsletter/preferences/`;
-  const listHeaders = { 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click', 'List-Id': `${issueListId(opts.site.siteName)} <dispatch.${msgDomain}>` };
+  const listHeaders = {
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+    'List-Id': `${issueListId(opts.site.siteName)} <dispatch.${msgDomain}>`,
+  };
   // The issue is rendered and MIME-encoded once per format; each message only fills in its reader's values.
-  const raw = opts.mailer.sendRaw && opts.mailer.from ? opts.mailer.sendRaw.bind(opts.mailer) : null;
+  const raw =
+    opts.mailer.sendRaw && opts.mailer.from ? opts.mailer.sendRaw.bind(opts.mailer) : null;
   const templates: Record<'html' | 'text', MessageTemplate> | null = raw
-    ? { html: issueTemplate(rendered, { from: opts.mailer.from!, format: 'html', headers: listHeaders }), text: issueTemplate(rendered, { from: opts.mailer.from!, format: 'text', headers: listHeaders }) }
+    ? {
+        html: issueTemplate(rendered, {
+          from: opts.mailer.from!,
+          format: 'html',
+          headers: listHeaders,
+        }),
+        text: issueTemplate(rendered, {
+          from: opts.mailer.from!,
+          format: 'text',
+          headers: listHeaders,
+        }),
+      }
     : null;
 
   const heartbeat = async () => {
@@ -181,7 +242,10 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
       .execute();
     await opts.heartbeat?.();
   };
-  const timer = setInterval(() => void heartbeat().catch(() => {}), Math.max(100, Math.floor(leaseMs / 3)));
+  const timer = setInterval(
+    () => void heartbeat().catch(() => {}),
+    Math.max(100, Math.floor(leaseMs / 3)),
+  );
 
   // Rows whose message the server accepted, waiting for their batched 'sent' mark. They stay
   // 'sending' under this process's lease (renewed by the heartbeat) until the mark is written, so
@@ -196,19 +260,30 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
     toMark = [];
     const at = new Date().toISOString();
     // A failed mark leaves its rows 'sending' (later 'unknown'); it must not stop later marks.
-    marking = marking.catch(() => {}).then(() =>
-      k
-        .updateTable('newsletter_deliveries')
-        .set({ status: 'sent', sent_at: at, last_error: null, locked_until: null, updated_at: at })
-        .where('id', 'in', ids)
-        .where('locked_by', '=', workerId)
-        .where('status', 'in', ['sending', 'unknown'])
-        .execute()
-        .then(() => {}),
-    );
+    marking = marking
+      .catch(() => {})
+      .then(() =>
+        k
+          .updateTable('newsletter_deliveries')
+          .set({
+            status: 'sent',
+            sent_at: at,
+            last_error: null,
+            locked_until: null,
+            updated_at: at,
+          })
+          .where('id', 'in', ids)
+          .where('locked_by', '=', workerId)
+          .where('status', 'in', ['sending', 'unknown'])
+          .execute()
+          .then(() => {}),
+      );
     return marking;
   };
-  const markTimer = setInterval(() => void flushMarks().catch(() => {}), Math.max(20, opts.markEveryMs ?? 200));
+  const markTimer = setInterval(
+    () => void flushMarks().catch(() => {}),
+    Math.max(20, opts.markEveryMs ?? 200),
+  );
 
   const finish = async (id: number, values: Record<string, unknown>) => {
     await k
@@ -220,9 +295,15 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
       .execute();
   };
 
-  async function deliver(row: Claimed, sub: { id: number; email: string; status: string; format: 'html' | 'text' } | undefined) {
+  async function deliver(
+    row: Claimed,
+    sub: { id: number; email: string; status: string; format: 'html' | 'text' } | undefined,
+  ) {
     if (!sub || sub.status !== 'confirmed') {
-      await finish(row.id, { status: 'skipped', last_error: sub ? `subscriber is ${sub.status}` : 'subscriber was deleted' });
+      await finish(row.id, {
+        status: 'skipped',
+        last_error: sub ? `subscriber is ${sub.status}` : 'subscriber was deleted',
+      });
       progress.skipped++;
       return;
     }
@@ -230,17 +311,23 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
     const preferences = prefsBase + linkToken(opts.secret, 'preferences', sub.id);
     try {
       if (raw && templates) {
-        const message = templates[sub.format === 'text' ? 'text' : 'html'].fill({ to: sub.email, messageId: row.message_id, date: mailDate(), unsubscribe, preferences });
+        const message = templates[sub.format === 'text' ? 'text' : 'html'].fill({
+          to: sub.email,
+          messageId: row.message_id,
+          date: mailDate(),
+          unsubscribe,
+          preferences,
+        });
         await raw({ from: templates.html.envelopeFrom, to: sub.email, raw: message });
       } else {
         const body = personalise(rendered, { unsubscribe, preferences }, sub.format);
         await opts.mailer.send({
-        to: sub.email,
-        subject: rendered.subject,
-        text: body.text,
-        html: body.html,
-        messageId: row.message_id,
-        headers: { 'List-Unsubscribe': `<${unsubscribe}>`, ...listHeaders },
+          to: sub.email,
+          subject: rendered.subject,
+          text: body.text,
+          html: body.html,
+          messageId: row.message_id,
+          headers: { 'List-Unsubscribe': `<${unsubscribe}>`, ...listHeaders },
         });
       }
     } catch (err) {
@@ -256,8 +343,16 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
         await finish(row.id, { status: 'failed', last_error: message });
         progress.failed++;
       } else {
-        const next = new Date(Date.now() + backoffMs(row.attempts, opts.retryBaseMs ?? 30_000, opts.retryMaxMs ?? 600_000)).toISOString();
-        await finish(row.id, { status: 'pending', locked_by: null, next_attempt_at: next, last_error: message });
+        const next = new Date(
+          Date.now() +
+            backoffMs(row.attempts, opts.retryBaseMs ?? 30_000, opts.retryMaxMs ?? 600_000),
+        ).toISOString();
+        await finish(row.id, {
+          status: 'pending',
+          locked_by: null,
+          next_attempt_at: next,
+          last_error: message,
+        });
         progress.retried++;
       }
       return;
@@ -298,13 +393,26 @@ export async function sendIssue(db: Db, issueId: number, opts: SendOptions): Pro
       }
       const open = await k
         .selectFrom('newsletter_deliveries')
-        .select(['status', (eb) => eb.fn.countAll<number | string>().as('n'), (eb) => eb.fn.min('next_attempt_at').as('next')])
+        .select([
+          'status',
+          (eb) => eb.fn.countAll<number | string>().as('n'),
+          (eb) => eb.fn.min('next_attempt_at').as('next'),
+        ])
         .where('issue_id', '=', issueId)
         .where('status', 'in', ['pending', 'sending'])
         .groupBy('status')
         .execute();
       if (!open.length) {
-        await k.updateTable('newsletter_issues').set({ status: 'sent', sent_at: new Date().toISOString(), updated_at: new Date().toISOString() }).where('id', '=', issueId).where('status', '=', 'sending').execute();
+        await k
+          .updateTable('newsletter_issues')
+          .set({
+            status: 'sent',
+            sent_at: new Date().toISOString(),
+            updated_at: new Date().toISOString(),
+          })
+          .where('id', '=', issueId)
+          .where('status', '=', 'sending')
+          .execute();
         complete = true;
         break;
       }
@@ -329,8 +437,19 @@ function issueListId(siteName: string): string {
 }
 
 /** Sends one issue to one address as a test (no delivery row, links marked as a test). */
-export async function sendTest(issue: Issue, to: string, opts: Pick<SendOptions, 'mailer' | 'site'>): Promise<void> {
+export async function sendTest(
+  issue: Issue,
+  to: string,
+  opts: Pick<SendOptions, 'mailer' | 'site'>,
+): Promise<void> {
   const r: RenderedIssue = renderIssueEmail(issue, opts.site);
-  const body = personalise(r, { unsubscribe: `${opts.site.baseUrl}/newsletter`, preferences: `${opts.site.baseUrl}/newsletter` }, 'html');
+  const body = personalise(
+    r,
+    {
+      unsubscribe: `${opts.site.baseUrl}/newsletter`,
+      preferences: `${opts.site.baseUrl}/newsletter`,
+    },
+    'html',
+  );
   await opts.mailer.send({ to, subject: `[Test] ${r.subject}`, text: body.text, html: body.html });
 }

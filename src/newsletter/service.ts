@@ -48,15 +48,29 @@ export function newsletterService(base: { config: Config; db: Db }): NewsletterS
       return secret;
     },
     async nextIssue(now = new Date()) {
-      return issueForSlot(db.kysely, nextIssueSlot(now, config.newsletterTz), { timeZone: config.newsletterTz, siteName: config.siteName, now });
+      return issueForSlot(db.kysely, nextIssueSlot(now, config.newsletterTz), {
+        timeZone: config.newsletterTz,
+        siteName: config.siteName,
+        now,
+      });
     },
     async send(issueId, opts = {}) {
       await startIssueSend(db, issueId);
-      return sendIssue(db, issueId, { mailer: svc.mailer(), site, secret: await svc.secret(), ...opts });
+      return sendIssue(db, issueId, {
+        mailer: svc.mailer(),
+        site,
+        secret: await svc.secret(),
+        ...opts,
+      });
     },
     async queueSend(issueId, at) {
       const runAt = at ?? new Date();
-      await enqueue(db, 'newsletter.send', { issueId, at: at ? at.toISOString() : null }, { runAt, uniqueKey: `newsletter.send:${issueId}:${at ? at.toISOString() : 'now'}` });
+      await enqueue(
+        db,
+        'newsletter.send',
+        { issueId, at: at ? at.toISOString() : null },
+        { runAt, uniqueKey: `newsletter.send:${issueId}:${at ? at.toISOString() : 'now'}` },
+      );
     },
     async close() {
       await mailer?.close();
@@ -71,15 +85,20 @@ export function newsletterService(base: { config: Config; db: Db }): NewsletterS
  * own service, so its SMTP pool is closed when the job ends.
  */
 export function jobHandlers(base: { config: Config; db: Db }): Record<string, JobHandler> {
-  const wrap = (kind: string): JobHandler => async (payload, ctx) => {
-    const svc = newsletterService(base);
-    try {
-      await newsletterJobs(svc).handlers[kind](payload, ctx);
-    } finally {
-      await svc.close();
-    }
+  const wrap =
+    (kind: string): JobHandler =>
+    async (payload, ctx) => {
+      const svc = newsletterService(base);
+      try {
+        await newsletterJobs(svc).handlers[kind](payload, ctx);
+      } finally {
+        await svc.close();
+      }
+    };
+  return {
+    'newsletter.weekly': wrap('newsletter.weekly'),
+    'newsletter.send': wrap('newsletter.send'),
   };
-  return { 'newsletter.weekly': wrap('newsletter.weekly'), 'newsletter.send': wrap('newsletter.send') };
 }
 
 export function jobSchedules(config: Config): Schedule[] {
@@ -87,7 +106,10 @@ export function jobSchedules(config: Config): Schedule[] {
 }
 
 /** Job handlers and the Monday schedule for one service (tests drive these directly). */
-export function newsletterJobs(svc: NewsletterService): { handlers: Record<string, JobHandler>; schedules: Schedule[] } {
+export function newsletterJobs(svc: NewsletterService): {
+  handlers: Record<string, JobHandler>;
+  schedules: Schedule[];
+} {
   return {
     schedules: [schedule('newsletter.weekly', ISSUE_SCHEDULE, svc.config.newsletterTz)],
     handlers: {
@@ -95,7 +117,10 @@ export function newsletterJobs(svc: NewsletterService): { handlers: Record<strin
       // an editor scheduled it for another time.
       'newsletter.weekly': async (payload: { scheduledFor?: string }, ctx) => {
         const slot = payload.scheduledFor ? new Date(payload.scheduledFor) : new Date();
-        const issue = await issueForSlot(svc.db.kysely, slot, { timeZone: svc.config.newsletterTz, siteName: svc.config.siteName });
+        const issue = await issueForSlot(svc.db.kysely, slot, {
+          timeZone: svc.config.newsletterTz,
+          siteName: svc.config.siteName,
+        });
         if (issue.status === 'scheduled' || issue.status === 'sent') return;
         await svc.send(issue.id, { signal: ctx.signal, heartbeat: ctx.heartbeat });
       },
@@ -103,7 +128,8 @@ export function newsletterJobs(svc: NewsletterService): { handlers: Record<strin
         const issue = await getIssue(svc.db.kysely, payload.issueId);
         if (!issue || issue.status === 'sent') return;
         // A rescheduled issue: this job was for the old time.
-        if (issue.status === 'scheduled' && payload.at && issue.scheduled_for !== payload.at) return;
+        if (issue.status === 'scheduled' && payload.at && issue.scheduled_for !== payload.at)
+          return;
         if (issue.status === 'draft' && payload.at) return; // unscheduled since
         await svc.send(issue.id, { signal: ctx.signal, heartbeat: ctx.heartbeat });
       },

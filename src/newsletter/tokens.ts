@@ -19,16 +19,29 @@ export function linkSecret(db: Kysely<Database>): Promise<string> {
 export type LinkPurpose = 'confirm' | 'unsubscribe' | 'preferences';
 
 function sign(secret: string, purpose: LinkPurpose, parts: (string | number)[]): string {
-  return createHmac('sha256', secret).update(`${purpose}:${parts.join(':')}`).digest().subarray(0, 16).toString('base64url');
+  return createHmac('sha256', secret)
+    .update(`${purpose}:${parts.join(':')}`)
+    .digest()
+    .subarray(0, 16)
+    .toString('base64url');
 }
 
-export function linkToken(secret: string, purpose: LinkPurpose, subscriberId: number, issueId?: number): string {
+export function linkToken(
+  secret: string,
+  purpose: LinkPurpose,
+  subscriberId: number,
+  issueId?: number,
+): string {
   const parts = issueId === undefined ? [subscriberId] : [subscriberId, issueId];
   return `${parts.join('.')}.${sign(secret, purpose, parts)}`;
 }
 
 /** The subscriber (and issue) a token names, or null when it is malformed or not ours. */
-export function verifyLink(secret: string, purpose: LinkPurpose, token: string): { subscriberId: number; issueId: number | null } | null {
+export function verifyLink(
+  secret: string,
+  purpose: LinkPurpose,
+  token: string,
+): { subscriberId: number; issueId: number | null } | null {
   const m = /^(\d{1,12})(?:\.(\d{1,12}))?\.([A-Za-z0-9_-]{22})$/.exec(token);
   if (!m) return null;
   const parts = m[2] === undefined ? [Number(m[1])] : [Number(m[1]), Number(m[2])];

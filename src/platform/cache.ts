@@ -6,7 +6,10 @@
 /** How long per-process copies of shared page data live. */
 export const SHARED_TTL_MS = 2000;
 
-export function ttlCache<T>(load: () => Promise<T>, ttlMs: number): { get(): Promise<T>; clear(): void } {
+export function ttlCache<T>(
+  load: () => Promise<T>,
+  ttlMs: number,
+): { get(): Promise<T>; clear(): void } {
   let value: Promise<T> | undefined;
   let expires = 0;
   return {

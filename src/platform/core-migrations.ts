@@ -36,7 +36,11 @@ export function coreMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('created_at', 'text', (c) => c.notNull())
           .addColumn('updated_at', 'text', (c) => c.notNull())
           .execute();
-        await db.schema.createIndex('stories_published').on('stories').columns(['status', 'published_at']).execute();
+        await db.schema
+          .createIndex('stories_published')
+          .on('stories')
+          .columns(['status', 'published_at'])
+          .execute();
         await db.schema
           .createIndex('stories_section_published')
           .on('stories')
@@ -50,7 +54,11 @@ export function coreMigrations(engine: Engine): Record<string, Migration> {
           .addColumn('published_at', 'text', (c) => c.notNull())
           .addColumn('is_demo', 'integer', (c) => c.notNull().defaultTo(0))
           .execute();
-        await db.schema.createIndex('partner_items_published').on('partner_items').column('published_at').execute();
+        await db.schema
+          .createIndex('partner_items_published')
+          .on('partner_items')
+          .column('published_at')
+          .execute();
         await db.schema
           .createTable('settings')
           .addColumn('key', 'text', (c) => c.primaryKey())
@@ -77,11 +85,18 @@ export function coreMigrations(engine: Engine): Record<string, Migration> {
           .execute();
       },
       async down(db: Builder) {
-        for (const t of ['ads', 'newsletter_subscribers', 'settings', 'partner_items', 'stories', 'sources', 'sections']) {
+        for (const t of [
+          'ads',
+          'newsletter_subscribers',
+          'settings',
+          'partner_items',
+          'stories',
+          'sources',
+          'sections',
+        ]) {
           await db.schema.dropTable(t).ifExists().execute();
         }
       },
     },
   };
 }
-

@@ -138,7 +138,12 @@ export function backoffMs(attempts: number, baseMs = 30_000, maxMs = 3_600_000):
   return Math.min(maxMs, baseMs * 2 ** Math.max(0, attempts - 1));
 }
 
-export async function completeJob(db: Db, job: Job, workerId: string, at = new Date()): Promise<void> {
+export async function completeJob(
+  db: Db,
+  job: Job,
+  workerId: string,
+  at = new Date(),
+): Promise<void> {
   const now = at.toISOString();
   await db.kysely
     .updateTable('jobs')
@@ -403,7 +408,10 @@ export function startWorker(
     const heartbeat = async () => {
       await db.kysely
         .updateTable('jobs')
-        .set({ locked_until: new Date(now().getTime() + leaseMs).toISOString(), updated_at: now().toISOString() })
+        .set({
+          locked_until: new Date(now().getTime() + leaseMs).toISOString(),
+          updated_at: now().toISOString(),
+        })
         .where('id', '=', job.id)
         .where('locked_by', '=', id)
         .where('status', '=', 'running')
@@ -415,7 +423,13 @@ export function startWorker(
     );
     try {
       if (job.attempts > job.max_attempts) {
-        await failJob(db, job, id, new Error(`gave up after ${job.max_attempts} attempts (the last one's process stopped)`), { now: now() });
+        await failJob(
+          db,
+          job,
+          id,
+          new Error(`gave up after ${job.max_attempts} attempts (the last one's process stopped)`),
+          { now: now() },
+        );
         return;
       }
       let payload: unknown;
@@ -428,7 +442,11 @@ export function startWorker(
       await completeJob(db, job, id, now());
     } catch (err) {
       onError(err, job);
-      await failJob(db, job, id, err, { baseMs: opts.backoffBaseMs, maxMs: opts.backoffMaxMs, now: now() }).catch((e) => onError(e, job));
+      await failJob(db, job, id, err, {
+        baseMs: opts.backoffBaseMs,
+        maxMs: opts.backoffMaxMs,
+        now: now(),
+      }).catch((e) => onError(e, job));
     } finally {
       clearInterval(timer);
       if (schedules.some((s) => s.kind === job.kind)) lastEnsured = 0;

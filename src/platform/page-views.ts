@@ -10,13 +10,22 @@ import type { Db } from './db.ts';
 export type ViewKind = 'story' | 'cable';
 
 /** Counts one view of a story (stories.id) or a cable (cables.id). */
-export async function recordView(db: Db | Kysely<Database>, kind: ViewKind, id: number, at = new Date()): Promise<void> {
+export async function recordView(
+  db: Db | Kysely<Database>,
+  kind: ViewKind,
+  id: number,
+  at = new Date(),
+): Promise<void> {
   const k = 'kysely' in db ? db.kysely : db;
   try {
     await k
       .insertInto('views_daily')
       .values({ kind, item_id: id, day: at.toISOString().slice(0, 10), views: 1 })
-      .onConflict((oc) => oc.columns(['kind', 'day', 'item_id']).doUpdateSet((eb) => ({ views: eb('views_daily.views', '+', 1) })))
+      .onConflict((oc) =>
+        oc
+          .columns(['kind', 'day', 'item_id'])
+          .doUpdateSet((eb) => ({ views: eb('views_daily.views', '+', 1) })),
+      )
       .execute();
   } catch {
     // A lost count is better than a failed page.
@@ -57,7 +66,11 @@ export async function flushViews(only?: Kysely<Database>): Promise<void> {
         await db
           .insertInto('views_daily')
           .values({ kind: kind as ViewKind, item_id: Number(id), day, views: n })
-          .onConflict((oc) => oc.columns(['kind', 'day', 'item_id']).doUpdateSet((eb) => ({ views: eb('views_daily.views', '+', n) })))
+          .onConflict((oc) =>
+            oc
+              .columns(['kind', 'day', 'item_id'])
+              .doUpdateSet((eb) => ({ views: eb('views_daily.views', '+', n) })),
+          )
           .execute();
       } catch {
         // A lost count is better than a failed page (the database may be closing or unreachable).
@@ -67,7 +80,13 @@ export async function flushViews(only?: Kysely<Database>): Promise<void> {
 }
 
 /** Views per item of a kind over whole UTC days [fromDay, toDay), most viewed first. */
-export async function viewsBetween(db: Kysely<Database>, kind: ViewKind, fromDay: string, toDay: string, limit = 200): Promise<Map<number, number>> {
+export async function viewsBetween(
+  db: Kysely<Database>,
+  kind: ViewKind,
+  fromDay: string,
+  toDay: string,
+  limit = 200,
+): Promise<Map<number, number>> {
   const rows = await db
     .selectFrom('views_daily')
     .select(['item_id', (eb) => eb.fn.sum<number | string>('views').as('n')])

@@ -28,7 +28,15 @@ export function AdminLayout({
   refresh?: number;
 }) {
   return (
-    <Layout ctx={ctx} title={title} noindex head={[<script key="admin" src={assetUrl('admin.js')} defer />, ...(refresh ? [<meta key="refresh" httpEquiv="refresh" content={String(refresh)} />] : [])]}>
+    <Layout
+      ctx={ctx}
+      title={title}
+      noindex
+      head={[
+        <script key="admin" src={assetUrl('admin.js')} defer />,
+        ...(refresh ? [<meta key="refresh" httpEquiv="refresh" content={String(refresh)} />] : []),
+      ]}
+    >
       <div class="admin">
         <h1>{title}</h1>
         {notice ? (

@@ -17,37 +17,52 @@ import { CABLEGATE_SLUG, createStory, ensureSection, ensureSource } from './stor
 const here = dirname(fileURLToPath(import.meta.url));
 
 export const SEED_CABLE_ID = '09LIMA1669';
-export const SEED_STORY_TITLE = 'Cablegate: Scenesetter for USSOUTHCOM Commander, General Douglas M. Fraser';
+export const SEED_STORY_TITLE =
+  'Cablegate: Scenesetter for USSOUTHCOM Commander, General Douglas M. Fraser';
 
 export const DEMO_SECTIONS = [
   { slug: 'news', name: 'News', description: 'Reporting from the newsroom.', position: 1 },
-  { slug: CABLEGATE_SLUG, name: 'Cablegate', description: 'Diplomatic cables, republished in full with their metadata.', position: 2 },
-  { slug: 'explainers', name: 'Explainers', description: 'How to read the archive, and how the site works.', position: 3 },
+  {
+    slug: CABLEGATE_SLUG,
+    name: 'Cablegate',
+    description: 'Diplomatic cables, republished in full with their metadata.',
+    position: 2,
+  },
+  {
+    slug: 'explainers',
+    name: 'Explainers',
+    description: 'How to read the archive, and how the site works.',
+    position: 3,
+  },
 ];
 
 export const DEMO_HEADLINES = [
   {
     source: 'UN News',
     title: 'Aid Access Is Key Priority',
-    summary: 'Getting humanitarian aid in and hostages released tops the agenda for diplomats, says the UN’s emergency relief chief.',
+    summary:
+      'Getting humanitarian aid in and hostages released tops the agenda for diplomats, says the UN’s emergency relief chief.',
     url: 'https://news.un.org/en/',
   },
   {
     source: 'Save The Children',
     title: 'Four Earthquakes In a Week Leave Thousands Homeless',
-    summary: 'A fourth strong quake near Herat has left families in western Afghanistan living in tents, exposed to wind and dust.',
+    summary:
+      'A fourth strong quake near Herat has left families in western Afghanistan living in tents, exposed to wind and dust.',
     url: 'https://www.savethechildren.org/',
   },
   {
     source: 'UN News',
     title: 'Nowhere To Go In Gaza',
-    summary: 'The UN warns that moving a million people out of northern Gaza cannot be done without devastating humanitarian consequences.',
+    summary:
+      'The UN warns that moving a million people out of northern Gaza cannot be done without devastating humanitarian consequences.',
     url: 'https://news.un.org/en/',
   },
   {
     source: 'Access Now',
     title: 'Telecom Blackout In Gaza An Attack On Human Rights',
-    summary: 'Internet, mobile and phone networks are failing as power runs out, cutting people off from help and from each other.',
+    summary:
+      'Internet, mobile and phone networks are failing as power runs out, cutting people off from help and from each other.',
     url: 'https://www.accessnow.org/',
   },
 ];
@@ -58,7 +73,8 @@ const DEMO_STORIES = [
   {
     section: 'news',
     title: 'Welcome to Broadsheet: independent news and a public cable archive',
-    teaser: 'Free for everyone to read, paid for by the organisations that use it for work. Here is what you will find.',
+    teaser:
+      'Free for everyone to read, paid for by the organisations that use it for work. Here is what you will find.',
     featured: true,
     hoursAgo: 2,
     body: `Broadsheet publishes independent reporting alongside a searchable archive of diplomatic cables, each one republished in full with its routing header, classification and paragraph markings.
@@ -72,7 +88,8 @@ This story is part of the demo content shipped with a new Broadsheet site. Edito
   {
     section: 'explainers',
     title: 'How to read a diplomatic cable',
-    teaser: 'The routing header, the date-time group, the classification banner and the TAGS line, taken one at a time.',
+    teaser:
+      'The routing header, the date-time group, the classification banner and the TAGS line, taken one at a time.',
     featured: true,
     hoursAgo: 5,
     body: `A State Department cable starts with a routing header written for machines and signals clerks. The line that begins with **DE** names the sending station and the cable's serial number; the next gives its precedence and the date-time group.
@@ -94,7 +111,8 @@ This explainer is part of the demo content shipped with a new Broadsheet site.`,
   {
     section: 'explainers',
     title: 'Who pays for Broadsheet, and why readers never do',
-    teaser: 'Our licence model asks organisations, not individuals, to pay for the journalism they use at work.',
+    teaser:
+      'Our licence model asks organisations, not individuals, to pay for the journalism they use at work.',
     featured: false,
     hoursAgo: 9,
     body: `Most news sites fund themselves with advertising, subscriptions, or both. Broadsheet takes a third way: reading is free for everyone, and organisations that use the site in their work pay for an annual licence.
@@ -108,7 +126,8 @@ This explainer is part of the demo content shipped with a new Broadsheet site.`,
   {
     section: 'news',
     title: 'The cable archive: what it holds and how we publish it',
-    teaser: 'More than a quarter of a million cables from 274 embassies, consulates and missions, dated 1966 to 2010.',
+    teaser:
+      'More than a quarter of a million cables from 274 embassies, consulates and missions, dated 1966 to 2010.',
     featured: false,
     hoursAgo: 14,
     body: `The diplomatic cables released in 2010 and 2011 number 251,287 messages between the State Department and its posts abroad. Most date from 2004 to 2010; the oldest go back to 1966.
@@ -142,7 +161,9 @@ export async function isEmpty(db: Kysely<Database>): Promise<boolean> {
 export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
   return db.transaction().execute(async (trx) => {
     if (trx.getExecutor().adapter instanceof PostgresAdapter) {
-      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.broadsheet_demo_content'))`.execute(trx);
+      await sql`select pg_advisory_xact_lock(hashtext(current_schema() || '.broadsheet_demo_content'))`.execute(
+        trx,
+      );
     }
     if (!(await isEmpty(trx))) return false;
     const sections = new Map<string, number>();
@@ -152,8 +173,15 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
 
     // The seed cable goes through the cable importer like any other: cable page, story, tags.
     const seedText = readFileSync(join(here, 'demo', `${SEED_CABLE_ID}.txt`));
-    const seed = await importRawItems(trx, await readAllCables(Readable.from([seedText]), { format: 'text', name: `${SEED_CABLE_ID}.txt` }));
-    if (!seed.inserted.includes(SEED_CABLE_ID)) throw new Error(`the demo cable ${SEED_CABLE_ID} could not be imported`);
+    const seed = await importRawItems(
+      trx,
+      await readAllCables(Readable.from([seedText]), {
+        format: 'text',
+        name: `${SEED_CABLE_ID}.txt`,
+      }),
+    );
+    if (!seed.inserted.includes(SEED_CABLE_ID))
+      throw new Error(`the demo cable ${SEED_CABLE_ID} could not be imported`);
     await trx
       .updateTable('stories')
       .set({
@@ -182,10 +210,24 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
     for (const item of DEMO_HEADLINES) {
       await trx
         .insertInto('partner_items')
-        .values({ ...item, published_at: new Date(now - (1 + i++) * HOURS).toISOString(), is_demo: 1 })
+        .values({
+          ...item,
+          published_at: new Date(now - (1 + i++) * HOURS).toISOString(),
+          is_demo: 1,
+        })
         .execute();
     }
-    await trx.insertInto('ads').values({ ...DEMO_AD, image_url: null, starts_at: null, ends_at: null, is_demo: 1, created_at: nowIso() }).execute();
+    await trx
+      .insertInto('ads')
+      .values({
+        ...DEMO_AD,
+        image_url: null,
+        starts_at: null,
+        ends_at: null,
+        is_demo: 1,
+        created_at: nowIso(),
+      })
+      .execute();
     return true;
   });
 }

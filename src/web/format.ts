@@ -1,5 +1,18 @@
 /** Date and number formatting shared by every view (UTC, unambiguous, English). */
-const MONTHS = ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'];
+const MONTHS = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
 const SHORT = MONTHS.map((m) => m.slice(0, 3));
 
 /** `25 November 2009, 20:48 UTC` */

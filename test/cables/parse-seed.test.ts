@@ -20,7 +20,9 @@ test('seed: identity, dates and routing', () => {
   assert.equal(p.precedence, 'ROUTINE');
   assert.equal(p.transmissionId, 'VZCZCXYZ0001');
   assert.equal(p.section, 1);
-  assert.deepEqual(p.recipients, [{ route: 'RUEHC', name: 'SECSTATE WASHDC', precedence: null, mcn: '0001' }]);
+  assert.deepEqual(p.recipients, [
+    { route: 'RUEHC', name: 'SECSTATE WASHDC', precedence: null, mcn: '0001' },
+  ]);
   assert.equal(p.infoRecipients.length, 2);
   assert.equal(p.infoRecipients[0].name, 'AMEMBASSY BOGOTA');
 });

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { inflateSync } from 'node:zlib';
 import { ENGINE, testSite } from '../helpers.ts';
-import { signedIn } from '../newsroom/helpers.ts';
+import { signedIn } from '../stories/helpers.ts';
 import { ConfigError, ibanValid, loadConfig } from '../../src/config.ts';
 import { paymentInstructions, paymentLines } from '../../src/licensing/payment.ts';
 import { invoicePdf, invoiceView } from '../../src/licensing/invoice.ts';

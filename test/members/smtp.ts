@@ -38,7 +38,8 @@ function textPart(raw: string): string {
   const headers = part.slice(0, split);
   const body = part.slice(split).replace(/^\r?\n\r?\n/, '');
   if (/content-transfer-encoding:\s*quoted-printable/i.test(headers)) return decodeQp(body);
-  if (/content-transfer-encoding:\s*base64/i.test(headers)) return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+  if (/content-transfer-encoding:\s*base64/i.test(headers))
+    return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
   return body;
 }
 
@@ -59,7 +60,12 @@ export async function startSmtp(): Promise<TestSmtp> {
       stream.on('data', (d: Buffer) => chunks.push(d));
       stream.on('end', () => {
         const raw = Buffer.concat(chunks).toString('utf8');
-        const mail = { to: session.envelope.rcptTo[0].address, subject: header(raw, 'Subject'), text: textPart(raw), raw };
+        const mail = {
+          to: session.envelope.rcptTo[0].address,
+          subject: header(raw, 'Subject'),
+          text: textPart(raw),
+          raw,
+        };
         messages.push(mail);
         for (const w of [...waiters]) {
           const found = messages.slice(w.seen).find((m) => m.to === w.to);
@@ -80,7 +86,10 @@ export async function startSmtp(): Promise<TestSmtp> {
     next(to, timeoutMs = 5000) {
       const seen = messages.length;
       return new Promise((resolve, reject) => {
-        const timer = setTimeout(() => reject(new Error(`no mail to ${to} within ${timeoutMs} ms`)), timeoutMs);
+        const timer = setTimeout(
+          () => reject(new Error(`no mail to ${to} within ${timeoutMs} ms`)),
+          timeoutMs,
+        );
         waiters.push({
           to,
           seen,
@@ -97,7 +106,9 @@ export async function startSmtp(): Promise<TestSmtp> {
 
 /** The first link to this site's `path` prefix in a mail's text. */
 export function linkIn(mail: ReceivedMail, prefix: string): string {
-  const m = new RegExp(`https?://\\S+${prefix.replace(/\//g, '\\/')}[A-Za-z0-9_-]+`).exec(mail.text);
+  const m = new RegExp(`https?://\\S+${prefix.replace(/\//g, '\\/')}[A-Za-z0-9_-]+`).exec(
+    mail.text,
+  );
   if (!m) throw new Error(`no ${prefix} link in: ${mail.text}`);
   return m[0];
 }

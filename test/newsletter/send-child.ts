@@ -16,6 +16,8 @@ const report = await svc.send(Number(process.env.ISSUE_ID), {
   concurrency: 8,
   onProgress: (p) => console.log(`progress ${p.sent}`),
 });
-console.log(`done ${JSON.stringify({ sent: report.sent, unknown: report.unknown, complete: report.complete })}`);
+console.log(
+  `done ${JSON.stringify({ sent: report.sent, unknown: report.unknown, complete: report.complete })}`,
+);
 await svc.close();
 await db.close();

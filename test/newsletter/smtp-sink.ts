@@ -16,7 +16,9 @@ export interface Sink {
   close(): Promise<void>;
 }
 
-export async function startSink(opts: { keep?: boolean; rcpt?: (address: string) => number | null } = {}): Promise<Sink> {
+export async function startSink(
+  opts: { keep?: boolean; rcpt?: (address: string) => number | null } = {},
+): Promise<Sink> {
   const messages: SinkMessage[] = [];
   const counts = new Map<string, number>();
   let total = 0;
@@ -27,7 +29,12 @@ export async function startSink(opts: { keep?: boolean; rcpt?: (address: string)
     maxClients: 1000,
     onRcptTo(address, _session, cb) {
       const code = opts.rcpt?.(address.address) ?? null;
-      if (code) return cb(Object.assign(new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later'), { responseCode: code }));
+      if (code)
+        return cb(
+          Object.assign(new Error(code >= 500 ? 'Mailbox unavailable' : 'Try again later'), {
+            responseCode: code,
+          }),
+        );
       cb();
     },
     onData(stream, session, cb) {
@@ -36,7 +43,8 @@ export async function startSink(opts: { keep?: boolean; rcpt?: (address: string)
       stream.on('end', () => {
         for (const r of session.envelope.rcptTo) {
           counts.set(r.address, (counts.get(r.address) ?? 0) + 1);
-          if (opts.keep !== false) messages.push({ to: r.address, raw: Buffer.concat(chunks).toString('utf8') });
+          if (opts.keep !== false)
+            messages.push({ to: r.address, raw: Buffer.concat(chunks).toString('utf8') });
         }
         total++;
         cb();
@@ -59,7 +67,9 @@ export async function startSink(opts: { keep?: boolean; rcpt?: (address: string)
 
 /** Decodes a quoted-printable body enough to find links in it. */
 export function decodeQp(raw: string): string {
-  return raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
+  return raw
+    .replace(/=\r?\n/g, '')
+    .replace(/=([0-9A-F]{2})/g, (_, hex) => String.fromCharCode(parseInt(hex, 16)));
 }
 
 export function header(raw: string, name: string): string | undefined {

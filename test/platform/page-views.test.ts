@@ -10,7 +10,11 @@ test(`page views are added up in memory and written in one go (${ENGINE})`, asyn
     const day = new Date('2026-11-23T10:00:00Z');
     for (let i = 0; i < 3; i++) countView(db, 'story', 7, day);
     countView(db, 'cable', 7, day);
-    assert.equal((await db.selectFrom('views_daily').selectAll().execute()).length, 0, 'nothing written per view');
+    assert.equal(
+      (await db.selectFrom('views_daily').selectAll().execute()).length,
+      0,
+      'nothing written per view',
+    );
     await flushViews(db);
     countView(db, 'story', 7, day);
     countView(db, 'story', 7, day);

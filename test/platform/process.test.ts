@@ -7,8 +7,17 @@ import { join } from 'node:path';
 import { REPO_ROOT, testDatabase } from '../helpers.ts';
 import { freePort } from '../helpers.ts';
 
-function envFor(config: { dataDir: string; databaseUrl: string | null }, extra: Record<string, string> = {}) {
-  return { ...process.env, DATA_DIR: config.dataDir, DATABASE_URL: config.databaseUrl ?? '', LOG_LEVEL: 'warn', ...extra };
+function envFor(
+  config: { dataDir: string; databaseUrl: string | null },
+  extra: Record<string, string> = {},
+) {
+  return {
+    ...process.env,
+    DATA_DIR: config.dataDir,
+    DATABASE_URL: config.databaseUrl ?? '',
+    LOG_LEVEL: 'warn',
+    ...extra,
+  };
 }
 
 test('the server listens on PORT, serves demo content and exits cleanly on SIGTERM', async () => {
@@ -61,14 +70,21 @@ test('broadsheet migrate applies migrations once and reports an up-to-date datab
   const tdb = await testDatabase();
   try {
     const run = () =>
-      spawnSync(process.execPath, [join(REPO_ROOT, 'bin/broadsheet.js'), 'migrate'], { env: envFor(tdb.config), encoding: 'utf8' });
+      spawnSync(process.execPath, [join(REPO_ROOT, 'bin/broadsheet.js'), 'migrate'], {
+        env: envFor(tdb.config),
+        encoding: 'utf8',
+      });
     const first = run();
     assert.equal(first.status, 0, first.stderr);
     assert.match(first.stdout, /Applied \d+ migration\(s\): 0001_core_content/);
     const second = run();
     assert.equal(second.status, 0, second.stderr);
     assert.equal(second.stdout.trim(), 'The database is up to date.');
-    const unknown = spawnSync(process.execPath, [join(REPO_ROOT, 'bin/broadsheet.js'), 'frobnicate'], { encoding: 'utf8' });
+    const unknown = spawnSync(
+      process.execPath,
+      [join(REPO_ROOT, 'bin/broadsheet.js'), 'frobnicate'],
+      { encoding: 'utf8' },
+    );
     assert.equal(unknown.status, 2);
     assert.match(unknown.stderr, /Unknown command: frobnicate/);
   } finally {

@@ -229,7 +229,10 @@ describe(`the newsroom on ${ENGINE}`, () => {
       url: '/press-releases/new',
       headers: { cookie: reader.cookie },
     });
-    assert.match(form0.body, /keep their Markdown formatting \(bold, paragraphs, lists, tables\) but lose links and images/);
+    assert.match(
+      form0.body,
+      /keep their Markdown formatting \(bold, paragraphs, lists, tables\) but lose links and images/,
+    );
     const news = await site.db.kysely
       .selectFrom('sections')
       .select('id')

@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, testSite, listenLocal } from '../helpers.ts';
-import { signedIn } from '../newsroom/helpers.ts';
+import { signedIn } from '../stories/helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, OUT } from '../browser.ts';
 
 let site: Awaited<ReturnType<typeof testSite>>;

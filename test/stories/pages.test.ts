@@ -10,7 +10,11 @@ describe(`pages on ${ENGINE}`, () => {
   let seedPath: string;
   before(async () => {
     site = await testSite();
-    const row = await site.db.kysely.selectFrom('stories').select(['id', 'slug']).where('cable_reference_id', '=', '09LIMA1669').executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('stories')
+      .select(['id', 'slug'])
+      .where('cable_reference_id', '=', '09LIMA1669')
+      .executeTakeFirstOrThrow();
     seedPath = `/stories/cablegate/2009/11/${row.id}-${row.slug}`;
   });
   after(() => site.cleanup());
@@ -56,7 +60,10 @@ describe(`pages on ${ENGINE}`, () => {
     at('href="/terms"');
     at('World Headlines');
     at('href="https://www.savethechildren.org/"');
-    assert.ok(strip < title && title < p3 && p3 < ad && ad < box && box < p4 && p4 < copyright, 'elements are in the seed page order');
+    assert.ok(
+      strip < title && title < p3 && p3 < ad && ad < box && box < p4 && p4 < copyright,
+      'elements are in the seed page order',
+    );
     assert.equal(res.headers['cache-control'], 'private, no-cache');
   });
 
@@ -76,7 +83,11 @@ describe(`pages on ${ENGINE}`, () => {
 
   test('an old or wrong slug redirects permanently to the canonical URL', async () => {
     const id = seedPath.split('/').pop()!.split('-')[0];
-    for (const url of [`/stories/cablegate/2009/11/${id}-old-title`, `/stories/news/2020/01/${id}`, `/stories/${id}`]) {
+    for (const url of [
+      `/stories/cablegate/2009/11/${id}-old-title`,
+      `/stories/news/2020/01/${id}`,
+      `/stories/${id}`,
+    ]) {
       const res = await site.app.inject(url);
       assert.equal(res.statusCode, 301, url);
       assert.equal(res.headers.location, seedPath);
@@ -101,7 +112,12 @@ describe(`pages on ${ENGINE}`, () => {
     const { createStory, getSectionBySlug } = await import('../../src/stories/store.ts');
     const section = (await getSectionBySlug(site.db.kysely, 'news'))!;
     for (let i = 0; i < 23; i++) {
-      await createStory(site.db.kysely, { sectionId: section.id, title: `Paging story ${i}`, body: 'Text.', publishedAt: new Date(Date.UTC(2020, 0, 1 + i)).toISOString() });
+      await createStory(site.db.kysely, {
+        sectionId: section.id,
+        title: `Paging story ${i}`,
+        body: 'Text.',
+        publishedAt: new Date(Date.UTC(2020, 0, 1 + i)).toISOString(),
+      });
     }
     const p1 = await site.app.inject('/sections/news');
     assert.ok(p1.body.includes('Page 1 of 3'));
@@ -117,16 +133,27 @@ describe(`pages on ${ENGINE}`, () => {
     assert.ok(res.body.includes('Page not found'));
     const { createStory, getSectionBySlug } = await import('../../src/stories/store.ts');
     const section = (await getSectionBySlug(site.db.kysely, 'news'))!;
-    const draft = await createStory(site.db.kysely, { sectionId: section.id, title: 'Draft', body: 'x', status: 'draft' });
+    const draft = await createStory(site.db.kysely, {
+      sectionId: section.id,
+      title: 'Draft',
+      body: 'x',
+      status: 'draft',
+    });
     assert.equal((await site.app.inject(`/stories/${draft}`)).statusCode, 404);
-    const future = await createStory(site.db.kysely, { sectionId: section.id, title: 'Later', body: 'x', publishedAt: '2999-01-01T00:00:00.000Z' });
+    const future = await createStory(site.db.kysely, {
+      sectionId: section.id,
+      title: 'Later',
+      body: 'x',
+      publishedAt: '2999-01-01T00:00:00.000Z',
+    });
     assert.equal((await site.app.inject(`/stories/${future}`)).statusCode, 404);
   });
 
   test('licensing and terms pages explain the paywall', async () => {
     const lic = await site.app.inject('/about/licensing');
     assert.equal(lic.statusCode, 200);
-    for (const s of ['Who needs a licence?', '$420', '$2,940', 'By negotiation', 'id="register"']) assert.ok(lic.body.includes(s), s);
+    for (const s of ['Who needs a licence?', '$420', '$2,940', 'By negotiation', 'id="register"'])
+      assert.ok(lic.body.includes(s), s);
     const terms = await site.app.inject('/terms');
     assert.equal(terms.statusCode, 200);
     assert.ok(terms.body.includes('Personal reading is free'));
@@ -137,7 +164,10 @@ describe(`pages on ${ENGINE}`, () => {
     assert.match(first.headers['cache-control'] as string, /^public, max-age=60/);
     const etag = first.headers.etag as string;
     assert.ok(etag);
-    const again = await site.app.inject({ url: '/about/licensing', headers: { 'if-none-match': etag } });
+    const again = await site.app.inject({
+      url: '/about/licensing',
+      headers: { 'if-none-match': etag },
+    });
     assert.equal(again.statusCode, 304);
     assert.equal(again.body, '');
     const story = await site.app.inject(seedPath);
@@ -166,12 +196,23 @@ describe(`pages on ${ENGINE}`, () => {
   test('newsletter box: CSRF required, bad address changes nothing, repeats make no duplicates', async () => {
     const page = await site.app.inject(seedPath);
     const { token, cookie } = csrfFrom(page);
-    const count = async () => Number((await site.db.kysely.selectFrom('newsletter_subscribers').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow()).n);
+    const count = async () =>
+      Number(
+        (
+          await site.db.kysely
+            .selectFrom('newsletter_subscribers')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .executeTakeFirstOrThrow()
+        ).n,
+      );
     const post = (payload: Record<string, string>, withCookie = true) =>
       site.app.inject({
         method: 'POST',
         url: '/newsletter/subscribe',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', ...(withCookie ? { cookie } : {}) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(withCookie ? { cookie } : {}),
+        },
         payload: new URLSearchParams(payload).toString(),
       });
 
@@ -192,11 +233,18 @@ describe(`pages on ${ENGINE}`, () => {
     assert.equal(ok.statusCode, 200);
     assert.ok(ok.body.includes('reader@example.org is on the list'));
     assert.ok(ok.body.includes(`href="${seedPath}"`));
-    const again = await post({ email: 'reader@example.org', _csrf: token, return_to: '//evil.example' });
+    const again = await post({
+      email: 'reader@example.org',
+      _csrf: token,
+      return_to: '//evil.example',
+    });
     assert.ok(again.body.includes('already on our list'));
     assert.ok(!again.body.includes('evil.example'));
     assert.equal(await count(), 1);
-    const row = await site.db.kysely.selectFrom('newsletter_subscribers').selectAll().executeTakeFirstOrThrow();
+    const row = await site.db.kysely
+      .selectFrom('newsletter_subscribers')
+      .selectAll()
+      .executeTakeFirstOrThrow();
     assert.equal(row.status, 'unconfirmed');
     assert.equal(row.email, 'reader@example.org');
   });

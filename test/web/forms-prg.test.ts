@@ -7,7 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE, testSite } from '../helpers.ts';
-import { FORM, RSS, feedServer, form, signedIn } from '../newsroom/helpers.ts';
+import { FORM, RSS, feedServer, form, signedIn } from '../stories/helpers.ts';
 import { followFlash } from '../flash.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;

@@ -7,7 +7,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE, testSite } from '../helpers.ts';
-import { signedIn } from '../newsroom/helpers.ts';
+import { signedIn } from '../stories/helpers.ts';
 import { ADMIN_LINKS, adminLinksFor } from '../../src/web/admin-nav.tsx';
 import { isCableHeading } from '../../src/cables/views.tsx';
 import { can, type Actor } from '../../src/platform/policy.ts';

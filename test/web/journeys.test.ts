@@ -16,7 +16,7 @@ import { insertMember } from '../../src/members/store.ts';
 import { hashPassword } from '../../src/members/passwords.ts';
 import { createMailer } from '../../src/platform/mail.ts';
 import { approveApplication } from '../../src/licensing/service.ts';
-import { signedIn } from '../newsroom/helpers.ts';
+import { signedIn } from '../stories/helpers.ts';
 
 const DIR = join(OUT, 'journeys');
 const SCREENS = [

@@ -7,7 +7,7 @@ import type { Database } from '../../src/platform/schema.ts';
 import type { Config } from '../../src/config.ts';
 import { createMailer } from '../../src/platform/mail.ts';
 import { applyForLicence, approveApplication } from '../../src/licensing/service.ts';
-import { signedIn } from '../newsroom/helpers.ts';
+import { signedIn } from '../stories/helpers.ts';
 
 export interface Persona {
   name: 'anonymous' | 'reader' | 'organisation admin' | 'editor';

@@ -17,7 +17,14 @@ const STATION_SERIAL_RE = /([A-Za-z][A-Za-z .'-]*?)[ \t]+(\d{1,7})[ \t]*$/;
 
 /** Reads the banner line in the first lines of a body. */
 export function parseBanner(body: string): BannerInfo {
-  const info: BannerInfo = { level: null, section: null, sectionCount: null, station: null, serial: null, efto: false };
+  const info: BannerInfo = {
+    level: null,
+    section: null,
+    sectionCount: null,
+    station: null,
+    serial: null,
+    efto: false,
+  };
   const head = body.slice(0, 800);
   const m = BANNER_RE.exec(head);
   if (!m) return info;
@@ -45,7 +52,8 @@ export function parseBanner(body: string): BannerInfo {
   return info;
 }
 
-const NOFORN_RE = /(?:^|\n)[ \t]*NOFORN\b|\bNOFORN[ \t]*(?:\n|$)|\(\s*[CS]\s*\/\/?\s*(?:NF|NOFORN)\s*\)/;
+const NOFORN_RE =
+  /(?:^|\n)[ \t]*NOFORN\b|\bNOFORN[ \t]*(?:\n|$)|\(\s*[CS]\s*\/\/?\s*(?:NF|NOFORN)\s*\)/;
 const FOUO_RE = /\b(?:SENSITIVE|FOR OFFICIAL USE ONLY|FOUO)\b/;
 
 /** Classification from banner level and caveats in the caption. */
@@ -60,7 +68,9 @@ export function classificationFrom(banner: BannerInfo, caption: string): Classif
     case 'LOU':
       return 'UNCLASSIFIED//FOR OFFICIAL USE ONLY';
     default:
-      return FOUO_RE.test(caption.slice(0, 600)) ? 'UNCLASSIFIED//FOR OFFICIAL USE ONLY' : 'UNCLASSIFIED';
+      return FOUO_RE.test(caption.slice(0, 600))
+        ? 'UNCLASSIFIED//FOR OFFICIAL USE ONLY'
+        : 'UNCLASSIFIED';
   }
 }
 
@@ -76,7 +86,10 @@ const CLASSIFICATIONS: Classification[] = [
 /** A source's classification value to one of the six, or null. */
 export function normalizeClassification(s: string | undefined | null): Classification | null {
   if (!s) return null;
-  const u = s.trim().toUpperCase().replace(/\s*\/\/\s*/g, '//');
+  const u = s
+    .trim()
+    .toUpperCase()
+    .replace(/\s*\/\/\s*/g, '//');
   if ((CLASSIFICATIONS as string[]).includes(u)) return u as Classification;
   if (u === 'UNCLASSIFIED//FOUO') return 'UNCLASSIFIED//FOR OFFICIAL USE ONLY';
   return null;

@@ -1,22 +1,36 @@
 /** Text normalisation shared by all extractors: entities, line ends, ¶ marks, section/page markers. */
 
 const NAMED_ENTITIES: Record<string, string> = {
-  amp: '&', lt: '<', gt: '>', quot: '"', apos: "'", nbsp: ' ', rsquo: '\u2019', lsquo: '\u2018',
-  rdquo: '\u201d', ldquo: '\u201c', ndash: '\u2013', mdash: '\u2014', hellip: '\u2026',
+  amp: '&',
+  lt: '<',
+  gt: '>',
+  quot: '"',
+  apos: "'",
+  nbsp: ' ',
+  rsquo: '\u2019',
+  lsquo: '\u2018',
+  rdquo: '\u201d',
+  ldquo: '\u201c',
+  ndash: '\u2013',
+  mdash: '\u2014',
+  hellip: '\u2026',
 };
 const ENTITY_RE = /&(?:#(\d{1,7})|#[xX]([0-9a-fA-F]{1,6})|([a-zA-Z]{2,8}));/g;
 
 /** Decodes HTML character references (`&#8217;`, `&#x000A;`, `&amp;`). Unknown names stay as written. */
 export function decodeEntities(s: string): string {
   if (s.indexOf('&') < 0) return s;
-  return s.replace(ENTITY_RE, (m, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
-    let cp: number | undefined;
-    if (dec) cp = parseInt(dec, 10);
-    else if (hex) cp = parseInt(hex, 16);
-    else if (name) return NAMED_ENTITIES[name.toLowerCase()] ?? m;
-    if (cp === undefined || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return m;
-    return String.fromCodePoint(cp);
-  });
+  return s.replace(
+    ENTITY_RE,
+    (m, dec: string | undefined, hex: string | undefined, name: string | undefined) => {
+      let cp: number | undefined;
+      if (dec) cp = parseInt(dec, 10);
+      else if (hex) cp = parseInt(hex, 16);
+      else if (name) return NAMED_ENTITIES[name.toLowerCase()] ?? m;
+      if (cp === undefined || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return m;
+      return String.fromCodePoint(cp);
+    },
+  );
 }
 
 const CR_RE = /\r\n?/g;
@@ -36,17 +50,22 @@ export function normalizeText(s: string): string {
 }
 
 /** `BERLIN 00001167  002 OF 004`, `BLA 0000001 003.2 OF 39` — a section/page marker line. */
-export const SECTION_MARKER_RE = /^[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3}[ \t]*$/gm;
+export const SECTION_MARKER_RE =
+  /^[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3}[ \t]*$/gm;
 /** Pre-2004 page line: `PAGE 02 HARARE 06677 01 OF 03 291400Z` (may be followed by text). */
-export const PAGE_LINE_RE = /^[ \t]*PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]*/gm;
+export const PAGE_LINE_RE =
+  /^[ \t]*PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]*/gm;
 
 // The same patterns for one line (sticky at the line start, `$` = end of the line). Multi-line `^`
 // regexes make V8 try every character of a body; walking the lines with indexOf and testing only
 // lines whose first/last character can start/end a match is several times faster.
-const SECTION_MARKER_LINE_RE = /[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3}[ \t]*$/y;
-const PAGE_LINE_START_RE = /[ \t]*PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]*/y;
+const SECTION_MARKER_LINE_RE =
+  /[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3}[ \t]*$/y;
+const PAGE_LINE_START_RE =
+  /[ \t]*PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,7}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]*/y;
 /** Line separators other than `\n` that `^`/`$` would honour; texts with them take the regex path. */
-const otherLineEnds = (s: string) => s.includes('\r') || s.includes('\u2028') || s.includes('\u2029');
+const otherLineEnds = (s: string) =>
+  s.includes('\r') || s.includes('\u2028') || s.includes('\u2029');
 
 const isSpace = (c: number) => c === 32 || c === 9;
 const isDigit = (c: number) => c >= 48 && c <= 57;
@@ -131,14 +150,16 @@ export function removeMarkers(s: string): string {
 const CLEAN_PARA_RE = /^[ \t]*(?:\d{1,3}|[A-Z])\.[ \t]*(?:\([A-Za-z /]{1,20}\)[ \t]*)?/gm;
 const HEADING_DELIM_RE = /^[ \t]*[-=]{3,}[ \t]*$/gm;
 const SIPDIS_LINE_RE = /\n+[ \t]*SIPDIS[ \t]*(?=\n|$)/g;
-const SUMMARY_START_RE = /^(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[A-Za-z]+)?)?[ \t]*[.:-][ \t]*)/gim;
+const SUMMARY_START_RE =
+  /^(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[A-Za-z]+)?)?[ \t]*[.:-][ \t]*)/gim;
 const SUMMARY_END_RE = /End[ \t]+(?:of[ \t]+)?Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+)?\.?/gi;
 const XXX_RE = /(?<![xX])xxx(?![xX])/g;
 
 // line forms of the patterns above
 const CLEAN_PARA_LINE_RE = /[ \t]*(?:\d{1,3}|[A-Z])\.[ \t]*(?:\([A-Za-z /]{1,20}\)[ \t]*)?/y;
 const HEADING_DELIM_LINE_RE = /^[ \t]*[-=]{3,}[ \t]*$/;
-const SUMMARY_START_LINE_RE = /(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[A-Za-z]+)?)?[ \t]*[.:-][ \t]*)/iy;
+const SUMMARY_START_LINE_RE =
+  /(?:Summary(?:[ \t]+(?:and|&)[ \t]+[A-Za-z]+(?:[ \t]+[A-Za-z]+)?)?[ \t]*[.:-][ \t]*)/iy;
 
 /**
  * Positions of `summ` in any letter case: only lines holding one are searched for END SUMMARY
@@ -174,7 +195,7 @@ function cleanLines(t: string): string {
       c = c0;
       let k = f;
       if (c0 >= 65 && c0 <= 90) k = f + 1;
-      else while (k < eol && k - f < 3 && ((c = t.charCodeAt(k)) >= 48 && c <= 57)) k++;
+      else while (k < eol && k - f < 3 && (c = t.charCodeAt(k)) >= 48 && c <= 57) k++;
       if (k > f && t.charCodeAt(k) === 46) {
         CLEAN_PARA_LINE_RE.lastIndex = lineStart;
         const m = CLEAN_PARA_LINE_RE.exec(t);

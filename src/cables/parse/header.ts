@@ -18,12 +18,24 @@ const FL5_RE = /^[ \t]*([ZOPR])(?:[ \t]+([ZOPR]))?[ \t]+(\d{6}Z[ \t]+[A-Z]{3}[ \
 const DIGRAPH_RE = /^[ \t]*(ZZ|OO|PP|RR)[ \t]/m;
 const DE_RE = /^[ \t]*DE[ \t]+[A-Z0-9]+[ \t]+#(\d{1,7})(?:\/(\d{1,3}))?/m;
 const FM_RE = /^[ \t]*FM[ \t]+(.+)$/m;
-const PAGE_IN_HEADER_RE = /PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .]*?[ \t]+\d{3,7}[ \t]+(?:\d{2}[ \t]+OF[ \t]+\d{2}[ \t]+)?\d{6}Z[ \t]*/g;
+const PAGE_IN_HEADER_RE =
+  /PAGE[ \t]+\d{2,3}[ \t]+[A-Z][A-Z .]*?[ \t]+\d{3,7}[ \t]+(?:\d{2}[ \t]+OF[ \t]+\d{2}[ \t]+)?\d{6}Z[ \t]*/g;
 
-const LETTER_PRECEDENCE: Record<string, Precedence> = { Z: 'FLASH', O: 'IMMEDIATE', P: 'PRIORITY', R: 'ROUTINE' };
-const DIGRAPH_PRECEDENCE: Record<string, Precedence> = { ZZ: 'FLASH', OO: 'IMMEDIATE', PP: 'PRIORITY', RR: 'ROUTINE' };
+const LETTER_PRECEDENCE: Record<string, Precedence> = {
+  Z: 'FLASH',
+  O: 'IMMEDIATE',
+  P: 'PRIORITY',
+  R: 'ROUTINE',
+};
+const DIGRAPH_PRECEDENCE: Record<string, Precedence> = {
+  ZZ: 'FLASH',
+  OO: 'IMMEDIATE',
+  PP: 'PRIORITY',
+  RR: 'ROUTINE',
+};
 
-const ADDR_PRECEDENCE_RE = /[ \t]+(NIACT[ \t]+IMMEDIATE|IMMEDIATE|PRIORITY|PIORITY|ROUTINE|FLASH)\b/;
+const ADDR_PRECEDENCE_RE =
+  /[ \t]+(NIACT[ \t]+IMMEDIATE|IMMEDIATE|PRIORITY|PIORITY|ROUTINE|FLASH)\b/;
 const MCN_RE = /[ \t]+(\d{4,})[ \t]*$/;
 const NEEDS_COLLAPSE_RE = /[^\S ]| {2}/;
 
@@ -78,7 +90,8 @@ function parseAddresseeBlock(lines: string[]): Recipient[] {
     const r = parseAddressee(t);
     if (!r) continue;
     if (excluding && r.route) excluding = false;
-    if (excluding) out.push({ route: null, name: r.name, precedence: null, mcn: null, excluded: true });
+    if (excluding)
+      out.push({ route: null, name: r.name, precedence: null, mcn: null, excluded: true });
     else {
       delete r.excluded;
       out.push(r);
@@ -87,7 +100,8 @@ function parseAddresseeBlock(lines: string[]): Recipient[] {
   return out;
 }
 
-const BLOCK_STOP_RE = /^[ \t]*(?:BT|ZEN|ZFF|ACCT|NNNN|E\.O\.|TAGS|SUBJ|UNCLAS|C O N|S E C|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\b/;
+const BLOCK_STOP_RE =
+  /^[ \t]*(?:BT|ZEN|ZFF|ACCT|NNNN|E\.O\.|TAGS|SUBJ|UNCLAS|C O N|S E C|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\b/;
 
 const TO_INFO_RE = /^[ \t]*(TO|INFO)\b[ \t]*(.*)$/;
 
@@ -159,7 +173,10 @@ export function parseHeader(header: string): HeaderInfo {
 
 /** Origin in words from a FM line: `AMEMBASSY LIMA` → `Embassy Lima`. */
 export function originFromFm(fm: string): string | null {
-  const s = fm.replace(/^R[A-Z0-9]{3,7}\//, '').replace(/\s+/g, ' ').trim();
+  const s = fm
+    .replace(/^R[A-Z0-9]{3,7}\//, '')
+    .replace(/\s+/g, ' ')
+    .trim();
   if (!s) return null;
   const title = (w: string) =>
     w
@@ -174,10 +191,17 @@ export function originFromFm(fm: string): string | null {
   if ((m = /^USMISSION (.+)$/.exec(s))) {
     const rest = m[1];
     if (/^USUN NEW YORK/.test(rest)) return 'Mission USUN New York';
-    return 'Mission ' + rest.split(' ').map((w) => (/^US/.test(w) ? w : title(w))).join(' ');
+    return (
+      'Mission ' +
+      rest
+        .split(' ')
+        .map((w) => (/^US/.test(w) ? w : title(w)))
+        .join(' ')
+    );
   }
   if ((m = /^USINT (.+)$/.exec(s))) return 'US Interests Section ' + title(m[1]);
   if ((m = /^USDEL (.+)$/.exec(s))) return 'USDEL ' + title(m[1]);
-  if ((m = /^(USEU|USNATO|UNVIE|AIT|USOSCE) ?(.*)$/.exec(s))) return (m[1] + ' ' + title(m[2])).trim();
+  if ((m = /^(USEU|USNATO|UNVIE|AIT|USOSCE) ?(.*)$/.exec(s)))
+    return (m[1] + ' ' + title(m[2])).trim();
   return s;
 }

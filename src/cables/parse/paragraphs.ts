@@ -1,7 +1,8 @@
 /** Numbered paragraphs with portion markings, and the summary. */
 import type { Paragraph } from './types.ts';
 
-const PARA_START_RE = /^[ \t]*(?:[A-Z]-)?(\d{1,3})[ \t]*[.)][ \t]*(?:\(([A-Za-z]{1,4}(?:[ \t]*\/\/?[ \t]*[A-Za-z ]{1,20}?)*)\)[ \t]*)?(?=\S)/gm;
+const PARA_START_RE =
+  /^[ \t]*(?:[A-Z]-)?(\d{1,3})[ \t]*[.)][ \t]*(?:\(([A-Za-z]{1,4}(?:[ \t]*\/\/?[ \t]*[A-Za-z ]{1,20}?)*)\)[ \t]*)?(?=\S)/gm;
 const MARKING_OK_RE = /^(?:U|SBU|C|S|TS)(?:\s*\/\/?\s*[A-Z][A-Z ]*)*$/;
 
 const PARA_START_LINE_RE = new RegExp(PARA_START_RE.source.slice(1), 'y');
@@ -18,12 +19,15 @@ function paragraphStarts(text: string): RegExpExecArray[] {
   const out: RegExpExecArray[] = [];
   const n = text.length;
   let c = 0;
-  for (let pos = 0; pos <= n; ) {
+  for (let pos = 0; pos <= n;) {
     let eol = text.indexOf('\n', pos);
     if (eol < 0) eol = n;
     let f = pos;
     while (f < eol && ((c = text.charCodeAt(f)) === 32 || c === 9)) f++;
-    if (f < eol && ((c >= 48 && c <= 57) || (c >= 65 && c <= 90 && text.charCodeAt(f + 1) === 45))) {
+    if (
+      f < eol &&
+      ((c >= 48 && c <= 57) || (c >= 65 && c <= 90 && text.charCodeAt(f + 1) === 45))
+    ) {
       PARA_START_LINE_RE.lastIndex = pos;
       const m = PARA_START_LINE_RE.exec(text);
       if (m) out.push(m);
@@ -50,7 +54,11 @@ export function parseParagraphs(text: string): Paragraph[] {
     const t = text.trim();
     if (t) {
       const mk = /^\(([A-Z/ ]{1,12})\)[ \t]*/.exec(t);
-      out.push({ number: null, marking: mk && MARKING_OK_RE.test(mk[1]) ? mk[1] : null, text: mk ? t.slice(mk[0].length) : t });
+      out.push({
+        number: null,
+        marking: mk && MARKING_OK_RE.test(mk[1]) ? mk[1] : null,
+        text: mk ? t.slice(mk[0].length) : t,
+      });
     }
     return out;
   }
@@ -98,11 +106,16 @@ function execFromSumAt(re: RegExp, text: string, from: number, at: number): RegE
   re.lastIndex = Math.max(from, line > 0 ? text.lastIndexOf('\n', line - 1) : 0);
   return re.exec(text);
 }
-const LEADING_PARA_RE = new RegExp(String.raw`^\s*(?:[${DASHES}]{3,}\s*)?(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?`, 'i');
+const LEADING_PARA_RE = new RegExp(
+  String.raw`^\s*(?:[${DASHES}]{3,}\s*)?(?:\d{1,2}[ \t]*\.[ \t]*)?(?:\([A-Z/ ]{1,12}\)[ \t]*)?`,
+  'i',
+);
 const LINE_PARA_RE = /^[ \t]*\d{1,2}[ \t]*\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?/i;
 const RULE_LINE_RE = new RegExp(String.raw`^[${DASHES}]{3,}$`);
 /** Where a summary without an end marker stops: blank line, heading rule, next paragraph. */
-const SUMMARY_STOP_RE = new RegExp(String.raw`\n[ \t]*\n|\n?[ \t]*[${DASHES}]{3,}|\n[ \t]*\d{1,2}\.[ \t]`);
+const SUMMARY_STOP_RE = new RegExp(
+  String.raw`\n[ \t]*\n|\n?[ \t]*[${DASHES}]{3,}|\n[ \t]*\d{1,2}\.[ \t]`,
+);
 const PARA_ONE_RE = /(?:^|\n)[ \t]*1[ \t]*\.[ \t]*(?!\d)/;
 
 /**
