@@ -8,6 +8,7 @@
  * real archive (most cables 2004–2010; Secretary of State, Ankara, Baghdad, Tokyo heaviest).
  */
 import { closeSync, openSync, writeSync } from 'node:fs';
+import { MONTH_NAMES } from '../src/web/format.ts';
 
 export interface GenerateOptions {
   count: number;
@@ -881,20 +882,6 @@ const AGENCIES = [
 ];
 
 const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
-const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 /** Approximate relative cable counts per year (the archive is dominated by 2004–2010). */
 const YEAR_WEIGHTS: Array<[number, number]> = [

@@ -1,26 +1,11 @@
 /** The cable archive at the front door: the home page's box with its size, search and browsing. */
 import type { ArchiveSummary } from './summary.ts';
 import { facetSlug } from './store.ts';
-import { formatCount } from '../web/format.ts';
-
-const MONTHS = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
+import { MONTH_NAMES, formatCount } from '../web/format.ts';
 
 export function monthName(key: string): string {
   const [y, m] = key.split('-');
-  return `${MONTHS[Number(m) - 1] ?? m} ${y}`;
+  return `${MONTH_NAMES[Number(m) - 1] ?? m} ${y}`;
 }
 
 export function ArchiveBox({ archive }: { archive: ArchiveSummary }) {

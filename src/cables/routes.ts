@@ -25,7 +25,8 @@ import {
   type Cable,
   type CableFilter,
 } from './store.ts';
-import { BrowsePage, CablePage, ListingPage, MONTH_NAMES } from './views.tsx';
+import { BrowsePage, CablePage, ListingPage } from './views.tsx';
+import { MONTH_NAMES } from '../web/format.ts';
 import { storyPath } from '../stories/store.ts';
 import { relatedCables } from '../search/routes.ts';
 

@@ -2,7 +2,7 @@
 import { cableHead } from '../stories/meta.tsx';
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
-import { formatCount, formatDate, formatDateTime } from '../web/format.ts';
+import { MONTH_NAMES, formatCount, formatDate, formatDateTime } from '../web/format.ts';
 import { tagMeaning, type ParsedCable, type Paragraph } from './parse/index.ts';
 import {
   facetSlug,
@@ -12,21 +12,6 @@ import {
   type Count,
   type Facets,
 } from './store.ts';
-
-export const MONTH_NAMES = [
-  'January',
-  'February',
-  'March',
-  'April',
-  'May',
-  'June',
-  'July',
-  'August',
-  'September',
-  'October',
-  'November',
-  'December',
-];
 
 export function cablePath(id: string): string {
   return `/cables/${encodeURIComponent(id)}`;

@@ -226,9 +226,7 @@ export function AdminLicensingPage({
         </p>
         <Notices notice={notice} error={error} />
         {paymentConfigured ? null : (
-          <p class="notice error" role="alert">
-            {NO_PAYMENT_DETAILS}
-          </p>
+          <p class="notice partial setup-warning">{NO_PAYMENT_DETAILS}</p>
         )}
         <h2>Applications waiting for approval ({applied.length})</h2>
         {applied.length === 0 ? <p>None.</p> : null}
@@ -411,9 +409,7 @@ function PaymentBox({
     <section class="invoice-payment">
       <h2>How to pay</h2>
       {staff && !pay.configured ? (
-        <p class="notice error" role="alert">
-          {NO_PAYMENT_DETAILS}
-        </p>
+        <p class="notice partial setup-warning">{NO_PAYMENT_DETAILS}</p>
       ) : null}
       {pay.configured ? (
         <>

@@ -22,7 +22,8 @@ export const CABLEGATE_SLUG = 'cablegate';
 
 type DB = Kysely<Database>;
 
-function storyQuery(db: DB) {
+/** Stories with their section and source names: the row every story list shows. */
+export function storyQuery(db: DB) {
   return db
     .selectFrom('stories')
     .innerJoin('sections', 'sections.id', 'stories.section_id')

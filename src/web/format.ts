@@ -1,5 +1,6 @@
 /** Date and number formatting shared by every view (UTC, unambiguous, English). */
-const MONTHS = [
+/** Month names, January first. */
+export const MONTH_NAMES = [
   'January',
   'February',
   'March',
@@ -13,7 +14,7 @@ const MONTHS = [
   'November',
   'December',
 ];
-const SHORT = MONTHS.map((m) => m.slice(0, 3));
+const SHORT = MONTH_NAMES.map((m) => m.slice(0, 3));
 
 /** `25 November 2009, 20:48 UTC` */
 export function formatDateTime(iso: string): string {
@@ -21,7 +22,7 @@ export function formatDateTime(iso: string): string {
   if (Number.isNaN(d.getTime())) return iso;
   const hh = String(d.getUTCHours()).padStart(2, '0');
   const mm = String(d.getUTCMinutes()).padStart(2, '0');
-  return `${d.getUTCDate()} ${MONTHS[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
+  return `${d.getUTCDate()} ${MONTH_NAMES[d.getUTCMonth()]} ${d.getUTCFullYear()}, ${hh}:${mm} UTC`;
 }
 
 /** `25 Nov 2009` */

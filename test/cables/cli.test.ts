@@ -197,7 +197,10 @@ describe(`cables import, killed and run again (${ENGINE})`, () => {
         );
         assert.equal(rerun.status, 0, rerun.stderr);
         assert.match(rerun.stdout, /resumed at byte \d+/);
-        assert.match(rerun.stdout, new RegExp(`${COUNT} new, 0 updated, 0 unchanged, 0 skipped`));
+        assert.match(
+          rerun.stdout,
+          new RegExp(`${COUNT.toLocaleString('en-GB')} new, 0 updated, 0 unchanged, 0 skipped`),
+        );
 
         const n = async (q: Promise<{ n: number | string }>) => Number((await q).n);
         const cables = await n(

@@ -159,8 +159,8 @@ for (const screen of SCREENS) {
       await page.selectOption('#status', 'published');
       await shot(page, 'editor', '3-editor', screen);
       await page.locator('button[name=intent][value=save]').click();
-      await page.waitForURL(/\/admin\/stories\/\d+\/edit\?done=saved/);
-      assert.ok(await page.locator('.notice.ok').isVisible(), 'the save is confirmed');
+      await page.waitForURL(/\/admin\/stories\/\d+\/edit$/);
+      assert.ok(await page.locator('.notice.flash.ok').isVisible(), 'the save is confirmed');
       await page.goto(base + '/sections/news');
       await page.getByRole('link', { name: title }).first().click();
       assert.equal(await page.locator('h1').innerText(), title);

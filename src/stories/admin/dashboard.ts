@@ -6,7 +6,7 @@ import { badRequest } from '../../platform/http.ts';
 import { parseInput } from '../../lib/form.ts';
 import { redirectWith } from '../../lib/flash.ts';
 import { storiesChanged } from '../admin-auth.ts';
-import type { Story } from '../store.ts';
+import { storyQuery, type Story } from '../store.ts';
 import { countPendingReleases } from '../press-releases.ts';
 import { recentUploads } from '../cable-uploads.ts';
 import { Dashboard } from '../admin-views.tsx';
@@ -17,17 +17,7 @@ export function dashboardRoutes(app: FastifyInstance, kit: NewsroomKit): void {
   const { db, page, services } = kit;
 
   async function storyList(limit: number, featuredOnly = false): Promise<Story[]> {
-    let q = db
-      .selectFrom('stories')
-      .innerJoin('sections', 'sections.id', 'stories.section_id')
-      .leftJoin('sources', 'sources.id', 'stories.source_id')
-      .selectAll('stories')
-      .select([
-        'sections.slug as section_slug',
-        'sections.name as section_name',
-        'sources.name as source_name',
-        'sources.url as source_url',
-      ]);
+    let q = storyQuery(db);
     if (featuredOnly)
       q = q.where('stories.featured', '=', 1).where('stories.status', '=', 'published');
     return (await q
