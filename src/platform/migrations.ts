@@ -99,7 +99,13 @@ export async function migrate(db: Db, migrationsFor: MigrationCatalogue): Promis
     allowUnorderedMigrations: true,
     ...(schema ? { migrationTableSchema: schema } : {}),
   });
-  const { error, results } = await migrator.migrateToLatest();
+  // Kysely checks for its bookkeeping tables by listing every table of the database; on PostgreSQL
+  // that listing fails when another schema of the same database is dropped while it runs ("schema
+  // … does not exist", naming the other schema). Nothing was applied then: ask again.
+  let outcome = await migrator.migrateToLatest();
+  for (let attempt = 1; attempt < 10 && otherSchemaVanished(outcome.error, schema); attempt++)
+    outcome = await migrator.migrateToLatest();
+  const { error, results } = outcome;
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
   if (error) {
     const failed = (results ?? []).find((r) => r.status === 'Error');
@@ -107,6 +113,26 @@ export async function migrate(db: Db, migrationsFor: MigrationCatalogue): Promis
       `Migration ${failed?.migrationName ?? '(unknown)'} failed: ${(error as Error).message ?? error}`,
     );
   }
-  const all = await migrator.getMigrations();
+  let all: Awaited<ReturnType<typeof migrator.getMigrations>> | undefined;
+  for (let attempt = 1; !all; attempt++) {
+    try {
+      all = await migrator.getMigrations();
+    } catch (err) {
+      if (attempt >= 10 || !otherSchemaVanished(err, schema)) throw err;
+    }
+  }
   return { applied, pending: all.filter((m) => !m.executedAt).map((m) => m.name) };
+}
+
+/**
+ * Whether an error says a schema other than ours disappeared (PostgreSQL 3F000 while listing the
+ * catalogue during another tenant's `drop schema`): a race, not a fault of this database.
+ */
+export function otherSchemaVanished(error: unknown, ours: string | undefined): boolean {
+  if (!error || !ours) return false;
+  const m = /(?:schema "([^"]+)"|relation "([^".]+)\.[^"]+") does not exist/.exec(
+    String((error as Error).message ?? error),
+  );
+  const schema = m?.[1] ?? m?.[2];
+  return !!schema && schema !== ours;
 }
