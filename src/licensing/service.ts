@@ -1159,28 +1159,9 @@ export async function inviteMember(
     .where('members.email', '=', email)
     .executeTakeFirst();
   if (already) return fail('taken', `${email} already has a seat.`, 409);
-  const full = await seatCheck(
-    d,
-    organisationId,
-    (await openInvitationCount(d, organisationId, now)) + 1,
-  );
-  if (full) return full;
-  const token = randomBytes(32).toString('base64url');
-  await d.db
-    .insertInto('org_invitations')
-    .values({
-      organisation_id: organisationId,
-      email,
-      token_hash: sha256(token),
-      invited_by: invitedBy?.id ?? null,
-      created_at: now.toISOString(),
-      expires_at: new Date(now.getTime() + INVITATION_DAYS * DAY_MS).toISOString(),
-      accepted_at: null,
-      accepted_by: null,
-      open: 0,
-    })
-    .execute();
-  const link = `${site(d).baseUrl}/invitations/${token}`;
+  const made = await issueInvitation(d, organisationId, email, invitedBy, now);
+  if (!made.ok) return made;
+  const { link } = made;
   const sent = await trySend(
     d,
     seatInvitationMail(email, site(d), {
@@ -1209,6 +1190,27 @@ export async function createOpenInvitation(
   const now = clock(d);
   if (!(await organisationInForce(d, organisationId, now)))
     return fail('unlicensed', NOT_IN_FORCE, 409);
+  const made = await issueInvitation(d, organisationId, '', invitedBy, now);
+  if (!made.ok) return made;
+  const { link } = made;
+  return {
+    ok: true,
+    link,
+    message: `Open link created: anyone who has it can take one seat until ${formatDay(new Date(now.getTime() + INVITATION_DAYS * DAY_MS))}. Copy it now, it is shown only once: ${link}`,
+  };
+}
+
+/**
+ * Stores an invitation (bound to `email`, or open when it is empty) if the tier has a seat for it,
+ * counting the invitations still open; only the token's hash is kept, the link is returned once.
+ */
+async function issueInvitation(
+  d: LicensingDeps,
+  organisationId: number,
+  email: string,
+  invitedBy: { id: number } | null | undefined,
+  now: Date,
+) {
   const full = await seatCheck(
     d,
     organisationId,
@@ -1220,22 +1222,17 @@ export async function createOpenInvitation(
     .insertInto('org_invitations')
     .values({
       organisation_id: organisationId,
-      email: '',
+      email,
       token_hash: sha256(token),
       invited_by: invitedBy?.id ?? null,
       created_at: now.toISOString(),
       expires_at: new Date(now.getTime() + INVITATION_DAYS * DAY_MS).toISOString(),
       accepted_at: null,
       accepted_by: null,
-      open: 1,
+      open: email ? 0 : 1,
     })
     .execute();
-  const link = `${site(d).baseUrl}/invitations/${token}`;
-  return {
-    ok: true,
-    link,
-    message: `Open link created: anyone who has it can take one seat until ${formatDay(new Date(now.getTime() + INVITATION_DAYS * DAY_MS))}. Copy it now, it is shown only once: ${link}`,
-  };
+  return { ok: true as const, link: `${site(d).baseUrl}/invitations/${token}` };
 }
 
 export async function findInvitation(d: LicensingDeps, token: unknown) {
