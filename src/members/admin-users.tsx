@@ -125,7 +125,7 @@ export function UsersPage({ ctx, data }: { ctx: PageContext; data: UsersData }) 
         <p class="meta">
           {data.q
             ? `${formatCount(data.total)} matching “${data.q}”`
-            : `${formatCount(data.total)} accounts`}
+            : `${formatCount(data.total)} account${data.total === 1 ? '' : 's'}`}
           {pages > 1 ? ` · page ${data.page} of ${pages}` : ''}
         </p>
         {data.rows.length ? (
