@@ -275,6 +275,45 @@ test('reference lists end where the cable goes on: paragraphs, headings, caption
   assert.deepEqual(parseReferences(twice, 2010, null), ['10KABUL673', '09KABUL3068']);
 });
 
+test("the citing cable's own banner inside a REF list gives no reference", () => {
+  const refs = (s: string) => parseReferences(s, 2009, null);
+  // a list cut short, then the caption again reflowed onto one line after its banner
+  assert.deepEqual(
+    refs(
+      'SUBJECT: TALKS\n\nREF: A) STATE 85123 B) STATE 96102 ...\n\n' +
+        'S E C R E T QUITO 000733 SIPDIS E.O. 12958: DECL: 03/04/2019 TAGS: PGOV PREL\n' +
+        'STATE 96102 Classified By:',
+    ),
+    ['09STATE85123', '09STATE96102'],
+  );
+  // in the middle of a list on one line, unspaced, lower case, with a section and a caveat
+  for (const banner of [
+    'S E C R E T SECTION 02 OF 03 QUITO 000733',
+    'CONFIDENTIAL QUITO 000733',
+    'c o n f i d e n t i a l section 02 of 03 quito 000733',
+    'SECRET//NOFORN SAO PAULO 000733',
+    'UNCLAS E F T O QUITO 000733',
+  ])
+    assert.deepEqual(
+      refs(`REF: A. STATE 1234 B. LIMA 55 ${banner} C. BOGOTA 77`),
+      ['09STATE1234', '09LIMA55', '09BOGOTA77'],
+      banner,
+    );
+  // a page head with the routing indicator and serial of the transmission, and the banner
+  for (const head of [
+    'PAGE 02 RUEHXX0123 C O N F I D E N T I A L QUITO 000123',
+    'PAGE 02 RUEHXX0123 S E C R E T',
+  ])
+    assert.deepEqual(
+      refs(`REF: A. STATE 1234\n\n\n\n${head}\n\nB. LIMA 55\n\n1. (C) Text.`),
+      ['09STATE1234', '09LIMA55'],
+      head,
+    );
+  // a classification word before an item letter, or words that are not a station, take nothing
+  assert.deepEqual(refs('REF: A. SECRET B. LIMA 12'), ['09LIMA12']);
+  assert.deepEqual(refs('REF: A. SECRETARY LIMA 12'), ['09LIMA12']);
+});
+
 test('a subject running into a REF label without a colon: both fields are read', () => {
   const cases: [string, string, string[]][] = [
     ['SUBJECT: TALKS. REF A. LIMA 123 B. STATE 456', 'TALKS.', ['09LIMA123', '09STATE456']],

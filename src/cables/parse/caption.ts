@@ -209,9 +209,13 @@ function refStart(caption: string): RegExpExecArray | null {
   return null;
 }
 
-/** Lines of the original printout that may interrupt a REF list: page heads, repeated banners, caveats. */
+/**
+ * Lines of the original printout that may interrupt a REF list: page heads (also with the routing
+ * indicator and serial of the transmission and the banner: `PAGE 02 RUEHFRA2440 S E C R E T`), repeated
+ * banners, caveats.
+ */
 const PRINTOUT_LINE_RE =
-  /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
+  /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|PAGE[ \t]+\d{1,3}[ \t]+R[A-Z]{3,6}\d{1,6}(?:[ \t]+(?:C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|UNCLAS(?:SIFIED)?)(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8})?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
 const PAGE_HEAD_RE =
   /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/i;
@@ -337,6 +341,18 @@ const PAGE_INLINE_RE =
 const INLINE_MARKER_RE =
   /(?:(?<=^|[\s\d;,)])(?:[A-Z][A-Z'.-]*\s+){1,3})?\b0\d{7}\s+\d{1,3}(?:\.\d{1,2})?\s+OF\s+\d{1,3}\b/g;
 const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
+/**
+ * The cable's own banner (FORMAT.md §4.1) inside a REF list, at a line start or in the middle of a
+ * line: the classification (spaced, unspaced, in any case once the text is upper-cased, `SS E C R E
+ * T`), a caveat (`//NOFORN`), `SECTION N OF M`, then the station and serial of the citing cable — a
+ * caption repeated after the list and reflowed onto one line (`… S E C R E T LIMA 000123 SIPDIS
+ * E.O. …`), or a page head that carries the banner (`PAGE 02 RUEHFRA2440 C O N F I D E N T I A L
+ * PARIS 002440`). Its station and serial name the cable itself, never a reference. Station words
+ * have two letters or more, so an item letter after a banner word (`SECRET A. LIMA 12`) is not
+ * taken into it.
+ */
+const BANNER_INLINE_RE =
+  /\b(?:C ?O ?N ?F ?I ?D ?E ?N ?T ?I ?A ?L|S?S ?E ?C ?R ?E ?T|UNCLAS(?:SIFIED)?(?:[ \t]*E ?F ?T ?O)?|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]*\/\/?[ \t]*(?:NOFORN|NF)\b)?(?:[ \t]+SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3})?[ \t]+((?:[A-Z]{2}[A-Z'.-]*[ \t]+){1,3}?)(\d{3,8})\b/g;
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
   /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
@@ -469,6 +485,11 @@ export function referencesInText(
     if (notes) notes.push(`reference station "${written}" read as ${station}`);
   };
   let t = removeMarkers(normalizeText(text)).toUpperCase();
+  // the citing cable's own banner, where a repeated caption or a page head brings it into the list
+  if (/C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|UNCLAS|LIMITED/.test(t))
+    t = t.replace(BANNER_INLINE_RE, (m, words: string) =>
+      normalizeStation(words.replace(/[ \t]+$/, ''), false) ? ' ' : m,
+    );
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
