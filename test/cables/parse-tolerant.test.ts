@@ -570,6 +570,12 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   );
   // a subject written in mixed case keeps its capitals
   assert.equal(titlefy('Iraq: GoI and KRG talks'), 'Iraq: GoI and KRG Talks');
+  // words written in mixed case on purpose, and possessive endings, do not make a subject in
+  // capitals a mixed-case one, however many of its words they are
+  assert.equal(titlefy('DoD AND MoD TALKS'), 'DoD and MoD Talks');
+  assert.equal(titlefy("GoI's RESPONSE"), "GoI's Response");
+  assert.equal(titlefy("PM's VISIT"), "PM's Visit");
+  assert.equal(titlefy('DoD and MoD talks'), 'DoD and MoD Talks');
 });
 
 test('tags: two codes written together split by their shape', () => {

@@ -112,12 +112,26 @@ function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: 
 
 const WS_RE = /\s+/;
 
-/** Whether most words with letters hold a lower-case letter (the subject is not written in capitals). */
+/**
+ * A word written in mixed case on purpose: a capital after a lower-case letter (`DoD`, `GoI`,
+ * `McCain`, `BoG`); a possessive ending (`PM's`) does not make a word mixed.
+ */
+const INNER_CAPITAL_RE = /[a-z\u00df-\u00ff][A-Z\u00c0-\u00de]/;
+const POSSESSIVE_END_RE = /['’][sS]\W*$/;
+
+/**
+ * Whether most words with letters hold a lower-case letter (the subject is not written in
+ * capitals). Words written in mixed case on purpose (`DoD`) and possessive endings (`PM's`) say
+ * nothing about how the rest of the subject is written and are not counted: `DoD AND MoD TALKS` is
+ * a subject in capitals around two such words.
+ */
 function mixedCaseText(words: string[]): boolean {
   let lettered = 0;
   let lower = 0;
-  for (const w of words) {
+  for (let w of words) {
     if (!/[A-Za-z\u00c0-\u024f]/.test(w)) continue;
+    if (INNER_CAPITAL_RE.test(w)) continue;
+    if (POSSESSIVE_END_RE.test(w)) w = w.replace(POSSESSIVE_END_RE, '');
     lettered++;
     if (/[a-z\u00df-\u00ff]/.test(w)) lower++;
   }
