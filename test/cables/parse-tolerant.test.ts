@@ -549,6 +549,13 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\n\nVAN DER BERG\n'), ['VAN DER BERG']);
   assert.deepEqual(parseSigners('Text.\n\nDE LA CRUZ\n'), ['DE LA CRUZ']);
   assert.deepEqual(parseSigners('Text.\n\nST. JOHN\n'), ['ST. JOHN']);
+  // Portuguese, French, Arabic particles and a second particle (`VAN DEN`), in capitals or not
+  for (const name of ['DOS REIS', 'DAS COSTA', 'DES ROCHES', 'ABU ROE', 'IBN ROE', 'VAN DEN ROE'])
+    assert.deepEqual(parseSigners(`Text.\n\n${name}\n`), [name], name);
+  assert.deepEqual(parseSigners('Text.\n\nDos Reis\n', false), ['Dos Reis']);
+  // a surname broken after its particle is one surname
+  assert.deepEqual(parseSigners('Text.\n\nVAN\nROE\n\nNNNN'), ['VAN ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nDE LA\nROE\n'), ['DE LA ROE']);
   // two surnames without a particle are two signers
   assert.deepEqual(parseSigners('Text.\n\nROE DOE\n'), ['ROE', 'DOE']);
   assert.deepEqual(

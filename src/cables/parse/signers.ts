@@ -4,8 +4,27 @@ import { SIGNER_SURNAME_FIXES } from './tables.ts';
 const JUNK_LINE_RE =
   /^(?:[\s.>#-]*|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
 
-const SURNAME_PARTICLE_RE =
-  /^(?:VAN|VON|DE|DEL|DELLA|DER|DI|DA|DU|LA|LE|ST\.?|MC|MAC|BIN|AL|EL|TEN|TER|Van|Von|De|Del|Della|Di|Da|Du|La|Le|St\.?)(?:[ \t]+(?:DE|DER|LA|LOS|LAS|Der|La|Los|Las))?[ \t]+[A-Z][A-Za-z'’-]+$/;
+/**
+ * Words that open a surname of several words (FORMAT.md §5: the signer is a surname in capitals):
+ * Dutch, German, Romance, Portuguese, Arabic and Irish/Scottish particles, and a second particle
+ * after the first (`DE LA`, `VAN DER`, `VAN DEN`, `DOS`).
+ */
+const PARTICLES =
+  'VAN|VON|DE|DEL|DELLA|DELA|DER|DI|DA|DAS|DOS|DES|DU|LA|LE|ST\\.?|SAINT|MC|MAC|BIN|IBN|ABU|AL|EL|TEN|TER';
+const SECOND_PARTICLES = 'DE|DER|DEN|LA|LOS|LAS|DEL|DI|DOS|DAS';
+/** A particle written in capitals or capitalised (`VAN`, `Van`). */
+const particleRe = (words: string) =>
+  words
+    .split('|')
+    .map((w) => `${w}|${w[0]}${w.slice(1).toLowerCase()}`)
+    .join('|');
+const SURNAME_PARTICLE_RE = new RegExp(
+  `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?[ \\t]+[A-Z][A-Za-z'’-]+$`,
+);
+/** A line that is only a surname particle: the surname goes on on the next line (`VAN\nVOORST`). */
+const PARTICLE_LINE_RE = new RegExp(
+  `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?$`,
+);
 const NOT_A_SIGNER = new Set([
   'COMMENT',
   'END',
@@ -32,10 +51,13 @@ export function parseSigners(body: string, canonicalize = true): string[] {
   let i = lines.length - 1;
   while (i >= 0 && JUNK_LINE_RE.test(lines[i].trim())) i--;
   if (i < 0) return [];
-  const line = lines[i]
+  let line = lines[i]
     .trim()
     .replace(/[#.]+$/, '')
     .trim();
+  // a surname broken after its particle (`VAN` / `VOORST`) is one surname
+  if (i > 0 && /^[A-Z][A-Za-z'’-]+$/.test(line) && PARTICLE_LINE_RE.test(lines[i - 1].trim()))
+    line = `${lines[i - 1].trim()} ${line}`;
   let names: string[] = [];
   // a surname of two or three words opened by a particle (`VAN VOORST`, `DE LA CRUZ`, `ST. JOHN`)
   const particle = SURNAME_PARTICLE_RE.exec(line);
