@@ -232,6 +232,12 @@ test('reference lists: words of the cable are not damaged stations; years from a
     refs('REF: A. STATE-08-1234 B. LIMA/07/55 C. BOGOTA 1234-06 D. QUITO 77/2005 E. 2004STATE99'),
     ['08STATE1234', '07LIMA55', '06BOGOTA1234', '05QUITO77', '04STATE99'],
   );
+  // also when station, serial and year are all joined by hyphens or slashes
+  assert.deepEqual(refs('REF: A. STATE-1234-08 B. LIMA/1234/07 C. 07-QUITO-77'), [
+    '08STATE1234',
+    '07LIMA1234',
+    '07QUITO77',
+  ]);
   // a date is not a year: LIMA 03/05/07 is no reference, a range of serials keeps the cable's year
   assert.deepEqual(refs('REF: A. LIMA E-MAIL 03/05/07 B. STATE 1234-1236'), ['10STATE1234']);
   // the DTG of the cited cable after its serial gives the item's year

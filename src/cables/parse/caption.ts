@@ -320,7 +320,7 @@ const YEAR_SERIAL_RE =
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
 const YEAR_APART_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
-const SLASH_YEAR_RE = /(?<![\d\/-])(\d{2,7})[\/-]((?:19|20)\d{2}|\d{2})\b(?![\/.-]?\d)/g;
+const SLASH_YEAR_RE = /(?<!\d|\d[\/-])(\d{2,7})[\/-]((?:19|20)\d{2}|\d{2})\b(?![\/.-]?\d)/g;
 // the serial may follow on the next line (an item split over lines: `05KUWAIT\n245`)
 const GLUED_YEAR_RE = /\b(?:19|20)?(\d{2})([A-Z]{4,17})(?:[ \t]+|[ \t]*\n[ \t]*)(?=\d)/g;
 /**
