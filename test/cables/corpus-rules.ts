@@ -86,8 +86,12 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
   },
   {
     field: 'classifiedBy',
-    rule: "classified-by values not shaped like a person's name",
-    breaks: (p) => p.classifiedBy.some((n) => !NAME_SHAPE_RE.test(n) || n.split(' ').length > 5),
+    rule: "classified-by values not shaped like a person's name (or ending in an initial)",
+    // a name ends in a surname, not in an initial (`Luis G` is a name cut after its initial)
+    breaks: (p) =>
+      p.classifiedBy.some(
+        (n) => !NAME_SHAPE_RE.test(n) || n.split(' ').length > 5 || /(?:^| )[A-Z]\.?$/.test(n),
+      ),
   },
   {
     field: 'signers',

@@ -517,6 +517,16 @@ test('reference ids written whole and damaged the ways of the malformed ids are 
 
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
   const names = (s: string) => parseClassifiedBy(s, false).names;
+  // an initial whose period became a comma (character damage of the source system)
+  assert.deepEqual(names('Classified By: DCM Ann Q, Roe, Reason 1.4 (b) (d)'), ['Ann Q. Roe']);
+  assert.deepEqual(parseClassifiedBy('Classified By: DCM Ann Q, Roe, Reason 1.4 (b)').names, [
+    'Ann Q. Roe',
+  ]);
+  // not before a word of office or a suffix
+  assert.deepEqual(names('Classified By: Ann Q, Political Officer, POL; REASON: 1.4(B)'), [
+    'Ann Q',
+  ]);
+  assert.deepEqual(names('Classified By: Ann Roe, Jr., reasons 1.4(b)'), ['Ann Roe, Jr.']);
   assert.deepEqual(names('Classified By: Deputy Coordinator Ann Z\nee for reasons 1.4 (b)'), [
     'Ann Zee',
   ]);

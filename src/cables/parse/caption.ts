@@ -1044,6 +1044,12 @@ export function readClassifiedBy(
           /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g,
           (x, office: string) => (isTitleWord(office) ? office + ' ' : x),
         )
+        // an initial whose period the source system turned into a comma (FORMAT.md §10), between a
+        // given name and a surname: `Luis G, Moreno` is `Luis G. Moreno`
+        .replace(
+          /(?<=\b[A-Z][a-z]+[ \t]+[A-Z]),(?=[ \t]+([A-Z][a-z'’-]+)\b)/g,
+          (x, next: string) => (isTitleWord(next) || SUFFIX_RE.test(next) ? x : '.'),
+        )
         .replace(/\s+/g, ' ')
         .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
         .trim();
