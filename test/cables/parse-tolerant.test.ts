@@ -120,6 +120,18 @@ test('reference lists: years in other places, originator aliases, printout lines
     ),
     ['07ABUDHABI1234', '06NEWDELHI55', '08STATE99', '09BUENOSAIRES321'],
   );
+  // an originator followed by the city it sits in, and another name of a station with a damaged letter
+  const notes: string[] = [];
+  assert.deepEqual(
+    parseReferences(
+      'REF: A. SECSTATE WASHINGTON 1234 B. SECDEF WASHINGTON DC 55 C. SECSTAT 77 D. 08 SECSTATE WASH DC 88',
+      2009,
+      null,
+      notes,
+    ),
+    ['09STATE1234', '09SECDEF55', '09STATE77', '08STATE88'],
+  );
+  assert.deepEqual(notes, ['reference station "SECSTAT" read as STATE']);
   // four digits that open the next item are its year, not a serial after a year
   assert.deepEqual(refs('REF: LIMA 55 2007 STATE 1234; LAHORE 25 07 NEW DELHI 12'), [
     '09LIMA55',

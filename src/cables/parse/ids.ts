@@ -45,9 +45,27 @@ export function editDistance(a: string, b: string, max = 3): number {
   return prev[m];
 }
 
+/** Washington written after an originator: `WASHDC`, `WASH DC`, `WASHINGTON`, `WASHINGTON DC`. */
+const WASHINGTON_END_RE = /WASH(?:INGTON)?(?:DC)*$/;
+
 const nearestCache = new Map<string, string | null>();
 
-/** The known station nearest to a misspelt one (distance 1 for short names, 2 for longer); null if none or ambiguous. */
+/**
+ * Names a damaged station is compared with: the station codes, and the longer other names of
+ * stations (`SECSTATE`, `SECSTATEWASHDC`: seven letters or more, so that short aliases such as
+ * `TATE` do not draw every four-letter word), each with the station it names.
+ */
+const NEAR_NAMES: readonly (readonly [string, string])[] = [
+  ...STATIONS.filter((st) => st.length >= 4).map((st) => [st, st] as const),
+  ...Object.entries(STATION_ALIASES)
+    .filter(([name]) => name.length >= 7 && /^[A-Z]+$/.test(name))
+    .map(([name, st]) => [name, st] as const),
+];
+
+/**
+ * The known station nearest to a misspelt one, or to a misspelt other name of it (`SECSTAT` →
+ * STATE); distance 1 for short names, 2 for longer; null if none or ambiguous.
+ */
 export function nearestStation(s: string): string | null {
   const hit = nearestCache.get(s);
   if (hit !== undefined) return hit;
@@ -55,14 +73,14 @@ export function nearestStation(s: string): string | null {
   let best: string | null = null;
   let bestD = max + 1;
   let tie = false;
-  for (const st of STATIONS) {
-    if (st.length < 4) continue;
-    const d = editDistance(s, st, max);
+  for (const [name, st] of NEAR_NAMES) {
+    if (Math.abs(name.length - s.length) > max) continue;
+    const d = editDistance(s, name, max);
     if (d < bestD) {
       bestD = d;
       best = st;
       tie = false;
-    } else if (d === bestD && d <= max) tie = true;
+    } else if (d === bestD && d <= max && st !== best) tie = true;
   }
   const res = bestD <= max && !tie ? best : null;
   if (nearestCache.size < 10000) nearestCache.set(s, res);
@@ -126,6 +144,15 @@ export function normalizeStation(raw: string, allowFuzzy = true): string | null 
   const alias = STATION_ALIASES[s];
   if (alias) return alias;
   if (STATION_SET.has(s)) return s;
+  // an originator followed by the city it sits in (FORMAT.md §9: `SECSTATE WASHDC`, `SECDEF
+  // WASHINGTON DC`): the city is part of the address, not of the name
+  if (s.length > 8 && s.includes('WASH')) {
+    const w = s.replace(WASHINGTON_END_RE, '');
+    if (w !== s && w.length >= 4) {
+      if (STATION_ALIASES[w]) return STATION_ALIASES[w];
+      if (STATION_SET.has(w)) return w;
+    }
+  }
   const stripped = s.replace(STATION_PREFIX_RE, '');
   if (stripped !== s && stripped.length >= 2) {
     if (STATION_SET.has(stripped)) return stripped;
