@@ -611,6 +611,11 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   assert.equal(titlefy("GoI's RESPONSE"), "GoI's Response");
   assert.equal(titlefy("PM's VISIT"), "PM's Visit");
   assert.equal(titlefy('DoD and MoD talks'), 'DoD and MoD Talks');
+  // acronyms named by the organization TAGS keep their capitals, also with an apostrophe or after a
+  // double hyphen; those that are also words are title-cased like words
+  assert.equal(titlefy("ICRC'S ROLE--IOM AND ETA"), "ICRC's Role--IOM and ETA");
+  assert.equal(titlefy('WHO CARES ABOUT A LOT'), 'Who Cares About a Lot');
+  assert.equal(titlefy('AEROFLOT AND INTERPOL'), 'Aeroflot and Interpol');
 });
 
 test('tags: two codes written together split by their shape', () => {

@@ -1,4 +1,5 @@
 /** Headline title case for subjects (`titlefy`). */
+import { ORGANIZATION_TAGS } from './tables.ts';
 
 const SMALL_WORDS = new Set([
   'a',
@@ -40,13 +41,34 @@ const ACRONYMS = new Set(
     .filter((w) => w && !w.endsWith('?')),
 );
 
+/**
+ * Organization TAGS (FORMAT.md §7) that are also ordinary words or names written as words
+ * (`WHO`, `CARE`, `LOT`, `ARENA`, `Aeroflot`, `Interpol`): the tags of this list that the corpus
+ * cables write in lower case or capitalised somewhere. They are title-cased like other words.
+ */
+const WORD_LIKE_ORGANIZATIONS = new Set(
+  (
+    'AEC AEROFLOT AI AID AL ALIA AMAL ARAMCO ARC ARCO ARENA BOS CARE CITIBANK COM CONTRIB DEA DIA DOE ' +
+    'DOT ED EUN FAO FRELIMO GAO GREENS IAEA ICC IDA INMARSAT INS INT INTERPOL IRS KOC LAB LOT MAS MIR ' +
+    'MTCRE NIDA NSC PAN PETROBRAS SEC SELA THY UN UNSC VARIG WHO'
+  ).split(' '),
+);
+
+/**
+ * Acronyms named by the organization TAGS (`ICRC`, `IOM`, `SPLM`, `ETA`): the letter-only tags
+ * that are not also words.
+ */
+const ORGANIZATION_ACRONYMS: ReadonlySet<string> = new Set(
+  ORGANIZATION_TAGS.filter((t) => /^[A-Z]{2,}$/.test(t) && !WORD_LIKE_ORGANIZATIONS.has(t)),
+);
+
 const VOWEL_RE = /[AEIOUY]/;
 
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
   // ordinals and decades (`9TH`, `21ST`, `1990S`) are words, not acronyms
   if (/^\d+(?:S|ST|ND|RD|TH)$/.test(u)) return false;
-  if (ACRONYMS.has(u)) return true;
+  if (ACRONYMS.has(u) || ORGANIZATION_ACRONYMS.has(u)) return true;
   if (/^X{3,}$/.test(u)) return true;
   if (/\d/.test(u) && /[A-Z]/.test(u)) return true;
   if (u.length >= 2 && /^[A-Z]+$/.test(u) && !VOWEL_RE.test(u)) return true;
