@@ -158,13 +158,17 @@ export function FeedsAdminPage({
                   <td>{lastPoll(f)}</td>
                   <td>{headlines(counts.get(f.id) ?? { items: 0, demo: 0 })}</td>
                   <td class="actions">
-                    <a class="button secondary" href={`/admin/feeds/${f.id}/edit`}>
-                      Edit<span class="visually-hidden"> {f.name}</span>
+                    <a
+                      class="button secondary"
+                      href={`/admin/feeds/${f.id}/edit`}
+                      aria-label={`Edit ${f.name}`}
+                    >
+                      Edit
                     </a>
                     <form method="post" action={`/admin/feeds/${f.id}/poll`}>
                       <Csrf ctx={ctx} />
-                      <button type="submit">
-                        Poll now<span class="visually-hidden"> {f.name}</span>
+                      <button type="submit" aria-label={`Poll ${f.name} now`}>
+                        Poll now
                       </button>
                     </form>
                   </td>
