@@ -174,6 +174,10 @@ describe(`partner feeds: demo sources, edit and remove on ${ENGINE}`, () => {
       (await post('/admin/feeds/999999/edit', { name: 'X', url: srv.url })).statusCode,
       404,
     );
+    // Adding a feed at an address already registered is refused the same way.
+    const dup = await post('/admin/feeds', { name: 'Access again', url: access.url });
+    assert.equal(dup.statusCode, 400);
+    assert.match(dup.body, /That address is already registered, as Access Now\./);
     assert.deepEqual(await snapshot(), before, 'nothing changed');
   });
 
