@@ -74,9 +74,12 @@ type Counts = { items: number; demo: number };
 
 /** How many headlines a feed has on the site, and how many of them are demo ones. */
 function headlines(c: Counts): string {
-  const n = `${c.items} headline${c.items === 1 ? '' : 's'}`;
-  if (!c.demo) return n;
-  return c.demo === c.items ? `${n}, demo` : `${n}, ${c.demo} demo`;
+  const s = c.items === 1 ? '' : 's';
+  if (!c.items) return 'no headlines';
+  if (!c.demo) return `${c.items} headline${s}`;
+  return c.demo === c.items
+    ? `${c.items} demo headline${s}`
+    : `${c.items} headline${s} (${c.demo} demo)`;
 }
 
 /** When a feed was last fetched and how that went, in words. */
@@ -144,8 +147,9 @@ export function FeedsAdminPage({
               <tr>
                 <th>Source</th>
                 <th>Last fetched</th>
-                <th>On the site</th>
-                <th></th>
+                <th>
+                  <span class="visually-hidden">Actions</span>
+                </th>
               </tr>
             </thead>
             <tbody>
@@ -154,9 +158,11 @@ export function FeedsAdminPage({
                   <td>
                     <strong>{f.name}</strong>
                     <span class="url meta">{f.url}</span>
+                    <span class="count meta">
+                      {headlines(counts.get(f.id) ?? { items: 0, demo: 0 })} on the site
+                    </span>
                   </td>
                   <td>{lastPoll(f)}</td>
-                  <td>{headlines(counts.get(f.id) ?? { items: 0, demo: 0 })}</td>
                   <td class="actions">
                     <a
                       class="button secondary"

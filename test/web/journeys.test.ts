@@ -179,7 +179,7 @@ for (const screen of SCREENS) {
       await page.waitForURL(base + '/admin/feeds');
       assert.equal(await page.locator('h1').innerText(), 'Partner feeds');
       const row = page.locator('table.feeds-table tr', { hasText: source });
-      assert.match(await row.innerText(), /1 headline, demo/);
+      assert.match(await row.innerText(), /1 demo headline on the site/);
       await shot(page, 'editor', '5-feeds', screen);
       await row.getByRole('link', { name: `Edit ${source}` }).click();
       await page.waitForURL(/\/admin\/feeds\/\d+\/edit$/);
