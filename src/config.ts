@@ -87,6 +87,7 @@ export const configSchema = z.object({
     .default(''),
   MAIL_FROM: z.string().trim().default(''),
   JOBS: bool.default(true),
+  FEED_POLL: bool.default(true),
   NEWSLETTER_RATE: z.coerce
     .number({ message: 'must be a number of messages per second (0 = no limit)' })
     .min(0, 'must be 0 or more')
@@ -263,6 +264,8 @@ export interface Config {
   outboundAllow: string[];
   /** Run the job worker in this server process (JOBS=0 turns it off). */
   jobs: boolean;
+  /** Poll partner feeds every 15 minutes in the job worker (FEED_POLL=0: only "Poll now" fetches). */
+  feedPoll: boolean;
   /** Newsletter messages per second across the SMTP pool; 0 = no limit. */
   newsletterRate: number;
   /** Search worker threads (0: searches run on the main thread); see defaultSearchWorkers(). */
@@ -329,6 +332,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     smtpTlsInsecure: c.SMTP_TLS_INSECURE,
     outboundAllow: c.OUTBOUND_ALLOW,
     jobs: c.JOBS,
+    feedPoll: c.FEED_POLL,
     newsletterRate: c.NEWSLETTER_RATE,
     searchWorkers: c.SEARCH_WORKERS ?? defaultSearchWorkers(availableParallelism()),
     search: {

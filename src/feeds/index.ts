@@ -31,5 +31,8 @@ export const feeds: Feature = {
   }),
   // The stored sitemaps and feeds are remade after any content change.
   contentChanged: (db) => markDocumentsStale(db.kysely).catch(() => {}),
-  jobs: (services) => ({ handlers: jobHandlers(services), schedules: jobSchedules() }),
+  jobs: (services) => ({
+    handlers: jobHandlers(services),
+    schedules: jobSchedules(services.config),
+  }),
 };

@@ -5,6 +5,16 @@ import { withId } from '../platform/migration-helpers.ts';
 
 type Builder = Kysely<any>;
 
+/**
+ * The demo partner sources as 0650 knew them (a released migration never changes, so they are
+ * written out here rather than taken from src/stories/demo.ts).
+ */
+const DEMO_SOURCES_0650 = [
+  { name: 'UN News', url: 'https://news.un.org/feed/subscribe/en/news/all/rss.xml' },
+  { name: 'Save The Children', url: 'https://www.savethechildren.net/rss.xml' },
+  { name: 'Access Now', url: 'https://www.accessnow.org/feed/' },
+];
+
 export function feedsMigrations(engine: Engine): Record<string, Migration> {
   const id = withId(engine);
   return {
@@ -57,6 +67,53 @@ export function feedsMigrations(engine: Engine): Record<string, Migration> {
       },
       async down(db: Builder) {
         await db.schema.dropTable('documents').ifExists().execute();
+      },
+    },
+    // Demo headlines loaded before the demo sources were feeds had no feed: each source becomes
+    // a partner feed (or the feed already registered at its address), and its demo items are
+    // attached to it, so editors see, edit and remove them at /admin/feeds. Items of other sources
+    // are left as they are.
+    '0650_feeds_demo_sources': {
+      async up(db: Builder) {
+        const orphans: { id: number; source: string }[] = await db
+          .selectFrom('partner_items')
+          .select(['id', 'source'])
+          .where('is_demo', '=', 1)
+          .where('feed_id', 'is', null)
+          .execute();
+        for (const src of DEMO_SOURCES_0650) {
+          const ids = orphans.filter((o) => o.source === src.name).map((o) => Number(o.id));
+          if (!ids.length) continue;
+          let feed = await db
+            .selectFrom('partner_feeds')
+            .select('id')
+            .where('url', '=', src.url)
+            .executeTakeFirst();
+          feed ??= await db
+            .insertInto('partner_feeds')
+            .values({
+              name: src.name,
+              url: src.url,
+              error_count: 0,
+              item_count: 0,
+              created_at: new Date().toISOString(),
+            })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await db
+            .updateTable('partner_items')
+            .set({ feed_id: Number(feed.id) })
+            .where('id', 'in', ids)
+            .execute();
+        }
+      },
+      async down(db: Builder) {
+        // Back to feed-less demo items; the feeds stay (an editor may have polled or edited them).
+        await db
+          .updateTable('partner_items')
+          .set({ feed_id: null })
+          .where('is_demo', '=', 1)
+          .execute();
       },
     },
   };

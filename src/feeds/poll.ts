@@ -1,7 +1,8 @@
 /**
  * Polling partner feeds: each feed is fetched (conditionally) and parsed, its new items stored, and
- * the outcome recorded on the feed row for the dashboard. One feed's failure never stops the others
- * and never throws out of `pollAllFeeds`.
+ * the outcome recorded on the feed row for the dashboard (demo headlines of the feed, if any, give way
+ * to the first real ones). One feed's failure never stops the others and never throws out of
+ * `pollAllFeeds`.
  */
 import type { Kysely } from 'kysely';
 import type { Database } from '../platform/schema.ts';
@@ -9,7 +10,7 @@ import type { Config } from '../config.ts';
 import { parseOutboundAllow } from '../platform/outbound.ts';
 import { fetchFeed, FEED_LIMITS, type FetchLimits } from './fetch.ts';
 import { FeedError, parseFeed } from './parse.ts';
-import { getFeed, listFeeds, saveItems, type PartnerFeed } from './store.ts';
+import { dropDemoItems, getFeed, listFeeds, saveItems, type PartnerFeed } from './store.ts';
 
 export interface PollOutcome {
   feedId: number;
@@ -47,6 +48,8 @@ export async function pollFeed(
     }
     const parsed = parseFeed(res.body, res.url, now);
     const added = await saveItems(db, feed, parsed.items);
+    // The partner's own headlines replace the demo ones shown until now.
+    if (added > 0) await dropDemoItems(db, feed.id);
     await db
       .updateTable('partner_feeds')
       .set((eb) => ({

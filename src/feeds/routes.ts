@@ -11,7 +11,16 @@ import { pageContext } from '../web/context.ts';
 import { nowIso } from '../platform/db.ts';
 import { storiesChanged } from '../stories/admin-auth.ts';
 import { CABLEGATE_SLUG } from '../stories/store.ts';
-import { addFeed, countPartnerItems, deleteFeed, latestPartnerItems, listFeeds } from './store.ts';
+import {
+  addFeed,
+  countPartnerItems,
+  deleteFeed,
+  feedItemCounts,
+  getFeed,
+  latestPartnerItems,
+  listFeeds,
+  updateFeed,
+} from './store.ts';
 import { feedLimits, pollFeedById, type PollOutcome } from './poll.ts';
 import { parseInput, text, type RawForm } from '../lib/form.ts';
 import { redirectWith, type Flash } from '../lib/flash.ts';
@@ -20,22 +29,31 @@ import { chooseEncoding, notModified, SITEMAP_MAX_URLS } from './syndication.ts'
 import { ttlCache } from '../platform/cache.ts';
 import { slugify } from '../stories/markdown.ts';
 import { DocumentStore, isDocumentPath } from './documents.ts';
-import { FeedsAdminPage, WorldPage } from './pages.tsx';
+import { FeedEditPage, FeedsAdminPage, WorldPage } from './pages.tsx';
 
 const WORLD_PAGE_SIZE = 20;
 
 /** What a poll of one feed did, in plain words, and whether it worked (the colour of the message). */
-function pollFlash(name: string, out: PollOutcome | null, before: 'added' | 'polled'): Flash {
+export function pollFlash(
+  name: string,
+  out: PollOutcome | null,
+  after: 'added' | 'moved' | 'polled',
+  polling: boolean,
+): Flash {
   if (!out) return { kind: 'error', message: 'There is no such feed.' };
-  const lead = before === 'added' ? `${name} was added, but its` : `${name}:`;
+  const again = polling
+    ? 'It is tried again every 15 minutes; check the address if this persists.'
+    : 'Check the address, then try again with “Poll now”.';
   if (out.status === 'error')
-    return {
-      kind: before === 'added' ? 'partial' : 'error',
-      message:
-        before === 'added'
-          ? `${lead} first fetch failed (${out.error}). It is tried again every 15 minutes; check the address if this persists.`
-          : `${lead} the fetch failed (${out.error}).`,
-    };
+    return after === 'polled'
+      ? { kind: 'error', message: `${name}: the fetch failed (${out.error}).` }
+      : {
+          kind: 'partial',
+          message:
+            after === 'added'
+              ? `${name} was added, but its first fetch failed (${out.error}). ${again}`
+              : `${name} was saved, but the first fetch from its new address failed (${out.error}). ${again}`,
+        };
   const got =
     out.status === 'not-modified'
       ? 'nothing new since the last fetch'
@@ -43,8 +61,17 @@ function pollFlash(name: string, out: PollOutcome | null, before: 'added' | 'pol
   return {
     kind: 'ok',
     message:
-      before === 'added' ? `${name} was added and fetched: ${got}.` : `${name} fetched: ${got}.`,
+      after === 'added'
+        ? `${name} was added and fetched: ${got}.`
+        : after === 'moved'
+          ? `${name} was saved and fetched from its new address: ${got}.`
+          : `${name} fetched: ${got}.`,
   };
+}
+
+/** `:id` of a feed's address: a positive whole number, else no feed (0). */
+function feedId(raw: string): number {
+  return /^[1-9]\d{0,9}$/.test(raw) ? Number(raw) : 0;
 }
 
 /** Sitemaps and feeds one client may fetch a minute (429 with Retry-After beyond). */
@@ -205,6 +232,7 @@ export function feedRoutes(services: Services): FastifyPluginAsync {
 
     // ---- partner feeds (editors) ----
     await app.register(async (admin) => {
+      const polling = services.config.feedPoll;
       const feedsPage = async (
         req: FastifyRequest,
         reply: FastifyReply,
@@ -212,60 +240,129 @@ export function feedRoutes(services: Services): FastifyPluginAsync {
         values?: { name: string; url: string },
       ) => {
         const ctx = await pageContext(services, req, reply);
+        const [feeds, counts] = await Promise.all([listFeeds(db), feedItemCounts(db)]);
         return sendPage(
           req,
           reply,
-          h(FeedsAdminPage, { ctx, feeds: await listFeeds(db), error, values }),
+          h(FeedsAdminPage, { ctx, feeds, counts, polling, error, values }),
           { status: error ? 400 : 200, cache: 'no-store' },
         );
       };
-      admin.get('/admin/feeds', { config: { policy: 'feeds.manage' } }, (req, reply) =>
-        feedsPage(req, reply),
-      );
-      admin.post('/admin/feeds', { config: { policy: 'feeds.manage' } }, async (req, reply) => {
+      const editPage = async (
+        req: FastifyRequest,
+        reply: FastifyReply,
+        id: number,
+        error?: string,
+        values?: { name: string; url: string },
+      ) => {
+        const feed = await getFeed(db, id);
+        if (!feed) throw notFound('There is no such feed: it may have been removed.');
+        const ctx = await pageContext(services, req, reply);
+        const counts = (await feedItemCounts(db)).get(id) ?? { items: 0, demo: 0 };
+        return sendPage(
+          req,
+          reply,
+          h(FeedEditPage, { ctx, feed, counts, polling, error, values }),
+          { status: error ? 400 : 200, cache: 'no-store' },
+        );
+      };
+      const policy = { config: { policy: 'feeds.manage' } } as const;
+
+      admin.get('/admin/feeds', policy, (req, reply) => feedsPage(req, reply));
+      admin.post('/admin/feeds', policy, async (req, reply) => {
         const raw = (req.body ?? {}) as RawForm;
         const values = { name: text(raw.name).trim(), url: text(raw.url) };
         const p = parseInput(feedForm, raw);
         if (!p.ok) return feedsPage(req, reply, p.message, values);
         const { name, url } = p.value;
-        if ((await listFeeds(db)).some((f) => f.url === url))
-          return feedsPage(req, reply, 'That feed is already registered.', values);
+        const taken = (await listFeeds(db)).find((f) => f.url === url);
+        if (taken)
+          return feedsPage(
+            req,
+            reply,
+            `That address is already registered, as ${taken.name}.`,
+            values,
+          );
         const id = await addFeed(db, name, url, nowIso());
         const out = await pollFeedById(db, id, feedLimits(services.config));
         storiesChanged(services);
-        return redirectWith(req, reply, '/admin/feeds', pollFlash(name, out, 'added'));
+        return redirectWith(req, reply, '/admin/feeds', pollFlash(name, out, 'added', polling));
       });
+
+      admin.get<{ Params: { id: string } }>('/admin/feeds/:id/edit', policy, (req, reply) =>
+        editPage(req, reply, feedId(req.params.id)),
+      );
+      admin.post<{ Params: { id: string } }>(
+        '/admin/feeds/:id/edit',
+        policy,
+        async (req, reply) => {
+          const id = feedId(req.params.id);
+          const raw = (req.body ?? {}) as RawForm;
+          const values = { name: text(raw.name).trim(), url: text(raw.url) };
+          const p = parseInput(feedForm, raw);
+          if (!p.ok) return editPage(req, reply, id, p.message, values);
+          const { name, url } = p.value;
+          const r = await updateFeed(db, id, { name, url });
+          if (r.status === 'missing')
+            throw notFound('There is no such feed: it may have been removed.');
+          if (r.status === 'taken')
+            return editPage(
+              req,
+              reply,
+              id,
+              `That address is already registered, as ${r.by}.`,
+              values,
+            );
+          if (r.status === 'unchanged')
+            return redirectWith(req, reply, '/admin/feeds', {
+              kind: 'ok',
+              message: `Nothing to save: ${name} is as it was.`,
+            });
+          storiesChanged(services);
+          if (!r.moved)
+            return redirectWith(req, reply, '/admin/feeds', {
+              kind: 'ok',
+              message: `Saved: the feed is now called ${name}, on its headlines too.`,
+            });
+          // A new address is fetched at once, as a new feed is, so the editor sees whether it works.
+          const out = await pollFeedById(db, id, feedLimits(services.config));
+          storiesChanged(services);
+          return redirectWith(req, reply, '/admin/feeds', pollFlash(name, out, 'moved', polling));
+        },
+      );
       admin.post<{ Params: { id: string } }>(
         '/admin/feeds/:id/poll',
-        { config: { policy: 'feeds.manage' } },
+        policy,
         async (req, reply) => {
-          const id = Number(req.params.id) || 0;
-          const feed = (await listFeeds(db)).find((f) => f.id === id);
-          const out = await pollFeedById(db, id, feedLimits(services.config));
+          const id = feedId(req.params.id);
+          const feed = await getFeed(db, id);
+          const out = feed ? await pollFeedById(db, id, feedLimits(services.config)) : null;
           storiesChanged(services);
           return redirectWith(
             req,
             reply,
             '/admin/feeds',
-            pollFlash(feed?.name ?? '', out, 'polled'),
+            pollFlash(feed?.name ?? '', out, 'polled', polling),
           );
         },
       );
       admin.post<{ Params: { id: string } }>(
         '/admin/feeds/:id/delete',
-        { config: { policy: 'feeds.manage' } },
+        policy,
         async (req, reply) => {
-          const id = Number(req.params.id) || 0;
-          const feed = (await listFeeds(db)).find((f) => f.id === id);
-          if (!feed)
+          const gone = await deleteFeed(db, feedId(req.params.id));
+          if (!gone)
             return redirectWith(req, reply, '/admin/feeds', {
               kind: 'error',
               message: 'There is no such feed: it may have been removed already.',
             });
-          await deleteFeed(db, id);
+          storiesChanged(services);
+          const n = gone.items;
           return redirectWith(req, reply, '/admin/feeds', {
             kind: 'ok',
-            message: `${feed.name} was removed.`,
+            message: n
+              ? `${gone.feed.name} was removed, with its ${n} headline${n === 1 ? '' : 's'}: ${n === 1 ? 'it no longer appears' : 'they no longer appear'} in World Headlines.`
+              : `${gone.feed.name} was removed; it had no headlines on the site.`,
           });
         },
       );

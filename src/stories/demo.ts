@@ -1,7 +1,8 @@
 /**
  * Demo content for a new, empty site (on unless DEMO=0): the seed cable 09LIMA1669 published as a
  * Cablegate story, explainers about the archive and the licence model, the World Headlines partner
- * items, and one house ad. Every demo row carries is_demo = 1 and is labelled on the page.
+ * feeds (ordinary feeds at the partners' real addresses) with a few demo headlines, and one house ad.
+ * Every demo story, headline and ad carries is_demo = 1 and is labelled on the page.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -36,36 +37,51 @@ export const DEMO_SECTIONS = [
   },
 ];
 
-export const DEMO_HEADLINES = [
-  {
-    source: 'UN News',
-    title: 'Aid Access Is Key Priority',
-    summary:
-      'Getting humanitarian aid in and hostages released tops the agenda for diplomats, says the UN’s emergency relief chief.',
-    url: 'https://news.un.org/en/',
-  },
-  {
-    source: 'Save The Children',
-    title: 'Four Earthquakes In a Week Leave Thousands Homeless',
-    summary:
-      'A fourth strong quake near Herat has left families in western Afghanistan living in tents, exposed to wind and dust.',
-    url: 'https://www.savethechildren.org/',
-  },
-  {
-    source: 'UN News',
-    title: 'Nowhere To Go In Gaza',
-    summary:
-      'The UN warns that moving a million people out of northern Gaza cannot be done without devastating humanitarian consequences.',
-    url: 'https://news.un.org/en/',
-  },
-  {
-    source: 'Access Now',
-    title: 'Telecom Blackout In Gaza An Attack On Human Rights',
-    summary:
-      'Internet, mobile and phone networks are failing as power runs out, cutting people off from help and from each other.',
-    url: 'https://www.accessnow.org/',
-  },
-];
+/**
+ * The partner sources of the demo World Headlines: ordinary partner feeds (src/feeds), with the
+ * organisations' own public feed addresses, which editors may edit or remove at /admin/feeds.
+ * Until a feed's first successful poll, its demo headlines below stand in for the partner's own
+ * (the poller replaces them); offline, the poll fails, the feed page says why and they stay.
+ */
+export const DEMO_FEEDS = [
+  { name: 'UN News', url: 'https://news.un.org/feed/subscribe/en/news/all/rss.xml' },
+  { name: 'Save The Children', url: 'https://www.savethechildren.net/rss.xml' },
+  { name: 'Access Now', url: 'https://www.accessnow.org/feed/' },
+] as const;
+
+type DemoSource = (typeof DEMO_FEEDS)[number]['name'];
+
+export const DEMO_HEADLINES: { source: DemoSource; title: string; summary: string; url: string }[] =
+  [
+    {
+      source: 'UN News',
+      title: 'Aid Access Is Key Priority',
+      summary:
+        'Getting humanitarian aid in and hostages released tops the agenda for diplomats, says the UN’s emergency relief chief.',
+      url: 'https://news.un.org/en/',
+    },
+    {
+      source: 'Save The Children',
+      title: 'Four Earthquakes In a Week Leave Thousands Homeless',
+      summary:
+        'A fourth strong quake near Herat has left families in western Afghanistan living in tents, exposed to wind and dust.',
+      url: 'https://www.savethechildren.org/',
+    },
+    {
+      source: 'UN News',
+      title: 'Nowhere To Go In Gaza',
+      summary:
+        'The UN warns that moving a million people out of northern Gaza cannot be done without devastating humanitarian consequences.',
+      url: 'https://news.un.org/en/',
+    },
+    {
+      source: 'Access Now',
+      title: 'Telecom Blackout In Gaza An Attack On Human Rights',
+      summary:
+        'Internet, mobile and phone networks are failing as power runs out, cutting people off from help and from each other.',
+      url: 'https://www.accessnow.org/',
+    },
+  ];
 
 const HOURS = 3600_000;
 
@@ -206,6 +222,17 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
         publishedAt: new Date(now - s.hoursAgo * HOURS).toISOString(),
       });
     }
+    // The partner sources are ordinary feeds (src/feeds/store.ts writes the same rows); the job
+    // worker polls them like any other.
+    const feeds = new Map<string, number>();
+    for (const f of DEMO_FEEDS) {
+      const row = await trx
+        .insertInto('partner_feeds')
+        .values({ ...f, error_count: 0, item_count: 0, created_at: nowIso() })
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      feeds.set(f.name, row.id);
+    }
     let i = 0;
     for (const item of DEMO_HEADLINES) {
       await trx
@@ -214,6 +241,7 @@ export async function loadDemoContent(db: Kysely<Database>): Promise<boolean> {
           ...item,
           published_at: new Date(now - (1 + i++) * HOURS).toISOString(),
           is_demo: 1,
+          feed_id: feeds.get(item.source)!,
         })
         .execute();
     }

@@ -10,6 +10,8 @@ export interface Headline {
   title: string;
   summary: string;
   url: string;
+  /** 1 for the demo headlines a new site ships with (labelled as such). */
+  is_demo?: number;
 }
 
 export function WorldHeadlines({ items }: { items: Headline[] }) {
@@ -21,6 +23,14 @@ export function WorldHeadlines({ items }: { items: Headline[] }) {
         {items.map((item) => (
           <li key={item.id}>
             <span class="source">{item.source}</span>
+            {item.is_demo ? (
+              <>
+                {' '}
+                <span class="badge demo" title="Sample content shipped with a new site">
+                  Demo
+                </span>
+              </>
+            ) : null}
             <h3>{item.title}</h3>
             <p>
               {item.summary}{' '}

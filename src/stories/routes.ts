@@ -95,7 +95,8 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         stamp(data.leads),
         ...data.bySection.map((b) => stamp(b.stories)),
         stamp(data.cablegate),
-        data.headlines.map((i) => i.id).join(','),
+        // A renamed partner feed renames its headlines: the source is part of the key.
+        data.headlines.map((i) => `${i.id}@${i.source}`).join(','),
         ad ? `${ad.id}@${ad.href}` : '',
         JSON.stringify(archive),
       ].join('|');

@@ -21,6 +21,8 @@ export function childEnv(
     ...process.env,
     LOG_LEVEL: 'silent',
     DEMO: '0',
+    // Demo partner feeds are real addresses: a test server never polls them on the schedule.
+    FEED_POLL: '0',
     DATA_DIR: config.dataDir,
     DATABASE_URL: config.databaseUrl ?? '',
     ...extra,

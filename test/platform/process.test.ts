@@ -24,7 +24,8 @@ test('the server listens on PORT, serves demo content and exits cleanly on SIGTE
   const tdb = await testDatabase();
   const port = await freePort();
   const child = spawn(process.execPath, ['--import', 'tsx', join(REPO_ROOT, 'src/main.ts')], {
-    env: envFor(tdb.config, { PORT: String(port), DEMO: '1' }),
+    // The demo's partner feeds are real addresses: no scheduled poll reaches for them here.
+    env: envFor(tdb.config, { PORT: String(port), DEMO: '1', FEED_POLL: '0' }),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -137,6 +137,13 @@ for (const who of ['anonymous', 'reader', 'organisation admin', 'editor'] as con
         }
         t.diagnostic(`${who}: ${visited} pages visited, ${seen.size} links seen`);
         assert.ok(visited >= 10, `only ${visited} pages were reachable`);
+        // Staff reach the partner feeds, and each feed's edit page, from /admin.
+        if (who === 'editor')
+          for (const re of [/^\/admin\/feeds$/, /^\/admin\/feeds\/\d+\/edit$/])
+            assert.ok(
+              [...shapes.keys()].some((s) => re.test(s.replace(/N/g, '1'))),
+              `the editor reached ${re}`,
+            );
         assert.deepEqual(problems, [], `${who}: ${problems.length} problems in ${visited} pages`);
       } finally {
         await browser.close();

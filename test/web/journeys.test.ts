@@ -1,7 +1,8 @@
 /**
  * The three journeys, end to end in chromium, on a desktop (1280 px) and a phone (390 px) screen:
  * a reader goes from the home page to the cable archive, a cable and a search; an editor signs in,
- * finds the newsroom through the header's "Admin" link and publishes a story; an organisation
+ * finds the newsroom through the header's "Admin" link, publishes a story, then renames and removes
+ * one of the demo partner feeds; an organisation
  * applies for a licence and opens its invoice. Each step is saved as a screenshot under
  * test-output/journeys/ (test output, not committed).
  */
@@ -120,7 +121,7 @@ for (const screen of SCREENS) {
   );
 
   test(
-    `an editor: sign in, the Admin link, write and publish a story (${screen.name}, ${ENGINE})`,
+    `an editor: sign in, the Admin link, publish a story, edit and remove a partner feed (${screen.name}, ${ENGINE})`,
     { skip: NO_CHROMIUM },
     async () => {
       const email = `desk-${screen.name}@example.org`;
@@ -166,6 +167,53 @@ for (const screen of SCREENS) {
       assert.equal(await page.locator('h1').innerText(), title);
       assert.equal(await page.locator('.story-body strong').first().innerText(), 'at dawn');
       await shot(page, 'editor', '4-published', screen);
+
+      // The demo partner sources are feeds like any other: the editor renames one, then removes
+      // it with its headline (each screen its own feed; names only, so nothing is fetched).
+      const [source, headline] =
+        screen.name === 'desktop'
+          ? ['Access Now', 'Telecom Blackout In Gaza An Attack On Human Rights']
+          : ['Save The Children', 'Four Earthquakes In a Week Leave Thousands Homeless'];
+      await page.goto(base + '/admin');
+      await page.locator('nav.admin-nav').getByRole('link', { name: 'Partner feeds' }).click();
+      await page.waitForURL(base + '/admin/feeds');
+      assert.equal(await page.locator('h1').innerText(), 'Partner feeds');
+      const row = page.locator('table.feeds-table tr', { hasText: source });
+      assert.match(await row.innerText(), /1 demo headline on the site/);
+      await shot(page, 'editor', '5-feeds', screen);
+      await row.getByRole('link', { name: `Edit ${source}` }).click();
+      await page.waitForURL(/\/admin\/feeds\/\d+\/edit$/);
+      assert.equal(await page.locator('h1').innerText(), `Edit feed: ${source}`);
+      assert.match(await page.locator('#feed-url').inputValue(), /^https:\/\//);
+      await page.fill('#feed-name', '');
+      await page.fill('#feed-name', `${source} (partner)`);
+      await shot(page, 'editor', '6-feed-edit', screen);
+      await page.getByRole('button', { name: 'Save feed' }).click();
+      await page.waitForURL(base + '/admin/feeds');
+      assert.match(
+        await page.locator('.notice.flash.ok').innerText(),
+        new RegExp(`now called ${source} \\(partner\\)`),
+      );
+      await page
+        .locator('table.feeds-table tr', { hasText: `${source} (partner)` })
+        .getByRole('link', { name: /^Edit / })
+        .click();
+      await page.waitForURL(/\/admin\/feeds\/\d+\/edit$/);
+      assert.match(await page.locator('main').innerText(), /also removes its 1 headline/);
+      await page.getByRole('button', { name: /^Remove / }).click();
+      await page.waitForURL(base + '/admin/feeds');
+      assert.match(
+        await page.locator('.notice.flash.ok').innerText(),
+        /was removed, with its 1 headline: it no longer appears in World Headlines/,
+      );
+      assert.equal(await page.locator('table.feeds-table tr', { hasText: source }).count(), 0);
+      await shot(page, 'editor', '7-feed-removed', screen);
+      await page.goto(base + '/');
+      assert.ok(
+        (await page.locator('.world-headlines').innerText()).includes('Nowhere To Go In Gaza'),
+        'the other feeds’ headlines stay',
+      );
+      assert.ok(!(await page.locator('main').innerText()).includes(headline), 'its headline went');
       await done(page);
     },
   );
