@@ -1,6 +1,7 @@
 /**
  * Fairness: `npm run bench -- fairness [--engine sqlite|postgres] [--count 251287] [--seconds 60]
- *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]`
+ *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
+ *   [--file cables.csv] [--base-dir DIR | --pg-template DB]`
  *
  * One well-behaved reader (home, a story, /terms, a cable page and a simple search, one request at
  * a time with a short pause between them, as a person reads) is measured alone, then again while
@@ -19,7 +20,10 @@
  * Generating and loading the archive takes minutes, so both are kept under the cache directory
  * (the generated csv files; for SQLite a data directory, for PostgreSQL a database `fair_<count>`)
  * and reused; each run works on a copy (a copied directory, a database made from the template), so
- * the upload imports the same new cables every time.
+ * the upload imports the same new cables every time. `--file` loads the archive from a generated
+ * csv made elsewhere (only read); `--base-dir` (SQLite: a data directory) or `--pg-template`
+ * (PostgreSQL: a database) start from an archive loaded elsewhere, which is copied once into the
+ * cache (`cp -a`, `CREATE DATABASE … TEMPLATE …`) and never written to.
  */
 import { fork, spawnSync } from 'node:child_process';
 import {
@@ -54,6 +58,9 @@ const { values } = parseArgs({
     'cache-dir': { type: 'string', default: join(ROOT, 'bench', 'out', 'fairness') },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     abusers: { type: 'string' },
+    file: { type: 'string' },
+    'base-dir': { type: 'string' },
+    'pg-template': { type: 'string' },
   },
 });
 
@@ -344,7 +351,9 @@ async function prepare(
   count: number,
   cacheDir: string,
 ): Promise<Prepared> {
-  const csv = await generated(join(cacheDir, `cables-${count}-seed1.csv`), count, 1);
+  const csv =
+    values.file ?? (await generated(join(cacheDir, `cables-${count}-seed1.csv`), count, 1));
+  if (!existsSync(csv)) throw new Error(`no such file: ${csv}`);
   const baseDir = join(cacheDir, `${engine}-${count}`);
   const runDir = join(cacheDir, `${engine}-${count}-run`);
   const baseDb = `fair_${count}`;
@@ -370,9 +379,20 @@ async function prepare(
   const ready = join(baseDir, 'prepared');
   mkdirSync(baseDir, { recursive: true });
   if (!existsSync(ready)) {
+    const from = values['base-dir'];
+    const template = values['pg-template'];
+    if (engine === 'sqlite' && from) {
+      // An archive loaded elsewhere: copied as it is (only read), then completed here.
+      console.error(`copying ${from} into ${baseDir} …`);
+      const cp = spawnSync('cp', ['-a', `${from}/.`, baseDir], { stdio: 'inherit' });
+      if (cp.status !== 0) throw new Error(`cp -a ${from} failed`);
+      rmSync(join(baseDir, 'server.pid'), { force: true });
+    }
     if (engine === 'postgres') {
+      if (template && !/^[a-z_][a-z0-9_]*$/.test(template))
+        throw new Error(`--pg-template must be a plain database name, got ${template}`);
       try {
-        await admin(`create database ${baseDb}`);
+        await admin(`create database ${baseDb}${template ? ` template ${template}` : ''}`);
       } catch (err) {
         if (!/already exists/.test(String(err))) throw err;
       }
