@@ -19,7 +19,8 @@ const { target, files, options } = workerData as {
 parentPort!.postMessage({ type: 'started', nice: lowerThisThread(BACKGROUND_NICE) });
 
 // Transactions take the write lock first: the web process writes to the same SQLite file meanwhile.
-const db = await connect(target, { immediateTransactions: true });
+// On PostgreSQL here, its server process is lowered too (src/platform/thread-priority.ts).
+const db = await connect(target, { immediateTransactions: true, serverNice: BACKGROUND_NICE });
 try {
   const summary = await importCables(db, files, {
     ...options,

@@ -12,7 +12,7 @@ import { makeDocument, type SiteInfo } from './documents.ts';
 const nice = lowerThisThread(BACKGROUND_NICE);
 
 const { target, site } = workerData as { target: DbTarget; site: SiteInfo };
-const db = await connect(target);
+const db = await connect(target, { serverNice: BACKGROUND_NICE });
 let queue: Promise<unknown> = Promise.resolve();
 
 parentPort!.on('message', (msg: { id: number; path: string; now: string }) => {

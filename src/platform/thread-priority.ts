@@ -14,9 +14,16 @@
  * (file system, zlib, crypto callbacks) is started by the main thread at start-up, before any
  * worker exists, so it keeps the process's priority; work that should run low (compressing a
  * sitemap) is therefore done synchronously on the lowered thread itself.
+ *
+ * With PostgreSQL the work of a background connection (an import's inserts and index updates)
+ * runs in its server process, not in this thread; when the server runs on the same machine and
+ * this process may (root, or PostgreSQL's own user), that server process is lowered too
+ * (lowerProcess, from src/platform/db.ts). A remote server, or one this process may not touch,
+ * keeps its priority.
  */
 import { readFileSync } from 'node:fs';
 import { getPriority, platform, setPriority } from 'node:os';
+import { isIP } from 'node:net';
 
 /** Nice value of the import thread, the heavy-search threads and the document builder. */
 export const BACKGROUND_NICE = 15;
@@ -62,4 +69,39 @@ export function niceOfStat(stat: string): number | null {
   // After the name come field 3 (state) onwards: nice is field 19, so index 16 here.
   const n = Number(fields[16]);
   return Number.isInteger(n) ? n : null;
+}
+
+/**
+ * Whether a PostgreSQL URL names a server on this machine (a loopback address, localhost, or a
+ * Unix socket directory), whose server processes this process might lower.
+ */
+export function isLocalDatabase(url: string): boolean {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return false;
+  }
+  const socket = u.searchParams.get('host');
+  if (socket?.startsWith('/')) return true;
+  const host = decodeURIComponent(u.hostname).replace(/^\[|\]$/g, '');
+  if (host === '' || host.startsWith('/')) return true;
+  if (host === 'localhost') return true;
+  if (isIP(host) === 4) return host.startsWith('127.');
+  return host === '::1';
+}
+
+/**
+ * Lowers another process (a PostgreSQL server process serving one of this thread's connections) to
+ * nice `nice`. Allowed only to root or the process's own user: otherwise (and for a process gone or
+ * unknown) nothing changes. Returns its nice value afterwards, null when it could not be changed.
+ */
+export function lowerProcess(pid: number, nice: number): number | null {
+  if (!perThreadPriority || !Number.isInteger(pid) || pid <= 0) return null;
+  try {
+    if (getPriority(pid) < nice) setPriority(pid, nice);
+    return getPriority(pid);
+  } catch {
+    return null;
+  }
 }

@@ -43,7 +43,8 @@ export type WorkerReply =
 const data = workerData as SearchWorkerData;
 // First, so the index loading and everything after runs at the thread's priority.
 const nice = data.nice === null ? threadNice() : lowerThisThread(data.nice);
-const db = await connect(data.db);
+// A heavy-search thread's PostgreSQL server process is lowered too (on this machine, when allowed).
+const db = await connect(data.db, data.nice === null ? {} : { serverNice: data.nice });
 const service = new SearchService(db, await openSearchIndex(db), {
   memoryIndex: true,
   termsFile: data.termsFile,

@@ -7,12 +7,16 @@ import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync, readFileSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
+import { sql } from 'kysely';
 import {
+  isLocalDatabase,
   lowerThisThread,
   niceOfStat,
   perThreadPriority,
   threadNice,
 } from '../../src/platform/thread-priority.ts';
+import { connect } from '../../src/platform/db.ts';
+import { ENGINE, testDatabase } from '../helpers.ts';
 
 /** Nice value of every thread of this process, by thread id. */
 function threadNices(): Map<number, number | null> {
@@ -23,6 +27,27 @@ function threadNices(): Map<number, number | null> {
 }
 
 describe('thread priorities', () => {
+  test('a database on this machine: loopback, localhost or a socket; anything else is remote', () => {
+    for (const url of [
+      'postgres://postgres@127.0.0.1:5432/test',
+      'postgres://u@127.1.2.3/x',
+      'postgres://u@localhost/x',
+      'postgres://u@[::1]:5432/x',
+      'postgres://u@localhost/x?host=/var/run/postgresql',
+      'postgres://u@db.example.org/x?host=/run/postgresql',
+      'postgres:///x',
+    ])
+      assert.equal(isLocalDatabase(url), true, url);
+    for (const url of [
+      'postgres://u@10.0.0.5/x',
+      'postgres://u@db.example.org/x',
+      'postgres://u@128.0.0.1/x',
+      'postgres://u@[::2]/x',
+      'not a url',
+    ])
+      assert.equal(isLocalDatabase(url), false, url);
+  });
+
   test('the nice field is read after the command name, whatever that name holds', () => {
     const tail = 'S 1 2 3 4 5 6 7 8 9 10 11 12 13 14 20 7 3 0 99';
     assert.equal(niceOfStat(`4242 (node) ${tail}`), 7);
@@ -102,6 +127,45 @@ describe('thread priorities', () => {
       );
       assert.equal(threadNice(), base, 'this thread kept its priority');
       assert.equal(lowerThisThread(base), base, 'asking for the same priority changes nothing');
+    },
+  );
+});
+
+describe(`a background connection's server process on ${ENGINE}`, () => {
+  const root = process.getuid?.() === 0;
+  test(
+    'PostgreSQL on this machine: the server process of a background connection is lowered, not another connection’s',
+    {
+      skip:
+        ENGINE !== 'postgres'
+          ? 'SQLite works in the calling thread'
+          : !perThreadPriority || !root
+            ? 'needs Linux and the right to change PostgreSQL’s processes'
+            : !isLocalDatabase(process.env.DATABASE_URL ?? '') &&
+              'PostgreSQL is not on this machine',
+    },
+    async () => {
+      const tdb = await testDatabase();
+      const low = await connect(tdb.config, { serverNice: 13 });
+      const plain = await connect(tdb.config);
+      try {
+        const pidOf = async (db: typeof low) =>
+          Number(
+            (await sql<{ pid: number }>`select pg_backend_pid() as pid`.execute(db.kysely)).rows[0]
+              .pid,
+          );
+        const nice = (pid: number) => niceOfStat(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        const lowPid = await pidOf(low);
+        const plainPid = await pidOf(plain);
+        assert.notEqual(lowPid, plainPid);
+        assert.equal(nice(lowPid), 13);
+        assert.notEqual(nice(plainPid), 13);
+        assert.equal(threadNice(), nice(process.pid) ?? threadNice(), 'this process unchanged');
+      } finally {
+        await low.close();
+        await plain.close();
+        await tdb.cleanup();
+      }
     },
   );
 });
