@@ -1,7 +1,7 @@
 /**
  * Fairness: `npm run bench -- fairness [--engine sqlite|postgres] [--count 251287] [--seconds 60]
  *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
- *   [--file cables.csv] [--base-dir DIR | --pg-template DB]`
+ *   [--file cables.csv] [--base-dir DIR | --pg-template DB] [--abusers-nice N]`
  *
  * One well-behaved reader (home, a story, /terms, a cable page and a simple search, one request at
  * a time with a short pause between them, as a person reads) is measured alone, then again while
@@ -61,6 +61,7 @@ const { values } = parseArgs({
     file: { type: 'string' },
     'base-dir': { type: 'string' },
     'pg-template': { type: 'string' },
+    'abusers-nice': { type: 'string', default: '0' },
   },
 });
 
@@ -590,13 +591,22 @@ async function main(): Promise<void> {
     const aloneMem = server.memory();
 
     // The abusers start; the reader is measured for the same time, and until the import has ended.
+    // With --abusers-nice N the abusive clients' own process (all its threads) runs at nice N, as
+    // if they were elsewhere: on this machine their own CPU would otherwise count against the site.
+    const abusersNice = Number(values['abusers-nice']);
     const child = fork(
       join(ROOT, 'bench', 'fairness.ts'),
       [
         '--abusers',
         JSON.stringify({ url, sitemaps, uploadFile, editor: EDITOR } satisfies AbuserPlan),
       ],
-      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      abusersNice > 0
+        ? {
+            execPath: 'nice',
+            execArgv: ['-n', String(abusersNice), process.execPath, '--import', 'tsx'],
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          }
+        : { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     let importEnded = false;
     let started!: () => void;
@@ -638,7 +648,7 @@ async function main(): Promise<void> {
       `machine   ${machine()}`,
       `database  ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${count.toLocaleString('en')} generated cables (seed 1)`,
       `load avg  alone ${la(load0)} · abuse start ${la(load1)} · abuse end ${la(load2)} (1/5/15 min; the machine is shared)`,
-      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload)`,
+      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload${abusersNice > 0 ? `; the abusive clients' process at nice ${abusersNice}` : ''})`,
       '',
       `${'reader'.padEnd(22)} ${'n'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'not ok'.padStart(6)}`,
       row('pages alone', pages[0]),
