@@ -46,7 +46,8 @@ import { ROOT, machine, searchIndexReady, startServer, type BenchServer } from '
 import { cableCount, loadCables } from './_cables.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
-import { loadDemoContent } from '../src/stories/demo.ts';
+import { DEMO_SECTIONS, loadDemoContent } from '../src/stories/demo.ts';
+import { createStory, ensureSection } from '../src/stories/store.ts';
 import { Rng, writeGeneratedCsv } from '../tools/generate-cables.ts';
 
 const { values } = parseArgs({
@@ -405,7 +406,8 @@ async function prepare(
     });
     try {
       await migrate(db);
-      await loadDemoContent(db.kysely);
+      if (from || template) await readerStories(db);
+      else await loadDemoContent(db.kysely);
       const have = await cableCount(db);
       if (have < count) {
         console.error(`loading ${count} cables into ${engine} (${have} there) …`);
@@ -453,6 +455,32 @@ async function prepare(
       if (engine === 'postgres') await admin(`drop database if exists ${runDb} with (force)`);
     },
   };
+}
+
+/**
+ * Stories for the reader on an archive loaded elsewhere (its cables already hold the demo content's
+ * seed cable, so the demo content cannot load): the demo sections and a dozen plain stories.
+ */
+async function readerStories(db: Awaited<ReturnType<typeof connect>>): Promise<void> {
+  const have = await db.kysely.selectFrom('stories').select('id').limit(1).executeTakeFirst();
+  if (have) return;
+  const sections = [];
+  for (const s of DEMO_SECTIONS) sections.push(await ensureSection(db.kysely, s));
+  const rng = new Rng(3);
+  const words = 'embassy minister election trade security economy talks visit report council'.split(
+    ' ',
+  );
+  for (let i = 0; i < 12; i++) {
+    const w = Array.from({ length: 40 * (1 + rng.int(8)) }, () => words[rng.int(words.length)]);
+    await createStory(db.kysely, {
+      sectionId: sections[i % sections.length].id,
+      title: `Bench story ${i + 1}: ${w.slice(0, 4).join(' ')}`,
+      teaser: w.slice(4, 20).join(' '),
+      body: w.join(' '),
+      featured: i < 3,
+      publishedAt: new Date(Date.now() - (i + 1) * 3_600_000).toISOString(),
+    });
+  }
 }
 
 /** The cable sitemaps listed in /sitemap.xml, each fetched until made (they are built on first request). */
