@@ -1,6 +1,7 @@
 /**
  * Fairness: `npm run bench -- fairness [--engine sqlite|postgres] [--count 251287] [--seconds 60]
- *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]`
+ *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
+ *   [--file cables.csv] [--base-dir DIR | --pg-template DB] [--abusers-nice N]`
  *
  * One well-behaved reader (home, a story, /terms, a cable page and a simple search, one request at
  * a time with a short pause between them, as a person reads) is measured alone, then again while
@@ -19,7 +20,10 @@
  * Generating and loading the archive takes minutes, so both are kept under the cache directory
  * (the generated csv files; for SQLite a data directory, for PostgreSQL a database `fair_<count>`)
  * and reused; each run works on a copy (a copied directory, a database made from the template), so
- * the upload imports the same new cables every time.
+ * the upload imports the same new cables every time. `--file` loads the archive from a generated
+ * csv made elsewhere (only read); `--base-dir` (SQLite: a data directory) or `--pg-template`
+ * (PostgreSQL: a database) start from an archive loaded elsewhere, which is copied once into the
+ * cache (`cp -a`, `CREATE DATABASE … TEMPLATE …`) and never written to.
  */
 import { fork, spawnSync } from 'node:child_process';
 import {
@@ -42,7 +46,8 @@ import { ROOT, machine, searchIndexReady, startServer, type BenchServer } from '
 import { cableCount, loadCables } from './_cables.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
-import { loadDemoContent } from '../src/stories/demo.ts';
+import { DEMO_SECTIONS, loadDemoContent } from '../src/stories/demo.ts';
+import { createStory, ensureSection } from '../src/stories/store.ts';
 import { Rng, writeGeneratedCsv } from '../tools/generate-cables.ts';
 
 const { values } = parseArgs({
@@ -54,6 +59,10 @@ const { values } = parseArgs({
     'cache-dir': { type: 'string', default: join(ROOT, 'bench', 'out', 'fairness') },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     abusers: { type: 'string' },
+    file: { type: 'string' },
+    'base-dir': { type: 'string' },
+    'pg-template': { type: 'string' },
+    'abusers-nice': { type: 'string', default: '0' },
   },
 });
 
@@ -344,7 +353,9 @@ async function prepare(
   count: number,
   cacheDir: string,
 ): Promise<Prepared> {
-  const csv = await generated(join(cacheDir, `cables-${count}-seed1.csv`), count, 1);
+  const csv =
+    values.file ?? (await generated(join(cacheDir, `cables-${count}-seed1.csv`), count, 1));
+  if (!existsSync(csv)) throw new Error(`no such file: ${csv}`);
   const baseDir = join(cacheDir, `${engine}-${count}`);
   const runDir = join(cacheDir, `${engine}-${count}-run`);
   const baseDb = `fair_${count}`;
@@ -370,9 +381,20 @@ async function prepare(
   const ready = join(baseDir, 'prepared');
   mkdirSync(baseDir, { recursive: true });
   if (!existsSync(ready)) {
+    const from = values['base-dir'];
+    const template = values['pg-template'];
+    if (engine === 'sqlite' && from) {
+      // An archive loaded elsewhere: copied as it is (only read), then completed here.
+      console.error(`copying ${from} into ${baseDir} …`);
+      const cp = spawnSync('cp', ['-a', `${from}/.`, baseDir], { stdio: 'inherit' });
+      if (cp.status !== 0) throw new Error(`cp -a ${from} failed`);
+      rmSync(join(baseDir, 'server.pid'), { force: true });
+    }
     if (engine === 'postgres') {
+      if (template && !/^[a-z_][a-z0-9_]*$/.test(template))
+        throw new Error(`--pg-template must be a plain database name, got ${template}`);
       try {
-        await admin(`create database ${baseDb}`);
+        await admin(`create database ${baseDb}${template ? ` template ${template}` : ''}`);
       } catch (err) {
         if (!/already exists/.test(String(err))) throw err;
       }
@@ -384,7 +406,8 @@ async function prepare(
     });
     try {
       await migrate(db);
-      await loadDemoContent(db.kysely);
+      if (from || template) await readerStories(db);
+      else await loadDemoContent(db.kysely);
       const have = await cableCount(db);
       if (have < count) {
         console.error(`loading ${count} cables into ${engine} (${have} there) …`);
@@ -432,6 +455,32 @@ async function prepare(
       if (engine === 'postgres') await admin(`drop database if exists ${runDb} with (force)`);
     },
   };
+}
+
+/**
+ * Stories for the reader on an archive loaded elsewhere (its cables already hold the demo content's
+ * seed cable, so the demo content cannot load): the demo sections and a dozen plain stories.
+ */
+async function readerStories(db: Awaited<ReturnType<typeof connect>>): Promise<void> {
+  const have = await db.kysely.selectFrom('stories').select('id').limit(1).executeTakeFirst();
+  if (have) return;
+  const sections = [];
+  for (const s of DEMO_SECTIONS) sections.push(await ensureSection(db.kysely, s));
+  const rng = new Rng(3);
+  const words = 'embassy minister election trade security economy talks visit report council'.split(
+    ' ',
+  );
+  for (let i = 0; i < 12; i++) {
+    const w = Array.from({ length: 40 * (1 + rng.int(8)) }, () => words[rng.int(words.length)]);
+    await createStory(db.kysely, {
+      sectionId: sections[i % sections.length].id,
+      title: `Bench story ${i + 1}: ${w.slice(0, 4).join(' ')}`,
+      teaser: w.slice(4, 20).join(' '),
+      body: w.join(' '),
+      featured: i < 3,
+      publishedAt: new Date(Date.now() - (i + 1) * 3_600_000).toISOString(),
+    });
+  }
 }
 
 /** The cable sitemaps listed in /sitemap.xml, each fetched until made (they are built on first request). */
@@ -570,13 +619,22 @@ async function main(): Promise<void> {
     const aloneMem = server.memory();
 
     // The abusers start; the reader is measured for the same time, and until the import has ended.
+    // With --abusers-nice N the abusive clients' own process (all its threads) runs at nice N, as
+    // if they were elsewhere: on this machine their own CPU would otherwise count against the site.
+    const abusersNice = Number(values['abusers-nice']);
     const child = fork(
       join(ROOT, 'bench', 'fairness.ts'),
       [
         '--abusers',
         JSON.stringify({ url, sitemaps, uploadFile, editor: EDITOR } satisfies AbuserPlan),
       ],
-      { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
+      abusersNice > 0
+        ? {
+            execPath: 'nice',
+            execArgv: ['-n', String(abusersNice), process.execPath, '--import', 'tsx'],
+            stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+          }
+        : { execArgv: ['--import', 'tsx'], stdio: ['ignore', 'inherit', 'inherit', 'ipc'] },
     );
     let importEnded = false;
     let started!: () => void;
@@ -618,7 +676,7 @@ async function main(): Promise<void> {
       `machine   ${machine()}`,
       `database  ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${count.toLocaleString('en')} generated cables (seed 1)`,
       `load avg  alone ${la(load0)} · abuse start ${la(load1)} · abuse end ${la(load2)} (1/5/15 min; the machine is shared)`,
-      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload)`,
+      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload${abusersNice > 0 ? `; the abusive clients' process at nice ${abusersNice}` : ''})`,
       '',
       `${'reader'.padEnd(22)} ${'n'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'not ok'.padStart(6)}`,
       row('pages alone', pages[0]),

@@ -1,13 +1,17 @@
 /**
  * Runs `importCables` on a worker thread with its own database connection (the dashboard upload
  * job and `broadsheet cables import` both do): the process's event loop and its connection keep
- * serving pages while the import reads, parses and commits its small transactions.
+ * serving pages while the import reads, parses and commits its small transactions, at a low CPU
+ * priority (nice BACKGROUND_NICE on Linux, see src/platform/thread-priority.ts).
  */
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import type { ImportOptions, ImportProgress, ImportSummary } from './importer.ts';
 
-export type WorkerImportOptions = Omit<ImportOptions, 'hooks'>;
+export type WorkerImportOptions = Omit<ImportOptions, 'hooks'> & {
+  /** Told once the thread runs, with its nice value (null where priorities are per process). */
+  onStarted?: (thread: { nice: number | null }) => void;
+};
 
 /** Imports `files` on a worker thread; only `db.target` is used here, never its connection. */
 export function importInWorker(
@@ -15,7 +19,7 @@ export function importInWorker(
   files: string[],
   opts: WorkerImportOptions = {},
 ): Promise<ImportSummary> {
-  const { onProgress, ...options } = opts;
+  const { onProgress, onStarted, ...options } = opts;
   return new Promise((resolve, reject) => {
     let settled = false;
     const worker = startWorker(import.meta.url, './import-worker.ts', {
@@ -25,11 +29,14 @@ export function importInWorker(
       'message',
       (
         msg:
+          | { type: 'started'; nice: number | null }
           | { type: 'progress'; progress: ImportProgress }
           | { type: 'done'; summary: ImportSummary }
           | { type: 'error'; message: string },
       ) => {
-        if (msg.type === 'progress') {
+        if (msg.type === 'started') {
+          onStarted?.({ nice: msg.nice });
+        } else if (msg.type === 'progress') {
           onProgress?.(msg.progress);
         } else if (!settled) {
           settled = true;

@@ -1,8 +1,8 @@
 /**
  * Sitemaps and feeds made ahead of requests. A document (one address: /sitemap.xml,
  * /sitemaps/cables-1.xml, /feeds/home.rss …) is built once, off the event loop (a worker thread
- * with its own database connection), stored in the `documents` table with its gzip and brotli forms,
- * and served from there with ETag and Last-Modified: serving one is a lookup and a write of bytes
+ * with its own database connection and a low CPU priority, where it is also compressed), stored in
+ * the `documents` table with its gzip and brotli forms, and served from there with ETag and Last-Modified: serving one is a lookup and a write of bytes
  * made earlier, never a query over the archive or a compression.
  *
  * Freshness: a change (a publish, an edit, an import) marks every document stale; a stale document,
@@ -14,7 +14,14 @@
  */
 import { createHash } from 'node:crypto';
 import { promisify } from 'node:util';
-import { brotliCompress, constants as zlib, gzip } from 'node:zlib';
+import {
+  brotliCompress,
+  brotliCompressSync,
+  constants as zlib,
+  gzip,
+  gzipSync,
+  type BrotliOptions,
+} from 'node:zlib';
 import type { Worker } from 'node:worker_threads';
 import { sql, type Kysely } from 'kysely';
 import client from 'prom-client';
@@ -293,13 +300,16 @@ const brotliAsync = promisify(brotliCompress);
 
 /**
  * Builds the document and stores it with its compressed forms (a missing document deletes its row).
- * Returns false when there is no such document.
+ * Returns false when there is no such document. `inThread` compresses on the calling thread (the
+ * document worker, at its low priority) instead of Node's shared thread pool, which runs at the
+ * process's priority (see src/platform/thread-priority.ts).
  */
 export async function makeDocument(
   db: Kysely<Database>,
   path: string,
   site: SiteInfo,
   now = new Date(),
+  opts: { inThread?: boolean } = {},
 ): Promise<boolean> {
   const built = await buildDocument(db, path, site, now);
   if ('missing' in built) {
@@ -307,12 +317,12 @@ export async function makeDocument(
     return false;
   }
   const body = Buffer.from(built.body, 'utf8');
-  const [gz, br] = await Promise.all([
-    gzipAsync(body, { level: 6 }),
-    brotliAsync(body, {
-      params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
-    }),
-  ]);
+  const brOpts: BrotliOptions = {
+    params: { [zlib.BROTLI_PARAM_QUALITY]: 9, [zlib.BROTLI_PARAM_SIZE_HINT]: body.length },
+  };
+  const [gz, br] = opts.inThread
+    ? [gzipSync(body, { level: 6 }), brotliCompressSync(body, brOpts)]
+    : await Promise.all([gzipAsync(body, { level: 6 }), brotliAsync(body, brOpts)]);
   const etag = createHash('sha256').update(body).digest('base64url').slice(0, 27);
   const row = {
     content_type: built.contentType,
@@ -368,6 +378,8 @@ class Builder {
   private broken = false;
   private nextId = 1;
   private pending = new Map<number, { resolve(found: boolean): void; reject(e: Error): void }>();
+  /** The worker thread's nice value once it said (null: not known, or not per thread here). */
+  nice: number | null = null;
 
   constructor(
     private readonly db: Db,
@@ -382,7 +394,8 @@ class Builder {
         workerData: { target: this.db.target, site: this.site },
       });
       w.unref();
-      w.on('message', (msg: { id: number; found?: boolean; error?: string }) => {
+      w.on('message', (msg: { id: number; found?: boolean; error?: string; nice?: number }) => {
+        if (msg.nice !== undefined) this.nice = msg.nice;
         const p = this.pending.get(msg.id);
         if (!p) return;
         this.pending.delete(msg.id);
@@ -468,6 +481,11 @@ export class DocumentStore {
   ) {
     this.builder = new Builder(db, site, opts.worker ?? true);
     this.now = opts.clock ?? Date.now;
+  }
+
+  /** The document builder's thread: its nice value (null: none yet, or not per thread here). */
+  get builderNice(): number | null {
+    return this.builder.nice;
   }
 
   /** The stored document (made now if there is none yet), or a message when there is no such one. */

@@ -9,6 +9,7 @@ import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kyse
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { cleanTextDialect } from './stored-text.ts';
+import { isLocalDatabase, lowerProcess } from './thread-priority.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -36,6 +37,13 @@ export interface ConnectOptions {
    * at once, no wait). The import worker's connection uses it.
    */
   immediateTransactions?: boolean;
+  /**
+   * PostgreSQL on this machine: lower the server process of each of this pool's connections to
+   * this nice value (a background connection: the import's, the document builder's, a heavy-search
+   * thread's), when this process may; see src/platform/thread-priority.ts. SQLite works in the
+   * calling thread, which lowers itself.
+   */
+  serverNice?: number;
 }
 
 export async function connect(config: DbTarget, opts: ConnectOptions = {}): Promise<Db> {
@@ -55,8 +63,16 @@ export async function connect(config: DbTarget, opts: ConnectOptions = {}): Prom
     // only listens on idle clients: a client that is checked out when its connection drops emits
     // 'error' too (its query is rejected separately), so every client gets a listener.
     pool.on('error', () => {});
+    const serverNice =
+      opts.serverNice !== undefined && isLocalDatabase(config.databaseUrl) ? opts.serverNice : null;
     pool.on('connect', (client) => {
       client.on('error', () => {});
+      // Queued before the first statement the pool hands this connection to.
+      if (serverNice !== null)
+        client
+          .query<{ pid: number }>('select pg_backend_pid() as pid')
+          .then((r) => void lowerProcess(Number(r.rows[0]?.pid), serverNice))
+          .catch(() => {});
     });
     const kysely = new Kysely<Database>({
       dialect: cleanTextDialect(new PostgresDialect({ pool })),

@@ -1,8 +1,15 @@
 /**
  * Searches answered by worker threads (search-worker.ts) that hold the facet columns and the term
  * index, so the server's event loop keeps serving pages while a search counts facets or ranks
- * over a quarter of a million cables, and searches use the other cores. Each search goes to the
- * worker with the fewest searches in hand, so a slow one does not hold up the others.
+ * over a quarter of a million cables, and searches use the other cores.
+ *
+ * Lanes (see fair-queue.ts): with two workers or more, the first is the light thread and the others
+ * are heavy threads. Heavy searches (word starts, many alternatives: up to the time limit each) go
+ * only to heavy threads, which run at a low CPU priority (nice BACKGROUND_NICE on Linux, see
+ * src/platform/thread-priority.ts), so the event loop and simple searches win the cores from them.
+ * Simple searches go to the light thread, which runs at the process's priority, or to a thread that
+ * has nothing in hand when the light one is busy; so a simple search never waits behind a heavy one
+ * in a thread's message queue. With one worker, it answers both lanes at the process's priority.
  *
  * The first worker (the leader) loads the term index from its file or builds it; the others
  * (followers) are handed the leader's index as shared memory (a SharedArrayBuffer, see
@@ -15,16 +22,22 @@
 import type { Worker } from 'node:worker_threads';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
+import { BACKGROUND_NICE } from '../platform/thread-priority.ts';
 import { openSearchIndex } from './search-index.ts';
 import type { SearchParams } from './query.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchWorkerData, WorkerReply } from './search-worker.ts';
 import type { RelatedCable } from './related.ts';
+import type { Lane } from './fair-queue.ts';
 
 /** What answers searches for the web app. */
 export interface Searcher {
   /** A search within its budget (cost limits, time limit; plain data, it crosses to a thread). */
-  search(params: SearchParams, budget?: Omit<SearchBudget, 'now'>): Promise<SearchOutcome>;
+  search(
+    params: SearchParams,
+    budget?: Omit<SearchBudget, 'now'>,
+    lane?: Lane,
+  ): Promise<SearchOutcome>;
   /**
    * The `k` cables most like a cable, from a search thread whose term index is ready, within
    * `timeMs` there; null when no such thread is running (or the cable is unknown, or time ran out).
@@ -43,6 +56,7 @@ const RETRY_MS = 30_000;
 interface Pending {
   params: SearchParams;
   budget: Omit<SearchBudget, 'now'>;
+  lane: Lane;
   resolve(v: SearchOutcome): void;
   reject(e: Error): void;
 }
@@ -69,6 +83,52 @@ interface Slot {
   /** Its term index has been ready (searches go to such workers first), and where it came from. */
   warm: boolean;
   source: string | null;
+  /** The worker's nice value as the kernel has it (null: not known, or not per thread here). */
+  nice: number | null;
+  /** Searches answered by this slot's workers, per lane. */
+  answered: Record<Lane, number>;
+}
+
+/** What pickSlot needs of a slot. */
+export interface SlotLoad {
+  running: boolean;
+  warm: boolean;
+  /** Searches in hand (sent, not answered), and how many of them are heavy. */
+  pending: number;
+  heavy: number;
+}
+
+/**
+ * The slot a search goes to (-1: none running). With one slot, that one. With more, slot 0 is the
+ * light thread: a heavy search goes to the heavy slot (1…) with the fewest in hand; a simple
+ * search to slot 0, unless it has searches in hand and another slot has none. Among candidates, a
+ * slot whose term index is ready goes before one still loading.
+ */
+export function pickSlot(lane: Lane, slots: SlotLoad[]): number {
+  const better = (a: SlotLoad, b: SlotLoad) =>
+    (a.warm && !b.warm) || (a.warm === b.warm && a.pending < b.pending);
+  const best = (from: number) => {
+    let found = -1;
+    for (let i = from; i < slots.length; i++)
+      if (slots[i].running && (found < 0 || better(slots[i], slots[found]))) found = i;
+    return found;
+  };
+  if (slots.length < 2) return best(0);
+  if (lane === 'heavy') {
+    const h = best(1);
+    return h >= 0 ? h : best(0);
+  }
+  const light = slots[0];
+  const anyWarm = slots.some((s) => s.running && s.warm);
+  if (light.running && light.pending === 0 && (light.warm || !anyWarm)) return 0;
+  // The light thread is busy (or not there, or still loading): a slot with nothing in hand (its
+  // index ready first), else the light thread, else whichever is least busy.
+  let idle = -1;
+  for (let i = 1; i < slots.length; i++)
+    if (slots[i].running && slots[i].pending === 0 && (idle < 0 || better(slots[i], slots[idle])))
+      idle = i;
+  if (idle >= 0 && (slots[idle].warm || !light.running || !light.warm)) return idle;
+  return light.running ? 0 : best(0);
 }
 
 /** A Searcher on worker threads, falling back to this thread. */
@@ -92,6 +152,8 @@ export class WorkerSearcher implements Searcher {
       failedAt: -Infinity,
       warm: false,
       source: null,
+      nice: null,
+      answered: { light: 0, heavy: 0 },
     }));
   }
 
@@ -105,6 +167,8 @@ export class WorkerSearcher implements Searcher {
         termsFile: this.options.termsFile,
         role: i === 0 ? 'leader' : 'follower',
         shared: i === 0 ? null : this.shared,
+        // With two workers or more, all but the first are heavy threads, at a low priority.
+        nice: i > 0 ? BACKGROUND_NICE : null,
       };
       const worker = startWorker(import.meta.url, './search-worker.ts', { workerData: data });
       worker.on('message', (msg: WorkerReply) => this.reply(slot, worker, msg));
@@ -116,6 +180,7 @@ export class WorkerSearcher implements Searcher {
       slot.worker = worker;
       slot.warm = false;
       slot.source = null;
+      slot.nice = null;
     } catch (err) {
       slot.failedAt = Date.now();
       process.emitWarning(`search worker did not start: ${(err as Error).message}`);
@@ -131,6 +196,10 @@ export class WorkerSearcher implements Searcher {
       if (this.slots.length > 1) this.shared = msg.shared;
       for (const s of this.slots)
         if (s !== slot && s.worker) s.worker.postMessage({ shared: msg.shared });
+      return;
+    }
+    if ('ready' in msg) {
+      if (slot.worker === worker) slot.nice = msg.nice;
       return;
     }
     if ('warm' in msg) {
@@ -152,6 +221,7 @@ export class WorkerSearcher implements Searcher {
     if (!p) return;
     slot.pending.delete(msg.id);
     if (slot.pending.size === 0 && slot.asked.size === 0) worker.unref();
+    slot.answered[p.lane]++;
     if ('outcome' in msg) {
       this.index = msg.index;
       p.resolve(msg.outcome);
@@ -168,9 +238,24 @@ export class WorkerSearcher implements Searcher {
     return { warm: all.filter((s) => s.running && s.warm).length, total: all.length };
   }
 
-  /** Per worker slot: running, its index ready, where the index came from (file, worker, shared). */
-  status(): { running: boolean; warm: boolean; source: string | null }[] {
-    return this.slots.map((s) => ({ running: !!s.worker, warm: s.warm, source: s.source }));
+  /**
+   * Per worker slot: running, its index ready, where the index came from (file, worker, shared),
+   * its thread's nice value, and the searches it answered per lane.
+   */
+  status(): {
+    running: boolean;
+    warm: boolean;
+    source: string | null;
+    nice: number | null;
+    answered: Record<Lane, number>;
+  }[] {
+    return this.slots.map((s) => ({
+      running: !!s.worker,
+      warm: s.warm,
+      source: s.source,
+      nice: s.nice,
+      answered: { ...s.answered },
+    }));
   }
 
   /** The first worker thread (null: none is running). */
@@ -203,21 +288,17 @@ export class WorkerSearcher implements Searcher {
   async search(
     params: SearchParams,
     budget: Omit<SearchBudget, 'now'> = {},
+    lane: Lane = 'light',
   ): Promise<SearchOutcome> {
-    // The running worker with the fewest searches in hand, among those whose term index is
-    // ready when there are any (one still loading answers from the database, slowly).
-    let best: Slot | null = null;
-    for (let i = 0; i < this.slots.length; i++) {
-      const s = this.slots[i];
-      if (!this.current(i)) continue;
-      if (
-        !best ||
-        (s.warm && !best.warm) ||
-        (s.warm === best.warm && s.pending.size < best.pending.size)
-      )
-        best = s;
-    }
-    const slot = best;
+    // The lane's thread (see pickSlot); one still loading its index answers from the database.
+    const loads: SlotLoad[] = this.slots.map((s, i) => {
+      const running = !!this.current(i);
+      let heavy = 0;
+      for (const p of s.pending.values()) if (p.lane === 'heavy') heavy++;
+      return { running, warm: s.warm, pending: s.pending.size, heavy };
+    });
+    const picked = pickSlot(lane, loads);
+    const slot = picked >= 0 ? this.slots[picked] : null;
     const worker = slot?.worker;
     if (!slot || !worker) {
       const svc = await this.service();
@@ -227,7 +308,7 @@ export class WorkerSearcher implements Searcher {
     }
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      slot.pending.set(id, { params, budget, resolve, reject });
+      slot.pending.set(id, { params, budget, lane, resolve, reject });
       worker.ref();
       worker.postMessage({ id, params, budget });
     });
@@ -268,7 +349,7 @@ export class WorkerSearcher implements Searcher {
     slot.pending.clear();
     for (const a of slot.asked.values()) a.resolve(null);
     slot.asked.clear();
-    for (const p of waiting) this.search(p.params, p.budget).then(p.resolve, p.reject);
+    for (const p of waiting) this.search(p.params, p.budget, p.lane).then(p.resolve, p.reject);
   }
 
   async close(): Promise<void> {

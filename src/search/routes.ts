@@ -169,11 +169,12 @@ export function searchRoutes(services: Services): FastifyPluginAsync {
     reply.raw.once('close', onClose);
     try {
       const { cost, timeMs } = runtime.settings;
+      const lane = laneOf(params.q);
       const outcome = await runtime.scheduler.run(
         client.key,
-        () => service().search(params, { cost, timeMs }),
+        () => service().search(params, { cost, timeMs }, lane),
         gone.signal,
-        laneOf(params.q),
+        lane,
       );
       if (!outcome.ok && outcome.error.kind === 'cost') searchRefused.inc({ reason: 'cost' });
       if (!outcome.ok && outcome.error.kind === 'time') searchRefused.inc({ reason: 'time' });

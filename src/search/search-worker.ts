@@ -1,11 +1,13 @@
 /**
  * Worker thread that answers searches (see remote.ts): it holds the facet columns and the term
  * index and runs SearchService with its own database connection, so matching, facet counting and
- * ranking over the whole archive run beside the server's event loop instead of on it. The leader
+ * ranking over the whole archive run beside the server's event loop instead of on it. A heavy-search
+ * thread lowers its own CPU priority first (see remote.ts). The leader
  * loads or builds the term index and tells the parent (in shared memory); followers are handed it.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
+import { lowerThisThread, threadNice } from '../platform/thread-priority.ts';
 import { openSearchIndex } from './search-index.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import type { SearchParams } from './query.ts';
@@ -18,6 +20,8 @@ export interface SearchWorkerData {
   role: 'leader' | 'follower';
   /** A follower: the leader's term index when it has one already (shared memory). */
   shared: Uint8Array | null;
+  /** Lower this thread to this nice value (a heavy-search thread); null: keep the process's. */
+  nice: number | null;
 }
 
 /** To the worker: a search, the leader's new term index (followers), or close. */
@@ -29,7 +33,7 @@ export type WorkerRequest =
 
 /** From the worker: started; the term index is ready; (the leader) its index to share; answers. */
 export type WorkerReply =
-  | { ready: true }
+  | { ready: true; nice: number | null }
   | { warm: true; source: string | null }
   | { shared: Uint8Array }
   | { id: number; outcome: SearchOutcome; index: 'memory' | 'database' }
@@ -37,7 +41,10 @@ export type WorkerReply =
   | { id: number; error: string; code?: string };
 
 const data = workerData as SearchWorkerData;
-const db = await connect(data.db);
+// First, so the index loading and everything after runs at the thread's priority.
+const nice = data.nice === null ? threadNice() : lowerThisThread(data.nice);
+// A heavy-search thread's PostgreSQL server process is lowered too (on this machine, when allowed).
+const db = await connect(data.db, data.nice === null ? {} : { serverNice: data.nice });
 const service = new SearchService(db, await openSearchIndex(db), {
   memoryIndex: true,
   termsFile: data.termsFile,
@@ -88,4 +95,4 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     } satisfies WorkerReply);
   }
 });
-parentPort!.postMessage({ ready: true } satisfies WorkerReply);
+parentPort!.postMessage({ ready: true, nice } satisfies WorkerReply);

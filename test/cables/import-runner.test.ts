@@ -14,6 +14,11 @@ import { migrate } from '../../src/features.ts';
 import { generateCables } from '../../tools/generate-cables.ts';
 import { DEFAULT_BATCH, importCables, type ImportProgress } from '../../src/cables/importer.ts';
 import { importInWorker } from '../../src/cables/import-runner.ts';
+import {
+  BACKGROUND_NICE,
+  perThreadPriority,
+  threadNice,
+} from '../../src/platform/thread-priority.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'broadsheet-import-runner-'));
 
@@ -60,6 +65,23 @@ describe(`imports off the web thread on ${ENGINE}`, () => {
       .select('status')
       .executeTakeFirstOrThrow();
     assert.equal(row.status, 'done');
+  });
+
+  test('the import thread runs at a low CPU priority, the caller’s thread keeps its own', async () => {
+    const file = join(dir, 'nice.csv');
+    writeFileSync(file, [...generateCables({ count: 5, seed: 6 })].join(''));
+    const before = threadNice();
+    const told: (number | null)[] = [];
+    const summary = await importInWorker(db, [file], {
+      workers: 0,
+      onStarted: (t) => told.push(t.nice),
+    });
+    assert.equal(summary.new + summary.updated + summary.unchanged, 5);
+    assert.equal(told.length, 1, 'the thread said once how it runs');
+    // The nice value is the one the kernel has for that thread (/proc/thread-self/stat).
+    if (perThreadPriority) assert.equal(told[0], Math.max(BACKGROUND_NICE, before ?? 0));
+    else assert.equal(told[0], null);
+    assert.equal(threadNice(), before, 'the calling thread’s priority is unchanged');
   });
 
   test('a failing import rejects with its message', async () => {

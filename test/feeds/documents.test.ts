@@ -17,6 +17,11 @@ import {
 import { chooseEncoding, notModified } from '../../src/feeds/syndication.ts';
 import { createStory, listSections } from '../../src/stories/store.ts';
 import { DOCUMENT_RATE } from '../../src/feeds/routes.ts';
+import {
+  BACKGROUND_NICE,
+  perThreadPriority,
+  threadNice,
+} from '../../src/platform/thread-priority.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 const SITE = { baseUrl: 'https://news.example', siteName: 'Broadsheet' };
@@ -126,6 +131,21 @@ describe(`stored documents on ${ENGINE}`, () => {
     await store.idle();
     assert.equal(builds, 3);
     await store.close();
+  });
+
+  test('the builder thread runs at a low priority and compresses there: the stored forms are the document', async () => {
+    const store = new DocumentStore(site.db, SITE);
+    try {
+      const d = doc(await store.get('/sitemap-news.xml'));
+      assert.ok(d.gzip && d.br);
+      assert.equal(gunzipSync(d.gzip).toString('utf8'), d.body.toString('utf8'));
+      assert.equal(brotliDecompressSync(d.br).toString('utf8'), d.body.toString('utf8'));
+      if (perThreadPriority)
+        assert.equal(store.builderNice, Math.max(BACKGROUND_NICE, threadNice() ?? 0));
+      else assert.equal(store.builderNice, null);
+    } finally {
+      await store.close();
+    }
   });
 
   test('a document that does not exist is a message, and leaves no row behind', async () => {
