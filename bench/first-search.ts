@@ -5,6 +5,13 @@
  * while the index warms up; then the same after a restart with the index file in place.
  *
  *   npm run bench -- first-search [--count 30000] [--data-dir /tmp/bsbench/first] [--pg-url URL]
+ *     [--keep-index]
+ *
+ * Each start prints when /healthz answered, the first searches, when the term index answered
+ * (all times from the start of the server process) and the server's RSS; with the index file,
+ * two passes over the search bench's query mix from one client (the first pass after a start
+ * should be as fast as the second). `--keep-index` uses the index file already in the data
+ * directory instead of building one first.
  *
  * With --pg-url the archive is loaded into (or found in) that PostgreSQL database instead; the data
  * directory then only holds the csv and the term-index file.
@@ -12,7 +19,8 @@
 import { parseArgs } from 'node:util';
 import { existsSync, mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { startServer, machine } from './_server.ts';
+import { httpClient, machine, searchIndexReady, startServer } from './_server.ts';
+import { queries } from './_search-mix.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
 import { cableCount, loadCables } from './_cables.ts';
@@ -23,6 +31,8 @@ const { values } = parseArgs({
     count: { type: 'string', default: '30000' },
     'data-dir': { type: 'string', default: '/tmp/bsbench/first' },
     'pg-url': { type: 'string', default: '' },
+    /** Keep the term-index file in the data directory (skip the start without one). */
+    'keep-index': { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(values.count);
@@ -32,12 +42,12 @@ const DATABASE_URL = values['pg-url']!;
 
 async function prepare(): Promise<void> {
   mkdirSync(dir, { recursive: true });
-  if (!existsSync(csv)) await writeGeneratedCsv(csv, { count: COUNT, seed: 1 } as never);
   const db = await connect({ dataDir: dir, databaseUrl: DATABASE_URL || null });
   try {
     await migrate(db);
     const n = await cableCount(db);
     if (n < COUNT) {
+      if (!existsSync(csv)) await writeGeneratedCsv(csv, { count: COUNT, seed: 1 } as never);
       const r = await loadCables(db, csv);
       console.log(
         `loaded ${r.loaded} cables in ${r.loadSeconds.toFixed(0)} s, indexed in ${r.indexSeconds.toFixed(0)} s`,
@@ -48,7 +58,30 @@ async function prepare(): Promise<void> {
   }
 }
 
-async function firstSearches(label: string): Promise<void> {
+/** Percentile of sorted values. */
+function pct(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
+}
+
+/** One pass over the search mix from one client: p50 / p95 in ms. */
+async function pass(get: (path: string) => Promise<{ status: number }>): Promise<string> {
+  const lat: number[] = [];
+  for (const url of queries()) {
+    const t = performance.now();
+    await get(url);
+    lat.push(performance.now() - t);
+  }
+  lat.sort((a, b) => a - b);
+  return `p50 ${pct(lat, 50).toFixed(1)} ms, p95 ${pct(lat, 95).toFixed(1)} ms`;
+}
+
+/**
+ * Starts the server and times, from the start of its process: /healthz answering, the first
+ * searches (database path while the term index loads, "warming"), and the first answer from the
+ * term index; then (`passes`) the query mix twice from one client, and the server's memory.
+ */
+async function firstSearches(label: string, passes: boolean): Promise<void> {
+  const t0 = performance.now();
   const server = await startServer({
     DATA_DIR: dir,
     DATABASE_URL,
@@ -57,8 +90,9 @@ async function firstSearches(label: string): Promise<void> {
     SEARCH_RATE: '100000',
     SEARCH_BURST: '100000',
   });
+  const since = () => ((performance.now() - t0) / 1000).toFixed(1);
   try {
-    const out: string[] = [];
+    const out: string[] = [`/healthz at ${since()} s`];
     for (const q of ['lima', 'government minister', 'terror*', 'lima']) {
       const t = performance.now();
       const res = await fetch(`${server.url}/api/search?q=${encodeURIComponent(q)}`);
@@ -68,6 +102,19 @@ async function firstSearches(label: string): Promise<void> {
       );
     }
     console.log(`${label}: ${out.join(' · ')}`);
+    const ready = await searchIndexReady(server);
+    console.log(
+      `${label}: term index answers ${since()} s after the start (${ready.toFixed(1)} s after those searches); server RSS ${server.memory().rssMiB.toFixed(0)} MiB`,
+    );
+    if (passes) {
+      const get = httpClient(server.url);
+      console.log(`${label}: first pass of the search mix, 1 client: ${await pass(get)}`);
+      console.log(`${label}: second pass, 1 client: ${await pass(get)}`);
+      const mem = server.memory();
+      console.log(
+        `${label}: server RSS ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`,
+      );
+    }
   } finally {
     await server.stop();
   }
@@ -75,13 +122,18 @@ async function firstSearches(label: string): Promise<void> {
 
 console.log(`${machine()}, ${DATABASE_URL ? 'PostgreSQL' : 'SQLite'}, ${COUNT} cables`);
 await prepare();
-rmSync(join(dir, 'search-terms.bin'), { force: true });
-await firstSearches('no index file');
-// Let a server build and keep the index, then time a restart that loads it.
-const server = await startServer({ DATA_DIR: dir, DATABASE_URL, DEMO: '0', JOBS: '0' });
-for (let i = 0; i < 600 && !existsSync(join(dir, 'search-terms.bin')); i++) {
-  await fetch(`${server.url}/api/search?q=warm`).catch(() => {});
-  await new Promise((r) => setTimeout(r, 500));
+const termsFile = join(dir, 'search-terms.bin');
+if (!values['keep-index'] || !existsSync(termsFile)) {
+  rmSync(termsFile, { force: true });
+  rmSync(join(dir, 'search-columns.bin'), { force: true });
+  await firstSearches('no index file', false);
+  // Let a server build and keep the index.
+  const server = await startServer({ DATA_DIR: dir, DATABASE_URL, DEMO: '0', JOBS: '0' });
+  for (let i = 0; i < 3600 && !existsSync(termsFile); i++) {
+    await fetch(`${server.url}/api/search?q=warm`).catch(() => {});
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  await server.stop();
 }
-await server.stop();
-await firstSearches('index file kept');
+await firstSearches('index file kept', true);
+await firstSearches('index file kept, again', true);

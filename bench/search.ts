@@ -8,6 +8,11 @@
  * site as its own process and sends 200 queries of a fixed mix through /api/search from 4
  * concurrent clients: one to three words, a phrase, a prefix, each with and without two facet
  * filters; every response carries all six facets. Prints p50/p95/p99 latency and throughput.
+ *
+ * `--vs sphinx`: the same mix, with the same facets (origin, classification, tag, year and the
+ * months) and client count, against Sphinx over the same cables in the same run (bench/_sphinx.ts;
+ * Debian's sphinxsearch must be installed, this bench installs nothing): both engines' p50/p95/p99,
+ * the ratio, and the queries whose match counts differ.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
@@ -15,8 +20,17 @@ import { httpClient, machine, searchIndexReady, startServer } from './_server.ts
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
 import { cableCount, loadCables } from './_cables.ts';
+import { queries } from './_search-mix.ts';
 import { writeGeneratedCsv } from '../tools/generate-cables.ts';
 import { indexCablesAfterImport } from '../src/search/search-index.ts';
+import {
+  SPHINX_INSTALL,
+  sphinxIndex,
+  sphinxInstalled,
+  sphinxQuery,
+  startSearchd,
+  type SphinxIndex,
+} from './_sphinx.ts';
 
 const { values } = parseArgs({
   options: {
@@ -27,84 +41,17 @@ const { values } = parseArgs({
     clients: { type: 'string', default: '4' },
     /** Cables generated (with --file naming a file of that many; a smaller archive runs faster). */
     count: { type: 'string', default: '251287' },
+    /** `sphinx`: run the same mix against Sphinx (Debian's sphinxsearch) in the same run. */
+    vs: { type: 'string', default: '' },
+    'sphinx-dir': { type: 'string', default: '/tmp/bsbench/sphinx' },
   },
 });
+if (values.vs && values.vs !== 'sphinx') {
+  console.error(`--vs ${values.vs}: the only peer is sphinx`);
+  process.exit(2);
+}
 const CLIENTS = Number(values.clients);
 const COUNT = Number(values.count);
-
-/** Words that occur in the generated cables, from very common to rare. */
-const WORDS = [
-  'government',
-  'minister',
-  'security',
-  'council',
-  'economy',
-  'election',
-  'pipeline',
-  'attack',
-  'military',
-  'reform',
-  'trade',
-  'border',
-  'narcotics',
-  'police',
-  'embassy',
-  'party',
-  'president',
-  'opposition',
-  'budget',
-  'energy',
-  'refugees',
-  'corruption',
-  'investment',
-  'nuclear',
-  'drought',
-  'mining',
-  'elections',
-  'court',
-  'terrorism',
-  'visa',
-];
-const PHRASES = [
-  '"human rights"',
-  '"prime minister"',
-  '"foreign minister"',
-  '"security forces"',
-  '"end summary"',
-  '"deputy minister"',
-];
-const PREFIXES = ['terror*', 'econ*', 'negotiat*', 'milit*', 'elect*', 'corrupt*'];
-const FACETS = [
-  'origin=Embassy+Baghdad&year=2008',
-  'classification=secret&tag=PGOV',
-  'origin=Embassy+Lima&classification=confidential',
-  'year=2009&tag=PREL',
-  'origin=Embassy+Kabul&year=2007',
-];
-
-/** 200 queries: a fixed, seeded mix (seed 1 is measured; another seed warms the server up). */
-function queries(seed = 1): string[] {
-  let s = seed;
-  const rnd = () => (s = (s * 1103515245 + 12345) & 0x7fffffff) / 0x7fffffff;
-  const pick = <T>(a: T[]) => a[Math.floor(rnd() * a.length)];
-  const out: string[] = [];
-  for (let i = 0; i < 200; i++) {
-    const shape = i % 5;
-    const text =
-      shape === 0
-        ? pick(WORDS)
-        : shape === 1
-          ? `${pick(WORDS)} ${pick(WORDS)}`
-          : shape === 2
-            ? `${pick(WORDS)} ${pick(WORDS)} ${pick(WORDS)}`
-            : shape === 3
-              ? pick(PHRASES)
-              : pick(PREFIXES);
-    const facets = Math.floor(i / 5) % 2 === 1 ? '&' + pick(FACETS) : '';
-    out.push(`/api/search?q=${encodeURIComponent(text)}${facets}`);
-  }
-  return out;
-}
 
 /** `clients` concurrent clients, each taking the next item of `items` until none is left. */
 async function fromClients<T>(clients: number, items: T[], each: (item: T) => Promise<unknown>) {
@@ -158,8 +105,74 @@ async function prepare(engine: 'sqlite' | 'postgres'): Promise<Record<string, st
   return { ...env, DEMO: '0' };
 }
 
-async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
-  const env = await prepare(engine);
+/** One query's answer time and match count (null: the answer was an error). */
+interface Timed {
+  url: string;
+  ms: number;
+  took: number;
+  total: number | null;
+}
+
+/** Latency figures of one measured pass. */
+interface Pass {
+  lat: number[];
+  each: Timed[];
+  errors: number;
+  seconds: number;
+}
+
+/** Sends `list` from `clients` concurrent clients; `ask` answers one query with its match count. */
+async function measure(
+  list: string[],
+  ask: (url: string) => Promise<{ ok: boolean; took: number; total: number | null }>,
+): Promise<Pass> {
+  const lat: number[] = [];
+  const each: Timed[] = [];
+  let errors = 0;
+  const t0 = performance.now();
+  await fromClients(CLIENTS, list, async (url) => {
+    const s = performance.now();
+    const r = await ask(url);
+    const ms = performance.now() - s;
+    lat.push(ms);
+    each.push({ url, ms, took: r.took, total: r.ok ? r.total : null });
+    if (!r.ok) errors++;
+  });
+  lat.sort((a, b) => a - b);
+  return { lat, each, errors, seconds: (performance.now() - t0) / 1000 };
+}
+
+const fmt = (x: number) => x.toFixed(1).padStart(7);
+
+function printPass(label: string, pass: Pass, list: string[], inServer: boolean): void {
+  const { lat } = pass;
+  console.log(`\n${label}: ${list.length} queries, ${CLIENTS} clients, ${pass.errors} errors`);
+  console.log(
+    `  latency ms   p50 ${fmt(pct(lat, 50))}  p95 ${fmt(pct(lat, 95))}  p99 ${fmt(pct(lat, 99))}  max ${fmt(lat[lat.length - 1])}`,
+  );
+  if (inServer) {
+    const took = pass.each
+      .filter((e) => e.total !== null)
+      .map((e) => e.took)
+      .sort((a, b) => a - b);
+    console.log(
+      `  in-server ms p50 ${fmt(pct(took, 50))}  p95 ${fmt(pct(took, 95))}  p99 ${fmt(pct(took, 99))}`,
+    );
+  }
+  console.log(`  throughput ${(list.length / pass.seconds).toFixed(1)} queries/s`);
+  console.log('  slowest:');
+  for (const e of [...pass.each].sort((a, b) => b.ms - a.ms).slice(0, 8))
+    console.log(
+      `    ${e.ms.toFixed(0).padStart(6)} ms${inServer ? ` (in server ${e.took} ms)` : ''}  ${decodeURIComponent(e.url.replace('/api/search?', ''))}`,
+    );
+}
+
+/** Broadsheet on one engine: its pass over the mix, and the server's memory. */
+async function runBroadsheet(
+  engine: 'sqlite' | 'postgres',
+  env: Record<string, string>,
+  list: string[],
+): Promise<Pass> {
   // Every bench client comes from one address: the per-client search rate limit and queue bound measure nothing here.
   const server = await startServer({
     ...env,
@@ -168,7 +181,6 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
     SEARCH_QUEUE_PER_CLIENT: '1000',
   });
   try {
-    const list = queries();
     const ready = await searchIndexReady(server);
     console.log(
       `${engine}: term index ready after ${ready.toFixed(0)} s (server RSS ${server.memory().rssMiB.toFixed(0)} MiB)`,
@@ -179,46 +191,122 @@ async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
     const get = httpClient(server.url);
     const warmUp = queries(7).slice(0, 40);
     await fromClients(CLIENTS, warmUp, get);
-    const lat: number[] = [];
-    const took: number[] = [];
-    const each: { url: string; ms: number; took: number }[] = [];
-    let errors = 0;
-    const t0 = performance.now();
-    await fromClients(CLIENTS, list, async (url) => {
-      const s = performance.now();
+    const pass = await measure(list, async (url) => {
       const res = await get(url);
       const body = JSON.parse(res.body.toString('utf8')) as {
         tookMs?: number;
+        total?: number;
         facets?: Record<string, unknown>;
       };
-      const ms = performance.now() - s;
-      lat.push(ms);
-      each.push({ url, ms, took: body.tookMs ?? -1 });
-      if (res.status !== 200 || !body.facets) errors++;
-      else took.push(body.tookMs ?? 0);
+      const ok = res.status === 200 && !!body.facets;
+      return { ok, took: body.tookMs ?? -1, total: ok ? (body.total ?? null) : null };
     });
-    const seconds = (performance.now() - t0) / 1000;
-    lat.sort((a, b) => a - b);
-    took.sort((a, b) => a - b);
-    const f = (x: number) => x.toFixed(1).padStart(7);
-    console.log(`\n${engine}: ${list.length} queries, ${CLIENTS} clients, ${errors} errors`);
-    console.log(
-      `  latency ms   p50 ${f(pct(lat, 50))}  p95 ${f(pct(lat, 95))}  p99 ${f(pct(lat, 99))}  max ${f(lat[lat.length - 1])}`,
-    );
-    console.log(
-      `  in-server ms p50 ${f(pct(took, 50))}  p95 ${f(pct(took, 95))}  p99 ${f(pct(took, 99))}`,
-    );
-    console.log(`  throughput ${(list.length / seconds).toFixed(1)} queries/s`);
-    console.log('  slowest:');
-    for (const e of each.sort((a, b) => b.ms - a.ms).slice(0, 8))
-      console.log(
-        `    ${e.ms.toFixed(0).padStart(6)} ms (in server ${e.took} ms)  ${decodeURIComponent(e.url.replace('/api/search?', ''))}`,
-      );
+    printPass(engine, pass, list, true);
     const mem = server.memory();
     console.log(`  server RSS ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`);
+    return pass;
   } finally {
     await server.stop();
   }
+}
+
+/** Sphinx over the same cables: the same mix, facets and client count through SphinxQL. */
+async function runSphinx(index: SphinxIndex, list: string[]): Promise<Pass> {
+  const mysql = await import('mysql2/promise');
+  const searchd = await startSearchd(index);
+  const conns = await Promise.all(
+    Array.from({ length: CLIENTS }, () =>
+      mysql.createConnection({ host: '127.0.0.1', port: searchd.port }),
+    ),
+  );
+  try {
+    const free = [...conns];
+    const ask = async (url: string) => {
+      const q = sphinxQuery(url, index.dict);
+      if (typeof q !== 'string') {
+        console.log(`  sphinx: ${q.error}`);
+        return { ok: false, took: -1, total: null };
+      }
+      const conn = free.pop()!;
+      try {
+        const [sets] = (await conn.query(q)) as unknown as [Record<string, number>[][]];
+        // Result sets: the page, then one per FACET; every cable has one year, so the year
+        // facet's counts add up to the match count.
+        const years = sets[4] ?? [];
+        return { ok: true, took: -1, total: years.reduce((n, r) => n + Number(r['count(*)']), 0) };
+      } finally {
+        free.push(conn);
+      }
+    };
+    await fromClients(CLIENTS, queries(7).slice(0, 40), ask);
+    const pass = await measure(list, ask);
+    printPass('sphinx', pass, list, false);
+    console.log(`  searchd RSS ${searchd.rssMiB().toFixed(0)} MiB`);
+    return pass;
+  } finally {
+    await Promise.all(conns.map((c) => c.end().catch(() => {})));
+    await searchd.stop();
+  }
+}
+
+/** Both engines' figures side by side, the ratio, and the queries whose match counts differ. */
+function compare(engine: string, ours: Pass, sphinx: Pass): void {
+  console.log(`\n${engine} against sphinx, same run, ${CLIENTS} clients:`);
+  console.log('                  p50 ms   p95 ms   p99 ms');
+  const row = (label: string, p: Pass) =>
+    console.log(
+      `  ${label.padEnd(14)}${fmt(pct(p.lat, 50))}  ${fmt(pct(p.lat, 95))}  ${fmt(pct(p.lat, 99))}`,
+    );
+  row('broadsheet', ours);
+  row('sphinx', sphinx);
+  const ratio = (p: number) => pct(ours.lat, p) / pct(sphinx.lat, p);
+  console.log(
+    `  broadsheet / sphinx: p50 ${ratio(50).toFixed(3)}  p95 ${ratio(95).toFixed(3)}  p99 ${ratio(99).toFixed(3)}` +
+      `  (target p95 ≤ 0.2: ${ratio(95) <= 0.2 ? 'met' : 'not met'})`,
+  );
+  const theirs = new Map(sphinx.each.map((e) => [e.url, e.total]));
+  const differ = new Map<string, [number | null, number | null]>();
+  for (const e of ours.each) {
+    const t = theirs.get(e.url);
+    if (t !== e.total) differ.set(e.url, [e.total, t ?? null]);
+  }
+  const distinct = new Set(ours.each.map((e) => e.url)).size;
+  if (!differ.size)
+    console.log(`  match counts: identical for all ${distinct} distinct queries of the mix`);
+  else {
+    console.log(`  match counts differ for ${differ.size} of ${distinct} distinct queries:`);
+    for (const [url, [a, b]] of differ)
+      console.log(
+        `    broadsheet ${a ?? 'error'}  sphinx ${b ?? 'error'}  ${decodeURIComponent(url.replace('/api/search?', ''))}`,
+      );
+  }
+}
+
+async function run(engine: 'sqlite' | 'postgres'): Promise<void> {
+  const env = await prepare(engine);
+  const list = queries();
+  let sphinx: SphinxIndex | null = null;
+  if (values.vs === 'sphinx') {
+    if (!sphinxInstalled()) console.log(`\n${SPHINX_INSTALL}\nRunning Broadsheet alone.\n`);
+    else {
+      const db = await connect({
+        databaseUrl: env.DATABASE_URL || undefined,
+        dataDir: env.DATA_DIR,
+      } as never);
+      try {
+        sphinx = await sphinxIndex(db, values['sphinx-dir']!);
+      } finally {
+        await db.close();
+      }
+      console.log(
+        sphinx.indexSeconds
+          ? `sphinx: wrote ${sphinx.rows} cables as its source in ${sphinx.sourceSeconds.toFixed(0)} s, indexer took ${sphinx.indexSeconds.toFixed(1)} s`
+          : `sphinx: index of ${sphinx.rows} cables kept from an earlier run (${sphinx.dir})`,
+      );
+    }
+  }
+  const ours = await runBroadsheet(engine, env, list);
+  if (sphinx) compare(engine, ours, await runSphinx(sphinx, list));
 }
 
 console.log(`machine: ${machine()}`);

@@ -9,6 +9,7 @@
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { DocKind } from './search-index.ts';
+import { readColumnsFile, writeColumnsFile, type ColumnsStamp } from './columns-file.ts';
 
 type TypedColumn = Uint8Array | Uint16Array | Int32Array;
 
@@ -76,12 +77,12 @@ export class CableColumns {
   readonly tagDict = new Dictionary();
 
   /** Tags flattened for tight loops (built on first use); ids set or removed since are in `over`. */
-  private flat: { start: Int32Array; data: Uint16Array; over: Uint8Array; changed: number } | null =
-    null;
+  flat: { start: Int32Array; data: Uint16Array; over: Uint8Array; changed: number } | null = null;
 
   /**
    * Every cable's tags in one array: tag ids of `id` are data[start[id] .. start[id + 1]), unless
-   * over[id] is set (changed since: read tags[id]). Rebuilt after many changes.
+   * over[id] is set (changed since: read tags[id]). Rebuilt after many changes. Once it is made,
+   * `tags` keeps only the cables changed since (the flat arrays hold everyone else's).
    */
   flatTags(): { start: Int32Array; data: Uint16Array; over: Uint8Array } {
     if (this.flat && this.flat.changed < 20000 && this.flat.over.length >= this.size)
@@ -90,29 +91,49 @@ export class CableColumns {
     let n = 0;
     for (let id = 0; id < this.size; id++) {
       start[id] = n;
-      n += this.tags[id]?.length ?? 0;
+      n += this.tagsOf(id).length;
     }
     start[this.size] = n;
     const data = new Uint16Array(n);
     for (let id = 0; id < this.size; id++) {
-      const t = this.tags[id];
-      if (t?.length) data.set(t, start[id]);
+      const t = this.tagsOf(id);
+      if (t.length) data.set(t, start[id]);
     }
     this.flat = { start, data, over: new Uint8Array(this.size), changed: 0 };
+    this.tags = [];
     return this.flat;
+  }
+
+  /** Tag ids of cable `id`. */
+  tagsOf(id: number): Uint16Array {
+    const f = this.flat;
+    if (f && id < f.over.length && !f.over[id])
+      return f.data.subarray(f.start[id], f.start[id + 1]);
+    return this.tags[id] ?? EMPTY_TAGS;
   }
 
   /** Bumped on every set/remove (cached whole-archive counts are keyed by it). */
   version = 0;
 
+  /** Called after tags[id] was set: the flat arrays no longer hold this cable's tags. */
   private touched(id: number): void {
     this.version++;
     const f = this.flat;
     if (!f) return;
-    if (id < f.over.length) {
-      if (!f.over[id]) f.changed++;
-      f.over[id] = 1;
-    } else this.flat = null;
+    if (id >= f.over.length) {
+      // A new cable past the flat arrays' end: they grow (empty for the new ids), so the tags of
+      // every other cable, which only they hold, stay where they are.
+      const size = Math.max(this.size, id + 1);
+      const start = new Int32Array(size + 1);
+      start.set(f.start);
+      start.fill(f.start[f.start.length - 1], f.start.length);
+      const over = new Uint8Array(size);
+      over.set(f.over);
+      f.start = start;
+      f.over = over;
+    }
+    if (!f.over[id]) f.changed++;
+    f.over[id] = 1;
   }
 
   ensure(id: number): void {
@@ -268,7 +289,17 @@ export class FacetColumns {
   private epoch = -1;
   private syncing: Promise<void> | null = null;
 
-  constructor(private readonly db: Db) {}
+  /** Where the cables' columns came from on the last reload: their file, or the database. */
+  lastLoad: 'file' | 'database' | null = null;
+
+  /**
+   * `file`: where the cable columns are kept between runs (columns-file.ts): a reload reads them
+   * from it when it belongs to this database and epoch, and writes it after reading the rows.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly file: string | null = null,
+  ) {}
 
   /** Brings the columns up to date with the database (one cheap query when nothing changed). */
   sync(): Promise<void> {
@@ -289,7 +320,8 @@ export class FacetColumns {
     const epoch = Number(epochRow?.doc_id ?? 0);
     const changes = rows.filter((r) => r.kind !== 'epoch');
     if (epoch !== this.epoch || changes.length > RELOAD_THRESHOLD) {
-      await this.reload();
+      // Columns from their file are as of its change-log position: the changes since are applied now.
+      if ((await this.reload()) === 'file') return this.doSync();
       return;
     }
     if (!changes.length) return;
@@ -353,36 +385,94 @@ export class FacetColumns {
     return (await q.execute()) as StoryRow[];
   }
 
-  /** Reads everything again (first use, or after a bulk import). */
-  async reload(): Promise<void> {
+  /** This database's instance id (made on first use, as the term index does), epoch and position. */
+  private async stamp(): Promise<ColumnsStamp> {
     const k = this.db.kysely;
-    // Read the change position first: anything written while loading is applied again on the next sync.
-    const { rows } = await sql<{ seq: number | string | null; epoch: number | string | null }>`
-      select (select max(seq) from search_changes) as seq, (select value from search_state where key = 'epoch') as epoch`.execute(
+    const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
+    await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
       k,
     );
-    const cables = new CableColumns();
-    const stories = new StoryColumns();
-    // Cables in id ranges so a quarter of a million rows never sit in memory twice at once.
-    const maxId = Number(
-      (await sql<{ m: number | null }>`select max(id) as m from cables`.execute(k)).rows[0]?.m ?? 0,
+    const { rows } = await sql<{
+      instance: number | string | null;
+      epoch: number | string | null;
+      seq: number | string | null;
+    }>`select
+      (select value from search_state where key = 'instance') as instance,
+      (select value from search_state where key = 'epoch') as epoch,
+      (select max(seq) from search_changes) as seq`.execute(k);
+    return {
+      instance: Number(rows[0]?.instance ?? 0),
+      epoch: Number(rows[0]?.epoch ?? 0),
+      seq: Number(rows[0]?.seq ?? 0),
+      engine: this.db.engine,
+    };
+  }
+
+  /**
+   * The cable columns kept in the file, when they were read from this database at its present
+   * epoch and at most RELOAD_THRESHOLD changes ago (null otherwise).
+   */
+  private async kept(
+    now: ColumnsStamp,
+  ): Promise<{ stamp: ColumnsStamp; columns: CableColumns } | null> {
+    if (!this.file) return null;
+    const got = await readColumnsFile(this.file, new CableColumns());
+    if (
+      !got ||
+      got.stamp.instance !== now.instance ||
+      got.stamp.epoch !== now.epoch ||
+      got.stamp.engine !== now.engine ||
+      got.stamp.seq > now.seq
+    )
+      return null;
+    const { rows } = await sql<{ n: number | string }>`
+      select count(*) as n from (select seq from search_changes where seq > ${got.stamp.seq} limit ${RELOAD_THRESHOLD + 1}) c`.execute(
+      this.db.kysely,
     );
-    if (maxId) cables.ensure(maxId);
-    for (let from = 0; from < maxId; from += 50000) {
-      const part = (await k
-        .selectFrom('cables')
-        .select(['id', 'origin', 'station', 'classification', 'created', 'tags'])
-        .where('id', '>', from)
-        .where('id', '<=', from + 50000)
-        .execute()) as CableRow[];
-      for (const r of part) cables.set(r.id, r);
+    return Number(rows[0]?.n ?? 0) > RELOAD_THRESHOLD ? null : got;
+  }
+
+  /**
+   * Reads everything again (first use, or after a bulk import): the cables from the columns file
+   * when it is current (the changes since its position are then still to apply: 'file'), or from
+   * their rows ('database', after which the file is written).
+   */
+  async reload(): Promise<'file' | 'database'> {
+    const k = this.db.kysely;
+    // Read the change position first: anything written while loading is applied again on the next sync.
+    const now = await this.stamp();
+    const kept = await this.kept(now);
+    const stories = new StoryColumns();
+    let cables: CableColumns;
+    if (kept) cables = kept.columns;
+    else {
+      cables = new CableColumns();
+      // Cables in id ranges so a quarter of a million rows never sit in memory twice at once.
+      const maxId = Number(
+        (await sql<{ m: number | null }>`select max(id) as m from cables`.execute(k)).rows[0]?.m ??
+          0,
+      );
+      if (maxId) cables.ensure(maxId);
+      for (let from = 0; from < maxId; from += 50000) {
+        const part = (await k
+          .selectFrom('cables')
+          .select(['id', 'origin', 'station', 'classification', 'created', 'tags'])
+          .where('id', '>', from)
+          .where('id', '<=', from + 50000)
+          .execute()) as CableRow[];
+        for (const r of part) cables.set(r.id, r);
+      }
+      cables.flatTags();
     }
     for (const r of await this.storyRows(null)) stories.set(r.id, r);
     this.cables = cables;
     this.stories = stories;
-    this.seq = Number(rows[0]?.seq ?? 0);
-    this.epoch = Number(rows[0]?.epoch ?? 0);
+    this.seq = kept ? kept.stamp.seq : now.seq;
+    this.epoch = now.epoch;
+    this.lastLoad = kept ? 'file' : 'database';
+    if (!kept && this.file) await writeColumnsFile(this.file, cables, now).catch(() => {});
     for (const l of this.listeners) l.reloaded();
+    return this.lastLoad;
   }
 
   /** Ids (ascending) of every document of a kind. */

@@ -3,6 +3,7 @@
  * showed), text match through the engine's SearchIndex, filters and drill-down facets over the
  * in-memory columns, ordering, then the page of hits with snippets.
  */
+import { dirname, join } from 'node:path';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { canonicalId } from '../cables/parse/ids.ts';
@@ -626,6 +627,11 @@ export interface SearchServiceOptions {
   terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady' | 'worker'>;
 }
 
+/** The facet columns' file (columns-file.ts) beside the term index's. */
+export function columnsFileBeside(termsFile: string): string {
+  return join(dirname(termsFile), 'search-columns.bin');
+}
+
 export class SearchService {
   readonly columns: FacetColumns;
   readonly index: SearchIndex;
@@ -634,7 +640,7 @@ export class SearchService {
     index: SearchIndex,
     opts: SearchServiceOptions = {},
   ) {
-    this.columns = new FacetColumns(db);
+    this.columns = new FacetColumns(db, opts.termsFile ? columnsFileBeside(opts.termsFile) : null);
     if (opts.memoryIndex) {
       const mem = new MemorySearchIndex(db, index, { ...opts.terms, file: opts.termsFile ?? null });
       this.index = mem;
@@ -667,7 +673,7 @@ export class SearchService {
       if (!c.present[id]) continue;
       origin[c.origin[id]]++;
       cls[c.cls[id]]++;
-      const tags = c.tags[id];
+      const tags = c.tagsOf(id);
       for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
       months.add(c.month[id]);
     }
