@@ -330,6 +330,9 @@ test("the citing cable's own banner inside a REF list gives no reference", () =>
   // a classification word before an item letter, or words that are not a station, take nothing
   assert.deepEqual(refs('REF: A. SECRET B. LIMA 12'), ['09LIMA12']);
   assert.deepEqual(refs('REF: A. SECRETARY LIMA 12'), ['09LIMA12']);
+  // an item naming the classification of its cable is not a banner: no spaced letters, no section,
+  // an unpadded serial and no caveat or line end after it
+  assert.deepEqual(refs('REF: A. UNCLASSIFIED STATE 1234 B. LIMA 55'), ['09STATE1234', '09LIMA55']);
 });
 
 test('a subject running into a REF label without a colon: both fields are read', () => {

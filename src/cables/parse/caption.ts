@@ -353,6 +353,18 @@ const SLASH_DATE_RE = /(?<![\d\/])\d{1,4}(?:\/\d{1,4}){1,2}(?![\d\/])/g;
  */
 const BANNER_INLINE_RE =
   /\b(?:C ?O ?N ?F ?I ?D ?E ?N ?T ?I ?A ?L|S?S ?E ?C ?R ?E ?T|UNCLAS(?:SIFIED)?(?:[ \t]*E ?F ?T ?O)?|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]*\/\/?[ \t]*(?:NOFORN|NF)\b)?(?:[ \t]+SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3})?[ \t]+((?:[A-Z]{2}[A-Z'.-]*[ \t]+){1,3}?)(\d{3,8})\b/g;
+/**
+ * Whether a classification word, station and serial found by `BANNER_INLINE_RE` have the shape of a
+ * banner rather than of an item that names its cable's classification (`UNCLASSIFIED STATE 1234`):
+ * the classification spaced out, a section, a serial padded with zeros (banners pad it to six
+ * digits), or a caveat, caption field or line end right after it.
+ */
+function bannerShaped(m: string, serial: string, at: number, all: string): boolean {
+  if (/^[A-Z] [A-Z] /.test(m) || / SECTION /.test(m) || serial.startsWith('0')) return true;
+  return /^[ \t]*(?:$|\n|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|E\.?[ \t]?O\.?[ \t]*1\d{4})/.test(
+    all.slice(at + m.length, at + m.length + 20),
+  );
+}
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
   /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
@@ -487,8 +499,10 @@ export function referencesInText(
   let t = removeMarkers(normalizeText(text)).toUpperCase();
   // the citing cable's own banner, where a repeated caption or a page head brings it into the list
   if (/C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|UNCLAS|LIMITED/.test(t))
-    t = t.replace(BANNER_INLINE_RE, (m, words: string) =>
-      normalizeStation(words.replace(/[ \t]+$/, ''), false) ? ' ' : m,
+    t = t.replace(BANNER_INLINE_RE, (m, words: string, serial: string, at: number, all: string) =>
+      normalizeStation(words.replace(/[ \t]+$/, ''), false) && bannerShaped(m, serial, at, all)
+        ? ' '
+        : m,
     );
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
