@@ -1,6 +1,6 @@
 /**
  * What the feed pages accept, checked at the edge (src/lib/form.ts): the World Headlines page
- * number and the editors' form for a partner feed.
+ * number and the editors' forms for a partner feed (add, edit).
  */
 import { z } from 'zod';
 import { httpUrl } from './parse.ts';
@@ -15,7 +15,7 @@ export const worldQuery = z.object({
     .default(1),
 });
 
-/** A partner feed: its name and its http(s) address. */
+/** A partner feed: its name and its http(s) address (the add form and a feed's edit form). */
 export const feedForm = z.object({
   name: z
     .string({ message: 'Give the source a name (it is shown with each headline).' })
