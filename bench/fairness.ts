@@ -31,6 +31,7 @@ import {
   existsSync,
   mkdirSync,
   readdirSync,
+  readFileSync,
   renameSync,
   rmSync,
   statSync,
@@ -120,6 +121,27 @@ function client(base: string, headers: Record<string, string>, sockets = 1) {
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * CPU seconds (user + system) of a process's threads so far, by nice value (from
+ * /proc/<pid>/task/<tid>/stat; threads that ended are not counted).
+ */
+function cpuByNice(pid: number): Map<number, number> {
+  const out = new Map<number, number>();
+  const tick = 100; // USER_HZ on Linux
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    } catch {
+      continue;
+    }
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const nice = Number(f[16]);
+    out.set(nice, (out.get(nice) ?? 0) + (Number(f[11]) + Number(f[12])) / tick);
+  }
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // The abusers, in their own process (so their work does not delay the reader's own event loop).
@@ -289,9 +311,17 @@ async function runAbusers(plan: AbuserPlan): Promise<void> {
         upload.uploadSeconds = (t1 - t0) / 1000;
         upload.status = 'importing';
         const statusPath = `${posted.headers.location}/status`;
-        for (;;) {
+        for (let failures = 0; ;) {
           await sleep(1000);
-          const s = await get(statusPath, { headers: { cookie: cookie() }, keep: true });
+          // A poll that fails (a kept-alive connection the busy server closed) is tried again.
+          let s: Answer;
+          try {
+            s = await get(statusPath, { headers: { cookie: cookie() }, keep: true });
+            if (s.status !== 200) throw new Error(`status answered ${s.status}`);
+          } catch (err) {
+            if (++failures > 30) throw err;
+            continue;
+          }
           const body = JSON.parse(s.body) as { status: string; summary: unknown; error: string };
           if (body.status === 'done' || body.status === 'failed') {
             upload.status = body.status;
@@ -648,6 +678,7 @@ async function main(): Promise<void> {
     );
     await startedP;
     const load1 = loadavg();
+    const cpu0 = cpuByNice(server.child.pid!);
     const abuseStart = Date.now();
     const abused = await reader(
       url,
@@ -658,6 +689,7 @@ async function main(): Promise<void> {
     );
     const abuseSeconds = (Date.now() - abuseStart) / 1000;
     const load2 = loadavg();
+    const cpu1 = cpuByNice(server.child.pid!);
     child.send({ type: 'stop' });
     const report = await reportP;
     const mem = server.memory();
@@ -687,6 +719,10 @@ async function main(): Promise<void> {
       `heavy searchers   ${report.heavy.requests} requests: ${statuses(report.heavy)}; errors ${report.heavy.errors}`,
       `sitemap fetchers  ${report.sitemaps.requests} requests: ${statuses(report.sitemaps)}; errors ${report.sitemaps.errors}; ${(report.sitemaps.bytes / 1024 / 1024).toFixed(0)} MiB sent`,
       `upload            ${report.upload.status}: sent in ${report.upload.uploadSeconds.toFixed(1)} s, imported in ${report.upload.importSeconds.toFixed(1)} s${report.upload.summary ? ` ${JSON.stringify(report.upload.summary)}` : ''}${report.upload.error ? ` (${report.upload.error})` : ''}`,
+      `server CPU        during abuse, by thread nice value: ${[...cpu1]
+        .sort((a, b) => a[0] - b[0])
+        .map(([n, t]) => `nice ${n} ${(t - (cpu0.get(n) ?? 0)).toFixed(0)} s`)
+        .join(', ')} (of ${(abuseSeconds * 2).toFixed(0)} core-seconds)`,
       `server RSS        alone ${aloneMem.rssMiB.toFixed(0)} MiB, after abuse ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`,
       '',
     ];
