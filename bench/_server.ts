@@ -1,5 +1,5 @@
 /** Benchmark helper: runs the site as its own process (as in production) and reports its memory. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { Agent, get } from 'node:http';
 import { gunzipSync } from 'node:zlib';
 import { readFileSync } from 'node:fs';
@@ -18,11 +18,27 @@ export interface BenchServer {
   stop(): Promise<void>;
 }
 
-export async function startServer(env: Record<string, string>): Promise<BenchServer> {
+/**
+ * Starts the site on a free port with `env`. From its TypeScript sources through tsx by default;
+ * `compiled`: dist/main.js, what `npm start` runs (built first when stale, as `npm start` does).
+ */
+export async function startServer(
+  env: Record<string, string>,
+  opts: { compiled?: boolean } = {},
+): Promise<BenchServer> {
   const port = await freePort();
   // BENCH_SERVER_ARGS: extra Node options for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
   const extra = (process.env.BENCH_SERVER_ARGS ?? '').split(/\s+/).filter(Boolean);
-  const child = spawn(process.execPath, [...extra, '--import', 'tsx', join(ROOT, 'src/main.ts')], {
+  if (opts.compiled) {
+    const built = spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs'), '--if-stale'], {
+      stdio: 'inherit',
+    });
+    if (built.status !== 0) throw new Error('the build failed');
+  }
+  const entry = opts.compiled
+    ? [join(ROOT, 'dist/main.js')]
+    : ['--import', 'tsx', join(ROOT, 'src/main.ts')];
+  const child = spawn(process.execPath, [...extra, ...entry], {
     env: { ...process.env, LOG_LEVEL: 'warn', ...env, PORT: String(port), HOST: '127.0.0.1' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });

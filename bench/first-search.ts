@@ -5,13 +5,15 @@
  * while the index warms up; then the same after a restart with the index file in place.
  *
  *   npm run bench -- first-search [--count 30000] [--data-dir /tmp/bsbench/first] [--pg-url URL]
- *     [--keep-index]
+ *     [--keep-index] [--tsx]
  *
  * Each start prints when /healthz answered, the first searches, when the term index answered
  * (all times from the start of the server process) and the server's RSS; with the index file,
  * two passes over the search bench's query mix from one client (the first pass after a start
  * should be as fast as the second). `--keep-index` uses the index file already in the data
- * directory instead of building one first.
+ * directory instead of building one first. The server runs as `npm start` runs it (dist/, built
+ * first when stale); `--tsx` runs it from the TypeScript sources, where every search thread
+ * compiles its modules as it starts.
  *
  * With --pg-url the archive is loaded into (or found in) that PostgreSQL database instead; the data
  * directory then only holds the csv and the term-index file.
@@ -33,6 +35,8 @@ const { values } = parseArgs({
     'pg-url': { type: 'string', default: '' },
     /** Keep the term-index file in the data directory (skip the start without one). */
     'keep-index': { type: 'boolean', default: false },
+    /** Run the server from its TypeScript sources (tsx) instead of dist/, what `npm start` runs. */
+    tsx: { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(values.count);
@@ -82,14 +86,17 @@ async function pass(get: (path: string) => Promise<{ status: number }>): Promise
  */
 async function firstSearches(label: string, passes: boolean): Promise<void> {
   const t0 = performance.now();
-  const server = await startServer({
-    DATA_DIR: dir,
-    DATABASE_URL,
-    DEMO: '0',
-    JOBS: '0',
-    SEARCH_RATE: '100000',
-    SEARCH_BURST: '100000',
-  });
+  const server = await startServer(
+    {
+      DATA_DIR: dir,
+      DATABASE_URL,
+      DEMO: '0',
+      JOBS: '0',
+      SEARCH_RATE: '100000',
+      SEARCH_BURST: '100000',
+    },
+    { compiled: !values.tsx },
+  );
   const since = () => ((performance.now() - t0) / 1000).toFixed(1);
   try {
     const out: string[] = [`/healthz at ${since()} s`];
@@ -128,7 +135,10 @@ if (!values['keep-index'] || !existsSync(termsFile)) {
   rmSync(join(dir, 'search-columns.bin'), { force: true });
   await firstSearches('no index file', false);
   // Let a server build and keep the index.
-  const server = await startServer({ DATA_DIR: dir, DATABASE_URL, DEMO: '0', JOBS: '0' });
+  const server = await startServer(
+    { DATA_DIR: dir, DATABASE_URL, DEMO: '0', JOBS: '0' },
+    { compiled: !values.tsx },
+  );
   for (let i = 0; i < 3600 && !existsSync(termsFile); i++) {
     await fetch(`${server.url}/api/search?q=warm`).catch(() => {});
     await new Promise((r) => setTimeout(r, 500));

@@ -1,7 +1,7 @@
 /**
  * `npm run bench -- search [--engine sqlite|postgres|both] [--file /tmp/cables-251287.csv]
  *   [--data-dir /tmp/bsbench/sqlite] [--pg-url postgres://postgres@127.0.0.1:5432/bench]
- *   [--count 251287]`
+ *   [--count 251287] [--vs sphinx] [--sphinx-dir /tmp/bsbench/sphinx]`
  *
  * Loads the 251,287 generated cables once per engine (reader → parser → rows, index deferred and
  * built after the load, as an import does; an already loaded database is reused), starts the
@@ -12,7 +12,10 @@
  * `--vs sphinx`: the same mix, with the same facets (origin, classification, tag, year and the
  * months) and client count, against Sphinx over the same cables in the same run (bench/_sphinx.ts;
  * Debian's sphinxsearch must be installed, this bench installs nothing): both engines' p50/p95/p99,
- * the ratio, and the queries whose match counts differ.
+ * the ratio, and the queries whose match counts differ. The Sphinx index is kept in --sphinx-dir
+ * and reused while the database holds the same cables. Sphinx makes no snippets and reads no rows
+ * (it keeps only attributes): its answers carry ids and facets, Broadsheet's hits, snippets and
+ * facets.
  */
 import { existsSync, mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';

@@ -10,7 +10,7 @@ import { connect, type DbTarget } from '../platform/db.ts';
 import { lowerThisThread, threadNice } from '../platform/thread-priority.ts';
 import { openSearchIndex } from './search-index.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
-import type { SearchParams } from './query.ts';
+import { parseSearchParams, type SearchParams } from './query.ts';
 import type { RelatedCable } from './related.ts';
 
 export interface SearchWorkerData {
@@ -40,6 +40,32 @@ export type WorkerReply =
   | { id: number; related: RelatedCable[] | null }
   | { id: number; error: string; code?: string };
 
+/**
+ * Searches run once when the term index is first ready, before this thread says it is warm: they
+ * compile the hot paths (counting with and without filters, ranking with and without champion
+ * lists, a prefix, snippets and reading hits) so the first searches of readers are not the ones
+ * that pay for it. Words any cable archive has; their answers are not kept.
+ */
+const WARM_UP: Record<string, string>[] = [
+  { q: 'embassy' },
+  { q: 'official meeting' },
+  { q: 'report*' },
+  { q: 'embassy', classification: 'secret' },
+  { q: 'meeting officials', sort: 'newest' },
+  { q: 'government', kind: 'cable', page: '2' },
+];
+let warmedUp = false;
+
+async function warmUp(): Promise<void> {
+  if (warmedUp) return;
+  warmedUp = true;
+  for (let round = 0; round < 2; round++)
+    for (const raw of WARM_UP) {
+      const p = parseSearchParams(raw);
+      if (p.ok) await service.search(p.value).catch(() => {});
+    }
+}
+
 const data = workerData as SearchWorkerData;
 // First, so the index loading and everything after runs at the thread's priority.
 const nice = data.nice === null ? threadNice() : lowerThisThread(data.nice);
@@ -53,10 +79,12 @@ const service = new SearchService(db, await openSearchIndex(db), {
     shared: data.shared,
     onShared: (blob) => parentPort!.postMessage({ shared: blob } satisfies WorkerReply),
     onReady: () =>
-      parentPort!.postMessage({
-        warm: true,
-        source: service.terms?.lastBuildSource ?? null,
-      } satisfies WorkerReply),
+      void warmUp().then(() =>
+        parentPort!.postMessage({
+          warm: true,
+          source: service.terms?.lastBuildSource ?? null,
+        } satisfies WorkerReply),
+      ),
   },
 });
 // Load the facet columns now (their first load starts the term index: a follower installs the

@@ -134,6 +134,29 @@ export function encodeSnapshot(s: Snapshot, shared = false): Uint8Array {
 
 /** The snapshot in a blob, or null when it is not one (another format, truncated). */
 export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
+  const steps = decodeSteps(blob);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+  }
+}
+
+/**
+ * decodeSnapshot() in steps of a few thousand terms, letting the thread's other work (the searches
+ * answered from the database while the index loads) run between them.
+ */
+export async function decodeSnapshotYielding(blob: Uint8Array): Promise<Snapshot | null> {
+  const steps = decodeSteps(blob);
+  for (;;) {
+    const r = steps.next();
+    if (r.done) return r.value;
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** Decodes a blob, pausing (yield) every DECODE_STEP terms. */
+const DECODE_STEP = 2048;
+function* decodeSteps(blob: Uint8Array): Generator<void, Snapshot | null> {
   if (blob.byteOffset % 8 !== 0) blob = blob.slice();
   const whole = blob;
   if (
@@ -174,7 +197,9 @@ export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
       p.totalLen = k.totalLen;
       p.present = (view(k.present) as Uint32Array | null) ?? new Uint32Array(0);
       p.len = (view(k.len) as Int32Array | null) ?? new Int32Array(0);
-      k.terms.forEach((name, t) => {
+      for (let t = 0; t < k.terms.length; t++) {
+        if (t % DECODE_STEP === DECODE_STEP - 1) yield;
+        const name = k.terms[t];
         p.termIds.set(name, t);
         p.termNames.push(name);
         const [dense, cum, ids, freq, champIds, champW] = k.arrays[t];
@@ -190,7 +215,7 @@ export function decodeSnapshot(blob: Uint8Array): Snapshot | null {
             w: view(champW) as Float32Array,
             avgdl,
           };
-      });
+      }
       p.champsSize = k.champsSize;
       k.pairKeys.forEach((key, i) => p.pairs.set(key, view(k.pairBits[i]) as Uint32Array));
       postings[kind] = p;
@@ -272,5 +297,5 @@ export async function readSnapshotFile(file: string): Promise<Snapshot | null> {
   } catch {
     return null;
   }
-  return decodeSnapshot(blob);
+  return decodeSnapshotYielding(blob);
 }
