@@ -42,7 +42,7 @@ import { ROOT, machine, searchIndexReady, startServer, type BenchServer } from '
 import { cableCount, loadCables } from './_cables.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
-import { loadDemoContent } from '../src/stories/demo.ts';
+import { loadDemoContent } from '../src/demo.ts';
 import { Rng, writeGeneratedCsv } from '../tools/generate-cables.ts';
 
 const { values } = parseArgs({

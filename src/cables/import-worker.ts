@@ -5,13 +5,16 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
+import { loadBulkLoadHooks, type BulkLoadModule } from '../platform/bulk-load.ts';
 import { importCables, type ImportOptions } from './importer.ts';
 
-type Options = Omit<ImportOptions, 'onProgress' | 'hooks'>;
-const { target, files, options } = workerData as {
+type Options = Omit<ImportOptions, 'onProgress' | 'hooks' | 'bulkLoad'>;
+const { target, files, options, bulkLoad } = workerData as {
   target: DbTarget;
   files: string[];
   options: Options;
+  /** The bulk-load hook modules registered in the thread that started this one. */
+  bulkLoad: BulkLoadModule[];
 };
 
 // Transactions take the write lock first: the web process writes to the same SQLite file meanwhile.
@@ -19,6 +22,7 @@ const db = await connect(target, { immediateTransactions: true });
 try {
   const summary = await importCables(db, files, {
     ...options,
+    bulkLoad: await loadBulkLoadHooks(bulkLoad),
     onProgress: (p) => parentPort!.postMessage({ type: 'progress', progress: p }),
   });
   parentPort!.postMessage({ type: 'done', summary });
