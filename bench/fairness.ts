@@ -47,7 +47,7 @@ import { ROOT, machine, searchIndexReady, startServer, type BenchServer } from '
 import { cableCount, loadCables } from './_cables.ts';
 import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
-import { DEMO_SECTIONS, loadDemoContent } from '../src/stories/demo.ts';
+import { DEMO_SECTIONS, loadDemoContent } from '../src/demo.ts';
 import { createStory, ensureSection } from '../src/stories/store.ts';
 import { Rng, writeGeneratedCsv } from '../tools/generate-cables.ts';
 

@@ -15,7 +15,7 @@ import { connect } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
 import { newsletterService } from '../src/newsletter/service.ts';
 import { issueForSlot } from '../src/newsletter/compose.ts';
-import { loadDemoContent } from '../src/stories/demo.ts';
+import { loadDemoContent } from '../src/demo.ts';
 import { createMailer } from '../src/platform/mail.ts';
 
 const N = Number(process.argv[2] ?? 100_000);

@@ -3,9 +3,10 @@
 //
 // Layout: one flat folder. dist/main.js starts the server, dist/cli.js is the `broadsheet`
 // command, and every src/**/*-worker.ts becomes dist/NAME-worker.js, so that
-// src/platform/workers.ts finds a worker as the .js sibling of the module that starts it. Shared
+// src/platform/workers.ts finds a worker as the .js sibling of the module that starts it (and
+// every src/**/*-hooks.ts dist/NAME-hooks.js, for the modules manifests name: moduleEntry). Shared
 // code goes into chunks next to them, and modules imported lazily stay lazy. The data folders the
-// code reads next to itself (web/assets, licensing/data, stories/demo) are copied alongside.
+// code reads next to itself (web/assets, licensing/data, demo) are copied alongside.
 // Packages are bundled, except the few listed in EXTERNAL.
 //
 //   node scripts/build.mjs              build
@@ -36,7 +37,7 @@ const EXTERNAL = ['better-sqlite3', 'pg', 'pg-native', 'pdfkit', 'tsx', 'esbuild
 const DATA_DIRS = [
   ['src/web/assets', 'assets'],
   ['src/licensing/data', 'data'],
-  ['src/stories/demo', 'demo'],
+  ['src/demo', 'demo'],
 ];
 
 function walk(dir, out = []) {
@@ -48,10 +49,14 @@ function walk(dir, out = []) {
   return out;
 }
 
-/** Every src/**\/*-worker.ts; each becomes an entry point of its own. */
+/**
+ * Every src/**\/*-worker.ts, and every src/**\/*-hooks.ts (modules a manifest names for loading at
+ * run time, such as search's bulk-load hooks, see moduleEntry in src/platform/workers.ts); each
+ * becomes an entry point of its own.
+ */
 export function workerEntries() {
   return walk(join(ROOT, 'src'))
-    .filter((f) => f.endsWith('-worker.ts'))
+    .filter((f) => f.endsWith('-worker.ts') || f.endsWith('-hooks.ts'))
     .sort();
 }
 
@@ -89,7 +94,7 @@ export async function build(outdir = DIST) {
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup)
     throw new Error(
-      `two worker files are named ${dup}.ts; dist/ is flat, so worker names must be unique`,
+      `two entry files are named ${dup}.ts; dist/ is flat, so worker and hook module names must be unique`,
     );
 
   rmSync(outdir, { recursive: true, force: true });

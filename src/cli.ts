@@ -2,7 +2,7 @@
 import { ConfigError, loadConfig } from './config.ts';
 import { connect } from './platform/db.ts';
 import { UsageError, type Command } from './platform/cli.ts';
-import { loadDemoContent } from './stories/demo.ts';
+import { loadDemoContent } from './demo.ts';
 import { commandContext, featureCommands, migrate } from './features.ts';
 
 const core: Command[] = [

@@ -12,6 +12,7 @@ import { migrate as runMigrations, migrationCatalogue } from './platform/migrati
 import type { MigrationCatalogue, Services, SharedCaches } from './platform/services.ts';
 import type { JobHandler } from './platform/jobs.ts';
 import { SHARED_TTL_MS } from './platform/cache.ts';
+import { addBulkLoadModule } from './platform/bulk-load.ts';
 import { ops } from './platform/index.ts';
 import { web } from './web/index.ts';
 import { stories } from './stories/index.ts';
@@ -35,6 +36,9 @@ export const features: readonly Feature[] = [
   ads,
   ops,
 ];
+
+// What features do around a bulk load of content (src/platform/bulk-load.ts).
+for (const f of features) if (f.bulkLoad) addBulkLoadModule(f.bulkLoad);
 
 /** Every feature's migrations, by name. */
 export const migrationsFor: MigrationCatalogue = migrationCatalogue(

@@ -5,7 +5,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Config } from './config.ts';
 import { connect, type Db } from './platform/db.ts';
-import { loadDemoContent } from './stories/demo.ts';
+import { loadDemoContent } from './demo.ts';
 import { buildApp } from './app.ts';
 import { createMailer } from './platform/mail.ts';
 import { startWorker } from './platform/jobs.ts';

@@ -7,6 +7,9 @@ import { ttlCache } from '../platform/cache.ts';
 import { adRoutes } from './routes.ts';
 import { adsMigrations } from './migrations.ts';
 import { activeAds, type Ad } from './store.ts';
+import { addSlot } from '../stories/slots.ts';
+import { adServer, pickAd } from './serve.ts';
+import { adFill, listAdFill } from './views.tsx';
 
 declare module '../platform/services.ts' {
   interface SharedCaches {
@@ -19,9 +22,21 @@ export const ads: Feature = {
   name: 'ads',
   plugin: fp(
     async (app: FastifyInstance) => {
-      await app.register(adRoutes(servicesOf(app)));
+      const services = servicesOf(app);
+      // One ad in a story list (home and section pages) and one in a story, for readers not ad-free.
+      addSlot(app, 'listInsert', 10, async (ctx, { section }) =>
+        listAdFill(await pickAd(services, { section, adFree: ctx.access.adFree })),
+      );
+      addSlot(app, 'storyInsert', 10, async (ctx, { story }) =>
+        adFill(await pickAd(services, { section: story.section_slug, adFree: ctx.access.adFree })),
+      );
+      // Impressions counted in memory are written before the process stops.
+      app.addHook('onClose', async () => {
+        await adServer(services).counter.stop();
+      });
+      await app.register(adRoutes(services));
     },
-    { name: 'ads', dependencies: [SERVICES_PLUGIN, 'web'] },
+    { name: 'ads', dependencies: [SERVICES_PLUGIN, 'web', 'stories'] },
   ),
   migrations: adsMigrations,
   shared: (db, ttlMs) => ({ ads: ttlCache(() => activeAds(db.kysely), ttlMs) }),

@@ -1,6 +1,6 @@
 /** The advertisement slot: a fixed-size box so reading never jumps; empty for licensed readers. */
-import type { VNode } from 'preact';
 import type { Ad } from './store.ts';
+import type { SlotFill } from '../stories/slots.ts';
 
 /** An ad as pages get it: with its signed click-through address. */
 export type ShownAd = Ad & { href?: string };
@@ -26,14 +26,25 @@ export function AdSlot({ ad }: { ad: ShownAd | null }) {
   );
 }
 
-/** List items with the ad slot after the third (as its own list item); unchanged without an ad. */
-export function withListAd(items: VNode[], ad: ShownAd | null | undefined): VNode[] {
-  if (!ad || items.length < 3) return items;
-  return [
-    ...items.slice(0, 3),
-    <li key="ad" class="ad-item">
-      <AdSlot ad={ad} />
-    </li>,
-    ...items.slice(3),
-  ];
+/** The render key part of a shown ad: all of it (an edited ad keeps its id). */
+function adKey(ad: ShownAd): string {
+  return JSON.stringify(ad);
+}
+
+/** The ad slot in a story (src/stories/slots.ts), or nothing without an ad. */
+export function adFill(ad: ShownAd | null): SlotFill | null {
+  return ad ? { key: adKey(ad), node: <AdSlot key="ad" ad={ad} /> } : null;
+}
+
+/** The ad slot as a story list's own item, or nothing without an ad. */
+export function listAdFill(ad: ShownAd | null): SlotFill | null {
+  if (!ad) return null;
+  return {
+    key: adKey(ad),
+    node: (
+      <li key="ad" class="ad-item">
+        <AdSlot ad={ad} />
+      </li>
+    ),
+  };
 }

@@ -2,6 +2,12 @@
 import type { ArchiveSummary } from './summary.ts';
 import { facetSlug } from './store.ts';
 import { MONTH_NAMES, formatCount } from '../web/format.ts';
+import type { SlotFill } from '../stories/slots.ts';
+
+/** The box on the home page (src/stories/slots.ts). */
+export function archiveBoxFill(archive: ArchiveSummary): SlotFill {
+  return { key: JSON.stringify(archive), node: <ArchiveBox key="archive" archive={archive} /> };
+}
 
 export function monthName(key: string): string {
   const [y, m] = key.split('-');

@@ -6,9 +6,10 @@
  */
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
+import { bulkLoadModules } from '../platform/bulk-load.ts';
 import type { ImportOptions, ImportProgress, ImportSummary } from './importer.ts';
 
-export type WorkerImportOptions = Omit<ImportOptions, 'hooks'> & {
+export type WorkerImportOptions = Omit<ImportOptions, 'hooks' | 'bulkLoad'> & {
   /** Told once the thread runs, with its nice value (null where priorities are per process). */
   onStarted?: (thread: { nice: number | null }) => void;
 };
@@ -23,7 +24,8 @@ export function importInWorker(
   return new Promise((resolve, reject) => {
     let settled = false;
     const worker = startWorker(import.meta.url, './import-worker.ts', {
-      workerData: { target: db.target, files, options },
+      // The thread loads no feature: it imports the bulk-load hooks registered here by module.
+      workerData: { target: db.target, files, options, bulkLoad: bulkLoadModules() },
     });
     worker.on(
       'message',

@@ -7,13 +7,16 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
 import { BACKGROUND_NICE, lowerThisThread } from '../platform/thread-priority.ts';
+import { loadBulkLoadHooks, type BulkLoadModule } from '../platform/bulk-load.ts';
 import { importCables, type ImportOptions } from './importer.ts';
 
-type Options = Omit<ImportOptions, 'onProgress' | 'hooks'>;
-const { target, files, options } = workerData as {
+type Options = Omit<ImportOptions, 'onProgress' | 'hooks' | 'bulkLoad'>;
+const { target, files, options, bulkLoad } = workerData as {
   target: DbTarget;
   files: string[];
   options: Options;
+  /** The bulk-load hook modules registered in the thread that started this one. */
+  bulkLoad: BulkLoadModule[];
 };
 
 parentPort!.postMessage({ type: 'started', nice: lowerThisThread(BACKGROUND_NICE) });
@@ -24,6 +27,7 @@ const db = await connect(target, { immediateTransactions: true, serverNice: BACK
 try {
   const summary = await importCables(db, files, {
     ...options,
+    bulkLoad: await loadBulkLoadHooks(bulkLoad),
     onProgress: (p) => parentPort!.postMessage({ type: 'progress', progress: p }),
   });
   parentPort!.postMessage({ type: 'done', summary });

@@ -14,12 +14,13 @@
  * The workers parse the next chunks while the main thread writes a batch (tasks are queued on the
  * workers ahead of time, so synchronous SQLite commits do not starve them).
  *
- * Search: the full-text index is not kept row by row during the load. `deferCableIndex` (search)
- * marks the highest cable id before the first batch, so the index triggers skip the rows loaded
- * after it; once every file is loaded, `indexCablesAfterImport` indexes them in committed batches.
- * A file's row stays `running` (with its offset at the end of the file) until that indexing is
- * done, so a run killed while indexing resumes at the end of the file and finishes the index;
- * one killed while loading resumes the load and then indexes everything loaded since the mark.
+ * Derived data: the features' bulk-load hooks (src/platform/bulk-load.ts; search's full-text index)
+ * run `before` the first batch, so they may leave the rows loaded after it, and `after` every file
+ * is loaded, to catch up in committed batches (search: the index triggers skip the rows above a
+ * mark, which `after` indexes; the summary's `indexed`). A file's row stays `running` (with its
+ * offset at the end of the file) until that catching up is done, so a run killed then resumes at
+ * the end of the file and finishes it; one killed while loading resumes the load and then catches
+ * up with everything loaded since `before`.
  *
  * Hooks (`importCables(…, { hooks })`) let the caller keep derived data in step with the archive:
  * `afterBatch` runs inside each batch's transaction with the reference ids written, so the derived
@@ -50,7 +51,12 @@ import {
   type PreparedCable,
   type StoreContext,
 } from './store.ts';
-import { deferCableIndex, indexCablesAfterImport } from '../search/search-index.ts';
+import {
+  afterBulkLoad,
+  beforeBulkLoad,
+  loadBulkLoadHooks,
+  type BulkLoadHook,
+} from '../platform/bulk-load.ts';
 import { markDocumentsStale } from '../feeds/documents.ts';
 
 export interface SkippedRecord {
@@ -134,6 +140,8 @@ export interface ImportOptions {
   progressIntervalMs?: number;
   /** Hooks this import runs (see the module comment). */
   hooks?: CableImportHook[];
+  /** The features' bulk-load hooks (default: the registered ones, src/platform/bulk-load.ts). */
+  bulkLoad?: BulkLoadHook[];
 }
 
 const CHUNK = 250;
@@ -143,13 +151,6 @@ const CHUNK = 250;
  */
 export const DEFAULT_BATCH = 400;
 const MAX_SKIPPED_KEPT = 100;
-/**
- * Cables per search-indexing transaction: one statement computes and indexes every tsvector of a
- * batch on PostgreSQL (about 1.4 ms a cable under GIN on a 2-core machine, so under a second), a
- * batch of FTS5 rows on SQLite; small enough that the write lock is never held for long while the
- * site serves pages.
- */
-const INDEX_BATCH = { postgres: 500, sqlite: 1000 } as const;
 /** SQLite page cache during an import (KiB): a batch's pages stay in memory until its commit. */
 const IMPORT_CACHE_KIB = 262144;
 
@@ -196,8 +197,9 @@ export async function importCables(
   const sizes = await Promise.all(files.map(async (f) => (await stat(f)).size));
   const bytesTotal = sizes.reduce((a, b) => a + b, 0);
   const ctx: StoreContext = await db.kysely.transaction().execute((trx) => storeContext(trx));
-  // Rows loaded from here on wait for indexCablesAfterImport (an interrupted earlier import's mark stays).
-  await deferCableIndex(db);
+  // Rows loaded from here on may wait for the hooks' `after` (an interrupted earlier import's stay).
+  const bulkLoad = opts.bulkLoad ?? (await loadBulkLoadHooks());
+  await beforeBulkLoad(bulkLoad, db);
   const pool = new PreparePool(workers, opts.hints ?? {});
   // Bulk load on SQLite: a larger page cache, and a WAL that grows during the import and is folded
   // back in at the end. Durability is unchanged (WAL with synchronous = NORMAL: a commit survives a
@@ -422,8 +424,7 @@ export async function importCables(
       unchanged: summary.unchanged,
       skipped: summary.skipped,
     };
-    const r = await indexCablesAfterImport(db, {
-      batch: INDEX_BATCH[db.engine],
+    const r = await afterBulkLoad(bulkLoad, db, {
       onProgress: (p) =>
         opts.onProgress?.({
           file: files[files.length - 1] ?? '',
@@ -435,10 +436,10 @@ export async function importCables(
           records: totals.new + totals.updated + totals.unchanged + totals.skipped,
           ...totals,
           seconds: (performance.now() - started) / 1000,
-          indexing: { indexed: p.indexed, total: p.total },
+          indexing: { indexed: p.done, total: p.total },
         }),
     });
-    summary.indexed = r.indexed;
+    summary.indexed = r.done;
     summary.indexSeconds = (performance.now() - indexStarted) / 1000;
     const t = new Date().toISOString();
     if (rowIds.length)
@@ -449,10 +450,7 @@ export async function importCables(
         .execute();
   } catch (err) {
     // What the failed run committed still gets its search index (a resumed run would do it too).
-    if (!loaded)
-      await indexCablesAfterImport(db, {
-        batch: INDEX_BATCH[db.engine],
-      }).catch(() => {});
+    if (!loaded) await afterBulkLoad(bulkLoad, db).catch(() => {});
     throw err;
   } finally {
     await pool.close();

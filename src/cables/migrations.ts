@@ -1,4 +1,4 @@
-/** Cable archive migrations (range 0100–0199). */
+/** Cable archive migrations (range 0100–0199; and 0630, the newsroom's cable uploads). */
 import type { Kysely, Migration } from 'kysely';
 import type { Engine } from '../platform/db.ts';
 import { withId } from '../platform/migration-helpers.ts';
@@ -139,6 +139,27 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
       },
       async down() {
         // The text is rebuilt from the cable on demand; nothing to restore.
+      },
+    },
+    // Released in the newsroom's range (0600–0699) before the uploads moved to cables; a
+    // migration's name never changes.
+    '0630_newsroom_cable_uploads': {
+      async up(db: Builder) {
+        await id(db.schema.createTable('cable_uploads'))
+          .addColumn('member_id', 'integer')
+          .addColumn('original_name', 'text', (c) => c.notNull())
+          .addColumn('path', 'text', (c) => c.notNull())
+          .addColumn('size', 'bigint', (c) => c.notNull())
+          .addColumn('status', 'text', (c) => c.notNull().defaultTo('queued'))
+          .addColumn('progress', 'text')
+          .addColumn('summary', 'text')
+          .addColumn('error', 'text')
+          .addColumn('created_at', 'text', (c) => c.notNull())
+          .addColumn('updated_at', 'text', (c) => c.notNull())
+          .execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropTable('cable_uploads').ifExists().execute();
       },
     },
   };

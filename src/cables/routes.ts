@@ -28,7 +28,7 @@ import {
 import { BrowsePage, CablePage, ListingPage } from './views.tsx';
 import { MONTH_NAMES } from '../web/format.ts';
 import { storyPath } from '../stories/store.ts';
-import { relatedCables } from '../search/routes.ts';
+import { relatedCablesOf } from './related.ts';
 
 export const CABLE_PAGE_SIZE = 50;
 
@@ -100,7 +100,7 @@ export function cableRoutes(services: Services): FastifyPluginAsync {
             .select((eb) => eb.fn.countAll<number | string>().as('n'))
             .where('r.to_id', '=', cable.reference_id)
             .executeTakeFirst(),
-          relatedCables(services.db, cable.reference_id),
+          relatedCablesOf(req, cable.reference_id),
         ]);
         beside.catch(() => {}); // awaited below; a failure there is this request's error
         const [ctx, refsOut, refsIn, around, story, versions] = await Promise.all([

@@ -92,8 +92,27 @@ export interface CableImportsTable {
   finished_at: string | null;
 }
 
+/** A cables file uploaded in the newsroom (upload-routes.ts), imported by a job (uploads.ts). */
+export interface CableUploadsTable {
+  id: Generated<number>;
+  member_id: number | null;
+  original_name: string;
+  /** The temporary file under DATA_DIR/uploads (removed after the import). */
+  path: string;
+  size: number | string;
+  status: 'queued' | 'running' | 'done' | 'failed';
+  /** JSON of the importer's latest ImportProgress. */
+  progress: string | null;
+  /** JSON summary when done. */
+  summary: string | null;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
 export interface CablesTables {
   cable_imports: CableImportsTable;
+  cable_uploads: CableUploadsTable;
   cables: CablesTable;
   cable_versions: CableVersionsTable;
   cable_references: CableReferencesTable;

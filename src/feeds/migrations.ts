@@ -7,7 +7,7 @@ type Builder = Kysely<any>;
 
 /**
  * The demo partner sources as 0650 knew them (a released migration never changes, so they are
- * written out here rather than taken from src/stories/demo.ts).
+ * written out here rather than taken from src/demo.ts).
  */
 const DEMO_SOURCES_0650 = [
   { name: 'UN News', url: 'https://news.un.org/feed/subscribe/en/news/all/rss.xml' },

@@ -39,8 +39,8 @@ export async function savedSearchesOf(db: Kysely<Database>, memberId: number) {
 export async function saveSearch(
   d: LicensingDeps,
   memberId: number,
-  qInput: unknown,
-  freqInput: unknown,
+  qInput: string,
+  freqInput: string,
 ): Promise<Result<{ query: string }>> {
   const q = typeof qInput === 'string' ? qInput.trim() : '';
   if (!q)

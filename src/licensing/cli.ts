@@ -100,7 +100,8 @@ const add: Command = {
         null,
       );
       for (const { n } of domains) {
-        const r = await addDomain(d, id, n);
+        // Every domain was normalised above (a bad one stops the command before anything is made).
+        const r = await addDomain(d, id, n ?? '');
         if (!r.ok) {
           console.error(r.message);
           continue;

@@ -9,15 +9,19 @@ import { licensingMigrations } from './migrations.ts';
 import { installLicensing } from './wiring.ts';
 import { requestAccess } from './request-access.ts';
 import { jobHandlers, jobSchedules } from './jobs.ts';
+import { addSlot } from '../stories/slots.ts';
+import { paywallStripFill } from './strip.tsx';
 
 export const licensing: Feature = {
   name: 'licensing',
   plugin: fp(
     async (app: FastifyInstance) => {
       addPagePart(app, (req) => ({ access: requestAccess(req) }));
+      // Above every story: who pays for what (from the access view, part of the page context).
+      addSlot(app, 'storyTop', 10, (ctx) => paywallStripFill(ctx));
       await app.register(licensingRoutes(servicesOf(app)));
     },
-    { name: 'licensing', dependencies: [SERVICES_PLUGIN, 'web', 'members'] },
+    { name: 'licensing', dependencies: [SERVICES_PLUGIN, 'web', 'members', 'stories'] },
   ),
   // req.access (after the members' session hook): the access decision, 402s, usage counts.
   requestHooks: (app) => {

@@ -490,7 +490,7 @@ const TAX_RATE = /^(?:100(?:\.0{1,3})?|\d{1,2}(?:\.\d{1,3})?)$/;
 
 export async function setTaxRate(
   d: LicensingDeps,
-  input: unknown,
+  input: string,
 ): Promise<Result<{ rate: number }>> {
   const s = typeof input === 'string' ? input.trim().replace(/\s*%$/, '') : '';
   if (!TAX_RATE.test(s))
@@ -600,7 +600,7 @@ const otherOwner = (domain: string) =>
 export async function addDomain(
   d: LicensingDeps,
   organisationId: number,
-  input: unknown,
+  input: string,
 ): Promise<Result<{ domain: string; token: string }>> {
   const domain = normaliseDomain(input);
   if (!domain)
@@ -773,7 +773,7 @@ export async function mailDomainCode(
   d: LicensingDeps,
   organisationId: number,
   domainId: number,
-  addressInput: unknown,
+  addressInput: string,
 ): Promise<Result> {
   const row = await openClaim(d, organisationId, domainId);
   if ('ok' in row) return row;
@@ -843,7 +843,7 @@ export async function enterDomainCode(
   d: LicensingDeps,
   organisationId: number,
   domainId: number,
-  codeInput: unknown,
+  codeInput: string,
 ): Promise<Result> {
   const row = await openClaim(d, organisationId, domainId);
   if ('ok' in row) return row;
@@ -940,8 +940,8 @@ const overlapMessage = (mine: string, theirs: string) =>
 export async function addNetwork(
   d: LicensingDeps,
   organisationId: number,
-  input: unknown,
-  label: unknown = '',
+  input: string,
+  label: string = '',
   approval: { approvedBy: number | null } | 'pending' = { approvedBy: null },
 ): Promise<Result<{ cidr: string }>> {
   const s = typeof input === 'string' ? input.trim() : '';
@@ -1141,7 +1141,7 @@ export async function inviteMember(
   d: LicensingDeps,
   organisationId: number,
   invitedBy: { id: number; email: string } | null,
-  emailInput: unknown,
+  emailInput: string,
 ): Promise<Result<{ link: string }>> {
   const e = emailSchema.safeParse(emailInput);
   if (!e.success) return fail('invalid', e.error.issues[0].message.replace('a contact', 'an'));
@@ -1235,7 +1235,7 @@ async function issueInvitation(
   return { ok: true as const, link: `${site(d).baseUrl}/invitations/${token}` };
 }
 
-export async function findInvitation(d: LicensingDeps, token: unknown) {
+export async function findInvitation(d: LicensingDeps, token: string) {
   if (typeof token !== 'string' || !/^[A-Za-z0-9_-]{43}$/.test(token)) return undefined;
   return d.db
     .selectFrom('org_invitations')
@@ -1255,7 +1255,7 @@ export interface AcceptingMember {
 /** Accepts an invitation for a member (given whole, or by id and read from the database). */
 export async function acceptInvitation(
   d: LicensingDeps,
-  token: unknown,
+  token: string,
   who: AcceptingMember | number,
 ): Promise<Result<{ organisationId: number }>> {
   let m: AcceptingMember;
@@ -1387,8 +1387,8 @@ export async function createApiKey(
   d: LicensingDeps,
   organisationId: number,
   createdBy: number | null,
-  nameInput: unknown,
-  rateInput: unknown,
+  nameInput: string,
+  rateInput: string,
 ): Promise<Result<{ key: string }>> {
   const name = typeof nameInput === 'string' ? nameInput.trim() : '';
   if (!name || name.length > 100)

@@ -1,5 +1,16 @@
 /** The paywall strip at the top of every story: never blocks, says who pays for what. */
-import type { AccessView } from '../web/context.ts';
+import type { AccessView, PageContext } from '../web/context.ts';
+import type { SlotFill } from '../stories/slots.ts';
+
+/** The strip above a story (src/stories/slots.ts): it shows nothing but the page context. */
+export function paywallStripFill(ctx: PageContext): SlotFill {
+  return { key: '', node: <StoryPaywallStrip key="paywall" ctx={ctx} /> };
+}
+
+/** Reads the context while the page renders, as the story page itself does. */
+function StoryPaywallStrip({ ctx }: { ctx: PageContext }) {
+  return <PaywallStrip access={ctx.access} siteName={ctx.siteName} />;
+}
 
 export function PaywallStrip({ access, siteName }: { access: AccessView; siteName: string }) {
   if (access.status === 'licensed' || access.status === 'automated-licensed') {

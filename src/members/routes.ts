@@ -4,7 +4,9 @@
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type JSX } from 'preact';
-import { text as field, type RawForm } from '../lib/form.ts';
+import type { z } from 'zod';
+import { parseInput, text as field, type RawForm } from '../lib/form.ts';
+import { badRequest } from '../platform/http.ts';
 import type { Services } from '../platform/services.ts';
 import { sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
@@ -42,6 +44,16 @@ import {
   ResetPage,
 } from './views.tsx';
 import type { Action } from '../platform/policy.ts';
+import {
+  accountForm,
+  accountNewsletterForm,
+  doneQuery,
+  emailForm,
+  loginForm,
+  loginQuery,
+  registerForm,
+  resetForm,
+} from './schemas.ts';
 
 /** Per client address. Kept in process memory: with several processes each enforces its own share. */
 export const AUTH_RATE_LIMITS = {
@@ -89,6 +101,13 @@ const DONE: Record<string, string> = {
  * with the confirmation link; that browser opening the link keeps the password it chose.
  */
 export const SIGNUP_COOKIE = 'bs_signup';
+
+/** `input` as `schema` reads it (src/members/schemas.ts); a body it refuses gets 400. */
+function input<S extends z.ZodType>(schema: S, raw: unknown): z.output<S> {
+  const p = parseInput(schema, raw);
+  if (!p.ok) throw badRequest(p.message);
+  return p.value;
+}
 
 export function memberRoutes(services: Services): FastifyPluginAsync {
   return async (app) => {
@@ -144,7 +163,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       '/register',
       limited('page', 'public'),
       async (req, reply) => {
-        if (req.query.done === 'sent') {
+        if (input(doneQuery, req.query).done === 'sent') {
           return message(
             req,
             reply,
@@ -167,7 +186,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       },
     );
     app.post<{ Body: RawForm }>('/register', limited('register', 'public'), async (req, reply) => {
-      const b = req.body ?? {};
+      const b = input(registerForm, req.body);
       const signup = newToken();
       const r = await registerMember(deps, {
         email: b.email,
@@ -178,9 +197,9 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       });
       if (!r.ok) {
         const values = {
-          email: field(b.email),
-          declaredUse: field(b.declared_use) || null,
-          workOrganisation: field(b.work_organisation) || null,
+          email: b.email,
+          declaredUse: b.declared_use || null,
+          workOrganisation: b.work_organisation || null,
         };
         return page(req, reply, (ctx) => h(RegisterPage, { ctx, values, error: r }), failStatus(r));
       }
@@ -197,13 +216,14 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
 
     // ---- log in / out ----
     app.get<{ Querystring: RawForm }>('/login', limited('page', 'public'), async (req, reply) => {
-      const next = safeNext(req.query.next);
+      const q = input(loginQuery, req.query);
+      const next = safeNext(q.next);
       if (req.member) return reply.redirect(next, 303);
-      const notice = req.query.done === 'logout' ? 'You are logged out.' : null;
+      const notice = q.done === 'logout' ? 'You are logged out.' : null;
       return page(req, reply, (ctx) => h(LoginPage, { ctx, email: '', next, notice }));
     });
     app.post<{ Body: RawForm }>('/login', limited('login', 'public'), async (req, reply) => {
-      const b = req.body ?? {};
+      const b = input(loginForm, req.body);
       const next = safeNext(b.next);
       const r = await login(deps, {
         email: b.email,
@@ -215,7 +235,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         return page(
           req,
           reply,
-          (ctx) => h(LoginPage, { ctx, email: field(b.email), next, error: r }),
+          (ctx) => h(LoginPage, { ctx, email: b.email, next, error: r }),
           r.code === 'wrong_credentials' ? 401 : 400,
         );
       setSessionCookie(req, reply, r.sessionToken);
@@ -232,13 +252,13 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       page(req, reply, (ctx) => h(MagicRequestPage, { ctx, email: '' })),
     );
     app.post<{ Body: RawForm }>('/login/magic', limited('mail', 'public'), async (req, reply) => {
-      const b = req.body ?? {};
+      const b = input(emailForm, req.body);
       const r = await requestMagicLink(deps, { email: b.email });
       if (!r.ok)
         return page(
           req,
           reply,
-          (ctx) => h(MagicRequestPage, { ctx, email: field(b.email), error: r }),
+          (ctx) => h(MagicRequestPage, { ctx, email: b.email, error: r }),
           failStatus(r),
         );
       return message(req, reply, 'Check your mail', 'ok', r.message, [
@@ -337,13 +357,13 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       '/password/forgot',
       limited('mail', 'public'),
       async (req, reply) => {
-        const b = req.body ?? {};
+        const b = input(emailForm, req.body);
         const r = await requestPasswordReset(deps, { email: b.email });
         if (!r.ok)
           return page(
             req,
             reply,
-            (ctx) => h(ForgotPage, { ctx, email: field(b.email), error: r }),
+            (ctx) => h(ForgotPage, { ctx, email: b.email, error: r }),
             failStatus(r),
           );
         return message(req, reply, 'Check your mail', 'ok', r.message, [['/login', 'Log in']]);
@@ -373,7 +393,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       '/password/reset/:token',
       limited('reset', 'public'),
       async (req, reply) => {
-        const b = req.body ?? {};
+        const b = input(resetForm, req.body);
         const r = await resetPassword(deps, {
           token: req.params.token,
           password: b.password,
@@ -413,7 +433,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         if (!req.member) return reply.redirect('/login?next=/account', 303);
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
-        const notice = DONE[field(req.query.done)] ?? null;
+        const notice = DONE[input(doneQuery, req.query).done] ?? null;
         const newsletter = await memberNewsletterStatus(deps.db, member.email);
         return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
       },
@@ -423,7 +443,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       limited('account', 'account.manage'),
       async (req, reply) => {
         if (!req.member) return reply.redirect('/login?next=/account', 303);
-        const b = req.body ?? {};
+        const b = input(accountForm, req.body);
         const r = await updateDeclaredUse(deps, req.member.id, {
           declaredUse: b.declared_use,
           workOrganisation: b.work_organisation,
@@ -450,7 +470,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         if (!req.member) return reply.redirect('/login?next=/account', 303);
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
-        if (field((req.body ?? {}).action) === 'unsubscribe') {
+        if (input(accountNewsletterForm, req.body).action === 'unsubscribe') {
           await memberUnsubscribe(deps.db, member.email);
           return reply.redirect('/account?done=newsletter-off', 303);
         }

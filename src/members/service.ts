@@ -240,10 +240,10 @@ async function spendToken(
 // ---- operations ----
 
 export interface RegisterInput {
-  email: unknown;
-  password: unknown;
-  declaredUse?: unknown;
-  workOrganisation?: unknown;
+  email: string;
+  password: string;
+  declaredUse?: string;
+  workOrganisation?: string;
   /** SHA-256 of the sign-up cookie the route gives this browser (see verifyEmail). */
   browserHash: string;
 }
@@ -327,7 +327,7 @@ export async function registerMember(
 }
 
 export interface VerifyInput {
-  token: unknown;
+  token: string;
   /** SHA-256 of the browser's sign-up cookie, if it has one. */
   browserHash?: string | null;
   /** The session the browser has (its member and id), if any. */
@@ -411,8 +411,8 @@ export async function resendVerification(d: MemberDeps, memberId: number): Promi
 }
 
 export interface LoginInput {
-  email: unknown;
-  password: unknown;
+  email: string;
+  password: string;
   userAgent?: string;
   currentSession?: string | null;
 }
@@ -466,7 +466,7 @@ export async function logout(d: MemberDeps, sessionId: string | null): Promise<R
 
 export async function requestMagicLink(
   d: MemberDeps,
-  input: { email: unknown },
+  input: { email: string },
 ): Promise<Result<{ email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
@@ -498,7 +498,7 @@ export async function requestMagicLink(
 
 export async function consumeMagicLink(
   d: MemberDeps,
-  input: { token: unknown; userAgent?: string; currentSession?: string | null },
+  input: { token: string; userAgent?: string; currentSession?: string | null },
 ): Promise<Result<NewSession & { email: string; created: boolean; passwordRemoved: boolean }>> {
   const spent = await spendToken(d, 'magic', input.token, 'login');
   if (!spent.ok) return spent;
@@ -558,7 +558,7 @@ export async function consumeMagicLink(
 
 export async function requestPasswordReset(
   d: MemberDeps,
-  input: { email: unknown },
+  input: { email: string },
 ): Promise<Result<{ email: string }>> {
   const e = parseEmail(input.email);
   if (!e.ok) return e;
@@ -590,7 +590,7 @@ export async function requestPasswordReset(
 /** Whether a reset link can still be used (for showing the form); does not use it. */
 export async function checkResetToken(
   d: MemberDeps,
-  token: unknown,
+  token: string,
 ): Promise<Result<{ email: string }>> {
   const invalid = fail(
     'invalid_token',
@@ -618,7 +618,7 @@ export async function checkResetToken(
 
 export async function resetPassword(
   d: MemberDeps,
-  input: { token: unknown; password: unknown; userAgent?: string; currentSession?: string | null },
+  input: { token: string; password: string; userAgent?: string; currentSession?: string | null },
 ): Promise<Result<NewSession & { email: string }>> {
   const check = await checkResetToken(d, input.token);
   if (!check.ok) return check;
@@ -661,7 +661,7 @@ export async function resetPassword(
 export async function updateDeclaredUse(
   d: MemberDeps,
   memberId: number,
-  input: { declaredUse: unknown; workOrganisation?: unknown },
+  input: { declaredUse: string; workOrganisation?: string },
 ): Promise<Result<{ declaredUse: DeclaredUse; workOrganisation: string | null }>> {
   const p = parseDeclared(input);
   if (!p.ok) return p;

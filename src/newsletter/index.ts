@@ -6,14 +6,19 @@ import { SERVICES_PLUGIN, servicesOf } from '../platform/services.ts';
 import { newsletterRoutes } from './routes.ts';
 import { newsletterMigrations } from './migrations.ts';
 import { jobHandlers, jobSchedules } from './service.ts';
+import { addSlot } from '../stories/slots.ts';
+import { storyPath } from '../stories/store.ts';
+import { newsletterBoxFill } from './views.tsx';
 
 export const newsletter: Feature = {
   name: 'newsletter',
   plugin: fp(
     async (app: FastifyInstance) => {
+      // The sign-up box in every story, after the ad.
+      addSlot(app, 'storyInsert', 20, (ctx, { story }) => newsletterBoxFill(ctx, storyPath(story)));
       await app.register(newsletterRoutes(servicesOf(app)));
     },
-    { name: 'newsletter', dependencies: [SERVICES_PLUGIN, 'web'] },
+    { name: 'newsletter', dependencies: [SERVICES_PLUGIN, 'web', 'stories'] },
   ),
   migrations: newsletterMigrations,
   jobs: (services) => ({

@@ -1,5 +1,20 @@
 /** The newsletter sign-up box shown after the advertisement in stories. */
+import type { PageContext } from '../web/context.ts';
+import type { SlotFill } from '../stories/slots.ts';
+
 export const NEWSLETTER_NAME = 'The Monday Dispatch';
+
+/**
+ * The box in a story (src/stories/slots.ts): it shows nothing but the page context and address.
+ * The context is read while the page renders (its CSRF token is made only then, see sendPage).
+ */
+export function newsletterBoxFill(ctx: PageContext, returnTo: string): SlotFill {
+  return { key: '', node: <StoryNewsletterBox key="newsletter" ctx={ctx} returnTo={returnTo} /> };
+}
+
+function StoryNewsletterBox({ ctx, returnTo }: { ctx: PageContext; returnTo: string }) {
+  return <NewsletterBox csrf={ctx.csrf} returnTo={returnTo} siteName={ctx.siteName} />;
+}
 
 export function NewsletterBox({
   csrf,

@@ -9,6 +9,7 @@ import type { Db, Engine } from './db.ts';
 import type { Command } from './cli.ts';
 import type { JobHandler, Schedule } from './jobs.ts';
 import type { Services, SharedCaches } from './services.ts';
+import type { BulkLoadModule } from './bulk-load.ts';
 
 export interface FeatureJobs {
   handlers: Record<string, JobHandler>;
@@ -34,6 +35,11 @@ export interface Feature {
   shared?: (db: Db, ttlMs: number) => Partial<SharedCaches>;
   /** Called after any change of published content (to mark what it derives from content stale). */
   contentChanged?: (db: Db) => void;
+  /**
+   * A module exporting `bulkLoad` (src/platform/bulk-load.ts): what it does before and after a
+   * bulk load of content, such as a cable import, also on the import's worker thread.
+   */
+  bulkLoad?: BulkLoadModule;
   /** Its background work: job handlers by kind and their schedules. */
   jobs?: (services: Services) => FeatureJobs;
   /** Its `broadsheet` commands (loaded only when the CLI runs). */

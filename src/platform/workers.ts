@@ -19,3 +19,12 @@ export function workerEntry(from: string, file: string): URL {
 export function startWorker(from: string, file: string, options?: WorkerOptions): Worker {
   return new Worker(workerEntry(from, file), options);
 }
+
+/**
+ * The URL to import `file` (a sibling of `from`, given with its .ts name) at run time: the source
+ * under tsx, the compiled .js sibling in a build (the build makes every src/**\/*-hooks.ts an entry
+ * of its own, as it does workers).
+ */
+export function moduleEntry(from: string, file: string): URL {
+  return from.endsWith('.ts') ? new URL(file, from) : new URL(file.replace(/\.ts$/, '.js'), from);
+}

@@ -9,7 +9,7 @@ import { storyRoutes } from './routes.ts';
 import { storyAdminRoutes } from './admin-routes.ts';
 import { storiesMigrations } from './migrations.ts';
 import { listSections, type Section } from './store.ts';
-import { jobHandlers } from './jobs.ts';
+import { decorateSlots } from './slots.ts';
 
 declare module '../platform/services.ts' {
   interface SharedCaches {
@@ -23,6 +23,8 @@ export const stories: Feature = {
   plugin: fp(
     async (app: FastifyInstance) => {
       const services = servicesOf(app);
+      // What other features put on the story pages (they list 'stories' in their dependencies).
+      decorateSlots(app);
       // The masthead of every page lists the sections.
       addPagePart(app, async () => ({
         sections: await services.shared.sections.get().catch(() => []),
@@ -34,5 +36,4 @@ export const stories: Feature = {
   ),
   migrations: storiesMigrations,
   shared: (db, ttlMs) => ({ sections: ttlCache(() => listSections(db.kysely), ttlMs) }),
-  jobs: (services) => ({ handlers: jobHandlers(services), schedules: [] }),
 };

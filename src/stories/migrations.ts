@@ -1,7 +1,8 @@
 /**
  * Stories migrations (range 0600–0699, shared with feeds and ads, which list their own in their
- * manifests): lead-story order, the press-release queue and dashboard cable uploads. The released
- * names keep their `newsroom` word: a migration name never changes.
+ * manifests): lead-story order and the press-release queue. The released names keep their
+ * `newsroom` word: a migration name never changes (0630, the newsroom's cable uploads, is listed
+ * by cables, which owns that table).
  */
 import type { Kysely, Migration } from 'kysely';
 import type { Engine } from '../platform/db.ts';
@@ -44,25 +45,6 @@ export function storiesMigrations(engine: Engine): Record<string, Migration> {
       async down(db: Builder) {
         await db.schema.dropTable('press_releases').ifExists().execute();
         await db.schema.alterTable('stories').dropColumn('lead_position').execute();
-      },
-    },
-    '0630_newsroom_cable_uploads': {
-      async up(db: Builder) {
-        await id(db.schema.createTable('cable_uploads'))
-          .addColumn('member_id', 'integer')
-          .addColumn('original_name', 'text', (c) => c.notNull())
-          .addColumn('path', 'text', (c) => c.notNull())
-          .addColumn('size', 'bigint', (c) => c.notNull())
-          .addColumn('status', 'text', (c) => c.notNull().defaultTo('queued'))
-          .addColumn('progress', 'text')
-          .addColumn('summary', 'text')
-          .addColumn('error', 'text')
-          .addColumn('created_at', 'text', (c) => c.notNull())
-          .addColumn('updated_at', 'text', (c) => c.notNull())
-          .execute();
-      },
-      async down(db: Builder) {
-        await db.schema.dropTable('cable_uploads').ifExists().execute();
       },
     },
   };

@@ -5,7 +5,6 @@ import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
 import { badRequest, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
-import { pickAd } from '../ads/serve.ts';
 import { countView } from '../platform/page-views.ts';
 import {
   CABLEGATE_SLUG,
@@ -18,7 +17,7 @@ import {
   type Story,
   storyPath,
 } from './store.ts';
-import { cableStoryMarkdown } from '../cables/story.ts';
+import { fillSlot, fillsKey, storyBody } from './slots.ts';
 import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
 import { SHARED_TTL_MS, ttlCache } from '../platform/cache.ts';
 
@@ -83,12 +82,11 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
     app.addHook('onClose', async () => void homeCaches.delete(homeData));
 
     app.get('/', { config: { policy: 'public' } }, async (req, reply) => {
-      const [ctx, data, archive] = await Promise.all([
-        pageContext(services, req, reply),
-        homeData.get(),
-        services.shared.archive.get(),
+      const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
+      const [aside, listInserts] = await Promise.all([
+        fillSlot(req, 'homeAside', ctx, {}),
+        fillSlot(req, 'listInsert', ctx, { section: null }),
       ]);
-      const ad = await pickAd(services, { section: null, adFree: ctx.access.adFree });
       const stamp = (list: Story[]) => list.map((s) => `${s.id}@${s.updated_at}`).join(',');
       const renderKey = [
         'home',
@@ -97,10 +95,10 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         stamp(data.cablegate),
         // A renamed partner feed renames its headlines: the source is part of the key.
         data.headlines.map((i) => `${i.id}@${i.source}`).join(','),
-        ad ? `${ad.id}@${ad.href}` : '',
-        JSON.stringify(archive),
+        fillsKey(listInserts),
+        fillsKey(aside),
       ].join('|');
-      return sendPage(req, reply, () => h(HomePage, { ctx, data, ad, archive }), {
+      return sendPage(req, reply, () => h(HomePage, { ctx, data, listInserts, aside }), {
         ctx,
         renderKey,
       });
@@ -124,11 +122,15 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
           }),
           pageContext(services, req, reply),
         ]);
-        const ad = await pickAd(services, { section: section.slug, adFree: ctx.access.adFree });
+        const listInserts = await fillSlot(req, 'listInsert', ctx, { section: section.slug });
         const pages = Math.max(1, Math.ceil(total / SECTION_PAGE_SIZE));
         if (page > pages)
           throw notFound(`${section.name} has ${pages} page${pages === 1 ? '' : 's'}.`);
-        return sendPage(req, reply, h(SectionPage, { ctx, section, stories, page, pages, ad }));
+        return sendPage(
+          req,
+          reply,
+          h(SectionPage, { ctx, section, stories, page, pages, listInserts }),
+        );
       },
     );
 
@@ -148,26 +150,20 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
           pageContext(services, req, reply),
           services.shared.partnerItems.get(),
         ]);
-        const ad = await pickAd(services, {
-          section: story.section_slug,
-          adFree: ctx.access.adFree,
-        });
-        // A Cablegate story shows its cable's text, kept only in the archive.
-        const body =
-          story.cable_reference_id && !story.body
-            ? ((await cableStoryMarkdown(db, {
-                ...story,
-                cable_reference_id: story.cable_reference_id,
-              })) ?? '')
-            : story.body;
+        const [top, inserts, body] = await Promise.all([
+          fillSlot(req, 'storyTop', ctx, { story }),
+          fillSlot(req, 'storyInsert', ctx, { story }),
+          // A Cablegate story shows its cable's text, kept only in the archive.
+          storyBody(req, story),
+        ]);
         return sendPage(
           req,
           reply,
-          () => h(StoryPage, { ctx, story: { ...story, body }, ad, headlines }),
+          () => h(StoryPage, { ctx, story: { ...story, body }, top, inserts, headlines }),
           {
             lastModified: story.updated_at,
             ctx,
-            renderKey: `story:${story.id}:${story.updated_at}:${JSON.stringify(ad)}:${headlines.map((i) => i.id).join(',')}`,
+            renderKey: `story:${story.id}:${story.updated_at}:${fillsKey(top)}:${fillsKey(inserts)}:${headlines.map((i) => i.id).join(',')}`,
           },
         );
       },

@@ -22,26 +22,8 @@ export interface PressReleasesTable {
   updated_at: string;
 }
 
-export interface CableUploadsTable {
-  id: Generated<number>;
-  member_id: number | null;
-  original_name: string;
-  /** The temporary file under DATA_DIR/uploads (removed after the import). */
-  path: string;
-  size: number | string;
-  status: 'queued' | 'running' | 'done' | 'failed';
-  /** JSON of the importer's latest ImportProgress. */
-  progress: string | null;
-  /** JSON summary when done. */
-  summary: string | null;
-  error: string | null;
-  created_at: string;
-  updated_at: string;
-}
-
 export interface StoryAdminTables {
   press_releases: PressReleasesTable;
-  cable_uploads: CableUploadsTable;
 }
 
 export interface SectionsTable {

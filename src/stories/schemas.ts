@@ -89,6 +89,3 @@ export const releaseForm = z.object({
   contact: z.string().default(''),
   section_id: z.string().default(''),
 });
-
-/** The cable upload's address carries its CSRF token (multipart bodies are read after the check). */
-export const uploadQuery = z.object({ _csrf: z.string().max(200).default('') });

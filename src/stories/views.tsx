@@ -1,18 +1,20 @@
 /** Home, section and story pages. */
 import type { VNode } from 'preact';
 import type { PageContext } from '../web/context.ts';
-import { ArchiveBox } from '../cables/archive-box.tsx';
-import type { ArchiveSummary } from '../cables/summary.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
-import { PaywallStrip } from '../licensing/strip.tsx';
-import { AdSlot, withListAd, type ShownAd } from '../ads/views.tsx';
 import { storyHead } from './meta.tsx';
-import { NewsletterBox } from '../newsletter/views.tsx';
 import { WorldHeadlines, type Headline } from './headlines.tsx';
 import { renderMarkdownBlocksCached } from './markdown.ts';
 import type { TrustedHtml } from './sanitize.ts';
 import { storyPath, type Section, type Story } from './store.ts';
+import type { SlotFill } from './slots.ts';
+
+/** List items with the slot's fills after the third (as they come); unchanged for a shorter list. */
+export function withListInserts(items: VNode[], inserts: SlotFill[]): VNode[] {
+  if (!inserts.length || items.length < 3) return items;
+  return [...items.slice(0, 3), ...inserts.map((f) => f.node), ...items.slice(3)];
+}
 
 function Meta({ story, showSection = true }: { story: Story; showSection?: boolean }) {
   return (
@@ -74,22 +76,23 @@ export interface HomeData {
 export function HomePage({
   ctx,
   data,
-  ad,
-  archive,
+  listInserts = [],
+  aside = [],
 }: {
   ctx: PageContext;
   data: HomeData;
-  ad?: ShownAd | null;
-  archive?: ArchiveSummary;
+  /** After the third item of the first list long enough (once on the page). */
+  listInserts?: SlotFill[];
+  /** At the top of the side column. */
+  aside?: SlotFill[];
 }) {
   const [lead, ...otherLeads] = data.leads;
-  // One ad on the home page: after the third item of the first list long enough.
-  let adLeft = ctx.access.adFree ? null : (ad ?? null);
-  const listAd = (n: number) => {
-    if (!adLeft || n < 3) return null;
-    const a = adLeft;
-    adLeft = null;
-    return a;
+  let insertsLeft = listInserts;
+  const listInsert = (n: number) => {
+    if (!insertsLeft.length || n < 3) return [];
+    const fills = insertsLeft;
+    insertsLeft = [];
+    return fills;
   };
   return (
     <Layout
@@ -114,9 +117,9 @@ export function HomePage({
           )}
           {otherLeads.length ? (
             <ul class="story-list">
-              {withListAd(
+              {withListInserts(
                 otherLeads.map((s) => <StoryListItem key={s.id} story={s} />),
-                listAd(otherLeads.length),
+                listInsert(otherLeads.length),
               )}
             </ul>
           ) : null}
@@ -130,16 +133,16 @@ export function HomePage({
                 <a href={`/sections/${section.slug}`}>{section.name}</a>
               </h2>
               <ul class="story-list">
-                {withListAd(
+                {withListInserts(
                   stories.map((s) => <StoryListItem key={s.id} story={s} showSection={false} />),
-                  listAd(stories.length),
+                  listInsert(stories.length),
                 )}
               </ul>
             </section>
           ))}
         </div>
         <div>
-          {archive ? <ArchiveBox archive={archive} /> : null}
+          {aside.map((f) => f.node)}
           {data.cablegateSection ? (
             <section class="section-block" aria-labelledby="latest-cablegate">
               <h2 id="latest-cablegate">
@@ -169,14 +172,15 @@ export function SectionPage({
   stories,
   page,
   pages,
-  ad,
+  listInserts = [],
 }: {
   ctx: PageContext;
   section: Section;
   stories: Story[];
   page: number;
   pages: number;
-  ad?: ShownAd | null;
+  /** After the third story. */
+  listInserts?: SlotFill[];
 }) {
   const base = `/sections/${section.slug}`;
   const feeds = [
@@ -203,9 +207,9 @@ export function SectionPage({
       {section.description ? <p class="standfirst">{section.description}</p> : null}
       {stories.length ? (
         <ul class="story-list">
-          {withListAd(
+          {withListInserts(
             stories.map((s) => <StoryListItem key={s.id} story={s} showSection={false} />),
-            ctx.access.adFree ? null : ad,
+            listInserts,
           )}
         </ul>
       ) : (
@@ -243,7 +247,7 @@ function MarkdownPart({ blocks }: { blocks: Array<{ html: TrustedHtml }> }) {
   );
 }
 
-/** Inserts the ad slot and newsletter box right after the third paragraph (or at the end of a short story). */
+/** Inserts the slot's fills (the ad, the newsletter box) right after the third paragraph (or at the end of a short story). */
 export function storyBodyWithInserts(
   blocks: Array<{ html: TrustedHtml; paragraph: boolean }>,
   inserts: VNode[],
@@ -264,19 +268,19 @@ export function storyBodyWithInserts(
 export function StoryPage({
   ctx,
   story,
-  ad,
+  top = [],
+  inserts = [],
   headlines,
 }: {
   ctx: PageContext;
   story: Story;
-  ad: ShownAd | null;
+  /** Above the story (the paywall strip). */
+  top?: SlotFill[];
+  /** After the third paragraph (the ad, the newsletter box). */
+  inserts?: SlotFill[];
   headlines: Headline[];
 }) {
   const path = storyPath(story);
-  const inserts = [
-    <AdSlot key="ad" ad={ctx.access.adFree ? null : ad} />,
-    <NewsletterBox key="newsletter" csrf={ctx.csrf} returnTo={path} siteName={ctx.siteName} />,
-  ];
   return (
     <Layout
       ctx={ctx}
@@ -285,7 +289,7 @@ export function StoryPage({
       canonical={path}
       head={storyHead(ctx, story)}
     >
-      <PaywallStrip access={ctx.access} siteName={ctx.siteName} />
+      {top.map((f) => f.node)}
       <div class="story-layout">
         <article class="story">
           <h1>{story.title}</h1>
@@ -302,7 +306,7 @@ export function StoryPage({
           <div class="story-body">
             {storyBodyWithInserts(
               renderMarkdownBlocksCached(`${story.id}:${story.updated_at}`, story.body),
-              inserts,
+              inserts.map((f) => f.node),
             )}
           </div>
           {story.cable_reference_id ? (

@@ -115,7 +115,7 @@ describe(`migrations killed part-way (${ENGINE})`, () => {
         });
         const r = await m.migrateToLatest();
         assert.equal(r.error, undefined);
-        const { loadDemoContent } = await import('../../src/stories/demo.ts');
+        const { loadDemoContent } = await import('../../src/demo.ts');
         await loadDemoContent(db.kysely);
         const stories = await count(db, 'stories');
         assert.ok(stories > 0);

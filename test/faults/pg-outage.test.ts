@@ -10,7 +10,7 @@ import { createConnection, createServer, type Server, type Socket } from 'node:n
 import { ENGINE, testDatabase } from '../helpers.ts';
 import { connect } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
-import { loadDemoContent } from '../../src/stories/demo.ts';
+import { loadDemoContent } from '../../src/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { freePort } from './util.ts';

@@ -13,7 +13,7 @@ import type { Database } from '../../src/platform/schema.ts';
 import { ENGINE, testSite } from '../helpers.ts';
 import { FORM, RSS, feedServer, form, signedIn } from '../stories/helpers.ts';
 import { followFlash } from '../flash.ts';
-import { DEMO_FEEDS, DEMO_HEADLINES } from '../../src/stories/demo.ts';
+import { DEMO_FEEDS, DEMO_HEADLINES } from '../../src/demo.ts';
 import {
   addFeed,
   deleteFeed,

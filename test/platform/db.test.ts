@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { ENGINE, testDatabase } from '../helpers.ts';
 import { connect, ping } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
-import { loadDemoContent } from '../../src/stories/demo.ts';
+import { loadDemoContent } from '../../src/demo.ts';
 import { buildApp } from '../../src/app.ts';
 import { loadConfig } from '../../src/config.ts';
 import { assetUrl } from '../../src/web/assets.ts';

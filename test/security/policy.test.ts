@@ -324,7 +324,7 @@ describe(`authorisation over the route table (${ENGINE})`, () => {
       .execute();
     const inv = await inviteMember(d, orgA, null, 'orgmember@example.org');
     assert.ok(inv.ok, JSON.stringify(inv));
-    const joined = await acceptInvitation(d, inv.link.split('/').pop(), ids.orgMember);
+    const joined = await acceptInvitation(d, inv.link.split('/').pop()!, ids.orgMember);
     assert.ok(joined.ok, JSON.stringify(joined));
     const key = await createApiKey(d, orgA, ids.orgAdmin, 'Policy test', '10000');
     assert.ok(key.ok, JSON.stringify(key));

@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { ENGINE, testSite } from '../helpers.ts';
 import { signedIn } from './helpers.ts';
 import { generateCables } from '../../tools/generate-cables.ts';
-import { cableUploadJob } from '../../src/stories/cable-uploads.ts';
+import { cableUploadJob } from '../../src/cables/uploads.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;

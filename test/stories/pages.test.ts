@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { csrfFrom, ENGINE, testSite } from '../helpers.ts';
-import { SEED_STORY_TITLE } from '../../src/stories/demo.ts';
+import { SEED_STORY_TITLE } from '../../src/demo.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 

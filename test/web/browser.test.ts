@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { ENGINE, REPO_ROOT, testSite, listenLocal } from '../helpers.ts';
-import { SEED_STORY_TITLE } from '../../src/stories/demo.ts';
+import { SEED_STORY_TITLE } from '../../src/demo.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;

@@ -14,7 +14,7 @@ export interface NewsroomKit {
   page: (
     req: FastifyRequest,
     reply: FastifyReply,
-    build: (ctx: PageContext) => JSX.Element,
+    build: (ctx: PageContext) => JSX.Element | Promise<JSX.Element>,
     status?: number,
   ) => Promise<FastifyReply>;
   decisionDeps: (log: DecisionDeps['log']) => DecisionDeps;
@@ -27,7 +27,7 @@ export function newsroomKit(services: Services): NewsroomKit {
     db,
     page: async (req, reply, build, status = 200) => {
       const ctx = await pageContext(services, req, reply);
-      return sendPage(req, reply, build(ctx), { status, cache: 'no-store' });
+      return sendPage(req, reply, await build(ctx), { status, cache: 'no-store' });
     },
     decisionDeps: (log) => ({
       db,

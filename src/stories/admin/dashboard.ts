@@ -1,4 +1,4 @@
-/** The newsroom's front page (`/admin`): counts, feed errors, recent stories and the home-page leads. */
+/** The newsroom's front page (`/admin`): counts, feed errors, recent stories, the home-page leads and what other features add (src/stories/slots.ts). */
 import type { FastifyInstance } from 'fastify';
 import { h } from 'preact';
 import { nowIso } from '../../platform/db.ts';
@@ -8,7 +8,7 @@ import { redirectWith } from '../../lib/flash.ts';
 import { storiesChanged } from '../admin-auth.ts';
 import { storyQuery, type Story } from '../store.ts';
 import { countPendingReleases } from '../press-releases.ts';
-import { recentUploads } from '../cable-uploads.ts';
+import { fillSlot } from '../slots.ts';
 import { Dashboard } from '../admin-views.tsx';
 import { perRowForm } from '../schemas.ts';
 import type { NewsroomKit } from './common.ts';
@@ -29,7 +29,7 @@ export function dashboardRoutes(app: FastifyInstance, kit: NewsroomKit): void {
 
   app.get('/admin', { config: { policy: 'newsroom.edit' } }, async (req, reply) => {
     const now = nowIso();
-    const [drafts, scheduled, pendingReleases, feeds, stories, leads, uploads] = await Promise.all([
+    const [drafts, scheduled, pendingReleases, feeds, stories, leads] = await Promise.all([
       db
         .selectFrom('stories')
         .select((eb) => eb.fn.countAll<number | string>().as('n'))
@@ -52,7 +52,6 @@ export function dashboardRoutes(app: FastifyInstance, kit: NewsroomKit): void {
         .execute(),
       storyList(50),
       storyList(20, true),
-      recentUploads(db, 5),
     ]);
     const data = {
       drafts: Number(drafts.n),
@@ -63,9 +62,16 @@ export function dashboardRoutes(app: FastifyInstance, kit: NewsroomKit): void {
         .map((f) => ({ name: f.name, error: f.last_error! })),
       stories,
       leads,
-      uploads,
     };
-    return page(req, reply, (ctx) => h(Dashboard, { ctx, data, notice: null, now }));
+    return page(req, reply, async (ctx) =>
+      h(Dashboard, {
+        ctx,
+        data,
+        notice: null,
+        now,
+        boxes: await fillSlot(req, 'newsroom', ctx, {}),
+      }),
+    );
   });
 
   // Home page leads: keep or drop each, and its position.

@@ -5,7 +5,7 @@
  * any process of a fleet) can show it; the file is removed when the import ends.
  */
 import { rm } from 'node:fs/promises';
-import { importOutcome } from '../cables/import-outcome.ts';
+import { importOutcome } from './import-outcome.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
@@ -73,7 +73,7 @@ export function cableUploadJob(db: Db, onDone?: () => void): JobHandler {
     let writing: Promise<unknown> = Promise.resolve();
     try {
       // On its own thread and connection (small transactions): pages keep their latency meanwhile.
-      const { importInWorker } = await import('../cables/import-runner.ts');
+      const { importInWorker } = await import('./import-runner.ts');
       const summary = await importInWorker(db, [upload.path], {
         workers: 1,
         onProgress: (p) => {

@@ -1,18 +1,23 @@
-/** Cable uploads: the form, the upload itself (streamed to disk, imported by a job) and its status. */
+/**
+ * Cable uploads in the newsroom: the form, the upload itself (streamed to disk, imported by a job:
+ * uploads.ts) and its status. Its own scope parses multipart bodies (only these routes take them).
+ */
 import { createWriteStream } from 'node:fs';
 import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { pipeline } from 'node:stream/promises';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import multipart from '@fastify/multipart';
 import { h } from 'preact';
-import { HttpError, badRequest, notFound } from '../../platform/http.ts';
-import { csrfCookie, fromThisSite } from '../../platform/csrf.ts';
-import { parseInput, text } from '../../lib/form.ts';
-import { getUpload, recentUploads, recordUpload } from '../cable-uploads.ts';
-import { CableUploadPage, CableUploadStatusPage } from '../admin-views.tsx';
-import { uploadQuery } from '../schemas.ts';
-import { idParam, type NewsroomKit } from './common.ts';
+import { HttpError, badRequest, notFound } from '../platform/http.ts';
+import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
+import type { Services } from '../platform/services.ts';
+import { parseInput, text } from '../lib/form.ts';
+import { idParam, newsroomKit } from '../stories/admin/common.ts';
+import { getUpload, recentUploads, recordUpload } from './uploads.ts';
+import { CableUploadPage, CableUploadStatusPage } from './upload-views.tsx';
+import { uploadQuery } from './schemas.ts';
 
 export const MAX_UPLOAD_BYTES = 2 * 1024 * 1024 * 1024;
 
@@ -23,8 +28,17 @@ function sameToken(a: string | undefined, b: string | undefined): boolean {
   return x.length === y.length && timingSafeEqual(x, y);
 }
 
-export function uploadRoutes(app: FastifyInstance, kit: NewsroomKit): void {
-  const { db, page, services } = kit;
+export function uploadRoutes(services: Services): FastifyPluginAsync {
+  return async (app) => {
+    await app.register(multipart, {
+      limits: { fileSize: MAX_UPLOAD_BYTES, files: 1, fields: 5, parts: 6 },
+    });
+    routes(app, services);
+  };
+}
+
+function routes(app: FastifyInstance, services: Services): void {
+  const { db, page } = newsroomKit(services);
 
   app.get('/admin/cables', { config: { policy: 'cables.upload' } }, async (req, reply) => {
     const uploads = await recentUploads(db, 20);

@@ -3,17 +3,19 @@
  * Cablegate story, explainers about the archive and the licence model, the World Headlines partner
  * feeds (ordinary feeds at the partners' real addresses) with a few demo headlines, and one house ad.
  * Every demo story, headline and ad carries is_demo = 1 and is labelled on the page.
+ * It writes several features' tables (stories, cables, feeds, ads), so it sits with the entry files
+ * that assemble the features (server.ts and cli.ts load it); no feature imports it.
  */
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PostgresAdapter, sql, type Kysely } from 'kysely';
-import type { Database } from '../platform/schema.ts';
+import type { Database } from './platform/schema.ts';
 import { Readable } from 'node:stream';
-import { nowIso } from '../platform/db.ts';
-import { importRawItems } from '../cables/importer.ts';
-import { readAllCables } from '../cables/readers.ts';
-import { CABLEGATE_SLUG, createStory, ensureSection, ensureSource } from './store.ts';
+import { nowIso } from './platform/db.ts';
+import { importRawItems } from './cables/importer.ts';
+import { readAllCables } from './cables/readers.ts';
+import { CABLEGATE_SLUG, createStory, ensureSection, ensureSource } from './stories/store.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
 

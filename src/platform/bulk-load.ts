@@ -1,0 +1,71 @@
+/**
+ * Bulk loads of content (a cable import). A feature that keeps data derived from content row by
+ * row (search: its full-text index) may put that off while a load runs and catch up once at its
+ * end, in committed batches. It names a module exporting `bulkLoad: BulkLoadHook` in its manifest
+ * (`Feature.bulkLoad`, see src/platform/feature.ts); src/features.ts registers those modules here,
+ * and a loader runs `loadBulkLoadHooks()`. Modules, not functions, so that a load running on a
+ * worker thread (which loads no feature) imports the same hooks there: the loader passes
+ * `bulkLoadModules()` on to the thread.
+ */
+import type { Db } from './db.ts';
+
+export interface BulkLoadProgress {
+  /** Rows caught up with so far, of `total`. */
+  done: number;
+  total: number;
+}
+
+export interface BulkLoadHook {
+  name: string;
+  /** Before the first batch: rows loaded from now on may be left for `after`. */
+  before(db: Db): Promise<void>;
+  /**
+   * After the last batch (and after a failed load, for what it committed): catches up with the
+   * rows loaded since `before`, in committed batches; a later `after` finishes an interrupted one.
+   */
+  after(db: Db, opts?: { onProgress?: (p: BulkLoadProgress) => void }): Promise<{ done: number }>;
+}
+
+/** The URL of a module exporting `bulkLoad` (see moduleEntry in src/platform/workers.ts). */
+export type BulkLoadModule = string;
+
+const modules: BulkLoadModule[] = [];
+
+/** Registers a feature's hook module (src/features.ts does, for every manifest naming one). */
+export function addBulkLoadModule(url: BulkLoadModule): void {
+  if (!modules.includes(url)) modules.push(url);
+}
+
+/** The registered hook modules, in registration order. */
+export function bulkLoadModules(): BulkLoadModule[] {
+  return [...modules];
+}
+
+/** The hooks of `urls` (default: the registered modules), loaded. */
+export async function loadBulkLoadHooks(
+  urls: readonly BulkLoadModule[] = modules,
+): Promise<BulkLoadHook[]> {
+  return Promise.all(
+    urls.map(async (url) => {
+      const m = (await import(url)) as { bulkLoad?: BulkLoadHook };
+      if (!m.bulkLoad) throw new Error(`${url} exports no bulkLoad hook`);
+      return m.bulkLoad;
+    }),
+  );
+}
+
+/** Runs every hook's `before`, in order. */
+export async function beforeBulkLoad(hooks: readonly BulkLoadHook[], db: Db): Promise<void> {
+  for (const h of hooks) await h.before(db);
+}
+
+/** Runs every hook's `after`, in order; the rows they caught up with, added up. */
+export async function afterBulkLoad(
+  hooks: readonly BulkLoadHook[],
+  db: Db,
+  opts: { onProgress?: (p: BulkLoadProgress) => void } = {},
+): Promise<{ done: number }> {
+  let done = 0;
+  for (const h of hooks) done += (await h.after(db, opts)).done;
+  return { done };
+}
