@@ -13,7 +13,13 @@ import { h } from 'preact';
 import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
 import { HttpError, sendPage } from './platform/http.ts';
-import { csrfValid, fromThisSite } from './platform/csrf.ts';
+import {
+  CSRF_REFUSED,
+  CSRF_UNATTESTED,
+  csrfValid,
+  fromThisSite,
+  sameOriginAttested,
+} from './platform/csrf.ts';
 import { stripControlCharsDeep } from './platform/stored-text.ts';
 import { requestSerializer } from './platform/log-redact.ts';
 import { flushViews } from './platform/page-views.ts';
@@ -135,17 +141,15 @@ export async function buildApp(
     if (req.body !== null && typeof req.body === 'object') stripControlCharsDeep(req.body);
   });
 
-  // CSRF: every state-changing request comes from this site (Sec-Fetch-Site, Origin) and carries
-  // the visitor's token, unless its route opts out.
-  app.addHook('preHandler', async (req, reply) => {
+  // CSRF (src/platform/csrf.ts), unless the route opts out: every state-changing request comes
+  // from this site (Sec-Fetch-Site, Origin); a signed-in member's also carries their token; one
+  // without a session, whose page carried no token, needs the browser's word that it is ours.
+  app.addHook('preHandler', async (req) => {
     if (!UNSAFE.has(req.method) || req.routeOptions.config?.csrf === false) return;
-    if (!fromThisSite(req, config.baseUrl) || !csrfValid(req)) {
-      throw new HttpError(
-        403,
-        'csrf',
-        'This form has expired or did not come from this site. Reload the page and try again.',
-      );
-    }
+    if (!fromThisSite(req, config.baseUrl)) throw new HttpError(403, 'csrf', CSRF_REFUSED);
+    if (csrfValid(req)) return;
+    if (req.member) throw new HttpError(403, 'csrf', CSRF_REFUSED);
+    if (!sameOriginAttested(req, config.baseUrl)) throw new HttpError(403, 'csrf', CSRF_UNATTESTED);
   });
 
   app.setNotFoundHandler(async (req, reply) => {
