@@ -28,6 +28,8 @@ const { values } = parseArgs({
     rounds: { type: 'string', default: '3' },
     connections: { type: 'string', default: '10' },
     encoding: { type: 'string', default: 'br, gzip' },
+    /** Measure only the cases whose name starts with this (e.g. `story`, `home`). */
+    only: { type: 'string', default: '' },
   },
 });
 const duration = Number(values.seconds);
@@ -249,7 +251,7 @@ http {
   if (nginxUrl)
     measured.push({ name: 'story, via nginx', url: nginxUrl + storyPath, headers: common });
   const shares: string[] = [];
-  for (const m of measured) {
+  for (const m of measured.filter((x) => x.name.startsWith(values.only ?? ''))) {
     const peerPath = `${peerUrl}/${encodeURIComponent(m.name === 'story, via nginx' ? 'story' : m.name)}`;
     // Warm-up: the JIT, SQLite's page cache, the render cache.
     await autocannon({ url: m.url, connections, duration: 1, headers: m.headers });
