@@ -98,6 +98,15 @@ export function csrfFrom(res: { cookies: { name: string; value: string }[] }): {
 }
 
 /**
+ * A double-submit token a client keeps for itself (cookie and field agree), for posting forms of
+ * pages that carry none (a reader without a session) from a client that sends no Origin.
+ */
+export function clientToken(): { token: string; cookie: string } {
+  const token = 'client-' + 'q'.repeat(33);
+  return { token, cookie: `bs_csrf=${token}` };
+}
+
+/**
  * The headers a browser sends with a form posted from one of the site's own pages, for app.inject
  * (whose requests are addressed to http://localhost:80).
  */
