@@ -6,7 +6,7 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { h } from 'preact';
@@ -51,6 +51,27 @@ function isApi(req: FastifyRequest): boolean {
   );
 }
 
+/**
+ * The headers @fastify/helmet sets with these options, read once from a throwaway app (the same
+ * plugin and options as before, so the same headers), to be set on every response without
+ * building them again.
+ */
+async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
+  const probe = Fastify();
+  await probe.register(helmet, options);
+  probe.get('/', async (_req, reply) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(reply.raw.getHeaders()))
+      if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    return out;
+  });
+  try {
+    return (await probe.inject('/')).json() as Record<string, string>;
+  } finally {
+    await probe.close();
+  }
+}
+
 export async function buildApp(
   base: ServiceOptions & {
     config: Config;
@@ -88,7 +109,9 @@ export async function buildApp(
   installRequestMetrics(app);
   // The shared services as decorators (app.db, app.config, app.mailer, app.shared, …).
   await app.register(servicesPlugin, services);
-  await app.register(helmet, {
+  // Security headers: the same for every response, so worked out once at start (helmet would
+  // build them again on every request) and set from that list.
+  const securityHeaders = await helmetHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -108,6 +131,10 @@ export async function buildApp(
     hsts: false,
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
   app.addHook('onSend', async (req, reply) => {
     if (req.protocol === 'https')
