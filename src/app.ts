@@ -6,14 +6,20 @@
 import Fastify, { type FastifyInstance, type FastifyRequest } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
-import helmet from '@fastify/helmet';
+import helmet, { type FastifyHelmetOptions } from '@fastify/helmet';
 import compress from '@fastify/compress';
 import rateLimit from '@fastify/rate-limit';
 import { h } from 'preact';
 import type { Config } from './config.ts';
 import type { Db } from './platform/db.ts';
 import { HttpError, sendPage } from './platform/http.ts';
-import { csrfValid, fromThisSite } from './platform/csrf.ts';
+import {
+  CSRF_REFUSED,
+  CSRF_UNATTESTED,
+  csrfValid,
+  fromThisSite,
+  sameOriginAttested,
+} from './platform/csrf.ts';
 import { stripControlCharsDeep } from './platform/stored-text.ts';
 import { requestSerializer } from './platform/log-redact.ts';
 import { flushViews } from './platform/page-views.ts';
@@ -43,6 +49,27 @@ function isApi(req: FastifyRequest): boolean {
     req.routePath === '/readyz' ||
     req.routePath === '/livez'
   );
+}
+
+/**
+ * The headers @fastify/helmet sets with these options, read once from a throwaway app (the same
+ * plugin and options as before, so the same headers), to be set on every response without
+ * building them again.
+ */
+async function helmetHeaders(options: FastifyHelmetOptions): Promise<Record<string, string>> {
+  const probe = Fastify();
+  await probe.register(helmet, options);
+  probe.get('/', async (_req, reply) => {
+    const out: Record<string, string> = {};
+    for (const [k, v] of Object.entries(reply.raw.getHeaders()))
+      if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : String(v);
+    return out;
+  });
+  try {
+    return (await probe.inject('/')).json() as Record<string, string>;
+  } finally {
+    await probe.close();
+  }
 }
 
 export async function buildApp(
@@ -82,7 +109,9 @@ export async function buildApp(
   installRequestMetrics(app);
   // The shared services as decorators (app.db, app.config, app.mailer, app.shared, …).
   await app.register(servicesPlugin, services);
-  await app.register(helmet, {
+  // Security headers: the same for every response, so worked out once at start (helmet would
+  // build them again on every request) and set from that list.
+  const securityHeaders = await helmetHeaders({
     contentSecurityPolicy: {
       useDefaults: false,
       directives: {
@@ -102,6 +131,10 @@ export async function buildApp(
     hsts: false,
     referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
     crossOriginEmbedderPolicy: false,
+  });
+  app.addHook('onRequest', (_req, reply, done) => {
+    reply.headers(securityHeaders);
+    done();
   });
   app.addHook('onSend', async (req, reply) => {
     if (req.protocol === 'https')
@@ -135,17 +168,15 @@ export async function buildApp(
     if (req.body !== null && typeof req.body === 'object') stripControlCharsDeep(req.body);
   });
 
-  // CSRF: every state-changing request comes from this site (Sec-Fetch-Site, Origin) and carries
-  // the visitor's token, unless its route opts out.
-  app.addHook('preHandler', async (req, reply) => {
+  // CSRF (src/platform/csrf.ts), unless the route opts out: every state-changing request comes
+  // from this site (Sec-Fetch-Site, Origin); a signed-in member's also carries their token; one
+  // without a session, whose page carried no token, needs the browser's word that it is ours.
+  app.addHook('preHandler', async (req) => {
     if (!UNSAFE.has(req.method) || req.routeOptions.config?.csrf === false) return;
-    if (!fromThisSite(req, config.baseUrl) || !csrfValid(req)) {
-      throw new HttpError(
-        403,
-        'csrf',
-        'This form has expired or did not come from this site. Reload the page and try again.',
-      );
-    }
+    if (!fromThisSite(req, config.baseUrl)) throw new HttpError(403, 'csrf', CSRF_REFUSED);
+    if (csrfValid(req)) return;
+    if (req.member) throw new HttpError(403, 'csrf', CSRF_REFUSED);
+    if (!sameOriginAttested(req, config.baseUrl)) throw new HttpError(403, 'csrf', CSRF_UNATTESTED);
   });
 
   app.setNotFoundHandler(async (req, reply) => {

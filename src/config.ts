@@ -162,6 +162,12 @@ export const configSchema = z.object({
     .min(1, 'must be at least 1')
     .max(1000, 'must be at most 1000')
     .default(4),
+  PAGE_CACHE_SECONDS: z.coerce
+    .number({ message: 'must be a number of seconds' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(86400, 'must be at most 86400')
+    .default(60),
 });
 
 /** Payment instructions printed on invoices (docs/licensing.md: "Getting paid"). */
@@ -283,6 +289,11 @@ export interface Config {
   metricsPort: number | null;
   /** Payment instructions on invoices (PAYMENT_* variables). */
   payment: PaymentSettings;
+  /**
+   * How long a shared cache (a reverse proxy, a CDN) may keep a page for readers without a
+   * session: its `s-maxage`. A change shows there within this time. 0: shared caches revalidate.
+   */
+  pageCacheSeconds: number;
 }
 
 /**
@@ -341,6 +352,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       licensed: { perMinute: c.SEARCH_RATE_LICENSED, burst: c.SEARCH_BURST_LICENSED },
       queuePerClient: c.SEARCH_QUEUE_PER_CLIENT,
     },
+    pageCacheSeconds: c.PAGE_CACHE_SECONDS,
     metricsToken: c.METRICS_TOKEN ?? null,
     metricsPort: c.METRICS_PORT ?? null,
     payment: {

@@ -83,7 +83,11 @@ export async function listenLocal(site: Pick<Running, 'app'>): Promise<string> {
   return `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}`;
 }
 
-/** Reads the CSRF cookie a page set and returns it with the cookie header to send back. */
+/**
+ * Reads the CSRF cookie a page set (a signed-in member's page) and returns it with the cookie
+ * header to send back. Throws when the page set none: a page for a reader without a session
+ * carries no token (their forms are checked by origin, see `browserPost`).
+ */
 export function csrfFrom(res: { cookies: { name: string; value: string }[] }): {
   token: string;
   cookie: string;
@@ -92,6 +96,21 @@ export function csrfFrom(res: { cookies: { name: string; value: string }[] }): {
   if (!c) throw new Error('no CSRF cookie was set');
   return { token: c.value, cookie: `bs_csrf=${c.value}` };
 }
+
+/**
+ * A double-submit token a client keeps for itself (cookie and field agree), for posting forms of
+ * pages that carry none (a reader without a session) from a client that sends no Origin.
+ */
+export function clientToken(): { token: string; cookie: string } {
+  const token = 'client-' + 'q'.repeat(33);
+  return { token, cookie: `bs_csrf=${token}` };
+}
+
+/**
+ * The headers a browser sends with a form posted from one of the site's own pages, for app.inject
+ * (whose requests are addressed to http://localhost:80).
+ */
+export const SAME_ORIGIN = { origin: 'http://localhost:80', 'sec-fetch-site': 'same-origin' };
 
 /** A TCP port on 127.0.0.1 that nothing listens on right now. */
 export async function freePort(): Promise<number> {

@@ -196,7 +196,7 @@ export function PreferencesPage({
           </p>
         ) : null}
         <form method="post" action={action}>
-          <input type="hidden" name="_csrf" value={ctx.csrf} />
+          {ctx.csrf ? <input type="hidden" name="_csrf" value={ctx.csrf} /> : null}
           <fieldset>
             <legend>Format</legend>
             <label>

@@ -33,7 +33,7 @@ export function NewsletterBox({
         week's top stories and the most-read cables.
       </p>
       <form method="post" action="/newsletter/subscribe">
-        <input type="hidden" name="_csrf" value={csrf} />
+        {csrf ? <input type="hidden" name="_csrf" value={csrf} /> : null}
         <input type="hidden" name="return_to" value={returnTo} />
         <label class="visually-hidden" for="newsletter-email">
           Email address

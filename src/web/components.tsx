@@ -1,7 +1,11 @@
 /** Small components shared by every feature's pages. */
 import type { PageContext } from './context.ts';
 
-/** The hidden field every POST form carries (see src/platform/csrf.ts). */
+/**
+ * The hidden token field of a signed-in member's POST forms (see src/platform/csrf.ts). A reader
+ * without a session has no token: their forms carry none and their pages are the same for everyone.
+ */
 export function Csrf({ ctx }: { ctx: Pick<PageContext, 'csrf'> }) {
-  return <input type="hidden" name="_csrf" value={ctx.csrf} />;
+  const token = ctx.csrf;
+  return token ? <input type="hidden" name="_csrf" value={token} /> : null;
 }

@@ -69,13 +69,21 @@ describe('fleet on PostgreSQL', () => {
         jar.take(reg);
         const email = `fleet-${Date.now()}@example.org`;
         const password = 'Quartz-lantern-meadow-7319';
-        /** Posts a form to A with the jar's cookies and CSRF token, keeping what it sets. */
+        /**
+         * Posts a form to A as a browser does from A's page (its Origin; a signed-in page's CSRF
+         * token once there is one), keeping what it sets.
+         */
         const postForm = async (path: string, fields: Record<string, string>) => {
+          const token = jar.get('bs_csrf');
           const res = await fetch(`${a}${path}`, {
             method: 'POST',
             redirect: 'manual',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
-            body: new URLSearchParams({ ...fields, _csrf: jar.get('bs_csrf')! }).toString(),
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              cookie: jar.header(),
+              origin: a,
+            },
+            body: new URLSearchParams({ ...fields, ...(token ? { _csrf: token } : {}) }).toString(),
           });
           jar.take(res);
           return res;
@@ -97,6 +105,7 @@ describe('fleet on PostgreSQL', () => {
         // ... and B knows the member, with what was written through A.
         const onB = await fetch(`${b}/account`, { headers: { cookie: jar.header() } });
         assert.equal(onB.status, 200);
+        jar.take(onB);
         const html = await onB.text();
         assert.ok(html.includes(email), 'the session started on A works on B');
         assert.ok(html.includes('Fleet Research Unit'), 'what A stored, B serves');
@@ -121,7 +130,11 @@ describe('fleet on PostgreSQL', () => {
           const out = await fetch(`${b}/logout`, {
             method: 'POST',
             redirect: 'manual',
-            headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: jar.header() },
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              cookie: jar.header(),
+              origin: b,
+            },
             body: new URLSearchParams({ _csrf: jar.get('bs_csrf')! }).toString(),
           });
           assert.ok(out.status < 400, `logout on B: ${out.status}`);

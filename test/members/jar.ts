@@ -1,6 +1,7 @@
 /** A browser's cookies and client address for app.inject, shared by the member tests. */
 import type { FastifyInstance } from 'fastify';
 import { SESSION_COOKIE } from '../../src/members/session.ts';
+import { SAME_ORIGIN } from '../helpers.ts';
 
 type Res = Awaited<ReturnType<FastifyInstance['inject']>>;
 
@@ -35,12 +36,16 @@ export class Jar {
       await this.app.inject({ url, remoteAddress: this.ip, headers: { cookie: this.header() } }),
     );
   }
-  /** Posts a form with the jar's CSRF token (fetching a page first when there is none yet). */
+  /**
+   * Posts a form as a browser does from one of the site's pages: with its Origin and
+   * Sec-Fetch-Site, and, once a signed-in page gave the jar a CSRF token, with that token.
+   */
   async post(url: string, fields: Record<string, string>): Promise<Res> {
-    if (!this.cookies.has('bs_csrf')) await this.get('/login');
+    if (this.session && !this.cookies.has('bs_csrf')) await this.get('/account');
+    const token = this.cookies.get('bs_csrf');
     const payload = new URLSearchParams({
       ...fields,
-      _csrf: this.cookies.get('bs_csrf')!,
+      ...(token ? { _csrf: token } : {}),
     }).toString();
     return this.take(
       await this.app.inject({
@@ -48,7 +53,11 @@ export class Jar {
         url,
         remoteAddress: this.ip,
         payload,
-        headers: { cookie: this.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          cookie: this.header(),
+          'content-type': 'application/x-www-form-urlencoded',
+          ...SAME_ORIGIN,
+        },
       }),
     );
   }

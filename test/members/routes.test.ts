@@ -1,6 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE, TEST_PASSWORD_PARAMS, testSite } from '../helpers.ts';
+import { ENGINE, SAME_ORIGIN, TEST_PASSWORD_PARAMS, testSite } from '../helpers.ts';
 import { AUTH_RATE_LIMITS, SIGNUP_COOKIE } from '../../src/members/routes.ts';
 import { SESSION_COOKIE } from '../../src/members/session.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
@@ -27,22 +27,30 @@ describe(`members on ${ENGINE}`, () => {
     jar.take(
       await site.app.inject({ url, remoteAddress: jar.ip, headers: { cookie: jar.header() } }),
     );
-  /** Posts a form with the jar's CSRF token (fetching a page first when there is none yet). */
+  /**
+   * Posts a form as a browser does from the site's own page (Origin, Sec-Fetch-Site) with the
+   * jar's CSRF token once a signed-in page gave it one; `csrf: false` sends neither.
+   */
   const post = async (
     jar: Jar,
     url: string,
     fields: Record<string, string>,
     opts: { csrf?: boolean } = {},
   ) => {
-    if (!jar.cookies.has('bs_csrf')) await get(jar, '/login');
-    const body = opts.csrf === false ? fields : { ...fields, _csrf: jar.cookies.get('bs_csrf')! };
+    if (jar.session && !jar.cookies.has('bs_csrf')) await get(jar, '/account');
+    const token = jar.cookies.get('bs_csrf');
+    const body = opts.csrf === false || !token ? fields : { ...fields, _csrf: token };
     return jar.take(
       await site.app.inject({
         method: 'POST',
         url,
         remoteAddress: jar.ip,
         payload: form(body),
-        headers: { cookie: jar.header(), 'content-type': 'application/x-www-form-urlencoded' },
+        headers: {
+          cookie: jar.header(),
+          'content-type': 'application/x-www-form-urlencoded',
+          ...(opts.csrf === false ? {} : SAME_ORIGIN),
+        },
       }),
     );
   };
@@ -274,7 +282,8 @@ describe(`members on ${ENGINE}`, () => {
 
   test('anonymous pages stay public and show Log in / Register', async () => {
     const res = await site.app.inject('/terms');
-    assert.equal(res.headers['cache-control'], 'public, max-age=60, stale-while-revalidate=300');
+    assert.equal(res.headers['cache-control'], 'public, max-age=0, s-maxage=60');
+    assert.equal(res.headers['set-cookie'], undefined);
     assert.match(res.body, /href="\/login">Log in<\/a> \/ <a href="\/register">Register<\/a>/);
     // A cookie that is not a session token is ignored without a lookup.
     const junk = await site.app.inject({

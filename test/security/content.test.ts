@@ -147,9 +147,20 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
         `<a href="https://collector.example/r?t=${OLD_SLOT}">report</a></p>` +
         `<p>&lt;input type="hidden" name="_csrf" value="${OLD_SLOT}"&gt;</p>`,
     );
-    // Two visitors, each twice: the first request fills the render cache, the others reuse it.
-    for (const token of ['A'.repeat(40), 'B'.repeat(40), 'A'.repeat(40), 'B'.repeat(40)]) {
-      const page = await site.app.inject({ url: path, headers: { cookie: `bs_csrf=${token}` } });
+    // Two signed-in readers, each twice: the first request fills the render cache, the others
+    // reuse it. (A reader without a session gets no token at all: checked below.)
+    const one = await signedIn(site.db.kysely, 'one@example.org', 'reader');
+    const two = await signedIn(site.db.kysely, 'two@example.org', 'reader');
+    for (const [who, token] of [
+      [one, 'A'.repeat(40)],
+      [two, 'B'.repeat(40)],
+      [one, 'A'.repeat(40)],
+      [two, 'B'.repeat(40)],
+    ] as const) {
+      const page = await site.app.inject({
+        url: path,
+        headers: { cookie: `bs_session=${who.token}; bs_csrf=${token}` },
+      });
       assert.equal(page.statusCode, 200);
       const img = elements(page.body, 'img').find((a) =>
         (a.src ?? '').includes('collector.example'),
@@ -170,6 +181,17 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
       );
       assert.ok(!page.body.includes('\u0000'), 'no NUL on the page');
     }
+    // Without a session: no token anywhere, whatever cookie the visitor sends.
+    const anonymous = await site.app.inject({
+      url: path,
+      headers: { cookie: `bs_csrf=${'A'.repeat(40)}` },
+    });
+    assert.equal(anonymous.statusCode, 200);
+    assert.deepEqual(
+      elements(anonymous.body, 'input').filter((a) => a.name === '_csrf'),
+      [],
+    );
+    assert.ok(!anonymous.body.includes('A'.repeat(40)));
     const stored = await site.db.kysely
       .selectFrom('press_releases')
       .select('body')
@@ -409,6 +431,7 @@ describe(`content and the site's machinery (${ENGINE})`, () => {
 
 describe(`CSRF cookie and request origin (${ENGINE})`, () => {
   let site: Site;
+  let member: Awaited<ReturnType<typeof signedIn>>;
   before(async () => {
     // Behind a proxy that says which scheme the visitor used.
     site = await testSite({
@@ -417,27 +440,47 @@ describe(`CSRF cookie and request origin (${ENGINE})`, () => {
       TRUST_PROXY: '127.0.0.1/32',
       BASE_URL: 'https://news.example',
     });
+    member = await signedIn(site.db.kysely, 'member@example.org', 'reader');
   });
   after(() => site.cleanup());
 
   const TOKEN = 'k'.repeat(40);
   let n = 0;
-  const subscribe = (headers: Record<string, string>, cookie = `bs_csrf=${TOKEN}`) =>
+  /** The newsletter form of a story page, posted by a reader without a session. */
+  const subscribe = (headers: Record<string, string>, cookie = `bs_csrf=${TOKEN}`, token = TOKEN) =>
     site.app.inject({
       method: 'POST',
       url: '/newsletter/subscribe',
       remoteAddress: '127.0.0.1',
       headers: { ...FORM, cookie, 'x-forwarded-for': `203.0.113.${n % 250}`, ...headers },
-      payload: form({ email: `r${n++}@example.org`, _csrf: TOKEN }),
+      payload: form({ email: `r${n++}@example.org`, ...(token ? { _csrf: token } : {}) }),
+    });
+  /** A signed-in member's form (their account's newsletter choice). */
+  const memberPost = (headers: Record<string, string>, token: string | null) =>
+    site.app.inject({
+      method: 'POST',
+      url: '/account/newsletter',
+      remoteAddress: '127.0.0.1',
+      headers: {
+        ...FORM,
+        cookie: `bs_session=${member.token}${token ? `; bs_csrf=${token}` : ''}`,
+        ...headers,
+      },
+      payload: form({ action: 'subscribe', ...(token ? { _csrf: token } : {}) }),
     });
   const refused = (r: { statusCode: number; body: string }) =>
     r.statusCode === 403 && /did not come from this site/.test(r.body);
+  const unattested = (r: { statusCode: number; body: string }) =>
+    r.statusCode === 403 && /did not say which site this form came from/.test(r.body);
 
-  test('the cookie is __Host-bs_csrf (Secure, Path=/, no Domain) under https and bs_csrf under http', async () => {
+  test('a signed-in page sets __Host-bs_csrf (Secure, Path=/, no Domain) under https and bs_csrf under http; a page without a session sets none', async () => {
+    const cookie = `bs_session=${member.token}`;
     const https = await site.app.inject({
-      url: '/login',
-      headers: { 'x-forwarded-proto': 'https' },
+      url: '/account',
+      remoteAddress: '127.0.0.1',
+      headers: { 'x-forwarded-proto': 'https', cookie },
     });
+    assert.equal(https.statusCode, 200);
     const set = ([] as string[])
       .concat(https.headers['set-cookie'] ?? [])
       .find((c) => c.startsWith('__Host-bs_csrf='));
@@ -449,46 +492,91 @@ describe(`CSRF cookie and request origin (${ENGINE})`, () => {
     const token = /^__Host-bs_csrf=([^;]+)/.exec(set)![1];
     const field = elements(https.body, 'input').find((a) => a.name === '_csrf');
     assert.equal(field?.value, token);
-    const http = await site.app.inject({ url: '/login' });
+    assert.match(String(https.headers['cache-control']), /^private/);
+    const http = await site.app.inject({ url: '/account', headers: { cookie } });
     const plain = ([] as string[])
       .concat(http.headers['set-cookie'] ?? [])
       .find((c) => c.startsWith('bs_csrf='));
     assert.ok(plain);
     assert.doesNotMatch(plain, /Secure/i);
-    // Under https only the __Host- cookie counts: a plain bs_csrf (which any subdomain could plant) does not.
-    assert.ok(refused(await subscribe({ 'x-forwarded-proto': 'https' }, `bs_csrf=${TOKEN}`)));
-    const ok = await subscribe({ 'x-forwarded-proto': 'https' }, `__Host-bs_csrf=${TOKEN}`);
-    assert.equal(ok.statusCode, 200, ok.body.slice(0, 200));
+    // Under https only the __Host- cookie counts: a plain bs_csrf (which any subdomain could plant)
+    // does not, for a member, who has no other way through.
+    const planted = await site.app.inject({
+      method: 'POST',
+      url: '/account/newsletter',
+      remoteAddress: '127.0.0.1',
+      headers: {
+        ...FORM,
+        'x-forwarded-proto': 'https',
+        cookie: `bs_session=${member.token}; bs_csrf=${TOKEN}`,
+      },
+      payload: form({ action: 'subscribe', _csrf: TOKEN }),
+    });
+    assert.ok(refused(planted), `${planted.statusCode} ${planted.body.slice(0, 200)}`);
+    const ok = await site.app.inject({
+      method: 'POST',
+      url: '/account/newsletter',
+      remoteAddress: '127.0.0.1',
+      headers: {
+        ...FORM,
+        'x-forwarded-proto': 'https',
+        cookie: `bs_session=${member.token}; __Host-bs_csrf=${TOKEN}`,
+      },
+      payload: form({ action: 'subscribe', _csrf: TOKEN }),
+    });
+    assert.equal(ok.statusCode, 303, ok.body.slice(0, 200));
+    // The login page for a reader without a session: no cookie, no token, public.
+    for (const headers of [{ 'x-forwarded-proto': 'https' }, {}]) {
+      const login = await site.app.inject({ url: '/login', remoteAddress: '127.0.0.1', headers });
+      assert.equal(login.statusCode, 200);
+      assert.equal(login.headers['set-cookie'], undefined);
+      assert.equal(
+        elements(login.body, 'input').find((a) => a.name === '_csrf'),
+        undefined,
+      );
+    }
   });
 
-  test('Sec-Fetch-Site: cross-site (and same-site) is refused even with a valid token; same-origin, none and absent go on to the token check', async () => {
+  test('Sec-Fetch-Site: cross-site (and same-site) is refused even with a valid token; same-origin and none are the browser’s word', async () => {
     for (const v of ['cross-site', 'same-site'])
       assert.ok(refused(await subscribe({ 'sec-fetch-site': v })), v);
+    // A reader without a session posts the form of a cached page: no cookie, no token.
     for (const v of ['same-origin', 'none'])
-      assert.equal((await subscribe({ 'sec-fetch-site': v })).statusCode, 200, v);
-    assert.equal((await subscribe({})).statusCode, 200, 'absent');
-    // The token check still applies after a same-origin header.
-    const noToken = await site.app.inject({
-      method: 'POST',
-      url: '/newsletter/subscribe',
-      headers: { ...FORM, 'sec-fetch-site': 'same-origin' },
-      payload: form({ email: 'x@example.org' }),
-    });
-    assert.ok(refused(noToken));
+      assert.equal((await subscribe({ 'sec-fetch-site': v }, '', '')).statusCode, 200, v);
+    for (const v of ['cross-site', 'same-site'])
+      assert.ok(refused(await subscribe({ 'sec-fetch-site': v }, '', '')), `${v}, no token`);
+    // A signed-in member's request still needs their token after a same-origin header.
+    assert.ok(refused(await memberPost({ 'sec-fetch-site': 'same-origin' }, null)));
+    assert.equal((await memberPost({ 'sec-fetch-site': 'same-origin' }, TOKEN)).statusCode, 303);
+    assert.ok(refused(await memberPost({ 'sec-fetch-site': 'cross-site' }, TOKEN)));
   });
 
-  test('an Origin other than the site’s own is refused even with a valid token', async () => {
+  test('an Origin other than the site’s own is refused even with a valid token; the site’s own is enough without a session', async () => {
     for (const o of [
       'https://evil.example',
       'null',
       'https://news.example.evil.example',
       'http://news.example',
       'not a url',
-    ])
+    ]) {
       assert.ok(refused(await subscribe({ origin: o })), o);
-    // BASE_URL's origin, and the origin the request was addressed to.
-    assert.equal((await subscribe({ origin: 'https://news.example' })).statusCode, 200);
-    assert.equal((await subscribe({ origin: 'http://localhost' })).statusCode, 200);
+      assert.ok(refused(await subscribe({ origin: o }, '', '')), `${o}, no token`);
+    }
+    // BASE_URL's origin, and the origin the request was addressed to: with a token, and without
+    // one (Safari before 16.4 sends Origin but not Sec-Fetch-Site).
+    for (const [cookie, token] of [
+      [`bs_csrf=${TOKEN}`, TOKEN],
+      ['', ''],
+    ]) {
+      assert.equal(
+        (await subscribe({ origin: 'https://news.example' }, cookie, token)).statusCode,
+        200,
+      );
+      assert.equal(
+        (await subscribe({ origin: 'http://localhost' }, cookie, token)).statusCode,
+        200,
+      );
+    }
     assert.equal(
       (
         await subscribe(
@@ -498,5 +586,30 @@ describe(`CSRF cookie and request origin (${ENGINE})`, () => {
       ).statusCode,
       200,
     );
+    // `Origin: null` with `Sec-Fetch-Site: same-origin`: a browser withholding the origin of its own
+    // site's page (no-referrer policy, a redirected post). Believed; alone, it is not.
+    assert.equal(
+      (await subscribe({ origin: 'null', 'sec-fetch-site': 'same-origin' }, '', '')).statusCode,
+      200,
+    );
+    assert.ok(refused(await subscribe({ origin: 'null', 'sec-fetch-site': 'cross-site' }, '', '')));
+  });
+
+  test('a request without a session that says nothing of where it comes from needs a token, and is told why', async () => {
+    const before = await site.db.kysely
+      .selectFrom('newsletter_subscribers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    const bare = await subscribe({}, '', '');
+    assert.ok(unattested(bare), `${bare.statusCode} ${bare.body.slice(0, 300)}`);
+    const after = await site.db.kysely
+      .selectFrom('newsletter_subscribers')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .executeTakeFirstOrThrow();
+    assert.equal(Number(after.n), Number(before.n), 'nothing was stored');
+    // A client that keeps its own double-submit token (cookie and field agree) gets through.
+    assert.equal((await subscribe({})).statusCode, 200);
+    // Cookie and field that differ do not.
+    assert.ok(unattested(await subscribe({}, `bs_csrf=${TOKEN}`, 'j'.repeat(40))));
   });
 });

@@ -306,11 +306,10 @@ describe(`security over HTTP (${ENGINE})`, () => {
         remoteAddress: '127.0.0.1',
         headers: { 'x-forwarded-proto': 'https' },
       });
-      // Over https the CSRF cookie carries the __Host- prefix (Secure, Path=/, no Domain).
-      const c = login.cookies.find((x) => x.name === '__Host-bs_csrf');
-      assert.equal(c?.secure, true, 'cookies are Secure behind an https proxy');
-      assert.equal(c?.path, '/');
-      assert.equal(c?.domain, undefined);
+      // The login page for a reader without a session sets no cookie at all (a shared cache may
+      // keep it); the __Host- CSRF cookie of signed-in pages is checked in content.test.ts.
+      assert.equal(login.statusCode, 200);
+      assert.deepEqual(login.cookies, [], 'no cookie on a page for a reader without a session');
       const notProxy = await proxied.app.inject({
         url: '/',
         remoteAddress: '198.51.100.9',

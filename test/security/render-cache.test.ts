@@ -1,5 +1,5 @@
 /**
- * The page render cache fills the visitor's CSRF token into the site's own `_csrf` fields only:
+ * The page render cache fills a signed-in visitor's CSRF token into the site's own `_csrf` fields only:
  * whatever the content of a reused page (the old placeholder, a NUL, markup that looks like a token
  * field, a random-looking string), no visitor's token ever appears anywhere else, on the first
  * render or a reused one. Pure of the database: content reaches sendPage as it is.
@@ -38,6 +38,11 @@ function Page({ ctx, content }: { ctx: PageContext; content: string }) {
 before(async () => {
   app = Fastify();
   await app.register(cookie);
+  // Only a signed-in member's page carries a token: each request here is one (no database).
+  app.decorateRequest('member', null);
+  app.addHook('onRequest', async (req) => {
+    (req as { member: unknown }).member = req.cookies.bs_csrf ? { id: 1 } : null;
+  });
   const services = {
     config: { siteName: 'Test', baseUrl: 'http://localhost' },
     shared: { sections: { get: async () => [] } },
