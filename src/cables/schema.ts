@@ -92,7 +92,15 @@ export interface CableImportsTable {
   finished_at: string | null;
 }
 
+/** Cables per origin and per month (facet 'origin' | 'month'), for the home page's archive box. */
+export interface CableCountsTable {
+  facet: string;
+  key: string;
+  n: number;
+}
+
 export interface CablesTables {
+  cable_counts: CableCountsTable;
   cable_imports: CableImportsTable;
   cables: CablesTable;
   cable_versions: CableVersionsTable;
