@@ -209,6 +209,10 @@ export function formatSummary(s: ImportSummary): string {
   ];
   if (s.indexed)
     lines.push(`  search index: ${s.indexed} cables indexed in ${s.indexSeconds.toFixed(1)} s.`);
+  if (s.termIndex?.kept)
+    lines.push(
+      `  term index: written for the site to load, ${s.termIndex.seconds.toFixed(1)} s after the load.`,
+    );
   for (const f of s.files) {
     if (f.resumedFrom !== null)
       lines.push(`  ${f.path}: resumed at byte ${f.resumedFrom} after an interrupted run.`);
@@ -234,11 +238,13 @@ const importCommand: Command = {
     const { loadConfig } = await import('../config.ts');
     const { connect } = await import('../platform/db.ts');
     const { importInWorker } = await import('./import-runner.ts');
+    const { termsFileOf } = await import('../search/search-index.ts');
     const db = await connect(loadConfig());
     const progress = progressPrinter();
     try {
       await ctx.migrate(db);
       const summary = await importInWorker(db, a.files, {
+        termsFile: termsFileOf(db.target),
         format: a.format,
         batchSize: a['batch-size'],
         workers: a.workers,

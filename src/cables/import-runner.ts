@@ -9,7 +9,11 @@ import type { ImportOptions, ImportProgress, ImportSummary } from './importer.ts
 
 export type WorkerImportOptions = Omit<ImportOptions, 'hooks'>;
 
-/** Imports `files` on a worker thread; only `db.target` is used here, never its connection. */
+/**
+ * Imports `files` on a worker thread; only `db.target` is used here, never its connection. Settles
+ * once the worker has exited, so its connection is closed (on SQLite, closing the last
+ * connection folds the WAL back in and holds the file's lock meanwhile) before the caller goes on.
+ */
 export function importInWorker(
   db: Pick<Db, 'target'>,
   files: string[],
@@ -17,7 +21,7 @@ export function importInWorker(
 ): Promise<ImportSummary> {
   const { onProgress, ...options } = opts;
   return new Promise((resolve, reject) => {
-    let settled = false;
+    let outcome: { summary: ImportSummary } | { error: Error } | null = null;
     const worker = startWorker(import.meta.url, './import-worker.ts', {
       workerData: { target: db.target, files, options },
     });
@@ -29,24 +33,22 @@ export function importInWorker(
           | { type: 'done'; summary: ImportSummary }
           | { type: 'error'; message: string },
       ) => {
-        if (msg.type === 'progress') {
-          onProgress?.(msg.progress);
-        } else if (!settled) {
-          settled = true;
-          if (msg.type === 'done') resolve(msg.summary);
-          else reject(new Error(msg.message));
-        }
+        if (msg.type === 'progress') onProgress?.(msg.progress);
+        else if (!outcome)
+          outcome =
+            msg.type === 'done' ? { summary: msg.summary } : { error: new Error(msg.message) };
       },
     );
     worker.on('error', (err) => {
-      if (settled) return;
-      settled = true;
-      reject(err);
+      outcome ??= { error: err };
     });
     worker.on('exit', (code) => {
-      if (settled) return;
-      settled = true;
-      reject(new Error(`the import worker stopped (exit code ${code}) before it finished`));
+      if (outcome && 'summary' in outcome) resolve(outcome.summary);
+      else
+        reject(
+          outcome?.error ??
+            new Error(`the import worker stopped (exit code ${code}) before it finished`),
+        );
     });
   });
 }

@@ -50,7 +50,11 @@ import {
   type PreparedCable,
   type StoreContext,
 } from './store.ts';
-import { deferCableIndex, indexCablesAfterImport } from '../search/search-index.ts';
+import {
+  buildTermIndexForImport,
+  deferCableIndex,
+  indexCablesAfterImport,
+} from '../search/search-index.ts';
 import { markDocumentsStale } from '../feeds/documents.ts';
 
 export interface SkippedRecord {
@@ -105,6 +109,11 @@ export interface ImportSummary {
   indexed: number;
   /** Seconds of that indexing (included in `seconds`). */
   indexSeconds: number;
+  /**
+   * The term index file written for the server to load at start (ImportOptions.termsFile), and
+   * the seconds from the end of the load until it was written; null when not asked for.
+   */
+  termIndex: { kept: boolean; seconds: number } | null;
   seconds: number;
 }
 
@@ -134,6 +143,11 @@ export interface ImportOptions {
   progressIntervalMs?: number;
   /** Hooks this import runs (see the module comment). */
   hooks?: CableImportHook[];
+  /**
+   * Where the server keeps its term index (`termsFileOf(target)`): when given, the import builds
+   * it on another thread while the database's search index is built, and writes it there.
+   */
+  termsFile?: string | null;
 }
 
 const CHUNK = 250;
@@ -299,6 +313,7 @@ async function beginImport(db: Db, files: string[], opts: ImportOptions): Promis
       skippedReasons: {},
       indexed: 0,
       indexSeconds: 0,
+      termIndex: null,
       seconds: 0,
     },
     rowIds: [],
@@ -547,10 +562,31 @@ function closeFile(run: ImportRun, file: FileRun): void {
   run.bytesBefore += file.size;
 }
 
-/** Step 5 (index): the search index for everything loaded since the mark. */
+/**
+ * Step 5 (index): the search index for everything loaded since the mark and, when asked for, the
+ * server's term index alongside it on another thread (both cores: FTS5 or tsvectors here, the
+ * term index there), written to its file once the database's index is complete.
+ */
 async function indexStep(run: ImportRun): Promise<void> {
   const { db, files, summary } = run;
   const indexStarted = performance.now();
+  const terms = run.opts.termsFile ? await buildTermIndexForImport(db, run.opts.termsFile) : null;
+  try {
+    await indexDatabase(run);
+  } catch (err) {
+    terms?.cancel();
+    throw err;
+  }
+  summary.indexSeconds = (performance.now() - indexStarted) / 1000;
+  if (terms)
+    summary.termIndex = {
+      kept: await terms.keep(),
+      seconds: (performance.now() - indexStarted) / 1000,
+    };
+}
+
+async function indexDatabase(run: ImportRun): Promise<void> {
+  const { db, files, summary } = run;
   const totals = {
     new: summary.new,
     updated: summary.updated,
@@ -574,7 +610,6 @@ async function indexStep(run: ImportRun): Promise<void> {
       }),
   });
   summary.indexed = r.indexed;
-  summary.indexSeconds = (performance.now() - indexStarted) / 1000;
 }
 
 /** Only once the index is built do the files count as done (see the module comment). */

@@ -20,6 +20,11 @@ export interface BuildRequest {
   /** The caller's settings (tests change them). */
   pairs: typeof PAIRS;
   pruning: typeof PRUNING;
+  /**
+   * A build after a bulk import: also read the cables waiting for the post-import indexer, and
+   * stamp the snapshot with the epoch the database will have once that indexing is done.
+   */
+  afterImport?: { epoch: number };
 }
 
 parentPort!.once('message', async (req: BuildRequest) => {
@@ -29,9 +34,13 @@ parentPort!.once('message', async (req: BuildRequest) => {
     const db = await connect(req.db);
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {
-      const terms = new TermIndex(db, stemmer, async () => new Int32Array(0));
+      const terms = new TermIndex(db, stemmer, async () => new Int32Array(0), {
+        includeDeferred: !!req.afterImport,
+      });
+      const snap = await terms.snapshot();
+      if (req.afterImport) snap.stamp.epoch = req.afterImport.epoch;
       // In shared memory: the thread that asked hands the same memory to the other search threads.
-      const blob = encodeSnapshot(await terms.snapshot(), true);
+      const blob = encodeSnapshot(snap, true);
       if (req.file) await writeSnapshotFile(req.file, blob).catch(() => {});
       parentPort!.postMessage({ blob });
     } finally {

@@ -102,6 +102,11 @@ export interface TermIndexOptions {
   onShared?: (blob: Uint8Array) => void;
   /** Told each time the index becomes ready (after a load, build or catch-up). */
   onReady?: () => void;
+  /**
+   * Read the cables still waiting for the post-import indexer too (a build that runs alongside
+   * that indexing and is kept only once it is done: see buildTermIndexForImport).
+   */
+  includeDeferred?: boolean;
 }
 
 /**
@@ -442,7 +447,7 @@ export class TermIndex {
     const table = sql.table(f.table);
     // Cables waiting for the post-import indexer are not in the database's index either.
     const mark =
-      kind === 'cable'
+      kind === 'cable' && !this.options.includeDeferred
         ? sql`and id <= coalesce((select value from search_state where key = 'cables_indexed_upto'), 9223372036854775807)`
         : sql``;
     const where = ids
