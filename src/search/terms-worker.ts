@@ -5,6 +5,7 @@
  * the index file when one is given.
  */
 import { parentPort } from 'node:worker_threads';
+import { sql } from 'kysely';
 import { connect, type DbTarget } from '../platform/db.ts';
 import { TermIndex } from './terms.ts';
 import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
@@ -32,6 +33,10 @@ parentPort!.once('message', async (req: BuildRequest) => {
     Object.assign(PAIRS, req.pairs);
     Object.assign(PRUNING, req.pruning);
     const db = await connect(req.db);
+    // After an import the importer's thread writes the database's index meanwhile, in transactions
+    // that can outlast the usual wait for the write lock (the stamp records an instance id).
+    if (req.afterImport && db.engine === 'sqlite')
+      await sql`pragma busy_timeout = 600000`.execute(db.kysely);
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {
       const terms = new TermIndex(db, stemmer, async () => new Int32Array(0), {
