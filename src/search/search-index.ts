@@ -206,6 +206,23 @@ export interface ImportTermIndex {
  */
 export async function buildTermIndexForImport(db: Db, file: string): Promise<ImportTermIndex> {
   const epoch = await currentEpoch(db);
+  // The snapshot's stamp (terms-file.ts), as TermIndex reads it, with the epoch to come: taken here,
+  // between the importer's transactions, before the build reads anything.
+  const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
+  await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
+    db.kysely,
+  );
+  const { rows } = await sql<{
+    instance: number | string | null;
+    seq: number | string | null;
+  }>`select (select value from search_state where key = 'instance') as instance,
+      (select max(seq) from search_changes) as seq`.execute(db.kysely);
+  const stamp = {
+    instance: Number(rows[0]?.instance ?? 0),
+    epoch: epoch + 1,
+    seq: Number(rows[0]?.seq ?? 0),
+    engine: db.engine,
+  };
   const { PAIRS } = await import('./terms-pairs.ts');
   const { PRUNING } = await import('./terms-postings.ts');
   // The worker writes the snapshot beside the file; keep() puts it in place.
@@ -232,7 +249,7 @@ export async function buildTermIndexForImport(db: Db, file: string): Promise<Imp
       file: pending,
       pairs: { ...PAIRS },
       pruning: { ...PRUNING, tiers: [...PRUNING.tiers] },
-      afterImport: { epoch: epoch + 1 },
+      afterImport: { stamp },
     });
   });
   return {

@@ -5,13 +5,12 @@
  * the index file when one is given.
  */
 import { parentPort } from 'node:worker_threads';
-import { sql } from 'kysely';
 import { connect, type DbTarget } from '../platform/db.ts';
 import { TermIndex } from './terms.ts';
 import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
 import { PAIRS } from './terms-pairs.ts';
 import { PRUNING } from './terms-postings.ts';
-import { encodeSnapshot, writeSnapshotFile } from './terms-file.ts';
+import { encodeSnapshot, writeSnapshotFile, type Stamp } from './terms-file.ts';
 
 export interface BuildRequest {
   /** The database to build from (its own connection). */
@@ -25,7 +24,7 @@ export interface BuildRequest {
    * A build after a bulk import: also read the cables waiting for the post-import indexer, and
    * stamp the snapshot with the epoch the database will have once that indexing is done.
    */
-  afterImport?: { epoch: number };
+  afterImport?: { stamp: Stamp };
 }
 
 parentPort!.once('message', async (req: BuildRequest) => {
@@ -33,17 +32,15 @@ parentPort!.once('message', async (req: BuildRequest) => {
     Object.assign(PAIRS, req.pairs);
     Object.assign(PRUNING, req.pruning);
     const db = await connect(req.db);
-    // After an import the importer's thread writes the database's index meanwhile, in transactions
-    // that can outlast the usual wait for the write lock (the stamp records an instance id).
-    if (req.afterImport && db.engine === 'sqlite')
-      await sql`pragma busy_timeout = 600000`.execute(db.kysely);
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {
       const terms = new TermIndex(db, stemmer, async () => new Int32Array(0), {
         includeDeferred: !!req.afterImport,
+        // Read by the importer: the stamp's instance id needs the write lock, which the importer's
+        // thread holds for most of the time while it builds the database's index.
+        stamp: req.afterImport?.stamp,
       });
       const snap = await terms.snapshot();
-      if (req.afterImport) snap.stamp.epoch = req.afterImport.epoch;
       // In shared memory: the thread that asked hands the same memory to the other search threads.
       const blob = encodeSnapshot(snap, true);
       if (req.file) await writeSnapshotFile(req.file, blob).catch(() => {});

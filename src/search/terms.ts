@@ -107,6 +107,11 @@ export interface TermIndexOptions {
    * that indexing and is kept only once it is done: see buildTermIndexForImport).
    */
   includeDeferred?: boolean;
+  /**
+   * The stamp of a build, read by the caller before it started (a build after an import takes it
+   * from the importer, whose connection holds the write lock the stamp's instance id would need).
+   */
+  stamp?: Stamp;
 }
 
 /**
@@ -372,7 +377,7 @@ export class TermIndex {
 
   /** Builds both kinds here, reading the stamp first (see Stamp). */
   async snapshot(gen = this.generation): Promise<Snapshot> {
-    const stamp = await this.stamp();
+    const stamp = this.options.stamp ?? (await this.stamp());
     const cable = await this.buildKind('cable', gen);
     const cableSurface = this.surface.cable;
     const story = await this.buildKind('story', gen);
