@@ -1,5 +1,6 @@
 /** `broadsheet cables …`: parse, canonical-id and import. */
 import { z } from 'zod';
+import { basename } from 'node:path';
 import { UsageError, type Command } from '../platform/cli.ts';
 import { canonicalId, parseCable, type ParseHints } from './parse/index.ts';
 import { readCables, type ReaderPosition } from './readers.ts';
@@ -209,6 +210,10 @@ export function formatSummary(s: ImportSummary): string {
   ];
   if (s.indexed)
     lines.push(`  search index: ${s.indexed} cables indexed in ${s.indexSeconds.toFixed(1)} s.`);
+  if (s.startFiles?.written.length)
+    lines.push(
+      `  written for the site to load at start: ${s.startFiles.written.map((f) => basename(f)).join(', ')}, ${s.startFiles.seconds.toFixed(1)} s after the load.`,
+    );
   for (const f of s.files) {
     if (f.resumedFrom !== null)
       lines.push(`  ${f.path}: resumed at byte ${f.resumedFrom} after an interrupted run.`);
@@ -239,6 +244,8 @@ const importCommand: Command = {
     try {
       await ctx.migrate(db);
       const summary = await importInWorker(db, a.files, {
+        // The site is not running (or reloads them): the hooks write what it loads at start.
+        startFilesDir: db.target.dataDir,
         format: a.format,
         batchSize: a['batch-size'],
         workers: a.workers,

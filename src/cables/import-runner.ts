@@ -14,7 +14,11 @@ export type WorkerImportOptions = Omit<ImportOptions, 'hooks' | 'bulkLoad'> & {
   onStarted?: (thread: { nice: number | null }) => void;
 };
 
-/** Imports `files` on a worker thread; only `db.target` is used here, never its connection. */
+/**
+ * Imports `files` on a worker thread; only `db.target` is used here, never its connection. Settles
+ * once the worker has exited, so its connection is closed (on SQLite, closing the last
+ * connection folds the WAL back in and holds the file's lock meanwhile) before the caller goes on.
+ */
 export function importInWorker(
   db: Pick<Db, 'target'>,
   files: string[],
@@ -22,7 +26,7 @@ export function importInWorker(
 ): Promise<ImportSummary> {
   const { onProgress, onStarted, ...options } = opts;
   return new Promise((resolve, reject) => {
-    let settled = false;
+    let outcome: { summary: ImportSummary } | { error: Error } | null = null;
     const worker = startWorker(import.meta.url, './import-worker.ts', {
       // The thread loads no feature: it imports the bulk-load hooks registered here by module.
       workerData: { target: db.target, files, options, bulkLoad: bulkLoadModules() },
@@ -36,26 +40,23 @@ export function importInWorker(
           | { type: 'done'; summary: ImportSummary }
           | { type: 'error'; message: string },
       ) => {
-        if (msg.type === 'started') {
-          onStarted?.({ nice: msg.nice });
-        } else if (msg.type === 'progress') {
-          onProgress?.(msg.progress);
-        } else if (!settled) {
-          settled = true;
-          if (msg.type === 'done') resolve(msg.summary);
-          else reject(new Error(msg.message));
-        }
+        if (msg.type === 'started') onStarted?.({ nice: msg.nice });
+        else if (msg.type === 'progress') onProgress?.(msg.progress);
+        else if (!outcome)
+          outcome =
+            msg.type === 'done' ? { summary: msg.summary } : { error: new Error(msg.message) };
       },
     );
     worker.on('error', (err) => {
-      if (settled) return;
-      settled = true;
-      reject(err);
+      outcome ??= { error: err };
     });
     worker.on('exit', (code) => {
-      if (settled) return;
-      settled = true;
-      reject(new Error(`the import worker stopped (exit code ${code}) before it finished`));
+      if (outcome && 'summary' in outcome) resolve(outcome.summary);
+      else
+        reject(
+          outcome?.error ??
+            new Error(`the import worker stopped (exit code ${code}) before it finished`),
+        );
     });
   });
 }

@@ -1,5 +1,5 @@
 /** Cable archive migrations (range 0100–0199; and 0630, the newsroom's cable uploads). */
-import type { Kysely, Migration } from 'kysely';
+import { sql, type Kysely, type Migration } from 'kysely';
 import type { Engine } from '../platform/db.ts';
 import { withId } from '../platform/migration-helpers.ts';
 
@@ -162,5 +162,72 @@ export function cablesMigrations(engine: Engine): Record<string, Migration> {
         await db.schema.dropTable('cable_uploads').ifExists().execute();
       },
     },
+    '0103_cable_counts': {
+      // The home page's archive box reads its counts here instead of grouping every cable.
+      async up(db: Builder) {
+        await db.schema
+          .createTable('cable_counts')
+          .addColumn('facet', 'text', (c) => c.notNull())
+          .addColumn('key', 'text', (c) => c.notNull())
+          .addColumn('n', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('cable_counts_pk', ['facet', 'key'])
+          .execute();
+        for (const facet of ['origin', 'month'])
+          await sql
+            .raw(
+              `insert into cable_counts (facet, key, n) select '${facet}', ${facet}, count(*) from cables group by ${facet}`,
+            )
+            .execute(db);
+        for (const statement of countTriggers(engine)) await sql.raw(statement).execute(db);
+      },
+      async down(db: Builder) {
+        if (engine === 'postgres') {
+          await sql.raw(`drop trigger if exists cable_counts_sync on cables`).execute(db);
+          await sql.raw(`drop function if exists cable_counts_sync()`).execute(db);
+        } else {
+          await sql.raw(`drop trigger if exists cable_counts_au`).execute(db);
+          await sql.raw(`drop trigger if exists cable_counts_ad`).execute(db);
+        }
+        await db.schema.dropTable('cable_counts').ifExists().execute();
+      },
+    },
   };
+}
+
+/**
+ * Edits and deletes of single cables keep `cable_counts` right (an edit that changes a cable's
+ * origin or month moves it, a delete removes it). New cables are counted by the store
+ * (`storeCables`), once per batch, not row by row.
+ */
+function countTriggers(engine: Engine): string[] {
+  const bump = (facet: string, key: string, by: number) =>
+    `insert into cable_counts (facet, key, n) values ('${facet}', ${key}, ${by})
+      on conflict (facet, key) do update set n = cable_counts.n + excluded.n;`;
+  if (engine === 'sqlite')
+    return [
+      `create trigger cable_counts_au after update of origin, month on cables
+        when old.origin is not new.origin or old.month is not new.month begin
+        ${bump('origin', 'old.origin', -1)} ${bump('month', 'old.month', -1)}
+        ${bump('origin', 'new.origin', 1)} ${bump('month', 'new.month', 1)}
+      end`,
+      `create trigger cable_counts_ad after delete on cables begin
+        ${bump('origin', 'old.origin', -1)} ${bump('month', 'old.month', -1)}
+      end`,
+    ];
+  return [
+    `create function cable_counts_sync() returns trigger language plpgsql as $$
+    begin
+      if tg_op = 'UPDATE' and old.origin is not distinct from new.origin
+        and old.month is not distinct from new.month then
+        return null;
+      end if;
+      ${bump('origin', 'old.origin', -1)} ${bump('month', 'old.month', -1)}
+      if tg_op = 'UPDATE' then
+        ${bump('origin', 'new.origin', 1)} ${bump('month', 'new.month', 1)}
+      end if;
+      return null;
+    end $$`,
+    `create trigger cable_counts_sync after update of origin, month or delete on cables
+      for each row execute function cable_counts_sync()`,
+  ];
 }

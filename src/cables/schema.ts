@@ -110,7 +110,15 @@ export interface CableUploadsTable {
   updated_at: string;
 }
 
+/** Cables per origin and per month (facet 'origin' | 'month'), for the home page's archive box. */
+export interface CableCountsTable {
+  facet: string;
+  key: string;
+  n: number;
+}
+
 export interface CablesTables {
+  cable_counts: CableCountsTable;
   cable_imports: CableImportsTable;
   cable_uploads: CableUploadsTable;
   cables: CablesTable;

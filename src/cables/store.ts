@@ -133,6 +133,26 @@ async function insertRows(
   }
 }
 
+/**
+ * Adds new cables to `cable_counts` (per origin and per month, for the home page's archive box):
+ * one upsert per batch. Edits and deletes of stored cables are counted by triggers (migration 0103).
+ */
+async function countNew(db: DB, engine: Engine, inserts: PreparedCable[]): Promise<void> {
+  if (!inserts.length) return;
+  const counts = new Map<string, number>();
+  for (const i of inserts)
+    for (const k of [`origin\u0000${i.cable.origin}`, `month\u0000${i.cable.month}`])
+      counts.set(k, (counts.get(k) ?? 0) + 1);
+  await insertRows(
+    db,
+    engine,
+    'cable_counts',
+    ['facet', 'key', 'n'],
+    [...counts].map(([k, n]) => [...k.split('\u0000'), n]),
+    ' on conflict (facet, key) do update set n = cable_counts.n + excluded.n',
+  );
+}
+
 interface Existing {
   id: number;
   reference_id: string;
@@ -314,6 +334,7 @@ async function storeUnique(
     '',
     INSERT_ROWS,
   );
+  await countNew(db, engine, inserts);
   // Changed texts: keep the current one as a version, then replace it.
   for (const it of updates) {
     const e = existing.get(it.cable.reference_id)!;

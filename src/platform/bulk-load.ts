@@ -15,6 +15,15 @@ export interface BulkLoadProgress {
   total: number;
 }
 
+export interface BulkLoadAfterOptions {
+  onProgress?: (p: BulkLoadProgress) => void;
+  /**
+   * The data directory of a site that is not running (a load from the command line): the hook may
+   * also write there what the site loads at start, so the site need not rebuild it.
+   */
+  startFilesDir?: string | null;
+}
+
 export interface BulkLoadHook {
   name: string;
   /** Before the first batch: rows loaded from now on may be left for `after`. */
@@ -23,7 +32,7 @@ export interface BulkLoadHook {
    * After the last batch (and after a failed load, for what it committed): catches up with the
    * rows loaded since `before`, in committed batches; a later `after` finishes an interrupted one.
    */
-  after(db: Db, opts?: { onProgress?: (p: BulkLoadProgress) => void }): Promise<{ done: number }>;
+  after(db: Db, opts?: BulkLoadAfterOptions): Promise<{ done: number; wrote?: string[] }>;
 }
 
 /** The URL of a module exporting `bulkLoad` (see moduleEntry in src/platform/workers.ts). */
@@ -59,13 +68,18 @@ export async function beforeBulkLoad(hooks: readonly BulkLoadHook[], db: Db): Pr
   for (const h of hooks) await h.before(db);
 }
 
-/** Runs every hook's `after`, in order; the rows they caught up with, added up. */
+/** Runs every hook's `after`, in order; the rows they caught up with, added up, and the files written. */
 export async function afterBulkLoad(
   hooks: readonly BulkLoadHook[],
   db: Db,
-  opts: { onProgress?: (p: BulkLoadProgress) => void } = {},
-): Promise<{ done: number }> {
+  opts: BulkLoadAfterOptions = {},
+): Promise<{ done: number; wrote: string[] }> {
   let done = 0;
-  for (const h of hooks) done += (await h.after(db, opts)).done;
-  return { done };
+  const wrote: string[] = [];
+  for (const h of hooks) {
+    const r = await h.after(db, opts);
+    done += r.done;
+    wrote.push(...(r.wrote ?? []));
+  }
+  return { done, wrote };
 }

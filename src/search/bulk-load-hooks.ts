@@ -2,9 +2,16 @@
  * The search index around a bulk load of cables (src/platform/bulk-load.ts; named by the search
  * manifest, loaded by the importer, also on its worker thread): the index is not kept row by row
  * during the load (`deferCableIndex`), and catches up once it is done (`indexCablesAfterImport`).
+ * For a site that is not running (`startFilesDir`), the term index is built on another thread
+ * meanwhile and written where the site loads it at start (`buildTermIndexForImport`).
  */
 import type { BulkLoadHook } from '../platform/bulk-load.ts';
-import { deferCableIndex, indexCablesAfterImport } from './search-index.ts';
+import {
+  buildTermIndexForImport,
+  deferCableIndex,
+  indexCablesAfterImport,
+  termsFileOf,
+} from './search-index.ts';
 
 /**
  * Cables per search-indexing transaction: one statement computes and indexes every tsvector of a
@@ -18,11 +25,23 @@ export const bulkLoad: BulkLoadHook = {
   name: 'search',
   before: (db) => deferCableIndex(db),
   async after(db, opts = {}) {
-    const { onProgress } = opts;
-    const r = await indexCablesAfterImport(db, {
-      batch: INDEX_BATCH[db.engine],
-      onProgress: onProgress && ((p) => onProgress({ done: p.indexed, total: p.total })),
-    });
-    return { done: r.indexed };
+    const { onProgress, startFilesDir } = opts;
+    // Started first: it reads every cable, those the database index still waits for included.
+    const file = startFilesDir ? termsFileOf({ dataDir: startFilesDir }) : null;
+    const terms = file ? await buildTermIndexForImport(db, file) : null;
+    let indexed: number;
+    try {
+      indexed = (
+        await indexCablesAfterImport(db, {
+          batch: INDEX_BATCH[db.engine],
+          onProgress: onProgress && ((p) => onProgress({ done: p.indexed, total: p.total })),
+        })
+      ).indexed;
+    } catch (err) {
+      terms?.cancel();
+      throw err;
+    }
+    const kept = terms ? await terms.keep() : false;
+    return { done: indexed, wrote: kept && file ? [file] : [] };
   },
 };

@@ -32,7 +32,8 @@ import { searchLatency, searchRefused, watchSearch } from './metrics.ts';
 import { addReadinessCheck } from '../platform/metrics.ts';
 
 /** The term index kept between runs, in DATA_DIR. */
-export const TERMS_FILE = 'search-terms.bin';
+export { TERMS_FILE } from './search-index.ts';
+import { TERMS_FILE } from './search-index.ts';
 
 /** One Searcher per app (worker threads holding the facet columns and the term index). */
 export function searcherFor(services: Services): () => Searcher {

@@ -10,7 +10,7 @@ import { TermIndex } from './terms.ts';
 import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
 import { PAIRS } from './terms-pairs.ts';
 import { PRUNING } from './terms-postings.ts';
-import { encodeSnapshot, writeSnapshotFile } from './terms-file.ts';
+import { encodeSnapshot, writeSnapshotFile, type Stamp } from './terms-file.ts';
 
 export interface BuildRequest {
   /** The database to build from (its own connection). */
@@ -20,6 +20,11 @@ export interface BuildRequest {
   /** The caller's settings (tests change them). */
   pairs: typeof PAIRS;
   pruning: typeof PRUNING;
+  /**
+   * A build after a bulk import: also read the cables waiting for the post-import indexer, and
+   * stamp the snapshot with the epoch the database will have once that indexing is done.
+   */
+  afterImport?: { stamp: Stamp };
 }
 
 parentPort!.once('message', async (req: BuildRequest) => {
@@ -29,9 +34,15 @@ parentPort!.once('message', async (req: BuildRequest) => {
     const db = await connect(req.db);
     const stemmer = db.engine === 'postgres' ? new PgStemmer(db) : new Fts5Stemmer();
     try {
-      const terms = new TermIndex(db, stemmer, async () => new Int32Array(0));
+      const terms = new TermIndex(db, stemmer, async () => new Int32Array(0), {
+        includeDeferred: !!req.afterImport,
+        // Read by the importer: the stamp's instance id needs the write lock, which the importer's
+        // thread holds for most of the time while it builds the database's index.
+        stamp: req.afterImport?.stamp,
+      });
+      const snap = await terms.snapshot();
       // In shared memory: the thread that asked hands the same memory to the other search threads.
-      const blob = encodeSnapshot(await terms.snapshot(), true);
+      const blob = encodeSnapshot(snap, true);
       if (req.file) await writeSnapshotFile(req.file, blob).catch(() => {});
       parentPort!.postMessage({ blob });
     } finally {

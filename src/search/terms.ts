@@ -102,6 +102,16 @@ export interface TermIndexOptions {
   onShared?: (blob: Uint8Array) => void;
   /** Told each time the index becomes ready (after a load, build or catch-up). */
   onReady?: () => void;
+  /**
+   * Read the cables still waiting for the post-import indexer too (a build that runs alongside
+   * that indexing and is kept only once it is done: see buildTermIndexForImport).
+   */
+  includeDeferred?: boolean;
+  /**
+   * The stamp of a build, read by the caller before it started (a build after an import takes it
+   * from the importer, whose connection holds the write lock the stamp's instance id would need).
+   */
+  stamp?: Stamp;
 }
 
 /**
@@ -367,7 +377,7 @@ export class TermIndex {
 
   /** Builds both kinds here, reading the stamp first (see Stamp). */
   async snapshot(gen = this.generation): Promise<Snapshot> {
-    const stamp = await this.stamp();
+    const stamp = this.options.stamp ?? (await this.stamp());
     const cable = await this.buildKind('cable', gen);
     const cableSurface = this.surface.cable;
     const story = await this.buildKind('story', gen);
@@ -442,7 +452,7 @@ export class TermIndex {
     const table = sql.table(f.table);
     // Cables waiting for the post-import indexer are not in the database's index either.
     const mark =
-      kind === 'cable'
+      kind === 'cable' && !this.options.includeDeferred
         ? sql`and id <= coalesce((select value from search_state where key = 'cables_indexed_upto'), 9223372036854775807)`
         : sql``;
     const where = ids
