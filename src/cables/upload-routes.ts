@@ -11,7 +11,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import multipart from '@fastify/multipart';
 import { h } from 'preact';
 import { HttpError, badRequest, notFound } from '../platform/http.ts';
-import { csrfCookie, fromThisSite } from '../platform/csrf.ts';
+import { CSRF_REFUSED, csrfCookie, fromThisSite } from '../platform/csrf.ts';
 import type { Services } from '../platform/services.ts';
 import { parseInput, text } from '../lib/form.ts';
 import { idParam, newsroomKit } from '../stories/admin/common.ts';
@@ -54,11 +54,7 @@ function routes(app: FastifyInstance, services: Services): void {
       const q = parseInput(uploadQuery, req.query);
       const token = (q.ok ? q.value._csrf : '') || text(req.headers['x-csrf-token']);
       if (!fromThisSite(req, services.config.baseUrl) || !sameToken(csrfCookie(req), token)) {
-        throw new HttpError(
-          403,
-          'csrf',
-          'This form has expired or did not come from this site. Reload the page and try again.',
-        );
+        throw new HttpError(403, 'csrf', CSRF_REFUSED);
       }
       try {
         return await receive(req, reply);

@@ -16,7 +16,7 @@
  * Over https the cookie is `__Host-bs_csrf` (Secure, Path=/, no Domain): no other host, not even a
  * sibling subdomain or a plain-http page on the same name, can set or overwrite it. Over plain http
  * (development, tests) it is `bs_csrf`.
- * */
+ */
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
