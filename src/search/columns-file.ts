@@ -12,17 +12,13 @@
  */
 import { open, rename, unlink, writeFile } from 'node:fs/promises';
 import type { CableColumns } from './columns.ts';
+import type { Stamp } from './stamp.ts';
 
 const MAGIC = 'BSCOLS';
 const FORMAT = 1;
 
 /** Which database (its search_state instance id), bulk-import epoch and change-log position. */
-export interface ColumnsStamp {
-  instance: number;
-  epoch: number;
-  seq: number;
-  engine: 'sqlite' | 'postgres';
-}
+export type ColumnsStamp = Stamp;
 
 interface Header {
   stamp: ColumnsStamp;

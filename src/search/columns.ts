@@ -6,6 +6,7 @@
  * kept current from `search_changes`, which the index triggers append to, before every search; a
  * bumped `search_state.epoch` (a bulk import finished) makes every process reload everything.
  */
+import { databaseStamp } from './stamp.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { DocKind } from './search-index.ts';
@@ -386,26 +387,8 @@ export class FacetColumns {
   }
 
   /** This database's instance id (made on first use, as the term index does), epoch and position. */
-  private async stamp(): Promise<ColumnsStamp> {
-    const k = this.db.kysely;
-    const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
-    await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
-      k,
-    );
-    const { rows } = await sql<{
-      instance: number | string | null;
-      epoch: number | string | null;
-      seq: number | string | null;
-    }>`select
-      (select value from search_state where key = 'instance') as instance,
-      (select value from search_state where key = 'epoch') as epoch,
-      (select max(seq) from search_changes) as seq`.execute(k);
-    return {
-      instance: Number(rows[0]?.instance ?? 0),
-      epoch: Number(rows[0]?.epoch ?? 0),
-      seq: Number(rows[0]?.seq ?? 0),
-      engine: this.db.engine,
-    };
+  private stamp(): Promise<ColumnsStamp> {
+    return databaseStamp(this.db);
   }
 
   /**

@@ -13,6 +13,7 @@
  * Rows above the mark that are updated or deleted before indexing are simply indexed (or not) from
  * their current content. `rebuildCableIndex(db, { fromId })` re-indexes from scratch above an id.
  */
+import { databaseStamp } from './stamp.ts';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -205,24 +206,10 @@ export interface ImportTermIndex {
  * server answers from the term index in seconds instead of rebuilding it for minutes.
  */
 export async function buildTermIndexForImport(db: Db, file: string): Promise<ImportTermIndex> {
-  const epoch = await currentEpoch(db);
-  // The snapshot's stamp (terms-file.ts), as TermIndex reads it, with the epoch to come: taken here,
+  // The snapshot's stamp (stamp.ts), as TermIndex reads it, with the epoch to come: taken here,
   // between the importer's transactions, before the build reads anything.
-  const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
-  await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
-    db.kysely,
-  );
-  const { rows } = await sql<{
-    instance: number | string | null;
-    seq: number | string | null;
-  }>`select (select value from search_state where key = 'instance') as instance,
-      (select max(seq) from search_changes) as seq`.execute(db.kysely);
-  const stamp = {
-    instance: Number(rows[0]?.instance ?? 0),
-    epoch: epoch + 1,
-    seq: Number(rows[0]?.seq ?? 0),
-    engine: db.engine,
-  };
+  const now = await databaseStamp(db);
+  const stamp = { ...now, epoch: now.epoch + 1 };
   const { PAIRS } = await import('./terms-pairs.ts');
   const { PRUNING } = await import('./terms-postings.ts');
   // The worker writes the snapshot beside the file; keep() puts it in place.
@@ -254,7 +241,7 @@ export async function buildTermIndexForImport(db: Db, file: string): Promise<Imp
   });
   return {
     async keep() {
-      if ((await built) && (await currentEpoch(db)) === epoch + 1) {
+      if ((await built) && (await currentEpoch(db)) === stamp.epoch) {
         try {
           await rename(pending, file);
           return true;

@@ -10,21 +10,14 @@
  */
 import { open, rename, writeFile, unlink } from 'node:fs/promises';
 import { KindPostings } from './terms-postings.ts';
+import type { Stamp } from './stamp.ts';
 import type { DocKind } from './search-index.ts';
+
+/** Where in the database's history a snapshot was taken (stamp.ts). */
+export type { Stamp };
 
 const MAGIC = 'BSTERMS';
 const FORMAT = 4;
-
-/** Where in the database's history a snapshot was taken. */
-export interface Stamp {
-  /** Random id of the database (search_state 'instance'): another database never matches. */
-  instance: number;
-  /** search_state 'epoch' (bumped after every bulk import). */
-  epoch: number;
-  /** Highest search_changes.seq before the build read anything. */
-  seq: number;
-  engine: 'sqlite' | 'postgres';
-}
 
 export interface Snapshot {
   stamp: Stamp;

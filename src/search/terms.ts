@@ -29,6 +29,7 @@
  * (terms-stemmers.ts), adjacent-pair tracking (terms-pairs.ts), one kind's postings and their
  * builder (terms-postings.ts), the file format (terms-file.ts) and the build worker (terms-worker.ts).
  */
+import { databaseStamp } from './stamp.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
@@ -274,26 +275,8 @@ export class TermIndex {
   }
 
   /** Where this database is in its history (and its instance id, made on first use). */
-  private async stamp(): Promise<Stamp> {
-    const k = this.db.kysely;
-    const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
-    await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
-      k,
-    );
-    const { rows } = await sql<{
-      instance: number | string | null;
-      epoch: number | string | null;
-      seq: number | string | null;
-    }>`select
-      (select value from search_state where key = 'instance') as instance,
-      (select value from search_state where key = 'epoch') as epoch,
-      (select max(seq) from search_changes) as seq`.execute(k);
-    return {
-      instance: Number(rows[0]?.instance ?? 0),
-      epoch: Number(rows[0]?.epoch ?? 0),
-      seq: Number(rows[0]?.seq ?? 0),
-      engine: this.db.engine,
-    };
+  private stamp(): Promise<Stamp> {
+    return databaseStamp(this.db);
   }
 
   /** Documents changed after change-log position `seq`, or null when there are more than `limit`. */
