@@ -103,7 +103,7 @@ export async function migrate(db: Db, migrationsFor: MigrationCatalogue): Promis
   // that listing fails when another schema of the same database is dropped while it runs ("schema
   // … does not exist", naming the other schema). Nothing was applied then: ask again.
   let outcome = await migrator.migrateToLatest();
-  for (let attempt = 1; attempt < 10 && otherSchemaVanished(outcome.error, schema); attempt++)
+  for (let attempt = 1; attempt < 10 && listingRace(outcome, schema); attempt++)
     outcome = await migrator.migrateToLatest();
   const { error, results } = outcome;
   const applied = (results ?? []).filter((r) => r.status === 'Success').map((r) => r.migrationName);
@@ -118,10 +118,34 @@ export async function migrate(db: Db, migrationsFor: MigrationCatalogue): Promis
     try {
       all = await migrator.getMigrations();
     } catch (err) {
-      if (attempt >= 10 || !otherSchemaVanished(err, schema)) throw err;
+      if (attempt >= 10 || !(otherSchemaVanished(err, schema) || columnVanished(err, schema)))
+        throw err;
     }
   }
   return { applied, pending: all.filter((m) => !m.executedAt).map((m) => m.name) };
+}
+
+/**
+ * Whether a failed `migrateToLatest` lost a race in Kysely's catalogue listing rather than in a
+ * migration of ours: another schema vanished, or (the listing asks PostgreSQL for each column's
+ * serial sequence) a column of another schema's table was dropped or renamed by that schema's own
+ * migration meanwhile, which PostgreSQL reports without naming the schema. Either happens before
+ * any migration of ours ran, so none of the results is an error.
+ */
+export function listingRace(
+  outcome: { error?: unknown; results?: readonly { status: string }[] },
+  ours: string | undefined,
+): boolean {
+  if ((outcome.results ?? []).some((r) => r.status === 'Error')) return false;
+  return otherSchemaVanished(outcome.error, ours) || columnVanished(outcome.error, ours);
+}
+
+/** `column "x" of relation "t" does not exist` (42703), on PostgreSQL with a schema of our own. */
+export function columnVanished(error: unknown, ours: string | undefined): boolean {
+  if (!error || !ours) return false;
+  return /column "[^"]+" of relation "[^"]+" does not exist/.test(
+    String((error as Error).message ?? error),
+  );
 }
 
 /**
