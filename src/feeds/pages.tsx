@@ -1,4 +1,5 @@
 /** The World Headlines page and partner-feed management. */
+import type { ComponentChildren } from 'preact';
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
@@ -189,20 +190,34 @@ export function FeedsAdminPage({
       <h2>Add a feed</h2>
       <form method="post" action="/admin/feeds" class="admin-form">
         <Csrf ctx={ctx} />
-        <label for="feed-name">Source name</label>
-        <input
-          id="feed-name"
-          name="name"
-          type="text"
-          required
-          maxLength={100}
-          value={values?.name ?? ''}
-        />
-        <label for="feed-url">Feed address (RSS or Atom)</label>
-        <input id="feed-url" name="url" type="url" required value={values?.url ?? ''} />
+        <FeedFields name={values?.name ?? ''} url={values?.url ?? ''} />
         <button type="submit">Add feed</button>
       </form>
     </AdminLayout>
+  );
+}
+
+/** A feed's name and address, as the add and edit forms both ask for them. */
+function FeedFields({
+  name,
+  url,
+  nameHint,
+  urlHint,
+}: {
+  name: string;
+  url: string;
+  nameHint?: ComponentChildren;
+  urlHint?: ComponentChildren;
+}) {
+  return (
+    <>
+      <label for="feed-name">Source name</label>
+      <input id="feed-name" name="name" type="text" required maxLength={100} value={name} />
+      {nameHint}
+      <label for="feed-url">Feed address (RSS or Atom)</label>
+      <input id="feed-url" name="url" type="url" required value={url} />
+      {urlHint}
+    </>
   );
 }
 
@@ -233,22 +248,21 @@ export function FeedEditPage({
       </p>
       <form method="post" action={`/admin/feeds/${feed.id}/edit`} class="admin-form">
         <Csrf ctx={ctx} />
-        <label for="feed-name">Source name</label>
-        <input
-          id="feed-name"
-          name="name"
-          type="text"
-          required
-          maxLength={100}
-          value={values?.name ?? feed.name}
+        <FeedFields
+          name={values?.name ?? feed.name}
+          url={values?.url ?? feed.url}
+          nameHint={
+            <p class="hint meta">
+              Shown with each of its headlines, the ones already on the site too.
+            </p>
+          }
+          urlHint={
+            <p class="hint meta">
+              A new address is fetched as soon as you save
+              {polling ? ', then every 15 minutes' : ''}; headlines already on the site stay.
+            </p>
+          }
         />
-        <p class="hint meta">Shown with each of its headlines, the ones already on the site too.</p>
-        <label for="feed-url">Feed address (RSS or Atom)</label>
-        <input id="feed-url" name="url" type="url" required value={values?.url ?? feed.url} />
-        <p class="hint meta">
-          A new address is fetched as soon as you save
-          {polling ? ', then every 15 minutes' : ''}; headlines already on the site stay.
-        </p>
         <button type="submit">Save feed</button>
       </form>
       <h2>Remove this feed</h2>
