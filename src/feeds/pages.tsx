@@ -4,7 +4,7 @@ import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { formatDateTime } from '../web/format.ts';
 import { AdminLayout } from '../stories/admin-views.tsx';
-import { Csrf } from '../web/components.tsx';
+import { Csrf, DemoBadge } from '../web/components.tsx';
 import type { PartnerFeed, PartnerItem } from './store.ts';
 
 export function WorldPage({
@@ -33,14 +33,7 @@ export function WorldPage({
             <li key={i.id}>
               <span class="meta">
                 {i.source} · <time dateTime={i.published_at}>{formatDateTime(i.published_at)}</time>
-                {i.is_demo ? (
-                  <>
-                    {' '}
-                    <span class="badge demo" title="Sample content shipped with a new site">
-                      Demo content
-                    </span>
-                  </>
-                ) : null}
+                {i.is_demo ? <DemoBadge /> : null}
               </span>
               <h3>
                 <a href={i.url} rel="noopener">

@@ -2,6 +2,7 @@
  * The World Headlines box: partner newsrooms' items with a link out (the feeds feature polls them
  * into `partner_items` and offers the latest as the `partnerItems` shared cache).
  */
+import { DemoBadge } from '../web/components.tsx';
 
 /** A partner item as the box shows it. */
 export interface Headline {
@@ -23,14 +24,7 @@ export function WorldHeadlines({ items }: { items: Headline[] }) {
         {items.map((item) => (
           <li key={item.id}>
             <span class="source">{item.source}</span>
-            {item.is_demo ? (
-              <>
-                {' '}
-                <span class="badge demo" title="Sample content shipped with a new site">
-                  Demo
-                </span>
-              </>
-            ) : null}
+            {item.is_demo ? <DemoBadge label="Demo" /> : null}
             <h3>{item.title}</h3>
             <p>
               {item.summary}{' '}

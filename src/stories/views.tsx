@@ -9,6 +9,7 @@ import { renderMarkdownBlocksCached } from './markdown.ts';
 import type { TrustedHtml } from './sanitize.ts';
 import { storyPath, type Section, type Story } from './store.ts';
 import type { SlotFill } from './slots.ts';
+import { DemoBadge } from '../web/components.tsx';
 
 /** List items with the slot's fills after the third (as they come); unchanged for a shorter list. */
 export function withListInserts(items: VNode[], inserts: SlotFill[]): VNode[] {
@@ -31,14 +32,7 @@ function Meta({ story, showSection = true }: { story: Story; showSection?: boole
       ) : story.author ? (
         <> · {story.author}</>
       ) : null}
-      {story.is_demo ? (
-        <>
-          {' '}
-          <span class="badge demo" title="Sample content shipped with a new site">
-            Demo content
-          </span>
-        </>
-      ) : null}
+      {story.is_demo ? <DemoBadge /> : null}
     </p>
   );
 }

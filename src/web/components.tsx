@@ -9,3 +9,15 @@ export function Csrf({ ctx }: { ctx: Pick<PageContext, 'csrf'> }) {
   const token = ctx.csrf;
   return token ? <input type="hidden" name="_csrf" value={token} /> : null;
 }
+
+/** The badge on sample content shipped with a new site, after a space (`label`: "Demo content"). */
+export function DemoBadge({ label = 'Demo content' }: { label?: string }) {
+  return (
+    <>
+      {' '}
+      <span class="badge demo" title="Sample content shipped with a new site">
+        {label}
+      </span>
+    </>
+  );
+}
