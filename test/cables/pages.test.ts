@@ -33,7 +33,7 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     assert.equal(c.new, 1, JSON.stringify(c));
     other = '09LIMA1700';
     // a cable whose caption strays from the format: its page says how it was read
-    const strays = `"9002","12/3/2009 10:00","09LIMA1701","Embassy Lima","CONFIDENTIAL","","R 031000Z DEC 09\nFM AMEMBASSY LIMA\nTO SECSTATE WASHDC","C O N F I D E N T I A L LIMA 001701\n\nE.O. 12958: DECL: 2019/12/03\nTAGE; PREL, PE\nSUBJECT: A SECOND FOLLOW-UP\n\nREF: A. LIMA 1669 B. BANGOK 12\n\nClassified By: Ambassador for reasons 1.4 (b) and (d)\n\n1. (C) Text of the follow-up.\n\nMCKINLEY\n"\n`;
+    const strays = `"9002","12/3/2009 10:00","09LIMA1701","Embassy Lima","CONFIDENTIAL","","R 031000Z DEC 09\nFM AMEMBASSY LIMA\nTO SECSTATE WASHDC","C O N F I D E N T I A L LIMA 001701\n\nE.O. 12958: DECL: 2019/12/03\nTAGE; PREL, PE\nSUBJECT: A SECOND FOLLOW-UP\n\nREF: A. LIMA 1669 B. BANGOK 12 C. ROE-DOE E-MAIL 11/30/09\n\nClassified By: Ambassador for reasons 1.4 (b) and (d)\n\n1. (C) Text of the follow-up.\n\nMCKINLEY\n"\n`;
     writeFileSync(join(dir, 'strays.csv'), strays);
     assert.equal((await importCables(site.db, [join(dir, 'strays.csv')], { workers: 0 })).new, 1);
   });
@@ -104,9 +104,16 @@ describe(`cable archive pages on ${ENGINE}`, () => {
       warnings: string[];
       tags: string[];
       references: string[];
+      typedReferences: { kind: string; value: string; bullet: string | null }[];
     };
     assert.deepEqual(api.tags, ['PREL', 'PE']);
     assert.deepEqual(api.references, ['09LIMA1669', '09BANGKOK12']);
+    // every item of the REF list, the e-mail too, with its kind and letter
+    assert.deepEqual(api.typedReferences, [
+      { kind: 'cable', value: '09LIMA1669', bullet: 'A' },
+      { kind: 'cable', value: '09BANGKOK12', bullet: 'B' },
+      { kind: 'email', value: 'ROE-DOE E-MAIL 11/30/09', bullet: 'C' },
+    ]);
     for (const w of [
       'the TAGS label is written "TAGE;"; read as TAGS',
       'reference station "BANGOK" read as BANGKOK',

@@ -271,7 +271,10 @@ const CAPTION_FIELD_RE =
  * The text of the REF list; `rest` is where the caption goes on when the list ended at another
  * field of the caption (the caption written again, with its own REF list), else null.
  */
-function refBlock(caption: string, notes?: string[]): { text: string; rest: string | null } | null {
+export function refBlock(
+  caption: string,
+  notes?: string[],
+): { text: string; rest: string | null } | null {
   let m: { index: number; 0: string } | null = refStart(caption);
   if (!m) m = REF_INLINE_RE.exec(caption);
   if (!m) m = refInSubject(caption);
@@ -419,6 +422,23 @@ function yearInFront(
 }
 
 /**
+ * A caption as written in the other distributions (CRLF, entities such as `&#x000A;`, csv
+ * `\`-newlines, no-break spaces) made plain, so that the list ends are found on lines as the cable
+ * has them.
+ */
+export function prepareRefText(caption: string): string {
+  if (
+    (caption.includes('\r') ||
+      caption.includes('\u00a0') ||
+      caption.includes('&') ||
+      caption.includes('\\\n')) &&
+    /[\r\u00a0]|&#?\w+;|\\\n/.test(caption)
+  )
+    return normalizeText(caption).replace(/\u00a0/g, ' ');
+  return caption;
+}
+
+/**
  * Cable references in a REF block (canonical ids, order kept, deduplicated). A reference without
  * a year takes `year`; `ownId` is dropped.
  */
@@ -428,16 +448,7 @@ export function parseReferences(
   ownId: string | null,
   notes?: string[],
 ): string[] {
-  // text as written in the other distributions: CRLF, entities (`&#x000A;`), csv `\`-newlines,
-  // no-break spaces; the list ends are found on lines as the cable has them
-  if (
-    (caption.includes('\r') ||
-      caption.includes('\u00a0') ||
-      caption.includes('&') ||
-      caption.includes('\\\n')) &&
-    /[\r\u00a0]|&#?\w+;|\\\n/.test(caption)
-  )
-    caption = normalizeText(caption).replace(/\u00a0/g, ' ');
+  caption = prepareRefText(caption);
   const block = refBlock(caption, notes);
   if (!block) return [];
   // an item without a year takes the citing cable's year, known from its own id when not given

@@ -13,6 +13,7 @@ import {
   readSubject,
 } from './caption.ts';
 import { parseTags } from './tags.ts';
+import { parseTypedReferences } from './typed-refs.ts';
 import { parseParagraphs, parseSummary } from './paragraphs.ts';
 import { parseSigners } from './signers.ts';
 import { titlefy } from './title.ts';
@@ -40,6 +41,7 @@ export {
   readClassifiedBy,
   normalizeName,
 } from './caption.ts';
+export { parseTypedReferences, typedReferencesInText, splitItems } from './typed-refs.ts';
 export { findLabel, type LabelHit, type LabelName } from './labels.ts';
 export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
@@ -80,6 +82,7 @@ function emptyResult(): ParsedCable {
     subject: '',
     title: '',
     references: [],
+    typedReferences: [],
     classifiedBy: [],
     reasons: [],
     summary: null,
@@ -231,6 +234,12 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
       [],
     );
     for (const n of new Set(refNotes)) w.push(n);
+    out.typedReferences = step(
+      w,
+      'typed references',
+      () => parseTypedReferences(caption, year, ownId),
+      [],
+    );
 
     const cb = step(w, 'classified by', () => readClassifiedBy(caption), {
       names: [],

@@ -56,6 +56,23 @@ export type Classification =
 
 export type Precedence = 'FLASH' | 'IMMEDIATE' | 'PRIORITY' | 'ROUTINE';
 
+/**
+ * What a REF item cites (FORMAT.md §6). `cable` is a telegram: its value is a reference id, or, for
+ * a message known only by its originator and DTG (`SECDEF MSG DTG 301601Z SEP 08`), the item as
+ * written.
+ */
+export type ReferenceKind =
+  'cable' | 'email' | 'telcon' | 'report' | 'book' | 'letter' | 'memo' | 'other';
+
+/** One item of a REF list, cable or not. */
+export interface TypedReference {
+  kind: ReferenceKind;
+  /** A reference id for a cable item; the item as written (mark dropped, spaces joined) otherwise. */
+  value: string;
+  /** The item's mark as an upper-case letter or a number (`A` for `A.`, `(A)`, `A)`, `REF A`), or null. */
+  bullet: string | null;
+}
+
 /** The parser's output. Field names are a public contract (CLI JSON, /api/cables/<id>). */
 export interface ParsedCable {
   referenceId: string | null;
@@ -75,7 +92,10 @@ export interface ParsedCable {
   tags: string[];
   subject: string;
   title: string;
+  /** Canonical ids of the cables cited in the REF list (the reference graph is built from these). */
   references: string[];
+  /** Every item of the REF list with its kind and mark: cables, e-mails, telcons, reports, manuals… */
+  typedReferences: TypedReference[];
   classifiedBy: string[];
   reasons: string[];
   summary: string | null;
