@@ -13,7 +13,7 @@ import {
   readSubject,
 } from './caption.ts';
 import { parseTags } from './tags.ts';
-import { parseTypedReferences } from './typed-refs.ts';
+import { readReferences } from './typed-refs.ts';
 import { parseParagraphs, parseSummary } from './paragraphs.ts';
 import { parseSigners } from './signers.ts';
 import { titlefy } from './title.ts';
@@ -41,7 +41,12 @@ export {
   readClassifiedBy,
   normalizeName,
 } from './caption.ts';
-export { parseTypedReferences, typedReferencesInText, splitItems } from './typed-refs.ts';
+export {
+  parseTypedReferences,
+  readReferences,
+  typedReferencesInText,
+  splitItems,
+} from './typed-refs.ts';
 export { findLabel, type LabelHit, type LabelName } from './labels.ts';
 export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
@@ -227,19 +232,20 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
       (out.created ? +out.created.slice(0, 4) : null);
     const ownId = out.referenceId ?? (hints.referenceId ? canonicalId(hints.referenceId) : null);
     const refNotes: string[] = [];
+    // the cited cables read from the whole list (the reference graph), and every item typed
     out.references = step(
       w,
       'references',
       () => parseReferences(caption, year, ownId, refNotes),
       [],
     );
-    for (const n of new Set(refNotes)) w.push(n);
     out.typedReferences = step(
       w,
       'typed references',
-      () => parseTypedReferences(caption, year, ownId),
+      () => readReferences(caption, year, ownId).typed,
       [],
     );
+    for (const n of new Set(refNotes)) w.push(n);
 
     const cb = step(w, 'classified by', () => readClassifiedBy(caption), {
       names: [],

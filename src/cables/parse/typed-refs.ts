@@ -81,14 +81,32 @@ function kindOf(text: string): { kind: ReferenceKind; at: number } | null {
 /**
  * An item mark (FORMAT.md §6: `A.`, `A)`, `(A)`, `[A]`, `REF A`, also `A -`, `A:` and `A.)`; numbered
  * `(1)`, `1)`, `1.`), where an item may start: at the start of the list, after a space, a line
- * break, `;` or `,`. Group 1–4 hold the letter or number.
+ * break, `;`, `,` or `:`; a capital alone at a line start (`A KYIV 301`). Groups 1–4 hold the letter or
+ * number.
  */
 const BULLET_RE =
-  /(?<=^|[\s;,])(?:[([]([A-Za-z]|\d{1,2})[)\]]|([A-Za-z]|\d{1,2})(?:\.\)|[.):]|[ \t]+-(?=[ \t]))|REF[ \t]+([A-Z])(?=[ \t]))(?=[\s(]|[A-Z0-9])/g;
+  /(?<=^|[\s;,:])(?:[([]([A-Za-z]|\d{1,2})[)\]]|([A-Za-z]|\d{1,2})(?:\.\)|[.):]|[ \t]+-(?=[ \t]))|REF[ \t]+([A-Z])(?:[ \t]*:)?(?=[ \t]))(?=[\s(]|[A-Z0-9])|(?<=(?:^|\n)[ \t]*)([A-Z])[ \t]+(?=[A-Z0-9])/g;
 
 interface Item {
   bullet: string | null;
+  /** The item's text as written, line breaks kept. */
   text: string;
+  /** Whether the next item follows on the same line (the item does not end a line). */
+  open: boolean;
+}
+
+/**
+ * The part of an item that can name a document: up to the first blank line after a serial or a
+ * document word (a double-spaced item, `C) RIO\n\nDE JANEIRO 1291`, goes on; the prose after a
+ * list that has no end of its own does not).
+ */
+function headOf(text: string): string {
+  const blank = /\n[ \t]*\n/g;
+  for (let b = blank.exec(text); b; b = blank.exec(text)) {
+    const before = text.slice(0, b.index);
+    if (/[A-Za-z][^]*\d|\d{3}/.test(before) || kindOf(before)) return before;
+  }
+  return text;
 }
 
 const nextMark = (b: string) =>
@@ -106,36 +124,30 @@ export function splitItems(list: string): Item[] {
   let from = 0;
   let textFrom = 0;
   const flush = (to: number) => {
-    for (const [i, piece] of list.slice(textFrom, to).split(';').entries()) {
-      // an item ends at a blank line once it has a number or names a document (a double-spaced
-      // item, `C) RIO\n\nDE JANEIRO 1291`, goes on; the prose after the list does not)
-      const blank = /\n[ \t]*\n/g;
-      let cut = piece.length;
-      for (let b = blank.exec(piece); b; b = blank.exec(piece)) {
-        const before = piece.slice(0, b.index);
-        if (/\d/.test(before) || kindOf(before)) {
-          cut = b.index;
-          break;
-        }
-      }
-      const text = piece.slice(0, cut).replace(/\s+/g, ' ').trim();
+    const pieces = list.slice(textFrom, to).split(';');
+    for (const [i, piece] of pieces.entries()) {
       // a `;` starts an unmarked item; the text before it keeps the mark
-      if (text) items.push({ bullet: i === 0 ? bullet : null, text });
+      const open = i < pieces.length - 1 || (to < list.length && !/\n[ \t]*$/.test(piece));
+      if (piece.trim()) items.push({ bullet: i === 0 ? bullet : null, text: piece.trim(), open });
     }
   };
+  // what the label reader left of `REF(S):` / `REFS:`
+  const lead = /^\s*(?:\([Ss]\))?[ \t]*[:;,.-]?/.exec(list);
+  if (lead) textFrom = lead[0].length;
   // `REF A … REF B …`: the label took the first `REF`, its letter opens the list
-  const first = /^\s*A[ \t]+(?=[A-Z0-9])/.exec(list);
+  const first = /^\s*A[ \t]+(?=[A-Z0-9])/.exec(list.slice(textFrom));
   if (first && /\bREF[ \t]+B[ \t]/.test(list)) {
     bullet = 'A';
-    textFrom = first[0].length;
+    textFrom += first[0].length;
   }
   BULLET_RE.lastIndex = 0;
   let m: RegExpExecArray | null;
   while ((m = BULLET_RE.exec(list))) {
-    const mark = (m[1] ?? m[2] ?? m[3]).toUpperCase();
     const at = m.index;
+    if (at < textFrom) continue;
+    const mark = (m[1] ?? m[2] ?? m[3] ?? m[4]).toUpperCase();
     const between = list.slice(textFrom, at);
-    const fresh = !between.trim() && textFrom > 0;
+    const fresh = bullet !== null && !between.trim();
     const lineStart =
       /(?:^|\n)[ \t]*$/.test(list.slice(0, at)) || /[;,][ \t]*$/.test(list.slice(0, at));
     // a second mark right after a mark (`A. A)`, `A. REF A`, `C. (B)`, the web pages' letters over
@@ -150,7 +162,7 @@ export function splitItems(list: string): Item[] {
       // or `,`, or after the serial of an unmarked item before it)
       ok =
         (mark === 'A' || mark === '1') &&
-        (lineStart || /\d[ \t]*$/.test(list.slice(0, at)) || !list.slice(0, at).trim());
+        (lineStart || /\d[ \t]*$/.test(list.slice(0, at)) || !between.trim());
     } else if (/^\d+$/.test(bullet) !== /^\d+$/.test(mark)) ok = false;
     else ok = mark === bullet || mark === nextMark(bullet);
     if (!ok) continue;
@@ -179,53 +191,74 @@ const sameList = (a: string[], b: string[]) =>
 /** Where an item may be cut in two: a comma, `AND`, a line break. */
 const PIECE_END_RE = /,|[ \t]+AND[ \t]+|\n/gi;
 
+/** What the items of a list gave so far: typed references, and canonical ids of the cables. */
+interface Found {
+  typed: TypedReference[];
+  ids: string[];
+  seen: Set<string>;
+  seenIds: Set<string>;
+  notes?: string[];
+}
+
+const newFound = (notes?: string[]): Found => ({
+  typed: [],
+  ids: [],
+  seen: new Set(),
+  seenIds: new Set(),
+  notes,
+});
+
 /**
  * The typed references of one item: its cables, or the document it names, or both when a comma,
  * `AND` or a line break separates a cable from a document (`STATE 1234 AND SMITH EMAIL 5/5/09`).
  */
-function typeItem(
-  item: Item,
-  year: number | null,
-  ownId: string | null,
-  seen: Set<string>,
-  out: TypedReference[],
-): void {
+function typeItem(item: Item, year: number | null, ownId: string | null, found: Found): void {
   const { text, bullet } = item;
   const push = (kind: ReferenceKind, value: string) => {
     if (!value) return;
     const key = kind === 'cable' ? value : `${kind}\u0000${value}`;
-    if (seen.has(key)) return;
-    seen.add(key);
-    out.push({ kind, value, bullet });
+    if (found.seen.has(key)) return;
+    found.seen.add(key);
+    found.typed.push({ kind, value, bullet });
   };
-  const cablesIn = (t: string) => referencesInText(t, year, ownId).map((id) => asCited(id, t));
-  const cables = cablesIn(text);
-  const kind = kindOf(text);
+  // a cable: its canonical id for the reference graph, its id as cited for the typed list
+  const pushCables = (ids: string[], from: string) => {
+    for (const id of ids) {
+      if (!found.seenIds.has(id)) {
+        found.seenIds.add(id);
+        found.ids.push(id);
+      }
+      push('cable', asCited(id, from));
+    }
+  };
+  const cablesIn = (t: string) => referencesInText(t, year, ownId);
+  // (an item followed by another on its line does not end a line: `A. UNCLASSIFIED STATE 1 B. …`
+  // is an item naming its cable's classification, not the citing cable's banner)
+  const cables = referencesInText(item.open ? text + ' ;' : text, year, ownId, found.notes);
+  const head = headOf(text);
+  const kind = kindOf(head);
   if (!cables.length) {
-    if (kind) return push(kind.kind, asWritten(text));
+    if (kind) return push(kind.kind, asWritten(head));
     // a bare serial names a cable of the citing post (`A) 6307` in a cable of Ankara)
     // (four digits that read as a year, `B. 2006`, are the year of the item before, not a serial)
-    const bare = /^\(?0*(\d{1,7})\)?[.,]?$/.exec(text);
+    const bare = /^\(?0*(\d{1,7})\)?[.,]?$/.exec(text.trim());
     if (bare && ownId && !/^(?:19[6-9]|20[0-2])\d$/.test(bare[1])) {
       const y = year ?? yearFromId(ownId);
       const st = stationFromId(ownId);
       if (y && st && bare[1] !== '0') {
         const id = String(y % 100).padStart(2, '0') + st + bare[1];
-        if (id !== ownId) push('cable', id);
+        if (id !== ownId) pushCables([id], text);
       }
       return;
     }
-    if (DTG_RE.test(text)) return push('cable', asWritten(text));
+    if (DTG_RE.test(head)) return push('cable', asWritten(head));
     // the citing cable itself: dropped, not another kind of item
     if (ownId && referencesInText(text, year, null).length) return;
-    if (bullet !== null && /[A-Za-z]{3}/.test(text) && !NO_ITEM_RE.test(text.trim()))
-      push('other', asWritten(text));
+    if (bullet !== null && /[A-Za-z]{3}/.test(head) && !NO_ITEM_RE.test(head.trim()))
+      push('other', asWritten(head));
     return;
   }
-  if (!kind) {
-    for (const c of cables) push('cable', c);
-    return;
-  }
+  if (!kind) return pushCables(cables, text);
   // a cable and a document in one item, each in its own piece: cables before, the document, cables
   // after; a document word in parentheses or after a colon is the cable's subject (`LIMA 123 (EMAIL)`)
   const starts: number[] = [0];
@@ -234,9 +267,9 @@ function typeItem(
   let m: RegExpExecArray | null;
   while ((m = PIECE_END_RE.exec(text))) {
     if (m.index + m[0].length <= kind.at) starts.push(m.index + m[0].length);
-    else if (m.index > kind.at) ends.push(m.index);
+    else if (m.index > kind.at && m.index < head.length) ends.push(m.index);
   }
-  ends.push(text.length);
+  ends.push(head.length);
   for (const s of starts) {
     const before = s > 0 ? cablesIn(text.slice(0, s)) : [];
     for (let j = ends.length - 1; j >= 0; j--) {
@@ -245,13 +278,20 @@ function typeItem(
       if (cablesIn(doc).length) continue;
       const after = e < text.length ? cablesIn(text.slice(e)) : [];
       if (!sameList([...before, ...after], cables)) continue;
-      for (const c of before) push('cable', c);
+      pushCables(before, text.slice(0, s));
       push(kind.kind, asWritten(doc));
-      for (const c of after) push('cable', c);
+      pushCables(after, text.slice(e));
       return;
     }
   }
-  for (const c of cables) push('cable', c);
+  pushCables(cables, text);
+}
+
+/** Reads the items of one REF list into `found`. */
+function readList(text: string, year: number | null, ownId: string | null, found: Found): void {
+  const list = removeMarkers(normalizeText(text));
+  const y = year ?? (ownId ? yearFromId(ownId) : null);
+  for (const item of splitItems(list)) typeItem(item, y, ownId, found);
 }
 
 /**
@@ -264,12 +304,33 @@ export function typedReferencesInText(
   year: number | null,
   ownId: string | null,
 ): TypedReference[] {
-  const list = removeMarkers(normalizeText(text));
-  const out: TypedReference[] = [];
-  const seen = new Set<string>();
-  const y = year ?? (ownId ? yearFromId(ownId) : null);
-  for (const item of splitItems(list)) typeItem(item, y, ownId, seen, out);
-  return out;
+  const found = newFound();
+  readList(text, year, ownId, found);
+  return found.typed;
+}
+
+/**
+ * The REF list of a caption (and of the caption written again after it), read item by item: the
+ * canonical ids of the cables it cites, in order (`references`, the reference graph), and every
+ * item with its kind and mark (`typed`). Guesses go to `notes`.
+ */
+export function readReferences(
+  caption: string,
+  year: number | null,
+  ownId: string | null,
+  notes?: string[],
+): { references: string[]; typed: TypedReference[] } {
+  const text = prepareRefText(caption);
+  const block = refBlock(text, notes);
+  if (!block) return { references: [], typed: [] };
+  const found = newFound(notes);
+  readList(block.text, year, ownId, found);
+  const again = block.rest ? refBlock(block.rest) : null;
+  if (again) {
+    found.notes = undefined;
+    readList(again.text, year, ownId, found);
+  }
+  return { references: found.ids, typed: found.typed };
 }
 
 /** Typed references of a caption's REF list (and of the caption written again after it). */
@@ -278,22 +339,5 @@ export function parseTypedReferences(
   year: number | null,
   ownId: string | null,
 ): TypedReference[] {
-  const text = prepareRefText(caption);
-  const block = refBlock(text);
-  if (!block) return [];
-  const out = typedReferencesInText(block.text, year, ownId);
-  const again = block.rest ? refBlock(block.rest) : null;
-  if (again) {
-    const seen = new Set(
-      out.map((r) => (r.kind === 'cable' ? r.value : `${r.kind}\u0000${r.value}`)),
-    );
-    for (const r of typedReferencesInText(again.text, year, ownId)) {
-      const key = r.kind === 'cable' ? r.value : `${r.kind}\u0000${r.value}`;
-      if (!seen.has(key)) {
-        seen.add(key);
-        out.push(r);
-      }
-    }
-  }
-  return out;
+  return readReferences(caption, year, ownId).typed;
 }
