@@ -448,16 +448,34 @@ export function parseReferences(
   ownId: string | null,
   notes?: string[],
 ): string[] {
-  caption = prepareRefText(caption);
-  const block = refBlock(caption, notes);
-  if (!block) return [];
+  return referencesOfLists(refLists(caption, notes), year, ownId, notes);
+}
+
+/**
+ * The REF list of a caption, and that of the caption written again after it (cut short, then
+ * whole), as text; null when the caption has no REF list.
+ */
+export function refLists(caption: string, notes?: string[]): string[] | null {
+  const block = refBlock(prepareRefText(caption), notes);
+  if (!block) return null;
+  const again = block.rest ? refBlock(block.rest) : null;
+  return again ? [block.text, again.text] : [block.text];
+}
+
+/** Cable references of the lists of `refLists` (canonical ids, order kept, deduplicated). */
+export function referencesOfLists(
+  lists: string[] | null,
+  year: number | null,
+  ownId: string | null,
+  notes?: string[],
+): string[] {
+  if (!lists) return [];
   // an item without a year takes the citing cable's year, known from its own id when not given
   const y = year ?? (ownId ? yearFromId(ownId) : null);
-  const refs = referencesInText(block.text, y, ownId, notes);
+  const refs = referencesInText(lists[0], y, ownId, notes);
   // a caption written twice (cut short, then whole): the REF list of the second one too
-  const again = block.rest ? refBlock(block.rest) : null;
-  if (again)
-    for (const r of referencesInText(again.text, y, ownId)) if (!refs.includes(r)) refs.push(r);
+  for (const more of lists.slice(1))
+    for (const r of referencesInText(more, y, ownId)) if (!refs.includes(r)) refs.push(r);
   return refs;
 }
 

@@ -8,12 +8,13 @@ import { parseBanner, classificationFrom, normalizeClassification } from './bann
 import {
   CAPTION_LIMIT,
   parseDeclassify,
-  parseReferences,
   readClassifiedBy,
   readSubject,
+  refLists,
+  referencesOfLists,
 } from './caption.ts';
 import { parseTags } from './tags.ts';
-import { readReferences } from './typed-refs.ts';
+import { typedReferencesOfLists } from './typed-refs.ts';
 import { parseParagraphs, parseSummary } from './paragraphs.ts';
 import { parseSigners } from './signers.ts';
 import { titlefy } from './title.ts';
@@ -233,16 +234,17 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
     const ownId = out.referenceId ?? (hints.referenceId ? canonicalId(hints.referenceId) : null);
     const refNotes: string[] = [];
     // the cited cables read from the whole list (the reference graph), and every item typed
+    const lists = step(w, 'references', () => refLists(caption, refNotes), null);
     out.references = step(
       w,
       'references',
-      () => parseReferences(caption, year, ownId, refNotes),
+      () => referencesOfLists(lists, year, ownId, refNotes),
       [],
     );
     out.typedReferences = step(
       w,
       'typed references',
-      () => readReferences(caption, year, ownId).typed,
+      () => typedReferencesOfLists(lists, year, ownId).typed,
       [],
     );
     for (const n of new Set(refNotes)) w.push(n);

@@ -4,8 +4,8 @@
  * a telcon, a report, a manual…) gives the item as written.
  */
 import { normalizeText, removeMarkers } from './clean.ts';
-import { referencesInText, refBlock, prepareRefText } from './caption.ts';
-import { isKnownStation, stationFromId, yearFromId } from './ids.ts';
+import { referencesInText, refLists } from './caption.ts';
+import { isKnownStation, normalizeStation, stationFromId, yearFromId } from './ids.ts';
 import { STATION_ALIASES } from './tables.ts';
 import type { ReferenceKind, TypedReference } from './types.ts';
 
@@ -191,6 +191,27 @@ const sameList = (a: string[], b: string[]) =>
 /** Where an item may be cut in two: a comma, `AND`, a line break. */
 const PIECE_END_RE = /,|[ \t]+AND[ \t]+|\n/gi;
 
+/** An item that is only `[year] STATION SERIAL` (most are), in any case, on one line. */
+const SIMPLE_ITEM_RE =
+  /^(?:((?:19|20)?\d{2})[ \t]+)?([A-Z][A-Z'.]*(?:[ \t]+[A-Z][A-Z'.]*){0,3})[ \t]+(\d{1,7})[ \t]*[.,]?$/;
+
+/**
+ * The cable of an item written `[year] STATION SERIAL` with a station as written or another name of
+ * it (what `referencesInText` reads from such an item, without its passes over damaged text), or
+ * null when the item is anything else.
+ */
+function simpleCable(text: string, year: number | null, ownId: string | null): string[] | null {
+  const m = SIMPLE_ITEM_RE.exec(text.toUpperCase());
+  if (!m) return null;
+  const st = normalizeStation(m[2].replace(/[ \t]+/g, ''), false);
+  if (!st) return null;
+  const y = m[1] ? m[1].slice(-2) : year != null ? String(year % 100).padStart(2, '0') : null;
+  const serial = m[3].replace(/^0+/, '');
+  if (!y || !serial) return [];
+  const id = y + st + serial;
+  return id === ownId ? [] : [id];
+}
+
 /** What the items of a list gave so far: typed references, and canonical ids of the cables. */
 interface Found {
   typed: TypedReference[];
@@ -234,7 +255,9 @@ function typeItem(item: Item, year: number | null, ownId: string | null, found: 
   const cablesIn = (t: string) => referencesInText(t, year, ownId);
   // (an item followed by another on its line does not end a line: `A. UNCLASSIFIED STATE 1 B. …`
   // is an item naming its cable's classification, not the citing cable's banner)
-  const cables = referencesInText(item.open ? text + ' ;' : text, year, ownId, found.notes);
+  const simple = simpleCable(text, year, ownId);
+  const cables =
+    simple ?? referencesInText(item.open ? text + ' ;' : text, year, ownId, found.notes);
   const head = headOf(text);
   const kind = kindOf(head);
   if (!cables.length) {
@@ -310,9 +333,27 @@ export function typedReferencesInText(
 }
 
 /**
+ * The lists of `refLists` read item by item: the canonical ids of the cables they cite, in order,
+ * and every item with its kind and mark (`typed`). Guesses go to `notes`.
+ */
+export function typedReferencesOfLists(
+  lists: string[] | null,
+  year: number | null,
+  ownId: string | null,
+  notes?: string[],
+): { references: string[]; typed: TypedReference[] } {
+  if (!lists) return { references: [], typed: [] };
+  const found = newFound(notes);
+  for (const [i, list] of lists.entries()) {
+    if (i > 0) found.notes = undefined;
+    readList(list, year, ownId, found);
+  }
+  return { references: found.ids, typed: found.typed };
+}
+
+/**
  * The REF list of a caption (and of the caption written again after it), read item by item: the
- * canonical ids of the cables it cites, in order (`references`, the reference graph), and every
- * item with its kind and mark (`typed`). Guesses go to `notes`.
+ * canonical ids of the cables it cites, in order, and every item with its kind and mark (`typed`).
  */
 export function readReferences(
   caption: string,
@@ -320,17 +361,7 @@ export function readReferences(
   ownId: string | null,
   notes?: string[],
 ): { references: string[]; typed: TypedReference[] } {
-  const text = prepareRefText(caption);
-  const block = refBlock(text, notes);
-  if (!block) return { references: [], typed: [] };
-  const found = newFound(notes);
-  readList(block.text, year, ownId, found);
-  const again = block.rest ? refBlock(block.rest) : null;
-  if (again) {
-    found.notes = undefined;
-    readList(again.text, year, ownId, found);
-  }
-  return { references: found.ids, typed: found.typed };
+  return typedReferencesOfLists(refLists(caption, notes), year, ownId, notes);
 }
 
 /** Typed references of a caption's REF list (and of the caption written again after it). */
