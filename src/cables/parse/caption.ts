@@ -174,7 +174,6 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
 
 const REF_START_RE =
   /(?:^|\n)[ \t]*(?:PROGRAM[ \t]+)?(?:REF[ \t]*:[ \t]*)?(?:REFTELS?|REFS?|REF\(S\)|REFERENCES?)\b[ \t]*:?/i;
-const REF_INLINE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*:/i;
 /**
  * Where a REF list ends: a Classified By line, a numbered paragraph (not a numbered item that is
  * only a station and a serial: `2. LIMA 55`; also `1.(C)`, `1 (C)`), a summary (also as a heading
@@ -189,6 +188,21 @@ const REF_END_RE =
   /\n[ \t]*¶?(?:Classified|CLASSIFIED|\(?U\)?[ \t]+CLASSIFIED|\d{1,2}\.[ \t](?![ \t]*(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z .'-]*?[ \t]+\d{1,7}[ \t]*(?:\([A-Z ]+\))?[ \t]*(?:\n|$))|\d{1,2}\.?[ \t]*\((?:U|SBU|C|S|TS|u|sbu|c|s|ts)\b[^)\n]{0,14}\)|(?:BEGIN[ \t]+)?SUMMARY|Summary|(?:[IVX]{1,4}|[A-Z])\.[ \t]+(?:SUMMARY|Summary)\b|\([A-Z/ ]{1,12}\)[ \t]*(?:SUMMARY|Summary)|\((?:SBU|sbu|[Uu]\/\/?(?:FOUO|fouo)|[CScs]\/\/?(?:NF|nf|NOFORN|noforn|[Rr][Ee][Ll]\b[^)\n]{0,20})|SBU\/\/?NF|sbu\/\/?nf)\)|\((?:U|C|S|u|c|s)\)[ \t]+(?!(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Za-z'.-]*(?:[ \t]+[A-Z][A-Za-z'.-]*){0,3}[ \t]+\d)(?:[A-Z][a-z]+[ \t,]+[a-z]|(?:THE|THIS|BEGIN|ON|IN|the|this|begin|on|in)\b)|E\.?[ \t]?O\.?[ \t]*1\d{4}|(?:TAGS|Tags|SUBJECT|Subject|SUBJ)[ \t]*[:;]|[-=_]{4,}[ \t]*(?:\n|$)|[^\n\d]{1,80}\n[ \t]*[-=]{4,}[ \t]*(?:\n|$)|(?:This|THIS)[ \t]+(?:is|IS)[ \t]+(?:an|AN)[ \t]+(?:action|ACTION)\b)|(?:SENSITIVE|Sensitive|sensitive)[ \t]+(?:BUT|but|But)[ \t]+(?:UNCLASSIFIED|unclassified|Unclassified)|[Cc][ \t]*[Oo][ \t]*[Rr][ \t]*[Rr][ \t]*[Ee][ \t]*[Cc][ \t]*[Tt][ \t]*[Ee][ \t]*[Dd]\s+[Cc][ \t]*[Oo][ \t]*[Pp][ \t]*[Yy]|Classified By|CLASSIFIED BY|\n[ \t]*\n[ \t]*\n(?![ \t\n]*¶?(?:(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Za-z](?:\.\)?|\)))[ \t]*){2,}[A-Za-z0-9]|(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Za-z](?:\.\)?|\)))[ \t]*)+[A-Za-z0-9][^\n]*(?:\n[^\n]*){0,2}?\d|(?:(?:19|20)?\d{2}[ \t]+)?(?:[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2}|[A-Z][a-z'.-]*(?:[ \t]+[A-Z][a-z'.-]*){0,2}|[a-z][a-z'.-]*(?:[ \t]+[a-z][a-z'.-]*){0,2})[ \t]+\d{1,7}(?=[ \t]*(?:$|\n|[;,(]|[A-Za-z][.)]|\[[A-Za-z]\]|AND\b|and\b))))/;
 
 const REF_START_AT_RE = new RegExp(REF_START_RE.source, 'iy');
+const REF_INLINE_BEFORE_RE = /[ \t](?:REFTELS?|REFS?|REF\(S\))[ \t]*$/i;
+
+/**
+ * The first REF label written in the middle of a line with a colon (`… TALKS REFS: …`): a match
+ * ends at a colon, so only the text before each colon is
+ * tried (the case-insensitive pattern starting at every space is slow over a whole caption).
+ */
+function refInline(caption: string): { index: number; 0: string } | null {
+  for (let c = caption.indexOf(':'); c >= 0; c = caption.indexOf(':', c + 1)) {
+    const from = Math.max(0, c - 40);
+    const m = REF_INLINE_BEFORE_RE.exec(caption.slice(from, c));
+    if (m) return { index: from + m.index, 0: m[0] + ':' };
+  }
+  return null;
+}
 
 /**
  * `REF_START_RE.exec(caption)`: a match can only start at 0 or at a `\n`, and its first letter
@@ -276,7 +290,7 @@ export function refBlock(
   notes?: string[],
 ): { text: string; rest: string | null } | null {
   let m: { index: number; 0: string } | null = refStart(caption);
-  if (!m) m = REF_INLINE_RE.exec(caption);
+  if (!m) m = refInline(caption);
   if (!m) m = refInSubject(caption);
   // a REF label written with other punctuation or a damaged letter (`REF;`, `REFS,`, `RFE:`)
   const hit = findLabel(caption, 'REF', 0, m ? m.index + m[0].length : caption.length);
@@ -754,7 +768,15 @@ export function classifiedByLabels(text: string, loose = true): LooseHit[] {
   let m: RegExpExecArray | null;
   while ((m = CLASSIFIED_BY_RE.exec(text)))
     out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
-  if (!loose || (text.indexOf('y') < 0 && text.indexOf('Y') < 0)) return out;
+  // the loose pattern needs `BY` in any case: most texts have none, and then it is not run
+  if (
+    !loose ||
+    (text.indexOf('by') < 0 &&
+      text.indexOf('BY') < 0 &&
+      text.indexOf('By') < 0 &&
+      text.indexOf('bY') < 0)
+  )
+    return out;
   CLASSIFIED_BY_LOOSE_RE.lastIndex = 0;
   while ((m = CLASSIFIED_BY_LOOSE_RE.exec(text))) {
     const w = m[1].toUpperCase();
