@@ -646,7 +646,7 @@ export class SearchService {
       this.index = mem;
       this.columns.listeners.push({
         reloaded: () => void mem.terms.rebuild(),
-        changed: (kind, ids) => mem.terms.changed(kind, ids),
+        prepare: (kind, ids, background) => mem.terms.prepareChanges(kind, ids, background),
       });
     } else this.index = index;
   }
@@ -726,7 +726,7 @@ export class SearchService {
   private async relatedWithin(referenceId: string, k: number): Promise<RelatedCable[] | null> {
     const terms = this.terms;
     if (!terms) return null;
-    await this.columns.sync();
+    await this.columns.forSearch();
     if (!terms.ready('cable')) return null;
     const cable = await this.db.kysely
       .selectFrom('cables')
@@ -899,7 +899,8 @@ export class SearchService {
   ): Promise<SearchResult> {
     const deadline = currentDeadline();
     const waitFrom = deadline?.now();
-    await this.columns.sync();
+    // Loaded once, then caught up: a large catch-up goes on beside this search (see forSearch).
+    await this.columns.forSearch();
     // Waiting for the columns (loaded once for every search) does not count against this search.
     if (deadline && waitFrom !== undefined) deadline.exclude(waitFrom);
     checkDeadline();
