@@ -3,8 +3,12 @@
  * date sorting and the per-month chart need, in typed arrays indexed by row id. Counting facets over
  * a match set is then a loop over integers (about a millisecond for 50,000 matches) instead of SQL
  * GROUP BY joins. Loaded once per process on first use (a few hundred ms for 251,287 cables) and
- * kept current from `search_changes`, which the index triggers append to, before every search; a
- * bumped `search_state.epoch` (a bulk import finished) makes every process reload everything.
+ * kept current from `search_changes`, which the index triggers append to. A bulk import leaves its
+ * new cables out of that log and bumps `search_state.epoch` at its end, recording where its cables
+ * start (`bulk_from_<epoch>`): a process catches up with the cables above that and the logged
+ * changes, and reloads everything only without the record or past RELOAD_THRESHOLD documents.
+ * A search waits for a small catch-up; a large one goes on beside the searches (CATCH_UP), which
+ * see the columns as they were until all of it is put in place at once.
  */
 import { databaseStamp } from './stamp.ts';
 import { sql } from 'kysely';

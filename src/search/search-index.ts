@@ -92,7 +92,8 @@ export interface IndexProgress {
 
 /**
  * Indexes the cables above the import mark in committed batches, then removes the mark (so the
- * triggers index every row again) and tells every process to reload its facet columns.
+ * triggers index every row again), bumps the epoch and records where the load's cables start, so
+ * every process catches up with them (columns.ts).
  */
 export async function indexCablesAfterImport(
   db: Db,

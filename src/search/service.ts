@@ -172,6 +172,43 @@ export function markedHtml(text: string): string {
   return open ? out + '</mark>' : out;
 }
 
+/** Characters of a hit's text read for its snippet (the match is looked for in these). */
+export const SNIPPET_TEXT = 8000;
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** Whether position `at` of `text` starts a word: the character before is no letter or digit. */
+function atWordStart(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const c = text.charCodeAt(at - 1);
+  if (c < 128) return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+  const cp = c >= 0xdc00 && c <= 0xdfff && at >= 2 ? text.codePointAt(at - 2)! : c;
+  return !WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
+/**
+ * Where the first of the (lower-case) words occurs at a word start in `text`, case-insensitively;
+ * -1 when none does. A plain search of the lower-cased text for each word (the regular expression
+ * with a look-behind over Unicode classes cost more than the rest of a search's snippets), or that
+ * expression when lower-casing changes the text's length (the positions would not line up).
+ */
+function firstMatch(text: string, words: string[]): number {
+  const lower = text.toLowerCase();
+  if (lower.length !== text.length) {
+    const m = matcher(words).first.exec(text);
+    return m ? m.index : -1;
+  }
+  let best = -1;
+  for (const w of words) {
+    if (!w.length) continue;
+    let at = lower.indexOf(w);
+    while (at >= 0 && (best < 0 || at < best) && !atWordStart(text, at))
+      at = lower.indexOf(w, at + 1);
+    if (at >= 0 && (best < 0 || at < best)) best = at;
+  }
+  return best;
+}
+
 /** Regular expressions for a highlight list, reused across the hits of a search (and searches). */
 const matchers = new Map<string, { first: RegExp; all: RegExp }>();
 function matcher(words: string[]): { first: RegExp; all: RegExp } {
@@ -246,12 +283,12 @@ function wordsFrom(text: string, from: number, words: number): { part: string; m
  */
 export function snippetHtml(text: string, highlight: string[], words = 40): string {
   if (!highlight.some((w) => w.length > 0)) return escapeHtml(lead(text, words));
-  const m = matcher(highlight).first.exec(text);
-  if (!m) return highlightHtml(lead(text, words), highlight);
+  const found = firstMatch(text, highlight);
+  if (found < 0) return highlightHtml(lead(text, words), highlight);
   // Back `words / 3` whitespace runs from the match (a run at the very start does not count).
   const back = Math.floor(words / 3);
   let start = 0;
-  for (let i = m.index - 1, c = 0; i >= 0; i--) {
+  for (let i = found - 1, c = 0; i >= 0; i--) {
     if (!isSpace(text.charCodeAt(i))) continue;
     let j = i;
     while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
@@ -816,7 +853,7 @@ export class SearchService {
     const hasExplicit = Object.values(explicit).some((v) =>
       Array.isArray(v) ? v.length > 0 : v !== undefined,
     );
-    const normalized = normalizeQuery(params.q, explicit, PARSE);
+    const normalized = normalizeQuery(params.q, explicit, PARSE, first);
     const refId = first.query.referenceId;
     if (refId && !hasExplicit && (await this.cableExists(refId))) {
       const result = await this.run(parseRef(refId), params, normalized, t0, onlyCable(refId));
@@ -1316,7 +1353,7 @@ export class SearchService {
               'origin',
               'classification',
               'summary',
-              sql<string>`substr(body, 1, 20000)`.as('lead'),
+              sql<string>`substr(body, 1, ${SNIPPET_TEXT})`.as('lead'),
             ])
             .where('id', 'in', cableIds)
             .execute()
@@ -1383,7 +1420,7 @@ export class SearchService {
           snippet: snip
             ? markedHtml(snip)
             : query
-              ? snippetHtml(`${r.teaser} ${r.body}`, highlight)
+              ? snippetHtml(`${r.teaser} ${r.body}`.slice(0, SNIPPET_TEXT), highlight)
               : highlightHtml(lead(r.teaser), highlight),
         });
       }

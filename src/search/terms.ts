@@ -590,21 +590,23 @@ export class TermIndex {
   /** Term ids of one query word, or throws Unsupported when the index cannot answer it exactly. */
   private async wordTerms(kind: DocKind, word: string, prefix: boolean): Promise<number[]> {
     const p = this.postings[kind]!;
+    // A word start is matched against the words as written (and the stems), not stemmed itself.
+    if (prefix) return this.prefixTerms(kind, word);
     let stems = this.stems.get(word);
     if (!stems) {
       stems = (await this.stemmer.stem([word]))[0];
       this.stems.set(word, stems);
     }
     if (stems.length !== 1) throw new Unsupported();
-    if (!prefix) {
-      const t = p.termIds.get(stems[0]);
-      return t === undefined ? [] : [t];
-    }
-    if (stems[0] !== word) throw new Unsupported();
-    return this.prefixTerms(kind, word);
+    const t = p.termIds.get(stems[0]);
+    return t === undefined ? [] : [t];
   }
 
-  /** Term ids of the indexed words starting with `word` (cached per index). */
+  /**
+   * Term ids of a word start (cached per index): the terms of the words as written that start with
+   * it (`negotiat*`: "negotiations", indexed as the stem `negoti`), as a prefix search over the
+   * words of the text behaves, and the indexed stems that start with it (`economi*`: "economy").
+   */
   private prefixTerms(kind: DocKind, word: string): number[] {
     const p = this.postings[kind]!;
     const key = `${kind}\u0000${word}`;
@@ -612,12 +614,17 @@ export class TermIndex {
     if (!tids) {
       const deadline = currentDeadline();
       const names = p.termNames;
-      const found: number[] = [];
+      const found = new Set<number>();
       for (let t = 0; t < names.length; t++) {
         if ((t & 0xffff) === 0) deadline?.check();
-        if (names[t].startsWith(word)) found.push(t);
+        if (names[t].startsWith(word)) found.add(t);
       }
-      tids = found;
+      let n = 0;
+      for (const [w, ts] of this.surface[kind]) {
+        if ((++n & 0xffff) === 0) deadline?.check();
+        if (w.startsWith(word)) for (const t of ts) found.add(t);
+      }
+      tids = [...found].sort((a, b) => a - b);
       this.prefixCache.set(key, tids);
     }
     return tids;

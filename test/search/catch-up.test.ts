@@ -134,6 +134,33 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     }
   });
 
+  test('a word start matches the words as written: quibbling* finds "quibblings" (indexed as the stem quibbl)', async () => {
+    const k = archive.site.db.kysely;
+    const [a, b] = await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute();
+    await k
+      .updateTable('cables')
+      .set({ body: 'Quibblings on the water treaty stalled.' })
+      .where('id', '=', a.id)
+      .execute();
+    await k
+      .updateTable('cables')
+      .set({ body: 'The zorbany delegates kept quibbling.' })
+      .where('id', '=', b.id)
+      .execute();
+    const r = await run(svc, 'quibbling*');
+    assert.equal(r.warming, false);
+    assert.deepEqual(
+      r.hits.map((h) => h.id).sort((x, y) => x - y),
+      [a.id, b.id].sort((x, y) => x - y),
+    );
+    assert.ok(r.hits.some((h) => h.snippet.includes('<mark>Quibblings</mark>')));
+    // A stem the word as written does not start with is still found by its own start.
+    assert.deepEqual(
+      (await run(svc, 'zorbani*')).hits.map((h) => h.id),
+      [b.id],
+    );
+  });
+
   test('an overlay past its limit is rebuilt while the index in place goes on answering', async () => {
     const saved = OVERLAY.limit;
     OVERLAY.limit = 5;
