@@ -10,12 +10,11 @@
  * A search waits for a small catch-up; a large one goes on beside the searches (CATCH_UP), which
  * see the columns as they were until all of it is put in place at once.
  */
-import { databaseStamp } from './stamp.ts';
+import { bulkLoadFloor, databaseStamp } from './stamp.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { DocKind } from './search-index.ts';
 import { readColumnsFile, writeColumnsFile, type ColumnsStamp } from './columns-file.ts';
-import { bulkFromKey } from './search-index.ts';
 
 type TypedColumn = Uint8Array | Uint16Array | Int32Array;
 
@@ -459,13 +458,8 @@ export class FacetColumns {
    * Null when an epoch in between has no record (a process then reloads).
    */
   private async bulkLoadedSince(from: number, to: number): Promise<number[] | null> {
-    if (to < from || to - from > 32) return null;
-    const keys: string[] = [];
-    for (let e = from + 1; e <= to; e++) keys.push(bulkFromKey(e));
-    const { rows } = await sql<{ key: string; value: number | string }>`
-      select key, value from search_state where key in (${sql.join(keys)})`.execute(this.db.kysely);
-    if (rows.length !== keys.length) return null;
-    const low = Math.min(...rows.map((r) => Number(r.value)));
+    const low = await bulkLoadFloor(this.db, from, to);
+    if (low === undefined || low === null) return null;
     const { rows: ids } = await sql<{ id: number | string }>`
       select id from cables where id > ${low} order by id limit ${RELOAD_THRESHOLD + 1}`.execute(
       this.db.kysely,
@@ -553,14 +547,19 @@ export class FacetColumns {
           0,
       );
       if (maxId) cables.ensure(maxId);
-      for (let from = 0; from < maxId; from += 50000) {
-        const part = (await k
+      // A reload beside searches (the columns in place answer them) reads in smaller parts and
+      // lets them run in between.
+      const beside = this.loaded;
+      const part = beside ? 10000 : 50000;
+      for (let from = 0; from < maxId; from += part) {
+        const rows = (await k
           .selectFrom('cables')
           .select(['id', 'origin', 'station', 'classification', 'created', 'tags'])
           .where('id', '>', from)
-          .where('id', '<=', from + 50000)
+          .where('id', '<=', from + part)
           .execute()) as CableRow[];
-        for (const r of part) cables.set(r.id, r);
+        for (const r of rows) cables.set(r.id, r);
+        if (beside) await yieldToOthers();
       }
       cables.flatTags();
     }

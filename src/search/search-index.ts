@@ -13,7 +13,7 @@
  * Rows above the mark that are updated or deleted before indexing are simply indexed (or not) from
  * their current content. `rebuildCableIndex(db, { fromId })` re-indexes from scratch above an id.
  */
-import { databaseStamp } from './stamp.ts';
+import { bulkFromKey, databaseStamp } from './stamp.ts';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
@@ -75,11 +75,6 @@ export async function deferCableIndex(db: Db): Promise<void> {
       select 'cables_deferred_from', value from search_state where key = 'cables_indexed_upto'
       on conflict (key) do nothing`.execute(trx);
   });
-}
-
-/** The search_state key recording where the rows of the bulk load that ended with `epoch` start. */
-export function bulkFromKey(epoch: number): string {
-  return `bulk_from_${epoch}`;
 }
 
 /** Bulk-load records kept (older epochs' are removed: a process that far behind reloads). */

@@ -30,7 +30,7 @@
  * (terms-stemmers.ts), adjacent-pair tracking (terms-pairs.ts), one kind's postings and their
  * builder (terms-postings.ts), the file format (terms-file.ts) and the build worker (terms-worker.ts).
  */
-import { databaseStamp } from './stamp.ts';
+import { bulkLoadFloor, databaseStamp } from './stamp.ts';
 import { CATCH_UP, yieldToOthers } from './columns.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
@@ -246,6 +246,15 @@ export class TermIndex {
    */
   private async catchUp(snap: Snapshot, gen: number): Promise<boolean> {
     const since = await this.changesSince(snap.stamp.seq, Infinity);
+    // A snapshot from before bulk loads: their cables were not logged (see bulkLoadFloor).
+    const floor = await bulkLoadFloor(this.db, snap.stamp.epoch, (await this.stamp()).epoch);
+    if (floor !== null && floor !== undefined) {
+      since.cable.push(...(await this.cablesAbove(floor, Infinity)));
+      // And those the snapshot holds above it (deleted since).
+      const present = snap.postings.cable.present;
+      for (let id = floor + 1; id >> 5 < present.length; id++)
+        if (present[id >> 5] & (1 << (id & 31))) since.cable.push(id);
+    }
     for (const kind of ['cable', 'story'] as const) {
       const ids = new Set([...this.pending[kind], ...since[kind]]);
       this.pending[kind].clear();
@@ -316,23 +325,40 @@ export class TermIndex {
     return snap && (await this.current(snap)) ? snap : null;
   }
 
-  /** True when a snapshot was taken from this database at its present epoch, not long ago. */
+  /**
+   * True when a snapshot was taken from this database, at its present epoch or before bulk loads
+   * that recorded where their cables start, and catching up with it takes at most OVERLAY.limit
+   * documents.
+   */
   private async current(snap: Pick<Snapshot, 'stamp'>): Promise<boolean> {
     const now = await this.stamp();
     if (
       snap.stamp.instance !== now.instance ||
-      snap.stamp.epoch !== now.epoch ||
+      snap.stamp.epoch > now.epoch ||
       snap.stamp.engine !== now.engine ||
       snap.stamp.seq > now.seq
     )
       return false;
+    const floor = await bulkLoadFloor(this.db, snap.stamp.epoch, now.epoch);
+    if (floor === undefined) return false;
     try {
-      await this.changesSince(snap.stamp.seq, OVERLAY.limit);
+      const logged = await this.changesSince(snap.stamp.seq, OVERLAY.limit);
+      const above = floor === null ? 0 : (await this.cablesAbove(floor, OVERLAY.limit + 1)).length;
+      if (logged.cable.length + logged.story.length + above > OVERLAY.limit) return false;
     } catch (e) {
       if (e instanceof TooMany) return false;
       throw e;
     }
     return true;
+  }
+
+  /** Ids of the cables above `id` (at most `limit`). */
+  private async cablesAbove(id: number, limit: number): Promise<number[]> {
+    const lim = Number.isFinite(limit) ? sql`limit ${limit}` : sql``;
+    const { rows } = await sql<{
+      id: number | string;
+    }>`select id from cables where id > ${id} order by id ${lim}`.execute(this.db.kysely);
+    return rows.map((r) => Number(r.id));
   }
 
   /** Builds in a worker thread; null when no worker could run it. */

@@ -7,6 +7,8 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import { deferCableIndex, indexCablesAfterImport } from '../../src/search/search-index.ts';
 import { openSearchIndex } from '../../src/search/search-index.ts';
@@ -159,6 +161,38 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       (await run(svc, 'zorbani*')).hits.map((h) => h.id),
       [b.id],
     );
+  });
+
+  test('a term index file from before a bulk load is loaded after it and caught up (no rebuild)', async () => {
+    const file = join(archive.dir, 'search-terms.bin');
+    const db = archive.site.db;
+    const first = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      termsFile: file,
+    });
+    try {
+      await termIndexReady(first);
+      assert.ok(existsSync(file), 'the index file was written');
+    } finally {
+      await first.index.close();
+    }
+    const ids = await bulkLoad(10, 'dingogram');
+    const [gone] = ids.slice(-1);
+    await db.kysely.deleteFrom('cables').where('id', '=', gone).execute();
+    const second = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      termsFile: file,
+    });
+    try {
+      await termIndexReady(second);
+      assert.equal(second.terms!.lastBuildSource, 'file', 'loaded from the file, not rebuilt');
+      const r = await run(second, 'dingogram');
+      assert.equal(r.total, 9);
+      assert.equal(r.warming, false);
+      assert.ok(r.hits.every((h) => ids.includes(h.id) && h.id !== gone));
+    } finally {
+      await second.index.close();
+    }
   });
 
   test('an overlay past its limit is rebuilt while the index in place goes on answering', async () => {
