@@ -188,25 +188,42 @@ function atWordStart(text: string, at: number): boolean {
 
 /**
  * Where the first of the (lower-case) words occurs at a word start in `text`, case-insensitively;
- * -1 when none does. A plain search of the lower-cased text for each word (the regular expression
- * with a look-behind over Unicode classes cost more than the rest of a search's snippets), or that
- * expression when lower-casing changes the text's length (the positions would not line up).
+ * -1 when none does. For words of ASCII letters and digits (nearly all), a plain expression whose
+ * matches are checked for a word start here (the expression with a look-behind over Unicode
+ * classes cost more than the rest of a search's snippets); for others, that expression.
  */
 function firstMatch(text: string, words: string[]): number {
-  const lower = text.toLowerCase();
-  if (lower.length !== text.length) {
+  const plain = plainMatcher(words);
+  if (!plain) {
     const m = matcher(words).first.exec(text);
     return m ? m.index : -1;
   }
-  let best = -1;
-  for (const w of words) {
-    if (!w.length) continue;
-    let at = lower.indexOf(w);
-    while (at >= 0 && (best < 0 || at < best) && !atWordStart(text, at))
-      at = lower.indexOf(w, at + 1);
-    if (at >= 0 && (best < 0 || at < best)) best = at;
+  plain.lastIndex = 0;
+  for (let m = plain.exec(text); m; m = plain.exec(text)) {
+    if (atWordStart(text, m.index)) return m.index;
+    plain.lastIndex = m.index + 1;
   }
-  return best;
+  return -1;
+}
+
+/**
+ * For words of ASCII letters and digits only: one case-insensitive expression of the words, without
+ * Unicode classes or a look-behind (word starts are checked by the caller), cached like matcher().
+ * Null for other words.
+ */
+const plainMatchers = new Map<string, RegExp | null>();
+function plainMatcher(words: string[]): RegExp | null {
+  const key = words.join('\u0000');
+  let re = plainMatchers.get(key);
+  if (re === undefined) {
+    const list = words.filter((w) => w.length > 0);
+    re = list.every((w) => /^[a-z0-9]+$/.test(w))
+      ? new RegExp(`(?:${list.sort((a, b) => b.length - a.length).join('|')})`, 'gi')
+      : null;
+    if (plainMatchers.size >= 256) plainMatchers.delete(plainMatchers.keys().next().value!);
+    plainMatchers.set(key, re);
+  }
+  return re;
 }
 
 /** Regular expressions for a highlight list, reused across the hits of a search (and searches). */
