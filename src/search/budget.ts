@@ -141,14 +141,19 @@ export function checkCost(
   return null;
 }
 
+/** The shortest word start a light search may have (shorter ones expand to many words). */
+export const LIGHT_PREFIX = 5;
+
 /**
- * Which lane of the fair queue a query waits in (fair-queue.ts): word starts, OR alternatives
- * beyond a few, many words or a long phrase make it heavy (it may run up to the time limit); the
- * searches people type most (a few words, a short phrase) are light and always find a search
- * thread free when there are two or more.
+ * Which lane of the fair queue a query waits in (fair-queue.ts): several word starts or a short
+ * one, OR alternatives beyond a few, many words or a long phrase make it heavy (it may run up to
+ * the time limit); the searches people type most (a few words, a short phrase, one word start of
+ * LIGHT_PREFIX letters or more, which the term index ranks from its champion lists like a word)
+ * are light and always find a search thread free when there are two or more.
  */
 export function searchLane(shape: QueryShape): 'light' | 'heavy' {
-  return shape.prefixes.length > 0 ||
+  return shape.prefixes.length > 1 ||
+    shape.prefixes.some((p) => p.length < LIGHT_PREFIX) ||
     shape.alternatives > 4 ||
     shape.words > 8 ||
     shape.phrases.some((p) => p.words > 6)

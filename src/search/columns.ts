@@ -3,10 +3,14 @@
  * date sorting and the per-month chart need, in typed arrays indexed by row id. Counting facets over
  * a match set is then a loop over integers (about a millisecond for 50,000 matches) instead of SQL
  * GROUP BY joins. Loaded once per process on first use (a few hundred ms for 251,287 cables) and
- * kept current from `search_changes`, which the index triggers append to, before every search; a
- * bumped `search_state.epoch` (a bulk import finished) makes every process reload everything.
+ * kept current from `search_changes`, which the index triggers append to. A bulk import leaves its
+ * new cables out of that log and bumps `search_state.epoch` at its end, recording where its cables
+ * start (`bulk_from_<epoch>`): a process catches up with the cables above that and the logged
+ * changes, and reloads everything only without the record or past RELOAD_THRESHOLD documents.
+ * A search waits for a small catch-up; a large one goes on beside the searches (CATCH_UP), which
+ * see the columns as they were until all of it is put in place at once.
  */
-import { databaseStamp } from './stamp.ts';
+import { bulkLoadFloor, databaseStamp } from './stamp.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { DocKind } from './search-index.ts';
@@ -273,13 +277,36 @@ interface StoryRow {
   cable_id: number | null;
 }
 
-/** Above this many pending changes a full reload is cheaper than row-by-row updates. */
-const RELOAD_THRESHOLD = 20000;
+/** Above this many changed documents a full reload is cheaper than row-by-row updates. */
+const RELOAD_THRESHOLD = 50000;
 
-/** Told about what sync() saw, in order: a full reload, or documents that changed. */
+/**
+ * How a search waits for the catch-up with the change log (tests change these): up to `inline`
+ * changed documents it waits (an edit is found by the next search); above that, once the columns
+ * were loaded, it answers from the documents as they were while the catch-up goes on beside it, in
+ * steps of `step` documents (each step holds the thread briefly), and every document of the catch-up
+ * appears at once when it is done. `gate`, when set, is awaited just before that swap (tests hold a
+ * catch-up open with it).
+ */
+export const CATCH_UP: { inline: number; step: number; gate: (() => Promise<void>) | null } = {
+  inline: 1000,
+  step: 100,
+  gate: null,
+};
+
+/** Lets a search thread's queued messages run between the steps of a long catch-up. */
+export function yieldToOthers(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
+
+/**
+ * Told about what sync() saw, in order: a full reload, or documents that changed. `prepare` reads
+ * what it needs (it may take long, yielding to searches) and returns what puts it in place, called
+ * together with the columns' own changes, synchronously, so a search sees all of a catch-up or none.
+ */
 export interface ColumnsListener {
   reloaded(): void;
-  changed(kind: DocKind, ids: number[]): Promise<void>;
+  prepare(kind: DocKind, ids: number[], background: boolean): Promise<() => void>;
 }
 
 export class FacetColumns {
@@ -289,9 +316,14 @@ export class FacetColumns {
   private seq = -1;
   private epoch = -1;
   private syncing: Promise<void> | null = null;
+  /** Resolves when the running sync goes on in the background (searches stop waiting for it). */
+  private backgrounded: Promise<void> | null = null;
+  private goBackground: (() => void) | null = null;
 
   /** Where the cables' columns came from on the last reload: their file, or the database. */
   lastLoad: 'file' | 'database' | null = null;
+  /** Full reloads and incremental catch-ups done so far (for tests and operators). */
+  readonly stats = { reloads: 0, catchUps: 0, background: 0 };
 
   /**
    * `file`: where the cable columns are kept between runs (columns-file.ts): a reload reads them
@@ -302,12 +334,39 @@ export class FacetColumns {
     private readonly file: string | null = null,
   ) {}
 
+  /** True once the columns were loaded (a search can be answered from them). */
+  get loaded(): boolean {
+    return this.epoch !== -1;
+  }
+
   /** Brings the columns up to date with the database (one cheap query when nothing changed). */
   sync(): Promise<void> {
-    this.syncing ??= this.doSync().finally(() => {
-      this.syncing = null;
-    });
+    if (!this.syncing) {
+      this.backgrounded = new Promise((r) => (this.goBackground = r));
+      this.syncing = this.doSync().finally(() => {
+        this.syncing = null;
+        this.goBackground?.();
+        this.goBackground = null;
+      });
+    }
     return this.syncing;
+  }
+
+  /**
+   * What a search waits for: the sync when the columns were never loaded or the catch-up is small
+   * (CATCH_UP.inline), else only until the catch-up has been found large: the search is then
+   * answered from the columns (and term index) as they are, and the catch-up goes on.
+   */
+  forSearch(): Promise<void> {
+    const p = this.sync();
+    if (!this.loaded) return p;
+    return Promise.race([p, this.backgrounded!]);
+  }
+
+  /** The sync from here on runs beside searches (they stop waiting for it). */
+  private background(): void {
+    this.stats.background++;
+    this.goBackground?.();
   }
 
   private async doSync(): Promise<void> {
@@ -320,43 +379,95 @@ export class FacetColumns {
     const epochRow = rows.find((r) => r.kind === 'epoch');
     const epoch = Number(epochRow?.doc_id ?? 0);
     const changes = rows.filter((r) => r.kind !== 'epoch');
-    if (epoch !== this.epoch || changes.length > RELOAD_THRESHOLD) {
-      // Columns from their file are as of its change-log position: the changes since are applied now.
+    // Cables a bulk load (or several) left out of the change log since this process last looked.
+    let unlogged: number[] = [];
+    if (epoch !== this.epoch) {
+      const above = this.epoch === -1 ? null : await this.bulkLoadedSince(this.epoch, epoch);
+      if (above === null || above.length + changes.length > RELOAD_THRESHOLD) {
+        if (this.loaded) this.background();
+        // Columns from their file are as of its change-log position: the changes since are applied now.
+        if ((await this.reload()) === 'file') return this.doSync();
+        return;
+      }
+      unlogged = above;
+    } else if (changes.length > RELOAD_THRESHOLD) {
+      if (this.loaded) this.background();
       if ((await this.reload()) === 'file') return this.doSync();
       return;
     }
-    if (!changes.length) return;
+    if (!changes.length && !unlogged.length) {
+      this.epoch = epoch;
+      return;
+    }
     const cableIds = [
-      ...new Set(changes.filter((r) => r.kind === 'cable').map((r) => Number(r.doc_id))),
-    ];
+      ...new Set([
+        ...changes.filter((r) => r.kind === 'cable').map((r) => Number(r.doc_id)),
+        ...unlogged,
+      ]),
+    ].sort((a, b) => a - b);
     const storyIds = [
       ...new Set(changes.filter((r) => r.kind === 'story').map((r) => Number(r.doc_id))),
-    ];
-    const lastSeq = Math.max(...changes.map((r) => Number(r.seq)));
-    for (let i = 0; i < cableIds.length; i += 500) {
-      const part = cableIds.slice(i, i + 500);
+    ].sort((a, b) => a - b);
+    const lastSeq = changes.length ? Math.max(...changes.map((r) => Number(r.seq))) : this.seq;
+    const large = cableIds.length + storyIds.length > CATCH_UP.inline;
+    if (large) this.background();
+    const step = large ? Math.max(1, CATCH_UP.step) : 500;
+    // Read first, put in place at the end (below): a search meanwhile sees the columns as they were.
+    const cableSets: CableRow[] = [];
+    const cableGone: number[] = [];
+    const storySets: StoryRow[] = [];
+    const storyGone: number[] = [];
+    for (let i = 0; i < cableIds.length; i += step) {
+      const part = cableIds.slice(i, i + step);
       const found = await this.cableRows(part);
       const seen = new Set(found.map((r) => r.id));
-      for (const r of found) this.cables.set(r.id, r);
-      for (const id of part) if (!seen.has(id)) this.cables.remove(id);
+      cableSets.push(...found);
+      for (const id of part) if (!seen.has(id)) cableGone.push(id);
+      // The Cablegate stories of added cables: their cable stands for them from now on.
+      storySets.push(...(await this.storyRows(null, part)));
+      if (large) await yieldToOthers();
     }
-    // The Cablegate stories of added cables: their cable stands for them from now on.
-    for (let i = 0; i < cableIds.length; i += 500) {
-      for (const r of await this.storyRows(null, cableIds.slice(i, i + 500)))
-        this.stories.set(r.id, r);
-    }
-    for (let i = 0; i < storyIds.length; i += 500) {
-      const part = storyIds.slice(i, i + 500);
+    for (let i = 0; i < storyIds.length; i += step) {
+      const part = storyIds.slice(i, i + step);
       const found = await this.storyRows(part);
       const seen = new Set(found.map((r) => r.id));
-      for (const r of found) this.stories.set(r.id, r);
-      for (const id of part) if (!seen.has(id)) this.stories.remove(id);
+      storySets.push(...found);
+      for (const id of part) if (!seen.has(id)) storyGone.push(id);
+      if (large) await yieldToOthers();
     }
-    this.seq = Math.max(this.seq, lastSeq);
+    const apply: (() => void)[] = [];
     for (const l of this.listeners) {
-      await l.changed('cable', cableIds);
-      await l.changed('story', storyIds);
+      apply.push(await l.prepare('cable', cableIds, large));
+      apply.push(await l.prepare('story', storyIds, large));
     }
+    if (CATCH_UP.gate) await CATCH_UP.gate();
+    // The swap: synchronous, so no search sees part of it.
+    for (const r of cableSets) this.cables.set(r.id, r);
+    for (const id of cableGone) this.cables.remove(id);
+    for (const r of storySets) this.stories.set(r.id, r);
+    for (const id of storyGone) this.stories.remove(id);
+    for (const a of apply) a();
+    this.seq = Math.max(this.seq, lastSeq);
+    this.epoch = epoch;
+    this.stats.catchUps++;
+  }
+
+  /**
+   * The cables bulk loads between epochs `from` and `to` left out of the change log: every cable
+   * above the lowest recorded start now, and those this process holds above it (deleted since).
+   * Null when an epoch in between has no record (a process then reloads).
+   */
+  private async bulkLoadedSince(from: number, to: number): Promise<number[] | null> {
+    const low = await bulkLoadFloor(this.db, from, to);
+    if (low === undefined || low === null) return null;
+    const { rows: ids } = await sql<{ id: number | string }>`
+      select id from cables where id > ${low} order by id limit ${RELOAD_THRESHOLD + 1}`.execute(
+      this.db.kysely,
+    );
+    const out = new Set(ids.map((r) => Number(r.id)));
+    const c = this.cables;
+    for (let id = low + 1; id < c.size; id++) if (c.present[id]) out.add(id);
+    return [...out];
   }
 
   private async cableRows(ids: number[] | null): Promise<CableRow[]> {
@@ -436,14 +547,19 @@ export class FacetColumns {
           0,
       );
       if (maxId) cables.ensure(maxId);
-      for (let from = 0; from < maxId; from += 50000) {
-        const part = (await k
+      // A reload beside searches (the columns in place answer them) reads in smaller parts and
+      // lets them run in between.
+      const beside = this.loaded;
+      const part = beside ? 10000 : 50000;
+      for (let from = 0; from < maxId; from += part) {
+        const rows = (await k
           .selectFrom('cables')
           .select(['id', 'origin', 'station', 'classification', 'created', 'tags'])
           .where('id', '>', from)
-          .where('id', '<=', from + 50000)
+          .where('id', '<=', from + part)
           .execute()) as CableRow[];
-        for (const r of part) cables.set(r.id, r);
+        for (const r of rows) cables.set(r.id, r);
+        if (beside) await yieldToOthers();
       }
       cables.flatTags();
     }
@@ -453,6 +569,7 @@ export class FacetColumns {
     this.seq = kept ? kept.stamp.seq : now.seq;
     this.epoch = now.epoch;
     this.lastLoad = kept ? 'file' : 'database';
+    this.stats.reloads++;
     if (!kept && this.file) await writeColumnsFile(this.file, cables, now).catch(() => {});
     for (const l of this.listeners) l.reloaded();
     return this.lastLoad;

@@ -908,10 +908,23 @@ export function normalizeQuery(
   q: string,
   filters: SearchFilters = {},
   opts: ParseOptions = {},
+  /** parseQuery(q, opts), when the caller has it already (it is not changed). */
+  given?: ParseResult,
 ): string {
   const text = typeof q === 'string' ? q : '';
-  const parsed = parseQuery(text, opts);
-  const merged = parsed.ok ? parsed.query.filters : emptyFilters();
+  const parsed = given ?? parseQuery(text, opts);
+  const merged = parsed.ok
+    ? {
+        ...parsed.query.filters,
+        origin: [...parsed.query.filters.origin],
+        tag: [...parsed.query.filters.tag],
+        classification: [...parsed.query.filters.classification],
+        year: [...parsed.query.filters.year],
+        ref: [...parsed.query.filters.ref],
+        kind: [...parsed.query.filters.kind],
+        section: [...parsed.query.filters.section],
+      }
+    : emptyFilters();
   const invalid = mergeExplicit(merged, filters ?? {});
   const pos = renderFilters(merged, '');
   const neg = parsed.ok ? renderFilters(parsed.query.excludedFilters, '-') : {};

@@ -66,14 +66,19 @@ export interface SearchRuntime {
 
 const runtimes = new WeakMap<Db, SearchRuntime>();
 
-/** Related cables per cable page: how many, the search thread's time limit, the page's wait. */
-export const RELATED = { k: 6, timeMs: 150, waitMs: 300, cacheMs: 10 * 60_000, cached: 5000 };
+/**
+ * Related cables per cable page: how many, the search thread's time limit, the page's wait (an
+ * answer later than that is still kept for the next view of the page).
+ */
+export const RELATED = { k: 6, timeMs: 150, waitMs: 40, cacheMs: 10 * 60_000, cached: 5000 };
 const relatedCache = new WeakMap<Db, Lru<string, { at: number; list: RelatedCable[] }>>();
 
 /**
  * The cables most like a cable, for its page: from a search thread whose term index is ready,
- * within RELATED.timeMs there and RELATED.waitMs here, remembered for RELATED.cacheMs. Null (the
- * page leaves the section out) while no index is ready or when the answer is late.
+ * within RELATED.timeMs there, remembered for RELATED.cacheMs. The page waits RELATED.waitMs at
+ * most (it is not held for a busy search thread); a later answer is remembered all the same, so
+ * the next view of the page has it. Null (the page leaves the section out) while no index is
+ * ready or when the answer is late.
  */
 export async function relatedCables(db: Db, referenceId: string): Promise<RelatedCable[] | null> {
   const runtime = runtimes.get(db);
@@ -85,13 +90,17 @@ export async function relatedCables(db: Db, referenceId: string): Promise<Relate
   if (hit && now - hit.at < RELATED.cacheMs) return hit.list;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<null>((r) => (timer = setTimeout(() => r(null), RELATED.waitMs)));
+  const c = cache;
   try {
-    const list = await Promise.race([
-      runtime.searcher().related(referenceId, RELATED.k, RELATED.timeMs),
-      late,
-    ]);
-    if (list) cache.set(referenceId, { at: now, list });
-    return list;
+    const asked = runtime
+      .searcher()
+      .related(referenceId, RELATED.k, RELATED.timeMs)
+      .then((list) => {
+        if (list) c.set(referenceId, { at: now, list });
+        return list;
+      });
+    asked.catch(() => {});
+    return await Promise.race([asked, late]);
   } catch {
     return null;
   } finally {

@@ -13,10 +13,11 @@
  * Rows above the mark that are updated or deleted before indexing are simply indexed (or not) from
  * their current content. `rebuildCableIndex(db, { fromId })` re-indexes from scratch above an id.
  */
-import { databaseStamp } from './stamp.ts';
+import { bulkFromKey, databaseStamp } from './stamp.ts';
 import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
-import { sql } from 'kysely';
+import { sql, type Transaction } from 'kysely';
+import type { Database } from '../platform/schema.ts';
 import type { Db, DbTarget } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import type { ParsedQuery } from './query.ts';
@@ -65,10 +66,19 @@ export interface SearchIndex {
 
 /** Makes rows loaded from now on wait for indexCablesAfterImport (see the module comment). */
 export async function deferCableIndex(db: Db): Promise<void> {
-  await sql`insert into search_state (key, value)
-    select 'cables_indexed_upto', coalesce(max(id), 0) from cables where true
-    on conflict (key) do nothing`.execute(db.kysely);
+  await db.kysely.transaction().execute(async (trx) => {
+    await sql`insert into search_state (key, value)
+      select 'cables_indexed_upto', coalesce(max(id), 0) from cables where true
+      on conflict (key) do nothing`.execute(trx);
+    // Where the rows left out of the change log start (kept until the load's end is recorded).
+    await sql`insert into search_state (key, value)
+      select 'cables_deferred_from', value from search_state where key = 'cables_indexed_upto'
+      on conflict (key) do nothing`.execute(trx);
+  });
 }
+
+/** Bulk-load records kept (older epochs' are removed: a process that far behind reloads). */
+const BULK_RECORDS_KEPT = 32;
 
 export interface IndexProgress {
   indexed: number;
@@ -77,7 +87,8 @@ export interface IndexProgress {
 
 /**
  * Indexes the cables above the import mark in committed batches, then removes the mark (so the
- * triggers index every row again) and tells every process to reload its facet columns.
+ * triggers index every row again), bumps the epoch and records where the load's cables start, so
+ * every process catches up with them (columns.ts).
  */
 export async function indexCablesAfterImport(
   db: Db,
@@ -131,6 +142,7 @@ export async function indexCablesAfterImport(
       if (to >= top) {
         await sql`delete from search_state where key = 'cables_indexed_upto'`.execute(trx);
         await sql`update search_state set value = value + 1 where key = 'epoch'`.execute(trx);
+        await recordBulkLoad(trx);
         return true;
       }
       await sql`update search_state set value = ${to} where key = 'cables_indexed_upto'`.execute(
@@ -146,6 +158,29 @@ export async function indexCablesAfterImport(
   }
   if (indexed > 0) await optimizeIndex(db);
   return { indexed };
+}
+
+/**
+ * Records, for the epoch a bulk load just moved to, the id above which its cables were left out of
+ * the change log (`bulk_from_<epoch>`): a running process catches up with the cables above it and
+ * the logged changes, instead of reloading everything (columns.ts). Without the record (a load
+ * begun by older code) processes reload.
+ */
+async function recordBulkLoad(trx: Transaction<Database>): Promise<void> {
+  const { rows } = await sql<{ epoch: number | string | null; from: number | string | null }>`select
+    (select value from search_state where key = 'epoch') as epoch,
+    (select value from search_state where key = 'cables_deferred_from') as ${sql.ref('from')}`.execute(
+    trx,
+  );
+  const epoch = Number(rows[0]?.epoch ?? 0);
+  const from = rows[0]?.from;
+  await sql`delete from search_state where key = 'cables_deferred_from'`.execute(trx);
+  if (from === null || from === undefined) return;
+  const key = bulkFromKey(epoch);
+  await sql`delete from search_state where key = ${key}`.execute(trx);
+  await sql`insert into search_state (key, value) values (${key}, ${Number(from)})`.execute(trx);
+  const old = bulkFromKey(epoch - BULK_RECORDS_KEPT);
+  await sql`delete from search_state where key = ${old}`.execute(trx);
 }
 
 /** Merges the index into as few segments as the engine allows (worth it after a bulk load). */
@@ -172,8 +207,13 @@ export async function rebuildCableIndex(
     } else {
       await sql`delete from cables_search where id > ${fromId}`.execute(trx);
     }
-    await sql`delete from search_state where key = 'cables_indexed_upto'`.execute(trx);
+    await sql`delete from search_state where key in ('cables_indexed_upto', 'cables_deferred_from')`.execute(
+      trx,
+    );
     await sql`insert into search_state (key, value) values ('cables_indexed_upto', ${fromId})`.execute(
+      trx,
+    );
+    await sql`insert into search_state (key, value) values ('cables_deferred_from', ${fromId})`.execute(
       trx,
     );
   });

@@ -172,6 +172,60 @@ export function markedHtml(text: string): string {
   return open ? out + '</mark>' : out;
 }
 
+/** Characters of a hit's text read for its snippet (the match is looked for in these). */
+export const SNIPPET_TEXT = 8000;
+
+const WORD_CHAR = /[\p{L}\p{N}]/u;
+
+/** Whether position `at` of `text` starts a word: the character before is no letter or digit. */
+function atWordStart(text: string, at: number): boolean {
+  if (at === 0) return true;
+  const c = text.charCodeAt(at - 1);
+  if (c < 128) return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
+  const cp = c >= 0xdc00 && c <= 0xdfff && at >= 2 ? text.codePointAt(at - 2)! : c;
+  return !WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
+/**
+ * Where the first of the (lower-case) words occurs at a word start in `text`, case-insensitively;
+ * -1 when none does. For words of ASCII letters and digits (nearly all), a plain expression whose
+ * matches are checked for a word start here (the expression with a look-behind over Unicode
+ * classes cost more than the rest of a search's snippets); for others, that expression.
+ */
+function firstMatch(text: string, words: string[]): number {
+  const plain = plainMatcher(words);
+  if (!plain) {
+    const m = matcher(words).first.exec(text);
+    return m ? m.index : -1;
+  }
+  plain.lastIndex = 0;
+  for (let m = plain.exec(text); m; m = plain.exec(text)) {
+    if (atWordStart(text, m.index)) return m.index;
+    plain.lastIndex = m.index + 1;
+  }
+  return -1;
+}
+
+/**
+ * For words of ASCII letters and digits only: one case-insensitive expression of the words, without
+ * Unicode classes or a look-behind (word starts are checked by the caller), cached like matcher().
+ * Null for other words.
+ */
+const plainMatchers = new Map<string, RegExp | null>();
+function plainMatcher(words: string[]): RegExp | null {
+  const key = words.join('\u0000');
+  let re = plainMatchers.get(key);
+  if (re === undefined) {
+    const list = words.filter((w) => w.length > 0);
+    re = list.every((w) => /^[a-z0-9]+$/.test(w))
+      ? new RegExp(`(?:${list.sort((a, b) => b.length - a.length).join('|')})`, 'gi')
+      : null;
+    if (plainMatchers.size >= 256) plainMatchers.delete(plainMatchers.keys().next().value!);
+    plainMatchers.set(key, re);
+  }
+  return re;
+}
+
 /** Regular expressions for a highlight list, reused across the hits of a search (and searches). */
 const matchers = new Map<string, { first: RegExp; all: RegExp }>();
 function matcher(words: string[]): { first: RegExp; all: RegExp } {
@@ -246,12 +300,12 @@ function wordsFrom(text: string, from: number, words: number): { part: string; m
  */
 export function snippetHtml(text: string, highlight: string[], words = 40): string {
   if (!highlight.some((w) => w.length > 0)) return escapeHtml(lead(text, words));
-  const m = matcher(highlight).first.exec(text);
-  if (!m) return highlightHtml(lead(text, words), highlight);
+  const found = firstMatch(text, highlight);
+  if (found < 0) return highlightHtml(lead(text, words), highlight);
   // Back `words / 3` whitespace runs from the match (a run at the very start does not count).
   const back = Math.floor(words / 3);
   let start = 0;
-  for (let i = m.index - 1, c = 0; i >= 0; i--) {
+  for (let i = found - 1, c = 0; i >= 0; i--) {
     if (!isSpace(text.charCodeAt(i))) continue;
     let j = i;
     while (j >= 0 && isSpace(text.charCodeAt(j))) j--;
@@ -646,7 +700,7 @@ export class SearchService {
       this.index = mem;
       this.columns.listeners.push({
         reloaded: () => void mem.terms.rebuild(),
-        changed: (kind, ids) => mem.terms.changed(kind, ids),
+        prepare: (kind, ids, background) => mem.terms.prepareChanges(kind, ids, background),
       });
     } else this.index = index;
   }
@@ -726,7 +780,7 @@ export class SearchService {
   private async relatedWithin(referenceId: string, k: number): Promise<RelatedCable[] | null> {
     const terms = this.terms;
     if (!terms) return null;
-    await this.columns.sync();
+    await this.columns.forSearch();
     if (!terms.ready('cable')) return null;
     const cable = await this.db.kysely
       .selectFrom('cables')
@@ -816,7 +870,7 @@ export class SearchService {
     const hasExplicit = Object.values(explicit).some((v) =>
       Array.isArray(v) ? v.length > 0 : v !== undefined,
     );
-    const normalized = normalizeQuery(params.q, explicit, PARSE);
+    const normalized = normalizeQuery(params.q, explicit, PARSE, first);
     const refId = first.query.referenceId;
     if (refId && !hasExplicit && (await this.cableExists(refId))) {
       const result = await this.run(parseRef(refId), params, normalized, t0, onlyCable(refId));
@@ -899,7 +953,8 @@ export class SearchService {
   ): Promise<SearchResult> {
     const deadline = currentDeadline();
     const waitFrom = deadline?.now();
-    await this.columns.sync();
+    // Loaded once, then caught up: a large catch-up goes on beside this search (see forSearch).
+    await this.columns.forSearch();
     // Waiting for the columns (loaded once for every search) does not count against this search.
     if (deadline && waitFrom !== undefined) deadline.exclude(waitFrom);
     checkDeadline();
@@ -1315,7 +1370,7 @@ export class SearchService {
               'origin',
               'classification',
               'summary',
-              sql<string>`substr(body, 1, 20000)`.as('lead'),
+              sql<string>`substr(body, 1, ${SNIPPET_TEXT})`.as('lead'),
             ])
             .where('id', 'in', cableIds)
             .execute()
@@ -1382,7 +1437,7 @@ export class SearchService {
           snippet: snip
             ? markedHtml(snip)
             : query
-              ? snippetHtml(`${r.teaser} ${r.body}`, highlight)
+              ? snippetHtml(`${r.teaser} ${r.body}`.slice(0, SNIPPET_TEXT), highlight)
               : highlightHtml(lead(r.teaser), highlight),
         });
       }

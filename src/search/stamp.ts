@@ -38,3 +38,29 @@ export async function databaseStamp(db: Db): Promise<Stamp> {
     engine: db.engine,
   };
 }
+
+/** The search_state key recording where the rows of the bulk load that ended with `epoch` start. */
+export function bulkFromKey(epoch: number): string {
+  return `bulk_from_${epoch}`;
+}
+
+/**
+ * The lowest id above which the bulk loads that moved the database from epoch `from` to `to` put
+ * cables they left out of the change log (search-index.ts records it). Null when the epochs are
+ * the same; undefined when an epoch in between has no record (data derived before it cannot be
+ * caught up with: it is made again).
+ */
+export async function bulkLoadFloor(
+  db: Db,
+  from: number,
+  to: number,
+): Promise<number | null | undefined> {
+  if (from === to) return null;
+  if (to < from || to - from > 32) return undefined;
+  const keys: string[] = [];
+  for (let e = from + 1; e <= to; e++) keys.push(bulkFromKey(e));
+  const { rows } = await sql<{ key: string; value: number | string }>`
+    select key, value from search_state where key in (${sql.join(keys)})`.execute(db.kysely);
+  if (rows.length !== keys.length) return undefined;
+  return Math.min(...rows.map((r) => Number(r.value)));
+}

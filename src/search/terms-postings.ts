@@ -50,10 +50,26 @@ export function idfOf(n: number, hits: number): number {
 
 export interface Doc {
   len: number;
-  /** Weighted frequency per term id. */
-  freq: Map<number, number>;
+  /** The document's term ids, ascending, and the weighted frequency of each (capped). */
+  terms: Int32Array;
+  freqs: Uint8Array;
   /** Tracked adjacent pairs (pairKey) in the document (overlay documents only). */
   pairs?: Set<number>;
+}
+
+/** A document's frequency of term t (0: not in it). */
+export function docFreq(doc: Doc, t: number): number {
+  const a = doc.terms;
+  let lo = 0,
+    hi = a.length - 1;
+  while (lo <= hi) {
+    const m = (lo + hi) >> 1;
+    const v = a[m];
+    if (v === t) return doc.freqs[m];
+    if (v < t) lo = m + 1;
+    else hi = m - 1;
+  }
+  return 0;
 }
 
 /** The postings of one kind of document. */
@@ -76,6 +92,14 @@ export class KindPostings {
   totalLen = 0;
   /** Overlay: documents changed since the build (null content: deleted). */
   readonly changed = new Map<number, Doc | null>();
+  /**
+   * The overlay inverted: per term, lists of changed documents that had it when they were put in
+   * the overlay (a document changed again may no longer have it: checked against `changed`).
+   */
+  private overlayTerms = new Map<number, Int32Array[]>();
+  /** Entries in overlayTerms, and in the overlay's documents now (compacted when far apart). */
+  private overlayEntries = 0;
+  private liveEntries = 0;
   dirty: Uint32Array = new Uint32Array(0);
   /** Per term: champion list (see champion()); undefined until first asked for. */
   champs: (Champion | null | undefined)[] = [];
@@ -141,8 +165,15 @@ export class KindPostings {
     }
     if (this.changed.size) {
       for (let w = 0; w < this.dirty.length && w < size; w++) out[w] &= ~this.dirty[w];
-      for (const [id, doc] of this.changed) {
-        if (doc && tids.some((t) => doc.freq.has(t))) out[id >> 5] |= 1 << (id & 31);
+      for (const t of tids) {
+        const lists = this.overlayTerms.get(t);
+        if (!lists) continue;
+        for (const ids of lists)
+          for (let i = 0; i < ids.length; i++) {
+            const id = ids[i];
+            const doc = this.changed.get(id);
+            if (doc && id >> 5 < size && docFreq(doc, t) > 0) out[id >> 5] |= 1 << (id & 31);
+          }
       }
     }
     return out;
@@ -201,7 +232,7 @@ export class KindPostings {
         if (!this.isDirty(id)) continue;
         // A dirty document's built postings are stale: replace what was added above.
         const doc = this.changed.get(id);
-        acc[i] = acc[i] - this.builtFreq(t, id) + (doc?.freq.get(t) ?? 0);
+        acc[i] = acc[i] - this.builtFreq(t, id) + (doc ? docFreq(doc, t) : 0);
       }
     }
   }
@@ -325,12 +356,46 @@ export class KindPostings {
     return c;
   }
 
-  /** Records a changed document (null: deleted or not indexed). */
-  setChanged(id: number, doc: Doc | null): void {
+  /** Records changed documents (null: deleted or not indexed), all at once. */
+  setChangedMany(docs: [number, Doc | null][]): void {
+    for (const [id, doc] of docs) this.setChanged(id, doc);
+    this.addOverlayTerms(docs.filter(([id, d]) => d !== null && this.changed.get(id) === d));
+    if (this.overlayEntries > 2 * this.liveEntries + 100000) {
+      // Documents changed many times left stale entries: list the overlay's documents again.
+      this.overlayTerms = new Map();
+      this.overlayEntries = 0;
+      this.addOverlayTerms([...this.changed].filter(([, d]) => d !== null));
+    }
+  }
+
+  /** Adds documents to the overlay's inverted lists (one list per term for the lot). */
+  private addOverlayTerms(docs: [number, Doc | null][]): void {
+    const count = new Map<number, number>();
+    for (const [, d] of docs) for (const t of d!.terms) count.set(t, (count.get(t) ?? 0) + 1);
+    const lists = new Map<number, Int32Array>();
+    for (const [t, n] of count) lists.set(t, new Int32Array(n));
+    const fill = new Map<number, number>();
+    for (const [id, d] of docs)
+      for (const t of d!.terms) {
+        const at = fill.get(t) ?? 0;
+        lists.get(t)![at] = id;
+        fill.set(t, at + 1);
+      }
+    for (const [t, ids] of lists) {
+      const have = this.overlayTerms.get(t);
+      if (have) have.push(ids);
+      else this.overlayTerms.set(t, [ids]);
+      this.overlayEntries += ids.length;
+    }
+  }
+
+  /** Records a changed document (null: deleted or not indexed); setChangedMany lists its terms. */
+  private setChanged(id: number, doc: Doc | null): void {
     const prev = this.changed.get(id);
     if (prev) {
       this.overlayDocs--;
       this.overlayLen -= prev.len;
+      this.liveEntries -= prev.terms.length;
     }
     if (!this.isDirty(id)) {
       const w = id >> 5;
@@ -350,6 +415,7 @@ export class KindPostings {
     if (doc) {
       this.overlayDocs++;
       this.overlayLen += doc.len;
+      this.liveEntries += doc.terms.length;
     }
   }
 }
@@ -374,7 +440,10 @@ export class Builder {
     p.len[id] = doc.len;
     p.nDocs++;
     p.totalLen += doc.len;
-    for (const [t, f] of doc.freq) {
+    const { terms, freqs } = doc;
+    for (let x = 0; x < terms.length; x++) {
+      const t = terms[x];
+      const f = freqs[x];
       while (this.n.length <= t) this.n.push(0);
       const n = this.n[t]++;
       let fr = p.freq[t];
@@ -423,13 +492,15 @@ export class Builder {
         }
       }
     }
-    const freq = new Map<number, number>();
-    for (const t of this.touched) {
-      freq.set(t, Math.min(FREQ_CAP, this.acc[t]));
+    const terms = Int32Array.from(this.touched).sort();
+    const freqs = new Uint8Array(terms.length);
+    for (let x = 0; x < terms.length; x++) {
+      const t = terms[x];
+      freqs[x] = Math.min(FREQ_CAP, this.acc[t]);
       this.acc[t] = 0;
     }
     this.touched.length = 0;
-    return { len, freq };
+    return { len, terms, freqs };
   }
   finish(): KindPostings {
     const p = this.p;

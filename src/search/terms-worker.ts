@@ -6,6 +6,7 @@
  */
 import { parentPort } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
+import { lowerThisThread } from '../platform/thread-priority.ts';
 import { TermIndex } from './terms.ts';
 import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
 import { PAIRS } from './terms-pairs.ts';
@@ -25,10 +26,16 @@ export interface BuildRequest {
    * stamp the snapshot with the epoch the database will have once that indexing is done.
    */
   afterImport?: { stamp: Stamp };
+  /**
+   * Lower this thread to this nice value first (a rebuild while an index answers searches, so it
+   * takes what pages and searches leave); absent: the process's priority.
+   */
+  nice?: number;
 }
 
 parentPort!.once('message', async (req: BuildRequest) => {
   try {
+    if (req.nice !== undefined) lowerThisThread(req.nice);
     Object.assign(PAIRS, req.pairs);
     Object.assign(PRUNING, req.pruning);
     const db = await connect(req.db);

@@ -22,17 +22,20 @@
  *
  * Built in the background after the facet columns load (tokenising every title and body), then kept
  * current from the same change log: changed or deleted documents are masked out of the built
- * postings and their new versions kept in a small overlay; past OVERLAY_LIMIT documents the index is
- * rebuilt.
+ * postings and their new versions kept in an overlay (with its own inverted lists); past
+ * OVERLAY.limit documents the index is rebuilt on a thread at nice 15 while the one in place
+ * goes on answering.
  *
  * The parts live beside this file: bit sets and top-k (terms-bitmaps.ts), the engines' stemmers
  * (terms-stemmers.ts), adjacent-pair tracking (terms-pairs.ts), one kind's postings and their
  * builder (terms-postings.ts), the file format (terms-file.ts) and the build worker (terms-worker.ts).
  */
-import { databaseStamp } from './stamp.ts';
+import { bulkLoadFloor, databaseStamp } from './stamp.ts';
+import { CATCH_UP, yieldToOthers } from './columns.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
+import { BACKGROUND_NICE } from '../platform/thread-priority.ts';
 import {
   decodeSnapshot,
   readSnapshotFile,
@@ -58,8 +61,11 @@ import {
   type Doc,
 } from './terms-postings.ts';
 
-/** Above this many changed documents the overlay is folded in by a rebuild. */
-const OVERLAY_LIMIT = 5000;
+/**
+ * Above `limit` changed documents the overlay is folded in by a rebuild (on a thread at nice 15):
+ * an upload of 20,000 cables is caught up with in the overlay.
+ */
+export const OVERLAY = { limit: 30000 };
 /** Documents read and tokenised per step of a build (each step blocks the event loop briefly). */
 const BUILD_BATCH = 500;
 const PHRASE_CACHE = 256;
@@ -137,6 +143,8 @@ export class TermIndex {
   /** Milliseconds the last full build (or load) took, and where the index came from. */
   lastBuildMs = 0;
   lastBuildSource: 'file' | 'worker' | 'thread' | 'shared' | null = null;
+  /** Indexes put in place so far (loaded, built or handed over). */
+  installs = 0;
   private worker: import('node:worker_threads').Worker | null = null;
   /** A follower's latest offered index (see offer()), and the snapshot in place. */
   private offered: Uint8Array | null = null;
@@ -183,7 +191,9 @@ export class TermIndex {
    * only when no worker can start) and keeps the result in the file.
    */
   rebuild(): Promise<void> {
-    this.stale = true;
+    // An index in place goes on answering (without the changes from now on, which wait for the new
+    // one) until the new one is put in place: searches never fall back to the database meanwhile.
+    if (!this.installed) this.stale = true;
     this.generation++;
     const gen = this.generation;
     const run = async () => {
@@ -206,7 +216,7 @@ export class TermIndex {
       let snap = await this.kept();
       this.lastBuildSource = 'file';
       if (!snap && !this.closed && gen === this.generation) {
-        snap = await this.buildInWorker();
+        snap = await this.buildInWorker(this.installed !== null);
         this.lastBuildSource = 'worker';
       }
       if (!snap && !this.closed && gen === this.generation) {
@@ -236,6 +246,15 @@ export class TermIndex {
    */
   private async catchUp(snap: Snapshot, gen: number): Promise<boolean> {
     const since = await this.changesSince(snap.stamp.seq, Infinity);
+    // A snapshot from before bulk loads: their cables were not logged (see bulkLoadFloor).
+    const floor = await bulkLoadFloor(this.db, snap.stamp.epoch, (await this.stamp()).epoch);
+    if (floor !== null && floor !== undefined) {
+      since.cable.push(...(await this.cablesAbove(floor, Infinity)));
+      // And those the snapshot holds above it (deleted since).
+      const present = snap.postings.cable.present;
+      for (let id = floor + 1; id >> 5 < present.length; id++)
+        if (present[id >> 5] & (1 << (id & 31))) since.cable.push(id);
+    }
     for (const kind of ['cable', 'story'] as const) {
       const ids = new Set([...this.pending[kind], ...since[kind]]);
       this.pending[kind].clear();
@@ -258,6 +277,7 @@ export class TermIndex {
     for (const p of Object.values(snap.postings))
       if (p.present.buffer instanceof SharedArrayBuffer) p.present = p.present.slice();
     this.installed = snap;
+    this.installs++;
     this.postings = { ...snap.postings };
     this.surface = { ...snap.surface };
     for (const kind of ['cable', 'story'] as const) {
@@ -305,18 +325,26 @@ export class TermIndex {
     return snap && (await this.current(snap)) ? snap : null;
   }
 
-  /** True when a snapshot was taken from this database at its present epoch, not long ago. */
+  /**
+   * True when a snapshot was taken from this database, at its present epoch or before bulk loads
+   * that recorded where their cables start, and catching up with it takes at most OVERLAY.limit
+   * documents.
+   */
   private async current(snap: Pick<Snapshot, 'stamp'>): Promise<boolean> {
     const now = await this.stamp();
     if (
       snap.stamp.instance !== now.instance ||
-      snap.stamp.epoch !== now.epoch ||
+      snap.stamp.epoch > now.epoch ||
       snap.stamp.engine !== now.engine ||
       snap.stamp.seq > now.seq
     )
       return false;
+    const floor = await bulkLoadFloor(this.db, snap.stamp.epoch, now.epoch);
+    if (floor === undefined) return false;
     try {
-      await this.changesSince(snap.stamp.seq, OVERLAY_LIMIT);
+      const logged = await this.changesSince(snap.stamp.seq, OVERLAY.limit);
+      const above = floor === null ? 0 : (await this.cablesAbove(floor, OVERLAY.limit + 1)).length;
+      if (logged.cable.length + logged.story.length + above > OVERLAY.limit) return false;
     } catch (e) {
       if (e instanceof TooMany) return false;
       throw e;
@@ -324,8 +352,17 @@ export class TermIndex {
     return true;
   }
 
+  /** Ids of the cables above `id` (at most `limit`). */
+  private async cablesAbove(id: number, limit: number): Promise<number[]> {
+    const lim = Number.isFinite(limit) ? sql`limit ${limit}` : sql``;
+    const { rows } = await sql<{
+      id: number | string;
+    }>`select id from cables where id > ${id} order by id ${lim}`.execute(this.db.kysely);
+    return rows.map((r) => Number(r.id));
+  }
+
   /** Builds in a worker thread; null when no worker could run it. */
-  private buildInWorker(): Promise<Snapshot | null> {
+  private buildInWorker(lowered: boolean): Promise<Snapshot | null> {
     if (this.options.worker === false) return Promise.resolve(null);
     return new Promise((resolve) => {
       let worker: import('node:worker_threads').Worker;
@@ -354,6 +391,7 @@ export class TermIndex {
         file: this.options.file ?? null,
         pairs: { ...PAIRS },
         pruning: { ...PRUNING, tiers: [...PRUNING.tiers] },
+        ...(lowered ? { nice: BACKGROUND_NICE } : {}),
       } satisfies BuildRequest);
     });
   }
@@ -377,27 +415,67 @@ export class TermIndex {
 
   /** Documents changed (from the change log): re-read them into the overlay. */
   async changed(kind: DocKind, ids: number[]): Promise<void> {
-    if (!ids.length) return;
-    this.phraseCache.clear();
-    if (this.collecting || !this.postings[kind]) {
+    (await this.prepareChanges(kind, ids, false))();
+  }
+
+  /**
+   * Reads and tokenises changed documents (from the change log) and returns what puts them in the
+   * overlay, all at once (see FacetColumns.sync: a search sees all of a catch-up or none of it).
+   * `background`: a large catch-up that searches do not wait for: it yields between steps.
+   */
+  async prepareChanges(kind: DocKind, ids: number[], background: boolean): Promise<() => void> {
+    const nothing = () => {};
+    if (!ids.length) return nothing;
+    const queue = () => {
       for (const id of ids) this.pending[kind].add(id);
-      return;
-    }
+    };
+    if (this.collecting || !this.postings[kind]) return queue;
+    const p = this.postings[kind]!;
+    let docs: [number, Doc | null][];
     try {
-      await this.applyChanges(kind, ids);
+      docs = await this.readDocs(kind, p, ids, background);
     } catch {
-      this.stale = true;
-      void this.rebuild();
-      return;
+      return () => {
+        this.stale = true;
+        void this.rebuild();
+      };
     }
-    if (this.postings[kind]!.changed.size > OVERLAY_LIMIT) void this.rebuild();
+    return () => {
+      this.phraseCache.clear();
+      if (this.collecting || this.postings[kind] !== p) {
+        // A new index was put in place meanwhile (or is being made): it catches up with these.
+        queue();
+        if (!this.collecting) {
+          const again = [...this.pending[kind]];
+          this.pending[kind].clear();
+          void this.changed(kind, again);
+        }
+        return;
+      }
+      p.setChangedMany(docs);
+      this.prefixCache.clear();
+      if (p.changed.size > OVERLAY.limit) void this.rebuild();
+    };
   }
 
   private async applyChanges(kind: DocKind, ids: number[]): Promise<void> {
     const p = this.postings[kind]!;
+    p.setChangedMany(await this.readDocs(kind, p, ids, false));
+    this.prefixCache.clear();
+  }
+
+  /** The current content of documents as overlay entries (null: deleted or not indexed). */
+  private async readDocs(
+    kind: DocKind,
+    p: KindPostings,
+    ids: number[],
+    background: boolean,
+  ): Promise<[number, Doc | null][]> {
     const f = FIELDS[kind];
-    for (let i = 0; i < ids.length; i += 500) {
-      const part = ids.slice(i, i + 500);
+    const out: [number, Doc | null][] = [];
+    const step = background ? Math.max(1, CATCH_UP.step) : 500;
+    for (let i = 0; i < ids.length; i += step) {
+      const part = ids.slice(i, i + step);
       const rows = await this.readRows(kind, part, null);
       await this.learn(kind, p, rows);
       const b = new Builder(0);
@@ -408,12 +486,14 @@ export class TermIndex {
         const doc = this.docOf(kind, b, r, f.weights);
         keys.length = 0;
         docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
-        doc.pairs = new Set(keys.filter((k) => p.pairs.has(k)));
-        p.setChanged(r.id, doc);
+        const tracked = keys.filter((k) => p.pairs.has(k));
+        if (tracked.length) doc.pairs = new Set(tracked);
+        out.push([r.id, doc]);
       }
-      for (const id of part) if (!seen.has(id)) p.setChanged(id, null);
+      for (const id of part) if (!seen.has(id)) out.push([id, null]);
+      if (background) await yieldToOthers();
     }
-    this.prefixCache.clear();
+    return out;
   }
 
   private docOf(kind: DocKind, b: Builder, r: Row, weights: number[]): Doc {
@@ -536,21 +616,23 @@ export class TermIndex {
   /** Term ids of one query word, or throws Unsupported when the index cannot answer it exactly. */
   private async wordTerms(kind: DocKind, word: string, prefix: boolean): Promise<number[]> {
     const p = this.postings[kind]!;
+    // A word start is matched against the words as written (and the stems), not stemmed itself.
+    if (prefix) return this.prefixTerms(kind, word);
     let stems = this.stems.get(word);
     if (!stems) {
       stems = (await this.stemmer.stem([word]))[0];
       this.stems.set(word, stems);
     }
     if (stems.length !== 1) throw new Unsupported();
-    if (!prefix) {
-      const t = p.termIds.get(stems[0]);
-      return t === undefined ? [] : [t];
-    }
-    if (stems[0] !== word) throw new Unsupported();
-    return this.prefixTerms(kind, word);
+    const t = p.termIds.get(stems[0]);
+    return t === undefined ? [] : [t];
   }
 
-  /** Term ids of the indexed words starting with `word` (cached per index). */
+  /**
+   * Term ids of a word start (cached per index): the terms of the words as written that start with
+   * it (`negotiat*`: "negotiations", indexed as the stem `negoti`), as a prefix search over the
+   * words of the text behaves, and the indexed stems that start with it (`economi*`: "economy").
+   */
   private prefixTerms(kind: DocKind, word: string): number[] {
     const p = this.postings[kind]!;
     const key = `${kind}\u0000${word}`;
@@ -558,12 +640,17 @@ export class TermIndex {
     if (!tids) {
       const deadline = currentDeadline();
       const names = p.termNames;
-      const found: number[] = [];
+      const found = new Set<number>();
       for (let t = 0; t < names.length; t++) {
         if ((t & 0xffff) === 0) deadline?.check();
-        if (names[t].startsWith(word)) found.push(t);
+        if (names[t].startsWith(word)) found.add(t);
       }
-      tids = found;
+      let n = 0;
+      for (const [w, ts] of this.surface[kind]) {
+        if ((++n & 0xffff) === 0) deadline?.check();
+        if (w.startsWith(word)) for (const t of ts) found.add(t);
+      }
+      tids = [...found].sort((a, b) => a - b);
       this.prefixCache.set(key, tids);
     }
     return tids;

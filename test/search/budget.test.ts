@@ -178,11 +178,21 @@ test('seeded random queries: the shape matches a direct count and the first limi
   );
 });
 
-test('the searches people type are light; word starts and long ORs wait in the heavy lane', () => {
-  for (const q of ['lima', 'oil embassy', '"human rights"', 'minister -oil', 'a OR b OR c'])
+test('the searches people type are light; short or several word starts and long ORs wait in the heavy lane', () => {
+  for (const q of [
+    'lima',
+    'oil embassy',
+    '"human rights"',
+    'minister -oil',
+    'a OR b OR c',
+    'terror*',
+    'negotiat* peru',
+  ])
     assert.equal(searchLane(shapeOf(q)), 'light', q);
   for (const q of [
-    'terror*',
+    'terr*',
+    'terror* OR econom*',
+    'terror* econom*',
     'a OR b OR c OR d OR e',
     'one two three four five six seven eight nine',
     '"one two three four five six seven"',

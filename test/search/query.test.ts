@@ -776,3 +776,17 @@ describe('parseSearchParams', () => {
     });
   }
 });
+
+it('normalizeQuery given the parse it would make: the same result, and the parse is not changed', () => {
+  for (const [q, explicit] of [
+    ['lima origin:Lima', { origin: ['Embassy Quito'], year: [2008] }],
+    ['"shining path" -bolivia tag:PTER', { tag: ['PGOV'], classification: ['secret'] }],
+    ['chile OR', { origin: ['x'] }],
+    ['09LIMA1669', {}],
+  ] as [string, Record<string, unknown>][]) {
+    const parsed = parseQuery(q);
+    const before = JSON.stringify(parsed);
+    assert.equal(normalizeQuery(q, explicit, {}, parsed), normalizeQuery(q, explicit), q);
+    assert.equal(JSON.stringify(parsed), before, `${q}: the given parse is unchanged`);
+  }
+});

@@ -116,3 +116,14 @@ test('highlightHtml marks word starts and escapes the rest', () => {
     '<mark>Terrorism</mark> in <mark>Lima</mark> &lt;b&gt;',
   );
 });
+
+test('snippetHtml finds the first word start after letters of any script, and texts that lower-case longer', () => {
+  for (const [text, words] of [
+    ['Üterror then terror', ['terror']],
+    ['𝐀terror 𝐀 terror', ['terror']],
+    ['İstanbul İzmir terror TERRORISM', ['terror', 'izmir']],
+    ['x9lima 9lima lima', ['lima', '9lima']],
+    ['ΑΘΗΝΑ αθηνα', ['αθηνα']],
+  ] as [string, string[]][])
+    assert.equal(snippetHtml(text, words, 40), oracleSnippet(text, words, 40), text);
+});

@@ -1,0 +1,224 @@
+/**
+ * How a search thread follows the archive after a bulk load (issue 14, fairness): the cables a load
+ * left out of the change log are caught up with one by one (facet columns and term index), with no
+ * full reload of the columns and no rebuild of the term index; a large catch-up goes on beside
+ * searches, which are answered from the archive as it was until all of it is put in place at once;
+ * an overlay past its limit is rebuilt while the index in place goes on answering.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { sql } from 'kysely';
+import { deferCableIndex, indexCablesAfterImport } from '../../src/search/search-index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
+import { SearchService, type SearchResult } from '../../src/search/service.ts';
+import { CATCH_UP } from '../../src/search/columns.ts';
+import { OVERLAY } from '../../src/search/terms.ts';
+import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
+import { ENGINE } from '../prerequisites.ts';
+
+describe(`catch-up after bulk loads on ${ENGINE}`, () => {
+  let archive: Archive;
+  let svc: SearchService;
+  let exact: SearchService;
+  let serial = 0;
+
+  const run = async (s: SearchService, q: string): Promise<SearchResult> => {
+    const out = await s.search(searchParams({ q, sort: 'newest' }));
+    assert.ok(out.ok, q);
+    return out.result;
+  };
+
+  /**
+   * A bulk load as the importer makes one: `n` new cables copied from stored ones with `word` in
+   * their titles (left out of the change log), and one stored cable changed meanwhile (logged).
+   */
+  const bulkLoad = async (n: number, word: string): Promise<number[]> => {
+    const k = archive.site.db.kysely;
+    await deferCableIndex(archive.site.db);
+    const rows = await k.selectFrom('cables').selectAll().orderBy('id').limit(n).execute();
+    const ids: number[] = [];
+    for (const r of rows) {
+      const { id: _id, ...rest } = r as Record<string, unknown> & { id: number };
+      serial++;
+      const row = {
+        ...rest,
+        reference_id: `99BULK${String(serial).padStart(5, '0')}`,
+        title: `${word} ${String(rest.title ?? '')}`,
+      };
+      const got = await k
+        .insertInto('cables')
+        .values(row as never)
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(got.id);
+    }
+    await k
+      .updateTable('cables')
+      .set({ body: `${word}logged note from the desk.` })
+      .where('id', '=', rows[rows.length - 1].id)
+      .execute();
+    await indexCablesAfterImport(archive.site.db);
+    return ids;
+  };
+
+  before(async () => {
+    archive = await generatedArchive(400, 5);
+    svc = new SearchService(archive.site.db, await openSearchIndex(archive.site.db), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
+    exact = new SearchService(archive.site.db, await openSearchIndex(archive.site.db));
+    await termIndexReady(svc);
+  });
+
+  after(async () => {
+    Object.assign(CATCH_UP, { inline: 1000, step: 100, gate: null });
+    await svc?.index.close();
+    await exact?.index.close();
+    await archive?.cleanup();
+  });
+
+  test('a bulk load is caught up with cable by cable: no reload of the columns, no rebuild of the term index', async () => {
+    const reloads = svc.columns.stats.reloads;
+    const installs = svc.terms!.installs;
+    const catchUps = svc.columns.stats.catchUps;
+    const ids = await bulkLoad(25, 'wombatgram');
+    const r = await run(svc, 'wombatgram');
+    assert.equal(r.warming, false, 'answered from the term index');
+    assert.equal(r.total, 25);
+    assert.ok(r.hits.length > 0 && r.hits.every((h) => ids.includes(h.id)), 'the loaded cables');
+    assert.equal((await run(svc, 'wombatgramlogged')).total, 1, 'the logged change too');
+    for (const q of ['wombatgram', 'government', 'minister -economy', 'wombat*']) {
+      const a = await run(svc, q);
+      const b = await run(exact, q);
+      assert.equal(a.total, b.total, q);
+      assert.deepEqual(a.facets, b.facets, q);
+    }
+    assert.equal(svc.columns.stats.reloads, reloads, 'no full reload of the columns');
+    assert.equal(svc.terms!.installs, installs, 'no new term index');
+    assert.ok(svc.columns.stats.catchUps > catchUps);
+  });
+
+  test('a search during a large catch-up answers from the archive as it was; afterwards the new cables are found', async () => {
+    await run(svc, 'government');
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atGate = new Promise<void>((r) => (reached = r));
+    Object.assign(CATCH_UP, {
+      inline: 5,
+      step: 4,
+      gate: () => {
+        reached();
+        return held;
+      },
+    });
+    try {
+      const before = await run(svc, 'government');
+      const ids = await bulkLoad(20, 'koalagram');
+      const during = await run(svc, 'koalagram');
+      assert.equal(during.total, 0, 'answered from the archive as it was');
+      assert.equal(during.warming, false, 'and from the term index, not the database');
+      await atGate;
+      const still = await run(svc, 'government');
+      assert.equal(still.total, before.total, 'the new cables are not counted yet');
+      release();
+      await svc.columns.sync();
+      const later = await run(svc, 'koalagram');
+      assert.equal(later.total, 20);
+      assert.ok(later.hits.every((h) => ids.includes(h.id)));
+      assert.ok(svc.columns.stats.background > 0);
+    } finally {
+      release();
+      Object.assign(CATCH_UP, { inline: 1000, step: 100, gate: null });
+    }
+  });
+
+  test('a word start matches the words as written: quibbling* finds "quibblings" (indexed as the stem quibbl)', async () => {
+    const k = archive.site.db.kysely;
+    const [a, b] = await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute();
+    await k
+      .updateTable('cables')
+      .set({ body: 'Quibblings on the water treaty stalled.' })
+      .where('id', '=', a.id)
+      .execute();
+    await k
+      .updateTable('cables')
+      .set({ body: 'The zorbany delegates kept quibbling.' })
+      .where('id', '=', b.id)
+      .execute();
+    const r = await run(svc, 'quibbling*');
+    assert.equal(r.warming, false);
+    assert.deepEqual(
+      r.hits.map((h) => h.id).sort((x, y) => x - y),
+      [a.id, b.id].sort((x, y) => x - y),
+    );
+    assert.ok(r.hits.some((h) => h.snippet.includes('<mark>Quibblings</mark>')));
+    // A stem the word as written does not start with is still found by its own start.
+    assert.deepEqual(
+      (await run(svc, 'zorbani*')).hits.map((h) => h.id),
+      [b.id],
+    );
+  });
+
+  test('a term index file from before a bulk load is loaded after it and caught up (no rebuild)', async () => {
+    const file = join(archive.dir, 'search-terms.bin');
+    const db = archive.site.db;
+    const first = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      termsFile: file,
+    });
+    try {
+      await termIndexReady(first);
+      assert.ok(existsSync(file), 'the index file was written');
+    } finally {
+      await first.index.close();
+    }
+    const ids = await bulkLoad(10, 'dingogram');
+    const [gone] = ids.slice(-1);
+    await db.kysely.deleteFrom('cables').where('id', '=', gone).execute();
+    const second = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      termsFile: file,
+    });
+    try {
+      await termIndexReady(second);
+      assert.equal(second.terms!.lastBuildSource, 'file', 'loaded from the file, not rebuilt');
+      const r = await run(second, 'dingogram');
+      assert.equal(r.total, 9);
+      assert.equal(r.warming, false);
+      assert.ok(r.hits.every((h) => ids.includes(h.id) && h.id !== gone));
+    } finally {
+      await second.index.close();
+    }
+  });
+
+  test('an overlay past its limit is rebuilt while the index in place goes on answering', async () => {
+    const saved = OVERLAY.limit;
+    OVERLAY.limit = 5;
+    try {
+      const installs = svc.terms!.installs;
+      await bulkLoad(12, 'emugram');
+      const r = await run(svc, 'emugram');
+      assert.equal(r.warming, false, 'the index in place answers while the new one is made');
+      for (let i = 0; i < 12_000 && svc.terms!.installs === installs; i++)
+        await new Promise((res) => setTimeout(res, 50));
+      assert.ok(svc.terms!.installs > installs, 'a new index was put in place');
+      for (let i = 0; i < 12_000 && !svc.terms!.ready('cable'); i++)
+        await new Promise((res) => setTimeout(res, 50));
+      const after = await run(svc, 'emugram');
+      assert.equal(after.total, 12);
+      assert.equal(after.warming, false);
+      const { rows } = await sql<{
+        n: number | string;
+      }>`select count(*) as n from cables where title like 'emugram%'`.execute(
+        archive.site.db.kysely,
+      );
+      assert.equal(Number(rows[0].n), 12);
+    } finally {
+      OVERLAY.limit = saved;
+    }
+  });
+});
