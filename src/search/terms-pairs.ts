@@ -3,7 +3,7 @@
  * phrases are answered from bitmaps instead of the database.
  */
 /** Term ids below 2^21 can be paired; the key of "a then b" is a·2^21 + b (an exact double). */
-const PAIR_SHIFT = 2 ** 21;
+export const PAIR_SHIFT = 2 ** 21;
 export function pairKey(a: number, b: number): number {
   return a * PAIR_SHIFT + b;
 }
@@ -71,6 +71,8 @@ export function docPairKeys(
  */
 export class PairTracker {
   private readonly tracked = new Map<number, Uint32Array>();
+  /** 1 at the term ids that are the first of a tracked pair (Builder.addTokens skips the others). */
+  readonly firsts: Uint8Array;
   constructor(
     private readonly words: number,
     sample: number[][],
@@ -79,7 +81,14 @@ export class PairTracker {
     for (const keys of sample)
       for (const k of new Set(keys)) counts.set(k, (counts.get(k) ?? 0) + 1);
     const min = Math.max(1, Math.ceil(sample.length * PAIRS.share));
-    for (const [k, c] of counts) if (c >= min) this.tracked.set(k, new Uint32Array(this.words));
+    let top = -1;
+    for (const [k, c] of counts)
+      if (c >= min) {
+        this.tracked.set(k, new Uint32Array(this.words));
+        top = Math.max(top, Math.floor(k / PAIR_SHIFT));
+      }
+    this.firsts = new Uint8Array(top + 1);
+    for (const k of this.tracked.keys()) this.firsts[Math.floor(k / PAIR_SHIFT)] = 1;
   }
 
   add(id: number, keys: number[]): void {

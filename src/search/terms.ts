@@ -489,14 +489,23 @@ export class TermIndex {
     this.surface[kind] = new Map();
     const pairs = new PairTracker((max >> 5) + 1, await this.pairSample(kind, b, max, gen));
     const keys: number[] = [];
+    // FTS5's adjacency is per field, token after token: the tokens learn() made give the terms and
+    // the pairs in one pass (PostgreSQL's positions need docPairKeys' own reading of the text).
+    const oneRead = this.db.engine === 'sqlite';
+    const surface = this.surface[kind];
     for (let from = 0; from < max; from += BUILD_BATCH) {
       if (gen !== this.generation || this.closed) throw new Error('superseded');
       const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
       await this.learn(kind, b.p, rows);
       for (const r of rows) {
-        b.add(r.id, this.docOf(kind, b, r, f.weights));
         keys.length = 0;
-        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        if (oneRead) {
+          const fields = r.tokens!.map((t, i) => [t, f.weights[i]] as [string[], number]);
+          b.addTokens(r.id, fields, surface, pairs.firsts, keys);
+        } else {
+          b.add(r.id, this.docOf(kind, b, r, f.weights));
+          docPairKeys(this.db.engine, r.fields, surface, keys);
+        }
         pairs.add(r.id, keys);
       }
       await new Promise((r) => setImmediate(r));
