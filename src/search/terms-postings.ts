@@ -454,6 +454,53 @@ export class Builder {
     }
     this.touched.length = 0;
   }
+  /**
+   * addTokens() for a document given as word numbers (terms-tokens.ts): `seq[at…]` holds its
+   * fields' words, `counts[c…]` how many per field, and `terms[k]` the term ids of word number k.
+   * Returns the position in `seq` after the document.
+   */
+  addSeq(
+    id: number,
+    seq: Int32Array,
+    at: number,
+    counts: Int32Array,
+    c: number,
+    weights: number[],
+    terms: number[][],
+    pairFirst: Uint8Array,
+    keys: number[],
+  ): number {
+    let len = 0;
+    for (let f = 0; f < weights.length; f++) {
+      const weight = weights[f];
+      const end = at + counts[c + f];
+      let prev = -1;
+      for (; at < end; at++) {
+        const tids = terms[seq[at]];
+        for (let j = 0; j < tids.length; j++) {
+          const t = tids[j];
+          if (t >= this.acc.length) {
+            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+            g.set(this.acc);
+            this.acc = g;
+          }
+          if (this.acc[t] === 0) this.touched.push(t);
+          this.acc[t] += weight;
+          len++;
+        }
+        const cur = tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
+        if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
+        prev = cur;
+      }
+    }
+    this.start(id, len);
+    for (const t of this.touched) {
+      this.post(id, t, Math.min(FREQ_CAP, this.acc[t]));
+      this.acc[t] = 0;
+    }
+    this.touched.length = 0;
+    return at;
+  }
   /** A document's terms and length from its weighted fields, terms from `stems`. */
   doc(fields: [string[], number][], surface: Map<string, number[]>): Doc {
     let len = 0;
