@@ -46,7 +46,7 @@ import type { DocKind, RankedId } from './search-index.ts';
 import { checkDeadline, currentDeadline } from './deadline.ts';
 import { bitsCount, bitsToIds, topScores, type Bits } from './terms-bitmaps.ts';
 import { wordTokens, type Stemmer } from './terms-stemmers.ts';
-import { PAIRS, PairTracker, docPairKeys, pairKey } from './terms-pairs.ts';
+import { PAIRS, PairTracker, docPairKeys, pairKey, tokenPairKeys } from './terms-pairs.ts';
 import type { TokenBatch, TokenSource } from './terms-tokens.ts';
 import {
   B,
@@ -652,7 +652,8 @@ export class TermIndex {
       await this.learn(kind, b.p, rows);
       for (const r of rows) {
         const keys: number[] = [];
-        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        if (this.db.engine === 'sqlite') tokenPairKeys(r.tokens!, this.surface[kind], keys);
+        else docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
         out.push(keys);
       }
       await new Promise((r) => setImmediate(r));

@@ -5,7 +5,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Builder, type KindPostings } from '../../src/search/terms-postings.ts';
-import { PairTracker, docPairKeys, pairKey } from '../../src/search/terms-pairs.ts';
+import {
+  PAIRS,
+  PairTracker,
+  docPairKeys,
+  pairKey,
+  tokenPairKeys,
+} from '../../src/search/terms-pairs.ts';
 import { wordTokens } from '../../src/search/terms-stemmers.ts';
 
 /** Seeded generator (mulberry32): the same documents on every run. */
@@ -140,5 +146,36 @@ describe('term index build: one read per document', () => {
       [0, 1, 2, 3].map((t) => [...p.freq[t]]),
       [[11], [21], [1], [1]],
     );
+  });
+
+  test('tokenPairKeys gives docPairKeys(sqlite) from the tokens; the sample tracks the pairs in a share of its documents', () => {
+    const docs = corpus(7, 300);
+    const surface = surfaceOf(docs);
+    const sample: number[][] = [];
+    for (const d of docs) {
+      const a: number[] = [];
+      const b: number[] = [];
+      docPairKeys('sqlite', d.fields, surface, a);
+      tokenPairKeys(d.fields.map(wordTokens), surface, b);
+      assert.deepEqual(b, a);
+      sample.push(a);
+    }
+    // the rule, counted the plain way: pairs in at least share × sample documents
+    const counts = new Map<number, number>();
+    for (const keys of sample)
+      for (const k of new Set(keys)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    for (const share of [1 / 32, 1 / 4, 0.9]) {
+      const saved = PAIRS.share;
+      PAIRS.share = share;
+      try {
+        const min = Math.ceil(sample.length * share);
+        const want = [...counts].filter(([, c]) => c >= min).map(([k]) => k);
+        const got = [...new PairTracker(10, sample).finish().keys()];
+        assert.deepEqual(got.sort(), want.sort(), `share ${share}`);
+        assert.ok(share > 0.5 || want.length > 0);
+      } finally {
+        PAIRS.share = saved;
+      }
+    }
   });
 });
