@@ -3,7 +3,7 @@
  * phrases are answered from bitmaps instead of the database.
  */
 /** Term ids below 2^21 can be paired; the key of "a then b" is a·2^21 + b (an exact double). */
-const PAIR_SHIFT = 2 ** 21;
+export const PAIR_SHIFT = 2 ** 21;
 export function pairKey(a: number, b: number): number {
   return a * PAIR_SHIFT + b;
 }
@@ -65,21 +65,60 @@ export function docPairKeys(
 }
 
 /**
+ * docPairKeys('sqlite', texts, …) for texts already cut into tokens (wordTokens of each field): FTS5
+ * sees consecutive tokens of one field, each one term, as adjacent.
+ */
+export function tokenPairKeys(
+  tokens: string[][],
+  surface: Map<string, number[]>,
+  out: number[],
+): void {
+  for (const toks of tokens) {
+    let prev = -1;
+    for (let i = 0; i < toks.length; i++) {
+      const tids = surface.get(toks[i]);
+      const t = tids && tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
+      if (prev >= 0 && t >= 0) out.push(prev * PAIR_SHIFT + t);
+      prev = t;
+    }
+  }
+}
+
+/**
  * Adjacent-pair postings of a build: the pairs frequent in a sample of the documents (spread over
  * the whole id range, read before the build's pass) get a bitmap over every document; the others
  * are not tracked (their phrases go to the database).
  */
 export class PairTracker {
   private readonly tracked = new Map<number, Uint32Array>();
+  /** 1 at the term ids that are the first of a tracked pair (Builder.addTokens skips the others). */
+  readonly firsts: Uint8Array;
   constructor(
     private readonly words: number,
     sample: number[][],
   ) {
+    // Per pair: the last sample document it was counted for and how many documents hold it, in one
+    // number (document · doc + count, count < doc), so a pair repeated in a document counts once
+    // without a set per document.
     const counts = new Map<number, number>();
-    for (const keys of sample)
-      for (const k of new Set(keys)) counts.set(k, (counts.get(k) ?? 0) + 1);
+    const doc = Math.max(2 ** 15, sample.length + 1);
+    sample.forEach((keys, d) => {
+      for (let i = 0; i < keys.length; i++) {
+        const k = keys[i];
+        const v = counts.get(k);
+        if (v === undefined) counts.set(k, d * doc + 1);
+        else if (Math.floor(v / doc) !== d) counts.set(k, d * doc + (v % doc) + 1);
+      }
+    });
     const min = Math.max(1, Math.ceil(sample.length * PAIRS.share));
-    for (const [k, c] of counts) if (c >= min) this.tracked.set(k, new Uint32Array(this.words));
+    let top = -1;
+    for (const [k, v] of counts)
+      if (v % doc >= min) {
+        this.tracked.set(k, new Uint32Array(this.words));
+        top = Math.max(top, Math.floor(k / PAIR_SHIFT));
+      }
+    this.firsts = new Uint8Array(top + 1);
+    for (const k of this.tracked.keys()) this.firsts[Math.floor(k / PAIR_SHIFT)] = 1;
   }
 
   add(id: number, keys: number[]): void {

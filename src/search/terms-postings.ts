@@ -4,6 +4,7 @@
  * changed since the build, and the Builder that grows them during a build.
  */
 import { bitsToIds, popcount, type Bits } from './terms-bitmaps.ts';
+import { PAIR_SHIFT, pairKey } from './terms-pairs.ts';
 
 export const K1 = 1.2;
 export const B = 0.75;
@@ -435,44 +436,137 @@ export class Builder {
     return Math.max(64, (this.maxId + 1) >> 5);
   }
   add(id: number, doc: Doc): void {
+    this.start(id, doc.len);
+    const { terms, freqs } = doc;
+    for (let x = 0; x < terms.length; x++) this.post(id, terms[x], freqs[x]);
+  }
+  private start(id: number, len: number): void {
     const p = this.p;
     p.present[id >> 5] |= 1 << (id & 31);
-    p.len[id] = doc.len;
+    p.len[id] = len;
     p.nDocs++;
-    p.totalLen += doc.len;
-    const { terms, freqs } = doc;
-    for (let x = 0; x < terms.length; x++) {
-      const t = terms[x];
-      const f = freqs[x];
-      while (this.n.length <= t) this.n.push(0);
-      const n = this.n[t]++;
-      let fr = p.freq[t];
-      if (n >= fr.length) {
-        const g = new Uint8Array(Math.max(16, fr.length * 2));
-        g.set(fr);
-        p.freq[t] = fr = g;
-      }
-      fr[n] = f > FREQ_CAP ? FREQ_CAP : f;
-      const d = p.dense[t];
-      if (d) d[id >> 5] |= 1 << (id & 31);
-      else {
-        let ids = p.ids[t]!;
-        if (n >= ids.length) {
-          if (n >= this.denseAt()) {
-            const bm = new Uint32Array(p.present.length);
-            for (let i = 0; i < n; i++) bm[ids[i] >> 5] |= 1 << (ids[i] & 31);
-            bm[id >> 5] |= 1 << (id & 31);
-            p.dense[t] = bm;
-            p.ids[t] = null;
-            continue;
-          }
-          const g = new Int32Array(Math.max(8, ids.length * 2));
-          g.set(ids);
-          p.ids[t] = ids = g;
+    p.totalLen += len;
+  }
+  /** Document `id` holds term `t` with weighted frequency `f` (ids come in ascending order). */
+  private post(id: number, t: number, f: number): void {
+    const p = this.p;
+    while (this.n.length <= t) this.n.push(0);
+    const n = this.n[t]++;
+    let fr = p.freq[t];
+    if (n >= fr.length) {
+      const g = new Uint8Array(Math.max(16, fr.length * 2));
+      g.set(fr);
+      p.freq[t] = fr = g;
+    }
+    fr[n] = f > FREQ_CAP ? FREQ_CAP : f;
+    const d = p.dense[t];
+    if (d) d[id >> 5] |= 1 << (id & 31);
+    else {
+      let ids = p.ids[t]!;
+      if (n >= ids.length) {
+        if (n >= this.denseAt()) {
+          const bm = new Uint32Array(p.present.length);
+          for (let i = 0; i < n; i++) bm[ids[i] >> 5] |= 1 << (ids[i] & 31);
+          bm[id >> 5] |= 1 << (id & 31);
+          p.dense[t] = bm;
+          p.ids[t] = null;
+          return;
         }
-        ids[n] = id;
+        const g = new Int32Array(Math.max(8, ids.length * 2));
+        g.set(ids);
+        p.ids[t] = ids = g;
+      }
+      ids[n] = id;
+    }
+  }
+  /**
+   * add(id, doc(fields, surface)) and, in the same pass over the tokens, the adjacent pairs as FTS5
+   * sees them (docPairKeys('sqlite', …): consecutive tokens of one field that are one term each)
+   * whose first term `pairFirst` flags (PairTracker.firsts: only those can be tracked) appended to
+   * `keys`. A build tokenises each document once this way, and makes no Doc for it.
+   */
+  addTokens(
+    id: number,
+    fields: [string[], number][],
+    surface: Map<string, number[]>,
+    pairFirst: Uint8Array,
+    keys: number[],
+  ): void {
+    let len = 0;
+    for (const [toks, weight] of fields) {
+      let prev = -1;
+      for (let i = 0; i < toks.length; i++) {
+        const tids = surface.get(toks[i])!;
+        for (let j = 0; j < tids.length; j++) {
+          const t = tids[j];
+          if (t >= this.acc.length) {
+            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+            g.set(this.acc);
+            this.acc = g;
+          }
+          if (this.acc[t] === 0) this.touched.push(t);
+          this.acc[t] += weight;
+          len++;
+        }
+        const cur = tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
+        if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
+        prev = cur;
       }
     }
+    this.start(id, len);
+    // In order of first sight, as doc()'s Map holds them.
+    for (const t of this.touched) {
+      this.post(id, t, Math.min(FREQ_CAP, this.acc[t]));
+      this.acc[t] = 0;
+    }
+    this.touched.length = 0;
+  }
+  /**
+   * addTokens() for a document given as word numbers (terms-tokens.ts): `seq[at…]` holds its
+   * fields' words, `counts[c…]` how many per field, and `terms[k]` the term ids of word number k.
+   * Returns the position in `seq` after the document.
+   */
+  addSeq(
+    id: number,
+    seq: Int32Array,
+    at: number,
+    counts: Int32Array,
+    c: number,
+    weights: number[],
+    terms: number[][],
+    pairFirst: Uint8Array,
+    keys: number[],
+  ): number {
+    let len = 0;
+    for (let f = 0; f < weights.length; f++) {
+      const weight = weights[f];
+      const end = at + counts[c + f];
+      let prev = -1;
+      for (; at < end; at++) {
+        const tids = terms[seq[at]];
+        for (let j = 0; j < tids.length; j++) {
+          const t = tids[j];
+          if (t >= this.acc.length) {
+            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+            g.set(this.acc);
+            this.acc = g;
+          }
+          if (this.acc[t] === 0) this.touched.push(t);
+          this.acc[t] += weight;
+          len++;
+        }
+        const cur = tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
+        if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
+        prev = cur;
+      }
+    }
+    this.start(id, len);
+    for (const t of this.touched) {
+      this.post(id, t, Math.min(FREQ_CAP, this.acc[t]));
+      this.acc[t] = 0;
+    }
+    this.touched.length = 0;
+    return at;
   }
   /** A document's terms and length from its weighted fields, terms from `stems`. */
   doc(fields: [string[], number][], surface: Map<string, number[]>): Doc {

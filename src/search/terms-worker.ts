@@ -4,6 +4,7 @@
  * the encoded snapshot (terms-file.ts; in shared memory, not copied) after writing it to
  * the index file when one is given.
  */
+import { availableParallelism } from 'node:os';
 import { parentPort } from 'node:worker_threads';
 import { connect, type DbTarget } from '../platform/db.ts';
 import { lowerThisThread } from '../platform/thread-priority.ts';
@@ -46,6 +47,8 @@ parentPort!.once('message', async (req: BuildRequest) => {
         // Read by the importer: the stamp's instance id needs the write lock, which the importer's
         // thread holds for most of the time while it builds the database's index.
         stamp: req.afterImport?.stamp,
+        // The import's build reads on two more threads (the site is not serving meanwhile).
+        readThreads: req.afterImport && availableParallelism() >= 2 ? 2 : 0,
       });
       const snap = await terms.snapshot();
       // In shared memory: the thread that asked hands the same memory to the other search threads.

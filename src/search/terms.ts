@@ -49,7 +49,8 @@ import type { DocKind, RankedId } from './search-index.ts';
 import { checkDeadline, currentDeadline } from './deadline.ts';
 import { bitsCount, bitsToIds, topScores, type Bits } from './terms-bitmaps.ts';
 import { wordTokens, type Stemmer } from './terms-stemmers.ts';
-import { PAIRS, PairTracker, docPairKeys, pairKey } from './terms-pairs.ts';
+import { PAIRS, PairTracker, docPairKeys, pairKey, tokenPairKeys } from './terms-pairs.ts';
+import type { TokenBatch, TokenSource } from './terms-tokens.ts';
 import {
   B,
   Builder,
@@ -119,6 +120,12 @@ export interface TermIndexOptions {
    * from the importer, whose connection holds the write lock the stamp's instance id would need).
    */
   stamp?: Stamp;
+  /**
+   * Threads that read and tokenise the documents of a build while this one grows the postings
+   * (SQLite; 0: this thread does everything). The import's build uses them: the server's own
+   * build stays on one thread beside the pages.
+   */
+  readThreads?: number;
 }
 
 /**
@@ -153,6 +160,8 @@ export class TermIndex {
   readonly rankStats = { pruned: 0, full: 0, groupLists: 0 };
   /** Two-word phrases answered from tracked pairs / sent to the database. */
   readonly phraseStats = { pairs: 0, database: 0 };
+  /** Batches of a build read and tokenised on other threads (readThreads). */
+  readonly buildStats = { readBatches: 0 };
 
   constructor(
     private readonly db: Db,
@@ -567,23 +576,141 @@ export class TermIndex {
     );
     const b = new Builder(max);
     this.surface[kind] = new Map();
-    const pairs = new PairTracker((max >> 5) + 1, await this.pairSample(kind, b, max, gen));
+    // Other threads read and tokenise (their first batches while the pairs are sampled here).
+    const readers = this.startReaders(kind);
+    try {
+      const pairs = new PairTracker((max >> 5) + 1, await this.pairSample(kind, b, max, gen));
+      if (readers) await this.buildFromReaders(kind, gen, b, pairs, max, readers);
+      else await this.buildHere(kind, gen, b, pairs, max);
+      const built = b.finish();
+      built.pairs = pairs.finish();
+      return built;
+    } finally {
+      readers?.close();
+    }
+  }
+
+  /** The build's reading threads (options.readThreads on SQLite), or null: read on this thread. */
+  private startReaders(kind: DocKind): TokenReaders | null {
+    const n = this.options.readThreads ?? 0;
+    if (n < 1 || this.db.engine !== 'sqlite' || !this.db.file) return null;
+    const f = FIELDS[kind];
+    try {
+      return new TokenReaders(n, this.db.file, {
+        table: f.table,
+        cols: f.cols,
+        includeDeferred: !!this.options.includeDeferred,
+      });
+    } catch {
+      return null;
+    }
+  }
+
+  /**
+   * The main pass with other threads reading: batches go to the readers in turn (each numbers the
+   * words it meets) and are added here in id order; only words new to the index are stemmed, in the
+   * order buildHere() would meet them, so both give the same index.
+   */
+  private async buildFromReaders(
+    kind: DocKind,
+    gen: number,
+    b: Builder,
+    pairs: PairTracker,
+    max: number,
+    readers: TokenReaders,
+  ): Promise<void> {
+    const f = FIELDS[kind];
+    const surface = this.surface[kind];
+    const terms: number[][][] = readers.workers.map(() => []);
     const keys: number[] = [];
+    const batches = Math.ceil(max / BUILD_BATCH);
+    const ahead = readers.workers.length * 2;
+    const pending: Promise<TokenBatch>[] = [];
+    const ask = (i: number) => {
+      if (i < batches) {
+        // Handled when awaited below; a build that stops early leaves the rest unawaited.
+        const p = readers.read(i % readers.workers.length, i * BUILD_BATCH, (i + 1) * BUILD_BATCH);
+        p.catch(() => {});
+        pending[i] = p;
+      }
+    };
+    for (let i = 0; i < ahead; i++) ask(i);
+    for (let i = 0; i < batches; i++) {
+      if (gen !== this.generation || this.closed) throw new Error('superseded');
+      const batch = await pending[i];
+      delete pending[i];
+      this.buildStats.readBatches++;
+      ask(i + ahead);
+      const words = terms[i % readers.workers.length];
+      const missing: string[] = [];
+      const unknown: string[] = [];
+      for (const w of batch.words)
+        if (!surface.has(w)) {
+          missing.push(w);
+          if (!this.stems.has(w)) unknown.push(w);
+        }
+      if (unknown.length) {
+        const stems = await this.stemmer.stem(unknown);
+        unknown.forEach((w, j) => this.stems.set(w, stems[j]));
+      }
+      for (const w of missing)
+        surface.set(
+          w,
+          this.stems.get(w)!.map((s) => b.p.term(s)),
+        );
+      for (const w of batch.words) words.push(surface.get(w)!);
+      const n = f.cols.length;
+      let at = 0;
+      for (let r = 0; r < batch.ids.length; r++) {
+        keys.length = 0;
+        at = b.addSeq(
+          batch.ids[r],
+          batch.seq,
+          at,
+          batch.counts,
+          r * n,
+          f.weights,
+          words,
+          pairs.firsts,
+          keys,
+        );
+        pairs.add(batch.ids[r], keys);
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  }
+
+  /** The main pass on this thread. */
+  private async buildHere(
+    kind: DocKind,
+    gen: number,
+    b: Builder,
+    pairs: PairTracker,
+    max: number,
+  ): Promise<void> {
+    const f = FIELDS[kind];
+    const keys: number[] = [];
+    // FTS5's adjacency is per field, token after token: the tokens learn() made give the terms and
+    // the pairs in one pass (PostgreSQL's positions need docPairKeys' own reading of the text).
+    const oneRead = this.db.engine === 'sqlite';
+    const surface = this.surface[kind];
     for (let from = 0; from < max; from += BUILD_BATCH) {
       if (gen !== this.generation || this.closed) throw new Error('superseded');
       const rows = await this.readRows(kind, null, [from, from + BUILD_BATCH]);
       await this.learn(kind, b.p, rows);
       for (const r of rows) {
-        b.add(r.id, this.docOf(kind, b, r, f.weights));
         keys.length = 0;
-        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        if (oneRead) {
+          const fields = r.tokens!.map((t, i) => [t, f.weights[i]] as [string[], number]);
+          b.addTokens(r.id, fields, surface, pairs.firsts, keys);
+        } else {
+          b.add(r.id, this.docOf(kind, b, r, f.weights));
+          docPairKeys(this.db.engine, r.fields, surface, keys);
+        }
         pairs.add(r.id, keys);
       }
       await new Promise((r) => setImmediate(r));
     }
-    const built = b.finish();
-    built.pairs = pairs.finish();
-    return built;
   }
 
   /**
@@ -605,7 +732,8 @@ export class TermIndex {
       await this.learn(kind, b.p, rows);
       for (const r of rows) {
         const keys: number[] = [];
-        docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
+        if (this.db.engine === 'sqlite') tokenPairKeys(r.tokens!, this.surface[kind], keys);
+        else docPairKeys(this.db.engine, r.fields, this.surface[kind], keys);
         out.push(keys);
       }
       await new Promise((r) => setImmediate(r));
@@ -984,4 +1112,43 @@ interface Row {
   fields: string[];
   /** Tokens per field (filled by learn()). */
   tokens?: string[][];
+}
+
+/** The reading threads of a build (terms-tokens-worker.ts): answers come back in request order. */
+class TokenReaders {
+  readonly workers: import('node:worker_threads').Worker[] = [];
+  private readonly waiting: { resolve: (b: TokenBatch) => void; reject: (e: Error) => void }[][] =
+    [];
+
+  constructor(n: number, file: string, source: TokenSource) {
+    for (let i = 0; i < n; i++) {
+      const w = startWorker(import.meta.url, './terms-tokens-worker.ts', {
+        workerData: { file, source },
+      });
+      const queue: (typeof this.waiting)[number] = [];
+      const fail = (e: Error) => {
+        for (const q of queue.splice(0)) q.reject(e);
+      };
+      w.on('message', (msg: TokenBatch | { error: string }) => {
+        const q = queue.shift();
+        if ('error' in msg) q?.reject(new Error(msg.error));
+        else q?.resolve(msg);
+      });
+      w.on('error', fail);
+      w.on('exit', () => fail(new Error('term index reader stopped')));
+      this.workers.push(w);
+      this.waiting.push(queue);
+    }
+  }
+
+  read(worker: number, from: number, to: number): Promise<TokenBatch> {
+    return new Promise((resolve, reject) => {
+      this.waiting[worker].push({ resolve, reject });
+      this.workers[worker].postMessage({ from, to });
+    });
+  }
+
+  close(): void {
+    for (const w of this.workers) void w.terminate();
+  }
 }
