@@ -175,6 +175,7 @@ const READER_ROUTES = [
   '/terms',
   '/cables/:id',
   '/search',
+  '/sitemaps/:file',
 ];
 
 function serverView(a: Scrape, b: Scrape): string[] {
