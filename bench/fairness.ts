@@ -175,6 +175,7 @@ const READER_ROUTES = [
   '/terms',
   '/cables/:id',
   '/search',
+  '/sitemap.xml',
   '/sitemaps/:file',
 ];
 
