@@ -780,6 +780,18 @@ async function main(): Promise<void> {
       row('searches alone', searches[0]),
       row('searches with abuse', searches[1]),
       '',
+      `reader not ok     ${
+        [
+          ...alone.map((x) => ({ ...x, phase: 'alone' })),
+          ...abused.map((x) => ({ ...x, phase: 'abuse' })),
+        ]
+          .filter((x) => x.status !== 200)
+          .map(
+            (x) =>
+              `${x.phase} ${x.kind} ${x.status || 'error'} after ${Number.isFinite(x.ms) ? x.ms.toFixed(0) : '-'} ms`,
+          )
+          .join(', ') || 'none'
+      }`,
       `heavy searchers   ${report.heavy.requests} requests: ${statuses(report.heavy)}; errors ${report.heavy.errors}`,
       `sitemap fetchers  ${report.sitemaps.requests} requests: ${statuses(report.sitemaps)}; errors ${report.sitemaps.errors}; ${(report.sitemaps.bytes / 1024 / 1024).toFixed(0)} MiB sent`,
       `upload            ${report.upload.status}: sent in ${report.upload.uploadSeconds.toFixed(1)} s, imported in ${report.upload.importSeconds.toFixed(1)} s${report.upload.summary ? ` ${JSON.stringify(report.upload.summary)}` : ''}${report.upload.error ? ` (${report.upload.error})` : ''}`,
