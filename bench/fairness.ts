@@ -143,6 +143,62 @@ function cpuByNice(pid: number): Map<number, number> {
   return out;
 }
 
+/**
+ * The server's own view, from /metrics: scraped at the start and the end of a phase (the event-loop
+ * delay histogram restarts at each scrape, counters are subtracted). Says where the reader's time
+ * went: waiting for the event loop (delay), inside the handlers (server time per route), or inside
+ * SQLite statements on the loop and waits for its write lock.
+ */
+type Scrape = Map<string, number>;
+const METRICS_TOKEN = 'fairness-bench-metrics-token';
+
+async function scrape(url: string): Promise<Scrape> {
+  const out: Scrape = new Map();
+  try {
+    const r = await fetch(url + '/metrics', {
+      headers: { authorization: `Bearer ${METRICS_TOKEN}` },
+    });
+    for (const line of (await r.text()).split('\n')) {
+      if (!line || line.startsWith('#')) continue;
+      const at = line.lastIndexOf(' ');
+      out.set(line.slice(0, at), Number(line.slice(at + 1)));
+    }
+  } catch {
+    // no figures
+  }
+  return out;
+}
+
+const READER_ROUTES = [
+  '/',
+  '/stories/:section/:yyyy/:mm/:idslug',
+  '/terms',
+  '/cables/:id',
+  '/search',
+  '/sitemap.xml',
+  '/sitemaps/:file',
+];
+
+function serverView(a: Scrape, b: Scrape): string[] {
+  const d = (k: string) => (b.get(k) ?? NaN) - (a.get(k) ?? 0);
+  const ms = (x: number) => (Number.isFinite(x) ? (x * 1000).toFixed(0) : '-');
+  const routeTimes = READER_ROUTES.map((route) => {
+    let sum = 0;
+    let n = 0;
+    for (const [k, v] of b) {
+      if (!k.includes(`route="${route}"`) || !k.includes('method="GET"')) continue;
+      if (k.startsWith('broadsheet_http_request_duration_seconds_sum')) sum += v - (a.get(k) ?? 0);
+      if (k.startsWith('broadsheet_http_request_duration_seconds_count')) n += v - (a.get(k) ?? 0);
+    }
+    return `${route} ${n ? ms(sum / n) : '-'} ms (${n})`;
+  });
+  return [
+    `event loop delay max ${ms(b.get('nodejs_eventloop_lag_max_seconds') ?? NaN)} ms, p99 ${ms(b.get('nodejs_eventloop_lag_p99_seconds') ?? NaN)} ms, mean ${ms(b.get('nodejs_eventloop_lag_mean_seconds') ?? NaN)} ms`,
+    `server time (mean per request, all clients) ${routeTimes.join(', ')}`,
+    `sqlite on the loop  ${d('broadsheet_sqlite_statement_seconds_total').toFixed(1)} s in statements, slowest ${ms(b.get('broadsheet_sqlite_slowest_statement_seconds') ?? NaN)} ms; lock waits ${d('broadsheet_sqlite_lock_waits_total')} (${d('broadsheet_sqlite_lock_wait_seconds_total').toFixed(1)} s, ${d('broadsheet_sqlite_lock_timeouts_total')} gave up)`,
+  ];
+}
+
 // ---------------------------------------------------------------------------------------------
 // The abusers, in their own process (so their work does not delay the reader's own event loop).
 
@@ -280,6 +336,9 @@ async function runAbusers(plan: AbuserPlan): Promise<void> {
           }),
         );
         if (login.status !== 303) throw new Error(`login answered ${login.status}`);
+        // Only a signed-in member's pages carry a CSRF token: the upload page sets it.
+        const page = jar(await get('/admin/cables', { headers: { cookie: cookie() } }));
+        if (page.status !== 200) throw new Error(`/admin/cables answered ${page.status}`);
         const boundary = '----fairness-bench-boundary';
         const head = Buffer.from(
           `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="cables-upload.csv"\r\nContent-Type: text/csv\r\n\r\n`,
@@ -622,6 +681,7 @@ async function main(): Promise<void> {
       DEMO: '0',
       JOBS: '1',
       TRUST_PROXY: '127.0.0.1/32',
+      METRICS_TOKEN,
     });
     const url = server.url;
     console.error(`term index ready after ${(await searchIndexReady(server)).toFixed(0)} s`);
@@ -644,8 +704,10 @@ async function main(): Promise<void> {
     const warm = Date.now() + 5000;
     await reader(url, paths, () => Date.now() > warm);
     const load0 = loadavg();
+    const m0 = await scrape(url);
     const aloneEnd = Date.now() + seconds * 1000;
     const alone = await reader(url, paths, () => Date.now() > aloneEnd);
+    const m1 = await scrape(url);
     const aloneMem = server.memory();
 
     // The abusers start; the reader is measured for the same time, and until the import has ended.
@@ -678,6 +740,7 @@ async function main(): Promise<void> {
     );
     await startedP;
     const load1 = loadavg();
+    const m2 = await scrape(url);
     const cpu0 = cpuByNice(server.child.pid!);
     const abuseStart = Date.now();
     const abused = await reader(
@@ -689,6 +752,7 @@ async function main(): Promise<void> {
     );
     const abuseSeconds = (Date.now() - abuseStart) / 1000;
     const load2 = loadavg();
+    const m3 = await scrape(url);
     const cpu1 = cpuByNice(server.child.pid!);
     child.send({ type: 'stop' });
     const report = await reportP;
@@ -716,6 +780,18 @@ async function main(): Promise<void> {
       row('searches alone', searches[0]),
       row('searches with abuse', searches[1]),
       '',
+      `reader not ok     ${
+        [
+          ...alone.map((x) => ({ ...x, phase: 'alone' })),
+          ...abused.map((x) => ({ ...x, phase: 'abuse' })),
+        ]
+          .filter((x) => x.status !== 200)
+          .map(
+            (x) =>
+              `${x.phase} ${x.kind} ${x.status || 'error'} after ${Number.isFinite(x.ms) ? x.ms.toFixed(0) : '-'} ms`,
+          )
+          .join(', ') || 'none'
+      }`,
       `heavy searchers   ${report.heavy.requests} requests: ${statuses(report.heavy)}; errors ${report.heavy.errors}`,
       `sitemap fetchers  ${report.sitemaps.requests} requests: ${statuses(report.sitemaps)}; errors ${report.sitemaps.errors}; ${(report.sitemaps.bytes / 1024 / 1024).toFixed(0)} MiB sent`,
       `upload            ${report.upload.status}: sent in ${report.upload.uploadSeconds.toFixed(1)} s, imported in ${report.upload.importSeconds.toFixed(1)} s${report.upload.summary ? ` ${JSON.stringify(report.upload.summary)}` : ''}${report.upload.error ? ` (${report.upload.error})` : ''}`,
@@ -724,6 +800,11 @@ async function main(): Promise<void> {
         .map(([n, t]) => `nice ${n} ${(t - (cpu0.get(n) ?? 0)).toFixed(0)} s`)
         .join(', ')} (of ${(abuseSeconds * 2).toFixed(0)} core-seconds)`,
       `server RSS        alone ${aloneMem.rssMiB.toFixed(0)} MiB, after abuse ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`,
+      '',
+      'server, alone:',
+      ...serverView(m0, m1).map((l) => `  ${l}`),
+      'server, with abuse:',
+      ...serverView(m2, m3).map((l) => `  ${l}`),
       '',
     ];
     const ratio = (a: ReturnType<typeof stats>, b: ReturnType<typeof stats>) => b.p95 / a.p95;

@@ -26,7 +26,8 @@ export interface Running {
 export type BootOptions = ServiceOptions;
 
 export async function boot(config: Config, options: BootOptions = {}): Promise<Running> {
-  const db = await connect(config);
+  // The server's writes never checkpoint the WAL on the event loop (src/platform/checkpoint.ts).
+  const db = await connect(config, { checkpointInBackground: true });
   try {
     await migrate(db);
     if (config.demo) await loadDemoContent(db.kysely);

@@ -138,8 +138,14 @@ export interface CableImportHook {
 export interface ImportOptions {
   format?: 'auto' | CableFormat;
   hints?: ParseHints;
-  /** Cables per transaction (default DEFAULT_BATCH). */
+  /** Cables per transaction at most (default DEFAULT_BATCH). */
   batchSize?: number;
+  /**
+   * SQLite: how long (wall clock) one transaction should hold the write lock; batches shrink (to
+   * MIN_BATCH) when a commit took longer and grow back (to `batchSize`) when it was quicker
+   * (default LOCK_TARGET_MS; 0 keeps every batch at `batchSize`).
+   */
+  lockTargetMs?: number;
   /** Parse workers (default: the number of cores, at most 4; 0 parses on this thread). */
   workers?: number;
   onProgress?: (p: ImportProgress) => void;
@@ -162,6 +168,30 @@ const CHUNK = 250;
  * transaction its locks) for tens of milliseconds, not seconds, while pages are served.
  */
 export const DEFAULT_BATCH = 400;
+/**
+ * The write lock a SQLite import transaction should hold at most. The import runs at a low CPU
+ * priority, so on a busy machine a 400-cable transaction could hold the lock for seconds while
+ * the thread waits for a core, and every write of the web process (a job claim, a page-view count,
+ * a form) waited that long: the batches follow the time their commits take instead.
+ */
+export const LOCK_TARGET_MS = 50;
+export const MIN_BATCH = 5;
+
+/**
+ * The next batch's size after `n` cables held the lock for `heldMs`: what fits in `targetMs` at
+ * that pace, at most twice `n` (one quick commit is not a trend), within [min, max].
+ */
+export function nextBatchSize(
+  n: number,
+  heldMs: number,
+  targetMs: number,
+  min: number,
+  max: number,
+): number {
+  if (n <= 0 || targetMs <= 0) return max;
+  const fits = Math.floor((n * targetMs) / Math.max(heldMs, 0.1));
+  return Math.max(min, Math.min(max, fits, n * 2));
+}
 const MAX_SKIPPED_KEPT = 100;
 /** SQLite page cache during an import (KiB): a batch's pages stay in memory until its commit. */
 const IMPORT_CACHE_KIB = 262144;
@@ -203,7 +233,10 @@ interface ImportRun {
   sizes: number[];
   bytesTotal: number;
   opts: ImportOptions;
+  /** Cables in the next transaction (adapts on SQLite, see nextBatchSize), and at most. */
   batchSize: number;
+  maxBatch: number;
+  lockTargetMs: number;
   hooks: CableImportHook[];
   interval: number;
   started: number;
@@ -297,6 +330,8 @@ async function beginImport(db: Db, files: string[], opts: ImportOptions): Promis
     bytesTotal: sizes.reduce((a, b) => a + b, 0),
     opts,
     batchSize: Math.max(1, opts.batchSize ?? DEFAULT_BATCH),
+    maxBatch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH),
+    lockTargetMs: db.engine === 'sqlite' ? (opts.lockTargetMs ?? LOCK_TARGET_MS) : 0,
     hooks: opts.hooks ?? [],
     interval: opts.progressIntervalMs ?? 250,
     started,
@@ -515,7 +550,10 @@ async function writeBatch(
     if (counts.skippedRecords.length < MAX_SKIPPED_KEPT)
       counts.skippedRecords.push({ file: path, position: b.position, reason: b.reason });
   }
+  let locked = 0;
   await run.db.kysely.transaction().execute(async (trx) => {
+    // From here to the commit this connection holds SQLite's write lock.
+    locked = performance.now();
     const r = await storeCables(trx, ok, run.ctx);
     for (const h of run.hooks)
       if (h.afterBatch) await h.afterBatch(trx, { ...r, file: path, nextOffset });
@@ -539,6 +577,14 @@ async function writeBatch(
       .where('id', '=', file.rowId)
       .execute();
   });
+  if (run.lockTargetMs > 0 && batch.length)
+    run.batchSize = nextBatchSize(
+      batch.length,
+      performance.now() - locked,
+      run.lockTargetMs,
+      Math.min(MIN_BATCH, run.maxBatch),
+      run.maxBatch,
+    );
   Object.assign(fs, counts);
   for (const b of bad) {
     const k = reasonKind(b.reason);

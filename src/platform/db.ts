@@ -5,11 +5,23 @@
  */
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Kysely, PostgresDialect, SqliteAdapter, SqliteDialect, sql } from 'kysely';
+import {
+  Kysely,
+  PostgresDialect,
+  SqliteAdapter,
+  SqliteDialect,
+  sql,
+  type CompiledQuery,
+  type DatabaseConnection,
+  type Dialect,
+  type Driver,
+  type QueryResult,
+} from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
 import { cleanTextDialect } from './stored-text.ts';
 import { isLocalDatabase, lowerProcess } from './thread-priority.ts';
+import { startCheckpointer } from './checkpoint.ts';
 
 export type Engine = 'sqlite' | 'postgres';
 
@@ -26,8 +38,14 @@ export interface Db {
   close(): Promise<void>;
 }
 
-/** Where a database is: the PostgreSQL URL, or the directory of the SQLite file. */
-export type DbTarget = Pick<Config, 'databaseUrl' | 'dataDir'>;
+/**
+ * Where a database is: the PostgreSQL URL, or the directory of the SQLite file. On SQLite it also
+ * carries the process's lock-waiter count (see `lockWaiters`): a worker thread given this target
+ * connects as a background writer that lets the first connection's waiting writes go first.
+ */
+export type DbTarget = Pick<Config, 'databaseUrl' | 'dataDir'> & {
+  lockWaiters?: SharedArrayBuffer;
+};
 
 export interface ConnectOptions {
   /**
@@ -44,6 +62,12 @@ export interface ConnectOptions {
    * calling thread, which lowers itself.
    */
   serverNice?: number;
+  /**
+   * SQLite: this connection never checkpoints the WAL itself (a commit that finds the WAL past
+   * 1,000 pages would otherwise copy it into the database file, fsync included, on the event loop);
+   * a thread of its own does it (src/platform/checkpoint.ts). The server's connection uses it.
+   */
+  checkpointInBackground?: boolean;
 }
 
 export async function connect(config: DbTarget, opts: ConnectOptions = {}): Promise<Db> {
@@ -86,16 +110,47 @@ export async function connect(config: DbTarget, opts: ConnectOptions = {}): Prom
   handle.pragma('journal_mode = WAL');
   handle.pragma('foreign_keys = ON');
   handle.pragma('synchronous = NORMAL');
-  handle.pragma('busy_timeout = 5000');
+  // No waiting inside SQLite: a statement that meets the lock fails at once and is retried by
+  // lockWaitingDialect after a timer, so the event loop serves other requests meanwhile.
+  handle.pragma('busy_timeout = 0');
   handle.pragma('cache_size = -65536');
+  // The first connection of a process is the foreground one (the event loop's): worker threads
+  // connect with its target, and so with its waiter count, which they yield to.
+  const foreground = !config.lockWaiters;
+  const waiters = config.lockWaiters ?? new SharedArrayBuffer(4);
+  // The foreground's transactions (all of which write) take the write lock at BEGIN, so a wait for
+  // it happens before the transaction holds the connection (see lockWaitingConnection).
+  const immediate = opts.immediateTransactions ?? foreground;
+  target.lockWaiters = waiters;
+  if (foreground && opts.checkpointInBackground) {
+    handle.pragma('wal_autocheckpoint = 0');
+  }
   const kysely = new Kysely<Database>({
     dialect: cleanTextDialect(
-      new TransactionalDdlSqliteDialect({
-        database: withStatementCache(handle, 500, opts.immediateTransactions ?? false),
-      }),
+      lockWaitingDialect(
+        new TransactionalDdlSqliteDialect({
+          database: withStatementCache(handle, 500, immediate),
+        }),
+        {
+          waiters: new Int32Array(waiters),
+          foreground,
+          yields: !foreground && immediate,
+          inTransaction: () => handle.inTransaction,
+        },
+      ),
     ),
   });
-  return { kysely, engine: 'sqlite', file, target, close: () => kysely.destroy() };
+  const checkpointer = foreground && opts.checkpointInBackground ? startCheckpointer(file) : null;
+  return {
+    kysely,
+    engine: 'sqlite',
+    file,
+    target,
+    close: async () => {
+      await checkpointer?.stop();
+      await kysely.destroy();
+    },
+  };
 }
 
 /**
@@ -114,6 +169,204 @@ class TransactionalDdlSqliteDialect extends SqliteDialect {
   override createAdapter() {
     return new TransactionalDdlSqliteAdapter();
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Waiting for SQLite's lock without blocking the thread
+
+/** How long a statement waits for SQLite's write lock before it fails with SQLITE_BUSY. */
+export const LOCK_WAIT_MS = 5000;
+/** How long a background writer lets the foreground connection's waiting writes go first. */
+export const YIELD_MAX_MS = 2000;
+
+/** What the foreground connection's statements cost this process (read by /metrics). */
+export const sqliteLockStats = {
+  /** Statements that found the lock taken and waited for it (then ran or gave up). */
+  waits: 0,
+  /** Seconds those statements waited in all. */
+  waitSeconds: 0,
+  /** Statements that gave up after LOCK_WAIT_MS (SQLITE_BUSY to the caller). */
+  timeouts: 0,
+  /** Seconds the thread spent inside statements (synchronous: the event loop is held meanwhile). */
+  statementSeconds: 0,
+  /** Statements, and the slowest one's seconds since the last read of `takeSlowest`. */
+  statements: 0,
+  slowest: 0,
+  slowestSql: '',
+};
+
+/** The slowest statement since the last call, and resets it (for /metrics and diagnostics). */
+export function takeSlowest(): { seconds: number; sql: string } {
+  const out = { seconds: sqliteLockStats.slowest, sql: sqliteLockStats.slowestSql };
+  sqliteLockStats.slowest = 0;
+  sqliteLockStats.slowestSql = '';
+  return out;
+}
+
+const SLOW_LOG_MS = Number(process.env.SQLITE_SLOW_LOG_MS) || 0;
+
+/** SQLITE_BUSY that waiting cures (not BUSY_SNAPSHOT: a stale snapshot needs a new transaction). */
+export function isLockBusy(err: unknown): boolean {
+  const code = (err as { code?: unknown })?.code;
+  return (
+    typeof code === 'string' &&
+    (code === 'SQLITE_BUSY' || code === 'SQLITE_BUSY_RECOVERY' || code === 'SQLITE_BUSY_TIMEOUT')
+  );
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
+
+/**
+ * Runs `attempt` until it does not fail with a lock busy error, waiting on timers (1, 2, 4, then
+ * every 5 ms) for at most `maxMs`. `onWait` is told when the first wait starts and when waiting ends.
+ */
+export async function retryWhileBusy<T>(
+  attempt: () => Promise<T>,
+  opts: {
+    maxMs?: number;
+    onWaitStart?: () => void;
+    onWaitEnd?: (ms: number, ok: boolean) => void;
+    /** How to wait `ms` between attempts (default a timer). */
+    wait?: (ms: number) => Promise<void>;
+  } = {},
+): Promise<T> {
+  const maxMs = opts.maxMs ?? LOCK_WAIT_MS;
+  let started = 0;
+  let delay = 1;
+  for (;;) {
+    try {
+      const out = await attempt();
+      if (started) opts.onWaitEnd?.(performance.now() - started, true);
+      return out;
+    } catch (err) {
+      if (!isLockBusy(err)) {
+        if (started) opts.onWaitEnd?.(performance.now() - started, false);
+        throw err;
+      }
+      if (!started) {
+        started = performance.now();
+        opts.onWaitStart?.();
+      }
+      if (performance.now() - started >= maxMs) {
+        opts.onWaitEnd?.(performance.now() - started, false);
+        throw err;
+      }
+      await (opts.wait ?? sleep)(delay);
+      delay = Math.min(delay * 2, 5);
+    }
+  }
+}
+
+/**
+ * Before a background connection (a worker thread's: the import's) begins a transaction, it lets
+ * the foreground connection's waiting writes through: while any waits, it sleeps (at most
+ * YIELD_MAX_MS). Without this the import, committing batch after batch, would take the lock again
+ * within microseconds of releasing it, and a foreground write polling on a timer would rarely get it.
+ */
+export async function yieldToForeground(waiters: Int32Array, maxMs = YIELD_MAX_MS): Promise<void> {
+  const t0 = performance.now();
+  while (Atomics.load(waiters, 0) > 0 && performance.now() - t0 < maxMs) await sleep(1);
+}
+
+const LOCK_WAITING = Symbol('lockWaitingConnection');
+
+interface LockWaitOptions {
+  /** Whether the connection is inside a transaction (better-sqlite3's own flag). */
+  inTransaction: () => boolean;
+  /** The process's count of foreground statements waiting for the lock. */
+  waiters: Int32Array;
+  /** This is the foreground connection: it counts its waits (and is timed, for /metrics). */
+  foreground: boolean;
+  /** A background writer: each transaction lets the foreground's waiting writes go first. */
+  yields: boolean;
+}
+
+function lockWaitingConnection(
+  c: DatabaseConnection,
+  opts: LockWaitOptions,
+  driver: Driver,
+): DatabaseConnection {
+  const marked = c as DatabaseConnection & { [LOCK_WAITING]?: true };
+  if (marked[LOCK_WAITING]) return c;
+  const execute = c.executeQuery.bind(c);
+  const stats = sqliteLockStats;
+  // better-sqlite3 runs the statement inside executeQuery's synchronous part: timing the call is
+  // timing the statement.
+  const timed = <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
+    if (!opts.foreground) return execute<R>(q);
+    const t0 = performance.now();
+    try {
+      return execute<R>(q);
+    } finally {
+      const s = (performance.now() - t0) / 1000;
+      stats.statements++;
+      stats.statementSeconds += s;
+      if (s > stats.slowest) {
+        stats.slowest = s;
+        stats.slowestSql = q.sql.slice(0, 120);
+      }
+      if (SLOW_LOG_MS && s * 1000 >= SLOW_LOG_MS)
+        console.warn(
+          `sqlite: ${(s * 1000).toFixed(1)} ms on the event loop: ${q.sql.slice(0, 160)}`,
+        );
+    }
+  };
+  marked.executeQuery = async <R>(q: CompiledQuery): Promise<QueryResult<R>> => {
+    if (opts.yields && /^\s*begin\b/i.test(q.sql)) await yieldToForeground(opts.waiters);
+    return retryWhileBusy(() => timed<R>(q), {
+      // Outside a transaction (a statement on its own, or the BEGIN IMMEDIATE every transaction of
+      // this connection starts with), the connection is handed back while the statement waits:
+      // Kysely has one SQLite connection per process, and the pages' reads must not queue behind a
+      // write waiting for the import's lock. Inside a transaction it is kept (nothing may interleave).
+      wait: async (ms) => {
+        const handBack = !opts.inTransaction();
+        if (handBack) await driver.releaseConnection(c);
+        try {
+          await sleep(ms);
+        } finally {
+          if (handBack) await driver.acquireConnection();
+        }
+      },
+      onWaitStart: () => {
+        if (opts.foreground) Atomics.add(opts.waiters, 0, 1);
+      },
+      onWaitEnd: (ms, ok) => {
+        if (!opts.foreground) return;
+        Atomics.sub(opts.waiters, 0, 1);
+        stats.waits++;
+        stats.waitSeconds += ms / 1000;
+        if (!ok) stats.timeouts++;
+      },
+    });
+  };
+  marked[LOCK_WAITING] = true;
+  return c;
+}
+
+/**
+ * The SQLite dialect with lock waits on timers instead of inside SQLite (busy_timeout 0): a write
+ * that meets another connection's write lock (the import's, on its thread) no longer holds the
+ * event loop for up to five seconds; pages are served while it waits. Background connections let
+ * the foreground's waiting writes go first at each transaction's start.
+ */
+function lockWaitingDialect(dialect: Dialect, opts: LockWaitOptions): Dialect {
+  return {
+    createAdapter: () => dialect.createAdapter(),
+    createQueryCompiler: () => dialect.createQueryCompiler(),
+    createIntrospector: (db) => dialect.createIntrospector(db),
+    createDriver: (): Driver => {
+      const driver = dialect.createDriver();
+      return new Proxy(driver, {
+        get(target, prop) {
+          if (prop === 'acquireConnection')
+            return async () =>
+              lockWaitingConnection(await target.acquireConnection(), opts, target);
+          const v = Reflect.get(target, prop, target) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+    },
+  };
 }
 
 /** True when the database answers a trivial query within the timeout. */

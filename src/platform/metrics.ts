@@ -22,7 +22,7 @@ import { sql } from 'kysely';
 import client from 'prom-client';
 import type { MigrationCatalogue, Services } from './services.ts';
 import type { Config } from '../config.ts';
-import { ping, type Db } from './db.ts';
+import { ping, sqliteLockStats, takeSlowest, type Db } from './db.ts';
 
 export const registry = client.register;
 
@@ -177,7 +177,54 @@ function metrics() {
       for (const r of rows) set({ outcome: r.status }, Number(r.n));
     },
   );
+  sqliteCounter(
+    'broadsheet_sqlite_lock_waits_total',
+    "SQLite: statements of this process's connection that found the write lock taken and waited for it (on a timer, not on the event loop).",
+    () => sqliteLockStats.waits,
+  );
+  sqliteCounter(
+    'broadsheet_sqlite_lock_wait_seconds_total',
+    'SQLite: seconds those statements waited for the write lock.',
+    () => sqliteLockStats.waitSeconds,
+  );
+  sqliteCounter(
+    'broadsheet_sqlite_lock_timeouts_total',
+    'SQLite: statements that gave up waiting for the write lock (SQLITE_BUSY after 5 s).',
+    () => sqliteLockStats.timeouts,
+  );
+  sqliteCounter(
+    'broadsheet_sqlite_statement_seconds_total',
+    "SQLite: seconds the event loop spent inside this process's connection's statements.",
+    () => sqliteLockStats.statementSeconds,
+  );
+  metric(
+    'broadsheet_sqlite_slowest_statement_seconds',
+    () =>
+      new client.Gauge({
+        name: 'broadsheet_sqlite_slowest_statement_seconds',
+        help: "SQLite: the slowest statement of this process's connection since the previous scrape (the event loop waited that long).",
+        collect() {
+          this.set(takeSlowest().seconds);
+        },
+      }),
+  );
   return { requests };
+}
+
+/** A counter read from the SQLite connection's own tallies at scrape time. */
+function sqliteCounter(name: string, help: string, read: () => number): void {
+  metric(
+    name,
+    () =>
+      new client.Counter({
+        name,
+        help,
+        collect() {
+          this.reset();
+          this.inc(read());
+        },
+      }),
+  );
 }
 
 /** The registry in Prometheus text format; a gauge that cannot read the database is left out. */

@@ -55,27 +55,48 @@ export function countView(db: Kysely<Database>, kind: ViewKind, id: number, at =
   }
 }
 
-/** Writes buffered counts (of one database, or of all). */
+/**
+ * Writes buffered counts (of one database, or of all): each database's counts in one transaction,
+ * so a flush takes the write lock once. Counts that could not be written (the lock stayed taken,
+ * the database is unreachable) go back into the buffer for the next flush.
+ */
 export async function flushViews(only?: Kysely<Database>): Promise<void> {
   for (const [db, buf] of [...buffers]) {
     if (only && db !== only) continue;
     buffers.delete(db);
-    for (const [key, n] of buf) {
-      const [kind, id, day] = key.split('|');
-      try {
-        await db
-          .insertInto('views_daily')
-          .values({ kind: kind as ViewKind, item_id: Number(id), day, views: n })
-          .onConflict((oc) =>
-            oc
-              .columns(['kind', 'day', 'item_id'])
-              .doUpdateSet((eb) => ({ views: eb('views_daily.views', '+', n) })),
-          )
-          .execute();
-      } catch {
-        // A lost count is better than a failed page (the database may be closing or unreachable).
-      }
+    try {
+      await db.transaction().execute(async (trx) => {
+        for (const [key, n] of buf) {
+          const [kind, id, day] = key.split('|');
+          await trx
+            .insertInto('views_daily')
+            .values({ kind: kind as ViewKind, item_id: Number(id), day, views: n })
+            .onConflict((oc) =>
+              oc
+                .columns(['kind', 'day', 'item_id'])
+                .doUpdateSet((eb) => ({ views: eb('views_daily.views', '+', n) })),
+            )
+            .execute();
+        }
+      });
+    } catch {
+      // A page never fails for a count; the counts wait for the next flush instead.
+      keepForLater(db, buf);
     }
+  }
+}
+
+/** Puts unwritten counts back (added to any counted since), and schedules a flush. */
+function keepForLater(db: Kysely<Database>, counts: Map<string, number>): void {
+  let buf = buffers.get(db);
+  if (!buf) buffers.set(db, (buf = new Map()));
+  for (const [key, n] of counts) buf.set(key, (buf.get(key) ?? 0) + n);
+  if (!timer) {
+    timer = setTimeout(() => {
+      timer = null;
+      void flushViews();
+    }, FLUSH_MS);
+    timer.unref();
   }
 }
 

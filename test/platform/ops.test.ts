@@ -79,6 +79,42 @@ describe(`operations endpoints on ${ENGINE}`, () => {
     assert.equal((await site.app.inject('/readyz')).statusCode, 200);
   });
 
+  test('/readyz: a usable but degraded check keeps the process ready and says so', async () => {
+    addReadinessCheck(site, 'warming', async () => ({
+      ok: true,
+      degraded: true,
+      index: 'loading',
+    }));
+    try {
+      const res = await site.app.inject('/readyz');
+      assert.equal(res.statusCode, 200);
+      assert.equal(res.json().status, 'ready');
+      assert.deepEqual(res.json().checks.warming, { ok: true, degraded: true, index: 'loading' });
+    } finally {
+      addReadinessCheck(site, 'warming', async () => ({ ok: true }));
+    }
+  });
+
+  test('/metrics: SQLite write-lock waits and time in statements on the event loop', async () => {
+    await site.app.inject('/livez');
+    const res = await site.app.inject({
+      url: '/metrics',
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    const text = res.body;
+    for (const name of [
+      'broadsheet_sqlite_lock_waits_total',
+      'broadsheet_sqlite_lock_wait_seconds_total',
+      'broadsheet_sqlite_lock_timeouts_total',
+      'broadsheet_sqlite_statement_seconds_total',
+      'broadsheet_sqlite_slowest_statement_seconds',
+    ])
+      assert.ok((sample(text, name, {}) ?? -1) >= 0, name);
+    // The site's own statements are timed on SQLite (PostgreSQL's run in its server).
+    if (ENGINE === 'sqlite')
+      assert.ok((sample(text, 'broadsheet_sqlite_statement_seconds_total', {}) ?? 0) > 0);
+  });
+
   test('/metrics needs the bearer token', async () => {
     assert.equal((await site.app.inject('/metrics')).statusCode, 401);
     assert.equal(
