@@ -107,13 +107,17 @@ try {
   const common: Record<string, string> = acceptEncoding
     ? { 'accept-encoding': acceptEncoding }
     : {};
+  // The member's browser keeps the CSRF cookie its first page set, and sends it back, as browsers do.
+  const firstPage = await raw(server.url + storyPath, { cookie: `bs_session=${session}` });
+  const csrf = String(firstPage.headers['set-cookie'] ?? '').match(/bs_csrf=([^;]+)/)?.[1];
+  const memberCookie = `bs_session=${session}` + (csrf ? `; bs_csrf=${csrf}` : '');
   const cases = [
     { name: 'story', path: storyPath, headers: common, target: 0.5 },
     { name: 'home', path: '/', headers: common, target: 0.5 },
     {
       name: 'story, member',
       path: storyPath,
-      headers: { ...common, cookie: `bs_session=${session}` },
+      headers: { ...common, cookie: memberCookie },
       target: 0.25,
     },
   ];

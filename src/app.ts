@@ -150,6 +150,8 @@ export async function buildApp(
   // Before every hook that decides anything (session, licensing, CSRF, rate limits): they read the
   // path the router matched (req.routePath); a path not written canonically is refused here.
   installCanonicalPaths(app);
+  // Set by the request hooks below when a reader's pages depend on who or where they are.
+  app.decorateRequest('personalised', false);
   // Who is asking: each feature's request hooks, in list order (members' session, then licensing's
   // access decision).
   for (const f of features) f.requestHooks?.(app);

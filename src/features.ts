@@ -11,7 +11,7 @@ import type { Command, CommandContext } from './platform/cli.ts';
 import { migrate as runMigrations, migrationCatalogue } from './platform/migrations.ts';
 import type { MigrationCatalogue, Services, SharedCaches } from './platform/services.ts';
 import type { JobHandler } from './platform/jobs.ts';
-import { SHARED_TTL_MS } from './platform/cache.ts';
+import { dataChanged, SHARED_TTL_MS } from './platform/cache.ts';
 import { addBulkLoadModule } from './platform/bulk-load.ts';
 import { ops } from './platform/index.ts';
 import { web } from './web/index.ts';
@@ -58,10 +58,14 @@ export function sharedData(db: Db, ttlMs = SHARED_TTL_MS): SharedCaches {
   return Object.assign({}, ...features.map((f) => f.shared?.(db, ttlMs) ?? {})) as SharedCaches;
 }
 
-/** What runs after any content change: each feature's `contentChanged`. */
+/**
+ * What runs after any content change: pages kept for readers without a session are not answered
+ * again (src/platform/http.ts `fromPageCache`), then each feature's `contentChanged`.
+ */
 export function contentChangedFor(db: Db): () => void {
   const listeners = features.flatMap((f) => (f.contentChanged ? [f.contentChanged] : []));
   return () => {
+    dataChanged();
     for (const l of listeners) l(db);
   };
 }

@@ -46,5 +46,9 @@ export async function pickAd(
   const server = adServer(services);
   server.counter.start();
   server.counter.count(ad.id);
-  return { ...ad, href: clickUrl(await server.secret(), ad.id) };
+  return {
+    ...ad,
+    href: clickUrl(await server.secret(), ad.id),
+    shownAgain: () => server.counter.count(ad.id),
+  };
 }

@@ -3,7 +3,8 @@ import type { Ad } from './store.ts';
 import type { SlotFill } from '../stories/slots.ts';
 
 /** An ad as pages get it: with its signed click-through address. */
-export type ShownAd = Ad & { href?: string };
+/** An ad as a page shows it: its signed click address, and what counts another impression. */
+export type ShownAd = Ad & { href?: string; shownAgain?: () => void };
 
 export function AdSlot({ ad }: { ad: ShownAd | null }) {
   if (!ad) return null;
@@ -33,7 +34,7 @@ function adKey(ad: ShownAd): string {
 
 /** The ad slot in a story (src/stories/slots.ts), or nothing without an ad. */
 export function adFill(ad: ShownAd | null): SlotFill | null {
-  return ad ? { key: adKey(ad), node: <AdSlot key="ad" ad={ad} /> } : null;
+  return ad ? { key: adKey(ad), node: <AdSlot key="ad" ad={ad} />, shown: ad.shownAgain } : null;
 }
 
 /** The ad slot as a story list's own item, or nothing without an ad. */
@@ -41,6 +42,7 @@ export function listAdFill(ad: ShownAd | null): SlotFill | null {
   if (!ad) return null;
   return {
     key: adKey(ad),
+    shown: ad.shownAgain,
     node: (
       <li key="ad" class="ad-item">
         <AdSlot ad={ad} />

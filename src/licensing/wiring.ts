@@ -168,6 +168,8 @@ export function installLicensing(app: FastifyInstance, services: Services): Lice
       },
       { ...w, searchEngines: searchEngines() },
     );
+    // A reader an organisation is recognised for sees it named: their pages are their own.
+    req.personalised = decision.status !== 'personal';
     req.access = {
       decision,
       clientIp: ip,

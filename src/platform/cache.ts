@@ -6,6 +6,21 @@
 /** How long per-process copies of shared page data live. */
 export const SHARED_TTL_MS = 2000;
 
+let generation = 0;
+
+/**
+ * A number that changes whenever this process learns that shown data changed (a shared cache was
+ * emptied, content changed): what was rendered before it changed is not answered again.
+ */
+export function dataGeneration(): number {
+  return generation;
+}
+
+/** Says that shown data changed (see `dataGeneration`). */
+export function dataChanged(): void {
+  generation++;
+}
+
 export function ttlCache<T>(
   load: () => Promise<T>,
   ttlMs: number,
@@ -28,6 +43,7 @@ export function ttlCache<T>(
     },
     clear() {
       value = undefined;
+      dataChanged();
     },
   };
 }
@@ -43,6 +59,9 @@ export class Lru<K, V> {
       this.map.set(key, v);
     }
     return v;
+  }
+  delete(key: K): void {
+    this.map.delete(key);
   }
   set(key: K, value: V): void {
     this.map.delete(key);

@@ -4,14 +4,20 @@
  * do what is decided in policy.ts.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { brotliCompressSync, constants as zlibConstants, gzipSync } from 'node:zlib';
+import {
+  brotliCompressSync,
+  constants as zlibConstants,
+  crc32,
+  deflateRawSync,
+  gzipSync,
+} from 'node:zlib';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { VNode } from 'preact';
 import { render } from 'preact-render-to-string';
 import type { Config } from '../config.ts';
 import { csrfToken } from './csrf.ts';
-import { Lru } from './cache.ts';
-import { takeFlash, type Flash } from '../lib/flash.ts';
+import { dataGeneration, Lru, SHARED_TTL_MS } from './cache.ts';
+import { FLASH_COOKIE, takeFlash, type Flash } from '../lib/flash.ts';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -23,6 +29,14 @@ declare module 'fastify' {
      * still answers, with what it knows, while the database is unreachable.
      */
     database?: boolean;
+  }
+  interface FastifyRequest {
+    /**
+     * Set by a request hook when the answer depends on who or where the reader is beyond a session
+     * (licensing: an organisation recognised for this reader). Such a reader's pages never come from
+     * or go into the page cache (see `fromPageCache`).
+     */
+    personalised: boolean;
   }
 }
 
@@ -66,6 +80,8 @@ interface RenderState {
    * the page's content was read, so no content can contain it.
    */
   renderingShared?: string;
+  /** `dataGeneration()` when the route looked in the page cache, before it read anything. */
+  pageGeneration?: number;
 }
 const state = (reply: FastifyReply) => reply as unknown as RenderState;
 
@@ -85,6 +101,8 @@ interface CachedRender {
   encoded?: Partial<Record<ContentEncoding, { body: Buffer; etag: string }>>;
   /** Hash of the identity bytes (the ETag's stem). */
   hash?: string;
+  /** For a render with token slots: its segments as bytes and as raw deflate pieces (see `gzipWithTokens`). */
+  deflated?: { bytes: Buffer[]; pieces: Buffer[]; crc0: number };
 }
 const rendered = new Lru<string, CachedRender>(2000);
 
@@ -107,7 +125,10 @@ export function csrfSegments(html: string, marker: string): string[] | null {
  * The encoding to answer in, from `Accept-Encoding`: brotli, else gzip, else none. A coding with
  * `q=0` is refused; `*` stands for any coding not named.
  */
-export function pickEncoding(header: string | undefined): ContentEncoding {
+export function pickEncoding(
+  header: string | undefined,
+  offered: readonly ContentEncoding[] = ['br', 'gzip'],
+): ContentEncoding {
   if (!header) return 'identity';
   const q: Record<string, number> = {};
   for (const part of header.split(',')) {
@@ -122,8 +143,8 @@ export function pickEncoding(header: string | undefined): ContentEncoding {
     q[name] = Number.isFinite(weight) ? weight : 0;
   }
   const weight = (name: string) => q[name] ?? q['*'] ?? 0;
-  const br = weight('br');
-  const gzip = weight('gzip');
+  const br = offered.includes('br') ? weight('br') : 0;
+  const gzip = offered.includes('gzip') ? weight('gzip') : 0;
   if (br > 0 && br >= gzip) return 'br';
   if (gzip > 0) return 'gzip';
   return 'identity';
@@ -156,6 +177,147 @@ function encodedRender(hit: CachedRender, encoding: ContentEncoding) {
     hit.encoded[encoding] = e;
   }
   return e;
+}
+
+/**
+ * A page with token slots as gzip, without compressing the page again: each segment is compressed
+ * once per render as raw deflate ending on a byte boundary (a sync flush; the last one finishes the
+ * stream), and each request joins them with its token in stored (uncompressed) deflate blocks, in a
+ * gzip member whose CRC-32 and length are those of the whole page.
+ */
+export function gzipWithTokens(
+  hit: Pick<CachedRender, 'segments' | 'deflated'>,
+  token: string,
+): Buffer {
+  const d = (hit.deflated ??= (() => {
+    const bytes = hit.segments.map((x) => Buffer.from(x, 'utf8'));
+    const last = bytes.length - 1;
+    const pieces = bytes.map((b, i) =>
+      deflateRawSync(b, {
+        level: 6,
+        finishFlush: i === last ? zlibConstants.Z_FINISH : zlibConstants.Z_SYNC_FLUSH,
+      }),
+    );
+    return { bytes, pieces, crc0: crc32(bytes[0]) };
+  })());
+  const t = Buffer.from(token, 'utf8');
+  // A stored block holds at most 65,535 bytes; a token is far shorter, but split all the same.
+  const stored: Buffer[] = [];
+  for (let at = 0; at < t.length || at === 0; at += 0xffff) {
+    const part = t.subarray(at, at + 0xffff);
+    const head = Buffer.alloc(5);
+    head.writeUInt16LE(part.length, 1);
+    head.writeUInt16LE(~part.length & 0xffff, 3);
+    stored.push(head, part);
+    if (t.length === 0) break;
+  }
+  const storedBytes = Buffer.concat(stored);
+  let crc = d.crc0;
+  let size = d.bytes[0].length;
+  const out: Buffer[] = [GZIP_HEADER, d.pieces[0]];
+  for (let i = 1; i < d.pieces.length; i++) {
+    crc = crcOn(d.bytes[i], crcOn(t, crc));
+    size += t.length + d.bytes[i].length;
+    out.push(storedBytes, d.pieces[i]);
+  }
+  const trailer = Buffer.alloc(8);
+  trailer.writeUInt32LE(crc >>> 0, 0);
+  trailer.writeUInt32LE(size >>> 0, 4);
+  out.push(trailer);
+  return Buffer.concat(out);
+}
+
+/**
+ * CRC-32 of `bytes` continued from `from`. Empty input leaves it as it is (Node 20's `crc32` has
+ * been seen to answer 0 for empty input with a starting value).
+ */
+function crcOn(bytes: Buffer, from: number): number {
+  return bytes.length ? crc32(bytes, from) : from;
+}
+
+/** A gzip member header: deflate, no name, no time, no extra flags, OS unknown. */
+const GZIP_HEADER = Buffer.from([0x1f, 0x8b, 0x08, 0x00, 0, 0, 0, 0, 0x00, 0xff]);
+
+/**
+ * Pages answered before the route reads anything (`fromPageCache`): per site (its database), by
+ * URL, the last render a reader without a session was sent, while no shown data changed and for at
+ * most SHARED_TTL_MS (what other processes change shows up within the same time as in the shared
+ * caches).
+ */
+interface CachedAnswer {
+  render: CachedRender;
+  lastModified?: string;
+  generation: number;
+  expires: number;
+  /** What showing the page again counts (a story's view, an ad's impression). */
+  shown: Array<() => void>;
+}
+const answers = new WeakMap<object, Lru<string, CachedAnswer>>();
+
+function answersFor(req: FastifyRequest): Lru<string, CachedAnswer> {
+  const site = (req.server as { db?: object }).db ?? req.server;
+  let lru = answers.get(site);
+  if (!lru) answers.set(site, (lru = new Lru(1000)));
+  return lru;
+}
+
+/** Whether this request may be answered with (and its page kept as) the page everyone gets. */
+function anonymousRead(req: FastifyRequest): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    !req.member &&
+    !req.personalised &&
+    req.cookies?.[FLASH_COOKIE] === undefined
+  );
+}
+
+/**
+ * Answers a reader without a session from the page cache, before the route reads anything: true
+ * when it did (the reply is sent, and what the page counts when shown is counted). Call first in a
+ * page route whose `sendPage` passes `pageCache`.
+ */
+export function fromPageCache(req: FastifyRequest, reply: FastifyReply): boolean {
+  if (!anonymousRead(req)) return false;
+  const generation = dataGeneration();
+  state(reply).pageGeneration = generation;
+  const lru = answersFor(req);
+  const hit = lru.get(req.url);
+  if (!hit) return false;
+  if (hit.generation !== generation || hit.expires <= Date.now()) {
+    lru.delete(req.url);
+    return false;
+  }
+  for (const f of hit.shown) f();
+  reply
+    .code(200)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', publicCacheControl(pageCacheSeconds(req)))
+    .header('vary', 'Cookie, Accept-Encoding');
+  sendRender(req, reply, hit.render, hit.lastModified);
+  return true;
+}
+
+function pageCacheSeconds(req: FastifyRequest): number {
+  return (
+    (req.server as { config?: { pageCacheSeconds?: number } }).config?.pageCacheSeconds ??
+    DEFAULT_PAGE_CACHE_SECONDS
+  );
+}
+
+/** Sends a render without token slots in the encoding the client prefers, or 304. */
+function sendRender(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  hit: CachedRender,
+  lastModified: string | undefined,
+): FastifyReply {
+  const encoded = encodedRender(hit, pickEncoding(req.headers['accept-encoding']));
+  reply.header('etag', encoded.etag);
+  if (lastModified) setLastModified(reply, lastModified);
+  if (matches(req.headers['if-none-match'], encoded.etag)) return reply.code(304).send();
+  if (encoded.etag.endsWith('-br"')) reply.header('content-encoding', 'br');
+  else if (encoded.etag.endsWith('-gzip"')) reply.header('content-encoding', 'gzip');
+  return reply.send(encoded.body);
 }
 
 function matches(inm: string | undefined, etag: string): boolean {
@@ -203,6 +365,11 @@ export interface SendPageOptions {
    * time + ad id), the rendered HTML is reused for later requests with the same key and context.
    */
   renderKey?: string;
+  /**
+   * Keep the page for `fromPageCache` (with a `renderKey`, for a reader without a session), with
+   * what showing it again counts.
+   */
+  pageCache?: { shown: Array<() => void> };
 }
 
 /**
@@ -227,6 +394,8 @@ export function sendPage(
   let shared: CachedRender | null = null;
   // The validator: for a reused render, a hash of what identifies it (cheaper than hashing the page).
   let identity: string | null = null;
+  // A reused render with token slots, and this visitor's token.
+  let tokenRender: { hit: CachedRender; token: string } | null = null;
   // A page showing a one-time message is this visitor's, once: not reused, not stored.
   if (opts.ctx?.flash) state(reply).flashShown = true;
   if (state(reply).flashShown) opts = { ...opts, renderKey: undefined };
@@ -251,7 +420,9 @@ export function sendPage(
     if (hit) {
       if (hit.segments.length === 1) shared = hit;
       const token = hit.segments.length > 1 ? opts.ctx.csrf : '';
-      html = hit.segments.length > 1 ? hit.segments.join(token) : hit.segments[0];
+      if (hit.segments.length > 1) tokenRender = { hit, token };
+      // Joined only if it is sent as it is (see below).
+      html = hit.segments.length > 1 ? '' : hit.segments[0];
       identity = `${key}|${token}|${hit.length}`;
     } else {
       // The token was asked for outside a `_csrf` field: this page is not reused.
@@ -269,9 +440,7 @@ export function sendPage(
       : state(reply).csrfUsed || opts.cache === 'private'
         ? 'private'
         : (opts.cache ?? 'public');
-  const seconds =
-    (req.server as { config?: { pageCacheSeconds?: number } }).config?.pageCacheSeconds ??
-    DEFAULT_PAGE_CACHE_SECONDS;
+  const seconds = pageCacheSeconds(req);
   reply
     .code(status)
     .type('text/html; charset=utf-8')
@@ -281,21 +450,35 @@ export function sendPage(
     )
     .header('vary', 'Cookie, Accept-Encoding');
   if (status === 200 && shared) {
-    const encoded = encodedRender(shared, pickEncoding(req.headers['accept-encoding']));
-    reply.header('etag', encoded.etag);
-    if (opts.lastModified) setLastModified(reply, opts.lastModified);
-    if (matches(req.headers['if-none-match'], encoded.etag)) return reply.code(304).send();
-    if (encoded.etag.endsWith('-br"')) reply.header('content-encoding', 'br');
-    else if (encoded.etag.endsWith('-gzip"')) reply.header('content-encoding', 'gzip');
-    return reply.send(encoded.body);
+    const generation = state(reply).pageGeneration;
+    if (opts.pageCache && cache === 'public' && generation !== undefined && anonymousRead(req)) {
+      answersFor(req).set(req.url, {
+        render: shared,
+        lastModified: opts.lastModified,
+        generation,
+        expires: Date.now() + SHARED_TTL_MS,
+        shown: opts.pageCache.shown,
+      });
+    }
+    return sendRender(req, reply, shared, opts.lastModified);
   }
+  // A render with token slots (a signed-in member's page) in gzip, from its segments compressed once.
+  const gzip =
+    status === 200 &&
+    tokenRender &&
+    pickEncoding(req.headers['accept-encoding'], ['gzip']) === 'gzip';
   if (status === 200) {
     const etag = `"${createHash('sha1')
       .update(identity ?? html)
-      .digest('base64url')}"`;
+      .digest('base64url')}${gzip ? '-gzip' : ''}"`;
     reply.header('etag', etag);
     if (opts.lastModified) setLastModified(reply, opts.lastModified);
     if (matches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+  }
+  if (tokenRender) {
+    if (!gzip) return reply.send(tokenRender.hit.segments.join(tokenRender.token));
+    reply.header('content-encoding', 'gzip');
+    return reply.send(gzipWithTokens(tokenRender.hit, tokenRender.token));
   }
   return reply.send(html);
 }

@@ -3,7 +3,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
-import { badRequest, notFound, sendPage } from '../platform/http.ts';
+import { badRequest, fromPageCache, notFound, sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { countView } from '../platform/page-views.ts';
 import {
@@ -17,7 +17,7 @@ import {
   type Story,
   storyPath,
 } from './store.ts';
-import { fillSlot, fillsKey, storyBody } from './slots.ts';
+import { fillSlot, fillsKey, fillsShown, storyBody } from './slots.ts';
 import { HomePage, SectionPage, StoryPage, type HomeData } from './views.tsx';
 import { SHARED_TTL_MS, ttlCache } from '../platform/cache.ts';
 
@@ -82,6 +82,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
     app.addHook('onClose', async () => void homeCaches.delete(homeData));
 
     app.get('/', { config: { policy: 'public' } }, async (req, reply) => {
+      if (fromPageCache(req, reply)) return reply;
       const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
       const [aside, listInserts] = await Promise.all([
         fillSlot(req, 'homeAside', ctx, {}),
@@ -101,6 +102,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
       return sendPage(req, reply, () => h(HomePage, { ctx, data, listInserts, aside }), {
         ctx,
         renderKey,
+        pageCache: { shown: fillsShown(listInserts, aside) },
       });
     });
 
@@ -139,6 +141,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
       '/stories/:section/:yyyy/:mm/:idslug',
       { config: { policy: 'public' } },
       async (req, reply) => {
+        if (fromPageCache(req, reply)) return reply;
         const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.idslug);
         if (!m) throw notFound('There is no such story.');
         const story = await getStory(db, Number(m[1]));
@@ -164,6 +167,10 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
             lastModified: story.updated_at,
             ctx,
             renderKey: `story:${story.id}:${story.updated_at}:${fillsKey(top)}:${fillsKey(inserts)}:${headlines.map((i) => i.id).join(',')}`,
+            // Answered again from the page cache, the page still counts its view and its ad.
+            pageCache: {
+              shown: [() => countView(db, 'story', story.id), ...fillsShown(top, inserts)],
+            },
           },
         );
       },

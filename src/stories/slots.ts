@@ -24,6 +24,11 @@ import type { Story } from './store.ts';
 export interface SlotFill {
   key: string;
   node: VNode;
+  /**
+   * What showing this fill counts (an ad's impression), called again each time the page is answered
+   * from the page cache instead of being filled anew.
+   */
+  shown?: () => void;
 }
 
 /** What each slot's fillers are told besides the page context. */
@@ -99,6 +104,11 @@ export async function fillSlot<N extends SlotName>(
 /** The part of a page's render key that the fills make. */
 export function fillsKey(fills: SlotFill[]): string {
   return fills.map((f) => f.key).join(',');
+}
+
+/** What showing these fills again counts (see `SlotFill.shown`). */
+export function fillsShown(...lists: SlotFill[][]): Array<() => void> {
+  return lists.flatMap((l) => l.flatMap((f) => (f.shown ? [f.shown] : [])));
 }
 
 /** Adds where the text of stories not stored with their body comes from. */
