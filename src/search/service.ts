@@ -212,7 +212,15 @@ function firstMatch(text: string, words: string[]): number {
  * Null for other words.
  */
 const plainMatchers = new Map<string, RegExp | null>();
+/** The last list asked for (a search asks for the same list once per hit). */
+let lastPlain: { words: string[]; re: RegExp | null } | null = null;
 function plainMatcher(words: string[]): RegExp | null {
+  if (lastPlain?.words === words) return lastPlain.re;
+  const re = plainMatcherOf(words);
+  lastPlain = { words, re };
+  return re;
+}
+function plainMatcherOf(words: string[]): RegExp | null {
   const key = words.join('\u0000');
   let re = plainMatchers.get(key);
   if (re === undefined) {
@@ -247,9 +255,38 @@ function matcher(words: string[]): { first: RegExp; all: RegExp } {
   return m;
 }
 
+/** Whether the code point at `at` is a letter or digit; its length in code units (0: it is not). */
+function wordCharAt(text: string, at: number): number {
+  if (at >= text.length) return 0;
+  const c = text.charCodeAt(at);
+  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
+  const cp = text.codePointAt(at)!;
+  return WORD_CHAR.test(String.fromCodePoint(cp)) ? (cp > 0xffff ? 2 : 1) : 0;
+}
+
 /** Marks the given lower-case words (at word starts) in plain text: escape first, then mark. */
 export function highlightHtml(text: string, words: string[]): string {
   if (!words.some((w) => w.length > 0)) return escapeHtml(text);
+  const plain = plainMatcher(words);
+  if (plain) {
+    // Each match at a word start is marked through the rest of its word.
+    let out = '';
+    let last = 0;
+    plain.lastIndex = 0;
+    for (let m = plain.exec(text); m; m = plain.exec(text)) {
+      const at = m.index;
+      if (!atWordStart(text, at)) {
+        plain.lastIndex = at + 1;
+        continue;
+      }
+      let end = at + m[0].length;
+      for (let n = wordCharAt(text, end); n > 0; n = wordCharAt(text, end)) end += n;
+      out += text.slice(last, at) + MARK_START + text.slice(at, end) + MARK_END;
+      last = end;
+      plain.lastIndex = end;
+    }
+    return markedHtml(out + text.slice(last));
+  }
   const re = matcher(words).all;
   re.lastIndex = 0;
   return markedHtml(text.replace(re, (m) => MARK_START + m + MARK_END));

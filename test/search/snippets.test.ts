@@ -127,3 +127,13 @@ test('snippetHtml finds the first word start after letters of any script, and te
   ] as [string, string[]][])
     assert.equal(snippetHtml(text, words, 40), oracleSnippet(text, words, 40), text);
 });
+
+test('highlightHtml marks through the rest of the word in any script, and only at word starts', () => {
+  for (const [text, words] of [
+    ['Üterror then terrorïsm𝐀x terror', ['terror']],
+    ['x9lima 9lima lima-peru LIMA2009', ['lima', '9lima']],
+    ['İstanbul İzmir terror', ['terror', 'izmir']],
+    ['<b>minister</b> & ministers', ['minist']],
+  ] as [string, string[]][])
+    assert.equal(highlightHtml(text, words), oracleHighlight(text, words), text);
+});
