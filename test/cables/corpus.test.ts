@@ -6,6 +6,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { readAllCables } from '../../src/cables/readers.ts';
 import {
+  canonicalId,
   parseCable,
   stepFailures,
   type ParsedCable,
@@ -133,6 +134,11 @@ test('corpus: every record parses with no step failing; coverage and consistency
       assert.ok(p && Array.isArray(p.warnings));
       assert.deepEqual(stepFailures(p), [], `${raw.source}: a parser step failed`);
       for (const [f, has] of FIELDS) if (has(p)) counts.set(f, (counts.get(f) ?? 0) + 1);
+      // the typed items name the cables `references` names (a station code kept as cited aside)
+      const typedCables = p.typedReferences
+        .filter((r) => r.kind === 'cable' && /^\d{2}[A-Z]+\d+$/.test(r.value))
+        .map((r) => canonicalId(r.value));
+      assert.deepEqual(typedCables, p.references, `${raw.source}: typed references differ`);
       if (name === groups[0][0]) {
         for (const r of RULES) {
           if (!r.breaks(p)) continue;

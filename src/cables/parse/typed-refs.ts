@@ -13,9 +13,9 @@ import type { ReferenceKind, TypedReference } from './types.ts';
  * Station codes that are also other names of a station (`TAIPEI` for AITTAIPEI, `WASHDC` for
  * STATE): a reference id written with such a code is a valid id as it stands and is kept as cited.
  */
-const CODE_ALIASES: readonly (readonly [string, string])[] = Object.entries(STATION_ALIASES).filter(
-  ([code]) => isKnownStation(code),
-);
+const CODE_ALIASES: readonly (readonly [string, string, RegExp])[] = Object.entries(STATION_ALIASES)
+  .filter(([code]) => isKnownStation(code))
+  .map(([code, target]) => [code, target, new RegExp(`(?<![A-Z])${code}(?![A-Z])`)] as const);
 
 /**
  * The id of a cited cable as the item writes it: the canonical id, but with the station code of the
@@ -25,10 +25,10 @@ const CODE_ALIASES: readonly (readonly [string, string])[] = Object.entries(STAT
 function asCited(id: string, text: string): string {
   const st = stationFromId(id);
   if (!st) return id;
-  for (const [code, target] of CODE_ALIASES) {
+  for (const [code, target, re] of CODE_ALIASES) {
     if (target !== st) continue;
     const upper = text.toUpperCase();
-    if (!new RegExp(`(?<![A-Z])${code}(?![A-Z])`).test(upper)) continue;
+    if (!re.test(upper)) continue;
     if (upper.replace(/[^A-Z]/g, '').includes(target)) continue;
     return id.slice(0, 2) + code + id.slice(2 + st.length);
   }
@@ -148,8 +148,11 @@ export function splitItems(list: string): Item[] {
     const mark = (m[1] ?? m[2] ?? m[3] ?? m[4]).toUpperCase();
     const between = list.slice(textFrom, at);
     const fresh = bullet !== null && !between.trim();
-    const lineStart =
-      /(?:^|\n)[ \t]*$/.test(list.slice(0, at)) || /[;,][ \t]*$/.test(list.slice(0, at));
+    // the character before the mark and the spaces in front of it
+    let p = at - 1;
+    while (p >= 0 && (list.charCodeAt(p) === 32 || list.charCodeAt(p) === 9)) p--;
+    const before = p < 0 ? '\n' : list[p];
+    const lineStart = before === '\n' || before === ';' || before === ',';
     // a second mark right after a mark (`A. A)`, `A. REF A`, `C. (B)`, the web pages' letters over
     // the cable's own): one mark, the first
     if (fresh) {
@@ -162,7 +165,7 @@ export function splitItems(list: string): Item[] {
       // or `,`, or after the serial of an unmarked item before it)
       ok =
         (mark === 'A' || mark === '1') &&
-        (lineStart || /\d[ \t]*$/.test(list.slice(0, at)) || !between.trim());
+        (lineStart || (before >= '0' && before <= '9') || !between.trim());
     } else if (/^\d+$/.test(bullet) !== /^\d+$/.test(mark)) ok = false;
     else ok = mark === bullet || mark === nextMark(bullet);
     if (!ok) continue;
@@ -255,9 +258,10 @@ function typeItem(item: Item, year: number | null, ownId: string | null, found: 
   const cablesIn = (t: string) => referencesInText(t, year, ownId);
   // (an item followed by another on its line does not end a line: `A. UNCLASSIFIED STATE 1 B. …`
   // is an item naming its cable's classification, not the citing cable's banner)
+  // most items are only `[year] STATION SERIAL`: no document word, nothing else to read
   const simple = simpleCable(text, year, ownId);
-  const cables =
-    simple ?? referencesInText(item.open ? text + ' ;' : text, year, ownId, found.notes);
+  if (simple) return pushCables(simple, text);
+  const cables = referencesInText(item.open ? text + ' ;' : text, year, ownId, found.notes);
   const head = headOf(text);
   const kind = kindOf(head);
   if (!cables.length) {
