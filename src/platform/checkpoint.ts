@@ -79,7 +79,8 @@ export function startCheckpointer(
         pending = resolve;
         w.postMessage('checkpoint');
       });
-      w.unref();
+      // stop() holds it until it has exited.
+      if (!stopped) w.unref();
     } finally {
       busy = false;
     }

@@ -213,6 +213,13 @@ test(
       } finally {
         await cp.stop();
       }
+      // Stopped while a checkpoint is in hand: stop() still waits for the thread to end.
+      await sql`insert into t values ('y')`.execute(db.kysely);
+      const cp2 = startCheckpointer(file, { walBytes: 1, everyMs: 60_000 });
+      const ticking = cp2.tick();
+      await new Promise((r) => setTimeout(r, 0));
+      await cp2.stop();
+      await ticking;
     } finally {
       await db.close();
       await tdb.cleanup();
