@@ -229,9 +229,14 @@ http {
   }
   console.log('');
 
+  // A connection error now and then (seen through nginx on a loaded machine, about one in 30,000
+  // requests) is reported at the end; more than one in 10,000, or any non-2xx answer, stops the run.
+  const errors: string[] = [];
   const run = async (url: string, headers: Record<string, string>) => {
     const r = await autocannon({ url, connections, duration, headers });
-    if (r.errors || r.non2xx) throw new Error(`${url}: ${r.errors} errors, ${r.non2xx} non-2xx`);
+    const what = `${url}: ${r.errors} errors (${r.timeouts} timeouts, ${r.resets} resets), ${r.non2xx} non-2xx, of ${r.requests.total}`;
+    if (r.non2xx || r.errors * 10_000 > r.requests.total) throw new Error(what);
+    if (r.errors) errors.push(what);
     return { rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99 };
   };
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
@@ -292,6 +297,7 @@ http {
     console.log(
       'story via nginx: skipped, nginx is not installed (Debian: apt-get install -y nginx)',
     );
+  for (const e of errors) console.log(`connection errors: ${e}`);
   console.log(`load average after: ${load()}`);
   const mem = server.memory();
   console.log(`server RSS ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`);
