@@ -33,7 +33,7 @@ import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { sql, type Kysely } from 'kysely';
-import type { Db } from '../platform/db.ts';
+import { nextBatchSize, type Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
 import {
   byteOrderMark,
@@ -177,21 +177,8 @@ export const DEFAULT_BATCH = 400;
 export const LOCK_TARGET_MS = 50;
 export const MIN_BATCH = 5;
 
-/**
- * The next batch's size after `n` cables held the lock for `heldMs`: what fits in `targetMs` at
- * that pace, at most twice `n` (one quick commit is not a trend), within [min, max].
- */
-export function nextBatchSize(
-  n: number,
-  heldMs: number,
-  targetMs: number,
-  min: number,
-  max: number,
-): number {
-  if (n <= 0 || targetMs <= 0) return max;
-  const fits = Math.floor((n * targetMs) / Math.max(heldMs, 0.1));
-  return Math.max(min, Math.min(max, fits, n * 2));
-}
+/** Sizes the batches by their lock time (kept here for the importer's callers and tests). */
+export { nextBatchSize };
 const MAX_SKIPPED_KEPT = 100;
 /** SQLite page cache during an import (KiB): a batch's pages stay in memory until its commit. */
 const IMPORT_CACHE_KIB = 262144;

@@ -370,6 +370,24 @@ function lockWaitingDialect(dialect: Dialect, opts: LockWaitOptions): Dialect {
 }
 
 /** True when the database answers a trivial query within the timeout. */
+/**
+ * The next batch's size after a transaction of `n` rows held SQLite's write lock for `heldMs`:
+ * what fits in `targetMs` at that pace, at most twice `n` (one quick commit is not a trend),
+ * within [min, max]. Bulk writers (the importer, the search index's catch-up) size their
+ * transactions by it so the site's own writes never wait long for the lock.
+ */
+export function nextBatchSize(
+  n: number,
+  heldMs: number,
+  targetMs: number,
+  min: number,
+  max: number,
+): number {
+  if (n <= 0 || targetMs <= 0) return max;
+  const fits = Math.floor((n * targetMs) / Math.max(heldMs, 0.1));
+  return Math.max(min, Math.min(max, fits, n * 2));
+}
+
 export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   // The query may fail after the timeout has already answered: that late rejection must be handled

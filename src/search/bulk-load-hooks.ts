@@ -20,6 +20,12 @@ import {
  * site serves pages.
  */
 const INDEX_BATCH = { postgres: 500, sqlite: 1000 } as const;
+/**
+ * SQLite: the write lock one indexing transaction holds at most. The import's thread runs at a low
+ * priority, so on a busy machine a fixed 1,000-cable FTS5 batch held the lock for seconds while
+ * the site's own writes waited; the batches follow their commits' time, as the importer's do.
+ */
+const INDEX_LOCK_TARGET_MS = 50;
 
 export const bulkLoad: BulkLoadHook = {
   name: 'search',
@@ -34,6 +40,7 @@ export const bulkLoad: BulkLoadHook = {
       indexed = (
         await indexCablesAfterImport(db, {
           batch: INDEX_BATCH[db.engine],
+          lockTargetMs: INDEX_LOCK_TARGET_MS,
           onProgress: onProgress && ((p) => onProgress({ done: p.indexed, total: p.total })),
         })
       ).indexed;

@@ -18,7 +18,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../platform/schema.ts';
-import type { Db, DbTarget } from '../platform/db.ts';
+import { nextBatchSize, type Db, type DbTarget } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import type { ParsedQuery } from './query.ts';
 
@@ -90,11 +90,24 @@ export interface IndexProgress {
  * triggers index every row again), bumps the epoch and records where the load's cables start, so
  * every process catches up with them (columns.ts).
  */
+/** The fewest cables one indexing transaction takes when it adapts to its lock time. */
+export const MIN_INDEX_BATCH = 20;
+
 export async function indexCablesAfterImport(
   db: Db,
-  opts: { batch?: number; onProgress?: (p: IndexProgress) => void } = {},
+  opts: {
+    batch?: number;
+    /**
+     * SQLite: the write lock one transaction should hold at most; the batches shrink (to
+     * MIN_INDEX_BATCH) or grow (to `batch`) to fit it, as the importer's do. 0: always `batch`.
+     */
+    lockTargetMs?: number;
+    onProgress?: (p: IndexProgress) => void;
+  } = {},
 ): Promise<{ indexed: number }> {
-  const batch = opts.batch ?? 20000;
+  const maxBatch = opts.batch ?? 20000;
+  const lockTargetMs = db.engine === 'sqlite' ? (opts.lockTargetMs ?? 0) : 0;
+  let batch = maxBatch;
   const k = db.kysely;
   const mark = async () =>
     (
@@ -110,6 +123,8 @@ export async function indexCablesAfterImport(
   const start = Number(first.value);
   let indexed = 0;
   for (;;) {
+    const began = performance.now();
+    let wrote = 0;
     const done = await k.transaction().execute(async (trx) => {
       // A batch of tsvectors under GIN (and RUM) can outlast the pool's statement timeout on a busy
       // machine: bulk indexing lifts it for its own transaction, as migrations do.
@@ -138,6 +153,7 @@ export async function indexCablesAfterImport(
             on conflict (id) do update set tsv = excluded.tsv`.execute(trx);
         }
         indexed += to - from;
+        wrote = to - from;
       }
       if (to >= top) {
         await sql`delete from search_state where key = 'cables_indexed_upto'`.execute(trx);
@@ -150,6 +166,14 @@ export async function indexCablesAfterImport(
       );
       return false;
     });
+    if (lockTargetMs > 0 && wrote > 0)
+      batch = nextBatchSize(
+        wrote,
+        performance.now() - began,
+        lockTargetMs,
+        Math.min(MIN_INDEX_BATCH, maxBatch),
+        maxBatch,
+      );
     opts.onProgress?.({
       indexed: Math.min(indexed, Math.max(0, max - start)),
       total: Math.max(0, max - start),

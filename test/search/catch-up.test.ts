@@ -10,7 +10,11 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { deferCableIndex, indexCablesAfterImport } from '../../src/search/search-index.ts';
+import {
+  deferCableIndex,
+  indexCablesAfterImport,
+  MIN_INDEX_BATCH,
+} from '../../src/search/search-index.ts';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
 import { CATCH_UP } from '../../src/search/columns.ts';
@@ -34,7 +38,11 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
    * A bulk load as the importer makes one: `n` new cables copied from stored ones with `word` in
    * their titles (left out of the change log), and one stored cable changed meanwhile (logged).
    */
-  const bulkLoad = async (n: number, word: string): Promise<number[]> => {
+  const bulkLoad = async (
+    n: number,
+    word: string,
+    index: Parameters<typeof indexCablesAfterImport>[1] = {},
+  ): Promise<number[]> => {
     const k = archive.site.db.kysely;
     await deferCableIndex(archive.site.db);
     const rows = await k.selectFrom('cables').selectAll().orderBy('id').limit(n).execute();
@@ -59,7 +67,7 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       .set({ body: `${word}logged note from the desk.` })
       .where('id', '=', rows[rows.length - 1].id)
       .execute();
-    await indexCablesAfterImport(archive.site.db);
+    await indexCablesAfterImport(archive.site.db, index);
     return ids;
   };
 
@@ -78,6 +86,26 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     await svc?.index.close();
     await exact?.index.close();
     await archive?.cleanup();
+  });
+
+  test('the database index of a bulk load follows its lock time on SQLite: a slow commit makes the next transaction smaller, and every cable is indexed', async () => {
+    const steps: number[] = [];
+    const ids = await bulkLoad(60, 'quokkagram', {
+      batch: 25,
+      // No commit is this fast: after the first transaction every one takes the fewest cables.
+      lockTargetMs: 1e-6,
+      onProgress: (p) => steps.push(p.indexed),
+    });
+    assert.ok(MIN_INDEX_BATCH < 25);
+    // PostgreSQL has no single write lock: its batches keep their size.
+    const next = ENGINE === 'sqlite' ? MIN_INDEX_BATCH : 25;
+    assert.deepEqual(
+      steps,
+      [25, 25 + next, Math.min(60, 25 + 2 * next), 60].filter((v, i, a) => a.indexOf(v) === i),
+    );
+    const r = await run(exact, 'quokkagram');
+    assert.equal(r.total, 60, 'every loaded cable is found');
+    assert.ok(r.hits.every((h) => ids.includes(h.id)));
   });
 
   test('a bulk load is caught up with cable by cable: no reload of the columns, no rebuild of the term index', async () => {
