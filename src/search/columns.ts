@@ -289,8 +289,8 @@ const RELOAD_THRESHOLD = 50000;
  * catch-up open with it).
  */
 export const CATCH_UP: { inline: number; step: number; gate: (() => Promise<void>) | null } = {
-  inline: 1000,
-  step: 100,
+  inline: 100,
+  step: 25,
   gate: null,
 };
 
