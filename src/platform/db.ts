@@ -19,7 +19,7 @@ import {
 } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Database } from './schema.ts';
-import { cleanTextDialect } from './stored-text.ts';
+import { cleanTextDialect, wrapConnections } from './stored-text.ts';
 import { isLocalDatabase, lowerProcess } from './thread-priority.ts';
 import { startCheckpointer } from './checkpoint.ts';
 
@@ -350,26 +350,9 @@ function lockWaitingConnection(
  * the foreground's waiting writes go first at each transaction's start.
  */
 function lockWaitingDialect(dialect: Dialect, opts: LockWaitOptions): Dialect {
-  return {
-    createAdapter: () => dialect.createAdapter(),
-    createQueryCompiler: () => dialect.createQueryCompiler(),
-    createIntrospector: (db) => dialect.createIntrospector(db),
-    createDriver: (): Driver => {
-      const driver = dialect.createDriver();
-      return new Proxy(driver, {
-        get(target, prop) {
-          if (prop === 'acquireConnection')
-            return async () =>
-              lockWaitingConnection(await target.acquireConnection(), opts, target);
-          const v = Reflect.get(target, prop, target) as unknown;
-          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
-        },
-      });
-    },
-  };
+  return wrapConnections(dialect, (c, driver) => lockWaitingConnection(c, opts, driver));
 }
 
-/** True when the database answers a trivial query within the timeout. */
 /**
  * The next batch's size after a transaction of `n` rows held SQLite's write lock for `heldMs`:
  * what fits in `targetMs` at that pace, at most twice `n` (one quick commit is not a trend),
@@ -388,6 +371,7 @@ export function nextBatchSize(
   return Math.max(min, Math.min(max, fits, n * 2));
 }
 
+/** True when the database answers a trivial query within the timeout. */
 export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   // The query may fail after the timeout has already answered: that late rejection must be handled

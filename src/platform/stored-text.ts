@@ -108,6 +108,14 @@ function cleanConnection(c: DatabaseConnection): DatabaseConnection {
 
 /** The dialect with every query's text parameters cleaned on their way to the database. */
 export function cleanTextDialect(dialect: Dialect): Dialect {
+  return wrapConnections(dialect, (c) => cleanConnection(c));
+}
+
+/** `dialect` with each connection its driver hands out passed through `wrap` first. */
+export function wrapConnections(
+  dialect: Dialect,
+  wrap: (c: DatabaseConnection, driver: Driver) => DatabaseConnection,
+): Dialect {
   return {
     createAdapter: () => dialect.createAdapter(),
     createQueryCompiler: () => dialect.createQueryCompiler(),
@@ -117,7 +125,7 @@ export function cleanTextDialect(dialect: Dialect): Dialect {
       return new Proxy(driver, {
         get(target, prop) {
           if (prop === 'acquireConnection')
-            return async () => cleanConnection(await target.acquireConnection());
+            return async () => wrap(await target.acquireConnection(), target);
           const v = Reflect.get(target, prop, target) as unknown;
           return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
         },

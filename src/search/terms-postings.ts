@@ -497,29 +497,11 @@ export class Builder {
       let prev = -1;
       for (let i = 0; i < toks.length; i++) {
         const tids = surface.get(toks[i])!;
-        for (let j = 0; j < tids.length; j++) {
-          const t = tids[j];
-          if (t >= this.acc.length) {
-            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
-            g.set(this.acc);
-            this.acc = g;
-          }
-          if (this.acc[t] === 0) this.touched.push(t);
-          this.acc[t] += weight;
-          len++;
-        }
-        const cur = tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
-        if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
-        prev = cur;
+        len += this.tally(tids, weight);
+        prev = this.pairWith(prev, tids, pairFirst, keys);
       }
     }
-    this.start(id, len);
-    // In order of first sight, as doc()'s Map holds them.
-    for (const t of this.touched) {
-      this.post(id, t, Math.min(FREQ_CAP, this.acc[t]));
-      this.acc[t] = 0;
-    }
-    this.touched.length = 0;
+    this.postTallied(id, len);
   }
   /**
    * addTokens() for a document given as word numbers (terms-tokens.ts): `seq[at…]` holds its
@@ -544,29 +526,49 @@ export class Builder {
       let prev = -1;
       for (; at < end; at++) {
         const tids = terms[seq[at]];
-        for (let j = 0; j < tids.length; j++) {
-          const t = tids[j];
-          if (t >= this.acc.length) {
-            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
-            g.set(this.acc);
-            this.acc = g;
-          }
-          if (this.acc[t] === 0) this.touched.push(t);
-          this.acc[t] += weight;
-          len++;
-        }
-        const cur = tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
-        if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
-        prev = cur;
+        len += this.tally(tids, weight);
+        prev = this.pairWith(prev, tids, pairFirst, keys);
       }
     }
+    this.postTallied(id, len);
+    return at;
+  }
+  /** Adds one token's term ids, each with `weight`, to the document being tallied; its length. */
+  private tally(tids: ArrayLike<number>, weight: number): number {
+    for (let j = 0; j < tids.length; j++) {
+      const t = tids[j];
+      if (t >= this.acc.length) {
+        const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+        g.set(this.acc);
+        this.acc = g;
+      }
+      if (this.acc[t] === 0) this.touched.push(t);
+      this.acc[t] += weight;
+    }
+    return tids.length;
+  }
+  /**
+   * The adjacent pair (previous token, this one) as FTS5 sees it, appended to `keys` when both are
+   * one term each and `pairFirst` flags the first; returns this token's term for the next (or -1).
+   */
+  private pairWith(
+    prev: number,
+    tids: ArrayLike<number>,
+    pairFirst: Uint8Array,
+    keys: number[],
+  ): number {
+    const cur = tids.length === 1 && tids[0] < PAIR_SHIFT ? tids[0] : -1;
+    if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
+    return cur;
+  }
+  /** Posts the tallied document (in order of first sight, as doc()'s Map held them) and resets. */
+  private postTallied(id: number, len: number): void {
     this.start(id, len);
     for (const t of this.touched) {
       this.post(id, t, Math.min(FREQ_CAP, this.acc[t]));
       this.acc[t] = 0;
     }
     this.touched.length = 0;
-    return at;
   }
   /** A document's terms and length from its weighted fields, terms from `stems`. */
   doc(fields: [string[], number][], surface: Map<string, number[]>): Doc {
