@@ -5,18 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseReferences } from '../../src/cables/parse/index.ts';
 import { STATIONS, STATION_ALIASES } from '../../src/cables/parse/tables.ts';
-
-/** mulberry32: a small seeded generator (the lists are the same on every run). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded.ts';
 
 /** Station names as cables write them with spaces. */
 const SPACED: Record<string, string> = {
@@ -141,7 +130,7 @@ function list(r: () => number): { text: string; want: string[] } {
 }
 
 test('generated REF lists are read to the ids they name', () => {
-  const r = rng(20261205);
+  const r = seededRandom(20261205);
   const failures: string[] = [];
   const n = 2000;
   for (let i = 0; i < n; i++) {

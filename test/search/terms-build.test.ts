@@ -13,23 +13,12 @@ import {
   tokenPairKeys,
 } from '../../src/search/terms-pairs.ts';
 import { wordTokens } from '../../src/search/terms-stemmers.ts';
-
-/** Seeded generator (mulberry32): the same documents on every run. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { seededRandom } from '../seeded.ts';
 
 const WORDS = ['embassy', 'minister', 'talks', 'the', 'on', 'Lima', 'path', 'shining', 'x9', 'été'];
 
 function corpus(seed: number, docs: number): { id: number; fields: string[] }[] {
-  const rnd = random(seed);
+  const rnd = seededRandom(seed);
   const text = (n: number) =>
     Array.from({ length: n }, () => {
       const w = WORDS[Math.floor(rnd() * WORDS.length)];

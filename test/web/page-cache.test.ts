@@ -22,23 +22,12 @@ import { sharedData } from '../../src/app.ts';
 import { createMailer } from '../../src/platform/mail.ts';
 import { signedIn } from '../stories/helpers.ts';
 import { storiesChanged } from '../../src/stories/admin-auth.ts';
+import { seededRandom } from '../seeded.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 
-/** A small seeded generator (mulberry32), so every run builds the same cases. */
-function seeded(seed: number) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 test('a page with token slots in gzip decodes to its segments joined with the token', () => {
-  const rnd = seeded(17);
+  const rnd = seededRandom(17);
   const alphabet = 'abc <>"&é€\n_-0123456789';
   const text = (n: number) =>
     Array.from({ length: n }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
