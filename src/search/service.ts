@@ -177,13 +177,17 @@ export const SNIPPET_TEXT = 8000;
 
 const WORD_CHAR = /[\p{L}\p{N}]/u;
 
+/** Whether a code point is a letter or digit (ASCII without an expression). */
+function isWordCodePoint(cp: number): boolean {
+  if (cp < 128) return (cp >= 48 && cp <= 57) || (cp >= 65 && cp <= 90) || (cp >= 97 && cp <= 122);
+  return WORD_CHAR.test(String.fromCodePoint(cp));
+}
+
 /** Whether position `at` of `text` starts a word: the character before is no letter or digit. */
 function atWordStart(text: string, at: number): boolean {
   if (at === 0) return true;
   const c = text.charCodeAt(at - 1);
-  if (c < 128) return !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122));
-  const cp = c >= 0xdc00 && c <= 0xdfff && at >= 2 ? text.codePointAt(at - 2)! : c;
-  return !WORD_CHAR.test(String.fromCodePoint(cp));
+  return !isWordCodePoint(c >= 0xdc00 && c <= 0xdfff && at >= 2 ? text.codePointAt(at - 2)! : c);
 }
 
 /**
@@ -258,10 +262,8 @@ function matcher(words: string[]): { first: RegExp; all: RegExp } {
 /** Whether the code point at `at` is a letter or digit; its length in code units (0: it is not). */
 function wordCharAt(text: string, at: number): number {
   if (at >= text.length) return 0;
-  const c = text.charCodeAt(at);
-  if (c < 128) return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) ? 1 : 0;
   const cp = text.codePointAt(at)!;
-  return WORD_CHAR.test(String.fromCodePoint(cp)) ? (cp > 0xffff ? 2 : 1) : 0;
+  return isWordCodePoint(cp) ? (cp > 0xffff ? 2 : 1) : 0;
 }
 
 /** Marks the given lower-case words (at word starts) in plain text: escape first, then mark. */
