@@ -1,5 +1,5 @@
 // Cable import to fast search: `npm run bench -- import [--file F.csv] [--count N] [--seed S]
-//   [--workers W] [--no-floor] [--no-parser] [--rebuild-at-start] [--pg postgres://…]`
+//   [--workers W] [--no-floor] [--no-parser] [--rebuild-at-start] [--keep DIR] [--pg postgres://…]`
 //
 // 1. the floor: a bare SQLite FTS5 load and build of the same text (better-sqlite3, one table,
 //    the site's tokenizer, transactions of 10,000 rows), no parsing and no other table;
@@ -184,7 +184,14 @@ async function runImport(env: { DATA_DIR: string; DATABASE_URL: string }) {
 }
 
 // SQLite: import into a fresh data directory, then start the site on it and wait for term-index answers.
-const dataDir = mkdtempSync(path.join(tmpdir(), 'bench-import-'));
+// --keep DIR: import into DIR (new or empty) and leave it there, for the search and start-up benches.
+const keepDir = arg('keep');
+if (keepDir) {
+  mkdirSync(keepDir, { recursive: true });
+  if (readdirSync(keepDir).length > 0)
+    throw new Error(`--keep ${keepDir}: the directory is not empty`);
+}
+const dataDir = keepDir ?? mkdtempSync(path.join(tmpdir(), 'bench-import-'));
 try {
   const imp = await runImport({ DATA_DIR: dataDir, DATABASE_URL: '' });
   const peakImport = process.resourceUsage().maxRSS / 1024;
@@ -233,7 +240,7 @@ try {
     await server.stop();
   }
 } finally {
-  rmSync(dataDir, { recursive: true, force: true });
+  if (!keepDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
 if (pgUrl) {
