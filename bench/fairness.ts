@@ -1,7 +1,7 @@
 /**
  * Fairness: `npm run bench -- fairness [--engine sqlite|postgres] [--count 251287] [--seconds 60]
  *   [--upload 20000] [--cache-dir bench/out/fairness] [--pg-url postgres://postgres@127.0.0.1:5432/postgres]
- *   [--file cables.csv] [--base-dir DIR | --pg-template DB] [--abusers-nice N]`
+ *   [--file cables.csv] [--base-dir DIR | --pg-template DB] [--abusers-nice N] [--warmup 5]`
  *
  * One well-behaved reader (home, a story, /terms, a cable page and a simple search, one request at
  * a time with a short pause between them, as a person reads) is measured alone, then again while
@@ -57,6 +57,7 @@ const { values } = parseArgs({
     count: { type: 'string', default: '251287' },
     upload: { type: 'string', default: '20000' },
     seconds: { type: 'string', default: '60' },
+    warmup: { type: 'string', default: '5' },
     'cache-dir': { type: 'string', default: join(ROOT, 'bench', 'out', 'fairness') },
     'pg-url': { type: 'string', default: 'postgres://postgres@127.0.0.1:5432/postgres' },
     abusers: { type: 'string' },
@@ -700,8 +701,9 @@ async function main(): Promise<void> {
     const cablePaths = Array.from({ length: 200 }, () => cables[rng.int(cables.length)]);
     const paths = { stories, cables: cablePaths };
 
-    // Warm up (first requests build per-process caches), then the reader alone.
-    const warm = Date.now() + 5000;
+    // Warm up (first requests build per-process caches, the first searches read the archive's
+    // pages from disk), then the reader alone.
+    const warm = Date.now() + Number(values.warmup) * 1000;
     await reader(url, paths, () => Date.now() > warm);
     const load0 = loadavg();
     const m0 = await scrape(url);
