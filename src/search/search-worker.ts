@@ -72,7 +72,13 @@ const data = workerData as SearchWorkerData;
 // First, so the index loading and everything after runs at the thread's priority.
 const nice = data.nice === null ? threadNice() : lowerThisThread(data.nice);
 // A heavy-search thread's PostgreSQL server process is lowered too (on this machine, when allowed).
-const db = await connect(data.db, data.nice === null ? {} : { serverNice: data.nice });
+// A 16 MiB page cache instead of 64: on the full archive the two threads' caches filled with the
+// rows of their start (columns) and of hits, about 130 MiB of the server's RSS, for the same search
+// times (the pages stay in the operating system's cache).
+const db = await connect(data.db, {
+  cacheKiB: 16384,
+  ...(data.nice === null ? {} : { serverNice: data.nice }),
+});
 const service = new SearchService(db, await openSearchIndex(db), {
   memoryIndex: true,
   termsFile: data.termsFile,
