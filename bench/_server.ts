@@ -24,7 +24,8 @@ export interface BenchServer {
  */
 export async function startServer(
   env: Record<string, string>,
-  opts: { compiled?: boolean } = {},
+  /** pollMs: how often /healthz is tried while the server starts (a start-up bench wants it fine). */
+  opts: { compiled?: boolean; pollMs?: number } = {},
 ): Promise<BenchServer> {
   const port = await freePort();
   // BENCH_SERVER_ARGS: extra Node options for the server, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof".
@@ -52,7 +53,7 @@ export async function startServer(
       /* not up yet */
     }
     if (Date.now() > deadline || child.exitCode !== null) throw new Error('server did not start');
-    await new Promise((r) => setTimeout(r, 200));
+    await new Promise((r) => setTimeout(r, opts.pollMs ?? 200));
   }
   return {
     url,
@@ -75,8 +76,9 @@ export async function startServer(
  * Searches until the server's search workers answer from their term index (loaded from
  * DATA_DIR/search-terms.bin, or built in its own thread the first time; until then searches come
  * from the database, as after every start), every one of them. Returns the seconds it took (gives up after 30 min).
+ * `pollMs`: the pause between two tries.
  */
-export async function searchIndexReady(server: BenchServer): Promise<number> {
+export async function searchIndexReady(server: BenchServer, pollMs = 1000): Promise<number> {
   const t0 = performance.now();
   for (;;) {
     const res = await fetch(server.url + '/api/search?q=warmup');
@@ -87,7 +89,7 @@ export async function searchIndexReady(server: BenchServer): Promise<number> {
       performance.now() - t0 > 30 * 60_000
     )
       break;
-    await new Promise((r) => setTimeout(r, 1000));
+    await new Promise((r) => setTimeout(r, pollMs));
   }
   return (performance.now() - t0) / 1000;
 }

@@ -68,6 +68,11 @@ export interface ConnectOptions {
    * a thread of its own does it (src/platform/checkpoint.ts). The server's connection uses it.
    */
   checkpointInBackground?: boolean;
+  /**
+   * SQLite: this connection's page cache, in KiB (default 64 MiB). A search thread's connection
+   * reads a page of hits at a time and the facet columns' rows once: it keeps less (RSS).
+   */
+  cacheKiB?: number;
 }
 
 export async function connect(config: DbTarget, opts: ConnectOptions = {}): Promise<Db> {
@@ -113,7 +118,7 @@ export async function connect(config: DbTarget, opts: ConnectOptions = {}): Prom
   // No waiting inside SQLite: a statement that meets the lock fails at once and is retried by
   // lockWaitingDialect after a timer, so the event loop serves other requests meanwhile.
   handle.pragma('busy_timeout = 0');
-  handle.pragma('cache_size = -65536');
+  handle.pragma(`cache_size = -${Math.max(1024, Math.floor(opts.cacheKiB ?? 65536))}`);
   // The first connection of a process is the foreground one (the event loop's): worker threads
   // connect with its target, and so with its waiter count, which they yield to.
   const foreground = !config.lockWaiters;

@@ -478,8 +478,15 @@ export class FacetColumns {
     return (await q.execute()) as CableRow[];
   }
 
-  /** Story rows: these ids, or (`ofCables`) the Cablegate stories of these cables, or all. */
-  private async storyRows(ids: number[] | null, ofCables?: number[]): Promise<StoryRow[]> {
+  /**
+   * Story rows: these ids, or (`ofCables`) the Cablegate stories of these cables, or all (`range`:
+   * those with ids in (from, to]).
+   */
+  private async storyRows(
+    ids: number[] | null,
+    ofCables?: number[],
+    range?: [from: number, to: number],
+  ): Promise<StoryRow[]> {
     let q = this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
@@ -494,6 +501,7 @@ export class FacetColumns {
       ]);
     if (ids) q = q.where('stories.id', 'in', ids);
     if (ofCables) q = q.where('cables.id', 'in', ofCables);
+    if (range) q = q.where('stories.id', '>', range[0]).where('stories.id', '<=', range[1]);
     return (await q.execute()) as StoryRow[];
   }
 
@@ -563,7 +571,14 @@ export class FacetColumns {
       }
       cables.flatTags();
     }
-    for (const r of await this.storyRows(null)) stories.set(r.id, r);
+    // In id ranges too: with a Cablegate story per cable there are as many stories as cables.
+    const maxStory = Number(
+      (await sql<{ m: number | null }>`select max(id) as m from stories`.execute(k)).rows[0]?.m ??
+        0,
+    );
+    for (let from = 0; from < maxStory; from += 50000)
+      for (const r of await this.storyRows(null, undefined, [from, from + 50000]))
+        stories.set(r.id, r);
     this.cables = cables;
     this.stories = stories;
     this.seq = kept ? kept.stamp.seq : now.seq;

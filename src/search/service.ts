@@ -1494,6 +1494,11 @@ export class SearchService {
     >
   > {
     if (!cableIds.length) return new Map();
+    // Found through the cables (a page of ids) and the stories' unique reference ids; visibility
+    // is checked here, not in the query: with it there, SQLite read the stories through their
+    // (status, published_at) index instead, every published story (0.9 s a search, at one story
+    // per cable of the full archive).
+    const now = new Date().toISOString();
     const rows = await this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
@@ -1501,16 +1506,19 @@ export class SearchService {
       .select([
         'stories.cable_reference_id as ref',
         'stories.id as id',
+        'stories.status as status',
         'stories.published_at as published_at',
         'stories.title as title',
         'stories.slug as slug',
         'sections.slug as section_slug',
       ])
       .where('cables.id', 'in', cableIds)
-      .where('stories.status', '=', 'published')
-      .where('stories.published_at', '<=', new Date().toISOString())
       .execute();
-    return new Map(rows.map((r) => [r.ref!, r]));
+    return new Map(
+      rows
+        .filter((r) => r.status === 'published' && r.published_at !== null && r.published_at <= now)
+        .map(({ status: _, ...r }) => [r.ref!, r]),
+    );
   }
 }
 

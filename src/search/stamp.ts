@@ -16,21 +16,30 @@ export interface Stamp {
   engine: 'sqlite' | 'postgres';
 }
 
-/** The database's stamp now; its instance id is made on first use. */
+/**
+ * The database's stamp now; its instance id is made on first use. Only that first use writes: a
+ * read needs no write lock, which every search thread starting at once (and the server's own
+ * start-up writes) would otherwise queue for, one after the other, before loading anything.
+ */
 export async function databaseStamp(db: Db): Promise<Stamp> {
   const k = db.kysely;
-  const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
-  await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
-    k,
-  );
-  const { rows } = await sql<{
-    instance: number | string | null;
-    epoch: number | string | null;
-    seq: number | string | null;
-  }>`select
+  const read = () =>
+    sql<{
+      instance: number | string | null;
+      epoch: number | string | null;
+      seq: number | string | null;
+    }>`select
     (select value from search_state where key = 'instance') as instance,
     (select value from search_state where key = 'epoch') as epoch,
     (select max(seq) from search_changes) as seq`.execute(k);
+  let { rows } = await read();
+  if (rows[0]?.instance === null || rows[0]?.instance === undefined) {
+    const fresh = 1 + Math.floor(Math.random() * 2 ** 31 - 2);
+    await sql`insert into search_state (key, value) values ('instance', ${fresh}) on conflict (key) do nothing`.execute(
+      k,
+    );
+    ({ rows } = await read());
+  }
   return {
     instance: Number(rows[0]?.instance ?? 0),
     epoch: Number(rows[0]?.epoch ?? 0),

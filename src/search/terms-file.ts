@@ -269,10 +269,11 @@ export async function readSnapshotStamp(file: string): Promise<Stamp | null> {
 }
 
 /**
- * The snapshot kept in `file`, or null when there is none (or it is unreadable). It is read into
- * shared memory, so the other search threads can be handed it without a copy.
+ * The bytes of the snapshot kept in `file`, or null when it cannot be read whole. They are read
+ * into shared memory, so the other search threads can be handed them without a copy; not decoded
+ * nor checked here (decodeSnapshot does that).
  */
-export async function readSnapshotFile(file: string): Promise<Snapshot | null> {
+export async function readSnapshotBlob(file: string): Promise<Uint8Array | null> {
   let blob: Uint8Array;
   try {
     const fh = await open(file, 'r');
@@ -290,5 +291,5 @@ export async function readSnapshotFile(file: string): Promise<Snapshot | null> {
   } catch {
     return null;
   }
-  return decodeSnapshotYielding(blob);
+  return blob;
 }

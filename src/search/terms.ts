@@ -38,7 +38,8 @@ import { startWorker } from '../platform/workers.ts';
 import { BACKGROUND_NICE } from '../platform/thread-priority.ts';
 import {
   decodeSnapshot,
-  readSnapshotFile,
+  decodeSnapshotYielding,
+  readSnapshotBlob,
   readSnapshotStamp,
   type Snapshot,
   type Stamp,
@@ -156,6 +157,8 @@ export class TermIndex {
   /** A follower's latest offered index (see offer()), and the snapshot in place. */
   private offered: Uint8Array | null = null;
   private installed: Snapshot | null = null;
+  /** A leader's index file, handed to the followers as soon as it was read (see kept()). */
+  private sharedEarly: Uint8Array | null = null;
   /** Top-k rankings answered from champion lists / by scoring every candidate. */
   readonly rankStats = { pruned: 0, full: 0, groupLists: 0 };
   /** Two-word phrases answered from tracked pairs / sent to the database. */
@@ -235,7 +238,11 @@ export class TermIndex {
       if (!snap || gen !== this.generation || this.closed) return;
       this.install(snap);
       this.lastBuildMs = performance.now() - t0;
-      if ((await this.catchUp(snap, gen)) && snap.blob?.buffer instanceof SharedArrayBuffer)
+      if (
+        (await this.catchUp(snap, gen)) &&
+        snap.blob?.buffer instanceof SharedArrayBuffer &&
+        snap.blob !== this.sharedEarly
+      )
         this.options.onShared?.(snap.blob);
     };
     const p = run().catch(() => {
@@ -330,7 +337,16 @@ export class TermIndex {
     // A file of another epoch or database is not read whole (nor decoded) only to be thrown away.
     const stamp = await readSnapshotStamp(this.options.file);
     if (!stamp || !(await this.current({ stamp }))) return null;
-    const snap = await readSnapshotFile(this.options.file);
+    const blob = await readSnapshotBlob(this.options.file);
+    if (!blob) return null;
+    // The followers are handed the bytes now, not once this thread has decoded and caught up with
+    // them: they decode and catch up at the same time, on the other cores (each checks the
+    // snapshot is current itself, and a damaged one is installed by none).
+    if (blob.buffer instanceof SharedArrayBuffer) {
+      this.sharedEarly = blob;
+      this.options.onShared?.(blob);
+    }
+    const snap = await decodeSnapshotYielding(blob);
     return snap && (await this.current(snap)) ? snap : null;
   }
 

@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ENGINE, testDatabase } from '../helpers.ts';
+import { sql } from 'kysely';
 import { connect, ping } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
 import { loadDemoContent } from '../../src/demo.ts';
@@ -64,6 +65,26 @@ test(
     } finally {
       await app.close();
       await db.close();
+    }
+  },
+);
+
+test(
+  'a SQLite connection keeps the page cache it was opened with (search threads keep a smaller one)',
+  { skip: ENGINE !== 'sqlite' && 'SQLite only' },
+  async () => {
+    const tdb = await testDatabase();
+    const size = async (db: Awaited<ReturnType<typeof connect>>) =>
+      (await sql<{ cache_size: number }>`pragma cache_size`.execute(db.kysely)).rows[0]?.cache_size;
+    const main = await connect(tdb.config);
+    const search = await connect(main.target, { cacheKiB: 16384 });
+    try {
+      assert.equal(await size(main), -65536);
+      assert.equal(await size(search), -16384);
+    } finally {
+      await search.close();
+      await main.close();
+      await tdb.cleanup();
     }
   },
 );

@@ -6,6 +6,7 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
@@ -173,5 +174,36 @@ describe(`search worker on ${ENGINE}`, () => {
     } finally {
       await pair.close();
     }
+  });
+  test('two workers and an index file: both read one copy of it; a short file is rebuilt, not used', async () => {
+    const { db } = archive.site;
+    const file = join(archive.dir, 'search-terms.bin');
+    const both = async () => {
+      const pair = new WorkerSearcher(db, { termsFile: file, workers: 2 });
+      const deadline = Date.now() + 180_000;
+      while (pair.workers.warm < 2 && Date.now() < deadline)
+        await Promise.all(QUERIES.map((raw) => pair.search(params(raw))));
+      const answers: unknown[] = [];
+      for (const raw of QUERIES) {
+        const outs = await Promise.all([1, 2, 3, 4].map(() => pair.search(params(raw))));
+        for (const out of outs) {
+          assert.ok(out.ok);
+          answers.push([raw, out.result.total, out.result.hits.map((h) => h.id)]);
+        }
+      }
+      const sources = pair.status().map((s) => s.source);
+      await pair.close();
+      return { sources, answers };
+    };
+    assert.ok(existsSync(file), 'the earlier tests kept an index file');
+    const kept = await both();
+    assert.deepEqual(kept.sources, ['file', 'shared']);
+    // Cut short: the leader cannot decode it, the follower (handed the same bytes) does not
+    // install it either; the leader builds the index and hands that over.
+    const good = readFileSync(file);
+    writeFileSync(file, good.subarray(0, good.length >> 1));
+    const rebuilt = await both();
+    assert.deepEqual(rebuilt.sources, ['worker', 'shared']);
+    assert.deepEqual(rebuilt.answers, kept.answers);
   });
 });

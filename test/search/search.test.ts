@@ -177,6 +177,37 @@ describe(`search on ${ENGINE}`, () => {
     }
   });
 
+  test("a hit links its cable's story only while the story is published", async () => {
+    const k = site.db.kysely;
+    const storyUrl = async () =>
+      (await api(`q=${encodeURIComponent('"Shining Path"')}`)).body.hits.find(
+        (h) => h.referenceId === '09LIMA1669',
+      )?.storyUrl ?? null;
+    const story = await k
+      .selectFrom('stories')
+      .select(['id', 'status', 'published_at'])
+      .where('cable_reference_id', '=', '09LIMA1669')
+      .executeTakeFirstOrThrow();
+    assert.match((await storyUrl()) ?? '', /^\/stories\/cablegate\//);
+    try {
+      await k.updateTable('stories').set({ status: 'draft' }).where('id', '=', story.id).execute();
+      assert.equal(await storyUrl(), null, 'a draft is not linked');
+      await k
+        .updateTable('stories')
+        .set({ status: 'published', published_at: '2999-01-01T00:00:00.000Z' })
+        .where('id', '=', story.id)
+        .execute();
+      assert.equal(await storyUrl(), null, 'nor a story scheduled for later');
+    } finally {
+      await k
+        .updateTable('stories')
+        .set({ status: story.status, published_at: story.published_at })
+        .where('id', '=', story.id)
+        .execute();
+    }
+    assert.match((await storyUrl()) ?? '', /^\/stories\/cablegate\//);
+  });
+
   test('tag codes match their meanings', async () => {
     const { body } = await api('q=tag:PTER');
     const ids = body.hits.map((h) => h.referenceId).filter(Boolean);

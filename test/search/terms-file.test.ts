@@ -12,6 +12,8 @@ import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
 import { decodeSnapshot, encodeSnapshot, readSnapshotStamp } from '../../src/search/terms-file.ts';
 import { PRUNING } from '../../src/search/terms-postings.ts';
+import { databaseStamp } from '../../src/search/stamp.ts';
+import Database from 'better-sqlite3';
 import {
   generatedArchive,
   searchParams,
@@ -156,6 +158,32 @@ describe(`term index file on ${ENGINE}`, () => {
       assert.equal(a.total, b.total, q);
       assert.ok(!a.hits.some((h) => h.id === ids[1]), `${q}: the deleted cable is gone`);
     }
+  });
+
+  test('the stamp a file is checked against is read without the write lock', async () => {
+    const before = await databaseStamp(site.db);
+    // Another connection holds the write lock (an import, the server's own start-up writes): a
+    // search thread loading its files reads the stamp all the same, and gets the same one.
+    const other =
+      site.db.engine === 'sqlite'
+        ? new Database(join(site.db.target.dataDir, 'broadsheet.db'))
+        : null;
+    other?.exec('begin immediate');
+    try {
+      assert.deepEqual(await databaseStamp(site.db), before);
+    } finally {
+      other?.exec('rollback');
+      other?.close();
+    }
+    // A database without one gets an instance id once, and keeps it.
+    await sql`delete from search_state where key = 'instance'`.execute(site.db.kysely);
+    const fresh = await databaseStamp(site.db);
+    assert.notEqual(fresh.instance, 0);
+    assert.deepEqual(await databaseStamp(site.db), fresh);
+    await sql`update search_state set value = ${before.instance} where key = 'instance'`.execute(
+      site.db.kysely,
+    );
+    assert.deepEqual(await databaseStamp(site.db), before);
   });
 
   test('a damaged file or one from another database is rebuilt, not used', async () => {
