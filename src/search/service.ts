@@ -421,18 +421,42 @@ function topK(
   return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
 }
 
-/** Counts per small non-negative integer (months, years) in a typed array; others in a Map. */
+/** Tallies cleared after use and kept for the next search (each holds 105 KB of counts). */
+const FREE_TALLIES: Tally[] = [];
+
+/**
+ * Counts per small non-negative integer (months, years) in a typed array; others in a Map. A
+ * search takes its tallies with Tally.take() and hands them back with release() once read, so the
+ * counts are not allocated (and zeroed, and collected) again for every search.
+ */
 class Tally {
-  private readonly counts = new Int32Array(12 * 2200);
+  /** The counts of values 0 .. LENGTH - 1; `lo` and `hi` bound those counted since the last clear. */
+  readonly counts = new Int32Array(12 * 2200);
   private readonly other = new Map<number, number>();
-  private lo = Infinity;
-  private hi = -1;
+  lo = Infinity;
+  hi = -1;
+  static take(): Tally {
+    return FREE_TALLIES.pop() ?? new Tally();
+  }
+  /** Clears the counts and keeps the tally for another search; it must not be used after this. */
+  release(): void {
+    if (this.lo <= this.hi) this.counts.fill(0, this.lo, this.hi + 1);
+    this.other.clear();
+    this.lo = Infinity;
+    this.hi = -1;
+    if (FREE_TALLIES.length < 32) FREE_TALLIES.push(this);
+  }
   add(v: number, by = 1): void {
     if (v >= 0 && v < this.counts.length) {
       this.counts[v] += by;
       if (v < this.lo) this.lo = v;
       if (v > this.hi) this.hi = v;
     } else this.other.set(v, (this.other.get(v) ?? 0) + by);
+  }
+  /** After a loop that added to `counts` directly: values from `lo` to `hi` were counted. */
+  widen(lo: number, hi: number): void {
+    if (lo < this.lo) this.lo = lo;
+    if (hi > this.hi) this.hi = hi;
   }
   /** [value, count] for every value counted (counts not zero). */
   entries(): [number, number][] {
@@ -516,7 +540,10 @@ function isFiltering(f: CableFilter): boolean {
   );
 }
 
-/** Adds `by` (1 or -1) to every facet count of cable `id`: origin, classification, tags, month. */
+/**
+ * Adds `by` (1 or -1) to every facet count of cable `id` but its month: origin, classification,
+ * tags. The month is counted by the loops themselves (into the tally's array, widened after).
+ */
 function countCable(c: CableScan, k: CableCounts, id: number, by: number): void {
   k.origin[c.origin[id]] += by;
   k.cls[c.cls[id]] += by;
@@ -528,12 +555,16 @@ function countCable(c: CableScan, k: CableCounts, id: number, by: number): void 
     const data = c.tagData;
     for (let x = c.tagStart[id], end = c.tagStart[id + 1]; x < end; x++) tc[data[x]] += by;
   }
-  k.months.add(c.month[id], by);
 }
 
 /** Nothing filters: every matching cable is a hit and counts in every facet. Returns the hits. */
 function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, size } = c;
+  const { present, size, month } = c;
+  const months = k.months;
+  const mc = months.counts;
+  const mLength = mc.length;
+  let lo = months.lo,
+    hi = months.hi;
   const deadline = currentDeadline();
   let n = 0;
   for (let i = 0; i < ids.length; i++) {
@@ -542,16 +573,27 @@ function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Arr
     if (id >= size || !present[id]) continue;
     out[n++] = id;
     countCable(c, k, id, 1);
+    const m = month[id];
+    if (m >= 0 && m < mLength) {
+      mc[m]++;
+      if (m < lo) lo = m;
+      if (m > hi) hi = m;
+    } else months.add(m, 1);
   }
+  months.widen(lo, hi);
   return n;
 }
 
 /**
  * Nothing filters and most cables match: the counts hold the whole archive's; every cable that
  * does not match is taken off them (months too). Returns the hits (the matching cables present).
+ * The months' bounds are the whole archive's already, so taking off does not widen them.
  */
 function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, size } = c;
+  const { present, size, month } = c;
+  const months = k.months;
+  const mc = months.counts;
+  const mLength = mc.length;
   const deadline = currentDeadline();
   let n = 0;
   let from = 0;
@@ -559,7 +601,13 @@ function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int3
     if ((i & 0x3fff) === 0) deadline?.check();
     // The cables between the previous match and this one do not match.
     const to = i < ids.length ? Math.min(ids[i], size) : size;
-    for (let id = from; id < to; id++) if (present[id]) countCable(c, k, id, -1);
+    for (let id = from; id < to; id++) {
+      if (!present[id]) continue;
+      countCable(c, k, id, -1);
+      const m = month[id];
+      if (m >= 0 && m < mLength) mc[m]--;
+      else months.add(m, -1);
+    }
     if (i === ids.length) break;
     const id = ids[i];
     if (id < size && present[id]) out[n++] = id;
@@ -597,6 +645,13 @@ function countFiltered(
   const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
   const byYear = yearIn !== null || yearOut !== null;
   const byTime = fromMin !== -Infinity || toMin !== Infinity || refIn !== null || refOut !== null;
+  const mc = months.counts,
+    yc = yearMonths.counts;
+  const mLength = mc.length;
+  let mLo = months.lo,
+    mHi = months.hi,
+    yLo = yearMonths.lo,
+    yHi = yearMonths.hi;
   const deadline = currentDeadline();
   let n = 0;
   let kindCount = 0;
@@ -637,14 +692,26 @@ function countFiltered(
     }
     if (mask === 0) {
       out[n++] = id;
-      months.add(month);
+      if (month >= 0 && month < mLength) {
+        mc[month]++;
+        if (month < mLo) mLo = month;
+        if (month > mHi) mHi = month;
+      } else months.add(month);
     }
     if ((mask & ~KIND) === 0) kindCount++;
     if ((mask & ~ORIGIN) === 0) oc[o]++;
     if ((mask & ~CLASS) === 0) cc[cl]++;
     if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tc[tags[j]]++;
-    if ((mask & ~YEAR) === 0) yearMonths.add(month);
+    if ((mask & ~YEAR) === 0) {
+      if (month >= 0 && month < mLength) {
+        yc[month]++;
+        if (month < yLo) yLo = month;
+        if (month > yHi) yHi = month;
+      } else yearMonths.add(month);
+    }
   }
+  months.widen(mLo, mHi);
+  yearMonths.widen(yLo, yHi);
   return { n, kindCount };
 }
 
@@ -761,7 +828,7 @@ export class SearchService {
     const origin = new Int32Array(c.origins.values.length + 1);
     const cls = new Int32Array(c.classes.values.length + 1);
     const tag = new Int32Array(c.tagDict.values.length + 1);
-    const months = new Tally();
+    const months = Tally.take();
     for (let id = 0; id < c.size; id++) {
       if (!c.present[id]) continue;
       origin[c.origin[id]]++;
@@ -778,6 +845,7 @@ export class SearchService {
       tag,
       months: months.entries(),
     };
+    months.release();
     return this.totals;
   }
 
@@ -1037,6 +1105,8 @@ export class SearchService {
       ? await this.relevancePage(query, hits, matchSizes, params)
       : this.datePage(hits, params, order === 'oldest');
     const { facets, months } = this.facetsOf(counts);
+    counts.year.release();
+    counts.months.release();
 
     checkDeadline();
     const hitsOut = await this.hydrate(
@@ -1164,9 +1234,9 @@ export class SearchService {
       origin: new Int32Array(cables.origins.values.length + 1),
       cls: new Int32Array(cables.classes.values.length + 1),
       tag: new Int32Array(cables.tagDict.values.length + 1),
-      year: new Tally(),
+      year: Tally.take(),
       section: new Int32Array(stories.sections.values.length + 1),
-      months: new Tally(),
+      months: Tally.take(),
       kind: { cable: 0, story: 0 },
     };
   }
@@ -1197,7 +1267,7 @@ export class SearchService {
       cls: counts.cls,
       tag: counts.tag,
       months: counts.months,
-      yearMonths: new Tally(),
+      yearMonths: Tally.take(),
     };
     const filter: CableFilter = {
       mask: (rf.kindIn('cable') ? 0 : KIND) | (rf.secIn ? SECTION : 0),
@@ -1234,6 +1304,7 @@ export class SearchService {
       ({ n, kindCount } = countFiltered(ids, scan, filter, k, out));
       k.yearMonths.addYearsTo(counts.year);
     }
+    k.yearMonths.release();
     counts.kind.cable += kindCount;
     return out.subarray(0, n);
   }
@@ -1484,6 +1555,19 @@ export class SearchService {
     return out;
   }
 
+  /**
+   * Whether a story in the columns is the Cablegate story of one of these cables (published or
+   * not). The columns know every story's cable (they leave such stories out of the results), so a
+   * page of cables none of which has one needs no query for them.
+   */
+  private anyCablegateStory(cableIds: number[]): boolean {
+    const stories = this.columns.stories;
+    if (stories.cableRef.size === 0) return false;
+    const page = new Set(cableIds);
+    for (const id of stories.cableRef.keys()) if (page.has(stories.cable[id])) return true;
+    return false;
+  }
+
   /** The visible Cablegate stories of these cables (title and page), by reference id. */
   private async cableStories(
     cableIds: number[],
@@ -1493,7 +1577,7 @@ export class SearchService {
       { id: number; title: string; slug: string; section_slug: string; published_at: string }
     >
   > {
-    if (!cableIds.length) return new Map();
+    if (!cableIds.length || !this.anyCablegateStory(cableIds)) return new Map();
     const rows = await this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
