@@ -1556,16 +1556,18 @@ export class SearchService {
   }
 
   /**
-   * Whether a story in the columns is the Cablegate story of one of these cables (published or
-   * not). The columns know every story's cable (they leave such stories out of the results), so a
-   * page of cables none of which has one needs no query for them.
+   * The stories that name one of these cables as theirs in the columns (published or not): every
+   * Cablegate story of them is among these. The columns know each story's cable (they leave such
+   * stories out of the results), so the query for them looks them up by id; joined from the cables'
+   * side, it scanned every published story (seconds on an archive whose cables all have one).
    */
-  private anyCablegateStory(cableIds: number[]): boolean {
-    const stories = this.columns.stories;
-    if (stories.cableRef.size === 0) return false;
-    const page = new Set(cableIds);
-    for (const id of stories.cableRef.keys()) if (page.has(stories.cable[id])) return true;
-    return false;
+  private storiesNaming(cableIds: number[]): number[] {
+    const { start, ids } = this.columns.stories.byCable();
+    const out: number[] = [];
+    for (const c of cableIds)
+      if (c >= 0 && c < start.length - 1)
+        for (let x = start[c]; x < start[c + 1]; x++) out.push(ids[x]);
+    return out;
   }
 
   /** The visible Cablegate stories of these cables (title and page), by reference id. */
@@ -1577,7 +1579,13 @@ export class SearchService {
       { id: number; title: string; slug: string; section_slug: string; published_at: string }
     >
   > {
-    if (!cableIds.length || !this.anyCablegateStory(cableIds)) return new Map();
+    const candidates = cableIds.length ? this.storiesNaming(cableIds) : [];
+    if (!candidates.length) return new Map();
+    // Visible now: tested on the rows, not as a condition SQLite would read the stories'
+    // (status, published_at) index for instead of looking the few ids up.
+    const now = new Date().toISOString();
+    const visibleNow = sql<boolean | number>`(${sql.ref('stories.status')} = ${'published'}
+      and ${sql.ref('stories.published_at')} <= ${now})`;
     const rows = await this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
@@ -1589,12 +1597,18 @@ export class SearchService {
         'stories.title as title',
         'stories.slug as slug',
         'sections.slug as section_slug',
+        visibleNow.as('visible'),
       ])
+      .where('stories.id', 'in', candidates)
       .where('cables.id', 'in', cableIds)
-      .where('stories.status', '=', 'published')
-      .where('stories.published_at', '<=', new Date().toISOString())
       .execute();
-    return new Map(rows.map((r) => [r.ref!, r]));
+    // A cable with several: the latest published one (the last in this order) stands for it.
+    const visible = rows
+      .filter((r) => !!r.visible)
+      .sort((a, b) =>
+        a.published_at < b.published_at ? -1 : a.published_at > b.published_at ? 1 : a.id - b.id,
+      );
+    return new Map(visible.map(({ visible: _, ...r }) => [r.ref!, r]));
   }
 }
 
