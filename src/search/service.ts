@@ -1202,6 +1202,9 @@ export class SearchService {
           return kind === 'cable'
             ? Int32Array.from(filters.refCableIds ?? []).sort()
             : Int32Array.from(only.stories).sort();
+        // Every story is its cable's (an archive imported with its Cablegate stories): all of
+        // them would be left out below, so none is matched.
+        if (kind === 'story' && !this.anyOwnStory()) return new Int32Array(0);
         if (!textQuery) return this.columns.allIds(kind);
         const ids = await this.index.match(kind, textQuery);
         if (!ids) return this.columns.allIds(kind);
@@ -1210,6 +1213,30 @@ export class SearchService {
       }),
     );
     return { cable, story: this.withoutCableStories(story) };
+  }
+
+  private ownStories: { of: [object, number, object, number]; any: boolean } | null = null;
+
+  /** Whether any story is a document of its own (see withoutCableStories), kept until the columns change. */
+  private anyOwnStory(): boolean {
+    const { cables, stories } = this.columns;
+    const o = this.ownStories?.of;
+    if (
+      o &&
+      o[0] === stories &&
+      o[1] === stories.version &&
+      o[2] === cables &&
+      o[3] === cables.version
+    )
+      return this.ownStories!.any;
+    let any = false;
+    for (let id = 0; id < stories.size && !any; id++) {
+      if (!stories.present[id]) continue;
+      const c = stories.cable[id];
+      any = !(c > 0 && c < cables.size && cables.present[c]);
+    }
+    this.ownStories = { of: [stories, stories.version, cables, cables.version], any };
+    return any;
   }
 
   /** The stories of `ids` that are documents of their own (not a Cablegate story of a stored cable). */
@@ -1602,12 +1629,7 @@ export class SearchService {
       .where('stories.id', 'in', candidates)
       .where('cables.id', 'in', cableIds)
       .execute();
-    // A cable with several: the latest published one (the last in this order) stands for it.
-    const visible = rows
-      .filter((r) => !!r.visible)
-      .sort((a, b) =>
-        a.published_at < b.published_at ? -1 : a.published_at > b.published_at ? 1 : a.id - b.id,
-      );
+    const visible = rows.filter((r) => !!r.visible);
     return new Map(visible.map(({ visible: _, ...r }) => [r.ref!, r]));
   }
 }
