@@ -216,6 +216,35 @@ export class StoryColumns {
    */
   cable = new Int32Array(0);
   count = 0;
+  /** Bumped on every set/remove (what is built from the columns is keyed by it). */
+  version = 0;
+  private cableIndex: { version: number; start: Int32Array; ids: Int32Array } | null = null;
+
+  /**
+   * The stories naming each cable as theirs (`cable`), grouped by cable: the story ids of cable
+   * `c` are ids[start[c] .. start[c + 1]) (for c below start.length - 1; none above). Built by one
+   * counting pass when first asked for after a change.
+   */
+  byCable(): { start: Int32Array; ids: Int32Array } {
+    if (this.cableIndex && this.cableIndex.version === this.version) return this.cableIndex;
+    let top = 0;
+    let n = 0;
+    for (let id = 0; id < this.size; id++)
+      if (this.present[id] && this.cable[id] > 0) {
+        n++;
+        if (this.cable[id] > top) top = this.cable[id];
+      }
+    const start = new Int32Array(top + 2);
+    for (let id = 0; id < this.size; id++)
+      if (this.present[id] && this.cable[id] > 0) start[this.cable[id] + 1]++;
+    for (let c = 1; c < start.length; c++) start[c] += start[c - 1];
+    const ids = new Int32Array(n);
+    const next = start.slice(0, top + 1);
+    for (let id = 0; id < this.size; id++)
+      if (this.present[id] && this.cable[id] > 0) ids[next[this.cable[id]]++] = id;
+    this.cableIndex = { version: this.version, start, ids };
+    return this.cableIndex;
+  }
 
   ensure(id: number): void {
     if (id < this.size) return;
@@ -232,6 +261,7 @@ export class StoryColumns {
 
   set(id: number, r: StoryRow): void {
     this.ensure(id);
+    this.version++;
     if (!this.present[id]) this.count++;
     this.present[id] = 1;
     this.section[id] = this.sections.id(r.section);
@@ -246,6 +276,7 @@ export class StoryColumns {
 
   remove(id: number): void {
     if (id < this.size && this.present[id]) {
+      this.version++;
       this.present[id] = 0;
       this.cableRef.delete(id);
       this.cable[id] = 0;

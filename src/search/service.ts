@@ -421,18 +421,42 @@ function topK(
   return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
 }
 
-/** Counts per small non-negative integer (months, years) in a typed array; others in a Map. */
+/** Tallies cleared after use and kept for the next search (each holds 105 KB of counts). */
+const FREE_TALLIES: Tally[] = [];
+
+/**
+ * Counts per small non-negative integer (months, years) in a typed array; others in a Map. A
+ * search takes its tallies with Tally.take() and hands them back with release() once read, so the
+ * counts are not allocated (and zeroed, and collected) again for every search.
+ */
 class Tally {
-  private readonly counts = new Int32Array(12 * 2200);
+  /** The counts of values 0 .. LENGTH - 1; `lo` and `hi` bound those counted since the last clear. */
+  readonly counts = new Int32Array(12 * 2200);
   private readonly other = new Map<number, number>();
-  private lo = Infinity;
-  private hi = -1;
+  lo = Infinity;
+  hi = -1;
+  static take(): Tally {
+    return FREE_TALLIES.pop() ?? new Tally();
+  }
+  /** Clears the counts and keeps the tally for another search; it must not be used after this. */
+  release(): void {
+    if (this.lo <= this.hi) this.counts.fill(0, this.lo, this.hi + 1);
+    this.other.clear();
+    this.lo = Infinity;
+    this.hi = -1;
+    if (FREE_TALLIES.length < 32) FREE_TALLIES.push(this);
+  }
   add(v: number, by = 1): void {
     if (v >= 0 && v < this.counts.length) {
       this.counts[v] += by;
       if (v < this.lo) this.lo = v;
       if (v > this.hi) this.hi = v;
     } else this.other.set(v, (this.other.get(v) ?? 0) + by);
+  }
+  /** After a loop that added to `counts` directly: values from `lo` to `hi` were counted. */
+  widen(lo: number, hi: number): void {
+    if (lo < this.lo) this.lo = lo;
+    if (hi > this.hi) this.hi = hi;
   }
   /** [value, count] for every value counted (counts not zero). */
   entries(): [number, number][] {
@@ -516,7 +540,10 @@ function isFiltering(f: CableFilter): boolean {
   );
 }
 
-/** Adds `by` (1 or -1) to every facet count of cable `id`: origin, classification, tags, month. */
+/**
+ * Adds `by` (1 or -1) to every facet count of cable `id` but its month: origin, classification,
+ * tags. The month is counted by the loops themselves (into the tally's array, widened after).
+ */
 function countCable(c: CableScan, k: CableCounts, id: number, by: number): void {
   k.origin[c.origin[id]] += by;
   k.cls[c.cls[id]] += by;
@@ -528,12 +555,16 @@ function countCable(c: CableScan, k: CableCounts, id: number, by: number): void 
     const data = c.tagData;
     for (let x = c.tagStart[id], end = c.tagStart[id + 1]; x < end; x++) tc[data[x]] += by;
   }
-  k.months.add(c.month[id], by);
 }
 
 /** Nothing filters: every matching cable is a hit and counts in every facet. Returns the hits. */
 function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, size } = c;
+  const { present, size, month } = c;
+  const months = k.months;
+  const mc = months.counts;
+  const mLength = mc.length;
+  let lo = months.lo,
+    hi = months.hi;
   const deadline = currentDeadline();
   let n = 0;
   for (let i = 0; i < ids.length; i++) {
@@ -542,16 +573,27 @@ function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Arr
     if (id >= size || !present[id]) continue;
     out[n++] = id;
     countCable(c, k, id, 1);
+    const m = month[id];
+    if (m >= 0 && m < mLength) {
+      mc[m]++;
+      if (m < lo) lo = m;
+      if (m > hi) hi = m;
+    } else months.add(m, 1);
   }
+  months.widen(lo, hi);
   return n;
 }
 
 /**
  * Nothing filters and most cables match: the counts hold the whole archive's; every cable that
  * does not match is taken off them (months too). Returns the hits (the matching cables present).
+ * The months' bounds are the whole archive's already, so taking off does not widen them.
  */
 function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, size } = c;
+  const { present, size, month } = c;
+  const months = k.months;
+  const mc = months.counts;
+  const mLength = mc.length;
   const deadline = currentDeadline();
   let n = 0;
   let from = 0;
@@ -559,7 +601,13 @@ function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int3
     if ((i & 0x3fff) === 0) deadline?.check();
     // The cables between the previous match and this one do not match.
     const to = i < ids.length ? Math.min(ids[i], size) : size;
-    for (let id = from; id < to; id++) if (present[id]) countCable(c, k, id, -1);
+    for (let id = from; id < to; id++) {
+      if (!present[id]) continue;
+      countCable(c, k, id, -1);
+      const m = month[id];
+      if (m >= 0 && m < mLength) mc[m]--;
+      else months.add(m, -1);
+    }
     if (i === ids.length) break;
     const id = ids[i];
     if (id < size && present[id]) out[n++] = id;
@@ -597,6 +645,13 @@ function countFiltered(
   const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
   const byYear = yearIn !== null || yearOut !== null;
   const byTime = fromMin !== -Infinity || toMin !== Infinity || refIn !== null || refOut !== null;
+  const mc = months.counts,
+    yc = yearMonths.counts;
+  const mLength = mc.length;
+  let mLo = months.lo,
+    mHi = months.hi,
+    yLo = yearMonths.lo,
+    yHi = yearMonths.hi;
   const deadline = currentDeadline();
   let n = 0;
   let kindCount = 0;
@@ -637,14 +692,26 @@ function countFiltered(
     }
     if (mask === 0) {
       out[n++] = id;
-      months.add(month);
+      if (month >= 0 && month < mLength) {
+        mc[month]++;
+        if (month < mLo) mLo = month;
+        if (month > mHi) mHi = month;
+      } else months.add(month);
     }
     if ((mask & ~KIND) === 0) kindCount++;
     if ((mask & ~ORIGIN) === 0) oc[o]++;
     if ((mask & ~CLASS) === 0) cc[cl]++;
     if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tc[tags[j]]++;
-    if ((mask & ~YEAR) === 0) yearMonths.add(month);
+    if ((mask & ~YEAR) === 0) {
+      if (month >= 0 && month < mLength) {
+        yc[month]++;
+        if (month < yLo) yLo = month;
+        if (month > yHi) yHi = month;
+      } else yearMonths.add(month);
+    }
   }
+  months.widen(mLo, mHi);
+  yearMonths.widen(yLo, yHi);
   return { n, kindCount };
 }
 
@@ -761,7 +828,7 @@ export class SearchService {
     const origin = new Int32Array(c.origins.values.length + 1);
     const cls = new Int32Array(c.classes.values.length + 1);
     const tag = new Int32Array(c.tagDict.values.length + 1);
-    const months = new Tally();
+    const months = Tally.take();
     for (let id = 0; id < c.size; id++) {
       if (!c.present[id]) continue;
       origin[c.origin[id]]++;
@@ -778,6 +845,7 @@ export class SearchService {
       tag,
       months: months.entries(),
     };
+    months.release();
     return this.totals;
   }
 
@@ -1037,6 +1105,8 @@ export class SearchService {
       ? await this.relevancePage(query, hits, matchSizes, params)
       : this.datePage(hits, params, order === 'oldest');
     const { facets, months } = this.facetsOf(counts);
+    counts.year.release();
+    counts.months.release();
 
     checkDeadline();
     const hitsOut = await this.hydrate(
@@ -1132,6 +1202,9 @@ export class SearchService {
           return kind === 'cable'
             ? Int32Array.from(filters.refCableIds ?? []).sort()
             : Int32Array.from(only.stories).sort();
+        // Every story is its cable's (an archive imported with its Cablegate stories): all of
+        // them would be left out below, so none is matched.
+        if (kind === 'story' && !this.anyOwnStory()) return new Int32Array(0);
         if (!textQuery) return this.columns.allIds(kind);
         const ids = await this.index.match(kind, textQuery);
         if (!ids) return this.columns.allIds(kind);
@@ -1140,6 +1213,30 @@ export class SearchService {
       }),
     );
     return { cable, story: this.withoutCableStories(story) };
+  }
+
+  private ownStories: { of: [object, number, object, number]; any: boolean } | null = null;
+
+  /** Whether any story is a document of its own (see withoutCableStories), kept until the columns change. */
+  private anyOwnStory(): boolean {
+    const { cables, stories } = this.columns;
+    const o = this.ownStories?.of;
+    if (
+      o &&
+      o[0] === stories &&
+      o[1] === stories.version &&
+      o[2] === cables &&
+      o[3] === cables.version
+    )
+      return this.ownStories!.any;
+    let any = false;
+    for (let id = 0; id < stories.size && !any; id++) {
+      if (!stories.present[id]) continue;
+      const c = stories.cable[id];
+      any = !(c > 0 && c < cables.size && cables.present[c]);
+    }
+    this.ownStories = { of: [stories, stories.version, cables, cables.version], any };
+    return any;
   }
 
   /** The stories of `ids` that are documents of their own (not a Cablegate story of a stored cable). */
@@ -1164,9 +1261,9 @@ export class SearchService {
       origin: new Int32Array(cables.origins.values.length + 1),
       cls: new Int32Array(cables.classes.values.length + 1),
       tag: new Int32Array(cables.tagDict.values.length + 1),
-      year: new Tally(),
+      year: Tally.take(),
       section: new Int32Array(stories.sections.values.length + 1),
-      months: new Tally(),
+      months: Tally.take(),
       kind: { cable: 0, story: 0 },
     };
   }
@@ -1197,7 +1294,7 @@ export class SearchService {
       cls: counts.cls,
       tag: counts.tag,
       months: counts.months,
-      yearMonths: new Tally(),
+      yearMonths: Tally.take(),
     };
     const filter: CableFilter = {
       mask: (rf.kindIn('cable') ? 0 : KIND) | (rf.secIn ? SECTION : 0),
@@ -1234,6 +1331,7 @@ export class SearchService {
       ({ n, kindCount } = countFiltered(ids, scan, filter, k, out));
       k.yearMonths.addYearsTo(counts.year);
     }
+    k.yearMonths.release();
     counts.kind.cable += kindCount;
     return out.subarray(0, n);
   }
@@ -1484,6 +1582,21 @@ export class SearchService {
     return out;
   }
 
+  /**
+   * The stories that name one of these cables as theirs in the columns (published or not): every
+   * Cablegate story of them is among these. The columns know each story's cable (they leave such
+   * stories out of the results), so the query for them looks them up by id; joined from the cables'
+   * side, it scanned every published story (seconds on an archive whose cables all have one).
+   */
+  private storiesNaming(cableIds: number[]): number[] {
+    const { start, ids } = this.columns.stories.byCable();
+    const out: number[] = [];
+    for (const c of cableIds)
+      if (c >= 0 && c < start.length - 1)
+        for (let x = start[c]; x < start[c + 1]; x++) out.push(ids[x]);
+    return out;
+  }
+
   /** The visible Cablegate stories of these cables (title and page), by reference id. */
   private async cableStories(
     cableIds: number[],
@@ -1493,12 +1606,13 @@ export class SearchService {
       { id: number; title: string; slug: string; section_slug: string; published_at: string }
     >
   > {
-    if (!cableIds.length) return new Map();
-    // Found through the cables (a page of ids) and the stories' unique reference ids; visibility
-    // is checked here, not in the query: with it there, SQLite read the stories through their
-    // (status, published_at) index instead, every published story (0.9 s a search, at one story
-    // per cable of the full archive).
+    const candidates = cableIds.length ? this.storiesNaming(cableIds) : [];
+    if (!candidates.length) return new Map();
+    // Visible now: tested on the rows, not as a condition SQLite would read the stories'
+    // (status, published_at) index for instead of looking the few ids up.
     const now = new Date().toISOString();
+    const visibleNow = sql<boolean | number>`(${sql.ref('stories.status')} = ${'published'}
+      and ${sql.ref('stories.published_at')} <= ${now})`;
     const rows = await this.db.kysely
       .selectFrom('stories')
       .innerJoin('sections', 'sections.id', 'stories.section_id')
@@ -1506,19 +1620,17 @@ export class SearchService {
       .select([
         'stories.cable_reference_id as ref',
         'stories.id as id',
-        'stories.status as status',
         'stories.published_at as published_at',
         'stories.title as title',
         'stories.slug as slug',
         'sections.slug as section_slug',
+        visibleNow.as('visible'),
       ])
+      .where('stories.id', 'in', candidates)
       .where('cables.id', 'in', cableIds)
       .execute();
-    return new Map(
-      rows
-        .filter((r) => r.status === 'published' && r.published_at !== null && r.published_at <= now)
-        .map(({ status: _, ...r }) => [r.ref!, r]),
-    );
+    const visible = rows.filter((r) => !!r.visible);
+    return new Map(visible.map(({ visible: _, ...r }) => [r.ref!, r]));
   }
 }
 
