@@ -31,9 +31,10 @@
  */
 import { createHash } from 'node:crypto';
 import { open, stat } from 'node:fs/promises';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { availableParallelism } from 'node:os';
 import { sql, type Kysely } from 'kysely';
-import { nextBatchSize, type Db } from '../platform/db.ts';
+import { nextBatchSize, pauseAfter, type Db, type Pace } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
 import {
   byteOrderMark,
@@ -146,6 +147,13 @@ export interface ImportOptions {
    * (default LOCK_TARGET_MS; 0 keeps every batch at `batchSize`).
    */
   lockTargetMs?: number;
+  /**
+   * PostgreSQL, an import while the site serves pages (a dashboard upload): its transactions are
+   * sized to `pace.targetMs` and it pauses after each so it is busy at most `pace.duty` of the
+   * time, its search index step too (see Pace in src/platform/db.ts). Default null: as fast as it
+   * can (the command line's import). SQLite ignores it (its batches follow `lockTargetMs`).
+   */
+  pace?: Pace | null;
   /** Parse workers (default: the number of cores, at most 4; 0 parses on this thread). */
   workers?: number;
   onProgress?: (p: ImportProgress) => void;
@@ -224,6 +232,8 @@ interface ImportRun {
   batchSize: number;
   maxBatch: number;
   lockTargetMs: number;
+  /** PostgreSQL: the pace kept on a running site (ImportOptions.pace), or null. */
+  pace: Pace | null;
   hooks: CableImportHook[];
   interval: number;
   started: number;
@@ -318,7 +328,13 @@ async function beginImport(db: Db, files: string[], opts: ImportOptions): Promis
     opts,
     batchSize: Math.max(1, opts.batchSize ?? DEFAULT_BATCH),
     maxBatch: Math.max(1, opts.batchSize ?? DEFAULT_BATCH),
-    lockTargetMs: db.engine === 'sqlite' ? (opts.lockTargetMs ?? LOCK_TARGET_MS) : 0,
+    lockTargetMs:
+      db.engine === 'sqlite'
+        ? (opts.lockTargetMs ?? LOCK_TARGET_MS)
+        : opts.pace
+          ? opts.pace.targetMs
+          : 0,
+    pace: db.engine === 'postgres' ? (opts.pace ?? null) : null,
     hooks: opts.hooks ?? [],
     interval: opts.progressIntervalMs ?? 250,
     started,
@@ -564,14 +580,17 @@ async function writeBatch(
       .where('id', '=', file.rowId)
       .execute();
   });
+  const held = performance.now() - locked;
   if (run.lockTargetMs > 0 && batch.length)
     run.batchSize = nextBatchSize(
       batch.length,
-      performance.now() - locked,
+      held,
       run.lockTargetMs,
       Math.min(MIN_BATCH, run.maxBatch),
       run.maxBatch,
     );
+  const pause = pauseAfter(held, run.pace);
+  if (pause > 0) await sleep(pause);
   Object.assign(fs, counts);
   for (const b of bad) {
     const k = reasonKind(b.reason);
@@ -611,6 +630,7 @@ async function indexStep(run: ImportRun): Promise<void> {
   const startFilesDir = run.opts.startFilesDir ?? null;
   const r = await afterBulkLoad(run.bulkLoad, db, {
     startFilesDir,
+    pace: run.pace,
     onProgress: (p) =>
       run.opts.onProgress?.({
         file: files[files.length - 1] ?? '',

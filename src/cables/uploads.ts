@@ -9,7 +9,7 @@ import { importOutcome } from './import-outcome.ts';
 import type { Kysely, Selectable } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import type { Database } from '../platform/schema.ts';
-import { nowIso } from '../platform/db.ts';
+import { BACKGROUND_PACE, nowIso } from '../platform/db.ts';
 import { enqueue, type JobHandler } from '../platform/jobs.ts';
 import type { CableUploadsTable } from './schema.ts';
 
@@ -76,6 +76,9 @@ export function cableUploadJob(db: Db, onDone?: () => void): JobHandler {
       const { importInWorker } = await import('./import-runner.ts');
       const summary = await importInWorker(db, [upload.path], {
         workers: 1,
+        // The site serves pages meanwhile: on PostgreSQL the import keeps a pace that leaves them
+        // the cores (SQLite's batches follow their lock time).
+        pace: BACKGROUND_PACE,
         onProgress: (p) => {
           const now = Date.now();
           if (now - lastWrite < 1000) return;

@@ -7,7 +7,7 @@
  * worker thread (which loads no feature) imports the same hooks there: the loader passes
  * `bulkLoadModules()` on to the thread.
  */
-import type { Db } from './db.ts';
+import type { Db, Pace } from './db.ts';
 
 export interface BulkLoadProgress {
   /** Rows caught up with so far, of `total`. */
@@ -22,6 +22,8 @@ export interface BulkLoadAfterOptions {
    * also write there what the site loads at start, so the site need not rebuild it.
    */
   startFilesDir?: string | null;
+  /** PostgreSQL, a load on a running site: the pace its batches keep (see Pace in ./db.ts). */
+  pace?: Pace | null;
 }
 
 export interface BulkLoadHook {

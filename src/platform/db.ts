@@ -376,6 +376,32 @@ export function nextBatchSize(
   return Math.max(min, Math.min(max, fits, n * 2));
 }
 
+/**
+ * PostgreSQL: how a bulk writer on a running site (a dashboard upload's import, the search index's
+ * catch-up after it) keeps out of the site's way. Its transactions run in a server process of their
+ * own, which on a small machine takes a core from the site's requests whatever its nice value: each
+ * of a page's queries wakes a server process and then the event loop, and every wake-up that finds
+ * both cores taken waits. So the writer is busy at most `duty` of the time: after a transaction that
+ * took `busyMs` it pauses `busyMs × (1 − duty) / duty`, and it sizes its transactions (nextBatchSize)
+ * to about `targetMs`, so no stretch of it is long. SQLite keeps its own measure (the write lock's
+ * time, LOCK_TARGET_MS): there a page's queries run inside the event loop's thread.
+ */
+export interface Pace {
+  /** The share of time (0 < duty ≤ 1) the writer may be busy; 1: no pauses. */
+  duty: number;
+  /** The time one of its transactions should take. */
+  targetMs: number;
+}
+
+/** The pace of a bulk writer on PostgreSQL while the site runs (see Pace). */
+export const BACKGROUND_PACE: Pace = { duty: 0.5, targetMs: 100 };
+
+/** The pause a writer keeping `pace` takes after `busyMs` of work (0 when it need not pause). */
+export function pauseAfter(busyMs: number, pace: Pace | null | undefined): number {
+  if (!pace || !(pace.duty > 0) || pace.duty >= 1 || !(busyMs > 0)) return 0;
+  return (busyMs * (1 - pace.duty)) / pace.duty;
+}
+
 /** True when the database answers a trivial query within the timeout. */
 export async function ping(db: Db, timeoutMs = 2000): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;

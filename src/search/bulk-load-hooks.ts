@@ -31,7 +31,7 @@ export const bulkLoad: BulkLoadHook = {
   name: 'search',
   before: (db) => deferCableIndex(db),
   async after(db, opts = {}) {
-    const { onProgress, startFilesDir } = opts;
+    const { onProgress, startFilesDir, pace } = opts;
     // Started first: it reads every cable, those the database index still waits for included.
     const file = startFilesDir ? termsFileOf({ dataDir: startFilesDir }) : null;
     const terms = file ? await buildTermIndexForImport(db, file) : null;
@@ -41,6 +41,7 @@ export const bulkLoad: BulkLoadHook = {
         await indexCablesAfterImport(db, {
           batch: INDEX_BATCH[db.engine],
           lockTargetMs: INDEX_LOCK_TARGET_MS,
+          pace,
           onProgress: onProgress && ((p) => onProgress({ done: p.indexed, total: p.total })),
         })
       ).indexed;

@@ -18,7 +18,7 @@ import { rename, unlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../platform/schema.ts';
-import { nextBatchSize, type Db, type DbTarget } from '../platform/db.ts';
+import { nextBatchSize, pauseAfter, type Db, type DbTarget, type Pace } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
 import type { ParsedQuery } from './query.ts';
 
@@ -102,11 +102,17 @@ export async function indexCablesAfterImport(
      * MIN_INDEX_BATCH) or grow (to `batch`) to fit it, as the importer's do. 0: always `batch`.
      */
     lockTargetMs?: number;
+    /**
+     * PostgreSQL, on a running site: transactions sized to `pace.targetMs`, with a pause after
+     * each so the indexing is busy at most `pace.duty` of the time (see Pace in platform/db.ts).
+     */
+    pace?: Pace | null;
     onProgress?: (p: IndexProgress) => void;
   } = {},
 ): Promise<{ indexed: number }> {
   const maxBatch = opts.batch ?? 20000;
-  const lockTargetMs = db.engine === 'sqlite' ? (opts.lockTargetMs ?? 0) : 0;
+  const pace = db.engine === 'postgres' ? (opts.pace ?? null) : null;
+  const lockTargetMs = db.engine === 'sqlite' ? (opts.lockTargetMs ?? 0) : pace ? pace.targetMs : 0;
   let batch = maxBatch;
   const k = db.kysely;
   const mark = async () =>
@@ -166,14 +172,17 @@ export async function indexCablesAfterImport(
       );
       return false;
     });
+    const busy = performance.now() - began;
     if (lockTargetMs > 0 && wrote > 0)
       batch = nextBatchSize(
         wrote,
-        performance.now() - began,
+        busy,
         lockTargetMs,
         Math.min(MIN_INDEX_BATCH, maxBatch),
         maxBatch,
       );
+    const pause = done ? 0 : pauseAfter(busy, pace);
+    if (pause > 0) await new Promise((r) => setTimeout(r, pause));
     opts.onProgress?.({
       indexed: Math.min(indexed, Math.max(0, max - start)),
       total: Math.max(0, max - start),

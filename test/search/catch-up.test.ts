@@ -254,4 +254,25 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     assert.equal(r.total, 60, 'every loaded cable is found');
     assert.ok(r.hits.every((h) => ids.includes(h.id)));
   });
+
+  test('with a pace (an upload on a running site) the database index of a bulk load follows its transaction time on PostgreSQL; SQLite keeps its batches', async () => {
+    const steps: number[] = [];
+    const ids = await bulkLoad(60, 'wombagram', {
+      batch: 25,
+      // No transaction is this fast: on PostgreSQL every one after the first takes the fewest
+      // cables. Busy all the time (duty 1): no pauses, only the sizes are looked at here.
+      pace: { duty: 1, targetMs: 1e-6 },
+      onProgress: (p) => steps.push(p.indexed),
+    });
+    const next = ENGINE === 'postgres' ? MIN_INDEX_BATCH : 25;
+    assert.deepEqual(
+      steps,
+      [25, 25 + next, Math.min(60, 25 + 2 * next), 60].filter((v, i, a) => a.indexOf(v) === i),
+    );
+    CATCH_UP.inline = 1e9;
+    const r = await run(exact, 'wombagram');
+    Object.assign(CATCH_UP, DEFAULTS);
+    assert.equal(r.total, 60, 'every loaded cable is found');
+    assert.ok(r.hits.every((h) => ids.includes(h.id)));
+  });
 });
