@@ -3,7 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
-import { badRequest, fromPageCache, notFound, sendPage } from '../platform/http.ts';
+import {
+  badRequest,
+  fromMemberPageCache,
+  fromPageCache,
+  notFound,
+  sendPage,
+} from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { countView } from '../platform/page-views.ts';
 import {
@@ -83,7 +89,10 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
 
     app.get('/', { config: { policy: 'public' } }, async (req, reply) => {
       if (fromPageCache(req, reply)) return reply;
-      const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
+      const ctx = await pageContext(services, req, reply);
+      // A signed-in member's home page, kept for them as a reader's is for everyone.
+      if (fromMemberPageCache(req, reply, ctx, 'home')) return reply;
+      const data = await homeData.get();
       const [aside, listInserts] = await Promise.all([
         fillSlot(req, 'homeAside', ctx, {}),
         fillSlot(req, 'listInsert', ctx, { section: null }),
@@ -102,7 +111,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
       return sendPage(req, reply, () => h(HomePage, { ctx, data, listInserts, aside }), {
         ctx,
         renderKey,
-        pageCache: { shown: fillsShown(listInserts, aside) },
+        pageCache: { shown: fillsShown(listInserts, aside), version: 'home' },
       });
     });
 
@@ -148,11 +157,13 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         if (!story || !isVisible(story)) throw notFound('There is no such story.');
         const path = storyPath(story);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
+        const ctx = await pageContext(services, req, reply);
+        // A signed-in member's page, kept for them while the story is unchanged (their token is
+        // filled in); it still counts its view and its ad.
+        const version = `${story.id}@${story.updated_at}`;
+        if (fromMemberPageCache(req, reply, ctx, version)) return reply;
         countView(db, 'story', story.id);
-        const [ctx, headlines] = await Promise.all([
-          pageContext(services, req, reply),
-          services.shared.partnerItems.get(),
-        ]);
+        const headlines = await services.shared.partnerItems.get();
         const [top, inserts, body] = await Promise.all([
           fillSlot(req, 'storyTop', ctx, { story }),
           fillSlot(req, 'storyInsert', ctx, { story }),
@@ -170,6 +181,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
             // Answered again from the page cache, the page still counts its view and its ad.
             pageCache: {
               shown: [() => countView(db, 'story', story.id), ...fillsShown(top, inserts)],
+              version,
             },
           },
         );

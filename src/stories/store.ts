@@ -4,7 +4,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 import type { SectionsTable, StoriesTable } from './schema.ts';
-import { nowIso } from '../platform/db.ts';
+import { nowIso, precompiled } from '../platform/db.ts';
 import { slugify } from './markdown.ts';
 
 export type Section = Selectable<SectionsTable>;
@@ -85,9 +85,11 @@ export async function countPublished(db: DB, sectionId?: number, now = nowIso())
 }
 
 export async function getStory(db: DB, id: number): Promise<Story | undefined> {
-  return (await storyQuery(db).where('stories.id', '=', id).executeTakeFirst()) as
-    Story | undefined;
+  return (await storyById(db, id))[0] as Story | undefined;
 }
+
+// Run by every story page: compiled once, not built and compiled each time.
+const storyById = precompiled(1, (db, id: number) => storyQuery(db).where('stories.id', '=', id));
 
 /** Published and visible now (the public can read it). */
 export function isVisible(story: StoryRow, now = nowIso()): boolean {
