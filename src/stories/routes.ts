@@ -17,6 +17,7 @@ import {
   countPublished,
   getSectionBySlug,
   getStory,
+  getStoryHead,
   isVisible,
   latestStories,
   listSections,
@@ -153,15 +154,22 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         if (fromPageCache(req, reply)) return reply;
         const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.idslug);
         if (!m) throw notFound('There is no such story.');
-        const story = await getStory(db, Number(m[1]));
-        if (!story || !isVisible(story)) throw notFound('There is no such story.');
-        const path = storyPath(story);
+        const id = Number(m[1]);
+        // A signed-in member's kept page needs only the story's head (its address, visibility and
+        // version); the whole story is read when a page is made.
+        const full = req.member ? undefined : await getStory(db, id);
+        const head = full ?? (req.member ? await getStoryHead(db, id) : undefined);
+        if (!head || !isVisible(head)) throw notFound('There is no such story.');
+        const path = storyPath(head);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
         const ctx = await pageContext(services, req, reply);
         // A signed-in member's page, kept for them while the story is unchanged (their token is
         // filled in); it still counts its view and its ad.
-        const version = `${story.id}@${story.updated_at}`;
-        if (fromMemberPageCache(req, reply, ctx, version)) return reply;
+        if (fromMemberPageCache(req, reply, ctx, `${head.id}@${head.updated_at}`)) return reply;
+        const story = full ?? (await getStory(db, id));
+        // Changed since its head was read: as if it had been read first.
+        if (!story || !isVisible(story)) throw notFound('There is no such story.');
+        if (storyPath(story) !== path) return reply.redirect(storyPath(story), 301);
         countView(db, 'story', story.id);
         const headlines = await services.shared.partnerItems.get();
         const [top, inserts, body] = await Promise.all([
@@ -181,7 +189,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
             // Answered again from the page cache, the page still counts its view and its ad.
             pageCache: {
               shown: [() => countView(db, 'story', story.id), ...fillsShown(top, inserts)],
-              version,
+              version: `${story.id}@${story.updated_at}`,
             },
           },
         );

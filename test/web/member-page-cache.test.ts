@@ -161,7 +161,8 @@ describe(`pages kept for signed-in members (${ENGINE})`, () => {
     assert.match((await get('/', e.cookie)).body, /kept-expired@example\.org/);
     await site.db.kysely
       .updateTable('sessions')
-      .set({ expires_at: new Date(Date.now() - 1000).toISOString() })
+      // Long past (the session hook reads the real clock, not this file's).
+      .set({ expires_at: '2020-01-01T00:00:00.000Z' })
       .where('member_id', '=', e.memberId)
       .execute();
     assert.doesNotMatch((await get(storyPath, e.cookie)).body, /kept-expired@example\.org/);
