@@ -132,9 +132,28 @@ export function csrfSegments(html: string, marker: string): string[] | null {
  */
 export function pickEncoding(
   header: string | undefined,
-  offered: readonly ContentEncoding[] = ['br', 'gzip'],
+  offered: readonly ContentEncoding[] = BR_GZIP,
 ): ContentEncoding {
   if (!header) return 'identity';
+  // Browsers send one of a few headers: each is read once (a bounded memo per offer).
+  const memo = offered === BR_GZIP ? brGzipMemo : offered === GZIP_ONLY ? gzipMemo : null;
+  let picked = memo?.get(header);
+  if (picked === undefined) {
+    picked = readAcceptEncoding(header, offered);
+    if (memo) {
+      if (memo.size >= 64) memo.clear();
+      memo.set(header, picked);
+    }
+  }
+  return picked;
+}
+
+const BR_GZIP: readonly ContentEncoding[] = ['br', 'gzip'];
+const GZIP_ONLY: readonly ContentEncoding[] = ['gzip'];
+const brGzipMemo = new Map<string, ContentEncoding>();
+const gzipMemo = new Map<string, ContentEncoding>();
+
+function readAcceptEncoding(header: string, offered: readonly ContentEncoding[]): ContentEncoding {
   const q: Record<string, number> = {};
   for (const part of header.split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
@@ -396,7 +415,7 @@ function sendTokenRender(
   token: string,
   lastModified: string | undefined,
 ): FastifyReply {
-  const gzip = pickEncoding(req.headers['accept-encoding'], ['gzip']) === 'gzip';
+  const gzip = pickEncoding(req.headers['accept-encoding'], GZIP_ONLY) === 'gzip';
   let t = hit.lastToken;
   if (t?.token !== token) {
     const etag = createHash('sha1').update(`${key}|${token}|${hit.length}`).digest('base64url');
@@ -598,9 +617,16 @@ export function sendPage(
 }
 
 function setLastModified(reply: FastifyReply, lastModified: string): void {
-  const lm = new Date(lastModified);
-  if (!Number.isNaN(lm.getTime())) reply.header('last-modified', lm.toUTCString());
+  // The same page asked for again has the same time: formatted once.
+  if (lastModified !== lastModifiedIn) {
+    const lm = new Date(lastModified);
+    lastModifiedIn = lastModified;
+    lastModifiedOut = Number.isNaN(lm.getTime()) ? null : lm.toUTCString();
+  }
+  if (lastModifiedOut !== null) reply.header('last-modified', lastModifiedOut);
 }
+let lastModifiedIn: string | undefined;
+let lastModifiedOut: string | null = null;
 
 /**
  * The platform's part of every page's context (src/web/context.ts builds the whole). The CSRF
