@@ -476,8 +476,11 @@ export interface BasePageContext {
  */
 function contextKey(ctx: BasePageContext): string {
   const plain: Record<string, unknown> = {};
-  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(ctx))) {
-    if (k !== 'csrf' && 'value' in d) plain[k] = d.value;
+  // One descriptor at a time (not all of them as one object first): this runs on every page.
+  for (const k of Object.keys(ctx)) {
+    if (k === 'csrf') continue;
+    const d = Object.getOwnPropertyDescriptor(ctx, k);
+    if (d && 'value' in d) plain[k] = d.value;
   }
   return JSON.stringify(plain);
 }
