@@ -206,7 +206,8 @@ export function installLicensing(app: FastifyInstance, services: Services): Lice
     }
   });
 
-  app.addHook('onSend', async (req, reply, payload) => {
+  // Plain callbacks, not async functions: every request passes them.
+  app.addHook('onSend', (req, reply, _payload, done) => {
     reply.header('tdm-reservation', '1').header('tdm-policy', tdmPolicy);
     // A page that names an organisation depends on who and where the reader is: never a shared cache.
     const status = req.access?.decision.status;
@@ -215,11 +216,12 @@ export function installLicensing(app: FastifyInstance, services: Services): Lice
       if (typeof cc === 'string' && cc.startsWith('public'))
         reply.header('cache-control', 'private, no-cache');
     }
-    return payload;
+    done();
   });
 
-  app.addHook('onResponse', async (req, reply) => {
+  app.addHook('onResponse', (req, reply, done) => {
     countView(req, reply, usage);
+    done();
   });
 
   app.addHook('onClose', async () => {

@@ -1,6 +1,7 @@
 /** Member queries (Kysely; the same SQL on SQLite and PostgreSQL). */
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../platform/schema.ts';
+import { precompiled } from '../platform/db.ts';
 import type {
   DeclaredUse,
   MemberRole,
@@ -114,7 +115,12 @@ export async function sessionMember(
   sessionHash: string,
   now: string,
 ): Promise<SessionMemberRow | undefined> {
-  return db
+  return (await sessionMemberQuery(db, sessionHash, now))[0];
+}
+
+// Run on every request with a session cookie: compiled once, not built and compiled each time.
+const sessionMemberQuery = precompiled(2, (db, sessionHash: string, now: string) =>
+  db
     .selectFrom('sessions')
     .innerJoin('members', 'members.id', 'sessions.member_id')
     .select([
@@ -127,9 +133,8 @@ export async function sessionMember(
       'sessions.last_seen_at',
     ])
     .where('sessions.id', '=', sessionHash)
-    .where('sessions.expires_at', '>', now)
-    .executeTakeFirst();
-}
+    .where('sessions.expires_at', '>', now),
+);
 
 export async function insertSession(
   db: Q,

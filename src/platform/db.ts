@@ -458,3 +458,33 @@ function withStatementCache(
     },
   } as unknown as import('better-sqlite3').Database;
 }
+
+/**
+ * A query built and compiled once per Kysely handle, for the statements every request runs (the
+ * session lookup, a page's version): each call only puts its arguments into the compiled
+ * parameters, instead of building the query and compiling it to SQL again. `build` is called once
+ * with placeholders in place of the arguments, so it must use each argument only as a value
+ * (`where('id', '=', id)`), never to decide the query's shape.
+ */
+export function precompiled<A extends unknown[], R>(
+  arity: A['length'],
+  build: (db: Kysely<Database>, ...args: A) => { compile(): CompiledQuery<R> },
+): (db: Kysely<Database>, ...args: A) => Promise<R[]> {
+  const compiled = new WeakMap<Kysely<Database>, { query: CompiledQuery<R>; slots: number[] }>();
+  return async (db, ...args) => {
+    let c = compiled.get(db);
+    if (!c) {
+      const marks = Array.from({ length: arity }, (_, i) => Symbol(`argument ${i}`));
+      const query = build(db, ...(marks as unknown as A)).compile();
+      // Each compiled parameter is an argument (its index) or a constant of the query (-1).
+      const slots = query.parameters.map((p) => marks.indexOf(p as symbol));
+      if (marks.some((_, i) => !slots.includes(i)))
+        throw new Error(`precompiled query: an argument is not used as a value: ${query.sql}`);
+      c = { query, slots };
+      compiled.set(db, c);
+    }
+    const { query, slots } = c;
+    const parameters = slots.map((s, i) => (s < 0 ? query.parameters[i] : args[s]));
+    return (await db.executeQuery<R>({ ...query, parameters })).rows;
+  };
+}

@@ -103,6 +103,11 @@ interface CachedRender {
   hash?: string;
   /** For a render with token slots: its segments as bytes and as raw deflate pieces (see `gzipWithTokens`). */
   deflated?: { bytes: Buffer[]; pieces: Buffer[]; crc0: number };
+  /**
+   * For a render with token slots (one member's page): the last token it was sent with, its ETag
+   * stem and gzip bytes, so the same browser asking again costs no hashing or joining.
+   */
+  lastToken?: { token: string; etag: string; gzip?: Buffer };
 }
 const rendered = new Lru<string, CachedRender>(2000);
 
@@ -127,9 +132,28 @@ export function csrfSegments(html: string, marker: string): string[] | null {
  */
 export function pickEncoding(
   header: string | undefined,
-  offered: readonly ContentEncoding[] = ['br', 'gzip'],
+  offered: readonly ContentEncoding[] = BR_GZIP,
 ): ContentEncoding {
   if (!header) return 'identity';
+  // Browsers send one of a few headers: each is read once (a bounded memo per offer).
+  const memo = offered === BR_GZIP ? brGzipMemo : offered === GZIP_ONLY ? gzipMemo : null;
+  let picked = memo?.get(header);
+  if (picked === undefined) {
+    picked = readAcceptEncoding(header, offered);
+    if (memo) {
+      if (memo.size >= 64) memo.clear();
+      memo.set(header, picked);
+    }
+  }
+  return picked;
+}
+
+const BR_GZIP: readonly ContentEncoding[] = ['br', 'gzip'];
+const GZIP_ONLY: readonly ContentEncoding[] = ['gzip'];
+const brGzipMemo = new Map<string, ContentEncoding>();
+const gzipMemo = new Map<string, ContentEncoding>();
+
+function readAcceptEncoding(header: string, offered: readonly ContentEncoding[]): ContentEncoding {
   const q: Record<string, number> = {};
   for (const part of header.split(',')) {
     const [name, ...params] = part.trim().toLowerCase().split(';');
@@ -277,9 +301,11 @@ function anonymousRead(req: FastifyRequest): boolean {
  * page route whose `sendPage` passes `pageCache`.
  */
 export function fromPageCache(req: FastifyRequest, reply: FastifyReply): boolean {
-  if (!anonymousRead(req)) return false;
+  // Before the route reads anything: a page rendered from what it reads is kept only while no
+  // shown data changed since (a member's page too, see `fromMemberPageCache`).
   const generation = dataGeneration();
   state(reply).pageGeneration = generation;
+  if (!anonymousRead(req)) return false;
   const lru = answersFor(req);
   const hit = lru.get(req.url);
   if (!hit) return false;
@@ -302,6 +328,106 @@ function pageCacheSeconds(req: FastifyRequest): number {
     (req.server as { config?: { pageCacheSeconds?: number } }).config?.pageCacheSeconds ??
     DEFAULT_PAGE_CACHE_SECONDS
   );
+}
+
+/**
+ * Pages kept for signed-in members (`fromMemberPageCache`): per site, by URL, the version of what
+ * the page shows that the route read first (a story's id and last change), and everything in the
+ * page context apart from the CSRF token (the member's id, address, role and confirmation, the
+ * access decision, the sections): another member, a changed role or another access decision is
+ * another entry. The token is filled in per request.
+ */
+interface MemberAnswer {
+  render: CachedRender;
+  /** The render's cache key (the ETag's stem with the token). */
+  key: string;
+  lastModified?: string;
+  generation: number;
+  expires: number;
+  shown: Array<() => void>;
+}
+const memberAnswers = new WeakMap<object, Lru<string, MemberAnswer>>();
+
+function memberAnswersFor(req: FastifyRequest): Lru<string, MemberAnswer> {
+  const site = (req.server as { db?: object }).db ?? req.server;
+  let lru = memberAnswers.get(site);
+  if (!lru) memberAnswers.set(site, (lru = new Lru(500)));
+  return lru;
+}
+
+const memberAnswerKey = (req: FastifyRequest, version: string, ctx: BasePageContext) =>
+  `${req.url}\n${version}\n${contextKey(ctx)}`;
+
+/** Whether this request may be answered with (and its page kept as) a member's kept page. */
+function memberRead(req: FastifyRequest, reply: FastifyReply, ctx: BasePageContext): boolean {
+  return (
+    (req.method === 'GET' || req.method === 'HEAD') &&
+    !!req.member &&
+    !ctx.flash &&
+    !state(reply).flashShown &&
+    state(reply).pageGeneration !== undefined
+  );
+}
+
+/**
+ * Answers a signed-in member from the pages kept for them: true when it did (the reply is sent, with
+ * their CSRF token filled in, and what the page counts when shown is counted). Call in a page route
+ * that called `fromPageCache` first, after the session hook said who the member is (so a signed-out,
+ * expired or revoked session never gets here) and after reading the `version` of what the page
+ * shows (e.g. the story's last change), with the page's context; its `sendPage` passes
+ * `pageCache: { shown, version }`. Kept pages follow `dataGeneration` and SHARED_TTL_MS as the
+ * anonymous ones do.
+ */
+export function fromMemberPageCache(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  ctx: BasePageContext,
+  version: string,
+): boolean {
+  if (!memberRead(req, reply, ctx)) return false;
+  const lru = memberAnswersFor(req);
+  const key = memberAnswerKey(req, version, ctx);
+  const hit = lru.get(key);
+  if (!hit) return false;
+  if (hit.generation !== state(reply).pageGeneration || hit.expires <= Date.now()) {
+    lru.delete(key);
+    return false;
+  }
+  for (const f of hit.shown) f();
+  reply
+    .code(200)
+    .type('text/html; charset=utf-8')
+    .header('cache-control', CACHE_HEADERS.private)
+    .header('vary', 'Cookie, Accept-Encoding');
+  sendTokenRender(req, reply, hit.render, hit.key, ctx.csrf, hit.lastModified);
+  return true;
+}
+
+/**
+ * Sends a render with token slots (a signed-in member's page) with `token` filled in: in gzip when
+ * the browser takes it, joined from its segments compressed once (`gzipWithTokens`), or 304.
+ */
+function sendTokenRender(
+  req: FastifyRequest,
+  reply: FastifyReply,
+  hit: CachedRender,
+  key: string,
+  token: string,
+  lastModified: string | undefined,
+): FastifyReply {
+  const gzip = pickEncoding(req.headers['accept-encoding'], GZIP_ONLY) === 'gzip';
+  let t = hit.lastToken;
+  if (t?.token !== token) {
+    const etag = createHash('sha1').update(`${key}|${token}|${hit.length}`).digest('base64url');
+    hit.lastToken = t = { token, etag };
+  }
+  const etag = `"${t.etag}${gzip ? '-gzip' : ''}"`;
+  reply.header('etag', etag);
+  if (lastModified) setLastModified(reply, lastModified);
+  if (matches(req.headers['if-none-match'], etag)) return reply.code(304).send();
+  if (!gzip) return reply.send(hit.segments.join(token));
+  reply.header('content-encoding', 'gzip');
+  return reply.send((t.gzip ??= gzipWithTokens(hit, token)));
 }
 
 /** Sends a render without token slots in the encoding the client prefers, or 304. */
@@ -350,8 +476,11 @@ export interface BasePageContext {
  */
 function contextKey(ctx: BasePageContext): string {
   const plain: Record<string, unknown> = {};
-  for (const [k, d] of Object.entries(Object.getOwnPropertyDescriptors(ctx))) {
-    if (k !== 'csrf' && 'value' in d) plain[k] = d.value;
+  // One descriptor at a time (not all of them as one object first): this runs on every page.
+  for (const k of Object.keys(ctx)) {
+    if (k === 'csrf') continue;
+    const d = Object.getOwnPropertyDescriptor(ctx, k);
+    if (d && 'value' in d) plain[k] = d.value;
   }
   return JSON.stringify(plain);
 }
@@ -367,9 +496,10 @@ export interface SendPageOptions {
   renderKey?: string;
   /**
    * Keep the page for `fromPageCache` (with a `renderKey`, for a reader without a session), with
-   * what showing it again counts.
+   * what showing it again counts; with a `version` (what `fromMemberPageCache` was given), a
+   * signed-in member's page is kept for them too.
    */
-  pageCache?: { shown: Array<() => void> };
+  pageCache?: { shown: Array<() => void>; version?: string };
 }
 
 /**
@@ -394,8 +524,8 @@ export function sendPage(
   let shared: CachedRender | null = null;
   // The validator: for a reused render, a hash of what identifies it (cheaper than hashing the page).
   let identity: string | null = null;
-  // A reused render with token slots, and this visitor's token.
-  let tokenRender: { hit: CachedRender; token: string } | null = null;
+  // A reused render with token slots, this visitor's token and the render's key.
+  let tokenRender: { hit: CachedRender; token: string; key: string } | null = null;
   // A page showing a one-time message is this visitor's, once: not reused, not stored.
   if (opts.ctx?.flash) state(reply).flashShown = true;
   if (state(reply).flashShown) opts = { ...opts, renderKey: undefined };
@@ -420,7 +550,7 @@ export function sendPage(
     if (hit) {
       if (hit.segments.length === 1) shared = hit;
       const token = hit.segments.length > 1 ? opts.ctx.csrf : '';
-      if (hit.segments.length > 1) tokenRender = { hit, token };
+      if (hit.segments.length > 1) tokenRender = { hit, token, key };
       // Joined only if it is sent as it is (see below).
       html = hit.segments.length > 1 ? '' : hit.segments[0];
       identity = `${key}|${token}|${hit.length}`;
@@ -462,31 +592,44 @@ export function sendPage(
     }
     return sendRender(req, reply, shared, opts.lastModified);
   }
-  // A render with token slots (a signed-in member's page) in gzip, from its segments compressed once.
-  const gzip =
-    status === 200 &&
-    tokenRender &&
-    pickEncoding(req.headers['accept-encoding'], ['gzip']) === 'gzip';
+  if (status === 200 && tokenRender) {
+    const { hit, key, token } = tokenRender;
+    const version = opts.pageCache?.version;
+    if (version !== undefined && opts.ctx && memberRead(req, reply, opts.ctx)) {
+      memberAnswersFor(req).set(memberAnswerKey(req, version, opts.ctx), {
+        render: hit,
+        key,
+        lastModified: opts.lastModified,
+        generation: state(reply).pageGeneration!,
+        expires: Date.now() + SHARED_TTL_MS,
+        shown: opts.pageCache!.shown,
+      });
+    }
+    return sendTokenRender(req, reply, hit, key, token, opts.lastModified);
+  }
+  if (tokenRender) return reply.send(tokenRender.hit.segments.join(tokenRender.token));
   if (status === 200) {
     const etag = `"${createHash('sha1')
       .update(identity ?? html)
-      .digest('base64url')}${gzip ? '-gzip' : ''}"`;
+      .digest('base64url')}"`;
     reply.header('etag', etag);
     if (opts.lastModified) setLastModified(reply, opts.lastModified);
     if (matches(req.headers['if-none-match'], etag)) return reply.code(304).send();
-  }
-  if (tokenRender) {
-    if (!gzip) return reply.send(tokenRender.hit.segments.join(tokenRender.token));
-    reply.header('content-encoding', 'gzip');
-    return reply.send(gzipWithTokens(tokenRender.hit, tokenRender.token));
   }
   return reply.send(html);
 }
 
 function setLastModified(reply: FastifyReply, lastModified: string): void {
-  const lm = new Date(lastModified);
-  if (!Number.isNaN(lm.getTime())) reply.header('last-modified', lm.toUTCString());
+  // The same page asked for again has the same time: formatted once.
+  if (lastModified !== lastModifiedIn) {
+    const lm = new Date(lastModified);
+    lastModifiedIn = lastModified;
+    lastModifiedOut = Number.isNaN(lm.getTime()) ? null : lm.toUTCString();
+  }
+  if (lastModifiedOut !== null) reply.header('last-modified', lastModifiedOut);
 }
+let lastModifiedIn: string | undefined;
+let lastModifiedOut: string | null = null;
 
 /**
  * The platform's part of every page's context (src/web/context.ts builds the whole). The CSRF

@@ -305,12 +305,14 @@ export async function readiness(
 /** Times every request into the latency histogram (route pattern, not the address: bounded labels). */
 export function installRequestMetrics(app: FastifyInstance): void {
   const { requests } = metrics();
-  app.addHook('onResponse', async (req, reply) => {
+  // A plain callback, not an async function: every request passes it.
+  app.addHook('onResponse', (req, reply, done) => {
     const route = req.routeOptions.url ?? '(unmatched)';
     requests.observe(
       { route, method: req.method, status: `${Math.floor(reply.statusCode / 100)}xx` },
       reply.elapsedTime / 1000,
     );
+    done();
   });
 }
 

@@ -278,8 +278,10 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
   });
   // After the route's rate limit (route hooks run after these onRequest hooks, so the check waits
   // for preValidation) and before the CSRF check and the handler.
-  app.addHook('preValidation', async (req, reply) => {
-    if (req.is404) return;
+  // A plain callback (every request passes it): a throw is the request's error; after a redirect
+  // the chain stops (done is not called).
+  app.addHook('preValidation', (req, reply, done) => {
+    if (req.is404) return done();
     const action = req.routeOptions.config?.policy;
     // Unreachable for registered routes (onRoute refuses them); fail closed all the same.
     if (!isAction(action))
@@ -288,13 +290,15 @@ export function installPolicy(app: FastifyInstance): RoutePolicy[] {
     if (can(actor, action)) {
       // What only some may see is never stored by a shared cache (pages set their own policy).
       if (action !== 'public' && action !== 'api.read') reply.header('cache-control', 'no-store');
-      return;
+      return done();
     }
     const next = signInFirst(actor, action, req.method, req.url);
-    if (next !== null)
-      return reply
+    if (next !== null) {
+      reply
         .header('cache-control', 'no-store')
         .redirect(`/login?next=${encodeURIComponent(next).replace(/%2F/g, '/')}`, 303);
+      return;
+    }
     throw refusal(actor, action);
   });
   return registry;

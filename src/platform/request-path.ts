@@ -62,12 +62,14 @@ declare module 'fastify' {
 /** Installs the check as the first onRequest hook of the root app. */
 export function installCanonicalPaths(app: FastifyInstance): void {
   app.decorateRequest('routePath', '');
-  app.addHook('onRequest', async (req: FastifyRequest) => {
+  // A plain callback (every request passes it): a throw is the request's error.
+  app.addHook('onRequest', (req: FastifyRequest, _reply, done) => {
     const p = canonicalPath(rawPath(req.url));
     if (p === null) {
       req.routePath = rawPath(req.url);
       throw new HttpError(400, 'non_canonical_path', NON_CANONICAL_MESSAGE);
     }
     req.routePath = p;
+    done();
   });
 }

@@ -3,7 +3,13 @@ import type { FastifyPluginAsync } from 'fastify';
 import { h } from 'preact';
 import { z } from 'zod';
 import type { Services } from '../platform/services.ts';
-import { badRequest, fromPageCache, notFound, sendPage } from '../platform/http.ts';
+import {
+  badRequest,
+  fromMemberPageCache,
+  fromPageCache,
+  notFound,
+  sendPage,
+} from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { countView } from '../platform/page-views.ts';
 import {
@@ -11,6 +17,7 @@ import {
   countPublished,
   getSectionBySlug,
   getStory,
+  getStoryHead,
   isVisible,
   latestStories,
   listSections,
@@ -83,7 +90,10 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
 
     app.get('/', { config: { policy: 'public' } }, async (req, reply) => {
       if (fromPageCache(req, reply)) return reply;
-      const [ctx, data] = await Promise.all([pageContext(services, req, reply), homeData.get()]);
+      const ctx = await pageContext(services, req, reply);
+      // A signed-in member's home page, kept for them as a reader's is for everyone.
+      if (fromMemberPageCache(req, reply, ctx, 'home')) return reply;
+      const data = await homeData.get();
       const [aside, listInserts] = await Promise.all([
         fillSlot(req, 'homeAside', ctx, {}),
         fillSlot(req, 'listInsert', ctx, { section: null }),
@@ -102,7 +112,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
       return sendPage(req, reply, () => h(HomePage, { ctx, data, listInserts, aside }), {
         ctx,
         renderKey,
-        pageCache: { shown: fillsShown(listInserts, aside) },
+        pageCache: { shown: fillsShown(listInserts, aside), version: 'home' },
       });
     });
 
@@ -144,15 +154,24 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         if (fromPageCache(req, reply)) return reply;
         const m = /^(\d{1,12})(?:-.*)?$/.exec(req.params.idslug);
         if (!m) throw notFound('There is no such story.');
-        const story = await getStory(db, Number(m[1]));
-        if (!story || !isVisible(story)) throw notFound('There is no such story.');
-        const path = storyPath(story);
+        const id = Number(m[1]);
+        // A signed-in member's kept page needs only the story's head (its address, visibility and
+        // version); the whole story is read when a page is made.
+        const full = req.member ? undefined : await getStory(db, id);
+        const head = full ?? (req.member ? await getStoryHead(db, id) : undefined);
+        if (!head || !isVisible(head)) throw notFound('There is no such story.');
+        const path = storyPath(head);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
+        const ctx = await pageContext(services, req, reply);
+        // A signed-in member's page, kept for them while the story is unchanged (their token is
+        // filled in); it still counts its view and its ad.
+        if (fromMemberPageCache(req, reply, ctx, `${head.id}@${head.updated_at}`)) return reply;
+        const story = full ?? (await getStory(db, id));
+        // Changed since its head was read: as if it had been read first.
+        if (!story || !isVisible(story)) throw notFound('There is no such story.');
+        if (storyPath(story) !== path) return reply.redirect(storyPath(story), 301);
         countView(db, 'story', story.id);
-        const [ctx, headlines] = await Promise.all([
-          pageContext(services, req, reply),
-          services.shared.partnerItems.get(),
-        ]);
+        const headlines = await services.shared.partnerItems.get();
         const [top, inserts, body] = await Promise.all([
           fillSlot(req, 'storyTop', ctx, { story }),
           fillSlot(req, 'storyInsert', ctx, { story }),
@@ -170,6 +189,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
             // Answered again from the page cache, the page still counts its view and its ad.
             pageCache: {
               shown: [() => countView(db, 'story', story.id), ...fillsShown(top, inserts)],
+              version: `${story.id}@${story.updated_at}`,
             },
           },
         );

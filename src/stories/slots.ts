@@ -12,7 +12,10 @@
  * story's cable).
  *
  * A fill is a node and a key naming everything it shows apart from the page context; the page's
- * cached render is keyed by it (see `renderKey` in src/platform/http.ts). A node reads the context
+ * cached render is keyed by it (see `renderKey` in src/platform/http.ts). What a fill shows comes
+ * from the context, the slot's arguments and shared data only (per-process caches, whose emptying
+ * says `dataChanged`), never from the request otherwise: kept pages, a reader's and a signed-in
+ * member's (keyed by the context), are answered again without filling the slots. A node reads the context
  * while the page renders, not when it is made (pass `ctx` to a component): the CSRF token is made
  * for a shared render only then. Fills of a slot appear in the order given when they are added.
  */

@@ -4,7 +4,7 @@
 import { sql, type Kysely, type Selectable } from 'kysely';
 import type { Database } from '../platform/schema.ts';
 import type { SectionsTable, StoriesTable } from './schema.ts';
-import { nowIso } from '../platform/db.ts';
+import { nowIso, precompiled } from '../platform/db.ts';
 import { slugify } from './markdown.ts';
 
 export type Section = Selectable<SectionsTable>;
@@ -85,12 +85,43 @@ export async function countPublished(db: DB, sectionId?: number, now = nowIso())
 }
 
 export async function getStory(db: DB, id: number): Promise<Story | undefined> {
-  return (await storyQuery(db).where('stories.id', '=', id).executeTakeFirst()) as
-    Story | undefined;
+  return (await storyById(db, id))[0] as Story | undefined;
 }
 
+// Run by every story page: compiled once, not built and compiled each time.
+const storyById = precompiled(1, (db, id: number) => storyQuery(db).where('stories.id', '=', id));
+
+/** What a story page needs before its kept render can be used: its address, visibility and version. */
+export type StoryHead = Pick<
+  Story,
+  'id' | 'slug' | 'status' | 'published_at' | 'updated_at' | 'section_slug'
+>;
+
+/** The story's head only (no text, no source): what a signed-in member's kept page is checked by. */
+export async function getStoryHead(db: DB, id: number): Promise<StoryHead | undefined> {
+  return (await storyHeadById(db, id))[0];
+}
+
+const storyHeadById = precompiled(1, (db, id: number) =>
+  db
+    .selectFrom('stories')
+    .innerJoin('sections', 'sections.id', 'stories.section_id')
+    .select([
+      'stories.id',
+      'stories.slug',
+      'stories.status',
+      'stories.published_at',
+      'stories.updated_at',
+      'sections.slug as section_slug',
+    ])
+    .where('stories.id', '=', id),
+);
+
 /** Published and visible now (the public can read it). */
-export function isVisible(story: StoryRow, now = nowIso()): boolean {
+export function isVisible(
+  story: Pick<StoryRow, 'status' | 'published_at'>,
+  now = nowIso(),
+): boolean {
   return story.status === 'published' && story.published_at <= now;
 }
 

@@ -89,6 +89,10 @@ export async function pageContext(
   ctx.access = PERSONAL_ACCESS;
   ctx.member = null;
   const parts = req.server.hasDecorator('pageParts') ? req.server.pageParts : [];
-  for (const part of parts) Object.assign(ctx, await part(req));
+  for (const part of parts) {
+    const p = part(req);
+    // Most parts answer at once: only a promise is waited for.
+    Object.assign(ctx, p instanceof Promise ? await p : p);
+  }
   return ctx;
 }
