@@ -68,7 +68,7 @@ const FLOORS: Record<string, { tuning: number; validation: number }> = {
   media_urls: { tuning: 0, validation: 0 },
   recipients: { tuning: 4, validation: 2 },
   references: { tuning: 63, validation: 20 },
-  references_typed: { tuning: 15, validation: 9 },
+  references_typed: { tuning: 19, validation: 9 },
   signers: { tuning: 20, validation: 10 },
   subject: { tuning: 29, validation: 10 },
   summary: { tuning: 11, validation: 6 },

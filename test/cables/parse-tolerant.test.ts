@@ -207,6 +207,45 @@ test('reference lists: years in other places, originator aliases, printout lines
   );
 });
 
+test('reference lists: a year after the serial, a mark, a comma or a message word between station and serial', () => {
+  const refs = (s: string, year = 2009) => parseReferences(s, year, null);
+  // a year written apart after the serial, ending its item: two or four digits
+  assert.deepEqual(refs('REF: LIMA 00123 99, QUITO 0456 01, BOGOTA 789 2005'), [
+    '99LIMA123',
+    '01QUITO456',
+    '05BOGOTA789',
+  ]);
+  assert.deepEqual(refs('REF: A. LIMA 00123 08 AND 456'), ['08LIMA123', '08LIMA456']);
+  // not when it would be newer than the citing cable, or more than twenty years older
+  assert.deepEqual(refs('REF: LIMA 123 10', 2009), ['09LIMA123']);
+  assert.deepEqual(refs('REF: LIMA 123 1985', 2009), ['09LIMA123']);
+  // not when the item goes on after it (the next item's year, a date)
+  assert.deepEqual(refs('REF: LIMA 123 07 STATE 456'), ['09LIMA123', '07STATE456']);
+  assert.deepEqual(refs('REF: LIMA 123 12 MAY 2009'), ['09LIMA123']);
+  // a portion mark between the station and the serial is the item's marking
+  assert.deepEqual(refs('REF: LIMA (C)00123, BUENOS AIRES (S//NF) 456, STATE (SBU) 78'), [
+    '09LIMA123',
+    '09BUENOSAIRES456',
+    '09STATE78',
+  ]);
+  // a comma between the station and the serial, as a colon may stand there
+  assert.deepEqual(refs('REF: QUITO 12, QUITO, 345, STATE: 6789'), [
+    '09QUITO12',
+    '09QUITO345',
+    '09STATE6789',
+  ]);
+  // after a comma, a year is not a serial, and a serial after another serial is not the station's
+  assert.deepEqual(refs('REF: MEETINGS IN QUITO, 2008'), []);
+  assert.deepEqual(refs('REF: STATE 12345, 67890'), ['09STATE12345']);
+  // a word naming the kind of message between the station and the serial
+  assert.deepEqual(
+    refs('REF: QUITO CABLES 0123 AND 0456 (2008), STATE TEL 789, LIMA REFTEL NO. 55 ; BERN MSG 66'),
+    ['09QUITO123', '08QUITO456', '09STATE789', '09LIMA55', '09BERN66'],
+  );
+  // a message known by its DTG is still no serial
+  assert.deepEqual(refs('REF: SECDEF MSG 301601Z SEP 08'), []);
+});
+
 test('reference lists: O for a zero, an item split after a glued year, a post named city first', () => {
   const refs = (s: string, own: string | null = null) => parseReferences(s, 2009, own);
   // the letter O for a zero in a serial, a year, a parenthesised year or a year glued to the station

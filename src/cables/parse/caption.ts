@@ -385,6 +385,39 @@ function bannerShaped(m: string, serial: string, at: number, all: string): boole
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
   /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+/**
+ * A portion mark (FORMAT.md §5: `(C)`, `(SBU)`, `(S/NF)`, `(C//REL NATO)`) written between the
+ * station and the serial of an item (`KUWAIT (C)02293`): the item's marking, not part of its id.
+ */
+const MARK_INSIDE_RE =
+  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]*\((?:U|SBU|C|S|TS)(?:[ \t]*\/\/?[ \t]*[A-Z][A-Z ]*)*\)[ \t]*(?=\d{1,7}\b)/g;
+/**
+ * A word naming the kind of message between the station and the serial (`COLOMBO CABLES 0266`,
+ * `STATE TEL 1234`, `LIMA REFTEL NO. 55`): the serial is the station's.
+ */
+const MESSAGE_WORD_RE =
+  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:CABLES?|TELS?|TELEGRAMS?|REFTELS?|MSGS?|MESSAGES?)(?:[ \t]+(?:NOS?\.?|#))?[ \t:]*(?=\d{1,7}\b)/g;
+/** `words` with the station its last one to three words name, or null when they name none. */
+function endsInStation(words: string): boolean {
+  const w = words.split(/[ \t]+/);
+  for (let k = Math.min(3, w.length); k >= 1; k--)
+    if (normalizeStation(w.slice(w.length - k).join(''), false)) return true;
+  return false;
+}
+/**
+ * A year written after the serial at the end of the item, apart (`AMMAN 07718 99, …`, `LIMA 55
+ * 2007`): read as the item's year only when it is at most twenty years before the citing cable's (a
+ * cited cable is not newer than the cable citing it). Its two digits, or null.
+ */
+function yearAfter(written: string, year: number | null): string | null {
+  if (year == null || !/^(?:\d{2}|(?:19|20)\d{2})$/.test(written)) return null;
+  let full = Number(written);
+  if (written.length === 2) {
+    full += 2000;
+    if (full > year) full -= 100;
+  }
+  return year - full >= 0 && year - full <= 20 ? written.slice(-2) : null;
+}
 const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
@@ -548,6 +581,10 @@ export function referencesInText(
         : m,
     );
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
+  // a portion mark or a word naming the message between the station and the serial
+  if (t.includes('('))
+    t = t.replace(MARK_INSIDE_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
+  t = t.replace(MESSAGE_WORD_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
@@ -643,6 +680,20 @@ export function referencesInText(
         break;
       }
     }
+    // a comma between the station and the serial (`PRAGUE, 1228`), as a colon may stand there
+    // (`STATE: 73097`); four digits that read as a year after a comma are not a serial
+    if (!station && i >= 2 && clean[i - 1] === ',' && !/^(?:19|20)\d{2}$/.test(tok)) {
+      for (let n = Math.min(3, i - 1); n >= 1; n--) {
+        const words = clean.slice(i - 1 - n, i - 1);
+        if (!words.every((w) => /^[A-Z][A-Z'.]*$/.test(w))) continue;
+        const st = normalizeStation(words.join(''), false);
+        if (st) {
+          station = st;
+          k = n + 1;
+          break;
+        }
+      }
+    }
     // a post named city first, office after (`DUBAI RPO` for RPODUBAI, `BRUSSELS USEU`)
     if (
       !station &&
@@ -716,12 +767,21 @@ export function referencesInText(
         y = p.slice(-2);
       }
       const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
+      let end = i;
       if (after) y = after[1].slice(-2);
+      else if (tok.length >= 3 && (i + 2 >= clean.length || /^(?:,|AND)$/.test(clean[i + 2]))) {
+        // a two-digit year after the serial, ending the item (`AMMAN 07718 99, …`)
+        const ya = yearAfter(clean[i + 1] ?? '', year);
+        if (ya) {
+          y = ya;
+          end = i + 1;
+        }
+      }
       // a day before a month (`LIMA 12 MAY`) is part of a date, not a serial
       if (!(tok.length <= 2 && MONTH_TOKEN_RE.test(clean[i + 1] ?? ''))) push(y, station, tok);
       lastStation = station;
       lastYear = y;
-      lastEnd = i;
+      lastEnd = end;
       continue;
     }
     // continuation: "BRASILIA 2799 AND 2764", "STATE 188314, 259032"
