@@ -666,6 +666,20 @@ test('tags: two codes written together split by their shape', () => {
   assert.deepEqual(splitTags('PREL, ABCDEF'), ['PREL', 'ABCDEF']);
 });
 
+test('tags: the head of a later page of the printout ends the TAGS line', () => {
+  // the caption is on the first page: text after a page head is another page's, not tags
+  assert.deepEqual(
+    parseTags(
+      'TAGS: PREL, PGOV, ECON, UNCLASSIFIED    PAGE 02   RURITA  00123  01 OF 02  041033Z RUPREL, ETRD\nSUBJECT: X',
+    ).tags,
+    ['PREL', 'PGOV', 'ECON'],
+  );
+  assert.deepEqual(
+    parseTags('TAGS: PREL, PGOV, PAGE 03 LIMA 04567 021000Z KDEM\nSUBJECT: X').tags,
+    ['PREL', 'PGOV'],
+  );
+});
+
 test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {
   const body = [
     'C O N F I D E N T I A L LIMA 001700',
