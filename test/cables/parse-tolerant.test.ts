@@ -680,6 +680,19 @@ test('tags: the head of a later page of the printout ends the TAGS line', () => 
   );
 });
 
+test('classified by: three names in capitals after a word of office', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  assert.deepEqual(names('CLASSIFIED BY: ACTING DCM\nJOHN PAUL SAMPLE FOR REASON 1.4 (D).'), [
+    'JOHN PAUL SAMPLE',
+  ]);
+  // a first word that may be an office cut short or abbreviated is not a given name
+  assert.deepEqual(names('CLASSIFIED BY: POL COUN JOHN SAMPLE FOR REASONS 1.4 (B)'), [
+    'JOHN SAMPLE',
+  ]);
+  assert.deepEqual(names('Classified By: Acting MC Jo Sample, Reasons 1.4 (b)'), ['Jo Sample']);
+  assert.deepEqual(names('CLASSIFIED BY: DCM MC JOHN SAMPLE, REASONS 1.4 (B)'), ['JOHN SAMPLE']);
+});
+
 test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {
   const body = [
     'C O N F I D E N T I A L LIMA 001700',

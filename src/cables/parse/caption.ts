@@ -962,6 +962,17 @@ function isTitleWord(w: string): boolean {
   );
 }
 
+/**
+ * A word in capitals that may be a word of office rather than a given name: shorter than three
+ * letters, without a vowel, or the start of a word of rank or office (`COUN`, `DEP`, `MIN`).
+ */
+function officeShaped(w: string): boolean {
+  if (w.length < 3 || !/[AEIOUY]/.test(w)) return true;
+  if (TITLE_STEMS.some((t) => t.startsWith(w))) return true;
+  for (const t of TITLE_WORDS) if (t.startsWith(w)) return true;
+  return false;
+}
+
 const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
 
 /** Person name inside one comma-free piece: the trailing run of name-like tokens after any titles. */
@@ -1017,7 +1028,15 @@ function nameInPiece(piece: string): string | null {
   const nameWords = name
     .slice(0, surnameIdx + 1)
     .filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
-  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]+$/.test(name[0]) ? 2 : 1;
+  // in capitals, only a run of three words in capitals whose first could not be a word of office cut
+  // short (`COUN`, `MC`, `PDAS` before a name are offices: `ACTING DCM ROBERT RICHARD DOWNES`)
+  const maxGiven =
+    afterTitle &&
+    nameWords === 3 &&
+    (/^[A-Z][a-z]+$/.test(name[0]) ||
+      (name.slice(0, 3).every((w) => /^[A-Z]{2,}$/.test(w)) && !officeShaped(name[0])))
+      ? 2
+      : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
     if (isInitial(w, i) || PARTICLES.has(w)) from = i;
