@@ -150,6 +150,21 @@ test('typed refs: a cable item with its year after the serial, a mark, a comma o
   );
 });
 
+test('typed refs: the label written again before the first mark, on one line or reflowed', () => {
+  for (const list of [
+    'Ref:  Ref A) Quito 12 B) Quito 0345',
+    'REF: REF A) QUITO 12 B) QUITO 0345',
+    'Refs: Ref (A) Quito 12 (B) Quito 0345',
+    'SUBJECT: Talks  Ref:  Ref A) Quito 12 B) Quito 0345  1. (U) Text',
+  ])
+    assert.deepEqual(typed(list), [cable('09QUITO12', 'A'), cable('09QUITO345', 'B')], list);
+  // an item's message word, serial and year in parentheses wrapped onto the next lines
+  assert.deepEqual(typed('REF: QUITO CABLES\n0123 AND 0456\n(2008)'), [
+    cable('09QUITO123'),
+    cable('08QUITO456'),
+  ]);
+});
+
 test('typed refs: in the parser output and the API shape, beside references', () => {
   const body =
     'C O N F I D E N T I A L LIMA 000500\n\nE.O. 12958: DECL: 12/01/2019\nTAGS: PREL, PE\n' +

@@ -327,7 +327,7 @@ export function refBlock(
 }
 
 const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g;
-const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
+const PAREN_YEAR_RE = /(\d)[ \t]*(?:\n[ \t]*)?\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 /** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
 const DTG_YEAR_RE =
   /(\d)([ \t]*\(?[ \t]*(?:DTG[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
@@ -396,7 +396,7 @@ const MARK_INSIDE_RE =
  * `STATE TEL 1234`, `LIMA REFTEL NO. 55`): the serial is the station's.
  */
 const MESSAGE_WORD_RE =
-  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:CABLES?|TELS?|TELEGRAMS?|REFTELS?|MSGS?|MESSAGES?)(?:[ \t]+(?:NOS?\.?|#))?[ \t:]*(?=\d{1,7}\b)/g;
+  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:CABLES?|TELS?|TELEGRAMS?|REFTELS?|MSGS?|MESSAGES?)(?:[ \t]+(?:NOS?\.?|#))?[ \t:]*(?:\n[ \t]*)?(?=\d{1,7}\b)/g;
 /** `words` with the station its last one to three words name, or null when they name none. */
 function endsInStation(words: string): boolean {
   const w = words.split(/[ \t]+/);
