@@ -426,6 +426,33 @@ test('reference items that name another kind of document, and dates, cite no cab
   ]);
 });
 
+test('caption fields and signers as the other distributions write them: CRLF, entities, no-break spaces', () => {
+  const caption =
+    'E.O. 12958: DECL: 12/01/2019\nTAGS: PREL, PGOV,\n  ECON\nSUBJECT: TALKS ON THE\nBORDER \n \n' +
+    'Classified By: Political Counselor Jo\nanna Roe for reasons 1.4 (b)\n\n1. (C) Text.';
+  const body = '2. (C) More text.\n\nROE\n';
+  const read = (c: string, b: string) => ({
+    tags: parseTags(c).tags,
+    subject: parseSubject(c),
+    names: parseClassifiedBy(c, false).names,
+    signers: parseSigners(b),
+  });
+  const want = {
+    tags: ['PREL', 'PGOV', 'ECON'],
+    subject: 'TALKS ON THE BORDER',
+    names: ['Joanna Roe'],
+    signers: ['ROE'],
+  };
+  assert.deepEqual(read(caption, body), want);
+  for (const f of [
+    (s: string) => s.replace(/\n/g, '\r\n'),
+    (s: string) => s.replace(/\n/g, '&#x000A;'),
+    (s: string) => s.replace(/\n/g, '\\\n'),
+    (s: string) => s.replace(/ /g, '\u00a0'),
+  ])
+    assert.deepEqual(read(f(caption), f(body)), want, f(caption));
+});
+
 test('reference lists as the other distributions write them: entities, CRLF, double spacing', () => {
   const refs = (s: string) => parseReferences(s, 2004, null);
   const list =

@@ -9,7 +9,7 @@ import {
   stationByPrefix,
   yearFromId,
 } from './ids.ts';
-import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
+import { decodeEntities, normalizeText, plainText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 import { STATIONS } from './tables.ts';
 
@@ -59,7 +59,7 @@ const PORTION_PREFIX_RE =
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
-  return readSubject(caption, stripPortion).subject;
+  return readSubject(plainText(caption), stripPortion).subject;
 }
 
 /** The subject and, when its label was misspelt, the label as written. */
@@ -474,15 +474,7 @@ function yearInFront(
  * has them.
  */
 export function prepareRefText(caption: string): string {
-  if (
-    (caption.includes('\r') ||
-      caption.includes('\u00a0') ||
-      caption.includes('&') ||
-      caption.includes('\\\n')) &&
-    /[\r\u00a0]|&#?\w+;|\\\n/.test(caption)
-  )
-    return normalizeText(caption).replace(/\u00a0/g, ' ');
-  return caption;
+  return plainText(caption);
 }
 
 /**
@@ -1075,7 +1067,7 @@ const REASON_RE =
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
-  return readClassifiedBy(caption, normalize);
+  return readClassifiedBy(plainText(caption), normalize);
 }
 
 /** Words a name line may break inside (`Hoyt Y\nee`): a lower-case run after a line break joins the word before it unless it is one of these. */

@@ -9,6 +9,7 @@ import {
   SUBJECT_TAG_MEANINGS,
   TAG_FIXES,
 } from './tables.ts';
+import { plainText } from './clean.ts';
 import { findLabel } from './labels.ts';
 
 const SUBJECT_SET: ReadonlySet<string> = new Set(SUBJECT_TAGS);
@@ -265,6 +266,7 @@ export function parseTags(
   caption: string,
   canonicalize = true,
 ): { tags: string[]; found: boolean; written?: string } {
+  caption = plainText(caption);
   TAGS_RE.lastIndex = 0;
   const m = TAGS_RE.exec(caption);
   const hit = findLabel(caption, 'TAGS', 0, m ? m.index + m[0].length : caption.length);
