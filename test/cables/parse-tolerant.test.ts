@@ -52,7 +52,23 @@ test('field labels: misspelt by a letter, any punctuation after them', () => {
       label,
     );
   }
+  for (const label of ['Classified By;', 'CLASSIFIED BY,', 'Classified by -', 'Classified By.']) {
+    assert.deepEqual(
+      parseClassifiedBy(`${label} Political Counselor Jo Roe for reasons 1.4 (b)`, false).names,
+      ['Jo Roe'],
+      label,
+    );
+  }
+  // a TAGS label in capitals in the middle of a line, with any punctuation, before codes in any case
+  for (const label of ['TAGS,', 'TAGS -', 'TAGS;', 'TAGS:'])
+    assert.deepEqual(
+      parseTags(`E.O. 12958: decl: 01/02/2019 ${label} prel, pgov, xy\nSubject: something`).tags,
+      ['PREL', 'PGOV', 'XY'],
+      label,
+    );
   // ordinary words are not labels
+  assert.deepEqual(parseTags('Subject: the TAGS, which we attached, are here').tags, []);
+  assert.deepEqual(parseTags('Subject: the TAGS, and so on, are here').tags, []);
   assert.equal(findLabel('THE BAGS: WERE PACKED', 'TAGS'), null);
   assert.equal(findLabel('1. THE REFUGEE: COUNT', 'REF'), null);
   assert.equal(findLabel('We will subject: them', 'SUBJECT'), null);

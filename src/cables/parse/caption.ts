@@ -797,8 +797,9 @@ export function referencesInText(
 // ---------------------------------------------------------------------------------------------
 // Classified By
 
+/** The label as written, followed by any punctuation (`:`, `;`, `,`, `.`, `-`) or none; written twice too. */
 const CLASSIFIED_BY_RE =
-  /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+  /\bClassified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*)?/gi;
 /** A word that may be a damaged `CLASSIFIED` before `BY` (`Clasified By`, `CLASSIFED BY;`). */
 const CLASSIFIED_BY_LOOSE_RE =
   /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;

@@ -289,6 +289,8 @@ export function parseTags(
       groups: undefined,
     }) as RegExpExecArray;
   if (stop) text = text.slice(0, stop.index);
+  // punctuation the label reader left after the label (`TAGS - PREL`)
+  text = text.replace(/^[ \t]*[:;,.-]+/, '');
   // continuation lines
   for (let n = 0; !stop && n < 4 && pos < caption.length; n++) {
     let next = caption.indexOf('\n', pos + 1);
