@@ -723,6 +723,25 @@ test('tags: the head of a later page of the printout ends the TAGS line', () => 
   );
 });
 
+test('classified by: a word broken by a line break anywhere inside it, a damaged for after the name', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // the first piece is not taken for a word of office written in capitals (`Pe` is not `PE`)
+  assert.deepEqual(names('Classified By: Ambassador Ann Pe\nterson for reasons 1.4 (b)'), [
+    'Ann Peterson',
+  ]);
+  // a broken word that ends a sentence, and one with a capital inside it
+  assert.deepEqual(names('Classified By: DCM Ann Kim-Sc\nott. Reason 1.4 (b) and (d).'), [
+    'Ann Kim-Scott',
+  ]);
+  assert.deepEqual(names('Classified By: A/DCM D.C. McCu\nllough, reason 1.4 (b)'), [
+    'D.C. McCullough',
+  ]);
+  // `for` with a digit for a letter or its letters swapped, on the next line
+  assert.deepEqual(names('Classified By: Counselor Ann Roe \nf0r reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Counselor Ann Roe \nfro reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('CLASSIFIED BY: COUNSELOR ANN ROE \n FRO 12958 1.4 B, D'), ['ANN ROE']);
+});
+
 test('classified by: three names in capitals after a word of office', () => {
   const names = (s: string) => parseClassifiedBy(s, false).names;
   assert.deepEqual(names('CLASSIFIED BY: ACTING DCM\nJOHN PAUL SAMPLE FOR REASON 1.4 (D).'), [

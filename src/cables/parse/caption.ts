@@ -848,7 +848,7 @@ export function classifiedByAt(text: string): LooseHit | null {
   return classifiedByLabels(text)[0] ?? null;
 }
 const NAME_END_RE =
-  /(?:\b(?:f[o0]r|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
@@ -1098,6 +1098,9 @@ const LOWER_WORDS = new Set([
   'reason',
   'reasons',
   'acting',
+  // `for` damaged (`fro`, `fore`, as NAME_END_RE reads them)
+  'fro',
+  'fore',
   'de',
   'da',
   'di',
@@ -1123,10 +1126,15 @@ function joinBrokenWords(text: string): string {
     );
   }
   // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
+  // (a run with a digit in it, `Roe\nf0r reasons`, is a damaged word, not the end of a name; the
+  // run may end a sentence, `Ann Sc\nott. Reason …`; `McCu\nllough` is one word too)
   return text.replace(
-    /(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g,
+    /(?<![A-Za-z.'’])((?:Mc|Mac)?[A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+(?=\.(?:\s|$))|[a-z]+(?![A-Za-z0-9.'’]))/g,
     (m, left: string, right: string) =>
-      LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right)
+      LOWER_WORDS.has(right) ||
+      left.length > 12 ||
+      (left.length > 2 && isTitleWord(left)) ||
+      isTitleWord(right)
         ? m
         : left + right,
   );
