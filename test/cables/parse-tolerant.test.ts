@@ -108,6 +108,23 @@ test('fields run together on one line end each other', () => {
     parseSubject('SUBJECT: TALKS GO ON\nE.O. 12958: DECL: 01/02/2019\n\n1. x'),
     'TALKS GO ON',
   );
+  // a subject in mixed case glued to a REF label in capitals: the change of case is the boundary
+  const glued = 'SUBJECT: Talks with the Minister of RuritaniaREF: A. STATE 1234\n\n1. (C) Text.';
+  assert.equal(parseSubject(glued), 'Talks with the Minister of Ruritania');
+  assert.deepEqual(parseReferences(glued, 2009, null), ['09STATE1234']);
+  assert.equal(
+    parseSubject('SUBJECT: Talks in RuritaniaREF A. STATE 1234 B. LIMA 55\n\n1. (C) Text.'),
+    'Talks in Ruritania',
+  );
+  // a word that only contains the letters is no label (`PREFERENCES`)
+  assert.equal(
+    parseSubject('SUBJECT: TRADE PREFERENCES 2009 TALKS\n\n1. (C) Text.'),
+    'TRADE PREFERENCES 2009 TALKS',
+  );
+  assert.equal(
+    parseSubject('SUBJECT: VISIT TO REFUGEE CAMP 12 IN RURITANIA\n\n1. (C) Text.'),
+    'VISIT TO REFUGEE CAMP 12 IN RURITANIA',
+  );
 });
 
 test('reference lists: years in other places, originator aliases, printout lines', () => {

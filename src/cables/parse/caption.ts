@@ -84,13 +84,15 @@ export function readSubject(
 /**
  * A REF label in capitals in the subject, the subject running straight into it without a colon
  * (`SUBJECT: TALKS REF A. LIMA 1`, `… TALKS. REF (A) LIMA 1`, `… TALKS REF LIMA 1`,
- * `… TALKSREF: LIMA 1`): it needs a lettered item or a station and a serial right after it. Written
- * `Ref` it needs a marked item (`… Fleet Ref A) London 2351`).
+ * `… TALKSREF: LIMA 1`, `… RuritaniaREF A. LIMA 1`): it needs a lettered item or a station and a
+ * serial right after it. Written `Ref` it needs a marked item (`… Fleet Ref A) London 2351`). The
+ * label is a word of its own (`REFUGEE CAMP 12` is none), and glued to the word before it only
+ * as REF, REFS or REFTEL (`PREFERENCES 2009` is none).
  */
 const REF_IN_SUBJECT_RE =
-  /(?:[ \t]|(?<=[A-Z]))(?:(?:REFTELS?|REFS?|REFERENCES?)(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z]\s+)?(?:(?:19|20)?\d{2}\s+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}\s+\d)|(?<=[ \t])(?:Reftels?|Refs?)[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)))/;
+  /(?:(?:[ \t](?:REFTELS?|REFS?|REFERENCES?)|(?<=[A-Za-z])(?:REFTELS?|REFS?))(?![A-Za-z])(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z]\s+)?(?:(?:19|20)?\d{2}\s+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}\s+\d)|(?<=[ \t])(?:Reftels?|Refs?)[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)))/;
 
-const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
+const GLUED_REF_RE = /[A-Za-z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
 /** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
 function nextFieldIn(rest: string, limit: number): number {
