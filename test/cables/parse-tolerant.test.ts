@@ -595,6 +595,13 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
   assert.equal(canonicalId('09BENN123'), null);
+  // a damaged letter in the office part of a post's code: the post, not the city its end spells
+  assert.equal(canonicalId('07USEBRUSSELS2'), '07USEUBRUSSELS2');
+  assert.equal(canonicalId('07USAUBRUSSELS2'), '07USEUBRUSSELS2');
+  assert.equal(canonicalId('06AITAIPEI26'), '06AITTAIPEI26');
+  assert.equal(canonicalId('05UNESCOPARISFX1'), '05UNESCOPARISFR1');
+  // junk in front of a whole station name is still dropped
+  assert.equal(canonicalId('09SIFIEDABUJA12'), '09ABUJA12');
   // the same ids written whole in a REF list, with a note
   const notes: string[] = [];
   assert.deepEqual(
