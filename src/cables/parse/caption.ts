@@ -389,12 +389,12 @@ const OTHER_DOCUMENT_RE =
   /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
 /**
  * A portion mark (FORMAT.md §5: `(C)`, `(SBU)`, `(S/NF)`, `(C//REL NATO)`) written between the
- * station and the serial of an item (`KUWAIT (C)02293`): the item's marking, not part of its id.
+ * station and the serial of an item (`LIMA (C)00123`): the item's marking, not part of its id.
  */
 const MARK_INSIDE_RE =
   /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]*\((?:U|SBU|C|S|TS)(?:[ \t]*\/\/?[ \t]*[A-Z][A-Z ]*)*\)[ \t]*(?=\d{1,7}\b)/g;
 /**
- * A word naming the kind of message between the station and the serial (`COLOMBO CABLES 0266`,
+ * A word naming the kind of message between the station and the serial (`QUITO CABLES 0123`,
  * `STATE TEL 1234`, `LIMA REFTEL NO. 55`): the serial is the station's.
  */
 const MESSAGE_WORD_RE =
@@ -407,7 +407,7 @@ function endsInStation(words: string): boolean {
   return false;
 }
 /**
- * A year written after the serial at the end of the item, apart (`AMMAN 07718 99, …`, `LIMA 55
+ * A year written after the serial at the end of the item, apart (`LIMA 00123 99, …`, `LIMA 55
  * 2007`): read as the item's year only when it is at most twenty years before the citing cable's (a
  * cited cable is not newer than the cable citing it). Its two digits, or null.
  */
@@ -674,7 +674,7 @@ export function referencesInText(
         break;
       }
     }
-    // a comma between the station and the serial (`PRAGUE, 1228`), as a colon may stand there
+    // a comma between the station and the serial (`QUITO, 345`), as a colon may stand there
     // (`STATE: 73097`); four digits that read as a year after a comma are not a serial
     if (!station && i >= 2 && clean[i - 1] === ',' && !/^(?:19|20)\d{2}$/.test(tok)) {
       for (let n = Math.min(3, i - 1); n >= 1; n--) {
@@ -764,7 +764,7 @@ export function referencesInText(
       let end = i;
       if (after) y = after[1].slice(-2);
       else if (tok.length >= 3 && (i + 2 >= clean.length || /^(?:,|AND)$/.test(clean[i + 2]))) {
-        // a two-digit year after the serial, ending the item (`AMMAN 07718 99, …`)
+        // a two-digit year after the serial, ending the item (`LIMA 00123 99, …`)
         const ya = yearAfter(clean[i + 1] ?? '', year);
         if (ya) {
           y = ya;
@@ -1024,7 +1024,7 @@ function nameInPiece(piece: string): string | null {
     .slice(0, surnameIdx + 1)
     .filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
   // in capitals, only a run of three words in capitals whose first could not be a word of office cut
-  // short (`COUN`, `MC`, `PDAS` before a name are offices: `ACTING DCM ROBERT RICHARD DOWNES`)
+  // short (`COUN`, `MC`, `PDAS` before a name are offices: `ACTING DCM JOHN PAUL SAMPLE`)
   const maxGiven =
     afterTitle &&
     nameWords === 3 &&
