@@ -745,6 +745,12 @@ test('tags: the head of a later page of the printout ends the TAGS line', () => 
     parseTags('TAGS: PREL, PGOV, PAGE 03 LIMA 04567 021000Z KDEM\nSUBJECT: X').tags,
     ['PREL', 'PGOV'],
   );
+  // in lower case too (a cable written in lower case throughout)
+  assert.deepEqual(
+    parseTags('tags: prel, pgov, unclassified page 02 lima 04567 01 of 02 021000z kdem\nsubject: x')
+      .tags,
+    ['PREL', 'PGOV'],
+  );
 });
 
 test('classified by: a word broken by a line break anywhere inside it, a damaged for after the name', () => {

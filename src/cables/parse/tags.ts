@@ -174,9 +174,9 @@ const TAG_CLEANUP_RES: RegExp[] = [
   /\bPAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z/g,
 ];
 
-/** A page head of the printout, with the repeated banner in front of it. */
+/** A page head of the printout, with the repeated banner in front of it, in any case. */
 const PAGE_HEAD_RE =
-  /(?:\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\s+)?\bPAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z\b/;
+  /(?:\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\s+)?\bPAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z\b/i;
 
 /**
  * Tags from the text of a TAGS line (everything after `TAGS:`): canonical upper case, in order,
