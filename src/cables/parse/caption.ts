@@ -399,6 +399,8 @@ const MARK_INSIDE_RE =
  */
 const MESSAGE_WORD_RE =
   /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:CABLES?|TELS?|TELEGRAMS?|REFTELS?|MSGS?|MESSAGES?)(?:[ \t]+(?:NOS?\.?|#))?[ \t:]*(?:\n[ \t]*)?(?=\d{1,7}\b)/g;
+const MARK_IN_TEXT_RE = /\((?:U|SBU|C|S|TS)[)\/ ]/;
+const MESSAGE_IN_TEXT_RE = /CABLE|TEL|MSG|MESSAGE/;
 /** `words` with the station its last one to three words name, or null when they name none. */
 function endsInStation(words: string): boolean {
   const w = words.split(/[ \t]+/);
@@ -576,9 +578,11 @@ export function referencesInText(
     );
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
   // a portion mark or a word naming the message between the station and the serial
-  if (t.includes('('))
+  // (each pattern only where a plain search finds its mark or word)
+  if (MARK_IN_TEXT_RE.test(t))
     t = t.replace(MARK_INSIDE_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
-  t = t.replace(MESSAGE_WORD_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
+  if (MESSAGE_IN_TEXT_RE.test(t))
+    t = t.replace(MESSAGE_WORD_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
