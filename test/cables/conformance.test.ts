@@ -48,7 +48,9 @@ export const OUT_OF_SCOPE: Record<string, string> = {};
 export const BELOW_TARGET: Record<string, string> = {
   references_typed:
     '9 of 10: the kinds and marks of all 10 are right; one cable value differs, as in the tuning ' +
-    'part where the cases keep a station uncanonical (ADDIS) or correct a serial by hand (7472 → 7572)',
+    'part (19 of 22) where the cases keep a station uncanonical (ADDIS), correct a serial by hand ' +
+    '(7472 → 7572) or give one item of a lettered list no mark; the rules found since on the tuning ' +
+    'inputs did not change it, and the case was not looked at',
 };
 
 /** Every field with at least this many available cases must reach TARGET. */
@@ -61,19 +63,19 @@ const TARGET = 0.97;
  */
 const FLOORS: Record<string, { tuning: number; validation: number }> = {
   canonical_id: { tuning: 132, validation: 42 },
-  classified_by: { tuning: 99, validation: 49 },
+  classified_by: { tuning: 100, validation: 49 },
   clean_content: { tuning: 6, validation: 4 },
   decl_date: { tuning: 6, validation: 4 },
   info_recipients: { tuning: 4, validation: 2 },
   media_urls: { tuning: 0, validation: 0 },
   recipients: { tuning: 4, validation: 2 },
   references: { tuning: 63, validation: 20 },
-  references_typed: { tuning: 15, validation: 9 },
+  references_typed: { tuning: 19, validation: 9 },
   signers: { tuning: 20, validation: 10 },
   subject: { tuning: 29, validation: 10 },
   summary: { tuning: 11, validation: 6 },
   tag_kind: { tuning: 4, validation: 3 },
-  tags: { tuning: 41, validation: 18 },
+  tags: { tuning: 42, validation: 18 },
   titlefy: { tuning: 16, validation: 8 },
 };
 

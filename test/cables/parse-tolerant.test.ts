@@ -52,7 +52,23 @@ test('field labels: misspelt by a letter, any punctuation after them', () => {
       label,
     );
   }
+  for (const label of ['Classified By;', 'CLASSIFIED BY,', 'Classified by -', 'Classified By.']) {
+    assert.deepEqual(
+      parseClassifiedBy(`${label} Political Counselor Jo Roe for reasons 1.4 (b)`, false).names,
+      ['Jo Roe'],
+      label,
+    );
+  }
+  // a TAGS label in capitals in the middle of a line, with any punctuation, before codes in any case
+  for (const label of ['TAGS,', 'TAGS -', 'TAGS;', 'TAGS:'])
+    assert.deepEqual(
+      parseTags(`E.O. 12958: decl: 01/02/2019 ${label} prel, pgov, xy\nSubject: something`).tags,
+      ['PREL', 'PGOV', 'XY'],
+      label,
+    );
   // ordinary words are not labels
+  assert.deepEqual(parseTags('Subject: the TAGS, which we attached, are here').tags, []);
+  assert.deepEqual(parseTags('Subject: the TAGS, and so on, are here').tags, []);
   assert.equal(findLabel('THE BAGS: WERE PACKED', 'TAGS'), null);
   assert.equal(findLabel('1. THE REFUGEE: COUNT', 'REF'), null);
   assert.equal(findLabel('We will subject: them', 'SUBJECT'), null);
@@ -91,6 +107,23 @@ test('fields run together on one line end each other', () => {
   assert.equal(
     parseSubject('SUBJECT: TALKS GO ON\nE.O. 12958: DECL: 01/02/2019\n\n1. x'),
     'TALKS GO ON',
+  );
+  // a subject in mixed case glued to a REF label in capitals: the change of case is the boundary
+  const glued = 'SUBJECT: Talks with the Minister of RuritaniaREF: A. STATE 1234\n\n1. (C) Text.';
+  assert.equal(parseSubject(glued), 'Talks with the Minister of Ruritania');
+  assert.deepEqual(parseReferences(glued, 2009, null), ['09STATE1234']);
+  assert.equal(
+    parseSubject('SUBJECT: Talks in RuritaniaREF A. STATE 1234 B. LIMA 55\n\n1. (C) Text.'),
+    'Talks in Ruritania',
+  );
+  // a word that only contains the letters is no label (`PREFERENCES`)
+  assert.equal(
+    parseSubject('SUBJECT: TRADE PREFERENCES 2009 TALKS\n\n1. (C) Text.'),
+    'TRADE PREFERENCES 2009 TALKS',
+  );
+  assert.equal(
+    parseSubject('SUBJECT: VISIT TO REFUGEE CAMP 12 IN RURITANIA\n\n1. (C) Text.'),
+    'VISIT TO REFUGEE CAMP 12 IN RURITANIA',
   );
 });
 
@@ -205,6 +238,45 @@ test('reference lists: years in other places, originator aliases, printout lines
     ),
     ['09STATE1', '09LIMA2'],
   );
+});
+
+test('reference lists: a year after the serial, a mark, a comma or a message word between station and serial', () => {
+  const refs = (s: string, year = 2009) => parseReferences(s, year, null);
+  // a year written apart after the serial, ending its item: two or four digits
+  assert.deepEqual(refs('REF: LIMA 00123 99, QUITO 0456 01, BOGOTA 789 2005'), [
+    '99LIMA123',
+    '01QUITO456',
+    '05BOGOTA789',
+  ]);
+  assert.deepEqual(refs('REF: A. LIMA 00123 08 AND 456'), ['08LIMA123', '08LIMA456']);
+  // not when it would be newer than the citing cable, or more than twenty years older
+  assert.deepEqual(refs('REF: LIMA 123 10', 2009), ['09LIMA123']);
+  assert.deepEqual(refs('REF: LIMA 123 1985', 2009), ['09LIMA123']);
+  // not when the item goes on after it (the next item's year, a date)
+  assert.deepEqual(refs('REF: LIMA 123 07 STATE 456'), ['09LIMA123', '07STATE456']);
+  assert.deepEqual(refs('REF: LIMA 123 12 MAY 2009'), ['09LIMA123']);
+  // a portion mark between the station and the serial is the item's marking
+  assert.deepEqual(refs('REF: LIMA (C)00123, BUENOS AIRES (S//NF) 456, STATE (SBU) 78'), [
+    '09LIMA123',
+    '09BUENOSAIRES456',
+    '09STATE78',
+  ]);
+  // a comma between the station and the serial, as a colon may stand there
+  assert.deepEqual(refs('REF: QUITO 12, QUITO, 345, STATE: 6789'), [
+    '09QUITO12',
+    '09QUITO345',
+    '09STATE6789',
+  ]);
+  // after a comma, a year is not a serial, and a serial after another serial is not the station's
+  assert.deepEqual(refs('REF: MEETINGS IN QUITO, 2008'), []);
+  assert.deepEqual(refs('REF: STATE 12345, 67890'), ['09STATE12345']);
+  // a word naming the kind of message between the station and the serial
+  assert.deepEqual(
+    refs('REF: QUITO CABLES 0123 AND 0456 (2008), STATE TEL 789, LIMA REFTEL NO. 55 ; BERN MSG 66'),
+    ['09QUITO123', '08QUITO456', '09STATE789', '09LIMA55', '09BERN66'],
+  );
+  // a message known by its DTG is still no serial
+  assert.deepEqual(refs('REF: SECDEF MSG 301601Z SEP 08'), []);
 });
 
 test('reference lists: O for a zero, an item split after a glued year, a post named city first', () => {
@@ -387,6 +459,33 @@ test('reference items that name another kind of document, and dates, cite no cab
   ]);
 });
 
+test('caption fields and signers as the other distributions write them: CRLF, entities, no-break spaces', () => {
+  const caption =
+    'E.O. 12958: DECL: 12/01/2019\nTAGS: PREL, PGOV,\n  ECON\nSUBJECT: TALKS ON THE\nBORDER \n \n' +
+    'Classified By: Political Counselor Jo\nanna Roe for reasons 1.4 (b)\n\n1. (C) Text.';
+  const body = '2. (C) More text.\n\nROE\n';
+  const read = (c: string, b: string) => ({
+    tags: parseTags(c).tags,
+    subject: parseSubject(c),
+    names: parseClassifiedBy(c, false).names,
+    signers: parseSigners(b),
+  });
+  const want = {
+    tags: ['PREL', 'PGOV', 'ECON'],
+    subject: 'TALKS ON THE BORDER',
+    names: ['Joanna Roe'],
+    signers: ['ROE'],
+  };
+  assert.deepEqual(read(caption, body), want);
+  for (const f of [
+    (s: string) => s.replace(/\n/g, '\r\n'),
+    (s: string) => s.replace(/\n/g, '&#x000A;'),
+    (s: string) => s.replace(/\n/g, '\\\n'),
+    (s: string) => s.replace(/ /g, '\u00a0'),
+  ])
+    assert.deepEqual(read(f(caption), f(body)), want, f(caption));
+});
+
 test('reference lists as the other distributions write them: entities, CRLF, double spacing', () => {
   const refs = (s: string) => parseReferences(s, 2004, null);
   const list =
@@ -496,6 +595,13 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
   assert.equal(canonicalId('09BENN123'), null);
+  // a damaged letter in the office part of a post's code: the post, not the city its end spells
+  assert.equal(canonicalId('07USEBRUSSELS2'), '07USEUBRUSSELS2');
+  assert.equal(canonicalId('07USAUBRUSSELS2'), '07USEUBRUSSELS2');
+  assert.equal(canonicalId('06AITAIPEI26'), '06AITTAIPEI26');
+  assert.equal(canonicalId('05UNESCOPARISFX1'), '05UNESCOPARISFR1');
+  // junk in front of a whole station name is still dropped
+  assert.equal(canonicalId('09SIFIEDABUJA12'), '09ABUJA12');
   // the same ids written whole in a REF list, with a note
   const notes: string[] = [];
   assert.deepEqual(
@@ -625,6 +731,58 @@ test('tags: two codes written together split by their shape', () => {
   assert.deepEqual(splitTags('KDEMAF, PRELPGOV, UNESCO'), ['KDEM', 'AF', 'PREL', 'PGOV', 'UNESCO']);
   // an unknown six-letter word stays as written
   assert.deepEqual(splitTags('PREL, ABCDEF'), ['PREL', 'ABCDEF']);
+});
+
+test('tags: the head of a later page of the printout ends the TAGS line', () => {
+  // the caption is on the first page: text after a page head is another page's, not tags
+  assert.deepEqual(
+    parseTags(
+      'TAGS: PREL, PGOV, ECON, UNCLASSIFIED    PAGE 02   RURITA  00123  01 OF 02  041033Z RUPREL, ETRD\nSUBJECT: X',
+    ).tags,
+    ['PREL', 'PGOV', 'ECON'],
+  );
+  assert.deepEqual(
+    parseTags('TAGS: PREL, PGOV, PAGE 03 LIMA 04567 021000Z KDEM\nSUBJECT: X').tags,
+    ['PREL', 'PGOV'],
+  );
+  // in lower case too (a cable written in lower case throughout)
+  assert.deepEqual(
+    parseTags('tags: prel, pgov, unclassified page 02 lima 04567 01 of 02 021000z kdem\nsubject: x')
+      .tags,
+    ['PREL', 'PGOV'],
+  );
+});
+
+test('classified by: a word broken by a line break anywhere inside it, a damaged for after the name', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // the first piece is not taken for a word of office written in capitals (`Pe` is not `PE`)
+  assert.deepEqual(names('Classified By: Ambassador Ann Pe\nterson for reasons 1.4 (b)'), [
+    'Ann Peterson',
+  ]);
+  // a broken word that ends a sentence, and one with a capital inside it
+  assert.deepEqual(names('Classified By: DCM Ann Kim-Sc\nott. Reason 1.4 (b) and (d).'), [
+    'Ann Kim-Scott',
+  ]);
+  assert.deepEqual(names('Classified By: A/DCM D.C. McCu\nllough, reason 1.4 (b)'), [
+    'D.C. McCullough',
+  ]);
+  // `for` with a digit for a letter or its letters swapped, on the next line
+  assert.deepEqual(names('Classified By: Counselor Ann Roe \nf0r reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('Classified By: Counselor Ann Roe \nfro reasons 1.4 (b)'), ['Ann Roe']);
+  assert.deepEqual(names('CLASSIFIED BY: COUNSELOR ANN ROE \n FRO 12958 1.4 B, D'), ['ANN ROE']);
+});
+
+test('classified by: three names in capitals after a word of office', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  assert.deepEqual(names('CLASSIFIED BY: ACTING DCM\nJOHN PAUL SAMPLE FOR REASON 1.4 (D).'), [
+    'JOHN PAUL SAMPLE',
+  ]);
+  // a first word that may be an office cut short or abbreviated is not a given name
+  assert.deepEqual(names('CLASSIFIED BY: POL COUN JOHN SAMPLE FOR REASONS 1.4 (B)'), [
+    'JOHN SAMPLE',
+  ]);
+  assert.deepEqual(names('Classified By: Acting MC Jo Sample, Reasons 1.4 (b)'), ['Jo Sample']);
+  assert.deepEqual(names('CLASSIFIED BY: DCM MC JOHN SAMPLE, REASONS 1.4 (B)'), ['JOHN SAMPLE']);
 });
 
 test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {

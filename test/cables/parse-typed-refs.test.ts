@@ -134,6 +134,37 @@ test('typed refs: a station code that canonical ids write another way is kept as
   assert.deepEqual(parseReferences('REF: A) Taipei 3393', 2005, null), ['05AITTAIPEI3393']);
 });
 
+test('typed refs: a cable item with its year after the serial, a mark, a comma or a message word inside', () => {
+  assert.deepEqual(typed('REF: QUITO 00123 99, QUITO 0456 01', 2002, '02QUITO700'), [
+    cable('99QUITO123'),
+    cable('01QUITO456'),
+  ]);
+  assert.deepEqual(
+    typed('REF: A. BOGOTA (C)00123 B. QUITO, 456 C. QUITO CABLES 0789 AND 0790 (2008)'),
+    [
+      cable('09BOGOTA123', 'A'),
+      cable('09QUITO456', 'B'),
+      cable('09QUITO789', 'C'),
+      cable('08QUITO790', 'C'),
+    ],
+  );
+});
+
+test('typed refs: the label written again before the first mark, on one line or reflowed', () => {
+  for (const list of [
+    'Ref:  Ref A) Quito 12 B) Quito 0345',
+    'REF: REF A) QUITO 12 B) QUITO 0345',
+    'Refs: Ref (A) Quito 12 (B) Quito 0345',
+    'SUBJECT: Talks  Ref:  Ref A) Quito 12 B) Quito 0345  1. (U) Text',
+  ])
+    assert.deepEqual(typed(list), [cable('09QUITO12', 'A'), cable('09QUITO345', 'B')], list);
+  // an item's message word, serial and year in parentheses wrapped onto the next lines
+  assert.deepEqual(typed('REF: QUITO CABLES\n0123 AND 0456\n(2008)'), [
+    cable('09QUITO123'),
+    cable('08QUITO456'),
+  ]);
+});
+
 test('typed refs: in the parser output and the API shape, beside references', () => {
   const body =
     'C O N F I D E N T I A L LIMA 000500\n\nE.O. 12958: DECL: 12/01/2019\nTAGS: PREL, PE\n' +

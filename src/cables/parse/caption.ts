@@ -9,7 +9,7 @@ import {
   stationByPrefix,
   yearFromId,
 } from './ids.ts';
-import { decodeEntities, normalizeText, removeMarkers } from './clean.ts';
+import { decodeEntities, normalizeText, plainText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 import { STATIONS } from './tables.ts';
 
@@ -59,7 +59,7 @@ const PORTION_PREFIX_RE =
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
-  return readSubject(caption, stripPortion).subject;
+  return readSubject(plainText(caption), stripPortion).subject;
 }
 
 /** The subject and, when its label was misspelt, the label as written. */
@@ -84,13 +84,15 @@ export function readSubject(
 /**
  * A REF label in capitals in the subject, the subject running straight into it without a colon
  * (`SUBJECT: TALKS REF A. LIMA 1`, `… TALKS. REF (A) LIMA 1`, `… TALKS REF LIMA 1`,
- * `… TALKSREF: LIMA 1`): it needs a lettered item or a station and a serial right after it. Written
- * `Ref` it needs a marked item (`… Fleet Ref A) London 2351`).
+ * `… TALKSREF: LIMA 1`, `… RuritaniaREF A. LIMA 1`): it needs a lettered item or a station and a
+ * serial right after it. Written `Ref` it needs a marked item (`… Fleet Ref A) London 2351`). The
+ * label is a word of its own (`REFUGEE CAMP 12` is none), and glued to the word before it only
+ * as REF, REFS or REFTEL (`PREFERENCES 2009` is none).
  */
 const REF_IN_SUBJECT_RE =
-  /(?:[ \t]|(?<=[A-Z]))(?:(?:REFTELS?|REFS?|REFERENCES?)(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z]\s+)?(?:(?:19|20)?\d{2}\s+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}\s+\d)|(?<=[ \t])(?:Reftels?|Refs?)[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)))/;
+  /(?:(?:[ \t](?:REFTELS?|REFS?|REFERENCES?)|(?<=[A-Za-z])(?:REFTELS?|REFS?))(?![A-Za-z])(?:[ \t]*[.:;,-]+)?[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)|(?:[A-Z]\s+)?(?:(?:19|20)?\d{2}\s+)?[A-Z][A-Za-z]{2,}(?:[ \t]+[A-Z][A-Za-z]+){0,2}\s+\d)|(?<=[ \t])(?:Reftels?|Refs?)[ \t]*(?=\(?[A-Z][.)][ \t]*[A-Z0-9]|\([A-Z]\)))/;
 
-const GLUED_REF_RE = /[A-Z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
+const GLUED_REF_RE = /[A-Za-z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
 /** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
 function nextFieldIn(rest: string, limit: number): number {
@@ -327,7 +329,7 @@ export function refBlock(
 }
 
 const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g;
-const PAREN_YEAR_RE = /(\d)[ \t]*\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
+const PAREN_YEAR_RE = /(\d)[ \t]*(?:\n[ \t]*)?\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 /** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
 const DTG_YEAR_RE =
   /(\d)([ \t]*\(?[ \t]*(?:DTG[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
@@ -385,6 +387,41 @@ function bannerShaped(m: string, serial: string, at: number, all: string): boole
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
 const OTHER_DOCUMENT_RE =
   /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+/**
+ * A portion mark (FORMAT.md §5: `(C)`, `(SBU)`, `(S/NF)`, `(C//REL NATO)`) written between the
+ * station and the serial of an item (`LIMA (C)00123`): the item's marking, not part of its id.
+ */
+const MARK_INSIDE_RE =
+  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]*\((?:U|SBU|C|S|TS)(?:[ \t]*\/\/?[ \t]*[A-Z][A-Z ]*)*\)[ \t]*(?=\d{1,7}\b)/g;
+/**
+ * A word naming the kind of message between the station and the serial (`QUITO CABLES 0123`,
+ * `STATE TEL 1234`, `LIMA REFTEL NO. 55`): the serial is the station's.
+ */
+const MESSAGE_WORD_RE =
+  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:CABLES?|TELS?|TELEGRAMS?|REFTELS?|MSGS?|MESSAGES?)(?:[ \t]+(?:NOS?\.?|#))?[ \t:]*(?:\n[ \t]*)?(?=\d{1,7}\b)/g;
+const MARK_IN_TEXT_RE = /\((?:U|SBU|C|S|TS)[)\/ ]/;
+const MESSAGE_IN_TEXT_RE = /CABLE|TEL|MSG|MESSAGE/;
+/** `words` with the station its last one to three words name, or null when they name none. */
+function endsInStation(words: string): boolean {
+  const w = words.split(/[ \t]+/);
+  for (let k = Math.min(3, w.length); k >= 1; k--)
+    if (normalizeStation(w.slice(w.length - k).join(''), false)) return true;
+  return false;
+}
+/**
+ * A year written after the serial at the end of the item, apart (`LIMA 00123 99, …`, `LIMA 55
+ * 2007`): read as the item's year only when it is at most twenty years before the citing cable's (a
+ * cited cable is not newer than the cable citing it). Its two digits, or null.
+ */
+function yearAfter(written: string, year: number | null): string | null {
+  if (year == null || !/^(?:\d{2}|(?:19|20)\d{2})$/.test(written)) return null;
+  let full = Number(written);
+  if (written.length === 2) {
+    full += 2000;
+    if (full > year) full -= 100;
+  }
+  return year - full >= 0 && year - full <= 20 ? written.slice(-2) : null;
+}
 const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
@@ -441,15 +478,7 @@ function yearInFront(
  * has them.
  */
 export function prepareRefText(caption: string): string {
-  if (
-    (caption.includes('\r') ||
-      caption.includes('\u00a0') ||
-      caption.includes('&') ||
-      caption.includes('\\\n')) &&
-    /[\r\u00a0]|&#?\w+;|\\\n/.test(caption)
-  )
-    return normalizeText(caption).replace(/\u00a0/g, ' ');
-  return caption;
+  return plainText(caption);
 }
 
 /**
@@ -548,6 +577,12 @@ export function referencesInText(
         : m,
     );
   if (t.includes('O')) t = t.replace(O_FOR_ZERO_RE, (m) => m.replace(/O/g, '0'));
+  // a portion mark or a word naming the message between the station and the serial
+  // (each pattern only where a plain search finds its mark or word)
+  if (MARK_IN_TEXT_RE.test(t))
+    t = t.replace(MARK_INSIDE_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
+  if (MESSAGE_IN_TEXT_RE.test(t))
+    t = t.replace(MESSAGE_WORD_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
@@ -643,6 +678,20 @@ export function referencesInText(
         break;
       }
     }
+    // a comma between the station and the serial (`QUITO, 345`), as a colon may stand there
+    // (`STATE: 73097`); four digits that read as a year after a comma are not a serial
+    if (!station && i >= 2 && clean[i - 1] === ',' && !/^(?:19|20)\d{2}$/.test(tok)) {
+      for (let n = Math.min(3, i - 1); n >= 1; n--) {
+        const words = clean.slice(i - 1 - n, i - 1);
+        if (!words.every((w) => /^[A-Z][A-Z'.]*$/.test(w))) continue;
+        const st = normalizeStation(words.join(''), false);
+        if (st) {
+          station = st;
+          k = n + 1;
+          break;
+        }
+      }
+    }
     // a post named city first, office after (`DUBAI RPO` for RPODUBAI, `BRUSSELS USEU`)
     if (
       !station &&
@@ -716,12 +765,21 @@ export function referencesInText(
         y = p.slice(-2);
       }
       const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
+      let end = i;
       if (after) y = after[1].slice(-2);
+      else if (tok.length >= 3 && (i + 2 >= clean.length || /^(?:,|AND)$/.test(clean[i + 2]))) {
+        // a two-digit year after the serial, ending the item (`LIMA 00123 99, …`)
+        const ya = yearAfter(clean[i + 1] ?? '', year);
+        if (ya) {
+          y = ya;
+          end = i + 1;
+        }
+      }
       // a day before a month (`LIMA 12 MAY`) is part of a date, not a serial
       if (!(tok.length <= 2 && MONTH_TOKEN_RE.test(clean[i + 1] ?? ''))) push(y, station, tok);
       lastStation = station;
       lastYear = y;
-      lastEnd = i;
+      lastEnd = end;
       continue;
     }
     // continuation: "BRASILIA 2799 AND 2764", "STATE 188314, 259032"
@@ -745,8 +803,9 @@ export function referencesInText(
 // ---------------------------------------------------------------------------------------------
 // Classified By
 
+/** The label as written, followed by any punctuation (`:`, `;`, `,`, `.`, `-`) or none; written twice too. */
 const CLASSIFIED_BY_RE =
-  /\bClassified[ \t]+By\b[ \t]*:?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*:?[ \t]*)?/gi;
+  /\bClassified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*)?/gi;
 /** A word that may be a damaged `CLASSIFIED` before `BY` (`Clasified By`, `CLASSIFED BY;`). */
 const CLASSIFIED_BY_LOOSE_RE =
   /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
@@ -795,7 +854,7 @@ export function classifiedByAt(text: string): LooseHit | null {
   return classifiedByLabels(text)[0] ?? null;
 }
 const NAME_END_RE =
-  /(?:\b(?:f[o0]r|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const TITLE_WORDS = new Set(
   (
@@ -902,6 +961,17 @@ function isTitleWord(w: string): boolean {
   );
 }
 
+/**
+ * A word in capitals that may be a word of office rather than a given name: shorter than three
+ * letters, without a vowel, or the start of a word of rank or office (`COUN`, `DEP`, `MIN`).
+ */
+function officeShaped(w: string): boolean {
+  if (w.length < 3 || !/[AEIOUY]/.test(w)) return true;
+  if (TITLE_STEMS.some((t) => t.startsWith(w))) return true;
+  for (const t of TITLE_WORDS) if (t.startsWith(w)) return true;
+  return false;
+}
+
 const SENTENCE_END_RE = /(?<!(?:^|[\s.])[A-Z0])(?<!\b(?:Jr|JR|Sr|SR|St|ST))\.(?=\s|$)/g;
 
 /** Person name inside one comma-free piece: the trailing run of name-like tokens after any titles. */
@@ -957,7 +1027,15 @@ function nameInPiece(piece: string): string | null {
   const nameWords = name
     .slice(0, surnameIdx + 1)
     .filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
-  const maxGiven = afterTitle && nameWords === 3 && /^[A-Z][a-z]+$/.test(name[0]) ? 2 : 1;
+  // in capitals, only a run of three words in capitals whose first could not be a word of office cut
+  // short (`COUN`, `MC`, `PDAS` before a name are offices: `ACTING DCM JOHN PAUL SAMPLE`)
+  const maxGiven =
+    afterTitle &&
+    nameWords === 3 &&
+    (/^[A-Z][a-z]+$/.test(name[0]) ||
+      (name.slice(0, 3).every((w) => /^[A-Z]{2,}$/.test(w)) && !officeShaped(name[0])))
+      ? 2
+      : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
     if (isInitial(w, i) || PARTICLES.has(w)) from = i;
@@ -996,7 +1074,7 @@ const REASON_RE =
 
 /** Names and reasons from the `Classified By` line. */
 export function parseClassifiedBy(caption: string, normalize = true): ClassifiedBy {
-  return readClassifiedBy(caption, normalize);
+  return readClassifiedBy(plainText(caption), normalize);
 }
 
 /** Words a name line may break inside (`Hoyt Y\nee`): a lower-case run after a line break joins the word before it unless it is one of these. */
@@ -1026,6 +1104,9 @@ const LOWER_WORDS = new Set([
   'reason',
   'reasons',
   'acting',
+  // `for` damaged (`fro`, `fore`, as NAME_END_RE reads them)
+  'fro',
+  'fore',
   'de',
   'da',
   'di',
@@ -1051,10 +1132,15 @@ function joinBrokenWords(text: string): string {
     );
   }
   // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
+  // (a run with a digit in it, `Roe\nf0r reasons`, is a damaged word, not the end of a name; the
+  // run may end a sentence, `Ann Sc\nott. Reason …`; `McCu\nllough` is one word too)
   return text.replace(
-    /(?<![A-Za-z.'’])([A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+)(?![A-Za-z.'’])/g,
+    /(?<![A-Za-z.'’])((?:Mc|Mac)?[A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+(?=\.(?:\s|$))|[a-z]+(?![A-Za-z0-9.'’]))/g,
     (m, left: string, right: string) =>
-      LOWER_WORDS.has(right) || left.length > 12 || isTitleWord(left) || isTitleWord(right)
+      LOWER_WORDS.has(right) ||
+      left.length > 12 ||
+      (left.length > 2 && isTitleWord(left)) ||
+      isTitleWord(right)
         ? m
         : left + right,
   );

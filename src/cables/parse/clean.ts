@@ -49,6 +49,23 @@ export function normalizeText(s: string): string {
   return t;
 }
 
+/**
+ * Text as written in the other distributions (CRLF, entities such as `&#x000A;`, csv
+ * `\`-newlines, no-break spaces: FORMAT.md §1, §10) made plain, so that fields and their ends are
+ * found on lines as the cable has them; text that has none of these is returned as it is.
+ */
+export function plainText(text: string): string {
+  if (
+    (text.includes('\r') ||
+      text.includes('\u00a0') ||
+      text.includes('&') ||
+      text.includes('\\\n')) &&
+    /[\r\u00a0]|&#?\w+;|\\\n/.test(text)
+  )
+    return normalizeText(text).replace(/\u00a0/g, ' ');
+  return text;
+}
+
 /** `BERLIN 00001167  002 OF 004`, `BLA 0000001 003.2 OF 39` — a section/page marker line. */
 export const SECTION_MARKER_RE =
   /^[ \t]*[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3}[ \t]*$/gm;

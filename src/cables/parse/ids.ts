@@ -160,6 +160,12 @@ export function normalizeStation(raw: string, allowFuzzy = true): string | null 
     s = stripped;
   }
   if (!allowFuzzy) return null;
+  // a long name with one or two damaged letters is that station before a station its end spells
+  // (`USEBRUSSELS` is USEUBRUSSELS, `AITAIPEI` AITTAIPEI, not BRUSSELS or TAIPEI with junk in front)
+  if (s.length >= 8) {
+    const near = nearestStation(s);
+    if (near) return near;
+  }
   // garbage glued in front ("SIFIEDABUJA", "FSCCHARLESTON")
   for (let i = 1; i <= s.length - 4; i++) {
     const tail = s.slice(i);

@@ -76,6 +76,18 @@ function tagsFollow(text: string, from: number): boolean {
 }
 
 /**
+ * Whether the words after a TAGS label written with punctuation look like a list of codes in any
+ * case (`prel, pgov`, `PREL PGOV`): two words of two to four letters.
+ */
+function codesFollow(text: string, from: number): boolean {
+  const m = /^([A-Za-z]{2,4})[ \t]*[ ,;][ \t]*[A-Za-z]{2,4}(?![A-Za-z])/.exec(
+    text.slice(from, from + 16),
+  );
+  // (a sentence going on after the word TAGS is not a list: `TAGS, and so on`)
+  return !!m && !/^(?:and|the|for|are|was|but|not|its|were|with|from|that|this)$/.test(m[1]);
+}
+
+/**
  * The first occurrence of `label` in `text` starting in [`from`, `to`) (the caption), or null. `inline` hits
  * (mid-line) need a colon or semicolon after the label, or for TAGS words that look like TAGS.
  */
@@ -141,7 +153,13 @@ function tryAt(text: string, label: LabelName, i: number, j: number, n: number):
     // mid-line: the field before ran into this one (`… Tags: prel, tu Subject: …`)
     if (!caps && !capitalised) return null;
     if (label === 'TAGS') {
-      if (!(colon || (close === 0 && tagsFollow(text, e) && caps))) return null;
+      // (`TAGS, prel, pgov` or `TAGS - prel` after the E.O. line: the label in capitals, with
+      // punctuation, before a list of codes)
+      if (!(
+        colon ||
+        (close === 0 && caps && (tagsFollow(text, e) || (punct !== '' && codesFollow(text, e))))
+      ))
+        return null;
     } else if (!colon || (!caps && !(capitalised && close === 0))) return null;
     if (close > 0 && !caps) return null;
   }

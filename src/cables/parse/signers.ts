@@ -1,4 +1,5 @@
 /** Signer surnames from the last lines of a body. */
+import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
@@ -46,7 +47,8 @@ const NOT_A_SIGNER = new Set([
 
 /** Surnames of the signers (upper case when `canonicalize`), possibly two; empty when not found. */
 export function parseSigners(body: string, canonicalize = true): string[] {
-  const tail = body.slice(-700);
+  // (text as the other distributions write it, CRLF or entities, made plain first)
+  const tail = plainText(body.slice(-2800)).slice(-700);
   const lines = tail.split('\n');
   let i = lines.length - 1;
   while (i >= 0 && JUNK_LINE_RE.test(lines[i].trim())) i--;

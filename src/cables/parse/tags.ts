@@ -9,6 +9,7 @@ import {
   SUBJECT_TAG_MEANINGS,
   TAG_FIXES,
 } from './tables.ts';
+import { plainText } from './clean.ts';
 import { findLabel } from './labels.ts';
 
 const SUBJECT_SET: ReadonlySet<string> = new Set(SUBJECT_TAGS);
@@ -173,6 +174,10 @@ const TAG_CLEANUP_RES: RegExp[] = [
   /\bPAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z/g,
 ];
 
+/** A page head of the printout, with the repeated banner in front of it, in any case. */
+const PAGE_HEAD_RE =
+  /(?:\b(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE)\s+)?\bPAGE\s+\d+\s+[A-Z ]+?\s+\d+\s+(?:\d+\s+OF\s+\d+\s+)?\d{6}Z\b/i;
+
 /**
  * Tags from the text of a TAGS line (everything after `TAGS:`): canonical upper case, in order,
  * deduplicated, glued tags split. With `canonicalize` false the tokens are returned as written
@@ -187,7 +192,14 @@ export function splitTags(text: string, canonicalize = true): string[] {
       )
     : text;
   t = t.replace(/[()]/g, ' ');
-  if (canonicalize) for (const re of TAG_CLEANUP_RES) t = t.replace(re, ' ');
+  if (canonicalize) {
+    // the head of a later page of the printout (FORMAT.md §5: `PAGE 02 HARARE 06677 01 OF 03
+    // 291400Z`) inside the TAGS line: the caption sits on the first page, so what follows the head
+    // is text of another page, never tags
+    const page = PAGE_HEAD_RE.exec(t);
+    if (page) t = t.slice(0, page.index);
+    for (const re of TAG_CLEANUP_RES) t = t.replace(re, ' ');
+  }
   const raw: string[] = [];
   for (const piece of t.split(/[,;]/)) {
     if (piece.includes(PERSON_COMMA)) {
@@ -254,6 +266,7 @@ export function parseTags(
   caption: string,
   canonicalize = true,
 ): { tags: string[]; found: boolean; written?: string } {
+  caption = plainText(caption);
   TAGS_RE.lastIndex = 0;
   const m = TAGS_RE.exec(caption);
   const hit = findLabel(caption, 'TAGS', 0, m ? m.index + m[0].length : caption.length);
@@ -276,6 +289,8 @@ export function parseTags(
       groups: undefined,
     }) as RegExpExecArray;
   if (stop) text = text.slice(0, stop.index);
+  // punctuation the label reader left after the label (`TAGS - PREL`)
+  text = text.replace(/^[ \t]*[:;,.-]+/, '');
   // continuation lines
   for (let n = 0; !stop && n < 4 && pos < caption.length; n++) {
     let next = caption.indexOf('\n', pos + 1);

@@ -163,9 +163,13 @@ export function splitItems(list: string): Item[] {
     if (bullet === null) {
       // the first mark: `A` or `1`, where an item starts (the list start, a line start, after `;`
       // or `,`, or after the serial of an unmarked item before it)
+      // (or after the label written again, `REF: REF A) …`, `Ref: Ref (A) …`: FORMAT.md §6)
       ok =
         (mark === 'A' || mark === '1') &&
-        (lineStart || (before >= '0' && before <= '9') || !between.trim());
+        (lineStart ||
+          (before >= '0' && before <= '9') ||
+          !between.trim() ||
+          /^\s*REF(?:S|TELS?)?[ \t]*:?[ \t]*$/i.test(between));
     } else if (/^\d+$/.test(bullet) !== /^\d+$/.test(mark)) ok = false;
     else ok = mark === bullet || mark === nextMark(bullet);
     if (!ok) continue;
