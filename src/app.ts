@@ -27,6 +27,7 @@ import { createMailer, type Mailer } from './platform/mail.ts';
 import { installCanonicalPaths } from './platform/request-path.ts';
 import { installPolicy } from './platform/policy.ts';
 import { installRequestMetrics } from './platform/metrics.ts';
+import { RefusalHold, installRefusalHold } from './platform/refusals.ts';
 import {
   servicesPlugin,
   type MigrationCatalogue,
@@ -143,6 +144,9 @@ export async function buildApp(
       reply.header('strict-transport-security', 'max-age=31536000; includeSubDomains');
     done();
   });
+  // A refused client (429) waits for its answer, so one that asks again at once cannot spend the
+  // event loop everyone else is served from (src/platform/refusals.ts).
+  installRefusalHold(app, new RefusalHold(config.refusalDelayMs));
   await app.register(compress, {
     global: true,
     threshold: 1024,

@@ -168,6 +168,12 @@ export const configSchema = z.object({
     .min(0, 'must be at least 0')
     .max(86400, 'must be at most 86400')
     .default(60),
+  REFUSAL_DELAY_MS: z.coerce
+    .number({ message: 'must be a number of milliseconds' })
+    .int('must be a whole number')
+    .min(0, 'must be at least 0')
+    .max(10000, 'must be at most 10000')
+    .default(1000),
 });
 
 /** Payment instructions printed on invoices (docs/licensing.md: "Getting paid"). */
@@ -294,6 +300,8 @@ export interface Config {
    * session: its `s-maxage`. A change shows there within this time. 0: shared caches revalidate.
    */
   pageCacheSeconds: number;
+  /** How long an answer 429 is held before it is sent (0: at once); src/platform/refusals.ts. */
+  refusalDelayMs: number;
 }
 
 /**
@@ -353,6 +361,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       queuePerClient: c.SEARCH_QUEUE_PER_CLIENT,
     },
     pageCacheSeconds: c.PAGE_CACHE_SECONDS,
+    refusalDelayMs: c.REFUSAL_DELAY_MS,
     metricsToken: c.METRICS_TOKEN ?? null,
     metricsPort: c.METRICS_PORT ?? null,
     payment: {

@@ -25,7 +25,15 @@ export interface TestDb {
  */
 export async function testDatabase(env: Record<string, string> = {}): Promise<TestDb> {
   const dataDir = mkdtempSync(join(tmpdir(), 'broadsheet-test-'));
-  const base = { DATA_DIR: dataDir, LOG_LEVEL: 'silent', DEMO: '0', JOBS: '0', ...env };
+  // Refusals (429) are sent at once unless a test asks for the hold (test/platform/refusals.test.ts).
+  const base = {
+    DATA_DIR: dataDir,
+    LOG_LEVEL: 'silent',
+    DEMO: '0',
+    JOBS: '0',
+    REFUSAL_DELAY_MS: '0',
+    ...env,
+  };
   if (ENGINE === 'sqlite') {
     const config = loadConfig({ ...base, DATABASE_URL: '' });
     return { config, cleanup: async () => rmSync(dataDir, { recursive: true, force: true }) };
