@@ -11,8 +11,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { ENGINE, testSite } from '../helpers.ts';
 import { SHARED_TTL_MS } from '../../src/platform/cache.ts';
-import { flushViews } from '../../src/platform/page-views.ts';
-import { adServer } from '../../src/ads/serve.ts';
+import { viewAndAdCounts } from './counts.ts';
 import { form, FORM, signedIn } from '../stories/helpers.ts';
 import { storiesChanged } from '../../src/stories/admin-auth.ts';
 
@@ -205,21 +204,7 @@ describe(`pages kept for signed-in members (${ENGINE})`, () => {
   test('a kept page still counts its view and its ad', async () => {
     site.app.contentChanged();
     const m = await signedIn(site.db.kysely, 'kept-counted@example.org', 'reader');
-    const counts = async () => {
-      await flushViews(site.db.kysely);
-      await adServer({ db: site.db }).counter.flush();
-      const views = await site.db.kysely
-        .selectFrom('views_daily')
-        .select((eb) => eb.fn.sum<number | string>('views').as('n'))
-        .where('kind', '=', 'story')
-        .where('item_id', '=', storyId)
-        .executeTakeFirst();
-      const ads = await site.db.kysely
-        .selectFrom('ads')
-        .select((eb) => eb.fn.sum<number | string>('impressions').as('n'))
-        .executeTakeFirst();
-      return { views: Number(views?.n ?? 0), impressions: Number(ads?.n ?? 0) };
-    };
+    const counts = () => viewAndAdCounts(site.db, storyId);
     const before = await counts();
     const first = await get(storyPath, m.cookie);
     const adsOnPage = first.body.split('class="ad-slot"').length - 1;

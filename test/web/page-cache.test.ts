@@ -13,8 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { ENGINE, testSite } from '../helpers.ts';
 import { gzipWithTokens } from '../../src/platform/http.ts';
 import { SHARED_TTL_MS } from '../../src/platform/cache.ts';
-import { flushViews } from '../../src/platform/page-views.ts';
-import { adServer } from '../../src/ads/serve.ts';
+import { viewAndAdCounts } from './counts.ts';
 import { addNetwork, createOrganisation, grantLicence } from '../../src/licensing/service.ts';
 import { licensingDeps } from '../../src/licensing/jobs.ts';
 import { worldFor } from '../../src/licensing/world.ts';
@@ -141,21 +140,7 @@ describe(`the page cache in front of page routes (${ENGINE})`, () => {
 
   test('a page answered from the cache still counts its view and its ad', async () => {
     site.app.contentChanged();
-    const counts = async () => {
-      await flushViews(site.db.kysely);
-      await adServer({ db: site.db }).counter.flush();
-      const views = await site.db.kysely
-        .selectFrom('views_daily')
-        .select((eb) => eb.fn.sum<number | string>('views').as('n'))
-        .where('kind', '=', 'story')
-        .where('item_id', '=', storyId)
-        .executeTakeFirst();
-      const ads = await site.db.kysely
-        .selectFrom('ads')
-        .select((eb) => eb.fn.sum<number | string>('impressions').as('n'))
-        .executeTakeFirst();
-      return { views: Number(views?.n ?? 0), impressions: Number(ads?.n ?? 0) };
-    };
+    const counts = () => viewAndAdCounts(site.db, storyId);
     const before = await counts();
     const first = await anonymous(storyPath);
     const adsOnPage = first.body.split('class="ad-slot"').length - 1;

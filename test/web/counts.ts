@@ -1,0 +1,24 @@
+/** What the pages tests read back after serving a page: a story's views and all ad impressions. */
+import type { Db } from '../../src/platform/db.ts';
+import { flushViews } from '../../src/platform/page-views.ts';
+import { adServer } from '../../src/ads/serve.ts';
+
+/** Flushes the buffered counts, then reads the story's views and the ads' impressions. */
+export async function viewAndAdCounts(
+  db: Db,
+  storyId: number,
+): Promise<{ views: number; impressions: number }> {
+  await flushViews(db.kysely);
+  await adServer({ db }).counter.flush();
+  const views = await db.kysely
+    .selectFrom('views_daily')
+    .select((eb) => eb.fn.sum<number | string>('views').as('n'))
+    .where('kind', '=', 'story')
+    .where('item_id', '=', storyId)
+    .executeTakeFirst();
+  const ads = await db.kysely
+    .selectFrom('ads')
+    .select((eb) => eb.fn.sum<number | string>('impressions').as('n'))
+    .executeTakeFirst();
+  return { views: Number(views?.n ?? 0), impressions: Number(ads?.n ?? 0) };
+}
