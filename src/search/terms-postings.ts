@@ -574,19 +574,7 @@ export class Builder {
   doc(fields: [string[], number][], surface: Map<string, number[]>): Doc {
     let len = 0;
     for (const [toks, weight] of fields) {
-      for (const w of toks) {
-        const tids = surface.get(w)!;
-        for (const t of tids) {
-          if (t >= this.acc.length) {
-            const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
-            g.set(this.acc);
-            this.acc = g;
-          }
-          if (this.acc[t] === 0) this.touched.push(t);
-          this.acc[t] += weight;
-          len++;
-        }
-      }
+      for (const w of toks) len += this.tally(surface.get(w)!, weight);
     }
     const terms = Int32Array.from(this.touched).sort();
     const freqs = new Uint8Array(terms.length);
