@@ -158,7 +158,7 @@ export function storyRoutes(services: Services): FastifyPluginAsync {
         // A signed-in member's kept page needs only the story's head (its address, visibility and
         // version); the whole story is read when a page is made.
         const full = req.member ? undefined : await getStory(db, id);
-        const head = full ?? (req.member ? await getStoryHead(db, id) : undefined);
+        const head = req.member ? await getStoryHead(db, id) : full;
         if (!head || !isVisible(head)) throw notFound('There is no such story.');
         const path = storyPath(head);
         if (req.url.split('?')[0] !== path) return reply.redirect(path, 301);
