@@ -11,7 +11,7 @@ import assert from 'node:assert/strict';
 import { gunzipSync } from 'node:zlib';
 import { ENGINE, testSite } from '../helpers.ts';
 import { SHARED_TTL_MS } from '../../src/platform/cache.ts';
-import { viewAndAdCounts } from './counts.ts';
+import { firstCablegateStory, viewAndAdCounts } from './counts.ts';
 import { form, FORM, signedIn } from '../stories/helpers.ts';
 import { storiesChanged } from '../../src/stories/admin-auth.ts';
 
@@ -24,9 +24,7 @@ describe(`pages kept for signed-in members (${ENGINE})`, () => {
   let clock = Date.now();
   before(async () => {
     site = await testSite({ DEMO: '1', JOBS: '0' });
-    const home = await site.app.inject('/');
-    storyPath = /href="(\/stories\/cablegate\/[^"]+)"/.exec(home.body)![1];
-    storyId = Number(/\/(\d+)-/.exec(storyPath)![1]);
+    ({ storyPath, storyId } = await firstCablegateStory(site));
     // The clock stands still unless a test moves it: nothing here depends on how fast it runs.
     mock.method(Date, 'now', () => clock);
   });

@@ -13,7 +13,7 @@ import { gunzipSync } from 'node:zlib';
 import { ENGINE, testSite } from '../helpers.ts';
 import { gzipWithTokens } from '../../src/platform/http.ts';
 import { SHARED_TTL_MS } from '../../src/platform/cache.ts';
-import { viewAndAdCounts } from './counts.ts';
+import { firstCablegateStory, viewAndAdCounts } from './counts.ts';
 import { addNetwork, createOrganisation, grantLicence } from '../../src/licensing/service.ts';
 import { licensingDeps } from '../../src/licensing/jobs.ts';
 import { worldFor } from '../../src/licensing/world.ts';
@@ -69,9 +69,7 @@ describe(`the page cache in front of page routes (${ENGINE})`, () => {
   let clock = now;
   before(async () => {
     site = await testSite({ DEMO: '1', JOBS: '0' });
-    const home = await site.app.inject('/');
-    storyPath = /href="(\/stories\/cablegate\/[^"]+)"/.exec(home.body)![1];
-    storyId = Number(/\/(\d+)-/.exec(storyPath)![1]);
+    ({ storyPath, storyId } = await firstCablegateStory(site));
     // The clock stands still unless a test moves it: nothing here depends on how fast it runs.
     mock.method(Date, 'now', () => clock);
   });
