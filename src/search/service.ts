@@ -430,11 +430,11 @@ const FREE_TALLIES: Tally[] = [];
  * counts are not allocated (and zeroed, and collected) again for every search.
  */
 class Tally {
-  /** The counts of values 0 .. LENGTH - 1; `lo` and `hi` bound those counted since the last clear. */
-  readonly counts = new Int32Array(12 * 2200);
+  private readonly counts = new Int32Array(12 * 2200);
   private readonly other = new Map<number, number>();
-  lo = Infinity;
-  hi = -1;
+  /** The values counted since the last clear lie from `lo` to `hi`. */
+  private lo = Infinity;
+  private hi = -1;
   static take(): Tally {
     return FREE_TALLIES.pop() ?? new Tally();
   }
@@ -452,11 +452,6 @@ class Tally {
       if (v < this.lo) this.lo = v;
       if (v > this.hi) this.hi = v;
     } else this.other.set(v, (this.other.get(v) ?? 0) + by);
-  }
-  /** After a loop that added to `counts` directly: values from `lo` to `hi` were counted. */
-  widen(lo: number, hi: number): void {
-    if (lo < this.lo) this.lo = lo;
-    if (hi > this.hi) this.hi = hi;
   }
   /** [value, count] for every value counted (counts not zero). */
   entries(): [number, number][] {
@@ -540,10 +535,7 @@ function isFiltering(f: CableFilter): boolean {
   );
 }
 
-/**
- * Adds `by` (1 or -1) to every facet count of cable `id` but its month: origin, classification,
- * tags. The month is counted by the loops themselves (into the tally's array, widened after).
- */
+/** Adds `by` (1 or -1) to every facet count of cable `id`: origin, classification, tags, month. */
 function countCable(c: CableScan, k: CableCounts, id: number, by: number): void {
   k.origin[c.origin[id]] += by;
   k.cls[c.cls[id]] += by;
@@ -555,16 +547,12 @@ function countCable(c: CableScan, k: CableCounts, id: number, by: number): void 
     const data = c.tagData;
     for (let x = c.tagStart[id], end = c.tagStart[id + 1]; x < end; x++) tc[data[x]] += by;
   }
+  k.months.add(c.month[id], by);
 }
 
 /** Nothing filters: every matching cable is a hit and counts in every facet. Returns the hits. */
 function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, size, month } = c;
-  const months = k.months;
-  const mc = months.counts;
-  const mLength = mc.length;
-  let lo = months.lo,
-    hi = months.hi;
+  const { present, size } = c;
   const deadline = currentDeadline();
   let n = 0;
   for (let i = 0; i < ids.length; i++) {
@@ -573,27 +561,16 @@ function countEvery(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Arr
     if (id >= size || !present[id]) continue;
     out[n++] = id;
     countCable(c, k, id, 1);
-    const m = month[id];
-    if (m >= 0 && m < mLength) {
-      mc[m]++;
-      if (m < lo) lo = m;
-      if (m > hi) hi = m;
-    } else months.add(m, 1);
   }
-  months.widen(lo, hi);
   return n;
 }
 
 /**
  * Nothing filters and most cables match: the counts hold the whole archive's; every cable that
  * does not match is taken off them (months too). Returns the hits (the matching cables present).
- * The months' bounds are the whole archive's already, so taking off does not widen them.
  */
 function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int32Array): number {
-  const { present, size, month } = c;
-  const months = k.months;
-  const mc = months.counts;
-  const mLength = mc.length;
+  const { present, size } = c;
   const deadline = currentDeadline();
   let n = 0;
   let from = 0;
@@ -601,13 +578,7 @@ function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int3
     if ((i & 0x3fff) === 0) deadline?.check();
     // The cables between the previous match and this one do not match.
     const to = i < ids.length ? Math.min(ids[i], size) : size;
-    for (let id = from; id < to; id++) {
-      if (!present[id]) continue;
-      countCable(c, k, id, -1);
-      const m = month[id];
-      if (m >= 0 && m < mLength) mc[m]--;
-      else months.add(m, -1);
-    }
+    for (let id = from; id < to; id++) if (present[id]) countCable(c, k, id, -1);
     if (i === ids.length) break;
     const id = ids[i];
     if (id < size && present[id]) out[n++] = id;
@@ -645,13 +616,6 @@ function countFiltered(
   const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
   const byYear = yearIn !== null || yearOut !== null;
   const byTime = fromMin !== -Infinity || toMin !== Infinity || refIn !== null || refOut !== null;
-  const mc = months.counts,
-    yc = yearMonths.counts;
-  const mLength = mc.length;
-  let mLo = months.lo,
-    mHi = months.hi,
-    yLo = yearMonths.lo,
-    yHi = yearMonths.hi;
   const deadline = currentDeadline();
   let n = 0;
   let kindCount = 0;
@@ -692,26 +656,14 @@ function countFiltered(
     }
     if (mask === 0) {
       out[n++] = id;
-      if (month >= 0 && month < mLength) {
-        mc[month]++;
-        if (month < mLo) mLo = month;
-        if (month > mHi) mHi = month;
-      } else months.add(month);
+      months.add(month);
     }
     if ((mask & ~KIND) === 0) kindCount++;
     if ((mask & ~ORIGIN) === 0) oc[o]++;
     if ((mask & ~CLASS) === 0) cc[cl]++;
     if ((mask & ~TAG) === 0) for (let j = t0; j < t1; j++) tc[tags[j]]++;
-    if ((mask & ~YEAR) === 0) {
-      if (month >= 0 && month < mLength) {
-        yc[month]++;
-        if (month < yLo) yLo = month;
-        if (month > yHi) yHi = month;
-      } else yearMonths.add(month);
-    }
+    if ((mask & ~YEAR) === 0) yearMonths.add(month);
   }
-  months.widen(mLo, mHi);
-  yearMonths.widen(yLo, yHi);
   return { n, kindCount };
 }
 
