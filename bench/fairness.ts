@@ -602,6 +602,11 @@ interface Sample {
   kind: 'page' | 'search';
   ms: number;
   status: number;
+  /** A search's Server-Timing (the reader sends the metrics token: see src/search/timing.ts). */
+  timing?: string;
+  /** When it was sent (ms since the phase's start). */
+  at?: number;
+  path?: string;
 }
 
 async function reader(
@@ -610,7 +615,12 @@ async function reader(
   until: () => boolean,
 ): Promise<Sample[]> {
   const rng = new Rng(7);
-  const get = client(url, { 'x-forwarded-for': '10.77.0.1', 'accept-encoding': 'gzip' });
+  const get = client(url, {
+    'x-forwarded-for': '10.77.0.1',
+    'accept-encoding': 'gzip',
+    'x-metrics-token': METRICS_TOKEN,
+  });
+  const start = Date.now();
   const words = [
     'lima',
     'embassy',
@@ -636,8 +646,17 @@ async function reader(
               ? ['page', pick(paths.cables)]
               : ['search', `/search?q=${encodeURIComponent(pick(words))}`];
     try {
+      const at = Date.now() - start;
       const r = await get(path);
-      samples.push({ kind, ms: r.ms, status: r.status });
+      const timing = r.headers['server-timing'];
+      samples.push({
+        kind,
+        ms: r.ms,
+        status: r.status,
+        at,
+        path,
+        ...(typeof timing === 'string' ? { timing } : {}),
+      });
     } catch {
       samples.push({ kind, ms: NaN, status: 0 });
     }
@@ -802,6 +821,25 @@ async function main(): Promise<void> {
         .map(([n, t]) => `nice ${n} ${(t - (cpu0.get(n) ?? 0)).toFixed(0)} s`)
         .join(', ')} (of ${(abuseSeconds * 2).toFixed(0)} core-seconds)`,
       `server RSS        alone ${aloneMem.rssMiB.toFixed(0)} MiB, after abuse ${mem.rssMiB.toFixed(0)} MiB, peak ${mem.peakMiB.toFixed(0)} MiB`,
+      '',
+      'reader searches with abuse, slowest first (server timing, ms):',
+      ...abused
+        .filter((x) => x.kind === 'search')
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 6)
+        .map(
+          (x) =>
+            `  ${x.ms.toFixed(0).padStart(5)} at ${((x.at ?? 0) / 1000).toFixed(1)} s ${decodeURIComponent(x.path?.split('q=')[1] ?? '')}: ${x.timing ?? '-'}`,
+        ),
+      'reader searches alone, slowest first:',
+      ...alone
+        .filter((x) => x.kind === 'search')
+        .sort((a, b) => b.ms - a.ms)
+        .slice(0, 3)
+        .map(
+          (x) =>
+            `  ${x.ms.toFixed(0).padStart(5)} at ${((x.at ?? 0) / 1000).toFixed(1)} s ${decodeURIComponent(x.path?.split('q=')[1] ?? '')}: ${x.timing ?? '-'}`,
+        ),
       '',
       'server, alone:',
       ...serverView(m0, m1).map((l) => `  ${l}`),

@@ -244,6 +244,16 @@ export function metricsAuthorised(req: Pick<FastifyRequest, 'headers'>, token: s
   return !!m && sameSecret(m[1], token);
 }
 
+/**
+ * True when the request carries `X-Metrics-Token: <METRICS_TOKEN>`: an operator asking a page for
+ * its own timings (`Server-Timing`), on a route whose `Authorization` header means something else
+ * (an API key).
+ */
+export function operatorTimingAsked(req: Pick<FastifyRequest, 'headers'>, token: string): boolean {
+  const h = req.headers['x-metrics-token'];
+  return typeof h === 'string' && h.length > 0 && sameSecret(h, token);
+}
+
 type Check = () => Promise<{ ok: boolean; degraded?: boolean } & Record<string, unknown>>;
 const checks = new WeakMap<Db, Map<string, Check>>();
 

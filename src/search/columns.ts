@@ -314,20 +314,97 @@ const RELOAD_THRESHOLD = 50000;
 /**
  * How a search waits for the catch-up with the change log (tests change these): up to `inline`
  * changed documents it waits (an edit is found by the next search); above that, once the columns
- * were loaded, it answers from the documents as they were while the catch-up goes on beside it, in
- * steps of `step` documents (each step holds the thread briefly), and every document of the catch-up
- * appears at once when it is done. `gate`, when set, is awaited just before that swap (tests hold a
- * catch-up open with it).
+ * were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
+ * every document of the catch-up appears at once when it is done. The catch-up reads `step`
+ * documents a query; its work between two yields (tokenising, stemming) takes at most about
+ * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
+ * search in hand it waits for it, up to `searchWaitMs` (so a steady flow of searches slows the
+ * catch-up but does not stop it). A simple search therefore waits behind at most one slice of a
+ * catch-up, in the thread's message queue or between two of its own queries. `gate`, when set, is
+ * awaited just before the swap (tests hold a catch-up open with it).
  */
-export const CATCH_UP: { inline: number; step: number; gate: (() => Promise<void>) | null } = {
+export const CATCH_UP: {
+  inline: number;
+  step: number;
+  sliceMs: number;
+  searchWaitMs: number;
+  gate: (() => Promise<void>) | null;
+} = {
   inline: 100,
   step: 25,
+  sliceMs: 4,
+  searchWaitMs: 50,
   gate: null,
 };
 
-/** Lets a search thread's queued messages run between the steps of a long catch-up. */
+/**
+ * The searches this thread has in hand, and the slices of a long catch-up beside them (one per
+ * thread: each search thread loads this module once). SearchService counts its searches here; a
+ * catch-up asks `due()` inside its loops and calls `yield()` when its slice is used up.
+ */
+export class CatchUpSlices {
+  private inHand = 0;
+  private idle: (() => void)[] = [];
+  private sliceStart: number;
+  /** Yields taken, and how many of them waited for a search in hand (for tests and operators). */
+  readonly stats = { yields: 0, waitedForSearch: 0 };
+
+  constructor(private readonly now: () => number = () => performance.now()) {
+    this.sliceStart = now();
+  }
+
+  /** A search of this thread starts; `end()` when it has its answer. */
+  begin(): void {
+    this.inHand++;
+  }
+  end(): void {
+    if (this.inHand > 0) this.inHand--;
+    if (this.inHand === 0) for (const w of this.idle.splice(0)) w();
+  }
+  /** Searches in hand now. */
+  get searches(): number {
+    return this.inHand;
+  }
+  /** The current slice's time is used up: the catch-up should yield. */
+  due(): boolean {
+    return this.now() - this.sliceStart >= CATCH_UP.sliceMs;
+  }
+  /**
+   * Lets the thread's queued messages run, then, while a search is in hand, waits for the thread's
+   * searches to end (at most CATCH_UP.searchWaitMs); a new slice starts after.
+   */
+  async yield(): Promise<void> {
+    this.stats.yields++;
+    await new Promise((r) => setImmediate(r));
+    if (this.inHand > 0) {
+      this.stats.waitedForSearch++;
+      await new Promise<void>((r) => {
+        const timer = setTimeout(() => {
+          const i = this.idle.indexOf(done);
+          if (i >= 0) this.idle.splice(i, 1);
+          r();
+        }, CATCH_UP.searchWaitMs);
+        const done = () => {
+          clearTimeout(timer);
+          r();
+        };
+        this.idle.push(done);
+      });
+    }
+    this.sliceStart = this.now();
+  }
+  /** Yields when the slice is used up (inside a catch-up's loops). */
+  async maybeYield(): Promise<void> {
+    if (this.due()) await this.yield();
+  }
+}
+
+/** This thread's searches and catch-up slices. */
+export const catchUpSlices = new CatchUpSlices();
+
+/** Lets a search thread's queued messages and searches go first between slices of a catch-up. */
 export function yieldToOthers(): Promise<void> {
-  return new Promise((r) => setImmediate(r));
+  return catchUpSlices.yield();
 }
 
 /**
@@ -376,6 +453,7 @@ export class FacetColumns {
       this.backgrounded = new Promise((r) => (this.goBackground = r));
       this.syncing = this.doSync().finally(() => {
         this.syncing = null;
+        this.catchingUp = false;
         this.goBackground?.();
         this.goBackground = null;
       });
@@ -394,9 +472,13 @@ export class FacetColumns {
     return Promise.race([p, this.backgrounded!]);
   }
 
+  /** A large catch-up (or a reload) is going on beside the searches. */
+  catchingUp = false;
+
   /** The sync from here on runs beside searches (they stop waiting for it). */
   private background(): void {
     this.stats.background++;
+    this.catchingUp = true;
     this.goBackground?.();
   }
 

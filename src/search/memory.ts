@@ -12,6 +12,7 @@ import type { DocKind, RankedId, SearchIndex } from './search-index.ts';
 import { TermIndex, type Plan, type TermIndexOptions } from './terms.ts';
 import { Fts5Stemmer, PgStemmer } from './terms-stemmers.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
+import { timed } from './timing.ts';
 
 export class MemorySearchIndex implements SearchIndex {
   readonly engine: 'sqlite' | 'postgres';
@@ -35,7 +36,7 @@ export class MemorySearchIndex implements SearchIndex {
           ...q.query,
           must: [{ type: 'phrase', text: phrase, negated: false }],
         };
-        return (await inner.match(kind, query)) ?? new Int32Array(0);
+        return (await timed('matchMs', () => inner.match(kind, query))) ?? new Int32Array(0);
       },
       options,
     );
@@ -61,7 +62,7 @@ export class MemorySearchIndex implements SearchIndex {
 
   async match(kind: DocKind, query: ParsedQuery): Promise<Int32Array | null> {
     const plan = await this.plan(kind, query);
-    if (plan === null) return this.inner.match(kind, query);
+    if (plan === null) return timed('matchMs', () => this.inner.match(kind, query));
     if (plan.bits === null) return null;
     return this.terms.ids(plan as Plan);
   }
@@ -75,7 +76,8 @@ export class MemorySearchIndex implements SearchIndex {
   ): Promise<RankedId[]> {
     if (!candidates.length || k <= 0) return [];
     const plan = await this.plan(kind, query);
-    if (!plan || !plan.bits) return this.inner.rank(kind, query, candidates, k, all);
+    if (!plan || !plan.bits)
+      return timed('matchMs', () => this.inner.rank(kind, query, candidates, k, all));
     return this.terms.top(kind, plan as Plan, candidates, k);
   }
 

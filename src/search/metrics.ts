@@ -30,6 +30,22 @@ export const searchLatency = metric(
     }),
 );
 
+/**
+ * Where answered searches spent their time, per lane (light: simple searches; heavy) and stage
+ * (see timing.ts): queue (the fair queue), post (waiting in the search thread), columns (the
+ * catch-up with the change log), database (queries), thread (all the time in the thread).
+ */
+export const searchStage = metric(
+  'broadsheet_search_stage_seconds',
+  () =>
+    new client.Histogram({
+      name: 'broadsheet_search_stage_seconds',
+      help: 'Time of answered searches by lane (light, heavy) and stage: queue (fair queue), post (waiting in the search thread), columns (catch-up with the change log), database (reading hits), match (text matched by the database), thread (whole time in the thread).',
+      labelNames: ['lane', 'stage'] as const,
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    }),
+);
+
 export const searchRefused = metric(
   'broadsheet_search_refused_total',
   () =>

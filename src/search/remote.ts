@@ -29,6 +29,7 @@ import { SearchService, type SearchBudget, type SearchOutcome } from './service.
 import type { SearchWorkerData, WorkerReply } from './search-worker.ts';
 import type { RelatedCable } from './related.ts';
 import type { Lane } from './fair-queue.ts';
+import { sharedNow, withTiming, type SearchTiming } from './timing.ts';
 
 /** What answers searches for the web app. */
 export interface Searcher {
@@ -37,6 +38,8 @@ export interface Searcher {
     params: SearchParams,
     budget?: Omit<SearchBudget, 'now'>,
     lane?: Lane,
+    /** Filled in with where the search's time went (see timing.ts). */
+    timing?: SearchTiming,
   ): Promise<SearchOutcome>;
   /**
    * The `k` cables most like a cable, from a search thread whose term index is ready, within
@@ -57,6 +60,7 @@ interface Pending {
   params: SearchParams;
   budget: Omit<SearchBudget, 'now'>;
   lane: Lane;
+  timing?: SearchTiming;
   resolve(v: SearchOutcome): void;
   reject(e: Error): void;
 }
@@ -224,6 +228,7 @@ export class WorkerSearcher implements Searcher {
     slot.answered[p.lane]++;
     if ('outcome' in msg) {
       this.index = msg.index;
+      if (p.timing && msg.timing) Object.assign(p.timing, msg.timing);
       p.resolve(msg.outcome);
     } else if ('error' in msg)
       p.reject(
@@ -289,6 +294,7 @@ export class WorkerSearcher implements Searcher {
     params: SearchParams,
     budget: Omit<SearchBudget, 'now'> = {},
     lane: Lane = 'light',
+    timing?: SearchTiming,
   ): Promise<SearchOutcome> {
     // The lane's thread (see pickSlot); one still loading its index answers from the database.
     const loads: SlotLoad[] = this.slots.map((s, i) => {
@@ -300,17 +306,20 @@ export class WorkerSearcher implements Searcher {
     const picked = pickSlot(lane, loads);
     const slot = picked >= 0 ? this.slots[picked] : null;
     const worker = slot?.worker;
+    if (timing) timing.slot = picked;
     if (!slot || !worker) {
       const svc = await this.service();
-      const out = await svc.search(params, budget);
+      const t0 = performance.now();
+      const out = await withTiming(timing, () => svc.search(params, budget));
+      if (timing) timing.threadMs = performance.now() - t0;
       this.index = svc.terms?.ready('cable') ? 'memory' : 'database';
       return out;
     }
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      slot.pending.set(id, { params, budget, lane, resolve, reject });
+      slot.pending.set(id, { params, budget, lane, timing, resolve, reject });
       worker.ref();
-      worker.postMessage({ id, params, budget });
+      worker.postMessage({ id, params, budget, sentAt: sharedNow() });
     });
   }
 
@@ -349,7 +358,8 @@ export class WorkerSearcher implements Searcher {
     slot.pending.clear();
     for (const a of slot.asked.values()) a.resolve(null);
     slot.asked.clear();
-    for (const p of waiting) this.search(p.params, p.budget, p.lane).then(p.resolve, p.reject);
+    for (const p of waiting)
+      this.search(p.params, p.budget, p.lane, p.timing).then(p.resolve, p.reject);
   }
 
   async close(): Promise<void> {

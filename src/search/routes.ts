@@ -28,8 +28,9 @@ import { SearchPage, type SearchNotice } from './views.tsx';
 import { DEFAULT_COST_LIMITS, queryShape, searchLane, type CostLimits } from './budget.ts';
 import { FairScheduler, QueueFull } from './fair-queue.ts';
 import { RateLimiter, searchClient, type RateLimits } from './rate.ts';
-import { searchLatency, searchRefused, watchSearch } from './metrics.ts';
-import { addReadinessCheck } from '../platform/metrics.ts';
+import { searchLatency, searchRefused, searchStage, watchSearch } from './metrics.ts';
+import { addReadinessCheck, operatorTimingAsked } from '../platform/metrics.ts';
+import { serverTiming, type SearchTiming } from './timing.ts';
 
 /** The term index kept between runs, in DATA_DIR. */
 export { TERMS_FILE } from './search-index.ts';
@@ -117,6 +118,20 @@ type Admission =
   | { ok: true; outcome: SearchOutcome }
   | { ok: false; status: 429; notice: SearchNotice; message: string; retryAfter: number };
 
+/** A finished search's stages in broadsheet_search_stage_seconds. */
+function observeStages(lane: 'light' | 'heavy', t: SearchTiming): void {
+  const stages = [
+    ['queue', t.queueMs],
+    ['post', t.postMs],
+    ['columns', t.columnsMs],
+    ['database', t.databaseMs],
+    ['match', t.matchMs],
+    ['thread', t.threadMs],
+  ] as const;
+  for (const [stage, ms] of stages)
+    if (ms !== undefined && Number.isFinite(ms)) searchStage.observe({ lane, stage }, ms / 1000);
+}
+
 /** The fair queue's lane for a query (a query that does not parse is answered at once: light). */
 function laneOf(q: string): 'light' | 'heavy' {
   const parsed = parseQuery(q ?? '');
@@ -180,12 +195,25 @@ export function searchRoutes(services: Services): FastifyPluginAsync {
     try {
       const { cost, timeMs } = runtime.settings;
       const lane = laneOf(params.q);
+      const timing: SearchTiming = {};
+      const queued = performance.now();
       const outcome = await runtime.scheduler.run(
         client.key,
-        () => service().search(params, { cost, timeMs }, lane),
+        () => {
+          timing.queueMs = performance.now() - queued;
+          return service().search(params, { cost, timeMs }, lane, timing);
+        },
         gone.signal,
         lane,
       );
+      observeStages(lane, timing);
+      // Operators (the metrics token) see where this search's time went.
+      const token = services.config.metricsToken;
+      if (token && operatorTimingAsked(req, token))
+        reply.header(
+          'server-timing',
+          `${serverTiming(timing)}, route;dur=${reply.elapsedTime.toFixed(1)}`,
+        );
       if (!outcome.ok && outcome.error.kind === 'cost') searchRefused.inc({ reason: 'cost' });
       if (!outcome.ok && outcome.error.kind === 'time') searchRefused.inc({ reason: 'time' });
       return { ok: true, outcome };

@@ -12,6 +12,7 @@ import { openSearchIndex } from './search-index.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import { parseSearchParams, type SearchParams } from './query.ts';
 import type { RelatedCable } from './related.ts';
+import { sharedNow, withTiming, type SearchTiming } from './timing.ts';
 
 export interface SearchWorkerData {
   /** The database to search (its own connection). */
@@ -26,7 +27,13 @@ export interface SearchWorkerData {
 
 /** To the worker: a search, the leader's new term index (followers), or close. */
 export type WorkerRequest =
-  | { id: number; params: SearchParams; budget?: Omit<SearchBudget, 'now'> }
+  | {
+      id: number;
+      params: SearchParams;
+      budget?: Omit<SearchBudget, 'now'>;
+      /** When the search was posted (sharedNow()), to time its wait in this thread. */
+      sentAt?: number;
+    }
   | { id: number; related: { referenceId: string; k: number; timeMs: number } }
   | { shared: Uint8Array }
   | { close: true };
@@ -36,7 +43,7 @@ export type WorkerReply =
   | { ready: true; nice: number | null }
   | { warm: true; source: string | null }
   | { shared: Uint8Array }
-  | { id: number; outcome: SearchOutcome; index: 'memory' | 'database' }
+  | { id: number; outcome: SearchOutcome; index: 'memory' | 'database'; timing?: SearchTiming }
   | { id: number; related: RelatedCable[] | null }
   | { id: number; error: string; code?: string };
 
@@ -117,11 +124,16 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
       parentPort!.postMessage({ id: msg.id, related } satisfies WorkerReply);
       return;
     }
-    const outcome = await service.search(msg.params, msg.budget ?? {});
+    const t0 = performance.now();
+    const timing: SearchTiming = {};
+    if (msg.sentAt !== undefined) timing.postMs = Math.max(0, sharedNow() - msg.sentAt);
+    const outcome = await withTiming(timing, () => service.search(msg.params, msg.budget ?? {}));
+    timing.threadMs = performance.now() - t0;
     parentPort!.postMessage({
       id: msg.id,
       outcome,
       index: service.terms?.ready('cable') ? 'memory' : 'database',
+      timing,
     } satisfies WorkerReply);
   } catch (err) {
     parentPort!.postMessage({

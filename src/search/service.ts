@@ -18,7 +18,7 @@ import {
   type SearchParams,
   type TextNode,
 } from './query.ts';
-import { FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
+import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import type { TermIndexOptions } from './terms.ts';
@@ -32,6 +32,7 @@ import {
   SearchTimeout,
   withDeadline,
 } from './deadline.ts';
+import { currentTiming, timed } from './timing.ts';
 
 export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
 export type FacetName = (typeof FACETS)[number];
@@ -896,6 +897,8 @@ export class SearchService {
       budget.timeMs !== undefined && budget.timeMs !== null
         ? new Deadline(budget.timeMs, budget.now)
         : null;
+    // A long catch-up in this thread lets the search go first (see CatchUpSlices).
+    catchUpSlices.begin();
     try {
       return await withDeadline(deadline, () => this.searchWithin(params, budget));
     } catch (e) {
@@ -905,6 +908,8 @@ export class SearchService {
           error: { message: timeLimitMessage(e.limitMs), position: -1, kind: 'time' },
         };
       throw e;
+    } finally {
+      catchUpSlices.end();
     }
   }
 
@@ -1013,7 +1018,9 @@ export class SearchService {
     const deadline = currentDeadline();
     const waitFrom = deadline?.now();
     // Loaded once, then caught up: a large catch-up goes on beside this search (see forSearch).
-    await this.columns.forSearch();
+    const timing = currentTiming();
+    if (timing) timing.catchingUp = this.columns.catchingUp;
+    await timed('columnsMs', () => this.columns.forSearch());
     // Waiting for the columns (loaded once for every search) does not count against this search.
     if (deadline && waitFrom !== undefined) deadline.exclude(waitFrom);
     checkDeadline();
@@ -1446,44 +1453,48 @@ export class SearchService {
     const cableIds = page.filter((p) => p.kind === 'cable').map((p) => p.id);
     const storyIds = page.filter((p) => p.kind === 'story').map((p) => p.id);
     const k = this.db.kysely;
-    const [cableRows, storyRows, cableStories, cableSnips, storySnips] = await Promise.all([
-      cableIds.length
-        ? k
-            .selectFrom('cables')
-            .select([
-              'id',
-              'reference_id',
-              'title',
-              'subject',
-              'created',
-              'origin',
-              'classification',
-              'summary',
-              sql<string>`substr(body, 1, ${SNIPPET_TEXT})`.as('lead'),
-            ])
-            .where('id', 'in', cableIds)
-            .execute()
-        : [],
-      storyIds.length
-        ? k
-            .selectFrom('stories')
-            .innerJoin('sections', 'sections.id', 'stories.section_id')
-            .select([
-              'stories.id as id',
-              'stories.slug as slug',
-              'stories.title as title',
-              'stories.teaser as teaser',
-              'stories.body as body',
-              'stories.published_at as published_at',
-              'sections.slug as section_slug',
-            ])
-            .where('stories.id', 'in', storyIds)
-            .execute()
-        : [],
-      this.cableStories(cableIds),
-      new Map<number, string>(),
-      new Map<number, string>(),
-    ]);
+    const [cableRows, storyRows, cableStories, cableSnips, storySnips] = await timed(
+      'databaseMs',
+      () =>
+        Promise.all([
+          cableIds.length
+            ? k
+                .selectFrom('cables')
+                .select([
+                  'id',
+                  'reference_id',
+                  'title',
+                  'subject',
+                  'created',
+                  'origin',
+                  'classification',
+                  'summary',
+                  sql<string>`substr(body, 1, ${SNIPPET_TEXT})`.as('lead'),
+                ])
+                .where('id', 'in', cableIds)
+                .execute()
+            : [],
+          storyIds.length
+            ? k
+                .selectFrom('stories')
+                .innerJoin('sections', 'sections.id', 'stories.section_id')
+                .select([
+                  'stories.id as id',
+                  'stories.slug as slug',
+                  'stories.title as title',
+                  'stories.teaser as teaser',
+                  'stories.body as body',
+                  'stories.published_at as published_at',
+                  'sections.slug as section_slug',
+                ])
+                .where('stories.id', 'in', storyIds)
+                .execute()
+            : [],
+          this.cableStories(cableIds),
+          new Map<number, string>(),
+          new Map<number, string>(),
+        ]),
+    );
     const cablesById = new Map(cableRows.map((r) => [r.id, r]));
     const storiesById = new Map(storyRows.map((r) => [r.id, r]));
     const out: SearchHit[] = [];

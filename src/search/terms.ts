@@ -31,7 +31,7 @@
  * builder (terms-postings.ts), the file format (terms-file.ts) and the build worker (terms-worker.ts).
  */
 import { bulkLoadFloor, databaseStamp } from './stamp.ts';
-import { CATCH_UP, yieldToOthers } from './columns.ts';
+import { CATCH_UP, catchUpSlices, yieldToOthers } from './columns.ts';
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';
 import { startWorker } from '../platform/workers.ts';
@@ -502,11 +502,13 @@ export class TermIndex {
     for (let i = 0; i < ids.length; i += step) {
       const part = ids.slice(i, i + step);
       const rows = await this.readRows(kind, part, null);
-      await this.learn(kind, p, rows);
+      await this.learn(kind, p, rows, background);
       const b = new Builder(0);
       const seen = new Set<number>();
       const keys: number[] = [];
       for (const r of rows) {
+        // A long catch-up works in slices of about CATCH_UP.sliceMs (searches go first between).
+        if (background) await catchUpSlices.maybeYield();
         seen.add(r.id);
         const doc = this.docOf(kind, b, r, f.weights);
         keys.length = 0;
@@ -556,11 +558,12 @@ export class TermIndex {
   }
 
   /** Makes sure every surface word in the rows has term ids for the kind. */
-  private async learn(kind: DocKind, p: KindPostings, rows: Row[]): Promise<void> {
+  private async learn(kind: DocKind, p: KindPostings, rows: Row[], sliced = false): Promise<void> {
     const surf = this.surface[kind];
     const unknown = new Set<string>();
     const missing = new Set<string>();
     for (const r of rows) {
+      if (sliced) await catchUpSlices.maybeYield();
       r.tokens = r.fields.map(wordTokens);
       for (const toks of r.tokens)
         for (const w of toks)

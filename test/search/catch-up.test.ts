@@ -17,7 +17,7 @@ import {
 } from '../../src/search/search-index.ts';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
-import { CATCH_UP } from '../../src/search/columns.ts';
+import { CATCH_UP, catchUpSlices } from '../../src/search/columns.ts';
 import { OVERLAY } from '../../src/search/terms.ts';
 import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
 import { ENGINE } from '../prerequisites.ts';
@@ -141,6 +141,60 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       assert.ok(later.hits.every((h) => ids.includes(h.id)));
       assert.ok(svc.columns.stats.background > 0);
     } finally {
+      release();
+      Object.assign(CATCH_UP, DEFAULTS);
+    }
+  });
+
+  test('a large catch-up works in slices and lets a search in hand go first; a search is answered meanwhile', async () => {
+    await run(svc, 'government');
+    let reached = false;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // Every document is a slice of its own; a yield waits for the searches in hand (no bound
+    // that a test could reach).
+    Object.assign(CATCH_UP, {
+      inline: 5,
+      step: 4,
+      sliceMs: 0,
+      searchWaitMs: 600_000,
+      gate: () => {
+        reached = true;
+        return held;
+      },
+    });
+    const yields = catchUpSlices.stats.yields;
+    const waited = catchUpSlices.stats.waitedForSearch;
+    // A search in hand in this thread (begun here, so it lasts as long as the test wants).
+    catchUpSlices.begin();
+    let inHand = true;
+    try {
+      const ids = await bulkLoad(12, 'numbatgram');
+      const sync = svc.columns.sync();
+      // Searches are answered while the catch-up waits for the one in hand.
+      const during = await run(svc, 'numbatgram');
+      assert.equal(during.total, 0, 'answered from the archive as it was');
+      // The catch-up comes to a yield (after its first reads) and waits there for the search.
+      for (let i = 0; i < 4000 && catchUpSlices.stats.waitedForSearch === waited; i++)
+        await new Promise((r) => setTimeout(r, 5));
+      assert.ok(catchUpSlices.stats.waitedForSearch > waited, 'it yielded to the search');
+      for (let i = 0; i < 20; i++) await new Promise((r) => setTimeout(r, 1));
+      assert.equal(reached, false, 'the catch-up waits while a search is in hand');
+      catchUpSlices.end();
+      inHand = false;
+      for (let i = 0; i < 4000 && !reached; i++) await new Promise((r) => setTimeout(r, 5));
+      assert.ok(reached, 'the catch-up went on once no search was in hand');
+      release();
+      await sync;
+      assert.ok(
+        catchUpSlices.stats.yields - yields >= 12,
+        `a slice per document (${catchUpSlices.stats.yields - yields} yields)`,
+      );
+      const later = await run(svc, 'numbatgram');
+      assert.equal(later.total, 12);
+      assert.ok(later.hits.every((h) => ids.includes(h.id)));
+    } finally {
+      if (inHand) catchUpSlices.end();
       release();
       Object.assign(CATCH_UP, DEFAULTS);
     }

@@ -15,6 +15,7 @@ import {
 } from '../../src/platform/thread-priority.ts';
 import { generatedArchive, searchParams as params, type Archive } from './archive.ts';
 import { ENGINE } from '../prerequisites.ts';
+import type { SearchTiming } from '../../src/search/timing.ts';
 import { Rng } from '../../tools/generate-cables.ts';
 
 const slot = (pending: number, heavy = 0, warm = true, running = true): SlotLoad => ({
@@ -119,8 +120,13 @@ describe(`search threads by lane on ${ENGINE}`, () => {
     const heavy = ['gov* OR min*', 'sec* OR pol*', 'ele* OR mil*', 'eco* OR pre*'].map((q) =>
       pair.search(params({ q }), {}, 'heavy'),
     );
-    const light = await pair.search(params({ q: 'embassy' }));
+    const timing: SearchTiming = {};
+    const light = await pair.search(params({ q: 'embassy' }), {}, 'light', timing);
     assert.ok(light.ok);
+    // Where its time went comes back from the thread: the light thread answered it.
+    assert.equal(timing.slot, 0);
+    assert.ok(timing.threadMs !== undefined && timing.postMs !== undefined, JSON.stringify(timing));
+    assert.ok(timing.databaseMs !== undefined, 'its hits were read from the database');
     const outs = await Promise.all(heavy);
     for (const o of outs) assert.ok(o.ok, JSON.stringify(o));
     const after = pair.status().map((s) => s.answered);
