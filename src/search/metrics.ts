@@ -40,7 +40,7 @@ export const searchStage = metric(
   () =>
     new client.Histogram({
       name: 'broadsheet_search_stage_seconds',
-      help: 'Time of answered searches by lane (light, heavy) and stage: queue (fair queue), post (waiting in the search thread), columns (catch-up with the change log), database (reading hits), match (text matched by the database), thread (whole time in the thread).',
+      help: 'Time of answered searches by lane (light, heavy) and stage: queue (fair queue), post (waiting in the search thread), columns (catch-up with the change log), database (reading hits), match (text matched by the database), thread (whole time in the thread), gc (garbage collection in the thread meanwhile).',
       labelNames: ['lane', 'stage'] as const,
       buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
     }),

@@ -127,6 +127,7 @@ function observeStages(lane: 'light' | 'heavy', t: SearchTiming): void {
     ['database', t.databaseMs],
     ['match', t.matchMs],
     ['thread', t.threadMs],
+    ['gc', t.gcMs],
   ] as const;
   for (const [stage, ms] of stages)
     if (ms !== undefined && Number.isFinite(ms)) searchStage.observe({ lane, stage }, ms / 1000);

@@ -12,7 +12,7 @@ import { openSearchIndex } from './search-index.ts';
 import { SearchService, type SearchBudget, type SearchOutcome } from './service.ts';
 import { parseSearchParams, type SearchParams } from './query.ts';
 import type { RelatedCable } from './related.ts';
-import { sharedNow, withTiming, type SearchTiming } from './timing.ts';
+import { GcPauses, sharedNow, withTiming, type SearchTiming } from './timing.ts';
 
 export interface SearchWorkerData {
   /** The database to search (its own connection). */
@@ -76,6 +76,8 @@ async function warmUp(): Promise<void> {
 }
 
 const data = workerData as SearchWorkerData;
+const gc = new GcPauses();
+await gc.start();
 // First, so the index loading and everything after runs at the thread's priority.
 const nice = data.nice === null ? threadNice() : lowerThisThread(data.nice);
 // A heavy-search thread's PostgreSQL server process is lowered too (on this machine, when allowed).
@@ -128,7 +130,9 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     const timing: SearchTiming = {};
     if (msg.sentAt !== undefined) timing.postMs = Math.max(0, sharedNow() - msg.sentAt);
     const outcome = await withTiming(timing, () => service.search(msg.params, msg.budget ?? {}));
-    timing.threadMs = performance.now() - t0;
+    const t1 = performance.now();
+    timing.threadMs = t1 - t0;
+    timing.gcMs = gc.within(t0, t1);
     parentPort!.postMessage({
       id: msg.id,
       outcome,

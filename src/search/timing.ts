@@ -22,6 +22,8 @@ export interface SearchTiming {
   matchMs?: number;
   /** From the thread taking the search up to its answer (ms). */
   threadMs?: number;
+  /** Garbage collection in the thread while the search was in hand (pauses it; ms). */
+  gcMs?: number;
   /** Which thread answered: 0 the light one, 1… heavy ones (-1: the event loop's own service). */
   slot?: number;
   /** A large catch-up (an upload's cables) was going on in that thread when the search began. */
@@ -72,7 +74,47 @@ export function serverTiming(t: SearchTiming): string {
   add('db', t.databaseMs);
   add('dbmatch', t.matchMs);
   add('thread', t.threadMs);
+  add('gc', t.gcMs);
   if (t.slot !== undefined) parts.push(`slot;desc=${t.slot}`);
   if (t.catchingUp) parts.push('catchup');
   return parts.join(', ');
+}
+
+/**
+ * The thread's garbage collections (from a PerformanceObserver), so a search can say how much of
+ * its time the thread spent collecting: a large catch-up beside it allocates, and a collection
+ * stops every search of the thread. Keeps the last few hundred pauses.
+ */
+export class GcPauses {
+  private readonly pauses: { start: number; end: number }[] = [];
+  private observer: import('node:perf_hooks').PerformanceObserver | null = null;
+
+  async start(): Promise<void> {
+    const { PerformanceObserver } = await import('node:perf_hooks');
+    this.observer = new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) this.record(e.startTime, e.startTime + e.duration);
+    });
+    this.observer.observe({ entryTypes: ['gc'] });
+  }
+
+  /** A collection from `start` to `end` (performance.now() readings, in the order they happen). */
+  record(start: number, end: number): void {
+    this.pauses.push({ start, end });
+    if (this.pauses.length > 512) this.pauses.splice(0, this.pauses.length - 256);
+  }
+
+  /** Milliseconds of collection between `from` and `to` (performance.now() readings). */
+  within(from: number, to: number): number {
+    let ms = 0;
+    for (let i = this.pauses.length - 1; i >= 0; i--) {
+      const p = this.pauses[i];
+      if (p.end < from) break;
+      ms += Math.max(0, Math.min(p.end, to) - Math.max(p.start, from));
+    }
+    return ms;
+  }
+
+  stop(): void {
+    this.observer?.disconnect();
+  }
 }

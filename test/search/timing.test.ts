@@ -11,6 +11,7 @@ import client from 'prom-client';
 import { CATCH_UP, CatchUpSlices } from '../../src/search/columns.ts';
 import {
   currentTiming,
+  GcPauses,
   serverTiming,
   timed,
   withTiming,
@@ -36,6 +37,17 @@ describe('search timing', () => {
     assert.equal(currentTiming(), null);
     // Outside a search the work still runs, and nothing is recorded.
     assert.equal(await timed('matchMs', async () => 7), 7);
+  });
+
+  test('collections count for a search only where they overlap its time in the thread', () => {
+    const gc = new GcPauses();
+    gc.record(0, 5);
+    gc.record(10, 20);
+    gc.record(30, 31);
+    assert.equal(gc.within(12, 100), 9);
+    assert.equal(gc.within(0, 40), 16);
+    assert.equal(gc.within(21, 29), 0);
+    assert.equal(gc.within(100, 200), 0);
   });
 
   test('Server-Timing names each stage that was recorded', () => {
