@@ -422,6 +422,26 @@ export class KindPostings {
 }
 
 /** Growing posting lists during a build. */
+/**
+ * The term ids of a reader's word numbers (terms-tokens.ts) for Builder.addSeq: `lists[k]` for
+ * word k, and `single[k]` its one term id (-1 when it has none or several), so the usual token
+ * costs one typed-array read instead of a list's.
+ */
+export class WordTerms {
+  readonly lists: number[][] = [];
+  single = new Int32Array(1024);
+  push(tids: number[]): void {
+    const k = this.lists.length;
+    this.lists.push(tids);
+    if (k >= this.single.length) {
+      const g = new Int32Array(this.single.length * 2);
+      g.set(this.single);
+      this.single = g;
+    }
+    this.single[k] = tids.length === 1 ? tids[0] : -1;
+  }
+}
+
 export class Builder {
   readonly p = new KindPostings();
   private n: number[] = [];
@@ -515,33 +535,49 @@ export class Builder {
     counts: Int32Array,
     c: number,
     weights: number[],
-    terms: number[][],
+    terms: WordTerms,
     pairFirst: Uint8Array,
     keys: number[],
   ): number {
     let len = 0;
+    const single = terms.single;
     for (let f = 0; f < weights.length; f++) {
       const weight = weights[f];
       const end = at + counts[c + f];
       let prev = -1;
       for (; at < end; at++) {
-        const tids = terms[seq[at]];
-        len += this.tally(tids, weight);
-        prev = this.pairWith(prev, tids, pairFirst, keys);
+        const k = seq[at];
+        const t = single[k];
+        if (t >= 0) {
+          // The usual word, one term: tally() and pairWith() without its list.
+          if (t >= this.acc.length) this.growAcc(t);
+          const acc = this.acc;
+          if (acc[t] === 0) this.touched.push(t);
+          acc[t] += weight;
+          len++;
+          const cur = t < PAIR_SHIFT ? t : -1;
+          if (prev >= 0 && cur >= 0 && pairFirst[prev] === 1) keys.push(pairKey(prev, cur));
+          prev = cur;
+        } else {
+          const tids = terms.lists[k];
+          len += this.tally(tids, weight);
+          prev = this.pairWith(prev, tids, pairFirst, keys);
+        }
       }
     }
     this.postTallied(id, len);
     return at;
   }
+  private growAcc(t: number): void {
+    const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
+    g.set(this.acc);
+    this.acc = g;
+  }
   /** Adds one token's term ids, each with `weight`, to the document being tallied; its length. */
   private tally(tids: ArrayLike<number>, weight: number): number {
     for (let j = 0; j < tids.length; j++) {
       const t = tids[j];
-      if (t >= this.acc.length) {
-        const g = new Int32Array(Math.max(t + 1, this.acc.length * 2));
-        g.set(this.acc);
-        this.acc = g;
-      }
+      if (t >= this.acc.length) this.growAcc(t);
       if (this.acc[t] === 0) this.touched.push(t);
       this.acc[t] += weight;
     }

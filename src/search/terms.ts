@@ -58,6 +58,7 @@ import {
   K1,
   KindPostings,
   PRUNING,
+  WordTerms,
   idfOf,
   type Champion,
   type Doc,
@@ -640,7 +641,7 @@ export class TermIndex {
   ): Promise<void> {
     const f = FIELDS[kind];
     const surface = this.surface[kind];
-    const terms: number[][][] = readers.workers.map(() => []);
+    const terms = readers.workers.map(() => new WordTerms());
     const keys: number[] = [];
     const batches = Math.ceil(max / BUILD_BATCH);
     const ahead = readers.workers.length * 2;

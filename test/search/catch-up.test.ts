@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { sql } from 'kysely';
+import Database from 'better-sqlite3';
 import {
   deferCableIndex,
   indexCablesAfterImport,
@@ -329,4 +330,69 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     assert.equal(r.total, 60, 'every loaded cable is found');
     assert.ok(r.hits.every((h) => ids.includes(h.id)));
   });
+
+  test(
+    'SQLite: a bulk indexing merges FTS5 segments only at its end, puts the merge defaults back, and finishes one a killed run left with the bulk settings',
+    { skip: ENGINE !== 'sqlite' && 'FTS5 merge settings are SQLite only' },
+    async () => {
+      const db = archive.site.db;
+      const k = db.kysely;
+      const merges = async () =>
+        Object.fromEntries(
+          (
+            await sql<{
+              k: string;
+              v: number;
+            }>`select k, v from cables_fts_config where k in ('automerge', 'crisismerge')`.execute(
+              k,
+            )
+          ).rows.map((r) => [r.k, Number(r.v)]),
+        );
+      // Read between the indexing's transactions on a connection of its own.
+      const reader = new Database(db.file!, { readonly: true });
+      const read = () =>
+        Object.fromEntries(
+          (
+            reader
+              .prepare(`select k, v from cables_fts_config where k in ('automerge', 'crisismerge')`)
+              .all() as { k: string; v: number }[]
+          ).map((r) => [r.k, Number(r.v)]),
+        );
+      try {
+        for (const [word, killedBefore] of [
+          ['numbatgram', false],
+          ['bilbygram', true],
+        ] as const) {
+          if (killedBefore) {
+            // What a run killed while indexing leaves: the bulk settings in place.
+            await sql`insert into cables_fts (cables_fts, rank) values ('automerge', 0)`.execute(k);
+            await sql`insert into cables_fts (cables_fts, rank) values ('crisismerge', 63)`.execute(
+              k,
+            );
+          }
+          const during: Record<string, number>[] = [];
+          const ids = await bulkLoad(40, word, {
+            batch: 15,
+            onProgress: () => during.push(read()),
+          });
+          assert.ok(during.length >= 3, 'several transactions');
+          for (const d of during.slice(0, -1))
+            assert.deepEqual(d, { automerge: 0, crisismerge: 63 }, 'bulk settings while indexing');
+          assert.deepEqual(await merges(), { automerge: 4, crisismerge: 16 }, 'defaults after');
+          const { rows } = await sql<{
+            id: number;
+          }>`select rowid as id from cables_fts where cables_fts match ${word} order by rowid`.execute(
+            k,
+          );
+          assert.deepEqual(
+            rows.map((r) => Number(r.id)),
+            ids,
+            'every loaded cable is in FTS5',
+          );
+        }
+      } finally {
+        reader.close();
+      }
+    },
+  );
 });
