@@ -162,6 +162,12 @@ export const configSchema = z.object({
     .min(1, 'must be at least 1')
     .max(1000, 'must be at most 1000')
     .default(4),
+  SEARCH_ANSWER_CACHE: z.coerce
+    .number({ message: 'must be a number of answers (0 = keep none)' })
+    .int('must be a whole number')
+    .min(0, 'must be 0 or more')
+    .max(10000, 'must be at most 10000')
+    .default(128),
   PAGE_CACHE_SECONDS: z.coerce
     .number({ message: 'must be a number of seconds' })
     .int('must be a whole number')
@@ -288,6 +294,8 @@ export interface Config {
     reader: { perMinute: number; burst: number };
     licensed: { perMinute: number; burst: number };
     queuePerClient: number;
+    /** Answers of recent searches each search thread keeps for a repeated search (0: none). */
+    answerCache: number;
   };
   /** Bearer token that opens /metrics on the site's port (null: not served there). */
   metricsToken: string | null;
@@ -359,6 +367,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       reader: { perMinute: c.SEARCH_RATE, burst: c.SEARCH_BURST },
       licensed: { perMinute: c.SEARCH_RATE_LICENSED, burst: c.SEARCH_BURST_LICENSED },
       queuePerClient: c.SEARCH_QUEUE_PER_CLIENT,
+      answerCache: c.SEARCH_ANSWER_CACHE,
     },
     pageCacheSeconds: c.PAGE_CACHE_SECONDS,
     refusalDelayMs: c.REFUSAL_DELAY_MS,

@@ -83,12 +83,13 @@ test("search threads: one per core but the event loop's, 2 to 4 by default; SEAR
   assert.ok(loadConfig({}).searchWorkers >= 1);
 });
 
-test('search budgets: time limit, rates per client and per licensed organisation, queue per client', () => {
+test('search budgets: time limit, rates per client and per licensed organisation, queue per client, kept answers', () => {
   assert.deepEqual(loadConfig({}).search, {
     timeLimitMs: 3000,
     reader: { perMinute: 60, burst: 20 },
     licensed: { perMinute: 600, burst: 120 },
     queuePerClient: 4,
+    answerCache: 128,
   });
   const c = loadConfig({
     SEARCH_TIME_LIMIT_MS: '1500',
@@ -97,13 +98,19 @@ test('search budgets: time limit, rates per client and per licensed organisation
     SEARCH_RATE_LICENSED: '100',
     SEARCH_BURST_LICENSED: '50',
     SEARCH_QUEUE_PER_CLIENT: '2',
+    SEARCH_ANSWER_CACHE: '0',
   });
   assert.deepEqual(c.search, {
     timeLimitMs: 1500,
     reader: { perMinute: 10, burst: 5 },
     licensed: { perMinute: 100, burst: 50 },
     queuePerClient: 2,
+    answerCache: 0,
   });
+  assert.throws(
+    () => loadConfig({ SEARCH_ANSWER_CACHE: '-1' }),
+    /SEARCH_ANSWER_CACHE must be 0 or more/,
+  );
   assert.throws(
     () => loadConfig({ SEARCH_TIME_LIMIT_MS: '50' }),
     /SEARCH_TIME_LIMIT_MS must be at least 100/,

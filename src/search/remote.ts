@@ -75,6 +75,8 @@ export interface SearcherOptions {
   termsFile: string | null;
   /** Search worker threads (0: answer in this thread). Default 1. */
   workers?: number;
+  /** Answers each thread keeps for repeated searches (see SearchService); default RESULT_CACHE. */
+  answerCache?: number;
 }
 
 /** One worker thread and the searches it has in hand. */
@@ -173,6 +175,7 @@ export class WorkerSearcher implements Searcher {
         shared: i === 0 ? null : this.shared,
         // With two workers or more, all but the first are heavy threads, at a low priority.
         nice: i > 0 ? BACKGROUND_NICE : null,
+        answerCache: this.options.answerCache ?? null,
       };
       const worker = startWorker(import.meta.url, './search-worker.ts', { workerData: data });
       worker.on('message', (msg: WorkerReply) => this.reply(slot, worker, msg));
@@ -277,7 +280,11 @@ export class WorkerSearcher implements Searcher {
   private service(): Promise<SearchService> {
     this.local ??= openSearchIndex(this.db).then(
       (index) =>
-        new SearchService(this.db, index, { memoryIndex: true, termsFile: this.options.termsFile }),
+        new SearchService(this.db, index, {
+          memoryIndex: true,
+          termsFile: this.options.termsFile,
+          answerCache: this.options.answerCache,
+        }),
     );
     this.local.catch(() => {
       this.local = null;

@@ -43,6 +43,7 @@ export function searcherFor(services: Services): () => Searcher {
     (searcher ??= new WorkerSearcher(services.db, {
       termsFile: join(services.config.dataDir, TERMS_FILE),
       workers: services.config.searchWorkers,
+      answerCache: services.config.search.answerCache,
     }));
 }
 

@@ -23,6 +23,8 @@ export interface SearchWorkerData {
   shared: Uint8Array | null;
   /** Lower this thread to this nice value (a heavy-search thread); null: keep the process's. */
   nice: number | null;
+  /** Answers kept for repeated searches (null: the default). */
+  answerCache: number | null;
 }
 
 /** To the worker: a search, the leader's new term index (followers), or close. */
@@ -91,6 +93,7 @@ const db = await connect(data.db, {
 const service = new SearchService(db, await openSearchIndex(db), {
   memoryIndex: true,
   termsFile: data.termsFile,
+  answerCache: data.answerCache ?? undefined,
   terms: {
     role: data.role,
     shared: data.shared,

@@ -22,6 +22,7 @@ import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './co
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import type { TermIndexOptions } from './terms.ts';
+import { PRUNING } from './terms-postings.ts';
 import { pastedLink, type PastedLink } from './forgiving.ts';
 import { distinctiveWords, RELATED_TEXT, type RelatedCable } from './related.ts';
 import { checkCost, queryShape, type CostLimits, type CostReason } from './budget.ts';
@@ -131,6 +132,11 @@ export const COMPILE = { tagMeaning } as const;
 export const PARSE = { canonicalizeId: canonicalId } as const;
 /** Facet counting by complement for match sets covering most cables (tests turn it off to compare). */
 export const FACET_COMPLEMENT = { enabled: true };
+/**
+ * Answers kept per search thread for a repeated search, unless the service was given its own number
+ * (SEARCH_ANSWER_CACHE); 0 keeps none anywhere. See SearchService.cached().
+ */
+export const RESULT_CACHE = { size: 128 };
 /** Longest facet lists returned (the rest are the long tail). */
 export const FACET_LIMIT = 30;
 /** Largest match set ranked by relevance (see run()). */
@@ -738,6 +744,8 @@ export interface SearchServiceOptions {
   termsFile?: string | null;
   /** The term index's role among search threads and what it tells (see TermIndexOptions). */
   terms?: Pick<TermIndexOptions, 'role' | 'shared' | 'onShared' | 'onReady' | 'worker'>;
+  /** Answers kept for repeated searches (default RESULT_CACHE.size; 0: none). */
+  answerCache?: number;
 }
 
 /** The facet columns' file (columns-file.ts) beside the term index's. */
@@ -748,11 +756,13 @@ export function columnsFileBeside(termsFile: string): string {
 export class SearchService {
   readonly columns: FacetColumns;
   readonly index: SearchIndex;
+  private readonly answerCache: number | undefined;
   constructor(
     private readonly db: Db,
     index: SearchIndex,
     opts: SearchServiceOptions = {},
   ) {
+    this.answerCache = opts.answerCache;
     this.columns = new FacetColumns(db, opts.termsFile ? columnsFileBeside(opts.termsFile) : null);
     if (opts.memoryIndex) {
       const mem = new MemorySearchIndex(db, index, { ...opts.terms, file: opts.termsFile ?? null });
@@ -762,6 +772,64 @@ export class SearchService {
         prepare: (kind, ids, background) => mem.terms.prepareChanges(kind, ids, background),
       });
     } else this.index = index;
+  }
+
+  /** Answers of recent searches (see cached()), valid while `stamp` holds; oldest first. */
+  private answers = new Map<string, SearchResult>();
+  private answersStamp: unknown[] = [];
+  /** Searches answered from the kept answers, and answers kept. */
+  readonly answerStats = { answered: 0, kept: 0 };
+
+  /**
+   * The answer kept for this search, or a function that keeps the answer once computed. An answer
+   * depends on the search, the facet columns and the term index (changed together, at a sync: the
+   * columns' versions say when), the minute (stories become visible to the minute), and the tuning
+   * settings (tests compare answers with them changed). Answers read while the index is still
+   * warming are not kept. A hit costs a map lookup instead of matching, counting, ranking and
+   * reading the page's rows again; the cost is memory, a few tens of KB per answer.
+   */
+  private cached(
+    key: string,
+    warming: boolean,
+  ): { hit: SearchResult } | { keep: (r: SearchResult) => void } | null {
+    const size = RESULT_CACHE.size <= 0 ? 0 : (this.answerCache ?? RESULT_CACHE.size);
+    if (size <= 0 || warming) return null;
+    const { cables, stories } = this.columns;
+    const stamp = [
+      cables,
+      cables.version,
+      stories,
+      stories.version,
+      this.terms,
+      Math.floor(Date.now() / 60000),
+      FACET_COMPLEMENT.enabled,
+      PRUNING.from,
+      PRUNING.champions,
+      PRUNING.tiers.join(),
+      size,
+    ];
+    if (stamp.some((v, i) => v !== this.answersStamp[i])) {
+      this.answers.clear();
+      this.answersStamp = stamp;
+    }
+    const current = this.answersStamp;
+    const hit = this.answers.get(key);
+    if (hit) {
+      // Most recently used last.
+      this.answers.delete(key);
+      this.answers.set(key, hit);
+      this.answerStats.answered++;
+      return { hit };
+    }
+    return {
+      keep: (r) => {
+        // Not when the archive changed meanwhile (another search emptied the answers).
+        if (this.answersStamp !== current) return;
+        if (this.answers.size >= size) this.answers.delete(this.answers.keys().next().value!);
+        this.answers.set(key, r);
+        this.answerStats.kept++;
+      },
+    };
   }
 
   private totals: {
@@ -1026,6 +1094,12 @@ export class SearchService {
     checkDeadline();
     // Read before matching: a term index that becomes ready meanwhile did not answer this search.
     const warming = !!this.terms && !(this.terms.ready('cable') && this.terms.ready('story'));
+    const cache = this.cached(
+      JSON.stringify([normalized, params.page, params.size, params.sort, only ?? null]),
+      warming,
+    );
+    if (cache && 'hit' in cache)
+      return { ...cache.hit, tookMs: Math.round((performance.now() - t0) * 10) / 10 };
     const textTags = new Set(tagsMatchedByText(query, COMPILE));
     const textQuery = hasPositiveText(query, [...textTags])
       ? query
@@ -1073,7 +1147,7 @@ export class SearchService {
       textQuery && !negate && !only ? query : null,
       highlight,
     );
-    return {
+    const result: SearchResult = {
       total: hits.cable.length + hits.story.length,
       page: params.page,
       size: params.size,
@@ -1087,6 +1161,8 @@ export class SearchService {
       warming,
       notices: [],
     };
+    if (cache) cache.keep(result);
+    return result;
   }
 
   /** The query's filters as flag tables over the columns' dictionaries (null: filter not set). */

@@ -240,6 +240,39 @@ describe(`in-memory term index on ${ENGINE}`, () => {
     }
   });
 
+  test('a repeated search is answered from the kept answers, until the archive changes', async () => {
+    const q = 'minister economy';
+    const { answered } = fast.answerStats;
+    const first = await run(fast, q, { sort: 'oldest' });
+    const again = await run(fast, q, { sort: 'oldest' });
+    assert.equal(
+      fast.answerStats.answered,
+      answered + 1,
+      'the second search was answered from the kept answers',
+    );
+    assert.deepEqual({ ...again, tookMs: 0 }, { ...first, tookMs: 0 });
+    // Another page or order is another answer.
+    await run(fast, q, { sort: 'oldest', page: '2' });
+    assert.equal(fast.answerStats.answered, answered + 1);
+    // A changed cable empties them: the next answer is the database's again.
+    const k = site.db.kysely;
+    const cable = await k
+      .selectFrom('cables')
+      .select(['id', 'title'])
+      .orderBy('created', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    await k
+      .updateTable('cables')
+      .set({ created: '1965-01-01T00:00:00Z', body: 'The minister spoke about the economy.' })
+      .where('id', '=', cable.id)
+      .execute();
+    const after = await run(fast, q, { sort: 'oldest' });
+    assert.equal(fast.answerStats.answered, answered + 1);
+    assert.equal(after.hits[0].id, cable.id, 'the changed cable is the oldest hit now');
+    await same(q);
+  });
+
   test('follows changed and deleted cables through the change log', async () => {
     const k = site.db.kysely;
     const ids = (await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute()).map(
