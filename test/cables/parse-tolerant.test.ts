@@ -727,6 +727,24 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   assert.equal(titlefy('AEROFLOT AND INTERPOL'), 'Aeroflot and Interpol');
 });
 
+test('title case: abbreviations and names told by their shape', () => {
+  // two letters that are no English word are an abbreviation; name particles and titles are words
+  assert.equal(titlefy('FY-2011 PLAN FOR DG VISIT'), 'FY-2011 Plan for DG Visit');
+  assert.equal(titlefy('MR HU MEETS AL-ZAWAHRI IN RE-RUN'), 'Mr Hu Meets Al-Zawahri in Re-Run');
+  // two letters before an apostrophe that is no possessive begin a word
+  assert.equal(titlefy("BA'ATHIST TALKS IN SA'ADA"), "Ba'athist Talks in Sa'ada");
+  // roman numerals
+  assert.equal(titlefy('KING FAHD VI AND PHASE XIV'), 'King Fahd VI and Phase XIV');
+  // "government of" + a letter, not the three words of that shape
+  assert.equal(titlefy("GOZ'S PLAN: WE GOT IT"), "GOZ's Plan: We Got It");
+  // an apostrophe damaged into a comma is a possessive ending
+  assert.equal(titlefy('THE MINISTER,S TRIP AND USG,S VIEW'), "The Minister's Trip and USG's View");
+  // one-letter prefixes with an apostrophe, and Mc names
+  assert.equal(titlefy("O'HARA AND D'AMATO SEE MCKINLEY"), "O'Hara and D'Amato See McKinley");
+  // the last word is capitalised like the first
+  assert.equal(titlefy('WHAT THE PLAN STANDS FOR'), 'What the Plan Stands For');
+});
+
 test('tags: two codes written together split by their shape', () => {
   assert.deepEqual(splitTags('KDEMAF, PRELPGOV, UNESCO'), ['KDEM', 'AF', 'PREL', 'PGOV', 'UNESCO']);
   // an unknown six-letter word stays as written
