@@ -803,6 +803,48 @@ test('classified by: three names in capitals after a word of office', () => {
   assert.deepEqual(names('CLASSIFIED BY: DCM MC JOHN SAMPLE, REASONS 1.4 (B)'), ['JOHN SAMPLE']);
 });
 
+test('classified by: a line cut at the published width inside a word is joined', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // 70 characters on the label's line, cut inside the surname, in capitals and in mixed case
+  const caps = 'CLASSIFIED BY: ACTING REGIONAL AFFAIRS SECTION CHIEF JOHN OLIVER SAMPL';
+  assert.equal(caps.length, 70);
+  assert.deepEqual(names(`${caps}\nEMAN FOR REASONS 1.4 (B)`), ['JOHN OLIVER SAMPLEMAN']);
+  const mixed = 'Classified By: Deputy Political Section Chief for Regional Affair Ann S';
+  assert.equal(mixed.length, 71);
+  assert.deepEqual(names(`${mixed}\nample, reasons 1.4 (b)`), ['Ann Sample']);
+  // a whole `for` on the next line is no part of the name
+  const whole = 'Classified By: Deputy Political Section Chief for Regional Affairs Jo Roe';
+  assert.deepEqual(names(`${whole}\nfor reasons 1.4 (b)`), ['Jo Roe']);
+  // `for` + a word in `r` ends the name only when the word may be a damaged `reasons`
+  assert.deepEqual(names('Classified By: Counselor for Relations Jo Roe for resons 1.4 (b)'), [
+    'Jo Roe',
+  ]);
+  // a shorter line wrapped at a word boundary keeps its two words apart
+  assert.deepEqual(names('CLASSIFIED BY: POLITICAL COUNSELOR ANN\nROE FOR REASONS 1.4 (B)'), [
+    'ANN ROE',
+  ]);
+});
+
+test('classified by: offices before a dash, glued to an initial, abbreviated by dropped letters', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // a name after a dash that follows words of office has room for two given names, as after a title
+  assert.deepEqual(names('Classified By: POL/ECON - MARY ANN SAMPLE for reasons 1.4 (b)'), [
+    'MARY ANN SAMPLE',
+  ]);
+  // an office glued by a hyphen to an initial
+  assert.deepEqual(names('Classified By: DCM-J. PAUL SAMPLE FOR REASONS 1.4 (B)'), [
+    'J. PAUL SAMPLE',
+  ]);
+  // a word of office written with letters left out is still a word of office
+  assert.deepEqual(
+    names('Classified By: Political Minister Counsl Jo Sample for reasons 1.4 (b)'),
+    ['Jo Sample'],
+  );
+  assert.deepEqual(names('Classified By: Acting Econ Concilor Jo Sample for reasons 1.4 (d)'), [
+    'Jo Sample',
+  ]);
+});
+
 test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {
   const body = [
     'C O N F I D E N T I A L LIMA 001700',

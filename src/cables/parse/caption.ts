@@ -856,6 +856,35 @@ export function classifiedByAt(text: string): LooseHit | null {
 const NAME_END_RE =
   /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
+const FOR_WORD_RE = /^(?:f[o0]r|fr[o0]|f[o0]re|per|under)\s+(?:f[o0]r\s+)?(?:the\s+)?r/i;
+
+/**
+ * Where the name ends in `rest` (the text after the label), or null. `for` + a word in `r` ends it
+ * when that word may be a damaged `reasons` (`r easons`, `Resons`, `REA\nSONS`), not when it is a
+ * longer word of another shape (`Counselor for Regional Affairs Ann Roe`).
+ */
+function nameEnd(rest: string): RegExpExecArray | null {
+  let from = 0;
+  for (;;) {
+    const m = NAME_END_RE.exec(rest.slice(from));
+    if (!m) return null;
+    m.index += from;
+    if (FOR_WORD_RE.test(m[0])) {
+      const r = m.index + m[0].length - 1;
+      const word = /^[A-Za-z]+/.exec(rest.slice(r))![0].toUpperCase();
+      if (
+        word.length >= 6 &&
+        editDistance(word, 'REASONS', 2) > 2 &&
+        editDistance(word, 'REASON', 2) > 2
+      ) {
+        from = r + word.length;
+        continue;
+      }
+    }
+    return m;
+  }
+}
+
 const TITLE_WORDS = new Set(
   (
     'A A/ AMB AMB. AMBASSADOR AMBASSADORS AMBASADOR AMBASSADR AMBASSADRO AMBASSADOT AMBSSADOR AMBASSAOR AMBASSDOR ' +
@@ -931,6 +960,7 @@ const TITLE_STEMS = [
   'POLOFF',
   'SENIOR',
   'PERMANENT',
+  'COUNCILOR',
 ];
 const fuzzyTitleCache = new Map<string, boolean>();
 
@@ -942,8 +972,21 @@ function isDamagedTitle(u: string): boolean {
   hit = TITLE_STEMS.some(
     (t) => t[0] === u[0] && editDistance(u, t, t.length >= 9 ? 2 : 1) <= (t.length >= 9 ? 2 : 1),
   );
+  // a title abbreviated by dropping letters (`COUNSL`, `CONCILOR`, `DIRCTR`): the word's letters
+  // appear in order in the title, with its first two, and cover most of it
+  if (!hit && u.length >= 5)
+    hit = TITLE_STEMS.some(
+      (t) => t[0] === u[0] && t[1] === u[1] && u.length * 3 >= t.length * 2 && subsequence(u, t),
+    );
   if (fuzzyTitleCache.size < 5000) fuzzyTitleCache.set(u, hit);
   return hit;
+}
+
+/** Whether the letters of `a` appear in `b` in the same order. */
+function subsequence(a: string, b: string): boolean {
+  let j = 0;
+  for (let i = 0; i < b.length && j < a.length; i++) if (b[i] === a[j]) j++;
+  return j === a.length;
 }
 
 function isTitleWord(w: string): boolean {
@@ -1146,6 +1189,47 @@ function joinBrokenWords(text: string): string {
   );
 }
 
+/**
+ * The widths at which the published text cuts a long `Classified By` line, wherever the cut falls
+ * (FORMAT.md §4: `reasons 1.4 (b) a\nnd (d)`): 69 to 72 characters from the start of the line.
+ * Text wrapped at word boundaries leaves its long lines shorter or ends them with punctuation.
+ */
+const CUT_MIN = 69;
+const CUT_MAX = 72;
+/** Words that end a name and may begin the next line whole after a cut (`Hoyt Yee\nfor Reasons`). */
+const WHOLE_AFTER_CUT_RE = /^(?:for|fro|fore|per|and|reasons?|under|based)(?![A-Za-z])/i;
+
+/**
+ * Joins the lines of `text` that were cut at a fixed width inside a word: a line of 69–72
+ * characters (the first counted from `column`, where its line started) that ends with a letter,
+ * followed by one that starts with a letter (`LAURENT CHARBON\nNET` → `LAURENT CHARBONNET`).
+ */
+function joinCutLines(text: string, column: number): string {
+  let nl = text.indexOf('\n');
+  if (nl < 0) return text;
+  let out = '';
+  let start = 0;
+  let col = column;
+  while (nl >= 0) {
+    const width = col + nl - start;
+    const cut =
+      width >= CUT_MIN &&
+      width <= CUT_MAX &&
+      isAsciiLetter(text.charCodeAt(nl - 1)) &&
+      isAsciiLetter(text.charCodeAt(nl + 1)) &&
+      !WHOLE_AFTER_CUT_RE.test(text.slice(nl + 1, nl + 9));
+    out += text.slice(start, nl) + (cut ? '' : '\n');
+    start = nl + 1;
+    col = 0;
+    nl = text.indexOf('\n', start);
+  }
+  return out + text.slice(start);
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
 /** Only words of office before a ` - ` (`DCM - JOHN DOE`): the name follows the dash. */
 function onlyTitles(text: string): boolean {
   const ws = text.replace(/[,.:]/g, ' ').trim().split(/\s+/).filter(Boolean);
@@ -1178,12 +1262,19 @@ export function readClassifiedBy(
     }
     for (const m of labels) {
       if (!first) first = m;
-      let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
-      let endM = NAME_END_RE.exec(rest);
+      const lineStart = caption.lastIndexOf('\n', m.index - 1) + 1;
+      let rest = joinBrokenWords(
+        joinCutLines(caption.slice(m.end, m.end + 400), m.end - lineStart),
+      );
+      let endM = nameEnd(rest);
       // "DCM - JOHN DOE": a dash after words of office only
       if (endM && /^\s-\s$/.test(endM[0]) && onlyTitles(rest.slice(0, endM.index))) {
-        rest = rest.slice(endM.index + endM[0].length);
-        endM = NAME_END_RE.exec(rest);
+        // words of office that are all titles stay in front: the name follows a title, as without
+        // the dash (`POL/ECON - MARY ANN SMITH` has room for two given names)
+        const head = rest.slice(0, endM.index);
+        const titles = head.trim().split(/\s+/).every(isTitleWord) ? head + ' ' : '';
+        rest = titles + rest.slice(endM.index + endM[0].length);
+        endM = nameEnd(rest);
       }
       let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
       seg = seg
@@ -1192,7 +1283,7 @@ export function readClassifiedBy(
         .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
         // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
         .replace(
-          /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g,
+          /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b|[A-Z]\.[ \t]*[A-Z])/g,
           (x, office: string) => (isTitleWord(office) ? office + ' ' : x),
         )
         // an initial whose period the source system turned into a comma (FORMAT.md §10), between a
