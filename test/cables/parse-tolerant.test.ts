@@ -16,6 +16,23 @@ import {
   titlefy,
 } from '../../src/cables/parse/index.ts';
 
+test('field labels: a REF label in the middle of a line with any punctuation before a cable item', () => {
+  for (const label of ['REF.', 'REFS,', 'REF -', 'REF;', 'REF:']) {
+    assert.deepEqual(
+      parseReferences(
+        `\nTRADE TALKS ON THE FTAA ${label} (A) 05 LIMA 405; (B) 05 QUITO 402\n`,
+        2006,
+        null,
+      ),
+      ['05LIMA405', '05QUITO402'],
+      label,
+    );
+  }
+  // without punctuation, or before no cable item, the word is no label
+  assert.deepEqual(parseReferences('\nTHE REF MEETS 05 LIMA 405 TODAY\n', 2006, null), []);
+  assert.deepEqual(parseReferences('\nTHE REF. WAS THERE\nLIMA 405\n', 2006, null), []);
+});
+
 test('field labels: misspelt by a letter, any punctuation after them', () => {
   for (const label of [
     'TAGS;',
