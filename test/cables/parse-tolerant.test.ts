@@ -712,6 +712,13 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\n\nDE LA\nROE\n'), ['DE LA ROE']);
   // two surnames without a particle are two signers
   assert.deepEqual(parseSigners('Text.\n\nROE DOE\n'), ['ROE', 'DOE']);
+  // ... unless the two words are one surname the signer table knows, glued or hyphenated
+  assert.deepEqual(parseSigners('Text.\n\nTHOMPSON JONES\n'), ['THOMPSON-JONES']);
+  assert.deepEqual(parseSigners('Text.\n\nSCHREIBER HUGHES\n'), ['SCHREIBERHUGHES']);
+  assert.deepEqual(parseSigners('Text.\n\nTHOMPSON JONES\n', false), ['THOMPSON JONES']);
+  // a suffix is no second signer, and neither is the surname printed twice
+  assert.deepEqual(parseSigners('Text.\n\nROE JR\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE ROE\n\nNNNN'), ['ROE']);
   assert.deepEqual(
     parseSigners(
       'Text.\n\nROE\n\nDeclassified/Released US Department of State EO Systematic Review 30 JUN 2005\n\nNNN',

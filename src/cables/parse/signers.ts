@@ -45,6 +45,27 @@ const NOT_A_SIGNER = new Set([
   'CONSIDERED',
 ]);
 
+const SUFFIXES = new Set(['JR', 'SR', 'II', 'III', 'IV']);
+
+/** The surnames the signer table knows (its corrected forms and the misspellings it corrects). */
+const KNOWN_SURNAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(SIGNER_SURNAME_FIXES),
+  ...Object.values(SIGNER_SURNAME_FIXES),
+]);
+
+/**
+ * Two words that are one known surname written glued or with a hyphen: that surname in its
+ * corrected form, or null.
+ */
+function twoWordSurname(a: string, b: string): string | null {
+  const u = `${a}${b}`.toUpperCase();
+  const h = `${a}-${b}`.toUpperCase();
+  for (const w of [u, h]) {
+    if (KNOWN_SURNAMES.has(w)) return SIGNER_SURNAME_FIXES[w] ?? w;
+  }
+  return null;
+}
+
 /** Surnames of the signers (upper case when `canonicalize`), possibly two; empty when not found. */
 export function parseSigners(body: string, canonicalize = true): string[] {
   // (text as the other distributions write it, CRLF or entities, made plain first)
@@ -72,6 +93,17 @@ export function parseSigners(body: string, canonicalize = true): string[] {
     (!m[2] || m[1] === m[1].toUpperCase())
   ) {
     names = [m[1], m[2]].filter((x): x is string => !!x);
+    if (names.length === 2) {
+      const u = names[1].toUpperCase().replace(/\.$/, '');
+      // a suffix (`TIMKEN JR`) is no second signer, nor is the surname printed twice
+      if (SUFFIXES.has(u) || u === names[0].toUpperCase()) names = [names[0]];
+      // a surname of two words without a particle, known as one surname written glued or
+      // hyphenated (`THOMPSON JONES` → THOMPSON-JONES, `SCHREIBER HUGHES` → SCHREIBERHUGHES)
+      else {
+        const one = twoWordSurname(names[0], names[1]);
+        if (one) names = [canonicalize ? one : `${names[0]} ${names[1]}`];
+      }
+    }
   } else if ((m = /[.!?:)][ \t]+([A-Z][A-Z'’-]{2,})$/.exec(line))) {
     names = [m[1]];
   }
