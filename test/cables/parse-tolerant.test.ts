@@ -869,6 +869,42 @@ test('classified by: offices before a dash, glued to an initial, abbreviated by 
   ]);
 });
 
+test('classified by: a dash of any form after offices, abbreviated offices, damaged label words', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  for (const dash of ['-', ' - ', ' -', '- ', '--', ' -- '])
+    for (const office of ['DCM', 'PolOff', 'A/DCM', 'Amb.', 'PO'])
+      assert.deepEqual(
+        names(`Classified By: ${office}${dash}JOHN Q. SAMPLE for reasons 1.4 (b)`),
+        ['JOHN Q. SAMPLE'],
+        office + dash,
+      );
+  // `for` with a damaged middle letter before `reasons`
+  assert.deepEqual(names('Classified By: DCM Jo Sample fpr reasons 1.4 (b)'), ['Jo Sample']);
+  // an office abbreviated with a full stop, or with two letters swapped
+  assert.deepEqual(names('Classified By: A E/MIN CONS. JOHN SAMPLE, REASONS 1.4(B)'), [
+    'JOHN SAMPLE',
+  ]);
+  assert.deepEqual(names('Classified By: Minister Cousnel Ann Sample for reasons 1.4 (b)'), [
+    'Ann Sample',
+  ]);
+  // the label glued, broken over a line, with digits for letters, or `By` damaged before a colon
+  for (const label of [
+    'ClassifiedBy:',
+    'Classified\nBy:',
+    'C1assified By:',
+    'CLASSIFIED 8Y:',
+    'Classified Bu:',
+  ])
+    assert.deepEqual(
+      names(`${label} Ambassador Jo Sample for reasons 1.4 (b)`),
+      ['Jo Sample'],
+      label,
+    );
+  // a word that is not the label is not read as one
+  assert.deepEqual(names('Classification By: Ambassador Jo Sample for reasons 1.4 (b)'), []);
+  assert.deepEqual(names('Classified Bu Ambassador Jo Sample for reasons 1.4 (b)'), []);
+});
+
 test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {
   const body = [
     'C O N F I D E N T I A L LIMA 001700',
