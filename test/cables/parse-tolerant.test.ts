@@ -608,6 +608,10 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   // a letter O for a zero in the year or the serial
   assert.equal(canonicalId('O9LIMA123'), '09LIMA123');
   assert.equal(canonicalId('09LIMA1O69'), '09LIMA1069');
+  // a zero or a one among the station's letters for the letter it looks like
+  assert.equal(canonicalId('090TTAWA12'), '09OTTAWA12');
+  assert.equal(canonicalId('09BRAS1LIA7'), '09BRASILIA7');
+  assert.equal(canonicalId('09SECTION01OF02QUIT05'), '09QUITO5');
   // never more than seven digits
   assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
