@@ -904,6 +904,11 @@ test('classified by: a dash of any form after offices, abbreviated offices, dama
       ['Jo Sample'],
       label,
     );
+  // names in capitals normalised: a one-letter prefix with an apostrophe keeps both capitals
+  assert.deepEqual(
+    parseClassifiedBy("Classified By: COUNSELOR JOHN D'AMATO FOR REASONS 1.4 (B)").names,
+    ["John D'Amato"],
+  );
   // a word that is not the label is not read as one
   assert.deepEqual(names('Classification By: Ambassador Jo Sample for reasons 1.4 (b)'), []);
   assert.deepEqual(names('Classified Bu Ambassador Jo Sample for reasons 1.4 (b)'), []);

@@ -1111,7 +1111,9 @@ export function normalizeName(name: string): string {
     .map((w) => {
       if (/^(?:ii|iii|iv)$/.test(w)) return w.toUpperCase();
       if (/^mc[a-z]/.test(w)) return 'Mc' + w[2].toUpperCase() + w.slice(3);
-      if (/^o'[a-z]/.test(w)) return "O'" + w[2].toUpperCase() + w.slice(3);
+      // a one-letter prefix with an apostrophe (`O'BRIEN`, `D'AMATO`, `L'HEUREUX`)
+      if (/^[dlo]['’][a-z]/.test(w))
+        return w[0].toUpperCase() + w[1] + w[2].toUpperCase() + w.slice(3);
       return w ? w[0].toUpperCase() + w.slice(1) : w;
     })
     .join('');
