@@ -720,6 +720,11 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\n\nTHOMPSON JONES\n'), ['THOMPSON-JONES']);
   assert.deepEqual(parseSigners('Text.\n\nSCHREIBER HUGHES\n'), ['SCHREIBERHUGHES']);
   assert.deepEqual(parseSigners('Text.\n\nTHOMPSON JONES\n', false), ['THOMPSON JONES']);
+  // particles in lower case, and a serial line or a rule of `=` after the name
+  assert.deepEqual(parseSigners('Text.\n\nvan Roe\n'), ['VAN ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nde la Roe\n', false), ['de la Roe']);
+  assert.deepEqual(parseSigners('Text.\n\nROE\n#1234\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE\n==========END OF CABLE==========\n'), ['ROE']);
   // a suffix is no second signer, and neither is the surname printed twice
   assert.deepEqual(parseSigners('Text.\n\nROE JR\n'), ['ROE']);
   assert.deepEqual(parseSigners('Text.\n\nROE ROE\n\nNNNN'), ['ROE']);

@@ -3,7 +3,7 @@ import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
-  /^(?:[\s.>#-]*|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
 
 /**
  * Words that open a surname of several words (FORMAT.md §5: the signer is a surname in capitals):
@@ -13,11 +13,11 @@ const JUNK_LINE_RE =
 const PARTICLES =
   'VAN|VON|DE|DEL|DELLA|DELA|DER|DI|DA|DAS|DOS|DES|DU|LA|LE|ST\\.?|SAINT|MC|MAC|BIN|IBN|ABU|AL|EL|TEN|TER';
 const SECOND_PARTICLES = 'DE|DER|DEN|LA|LOS|LAS|DEL|DI|DOS|DAS';
-/** A particle written in capitals or capitalised (`VAN`, `Van`). */
+/** A particle written in capitals, capitalised or in lower case (`VAN`, `Van`, `van`). */
 const particleRe = (words: string) =>
   words
     .split('|')
-    .map((w) => `${w}|${w[0]}${w.slice(1).toLowerCase()}`)
+    .map((w) => `${w}|${w[0]}${w.slice(1).toLowerCase()}|${w.toLowerCase()}`)
     .join('|');
 const SURNAME_PARTICLE_RE = new RegExp(
   `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?[ \\t]+[A-Z][A-Za-z'’-]+$`,
