@@ -873,6 +873,10 @@ test('classified by: offices before a dash, glued to an initial, abbreviated by 
     names('Classified By: Political Minister Counsl Jo Sample for reasons 1.4 (b)'),
     ['Jo Sample'],
   );
+  // a word of office of five letters with one letter dropped
+  assert.deepEqual(names('Classified By: Political Chef Jo Sample for reasons 1.4 (b)'), [
+    'Jo Sample',
+  ]);
   assert.deepEqual(names('Classified By: Acting Econ Concilor Jo Sample for reasons 1.4 (d)'), [
     'Jo Sample',
   ]);

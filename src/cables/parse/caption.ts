@@ -969,7 +969,7 @@ const fuzzyTitleCache = new Map<string, boolean>();
 
 /** A title word with one damaged letter (two in long words); names stay names (exact stems only match exactly). */
 function isDamagedTitle(u: string): boolean {
-  if (u.length < 5 || !/^[A-Z]+$/.test(u)) return false;
+  if (u.length < 4 || !/^[A-Z]+$/.test(u)) return false;
   let hit = fuzzyTitleCache.get(u);
   if (hit !== undefined) return hit;
   hit = TITLE_STEMS.some(
