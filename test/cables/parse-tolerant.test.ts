@@ -16,6 +16,23 @@ import {
   titlefy,
 } from '../../src/cables/parse/index.ts';
 
+test('field labels: a REF label in the middle of a line with any punctuation before a cable item', () => {
+  for (const label of ['REF.', 'REFS,', 'REF -', 'REF;', 'REF:']) {
+    assert.deepEqual(
+      parseReferences(
+        `\nTRADE TALKS ON THE FTAA ${label} (A) 05 LIMA 405; (B) 05 QUITO 402\n`,
+        2006,
+        null,
+      ),
+      ['05LIMA405', '05QUITO402'],
+      label,
+    );
+  }
+  // without punctuation, or before no cable item, the word is no label
+  assert.deepEqual(parseReferences('\nTHE REF MEETS 05 LIMA 405 TODAY\n', 2006, null), []);
+  assert.deepEqual(parseReferences('\nTHE REF. WAS THERE\nLIMA 405\n', 2006, null), []);
+});
+
 test('field labels: misspelt by a letter, any punctuation after them', () => {
   for (const label of [
     'TAGS;',
@@ -591,6 +608,10 @@ test('reference ids: a letter changed or dropped, a section prefix with damaged 
   // a letter O for a zero in the year or the serial
   assert.equal(canonicalId('O9LIMA123'), '09LIMA123');
   assert.equal(canonicalId('09LIMA1O69'), '09LIMA1069');
+  // a zero or a one among the station's letters for the letter it looks like
+  assert.equal(canonicalId('090TTAWA12'), '09OTTAWA12');
+  assert.equal(canonicalId('09BRAS1LIA7'), '09BRASILIA7');
+  assert.equal(canonicalId('09SECTION01OF02QUIT05'), '09QUITO5');
   // never more than seven digits
   assert.equal(canonicalId('00LIMA1000O000'), null);
   // two stations equally close: not guessed
@@ -695,6 +716,18 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\n\nDE LA\nROE\n'), ['DE LA ROE']);
   // two surnames without a particle are two signers
   assert.deepEqual(parseSigners('Text.\n\nROE DOE\n'), ['ROE', 'DOE']);
+  // ... unless the two words are one surname the signer table knows, glued or hyphenated
+  assert.deepEqual(parseSigners('Text.\n\nTHOMPSON JONES\n'), ['THOMPSON-JONES']);
+  assert.deepEqual(parseSigners('Text.\n\nSCHREIBER HUGHES\n'), ['SCHREIBERHUGHES']);
+  assert.deepEqual(parseSigners('Text.\n\nTHOMPSON JONES\n', false), ['THOMPSON JONES']);
+  // particles in lower case, and a serial line or a rule of `=` after the name
+  assert.deepEqual(parseSigners('Text.\n\nvan Roe\n'), ['VAN ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nde la Roe\n', false), ['de la Roe']);
+  assert.deepEqual(parseSigners('Text.\n\nROE\n#1234\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE\n==========END OF CABLE==========\n'), ['ROE']);
+  // a suffix is no second signer, and neither is the surname printed twice
+  assert.deepEqual(parseSigners('Text.\n\nROE JR\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE ROE\n\nNNNN'), ['ROE']);
   assert.deepEqual(
     parseSigners(
       'Text.\n\nROE\n\nDeclassified/Released US Department of State EO Systematic Review 30 JUN 2005\n\nNNN',
@@ -725,6 +758,24 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   assert.equal(titlefy("ICRC'S ROLE--IOM AND ETA"), "ICRC's Role--IOM and ETA");
   assert.equal(titlefy('WHO CARES ABOUT A LOT'), 'Who Cares About a Lot');
   assert.equal(titlefy('AEROFLOT AND INTERPOL'), 'Aeroflot and Interpol');
+});
+
+test('title case: abbreviations and names told by their shape', () => {
+  // two letters that are no English word are an abbreviation; name particles and titles are words
+  assert.equal(titlefy('FY-2011 PLAN FOR DG VISIT'), 'FY-2011 Plan for DG Visit');
+  assert.equal(titlefy('MR HU MEETS AL-ZAWAHRI IN RE-RUN'), 'Mr Hu Meets Al-Zawahri in Re-Run');
+  // two letters before an apostrophe that is no possessive begin a word
+  assert.equal(titlefy("BA'ATHIST TALKS IN SA'ADA"), "Ba'athist Talks in Sa'ada");
+  // roman numerals
+  assert.equal(titlefy('KING FAHD VI AND PHASE XIV'), 'King Fahd VI and Phase XIV');
+  // "government of" + a letter, not the three words of that shape
+  assert.equal(titlefy("GOZ'S PLAN: WE GOT IT"), "GOZ's Plan: We Got It");
+  // an apostrophe damaged into a comma is a possessive ending
+  assert.equal(titlefy('THE MINISTER,S TRIP AND USG,S VIEW'), "The Minister's Trip and USG's View");
+  // one-letter prefixes with an apostrophe, and Mc names
+  assert.equal(titlefy("O'HARA AND D'AMATO SEE MCKINLEY"), "O'Hara and D'Amato See McKinley");
+  // the last word is capitalised like the first
+  assert.equal(titlefy('WHAT THE PLAN STANDS FOR'), 'What the Plan Stands For');
 });
 
 test('tags: two codes written together split by their shape', () => {
@@ -783,6 +834,93 @@ test('classified by: three names in capitals after a word of office', () => {
   ]);
   assert.deepEqual(names('Classified By: Acting MC Jo Sample, Reasons 1.4 (b)'), ['Jo Sample']);
   assert.deepEqual(names('CLASSIFIED BY: DCM MC JOHN SAMPLE, REASONS 1.4 (B)'), ['JOHN SAMPLE']);
+});
+
+test('classified by: a line cut at the published width inside a word is joined', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // 70 characters on the label's line, cut inside the surname, in capitals and in mixed case
+  const caps = 'CLASSIFIED BY: ACTING REGIONAL AFFAIRS SECTION CHIEF JOHN OLIVER SAMPL';
+  assert.equal(caps.length, 70);
+  assert.deepEqual(names(`${caps}\nEMAN FOR REASONS 1.4 (B)`), ['JOHN OLIVER SAMPLEMAN']);
+  const mixed = 'Classified By: Deputy Political Section Chief for Regional Affair Ann S';
+  assert.equal(mixed.length, 71);
+  assert.deepEqual(names(`${mixed}\nample, reasons 1.4 (b)`), ['Ann Sample']);
+  // a whole `for` on the next line is no part of the name
+  const whole = 'Classified By: Deputy Political Section Chief for Regional Affairs Jo Roe';
+  assert.deepEqual(names(`${whole}\nfor reasons 1.4 (b)`), ['Jo Roe']);
+  // `for` + a word in `r` ends the name only when the word may be a damaged `reasons`
+  assert.deepEqual(names('Classified By: Counselor for Relations Jo Roe for resons 1.4 (b)'), [
+    'Jo Roe',
+  ]);
+  // a shorter line wrapped at a word boundary keeps its two words apart
+  assert.deepEqual(names('CLASSIFIED BY: POLITICAL COUNSELOR ANN\nROE FOR REASONS 1.4 (B)'), [
+    'ANN ROE',
+  ]);
+});
+
+test('classified by: offices before a dash, glued to an initial, abbreviated by dropped letters', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // a name after a dash that follows words of office has room for two given names, as after a title
+  assert.deepEqual(names('Classified By: POL/ECON - MARY ANN SAMPLE for reasons 1.4 (b)'), [
+    'MARY ANN SAMPLE',
+  ]);
+  // an office glued by a hyphen to an initial
+  assert.deepEqual(names('Classified By: DCM-J. PAUL SAMPLE FOR REASONS 1.4 (B)'), [
+    'J. PAUL SAMPLE',
+  ]);
+  // a word of office written with letters left out is still a word of office
+  assert.deepEqual(
+    names('Classified By: Political Minister Counsl Jo Sample for reasons 1.4 (b)'),
+    ['Jo Sample'],
+  );
+  // a word of office of five letters with one letter dropped
+  assert.deepEqual(names('Classified By: Political Chef Jo Sample for reasons 1.4 (b)'), [
+    'Jo Sample',
+  ]);
+  assert.deepEqual(names('Classified By: Acting Econ Concilor Jo Sample for reasons 1.4 (d)'), [
+    'Jo Sample',
+  ]);
+});
+
+test('classified by: a dash of any form after offices, abbreviated offices, damaged label words', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  for (const dash of ['-', ' - ', ' -', '- ', '--', ' -- '])
+    for (const office of ['DCM', 'PolOff', 'A/DCM', 'Amb.', 'PO'])
+      assert.deepEqual(
+        names(`Classified By: ${office}${dash}JOHN Q. SAMPLE for reasons 1.4 (b)`),
+        ['JOHN Q. SAMPLE'],
+        office + dash,
+      );
+  // `for` with a damaged middle letter before `reasons`
+  assert.deepEqual(names('Classified By: DCM Jo Sample fpr reasons 1.4 (b)'), ['Jo Sample']);
+  // an office abbreviated with a full stop, or with two letters swapped
+  assert.deepEqual(names('Classified By: A E/MIN CONS. JOHN SAMPLE, REASONS 1.4(B)'), [
+    'JOHN SAMPLE',
+  ]);
+  assert.deepEqual(names('Classified By: Minister Cousnel Ann Sample for reasons 1.4 (b)'), [
+    'Ann Sample',
+  ]);
+  // the label glued, broken over a line, with digits for letters, or `By` damaged before a colon
+  for (const label of [
+    'ClassifiedBy:',
+    'Classified\nBy:',
+    'C1assified By:',
+    'CLASSIFIED 8Y:',
+    'Classified Bu:',
+  ])
+    assert.deepEqual(
+      names(`${label} Ambassador Jo Sample for reasons 1.4 (b)`),
+      ['Jo Sample'],
+      label,
+    );
+  // names in capitals normalised: a one-letter prefix with an apostrophe keeps both capitals
+  assert.deepEqual(
+    parseClassifiedBy("Classified By: COUNSELOR JOHN D'AMATO FOR REASONS 1.4 (B)").names,
+    ["John D'Amato"],
+  );
+  // a word that is not the label is not read as one
+  assert.deepEqual(names('Classification By: Ambassador Jo Sample for reasons 1.4 (b)'), []);
+  assert.deepEqual(names('Classified Bu Ambassador Jo Sample for reasons 1.4 (b)'), []);
 });
 
 test('a whole cable with every kind of damage: fields read, guesses reported, no step failed', () => {

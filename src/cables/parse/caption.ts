@@ -805,10 +805,10 @@ export function referencesInText(
 
 /** The label as written, followed by any punctuation (`:`, `;`, `,`, `.`, `-`) or none; written twice too. */
 const CLASSIFIED_BY_RE =
-  /\bClassified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*)?/gi;
+  /\bClassified(?:[ \t]*\n)?[ \t]*By\b[ \t]*[:;,.-]?[ \t]*(?:(?:\(U\)[ \t]*)?Classified[ \t]+By\b[ \t]*[:;,.-]?[ \t]*)?/gi;
 /** A word that may be a damaged `CLASSIFIED` before `BY` (`Clasified By`, `CLASSIFED BY;`). */
 const CLASSIFIED_BY_LOOSE_RE =
-  /(?<![A-Za-z])([Cc][A-Za-z]{6,11})[ \t]+([Bb][Yy])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
+  /(?<![A-Za-z])([Cc][A-Za-z01]{6,11})[ \t]+([Bb8][A-Za-z])(?![A-Za-z])[ \t]*[:;,.-]?[ \t]*/g;
 
 export interface LooseHit {
   index: number;
@@ -827,19 +827,20 @@ export function classifiedByLabels(text: string, loose = true): LooseHit[] {
   let m: RegExpExecArray | null;
   while ((m = CLASSIFIED_BY_RE.exec(text)))
     out.push({ index: m.index, end: m.index + m[0].length, written: m[0].trim(), exact: true });
-  // the loose pattern needs `BY` in any case: most texts have none, and then it is not run
-  if (
-    !loose ||
-    (text.indexOf('by') < 0 &&
-      text.indexOf('BY') < 0 &&
-      text.indexOf('By') < 0 &&
-      text.indexOf('bY') < 0)
-  )
+  // the loose pattern needs `BY` (or `8Y`) in any case: most texts have none, and then it is not
+  // run; a damaged `BY` is looked for only where `CLASSIFIED` is written as it is
+  if (!loose || (text.search(/[Bb8][Yy]/) < 0 && text.search(/Classified [Bb]|CLASSIFIED B/) < 0))
     return out;
   CLASSIFIED_BY_LOOSE_RE.lastIndex = 0;
   while ((m = CLASSIFIED_BY_LOOSE_RE.exec(text))) {
-    const w = m[1].toUpperCase();
-    if (w === 'CLASSIFIED' || editDistance(w, 'CLASSIFIED', 2) > 2) continue;
+    // digits for letters (`C1ASSIFIED 8Y`) are read as the letters
+    const w = m[1].toUpperCase().replace(/1/g, 'L').replace(/0/g, 'O');
+    const exactBy = m[2].toUpperCase() === 'BY';
+    // (the label as written is found by CLASSIFIED_BY_RE)
+    if (exactBy && w === m[1].toUpperCase() && w === 'CLASSIFIED') continue;
+    // a damaged `BY` only after `CLASSIFIED`, before a colon (`Classified Bu:`, `CLASSIFIED 8Y:`)
+    if (!exactBy && (w !== 'CLASSIFIED' || !m[0].includes(':'))) continue;
+    if (editDistance(w, 'CLASSIFIED', 2) > 2) continue;
     // the label is written in capitals or capitalised, like the format's
     if (m[1] !== w && m[1][0] !== 'C') continue;
     const at = m.index;
@@ -854,7 +855,36 @@ export function classifiedByAt(text: string): LooseHit | null {
   return classifiedByLabels(text)[0] ?? null;
 }
 const NAME_END_RE =
-  /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O(?![A-Za-z])|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+
+const FOR_WORD_RE = /^(?:f[o0]r|fr[o0]|f[o0]re|per|under)\s+(?:f[o0]r\s+)?(?:the\s+)?r/i;
+
+/**
+ * Where the name ends in `rest` (the text after the label), or null. `for` + a word in `r` ends it
+ * when that word may be a damaged `reasons` (`r easons`, `Resons`, `REA\nSONS`), not when it is a
+ * longer word of another shape (`Counselor for Regional Affairs Ann Roe`).
+ */
+function nameEnd(rest: string): RegExpExecArray | null {
+  let from = 0;
+  for (;;) {
+    const m = NAME_END_RE.exec(rest.slice(from));
+    if (!m) return null;
+    m.index += from;
+    if (FOR_WORD_RE.test(m[0])) {
+      const r = m.index + m[0].length - 1;
+      const word = /^[A-Za-z]+/.exec(rest.slice(r))![0].toUpperCase();
+      if (
+        word.length >= 6 &&
+        editDistance(word, 'REASONS', 2) > 2 &&
+        editDistance(word, 'REASON', 2) > 2
+      ) {
+        from = r + word.length;
+        continue;
+      }
+    }
+    return m;
+  }
+}
 
 const TITLE_WORDS = new Set(
   (
@@ -867,7 +897,8 @@ const TITLE_WORDS = new Set(
     'POLITICO-MILITARY ECONOMICS FOREIGN AFFAIRS U.S. US USUN AMBASSADOR, COORDINATOR SENIOR ADVISOR ADVISER ' +
     'ACTING-DCM ECOPOL ECONCOUNS POLCOUNS MGMT MANAGEMENT PUBLIC OFFICER, ECON/POL POL/EC POL/C ' +
     'HEAD PRT GOVERNANCE ISN SCA/DAS VCI NEA EUR WHA EAP SCA AF/ ECONOMIC/POLITICAL REGIONAL AFFAIRS OFFICE ' +
-    'DIR DIR. ECMIN POLCHIEF ECONCHIEF MINCOUNS POLMINCOUNS ECONMINCOUNS COUNSEL COUNCILOR COUNCELOR OFF OFF.'
+    'DIR DIR. ECMIN POLCHIEF ECONCHIEF MINCOUNS POLMINCOUNS ECONMINCOUNS COUNSEL COUNCILOR COUNCELOR OFF OFF. ' +
+    'PO'
   )
     .split(/\s+/)
     .filter(Boolean),
@@ -931,19 +962,34 @@ const TITLE_STEMS = [
   'POLOFF',
   'SENIOR',
   'PERMANENT',
+  'COUNCILOR',
+  'COUNSEL',
 ];
 const fuzzyTitleCache = new Map<string, boolean>();
 
 /** A title word with one damaged letter (two in long words); names stay names (exact stems only match exactly). */
 function isDamagedTitle(u: string): boolean {
-  if (u.length < 5 || !/^[A-Z]+$/.test(u)) return false;
+  if (u.length < 4 || !/^[A-Z]+$/.test(u)) return false;
   let hit = fuzzyTitleCache.get(u);
   if (hit !== undefined) return hit;
   hit = TITLE_STEMS.some(
     (t) => t[0] === u[0] && editDistance(u, t, t.length >= 9 ? 2 : 1) <= (t.length >= 9 ? 2 : 1),
   );
+  // a title abbreviated by dropping letters (`COUNSL`, `CONCILOR`, `DIRCTR`): the word's letters
+  // appear in order in the title, with its first two, and cover most of it
+  if (!hit && u.length >= 5)
+    hit = TITLE_STEMS.some(
+      (t) => t[0] === u[0] && t[1] === u[1] && u.length * 3 >= t.length * 2 && subsequence(u, t),
+    );
   if (fuzzyTitleCache.size < 5000) fuzzyTitleCache.set(u, hit);
   return hit;
+}
+
+/** Whether the letters of `a` appear in `b` in the same order. */
+function subsequence(a: string, b: string): boolean {
+  let j = 0;
+  for (let i = 0; i < b.length && j < a.length; i++) if (b[i] === a[j]) j++;
+  return j === a.length;
 }
 
 function isTitleWord(w: string): boolean {
@@ -954,6 +1000,13 @@ function isTitleWord(w: string): boolean {
   // an office written with a slash is never a name (`POL/ECON`, `PA/PD`)
   if (/^[A-Z.]+\/[A-Z./]+$/.test(bare)) return true;
   if (isDamagedTitle(bare)) return true;
+  // an abbreviation with a full stop whose letters are those of a word of office, in order
+  // (`CONS.`, `POLCNS.`, `ASST.`): names are not abbreviated so
+  if (
+    /^[A-Z]{3,}\.$/.test(u) &&
+    TITLE_STEMS.some((t) => t[0] === bare[0] && t[1] === bare[1] && subsequence(bare, t))
+  )
+    return true;
   // "Minister-Counsellor": a hyphenated word made of titles
   return (
     u.includes('-') &&
@@ -1058,7 +1111,9 @@ export function normalizeName(name: string): string {
     .map((w) => {
       if (/^(?:ii|iii|iv)$/.test(w)) return w.toUpperCase();
       if (/^mc[a-z]/.test(w)) return 'Mc' + w[2].toUpperCase() + w.slice(3);
-      if (/^o'[a-z]/.test(w)) return "O'" + w[2].toUpperCase() + w.slice(3);
+      // a one-letter prefix with an apostrophe (`O'BRIEN`, `D'AMATO`, `L'HEUREUX`)
+      if (/^[dlo]['’][a-z]/.test(w))
+        return w[0].toUpperCase() + w[1] + w[2].toUpperCase() + w.slice(3);
       return w ? w[0].toUpperCase() + w.slice(1) : w;
     })
     .join('');
@@ -1146,6 +1201,50 @@ function joinBrokenWords(text: string): string {
   );
 }
 
+/**
+ * The widths at which the published text cuts a long `Classified By` line, wherever the cut falls
+ * (FORMAT.md §4: `reasons 1.4 (b) a\nnd (d)`): 69 to 72 characters from the start of the line.
+ * Text wrapped at word boundaries leaves its long lines shorter or ends them with punctuation.
+ */
+const CUT_MIN = 69;
+const CUT_MAX = 72;
+/** Words that end a name and may begin the next line whole after a cut (`Hoyt Yee\nfor Reasons`). */
+const WHOLE_AFTER_CUT_RE = /^(?:for|fro|fore|per|and|reasons?|under|based)(?![A-Za-z])/i;
+
+/**
+ * Joins the lines of `text` that were cut at a fixed width inside a word: a line of 69–72
+ * characters (the first counted from `column`, where its line started) that ends with a letter,
+ * followed by one that starts with a letter (`LAURENT CHARBON\nNET` → `LAURENT CHARBONNET`).
+ */
+function joinCutLines(text: string, column: number): string {
+  let nl = text.indexOf('\n');
+  if (nl < 0) return text;
+  let out = '';
+  let start = 0;
+  let col = column;
+  while (nl >= 0) {
+    const width = col + nl - start;
+    const cut =
+      width >= CUT_MIN &&
+      width <= CUT_MAX &&
+      isAsciiLetter(text.charCodeAt(nl - 1)) &&
+      isAsciiLetter(text.charCodeAt(nl + 1)) &&
+      !WHOLE_AFTER_CUT_RE.test(text.slice(nl + 1, nl + 9));
+    out += text.slice(start, nl) + (cut ? '' : '\n');
+    start = nl + 1;
+    col = 0;
+    nl = text.indexOf('\n', start);
+  }
+  return out + text.slice(start);
+}
+
+function isAsciiLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122);
+}
+
+/** The first dash on the line that is not a hyphen inside a word (`DCM -JOHN`, `CDA--JOHN`). */
+const OFFICE_DASH_RE = /[ \t]+-{1,2}[ \t]*(?=\S)|(?<=\S)-{2}[ \t]*(?=\S)|(?<=\S)-[ \t]+(?=\S)/;
+
 /** Only words of office before a ` - ` (`DCM - JOHN DOE`): the name follows the dash. */
 function onlyTitles(text: string): boolean {
   const ws = text.replace(/[,.:]/g, ' ').trim().split(/\s+/).filter(Boolean);
@@ -1178,12 +1277,24 @@ export function readClassifiedBy(
     }
     for (const m of labels) {
       if (!first) first = m;
-      let rest = joinBrokenWords(caption.slice(m.end, m.end + 400));
-      let endM = NAME_END_RE.exec(rest);
+      const lineStart = caption.lastIndexOf('\n', m.index - 1) + 1;
+      let rest = joinBrokenWords(
+        joinCutLines(caption.slice(m.end, m.end + 400), m.end - lineStart),
+      );
+      // "DCM -JOHN DOE", "CDA--JOHN DOE", "POLOFF -- JOHN DOE": a dash of any form (a space on one
+      // side at least, or doubled) after words of office only is written as ` - `
+      const dash = OFFICE_DASH_RE.exec(rest);
+      if (dash && onlyTitles(rest.slice(0, dash.index)))
+        rest = rest.slice(0, dash.index) + ' - ' + rest.slice(dash.index + dash[0].length);
+      let endM = nameEnd(rest);
       // "DCM - JOHN DOE": a dash after words of office only
       if (endM && /^\s-\s$/.test(endM[0]) && onlyTitles(rest.slice(0, endM.index))) {
-        rest = rest.slice(endM.index + endM[0].length);
-        endM = NAME_END_RE.exec(rest);
+        // words of office that are all titles stay in front: the name follows a title, as without
+        // the dash (`POL/ECON - MARY ANN SMITH` has room for two given names)
+        const head = rest.slice(0, endM.index);
+        const titles = head.trim().split(/\s+/).every(isTitleWord) ? head + ' ' : '';
+        rest = titles + rest.slice(endM.index + endM[0].length);
+        endM = nameEnd(rest);
       }
       let seg = endM ? rest.slice(0, endM.index) : rest.split('\n')[0];
       seg = seg
@@ -1192,7 +1303,7 @@ export function readClassifiedBy(
         .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
         // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
         .replace(
-          /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11})-(?=[A-Z][A-Za-z]+\b)/g,
+          /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11}\.?)-(?=[A-Z][A-Za-z]+\b|[A-Z]\.[ \t]*[A-Z])/g,
           (x, office: string) => (isTitleWord(office) ? office + ' ' : x),
         )
         // an initial whose period the source system turned into a comma (FORMAT.md §10), between a
@@ -1202,7 +1313,8 @@ export function readClassifiedBy(
           (x, next: string) => (isTitleWord(next) || SUFFIX_RE.test(next) ? x : '.'),
         )
         .replace(/\s+/g, ' ')
-        .replace(/(?:\s+(?:fr|fo|f|f[o0]r|per|under|by))+\s*$/i, '') // "WITHERS II FR REASONS"
+        // "WITHERS II FR REASONS", "ROE FPR REASONS": `for` cut or with a damaged middle letter
+        .replace(/(?:\s+(?:fr|fo|f|f[a-z0]r|per|under|by))+\s*$/i, '')
         .trim();
       // try the text up to each sentence end in turn ("COUNS. JOHN MCNAMARA", "Gnehm. Resons")
       if (/^LINE\b/i.test(seg)) continue;
@@ -1213,6 +1325,9 @@ export function readClassifiedBy(
       while ((e = SENTENCE_END_RE.exec(seg))) ends.push(e.index);
       ends.push(seg.length);
       for (const end of ends) {
+        // the full stop of an abbreviated office (`CONS. JOHN ROE`) ends no sentence
+        const wb = end < seg.length ? /[A-Za-z]+$/.exec(seg.slice(0, end)) : null;
+        if (wb && wb[0].length >= 3 && isTitleWord(wb[0] + '.')) continue;
         found = namesInSegment(seg.slice(0, end).replace(/[-\s]+$/, ''));
         if (found.length) break;
       }

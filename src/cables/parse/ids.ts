@@ -203,6 +203,14 @@ export function canonicalId(id: string): string | null {
     const ls = LOOSE_SECTION_RE.exec(rest);
     if (ls && editDistance(ls[1].replace(/1/g, 'I').replace(/0/g, 'O'), 'SECTION', 2) <= 2)
       rest = rest.slice(ls[0].length);
+    // a zero or a one among the station's letters is the letter it looks like (`COTON0U`,
+    // `0TTAWA`, `BRAS1LIA`; FORMAT.md §6: O/0 swaps), not one in a serial whose other digits
+    // are written as letters (`LIMA1O69`)
+    if (/(?:^|[A-Z])[01](?=[A-Z])/.test(rest))
+      rest = rest.replace(
+        /(^|[A-Z])([01])(?=[A-Z])(?![OI][\dOI]*$)/g,
+        (_m, a: string, d: string) => a + (d === '0' ? 'O' : 'I'),
+      );
     let station: string;
     let serial: string;
     const dup = DUPLICATE_RE.exec(rest);

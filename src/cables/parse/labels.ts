@@ -88,6 +88,16 @@ function codesFollow(text: string, from: number): boolean {
 }
 
 /**
+ * Whether a cable item follows (FORMAT.md §6): an optional item mark, an optional year, an
+ * originator of letters and a serial (`(A) 05 SAO PAULO 405`, `A. STATE 1234`, `08 MOSCOW 816`).
+ */
+function cableItemFollows(text: string, from: number): boolean {
+  return /^(?:(?:\([A-Za-z]\)|\[[A-Za-z]\]|[A-Z][.)])[ \t]*)?(?:(?:19|20)?\d{2}[ \t]+)?[A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,3}[ \t]+\d{1,7}\b/.test(
+    text.slice(from, from + 60),
+  );
+}
+
+/**
  * The first occurrence of `label` in `text` starting in [`from`, `to`) (the caption), or null. `inline` hits
  * (mid-line) need a colon or semicolon after the label, or for TAGS words that look like TAGS.
  */
@@ -160,6 +170,10 @@ function tryAt(text: string, label: LabelName, i: number, j: number, n: number):
         (close === 0 && caps && (tagsFollow(text, e) || (punct !== '' && codesFollow(text, e))))
       ))
         return null;
+    } else if (label === 'REF' && !colon) {
+      // (`… AND FTAA REF. (A) 05 SAO PAULO 405`: the label in capitals with other punctuation,
+      // before a cable item)
+      if (!(close === 0 && caps && punct !== '' && cableItemFollows(text, e))) return null;
     } else if (!colon || (!caps && !(capitalised && close === 0))) return null;
     if (close > 0 && !caps) return null;
   }

@@ -3,7 +3,7 @@ import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
-  /^(?:[\s.>#-]*|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
 
 /**
  * Words that open a surname of several words (FORMAT.md §5: the signer is a surname in capitals):
@@ -13,11 +13,11 @@ const JUNK_LINE_RE =
 const PARTICLES =
   'VAN|VON|DE|DEL|DELLA|DELA|DER|DI|DA|DAS|DOS|DES|DU|LA|LE|ST\\.?|SAINT|MC|MAC|BIN|IBN|ABU|AL|EL|TEN|TER';
 const SECOND_PARTICLES = 'DE|DER|DEN|LA|LOS|LAS|DEL|DI|DOS|DAS';
-/** A particle written in capitals or capitalised (`VAN`, `Van`). */
+/** A particle written in capitals, capitalised or in lower case (`VAN`, `Van`, `van`). */
 const particleRe = (words: string) =>
   words
     .split('|')
-    .map((w) => `${w}|${w[0]}${w.slice(1).toLowerCase()}`)
+    .map((w) => `${w}|${w[0]}${w.slice(1).toLowerCase()}|${w.toLowerCase()}`)
     .join('|');
 const SURNAME_PARTICLE_RE = new RegExp(
   `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?[ \\t]+[A-Z][A-Za-z'’-]+$`,
@@ -44,6 +44,27 @@ const NOT_A_SIGNER = new Set([
   'MINIMIZE',
   'CONSIDERED',
 ]);
+
+const SUFFIXES = new Set(['JR', 'SR', 'II', 'III', 'IV']);
+
+/** The surnames the signer table knows (its corrected forms and the misspellings it corrects). */
+const KNOWN_SURNAMES: ReadonlySet<string> = new Set([
+  ...Object.keys(SIGNER_SURNAME_FIXES),
+  ...Object.values(SIGNER_SURNAME_FIXES),
+]);
+
+/**
+ * Two words that are one known surname written glued or with a hyphen: that surname in its
+ * corrected form, or null.
+ */
+function twoWordSurname(a: string, b: string): string | null {
+  const u = `${a}${b}`.toUpperCase();
+  const h = `${a}-${b}`.toUpperCase();
+  for (const w of [u, h]) {
+    if (KNOWN_SURNAMES.has(w)) return SIGNER_SURNAME_FIXES[w] ?? w;
+  }
+  return null;
+}
 
 /** Surnames of the signers (upper case when `canonicalize`), possibly two; empty when not found. */
 export function parseSigners(body: string, canonicalize = true): string[] {
@@ -72,6 +93,17 @@ export function parseSigners(body: string, canonicalize = true): string[] {
     (!m[2] || m[1] === m[1].toUpperCase())
   ) {
     names = [m[1], m[2]].filter((x): x is string => !!x);
+    if (names.length === 2) {
+      const u = names[1].toUpperCase().replace(/\.$/, '');
+      // a suffix (`TIMKEN JR`) is no second signer, nor is the surname printed twice
+      if (SUFFIXES.has(u) || u === names[0].toUpperCase()) names = [names[0]];
+      // a surname of two words without a particle, known as one surname written glued or
+      // hyphenated (`THOMPSON JONES` → THOMPSON-JONES, `SCHREIBER HUGHES` → SCHREIBERHUGHES)
+      else {
+        const one = twoWordSurname(names[0], names[1]);
+        if (one) names = [canonicalize ? one : `${names[0]} ${names[1]}`];
+      }
+    }
   } else if ((m = /[.!?:)][ \t]+([A-Z][A-Z'’-]{2,})$/.exec(line))) {
     names = [m[1]];
   }

@@ -64,6 +64,34 @@ const ORGANIZATION_ACRONYMS: ReadonlySet<string> = new Set(
 
 const VOWEL_RE = /[AEIOUY]/;
 
+/**
+ * The two-letter words of English and the name particles and short titles that are written as
+ * words (`Al-Qaida`, `De Gaulle`, `Mr`). Any other word of two letters is an abbreviation
+ * (`FY`, `DG`, `VP`, `AU`, `IM` in `Ex-IM`): the shape, not a list of the abbreviations. The
+ * one-syllable Chinese surnames (`Hu`, `Li`, `Wu`) are names, prefixes of compounds (`Re-`,
+ * `Co-`) words. Two letters before an apostrophe that is no possessive ending (`SA'ADA`,
+ * `BA'ATH`) begin a word.
+ */
+const TWO_LETTER_WORDS = new Set(
+  (
+    'AH AM AN AS AT AX AY BE BY DO EH GO HA HE HI HO IF IN IS IT LO ME MY NO OF OH ON OR OW OX ' +
+    'SO TO UP WE YE YO AL EL LA LE DE DI DA DU MR MS DR ST JR SR EX OU LI XI WU HU MA YU XU SU LU ' +
+    'RE CO ZU YI AD'
+  ).split(' '),
+);
+
+/** Roman numerals made of I, V, X and L (`II`, `VI`, `XIV`, `XL`): regnal and section numbers. */
+const ROMAN_RE = /^(?:XL|L?X{0,3})(?:IX|IV|V?I{0,3})$/;
+/** Roman-numeral shapes that are names (two-letter ones are in `TWO_LETTER_WORDS`). */
+const ROMAN_WORDS = new Set(['LIV', 'LIX', 'LXI']);
+
+/**
+ * "Government of" + the country's letter (`GOI`, `GON`, `GOB`): the cables' shorthand. The three
+ * English words of that shape are words.
+ */
+const GOVERNMENT_RE = /^GO[A-Z]$/;
+const GO_WORDS = new Set(['GOT', 'GOD', 'GOO']);
+
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
   // ordinals and decades (`9TH`, `21ST`, `1990S`) are words, not acronyms
@@ -71,7 +99,11 @@ function isAcronym(core: string): boolean {
   if (ACRONYMS.has(u) || ORGANIZATION_ACRONYMS.has(u)) return true;
   if (/^X{3,}$/.test(u)) return true;
   if (/\d/.test(u) && /[A-Z]/.test(u)) return true;
+  if (u.length === 2 && TWO_LETTER_WORDS.has(u)) return false;
   if (u.length >= 2 && /^[A-Z]+$/.test(u) && !VOWEL_RE.test(u)) return true;
+  if (u.length === 2 && /^[A-Z]+$/.test(u)) return true;
+  if (u.length >= 2 && ROMAN_RE.test(u) && !ROMAN_WORDS.has(u)) return true;
+  if (GOVERNMENT_RE.test(u) && !GO_WORDS.has(u)) return true;
   return false;
 }
 
@@ -107,12 +139,20 @@ function titlePart(
     ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1))
     : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
   if (mixed) return pre + core + poss + post;
+  const innerApostrophe = core.length === 2 && poss.length > 2;
   if (
-    isAcronym(core) ||
+    (innerApostrophe ? ACRONYMS.has(core.toUpperCase()) : isAcronym(core)) ||
     (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))
   )
     return pre + core.toUpperCase() + poss.toLowerCase() + post;
+  // a name with a prefix of one letter and an apostrophe (`O'NEILL`, `D'ALEMA`): both parts
+  // are capitalised, the second is no possessive ending
+  if (/^[DLO]$/i.test(core) && poss.length > 3)
+    return pre + core.toUpperCase() + poss[0] + capitalize(poss.slice(1).toLowerCase()) + post;
   const lower = core.toLowerCase();
+  // Scottish and Irish names (`MCCAIN` → `McCain`): `Mc` is no English word's beginning
+  if (/^mc[a-z]{3,}$/.test(lower))
+    return pre + 'Mc' + capitalize(lower.slice(2)) + poss.toLowerCase() + post;
   const isFirst = (first || afterBreak) && idx === 0;
   if (!isFirst && idx === 0 && SMALL_WORDS.has(lower) && !pre)
     return pre + lower + poss.toLowerCase() + post;
@@ -122,6 +162,9 @@ function titlePart(
 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
 function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
+  // an apostrophe the source system turned into a comma (FORMAT.md §10: `SARKOZY,S`, `POST,S`)
+  // is a possessive ending, put back
+  if (word.includes(',')) word = word.replace(DAMAGED_POSSESSIVE_RE, "$1'$2");
   // split compound words on - and /
   if (!word.includes('-') && !word.includes('/'))
     return titlePart(word, 0, first, afterBreak, keepCaps);
@@ -133,6 +176,7 @@ function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: 
 }
 
 const WS_RE = /\s+/;
+const DAMAGED_POSSESSIVE_RE = /^(.*[A-Za-z]),([Ss])(?![A-Za-z0-9])/;
 
 /**
  * A word written in mixed case on purpose: a capital after a lower-case letter (`DoD`, `GoI`,
@@ -174,7 +218,8 @@ export function titlefy(subject: string): string {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (i > 0) out += ' ';
-    out += titleWord(w, i === 0, afterBreak, keepCaps);
+    // the last word is capitalised like the first (`What It Stands For`)
+    out += titleWord(w, i === 0 || i === words.length - 1, afterBreak, keepCaps);
     afterBreak = BREAK_END_RE.test(w) || w === '-' || w === '--';
   }
   return out;

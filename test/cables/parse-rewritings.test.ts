@@ -1,0 +1,214 @@
+// The tuning inputs of the shared conformance cases rewritten the ways the format varies (FORMAT.md
+// §4: a Classified By line cut at the published width, offices before a dash of any form, title
+// words with a damaged letter, `for` damaged before `reasons`; §2/§6: a station damaged in an id,
+// a section or address prefix, an id padded with zeros): the parser must read each rewriting as it
+// reads the input as written. Only tuning-part cases are rewritten (test/cables/split.ts). The data
+// stays outside the repo; the test skips when it is absent.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { partOf } from './split.ts';
+import { canonicalId, editDistance, parseClassifiedBy } from '../../src/cables/parse/index.ts';
+import { STATIONS } from '../../src/cables/parse/tables.ts';
+import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
+
+const CASES = path.join(SHARED_CABLES, 'cases', 'parser-cases.json');
+
+interface Case {
+  name: string;
+  input: string | null;
+  expected: Record<string, unknown>;
+  params?: Record<string, unknown>;
+}
+
+/** A seeded generator (the rewritings are the same on every run). */
+function random(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (Math.imul(s, 1103515245) + 12345) & 0x7fffffff;
+    return s / 0x7fffffff;
+  };
+}
+
+/** Words of office as the format writes them (FORMAT.md §4.8), the ones damaged by a rewriting. */
+const CLEAN_OFFICE_WORDS = new Set(
+  (
+    'AMBASSADOR COUNSELOR COUNSELLOR POLITICAL ECONOMIC OFFICER MINISTER DIRECTOR DEPUTY CHIEF ' +
+    'MISSION CHARGE AFFAIRES ACTING SECRETARY ASSISTANT CONSUL GENERAL PRINCIPAL SECTION ' +
+    'COORDINATOR REPRESENTATIVE SPECIAL SENIOR ADVISOR MANAGEMENT REGIONAL COMMERCIAL DEFENSE'
+  ).split(' '),
+);
+
+const OFFICE_WORDS = [
+  'Acting',
+  'Deputy',
+  'Political',
+  'Counselor',
+  'Regional',
+  'Affairs',
+  'Section',
+];
+
+/** Rewritings of one Classified By input whose names are `names`: [kind, text, compare upper-cased]. */
+function rewriteClassifiedBy(
+  input: string,
+  name: string,
+  rnd: () => number,
+): [string, string, boolean][] {
+  const out: [string, string, boolean][] = [];
+  const label = /classified\s+by/i.exec(input);
+  if (!label) return out;
+  const at = input.indexOf(name, label.index);
+  if (at < 0) return out;
+  const after = input.slice(at + name.length);
+  // the label's paragraph on one line, office words added in front of the name until a name word
+  // crosses column 69-71, then cut every that many characters wherever the cut falls
+  const ls = input.lastIndexOf('\n', label.index) + 1;
+  let pe = input.indexOf('\n\n', label.index);
+  if (pe < 0) pe = input.length;
+  let para = input.slice(ls, pe).replace(/[ \t]*\n[ \t]*/g, ' ');
+  let na = para.indexOf(name, label.index - ls);
+  const upper = name === name.toUpperCase();
+  const shift = 66 - Math.floor(rnd() * 4) - Math.floor(name.length / 2);
+  for (let i = 0; na >= 0 && na < shift && i < 12; i++) {
+    const w = OFFICE_WORDS[i % OFFICE_WORDS.length];
+    const ins = (upper ? w.toUpperCase() : w) + ' ';
+    para = para.slice(0, na) + ins + para.slice(na);
+    na += ins.length;
+  }
+  if (na >= 0 && !/\n\s*\d\.|summary/i.test(input.slice(at, pe))) {
+    for (let col = Math.max(69, na + 1); col <= Math.min(71, na + name.length - 1); col++) {
+      if (!/[A-Za-z]/.test(para[col - 1]) || !/[A-Za-z]/.test(para[col])) continue;
+      let cut = '';
+      for (let k = 0; k < para.length; k += col) cut += (k ? '\n' : '') + para.slice(k, k + col);
+      out.push(['cut at the published width', input.slice(0, ls) + cut + input.slice(pe), false]);
+      break;
+    }
+  }
+  if (/^[\s,]*for\b/i.test(after)) {
+    // an office before a dash of any form, the name in capitals
+    for (const office of ['DCM', 'CDA', 'A/DCM', 'PolOff', 'Amb.', 'PO']) {
+      for (const dash of ['-', ' - ', ' -', '- ', '--', ' -- ']) {
+        const text = `${input.slice(0, label.index)}Classified By: ${office}${dash}${name.toUpperCase()}${after}`;
+        out.push([`office ${office}${dash}`, text, true]);
+      }
+    }
+    // `for` damaged before `reasons` as written (one damaged word at a time)
+    if (/^[\s,]*for\s+reasons?\b/i.test(after))
+      for (const f of ['F0R', 'f0r', 'FR', 'FPR', 'fro']) {
+        const text = input.slice(0, at + name.length) + after.replace(/for/i, f);
+        out.push([`"${f}"`, text, false]);
+      }
+  }
+  // each office word before the name damaged once (a letter dropped, changed, doubled or swapped)
+  const before = input.slice(label.index + label[0].length, at);
+  const words = /[A-Za-z]{5,}/g;
+  let w: RegExpExecArray | null;
+  while ((w = words.exec(before))) {
+    const word = w[0];
+    // (only words of office written as they are: a damaged one damaged again is two damages)
+    if (!CLEAN_OFFICE_WORDS.has(word.toUpperCase()) || before[w.index + word.length] === '.')
+      continue;
+    const k = 1 + Math.floor(rnd() * (word.length - 2));
+    const kind = Math.floor(rnd() * 4);
+    const e = word === word.toUpperCase() ? 'E' : 'e';
+    const damaged =
+      kind === 0
+        ? word.slice(0, k) + word.slice(k + 1)
+        : kind === 1
+          ? word.slice(0, k) +
+            (word[k].toLowerCase() === 'e' ? (e === 'E' ? 'A' : 'a') : e) +
+            word.slice(k + 1)
+          : kind === 2
+            ? word.slice(0, k) + word[k] + word.slice(k)
+            : word.slice(0, k) + word[k + 1] + word[k] + word.slice(k + 2);
+    const off = label.index + label[0].length + w.index;
+    out.push([
+      `office word "${damaged}"`,
+      input.slice(0, off) + damaged + input.slice(off + word.length),
+      false,
+    ]);
+  }
+  return out;
+}
+
+test('rewritings of the tuning Classified By inputs read the same names', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const rnd = random(16);
+  const failures: string[] = [];
+  let tried = 0;
+  const cutTried = { n: 0 };
+  for (const c of cases) {
+    if (!c.name.startsWith('classified_by/') || c.input == null || partOf(c.name) !== 'tuning')
+      continue;
+    const normalize = c.params?.normalize_name === true;
+    const read = (s: string) => parseClassifiedBy(s, normalize).names;
+    const base = read(c.input);
+    if (!base.length || JSON.stringify(base) !== JSON.stringify(c.expected.classified_by)) continue;
+    for (const [kind, text, caseless] of rewriteClassifiedBy(c.input, base[0], rnd)) {
+      tried++;
+      if (kind.startsWith('cut')) cutTried.n++;
+      const got = read(text);
+      const same = caseless
+        ? JSON.stringify(got.map((x) => x.toUpperCase())) ===
+          JSON.stringify(base.map((x) => x.toUpperCase()))
+        : JSON.stringify(got) === JSON.stringify(base);
+      if (!same)
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(base)}`);
+    }
+  }
+  t.diagnostic(
+    `${tried} rewritings (${cutTried.n} cut at the published width), ${failures.length} read otherwise`,
+  );
+  // the rewritings exist (a rewriting that finds nothing to rewrite would make the test vacuous)
+  assert.ok(tried > 1000 && cutTried.n > 50, `only ${tried} rewritings, ${cutTried.n} cuts`);
+  assert.deepEqual(failures, []);
+});
+
+test('rewritings of the tuning ids: a damaged station, section and address prefixes, padding', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const rnd = random(2);
+  const failures: string[] = [];
+  let tried = 0;
+  for (const c of cases) {
+    if (!c.name.startsWith('canonical_id') || c.input == null || partOf(c.name) !== 'tuning')
+      continue;
+    const base = canonicalId(c.input);
+    if (!base || base !== c.expected.canonical_id) continue;
+    const m = /^(\d{2})([A-Z]+)(\d+)$/.exec(base);
+    if (!m) continue;
+    const [, year, station, serial] = m;
+    const forms = [
+      `${year}SECTION01OF02${station}${serial}`,
+      `${year}SECTON02OF03${station}${serial}`,
+      `${year}EFTO${station}${serial}`,
+      `${year}AMEMBASSY${station}${serial}`,
+      `${year}${station}${serial.padStart(6, '0')}`,
+    ];
+    // one letter dropped or changed, where no other station is as close
+    if (station.length >= 5) {
+      const k = 1 + Math.floor(rnd() * (station.length - 2));
+      const changed = String.fromCharCode(65 + ((station.charCodeAt(k) - 65 + 7) % 26));
+      for (const d of [
+        station.slice(0, k) + station.slice(k + 1),
+        station.slice(0, k) + changed + station.slice(k + 1),
+      ]) {
+        const near = STATIONS.filter((s) => editDistance(d, s, 1) <= 1);
+        if (near.length === 1 && near[0] === station) {
+          forms.push(`${year}${d}${serial}`, `${year}SECTION01OF02${d}${serial}`);
+        }
+      }
+    }
+    for (const f of forms) {
+      tried++;
+      const got = canonicalId(f);
+      if (got !== base) failures.push(`${c.name}: ${f} read as ${got}, not ${base}`);
+    }
+  }
+  t.diagnostic(`${tried} id rewritings, ${failures.length} read otherwise`);
+  assert.ok(tried > 300, `only ${tried} rewritings`);
+  assert.deepEqual(failures, []);
+});
