@@ -360,7 +360,7 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
         );
       try {
         for (const [word, killedBefore] of [
-          ['numbatgram', false],
+          ['dunnartgram', false],
           ['bilbygram', true],
         ] as const) {
           if (killedBefore) {

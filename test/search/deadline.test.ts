@@ -21,9 +21,11 @@ describe(`search budget in the search thread on ${ENGINE}`, () => {
   before(async () => {
     archive = await generatedArchive(400, 11);
     const { db: conn } = archive.site;
-    db = new SearchService(conn, await openSearchIndex(conn));
+    // No kept answers: each search below is worked out again, so its deadline checks are reached.
+    db = new SearchService(conn, await openSearchIndex(conn), { answerCache: 0 });
     mem = new SearchService(conn, await openSearchIndex(conn), {
       memoryIndex: true,
+      answerCache: 0,
       terms: { worker: false },
     });
     // A follower that is never offered an index: its term index never becomes ready.
