@@ -316,9 +316,7 @@ export class WorkerSearcher implements Searcher {
     if (timing) timing.slot = picked;
     if (!slot || !worker) {
       const svc = await this.service();
-      const t0 = performance.now();
       const out = await withTiming(timing, () => svc.search(params, budget));
-      if (timing) timing.threadMs = performance.now() - t0;
       this.index = svc.terms?.ready('cable') ? 'memory' : 'database';
       return out;
     }

@@ -133,9 +133,7 @@ parentPort!.on('message', async (msg: WorkerRequest) => {
     const timing: SearchTiming = {};
     if (msg.sentAt !== undefined) timing.postMs = Math.max(0, sharedNow() - msg.sentAt);
     const outcome = await withTiming(timing, () => service.search(msg.params, msg.budget ?? {}));
-    const t1 = performance.now();
-    timing.threadMs = t1 - t0;
-    timing.gcMs = gc.within(t0, t1);
+    timing.gcMs = gc.within(t0, t0 + timing.threadMs!);
     parentPort!.postMessage({
       id: msg.id,
       outcome,

@@ -32,9 +32,18 @@ export interface SearchTiming {
 
 const current = new AsyncLocalStorage<SearchTiming>();
 
-/** Runs `fn` (and everything it awaits) recording into `timing`. */
-export function withTiming<T>(timing: SearchTiming | undefined, fn: () => Promise<T>): Promise<T> {
-  return timing ? current.run(timing, fn) : fn();
+/** Runs `fn` (and everything it awaits) recording into `timing`, its whole time as `threadMs`. */
+export async function withTiming<T>(
+  timing: SearchTiming | undefined,
+  fn: () => Promise<T>,
+): Promise<T> {
+  if (!timing) return fn();
+  const t0 = performance.now();
+  try {
+    return await current.run(timing, fn);
+  } finally {
+    timing.threadMs = performance.now() - t0;
+  }
 }
 
 /** Awaits `work` and adds its time to the running search's `stage` (when a search is recorded). */
