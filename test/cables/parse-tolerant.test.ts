@@ -189,12 +189,27 @@ test('reference lists: years in other places, originator aliases, printout lines
     '09LAHORE25',
     '07NEWDELHI12',
   ]);
-  // a date after a serial is not its year, and two numbers after a station without a year are not read as one
+  // the date of the cited cable after its serial gives its year (FORMAT.md §6: the item names that
+  // cable), and two numbers after a station without a year are not read as one
   assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), [
-    '09STATE1234',
+    '07STATE1234',
     '09LIMA12',
     '09LIMA34',
   ]);
+  // the cited cable's date after its serial, in the forms cables write a date
+  assert.deepEqual(
+    refs(
+      'REF: A. STATE 12345 OF 03/04/08 B. LIMA 456 DTD 12 MAR 07 C. QUITO 789 DATED MARCH 4, 2006 ' +
+        'D. BOGOTA 1011 (5/6/05) E. STATE 1213, DATED 150910Z DEC 04 F. LIMA 1415 OF 2003-02-01',
+    ),
+    ['08STATE12345', '07LIMA456', '06QUITO789', '05BOGOTA1011', '04STATE1213', '03LIMA1415'],
+  );
+  // a date newer than the citing cable, a day before a month after a short number, a date with no
+  // year: the citing cable's year
+  assert.deepEqual(
+    refs('REF: A. LIMA 1234 OF 5/6/10 B. STATE 55 12 MAY 08 C. QUITO 77 OF 04 MAR'),
+    ['09LIMA1234', '09STATE55', '09QUITO77'],
+  );
   // no year anywhere: the citing cable's, from its own id when the year is not given
   assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), [
     '07STATE12',

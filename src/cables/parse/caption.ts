@@ -330,9 +330,17 @@ export function refBlock(
 
 const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*(?:\n[ \t]*)?\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
-/** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
+/** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`, `DATED 150910Z DEC 09`): its year is the item's. */
 const DTG_YEAR_RE =
-  /(\d)([ \t]*\(?[ \t]*(?:DTG[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
+  /(\d)([ \t]*,?[ \t]*\(?[ \t]*(?:(?:DTG|OF|DTD|DATED)[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
+/**
+ * The date of the cited cable written after its serial (FORMAT.md §6: an item names its cable, and
+ * the cable's date carries its year): after `OF`, `DTD`, `DATED` or a comma, in parentheses, or
+ * written apart after a serial of three digits or more — `M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`,
+ * `12 MAR 08`, `MARCH 12, 2008`. Read with `dateYearAfter`.
+ */
+const DATE_AFTER_RE =
+  /(?<![\d\/])(\d+)([ \t]*,?[ \t]*(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*\(?[ \t]*)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*,?[ \t]*((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
 // "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
 const YEAR_SERIAL_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
@@ -421,6 +429,27 @@ function yearAfter(written: string, year: number | null): string | null {
     if (full > year) full -= 100;
   }
   return year - full >= 0 && year - full <= 20 ? written.slice(-2) : null;
+}
+/** A plain search for what `DATE_AFTER_RE` needs: a date with slashes, dashes or a month name. */
+const DATE_IN_TEXT_RE = /\d[\/.-]\d|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC/;
+/**
+ * A match of `DATE_AFTER_RE` as the serial and a year marker: the year of the date when it is not
+ * after the citing cable's year nor more than twenty years before it (a cited cable is not newer
+ * than the cable citing it), and when the date is written apart, only after a serial of three
+ * digits or more (`LIMA 12 MAY 08` is a day, not a serial and a date).
+ */
+function dateYearAfter(m: string, g: unknown[], year: number | null): string {
+  const serial = g[0] as string;
+  const sep = g[1] as string;
+  const written = (g[2] ?? g[3] ?? g[4] ?? g[5]) as string;
+  if (!/[(,A-Z]/.test(sep) && serial.length < 3) return m;
+  let full = Number(written);
+  if (written.length === 2) {
+    full += 2000;
+    if (year != null && full > year) full -= 100;
+  }
+  if (year != null && (full > year || year - full > 20)) return m;
+  return `${serial} YR'${written} `;
 }
 const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
@@ -586,6 +615,8 @@ export function referencesInText(
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
+  // the date of the cited cable after its serial (`STATE 1234 OF 03/04/08`, `DTD 12 MAR 08`)
+  if (DATE_IN_TEXT_RE.test(t)) t = t.replace(DATE_AFTER_RE, (m, ...g) => dateYearAfter(m, g, year));
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
   t = t
