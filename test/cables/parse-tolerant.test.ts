@@ -773,6 +773,16 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   assert.equal(titlefy("ICRC'S ROLE--IOM AND ETA"), "ICRC's Role--IOM and ETA");
   assert.equal(titlefy('WHO CARES ABOUT A LOT'), 'Who Cares About a Lot');
   assert.equal(titlefy('AEROFLOT AND INTERPOL'), 'Aeroflot and Interpol');
+  // a possessive ending after a word with dots, a plus or another apostrophe, or after a word in
+  // mixed case, is written in lower case; the word keeps the case its shape gives it
+  assert.equal(
+    titlefy("U.S.'S AND P5+1'S OFFER TO AL-QA'IDA'S FOES"),
+    "U.S.'s and P5+1's Offer to Al-Qa'ida's Foes",
+  );
+  assert.equal(titlefy("MoD'S PLAN--GOI'S REPLY"), "MoD's Plan--GOI's Reply");
+  // a double hyphen is a dash: the word after it opens a phrase and is capitalised, as after a
+  // spaced dash (`CABINET - AN OVERVIEW` → `Cabinet - An Overview`)
+  assert.equal(titlefy('GOI--AND THE US: NATO--A NEW START'), 'GOI--And the US: NATO--A New Start');
 });
 
 test('title case: abbreviations and names told by their shape', () => {

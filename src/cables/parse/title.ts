@@ -108,6 +108,8 @@ function isAcronym(core: string): boolean {
 }
 
 const ASCII_RE = /^[\x00-\x7f]*$/;
+/** A possessive ending (`'S`, `’s`) at the end of a word, before closing punctuation. */
+const POSSESSIVE_TAIL_RE = /(['’])([Ss])([^\p{L}\p{N}]*)$/u;
 const WORD_RE = /^([^\p{L}\p{N}]*)([\p{L}\p{N}]+)((?:['’]\p{L}+)?)([^\p{L}\p{N}]*)$/u;
 const WORD_ASCII_RE = /^([^A-Za-z0-9]*)([A-Za-z0-9]+)((?:'[A-Za-z]+)?)([^A-Za-z0-9]*)$/;
 
@@ -129,7 +131,19 @@ function titlePart(
   // ASCII words (nearly all) take the cheaper non-Unicode patterns, with the same result
   const ascii = ASCII_RE.test(p);
   const m = (ascii ? WORD_ASCII_RE : WORD_RE).exec(p);
-  if (!m) return p;
+  if (!m) {
+    // a possessive ending after a word of another shape (`U.S.'S`, `P5+1'S`, `QA'IDA'S`): the word
+    // as its shape says, the ending in lower case
+    const poss = POSSESSIVE_TAIL_RE.exec(p);
+    if (poss && poss.index > 0)
+      return (
+        titlePart(p.slice(0, poss.index), idx, first, afterBreak, keepCaps) +
+        poss[1] +
+        poss[2].toLowerCase() +
+        poss[3]
+      );
+    return p;
+  }
   const pre = m[1];
   const core = m[2];
   const poss = m[3];
@@ -138,7 +152,7 @@ function titlePart(
   const mixed = ascii
     ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1))
     : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
-  if (mixed) return pre + core + poss + post;
+  if (mixed) return pre + core + (poss.length === 2 ? poss.toLowerCase() : poss) + post;
   const innerApostrophe = core.length === 2 && poss.length > 2;
   if (
     (innerApostrophe ? ACRONYMS.has(core.toUpperCase()) : isAcronym(core)) ||
