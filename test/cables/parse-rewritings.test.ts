@@ -9,8 +9,18 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { partOf } from './split.ts';
-import { canonicalId, editDistance, parseClassifiedBy } from '../../src/cables/parse/index.ts';
-import { STATIONS } from '../../src/cables/parse/tables.ts';
+import {
+  canonicalId,
+  editDistance,
+  normalizeStation,
+  parseClassifiedBy,
+  parseReferences,
+  parseSigners,
+  parseSubject,
+  parseTags,
+  titlefy,
+} from '../../src/cables/parse/index.ts';
+import { STATION_ALIASES, STATIONS } from '../../src/cables/parse/tables.ts';
 import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
 
 const CASES = path.join(SHARED_CABLES, 'cases', 'parser-cases.json');
@@ -210,5 +220,148 @@ test('rewritings of the tuning ids: a damaged station, section and address prefi
   }
   t.diagnostic(`${tried} id rewritings, ${failures.length} read otherwise`);
   assert.ok(tried > 300, `only ${tried} rewritings`);
+  assert.deepEqual(failures, []);
+});
+
+/** The tuning cases of one kind whose input the parser reads as expected, with that reading. */
+function tuningCases<T>(
+  cases: Case[],
+  prefix: string,
+  read: (c: Case, input: string) => T,
+  expected: (c: Case) => unknown,
+): { c: Case; base: T; read: (input: string) => T }[] {
+  const out: { c: Case; base: T; read: (input: string) => T }[] = [];
+  for (const c of cases) {
+    if (c.name.split('/')[0] !== prefix || c.input == null || partOf(c.name) !== 'tuning') continue;
+    const base = read(c, c.input);
+    if (JSON.stringify(base) !== JSON.stringify(expected(c))) continue;
+    out.push({ c, base, read: (input) => read(c, input) });
+  }
+  return out;
+}
+
+/** One letter of `word` damaged (dropped, changed, doubled or two swapped), chosen by `rnd`. */
+function damage(word: string, rnd: () => number): string {
+  const k = 1 + Math.floor(rnd() * (word.length - 2));
+  const kind = Math.floor(rnd() * 4);
+  const upper = word === word.toUpperCase();
+  const other = word[k].toUpperCase() === 'E' ? 'A' : 'E';
+  const repl = upper ? other : other.toLowerCase();
+  return kind === 0
+    ? word.slice(0, k) + word.slice(k + 1)
+    : kind === 1
+      ? word.slice(0, k) + repl + word.slice(k + 1)
+      : kind === 2
+        ? word.slice(0, k) + word[k] + word.slice(k)
+        : word.slice(0, k) + word[k + 1] + word[k] + word.slice(k + 2);
+}
+
+/** A field of the caption before each label, invented (FORMAT.md §4 gives the order). */
+const PREVIOUS_FIELD: Record<string, string> = {
+  TAGS: 'E.O. 12958: DECL: 01/07/2019',
+  SUBJECT: 'TAGS: PREL, PGOV',
+  REF: 'SUBJECT: PARSERWORD TRADE TALKS',
+  'CLASSIFIED BY': 'SUBJECT: PARSERWORD BUDGET TALKS',
+};
+
+/** The punctuation the format puts after a field label (FORMAT.md §4), none included. */
+const LABEL_PUNCTUATION = [':', ';', ',', '.', ' -', ''];
+
+/**
+ * Rewritings of the field labels of one caption: each label (TAGS, SUBJECT, REF, Classified By at
+ * a line start) followed by every punctuation, damaged once before a colon or a semicolon, and
+ * glued to the line before it (the field before runs into it).
+ */
+function rewriteLabels(input: string, rnd: () => number): [string, string][] {
+  const out: [string, string][] = [];
+  const label = /^([ \t]*)(TAGS|SUBJECT|REF|Classified By|CLASSIFIED BY)[ \t]*[:;,.-]?[ \t]*/gm;
+  let m: RegExpExecArray | null;
+  while ((m = label.exec(input))) {
+    const word = m[2];
+    const before = input.slice(0, m.index) + m[1];
+    const after = input.slice(m.index + m[0].length);
+    if (!/^\S/.test(after)) continue;
+    for (const p of LABEL_PUNCTUATION) out.push([`${word}${p}`, `${before}${word}${p} ${after}`]);
+    // (one damaged letter in a word of four letters or more; in `Classified By`, in its first word)
+    const first = word.split(' ')[0];
+    if (first.length >= 4)
+      for (const p of [':', ';']) {
+        const d = damage(first, rnd) + word.slice(first.length);
+        out.push([`${d}${p}`, `${before}${d}${p} ${after}`]);
+      }
+    // glued to the line before it, when that line holds a field's text, or else to the field
+    // that comes before it in a caption (FORMAT.md §4: E.O., TAGS, SUBJECT, REF, Classified By)
+    const prevEnd = before.length - m[1].length - 1;
+    if (prevEnd > 0 && input[prevEnd] === '\n' && /\S[ \t]*$/.test(input.slice(0, prevEnd))) {
+      const head = input.slice(0, prevEnd).replace(/[ \t]+$/, '');
+      out.push([`${word} glued`, `${head} ${word}: ${after}`]);
+    } else {
+      const field = PREVIOUS_FIELD[word.toUpperCase()];
+      out.push([`${word} glued`, `${input.slice(0, m.index)}${field} ${word}: ${after}`]);
+    }
+  }
+  return out;
+}
+
+test('rewritings of the tuning captions: field labels misspelt, punctuated, glued', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const rnd = random(7);
+  const groups = [
+    ...tuningCases(
+      cases,
+      'tags',
+      (c, s) => parseTags(s, c.params?.canonicalize !== false).tags,
+      (c) => c.expected.tags,
+    ),
+    ...tuningCases(
+      cases,
+      'subject',
+      (c, s) => parseSubject(s, c.params?.strip_portion_marking !== false),
+      (c) => c.expected.subject,
+    ),
+    ...tuningCases(
+      cases,
+      'references',
+      (c, s) =>
+        parseReferences(
+          s,
+          typeof c.params?.year === 'number' ? c.params.year : null,
+          typeof c.params?.own_reference_id === 'string'
+            ? canonicalId(c.params.own_reference_id)
+            : null,
+        ),
+      (c) => c.expected.references,
+    ),
+    ...tuningCases(
+      cases,
+      'classified_by',
+      (c, s) => parseClassifiedBy(s, c.params?.normalize_name === true).names,
+      (c) => c.expected.classified_by,
+    ),
+  ];
+  const failures: string[] = [];
+  const tried = new Map<string, number>();
+  let glued = 0;
+  let damaged = 0;
+  for (const { c, base, read } of groups) {
+    for (const [kind, text] of rewriteLabels(c.input!, rnd)) {
+      if (kind.endsWith('glued')) glued++;
+      else if (!/^(?:TAGS|SUBJECT|REF|Classified By|CLASSIFIED BY)/.test(kind)) damaged++;
+      const field = c.name.split('/')[0];
+      tried.set(field, (tried.get(field) ?? 0) + 1);
+      const got = read(text);
+      if (JSON.stringify(got) !== JSON.stringify(base))
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(base)}`);
+    }
+  }
+  const total = [...tried.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} label rewritings (${[...tried].map(([f, n]) => `${f} ${n}`).join(', ')}), ` +
+      `${damaged} with a damaged label, ${glued} glued to the line before; ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(total > 1000 && damaged > 200 && glued > 200, `only ${total} rewritings`);
   assert.deepEqual(failures, []);
 });
