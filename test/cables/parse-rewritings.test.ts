@@ -365,3 +365,171 @@ test('rewritings of the tuning captions: field labels misspelt, punctuated, glue
   assert.ok(total > 1000 && damaged > 200 && glued > 200, `only ${total} rewritings`);
   assert.deepEqual(failures, []);
 });
+
+const MONTHS = 'JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC'.split(' ');
+
+/** Aliases of each station in the reference tables (`SECSTATE` for STATE), letters only. */
+const ALIASES_OF = new Map<string, string[]>();
+for (const [alias, station] of Object.entries(STATION_ALIASES)) {
+  if (!/^[A-Z]{4,}$/.test(alias) || !STATIONS.includes(station)) continue;
+  if (normalizeStation(alias, false) !== station) continue;
+  ALIASES_OF.set(station, [...(ALIASES_OF.get(station) ?? []), alias]);
+}
+
+interface RefItem {
+  /** Where the item's text starts and ends in the input (year, station words, serial). */
+  start: number;
+  end: number;
+  year: string;
+  station: string;
+  stationText: string;
+  serial: string;
+}
+
+/**
+ * The items of a REF list written `[YY|YYYY] STATION SERIAL`, found in `input` for each reference
+ * the parser read (`base`): the station words just before the serial that name the station.
+ */
+function refItems(input: string, base: string[], citing: number | null): RefItem[] {
+  const items: RefItem[] = [];
+  for (const id of base) {
+    const m = /^(\d{2})([A-Z]+)(\d+)$/.exec(id);
+    if (!m) continue;
+    const [, yy, station, serial] = m;
+    const at = new RegExp(`(?<![\\d/.-])0*${serial}(?![\\d/]|-\\d)`, 'g');
+    let s: RegExpExecArray | null;
+    while ((s = at.exec(input))) {
+      const lineStart = input.lastIndexOf('\n', s.index) + 1;
+      const before = input.slice(lineStart, s.index);
+      const words = /((?:[A-Za-z]+[ \t]+){1,3})$/.exec(before);
+      if (!words) continue;
+      const list = words[1].trim().split(/[ \t]+/);
+      let found = -1;
+      for (let n = 1; n <= list.length; n++)
+        if (normalizeStation(list.slice(-n).join('').toUpperCase(), false) === station) {
+          found = n;
+          break;
+        }
+      if (found < 0) continue;
+      const stationText = list.slice(-found).join(' ');
+      let start = lineStart + before.lastIndexOf(stationText);
+      const y = /(?:^|[\s;,.)])(\d{2}|\d{4})[ \t]+$/.exec(input.slice(lineStart, start));
+      if (y) {
+        if (y[1].slice(-2) !== yy) continue;
+        start -= y[0].length - (/^[\s;,.)]/.test(y[0]) ? 1 : 0);
+      } else if (citing == null || String(citing % 100).padStart(2, '0') !== yy) continue;
+      items.push({ start, end: s.index + s[0].length, year: yy, station, stationText, serial });
+      break;
+    }
+  }
+  return items;
+}
+
+/** Rewritings of a REF list: item marks, the year's positions, aliases, printout lines. */
+function rewriteReferences(
+  input: string,
+  base: string[],
+  citing: number | null,
+  own: string | null,
+  rnd: () => number,
+): [string, string][] {
+  const out: [string, string][] = [];
+  const items = refItems(input, base, citing);
+  for (const it of items) {
+    const full = Number(it.year) > 30 ? `19${it.year}` : `20${it.year}`;
+    const st = it.stationText;
+    const month = MONTHS[Math.floor(rnd() * 12)];
+    const day = 1 + Math.floor(rnd() * 28);
+    const forms: [string, string][] = [
+      ['two-digit year before', `${it.year} ${st} ${it.serial}`],
+      ['four-digit year before', `${full} ${st} ${it.serial}`],
+      ['year in parentheses', `${st} ${it.serial} (${full})`],
+      ['two-digit year in parentheses', `${st} ${it.serial} (${it.year})`],
+      // (a serial of one digit after a year and a hyphen is not read: `QUITO 10-5`)
+      ...(it.serial.length >= 2
+        ? ([['year on the serial', `${st} ${it.year}-${it.serial}`]] as [string, string][])
+        : []),
+      ['date after', `${st} ${it.serial} OF ${1 + Math.floor(rnd() * 12)}/${day}/${it.year}`],
+      ['DTD date after', `${st} ${it.serial} DTD ${day} ${month} ${it.year}`],
+    ];
+    const aliases = ALIASES_OF.get(it.station) ?? [];
+    if (aliases.length) {
+      const a = aliases[Math.floor(rnd() * aliases.length)];
+      forms.push([`alias ${a}`, `${it.year} ${a} ${it.serial}`]);
+    }
+    for (const [kind, f] of forms)
+      out.push([`${kind} (${it.station})`, input.slice(0, it.start) + f + input.slice(it.end)]);
+  }
+  // item marks: `A.` `(A)` `A)` `A-`, all the list's marks at once, when they run A, B, C, …
+  const marks = [...input.matchAll(/(?<=^|[\s;,])\(?([A-Z])[.)](?=[ \t]*\S)/g)];
+  const letters = marks.map((m) => m[1]).join('');
+  if (marks.length >= 2 && 'ABCDEFGHIJKLMNOP'.startsWith(letters)) {
+    for (const shape of ['(X)', 'X)', 'X-', 'X.']) {
+      let text = '';
+      let last = 0;
+      for (const m of marks) {
+        text += input.slice(last, m.index) + shape.replace('X', m[1]);
+        last = m.index! + m[0].length;
+      }
+      out.push([`marks ${shape}`, text + input.slice(last)]);
+    }
+  }
+  // lines of the original printout between two items (a page break inside the list)
+  if (items.length >= 2) {
+    const sorted = [...items].sort((a, b) => a.start - b.start);
+    const from = sorted[0].end;
+    const to = sorted[sorted.length - 1].start;
+    const nl = input.indexOf('\n', from);
+    const at = nl >= 0 && nl < to ? nl : /[ \t]/.exec(input.slice(from, to)) ? from : -1;
+    if (at >= 0) {
+      const ownStation = own ? (/^\d{2}([A-Z]+)\d+$/.exec(own)?.[1] ?? 'LIMA') : 'LIMA';
+      const junk = [
+        `UNCLAS SECTION 02 OF 03 ${ownStation} 001234`,
+        'CONFIDENTIAL',
+        `C O N F I D E N T I A L SECTION 02 OF 03 ${ownStation} 001234`,
+        `PAGE 02 ${ownStation} 01234 021000Z`,
+        `${ownStation} 00001234 002 OF 003`,
+        '- 2 -',
+        '2',
+      ];
+      for (const j of junk)
+        out.push([`printout line "${j}"`, `${input.slice(0, at)}\n\n${j}\n\n${input.slice(at)}`]);
+    }
+  }
+  return out;
+}
+
+test('rewritings of the tuning REF lists: marks, years, aliases, printout lines', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const rnd = random(11);
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  for (const c of cases) {
+    if (!c.name.startsWith('references') || c.input == null || partOf(c.name) !== 'tuning')
+      continue;
+    if (!Array.isArray(c.expected.references)) continue;
+    const year = typeof c.params?.year === 'number' ? c.params.year : null;
+    const own =
+      typeof c.params?.own_reference_id === 'string'
+        ? canonicalId(c.params.own_reference_id)
+        : null;
+    const base = parseReferences(c.input, year, own);
+    if (JSON.stringify(base) !== JSON.stringify(c.expected.references)) continue;
+    for (const [kind, text] of rewriteReferences(c.input, base, year, own, rnd)) {
+      const k = kind.replace(/ \(.*$|".*"/g, '').replace(/^alias .*/, 'alias');
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+      const got = parseReferences(text, year, own);
+      if (JSON.stringify(got) !== JSON.stringify(base))
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(base)}`);
+    }
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} REF-list rewritings (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 60)) t.diagnostic(f);
+  assert.ok(total > 800 && (kinds.get('printout line ') ?? 0) > 100, `only ${total} rewritings`);
+  assert.deepEqual(failures, []);
+});

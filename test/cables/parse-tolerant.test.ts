@@ -210,6 +210,18 @@ test('reference lists: years in other places, originator aliases, printout lines
     refs('REF: A. LIMA 1234 OF 5/6/10 B. STATE 55 12 MAY 08 C. QUITO 77 OF 04 MAR'),
     ['09LIMA1234', '09STATE55', '09QUITO77'],
   );
+  // an item marked `B-` ends the e-mail item before it; a page number of the printout between
+  // blank lines inside the list is neither a serial nor the end of the list
+  assert.deepEqual(refs('REF: A- POL E-MAIL OF 10/01/08 B- LIMA 286 C- STATE 12'), [
+    '09LIMA286',
+    '09STATE12',
+  ]);
+  assert.deepEqual(refs('REF: A. LIMA 2799 AND\n\n- 2 -\n\n2764 B. STATE 5\n\n3\n\nC. QUITO 7'), [
+    '09LIMA2799',
+    '09LIMA2764',
+    '09STATE5',
+    '09QUITO7',
+  ]);
   // no year anywhere: the citing cable's, from its own id when the year is not given
   assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), [
     '07STATE12',

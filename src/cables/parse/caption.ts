@@ -233,6 +233,9 @@ function refStart(caption: string): RegExpExecArray | null {
 const PRINTOUT_LINE_RE =
   /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|PAGE[ \t]+\d{1,3}[ \t]+R[A-Z]{3,6}\d{1,6}(?:[ \t]+(?:C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|UNCLAS(?:SIFIED)?)(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8})?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
+/** A page number of the printout (`2`, `- 2 -`), a printout line when blank lines stand around it. */
+const PAGE_NUMBER_RE = /^[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*$/;
+
 const PAGE_HEAD_RE =
   /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/i;
 
@@ -254,7 +257,14 @@ export function dropPrintoutLines(text: string): { text: string; dropped: number
       if (firstLine < 0) firstLine = i;
       continue;
     }
-    if (!PRINTOUT_LINE_RE.test(lines[i]) || !lines[i].trim()) continue;
+    // a page number on a line of its own between blank lines (`2`, `- 2 -`)
+    const pageNumber =
+      PAGE_NUMBER_RE.test(lines[i]) &&
+      i > 0 &&
+      !lines[i - 1].trim() &&
+      i + 1 < lines.length &&
+      !lines[i + 1].trim();
+    if ((!pageNumber && !PRINTOUT_LINE_RE.test(lines[i])) || !lines[i].trim()) continue;
     keep[i] = false;
     dropped++;
     if (firstLine < 0) firstLine = i;
@@ -307,7 +317,7 @@ export function refBlock(
     notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
   if (
-    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z|[a-z][a-z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d)/i.test(
+    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z|[a-z][a-z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d|(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*\n)/i.test(
       rest,
     )
   ) {
@@ -341,9 +351,10 @@ const DTG_YEAR_RE =
  */
 const DATE_AFTER_RE =
   /(?<![\d\/])(\d+)([ \t]*,?[ \t]*(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*\(?[ \t]*)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*,?[ \t]*((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
-// "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
+// "STATE 07-1234", "ABU DHABI 07-1234", "PORT A 10-76": a two-digit year prefix on the serial (station of
+// one to three words, the words after the first of one letter or more)
 const YEAR_SERIAL_RE =
-  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
+  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{1,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
 const YEAR_APART_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
@@ -392,9 +403,9 @@ function bannerShaped(m: string, serial: string, at: number, all: string): boole
     all.slice(at + m.length, at + m.length + 20),
   );
 }
-/** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
+/** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item, `B.`, `(B)`, `B)`, `B-`). */
 const OTHER_DOCUMENT_RE =
-  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[A-Z]-(?=[ \t])|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
 /**
  * A portion mark (FORMAT.md §5: `(C)`, `(SBU)`, `(S/NF)`, `(C//REL NATO)`) written between the
  * station and the serial of an item (`LIMA (C)00123`): the item's marking, not part of its id.
