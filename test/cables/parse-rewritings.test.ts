@@ -533,3 +533,100 @@ test('rewritings of the tuning REF lists: marks, years, aliases, printout lines'
   assert.ok(total > 800 && (kinds.get('printout line ') ?? 0) > 100, `only ${total} rewritings`);
   assert.deepEqual(failures, []);
 });
+
+/** Lines the printout or the archive adds after a cable's signer (FORMAT.md §5). */
+const TRAILING_JUNK = [
+  'CONFIDENTIAL',
+  '                       UNCLASSIFIED',
+  'NNNN',
+  'End Cable Text',
+  'Declassified/Released US Department of State EO Systematic Review 30 JUN 2006',
+  'NOTE BY OC/T: HEADING AS RECEIVED. CORRECTION TO FOLLOW.',
+  'PAGE 03 LIMA 01234 021000Z',
+  'LIMA 00001234 003 OF 003',
+  '- 3 -',
+  '3',
+  '#1234',
+  'BT',
+];
+
+/** Particles that open a surname of two words (`VAN VOORST`, `DE LA CRUZ`). */
+const PARTICLE_SURNAMES = ['VAN', 'DE LA', 'ST.', 'AL', 'DEL', 'VON'];
+
+test('rewritings of the tuning signers: surnames of two words, trailing junk lines', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const rnd = random(5);
+  const failures: string[] = [];
+  let tried = 0;
+  let twoWords = 0;
+  for (const { c, base, read } of tuningCases(
+    cases,
+    'signers',
+    (c, s) => parseSigners(s, c.params?.canonicalize !== false),
+    (c) => c.expected.signers,
+  )) {
+    const input = c.input!;
+    const check = (kind: string, text: string, want: string[]) => {
+      tried++;
+      const got = read(text);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(want)}`);
+    };
+    // one, two or three junk lines after the text, blank lines around them or not
+    for (const j of TRAILING_JUNK) check(`junk "${j}"`, `${input.trimEnd()}\n\n${j}\n`, base);
+    for (let n = 0; n < 3; n++) {
+      const a = TRAILING_JUNK[Math.floor(rnd() * TRAILING_JUNK.length)];
+      const b = TRAILING_JUNK[Math.floor(rnd() * TRAILING_JUNK.length)];
+      check(`junk "${a}", "${b}"`, `${input.trimEnd()}\n${a}\n\n${b}\n \n`, base);
+    }
+    // the surname (one, on a line of its own) of two words, on one line or broken after the particle
+    if (base.length !== 1) continue;
+    const name = base[0];
+    const at = input.search(new RegExp(`(?<=^|\\n)[ \\t]*${name}\\b[#.]*[ \\t]*(?=\\n|$)`, 'i'));
+    if (at < 0) continue;
+    const written = input.slice(at).match(new RegExp(name, 'i'))![0];
+    const offset = input.indexOf(written, at);
+    for (const p of PARTICLE_SURNAMES) {
+      const upper = written === written.toUpperCase();
+      const particle = upper ? p : p[0] + p.slice(1).toLowerCase();
+      const want = [`${particle} ${written}`];
+      const canon = c.params?.canonicalize !== false;
+      const expect = canon ? want.map((w) => w.toUpperCase()) : want;
+      // (on one line, or broken after each word of the particle)
+      const breaks = [
+        particle + ' ',
+        ...[...particle.matchAll(/ /g)].map(
+          (b) => particle.slice(0, b.index) + '\n' + particle.slice(b.index! + 1) + ' ',
+        ),
+        particle + '\n',
+      ];
+      for (const written2 of breaks) {
+        twoWords++;
+        check(
+          `surname "${written2}${written}"`,
+          input.slice(0, offset) + written2 + input.slice(offset),
+          expect,
+        );
+      }
+    }
+    // the surname capitalised, or joined to another by a hyphen, as the mixed-case cables write it
+    const cap = written[0].toUpperCase() + written.slice(1).toLowerCase();
+    const canon = c.params?.canonicalize !== false;
+    for (const form of [cap, `Brown-${cap}`, `${written}-SMITH`]) {
+      twoWords++;
+      check(
+        `surname "${form}"`,
+        input.slice(0, offset) + form + input.slice(offset + written.length),
+        [canon ? form.toUpperCase() : form],
+      );
+    }
+  }
+  t.diagnostic(
+    `${tried} signer rewritings (${twoWords} with a surname of two words), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(tried > 200 && twoWords > 100, `only ${tried} rewritings`);
+  assert.deepEqual(failures, []);
+});

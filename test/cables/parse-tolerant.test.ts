@@ -762,6 +762,14 @@ test('signers: a surname of two words opened by a particle; end markers are not 
     ['ROE'],
   );
   assert.deepEqual(parseSigners('Text.\n\nCOMMENT\n'), []);
+  // a page number after the signer; a particle broken over lines after any of its words; a
+  // surname written capitalised with its parts
+  assert.deepEqual(parseSigners('Text.\n\nROE\n\n- 3 -\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE\n\n3\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nDE\nLA ROE\n', false), ['DE LA ROE']);
+  assert.deepEqual(parseSigners('Text.\nBrown-Roe\n', false), ['Brown-Roe']);
+  assert.deepEqual(parseSigners("Text.\nO'Roe\n"), ["O'ROE"]);
+  assert.deepEqual(parseSigners('Text.\nMcRoe\n'), ['MCROE']);
 });
 
 test('title case: acronyms inside words, ordinals, words written in mixed case on purpose', () => {
