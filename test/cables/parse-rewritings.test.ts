@@ -630,3 +630,61 @@ test('rewritings of the tuning signers: surnames of two words, trailing junk lin
   assert.ok(tried > 200 && twoWords > 100, `only ${tried} rewritings`);
   assert.deepEqual(failures, []);
 });
+
+test('rewritings of the tuning subjects for title case: acronyms with an ending, double hyphens', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  for (const { c, base } of tuningCases(
+    cases,
+    'titlefy',
+    (_, s) => titlefy(s),
+    (c) => c.expected.titlefied_subject,
+  )) {
+    const words = c.input!.trim().split(/\s+/);
+    const outs = base.split(' ');
+    if (words.length !== outs.length) continue;
+    const check = (kind: string, ws: string[], want: string[]) => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const got = titlefy(ws.join(' '));
+      if (got !== want.join(' '))
+        failures.push(`${c.name} (${kind}): "${got}" for "${want.join(' ')}"`);
+    };
+    const upper = words.join(' ') === words.join(' ').toUpperCase();
+    for (let i = 0; i < words.length; i++) {
+      // an acronym the subject keeps in capitals, with a possessive ending
+      if (/^[A-Z]{2,}$/.test(words[i]) && outs[i] === words[i] && upper) {
+        const ws = [...words];
+        const want = [...outs];
+        ws[i] += "'S";
+        want[i] += "'s";
+        check("acronym's", ws, want);
+      }
+      // two words joined by a double hyphen (a dash): the second opens a phrase
+      if (
+        i + 1 < words.length &&
+        /^[A-Za-z]+$/.test(words[i]) &&
+        /^[A-Za-z]+$/.test(words[i + 1])
+      ) {
+        const ws = [...words.slice(0, i), `${words[i]}--${words[i + 1]}`, ...words.slice(i + 2)];
+        const second = outs[i + 1][0].toUpperCase() + outs[i + 1].slice(1);
+        const want = [...outs.slice(0, i), `${outs[i]}--${second}`, ...outs.slice(i + 2)];
+        check('double hyphen', ws, want);
+      }
+    }
+    // a word written in mixed case on purpose, before the last word
+    if (words.length >= 3 && upper) {
+      const n = words.length - 1;
+      check('DoD', [...words.slice(0, n), 'DoD', words[n]], [...outs.slice(0, n), 'DoD', outs[n]]);
+    }
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} title rewritings (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(total > 100 && (kinds.get("acronym's") ?? 0) > 5, `only ${total} rewritings`);
+  assert.deepEqual(failures, []);
+});

@@ -803,6 +803,9 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   // a double hyphen is a dash: the word after it opens a phrase and is capitalised, as after a
   // spaced dash (`CABINET - AN OVERVIEW` → `Cabinet - An Overview`)
   assert.equal(titlefy('GOI--AND THE US: NATO--A NEW START'), 'GOI--And the US: NATO--A New Start');
+  // … and only the subject's last word is its last; a single hyphen joins one word
+  assert.equal(titlefy('TALKS WITH CHINA AND--RUSSIA'), 'Talks With China and--Russia');
+  assert.equal(titlefy('LABOUR LOSES BY-ELECTION'), 'Labour Loses By-Election');
 });
 
 test('title case: abbreviations and names told by their shape', () => {

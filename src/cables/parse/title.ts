@@ -175,17 +175,42 @@ function titlePart(
 }
 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
-function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
+function titleWord(
+  word: string,
+  first: boolean,
+  last: boolean,
+  afterBreak: boolean,
+  keepCaps: boolean,
+): string {
   // an apostrophe the source system turned into a comma (FORMAT.md §10: `SARKOZY,S`, `POST,S`)
   // is a possessive ending, put back
   if (word.includes(',')) word = word.replace(DAMAGED_POSSESSIVE_RE, "$1'$2");
-  // split compound words on - and /
+  if (!word.includes('--')) return titleCompound(word, first || last, afterBreak, keepCaps);
+  // a double hyphen is a dash between two words: the word after it opens a phrase, and only the
+  // last word of the subject is its last (`… CHINA AND--RUSSIA` → `… China and--Russia`)
+  const segs = word.split('--');
+  let out = '';
+  for (let k = 0; k < segs.length; k++) {
+    if (k) out += '--';
+    const edge = (k === 0 && first) || (k === segs.length - 1 && last);
+    out += titleCompound(segs[k], edge, k > 0 || afterBreak, keepCaps);
+  }
+  return out;
+}
+
+/** One word or compound of words joined by `-` or `/` (`Dual-Use`, `TFTP/SWIFT`, `By-Election`). */
+function titleCompound(
+  word: string,
+  edge: boolean,
+  afterBreak: boolean,
+  keepCaps: boolean,
+): string {
   if (!word.includes('-') && !word.includes('/'))
-    return titlePart(word, 0, first, afterBreak, keepCaps);
+    return titlePart(word, 0, edge, afterBreak, keepCaps);
   const parts = word.split(/([-/])/);
   let out = '';
   for (let idx = 0; idx < parts.length; idx++)
-    out += titlePart(parts[idx], idx, first, afterBreak, keepCaps);
+    out += titlePart(parts[idx], idx, edge, afterBreak, keepCaps);
   return out;
 }
 
@@ -233,7 +258,7 @@ export function titlefy(subject: string): string {
     const w = words[i];
     if (i > 0) out += ' ';
     // the last word is capitalised like the first (`What It Stands For`)
-    out += titleWord(w, i === 0 || i === words.length - 1, afterBreak, keepCaps);
+    out += titleWord(w, i === 0, i === words.length - 1, afterBreak, keepCaps);
     afterBreak = BREAK_END_RE.test(w) || w === '-' || w === '--';
   }
   return out;
