@@ -183,6 +183,7 @@ test('rewritings of the tuning ids: a damaged station, section and address prefi
   const rnd = random(2);
   const failures: string[] = [];
   let tried = 0;
+  let inList = 0;
   for (const c of cases) {
     if (!c.name.startsWith('canonical_id') || c.input == null || partOf(c.name) !== 'tuning')
       continue;
@@ -198,6 +199,14 @@ test('rewritings of the tuning ids: a damaged station, section and address prefi
       `${year}AMEMBASSY${station}${serial}`,
       `${year}${station}${serial.padStart(6, '0')}`,
     ];
+    // a four-letter station with one letter changed, where no other station is as close
+    if (station.length === 4) {
+      const k = 1 + Math.floor(rnd() * 3);
+      const changed = String.fromCharCode(65 + ((station.charCodeAt(k) - 65 + 7) % 26));
+      const d = station.slice(0, k) + changed + station.slice(k + 1);
+      const near = STATIONS.filter((s) => editDistance(d, s, 1) <= 1);
+      if (near.length === 1 && near[0] === station) forms.push(`${year}${d}${serial}`);
+    }
     // one letter dropped or changed, where no other station is as close
     if (station.length >= 5) {
       const k = 1 + Math.floor(rnd() * (station.length - 2));
@@ -216,9 +225,21 @@ test('rewritings of the tuning ids: a damaged station, section and address prefi
       tried++;
       const got = canonicalId(f);
       if (got !== base) failures.push(`${c.name}: ${f} read as ${got}, not ${base}`);
+      // the same id written whole as an item of a REF list
+      inList++;
+      const listed = parseReferences(
+        `REF: A. ${f}\nB. PARSERWORD E-MAIL`,
+        (Number(year) > 30 ? 1900 : 2000) + Number(year),
+        null,
+      );
+      if (JSON.stringify(listed) !== JSON.stringify([base]))
+        failures.push(`${c.name}: REF item ${f} read as ${JSON.stringify(listed)}, not ${base}`);
     }
   }
-  t.diagnostic(`${tried} id rewritings, ${failures.length} read otherwise`);
+  t.diagnostic(
+    `${tried} id rewritings (each also as a REF item), ${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
   assert.ok(tried > 300, `only ${tried} rewritings`);
   assert.deepEqual(failures, []);
 });

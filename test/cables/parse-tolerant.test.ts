@@ -210,6 +210,11 @@ test('reference lists: years in other places, originator aliases, printout lines
     refs('REF: A. LIMA 1234 OF 5/6/10 B. STATE 55 12 MAY 08 C. QUITO 77 OF 04 MAR'),
     ['09LIMA1234', '09STATE55', '09QUITO77'],
   );
+  // an id written whole with a prefix or a damaged station is read as canonicalId reads it
+  assert.deepEqual(refs('REF: A. 08AMEMBASSYCOPENHAGEN13 B. 10EFTOBANDARSERIBEGAWAN24'), [
+    '08COPENHAGEN13',
+    '10BANDARSERIBEGAWAN24',
+  ]);
   // an item marked `B-` ends the e-mail item before it; a page number of the printout between
   // blank lines inside the list is neither a serial nor the end of the list
   assert.deepEqual(refs('REF: A- POL E-MAIL OF 10/01/08 B- LIMA 286 C- STATE 12'), [

@@ -372,6 +372,7 @@ const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}
  * An id written whole but damaged the ways of FORMAT.md §2 (`06MADRID002583ZFR2585` padded with
  * junk, `85NOFORNMOGADISHU1643`, `09LMA123`): read as `canonicalId` reads it.
  */
+const STATION_SET: ReadonlySet<string> = new Set(STATIONS);
 const DAMAGED_ID_RE = /\b\d{2}[A-Z][A-Z0-9]{2,40}\d\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
@@ -646,7 +647,14 @@ export function referencesInText(
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
   t = t.replace(DAMAGED_ID_RE, (m) => {
     // a clean id is read below; a short station (`09LMA123`) or junk among the digits is repaired here
-    if (!/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) && !/[A-Z]\d+[A-Z]/.test(m)) return m;
+    // (and so is one whose letters are no station as written: a prefix, `09AMEMBASSYLIMA12`,
+    // `06EFTOLIMA12`, or a damaged station, `09COPENHAEN13`)
+    if (
+      !/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) &&
+      !/[A-Z]\d+[A-Z]/.test(m) &&
+      !(/^\d{2}[A-Z]{4,}\d{1,7}$/.test(m) && !STATION_SET.has(m.replace(/\d/g, '')))
+    )
+      return m;
     const id = canonicalId(m);
     const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
     if (!parts || !normalizeStation(parts[2], false)) return m;
