@@ -480,7 +480,14 @@ function rewriteReferences(
     if (aliases.length) {
       const a = aliases[Math.floor(rnd() * aliases.length)];
       forms.push([`alias ${a}`, `${it.year} ${a} ${it.serial}`]);
+      forms.push([`alias ${a} with the year after`, `${a} ${it.serial} (${full})`]);
     }
+    // the station written in capitals and capitalised, the serial padded, the item broken after
+    // the station
+    const cap = st.replace(/[A-Za-z]+/g, (w) => w[0].toUpperCase() + w.slice(1).toLowerCase());
+    forms.push(['capitalised station', `${it.year} ${cap} ${it.serial}`]);
+    forms.push(['padded serial', `${it.year} ${st} ${it.serial.padStart(6, '0')}`]);
+    forms.push(['broken after the station', `${it.year} ${st}\n${it.serial}`]);
     for (const [kind, f] of forms)
       out.push([`${kind} (${it.station})`, input.slice(0, it.start) + f + input.slice(it.end)]);
   }
@@ -540,8 +547,23 @@ test('rewritings of the tuning REF lists: marks, years, aliases, printout lines'
         : null;
     const base = parseReferences(c.input, year, own);
     if (JSON.stringify(base) !== JSON.stringify(c.expected.references)) continue;
-    for (const [kind, text] of rewriteReferences(c.input, base, year, own, rnd)) {
-      const k = kind.replace(/ \(.*$|".*"/g, '').replace(/^alias .*/, 'alias');
+    const single = rewriteReferences(c.input, base, year, own, rnd);
+    // pairs: an item rewritten, then the list's marks or a printout line rewritten on top of it
+    const pairs: [string, string][] = [];
+    const itemForms = single.filter(([k]) => !/^(?:marks|printout)/.test(k));
+    for (let n = 0; n < 6 && itemForms.length; n++) {
+      const [k1, t1] = itemForms[Math.floor(rnd() * itemForms.length)];
+      const second = rewriteReferences(t1, base, year, own, rnd).filter(([k]) =>
+        /^(?:marks|printout)/.test(k),
+      );
+      if (!second.length) continue;
+      const [k2, t2] = second[Math.floor(rnd() * second.length)];
+      pairs.push([`pair: ${k1} + ${k2}`, t2]);
+    }
+    for (const [kind, text] of [...single, ...pairs]) {
+      const k = kind.startsWith('pair')
+        ? 'pair'
+        : kind.replace(/ \(.*$|".*"/g, '').replace(/^alias .*/, 'alias');
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
       const got = parseReferences(text, year, own);
       if (JSON.stringify(got) !== JSON.stringify(base))

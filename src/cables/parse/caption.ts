@@ -345,12 +345,13 @@ const DTG_YEAR_RE =
   /(\d)([ \t]*,?[ \t]*\(?[ \t]*(?:(?:DTG|OF|DTD|DATED)[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
 /**
  * The date of the cited cable written after its serial (FORMAT.md §6: an item names its cable, and
- * the cable's date carries its year): after `OF`, `DTD`, `DATED` or a comma, in parentheses, or
+ * the cable's date carries its year): after `OF`, `DTD`, `DATED` or a comma, in parentheses (these
+ * also on the next line), or
  * written apart after a serial of three digits or more — `M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`,
  * `12 MAR 08`, `MARCH 12, 2008`. Read with `dateYearAfter`.
  */
 const DATE_AFTER_RE =
-  /(?<![\d\/])(\d+)([ \t]*,?[ \t]*(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*\(?[ \t]*)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*,?[ \t]*((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
+  /(?<![\d\/])(\d+)([ \t]*,?[ \t]*(?:\n[ \t]*)?(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*\(?[ \t]*)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*,?[ \t]*((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
 // "STATE 07-1234", "ABU DHABI 07-1234", "PORT A 10-76": a two-digit year prefix on the serial (station of
 // one to three words, the words after the first of one letter or more)
 const YEAR_SERIAL_RE =
