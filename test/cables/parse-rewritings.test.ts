@@ -734,3 +734,64 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
   assert.ok(total > 100 && (kinds.get("acronym's") ?? 0) > 5, `only ${total} rewritings`);
   assert.deepEqual(failures, []);
 });
+
+test('rewritings of the tuning subjects: wrapped at other widths, a portion mark, a REF list run in', (t) => {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
+  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const rnd = random(3);
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  for (const { c, base, read } of tuningCases(
+    cases,
+    'subject',
+    (c, s) => parseSubject(s, c.params?.strip_portion_marking !== false),
+    (c) => c.expected.subject,
+  )) {
+    const input = c.input!;
+    const label = /^([ \t]*)(SUBJECT|Subject|SUBJ)[ \t]*:[ \t]*/m.exec(input);
+    if (!label || !base) continue;
+    const from = label.index + label[0].length;
+    // the subject's lines up to the blank line or the next field
+    const rest = input.slice(from);
+    const stop =
+      /\n[ \t]*\n|\n[ \t]*(?:REF|Ref|Classified|CLASSIFIED|E\.O\.|1\.)|REF:|Classified By/.exec(
+        rest,
+      );
+    const subjText = rest.slice(0, stop ? stop.index : rest.length);
+    if (subjText.replace(/\s+/g, ' ').trim() !== base) continue;
+    const after = rest.slice(subjText.length);
+    const words = base.split(' ');
+    const check = (kind: string, text: string) => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const got = read(text);
+      if (got !== base) failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for "${base}"`);
+    };
+    const head = input.slice(0, from);
+    // wrapped at a random width between 20 and 60 characters, with trailing spaces as cables have
+    for (let n = 0; n < 3; n++) {
+      const width = 20 + Math.floor(rnd() * 40);
+      let lines: string[] = [''];
+      for (const w of words) {
+        const cur = lines[lines.length - 1];
+        if (cur && cur.length + 1 + w.length > width) lines.push(w);
+        else lines[lines.length - 1] = cur ? `${cur} ${w}` : w;
+      }
+      check('wrapped', `${head}${lines.join(' \n')}${after.startsWith('\n') ? '' : '\n'}${after}`);
+    }
+    // a REF list run into the subject's last line, with and without a colon
+    for (const r of ['REF: A. STATE 1234 B. LIMA 55', 'REF A. STATE 1234', 'REF: STATE 1234'])
+      check('REF run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // a portion mark before the subject (stripped when the case strips it)
+    if (c.params?.strip_portion_marking !== false)
+      for (const m of ['(C)', '(SBU)', '(S/NF)', '(U)'])
+        check('portion mark', `${head}${m} ${subjText}${after}`);
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} subject rewritings (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(total > 100, `only ${total} rewritings`);
+  assert.deepEqual(failures, []);
+});
