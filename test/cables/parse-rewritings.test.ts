@@ -111,6 +111,26 @@ function rewriteClassifiedBy(
         out.push([`"${f}"`, text, false]);
       }
   }
+  // the name's last word broken by a line break after each of its letters, also with a hyphen
+  // (the name as written stays the same: a break inside a word is no space)
+  const lastWord = /([A-Za-z][A-Za-z'’-]*)$/.exec(name);
+  if (lastWord && lastWord[1].length >= 3 && /^[\s,.;]*(?:for|reasons?)\b/i.test(after)) {
+    const w = lastWord[1];
+    const wAt = at + name.length - w.length;
+    // (in mixed case: a word in capitals broken anywhere reads as two words, and is joined only
+    // where the published width cuts it, as the cut rewriting above checks)
+    for (let k = 1; k < w.length && w !== w.toUpperCase(); k++) {
+      if (/['’-]/.test(w[k - 1]) || /['’-]/.test(w[k])) continue;
+      for (const brk of ['\n', '-\n']) {
+        if (brk === '-\n' && w[k] === w[k].toUpperCase()) continue;
+        out.push([
+          `last word broken "${w.slice(0, k)}${JSON.stringify(brk).slice(1, -1)}${w.slice(k)}"`,
+          input.slice(0, wAt + k) + brk + input.slice(wAt + k),
+          false,
+        ]);
+      }
+    }
+  }
   // each office word before the name damaged once (a letter dropped, changed, doubled or swapped)
   const before = input.slice(label.index + label[0].length, at);
   const words = /[A-Za-z]{5,}/g;
@@ -150,6 +170,7 @@ test('rewritings of the tuning Classified By inputs read the same names', (t) =>
   const failures: string[] = [];
   let tried = 0;
   const cutTried = { n: 0 };
+  let brokenTried = 0;
   for (const c of cases) {
     if (!c.name.startsWith('classified_by/') || c.input == null || partOf(c.name) !== 'tuning')
       continue;
@@ -160,6 +181,7 @@ test('rewritings of the tuning Classified By inputs read the same names', (t) =>
     for (const [kind, text, caseless] of rewriteClassifiedBy(c.input, base[0], rnd)) {
       tried++;
       if (kind.startsWith('cut')) cutTried.n++;
+      if (kind.startsWith('last word broken')) brokenTried++;
       const got = read(text);
       const same = caseless
         ? JSON.stringify(got.map((x) => x.toUpperCase())) ===
@@ -170,10 +192,15 @@ test('rewritings of the tuning Classified By inputs read the same names', (t) =>
     }
   }
   t.diagnostic(
-    `${tried} rewritings (${cutTried.n} cut at the published width), ${failures.length} read otherwise`,
+    `${tried} rewritings (${cutTried.n} cut at the published width, ${brokenTried} with the last ` +
+      `word broken over lines), ${failures.length} read otherwise`,
   );
+  for (const f of failures.slice(0, 60)) t.diagnostic(f);
   // the rewritings exist (a rewriting that finds nothing to rewrite would make the test vacuous)
-  assert.ok(tried > 1000 && cutTried.n > 50, `only ${tried} rewritings, ${cutTried.n} cuts`);
+  assert.ok(
+    tried > 1000 && cutTried.n > 50 && brokenTried > 500,
+    `only ${tried} rewritings, ${cutTried.n} cuts, ${brokenTried} broken words`,
+  );
   assert.deepEqual(failures, []);
 });
 

@@ -1227,10 +1227,47 @@ const LOWER_WORDS = new Set([
   'y',
 ]);
 
+/**
+ * Whether the word at `at` follows a capitalised word that is no word of office (`Thomas Vajd`,
+ * `Robert Pol`): a given name, so the word is a surname, whatever word of office it looks like.
+ */
+function afterGivenName(all: string, at: number): boolean {
+  const before = /(?:^|[\s/])([A-Z][a-z]+)[ \t]+$/.exec(all.slice(Math.max(0, at - 40), at));
+  return !!before && !isTitleWord(before[1]) && !LOWER_WORDS.has(before[1].toLowerCase());
+}
+
+/** What follows the last word of a name: punctuation, `for`, `reasons`, a line end. */
+const NAME_ENDS_AFTER_RE = /^[ \t]*(?:[,;:(.]|(?:for|fro|reasons?)\b|\n|$)/i;
+
+/** Words of `LOWER_WORDS` that end a name themselves (`Roe\nfor reasons`), never the rest of a word. */
+const NAME_ENDERS = new Set([
+  'for',
+  'fro',
+  'fore',
+  'and',
+  'per',
+  'reason',
+  'reasons',
+  'based',
+  'due',
+  'under',
+  'see',
+  'sec',
+]);
+
 /** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
 function joinBrokenWords(text: string): string {
-  // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
   if (text.indexOf('\n') >= 0) {
+    // a hyphenated name broken at its hyphen (`Kim-\nScott`, `Kim\n-Scott`), a word broken with a
+    // hyphen before a lower-case run (`Kneed-\nler`), `Mc` before the rest of its name (`Mc\nCullough`)
+    text = text
+      .replace(/(?<=[A-Za-z])(?:-[ \t]*\n[ \t]*|[ \t]*\n[ \t]*-)(?=[A-Z][a-z])/g, '-')
+      .replace(
+        /(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[a-z]+\b|c[A-Z][a-z])(?!(?:for|fro|and|per|reasons?)\b)/g,
+        '',
+      )
+      .replace(/(?<![A-Za-z])(Mc|O'|D')[ \t]*\n[ \t]*(?=[A-Z][a-z])/g, '$1');
+    // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
     text = text.replace(
       /(?<![A-Za-z.'’])([A-Z]+)\n[ \t]*([A-Z]{1,2})(?![A-Za-z.'’])/g,
       (m, left: string, right: string) =>
@@ -1240,15 +1277,19 @@ function joinBrokenWords(text: string): string {
   // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
   // (a run with a digit in it, `Roe\nf0r reasons`, is a damaged word, not the end of a name; the
   // run may end a sentence, `Ann Sc\nott. Reason …`; `McCu\nllough` is one word too)
+  // (a run that is a small word or a particle joins too when the name ends right after it: `Cor\nbin
+  // for reasons`, `Weinste\nin.`; `M\ncCullough` is one word)
   return text.replace(
-    /(?<![A-Za-z.'’])((?:Mc|Mac)?[A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+(?=\.(?:\s|$))|[a-z]+(?![A-Za-z0-9.'’]))/g,
-    (m, left: string, right: string) =>
-      LOWER_WORDS.has(right) ||
-      left.length > 12 ||
-      (left.length > 2 && isTitleWord(left)) ||
-      isTitleWord(right)
+    /(?<![A-Za-z.'’])((?:Mc|Mac)?[A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+(?=\.(?:\s|$))|c[A-Z][a-z]+(?![A-Za-z0-9.'’])|[a-z]+(?![A-Za-z0-9.'’]))/g,
+    (m, left: string, right: string, at: number, all: string) => {
+      const endsAfter = NAME_ENDS_AFTER_RE.test(all.slice(at + m.length, at + m.length + 12));
+      return (LOWER_WORDS.has(right) && (NAME_ENDERS.has(right) || !endsAfter)) ||
+        left.length > 12 ||
+        (left.length > 2 && isTitleWord(left) && !afterGivenName(all, at)) ||
+        (isTitleWord(right) && !(endsAfter && right.length <= 2))
         ? m
-        : left + right,
+        : left + right;
+    },
   );
 }
 
