@@ -225,6 +225,8 @@ test('rewritings of the tuning ids: a damaged station, section and address prefi
       `${year}EFTO${station}${serial}`,
       `${year}AMEMBASSY${station}${serial}`,
       `${year}${station}${serial.padStart(6, '0')}`,
+      // the year with its century
+      `${Number(year) > 30 ? 19 : 20}${year}${station}${serial}`,
     ];
     // a four-letter station with one letter changed, where no other station is as close
     if (station.length === 4) {
