@@ -623,6 +623,13 @@ const TRAILING_JUNK = [
   '3',
   '#1234',
   'BT',
+  'S E C R E T',
+  'C O N F I D E N T I A L',
+  'SENSITIVE BUT UNCLASSIFIED',
+  'END OF DOCUMENT',
+  '(END)',
+  '- 3 of 3 -',
+  '3/3',
 ];
 
 /** Particles that open a surname of two words (`VAN VOORST`, `DE LA CRUZ`). */

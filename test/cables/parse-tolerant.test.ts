@@ -771,6 +771,15 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   // surname written capitalised with its parts
   assert.deepEqual(parseSigners('Text.\n\nROE\n\n- 3 -\n'), ['ROE']);
   assert.deepEqual(parseSigners('Text.\n\nROE\n\n3\n'), ['ROE']);
+  // spaced banners, handling lines, end-of-document lines and page numbers `N of M` after it
+  for (const junk of [
+    'S E C R E T',
+    'SENSITIVE BUT UNCLASSIFIED',
+    'END OF DOCUMENT',
+    '(END)',
+    '- 3 of 3 -',
+  ])
+    assert.deepEqual(parseSigners(`Text.\n\nROE\n\n${junk}\n`), ['ROE'], junk);
   assert.deepEqual(parseSigners('Text.\n\nDE\nLA ROE\n', false), ['DE LA ROE']);
   assert.deepEqual(parseSigners('Text.\nBrown-Roe\n', false), ['Brown-Roe']);
   assert.deepEqual(parseSigners("Text.\nO'Roe\n"), ["O'ROE"]);

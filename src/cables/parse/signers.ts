@@ -3,7 +3,7 @@ import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
-  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|-?[ \t]*\d{1,3}[ \t]*-?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|-?[ \t]*\d{1,3}(?:[ \t]*(?:OF|of|\/)[ \t]*\d{1,3})?[ \t]*-?|(?:[A-Z] ){3,}[A-Z]\b.*|\(END\)|END OF (?:DOCUMENT|CABLE|MESSAGE|TEXT)\.?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN|NODIS|EXDIS|LIMDIS|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
 
 /**
  * Words that open a surname of several words (FORMAT.md §5: the signer is a surname in capitals):
