@@ -204,6 +204,12 @@ test('reference lists: years in other places, originator aliases, printout lines
     ),
     ['08STATE12345', '07LIMA456', '06QUITO789', '05BOGOTA1011', '04STATE1213', '03LIMA1415'],
   );
+  // a date that belongs to another document after the item, or after a bare comma (it may open the
+  // next item), is not the item's
+  assert.deepEqual(refs('REF: STATE 12345 10/15/07 E-MAIL FROM POL; LIMA 678, 3/4/06'), [
+    '09STATE12345',
+    '09LIMA678',
+  ]);
   // a date newer than the citing cable, a day before a month after a short number, a date with no
   // year: the citing cable's year
   assert.deepEqual(

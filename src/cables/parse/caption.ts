@@ -345,10 +345,10 @@ const DTG_YEAR_RE =
   /(\d)([ \t]*,?[ \t]*\(?[ \t]*(?:(?:DTG|OF|DTD|DATED)[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
 /**
  * The date of the cited cable written after its serial (FORMAT.md §6: an item names its cable, and
- * the cable's date carries its year): after `OF`, `DTD`, `DATED` or a comma, in parentheses (these
- * also on the next line), or
- * written apart after a serial of three digits or more — `M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`,
- * `12 MAR 08`, `MARCH 12, 2008`. Read with `dateYearAfter`.
+ * the cable's date carries its year): after `OF`, `DTD` or `DATED` (a comma may stand before them),
+ * in parentheses (these also on the next line), or written apart after a serial of three digits or
+ * more — `M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`, `12 MAR 08`, `MARCH 12, 2008`. A date after a bare comma
+ * may open the next item (`STATE 1234, 10/15/07 E-MAIL`) and is not read. Read with `dateYearAfter`.
  */
 const DATE_AFTER_RE =
   /(?<![\d\/])(\d+)([ \t]*,?[ \t]*(?:\n[ \t]*)?(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*\(?[ \t]*)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*,?[ \t]*((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
@@ -456,6 +456,12 @@ function dateYearAfter(m: string, g: unknown[], year: number | null): string {
   const sep = g[1] as string;
   const written = (g[2] ?? g[3] ?? g[4] ?? g[5]) as string;
   if (!/[(,A-Z]/.test(sep) && serial.length < 3) return m;
+  // a date written apart or after a comma that opens another document (`STATE 1234, 10/15/07
+  // E-MAIL FROM …`) is that document's, not the item's; after `OF`, `DTD` or `DATED` it is the item's
+  const all = g[g.length - 1] as string;
+  const at = g[g.length - 2] as number;
+  if (!/[A-Z]/.test(sep) && DOCUMENT_AFTER_RE.test(all.slice(at + m.length, at + m.length + 40)))
+    return m;
   let full = Number(written);
   if (written.length === 2) {
     full += 2000;
@@ -464,6 +470,9 @@ function dateYearAfter(m: string, g: unknown[], year: number | null): string {
   if (year != null && (full > year || year - full > 20)) return m;
   return `${serial} YR'${written} `;
 }
+/** A word naming another kind of document (as `OTHER_DOCUMENT_RE` reads them) right after a date. */
+const DOCUMENT_AFTER_RE =
+  /^[ \t,]*(?:E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?|MSG|FAX|MEETING|CONVERSATION)\b/;
 const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
