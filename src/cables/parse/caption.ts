@@ -342,7 +342,7 @@ const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g
 const PAREN_YEAR_RE = /(\d)[ \t]*(?:\n[ \t]*)?\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
 /** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`, `DATED 150910Z DEC 09`): its year is the item's. */
 const DTG_YEAR_RE =
-  /(\d)([ \t]*,?[ \t]*\(?[ \t]*(?:(?:DTG|OF|DTD|DATED)[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
+  /(\d)([ \t]*(?:,[ \t]*)?(?:\([ \t]*)?(?:(?:DTG|OF|DTD|DATED)[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
 /**
  * The date of the cited cable written after its serial (FORMAT.md §6: an item names its cable, and
  * the cable's date carries its year): after `OF`, `DTD` or `DATED` (a comma may stand before them),
@@ -351,7 +351,7 @@ const DTG_YEAR_RE =
  * may open the next item (`STATE 1234, 10/15/07 E-MAIL`) and is not read. Read with `dateYearAfter`.
  */
 const DATE_AFTER_RE =
-  /(?<![\d\/])(\d+)([ \t]*,?[ \t]*(?:\n[ \t]*)?(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*\(?[ \t]*)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*,?[ \t]*((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
+  /(?<![\d\/])(\d+)([ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*(?:\([ \t]*)?)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*(?:,[ \t]*)?((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
 // "STATE 07-1234", "ABU DHABI 07-1234", "PORT A 10-76": a two-digit year prefix on the serial (station of
 // one to three words, the words after the first of one letter or more)
 const YEAR_SERIAL_RE =
