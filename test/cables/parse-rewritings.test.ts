@@ -517,6 +517,21 @@ function rewriteReferences(
     forms.push(['capitalised station', `${it.year} ${cap} ${it.serial}`]);
     forms.push(['padded serial', `${it.year} ${st} ${it.serial.padStart(6, '0')}`]);
     forms.push(['broken after the station', `${it.year} ${st}\n${it.serial}`]);
+    // the station (one word of five letters or more) with one letter dropped or changed, where no
+    // other station is as close (before a serial of two digits or more: a damaged word before one
+    // digit is not read as a station, `PARAS 3`)
+    if (/^[A-Z]{5,}$/.test(st) && it.serial.length >= 2) {
+      const k = 1 + Math.floor(rnd() * (st.length - 2));
+      const changed = String.fromCharCode(65 + ((st.charCodeAt(k) - 65 + 7) % 26));
+      for (const d of [
+        st.slice(0, k) + st.slice(k + 1),
+        st.slice(0, k) + changed + st.slice(k + 1),
+      ]) {
+        const near = STATIONS.filter((x) => editDistance(d, x, 1) <= 1);
+        if (near.length === 1 && near[0] === it.station)
+          forms.push(['damaged station', `${it.year} ${d} ${it.serial}`]);
+      }
+    }
     for (const [kind, f] of forms)
       out.push([`${kind} (${it.station})`, input.slice(0, it.start) + f + input.slice(it.end)]);
   }
