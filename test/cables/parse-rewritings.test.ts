@@ -834,7 +834,16 @@ test('rewritings of the tuning subjects: wrapped at other widths, a portion mark
       check('REF run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
     // a portion mark before the subject (stripped when the case strips it)
     if (c.params?.strip_portion_marking !== false)
-      for (const m of ['(C)', '(SBU)', '(S/NF)', '(U)'])
+      for (const m of [
+        '(C)',
+        '(SBU)',
+        '(S/NF)',
+        '(U)',
+        '(C NF)',
+        '(S//REL USA, ISAF)',
+        '(C) -',
+        '(SBU):',
+      ])
         check('portion mark', `${head}${m} ${subjText}${after}`);
   }
   const total = [...kinds.values()].reduce((a, b) => a + b, 0);

@@ -792,6 +792,16 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\nMcRoe\n'), ['MCROE']);
 });
 
+test('subject: portion marks of the format stripped, with caveats after a slash or a space', () => {
+  for (const m of ['(C NF)', '(S//REL USA, ISAF)', '(U//FOUO)', '(C) -', '(SBU):'])
+    assert.equal(parseSubject(`SUBJECT: ${m} PARSERWORD TALKS\n\n`), 'PARSERWORD TALKS', m);
+  // a parenthesis that is no portion mark stays
+  assert.equal(
+    parseSubject('SUBJECT: (CORRECTED) PARSERWORD TALKS\n\n'),
+    '(CORRECTED) PARSERWORD TALKS',
+  );
+});
+
 test('title case: acronyms inside words, ordinals, words written in mixed case on purpose', () => {
   assert.equal(titlefy("UNHCR'S REPORT ON THE 3RD CAMP"), "UNHCR's Report on the 3rd Camp");
   assert.equal(titlefy('IRAQ--GOI’S NEW PLAN'), 'Iraq--GOI’s New Plan');

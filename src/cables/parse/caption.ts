@@ -54,8 +54,12 @@ const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
   /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
+/**
+ * A portion mark before the subject (FORMAT.md §5): the level (`U`, `SBU`, `C`, `S`, `TS`), caveats
+ * after `/` or `//` (`NF`, `FOUO`, `REL NATO`) or a space (`C NF`), and a dash or colon after it.
+ */
 const PORTION_PREFIX_RE =
-  /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
+  /^\(\s*(?:U|SBU|C|S|TS)(?:\s*\/\/?\s*(?:REL(?:[\s,]+[A-Z]+){1,4}|[A-Z]+)|\s+(?:NF|NOFORN|FOUO)){0,4}\s*\)[ \t]*(?:[-:][ \t]*)?/i;
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
