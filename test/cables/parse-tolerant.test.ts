@@ -189,11 +189,49 @@ test('reference lists: years in other places, originator aliases, printout lines
     '09LAHORE25',
     '07NEWDELHI12',
   ]);
-  // a date after a serial is not its year, and two numbers after a station without a year are not read as one
+  // the date of the cited cable after its serial gives its year (FORMAT.md §6: the item names that
+  // cable), and two numbers after a station without a year are not read as one
   assert.deepEqual(refs('REF: A. STATE 1234 OF 03/05/07 B. LIMA 12 AND 34'), [
-    '09STATE1234',
+    '07STATE1234',
     '09LIMA12',
     '09LIMA34',
+  ]);
+  // the cited cable's date after its serial, in the forms cables write a date
+  assert.deepEqual(
+    refs(
+      'REF: A. STATE 12345 OF 03/04/08 B. LIMA 456 DTD 12 MAR 07 C. QUITO 789 DATED MARCH 4, 2006 ' +
+        'D. BOGOTA 1011 (5/6/05) E. STATE 1213, DATED 150910Z DEC 04 F. LIMA 1415 OF 2003-02-01',
+    ),
+    ['08STATE12345', '07LIMA456', '06QUITO789', '05BOGOTA1011', '04STATE1213', '03LIMA1415'],
+  );
+  // a date that belongs to another document after the item, or after a bare comma (it may open the
+  // next item), is not the item's
+  assert.deepEqual(refs('REF: STATE 12345 10/15/07 E-MAIL FROM POL; LIMA 678, 3/4/06'), [
+    '09STATE12345',
+    '09LIMA678',
+  ]);
+  // a date newer than the citing cable, a day before a month after a short number, a date with no
+  // year: the citing cable's year
+  assert.deepEqual(
+    refs('REF: A. LIMA 1234 OF 5/6/10 B. STATE 55 12 MAY 08 C. QUITO 77 OF 04 MAR'),
+    ['09LIMA1234', '09STATE55', '09QUITO77'],
+  );
+  // an id written whole with a prefix or a damaged station is read as canonicalId reads it
+  assert.deepEqual(refs('REF: A. 08AMEMBASSYCOPENHAGEN13 B. 10EFTOBANDARSERIBEGAWAN24'), [
+    '08COPENHAGEN13',
+    '10BANDARSERIBEGAWAN24',
+  ]);
+  // an item marked `B-` ends the e-mail item before it; a page number of the printout between
+  // blank lines inside the list is neither a serial nor the end of the list
+  assert.deepEqual(refs('REF: A- POL E-MAIL OF 10/01/08 B- LIMA 286 C- STATE 12'), [
+    '09LIMA286',
+    '09STATE12',
+  ]);
+  assert.deepEqual(refs('REF: A. LIMA 2799 AND\n\n- 2 -\n\n2764 B. STATE 5\n\n3\n\nC. QUITO 7'), [
+    '09LIMA2799',
+    '09LIMA2764',
+    '09STATE5',
+    '09QUITO7',
   ]);
   // no year anywhere: the citing cable's, from its own id when the year is not given
   assert.deepEqual(parseReferences('REF: A. STATE 12 B. 06 LIMA 3', null, '07LIMA5'), [
@@ -735,6 +773,33 @@ test('signers: a surname of two words opened by a particle; end markers are not 
     ['ROE'],
   );
   assert.deepEqual(parseSigners('Text.\n\nCOMMENT\n'), []);
+  // a page number after the signer; a particle broken over lines after any of its words; a
+  // surname written capitalised with its parts
+  assert.deepEqual(parseSigners('Text.\n\nROE\n\n- 3 -\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE\n\n3\n'), ['ROE']);
+  // spaced banners, handling lines, end-of-document lines and page numbers `N of M` after it
+  for (const junk of [
+    'S E C R E T',
+    'SENSITIVE BUT UNCLASSIFIED',
+    'END OF DOCUMENT',
+    '(END)',
+    '- 3 of 3 -',
+  ])
+    assert.deepEqual(parseSigners(`Text.\n\nROE\n\n${junk}\n`), ['ROE'], junk);
+  assert.deepEqual(parseSigners('Text.\n\nDE\nLA ROE\n', false), ['DE LA ROE']);
+  assert.deepEqual(parseSigners('Text.\nBrown-Roe\n', false), ['Brown-Roe']);
+  assert.deepEqual(parseSigners("Text.\nO'Roe\n"), ["O'ROE"]);
+  assert.deepEqual(parseSigners('Text.\nMcRoe\n'), ['MCROE']);
+});
+
+test('subject: portion marks of the format stripped, with caveats after a slash or a space', () => {
+  for (const m of ['(C NF)', '(S//REL USA, ISAF)', '(U//FOUO)', '(C) -', '(SBU):'])
+    assert.equal(parseSubject(`SUBJECT: ${m} PARSERWORD TALKS\n\n`), 'PARSERWORD TALKS', m);
+  // a parenthesis that is no portion mark stays
+  assert.equal(
+    parseSubject('SUBJECT: (CORRECTED) PARSERWORD TALKS\n\n'),
+    '(CORRECTED) PARSERWORD TALKS',
+  );
 });
 
 test('title case: acronyms inside words, ordinals, words written in mixed case on purpose', () => {
@@ -758,6 +823,19 @@ test('title case: acronyms inside words, ordinals, words written in mixed case o
   assert.equal(titlefy("ICRC'S ROLE--IOM AND ETA"), "ICRC's Role--IOM and ETA");
   assert.equal(titlefy('WHO CARES ABOUT A LOT'), 'Who Cares About a Lot');
   assert.equal(titlefy('AEROFLOT AND INTERPOL'), 'Aeroflot and Interpol');
+  // a possessive ending after a word with dots, a plus or another apostrophe, or after a word in
+  // mixed case, is written in lower case; the word keeps the case its shape gives it
+  assert.equal(
+    titlefy("U.S.'S AND P5+1'S OFFER TO AL-QA'IDA'S FOES"),
+    "U.S.'s and P5+1's Offer to Al-Qa'ida's Foes",
+  );
+  assert.equal(titlefy("MoD'S PLAN--GOI'S REPLY"), "MoD's Plan--GOI's Reply");
+  // a double hyphen is a dash: the word after it opens a phrase and is capitalised, as after a
+  // spaced dash (`CABINET - AN OVERVIEW` → `Cabinet - An Overview`)
+  assert.equal(titlefy('GOI--AND THE US: NATO--A NEW START'), 'GOI--And the US: NATO--A New Start');
+  // … and only the subject's last word is its last; a single hyphen joins one word
+  assert.equal(titlefy('TALKS WITH CHINA AND--RUSSIA'), 'Talks With China and--Russia');
+  assert.equal(titlefy('LABOUR LOSES BY-ELECTION'), 'Labour Loses By-Election');
 });
 
 test('title case: abbreviations and names told by their shape', () => {

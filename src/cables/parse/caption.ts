@@ -54,8 +54,12 @@ const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
   /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
+/**
+ * A portion mark before the subject (FORMAT.md §5): the level (`U`, `SBU`, `C`, `S`, `TS`), caveats
+ * after `/` or `//` (`NF`, `FOUO`, `REL NATO`) or a space (`C NF`), and a dash or colon after it.
+ */
 const PORTION_PREFIX_RE =
-  /^\(\s*(?:U|SBU|C|S|TS|S\/NF|C\/NF|SBU\/NF|U\/\/FOUO|[CSU](?:\/\/?[A-Z ]+)+)\s*\)[ \t]*/i;
+  /^\(\s*(?:U|SBU|C|S|TS)(?:\s*\/\/?\s*(?:REL(?:[\s,]+[A-Z]+){1,4}|[A-Z]+)|\s+(?:NF|NOFORN|FOUO)){0,4}\s*\)[ \t]*(?:[-:][ \t]*)?/i;
 
 /** Subject text from a caption ('' when none); `stripPortion` removes a leading `(C)`-style marking. */
 export function parseSubject(caption: string, stripPortion = true): string {
@@ -233,6 +237,9 @@ function refStart(caption: string): RegExpExecArray | null {
 const PRINTOUT_LINE_RE =
   /^[ \t]*(?:PAGE[ \t]+\d{1,3}(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?(?:[ \t]+\d{6}Z)?)?|PAGE[ \t]+\d{1,3}[ \t]+R[A-Z]{3,6}\d{1,6}(?:[ \t]+(?:C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|UNCLAS(?:SIFIED)?)(?:[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8})?)?|(?:UNCLAS(?:SIFIED)?|C[ \t]?O[ \t]?N[ \t]?F[ \t]?I[ \t]?D[ \t]?E[ \t]?N[ \t]?T[ \t]?I[ \t]?A[ \t]?L|S[ \t]?E[ \t]?C[ \t]?R[ \t]?E[ \t]?T|LIMITED[ \t]+OFFICIAL[ \t]+USE)(?:[ \t]+(?:E[ \t]?F[ \t]?T[ \t]?O|SECTION[ \t]+\d{1,3}[ \t]+OF[ \t]+\d{1,3}|NOFORN|SIPDIS|[A-Z][A-Z .'-]*?[ \t]+\d{3,8}))*|SIPDIS|NOFORN|EXDIS|LIMDIS|NODIS|\d{6}Z|[A-Z][A-Z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d{1,3}(?:\.\d{1,2})?[ \t]+OF[ \t]+\d{1,3})[ \t]*$/i;
 
+/** A page number of the printout (`2`, `- 2 -`), a printout line when blank lines stand around it. */
+const PAGE_NUMBER_RE = /^[ \t]*(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*$/;
+
 const PAGE_HEAD_RE =
   /^[ \t]*PAGE[ \t]+\d{1,3}[ \t]+[A-Z][A-Z .'-]*?[ \t]+\d{3,8}(?:[ \t]+\d{2}[ \t]+OF[ \t]+\d{2})?[ \t]+\d{6}Z[ \t]+/i;
 
@@ -254,7 +261,14 @@ export function dropPrintoutLines(text: string): { text: string; dropped: number
       if (firstLine < 0) firstLine = i;
       continue;
     }
-    if (!PRINTOUT_LINE_RE.test(lines[i]) || !lines[i].trim()) continue;
+    // a page number on a line of its own between blank lines (`2`, `- 2 -`)
+    const pageNumber =
+      PAGE_NUMBER_RE.test(lines[i]) &&
+      i > 0 &&
+      !lines[i - 1].trim() &&
+      i + 1 < lines.length &&
+      !lines[i + 1].trim();
+    if ((!pageNumber && !PRINTOUT_LINE_RE.test(lines[i])) || !lines[i].trim()) continue;
     keep[i] = false;
     dropped++;
     if (firstLine < 0) firstLine = i;
@@ -307,7 +321,7 @@ export function refBlock(
     notes.push(`the REF label is written "${hit.written}"; read as REF`);
   let rest = caption.slice(start, start + 3000);
   if (
-    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z|[a-z][a-z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d)/i.test(
+    /\n[ \t]*(?:PAGE|UNCLAS|C[ \t]?O[ \t]?N|S[ \t]?E[ \t]?C|CONFIDENTIAL|SECRET|SIPDIS|NOFORN|\d{6}Z|[a-z][a-z .'-]{1,30}?[ \t]+\d{4,8}[ \t]+\d|(?:-[ \t]*)?\d{1,3}(?:[ \t]*-)?[ \t]*\n)/i.test(
       rest,
     )
   ) {
@@ -330,12 +344,22 @@ export function refBlock(
 
 const COMPACT_ID_RE = /\b(?:19|20)?(\d{2})[ \t]?-?([A-Z]{4,17})-?(0*\d{1,7})\b/g;
 const PAREN_YEAR_RE = /(\d)[ \t]*(?:\n[ \t]*)?\([ \t]*((?:19|20)\d{2}|\d{2})[ \t]*\)/g;
-/** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`): its year is the item's. */
+/** The DTG of the cited cable after its serial (`STATE 1234 (DTG 311200Z DEC 09)`, `DATED 150910Z DEC 09`): its year is the item's. */
 const DTG_YEAR_RE =
-  /(\d)([ \t]*\(?[ \t]*(?:DTG[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
-// "STATE 07-1234", "ABU DHABI 07-1234": a two-digit year prefix on the serial (station of one to three words)
+  /(\d)([ \t]*(?:,[ \t]*)?(?:\([ \t]*)?(?:(?:DTG|OF|DTD|DATED)[ \t]*)?)\d{6}Z?[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*((?:19|20)?\d{2})\b[ \t]*\)?/g;
+/**
+ * The date of the cited cable written after its serial (FORMAT.md §6: an item names its cable, and
+ * the cable's date carries its year): after `OF`, `DTD` or `DATED` (a comma may stand before them),
+ * in parentheses (these also on the next line), or written apart after a serial of three digits or
+ * more — `M/D/YY`, `M/D/YYYY`, `YYYY-MM-DD`, `12 MAR 08`, `MARCH 12, 2008`. A date after a bare comma
+ * may open the next item (`STATE 1234, 10/15/07 E-MAIL`) and is not read. Read with `dateYearAfter`.
+ */
+const DATE_AFTER_RE =
+  /(?<![\d\/])(\d+)([ \t]*(?:,[ \t]*)?(?:\n[ \t]*)?(?:\([ \t]*|(?:OF|DTD|DATED|DATE)\b[ \t:]*(?:\([ \t]*)?)|[ \t]+)(?:\d{1,2}[\/.-]\d{1,2}[\/.-]((?:19|20)\d{2}|\d{2})|((?:19|20)\d{2})[\/.-]\d{1,2}[\/.-]\d{1,2}|\d{1,2}(?:ST|ND|RD|TH)?[ \t-]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t,-]*((?:19|20)\d{2}|\d{2})|(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*\.?[ \t]+\d{1,2}(?:ST|ND|RD|TH)?[ \t]*(?:,[ \t]*)?((?:19|20)\d{2}|\d{2}))(?![\d\/])[ \t]*\)?/g;
+// "STATE 07-1234", "ABU DHABI 07-1234", "PORT A 10-76": a two-digit year prefix on the serial (station of
+// one to three words, the words after the first of one letter or more)
 const YEAR_SERIAL_RE =
-  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
+  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{1,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
 const YEAR_APART_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
@@ -353,6 +377,7 @@ const SECTION_ID_RE = /\b\d{2}[A-Z01]{4,8}\d{1,2}(?:[O0Q]?F|O)\d{1,2}[A-Z]{4,17}
  * An id written whole but damaged the ways of FORMAT.md §2 (`06MADRID002583ZFR2585` padded with
  * junk, `85NOFORNMOGADISHU1643`, `09LMA123`): read as `canonicalId` reads it.
  */
+const STATION_SET: ReadonlySet<string> = new Set(STATIONS);
 const DAMAGED_ID_RE = /\b\d{2}[A-Z][A-Z0-9]{2,40}\d\b/g;
 const YEAR_TOKEN_RE = /^YR'(\d{2}|\d{4})$/;
 const PAGE_INLINE_RE =
@@ -384,9 +409,9 @@ function bannerShaped(m: string, serial: string, at: number, all: string): boole
     all.slice(at + m.length, at + m.length + 20),
   );
 }
-/** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item). */
+/** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item, `B.`, `(B)`, `B)`, `B-`). */
 const OTHER_DOCUMENT_RE =
-  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[A-Z]-(?=[ \t])|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
 /**
  * A portion mark (FORMAT.md §5: `(C)`, `(SBU)`, `(S/NF)`, `(C//REL NATO)`) written between the
  * station and the serial of an item (`LIMA (C)00123`): the item's marking, not part of its id.
@@ -422,6 +447,36 @@ function yearAfter(written: string, year: number | null): string | null {
   }
   return year - full >= 0 && year - full <= 20 ? written.slice(-2) : null;
 }
+/** A plain search for what `DATE_AFTER_RE` needs: a date with slashes, dashes or a month name. */
+const DATE_IN_TEXT_RE = /\d[\/.-]\d|JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC/;
+/**
+ * A match of `DATE_AFTER_RE` as the serial and a year marker: the year of the date when it is not
+ * after the citing cable's year nor more than twenty years before it (a cited cable is not newer
+ * than the cable citing it), and when the date is written apart, only after a serial of three
+ * digits or more (`LIMA 12 MAY 08` is a day, not a serial and a date).
+ */
+function dateYearAfter(m: string, g: unknown[], year: number | null): string {
+  const serial = g[0] as string;
+  const sep = g[1] as string;
+  const written = (g[2] ?? g[3] ?? g[4] ?? g[5]) as string;
+  if (!/[(,A-Z]/.test(sep) && serial.length < 3) return m;
+  // a date written apart or after a comma that opens another document (`STATE 1234, 10/15/07
+  // E-MAIL FROM …`) is that document's, not the item's; after `OF`, `DTD` or `DATED` it is the item's
+  const all = g[g.length - 1] as string;
+  const at = g[g.length - 2] as number;
+  if (!/[A-Z]/.test(sep) && DOCUMENT_AFTER_RE.test(all.slice(at + m.length, at + m.length + 40)))
+    return m;
+  let full = Number(written);
+  if (written.length === 2) {
+    full += 2000;
+    if (year != null && full > year) full -= 100;
+  }
+  if (year != null && (full > year || year - full > 20)) return m;
+  return `${serial} YR'${written} `;
+}
+/** A word naming another kind of document (as `OTHER_DOCUMENT_RE` reads them) right after a date. */
+const DOCUMENT_AFTER_RE =
+  /^[ \t,]*(?:E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?|MSG|FAX|MEETING|CONVERSATION)\b/;
 const MONTH_TOKEN_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
 const TOKEN_RE = /[A-Z0-9'.&-]+|,/g;
 const SKIP_AFTER_RE = /^(?:AND|&)$/;
@@ -586,6 +641,8 @@ export function referencesInText(
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
+  // the date of the cited cable after its serial (`STATE 1234 OF 03/04/08`, `DTD 12 MAR 08`)
+  if (DATE_IN_TEXT_RE.test(t)) t = t.replace(DATE_AFTER_RE, (m, ...g) => dateYearAfter(m, g, year));
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
   t = t
@@ -604,7 +661,14 @@ export function referencesInText(
   t = t.replace(GLUED_YEAR_RE, '$1 $2 ');
   t = t.replace(DAMAGED_ID_RE, (m) => {
     // a clean id is read below; a short station (`09LMA123`) or junk among the digits is repaired here
-    if (!/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) && !/[A-Z]\d+[A-Z]/.test(m)) return m;
+    // (and so is one whose letters are no station as written: a prefix, `09AMEMBASSYLIMA12`,
+    // `06EFTOLIMA12`, or a damaged station, `09COPENHAEN13`)
+    if (
+      !/^\d{2}[A-Z]{3}\d{1,7}$/.test(m) &&
+      !/[A-Z]\d+[A-Z]/.test(m) &&
+      !(/^\d{2}[A-Z]{4,}\d{1,7}$/.test(m) && !STATION_SET.has(m.replace(/\d/g, '')))
+    )
+      return m;
     const id = canonicalId(m);
     const parts = id ? /^(\d{2})([A-Z]+)(\d+)$/.exec(id) : null;
     if (!parts || !normalizeStation(parts[2], false)) return m;
@@ -1176,10 +1240,47 @@ const LOWER_WORDS = new Set([
   'y',
 ]);
 
+/**
+ * Whether the word at `at` follows a capitalised word that is no word of office (`Thomas Vajd`,
+ * `Robert Pol`): a given name, so the word is a surname, whatever word of office it looks like.
+ */
+function afterGivenName(all: string, at: number): boolean {
+  const before = /(?:^|[\s/])([A-Z][a-z]+)[ \t]+$/.exec(all.slice(Math.max(0, at - 40), at));
+  return !!before && !isTitleWord(before[1]) && !LOWER_WORDS.has(before[1].toLowerCase());
+}
+
+/** What follows the last word of a name: punctuation, `for`, `reasons`, a line end. */
+const NAME_ENDS_AFTER_RE = /^[ \t]*(?:[,;:(.]|(?:for|fro|reasons?)\b|\n|$)/i;
+
+/** Words of `LOWER_WORDS` that end a name themselves (`Roe\nfor reasons`), never the rest of a word. */
+const NAME_ENDERS = new Set([
+  'for',
+  'fro',
+  'fore',
+  'and',
+  'per',
+  'reason',
+  'reasons',
+  'based',
+  'due',
+  'under',
+  'see',
+  'sec',
+]);
+
 /** Joins a word that a line break cut in two inside a name (`Hoyt Y\nee` → `Hoyt Yee`). */
 function joinBrokenWords(text: string): string {
-  // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
   if (text.indexOf('\n') >= 0) {
+    // a hyphenated name broken at its hyphen (`Kim-\nScott`, `Kim\n-Scott`), a word broken with a
+    // hyphen before a lower-case run (`Kneed-\nler`), `Mc` before the rest of its name (`Mc\nCullough`)
+    text = text
+      .replace(/(?<=[A-Za-z])(?:-[ \t]*\n[ \t]*|[ \t]*\n[ \t]*-)(?=[A-Z][a-z])/g, '-')
+      .replace(
+        /(?<=[A-Za-z])-[ \t]*\n[ \t]*(?=[a-z]+\b|c[A-Z][a-z])(?!(?:for|fro|and|per|reasons?)\b)/g,
+        '',
+      )
+      .replace(/(?<![A-Za-z])(Mc|O'|D')[ \t]*\n[ \t]*(?=[A-Z][a-z])/g, '$1');
+    // in capitals: a word cut before its last one or two letters (`ANN R\nOE`, `SMI\nTH`)
     text = text.replace(
       /(?<![A-Za-z.'’])([A-Z]+)\n[ \t]*([A-Z]{1,2})(?![A-Za-z.'’])/g,
       (m, left: string, right: string) =>
@@ -1189,15 +1290,19 @@ function joinBrokenWords(text: string): string {
   // a capitalised word, then (across a line break, or a space after a lone capital) a lower-case run
   // (a run with a digit in it, `Roe\nf0r reasons`, is a damaged word, not the end of a name; the
   // run may end a sentence, `Ann Sc\nott. Reason …`; `McCu\nllough` is one word too)
+  // (a run that is a small word or a particle joins too when the name ends right after it: `Cor\nbin
+  // for reasons`, `Weinste\nin.`; `M\ncCullough` is one word)
   return text.replace(
-    /(?<![A-Za-z.'’])((?:Mc|Mac)?[A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+(?=\.(?:\s|$))|[a-z]+(?![A-Za-z0-9.'’]))/g,
-    (m, left: string, right: string) =>
-      LOWER_WORDS.has(right) ||
-      left.length > 12 ||
-      (left.length > 2 && isTitleWord(left)) ||
-      isTitleWord(right)
+    /(?<![A-Za-z.'’])((?:Mc|Mac)?[A-Z][a-z]*)(?:[ \t]*\n[ \t]*|(?<=\b[A-Z])[ \t]+)([a-z]+(?=\.(?:\s|$))|c[A-Z][a-z]+(?![A-Za-z0-9.'’])|[a-z]+(?![A-Za-z0-9.'’]))/g,
+    (m, left: string, right: string, at: number, all: string) => {
+      const endsAfter = NAME_ENDS_AFTER_RE.test(all.slice(at + m.length, at + m.length + 12));
+      return (LOWER_WORDS.has(right) && (NAME_ENDERS.has(right) || !endsAfter)) ||
+        left.length > 12 ||
+        (left.length > 2 && isTitleWord(left) && !afterGivenName(all, at)) ||
+        (isTitleWord(right) && !(endsAfter && right.length <= 2))
         ? m
-        : left + right,
+        : left + right;
+    },
   );
 }
 

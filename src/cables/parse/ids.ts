@@ -192,6 +192,8 @@ export function canonicalId(id: string): string | null {
     let s = id.toUpperCase().replace(/[^A-Z0-9]/g, '');
     // a letter O for a zero in the year (`O9LIMA123`)
     if (/^(?:O\d|\dO)[A-Z]/.test(s)) s = s.slice(0, 2).replace(/O/g, '0') + s.slice(2);
+    // a year written with its century (`2009LIMA1669`): its last two digits (FORMAT.md §2)
+    if (/^(?:19[6-9]|20[0-4])\d[A-Z]/.test(s) && s.slice(0, 2) !== s.slice(2, 4)) s = s.slice(2);
     let m = /^(\d{2})(\d{2})?(.*)$/.exec(s);
     if (!m) return null;
     const year = m[1];

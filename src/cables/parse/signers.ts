@@ -3,7 +3,7 @@ import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
-  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|NOFORN|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|-?[ \t]*\d{1,3}(?:[ \t]*(?:OF|of|\/)[ \t]*\d{1,3})?[ \t]*-?|(?:[A-Z] ){3,}[A-Z]\b.*|\(END\)|END OF (?:DOCUMENT|CABLE|MESSAGE|TEXT)\.?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN|NODIS|EXDIS|LIMDIS|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
 
 /**
  * Words that open a surname of several words (FORMAT.md §5: the signer is a surname in capitals):
@@ -45,6 +45,12 @@ const NOT_A_SIGNER = new Set([
   'CONSIDERED',
 ]);
 
+/**
+ * A surname written capitalised: each part of a hyphenated or apostrophised name capitalised or
+ * not (`Murphy`, `Brown-Smith`, `O'Neill`, `D'Amato`), and `Mc`/`Mac` before a capital (`McNamara`).
+ */
+const CAPITALISED_NAME_RE = /^(?:Mc|Mac|[A-Z]['’])?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*$/;
+
 const SUFFIXES = new Set(['JR', 'SR', 'II', 'III', 'IV']);
 
 /** The surnames the signer table knows (its corrected forms and the misspellings it corrects). */
@@ -78,8 +84,12 @@ export function parseSigners(body: string, canonicalize = true): string[] {
     .trim()
     .replace(/[#.]+$/, '')
     .trim();
-  // a surname broken after its particle (`VAN` / `VOORST`) is one surname
-  if (i > 0 && /^[A-Z][A-Za-z'’-]+$/.test(line) && PARTICLE_LINE_RE.test(lines[i - 1].trim()))
+  // a surname broken after its particle (`VAN` / `VOORST`, `DE` / `LA CRUZ`) is one surname
+  if (
+    i > 0 &&
+    (/^[A-Z][A-Za-z'’-]+$/.test(line) || SURNAME_PARTICLE_RE.test(line)) &&
+    PARTICLE_LINE_RE.test(lines[i - 1].trim())
+  )
     line = `${lines[i - 1].trim()} ${line}`;
   let names: string[] = [];
   // a surname of two or three words opened by a particle (`VAN VOORST`, `DE LA CRUZ`, `ST. JOHN`)
@@ -89,7 +99,7 @@ export function parseSigners(body: string, canonicalize = true): string[] {
     names = [line.replace(/\s+/g, ' ')];
   } else if (
     m &&
-    (m[1] === m[1].toUpperCase() || /^[A-Z][a-z'’-]+$/.test(m[1])) &&
+    (m[1] === m[1].toUpperCase() || CAPITALISED_NAME_RE.test(m[1])) &&
     (!m[2] || m[1] === m[1].toUpperCase())
   ) {
     names = [m[1], m[2]].filter((x): x is string => !!x);

@@ -108,6 +108,8 @@ function isAcronym(core: string): boolean {
 }
 
 const ASCII_RE = /^[\x00-\x7f]*$/;
+/** A possessive ending (`'S`, `’s`) at the end of a word, before closing punctuation. */
+const POSSESSIVE_TAIL_RE = /(['’])([Ss])([^\p{L}\p{N}]*)$/u;
 const WORD_RE = /^([^\p{L}\p{N}]*)([\p{L}\p{N}]+)((?:['’]\p{L}+)?)([^\p{L}\p{N}]*)$/u;
 const WORD_ASCII_RE = /^([^A-Za-z0-9]*)([A-Za-z0-9]+)((?:'[A-Za-z]+)?)([^A-Za-z0-9]*)$/;
 
@@ -129,7 +131,19 @@ function titlePart(
   // ASCII words (nearly all) take the cheaper non-Unicode patterns, with the same result
   const ascii = ASCII_RE.test(p);
   const m = (ascii ? WORD_ASCII_RE : WORD_RE).exec(p);
-  if (!m) return p;
+  if (!m) {
+    // a possessive ending after a word of another shape (`U.S.'S`, `P5+1'S`, `QA'IDA'S`): the word
+    // as its shape says, the ending in lower case
+    const poss = POSSESSIVE_TAIL_RE.exec(p);
+    if (poss && poss.index > 0)
+      return (
+        titlePart(p.slice(0, poss.index), idx, first, afterBreak, keepCaps) +
+        poss[1] +
+        poss[2].toLowerCase() +
+        poss[3]
+      );
+    return p;
+  }
   const pre = m[1];
   const core = m[2];
   const poss = m[3];
@@ -138,7 +152,7 @@ function titlePart(
   const mixed = ascii
     ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1))
     : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
-  if (mixed) return pre + core + poss + post;
+  if (mixed) return pre + core + (poss.length === 2 ? poss.toLowerCase() : poss) + post;
   const innerApostrophe = core.length === 2 && poss.length > 2;
   if (
     (innerApostrophe ? ACRONYMS.has(core.toUpperCase()) : isAcronym(core)) ||
@@ -161,17 +175,42 @@ function titlePart(
 }
 
 /** One word (no spaces), possibly with punctuation, hyphens or slashes. */
-function titleWord(word: string, first: boolean, afterBreak: boolean, keepCaps: boolean): string {
+function titleWord(
+  word: string,
+  first: boolean,
+  last: boolean,
+  afterBreak: boolean,
+  keepCaps: boolean,
+): string {
   // an apostrophe the source system turned into a comma (FORMAT.md §10: `SARKOZY,S`, `POST,S`)
   // is a possessive ending, put back
   if (word.includes(',')) word = word.replace(DAMAGED_POSSESSIVE_RE, "$1'$2");
-  // split compound words on - and /
+  if (!word.includes('--')) return titleCompound(word, first || last, afterBreak, keepCaps);
+  // a double hyphen is a dash between two words: the word after it opens a phrase, and only the
+  // last word of the subject is its last (`… CHINA AND--RUSSIA` → `… China and--Russia`)
+  const segs = word.split('--');
+  let out = '';
+  for (let k = 0; k < segs.length; k++) {
+    if (k) out += '--';
+    const edge = (k === 0 && first) || (k === segs.length - 1 && last);
+    out += titleCompound(segs[k], edge, k > 0 || afterBreak, keepCaps);
+  }
+  return out;
+}
+
+/** One word or compound of words joined by `-` or `/` (`Dual-Use`, `TFTP/SWIFT`, `By-Election`). */
+function titleCompound(
+  word: string,
+  edge: boolean,
+  afterBreak: boolean,
+  keepCaps: boolean,
+): string {
   if (!word.includes('-') && !word.includes('/'))
-    return titlePart(word, 0, first, afterBreak, keepCaps);
+    return titlePart(word, 0, edge, afterBreak, keepCaps);
   const parts = word.split(/([-/])/);
   let out = '';
   for (let idx = 0; idx < parts.length; idx++)
-    out += titlePart(parts[idx], idx, first, afterBreak, keepCaps);
+    out += titlePart(parts[idx], idx, edge, afterBreak, keepCaps);
   return out;
 }
 
@@ -219,7 +258,7 @@ export function titlefy(subject: string): string {
     const w = words[i];
     if (i > 0) out += ' ';
     // the last word is capitalised like the first (`What It Stands For`)
-    out += titleWord(w, i === 0 || i === words.length - 1, afterBreak, keepCaps);
+    out += titleWord(w, i === 0, i === words.length - 1, afterBreak, keepCaps);
     afterBreak = BREAK_END_RE.test(w) || w === '-' || w === '--';
   }
   return out;
