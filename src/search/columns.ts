@@ -313,8 +313,9 @@ const RELOAD_THRESHOLD = 50000;
 
 /**
  * How a search waits for the catch-up with the change log (tests change these): up to `inline`
- * changed documents it waits (an edit is found by the next search); above that, once the columns
- * were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
+ * changed documents it waits (an edit is found by the next search); above that, or above
+ * `bulkInline` (0) when a bulk writer logged any of them (an upload's batch:
+ * `search_changes.bulk`) and its load is still going on, once the columns were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
  * every document of the catch-up appears at once when it is done. The catch-up reads `step`
  * documents a query; its work between two yields (tokenising, stemming) takes at most about
  * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
@@ -325,12 +326,14 @@ const RELOAD_THRESHOLD = 50000;
  */
 export const CATCH_UP: {
   inline: number;
+  bulkInline: number;
   step: number;
   sliceMs: number;
   searchWaitMs: number;
   gate: (() => Promise<void>) | null;
 } = {
   inline: 100,
+  bulkInline: 0,
   step: 25,
   sliceMs: 4,
   searchWaitMs: 50,
@@ -431,7 +434,7 @@ export class FacetColumns {
   /** Where the cables' columns came from on the last reload: their file, or the database. */
   lastLoad: 'file' | 'database' | null = null;
   /** Full reloads and incremental catch-ups done so far (for tests and operators). */
-  readonly stats = { reloads: 0, catchUps: 0, background: 0 };
+  readonly stats = { reloads: 0, catchUps: 0, background: 0, bulk: 0 };
 
   /**
    * `file`: where the cable columns are kept between runs (columns-file.ts): a reload reads them
@@ -484,14 +487,22 @@ export class FacetColumns {
 
   private async doSync(): Promise<void> {
     const k = this.db.kysely;
-    const { rows } = await sql<{ seq: number | string; kind: string; doc_id: number | string }>`
-      select seq, kind, doc_id from (select seq, kind, doc_id from search_changes where seq > ${this.seq} order by seq limit ${RELOAD_THRESHOLD + 1}) c
-      union all select -1 as seq, 'epoch' as kind, value as doc_id from search_state where key = 'epoch'`.execute(
+    const { rows } = await sql<{
+      seq: number | string;
+      kind: string;
+      doc_id: number | string;
+      bulk: number | string;
+    }>`
+      select seq, kind, doc_id, bulk from (select seq, kind, doc_id, bulk from search_changes where seq > ${this.seq} order by seq limit ${RELOAD_THRESHOLD + 1}) c
+      union all select -1 as seq, 'epoch' as kind, value as doc_id, 0 as bulk from search_state where key = 'epoch'
+      union all select -2 as seq, 'loading' as kind, value as doc_id, 0 as bulk from search_state where key = 'cables_indexed_upto'`.execute(
       k,
     );
     const epochRow = rows.find((r) => r.kind === 'epoch');
     const epoch = Number(epochRow?.doc_id ?? 0);
-    const changes = rows.filter((r) => r.kind !== 'epoch');
+    // A bulk load is going on (from its first batch to the end of its indexing).
+    const loading = rows.some((r) => r.kind === 'loading');
+    const changes = rows.filter((r) => r.kind !== 'epoch' && r.kind !== 'loading');
     // Cables a bulk load (or several) left out of the change log since this process last looked.
     let unlogged: number[] = [];
     if (epoch !== this.epoch) {
@@ -522,8 +533,14 @@ export class FacetColumns {
       ...new Set(changes.filter((r) => r.kind === 'story').map((r) => Number(r.doc_id))),
     ].sort((a, b) => a - b);
     const lastSeq = changes.length ? Math.max(...changes.map((r) => Number(r.seq))) : this.seq;
-    const large = cableIds.length + storyIds.length > CATCH_UP.inline;
+    // While a bulk load goes on, its batches' logged changes (an upload's) go beside the searches
+    // however few: only an editor's few changes are waited for. Once it has ended, a search waits
+    // for a small catch-up as before (an import of a few cables is found by the next search).
+    const bulk = loading && changes.some((r) => Number(r.bulk) === 1);
+    const large =
+      cableIds.length + storyIds.length > (bulk ? CATCH_UP.bulkInline : CATCH_UP.inline);
     if (large) this.background();
+    if (bulk) this.stats.bulk++;
     const step = large ? Math.max(1, CATCH_UP.step) : 500;
     // Read first, put in place at the end (below): a search meanwhile sees the columns as they were.
     const cableSets: CableRow[] = [];

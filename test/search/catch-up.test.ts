@@ -21,6 +21,9 @@ import { SearchService, type SearchResult } from '../../src/search/service.ts';
 import { CATCH_UP, catchUpSlices } from '../../src/search/columns.ts';
 import { OVERLAY } from '../../src/search/terms.ts';
 import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
+import { bulkLoad as bulkLoadHook } from '../../src/search/bulk-load-hooks.ts';
+import { importCables } from '../../src/cables/importer.ts';
+import { writeGeneratedCsv } from '../../tools/generate-cables.ts';
 import { ENGINE } from '../prerequisites.ts';
 
 const DEFAULTS = { ...CATCH_UP };
@@ -201,6 +204,114 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     }
   });
 
+  test("a bulk writer's logged changes are caught up beside searches however few; an editor's change is found by the next search", async () => {
+    await run(svc, 'government');
+    const k = archive.site.db.kysely;
+    const [a, b] = await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute();
+    // A bulk load goes on (until its indexing at the end).
+    await deferCableIndex(archive.site.db);
+    // A batch as the importer writes one: its logged change (an updated cable) marked as a bulk
+    // writer's by search's bulk-load hook, in the batch's transaction.
+    await k.transaction().execute(async (trx) => {
+      const written = await bulkLoadHook.batch!(trx, archive.site.db.engine);
+      await trx
+        .updateTable('cables')
+        .set({ body: 'The fairnessquokka delegation arrived.' })
+        .where('id', '=', a.id)
+        .execute();
+      await written();
+    });
+    const marked = await k
+      .selectFrom('search_changes')
+      .select(['doc_id', 'bulk'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([Number(marked.doc_id), Number(marked.bulk)], [a.id, 1]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // A search that waited for this catch-up would be held here; the gate lets go on its own only
+    // so that such a search answers (and the test fails) instead of hanging.
+    let fallBack: ReturnType<typeof setTimeout> | undefined;
+    const gate = () =>
+      Promise.race([held, new Promise<void>((r) => (fallBack = setTimeout(r, 20_000)))]);
+    Object.assign(CATCH_UP, { gate });
+    const bulks = svc.columns.stats.bulk;
+    try {
+      const during = await run(svc, 'fairnessquokka');
+      assert.equal(during.total, 0, 'one logged change, not waited for: a bulk writer made it');
+      assert.equal(svc.columns.stats.bulk, bulks + 1);
+      release();
+      await svc.columns.sync();
+      assert.equal((await run(svc, 'fairnessquokka')).total, 1, 'found once caught up');
+    } finally {
+      release();
+      clearTimeout(fallBack);
+      Object.assign(CATCH_UP, DEFAULTS);
+    }
+    // During the load, an editor's change (not a bulk writer's) is waited for: the next search
+    // finds it.
+    await k
+      .updateTable('cables')
+      .set({ body: 'The fairnesswallaby delegation left.' })
+      .where('id', '=', b.id)
+      .execute();
+    const next = await run(svc, 'fairnesswallaby');
+    assert.deepEqual(
+      next.hits.map((h) => h.id),
+      [b.id],
+    );
+    assert.equal(svc.columns.stats.bulk, bulks + 1);
+    await indexCablesAfterImport(archive.site.db);
+    // Once the load has ended, a bulk writer's few logged changes are waited for again.
+    await k.transaction().execute(async (trx) => {
+      const written = await bulkLoadHook.batch!(trx, archive.site.db.engine);
+      await trx
+        .updateTable('cables')
+        .set({ body: 'The fairnessnumbat delegation stayed.' })
+        .where('id', '=', b.id)
+        .execute();
+      await written();
+    });
+    assert.equal((await run(svc, 'fairnessnumbat')).total, 1);
+    assert.equal(svc.columns.stats.bulk, bulks + 1);
+  });
+
+  test("the importer marks the changes its batches log as a bulk writer's", async () => {
+    const k = archive.site.db.kysely;
+    const from = Number(
+      (
+        await k
+          .selectFrom('search_changes')
+          .select((eb) => eb.fn.max('seq').as('s'))
+          .executeTakeFirst()
+      )?.s ?? 0,
+    );
+    const csv = join(archive.dir, 'upload.csv');
+    await writeGeneratedCsv(csv, { count: 40, seed: 23 });
+    const summary = await importCables(archive.site.db, [csv], { workers: 0 });
+    assert.ok(summary.new + summary.updated > 0);
+    const logged = await k
+      .selectFrom('search_changes')
+      .select(['kind', 'bulk'])
+      .where('seq', '>', from)
+      .execute();
+    assert.ok(logged.length > 0, 'the import logged changes');
+    assert.deepEqual(
+      logged.filter((r) => Number(r.bulk) !== 1),
+      [],
+      'every one of them marked',
+    );
+    // And the search thread catches up with them (beside its searches).
+    await svc.columns.sync();
+    await svc.columns.sync();
+    const cables = await k
+      .selectFrom('cables')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    assert.equal(svc.columns.cables.count, Number(cables.n));
+  });
+
   test('a word start matches the words as written: quibbling* finds "quibblings" (indexed as the stem quibbl)', async () => {
     const k = archive.site.db.kysely;
     const [a, b] = await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute();
@@ -303,7 +414,7 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       [25, 25 + next, Math.min(60, 25 + 2 * next), 60].filter((v, i, a) => a.indexOf(v) === i),
     );
     // Waited for, however large the catch-up (these cables and their stories are above `inline`).
-    CATCH_UP.inline = 1e9;
+    Object.assign(CATCH_UP, { inline: 1e9, bulkInline: 1e9 });
     const r = await run(exact, 'quokkagram');
     Object.assign(CATCH_UP, DEFAULTS);
     assert.equal(r.total, 60, 'every loaded cable is found');
@@ -324,7 +435,7 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       steps,
       [25, 25 + next, Math.min(60, 25 + 2 * next), 60].filter((v, i, a) => a.indexOf(v) === i),
     );
-    CATCH_UP.inline = 1e9;
+    Object.assign(CATCH_UP, { inline: 1e9, bulkInline: 1e9 });
     const r = await run(exact, 'wombagram');
     Object.assign(CATCH_UP, DEFAULTS);
     assert.equal(r.total, 60, 'every loaded cable is found');
