@@ -315,7 +315,8 @@ const RELOAD_THRESHOLD = 50000;
  * How a search waits for the catch-up with the change log (tests change these): up to `inline`
  * changed documents it waits (an edit is found by the next search); above that, or above
  * `bulkInline` (0) when a bulk writer logged any of them (an upload's batch:
- * `search_changes.bulk`) and its load is still going on, once the columns were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
+ * `search_changes.bulk`) and its load is still going on (such a catch-up is then put in place
+ * at most every `bulkEveryMs`, reading what the load logged meanwhile), once the columns were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
  * every document of the catch-up appears at once when it is done. The catch-up reads `step`
  * documents a query; its work between two yields (tokenising, stemming) takes at most about
  * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
@@ -327,6 +328,7 @@ const RELOAD_THRESHOLD = 50000;
 export const CATCH_UP: {
   inline: number;
   bulkInline: number;
+  bulkEveryMs: number;
   step: number;
   sliceMs: number;
   searchWaitMs: number;
@@ -334,6 +336,7 @@ export const CATCH_UP: {
 } = {
   inline: 100,
   bulkInline: 0,
+  bulkEveryMs: 10_000,
   step: 25,
   sliceMs: 4,
   searchWaitMs: 50,
@@ -477,6 +480,8 @@ export class FacetColumns {
 
   /** A large catch-up (or a reload) is going on beside the searches. */
   catchingUp = false;
+  /** When the last catch-up holding a running load's changes was put in place (performance.now()). */
+  private lastBulk = -Infinity;
 
   /** The sync from here on runs beside searches (they stop waiting for it). */
   private background(): void {
@@ -539,6 +544,20 @@ export class FacetColumns {
     const bulk = loading && changes.some((r) => Number(r.bulk) === 1);
     const large =
       cableIds.length + storyIds.length > (bulk ? CATCH_UP.bulkInline : CATCH_UP.inline);
+    if (bulk && CATCH_UP.bulkEveryMs > 0) {
+      // During a load its changes are put in place at most every bulkEveryMs: each swap empties
+      // what searches keep (answers, whole-archive counts, champion lists), so one every few
+      // hundred milliseconds left every reader's search to work from cold. What a load logs
+      // meanwhile is read after the wait, in the same catch-up.
+      // (Checked every 100 ms, so a changed setting applies to a wait under way.)
+      const due = () => this.lastBulk + CATCH_UP.bulkEveryMs - performance.now();
+      if (due() > 0) {
+        this.background();
+        for (let wait = due(); wait > 0; wait = due())
+          await new Promise((r) => setTimeout(r, Math.min(wait, 100)));
+        return this.doSync();
+      }
+    }
     if (large) this.background();
     if (bulk) this.stats.bulk++;
     const step = large ? Math.max(1, CATCH_UP.step) : 500;
@@ -580,6 +599,7 @@ export class FacetColumns {
     this.seq = Math.max(this.seq, lastSeq);
     this.epoch = epoch;
     this.stats.catchUps++;
+    if (bulk) this.lastBulk = performance.now();
   }
 
   /**

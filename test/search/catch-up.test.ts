@@ -277,6 +277,47 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     assert.equal(svc.columns.stats.bulk, bulks + 1);
   });
 
+  test('during a load, its changes are put in place at most every CATCH_UP.bulkEveryMs, with what it logged meanwhile', async () => {
+    const db = archive.site.db;
+    const k = db.kysely;
+    const marked = async (id: number, body: string) =>
+      k.transaction().execute(async (trx) => {
+        const written = await bulkLoadHook.batch!(trx, db.engine);
+        await trx.updateTable('cables').set({ body }).where('id', '=', id).execute();
+        await written();
+      });
+    const fresh = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
+    const [a, b, c] = await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute();
+    try {
+      await termIndexReady(fresh);
+      Object.assign(CATCH_UP, { bulkEveryMs: 600_000 });
+      await deferCableIndex(db);
+      await marked(a.id, 'The fairnessbilby delegation arrived.');
+      await fresh.columns.sync();
+      assert.equal((await run(fresh, 'fairnessbilby')).total, 1, 'the first one at once');
+      await marked(b.id, 'The fairnessdugong delegation arrived.');
+      const waiting = fresh.columns.sync();
+      for (let i = 0; i < 3; i++)
+        assert.equal((await run(fresh, 'fairnessdugong')).total, 0, 'the next one waits');
+      await marked(c.id, 'The fairnessdugong delegation left.');
+      assert.equal((await run(fresh, 'fairnessdugong')).total, 0);
+      Object.assign(CATCH_UP, { bulkEveryMs: 0 });
+      await waiting;
+      assert.deepEqual(
+        (await run(fresh, 'fairnessdugong')).hits.map((h) => h.id).sort((x, y) => x - y),
+        [b.id, c.id].sort((x, y) => x - y),
+        'put in place with what was logged during the wait',
+      );
+    } finally {
+      Object.assign(CATCH_UP, DEFAULTS);
+      await indexCablesAfterImport(db);
+      await fresh.index.close();
+    }
+  });
+
   test("the importer marks the changes its batches log as a bulk writer's", async () => {
     const k = archive.site.db.kysely;
     const from = Number(
