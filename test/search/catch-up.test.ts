@@ -18,7 +18,7 @@ import {
 } from '../../src/search/search-index.ts';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
-import { CATCH_UP, catchUpSlices } from '../../src/search/columns.ts';
+import { CATCH_UP, FLAT_TAGS, catchUpSlices } from '../../src/search/columns.ts';
 import { OVERLAY } from '../../src/search/terms.ts';
 import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
 import { bulkLoad as bulkLoadHook } from '../../src/search/bulk-load-hooks.ts';
@@ -315,6 +315,35 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       Object.assign(CATCH_UP, DEFAULTS);
       await indexCablesAfterImport(db);
       await fresh.index.close();
+    }
+  });
+
+  test('a large catch-up makes the flat tag arrays again when it is put in place, not in the next search', async () => {
+    const k = archive.site.db.kysely;
+    await run(svc, 'minister -economy');
+    const flat = svc.columns.cables.flat;
+    assert.ok(flat, 'made by the facet counts');
+    Object.assign(CATCH_UP, { inline: 5, step: 4 });
+    FLAT_TAGS.rebuildAfter = 8;
+    try {
+      await bulkLoad(12, 'bandicootgram');
+      await svc.columns.sync();
+      assert.notEqual(svc.columns.cables.flat, flat, 'made again');
+      assert.equal(svc.columns.cables.flat!.changed, 0);
+      const r = await run(svc, 'bandicootgram');
+      assert.equal(r.total, 12);
+      // The tag facet is counted from the new arrays, the new cables' tags included.
+      const tags = await k
+        .selectFrom('cables')
+        .select('tags')
+        .where('title', 'like', 'bandicootgram%')
+        .execute();
+      const codes = new Set(tags.flatMap((t) => t.tags.trim().split(/\s+/).filter(Boolean)));
+      assert.ok(codes.size > 0);
+      for (const f of r.facets.tag ?? []) assert.ok(codes.has(f.value), f.value);
+    } finally {
+      FLAT_TAGS.rebuildAfter = 20000;
+      Object.assign(CATCH_UP, DEFAULTS);
     }
   });
 
