@@ -323,7 +323,8 @@ const RELOAD_THRESHOLD = 50000;
  * changed documents it waits (an edit is found by the next search); above that, or above
  * `bulkInline` (0) when a bulk writer logged any of them (an upload's batch:
  * `search_changes.bulk`) and its load is still going on (such a catch-up is then put in place
- * at most every `bulkEveryMs`, reading what the load logged meanwhile), once the columns were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
+ * at most every `bulkEveryMs`, reading what the load logged meanwhile), once the columns were
+ * loaded, it answers from the documents as they were while the catch-up goes on beside it, and
  * every document of the catch-up appears at once when it is done. The catch-up reads `step`
  * documents a query; its work between two yields (tokenising, stemming) takes at most about
  * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
@@ -553,8 +554,8 @@ export class FacetColumns {
       cableIds.length + storyIds.length > (bulk ? CATCH_UP.bulkInline : CATCH_UP.inline);
     if (bulk && CATCH_UP.bulkEveryMs > 0) {
       // During a load its changes are put in place at most every bulkEveryMs: each swap empties
-      // what searches keep (answers, whole-archive counts, champion lists), so one every few
-      // hundred milliseconds left every reader's search to work from cold. What a load logs
+      // what searches keep (kept answers, whole-archive counts, the term index's prefix and
+      // phrase caches), so one every few hundred milliseconds left readers' searches cold. What a load logs
       // meanwhile is read after the wait, in the same catch-up.
       // (Checked every 100 ms, so a changed setting applies to a wait under way.)
       const due = () => this.lastBulk + CATCH_UP.bulkEveryMs - performance.now();
@@ -606,8 +607,8 @@ export class FacetColumns {
     if (large) {
       // What searches derive from the columns and a large catch-up outdates (the flat tag arrays
       // past their limit, the stories by cable) is made again here, in the same step, rather
-      // than inside the next search (an upload's 20,000 cables made a reader's search take
-      // 348 ms in the thread just after its catch-up at full size).
+      // than inside the next search (at full size a reader's search just after an upload's
+      // catch-up took 348 ms in the thread; these were among what it had to make again).
       if (this.cables.flat) this.cables.flatTags();
       this.stories.byCable();
     }
