@@ -58,6 +58,7 @@ import {
   afterBulkLoad,
   beforeBulkLoad,
   loadBulkLoadHooks,
+  startBulkBatch,
   type BulkLoadHook,
 } from '../platform/bulk-load.ts';
 import { markDocumentsStale } from '../feeds/documents.ts';
@@ -557,9 +558,12 @@ async function writeBatch(
   await run.db.kysely.transaction().execute(async (trx) => {
     // From here to the commit this connection holds SQLite's write lock.
     locked = performance.now();
+    const written = await startBulkBatch(run.bulkLoad, trx, run.db.engine);
     const r = await storeCables(trx, ok, run.ctx);
     for (const h of run.hooks)
       if (h.afterBatch) await h.afterBatch(trx, { ...r, file: path, nextOffset });
+    // The bulk-load hooks' part of the batch (search marks what it logged as a bulk writer's).
+    await written();
     counts.new += r.inserted.length;
     counts.updated += r.updated.length;
     counts.unchanged += r.unchanged.length;

@@ -7,7 +7,9 @@
  * worker thread (which loads no feature) imports the same hooks there: the loader passes
  * `bulkLoadModules()` on to the thread.
  */
-import type { Db, Pace } from './db.ts';
+import type { Transaction } from 'kysely';
+import type { Db, Engine, Pace } from './db.ts';
+import type { Database } from './schema.ts';
 
 export interface BulkLoadProgress {
   /** Rows caught up with so far, of `total`. */
@@ -30,6 +32,12 @@ export interface BulkLoadHook {
   name: string;
   /** Before the first batch: rows loaded from now on may be left for `after`. */
   before(db: Db): Promise<void>;
+  /**
+   * Optional, at the start of each batch's transaction (on the loader's connection): returns what
+   * to run in the same transaction once the batch's rows are written, before it commits. Search
+   * marks there the changes the batch logged as a bulk writer's, which searches do not wait for.
+   */
+  batch?(trx: Transaction<Database>, engine: Engine): Promise<() => Promise<void>>;
   /**
    * After the last batch (and after a failed load, for what it committed): catches up with the
    * rows loaded since `before`, in committed batches; a later `after` finishes an interrupted one.
@@ -68,6 +76,22 @@ export async function loadBulkLoadHooks(
 /** Runs every hook's `before`, in order. */
 export async function beforeBulkLoad(hooks: readonly BulkLoadHook[], db: Db): Promise<void> {
   for (const h of hooks) await h.before(db);
+}
+
+/**
+ * At a batch's start, inside its transaction: every hook's `batch`; what it returns runs, in the
+ * same transaction, once the batch's rows are written.
+ */
+export async function startBulkBatch(
+  hooks: readonly BulkLoadHook[],
+  trx: Transaction<Database>,
+  engine: Engine,
+): Promise<() => Promise<void>> {
+  const ends: (() => Promise<void>)[] = [];
+  for (const h of hooks) if (h.batch) ends.push(await h.batch(trx, engine));
+  return async () => {
+    for (const end of ends) await end();
+  };
 }
 
 /** Runs every hook's `after`, in order; the rows they caught up with, added up, and the files written. */

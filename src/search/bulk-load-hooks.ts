@@ -10,6 +10,7 @@ import {
   buildTermIndexForImport,
   deferCableIndex,
   indexCablesAfterImport,
+  markBulkChanges,
   termsFileOf,
 } from './search-index.ts';
 
@@ -30,6 +31,8 @@ const INDEX_LOCK_TARGET_MS = 50;
 export const bulkLoad: BulkLoadHook = {
   name: 'search',
   before: (db) => deferCableIndex(db),
+  // The changes each batch logs (updated cables, their stories) are a bulk writer's.
+  batch: (trx, engine) => markBulkChanges(trx, engine),
   async after(db, opts = {}) {
     const { onProgress, startFilesDir, pace } = opts;
     // Started first: it reads every cable, those the database index still waits for included.

@@ -65,6 +65,9 @@ class Dictionary {
 
 const EMPTY_TAGS = new Uint16Array(0);
 
+/** The flat tag arrays are made again once this many cables changed since (tests lower it). */
+export const FLAT_TAGS = { rebuildAfter: 20000 };
+
 export class CableColumns {
   size = 0;
   present = new Uint8Array(0);
@@ -90,7 +93,11 @@ export class CableColumns {
    * `tags` keeps only the cables changed since (the flat arrays hold everyone else's).
    */
   flatTags(): { start: Int32Array; data: Uint16Array; over: Uint8Array } {
-    if (this.flat && this.flat.changed < 20000 && this.flat.over.length >= this.size)
+    if (
+      this.flat &&
+      this.flat.changed < FLAT_TAGS.rebuildAfter &&
+      this.flat.over.length >= this.size
+    )
       return this.flat;
     const start = new Int32Array(this.size + 1);
     let n = 0;
@@ -313,8 +320,11 @@ const RELOAD_THRESHOLD = 50000;
 
 /**
  * How a search waits for the catch-up with the change log (tests change these): up to `inline`
- * changed documents it waits (an edit is found by the next search); above that, once the columns
- * were loaded, it answers from the documents as they were while the catch-up goes on beside it, and
+ * changed documents it waits (an edit is found by the next search); above that, or above
+ * `bulkInline` (0) when a bulk writer logged any of them (an upload's batch:
+ * `search_changes.bulk`) and its load is still going on (such a catch-up is then put in place
+ * at most every `bulkEveryMs`, reading what the load logged meanwhile), once the columns were
+ * loaded, it answers from the documents as they were while the catch-up goes on beside it, and
  * every document of the catch-up appears at once when it is done. The catch-up reads `step`
  * documents a query; its work between two yields (tokenising, stemming) takes at most about
  * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
@@ -325,12 +335,16 @@ const RELOAD_THRESHOLD = 50000;
  */
 export const CATCH_UP: {
   inline: number;
+  bulkInline: number;
+  bulkEveryMs: number;
   step: number;
   sliceMs: number;
   searchWaitMs: number;
   gate: (() => Promise<void>) | null;
 } = {
   inline: 100,
+  bulkInline: 0,
+  bulkEveryMs: 10_000,
   step: 25,
   sliceMs: 4,
   searchWaitMs: 50,
@@ -431,7 +445,7 @@ export class FacetColumns {
   /** Where the cables' columns came from on the last reload: their file, or the database. */
   lastLoad: 'file' | 'database' | null = null;
   /** Full reloads and incremental catch-ups done so far (for tests and operators). */
-  readonly stats = { reloads: 0, catchUps: 0, background: 0 };
+  readonly stats = { reloads: 0, catchUps: 0, background: 0, bulk: 0 };
 
   /**
    * `file`: where the cable columns are kept between runs (columns-file.ts): a reload reads them
@@ -474,6 +488,8 @@ export class FacetColumns {
 
   /** A large catch-up (or a reload) is going on beside the searches. */
   catchingUp = false;
+  /** When the last catch-up holding a running load's changes was put in place (performance.now()). */
+  private lastBulk = -Infinity;
 
   /** The sync from here on runs beside searches (they stop waiting for it). */
   private background(): void {
@@ -484,14 +500,22 @@ export class FacetColumns {
 
   private async doSync(): Promise<void> {
     const k = this.db.kysely;
-    const { rows } = await sql<{ seq: number | string; kind: string; doc_id: number | string }>`
-      select seq, kind, doc_id from (select seq, kind, doc_id from search_changes where seq > ${this.seq} order by seq limit ${RELOAD_THRESHOLD + 1}) c
-      union all select -1 as seq, 'epoch' as kind, value as doc_id from search_state where key = 'epoch'`.execute(
+    const { rows } = await sql<{
+      seq: number | string;
+      kind: string;
+      doc_id: number | string;
+      bulk: number | string;
+    }>`
+      select seq, kind, doc_id, bulk from (select seq, kind, doc_id, bulk from search_changes where seq > ${this.seq} order by seq limit ${RELOAD_THRESHOLD + 1}) c
+      union all select -1 as seq, 'epoch' as kind, value as doc_id, 0 as bulk from search_state where key = 'epoch'
+      union all select -2 as seq, 'loading' as kind, value as doc_id, 0 as bulk from search_state where key = 'cables_indexed_upto'`.execute(
       k,
     );
     const epochRow = rows.find((r) => r.kind === 'epoch');
     const epoch = Number(epochRow?.doc_id ?? 0);
-    const changes = rows.filter((r) => r.kind !== 'epoch');
+    // A bulk load is going on (from its first batch to the end of its indexing).
+    const loading = rows.some((r) => r.kind === 'loading');
+    const changes = rows.filter((r) => r.kind !== 'epoch' && r.kind !== 'loading');
     // Cables a bulk load (or several) left out of the change log since this process last looked.
     let unlogged: number[] = [];
     if (epoch !== this.epoch) {
@@ -522,8 +546,28 @@ export class FacetColumns {
       ...new Set(changes.filter((r) => r.kind === 'story').map((r) => Number(r.doc_id))),
     ].sort((a, b) => a - b);
     const lastSeq = changes.length ? Math.max(...changes.map((r) => Number(r.seq))) : this.seq;
-    const large = cableIds.length + storyIds.length > CATCH_UP.inline;
+    // While a bulk load goes on, its batches' logged changes (an upload's) go beside the searches
+    // however few: only an editor's few changes are waited for. Once it has ended, a search waits
+    // for a small catch-up as before (an import of a few cables is found by the next search).
+    const bulk = loading && changes.some((r) => Number(r.bulk) === 1);
+    const large =
+      cableIds.length + storyIds.length > (bulk ? CATCH_UP.bulkInline : CATCH_UP.inline);
+    if (bulk && CATCH_UP.bulkEveryMs > 0) {
+      // During a load its changes are put in place at most every bulkEveryMs: each swap empties
+      // what searches keep (kept answers, whole-archive counts, the term index's prefix and
+      // phrase caches), so one every few hundred milliseconds left readers' searches cold. What a load logs
+      // meanwhile is read after the wait, in the same catch-up.
+      // (Checked every 100 ms, so a changed setting applies to a wait under way.)
+      const due = () => this.lastBulk + CATCH_UP.bulkEveryMs - performance.now();
+      if (due() > 0) {
+        this.background();
+        for (let wait = due(); wait > 0; wait = due())
+          await new Promise((r) => setTimeout(r, Math.min(wait, 100)));
+        return this.doSync();
+      }
+    }
     if (large) this.background();
+    if (bulk) this.stats.bulk++;
     const step = large ? Math.max(1, CATCH_UP.step) : 500;
     // Read first, put in place at the end (below): a search meanwhile sees the columns as they were.
     const cableSets: CableRow[] = [];
@@ -560,9 +604,18 @@ export class FacetColumns {
     for (const r of storySets) this.stories.set(r.id, r);
     for (const id of storyGone) this.stories.remove(id);
     for (const a of apply) a();
+    if (large) {
+      // What searches derive from the columns and a large catch-up outdates (the flat tag arrays
+      // past their limit, the stories by cable) is made again here, in the same step, rather
+      // than inside the next search (at full size a reader's search just after an upload's
+      // catch-up took 348 ms in the thread; these were among what it had to make again).
+      if (this.cables.flat) this.cables.flatTags();
+      this.stories.byCable();
+    }
     this.seq = Math.max(this.seq, lastSeq);
     this.epoch = epoch;
     this.stats.catchUps++;
+    if (bulk) this.lastBulk = performance.now();
   }
 
   /**

@@ -169,13 +169,33 @@ async function pgGinBack(db: Builder): Promise<void> {
   }
 }
 
+/**
+ * 0210: a logged change says whether a bulk writer's batch made it (an import marks its own, see
+ * markBulkChanges in search-index.ts): a search waits for a few changes of an editor, never for
+ * an upload's (docs/decisions/0006).
+ */
+const changesBulk: Migration = {
+  async up(db: Builder) {
+    await sql
+      .raw(`ALTER TABLE search_changes ADD COLUMN bulk SMALLINT NOT NULL DEFAULT 0`)
+      .execute(db);
+  },
+  async down(db: Builder) {
+    await sql.raw(`ALTER TABLE search_changes DROP COLUMN bulk`).execute(db);
+  },
+};
+
 export function searchMigrations(engine: Engine): Record<string, Migration> {
   if (engine === 'postgres') {
     return {
       '0200_search_index': { up: pgUp, down: pgDown },
       '0201_search_rum': { async up() {}, async down() {} },
       '0202_search_gin': { up: pgGinBack, async down() {} },
+      '0210_search_changes_bulk': changesBulk,
     };
   }
-  return { '0200_search_index': { up: sqliteUp, down: sqliteDown } };
+  return {
+    '0200_search_index': { up: sqliteUp, down: sqliteDown },
+    '0210_search_changes_bulk': changesBulk,
+  };
 }

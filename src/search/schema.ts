@@ -15,6 +15,8 @@ export interface SearchChangesTable {
   seq: Generated<number>;
   kind: 'cable' | 'story';
   doc_id: number;
+  /** 1: logged by a bulk writer's batch (an import), which searches do not wait for; 0: any other. */
+  bulk: Generated<number>;
 }
 
 /** PostgreSQL: one tsvector per cable or story (SQLite keeps FTS5 tables `cables_fts`, `stories_fts`). */

@@ -77,6 +77,29 @@ export async function deferCableIndex(db: Db): Promise<void> {
   });
 }
 
+/**
+ * At the start of a bulk writer's batch (inside its transaction): returns what marks, before the
+ * commit, the changes the batch logged (`search_changes.bulk`), so that searches catch up with
+ * them beside their answers instead of waiting for them (columns.ts). On SQLite the transaction
+ * holds the write lock from its start, so every change logged after `before` is the batch's; on
+ * PostgreSQL other transactions log meanwhile, and only this transaction's rows are marked.
+ */
+export async function markBulkChanges(
+  trx: Transaction<Database>,
+  engine: 'sqlite' | 'postgres',
+): Promise<() => Promise<void>> {
+  const { rows } = await sql<{
+    s: number | string | null;
+  }>`select max(seq) as s from search_changes`.execute(trx);
+  const before = Number(rows[0]?.s ?? 0);
+  return async () => {
+    if (engine === 'postgres')
+      await sql`update search_changes set bulk = 1
+        where seq > ${before} and xmin = pg_current_xact_id()::xid`.execute(trx);
+    else await sql`update search_changes set bulk = 1 where seq > ${before}`.execute(trx);
+  };
+}
+
 /** Bulk-load records kept (older epochs' are removed: a process that far behind reloads). */
 const BULK_RECORDS_KEPT = 32;
 

@@ -49,6 +49,14 @@ export function idfOf(n: number, hits: number): number {
   return idf <= 0 ? 1e-6 : idf;
 }
 
+/** Overlay inverted lists made ahead for a set of documents (KindPostings.overlayLists). */
+export interface OverlayLists {
+  /** The documents they were made for (setChangedMany uses them only with these). */
+  docs: [number, Doc | null][];
+  /** Per term id, the documents having it. */
+  lists: Map<number, Int32Array>;
+}
+
 export interface Doc {
   len: number;
   /** The document's term ids, ascending, and the weighted frequency of each (capped). */
@@ -357,16 +365,55 @@ export class KindPostings {
     return c;
   }
 
-  /** Records changed documents (null: deleted or not indexed), all at once. */
-  setChangedMany(docs: [number, Doc | null][]): void {
+  /**
+   * Records changed documents (null: deleted or not indexed), all at once. `lists`: their overlay
+   * inverted lists made ahead by overlayLists() for these very `docs` (a large catch-up makes them
+   * in slices beside the searches, so putting it in place only hands them over); without them
+   * they are made here.
+   */
+  setChangedMany(docs: [number, Doc | null][], lists?: OverlayLists): void {
     for (const [id, doc] of docs) this.setChanged(id, doc);
-    this.addOverlayTerms(docs.filter(([id, d]) => d !== null && this.changed.get(id) === d));
+    if (lists && lists.docs === docs) this.addLists(lists.lists);
+    else this.addOverlayTerms(docs.filter(([id, d]) => d !== null && this.changed.get(id) === d));
     if (this.overlayEntries > 2 * this.liveEntries + 100000) {
       // Documents changed many times left stale entries: list the overlay's documents again.
       this.overlayTerms = new Map();
       this.overlayEntries = 0;
       this.addOverlayTerms([...this.changed].filter(([, d]) => d !== null));
     }
+  }
+
+  /**
+   * The overlay inverted lists of `docs` (of each id its last entry, as setChangedMany keeps it),
+   * made without changing these postings, calling `pause` between documents: a large catch-up
+   * passes its slices' yield (CatchUpSlices.maybeYield), so the lists of an upload's 20,000 cables
+   * (millions of entries) are not made in the synchronous step that puts the catch-up in place.
+   */
+  static async overlayLists(
+    docs: [number, Doc | null][],
+    pause: () => Promise<void>,
+  ): Promise<OverlayLists> {
+    const last = new Map<number, Doc | null>();
+    for (const [id, d] of docs) last.set(id, d);
+    const count = new Map<number, number>();
+    for (const [id, d] of docs) {
+      if (d === null || last.get(id) !== d) continue;
+      await pause();
+      for (const t of d.terms) count.set(t, (count.get(t) ?? 0) + 1);
+    }
+    const lists = new Map<number, Int32Array>();
+    for (const [t, n] of count) lists.set(t, new Int32Array(n));
+    const fill = new Map<number, number>();
+    for (const [id, d] of docs) {
+      if (d === null || last.get(id) !== d) continue;
+      await pause();
+      for (const t of d.terms) {
+        const at = fill.get(t) ?? 0;
+        lists.get(t)![at] = id;
+        fill.set(t, at + 1);
+      }
+    }
+    return { docs, lists };
   }
 
   /** Adds documents to the overlay's inverted lists (one list per term for the lot). */
@@ -382,6 +429,11 @@ export class KindPostings {
         lists.get(t)![at] = id;
         fill.set(t, at + 1);
       }
+    this.addLists(lists);
+  }
+
+  /** Adds one list per term (the documents having it) to the overlay's inverted lists. */
+  private addLists(lists: Map<number, Int32Array>): void {
     for (const [t, ids] of lists) {
       const have = this.overlayTerms.get(t);
       if (have) have.push(ids);

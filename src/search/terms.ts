@@ -62,6 +62,7 @@ import {
   idfOf,
   type Champion,
   type Doc,
+  type OverlayLists,
 } from './terms-postings.ts';
 
 /**
@@ -458,8 +459,12 @@ export class TermIndex {
     if (this.collecting || !this.postings[kind]) return queue;
     const p = this.postings[kind]!;
     let docs: [number, Doc | null][];
+    let lists: OverlayLists | undefined;
     try {
       docs = await this.readDocs(kind, p, ids, background);
+      // A large catch-up makes its inverted lists in slices too: the swap only hands them over.
+      if (background)
+        lists = await KindPostings.overlayLists(docs, () => catchUpSlices.maybeYield());
     } catch {
       return () => {
         this.stale = true;
@@ -478,7 +483,7 @@ export class TermIndex {
         }
         return;
       }
-      p.setChangedMany(docs);
+      p.setChangedMany(docs, lists);
       this.prefixCache.clear();
       if (p.changed.size > OVERLAY.limit) void this.rebuild();
     };

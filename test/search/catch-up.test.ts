@@ -18,9 +18,12 @@ import {
 } from '../../src/search/search-index.ts';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
-import { CATCH_UP, catchUpSlices } from '../../src/search/columns.ts';
+import { CATCH_UP, FLAT_TAGS, catchUpSlices } from '../../src/search/columns.ts';
 import { OVERLAY } from '../../src/search/terms.ts';
 import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
+import { bulkLoad as bulkLoadHook } from '../../src/search/bulk-load-hooks.ts';
+import { importCables } from '../../src/cables/importer.ts';
+import { writeGeneratedCsv } from '../../tools/generate-cables.ts';
 import { ENGINE } from '../prerequisites.ts';
 
 const DEFAULTS = { ...CATCH_UP };
@@ -201,6 +204,184 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
     }
   });
 
+  test("a bulk writer's logged changes are caught up beside searches however few; an editor's change is found by the next search", async () => {
+    await run(svc, 'government');
+    const k = archive.site.db.kysely;
+    const [a, b] = await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute();
+    // A bulk load goes on (until its indexing at the end).
+    await deferCableIndex(archive.site.db);
+    // A batch as the importer writes one: its logged change (an updated cable) marked as a bulk
+    // writer's by search's bulk-load hook, in the batch's transaction.
+    await k.transaction().execute(async (trx) => {
+      const written = await bulkLoadHook.batch!(trx, archive.site.db.engine);
+      await trx
+        .updateTable('cables')
+        .set({ body: 'The fairnessquokka delegation arrived.' })
+        .where('id', '=', a.id)
+        .execute();
+      await written();
+    });
+    const marked = await k
+      .selectFrom('search_changes')
+      .select(['doc_id', 'bulk'])
+      .orderBy('seq', 'desc')
+      .limit(1)
+      .executeTakeFirstOrThrow();
+    assert.deepEqual([Number(marked.doc_id), Number(marked.bulk)], [a.id, 1]);
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    // A search that waited for this catch-up would be held here; the gate lets go on its own only
+    // so that such a search answers (and the test fails) instead of hanging.
+    let fallBack: ReturnType<typeof setTimeout> | undefined;
+    const gate = () =>
+      Promise.race([held, new Promise<void>((r) => (fallBack = setTimeout(r, 20_000)))]);
+    Object.assign(CATCH_UP, { gate });
+    const bulks = svc.columns.stats.bulk;
+    try {
+      const during = await run(svc, 'fairnessquokka');
+      assert.equal(during.total, 0, 'one logged change, not waited for: a bulk writer made it');
+      assert.equal(svc.columns.stats.bulk, bulks + 1);
+      release();
+      await svc.columns.sync();
+      assert.equal((await run(svc, 'fairnessquokka')).total, 1, 'found once caught up');
+    } finally {
+      release();
+      clearTimeout(fallBack);
+      Object.assign(CATCH_UP, DEFAULTS);
+    }
+    // During the load, an editor's change (not a bulk writer's) is waited for: the next search
+    // finds it.
+    await k
+      .updateTable('cables')
+      .set({ body: 'The fairnesswallaby delegation left.' })
+      .where('id', '=', b.id)
+      .execute();
+    const next = await run(svc, 'fairnesswallaby');
+    assert.deepEqual(
+      next.hits.map((h) => h.id),
+      [b.id],
+    );
+    assert.equal(svc.columns.stats.bulk, bulks + 1);
+    await indexCablesAfterImport(archive.site.db);
+    // Once the load has ended, a bulk writer's few logged changes are waited for again.
+    await k.transaction().execute(async (trx) => {
+      const written = await bulkLoadHook.batch!(trx, archive.site.db.engine);
+      await trx
+        .updateTable('cables')
+        .set({ body: 'The fairnessnumbat delegation stayed.' })
+        .where('id', '=', b.id)
+        .execute();
+      await written();
+    });
+    assert.equal((await run(svc, 'fairnessnumbat')).total, 1);
+    assert.equal(svc.columns.stats.bulk, bulks + 1);
+  });
+
+  test('during a load, its changes are put in place at most every CATCH_UP.bulkEveryMs, with what it logged meanwhile', async () => {
+    const db = archive.site.db;
+    const k = db.kysely;
+    const marked = async (id: number, body: string) =>
+      k.transaction().execute(async (trx) => {
+        const written = await bulkLoadHook.batch!(trx, db.engine);
+        await trx.updateTable('cables').set({ body }).where('id', '=', id).execute();
+        await written();
+      });
+    const fresh = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
+    const [a, b, c] = await k.selectFrom('cables').select('id').orderBy('id').limit(3).execute();
+    try {
+      await termIndexReady(fresh);
+      Object.assign(CATCH_UP, { bulkEveryMs: 600_000 });
+      await deferCableIndex(db);
+      await marked(a.id, 'The fairnessbilby delegation arrived.');
+      await fresh.columns.sync();
+      assert.equal((await run(fresh, 'fairnessbilby')).total, 1, 'the first one at once');
+      await marked(b.id, 'The fairnessdugong delegation arrived.');
+      const waiting = fresh.columns.sync();
+      for (let i = 0; i < 3; i++)
+        assert.equal((await run(fresh, 'fairnessdugong')).total, 0, 'the next one waits');
+      await marked(c.id, 'The fairnessdugong delegation left.');
+      assert.equal((await run(fresh, 'fairnessdugong')).total, 0);
+      Object.assign(CATCH_UP, { bulkEveryMs: 0 });
+      await waiting;
+      assert.deepEqual(
+        (await run(fresh, 'fairnessdugong')).hits.map((h) => h.id).sort((x, y) => x - y),
+        [b.id, c.id].sort((x, y) => x - y),
+        'put in place with what was logged during the wait',
+      );
+    } finally {
+      Object.assign(CATCH_UP, DEFAULTS);
+      await indexCablesAfterImport(db);
+      await fresh.index.close();
+    }
+  });
+
+  test('a large catch-up makes the flat tag arrays again when it is put in place, not in the next search', async () => {
+    const k = archive.site.db.kysely;
+    await run(svc, 'minister -economy');
+    const flat = svc.columns.cables.flat;
+    assert.ok(flat, 'made by the facet counts');
+    Object.assign(CATCH_UP, { inline: 5, step: 4 });
+    FLAT_TAGS.rebuildAfter = 8;
+    try {
+      await bulkLoad(12, 'bandicootgram');
+      await svc.columns.sync();
+      assert.notEqual(svc.columns.cables.flat, flat, 'made again');
+      assert.equal(svc.columns.cables.flat!.changed, 0);
+      const r = await run(svc, 'bandicootgram');
+      assert.equal(r.total, 12);
+      // The tag facet is counted from the new arrays, the new cables' tags included.
+      const tags = await k
+        .selectFrom('cables')
+        .select('tags')
+        .where('title', 'like', 'bandicootgram%')
+        .execute();
+      const codes = new Set(tags.flatMap((t) => t.tags.trim().split(/\s+/).filter(Boolean)));
+      assert.ok(codes.size > 0);
+      for (const f of r.facets.tag ?? []) assert.ok(codes.has(f.value), f.value);
+    } finally {
+      FLAT_TAGS.rebuildAfter = 20000;
+      Object.assign(CATCH_UP, DEFAULTS);
+    }
+  });
+
+  test("the importer marks the changes its batches log as a bulk writer's", async () => {
+    const k = archive.site.db.kysely;
+    const from = Number(
+      (
+        await k
+          .selectFrom('search_changes')
+          .select((eb) => eb.fn.max('seq').as('s'))
+          .executeTakeFirst()
+      )?.s ?? 0,
+    );
+    const csv = join(archive.dir, 'upload.csv');
+    await writeGeneratedCsv(csv, { count: 40, seed: 23 });
+    const summary = await importCables(archive.site.db, [csv], { workers: 0 });
+    assert.ok(summary.new + summary.updated > 0);
+    const logged = await k
+      .selectFrom('search_changes')
+      .select(['kind', 'bulk'])
+      .where('seq', '>', from)
+      .execute();
+    assert.ok(logged.length > 0, 'the import logged changes');
+    assert.deepEqual(
+      logged.filter((r) => Number(r.bulk) !== 1),
+      [],
+      'every one of them marked',
+    );
+    // And the search thread catches up with them (beside its searches).
+    await svc.columns.sync();
+    await svc.columns.sync();
+    const cables = await k
+      .selectFrom('cables')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .executeTakeFirstOrThrow();
+    assert.equal(svc.columns.cables.count, Number(cables.n));
+  });
+
   test('a word start matches the words as written: quibbling* finds "quibblings" (indexed as the stem quibbl)', async () => {
     const k = archive.site.db.kysely;
     const [a, b] = await k.selectFrom('cables').select('id').orderBy('id').limit(2).execute();
@@ -303,7 +484,7 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       [25, 25 + next, Math.min(60, 25 + 2 * next), 60].filter((v, i, a) => a.indexOf(v) === i),
     );
     // Waited for, however large the catch-up (these cables and their stories are above `inline`).
-    CATCH_UP.inline = 1e9;
+    Object.assign(CATCH_UP, { inline: 1e9, bulkInline: 1e9 });
     const r = await run(exact, 'quokkagram');
     Object.assign(CATCH_UP, DEFAULTS);
     assert.equal(r.total, 60, 'every loaded cable is found');
@@ -324,7 +505,7 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
       steps,
       [25, 25 + next, Math.min(60, 25 + 2 * next), 60].filter((v, i, a) => a.indexOf(v) === i),
     );
-    CATCH_UP.inline = 1e9;
+    Object.assign(CATCH_UP, { inline: 1e9, bulkInline: 1e9 });
     const r = await run(exact, 'wombagram');
     Object.assign(CATCH_UP, DEFAULTS);
     assert.equal(r.total, 60, 'every loaded cable is found');

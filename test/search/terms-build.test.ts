@@ -4,7 +4,7 @@
  */
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Builder, type KindPostings } from '../../src/search/terms-postings.ts';
+import { Builder, KindPostings } from '../../src/search/terms-postings.ts';
 import {
   PAIRS,
   PairTracker,
@@ -166,5 +166,63 @@ describe('term index build: one read per document', () => {
         PAIRS.share = saved;
       }
     }
+  });
+
+  test('overlay lists made ahead (in slices) put a catch-up in place as setChangedMany alone does', async () => {
+    const docs = corpus(14, 300);
+    const surface = surfaceOf(docs);
+    const terms = new Set<number>();
+    for (const ts of surface.values()) for (const t of ts) terms.add(t);
+    const build = () => {
+      const b = new Builder(docs[docs.length - 1].id + 50);
+      for (let t = 0; t < terms.size; t++) b.p.term(`t${t}`);
+      for (const d of docs.slice(0, 200))
+        b.add(
+          d.id,
+          b.doc(
+            d.fields.map((f, i) => [wordTokens(f), i ? 1 : 10]),
+            surface,
+          ),
+        );
+      return b.finish();
+    };
+    // Changed: documents already there (one twice, its last version kept), new ones, a deletion.
+    const maker = new Builder(10);
+    const version = (d: { fields: string[] }) =>
+      maker.doc(
+        d.fields.map((f, i) => [wordTokens(f), i ? 1 : 10]),
+        surface,
+      );
+    const changed: [number, ReturnType<typeof version> | null][] = [
+      ...docs
+        .slice(150, 300)
+        .map((d) => [d.id, version(d)] as [number, ReturnType<typeof version>]),
+      [docs[10].id, version(docs[250])],
+      [docs[10].id, version(docs[260])],
+      [docs[20].id, null],
+    ];
+    const alone = build();
+    const ahead = build();
+    alone.setChangedMany(changed);
+    let pauses = 0;
+    const lists = await KindPostings.overlayLists(changed, async () => {
+      pauses++;
+    });
+    ahead.setChangedMany(changed, lists);
+    assert.ok(pauses >= 150, `a pause per document (${pauses})`);
+    const size = (docs[docs.length - 1].id >> 5) + 2;
+    for (const t of terms) assert.deepEqual([...ahead.bits([t], size)], [...alone.bits([t], size)]);
+    assert.deepEqual(
+      [...ahead.bits([...terms], size)],
+      [...alone.bits([...terms], size)],
+      'all terms',
+    );
+    // Lists made for other documents are not used for these.
+    const other = build();
+    other.setChangedMany(
+      changed,
+      await KindPostings.overlayLists(changed.slice(0, 3), async () => {}),
+    );
+    for (const t of terms) assert.deepEqual([...other.bits([t], size)], [...alone.bits([t], size)]);
   });
 });
