@@ -242,6 +242,27 @@ describe(`in-memory term index on ${ENGINE}`, () => {
     }
   });
 
+  test('year filters keep the cables of their years and leave the year facet whole', async () => {
+    const all = await run(fast, 'government');
+    const inYear = (y: string) => all.facets.year.find((v) => v.value === y)?.count ?? 0;
+    assert.ok(inYear('2008') > 0 && inYear('2009') > 0);
+    const cases: [string, number][] = [
+      ['government year:2008', inYear('2008')],
+      ['government -year:2008', all.total - inYear('2008')],
+      ['government year:2008 year:2009', inYear('2008') + inYear('2009')],
+      ['government year:2008 year:2009 -year:2009', inYear('2008')],
+    ];
+    for (const [q, total] of cases) {
+      const r = await run(fast, q, { sort: 'newest' });
+      assert.equal(r.total, total, q);
+      assert.deepEqual(r.facets.year, all.facets.year, `${q}: the year facet ignores its filter`);
+      assert.ok(
+        r.hits.every((h) => q.includes(`-year:${h.date.slice(0, 4)}`) === false),
+        `${q}: no hit of an excluded year`,
+      );
+    }
+  });
+
   test('facets of match sets covering most cables (counted by complement) equal counting every match', async () => {
     const { FACET_COMPLEMENT } = await import('../../src/search/service.ts');
     const qs = [
