@@ -875,12 +875,16 @@ export class SearchService {
     const cls = new Int32Array(c.classes.values.length + 1);
     const tag = new Int32Array(c.tagDict.values.length + 1);
     const months = Tally.take();
+    // The flat tag arrays, read in place (tagsOf() would make a view per cable).
+    const { start, data, over } = c.flatTags();
     for (let id = 0; id < c.size; id++) {
       if (!c.present[id]) continue;
       origin[c.origin[id]]++;
       cls[c.cls[id]]++;
-      const tags = c.tagsOf(id);
-      for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
+      if (over[id]) {
+        const tags = c.tagsOf(id);
+        for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
+      } else for (let x = start[id], end = start[id + 1]; x < end; x++) tag[data[x]]++;
       months.add(c.month[id]);
     }
     this.totals = {
