@@ -1042,9 +1042,9 @@ export class TermIndex {
    * leaf's terms outside their lists), so when the k-th best scored candidate beats that bound the
    * rest need not be looked at. Otherwise a longer prefix of the lists is tried, then every candidate.
    */
-  top(kind: DocKind, plan: Plan, cand: Int32Array, k: number): RankedId[] {
+  top(kind: DocKind, plan: Plan, cand: Int32Array, k: number, all = false): RankedId[] {
     if (cand.length >= PRUNING.from && k <= 200 && plan.leaves.length) {
-      const r = this.pruned(kind, plan, cand, k);
+      const r = this.pruned(kind, plan, cand, k, all);
       if (r) {
         this.rankStats.pruned++;
         return r;
@@ -1054,29 +1054,42 @@ export class TermIndex {
     return topScores(cand, this.scores(kind, plan, cand), k);
   }
 
-  private pruned(kind: DocKind, plan: Plan, cand: Int32Array, k: number): RankedId[] | null {
+  private pruned(
+    kind: DocKind,
+    plan: Plan,
+    cand: Int32Array,
+    k: number,
+    all: boolean,
+  ): RankedId[] | null {
     const p = this.postings[kind]!;
+    // The candidates as bits: the plan's own when they are all of its matches (the caller says so,
+    // and the plan holds as many).
+    const size = Math.max(p.words(), (cand[cand.length - 1] >> 5) + 1);
+    let cb: Uint32Array;
+    if (all && plan.bits.length === size && bitsCount(plan.bits) === cand.length) cb = plan.bits;
+    else {
+      cb = new Uint32Array(size);
+      for (let i = 0; i < cand.length; i++) cb[cand[i] >> 5] |= 1 << (cand[i] & 31);
+    }
     // Word starts are first bounded from their words' own lists (kept in the index file); a word
     // start's group list (made on first use, see groupChampion) only when that bound is too loose.
     const multi = plan.leaves.some((leaf) => leaf.groups.some((g) => g.length > 1));
-    const r = this.prunedWith(kind, p, plan, cand, k, false);
+    const r = this.prunedWith(kind, p, plan, cb, k, false);
     if (r && multi) this.rankStats.prefixWordLists++;
-    return r ?? (multi ? this.prunedWith(kind, p, plan, cand, k, true) : null);
+    return r ?? (multi ? this.prunedWith(kind, p, plan, cb, k, true) : null);
   }
 
   private prunedWith(
     kind: DocKind,
     p: KindPostings,
     plan: Plan,
-    cand: Int32Array,
+    cb: Uint32Array,
     k: number,
     groupLists: boolean,
   ): RankedId[] | null {
     const n = p.count();
     const avgdl = p.avgdl();
-    const size = Math.max(p.words(), (cand[cand.length - 1] >> 5) + 1);
-    const cb = new Uint32Array(size);
-    for (let i = 0; i < cand.length; i++) cb[cand[i] >> 5] |= 1 << (cand[i] & 31);
+    const size = cb.length;
     const idfs = plan.leaves.map((leaf) => idfOf(n, bitsCount(leaf.bits)));
     // A document's phrase frequency is at least 1: its weight is at most 1 / (1 + k1·(1 − b)).
     const one = 1 / (1 + K1 * (1 - B));
