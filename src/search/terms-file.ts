@@ -34,8 +34,8 @@ export interface Snapshot {
 export interface SortedWords {
   /** Term ids, ordered by their names. */
   order: Int32Array;
-  /** Surface words with their term ids, ordered by word. */
-  words: [string, number[]][];
+  /** Surface words (their term ids are in the surface map), in order. */
+  words: string[];
 }
 
 /** Compares strings by UTF-16 code units (the order startsWith ranges are contiguous in). */
@@ -48,7 +48,7 @@ export function sortWords(names: string[], surface: Map<string, number[]>): Sort
   const order = Int32Array.from(names.keys());
   const ids = Array.from(order).sort((x, y) => byCodeUnits(names[x], names[y]));
   order.set(ids);
-  return { order, words: [...surface].sort((x, y) => byCodeUnits(x[0], y[0])) };
+  return { order, words: [...surface.keys()].sort(byCodeUnits) };
 }
 
 type ArrayKind = 'u32' | 'i32' | 'u8' | 'f32';
@@ -140,7 +140,7 @@ export function encodeSnapshot(s: Snapshot, shared = false): Uint8Array {
       champAvgdl: p.termNames.map((_, t) => p.champs[t]?.avgdl ?? null),
       pairKeys: [...p.pairs.keys()],
       pairBits: [...p.pairs.values()].map(put),
-      surface: sorted.words,
+      surface: sorted.words.map((w) => [w, s.surface[kind].get(w)!]),
       order: put(sorted.order),
       surfaceSorted: true,
     };
@@ -256,7 +256,7 @@ function* decodeSteps(blob: Uint8Array): Generator<void, Snapshot | null> {
       surface[kind] = new Map(k.surface);
       const order = k.order ? (view(k.order) as Int32Array) : null;
       if (order && order.length === k.terms.length && k.surfaceSorted)
-        sorted[kind] = { order, words: k.surface };
+        sorted[kind] = { order, words: k.surface.map(([w]) => w) };
       else allSorted = false;
     }
     return {

@@ -821,9 +821,9 @@ export class TermIndex {
         found.add(order[i]);
       }
       for (let t = dict.terms; t < names.length; t++) if (names[t].startsWith(word)) found.add(t);
-      for (let i = lowerBound(words.length, (i) => words[i][0], word); i < words.length; i++) {
-        if (!words[i][0].startsWith(word)) break;
-        for (const t of words[i][1]) found.add(t);
+      for (let i = lowerBound(words.length, (i) => words[i], word); i < words.length; i++) {
+        if (!words[i].startsWith(word)) break;
+        for (const t of surface.get(words[i]) ?? []) found.add(t);
       }
       for (const w of dict.later)
         if (w.startsWith(word)) for (const t of surface.get(w) ?? []) found.add(t);
