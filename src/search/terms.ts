@@ -1074,8 +1074,9 @@ export class TermIndex {
     // Word starts are first bounded from their words' own lists (kept in the index file); a word
     // start's group list (made on first use, see groupChampion) only when that bound is too loose.
     const multi = plan.leaves.some((leaf) => leaf.groups.some((g) => g.length > 1));
+    const lists = this.rankStats.groupLists;
     const r = this.prunedWith(kind, p, plan, cb, k, false);
-    if (r && multi) this.rankStats.prefixWordLists++;
+    if (r && multi && this.rankStats.groupLists === lists) this.rankStats.prefixWordLists++;
     return r ?? (multi ? this.prunedWith(kind, p, plan, cb, k, true) : null);
   }
 
