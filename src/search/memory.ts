@@ -78,7 +78,7 @@ export class MemorySearchIndex implements SearchIndex {
     const plan = await this.plan(kind, query);
     if (!plan || !plan.bits)
       return timed('matchMs', () => this.inner.rank(kind, query, candidates, k, all));
-    return this.terms.top(kind, plan as Plan, candidates, k);
+    return this.terms.top(kind, plan as Plan, candidates, k, all);
   }
 
   snippets(kind: DocKind, query: ParsedQuery, ids: number[]): Promise<Map<number, string>> {

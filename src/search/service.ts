@@ -428,6 +428,9 @@ function topK(
   return heap.sort((a, b) => (better(a, b) ? -1 : better(b, a) ? 1 : 0));
 }
 
+/** Months (year * 12 + month - 1) a tally keeps in its array: the year filter's table covers them. */
+const TABLE_MONTHS = 12 * 2200;
+
 /** Tallies cleared after use and kept for the next search (each holds 105 KB of counts). */
 const FREE_TALLIES: Tally[] = [];
 
@@ -437,7 +440,7 @@ const FREE_TALLIES: Tally[] = [];
  * counts are not allocated (and zeroed, and collected) again for every search.
  */
 class Tally {
-  private readonly counts = new Int32Array(12 * 2200);
+  private readonly counts = new Int32Array(TABLE_MONTHS);
   private readonly other = new Map<number, number>();
   /** The values counted since the last clear lie from `lo` to `hi`. */
   private lo = Infinity;
@@ -594,6 +597,23 @@ function countOthersOut(ids: Int32Array, c: CableScan, k: CableCounts, out: Int3
   return n;
 }
 
+const MONTHS_NONE = new Uint8Array(0);
+
+/**
+ * Per month of TABLE_MONTHS, 1 when its year fails the year filters: one array read per cable
+ * instead of a division and set lookups.
+ */
+function monthsFailing(yearIn: Set<number> | null, yearOut: Set<number> | null): Uint8Array {
+  const t = new Uint8Array(TABLE_MONTHS);
+  if (yearIn) {
+    t.fill(1);
+    for (const y of yearIn) if (y >= 0 && y * 12 < TABLE_MONTHS) t.fill(0, y * 12, y * 12 + 12);
+  }
+  if (yearOut)
+    for (const y of yearOut) if (y >= 0 && y * 12 < TABLE_MONTHS) t.fill(1, y * 12, y * 12 + 12);
+  return t;
+}
+
 /**
  * Filters set: a cable is a hit when it passes them all, and counts in a facet when it passes
  * every filter but that facet's own (drill-down). Returns the hits and the kind facet's count.
@@ -622,6 +642,7 @@ function countFiltered(
   const { fromMin, toMin, refIn, refOut } = f;
   const tagFilter = tagNeed.length > 0 || tagOut.length > 0;
   const byYear = yearIn !== null || yearOut !== null;
+  const yearFails = byYear ? monthsFailing(yearIn, yearOut) : MONTHS_NONE;
   const byTime = fromMin !== -Infinity || toMin !== Infinity || refIn !== null || refOut !== null;
   const deadline = currentDeadline();
   let n = 0;
@@ -653,8 +674,12 @@ function countFiltered(
     }
     const month = monthOf[id];
     if (byYear) {
-      const y = Math.floor(month / 12);
-      if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+      if (month >= 0 && month < yearFails.length) {
+        if (yearFails[month]) mask |= YEAR;
+      } else {
+        const y = Math.floor(month / 12);
+        if ((yearIn && !yearIn.has(y)) || (yearOut && yearOut.has(y))) mask |= YEAR;
+      }
     }
     if (byTime) {
       const m = minute[id];
@@ -850,12 +875,16 @@ export class SearchService {
     const cls = new Int32Array(c.classes.values.length + 1);
     const tag = new Int32Array(c.tagDict.values.length + 1);
     const months = Tally.take();
+    // The flat tag arrays, read in place (tagsOf() would make a view per cable).
+    const { start, data, over } = c.flatTags();
     for (let id = 0; id < c.size; id++) {
       if (!c.present[id]) continue;
       origin[c.origin[id]]++;
       cls[c.cls[id]]++;
-      const tags = c.tagsOf(id);
-      for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
+      if (over[id]) {
+        const tags = c.tagsOf(id);
+        for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
+      } else for (let x = start[id], end = start[id + 1]; x < end; x++) tag[data[x]]++;
       months.add(c.month[id]);
     }
     this.totals = {

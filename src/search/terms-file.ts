@@ -26,6 +26,29 @@ export interface Snapshot {
   surface: Record<DocKind, Map<string, number[]>>;
   /** The blob it was decoded from (its arrays are views into it). */
   blob?: Uint8Array;
+  /** Per kind, when the blob had them: the dictionaries in name order (see SortedWords). */
+  sorted?: Record<DocKind, SortedWords>;
+}
+
+/** A kind's term names and surface words in code-unit order, for word-start lookups. */
+export interface SortedWords {
+  /** Term ids, ordered by their names. */
+  order: Int32Array;
+  /** Surface words (their term ids are in the surface map), in order. */
+  words: string[];
+}
+
+/** Compares strings by UTF-16 code units (the order startsWith ranges are contiguous in). */
+export function byCodeUnits(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/** The dictionaries of a kind in name order. */
+export function sortWords(names: string[], surface: Map<string, number[]>): SortedWords {
+  const order = Int32Array.from(names.keys());
+  const ids = Array.from(order).sort((x, y) => byCodeUnits(names[x], names[y]));
+  order.set(ids);
+  return { order, words: [...surface.keys()].sort(byCodeUnits) };
 }
 
 type ArrayKind = 'u32' | 'i32' | 'u8' | 'f32';
@@ -47,6 +70,13 @@ interface KindHeader {
   pairKeys: number[];
   pairBits: Ref[];
   surface: [string, number[]][];
+  /**
+   * The term ids in the order of their names, and whether `surface` is in the order of its words
+   * (so a word start finds its words by binary search). Absent in files written before: the
+   * order is then made on first use.
+   */
+  order?: Ref;
+  surfaceSorted?: boolean;
 }
 
 interface Header {
@@ -84,6 +114,13 @@ export function encodeSnapshot(s: Snapshot, shared = false): Uint8Array {
   const kinds = {} as Record<DocKind, KindHeader>;
   for (const kind of ['cable', 'story'] as const) {
     const p = s.postings[kind];
+    const given = s.sorted?.[kind];
+    const sorted =
+      given &&
+      given.order.length === p.termNames.length &&
+      given.words.length === s.surface[kind].size
+        ? given
+        : sortWords(p.termNames, s.surface[kind]);
     kinds[kind] = {
       nDocs: p.nDocs,
       totalLen: p.totalLen,
@@ -103,7 +140,9 @@ export function encodeSnapshot(s: Snapshot, shared = false): Uint8Array {
       champAvgdl: p.termNames.map((_, t) => p.champs[t]?.avgdl ?? null),
       pairKeys: [...p.pairs.keys()],
       pairBits: [...p.pairs.values()].map(put),
-      surface: [...s.surface[kind]],
+      surface: sorted.words.map((w) => [w, s.surface[kind].get(w)!]),
+      order: put(sorted.order),
+      surfaceSorted: true,
     };
   }
   const header = Buffer.from(JSON.stringify({ stamp: s.stamp, kinds } satisfies Header), 'utf8');
@@ -183,6 +222,8 @@ function* decodeSteps(blob: Uint8Array): Generator<void, Snapshot | null> {
   try {
     const postings = {} as Record<DocKind, KindPostings>;
     const surface = {} as Record<DocKind, Map<string, number[]>>;
+    const sorted = {} as Record<DocKind, SortedWords>;
+    let allSorted = true;
     for (const kind of ['cable', 'story'] as const) {
       const k = header.kinds[kind];
       const p = new KindPostings();
@@ -213,8 +254,18 @@ function* decodeSteps(blob: Uint8Array): Generator<void, Snapshot | null> {
       k.pairKeys.forEach((key, i) => p.pairs.set(key, view(k.pairBits[i]) as Uint32Array));
       postings[kind] = p;
       surface[kind] = new Map(k.surface);
+      const order = k.order ? (view(k.order) as Int32Array) : null;
+      if (order && order.length === k.terms.length && k.surfaceSorted)
+        sorted[kind] = { order, words: k.surface.map(([w]) => w) };
+      else allSorted = false;
     }
-    return { stamp: header.stamp, postings, surface, blob: whole };
+    return {
+      stamp: header.stamp,
+      postings,
+      surface,
+      blob: whole,
+      ...(allSorted ? { sorted } : {}),
+    };
   } catch {
     return null;
   }

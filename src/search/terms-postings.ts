@@ -288,6 +288,12 @@ export class KindPostings {
     return c;
   }
 
+  /** True when the group's list was made already (groupChampion() costs nothing then). */
+  hasGroupChampion(tids: number[]): boolean {
+    this.checkChampsSize();
+    return this.groupChamps.has(tids.join(','));
+  }
+
   /**
    * Champion list of a group of terms whose frequencies add up (a prefix and its expansions), made
    * on first use and kept (a few dozen) until the postings are replaced: the documents with the

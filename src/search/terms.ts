@@ -41,7 +41,9 @@ import {
   decodeSnapshotYielding,
   readSnapshotBlob,
   readSnapshotStamp,
+  sortWords,
   type Snapshot,
+  type SortedWords,
   type Stamp,
 } from './terms-file.ts';
 import type { BuildRequest } from './terms-worker.ts';
@@ -149,6 +151,11 @@ export class TermIndex {
   private pending: Record<DocKind, Set<number>> = { cable: new Set(), story: new Set() };
   private readonly phraseCache = new Map<string, Int32Array>();
   private readonly prefixCache = new Map<string, number[]>();
+  /**
+   * Per kind's postings: its terms and surface words in name order (from the index file, or made
+   * on the first word start), and the surface words learned since (looked through one by one).
+   */
+  private readonly dicts = new WeakMap<KindPostings, WordDict>();
   private closed = false;
   /** Milliseconds the last full build (or load) took, and where the index came from. */
   lastBuildMs = 0;
@@ -161,8 +168,11 @@ export class TermIndex {
   private installed: Snapshot | null = null;
   /** A leader's index file, handed to the followers as soon as it was read (see kept()). */
   private sharedEarly: Uint8Array | null = null;
-  /** Top-k rankings answered from champion lists / by scoring every candidate. */
-  readonly rankStats = { pruned: 0, full: 0, groupLists: 0 };
+  /**
+   * Top-k rankings answered from champion lists / by scoring every candidate; group lists used;
+   * rankings with a word start settled from its words' own lists (no group list made).
+   */
+  readonly rankStats = { pruned: 0, full: 0, groupLists: 0, prefixWordLists: 0 };
   /** Two-word phrases answered from tracked pairs / sent to the database. */
   readonly phraseStats = { pairs: 0, database: 0 };
   /** Batches of a build read and tokenised on other threads (readThreads). */
@@ -298,6 +308,13 @@ export class TermIndex {
     this.installs++;
     this.postings = { ...snap.postings };
     this.surface = { ...snap.surface };
+    if (snap.sorted)
+      for (const kind of ['cable', 'story'] as const)
+        this.dicts.set(snap.postings[kind], {
+          ...snap.sorted[kind],
+          terms: snap.postings[kind].termNames.length,
+          later: [],
+        });
     for (const kind of ['cable', 'story'] as const) {
       const names = snap.postings[kind].termNames;
       for (const [w, tids] of snap.surface[kind])
@@ -583,11 +600,14 @@ export class TermIndex {
       const stems = await this.stemmer.stem(list);
       list.forEach((w, i) => this.stems.set(w, stems[i]));
     }
-    for (const w of missing)
+    const dict = this.dicts.get(p);
+    for (const w of missing) {
       surf.set(
         w,
         this.stems.get(w)!.map((s) => p.term(s)),
       );
+      dict?.later.push(w);
+    }
   }
 
   private async buildKind(kind: DocKind, gen: number): Promise<KindPostings> {
@@ -791,18 +811,27 @@ export class TermIndex {
     const key = `${kind}\u0000${word}`;
     let tids = this.prefixCache.get(key);
     if (!tids) {
-      const deadline = currentDeadline();
       const names = p.termNames;
+      const surface = this.surface[kind];
+      let dict = this.dicts.get(p);
+      if (!dict) {
+        // An index without the file's order (built here, or an older file): made once.
+        dict = { ...sortWords(names, surface), terms: names.length, later: [] };
+        this.dicts.set(p, dict);
+      }
       const found = new Set<number>();
-      for (let t = 0; t < names.length; t++) {
-        if ((t & 0xffff) === 0) deadline?.check();
-        if (names[t].startsWith(word)) found.add(t);
+      const { order, words } = dict;
+      for (let i = lowerBound(order.length, (i) => names[order[i]], word); i < order.length; i++) {
+        if (!names[order[i]].startsWith(word)) break;
+        found.add(order[i]);
       }
-      let n = 0;
-      for (const [w, ts] of this.surface[kind]) {
-        if ((++n & 0xffff) === 0) deadline?.check();
-        if (w.startsWith(word)) for (const t of ts) found.add(t);
+      for (let t = dict.terms; t < names.length; t++) if (names[t].startsWith(word)) found.add(t);
+      for (let i = lowerBound(words.length, (i) => words[i], word); i < words.length; i++) {
+        if (!words[i].startsWith(word)) break;
+        for (const t of surface.get(words[i]) ?? []) found.add(t);
       }
+      for (const w of dict.later)
+        if (w.startsWith(word)) for (const t of surface.get(w) ?? []) found.add(t);
       tids = [...found].sort((a, b) => a - b);
       this.prefixCache.set(key, tids);
     }
@@ -1018,9 +1047,9 @@ export class TermIndex {
    * leaf's terms outside their lists), so when the k-th best scored candidate beats that bound the
    * rest need not be looked at. Otherwise a longer prefix of the lists is tried, then every candidate.
    */
-  top(kind: DocKind, plan: Plan, cand: Int32Array, k: number): RankedId[] {
+  top(kind: DocKind, plan: Plan, cand: Int32Array, k: number, all = false): RankedId[] {
     if (cand.length >= PRUNING.from && k <= 200 && plan.leaves.length) {
-      const r = this.pruned(kind, plan, cand, k);
+      const r = this.pruned(kind, plan, cand, k, all);
       if (r) {
         this.rankStats.pruned++;
         return r;
@@ -1030,20 +1059,53 @@ export class TermIndex {
     return topScores(cand, this.scores(kind, plan, cand), k);
   }
 
-  private pruned(kind: DocKind, plan: Plan, cand: Int32Array, k: number): RankedId[] | null {
+  private pruned(
+    kind: DocKind,
+    plan: Plan,
+    cand: Int32Array,
+    k: number,
+    all: boolean,
+  ): RankedId[] | null {
     const p = this.postings[kind]!;
+    // The candidates as bits: the plan's own when they are all of its matches (the caller says so,
+    // and the plan holds as many).
+    const size = Math.max(p.words(), (cand[cand.length - 1] >> 5) + 1);
+    let cb: Uint32Array;
+    if (all && plan.bits.length === size && bitsCount(plan.bits) === cand.length) cb = plan.bits;
+    else {
+      cb = new Uint32Array(size);
+      for (let i = 0; i < cand.length; i++) cb[cand[i] >> 5] |= 1 << (cand[i] & 31);
+    }
+    // Word starts are first bounded from their words' own lists (kept in the index file); a word
+    // start's group list (made on first use, see groupChampion) only when that bound is too loose.
+    const multi = plan.leaves.some((leaf) => leaf.groups.some((g) => g.length > 1));
+    const lists = this.rankStats.groupLists;
+    const r = this.prunedWith(kind, p, plan, cb, k, false);
+    if (r && multi && this.rankStats.groupLists === lists) this.rankStats.prefixWordLists++;
+    return r ?? (multi ? this.prunedWith(kind, p, plan, cb, k, true) : null);
+  }
+
+  private prunedWith(
+    kind: DocKind,
+    p: KindPostings,
+    plan: Plan,
+    cb: Uint32Array,
+    k: number,
+    groupLists: boolean,
+  ): RankedId[] | null {
     const n = p.count();
     const avgdl = p.avgdl();
-    const size = Math.max(p.words(), (cand[cand.length - 1] >> 5) + 1);
-    const cb = new Uint32Array(size);
-    for (let i = 0; i < cand.length; i++) cb[cand[i] >> 5] |= 1 << (cand[i] & 31);
+    const size = cb.length;
     const idfs = plan.leaves.map((leaf) => idfOf(n, bitsCount(leaf.bits)));
     // A document's phrase frequency is at least 1: its weight is at most 1 / (1 + k1·(1 − b)).
     const one = 1 / (1 + K1 * (1 - B));
     for (const m of PRUNING.tiers) {
       checkDeadline();
       const sb = new Uint32Array(size);
-      /** Marks the candidates in the first m entries of a list; returns the weight bound for the rest. */
+      /**
+       * Marks the candidates in the first m entries of a list; returns the list's weight bound for
+       * the rest, as made (at the list's avgdl).
+       */
       const listed = (c: Champion): number => {
         const last = Math.min(m, c.ids.length - 1);
         const b = c.w[last];
@@ -1051,17 +1113,22 @@ export class TermIndex {
           const id = c.ids[i];
           if (cb[id >> 5] & (1 << (id & 31))) sb[id >> 5] |= 1 << (id & 31);
         }
-        return b * Math.max(1, avgdl / c.avgdl);
+        return b;
       };
       /** Marks a group's exactly scored candidates; returns the weight bound for the others. */
       const group = (g: number[]): number => {
         // Several terms (a prefix): the group's own list bounds their summed frequency.
-        const gc = g.length > 1 ? p.groupChampion(g) : null;
+        const gc =
+          g.length > 1 && (groupLists || p.hasGroupChampion(g)) ? p.groupChampion(g) : null;
         if (gc) {
           this.rankStats.groupLists++;
-          return Math.min(1, listed(gc));
+          return Math.min(1, listed(gc) * Math.max(1, avgdl / gc.avgdl));
         }
-        let bound = 0;
+        // Outside a term's list, its weight f / (f + norm) is at most w, so f / norm is at most
+        // w / (1 − w) (times avgdl / the list's avgdl when the average length grew since). The
+        // group's summed frequency over norm is at most the sum R of those, and its weight at
+        // most R / (R + 1): tighter than summing the weights (bm25's weight is subadditive).
+        let ratio = 0;
         for (const t of g) {
           const c = p.champion(t);
           if (!c) {
@@ -1076,10 +1143,10 @@ export class TermIndex {
             }
             continue;
           }
-          bound += listed(c);
+          const w = listed(c);
+          ratio += w >= 1 ? Infinity : (w / (1 - w)) * Math.max(1, avgdl / c.avgdl);
         }
-        // bm25's term weight is subadditive in the frequency, and below 1.
-        return Math.min(1, bound);
+        return ratio === Infinity ? 1 : Math.min(1, ratio / (ratio + 1));
       };
       let ub = 0;
       plan.leaves.forEach((leaf, li) => {
@@ -1130,6 +1197,26 @@ export class TermIndex {
   termCount(kind: DocKind): number {
     return this.postings[kind]?.termNames.length ?? 0;
   }
+}
+
+/** A kind's dictionaries in name order (SortedWords) and what was added to them since. */
+interface WordDict extends SortedWords {
+  /** Terms with ids from here on are newer than the order (looked through one by one). */
+  terms: number;
+  /** Surface words learned since the order was made. */
+  later: string[];
+}
+
+/** The first of n sorted strings (the i-th is at(i)) that is not below `s`. */
+function lowerBound(n: number, at: (i: number) => string, s: string): number {
+  let lo = 0,
+    hi = n;
+  while (lo < hi) {
+    const m = (lo + hi) >> 1;
+    if (at(m) < s) lo = m + 1;
+    else hi = m;
+  }
+  return lo;
 }
 
 interface Row {

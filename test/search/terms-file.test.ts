@@ -10,7 +10,12 @@ import { join } from 'node:path';
 import { sql } from 'kysely';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService } from '../../src/search/service.ts';
-import { decodeSnapshot, encodeSnapshot, readSnapshotStamp } from '../../src/search/terms-file.ts';
+import {
+  decodeSnapshot,
+  encodeSnapshot,
+  readSnapshotStamp,
+  type SortedWords,
+} from '../../src/search/terms-file.ts';
 import { PRUNING } from '../../src/search/terms-postings.ts';
 import { databaseStamp } from '../../src/search/stamp.ts';
 import Database from 'better-sqlite3';
@@ -103,6 +108,18 @@ describe(`term index file on ${ENGINE}`, () => {
       ),
       'champion lists in the file',
     );
+    // Term names and surface words are kept in name order too, for word starts.
+    for (const kind of ['cable', 'story'] as const) {
+      const sorted: SortedWords | undefined = snap.sorted?.[kind];
+      assert.ok(sorted, `${kind}: dictionaries in name order in the file`);
+      const termNames: string[] = snap.postings[kind].termNames;
+      const names: string[] = [...sorted.order].map((t) => termNames[t]);
+      assert.equal(new Set(sorted.order).size, snap.postings[kind].termNames.length);
+      assert.deepEqual(names, [...names].sort());
+      const words: string[] = sorted.words;
+      assert.deepEqual(words, [...words].sort());
+      assert.deepEqual(new Set(words), new Set(snap.surface[kind].keys()));
+    }
     const again = encodeSnapshot(snap);
     assert.deepEqual(Buffer.from(again), Buffer.from(blob));
     assert.equal(
