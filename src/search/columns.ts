@@ -669,9 +669,10 @@ export class FacetColumns {
       );
       if (maxId) cables.ensure(maxId);
       // A reload beside searches (the columns in place answer them) reads in smaller parts and
-      // lets them run in between.
+      // lets them run in between. The first load lets the thread's messages in between its parts
+      // too: until it is done, plain text searches are answered from the database (early.ts).
       const beside = this.loaded;
-      const part = beside ? 10000 : 50000;
+      const part = beside ? 10000 : 25000;
       for (let from = 0; from < maxId; from += part) {
         const rows = (await k
           .selectFrom('cables')
@@ -681,6 +682,7 @@ export class FacetColumns {
           .execute()) as CableRow[];
         for (const r of rows) cables.set(r.id, r);
         if (beside) await yieldToOthers();
+        else await new Promise((r) => setImmediate(r));
       }
       cables.flatTags();
     }

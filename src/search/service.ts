@@ -21,6 +21,7 @@ import {
 import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
+import { answerableEarly, EARLY_NOTICE, ownMatches, ownStories } from './early.ts';
 import type { TermIndexOptions } from './terms.ts';
 import { PRUNING } from './terms-postings.ts';
 import { pastedLink, type PastedLink } from './forgiving.ts';
@@ -1025,7 +1026,10 @@ export class SearchService {
         };
     }
     const result = await this.run(parsed.query, params, normalized, t0);
-    return { ok: true, result: { ...result, notices: first.query.notices ?? [] } };
+    return {
+      ok: true,
+      result: { ...result, notices: [...(first.query.notices ?? []), ...result.notices] },
+    };
   }
 
   /**
@@ -1083,6 +1087,12 @@ export class SearchService {
     t0: number,
     only?: OnlyDocs,
   ): Promise<SearchResult> {
+    // Before the columns' first load is done (seconds on the full archive), a plain text search
+    // is answered from the database alone instead of waiting for it (early.ts).
+    if (!this.columns.loaded && !only) {
+      const early = await this.beforeColumns(query, params, normalized, t0);
+      if (early) return early;
+    }
     const deadline = currentDeadline();
     const waitFrom = deadline?.now();
     // Loaded once, then caught up: a large catch-up goes on beside this search (see forSearch).
@@ -1163,6 +1173,61 @@ export class SearchService {
     };
     if (cache) cache.keep(result);
     return result;
+  }
+
+  /**
+   * A search answered before the columns are loaded, from the engine's match sets and rows alone
+   * (see early.ts), while the term index warms up; null when it has to wait for the columns (a
+   * filter, a date order, or on PostgreSQL a match set above RANK_LIMIT, which ts_rank_cd would
+   * score whole: FTS5 ranks a large set through the title tier with ORDER BY ... LIMIT).
+   */
+  private async beforeColumns(
+    query: ParsedQuery,
+    params: SearchParams,
+    normalized: string,
+    t0: number,
+  ): Promise<SearchResult | null> {
+    if (!this.terms || this.terms.ready('cable')) return null;
+    if (!answerableEarly(query, params, tagsMatchedByText(query, COMPILE))) return null;
+    // The load goes on (it yields between its parts); the next searches wait for it as usual.
+    this.columns.sync().catch(() => {});
+    const nowMin = Math.floor(Date.now() / 60000);
+    const [cable, stories] = await timed('databaseMs', () =>
+      Promise.all([this.index.match('cable', query), ownStories(this.db, nowMin)]),
+    );
+    if (!cable || (cable.length > RANK_LIMIT && this.index.engine !== 'sqlite')) return null;
+    const matched = stories.ids.length ? await this.index.match('story', query) : null;
+    const story = matched ? ownMatches(stories, matched) : null;
+    checkDeadline();
+    const hits: Record<DocKind, Int32Array> = { cable, story: story?.hits ?? new Int32Array(0) };
+    const matchSizes: Record<DocKind, number> = {
+      cable: cable.length,
+      story: story?.own.length ?? 0,
+    };
+    const page = await this.relevancePage(query, hits, matchSizes, params);
+    checkDeadline();
+    const highlight = highlightTerms(query, COMPILE);
+    const hitsOut = await this.hydrate(page, query, highlight);
+    const kind = sortFacet(
+      new Map([
+        ['cable', hits.cable.length],
+        ['story', hits.story.length],
+      ]),
+    );
+    return {
+      total: hits.cable.length + hits.story.length,
+      page: params.page,
+      size: params.size,
+      hits: hitsOut,
+      facets: { kind, origin: [], classification: [], tag: [], year: [], section: [] },
+      months: [],
+      tookMs: Math.round((performance.now() - t0) * 10) / 10,
+      order: 'relevance',
+      normalized,
+      highlight,
+      warming: true,
+      notices: [EARLY_NOTICE],
+    };
   }
 
   /** The query's filters as flag tables over the columns' dictionaries (null: filter not set). */
