@@ -6,7 +6,8 @@
  * tsvector), which give the exact total, the kind counts and the same top hits the database path
  * gives once the columns are in (SearchService.relevancePage, the same ranking calls on the same
  * sets). The other facet counts and the month chart need the columns: such an answer leaves them
- * out and says so (EARLY_NOTICE). Any other search waits for the columns as before.
+ * out and says so (`countsPending`; EARLY_NOTICE on the page and as the API's `countsNote`). Any
+ * other search waits for the columns as before.
  */
 import { sql } from 'kysely';
 import type { Db } from '../platform/db.ts';

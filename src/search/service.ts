@@ -21,7 +21,7 @@ import {
 import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
-import { answerableEarly, EARLY_NOTICE, ownMatches, ownStories } from './early.ts';
+import { answerableEarly, ownMatches, ownStories } from './early.ts';
 import type { TermIndexOptions } from './terms.ts';
 import { PRUNING } from './terms-postings.ts';
 import { pastedLink, type PastedLink } from './forgiving.ts';
@@ -84,6 +84,11 @@ export interface SearchResult {
   warming: boolean;
   /** How parts of the query were read differently from how they were written (plain sentences). */
   notices: string[];
+  /**
+   * Answered before the facet columns were loaded (early.ts): the facet lists other than `kind`
+   * and the month chart are empty, said by EARLY_NOTICE.
+   */
+  countsPending?: boolean;
 }
 /**
  * Why a search was not answered: the query could not be read (`syntax`), it asks for more work
@@ -1026,10 +1031,7 @@ export class SearchService {
         };
     }
     const result = await this.run(parsed.query, params, normalized, t0);
-    return {
-      ok: true,
-      result: { ...result, notices: [...(first.query.notices ?? []), ...result.notices] },
-    };
+    return { ok: true, result: { ...result, notices: first.query.notices ?? [] } };
   }
 
   /**
@@ -1226,7 +1228,8 @@ export class SearchService {
       normalized,
       highlight,
       warming: true,
-      notices: [EARLY_NOTICE],
+      notices: [],
+      countsPending: true,
     };
   }
 
