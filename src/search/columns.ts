@@ -721,10 +721,11 @@ export class FacetColumns {
           0,
       );
       if (maxId) cables.ensure(maxId);
-      // A reload beside searches (the columns in place answer them) reads in smaller parts and
-      // lets them run in between.
+      // A reload beside searches (the columns in place answer them) reads in parts and lets them
+      // run in between. The first load lets the thread's messages in between its parts too: until
+      // it is done, plain text searches are answered from the database (early.ts).
       const beside = this.loaded;
-      const part = beside ? 10000 : 50000;
+      const part = 10000;
       for (let from = 0; from < maxId; from += part) {
         const rows = (await k
           .selectFrom('cables')
@@ -734,6 +735,7 @@ export class FacetColumns {
           .execute()) as CableRow[];
         for (const r of rows) cables.set(r.id, r);
         if (beside) await yieldToOthers();
+        else await new Promise((r) => setImmediate(r));
       }
       cables.flatTags();
     }
@@ -742,9 +744,11 @@ export class FacetColumns {
       (await sql<{ m: number | null }>`select max(id) as m from stories`.execute(k)).rows[0]?.m ??
         0,
     );
-    for (let from = 0; from < maxStory; from += 50000)
+    for (let from = 0; from < maxStory; from += 50000) {
       for (const r of await this.storyRows(null, undefined, [from, from + 50000]))
         stories.set(r.id, r);
+      if (!this.loaded) await new Promise((r) => setImmediate(r));
+    }
     this.cables = cables;
     this.stories = stories;
     this.seq = kept ? kept.stamp.seq : now.seq;

@@ -35,6 +35,7 @@ import { serverTiming, type SearchTiming } from './timing.ts';
 /** The term index kept between runs, in DATA_DIR. */
 export { TERMS_FILE } from './search-index.ts';
 import { TERMS_FILE } from './search-index.ts';
+import { EARLY_NOTICE } from './early.ts';
 
 /** One Searcher per app (worker threads holding the facet columns and the term index). */
 export function searcherFor(services: Services): () => Searcher {
@@ -316,6 +317,7 @@ export function searchRoutes(services: Services): FastifyPluginAsync {
         tookMs: r.tookMs,
         warming: r.warming,
         ...(r.warming ? { note: WARMING_NOTE } : {}),
+        ...(r.countsPending ? { countsPending: true, countsNote: EARLY_NOTICE } : {}),
         notices: r.notices,
         ...(out.location ? { location: out.location } : {}),
       };

@@ -21,6 +21,7 @@ import {
 import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
+import { answerableEarly, ownMatches, ownStories } from './early.ts';
 import type { TermIndexOptions } from './terms.ts';
 import { PRUNING } from './terms-postings.ts';
 import { pastedLink, type PastedLink } from './forgiving.ts';
@@ -83,6 +84,11 @@ export interface SearchResult {
   warming: boolean;
   /** How parts of the query were read differently from how they were written (plain sentences). */
   notices: string[];
+  /**
+   * Answered before the facet columns were loaded (early.ts): the facet lists other than `kind`
+   * and the month chart are empty, said by EARLY_NOTICE.
+   */
+  countsPending?: boolean;
 }
 /**
  * Why a search was not answered: the query could not be read (`syntax`), it asks for more work
@@ -1112,6 +1118,12 @@ export class SearchService {
     t0: number,
     only?: OnlyDocs,
   ): Promise<SearchResult> {
+    // Before the columns' first load is done (seconds on the full archive), a plain text search
+    // is answered from the database alone instead of waiting for it (early.ts).
+    if (!this.columns.loaded && !only) {
+      const early = await this.beforeColumns(query, params, normalized, t0);
+      if (early) return early;
+    }
     const deadline = currentDeadline();
     const waitFrom = deadline?.now();
     // Loaded once, then caught up: a large catch-up goes on beside this search (see forSearch).
@@ -1192,6 +1204,65 @@ export class SearchService {
     };
     if (cache) cache.keep(result);
     return result;
+  }
+
+  /**
+   * A search answered before the columns are loaded, from the engine's match sets and rows alone
+   * (see early.ts), while the term index warms up; null when it has to wait for the columns (a
+   * filter, a date order, or on PostgreSQL a match set above RANK_LIMIT, which ts_rank_cd would
+   * score whole: FTS5 ranks a large set through the title tier with ORDER BY ... LIMIT).
+   */
+  private async beforeColumns(
+    query: ParsedQuery,
+    params: SearchParams,
+    normalized: string,
+    t0: number,
+  ): Promise<SearchResult | null> {
+    if (!this.terms || this.terms.ready('cable')) return null;
+    if (!answerableEarly(query, params, tagsMatchedByText(query, COMPILE))) return null;
+    // The load goes on (it yields between its parts); the next searches wait for it as usual.
+    this.columns.sync().catch(() => {});
+    // This search does not wait for the columns at all.
+    const timing = currentTiming();
+    if (timing) timing.columnsMs ??= 0;
+    const nowMin = Math.floor(Date.now() / 60000);
+    const [cable, stories] = await timed('databaseMs', () =>
+      Promise.all([this.index.match('cable', query), ownStories(this.db, nowMin)]),
+    );
+    if (!cable || (cable.length > RANK_LIMIT && this.index.engine !== 'sqlite')) return null;
+    const matched = stories.ids.length ? await this.index.match('story', query) : null;
+    const story = matched ? ownMatches(stories, matched) : null;
+    checkDeadline();
+    const hits: Record<DocKind, Int32Array> = { cable, story: story?.hits ?? new Int32Array(0) };
+    const matchSizes: Record<DocKind, number> = {
+      cable: cable.length,
+      story: story?.own.length ?? 0,
+    };
+    const page = await this.relevancePage(query, hits, matchSizes, params);
+    checkDeadline();
+    const highlight = highlightTerms(query, COMPILE);
+    const hitsOut = await this.hydrate(page, query, highlight);
+    const kind = sortFacet(
+      new Map([
+        ['cable', hits.cable.length],
+        ['story', hits.story.length],
+      ]),
+    );
+    return {
+      total: hits.cable.length + hits.story.length,
+      page: params.page,
+      size: params.size,
+      hits: hitsOut,
+      facets: { kind, origin: [], classification: [], tag: [], year: [], section: [] },
+      months: [],
+      tookMs: Math.round((performance.now() - t0) * 10) / 10,
+      order: 'relevance',
+      normalized,
+      highlight,
+      warming: true,
+      notices: [],
+      countsPending: true,
+    };
   }
 
   /** The query's filters as flag tables over the columns' dictionaries (null: filter not set). */

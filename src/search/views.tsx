@@ -4,6 +4,7 @@ import { Layout } from '../web/layout.tsx';
 import { formatCount, formatDate } from '../web/format.ts';
 import { tagMeaning } from '../cables/parse/tags.ts';
 import type { SearchParams } from './query.ts';
+import { EARLY_NOTICE } from './early.ts';
 import { aroundPosition, pageState, shortQuery } from './forgiving.ts';
 import {
   FACETS,
@@ -360,6 +361,11 @@ export function SearchPage({
             <strong>The search index is warming up</strong> after a restart. Results come straight
             from the database for now: searches are slower, and very large result sets are listed
             newest first instead of by relevance.
+          </p>
+        ) : null}
+        {r?.countsPending ? (
+          <p class="notice" role="note" id="search-counts-pending">
+            {EARLY_NOTICE}
           </p>
         ) : null}
         {r ? (
