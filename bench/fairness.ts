@@ -193,10 +193,17 @@ function serverView(a: Scrape, b: Scrape): string[] {
     }
     return `${route} ${n ? ms(sum / n) : '-'} ms (${n})`;
   });
+  // Which statement was the slowest (the info gauge's label), as scraped at the end of the phase.
+  let slowestSql = '';
+  for (const k of b.keys()) {
+    const m = /^broadsheet_sqlite_slowest_statement_info\{statement="(.*)"\}$/.exec(k);
+    if (m) slowestSql = m[1].replace(/\\(.)/g, '$1');
+  }
   return [
     `event loop delay max ${ms(b.get('nodejs_eventloop_lag_max_seconds') ?? NaN)} ms, p99 ${ms(b.get('nodejs_eventloop_lag_p99_seconds') ?? NaN)} ms, mean ${ms(b.get('nodejs_eventloop_lag_mean_seconds') ?? NaN)} ms`,
     `server time (mean per request, all clients) ${routeTimes.join(', ')}`,
     `sqlite on the loop  ${d('broadsheet_sqlite_statement_seconds_total').toFixed(1)} s in statements, slowest ${ms(b.get('broadsheet_sqlite_slowest_statement_seconds') ?? NaN)} ms; lock waits ${d('broadsheet_sqlite_lock_waits_total')} (${d('broadsheet_sqlite_lock_wait_seconds_total').toFixed(1)} s, ${d('broadsheet_sqlite_lock_timeouts_total')} gave up)`,
+    ...(slowestSql ? [`sqlite slowest on the loop: ${slowestSql}`] : []),
   ];
 }
 

@@ -504,23 +504,17 @@ export async function neighbours(
     .where('origin', '=', cable.origin);
   const [prev, next] = await Promise.all([
     base
-      .where((eb) =>
-        eb.or([
-          eb('created', '<', cable.created),
-          eb.and([eb('created', '=', cable.created), eb('id', '<', cable.id)]),
-        ]),
-      )
+      // The bound on `created` alone lets the (origin, created) index start at the cable instead of
+      // walking the origin's cables from its newest (tens of ms on the event loop for a big origin).
+      .where('created', '<=', cable.created)
+      .where((eb) => eb.or([eb('created', '<', cable.created), eb('id', '<', cable.id)]))
       .orderBy('created', 'desc')
       .orderBy('id', 'desc')
       .limit(1)
       .executeTakeFirst(),
     base
-      .where((eb) =>
-        eb.or([
-          eb('created', '>', cable.created),
-          eb.and([eb('created', '=', cable.created), eb('id', '>', cable.id)]),
-        ]),
-      )
+      .where('created', '>=', cable.created)
+      .where((eb) => eb.or([eb('created', '>', cable.created), eb('id', '>', cable.id)]))
       .orderBy('created')
       .orderBy('id')
       .limit(1)

@@ -200,6 +200,11 @@ export const sqliteLockStats = {
   slowestSql: '',
 };
 
+/** The slowest statement since the last `takeSlowest`, without resetting it. */
+export function peekSlowest(): { seconds: number; sql: string } {
+  return { seconds: sqliteLockStats.slowest, sql: sqliteLockStats.slowestSql };
+}
+
 /** The slowest statement since the last call, and resets it (for /metrics and diagnostics). */
 export function takeSlowest(): { seconds: number; sql: string } {
   const out = { seconds: sqliteLockStats.slowest, sql: sqliteLockStats.slowestSql };

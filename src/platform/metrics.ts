@@ -22,7 +22,7 @@ import { sql } from 'kysely';
 import client from 'prom-client';
 import type { MigrationCatalogue, Services } from './services.ts';
 import type { Config } from '../config.ts';
-import { ping, sqliteLockStats, takeSlowest, type Db } from './db.ts';
+import { peekSlowest, ping, sqliteLockStats, takeSlowest, type Db } from './db.ts';
 
 export const registry = client.register;
 
@@ -204,7 +204,22 @@ function metrics() {
         name: 'broadsheet_sqlite_slowest_statement_seconds',
         help: "SQLite: the slowest statement of this process's connection since the previous scrape (the event loop waited that long).",
         collect() {
-          this.set(takeSlowest().seconds);
+          this.set(peekSlowest().seconds);
+        },
+      }),
+  );
+  // Collected after the gauge above (registration order), which it resets for the next scrape.
+  metric(
+    'broadsheet_sqlite_slowest_statement_info',
+    () =>
+      new client.Gauge({
+        name: 'broadsheet_sqlite_slowest_statement_info',
+        help: 'SQLite: which statement was the slowest since the previous scrape (its first 120 characters; the value is its seconds).',
+        labelNames: ['statement'],
+        collect() {
+          this.reset();
+          const s = takeSlowest();
+          if (s.sql) this.set({ statement: s.sql.replace(/\s+/g, ' ') }, s.seconds);
         },
       }),
   );

@@ -1,6 +1,6 @@
 /**
  * Stories migrations (range 0600–0699, shared with feeds and ads, which list their own in their
- * manifests): lead-story order and the press-release queue. The released names keep their
+ * manifests): lead-story order, the press-release queue and the lead stories' index. The released names keep their
  * `newsroom` word: a migration name never changes (0630, the newsroom's cable uploads, is listed
  * by cables, which owns that table).
  */
@@ -45,6 +45,21 @@ export function storiesMigrations(engine: Engine): Record<string, Migration> {
       async down(db: Builder) {
         await db.schema.dropTable('press_releases').ifExists().execute();
         await db.schema.alterTable('stories').dropColumn('lead_position').execute();
+      },
+    },
+    // The home page's lead stories (`featured = 1`, published): without it the query read every
+    // published story to find the few featured ones (about 0.1–0.6 s on a 251,287-story archive,
+    // on the event loop on SQLite, every time the home page's lists were reloaded).
+    '0601_stories_featured_index': {
+      async up(db: Builder) {
+        await db.schema
+          .createIndex('stories_featured_published')
+          .on('stories')
+          .columns(['featured', 'status', 'published_at'])
+          .execute();
+      },
+      async down(db: Builder) {
+        await db.schema.dropIndex('stories_featured_published').ifExists().execute();
       },
     },
   };

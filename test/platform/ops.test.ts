@@ -111,8 +111,19 @@ describe(`operations endpoints on ${ENGINE}`, () => {
     ])
       assert.ok((sample(text, name, {}) ?? -1) >= 0, name);
     // The site's own statements are timed on SQLite (PostgreSQL's run in its server).
-    if (ENGINE === 'sqlite')
+    if (ENGINE === 'sqlite') {
       assert.ok((sample(text, 'broadsheet_sqlite_statement_seconds_total', {}) ?? 0) > 0);
+      // The slowest statement is named (its SQL), and the same figure as the unlabelled gauge.
+      const named = /^broadsheet_sqlite_slowest_statement_info\{statement="(.+)"\} (\S+)$/m.exec(
+        text,
+      );
+      assert.ok(named, 'the slowest statement is named');
+      assert.match(named[1], /\b(select|insert|update|delete|begin|with)\b/i);
+      assert.equal(
+        Number(named[2]),
+        sample(text, 'broadsheet_sqlite_slowest_statement_seconds', {}),
+      );
+    }
   });
 
   test('/metrics needs the bearer token', async () => {
