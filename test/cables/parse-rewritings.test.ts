@@ -4,7 +4,7 @@
 // a section or address prefix, an id padded with zeros): the parser must read each rewriting as it
 // reads the input as written. Only tuning-part cases are rewritten (test/cables/split.ts). The data
 // stays outside the repo; the test skips when it is absent.
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,6 +24,14 @@ import { STATION_ALIASES, STATIONS } from '../../src/cables/parse/tables.ts';
 import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
 
 const CASES = path.join(SHARED_CABLES, 'cases', 'parser-cases.json');
+
+let casesRead: Case[] | null = null;
+
+/** The expected results, read once for all the tests of this file; null (the test skipped) without them. */
+function casesOrSkip(t: TestContext): Case[] | null {
+  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return null;
+  return (casesRead ??= JSON.parse(readFileSync(CASES, 'utf8')) as Case[]);
+}
 
 interface Case {
   name: string;
@@ -164,8 +172,8 @@ function rewriteClassifiedBy(
 }
 
 test('rewritings of the tuning Classified By inputs read the same names', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const rnd = random(16);
   const failures: string[] = [];
   let tried = 0;
@@ -205,8 +213,8 @@ test('rewritings of the tuning Classified By inputs read the same names', (t) =>
 });
 
 test('rewritings of the tuning ids: a damaged station, section and address prefixes, padding', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const rnd = random(2);
   const failures: string[] = [];
   let tried = 0;
@@ -357,8 +365,8 @@ function rewriteLabels(input: string, rnd: () => number): [string, string][] {
 }
 
 test('rewritings of the tuning captions: field labels misspelt, punctuated, glued', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const rnd = random(7);
   const groups = [
     ...tuningCases(
@@ -575,8 +583,8 @@ function rewriteReferences(
 }
 
 test('rewritings of the tuning REF lists: marks, years, aliases, printout lines', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const rnd = random(11);
   const failures: string[] = [];
   const kinds = new Map<string, number>();
@@ -651,8 +659,8 @@ const TRAILING_JUNK = [
 const PARTICLE_SURNAMES = ['VAN', 'DE LA', 'ST.', 'AL', 'DEL', 'VON'];
 
 test('rewritings of the tuning signers: surnames of two words, trailing junk lines', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const rnd = random(5);
   const failures: string[] = [];
   let tried = 0;
@@ -729,8 +737,8 @@ test('rewritings of the tuning signers: surnames of two words, trailing junk lin
 });
 
 test('rewritings of the tuning subjects for title case: acronyms with an ending, double hyphens', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const failures: string[] = [];
   const kinds = new Map<string, number>();
   for (const { c, base } of tuningCases(
@@ -787,8 +795,8 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
 });
 
 test('rewritings of the tuning subjects: wrapped at other widths, a portion mark, a REF list run in', (t) => {
-  if (skipWithout(t, existsSync(CASES), `${SHARED_CABLES} not found`)) return;
-  const cases = JSON.parse(readFileSync(CASES, 'utf8')) as Case[];
+  const cases = casesOrSkip(t);
+  if (!cases) return;
   const rnd = random(3);
   const failures: string[] = [];
   const kinds = new Map<string, number>();
