@@ -46,7 +46,7 @@ export interface OwnStories {
  * publication time come: StoryColumns.visible). One pass over the stories (about 0.1 s at 251,287
  * Cablegate stories, none of them on their own).
  */
-export async function ownStories(db: Db, nowMin: number): Promise<OwnStories> {
+export async function ownStoriesFromDatabase(db: Db, nowMin: number): Promise<OwnStories> {
   const { rows } = await sql<{ id: number; status: string; published_at: string }>`
     select s.id, s.status, s.published_at from stories s
     where s.cable_reference_id is null

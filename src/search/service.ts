@@ -21,7 +21,7 @@ import {
 import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
-import { answerableEarly, ownMatches, ownStories } from './early.ts';
+import { answerableEarly, ownMatches, ownStoriesFromDatabase } from './early.ts';
 import type { TermIndexOptions } from './terms.ts';
 import { PRUNING } from './terms-postings.ts';
 import { pastedLink, type PastedLink } from './forgiving.ts';
@@ -1227,7 +1227,7 @@ export class SearchService {
     if (timing) timing.columnsMs ??= 0;
     const nowMin = Math.floor(Date.now() / 60000);
     const [cable, stories] = await timed('databaseMs', () =>
-      Promise.all([this.index.match('cable', query), ownStories(this.db, nowMin)]),
+      Promise.all([this.index.match('cable', query), ownStoriesFromDatabase(this.db, nowMin)]),
     );
     if (!cable || (cable.length > RANK_LIMIT && this.index.engine !== 'sqlite')) return null;
     const matched = stories.ids.length ? await this.index.match('story', query) : null;
