@@ -1,5 +1,13 @@
 // Consistency rules for parsed cables that need no expected result (used by corpus.test.ts).
 import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
+import { STATIONS } from '../../src/cables/parse/tables.ts';
+
+const STATION_SET: ReadonlySet<string> = new Set(STATIONS);
+/** A reference id's station is one of the stations of the tables (FORMAT.md §2). */
+const knownStation = (id: string) => {
+  const m = /^\d{2}([A-Z]+)\d+$/.exec(id);
+  return !!m && STATION_SET.has(m[1]);
+};
 
 /**
  * Consistency rules over unlabelled cables: each names a way a field can be wrong that shows
@@ -37,6 +45,13 @@ const COMMON_WORDS = new Set(
     'END TEXT COMMENT SUMMARY NOTE QUOTE UNQUOTE CABLE MESSAGE SECTION PAGE REF REFS REFTEL TAGS SUBJECT ' +
     'SIPDIS NOFORN UNCLASSIFIED CONFIDENTIAL SECRET CLASSIFIED SENSITIVE EMBASSY STATE DEPARTMENT ' +
     'MINIMIZE CONSIDERED REGARDS THANKS ACTION REQUEST INFORMATION ALL ONLY ALSO WILL WOULD'
+  ).split(' '),
+);
+/** Words of rank or office (FORMAT.md §4.8, §9): a cable is signed by a surname, never by these. */
+const OFFICE_WORDS = new Set(
+  (
+    'AMBASSADOR CHARGE DCM CDA CONSUL CONSULGENERAL SECRETARY MINISTER COUNSELOR COUNSELLOR ' +
+    'OFFICER DIRECTOR DEPUTY CHIEF ACTING PRINCIPAL AMEMBASSY AMCONSUL SECSTATE USMISSION'
   ).split(' '),
 );
 /** A person's name: given names or initials, then a surname, optionally a suffix; any case. */
@@ -94,8 +109,21 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
       ),
   },
   {
+    field: 'ids',
+    rule: "a reference id (the cable's or a cited one) whose station is no station of the tables",
+    breaks: (p) =>
+      (p.referenceId != null && !knownStation(p.referenceId)) ||
+      p.references.some((r) => !knownStation(r)),
+  },
+  {
     field: 'signers',
-    rule: 'signers that are common words or end-of-text markers (NNNN)',
-    breaks: (p) => p.signers.some((s) => COMMON_WORDS.has(s.toUpperCase()) || /^N{2,}$/.test(s)),
+    rule: 'signers that are common words, end-of-text markers (NNNN), redactions or words of office',
+    breaks: (p) =>
+      p.signers.some(
+        (s) =>
+          COMMON_WORDS.has(s.toUpperCase()) ||
+          OFFICE_WORDS.has(s.toUpperCase()) ||
+          /^N{2,}$|^X{3,}$/i.test(s),
+      ),
   },
 ];

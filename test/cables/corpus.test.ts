@@ -64,7 +64,10 @@ function throughput(raws: RawCable[]): string[] {
  * signers 1. The references rule counts only items that cite a cable (27 cables broke it while items
  * citing e-mails, telcons and reports counted too; none is left; a REF label glued to the end of the
  * subject, `… UK PRIMEREF: A. LONDON 1939`, is counted too since, and was the one cable left). What is left: TAGS the cables
- * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`).
+ * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`). The signers rule
+ * counts redactions (`XXXXXXXXXXXX`) and words of office as well since, which 5 cables broke before
+ * a redaction was passed over like the end lines; the ids rule (a station not in the tables, for
+ * the cable's id and the cited ones) was 0 when it was added.
  */
 const RULE_LIMITS: Record<string, number> = {
   references: 0,
@@ -72,6 +75,7 @@ const RULE_LIMITS: Record<string, number> = {
   tags: 56,
   classifiedBy: 5,
   signers: 0,
+  ids: 0,
 };
 
 /** Cables with each field found, per group: a step that stops finding a field fails the test. */
@@ -84,7 +88,7 @@ const COVERAGE: Record<string, Record<string, number>> = {
     references: 742,
     classifiedBy: 1230,
     summary: 1073,
-    signers: 1234,
+    signers: 1277,
     paragraphs: 1373,
   },
   'raw-text/*.txt': {

@@ -736,6 +736,82 @@ test('rewritings of the tuning signers: surnames of two words, trailing junk lin
   assert.deepEqual(failures, []);
 });
 
+/**
+ * Lines the posts and the sources of the archive put after the signer (FORMAT.md §5, §10): the
+ * post's classified web site, its address broken over lines, a rule of stars, a line of the
+ * scraper's database, a headline the source cut short, a redaction (FORMAT.md §5).
+ */
+const CLOSING_LINES = [
+  "Visit London's Classified Website: http://www.intelink.sgov.gov/wiki/Portal:United_Kingdom",
+  '"Visit Ankara\'s Classified Web Site at http://www.intelink.s\ngov.gov/wiki/Portal:Turkey"',
+  'Please visit Paris’ Classified Website at: http://www.state.sgov.gov/p/eur/paris/index.cfm',
+  '********************************************* *\nhttp://www.state.sgov.gov/p/nea/kuwait/',
+  "SELECT * FROM `cable` WHERE `id` = '12345' ORDER BY `date` ASC",
+  'MINISTERS MEET ON THE ...',
+  'XXXXXXXXXXXX',
+];
+
+test('rewritings of the tuning signers: closing lines, a name after an end marker, other cases', (t) => {
+  const cases = casesOrSkip(t);
+  if (!cases) return;
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  for (const { c, base, read } of tuningCases(
+    cases,
+    'signers',
+    (c, s) => parseSigners(s, c.params?.canonicalize !== false),
+    (c) => c.expected.signers,
+  )) {
+    if (base.length !== 1) continue;
+    const input = c.input!;
+    const canon = c.params?.canonicalize !== false;
+    const check = (kind: string, text: string, want: string[]) => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const got = read(text);
+      if (JSON.stringify(got) !== JSON.stringify(want))
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(want)}`);
+    };
+    for (const j of CLOSING_LINES) check('closing line', `${input.trimEnd()}\n${j}\n`, base);
+    // the surname on a line of its own, with what the text ends with before it
+    const name = base[0];
+    const at = input.search(new RegExp(`(?<=^|\\n)[ \\t]*${name}\\b[#.]*[ \\t]*(?=\\n|$)`, 'i'));
+    if (at < 0) continue;
+    const written = input.slice(at).match(new RegExp(name, 'i'))![0];
+    const offset = input.indexOf(written, at);
+    const lineEnd = input.indexOf('\n', offset);
+    const end = lineEnd < 0 ? input.length : lineEnd;
+    const put = (line: string) => input.slice(0, at) + line + input.slice(end);
+    const want = (w: string) => [canon ? w.toUpperCase() : w];
+    // after an end marker on the same line (FORMAT.md §5: `END TEXT`, a quoted cable's `UNQUOTE`)
+    if (written === written.toUpperCase())
+      for (const marker of ['END TEXT.', 'End Text.', 'END TEXT', 'UNQUOTE', 'MINIMIZE CONSIDERED'])
+        check('after an end marker', put(`${marker} ${written}`), base);
+    // in lower case, printed twice in two cases, with a suffix in lower case, with a date after it
+    const lower = written.toLowerCase();
+    const cap = written[0].toUpperCase() + written.slice(1).toLowerCase();
+    check('in lower case', put(`\n${lower}`), want(lower));
+    check(
+      'twice, in two cases',
+      put(`${written.toUpperCase()} ${cap}`),
+      want(written.toUpperCase()),
+    );
+    check('twice, on two lines', put(`${cap}\n${lower}`), want(cap));
+    check('a suffix in lower case', put(`${written} jr`), base);
+    check('a date after it', put(`${written} 2008-01-08`), base);
+    // a capitalised surname with a particle glued to it (`LeBaron`, `DeLisi`)
+    for (const p of ['Le', 'De', 'Van'])
+      check('a particle glued', put(`${p}${cap}`), want(`${p}${cap}`));
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} signer rewritings (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(total > 300, `only ${total} rewritings`);
+  assert.deepEqual(failures, []);
+});
+
 test('rewritings of the tuning subjects for title case: acronyms with an ending, double hyphens', (t) => {
   const cases = casesOrSkip(t);
   if (!cases) return;

@@ -3,7 +3,21 @@ import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
-  /^(?:[\s.>#-]*|[=_-]{3,}.*|#\d+|-?[ \t]*\d{1,3}(?:[ \t]*(?:OF|of|\/)[ \t]*\d{1,3})?[ \t]*-?|(?:[A-Z] ){3,}[A-Z]\b.*|\(END\)|END OF (?:DOCUMENT|CABLE|MESSAGE|TEXT)\.?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN|NODIS|EXDIS|LIMDIS|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+  /^(?:[\s.>#-]*|[=_*-]{3,}.*|.*\b(?:https?:\/\/|www\.)\S*.*|\S*\.gov\/\S*|.*Classified Web ?site\b.*|SELECT \* FROM .*|X{4,}|.*\S[ \t]+@[ \t]+\S.*|#\d+|-?[ \t]*\d{1,3}(?:[ \t]*(?:OF|of|\/)[ \t]*\d{1,3})?[ \t]*-?|(?:[A-Z] ){3,}[A-Z]\b.*|\(END\)|END OF (?:DOCUMENT|CABLE|MESSAGE|TEXT)\.?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN|NODIS|EXDIS|LIMDIS|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+
+/**
+ * A headline the source cut short, in capitals, after the text (`DANIEL ORTEGA AN...`: the partner
+ * pages print the subject of a related story under the cable, FORMAT.md §1.3).
+ */
+const CUT_HEADLINE_RE = /^[A-Z][A-Z0-9 ,'’:;"-]*(?:\.\.\.|…)$/;
+/**
+ * The signer after an end marker on the same line (FORMAT.md §5): `END TEXT. AGUIRRE`, a quoted
+ * cable's `UNQUOTE CLINTON`, `MINIMIZE CONSIDERED SHANNON`; the surname in capitals.
+ */
+const MARKER_THEN_NAME_RE =
+  /(?:^|[\s.])(?:[Ee][Nn][Dd][ \t]+(?:[Oo][Ff][ \t]+)?[Tt][Ee][Xx][Tt]|UNQUOTE|Unquote|MINIMIZE CONSIDERED)[.:]?[ \t]+([A-Z][A-Z'’-]+)[#.]*$/;
+/** A date written after the surname (`SOBEL 2008-01-08`, `ROE 1/8/08`): not part of the name. */
+const DATE_AFTER_RE = /[ \t]+(?:\d{4}-\d\d-\d\d|\d{1,2}\/\d{1,2}\/\d{2,4})$/;
 
 /**
  * Words that open a surname of several words (FORMAT.md §5: the signer is a surname in capitals):
@@ -47,9 +61,11 @@ const NOT_A_SIGNER = new Set([
 
 /**
  * A surname written capitalised: each part of a hyphenated or apostrophised name capitalised or
- * not (`Murphy`, `Brown-Smith`, `O'Neill`, `D'Amato`), and `Mc`/`Mac` before a capital (`McNamara`).
+ * not (`Murphy`, `Brown-Smith`, `O'Neill`, `D'Amato`), and `Mc`/`Mac` or a particle glued before a
+ * capital (`McNamara`, `LeBaron`, `DeLisi`, `VanVoorst`).
  */
-const CAPITALISED_NAME_RE = /^(?:Mc|Mac|[A-Z]['’])?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*$/;
+const CAPITALISED_NAME_RE =
+  /^(?:Mc|Mac|Le|La|De|Di|Da|Du|Del|Van|Von|[A-Z]['’])?[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)*$/;
 
 const SUFFIXES = new Set(['JR', 'SR', 'II', 'III', 'IV']);
 
@@ -78,12 +94,45 @@ export function parseSigners(body: string, canonicalize = true): string[] {
   const tail = plainText(body.slice(-2800)).slice(-700);
   const lines = tail.split('\n');
   let i = lines.length - 1;
-  while (i >= 0 && JUNK_LINE_RE.test(lines[i].trim())) i--;
+  let marked: string | null = null;
+  for (; i >= 0; i--) {
+    const t = lines[i].trim();
+    // the signer after an end marker on its line (`END TEXT. AGUIRRE`, `UNQUOTE CLINTON`)
+    const mk = MARKER_THEN_NAME_RE.exec(t);
+    if (mk && !NOT_A_SIGNER.has(mk[1])) {
+      marked = mk[1];
+      break;
+    }
+    if (!JUNK_LINE_RE.test(t) && !CUT_HEADLINE_RE.test(t)) break;
+  }
   if (i < 0) return [];
+  if (marked) return [canonicalize ? (SIGNER_SURNAME_FIXES[marked] ?? marked) : marked];
   let line = lines[i]
     .trim()
     .replace(/[#.]+$/, '')
+    .replace(DATE_AFTER_RE, '')
     .trim();
+  // a surname written in lower case on a line of its own (`jones`), or printed again in lower case
+  // under itself (`Huntsman` / `huntsman`): not a word of a sentence going on from the line before
+  if (/^[a-z][a-z'’-]{1,}$/.test(line) && !NOT_A_SIGNER.has(line.toUpperCase())) {
+    let k = i - 1;
+    while (k >= 0 && !lines[k].trim()) k--;
+    const prev = k >= 0 ? lines[k].trim() : '';
+    if (prev.toLowerCase() === line && /^[A-Z]/.test(prev)) line = prev;
+    else if (k < i - 1 || !/[a-z,;]$/.test(prev) || prev.split(/\s+/).length < 3)
+      return [
+        canonicalize ? (SIGNER_SURNAME_FIXES[line.toUpperCase()] ?? line.toUpperCase()) : line,
+      ];
+    else return [];
+  }
+  // the surname printed twice in two cases, or with a suffix in lower case (`SHANNON Shannon`,
+  // `Timken jr`): one signer
+  const twice = /^([A-Z][A-Za-z'’-]+)[ \t]+([A-Za-z'’-]+)\.?$/.exec(line);
+  if (
+    twice &&
+    (twice[2].toUpperCase() === twice[1].toUpperCase() || SUFFIXES.has(twice[2].toUpperCase()))
+  )
+    line = twice[1];
   // a surname broken after its particle (`VAN` / `VOORST`, `DE` / `LA CRUZ`) is one surname
   if (
     i > 0 &&
@@ -117,8 +166,10 @@ export function parseSigners(body: string, canonicalize = true): string[] {
   } else if ((m = /[.!?:)][ \t]+([A-Z][A-Z'’-]{2,})$/.exec(line))) {
     names = [m[1]];
   }
-  // the cable's own words are never its signer ("COMMENT", "END")
-  names = names.filter((n) => !NOT_A_SIGNER.has(n.toUpperCase()));
+  // the cable's own words are never its signer ("COMMENT", "END"), nor is a redaction
+  // (`XXXXXXXXXXXX`, FORMAT.md §5: it stands for a name the archive removed; a redaction on a line
+  // of its own is passed over like the end lines, so a signer before it is still found)
+  names = names.filter((n) => !NOT_A_SIGNER.has(n.toUpperCase()) && !/^X{3,}$/i.test(n));
   if (!names.length) return [];
   return names.map((n) => {
     if (!canonicalize) return n;
