@@ -632,6 +632,106 @@ test('rewritings of the tuning REF lists: marks, years, aliases, printout lines'
   assert.deepEqual(failures, []);
 });
 
+/**
+ * Harder rewritings of the REF items: what the format and the archive add to an item that names
+ * no other cable (FORMAT.md §6, §10).
+ */
+function rewriteReferenceItems(
+  input: string,
+  base: string[],
+  citing: number | null,
+  rnd: () => number,
+): [string, string][] {
+  const out: [string, string][] = [];
+  for (const it of refItems(input, base, citing)) {
+    const st = it.stationText;
+    const full = Number(it.year) > 30 ? `19${it.year}` : `20${it.year}`;
+    const day = 1 + Math.floor(rnd() * 28);
+    const month = MONTHS[Math.floor(rnd() * 12)];
+    const forms: [string, string][] = [
+      ['NOTAL after', `${it.year} ${st} ${it.serial} (NOTAL)`],
+      ['NOTAL bare after', `${it.year} ${st} ${it.serial} NOTAL`],
+      ['EXDIS after', `${it.year} ${st} ${it.serial} (EXDIS)`],
+      ['number sign', `${it.year} ${st} #${it.serial}`],
+      ['NO.', `${it.year} ${st} NO. ${it.serial}`],
+      ['lower case station', `${it.year} ${st.toLowerCase()} ${it.serial}`],
+      ['date before', `${day} ${month} ${it.year} ${st} ${it.serial}`],
+      ['slash date before', `${1 + Math.floor(rnd() * 12)}/${day}/${it.year} ${st} ${it.serial}`],
+      ['year with apostrophe', `'${it.year} ${st} ${it.serial}`],
+      ['FY year', `${st} ${it.serial} OF ${month} ${day}, ${full}`],
+      ['station and serial glued, year', `${it.year}${st.replace(/ /g, '')}${it.serial}`],
+      ['station with a colon', `${it.year} ${st}: ${it.serial}`],
+      ['serial with a full stop', `${it.year} ${st} ${it.serial}.`],
+      [
+        'SECSTATE WASHDC',
+        it.station === 'STATE'
+          ? `${it.year} SECSTATE WASHDC ${it.serial}`
+          : `${it.year} ${st} ${it.serial}`,
+      ],
+    ];
+    // an embassy's station with its PLAD word in front (FORMAT.md §9)
+    if (!/^(?:STATE|US|UN|AIT|IRANRPO|RPO)/.test(it.station))
+      forms.push(['AMEMBASSY before', `${it.year} AMEMBASSY ${st} ${it.serial}`]);
+    if (it.serial.length === 1)
+      forms.push(['year on a one-digit serial', `${st} ${it.year}-${it.serial}`]);
+    for (const [kind, f] of forms)
+      out.push([`${kind} (${it.station})`, input.slice(0, it.start) + f + input.slice(it.end)]);
+  }
+  // separators between the list's marks: `A:`, `A/`, `[A]`, `A -`, lower-case `a.`, `(a)`
+  const marks = [...input.matchAll(/(?<=^|[\s;,])\(?([A-Z])[.)](?=[ \t]*\S)/g)];
+  const letters = marks.map((m) => m[1]).join('');
+  if (marks.length >= 2 && 'ABCDEFGHIJKLMNOP'.startsWith(letters)) {
+    for (const shape of ['X:', '[X]', 'X -', 'x.', '(x)', 'x)', 'REF X:', 'X.-']) {
+      let text = '';
+      let last = 0;
+      for (const m of marks) {
+        text +=
+          input.slice(last, m.index) + shape.replace(/x/, m[1].toLowerCase()).replace('X', m[1]);
+        last = m.index! + m[0].length;
+      }
+      out.push([`marks ${shape}`, text + input.slice(last)]);
+    }
+  }
+  return out;
+}
+
+test('rewritings of the tuning REF lists: what the format adds to an item, other marks', (t) => {
+  const cases = casesOrSkip(t);
+  if (!cases) return;
+  const rnd = random(17);
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  const bad = new Map<string, number>();
+  for (const c of cases) {
+    if (!c.name.startsWith('references') || c.input == null || partOf(c.name) !== 'tuning')
+      continue;
+    if (!Array.isArray(c.expected.references)) continue;
+    const year = typeof c.params?.year === 'number' ? c.params.year : null;
+    const own =
+      typeof c.params?.own_reference_id === 'string'
+        ? canonicalId(c.params.own_reference_id)
+        : null;
+    const base = parseReferences(c.input, year, own);
+    if (JSON.stringify(base) !== JSON.stringify(c.expected.references)) continue;
+    for (const [kind, text] of rewriteReferenceItems(c.input, base, year, rnd)) {
+      const k = kind.replace(/ \(.*$/, '');
+      kinds.set(k, (kinds.get(k) ?? 0) + 1);
+      const got = parseReferences(text, year, own);
+      if (JSON.stringify(got) !== JSON.stringify(base)) {
+        bad.set(k, (bad.get(k) ?? 0) + 1);
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(base)}`);
+      }
+    }
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} REF-item rewritings (${[...kinds].map(([k, n]) => `${k} ${n}/${bad.get(k) ?? 0}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 1000)) t.diagnostic(f);
+  assert.deepEqual(failures, []);
+});
+
 /** Lines the printout or the archive adds after a cable's signer (FORMAT.md §5). */
 const TRAILING_JUNK = [
   'CONFIDENTIAL',

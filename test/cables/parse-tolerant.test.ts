@@ -1043,3 +1043,41 @@ test('a whole cable with every kind of damage: fields read, guesses reported, no
     assert.ok(p.warnings.includes(w), `missing warning: ${w}\n${p.warnings.join('\n')}`);
   }
 });
+
+test('reference lists: a number word, a caveat, a date before the station, a year on a one-digit serial', () => {
+  const refs = (s: string, year = 2009) => parseReferences(s, year, null);
+  // `NO.` or `NR` between the station and the serial, as `#` may stand there
+  assert.deepEqual(refs('REF: A. STATE NO. 1234 B. LIMA NR 55 C. QUITO NO.66 D. BERN #77'), [
+    '09STATE1234',
+    '09LIMA55',
+    '09QUITO66',
+    '09BERN77',
+  ]);
+  // ... not after a word that names no station, and `NO` as a word is no number sign
+  assert.deepEqual(refs('REF: A. TALKING POINTS NO. 3 B. LIMA 55'), ['09LIMA55']);
+  // a distribution caption after the serial does not part a serial after AND from its station
+  assert.deepEqual(refs('REF: BRASILIA 2799 (NOTAL) AND 2764, STATE 12 EXDIS AND 13'), [
+    '09BRASILIA2799',
+    '09BRASILIA2764',
+    '09STATE12',
+    '09STATE13',
+  ]);
+  // a day before a month after AND is a date, not a serial of the station before
+  assert.deepEqual(refs('REF: SECSTATE 113408 AND 16 MAR 05 STATE 113635'), [
+    '09STATE113408',
+    '05STATE113635',
+  ]);
+  // the date of the cited cable before its station gives the item's year ...
+  assert.deepEqual(refs('REF: A. 3/5/07 STATE 1234 B. 11/30/2008 BUENOS AIRES 55'), [
+    '07STATE1234',
+    '08BUENOSAIRES55',
+  ]);
+  // ... not when it is newer than the citing cable, names no station or belongs to the item before
+  assert.deepEqual(refs('REF: A. 3/5/10 STATE 1234 B. 3/5/08 TALKS 55'), ['09STATE1234']);
+  assert.deepEqual(refs('REF: A. LIMA 123 OF 3/5/07 LIMA 00000456 001 OF 002'), ['07LIMA123']);
+  // a year on a serial of one digit (`QUITO 10-5`) when the citing cable may cite that year
+  assert.deepEqual(refs('REF: QUITO 10-5; 09 QUITO 841', 2010), ['10QUITO5', '09QUITO841']);
+  assert.deepEqual(refs('REF: LIMA 12-5', 2009), ['09LIMA12']);
+  // (with a slash it stays a date, and a word of the cable is no station)
+  assert.deepEqual(refs('REF: A. PARAS 3-4 B. LIMA 08/5'), []);
+});

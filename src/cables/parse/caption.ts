@@ -359,7 +359,7 @@ const DATE_AFTER_RE =
 // "STATE 07-1234", "ABU DHABI 07-1234", "PORT A 10-76": a two-digit year prefix on the serial (station of
 // one to three words, the words after the first of one letter or more)
 const YEAR_SERIAL_RE =
-  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{1,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{2,7})\b(?![\/.-]?\d)/g;
+  /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{1,17}){0,2})(?:[ \t]+|[ \t]*[-\/][ \t]*)(\d{2})[-\/](\d{1,7})\b(?![\/.-]?\d)/g;
 // "STATE 07 1234", "STATE 2007 4567": a year, then the serial, written apart after the station
 const YEAR_APART_RE =
   /\b([A-Z]{2,17}(?:[ \t]+[A-Z]{2,17}){0,2})[ \t]+(\d{2}|(?:19|20)\d{2})[ \t]+(\d{3,7})\b(?![\/.:-]?\d)/g;
@@ -411,7 +411,7 @@ function bannerShaped(m: string, serial: string, at: number, all: string): boole
 }
 /** A word naming a document that is not a cable, and the rest of its item (up to `;`, `,`, a line end, `AND` or the next lettered item, `B.`, `(B)`, `B)`, `B-`). */
 const OTHER_DOCUMENT_RE =
-  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[A-Z]-(?=[ \t])|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9(]|[,;]|\n|$)/g;
+  /\b(E-?MAILS?|TELCONS?|MEMCONS?|MEMOS?|MEMORANDUM|LETTERS?|REPORTS?|IIRS?|OSC|DTG|NON-?PAPERS?)\b[^\n;]*?(?=[ \t,]+AND\b|[ \t]+(?:\(?[A-Z](?:\.\)?|\)|:)|\[[A-Z]\]|REF\b|[A-Z]-(?=[ \t])|[B-HJ-Z](?=[ \t]+(?:-[ \t]*)?[A-Z0-9]))[ \t]*(?:-[ \t]*)?[A-Z0-9('’]|[,;]|\n|$)/g;
 /**
  * A portion mark (FORMAT.md §5: `(C)`, `(SBU)`, `(S/NF)`, `(C//REL NATO)`) written between the
  * station and the serial of an item (`LIMA (C)00123`): the item's marking, not part of its id.
@@ -424,6 +424,21 @@ const MARK_INSIDE_RE =
  */
 const MESSAGE_WORD_RE =
   /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:CABLES?|TELS?|TELEGRAMS?|REFTELS?|MSGS?|MESSAGES?)(?:[ \t]+(?:NOS?\.?|#))?[ \t:]*(?:\n[ \t]*)?(?=\d{1,7}\b)/g;
+/**
+ * A number sign written as a word between the station and the serial (`STATE NO. 1234`, `LIMA NR
+ * 55`, `QUITO NO.123`): the serial is the station's, as after `#`.
+ */
+const NUMBER_WORD_RE =
+  /\b([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+(?:NOS?\.|NRS?\.?|NOS?(?=[ \t]))[ \t:]*(?=\d{1,7}\b)/g;
+const NUMBER_WORD_IN_TEXT_RE = /\bN[OR]S?\.?[ \t:]*\d/;
+/**
+ * The date of the cited cable written before its station (`A. 3/5/08 STATE 1234`): its year is the
+ * item's, as after the serial. Read with `dateYearBefore`.
+ */
+const DATE_BEFORE_RE =
+  /(?<![\d\/])\d{1,2}\/\d{1,2}\/((?:19|20)\d{2}|\d{2})[ \t]+(?=([A-Z][A-Z'.-]*(?:[ \t]+[A-Z][A-Z'.-]*){0,2})[ \t]+\d)/g;
+/** Distribution captions an item may carry after its serial (`STATE 1234 (NOTAL) AND 5678`). */
+const ITEM_CAVEATS = new Set(['NOTAL', 'EXDIS', 'NODIS', 'LIMDIS', 'SIPDIS', 'NOFORN', 'STADIS']);
 const MARK_IN_TEXT_RE = /\((?:U|SBU|C|S|TS)[)\/ ]/;
 const MESSAGE_IN_TEXT_RE = /CABLE|TEL|MSG|MESSAGE/;
 /** `words` with the station its last one to three words name, or null when they name none. */
@@ -638,17 +653,32 @@ export function referencesInText(
     t = t.replace(MARK_INSIDE_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
   if (MESSAGE_IN_TEXT_RE.test(t))
     t = t.replace(MESSAGE_WORD_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
+  if (NUMBER_WORD_IN_TEXT_RE.test(t))
+    t = t.replace(NUMBER_WORD_RE, (m, w: string) => (endsInStation(w) ? `${w} ` : m));
   // a year in parentheses after the serial ("STATE 1234 (2007)"), or the year of a DTG written after
   // it, becomes a marker token after it
   t = t.replace(DTG_YEAR_RE, "$1 YR'$3 ");
   // the date of the cited cable after its serial (`STATE 1234 OF 03/04/08`, `DTD 12 MAR 08`)
   if (DATE_IN_TEXT_RE.test(t)) t = t.replace(DATE_AFTER_RE, (m, ...g) => dateYearAfter(m, g, year));
   t = t.replace(PAREN_YEAR_RE, "$1 YR'$2 ");
+  // the date of the cited cable before its station (a date after a serial is
+  // read above as that item's): the year goes in front of the station
+  if (t.includes('/'))
+    t = t.replace(DATE_BEFORE_RE, (m, y: string, words: string) => {
+      const w = words.split(/[ \t]+/);
+      let named = false;
+      for (let k = 1; k <= w.length && !named; k++)
+        named = !!normalizeStation(w.slice(0, k).join(''), false);
+      return named && yearAfter(y, year) ? `${y.slice(-2)} ` : m;
+    });
   // a year between the station and the serial ("STATE 07-1234", "NEW DELHI 07 1234") goes in front
   t = t
     .replace(YEAR_SERIAL_RE, (m, w: string, yy: string, serial: string, at: number, all: string) =>
       // `QUITO 77/2005`: the year is after the slash, the serial before it
-      m.includes('/') && /^(?:19|20)\d{2}$/.test(serial)
+      // (a serial of one digit, `QUITO 10-5`, only after a year the citing cable may cite, and with a
+      // hyphen: `3-4` and `12/5` are parts or dates)
+      (m.includes('/') && /^(?:19|20)\d{2}$/.test(serial)) ||
+      (serial.length === 1 && (m.includes('/') || !yearAfter(yy, year)))
         ? m
         : yearInFront(m, w, yy, serial, at, all),
     )
@@ -849,12 +879,16 @@ export function referencesInText(
     // continuation: "BRASILIA 2799 AND 2764", "STATE 188314, 259032"
     // (a year in parentheses after the serial before, `STATE 1234 (2009) AND 5678`, is passed over)
     if (lastStation && i - lastEnd <= 4 && tok.length >= 2) {
-      const between = clean.slice(lastEnd + 1, i).filter((w) => !YEAR_TOKEN_RE.test(w));
+      const between = clean
+        .slice(lastEnd + 1, i)
+        .filter((w) => !YEAR_TOKEN_RE.test(w) && !ITEM_CAVEATS.has(w));
       const nextIsStation =
         i + 1 < clean.length &&
         /^[A-Z]{3,}$/.test(clean[i + 1]) &&
         normalizeStation(clean[i + 1], false);
-      if (between.length === 1 && SKIP_AFTER_RE.test(between[0]) && !nextIsStation) {
+      // (a day before a month, `AND 16 MAR 05 STATE 1234`, is a date, not a serial)
+      const day = tok.length <= 2 && MONTH_TOKEN_RE.test(clean[i + 1] ?? '');
+      if (between.length === 1 && SKIP_AFTER_RE.test(between[0]) && !nextIsStation && !day) {
         const after = YEAR_TOKEN_RE.exec(clean[i + 1] ?? '');
         push(after ? after[1].slice(-2) : lastYear, lastStation, tok);
         lastEnd = i;
