@@ -212,6 +212,123 @@ test('rewritings of the tuning Classified By inputs read the same names', (t) =>
   assert.deepEqual(failures, []);
 });
 
+/**
+ * Words of rank or office as posts write them before the name (FORMAT.md §4.8, §9): spelt out,
+ * abbreviated, run together, in French, in capitals; and the reasons after the name in the forms
+ * of the three orders.
+ */
+const OFFICES = [
+  'Ambassador',
+  'Amb.',
+  'AMB',
+  'Charge d’Affaires, a.i.',
+  "Charg d'Affaires",
+  'Chargé d’Affaires',
+  'CDA',
+  'A/DCM',
+  'Deputy Chief of Mission',
+  'PolCouns',
+  'Pol/Econ Chief',
+  'POLECON CHIEF',
+  'EconCouns',
+  'ConGen',
+  'Consul General',
+  'CG',
+  'Principal Officer',
+  'Acting Political Counselor',
+  'Political Minister-Counselor',
+  'Polmiloff',
+  'Deputy Political Counselor',
+  'Acting DCM',
+  'Political Section Chief',
+  'RSO',
+];
+/** Names of the shapes the format gives (FORMAT.md §4.8: initials, suffixes, particles, `Mc`, `O'`). */
+const NAMES = [
+  'J. Roe',
+  'J.R. Roe',
+  'John Q. Roe',
+  'Mary-Ann Roe-Smith',
+  "Ann O'Neill",
+  'Ann McRoe',
+  'R. Ann Roe',
+  'Ann Roe, Jr.',
+  'Ann Roe III',
+  'Ann van Roe',
+  'Ann de la Roe',
+  'A. B. Roe',
+];
+const REASONS = [
+  ' for reasons 1.4 (b) and (d).',
+  ' for Reasons 1.4(b,d)',
+  ', reasons 1.4 (b) and (d)',
+  '; REASON: 1.4(B), (D)',
+  '. Reason: 1.4 (d)',
+  ' Reasons: 1.4 (b) and (d)',
+  ' under 1.4(b) and (d)',
+  ' per E.O. 12958, 1.4 (b),(d)',
+  ' (1.4 b, d)',
+  ', E.O. 12958, reasons 1.4(b)(d)',
+];
+
+test('rewritings of the tuning Classified By inputs: other words of office, other reasons', (t) => {
+  const cases = casesOrSkip(t);
+  if (!cases) return;
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  const bad = new Map<string, number>();
+  for (const c of cases) {
+    if (!c.name.startsWith('classified_by/') || c.input == null || partOf(c.name) !== 'tuning')
+      continue;
+    const normalize = c.params?.normalize_name === true;
+    const read = (s: string) => parseClassifiedBy(s, normalize).names;
+    const base = read(c.input);
+    if (base.length !== 1 || JSON.stringify(base) !== JSON.stringify(c.expected.classified_by))
+      continue;
+    const label = /classified\s+by\s*:?/i.exec(c.input);
+    if (!label) continue;
+    const name = base[0];
+    const at = c.input.indexOf(name, label.index);
+    if (at < 0) continue;
+    const head = c.input.slice(0, label.index) + 'Classified By: ';
+    const after = c.input.slice(at + name.length);
+    const reasonEnd = /^[^\n]*?(?:\(\s*[a-h]\s*\)|\b[a-h]\s*\)?)\.?[ \t]*(?=\n|$)/i.exec(after);
+    const tail = reasonEnd ? after.slice(reasonEnd[0].length) : null;
+    const check = (kind: string, text: string) => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const got = read(text);
+      if (JSON.stringify(got) !== JSON.stringify(base)) {
+        bad.set(kind, (bad.get(kind) ?? 0) + 1);
+        failures.push(
+          `${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(base)} in ${JSON.stringify(text.slice(label.index, label.index + 90))}`,
+        );
+      }
+    };
+    for (const o of OFFICES) check(`office "${o}"`, `${head}${o} ${name}${after}`);
+    // other names in the name's place, after the title as written
+    for (const other of NAMES) {
+      const text = c.input.slice(0, at) + other + after;
+      kinds.set('name', (kinds.get('name') ?? 0) + 1);
+      const got = read(text);
+      if (JSON.stringify(got) !== JSON.stringify([other])) {
+        bad.set('name', (bad.get('name') ?? 0) + 1);
+        failures.push(
+          `${c.name} (name "${other}"): ${JSON.stringify(got)} in ${JSON.stringify(text.slice(label.index, label.index + 90))}`,
+        );
+      }
+    }
+    if (tail != null) for (const r of REASONS) check(`reason "${r}"`, `${head}${name}${r}${tail}`);
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} Classified By rewritings (${[...kinds].map(([k, n]) => `${k} ${n}/${bad.get(k) ?? 0}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 60)) t.diagnostic(f);
+  assert.ok(total > 3000 && (kinds.get('name') ?? 0) > 1000, `only ${total} rewritings`);
+  assert.deepEqual(failures, []);
+});
+
 test('rewritings of the tuning ids: a damaged station, section and address prefixes, padding', (t) => {
   const cases = casesOrSkip(t);
   if (!cases) return;
@@ -728,7 +845,8 @@ test('rewritings of the tuning REF lists: what the format adds to an item, other
     `${total} REF-item rewritings (${[...kinds].map(([k, n]) => `${k} ${n}/${bad.get(k) ?? 0}`).join(', ')}), ` +
       `${failures.length} read otherwise`,
   );
-  for (const f of failures.slice(0, 1000)) t.diagnostic(f);
+  for (const f of failures.slice(0, 60)) t.diagnostic(f);
+  assert.ok(total > 2000, `only ${total} rewritings`);
   assert.deepEqual(failures, []);
 });
 

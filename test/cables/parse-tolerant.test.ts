@@ -1081,3 +1081,30 @@ test('reference lists: a number word, a caveat, a date before the station, a yea
   // (with a slash it stays a date, and a word of the cable is no station)
   assert.deepEqual(refs('REF: A. PARAS 3-4 B. LIMA 08/5'), []);
 });
+
+test('classified by: officers written the State way, accents, initials after an office, reasons in parentheses', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  // an office's abbreviations run together before OFF are one word of office
+  assert.deepEqual(names('Classified By: Polmiloff S.K. Roe. Reason: 1.5(D)'), ['S.K. Roe']);
+  assert.deepEqual(names('Classified By: PolEconOff Jo Ann Roe for reasons 1.4 (b)'), [
+    'Jo Ann Roe',
+  ]);
+  // ... but a surname that ends in -off is a surname
+  assert.deepEqual(names('Classified By: Ambassador Ann Orloff for reasons 1.4 (b)'), [
+    'Ann Orloff',
+  ]);
+  // a title with an accent and a typographic apostrophe: three names after it are one name
+  assert.deepEqual(names('Classified By: Chargé d’Affaires Mary Ann Roe for reasons 1.4(b)'), [
+    'Mary Ann Roe',
+  ]);
+  // an office and an initial parted by a slash, an office in capitals before initials
+  assert.deepEqual(names('Classified By: Acting DCM/J. Roe for reasons 1.4 (b and d)'), ['J. Roe']);
+  assert.deepEqual(names('Classified By: IPO A.B. Roe for reasons 1.4 (b)'), ['A.B. Roe']);
+  // ... not a name written in capitals, nor a bare initial after a given name
+  assert.deepEqual(names('Classified By: JOHN J. ROE for reasons 1.4 (b)'), ['JOHN J. ROE']);
+  assert.deepEqual(names('Classified By: Patricia A McNerney for reasons 1.4 (b)'), [
+    'Patricia A McNerney',
+  ]);
+  // the reasons in parentheses right after the name end it
+  assert.deepEqual(names('Classified By: Glyn T. Davies (1.4 b, d)'), ['Glyn T. Davies']);
+});

@@ -953,7 +953,7 @@ export function classifiedByAt(text: string): LooseHit | null {
   return classifiedByLabels(text)[0] ?? null;
 }
 const NAME_END_RE =
-  /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O(?![A-Za-z])|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
+  /(?:\b(?:f[o0]r|fr[o0]|f[o0]re|per|under|based\s+(?:[o0]n|upon)|IAW|in\s+accordance)\s+(?:f[o0]r\s+)?(?:the\s+)?(?:r\s*e?\s*a?\s*s?|1\.|E\.?\s?O(?![A-Za-z])|s\s*e\s*c\s*t\s*i\s*o\s*n|sec\.|12958|12065|12356|13526|b\b|d\b)|\bf\s+[o0]r\s+r|\bf[o0]\s+r\s+r|\b(?:fr[o0]|f[o0]re|fro)\s+r(?:e|a)|\b(?:E\.?\s?O\.?\s?\d|reas[o0]ns?\b|reas[o0]n:|res[o0]ns?\b|sections?\s+1\.)|\(\s*1\.\s?[2456]\b|\b1\.\s?[2456]\b|;|\s-\s|\n\s*\n|\(\s*acting\s*\))/i;
 
 const FOR_WORD_RE = /^(?:f[o0]r|fr[o0]|f[o0]re|per|under)\s+(?:f[o0]r\s+)?(?:the\s+)?r/i;
 
@@ -996,7 +996,7 @@ const TITLE_WORDS = new Set(
     'ACTING-DCM ECOPOL ECONCOUNS POLCOUNS MGMT MANAGEMENT PUBLIC OFFICER, ECON/POL POL/EC POL/C ' +
     'HEAD PRT GOVERNANCE ISN SCA/DAS VCI NEA EUR WHA EAP SCA AF/ ECONOMIC/POLITICAL REGIONAL AFFAIRS OFFICE ' +
     'DIR DIR. ECMIN POLCHIEF ECONCHIEF MINCOUNS POLMINCOUNS ECONMINCOUNS COUNSEL COUNCILOR COUNCELOR OFF OFF. ' +
-    'PO'
+    'PO DELEGATE DELEGATION CHAIRMAN SECURITY'
   )
     .split(/\s+/)
     .filter(Boolean),
@@ -1090,11 +1090,20 @@ function subsequence(a: string, b: string): boolean {
   return j === a.length;
 }
 
+/**
+ * An officer written the State way, an office's abbreviations run together before `OFF`
+ * (`POLOFF`, `POLMILOFF`, `PolEconOff`, `MGMT-OFF`, `ESTHOFF`): never a name.
+ */
+const OFF_OFFICER_RE =
+  /^(?:(?:POL|ECON|ECO|MIL|CON|CONS|MGMT|PA|PD|PUB|LAB|ENV|ESTH|EST|SCI|LEG|RSO|GSO|IMO|HR|ADMIN|NARC|INL|PAS|AG|COM|DEF|POLEC|REF)[-/]?){1,3}OFF$/;
+
 function isTitleWord(w: string): boolean {
-  const u = w.toUpperCase().replace(/0/g, 'O');
+  // (a letter the source wrote with an accent, `Chargé`, is read without it, and a typographic
+  // apostrophe as the plain one, `d’Affaires`)
+  const u = w.toUpperCase().replace(/0/g, 'O').replace(/[ÉÈÊ]/g, 'E').replace(/’/g, "'");
   if (/^[A-Z]\.$/.test(u)) return false;
   const bare = u.replace(/[.,]$/, '');
-  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(bare)) return true;
+  if (TITLE_WORDS.has(u) || TITLE_WORDS.has(bare) || OFF_OFFICER_RE.test(bare)) return true;
   // an office written with a slash is never a name (`POL/ECON`, `PA/PD`)
   if (/^[A-Z.]+\/[A-Z./]+$/.test(bare)) return true;
   if (isDamagedTitle(bare)) return true;
@@ -1160,6 +1169,20 @@ function nameInPiece(piece: string): string | null {
       !isTitleWord(ws[i - 1]);
     if (!bareInitial && (isTitleWord(w) || !NAME_TOKEN_RE.test(w))) {
       afterTitle = isTitleWord(w) && !/^(?:and|the|by|a|classified)$/i.test(w);
+      break;
+    }
+    // a name written in mixed case that opens with initials (`J. Roe`, `A.B. Roe`) has no word in
+    // capitals before them: that is an office abbreviated (`IPO J. Roe`, `COUN J. Roe`), or the end
+    // of a word of office cut over a line (`AFFAIR\nS J. Roe`; a capital without its full stop
+    // before initials with theirs is no initial)
+    if (
+      !bareInitial &&
+      name.length > 1 &&
+      /^(?:[A-Z]\.)+$/.test(name[0]) &&
+      /^[A-Z]+(?:['’-][A-Z]+)*$/.test(w) &&
+      /[a-z]/.test(name[name.length - 1])
+    ) {
+      afterTitle = w.length > 1;
       break;
     }
     name.unshift(w);
@@ -1439,7 +1462,7 @@ export function readClassifiedBy(
       seg = seg
         .replace(/\([^)]*\)/g, ' ')
         .replace(/:/g, ',')
-        .replace(/([A-Za-z])\/(?=[A-Z][a-z])/g, '$1 ') // "DCM/Ted Osius"
+        .replace(/([A-Za-z])\/(?=[A-Z][a-z]|[A-Z]\.)/g, '$1 ') // "DCM/Ted Osius", "DCM/J. Roe"
         // "A/DCM-JOHN DOE": an office glued to the name by a hyphen
         .replace(
           /(?<![A-Za-z'])([A-Z][A-Za-z/]{1,11}\.?)-(?=[A-Z][A-Za-z]+\b|[A-Z]\.[ \t]*[A-Z])/g,
