@@ -329,7 +329,7 @@ test('rewritings of the tuning Classified By inputs: other words of office, othe
   assert.deepEqual(failures, []);
 });
 
-test('rewritings of the tuning ids: a damaged station, section and address prefixes, padding', (t) => {
+test('rewritings of the tuning ids: a damaged or cut station, section and address prefixes, padding', (t) => {
   const cases = casesOrSkip(t);
   if (!cases) return;
   const rnd = random(2);
@@ -374,6 +374,16 @@ test('rewritings of the tuning ids: a damaged station, section and address prefi
           forms.push(`${year}${d}${serial}`, `${year}SECTION01OF02${d}${serial}`);
         }
       }
+    }
+    // the station cut short after four letters or more, where one station begins so and no other
+    // is as near by damaged letters (one for five letters or fewer, two for longer: `09PORTAU12`;
+    // `08NAIRO12` is CAIRO with a letter changed before it is NAIROBI cut short)
+    for (let n = 4; n < station.length; n++) {
+      const cut = station.slice(0, n);
+      if (STATIONS.filter((s) => s.startsWith(cut)).length !== 1) continue;
+      const max = cut.length <= 5 ? 1 : 2;
+      if (STATIONS.some((s) => editDistance(cut, s, max) <= max)) continue;
+      if (rnd() < 0.5) forms.push(`${year}${cut}${serial}`);
     }
     for (const f of forms) {
       tried++;

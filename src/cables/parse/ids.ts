@@ -236,7 +236,8 @@ export function canonicalId(id: string): string | null {
     }
     serial = serial.replace(/^0+(?=\d)/, '');
     if (serial === '0') return null;
-    const st = normalizeStation(station);
+    // a station cut short (`09PORTAU12`, `08KUALA1234`): the one station its letters begin
+    const st = normalizeStation(station) ?? stationByPrefix(station);
     if (!st) return null;
     return year + st + serial;
   } catch {
