@@ -1040,6 +1040,63 @@ test('rewritings of the tuning signers: closing lines, a name after an end marke
   assert.deepEqual(failures, []);
 });
 
+/** TAG codes of 5 FAH-3 by shape (FORMAT.md §7): subject and program codes, country codes. */
+const CODE_SHAPED = /^(?:[A-Z]{4}|[A-Z]{2})$/;
+
+test('rewritings of the tuning TAGS lines: the next field run in or glued, codes parted by slashes', (t) => {
+  const cases = casesOrSkip(t);
+  if (!cases) return;
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  for (const { c, base, read } of tuningCases(
+    cases,
+    'tags',
+    (c, s) => parseTags(s, c.params?.canonicalize !== false).tags,
+    (c) => c.expected.tags,
+  )) {
+    const input = c.input!;
+    const lm = /^([ \t]*)(TAGS?\b[^\n]*)$/im.exec(input);
+    if (!base.length || !lm) continue;
+    const line = lm[2].replace(/[ \t]+$/, '');
+    // (only a TAGS line read whole on its own: a line ending in a comma goes on on the next)
+    if (JSON.stringify(read(line)) !== JSON.stringify(base)) continue;
+    const at = lm.index + lm[1].length;
+    const put = (l: string) => input.slice(0, at) + l + input.slice(at + lm[2].length);
+    const check = (kind: string, text: string) => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const got = read(text);
+      if (JSON.stringify(got) !== JSON.stringify(base))
+        failures.push(`${c.name} (${kind}): ${JSON.stringify(got)} for ${JSON.stringify(base)}`);
+    };
+    // the next field of the caption on the same line, after a space or glued to the last tag
+    for (const next of [
+      'SUBJECT: TALKS ON TRADE',
+      'SUBJECT TALKS ON TRADE',
+      'SUBJ: TALKS ON TRADE',
+      'Subject: Talks on trade',
+      'E.O. 12958: DECL: 1/1/2019',
+      'Classified By: Ann Roe, reasons 1.4 (b)',
+      'REF: STATE 1234',
+    ])
+      check('next field run in', put(`${line} ${next}`));
+    for (const next of ['SUBJECT: TALKS ON TRADE', 'SUBJ: TALKS'])
+      check('subject glued', put(`${line}${next}`));
+    // codes parted by slashes instead of spaces or commas (only lines of codes)
+    const body = line.replace(/^TAGS?[ \t]*:?[ \t]*/i, '');
+    const codes = body.split(/[\s,]+/).filter(Boolean);
+    if (codes.length >= 2 && codes.every((w) => CODE_SHAPED.test(w.toUpperCase())))
+      check('slashes', put(`${line.slice(0, line.length - body.length)}${codes.join('/')}`));
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} TAGS rewritings (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(total > 200, `only ${total} rewritings`);
+  assert.deepEqual(failures, []);
+});
+
 test('rewritings of the tuning subjects for title case: acronyms with an ending, double hyphens', (t) => {
   const cases = casesOrSkip(t);
   if (!cases) return;

@@ -1108,3 +1108,19 @@ test('classified by: officers written the State way, accents, initials after an 
   // the reasons in parentheses right after the name end it
   assert.deepEqual(names('Classified By: Glyn T. Davies (1.4 b, d)'), ['Glyn T. Davies']);
 });
+
+test('tags: codes parted by slashes, a subject label glued to the last tag', () => {
+  const tags = (s: string) => parseTags(s).tags;
+  assert.deepEqual(tags('TAGS: KCRM/KWMN/ASEC/PHUM/BA\nSUBJECT: X'), [
+    'KCRM',
+    'KWMN',
+    'ASEC',
+    'PHUM',
+    'BA',
+  ]);
+  // an office written with a slash is no pair of codes
+  assert.ok(tags('TAGS: KTIP, G/TIP, PHUM').includes('G/TIP'));
+  // a SUBJECT label glued to the last tag ends the tags; a word that only ends in SUBJ does not
+  assert.deepEqual(tags('TAGS: PREL PGOVSUBJECT: TALKS ON TRADE'), ['PREL', 'PGOV']);
+  assert.deepEqual(tags('TAGS: PREL, IRSUBJ: TALKS'), ['PREL', 'IR']);
+});

@@ -50,6 +50,20 @@ export function tagMeaning(tag: string): string | null {
   return null;
 }
 
+/**
+ * A TAG code of 5 FAH-3 (subject, program `K…`, country or organization), for codes parted by
+ * slashes.
+ */
+function isSlashCode(w: string): boolean {
+  return (
+    SUBJECT_SET.has(w) ||
+    /^K[A-Z]{3}$/.test(w) ||
+    GEO_TAG_NAMES[w] !== undefined ||
+    ORG_SET.has(w) ||
+    FIX_MAP.has(w)
+  );
+}
+
 /** A token that is a TAG on its own (never part of a multi-word tag). */
 function isKnownTag(w: string): boolean {
   if (SUBJECT_SET.has(w) || FIX_MAP.has(w)) return true;
@@ -192,6 +206,12 @@ export function splitTags(text: string, canonicalize = true): string[] {
       )
     : text;
   t = t.replace(/[()]/g, ' ');
+  // codes written with slashes between them (`KCRM/KWMN/PHUM/BA`): a slash parts them when every
+  // part is a TAG code of 5 FAH-3 (an office written with a slash, `G/TIP`, stays as written)
+  if (t.includes('/'))
+    t = t.replace(/\b[A-Za-z]{2,5}(?:\/[A-Za-z]{2,5})+\b/g, (m) =>
+      m.split('/').every((w) => isSlashCode(w.toUpperCase())) ? m.replace(/\//g, ' ') : m,
+    );
   if (canonicalize) {
     // the head of a later page of the printout (FORMAT.md §5: `PAGE 02 HARARE 06677 01 OF 03
     // 291400Z`) inside the TAGS line: the caption sits on the first page, so what follows the head
@@ -285,6 +305,15 @@ export function parseTags(
   if (next && (!stop || next.index < stop.index))
     stop = Object.assign([text.slice(next.index)], {
       index: next.index,
+      input: text,
+      groups: undefined,
+    }) as RegExpExecArray;
+  // a SUBJECT label in capitals glued to the last tag (`… PHUMSUBJECT: …`, fields run together
+  // with no space): it ends the tags as well
+  const glued = /(?<=[A-Za-z,.])(?:SUBJECT|SUBJ)[ \t]*:/.exec(text);
+  if (glued && (!stop || glued.index < stop.index))
+    stop = Object.assign([text.slice(glued.index)], {
+      index: glued.index,
       input: text,
       groups: undefined,
     }) as RegExpExecArray;
