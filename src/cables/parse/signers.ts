@@ -3,8 +3,16 @@ import { plainText } from './clean.ts';
 import { SIGNER_SURNAME_FIXES } from './tables.ts';
 
 const JUNK_LINE_RE =
-  /^(?:[\s.>#-]*|[=_*-]{3,}.*|.*\b(?:https?:\/\/|www\.)\S*.*|\S*\.gov\/\S*|.*Classified Web ?site\b.*|SELECT \* FROM .*|X{4,}|.*\S[ \t]+@[ \t]+\S.*|#\d+|-?[ \t]*\d{1,3}(?:[ \t]*(?:OF|of|\/)[ \t]*\d{1,3})?[ \t]*-?|(?:[A-Z] ){3,}[A-Z]\b.*|\(END\)|END OF (?:DOCUMENT|CABLE|MESSAGE|TEXT)\.?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN|NODIS|EXDIS|LIMDIS|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
+  /^(?:[\s.>#-]*|[=_*-]{3,}.*|#\d+|-?[ \t]*\d{1,3}(?:[ \t]*(?:OF|of|\/)[ \t]*\d{1,3})?[ \t]*-?|(?:[A-Z] ){3,}[A-Z]\b.*|\(END\)|END OF (?:DOCUMENT|CABLE|MESSAGE|TEXT)\.?|(?:UNCLASSIFIED|UNCLAS|CONFIDENTIAL|SECRET|LIMITED OFFICIAL USE|SENSITIVE|FOR OFFICIAL USE ONLY|NOFORN|NODIS|EXDIS|LIMDIS|SIPDIS|N{2,}|BT|GP-\d|END CABLE TEXT|END TEXT\.?|UNQUOTE)\b.*|.*Classification:.*|PAGE\s+\d+.*|[A-Z ]+\s+\d{5,8}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}|NOTE BY OC\/T.*|NOTE:.*|Declassified\/Released.*|\d{4}[A-Z]+\d+.*)$/i;
 
+/**
+ * Lines the posts and the sources of the archive add after the text (FORMAT.md §1.3, §10), searched
+ * for anywhere in a line of at most 160 characters: an address (`http://`, `www.`, the rest of one
+ * broken over lines, `gov.gov/wiki/…`), the post's classified web site, a line of a scraper's
+ * database, a partner's print trace (`EPET @ EL PAÍS`), a redaction on a line of its own.
+ */
+const SOURCE_LINE_RE =
+  /https?:\/\/|www\.|\.gov\/|Classified Web ?site\b|^SELECT \* FROM |\S[ \t]+@[ \t]+\S|^X{4,}$/i;
 /**
  * A headline the source cut short, in capitals, after the text (`DANIEL ORTEGA AN...`: the partner
  * pages print the subject of a related story under the cable, FORMAT.md §1.3).
@@ -97,13 +105,19 @@ export function parseSigners(body: string, canonicalize = true): string[] {
   let marked: string | null = null;
   for (; i >= 0; i--) {
     const t = lines[i].trim();
-    // the signer after an end marker on its line (`END TEXT. AGUIRRE`, `UNQUOTE CLINTON`)
-    const mk = MARKER_THEN_NAME_RE.exec(t);
+    // the signer after an end marker on its line (`END TEXT. AGUIRRE`, `UNQUOTE CLINTON`), looked
+    // for in the line's last 80 characters, from a space
+    const cut = t.length > 80 ? t.indexOf(' ', t.length - 80) : -1;
+    const mk = MARKER_THEN_NAME_RE.exec(cut >= 0 ? t.slice(cut) : t);
     if (mk && !NOT_A_SIGNER.has(mk[1])) {
       marked = mk[1];
       break;
     }
-    if (!JUNK_LINE_RE.test(t) && !CUT_HEADLINE_RE.test(t)) break;
+    if (
+      !JUNK_LINE_RE.test(t) &&
+      (t.length > 160 || (!SOURCE_LINE_RE.test(t) && !CUT_HEADLINE_RE.test(t)))
+    )
+      break;
   }
   if (i < 0) return [];
   if (marked) return [canonicalize ? (SIGNER_SURNAME_FIXES[marked] ?? marked) : marked];
