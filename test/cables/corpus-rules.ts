@@ -1,5 +1,5 @@
 // Consistency rules for parsed cables that need no expected result (used by corpus.test.ts).
-import { tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
+import { normalizeStation, tagKind, type ParsedCable } from '../../src/cables/parse/index.ts';
 import { STATIONS } from '../../src/cables/parse/tables.ts';
 
 const STATION_SET: ReadonlySet<string> = new Set(STATIONS);
@@ -26,6 +26,8 @@ const REF_LINE_RE =
  * Manual/Handbook. A cable is cited by an originator word and a serial (`LONDON 825`,
  * `07 STATE 1234`); a number that is part of a date (`12/14/07`, `JULY 15`, `8 MAY 08`) is not a serial.
  */
+/** A station of one to three words and a serial of two digits or more (not part of a date). */
+const NAMED_CABLE_RE = /\b((?:[A-Z]{2,}[ \t]+){0,2}[A-Z]{3,})[ \t]+0*(\d{2,7})\b(?![\/.]\d)/g;
 const OTHER_DOCUMENT_RE =
   /E-?MAILS?\b|\bTELCONS?\b|\bMEMO|\bLETTER\b|\bREPORTS?\b|\bDAILY\b|\bIIR\b|\bOSC\b|\bDTG|\bFA[MH]\b/;
 const MONTH_RE = /^(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*$/;
@@ -87,6 +89,32 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
       let cables = 0;
       for (let i = 0; i < n; i++) if (citesCable(items.get(String.fromCharCode(65 + i))!)) cables++;
       return p.references.length < cables;
+    },
+  },
+  {
+    field: 'refsNamed',
+    rule: 'a REF: line naming more cables (station and serial) than references found',
+    breaks: (p) => {
+      const m = REF_LINE_RE.exec(p.body);
+      if (!m) return false;
+      // the list up to its first blank line (the parsed body has no paragraph numbers to end it);
+      // dates and the cable's own section markers (`MADRID 00002282 001.2 OF 002`) name no cable
+      const text = m[1]
+        .split(/\n[ \t]*\n/)[0]
+        .toUpperCase()
+        .replace(/\b\d{1,2}\/\d{1,2}\/\d{2,4}\b/g, ' ')
+        .replace(/\b0\d{7}\s+\d{3}(?:\.\d)?\s+OF\s+\d{3}\b/g, ' ');
+      const named = new Set<string>();
+      for (const x of text.matchAll(NAMED_CABLE_RE)) {
+        const w = x[1].split(/[ \t]+/);
+        let st: string | null = null;
+        for (let k = w.length; k >= 1 && !st; k--)
+          st = normalizeStation(w.slice(w.length - k).join(''), false);
+        // (the citing cable itself is no reference)
+        if (st && p.referenceId !== `${p.referenceId?.slice(0, 2)}${st}${x[2]}`)
+          named.add(st + x[2]);
+      }
+      return named.size > p.references.length;
     },
   },
   {
