@@ -92,6 +92,133 @@ const ROMAN_WORDS = new Set(['LIV', 'LIX', 'LXI']);
 const GOVERNMENT_RE = /^GO[A-Z]$/;
 const GO_WORDS = new Set(['GOT', 'GOD', 'GOO']);
 
+/**
+ * Pairs of consonants that open English words (`BL`, `STR`'s `ST`, `SCH`'s `SC`) or names written
+ * in English from other languages (`KH`, `ZH`, `TS`, `MB`, `NG`, `DZ`, `DM`, `GD`, `TB`: Khartoum,
+ * Zhou, Tsvangirai, Mbeki, Nguyen, Dzhokhar, Dmitry, Gdansk, Tbilisi). A word in capitals opened by
+ * any other pair (`KSA`, `PDVSA`, `MFA`, `NSA`, `GTMO`, `CDA`) cannot be read aloud as a word and is
+ * an abbreviation. Y counts as a vowel.
+ */
+const ONSETS = new Set(
+  (
+    'BL BR CH CL CR DR DW FL FR GL GN GR KL KN KR PH PL PR PS PT PN SC SH SK SL SM SN SP ST SW SQ ' +
+    'TH TR TW WH WR QU ' +
+    'BH BJ CV CZ DH DJ DM DN DV DZ GB GD GH GW HR HT HW JH KG KH KW LH LJ LL MB MK ML MN MR MS MW ' +
+    'ND NG NH NJ NK NZ PF RH RW SR SV SZ TB TS TZ VL VR XH ZH ZL ZV ZW'
+  ).split(' '),
+);
+
+/**
+ * Pairs of consonants that end English words (`-MP`, `-NDS`'s `ND`, `-GHT`'s `HT`) or names
+ * written in English (`-DT` Schmidt, `-KH` Sheikh, `-HD` Fahd, `-ZB` Hizb, `-BD` Abd, `-RX` Marx);
+ * a doubled letter other than `CC`, `PP`, `KK` (`Bonn`, `Hajj`, `Kerr`), an `S` (plurals) and a consonant before `R` (`Sadr`, `Bakr`)
+ * end words too. A word in capitals ending in any other pair (`USG`, `AKP`, `IDP`, `ASD`, `ANSF`,
+ * `IPCC`) is an abbreviation.
+ */
+const CODAS = new Set(
+  (
+    'CH CK CT FT GH GM GN HM HN HT KH LB LD LF LK LM LN LP LT MB MN MP ND NG NK NT NX PH PT RB RC ' +
+    'RD RF RG RK RL RM RN RP RT SC SH SK SM SP ST TH WD WK WL WN WT XT ' +
+    'BD BT DH DL DT HD HL JD JM LQ LZ NC NH NZ PF RQ RX RZ TC TD TZ ZB ZK ZM CL'
+  ).split(' '),
+);
+const CONSONANT_RE = /^[B-DF-HJ-NP-TV-XZ]$/;
+const isConsonant = (c: string) => CONSONANT_RE.test(c);
+
+/**
+ * Whether a word of three letters or more in capitals cannot be an English word or a name by its
+ * letters: an opening or closing pair of consonants that no word has, an `X` before a consonant
+ * other than `C`, `H`, `P`, `T` (`EXBS`), or a prefix `US`/`UN` before an abbreviation by these
+ * rules or by the lists (`USNATO`, `UNHCR`, `USTR`, `UNSC`: missions and programmes, FORMAT.md §2).
+ */
+function unpronounceable(u: string): boolean {
+  if (u.length < 3) return false;
+  if (isConsonant(u[0]) && isConsonant(u[1]) && !ONSETS.has(u.slice(0, 2))) return true;
+  const a = u[u.length - 2];
+  const b = u[u.length - 1];
+  if (
+    isConsonant(a) &&
+    isConsonant(b) &&
+    !(a === b && 'BDFGJLMNRSTZ'.includes(a)) &&
+    b !== 'S' &&
+    !(b === 'R' && 'BDFGHJKMST'.includes(a)) &&
+    !CODAS.has(a + b)
+  )
+    return true;
+  if (/X[BDGJKMNRSVWZ]/.test(u)) return true;
+  if (/^U[NS]/.test(u)) {
+    const rest = u.slice(2);
+    if (rest.length === 2) return !VOWEL_RE.test(rest);
+    if (rest.length > 2)
+      return (
+        ACRONYMS.has(rest) ||
+        ORGANIZATION_ACRONYMS.has(rest) ||
+        !VOWEL_RE.test(rest) ||
+        unpronounceable(rest)
+      );
+  }
+  return false;
+}
+
+/**
+ * Words of three letters with a vowel written in lower case or capitalised in the mixed-case prose
+ * of the corpus cables (at least twice, and more often than in capitals): English words
+ * (`WAR`, `OIL`, `KEY`, `FEW`), name words (`ABU`, `BIN`, `ALI`, `KIM`, `LEE`, `VON`) and
+ * abbreviations written as words (`AMB`, `GEN`, `REP`). Any other word of three letters with a
+ * vowel written in capitals is an abbreviation (`DAS`, `HEU`, `CEO`, `FCO`, `MEP`): the shape
+ * rule, with the words it would misread.
+ */
+const THREE_LETTER_WORDS = new Set(
+  (
+    'ABD ABU ACT ADA ADD ADL ADS AGE AGO AHL AID AIM AIN AIR AKA ALI ALL ALO AMB AMM AMR AND ANN ' +
+    'ANT ANY APT ARC ARE ARK ARM ART ASH ASK ASO ASP AUS AUX AYE AYN AYR BAB BAD BAG BAH BAK BAN ' +
+    'BAO BAR BAT BAY BED BEE BEG BEK BEN BET BEY BID BIG BIN BIO BIT BLE BOB BOS BOT BOU BOW BOX ' +
+    'BOY BUS BUT BUY CAF CAN CAP CAR CAT CCO CHU CIV COL COM CON COW COY CRY CUE CUM CUP CUT DAE ' +
+    'DAI DAM DAN DAR DAY DEH DEL DEM DEP DER DES DID DIE DIG DIM DIN DIP DIR DIS DOG DON DRY DUE ' +
+    'DUG EAR EAT EAU EDS EGG EGO EID ELI EMB EME END ENG ERA ETC EUR EVE EVO EYE FAN FAR FAT FAX ' +
+    'FED FEE FEW FEZ FIG FIT FIX FLU FLY FOE FOR FOX FOZ FRO FUN GAD GAH GAL GAO GAP GAS GAY GAZ ' +
+    'GEL GEM GEN GEO GET GIL GOD GOV GUL GUN GUT GUY GYE GYM HAD HAJ HAM HAN HAQ HAS HAT HAY HED ' +
+    'HER HEW HEY HIM HIP HIS HIT HOC HOF HON HOT HOW HUB HUG HUI IAN IBN IDA IKE ILL INC INS INT ' +
+    'IRE ITH ITS IVE IVO IWU JAB JAE JAY JET JEW JIA JIM JIN JOB JOE JON JOS JOY KAE KAI KAN KEG ' +
+    'KEN KEY KID KIM KIP KOC KUK KUN KWE KYI KYL LAB LAC LAG LAL LAP LAS LAW LAX LAY LED LEE LEG ' +
+    'LET LEV LIA LIB LID LIE LIP LIT LIU LOG LOS LOT LOW LUC MAD MAJ MAN MAO MAW MAX MED MEL MEN ' +
+    'MET MID MIL MIN MIO MIR MIS MIX MOB MOE MON MOO MUM NAD NAP NAY NEK NEO NET NEU NEW NIL NIO ' +
+    'NOD NON NOR NOT NOW NUR OAK ODD OFF OFT OIL OLD OLE ONE OPS OPT ORE ORG OUR OUT OWE OWN PAD ' +
+    'PAG PAK PAN PAR PAY PAZ PEG PEN PER PET PIC PIE PIG PIN PIR PIT POL POP POR POT PRE PRO PRY ' +
+    'PUT PYI QOF QOM QUA QUO RAI RAM RAN RAO RAP RAS RAW RAY REA RED REF REP RES RET RID RIG RIM ' +
+    'RIO ROB ROD ROH ROM RON ROS ROT ROW ROY RUA RUI RUN SAD SAI SAM SAN SAO SAT SAW SAY SBI SEA ' +
+    'SEE SEN SER SET SEX SHE SHI SHY SIC SIN SIR SIT SIX SON SOW SOY SPY SRI SUB SUD SUE SUK SUL ' +
+    'SUM SUN SUR SUU TAB TAG TAJ TAP TAR TAT TAW TAX TAY TEA TED TEL TEN THA THE TIE TIM TIN TIT ' +
+    'TOE TOM TON TOO TOP TOW TOY TRI TRY TUG TWO ULM UND UPS URI URS USE UZI VAL VAN VIA VIE VIS ' +
+    'VIZ VOL VON VOR VOX VUK WAL WAR WAS WAY WEB WEI WEN WET WHO WHY WIN WIT WON WOO WRY YAK YAR ' +
+    'YEA YEE YES YET YEW YON YOO YOU YUN ZAW ZHI ZIA ZIM ZOE'
+  ).split(' '),
+);
+
+/** The months as the DTG abbreviates them (FORMAT.md §3): words (`Sep`, `Aug`), not acronyms. */
+const MONTHS = new Set('JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC'.split(' '));
+
+/**
+ * Abbreviations told by the letters of a word written in capitals (not by a list of the examples):
+ * an unpronounceable word (`KSA`, `EXBS`, `PDVSA`, `USNATO`) or a word of three letters that is no
+ * word of `THREE_LETTER_WORDS` (`DAS`, `CEO`). A word the cable writes in lower case says by that it
+ * is a word, and these rules are not applied to it.
+ */
+function isAcronymByShape(u: string): boolean {
+  if (!/^[A-Z]+$/.test(u)) return false;
+  if (
+    u.length === 3 &&
+    VOWEL_RE.test(u) &&
+    !THREE_LETTER_WORDS.has(u) &&
+    !MONTHS.has(u) &&
+    !GO_WORDS.has(u)
+  )
+    return true;
+  // Scottish and Irish names (`MCCAIN`) open with `Mc`, no English pair (see `titlePart`)
+  if (/^MC[A-Z]{3,}$/.test(u)) return false;
+  return unpronounceable(u);
+}
+
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
   // ordinals and decades (`9TH`, `21ST`, `1990S`) are words, not acronyms
@@ -154,8 +281,14 @@ function titlePart(
     : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
   if (mixed) return pre + core + (poss.length === 2 ? poss.toLowerCase() : poss) + post;
   const innerApostrophe = core.length === 2 && poss.length > 2;
+  // the letters of a word in capitals tell an abbreviation (`KSA's`, `DAS`), unless an apostrophe
+  // inside joins it to more letters (`SHI'ITE`) or it is a contraction (`DOESN'T`)
+  const byShape =
+    core.length > 2 &&
+    (poss.length === 0 || (poss.length === 2 && /^['’][Ss]$/.test(poss))) &&
+    isAcronymByShape(core);
   if (
-    (innerApostrophe ? ACRONYMS.has(core.toUpperCase()) : isAcronym(core)) ||
+    (innerApostrophe ? ACRONYMS.has(core.toUpperCase()) : isAcronym(core) || byShape) ||
     (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))
   )
     return pre + core.toUpperCase() + poss.toLowerCase() + post;
