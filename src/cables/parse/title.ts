@@ -58,7 +58,7 @@ const WORD_LIKE_ORGANIZATIONS = new Set(
  * Acronyms named by the organization TAGS (`ICRC`, `IOM`, `SPLM`, `ETA`): the letter-only tags
  * that are not also words.
  */
-const ORGANIZATION_ACRONYMS: ReadonlySet<string> = new Set(
+export const ORGANIZATION_ACRONYMS: ReadonlySet<string> = new Set(
   ORGANIZATION_TAGS.filter((t) => /^[A-Z]{2,}$/.test(t) && !WORD_LIKE_ORGANIZATIONS.has(t)),
 );
 
@@ -392,7 +392,9 @@ export function titlefy(subject: string): string {
     if (i > 0) out += ' ';
     // the last word is capitalised like the first (`What It Stands For`)
     out += titleWord(w, i === 0, i === words.length - 1, afterBreak, keepCaps);
-    afterBreak = BREAK_END_RE.test(w) || w === '-' || w === '--';
+    // a colon, a spaced dash or a double hyphen (also one written against the word before it,
+    // `GOI-- AND`) ends a phrase: the next word opens one
+    afterBreak = BREAK_END_RE.test(w) || w === '-' || w.endsWith('--');
   }
   return out;
 }
