@@ -111,9 +111,9 @@ const ONSETS = new Set(
 /**
  * Pairs of consonants that end English words (`-MP`, `-NDS`'s `ND`, `-GHT`'s `HT`) or names
  * written in English (`-DT` Schmidt, `-KH` Sheikh, `-HD` Fahd, `-ZB` Hizb, `-BD` Abd, `-RX` Marx);
- * a doubled letter other than `CC`, `PP`, `KK` (`Bonn`, `Hajj`, `Kerr`), an `S` (plurals) and a consonant before `R` (`Sadr`, `Bakr`)
- * end words too. A word in capitals ending in any other pair (`USG`, `AKP`, `IDP`, `ASD`, `ANSF`,
- * `IPCC`) is an abbreviation.
+ * a doubled letter other than `CC`, `KK`, `VV` (`Bonn`, `Hajj`, `Rapp`), an `S` (plurals) and a
+ * consonant before `R` (`Sadr`, `Bakr`) end words too. A word in capitals ending in any other pair
+ * (`USG`, `AKP`, `IDP`, `ASD`, `ANSF`, `IPCC`) is an abbreviation.
  */
 const CODAS = new Set(
   (
@@ -139,7 +139,7 @@ function unpronounceable(u: string): boolean {
   if (
     isConsonant(a) &&
     isConsonant(b) &&
-    !(a === b && 'BDFGJLMNRSTZ'.includes(a)) &&
+    !(a === b && 'BDFGJLMNPRSTZ'.includes(a)) &&
     b !== 'S' &&
     !(b === 'R' && 'BDFGHJKMST'.includes(a)) &&
     !CODAS.has(a + b)
