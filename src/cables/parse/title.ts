@@ -127,8 +127,8 @@ const isConsonant = (c: string) => CONSONANT_RE.test(c);
 
 /**
  * Whether a word of three letters or more in capitals cannot be an English word or a name by its
- * letters: an opening or closing pair of consonants that no word has, an `X` before a consonant
- * other than `C`, `H`, `P`, `T` (`EXBS`), or a prefix `US`/`UN` before an abbreviation by these
+ * letters: an opening or closing pair of consonants that no word has (also before a plural `S`,
+ * `IDPS`), an `X` before a consonant other than `C`, `H`, `P`, `T` (`EXBS`), or a prefix `US`/`UN` before an abbreviation by these
  * rules or by the lists (`USNATO`, `UNHCR`, `USTR`, `UNSC`: missions and programmes, FORMAT.md §2).
  */
 function unpronounceable(u: string): boolean {
@@ -145,7 +145,9 @@ function unpronounceable(u: string): boolean {
     !CODAS.has(a + b)
   )
     return true;
-  if (/X[BDGJKMNRSVWZ]/.test(u)) return true;
+  if (/X[BDGJKMNRVWZ]/.test(u)) return true;
+  // a plural of an abbreviation (`IDPS`, `ANSFS`): the letters before the `S` end in no word's pair
+  if (u.length > 3 && u.endsWith('S') && unpronounceable(u.slice(0, -1))) return true;
   if (/^U[NS]/.test(u)) {
     const rest = u.slice(2);
     if (rest.length === 2) return !VOWEL_RE.test(rest);
