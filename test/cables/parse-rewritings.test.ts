@@ -926,6 +926,15 @@ test('rewritings of the tuning subjects: wrapped at other widths, a portion mark
     // a REF list run into the subject's last line, with and without a colon
     for (const r of ['REF: A. STATE 1234 B. LIMA 55', 'REF A. STATE 1234', 'REF: STATE 1234'])
       check('REF run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // the E.O. or TAGS line run into it, as a caption reflowed in another order writes them
+    for (const r of [
+      'E.O. 12958: DECL: 12/31/2019',
+      'EO 12958 DECL: 1/1/19',
+      'TAGS: PREL PGOV PE',
+      'TAGS PREL, KDEM, BR',
+      'Tags: prel, pgov',
+    ])
+      check('caption field run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
     // a portion mark before the subject (stripped when the case strips it)
     if (c.params?.strip_portion_marking !== false)
       for (const m of [

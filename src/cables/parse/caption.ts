@@ -12,6 +12,7 @@ import {
 import { decodeEntities, normalizeText, plainText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 import { STATIONS } from './tables.ts';
+import { tagKind } from './tags.ts';
 
 /** How far into a body caption searches look (FORMAT.md §11). */
 export const CAPTION_LIMIT = 2500;
@@ -98,7 +99,38 @@ const REF_IN_SUBJECT_RE =
 
 const GLUED_REF_RE = /[A-Za-z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
-/** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
+/**
+ * The E.O. line or the TAGS line glued to the end of a subject (a caption reflowed onto fewer lines,
+ * FORMAT.md §1.3, §4: the fields in another order): `… TALKS E.O. 12958: DECL: …`, `… TALKS TAGS:
+ * PREL PGOV`. A TAGS word counts only before two TAG codes, one of them a subject or program TAG
+ * (`PRICE TAGS RISE` stays in the subject).
+ */
+const GLUED_EO_RE = /[ \t]E\.?[ \t]?O\.?[ \t]*1\d{4}\b/;
+const GLUED_TAGS_RE =
+  /[ \t](?:TAGS?|Tags)[ \t]*[:;,.-]?[ \t]*([A-Za-z]{2,4})[ \t]*[,;]?[ \t]+([A-Za-z]{2,4})(?![A-Za-z])/g;
+
+function gluedCaptionField(head: string): number {
+  const eo = GLUED_EO_RE.exec(head);
+  let at = eo ? eo.index + 1 : -1;
+  if (head.includes('TAG') || head.includes('Tag')) {
+    GLUED_TAGS_RE.lastIndex = 0;
+    for (let m; (m = GLUED_TAGS_RE.exec(head));) {
+      if (at >= 0 && m.index > at) break;
+      const kinds = [tagKind(m[1]), tagKind(m[2])];
+      const codes = kinds.every((k) => k === 'subject' || k === 'program' || k === 'geo');
+      if (codes && kinds.some((k) => k !== 'geo')) {
+        at = m.index + 1;
+        break;
+      }
+    }
+  }
+  return at;
+}
+
+/**
+ * Index where a field that a subject runs into starts (REF, Classified By, the E.O. or TAGS line,
+ * even mid-line), or -1.
+ */
 function nextFieldIn(rest: string, limit: number): number {
   const head = rest.slice(0, Math.min(limit + 12, 600));
   let ref: { index: number } | null = findLabel(head, 'REF');
@@ -109,7 +141,9 @@ function nextFieldIn(rest: string, limit: number): number {
   const bare = head.includes('REF') || head.includes('Ref') ? REF_IN_SUBJECT_RE.exec(head) : null;
   if (bare && (!ref || bare.index < ref.index)) ref = { index: bare.index };
   const cb = classifiedByAt(head);
-  const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
+  const at = [ref ? ref.index : -1, cb ? cb.index : -1, gluedCaptionField(head)].filter(
+    (x) => x >= 0,
+  );
   return at.length ? Math.min(...at) : -1;
 }
 
