@@ -65,7 +65,7 @@ function throughput(raws: RawCable[]): string[] {
  * citing e-mails, telcons and reports counted too; none is left; a REF label glued to the end of the
  * subject, `… UK PRIMEREF: A. LONDON 1939`, is counted too since, and was the one cable left). What is left: TAGS the cables
  * themselves misspell (`PINT`, `INRB`); names glued to their initials (`RBlau`). Title case against
- * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 58 after; what is left
+ * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 55 after; what is left
  * is mostly acronyms with vowels of four letters or more (`FATA`, `EULEX`, `MANPADS`, `SRAP`) and words
  * the prose writes both ways in other cables (`CODEL`, `STAFFDEL`).
  */
@@ -75,7 +75,7 @@ const RULE_LIMITS: Record<string, number> = {
   tags: 56,
   classifiedBy: 5,
   signers: 0,
-  title: 58,
+  title: 55,
 };
 
 /** Cables with each field found, per group: a step that stops finding a field fails the test. */

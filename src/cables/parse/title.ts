@@ -35,6 +35,8 @@ const ACRONYMS = new Set(
     'IGAD EUFOR KFOR OAU GCC CIS CSTO SCO LAF IDF ISI IRGC MEK KDP PUK KRG LTTE ANP ICC ICJ ICTY ' +
     'OPCW IEA IFAD WFP ILO UNAIDS PEPFAR MCC OPIC USTR DNI ODNI NASA NOAA EPA CFIUS ' +
     'MERCOSUR UNASUR CARICOM SICA AQI AQIM AQAP TTP MILF ' +
+    // the Department's bureaus as distribution lines name them (FORMAT.md §4.3: `DEPT FOR WHA/BSC`)
+    'EUR WHA NEA SCA EAP ISN INR DRL OES EEB PRM INL ECA ' +
     'XXXXXXXXXXXX'
   )
     .split(/\s+/)
@@ -201,14 +203,18 @@ const THREE_LETTER_WORDS = new Set(
 const MONTHS = new Set('JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC'.split(' '));
 
 /**
- * Abbreviations told by the letters of a word written in capitals (not by a list of the examples):
- * an unpronounceable word (`KSA`, `EXBS`, `PDVSA`, `USNATO`) or a word of three letters that is no
- * word of `THREE_LETTER_WORDS` (`DAS`, `CEO`). A word the cable writes in lower case says by that it
- * is a word, and these rules are not applied to it.
+ * Abbreviations told by the letters of a word (not by a list of the examples): an unpronounceable
+ * word (`KSA`, `EXBS`, `PDVSA`, `USNATO`, also written in lower case: `(zka)`) or a word of three
+ * letters in capitals that is no word of `THREE_LETTER_WORDS` (`DAS`, `CEO`; a word of three letters
+ * that the subject writes in lower case says by that it is a word).
  */
-function isAcronymByShape(u: string): boolean {
-  if (!/^[A-Z]+$/.test(u)) return false;
+function isAcronymByShape(word: string): boolean {
+  if (!/^[A-Za-z]+$/.test(word)) return false;
+  const u = word.toUpperCase();
+  // a word in lower case (a subject written in lower case) is an abbreviation only when it cannot
+  // be read aloud (`(zka)`): three letters in lower case are words
   if (
+    word === u &&
     u.length === 3 &&
     VOWEL_RE.test(u) &&
     !THREE_LETTER_WORDS.has(u) &&
@@ -237,6 +243,7 @@ function isAcronym(core: string): boolean {
 }
 
 const ASCII_RE = /^[\x00-\x7f]*$/;
+const DOTTED_RE = /^([^A-Za-z]*)((?:[A-Za-z]\.){2,})([^A-Za-z]*)$/;
 /** A possessive ending (`'S`, `’s`) at the end of a word, before closing punctuation. */
 const POSSESSIVE_TAIL_RE = /(['’])([Ss])([^\p{L}\p{N}]*)$/u;
 const WORD_RE = /^([^\p{L}\p{N}]*)([\p{L}\p{N}]+)((?:['’]\p{L}+)?)([^\p{L}\p{N}]*)$/u;
@@ -261,6 +268,9 @@ function titlePart(
   const ascii = ASCII_RE.test(p);
   const m = (ascii ? WORD_ASCII_RE : WORD_RE).exec(p);
   if (!m) {
+    // letters with periods (`p.m.`, `u.s.`): initials or an abbreviation, in capitals
+    const dotted = DOTTED_RE.exec(p);
+    if (dotted) return dotted[1] + dotted[2].toUpperCase() + dotted[3];
     // a possessive ending after a word of another shape (`U.S.'S`, `P5+1'S`, `QA'IDA'S`): the word
     // as its shape says, the ending in lower case
     const poss = POSSESSIVE_TAIL_RE.exec(p);
@@ -344,8 +354,11 @@ function titleCompound(
     return titlePart(word, 0, edge, afterBreak, keepCaps);
   const parts = word.split(/([-/])/);
   let out = '';
-  for (let idx = 0; idx < parts.length; idx++)
-    out += titlePart(parts[idx], idx, edge, afterBreak, keepCaps);
+  for (let idx = 0; idx < parts.length; idx++) {
+    // a letter before a slash abbreviates a word (`A/S`, `A/DCM`): never the small word `a`
+    const letter = parts[idx + 1] === '/' && /^[A-Za-z]$/.test(parts[idx]);
+    out += titlePart(parts[idx], idx, edge || letter, afterBreak, keepCaps);
+  }
   return out;
 }
 
@@ -378,6 +391,10 @@ function mixedCaseText(words: string[]): boolean {
   return lower > 0 && lower * 2 >= lettered;
 }
 const BREAK_END_RE = /[:;?!]$/;
+/** Name particles that a subject in mixed case writes in lower case (`de`, `bin`, `van`). */
+const PARTICLES = new Set(
+  'al bin ibn da das de del della der di do dos du el la le van von y'.split(' '),
+);
 
 /** `BACK TO THE FUTURE? QADHAFI CALLS FOR ...` → `Back to the Future? Qadhafi Calls for ...`. */
 export function titlefy(subject: string): string {
@@ -392,6 +409,19 @@ export function titlefy(subject: string): string {
   for (let i = 0; i < words.length; i++) {
     const w = words[i];
     if (i > 0) out += ' ';
+    // a subject in mixed case writes a name particle in lower case on purpose (`Rio de Janeiro`,
+    // `Abdullah bin Zayed`): kept before a capitalised word
+    if (
+      keepCaps &&
+      i > 0 &&
+      PARTICLES.has(w) &&
+      i + 1 < words.length &&
+      /^[A-Z]/.test(words[i + 1])
+    ) {
+      out += w;
+      afterBreak = false;
+      continue;
+    }
     // the last word is capitalised like the first (`What It Stands For`)
     out += titleWord(w, i === 0, i === words.length - 1, afterBreak, keepCaps);
     // a colon, a spaced dash or a double hyphen (also one written against the word before it,

@@ -1,0 +1,93 @@
+// Title case by the shape of words (src/cables/parse/title.ts): invented subjects, with the cases
+// where each rule must apply and where it must not. Needs no shared data.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { parseSubject, titlefy } from '../../src/cables/parse/index.ts';
+
+test('title case: abbreviations told by an opening or closing pair no word has', () => {
+  // openings: KS, PD, MF, GT, CD, SB; closings: SG, KP, DP, SD, SF, CC
+  assert.equal(
+    titlefy("KSA'S PDVSA DEAL WITH MFA AND GTMO CDA ON SBU"),
+    "KSA's PDVSA Deal With MFA and GTMO CDA on SBU",
+  );
+  assert.equal(
+    titlefy('USG, AKP, IDP AND ASD ON ANSF AND IPCC'),
+    'USG, AKP, IDP and ASD on ANSF and IPCC',
+  );
+  // plurals and an X before a consonant
+  assert.equal(titlefy('IDPS AND EXBS TRAINING'), 'IDPS and EXBS Training');
+  // the pairs of English words and of names written in English are words
+  assert.equal(
+    titlefy('TSVANGIRAI, MBEKI, NKUNDA AND DMITRY IN TBILISI AND GDANSK'),
+    'Tsvangirai, Mbeki, Nkunda and Dmitry in Tbilisi and Gdansk',
+  );
+  assert.equal(
+    titlefy('SADR, FAHD, HIZB, BILDT, MARX, RAPP, KERR AND HAJJ'),
+    'Sadr, Fahd, Hizb, Bildt, Marx, Rapp, Kerr and Hajj',
+  );
+  assert.equal(
+    titlefy('STRENGTHS OF THE SCHMIDT PLAN; PSALMS AND RHYTHMS'),
+    'Strengths of the Schmidt Plan; Psalms and Rhythms',
+  );
+  // contractions, an apostrophe inside a word, Mc names
+  assert.equal(
+    titlefy("IT DOESN'T MATTER: SHI'ITE CLERIC MEETS MCCAIN"),
+    "It Doesn't Matter: Shi'ite Cleric Meets McCain",
+  );
+});
+
+test('title case: three letters in capitals are an abbreviation unless a word', () => {
+  assert.equal(titlefy('DAS SMITH MEETS CEO OF FCO ON HEU'), 'DAS Smith Meets CEO of FCO on HEU');
+  // English words and name words of three letters, months, GO words
+  assert.equal(
+    titlefy('NEW OIL WAR: KEY FEW WHO GOT HIM OUT BY SEP'),
+    'New Oil War: Key Few Who Got Him Out by Sep',
+  );
+  assert.equal(titlefy('ABU ALI AND KIM LEE BIN'), 'Abu Ali and Kim Lee Bin');
+  // a subject in lower case writes its words as words: three letters stay words there, an
+  // unpronounceable word is still an abbreviation
+  assert.equal(titlefy('das kapital and the zka'), 'Das Kapital and the ZKA');
+});
+
+test('title case: US/UN before an abbreviation, bureaus, letters before a slash, dotted letters', () => {
+  assert.equal(
+    titlefy('USNATO, UNHCR AND USTR UNDER A NEW UNIT'),
+    'USNATO, UNHCR and USTR Under a New Unit',
+  );
+  assert.equal(titlefy('EUR A/S GORDON MEETS A/DCM'), 'EUR A/S Gordon Meets A/DCM');
+  assert.equal(titlefy('Meeting with A/S Roe'), 'Meeting With A/S Roe');
+  assert.equal(titlefy('the p.m. meets u.s. envoy'), 'The P.M. Meets U.S. Envoy');
+});
+
+test('title case: a mixed-case subject keeps its particles in lower case before a name', () => {
+  assert.equal(
+    titlefy('Rio de Janeiro: Sheikh Abdullah bin Zayed visits'),
+    'Rio de Janeiro: Sheikh Abdullah bin Zayed Visits',
+  );
+  // not in a subject in capitals, not before a word in lower case
+  assert.equal(titlefy('RIO DE JANEIRO'), 'Rio De Janeiro');
+  assert.equal(titlefy('Talks on de facto rule'), 'Talks on De Facto Rule');
+});
+
+test('title case: a double hyphen written against the word before it opens a phrase', () => {
+  assert.equal(titlefy('GOI-- AND THE KSA'), 'GOI-- And the KSA');
+  assert.equal(titlefy('A PLAN-- OF SORTS'), 'A Plan-- Of Sorts');
+  // a single hyphen does not
+  assert.equal(titlefy('ANTI- AND PRO-US'), 'Anti- and Pro-US');
+});
+
+test('subject: an E.O. or TAGS line run into its end ends it, TAGS only before TAG codes', () => {
+  const caption = (s: string) => `UNCLAS LIMA 001234\n\nSUBJECT: ${s}\n\n1. (U) Text.\n`;
+  assert.equal(
+    parseSubject(caption('PARSERTITLE TALKS E.O. 12958: DECL: 1/1/2019')),
+    'PARSERTITLE TALKS',
+  );
+  assert.equal(parseSubject(caption('PARSERTITLE TALKS TAGS: PREL, PE')), 'PARSERTITLE TALKS');
+  assert.equal(parseSubject(caption('PARSERTITLE TALKS Tags: kdem br')), 'PARSERTITLE TALKS');
+  // the word TAGS in a subject is no label
+  assert.equal(
+    parseSubject(caption('PARSERTITLE PRICE TAGS RISE IN LIMA')),
+    'PARSERTITLE PRICE TAGS RISE IN LIMA',
+  );
+  assert.equal(parseSubject(caption('PARSERTITLE TAGS: US AND EU')), 'PARSERTITLE TAGS: US AND EU');
+});
