@@ -9,6 +9,7 @@ import {
   canonicalId,
   parseCable,
   stepFailures,
+  titlefy,
   type ParsedCable,
   type RawCable,
 } from '../../src/cables/parse/index.ts';
@@ -143,6 +144,8 @@ test('corpus: every record parses with no step failing; coverage and consistency
         .filter((r) => r.kind === 'cable' && /^\d{2}[A-Z]+\d+$/.test(r.value))
         .map((r) => canonicalId(r.value));
       assert.deepEqual(typedCables, p.references, `${raw.source}: typed references differ`);
+      // a title is title case already: title-cased again it is the same
+      assert.equal(titlefy(p.title), p.title, `${raw.source}: the title changes when title-cased`);
       if (name === groups[0][0]) {
         for (const r of RULES) {
           if (!r.breaks(p)) continue;
