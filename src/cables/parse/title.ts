@@ -124,8 +124,8 @@ const CODAS = new Set(
     'BD BT DH DL DT HD HL JD JM LQ LZ NC NH NZ PF RQ RX RZ TC TD TZ ZB ZK ZM CL'
   ).split(' '),
 );
-const CONSONANT_RE = /^[B-DF-HJ-NP-TV-XZ]$/;
-const isConsonant = (c: string) => CONSONANT_RE.test(c);
+const CONSONANTS = 'BCDFGHJKLMNPQRSTVWXZ';
+const isConsonant = (c: string) => CONSONANTS.includes(c);
 
 /**
  * Whether a word of three letters or more in capitals cannot be an English word or a name by its
@@ -295,12 +295,13 @@ function titlePart(
   const innerApostrophe = core.length === 2 && poss.length > 2;
   // the letters of a word in capitals tell an abbreviation (`KSA's`, `DAS`), unless an apostrophe
   // inside joins it to more letters (`SHI'ITE`) or it is a contraction (`DOESN'T`)
-  const byShape =
+  const shapeRead =
     core.length > 2 &&
-    (poss.length === 0 || (poss.length === 2 && /^['’][Ss]$/.test(poss))) &&
-    isAcronymByShape(core);
+    (poss.length === 0 || (poss.length === 2 && (poss[1] === 'S' || poss[1] === 's')));
   if (
-    (innerApostrophe ? ACRONYMS.has(core.toUpperCase()) : isAcronym(core) || byShape) ||
+    (innerApostrophe
+      ? ACRONYMS.has(core.toUpperCase())
+      : isAcronym(core) || (shapeRead && isAcronymByShape(core))) ||
     (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))
   )
     return pre + core.toUpperCase() + poss.toLowerCase() + post;
