@@ -69,6 +69,15 @@ test('title case: a mixed-case subject keeps its particles in lower case before 
   assert.equal(titlefy('Talks on de facto rule'), 'Talks on De Facto Rule');
 });
 
+test('title case: a small word before a hyphen is part of a compound word', () => {
+  assert.equal(
+    titlefy('THE ON-GOING TALKS AND AN IN-DEPTH LOOK AT A BY-ELECTION'),
+    'The On-Going Talks and an In-Depth Look at a By-Election',
+  );
+  // a small word on its own, or before a spaced dash, stays small
+  assert.equal(titlefy('TALKS ON - THE PLAN OF A TO B'), 'Talks on - The Plan of a to B');
+});
+
 test('title case: a double hyphen written against the word before it opens a phrase', () => {
   assert.equal(titlefy('GOI-- AND THE KSA'), 'GOI-- And the KSA');
   assert.equal(titlefy('A PLAN-- OF SORTS'), 'A Plan-- Of Sorts');

@@ -356,9 +356,11 @@ function titleCompound(
   const parts = word.split(/([-/])/);
   let out = '';
   for (let idx = 0; idx < parts.length; idx++) {
-    // a letter before a slash abbreviates a word (`A/S`, `A/DCM`): never the small word `a`
+    // a letter before a slash abbreviates a word (`A/S`, `A/DCM`): never the small word `a`; a
+    // small word before a hyphen is part of a compound word (`On-Going`, `In-Depth`, `By-Election`)
     const letter = parts[idx + 1] === '/' && /^[A-Za-z]$/.test(parts[idx]);
-    out += titlePart(parts[idx], idx, edge || letter, afterBreak, keepCaps);
+    const joined = idx === 0 && parts[1] === '-' && parts.length > 2 && parts[2] !== '';
+    out += titlePart(parts[idx], idx, edge || letter || joined, afterBreak, keepCaps);
   }
   return out;
 }
