@@ -57,6 +57,7 @@ test('title case: US/UN before an abbreviation, bureaus, letters before a slash,
   assert.equal(titlefy('EUR A/S GORDON MEETS A/DCM'), 'EUR A/S Gordon Meets A/DCM');
   assert.equal(titlefy('Meeting with A/S Roe'), 'Meeting With A/S Roe');
   assert.equal(titlefy('the p.m. meets u.s. envoy'), 'The P.M. Meets U.S. Envoy');
+  assert.equal(titlefy('BAN KI-MOON AND KIM JONG-IL'), 'Ban Ki-Moon and Kim Jong-Il');
 });
 
 test('title case: a mixed-case subject keeps its particles in lower case before a name', () => {

@@ -70,7 +70,8 @@ const VOWEL_RE = /[AEIOUY]/;
  * The two-letter words of English and the name particles and short titles that are written as
  * words (`Al-Qaida`, `De Gaulle`, `Mr`). Any other word of two letters is an abbreviation
  * (`FY`, `DG`, `VP`, `AU`, `IM` in `Ex-IM`): the shape, not a list of the abbreviations. The
- * one-syllable Chinese surnames (`Hu`, `Li`, `Wu`) are names, prefixes of compounds (`Re-`,
+ * one-syllable Chinese surnames (`Hu`, `Li`, `Wu`) and the Korean name syllables of two letters
+ * (`Ban Ki-Moon`, `Kim Jong-Il`) are names, prefixes of compounds (`Re-`,
  * `Co-`) words. Two letters before an apostrophe that is no possessive ending (`SA'ADA`,
  * `BA'ATH`) begin a word.
  */
@@ -78,7 +79,7 @@ const TWO_LETTER_WORDS = new Set(
   (
     'AH AM AN AS AT AX AY BE BY DO EH GO HA HE HI HO IF IN IS IT LO ME MY NO OF OH ON OR OW OX ' +
     'SO TO UP WE YE YO AL EL LA LE DE DI DA DU MR MS DR ST JR SR EX OU LI XI WU HU MA YU XU SU LU ' +
-    'RE CO ZU YI AD'
+    'RE CO ZU YI AD IL KI'
   ).split(' '),
 );
 
