@@ -22,6 +22,10 @@ test('title case: abbreviations told by an opening or closing pair no word has',
     'Tsvangirai, Mbeki, Nkunda and Dmitry in Tbilisi and Gdansk',
   );
   assert.equal(
+    titlefy('TKESHELASHVILI IN SFAX AND TLAXCALA WITH GELOWICZ'),
+    'Tkeshelashvili in Sfax and Tlaxcala With Gelowicz',
+  );
+  assert.equal(
     titlefy('SADR, FAHD, HIZB, BILDT, MARX, RAPP, KERR AND HAJJ'),
     'Sadr, Fahd, Hizb, Bildt, Marx, Rapp, Kerr and Hajj',
   );
