@@ -3,6 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseSubject, titlefy } from '../../src/cables/parse/index.ts';
+import { GEO_TAG_NAMES, STATIONS } from '../../src/cables/parse/tables.ts';
 
 test('title case: abbreviations told by an opening or closing pair no word has', () => {
   // openings: KS, PD, MF, GT, CD, SB; closings: SG, KP, DP, SD, SF, CC
@@ -104,4 +105,17 @@ test('subject: an E.O. or TAGS line run into its end ends it, TAGS only before T
     'PARSERTITLE PRICE TAGS RISE IN LIMA',
   );
   assert.equal(parseSubject(caption('PARSERTITLE TAGS: US AND EU')), 'PARSERTITLE TAGS: US AND EU');
+});
+
+test('title case: the names of the tables are words, the office codes among the stations are not', () => {
+  const inner = (w: string) => titlefy(`THE ${w} THE`).split(' ')[1];
+  // every word of the countries of the geographic TAGS (FORMAT.md §7)
+  for (const name of Object.values(GEO_TAG_NAMES))
+    for (const w of name.toUpperCase().split(/[\s,()]+/))
+      if (/^[A-Z]{3,}$/.test(w)) assert.notEqual(inner(w), w, `${w} (${name})`);
+  // the stations (FORMAT.md §2): the cities are words; what stays in capitals is an office's code
+  // (`USNATO`, `USOSCE`, `RPODUBAI`, `CDC`, `WASHDC`)
+  const caps = STATIONS.filter((s) => inner(s) === s);
+  for (const s of caps) assert.match(s, /^(?:US|CD|RPO|FS)|DC$/, s);
+  assert.ok(caps.includes('USNATO') && caps.length < 20, caps.join(' '));
 });
