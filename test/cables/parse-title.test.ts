@@ -49,6 +49,8 @@ test('title case: three letters in capitals are an abbreviation unless a word', 
     'New Oil War: Key Few Who Got Him Out by Sep',
   );
   assert.equal(titlefy('ABU ALI AND KIM LEE BIN'), 'Abu Ali and Kim Lee Bin');
+  // common English words the corpus does not use
+  assert.equal(titlefy('AN OWL AT THE ZOO WITH INK'), 'An Owl at the Zoo With Ink');
   // a subject in lower case writes its words as words: three letters stay words there, an
   // unpronounceable word is still an abbreviation
   assert.equal(titlefy('das kapital and the zka'), 'Das Kapital and the ZKA');

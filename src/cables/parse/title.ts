@@ -201,6 +201,23 @@ const THREE_LETTER_WORDS = new Set(
   ).split(' '),
 );
 
+/**
+ * Common English words of three letters that the corpus prose does not use (or writes in lower case
+ * at least as often as in capitals): `THREE_LETTER_WORDS` knows the words of the cables, these the
+ * words of English a subject may still use (`OWL`, `ZOO`, `INK`). Words of this kind that the corpus
+ * writes mostly in capitals are abbreviations there and not listed (`COP`, `DOE`, `ICE`, `MAP`,
+ * `SAG`, `VAT`).
+ */
+const ENGLISH_THREE_LETTER_WORDS = new Set(
+  (
+    'ACE APE ATE AWE AXE BUD BUG BUN CAB CUB DAD DEN DEW DOT DYE EBB ELF ELK ELM EMU EWE FAD FIN ' +
+    'FOG FRY FUR GAG GIG GIN GUM HEN HID HOG HOP HUE HUM HUT ICY INK INN ION IVY JAR JAW JOG JOT ' +
+    'JUG KIN KIT LAD MAT MOM MOP MUD MUG NAG NUN NUT OAR OAT ODE OWL PAL PAT PAW PEA PLY POD PUB ' +
+    'PUN PUP RAG RAT RIB RIP RUB RUG RUT RYE SAP SIP SIS SKI SKY SLY SOB SOD SPA STY TAN TOT TUB ' +
+    'URN VET VOW WAX WED WIG WOE WOK WOW YAM YAP YAW ZAP ZEN ZIP ZOO'
+  ).split(' '),
+);
+
 /** The months as the DTG abbreviates them (FORMAT.md §3): words (`Sep`, `Aug`), not acronyms. */
 const MONTHS = new Set('JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC'.split(' '));
 
@@ -220,6 +237,7 @@ function isAcronymByShape(word: string): boolean {
     u.length === 3 &&
     VOWEL_RE.test(u) &&
     !THREE_LETTER_WORDS.has(u) &&
+    !ENGLISH_THREE_LETTER_WORDS.has(u) &&
     !MONTHS.has(u) &&
     !GO_WORDS.has(u)
   )
