@@ -935,6 +935,18 @@ test('rewritings of the tuning subjects: wrapped at other widths, a portion mark
       'Tags: prel, pgov',
     ])
       check('caption field run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // the first paragraph or its summary run into it, as a reflowed text writes them
+    for (const r of [
+      '1. (C) THE TEXT.',
+      '1.(SBU) Text.',
+      '(C) SUMMARY: TEXT.',
+      '(S/NF) Summary: Text.',
+    ])
+      check('paragraph run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // the label glued to the end of the line before it (a TAGS line: `… PESUBJECT: …`)
+    const glued = head.replace(/[ \t]*\n[ \t]*(?=SUBJECT[ \t]*:[ \t]*$)/, '');
+    if (glued !== head && /[A-Z]$/.test(glued.slice(0, glued.lastIndexOf('SUBJECT'))))
+      check('label glued', `${glued}${subjText}${after}`);
     // a portion mark before the subject (stripped when the case strips it)
     if (c.params?.strip_portion_marking !== false)
       for (const m of [

@@ -101,6 +101,23 @@ test('subject: an E.O. or TAGS line run into its end ends it, TAGS only before T
   );
   assert.equal(parseSubject(caption('PARSERTITLE TALKS TAGS: PREL, PE')), 'PARSERTITLE TALKS');
   assert.equal(parseSubject(caption('PARSERTITLE TALKS Tags: kdem br')), 'PARSERTITLE TALKS');
+  // the first paragraph or its summary run into it, or a field after a dash
+  assert.equal(parseSubject(caption('PARSERTITLE TALKS 1.(C) THE TEXT')), 'PARSERTITLE TALKS');
+  assert.equal(parseSubject(caption('PARSERTITLE TALKS (C) SUMMARY: TEXT')), 'PARSERTITLE TALKS');
+  assert.equal(
+    parseSubject(caption('PARSERTITLE TALKS -- CLASSIFIED BY: AMB ANN ROE, REASONS 1.4 (B)')),
+    'PARSERTITLE TALKS',
+  );
+  // a summary without a portion mark or number may be the subject's own word
+  assert.equal(
+    parseSubject(caption('PARSERTITLE WEEKLY SUMMARY: TALKS')),
+    'PARSERTITLE WEEKLY SUMMARY: TALKS',
+  );
+  // the label glued to the TAGS line before it
+  assert.equal(
+    parseSubject('UNCLAS LIMA 001234\nTAGS: PREL PESUBJECT: PARSERTITLE TALKS\n\n1. (U) Text.\n'),
+    'PARSERTITLE TALKS',
+  );
   // the word TAGS in a subject is no label
   assert.equal(
     parseSubject(caption('PARSERTITLE PRICE TAGS RISE IN LIMA')),

@@ -51,10 +51,10 @@ export function parseDeclassify(caption: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // SUBJECT
 
-const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/;
+const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[A-Za-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/;
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
-  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
+  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request|[ \t]\((?:U|SBU|C|S|TS)(?:\/\/?[A-Z]+)*\)[ \t]*SUMMARY\b|[ \t]1\.[ \t]*\((?:U|SBU|C|S|TS)(?:\/\/?[A-Z]+)*\)[ \t]/i;
 /**
  * A portion mark before the subject (FORMAT.md §5): the level (`U`, `SBU`, `C`, `S`, `TS`), caveats
  * after `/` or `//` (`NF`, `FOUO`, `REL NATO`) or a space (`C NF`), and a dash or colon after it.
@@ -195,7 +195,9 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
     stop = end2.index;
   }
   // "SUBJECT: X; REF: …": the punctuation between the run-together fields is not the subject's
-  if (glued) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
+  // (also before a field found in the middle of the line: `… TALKS -- CLASSIFIED BY …`)
+  const midLine = glued || (!!end && stop === end.index && !/^\n/.test(end[0]));
+  if (midLine) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
   else s = s.replace(/[ \t]*[;,][ \t]*$/, '');
   s = s
     .split('\n')
