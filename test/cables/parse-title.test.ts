@@ -34,6 +34,11 @@ test('title case: abbreviations told by an opening or closing pair no word has',
     titlefy('STRENGTHS OF THE SCHMIDT PLAN; PSALMS AND RHYTHMS'),
     'Strengths of the Schmidt Plan; Psalms and Rhythms',
   );
+  // words shortened by dropping letters, with or without an apostrophe
+  assert.equal(
+    titlefy("GOV'T AND INT'L TALKS; GOVT, INTL AND DEPT MGMT; GOV. ROE"),
+    "Gov't and Int'l Talks; Govt, Intl and Dept Mgmt; Gov. Roe",
+  );
   // contractions, an apostrophe inside a word, Mc names
   assert.equal(
     titlefy("IT DOESN'T MATTER: SHI'ITE CLERIC MEETS MCCAIN"),

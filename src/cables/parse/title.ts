@@ -25,7 +25,7 @@ const SMALL_WORDS = new Set([
 /** Acronyms and abbreviations kept upper case even when they contain vowels. */
 const ACRONYMS = new Set(
   (
-    'US USA UK EU UN USG GOI GOJ GOP GOC GOA GOE GOK GOV II III IV NATO OSCE IAEA UNSC UNGA UNSCR NGO NGOS ' +
+    'US USA UK EU UN USG GOI GOJ GOP GOC GOA GOE GOK II III IV NATO OSCE IAEA UNSC UNGA UNSCR NGO NGOS ' +
     'FARC ELN AUC EU3 P5 G8 G20 APEC ASEAN OAS OPEC WTO IMF ISAF AFRICOM SOUTHCOM USSOUTHCOM CENTCOM EUCOM PACOM ' +
     'SLA JEM SWIFT VARIG ROK DPRK PRC ROC MONUC UNIFIL UNMIK GAERC CODEL STAFFDEL SCENESETTER? ' +
     'AIDS HIV TIP PM FM DFM MFA MOD MOI MOJ CIA FBI DEA DOD DOJ DHS USAID NSC AMB? ' +
@@ -230,6 +230,7 @@ const MONTHS = new Set('JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC'.split('
 function isAcronymByShape(word: string): boolean {
   if (!/^[A-Za-z]+$/.test(word)) return false;
   const u = word.toUpperCase();
+  if (SHORTENED_WORDS.has(u)) return false;
   // a word in lower case (a subject written in lower case) is an abbreviation only when it cannot
   // be read aloud (`(zka)`): three letters in lower case are words
   if (
@@ -247,8 +248,16 @@ function isAcronymByShape(word: string): boolean {
   return unpronounceable(u);
 }
 
+/**
+ * Words the cables shorten by dropping letters, written as words (`Gov`, `Govt`, `Intl`, `Natl`,
+ * `Dept`, `Asst`, `Mgmt`, `Bldg`): the corpus prose writes them so (`Gov.` 230 times, `GOV` 24).
+ * Their consonant runs would make abbreviations of them by shape.
+ */
+const SHORTENED_WORDS = new Set('GOV GOVT GOVTS INTL NATL DEPT ASST MGMT BLDG'.split(' '));
+
 function isAcronym(core: string): boolean {
   const u = core.toUpperCase();
+  if (SHORTENED_WORDS.has(u)) return false;
   // ordinals and decades (`9TH`, `21ST`, `1990S`) are words, not acronyms
   if (/^\d+(?:S|ST|ND|RD|TH)$/.test(u)) return false;
   if (ACRONYMS.has(u) || ORGANIZATION_ACRONYMS.has(u)) return true;
@@ -315,13 +324,17 @@ function titlePart(
   const innerApostrophe = core.length === 2 && poss.length > 2;
   // the letters of a word in capitals tell an abbreviation (`KSA's`, `DAS`), unless an apostrophe
   // inside joins it to more letters (`SHI'ITE`) or it is a contraction (`DOESN'T`)
+  // a contraction (`GOV'T`, `DOESN'T`) is a word
+  const contraction = poss.length === 2 && (poss[1] === 'T' || poss[1] === 't');
   const shapeRead =
     core.length > 2 &&
     (poss.length === 0 || (poss.length === 2 && (poss[1] === 'S' || poss[1] === 's')));
   if (
-    (innerApostrophe
-      ? ACRONYMS.has(core.toUpperCase())
-      : isAcronym(core) || (shapeRead && isAcronymByShape(core))) ||
+    (contraction
+      ? false
+      : innerApostrophe
+        ? ACRONYMS.has(core.toUpperCase())
+        : isAcronym(core) || (shapeRead && isAcronymByShape(core))) ||
     (keepCaps && core.length > 1 && core === core.toUpperCase() && /[A-Z]/.test(core))
   )
     return pre + core.toUpperCase() + poss.toLowerCase() + post;
