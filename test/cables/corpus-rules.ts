@@ -63,6 +63,51 @@ const NAME_SHAPE_RE = new RegExp(
   `^${NAME_WORD}(?: ${NAME_WORD})*(?:,? (?:Jr\\.|Sr\\.|JR\\.|SR\\.|II|III|IV))?$`,
 );
 
+/**
+ * How the cable's own prose writes each word: counts in capitals and as a word (capitalised or in
+ * lower case), over lines written mostly in lower case (six words or more, three in five with a
+ * lower-case letter), so that a subject's title case can be checked against the cable's usage.
+ */
+function proseUsage(body: string): Map<string, { caps: number; word: number }> {
+  const usage = new Map<string, { caps: number; word: number }>();
+  for (const line of body.split('\n')) {
+    const ws = line.split(/[^A-Za-z']+/).filter((w) => /[A-Za-z]/.test(w));
+    if (ws.length < 6 || ws.filter((w) => /[a-z]/.test(w)).length < ws.length * 0.6) continue;
+    for (const raw of ws) {
+      const w = raw.replace(/'[sS]$/, '').replace(/'/g, '');
+      if (w.length < 2) continue;
+      const u = w.toUpperCase();
+      const e = usage.get(u) ?? { caps: 0, word: 0 };
+      if (w === u) e.caps++;
+      else if (/^[A-Z]?[a-z]+$/.test(w)) e.word++;
+      else continue;
+      usage.set(u, e);
+    }
+  }
+  return usage;
+}
+
+/**
+ * Whether the title of a subject written in capitals keeps a word in capitals that the cable's
+ * prose writes only as a word, or writes as a word one that the prose writes only in capitals (each
+ * at least twice): the acronym rules of title case read against the cable's own usage.
+ */
+export function titleAgainstProse(p: ParsedCable): string[] {
+  if (!p.subject || p.subject !== p.subject.toUpperCase() || !/[A-Z]{2}/.test(p.subject)) return [];
+  const usage = proseUsage(p.body);
+  const out: string[] = [];
+  for (const t of p.title.split(/[^A-Za-z']+/)) {
+    const w = t.replace(/'[sS]$/, '').replace(/'/g, '');
+    if (w.length < 3 || !/^[A-Z]/.test(w)) continue;
+    const e = usage.get(w.toUpperCase());
+    if (!e) continue;
+    const inCaps = w === w.toUpperCase();
+    if (inCaps && e.word >= 2 && e.caps === 0) out.push(w);
+    else if (!inCaps && e.caps >= 2 && e.word === 0) out.push(w);
+  }
+  return out;
+}
+
 export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => boolean }[] = [
   {
     field: 'references',
@@ -142,6 +187,11 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
     breaks: (p) =>
       (p.referenceId != null && !knownStation(p.referenceId)) ||
       p.references.some((r) => !knownStation(r)),
+  },
+  {
+    field: 'title',
+    rule: "title words in capitals the cable's prose writes as words, or the reverse",
+    breaks: (p) => titleAgainstProse(p).length > 0,
   },
   {
     field: 'signers',

@@ -21,6 +21,7 @@ import {
   titlefy,
 } from '../../src/cables/parse/index.ts';
 import { STATION_ALIASES, STATIONS } from '../../src/cables/parse/tables.ts';
+import { ORGANIZATION_ACRONYMS } from '../../src/cables/parse/title.ts';
 import { SHARED_CABLES, skipWithout } from '../prerequisites.ts';
 
 const CASES = path.join(SHARED_CABLES, 'cases', 'parser-cases.json');
@@ -1155,6 +1156,91 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
   assert.deepEqual(failures, []);
 });
 
+/**
+ * Abbreviations with vowels that no list of title.ts names, told by their letters alone (the kinds
+ * issue 16 names: an impossible opening or closing pair, an X before a consonant, three letters that
+ * are no word).
+ */
+const SHAPE_ACRONYMS = ['KSA', 'PDVSA', 'EXBS', 'DAS', 'MFA', 'USG', 'ANSF', 'GTMO', 'HEU'];
+
+/** The forms an abbreviation takes in a subject: possessive, dashes, brackets, quotes, compounds. */
+const ACRONYM_FORMS: [string, (a: string) => string, (a: string) => string][] = [
+  ['bare', (a) => a, (a) => a],
+  ["'S", (a) => `${a}'S`, (a) => `${a}'s`],
+  ['’S', (a) => `${a}’S`, (a) => `${a}’s`],
+  ['--', (a) => `${a}--`, (a) => `${a}--`],
+  ['(…)', (a) => `(${a})`, (a) => `(${a})`],
+  ['"…":', (a) => `"${a}":`, (a) => `"${a}":`],
+  ['/US', (a) => `${a}/US`, (a) => `${a}/US`],
+  ['-BASED', (a) => `${a}-BASED`, (a) => `${a}-Based`],
+  ["'S--", (a) => `${a}'S--`, (a) => `${a}'s--`],
+];
+
+test('rewritings of the tuning subjects for title case: abbreviations of the tables and of shape, in every form; already title-cased', (t) => {
+  const cases = casesOrSkip(t);
+  if (!cases) return;
+  const rnd = random(11);
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  const tableAcronyms = [...ORGANIZATION_ACRONYMS].filter((a) => a.length >= 3);
+  for (const { c, base } of tuningCases(
+    cases,
+    'titlefy',
+    (_, s) => titlefy(s),
+    (c) => c.expected.titlefied_subject,
+  )) {
+    const words = c.input!.trim().split(/\s+/);
+    const outs = base.split(' ');
+    const check = (kind: string, input: string, want: string) => {
+      kinds.set(kind, (kinds.get(kind) ?? 0) + 1);
+      const got = titlefy(input);
+      if (got !== want) failures.push(`${c.name} (${kind}): "${got}" for "${want}"`);
+    };
+    // the title, title-cased again, is itself; so is the subject with curly apostrophes
+    check('title again', base, base);
+    if (/'/.test(c.input!))
+      check('curly apostrophe', c.input!.replace(/'/g, '’'), base.replace(/'/g, '’'));
+    if (words.length !== outs.length) continue;
+    const upper = c.input! === c.input!.toUpperCase();
+    if (!upper) continue;
+    // an abbreviation in place of each plain word (not the first or last: those stay capitalised
+    // as words and as abbreviations alike), in each form
+    for (let i = 1; i < words.length - 1; i++) {
+      if (!/^[A-Z]+$/.test(words[i])) continue;
+      for (const [form, write, read] of ACRONYM_FORMS) {
+        const table = tableAcronyms[Math.floor(rnd() * tableAcronyms.length)];
+        const shape = SHAPE_ACRONYMS[Math.floor(rnd() * SHAPE_ACRONYMS.length)];
+        for (const [kind, a] of [
+          ['table acronym', table],
+          ['shape acronym', shape],
+        ]) {
+          const ws = [...words];
+          const want = [...outs];
+          ws[i] = write(a);
+          want[i] = read(a);
+          // a double hyphen or a colon opens a phrase: the word after it is capitalised
+          if ((form.endsWith('--') || form.endsWith(':')) && i + 1 < outs.length)
+            want[i + 1] = outs[i + 1][0].toUpperCase() + outs[i + 1].slice(1);
+          check(`${kind} ${form}`, ws.join(' '), want.join(' '));
+        }
+      }
+    }
+  }
+  const total = [...kinds.values()].reduce((a, b) => a + b, 0);
+  t.diagnostic(
+    `${total} title rewritings (${[...kinds].map(([k, n]) => `${k} ${n}`).join(', ')}), ` +
+      `${failures.length} read otherwise`,
+  );
+  for (const f of failures.slice(0, 40)) t.diagnostic(f);
+  assert.ok(
+    total > 500 &&
+      (kinds.get('shape acronym bare') ?? 0) > 50 &&
+      (kinds.get('title again') ?? 0) > 10,
+    `only ${total} rewritings`,
+  );
+  assert.deepEqual(failures, []);
+});
+
 test('rewritings of the tuning subjects: wrapped at other widths, a portion mark, a REF list run in', (t) => {
   const cases = casesOrSkip(t);
   if (!cases) return;
@@ -1201,6 +1287,27 @@ test('rewritings of the tuning subjects: wrapped at other widths, a portion mark
     // a REF list run into the subject's last line, with and without a colon
     for (const r of ['REF: A. STATE 1234 B. LIMA 55', 'REF A. STATE 1234', 'REF: STATE 1234'])
       check('REF run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // the E.O. or TAGS line run into it, as a caption reflowed in another order writes them
+    for (const r of [
+      'E.O. 12958: DECL: 12/31/2019',
+      'EO 12958 DECL: 1/1/19',
+      'TAGS: PREL PGOV PE',
+      'TAGS PREL, KDEM, BR',
+      'Tags: prel, pgov',
+    ])
+      check('caption field run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // the first paragraph or its summary run into it, as a reflowed text writes them
+    for (const r of [
+      '1. (C) THE TEXT.',
+      '1.(SBU) Text.',
+      '(C) SUMMARY: TEXT.',
+      '(S/NF) Summary: Text.',
+    ])
+      check('paragraph run in', `${head}${base} ${r}\n\n${after.trimStart()}`);
+    // the label glued to the end of the line before it (a TAGS line: `… PESUBJECT: …`)
+    const glued = head.replace(/[ \t]*\n[ \t]*(?=SUBJECT[ \t]*:[ \t]*$)/, '');
+    if (glued !== head && /[A-Z]$/.test(glued.slice(0, glued.lastIndexOf('SUBJECT'))))
+      check('label glued', `${glued}${subjText}${after}`);
     // a portion mark before the subject (stripped when the case strips it)
     if (c.params?.strip_portion_marking !== false)
       for (const m of [

@@ -12,6 +12,7 @@ import {
 import { decodeEntities, normalizeText, plainText, removeMarkers } from './clean.ts';
 import { findLabel } from './labels.ts';
 import { STATIONS } from './tables.ts';
+import { tagKind } from './tags.ts';
 
 /** How far into a body caption searches look (FORMAT.md §11). */
 export const CAPTION_LIMIT = 2500;
@@ -50,10 +51,10 @@ export function parseDeclassify(caption: string): string | null {
 // ---------------------------------------------------------------------------------------------
 // SUBJECT
 
-const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[a-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/;
+const SUBJECT_RE = /(?:^|\n|[ \t]|(?<=[A-Za-z0-9)]))(?:S?UBJECT|SUBJ)[ \t]*:[ \t]*/;
 const SUBJECT_LINE_RE = /(?:^|\n)[ \t]*(?:S?UBJECT|SUBJ)\b[ \t]*[:.]?[ \t]*/i;
 const SUBJECT_END_RE =
-  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request/i;
+  /\n[ \t]*\n|\n[ \t]*(?:(?:REF|REFS|REFTEL|REFTELS|PROGRAM REF|Classified|CLASSIFIED|SUMMARY|Summary|BEGIN SUMMARY|SENSITIVE BUT|Sensitive but|This is an action request|E\.O\.|TAGS|NOFORN|SIPDIS|PAGE)\b|REF\(S\)|E\.?[ \t]?O\.?[ \t]*1\d{4}\b|DECL(?:ASSIFY)?[ \t]*:|\d{1,2}[.)]|\(?[A-Z]\)[ \t]|\([A-Z/ ]{1,12}\)[ \t]|C O N|S E C R E T|-{3,}|[A-Z][A-Z .'-]*[ \t]+\d{4,8}[ \t]+\d{3}(?:\.\d)?[ \t]+OF)|[ \t]REF(?:S|TEL|TELS|\(S\))?[ \t]*:|[ \t]\d{1,2}\.[ \t]*(?:\([A-Z/ ]{1,12}\)[ \t]*)?(?:Summary|SUMMARY)|Classified By|CLASSIFIED BY|[ \t]Sensitive but|[ \t]SENSITIVE BUT|[ \t]SIPDIS|[ \t]This is an action request|[ \t]\((?:U|SBU|C|S|TS)(?:\/\/?[A-Z]+)*\)[ \t]*SUMMARY\b|[ \t]1\.[ \t]*\((?:U|SBU|C|S|TS)(?:\/\/?[A-Z]+)*\)[ \t]/i;
 /**
  * A portion mark before the subject (FORMAT.md §5): the level (`U`, `SBU`, `C`, `S`, `TS`), caveats
  * after `/` or `//` (`NF`, `FOUO`, `REL NATO`) or a space (`C NF`), and a dash or colon after it.
@@ -98,7 +99,38 @@ const REF_IN_SUBJECT_RE =
 
 const GLUED_REF_RE = /[A-Za-z]REF(?:S|TELS?)?[ \t]*[:;][ \t]*(?:\(?[A-Z][.)]|\d|[A-Z]{4,})/;
 
-/** Index where a field that a subject runs into starts (REF or Classified By, even mid-line), or -1. */
+/**
+ * The E.O. line or the TAGS line glued to the end of a subject (a caption reflowed onto fewer lines,
+ * FORMAT.md §1.3, §4: the fields in another order): `… TALKS E.O. 12958: DECL: …`, `… TALKS TAGS:
+ * PREL PGOV`. A TAGS word counts only before two TAG codes, one of them a subject or program TAG
+ * (`PRICE TAGS RISE` stays in the subject).
+ */
+const GLUED_EO_RE = /[ \t]E\.?[ \t]?O\.?[ \t]*1\d{4}\b/;
+const GLUED_TAGS_RE =
+  /[ \t](?:TAGS?|Tags)[ \t]*[:;,.-]?[ \t]*([A-Za-z]{2,4})[ \t]*[,;]?[ \t]+([A-Za-z]{2,4})(?![A-Za-z])/g;
+
+function gluedCaptionField(head: string): number {
+  const eo = GLUED_EO_RE.exec(head);
+  let at = eo ? eo.index + 1 : -1;
+  if (head.includes('TAG') || head.includes('Tag')) {
+    GLUED_TAGS_RE.lastIndex = 0;
+    for (let m; (m = GLUED_TAGS_RE.exec(head));) {
+      if (at >= 0 && m.index > at) break;
+      const kinds = [tagKind(m[1]), tagKind(m[2])];
+      const codes = kinds.every((k) => k === 'subject' || k === 'program' || k === 'geo');
+      if (codes && kinds.some((k) => k !== 'geo')) {
+        at = m.index + 1;
+        break;
+      }
+    }
+  }
+  return at;
+}
+
+/**
+ * Index where a field that a subject runs into starts (REF, Classified By, the E.O. or TAGS line,
+ * even mid-line), or -1.
+ */
 function nextFieldIn(rest: string, limit: number): number {
   const head = rest.slice(0, Math.min(limit + 12, 600));
   let ref: { index: number } | null = findLabel(head, 'REF');
@@ -109,7 +141,9 @@ function nextFieldIn(rest: string, limit: number): number {
   const bare = head.includes('REF') || head.includes('Ref') ? REF_IN_SUBJECT_RE.exec(head) : null;
   if (bare && (!ref || bare.index < ref.index)) ref = { index: bare.index };
   const cb = classifiedByAt(head);
-  const at = [ref ? ref.index : -1, cb ? cb.index : -1].filter((x) => x >= 0);
+  const at = [ref ? ref.index : -1, cb ? cb.index : -1, gluedCaptionField(head)].filter(
+    (x) => x >= 0,
+  );
   return at.length ? Math.min(...at) : -1;
 }
 
@@ -161,7 +195,9 @@ function subjectFrom(rest: string, stripPortion: boolean): string {
     stop = end2.index;
   }
   // "SUBJECT: X; REF: …": the punctuation between the run-together fields is not the subject's
-  if (glued) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
+  // (also before a field found in the middle of the line: `… TALKS -- CLASSIFIED BY …`)
+  const midLine = glued || (!!end && stop === end.index && !/^\n/.test(end[0]));
+  if (midLine) s = s.replace(/[ \t]*[-:;,]+[ \t]*$/, '');
   else s = s.replace(/[ \t]*[;,][ \t]*$/, '');
   s = s
     .split('\n')
