@@ -325,13 +325,14 @@ const RELOAD_THRESHOLD = 50000;
  * `search_changes.bulk`) and its load is still going on (such a catch-up is then put in place
  * at most every `bulkEveryMs`, reading what the load logged meanwhile), once the columns were
  * loaded, it answers from the documents as they were while the catch-up goes on beside it, and
- * every document of the catch-up appears at once when it is done. The catch-up reads `step`
+ * the catch-up's documents appear in parts of `swapPart` cables (each part at once, in the
+ * columns and the term index together; the logged stories with the last). The catch-up reads `step`
  * documents a query; its work between two yields (tokenising, stemming) takes at most about
  * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
  * search in hand it waits for it, up to `searchWaitMs` (so a steady flow of searches slows the
  * catch-up but does not stop it). A simple search therefore waits behind at most one slice of a
  * catch-up, in the thread's message queue or between two of its own queries. `gate`, when set, is
- * awaited just before the swap (tests hold a catch-up open with it).
+ * awaited just before each part's swap (tests hold a catch-up open with it).
  */
 export const CATCH_UP: {
   inline: number;
