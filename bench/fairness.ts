@@ -204,6 +204,15 @@ function serverView(a: Scrape, b: Scrape): string[] {
     `server time (mean per request, all clients) ${routeTimes.join(', ')}`,
     `sqlite on the loop  ${d('broadsheet_sqlite_statement_seconds_total').toFixed(1)} s in statements, slowest ${ms(b.get('broadsheet_sqlite_slowest_statement_seconds') ?? NaN)} ms; lock waits ${d('broadsheet_sqlite_lock_waits_total')} (${d('broadsheet_sqlite_lock_wait_seconds_total').toFixed(1)} s, ${d('broadsheet_sqlite_lock_timeouts_total')} gave up)`,
     ...(slowestSql ? [`sqlite slowest on the loop: ${slowestSql}`] : []),
+    `gc on the loop      ${['major', 'minor', 'incremental', 'weakcb']
+      .filter((kind) => Number.isFinite(d(`nodejs_gc_duration_seconds_count{kind="${kind}"}`)))
+      .map((kind) => {
+        const k = (m: string) => `nodejs_gc_duration_seconds_${m}{kind="${kind}"}`;
+        const over = (le: string) =>
+          d(k('count')) - d(`nodejs_gc_duration_seconds_bucket{le="${le}",kind="${kind}"}`);
+        return `${kind} ${d(k('count'))} (${d(k('sum')).toFixed(2)} s, ${over('0.01')} over 10 ms, ${over('0.1')} over 100 ms)`;
+      })
+      .join(', ')}`,
   ];
 }
 
@@ -800,7 +809,7 @@ async function main(): Promise<void> {
       `machine   ${machine()}`,
       `database  ${engine === 'postgres' ? 'PostgreSQL' : 'SQLite'}, ${count.toLocaleString('en')} generated cables (seed 1)`,
       `load avg  alone ${la(load0)} · abuse start ${la(load1)} · abuse end ${la(load2)} (1/5/15 min; the machine is shared)`,
-      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload${abusersNice > 0 ? `; the abusive clients' process at nice ${abusersNice}` : ''})`,
+      `reader    ${seconds} s alone, then ${abuseSeconds.toFixed(0)} s with abuse from ${new Date(abuseStart).toISOString().slice(11, 19)} UTC (8 heavy searchers, 8 sitemap fetchers, one ${uploadCount.toLocaleString('en')}-cable upload${abusersNice > 0 ? `; the abusive clients' process at nice ${abusersNice}` : ''})`,
       '',
       `${'reader'.padEnd(22)} ${'n'.padStart(6)} ${'p50 ms'.padStart(7)} ${'p95 ms'.padStart(7)} ${'max ms'.padStart(7)} ${'not ok'.padStart(6)}`,
       row('pages alone', pages[0]),

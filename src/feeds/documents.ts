@@ -357,6 +357,72 @@ export async function markDocumentsStale(db: Kysely<Database>): Promise<void> {
     .execute();
 }
 
+/**
+ * A stored document's row as served: its forms as they are in the database (null: not made yet,
+ * or removed). Run by the builder thread for the event loop (DocumentStore.get), so reading
+ * megabytes of a sitemap's forms does not hold the loop (on SQLite the read is synchronous; on
+ * PostgreSQL the bytea's text is decoded where the query runs).
+ */
+export async function readDocument(
+  db: Kysely<Database>,
+  path: string,
+): Promise<StoredDocument | null> {
+  const r = await db
+    .selectFrom('documents')
+    .selectAll()
+    .where('path', '=', path)
+    .executeTakeFirst();
+  if (!r || !r.etag || !r.body) return null;
+  return {
+    path,
+    contentType: r.content_type,
+    etag: r.etag,
+    builtAt: r.built_at,
+    body: r.body,
+    gzip: r.body_gzip ?? null,
+    br: r.body_br ?? null,
+  };
+}
+
+/**
+ * The memory of a document's forms, each in an ArrayBuffer of its own, to be moved to another
+ * thread (transferred, not copied). A form sharing its memory (a pooled buffer) is copied first.
+ */
+export function transferable(doc: StoredDocument): { doc: StoredDocument; move: ArrayBuffer[] } {
+  const move: ArrayBuffer[] = [];
+  const own = (b: Buffer): Buffer => {
+    const whole =
+      b.byteOffset === 0 &&
+      b.byteLength === b.buffer.byteLength &&
+      b.buffer instanceof ArrayBuffer &&
+      !move.includes(b.buffer);
+    // A typed array's copy has memory of its own (Buffer.from may take a slice of a shared pool).
+    const out = whole ? b : Buffer.from(new Uint8Array(b).buffer);
+    move.push(out.buffer as ArrayBuffer);
+    return out;
+  };
+  return {
+    doc: {
+      ...doc,
+      body: own(doc.body),
+      gzip: doc.gzip && own(doc.gzip),
+      br: doc.br && own(doc.br),
+    },
+    move,
+  };
+}
+
+/** A document as it arrives from another thread (its forms as plain Uint8Arrays): Buffers on the same memory. */
+export function received(doc: StoredDocument): StoredDocument {
+  const buf = (u: Uint8Array) => Buffer.from(u.buffer, u.byteOffset, u.byteLength);
+  return {
+    ...doc,
+    body: buf(doc.body),
+    gzip: doc.gzip && buf(doc.gzip),
+    br: doc.br && buf(doc.br),
+  };
+}
+
 export interface StoredDocument {
   path: string;
   contentType: string;
@@ -378,8 +444,14 @@ class Builder {
   private broken = false;
   private nextId = 1;
   private pending = new Map<number, { resolve(found: boolean): void; reject(e: Error): void }>();
+  private loading = new Map<
+    number,
+    { resolve(doc: StoredDocument | null): void; reject(e: Error): void }
+  >();
   /** The worker thread's nice value once it said (null: not known, or not per thread here). */
   nice: number | null = null;
+  /** Documents read on the worker thread (tests). */
+  threadLoads = 0;
 
   constructor(
     private readonly db: Db,
@@ -394,20 +466,41 @@ class Builder {
         workerData: { target: this.db.target, site: this.site },
       });
       w.unref();
-      w.on('message', (msg: { id: number; found?: boolean; error?: string; nice?: number }) => {
-        if (msg.nice !== undefined) this.nice = msg.nice;
-        const p = this.pending.get(msg.id);
-        if (!p) return;
-        this.pending.delete(msg.id);
-        if (msg.error !== undefined) p.reject(new Error(msg.error));
-        else p.resolve(!!msg.found);
-      });
+      w.on(
+        'message',
+        (msg: {
+          id: number;
+          found?: boolean;
+          doc?: StoredDocument | null;
+          error?: string;
+          nice?: number;
+        }) => {
+          if (msg.nice !== undefined) this.nice = msg.nice;
+          const l = this.loading.get(msg.id);
+          if (l) {
+            this.loading.delete(msg.id);
+            if (msg.error !== undefined) l.reject(new Error(msg.error));
+            else {
+              this.threadLoads++;
+              l.resolve(msg.doc ? received(msg.doc) : null);
+            }
+            return;
+          }
+          const p = this.pending.get(msg.id);
+          if (!p) return;
+          this.pending.delete(msg.id);
+          if (msg.error !== undefined) p.reject(new Error(msg.error));
+          else p.resolve(!!msg.found);
+        },
+      );
       const fail = (err: Error) => {
         if (this.worker !== w) return;
         this.worker = null;
         this.broken = true;
         for (const p of this.pending.values()) p.reject(err);
         this.pending.clear();
+        for (const l of this.loading.values()) l.reject(err);
+        this.loading.clear();
       };
       w.on('error', fail);
       w.on('exit', (code) => fail(new Error(`document worker exited with code ${code}`)));
@@ -428,12 +521,28 @@ class Builder {
     });
   }
 
+  /**
+   * Reads a stored document on the worker thread (its forms moved here, not copied), or here when
+   * no thread can start.
+   */
+  load(path: string): Promise<StoredDocument | null> {
+    const w = this.start();
+    if (!w) return readDocument(this.db.kysely, path);
+    return new Promise((resolve, reject) => {
+      const id = this.nextId++;
+      this.loading.set(id, { resolve, reject });
+      w.postMessage({ id, load: path });
+    });
+  }
+
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
     this.broken = true;
     for (const p of this.pending.values()) p.reject(new Error('closed'));
     this.pending.clear();
+    for (const l of this.loading.values()) l.reject(new Error('closed'));
+    this.loading.clear();
     if (w) await w.terminate();
   }
 }
@@ -535,22 +644,14 @@ export class DocumentStore {
     this.cache.set(path, { doc, checkedAt: t });
   }
 
-  private async load(path: string): Promise<StoredDocument | null> {
-    const r = await this.db.kysely
-      .selectFrom('documents')
-      .selectAll()
-      .where('path', '=', path)
-      .executeTakeFirst();
-    if (!r || !r.etag || !r.body) return null;
-    return {
-      path,
-      contentType: r.content_type,
-      etag: r.etag,
-      builtAt: r.built_at,
-      body: Buffer.from(r.body),
-      gzip: r.body_gzip ? Buffer.from(r.body_gzip) : null,
-      br: r.body_br ? Buffer.from(r.body_br) : null,
-    };
+  /** A new version's forms, read on the builder's thread (megabytes for a sitemap). */
+  private load(path: string): Promise<StoredDocument | null> {
+    return this.builder.load(path);
+  }
+
+  /** Documents read on the builder's thread so far (tests). */
+  get threadLoads(): number {
+    return this.builder.threadLoads;
   }
 
   /** A new version in the background (the current one is served meanwhile). */

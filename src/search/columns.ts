@@ -325,19 +325,21 @@ const RELOAD_THRESHOLD = 50000;
  * `search_changes.bulk`) and its load is still going on (such a catch-up is then put in place
  * at most every `bulkEveryMs`, reading what the load logged meanwhile), once the columns were
  * loaded, it answers from the documents as they were while the catch-up goes on beside it, and
- * every document of the catch-up appears at once when it is done. The catch-up reads `step`
+ * the catch-up's documents appear in parts of `swapPart` cables (each part at once, in the
+ * columns and the term index together; the logged stories with the last). The catch-up reads `step`
  * documents a query; its work between two yields (tokenising, stemming) takes at most about
  * `sliceMs`, and at each yield it lets the thread's searches go first: while this thread has a
  * search in hand it waits for it, up to `searchWaitMs` (so a steady flow of searches slows the
  * catch-up but does not stop it). A simple search therefore waits behind at most one slice of a
  * catch-up, in the thread's message queue or between two of its own queries. `gate`, when set, is
- * awaited just before the swap (tests hold a catch-up open with it).
+ * awaited just before each part's swap (tests hold a catch-up open with it).
  */
 export const CATCH_UP: {
   inline: number;
   bulkInline: number;
   bulkEveryMs: number;
   step: number;
+  swapPart: number;
   sliceMs: number;
   searchWaitMs: number;
   gate: (() => Promise<void>) | null;
@@ -346,6 +348,7 @@ export const CATCH_UP: {
   bulkInline: 0,
   bulkEveryMs: 10_000,
   step: 25,
+  swapPart: 2000,
   sliceMs: 4,
   searchWaitMs: 50,
   gate: null,
@@ -445,7 +448,7 @@ export class FacetColumns {
   /** Where the cables' columns came from on the last reload: their file, or the database. */
   lastLoad: 'file' | 'database' | null = null;
   /** Full reloads and incremental catch-ups done so far (for tests and operators). */
-  readonly stats = { reloads: 0, catchUps: 0, background: 0, bulk: 0 };
+  readonly stats = { reloads: 0, catchUps: 0, background: 0, bulk: 0, parts: 0 };
 
   /**
    * `file`: where the cable columns are kept between runs (columns-file.ts): a reload reads them
@@ -569,48 +572,67 @@ export class FacetColumns {
     if (large) this.background();
     if (bulk) this.stats.bulk++;
     const step = large ? Math.max(1, CATCH_UP.step) : 500;
-    // Read first, put in place at the end (below): a search meanwhile sees the columns as they were.
-    const cableSets: CableRow[] = [];
-    const cableGone: number[] = [];
-    const storySets: StoryRow[] = [];
-    const storyGone: number[] = [];
-    for (let i = 0; i < cableIds.length; i += step) {
-      const part = cableIds.slice(i, i + step);
-      const found = await this.cableRows(part);
-      const seen = new Set(found.map((r) => r.id));
-      cableSets.push(...found);
-      for (const id of part) if (!seen.has(id)) cableGone.push(id);
-      // The Cablegate stories of added cables: their cable stands for them from now on.
-      storySets.push(...(await this.storyRows(null, part)));
-      if (large) await yieldToOthers();
-    }
-    for (let i = 0; i < storyIds.length; i += step) {
-      const part = storyIds.slice(i, i + step);
-      const found = await this.storyRows(part);
-      const seen = new Set(found.map((r) => r.id));
-      storySets.push(...found);
-      for (const id of part) if (!seen.has(id)) storyGone.push(id);
-      if (large) await yieldToOthers();
-    }
-    const apply: (() => void)[] = [];
-    for (const l of this.listeners) {
-      apply.push(await l.prepare('cable', cableIds, large));
-      apply.push(await l.prepare('story', storyIds, large));
-    }
-    if (CATCH_UP.gate) await CATCH_UP.gate();
-    // The swap: synchronous, so no search sees part of it.
-    for (const r of cableSets) this.cables.set(r.id, r);
-    for (const id of cableGone) this.cables.remove(id);
-    for (const r of storySets) this.stories.set(r.id, r);
-    for (const id of storyGone) this.stories.remove(id);
-    for (const a of apply) a();
-    if (large) {
+    // A large catch-up is put in place in parts of `swapPart` cables (the logged stories with the
+    // last), each read, prepared and put in place whole: a search sees every part's cables in the
+    // columns and the term index together, or none of them. One synchronous step for an upload's
+    // 20,000 cables held the thread for 400-600 ms at full size, and a reader's search waited.
+    const partSize = large && CATCH_UP.swapPart > 0 ? CATCH_UP.swapPart : cableIds.length;
+    const parts: number[][] = [];
+    for (let i = 0; i < cableIds.length; i += Math.max(1, partSize))
+      parts.push(cableIds.slice(i, i + Math.max(1, partSize)));
+    if (!parts.length) parts.push([]);
+    for (let n = 0; n < parts.length; n++) {
+      const last = n === parts.length - 1;
+      const partIds = parts[n];
+      const partStories = last ? storyIds : [];
+      // Read first, put in place at the end (below): a search meanwhile sees the columns as they were.
+      const cableSets: CableRow[] = [];
+      const cableGone: number[] = [];
+      const storySets: StoryRow[] = [];
+      const storyGone: number[] = [];
+      for (let i = 0; i < partIds.length; i += step) {
+        const part = partIds.slice(i, i + step);
+        const found = await this.cableRows(part);
+        const seen = new Set(found.map((r) => r.id));
+        cableSets.push(...found);
+        for (const id of part) if (!seen.has(id)) cableGone.push(id);
+        // The Cablegate stories of added cables: their cable stands for them from now on.
+        storySets.push(...(await this.storyRows(null, part)));
+        if (large) await yieldToOthers();
+      }
+      for (let i = 0; i < partStories.length; i += step) {
+        const part = partStories.slice(i, i + step);
+        const found = await this.storyRows(part);
+        const seen = new Set(found.map((r) => r.id));
+        storySets.push(...found);
+        for (const id of part) if (!seen.has(id)) storyGone.push(id);
+        if (large) await yieldToOthers();
+      }
+      const apply: (() => void)[] = [];
+      for (const l of this.listeners) {
+        apply.push(await l.prepare('cable', partIds, large));
+        apply.push(await l.prepare('story', partStories, large));
+      }
+      if (CATCH_UP.gate) await CATCH_UP.gate();
+      // The swap: synchronous, so no search sees part of it.
+      for (const r of cableSets) this.cables.set(r.id, r);
+      for (const id of cableGone) this.cables.remove(id);
+      for (const r of storySets) this.stories.set(r.id, r);
+      for (const id of storyGone) this.stories.remove(id);
+      for (const a of apply) a();
       // What searches derive from the columns and a large catch-up outdates (the flat tag arrays
       // past their limit, the stories by cable) is made again here, in the same step, rather
       // than inside the next search (at full size a reader's search just after an upload's
-      // catch-up took 348 ms in the thread; these were among what it had to make again).
-      if (this.cables.flat) this.cables.flatTags();
-      this.stories.byCable();
+      // catch-up took 348 ms in the thread; these were among what it had to make again). The
+      // flat arrays in the part that takes them past their limit; the stories by cable with the
+      // last part (a search in between that needs them makes them).
+      if (large && this.cables.flat) this.cables.flatTags();
+      if (!last) {
+        this.stats.parts++;
+        await yieldToOthers();
+        continue;
+      }
+      if (large) this.stories.byCable();
     }
     this.seq = Math.max(this.seq, lastSeq);
     this.epoch = epoch;

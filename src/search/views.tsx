@@ -141,20 +141,54 @@ function monthEnd(month: string): string {
 }
 
 /** Matches per month as bars; each bar links to the same search within that month. */
+/**
+ * Past this many months between the first and the last match, the chart has a bar per year
+ * instead of a bar per month: a search over the whole archive (1966–2010) would otherwise draw
+ * 500-odd bars, each a link carrying the whole query, under a pixel and a half wide on a 720-unit
+ * chart. The page's size and the time to make it on the event loop then grew with the query's
+ * length times the archive's span (a few hundred KB and up to 80 ms per answer under load).
+ */
+export const MONTH_CHART_MAX_MONTHS = 120;
+
 export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState }) {
   if (months.length < 2) return null;
   const index = (v: string) => {
     const [y, m] = v.split('-').map(Number);
     return y * 12 + m - 1;
   };
-  const first = index(months[0].value);
-  const last = index(months[months.length - 1].value);
-  const span = last - first + 1;
-  const max = Math.max(...months.map((m) => m.count));
+  const firstMonth = index(months[0].value);
+  const lastMonth = index(months[months.length - 1].value);
+  const byYear = lastMonth - firstMonth + 1 > MONTH_CHART_MAX_MONTHS;
+  // One bar per month, or per year: its position, count and the dates it links to.
+  const bars: { at: number; value: string; count: number; from: string; to: string }[] = [];
+  for (const m of months) {
+    if (!byYear) {
+      bars.push({
+        at: index(m.value),
+        value: m.value,
+        count: m.count,
+        from: `${m.value}-01`,
+        to: monthEnd(m.value),
+      });
+      continue;
+    }
+    const y = Number(m.value.slice(0, 4));
+    const last = bars[bars.length - 1];
+    if (last && last.at === y) last.count += m.count;
+    else
+      bars.push({ at: y, value: String(y), count: m.count, from: `${y}-01-01`, to: `${y}-12-31` });
+  }
+  if (bars.length < 2) return null;
+  const first = bars[0].at;
+  const span = bars[bars.length - 1].at - first + 1;
+  const max = Math.max(...bars.map((b) => b.count));
   const W = 720,
     H = 120,
     bw = W / span;
-  const label = (i: number) => `${Math.floor(i / 12)}`;
+  const label = (b: { value: string }) => b.value.slice(0, 4);
+  // The search's own address once; each bar adds its dates (the query may be hundreds of bytes).
+  const base = searchHref({ ...s, from: undefined, to: undefined, page: undefined });
+  const sep = base.includes('?') ? '&' : '?';
   return (
     <figure class="month-chart">
       <svg
@@ -164,19 +198,15 @@ export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState })
         preserveAspectRatio="none"
       >
         <title id="chart-title">
-          Matches per month, {months[0].value} to {months[months.length - 1].value}
+          Matches per {byYear ? 'year' : 'month'}, {months[0].value} to{' '}
+          {months[months.length - 1].value}
         </title>
-        {months.map((m) => {
-          const i = index(m.value) - first;
-          const bh = Math.max(1, (m.count / max) * H);
-          const href = searchHref({
-            ...s,
-            from: `${m.value}-01`,
-            to: monthEnd(m.value),
-            page: undefined,
-          });
+        {bars.map((b) => {
+          const i = b.at - first;
+          const bh = Math.max(1, (b.count / max) * H);
+          const href = `${base}${sep}from=${b.from}&to=${b.to}`;
           return (
-            <a key={m.value} href={href} aria-label={`${m.value}: ${m.count}`}>
+            <a key={b.value} href={href} aria-label={`${b.value}: ${b.count}`}>
               <rect
                 class="bar"
                 x={(i * bw).toFixed(2)}
@@ -185,20 +215,23 @@ export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState })
                 height={bh.toFixed(2)}
               >
                 <title>
-                  {m.value}: {formatCount(m.count)}
+                  {b.value}: {formatCount(b.count)}
                 </title>
               </rect>
             </a>
           );
         })}
         <text x="0" y={H + 14} class="axis">
-          {label(first)}
+          {label(bars[0])}
         </text>
         <text x={W} y={H + 14} class="axis" text-anchor="end">
-          {label(last)}
+          {label(bars[bars.length - 1])}
         </text>
       </svg>
-      <figcaption>Matches per month — click a bar to see that month.</figcaption>
+      <figcaption>
+        Matches per{' '}
+        {byYear ? 'year — click a bar to see that year' : 'month — click a bar to see that month'}.
+      </figcaption>
     </figure>
   );
 }

@@ -148,6 +148,35 @@ describe(`stored documents on ${ENGINE}`, () => {
     }
   });
 
+  test('a stored version is read on the builder thread: the same forms as its row, moved to the event loop', async () => {
+    // Made by one store (here), read by another whose builder runs on its thread.
+    const maker = new DocumentStore(site.db, SITE, { worker: false });
+    const made = doc(await maker.get('/feeds/home.atom'));
+    await maker.close();
+    const row = await site.db.kysely
+      .selectFrom('documents')
+      .selectAll()
+      .where('path', '=', '/feeds/home.atom')
+      .executeTakeFirstOrThrow();
+    const store = new DocumentStore(site.db, SITE);
+    try {
+      const d = doc(await store.get('/feeds/home.atom'));
+      assert.equal(store.threadLoads, 1, 'read by the builder thread');
+      assert.equal(d.etag, made.etag);
+      assert.equal(d.contentType, row.content_type);
+      assert.equal(d.builtAt, row.built_at);
+      assert.ok(Buffer.isBuffer(d.body) && d.body.equals(Buffer.from(row.body!)));
+      assert.ok(d.gzip && row.body_gzip && d.gzip.equals(Buffer.from(row.body_gzip)));
+      assert.ok(d.br && row.body_br && d.br.equals(Buffer.from(row.body_br)));
+      assert.equal(gunzipSync(d.gzip).toString('utf8'), d.body.toString('utf8'));
+      // Served again from memory while it is current: not read again.
+      assert.equal(doc(await store.get('/feeds/home.atom')).etag, made.etag);
+      assert.equal(store.threadLoads, 1);
+    } finally {
+      await store.close();
+    }
+  });
+
   test('a document that does not exist is a message, and leaves no row behind', async () => {
     const store = new DocumentStore(site.db, SITE, { worker: false });
     assert.deepEqual(await store.get('/feeds/sections/no-such-section.rss'), {

@@ -343,7 +343,16 @@ describe(`search on ${ENGINE}`, () => {
     assert.ok(html.includes('class="facets"'));
     assert.ok(html.includes('href="/search?q=terrorism&amp;origin=Embassy+Lima"'));
     assert.ok(/<svg[^>]*role="img"/.test(html), 'the per-month chart');
-    assert.ok(html.includes('from=2009-11-01&amp;to=2009-11-30'), 'a bar links to its month');
+    // A bar links to its month, or its year when the matches span more than ten years.
+    const chart = /Matches per (month|year)/.exec(html)?.[1];
+    assert.ok(
+      html.includes(
+        chart === 'year'
+          ? 'from=2009-01-01&amp;to=2009-12-31'
+          : 'from=2009-11-01&amp;to=2009-11-30',
+      ),
+      'a bar links to its period',
+    );
     assert.ok(html.includes('sort=newest'));
     assert.ok(html.includes('class="masthead-search"'));
     const empty = await site.app.inject('/search?q=zzyzx');
@@ -367,5 +376,65 @@ describe(`search on ${ENGINE}`, () => {
   test('the API uses the same parse as normalizeQuery', async () => {
     const { body } = await api(`q=${encodeURIComponent('Terrorism  origin:LIMA')}&year=2009`);
     assert.equal((body as unknown as { query: string }).query, 'terrorism | origin:lima year:2009');
+  });
+  test('the chart of matches spanning more than ten years has a bar per year, linking to that year', async () => {
+    // Fourteen years of cables (1990-2003), two a year, under a word of their own.
+    const k = site.db.kysely;
+    await deferCableIndex(site.db);
+    const years = Array.from({ length: 14 }, (_, i) => 1990 + i);
+    await insertCables(
+      k,
+      years
+        .flatMap((y) => [
+          rawCable(
+            `${String(y).slice(2)}QUITO71`,
+            'QUITO',
+            'Embassy Quito',
+            `${y}-02-03T10:00:00Z`,
+            'UNCLASSIFIED',
+            'PGOV, EC',
+            'ECUADOR: OCELOTCHART FIRST',
+            'The ocelotchart report.',
+          ),
+          rawCable(
+            `${String(y).slice(2)}QUITO72`,
+            'QUITO',
+            'Embassy Quito',
+            `${y}-09-10T10:00:00Z`,
+            'UNCLASSIFIED',
+            'PGOV, EC',
+            'ECUADOR: OCELOTCHART SECOND',
+            'The ocelotchart report again.',
+          ),
+        ])
+        .map((r) => cableRow(r)!),
+    );
+    await indexCablesAfterImport(site.db);
+    const api = await site.app.inject('/api/search?q=ocelotchart');
+    assert.equal(api.json().total, 28);
+    const html = (await site.app.inject('/search?q=ocelotchart')).body;
+    const chart = /<figure class="month-chart">[\s\S]*?<\/figure>/.exec(html)?.[0] ?? '';
+    assert.ok(chart.includes('Matches per year'), 'the chart says it counts years');
+    const bars = [...chart.matchAll(/<a href="([^"]+)" aria-label="([^"]+)"/g)];
+    assert.equal(bars.length, 14, 'one bar per year');
+    for (const [i, y] of years.entries()) {
+      assert.equal(bars[i][2], `${y}: 2`);
+      assert.equal(bars[i][1], `/search?q=ocelotchart&amp;from=${y}-01-01&amp;to=${y}-12-31`);
+    }
+    // Following a bar finds that year's two cables.
+    const year = await site.app.inject('/api/search?q=ocelotchart&from=1995-01-01&to=1995-12-31');
+    assert.deepEqual(
+      year
+        .json()
+        .hits.map((h: { referenceId: string }) => h.referenceId)
+        .sort(),
+      ['95QUITO71', '95QUITO72'],
+    );
+    // Within ten years, a bar per month as before.
+    const narrow = (await site.app.inject('/search?q=ocelotchart&from=1995-01-01&to=1999-12-31'))
+      .body;
+    assert.ok(narrow.includes('Matches per month'));
+    assert.ok(narrow.includes('from=1995-09-01&amp;to=1995-09-30'), 'a bar links to its month');
+    await k.deleteFrom('cables').where('origin', '=', 'Embassy Quito').execute();
   });
 });

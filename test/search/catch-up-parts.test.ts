@@ -1,0 +1,122 @@
+/**
+ * A large catch-up of the search columns and term index (an upload's cables) is put in place in
+ * parts (CATCH_UP.swapPart): a search between two parts sees each part's cables whole, in the
+ * columns and the term index alike, and the whole load once the last part is in. Own archive, so
+ * no other test's loads decide whether a catch-up or a reload follows.
+ */
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { deferCableIndex, indexCablesAfterImport } from '../../src/search/search-index.ts';
+import { openSearchIndex } from '../../src/search/search-index.ts';
+import { SearchService, type SearchResult } from '../../src/search/service.ts';
+import { CATCH_UP } from '../../src/search/columns.ts';
+import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
+import { ENGINE } from '../prerequisites.ts';
+
+const DEFAULTS = { ...CATCH_UP };
+
+describe(`a large catch-up in parts on ${ENGINE}`, () => {
+  let archive: Archive;
+  let serial = 0;
+
+  const run = async (s: SearchService, q: string): Promise<SearchResult> => {
+    const out = await s.search(searchParams({ q, sort: 'newest' }));
+    assert.ok(out.ok, q);
+    return out.result;
+  };
+
+  /** `n` new cables copied from stored ones with `word` in their titles, and one stored cable changed. */
+  const bulkLoad = async (n: number, word: string): Promise<number[]> => {
+    const k = archive.site.db.kysely;
+    await deferCableIndex(archive.site.db);
+    const rows = await k.selectFrom('cables').selectAll().orderBy('id').limit(n).execute();
+    const ids: number[] = [];
+    for (const r of rows) {
+      const { id: _id, ...rest } = r as Record<string, unknown> & { id: number };
+      serial++;
+      const got = await k
+        .insertInto('cables')
+        .values({
+          ...rest,
+          reference_id: `98PART${String(serial).padStart(5, '0')}`,
+          title: `${word} ${String(rest.title ?? '')}`,
+        } as never)
+        .returning('id')
+        .executeTakeFirstOrThrow();
+      ids.push(got.id);
+    }
+    await k
+      .updateTable('cables')
+      .set({ body: `${word}logged note from the desk.` })
+      .where('id', '=', rows[rows.length - 1].id)
+      .execute();
+    await indexCablesAfterImport(archive.site.db);
+    return ids;
+  };
+
+  before(async () => {
+    archive = await generatedArchive(400, 7);
+  });
+
+  after(async () => {
+    Object.assign(CATCH_UP, DEFAULTS);
+    await archive?.cleanup();
+  });
+
+  test('a large catch-up is put in place in parts: a search between two parts finds the first part whole, counted as found', async () => {
+    const db = archive.site.db;
+    const fresh = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
+    let gates = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atSecond = new Promise<void>((r) => (reached = r));
+    try {
+      await termIndexReady(fresh);
+      await run(fresh, 'government');
+      const parts = fresh.columns.stats.parts;
+      Object.assign(CATCH_UP, {
+        inline: 5,
+        step: 4,
+        swapPart: 8,
+        gate: () => {
+          // Before each part is put in place; the second waits until released.
+          if (++gates !== 2) return Promise.resolve();
+          reached();
+          return held;
+        },
+      });
+      const ids = await bulkLoad(20, 'wombatgram');
+      const during = await run(fresh, 'wombatgram');
+      assert.equal(during.total, 0, 'answered from the archive as it was');
+      await atSecond;
+      // The first part (the 8 lowest ids: the stored cable the load changed, then the 7 lowest
+      // new ones) is in place, in the columns and the term index alike.
+      const first = [...ids].sort((x, y) => x - y).slice(0, 7);
+      const between = await run(fresh, 'wombatgram');
+      assert.deepEqual(
+        between.hits.map((h) => h.id).sort((x, y) => x - y),
+        first,
+      );
+      assert.equal(between.total, 7);
+      const kinds = Object.fromEntries((between.facets.kind ?? []).map((f) => [f.value, f.count]));
+      assert.equal(kinds.cable, 7, 'counted as found');
+      assert.equal((await run(fresh, 'wombatgramlogged')).total, 1, 'the changed cable too');
+      release();
+      await fresh.columns.sync();
+      // Every cable of the load once the last part is in place.
+      const after = await run(fresh, 'wombatgram');
+      assert.equal(after.total, 20);
+      assert.ok(after.hits.every((h) => ids.includes(h.id)));
+      assert.equal(fresh.columns.stats.parts, parts + 2, 'two parts put in place before the last');
+    } finally {
+      release();
+      Object.assign(CATCH_UP, DEFAULTS);
+      await fresh.columns.sync();
+      await fresh.index.close();
+    }
+  });
+});
