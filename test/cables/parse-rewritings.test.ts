@@ -710,12 +710,10 @@ function rewriteReferences(
   return out;
 }
 
-test('rewritings of the tuning REF lists: marks, years, aliases, printout lines', (t) => {
-  const cases = casesOrSkip(t);
-  if (!cases) return;
-  const rnd = random(11);
-  const failures: string[] = [];
-  const kinds = new Map<string, number>();
+/** The tuning REF lists the parser reads as expected, with their citing year, own id and reading. */
+function tuningRefLists(cases: Case[]) {
+  const out: { c: Case; input: string; year: number | null; own: string | null; base: string[] }[] =
+    [];
   for (const c of cases) {
     if (!c.name.startsWith('references') || c.input == null || partOf(c.name) !== 'tuning')
       continue;
@@ -727,7 +725,19 @@ test('rewritings of the tuning REF lists: marks, years, aliases, printout lines'
         : null;
     const base = parseReferences(c.input, year, own);
     if (JSON.stringify(base) !== JSON.stringify(c.expected.references)) continue;
-    const single = rewriteReferences(c.input, base, year, own, rnd);
+    out.push({ c, input: c.input, year, own, base });
+  }
+  return out;
+}
+
+test('rewritings of the tuning REF lists: marks, years, aliases, printout lines', (t) => {
+  const cases = casesOrSkip(t);
+  if (!cases) return;
+  const rnd = random(11);
+  const failures: string[] = [];
+  const kinds = new Map<string, number>();
+  for (const { c, input, year, own, base } of tuningRefLists(cases)) {
+    const single = rewriteReferences(input, base, year, own, rnd);
     // pairs: an item rewritten, then the list's marks or a printout line rewritten on top of it
     const pairs: [string, string][] = [];
     const itemForms = single.filter(([k]) => !/^(?:marks|printout)/.test(k));
@@ -830,18 +840,8 @@ test('rewritings of the tuning REF lists: what the format adds to an item, other
   const failures: string[] = [];
   const kinds = new Map<string, number>();
   const bad = new Map<string, number>();
-  for (const c of cases) {
-    if (!c.name.startsWith('references') || c.input == null || partOf(c.name) !== 'tuning')
-      continue;
-    if (!Array.isArray(c.expected.references)) continue;
-    const year = typeof c.params?.year === 'number' ? c.params.year : null;
-    const own =
-      typeof c.params?.own_reference_id === 'string'
-        ? canonicalId(c.params.own_reference_id)
-        : null;
-    const base = parseReferences(c.input, year, own);
-    if (JSON.stringify(base) !== JSON.stringify(c.expected.references)) continue;
-    for (const [kind, text] of rewriteReferenceItems(c.input, base, year, rnd)) {
+  for (const { c, input, year, own, base } of tuningRefLists(cases)) {
+    for (const [kind, text] of rewriteReferenceItems(input, base, year, rnd)) {
       const k = kind.replace(/ \(.*$/, '');
       kinds.set(k, (kinds.get(k) ?? 0) + 1);
       const got = parseReferences(text, year, own);
