@@ -12,6 +12,7 @@ import { loadCables } from '../../bench/_cables.ts';
 import { writeGeneratedCsv } from '../../tools/generate-cables.ts';
 import { parseSearchParams, type SearchParams } from '../../src/search/query.ts';
 import type { SearchService } from '../../src/search/service.ts';
+import { deferCableIndex, indexCablesAfterImport } from '../../src/search/search-index.ts';
 
 export type Site = Awaited<ReturnType<typeof testSite>>;
 
@@ -55,4 +56,42 @@ export async function termIndexReady(svc: SearchService): Promise<void> {
   for (let i = 0; i < 12_000 && !svc.terms!.ready('cable'); i++)
     await new Promise((r) => setTimeout(r, 50));
   assert.ok(svc.terms!.ready('cable'), 'the term index is ready');
+}
+
+/**
+ * A bulk load as the importer makes one: `n` new cables copied from stored ones with `word` in their
+ * titles (left out of the change log), ids from `nextId`, and one stored cable changed meanwhile
+ * (logged); then the index is brought up to date as after an import. Returns the new cables' ids.
+ */
+export async function bulkLoadCables(
+  db: Site['db'],
+  n: number,
+  word: string,
+  nextId: () => string,
+  index: Parameters<typeof indexCablesAfterImport>[1] = {},
+): Promise<number[]> {
+  const k = db.kysely;
+  await deferCableIndex(db);
+  const rows = await k.selectFrom('cables').selectAll().orderBy('id').limit(n).execute();
+  const ids: number[] = [];
+  for (const r of rows) {
+    const { id: _id, ...rest } = r as Record<string, unknown> & { id: number };
+    const got = await k
+      .insertInto('cables')
+      .values({
+        ...rest,
+        reference_id: nextId(),
+        title: `${word} ${String(rest.title ?? '')}`,
+      } as never)
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    ids.push(got.id);
+  }
+  await k
+    .updateTable('cables')
+    .set({ body: `${word}logged note from the desk.` })
+    .where('id', '=', rows[rows.length - 1].id)
+    .execute();
+  await indexCablesAfterImport(db, index);
+  return ids;
 }

@@ -6,11 +6,16 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { deferCableIndex, indexCablesAfterImport } from '../../src/search/search-index.ts';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
 import { CATCH_UP } from '../../src/search/columns.ts';
-import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
+import {
+  bulkLoadCables,
+  generatedArchive,
+  searchParams,
+  termIndexReady,
+  type Archive,
+} from './archive.ts';
 import { ENGINE } from '../prerequisites.ts';
 
 const DEFAULTS = { ...CATCH_UP };
@@ -26,33 +31,8 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
   };
 
   /** `n` new cables copied from stored ones with `word` in their titles, and one stored cable changed. */
-  const bulkLoad = async (n: number, word: string): Promise<number[]> => {
-    const k = archive.site.db.kysely;
-    await deferCableIndex(archive.site.db);
-    const rows = await k.selectFrom('cables').selectAll().orderBy('id').limit(n).execute();
-    const ids: number[] = [];
-    for (const r of rows) {
-      const { id: _id, ...rest } = r as Record<string, unknown> & { id: number };
-      serial++;
-      const got = await k
-        .insertInto('cables')
-        .values({
-          ...rest,
-          reference_id: `98PART${String(serial).padStart(5, '0')}`,
-          title: `${word} ${String(rest.title ?? '')}`,
-        } as never)
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      ids.push(got.id);
-    }
-    await k
-      .updateTable('cables')
-      .set({ body: `${word}logged note from the desk.` })
-      .where('id', '=', rows[rows.length - 1].id)
-      .execute();
-    await indexCablesAfterImport(archive.site.db);
-    return ids;
-  };
+  const bulkLoad = (n: number, word: string): Promise<number[]> =>
+    bulkLoadCables(archive.site.db, n, word, () => `98PART${String(++serial).padStart(5, '0')}`);
 
   before(async () => {
     archive = await generatedArchive(400, 7);

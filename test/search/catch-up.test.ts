@@ -20,7 +20,13 @@ import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
 import { CATCH_UP, FLAT_TAGS, catchUpSlices } from '../../src/search/columns.ts';
 import { OVERLAY } from '../../src/search/terms.ts';
-import { generatedArchive, searchParams, termIndexReady, type Archive } from './archive.ts';
+import {
+  bulkLoadCables,
+  generatedArchive,
+  searchParams,
+  termIndexReady,
+  type Archive,
+} from './archive.ts';
 import { bulkLoad as bulkLoadHook } from '../../src/search/bulk-load-hooks.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { writeGeneratedCsv } from '../../tools/generate-cables.ts';
@@ -44,38 +50,18 @@ describe(`catch-up after bulk loads on ${ENGINE}`, () => {
    * A bulk load as the importer makes one: `n` new cables copied from stored ones with `word` in
    * their titles (left out of the change log), and one stored cable changed meanwhile (logged).
    */
-  const bulkLoad = async (
+  const bulkLoad = (
     n: number,
     word: string,
-    index: Parameters<typeof indexCablesAfterImport>[1] = {},
-  ): Promise<number[]> => {
-    const k = archive.site.db.kysely;
-    await deferCableIndex(archive.site.db);
-    const rows = await k.selectFrom('cables').selectAll().orderBy('id').limit(n).execute();
-    const ids: number[] = [];
-    for (const r of rows) {
-      const { id: _id, ...rest } = r as Record<string, unknown> & { id: number };
-      serial++;
-      const row = {
-        ...rest,
-        reference_id: `99BULK${String(serial).padStart(5, '0')}`,
-        title: `${word} ${String(rest.title ?? '')}`,
-      };
-      const got = await k
-        .insertInto('cables')
-        .values(row as never)
-        .returning('id')
-        .executeTakeFirstOrThrow();
-      ids.push(got.id);
-    }
-    await k
-      .updateTable('cables')
-      .set({ body: `${word}logged note from the desk.` })
-      .where('id', '=', rows[rows.length - 1].id)
-      .execute();
-    await indexCablesAfterImport(archive.site.db, index);
-    return ids;
-  };
+    index: Parameters<typeof bulkLoadCables>[4] = {},
+  ): Promise<number[]> =>
+    bulkLoadCables(
+      archive.site.db,
+      n,
+      word,
+      () => `99BULK${String(++serial).padStart(5, '0')}`,
+      index,
+    );
 
   before(async () => {
     archive = await generatedArchive(400, 5);
