@@ -20,6 +20,7 @@ import {
   getCable,
   listCables,
   neighbours,
+  citedByCount,
   referencedBy,
   referencesOut,
   type Cable,
@@ -94,12 +95,7 @@ export function cableRoutes(services: Services): FastifyPluginAsync {
         if (!cable) return reply;
         // Beside its references: how many cables cite it, and the cables most like it.
         const beside = Promise.all([
-          db
-            .selectFrom('cable_references as r')
-            .innerJoin('cables as c', 'c.reference_id', 'r.from_id')
-            .select((eb) => eb.fn.countAll<number | string>().as('n'))
-            .where('r.to_id', '=', cable.reference_id)
-            .executeTakeFirst(),
+          citedByCount(db, cable.reference_id),
           relatedCablesOf(req, cable.reference_id),
         ]);
         beside.catch(() => {}); // awaited below; a failure there is this request's error
@@ -135,7 +131,7 @@ export function cableRoutes(services: Services): FastifyPluginAsync {
               parsed: parsedOf(cable),
               refsOut,
               refsIn,
-              citedBy: Number(citedBy?.n ?? 0),
+              citedBy,
               related: related && related.map((r) => ({ ...r, held: true })),
               prev: around.prev,
               next: around.next,

@@ -462,15 +462,46 @@ export interface CableLink {
   held: boolean;
 }
 
+/**
+ * The cable page's reference queries, each a lookup by one of `cable_references`' indexes (its
+ * key from `from_id`, `cable_references_to` on `to_id`) joined to the cables by their unique
+ * reference: a few rows each, run on the event loop (SQLite). Kept as builders so a test can
+ * read their plans.
+ */
+export const referenceQueries = {
+  out: (db: DB, referenceId: string) =>
+    db
+      .selectFrom('cable_references as r')
+      .leftJoin('cables as c', 'c.reference_id', 'r.to_id')
+      .select(['r.to_id', 'c.title', 'c.created', 'c.id'])
+      .where('r.from_id', '=', referenceId)
+      .orderBy('r.position'),
+  by: (db: DB, referenceId: string, limit: number) =>
+    db
+      .selectFrom('cable_references as r')
+      .innerJoin('cables as c', 'c.reference_id', 'r.from_id')
+      .select(['c.reference_id', 'c.title', 'c.created'])
+      .where('r.to_id', '=', referenceId)
+      .orderBy('c.created')
+      .orderBy('c.reference_id')
+      .limit(limit),
+  citedBy: (db: DB, referenceId: string) =>
+    db
+      .selectFrom('cable_references as r')
+      .innerJoin('cables as c', 'c.reference_id', 'r.from_id')
+      .select((eb) => eb.fn.countAll<number | string>().as('n'))
+      .where('r.to_id', '=', referenceId),
+};
+
+/** How many stored cables refer to this one. */
+export async function citedByCount(db: DB, referenceId: string): Promise<number> {
+  const row = await referenceQueries.citedBy(db, referenceId).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
 /** Cables this one refers to, in the order its REF line gives them. */
 export async function referencesOut(db: DB, referenceId: string): Promise<CableLink[]> {
-  const rows = await db
-    .selectFrom('cable_references as r')
-    .leftJoin('cables as c', 'c.reference_id', 'r.to_id')
-    .select(['r.to_id', 'c.title', 'c.created', 'c.id'])
-    .where('r.from_id', '=', referenceId)
-    .orderBy('r.position')
-    .execute();
+  const rows = await referenceQueries.out(db, referenceId).execute();
   return rows.map((r) => ({
     reference_id: r.to_id,
     title: r.title,
@@ -481,15 +512,7 @@ export async function referencesOut(db: DB, referenceId: string): Promise<CableL
 
 /** Cables that refer to this one, oldest first. */
 export async function referencedBy(db: DB, referenceId: string, limit = 200): Promise<CableLink[]> {
-  const rows = await db
-    .selectFrom('cable_references as r')
-    .innerJoin('cables as c', 'c.reference_id', 'r.from_id')
-    .select(['c.reference_id', 'c.title', 'c.created'])
-    .where('r.to_id', '=', referenceId)
-    .orderBy('c.created')
-    .orderBy('c.reference_id')
-    .limit(limit)
-    .execute();
+  const rows = await referenceQueries.by(db, referenceId, limit).execute();
   return rows.map((r) => ({ ...r, held: true }));
 }
 

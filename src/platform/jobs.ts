@@ -6,7 +6,8 @@
  * - `enqueue()` adds a job; a `uniqueKey` makes it idempotent (two processes enqueueing
  *   `newsletter:2026-W48` create one job).
  * - `startWorker()` claims due jobs atomically (PostgreSQL: `FOR UPDATE SKIP LOCKED`; SQLite: one
- *   `UPDATE … RETURNING` inside `BEGIN IMMEDIATE`) and holds a lease (`locked_until`) that it renews
+ *   `UPDATE … RETURNING` inside `BEGIN IMMEDIATE`, only once a plain read found a due job, so an
+ *   idle queue never takes the write lock) and holds a lease (`locked_until`) that it renews
  *   while the handler runs. A job whose process died is claimed again once its lease expires.
  * - A failed handler is retried with exponential backoff until `max_attempts`, then marked failed.
  * - `schedule(kind, {weekday, hour, minute}, timeZone)` runs a job at a local wall-clock time each
@@ -103,6 +104,14 @@ export async function claimJob(
       returning *`.execute(db.kysely);
     return r.rows[0];
   }
+  // Nothing due (the queue's usual state, polled every second): answered by one indexed read,
+  // without taking the write lock. A claim in a transaction of its own on the event loop met an
+  // import's writes (on its thread) for the lock and the WAL every second; it now does only when a
+  // job is due. The claim itself still checks in its transaction, so two claimers never share one.
+  const any = await sql<{ id: number }>`select id from jobs where ${due} limit 1`.execute(
+    db.kysely,
+  );
+  if (!any.rows.length) return undefined;
   return sqliteImmediate(db, async (conn) => {
     const r = await sql<Job>`
       update jobs set status = 'running', attempts = attempts + 1, locked_by = ${workerId}, locked_until = ${until}, updated_at = ${nowIso}

@@ -124,8 +124,44 @@ export class CableColumns {
     return this.tags[id] ?? EMPTY_TAGS;
   }
 
-  /** Bumped on every set/remove (cached whole-archive counts are keyed by it). */
+  /** Bumped on every set/remove (what searches keep from the columns is keyed by it). */
   version = 0;
+
+  /**
+   * The whole archive's counts (origins, classifications, tags, months), counted once when first
+   * asked for and then kept exact by every set and remove (the old values out, the new in), so a
+   * catch-up's part costs the counts only its own cables instead of a count of every cable.
+   */
+  private sums: CableTotals | null = null;
+
+  /** The whole archive's counts (see `sums`); the arrays reach every id of the dictionaries. */
+  totals(): CableTotals {
+    if (!this.sums) this.sums = recountTotals(this);
+    const s = this.sums;
+    s.origin = grownCounts(s.origin, this.origins.values.length + 1);
+    s.cls = grownCounts(s.cls, this.classes.values.length + 1);
+    s.tag = grownCounts(s.tag, this.tagDict.values.length + 1);
+    return s;
+  }
+
+  /** Takes cable `id` (present) off the kept counts, or adds it back (`by` 1). */
+  private count1(id: number, by: 1 | -1): void {
+    const s = this.sums;
+    if (!s) return;
+    s.origin = grownCounts(s.origin, this.origin[id] + 1);
+    s.origin[this.origin[id]] += by;
+    s.cls = grownCounts(s.cls, this.cls[id] + 1);
+    s.cls[this.cls[id]] += by;
+    const tags = this.tagsOf(id);
+    for (let t = 0; t < tags.length; t++) {
+      s.tag = grownCounts(s.tag, tags[t] + 1);
+      s.tag[tags[t]] += by;
+    }
+    const m = this.month[id];
+    const n = (s.months.get(m) ?? 0) + by;
+    if (n) s.months.set(m, n);
+    else s.months.delete(m);
+  }
 
   /** Called after tags[id] was set: the flat arrays no longer hold this cable's tags. */
   private touched(id: number): void {
@@ -166,6 +202,7 @@ export class CableColumns {
   ): void {
     this.ensure(id);
     if (!this.present[id]) this.count++;
+    else this.count1(id, -1);
     this.present[id] = 1;
     const o = this.origins.id(r.origin);
     this.stations[o] ??= r.station;
@@ -177,10 +214,12 @@ export class CableColumns {
     const codes = r.tags.trim() ? r.tags.trim().split(/\s+/) : [];
     this.tags[id] = codes.length ? Uint16Array.from(codes, (c) => this.tagDict.id(c)) : EMPTY_TAGS;
     this.touched(id);
+    this.count1(id, 1);
   }
 
   remove(id: number): void {
     if (id < this.size && this.present[id]) {
+      this.count1(id, -1);
       this.present[id] = 0;
       this.tags[id] = EMPTY_TAGS;
       this.touched(id);
@@ -205,6 +244,44 @@ export class CableColumns {
     });
     return out;
   }
+}
+
+/** The whole archive's counts by origin, classification and tag id, and by month. */
+export interface CableTotals {
+  origin: Int32Array;
+  cls: Int32Array;
+  tag: Int32Array;
+  /** Cables per month (year * 12 + month - 1); months without cables are absent. */
+  months: Map<number, number>;
+}
+
+function grownCounts(a: Int32Array, n: number): Int32Array {
+  if (a.length >= n) return a;
+  const out = new Int32Array(Math.max(n, a.length * 2));
+  out.set(a);
+  return out;
+}
+
+/** The whole archive's counts, counted from every present cable. */
+export function recountTotals(c: CableColumns): CableTotals {
+  const origin = new Int32Array(c.origins.values.length + 1);
+  const cls = new Int32Array(c.classes.values.length + 1);
+  const tag = new Int32Array(c.tagDict.values.length + 1);
+  const months = new Map<number, number>();
+  // The flat tag arrays, read in place (tagsOf() would make a view per cable).
+  const { start, data, over } = c.flatTags();
+  for (let id = 0; id < c.size; id++) {
+    if (!c.present[id]) continue;
+    origin[c.origin[id]]++;
+    cls[c.cls[id]]++;
+    if (over[id]) {
+      const tags = c.tagsOf(id);
+      for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
+    } else for (let x = start[id], end = start[id + 1]; x < end; x++) tag[data[x]]++;
+    const m = c.month[id];
+    months.set(m, (months.get(m) ?? 0) + 1);
+  }
+  return { origin, cls, tag, months };
 }
 
 export class StoryColumns {

@@ -18,7 +18,7 @@ import {
   type SearchParams,
   type TextNode,
 } from './query.ts';
-import { catchUpSlices, FacetColumns, isoMinutes, type CableColumns } from './columns.ts';
+import { catchUpSlices, FacetColumns, isoMinutes } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import { answerableEarly, ownMatches, ownStoriesFromDatabase } from './early.ts';
@@ -863,46 +863,12 @@ export class SearchService {
     };
   }
 
-  private totals: {
-    of: CableColumns;
-    version: number;
-    origin: Int32Array;
-    cls: Int32Array;
-    tag: Int32Array;
-    months: [number, number][];
-  } | null = null;
-
-  /** Facet counts over every cable (cached until the columns change). */
+  /**
+   * Facet counts over every cable: kept by the columns themselves, exact across every change
+   * (a catch-up's part adjusts them by its own cables instead of a count of the whole archive).
+   */
   private cableTotals() {
-    const c = this.columns.cables;
-    if (this.totals && this.totals.of === c && this.totals.version === c.version)
-      return this.totals;
-    const origin = new Int32Array(c.origins.values.length + 1);
-    const cls = new Int32Array(c.classes.values.length + 1);
-    const tag = new Int32Array(c.tagDict.values.length + 1);
-    const months = Tally.take();
-    // The flat tag arrays, read in place (tagsOf() would make a view per cable).
-    const { start, data, over } = c.flatTags();
-    for (let id = 0; id < c.size; id++) {
-      if (!c.present[id]) continue;
-      origin[c.origin[id]]++;
-      cls[c.cls[id]]++;
-      if (over[id]) {
-        const tags = c.tagsOf(id);
-        for (let t = 0; t < tags.length; t++) tag[tags[t]]++;
-      } else for (let x = start[id], end = start[id + 1]; x < end; x++) tag[data[x]]++;
-      months.add(c.month[id]);
-    }
-    this.totals = {
-      of: c,
-      version: c.version,
-      origin,
-      cls,
-      tag,
-      months: months.entries(),
-    };
-    months.release();
-    return this.totals;
+    return this.columns.cables.totals();
   }
 
   /** The in-process term index, when there is one. */

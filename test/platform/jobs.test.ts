@@ -2,7 +2,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
-import { connect, type Db } from '../../src/platform/db.ts';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { connect, sqliteLockStats, type Db } from '../../src/platform/db.ts';
 import { migrate } from '../../src/features.ts';
 import {
   backoffMs,
@@ -319,6 +321,48 @@ describe(`job queue on ${ENGINE}`, () => {
       (await db.kysely.selectFrom('jobs').select('id').where('kind', '=', 'x').execute()).length,
       2,
     );
+  });
+
+  test('an idle claim takes no write lock: it answers while another connection writes, and a due job is claimed once the lock is free', async () => {
+    await clear();
+    await enqueue(db, 'idleclaimq', {}, { runAt: new Date(Date.now() + 60_000) });
+    if (ENGINE !== 'sqlite') {
+      assert.equal(await claimJob(db, ['idleclaimq'], 'wq1', 30_000), undefined);
+      const due = await enqueue(db, 'idleclaimq', {});
+      assert.equal((await claimJob(db, ['idleclaimq'], 'wq1', 30_000))?.id, due.id);
+      return;
+    }
+    // Another connection (as an import's thread has) takes the write lock and keeps it.
+    const other = new Database(join(tdb.config.dataDir, 'broadsheet.db'));
+    other.pragma('busy_timeout = 0');
+    other.exec('begin immediate');
+    try {
+      const waits = sqliteLockStats.waits;
+      assert.equal(await claimJob(db, ['idleclaimq'], 'wq1', 30_000), undefined);
+      assert.equal(sqliteLockStats.waits, waits, 'nothing due: the lock was not asked for');
+      other.exec(
+        `insert into jobs (kind, payload, run_at, created_at, updated_at) values ('idleclaimq', '{}', '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z', '2000-01-01T00:00:00.000Z')`,
+      );
+      other.exec('commit');
+      const due = await db.kysely
+        .selectFrom('jobs')
+        .select('id')
+        .where('kind', '=', 'idleclaimq')
+        .where('run_at', '<', '2001')
+        .executeTakeFirstOrThrow();
+      other.exec('begin immediate');
+      let claimed: number | undefined;
+      const claim = claimJob(db, ['idleclaimq'], 'wq1', 30_000).then((j) => (claimed = j?.id));
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(claimed, undefined, 'a due job: the claim waits for the lock');
+      other.exec('commit');
+      await claim;
+      assert.equal(claimed, due.id);
+      assert.ok(sqliteLockStats.waits > waits, 'and waited for it on timers');
+    } finally {
+      if (other.inTransaction) other.exec('rollback');
+      other.close();
+    }
   });
 
   test('claiming takes due jobs of known kinds only, each once, oldest first', async () => {

@@ -8,7 +8,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSearchIndex } from '../../src/search/search-index.ts';
 import { SearchService, type SearchResult } from '../../src/search/service.ts';
-import { CATCH_UP } from '../../src/search/columns.ts';
+import { CATCH_UP, recountTotals, type CableTotals } from '../../src/search/columns.ts';
 import {
   bulkLoadCables,
   generatedArchive,
@@ -41,6 +41,65 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
   after(async () => {
     Object.assign(CATCH_UP, DEFAULTS);
     await archive?.cleanup();
+  });
+
+  test('after a catch-up in parts the whole-archive counts, kept by each change, equal a count of every cable', async () => {
+    const db = archive.site.db;
+    const k = db.kysely;
+    const fresh = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
+    const plain = (t: CableTotals) => ({
+      originAt: [...t.origin].flatMap((n, i) => (n ? [[i, n]] : [])),
+      clsAt: [...t.cls].flatMap((n, i) => (n ? [[i, n]] : [])),
+      tagAt: [...t.tag].flatMap((n, i) => (n ? [[i, n]] : [])),
+      months: [...t.months].sort((x, y) => x[0] - y[0]),
+    });
+    try {
+      await termIndexReady(fresh);
+      await run(fresh, 'government');
+      const kept = fresh.columns.cables.totals();
+      const before = plain(recountTotals(fresh.columns.cables));
+      assert.deepEqual(plain(kept), before, 'counted once');
+      Object.assign(CATCH_UP, { inline: 5, step: 4, swapPart: 8 });
+      await bulkLoad(20, 'numbatgram');
+      // A stored cable moved to a new origin, classification, month and tags; another removed.
+      const [moved, gone] = await k
+        .selectFrom('cables')
+        .select('id')
+        .orderBy('id')
+        .limit(2)
+        .execute();
+      await k
+        .updateTable('cables')
+        .set({
+          origin: 'Embassy Numbatville',
+          station: 'NUMBATVILLE',
+          classification: 'NUMBAT RESTRICTED',
+          created: '1971-02-03T04:05:00Z',
+          year: 1971,
+          month: '1971-02',
+          tags: ' NUMBATA NUMBATB ',
+        } as never)
+        .where('id', '=', moved.id)
+        .execute();
+      await k.deleteFrom('cables').where('id', '=', gone.id).execute();
+      await fresh.columns.sync();
+      await run(fresh, 'numbatgram');
+      await fresh.columns.sync();
+      const c = fresh.columns.cables;
+      assert.equal(c.totals(), kept, 'kept across the catch-up, not counted again');
+      const after = plain(c.totals());
+      assert.deepEqual(after, plain(recountTotals(c)), 'equal to a count of every cable');
+      assert.notDeepEqual(after, before, 'the counts changed with the catch-up');
+      const total = (m: [number, number][]) => m.reduce((n, [, x]) => n + x, 0);
+      assert.equal(total(after.months), c.count);
+    } finally {
+      Object.assign(CATCH_UP, DEFAULTS);
+      await fresh.columns.sync();
+      await fresh.index.close();
+    }
   });
 
   test('a large catch-up is put in place in parts: a search between two parts finds the first part whole, counted as found', async () => {
