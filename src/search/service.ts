@@ -863,14 +863,6 @@ export class SearchService {
     };
   }
 
-  /**
-   * Facet counts over every cable: kept by the columns themselves, exact across every change
-   * (a catch-up's part adjusts them by its own cables instead of a count of the whole archive).
-   */
-  private cableTotals() {
-    return this.columns.cables.totals();
-  }
-
   /** The in-process term index, when there is one. */
   get terms() {
     return this.index instanceof MemorySearchIndex ? this.index.terms : null;
@@ -1416,9 +1408,9 @@ export class SearchService {
     let kindCount: number;
     if (!isFiltering(filter)) {
       if (FACET_COMPLEMENT.enabled && ids.length * 2 > cables.count) {
-        // Most cables match: every count is the whole archive's (cached) minus the cables that
-        // do not match.
-        const all = this.cableTotals();
+        // Most cables match: every count is the whole archive's (kept by the columns across
+        // every change) minus the cables that do not match.
+        const all = cables.totals();
         k.origin.set(all.origin.subarray(0, k.origin.length));
         k.cls.set(all.cls.subarray(0, k.cls.length));
         k.tag.set(all.tag.subarray(0, k.tag.length));
