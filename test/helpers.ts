@@ -10,6 +10,8 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { loadConfig, type Config } from '../src/config.ts';
 import { boot, type BootOptions, type Running } from '../src/server.ts';
+import { connect, type Db } from '../src/platform/db.ts';
+import { migrate } from '../src/features.ts';
 
 import { ENGINE } from './prerequisites.ts';
 export { ENGINE, REPO_ROOT, SHARED_CABLES, requires, skipWithout } from './prerequisites.ts';
@@ -60,6 +62,22 @@ export async function testDatabase(env: Record<string, string> = {}): Promise<Te
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
+}
+
+/** A fresh database on the engine under test, connected and migrated (a suite's `before`). */
+export async function migratedDatabase(
+  env: Record<string, string> = {},
+): Promise<{ tdb: TestDb; db: Db }> {
+  const tdb = await testDatabase(env);
+  const db = await connect(tdb.config);
+  await migrate(db);
+  return { tdb, db };
+}
+
+/** Closes what migratedDatabase() opened and removes the database (a suite's `after`). */
+export async function dropDatabase(db: Db | undefined, tdb: TestDb | undefined): Promise<void> {
+  await db?.close();
+  await tdb?.cleanup();
 }
 
 /** Boots the whole site (migrations, optional demo content) on a fresh database. */

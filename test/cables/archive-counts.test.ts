@@ -8,9 +8,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
-import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { ENGINE, type TestDb, dropDatabase, migratedDatabase } from '../helpers.ts';
+import { type Db } from '../../src/platform/db.ts';
 import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables } from '../../src/cables/importer.ts';
 import { archiveSummary, recountArchive } from '../../src/cables/summary.ts';
@@ -62,13 +61,10 @@ describe(`archive counts on ${ENGINE}`, () => {
   let tdb: TestDb;
   let db: Db;
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
   });
   after(async () => {
-    await db.close();
-    await tdb.cleanup();
+    await dropDatabase(db, tdb);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -11,9 +11,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
-import { BACKGROUND_PACE, connect, pauseAfter, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { ENGINE, type TestDb, dropDatabase, migratedDatabase } from '../helpers.ts';
+import { BACKGROUND_PACE, pauseAfter, type Db } from '../../src/platform/db.ts';
 import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables, nextBatchSize, type CableImportHook } from '../../src/cables/importer.ts';
 
@@ -49,13 +48,10 @@ let tdb: TestDb;
 let db: Db;
 const dir = mkdtempSync(join(tmpdir(), 'broadsheet-import-lock-'));
 before(async () => {
-  tdb = await testDatabase();
-  db = await connect(tdb.config);
-  await migrate(db);
+  ({ tdb, db } = await migratedDatabase());
 });
 after(async () => {
-  await db.close();
-  await tdb.cleanup();
+  await dropDatabase(db, tdb);
   rmSync(dir, { recursive: true, force: true });
 });
 

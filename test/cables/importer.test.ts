@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ENGINE, REPO_ROOT, testDatabase, type TestDb } from '../helpers.ts';
-import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { ENGINE, REPO_ROOT, type TestDb, dropDatabase, migratedDatabase } from '../helpers.ts';
+import { type Db } from '../../src/platform/db.ts';
 import { generateCables } from '../../tools/generate-cables.ts';
 import { importCables, importRawItems, type CableImportHook } from '../../src/cables/importer.ts';
 import { PreparePool } from '../../src/cables/pool.ts';
@@ -56,13 +55,10 @@ describe(`cable importer on ${ENGINE}`, () => {
   let tdb: TestDb;
   let db: Db;
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
   });
   after(async () => {
-    await db.close();
-    await tdb.cleanup();
+    await dropDatabase(db, tdb);
     rmSync(dir, { recursive: true, force: true });
   });
 

@@ -4,22 +4,19 @@
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE, testDatabase } from '../helpers.ts';
-import { connect } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { ENGINE, dropDatabase, migratedDatabase, type TestDb } from '../helpers.ts';
+import type { Db } from '../../src/platform/db.ts';
 import { loadDemoContent } from '../../src/demo.ts';
 import { neighbours } from '../../src/cables/store.ts';
 
 describe(`cable neighbours on ${ENGINE}`, () => {
-  let tdb: Awaited<ReturnType<typeof testDatabase>>;
-  let db: Awaited<ReturnType<typeof connect>>;
+  let tdb: TestDb | undefined;
+  let db: Db;
   type Row = { id: number; origin: string; created: string; reference_id: string };
   const rows: Row[] = [];
 
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
     await loadDemoContent(db.kysely);
     const k = db.kysely;
     const seed = await k.selectFrom('cables').selectAll().limit(1).executeTakeFirstOrThrow();
@@ -43,8 +40,7 @@ describe(`cable neighbours on ${ENGINE}`, () => {
     }
   });
   after(async () => {
-    await db?.close();
-    await tdb?.cleanup();
+    await dropDatabase(db, tdb);
   });
 
   test('previous and next follow creation time then id, within the origin', async () => {

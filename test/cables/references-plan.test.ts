@@ -8,9 +8,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { CompiledQuery, sql } from 'kysely';
-import { ENGINE, testDatabase } from '../helpers.ts';
-import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { ENGINE, testDatabase, dropDatabase, migratedDatabase } from '../helpers.ts';
+import { type Db } from '../../src/platform/db.ts';
 import { referenceQueries } from '../../src/cables/store.ts';
 
 describe(`the cable page's reference queries on ${ENGINE}`, () => {
@@ -18,13 +17,10 @@ describe(`the cable page's reference queries on ${ENGINE}`, () => {
   let db: Db;
 
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
   });
   after(async () => {
-    await db?.close();
-    await tdb?.cleanup();
+    await dropDatabase(db, tdb);
   });
 
   const plan = async (q: { compile(): CompiledQuery }): Promise<string> => {

@@ -8,10 +8,9 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { ENGINE, REPO_ROOT, testDatabase, type TestDb } from '../helpers.ts';
+import { ENGINE, REPO_ROOT, type TestDb, dropDatabase, migratedDatabase } from '../helpers.ts';
 import { startSink, type Sink } from './smtp-sink.ts';
-import { connect, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { type Db } from '../../src/platform/db.ts';
 import { issueForSlot } from '../../src/newsletter/compose.ts';
 import { startIssueSend } from '../../src/newsletter/send.ts';
 
@@ -21,9 +20,7 @@ describe(`exactly-once newsletter sending on ${ENGINE}`, () => {
   let tdb: TestDb;
   let db: Db;
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
     const now = new Date().toISOString();
     for (let i = 0; i < N; i += 500) {
       await db.kysely
@@ -42,8 +39,7 @@ describe(`exactly-once newsletter sending on ${ENGINE}`, () => {
     }
   });
   after(async () => {
-    await db.close();
-    await tdb.cleanup();
+    await dropDatabase(db, tdb);
   });
 
   function child(sink: Sink, issueId: number) {

@@ -1,11 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { ENGINE, testDatabase, type TestDb } from '../helpers.ts';
+import { ENGINE, type TestDb, dropDatabase, migratedDatabase } from '../helpers.ts';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { connect, sqliteLockStats, type Db } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { sqliteLockStats, type Db } from '../../src/platform/db.ts';
 import {
   backoffMs,
   claimJob,
@@ -290,13 +289,10 @@ describe(`job queue on ${ENGINE}`, () => {
   let tdb: TestDb;
   let db: Db;
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
   });
   after(async () => {
-    await db.close();
-    await tdb.cleanup();
+    await dropDatabase(db, tdb);
   });
   const clear = () => db.kysely.deleteFrom('jobs').execute();
   const get = (id: number) =>

@@ -6,20 +6,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { sql } from 'kysely';
-import { ENGINE, testDatabase } from '../helpers.ts';
-import { connect } from '../../src/platform/db.ts';
-import { migrate } from '../../src/features.ts';
+import { ENGINE, dropDatabase, migratedDatabase, type TestDb } from '../helpers.ts';
+import type { Db } from '../../src/platform/db.ts';
 import { createStory, ensureSection, latestStories } from '../../src/stories/store.ts';
 
 describe(`lead stories on ${ENGINE}`, () => {
-  let tdb: Awaited<ReturnType<typeof testDatabase>>;
-  let db: Awaited<ReturnType<typeof connect>>;
+  let tdb: TestDb | undefined;
+  let db: Db;
   const leads: number[] = [];
 
   before(async () => {
-    tdb = await testDatabase();
-    db = await connect(tdb.config);
-    await migrate(db);
+    ({ tdb, db } = await migratedDatabase());
     const section = await ensureSection(db.kysely, { slug: 'loopleadsect', name: 'Loopleadsect' });
     const at = (i: number) => new Date(Date.UTC(2020, 0, 1) + i * 60_000).toISOString();
     // Many ordinary stories, a few featured ones among them, one featured draft.
@@ -44,8 +41,7 @@ describe(`lead stories on ${ENGINE}`, () => {
     });
   });
   after(async () => {
-    await db?.close();
-    await tdb?.cleanup();
+    await dropDatabase(db, tdb);
   });
 
   test('the lead stories are the featured published ones, newest first', async () => {
