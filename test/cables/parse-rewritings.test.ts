@@ -1163,6 +1163,12 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
  */
 const SHAPE_ACRONYMS = ['KSA', 'PDVSA', 'EXBS', 'DAS', 'MFA', 'USG', 'ANSF', 'GTMO', 'HEU'];
 
+/**
+ * Abbreviations of four letters or more that read like words, kept in capitals by the cables'
+ * usage (title.ts `LONG_ABBREVIATIONS`), and plurals of the acronym list.
+ */
+const USAGE_ACRONYMS = ['FATA', 'EULEX', 'MANPADS', 'SRAP', 'SECDEF', 'ROYG', 'SOFA', 'CODELS'];
+
 /** The forms an abbreviation takes in a subject: possessive, dashes, brackets, quotes, compounds. */
 const ACRONYM_FORMS: [string, (a: string) => string, (a: string) => string][] = [
   ['bare', (a) => a, (a) => a],
@@ -1210,9 +1216,11 @@ test('rewritings of the tuning subjects for title case: abbreviations of the tab
       for (const [form, write, read] of ACRONYM_FORMS) {
         const table = tableAcronyms[Math.floor(rnd() * tableAcronyms.length)];
         const shape = SHAPE_ACRONYMS[Math.floor(rnd() * SHAPE_ACRONYMS.length)];
+        const usage = USAGE_ACRONYMS[Math.floor(rnd() * USAGE_ACRONYMS.length)];
         for (const [kind, a] of [
           ['table acronym', table],
           ['shape acronym', shape],
+          ['usage acronym', usage],
         ]) {
           const ws = [...words];
           const want = [...outs];
@@ -1235,6 +1243,7 @@ test('rewritings of the tuning subjects for title case: abbreviations of the tab
   assert.ok(
     total > 500 &&
       (kinds.get('shape acronym bare') ?? 0) > 50 &&
+      (kinds.get('usage acronym bare') ?? 0) > 50 &&
       (kinds.get('title again') ?? 0) > 10,
     `only ${total} rewritings`,
   );
