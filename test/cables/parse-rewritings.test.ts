@@ -980,6 +980,14 @@ const CLOSING_LINES = [
   'XXXXXXXXXXXX',
 ];
 
+/** The line of a post's classified web site as the sources that join lines write it. */
+const SITE_LINES = [
+  "Visit London's Classified Website: http://www.intelink.sgov.gov/wiki/Portal:Unit ed_Kingdom",
+  'Please visit Paris’ Classified Website at: http://www.state.sgov.gov/p/eur/paris/index.c fm',
+  "Visit London's Classified Website: http://www.state.sgov.gov/p/eur/london/index. cfm",
+  'Visit Ankara’s Classified Web Site at http://www.intelink.sgov.gov/wiki/Portal:Turkey',
+];
+
 test('rewritings of the tuning signers: closing lines, a name after an end marker, other cases', (t) => {
   const cases = casesOrSkip(t);
   if (!cases) return;
@@ -1030,6 +1038,23 @@ test('rewritings of the tuning signers: closing lines, a name after an end marke
     // a capitalised surname with a particle glued to it (`LeBaron`, `DeLisi`)
     for (const p of ['Le', 'De', 'Van'])
       check('a particle glued', put(`${p}${cap}`), want(`${p}${cap}`));
+    // the lines joined by the source: the surname at the end of the last sentence's line, in
+    // capitals or capitalised, and after the address of the post's web site
+    const before = input.slice(0, at).trimEnd();
+    if (/[.!?)"”]$/.test(before) && !/[\s.][A-Z]\.$/.test(before))
+      for (const form of [written.toUpperCase(), cap])
+        check(
+          'after the last sentence',
+          `${before} ${form}${input.slice(end)}`,
+          want(canon ? form.toUpperCase() : form),
+        );
+    for (const site of SITE_LINES)
+      for (const form of [written.toUpperCase(), cap])
+        check(
+          'after the web site',
+          put(`${site} ${form}`),
+          want(canon ? form.toUpperCase() : form),
+        );
   }
   const total = [...kinds.values()].reduce((a, b) => a + b, 0);
   t.diagnostic(

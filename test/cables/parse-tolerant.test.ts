@@ -792,6 +792,35 @@ test('signers: a surname of two words opened by a particle; end markers are not 
   assert.deepEqual(parseSigners('Text.\nMcRoe\n'), ['MCROE']);
 });
 
+test('signers: the surname on the line of the last sentence or of the web site, where the source joined lines', () => {
+  assert.deepEqual(parseSigners('Text.\nIt went well, we think. Roe'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\nIt went well, we think. Roe', false), ['Roe']);
+  assert.deepEqual(parseSigners('Text.\nWe will follow up. End Comment. ROE\n'), ['ROE']);
+  assert.deepEqual(parseSigners('He said it was “a good start.” McRoe'), ['MCROE']);
+  assert.deepEqual(parseSigners('SIPRNET website. ********** ******* ROE'), ['ROE']);
+  for (const site of [
+    'Visit Roeland’s Classified Website: http://www.state.sgov.gov/p/eur/roeland/index.c fm ROE',
+    'Visit Roeland’s Classified Website: http://www.state.sgov.gov/p/eur/roeland/index. cfm Roe',
+    'Visit Roeland’s Classified Website: http://www.intelink.sgov.gov/wiki/Portal:Unit ed_Roeland ROE',
+    'Visit Roeland’s Classified Website: http://www.intelink.sgov.gov/wiki/Portal:Roeland Roe',
+  ])
+    assert.deepEqual(parseSigners(`Text.\n\n${site}\n`), ['ROE'], site);
+  // where they must not apply: a word of a sentence the text cut short (written in lower case in
+  // the text, or a word of the cable's own), a name after an initial, a site line with no name
+  assert.deepEqual(parseSigners('We think this helps. This'), []);
+  assert.deepEqual(parseSigners('The end is near. End'), []);
+  assert.deepEqual(parseSigners('Point of contact is RSO David J. Roe'), []);
+  // (a surname in capitals after an abbreviation with full stops is one)
+  assert.deepEqual(parseSigners('It will be resettled in the U.S. ROE'), ['ROE']);
+  assert.deepEqual(parseSigners('Roe met Doe. The meeting went well. XXXXXXXXXXXX'), []);
+  assert.deepEqual(
+    parseSigners(
+      'Text.\n\nVisit Roeland’s Classified Website: http://www.state.sgov.gov/p/eur/roe/\n',
+    ),
+    [],
+  );
+});
+
 test('subject: portion marks of the format stripped, with caveats after a slash or a space', () => {
   for (const m of ['(C NF)', '(S//REL USA, ISAF)', '(U//FOUO)', '(C) -', '(SBU):'])
     assert.equal(parseSubject(`SUBJECT: ${m} PARSERWORD TALKS\n\n`), 'PARSERWORD TALKS', m);
