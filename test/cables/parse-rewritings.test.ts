@@ -955,6 +955,25 @@ test('rewritings of the tuning signers: surnames of two words, trailing junk lin
         [canon ? form.toUpperCase() : form],
       );
     }
+    // two family names joined by `Y`/`E`, and a hyphenated surname broken after its hyphen
+    const upperName = written === written.toUpperCase();
+    for (const [form, read] of [
+      upperName
+        ? [`GARCIA Y ${written}`, `GARCIA Y ${written}`]
+        : [`Garcia y ${cap}`, `Garcia y ${cap}`],
+      upperName
+        ? [`SOUSA E ${written}`, `SOUSA E ${written}`]
+        : [`Sousa e ${cap}`, `Sousa e ${cap}`],
+      [`BROWN-\n${written}`, `BROWN-${written}`],
+      [`Brown-\n${cap}`, `Brown-${cap}`],
+    ]) {
+      twoWords++;
+      check(
+        `surname "${form}"`,
+        input.slice(0, offset) + form + input.slice(offset + written.length),
+        [canon ? read.toUpperCase() : read],
+      );
+    }
   }
   t.diagnostic(
     `${tried} signer rewritings (${twoWords} with a surname of two words), ` +

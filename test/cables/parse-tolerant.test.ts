@@ -788,6 +788,13 @@ test('signers: a surname of two words opened by a particle; end markers are not 
     assert.deepEqual(parseSigners(`Text.\n\nROE\n\n${junk}\n`), ['ROE'], junk);
   assert.deepEqual(parseSigners('Text.\n\nDE\nLA ROE\n', false), ['DE LA ROE']);
   assert.deepEqual(parseSigners('Text.\nBrown-Roe\n', false), ['Brown-Roe']);
+  // two family names joined by `Y` or `E` are one surname; a hyphenated surname broken after its
+  // hyphen is joined, a word broken in the text before the signer is not
+  assert.deepEqual(parseSigners('Text.\n\nGARCIA Y ROE\n'), ['GARCIA Y ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nSousa e Roe\n', false), ['Sousa e Roe']);
+  assert.deepEqual(parseSigners('Text.\n\nBROWN-\nROE\n'), ['BROWN-ROE']);
+  assert.deepEqual(parseSigners('Text with a word cut at a hyph-\nen.\n\nROE\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE Y\n'), []);
   assert.deepEqual(parseSigners("Text.\nO'Roe\n"), ["O'ROE"]);
   assert.deepEqual(parseSigners('Text.\nMcRoe\n'), ['MCROE']);
 });

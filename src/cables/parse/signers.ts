@@ -63,6 +63,9 @@ const particleRe = (words: string) =>
 const SURNAME_PARTICLE_RE = new RegExp(
   `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?[ \\t]+[A-Z][A-Za-z'’-]+$`,
 );
+/** Two family names joined by `Y` or `E`, in capitals or capitalised (`GARCIA Y LOPEZ`, `Sousa e Silva`). */
+const JOINED_SURNAMES_RE =
+  /^(?:[A-Z][A-Z'’-]+[ \t]+[YE][ \t]+[A-Z][A-Z'’-]+|[A-Z][a-z][A-Za-z'’-]*[ \t]+[ye][ \t]+[A-Z][a-z][A-Za-z'’-]*)$/;
 /** A line that is only a surname particle: the surname goes on on the next line (`VAN\nVOORST`). */
 const PARTICLE_LINE_RE = new RegExp(
   `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?$`,
@@ -198,9 +201,15 @@ export function parseSigners(body: string, canonicalize = true): string[] {
     PARTICLE_LINE_RE.test(lines[i - 1].trim())
   )
     line = `${lines[i - 1].trim()} ${line}`;
+  // a hyphenated surname broken after its hyphen where the printout wrapped it (`THOMAS-` /
+  // `GREENFIELD`): one surname
+  if (i > 0 && /^[A-Z][A-Za-z'’-]+$/.test(line) && /^[A-Z][A-Za-z'’]*-$/.test(lines[i - 1].trim()))
+    line = lines[i - 1].trim() + line;
   let names: string[] = [];
-  // a surname of two or three words opened by a particle (`VAN VOORST`, `DE LA CRUZ`, `ST. JOHN`)
-  const particle = SURNAME_PARTICLE_RE.exec(line);
+  // a surname of two or three words opened by a particle (`VAN VOORST`, `DE LA CRUZ`, `ST. JOHN`),
+  // or two family names joined by `Y` or `E` (Spanish and Portuguese: `GARCIA Y LOPEZ`): several
+  // signers are never joined by a word
+  const particle = SURNAME_PARTICLE_RE.exec(line) ?? JOINED_SURNAMES_RE.exec(line);
   let m = /^([A-Z][A-Za-z'’-]+)(?:\s+([A-Z][A-Z'’-]+))?$/.exec(line);
   if (particle) {
     names = [line.replace(/\s+/g, ' ')];
