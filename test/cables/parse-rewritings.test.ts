@@ -1188,6 +1188,12 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
     if (words.length >= 3 && upper) {
       const n = words.length - 1;
       check('DoD', [...words.slice(0, n), 'DoD', words[n]], [...outs.slice(0, n), 'DoD', outs[n]]);
+      // `Mc` written before a name in capitals, as subjects in capitals write it
+      check(
+        'McNAME',
+        [...words.slice(0, n), "McCAIN'S", words[n]],
+        [...outs.slice(0, n), "McCain's", outs[n]],
+      );
     }
   }
   const total = [...kinds.values()].reduce((a, b) => a + b, 0);

@@ -67,6 +67,14 @@ test("title case: abbreviations of four letters or more that read like words, by
   assert.equal(titlefy('Coin, sofa and grad'), 'Coin, Sofa and Grad');
 });
 
+test('title case: `Mc` before a name in capitals in a subject in capitals', () => {
+  assert.equal(titlefy("CODEL McCAIN'S VISIT"), "CODEL McCain's Visit");
+  assert.equal(titlefy('McCAIN AND MCCONNELL'), 'McCain and McConnell');
+  // a subject in mixed case keeps what it writes; other words in mixed case stay as written
+  assert.equal(titlefy('Senator McCAIN visits'), 'Senator McCAIN Visits');
+  assert.equal(titlefy('DoD AND McCAIN ON GoI'), 'DoD and McCain on GoI');
+});
+
 test('title case: three letters in capitals are an abbreviation unless a word', () => {
   assert.equal(titlefy('DAS SMITH MEETS CEO OF FCO ON HEU'), 'DAS Smith Meets CEO of FCO on HEU');
   // English words and name words of three letters, months, GO words

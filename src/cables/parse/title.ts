@@ -360,6 +360,10 @@ function titlePart(
   const mixed = ascii
     ? /[a-z]/.test(core) && /[A-Z]/.test(core.slice(1))
     : /\p{Ll}/u.test(core) && /\p{Lu}/u.test(core.slice(1));
+  // ... but `Mc` before a name in capitals is the prefix written the way it always is, not a word
+  // in mixed case (`McCAIN` in a subject in capitals → `McCain`)
+  if (mixed && !keepCaps && /^Mc[A-Z]{3,}$/.test(core))
+    return pre + 'Mc' + capitalize(core.slice(2).toLowerCase()) + poss.toLowerCase() + post;
   if (mixed) return pre + core + (poss.length === 2 ? poss.toLowerCase() : poss) + post;
   const innerApostrophe = core.length === 2 && poss.length > 2;
   // the letters of a word in capitals tell an abbreviation (`KSA's`, `DAS`), unless an apostrophe
