@@ -258,6 +258,11 @@ const NAMES = [
   'Ann van Roe',
   'Ann de la Roe',
   'A. B. Roe',
+  // particles capitalised (`Van Diepen`, `Del Monte`, `De la Cruz`)
+  'Ann Van Roe',
+  'Ann Del Roe',
+  'Ann De la Roe',
+  'J. Van Der Roe',
 ];
 const REASONS = [
   ' for reasons 1.4 (b) and (d).',

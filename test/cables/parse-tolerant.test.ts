@@ -695,6 +695,29 @@ test('reference ids written whole and damaged the ways of the malformed ids are 
   );
 });
 
+test('classified by: a particle of the surname capitalised or in capitals is no given name', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  assert.deepEqual(names('Classified By: A/S Vann H. Van Roe. Reason 1.5 (D)'), [
+    'Vann H. Van Roe',
+  ]);
+  assert.deepEqual(names('Classified By: PolOff Ana Maria De la Roe, reasons 1.4 b,d'), [
+    'Ana Maria De la Roe',
+  ]);
+  assert.deepEqual(names('CLASSIFIED BY: POLCOUNS JOHN VAN DER ROE FOR REASONS 1.4 (B,D)'), [
+    'JOHN VAN DER ROE',
+  ]);
+  assert.deepEqual(parseClassifiedBy('CLASSIFIED BY: DCM JOHN DEL ROE, 1.4 (B)').names, [
+    'John Del Roe',
+  ]);
+  // where it must not apply: a particle inside an office is no part of the name, a surname
+  // written like a particle is the surname, and a word before a given name is not taken with it
+  assert.deepEqual(names('Classified By: Charge de Affaires John Roe, reasons 1.4 (b)'), [
+    'John Roe',
+  ]);
+  assert.deepEqual(names('Classified By: DCM John Le, reasons 1.4 (b)'), ['John Le']);
+  assert.deepEqual(names('Classified By: Economic Counselor Ann Roe, 1.4 (b)'), ['Ann Roe']);
+});
+
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
   const names = (s: string) => parseClassifiedBy(s, false).names;
   // an initial whose period became a comma (character damage of the source system)
