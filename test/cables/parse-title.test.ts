@@ -67,6 +67,14 @@ test("title case: abbreviations of four letters or more that read like words, by
   assert.equal(titlefy('Coin, sofa and grad'), 'Coin, Sofa and Grad');
 });
 
+test('title case: plurals of abbreviations with a lower-case s say nothing of the subject', () => {
+  assert.equal(titlefy('NGOs AND IDPs MEET MPs'), 'NGOs and IDPs Meet MPs');
+  assert.equal(titlefy("THE NGOs' ROLE"), "The NGOs' Role");
+  // a subject in mixed case stays one
+  assert.equal(titlefy('Meeting with NGOs on aid'), 'Meeting With NGOs on Aid');
+  assert.equal(titlefy('Talks with the PM and NGOs'), 'Talks With the PM and NGOs');
+});
+
 test('title case: `Mc` before a name in capitals in a subject in capitals', () => {
   assert.equal(titlefy("CODEL McCAIN'S VISIT"), "CODEL McCain's Visit");
   assert.equal(titlefy('McCAIN AND MCCONNELL'), 'McCain and McConnell');

@@ -451,19 +451,22 @@ const DAMAGED_POSSESSIVE_RE = /^(.*[A-Za-z]),([Ss])(?![A-Za-z0-9])/;
  */
 const INNER_CAPITAL_RE = /[a-z\u00df-\u00ff][A-Z\u00c0-\u00de]/;
 const POSSESSIVE_END_RE = /['’][sS]\W*$/;
+/** The plural of an abbreviation written with a lower-case `s` (`NGOs`, `IDPs`, `MPs`). */
+const ABBREVIATION_PLURAL_RE = /^[^A-Za-z]*[A-Z]{2,}s(?:['’])?[^A-Za-z]*$/;
 
 /**
  * Whether most words with letters hold a lower-case letter (the subject is not written in
- * capitals). Words written in mixed case on purpose (`DoD`) and possessive endings (`PM's`) say
- * nothing about how the rest of the subject is written and are not counted: `DoD AND MoD TALKS` is
- * a subject in capitals around two such words.
+ * capitals). Words written in mixed case on purpose (`DoD`), plurals of abbreviations with a
+ * lower-case `s` (`NGOs`) and possessive endings (`PM's`) say nothing about how the rest of the
+ * subject is written and are not counted: `DoD AND MoD TALKS` and `NGOs AND IDPs MEET MPs` are
+ * subjects in capitals around such words.
  */
 function mixedCaseText(words: string[]): boolean {
   let lettered = 0;
   let lower = 0;
   for (let w of words) {
     if (!/[A-Za-z\u00c0-\u024f]/.test(w)) continue;
-    if (INNER_CAPITAL_RE.test(w)) continue;
+    if (INNER_CAPITAL_RE.test(w) || ABBREVIATION_PLURAL_RE.test(w)) continue;
     if (POSSESSIVE_END_RE.test(w)) w = w.replace(POSSESSIVE_END_RE, '');
     lettered++;
     if (/[a-z\u00df-\u00ff]/.test(w)) lower++;
