@@ -71,8 +71,8 @@ function throughput(raws: RawCable[]): string[] {
  * the cable's id and the cited ones) was 0 when it was added, and so was the refsNamed rule (a REF
  * line naming more cables than references found, lettered or not; 703 cables break it when the
  * last reference of every cable is dropped). Title case against
- * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 55 after, 30 since
- * the abbreviations of four letters or more by the cables' usage and three letters running (`FATA`, `EULEX`, `MANPADS`,
+ * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 55 after, 29 since
+ * the abbreviations of four letters or more by the cables' usage, three letters running and words glued at a colon (`FATA`, `EULEX`, `MANPADS`,
  * `SRAP`); what is left is mostly words the prose writes both ways in other cables (`CODEL`,
  * `STAFFDEL`), names (`Irena`, `Faina`) and abbreviations no 70 % of the corpus settles.
  */
@@ -84,7 +84,7 @@ const RULE_LIMITS: Record<string, number> = {
   signers: 0,
   ids: 0,
   refsNamed: 0,
-  title: 30,
+  title: 29,
 };
 
 /** Cables with each field found, per group: a step that stops finding a field fails the test. */

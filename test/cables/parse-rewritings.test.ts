@@ -1187,6 +1187,17 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
         const second = outs[i + 1][0].toUpperCase() + outs[i + 1].slice(1);
         const want = [...outs.slice(0, i), `${outs[i]}--${second}`, ...outs.slice(i + 2)];
         check('double hyphen', ws, want);
+        // two words the source joined at a colon (the second opens a phrase) or a comma
+        const glue = (kind: string, mark: string, w2: string) =>
+          check(
+            kind,
+            [...words.slice(0, i), `${words[i]}${mark}${words[i + 1]}`, ...words.slice(i + 2)],
+            [...outs.slice(0, i), `${outs[i]}${mark}${w2}`, ...outs.slice(i + 2)],
+          );
+        if (upper) {
+          glue('glued colon', ':', second);
+          glue('glued comma', ',', outs[i + 1]);
+        }
       }
     }
     // a word written in mixed case on purpose, before the last word

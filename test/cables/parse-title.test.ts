@@ -75,6 +75,19 @@ test('title case: plurals of abbreviations with a lower-case s say nothing of th
   assert.equal(titlefy('Talks with the PM and NGOs'), 'Talks With the PM and NGOs');
 });
 
+test('title case: words the source joined at a colon, semicolon, comma or bracket', () => {
+  assert.equal(
+    titlefy('REQUEST FOR INFORMATION:CRITICAL FOREIGN DEPENDENCIES'),
+    'Request for Information:Critical Foreign Dependencies',
+  );
+  assert.equal(titlefy('IRAN:THE NEXT STEP; IRAQ,AND SYRIA'), 'Iran:The Next Step; Iraq,and Syria');
+  assert.equal(titlefy('(C)IRAN TALKS WITH KSA;GCC'), '(C)Iran Talks With KSA;GCC');
+  // where it must not apply: times, a possessive the source wrote with a comma, addresses
+  assert.equal(titlefy('MEETING AT 12:30'), 'Meeting at 12:30');
+  assert.equal(titlefy('SARKOZY,S VISIT'), "Sarkozy's Visit");
+  assert.equal(titlefy('SEE HTTP://WWW.STATE.GOV'), 'See HTTP://WWW.STATE.GOV');
+});
+
 test('title case: `Mc` before a name in capitals in a subject in capitals', () => {
   assert.equal(titlefy("CODEL McCAIN'S VISIT"), "CODEL McCain's Visit");
   assert.equal(titlefy('McCAIN AND MCCONNELL'), 'McCain and McConnell');

@@ -408,6 +408,24 @@ function titleWord(
   // an apostrophe the source system turned into a comma (FORMAT.md §10: `SARKOZY,S`, `POST,S`)
   // is a possessive ending, put back
   if (word.includes(',')) word = word.replace(DAMAGED_POSSESSIVE_RE, "$1'$2");
+  // two words the source joined at a comma, colon, semicolon or closing bracket with no space
+  // (`INFORMATION:CRITICAL`, `IRAQ,SYRIA`, `(C)IRAN`): each is a word, and after a colon or
+  // semicolon the second opens a phrase
+  if (GLUED_PUNCTUATION_RE.test(word) && !word.includes('://')) {
+    const pieces = word.split(GLUED_SPLIT_RE);
+    let out = '';
+    for (let k = 0; k < pieces.length; k++) {
+      const opens = k === 0 ? afterBreak : /[:;]$/.test(pieces[k - 1]);
+      out += titleWord(
+        pieces[k],
+        first && k === 0,
+        last && k === pieces.length - 1,
+        opens,
+        keepCaps,
+      );
+    }
+    return out;
+  }
   if (!word.includes('--')) return titleCompound(word, first || last, afterBreak, keepCaps);
   // a double hyphen is a dash between two words: the word after it opens a phrase, and only the
   // last word of the subject is its last (`… CHINA AND--RUSSIA` → `… China and--Russia`)
@@ -444,6 +462,8 @@ function titleCompound(
 
 const WS_RE = /\s+/;
 const DAMAGED_POSSESSIVE_RE = /^(.*[A-Za-z]),([Ss])(?![A-Za-z0-9])/;
+const GLUED_PUNCTUATION_RE = /[A-Za-z0-9)][,;:)][A-Za-z(]/;
+const GLUED_SPLIT_RE = /(?<=[A-Za-z0-9)][,;:)])(?=[A-Za-z(])/;
 
 /**
  * A word written in mixed case on purpose: a capital after a lower-case letter (`DoD`, `GoI`,
