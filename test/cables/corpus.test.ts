@@ -73,8 +73,9 @@ function throughput(raws: RawCable[]): string[] {
  * last reference of every cable is dropped). Title case against
  * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 55 after, 29 since
  * the abbreviations of four letters or more by the cables' usage (`FATA`, `EULEX`, `MANPADS`,
- * `SRAP`), three letters running (`UNIIIC`) and words glued at a colon (`INFORMATION:CRITICAL`); what is left is mostly words the prose writes both ways in other cables (`CODEL`,
- * `STAFFDEL`), names (`Irena`, `Faina`) and abbreviations no 70 % of the corpus settles.
+ * `SRAP`), three letters running (`UNIIIC`) and words glued at a colon (`INFORMATION:CRITICAL`);
+ * what is left is mostly words the prose writes both ways in other cables (`CODEL`, `STAFFDEL`),
+ * names (`Irena`, `Faina`) and abbreviations no 70 % of the corpus settles.
  */
 const RULE_LIMITS: Record<string, number> = {
   references: 0,
