@@ -71,9 +71,11 @@ function throughput(raws: RawCable[]): string[] {
  * the cable's id and the cited ones) was 0 when it was added, and so was the refsNamed rule (a REF
  * line naming more cables than references found, lettered or not; 703 cables break it when the
  * last reference of every cable is dropped). Title case against
- * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 55 after; what is left
- * is mostly acronyms with vowels of four letters or more (`FATA`, `EULEX`, `MANPADS`, `SRAP`) and words
- * the prose writes both ways in other cables (`CODEL`, `STAFFDEL`).
+ * the cable's own prose: 116 records before the abbreviation shapes of title.ts, 55 after, 29 since
+ * the abbreviations of four letters or more by the cables' usage (`FATA`, `EULEX`, `MANPADS`,
+ * `SRAP`), three letters running (`UNIIIC`) and words glued at a colon (`INFORMATION:CRITICAL`);
+ * what is left is mostly words the prose writes both ways in other cables (`CODEL`, `STAFFDEL`),
+ * names (`Irena`, `Faina`) and abbreviations no 70 % of the corpus settles.
  */
 const RULE_LIMITS: Record<string, number> = {
   references: 0,
@@ -83,7 +85,7 @@ const RULE_LIMITS: Record<string, number> = {
   signers: 0,
   ids: 0,
   refsNamed: 0,
-  title: 55,
+  title: 29,
 };
 
 /** Cables with each field found, per group: a step that stops finding a field fails the test. */
@@ -96,7 +98,7 @@ const COVERAGE: Record<string, Record<string, number>> = {
     references: 742,
     classifiedBy: 1230,
     summary: 1073,
-    signers: 1277,
+    signers: 1317,
     paragraphs: 1373,
   },
   'raw-text/*.txt': {

@@ -258,6 +258,11 @@ const NAMES = [
   'Ann van Roe',
   'Ann de la Roe',
   'A. B. Roe',
+  // particles capitalised (`Van Diepen`, `Del Monte`, `De la Cruz`)
+  'Ann Van Roe',
+  'Ann Del Roe',
+  'Ann De la Roe',
+  'J. Van Der Roe',
 ];
 const REASONS = [
   ' for reasons 1.4 (b) and (d).',
@@ -955,6 +960,25 @@ test('rewritings of the tuning signers: surnames of two words, trailing junk lin
         [canon ? form.toUpperCase() : form],
       );
     }
+    // two family names joined by `Y`/`E`, and a hyphenated surname broken after its hyphen
+    const upperName = written === written.toUpperCase();
+    for (const [form, read] of [
+      upperName
+        ? [`GARCIA Y ${written}`, `GARCIA Y ${written}`]
+        : [`Garcia y ${cap}`, `Garcia y ${cap}`],
+      upperName
+        ? [`SOUSA E ${written}`, `SOUSA E ${written}`]
+        : [`Sousa e ${cap}`, `Sousa e ${cap}`],
+      [`BROWN-\n${written}`, `BROWN-${written}`],
+      [`Brown-\n${cap}`, `Brown-${cap}`],
+    ]) {
+      twoWords++;
+      check(
+        `surname "${form}"`,
+        input.slice(0, offset) + form + input.slice(offset + written.length),
+        [canon ? read.toUpperCase() : read],
+      );
+    }
   }
   t.diagnostic(
     `${tried} signer rewritings (${twoWords} with a surname of two words), ` +
@@ -978,6 +1002,14 @@ const CLOSING_LINES = [
   "SELECT * FROM `cable` WHERE `id` = '12345' ORDER BY `date` ASC",
   'MINISTERS MEET ON THE ...',
   'XXXXXXXXXXXX',
+];
+
+/** The line of a post's classified web site as the sources that join lines write it. */
+const SITE_LINES = [
+  "Visit London's Classified Website: http://www.intelink.sgov.gov/wiki/Portal:Unit ed_Kingdom",
+  'Please visit Paris’ Classified Website at: http://www.state.sgov.gov/p/eur/paris/index.c fm',
+  "Visit London's Classified Website: http://www.state.sgov.gov/p/eur/london/index. cfm",
+  'Visit Ankara’s Classified Web Site at http://www.intelink.sgov.gov/wiki/Portal:Turkey',
 ];
 
 test('rewritings of the tuning signers: closing lines, a name after an end marker, other cases', (t) => {
@@ -1030,6 +1062,23 @@ test('rewritings of the tuning signers: closing lines, a name after an end marke
     // a capitalised surname with a particle glued to it (`LeBaron`, `DeLisi`)
     for (const p of ['Le', 'De', 'Van'])
       check('a particle glued', put(`${p}${cap}`), want(`${p}${cap}`));
+    // the lines joined by the source: the surname at the end of the last sentence's line, in
+    // capitals or capitalised, and after the address of the post's web site
+    const before = input.slice(0, at).trimEnd();
+    if (/[.!?)"”]$/.test(before) && !/[\s.][A-Z]\.$/.test(before))
+      for (const form of [written.toUpperCase(), cap])
+        check(
+          'after the last sentence',
+          `${before} ${form}${input.slice(end)}`,
+          want(canon ? form.toUpperCase() : form),
+        );
+    for (const site of SITE_LINES)
+      for (const form of [written.toUpperCase(), cap])
+        check(
+          'after the web site',
+          put(`${site} ${form}`),
+          want(canon ? form.toUpperCase() : form),
+        );
   }
   const total = [...kinds.values()].reduce((a, b) => a + b, 0);
   t.diagnostic(
@@ -1138,12 +1187,29 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
         const second = outs[i + 1][0].toUpperCase() + outs[i + 1].slice(1);
         const want = [...outs.slice(0, i), `${outs[i]}--${second}`, ...outs.slice(i + 2)];
         check('double hyphen', ws, want);
+        // two words the source joined at a colon (the second opens a phrase) or a comma
+        const glue = (kind: string, mark: string, w2: string) =>
+          check(
+            kind,
+            [...words.slice(0, i), `${words[i]}${mark}${words[i + 1]}`, ...words.slice(i + 2)],
+            [...outs.slice(0, i), `${outs[i]}${mark}${w2}`, ...outs.slice(i + 2)],
+          );
+        if (upper) {
+          glue('glued colon', ':', second);
+          glue('glued comma', ',', outs[i + 1]);
+        }
       }
     }
     // a word written in mixed case on purpose, before the last word
     if (words.length >= 3 && upper) {
       const n = words.length - 1;
       check('DoD', [...words.slice(0, n), 'DoD', words[n]], [...outs.slice(0, n), 'DoD', outs[n]]);
+      // `Mc` written before a name in capitals, as subjects in capitals write it
+      check(
+        'McNAME',
+        [...words.slice(0, n), "McCAIN'S", words[n]],
+        [...outs.slice(0, n), "McCain's", outs[n]],
+      );
     }
   }
   const total = [...kinds.values()].reduce((a, b) => a + b, 0);
@@ -1162,6 +1228,12 @@ test('rewritings of the tuning subjects for title case: acronyms with an ending,
  * are no word).
  */
 const SHAPE_ACRONYMS = ['KSA', 'PDVSA', 'EXBS', 'DAS', 'MFA', 'USG', 'ANSF', 'GTMO', 'HEU'];
+
+/**
+ * Abbreviations of four letters or more that read like words, kept in capitals by the cables'
+ * usage (title.ts `LONG_ABBREVIATIONS`), and plurals of the acronym list.
+ */
+const USAGE_ACRONYMS = ['FATA', 'EULEX', 'MANPADS', 'SRAP', 'SECDEF', 'ROYG', 'SOFA', 'CODELS'];
 
 /** The forms an abbreviation takes in a subject: possessive, dashes, brackets, quotes, compounds. */
 const ACRONYM_FORMS: [string, (a: string) => string, (a: string) => string][] = [
@@ -1210,9 +1282,11 @@ test('rewritings of the tuning subjects for title case: abbreviations of the tab
       for (const [form, write, read] of ACRONYM_FORMS) {
         const table = tableAcronyms[Math.floor(rnd() * tableAcronyms.length)];
         const shape = SHAPE_ACRONYMS[Math.floor(rnd() * SHAPE_ACRONYMS.length)];
+        const usage = USAGE_ACRONYMS[Math.floor(rnd() * USAGE_ACRONYMS.length)];
         for (const [kind, a] of [
           ['table acronym', table],
           ['shape acronym', shape],
+          ['usage acronym', usage],
         ]) {
           const ws = [...words];
           const want = [...outs];
@@ -1235,6 +1309,7 @@ test('rewritings of the tuning subjects for title case: abbreviations of the tab
   assert.ok(
     total > 500 &&
       (kinds.get('shape acronym bare') ?? 0) > 50 &&
+      (kinds.get('usage acronym bare') ?? 0) > 50 &&
       (kinds.get('title again') ?? 0) > 10,
     `only ${total} rewritings`,
   );

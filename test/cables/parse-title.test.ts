@@ -46,6 +46,56 @@ test('title case: abbreviations told by an opening or closing pair no word has',
   );
 });
 
+test("title case: abbreviations of four letters or more that read like words, by the cables' usage", () => {
+  assert.equal(
+    titlefy("FATA, EULEX AND MANPADS: SRAP MEETS COAS; POTUS'S SECDEF ON THE SOFA"),
+    "FATA, EULEX and MANPADS: SRAP Meets COAS; POTUS's SECDEF on the SOFA",
+  );
+  assert.equal(titlefy('US-ROYG COIN TALKS WITH SEDENA'), 'US-ROYG COIN Talks With SEDENA');
+  // the plural of such an abbreviation or of one of the acronym list
+  assert.equal(titlefy('CODELS AND UNSCRS ON FATA'), 'CODELS and UNSCRS on FATA');
+  // one letter three times running (an abbreviation with a numeral in it); roman numerals stay
+  assert.equal(titlefy('RIZK ON UNIIIC EXTENSION'), 'Rizk on UNIIIC Extension');
+  assert.equal(titlefy('III CORPS AT THE XIII SUMMIT'), 'III Corps at the XIII Summit');
+  // where the list must not apply: names and words of the same shape, plurals of three-letter
+  // abbreviations that are words (`PANS`, `CARS`), and the words written in lower case
+  assert.equal(
+    titlefy('GAZA AND LIMA: PANS, CARS AND COINS'),
+    'Gaza and Lima: Pans, Cars and Coins',
+  );
+  assert.equal(titlefy('a coin on the sofa in the mist'), 'A Coin on the Sofa in the Mist');
+  assert.equal(titlefy('Coin, sofa and grad'), 'Coin, Sofa and Grad');
+});
+
+test('title case: plurals of abbreviations with a lower-case s say nothing of the subject', () => {
+  assert.equal(titlefy('NGOs AND IDPs MEET MPs'), 'NGOs and IDPs Meet MPs');
+  assert.equal(titlefy("THE NGOs' ROLE"), "The NGOs' Role");
+  // a subject in mixed case stays one
+  assert.equal(titlefy('Meeting with NGOs on aid'), 'Meeting With NGOs on Aid');
+  assert.equal(titlefy('Talks with the PM and NGOs'), 'Talks With the PM and NGOs');
+});
+
+test('title case: words the source joined at a colon, semicolon, comma or bracket', () => {
+  assert.equal(
+    titlefy('REQUEST FOR INFORMATION:CRITICAL FOREIGN DEPENDENCIES'),
+    'Request for Information:Critical Foreign Dependencies',
+  );
+  assert.equal(titlefy('IRAN:THE NEXT STEP; IRAQ,AND SYRIA'), 'Iran:The Next Step; Iraq,and Syria');
+  assert.equal(titlefy('(C)IRAN TALKS WITH KSA;GCC'), '(C)Iran Talks With KSA;GCC');
+  // where it must not apply: times, a possessive the source wrote with a comma, addresses
+  assert.equal(titlefy('MEETING AT 12:30'), 'Meeting at 12:30');
+  assert.equal(titlefy('SARKOZY,S VISIT'), "Sarkozy's Visit");
+  assert.equal(titlefy('SEE HTTP://WWW.STATE.GOV'), 'See HTTP://WWW.STATE.GOV');
+});
+
+test('title case: `Mc` before a name in capitals in a subject in capitals', () => {
+  assert.equal(titlefy("CODEL McCAIN'S VISIT"), "CODEL McCain's Visit");
+  assert.equal(titlefy('McCAIN AND MCCONNELL'), 'McCain and McConnell');
+  // a subject in mixed case keeps what it writes; other words in mixed case stay as written
+  assert.equal(titlefy('Senator McCAIN visits'), 'Senator McCAIN Visits');
+  assert.equal(titlefy('DoD AND McCAIN ON GoI'), 'DoD and McCain on GoI');
+});
+
 test('title case: three letters in capitals are an abbreviation unless a word', () => {
   assert.equal(titlefy('DAS SMITH MEETS CEO OF FCO ON HEU'), 'DAS Smith Meets CEO of FCO on HEU');
   // English words and name words of three letters, months, GO words
@@ -138,8 +188,8 @@ test('title case: the names of the tables are words, the office codes among the 
     for (const w of name.toUpperCase().split(/[\s,()]+/))
       if (/^[A-Z]{3,}$/.test(w)) assert.notEqual(inner(w), w, `${w} (${name})`);
   // the stations (FORMAT.md §2): the cities are words; what stays in capitals is an office's code
-  // (`USNATO`, `USOSCE`, `RPODUBAI`, `CDC`, `WASHDC`)
+  // (`USNATO`, `USOSCE`, `RPODUBAI`, `CDC`, `WASHDC`, `SECDEF`)
   const caps = STATIONS.filter((s) => inner(s) === s);
-  for (const s of caps) assert.match(s, /^(?:US|CD|RPO|FS)|DC$/, s);
+  for (const s of caps) assert.match(s, /^(?:US|CD|RPO|FS|SECDEF$)|DC$/, s);
   assert.ok(caps.includes('USNATO') && caps.length < 20, caps.join(' '));
 });

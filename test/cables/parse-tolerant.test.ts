@@ -695,6 +695,29 @@ test('reference ids written whole and damaged the ways of the malformed ids are 
   );
 });
 
+test('classified by: a particle of the surname capitalised or in capitals is no given name', () => {
+  const names = (s: string) => parseClassifiedBy(s, false).names;
+  assert.deepEqual(names('Classified By: A/S Vann H. Van Roe. Reason 1.5 (D)'), [
+    'Vann H. Van Roe',
+  ]);
+  assert.deepEqual(names('Classified By: PolOff Ana Maria De la Roe, reasons 1.4 b,d'), [
+    'Ana Maria De la Roe',
+  ]);
+  assert.deepEqual(names('CLASSIFIED BY: POLCOUNS JOHN VAN DER ROE FOR REASONS 1.4 (B,D)'), [
+    'JOHN VAN DER ROE',
+  ]);
+  assert.deepEqual(parseClassifiedBy('CLASSIFIED BY: DCM JOHN DEL ROE, 1.4 (B)').names, [
+    'John Del Roe',
+  ]);
+  // where it must not apply: a particle inside an office is no part of the name, a surname
+  // written like a particle is the surname, and a word before a given name is not taken with it
+  assert.deepEqual(names('Classified By: Charge de Affaires John Roe, reasons 1.4 (b)'), [
+    'John Roe',
+  ]);
+  assert.deepEqual(names('Classified By: DCM John Le, reasons 1.4 (b)'), ['John Le']);
+  assert.deepEqual(names('Classified By: Economic Counselor Ann Roe, 1.4 (b)'), ['Ann Roe']);
+});
+
 test('classified by: broken words, damaged titles, offices glued by a dash, digits for letters', () => {
   const names = (s: string) => parseClassifiedBy(s, false).names;
   // an initial whose period became a comma (character damage of the source system)
@@ -788,8 +811,44 @@ test('signers: a surname of two words opened by a particle; end markers are not 
     assert.deepEqual(parseSigners(`Text.\n\nROE\n\n${junk}\n`), ['ROE'], junk);
   assert.deepEqual(parseSigners('Text.\n\nDE\nLA ROE\n', false), ['DE LA ROE']);
   assert.deepEqual(parseSigners('Text.\nBrown-Roe\n', false), ['Brown-Roe']);
+  // two family names joined by `Y` or `E` are one surname; a hyphenated surname broken after its
+  // hyphen is joined, a word broken in the text before the signer is not
+  assert.deepEqual(parseSigners('Text.\n\nGARCIA Y ROE\n'), ['GARCIA Y ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nSousa e Roe\n', false), ['Sousa e Roe']);
+  assert.deepEqual(parseSigners('Text.\n\nBROWN-\nROE\n'), ['BROWN-ROE']);
+  assert.deepEqual(parseSigners('Text with a word cut at a hyph-\nen.\n\nROE\n'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\n\nROE Y\n'), []);
   assert.deepEqual(parseSigners("Text.\nO'Roe\n"), ["O'ROE"]);
   assert.deepEqual(parseSigners('Text.\nMcRoe\n'), ['MCROE']);
+});
+
+test('signers: the surname on the line of the last sentence or of the web site, where the source joined lines', () => {
+  assert.deepEqual(parseSigners('Text.\nIt went well, we think. Roe'), ['ROE']);
+  assert.deepEqual(parseSigners('Text.\nIt went well, we think. Roe', false), ['Roe']);
+  assert.deepEqual(parseSigners('Text.\nWe will follow up. End Comment. ROE\n'), ['ROE']);
+  assert.deepEqual(parseSigners('He said it was “a good start.” McRoe'), ['MCROE']);
+  assert.deepEqual(parseSigners('SIPRNET website. ********** ******* ROE'), ['ROE']);
+  for (const site of [
+    'Visit Roeland’s Classified Website: http://www.state.sgov.gov/p/eur/roeland/index.c fm ROE',
+    'Visit Roeland’s Classified Website: http://www.state.sgov.gov/p/eur/roeland/index. cfm Roe',
+    'Visit Roeland’s Classified Website: http://www.intelink.sgov.gov/wiki/Portal:Unit ed_Roeland ROE',
+    'Visit Roeland’s Classified Website: http://www.intelink.sgov.gov/wiki/Portal:Roeland Roe',
+  ])
+    assert.deepEqual(parseSigners(`Text.\n\n${site}\n`), ['ROE'], site);
+  // where they must not apply: a word of a sentence the text cut short (written in lower case in
+  // the text, or a word of the cable's own), a name after an initial, a site line with no name
+  assert.deepEqual(parseSigners('We think this helps. This'), []);
+  assert.deepEqual(parseSigners('The end is near. End'), []);
+  assert.deepEqual(parseSigners('Point of contact is RSO David J. Roe'), []);
+  // (a surname in capitals after an abbreviation with full stops is one)
+  assert.deepEqual(parseSigners('It will be resettled in the U.S. ROE'), ['ROE']);
+  assert.deepEqual(parseSigners('Roe met Doe. The meeting went well. XXXXXXXXXXXX'), []);
+  assert.deepEqual(
+    parseSigners(
+      'Text.\n\nVisit Roeland’s Classified Website: http://www.state.sgov.gov/p/eur/roe/\n',
+    ),
+    [],
+  );
 });
 
 test('subject: portion marks of the format stripped, with caveats after a slash or a space', () => {

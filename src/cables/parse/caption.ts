@@ -1234,9 +1234,12 @@ function nameInPiece(piece: string): string | null {
     /^(?:[A-Z0]\.)+$|^[A-Z]\.[A-Z]\.?$/.test(w) ||
     (/^[A-Z]$/.test(w) && i > 0 && /^[A-Z][a-z]+$/.test(name[i - 1]));
   // two given names ("Mary Grace McGeehan") only when the whole run is three words after a title
+  // a particle before the surname in capitals or capitalised too (`JOHN VAN DER BERG`, `Ana Maria
+  // De la Cruz`): part of the surname, not a given name
+  const isParticle = (w: string, i: number) => i < surnameIdx && PARTICLES.has(w.toLowerCase());
   const nameWords = name
     .slice(0, surnameIdx + 1)
-    .filter((w, i) => !isInitial(w, i) && !PARTICLES.has(w)).length;
+    .filter((w, i) => !isInitial(w, i) && !isParticle(w, i)).length;
   // in capitals, only a run of three words in capitals whose first could not be a word of office cut
   // short (`COUN`, `MC`, `PDAS` before a name are offices: `ACTING DCM JOHN PAUL SAMPLE`)
   const maxGiven =
@@ -1248,7 +1251,7 @@ function nameInPiece(piece: string): string | null {
       : 1;
   for (let i = surnameIdx - 1; i >= 0; i--) {
     const w = name[i];
-    if (isInitial(w, i) || PARTICLES.has(w)) from = i;
+    if (isInitial(w, i) || isParticle(w, i)) from = i;
     else if (given < maxGiven) {
       given++;
       from = i;

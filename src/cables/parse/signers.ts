@@ -24,6 +24,25 @@ const CUT_HEADLINE_RE = /^[A-Z][A-Z0-9 ,'’:;"-]*(?:\.\.\.|…)$/;
  */
 const MARKER_THEN_NAME_RE =
   /(?:^|[\s.])(?:[Ee][Nn][Dd][ \t]+(?:[Oo][Ff][ \t]+)?[Tt][Ee][Xx][Tt]|UNQUOTE|Unquote|MINIMIZE CONSIDERED)[.:]?[ \t]+([A-Z][A-Z'’-]+)[#.]*$/;
+/**
+ * The signer written on the line of the post's classified web site, after its address (the
+ * sources that join lines put the name there: `… /paris/index.c fm STAPLETON`, `… Portal:Unit
+ * ed_Kingdom TUTTLE`): the address, broken once where the printout wrapped it (the rest starts in
+ * lower case or with `_`), then the surname in capitals or capitalised.
+ */
+const NAME_AFTER_ADDRESS_RE =
+  /(?:https?:\/\/|www\.)\S*(?:[ \t]+[a-z_.]\S*)?[ \t]+([A-Z][A-Za-z'’-]+)\.?$/;
+/**
+ * The signer at the end of the last sentence's line (the sources that join lines put it there,
+ * FORMAT.md §1.3): after a full stop, a closing quote or bracket, or a rule of stars, a last word in
+ * capitals or capitalised with no full stop of its own (`… arms markets. Burns`, `… website.
+ * ***** KURTZER`). A capitalised word after an initial is not (`David J. Roe` is a name written
+ * in a sentence), a word in capitals is (`… in the U.S. DANILOVICH`).
+ */
+const NAME_AFTER_SENTENCE_RE = /(?:[.!?:)”"]|\*{3,})[ \t]+([A-Z][A-Za-z'’-]+)$/;
+/** An initial before the last word (`David J. Roe`). */
+const INITIAL_BEFORE_RE = /(?:^|[\s.])[A-Z]\.[ \t]+[A-Z][a-z][A-Za-z'’-]*$/;
+
 /** A date written after the surname (`SOBEL 2008-01-08`, `ROE 1/8/08`): not part of the name. */
 const DATE_AFTER_RE = /[ \t]+(?:\d{4}-\d\d-\d\d|\d{1,2}\/\d{1,2}\/\d{2,4})$/;
 
@@ -44,6 +63,9 @@ const particleRe = (words: string) =>
 const SURNAME_PARTICLE_RE = new RegExp(
   `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?[ \\t]+[A-Z][A-Za-z'’-]+$`,
 );
+/** Two family names joined by `Y` or `E`, in capitals or capitalised (`GARCIA Y LOPEZ`, `Sousa e Silva`). */
+const JOINED_SURNAMES_RE =
+  /^(?:[A-Z][A-Z'’-]+[ \t]+[YE][ \t]+[A-Z][A-Z'’-]+|[A-Z][a-z][A-Za-z'’-]*[ \t]+[ye][ \t]+[A-Z][a-z][A-Za-z'’-]*)$/;
 /** A line that is only a surname particle: the surname goes on on the next line (`VAN\nVOORST`). */
 const PARTICLE_LINE_RE = new RegExp(
   `^(?:${particleRe(PARTICLES)})(?:[ \\t]+(?:${particleRe(SECOND_PARTICLES)}))?$`,
@@ -96,6 +118,20 @@ function twoWordSurname(a: string, b: string): string | null {
   return null;
 }
 
+/**
+ * Whether a word found after other text on the last line is a surname: three letters or more in
+ * capitals, or capitalised (`Burns`, `McMullen`, `O'Neill`) and never written in lower case in the
+ * cable's text (a word of a sentence cut short is: `… the end. The`); no word of the cable's own
+ * (`COMMENT`, `END`).
+ */
+function isSurname(w: string, body: string): boolean {
+  if (NOT_A_SIGNER.has(w.toUpperCase()) || /^X{3,}$/i.test(w)) return false;
+  if (/^[A-Z][A-Z'’-]{2,}$/.test(w)) return true;
+  if (w.length < 3 || !CAPITALISED_NAME_RE.test(w)) return false;
+  const lower = w.toLowerCase();
+  return !new RegExp(`(?:^|[^A-Za-z])${lower.replace(/[’']/g, "['’]")}(?![A-Za-z])`).test(body);
+}
+
 /** Surnames of the signers (upper case when `canonicalize`), possibly two; empty when not found. */
 export function parseSigners(body: string, canonicalize = true): string[] {
   // (text as the other distributions write it, CRLF or entities, made plain first)
@@ -113,6 +149,14 @@ export function parseSigners(body: string, canonicalize = true): string[] {
       marked = mk[1];
       break;
     }
+    // the signer after the address of the post's web site on the same line
+    if (SOURCE_LINE_RE.test(t) && t.length <= 200) {
+      const ad = NAME_AFTER_ADDRESS_RE.exec(t);
+      if (ad && isSurname(ad[1], body)) {
+        marked = ad[1];
+        break;
+      }
+    }
     if (
       !JUNK_LINE_RE.test(t) &&
       (t.length > 160 || (!SOURCE_LINE_RE.test(t) && !CUT_HEADLINE_RE.test(t)))
@@ -120,7 +164,10 @@ export function parseSigners(body: string, canonicalize = true): string[] {
       break;
   }
   if (i < 0) return [];
-  if (marked) return [canonicalize ? (SIGNER_SURNAME_FIXES[marked] ?? marked) : marked];
+  if (marked) {
+    const u = marked.toUpperCase();
+    return [canonicalize ? (SIGNER_SURNAME_FIXES[u] ?? u) : marked];
+  }
   let line = lines[i]
     .trim()
     .replace(/[#.]+$/, '')
@@ -154,9 +201,15 @@ export function parseSigners(body: string, canonicalize = true): string[] {
     PARTICLE_LINE_RE.test(lines[i - 1].trim())
   )
     line = `${lines[i - 1].trim()} ${line}`;
+  // a hyphenated surname broken after its hyphen where the printout wrapped it (`THOMAS-` /
+  // `GREENFIELD`): one surname
+  if (i > 0 && /^[A-Z][A-Za-z'’-]+$/.test(line) && /^[A-Z][A-Za-z'’]*-$/.test(lines[i - 1].trim()))
+    line = lines[i - 1].trim() + line;
   let names: string[] = [];
-  // a surname of two or three words opened by a particle (`VAN VOORST`, `DE LA CRUZ`, `ST. JOHN`)
-  const particle = SURNAME_PARTICLE_RE.exec(line);
+  // a surname of two or three words opened by a particle (`VAN VOORST`, `DE LA CRUZ`, `ST. JOHN`),
+  // or two family names joined by `Y` or `E` (Spanish and Portuguese: `GARCIA Y LOPEZ`): several
+  // signers are never joined by a word
+  const particle = SURNAME_PARTICLE_RE.exec(line) ?? JOINED_SURNAMES_RE.exec(line);
   let m = /^([A-Z][A-Za-z'’-]+)(?:\s+([A-Z][A-Z'’-]+))?$/.exec(line);
   if (particle) {
     names = [line.replace(/\s+/g, ' ')];
@@ -177,7 +230,11 @@ export function parseSigners(body: string, canonicalize = true): string[] {
         if (one) names = [canonicalize ? one : `${names[0]} ${names[1]}`];
       }
     }
-  } else if ((m = /[.!?:)][ \t]+([A-Z][A-Z'’-]{2,})$/.exec(line))) {
+  } else if (
+    (m = NAME_AFTER_SENTENCE_RE.exec(line)) &&
+    isSurname(m[1], body) &&
+    !INITIAL_BEFORE_RE.test(line)
+  ) {
     names = [m[1]];
   }
   // the cable's own words are never its signer ("COMMENT", "END"), nor is a redaction
