@@ -294,11 +294,22 @@ function diskWatch() {
         if (dt > 0 && (samples[i].busyMs - samples[i - 1].busyMs) / dt > 0.5) busy++;
       }
       const max = (k: 'dirtyMiB' | 'writebackMiB') => Math.max(...samples.map((s) => s[k]));
+      // The seconds that wrote 100 MiB or more, by wall-clock time (to set beside the server's
+      // slow-statement log, SQLITE_SLOW_LOG_MS, whose lines carry theirs).
+      const heavy: string[] = [];
+      for (let i = 1; i < samples.length; i++) {
+        const w = samples[i].writtenMiB - samples[i - 1].writtenMiB;
+        if (w >= 100)
+          heavy.push(
+            `${new Date(samples[i].at).toISOString().slice(11, 19)} ${w.toFixed(0)} MiB (dirty ${samples[i].dirtyMiB.toFixed(0)})`,
+          );
+      }
       return (
         `read ${(b.readMiB - a.readMiB).toFixed(0)} MiB, written ${(b.writtenMiB - a.writtenMiB).toFixed(0)} MiB ` +
         `(at most ${worst.toFixed(0)} MiB in a second), disk busy ${(((b.busyMs - a.busyMs) / 1000 / secs) * 100).toFixed(0)} % ` +
         `(${busy} of ${secs.toFixed(0)} s over half busy); dirty at most ${max('dirtyMiB').toFixed(0)} MiB ` +
-        `(${a.dirtyMiB.toFixed(0)} → ${b.dirtyMiB.toFixed(0)}), writeback at most ${max('writebackMiB').toFixed(0)} MiB`
+        `(${a.dirtyMiB.toFixed(0)} → ${b.dirtyMiB.toFixed(0)}), writeback at most ${max('writebackMiB').toFixed(0)} MiB` +
+        (heavy.length ? `\n    seconds writing ≥ 100 MiB (UTC, ended at): ${heavy.join(', ')}` : '')
       );
     },
   };
