@@ -317,7 +317,7 @@ function lockWaitingConnection(
       }
       if (SLOW_LOG_MS && s * 1000 >= SLOW_LOG_MS)
         console.warn(
-          `sqlite: ${(s * 1000).toFixed(1)} ms on the event loop: ${q.sql.slice(0, 160)}`,
+          `sqlite: ${(s * 1000).toFixed(1)} ms on the event loop, ended ${new Date().toISOString()}: ${q.sql.slice(0, 160)}`,
         );
     }
   };

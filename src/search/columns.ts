@@ -513,6 +513,12 @@ export interface ColumnsListener {
 
 export class FacetColumns {
   readonly listeners: ColumnsListener[] = [];
+  /**
+   * Awaited after each part of a large catch-up is put in place (before the next part is read):
+   * work that a swap makes stale and that is better done again here than in front of the next
+   * search (the search service works out its most recently asked searches again: decision 0006).
+   */
+  readonly afterSwap: (() => Promise<void>)[] = [];
   cables = new CableColumns();
   stories = new StoryColumns();
   private seq = -1;
@@ -704,12 +710,12 @@ export class FacetColumns {
       // flat arrays in the part that takes them past their limit; the stories by cable with the
       // last part (a search in between that needs them makes them).
       if (large && this.cables.flat) this.cables.flatTags();
+      if (last && large) this.stories.byCable();
+      if (large) for (const h of this.afterSwap) await h().catch(() => {});
       if (!last) {
         this.stats.parts++;
         await yieldToOthers();
-        continue;
       }
-      if (large) this.stories.byCable();
     }
     this.seq = Math.max(this.seq, lastSeq);
     this.epoch = epoch;

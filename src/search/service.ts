@@ -18,7 +18,7 @@ import {
   type SearchParams,
   type TextNode,
 } from './query.ts';
-import { catchUpSlices, FacetColumns, isoMinutes } from './columns.ts';
+import { catchUpSlices, FacetColumns, isoMinutes, yieldToOthers } from './columns.ts';
 import { MARK_END, MARK_START, type DocKind, type SearchIndex } from './search-index.ts';
 import { MemorySearchIndex } from './memory.ts';
 import { answerableEarly, ownMatches, ownStoriesFromDatabase } from './early.ts';
@@ -34,7 +34,7 @@ import {
   SearchTimeout,
   withDeadline,
 } from './deadline.ts';
-import { currentTiming, timed } from './timing.ts';
+import { currentTiming, outsideSearch, timed } from './timing.ts';
 
 export const FACETS = ['kind', 'origin', 'classification', 'tag', 'year', 'section'] as const;
 export type FacetName = (typeof FACETS)[number];
@@ -143,6 +143,13 @@ export const FACET_COMPLEMENT = { enabled: true };
  * (SEARCH_ANSWER_CACHE); 0 keeps none anywhere. See SearchService.cached().
  */
 export const RESULT_CACHE = { size: 128 };
+/**
+ * Answers worked out again after each part of a large catch-up is put in place (see
+ * SearchService.rewarm()): the `count` searches most recently asked for in this thread, asked for
+ * within `withinMs` and worked out in at most `maxMs` (also each one's time limit), for at most
+ * `budgetMs` per part. `count` 0: none (each search after a part is then worked out again).
+ */
+export const REWARM = { count: 16, withinMs: 120_000, maxMs: 250, budgetMs: 1000 };
 /** Longest facet lists returned (the rest are the long tail). */
 export const FACET_LIMIT = 30;
 /** Largest match set ranked by relevance (see run()). */
@@ -764,6 +771,16 @@ interface RunCounts {
   kind: Record<DocKind, number>;
 }
 
+/** A search asked for lately: what works it out again, when it was last asked for, and its cost. */
+interface RecentSearch {
+  params: SearchParams;
+  normalized: string;
+  /** performance.now() when last asked for (a rewarm does not count). */
+  usedAt: number;
+  /** How long its answer took to work out (ms), last time a search did. */
+  costMs: number;
+}
+
 export interface SearchServiceOptions {
   /**
    * Keep an in-process term index (terms.ts) for matching and ranking, built in the background
@@ -803,13 +820,22 @@ export class SearchService {
         prepare: (kind, ids, background) => mem.terms.prepareChanges(kind, ids, background),
       });
     } else this.index = index;
+    this.columns.afterSwap.push(() => this.rewarm());
   }
 
   /** Answers of recent searches (see cached()), valid while `stamp` holds; oldest first. */
   private answers = new Map<string, SearchResult>();
   private answersStamp: unknown[] = [];
-  /** Searches answered from the kept answers, and answers kept. */
-  readonly answerStats = { answered: 0, kept: 0 };
+  /**
+   * The searches asked for lately (most recently used last), with what it takes to work them out
+   * again and how long that took: kept across changes of the stamp, for rewarm().
+   */
+  private recent = new Map<string, RecentSearch>();
+  /**
+   * Searches answered from the kept answers, answers kept (worked out for a search), and answers
+   * worked out again after a part of a catch-up (rewarm()).
+   */
+  readonly answerStats = { answered: 0, kept: 0, rewarmed: 0 };
 
   /**
    * The answer kept for this search, or a function that keeps the answer once computed. An answer
@@ -822,8 +848,10 @@ export class SearchService {
   private cached(
     key: string,
     warming: boolean,
+    redo: Omit<RecentSearch, 'usedAt' | 'costMs'> | null = null,
+    rewarm = false,
   ): { hit: SearchResult } | { keep: (r: SearchResult) => void } | null {
-    const size = RESULT_CACHE.size <= 0 ? 0 : (this.answerCache ?? RESULT_CACHE.size);
+    const size = this.answerSize();
     if (size <= 0 || warming) return null;
     const { cables, stories } = this.columns;
     const stamp = [
@@ -846,21 +874,78 @@ export class SearchService {
     const current = this.answersStamp;
     const hit = this.answers.get(key);
     if (hit) {
+      if (rewarm) return { hit };
       // Most recently used last.
       this.answers.delete(key);
       this.answers.set(key, hit);
       this.answerStats.answered++;
+      const seen = this.recent.get(key);
+      if (seen) this.used(key, { ...seen, usedAt: performance.now() });
       return { hit };
     }
+    const began = performance.now();
     return {
       keep: (r) => {
+        if (redo && !rewarm)
+          this.used(key, { ...redo, usedAt: began, costMs: performance.now() - began });
         // Not when the archive changed meanwhile (another search emptied the answers).
         if (this.answersStamp !== current) return;
         if (this.answers.size >= size) this.answers.delete(this.answers.keys().next().value!);
         this.answers.set(key, r);
-        this.answerStats.kept++;
+        if (rewarm) this.answerStats.rewarmed++;
+        else this.answerStats.kept++;
       },
     };
+  }
+
+  /** How many answers are kept (0: none). */
+  private answerSize(): number {
+    return RESULT_CACHE.size <= 0 ? 0 : (this.answerCache ?? RESULT_CACHE.size);
+  }
+
+  /** Notes a search as the most recently asked for (as many are noted as answers are kept). */
+  private used(key: string, r: RecentSearch): void {
+    this.recent.delete(key);
+    this.recent.set(key, r);
+    while (this.recent.size > this.answerSize())
+      this.recent.delete(this.recent.keys().next().value!);
+  }
+
+  /**
+   * After a part of a large catch-up is put in place, the kept answers no longer hold (a ranking
+   * depends on the archive's size and lengths, which every part changes): the searches most
+   * recently asked for (REWARM) are worked out again here, in the catch-up, one at a time and
+   * after the thread's searches in hand, so the next search for one of them is answered from the
+   * kept answers instead of worked out cold in front of its reader. Each answer is the one a
+   * search would work out now, kept under the columns' new version; an answer that becomes stale
+   * meanwhile (the next part, the minute) is dropped as any other.
+   */
+  private async rewarm(): Promise<void> {
+    if (REWARM.count <= 0 || this.answerSize() <= 0) return;
+    if (this.terms && !(this.terms.ready('cable') && this.terms.ready('story'))) return;
+    const start = performance.now();
+    const picks = [...this.recent]
+      .filter(([, r]) => start - r.usedAt <= REWARM.withinMs && r.costMs <= REWARM.maxMs)
+      .slice(-REWARM.count)
+      .reverse();
+    for (const [, r] of picks) {
+      if (performance.now() - start >= REWARM.budgetMs) break;
+      // The thread's own searches first.
+      await yieldToOthers();
+      // Parsed again, as a search does: the term index keeps its match plans per parsed query.
+      const parsed = parseQuery(r.normalized, PARSE);
+      if (!parsed.ok) continue;
+      try {
+        // Its own time limit and timing, not those of the search that started the catch-up.
+        await outsideSearch(() =>
+          withDeadline(new Deadline(REWARM.maxMs), () =>
+            this.run(parsed.query, r.params, r.normalized, performance.now(), undefined, true),
+          ),
+        );
+      } catch {
+        // Past its time limit, or the database failed: the next search for it works it out.
+      }
+    }
   }
 
   /** The in-process term index, when there is one. */
@@ -1075,6 +1160,7 @@ export class SearchService {
     normalized: string,
     t0: number,
     only?: OnlyDocs,
+    rewarm = false,
   ): Promise<SearchResult> {
     // Before the columns' first load is done (seconds on the full archive), a plain text search
     // is answered from the database alone instead of waiting for it (early.ts).
@@ -1096,6 +1182,8 @@ export class SearchService {
     const cache = this.cached(
       JSON.stringify([normalized, params.page, params.size, params.sort, only ?? null]),
       warming,
+      only ? null : { params, normalized },
+      rewarm,
     );
     if (cache && 'hit' in cache)
       return { ...cache.hit, tookMs: Math.round((performance.now() - t0) * 10) / 10 };

@@ -61,6 +61,11 @@ export async function timed<T>(
   }
 }
 
+/** Runs `fn` recording into no search's timing (work of its own started inside a search's). */
+export function outsideSearch<T>(fn: () => T): T {
+  return current.exit(fn);
+}
+
 /** The running search's record (null: none). */
 export function currentTiming(): SearchTiming | null {
   return current.getStore() ?? null;

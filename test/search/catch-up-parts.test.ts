@@ -4,10 +4,15 @@
  * columns and the term index alike, and the whole load once the last part is in. Own archive, so
  * no other test's loads decide whether a catch-up or a reload follows.
  */
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, mock, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openSearchIndex } from '../../src/search/search-index.ts';
-import { SearchService, type SearchResult } from '../../src/search/service.ts';
+import {
+  RESULT_CACHE,
+  REWARM,
+  SearchService,
+  type SearchResult,
+} from '../../src/search/service.ts';
 import { CATCH_UP, recountTotals, type CableTotals } from '../../src/search/columns.ts';
 import {
   bulkLoadCables,
@@ -19,6 +24,7 @@ import {
 import { ENGINE } from '../prerequisites.ts';
 
 const DEFAULTS = { ...CATCH_UP };
+const REWARM_DEFAULTS = { ...REWARM };
 
 describe(`a large catch-up in parts on ${ENGINE}`, () => {
   let archive: Archive;
@@ -40,6 +46,7 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
 
   after(async () => {
     Object.assign(CATCH_UP, DEFAULTS);
+    Object.assign(REWARM, REWARM_DEFAULTS);
     await archive?.cleanup();
   });
 
@@ -157,5 +164,96 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
       await fresh.columns.sync();
       await fresh.index.close();
     }
+  });
+
+  /**
+   * Each part of the catch-up below is held at its gate; returns the searches' answers once the
+   * first part is in (the catch-up held before the second) and once the last is, each with whether
+   * it came from the kept answers, and each compared with the answer worked out then without them.
+   * The clock's minute is held (kept answers also end with the minute).
+   */
+  const acrossParts = async (word: string, rewarm: number) => {
+    const db = archive.site.db;
+    const fresh = new SearchService(db, await openSearchIndex(db), {
+      memoryIndex: true,
+      terms: { worker: false },
+    });
+    let gates = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atSecond = new Promise<void>((r) => (reached = r));
+    const exact = async (q: Record<string, string>) => {
+      const stats = { ...fresh.answerStats };
+      const out = await fresh.search(searchParams(q));
+      assert.ok(out.ok);
+      const kept = fresh.answerStats.answered === stats.answered + 1;
+      const size = RESULT_CACHE.size;
+      RESULT_CACHE.size = 0;
+      try {
+        const worked = await fresh.search(searchParams(q));
+        assert.ok(worked.ok);
+        assert.deepEqual({ ...out.result, tookMs: 0 }, { ...worked.result, tookMs: 0 }, q.q);
+      } finally {
+        RESULT_CACHE.size = size;
+      }
+      return { result: out.result, kept };
+    };
+    mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    try {
+      await termIndexReady(fresh);
+      // However slow the machine, every search asked for is worked out again (count permitting).
+      Object.assign(REWARM, { count: rewarm, maxMs: 600_000, budgetMs: 600_000 });
+      // Asked for before the load: a word only the load's cables hold, and a ranked search.
+      const queries: Record<string, string>[] = [{ q: word, sort: 'newest' }, { q: 'government' }];
+      for (const q of queries) await exact(q);
+      const rewarmed = fresh.answerStats.rewarmed;
+      Object.assign(CATCH_UP, {
+        inline: 5,
+        step: 4,
+        swapPart: 8,
+        gate: () => {
+          if (++gates !== 2) return Promise.resolve();
+          reached();
+          return held;
+        },
+      });
+      await bulkLoad(20, word);
+      await exact(queries[0]);
+      await atSecond;
+      const between = [];
+      for (const q of queries) between.push(await exact(q));
+      release();
+      await fresh.columns.sync();
+      const last = [];
+      for (const q of queries) last.push(await exact(q));
+      return { between, last, rewarmed: fresh.answerStats.rewarmed - rewarmed };
+    } finally {
+      release();
+      mock.timers.reset();
+      Object.assign(CATCH_UP, DEFAULTS);
+      Object.assign(REWARM, REWARM_DEFAULTS);
+      await fresh.columns.sync();
+      await fresh.index.close();
+    }
+  };
+
+  test('after each part of a catch-up the searches asked for lately are worked out again: the next one is answered from the kept answers, exact', async () => {
+    const { between, last, rewarmed } = await acrossParts('quokkagram', 16);
+    assert.equal(between[0].result.total, 7, 'the first part whole');
+    assert.equal(last[0].result.total, 20, 'every part');
+    for (const [i, x] of [...between, ...last].entries())
+      assert.ok(x.kept, `search ${i} answered from the kept answers`);
+    // Three parts (8, 8 and 5 cables), each followed by the two searches worked out again.
+    assert.equal(rewarmed, 6);
+  });
+
+  test('without answers worked out again, the first search after each part works its answer out', async () => {
+    const { between, last, rewarmed } = await acrossParts('bilbygram', 0);
+    assert.equal(between[0].result.total, 7);
+    assert.equal(last[0].result.total, 20);
+    for (const [i, x] of [...between, ...last].entries())
+      assert.ok(!x.kept, `search ${i} worked out again`);
+    assert.equal(rewarmed, 0);
   });
 });
