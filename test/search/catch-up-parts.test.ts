@@ -172,7 +172,7 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
    * it came from the kept answers, and each compared with the answer worked out then without them.
    * The clock's minute is held (kept answers also end with the minute).
    */
-  const acrossParts = async (word: string, rewarm: number) => {
+  const acrossParts = async (word: string, rewarm: number, limits: Partial<typeof REWARM> = {}) => {
     const db = archive.site.db;
     const fresh = new SearchService(db, await openSearchIndex(db), {
       memoryIndex: true,
@@ -203,7 +203,7 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
     try {
       await termIndexReady(fresh);
       // However slow the machine, every search asked for is worked out again (count permitting).
-      Object.assign(REWARM, { count: rewarm, maxMs: 600_000, budgetMs: 600_000 });
+      Object.assign(REWARM, { count: rewarm, maxMs: 600_000, budgetMs: 600_000, ...limits });
       // Asked for before the load: a word only the load's cables hold, and a ranked search.
       const queries: Record<string, string>[] = [{ q: word, sort: 'newest' }, { q: 'government' }];
       for (const q of queries) await exact(q);
@@ -250,6 +250,16 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
 
   test('without answers worked out again, the first search after each part works its answer out', async () => {
     const { between, last, rewarmed } = await acrossParts('bilbygram', 0);
+    assert.equal(between[0].result.total, 7);
+    assert.equal(last[0].result.total, 20);
+    for (const [i, x] of [...between, ...last].entries())
+      assert.ok(!x.kept, `search ${i} worked out again`);
+    assert.equal(rewarmed, 0);
+  });
+
+  test('a search whose answer took longer than the limit is not worked out again after a part (a costly search cannot make the thread redo it)', async () => {
+    // Every answer takes longer than a limit below zero.
+    const { between, last, rewarmed } = await acrossParts('dugonggram', 16, { maxMs: -1 });
     assert.equal(between[0].result.total, 7);
     assert.equal(last[0].result.total, 20);
     for (const [i, x] of [...between, ...last].entries())
