@@ -140,7 +140,6 @@ function monthEnd(month: string): string {
   return d.toISOString().slice(0, 10);
 }
 
-/** Matches per month as bars; each bar links to the same search within that month. */
 /**
  * Past this many months between the first and the last match, the chart has a bar per year
  * instead of a bar per month: a search over the whole archive (1966–2010) would otherwise draw
@@ -150,6 +149,10 @@ function monthEnd(month: string): string {
  */
 export const MONTH_CHART_MAX_MONTHS = 120;
 
+/**
+ * Matches per month as bars (per year past MONTH_CHART_MAX_MONTHS); each bar links to the same
+ * search within its month or year.
+ */
 export function MonthChart({ months, s }: { months: FacetValue[]; s: UrlState }) {
   if (months.length < 2) return null;
   const index = (v: string) => {
