@@ -659,11 +659,32 @@ export class FacetColumns {
     // last), each read, prepared and put in place whole: a search sees every part's cables in the
     // columns and the term index together, or none of them. One synchronous step for an upload's
     // 20,000 cables held the thread for 400-600 ms at full size, and a reader's search waited.
-    const partSize = large && CATCH_UP.swapPart > 0 ? CATCH_UP.swapPart : cableIds.length;
+    const partSize = Math.max(
+      1,
+      large && CATCH_UP.swapPart > 0 ? CATCH_UP.swapPart : cableIds.length,
+    );
     const parts: number[][] = [];
-    for (let i = 0; i < cableIds.length; i += Math.max(1, partSize))
-      parts.push(cableIds.slice(i, i + Math.max(1, partSize)));
+    for (let i = 0; i < cableIds.length; i += partSize) parts.push(cableIds.slice(i, i + partSize));
     if (!parts.length) parts.push([]);
+    // The rows of `ids`, read `step` at a time (a large catch-up lets the searches go first between
+    // two reads), into `sets`, and the ids no longer found (removed) into `gone`.
+    const readRows = async <R extends { id: number }>(
+      ids: number[],
+      read: (part: number[]) => Promise<R[]>,
+      sets: R[],
+      gone: number[],
+      alsoFor?: (part: number[]) => Promise<void>,
+    ): Promise<void> => {
+      for (let i = 0; i < ids.length; i += step) {
+        const part = ids.slice(i, i + step);
+        const found = await read(part);
+        const seen = new Set(found.map((r) => r.id));
+        sets.push(...found);
+        for (const id of part) if (!seen.has(id)) gone.push(id);
+        if (alsoFor) await alsoFor(part);
+        if (large) await yieldToOthers();
+      }
+    };
     for (let n = 0; n < parts.length; n++) {
       const last = n === parts.length - 1;
       const partIds = parts[n];
@@ -673,24 +694,15 @@ export class FacetColumns {
       const cableGone: number[] = [];
       const storySets: StoryRow[] = [];
       const storyGone: number[] = [];
-      for (let i = 0; i < partIds.length; i += step) {
-        const part = partIds.slice(i, i + step);
-        const found = await this.cableRows(part);
-        const seen = new Set(found.map((r) => r.id));
-        cableSets.push(...found);
-        for (const id of part) if (!seen.has(id)) cableGone.push(id);
+      await readRows(
+        partIds,
+        (part) => this.cableRows(part),
+        cableSets,
+        cableGone,
         // The Cablegate stories of added cables: their cable stands for them from now on.
-        storySets.push(...(await this.storyRows(null, part)));
-        if (large) await yieldToOthers();
-      }
-      for (let i = 0; i < partStories.length; i += step) {
-        const part = partStories.slice(i, i + step);
-        const found = await this.storyRows(part);
-        const seen = new Set(found.map((r) => r.id));
-        storySets.push(...found);
-        for (const id of part) if (!seen.has(id)) storyGone.push(id);
-        if (large) await yieldToOthers();
-      }
+        async (part) => void storySets.push(...(await this.storyRows(null, part))),
+      );
+      await readRows(partStories, (part) => this.storyRows(part), storySets, storyGone);
       const apply: (() => void)[] = [];
       for (const l of this.listeners) {
         apply.push(await l.prepare('cable', partIds, large));
