@@ -438,16 +438,22 @@ interface Cached {
   checkedAt: number;
 }
 
+/** The document worker's answer to a build (`found`) or a read (`doc`), or its failure. */
+interface WorkerAnswer {
+  id: number;
+  found?: boolean;
+  doc?: StoredDocument | null;
+  error?: string;
+  nice?: number;
+}
+
 /** Builds documents: on a worker thread with its own connection, or here when none can start. */
 class Builder {
   private worker: Worker | null = null;
   private broken = false;
   private nextId = 1;
-  private pending = new Map<number, { resolve(found: boolean): void; reject(e: Error): void }>();
-  private loading = new Map<
-    number,
-    { resolve(doc: StoredDocument | null): void; reject(e: Error): void }
-  >();
+  /** Requests sent to the worker thread (a build or a read), by id: what its answer settles. */
+  private pending = new Map<number, { answer(msg: WorkerAnswer): void; reject(e: Error): void }>();
   /** The worker thread's nice value once it said (null: not known, or not per thread here). */
   nice: number | null = null;
   /** Documents read on the worker thread (tests). */
@@ -466,41 +472,19 @@ class Builder {
         workerData: { target: this.db.target, site: this.site },
       });
       w.unref();
-      w.on(
-        'message',
-        (msg: {
-          id: number;
-          found?: boolean;
-          doc?: StoredDocument | null;
-          error?: string;
-          nice?: number;
-        }) => {
-          if (msg.nice !== undefined) this.nice = msg.nice;
-          const l = this.loading.get(msg.id);
-          if (l) {
-            this.loading.delete(msg.id);
-            if (msg.error !== undefined) l.reject(new Error(msg.error));
-            else {
-              this.threadLoads++;
-              l.resolve(msg.doc ? received(msg.doc) : null);
-            }
-            return;
-          }
-          const p = this.pending.get(msg.id);
-          if (!p) return;
-          this.pending.delete(msg.id);
-          if (msg.error !== undefined) p.reject(new Error(msg.error));
-          else p.resolve(!!msg.found);
-        },
-      );
+      w.on('message', (msg: WorkerAnswer) => {
+        if (msg.nice !== undefined) this.nice = msg.nice;
+        const p = this.pending.get(msg.id);
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (msg.error !== undefined) p.reject(new Error(msg.error));
+        else p.answer(msg);
+      });
       const fail = (err: Error) => {
         if (this.worker !== w) return;
         this.worker = null;
         this.broken = true;
-        for (const p of this.pending.values()) p.reject(err);
-        this.pending.clear();
-        for (const l of this.loading.values()) l.reject(err);
-        this.loading.clear();
+        this.rejectAll(err);
       };
       w.on('error', fail);
       w.on('exit', (code) => fail(new Error(`document worker exited with code ${code}`)));
@@ -514,11 +498,7 @@ class Builder {
   make(path: string, now: Date): Promise<boolean> {
     const w = this.start();
     if (!w) return makeDocument(this.db.kysely, path, this.site, now);
-    return new Promise((resolve, reject) => {
-      const id = this.nextId++;
-      this.pending.set(id, { resolve, reject });
-      w.postMessage({ id, path, now: now.toISOString() });
-    });
+    return this.ask(w, { path, now: now.toISOString() }, (msg) => !!msg.found);
   }
 
   /**
@@ -528,21 +508,31 @@ class Builder {
   load(path: string): Promise<StoredDocument | null> {
     const w = this.start();
     if (!w) return readDocument(this.db.kysely, path);
+    return this.ask(w, { load: path }, (msg) => {
+      this.threadLoads++;
+      return msg.doc ? received(msg.doc) : null;
+    });
+  }
+
+  /** Sends the worker a request; its answer settles the promise, read by `read`. */
+  private ask<T>(w: Worker, request: object, read: (msg: WorkerAnswer) => T): Promise<T> {
     return new Promise((resolve, reject) => {
       const id = this.nextId++;
-      this.loading.set(id, { resolve, reject });
-      w.postMessage({ id, load: path });
+      this.pending.set(id, { answer: (msg) => resolve(read(msg)), reject });
+      w.postMessage({ id, ...request });
     });
+  }
+
+  private rejectAll(err: Error): void {
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
   }
 
   async close(): Promise<void> {
     const w = this.worker;
     this.worker = null;
     this.broken = true;
-    for (const p of this.pending.values()) p.reject(new Error('closed'));
-    this.pending.clear();
-    for (const l of this.loading.values()) l.reject(new Error('closed'));
-    this.loading.clear();
+    this.rejectAll(new Error('closed'));
     if (w) await w.terminate();
   }
 }
