@@ -40,6 +40,30 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
   const bulkLoad = (n: number, word: string): Promise<number[]> =>
     bulkLoadCables(archive.site.db, n, word, () => `98PART${String(++serial).padStart(5, '0')}`);
 
+  /**
+   * Makes the next large catch-up go in parts of 8 cables and wait before the second part is put
+   * in place: `atSecond` resolves once it waits there, `release()` lets it go on.
+   */
+  const holdBeforeSecondPart = () => {
+    let gates = 0;
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let reached!: () => void;
+    const atSecond = new Promise<void>((r) => (reached = r));
+    Object.assign(CATCH_UP, {
+      inline: 5,
+      step: 4,
+      swapPart: 8,
+      gate: () => {
+        // Before each part is put in place; the second waits until released.
+        if (++gates !== 2) return Promise.resolve();
+        reached();
+        return held;
+      },
+    });
+    return { atSecond, release };
+  };
+
   before(async () => {
     archive = await generatedArchive(400, 7);
   });
@@ -115,30 +139,16 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
       memoryIndex: true,
       terms: { worker: false },
     });
-    let gates = 0;
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let reached!: () => void;
-    const atSecond = new Promise<void>((r) => (reached = r));
+    let hold: { atSecond: Promise<void>; release: () => void } | undefined;
     try {
       await termIndexReady(fresh);
       await run(fresh, 'government');
       const parts = fresh.columns.stats.parts;
-      Object.assign(CATCH_UP, {
-        inline: 5,
-        step: 4,
-        swapPart: 8,
-        gate: () => {
-          // Before each part is put in place; the second waits until released.
-          if (++gates !== 2) return Promise.resolve();
-          reached();
-          return held;
-        },
-      });
+      hold = holdBeforeSecondPart();
       const ids = await bulkLoad(20, 'wombatgram');
       const during = await run(fresh, 'wombatgram');
       assert.equal(during.total, 0, 'answered from the archive as it was');
-      await atSecond;
+      await hold.atSecond;
       // The first part (the 8 lowest ids: the stored cable the load changed, then the 7 lowest
       // new ones) is in place, in the columns and the term index alike.
       const first = [...ids].sort((x, y) => x - y).slice(0, 7);
@@ -151,7 +161,7 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
       const kinds = Object.fromEntries((between.facets.kind ?? []).map((f) => [f.value, f.count]));
       assert.equal(kinds.cable, 7, 'counted as found');
       assert.equal((await run(fresh, 'wombatgramlogged')).total, 1, 'the changed cable too');
-      release();
+      hold.release();
       await fresh.columns.sync();
       // Every cable of the load once the last part is in place.
       const after = await run(fresh, 'wombatgram');
@@ -159,7 +169,7 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
       assert.ok(after.hits.every((h) => ids.includes(h.id)));
       assert.equal(fresh.columns.stats.parts, parts + 2, 'two parts put in place before the last');
     } finally {
-      release();
+      hold?.release();
       Object.assign(CATCH_UP, DEFAULTS);
       await fresh.columns.sync();
       await fresh.index.close();
@@ -178,11 +188,7 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
       memoryIndex: true,
       terms: { worker: false },
     });
-    let gates = 0;
-    let release!: () => void;
-    const held = new Promise<void>((r) => (release = r));
-    let reached!: () => void;
-    const atSecond = new Promise<void>((r) => (reached = r));
+    let hold: { atSecond: Promise<void>; release: () => void } | undefined;
     const exact = async (q: Record<string, string>) => {
       const stats = { ...fresh.answerStats };
       const out = await fresh.search(searchParams(q));
@@ -208,28 +214,19 @@ describe(`a large catch-up in parts on ${ENGINE}`, () => {
       const queries: Record<string, string>[] = [{ q: word, sort: 'newest' }, { q: 'government' }];
       for (const q of queries) await exact(q);
       const rewarmed = fresh.answerStats.rewarmed;
-      Object.assign(CATCH_UP, {
-        inline: 5,
-        step: 4,
-        swapPart: 8,
-        gate: () => {
-          if (++gates !== 2) return Promise.resolve();
-          reached();
-          return held;
-        },
-      });
+      hold = holdBeforeSecondPart();
       await bulkLoad(20, word);
       await exact(queries[0]);
-      await atSecond;
+      await hold.atSecond;
       const between = [];
       for (const q of queries) between.push(await exact(q));
-      release();
+      hold.release();
       await fresh.columns.sync();
       const last = [];
       for (const q of queries) last.push(await exact(q));
       return { between, last, rewarmed: fresh.answerStats.rewarmed - rewarmed };
     } finally {
-      release();
+      hold?.release();
       mock.timers.reset();
       Object.assign(CATCH_UP, DEFAULTS);
       Object.assign(REWARM, REWARM_DEFAULTS);
