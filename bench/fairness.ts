@@ -285,25 +285,23 @@ function diskWatch() {
       const a = samples[0];
       const b = samples[samples.length - 1];
       const secs = Math.max(0.001, (b.at - a.at) / 1000);
-      // The busiest second for writes, and how many seconds the disk was busy more than half the time.
+      // The busiest second for writes, how many seconds the disk was busy more than half the time,
+      // and the seconds that wrote 100 MiB or more, by wall-clock time (to set beside the server's
+      // slow-statement log, SQLITE_SLOW_LOG_MS, whose lines carry theirs).
       let worst = 0;
       let busy = 0;
-      for (let i = 1; i < samples.length; i++) {
-        worst = Math.max(worst, samples[i].writtenMiB - samples[i - 1].writtenMiB);
-        const dt = samples[i].at - samples[i - 1].at;
-        if (dt > 0 && (samples[i].busyMs - samples[i - 1].busyMs) / dt > 0.5) busy++;
-      }
-      const max = (k: 'dirtyMiB' | 'writebackMiB') => Math.max(...samples.map((s) => s[k]));
-      // The seconds that wrote 100 MiB or more, by wall-clock time (to set beside the server's
-      // slow-statement log, SQLITE_SLOW_LOG_MS, whose lines carry theirs).
       const heavy: string[] = [];
       for (let i = 1; i < samples.length; i++) {
         const w = samples[i].writtenMiB - samples[i - 1].writtenMiB;
+        worst = Math.max(worst, w);
+        const dt = samples[i].at - samples[i - 1].at;
+        if (dt > 0 && (samples[i].busyMs - samples[i - 1].busyMs) / dt > 0.5) busy++;
         if (w >= 100)
           heavy.push(
             `${new Date(samples[i].at).toISOString().slice(11, 19)} ${w.toFixed(0)} MiB (dirty ${samples[i].dirtyMiB.toFixed(0)})`,
           );
       }
+      const max = (k: 'dirtyMiB' | 'writebackMiB') => Math.max(...samples.map((s) => s[k]));
       return (
         `read ${(b.readMiB - a.readMiB).toFixed(0)} MiB, written ${(b.writtenMiB - a.writtenMiB).toFixed(0)} MiB ` +
         `(at most ${worst.toFixed(0)} MiB in a second), disk busy ${(((b.busyMs - a.busyMs) / 1000 / secs) * 100).toFixed(0)} % ` +
