@@ -75,7 +75,8 @@ test('typed refs: other documents keep their words as written', () => {
       'REF: A. ROE/DOE TELCON 02/16/2009\nB. ROE E-MAIL OF 3/4\nC. 2008 HUMAN RIGHTS REPORT\n' +
         'D. 9 FAM 41.1\nE. IIR 6 123 4567 09\nF. OSC EUP20090101950001\nG. MAY 1 ROE-DOE LETTER\n' +
         'H. ROE-DOE MEMCON\nI. STATE-LIMA SVTC MAY 9\nJ. SECDEF MSG DTG 301601Z SEP 08\n' +
-        'K. LIMA POINTS JULY 15\nL. TD-314/12345-09',
+        'K. LIMA POINTS JULY 15\nL. TD-314/12345-09\nM. ROE-DOE PHONECON 5/6/09\n' +
+        'N. PHONE CONVERSATION ROE/DOE',
     ),
     [
       { kind: 'telcon', value: 'ROE/DOE TELCON 02/16/2009', bullet: 'A' },
@@ -90,6 +91,8 @@ test('typed refs: other documents keep their words as written', () => {
       { kind: 'cable', value: 'SECDEF MSG DTG 301601Z SEP 08', bullet: 'J' },
       { kind: 'other', value: 'LIMA POINTS JULY 15', bullet: 'K' },
       { kind: 'report', value: 'TD-314/12345-09', bullet: 'L' },
+      { kind: 'telcon', value: 'ROE-DOE PHONECON 5/6/09', bullet: 'M' },
+      { kind: 'telcon', value: 'PHONE CONVERSATION ROE/DOE', bullet: 'N' },
     ],
   );
   // a document word that is the cited cable's subject leaves it a cable

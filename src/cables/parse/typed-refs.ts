@@ -43,7 +43,7 @@ const KIND_WORDS: readonly [ReferenceKind, RegExp][] = [
   ['email', /\bE-?MAILS?\b/iy],
   [
     'telcon',
-    /\b(?:TELE?CONS?|TELEPHONE[ \t]+(?:CALLS?|CONVERSATIONS?)|PHONE[ \t]*CALLS?|S?VTCS?|DVCS?|(?:VIDEO[ \t-]?|TELE)CONFERENCES?)\b/iy,
+    /\b(?:TELE?CONS?|(?:TELE)?PHONE[ \t]+(?:CALLS?|CONVERSATIONS?)|PHONE[ \t]*CALLS?|PHONE?CONS?|S?VTCS?|DVCS?|(?:VIDEO[ \t-]?|TELE)CONFERENCES?)\b/iy,
   ],
   [
     'report',
@@ -58,7 +58,7 @@ const KIND_WORDS: readonly [ReferenceKind, RegExp][] = [
 ];
 /** Any of the words of `KIND_WORDS`, for finding the first one. */
 const ANY_KIND_RE =
-  /\b(?:E-?MAILS?|TELE?CONS?|TELEPHONE|PHONE|S?VTCS?|DVCS?|VIDEO|TELECONFERENCES?|REPORTS?|IIRS?|OSC|TDX?-\d[\d\/-]*|ASSESSMENTS?|STUD(?:Y|IES)|SITREPS?|INTSUMS?|SPOTREPS?|FAM|FAH|MANUALS?|HANDBOOKS?|BOOKS?|LETTERS?|MEMCONS?|MEMOS?|MEMORAND(?:UM|A)|NON-?PAPERS?|DEMARCHE|TALKING)\b/gi;
+  /\b(?:E-?MAILS?|TELE?CONS?|TELEPHONE|PHONE|PHONE?CONS?|S?VTCS?|DVCS?|VIDEO|TELECONFERENCES?|REPORTS?|IIRS?|OSC|TDX?-\d[\d\/-]*|ASSESSMENTS?|STUD(?:Y|IES)|SITREPS?|INTSUMS?|SPOTREPS?|FAM|FAH|MANUALS?|HANDBOOKS?|BOOKS?|LETTERS?|MEMCONS?|MEMOS?|MEMORAND(?:UM|A)|NON-?PAPERS?|DEMARCHE|TALKING)\b/gi;
 /** A message known by its date-time group (FORMAT.md §3: `DDHHMMZ MON YY`), not by a serial. */
 const DTG_RE =
   /\bDTG|\d{6}Z[ \t]*(?:JAN|FEB|MAR|APR|MAY|JUN|JUL|AUG|SEP|OCT|NOV|DEC)[A-Z]*[ \t]*\d{2,4}\b/i;
