@@ -1,5 +1,6 @@
 /** Cable archive pages: one cable, the browse page (with the cables-per-month chart) and listings. */
 import { cableHead } from '../stories/meta.tsx';
+import { safeHref } from '../stories/links.ts';
 import type { PageContext } from '../web/context.ts';
 import { Layout } from '../web/layout.tsx';
 import { MONTH_NAMES, formatCount, formatDate, formatDateTime } from '../web/format.ts';
@@ -172,6 +173,53 @@ export function ReadingNotes({ warnings }: { warnings: string[] }) {
   );
 }
 
+/** What an article's link says: the site without `www.`, then the path, shortened. */
+export function articleLabel(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  let path = u.pathname === '/' ? '' : u.pathname;
+  try {
+    path = decodeURIComponent(path);
+  } catch {
+    // a malformed escape stays as written
+  }
+  const label = u.hostname.replace(/^www\./, '') + path;
+  // cut long ones, not after a separator
+  return label.length > 64 ? label.slice(0, 63).replace(/[-/._]+$/, '') + '…' : label;
+}
+
+/**
+ * The press articles the cable appears in (the source's "Appears in these articles"), as links to
+ * the publications' own sites; nothing when the source names none.
+ */
+function PressArticles({ urls }: { urls: string[] }) {
+  const links = urls.flatMap((u) => {
+    const href = safeHref(u);
+    return href ? [href] : [];
+  });
+  if (!links.length) return null;
+  return (
+    <tr>
+      <th scope="row">Appears in</th>
+      <td>
+        <ul class="press-articles">
+          {links.map((href) => (
+            <li key={href}>
+              <a href={href} rel="nofollow noopener noreferrer external" title={href}>
+                {articleLabel(href)}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </td>
+    </tr>
+  );
+}
+
 export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData }) {
   const { cable, parsed } = data;
   const id = cable.reference_id;
@@ -277,6 +325,7 @@ export function CablePage({ ctx, data }: { ctx: PageContext; data: CablePageData
               <th scope="row">Declassify on</th>
               <td>{declassification(cable.declassify, data.today)}</td>
             </tr>
+            <PressArticles urls={parsed.mediaUrls} />
             {data.versions ? (
               <tr>
                 <th scope="row">Versions</th>

@@ -189,6 +189,19 @@ export const RULES: { field: string; rule: string; breaks: (p: ParsedCable) => b
       p.references.some((r) => !knownStation(r)),
   },
   {
+    field: 'media',
+    rule: 'press-article addresses a browser cannot open (not http(s), the scheme written twice)',
+    breaks: (p) =>
+      p.mediaUrls.some((u) => {
+        try {
+          const url = new URL(u);
+          return !/^https?:$/.test(url.protocol) || /^https?:\/\/https?:/i.test(u);
+        } catch {
+          return true;
+        }
+      }),
+  },
+  {
     field: 'title',
     rule: "title words in capitals the cable's prose writes as words, or the reverse",
     breaks: (p) => titleAgainstProse(p).length > 0,

@@ -36,6 +36,22 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     const strays = `"9002","12/3/2009 10:00","09LIMA1701","Embassy Lima","CONFIDENTIAL","","R 031000Z DEC 09\nFM AMEMBASSY LIMA\nTO SECSTATE WASHDC","C O N F I D E N T I A L LIMA 001701\n\nE.O. 12958: DECL: 2019/12/03\nTAGE; PREL, PE\nSUBJECT: A SECOND FOLLOW-UP\n\nREF: A. LIMA 1669 B. BANGOK 12 C. ROE-DOE E-MAIL 11/30/09\n\nClassified By: Ambassador for reasons 1.4 (b) and (d)\n\n1. (C) Text of the follow-up.\n\nMCKINLEY\n"\n`;
     writeFileSync(join(dir, 'strays.csv'), strays);
     assert.equal((await importCables(site.db, [join(dir, 'strays.csv')], { workers: 0 })).new, 1);
+    // a cable whose source names the press articles it appears in (the WikiLeaks page's row)
+    const media = {
+      reference_id: '09LIMA1702',
+      created: '2009-12-04 10:00',
+      classification: 'UNCLASSIFIED',
+      origin: 'Embassy Lima',
+      header: 'R 041000Z DEC 09\nFM AMEMBASSY LIMA\nTO SECSTATE WASHDC',
+      body: 'UNCLAS LIMA 001702\n\nE.O. 12958: N/A\nTAGS: PREL, PE\nSUBJECT: A CABLE IN THE PRESS\n\n1. Text.\n\nMCKINLEY\n',
+      media_urls: [
+        'http://http://www.example-news.de/',
+        'javascript:alert(1)',
+        'https://www.example-paper.co.uk/world/2010/nov/28/us-embassy-cables',
+      ],
+    };
+    writeFileSync(join(dir, 'media.jsonl'), JSON.stringify(media) + '\n');
+    assert.equal((await importCables(site.db, [join(dir, 'media.jsonl')], { workers: 0 })).new, 1);
   });
   after(async () => {
     await site.cleanup();
@@ -132,6 +148,45 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     else assert.ok(demo.body.includes(`How this cable was read (${demoApi.warnings.length} note`));
   });
 
+  test('the press articles a cable appears in are linked; an address no browser opens is not', async () => {
+    const page = await site.app.inject('/cables/09LIMA1702');
+    assert.equal(page.statusCode, 200);
+    const row = /<th scope="row">Appears in<\/th><td>([^]*?)<\/td>/.exec(page.body);
+    assert.ok(row, 'the facts table has an "Appears in" row');
+    const links = [...row[1].matchAll(/<a href="([^"]*)" rel="([^"]*)"[^>]*>([^<]*)<\/a>/g)];
+    assert.deepEqual(
+      links.map((l) => [l[1], l[3]]),
+      [
+        ['http://www.example-news.de', 'example-news.de'],
+        [
+          'https://www.example-paper.co.uk/world/2010/nov/28/us-embassy-cables',
+          'example-paper.co.uk/world/2010/nov/28/us-embassy-cables',
+        ],
+      ],
+    );
+    for (const l of links) assert.match(l[2], /\bnofollow\b/);
+    assert.ok(!page.body.includes('href="javascript:'));
+    const api = (await site.app.inject('/api/cables/09LIMA1702')).json() as {
+      mediaUrls: string[];
+      warnings: string[];
+    };
+    assert.deepEqual(api.mediaUrls, [
+      'http://www.example-news.de',
+      'https://www.example-paper.co.uk/world/2010/nov/28/us-embassy-cables',
+    ]);
+    assert.ok(
+      api.warnings.includes(
+        'media address "http://http://www.example-news.de/" read as http://www.example-news.de',
+      ),
+    );
+    assert.ok(
+      api.warnings.includes('media address "javascript:alert(1)" is not a web address; left out'),
+    );
+    // a cable whose source names no article has no such row
+    const plain = await site.app.inject('/cables/09LIMA1700');
+    assert.ok(!plain.body.includes('>Appears in<'));
+  });
+
   test('raw text, JSON API, canonical redirects and 404s', async () => {
     const raw = await site.app.inject('/cables/09LIMA1669/raw');
     assert.equal(raw.statusCode, 200);
@@ -166,7 +221,7 @@ describe(`cable archive pages on ${ENGINE}`, () => {
     const res = await site.app.inject('/cables');
     assert.equal(res.statusCode, 200);
     const html = res.body;
-    assert.ok(html.includes('203 cables'));
+    assert.ok(html.includes('204 cables'));
     assert.match(html, /<svg[^>]*role="img"/);
     assert.match(html, /<a href="\/cables\/month\/2009-11"><rect /);
     assert.ok(html.includes('href="/cables/year/2009"'));

@@ -88,3 +88,55 @@ test(
     }
   },
 );
+
+test(
+  `a cable names the press articles it appears in, on a desktop and a phone (${ENGINE})`,
+  { skip: NO_CHROMIUM },
+  async () => {
+    const record = {
+      reference_id: '09LIMA1703',
+      created: '2009-12-05 10:00',
+      classification: 'UNCLASSIFIED',
+      origin: 'Embassy Lima',
+      header: 'R 051000Z DEC 09\nFM AMEMBASSY LIMA\nTO SECSTATE WASHDC',
+      body: 'UNCLAS LIMA 001703\n\nE.O. 12958: N/A\nTAGS: PREL, PE\nSUBJECT: A CABLE THE PRESS REPORTED\n\n1. Text of the cable.\n\nMCKINLEY\n',
+      media_urls: [
+        'http://http://www.example-news.de/',
+        'https://www.example-paper.co.uk/world/2010/nov/28/us-embassy-cables-a-very-long-address-of-an-article-that-wraps',
+      ],
+    };
+    writeFileSync(join(dir, 'media.jsonl'), JSON.stringify(record) + '\n');
+    assert.equal((await importCables(site.db, [join(dir, 'media.jsonl')], { workers: 0 })).new, 1);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      for (const [name, viewport] of [
+        ['desktop', { width: 1280, height: 900 }],
+        ['phone', { width: 390, height: 844 }],
+      ] as const) {
+        const page = await browser.newPage({ viewport });
+        await page.goto(base + '/cables/09LIMA1703');
+        const row = page.locator('.cable-meta tr', { hasText: 'Appears in' });
+        assert.ok(await row.isVisible());
+        const links = row.locator('.press-articles a');
+        assert.deepEqual(await links.allInnerTexts(), [
+          'example-news.de',
+          'example-paper.co.uk/world/2010/nov/28/us-embassy-cables-a-very…',
+        ]);
+        assert.equal(await links.first().getAttribute('href'), 'http://www.example-news.de');
+        assert.equal(
+          await page.evaluate('document.documentElement.scrollWidth > window.innerWidth'),
+          false,
+          `no horizontal scrolling (${name})`,
+        );
+        await page.screenshot({
+          path: join(OUT, `cable-press-${name}-${ENGINE}.png`),
+          fullPage: true,
+        });
+        await page.close();
+      }
+    } finally {
+      await browser.close();
+    }
+  },
+);

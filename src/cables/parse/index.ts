@@ -3,6 +3,7 @@ import type { ParseHints, ParsedCable, RawCable } from './types.ts';
 import { normalizeText, removeMarkers, cleanMarked } from './clean.ts';
 import { parseDtg, parseSourceDate, fullYear } from './dtg.ts';
 import { canonicalId, isCanonical, stationFromId, yearFromId, normalizeStation } from './ids.ts';
+import { readMediaUrls, type MediaUrls } from './media.ts';
 import { parseHeader, originFromFm } from './header.ts';
 import { parseBanner, classificationFrom, normalizeClassification } from './banner.ts';
 import {
@@ -53,6 +54,7 @@ export { parseTags, splitTags, tagKind, tagMeaning } from './tags.ts';
 export { parseParagraphs, parseSummary } from './paragraphs.ts';
 export { parseSigners } from './signers.ts';
 export { titlefy } from './title.ts';
+export { readMediaUrls } from './media.ts';
 export {
   normalizeText,
   decodeEntities,
@@ -148,7 +150,12 @@ export function parseCable(raw: RawCable, hints: ParseHints = {}): ParsedCable {
       }
     }
     out.partial = !!raw.partial || PARTIAL_RE.test(header) || PARTIAL_RE.test(body.slice(0, 300));
-    out.mediaUrls = Array.isArray(raw.mediaUrls) ? raw.mediaUrls.slice() : [];
+    const media = step(w, 'media addresses', () => readMediaUrls(raw.mediaUrls), {
+      urls: [],
+      notes: [],
+    } as MediaUrls);
+    out.mediaUrls = media.urls;
+    w.push(...media.notes);
     out.released = parseSourceDate(raw.released);
 
     // identity

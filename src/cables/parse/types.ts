@@ -22,6 +22,7 @@ export interface RawCable {
   /** Message text. */
   body: string;
   partial?: boolean;
+  /** Press articles the cable appears in, as the source gives them. */
   mediaUrls?: string[];
 }
 
@@ -102,6 +103,7 @@ export interface ParsedCable {
   signers: string[];
   paragraphs: Paragraph[];
   partial: boolean;
+  /** Press articles the cable appears in: absolute http(s) addresses, each once (`media.ts`). */
   mediaUrls: string[];
   body: string;
   warnings: string[];
