@@ -74,6 +74,22 @@ export function resetMail(to: string, o: { siteName: string; link: string }): Ma
   });
 }
 
+/** Sent after a signed-in member changed their password, so someone else doing it does not go unseen. */
+export function passwordChangedMail(
+  to: string,
+  o: { siteName: string; link: string },
+): MailMessage {
+  return compose(to, {
+    subject: `Your ${o.siteName} password was changed`,
+    intro: `The password of your ${o.siteName} account was changed just now, and every other session of the account was logged out.`,
+    action: 'Choose a new password',
+    link: o.link,
+    after:
+      'If it was you, there is nothing to do. If it was not, someone knew your password: ask for a password link at the address above to choose a new one, which logs them out.',
+    siteName: o.siteName,
+  });
+}
+
 /** Sent instead of a confirmation when someone registers with an address that already has an account. */
 export function alreadyRegisteredMail(
   to: string,

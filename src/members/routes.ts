@@ -12,11 +12,13 @@ import { sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { MessagePage } from '../web/pages.tsx';
 import { clearSessionCookie, setSessionCookie } from './session.ts';
-import { findMemberById } from './store.ts';
+import { findMemberById, sessionsOf, type MemberRow } from './store.ts';
 import { hashToken, looksLikeToken, newToken, safeNext, TOKEN_RULES } from './tokens.ts';
 import {
+  changePassword,
   checkResetToken,
   consumeMagicLink,
+  endOtherSessions,
   login,
   logout,
   memberMailLimiter,
@@ -51,6 +53,7 @@ import {
   emailForm,
   loginForm,
   loginQuery,
+  passwordChangeForm,
   registerForm,
   resetForm,
 } from './schemas.ts';
@@ -68,6 +71,8 @@ export const AUTH_RATE_LIMITS = {
   link: { max: 30, timeWindow: '15 minutes' },
   reset: { max: 10, timeWindow: '15 minutes' },
   account: { max: 30, timeWindow: '1 minute' },
+  /** Changing the password: each try checks the current one, like a login. */
+  password: { max: 10, timeWindow: '15 minutes' },
 } as const;
 
 type Limit = keyof typeof AUTH_RATE_LIMITS;
@@ -86,6 +91,8 @@ const DONE: Record<string, string> = {
     'You are logged in and your address is confirmed. The password set before it was confirmed has been removed, as it may not have been yours; ask for a password link below to choose one.',
   reset: 'Your new password is set. Other sessions of your account have been logged out.',
   saved: 'Saved.',
+  password: 'Your password is changed. Every other session of your account has been logged out.',
+  'sessions-ended': 'You are logged out everywhere else.',
   'newsletter-on': 'You are subscribed to The Monday Dispatch.',
   'newsletter-confirm':
     'We have sent you a mail; follow the link in it to confirm your subscription to The Monday Dispatch.',
@@ -426,6 +433,42 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
     );
 
     // ---- account ----
+    /** The account page for the signed-in member, with a notice or a form's error. */
+    const accountPage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      member: MemberRow,
+      shown: { notice?: string | null; error?: Failure | null },
+      status = 200,
+    ) => {
+      const [newsletter, sessions] = await Promise.all([
+        memberNewsletterStatus(deps.db, member.email),
+        sessionsOf(deps.db, member.id, (services.clock?.() ?? new Date()).toISOString()),
+      ]);
+      const here = current(req);
+      return page(
+        req,
+        reply,
+        (ctx) =>
+          h(AccountPage, {
+            ctx,
+            member,
+            notice: shown.notice ?? null,
+            error: shown.error ?? null,
+            newsletter,
+            // this browser's session first, then the others, the most recently used first
+            sessions: sessions
+              .map((x) => ({
+                current: x.id === here,
+                createdAt: x.created_at,
+                lastSeenAt: x.last_seen_at,
+                userAgent: x.user_agent,
+              }))
+              .sort((a, b) => Number(b.current) - Number(a.current)),
+          }),
+        status,
+      );
+    };
     app.get<{ Querystring: RawForm }>(
       '/account',
       limited('page', 'account.manage'),
@@ -434,8 +477,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         const member = await findMemberById(deps.db, req.member.id);
         if (!member) return reply.redirect('/login', 303);
         const notice = DONE[input(doneQuery, req.query).done] ?? null;
-        const newsletter = await memberNewsletterStatus(deps.db, member.email);
-        return page(req, reply, (ctx) => h(AccountPage, { ctx, member, notice, newsletter }));
+        return accountPage(req, reply, member, { notice });
       },
     );
     app.post<{ Body: RawForm }>(
@@ -451,15 +493,37 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         if (!r.ok) {
           const member = await findMemberById(deps.db, req.member.id);
           if (!member) return reply.redirect('/login', 303);
-          const newsletter = await memberNewsletterStatus(deps.db, member.email);
-          return page(
-            req,
-            reply,
-            (ctx) => h(AccountPage, { ctx, member, error: r, newsletter }),
-            400,
-          );
+          return accountPage(req, reply, member, { error: r }, 400);
         }
         return reply.redirect('/account?done=saved', 303);
+      },
+    );
+    app.post<{ Body: RawForm }>(
+      '/account/password',
+      limited('password', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
+        const b = input(passwordChangeForm, req.body);
+        const r = await changePassword(deps, req.member.id, {
+          current: b.current_password,
+          password: b.password,
+          sessionHash: current(req),
+        });
+        if (!r.ok) {
+          const member = await findMemberById(deps.db, req.member.id);
+          if (!member) return reply.redirect('/login', 303);
+          return accountPage(req, reply, member, { error: r }, 400);
+        }
+        return reply.redirect('/account?done=password', 303);
+      },
+    );
+    app.post(
+      '/account/sessions/end-others',
+      limited('account', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
+        await endOtherSessions(deps, req.member.id, req.member.sessionId);
+        return reply.redirect('/account?done=sessions-ended', 303);
       },
     );
     // The newsletter box on the account page (CSRF-checked like every form).

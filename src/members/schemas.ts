@@ -33,6 +33,9 @@ export const resetForm = z.object({ password: field });
 
 export const accountForm = z.object(declared);
 
+/** Changing the password on the account page: the current one and the new one. */
+export const passwordChangeForm = z.object({ current_password: field, password: field });
+
 /** The newsletter box on the account page: `unsubscribe`, or anything else to subscribe. */
 export const accountNewsletterForm = z.object({ action: field });
 

@@ -42,6 +42,7 @@ import {
   insertSession,
   insertToken,
   normaliseEmail,
+  sessionsOf,
   updateMember,
   useToken,
   type MemberRow,
@@ -49,6 +50,7 @@ import {
 import {
   alreadyRegisteredMail,
   magicLinkMail,
+  passwordChangedMail,
   resetMail,
   verificationMail,
 } from './mailer-templates.ts';
@@ -76,7 +78,8 @@ export function memberMailLimiter(): KeyedLimiter {
 }
 
 /** The form fields a member's action can be refused for. */
-export type MemberField = 'email' | 'password' | 'declared_use' | 'work_organisation' | 'token';
+export type MemberField =
+  'email' | 'password' | 'current_password' | 'declared_use' | 'work_organisation' | 'token';
 export type { Failure, Result, Success } from '../lib/result.ts';
 
 /** A new session: the token goes into the cookie, its hash into the database. */
@@ -655,6 +658,78 @@ export async function resetPassword(
     email: member.email,
     message:
       'Your new password is set and you are logged in. Other sessions of your account have been logged out.',
+  };
+}
+
+/**
+ * Changes a signed-in member's password. The current password must be given, so a session left
+ * open on a shared machine is not enough to lock the owner out of the account. Every other session
+ * of the account ends, outstanding password links stop working, and the address is told by mail.
+ * An account without a password (links by mail only) chooses one through a password link.
+ */
+export async function changePassword(
+  d: MemberDeps,
+  memberId: number,
+  input: { current: unknown; password: unknown; sessionHash: string | null },
+): Promise<Result> {
+  const member = await findMemberById(d.db, memberId);
+  if (!member) return fail('no_account', 'This account no longer exists.', 'current_password');
+  if (!member.password_hash)
+    return fail(
+      'no_password',
+      'Your account has no password yet. Ask for a password link to choose one.',
+      'current_password',
+    );
+  if (typeof input.current !== 'string' || input.current === '')
+    return fail('invalid_password', 'Enter your current password.', 'current_password');
+  const right =
+    input.current.length <= MAX_PASSWORD_LENGTH &&
+    (await verifyPassword(input.current, member.password_hash, params(d)));
+  if (!right)
+    return fail(
+      'wrong_password',
+      'That is not your current password. If you have forgotten it, ask for a password link.',
+      'current_password',
+    );
+  if (typeof input.password !== 'string' || input.password === '')
+    return fail('invalid_password', 'Choose a new password.', 'password');
+  const problem = passwordProblem(input.password, { email: member.email, siteName: d.siteName });
+  if (problem) return fail('weak_password', problem, 'password');
+  const passwordHash = await hashPassword(input.password, params(d));
+  const now = clock(d).toISOString();
+  await updateMember(d.db, member.id, { password_hash: passwordHash }, now);
+  // Whoever knew the old password is logged out everywhere else, and its reset links are void.
+  await deleteSessionsOf(d.db, member.id, input.sessionHash ?? undefined);
+  await expireTokens(d.db, 'reset', member.email, now);
+  void trySend(
+    d,
+    passwordChangedMail(member.email, {
+      siteName: d.siteName,
+      link: link(d, '/password/forgot'),
+    }),
+  );
+  return {
+    ok: true,
+    message: 'Your password is changed. Every other session of your account has been logged out.',
+  };
+}
+
+/** Ends every session of a member but the one making the request ("log out everywhere else"). */
+export async function endOtherSessions(
+  d: MemberDeps,
+  memberId: number,
+  sessionHash: string,
+): Promise<Result<{ ended: number }>> {
+  const now = clock(d).toISOString();
+  const others = (await sessionsOf(d.db, memberId, now)).filter((s) => s.id !== sessionHash);
+  await deleteSessionsOf(d.db, memberId, sessionHash);
+  return {
+    ok: true,
+    ended: others.length,
+    message:
+      others.length === 0
+        ? 'You were not logged in anywhere else.'
+        : `You are logged out everywhere else (${others.length} ${others.length === 1 ? 'session' : 'sessions'}).`,
   };
 }
 

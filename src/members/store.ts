@@ -161,6 +161,23 @@ export async function deleteSession(db: Q, hash: string): Promise<void> {
   await db.deleteFrom('sessions').where('id', '=', hash).execute();
 }
 
+/** A member's live sessions, the most recently used first (for the account page). */
+export async function sessionsOf(
+  db: Q,
+  memberId: number,
+  now: string,
+): Promise<{ id: string; created_at: string; last_seen_at: string; user_agent: string }[]> {
+  return db
+    .selectFrom('sessions')
+    .select(['id', 'created_at', 'last_seen_at', 'user_agent'])
+    .where('member_id', '=', memberId)
+    .where('expires_at', '>', now)
+    .orderBy('last_seen_at', 'desc')
+    .orderBy('created_at', 'desc')
+    .limit(50)
+    .execute();
+}
+
 /** Ends every session of a member (after a password reset), optionally keeping one. */
 export async function deleteSessionsOf(
   db: Q,

@@ -9,6 +9,7 @@ import type { Failure } from './service.ts';
 import { NewsletterAccountBox } from '../newsletter/views.tsx';
 import type { MemberNewsletterStatus } from '../newsletter/account.ts';
 import { Csrf } from '../web/components.tsx';
+import { describeAgent } from './user-agent.ts';
 
 function ErrorNotice({ error }: { error?: Failure | null }) {
   if (!error) return null;
@@ -39,6 +40,8 @@ function Field(props: {
   invalid?: boolean;
   minLength?: number;
   maxLength?: number;
+  /** Focus the field when the page opens (the field to correct after a refused form). */
+  autofocus?: boolean;
 }) {
   const hintId = props.hint ? `${props.id}-hint` : undefined;
   return (
@@ -54,6 +57,7 @@ function Field(props: {
         minLength={props.minLength}
         maxLength={props.maxLength}
         aria-invalid={props.invalid ? 'true' : undefined}
+        autoFocus={props.autofocus}
         aria-describedby={
           [hintId, props.invalid ? 'form-error' : undefined].filter(Boolean).join(' ') || undefined
         }
@@ -377,26 +381,40 @@ export function ResetPage({
   );
 }
 
+export interface AccountSession {
+  /** The session of the browser asking for the page. */
+  current: boolean;
+  createdAt: string;
+  lastSeenAt: string;
+  userAgent: string;
+}
+
 export function AccountPage({
   ctx,
   member,
   notice,
   error,
   newsletter,
+  sessions = [],
 }: {
   ctx: PageContext;
   member: MemberRow;
   notice?: string | null;
   error?: Failure | null;
   newsletter?: MemberNewsletterStatus;
+  /** The account's live sessions, the most recently used first. */
+  sessions?: AccountSession[];
 }) {
+  // a refused password change is shown by its form, further down the page
+  const passwordError =
+    error && (error.field === 'current_password' || error.field === 'password') ? error : null;
   const work = member.declared_use === 'work';
   return (
     <Layout ctx={ctx} title="Your account" noindex>
       <div class="prose auth">
         <h1>Your account</h1>
         {notice ? <OkNotice>{notice}</OkNotice> : null}
-        <ErrorNotice error={error} />
+        <ErrorNotice error={passwordError ? null : error} />
         <dl class="account-facts">
           <dt>Email address</dt>
           <dd>
@@ -471,14 +489,91 @@ export function AccountPage({
           <NewsletterAccountBox csrf={ctx.csrf} email={member.email} status={newsletter} />
         ) : null}
 
-        <h2>Password and sessions</h2>
-        <p>
-          {member.password_hash
-            ? 'To change your password, '
-            : 'You log in with links by mail. To set a password, '}
-          <a href="/password/forgot">ask for a password link</a>; setting a new password logs out
-          your other sessions.
-        </p>
+        <h2 id="password">Password</h2>
+        <ErrorNotice error={passwordError} />
+        {member.password_hash ? (
+          <form method="post" action="/account/password" class="auth-form">
+            <Csrf ctx={ctx} />
+            <input
+              type="text"
+              name="username"
+              value={member.email}
+              autoComplete="username"
+              hidden
+              readOnly
+            />
+            <Field
+              id="current_password"
+              label="Current password"
+              type="password"
+              name="current_password"
+              autocomplete="current-password"
+              required
+              maxLength={200}
+              invalid={error?.field === 'current_password'}
+              autofocus={error?.field === 'current_password'}
+            />
+            <Field
+              id="new_password"
+              label="New password"
+              type="password"
+              name="password"
+              autocomplete="new-password"
+              required
+              minLength={MIN_PASSWORD_LENGTH}
+              maxLength={200}
+              hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused. Changing it logs out your other sessions.`}
+              invalid={error?.field === 'password'}
+              autofocus={error?.field === 'password'}
+            />
+            <p>
+              <button class="button" type="submit">
+                Change the password
+              </button>
+            </p>
+            <p class="meta">
+              Forgotten it? <a href="/password/forgot">Ask for a password link</a>.
+            </p>
+          </form>
+        ) : (
+          <form method="post" action="/password/forgot" class="inline-form">
+            <Csrf ctx={ctx} />
+            <input type="hidden" name="email" value={member.email} />
+            <p>
+              You log in with links by mail. To choose a password as well,{' '}
+              <button class="button secondary" type="submit">
+                mail me a password link
+              </button>
+            </p>
+          </form>
+        )}
+
+        <h2 id="sessions">Where you are logged in</h2>
+        <ul class="session-list">
+          {sessions.map((s, i) => (
+            <li key={i}>
+              <strong>{describeAgent(s.userAgent)}</strong>
+              {s.current ? ' (this browser)' : ''}
+              <span class="meta">
+                {' '}
+                · logged in {formatDateTime(s.createdAt)} · last seen {formatDateTime(s.lastSeenAt)}
+              </span>
+            </li>
+          ))}
+        </ul>
+        {sessions.some((s) => !s.current) ? (
+          <form method="post" action="/account/sessions/end-others" class="inline-form">
+            <Csrf ctx={ctx} />
+            <p>
+              Not you, or a device you no longer use?{' '}
+              <button class="button secondary" type="submit">
+                Log out everywhere else
+              </button>
+            </p>
+          </form>
+        ) : (
+          <p class="meta">You are not logged in anywhere else.</p>
+        )}
         <form method="post" action="/logout" class="inline-form">
           <Csrf ctx={ctx} />
           <button class="button secondary" type="submit">

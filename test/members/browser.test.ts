@@ -12,6 +12,8 @@ import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 import { freePort } from '../helpers.ts';
+import { createMailer } from '../../src/platform/mail.ts';
+import { createUser } from '../../src/members/service.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 let site: Site;
@@ -128,6 +130,79 @@ test(
         fullPage: false,
       });
       assert.deepEqual(errors, []);
+    } finally {
+      await browser.close();
+    }
+  },
+);
+
+test(
+  `a member changes the password on the account page and logs out a forgotten session (${ENGINE})`,
+  { skip: NO_CHROMIUM },
+  async () => {
+    const email = 'two.browsers@example.org';
+    const first = 'copper meadow violin 7';
+    const second = 'quartz willow sextant 9';
+    const d = {
+      db: site.db.kysely,
+      mailer: createMailer(site.config),
+      siteName: site.config.siteName,
+      baseUrl: site.config.baseUrl,
+    };
+    assert.ok((await createUser(d, { email, role: 'reader', password: first })).ok);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const logIn = async (width: number, password: string) => {
+        const context = await browser.newContext({ viewport: { width, height: 900 } });
+        const page = await context.newPage();
+        await page.goto(base + '/login');
+        await page.fill('#email', email);
+        await page.fill('#password', password);
+        await page.click('form.auth-form button[type=submit]');
+        await page.waitForURL(/\/account\?done=login$/);
+        return page;
+      };
+      const laptop = await logIn(1280, first);
+      const phone = await logIn(390, first);
+      await laptop.reload();
+      const sessions = laptop.locator('.session-list li');
+      assert.equal(await sessions.count(), 2);
+      assert.match(await sessions.first().innerText(), /\(this browser\)/);
+
+      // A wrong current password: a message by the form, nothing changed.
+      await laptop.fill('#current_password', 'not the password at all');
+      await laptop.fill('#new_password', second);
+      await laptop.click('form[action="/account/password"] button[type=submit]');
+      assert.match(await laptop.locator('.notice.error').innerText(), /not your current password/);
+      assert.equal(await laptop.locator('#current_password').getAttribute('aria-invalid'), 'true');
+      await laptop.screenshot({
+        path: join(OUT, `member-password-wrong-${ENGINE}.png`),
+        fullPage: true,
+      });
+
+      await laptop.fill('#current_password', first);
+      await laptop.fill('#new_password', second);
+      await laptop.click('form[action="/account/password"] button[type=submit]');
+      await laptop.waitForURL(/\/account\?done=password$/);
+      assert.match(await laptop.locator('.notice.ok').innerText(), /Your password is changed/);
+      assert.equal(await laptop.locator('.session-list li').count(), 1);
+      await laptop.screenshot({
+        path: join(OUT, `member-password-changed-${ENGINE}.png`),
+        fullPage: true,
+      });
+      // The phone's session ended with the change: its next page asks it to log in.
+      await phone.goto(base + '/account');
+      await phone.waitForURL(/\/login\?next=\/account$/);
+
+      // Logged in again on the phone with the new password, then logged out from the laptop.
+      const again = await logIn(390, second);
+      await laptop.reload();
+      await laptop.click('form[action="/account/sessions/end-others"] button[type=submit]');
+      await laptop.waitForURL(/\/account\?done=sessions-ended$/);
+      assert.match(await laptop.locator('.notice.ok').innerText(), /logged out everywhere else/);
+      await again.goto(base + '/account');
+      await again.waitForURL(/\/login\?next=\/account$/);
     } finally {
       await browser.close();
     }

@@ -448,6 +448,11 @@ describe(`members on ${ENGINE}`, () => {
       ['/password/reset/' + newToken(), { password: 'lantern quarry mosaic' }],
       ['/account', { declared_use: 'work' }],
       ['/verify/resend', {}],
+      [
+        '/account/password',
+        { current_password: 'lantern quarry mosaic', password: 'csrf harbour kettle 42' },
+      ],
+      ['/account/sessions/end-others', {}],
     ];
     const mails = smtp.messages.length;
     for (const [url, fields] of forms) {
@@ -465,6 +470,84 @@ describe(`members on ${ENGINE}`, () => {
       undefined,
     );
     assert.equal(smtp.messages.length, mails, 'no mail was sent');
+  });
+
+  test('the account page changes the password with the current one, lists sessions and ends the others', async () => {
+    const email = 'reader.one@example.org';
+    const old = 'lantern quarry mosaic';
+    const jar = new Jar(site.app);
+    await post(jar, '/login', { email, password: old });
+    const other = new Jar(site.app);
+    await post(other, '/login', { email, password: old });
+    assert.ok(jar.session && other.session);
+
+    const account = await get(jar, '/account');
+    assert.equal(account.statusCode, 200);
+    const list = /<ul class="session-list">([^]*?)<\/ul>/.exec(account.body);
+    assert.ok(list, 'the page lists where the account is logged in');
+    assert.ok((list[1].match(/<li>/g) ?? []).length >= 2);
+    assert.equal((list[1].match(/\(this browser\)/g) ?? []).length, 1);
+    assert.match(account.body, /action="\/account\/password"/);
+    assert.match(account.body, /Log out everywhere else/);
+
+    const hashOf = async () =>
+      (
+        await site.db.kysely
+          .selectFrom('members')
+          .select('password_hash')
+          .where('email', '=', email)
+          .executeTakeFirstOrThrow()
+      ).password_hash;
+    const before = await hashOf();
+    // the wrong current password, none, or a weak new one: a clear message and nothing changes
+    const wrong = await post(jar, '/account/password', {
+      current_password: 'not my password at all',
+      password: 'copper meadow violin 7',
+    });
+    assert.equal(wrong.statusCode, 400);
+    assert.match(wrong.body, /That is not your current password/);
+    assert.match(wrong.body, /id="current_password"[^>]*aria-invalid="true"/);
+    const none = await post(jar, '/account/password', { password: 'copper meadow violin 7' });
+    assert.equal(none.statusCode, 400);
+    assert.match(none.body, /Enter your current password/);
+    const weak = await post(jar, '/account/password', {
+      current_password: old,
+      password: 'password123',
+    });
+    assert.equal(weak.statusCode, 400);
+    assert.match(weak.body, /most often tried/);
+    assert.equal(await hashOf(), before);
+    assert.equal((await get(other, '/account')).statusCode, 200, 'the other session lives on');
+
+    const mailP = smtp.next(email);
+    const done = await post(jar, '/account/password', {
+      current_password: old,
+      password: 'copper meadow violin 7',
+    });
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/account?done=password');
+    const after = await get(jar, '/account?done=password');
+    assert.equal(after.statusCode, 200, 'this browser stays logged in');
+    assert.match(after.body, /Your password is changed/);
+    assert.match(after.body, /You are not logged in anywhere else/);
+    assert.equal((await get(other, '/account')).statusCode, 303, 'the other session ended');
+    assert.match((await mailP).subject, /password was changed/);
+    assert.equal(
+      (await post(new Jar(site.app), '/login', { email, password: old })).statusCode,
+      401,
+    );
+
+    // log out everywhere else
+    const third = new Jar(site.app);
+    await post(third, '/login', { email, password: 'copper meadow violin 7' });
+    assert.equal((await get(third, '/account')).statusCode, 200);
+    const ended = await post(jar, '/account/sessions/end-others', {});
+    assert.equal(ended.statusCode, 303);
+    assert.equal(ended.headers.location, '/account?done=sessions-ended');
+    assert.equal((await get(third, '/account')).statusCode, 303, 'the third session ended');
+    const mine = await get(jar, '/account?done=sessions-ended');
+    assert.equal(mine.statusCode, 200);
+    assert.match(mine.body, /You are logged out everywhere else/);
   });
 });
 
@@ -493,6 +576,8 @@ describe(`member rate limits on ${ENGINE}`, () => {
       ['POST', '/password/reset/x', 'reset'],
       ['GET', '/account', 'page'],
       ['POST', '/account', 'account'],
+      ['POST', '/account/password', 'password'],
+      ['POST', '/account/sessions/end-others', 'account'],
     ];
     for (const [method, url, limit] of routes) {
       const max = AUTH_RATE_LIMITS[limit].max;
