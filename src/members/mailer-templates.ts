@@ -90,6 +90,50 @@ export function passwordChangedMail(
   });
 }
 
+/** The link that makes a new address an account's address (asked for on the account page). */
+export function emailChangeMail(
+  to: string,
+  o: { siteName: string; link: string; current: string },
+): MailMessage {
+  return compose(to, {
+    subject: `Confirm your new address for ${o.siteName}`,
+    intro: `Someone, hopefully you, asked to make this address the address of the ${o.siteName} account that is now ${o.current}.`,
+    action: 'Use this address for my account',
+    link: o.link,
+    after:
+      'Open the link in a browser logged in to that account; it works for a day and once. If you did not ask for it, ignore this mail: nothing changes without it.',
+    siteName: o.siteName,
+  });
+}
+
+/** Sent instead of the link when the new address already belongs to an account. */
+export function emailInUseMail(to: string, o: { siteName: string; link: string }): MailMessage {
+  return compose(to, {
+    subject: `Your address was offered for another ${o.siteName} account`,
+    intro: `Someone asked to use this address for another ${o.siteName} account. It is the address of your account, so nothing was changed.`,
+    action: 'Log in to your account',
+    link: o.link,
+    after: 'If it was you, log in to this account instead. If not, there is nothing to do.',
+    siteName: o.siteName,
+  });
+}
+
+/** Sent to the old address once an account's address has changed. */
+export function emailChangedMail(
+  to: string,
+  o: { siteName: string; link: string; newEmail: string },
+): MailMessage {
+  return compose(to, {
+    subject: `Your ${o.siteName} address was changed`,
+    intro: `The address of your ${o.siteName} account was changed from this one to ${o.newEmail}, and every other session of the account was logged out.`,
+    action: 'Log in',
+    link: o.link,
+    after:
+      'If it was you, there is nothing to do. If it was not, someone could use your account: log in with your password and change it, or answer this mail.',
+    siteName: o.siteName,
+  });
+}
+
 /** Sent instead of a confirmation when someone registers with an address that already has an account. */
 export function alreadyRegisteredMail(
   to: string,

@@ -16,9 +16,12 @@ import { findMemberById, sessionsOf, type MemberRow } from './store.ts';
 import { hashToken, looksLikeToken, newToken, safeNext, TOKEN_RULES } from './tokens.ts';
 import {
   changePassword,
+  checkEmailChange,
   checkResetToken,
+  confirmEmailChange,
   consumeMagicLink,
   endOtherSessions,
+  requestEmailChange,
   login,
   logout,
   memberMailLimiter,
@@ -39,6 +42,7 @@ import {
 } from '../newsletter/account.ts';
 import {
   AccountPage,
+  EmailChangePage,
   ForgotPage,
   LoginPage,
   MagicRequestPage,
@@ -50,6 +54,7 @@ import {
   accountForm,
   accountNewsletterForm,
   doneQuery,
+  emailChangeForm,
   emailForm,
   loginForm,
   loginQuery,
@@ -93,6 +98,10 @@ const DONE: Record<string, string> = {
   saved: 'Saved.',
   password: 'Your password is changed. Every other session of your account has been logged out.',
   'sessions-ended': 'You are logged out everywhere else.',
+  'email-sent':
+    'We have sent a link to the new address. Open it in a browser logged in to this account to make it your address; until then your address stays as it is.',
+  'email-changed':
+    'Your new address is confirmed and is now the address of your account. Every other session of your account has been logged out.',
   'newsletter-on': 'You are subscribed to The Monday Dispatch.',
   'newsletter-confirm':
     'We have sent you a mail; follow the link in it to confirm your subscription to The Monday Dispatch.',
@@ -438,7 +447,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       req: FastifyRequest,
       reply: FastifyReply,
       member: MemberRow,
-      shown: { notice?: string | null; error?: Failure | null },
+      shown: { notice?: string | null; error?: Failure | null; form?: 'password' | 'email' },
       status = 200,
     ) => {
       const [newsletter, sessions] = await Promise.all([
@@ -455,6 +464,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
             member,
             notice: shown.notice ?? null,
             error: shown.error ?? null,
+            failedForm: shown.form ?? null,
             newsletter,
             // this browser's session first, then the others, the most recently used first
             sessions: sessions
@@ -512,9 +522,85 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         if (!r.ok) {
           const member = await findMemberById(deps.db, req.member.id);
           if (!member) return reply.redirect('/login', 303);
-          return accountPage(req, reply, member, { error: r }, 400);
+          return accountPage(req, reply, member, { error: r, form: 'password' }, 400);
         }
         return reply.redirect('/account?done=password', 303);
+      },
+    );
+    app.post<{ Body: RawForm }>(
+      '/account/email',
+      limited('mail', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
+        const b = input(emailChangeForm, req.body);
+        const r = await requestEmailChange(deps, req.member.id, {
+          email: b.email,
+          current: b.current_password,
+          sessionHash: current(req),
+        });
+        if (!r.ok) {
+          const member = await findMemberById(deps.db, req.member.id);
+          if (!member) return reply.redirect('/login', 303);
+          return accountPage(req, reply, member, { error: r, form: 'email' }, 400);
+        }
+        return reply.redirect('/account?done=email-sent', 303);
+      },
+    );
+    // The link sent to a new address: opening it asks; the account's own session answering changes it.
+    app.get<{ Params: { token: string } }>(
+      '/account/email/:token',
+      limited('link', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member)
+          return reply.redirect(
+            `/login?next=/account/email/${encodeURIComponent(req.params.token)}`,
+            303,
+          );
+        const r = await checkEmailChange(deps, req.params.token, req.member.id);
+        if (!r.ok)
+          return message(
+            req,
+            reply,
+            'That address link cannot be used',
+            'error',
+            r.message,
+            [['/account', 'Your account']],
+            400,
+          );
+        return page(req, reply, (ctx) =>
+          h(EmailChangePage, { ctx, token: req.params.token, email: r.email, current: r.current }),
+        );
+      },
+    );
+    app.post<{ Params: { token: string } }>(
+      '/account/email/:token',
+      limited('link', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account', 303);
+        const r = await confirmEmailChange(deps, req.params.token, req.member.id, current(req));
+        if (!r.ok)
+          return message(
+            req,
+            reply,
+            'That address link cannot be used',
+            'error',
+            r.message,
+            [['/account', 'Your account']],
+            400,
+          );
+        // The newsletter follows the address it was confirmed for, to the address now proven.
+        if ((await memberNewsletterStatus(deps.db, r.previous)) === 'subscribed') {
+          await memberUnsubscribe(deps.db, r.previous);
+          await memberSubscribe(
+            {
+              db: deps.db,
+              mailer: services.mailer,
+              site: { siteName: deps.siteName, baseUrl: deps.baseUrl },
+            },
+            { email: r.email, verified: true },
+          );
+        }
+        return reply.redirect('/account?done=email-changed', 303);
       },
     );
     app.post(

@@ -7,7 +7,8 @@ import type { Generated } from 'kysely';
 
 export type MemberRole = 'reader' | 'editor' | 'admin';
 export type DeclaredUse = 'personal' | 'work';
-export type TokenPurpose = 'verify' | 'magic' | 'reset';
+/** `email`: a link to a new address that makes it the account's address (account page). */
+export type TokenPurpose = 'verify' | 'magic' | 'reset' | 'email';
 
 export interface MembersTable {
   id: Generated<number>;

@@ -36,6 +36,9 @@ export const accountForm = z.object(declared);
 /** Changing the password on the account page: the current one and the new one. */
 export const passwordChangeForm = z.object({ current_password: field, password: field });
 
+/** Changing the address on the account page: the new one, and the current password if any. */
+export const emailChangeForm = z.object({ email: field, current_password: field });
+
 /** The newsletter box on the account page: `unsubscribe`, or anything else to subscribe. */
 export const accountNewsletterForm = z.object({ action: field });
 

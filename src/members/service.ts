@@ -30,9 +30,11 @@ import {
 } from './tokens.ts';
 import { KeyedLimiter } from '../lib/keyed-limit.ts';
 import {
+  changeMemberEmail,
   deleteExpired,
   deleteSession,
   deleteSessionsOf,
+  expireMemberTokens,
   expireTokens,
   expireTokensOf,
   findMemberByEmail,
@@ -42,6 +44,7 @@ import {
   insertSession,
   insertToken,
   normaliseEmail,
+  sessionStartedAt,
   sessionsOf,
   updateMember,
   useToken,
@@ -49,6 +52,9 @@ import {
 } from './store.ts';
 import {
   alreadyRegisteredMail,
+  emailChangedMail,
+  emailChangeMail,
+  emailInUseMail,
   magicLinkMail,
   passwordChangedMail,
   resetMail,
@@ -711,6 +717,166 @@ export async function changePassword(
   return {
     ok: true,
     message: 'Your password is changed. Every other session of your account has been logged out.',
+  };
+}
+
+/** How recent the login of an account without a password must be for its address to change. */
+export const FRESH_LOGIN_MS = 15 * 60_000;
+
+/**
+ * Asks for a member's address to change. The member proves it is them (the current password, or
+ * for an account without one a login by mail link in the last 15 minutes), and the new address is
+ * proven by a link sent to it (`confirmEmailChange`); until then nothing changes, so no claim on
+ * the new address (an organisation's domain, an invitation) counts. The answer is the same whether
+ * or not the new address has an account; if it has, its owner gets a mail saying so instead.
+ */
+export async function requestEmailChange(
+  d: MemberDeps,
+  memberId: number,
+  input: { email: unknown; current: unknown; sessionHash: string | null },
+): Promise<Result<{ email: string }>> {
+  const member = await findMemberById(d.db, memberId);
+  if (!member) return fail('no_account', 'This account no longer exists.', 'email');
+  if (!member.email_verified_at)
+    return fail(
+      'unconfirmed',
+      `Confirm ${member.email} first (follow the link we sent to it, or ask for it again above); then you can change it.`,
+      'email',
+    );
+  const e = parseEmail(input.email);
+  if (!e.ok) return e;
+  if (e.email === member.email)
+    return fail('same_email', `${e.email} is already your address.`, 'email');
+  if (member.password_hash) {
+    if (typeof input.current !== 'string' || input.current === '')
+      return fail('invalid_password', 'Enter your current password.', 'current_password');
+    const right =
+      input.current.length <= MAX_PASSWORD_LENGTH &&
+      (await verifyPassword(input.current, member.password_hash, params(d)));
+    if (!right)
+      return fail(
+        'wrong_password',
+        'That is not your current password. If you have forgotten it, ask for a password link.',
+        'current_password',
+      );
+  } else {
+    const started = input.sessionHash ? await sessionStartedAt(d.db, input.sessionHash) : undefined;
+    if (!started || clock(d).getTime() - Date.parse(started) > FRESH_LOGIN_MS)
+      return fail(
+        'stale_login',
+        'Your account has no password, so to change its address log in again with a link by mail first, then make the change within 15 minutes.',
+        'email',
+      );
+  }
+  const answer = {
+    ok: true as const,
+    email: e.email,
+    message: `We have sent a link to ${e.email}. Open it in a browser logged in to this account to make it your address; until then your address stays ${member.email}.`,
+  };
+  if (!mailAllowed(d, e.email)) return answer;
+  if (await findMemberByEmail(d.db, e.email)) {
+    void trySend(d, emailInUseMail(e.email, { siteName: d.siteName, link: link(d, '/login') }));
+    return answer;
+  }
+  const now = clock(d).toISOString();
+  await expireMemberTokens(d.db, member.id, 'email', now);
+  const token = await issueToken(d, 'email', e.email, member.id);
+  void trySend(
+    d,
+    emailChangeMail(e.email, {
+      siteName: d.siteName,
+      link: link(d, `/account/email/${token}`),
+      current: member.email,
+    }),
+  );
+  return answer;
+}
+
+/**
+ * Whether an address link can change this member's address, and to what; does not use it. The
+ * link must be opened by the account that asked for it: whoever reads the new address's mail
+ * cannot change someone else's account with it, and whoever holds the account cannot without it.
+ */
+export async function checkEmailChange(
+  d: MemberDeps,
+  token: unknown,
+  memberId: number,
+): Promise<Result<{ email: string; current: string }>> {
+  const invalid = fail(
+    'invalid_token',
+    'This address link is not valid. Check that the whole address was copied, or ask for a new link on your account page.',
+    'token',
+  );
+  if (!looksLikeToken(token)) return invalid;
+  const row = await findToken(d.db, 'email', hashToken(token));
+  if (!row) return invalid;
+  const state = checkToken(row, clock(d));
+  if (state === 'expired')
+    return fail(
+      'expired_token',
+      'This address link has expired. Ask for a new one on your account page.',
+      'token',
+    );
+  if (state === 'used-up')
+    return fail('used_token', 'This address link has already been used.', 'token');
+  const member = await findMemberById(d.db, memberId);
+  if (!member || row.member_id === null || Number(row.member_id) !== member.id)
+    return fail(
+      'other_account',
+      'This link was sent for another account. Log out, log in to the account that asked for the new address, and open the link again.',
+      'token',
+    );
+  const holder = await findMemberByEmail(d.db, row.email);
+  if (holder && holder.id !== member.id)
+    return fail(
+      'email_taken',
+      `${row.email} has become the address of another account, so it cannot be yours.`,
+      'token',
+    );
+  return { ok: true, email: row.email, current: member.email, message: '' };
+}
+
+/**
+ * Makes the address of an address link the member's address: confirmed (the link proved it), every
+ * other session of the account ended, every outstanding link of the old address void, and the old
+ * address told.
+ */
+export async function confirmEmailChange(
+  d: MemberDeps,
+  token: unknown,
+  memberId: number,
+  sessionHash: string | null,
+): Promise<Result<{ email: string; previous: string }>> {
+  const check = await checkEmailChange(d, token, memberId);
+  if (!check.ok) return check;
+  const spent = await spendToken(d, 'email', token, 'address');
+  if (!spent.ok) return spent;
+  const now = clock(d).toISOString();
+  try {
+    await changeMemberEmail(d.db, memberId, check.email, now);
+  } catch {
+    // another account took the address between the check and the change (its unique index)
+    return fail(
+      'email_taken',
+      `${check.email} has become the address of another account, so it cannot be yours.`,
+      'token',
+    );
+  }
+  await deleteSessionsOf(d.db, memberId, sessionHash ?? undefined);
+  await expireTokensOf(d.db, memberId, now);
+  void trySend(
+    d,
+    emailChangedMail(check.current, {
+      siteName: d.siteName,
+      link: link(d, '/login'),
+      newEmail: check.email,
+    }),
+  );
+  return {
+    ok: true,
+    email: check.email,
+    previous: check.current,
+    message: `Your address is now ${check.email}. Every other session of your account has been logged out.`,
   };
 }
 

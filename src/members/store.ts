@@ -85,6 +85,23 @@ export async function updateMember(
     .execute();
 }
 
+/**
+ * Gives a member a new address, confirmed as of `now` (only after a link sent to it was followed:
+ * `confirmEmailChange`). Throws on an address another account holds (the unique index).
+ */
+export async function changeMemberEmail(
+  db: Q,
+  id: number,
+  email: string,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('members')
+    .set({ email: normaliseEmail(email), email_verified_at: now, updated_at: now })
+    .where('id', '=', id)
+    .execute();
+}
+
 export async function listMembers(db: Q): Promise<MemberRow[]> {
   return db.selectFrom('members').selectAll().orderBy('id').execute();
 }
@@ -264,6 +281,32 @@ export async function expireTokensOf(db: Q, memberId: number, now: string): Prom
     .where('member_id', '=', memberId)
     .where('expires_at', '>', now)
     .execute();
+}
+
+/** Makes a member's unused tokens of one purpose useless (a new address link replaces older ones). */
+export async function expireMemberTokens(
+  db: Q,
+  memberId: number,
+  purpose: TokenPurpose,
+  now: string,
+): Promise<void> {
+  await db
+    .updateTable('member_tokens')
+    .set({ expires_at: now })
+    .where('member_id', '=', memberId)
+    .where('purpose', '=', purpose)
+    .where('expires_at', '>', now)
+    .execute();
+}
+
+/** When a session began (its login), or undefined for no such session. */
+export async function sessionStartedAt(db: Q, hash: string): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('sessions')
+    .select('created_at')
+    .where('id', '=', hash)
+    .executeTakeFirst();
+  return row?.created_at;
 }
 
 /** Makes the other unused tokens of one purpose for a member useless (a new reset link replaces older ones). */

@@ -32,6 +32,8 @@ export const TOKEN_RULES: Record<TokenPurpose, { ttlMs: number; maxUses: number 
   magic: { ttlMs: 10 * MINUTE, maxUses: 5 },
   // Opening the reset page does not use the token; setting the password does, once.
   reset: { ttlMs: HOUR, maxUses: 1 },
+  // Opening the link shows a question; only the account's own session answering it uses the token.
+  email: { ttlMs: DAY, maxUses: 1 },
 };
 
 /** A one-time login link printed by `broadsheet users add` lives a day and works once. */
@@ -49,10 +51,10 @@ export interface TokenState {
 
 export type TokenCheck = 'ok' | 'expired' | 'used-up';
 
-/** Pure: may this token be used at `now`? */
+/** Pure: may this token be used at `now`? A link used up says so, also once it has expired too. */
 export function checkToken(t: TokenState, now: Date): TokenCheck {
-  if (!(now.getTime() < Date.parse(t.expires_at))) return 'expired';
   if (t.uses >= t.max_uses) return 'used-up';
+  if (!(now.getTime() < Date.parse(t.expires_at))) return 'expired';
   return 'ok';
 }
 

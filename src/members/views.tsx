@@ -381,6 +381,43 @@ export function ResetPage({
   );
 }
 
+/** Opening an address link: what will change, and the button that changes it (a POST). */
+export function EmailChangePage({
+  ctx,
+  token,
+  email,
+  current,
+}: {
+  ctx: PageContext;
+  token: string;
+  email: string;
+  current: string;
+}) {
+  return (
+    <Layout ctx={ctx} title="Confirm your new address" noindex>
+      <div class="prose auth">
+        <h1>Confirm your new address</h1>
+        <p>
+          The address of your account will change from <strong>{current}</strong> to{' '}
+          <strong>{email}</strong>. You will log in with {email}, and every mail from {ctx.siteName}{' '}
+          will go to it. Your other sessions will be logged out.
+        </p>
+        <form method="post" action={`/account/email/${token}`} class="auth-form">
+          <Csrf ctx={ctx} />
+          <p>
+            <button class="button" type="submit">
+              Use {email}
+            </button>
+          </p>
+        </form>
+        <p>
+          <a href="/account">Keep {current}</a>
+        </p>
+      </div>
+    </Layout>
+  );
+}
+
 export interface AccountSession {
   /** The session of the browser asking for the page. */
   current: boolean;
@@ -396,25 +433,28 @@ export function AccountPage({
   error,
   newsletter,
   sessions = [],
+  failedForm = null,
 }: {
   ctx: PageContext;
   member: MemberRow;
   notice?: string | null;
   error?: Failure | null;
+  /** The form further down the page whose refusal `error` is: shown by that form. */
+  failedForm?: 'password' | 'email' | null;
   newsletter?: MemberNewsletterStatus;
   /** The account's live sessions, the most recently used first. */
   sessions?: AccountSession[];
 }) {
-  // a refused password change is shown by its form, further down the page
-  const passwordError =
-    error && (error.field === 'current_password' || error.field === 'password') ? error : null;
+  // a refused password or address change is shown by its form, further down the page
+  const passwordError = failedForm === 'password' ? (error ?? null) : null;
+  const emailError = failedForm === 'email' ? (error ?? null) : null;
   const work = member.declared_use === 'work';
   return (
     <Layout ctx={ctx} title="Your account" noindex>
       <div class="prose auth">
         <h1>Your account</h1>
         {notice ? <OkNotice>{notice}</OkNotice> : null}
-        <ErrorNotice error={passwordError ? null : error} />
+        <ErrorNotice error={failedForm ? null : error} />
         <dl class="account-facts">
           <dt>Email address</dt>
           <dd>
@@ -489,6 +529,60 @@ export function AccountPage({
           <NewsletterAccountBox csrf={ctx.csrf} email={member.email} status={newsletter} />
         ) : null}
 
+        <h2 id="email">Email address</h2>
+        <ErrorNotice error={emailError} />
+        {member.email_verified_at ? (
+          <form method="post" action="/account/email" class="auth-form">
+            <Csrf ctx={ctx} />
+            <Field
+              id="new_email"
+              label="New email address"
+              type="email"
+              name="email"
+              autocomplete="email"
+              required
+              maxLength={254}
+              hint={`We send a link to it. Your address changes when you open the link logged in to this account; until then it stays ${member.email}.`}
+              invalid={emailError?.field === 'email'}
+              autofocus={emailError?.field === 'email'}
+            />
+            {member.password_hash ? (
+              <Field
+                id="email_current_password"
+                label="Current password"
+                type="password"
+                name="current_password"
+                autocomplete="current-password"
+                required
+                maxLength={200}
+                invalid={emailError?.field === 'current_password'}
+                autofocus={emailError?.field === 'current_password'}
+              />
+            ) : (
+              <p class="meta">
+                Your account has no password, so the change must follow a login by mail within 15
+                minutes. Logged in longer ago? Ask for a login link below first.
+              </p>
+            )}
+            <p>
+              <button class="button" type="submit">
+                Send the link to the new address
+              </button>
+            </p>
+          </form>
+        ) : (
+          <p>Once {member.email} is confirmed, you can change it here.</p>
+        )}
+        {member.email_verified_at && !member.password_hash ? (
+          <form method="post" action="/login/magic" class="inline-form">
+            <Csrf ctx={ctx} />
+            <input type="hidden" name="email" value={member.email} />
+            <button class="button secondary" type="submit">
+              Mail me a login link
+            </button>
+          </form>
+        ) : null}
+
         <h2 id="password">Password</h2>
         <ErrorNotice error={passwordError} />
         {member.password_hash ? (
@@ -510,8 +604,8 @@ export function AccountPage({
               autocomplete="current-password"
               required
               maxLength={200}
-              invalid={error?.field === 'current_password'}
-              autofocus={error?.field === 'current_password'}
+              invalid={passwordError?.field === 'current_password'}
+              autofocus={passwordError?.field === 'current_password'}
             />
             <Field
               id="new_password"
@@ -523,8 +617,8 @@ export function AccountPage({
               minLength={MIN_PASSWORD_LENGTH}
               maxLength={200}
               hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused. Changing it logs out your other sessions.`}
-              invalid={error?.field === 'password'}
-              autofocus={error?.field === 'password'}
+              invalid={passwordError?.field === 'password'}
+              autofocus={passwordError?.field === 'password'}
             />
             <p>
               <button class="button" type="submit">

@@ -208,3 +208,56 @@ test(
     }
   },
 );
+
+test(
+  `a member changes the address: a link to the new one, opened logged in, confirms it (${ENGINE})`,
+  { skip: NO_CHROMIUM },
+  async () => {
+    const email = 'moving.reader@example.org';
+    const fresh = 'moved.reader@example.org';
+    const password = 'amber signal cathedral 3';
+    const d = {
+      db: site.db.kysely,
+      mailer: createMailer(site.config),
+      siteName: site.config.siteName,
+      baseUrl: site.config.baseUrl,
+    };
+    assert.ok((await createUser(d, { email, role: 'reader', password })).ok);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(base + '/login');
+      await page.fill('#email', email);
+      await page.fill('#password', password);
+      await page.click('form.auth-form button[type=submit]');
+      await page.waitForURL(/\/account\?done=login$/);
+
+      const mail = smtp.next(fresh);
+      await page.fill('#new_email', fresh);
+      await page.fill('#email_current_password', password);
+      await page.click('form[action="/account/email"] button[type=submit]');
+      await page.waitForURL(/\/account\?done=email-sent$/);
+      assert.match(await page.locator('.notice.ok').innerText(), /We have sent a link/);
+      assert.match(await page.locator('.account-facts').innerText(), /moving\.reader@example\.org/);
+
+      await page.goto(linkIn(await mail, '/account/email/'));
+      assert.equal(await page.locator('h1').innerText(), 'Confirm your new address');
+      await page.screenshot({
+        path: join(OUT, `member-email-confirm-${ENGINE}.png`),
+        fullPage: true,
+      });
+      await page.getByRole('button', { name: `Use ${fresh}` }).click();
+      await page.waitForURL(/\/account\?done=email-changed$/);
+      assert.match(await page.locator('.notice.ok').innerText(), /Your new address is confirmed/);
+      assert.match(await page.locator('.account-facts').innerText(), /moved\.reader@example\.org/);
+      assert.match(await page.locator('.account-nav').innerText(), /moved\.reader@example\.org/);
+      await page.screenshot({
+        path: join(OUT, `member-email-changed-${ENGINE}.png`),
+        fullPage: true,
+      });
+    } finally {
+      await browser.close();
+    }
+  },
+);

@@ -100,6 +100,11 @@ test('tokens: random, URL-safe, stored as SHA-256, with expiry and a use count',
     checkToken({ expires_at: '2026-01-01T12:10:00.000Z', uses: 5, max_uses: 5 }, now),
     'used-up',
   );
+  // a link used up, then expired (its account's links were voided): "used" is what happened
+  assert.equal(
+    checkToken({ expires_at: '2026-01-01T11:00:00.000Z', uses: 1, max_uses: 1 }, now),
+    'used-up',
+  );
 });
 
 test('safeNext keeps local paths only', () => {

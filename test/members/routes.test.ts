@@ -6,6 +6,9 @@ import { SESSION_COOKIE } from '../../src/members/session.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { Jar } from './jar.ts';
+import { createMailer } from '../../src/platform/mail.ts';
+import { createUser } from '../../src/members/service.ts';
+import { memberNewsletterStatus } from '../../src/newsletter/account.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
 type Res = Awaited<ReturnType<Site['app']['inject']>>;
@@ -453,6 +456,11 @@ describe(`members on ${ENGINE}`, () => {
         { current_password: 'lantern quarry mosaic', password: 'csrf harbour kettle 42' },
       ],
       ['/account/sessions/end-others', {}],
+      [
+        '/account/email',
+        { email: 'csrf.new@example.org', current_password: 'lantern quarry mosaic' },
+      ],
+      ['/account/email/' + newToken(), {}],
     ];
     const mails = smtp.messages.length;
     for (const [url, fields] of forms) {
@@ -549,6 +557,118 @@ describe(`members on ${ENGINE}`, () => {
     assert.equal(mine.statusCode, 200);
     assert.match(mine.body, /You are logged out everywhere else/);
   });
+
+  test('changing the address: proven by the current password and a link to the new address, opened by the same account', async () => {
+    const email = 'reader.one@example.org';
+    const password = 'copper meadow violin 7';
+    const fresh = 'reader.renamed@example.org';
+    const d = {
+      db: site.db.kysely,
+      mailer: createMailer(site.config),
+      siteName: site.config.siteName,
+      baseUrl: site.config.baseUrl,
+    };
+    const someone = 'someone.else@example.org';
+    assert.ok(
+      (await createUser(d, { email: someone, role: 'reader', password: GOOD_PASSWORD })).ok,
+    );
+    const addressOf = async (id: number) =>
+      (
+        await site.db.kysely
+          .selectFrom('members')
+          .select(['email', 'email_verified_at'])
+          .where('id', '=', id)
+          .executeTakeFirstOrThrow()
+      ).email;
+    const memberId = Number(
+      (
+        await site.db.kysely
+          .selectFrom('members')
+          .select('id')
+          .where('email', '=', email)
+          .executeTakeFirstOrThrow()
+      ).id,
+    );
+    const jar = new Jar(site.app);
+    await post(jar, '/login', { email, password });
+    const other = new Jar(site.app);
+    await post(other, '/login', { email, password });
+    // subscribed to the newsletter under the old address
+    await post(jar, '/account/newsletter', { action: 'subscribe' });
+    assert.equal(await memberNewsletterStatus(site.db.kysely, email), 'subscribed');
+
+    // refused with a message by the form, nothing sent, nothing changed
+    const mails = smtp.messages.length;
+    const refusals: [Record<string, string>, RegExp][] = [
+      [{ email: fresh, current_password: 'not my password at all' }, /not your current password/],
+      [{ email: fresh }, /Enter your current password/],
+      [
+        { email: 'not-an-address', current_password: password },
+        /does not look like an email address/,
+      ],
+      [{ email: 'Reader.One@example.org', current_password: password }, /is already your address/],
+    ];
+    for (const [fields, said] of refusals) {
+      const res = await post(jar, '/account/email', fields);
+      assert.equal(res.statusCode, 400, JSON.stringify(fields));
+      assert.match(res.body, said);
+    }
+    assert.equal(smtp.messages.length, mails);
+    jar.ip = '10.99.0.1';
+
+    // an address that has an account: the same answer, and its owner is told instead
+    const taken = smtp.next(someone);
+    const t = await post(jar, '/account/email', { email: someone, current_password: password });
+    assert.equal(t.statusCode, 303);
+    assert.equal(t.headers.location, '/account?done=email-sent');
+    assert.match((await taken).subject, /offered for another/);
+
+    const linkP = smtp.next(fresh);
+    const res = await post(jar, '/account/email', { email: fresh, current_password: password });
+    assert.equal(res.statusCode, 303);
+    assert.equal(res.headers.location, '/account?done=email-sent');
+    const path = new URL(linkIn(await linkP, '/account/email/')).pathname;
+    assert.equal(await addressOf(memberId), email, 'nothing changes before the link is used');
+
+    // anyone else opening the link: a visitor is asked to log in, another account is refused
+    const visitor = await site.app.inject({ url: path, remoteAddress: '10.99.0.2' });
+    assert.equal(visitor.statusCode, 303);
+    assert.equal(visitor.headers.location, `/login?next=${path}`);
+    const stranger = new Jar(site.app);
+    await post(stranger, '/login', { email: someone, password: GOOD_PASSWORD });
+    const refused = await get(stranger, path);
+    assert.equal(refused.statusCode, 400);
+    assert.match(refused.body, /sent for another account/);
+    const notYours = await post(stranger, path, {});
+    assert.equal(notYours.statusCode, 400);
+    assert.equal(await addressOf(memberId), email);
+
+    // the account's own browser: opening the link asks, and changes nothing by itself
+    const ask = await get(jar, path);
+    assert.equal(ask.statusCode, 200);
+    assert.match(ask.body, /Confirm your new address/);
+    assert.match(ask.body, new RegExp(`form method="post" action="${path}"`));
+    assert.equal(await addressOf(memberId), email);
+    const oldMail = smtp.next(email);
+    const done = await post(jar, path, {});
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/account?done=email-changed');
+    assert.equal(await addressOf(memberId), fresh);
+    assert.match((await oldMail).subject, /address was changed/);
+    const page = await get(jar, '/account?done=email-changed');
+    assert.match(page.body, /Your new address is confirmed/);
+    assert.match(page.body, /reader\.renamed@example\.org/);
+    assert.equal((await get(other, '/account')).statusCode, 303, 'the other session ended');
+    assert.equal(await memberNewsletterStatus(site.db.kysely, fresh), 'subscribed');
+    assert.notEqual(await memberNewsletterStatus(site.db.kysely, email), 'subscribed');
+    // the link works once; the old address no longer logs in, the new one does
+    assert.match((await post(jar, path, {})).body, /already been used/);
+    assert.equal((await post(new Jar(site.app), '/login', { email, password })).statusCode, 401);
+    assert.equal(
+      (await post(new Jar(site.app), '/login', { email: fresh, password })).statusCode,
+      303,
+    );
+  });
 });
 
 describe(`member rate limits on ${ENGINE}`, () => {
@@ -578,6 +698,9 @@ describe(`member rate limits on ${ENGINE}`, () => {
       ['POST', '/account', 'account'],
       ['POST', '/account/password', 'password'],
       ['POST', '/account/sessions/end-others', 'account'],
+      ['POST', '/account/email', 'mail'],
+      ['GET', '/account/email/x', 'link'],
+      ['POST', '/account/email/x', 'link'],
     ];
     for (const [method, url, limit] of routes) {
       const max = AUTH_RATE_LIMITS[limit].max;
