@@ -7,7 +7,8 @@ import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { Jar } from './jar.ts';
 import { createMailer } from '../../src/platform/mail.ts';
-import { createUser } from '../../src/members/service.ts';
+import { createUser, requestEmailChange } from '../../src/members/service.ts';
+import { insertSession } from '../../src/members/store.ts';
 import { memberNewsletterStatus } from '../../src/newsletter/account.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -556,6 +557,51 @@ describe(`members on ${ENGINE}`, () => {
     const mine = await get(jar, '/account?done=sessions-ended');
     assert.equal(mine.statusCode, 200);
     assert.match(mine.body, /You are logged out everywhere else/);
+  });
+
+  test('an account without a password changes its address only within 15 minutes of a login by mail', async () => {
+    const d = {
+      db: site.db.kysely,
+      mailer: createMailer(site.config),
+      siteName: site.config.siteName,
+      baseUrl: site.config.baseUrl,
+    };
+    const email = 'links.only@example.org';
+    const made = await createUser(d, { email, role: 'reader' });
+    assert.ok(made.ok);
+    // confirmed, as the login link printed for it would do
+    await site.db.kysely
+      .updateTable('members')
+      .set({ email_verified_at: new Date().toISOString() })
+      .where('id', '=', made.memberId)
+      .execute();
+    const session = async (minutesAgo: number) => {
+      const hash = hashToken(newToken());
+      const at = new Date(Date.now() - minutesAgo * 60_000).toISOString();
+      await insertSession(site.db.kysely, {
+        hash,
+        memberId: made.memberId,
+        now: at,
+        expiresAt: new Date(Date.now() + 3600_000).toISOString(),
+        userAgent: 'test',
+      });
+      return hash;
+    };
+    const stale = await requestEmailChange(d, made.memberId, {
+      email: 'links.moved@example.org',
+      current: '',
+      sessionHash: await session(20),
+    });
+    assert.equal(stale.ok, false);
+    assert.match(stale.message, /log in again with a link by mail first/);
+    const mail = smtp.next('links.moved@example.org');
+    const fresh = await requestEmailChange(d, made.memberId, {
+      email: 'links.moved@example.org',
+      current: '',
+      sessionHash: await session(5),
+    });
+    assert.ok(fresh.ok, fresh.message);
+    assert.match(linkIn(await mail, '/account/email/'), /\/account\/email\/[\w-]{43}$/);
   });
 
   test('changing the address: proven by the current password and a link to the new address, opened by the same account', async () => {
