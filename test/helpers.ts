@@ -12,6 +12,7 @@ import { loadConfig, type Config } from '../src/config.ts';
 import { boot, type BootOptions, type Running } from '../src/server.ts';
 import { connect, type Db } from '../src/platform/db.ts';
 import { migrate } from '../src/features.ts';
+import { createMailer } from '../src/platform/mail.ts';
 
 import { ENGINE } from './prerequisites.ts';
 export { ENGINE, REPO_ROOT, SHARED_CABLES, requires, skipWithout } from './prerequisites.ts';
@@ -93,6 +94,19 @@ export async function testSite(
       await running.close();
       await tdb.cleanup();
     },
+  };
+}
+
+/**
+ * What the members' and licensing services need of a test site (its database, a mailer to its
+ * SMTP_URL, its name and address), for setting up accounts without going through the forms.
+ */
+export function serviceDeps(site: Pick<Running, 'db' | 'config'>) {
+  return {
+    db: site.db.kysely,
+    mailer: createMailer(site.config),
+    siteName: site.config.siteName,
+    baseUrl: site.config.baseUrl,
   };
 }
 

@@ -479,6 +479,18 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         status,
       );
     };
+    /** The account page again, 400, with the refusal of one of its forms. */
+    const refused = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      memberId: number,
+      error: Failure,
+      form?: 'password' | 'email',
+    ) => {
+      const member = await findMemberById(deps.db, memberId);
+      if (!member) return reply.redirect('/login', 303);
+      return accountPage(req, reply, member, { error, form }, 400);
+    };
     app.get<{ Querystring: RawForm }>(
       '/account',
       limited('page', 'account.manage'),
@@ -500,11 +512,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
           declaredUse: b.declared_use,
           workOrganisation: b.work_organisation,
         });
-        if (!r.ok) {
-          const member = await findMemberById(deps.db, req.member.id);
-          if (!member) return reply.redirect('/login', 303);
-          return accountPage(req, reply, member, { error: r }, 400);
-        }
+        if (!r.ok) return refused(req, reply, req.member.id, r);
         return reply.redirect('/account?done=saved', 303);
       },
     );
@@ -519,11 +527,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
           password: b.password,
           sessionHash: current(req),
         });
-        if (!r.ok) {
-          const member = await findMemberById(deps.db, req.member.id);
-          if (!member) return reply.redirect('/login', 303);
-          return accountPage(req, reply, member, { error: r, form: 'password' }, 400);
-        }
+        if (!r.ok) return refused(req, reply, req.member.id, r, 'password');
         return reply.redirect('/account?done=password', 303);
       },
     );
@@ -538,11 +542,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
           current: b.current_password,
           sessionHash: current(req),
         });
-        if (!r.ok) {
-          const member = await findMemberById(deps.db, req.member.id);
-          if (!member) return reply.redirect('/login', 303);
-          return accountPage(req, reply, member, { error: r, form: 'email' }, 400);
-        }
+        if (!r.ok) return refused(req, reply, req.member.id, r, 'email');
         return reply.redirect('/account?done=email-sent', 303);
       },
     );

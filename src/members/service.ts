@@ -212,8 +212,8 @@ async function trySend(d: MemberDeps, msg: MailMessage): Promise<boolean> {
   }
 }
 
-/** Takes one use of a token; says why when it cannot. */
-async function spendToken(
+/** A token that can still be used (not used up, not expired); says why when it cannot. */
+async function usableToken(
   d: MemberDeps,
   purpose: TokenPurpose,
   token: unknown,
@@ -227,8 +227,7 @@ async function spendToken(
   if (!looksLikeToken(token)) return invalid;
   const row = await findToken(d.db, purpose, hashToken(token));
   if (!row) return invalid;
-  const now = clock(d);
-  const state = checkToken(row, now);
+  const state = checkToken(row, clock(d));
   if (state === 'expired')
     return fail('expired_token', `This ${what} link has expired. Ask for a new one.`, 'token');
   if (state === 'used-up')
@@ -237,13 +236,48 @@ async function spendToken(
       `This ${what} link has already been used. Ask for a new one.`,
       'token',
     );
-  if (!(await useToken(d.db, Number(row.id), now.toISOString())))
+  return { ok: true, row };
+}
+
+/** Takes one use of a token; says why when it cannot. */
+async function spendToken(
+  d: MemberDeps,
+  purpose: TokenPurpose,
+  token: unknown,
+  what: string,
+): Promise<{ ok: true; row: NonNullable<Awaited<ReturnType<typeof findToken>>> } | Failure> {
+  const usable = await usableToken(d, purpose, token, what);
+  if (!usable.ok) return usable;
+  if (!(await useToken(d.db, Number(usable.row.id), clock(d).toISOString())))
     return fail(
       'used_token',
       `This ${what} link has already been used. Ask for a new one.`,
       'token',
     );
-  return { ok: true, row };
+  return usable;
+}
+
+/**
+ * Whether `given` is the member's current password (asked again before a change to the account);
+ * the refusal to show when it is not.
+ */
+async function currentPasswordRefusal(
+  d: MemberDeps,
+  member: MemberRow,
+  given: unknown,
+): Promise<Failure | null> {
+  if (typeof given !== 'string' || given === '')
+    return fail('invalid_password', 'Enter your current password.', 'current_password');
+  const right =
+    given.length <= MAX_PASSWORD_LENGTH &&
+    (await verifyPassword(given, member.password_hash, params(d)));
+  return right
+    ? null
+    : fail(
+        'wrong_password',
+        'That is not your current password. If you have forgotten it, ask for a password link.',
+        'current_password',
+      );
 }
 
 // ---- operations ----
@@ -601,28 +635,8 @@ export async function checkResetToken(
   d: MemberDeps,
   token: string,
 ): Promise<Result<{ email: string }>> {
-  const invalid = fail(
-    'invalid_token',
-    'This password reset link is not valid. Check that the whole address was copied, or ask for a new link.',
-    'token',
-  );
-  if (!looksLikeToken(token)) return invalid;
-  const row = await findToken(d.db, 'reset', hashToken(token));
-  if (!row) return invalid;
-  const state = checkToken(row, clock(d));
-  if (state === 'expired')
-    return fail(
-      'expired_token',
-      'This password reset link has expired. Ask for a new one.',
-      'token',
-    );
-  if (state === 'used-up')
-    return fail(
-      'used_token',
-      'This password reset link has already been used. Ask for a new one.',
-      'token',
-    );
-  return { ok: true, email: row.email, message: '' };
+  const usable = await usableToken(d, 'reset', token, 'password reset');
+  return usable.ok ? { ok: true, email: usable.row.email, message: '' } : usable;
 }
 
 export async function resetPassword(
@@ -686,17 +700,8 @@ export async function changePassword(
       'Your account has no password yet. Ask for a password link to choose one.',
       'current_password',
     );
-  if (typeof input.current !== 'string' || input.current === '')
-    return fail('invalid_password', 'Enter your current password.', 'current_password');
-  const right =
-    input.current.length <= MAX_PASSWORD_LENGTH &&
-    (await verifyPassword(input.current, member.password_hash, params(d)));
-  if (!right)
-    return fail(
-      'wrong_password',
-      'That is not your current password. If you have forgotten it, ask for a password link.',
-      'current_password',
-    );
+  const refused = await currentPasswordRefusal(d, member, input.current);
+  if (refused) return refused;
   if (typeof input.password !== 'string' || input.password === '')
     return fail('invalid_password', 'Choose a new password.', 'password');
   const problem = passwordProblem(input.password, { email: member.email, siteName: d.siteName });
@@ -748,17 +753,8 @@ export async function requestEmailChange(
   if (e.email === member.email)
     return fail('same_email', `${e.email} is already your address.`, 'email');
   if (member.password_hash) {
-    if (typeof input.current !== 'string' || input.current === '')
-      return fail('invalid_password', 'Enter your current password.', 'current_password');
-    const right =
-      input.current.length <= MAX_PASSWORD_LENGTH &&
-      (await verifyPassword(input.current, member.password_hash, params(d)));
-    if (!right)
-      return fail(
-        'wrong_password',
-        'That is not your current password. If you have forgotten it, ask for a password link.',
-        'current_password',
-      );
+    const refused = await currentPasswordRefusal(d, member, input.current);
+    if (refused) return refused;
   } else {
     const started = input.sessionHash ? await sessionStartedAt(d.db, input.sessionHash) : undefined;
     if (!started || clock(d).getTime() - Date.parse(started) > FRESH_LOGIN_MS)
@@ -802,23 +798,9 @@ export async function checkEmailChange(
   token: unknown,
   memberId: number,
 ): Promise<Result<{ email: string; current: string }>> {
-  const invalid = fail(
-    'invalid_token',
-    'This address link is not valid. Check that the whole address was copied, or ask for a new link on your account page.',
-    'token',
-  );
-  if (!looksLikeToken(token)) return invalid;
-  const row = await findToken(d.db, 'email', hashToken(token));
-  if (!row) return invalid;
-  const state = checkToken(row, clock(d));
-  if (state === 'expired')
-    return fail(
-      'expired_token',
-      'This address link has expired. Ask for a new one on your account page.',
-      'token',
-    );
-  if (state === 'used-up')
-    return fail('used_token', 'This address link has already been used.', 'token');
+  const usable = await usableToken(d, 'email', token, 'address');
+  if (!usable.ok) return usable;
+  const row = usable.row;
   const member = await findMemberById(d.db, memberId);
   if (!member || row.member_id === null || Number(row.member_id) !== member.id)
     return fail(

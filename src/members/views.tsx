@@ -71,6 +71,49 @@ function Field(props: {
   );
 }
 
+/** The field for a new password, with the rules it must meet; `more` is said after them. */
+function NewPasswordField(props: {
+  id?: string;
+  label: string;
+  more?: string;
+  error?: Failure | null;
+}) {
+  const invalid = props.error?.field === 'password';
+  return (
+    <Field
+      id={props.id ?? 'password'}
+      label={props.label}
+      type="password"
+      name="password"
+      autocomplete="new-password"
+      required
+      minLength={MIN_PASSWORD_LENGTH}
+      maxLength={200}
+      hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused${props.more ?? '.'}`}
+      invalid={invalid}
+      autofocus={invalid}
+    />
+  );
+}
+
+/** The current password, asked again before a change to the account. */
+function CurrentPasswordField(props: { id: string; error?: Failure | null }) {
+  const invalid = props.error?.field === 'current_password';
+  return (
+    <Field
+      id={props.id}
+      label="Current password"
+      type="password"
+      name="current_password"
+      autocomplete="current-password"
+      required
+      maxLength={200}
+      invalid={invalid}
+      autofocus={invalid}
+    />
+  );
+}
+
 function DeclaredUseFields({
   declaredUse,
   workOrganisation,
@@ -155,17 +198,10 @@ export function RegisterPage({
             maxLength={254}
             invalid={error?.field === 'email'}
           />
-          <Field
-            id="password"
+          <NewPasswordField
             label="Password"
-            type="password"
-            name="password"
-            autocomplete="new-password"
-            required
-            minLength={MIN_PASSWORD_LENGTH}
-            maxLength={200}
-            hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused; a few unrelated words work well.`}
-            invalid={error?.field === 'password'}
+            more="; a few unrelated words work well."
+            error={error}
           />
           <DeclaredUseFields
             declaredUse={values.declaredUse}
@@ -358,18 +394,7 @@ export function ResetPage({
             hidden
             readOnly
           />
-          <Field
-            id="password"
-            label="New password"
-            type="password"
-            name="password"
-            autocomplete="new-password"
-            required
-            minLength={MIN_PASSWORD_LENGTH}
-            maxLength={200}
-            hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused.`}
-            invalid={error?.field === 'password'}
-          />
+          <NewPasswordField label="New password" error={error} />
           <p>
             <button class="button" type="submit">
               Set the new password
@@ -547,17 +572,7 @@ export function AccountPage({
               autofocus={emailError?.field === 'email'}
             />
             {member.password_hash ? (
-              <Field
-                id="email_current_password"
-                label="Current password"
-                type="password"
-                name="current_password"
-                autocomplete="current-password"
-                required
-                maxLength={200}
-                invalid={emailError?.field === 'current_password'}
-                autofocus={emailError?.field === 'current_password'}
-              />
+              <CurrentPasswordField id="email_current_password" error={emailError} />
             ) : (
               <p class="meta">
                 Your account has no password, so the change must follow a login by mail within 15
@@ -596,29 +611,12 @@ export function AccountPage({
               hidden
               readOnly
             />
-            <Field
-              id="current_password"
-              label="Current password"
-              type="password"
-              name="current_password"
-              autocomplete="current-password"
-              required
-              maxLength={200}
-              invalid={passwordError?.field === 'current_password'}
-              autofocus={passwordError?.field === 'current_password'}
-            />
-            <Field
+            <CurrentPasswordField id="current_password" error={passwordError} />
+            <NewPasswordField
               id="new_password"
               label="New password"
-              type="password"
-              name="password"
-              autocomplete="new-password"
-              required
-              minLength={MIN_PASSWORD_LENGTH}
-              maxLength={200}
-              hint={`At least ${MIN_PASSWORD_LENGTH} characters. Common passwords are refused. Changing it logs out your other sessions.`}
-              invalid={passwordError?.field === 'password'}
-              autofocus={passwordError?.field === 'password'}
+              more=". Changing it logs out your other sessions."
+              error={passwordError}
             />
             <p>
               <button class="button" type="submit">

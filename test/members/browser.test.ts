@@ -8,11 +8,10 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { ENGINE, REPO_ROOT, testSite } from '../helpers.ts';
+import { ENGINE, REPO_ROOT, testSite, serviceDeps } from '../helpers.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { CHROMIUM, CHROMIUM_ARGS, OUT, NO_CHROMIUM } from '../browser.ts';
 import { freePort } from '../helpers.ts';
-import { createMailer } from '../../src/platform/mail.ts';
 import { createUser } from '../../src/members/service.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -143,12 +142,7 @@ test(
     const email = 'two.browsers@example.org';
     const first = 'copper meadow violin 7';
     const second = 'quartz willow sextant 9';
-    const d = {
-      db: site.db.kysely,
-      mailer: createMailer(site.config),
-      siteName: site.config.siteName,
-      baseUrl: site.config.baseUrl,
-    };
+    const d = serviceDeps(site);
     assert.ok((await createUser(d, { email, role: 'reader', password: first })).ok);
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
@@ -216,12 +210,7 @@ test(
     const email = 'moving.reader@example.org';
     const fresh = 'moved.reader@example.org';
     const password = 'amber signal cathedral 3';
-    const d = {
-      db: site.db.kysely,
-      mailer: createMailer(site.config),
-      siteName: site.config.siteName,
-      baseUrl: site.config.baseUrl,
-    };
+    const d = serviceDeps(site);
     assert.ok((await createUser(d, { email, role: 'reader', password })).ok);
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });

@@ -1,12 +1,11 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ENGINE, SAME_ORIGIN, TEST_PASSWORD_PARAMS, testSite } from '../helpers.ts';
+import { ENGINE, SAME_ORIGIN, TEST_PASSWORD_PARAMS, testSite, serviceDeps } from '../helpers.ts';
 import { AUTH_RATE_LIMITS, SIGNUP_COOKIE } from '../../src/members/routes.ts';
 import { SESSION_COOKIE } from '../../src/members/session.ts';
 import { hashToken, newToken } from '../../src/members/tokens.ts';
 import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { Jar } from './jar.ts';
-import { createMailer } from '../../src/platform/mail.ts';
 import { createUser, requestEmailChange } from '../../src/members/service.ts';
 import { insertSession } from '../../src/members/store.ts';
 import { memberNewsletterStatus } from '../../src/newsletter/account.ts';
@@ -560,12 +559,7 @@ describe(`members on ${ENGINE}`, () => {
   });
 
   test('an account without a password changes its address only within 15 minutes of a login by mail', async () => {
-    const d = {
-      db: site.db.kysely,
-      mailer: createMailer(site.config),
-      siteName: site.config.siteName,
-      baseUrl: site.config.baseUrl,
-    };
+    const d = serviceDeps(site);
     const email = 'links.only@example.org';
     const made = await createUser(d, { email, role: 'reader' });
     assert.ok(made.ok);
@@ -608,12 +602,7 @@ describe(`members on ${ENGINE}`, () => {
     const email = 'reader.one@example.org';
     const password = 'copper meadow violin 7';
     const fresh = 'reader.renamed@example.org';
-    const d = {
-      db: site.db.kysely,
-      mailer: createMailer(site.config),
-      siteName: site.config.siteName,
-      baseUrl: site.config.baseUrl,
-    };
+    const d = serviceDeps(site);
     const someone = 'someone.else@example.org';
     assert.ok(
       (await createUser(d, { email: someone, role: 'reader', password: GOOD_PASSWORD })).ok,

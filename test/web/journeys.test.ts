@@ -11,11 +11,10 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Browser, Page } from 'playwright-core';
-import { ENGINE, TEST_PASSWORD_PARAMS, testSite, listenLocal } from '../helpers.ts';
+import { ENGINE, TEST_PASSWORD_PARAMS, testSite, listenLocal, serviceDeps } from '../helpers.ts';
 import { CHROMIUM, CHROMIUM_ARGS, NO_CHROMIUM, OUT } from '../browser.ts';
 import { insertMember } from '../../src/members/store.ts';
 import { hashPassword } from '../../src/members/passwords.ts';
-import { createMailer } from '../../src/platform/mail.ts';
 import { approveApplication } from '../../src/licensing/service.ts';
 import { signedIn } from '../stories/helpers.ts';
 
@@ -250,16 +249,7 @@ for (const screen of SCREENS) {
         .select('licences.id')
         .where('organisations.name', '=', `Harbour Law ${screen.name}`)
         .executeTakeFirstOrThrow();
-      const approved = await approveApplication(
-        {
-          db: site.db.kysely,
-          mailer: createMailer(site.config),
-          siteName: site.config.siteName,
-          baseUrl: site.config.baseUrl,
-        },
-        licence.id,
-        null,
-      );
+      const approved = await approveApplication(serviceDeps(site), licence.id, null);
       assert.ok(approved.ok);
       await page.reload();
       await page
