@@ -37,7 +37,14 @@ import {
 } from './platform/services.ts';
 import { ErrorPage } from './web/pages.tsx';
 import { pageContext } from './web/context.ts';
-import { contentChangedFor, features, migrationsFor, sharedData } from './features.ts';
+import {
+  accountRemovalFor,
+  contentChangedFor,
+  features,
+  migrationsFor,
+  sharedData,
+} from './features.ts';
+import type { AccountRemovalView } from './platform/account-removal.ts';
 
 export { sharedData };
 
@@ -84,9 +91,14 @@ export async function buildApp(
   },
 ): Promise<FastifyInstance> {
   const { logStream, ...rest } = base;
-  const services: Services & { migrations: MigrationCatalogue; contentChanged: () => void } = {
+  const services: Services & {
+    migrations: MigrationCatalogue;
+    contentChanged: () => void;
+    accountRemoval: (memberId: number) => Promise<AccountRemovalView>;
+  } = {
     migrations: migrationsFor,
     contentChanged: contentChangedFor(base.db),
+    accountRemoval: accountRemovalFor(base.db),
     ...rest,
     shared: base.shared ?? sharedData(base.db),
     mailer: base.mailer ?? createMailer(base.config),

@@ -13,6 +13,7 @@ import type { MigrationCatalogue, Services, SharedCaches } from './platform/serv
 import type { JobHandler } from './platform/jobs.ts';
 import { dataChanged, SHARED_TTL_MS } from './platform/cache.ts';
 import { addBulkLoadModule } from './platform/bulk-load.ts';
+import { joinRemovalViews, type AccountRemovalView } from './platform/account-removal.ts';
 import { ops } from './platform/index.ts';
 import { web } from './web/index.ts';
 import { stories } from './stories/index.ts';
@@ -68,6 +69,13 @@ export function contentChangedFor(db: Db): () => void {
     dataChanged();
     for (const l of listeners) l(db);
   };
+}
+
+/** Every feature's answer on deleting a member's account (src/platform/account-removal.ts). */
+export function accountRemovalFor(db: Db): (memberId: number) => Promise<AccountRemovalView> {
+  const checks = features.flatMap((f) => (f.accountRemoval ? [f.accountRemoval] : []));
+  return async (memberId) =>
+    joinRemovalViews(await Promise.all(checks.map((c) => c(db, memberId))));
 }
 
 /**

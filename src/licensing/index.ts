@@ -1,4 +1,5 @@
 /** Licensing: organisations, licences, accreditation, the access decision, invoices, API keys, alerts. */
+import { licensingRemoval } from './account-removal.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Feature } from '../platform/feature.ts';
@@ -14,6 +15,7 @@ import { paywallStripFill } from './strip.tsx';
 
 export const licensing: Feature = {
   name: 'licensing',
+  accountRemoval: licensingRemoval,
   plugin: fp(
     async (app: FastifyInstance) => {
       addPagePart(app, (req) => ({ access: requestAccess(req) }));

@@ -134,6 +134,19 @@ export function emailChangedMail(
   });
 }
 
+/** Sent to the address of an account once it is deleted. */
+export function accountDeletedMail(to: string, o: { siteName: string; link: string }): MailMessage {
+  return compose(to, {
+    subject: `Your ${o.siteName} account is deleted`,
+    intro: `Your ${o.siteName} account (${to}) was deleted just now, with what it kept: its sessions, links, saved searches and the other things listed when you deleted it.`,
+    action: `Read ${o.siteName}`,
+    link: o.link,
+    after:
+      'Reading stays free for personal use without an account. If you did not delete it, someone could use your account: answer this mail.',
+    siteName: o.siteName,
+  });
+}
+
 /** Sent instead of a confirmation when someone registers with an address that already has an account. */
 export function alreadyRegisteredMail(
   to: string,

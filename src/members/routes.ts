@@ -12,6 +12,7 @@ import { sendPage } from '../platform/http.ts';
 import { pageContext } from '../web/context.ts';
 import { MessagePage } from '../web/pages.tsx';
 import { clearSessionCookie, setSessionCookie } from './session.ts';
+import { setFlash } from '../lib/flash.ts';
 import { findMemberById, sessionsOf, type MemberRow } from './store.ts';
 import { hashToken, looksLikeToken, newToken, safeNext, TOKEN_RULES } from './tokens.ts';
 import {
@@ -19,6 +20,8 @@ import {
   checkEmailChange,
   checkResetToken,
   confirmEmailChange,
+  deleteAccount,
+  staffRefusal,
   consumeMagicLink,
   endOtherSessions,
   requestEmailChange,
@@ -42,6 +45,7 @@ import {
 } from '../newsletter/account.ts';
 import {
   AccountPage,
+  DeleteAccountPage,
   EmailChangePage,
   ForgotPage,
   LoginPage,
@@ -53,6 +57,7 @@ import type { Action } from '../platform/policy.ts';
 import {
   accountForm,
   accountNewsletterForm,
+  deleteAccountForm,
   doneQuery,
   emailChangeForm,
   emailForm,
@@ -601,6 +606,59 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
           );
         }
         return reply.redirect('/account?done=email-changed', 303);
+      },
+    );
+    /** The page that deletes the account: what goes with it, what stops it, the form. */
+    const deletePage = async (
+      req: FastifyRequest,
+      reply: FastifyReply,
+      member: MemberRow,
+      error: Failure | null,
+      status = 200,
+    ) => {
+      const removal = (await services.accountRemoval?.(member.id)) ?? { refusals: [], removes: [] };
+      const staff = staffRefusal(member);
+      return page(
+        req,
+        reply,
+        (ctx) =>
+          h(DeleteAccountPage, {
+            ctx,
+            member,
+            refusals: staff ? [staff, ...removal.refusals] : removal.refusals,
+            removes: removal.removes,
+            error,
+          }),
+        status,
+      );
+    };
+    app.get('/account/delete', limited('page', 'account.manage'), async (req, reply) => {
+      if (!req.member) return reply.redirect('/login?next=/account/delete', 303);
+      const member = await findMemberById(deps.db, req.member.id);
+      if (!member) return reply.redirect('/login', 303);
+      return deletePage(req, reply, member, null);
+    });
+    app.post<{ Body: RawForm }>(
+      '/account/delete',
+      limited('password', 'account.manage'),
+      async (req, reply) => {
+        if (!req.member) return reply.redirect('/login?next=/account/delete', 303);
+        const b = input(deleteAccountForm, req.body);
+        const removal = (await services.accountRemoval?.(req.member.id)) ?? { refusals: [] };
+        const r = await deleteAccount(
+          deps,
+          req.member.id,
+          { current: b.current_password, sessionHash: current(req) },
+          removal,
+        );
+        if (!r.ok) {
+          const member = await findMemberById(deps.db, req.member.id);
+          if (!member) return reply.redirect('/login', 303);
+          return deletePage(req, reply, member, r, 400);
+        }
+        clearSessionCookie(req, reply);
+        setFlash(req, reply, { kind: 'ok', message: r.message });
+        return reply.redirect('/', 303);
       },
     );
     app.post(

@@ -37,6 +37,9 @@ export const accountForm = z.object(declared);
 export const passwordChangeForm = z.object({ current_password: field, password: field });
 
 /** Changing the address on the account page: the new one, and the current password if any. */
+/** Deleting the account: the current password, if the account has one. */
+export const deleteAccountForm = z.object({ current_password: field });
+
 export const emailChangeForm = z.object({ email: field, current_password: field });
 
 /** The newsletter box on the account page: `unsubscribe`, or anything else to subscribe. */

@@ -32,6 +32,7 @@ import { KeyedLimiter } from '../lib/keyed-limit.ts';
 import {
   changeMemberEmail,
   deleteExpired,
+  deleteMember,
   deleteSession,
   deleteSessionsOf,
   expireMemberTokens,
@@ -51,6 +52,7 @@ import {
   type MemberRow,
 } from './store.ts';
 import {
+  accountDeletedMail,
   alreadyRegisteredMail,
   emailChangedMail,
   emailChangeMail,
@@ -729,6 +731,28 @@ export async function changePassword(
 export const FRESH_LOGIN_MS = 15 * 60_000;
 
 /**
+ * Whether the member making a change to the account is the account's owner, asked again: the
+ * current password, or for an account without one a login by mail link in the last 15 minutes
+ * (`FRESH_LOGIN_MS`). The refusal to show when not; `field` is where a stale login is shown.
+ */
+async function reauthRefusal(
+  d: MemberDeps,
+  member: MemberRow,
+  current: unknown,
+  sessionHash: string | null,
+  field: MemberField,
+): Promise<Failure | null> {
+  if (member.password_hash) return currentPasswordRefusal(d, member, current);
+  const started = sessionHash ? await sessionStartedAt(d.db, sessionHash) : undefined;
+  if (started && clock(d).getTime() - Date.parse(started) <= FRESH_LOGIN_MS) return null;
+  return fail(
+    'stale_login',
+    'Your account has no password, so log in again with a link by mail first, then make the change within 15 minutes.',
+    field,
+  );
+}
+
+/**
  * Asks for a member's address to change. The member proves it is them (the current password, or
  * for an account without one a login by mail link in the last 15 minutes), and the new address is
  * proven by a link sent to it (`confirmEmailChange`); until then nothing changes, so no claim on
@@ -752,18 +776,8 @@ export async function requestEmailChange(
   if (!e.ok) return e;
   if (e.email === member.email)
     return fail('same_email', `${e.email} is already your address.`, 'email');
-  if (member.password_hash) {
-    const refused = await currentPasswordRefusal(d, member, input.current);
-    if (refused) return refused;
-  } else {
-    const started = input.sessionHash ? await sessionStartedAt(d.db, input.sessionHash) : undefined;
-    if (!started || clock(d).getTime() - Date.parse(started) > FRESH_LOGIN_MS)
-      return fail(
-        'stale_login',
-        'Your account has no password, so to change its address log in again with a link by mail first, then make the change within 15 minutes.',
-        'email',
-      );
-  }
+  const refused = await reauthRefusal(d, member, input.current, input.sessionHash, 'email');
+  if (refused) return refused;
   const answer = {
     ok: true as const,
     email: e.email,
@@ -860,6 +874,47 @@ export async function confirmEmailChange(
     previous: check.current,
     message: `Your address is now ${check.email}. Every other session of your account has been logged out.`,
   };
+}
+
+/**
+ * Deletes a member's account, asked again who it is (the current password, or a recent login by
+ * mail). Staff accounts are not deleted here (an administrator makes them reader accounts first),
+ * nor while another feature refuses (`removal`, e.g. the only administrator of an organisation).
+ * The address is told by mail.
+ */
+export async function deleteAccount(
+  d: MemberDeps,
+  memberId: number,
+  input: { current: unknown; sessionHash: string | null },
+  removal: { refusals: string[] },
+): Promise<Result<{ email: string }>> {
+  const member = await findMemberById(d.db, memberId);
+  if (!member) return fail('no_account', 'This account no longer exists.', 'current_password');
+  const staff = staffRefusal(member);
+  if (staff) return fail('staff', staff);
+  if (removal.refusals.length) return fail('refused', removal.refusals[0]);
+  const refused = await reauthRefusal(
+    d,
+    member,
+    input.current,
+    input.sessionHash,
+    'current_password',
+  );
+  if (refused) return refused;
+  await deleteMember(d.db, member.id);
+  void trySend(d, accountDeletedMail(member.email, { siteName: d.siteName, link: link(d, '/') }));
+  return {
+    ok: true,
+    email: member.email,
+    message: `Your account ${member.email} is deleted. Reading stays free for personal use without one.`,
+  };
+}
+
+/** Why a staff account is not deleted from its own page (null for a reader's). */
+export function staffRefusal(member: Pick<MemberRow, 'role'>): string | null {
+  return member.role === 'reader'
+    ? null
+    : 'This is a staff account. An administrator makes it a reader account first (`broadsheet users add EMAIL --role reader`); then you can delete it here.';
 }
 
 /** Ends every session of a member but the one making the request ("log out everywhere else"). */

@@ -102,6 +102,14 @@ export async function changeMemberEmail(
     .execute();
 }
 
+/**
+ * Deletes a member's account. The database's foreign keys take their sessions, links and the rows
+ * other features keep about them with it (src/platform/account-removal.ts).
+ */
+export async function deleteMember(db: Q, id: number): Promise<void> {
+  await db.deleteFrom('members').where('id', '=', id).execute();
+}
+
 export async function listMembers(db: Q): Promise<MemberRow[]> {
   return db.selectFrom('members').selectAll().orderBy('id').execute();
 }

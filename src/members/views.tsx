@@ -406,6 +406,90 @@ export function ResetPage({
   );
 }
 
+/** Deleting the account: what goes with it, what stops it, and the form that does it. */
+export function DeleteAccountPage({
+  ctx,
+  member,
+  refusals,
+  removes,
+  error,
+}: {
+  ctx: PageContext;
+  member: MemberRow;
+  refusals: string[];
+  removes: string[];
+  error?: Failure | null;
+}) {
+  return (
+    <Layout ctx={ctx} title="Delete your account" noindex>
+      <div class="prose auth">
+        <h1>Delete your account</h1>
+        <ErrorNotice error={error} />
+        {refusals.length ? (
+          <>
+            <p>{member.email} cannot be deleted yet:</p>
+            <ul>
+              {refusals.map((r, i) => (
+                <li key={i}>{r}</li>
+              ))}
+            </ul>
+            <p>
+              <a href="/account">Back to your account</a>
+            </p>
+          </>
+        ) : (
+          <>
+            <p>
+              Deleting {member.email} removes the account at once and for good, with its sessions
+              and links
+              {removes.length ? ', and:' : '.'}
+            </p>
+            {removes.length ? (
+              <ul class="removes">
+                {removes.map((r, i) => (
+                  <li key={i}>{r}</li>
+                ))}
+              </ul>
+            ) : null}
+            <p class="meta">
+              A subscription to the newsletter is separate from the account: each issue has a link
+              to end it. Reading stays free for personal use without an account.
+            </p>
+            <form method="post" action="/account/delete" class="auth-form">
+              <Csrf ctx={ctx} />
+              {member.password_hash ? (
+                <CurrentPasswordField id="current_password" error={error} />
+              ) : (
+                <p class="meta">
+                  Your account has no password, so this must follow a login by mail within 15
+                  minutes.
+                </p>
+              )}
+              <p>
+                <button class="button" type="submit">
+                  Delete my account
+                </button>
+              </p>
+            </form>
+            {member.password_hash ? null : (
+              <form method="post" action="/login/magic" class="inline-form">
+                <Csrf ctx={ctx} />
+                <input type="hidden" name="email" value={member.email} />
+                <button class="button secondary" type="submit">
+                  Mail me a login link
+                </button>
+              </form>
+            )}
+            <p>
+              <a href="/account">Keep my account</a>
+            </p>
+          </>
+        )}
+      </div>
+    </Layout>
+  );
+}
+
 /** Opening an address link: what will change, and the button that changes it (a POST). */
 export function EmailChangePage({
   ctx,
@@ -672,6 +756,12 @@ export function AccountPage({
             Log out
           </button>
         </form>
+
+        <h2 id="delete">Delete your account</h2>
+        <p>
+          <a href="/account/delete">Delete your account</a>: see what goes with it before you
+          confirm.
+        </p>
       </div>
     </Layout>
   );

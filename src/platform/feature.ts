@@ -10,6 +10,7 @@ import type { Command } from './cli.ts';
 import type { JobHandler, Schedule } from './jobs.ts';
 import type { Services, SharedCaches } from './services.ts';
 import type { BulkLoadModule } from './bulk-load.ts';
+import type { AccountRemovalCheck } from './account-removal.ts';
 
 export interface FeatureJobs {
   handlers: Record<string, JobHandler>;
@@ -40,6 +41,11 @@ export interface Feature {
    * bulk load of content, such as a cable import, also on the import's worker thread.
    */
   bulkLoad?: BulkLoadModule;
+  /**
+   * Whether a member's account may be deleted, and what of this feature's rows about them go with it
+   * (src/platform/account-removal.ts).
+   */
+  accountRemoval?: AccountRemovalCheck;
   /** Its background work: job handlers by kind and their schedules. */
   jobs?: (services: Services) => FeatureJobs;
   /** Its `broadsheet` commands (loaded only when the CLI runs). */

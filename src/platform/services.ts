@@ -12,6 +12,7 @@ import type { Migration } from 'kysely';
 import type { Config } from '../config.ts';
 import type { Db, Engine } from './db.ts';
 import type { Mailer } from './mail.ts';
+import type { AccountRemovalView } from './account-removal.ts';
 
 /**
  * Per-process, seconds-long caches of what every page shows (see cache.ts). Each feature adds its
@@ -47,6 +48,11 @@ export interface Services extends ServiceOptions {
    * sitemaps and feeds) mark them stale. Assembled from the feature list.
    */
   contentChanged?: () => void;
+  /**
+   * Whether a member's account may be deleted and what goes with it, from every feature
+   * (src/platform/account-removal.ts). Assembled from the feature list.
+   */
+  accountRemoval?: (memberId: number) => Promise<AccountRemovalView>;
 }
 
 declare module 'fastify' {
@@ -58,6 +64,7 @@ declare module 'fastify' {
     /** Every migration this build knows (readiness reports the ones not applied). */
     migrations: MigrationCatalogue;
     contentChanged: () => void;
+    accountRemoval: (memberId: number) => Promise<AccountRemovalView>;
     /** Test-settable options (clock, password hash cost): see ServiceOptions. */
     serviceOptions: ServiceOptions;
   }
@@ -69,15 +76,21 @@ export const SERVICES_PLUGIN = 'broadsheet-services';
 export const servicesPlugin = fp(
   async (
     app: FastifyInstance,
-    services: Services & { migrations: MigrationCatalogue; contentChanged: () => void },
+    services: Services & {
+      migrations: MigrationCatalogue;
+      contentChanged: () => void;
+      accountRemoval: (memberId: number) => Promise<AccountRemovalView>;
+    },
   ) => {
-    const { config, db, shared, mailer, migrations, contentChanged, ...options } = services;
+    const { config, db, shared, mailer, migrations, contentChanged, accountRemoval, ...options } =
+      services;
     app.decorate('config', config);
     app.decorate('db', db);
     app.decorate('shared', shared);
     app.decorate('mailer', mailer);
     app.decorate('migrations', migrations);
     app.decorate('contentChanged', contentChanged);
+    app.decorate('accountRemoval', accountRemoval);
     app.decorate('serviceOptions', options);
   },
   { name: SERVICES_PLUGIN, fastify: '5.x' },
@@ -92,5 +105,6 @@ export function servicesOf(app: FastifyInstance): Services {
     shared: app.shared,
     mailer: app.mailer,
     contentChanged: app.contentChanged,
+    accountRemoval: app.accountRemoval,
   };
 }

@@ -1,4 +1,5 @@
 /** Stories: sections, stories and their pages, and the newsroom (the editors' dashboard). */
+import { storiesRemoval } from './account-removal.ts';
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Feature } from '../platform/feature.ts';
@@ -20,6 +21,7 @@ declare module '../platform/services.ts' {
 
 export const stories: Feature = {
   name: 'stories',
+  accountRemoval: storiesRemoval,
   plugin: fp(
     async (app: FastifyInstance) => {
       const services = servicesOf(app);

@@ -250,3 +250,37 @@ test(
     }
   },
 );
+
+test(
+  `a member deletes the account after seeing what goes with it (${ENGINE})`,
+  { skip: NO_CHROMIUM },
+  async () => {
+    const email = 'deleting.reader@example.org';
+    const password = 'granite orchard ferry 8';
+    assert.ok((await createUser(serviceDeps(site), { email, role: 'reader', password })).ok);
+    const { chromium } = await import('playwright-core');
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+    try {
+      const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+      await page.goto(base + '/login');
+      await page.fill('#email', email);
+      await page.fill('#password', password);
+      await page.click('form.auth-form button[type=submit]');
+      await page.waitForURL(/\/account\?done=login$/);
+      await page.getByRole('link', { name: 'Delete your account' }).click();
+      await page.waitForURL(/\/account\/delete$/);
+      assert.equal(await page.locator('h1').innerText(), 'Delete your account');
+      await page.screenshot({ path: join(OUT, `member-delete-${ENGINE}.png`), fullPage: true });
+      await page.fill('#current_password', password);
+      await page.getByRole('button', { name: 'Delete my account' }).click();
+      await page.waitForURL(base + '/');
+      assert.match(await page.locator('.notice').first().innerText(), /is deleted/);
+      assert.ok(
+        await page.locator('.account-nav').getByRole('link', { name: 'Log in' }).isVisible(),
+      );
+      await page.screenshot({ path: join(OUT, `member-deleted-${ENGINE}.png`) });
+    } finally {
+      await browser.close();
+    }
+  },
+);

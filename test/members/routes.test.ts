@@ -8,6 +8,8 @@ import { linkIn, startSmtp, type TestSmtp } from './smtp.ts';
 import { Jar } from './jar.ts';
 import { createUser, requestEmailChange } from '../../src/members/service.ts';
 import { insertSession } from '../../src/members/store.ts';
+import { createOrganisation } from '../../src/licensing/service.ts';
+import { listTiers } from '../../src/licensing/store.ts';
 import { memberNewsletterStatus } from '../../src/newsletter/account.ts';
 
 type Site = Awaited<ReturnType<typeof testSite>>;
@@ -461,6 +463,7 @@ describe(`members on ${ENGINE}`, () => {
         { email: 'csrf.new@example.org', current_password: 'lantern quarry mosaic' },
       ],
       ['/account/email/' + newToken(), {}],
+      ['/account/delete', { current_password: 'lantern quarry mosaic' }],
     ];
     const mails = smtp.messages.length;
     for (const [url, fields] of forms) {
@@ -704,6 +707,141 @@ describe(`members on ${ENGINE}`, () => {
       303,
     );
   });
+
+  test('deleting the account: what goes is listed, staff and an only administrator are refused, the password is asked again', async () => {
+    const d = serviceDeps(site);
+    const db = site.db.kysely;
+    const make = async (email: string, role: 'reader' | 'editor' = 'reader') => {
+      const r = await createUser(d, { email, role, password: GOOD_PASSWORD });
+      assert.ok(r.ok);
+      return r.memberId;
+    };
+    const exists = async (id: number) =>
+      !!(await db.selectFrom('members').select('id').where('id', '=', id).executeTakeFirst());
+    const loggedIn = async (email: string) => {
+      const jar = new Jar(site.app);
+      await post(jar, '/login', { email, password: GOOD_PASSWORD });
+      assert.ok(jar.session);
+      return jar;
+    };
+
+    // a staff account: told what to do, no form, nothing deleted
+    const editorId = await make('leaving.editor@example.org', 'editor');
+    const editor = await loggedIn('leaving.editor@example.org');
+    const staffPage = await get(editor, '/account/delete');
+    assert.equal(staffPage.statusCode, 200);
+    assert.match(staffPage.body, /This is a staff account/);
+    assert.doesNotMatch(staffPage.body, /action="\/account\/delete"/);
+    const staffPost = await post(editor, '/account/delete', { current_password: GOOD_PASSWORD });
+    assert.equal(staffPost.statusCode, 400);
+    assert.ok(await exists(editorId));
+
+    // the only administrator of an organisation
+    const adminId = await make('only.admin@example.org');
+    const tier = (await listTiers(db))[0];
+    const orgId = await createOrganisation(
+      d,
+      {
+        name: 'Harbour Maps Ltd',
+        kind: 'company',
+        tierId: tier.id,
+        contactEmail: 'maps@example.org',
+      },
+      adminId,
+    );
+    const admin = await loggedIn('only.admin@example.org');
+    const adminPage = await get(admin, '/account/delete');
+    assert.match(adminPage.body, /only administrator of Harbour Maps Ltd/);
+    const adminPost = await post(admin, '/account/delete', { current_password: GOOD_PASSWORD });
+    assert.equal(adminPost.statusCode, 400);
+    assert.ok(await exists(adminId));
+
+    // a reader with a seat, a saved search and a press release
+    const email = 'leaving.reader@example.org';
+    const id = await make(email);
+    const now = new Date().toISOString();
+    await db
+      .insertInto('organisation_members')
+      .values({ organisation_id: orgId, member_id: id, role: 'member', created_at: now })
+      .execute();
+    await db
+      .insertInto('saved_searches')
+      .values({
+        member_id: id,
+        query: 'lima',
+        frequency: 'daily',
+        created_at: now,
+        last_checked_at: now,
+      })
+      .execute();
+    await db
+      .insertInto('press_releases')
+      .values({
+        member_id: id,
+        email,
+        title: 'A release',
+        body: 'Text of the release.',
+        licensed: 0,
+        organisation: 'Harbour Maps Ltd',
+        contact: email,
+        status: 'pending',
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
+    const jar = await loggedIn(email);
+    const other = await loggedIn(email);
+    const page = await get(jar, '/account/delete');
+    assert.equal(page.statusCode, 200);
+    const removes = /<ul class="removes">([^]*?)<\/ul>/.exec(page.body);
+    assert.ok(removes, 'the page lists what goes with the account');
+    assert.match(removes[1], /your place at Harbour Maps Ltd \(the organisation stays\)/);
+    assert.match(removes[1], /1 saved search and their alerts/);
+    assert.match(removes[1], /1 press release you sent/);
+
+    const wrong = await post(jar, '/account/delete', {
+      current_password: 'not my password at all',
+    });
+    assert.equal(wrong.statusCode, 400);
+    assert.match(wrong.body, /not your current password/);
+    assert.ok(await exists(id));
+
+    const mail = smtp.next(email);
+    const done = await post(jar, '/account/delete', { current_password: GOOD_PASSWORD });
+    assert.equal(done.statusCode, 303);
+    assert.equal(done.headers.location, '/');
+    assert.equal(jar.session, undefined, 'the session cookie is cleared');
+    assert.match((await mail).subject, /account is deleted/);
+    const home = await get(jar, '/');
+    assert.match(home.body, /Your account leaving\.reader@example\.org is deleted/);
+    assert.equal(await exists(id), false);
+    const left = async (table: string) =>
+      (
+        await db
+          .selectFrom(table as never)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('member_id' as never, '=', id as never)
+          .executeTakeFirstOrThrow()
+      ).n;
+    for (const t of [
+      'sessions',
+      'member_tokens',
+      'organisation_members',
+      'saved_searches',
+      'press_releases',
+    ])
+      assert.equal(Number(await left(t)), 0, t);
+    assert.ok(
+      await db.selectFrom('organisations').select('id').where('id', '=', orgId).executeTakeFirst(),
+      'the organisation stays',
+    );
+    assert.ok(await exists(adminId));
+    assert.equal((await get(other, '/account')).statusCode, 303, 'every session ended');
+    assert.equal(
+      (await post(new Jar(site.app), '/login', { email, password: GOOD_PASSWORD })).statusCode,
+      401,
+    );
+  });
 });
 
 describe(`member rate limits on ${ENGINE}`, () => {
@@ -736,6 +874,8 @@ describe(`member rate limits on ${ENGINE}`, () => {
       ['POST', '/account/email', 'mail'],
       ['GET', '/account/email/x', 'link'],
       ['POST', '/account/email/x', 'link'],
+      ['GET', '/account/delete', 'page'],
+      ['POST', '/account/delete', 'password'],
     ];
     for (const [method, url, limit] of routes) {
       const max = AUTH_RATE_LIMITS[limit].max;
