@@ -406,6 +406,19 @@ export function ResetPage({
   );
 }
 
+/** A login link by mail for a signed-in account without a password (a fresh login for a change). */
+function LoginLinkButton({ ctx, email }: { ctx: PageContext; email: string }) {
+  return (
+    <form method="post" action="/login/magic" class="inline-form">
+      <Csrf ctx={ctx} />
+      <input type="hidden" name="email" value={email} />
+      <button class="button secondary" type="submit">
+        Mail me a login link
+      </button>
+    </form>
+  );
+}
+
 /** Deleting the account: what goes with it, what stops it, and the form that does it. */
 export function DeleteAccountPage({
   ctx,
@@ -471,15 +484,7 @@ export function DeleteAccountPage({
                 </button>
               </p>
             </form>
-            {member.password_hash ? null : (
-              <form method="post" action="/login/magic" class="inline-form">
-                <Csrf ctx={ctx} />
-                <input type="hidden" name="email" value={member.email} />
-                <button class="button secondary" type="submit">
-                  Mail me a login link
-                </button>
-              </form>
-            )}
+            {member.password_hash ? null : <LoginLinkButton ctx={ctx} email={member.email} />}
             <p>
               <a href="/account">Keep my account</a>
             </p>
@@ -673,13 +678,7 @@ export function AccountPage({
           <p>Once {member.email} is confirmed, you can change it here.</p>
         )}
         {member.email_verified_at && !member.password_hash ? (
-          <form method="post" action="/login/magic" class="inline-form">
-            <Csrf ctx={ctx} />
-            <input type="hidden" name="email" value={member.email} />
-            <button class="button secondary" type="submit">
-              Mail me a login link
-            </button>
-          </form>
+          <LoginLinkButton ctx={ctx} email={member.email} />
         ) : null}
 
         <h2 id="password">Password</h2>

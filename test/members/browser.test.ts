@@ -4,6 +4,7 @@
  * firmer notice on a story. Screenshots go to test-output/.
  */
 import { after, before, test } from 'node:test';
+import type { Page } from 'playwright-core';
 import assert from 'node:assert/strict';
 import { existsSync, mkdirSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -135,6 +136,15 @@ test(
   },
 );
 
+/** Logs `page` in with a password through the login form; it lands on the account page. */
+async function logIn(page: Page, email: string, password: string): Promise<void> {
+  await page.goto(base + '/login');
+  await page.fill('#email', email);
+  await page.fill('#password', password);
+  await page.click('form.auth-form button[type=submit]');
+  await page.waitForURL(/\/account\?done=login$/);
+}
+
 test(
   `a member changes the password on the account page and logs out a forgotten session (${ENGINE})`,
   { skip: NO_CHROMIUM },
@@ -147,18 +157,14 @@ test(
     const { chromium } = await import('playwright-core');
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
-      const logIn = async (width: number, password: string) => {
+      const logInAt = async (width: number, password: string) => {
         const context = await browser.newContext({ viewport: { width, height: 900 } });
         const page = await context.newPage();
-        await page.goto(base + '/login');
-        await page.fill('#email', email);
-        await page.fill('#password', password);
-        await page.click('form.auth-form button[type=submit]');
-        await page.waitForURL(/\/account\?done=login$/);
+        await logIn(page, email, password);
         return page;
       };
-      const laptop = await logIn(1280, first);
-      const phone = await logIn(390, first);
+      const laptop = await logInAt(1280, first);
+      const phone = await logInAt(390, first);
       await laptop.reload();
       const sessions = laptop.locator('.session-list li');
       assert.equal(await sessions.count(), 2);
@@ -190,7 +196,7 @@ test(
       await phone.waitForURL(/\/login\?next=\/account$/);
 
       // Logged in again on the phone with the new password, then logged out from the laptop.
-      const again = await logIn(390, second);
+      const again = await logInAt(390, second);
       await laptop.reload();
       await laptop.click('form[action="/account/sessions/end-others"] button[type=submit]');
       await laptop.waitForURL(/\/account\?done=sessions-ended$/);
@@ -216,11 +222,7 @@ test(
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(base + '/login');
-      await page.fill('#email', email);
-      await page.fill('#password', password);
-      await page.click('form.auth-form button[type=submit]');
-      await page.waitForURL(/\/account\?done=login$/);
+      await logIn(page, email, password);
 
       const mail = smtp.next(fresh);
       await page.fill('#new_email', fresh);
@@ -262,11 +264,7 @@ test(
     const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-      await page.goto(base + '/login');
-      await page.fill('#email', email);
-      await page.fill('#password', password);
-      await page.click('form.auth-form button[type=submit]');
-      await page.waitForURL(/\/account\?done=login$/);
+      await logIn(page, email, password);
       await page.getByRole('link', { name: 'Delete your account' }).click();
       await page.waitForURL(/\/account\/delete$/);
       assert.equal(await page.locator('h1').innerText(), 'Delete your account');
