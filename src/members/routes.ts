@@ -1,6 +1,6 @@
 /**
  * Member routes: register, log in and out, links by mail, email verification, password reset and
- * the account page. Every form is CSRF-checked by the app's hook; every route has a rate limit.
+ * the account page (its password, address, sessions and deletion). Every form is CSRF-checked by the app's hook; every route has a rate limit.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type JSX } from 'preact';
@@ -81,7 +81,7 @@ export const AUTH_RATE_LIMITS = {
   link: { max: 30, timeWindow: '15 minutes' },
   reset: { max: 10, timeWindow: '15 minutes' },
   account: { max: 30, timeWindow: '1 minute' },
-  /** Changing the password: each try checks the current one, like a login. */
+  /** Forms that check the current password (changing it, deleting the account), like a login. */
   password: { max: 10, timeWindow: '15 minutes' },
 } as const;
 
