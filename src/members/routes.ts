@@ -1,6 +1,7 @@
 /**
  * Member routes: register, log in and out, links by mail, email verification, password reset and
- * the account page (its password, address, sessions and deletion). Every form is CSRF-checked by the app's hook; every route has a rate limit.
+ * the account page (its password, address, sessions and deletion). Every form is CSRF-checked by
+ * the app's hook; every route has a rate limit.
  */
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { h, type JSX } from 'preact';
