@@ -552,6 +552,17 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
         return reply.redirect('/account?done=email-sent', 303);
       },
     );
+    /** An address link that cannot be used: why, and the way back to the account. */
+    const linkRefused = (req: FastifyRequest, reply: FastifyReply, why: string) =>
+      message(
+        req,
+        reply,
+        'That address link cannot be used',
+        'error',
+        why,
+        [['/account', 'Your account']],
+        400,
+      );
     // The link sent to a new address: opening it asks; the account's own session answering changes it.
     app.get<{ Params: { token: string } }>(
       '/account/email/:token',
@@ -563,16 +574,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
             303,
           );
         const r = await checkEmailChange(deps, req.params.token, req.member.id);
-        if (!r.ok)
-          return message(
-            req,
-            reply,
-            'That address link cannot be used',
-            'error',
-            r.message,
-            [['/account', 'Your account']],
-            400,
-          );
+        if (!r.ok) return linkRefused(req, reply, r.message);
         return page(req, reply, (ctx) =>
           h(EmailChangePage, { ctx, token: req.params.token, email: r.email, current: r.current }),
         );
@@ -584,16 +586,7 @@ export function memberRoutes(services: Services): FastifyPluginAsync {
       async (req, reply) => {
         if (!req.member) return reply.redirect('/login?next=/account', 303);
         const r = await confirmEmailChange(deps, req.params.token, req.member.id, current(req));
-        if (!r.ok)
-          return message(
-            req,
-            reply,
-            'That address link cannot be used',
-            'error',
-            r.message,
-            [['/account', 'Your account']],
-            400,
-          );
+        if (!r.ok) return linkRefused(req, reply, r.message);
         // The newsletter follows the address it was confirmed for, to the address now proven.
         if ((await memberNewsletterStatus(deps.db, r.previous)) === 'subscribed') {
           await memberUnsubscribe(deps.db, r.previous);

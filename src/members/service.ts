@@ -46,7 +46,6 @@ import {
   insertToken,
   normaliseEmail,
   sessionStartedAt,
-  sessionsOf,
   updateMember,
   useToken,
   type MemberRow,
@@ -922,18 +921,9 @@ export async function endOtherSessions(
   d: MemberDeps,
   memberId: number,
   sessionHash: string,
-): Promise<Result<{ ended: number }>> {
-  const now = clock(d).toISOString();
-  const others = (await sessionsOf(d.db, memberId, now)).filter((s) => s.id !== sessionHash);
+): Promise<Result> {
   await deleteSessionsOf(d.db, memberId, sessionHash);
-  return {
-    ok: true,
-    ended: others.length,
-    message:
-      others.length === 0
-        ? 'You were not logged in anywhere else.'
-        : `You are logged out everywhere else (${others.length} ${others.length === 1 ? 'session' : 'sessions'}).`,
-  };
+  return { ok: true, message: 'You are logged out everywhere else.' };
 }
 
 export async function updateDeclaredUse(
